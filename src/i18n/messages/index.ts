@@ -1,0 +1,12 @@
+import common from './common'
+
+/** Every domain's messages merged; each domain file exports { zh, en } with identical keys. */
+const domains = [common] as const
+
+type Domain = (typeof domains)[number]
+export type MessageKey = keyof Domain['zh']
+
+export const messages = {
+  zh: Object.assign({}, ...domains.map((d) => d.zh)) as Record<MessageKey, string>,
+  en: Object.assign({}, ...domains.map((d) => d.en)) as Record<MessageKey, string>,
+}
