@@ -4,7 +4,9 @@ import common from './common'
 const domains = [common] as const
 
 type Domain = (typeof domains)[number]
-export type MessageKey = keyof Domain['zh']
+/** Distributes over the domains, so a key of any domain is a key. */
+type KeysOf<D> = D extends { zh: infer Z } ? keyof Z & string : never
+export type MessageKey = KeysOf<Domain>
 
 export const messages = {
   zh: Object.assign({}, ...domains.map((d) => d.zh)) as Record<MessageKey, string>,
