@@ -1,7 +1,12 @@
 import common from './common'
+import login from './login'
+import shell from './shell'
+import numbers from './numbers'
+import call from './call'
+import history from './history'
 
 /** Every domain's messages merged; each domain file exports { zh, en } with identical keys. */
-const domains = [common] as const
+const domains = [common, login, shell, numbers, call, history] as const
 
 type Domain = (typeof domains)[number]
 /** Distributes over the domains, so a key of any domain is a key. */

@@ -1,0 +1,5 @@
+const zh = {} as const
+
+const en: Record<keyof typeof zh, string> = {}
+
+export default { zh, en }
