@@ -1,0 +1,129 @@
+/**
+ * The browser-journey harness: starts the real token backend (mock mode) and a static server
+ * for a built H5 bundle that proxies /api like production, then drives Debian's Chromium with
+ * playwright-core. Bundles are built by `npm test` (or `npm run build:h5`) beforehand.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+// @ts-expect-error plain ESM helper shared with the scripts
+import { serveH5 } from '../scripts/serve-h5.mjs'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+]
+
+export const AGENT1 = { username: 'agent1@example.com', password: 'agent1-pass' }
+export const AGENT2 = { username: 'agent2@example.com', password: 'agent2-pass' }
+
+export interface Backend {
+  port: number
+  stop(): Promise<void>
+}
+
+/** Starts `server/src/main.ts` on a free port and waits for its "listening" line. */
+export function startBackend(env: Record<string, string> = {}): Promise<Backend> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT_MAX: '1000', TOKEN_RATE_LIMIT_MAX: '1000', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(() => reject(new Error(`token backend did not start:\n${output}`)), 30_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve({
+          port: Number(match[1]),
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null) return done()
+              child.once('exit', () => done())
+              child.kill('SIGTERM')
+            }),
+        })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`token backend exited (${code}):\n${output}`))
+    })
+  })
+}
+
+export interface Stack {
+  baseUrl: string
+  backend: Backend
+  browser: Browser
+  close(): Promise<void>
+}
+
+export async function startStack(bundle = 'dist/build/h5', backendEnv: Record<string, string> = {}): Promise<Stack> {
+  const dir = path.join(ROOT, bundle)
+  if (!existsSync(path.join(dir, 'index.html'))) throw new Error(`${bundle} is missing: run the H5 build first`)
+  const backend = await startBackend(backendEnv)
+  const web = await serveH5({ dir, port: 0, backendPort: backend.port })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
+  return {
+    baseUrl: web.url,
+    backend,
+    browser,
+    async close() {
+      await browser.close()
+      await web.close()
+      await backend.stop()
+    },
+  }
+}
+
+/** A fresh phone-sized context (its own storage), Chinese by default. */
+export async function newPhone(stack: Stack, locale = 'zh-CN'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await stack.browser.newContext({ viewport: { width: 390, height: 844 }, locale, deviceScaleFactor: 1 })
+  const page = await context.newPage()
+  page.on('pageerror', (err) => console.error('[page error]', err.message))
+  await page.goto(stack.baseUrl)
+  return { context, page }
+}
+
+export const byId = (page: Page | Locator, id: string): Locator => page.locator(`[data-testid="${id}"]`)
+
+/** The real <input>/<textarea> inside a uni input component carrying the test id. */
+export const inputOf = (page: Page | Locator, id: string): Locator =>
+  page.locator(`input[data-testid="${id}"], textarea[data-testid="${id}"], [data-testid="${id}"] input, [data-testid="${id}"] textarea`).first()
+
+export async function signIn(page: Page, agent = AGENT1): Promise<void> {
+  await inputOf(page, 'login-username').fill(agent.username)
+  await inputOf(page, 'login-password').fill(agent.password)
+  await byId(page, 'login-submit').click()
+  await byId(page, 'agent-status').first().waitFor({ state: 'visible', timeout: 20_000 })
+}
+
+/** Calls a `window.__tcccSim` control in the page. */
+export function sim<T = unknown>(page: Page, method: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(
+    ([m, a]) => {
+      const controls = (window as unknown as { __tcccSim: Record<string, (...x: unknown[]) => unknown> }).__tcccSim
+      return controls[m as string](...(a as unknown[])) as T
+    },
+    [method, args] as const,
+  )
+}
+
+export type SdkCall = { method: string; args: unknown[] }
+export const simLog = (page: Page): Promise<SdkCall[]> => sim<SdkCall[]>(page, 'log')
