@@ -1,0 +1,255 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import type { Mock } from 'jest-mock'
+import { TcccError } from '@/services/errors'
+import { BACKEND_TIMEOUT_MS, backendBaseUrl, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
+import { useSettingsStore } from '@/store/settings'
+
+type RequestOptions = UniNamespace.RequestOptions
+
+function requestMock(): Mock<(options: RequestOptions) => unknown> {
+  return uni.request as unknown as Mock<(options: RequestOptions) => unknown>
+}
+
+/** Programs the mock `uni.request` to answer every call with this status and body. */
+function respond(statusCode: number, data: unknown): void {
+  requestMock().mockImplementation((options) => {
+    options.success?.({ statusCode, data: data as string, header: {}, cookies: [] })
+    return { abort: () => undefined }
+  })
+}
+
+function failWith(errMsg: string): void {
+  requestMock().mockImplementation((options) => {
+    options.fail?.({ errMsg })
+    return { abort: () => undefined }
+  })
+}
+
+function lastRequest(): RequestOptions {
+  const calls = requestMock().mock.calls
+  return calls[calls.length - 1][0]
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TcccError> {
+  try {
+    await promise
+  } catch (error) {
+    expect(error).toBeInstanceOf(TcccError)
+    return error as TcccError
+  }
+  throw new Error('expected a rejection')
+}
+
+const goodLogin = { accessToken: 'acc-123', expiresIn: 3600, agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 } }
+const goodToken = {
+  sdkAppId: 1400000001,
+  userId: 'agent1@example.com',
+  token: 'sim.abc.def',
+  expiresAt: 2_000_000_000,
+  sdkUrl: 'http://localhost:8787/mock/tccc-sdk.js?token=sim.abc.def',
+}
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+})
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.unstubAllEnvs()
+})
+
+describe('signInToBackend', () => {
+  it('posts the credentials as JSON to /api/auth/login and returns the validated session', async () => {
+    respond(200, goodLogin)
+    await expect(signInToBackend('agent1@example.com', 'agent1-pass')).resolves.toEqual(goodLogin)
+    const request = lastRequest()
+    expect(request.url).toBe('/api/auth/login')
+    expect(request.method).toBe('POST')
+    expect(request.data).toEqual({ username: 'agent1@example.com', password: 'agent1-pass' })
+    expect(request.timeout).toBe(BACKEND_TIMEOUT_MS)
+    expect(request.header).not.toHaveProperty('Authorization')
+  })
+
+  it('drops fields the contract does not know', async () => {
+    respond(200, { ...goodLogin, extra: 'x', agent: { ...goodLogin.agent, secret: 'no' } })
+    await expect(signInToBackend('u', 'p')).resolves.toEqual(goodLogin)
+  })
+
+  it('parses a JSON string body', async () => {
+    respond(200, JSON.stringify(goodLogin))
+    await expect(signInToBackend('u', 'p')).resolves.toEqual(goodLogin)
+  })
+
+  it('maps 401 to BAD_CREDENTIALS with the catalogue messages', async () => {
+    respond(401, { error: { code: 'BAD_CREDENTIALS', message: 'wrong' } })
+    const error = await rejection(signInToBackend('u', 'bad'))
+    expect(error.symbol).toBe('BAD_CREDENTIALS')
+    expect(error.localized('zh')).toBe('用户名或密码错误')
+    expect(error.localized('en')).toBe('Wrong username or password.')
+  })
+
+  it('maps 429 to RATE_LIMITED', async () => {
+    respond(429, { error: { code: 'RATE_LIMITED', message: 'slow down' } })
+    expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('RATE_LIMITED')
+  })
+
+  it.each([500, 502, 503, 504])('maps %i to BACKEND_ERROR', async (status) => {
+    respond(status, { error: { code: 'INTERNAL', message: 'boom' } })
+    expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('BACKEND_ERROR')
+  })
+
+  it('maps 400 to BACKEND_ERROR (the app sent something the server refused)', async () => {
+    respond(400, { error: { code: 'BAD_REQUEST', message: 'username required' } })
+    expect((await rejection(signInToBackend('', 'p'))).symbol).toBe('BACKEND_ERROR')
+  })
+
+  it.each([
+    ['no body', undefined],
+    ['html', '<html>proxy error</html>'],
+    ['array', [goodLogin]],
+    ['empty accessToken', { ...goodLogin, accessToken: '' }],
+    ['expiresIn as string', { ...goodLogin, expiresIn: '3600' }],
+    ['zero expiresIn', { ...goodLogin, expiresIn: 0 }],
+    ['missing agent', { accessToken: 'a', expiresIn: 1 }],
+    ['sdkAppId as string', { ...goodLogin, agent: { userId: 'u', sdkAppId: '1400000001' } }],
+    ['fractional sdkAppId', { ...goodLogin, agent: { userId: 'u', sdkAppId: 1.5 } }],
+    ['empty userId', { ...goodLogin, agent: { userId: ' ', sdkAppId: 1 } }],
+  ])('rejects a malformed 200 body (%s) with MALFORMED_RESPONSE', async (_name, body) => {
+    respond(200, body)
+    expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('MALFORMED_RESPONSE')
+  })
+
+  it('maps a network failure to BACKEND_UNREACHABLE', async () => {
+    failWith('request:fail net::ERR_CONNECTION_REFUSED')
+    const error = await rejection(signInToBackend('u', 'p'))
+    expect(error.symbol).toBe('BACKEND_UNREACHABLE')
+    expect(error.localized('en')).toBe('Cannot reach the sign-in server. Check your connection.')
+  })
+
+  it("maps uni's timeout failure to BACKEND_TIMEOUT", async () => {
+    failWith('request:fail timeout')
+    expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('BACKEND_TIMEOUT')
+  })
+
+  it('times out on its own when the runtime never answers, and aborts the request', async () => {
+    vi.useFakeTimers()
+    let aborted = false
+    requestMock().mockImplementation(() => ({ abort: () => (aborted = true) }))
+    const pending = rejection(signInToBackend('u', 'p'))
+    await vi.advanceTimersByTimeAsync(BACKEND_TIMEOUT_MS)
+    expect((await pending).symbol).toBe('BACKEND_TIMEOUT')
+    expect(aborted).toBe(true)
+  })
+
+  it('maps a synchronous throw from uni.request to BACKEND_UNREACHABLE', async () => {
+    requestMock().mockImplementation(() => {
+      throw new Error('no network module')
+    })
+    expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('BACKEND_UNREACHABLE')
+  })
+
+  it('never puts the password into the error', async () => {
+    respond(500, { error: { code: 'INTERNAL', message: 'boom' } })
+    const error = await rejection(signInToBackend('agent1@example.com', 'hunter2-secret'))
+    expect(error.message).not.toContain('hunter2-secret')
+    expect(error.detail).not.toContain('hunter2-secret')
+  })
+})
+
+describe('fetchTcccToken', () => {
+  it('sends the access token as a Bearer header and returns the validated token', async () => {
+    respond(200, goodToken)
+    await expect(fetchTcccToken('acc-123')).resolves.toEqual(goodToken)
+    const request = lastRequest()
+    expect(request.url).toBe('/api/tccc/token')
+    expect(request.method).toBe('POST')
+    expect(request.header).toMatchObject({ Authorization: 'Bearer acc-123' })
+  })
+
+  it.each(['SESSION_EXPIRED', 'UNAUTHORIZED'])('maps 401 (%s) to SESSION_EXPIRED', async (code) => {
+    respond(401, { error: { code, message: 'expired' } })
+    const error = await rejection(fetchTcccToken('acc-123'))
+    expect(error.symbol).toBe('SESSION_EXPIRED')
+    expect(error.localized('zh')).toBe('登录已过期，请重新登录')
+  })
+
+  it('maps 502 TCCC_REFUSED to TCCC_REFUSED and keeps the sanitised server message as detail', async () => {
+    respond(502, { error: { code: 'TCCC_REFUSED', message: 'seat user not found', tcccCode: 'InvalidParameterValue' } })
+    const error = await rejection(fetchTcccToken('acc-123'))
+    expect(error.symbol).toBe('TCCC_REFUSED')
+    expect(error.action).toBe('contact-admin')
+    expect(error.detail).toContain('seat user not found')
+    expect(error.detail).toContain('InvalidParameterValue')
+  })
+
+  it('maps a 502 without TCCC_REFUSED to BACKEND_ERROR', async () => {
+    respond(502, '<html>Bad gateway</html>')
+    expect((await rejection(fetchTcccToken('acc-123'))).symbol).toBe('BACKEND_ERROR')
+  })
+
+  it('maps 429 to RATE_LIMITED', async () => {
+    respond(429, { error: { code: 'RATE_LIMITED', message: 'x' } })
+    expect((await rejection(fetchTcccToken('acc-123'))).symbol).toBe('RATE_LIMITED')
+  })
+
+  it.each([
+    ['missing token', { ...goodToken, token: undefined }],
+    ['empty token', { ...goodToken, token: '' }],
+    ['sdkAppId 0', { ...goodToken, sdkAppId: 0 }],
+    ['expiresAt as string', { ...goodToken, expiresAt: '2000000000' }],
+    ['sdkUrl missing', { ...goodToken, sdkUrl: undefined }],
+    ['null', null],
+  ])('rejects a malformed body (%s) with MALFORMED_RESPONSE', async (_name, body) => {
+    respond(200, body)
+    expect((await rejection(fetchTcccToken('acc-123'))).symbol).toBe('MALFORMED_RESPONSE')
+  })
+
+  it('never puts the access token into the error', async () => {
+    respond(500, { error: { code: 'INTERNAL', message: 'boom' } })
+    const error = await rejection(fetchTcccToken('acc-very-secret'))
+    expect(error.message).not.toContain('acc-very-secret')
+  })
+})
+
+describe('signOutOfBackend', () => {
+  it('posts the Bearer token to /api/auth/logout and accepts 204', async () => {
+    respond(204, '')
+    await expect(signOutOfBackend('acc-123')).resolves.toBeUndefined()
+    expect(lastRequest().url).toBe('/api/auth/logout')
+    expect(lastRequest().header).toMatchObject({ Authorization: 'Bearer acc-123' })
+  })
+
+  it('treats 401 (already revoked) as signed out', async () => {
+    respond(401, { error: { code: 'UNAUTHORIZED', message: 'x' } })
+    await expect(signOutOfBackend('acc-123')).resolves.toBeUndefined()
+  })
+
+  it('reports a server failure', async () => {
+    respond(503, { error: { code: 'UNAVAILABLE', message: 'x' } })
+    expect((await rejection(signOutOfBackend('acc-123'))).symbol).toBe('BACKEND_ERROR')
+  })
+})
+
+describe('backend base URL', () => {
+  it('is same-origin by default', () => {
+    vi.stubEnv('VITE_TOKEN_BACKEND_URL', '')
+    expect(backendBaseUrl()).toBe('')
+  })
+
+  it('uses VITE_TOKEN_BACKEND_URL without a trailing slash', async () => {
+    vi.stubEnv('VITE_TOKEN_BACKEND_URL', 'https://tokens.example.com/')
+    expect(backendBaseUrl()).toBe('https://tokens.example.com')
+    respond(200, goodLogin)
+    await signInToBackend('u', 'p')
+    expect(lastRequest().url).toBe('https://tokens.example.com/api/auth/login')
+  })
+
+  it('prefers the settings override', async () => {
+    vi.stubEnv('VITE_TOKEN_BACKEND_URL', 'https://tokens.example.com')
+    expect(useSettingsStore().setBackendUrl('http://192.168.1.20:8787/')).toBe(true)
+    respond(200, goodToken)
+    await fetchTcccToken('acc')
+    expect(lastRequest().url).toBe('http://192.168.1.20:8787/api/tccc/token')
+  })
+})

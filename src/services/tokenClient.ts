@@ -1,0 +1,212 @@
+/**
+ * Client of the token backend (server/): exchanges the agent's credentials for a backend access
+ * token, and that access token for a short-lived TCCC login token. The TCCC SecretId/SecretKey
+ * never reach the app. Every failure is a `TcccError` from the catalogue; responses are checked
+ * field by field because a wrong shape must never reach the SDK.
+ *
+ * Never log the password, the access token or the TCCC token.
+ */
+import { getActivePinia } from 'pinia'
+import { TcccError, type AppErrorSymbol } from '@/services/errors'
+import { useSettingsStore } from '@/store/settings'
+
+export const BACKEND_TIMEOUT_MS = 10_000
+
+export interface BackendAgent {
+  userId: string
+  sdkAppId: number
+}
+
+/** `POST /api/auth/login` 200 body. */
+export interface BackendSession {
+  accessToken: string
+  /** Seconds the access token stays valid. */
+  expiresIn: number
+  agent: BackendAgent
+}
+
+/** `POST /api/tccc/token` 200 body. */
+export interface TcccLoginToken {
+  sdkAppId: number
+  userId: string
+  token: string
+  /** Unix seconds. */
+  expiresAt: number
+  /** Web SDK script URL (one-time); ignored by the native SDK. */
+  sdkUrl: string
+}
+
+/** Settings override, else the build-time URL, else '' (same origin: dev server / e2e proxy). */
+export function backendBaseUrl(): string {
+  if (getActivePinia()) {
+    const override = useSettingsStore().backendUrl
+    if (override) return override
+  }
+  const fromEnv = (import.meta.env?.VITE_TOKEN_BACKEND_URL as string | undefined) ?? ''
+  return fromEnv.trim().replace(/\/+$/, '')
+}
+
+export async function signInToBackend(username: string, password: string): Promise<BackendSession> {
+  const response = await post('/api/auth/login', { username, password })
+  if (response.statusCode === 401) throw backendError('BAD_CREDENTIALS', response)
+  ensureOk(response)
+  if (!isBackendSession(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'login')
+  const { accessToken, expiresIn, agent } = response.body
+  return { accessToken, expiresIn, agent: { userId: agent.userId, sdkAppId: agent.sdkAppId } }
+}
+
+export async function fetchTcccToken(accessToken: string): Promise<TcccLoginToken> {
+  const response = await post('/api/tccc/token', undefined, accessToken)
+  if (response.statusCode === 401) throw backendError('SESSION_EXPIRED', response)
+  ensureOk(response)
+  if (!isTcccLoginToken(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'tccc token')
+  const { sdkAppId, userId, token, expiresAt, sdkUrl } = response.body
+  return { sdkAppId, userId, token, expiresAt, sdkUrl }
+}
+
+/** Revokes the access token. A 401 means it was already invalid: that is success too. */
+export async function signOutOfBackend(accessToken: string): Promise<void> {
+  const response = await post('/api/auth/logout', undefined, accessToken)
+  if (response.statusCode === 401) return
+  ensureOk(response)
+}
+
+// --- transport -----------------------------------------------------------------------------
+
+interface BackendResponse {
+  statusCode: number
+  body: unknown
+}
+
+function post(path: string, data: Record<string, unknown> | undefined, accessToken?: string): Promise<BackendResponse> {
+  const header: Record<string, string> = { 'Content-Type': 'application/json' }
+  if (accessToken !== undefined) header.Authorization = `Bearer ${accessToken}`
+  const url = backendBaseUrl() + path
+  return new Promise<BackendResponse>((resolve, reject) => {
+    let settled = false
+    // Our own guard as well as uni's `timeout`: some runtimes ignore the option.
+    const guard = setTimeout(() => {
+      if (settled) return
+      settled = true
+      try {
+        task?.abort()
+      } catch {
+        // already finished
+      }
+      reject(new TcccError('BACKEND_TIMEOUT', path))
+    }, BACKEND_TIMEOUT_MS)
+    const settle = (fn: () => void) => {
+      if (settled) return
+      settled = true
+      clearTimeout(guard)
+      fn()
+    }
+    let task: UniNamespace.RequestTask | undefined
+    try {
+      task = uni.request({
+        url,
+        method: 'POST',
+        // An empty JSON object for body-less calls: servers reject `Content-Type: json` with no body.
+        data: data ?? {},
+        header,
+        timeout: BACKEND_TIMEOUT_MS,
+        dataType: 'json',
+        success: (result) => settle(() => resolve({ statusCode: result.statusCode, body: parseBody(result.data) })),
+        fail: (result) =>
+          settle(() => {
+            const errMsg = typeof result?.errMsg === 'string' ? result.errMsg : ''
+            const symbol: AppErrorSymbol = /time ?out/i.test(errMsg) ? 'BACKEND_TIMEOUT' : 'BACKEND_UNREACHABLE'
+            reject(new TcccError(symbol, `${path}: ${errMsg}`))
+          }),
+      })
+    } catch (error) {
+      settle(() => reject(new TcccError('BACKEND_UNREACHABLE', `${path}: ${error instanceof Error ? error.message : String(error)}`)))
+    }
+  })
+}
+
+/** uni parses JSON when it can; a string left over may still be JSON (e.g. wrong content type). */
+function parseBody(data: unknown): unknown {
+  if (typeof data !== 'string') return data
+  if (data === '') return undefined
+  try {
+    return JSON.parse(data)
+  } catch {
+    return data
+  }
+}
+
+function ensureOk(response: BackendResponse): void {
+  const { statusCode } = response
+  if (statusCode >= 200 && statusCode < 300) return
+  if (statusCode === 429) throw backendError('RATE_LIMITED', response)
+  if (statusCode === 502 && errorCodeOf(response.body) === 'TCCC_REFUSED') throw backendError('TCCC_REFUSED', response)
+  throw backendError('BACKEND_ERROR', response)
+}
+
+/** The server's `{error:{code,message}}` (already sanitised by the backend) becomes the detail. */
+function backendError(symbol: AppErrorSymbol, response: BackendResponse): TcccError {
+  const code = errorCodeOf(response.body)
+  const message = errorMessageOf(response.body)
+  const tcccCode = errorFieldOf(response.body, 'tcccCode')
+  const detail = [`HTTP ${response.statusCode}`, code, message, typeof tcccCode === 'string' ? tcccCode : undefined]
+    .filter((part): part is string => typeof part === 'string' && part !== '')
+    .join(' ')
+  return new TcccError(symbol, detail)
+}
+
+function errorFieldOf(body: unknown, field: string): unknown {
+  if (!isRecord(body) || !isRecord(body.error)) return undefined
+  return body.error[field]
+}
+
+function errorCodeOf(body: unknown): string | undefined {
+  const code = errorFieldOf(body, 'code')
+  return typeof code === 'string' ? code : undefined
+}
+
+function errorMessageOf(body: unknown): string | undefined {
+  const message = errorFieldOf(body, 'message')
+  // Cap it: it ends up in logs and must stay a short diagnostic.
+  return typeof message === 'string' ? message.slice(0, 200) : undefined
+}
+
+// --- response shapes -----------------------------------------------------------------------
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== ''
+}
+
+function isSdkAppId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
+}
+
+function isPositiveNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0
+}
+
+function isBackendSession(body: unknown): body is BackendSession {
+  return (
+    isRecord(body) &&
+    isNonEmptyString(body.accessToken) &&
+    isPositiveNumber(body.expiresIn) &&
+    isRecord(body.agent) &&
+    isNonEmptyString(body.agent.userId) &&
+    isSdkAppId(body.agent.sdkAppId)
+  )
+}
+
+function isTcccLoginToken(body: unknown): body is TcccLoginToken {
+  return (
+    isRecord(body) &&
+    isSdkAppId(body.sdkAppId) &&
+    isNonEmptyString(body.userId) &&
+    isNonEmptyString(body.token) &&
+    isPositiveNumber(body.expiresAt) &&
+    typeof body.sdkUrl === 'string'
+  )
+}
