@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import {
+  formatCsvLine,
+  type ImportLine,
+  type NumberEntry,
+  normalizeNumber,
+  parseImport,
+  searchEntries,
+  validateNumber,
+  validateRemark,
+} from './numbers'
+
+/** A valid stored number: optional `+`, 3-20 digits. */
+const validNumber = fc
+  .tuple(fc.boolean(), fc.stringMatching(/^[0-9]{3,20}$/))
+  .map(([plus, digits]) => (plus ? `+${digits}` : digits))
+
+/** What a person might type for it: separators sprinkled between digits, maybe full-width. */
+const typedForm = (number: string) =>
+  fc
+    .array(fc.constantFrom('', ' ', '-', '.', '(', ')', '\u3000', '\uff0d', '\uff08'), { minLength: number.length, maxLength: number.length })
+    .chain((seps) =>
+      fc.boolean().map((fullWidth) =>
+        number
+          .split('')
+          .map((ch, i) => (fullWidth && /[0-9]/.test(ch) ? String.fromCharCode(ch.charCodeAt(0) + 0xff10 - 0x30) : ch) + (i > 0 || ch !== '+' ? seps[i] : ''))
+          .join(''),
+      ),
+    )
+
+/** A remark that survives validation unchanged: trimmed, single spaces, 1-50 code points. */
+const validRemark = fc
+  .string({ unit: fc.constantFrom('a', 'Z', '张', '三', ' ', ',', '，', '"', ';', '\t', '1', '😀', '#', "'"), minLength: 1, maxLength: 50 })
+  .map((s) => s.replace(/\s+/g, ' ').trim())
+  .filter((s) => s.length > 0)
+
+function ok(lines: ImportLine[]): Array<{ number: string; remark: string }> {
+  return lines.flatMap((l) => (l.ok ? [{ number: l.number, remark: l.remark }] : []))
+}
+
+describe('normalizeNumber', () => {
+  it('strips spaces, dashes, dots and brackets and keeps one leading +', () => {
+    expect(normalizeNumber(' +86 (138) 0013-8000 ')).toBe('+8613800138000')
+    expect(normalizeNumber('010.6666.8888')).toBe('01066668888')
+    expect(normalizeNumber('++86 138')).toBe('+86138')
+    expect(normalizeNumber('[021] 5555\u00a01234')).toBe('02155551234')
+  })
+
+  it('turns full-width digits, plus, dashes and brackets into ASCII', () => {
+    expect(normalizeNumber('＋８６　１３８－００１３（８０００）')).toBe('+8613800138000')
+  })
+
+  it('keeps letters and inner pluses so validation can refuse them', () => {
+    expect(normalizeNumber('138abc')).toBe('138abc')
+    expect(normalizeNumber('1+2')).toBe('1+2')
+  })
+
+  it('is idempotent', () => {
+    fc.assert(fc.property(fc.string(), (s) => normalizeNumber(normalizeNumber(s)) === normalizeNumber(s)))
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('+', '＋', '1', '９', ' ', '-', '(', ')', '.', 'a') }), (s) => normalizeNumber(normalizeNumber(s)) === normalizeNumber(s)))
+  })
+
+  it('gives back the stored form of anything typed for a valid number', () => {
+    fc.assert(fc.property(validNumber.chain((n) => typedForm(n).map((typed) => [n, typed] as const)), ([n, typed]) => normalizeNumber(typed) === n))
+  })
+})
+
+describe('validateNumber', () => {
+  it('accepts 3 to 20 digits with an optional leading +', () => {
+    expect(validateNumber('110')).toEqual({ ok: true, value: '110' })
+    expect(validateNumber('+86 138 0013 8000')).toEqual({ ok: true, value: '+8613800138000' })
+    expect(validateNumber('1'.repeat(20))).toEqual({ ok: true, value: '1'.repeat(20) })
+  })
+
+  it('names why a number is refused', () => {
+    expect(validateNumber('')).toEqual({ ok: false, reason: 'NUMBER_EMPTY' })
+    expect(validateNumber(' - ')).toEqual({ ok: false, reason: 'NUMBER_EMPTY' })
+    expect(validateNumber('+')).toEqual({ ok: false, reason: 'NUMBER_EMPTY' })
+    expect(validateNumber('12')).toEqual({ ok: false, reason: 'NUMBER_TOO_SHORT' })
+    expect(validateNumber('+12')).toEqual({ ok: false, reason: 'NUMBER_TOO_SHORT' })
+    expect(validateNumber('1'.repeat(21))).toEqual({ ok: false, reason: 'NUMBER_TOO_LONG' })
+    expect(validateNumber('138abc0000')).toEqual({ ok: false, reason: 'NUMBER_NOT_DIGITS' })
+    expect(validateNumber('138*0000')).toEqual({ ok: false, reason: 'NUMBER_NOT_DIGITS' })
+    expect(validateNumber('1+38000')).toEqual({ ok: false, reason: 'NUMBER_NOT_DIGITS' })
+  })
+
+  it('accepts only digit strings of 3-20 digits, whatever is typed', () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const result = validateNumber(s)
+        if (result.ok) return /^\+?[0-9]{3,20}$/.test(result.value)
+        return true
+      }),
+    )
+  })
+})
+
+describe('validateRemark', () => {
+  it('trims, collapses whitespace and defaults to the number', () => {
+    expect(validateRemark('  Zhang \t San \n', '110')).toEqual({ ok: true, value: 'Zhang San' })
+    expect(validateRemark('   ', '110')).toEqual({ ok: true, value: '110' })
+    expect(validateRemark(undefined, '110')).toEqual({ ok: true, value: '110' })
+  })
+
+  it('allows 50 characters, counting an emoji once, and refuses 51', () => {
+    expect(validateRemark('张'.repeat(50), '110').ok).toBe(true)
+    expect(validateRemark('😀'.repeat(50), '110').ok).toBe(true)
+    expect(validateRemark('a'.repeat(51), '110')).toEqual({ ok: false, reason: 'REMARK_TOO_LONG' })
+  })
+})
+
+describe('parseImport', () => {
+  it('reads number,remark lines and reports invalid ones with their line number', () => {
+    const result = parseImport('13800138000,Zhang San\n\n12,too short\n139-0000-1111,李四\nabc,nope\n')
+    expect(result).toEqual([
+      { line: 1, text: '13800138000,Zhang San', ok: true, number: '13800138000', remark: 'Zhang San' },
+      { line: 3, text: '12,too short', ok: false, reason: 'NUMBER_TOO_SHORT' },
+      { line: 4, text: '139-0000-1111,李四', ok: true, number: '13900001111', remark: '李四' },
+      { line: 5, text: 'abc,nope', ok: false, reason: 'NUMBER_NOT_DIGITS' },
+    ])
+  })
+
+  it('skips a header line in English or Chinese', () => {
+    expect(ok(parseImport('number,remark\n110,Police'))).toEqual([{ number: '110', remark: 'Police' }])
+    expect(ok(parseImport('号码,备注\r\n110,报警'))).toEqual([{ number: '110', remark: '报警' }])
+    expect(ok(parseImport('\ufeff\n"Phone Number";"Remark"\n110;x'))).toEqual([{ number: '110', remark: 'x' }])
+    // Only the first line can be a header.
+    expect(parseImport('110,a\nnumber,remark')[1]).toMatchObject({ ok: false, reason: 'NUMBER_NOT_DIGITS' })
+  })
+
+  it('accepts Chinese commas, tabs and semicolons', () => {
+    expect(ok(parseImport('110，报警\n120\t急救\n119;火警\n122；交通'))).toEqual([
+      { number: '110', remark: '报警' },
+      { number: '120', remark: '急救' },
+      { number: '119', remark: '火警' },
+      { number: '122', remark: '交通' },
+    ])
+  })
+
+  it('reads quoted CSV fields with commas and doubled quotes', () => {
+    expect(ok(parseImport('"138 0013 8000","Zhang, ""Boss"" San"'))).toEqual([{ number: '13800138000', remark: 'Zhang, "Boss" San' }])
+    // An unquoted remark keeps everything after the first separator.
+    expect(ok(parseImport('110,Police, Beijing'))).toEqual([{ number: '110', remark: 'Police, Beijing' }])
+  })
+
+  it('uses the number as remark when there is none, and splits "number remark" without a separator', () => {
+    expect(ok(parseImport('110\n120,\n138 0013 8000 Zhang San'))).toEqual([
+      { number: '110', remark: '110' },
+      { number: '120', remark: '120' },
+      { number: '13800138000', remark: 'Zhang San' },
+    ])
+  })
+
+  it('refuses an over-long remark', () => {
+    expect(parseImport(`110,${'x'.repeat(51)}`)[0]).toMatchObject({ ok: false, reason: 'REMARK_TOO_LONG', line: 1 })
+  })
+
+  it('round-trips any valid entry through a CSV line', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ number: validNumber, remark: validRemark }), { maxLength: 20 }), (entries) => {
+        const text = entries.map(formatCsvLine).join('\n')
+        expect(ok(parseImport(text))).toEqual(entries)
+      }),
+    )
+  })
+
+  it('never lets an invalid number through as ok', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 30 }), { maxLength: 10 }), (lines) => {
+        for (const line of parseImport(lines.join('\n'))) {
+          if (line.ok) {
+            expect(validateNumber(line.number)).toEqual({ ok: true, value: line.number })
+            expect(Array.from(line.remark).length).toBeLessThanOrEqual(50)
+          }
+        }
+      }),
+    )
+  })
+})
+
+describe('searchEntries', () => {
+  const entry = (number: string, remark: string): NumberEntry => ({ number, remark, createdAt: 0, callCount: 0 })
+  const list = [entry('13800138000', 'Zhang San'), entry('+8613900001111', '李四 VIP'), entry('110', 'Police')]
+
+  it('returns everything for an empty query', () => {
+    expect(searchEntries(list, '  ')).toBe(list)
+  })
+
+  it('matches number or remark, ignoring case and width', () => {
+    expect(searchEntries(list, 'zhang').map((e) => e.number)).toEqual(['13800138000'])
+    expect(searchEntries(list, 'ＶＩＰ').map((e) => e.number)).toEqual(['+8613900001111'])
+    expect(searchEntries(list, '0013').map((e) => e.number)).toEqual(['13800138000'])
+    expect(searchEntries(list, 'nobody')).toEqual([])
+  })
+
+  it('matches a number typed with separators', () => {
+    expect(searchEntries(list, '138 0013-8').map((e) => e.number)).toEqual(['13800138000'])
+    expect(searchEntries(list, '(139) 0000').map((e) => e.number)).toEqual(['+8613900001111'])
+    expect(searchEntries(list, '86 139').map((e) => e.number)).toEqual(['+8613900001111'])
+  })
+
+  it('does not match across the number and the remark', () => {
+    expect(searchEntries([entry('110', 'abc')], '0a')).toEqual([])
+  })
+
+  it('sees entries replaced in the same array', () => {
+    const mutable = [entry('110', 'Police')]
+    expect(searchEntries(mutable, 'police')).toHaveLength(1)
+    mutable[0] = entry('120', 'Ambulance')
+    expect(searchEntries(mutable, 'police')).toHaveLength(0)
+    expect(searchEntries(mutable, 'ambul')).toHaveLength(1)
+  })
+
+  it('agrees with a naive filter', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ number: validNumber, remark: validRemark }), { maxLength: 30 }),
+        fc.string({ unit: fc.constantFrom('1', '3', '8', 'a', 'z', '张', ' '), maxLength: 4 }),
+        (rows, query) => {
+          const entries = rows.map((r) => entry(r.number, r.remark))
+          const q = query.trim().toLowerCase()
+          const naive = q === '' ? entries : entries.filter((e) => e.number.includes(q) || e.remark.toLowerCase().includes(q) || (/^[0-9 ]+$/.test(q) && e.number.includes(q.replace(/ /g, ''))))
+          expect(searchEntries(entries, query)).toEqual(naive)
+        },
+      ),
+    )
+  })
+})

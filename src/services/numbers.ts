@@ -1,0 +1,270 @@
+/**
+ * The agent's number list, as pure functions: normalising, validating, import parsing and search.
+ * No storage and no UI here (the numbers store persists; the page shows `numbers.error.*` texts).
+ */
+import type { CallOutcome } from './callRecord'
+
+/** One number the agent keeps to call. Treated as immutable: the store replaces, never mutates. */
+export interface NumberEntry {
+  /** Normalised: digits with at most one leading `+`. */
+  number: string
+  remark: string
+  /** Epoch ms. */
+  createdAt: number
+  lastCalledAt?: number
+  lastOutcome?: CallOutcome
+  callCount: number
+}
+
+export const NUMBER_MIN_DIGITS = 3
+export const NUMBER_MAX_DIGITS = 20
+export const REMARK_MAX_LENGTH = 50
+
+/** Why a number or remark was refused; `numbers.error.<symbol>` is its message. */
+export type NumberErrorSymbol =
+  | 'NUMBER_EMPTY'
+  | 'NUMBER_NOT_DIGITS'
+  | 'NUMBER_TOO_SHORT'
+  | 'NUMBER_TOO_LONG'
+  | 'REMARK_TOO_LONG'
+  | 'NUMBER_DUPLICATE'
+  | 'NUMBER_NOT_FOUND'
+  | 'SAVE_FAILED'
+
+export class NumberError extends Error {
+  readonly symbol: NumberErrorSymbol
+  constructor(symbol: NumberErrorSymbol, detail = '') {
+    super(detail ? `${symbol}: ${detail}` : symbol)
+    this.name = 'NumberError'
+    this.symbol = symbol
+  }
+}
+
+export function isNumberError(value: unknown): value is NumberError {
+  return value instanceof NumberError
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; reason: NumberErrorSymbol }
+
+// Separators people type or paste inside phone numbers: ASCII and full-width spaces, dashes,
+// dots and brackets. `+` is handled separately (only one, only leading).
+const SEPARATORS = /[\s\u00a0\u3000\-\u2010-\u2015\u2212\uff0d.\uff0e\u3002()\uff08\uff09[\]\u3010\u3011{}/]/g
+const FULL_WIDTH_DIGITS = /[\uff10-\uff19]/g
+const FULL_WIDTH_PLUS = /\uff0b/g
+
+/**
+ * `+86 (138) 0013-8000` -> `+8613800138000`. Idempotent. Letters and other signs are kept so
+ * `validateNumber` can refuse them instead of silently dialling something else.
+ */
+export function normalizeNumber(input: string): string {
+  const compact = input
+    .replace(FULL_WIDTH_DIGITS, (d) => String.fromCharCode(d.charCodeAt(0) - 0xff10 + 0x30))
+    .replace(FULL_WIDTH_PLUS, '+')
+    .replace(SEPARATORS, '')
+  // A run of leading pluses is one typo, not a different number.
+  return compact.replace(/^\++/, '+')
+}
+
+/** A normalised number, or why not: digits only (one leading `+` allowed), 3-20 digits. */
+export function validateNumber(input: string): Validated<string> {
+  const number = normalizeNumber(input)
+  if (number === '' || number === '+') return { ok: false, reason: 'NUMBER_EMPTY' }
+  const digits = number.startsWith('+') ? number.slice(1) : number
+  if (!/^[0-9]+$/.test(digits)) return { ok: false, reason: 'NUMBER_NOT_DIGITS' }
+  if (digits.length < NUMBER_MIN_DIGITS) return { ok: false, reason: 'NUMBER_TOO_SHORT' }
+  if (digits.length > NUMBER_MAX_DIGITS) return { ok: false, reason: 'NUMBER_TOO_LONG' }
+  return { ok: true, value: number }
+}
+
+/**
+ * The remark to store: trimmed, inner whitespace (tabs, newlines) collapsed to one space,
+ * at most 50 characters (code points, so an emoji counts once); the number when empty.
+ */
+export function validateRemark(input: string | undefined, number: string): Validated<string> {
+  const remark = (input ?? '').replace(/\s+/g, ' ').trim()
+  if (remark === '') return { ok: true, value: number }
+  if (Array.from(remark).length > REMARK_MAX_LENGTH) return { ok: false, reason: 'REMARK_TOO_LONG' }
+  return { ok: true, value: remark }
+}
+
+/** One non-blank, non-header line of an import, 1-based `line` as the agent sees it. */
+export type ImportLine =
+  | { line: number; text: string; ok: true; number: string; remark: string }
+  | { line: number; text: string; ok: false; reason: NumberErrorSymbol }
+
+// Field separators accepted between number and remark: comma, Chinese comma, tab, semicolons.
+const FIELD_SEPARATORS = new Set([',', '\uff0c', '\t', ';', '\uff1b'])
+const HEADER_WORDS = /^(number|numbers|phone|phonenumber|phoneno|tel|telephone|mobile|号码|电话|电话号码|手机|手机号|手机号码)$/i
+
+/** Splits at the first unquoted separator; a quoted field may hold separators and `""`. */
+function splitLine(text: string): { first: string; rest: string | null } {
+  let i = 0
+  while (i < text.length && (text[i] === ' ' || text[i] === '\u3000')) i++
+  let first = ''
+  if (text[i] === '"') {
+    const closed = readQuoted(text, i)
+    first = closed.value
+    i = closed.end
+    // Anything between the closing quote and the separator belongs to the field (lenient CSV).
+    while (i < text.length && !FIELD_SEPARATORS.has(text[i])) first += text[i++]
+  } else {
+    while (i < text.length && !FIELD_SEPARATORS.has(text[i])) first += text[i++]
+  }
+  if (i >= text.length) return { first, rest: null }
+  return { first, rest: unquote(text.slice(i + 1)) }
+}
+
+function readQuoted(text: string, start: number): { value: string; end: number } {
+  let value = ''
+  let i = start + 1
+  while (i < text.length) {
+    if (text[i] === '"') {
+      if (text[i + 1] === '"') {
+        value += '"'
+        i += 2
+        continue
+      }
+      return { value, end: i + 1 }
+    }
+    value += text[i++]
+  }
+  return { value, end: i } // unterminated quote: take the rest of the line
+}
+
+/** The remark column: a fully quoted field is unquoted; otherwise the raw rest of the line. */
+function unquote(field: string): string {
+  const trimmed = field.trim()
+  if (!trimmed.startsWith('"')) return trimmed
+  const quoted = readQuoted(trimmed, 0)
+  const after = trimmed.slice(quoted.end).trim()
+  return after === '' ? quoted.value : quoted.value + after
+}
+
+// No separator at all: `138 0000 0000 Zhang Wei` is a number followed by a remark.
+const NUMBER_THEN_TEXT = /^([+\uff0b]?[0-9\uff10-\uff19][0-9\uff10-\uff19\s\-.()\uff08\uff09]*?)\s+([^\s0-9\uff10-\uff19+\-.(].*)$/
+
+function isHeader(first: string): boolean {
+  return HEADER_WORDS.test(first.replace(/[\s_\-"'#]/g, ''))
+}
+
+/**
+ * Parses pasted text, one `number,remark` per line. Blank lines are skipped, and a header line
+ * (`number,remark`, `号码,备注`) is skipped when it is the first non-blank line. Duplicates are
+ * not judged here: the store knows the existing list.
+ */
+export function parseImport(text: string): ImportLine[] {
+  const lines = text.replace(/^\ufeff/, '').split(/\r\n|\r|\n/)
+  const results: ImportLine[] = []
+  let seenContent = false
+  lines.forEach((raw, index) => {
+    const lineText = raw.trim()
+    if (lineText === '') return
+    let { first, rest } = splitLine(lineText)
+    if (!seenContent) {
+      seenContent = true
+      if (isHeader(first)) return
+    }
+    if (rest === null) {
+      const spaced = NUMBER_THEN_TEXT.exec(lineText)
+      if (spaced) {
+        first = spaced[1]
+        rest = spaced[2]
+      }
+    }
+    const line = index + 1
+    const number = validateNumber(first)
+    if (!number.ok) {
+      results.push({ line, text: lineText, ok: false, reason: number.reason })
+      return
+    }
+    const remark = validateRemark(rest ?? '', number.value)
+    if (!remark.ok) {
+      results.push({ line, text: lineText, ok: false, reason: remark.reason })
+      return
+    }
+    results.push({ line, text: lineText, ok: true, number: number.value, remark: remark.value })
+  })
+  return results
+}
+
+/** One CSV line for an entry (export, and the round-trip tests): quotes the remark when needed. */
+export function formatCsvLine(entry: Pick<NumberEntry, 'number' | 'remark'>): string {
+  const remark = /[",\uff0c\t;\uff1b]|^\s|\s$/.test(entry.remark) ? `"${entry.remark.replace(/"/g, '""')}"` : entry.remark
+  return `${entry.number},${remark}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search
+
+/** Folds full-width letters/digits to ASCII and case, so `ＺＨＡＮＧ` finds `zhang`. */
+function fold(text: string): string {
+  return text.normalize('NFKC').toLowerCase()
+}
+
+/** Search keys computed once per entry object (entries are immutable). */
+const keyOf = new WeakMap<NumberEntry, string>()
+
+function searchKey(entry: NumberEntry): string {
+  let key = keyOf.get(entry)
+  if (key === undefined) {
+    // `\n` can never be in a (single-line, trimmed) query, so a match never spans both fields.
+    key = entry.number + '\n' + fold(entry.remark)
+    keyOf.set(entry, key)
+  }
+  return key
+}
+
+/** Per list: the keys side by side with the entries they were made for (one lookup per search). */
+interface KeyIndex {
+  entries: NumberEntry[]
+  keys: string[]
+}
+const indexOf = new WeakMap<NumberEntry[], KeyIndex>()
+
+function keyIndex(entries: NumberEntry[]): KeyIndex {
+  let index = indexOf.get(entries)
+  if (!index) {
+    index = { entries: [], keys: [] }
+    indexOf.set(entries, index)
+  }
+  // Re-key only the slots that changed, so an in-place edit of the array cannot return stale hits.
+  const { entries: seen, keys } = index
+  if (seen.length !== entries.length) {
+    seen.length = entries.length
+    keys.length = entries.length
+  }
+  return index
+}
+
+const PHONE_QUERY = /^[+\uff0b0-9\uff10-\uff19\s\-.()\uff08\uff09]+$/
+
+/**
+ * Entries whose number or remark contains `query` (case- and width-insensitive). A query made of
+ * phone characters (`138 0013-8`) also matches the number ignoring the separators typed.
+ * Keeps the order of `entries`; returns `entries` itself for an empty query.
+ */
+export function searchEntries(entries: NumberEntry[], query: string): NumberEntry[] {
+  const q = fold(query.trim())
+  if (q === '') return entries
+  let digits: string | null = null
+  if (PHONE_QUERY.test(q)) {
+    const normalized = normalizeNumber(q)
+    // A leading + is optional in a search: `+86138` and `86138` both find `+8613800000000`.
+    const bare = normalized.replace(/^\+/, '')
+    if (bare !== q && bare !== '') digits = bare
+  }
+  const index = keyIndex(entries)
+  const { entries: seen, keys } = index
+  const hits: NumberEntry[] = []
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]
+    let key = keys[i]
+    if (seen[i] !== entry) {
+      key = searchKey(entry)
+      seen[i] = entry
+      keys[i] = key
+    }
+    if (key.includes(q) || (digits !== null && entry.number.includes(digits))) hits.push(entry)
+  }
+  return hits
+}
