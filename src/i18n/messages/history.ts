@@ -1,5 +1,43 @@
-const zh = {} as const
+const zh = {
+  'history.title': '通话记录',
+  'history.empty': '暂无通话记录',
+  'history.emptyHint': '拨打或接听的电话会显示在这里',
+  'history.clear': '清空',
+  'history.clearTitle': '清空通话记录',
+  'history.clearConfirm': '将删除全部 {n} 条通话记录，且无法恢复。',
+  'history.callBack': '回拨',
+  'history.count': '共 {n} 条',
+  'history.direction.in': '呼入',
+  'history.direction.out': '呼出',
+  'history.outcome.answered': '已接通',
+  'history.outcome.rejected': '已拒接',
+  'history.outcome.missed': '未接',
+  'history.outcome.cancelled': '已取消',
+  'history.outcome.no-answer': '无人接听',
+  'history.outcome.failed': '失败',
+  'history.today': '今天',
+  'history.yesterday': '昨天',
+} as const
 
-const en: Record<keyof typeof zh, string> = {}
+const en: Record<keyof typeof zh, string> = {
+  'history.title': 'Call history',
+  'history.empty': 'No calls yet',
+  'history.emptyHint': 'Calls you make or answer appear here',
+  'history.clear': 'Clear',
+  'history.clearTitle': 'Clear call history',
+  'history.clearConfirm': 'All {n} call records will be deleted. This cannot be undone.',
+  'history.callBack': 'Call back',
+  'history.count': '{n} calls',
+  'history.direction.in': 'Incoming',
+  'history.direction.out': 'Outgoing',
+  'history.outcome.answered': 'Answered',
+  'history.outcome.rejected': 'Declined',
+  'history.outcome.missed': 'Missed',
+  'history.outcome.cancelled': 'Cancelled',
+  'history.outcome.no-answer': 'No answer',
+  'history.outcome.failed': 'Failed',
+  'history.today': 'Today',
+  'history.yesterday': 'Yesterday',
+}
 
 export default { zh, en }
