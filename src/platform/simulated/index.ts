@@ -1,0 +1,529 @@
+/**
+ * The simulated TCCC: an in-memory agent SDK that behaves as the TCCC documents describe, for
+ * H5 development, the end-to-end tests (`window.__tcccSim`) and the store/service unit tests.
+ * Deterministic: all time comes from an injectable `SimClock` (tests: `createManualClock()`).
+ *
+ * Event timing (what tests can rely on):
+ * - Commands (`login`, `call`, `terminate`...) settle their promise synchronously: the promise
+ *   they return is already resolved/rejected, like the SDK's `(code, message)` callback.
+ * - Events caused by a command are queued and delivered, in order, in ONE microtask queued when
+ *   the command settles. So they are delivered before any code awaiting the command resumes:
+ *   after `await sdk.call(...)` the `newSession` event has already reached the listeners.
+ *   A failed command emits nothing.
+ * - Far-end controls (`sim.answerOutbound()`, `sim.incomingCall()`, `sim.kick()`...) deliver
+ *   their events synchronously before they return (after flushing any still-queued ones, so
+ *   the order is always the order things happened).
+ * - Clock-driven events (ring timeout after 60 s, `autoAnswerMs`, the 2 s `networkQuality` +
+ *   `audioVolume` ticks) are delivered synchronously inside the clock's timer, i.e. inside
+ *   `clock.advance(ms)` with the manual clock.
+ *
+ * Rules modelled (see tccc-sdk.md): operations before login / after logout or kick reject
+ * -10005; an expired or bad token rejects -10002; a second call while one is in progress
+ * rejects -10004; an incoming call that arrives during another call gets its own session and
+ * times out without touching the first.
+ */
+import { TcccError } from '../../services/errors'
+import type {
+  AudioRoute,
+  CallDirection,
+  CallParams,
+  EndReason,
+  LoginParams,
+  NetworkQuality,
+  PlatformCapabilities,
+  TcccAgentSdk,
+  TcccEvent,
+  TcccListener,
+  Unsubscribe,
+} from '../types'
+import { createRingtonePlayer } from '../ringtone'
+import { realClock, type SimClock } from './clock'
+import { decodeMockToken } from './mockToken'
+
+export { createManualClock, MANUAL_CLOCK_EPOCH, type ManualClock, type SimClock } from './clock'
+export { decodeMockToken, encodeMockToken, type MockTokenClaims } from './mockToken'
+
+/** Nobody answered: the SDK gives up after this long (outbound and incoming). */
+export const RING_TIMEOUT_MS = 60_000
+/** How often the SDK reports network quality and volume during a call. */
+export const STATS_INTERVAL_MS = 2_000
+export const SIM_SDK_VERSION = 'simulated-1.0.0'
+
+/** `SimControls.log()` entry: one SDK call the app made. */
+export interface SimLogEntry {
+  /** The `TcccAgentSdk` method name. */
+  method: string
+  args: unknown[]
+}
+
+/** Exactly CONTRACT.md's `window.__tcccSim`. Far-end actions return whether they applied. */
+export interface SimControls {
+  incomingCall(params: { from: string; remark?: string }): string
+  answerOutbound(): boolean
+  rejectOutbound(): boolean
+  remoteHangup(): boolean
+  autoAnswerMs(ms: number | null): void
+  dropConnection(): void
+  startReconnect(): void
+  restoreConnection(): void
+  kick(): void
+  expireToken(): void
+  setNetworkQuality(quality: number): void
+  failNext(method: string, code: number): void
+  log(): SimLogEntry[]
+}
+
+export type SimulatedTccc = TcccAgentSdk & { readonly sim: SimControls }
+
+export interface SimulatedTcccOptions {
+  clock?: SimClock
+}
+
+type SessionState = 'ringing' | 'active'
+
+interface SimSession {
+  id: string
+  direction: CallDirection
+  peer: string
+  state: SessionState
+  /** Ring timeout / auto-answer timer while ringing. */
+  timers: unknown[]
+}
+
+/** Methods the app can call, so `failNext` can refuse names that would never match. */
+const SDK_METHODS = [
+  'login',
+  'checkLogin',
+  'logout',
+  'call',
+  'answer',
+  'terminate',
+  'mute',
+  'unmute',
+  'sendDTMF',
+  'setAudioRoute',
+  'startRinging',
+  'stopRinging',
+] as const
+type SdkMethod = (typeof SDK_METHODS)[number]
+
+const DTMF_DIGIT = /^[0-9*#]$/
+/** What the SIP layer accepts as a callee: digits with an optional leading +. */
+const DIALLABLE = /^\+?[0-9*#]{1,32}$/
+/** A deterministic speech-like volume pattern for `audioVolume` ticks. */
+const VOLUME_PATTERN = [32, 58, 41, 70, 25, 63]
+const SERVER = 'sip'
+
+const listenerCounts = new WeakMap<SimulatedTccc, () => number>()
+
+/** Test helper: how many listeners are subscribed (must return to 0 after dispose). */
+export function simListenerCount(sdk: SimulatedTccc): number {
+  return listenerCounts.get(sdk)?.() ?? 0
+}
+
+function isNetworkQuality(value: number): value is NetworkQuality {
+  return Number.isInteger(value) && value >= 0 && value <= 6
+}
+
+function redactLogin(params: LoginParams): LoginParams {
+  // Never keep the token (nor the web SDK URL, which carries it) in the inspectable log.
+  return { ...params, token: '<redacted>', ...(params.sdkUrl !== undefined ? { sdkUrl: '<redacted>' } : {}) }
+}
+
+function copyArg(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? JSON.parse(JSON.stringify(value)) : value
+}
+
+export function createSimulatedTccc(options: SimulatedTcccOptions = {}): SimulatedTccc {
+  const clock = options.clock ?? realClock
+  const ringtone = createRingtonePlayer()
+  const listeners = new Set<TcccListener>()
+  const callLog: SimLogEntry[] = []
+  const failures = new Map<string, number>()
+
+  let agent: { sdkAppId: number; userId: string } | null = null
+  let tokenExpired = false
+  let nextSessionNumber = 1
+  /** The agent's own call: outbound, or the incoming call that rang while the agent was free. */
+  let current: SimSession | null = null
+  /** Incoming calls that arrived while the agent was busy; they only ring out. */
+  const waiting = new Map<string, SimSession>()
+  let muted = false
+  let quality: NetworkQuality = 2
+  let autoAnswerAfter: number | null = null
+  let statsTimer: unknown = null
+  let statsTick = 0
+  let disposed = false
+
+  // ---- event delivery -------------------------------------------------------------------
+  const queue: TcccEvent[] = []
+  let drainScheduled = false
+  let draining = false
+
+  function deliver(listener: TcccListener, event: TcccEvent): void {
+    try {
+      listener(event)
+    } catch (err) {
+      // One failing listener must not starve the others or break the simulator's state.
+      console.error('[tccc-sim] listener failed on', event.type, err)
+    }
+  }
+
+  function drain(): void {
+    drainScheduled = false
+    // A listener that triggers more events (a command, a control) appends to the queue;
+    // this loop delivers them after the current event, never nested inside it.
+    if (draining) return
+    draining = true
+    try {
+      while (queue.length > 0) {
+        const event = queue.shift() as TcccEvent
+        // Copy: a listener that unsubscribes during delivery must not skip the next one.
+        for (const listener of [...listeners]) deliver(listener, event)
+      }
+    } finally {
+      draining = false
+    }
+  }
+
+  /** Events caused by a command: delivered in one microtask after the command settles. */
+  function emitAfterCommand(event: TcccEvent): void {
+    queue.push(event)
+    if (!drainScheduled) {
+      drainScheduled = true
+      queueMicrotask(drain)
+    }
+  }
+
+  /** Events from the far end / the clock: delivered now (after anything still queued). */
+  function emitNow(event: TcccEvent): void {
+    queue.push(event)
+    drain()
+  }
+
+  // ---- sessions -------------------------------------------------------------------------
+  function newSessionId(): string {
+    return `sim-${nextSessionNumber++}`
+  }
+
+  function startStats(): void {
+    stopStats()
+    const tick = (): void => {
+      if (!current || current.state !== 'active') return
+      statsTick += 1
+      emitNow({ type: 'networkQuality', quality })
+      const volume = muted ? 0 : VOLUME_PATTERN[statsTick % VOLUME_PATTERN.length]
+      emitNow({ type: 'audioVolume', userId: agent?.userId ?? '', volume })
+      statsTimer = clock.setTimeout(tick, STATS_INTERVAL_MS)
+    }
+    statsTimer = clock.setTimeout(tick, STATS_INTERVAL_MS)
+  }
+
+  function stopStats(): void {
+    if (statsTimer !== null) clock.clearTimeout(statsTimer)
+    statsTimer = null
+  }
+
+  function clearSessionTimers(session: SimSession): void {
+    for (const timer of session.timers) clock.clearTimeout(timer)
+    session.timers = []
+  }
+
+  function endSession(session: SimSession, reason: EndReason, message: string, emit: (e: TcccEvent) => void): void {
+    clearSessionTimers(session)
+    if (current === session) {
+      current = null
+      muted = false
+      stopStats()
+    }
+    waiting.delete(session.id)
+    emit({ type: 'ended', sessionId: session.id, reason, message })
+  }
+
+  function activate(session: SimSession, emit: (e: TcccEvent) => void): void {
+    clearSessionTimers(session)
+    session.state = 'active'
+    emit({ type: 'accepted', sessionId: session.id })
+    startStats()
+  }
+
+  function ringTimeout(session: SimSession): unknown {
+    return clock.setTimeout(() => {
+      if (session.state === 'ringing') endSession(session, 'timeout', 'No answer', emitNow)
+    }, RING_TIMEOUT_MS)
+  }
+
+  function endEverything(reason: EndReason, message: string, emit: (e: TcccEvent) => void): void {
+    if (current) endSession(current, reason, message, emit)
+    for (const session of [...waiting.values()]) endSession(session, reason, message, emit)
+  }
+
+  // ---- command plumbing -----------------------------------------------------------------
+  function record(method: SdkMethod, args: unknown[]): void {
+    callLog.push({ method, args: args.map(copyArg) })
+  }
+
+  /** Checks every command makes first: an injected failure, then the login state. */
+  function precheck(method: SdkMethod, needs: { login?: boolean; token?: boolean }): TcccError | null {
+    const injected = failures.get(method)
+    if (injected !== undefined) {
+      failures.delete(method)
+      return TcccError.fromCode(injected, `simulated failure of ${method}`)
+    }
+    if (needs.login && !agent) return TcccError.fromCode(-10005, 'not logged in')
+    if (needs.token && tokenExpired) return TcccError.fromCode(-10002, 'token expired')
+    return null
+  }
+
+  function ok(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  function fail(error: TcccError): Promise<void> {
+    return Promise.reject(error)
+  }
+
+  // ---- the TcccAgentSdk ------------------------------------------------------------------
+  const capabilities: PlatformCapabilities = { audioRoute: true, sdkRinging: true, incomingCalls: true }
+
+  function login(params: LoginParams): Promise<void> {
+    record('login', [redactLogin(params)])
+    const error = precheck('login', {})
+    if (error) return fail(error)
+    const claims = params.token ? decodeMockToken(params.token) : null
+    if (!claims) return fail(TcccError.fromCode(-10002, params.token ? 'malformed token' : 'empty token'))
+    if (claims.userId !== params.userId || claims.sdkAppId !== params.sdkAppId) {
+      return fail(TcccError.fromCode(-10002, 'token issued for another agent'))
+    }
+    if (claims.exp * 1000 <= clock.now()) return fail(TcccError.fromCode(-10002, 'token expired'))
+    agent = { sdkAppId: params.sdkAppId, userId: params.userId }
+    tokenExpired = false
+    return ok()
+  }
+
+  function checkLogin(): Promise<void> {
+    record('checkLogin', [])
+    const error = precheck('checkLogin', { login: true, token: true })
+    return error ? fail(error) : ok()
+  }
+
+  function logout(): Promise<void> {
+    record('logout', [])
+    const error = precheck('logout', {})
+    if (error) return fail(error)
+    // Idempotent: signing out twice is not an error worth showing.
+    endEverything('local-bye', 'Logged out', emitAfterCommand)
+    agent = null
+    tokenExpired = false
+    return ok()
+  }
+
+  function call(params: CallParams): Promise<void> {
+    record('call', [params])
+    const error = precheck('call', { login: true, token: true })
+    if (error) return fail(error)
+    if (current) return fail(TcccError.fromCode(-10004, 'a call is in progress'))
+    if (!DIALLABLE.test(params.to)) return fail(TcccError.fromCode(20003, 'bad callee'))
+    const session: SimSession = { id: newSessionId(), direction: 'out', peer: params.to, state: 'ringing', timers: [] }
+    current = session
+    session.timers.push(ringTimeout(session))
+    if (autoAnswerAfter !== null && autoAnswerAfter < RING_TIMEOUT_MS) {
+      session.timers.push(
+        clock.setTimeout(() => {
+          if (current === session && session.state === 'ringing') activate(session, emitNow)
+        }, autoAnswerAfter),
+      )
+    }
+    emitAfterCommand({
+      type: 'newSession',
+      sessionId: session.id,
+      direction: 'out',
+      peer: params.to,
+      ...(params.remark !== undefined ? { remark: params.remark } : {}),
+    })
+    return ok()
+  }
+
+  function answer(): Promise<void> {
+    record('answer', [])
+    const error = precheck('answer', { login: true, token: true })
+    if (error) return fail(error)
+    if (!current || current.direction !== 'in' || current.state !== 'ringing') {
+      return fail(new TcccError('NO_INCOMING_CALL'))
+    }
+    activate(current, emitAfterCommand)
+    return ok()
+  }
+
+  function terminate(): Promise<void> {
+    record('terminate', [])
+    const error = precheck('terminate', { login: true })
+    if (error) return fail(error)
+    if (!current) return fail(new TcccError('NO_ACTIVE_CALL'))
+    if (current.direction === 'in' && current.state === 'ringing') {
+      endSession(current, 'rejected', 'Rejected by the agent', emitAfterCommand)
+    } else {
+      endSession(current, 'local-bye', 'Hung up by the agent', emitAfterCommand)
+    }
+    return ok()
+  }
+
+  function setMuted(method: 'mute' | 'unmute', value: boolean): Promise<void> {
+    record(method, [])
+    const error = precheck(method, { login: true })
+    if (error) return fail(error)
+    if (!current || (current.direction === 'in' && current.state === 'ringing')) {
+      return fail(new TcccError('NO_ACTIVE_CALL'))
+    }
+    muted = value
+    return ok()
+  }
+
+  function sendDTMF(digit: string): Promise<void> {
+    record('sendDTMF', [digit])
+    const error = precheck('sendDTMF', { login: true, token: true })
+    if (error) return fail(error)
+    if (!DTMF_DIGIT.test(digit)) return fail(new TcccError('INVALID_DTMF', `digit ${JSON.stringify(digit)}`))
+    if (!current || current.state !== 'active') return fail(new TcccError('NO_ACTIVE_CALL'))
+    return ok()
+  }
+
+  function setAudioRoute(route: AudioRoute): Promise<void> {
+    record('setAudioRoute', [route])
+    const error = precheck('setAudioRoute', {})
+    if (error) return fail(error)
+    if (route !== 'speakerphone' && route !== 'earpiece') {
+      return fail(new TcccError('UNSUPPORTED_ON_PLATFORM', `route ${String(route)}`))
+    }
+    return ok()
+  }
+
+  function startRinging(url: string): Promise<void> {
+    record('startRinging', [url])
+    const error = precheck('startRinging', {})
+    if (error) return fail(error)
+    ringtone.start(url)
+    return ok()
+  }
+
+  function stopRinging(): Promise<void> {
+    record('stopRinging', [])
+    const error = precheck('stopRinging', {})
+    if (error) return fail(error)
+    ringtone.stop()
+    return ok()
+  }
+
+  function subscribe(listener: TcccListener): Unsubscribe {
+    listeners.add(listener)
+    return () => {
+      listeners.delete(listener)
+    }
+  }
+
+  function dispose(): void {
+    disposed = true
+    listeners.clear()
+    queue.length = 0
+    if (current) clearSessionTimers(current)
+    for (const session of waiting.values()) clearSessionTimers(session)
+    stopStats()
+    ringtone.stop()
+  }
+
+  // ---- the far end and the network (window.__tcccSim) -----------------------------------
+  const sim: SimControls = {
+    incomingCall({ from, remark }) {
+      if (disposed) throw new Error('simulator: disposed')
+      if (!agent) throw new Error('simulator: the agent is not logged in, so no call can reach it')
+      const session: SimSession = { id: newSessionId(), direction: 'in', peer: from, state: 'ringing', timers: [] }
+      if (current) waiting.set(session.id, session)
+      else current = session
+      session.timers.push(ringTimeout(session))
+      emitNow({
+        type: 'newSession',
+        sessionId: session.id,
+        direction: 'in',
+        peer: from,
+        ...(remark !== undefined ? { remark } : {}),
+      })
+      return session.id
+    },
+    answerOutbound() {
+      if (!current || current.direction !== 'out' || current.state !== 'ringing') return false
+      activate(current, emitNow)
+      return true
+    },
+    rejectOutbound() {
+      if (!current || current.direction !== 'out' || current.state !== 'ringing') return false
+      endSession(current, 'rejected', 'Rejected by the callee', emitNow)
+      return true
+    },
+    remoteHangup() {
+      if (!current) return false
+      if (current.state === 'active') endSession(current, 'remote-bye', 'Hung up by the other side', emitNow)
+      else if (current.direction === 'in') endSession(current, 'remote-cancel', 'The caller gave up', emitNow)
+      else endSession(current, 'rejected', 'Rejected by the callee', emitNow)
+      return true
+    },
+    autoAnswerMs(ms) {
+      if (ms !== null && !(ms >= 0)) throw new RangeError(`autoAnswerMs needs ms >= 0 or null, got ${ms}`)
+      autoAnswerAfter = ms
+    },
+    dropConnection() {
+      emitNow({ type: 'connectionLost', server: SERVER })
+    },
+    startReconnect() {
+      emitNow({ type: 'reconnecting', server: SERVER })
+    },
+    restoreConnection() {
+      emitNow({ type: 'connectionRecovered', server: SERVER })
+    },
+    kick() {
+      // Logged out first, so a listener reacting to the 403 sees -10005 from any command.
+      agent = null
+      tokenExpired = false
+      emitNow({ type: 'error', code: 403, message: 'Signed in on another device' })
+      endEverything('error', 'Signed in on another device', emitNow)
+    },
+    expireToken() {
+      if (agent) tokenExpired = true
+    },
+    setNetworkQuality(value) {
+      if (!isNetworkQuality(value)) throw new RangeError(`network quality must be 0..6, got ${value}`)
+      quality = value
+      // Show the change at once instead of at the next 2 s tick.
+      if (current?.state === 'active') emitNow({ type: 'networkQuality', quality })
+    },
+    failNext(method, code) {
+      if (!(SDK_METHODS as readonly string[]).includes(method)) {
+        throw new Error(`simulator: unknown method ${method}; one of ${SDK_METHODS.join(', ')}`)
+      }
+      failures.set(method, code)
+    },
+    log: () => callLog.map((entry) => ({ method: entry.method, args: entry.args.map(copyArg) })),
+  }
+
+  const sdk: SimulatedTccc = {
+    kind: 'simulated',
+    capabilities,
+    login,
+    checkLogin,
+    logout,
+    call,
+    answer,
+    terminate,
+    mute: () => setMuted('mute', true),
+    unmute: () => setMuted('unmute', false),
+    sendDTMF,
+    setAudioRoute,
+    startRinging,
+    stopRinging,
+    version: () => SIM_SDK_VERSION,
+    subscribe,
+    dispose,
+    sim,
+  }
+  listenerCounts.set(sdk, () => listeners.size)
+  return sdk
+}
