@@ -1,0 +1,307 @@
+/**
+ * The token backend: agents sign in here, then fetch a TCCC login token for their own seat.
+ * The TCCC SecretId/SecretKey stay on this server; the app only ever sees short-lived tokens.
+ * API (interfaces.md): POST /api/auth/login, POST /api/tccc/token, POST /api/auth/logout,
+ * GET /healthz, and in mock mode GET /mock/tccc-sdk.js.
+ */
+import { readFile } from 'node:fs/promises'
+import type { Agent } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Writable } from 'node:stream'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import { createAccessTokenService, type AccessClaims } from './accessTokens'
+import { createAgentDirectory, normaliseUsername, readAgentsFile, type AgentRecord } from './agents'
+import type { CorsPolicy, ServerConfig } from './config'
+import { createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
+
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'BAD_CREDENTIALS'
+  | 'RATE_LIMITED'
+  | 'UNAUTHORIZED'
+  | 'SESSION_EXPIRED'
+  | 'TCCC_REFUSED'
+  | 'NOT_FOUND'
+  | 'INTERNAL'
+
+/** An error answered as `{error:{code,message,...extra}}` with its HTTP status. */
+export class ApiError extends Error {
+  override name = 'ApiError'
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: Record<string, string> = {},
+  ) {
+    super(message)
+  }
+}
+
+export interface ServerDeps {
+  /** Clock in epoch ms (tests move it to expire tokens). */
+  now?: () => number
+  /** Where JSON log lines go; no stream means no logging. */
+  logStream?: Writable
+  logLevel?: 'debug' | 'info' | 'warn' | 'error'
+  /** The agents; default: read from config.agentsFile. */
+  agents?: AgentRecord[]
+  /** Replaces the mode's TCCC token issuer. */
+  issuer?: TcccTokenIssuer
+  /** Connection agent for the real CCC API client (tests route it to a loopback fake). */
+  tcccHttpAgent?: Agent
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the bearer check on authenticated routes. */
+    session: { agent: AgentRecord; claims: AccessClaims } | null
+  }
+}
+
+const MAX_USERNAME = 254
+const MAX_PASSWORD = 1024
+const UNSUPPORTED_BODY = Symbol('unsupported body')
+
+function isAllowedOrigin(policy: CorsPolicy, origin: string): boolean {
+  if (policy.kind === 'localhost') return /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin)
+  return policy.origins.includes('*') || policy.origins.includes(origin)
+}
+
+/** What a Fastify framework error may say to the client: never its raw message (can echo the body). */
+function clientMessageFor(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is too large'
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Content-Type must be application/json'
+    default:
+      return 'Bad request'
+  }
+}
+
+function readLoginBody(body: unknown): { username: string; password: string } {
+  if (body === UNSUPPORTED_BODY) throw new ApiError(400, 'BAD_REQUEST', 'Send a JSON body with Content-Type: application/json')
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ApiError(400, 'BAD_REQUEST', 'Body must be a JSON object {"username": string, "password": string}')
+  }
+  const { username, password } = body as Record<string, unknown>
+  if (typeof username !== 'string' || !username.trim() || username.length > MAX_USERNAME) {
+    throw new ApiError(400, 'BAD_REQUEST', `"username" must be a non-empty string of at most ${MAX_USERNAME} characters`)
+  }
+  if (typeof password !== 'string' || !password || password.length > MAX_PASSWORD) {
+    throw new ApiError(400, 'BAD_REQUEST', `"password" must be a non-empty string of at most ${MAX_PASSWORD} characters`)
+  }
+  return { username, password }
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization
+  if (typeof header !== 'string') return null
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return match ? match[1] : null
+}
+
+export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now
+  const app: FastifyInstance = Fastify({
+    logger: deps.logStream
+      ? {
+          level: deps.logLevel ?? 'info',
+          stream: deps.logStream,
+          // Never let a credential reach a log line: no headers, no query strings (the mock
+          // sdkUrl carries a token), no bodies, no raw error messages.
+          serializers: {
+            req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            err: (err: FastifyError) => ({
+              type: err.name,
+              code: err.code,
+              message: err instanceof ApiError ? err.message : '[omitted]',
+              stack: (err.stack ?? '').split('\n').slice(1).join('\n'),
+            }),
+          },
+          redact: { paths: ['req.headers', 'headers', 'body', 'password', 'token', 'accessToken'], remove: true },
+        }
+      : false,
+    trustProxy: config.trustProxy,
+    bodyLimit: 16 * 1024,
+  })
+
+  const agents = createAgentDirectory(deps.agents ?? readAgentsFile(config.agentsFile))
+  const accessTokens = createAccessTokenService({ key: config.signingKey, ttlSeconds: config.accessTokenTtlSeconds, now })
+  const issuer: TcccTokenIssuer =
+    deps.issuer ??
+    (config.mode === 'real' && config.tccc
+      ? await createRealIssuer({ credentials: config.tccc, sdkAppId: config.sdkAppId, httpAgent: deps.tcccHttpAgent })
+      : createMockIssuer({ sdkAppId: config.sdkAppId, signingKey: config.signingKey, ttlSeconds: config.mockTokenTtlSeconds, now }))
+
+  app.decorateRequest('session', null)
+
+  // --- Bodies: JSON only; an empty body is "no body" (logout/token need none). -----------------
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString()
+    if (!text.trim()) return done(null, undefined)
+    defaultJsonParser(request, text, (err, value) => {
+      if (err) done(new ApiError(400, 'BAD_REQUEST', 'Request body is not valid JSON'), undefined)
+      else done(null, value)
+    })
+  })
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, _body, done) => done(null, UNSUPPORTED_BODY))
+
+  // --- CORS and response headers ----------------------------------------------------------------
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin
+    if (typeof origin === 'string' && isAllowedOrigin(config.cors, origin)) {
+      reply.header('Access-Control-Allow-Origin', origin)
+      reply.header('Vary', 'Origin')
+    }
+    reply.header('X-Content-Type-Options', 'nosniff')
+    if (!request.url.startsWith('/mock/')) reply.header('Cache-Control', 'no-store')
+  })
+  app.options('*', async (_request, reply) => {
+    if (reply.hasHeader('Access-Control-Allow-Origin')) {
+      reply.header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
+      reply.header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+      reply.header('Access-Control-Max-Age', '600')
+    }
+    return reply.code(204).send()
+  })
+
+  // --- Errors -----------------------------------------------------------------------------------
+  const sendError = (reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, string> = {}) =>
+    reply.code(status).send({ error: { code, message, ...extra } })
+
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+    if (err instanceof ApiError) {
+      if (err.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer')
+      return sendError(reply, err.statusCode, err.code, err.message, err.extra)
+    }
+    const status = err.statusCode ?? 500
+    if (status === 429) {
+      const retryAfter = reply.getHeader('retry-after')
+      return sendError(reply, 429, 'RATE_LIMITED', `Too many requests; try again in ${retryAfter ?? 60} seconds`)
+    }
+    if (status >= 400 && status < 500) return sendError(reply, status, 'BAD_REQUEST', clientMessageFor(err))
+    request.log.error({ err }, 'unexpected error')
+    return sendError(reply, 500, 'INTERNAL', 'Internal server error')
+  })
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'NOT_FOUND', 'No such endpoint'))
+
+  // --- Rate limits ------------------------------------------------------------------------------
+  await app.register(rateLimit, { global: false })
+  // Failed sign-ins only, per client address and username (brute force), and per address (spraying).
+  const failedLoginsPerUser = app.createRateLimit({
+    max: config.rateLimits.loginMax,
+    timeWindow: config.rateLimits.loginWindowMs,
+    keyGenerator: (request) => `${request.ip}|${normaliseUsername(String((request.body as { username?: unknown })?.username ?? ''))}`,
+  })
+  const failedLoginsPerAddress = app.createRateLimit({
+    max: config.rateLimits.loginMax * 6,
+    timeWindow: config.rateLimits.loginWindowMs,
+    keyGenerator: (request) => request.ip,
+  })
+
+  function rateLimited(reply: FastifyReply, ttlInSeconds: number): ApiError {
+    const seconds = Math.max(1, ttlInSeconds)
+    reply.header('Retry-After', String(seconds))
+    return new ApiError(429, 'RATE_LIMITED', `Too many sign-in attempts; try again in ${seconds} seconds`)
+  }
+
+  // --- Authentication ---------------------------------------------------------------------------
+  function authenticate(request: FastifyRequest, { allowEnded }: { allowEnded: boolean }): void {
+    const token = bearerToken(request)
+    if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'Sign in first: missing "Authorization: Bearer <accessToken>"')
+    const result = accessTokens.verify(token)
+    if (!result.ok) {
+      if (result.reason === 'expired' || result.reason === 'revoked') {
+        if (allowEnded) return
+        throw new ApiError(401, 'SESSION_EXPIRED', 'The session has ended; sign in again')
+      }
+      throw new ApiError(401, 'UNAUTHORIZED', 'The access token is not valid; sign in again')
+    }
+    const agent = agents.byUserId(result.claims.sub)
+    if (!agent) throw new ApiError(401, 'UNAUTHORIZED', 'This agent account no longer exists')
+    request.session = { agent, claims: result.claims }
+  }
+
+  // --- Routes -----------------------------------------------------------------------------------
+  app.get('/healthz', async () => ({ ok: true, mode: config.mode }))
+
+  app.post('/api/auth/login', async (request, reply) => {
+    const { username, password } = readLoginBody(request.body)
+    const [perUser, perAddress] = await Promise.all([
+      failedLoginsPerUser(request, { increment: false }),
+      failedLoginsPerAddress(request, { increment: false }),
+    ])
+    for (const status of [perUser, perAddress]) {
+      if (!status.isAllowed && status.remaining <= 0) throw rateLimited(reply, status.ttlInSeconds)
+    }
+    const agent = await agents.authenticate(username, password)
+    if (!agent) {
+      await Promise.all([failedLoginsPerUser(request), failedLoginsPerAddress(request)])
+      request.log.info('sign-in refused')
+      throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
+    }
+    const { token } = accessTokens.issue(agent.userId)
+    request.log.info({ userId: agent.userId }, 'agent signed in')
+    return { accessToken: token, expiresIn: config.accessTokenTtlSeconds, agent: { userId: agent.userId, sdkAppId: config.sdkAppId } }
+  })
+
+  app.post(
+    '/api/tccc/token',
+    {
+      onRequest: async (request) => authenticate(request, { allowEnded: false }),
+      config: {
+        rateLimit: {
+          max: config.rateLimits.tokenMax,
+          timeWindow: config.rateLimits.tokenWindowMs,
+          hook: 'preHandler',
+          // Per agent, not per address: a call centre puts many agents behind one address.
+          keyGenerator: (request: FastifyRequest) => `agent|${request.session?.agent.userId ?? request.ip}`,
+        },
+      },
+    },
+    async (request) => {
+      // The seat is the signed-in agent's, whatever the body says.
+      const { agent } = request.session as NonNullable<FastifyRequest['session']>
+      const address = app.server.address() as AddressInfo | null
+      const baseUrl = config.publicUrl ?? `http://localhost:${address?.port ?? config.port}`
+      try {
+        const issued = await issuer.issue(agent.userId, { baseUrl })
+        request.log.info({ userId: agent.userId, expiresAt: issued.expiresAt }, 'issued TCCC token')
+        return issued
+      } catch (err) {
+        if (err instanceof TcccRefusedError) {
+          request.log.warn({ userId: agent.userId, tcccCode: err.tcccCode, requestId: err.requestId }, 'TCCC refused the token request')
+          throw new ApiError(502, 'TCCC_REFUSED', err.message, err.tcccCode ? { tcccCode: err.tcccCode } : {})
+        }
+        throw err
+      }
+    },
+  )
+
+  app.post('/api/auth/logout', { onRequest: async (request) => authenticate(request, { allowEnded: true }) }, async (request, reply) => {
+    if (request.session) {
+      accessTokens.revoke(request.session.claims)
+      request.log.info({ userId: request.session.agent.userId }, 'agent signed out')
+    }
+    return reply.code(204).send()
+  })
+
+  if (config.mode === 'mock') {
+    app.get('/mock/tccc-sdk.js', async (_request, reply) => {
+      let source: string
+      try {
+        source = await readFile(config.fakeSdkFile, 'utf8')
+      } catch {
+        throw new ApiError(404, 'NOT_FOUND', 'The fake TCCC Web SDK (debug/fake-tccc-web-sdk.js) is not present')
+      }
+      return reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'no-store').send(source)
+    })
+  }
+
+  return app
+}

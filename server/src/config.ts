@@ -1,0 +1,176 @@
+/**
+ * Server configuration from environment variables. Real mode needs the TCCC API credentials
+ * and a signing key; anything else runs the mock mode used for development and tests.
+ */
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export type Mode = 'mock' | 'real'
+
+/** Which browser origins may call the API: an explicit list, or any localhost port (mock). */
+export type CorsPolicy = { kind: 'list'; origins: string[] } | { kind: 'localhost' }
+
+export interface TcccCredentials {
+  secretId: string
+  secretKey: string
+  /** Host[:port] of the CCC API, without scheme. */
+  endpoint: string
+  /** 'https://' in production; 'http://' only when TCCC_ENDPOINT says so (tests). */
+  protocol: 'https://' | 'http://'
+  region: string
+}
+
+export interface RateLimits {
+  /** Login attempts per username and client address per window. */
+  loginMax: number
+  loginWindowMs: number
+  /** TCCC token requests per agent per window. */
+  tokenMax: number
+  tokenWindowMs: number
+}
+
+export interface ServerConfig {
+  mode: Mode
+  port: number
+  host: string
+  /** Base URL the app reaches this server at (used in mock sdkUrl); default http://localhost:PORT. */
+  publicUrl: string | null
+  /** HMAC key for access tokens and mock TCCC tokens. */
+  signingKey: string
+  accessTokenTtlSeconds: number
+  cors: CorsPolicy
+  agentsFile: string
+  /** D's fake Web SDK, served at /mock/tccc-sdk.js in mock mode. */
+  fakeSdkFile: string
+  sdkAppId: number
+  mockTokenTtlSeconds: number
+  tccc: TcccCredentials | null
+  rateLimits: RateLimits
+  /** Fastify trustProxy: true, or the proxies' addresses/CIDRs, so client addresses are right behind one. */
+  trustProxy: boolean | string
+}
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly missing: string[] = [],
+  ) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+export const MOCK_SDK_APP_ID = 1400000001
+export const DEFAULT_PORT = 8787
+const REAL_MODE_VARIABLES = ['TCCC_SECRET_ID', 'TCCC_SECRET_KEY', 'TCCC_SDK_APP_ID'] as const
+
+const serverRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const repoRoot = path.resolve(serverRoot, '..')
+export const DEFAULT_AGENTS_FILE = path.join(serverRoot, 'data', 'agents.json')
+export const DEFAULT_FAKE_SDK_FILE = path.join(repoRoot, 'debug', 'fake-tccc-web-sdk.js')
+
+type Env = Record<string, string | undefined>
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value ? value : undefined
+}
+
+function integer(env: Env, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  const raw = present(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number (got "${raw}")`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}`)
+  return value
+}
+
+/** `TCCC_ENDPOINT` may carry a scheme; plain host[:port] means https. */
+function parseEndpoint(raw: string | undefined): Pick<TcccCredentials, 'endpoint' | 'protocol'> {
+  const value = raw ?? 'ccc.tencentcloudapi.com'
+  const match = /^(https?):\/\/(.+?)\/?$/i.exec(value)
+  if (!match) return { endpoint: value.replace(/\/+$/, ''), protocol: 'https://' }
+  return { endpoint: match[2], protocol: match[1].toLowerCase() === 'http' ? 'http://' : 'https://' }
+}
+
+function parseCors(env: Env, mode: Mode): CorsPolicy {
+  const raw = present(env, 'CORS_ORIGINS')
+  if (raw === undefined) return mode === 'mock' ? { kind: 'localhost' } : { kind: 'list', origins: [] }
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter(Boolean)
+  return { kind: 'list', origins }
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | string {
+  if (raw === undefined || raw === 'false') return false
+  if (raw === 'true') return true
+  return raw // comma-separated addresses or CIDRs of the trusted proxies
+}
+
+/** Reads the configuration; throws ConfigError (naming the variables) when it cannot start. */
+export function loadConfig(env: Env = process.env): ServerConfig {
+  const requested = present(env, 'TCCC_MODE')
+  if (requested !== undefined && requested !== 'real' && requested !== 'mock') {
+    throw new ConfigError(`TCCC_MODE must be "real" or "mock" (got "${requested}")`)
+  }
+  const missingForReal = REAL_MODE_VARIABLES.filter((name) => present(env, name) === undefined)
+  const mode: Mode = requested ?? (missingForReal.length === 0 ? 'real' : 'mock')
+
+  if (mode === 'real') {
+    const missing: string[] = [...missingForReal]
+    if (present(env, 'TOKEN_SIGNING_KEY') === undefined) missing.push('TOKEN_SIGNING_KEY')
+    if (missing.length > 0) {
+      throw new ConfigError(`Real mode needs these environment variables: ${missing.join(', ')}`, missing)
+    }
+  }
+
+  const signingKey = present(env, 'TOKEN_SIGNING_KEY') ?? randomBytes(32).toString('base64url')
+  if (signingKey.length < 32) throw new ConfigError('TOKEN_SIGNING_KEY must be at least 32 characters long')
+
+  const sdkAppIdRaw = present(env, 'TCCC_SDK_APP_ID')
+  if (sdkAppIdRaw !== undefined && !/^\d+$/.test(sdkAppIdRaw)) throw new ConfigError('TCCC_SDK_APP_ID must be a number')
+  const sdkAppId = mode === 'real' ? Number(sdkAppIdRaw) : integer(env, 'MOCK_TCCC_SDK_APP_ID', MOCK_SDK_APP_ID, { min: 1 })
+
+  const publicUrl = present(env, 'PUBLIC_URL')?.replace(/\/+$/, '') ?? null
+  if (publicUrl !== null && !/^https?:\/\/[^/]+/i.test(publicUrl)) throw new ConfigError('PUBLIC_URL must start with http:// or https://')
+
+  const minute = 60_000
+  return {
+    mode,
+    port: integer(env, 'TOKEN_PORT', DEFAULT_PORT, { max: 65535 }),
+    host: present(env, 'TOKEN_HOST') ?? (mode === 'mock' ? 'localhost' : '0.0.0.0'),
+    publicUrl,
+    signingKey,
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 12 * 3600, { min: 1 }),
+    cors: parseCors(env, mode),
+    agentsFile: present(env, 'AGENTS_FILE') ?? DEFAULT_AGENTS_FILE,
+    fakeSdkFile: present(env, 'FAKE_TCCC_SDK_FILE') ?? DEFAULT_FAKE_SDK_FILE,
+    sdkAppId,
+    mockTokenTtlSeconds: integer(env, 'MOCK_TCCC_TOKEN_TTL', 3600, { min: 1 }),
+    tccc:
+      mode === 'real'
+        ? {
+            secretId: present(env, 'TCCC_SECRET_ID') as string,
+            secretKey: present(env, 'TCCC_SECRET_KEY') as string,
+            ...parseEndpoint(present(env, 'TCCC_ENDPOINT')),
+            region: present(env, 'TCCC_REGION') ?? '',
+          }
+        : null,
+    rateLimits: {
+      loginMax: integer(env, 'LOGIN_RATE_LIMIT', 5, { min: 1 }),
+      loginWindowMs: integer(env, 'LOGIN_RATE_WINDOW_MS', minute, { min: 1 }),
+      tokenMax: integer(env, 'TOKEN_RATE_LIMIT', 30, { min: 1 }),
+      tokenWindowMs: integer(env, 'TOKEN_RATE_WINDOW_MS', minute, { min: 1 }),
+    },
+    trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY')),
+  }
+}
+
+/** Names of the real-mode variables that are set, when some but not all are (likely a mistake). */
+export function partialRealModeVariables(env: Env = process.env): string[] {
+  const set = REAL_MODE_VARIABLES.filter((name) => present(env, name) !== undefined)
+  return set.length > 0 && set.length < REAL_MODE_VARIABLES.length ? REAL_MODE_VARIABLES.filter((n) => !set.includes(n)) : []
+}

@@ -1,0 +1,50 @@
+/**
+ * `npm run server`: the token backend on TOKEN_PORT (default 8787; 0 picks a free port).
+ * Prints exactly one "listening" line on stdout, JSON logs go to stderr, and it stops cleanly
+ * on SIGINT/SIGTERM.
+ */
+import type { AddressInfo } from 'node:net'
+import { buildServer } from './app'
+import { ConfigError, loadConfig, partialRealModeVariables } from './config'
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig(process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Token backend cannot start: ${err.message}`)
+      process.exit(1)
+    }
+    throw err
+  }
+  const missing = partialRealModeVariables(process.env)
+  if (config.mode === 'mock' && missing.length > 0) {
+    console.error(`Warning: running in mock mode because ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`)
+  }
+
+  const logLevel = (process.env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info'
+  const app = await buildServer(config, { logStream: process.stderr, logLevel })
+
+  let closing = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'stopping')
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+
+  await app.listen({ port: config.port, host: config.host })
+  const { port } = app.server.address() as AddressInfo
+  console.info(`Token backend listening on http://localhost:${port} (${config.mode} mode)`)
+}
+
+main().catch((err: unknown) => {
+  console.error(`Token backend failed to start: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`)
+  process.exit(1)
+})

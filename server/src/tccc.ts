@@ -1,0 +1,127 @@
+/**
+ * Where TCCC login tokens come from: the real CreateSDKLoginToken API (real mode) or locally
+ * minted `sim.` tokens the simulated platform and the fake Web SDK accept (mock mode).
+ */
+import { createHmac } from 'node:crypto'
+import type { Agent } from 'node:http'
+import type { TcccCredentials } from './config'
+
+export interface IssuedTcccToken {
+  sdkAppId: number
+  userId: string
+  token: string
+  /** Unix seconds. */
+  expiresAt: number
+  sdkUrl: string
+}
+
+export interface TcccTokenIssuer {
+  /** `baseUrl` is where this server is reached, for URLs it hands out (mock SDK). */
+  issue(userId: string, context: { baseUrl: string }): Promise<IssuedTcccToken>
+}
+
+/** TCCC (or the way to it) refused: answered as 502 TCCC_REFUSED. */
+export class TcccRefusedError extends Error {
+  override name = 'TcccRefusedError'
+  constructor(
+    message: string,
+    readonly tcccCode?: string,
+    readonly requestId?: string,
+  ) {
+    super(message)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mock mode
+
+export function mockTokenKey(signingKey: string): Buffer {
+  // Domain separation: a mock TCCC token can never pass as an access token or vice versa.
+  return createHmac('sha256', signingKey).update('mock-tccc-token').digest()
+}
+
+/** `sim.<base64url(JSON {sdkAppId, userId, exp})>.<base64url(HMAC-SHA256)>` (interfaces.md). */
+export function mintMockToken(key: Buffer, claims: { sdkAppId: number; userId: string; exp: number }): string {
+  const payload = Buffer.from(JSON.stringify({ sdkAppId: claims.sdkAppId, userId: claims.userId, exp: claims.exp })).toString('base64url')
+  const signature = createHmac('sha256', key).update(`sim.${payload}`).digest('base64url')
+  return `sim.${payload}.${signature}`
+}
+
+export function createMockIssuer(options: { sdkAppId: number; signingKey: string; ttlSeconds: number; now: () => number }): TcccTokenIssuer {
+  const key = mockTokenKey(options.signingKey)
+  return {
+    async issue(userId, { baseUrl }) {
+      const expiresAt = Math.floor(options.now() / 1000) + options.ttlSeconds
+      const token = mintMockToken(key, { sdkAppId: options.sdkAppId, userId, exp: expiresAt })
+      const sdkUrl = `${baseUrl}/mock/tccc-sdk.js?token=${encodeURIComponent(token)}`
+      return { sdkAppId: options.sdkAppId, userId, token, expiresAt, sdkUrl }
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real mode
+
+/** Keeps TCCC's message useful to an operator without leaking credentials or control characters. */
+export function sanitiseTcccMessage(message: unknown, secrets: string[]): string {
+  let text = typeof message === 'string' ? message : ''
+  for (const secret of secrets) if (secret) text = text.split(secret).join('[redacted]')
+  text = text
+    .replace(/AKID[0-9A-Za-z]{8,}/g, '[redacted]')
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+  if (text.length > 300) text = `${text.slice(0, 297)}...`
+  return text || 'TCCC refused the request'
+}
+
+interface SdkError {
+  code?: unknown
+  message?: unknown
+  requestId?: unknown
+  httpCode?: unknown
+}
+
+export async function createRealIssuer(options: {
+  credentials: TcccCredentials
+  sdkAppId: number
+  /** Connection agent for the CCC API (tests point it at a loopback fake). */
+  httpAgent?: Agent
+}): Promise<TcccTokenIssuer> {
+  // Only the ccc client module: loading the whole SDK index costs seconds at start-up.
+  const { Client } = await import('tencentcloud-sdk-nodejs/tencentcloud/services/ccc/v20200210/ccc_client')
+  const { credentials } = options
+  const client = new Client({
+    credential: { secretId: credentials.secretId, secretKey: credentials.secretKey },
+    region: credentials.region,
+    profile: {
+      httpProfile: {
+        endpoint: credentials.endpoint,
+        protocol: credentials.protocol,
+        reqTimeout: 10,
+        ...(options.httpAgent ? { agent: options.httpAgent } : {}),
+      },
+    },
+  })
+  const secrets = [credentials.secretKey, credentials.secretId]
+
+  return {
+    async issue(userId) {
+      let response: { Token?: string; ExpiredTime?: number; SdkURL?: string; RequestId?: string }
+      try {
+        response = await client.CreateSDKLoginToken({ SdkAppId: options.sdkAppId, SeatUserId: userId })
+      } catch (err) {
+        const e = err as SdkError
+        const code = typeof e.code === 'string' && e.code ? e.code : undefined
+        const requestId = typeof e.requestId === 'string' && e.requestId ? e.requestId : undefined
+        // Without a TCCC error code the API was not reached (network, TLS, HTTP status).
+        const message = code ? sanitiseTcccMessage(e.message, secrets) : 'The TCCC API could not be reached'
+        throw new TcccRefusedError(message, code, requestId)
+      }
+      const { Token, ExpiredTime, SdkURL } = response
+      if (typeof Token !== 'string' || !Token || typeof SdkURL !== 'string' || typeof ExpiredTime !== 'number') {
+        throw new TcccRefusedError('TCCC returned an incomplete CreateSDKLoginToken response', undefined, response.RequestId)
+      }
+      return { sdkAppId: options.sdkAppId, userId, token: Token, expiresAt: ExpiredTime, sdkUrl: SdkURL }
+    },
+  }
+}
