@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { mount } from '@vue/test-utils'
+import { setLocale } from '@/i18n'
+import { TcccError } from '@/services/errors'
+import CallPanel from './CallPanel.vue'
+import type { CallView } from './callView'
+import { uniStubs } from './testing/uniStubs'
+
+const NOW = 1_700_000_000_000
+
+function makeCall(overrides: Partial<CallView> = {}): CallView {
+  return {
+    state: 'active',
+    direction: 'out',
+    peer: '13800138000',
+    remark: '',
+    answeredAt: NOW - 65_000,
+    endedAt: null,
+    muted: false,
+    audioRoute: 'earpiece',
+    dtmfSent: '',
+    quality: 2,
+    endReason: null,
+    error: null,
+    busy: false,
+    ...overrides,
+  }
+}
+
+function mountPanel(call: CallView, extra: { audioRouteSupported?: boolean; canOpenSettings?: boolean } = {}) {
+  return mount(CallPanel, {
+    props: { call, audioRouteSupported: extra.audioRouteSupported ?? true, canOpenSettings: extra.canOpenSettings ?? true },
+    global: { components: uniStubs },
+  })
+}
+
+const byId = (id: string) => `[data-testid="${id}"]`
+
+describe('CallPanel', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+    vi.setSystemTime(NOW)
+    setLocale('en')
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    setLocale('zh')
+  })
+
+  it.each([
+    ['dialing', 'Calling…', '通话'],
+    ['ringing', 'Ringing, waiting for an answer…', '振铃'],
+    ['active', 'In call', '通话中'],
+  ] as const)('shows the %s state in words and as data-state', (state, en, zhPart) => {
+    const wrapper = mountPanel(makeCall({ state, answeredAt: state === 'active' ? NOW : null }))
+    const status = wrapper.find(byId('call-status'))
+    expect(status.attributes('data-state')).toBe(state)
+    expect(status.text()).toBe(en)
+    wrapper.unmount()
+    setLocale('zh')
+    const zhWrapper = mountPanel(makeCall({ state, answeredAt: state === 'active' ? NOW : null }))
+    expect(zhWrapper.find(byId('call-status')).text()).toContain(state === 'dialing' ? '正在呼叫' : zhPart)
+  })
+
+  it('shows the remark and the number when the peer has a remark, else only the number', () => {
+    const withRemark = mountPanel(makeCall({ remark: '张经理' }))
+    expect(withRemark.find(byId('call-peer')).text()).toContain('张经理')
+    expect(withRemark.find(byId('call-peer')).text()).toContain('13800138000')
+    const plain = mountPanel(makeCall())
+    expect(plain.find(byId('call-peer')).text()).toBe('13800138000')
+  })
+
+  it('formats the timer as mm:ss from the answer time and counts while active', async () => {
+    const wrapper = mountPanel(makeCall({ answeredAt: NOW - 65_000 }))
+    expect(wrapper.find(byId('call-timer')).text()).toBe('01:05')
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(wrapper.find(byId('call-timer')).text()).toBe('01:08')
+  })
+
+  it('shows 00:00 before the call is answered and the final duration once ended', () => {
+    expect(mountPanel(makeCall({ state: 'ringing', answeredAt: null })).find(byId('call-timer')).text()).toBe('00:00')
+    const ended = mountPanel(makeCall({ state: 'ended', answeredAt: NOW - 200_000, endedAt: NOW - 75_000, endReason: 'remote-bye' }))
+    expect(ended.find(byId('call-timer')).text()).toBe('02:05')
+  })
+
+  it.each([
+    ['local-bye', 'out', true, 'You hung up'],
+    ['local-bye', 'out', false, 'You cancelled the call'],
+    ['remote-bye', 'out', true, 'The other side hung up'],
+    ['rejected', 'out', false, 'The call was rejected'],
+    ['rejected', 'in', false, 'You declined the call'],
+    ['remote-cancel', 'in', false, 'The caller cancelled'],
+    ['timeout', 'out', false, 'No answer (timed out)'],
+  ] as const)('says why the call ended: %s (%s, answered %s)', (endReason, direction, answered, words) => {
+    const wrapper = mountPanel(
+      makeCall({ state: 'ended', direction, endReason, answeredAt: answered ? NOW - 10_000 : null, endedAt: NOW }),
+    )
+    expect(wrapper.find(byId('call-end-reason')).text()).toBe(words)
+    expect(wrapper.find(byId('call-status')).attributes('data-state')).toBe('ended')
+    expect(wrapper.find(byId('call-hangup')).exists()).toBe(false)
+    expect(wrapper.find(byId('call-close')).exists()).toBe(true)
+  })
+
+  it('shows a failed call as failed with the catalogue message, never as ringing', () => {
+    const wrapper = mountPanel(
+      makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: TcccError.fromCode(402, 'seats full') }),
+    )
+    expect(wrapper.find(byId('call-status')).text()).toBe('Call failed')
+    expect(wrapper.find(byId('call-end-reason')).text()).toBe('The call failed')
+    expect(wrapper.find(byId('call-error')).text()).toBe('All agent seats are in use. Ask your administrator to buy or free a seat.')
+    expect(wrapper.text()).not.toContain('Ringing')
+  })
+
+  it('offers the settings button when the microphone was denied', async () => {
+    const wrapper = mountPanel(
+      makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: new TcccError('ERR_MIC_NOT_AUTHORIZED') }),
+    )
+    expect(wrapper.find(byId('mic-help')).exists()).toBe(true)
+    await wrapper.find(byId('mic-open-settings')).trigger('click')
+    expect(wrapper.emitted('openSettings')).toHaveLength(1)
+  })
+
+  it('exposes mute and audio route as data attributes and emits the toggles', async () => {
+    const wrapper = mountPanel(makeCall({ muted: true, audioRoute: 'speakerphone' }))
+    const mute = wrapper.find(byId('call-mute'))
+    const speaker = wrapper.find(byId('call-speaker'))
+    expect(mute.attributes('data-active')).toBe('true')
+    expect(mute.attributes('aria-label')).toBe('Unmute')
+    expect(speaker.attributes('data-route')).toBe('speakerphone')
+    await mute.trigger('click')
+    await speaker.trigger('click')
+    expect(wrapper.emitted('toggleMute')).toHaveLength(1)
+    expect(wrapper.emitted('toggleSpeaker')).toHaveLength(1)
+
+    await wrapper.setProps({ call: makeCall({ muted: false, audioRoute: 'earpiece' }) })
+    expect(wrapper.find(byId('call-mute')).attributes('data-active')).toBe('false')
+    expect(wrapper.find(byId('call-speaker')).attributes('data-route')).toBe('earpiece')
+  })
+
+  it('disables the speaker with a note where the platform cannot route audio', () => {
+    const wrapper = mountPanel(makeCall(), { audioRouteSupported: false })
+    expect(wrapper.find(byId('call-speaker')).attributes('disabled')).toBeDefined()
+    expect(wrapper.find(byId('call-speaker-note')).text()).toBe('In a browser the system chooses the audio output')
+  })
+
+  it('toggles the in-call keypad, emits digits and shows the digits sent', async () => {
+    const wrapper = mountPanel(makeCall({ dtmfSent: '' }))
+    expect(wrapper.find(byId('dial-key-5')).exists()).toBe(false)
+    await wrapper.find(byId('call-keypad')).trigger('click')
+    await wrapper.find(byId('dial-key-5')).trigger('click')
+    await wrapper.find(byId('dial-key-hash')).trigger('click')
+    expect(wrapper.emitted('digit')).toEqual([['5'], ['#']])
+    await wrapper.setProps({ call: makeCall({ dtmfSent: '5#' }) })
+    expect(wrapper.find(byId('call-dtmf-sent')).text()).toBe('5#')
+    await wrapper.find(byId('call-keypad')).trigger('click')
+    expect(wrapper.find(byId('dial-key-5')).exists()).toBe(false)
+  })
+
+  it('does not offer DTMF before the call is answered', () => {
+    const wrapper = mountPanel(makeCall({ state: 'dialing', answeredAt: null }))
+    expect(wrapper.find(byId('call-keypad')).attributes('disabled')).toBeDefined()
+    expect(wrapper.find(byId('call-hangup')).attributes('aria-label')).toBe('Cancel')
+  })
+
+  it('shows the network quality level', () => {
+    const wrapper = mountPanel(makeCall({ quality: 5 }))
+    const quality = wrapper.find(byId('network-quality'))
+    expect(quality.attributes('data-quality')).toBe('5')
+    expect(quality.text()).toBe('Very poor')
+    expect(quality.findAll('.quality__bar.is-lit')).toHaveLength(1)
+  })
+
+  it('emits hangup, close and redial', async () => {
+    const active = mountPanel(makeCall())
+    await active.find(byId('call-hangup')).trigger('click')
+    expect(active.emitted('hangup')).toHaveLength(1)
+    const ended = mountPanel(makeCall({ state: 'ended', endedAt: NOW, endReason: 'remote-bye' }))
+    await ended.find(byId('call-close')).trigger('click')
+    await ended.find(byId('call-redial')).trigger('click')
+    expect(ended.emitted('close')).toHaveLength(1)
+    expect(ended.emitted('redial')).toHaveLength(1)
+  })
+})

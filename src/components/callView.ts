@@ -1,0 +1,21 @@
+import type { AudioRoute, CallDirection, EndReason, NetworkQuality } from '@/platform/types'
+import type { TcccError } from '@/services/errors'
+
+export type CallViewState = 'idle' | 'dialing' | 'ringing' | 'incoming' | 'active' | 'ended'
+
+/** The part of the call store the call screen shows (the store itself satisfies it). */
+export interface CallView {
+  state: CallViewState
+  direction: CallDirection | null
+  peer: string
+  remark: string
+  answeredAt: number | null
+  endedAt: number | null
+  muted: boolean
+  audioRoute: AudioRoute
+  dtmfSent: string
+  quality: NetworkQuality
+  endReason: EndReason | null
+  error: TcccError | null
+  busy: boolean
+}
