@@ -1,0 +1,184 @@
+/**
+ * The workstation service: the ONE owner of the TCCC platform instance and its subscription.
+ *
+ * - Commands: a promise API over every `TcccAgentSdk` method; whatever the platform throws or
+ *   rejects with comes out as a `TcccError`.
+ * - Events: subscribed once when the workstation is created, unsubscribed on `dispose()` (never
+ *   `off('*')`), and turned into store actions: session events (incl. quality/volume) -> call
+ *   store `applyEvent` (which keeps events of other sessions away from the current call);
+ *   lost/reconnecting/recovered -> connection store; error 403 (kicked) and -10002 (token
+ *   expired) -> session store; warnings and other errors are logged without secrets.
+ */
+import { getActivePinia, type Pinia } from 'pinia'
+import { createPlatform } from '@/platform/index'
+import type {
+  AudioRoute,
+  CallParams,
+  LoginParams,
+  PlatformCapabilities,
+  PlatformKind,
+  TcccAgentSdk,
+  TcccEvent,
+  TcccEventOf,
+  TcccEventType,
+} from '@/platform/types'
+import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
+import { useCallStore } from '@/store/call'
+import { useConnectionStore } from '@/store/connection'
+import { useSessionStore } from '@/store/session'
+
+export interface Workstation {
+  readonly kind: PlatformKind
+  readonly capabilities: PlatformCapabilities
+  readonly disposed: boolean
+  login(params: LoginParams): Promise<void>
+  checkLogin(): Promise<void>
+  logout(): Promise<void>
+  call(params: CallParams): Promise<void>
+  answer(): Promise<void>
+  terminate(): Promise<void>
+  mute(): Promise<void>
+  unmute(): Promise<void>
+  sendDTMF(digit: string): Promise<void>
+  setAudioRoute(route: AudioRoute): Promise<void>
+  startRinging(url: string): Promise<void>
+  stopRinging(): Promise<void>
+  version(): string
+  /** Unsubscribes and releases the platform. Later commands reject; later events are dropped. */
+  dispose(): void
+}
+
+const KICKED_CODE = SDK_ERRORS.ERR_SIP_FORBIDDEN.code
+const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
+
+/** Hides anything that looks like a credential before a message reaches a log. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/\b(token|usersig|sig|secret\w*|password|authorization|bearer)([=:\s]+)("?)[^\s&"',;]+/gi, '$1$2$3<redacted>')
+    .replace(/[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9_-]+)*/g, '<redacted>')
+}
+
+interface RoutedStores {
+  call: ReturnType<typeof useCallStore>
+  connection: ReturnType<typeof useConnectionStore>
+  session: ReturnType<typeof useSessionStore>
+}
+
+/** Store instances per pinia, resolved once: events are frequent (volume, quality). */
+let routedPinia: Pinia | undefined
+let routedStores: RoutedStores | undefined
+
+function storesForEvents(): RoutedStores | undefined {
+  const pinia = getActivePinia()
+  if (!pinia) return undefined
+  if (pinia !== routedPinia || !routedStores) {
+    routedStores = { call: useCallStore(pinia), connection: useConnectionStore(pinia), session: useSessionStore(pinia) }
+    routedPinia = pinia
+  }
+  return routedStores
+}
+
+type Handlers = { [T in TcccEventType]: (event: TcccEventOf<T>, stores: RoutedStores) => void }
+
+/** One handler per event type; a new event type fails the type check until it is routed. */
+const handlers: Handlers = {
+  newSession: (event, { call }) => call.applyEvent(event),
+  accepted: (event, { call }) => call.applyEvent(event),
+  ended: (event, { call }) => call.applyEvent(event),
+  networkQuality: (event, { call }) => call.applyEvent(event),
+  audioVolume: (event, { call }) => call.applyEvent(event),
+  connectionLost: (event, { connection }) => connection.markLost(event.server),
+  reconnecting: (event, { connection }) => connection.markReconnecting(event.server),
+  connectionRecovered: (event, { connection }) => connection.markRecovered(event.server),
+  error: (event, { session }) => {
+    if (event.code === KICKED_CODE) session.onKicked()
+    else if (event.code === TOKEN_EXPIRED_CODE) void session.onTokenExpired()
+    else console.warn(`[workstation] SDK error ${event.code}: ${redactSecrets(event.message)}`)
+  },
+  warning: (event) => console.warn(`[workstation] SDK warning ${event.code}: ${redactSecrets(event.message)}`),
+}
+
+function route(event: TcccEvent): void {
+  const stores = storesForEvents()
+  if (!stores) {
+    console.warn(`[workstation] ${event.type} event dropped: no active pinia`)
+    return
+  }
+  const handler = handlers[event.type] as (event: TcccEvent, stores: RoutedStores) => void
+  try {
+    handler(event, stores)
+  } catch (error) {
+    // A store bug must not break the SDK's event loop for the events that follow.
+    console.error(`[workstation] handling ${event.type} failed`, error)
+  }
+}
+
+export function createWorkstation(sdk: TcccAgentSdk): Workstation {
+  let disposed = false
+  const unsubscribe = sdk.subscribe(route)
+
+  async function run(name: string, command: () => Promise<void>): Promise<void> {
+    if (disposed) throw new TcccError('UNKNOWN', `workstation disposed (${name})`)
+    try {
+      await command()
+    } catch (error) {
+      throw toTcccError(error)
+    }
+  }
+
+  return {
+    kind: sdk.kind,
+    capabilities: sdk.capabilities,
+    get disposed() {
+      return disposed
+    },
+    login: (params) => run('login', () => sdk.login(params)),
+    checkLogin: () => run('checkLogin', () => sdk.checkLogin()),
+    logout: () => run('logout', () => sdk.logout()),
+    call: (params) => run('call', () => sdk.call(params)),
+    answer: () => run('answer', () => sdk.answer()),
+    terminate: () => run('terminate', () => sdk.terminate()),
+    mute: () => run('mute', () => sdk.mute()),
+    unmute: () => run('unmute', () => sdk.unmute()),
+    sendDTMF: (digit) => run('sendDTMF', () => sdk.sendDTMF(digit)),
+    setAudioRoute: (audioRoute) => run('setAudioRoute', () => sdk.setAudioRoute(audioRoute)),
+    startRinging: (url) => run('startRinging', () => sdk.startRinging(url)),
+    stopRinging: () => run('stopRinging', () => sdk.stopRinging()),
+    version: () => {
+      try {
+        return sdk.version()
+      } catch {
+        return 'unknown'
+      }
+    },
+    dispose: () => {
+      if (disposed) return
+      disposed = true
+      unsubscribe()
+      sdk.dispose()
+    },
+  }
+}
+
+let current: Workstation | undefined
+
+/** The app's workstation, created on first use over `createPlatform()`. */
+export function getWorkstation(): Workstation {
+  if (!current || current.disposed) current = createWorkstation(createPlatform())
+  return current
+}
+
+/** Tests and tools: run the app over this platform (the previous workstation is disposed). */
+export function setWorkstationPlatform(sdk: TcccAgentSdk): Workstation {
+  current?.dispose()
+  current = createWorkstation(sdk)
+  return current
+}
+
+/** Disposes the app's workstation; the next `getWorkstation()` creates a fresh one. */
+export function disposeWorkstation(): void {
+  current?.dispose()
+  current = undefined
+  routedPinia = undefined
+  routedStores = undefined
+}

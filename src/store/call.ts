@@ -1,0 +1,573 @@
+/**
+ * The agent's current call: ONE explicit state machine fed by SDK events (through the
+ * workstation's `applyEvent`) and by the agent's commands.
+ *
+ * ```
+ *                 dial                outgoingSession            accepted
+ *   idle ───────────────► dialing ─────────────────► ringing ───────────────► active
+ *    │ ▲                   │    │ dialFailed / ended    │ ended                  │ ended
+ *    │ │ close             │    └───────────┐           │                        │
+ *    │ └───────────────── ended ◄───────────┴───────────┴────────────────────────┘
+ *    │ incomingSession      ▲ │ dial / incomingSession (start the next call from ended)
+ *    ▼                      │ ▼
+ *  incoming ────────────────┘ ended              incoming ── accepted ──► active
+ * ```
+ * Every other (state, input) pair is illegal: `transition` returns null and the store logs it
+ * and changes nothing. Events of sessions other than the current one never reach the machine:
+ * an incoming call that arrives during a call is kept aside and recorded as missed when it ends.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { ensureMicrophonePermission } from '@/platform/device'
+import type { AudioRoute, CallDirection, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
+import { outcomeOf, type CallRecord } from '@/services/callRecord'
+import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
+import { getWorkstation } from '@/services/workstation'
+import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
+import { useSessionStore } from '@/store/session'
+import { useSettingsStore } from '@/store/settings'
+
+export type CallState = 'idle' | 'dialing' | 'ringing' | 'incoming' | 'active' | 'ended'
+
+/**
+ * - dial: the agent placed a call; dialFailed: the SDK (or the permission check) refused it
+ * - outgoingSession / incomingSession: the SDK reported the session (`newSession`)
+ * - accepted: the peer (outbound) or the agent (incoming) answered
+ * - ended: the session ended, for any reason; close: the agent left the ended call
+ */
+export type CallInput = 'dial' | 'dialFailed' | 'outgoingSession' | 'incomingSession' | 'accepted' | 'ended' | 'close'
+
+export const CALL_STATES: readonly CallState[] = ['idle', 'dialing', 'ringing', 'incoming', 'active', 'ended']
+export const CALL_INPUTS: readonly CallInput[] = ['dial', 'dialFailed', 'outgoingSession', 'incomingSession', 'accepted', 'ended', 'close']
+
+const TRANSITIONS: Readonly<Record<CallState, Partial<Record<CallInput, CallState>>>> = {
+  idle: { dial: 'dialing', incomingSession: 'incoming' },
+  dialing: { outgoingSession: 'ringing', dialFailed: 'ended', ended: 'ended' },
+  ringing: { accepted: 'active', ended: 'ended' },
+  incoming: { accepted: 'active', ended: 'ended' },
+  active: { ended: 'ended' },
+  ended: { close: 'idle', dial: 'dialing', incomingSession: 'incoming' },
+}
+
+/** The next state, or null when the input is illegal in `from`. Pure. */
+export function transition(from: CallState, input: CallInput): CallState | null {
+  return TRANSITIONS[from][input] ?? null
+}
+
+export const RINGTONE_URL = '/static/ringtone.wav'
+const DTMF_DIGIT = /^[0-9*#]$/
+/** Digits with an optional leading + (the numbers service normalises before this). */
+const DIALLABLE = /^\+?[0-9*#]{1,32}$/
+const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
+/** Finished session ids remembered so their late events are dropped quietly. */
+const FINISHED_MEMORY = 20
+
+interface SideSession {
+  peer: string
+  remark: string
+  startedAt: number
+  answeredAt: number | null
+}
+
+export interface PlaceCallParams {
+  to: string
+  remark?: string
+}
+
+const LIVE_STATES: ReadonlySet<CallState> = new Set(['dialing', 'ringing', 'incoming', 'active'])
+
+export const useCallStore = defineStore('call', () => {
+  const settings = useSettingsStore()
+
+  // ---- state ------------------------------------------------------------------------------
+  const state = ref<CallState>('idle')
+  const sessionId = ref<string | null>(null)
+  const direction = ref<CallDirection | null>(null)
+  const peer = ref('')
+  const remark = ref('')
+  const startedAt = ref<number | null>(null)
+  const answeredAt = ref<number | null>(null)
+  const endedAt = ref<number | null>(null)
+  const muted = ref(false)
+  const audioRoute = ref<AudioRoute>(settings.audioRoute)
+  const dtmfSent = ref('')
+  const quality = ref<NetworkQuality>(0)
+  /** Last reported volumes (0..100) of the agent's microphone and of the other side. */
+  const micVolume = ref(0)
+  const peerVolume = ref(0)
+  const endReason = ref<EndReason | null>(null)
+  const error = ref<TcccError | null>(null)
+  const busy = ref(false)
+
+  // Bookkeeping that no page shows: kept out of the reactive state.
+  let ringing = false
+  let muteInFlight = false
+  let routeInFlight = false
+  let hangingUp = false
+  /** The agent hung up before the SDK reported the outbound session: end it when it comes. */
+  let dialCancelled = false
+  let localIds = 0
+  const sideSessions = new Map<string, SideSession>()
+  const finished: string[] = []
+
+  // ---- getters ----------------------------------------------------------------------------
+  const isLive = computed(() => LIVE_STATES.has(state.value))
+  /** Whole seconds talked: to now while active (pass the UI's clock), to the end once ended. */
+  function durationAt(now: number): number {
+    if (answeredAt.value === null) return 0
+    const end = endedAt.value ?? now
+    return Math.max(0, Math.floor((end - answeredAt.value) / 1000))
+  }
+  const durationSec = computed(() => (endedAt.value === null ? 0 : durationAt(endedAt.value)))
+  const canSwitchAudioRoute = computed(() => getWorkstation().capabilities.audioRoute)
+
+  // ---- the machine ------------------------------------------------------------------------
+  /** Read through a call so TypeScript does not keep a narrowing across awaits and moves. */
+  function stateNow(): CallState {
+    return state.value
+  }
+
+  function move(input: CallInput): boolean {
+    const next = transition(state.value, input)
+    if (next === null) {
+      console.warn(`[call] illegal move ignored: ${state.value} --${input}-->`)
+      return false
+    }
+    state.value = next
+    return true
+  }
+
+  function begin(dir: CallDirection, number: string, note: string, id: string | null): void {
+    sessionId.value = id
+    direction.value = dir
+    peer.value = number
+    remark.value = note
+    startedAt.value = Date.now()
+    answeredAt.value = null
+    endedAt.value = null
+    muted.value = false
+    dtmfSent.value = ''
+    quality.value = 0
+    micVolume.value = 0
+    peerVolume.value = 0
+    endReason.value = null
+    error.value = null
+    dialCancelled = false
+  }
+
+  function rememberFinished(id: string): void {
+    finished.push(id)
+    if (finished.length > FINISHED_MEMORY) finished.shift()
+  }
+
+  /** After the machine entered `ended`: stop ringing, record, restore the microphone. */
+  function finish(reason: EndReason): void {
+    endedAt.value = Date.now()
+    endReason.value = reason
+    stopRing()
+    if (sessionId.value) rememberFinished(sessionId.value)
+    const dir = direction.value ?? 'out'
+    const started = startedAt.value ?? endedAt.value
+    const record: CallRecord = {
+      id: sessionId.value ?? `local-${started}-${++localIds}`,
+      number: peer.value,
+      direction: dir,
+      outcome: outcomeOf(dir, answeredAt.value !== null, reason),
+      startedAt: started,
+      endedAt: endedAt.value,
+      durationSec: durationAt(endedAt.value),
+      endReason: reason,
+    }
+    if (remark.value) record.remark = remark.value
+    if (answeredAt.value !== null) record.answeredAt = answeredAt.value
+    if (error.value) record.errorSymbol = error.value.symbol
+    notifyEnded(record)
+    // The SDK's mute can outlive the session: leave the microphone open for the next call.
+    if (muted.value) {
+      getWorkstation()
+        .unmute()
+        .then(
+          () => (muted.value = false),
+          (e: unknown) => console.warn('[call] unmute after the call failed', toTcccError(e).symbol),
+        )
+    }
+  }
+
+  function notifyEnded(record: CallRecord): void {
+    // History and numbers must never be able to break the call screen.
+    try {
+      useHistoryStore().record(record)
+    } catch (e) {
+      console.error('[call] history.record failed', e)
+    }
+    try {
+      useNumbersStore().noteCall(record)
+    } catch (e) {
+      console.error('[call] numbers.noteCall failed', e)
+    }
+  }
+
+  function startRing(): void {
+    if (ringing) return
+    ringing = true
+    getWorkstation()
+      .startRinging(RINGTONE_URL)
+      .catch((e: unknown) => console.warn('[call] startRinging failed', toTcccError(e).symbol))
+  }
+
+  function stopRing(): void {
+    if (!ringing) return
+    ringing = false
+    getWorkstation()
+      .stopRinging()
+      .catch((e: unknown) => console.warn('[call] stopRinging failed', toTcccError(e).symbol))
+  }
+
+  /** A command's failure; -10002 also asks the session to renew the TCCC token. */
+  function noteFailure(e: unknown): TcccError {
+    const failure = toTcccError(e)
+    error.value = failure
+    if (failure.code === TOKEN_EXPIRED_CODE) void useSessionStore().onTokenExpired()
+    return failure
+  }
+
+  function failDial(failure: TcccError): void {
+    error.value = failure
+    if (move('dialFailed')) finish('error')
+  }
+
+  async function applyPreferredRoute(): Promise<void> {
+    const workstation = getWorkstation()
+    if (!workstation.capabilities.audioRoute) return
+    const preferred = settings.audioRoute
+    try {
+      await workstation.setAudioRoute(preferred)
+      audioRoute.value = preferred
+    } catch (e) {
+      console.warn('[call] could not apply the preferred audio route', toTcccError(e).symbol)
+    }
+  }
+
+  // ---- SDK events (from the workstation) ----------------------------------------------------
+  function applyEvent(event: TcccEvent): void {
+    switch (event.type) {
+      case 'newSession':
+        onNewSession(event)
+        return
+      case 'accepted':
+        onAccepted(event)
+        return
+      case 'ended':
+        onEnded(event)
+        return
+      case 'networkQuality':
+        quality.value = event.quality
+        return
+      case 'audioVolume':
+        if (event.userId !== '' && event.userId === useSessionStore().agent?.userId) micVolume.value = event.volume
+        else peerVolume.value = event.volume
+        return
+      default:
+        // Connection and error events are routed elsewhere by the workstation.
+        return
+    }
+  }
+
+  function onNewSession(event: TcccEventOf<'newSession'>): void {
+    if (event.direction === 'in') {
+      if (state.value === 'idle' || state.value === 'ended') {
+        const listed = useNumbersStore().lookup(event.peer)
+        begin('in', event.peer, listed?.remark || event.remark || '', event.sessionId)
+        if (move('incomingSession')) startRing()
+        return
+      }
+      // Busy with another call: never disturb it; remember the caller for history.
+      sideSessions.set(event.sessionId, {
+        peer: event.peer,
+        remark: useNumbersStore().lookup(event.peer)?.remark || event.remark || '',
+        startedAt: Date.now(),
+        answeredAt: null,
+      })
+      return
+    }
+    if (state.value === 'dialing' && sessionId.value === null && !dialCancelled) {
+      sessionId.value = event.sessionId
+      move('outgoingSession')
+      return
+    }
+    if (dialCancelled) {
+      // The agent already hung up: end the session the SDK has just created.
+      dialCancelled = false
+      rememberFinished(event.sessionId)
+      getWorkstation()
+        .terminate()
+        .catch((e: unknown) => console.warn('[call] terminating a cancelled dial failed', toTcccError(e).symbol))
+      return
+    }
+    console.warn('[call] outbound session this app did not start; ignored')
+  }
+
+  function onAccepted(event: TcccEventOf<'accepted'>): void {
+    if (event.sessionId === sessionId.value) {
+      if (state.value === 'active') return // the answer() result already moved us
+      if (move('accepted')) {
+        answeredAt.value = Date.now()
+        stopRing()
+      }
+      return
+    }
+    const side = sideSessions.get(event.sessionId)
+    if (side) side.answeredAt = Date.now()
+  }
+
+  function onEnded(event: TcccEventOf<'ended'>): void {
+    const id = event.sessionId
+    const ours = id === sessionId.value || (state.value === 'dialing' && sessionId.value === null && !sideSessions.has(id) && !finished.includes(id))
+    if (ours) {
+      if (state.value === 'ended' || state.value === 'idle') return // already ended locally
+      if (sessionId.value === null) sessionId.value = id
+      if (event.reason === 'error' && !error.value) error.value = new TcccError('UNKNOWN', event.message)
+      if (move('ended')) finish(event.reason)
+      return
+    }
+    const side = sideSessions.get(id)
+    if (side) {
+      sideSessions.delete(id)
+      const endedTime = Date.now()
+      const record: CallRecord = {
+        id,
+        number: side.peer,
+        direction: 'in',
+        outcome: outcomeOf('in', side.answeredAt !== null, event.reason),
+        startedAt: side.startedAt,
+        endedAt: endedTime,
+        durationSec: side.answeredAt === null ? 0 : Math.max(0, Math.floor((endedTime - side.answeredAt) / 1000)),
+        endReason: event.reason,
+      }
+      if (side.remark) record.remark = side.remark
+      if (side.answeredAt !== null) record.answeredAt = side.answeredAt
+      notifyEnded(record)
+    }
+    // Otherwise a late event of a call we already finished: nothing to do.
+  }
+
+  // ---- commands (from pages) ----------------------------------------------------------------
+  /** Resolves true when the SDK accepted the call. Refused while another call or command runs. */
+  async function placeCall(params: PlaceCallParams): Promise<boolean> {
+    if (busy.value || (stateNow() !== 'idle' && stateNow() !== 'ended')) {
+      console.warn(`[call] placeCall refused in state ${state.value}${busy.value ? ' (busy)' : ''}`)
+      return false
+    }
+    busy.value = true
+    try {
+      const to = params.to.trim()
+      const note = (params.remark ?? '').trim()
+      begin('out', to, note, null)
+      if (!move('dial')) return false
+      if (!DIALLABLE.test(to)) {
+        failDial(new TcccError('INVALID_NUMBER', 'not diallable'))
+        return false
+      }
+      const permission = await ensureMicrophonePermission()
+      if (stateNow() !== 'dialing') return false // the agent hung up meanwhile
+      if (permission !== 'granted') {
+        failDial(new TcccError('ERR_MIC_NOT_AUTHORIZED'))
+        return false
+      }
+      try {
+        await getWorkstation().call(note ? { to, remark: note } : { to })
+      } catch (e) {
+        const failure = toTcccError(e)
+        if (failure.code === TOKEN_EXPIRED_CODE) void useSessionStore().onTokenExpired()
+        if (stateNow() === 'dialing') failDial(failure)
+        dialCancelled = false
+        return false
+      }
+      if (isLive.value) await applyPreferredRoute()
+      return true
+    } finally {
+      busy.value = false
+    }
+  }
+
+  async function answerIncoming(): Promise<boolean> {
+    if (stateNow() !== 'incoming' || busy.value) return false
+    const id = sessionId.value
+    busy.value = true
+    try {
+      const permission = await ensureMicrophonePermission()
+      if (stateNow() !== 'incoming' || sessionId.value !== id) return false
+      if (permission !== 'granted') {
+        error.value = new TcccError('ERR_MIC_NOT_AUTHORIZED')
+        return false
+      }
+      stopRing()
+      try {
+        await getWorkstation().answer()
+      } catch (e) {
+        noteFailure(e)
+        if (stateNow() === 'incoming' && sessionId.value === id) startRing()
+        return false
+      }
+      if (stateNow() === 'incoming' && sessionId.value === id && move('accepted')) answeredAt.value = Date.now()
+      if (stateNow() === 'active' && sessionId.value === id) await applyPreferredRoute()
+      return true
+    } finally {
+      busy.value = false
+    }
+  }
+
+  async function rejectIncoming(): Promise<boolean> {
+    if (stateNow() !== 'incoming' || busy.value) return false
+    const id = sessionId.value
+    busy.value = true
+    stopRing()
+    try {
+      await getWorkstation().terminate()
+    } catch (e) {
+      noteFailure(e)
+      if (stateNow() === 'incoming' && sessionId.value === id) startRing()
+      return false
+    } finally {
+      busy.value = false
+    }
+    // The SDK normally reports the end itself; if it did not, end it here.
+    if (stateNow() === 'incoming' && sessionId.value === id && move('ended')) finish('rejected')
+    return true
+  }
+
+  /** Hang up / cancel the current call (rejects an incoming one). Allowed while placeCall runs. */
+  async function hangUp(): Promise<boolean> {
+    if (stateNow() === 'incoming') return rejectIncoming()
+    if (hangingUp || (stateNow() !== 'dialing' && stateNow() !== 'ringing' && stateNow() !== 'active')) return false
+    const id = sessionId.value
+    hangingUp = true
+    try {
+      // Before the SDK reported the session there is nothing it could terminate yet.
+      if (id !== null) await getWorkstation().terminate()
+    } catch (e) {
+      noteFailure(e)
+      return false
+    } finally {
+      hangingUp = false
+    }
+    if (sessionId.value === id && (stateNow() === 'dialing' || stateNow() === 'ringing' || stateNow() === 'active')) {
+      if (id === null) dialCancelled = true
+      if (move('ended')) finish('local-bye')
+    }
+    return true
+  }
+
+  async function toggleMute(): Promise<boolean> {
+    if (muteInFlight || (stateNow() !== 'ringing' && stateNow() !== 'active')) return false
+    const id = sessionId.value
+    const target = !muted.value
+    muteInFlight = true
+    try {
+      const workstation = getWorkstation()
+      await (target ? workstation.mute() : workstation.unmute())
+      if (sessionId.value === id) muted.value = target
+      return true
+    } catch (e) {
+      noteFailure(e)
+      return false
+    } finally {
+      muteInFlight = false
+    }
+  }
+
+  /** During a call: switch once the SDK accepted, and remember it. Otherwise: the preference. */
+  async function setAudioRoute(next: AudioRoute): Promise<boolean> {
+    const workstation = getWorkstation()
+    if (!workstation.capabilities.audioRoute) return false
+    if (!isLive.value) {
+      settings.setAudioRoute(next)
+      audioRoute.value = next
+      return true
+    }
+    if (routeInFlight) return false
+    routeInFlight = true
+    try {
+      await workstation.setAudioRoute(next)
+      audioRoute.value = next
+      settings.setAudioRoute(next)
+      return true
+    } catch (e) {
+      noteFailure(e)
+      return false
+    } finally {
+      routeInFlight = false
+    }
+  }
+
+  function toggleAudioRoute(): Promise<boolean> {
+    return setAudioRoute(audioRoute.value === 'speakerphone' ? 'earpiece' : 'speakerphone')
+  }
+
+  async function sendDigit(digit: string): Promise<boolean> {
+    if (!DTMF_DIGIT.test(digit)) {
+      error.value = new TcccError('INVALID_DTMF')
+      return false
+    }
+    if (stateNow() !== 'active') {
+      error.value = new TcccError('NO_ACTIVE_CALL')
+      return false
+    }
+    const id = sessionId.value
+    try {
+      await getWorkstation().sendDTMF(digit)
+      if (sessionId.value === id) dtmfSent.value += digit
+      return true
+    } catch (e) {
+      noteFailure(e)
+      return false
+    }
+  }
+
+  /** Leave the ended call (back to idle). */
+  function close(): void {
+    if (stateNow() === 'idle') return
+    if (!move('close')) return
+    begin('out', '', '', null)
+    direction.value = null
+    startedAt.value = null
+  }
+
+  return {
+    // state
+    state,
+    sessionId,
+    direction,
+    peer,
+    remark,
+    startedAt,
+    answeredAt,
+    endedAt,
+    muted,
+    audioRoute,
+    dtmfSent,
+    quality,
+    micVolume,
+    peerVolume,
+    endReason,
+    error,
+    busy,
+    // getters
+    isLive,
+    durationSec,
+    canSwitchAudioRoute,
+    durationAt,
+    // actions
+    placeCall,
+    answerIncoming,
+    rejectIncoming,
+    hangUp,
+    toggleMute,
+    setAudioRoute,
+    toggleAudioRoute,
+    sendDigit,
+    close,
+    applyEvent,
+  }
+})

@@ -1,0 +1,299 @@
+/**
+ * The agent's sign-in: username/password -> token backend access token -> TCCC login token ->
+ * SDK login. The backend access token (and its expiry) is persisted so a restart signs in
+ * without the password until it expires; the TCCC token is fetched fresh each time and never
+ * persisted. The password is never stored or logged.
+ *
+ *   restoring ──► signed-in | signed-out          (app start: `restore()`)
+ *   signed-out ──► signing-in ──► signed-in | signed-out
+ *   signed-in ──► signed-out                       (signOut, kicked, token/session expired)
+ */
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import { TcccError, toTcccError } from '@/services/errors'
+import { storedValue } from '@/services/storage'
+import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
+import { getWorkstation } from '@/services/workstation'
+import { useCallStore } from '@/store/call'
+import { useConnectionStore } from '@/store/connection'
+
+export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
+export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
+
+export interface SessionAgent {
+  userId: string
+  sdkAppId: number
+}
+
+/** The persisted backend session: enough to get a new TCCC token without the password. */
+export interface StoredBackendSession {
+  accessToken: string
+  /** Epoch ms. */
+  expiresAt: number
+}
+
+/** Treat the access token as expired a little early, so it does not lapse mid-request. */
+export const ACCESS_TOKEN_MARGIN_MS = 30_000
+/** A second -10002 this soon after a silent re-login means renewing does not help. */
+export const TOKEN_RENEWAL_WINDOW_MS = 60_000
+
+function isStoredBackendSession(value: unknown): value is StoredBackendSession | null {
+  if (value === null) return true
+  if (typeof value !== 'object') return false
+  const v = value as Record<string, unknown>
+  return typeof v.accessToken === 'string' && v.accessToken !== '' && typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt)
+}
+
+export const backendSessionStorage = storedValue<StoredBackendSession | null>('session.backend', {
+  version: 1,
+  fallback: () => null,
+  validate: isStoredBackendSession,
+})
+
+export const lastUsernameStorage = storedValue<string>('session.lastUsername', {
+  version: 1,
+  fallback: () => '',
+  validate: (value): value is string => typeof value === 'string',
+})
+
+/** The stored backend session if it is still usable; an expired one is removed. */
+function usableBackendSession(): StoredBackendSession | null {
+  const stored = backendSessionStorage.load()
+  if (!stored) return null
+  if (stored.expiresAt - ACCESS_TOKEN_MARGIN_MS <= Date.now()) {
+    backendSessionStorage.clear()
+    return null
+  }
+  return stored
+}
+
+function revokeQuietly(accessToken: string): void {
+  signOutOfBackend(accessToken).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
+}
+
+export const useSessionStore = defineStore('session', () => {
+  // ---- state ------------------------------------------------------------------------------
+  const status = ref<SessionStatus>(usableBackendSession() ? 'restoring' : 'signed-out')
+  const agent = ref<SessionAgent | null>(null)
+  const lastUsername = ref(lastUsernameStorage.load())
+  const error = ref<TcccError | null>(null)
+  const signOutReason = ref<SignOutReason | null>(null)
+
+  let restoring: Promise<boolean> | null = null
+  let rechecking: Promise<void> | null = null
+  let renewing: Promise<boolean> | null = null
+  let lastSilentRenewalAt: number | null = null
+
+  // ---- helpers ----------------------------------------------------------------------------
+  /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
+  async function registerWithTccc(accessToken: string): Promise<void> {
+    const tccc = await fetchTcccToken(accessToken)
+    await getWorkstation().login({
+      sdkAppId: tccc.sdkAppId,
+      userId: tccc.userId,
+      token: tccc.token,
+      ...(tccc.sdkUrl ? { sdkUrl: tccc.sdkUrl } : {}),
+    })
+    agent.value = { userId: tccc.userId, sdkAppId: tccc.sdkAppId }
+  }
+
+  function becomeSignedIn(): void {
+    status.value = 'signed-in'
+    error.value = null
+    signOutReason.value = null
+    useConnectionStore().reset()
+  }
+
+  function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
+    status.value = 'signed-out'
+    agent.value = null
+    signOutReason.value = reason
+    error.value = why
+    useConnectionStore().reset()
+  }
+
+  /** Re-register with the stored access token; on failure the agent is signed out. */
+  async function silentRelogin(fallbackReason: SignOutReason): Promise<boolean> {
+    const stored = usableBackendSession()
+    if (!stored) {
+      becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
+      return false
+    }
+    try {
+      await registerWithTccc(stored.accessToken)
+      becomeSignedIn()
+      return true
+    } catch (e) {
+      const failure = toTcccError(e)
+      if (failure.symbol === 'SESSION_EXPIRED') {
+        backendSessionStorage.clear()
+        becomeSignedOut('session-expired', failure)
+      } else {
+        becomeSignedOut(fallbackReason, failure)
+      }
+      return false
+    }
+  }
+
+  // ---- actions ----------------------------------------------------------------------------
+  async function signIn(username: string, password: string): Promise<boolean> {
+    if (status.value === 'signing-in' || status.value === 'restoring') return false
+    if (status.value === 'signed-in') {
+      console.warn('[session] signIn ignored: already signed in')
+      return false
+    }
+    const name = username.trim()
+    if (name === '' || password === '') {
+      error.value = new TcccError('BAD_CREDENTIALS', 'empty username or password')
+      return false
+    }
+    status.value = 'signing-in'
+    error.value = null
+    signOutReason.value = null
+    let accessToken: string
+    try {
+      const backend = await signInToBackend(name, password)
+      accessToken = backend.accessToken
+      backendSessionStorage.save({ accessToken, expiresAt: Date.now() + backend.expiresIn * 1000 })
+    } catch (e) {
+      becomeSignedOut(null, toTcccError(e))
+      return false
+    }
+    lastUsername.value = name
+    lastUsernameStorage.save(name)
+    try {
+      await registerWithTccc(accessToken)
+    } catch (e) {
+      // Do not keep a backend session whose agent could not register (e.g. no seat).
+      backendSessionStorage.clear()
+      revokeQuietly(accessToken)
+      becomeSignedOut(null, toTcccError(e))
+      return false
+    }
+    lastSilentRenewalAt = null
+    becomeSignedIn()
+    return true
+  }
+
+  /** App start: sign in silently with the stored access token. */
+  function restore(): Promise<boolean> {
+    if (status.value === 'signed-in') return Promise.resolve(true)
+    if (status.value === 'signing-in') return Promise.resolve(false)
+    if (restoring) return restoring
+    restoring = (async () => {
+      const stored = usableBackendSession()
+      if (!stored) {
+        becomeSignedOut(null, null)
+        return false
+      }
+      status.value = 'restoring'
+      try {
+        await registerWithTccc(stored.accessToken)
+        lastSilentRenewalAt = null
+        becomeSignedIn()
+        return true
+      } catch (e) {
+        const failure = toTcccError(e)
+        // Keep the access token when only the network failed: the next start can retry.
+        if (failure.symbol === 'SESSION_EXPIRED') {
+          backendSessionStorage.clear()
+          becomeSignedOut('session-expired', failure)
+        } else {
+          becomeSignedOut(null, failure)
+        }
+        return false
+      }
+    })().finally(() => {
+      restoring = null
+    })
+    return restoring
+  }
+
+  /** App shown again: is the SDK registration alive? If not, re-register silently. */
+  function recheck(): Promise<void> {
+    if (status.value !== 'signed-in') return Promise.resolve()
+    if (rechecking) return rechecking
+    rechecking = (async () => {
+      try {
+        await getWorkstation().checkLogin()
+        return
+      } catch (e) {
+        const failure = toTcccError(e)
+        if (failure.symbol === 'ERR_SIP_FORBIDDEN') {
+          onKicked()
+          return
+        }
+      }
+      if (status.value !== 'signed-in') return
+      await silentRelogin('token-expired')
+    })().finally(() => {
+      rechecking = null
+    })
+    return rechecking
+  }
+
+  /** SDK error 403: this account signed in elsewhere. Do not fight back with a silent login. */
+  function onKicked(): void {
+    if (status.value !== 'signed-in') return
+    const stored = backendSessionStorage.load()
+    backendSessionStorage.clear()
+    if (stored) revokeQuietly(stored.accessToken)
+    becomeSignedOut('kicked', new TcccError('KICKED'))
+  }
+
+  /** SDK -10002: renew the TCCC token once; if it comes straight back, sign out. */
+  function onTokenExpired(): Promise<boolean> {
+    if (status.value !== 'signed-in') return Promise.resolve(false)
+    if (renewing) return renewing
+    const now = Date.now()
+    if (lastSilentRenewalAt !== null && now - lastSilentRenewalAt < TOKEN_RENEWAL_WINDOW_MS) {
+      becomeSignedOut('token-expired', new TcccError('ERR_HTTP_TOKEN_ERROR'))
+      return Promise.resolve(false)
+    }
+    lastSilentRenewalAt = now
+    renewing = silentRelogin('token-expired').finally(() => {
+      renewing = null
+    })
+    return renewing
+  }
+
+  async function signOut(): Promise<void> {
+    const call = useCallStore()
+    if (call.isLive) await call.hangUp()
+    const stored = backendSessionStorage.load()
+    // Cleared first, so nothing can restore this session while we wait for the network.
+    backendSessionStorage.clear()
+    try {
+      await getWorkstation().logout()
+    } catch (e) {
+      console.warn('[session] SDK logout failed', toTcccError(e).symbol)
+    }
+    if (stored) {
+      try {
+        await signOutOfBackend(stored.accessToken)
+      } catch (e) {
+        console.warn('[session] backend sign-out failed', toTcccError(e).symbol)
+      }
+    }
+    if (call.state === 'ended') call.close()
+    lastSilentRenewalAt = null
+    becomeSignedOut('logged-out', null)
+  }
+
+  return {
+    // state
+    status,
+    agent,
+    lastUsername,
+    error,
+    signOutReason,
+    // actions
+    signIn,
+    restore,
+    recheck,
+    signOut,
+    // from the workstation (SDK events)
+    onKicked,
+    onTokenExpired,
+  }
+})
