@@ -68,7 +68,9 @@ export function sanitiseTcccMessage(message: unknown, secrets: string[]): string
   for (const secret of secrets) if (secret) text = text.split(secret).join('[redacted]')
   text = text
     .replace(/AKID[0-9A-Za-z]{8,}/g, '[redacted]')
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
     .trim()
   if (text.length > 300) text = `${text.slice(0, 297)}...`
   return text || 'TCCC refused the request'

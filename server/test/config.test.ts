@@ -1,0 +1,78 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest'
+import { ConfigError, DEFAULT_AGENTS_FILE, loadConfig, partialRealModeVariables } from '../src/config'
+
+const REAL = { TCCC_SECRET_ID: 'AKIDx', TCCC_SECRET_KEY: 'key', TCCC_SDK_APP_ID: '1400000042', TOKEN_SIGNING_KEY: 'k'.repeat(32) }
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('defaults to mock mode with a random per-process signing key', () => {
+    const a = loadConfig({})
+    const b = loadConfig({})
+    expect(a.mode).toBe('mock')
+    expect(a.port).toBe(8787)
+    expect(a.sdkAppId).toBe(1400000001)
+    expect(a.mockTokenTtlSeconds).toBe(3600)
+    expect(a.agentsFile).toBe(DEFAULT_AGENTS_FILE)
+    expect(a.cors).toEqual({ kind: 'localhost' })
+    expect(a.tccc).toBeNull()
+    expect(a.signingKey.length).toBeGreaterThanOrEqual(32)
+    expect(a.signingKey).not.toBe(b.signingKey)
+  })
+
+  it('switches to real mode when the three TCCC variables are set', () => {
+    const config = loadConfig(REAL)
+    expect(config.mode).toBe('real')
+    expect(config.sdkAppId).toBe(1400000042)
+    expect(config.tccc).toEqual({ secretId: 'AKIDx', secretKey: 'key', endpoint: 'ccc.tencentcloudapi.com', protocol: 'https://', region: '' })
+    expect(config.cors).toEqual({ kind: 'list', origins: [] })
+  })
+
+  it('refuses TCCC_MODE=real without credentials, naming every missing variable', () => {
+    const err = configError({ TCCC_MODE: 'real', TCCC_SECRET_ID: 'AKIDx' })
+    expect(err.missing).toEqual(['TCCC_SECRET_KEY', 'TCCC_SDK_APP_ID', 'TOKEN_SIGNING_KEY'])
+    expect(err.message).toBe('Real mode needs these environment variables: TCCC_SECRET_KEY, TCCC_SDK_APP_ID, TOKEN_SIGNING_KEY')
+  })
+
+  it('requires TOKEN_SIGNING_KEY in real mode', () => {
+    const { TOKEN_SIGNING_KEY: _omit, ...env } = REAL
+    expect(configError(env).missing).toEqual(['TOKEN_SIGNING_KEY'])
+  })
+
+  it('stays in mock mode when TCCC_MODE=mock even with credentials', () => {
+    expect(loadConfig({ ...REAL, TCCC_MODE: 'mock' }).mode).toBe('mock')
+  })
+
+  it('reports partially configured real-mode variables', () => {
+    expect(partialRealModeVariables({ TCCC_SECRET_ID: 'x' })).toEqual(['TCCC_SECRET_KEY', 'TCCC_SDK_APP_ID'])
+    expect(partialRealModeVariables({})).toEqual([])
+    expect(partialRealModeVariables(REAL)).toEqual([])
+  })
+
+  it('parses the endpoint scheme, region, port 0, TTLs and CORS list', () => {
+    const config = loadConfig({ ...REAL, TCCC_ENDPOINT: 'http://ccc.local.test:9000/', TCCC_REGION: 'ap-guangzhou', TOKEN_PORT: '0', ACCESS_TOKEN_TTL: '120', CORS_ORIGINS: 'https://a.example, https://b.example' })
+    expect(config.tccc).toMatchObject({ endpoint: 'ccc.local.test:9000', protocol: 'http://', region: 'ap-guangzhou' })
+    expect(config.port).toBe(0)
+    expect(config.accessTokenTtlSeconds).toBe(120)
+    expect(config.cors).toEqual({ kind: 'list', origins: ['https://a.example', 'https://b.example'] })
+  })
+
+  it.each([
+    [{ TOKEN_PORT: 'abc' }, 'TOKEN_PORT must be a whole number'],
+    [{ TOKEN_PORT: '70000' }, 'TOKEN_PORT must be between'],
+    [{ TCCC_MODE: 'prod' }, 'TCCC_MODE must be'],
+    [{ TOKEN_SIGNING_KEY: 'short' }, 'at least 32 characters'],
+    [{ PUBLIC_URL: 'example.com' }, 'PUBLIC_URL must start with'],
+  ])('rejects bad values %o', (env, message) => {
+    expect(configError(env as Record<string, string>).message).toContain(message)
+  })
+})

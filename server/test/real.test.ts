@@ -1,0 +1,131 @@
+// @vitest-environment node
+/**
+ * Real mode: the server's CreateSDKLoginToken goes through tencentcloud-sdk-nodejs over a real
+ * loopback socket to a fake CCC API that verifies the TC3-HMAC-SHA256 signature.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import { buildServer } from '../src/app'
+import { loadConfig } from '../src/config'
+import { startFakeCccApi, loopbackAgent, type FakeCccApi } from './fakeCccApi'
+import { AGENT1, AGENT2, LogCapture, login, requestToken, SIGNING_KEY } from './helpers'
+
+const SECRET_ID = 'AKIDfakeSecretId0123456789abcdef'
+const SECRET_KEY = 'fakeSecretKey0123456789abcdefghij'
+
+let fake: FakeCccApi
+let app: FastifyInstance | null = null
+
+beforeAll(async () => {
+  fake = await startFakeCccApi({ secrets: { [SECRET_ID]: SECRET_KEY } })
+})
+afterAll(async () => {
+  await fake.close()
+})
+afterEach(async () => {
+  await app?.close()
+  app = null
+})
+
+function realEnv(overrides: Record<string, string> = {}) {
+  return {
+    TCCC_SECRET_ID: SECRET_ID,
+    TCCC_SECRET_KEY: SECRET_KEY,
+    TCCC_SDK_APP_ID: '1400123456',
+    TOKEN_SIGNING_KEY: SIGNING_KEY,
+    TCCC_ENDPOINT: fake.endpointUrl,
+    ...overrides,
+  }
+}
+
+async function start(overrides: Record<string, string> = {}, logStream?: LogCapture) {
+  app = await buildServer(loadConfig(realEnv(overrides)), { tcccHttpAgent: loopbackAgent(), logStream })
+  return app
+}
+
+describe('real mode', () => {
+  it('is chosen when the three TCCC variables are set', async () => {
+    const server = await start()
+    expect((await server.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ ok: true, mode: 'real' })
+  })
+
+  it("calls CreateSDKLoginToken with a valid signature for the signed-in agent's seat and maps the answer", async () => {
+    const server = await start()
+    const before = fake.requests.length
+    const { body } = await login(server, AGENT1)
+    expect(body.agent).toEqual({ userId: 'agent1@example.com', sdkAppId: 1400123456 })
+    // The body asks for another seat: the backend must ignore it.
+    const res = await requestToken(server, body.accessToken, { SeatUserId: 'agent2@example.com', userId: 'agent2@example.com' })
+    expect(res.statusCode).toBe(200)
+
+    const sent = fake.requests.slice(before)
+    expect(sent).toHaveLength(1)
+    expect(sent[0].authError).toBeNull()
+    expect(sent[0].headers['x-tc-action']).toBe('CreateSDKLoginToken')
+    expect(sent[0].headers['x-tc-version']).toBe('2020-02-10')
+    expect(JSON.parse(sent[0].body)).toEqual({ SdkAppId: 1400123456, SeatUserId: 'agent1@example.com' })
+
+    const issued = res.json()
+    expect(issued.userId).toBe('agent1@example.com')
+    expect(issued.sdkAppId).toBe(1400123456)
+    expect(issued.token).toMatch(/^real-token-\d+-agent1@example\.com$/)
+    expect(issued.expiresAt).toBeGreaterThan(Date.now() / 1000)
+    expect(issued.sdkUrl).toBe(`https://tccc.qcloud.com/ccc-sdk/sdk.js?sdkAppId=1400123456&token=${encodeURIComponent(issued.token)}`)
+  })
+
+  it('answers 502 TCCC_REFUSED with the TCCC code and a sanitised message when TCCC refuses', async () => {
+    const server = await start()
+    const { body } = await login(server, AGENT2)
+    fake.failNext({ Code: 'FailedOperation.SeatUserNotExist', Message: `Seat not found for ${SECRET_ID}\u0000 (key ${SECRET_KEY})` })
+    const res = await requestToken(server, body.accessToken)
+    expect(res.statusCode).toBe(502)
+    const { error } = res.json()
+    expect(error.code).toBe('TCCC_REFUSED')
+    expect(error.tcccCode).toBe('FailedOperation.SeatUserNotExist')
+    expect(error.message).toBe('Seat not found for [redacted] (key [redacted])')
+  })
+
+  it('answers 502 with AuthFailure when the secret key is wrong (the fake really checks signatures)', async () => {
+    const server = await start({ TCCC_SECRET_KEY: 'wrongSecretKey0123456789abcdefghi' })
+    const { body } = await login(server, AGENT1)
+    const res = await requestToken(server, body.accessToken)
+    expect(res.statusCode).toBe(502)
+    expect(res.json().error.tcccCode).toBe('AuthFailure.SignatureFailure')
+    expect(fake.requests.at(-1)?.authError).toBe('AuthFailure.SignatureFailure')
+  })
+
+  it('answers 502 without a tcccCode when the TCCC API cannot be reached', async () => {
+    const closed = await startFakeCccApi({ secrets: {} })
+    await closed.close()
+    const server = await start({ TCCC_ENDPOINT: closed.endpointUrl })
+    const { body } = await login(server, AGENT1)
+    const res = await requestToken(server, body.accessToken)
+    expect(res.statusCode).toBe(502)
+    expect(res.json().error).toEqual({ code: 'TCCC_REFUSED', message: 'The TCCC API could not be reached' })
+  })
+
+  it('does not serve the fake Web SDK', async () => {
+    const server = await start()
+    expect((await server.inject({ method: 'GET', url: '/mock/tccc-sdk.js' })).statusCode).toBe(404)
+  })
+
+  it('does not allow localhost origins unless CORS_ORIGINS says so', async () => {
+    const server = await start()
+    const res = await server.inject({ method: 'GET', url: '/healthz', headers: { origin: 'http://localhost:5173' } })
+    expect(res.headers['access-control-allow-origin']).toBeUndefined()
+  })
+
+  it('keeps the SecretId, SecretKey and TCCC tokens out of the log', async () => {
+    const logs = new LogCapture()
+    const server = await start({}, logs)
+    const { body } = await login(server, AGENT1)
+    const issued = (await requestToken(server, body.accessToken)).json()
+    fake.failNext({ Code: 'InvalidParameter', Message: `bad ${SECRET_ID}` })
+    await requestToken(server, body.accessToken)
+    expect(logs.text).toContain('TCCC refused the token request')
+    expect(logs.text).toContain('InvalidParameter')
+    for (const secret of [SECRET_ID, SECRET_KEY, SIGNING_KEY, issued.token, body.accessToken, AGENT1.password]) {
+      expect(logs.text).not.toContain(secret)
+    }
+  })
+})
