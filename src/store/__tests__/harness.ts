@@ -1,0 +1,137 @@
+/**
+ * Test harness for the workstation and the C stores: a fresh pinia, the simulated TCCC on a
+ * manual clock as the platform, and a fake token backend behind the jest-mock `uni.request`.
+ * Test-only (nothing in the app imports it).
+ */
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import type { Mock } from 'jest-mock'
+import { createManualClock, createSimulatedTccc, encodeMockToken, type ManualClock, type SimulatedTccc } from '@/platform/simulated/index'
+import { getWorkstation, setWorkstationPlatform } from '@/services/workstation'
+
+export const AGENT = { userId: 'agent1@example.com', sdkAppId: 1400000001 } as const
+export const PASSWORD = 'agent1-pass'
+
+export interface Core {
+  pinia: Pinia
+  clock: ManualClock
+  sdk: SimulatedTccc
+  sim: SimulatedTccc['sim']
+}
+
+export function setupCore(): Core {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  const clock = createManualClock()
+  const sdk = createSimulatedTccc({ clock })
+  setWorkstationPlatform(sdk)
+  return { pinia, clock, sdk, sim: sdk.sim }
+}
+
+/** A valid mock TCCC token for the simulator's clock. */
+export function tcccTokenFor(clock: ManualClock, userId: string = AGENT.userId, lifetimeSec = 600): string {
+  return encodeMockToken({ sdkAppId: AGENT.sdkAppId, userId, exp: Math.floor(clock.now() / 1000) + lifetimeSec })
+}
+
+/** Logs the agent into the simulator directly (call-store tests need no session). */
+export async function loginSdk(core: Core): Promise<void> {
+  await getWorkstation().login({ ...AGENT, token: tcccTokenFor(core.clock) })
+}
+
+/** The SDK method names the app called, in order. */
+export function methods(core: Core): string[] {
+  return core.sim.log().map((entry) => entry.method)
+}
+
+export function callsOf(core: Core, method: string): unknown[][] {
+  return core.sim
+    .log()
+    .filter((entry) => entry.method === method)
+    .map((entry) => entry.args)
+}
+
+/** Lets every queued microtask (simulator events, awaited commands) run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i += 1) await Promise.resolve()
+}
+
+// ---- a fake token backend over the mock uni.request -----------------------------------------
+
+type RequestOptions = UniNamespace.RequestOptions
+
+export interface FakeBackend {
+  /** Every request: path and whether it carried a Bearer token (never the token itself). */
+  readonly requests: Array<{ path: string; bearer: string | null }>
+  /** Revoke every access token: /api/tccc/token answers 401 from now on. */
+  expireSessions(): void
+  /** Network down: every request fails like uni.request does. */
+  setReachable(reachable: boolean): void
+  /** The next /api/tccc/token answers this status and body. */
+  failNextToken(statusCode: number, body: unknown): void
+  readonly issuedAccessTokens: string[]
+  readonly issuedTcccTokens: string[]
+}
+
+export function installFakeBackend(clock: ManualClock): FakeBackend {
+  const live = new Set<string>()
+  const requests: FakeBackend['requests'] = []
+  const issuedAccessTokens: string[] = []
+  const issuedTcccTokens: string[] = []
+  let reachable = true
+  let nextTokenFailure: { statusCode: number; body: unknown } | null = null
+  let counter = 0
+
+  const request = uni.request as unknown as Mock<(options: RequestOptions) => unknown>
+  request.mockImplementation((options) => {
+    const path = options.url.replace(/^https?:\/\/[^/]+/, '')
+    const auth = (options.header as Record<string, string> | undefined)?.Authorization ?? ''
+    const bearer = auth.startsWith('Bearer ') ? auth.slice(7) : null
+    requests.push({ path, bearer })
+    const reply = (statusCode: number, data: unknown) =>
+      queueMicrotask(() => options.success?.({ statusCode, data: data as string, header: {}, cookies: [] }))
+    if (!reachable) {
+      queueMicrotask(() => options.fail?.({ errMsg: 'request:fail net::ERR_CONNECTION_REFUSED' }))
+      return { abort: () => undefined }
+    }
+    if (path === '/api/auth/login') {
+      const body = options.data as { username?: string; password?: string }
+      if (body.username !== AGENT.userId || body.password !== PASSWORD) {
+        reply(401, { error: { code: 'BAD_CREDENTIALS', message: 'Wrong username or password' } })
+      } else {
+        const accessToken = `acc-${++counter}`
+        live.add(accessToken)
+        issuedAccessTokens.push(accessToken)
+        reply(200, { accessToken, expiresIn: 3600, agent: { ...AGENT } })
+      }
+    } else if (path === '/api/tccc/token') {
+      if (nextTokenFailure) {
+        reply(nextTokenFailure.statusCode, nextTokenFailure.body)
+        nextTokenFailure = null
+      } else if (!bearer || !live.has(bearer)) {
+        reply(401, { error: { code: 'SESSION_EXPIRED', message: 'Session expired' } })
+      } else {
+        const token = tcccTokenFor(clock)
+        issuedTcccTokens.push(token)
+        reply(200, { ...AGENT, token, expiresAt: Math.floor(clock.now() / 1000) + 600, sdkUrl: '' })
+      }
+    } else if (path === '/api/auth/logout') {
+      if (bearer) live.delete(bearer)
+      reply(204, '')
+    } else {
+      reply(404, { error: { code: 'NOT_FOUND', message: 'no route' } })
+    }
+    return { abort: () => undefined }
+  })
+
+  return {
+    requests,
+    issuedAccessTokens,
+    issuedTcccTokens,
+    expireSessions: () => live.clear(),
+    setReachable: (value) => {
+      reachable = value
+    },
+    failNextToken: (statusCode, body) => {
+      nextTokenFailure = { statusCode, body }
+    },
+  }
+}

@@ -1,0 +1,375 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { fn, spyOn } from 'jest-mock'
+import { RING_TIMEOUT_MS } from '@/platform/simulated/index'
+import { RINGTONE_URL, useCallStore, type CallState } from '@/store/call'
+import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
+import { useSettingsStore } from '@/store/settings'
+import { callsOf, loginSdk, methods, settle, setupCore, type Core } from './__tests__/harness'
+
+const device = vi.hoisted(() => ({ permission: 'granted' as 'granted' | 'denied', pending: null as Promise<'granted' | 'denied'> | null }))
+vi.mock('@/platform/device', () => ({
+  ensureMicrophonePermission: () => device.pending ?? Promise.resolve(device.permission),
+  openMicrophoneSettings: () => undefined,
+  keepScreenOn: () => undefined,
+}))
+
+let core: Core
+
+/** Every state the call store enters, in order (synchronous subscription). */
+function trackStates(): CallState[] {
+  const call = useCallStore()
+  const seen: CallState[] = [call.state]
+  call.$subscribe(
+    () => {
+      if (seen[seen.length - 1] !== call.state) seen.push(call.state)
+    },
+    { flush: 'sync' },
+  )
+  return seen
+}
+
+beforeEach(async () => {
+  device.permission = 'granted'
+  device.pending = null
+  core = setupCore()
+  await loginSdk(core)
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(new Date('2026-03-01T10:00:00Z'))
+})
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('outbound calls', () => {
+  it('dials through the SDK, rings, becomes active when answered and ends on hang-up', async () => {
+    const call = useCallStore()
+    const states = trackStates()
+    await expect(call.placeCall({ to: '13800138000', remark: 'Alice' })).resolves.toBe(true)
+    expect(callsOf(core, 'call')).toEqual([[{ to: '13800138000', remark: 'Alice' }]])
+    expect(call.state).toBe('ringing')
+    expect(call.direction).toBe('out')
+    expect(call.peer).toBe('13800138000')
+    expect(call.remark).toBe('Alice')
+    expect(call.sessionId).toMatch(/^sim-/)
+    expect(call.startedAt).toBe(Date.parse('2026-03-01T10:00:00Z'))
+
+    vi.setSystemTime(new Date('2026-03-01T10:00:05Z'))
+    expect(core.sim.answerOutbound()).toBe(true)
+    expect(call.state).toBe('active')
+    expect(call.answeredAt).toBe(Date.parse('2026-03-01T10:00:05Z'))
+
+    vi.setSystemTime(new Date('2026-03-01T10:01:10Z'))
+    expect(call.durationAt(Date.now())).toBe(65)
+    await expect(call.hangUp()).resolves.toBe(true)
+    expect(methods(core)).toContain('terminate')
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('local-bye')
+    expect(call.durationSec).toBe(65)
+    expect(states).toEqual(['idle', 'dialing', 'ringing', 'active', 'ended'])
+
+    call.close()
+    expect(call.state).toBe('idle')
+    expect(call.sessionId).toBeNull()
+  })
+
+  it('records the finished call in history and in the numbers list', async () => {
+    const numbers = useNumbersStore()
+    numbers.add('13800138000', 'Alice')
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    const id = call.sessionId
+    core.sim.answerOutbound()
+    vi.setSystemTime(new Date('2026-03-01T10:00:30Z'))
+    core.sim.remoteHangup()
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('remote-bye')
+    expect(useHistoryStore().records).toEqual([
+      {
+        id,
+        number: '13800138000',
+        direction: 'out',
+        outcome: 'answered',
+        startedAt: Date.parse('2026-03-01T10:00:00Z'),
+        answeredAt: Date.parse('2026-03-01T10:00:00Z'),
+        endedAt: Date.parse('2026-03-01T10:00:30Z'),
+        durationSec: 30,
+        endReason: 'remote-bye',
+      },
+    ])
+    const entry = numbers.lookup('13800138000')
+    expect(entry?.callCount).toBe(1)
+    expect(entry?.lastOutcome).toBe('answered')
+  })
+
+  it('a double placeCall never places two calls', async () => {
+    const call = useCallStore()
+    const first = call.placeCall({ to: '13800138000' })
+    const second = call.placeCall({ to: '13800138000' })
+    await expect(second).resolves.toBe(false)
+    await expect(first).resolves.toBe(true)
+    expect(callsOf(core, 'call')).toHaveLength(1)
+    expect(call.busy).toBe(false)
+  })
+
+  it('refuses placeCall while a call is in progress', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    await expect(call.placeCall({ to: '13900139000' })).resolves.toBe(false)
+    expect(callsOf(core, 'call')).toHaveLength(1)
+    expect(call.peer).toBe('13800138000')
+  })
+
+  it('a failed placeCall goes to ended with the error shown, never to ringing', async () => {
+    const call = useCallStore()
+    const states = trackStates()
+    core.sim.failNext('call', -10004)
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    expect(states).toEqual(['idle', 'dialing', 'ended'])
+    expect(call.error?.symbol).toBe('ERR_NETWORK_CANNOT_RESET')
+    expect(call.error?.localized('zh')).toBe('正在通话中，无法发起新的呼叫')
+    expect(call.endReason).toBe('error')
+    expect(useHistoryStore().records[0]).toMatchObject({ number: '13800138000', outcome: 'failed', errorSymbol: 'ERR_NETWORK_CANNOT_RESET' })
+    expect(useHistoryStore().records[0].id).toMatch(/^local-/)
+  })
+
+  it('asks for the microphone first and never dials when it is denied', async () => {
+    device.permission = 'denied'
+    const call = useCallStore()
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    expect(call.state).toBe('ended')
+    expect(call.error?.symbol).toBe('ERR_MIC_NOT_AUTHORIZED')
+    expect(methods(core)).not.toContain('call')
+  })
+
+  it('rejects a number that cannot be dialled without asking the SDK', async () => {
+    const call = useCallStore()
+    await expect(call.placeCall({ to: '12ab' })).resolves.toBe(false)
+    expect(call.state).toBe('ended')
+    expect(call.error?.symbol).toBe('INVALID_NUMBER')
+    expect(methods(core)).not.toContain('call')
+  })
+
+  it('can start the next call from the ended screen', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.rejectOutbound()
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('rejected')
+    await expect(call.placeCall({ to: '13900139000' })).resolves.toBe(true)
+    expect(call.state).toBe('ringing')
+    expect(call.peer).toBe('13900139000')
+    expect(call.endReason).toBeNull()
+  })
+
+  it('hanging up while the microphone prompt is open cancels the call before it is placed', async () => {
+    let grant: (value: 'granted') => void = () => undefined
+    device.pending = new Promise((resolve) => (grant = resolve))
+    const call = useCallStore()
+    const placing = call.placeCall({ to: '13800138000' })
+    expect(call.state).toBe('dialing')
+    expect(call.busy).toBe(true)
+    await expect(call.hangUp()).resolves.toBe(true)
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('local-bye')
+    grant('granted')
+    await expect(placing).resolves.toBe(false)
+    expect(methods(core)).not.toContain('call')
+    expect(useHistoryStore().records[0]).toMatchObject({ outcome: 'cancelled' })
+  })
+
+  it('ends with timeout when nobody answers', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.clock.advance(RING_TIMEOUT_MS)
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('timeout')
+    expect(useHistoryStore().records[0].outcome).toBe('no-answer')
+  })
+})
+
+describe('audio route, mute and DTMF', () => {
+  async function activeCall(core: Core) {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    return call
+  }
+
+  it('applies the preferred route from the settings store at call start', async () => {
+    useSettingsStore().setAudioRoute('speakerphone')
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    const log = methods(core)
+    expect(log.indexOf('setAudioRoute')).toBeGreaterThan(log.indexOf('call'))
+    expect(callsOf(core, 'setAudioRoute')).toEqual([['speakerphone']])
+    expect(call.audioRoute).toBe('speakerphone')
+  })
+
+  it('switches the route only after the SDK accepted, and remembers it', async () => {
+    const call = await activeCall(core)
+    expect(call.audioRoute).toBe('earpiece')
+    await expect(call.toggleAudioRoute()).resolves.toBe(true)
+    expect(callsOf(core, 'setAudioRoute').at(-1)).toEqual(['speakerphone'])
+    expect(call.audioRoute).toBe('speakerphone')
+    expect(useSettingsStore().audioRoute).toBe('speakerphone')
+
+    core.sim.failNext('setAudioRoute', -1321)
+    await expect(call.toggleAudioRoute()).resolves.toBe(false)
+    expect(call.audioRoute).toBe('speakerphone')
+    expect(useSettingsStore().audioRoute).toBe('speakerphone')
+    expect(call.error?.symbol).toBe('ERR_SPEAKER_START_FAIL')
+  })
+
+  it('outside a call only the preference changes (no SDK call)', async () => {
+    const call = useCallStore()
+    await expect(call.setAudioRoute('speakerphone')).resolves.toBe(true)
+    expect(useSettingsStore().audioRoute).toBe('speakerphone')
+    expect(methods(core)).not.toContain('setAudioRoute')
+  })
+
+  it('mutes only after the SDK accepted', async () => {
+    const call = await activeCall(core)
+    core.sim.failNext('mute', -1320)
+    await expect(call.toggleMute()).resolves.toBe(false)
+    expect(call.muted).toBe(false)
+    await expect(call.toggleMute()).resolves.toBe(true)
+    expect(call.muted).toBe(true)
+    await expect(call.toggleMute()).resolves.toBe(true)
+    expect(call.muted).toBe(false)
+    expect(methods(core).filter((m) => m === 'mute' || m === 'unmute')).toEqual(['mute', 'mute', 'unmute'])
+  })
+
+  it('unmutes the SDK when a muted call ends', async () => {
+    const call = await activeCall(core)
+    await call.toggleMute()
+    core.sim.remoteHangup()
+    await settle()
+    expect(methods(core).at(-1)).toBe('unmute')
+    expect(call.muted).toBe(false)
+  })
+
+  it('sends DTMF digits and remembers what was sent', async () => {
+    const call = await activeCall(core)
+    await call.sendDigit('1')
+    await call.sendDigit('#')
+    expect(callsOf(core, 'sendDTMF')).toEqual([['1'], ['#']])
+    expect(call.dtmfSent).toBe('1#')
+    await expect(call.sendDigit('x')).resolves.toBe(false)
+    expect(call.error?.symbol).toBe('INVALID_DTMF')
+    expect(callsOf(core, 'sendDTMF')).toHaveLength(2)
+  })
+
+  it('refuses DTMF when no call is active', async () => {
+    const call = useCallStore()
+    await expect(call.sendDigit('1')).resolves.toBe(false)
+    expect(call.error?.symbol).toBe('NO_ACTIVE_CALL')
+    expect(methods(core)).not.toContain('sendDTMF')
+  })
+
+  it('shows network quality and volume reported during the call', async () => {
+    const call = await activeCall(core)
+    core.sim.setNetworkQuality(4)
+    expect(call.quality).toBe(4)
+    core.clock.advance(2000)
+    expect(call.peerVolume).toBeGreaterThan(0)
+  })
+})
+
+describe('incoming calls', () => {
+  it('rings, shows the remark from the numbers list, and answers', async () => {
+    useNumbersStore().add('13700137000', 'Bob')
+    const call = useCallStore()
+    const id = core.sim.incomingCall({ from: '13700137000' })
+    expect(call.state).toBe('incoming')
+    expect(call.sessionId).toBe(id)
+    expect(call.direction).toBe('in')
+    expect(call.remark).toBe('Bob')
+    await settle()
+    expect(callsOf(core, 'startRinging')).toEqual([[RINGTONE_URL]])
+
+    await expect(call.answerIncoming()).resolves.toBe(true)
+    expect(call.state).toBe('active')
+    const log = methods(core)
+    expect(log.indexOf('stopRinging')).toBeLessThan(log.indexOf('answer'))
+    expect(log.indexOf('setAudioRoute')).toBeGreaterThan(log.indexOf('answer'))
+    expect(call.answeredAt).not.toBeNull()
+  })
+
+  it('rejecting stops the ringtone, ends the call and records it as rejected', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000', remark: 'From SDK' })
+    expect(call.remark).toBe('From SDK')
+    await expect(call.rejectIncoming()).resolves.toBe(true)
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('rejected')
+    expect(methods(core)).toEqual(expect.arrayContaining(['startRinging', 'stopRinging', 'terminate']))
+    expect(useHistoryStore().records[0]).toMatchObject({ direction: 'in', outcome: 'rejected', number: '13700137000' })
+  })
+
+  it('a caller who gives up is a missed call and the ringtone stops', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    core.sim.remoteHangup()
+    await settle()
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('remote-cancel')
+    expect(methods(core).at(-1)).toBe('stopRinging')
+    expect(useHistoryStore().records[0].outcome).toBe('missed')
+  })
+
+  it('an answer failure keeps the call ringing with the error shown', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    core.sim.failNext('answer', 20002)
+    await expect(call.answerIncoming()).resolves.toBe(false)
+    expect(call.state).toBe('incoming')
+    expect(call.error?.symbol).toBe('ERR_ANSWER_FAILURE')
+    expect(methods(core).filter((m) => m === 'startRinging')).toHaveLength(2)
+  })
+
+  it('an incoming call during an active call never disturbs it and is recorded as missed', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    const currentId = call.sessionId
+    const otherId = core.sim.incomingCall({ from: '13700137000' })
+    expect(call.state).toBe('active')
+    expect(call.sessionId).toBe(currentId)
+    expect(call.peer).toBe('13800138000')
+    core.clock.advance(RING_TIMEOUT_MS)
+    expect(call.state).toBe('active')
+    expect(methods(core)).not.toContain('startRinging')
+    expect(useHistoryStore().records).toEqual([
+      expect.objectContaining({ id: otherId, number: '13700137000', direction: 'in', outcome: 'missed', endReason: 'timeout' }),
+    ])
+    await call.hangUp()
+    expect(useHistoryStore().records[0]).toMatchObject({ id: currentId, outcome: 'answered' })
+  })
+
+  it('late events of a finished session do not touch the next call', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    const first = call.sessionId as string
+    core.sim.rejectOutbound()
+    await call.placeCall({ to: '13900139000' })
+    call.applyEvent({ type: 'ended', sessionId: first, reason: 'remote-bye', message: 'late' })
+    call.applyEvent({ type: 'accepted', sessionId: first })
+    expect(call.state).toBe('ringing')
+    expect(call.peer).toBe('13900139000')
+  })
+})
+
+describe('illegal moves', () => {
+  it('are logged with console.warn and ignored', async () => {
+    const warn = spyOn(console, 'warn').mockImplementation(fn())
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    call.close() // active --close--> is illegal
+    expect(call.state).toBe('active')
+    expect(warn.mock.calls.some((args) => String(args[0]).includes('illegal move ignored: active --close-->'))).toBe(true)
+  })
+})
