@@ -1,6 +1,7 @@
 const zh = {
   'numbers.title': '号码管理',
   'numbers.searchPlaceholder': '搜索号码或备注',
+  'numbers.searchClear': '清除搜索',
   'numbers.add': '添加',
   'numbers.import': '导入',
   'numbers.count': '共 {n} 个号码',
@@ -24,6 +25,7 @@ const zh = {
   'numbers.form.saved': '已保存',
   'numbers.delete.title': '删除号码',
   'numbers.delete.message': '确定删除 {number}（{remark}）吗？',
+  'numbers.delete.messagePlain': '确定删除 {number} 吗？',
   'numbers.delete.confirm': '删除',
   'numbers.deleted': '已删除',
   'numbers.import.title': '批量导入',
@@ -56,6 +58,7 @@ const zh = {
 const en: Record<keyof typeof zh, string> = {
   'numbers.title': 'Numbers',
   'numbers.searchPlaceholder': 'Search number or remark',
+  'numbers.searchClear': 'Clear search',
   'numbers.add': 'Add',
   'numbers.import': 'Import',
   'numbers.count': '{n} numbers',
@@ -79,6 +82,7 @@ const en: Record<keyof typeof zh, string> = {
   'numbers.form.saved': 'Saved',
   'numbers.delete.title': 'Delete number',
   'numbers.delete.message': 'Delete {number} ({remark})?',
+  'numbers.delete.messagePlain': 'Delete {number}?',
   'numbers.delete.confirm': 'Delete',
   'numbers.deleted': 'Deleted',
   'numbers.import.title': 'Import numbers',
