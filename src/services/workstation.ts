@@ -54,8 +54,9 @@ const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
 /** Hides anything that looks like a credential before a message reaches a log. */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/\b(token|usersig|sig|secret\w*|password|authorization|bearer)([=:\s]+)("?)[^\s&"',;]+/gi, '$1$2$3<redacted>')
-    .replace(/[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9_-]+)*/g, '<redacted>')
+    .replace(/\b(bearer|basic)\s+[^\s"',;]+/gi, '$1 <redacted>')
+    .replace(/\b(\w*token|\w*sig|secret\w*|password|passwd|authorization)(["']?\s*[=:]\s*["']?)(?!<redacted>|bearer\b|basic\b)[^\s&"',;]+/gi, '$1$2<redacted>')
+    .replace(/(?<![\w<])[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9_-]+)*/g, '<redacted>')
 }
 
 interface RoutedStores {

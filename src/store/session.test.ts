@@ -1,0 +1,276 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { getWorkstation } from '@/services/workstation'
+import { useCallStore } from '@/store/call'
+import { backendSessionStorage, lastUsernameStorage, useSessionStore } from '@/store/session'
+import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
+
+vi.mock('@/platform/device', () => ({
+  ensureMicrophonePermission: () => Promise.resolve('granted'),
+  openMicrophoneSettings: () => undefined,
+  keepScreenOn: () => undefined,
+}))
+
+let core: Core
+let backend: FakeBackend
+
+function storedText(): string {
+  return JSON.stringify(uni.getStorageInfoSync().keys.map((key) => [key, uni.getStorageSync(key)]))
+}
+
+beforeEach(() => {
+  core = setupCore()
+  backend = installFakeBackend(core.clock)
+})
+
+describe('signIn', () => {
+  it('signs in through the backend and the SDK, persisting only the access token', async () => {
+    const session = useSessionStore()
+    expect(session.status).toBe('signed-out')
+    const pending = session.signIn(` ${AGENT.userId} `, PASSWORD)
+    expect(session.status).toBe('signing-in')
+    await expect(pending).resolves.toBe(true)
+    expect(session.status).toBe('signed-in')
+    expect(session.agent).toEqual(AGENT)
+    expect(session.error).toBeNull()
+    expect(backend.requests.map((r) => r.path)).toEqual(['/api/auth/login', '/api/tccc/token'])
+    expect(callsOf(core, 'login')).toEqual([[{ sdkAppId: AGENT.sdkAppId, userId: AGENT.userId, token: '<redacted>' }]])
+
+    expect(backendSessionStorage.load()).toMatchObject({ accessToken: backend.issuedAccessTokens[0] })
+    expect(backendSessionStorage.load()?.expiresAt).toBeGreaterThan(Date.now() + 3500_000)
+    expect(lastUsernameStorage.load()).toBe(AGENT.userId)
+    expect(session.lastUsername).toBe(AGENT.userId)
+    // The TCCC token and the password are never persisted.
+    expect(storedText()).not.toContain(backend.issuedTcccTokens[0])
+    expect(storedText()).not.toContain(PASSWORD)
+  })
+
+  it('shows BAD_CREDENTIALS and persists nothing on a wrong password', async () => {
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, 'wrong')).resolves.toBe(false)
+    expect(session.status).toBe('signed-out')
+    expect(session.error?.symbol).toBe('BAD_CREDENTIALS')
+    expect(session.error?.localized('zh')).toBe('用户名或密码错误')
+    expect(backendSessionStorage.load()).toBeNull()
+    expect(methods(core)).not.toContain('login')
+  })
+
+  it('refuses empty credentials without calling the backend', async () => {
+    const session = useSessionStore()
+    await expect(session.signIn('  ', PASSWORD)).resolves.toBe(false)
+    expect(session.error?.symbol).toBe('BAD_CREDENTIALS')
+    expect(backend.requests).toHaveLength(0)
+  })
+
+  it('shows the SDK refusal and drops (and revokes) the backend session when the SDK login fails', async () => {
+    const session = useSessionStore()
+    core.sim.failNext('login', 402)
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(false)
+    await settle()
+    expect(session.status).toBe('signed-out')
+    expect(session.error?.symbol).toBe('ERR_SIP_PAYMENTREQUIRED')
+    expect(backendSessionStorage.load()).toBeNull()
+    expect(backend.requests.at(-1)).toEqual({ path: '/api/auth/logout', bearer: backend.issuedAccessTokens[0] })
+  })
+
+  it('shows TCCC_REFUSED when the backend cannot get a TCCC token', async () => {
+    const session = useSessionStore()
+    backend.failNextToken(502, { error: { code: 'TCCC_REFUSED', message: 'seat not found' } })
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(false)
+    expect(session.error?.symbol).toBe('TCCC_REFUSED')
+  })
+
+  it('shows BACKEND_UNREACHABLE when the network is down', async () => {
+    backend.setReachable(false)
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(false)
+    expect(session.error?.symbol).toBe('BACKEND_UNREACHABLE')
+  })
+
+  it('ignores a second signIn while the first is running', async () => {
+    const session = useSessionStore()
+    const first = session.signIn(AGENT.userId, PASSWORD)
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(false)
+    await expect(first).resolves.toBe(true)
+    expect(backend.requests.filter((r) => r.path === '/api/auth/login')).toHaveLength(1)
+  })
+})
+
+describe('restore (app start)', () => {
+  async function signInThenRestart(): Promise<ReturnType<typeof useSessionStore>> {
+    await useSessionStore().signIn(AGENT.userId, PASSWORD)
+    // A restart: new pinia, new SDK instance; storage survives.
+    setActivePinia(createPinia())
+    return useSessionStore()
+  }
+
+  it('signs in again without the password while the access token is valid', async () => {
+    const session = await signInThenRestart()
+    expect(session.status).toBe('restoring')
+    expect(session.lastUsername).toBe(AGENT.userId)
+    const before = backend.requests.length
+    await expect(session.restore()).resolves.toBe(true)
+    expect(session.status).toBe('signed-in')
+    expect(session.agent).toEqual(AGENT)
+    expect(backend.requests.slice(before).map((r) => r.path)).toEqual(['/api/tccc/token'])
+    expect(callsOf(core, 'login')).toHaveLength(2)
+  })
+
+  it('starts signed out and asks nothing when no access token is stored', async () => {
+    const session = useSessionStore()
+    await expect(session.restore()).resolves.toBe(false)
+    expect(session.status).toBe('signed-out')
+    expect(backend.requests).toHaveLength(0)
+  })
+
+  it('drops an access token that has expired locally', async () => {
+    backendSessionStorage.save({ accessToken: 'acc-old', expiresAt: Date.now() - 1000 })
+    setActivePinia(createPinia())
+    const session = useSessionStore()
+    expect(session.status).toBe('signed-out')
+    await expect(session.restore()).resolves.toBe(false)
+    expect(backend.requests).toHaveLength(0)
+    expect(backendSessionStorage.load()).toBeNull()
+  })
+
+  it('signs out with session-expired when the backend no longer knows the token', async () => {
+    const session = await signInThenRestart()
+    backend.expireSessions()
+    await expect(session.restore()).resolves.toBe(false)
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('session-expired')
+    expect(session.error?.symbol).toBe('SESSION_EXPIRED')
+    expect(backendSessionStorage.load()).toBeNull()
+  })
+
+  it('keeps the access token when only the network failed, so a later start can retry', async () => {
+    const session = await signInThenRestart()
+    backend.setReachable(false)
+    await expect(session.restore()).resolves.toBe(false)
+    expect(session.status).toBe('signed-out')
+    expect(session.error?.symbol).toBe('BACKEND_UNREACHABLE')
+    expect(backendSessionStorage.load()).not.toBeNull()
+  })
+})
+
+describe('recheck (app shown again)', () => {
+  it('only asks checkLogin while the registration is alive', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    await session.recheck()
+    expect(methods(core).at(-1)).toBe('checkLogin')
+    expect(callsOf(core, 'login')).toHaveLength(1)
+    expect(session.status).toBe('signed-in')
+  })
+
+  it('re-registers silently with the stored access token when checkLogin fails', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.expireToken()
+    await session.recheck()
+    expect(session.status).toBe('signed-in')
+    expect(methods(core).slice(-2)).toEqual(['checkLogin', 'login'])
+    expect(backend.requests.filter((r) => r.path === '/api/auth/login')).toHaveLength(1)
+  })
+
+  it('signs out with session-expired when the silent re-login is refused', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.expireToken()
+    backend.expireSessions()
+    await session.recheck()
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('session-expired')
+  })
+
+  it('signs out with token-expired when the SDK keeps refusing', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.failNext('checkLogin', -10002)
+    core.sim.failNext('login', -10002)
+    await session.recheck()
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('token-expired')
+    expect(session.error?.symbol).toBe('ERR_HTTP_TOKEN_ERROR')
+  })
+})
+
+describe('kicked and token expiry (SDK events)', () => {
+  it('403 signs the agent out as kicked, ends the call and forgets the access token', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    core.sim.kick()
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('kicked')
+    expect(session.error?.symbol).toBe('KICKED')
+    expect(session.error?.localized('zh')).toBe('账号已在其他设备登录，您已被下线')
+    expect(call.state).toBe('ended')
+    expect(backendSessionStorage.load()).toBeNull()
+    await settle()
+    expect(backend.requests.at(-1)?.path).toBe('/api/auth/logout')
+    // Never fight the other device: a restart does not sign in silently.
+    setActivePinia(createPinia())
+    await expect(useSessionStore().restore()).resolves.toBe(false)
+  })
+
+  it('-10002 renews the TCCC token once silently, and signs out if it comes straight back', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+
+    core.sim.expireToken()
+    await call.placeCall({ to: '13800138000' })
+    expect(call.error?.symbol).toBe('ERR_HTTP_TOKEN_ERROR')
+    await settle()
+    await settle()
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(2)
+
+    call.close()
+    core.sim.expireToken()
+    await call.placeCall({ to: '13800138000' })
+    await settle()
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('token-expired')
+    expect(callsOf(core, 'login')).toHaveLength(2)
+  })
+})
+
+describe('signOut', () => {
+  it('logs out of the SDK and the backend and forgets the access token, keeping the username', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const accessToken = backend.issuedAccessTokens[0]
+    await session.signOut()
+    expect(methods(core).at(-1)).toBe('logout')
+    expect(backend.requests.at(-1)).toEqual({ path: '/api/auth/logout', bearer: accessToken })
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('logged-out')
+    expect(session.agent).toBeNull()
+    expect(backendSessionStorage.load()).toBeNull()
+    expect(lastUsernameStorage.load()).toBe(AGENT.userId)
+  })
+
+  it('hangs up a call in progress first', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    await session.signOut()
+    expect(methods(core).slice(-2)).toEqual(['terminate', 'logout'])
+    expect(call.state).toBe('idle')
+  })
+
+  it('still signs out locally when the network is down', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    backend.setReachable(false)
+    await session.signOut()
+    expect(session.status).toBe('signed-out')
+    expect(backendSessionStorage.load()).toBeNull()
+    expect(getWorkstation().disposed).toBe(false)
+  })
+})
