@@ -40,6 +40,14 @@ export function openMicrophoneSettings(): void {
   // A web page cannot open browser settings; the UI explains where the site permission lives.
 }
 
+/** True where `openMicrophoneSettings` can really open something (the App, not a browser). */
+export function canOpenMicrophoneSettings(): boolean {
+  // #ifdef APP-PLUS
+  if (typeof plus !== 'undefined' && plus.os) return true
+  // #endif
+  return false
+}
+
 /** Keeps the display awake during a call (Android mutes a backgrounded app's microphone). */
 export function keepScreenOn(on: boolean): void {
   try {
