@@ -9,6 +9,12 @@ import { RECOVERED_DISPLAY_MS, setConnectionTimers, useConnectionStore } from '@
 import { useSessionStore } from '@/store/session'
 import { AGENT, PASSWORD, installFakeBackend, loginSdk, setupCore, type Core } from '@/store/__tests__/harness'
 
+// The platform selector needs uni's conditional compilation; these tests run over the simulator.
+vi.mock('@/platform/index', async () => {
+  const { createSimulatedTccc } = await import('@/platform/simulated/index')
+  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
+})
+
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => Promise.resolve('granted'),
   openMicrophoneSettings: () => undefined,
@@ -161,14 +167,15 @@ describe('event routing', () => {
   })
 
   it('an error event -10002 asks the session to renew the token', async () => {
-    const injector = withInjector(createSimulatedTccc({ clock: core.clock }))
+    const inner = createSimulatedTccc({ clock: core.clock })
+    const injector = withInjector(inner)
     setWorkstationPlatform(injector.sdk)
     const backend = installFakeBackend(core.clock)
     const session = useSessionStore()
     await session.signIn(AGENT.userId, PASSWORD)
     injector.emit({ type: 'error', code: -10002, message: 'token expired' })
     await vi.waitFor(() => expect(backend.requests.filter((r) => r.path === '/api/tccc/token')).toHaveLength(2))
-    await vi.waitFor(() => expect(core.sim.log().filter((e) => e.method === 'login')).toHaveLength(2))
+    await vi.waitFor(() => expect(inner.sim.log().filter((e) => e.method === 'login')).toHaveLength(2))
     expect(session.status).toBe('signed-in')
   })
 
@@ -217,5 +224,6 @@ describe('redactSecrets', () => {
 
   it('keeps ordinary text', () => {
     expect(redactSecrets('connection lost to sip server 3')).toBe('connection lost to sip server 3')
+    expect(redactSecrets('ccc.tencentcloudapi.com timed out (code 504)')).toBe('ccc.tencentcloudapi.com timed out (code 504)')
   })
 })

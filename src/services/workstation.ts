@@ -56,6 +56,8 @@ export function redactSecrets(text: string): string {
   return text
     .replace(/\b(bearer|basic)\s+[^\s"',;]+/gi, '$1 <redacted>')
     .replace(/\b(\w*token|\w*sig|secret\w*|password|passwd|authorization)(["']?\s*[=:]\s*["']?)(?!<redacted>|bearer\b|basic\b)[^\s&"',;]+/gi, '$1$2<redacted>')
+    // Opaque blobs: JWT-like dotted tokens and long base64/hex runs.
+    .replace(/[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}(\.[A-Za-z0-9_-]+)?/g, '<redacted>')
     .replace(/(?<![\w<])[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9_-]+)*/g, '<redacted>')
 }
 

@@ -7,6 +7,12 @@ import { useNumbersStore } from '@/store/numbers'
 import { useSettingsStore } from '@/store/settings'
 import { callsOf, loginSdk, methods, settle, setupCore, type Core } from './__tests__/harness'
 
+// The platform selector needs uni's conditional compilation; these tests run over the simulator.
+vi.mock('@/platform/index', async () => {
+  const { createSimulatedTccc } = await import('@/platform/simulated/index')
+  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
+})
+
 const device = vi.hoisted(() => ({ permission: 'granted' as 'granted' | 'denied', pending: null as Promise<'granted' | 'denied'> | null }))
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => device.pending ?? Promise.resolve(device.permission),
@@ -247,6 +253,8 @@ describe('audio route, mute and DTMF', () => {
     core.sim.remoteHangup()
     await settle()
     expect(methods(core).at(-1)).toBe('unmute')
+    // The next call starts unmuted.
+    await call.placeCall({ to: '13900139000' })
     expect(call.muted).toBe(false)
   })
 

@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CALL_INPUTS, CALL_STATES, transition, type CallInput, type CallState } from '@/store/call'
+
+// The platform selector needs uni's conditional compilation; these tests run over the simulator.
+vi.mock('@/platform/index', async () => {
+  const { createSimulatedTccc } = await import('@/platform/simulated/index')
+  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
+})
 
 /** The legal moves, written out independently of the implementation's table. */
 const LEGAL: ReadonlyArray<[CallState, CallInput, CallState]> = [

@@ -3,14 +3,15 @@
  * workstation's `applyEvent`) and by the agent's commands.
  *
  * ```
- *                 dial                outgoingSession            accepted
- *   idle ───────────────► dialing ─────────────────► ringing ───────────────► active
- *    │ ▲                   │    │ dialFailed / ended    │ ended                  │ ended
- *    │ │ close             │    └───────────┐           │                        │
- *    │ └───────────────── ended ◄───────────┴───────────┴────────────────────────┘
- *    │ incomingSession      ▲ │ dial / incomingSession (start the next call from ended)
- *    ▼                      │ ▼
- *  incoming ────────────────┘ ended              incoming ── accepted ──► active
+ *            dial              outgoingSession             accepted
+ *   idle ──────────► dialing ─────────────────► ringing ────────────► active
+ *    │ ▲                │ dialFailed | ended       │ ended               │ ended
+ *    │ │ close          ▼                          ▼                     ▼
+ *    │ └──────────── ended ◄─────────────────────────────────────────────┘
+ *    │                ▲  │ dial -> dialing, incomingSession -> incoming
+ *    │ incomingSession│  │ (the next call may start from the ended screen)
+ *    ▼                │
+ *  incoming ── ended ─┘      incoming ── accepted ──► active
  * ```
  * Every other (state, input) pair is illegal: `transition` returns null and the store logs it
  * and changes nothing. Events of sessions other than the current one never reach the machine:
@@ -183,14 +184,15 @@ export const useCallStore = defineStore('call', () => {
     if (answeredAt.value !== null) record.answeredAt = answeredAt.value
     if (error.value) record.errorSymbol = error.value.symbol
     notifyEnded(record)
-    // The SDK's mute can outlive the session: leave the microphone open for the next call.
+    // The SDK's mute can outlive the session (TRTC keeps it): open the microphone for the next
+    // call. SDKs that reset it themselves answer NO_ACTIVE_CALL, which is fine.
     if (muted.value) {
       getWorkstation()
         .unmute()
-        .then(
-          () => (muted.value = false),
-          (e: unknown) => console.warn('[call] unmute after the call failed', toTcccError(e).symbol),
-        )
+        .catch((e: unknown) => {
+          const symbol = toTcccError(e).symbol
+          if (symbol !== 'NO_ACTIVE_CALL') console.warn('[call] unmute after the call failed', symbol)
+        })
     }
   }
 
