@@ -1,22 +1,528 @@
-import type { TcccAgentSdk } from '../types'
-import { TcccError } from '../../services/errors'
+/**
+ * `TcccAgentSdk` over the TCCC Web SDK (H5 builds with `VITE_TCCC_PLATFORM=web`).
+ *
+ * Login injects the one-time `sdkUrl` script (token, sdkAppId and userid in its dataset, as the
+ * docs show), waits for `tccc.events.ready`, then checks `Devices.isBrowserSupported()`.
+ * Re-login follows the docs: the SDK never renews its token ("SDK 初始化完成后，不需要续期
+ * Token") and is re-initialised by loading the script again with a fresh token ("重新使用不同的
+ * UserId初始化SDK" / tokenExpired: "重新初始化SDK"). So:
+ * - logout only takes the seat offline (`tccc.Agent.offline()`); the SDK stays loaded;
+ * - login for the same agent while the loaded SDK is ready and its token not expired just
+ *   calls `tccc.Agent.online()` and injects nothing (the fresh sdkUrl is left unused);
+ * - login for another agent, after `tokenExpired`, or after a failed load replaces the script
+ *   (old handlers off, old `<script>` removed, the new one injected): never two SDK scripts.
+ */
+import { TcccError, toTcccError } from '../../services/errors'
+import { createRingtonePlayer, type RingtonePlayer } from '../ringtone'
+import type {
+  CallDirection,
+  CallParams,
+  EndReason,
+  LoginParams,
+  PlatformCapabilities,
+  TcccAgentSdk,
+  TcccEvent,
+  TcccListener,
+  Unsubscribe,
+} from '../types'
+import { WEB_SDK_EVENTS, type TcccWebSdk, type WebHost, type WebSdkEventName, type WebSdkHandler } from './webSdk'
 
-/** Injection points so unit tests run under happy-dom without a network. */
-export interface WebTcccOptions {
-  /** Milliseconds to wait for `tccc.events.ready` (default 15 000). */
-  readyTimeoutMs?: number
+export const DEFAULT_READY_TIMEOUT_MS = 15_000
+/** The script element carries this attribute so a re-login finds and replaces it. */
+export const SDK_SCRIPT_MARKER = 'data-tccc-web-sdk'
+/** `ERR_HTTP_TOKEN_ERROR`: what `tokenExpired` becomes (the session store renews on it). */
+const TOKEN_ERROR_CODE = -10002
+
+const DTMF_DIGIT = /^[0-9*#]$/
+
+export interface WebTimers {
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
 }
 
-// Placeholder until the adapter lands: every command rejects.
-export function createWebTcccAdapter(_options: WebTcccOptions = {}): TcccAgentSdk {
-  const fail = (): Promise<never> => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', 'web adapter not ready'))
+/** A loaded SDK script; `remove()` takes its element out of the page. */
+export interface ScriptHandle {
+  remove(): void
+}
+
+/**
+ * Loads `src` as a classic script with `dataset` on the element; resolves on `load`, rejects on
+ * `error`. The default one appends a `<script>` to the host document.
+ */
+export type ScriptLoader = (src: string, dataset: Record<string, string>, host: WebHost) => Promise<ScriptHandle>
+
+/** Injection points so unit tests run under happy-dom with a controlled page and clock. */
+export interface WebTcccOptions {
+  /** The page (default: the global `window`). */
+  host?: WebHost
+  loadScript?: ScriptLoader
+  /** Milliseconds from injecting the script to `ready` (default 15 000). */
+  readyTimeoutMs?: number
+  timers?: WebTimers
+  /** Default: `createRingtonePlayer()` from `src/platform/ringtone.ts`, made on first use. */
+  ringtone?: RingtonePlayer
+}
+
+/** `sessionEnded.closeBy` (seat | client | admin | timer) to the app's end reason. */
+export function endReasonFor(closeBy: unknown, direction: CallDirection, accepted: boolean): EndReason {
+  switch (closeBy) {
+    case 'seat':
+      return 'local-bye'
+    case 'client':
+      if (accepted) return 'remote-bye'
+      // Never answered: the callee declined our call, or the caller gave up on theirs.
+      return direction === 'out' ? 'rejected' : 'remote-cancel'
+    case 'admin':
+      return 'admin'
+    case 'timer':
+      return 'timeout'
+    default:
+      return 'unknown'
+  }
+}
+
+/** Default loader: one `<script async>` in the page (async: a dynamic script is async anyway). */
+export const injectScript: ScriptLoader = (src, dataset, host) =>
+  new Promise<ScriptHandle>((resolve, reject) => {
+    const doc = host.document
+    const script = doc.createElement('script')
+    script.setAttribute(SDK_SCRIPT_MARKER, '')
+    for (const [key, value] of Object.entries(dataset)) script.dataset[key] = value
+    script.async = true
+    const handle: ScriptHandle = { remove: () => script.remove() }
+    script.onload = () => resolve(handle)
+    script.onerror = () => {
+      script.remove()
+      reject(new Error('script error'))
+    }
+    script.src = src
+    ;(doc.body ?? doc.head).appendChild(script)
+  })
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
+
+/**
+ * Event payload fields: the API tables list them flat (`{ sessionId, ... }`) while the
+ * integration guide reads `response.data.sessionId`; accept both.
+ */
+function payloadOf(value: unknown): Record<string, unknown> {
+  if (!isObject(value)) return {}
+  if (isObject(value.data) && !('sessionId' in value)) return value.data
+  return value
+}
+
+function stringField(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key]
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** An SDK failure (`{ status: 'error', errorMsg }`, an Error, a code) as a `TcccError`. */
+function sdkFailure(value: unknown): TcccError {
+  if (value instanceof TcccError) return value
+  if (isObject(value)) {
+    const code = [value.code, value.errorCode].find((c): c is number => typeof c === 'number' && Number.isFinite(c))
+    const message =
+      [value.errorMsg, value.errMsg, value.message].find((m): m is string => typeof m === 'string') ?? ''
+    return code !== undefined ? TcccError.fromCode(code, message) : new TcccError('UNKNOWN', message)
+  }
+  return toTcccError(value)
+}
+
+/** Await an SDK call; a resolved `{ status: 'error' }` is a failure too. */
+async function settle(run: () => unknown): Promise<unknown> {
+  let result: unknown
+  try {
+    result = await run()
+  } catch (e) {
+    throw sdkFailure(e)
+  }
+  if (isObject(result) && result.status === 'error') throw sdkFailure(result)
+  return result
+}
+
+/** `isMicMuted`: a boolean, or a response whose `data` is the boolean (docs disagree). */
+function mutedFrom(result: unknown): boolean | undefined {
+  if (typeof result === 'boolean') return result
+  if (isObject(result)) {
+    if (typeof result.data === 'boolean') return result.data
+    if (isObject(result.data) && typeof result.data.muted === 'boolean') return result.data.muted
+  }
+  return undefined
+}
+
+function isLocalhost(hostname: string): boolean {
+  const name = hostname.replace(/^\[|\]$/g, '')
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\./.test(name)
+}
+
+interface SessionInfo {
+  direction: CallDirection
+  accepted: boolean
+}
+
+interface PendingLogin {
+  resolve(): void
+  reject(error: TcccError): void
+}
+
+export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk {
+  const host = options.host ?? (globalThis as unknown as { window: WebHost }).window
+  const loadScript = options.loadScript ?? injectScript
+  const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+  const timers: WebTimers = options.timers ?? {
+    setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+    clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+  }
+  let ringtone = options.ringtone ?? null
+
+  const listeners = new Set<TcccListener>()
+  /** Exactly what we passed to `tccc.on`, so `off` removes those and nothing else. */
+  let registered: Array<[string, WebSdkHandler]> = []
+  let sdk: TcccWebSdk | null = null
+  let script: ScriptHandle | null = null
+  let loadedFor: { userId: string; sdkAppId: number } | null = null
+  let ready = false
+  let tokenExpired = false
+  let online = false
+  let pendingLogin: PendingLogin | null = null
+  let loginInFlight = false
+  /** Outbound call requested, session id not known yet (`callOuted` may beat the promise). */
+  let pendingOut: { to: string; remark?: string } | null = null
+  const sessions = new Map<string, SessionInfo>()
+
+  const capabilities: PlatformCapabilities = { audioRoute: false, sdkRinging: false, incomingCalls: true }
+
+  function emit(event: TcccEvent): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event)
+      } catch (e) {
+        console.error('[web-tccc] listener failed', e)
+      }
+    }
+  }
+
+  // ---- SDK events -------------------------------------------------------------------------
+  function addSession(sessionId: string, direction: CallDirection, peer: string, remark?: string): void {
+    sessions.set(sessionId, { direction, accepted: false })
+    emit({ type: 'newSession', sessionId, direction, peer, ...(remark ? { remark } : {}) })
+  }
+
+  function onAccepted(payload: unknown): void {
+    const sessionId = stringField(payloadOf(payload), 'sessionId')
+    const session = sessionId ? sessions.get(sessionId) : undefined
+    if (!sessionId || !session || session.accepted) return
+    session.accepted = true
+    emit({ type: 'accepted', sessionId })
+  }
+
+  const handlers: Record<WebSdkEventName, WebSdkHandler> = {
+    ready() {
+      const waiting = pendingLogin
+      pendingLogin = null
+      waiting?.resolve()
+    },
+    tokenExpired() {
+      tokenExpired = true
+      const waiting = pendingLogin
+      if (waiting) {
+        // Expired at initialisation: the login itself fails (the store renews the token).
+        pendingLogin = null
+        waiting.reject(TcccError.fromCode(TOKEN_ERROR_CODE, 'tokenExpired'))
+        return
+      }
+      emit({ type: 'error', code: TOKEN_ERROR_CODE, message: 'tokenExpired' })
+    },
+    callIn(payload) {
+      const data = payloadOf(payload)
+      const sessionId = stringField(data, 'sessionId')
+      const type = data.type
+      // Only phone sessions: im/voip/video/internal sessions are not calls this app can take.
+      if (!sessionId || sessions.has(sessionId) || (type !== undefined && type !== 'phone')) return
+      const peer = stringField(data, 'callerPhoneNumber') ?? stringField(data, 'protectedCaller') ?? ''
+      addSession(sessionId, 'in', peer, stringField(data, 'remark'))
+    },
+    callOuted(payload) {
+      const data = payloadOf(payload)
+      const sessionId = stringField(data, 'sessionId')
+      if (!sessionId || sessions.has(sessionId)) return
+      const peer = pendingOut?.to ?? stringField(data, 'calleePhoneNumber') ?? stringField(data, 'protectedCallee') ?? ''
+      const remark = pendingOut ? pendingOut.remark : stringField(data, 'remark')
+      pendingOut = null
+      addSession(sessionId, 'out', peer, remark)
+    },
+    calloutAccepted: onAccepted,
+    userAccessed: onAccepted,
+    autoTransfer(payload) {
+      // An unanswered incoming session went to another agent: over for this one.
+      const sessionId = stringField(payloadOf(payload), 'sessionId')
+      const session = sessionId ? sessions.get(sessionId) : undefined
+      if (!sessionId || !session || session.accepted) return
+      sessions.delete(sessionId)
+      emit({ type: 'ended', sessionId, reason: 'timeout', message: 'autoTransfer' })
+    },
+    sessionEnded(payload) {
+      const data = payloadOf(payload)
+      const sessionId = stringField(data, 'sessionId')
+      const session = sessionId ? sessions.get(sessionId) : undefined
+      if (!sessionId || !session) return
+      sessions.delete(sessionId)
+      const closeBy = typeof data.closeBy === 'string' ? data.closeBy : ''
+      const why = [stringField(data, 'mainReason'), stringField(data, 'subReason')].filter(Boolean).join(' / ')
+      emit({
+        type: 'ended',
+        sessionId,
+        reason: endReasonFor(closeBy, session.direction, session.accepted),
+        message: `closeBy=${closeBy || 'unknown'}${why ? `: ${why}` : ''}`,
+      })
+    },
+  }
+
+  function attach(target: TcccWebSdk): void {
+    for (const name of WEB_SDK_EVENTS) {
+      const eventName = target.events?.[name] ?? name
+      const handler = handlers[name]
+      target.on(eventName, handler)
+      registered.push([eventName, handler])
+    }
+    sdk = target
+  }
+
+  function detach(): void {
+    if (sdk) for (const [eventName, handler] of registered) sdk.off(eventName, handler)
+    registered = []
+    sdk = null
+  }
+
+  /** Forget the loaded SDK (a fresh script comes with the next login). */
+  function unload(why: string): void {
+    detach()
+    script?.remove()
+    script = null
+    loadedFor = null
+    ready = false
+    tokenExpired = false
+    online = false
+    pendingOut = null
+    for (const sessionId of [...sessions.keys()]) {
+      sessions.delete(sessionId)
+      emit({ type: 'ended', sessionId, reason: 'error', message: why })
+    }
+  }
+
+  // ---- login ------------------------------------------------------------------------------
+  function isSecureContext(): boolean {
+    if (host.isSecureContext === true || isLocalhost(host.location.hostname)) return true
+    return host.isSecureContext === undefined && host.location.protocol === 'https:'
+  }
+
+  /** Inject the script and wait for `ready` (or `tokenExpired`, an error, the timeout). */
+  function loadSdk(params: LoginParams, sdkUrl: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false
+      let timer: unknown = null
+      const finish = (error?: TcccError): void => {
+        if (settled) return
+        settled = true
+        timers.clearTimeout(timer)
+        pendingLogin = null
+        if (error) reject(error)
+        else resolve()
+      }
+      timer = timers.setTimeout(
+        () => finish(new TcccError('SDK_LOAD_TIMEOUT', `no ready within ${readyTimeoutMs} ms`)),
+        readyTimeoutMs,
+      )
+      pendingLogin = { resolve: () => finish(), reject: finish }
+      const dataset = {
+        token: params.token,
+        sdkAppId: String(params.sdkAppId),
+        userid: params.userId,
+        // Our pages are the UI: do not open the SDK's own workbench.
+        showWorkBenchAtFirstLogin: 'false',
+      }
+      loadScript(sdkUrl, dataset, host).then(
+        (handle) => {
+          if (settled) {
+            handle.remove()
+            return
+          }
+          script = handle
+          const loaded = host.tccc
+          if (!loaded || typeof loaded.on !== 'function') {
+            finish(new TcccError('SDK_LOAD_FAILED', 'script loaded without window.tccc'))
+            return
+          }
+          attach(loaded)
+        },
+        () => finish(new TcccError('SDK_LOAD_FAILED', 'script failed to load')),
+      )
+    })
+  }
+
+  async function login(params: LoginParams): Promise<void> {
+    if (!isSecureContext()) throw new TcccError('INSECURE_CONTEXT', host.location.protocol)
+    if (loginInFlight) throw new TcccError('UNKNOWN', 'login already in progress')
+    loginInFlight = true
+    try {
+      const reusable =
+        sdk !== null && ready && !tokenExpired && loadedFor?.userId === params.userId && loadedFor.sdkAppId === params.sdkAppId
+      if (reusable && sdk) {
+        await settle(() => sdk?.Agent.online())
+        online = true
+        return
+      }
+      unload('SDK re-initialised')
+      if (!params.sdkUrl) throw new TcccError('SDK_LOAD_FAILED', 'login without sdkUrl')
+      try {
+        await loadSdk(params, params.sdkUrl)
+        const loaded = sdk as TcccWebSdk | null
+        if (!loaded) throw new TcccError('SDK_LOAD_FAILED', 'SDK went away during login')
+        if (!loaded.Devices.isBrowserSupported()) throw new TcccError('BROWSER_UNSUPPORTED')
+        loaded.UI?.hide?.()
+      } catch (e) {
+        unload('login failed')
+        throw toTcccError(e)
+      }
+      loadedFor = { userId: params.userId, sdkAppId: params.sdkAppId }
+      ready = true
+      online = true
+    } finally {
+      loginInFlight = false
+    }
+  }
+
+  function signedInSdk(): TcccWebSdk {
+    if (!sdk || !ready || !online) throw new TcccError('NOT_SIGNED_IN')
+    return sdk
+  }
+
+  async function checkLogin(): Promise<void> {
+    if (tokenExpired) throw TcccError.fromCode(TOKEN_ERROR_CODE, 'tokenExpired')
+    signedInSdk()
+  }
+
+  async function logout(): Promise<void> {
+    if (!sdk || !ready || !online) return
+    const target = sdk
+    await settle(() => target.Agent.offline())
+    online = false
+  }
+
+  // ---- calls ------------------------------------------------------------------------------
+  /** The session commands act on: an accepted or outbound one first, else the newest incoming. */
+  function currentSession(): [string, SessionInfo] | undefined {
+    const all = [...sessions.entries()]
+    return all.find(([, s]) => s.accepted || s.direction === 'out') ?? all[all.length - 1]
+  }
+
+  async function call(params: CallParams): Promise<void> {
+    const target = signedInSdk()
+    if (currentSession() || pendingOut) throw TcccError.fromCode(-10004, 'a call is in progress')
+    const request = {
+      phoneNumber: params.to,
+      ...(params.remark ? { phoneDesc: params.remark } : {}),
+      ...(params.uui ? { uui: params.uui } : {}),
+    }
+    pendingOut = { to: params.to, remark: params.remark }
+    let result: unknown
+    try {
+      result = await settle(() => target.Call.startOutboundCall(request))
+    } catch (e) {
+      pendingOut = null
+      throw e
+    }
+    const sessionId = stringField(payloadOf(result), 'sessionId')
+    if (!sessionId) {
+      pendingOut = null
+      throw new TcccError('UNKNOWN', 'startOutboundCall returned no sessionId')
+    }
+    if (sessions.has(sessionId)) return // `callOuted` arrived first and announced it
+    pendingOut = null
+    addSession(sessionId, 'out', params.to, params.remark)
+  }
+
+  async function answer(): Promise<void> {
+    const target = signedInSdk()
+    const ringing = [...sessions.entries()].reverse().find(([, s]) => s.direction === 'in' && !s.accepted)
+    if (!ringing) throw new TcccError('NO_INCOMING_CALL')
+    await settle(() => target.Call.accept({ sessionId: ringing[0] }))
+  }
+
+  async function terminate(): Promise<void> {
+    const target = signedInSdk()
+    const current = currentSession()
+    if (!current) throw new TcccError('NO_ACTIVE_CALL')
+    await settle(() => target.Call.hungUp({ sessionId: current[0] }))
+  }
+
+  function activeSessionId(): string {
+    const current = currentSession()
+    if (!current || !current[1].accepted) throw new TcccError('NO_ACTIVE_CALL')
+    return current[0]
+  }
+
+  async function setMuted(muted: boolean): Promise<void> {
+    const target = signedInSdk()
+    const sessionId = activeSessionId()
+    await settle(() => (muted ? target.Call.muteMic({ sessionId }) : target.Call.unmuteMic({ sessionId })))
+    // The SDK resolves without saying what happened: read the state back before reporting success.
+    const actual = mutedFrom(await settle(() => target.Call.isMicMuted({ sessionId })))
+    if (actual !== muted) {
+      throw new TcccError('UNKNOWN', `microphone is ${actual === undefined ? 'in an unknown state' : actual ? 'muted' : 'unmuted'} after ${muted ? 'muteMic' : 'unmuteMic'}`)
+    }
+  }
+
+  async function sendDTMF(digit: string): Promise<void> {
+    if (!DTMF_DIGIT.test(digit)) throw new TcccError('INVALID_DTMF', JSON.stringify(digit))
+    const target = signedInSdk()
+    const sessionId = activeSessionId()
+    await settle(() => target.Call.sendDigits({ sessionId, dtmfText: digit }))
+  }
+
+  function ringtonePlayer(): RingtonePlayer {
+    ringtone ??= createRingtonePlayer()
+    return ringtone
+  }
+
   return {
     kind: 'web',
-    capabilities: { audioRoute: false, sdkRinging: false, incomingCalls: true },
-    login: fail, checkLogin: fail, logout: fail, call: fail, answer: fail, terminate: fail,
-    mute: fail, unmute: fail, sendDTMF: fail, setAudioRoute: fail, startRinging: fail, stopRinging: fail,
-    version: () => 'web',
-    subscribe: () => () => undefined,
-    dispose: () => undefined,
+    capabilities,
+    login,
+    checkLogin,
+    logout,
+    call,
+    answer,
+    terminate,
+    mute: () => setMuted(true),
+    unmute: () => setMuted(false),
+    sendDTMF,
+    setAudioRoute: () => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', 'the browser picks the audio output')),
+    async startRinging(url: string) {
+      ringtonePlayer().start(url)
+    },
+    async stopRinging() {
+      ringtone?.stop()
+    },
+    version() {
+      const v = host.tccc?.version
+      return typeof v === 'string' && v ? `TCCC Web SDK ${v}` : 'TCCC Web SDK'
+    },
+    subscribe(listener: TcccListener): Unsubscribe {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+    dispose() {
+      pendingLogin?.reject(new TcccError('UNKNOWN', 'disposed'))
+      pendingLogin = null
+      detach()
+      ringtone?.stop()
+      listeners.clear()
+      sessions.clear()
+    },
   }
 }
