@@ -6,15 +6,21 @@
  * null) and the real package is used unchanged. Otherwise `import ... from 'tccc-sdk-uniapp'`
  * gets a virtual stub with the same exports whose `TcccWorkstation.sharedInstance()` throws: the
  * build succeeds and the native platform reports SDK_NOT_INSTALLED at run time.
+ *
+ * It also pins `import.meta.env.VITE_TCCC_PLATFORM` to a literal (uni otherwise turns an unset
+ * key into `{}.VITE_TCCC_PLATFORM`), so `src/platform/index.ts`'s choice folds at build time
+ * and the bundle carries only the chosen platform.
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { Plugin } from 'vite'
+import { loadEnv, type Plugin } from 'vite'
 
 export const TCCC_SDK_PACKAGE = 'tccc-sdk-uniapp'
 /** `\0` prefix: the Rollup convention for virtual modules other plugins must not touch. */
 export const TCCC_SDK_STUB_ID = '\0tccc-sdk-uniapp-not-installed'
+
+export const PLATFORM_ENV_KEY = 'import.meta.env.VITE_TCCC_PLATFORM'
 
 export const TCCC_SDK_STUB_MESSAGE =
   'tccc-sdk-uniapp is not installed: run `npm i tccc-sdk-uniapp` and build the App with a custom base that includes the TCCC native plugin.'
@@ -62,6 +68,11 @@ export function tcccSdkResolver(options: TcccSdkResolverOptions = {}): Plugin {
   return {
     name: 'tccc-sdk-resolver',
     enforce: 'pre',
+    config(userConfig, { mode }) {
+      const envDir = userConfig.envDir ?? userConfig.root ?? process.cwd()
+      const requested = process.env.VITE_TCCC_PLATFORM ?? loadEnv(mode, envDir, 'VITE_').VITE_TCCC_PLATFORM ?? ''
+      return { define: { [PLATFORM_ENV_KEY]: JSON.stringify(requested) } }
+    },
     configResolved(config) {
       if (!options.root) root = config.root
       installed = undefined

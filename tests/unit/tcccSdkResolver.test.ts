@@ -108,3 +108,31 @@ describe('tcccSdkResolver', () => {
     })
   })
 })
+
+describe('tcccSdkResolver platform define', () => {
+  const saved = process.env.VITE_TCCC_PLATFORM
+
+  afterEach(() => {
+    if (saved === undefined) delete process.env.VITE_TCCC_PLATFORM
+    else process.env.VITE_TCCC_PLATFORM = saved
+  })
+
+  function defineFor(root: string): Record<string, string> {
+    const result = hook<{ define: Record<string, string> }>(tcccSdkResolver().config, { root }, { mode: 'production', command: 'build' })
+    return result.define
+  }
+
+  it('pins an unset VITE_TCCC_PLATFORM to an empty literal so the choice folds', () => {
+    delete process.env.VITE_TCCC_PLATFORM
+    expect(defineFor(project(false))).toEqual({ 'import.meta.env.VITE_TCCC_PLATFORM': '""' })
+  })
+
+  it('takes the value from the environment, else from the .env files', () => {
+    const root = project(false)
+    writeFileSync(join(root, '.env.production'), 'VITE_TCCC_PLATFORM=web\n')
+    delete process.env.VITE_TCCC_PLATFORM
+    expect(defineFor(root)).toEqual({ 'import.meta.env.VITE_TCCC_PLATFORM': '"web"' })
+    process.env.VITE_TCCC_PLATFORM = 'simulated'
+    expect(defineFor(root)).toEqual({ 'import.meta.env.VITE_TCCC_PLATFORM': '"simulated"' })
+  })
+})

@@ -1,0 +1,67 @@
+/// <reference types="vite/client" />
+/**
+ * The only place that decides which TCCC SDK runs.
+ *
+ * - App builds (`#ifdef APP-PLUS`): `native` (tccc-sdk-uniapp); `VITE_TCCC_PLATFORM=simulated`
+ *   runs the in-memory simulator instead (a device demo without the plugin).
+ * - H5 builds (`#ifdef H5`): `simulated`; `VITE_TCCC_PLATFORM=web` runs the TCCC Web SDK.
+ * A value the build cannot run (`web` in the App, `native` in H5) falls back to the default.
+ *
+ * The choice is made from build-time constants so the bundler drops what is not chosen: the
+ * H5 bundle never contains the native adapter, the App bundle no simulator unless chosen.
+ * When the simulator runs, its controls are exposed as `window.__tcccSim` (CONTRACT.md).
+ */
+import type { PlatformKind, TcccAgentSdk } from './types'
+import { createSimulatedTccc, type SimControls } from './simulated'
+// #ifdef APP-PLUS
+import { createNativeTccc } from './native'
+import { tcccSdkModule } from './native/sdkModule'
+// #endif
+// #ifdef H5
+import { createWebTccc } from './web'
+// #endif
+
+declare global {
+  interface Window {
+    /** The simulator's far-end controls; present only when the simulated platform runs. */
+    __tcccSim?: SimControls
+  }
+}
+
+/** Build-time override, replaced by Vite with a literal (or undefined). */
+const REQUESTED = import.meta.env.VITE_TCCC_PLATFORM as string | undefined
+const WANTS_SIMULATED = REQUESTED === 'simulated'
+const WANTS_WEB = REQUESTED === 'web'
+/** uni defines this at build time ('app' | 'h5'); unit tests leave it unset and run as H5. */
+const IS_APP = process.env.UNI_PLATFORM === 'app'
+
+/**
+ * Which platform `createPlatform()` returns in this build. Written as a chain of build-time
+ * constants (not a function) so the bundler can fold it.
+ */
+export const platformKind: PlatformKind = (() => {
+  // #ifdef APP-PLUS
+  if (IS_APP && !WANTS_SIMULATED) return 'native'
+  // #endif
+  // #ifdef H5
+  if (WANTS_WEB) return 'web'
+  // #endif
+  return 'simulated'
+})()
+
+function createSimulatedPlatform(): TcccAgentSdk {
+  const sdk = createSimulatedTccc()
+  if (typeof window !== 'undefined') window.__tcccSim = sdk.sim
+  return sdk
+}
+
+/** A new SDK instance (the workstation service keeps the one it uses). */
+export function createPlatform(): TcccAgentSdk {
+  // #ifdef APP-PLUS
+  if (IS_APP && !WANTS_SIMULATED) return createNativeTccc(tcccSdkModule)
+  // #endif
+  // #ifdef H5
+  if (WANTS_WEB) return createWebTccc()
+  // #endif
+  return createSimulatedPlatform()
+}
