@@ -71,7 +71,7 @@ export function scanFolder(dir) {
   return { findings, scanned }
 }
 
-export function checkRelease(dirs, log = console.log, error = console.error) {
+export function checkRelease(dirs, log = console.info, error = console.error) {
   let failed = false
   for (const dir of dirs) {
     let isDir = false
