@@ -1,12 +1,20 @@
-import { defineConfig } from 'vite'
+import { resolve } from 'node:path'
+import { defineConfig, type Plugin } from 'vite'
 import uni from '@dcloudio/vite-plugin-uni'
 import { tcccSdkResolver } from './build/tcccSdkResolver'
 
 // The H5 app calls the token backend same-origin (/api); in development we proxy to it.
 const backend = `http://127.0.0.1:${process.env.TOKEN_PORT ?? 8787}`
 
+// uni aliases '@/' to UNI_INPUT_DIR (the repository root here), but the code means src/ (as in
+// tsconfig paths and vitest). A config hook of a plugin placed after uni() puts its alias first.
+const srcAlias: Plugin = {
+  name: 'src-alias',
+  config: () => ({ resolve: { alias: [{ find: /^@\//, replacement: `${resolve(__dirname, 'src')}/` }] } }),
+}
+
 export default defineConfig({
-  plugins: [uni(), tcccSdkResolver()],
+  plugins: [uni(), srcAlias, tcccSdkResolver()],
   server: {
     host: 'localhost',
     port: Number(process.env.PORT ?? 5173),
