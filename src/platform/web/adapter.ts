@@ -407,8 +407,9 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
   async function logout(): Promise<void> {
     if (!sdk || !ready || !online) return
     const target = sdk
-    await settle(() => target.Agent.offline())
     online = false
+    // An expired SDK refuses everything; there is no seat to take offline.
+    if (!tokenExpired) await settle(() => target.Agent.offline())
   }
 
   // ---- calls ------------------------------------------------------------------------------
