@@ -2,7 +2,7 @@
  * Strings of the development token generator. They live here, not in src/i18n, so that a release
  * build (which never imports debug/) carries none of them. Follows the app's `locale`.
  */
-import { locale } from '@/i18n'
+import { locale } from '../../src/i18n'
 
 const zh = {
   title: '开发用 TCCC 登录令牌生成器',
