@@ -39,6 +39,7 @@
  *       'hungUp', 'muteMic', 'unmuteMic', 'isMicMuted', 'sendDigits', 'online', 'offline'
  *   ignoreNextMute()                                       next mute/unmute reports success, changes nothing
  *   setBrowserSupported(bool), setPayloadShape('flat' | 'wrapped')   events as `{...}` or `{ data: {...} }`
+ *   emitRaw(event, payload)                                deliver any event as is (sessions the fake does not track)
  *   log() -> [{ method: 'Call.startOutboundCall', args: [...] }, ...] (every SDK call, in order), clearLog()
  *   state() -> { loads, ready, tokenExpired, status, userId, sdkAppId, sessions, listenerCount }
  *   listenerCount(event?)
@@ -497,6 +498,9 @@
     },
     setPayloadShape: function (shape) {
       shared.payloadShape = shape === 'wrapped' ? 'wrapped' : 'flat'
+    },
+    emitRaw: function (name, payload) {
+      current().emit(name, payload)
     },
     log: function () {
       return shared.log.slice()

@@ -1,0 +1,702 @@
+/**
+ * The Web SDK adapter driving the real fake Web SDK (`debug/fake-tccc-web-sdk.js`).
+ *
+ * The fake is served by a loopback HTTP server on a random port and loaded through the
+ * adapter's real script injection (happy-dom fetches and runs `<script async>` elements), so
+ * these tests cover the same path a browser takes with the token backend's `/mock/tccc-sdk.js`.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { fn } from 'jest-mock'
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { TcccError } from '@/services/errors'
+import { encodeMockToken } from '@/platform/simulated/mockToken'
+import type { LoginParams, TcccAgentSdk, TcccEvent } from '@/platform/types'
+import { createWebTccc } from './index'
+import {
+  DEFAULT_READY_TIMEOUT_MS,
+  SDK_SCRIPT_MARKER,
+  createWebTcccAdapter,
+  endReasonFor,
+  injectScript,
+  type WebTcccOptions,
+  type WebTimers,
+} from './adapter'
+import type { TcccWebSdk, WebHost } from './webSdk'
+
+// vitest runs from the repository root (import.meta.url is not a file: URL under happy-dom).
+const FAKE_SDK_PATH = resolve(process.cwd(), 'debug/fake-tccc-web-sdk.js')
+const SDK_APP_ID = 1400000001
+const AGENT = 'agent1@example.com'
+
+interface FakeSessionState {
+  sessionId: string
+  direction: 'in' | 'out'
+  peer: string
+  remark?: string
+  uui?: string
+  state: 'ringing' | 'active'
+  muted: boolean
+  dtmf: string
+}
+
+/** `window.__tcccWebFake`, as documented at the top of the fake. */
+interface WebFakeControls {
+  answerOutbound(): string | null
+  rejectOutbound(): string | null
+  remoteHangup(): string | null
+  adminHangup(mainReason?: string, subReason?: string): string | null
+  timerHangup(): string | null
+  incomingCall(options: { from: string; remark?: string; timeout?: number }): string | null
+  autoTransfer(): string | null
+  autoAnswerMs(ms: number | null): void
+  expireToken(): void
+  failNext(method: string, errorMsg?: string, code?: number): void
+  ignoreNextMute(): void
+  setBrowserSupported(supported: boolean): void
+  setPayloadShape(shape: 'flat' | 'wrapped'): void
+  emitRaw(event: string, payload: unknown): void
+  log(): Array<{ method: string; args: unknown[] }>
+  clearLog(): void
+  listenerCount(event?: string): number
+  state(): {
+    loads: number
+    ready: boolean
+    tokenExpired: boolean
+    status: string
+    userId: string | null
+    sdkAppId: number | null
+    sessions: FakeSessionState[]
+    listenerCount: number
+  }
+}
+
+type TestWindow = Window & {
+  tccc?: TcccWebSdk
+  __tcccWebFake?: WebFakeControls
+  __tcccWebFakeShared?: unknown
+}
+const page = window as TestWindow
+
+let server: Server
+let origin = ''
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    if (path === '/mock/tccc-sdk.js') {
+      res.writeHead(200, { 'content-type': 'application/javascript' })
+      res.end(readFileSync(FAKE_SDK_PATH, 'utf8'))
+    } else if (path === '/no-global.js') {
+      res.writeHead(200, { 'content-type': 'application/javascript' })
+      res.end('window.somethingElse = 1')
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' })
+      res.end('not found')
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+})
+
+function tokenFor(userId = AGENT, expInSeconds = 600): string {
+  return encodeMockToken({ sdkAppId: SDK_APP_ID, userId, exp: Math.floor(Date.now() / 1000) + expInSeconds })
+}
+
+/** What the token backend returns in mock mode, plus optional fake switches. */
+function loginParams(options: { userId?: string; token?: string; query?: string } = {}): LoginParams {
+  const userId = options.userId ?? AGENT
+  const token = options.token ?? tokenFor(userId)
+  const query = options.query ? `&${options.query}` : ''
+  return { sdkAppId: SDK_APP_ID, userId, token, sdkUrl: `${origin}/mock/tccc-sdk.js?token=${encodeURIComponent(token)}${query}` }
+}
+
+function fake(): WebFakeControls {
+  const controls = page.__tcccWebFake
+  if (!controls) throw new Error('fake Web SDK not loaded')
+  return controls
+}
+
+function sdkScripts(): Element[] {
+  return [...document.querySelectorAll(`script[${SDK_SCRIPT_MARKER}]`)]
+}
+
+/** Poll until `check` holds (events caused by SDK calls arrive a moment later, like the real SDK's). */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TcccError> {
+  try {
+    await promise
+  } catch (e) {
+    expect(e).toBeInstanceOf(TcccError)
+    return e as TcccError
+  }
+  throw new Error('expected the promise to reject')
+}
+
+function sdkCalls(method: string): unknown[][] {
+  return fake()
+    .log()
+    .filter((entry) => entry.method === method)
+    .map((entry) => entry.args)
+}
+
+/** A timer the test fires by hand, so no test depends on how long anything takes. */
+function manualTimers(): WebTimers & { delays: number[]; fire(): void } {
+  let pending: Array<() => void> = []
+  const delays: number[] = []
+  return {
+    delays,
+    setTimeout(run, ms) {
+      pending.push(run)
+      delays.push(ms)
+      return pending.length
+    },
+    clearTimeout() {
+      pending = []
+    },
+    fire() {
+      const due = pending
+      pending = []
+      for (const run of due) run()
+    },
+  }
+}
+
+let sdk: TcccAgentSdk
+let events: TcccEvent[]
+const ringtone = { start: fn<(url: string) => void>(), stop: fn<() => void>() }
+
+function makeSdk(options: WebTcccOptions = {}): TcccAgentSdk {
+  sdk = createWebTcccAdapter({ ringtone, ...options })
+  events = []
+  sdk.subscribe((event) => events.push(event))
+  return sdk
+}
+
+function eventsOf<T extends TcccEvent['type']>(type: T): Array<Extract<TcccEvent, { type: T }>> {
+  return events.filter((e): e is Extract<TcccEvent, { type: T }> => e.type === type)
+}
+
+beforeEach(() => {
+  for (const script of sdkScripts()) script.remove()
+  delete page.tccc
+  delete page.__tcccWebFake
+  delete page.__tcccWebFakeShared
+  ringtone.start.mockClear()
+  ringtone.stop.mockClear()
+})
+
+afterEach(() => {
+  sdk?.dispose()
+})
+
+async function signedIn(options: WebTcccOptions = {}): Promise<TcccAgentSdk> {
+  makeSdk(options)
+  await sdk.login(loginParams())
+  fake().clearLog()
+  return sdk
+}
+
+async function outboundCall(to = '13800000000'): Promise<string> {
+  await sdk.call({ to })
+  const started = eventsOf('newSession').at(-1)
+  if (!started) throw new Error('no newSession')
+  return started.sessionId
+}
+
+async function activeOutboundCall(): Promise<string> {
+  const sessionId = await outboundCall()
+  fake().answerOutbound()
+  return sessionId
+}
+
+describe('login', () => {
+  it('injects the sdkUrl script once with the documented dataset, waits for ready and checks the browser', async () => {
+    makeSdk()
+    const params = loginParams()
+    await sdk.login(params)
+
+    const scripts = sdkScripts() as HTMLScriptElement[]
+    expect(scripts).toHaveLength(1)
+    expect(scripts[0].src).toBe(params.sdkUrl)
+    expect({ ...scripts[0].dataset }).toEqual({
+      token: params.token,
+      sdkAppId: String(SDK_APP_ID),
+      userid: AGENT,
+      showWorkBenchAtFirstLogin: 'false',
+      tcccWebSdk: '',
+    })
+    expect(fake().state()).toMatchObject({ ready: true, userId: AGENT, loads: 1 })
+    expect(fake().log().map((e) => e.method)).toEqual(['Devices.isBrowserSupported', 'UI.hide'])
+    await expect(sdk.checkLogin()).resolves.toBeUndefined()
+    expect(sdk.kind).toBe('web')
+    expect(sdk.version()).toBe('TCCC Web SDK fake-web-1')
+  })
+
+  it('refuses an insecure page before loading anything', async () => {
+    const loadScript = fn(injectScript)
+    const host: WebHost = { isSecureContext: false, location: { protocol: 'http:', hostname: 'agent.example.com' }, document }
+    makeSdk({ host, loadScript })
+    const error = await rejection(sdk.login(loginParams()))
+    expect(error.symbol).toBe('INSECURE_CONTEXT')
+    expect(loadScript).not.toHaveBeenCalled()
+    expect(sdkScripts()).toHaveLength(0)
+  })
+
+  it('accepts an https page and plain-http localhost as secure', async () => {
+    const failingLoader = fn(() => Promise.reject(new Error('offline')))
+    for (const location of [
+      { protocol: 'https:', hostname: 'agent.example.com' },
+      { protocol: 'http:', hostname: '127.0.0.1' },
+    ]) {
+      makeSdk({ host: { isSecureContext: location.protocol === 'https:', location, document }, loadScript: failingLoader })
+      expect((await rejection(sdk.login(loginParams()))).symbol).toBe('SDK_LOAD_FAILED')
+    }
+    expect(failingLoader).toHaveBeenCalledTimes(2)
+  })
+
+  it('rejects BROWSER_UNSUPPORTED when the SDK says the browser cannot call, and unloads', async () => {
+    makeSdk()
+    const error = await rejection(sdk.login(loginParams({ query: 'browserSupported=0' })))
+    expect(error.symbol).toBe('BROWSER_UNSUPPORTED')
+    expect(error.action).toBe('use-supported-browser')
+    expect(sdkScripts()).toHaveLength(0)
+    expect(fake().listenerCount()).toBe(0)
+    expect((await rejection(sdk.checkLogin())).symbol).toBe('NOT_SIGNED_IN')
+  })
+
+  it('times out with SDK_LOAD_TIMEOUT when ready never comes', async () => {
+    const timers = manualTimers()
+    makeSdk({ timers, readyTimeoutMs: 2500 })
+    const login = sdk.login(loginParams({ query: 'neverReady=1' }))
+    await until(() => page.__tcccWebFake !== undefined && fake().listenerCount('ready') === 1, 'the adapter to wait for ready')
+    timers.fire()
+    const error = await rejection(login)
+    expect(error.symbol).toBe('SDK_LOAD_TIMEOUT')
+    expect(timers.delays).toEqual([2500])
+    expect(sdkScripts()).toHaveLength(0)
+    expect(fake().listenerCount()).toBe(0)
+  })
+
+  it('waits 15 s for ready by default', async () => {
+    const timers = manualTimers()
+    makeSdk({ timers })
+    await sdk.login(loginParams())
+    expect(timers.delays).toEqual([DEFAULT_READY_TIMEOUT_MS])
+    expect(DEFAULT_READY_TIMEOUT_MS).toBe(15_000)
+  })
+
+  it('rejects SDK_LOAD_FAILED when the script does not load, defines no tccc, or no sdkUrl came', async () => {
+    makeSdk()
+    const missing = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/missing.js` }))
+    expect(missing.symbol).toBe('SDK_LOAD_FAILED')
+    expect(sdkScripts()).toHaveLength(0)
+
+    const noGlobal = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/no-global.js` }))
+    expect(noGlobal.symbol).toBe('SDK_LOAD_FAILED')
+    expect(noGlobal.detail).toContain('window.tccc')
+
+    const noUrl = await rejection(sdk.login({ ...loginParams(), sdkUrl: undefined }))
+    expect(noUrl.symbol).toBe('SDK_LOAD_FAILED')
+  })
+
+  it('fails the login with -10002 when the SDK reports tokenExpired instead of ready', async () => {
+    makeSdk()
+    const expired = await rejection(sdk.login(loginParams({ token: tokenFor(AGENT, -5) })))
+    expect(expired.code).toBe(-10002)
+    expect(expired.symbol).toBe('ERR_HTTP_TOKEN_ERROR')
+
+    const otherAgent = await rejection(sdk.login(loginParams({ token: tokenFor('agent2@example.com') })))
+    expect(otherAgent.code).toBe(-10002)
+    expect(eventsOf('error')).toEqual([]) // the login failed; no separate error event
+  })
+})
+
+describe('outbound calls', () => {
+  it('passes number, remark (phoneDesc) and uui, keeps the sessionId and announces it once', async () => {
+    await signedIn()
+    const callOuted = fn()
+    page.tccc?.on('callOuted', callOuted)
+    await sdk.call({ to: '+8613800000000', remark: 'Alice (VIP)', uui: 'order-42' })
+
+    expect(sdkCalls('Call.startOutboundCall')).toEqual([[{ phoneNumber: '+8613800000000', phoneDesc: 'Alice (VIP)', uui: 'order-42' }]])
+    const [fakeSession] = fake().state().sessions
+    expect(eventsOf('newSession')).toEqual([
+      { type: 'newSession', sessionId: fakeSession.sessionId, direction: 'out', peer: '+8613800000000', remark: 'Alice (VIP)' },
+    ])
+    await until(() => callOuted.mock.calls.length === 1, 'callOuted')
+    expect(eventsOf('newSession')).toHaveLength(1)
+  })
+
+  it('sends only the phone number when there is no remark or uui', async () => {
+    await signedIn()
+    await sdk.call({ to: '13800000000' })
+    expect(sdkCalls('Call.startOutboundCall')).toEqual([[{ phoneNumber: '13800000000' }]])
+  })
+
+  it('emits accepted when the far end answers (calloutAccepted)', async () => {
+    await signedIn()
+    const sessionId = await outboundCall()
+    fake().answerOutbound()
+    expect(eventsOf('accepted')).toEqual([{ type: 'accepted', sessionId }])
+  })
+
+  it('maps SDK refusals to TcccError: errorMsg kept, numeric codes through the catalogue', async () => {
+    await signedIn()
+    fake().failNext('startOutboundCall', 'no outbound number configured')
+    const plain = await rejection(sdk.call({ to: '13800000000' }))
+    expect(plain.symbol).toBe('UNKNOWN')
+    expect(plain.detail).toBe('no outbound number configured')
+
+    fake().failNext('startOutboundCall', 'seats full', 402)
+    const coded = await rejection(sdk.call({ to: '13800000000' }))
+    expect(coded.symbol).toBe('ERR_SIP_PAYMENTREQUIRED')
+    expect(coded.detail).toBe('seats full')
+    expect(eventsOf('newSession')).toEqual([])
+  })
+
+  it('refuses a second call while one is in progress, without asking the SDK', async () => {
+    await signedIn()
+    await outboundCall()
+    fake().clearLog()
+    const error = await rejection(sdk.call({ to: '13900000000' }))
+    expect(error.code).toBe(-10004)
+    expect(sdkCalls('Call.startOutboundCall')).toEqual([])
+  })
+})
+
+describe('sessionEnded closeBy mapping', () => {
+  it.each([
+    ['seat', 'out', false, 'local-bye'],
+    ['seat', 'in', true, 'local-bye'],
+    ['client', 'out', true, 'remote-bye'],
+    ['client', 'in', true, 'remote-bye'],
+    ['client', 'out', false, 'rejected'],
+    ['client', 'in', false, 'remote-cancel'],
+    ['admin', 'out', true, 'admin'],
+    ['timer', 'in', false, 'timeout'],
+    ['martian', 'out', true, 'unknown'],
+    [undefined, 'out', true, 'unknown'],
+  ] as const)('closeBy %s on a %s call (answered: %s) -> %s', (closeBy, direction, accepted, reason) => {
+    expect(endReasonFor(closeBy, direction, accepted)).toBe(reason)
+  })
+
+  it('agent hangs up: hungUp with the sessionId, then ended local-bye', async () => {
+    await signedIn()
+    const sessionId = await activeOutboundCall()
+    await sdk.terminate()
+    expect(sdkCalls('Call.hungUp')).toEqual([[{ sessionId }]])
+    await until(() => eventsOf('ended').length === 1, 'ended')
+    expect(eventsOf('ended')[0]).toEqual({ type: 'ended', sessionId, reason: 'local-bye', message: 'closeBy=seat' })
+  })
+
+  it('callee declines before answering: rejected', async () => {
+    await signedIn()
+    const sessionId = await outboundCall()
+    fake().rejectOutbound()
+    expect(eventsOf('ended')).toEqual([{ type: 'ended', sessionId, reason: 'rejected', message: 'closeBy=client' }])
+  })
+
+  it('callee hangs up after answering: remote-bye', async () => {
+    await signedIn()
+    const sessionId = await activeOutboundCall()
+    fake().remoteHangup()
+    expect(eventsOf('ended')).toEqual([{ type: 'ended', sessionId, reason: 'remote-bye', message: 'closeBy=client' }])
+  })
+
+  it('caller gives up on an incoming call: remote-cancel', async () => {
+    await signedIn()
+    const sessionId = fake().incomingCall({ from: '13700000000' })
+    fake().remoteHangup()
+    expect(eventsOf('ended')).toEqual([{ type: 'ended', sessionId, reason: 'remote-cancel', message: 'closeBy=client' }])
+  })
+
+  it('administrator ends it: admin, with the documented mainReason/subReason in the message', async () => {
+    await signedIn()
+    const sessionId = await activeOutboundCall()
+    fake().adminHangup('balance', 'arrears')
+    expect(eventsOf('ended')).toEqual([{ type: 'ended', sessionId, reason: 'admin', message: 'closeBy=admin: balance / arrears' }])
+  })
+
+  it('timer ends it: timeout; an incoming call transferred away (autoTransfer) also times out', async () => {
+    await signedIn()
+    const first = await activeOutboundCall()
+    fake().timerHangup()
+    const second = fake().incomingCall({ from: '13700000000' })
+    fake().autoTransfer()
+    expect(eventsOf('ended')).toEqual([
+      { type: 'ended', sessionId: first, reason: 'timeout', message: 'closeBy=timer' },
+      { type: 'ended', sessionId: second, reason: 'timeout', message: 'autoTransfer' },
+    ])
+  })
+
+  it('ignores sessionEnded for sessions it never saw (other agents, chat)', async () => {
+    await signedIn()
+    fake().emitRaw('sessionEnded', { sessionId: 'not-ours', closeBy: 'client' })
+    expect(eventsOf('ended')).toEqual([])
+  })
+})
+
+describe('incoming calls', () => {
+  it.each(['flat', 'wrapped'] as const)('callIn (%s payload) -> newSession in with the caller number; answer accepts it', async (shape) => {
+    await signedIn()
+    fake().setPayloadShape(shape)
+    const sessionId = fake().incomingCall({ from: '075586013388', remark: 'Tencent' })
+    expect(eventsOf('newSession')).toEqual([{ type: 'newSession', sessionId, direction: 'in', peer: '075586013388', remark: 'Tencent' }])
+
+    await sdk.answer()
+    expect(sdkCalls('Call.accept')).toEqual([[{ sessionId }]])
+    await until(() => eventsOf('accepted').length === 1, 'accepted (userAccessed)')
+    expect(eventsOf('accepted')).toEqual([{ type: 'accepted', sessionId }])
+    expect(fake().state().sessions[0].state).toBe('active')
+  })
+
+  it('rejecting a ringing incoming call hangs it up (closeBy seat -> local-bye)', async () => {
+    await signedIn()
+    const sessionId = fake().incomingCall({ from: '13700000000' })
+    await sdk.terminate()
+    expect(sdkCalls('Call.hungUp')).toEqual([[{ sessionId }]])
+    await until(() => eventsOf('ended').length === 1, 'ended')
+    expect(eventsOf('ended')[0].reason).toBe('local-bye')
+  })
+
+  it('skips non-phone sessions and falls back to the protected caller id', async () => {
+    await signedIn()
+    fake().emitRaw('callIn', { sessionId: 'chat-1', type: 'im', timeout: 0, nickname: 'web visitor' })
+    fake().emitRaw('callIn', { sessionId: 'masked-1', type: 'phone', timeout: 30, calleePhoneNumber: '02000000000', protectedCaller: 'pc-8841' })
+    expect(eventsOf('newSession')).toEqual([{ type: 'newSession', sessionId: 'masked-1', direction: 'in', peer: 'pc-8841' }])
+  })
+
+  it('answer without a ringing call rejects NO_INCOMING_CALL', async () => {
+    await signedIn()
+    expect((await rejection(sdk.answer())).symbol).toBe('NO_INCOMING_CALL')
+    expect(sdkCalls('Call.accept')).toEqual([])
+  })
+
+  it('a second incoming call during an active one is announced but commands stay on the active call', async () => {
+    await signedIn()
+    const active = await activeOutboundCall()
+    const second = fake().incomingCall({ from: '13700000000' })
+    expect(eventsOf('newSession').map((e) => e.sessionId)).toEqual([active, second])
+    await sdk.terminate()
+    expect(sdkCalls('Call.hungUp')).toEqual([[{ sessionId: active }]])
+  })
+})
+
+describe('in-call controls', () => {
+  it('mute and unmute read the state back with isMicMuted', async () => {
+    await signedIn()
+    const sessionId = await activeOutboundCall()
+    await sdk.mute()
+    expect(fake().state().sessions[0].muted).toBe(true)
+    await sdk.unmute()
+    expect(fake().state().sessions[0].muted).toBe(false)
+    expect(fake().log().map((e) => [e.method, e.args])).toEqual([
+      ['Call.startOutboundCall', [{ phoneNumber: '13800000000' }]],
+      ['Call.muteMic', [{ sessionId }]],
+      ['Call.isMicMuted', [{ sessionId }]],
+      ['Call.unmuteMic', [{ sessionId }]],
+      ['Call.isMicMuted', [{ sessionId }]],
+    ])
+  })
+
+  it('rejects mute when the SDK reports success but the microphone did not change', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    fake().ignoreNextMute()
+    const error = await rejection(sdk.mute())
+    expect(error.symbol).toBe('UNKNOWN')
+    expect(error.detail).toBe('microphone is unmuted after muteMic')
+  })
+
+  it('mute needs an answered call', async () => {
+    await signedIn()
+    await outboundCall()
+    expect((await rejection(sdk.mute())).symbol).toBe('NO_ACTIVE_CALL')
+    expect(sdkCalls('Call.muteMic')).toEqual([])
+  })
+
+  it('sends one DTMF digit of 0-9*# as sendDigits({ sessionId, dtmfText })', async () => {
+    await signedIn()
+    const sessionId = await activeOutboundCall()
+    for (const digit of ['5', '*', '#']) await sdk.sendDTMF(digit)
+    expect(sdkCalls('Call.sendDigits')).toEqual([
+      [{ sessionId, dtmfText: '5' }],
+      [{ sessionId, dtmfText: '*' }],
+      [{ sessionId, dtmfText: '#' }],
+    ])
+    expect(fake().state().sessions[0].dtmf).toBe('5*#')
+  })
+
+  it('refuses anything else without calling the SDK', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    for (const bad of ['a', '12', '', ' ', '+']) {
+      expect((await rejection(sdk.sendDTMF(bad))).symbol).toBe('INVALID_DTMF')
+    }
+    expect(sdkCalls('Call.sendDigits')).toEqual([])
+  })
+
+  it('DTMF needs an answered call', async () => {
+    await signedIn()
+    await outboundCall()
+    expect((await rejection(sdk.sendDTMF('1'))).symbol).toBe('NO_ACTIVE_CALL')
+  })
+
+  it('cannot switch the audio route in a browser, and says so in its capabilities', async () => {
+    makeSdk()
+    expect(sdk.capabilities.audioRoute).toBe(false)
+    expect((await rejection(sdk.setAudioRoute('speakerphone'))).symbol).toBe('UNSUPPORTED_ON_PLATFORM')
+  })
+
+  it('rings through the ringtone player', async () => {
+    makeSdk()
+    await sdk.startRinging('/static/ringtone.wav')
+    await sdk.stopRinging()
+    expect(ringtone.start.mock.calls).toEqual([['/static/ringtone.wav']])
+    expect(ringtone.stop).toHaveBeenCalledTimes(1)
+  })
+
+  it('uses createRingtonePlayer (uni inner audio, looping) by default', async () => {
+    const own = createWebTcccAdapter()
+    await own.startRinging('/static/ringtone.wav')
+    const created = uni.createInnerAudioContext as unknown as ReturnType<typeof fn>
+    expect(created).toHaveBeenCalledTimes(1)
+    const audio = created.mock.results[0].value as { src: string; loop: boolean }
+    expect(audio).toMatchObject({ src: '/static/ringtone.wav', loop: true })
+    own.dispose()
+  })
+})
+
+describe('token expiry, logout and re-login', () => {
+  it('tokenExpired after ready becomes an error event with code -10002; checkLogin fails the same way', async () => {
+    await signedIn()
+    fake().expireToken()
+    expect(eventsOf('error')).toEqual([{ type: 'error', code: -10002, message: 'tokenExpired' }])
+    const error = await rejection(sdk.checkLogin())
+    expect(error.code).toBe(-10002)
+  })
+
+  it('re-login after tokenExpired re-initialises the SDK with the fresh sdkUrl, replacing the script', async () => {
+    await signedIn()
+    fake().expireToken()
+    const fresh = loginParams()
+    await sdk.login(fresh)
+    const scripts = sdkScripts() as HTMLScriptElement[]
+    expect(scripts).toHaveLength(1)
+    expect(scripts[0].src).toBe(fresh.sdkUrl)
+    expect(fake().state()).toMatchObject({ loads: 2, ready: true, tokenExpired: false })
+    await expect(sdk.checkLogin()).resolves.toBeUndefined()
+    const sessionId = await activeOutboundCall()
+    expect(eventsOf('accepted')).toEqual([{ type: 'accepted', sessionId }])
+  })
+
+  it('logout takes the seat offline; the same agent signs in again without a second script', async () => {
+    await signedIn()
+    await sdk.logout()
+    expect(fake().log().map((e) => e.method)).toEqual(['Agent.offline'])
+    expect(fake().state().status).toBe('offline')
+    expect((await rejection(sdk.checkLogin())).symbol).toBe('NOT_SIGNED_IN')
+    expect((await rejection(sdk.call({ to: '13800000000' }))).symbol).toBe('NOT_SIGNED_IN')
+    await sdk.logout() // idempotent
+    expect(sdkCalls('Agent.offline')).toHaveLength(1)
+
+    await sdk.login(loginParams())
+    expect(sdkCalls('Agent.online')).toHaveLength(1)
+    expect(sdkScripts()).toHaveLength(1)
+    expect(fake().state()).toMatchObject({ loads: 1, status: 'free' })
+    await expect(sdk.checkLogin()).resolves.toBeUndefined()
+    await activeOutboundCall()
+  })
+
+  it('another agent after logout re-initialises the SDK (one script, new instance)', async () => {
+    await signedIn()
+    await sdk.logout()
+    await sdk.login(loginParams({ userId: 'agent2@example.com' }))
+    expect(sdkScripts()).toHaveLength(1)
+    expect(fake().state()).toMatchObject({ loads: 2, userId: 'agent2@example.com', ready: true })
+  })
+})
+
+describe('subscription and dispose', () => {
+  it('dispose calls tccc.off for exactly the handlers it registered, leaving others alone', async () => {
+    const registered: Array<[string, unknown]> = []
+    const removed: Array<[string, unknown]> = []
+    // Wrap the loaded SDK's on/off to see exactly which pairs the adapter passes.
+    const spyingLoader: typeof injectScript = async (src, dataset, host) => {
+      const handle = await injectScript(src, dataset, host)
+      const loaded = page.tccc as TcccWebSdk
+      const on = loaded.on.bind(loaded)
+      const off = loaded.off.bind(loaded)
+      loaded.on = (event, handler) => {
+        registered.push([event, handler])
+        on(event, handler)
+      }
+      loaded.off = (event, handler) => {
+        removed.push([event, handler])
+        off(event, handler)
+      }
+      return handle
+    }
+    await signedIn({ loadScript: spyingLoader })
+    const mine = fn()
+    page.tccc?.on('callIn', mine)
+    const adapterCount = registered.length - 1
+    expect(adapterCount).toBe(8)
+    expect(fake().listenerCount()).toBe(adapterCount + 1)
+
+    sdk.dispose()
+    expect(removed).toEqual(registered.slice(0, adapterCount))
+    expect(fake().listenerCount()).toBe(1)
+
+    events.length = 0
+    fake().incomingCall({ from: '13700000000' })
+    expect(mine).toHaveBeenCalledTimes(1)
+    expect(events).toEqual([])
+  })
+
+  it('unsubscribe stops one listener; a throwing listener does not starve the others', async () => {
+    await signedIn()
+    const other: TcccEvent[] = []
+    const stop = sdk.subscribe((event) => other.push(event))
+    const broken = fn(() => {
+      throw new Error('boom')
+    })
+    sdk.subscribe(broken)
+    const consoleError = console.error
+    console.error = fn()
+    try {
+      fake().incomingCall({ from: '13700000000' })
+      stop()
+      fake().remoteHangup()
+    } finally {
+      console.error = consoleError
+    }
+    expect(other.map((e) => e.type)).toEqual(['newSession'])
+    expect(events.map((e) => e.type)).toEqual(['newSession', 'ended'])
+    expect(broken).toHaveBeenCalledTimes(2)
+  })
+
+  it('createWebTccc is the adapter', async () => {
+    sdk = createWebTccc({ ringtone })
+    events = []
+    sdk.subscribe((event) => events.push(event))
+    await sdk.login(loginParams())
+    expect(sdk.kind).toBe('web')
+    expect(fake().state().ready).toBe(true)
+  })
+})
