@@ -125,7 +125,7 @@ function fake(): WebFakeControls {
 }
 
 function sdkScripts(): Element[] {
-  return [...document.querySelectorAll(`script[${SDK_SCRIPT_MARKER}]`)]
+  return Array.from(document.querySelectorAll(`script[${SDK_SCRIPT_MARKER}]`))
 }
 
 /** Poll until `check` holds (events caused by SDK calls arrive a moment later, like the real SDK's). */
