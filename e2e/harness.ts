@@ -36,7 +36,7 @@ export interface Backend {
 export function startBackend(env: Record<string, string> = {}): Promise<Backend> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT_MAX: '1000', TOKEN_RATE_LIMIT_MAX: '1000', ...env },
+    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   return new Promise((resolve, reject) => {

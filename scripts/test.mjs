@@ -33,6 +33,7 @@ function vitest(name, args) {
 
 const steps = [
   () => run('typecheck', 'npx', ['vue-tsc', '--noEmit', '-p', 'tsconfig.json']),
+  () => run('typecheck:server', 'npx', ['tsc', '-p', 'server/tsconfig.json']),
   () => run('lint', 'npx', ['eslint', '.', '--max-warnings=0']),
   () => vitest('unit', []),
   () => run('build:h5', 'npm', ['run', 'build:h5']),
