@@ -39,7 +39,7 @@ function realRequest(options: UniNamespace.RequestOptions): UniNamespace.Request
       } catch {
         // not JSON: uni hands the string over
       }
-      options.success?.({ statusCode: response.status, data: data as string, header: Object.fromEntries(response.headers), cookies: [] })
+      options.success?.({ statusCode: response.status, data: data as string, header: { 'content-type': response.headers.get('content-type') ?? '' }, cookies: [] })
     })
     .catch((error: unknown) => {
       const aborted = error instanceof Error && error.name === 'AbortError'

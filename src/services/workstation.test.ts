@@ -197,7 +197,7 @@ describe('event routing', () => {
     setWorkstationPlatform(injector.sdk)
     const error = spyOn(console, 'error').mockImplementation(fn())
     const call = useCallStore()
-    spyOn(call, 'applyEvent').mockImplementation(() => {
+    spyOn(call.eventSink, 'apply').mockImplementation(() => {
       throw new Error('bug')
     })
     injector.emit({ type: 'networkQuality', quality: 3 })

@@ -62,7 +62,8 @@ export function redactSecrets(text: string): string {
 }
 
 interface RoutedStores {
-  call: ReturnType<typeof useCallStore>
+  /** The call store's `applyEvent` without the action wrapper (see `eventSink` there). */
+  applyCallEvent: (event: TcccEvent) => void
   connection: ReturnType<typeof useConnectionStore>
   session: ReturnType<typeof useSessionStore>
 }
@@ -75,7 +76,11 @@ function storesForEvents(): RoutedStores | undefined {
   const pinia = getActivePinia()
   if (!pinia) return undefined
   if (pinia !== routedPinia || !routedStores) {
-    routedStores = { call: useCallStore(pinia), connection: useConnectionStore(pinia), session: useSessionStore(pinia) }
+    routedStores = {
+      applyCallEvent: useCallStore(pinia).eventSink.apply,
+      connection: useConnectionStore(pinia),
+      session: useSessionStore(pinia),
+    }
     routedPinia = pinia
   }
   return routedStores
@@ -85,11 +90,11 @@ type Handlers = { [T in TcccEventType]: (event: TcccEventOf<T>, stores: RoutedSt
 
 /** One handler per event type; a new event type fails the type check until it is routed. */
 const handlers: Handlers = {
-  newSession: (event, { call }) => call.applyEvent(event),
-  accepted: (event, { call }) => call.applyEvent(event),
-  ended: (event, { call }) => call.applyEvent(event),
-  networkQuality: (event, { call }) => call.applyEvent(event),
-  audioVolume: (event, { call }) => call.applyEvent(event),
+  newSession: (event, stores) => stores.applyCallEvent(event),
+  accepted: (event, stores) => stores.applyCallEvent(event),
+  ended: (event, stores) => stores.applyCallEvent(event),
+  networkQuality: (event, stores) => stores.applyCallEvent(event),
+  audioVolume: (event, stores) => stores.applyCallEvent(event),
   connectionLost: (event, { connection }) => connection.markLost(event.server),
   reconnecting: (event, { connection }) => connection.markReconnecting(event.server),
   connectionRecovered: (event, { connection }) => connection.markRecovered(event.server),

@@ -18,7 +18,7 @@
  * an incoming call that arrives during a call is kept aside and recorded as missed when it ends.
  */
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, markRaw, ref } from 'vue'
 import { ensureMicrophonePermission } from '@/platform/device'
 import type { AudioRoute, CallDirection, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
@@ -536,6 +536,13 @@ export const useCallStore = defineStore('call', () => {
     startedAt.value = null
   }
 
+  /**
+   * The workstation's entry point for SDK events: the same `applyEvent`, without pinia's action
+   * bookkeeping (`$onAction` arrays and closures per call), because quality and volume events
+   * keep arriving during every call. markRaw: not state, not an action.
+   */
+  const eventSink = markRaw({ apply: applyEvent })
+
   return {
     // state
     state,
@@ -571,5 +578,7 @@ export const useCallStore = defineStore('call', () => {
     sendDigit,
     close,
     applyEvent,
+    // for the workstation service
+    eventSink,
   }
 })
