@@ -1,11 +1,13 @@
 /**
- * TCCC Web SDK adapter (H5 builds with VITE_TCCC_PLATFORM=web). Implementation in progress:
- * the exported signature is final so `src/platform/index.ts` can wire it now.
+ * The Web platform: `TcccAgentSdk` over the TCCC Web SDK, for H5 builds with
+ * `VITE_TCCC_PLATFORM=web` (see `adapter.ts` for login/re-login and event mapping, and
+ * `README.md` here for deployment and the fake SDK used in development).
  */
 import type { TcccAgentSdk } from '../types'
 import { createWebTcccAdapter, type WebTcccOptions } from './adapter'
 
-export type { WebTcccOptions } from './adapter'
+export type { WebTcccOptions, ScriptLoader, ScriptHandle, WebTimers } from './adapter'
+export type { WebHost } from './webSdk'
 
 export function createWebTccc(options?: WebTcccOptions): TcccAgentSdk {
   return createWebTcccAdapter(options)
