@@ -4,7 +4,6 @@ import { setLocale } from '@/i18n'
 import { TcccError } from '@/services/errors'
 import CallPanel from './CallPanel.vue'
 import type { CallView } from './callView'
-import { uniStubs } from './testing/uniStubs'
 
 const NOW = 1_700_000_000_000
 
@@ -30,7 +29,7 @@ function makeCall(overrides: Partial<CallView> = {}): CallView {
 function mountPanel(call: CallView, extra: { audioRouteSupported?: boolean; canOpenSettings?: boolean } = {}) {
   return mount(CallPanel, {
     props: { call, audioRouteSupported: extra.audioRouteSupported ?? true, canOpenSettings: extra.canOpenSettings ?? true },
-    global: { components: uniStubs },
+    
   })
 }
 

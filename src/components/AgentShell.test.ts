@@ -1,0 +1,197 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { fn } from 'jest-mock'
+import { mount, flushPromises } from '@vue/test-utils'
+import { createTestingPinia } from '@pinia/testing'
+import { setLocale } from '@/i18n'
+import { TcccError } from '@/services/errors'
+import { useCallStore } from '@/store/call'
+import { useConnectionStore } from '@/store/connection'
+import { useNumbersStore } from '@/store/numbers'
+import { useSessionStore } from '@/store/session'
+import AgentShell from './AgentShell.vue'
+
+vi.mock('@/platform/index', async () => {
+  const { createSimulatedTccc } = await import('@/platform/simulated/index')
+  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
+})
+const device = vi.hoisted(() => ({ screenOn: [] as boolean[] }))
+vi.mock('@/platform/device', () => ({
+  ensureMicrophonePermission: () => Promise.resolve('granted'),
+  openMicrophoneSettings: () => undefined,
+  canOpenMicrophoneSettings: () => false,
+  keepScreenOn: (on: boolean) => device.screenOn.push(on),
+}))
+
+const byId = (id: string) => `[data-testid="${id}"]`
+type PagesGlobal = { getCurrentPages?: () => Array<{ route: string }> }
+
+function mountShell(initialState: Record<string, unknown> = {}) {
+  const pinia = createTestingPinia({
+    createSpy: fn,
+    initialState: {
+      session: { status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 } },
+      ...initialState,
+    },
+  })
+  const wrapper = mount(AgentShell, {
+    props: { title: 'Dial' },
+    slots: { default: '<p class="content">page content</p>' },
+    global: { plugins: [pinia] },
+  })
+  return { wrapper, pinia }
+}
+
+function reLaunchUrls(): string[] {
+  return (uni.reLaunch as unknown as ReturnType<typeof fn>).mock.calls.map((c) => (c[0] as { url: string }).url)
+}
+
+describe('AgentShell', () => {
+  beforeEach(() => {
+    setLocale('en')
+    device.screenOn = []
+    ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/dial/index' }]
+  })
+  afterEach(() => {
+    setLocale('zh')
+    delete (globalThis as PagesGlobal).getCurrentPages
+  })
+
+  it('shows the title, the signed-in agent, the page content and the current nav item', () => {
+    const { wrapper } = mountShell()
+    expect(wrapper.text()).toContain('Dial')
+    expect(wrapper.find(byId('agent-status')).text()).toBe('agent1@example.com')
+    expect(wrapper.find('.content').text()).toBe('page content')
+    expect(wrapper.find(byId('nav-dial')).classes()).toContain('is-active')
+    expect(wrapper.find(byId('nav-numbers')).classes()).not.toContain('is-active')
+    expect(reLaunchUrls()).toEqual([])
+  })
+
+  it('navigates with reLaunch to the other pages, not to the current one', async () => {
+    const { wrapper } = mountShell()
+    await wrapper.find(byId('nav-history')).trigger('click')
+    await wrapper.find(byId('nav-numbers')).trigger('click')
+    await wrapper.find(byId('nav-dial')).trigger('click')
+    expect(reLaunchUrls()).toEqual(['/src/pages/history/index', '/src/pages/numbers/index'])
+  })
+
+  it('sends a signed-out agent to the login page', async () => {
+    const { wrapper } = mountShell({ session: { status: 'signed-out', agent: null } })
+    expect(reLaunchUrls()).toEqual(['/src/pages/login/index'])
+    wrapper.unmount()
+    ;(uni.reLaunch as unknown as ReturnType<typeof fn>).mockClear()
+    const second = mountShell()
+    useSessionStore().status = 'signed-out'
+    await second.wrapper.vm.$nextTick()
+    expect(reLaunchUrls()).toEqual(['/src/pages/login/index'])
+  })
+
+  it('signs out through the session store', async () => {
+    const { wrapper } = mountShell()
+    await wrapper.find(byId('logout')).trigger('click')
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
+  })
+
+  it('shows the connection banner for lost, reconnecting and recovered, and nothing when ok', async () => {
+    const { wrapper } = mountShell()
+    expect(wrapper.find(byId('connection-banner')).exists()).toBe(false)
+    const connection = useConnectionStore()
+    for (const [state, words] of [
+      ['lost', 'Connection to the call server lost'],
+      ['reconnecting', 'Reconnecting'],
+      ['recovered', 'Connection restored'],
+    ] as const) {
+      connection.state = state
+      await wrapper.vm.$nextTick()
+      const banner = wrapper.find(byId('connection-banner'))
+      expect(banner.attributes('data-state')).toBe(state)
+      expect(banner.text()).toContain(words)
+    }
+    connection.state = 'ok'
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('connection-banner')).exists()).toBe(false)
+  })
+
+  it('keeps the screen on while a call is live', async () => {
+    const { wrapper } = mountShell()
+    const call = useCallStore()
+    call.state = 'dialing'
+    await wrapper.vm.$nextTick()
+    call.state = 'active'
+    await wrapper.vm.$nextTick()
+    call.state = 'ended'
+    await wrapper.vm.$nextTick()
+    expect(device.screenOn).toEqual([false, true, false])
+  })
+
+  it('offers a way back to a call running while another page is shown', async () => {
+    ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/history/index' }]
+    const { wrapper } = mountShell({ call: { state: 'active', peer: '13800138000' } })
+    const bar = wrapper.find(byId('shell-call-bar'))
+    expect(bar.text()).toContain('13800138000')
+    await bar.trigger('click')
+    expect(reLaunchUrls()).toEqual(['/src/pages/dial/index'])
+  })
+})
+
+describe('IncomingCallOverlay (in the shell)', () => {
+  beforeEach(() => {
+    setLocale('en')
+    ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/numbers/index' }]
+  })
+  afterEach(() => {
+    setLocale('zh')
+    delete (globalThis as PagesGlobal).getCurrentPages
+  })
+
+  it('appears only while a call is incoming and names the caller with the listed remark', async () => {
+    const { wrapper } = mountShell()
+    expect(wrapper.find(byId('incoming-call')).exists()).toBe(false)
+    const numbers = useNumbersStore()
+    ;(numbers.lookup as unknown as ReturnType<typeof fn>).mockImplementation((n: unknown) =>
+      n === '13912345678' ? { number: '13912345678', remark: 'Ms Wang', createdAt: 0, callCount: 0 } : undefined,
+    )
+    const call = useCallStore()
+    call.state = 'incoming'
+    call.peer = '13912345678'
+    await wrapper.vm.$nextTick()
+    const caller = wrapper.find(byId('incoming-caller'))
+    expect(caller.text()).toContain('Ms Wang')
+    expect(caller.text()).toContain('13912345678')
+    call.state = 'ended' // the caller gave up
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('incoming-call')).exists()).toBe(false)
+  })
+
+  it('answers through the call store and opens the call screen', async () => {
+    const { wrapper } = mountShell({ call: { state: 'incoming', peer: '13912345678' } })
+    const call = useCallStore()
+    ;(call.answerIncoming as unknown as ReturnType<typeof fn>).mockImplementation(async () => {
+      call.state = 'active'
+      return true
+    })
+    await wrapper.find(byId('incoming-answer')).trigger('click')
+    await flushPromises()
+    expect(call.answerIncoming).toHaveBeenCalledTimes(1)
+    expect(reLaunchUrls()).toEqual(['/src/pages/dial/index'])
+    expect(wrapper.find(byId('incoming-call')).exists()).toBe(false)
+  })
+
+  it('keeps ringing with the reason when answering is refused', async () => {
+    const { wrapper } = mountShell({ call: { state: 'incoming', peer: '13912345678' } })
+    const call = useCallStore()
+    ;(call.answerIncoming as unknown as ReturnType<typeof fn>).mockImplementation(async () => {
+      call.error = new TcccError('ERR_ANSWER_FAILURE')
+      return false
+    })
+    await wrapper.find(byId('incoming-answer')).trigger('click')
+    await flushPromises()
+    expect(reLaunchUrls()).toEqual([])
+    expect(wrapper.find(byId('incoming-error')).text()).toBe('Could not answer the call (media connection failed). Try again.')
+  })
+
+  it('declines through the call store', async () => {
+    const { wrapper } = mountShell({ call: { state: 'incoming', peer: '13912345678' } })
+    await wrapper.find(byId('incoming-reject')).trigger('click')
+    expect(useCallStore().rejectIncoming).toHaveBeenCalledTimes(1)
+  })
+})
