@@ -28,20 +28,17 @@ declare global {
   }
 }
 
-/** Build-time override, replaced by Vite with a literal (or undefined). */
+/** Build-time override; build/tcccSdkResolver.ts pins it to a literal ('' when unset). */
 const REQUESTED = import.meta.env.VITE_TCCC_PLATFORM as string | undefined
 const WANTS_SIMULATED = REQUESTED === 'simulated'
 const WANTS_WEB = REQUESTED === 'web'
-/** uni defines this at build time ('app' | 'h5'); unit tests leave it unset and run as H5. */
-const IS_APP = process.env.UNI_PLATFORM === 'app'
 
-/**
- * Which platform `createPlatform()` returns in this build. Written as a chain of build-time
- * constants (not a function) so the bundler can fold it.
- */
+/** Which platform `createPlatform()` returns in this build (decided by build-time constants). */
 export const platformKind: PlatformKind = (() => {
   // #ifdef APP-PLUS
-  if (IS_APP && !WANTS_SIMULATED) return 'native'
+  // uni defines UNI_PLATFORM at build time; unit tests (no conditional compilation) leave it
+  // unset and so run as H5. Kept inside the App-only block: H5 pages have no `process`.
+  if (process.env.UNI_PLATFORM === 'app' && !WANTS_SIMULATED) return 'native'
   // #endif
   // #ifdef H5
   if (WANTS_WEB) return 'web'
@@ -58,7 +55,7 @@ function createSimulatedPlatform(): TcccAgentSdk {
 /** A new SDK instance (the workstation service keeps the one it uses). */
 export function createPlatform(): TcccAgentSdk {
   // #ifdef APP-PLUS
-  if (IS_APP && !WANTS_SIMULATED) return createNativeTccc(tcccSdkModule)
+  if (process.env.UNI_PLATFORM === 'app' && !WANTS_SIMULATED) return createNativeTccc(tcccSdkModule)
   // #endif
   // #ifdef H5
   if (WANTS_WEB) return createWebTccc()
