@@ -284,7 +284,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   }
 
   // ---- the TcccAgentSdk ------------------------------------------------------------------
-  const capabilities: PlatformCapabilities = { audioRoute: true, sdkRinging: true, incomingCalls: true }
+  // Rings through the shared uni audio player like the web platform, not through an SDK.
+  const capabilities: PlatformCapabilities = { audioRoute: true, sdkRinging: false, incomingCalls: true }
 
   function login(params: LoginParams): Promise<void> {
     record('login', [redactLogin(params)])
