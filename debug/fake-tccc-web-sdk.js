@@ -21,7 +21,9 @@
  * missing or mismatched token is NOT a load failure: the script loads, then `tokenExpired`
  * fires instead of `ready` (what the real SDK does when initialised with an expired token).
  *
- * URL switches: `neverReady=1` (never emits ready nor tokenExpired), `readyDelay=<ms>` (default
+ * Switches, as URL query parameters or, when the URL comes from the backend, as
+ * `window.__tcccWebFakeOptions = { neverReady: true, ... }` set before the script loads (the
+ * URL wins): `neverReady=1` (never emits ready nor tokenExpired), `readyDelay=<ms>` (default
  * 30), `browserSupported=0`, `autoAnswer=<ms>` (the far end answers outbound calls after ms).
  *
  * Loading the script again (re-initialisation with a fresh token, as the docs prescribe for
@@ -88,6 +90,20 @@
     params = new URL((script && script.src) || '', window.location.href).searchParams
   } catch {
     params = new URLSearchParams('')
+  }
+
+  /**
+   * A switch from the script URL, else from `window.__tcccWebFakeOptions` (set by a test page
+   * before the script loads, e.g. Playwright's addInitScript, when the URL comes from the backend).
+   */
+  var pageOptions = window.__tcccWebFakeOptions || {}
+  function setting(name) {
+    if (params.has(name)) return params.get(name)
+    var value = pageOptions[name]
+    if (value === undefined || value === null) return null
+    if (value === true) return '1'
+    if (value === false) return '0'
+    return String(value)
   }
 
   function base64UrlJson(text) {
@@ -335,7 +351,7 @@
       isBrowserSupported: function () {
         record('Devices.isBrowserSupported', [])
         if (typeof shared.browserSupported === 'boolean') return shared.browserSupported
-        return params.get('browserSupported') !== '0'
+        return setting('browserSupported') !== '0'
       },
       getMicrophones: function () {
         return Promise.resolve([])
@@ -367,8 +383,8 @@
   window.tccc = tccc
 
   // ---- initialisation: ready (or tokenExpired) a moment after load ------------------------
-  if (params.get('neverReady') !== '1') {
-    var delay = Number(params.get('readyDelay'))
+  if (setting('neverReady') !== '1') {
+    var delay = Number(setting('readyDelay'))
     window.setTimeout(
       function () {
         if (dead) return
@@ -381,11 +397,11 @@
         inst.status = 'free'
         emit('ready', {})
       },
-      Number.isFinite(delay) && delay >= 0 && params.has('readyDelay') ? delay : 30,
+      setting('readyDelay') !== null && Number.isFinite(delay) && delay >= 0 ? delay : 30,
     )
   }
-  var autoAnswer = Number(params.get('autoAnswer'))
-  if (params.has('autoAnswer') && Number.isFinite(autoAnswer)) shared.autoAnswerMs = autoAnswer
+  var autoAnswer = Number(setting('autoAnswer'))
+  if (setting('autoAnswer') !== null && Number.isFinite(autoAnswer)) shared.autoAnswerMs = autoAnswer
 
   // ---- test controls ---------------------------------------------------------------------
   function current() {

@@ -75,6 +75,7 @@ interface WebFakeControls {
 
 type TestWindow = Window & {
   tccc?: TcccWebSdk
+  __tcccWebFakeOptions?: Record<string, unknown>
   __tcccWebFake?: WebFakeControls
   __tcccWebFakeShared?: unknown
 }
@@ -196,6 +197,7 @@ beforeEach(() => {
   delete page.tccc
   delete page.__tcccWebFake
   delete page.__tcccWebFakeShared
+  delete page.__tcccWebFakeOptions
   ringtone.start.mockClear()
   ringtone.stop.mockClear()
 })
@@ -290,6 +292,17 @@ describe('login', () => {
     expect(timers.delays).toEqual([2500])
     expect(sdkScripts()).toHaveLength(0)
     expect(fake().listenerCount()).toBe(0)
+  })
+
+  it('the never-ready switch also works from window.__tcccWebFakeOptions (backend-made sdkUrl)', async () => {
+    const timers = manualTimers()
+    page.__tcccWebFakeOptions = { neverReady: true }
+    makeSdk({ timers })
+    const login = sdk.login(loginParams())
+    await until(() => page.__tcccWebFake !== undefined && fake().listenerCount('ready') === 1, 'the adapter to wait for ready')
+    timers.fire()
+    expect((await rejection(login)).symbol).toBe('SDK_LOAD_TIMEOUT')
+    expect(fake().state().ready).toBe(false)
   })
 
   it('waits 15 s for ready by default', async () => {
