@@ -20,10 +20,10 @@ interface Row {
 const ROW = 72
 const rowsOf = (n: number): Row[] => Array.from({ length: n }, (_, id) => ({ id, label: `row ${id}` }))
 
-function mountList(items: Row[], height = 844) {
+function mountList(items: Row[], height = 844, recycleRows = false) {
   return mount(VirtualList, {
     // The generic component mounts with T = unknown; the rows are `Row`s.
-    props: { items, itemHeight: ROW, itemKey: (r: unknown) => (r as Row).id, height },
+    props: { items, itemHeight: ROW, itemKey: (r: unknown) => (r as Row).id, height, recycleRows },
     slots: { default: ({ item }: { item: unknown }) => h('span', { class: 'label', 'data-id': (item as Row).id }, (item as Row).label) },
     global: { components: { 'scroll-view': ScrollView } },
   })
@@ -95,5 +95,20 @@ describe('VirtualList', () => {
     expect(renderedIds(wrapper)[0]).toBe(0)
     await nextTick()
     expect(wrapper.find('[data-scroll-top]').attributes('data-scroll-top')).toBe('0')
+  })
+
+  it('recycles row elements while scrolling when asked, still showing the right rows', async () => {
+    const wrapper = mountList(rowsOf(10_000), 844, true)
+    await scrollTo(wrapper, 100 * ROW)
+    const before = wrapper.findAll('.virtual-list__row').map((w) => w.element)
+    await scrollTo(wrapper, 101 * ROW)
+    const after = wrapper.findAll('.virtual-list__row').map((w) => w.element)
+    const ids = renderedIds(wrapper)
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => ids[0] + i))
+    expect(ids[0]).toBe(101 - 6)
+    expect(after).toHaveLength(before.length)
+    // Every element is reused: the one that left the top now shows the row entering at the bottom.
+    expect(new Set(after)).toEqual(new Set(before))
+    expect(after[after.length - 1]).toBe(before[0])
   })
 })

@@ -14,6 +14,7 @@ const zh = {
   'numbers.neverCalled': '未呼叫',
   'numbers.lastCall': '{time} · {outcome}',
   'numbers.callCount': '{n} 次通话',
+  'numbers.callCountOne': '1 次通话',
   'numbers.form.addTitle': '添加号码',
   'numbers.form.editTitle': '编辑号码',
   'numbers.form.number': '号码',
@@ -57,7 +58,7 @@ const zh = {
 
 const en: Record<keyof typeof zh, string> = {
   'numbers.title': 'Numbers',
-  'numbers.searchPlaceholder': 'Search number or remark',
+  'numbers.searchPlaceholder': 'Search numbers',
   'numbers.searchClear': 'Clear search',
   'numbers.add': 'Add',
   'numbers.import': 'Import',
@@ -71,6 +72,7 @@ const en: Record<keyof typeof zh, string> = {
   'numbers.neverCalled': 'Not called yet',
   'numbers.lastCall': '{time} · {outcome}',
   'numbers.callCount': '{n} calls',
+  'numbers.callCountOne': '1 call',
   'numbers.form.addTitle': 'Add number',
   'numbers.form.editTitle': 'Edit number',
   'numbers.form.number': 'Number',

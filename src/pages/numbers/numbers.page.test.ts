@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { defineComponent, h, nextTick } from 'vue'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createTestingPinia } from '@pinia/testing'
+import { fn } from 'jest-mock'
+import { setLocale } from '@/i18n'
+import { useCallStore } from '@/store/call'
+import { useNumbersStore } from '@/store/numbers'
+import NumbersPage from './index.vue'
+
+// The real call store (C) pulls in the platform and the native SDK package; the page needs only
+// its command and flags, so a small store with the same shape stands in.
+vi.mock('@/store/call', async () => {
+  const { defineStore } = await import('pinia')
+  const { ref } = await import('vue')
+  const { fn: mockFn } = await import('jest-mock')
+  return {
+    useCallStore: defineStore('call', () => {
+      const state = ref('idle')
+      const busy = ref(false)
+      const error = ref(null)
+      const placeCall = mockFn(async (_params: { to: string; remark?: string }) => false)
+      return { state, busy, error, placeCall }
+    }),
+  }
+})
+
+// The shell (E2) is covered by its own tests and signs in through the platform: here it only
+// frames the page.
+vi.mock('@/components/AgentShell.vue', async () => {
+  const { defineComponent: define, h: render } = await import('vue')
+  return { default: define({ name: 'AgentShell', setup: (_, { slots }) => () => render('div', slots.default?.()) }) }
+})
+const ScrollViewStub = defineComponent({ name: 'scroll-view', emits: ['scroll'], setup: (_, { slots }) => () => h('div', slots.default?.()) })
+
+const byId = (id: string) => `[data-testid="${id}"]`
+
+function mountPage() {
+  const pinia = createTestingPinia({ createSpy: fn, stubActions: false })
+  const wrapper = mount(NumbersPage, {
+    global: {
+      plugins: [pinia],
+      components: { 'scroll-view': ScrollViewStub },
+    },
+  })
+  return { wrapper, numbers: useNumbersStore(), call: useCallStore() }
+}
+
+describe('numbers page', () => {
+  beforeEach(() => setLocale('en'))
+  afterEach(() => setLocale('zh'))
+
+  it('starts empty, refuses an invalid number with a message and adds a valid one', async () => {
+    const { wrapper } = mountPage()
+    expect(wrapper.find(byId('numbers-empty')).exists()).toBe(true)
+
+    await wrapper.find(byId('numbers-add')).trigger('click')
+    await wrapper.find(byId('number-form-number')).setValue('12')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(wrapper.find(byId('number-form-error')).text()).toBe('A number has at least 3 digits')
+
+    await wrapper.find(byId('number-form-number')).setValue('+86 138-0013-8000')
+    await wrapper.find(byId('number-form-remark')).setValue('Zhang San')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(wrapper.find(byId('number-form-number')).exists()).toBe(false)
+    const row = wrapper.find(byId('number-item'))
+    expect(row.attributes('data-number')).toBe('+8613800138000')
+    expect(row.text()).toContain('Zhang San')
+    expect(row.text()).toContain('Not called yet')
+    expect(wrapper.find(byId('numbers-empty')).exists()).toBe(false)
+  })
+
+  it('refuses a duplicate in the form and edits a remark', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.add('110', 'Police')
+    numbers.add('120', 'Ambulance')
+    await nextTick()
+    await wrapper.find(byId('numbers-add')).trigger('click')
+    await wrapper.find(byId('number-form-number')).setValue('1-1-0')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(wrapper.find(byId('number-form-error')).text()).toBe('This number is already in the list')
+    await wrapper.find(byId('number-form-cancel')).trigger('click')
+
+    const police = wrapper.find(`${byId('number-item')}[data-number="110"]`)
+    await police.find(byId('number-edit')).trigger('click')
+    expect((wrapper.find(byId('number-form-number')).element as HTMLInputElement).value).toBe('110')
+    await wrapper.find(byId('number-form-remark')).setValue('Police HQ')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(numbers.lookup('110')?.remark).toBe('Police HQ')
+    expect(wrapper.find(`${byId('number-item')}[data-number="110"]`).text()).toContain('Police HQ')
+  })
+
+  it('imports pasted lines and reports added, duplicate and invalid lines with reasons', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.add('110')
+    await nextTick()
+    await wrapper.find(byId('numbers-import')).trigger('click')
+    await wrapper.find(byId('import-text')).setValue('number,remark\n120,Ambulance\n110,dup\n12,bad\n119;Fire')
+    await wrapper.find(byId('import-submit')).trigger('click')
+    const result = wrapper.find(byId('import-result'))
+    expect(result.text()).toContain('Added 2, duplicate 1, invalid 1 lines')
+    expect(result.text()).toContain('Line 4 “12,bad”: A number has at least 3 digits')
+    expect(result.attributes('data-added')).toBe('2')
+    expect(wrapper.findAll(byId('number-item')).map((r) => r.attributes('data-number'))).toEqual(['120', '119', '110'])
+  })
+
+  it('filters as the agent types and shows a no-match state', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.importText('13800138000,Zhang San\n13900001111,Li Si\n110,Police')
+    await nextTick()
+    await wrapper.find(byId('numbers-search')).setValue('139 0000')
+    expect(wrapper.findAll(byId('number-item')).map((r) => r.attributes('data-number'))).toEqual(['13900001111'])
+    await wrapper.find(byId('numbers-search')).setValue('nobody')
+    expect(wrapper.find(byId('numbers-empty')).text()).toContain('nobody')
+    expect(wrapper.find(byId('numbers-empty')).attributes('data-reason')).toBe('no-match')
+  })
+
+  it('deletes only after confirmation', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.add('110', 'Police')
+    await nextTick()
+    await wrapper.find(byId('number-delete')).trigger('click')
+    expect(wrapper.find(byId('confirm-ok')).exists()).toBe(true)
+    await wrapper.find(byId('confirm-cancel')).trigger('click')
+    expect(numbers.entries).toHaveLength(1)
+    await wrapper.find(byId('number-delete')).trigger('click')
+    await wrapper.find(byId('confirm-ok')).trigger('click')
+    expect(numbers.entries).toHaveLength(0)
+    expect(wrapper.find(byId('confirm-ok')).exists()).toBe(false)
+    expect(wrapper.find(byId('numbers-empty')).exists()).toBe(true)
+  })
+
+  it('places one call for a double tap and opens the dial page', async () => {
+    const { wrapper, numbers, call } = mountPage()
+    numbers.add('13800138000', 'Zhang San')
+    await nextTick()
+    let finish: (placed: boolean) => void = () => {}
+    const placeCall = fn(() => new Promise<boolean>((resolve) => (finish = resolve)))
+    ;(call as unknown as { placeCall: typeof placeCall }).placeCall = placeCall
+    const button = wrapper.find(byId('number-call'))
+    await button.trigger('click')
+    await button.trigger('click')
+    expect(placeCall).toHaveBeenCalledTimes(1)
+    expect(placeCall).toHaveBeenCalledWith({ to: '13800138000', remark: 'Zhang San' })
+    expect(button.attributes('aria-disabled')).toBe('true')
+    finish(true)
+    await flushPromises()
+    expect(uni.reLaunch).toHaveBeenCalledWith({ url: '/src/pages/dial/index' })
+    expect(wrapper.find(byId('number-call')).attributes('aria-disabled')).toBe('false')
+  })
+})
