@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { fn } from 'jest-mock'
+import { mount } from '@vue/test-utils'
+import { createTestingPinia } from '@pinia/testing'
+import { setLocale } from '@/i18n'
+import { useCallStore } from '@/store/call'
+import { useNumbersStore } from '@/store/numbers'
+import DialPage from './index.vue'
+
+vi.mock('@dcloudio/uni-app', () => ({ onLoad: () => undefined }))
+vi.mock('@/platform/index', async () => {
+  const { createSimulatedTccc } = await import('@/platform/simulated/index')
+  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
+})
+
+const byId = (id: string) => `[data-testid="${id}"]`
+
+function mountDial(call: Record<string, unknown> = {}) {
+  const pinia = createTestingPinia({
+    createSpy: fn,
+    initialState: { session: { status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1 } }, call },
+  })
+  return mount(DialPage, { global: { plugins: [pinia] } })
+}
+
+async function press(wrapper: ReturnType<typeof mountDial>, keys: string): Promise<void> {
+  const ids: Record<string, string> = { '*': 'star', '#': 'hash' }
+  for (const key of keys) await wrapper.find(byId(`dial-key-${ids[key] ?? key}`)).trigger('click')
+}
+
+describe('dial page', () => {
+  beforeEach(() => setLocale('en'))
+  afterEach(() => setLocale('zh'))
+
+  it('types with the pad, deletes with backspace and dials the normalised number', async () => {
+    const wrapper = mountDial()
+    await press(wrapper, '1380013800*')
+    await wrapper.find(byId('dial-backspace')).trigger('click')
+    await press(wrapper, '0')
+    const input = wrapper.find(byId('dial-input')).element as HTMLInputElement
+    expect(input.value).toBe('13800138000')
+    await wrapper.find(byId('dial-call')).trigger('click')
+    expect(useCallStore().placeCall).toHaveBeenCalledWith({ to: '13800138000' })
+  })
+
+  it('passes the remark of a listed number and shows whom the agent is calling', async () => {
+    const wrapper = mountDial()
+    ;(useNumbersStore().lookup as unknown as ReturnType<typeof fn>).mockImplementation((n: unknown) =>
+      n === '13800138000' ? { number: '13800138000', remark: 'Alice', createdAt: 0, callCount: 0 } : undefined,
+    )
+    await wrapper.find(byId('dial-input')).setValue('138 0013 8000')
+    expect(wrapper.find(byId('dial-match')).text()).toBe('In your numbers: Alice')
+    await wrapper.find(byId('dial-call')).trigger('click')
+    expect(useCallStore().placeCall).toHaveBeenCalledWith({ to: '13800138000', remark: 'Alice' })
+  })
+
+  it('refuses an invalid number with a reason instead of dialling', async () => {
+    const wrapper = mountDial()
+    await wrapper.find(byId('dial-call')).trigger('click')
+    expect(wrapper.find(byId('dial-error')).text()).toBe('Enter a number')
+    await wrapper.find(byId('dial-input')).setValue('12a45')
+    await wrapper.find(byId('dial-call')).trigger('click')
+    expect(wrapper.find(byId('dial-error')).text()).toBe('Use digits only (one leading + is allowed)')
+    expect(useCallStore().placeCall).not.toHaveBeenCalled()
+  })
+
+  it('disables the call button while the call store is busy', () => {
+    const wrapper = mountDial({ busy: true })
+    expect(wrapper.find(byId('dial-call')).attributes('disabled')).toBeDefined()
+  })
+
+  it('shows the call screen instead of the pad while a call exists, and leaves it on close', async () => {
+    const wrapper = mountDial({ state: 'ended', direction: 'out', peer: '13800138000', endReason: 'timeout', endedAt: 1 })
+    expect(wrapper.find(byId('dial-input')).exists()).toBe(false)
+    expect(wrapper.find(byId('call-status')).attributes('data-state')).toBe('ended')
+    expect(wrapper.find(byId('call-end-reason')).text()).toBe('No answer (timed out)')
+    await wrapper.find(byId('call-close')).trigger('click')
+    expect(useCallStore().close).toHaveBeenCalledTimes(1)
+  })
+
+  it('sends in-call keys through the call store', async () => {
+    const wrapper = mountDial({ state: 'active', direction: 'out', peer: '13800138000', answeredAt: Date.now() })
+    await wrapper.find(byId('call-keypad')).trigger('click')
+    await press(wrapper, '5#')
+    const call = useCallStore()
+    expect((call.sendDigit as unknown as ReturnType<typeof fn>).mock.calls).toEqual([['5'], ['#']])
+    await wrapper.find(byId('call-keypad')).trigger('click') // back to the controls
+    await wrapper.find(byId('call-mute')).trigger('click')
+    await wrapper.find(byId('call-hangup')).trigger('click')
+    expect(call.toggleMute).toHaveBeenCalledTimes(1)
+    expect(call.hangUp).toHaveBeenCalledTimes(1)
+    wrapper.unmount()
+  })
+})

@@ -1,0 +1,92 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { fn } from 'jest-mock'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createTestingPinia } from '@pinia/testing'
+import { locale, setLocale } from '@/i18n'
+import { TcccError } from '@/services/errors'
+import { useSessionStore } from '@/store/session'
+import { storage } from '../../../tests/setup/uni'
+import LoginPage from './index.vue'
+
+vi.mock('@/platform/index', async () => {
+  const { createSimulatedTccc } = await import('@/platform/simulated/index')
+  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
+})
+
+const byId = (id: string) => `[data-testid="${id}"]`
+
+function mountLogin(session: Record<string, unknown> = {}) {
+  const pinia = createTestingPinia({
+    createSpy: fn,
+    initialState: { session: { status: 'signed-out', agent: null, lastUsername: '', error: null, signOutReason: null, ...session } },
+  })
+  return mount(LoginPage, { global: { plugins: [pinia] } })
+}
+
+function reLaunchUrls(): string[] {
+  return (uni.reLaunch as unknown as ReturnType<typeof fn>).mock.calls.map((c) => (c[0] as { url: string }).url)
+}
+
+describe('login page', () => {
+  beforeEach(() => setLocale('en'))
+  afterEach(() => setLocale('zh'))
+
+  it('fills in the last username and signs in with what the agent typed', async () => {
+    const wrapper = mountLogin({ lastUsername: 'agent1@example.com' })
+    expect((wrapper.find(`${byId('login-username')}`).element as HTMLInputElement).value).toBe('agent1@example.com')
+    await wrapper.find(byId('login-password')).setValue('agent1-pass')
+    await wrapper.find(byId('login-submit')).trigger('click')
+    expect(useSessionStore().signIn).toHaveBeenCalledWith('agent1@example.com', 'agent1-pass')
+  })
+
+  it('asks for both fields before calling the server', async () => {
+    const wrapper = mountLogin()
+    await wrapper.find(byId('login-username')).setValue('agent1@example.com')
+    await wrapper.find(byId('login-submit')).trigger('click')
+    expect(useSessionStore().signIn).not.toHaveBeenCalled()
+    expect(wrapper.find(byId('login-error')).text()).toBe('Enter your account and password.')
+  })
+
+  it.each([
+    ['BAD_CREDENTIALS', 'Wrong username or password.'],
+    ['BACKEND_UNREACHABLE', 'Cannot reach the sign-in server. Check your connection.'],
+    ['RATE_LIMITED', 'Too many attempts. Wait a moment and try again.'],
+    ['ERR_SIP_PAYMENTREQUIRED', 'All agent seats are in use. Ask your administrator to buy or free a seat.'],
+  ] as const)('explains a failed sign-in: %s', (symbol, words) => {
+    const wrapper = mountLogin({ error: new TcccError(symbol) })
+    expect(wrapper.find(byId('login-error')).text()).toBe(words)
+  })
+
+  it('says why the agent was signed out', () => {
+    const kicked = mountLogin({ signOutReason: 'kicked', error: new TcccError('KICKED') })
+    expect(kicked.find(byId('login-error')).text()).toBe('You were signed out because this account signed in on another device.')
+    const expired = mountLogin({ signOutReason: 'session-expired', error: null })
+    expect(expired.find(byId('login-notice')).text()).toBe('Your session has expired. Please sign in again.')
+  })
+
+  it('disables the button and says so while signing in', () => {
+    const wrapper = mountLogin({ status: 'signing-in' })
+    const submit = wrapper.find(byId('login-submit'))
+    expect(submit.attributes('disabled')).toBeDefined()
+    expect(submit.text()).toBe('Signing in…')
+  })
+
+  it('goes to the numbers page once signed in (also after a silent restore)', async () => {
+    const wrapper = mountLogin({ status: 'restoring' })
+    expect(wrapper.find(byId('login-submit')).text()).toBe('Restoring your session…')
+    expect(reLaunchUrls()).toEqual([])
+    useSessionStore().status = 'signed-in'
+    await flushPromises()
+    expect(reLaunchUrls()).toEqual(['/src/pages/numbers/index'])
+  })
+
+  it('switches the language and remembers the choice', async () => {
+    setLocale('zh')
+    const wrapper = mountLogin()
+    expect(wrapper.find(byId('login-submit')).text()).toBe('登录')
+    await wrapper.find(byId('lang-en')).trigger('click')
+    expect(locale.value).toBe('en')
+    expect(wrapper.find(byId('login-submit')).text()).toBe('Sign in')
+    expect(JSON.parse(storage.get('tccc.locale') as string)).toEqual({ v: 1, data: 'en' })
+  })
+})
