@@ -160,6 +160,8 @@ function isLocalhost(hostname: string): boolean {
 interface SessionInfo {
   direction: CallDirection
   accepted: boolean
+  /** hungUp succeeded; `sessionEnded` is on its way, so no more commands go to the SDK. */
+  closing?: boolean
 }
 
 interface PendingLogin {
@@ -415,13 +417,13 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
   // ---- calls ------------------------------------------------------------------------------
   /** The session commands act on: an accepted or outbound one first, else the newest incoming. */
   function currentSession(): [string, SessionInfo] | undefined {
-    const all = [...sessions.entries()]
+    const all = [...sessions.entries()].filter(([, s]) => !s.closing)
     return all.find(([, s]) => s.accepted || s.direction === 'out') ?? all[all.length - 1]
   }
 
   async function call(params: CallParams): Promise<void> {
     const target = signedInSdk()
-    if (currentSession() || pendingOut) throw TcccError.fromCode(-10004, 'a call is in progress')
+    if (sessions.size > 0 || pendingOut) throw TcccError.fromCode(-10004, 'a call is in progress')
     const request = {
       phoneNumber: params.to,
       ...(params.remark ? { phoneDesc: params.remark } : {}),
@@ -447,7 +449,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
 
   async function answer(): Promise<void> {
     const target = signedInSdk()
-    const ringing = [...sessions.entries()].reverse().find(([, s]) => s.direction === 'in' && !s.accepted)
+    const ringing = [...sessions.entries()].reverse().find(([, s]) => s.direction === 'in' && !s.accepted && !s.closing)
     if (!ringing) throw new TcccError('NO_INCOMING_CALL')
     await settle(() => target.Call.accept({ sessionId: ringing[0] }))
   }
@@ -457,6 +459,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     const current = currentSession()
     if (!current) throw new TcccError('NO_ACTIVE_CALL')
     await settle(() => target.Call.hungUp({ sessionId: current[0] }))
+    current[1].closing = true
   }
 
   function activeSessionId(): string {

@@ -417,6 +417,19 @@ describe('sessionEnded closeBy mapping', () => {
     expect(eventsOf('ended')[0]).toEqual({ type: 'ended', sessionId, reason: 'local-bye', message: 'closeBy=seat' })
   })
 
+  it('after a successful hang-up, commands no longer reach the SDK while sessionEnded is on its way', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    await sdk.mute()
+    await sdk.terminate()
+    fake().clearLog()
+    // The call store unmutes as soon as the call ends; the SDK session is already gone.
+    expect((await rejection(sdk.unmute())).symbol).toBe('NO_ACTIVE_CALL')
+    expect((await rejection(sdk.terminate())).symbol).toBe('NO_ACTIVE_CALL')
+    expect(fake().log()).toEqual([])
+    await until(() => eventsOf('ended').length === 1, 'ended')
+  })
+
   it('callee declines before answering: rejected', async () => {
     await signedIn()
     const sessionId = await outboundCall()
