@@ -17,10 +17,20 @@
  *   `audioVolume` ticks) are delivered synchronously inside the clock's timer, i.e. inside
  *   `clock.advance(ms)` with the manual clock.
  *
- * Rules modelled (see tccc-sdk.md): operations before login / after logout or kick reject
- * -10005; an expired or bad token rejects -10002; a second call while one is in progress
- * rejects -10004; an incoming call that arrives during another call gets its own session and
- * times out without touching the first.
+ * Rules modelled (see tccc-sdk.md):
+ * - `login` checks the mock token (empty, malformed, other agent/app, expired: -10002).
+ * - checkLogin/call/answer/terminate/mute/unmute/sendDTMF reject -10005 before login and after
+ *   logout or `kick()`; after `expireToken()` checkLogin/call/answer/sendDTMF reject -10002
+ *   until the next successful login (hang-up, mute and audio keep working). `logout` is
+ *   idempotent; setAudioRoute/startRinging/stopRinging need no login.
+ * - A second `call` while the agent has a call (ringing or active) rejects -10004; a callee
+ *   that is not digits (optional leading +) rejects 20003.
+ * - `remoteHangup()`: active -> 'remote-bye'; ringing incoming -> 'remote-cancel'; ringing
+ *   outbound -> 'rejected'. `kick()`: error 403, then every session ends with 'error'.
+ * - An incoming call that arrives while the agent has a call gets its own `newSession` and
+ *   only rings out ('timeout' after 60 s); the agent's commands keep acting on the first call.
+ * - `sim.log()` lists every command (not version/subscribe/dispose), rejected ones included,
+ *   with the token and the web SDK URL replaced by '<redacted>'.
  */
 import { TcccError } from '../../services/errors'
 import type {
