@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process'
 
 const tokenPort = process.env.TOKEN_PORT ?? '8787'
 const port = process.env.PORT ?? '5173'
-const env = { ...process.env, TOKEN_PORT: tokenPort, PORT: port, UNI_INPUT_DIR: '.' }
+const env = { ...process.env, TOKEN_PORT: tokenPort, PORT: port }
 
 const children = [
   spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], { env, stdio: 'inherit' }),
-  spawn('npx', ['uni'], { env, stdio: 'inherit' }),
+  spawn(process.execPath, ['scripts/uni.mjs'], { env, stdio: 'inherit' }),
 ]
 
 let stopping = false
