@@ -23,4 +23,9 @@ export default tseslint.config(
       'no-console': ['warn', { allow: ['warn', 'error', 'info'] }],
     },
   },
+  {
+    // Command-line tools, benchmarks and journeys print by design.
+    files: ['scripts/**', 'bench/**', 'e2e/**', 'server/src/cli.ts', 'server/src/main.ts'],
+    rules: { 'no-console': 'off' },
+  },
 )

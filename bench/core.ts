@@ -1,4 +1,3 @@
-/* eslint-disable no-console -- a bench prints its results */
 /**
  * Core benchmark (pure Node): `node --expose-gc --import tsx bench/core.ts` (or `npx tsx bench/core.ts`).
  *

@@ -1,4 +1,3 @@
-/* eslint-disable no-console -- a bench prints its results */
 /**
  * `npx tsx bench/numbers.ts`: the number list at 10,000 entries.
  *  1. Search per keystroke (a query typed char by char) with `searchEntries`, and through the
