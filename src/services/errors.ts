@@ -114,10 +114,11 @@ export class TcccError extends Error {
 
   constructor(symbol: ErrorSymbol, detail = '', code?: number) {
     const entry = entryFor(symbol)
-    super(`${symbol}${code !== undefined ? ` (${code})` : ''}: ${entry.en}${detail ? ` [${detail}]` : ''}`)
+    const effectiveCode = code ?? entry.code
+    super(`${symbol}${effectiveCode !== undefined ? ` (${effectiveCode})` : ''}: ${entry.en}${detail ? ` [${detail}]` : ''}`)
     this.name = 'TcccError'
     this.symbol = symbol
-    this.code = code ?? entry.code
+    this.code = effectiveCode
     this.action = entry.action
     this.detail = detail
   }

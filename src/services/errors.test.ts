@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest'
+import { APP_ERRORS, SDK_ERRORS, TcccError, entryFor, symbolForCode, toTcccError, type ErrorSymbol } from './errors'
+
+/** Every row of the SDK error table in shared/reference/tccc-sdk.md (uni-app + Android/iOS). */
+const REFERENCE_TABLE: Array<[string, number]> = [
+  ['ERR_HTTP_REQUEST_FAILURE', -10001],
+  ['ERR_HTTP_TOKEN_ERROR', -10002],
+  ['ERR_HTTP_GETSIPINFO_ERROR', -10003],
+  ['ERR_NETWORK_CANNOT_RESET', -10004],
+  ['ERR_HAD_LOGGEDOUT', -10005],
+  ['ERR_UNRIGIST_FAILURE', 20001],
+  ['ERR_ANSWER_FAILURE', 20002],
+  ['ERR_SIPURI_WRONGFORMAT', 20003],
+  ['ERR_SIP_BAD_REQUEST', 400],
+  ['ERR_SIP_UNAUTHORIZED', 401],
+  ['ERR_SIP_PAYMENTREQUIRED', 402],
+  ['ERR_SIP_FORBIDDEN', 403],
+  ['ERR_SIP_AUTHENTICATION_REQUIRED', 407],
+  ['ERR_SIP_REQUESTTIMEOUT', 408],
+  ['ERR_SIP_REQUEST_TERMINATED', 487],
+  ['ERR_SIP_SERVICE_UNAVAILABLE', 503],
+  ['ERR_SIP_SERVER_TIMEOUT', 504],
+  ['ERR_MIC_START_FAIL', -1302],
+  ['ERR_UNSUPPORTED_SAMPLERATE', -1306],
+  ['ERR_MIC_NOT_AUTHORIZED', -1317],
+  ['ERR_MIC_SET_PARAM_FAIL', -1318],
+  ['ERR_MIC_OCCUPY', -1319],
+  ['ERR_MIC_STOP_FAIL', -1320],
+  ['ERR_SPEAKER_START_FAIL', -1321],
+  ['ERR_SPEAKER_SET_PARAM_FAIL', -1322],
+  ['ERR_SPEAKER_STOP_FAIL', -1323],
+  ['ERR_RTC_ENTER_ROOM_FAILED', -3301],
+  ['ERR_RTC_REQUEST_IP_TIMEOUT', -3307],
+  ['ERR_RTC_CONNECT_SERVER_TIMEOUT', -3308],
+  ['ERR_RTC_ENTER_ROOM_REFUSED', -3340],
+]
+
+describe('error catalogue', () => {
+  it.each(REFERENCE_TABLE)('%s (%i) has its code, zh and en text and an action', (symbol, code) => {
+    expect(symbolForCode(code)).toBe(symbol)
+    const entry = entryFor(symbol as ErrorSymbol)
+    expect(entry.code).toBe(code)
+    expect(entry.zh).toMatch(/[\u4e00-\u9fff]/)
+    expect(entry.en).toMatch(/^[A-Z].*\.$/)
+    expect(entry.action).not.toBe('none')
+  })
+
+  it('has no SDK code outside the reference table and no duplicate codes', () => {
+    const codes = Object.values(SDK_ERRORS).map((e) => e.code)
+    expect(new Set(codes).size).toBe(codes.length)
+    expect(codes.sort()).toEqual(REFERENCE_TABLE.map(([, c]) => c).sort())
+  })
+
+  it('gives every app error both languages', () => {
+    for (const entry of Object.values(APP_ERRORS)) {
+      expect(entry.zh.length).toBeGreaterThan(0)
+      expect(entry.en.length).toBeGreaterThan(0)
+    }
+  })
+
+  it('maps the telephony-critical codes to the right next action', () => {
+    expect(TcccError.fromCode(-10002).action).toBe('relogin')
+    expect(TcccError.fromCode(402).action).toBe('buy-seats')
+    expect(TcccError.fromCode(-1317).action).toBe('grant-microphone')
+    expect(TcccError.fromCode(-10004).action).toBe('end-current-call')
+    expect(TcccError.fromCode(-10001).action).toBe('check-network')
+    expect(TcccError.fromCode(503).action).toBe('retry')
+  })
+})
+
+describe('TcccError', () => {
+  it('keeps the SDK code, symbol and verbatim detail', () => {
+    const error = TcccError.fromCode(402, 'seats full')
+    expect(error).toBeInstanceOf(Error)
+    expect(error.symbol).toBe('ERR_SIP_PAYMENTREQUIRED')
+    expect(error.code).toBe(402)
+    expect(error.detail).toBe('seats full')
+    expect(error.message).toContain('(402)')
+    expect(error.localized('zh')).toBe(SDK_ERRORS.ERR_SIP_PAYMENTREQUIRED.zh)
+    expect(error.localized('en')).toBe(SDK_ERRORS.ERR_SIP_PAYMENTREQUIRED.en)
+  })
+
+  it('keeps an unknown code visible to the agent', () => {
+    const error = TcccError.fromCode(-99999, 'odd')
+    expect(error.symbol).toBe('UNKNOWN')
+    expect(error.code).toBe(-99999)
+    expect(error.localized('en')).toBe(`${APP_ERRORS.UNKNOWN.en} (-99999)`)
+  })
+
+  it('wraps anything thrown', () => {
+    const original = new TcccError('KICKED')
+    expect(toTcccError(original)).toBe(original)
+    const wrapped = toTcccError(new Error('boom'))
+    expect(wrapped.symbol).toBe('UNKNOWN')
+    expect(wrapped.detail).toBe('boom')
+    expect(toTcccError('text').detail).toBe('text')
+  })
+})

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { storage } from '../../tests/setup/uni'
+import { storedValue } from './storage'
+
+const isStringList = (data: unknown): data is string[] => Array.isArray(data) && data.every((x) => typeof x === 'string')
+
+describe('storedValue', () => {
+  it('round-trips a value under a prefixed, versioned key', () => {
+    const list = storedValue('list', { version: 1, fallback: () => [] as string[], validate: isStringList })
+    list.save(['a', 'b'])
+    expect(JSON.parse(storage.get('tccc.list') as string)).toEqual({ v: 1, data: ['a', 'b'] })
+    expect(list.load()).toEqual(['a', 'b'])
+  })
+
+  it('returns the fallback when the key is missing', () => {
+    expect(storedValue('missing', { version: 1, fallback: () => 42 }).load()).toBe(42)
+  })
+
+  it('survives corrupted JSON without touching other keys', () => {
+    const good = storedValue('good', { version: 1, fallback: () => 'none' })
+    good.save('kept')
+    storage.set('tccc.bad', '{"v":1,"data":')
+    expect(storedValue('bad', { version: 1, fallback: () => 'fallback' }).load()).toBe('fallback')
+    expect(good.load()).toBe('kept')
+  })
+
+  it('drops data of another version or the wrong shape', () => {
+    storage.set('tccc.list', JSON.stringify({ v: 0, data: ['old'] }))
+    expect(storedValue('list', { version: 1, fallback: () => [] as string[] }).load()).toEqual([])
+    storage.set('tccc.list', JSON.stringify({ v: 1, data: [1, 2] }))
+    expect(storedValue('list', { version: 1, fallback: () => ['x'], validate: isStringList }).load()).toEqual(['x'])
+  })
+
+  it('accepts an already-parsed envelope (uni may hand back objects)', () => {
+    storage.set('tccc.obj', { v: 2, data: { a: 1 } })
+    expect(storedValue('obj', { version: 2, fallback: () => ({ a: 0 }) }).load()).toEqual({ a: 1 })
+  })
+
+  it('clears only its own key', () => {
+    const a = storedValue('a', { version: 1, fallback: () => 0 })
+    const b = storedValue('b', { version: 1, fallback: () => 0 })
+    a.save(1)
+    b.save(2)
+    a.clear()
+    expect(a.load()).toBe(0)
+    expect(b.load()).toBe(2)
+  })
+
+  it('falls back when uni storage itself throws', () => {
+    uni.getStorageSync = (() => {
+      throw new Error('storage unavailable')
+    }) as typeof uni.getStorageSync
+    expect(storedValue('any', { version: 1, fallback: () => 'safe' }).load()).toBe('safe')
+  })
+})
