@@ -180,6 +180,9 @@ export const useSessionStore = defineStore('session', () => {
     if (status.value === 'signed-in') return Promise.resolve(true)
     if (status.value === 'signing-in') return Promise.resolve(false)
     if (restoring) return restoring
+    // Create the platform at launch, so its events (and the simulator's controls) exist
+    // before the agent signs in.
+    getWorkstation()
     restoring = (async () => {
       const stored = usableBackendSession()
       if (!stored) {
