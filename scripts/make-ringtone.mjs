@@ -7,7 +7,7 @@
  *   node scripts/make-ringtone.mjs [output path]
  */
 import { writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const SAMPLE_RATE = 8000
 const TONES_HZ = [400, 450]
@@ -56,7 +56,7 @@ export function ringtoneWav() {
   return buffer
 }
 
-const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]
+const isMain = !!process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href
 if (isMain) {
   const target = process.argv[2] ?? fileURLToPath(new URL('../static/ringtone.wav', import.meta.url))
   const wav = ringtoneWav()

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM script without type declarations
 import { ringtoneWav } from '../../scripts/make-ringtone.mjs'
 
-const committed = readFileSync(new URL('../../static/ringtone.wav', import.meta.url))
+// vitest runs from the repository root (import.meta.url is not a file URL under happy-dom)
+const committed = readFileSync(path.resolve(process.cwd(), 'static/ringtone.wav'))
 
 describe('bundled ringtone', () => {
   it('is the output of scripts/make-ringtone.mjs (regenerate it after changing the script)', () => {
