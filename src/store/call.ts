@@ -20,7 +20,7 @@
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref } from 'vue'
 import { ensureMicrophonePermission } from '@/platform/device'
-import type { AudioRoute, CallDirection, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
+import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
 import { getWorkstation } from '@/services/workstation'
@@ -355,6 +355,23 @@ export const useCallStore = defineStore('call', () => {
   }
 
   // ---- commands (from pages) ----------------------------------------------------------------
+  /**
+   * The SDK `call`; when it meets an expired TCCC token (-10002) and the session renews it
+   * silently, the same call is placed once more, so the agent is neither told to sign in again
+   * while still signed in nor made to dial twice. A second -10002 is the caller's to handle.
+   */
+  async function callRenewingToken(params: CallParams): Promise<void> {
+    try {
+      await getWorkstation().call(params)
+    } catch (e) {
+      const failure = toTcccError(e)
+      if (failure.code !== TOKEN_EXPIRED_CODE) throw failure
+      const renewed = await useSessionStore().onTokenExpired()
+      if (!renewed || stateNow() !== 'dialing') throw failure
+      await getWorkstation().call(params)
+    }
+  }
+
   /** Resolves true when the SDK accepted the call. Refused while another call or command runs. */
   async function placeCall(params: PlaceCallParams): Promise<boolean> {
     if (busy.value || (stateNow() !== 'idle' && stateNow() !== 'ended')) {
@@ -378,7 +395,7 @@ export const useCallStore = defineStore('call', () => {
         return false
       }
       try {
-        await getWorkstation().call(note ? { to, remark: note } : { to })
+        await callRenewingToken(note ? { to, remark: note } : { to })
       } catch (e) {
         const failure = toTcccError(e)
         if (failure.code === TOKEN_EXPIRED_CODE) void useSessionStore().onTokenExpired()
