@@ -1,0 +1,125 @@
+/**
+ * Shared steps for the browser journeys (on top of the lead's harness): the texts the agent
+ * should read (straight from the message tables and the error catalogue, so a changed wording
+ * is not a failure but a missing or wrong message is), waiting for the simulator, reading its
+ * log, and the few multi-step actions several journeys need.
+ */
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { messages, type MessageKey } from '../src/i18n/messages'
+import { entryFor, type ErrorSymbol } from '../src/services/errors'
+import { byId, inputOf, newPhone, signIn, simLog, startStack, type SdkCall, type Stack } from './harness'
+
+/** Which bundle to drive; `E2E_H5_DIR` lets a run use its own build next to others' builds. */
+export const BUNDLE = process.env.E2E_H5_DIR ?? 'dist/build/h5'
+
+/** UI text in Chinese, the language `newPhone()` gives the browser. */
+export function zh(key: MessageKey, params?: Record<string, string | number>): string {
+  let text: string = messages.zh[key]
+  if (params) for (const [name, value] of Object.entries(params)) text = text.split(`{${name}}`).join(String(value))
+  return text
+}
+
+/** The catalogue's Chinese message for an error. */
+export const zhError = (symbol: ErrorSymbol): string => entryFor(symbol).zh
+
+/** One stack (backend + static server + Chromium) per file; a fresh context per test. */
+export function useStack(): { stack: () => Stack; phone: () => Promise<Page> } {
+  let stack: Stack | undefined
+  const contexts: BrowserContext[] = []
+  beforeAll(async () => {
+    stack = await startStack(BUNDLE)
+  })
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined)
+    await stack?.close()
+  })
+  return {
+    stack: () => {
+      if (!stack) throw new Error('stack not started')
+      return stack
+    },
+    phone: async () => {
+      if (!stack) throw new Error('stack not started')
+      const { context, page } = await newPhone(stack)
+      contexts.push(context)
+      return page
+    },
+  }
+}
+
+/** `window.__tcccSim` appears when the app creates its platform; wait for it. */
+export async function simReady(page: Page): Promise<void> {
+  await page.waitForFunction(() => !!(window as unknown as { __tcccSim?: unknown }).__tcccSim, undefined, { timeout: 15_000 })
+}
+
+/** Signs in as agent1 on a fresh phone and waits for the simulator. */
+export async function signedInPhone(phone: () => Promise<Page>): Promise<Page> {
+  const page = await phone()
+  await signIn(page)
+  await simReady(page)
+  return page
+}
+
+export const methodsOf = (log: SdkCall[]): string[] => log.map((entry) => entry.method)
+export const callsTo = (log: SdkCall[], method: string): SdkCall[] => log.filter((entry) => entry.method === method)
+
+/** The attribute once it equals `value` (fails with the last value seen). */
+export async function expectAttr(page: Page, id: string, name: string, value: string, timeout = 10_000): Promise<void> {
+  await expect.poll(() => byId(page, id).first().getAttribute(name, { timeout: 1_000 }).catch(() => null), { timeout }).toBe(value)
+}
+
+export async function expectText(page: Page, id: string, text: string, timeout = 10_000): Promise<void> {
+  await expect.poll(() => byId(page, id).first().innerText({ timeout: 1_000 }).catch(() => null), { timeout }).toContain(text)
+}
+
+/** Waits until the simulator log satisfies `check`, then returns it. */
+export async function waitForLog(page: Page, check: (log: SdkCall[]) => boolean, timeout = 10_000): Promise<SdkCall[]> {
+  let last: SdkCall[] = []
+  await expect
+    .poll(
+      async () => {
+        last = await simLog(page)
+        return check(last)
+      },
+      { timeout },
+    )
+    .toBe(true)
+  return last
+}
+
+/** Adds a number through the form on the numbers page. */
+export async function addNumber(page: Page, number: string, remark = ''): Promise<void> {
+  await byId(page, 'numbers-add').click()
+  await inputOf(page, 'number-form-number').fill(number)
+  if (remark) await inputOf(page, 'number-form-remark').fill(remark)
+  await byId(page, 'number-form-save').click()
+  await byId(page, 'number-form-save').waitFor({ state: 'detached' })
+}
+
+/** The `data-number` of every visible row, top to bottom. */
+export function listedNumbers(page: Page): Promise<string[]> {
+  return byId(page, 'number-item').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-number') ?? ''))
+}
+
+/** Goes to the dial page through the bottom navigation. */
+export async function openDialPad(page: Page): Promise<void> {
+  await byId(page, 'nav-dial').click()
+  await byId(page, 'dial-input').waitFor({ state: 'visible' })
+}
+
+/** Types a number on the dial pad keys (digits, `*`, `#`). */
+export async function pressKeys(page: Page, keys: string): Promise<void> {
+  for (const key of keys) {
+    const id = key === '*' ? 'star' : key === '#' ? 'hash' : key
+    await byId(page, `dial-key-${id}`).first().click()
+  }
+}
+
+/** Places a call to `number` from the dial pad and waits for the far end to ring. */
+export async function dialAndRing(page: Page, number: string): Promise<void> {
+  await openDialPad(page)
+  await inputOf(page, 'dial-input').fill(number)
+  await byId(page, 'dial-call').click()
+  await expectAttr(page, 'call-status', 'data-state', 'ringing')
+}

@@ -1,0 +1,172 @@
+/**
+ * Journeys of number management: add (and refused input), edit, search as you type, delete
+ * with confirmation, bulk import with its counts. None of it may reach the TCCC SDK.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { byId, inputOf, simLog } from './harness'
+import { addNumber, expectAttr, expectText, listedNumbers, methodsOf, signedInPhone, useStack, zh } from './journey'
+
+const { phone } = useStack()
+
+const row = (page: Page, number: string) => page.locator(`[data-testid="number-item"][data-number="${number}"]`)
+
+/** Number management is local: the app never asks the SDK to call, answer or anything else. */
+async function expectNoCallCommands(page: Page): Promise<void> {
+  expect(methodsOf(await simLog(page)).filter((m) => m !== 'login')).toEqual([])
+}
+
+async function typeSearch(page: Page, text: string): Promise<void> {
+  const search = inputOf(page, 'numbers-search')
+  await search.fill('')
+  await search.pressSequentially(text)
+}
+
+describe('number management', () => {
+  it('adds a number, refusing invalid and duplicate input with the reason', async () => {
+    const page = await signedInPhone(phone)
+    await expectAttr(page, 'numbers-empty', 'data-reason', 'no-numbers')
+
+    await byId(page, 'numbers-add').click()
+    await inputOf(page, 'number-form-number').fill('call me')
+    await byId(page, 'number-form-save').click()
+    await expectText(page, 'number-form-error', zh('numbers.error.NUMBER_NOT_DIGITS'))
+
+    await inputOf(page, 'number-form-number').fill('12')
+    await byId(page, 'number-form-save').click()
+    await expectText(page, 'number-form-error', zh('numbers.error.NUMBER_TOO_SHORT'))
+    expect(await byId(page, 'number-item').count()).toBe(0)
+
+    // Spaces and dashes are fine; the stored number is normalised.
+    await inputOf(page, 'number-form-number').fill('138 0013-8000')
+    await inputOf(page, 'number-form-remark').fill('张三')
+    await byId(page, 'number-form-save').click()
+    await byId(page, 'number-form-save').waitFor({ state: 'detached' })
+    await expect.poll(() => listedNumbers(page)).toEqual(['13800138000'])
+    await expectText(page, 'number-item', '张三')
+    expect(await byId(page, 'numbers-empty').count()).toBe(0)
+
+    // The same phone again is a duplicate, whatever the spelling.
+    await byId(page, 'numbers-add').click()
+    await inputOf(page, 'number-form-number').fill('13800138000')
+    await byId(page, 'number-form-save').click()
+    await expectText(page, 'number-form-error', zh('numbers.error.NUMBER_DUPLICATE'))
+    await byId(page, 'number-form-cancel').click()
+    await byId(page, 'number-form-save').waitFor({ state: 'detached' })
+    expect(await listedNumbers(page)).toEqual(['13800138000'])
+
+    await expectNoCallCommands(page)
+  })
+
+  it('edits a number and its remark', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800138000', '张三')
+    await addNumber(page, '13900001111', '李四')
+
+    await row(page, '13800138000').locator('[data-testid="number-edit"]').click()
+    expect(await inputOf(page, 'number-form-number').inputValue()).toBe('13800138000')
+    expect(await inputOf(page, 'number-form-remark').inputValue()).toBe('张三')
+
+    // Taking another listed number is refused.
+    await inputOf(page, 'number-form-number').fill('13900001111')
+    await byId(page, 'number-form-save').click()
+    await expectText(page, 'number-form-error', zh('numbers.error.NUMBER_DUPLICATE'))
+
+    await inputOf(page, 'number-form-number').fill('13800138001')
+    await inputOf(page, 'number-form-remark').fill('张三丰')
+    await byId(page, 'number-form-save').click()
+    await byId(page, 'number-form-save').waitFor({ state: 'detached' })
+    await expect.poll(() => listedNumbers(page)).toEqual(['13900001111', '13800138001'])
+    expect(await row(page, '13800138001').innerText()).toContain('张三丰')
+    expect(await row(page, '13800138000').count()).toBe(0)
+
+    await expectNoCallCommands(page)
+  })
+
+  it('filters the list as the agent types, by number or remark', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800138000', '张三')
+    await addNumber(page, '13900001111', '李四')
+    await addNumber(page, '02088886666', 'Acme Support')
+
+    await typeSearch(page, '13')
+    await expect.poll(() => listedNumbers(page)).toEqual(['13900001111', '13800138000'])
+    await inputOf(page, 'numbers-search').pressSequentially('9')
+    await expect.poll(() => listedNumbers(page)).toEqual(['13900001111'])
+
+    // Separators typed in a number do not matter.
+    await typeSearch(page, '138 0013')
+    await expect.poll(() => listedNumbers(page)).toEqual(['13800138000'])
+
+    // Remarks, case-insensitively.
+    await typeSearch(page, 'acme')
+    await expect.poll(() => listedNumbers(page)).toEqual(['02088886666'])
+    await typeSearch(page, '李')
+    await expect.poll(() => listedNumbers(page)).toEqual(['13900001111'])
+
+    await typeSearch(page, 'nobody')
+    await expectAttr(page, 'numbers-empty', 'data-reason', 'no-match')
+    await expectText(page, 'numbers-empty', zh('numbers.emptySearch', { q: 'nobody' }))
+    expect(await byId(page, 'number-item').count()).toBe(0)
+
+    await inputOf(page, 'numbers-search').fill('')
+    await expect.poll(() => listedNumbers(page)).toEqual(['02088886666', '13900001111', '13800138000'])
+
+    await expectNoCallCommands(page)
+  })
+
+  it('deletes a number only after the agent confirms', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800138000', '张三')
+    await addNumber(page, '13900001111', '李四')
+
+    await row(page, '13800138000').locator('[data-testid="number-delete"]').click()
+    await expectText(page, 'confirm-dialog', zh('numbers.delete.message', { number: '13800138000', remark: '张三' }))
+    await byId(page, 'confirm-cancel').click()
+    await byId(page, 'confirm-ok').waitFor({ state: 'detached' })
+    expect(await listedNumbers(page)).toEqual(['13900001111', '13800138000'])
+
+    await row(page, '13800138000').locator('[data-testid="number-delete"]').click()
+    await byId(page, 'confirm-ok').click()
+    await expect.poll(() => listedNumbers(page)).toEqual(['13900001111'])
+
+    await row(page, '13900001111').locator('[data-testid="number-delete"]').click()
+    await byId(page, 'confirm-ok').click()
+    await expectAttr(page, 'numbers-empty', 'data-reason', 'no-numbers')
+
+    await expectNoCallCommands(page)
+  })
+
+  it('imports pasted lines and reports added, duplicate and invalid lines', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800138000', '张三')
+
+    await byId(page, 'numbers-import').click()
+    const pasted = [
+      '13900001111,李四', // added
+      '13800138000,张三 again', // already listed
+      'not a number,x', // invalid
+      '020 8888 6666\tAcme Support', // added (tab-separated, spaces in the number)
+      '13900001111,李四 twice', // duplicate within the paste
+      '12,too short', // invalid
+    ].join('\n')
+    await inputOf(page, 'import-text').fill(pasted)
+    await byId(page, 'import-submit').click()
+
+    await expectAttr(page, 'import-result', 'data-added', '2')
+    await expectAttr(page, 'import-result', 'data-duplicates', '2')
+    await expectAttr(page, 'import-result', 'data-invalid', '2')
+    await expectText(page, 'import-result', zh('numbers.import.result', { added: 2, duplicates: 2, invalid: 2 }))
+
+    await byId(page, 'import-close').click()
+    await byId(page, 'import-text').waitFor({ state: 'detached' })
+    const listed = await listedNumbers(page)
+    expect([...listed].sort()).toEqual(['02088886666', '13800138000', '13900001111'])
+    expect(await row(page, '02088886666').innerText()).toContain('Acme Support')
+    // The already-listed number kept its remark.
+    expect(await row(page, '13800138000').innerText()).toContain('张三')
+    expect(await row(page, '13800138000').innerText()).not.toContain('again')
+
+    await expectNoCallCommands(page)
+  })
+})
