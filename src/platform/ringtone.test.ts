@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Mock } from 'jest-mock'
+import { fn, type Mock } from 'jest-mock'
 import { createRingtonePlayer } from './ringtone'
 
 interface FakeAudio {
@@ -39,5 +39,29 @@ describe('createRingtonePlayer', () => {
     player.stop()
     player.stop()
     expect(second.destroy).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('createRingtonePlayer on H5', () => {
+  it('plays the audio element itself and swallows the AbortError of a ring stopped early', async () => {
+    let rejectPlay: (e: unknown) => void = () => undefined
+    const element = { play: fn(() => new Promise<void>((_resolve, reject) => (rejectPlay = reject))) }
+    const context = { src: '', loop: false, play: fn(), stop: fn(), destroy: fn(), _audio: element }
+    uni.createInnerAudioContext = fn(() => context) as unknown as typeof uni.createInnerAudioContext
+    const unhandled = fn()
+    process.on('unhandledRejection', unhandled)
+    try {
+      const player = createRingtonePlayer()
+      player.start('/static/ringtone.wav')
+      expect(element.play).toHaveBeenCalledTimes(1)
+      expect(context.play).not.toHaveBeenCalled()
+      player.stop()
+      rejectPlay(new Error('The play() request was interrupted by a call to pause()'))
+      await new Promise((r) => setTimeout(r, 10))
+      expect(unhandled).not.toHaveBeenCalled()
+      expect(context.destroy).toHaveBeenCalledTimes(1)
+    } finally {
+      process.off('unhandledRejection', unhandled)
+    }
   })
 })

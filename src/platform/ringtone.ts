@@ -11,6 +11,17 @@ export interface RingtonePlayer {
   stop(): void
 }
 
+/**
+ * uni-h5's InnerAudioContext.play() drops the promise of HTMLAudioElement.play(), so a ring
+ * stopped before it started surfaces as an unhandled AbortError. Where the element is reachable
+ * (H5), play it directly and swallow that rejection; elsewhere use the context's play().
+ */
+function playQuietly(context: UniApp.InnerAudioContext): void {
+  const element = (context as unknown as { _audio?: { play?: () => Promise<void> | void } })._audio
+  const result = typeof element?.play === 'function' ? element.play() : context.play()
+  if (result && typeof (result as Promise<void>).catch === 'function') (result as Promise<void>).catch(() => undefined)
+}
+
 export function createRingtonePlayer(): RingtonePlayer {
   let audio: UniApp.InnerAudioContext | null = null
 
@@ -28,7 +39,7 @@ export function createRingtonePlayer(): RingtonePlayer {
       const next = uni.createInnerAudioContext()
       next.src = url
       next.loop = true
-      next.play()
+      playQuietly(next)
       audio = next
     },
     stop,
