@@ -169,6 +169,19 @@ describe('CallPanel', () => {
     expect(quality.findAll('.quality__bar.is-lit')).toHaveLength(1)
   })
 
+  it('ignores the second tap of a double tap on call, which lands on hang-up', async () => {
+    const placed = mountPanel(makeCall({ state: 'dialing', answeredAt: null, startedAt: NOW }))
+    await placed.find(byId('call-hangup')).trigger('click')
+    vi.setSystemTime(NOW + 300)
+    await placed.setProps({ call: makeCall({ state: 'ringing', answeredAt: null, startedAt: NOW }) })
+    await placed.find(byId('call-hangup')).trigger('click')
+    expect(placed.emitted('hangup')).toBeUndefined()
+    // A deliberate cancel a moment later works.
+    vi.setSystemTime(NOW + 700)
+    await placed.find(byId('call-hangup')).trigger('click')
+    expect(placed.emitted('hangup')).toHaveLength(1)
+  })
+
   it('emits hangup, close and redial', async () => {
     const active = mountPanel(makeCall())
     await active.find(byId('call-hangup')).trigger('click')
