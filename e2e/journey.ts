@@ -123,3 +123,46 @@ export async function dialAndRing(page: Page, number: string): Promise<void> {
   await byId(page, 'dial-call').click()
   await expectAttr(page, 'call-status', 'data-state', 'ringing')
 }
+
+/**
+ * Starts recording every `data-state` the call screen shows (across page switches), so a
+ * journey can prove a state was never shown, not just that it is not shown now.
+ */
+export async function recordCallStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __callStates?: string[]; __callStatesObserver?: MutationObserver }
+    w.__callStates = []
+    w.__callStatesObserver?.disconnect()
+    const note = (): void => {
+      document.querySelectorAll('[data-testid="call-status"]').forEach((el) => {
+        const state = el.getAttribute('data-state') ?? ''
+        if (w.__callStates?.at(-1) !== state) w.__callStates?.push(state)
+      })
+    }
+    w.__callStatesObserver = new MutationObserver(note)
+    w.__callStatesObserver.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] })
+    note()
+  })
+}
+
+/** The call screen states seen since `recordCallStates`, consecutive repeats folded. */
+export function recordedCallStates(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __callStates?: string[] }).__callStates ?? [])
+}
+
+/**
+ * Cancels a ringing outbound call. The call screen ignores hang-up taps in the first moment
+ * after placing a call (double-tap guard), so this taps until the call has ended.
+ */
+export async function cancelCall(page: Page): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const hangup = byId(page, 'call-hangup')
+        if ((await hangup.count()) > 0) await hangup.click({ timeout: 1_000 }).catch(() => undefined)
+        return byId(page, 'call-status').getAttribute('data-state', { timeout: 1_000 }).catch(() => null)
+      },
+      { timeout: 5_000, interval: 100 },
+    )
+    .toBe('ended')
+}
