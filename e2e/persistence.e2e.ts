@@ -1,0 +1,112 @@
+/**
+ * What survives a reload: the number list, the call history, the preferred audio route, the
+ * silent sign-in while the backend session is valid, and the last account name after signing
+ * out (which must not sign in silently).
+ */
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { AGENT1, byId, inputOf, sim, simLog } from './harness'
+import { addNumber, callsTo, dialAndRing, expectAttr, expectText, listedNumbers, methodsOf, signedInPhone, simReady, useStack, zh } from './journey'
+
+const { phone } = useStack()
+
+const row = (page: Page, number: string) => page.locator(`[data-testid="number-item"][data-number="${number}"]`)
+
+function historyAttrs(page: Page): Promise<Array<{ number: string; direction: string; outcome: string }>> {
+  return byId(page, 'history-item').evaluateAll((rows) =>
+    rows.map((el) => ({
+      number: el.getAttribute('data-number') ?? '',
+      direction: el.getAttribute('data-direction') ?? '',
+      outcome: el.getAttribute('data-outcome') ?? '',
+    })),
+  )
+}
+
+describe('after a reload', () => {
+  it('keeps numbers, history and the audio route, and signs in silently', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800138000', '张三')
+    await addNumber(page, '13900001111', '李四')
+
+    // An answered call on the speaker, from the list.
+    await row(page, '13800138000').locator('[data-testid="number-call"]').click()
+    await expectAttr(page, 'call-status', 'data-state', 'ringing')
+    await sim(page, 'answerOutbound')
+    await expectAttr(page, 'call-status', 'data-state', 'active')
+    await byId(page, 'call-speaker').click()
+    await expectAttr(page, 'call-speaker', 'data-route', 'speakerphone')
+    await byId(page, 'call-hangup').click()
+    await byId(page, 'call-close').click()
+
+    // A rejected one from the dial pad.
+    await dialAndRing(page, '13700007777')
+    await sim(page, 'rejectOutbound')
+    await expectAttr(page, 'call-status', 'data-state', 'ended')
+    await byId(page, 'call-close').click()
+
+    // And a declined incoming call.
+    await sim(page, 'incomingCall', { from: '13900001111' })
+    await byId(page, 'incoming-reject').click()
+    await byId(page, 'incoming-call').waitFor({ state: 'detached' })
+
+    await byId(page, 'nav-history').click()
+    await byId(page, 'history-item').first().waitFor({ state: 'visible' })
+    const before = await historyAttrs(page)
+    expect(before).toEqual([
+      { number: '13900001111', direction: 'in', outcome: 'rejected' },
+      { number: '13700007777', direction: 'out', outcome: 'rejected' },
+      { number: '13800138000', direction: 'out', outcome: 'answered' },
+    ])
+
+    await page.reload()
+
+    // Signed in again without the password: a fresh SDK instance logged in by itself.
+    await expectText(page, 'agent-status', AGENT1.username)
+    expect(await byId(page, 'login-submit').count()).toBe(0)
+    await simReady(page)
+    const relogins = callsTo(await simLog(page), 'login')
+    expect(relogins).toHaveLength(1)
+    expect(relogins[0].args[0]).toMatchObject({ userId: AGENT1.username, token: '<redacted>' })
+
+    // The history page it was on, with every call.
+    await byId(page, 'history-item').first().waitFor({ state: 'visible' })
+    expect(await historyAttrs(page)).toEqual(before)
+
+    await byId(page, 'nav-numbers').click()
+    await expect.poll(() => listedNumbers(page)).toEqual(['13900001111', '13800138000'])
+    expect(await row(page, '13800138000').innerText()).toContain('张三')
+    // Each listed number remembers its last call.
+    expect(await row(page, '13800138000').getAttribute('data-call-count')).toBe('1')
+    expect(await row(page, '13800138000').getAttribute('data-last-outcome')).toBe('answered')
+    expect(await row(page, '13900001111').getAttribute('data-last-outcome')).toBe('rejected')
+
+    // The next call starts on the speaker the agent chose last time.
+    await row(page, '13900001111').locator('[data-testid="number-call"]').click()
+    await expectAttr(page, 'call-status', 'data-state', 'ringing')
+    await expectAttr(page, 'call-speaker', 'data-route', 'speakerphone')
+    const routes = callsTo(await simLog(page), 'setAudioRoute').map((c) => c.args)
+    expect(routes).toEqual([['speakerphone']])
+    expect(methodsOf(await simLog(page)).indexOf('setAudioRoute')).toBeGreaterThan(methodsOf(await simLog(page)).indexOf('call'))
+  })
+
+  it('remembers the last account after signing out, and does not sign in silently', async () => {
+    const page = await signedInPhone(phone)
+    await byId(page, 'logout').click()
+    await expectText(page, 'login-notice', zh('login.reason.logged-out'))
+    expect(await inputOf(page, 'login-username').inputValue()).toBe(AGENT1.username)
+
+    await page.reload()
+    await byId(page, 'login-submit').waitFor({ state: 'visible' })
+    await expect.poll(() => inputOf(page, 'login-username').inputValue()).toBe(AGENT1.username)
+    expect(await inputOf(page, 'login-password').inputValue()).toBe('')
+    expect(await byId(page, 'agent-status').count()).toBe(0)
+    // Nothing asked of TCCC: no SDK was even needed on the login page, or it logged nobody in.
+    const log = await page.evaluate(() => (window as unknown as { __tcccSim?: { log(): Array<{ method: string }> } }).__tcccSim?.log() ?? [])
+    expect(log.map((entry) => entry.method)).not.toContain('login')
+
+    // Signing in again only needs the password.
+    await inputOf(page, 'login-password').fill(AGENT1.password)
+    await byId(page, 'login-submit').click()
+    await expectText(page, 'agent-status', AGENT1.username)
+  })
+})
