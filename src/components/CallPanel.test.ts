@@ -169,17 +169,24 @@ describe('CallPanel', () => {
     expect(quality.findAll('.quality__bar.is-lit')).toHaveLength(1)
   })
 
-  it('ignores the second tap of a double tap on call, which lands on hang-up', async () => {
-    const placed = mountPanel(makeCall({ state: 'dialing', answeredAt: null, startedAt: NOW }))
-    await placed.find(byId('call-hangup')).trigger('click')
-    vi.setSystemTime(NOW + 300)
-    await placed.setProps({ call: makeCall({ state: 'ringing', answeredAt: null, startedAt: NOW }) })
-    await placed.find(byId('call-hangup')).trigger('click')
+  it('ignores the second tap of a double tap on call, which lands on hang-up, but not a single tap', async () => {
+    const placed = mount(CallPanel, {
+      props: { call: makeCall({ state: 'dialing', answeredAt: null }), audioRouteSupported: true, canOpenSettings: true },
+      attachTo: document.body,
+    })
+    const hangup = placed.find(byId('call-hangup'))
+    await hangup.trigger('click', { detail: 2 })
+    await placed.setProps({ call: makeCall({ state: 'ringing', answeredAt: null }) })
+    await hangup.trigger('click', { detail: 2 })
     expect(placed.emitted('hangup')).toBeUndefined()
-    // A deliberate cancel a moment later works.
-    vi.setSystemTime(NOW + 700)
-    await placed.find(byId('call-hangup')).trigger('click')
+    // A deliberate tap at once after placing the call cancels it.
+    await hangup.trigger('click', { detail: 1 })
     expect(placed.emitted('hangup')).toHaveLength(1)
+    // In an answered call every tap counts.
+    await placed.setProps({ call: makeCall() })
+    await hangup.trigger('click', { detail: 2 })
+    expect(placed.emitted('hangup')).toHaveLength(2)
+    placed.unmount()
   })
 
   it('emits hangup, close and redial', async () => {

@@ -9,8 +9,6 @@ export interface CallView {
   direction: CallDirection | null
   peer: string
   remark: string
-  /** Epoch ms the call began (the store sets it); optional for views that do not know it. */
-  startedAt?: number | null
   answeredAt: number | null
   endedAt: number | null
   muted: boolean
