@@ -200,7 +200,9 @@ describe('calls that do not connect', () => {
     expect(callsTo(await simLog(page), 'call')).toHaveLength(1)
     expect(methodsOf(await simLog(page))).not.toContain('terminate')
     expect(await recordedCallStates(page)).not.toContain('ended')
+    // A deliberate single tap right away still cancels.
     await cancelCall(page)
+    expect(callsTo(await simLog(page), 'terminate')).toHaveLength(1)
     await byId(page, 'call-close').click()
 
     // Two taps in the same instant, before the page can re-render.
