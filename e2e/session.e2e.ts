@@ -53,6 +53,24 @@ describe('signing in', () => {
     await expect.poll(() => byId(page, 'login-error').count()).toBe(0)
   })
 
+  it('signs in with the password typed last, even when sign-in is tapped at once', async () => {
+    const page = await phone()
+    await inputOf(page, 'login-username').fill(AGENT1.username)
+    await inputOf(page, 'login-password').focus()
+    // A typo fixed and the button tapped within uni's 100 ms input hand-over: blur, then click.
+    await page.evaluate((values) => {
+      const field = document.querySelector('[data-testid="login-password"] input') as HTMLInputElement
+      for (const value of values) {
+        field.value = value
+        field.dispatchEvent(new Event('input', { bubbles: true }))
+      }
+      field.blur()
+    }, ['agent1-pas', AGENT1.password])
+    await page.evaluate(() => (document.querySelector('[data-testid="login-submit"]') as HTMLElement).click())
+    await expectText(page, 'agent-status', AGENT1.username)
+    expect(await byId(page, 'login-error').count()).toBe(0)
+  })
+
   it('asks for both fields before calling the server', async () => {
     const page = await phone()
     let requests = 0
