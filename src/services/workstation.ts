@@ -12,11 +12,6 @@
 import { getActivePinia, type Pinia } from 'pinia'
 import { createPlatform } from '@/platform/index'
 import type {
-  AudioRoute,
-  CallParams,
-  LoginParams,
-  PlatformCapabilities,
-  PlatformKind,
   TcccAgentSdk,
   TcccEvent,
   TcccEventOf,
@@ -27,23 +22,9 @@ import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
 import { useSessionStore } from '@/store/session'
 
-export interface Workstation {
-  readonly kind: PlatformKind
-  readonly capabilities: PlatformCapabilities
+/** The platform's command API; the subscription stays inside the service (its one owner). */
+export interface Workstation extends Omit<TcccAgentSdk, 'subscribe' | 'dispose'> {
   readonly disposed: boolean
-  login(params: LoginParams): Promise<void>
-  checkLogin(): Promise<void>
-  logout(): Promise<void>
-  call(params: CallParams): Promise<void>
-  answer(): Promise<void>
-  terminate(): Promise<void>
-  mute(): Promise<void>
-  unmute(): Promise<void>
-  sendDTMF(digit: string): Promise<void>
-  setAudioRoute(route: AudioRoute): Promise<void>
-  startRinging(url: string): Promise<void>
-  stopRinging(): Promise<void>
-  version(): string
   /** Unsubscribes and releases the platform. Later commands reject; later events are dropped. */
   dispose(): void
 }
