@@ -14,11 +14,11 @@ vi.mock('@/platform/index', async () => {
   const { createSimulatedTccc } = await import('@/platform/simulated/index')
   return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
 })
-const device = vi.hoisted(() => ({ screenOn: [] as boolean[] }))
+const device = vi.hoisted(() => ({ screenOn: [] as boolean[], canOpenSettings: false }))
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => Promise.resolve('granted'),
   openMicrophoneSettings: () => undefined,
-  canOpenMicrophoneSettings: () => false,
+  canOpenMicrophoneSettings: () => device.canOpenSettings,
   keepScreenOn: (on: boolean) => device.screenOn.push(on),
 }))
 
@@ -136,6 +136,7 @@ describe('AgentShell', () => {
 describe('IncomingCallOverlay (in the shell)', () => {
   beforeEach(() => {
     setLocale('en')
+    device.canOpenSettings = false
     ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/numbers/index' }]
   })
   afterEach(() => {
@@ -187,6 +188,13 @@ describe('IncomingCallOverlay (in the shell)', () => {
     await flushPromises()
     expect(reLaunchUrls()).toEqual([])
     expect(wrapper.find(byId('incoming-error')).text()).toBe('Could not answer the call (media connection failed). Try again.')
+  })
+
+  it('opens the microphone settings through the call store when answering was refused for it', async () => {
+    device.canOpenSettings = true
+    const { wrapper } = mountShell({ call: { state: 'incoming', peer: '13912345678', error: new TcccError('ERR_MIC_NOT_AUTHORIZED') } })
+    await wrapper.find(byId('mic-open-settings')).trigger('click')
+    expect(useCallStore().openMicrophoneSettings).toHaveBeenCalledTimes(1)
   })
 
   it('declines through the call store', async () => {

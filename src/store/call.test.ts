@@ -13,10 +13,18 @@ vi.mock('@/platform/index', async () => {
   return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
 })
 
-const device = vi.hoisted(() => ({ permission: 'granted' as 'granted' | 'denied', pending: null as Promise<'granted' | 'denied'> | null }))
+const device = vi.hoisted(() => ({
+  permission: 'granted' as 'granted' | 'denied',
+  pending: null as Promise<'granted' | 'denied'> | null,
+  canOpenSettings: false,
+  settingsOpened: 0,
+}))
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => device.pending ?? Promise.resolve(device.permission),
-  openMicrophoneSettings: () => undefined,
+  canOpenMicrophoneSettings: () => device.canOpenSettings,
+  openMicrophoneSettings: () => {
+    device.settingsOpened += 1
+  },
   keepScreenOn: () => undefined,
 }))
 
@@ -38,6 +46,8 @@ function trackStates(): CallState[] {
 beforeEach(async () => {
   device.permission = 'granted'
   device.pending = null
+  device.canOpenSettings = false
+  device.settingsOpened = 0
   core = setupCore()
   await loginSdk(core)
   vi.useFakeTimers({ toFake: ['Date'] })
@@ -147,6 +157,19 @@ describe('outbound calls', () => {
     expect(call.state).toBe('ended')
     expect(call.error?.symbol).toBe('ERR_MIC_NOT_AUTHORIZED')
     expect(methods(core)).not.toContain('call')
+  })
+
+  it('offers the system microphone settings where the platform can open them', async () => {
+    device.permission = 'denied'
+    expect(useCallStore().canOpenMicrophoneSettings).toBe(false)
+    setupCore() // a fresh pinia, so the store asks the platform again
+    device.canOpenSettings = true
+    const call = useCallStore()
+    expect(call.canOpenMicrophoneSettings).toBe(true)
+    await call.placeCall({ to: '13800138000' })
+    expect(call.error?.action).toBe('grant-microphone')
+    call.openMicrophoneSettings()
+    expect(device.settingsOpened).toBe(1)
   })
 
   it('rejects a number that cannot be dialled without asking the SDK', async () => {

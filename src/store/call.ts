@@ -19,7 +19,11 @@
  */
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref } from 'vue'
-import { ensureMicrophonePermission } from '@/platform/device'
+import {
+  canOpenMicrophoneSettings as canOpenSystemMicrophoneSettings,
+  ensureMicrophonePermission,
+  openMicrophoneSettings as openSystemMicrophoneSettings,
+} from '@/platform/device'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
@@ -122,6 +126,8 @@ export const useCallStore = defineStore('call', () => {
   }
   const durationSec = computed(() => (endedAt.value === null ? 0 : durationAt(endedAt.value)))
   const canSwitchAudioRoute = computed(() => getWorkstation().capabilities.audioRoute)
+  /** True where `openMicrophoneSettings` really opens something (the App, not a browser). */
+  const canOpenMicrophoneSettings = computed(() => canOpenSystemMicrophoneSettings())
 
   // ---- the machine ------------------------------------------------------------------------
   /** Read through a call so TypeScript does not keep a narrowing across awaits and moves. */
@@ -544,6 +550,11 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
+  /** After the agent denied the microphone: the system page where it can be allowed again. */
+  function openMicrophoneSettings(): void {
+    openSystemMicrophoneSettings()
+  }
+
   /** Leave the ended call (back to idle). */
   function close(): void {
     if (stateNow() === 'idle') return
@@ -583,6 +594,7 @@ export const useCallStore = defineStore('call', () => {
     isLive,
     durationSec,
     canSwitchAudioRoute,
+    canOpenMicrophoneSettings,
     durationAt,
     // actions
     placeCall,
@@ -593,6 +605,7 @@ export const useCallStore = defineStore('call', () => {
     setAudioRoute,
     toggleAudioRoute,
     sendDigit,
+    openMicrophoneSettings,
     close,
     applyEvent,
     // for the workstation service

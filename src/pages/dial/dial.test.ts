@@ -3,6 +3,7 @@ import { fn } from 'jest-mock'
 import { mount } from '@vue/test-utils'
 import { createTestingPinia } from '@pinia/testing'
 import { setLocale } from '@/i18n'
+import { TcccError } from '@/services/errors'
 import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
 import DialPage from './index.vue'
@@ -12,6 +13,12 @@ vi.mock('@/platform/index', async () => {
   const { createSimulatedTccc } = await import('@/platform/simulated/index')
   return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
 })
+
+// An App, where the system settings page can be opened.
+vi.mock('@/platform/device', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@/platform/device')>()),
+  canOpenMicrophoneSettings: () => true,
+}))
 
 const byId = (id: string) => `[data-testid="${id}"]`
 
@@ -76,6 +83,12 @@ describe('dial page', () => {
     expect(wrapper.find(byId('call-end-reason')).text()).toBe('No answer (timed out)')
     await wrapper.find(byId('call-close')).trigger('click')
     expect(useCallStore().close).toHaveBeenCalledTimes(1)
+  })
+
+  it('offers the microphone settings through the call store after the microphone was denied', async () => {
+    const wrapper = mountDial({ state: 'ended', direction: 'out', peer: '13800138000', endReason: 'error', endedAt: 1, error: new TcccError('ERR_MIC_NOT_AUTHORIZED') })
+    await wrapper.find(byId('mic-open-settings')).trigger('click')
+    expect(useCallStore().openMicrophoneSettings).toHaveBeenCalledTimes(1)
   })
 
   it('sends in-call keys through the call store', async () => {
