@@ -14,12 +14,12 @@ vi.mock('@/platform/index', async () => {
   const { createSimulatedTccc } = await import('@/platform/simulated/index')
   return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
 })
-const device = vi.hoisted(() => ({ screenOn: [] as boolean[], canOpenSettings: false }))
+const device = vi.hoisted(() => ({ canOpenSettings: false }))
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => Promise.resolve('granted'),
   openMicrophoneSettings: () => undefined,
   canOpenMicrophoneSettings: () => device.canOpenSettings,
-  keepScreenOn: (on: boolean) => device.screenOn.push(on),
+  keepScreenOn: () => undefined,
 }))
 
 const byId = (id: string) => `[data-testid="${id}"]`
@@ -48,7 +48,6 @@ function reLaunchUrls(): string[] {
 describe('AgentShell', () => {
   beforeEach(() => {
     setLocale('en')
-    device.screenOn = []
     ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/dial/index' }]
   })
   afterEach(() => {
@@ -109,18 +108,6 @@ describe('AgentShell', () => {
     connection.state = 'ok'
     await wrapper.vm.$nextTick()
     expect(wrapper.find(byId('connection-banner')).exists()).toBe(false)
-  })
-
-  it('keeps the screen on while a call is live', async () => {
-    const { wrapper } = mountShell()
-    const call = useCallStore()
-    call.state = 'dialing'
-    await wrapper.vm.$nextTick()
-    call.state = 'active'
-    await wrapper.vm.$nextTick()
-    call.state = 'ended'
-    await wrapper.vm.$nextTick()
-    expect(device.screenOn).toEqual([false, true, false])
   })
 
   it('offers a way back to a call running while another page is shown', async () => {

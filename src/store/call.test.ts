@@ -18,6 +18,7 @@ const device = vi.hoisted(() => ({
   pending: null as Promise<'granted' | 'denied'> | null,
   canOpenSettings: false,
   settingsOpened: 0,
+  screenOn: [] as boolean[],
 }))
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => device.pending ?? Promise.resolve(device.permission),
@@ -25,7 +26,7 @@ vi.mock('@/platform/device', () => ({
   openMicrophoneSettings: () => {
     device.settingsOpened += 1
   },
-  keepScreenOn: () => undefined,
+  keepScreenOn: (on: boolean) => device.screenOn.push(on),
 }))
 
 let core: Core
@@ -48,6 +49,7 @@ beforeEach(async () => {
   device.pending = null
   device.canOpenSettings = false
   device.settingsOpened = 0
+  device.screenOn = []
   core = setupCore()
   await loginSdk(core)
   vi.useFakeTimers({ toFake: ['Date'] })
@@ -390,6 +392,49 @@ describe('incoming calls', () => {
     call.applyEvent({ type: 'accepted', sessionId: first })
     expect(call.state).toBe('ringing')
     expect(call.peer).toBe('13900139000')
+  })
+})
+
+describe('keeping the screen on', () => {
+  it('keeps it on from dialing until the call ended, once, across ringing and active', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    expect(device.screenOn).toEqual([true])
+    core.sim.answerOutbound()
+    expect(call.state).toBe('active')
+    expect(device.screenOn).toEqual([true])
+    await call.hangUp()
+    expect(device.screenOn).toEqual([true, false])
+    call.close()
+    expect(device.screenOn).toEqual([true, false])
+  })
+
+  it('keeps it on while an incoming call rings and after it was answered, off when it ends', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    expect(device.screenOn).toEqual([true])
+    await call.answerIncoming()
+    core.sim.remoteHangup()
+    expect(call.state).toBe('ended')
+    expect(device.screenOn).toEqual([true, false])
+  })
+
+  it('lets it go again when a call fails before it was placed', async () => {
+    device.permission = 'denied'
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    expect(call.state).toBe('ended')
+    expect(device.screenOn).toEqual([true, false])
+  })
+
+  it('never asks for it while idle or for a second caller during a call', async () => {
+    const call = useCallStore()
+    expect(device.screenOn).toEqual([])
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    core.sim.incomingCall({ from: '13700137000' })
+    core.clock.advance(RING_TIMEOUT_MS)
+    expect(device.screenOn).toEqual([true])
   })
 })
 

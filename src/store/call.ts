@@ -18,10 +18,11 @@
  * an incoming call that arrives during a call is kept aside and recorded as missed when it ends.
  */
 import { defineStore } from 'pinia'
-import { computed, markRaw, ref } from 'vue'
+import { computed, markRaw, ref, watch } from 'vue'
 import {
   canOpenMicrophoneSettings as canOpenSystemMicrophoneSettings,
   ensureMicrophonePermission,
+  keepScreenOn,
   openMicrophoneSettings as openSystemMicrophoneSettings,
 } from '@/platform/device'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
@@ -128,6 +129,10 @@ export const useCallStore = defineStore('call', () => {
   const canSwitchAudioRoute = computed(() => getWorkstation().capabilities.audioRoute)
   /** True where `openMicrophoneSettings` really opens something (the App, not a browser). */
   const canOpenMicrophoneSettings = computed(() => canOpenSystemMicrophoneSettings())
+
+  // A live call keeps the display awake on whichever page the agent is (Android mutes the
+  // microphone of an app whose screen went off). Sync: on at the very move that made it live.
+  watch(isLive, (live) => keepScreenOn(live), { flush: 'sync' })
 
   // ---- the machine ------------------------------------------------------------------------
   /** Read through a call so TypeScript does not keep a narrowing across awaits and moves. */
