@@ -26,6 +26,11 @@ export function setLocale(next: Locale): void {
   locale.value = next
 }
 
+/** Keeps `<html lang>` right for screen readers and fonts in the H5 build. */
+export function syncDocumentLanguage(): void {
+  if (typeof document !== 'undefined') document.documentElement.lang = locale.value === 'en' ? 'en' : 'zh-CN'
+}
+
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
   const table = messages[locale.value] as Record<string, string>
   let text = table[key] ?? (messages.zh as Record<string, string>)[key] ?? key

@@ -1,5 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
+import { locale, setLocale } from '@/i18n'
+import { storage } from '../../tests/setup/uni'
 import { normaliseBackendUrl, useSettingsStore } from '@/store/settings'
 
 beforeEach(() => {
@@ -46,5 +48,50 @@ describe('settings store', () => {
     ['http://', null],
   ])('normaliseBackendUrl(%j) = %j', (input, expected) => {
     expect(normaliseBackendUrl(input)).toBe(expected)
+  })
+})
+
+describe('language preference', () => {
+  afterEach(() => setLocale('zh'))
+
+  it('has no choice at first: applying keeps the system language and tells the document', () => {
+    setLocale('en') // as if the system were English
+    const settings = useSettingsStore()
+    expect(settings.locale).toBeNull()
+    settings.applyLocale()
+    expect(locale.value).toBe('en')
+    expect(document.documentElement.lang).toBe('en')
+  })
+
+  it('shows and remembers a choice under the key and format earlier versions used', () => {
+    const settings = useSettingsStore()
+    settings.setLocale('en')
+    expect(settings.locale).toBe('en')
+    expect(locale.value).toBe('en')
+    expect(document.documentElement.lang).toBe('en')
+    expect(JSON.parse(storage.get('tccc.locale') as string)).toEqual({ v: 1, data: 'en' })
+    settings.setLocale('zh')
+    expect(document.documentElement.lang).toBe('zh-CN')
+    expect(JSON.parse(storage.get('tccc.locale') as string)).toEqual({ v: 1, data: 'zh' })
+  })
+
+  it('applies a choice stored by an earlier version at start', () => {
+    uni.setStorageSync('tccc.locale', JSON.stringify({ v: 1, data: 'en' }))
+    const settings = useSettingsStore()
+    expect(settings.locale).toBe('en')
+    expect(locale.value).toBe('zh') // nothing changes before the app applies it
+    settings.applyLocale()
+    expect(locale.value).toBe('en')
+    expect(document.documentElement.lang).toBe('en')
+  })
+
+  it('ignores a corrupted stored language and refuses an unknown one', () => {
+    uni.setStorageSync('tccc.locale', JSON.stringify({ v: 1, data: 'fr' }))
+    const settings = useSettingsStore()
+    expect(settings.locale).toBeNull()
+    settings.setLocale('fr' as never)
+    expect(settings.locale).toBeNull()
+    expect(locale.value).toBe('zh')
+    expect(storage.get('tccc.locale')).toBe(JSON.stringify({ v: 1, data: 'fr' }))
   })
 })

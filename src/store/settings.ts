@@ -1,9 +1,12 @@
 /**
  * Agent preferences that outlive a session: the preferred audio route (applied at every call
- * start, remembered when the agent switches during a call) and an optional token backend URL.
+ * start, remembered when the agent switches during a call), an optional token backend URL and
+ * the language picked on the login page (without one the app follows the system language,
+ * `detectLocale` in src/i18n, which holds the language shown now).
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
+import { setLocale as showLocale, syncDocumentLanguage, type Locale } from '@/i18n'
 import type { AudioRoute } from '@/platform/types'
 import { storedValue } from '@/services/storage'
 
@@ -36,10 +39,23 @@ const backendUrlStorage = storedValue<string>('settings.backendUrl', {
   validate: isBackendUrl,
 })
 
+function isLocale(value: unknown): value is Locale {
+  return value === 'zh' || value === 'en'
+}
+
+/** Under `tccc.locale` (not `settings.`), where earlier versions kept it, so a choice survives. */
+const localeStorage = storedValue<Locale | null>('locale', {
+  version: 1,
+  fallback: () => null,
+  validate: (value): value is Locale | null => value === null || isLocale(value),
+})
+
 export const useSettingsStore = defineStore('settings', () => {
   // state
   const audioRoute = ref<AudioRoute>(audioRouteStorage.load())
   const backendUrl = ref<string>(backendUrlStorage.load())
+  /** The language the agent picked; null: none yet, the system language is shown. */
+  const locale = ref<Locale | null>(localeStorage.load())
 
   // actions
   function setAudioRoute(route: AudioRoute): void {
@@ -58,5 +74,19 @@ export const useSettingsStore = defineStore('settings', () => {
     return true
   }
 
-  return { audioRoute, backendUrl, setAudioRoute, setBackendUrl }
+  /** App start: shows the picked language, if any, and tells the document which one shows. */
+  function applyLocale(): void {
+    if (locale.value) showLocale(locale.value)
+    syncDocumentLanguage()
+  }
+
+  /** Shows the app in `next` and remembers it across starts. */
+  function setLocale(next: Locale): void {
+    if (!isLocale(next)) return
+    locale.value = next
+    localeStorage.save(next)
+    applyLocale()
+  }
+
+  return { audioRoute, backendUrl, locale, setAudioRoute, setBackendUrl, applyLocale, setLocale }
 })

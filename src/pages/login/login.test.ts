@@ -5,6 +5,7 @@ import { createTestingPinia } from '@pinia/testing'
 import { locale, setLocale } from '@/i18n'
 import { TcccError } from '@/services/errors'
 import { useSessionStore } from '@/store/session'
+import { useSettingsStore } from '@/store/settings'
 import { storage } from '../../../tests/setup/uni'
 import LoginPage from './index.vue'
 
@@ -15,9 +16,10 @@ vi.mock('@/platform/index', async () => {
 
 const byId = (id: string) => `[data-testid="${id}"]`
 
-function mountLogin(session: Record<string, unknown> = {}) {
+function mountLogin(session: Record<string, unknown> = {}, { stubActions = true } = {}) {
   const pinia = createTestingPinia({
     createSpy: fn,
+    stubActions,
     initialState: { session: { status: 'signed-out', agent: null, lastUsername: '', error: null, signOutReason: null, ...session } },
   })
   return mount(LoginPage, { global: { plugins: [pinia] } })
@@ -80,11 +82,13 @@ describe('login page', () => {
     expect(reLaunchUrls()).toEqual(['/src/pages/numbers/index'])
   })
 
-  it('switches the language and remembers the choice', async () => {
+  it('switches the language through the settings store, which remembers the choice', async () => {
     setLocale('zh')
-    const wrapper = mountLogin()
+    // Real actions: the language switch is the settings store's work, not a stub's.
+    const wrapper = mountLogin({}, { stubActions: false })
     expect(wrapper.find(byId('login-submit')).text()).toBe('登录')
     await wrapper.find(byId('lang-en')).trigger('click')
+    expect(useSettingsStore().setLocale).toHaveBeenCalledWith('en')
     expect(locale.value).toBe('en')
     expect(wrapper.find(byId('login-submit')).text()).toBe('Sign in')
     expect(JSON.parse(storage.get('tccc.locale') as string)).toEqual({ v: 1, data: 'en' })
