@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn, spyOn } from 'jest-mock'
 import { RING_TIMEOUT_MS } from '@/platform/simulated/index'
-import { RINGTONE_URL, useCallStore, type CallState } from '@/store/call'
+import { RINGTONE_URL, useCallStore, validateDialNumber, type CallState } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSettingsStore } from '@/store/settings'
@@ -392,6 +392,20 @@ describe('incoming calls', () => {
     call.applyEvent({ type: 'accepted', sessionId: first })
     expect(call.state).toBe('ringing')
     expect(call.peer).toBe('13900139000')
+  })
+})
+
+describe('validateDialNumber', () => {
+  it('gives the number placeCall should get, normalised as the numbers list stores it', () => {
+    expect(validateDialNumber(' +86 (138) 0013-8000 ')).toEqual({ ok: true, value: '+8613800138000' })
+    expect(validateDialNumber('１３８００１３８０００')).toEqual({ ok: true, value: '13800138000' })
+  })
+
+  it('says why a text cannot be dialled', () => {
+    expect(validateDialNumber('')).toEqual({ ok: false, reason: 'NUMBER_EMPTY' })
+    expect(validateDialNumber('12a45')).toEqual({ ok: false, reason: 'NUMBER_NOT_DIGITS' })
+    expect(validateDialNumber('12')).toEqual({ ok: false, reason: 'NUMBER_TOO_SHORT' })
+    expect(validateDialNumber('1'.repeat(21))).toEqual({ ok: false, reason: 'NUMBER_TOO_LONG' })
   })
 })
 

@@ -28,6 +28,7 @@ import {
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
+import { validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
@@ -82,6 +83,15 @@ export interface PlaceCallParams {
 }
 
 const LIVE_STATES: ReadonlySet<CallState> = new Set(['dialing', 'ringing', 'incoming', 'active'])
+
+/**
+ * What the agent typed on the dial pad, as the number `placeCall` should get, or why it cannot
+ * be dialled (`numbers.error.<reason>` says it). Pure, and outside the store so a page can check
+ * every keystroke without an action (and test doubles of the store do not stub it away).
+ */
+export function validateDialNumber(text: string): Validated<string> {
+  return validateNumber(text)
+}
 
 export const useCallStore = defineStore('call', () => {
   const settings = useSettingsStore()

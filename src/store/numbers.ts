@@ -17,6 +17,7 @@ import {
   NumberError,
   type NumberEntry,
   type NumberErrorSymbol,
+  REMARK_MAX_LENGTH,
   normalizeNumber,
   parseImport,
   searchEntries,
@@ -25,7 +26,10 @@ import {
 } from '@/services/numbers'
 import { storedValue } from '@/services/storage'
 
-export type { NumberEntry } from '@/services/numbers'
+// What pages need of the numbers domain besides the store: the type, the error the actions
+// throw and the remark limit the form shows, so pages import the store module only.
+export type { NumberEntry, NumberErrorSymbol } from '@/services/numbers'
+export { isNumberError, REMARK_MAX_LENGTH } from '@/services/numbers'
 
 export interface ImportSummary {
   added: number
@@ -80,7 +84,7 @@ function loadEntries(): NumberEntry[] {
     entries.push(
       freeze({
         number: number.value,
-        remark: remark.ok ? remark.value : Array.from(row.remark).slice(0, 50).join(''),
+        remark: remark.ok ? remark.value : Array.from(row.remark).slice(0, REMARK_MAX_LENGTH).join(''),
         createdAt: row.createdAt,
         callCount: row.callCount,
         ...(row.lastCalledAt !== undefined ? { lastCalledAt: row.lastCalledAt } : {}),
