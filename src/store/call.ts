@@ -377,19 +377,28 @@ export const useCallStore = defineStore('call', () => {
 
   // ---- commands (from pages) ----------------------------------------------------------------
   /**
-   * The SDK `call`; when it meets an expired TCCC token (-10002) and the session renews it
-   * silently, the same call is placed once more, so the agent is neither told to sign in again
-   * while still signed in nor made to dial twice. A second -10002 is the caller's to handle.
+   * An SDK command that may meet an expired TCCC token (-10002): the session renews it silently
+   * and, if that worked and `stillWanted()` (the call the agent acted on is still there), the
+   * command runs once more, so the agent is neither told to sign in again while still signed in
+   * nor made to tap twice. Every -10002 goes to the session exactly once, here (a second one
+   * right after the renewal signs the agent out): callers report other failures only.
    */
-  async function callRenewingToken(params: CallParams): Promise<void> {
+  async function renewingToken(command: () => Promise<void>, stillWanted: () => boolean): Promise<void> {
     try {
-      await getWorkstation().call(params)
+      await command()
+      return
     } catch (e) {
       const failure = toTcccError(e)
       if (failure.code !== TOKEN_EXPIRED_CODE) throw failure
       const renewed = await useSessionStore().onTokenExpired()
-      if (!renewed || stateNow() !== 'dialing') throw failure
-      await getWorkstation().call(params)
+      if (!renewed || !stillWanted()) throw failure
+    }
+    try {
+      await command()
+    } catch (e) {
+      const failure = toTcccError(e)
+      if (failure.code === TOKEN_EXPIRED_CODE) void useSessionStore().onTokenExpired()
+      throw failure
     }
   }
 
@@ -416,10 +425,10 @@ export const useCallStore = defineStore('call', () => {
         return false
       }
       try {
-        await callRenewingToken(note ? { to, remark: note } : { to })
+        const callParams: CallParams = note ? { to, remark: note } : { to }
+        await renewingToken(() => getWorkstation().call(callParams), () => stateNow() === 'dialing')
       } catch (e) {
         const failure = toTcccError(e)
-        if (failure.code === TOKEN_EXPIRED_CODE) void useSessionStore().onTokenExpired()
         if (stateNow() === 'dialing') failDial(failure)
         dialCancelled = false
         return false
@@ -443,11 +452,13 @@ export const useCallStore = defineStore('call', () => {
         return false
       }
       stopRing()
+      const stillRinging = (): boolean => stateNow() === 'incoming' && sessionId.value === id
       try {
-        await getWorkstation().answer()
+        // Answered once more only while the same caller still waits (see renewingToken).
+        await renewingToken(() => getWorkstation().answer(), stillRinging)
       } catch (e) {
-        noteFailure(e)
-        if (stateNow() === 'incoming' && sessionId.value === id) startRing()
+        error.value = toTcccError(e) // a -10002 already went to the session
+        if (stillRinging()) startRing()
         return false
       }
       if (stateNow() === 'incoming' && sessionId.value === id && move('accepted')) answeredAt.value = Date.now()
@@ -556,6 +567,8 @@ export const useCallStore = defineStore('call', () => {
     }
     const id = sessionId.value
     try {
+      // Never repeated after a token renewal (unlike call and answer): digits pressed meanwhile
+      // could go out in another order, and the far end's menu may have moved on.
       await getWorkstation().sendDTMF(digit)
       if (sessionId.value === id) dtmfSent.value += digit
       return true

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Mock } from 'jest-mock'
 import { createPinia, setActivePinia } from 'pinia'
 import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
@@ -244,6 +245,113 @@ describe('kicked and token expiry (SDK events)', () => {
     expect(session.status).toBe('signed-out')
     expect(session.signOutReason).toBe('token-expired')
     expect(callsOf(core, 'login')).toHaveLength(2)
+  })
+})
+
+/** Runs `action` when the session asks the backend for a new TCCC token (mid-renewal). */
+function duringTokenRenewal(action: () => void): void {
+  const request = uni.request as unknown as Mock<(options: UniNamespace.RequestOptions) => unknown>
+  const backendReply = request.getMockImplementation()
+  if (!backendReply) throw new Error('install the fake backend first')
+  let done = false
+  request.mockImplementation((options) => {
+    if (!done && options.url.endsWith('/api/tccc/token')) {
+      done = true
+      action()
+    }
+    return backendReply(options)
+  })
+}
+
+describe('a call command that meets an expired TCCC token', () => {
+  it('placeCall: the agent hangs up while the token is renewed; no second call, still signed in', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    core.sim.expireToken()
+    duringTokenRenewal(() => void call.hangUp())
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    await settle()
+    expect(callsOf(core, 'call')).toHaveLength(1)
+    expect(call.state).toBe('ended')
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(2)
+  })
+
+  it('answerIncoming: renews the token silently and answers the same ringing call once more', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    const id = core.sim.incomingCall({ from: '13700137000' })
+    core.sim.expireToken()
+    await expect(call.answerIncoming()).resolves.toBe(true)
+    expect(call.state).toBe('active')
+    expect(call.sessionId).toBe(id)
+    expect(call.error).toBeNull()
+    expect(session.status).toBe('signed-in')
+    expect(backend.issuedTcccTokens).toHaveLength(2)
+    const log = methods(core)
+    expect(log.slice(log.indexOf('answer'))).toEqual(['answer', 'login', 'answer', 'setAudioRoute'])
+  })
+
+  it('answerIncoming: the caller gives up while the token is renewed; no second answer, still signed in', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    core.sim.expireToken()
+    duringTokenRenewal(() => core.sim.remoteHangup())
+    await expect(call.answerIncoming()).resolves.toBe(false)
+    await settle()
+    expect(callsOf(core, 'answer')).toHaveLength(1)
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('remote-cancel')
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(2)
+    expect(methods(core).filter((m) => m === 'startRinging')).toHaveLength(1)
+  })
+
+  it('answerIncoming: no second answer when the renewal is refused; the agent is signed out', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    core.sim.expireToken()
+    backend.expireSessions()
+    await expect(call.answerIncoming()).resolves.toBe(false)
+    await settle()
+    expect(callsOf(core, 'answer')).toHaveLength(1)
+    expect(call.error?.symbol).toBe('ERR_HTTP_TOKEN_ERROR')
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('session-expired')
+  })
+
+  it('answerIncoming: a -10002 straight after the renewal is not retried again and signs out', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    core.sim.expireToken()
+    duringTokenRenewal(() => core.sim.failNext('answer', -10002))
+    await expect(call.answerIncoming()).resolves.toBe(false)
+    await settle()
+    expect(callsOf(core, 'answer')).toHaveLength(2)
+    expect(call.error?.symbol).toBe('ERR_HTTP_TOKEN_ERROR')
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('token-expired')
+  })
+
+  it('answerIncoming: other failures are not retried and the call keeps ringing', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    core.sim.failNext('answer', 20002)
+    await expect(call.answerIncoming()).resolves.toBe(false)
+    expect(callsOf(core, 'answer')).toHaveLength(1)
+    expect(callsOf(core, 'login')).toHaveLength(1)
+    expect(call.state).toBe('incoming')
+    expect(methods(core).at(-1)).toBe('startRinging')
   })
 })
 
