@@ -28,4 +28,19 @@ export default tseslint.config(
     files: ['scripts/**', 'bench/**', 'e2e/**', 'server/src/cli.ts', 'server/src/main.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Pages and their components talk only to stores (docs/ARCHITECTURE.md); types are fine.
+    files: ['src/pages/**/*.{ts,vue}', 'src/components/**/*.{ts,vue}'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@/services/*', '@/platform/*', '**/services/*', '**/platform/*'], allowTypeImports: true, message: 'Pages and components use stores, not services or platform code.' },
+          ],
+        },
+      ],
+    },
+  },
 )
