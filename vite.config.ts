@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { defineConfig, type Plugin } from 'vite'
 import uni from '@dcloudio/vite-plugin-uni'
+import { preloadFirstPage } from './build/preloadFirstPage'
 import { tcccSdkResolver } from './build/tcccSdkResolver'
 
 // The H5 app calls the token backend same-origin (/api); in development we proxy to it.
@@ -14,7 +15,7 @@ const srcAlias: Plugin = {
 }
 
 export default defineConfig({
-  plugins: [uni(), srcAlias, tcccSdkResolver()],
+  plugins: [uni(), srcAlias, tcccSdkResolver(), preloadFirstPage()],
   server: {
     host: 'localhost',
     port: Number(process.env.PORT ?? 5173),
