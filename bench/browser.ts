@@ -4,7 +4,8 @@
  *
  * (a) Cold start of the H5 app to an interactive login page (`login-submit` visible and enabled)
  *     against the smallest uni-app built the same way (`minimal-button` visible), both served by
- *     scripts/serve-h5.mjs; fresh context per run, HTTP cache disabled, runs interleaved.
+ *     scripts/serve-h5.mjs; fresh context per run, HTTP cache disabled, runs interleaved, each
+ *     run started once the CPUs are idle (other jobs on a 2-core machine swamp the difference).
  *     Goal: <= 1.5x.
  * (b) Searching 10,000 numbers per keystroke: a query typed key by key into `numbers-search`,
  *     timed in the page from the input event until the list's DOM has changed and been laid out,
@@ -24,7 +25,8 @@ import { AGENT1, ROOT, byId, signIn, startStack } from '../e2e/harness'
 // @ts-expect-error plain ESM helper shared with the scripts
 import { serveH5 } from '../scripts/serve-h5.mjs'
 
-const H5_DIR = 'dist/build/h5'
+/** BENCH_H5_DIR=<dir> measures another H5 build of the app (e.g. to compare two builds). */
+const H5_DIR = process.env.BENCH_H5_DIR ?? 'dist/build/h5'
 const MINIMAL_DIR = 'dist/bench/minimal'
 const COLD_RUNS = 11
 const NUMBERS = 10_000
@@ -52,7 +54,7 @@ function newest(dir: string): number {
 function build(what: string, dir: string, args: string[]): void {
   if (existsSync(path.join(ROOT, dir, 'index.html'))) return
   console.log(`building ${what} into ${dir} ...`)
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' })
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, UNI_OUTPUT_DIR: path.join(ROOT, dir) } })
   if (r.status !== 0) throw new Error(`${what} build failed`)
 }
 
@@ -113,6 +115,30 @@ function readyProbe(testId: string): void {
   }).observe(document, { childList: true, subtree: true, attributes: true })
 }
 
+/** Busy and total jiffies of all CPUs so far (Linux; zeros elsewhere). */
+function cpuTimes(): { busy: number; total: number } {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    const total = fields.reduce((a, b) => a + b, 0)
+    return { busy: total - fields[3] - fields[4], total }
+  } catch {
+    return { busy: 0, total: 0 }
+  }
+}
+
+/**
+ * Waits (at most ~20 s) until the machine's CPUs were mostly idle for 400 ms, so a sample is
+ * not taken while another job (a build, a test run) holds the 2 cores. Cold start is CPU-bound.
+ */
+async function cpuQuiet(): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const before = cpuTimes()
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    const after = cpuTimes()
+    if (after.total === before.total || (after.busy - before.busy) / (after.total - before.total) < 0.15) return
+  }
+}
+
 async function coldStart(browser: Browser, url: string, testId: string): Promise<number> {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', serviceWorkers: 'block' })
   try {
@@ -140,6 +166,7 @@ async function benchColdStart(browser: Browser, app: Server, minimal: Server): P
     // Alternate which goes first so neither always runs on a warmer machine.
     const order = run % 2 === 0 ? (['app', 'minimal'] as const) : (['minimal', 'app'] as const)
     for (const which of order) {
+      await cpuQuiet()
       samples[which].push(
         which === 'app' ? await coldStart(browser, app.url, 'login-submit') : await coldStart(browser, minimal.url, 'minimal-button'),
       )
