@@ -408,10 +408,10 @@ async function benchSearch(browser: Browser, baseUrl: string): Promise<void> {
       console.log(`  numbers store search (setQuery + filtered)         ${searchRatio.toFixed(2)}x  (${fmt(median(searches))})   goal <= 2x  ${verdict(searchRatio <= 2)}`)
     }
     console.log(
-      `  keystroke: input event -> list updated, laid out   ${ratio.toFixed(2)}x  (${fmt(keystroke)} median, p90 ${fmt(p90)}, ${probe.samples.length} keystrokes)   goal <= 2x  ${verdict(ratio <= 2)}`,
+      `  keystroke: input event -> list updated, laid out   ${ratio.toFixed(2)}x  (${fmt(keystroke)} median, p90 ${fmt(p90)}, ${probe.samples.length} keystrokes)   goal: one 16 ms frame  ${verdict(keystroke <= 16)}`,
     )
     console.log(`  of which script (handlers, search, Vue update) ${fmt(median(probe.scripting))} median, the rest style and layout`)
-    console.log(`  median keystroke within one 16 ms frame: ${keystroke <= 16 ? 'yes' : 'NO'}; long tasks (> 50 ms) while typing: ${probe.longTasks}`)
+    console.log(`  (the search goal, <= 2x a plain scan, is the line above; this one is the whole frame) long tasks (> 50 ms) while typing: ${probe.longTasks}`)
     console.log(`  ${probe.changed} of ${probe.samples.length} keystrokes changed the list (the others matched the same rows); ${probe.late} list changes came after the measured task`)
     console.log(`  note: uni's <input> throttles v-model to one update per 100 ms; keys were typed ${KEY_DELAY_MS} ms apart`)
 
