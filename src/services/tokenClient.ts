@@ -8,20 +8,9 @@
  */
 import { getActivePinia } from 'pinia'
 import { TcccError, type AppErrorSymbol } from '@/services/errors'
-import { useSettingsStore } from '@/store/settings'
+import { buildBackendUrl, useSettingsStore } from '@/store/settings'
 
 export const BACKEND_TIMEOUT_MS = 10_000
-
-// Vite's `import.meta.env` (declared here so this file type-checks without vite/client types;
-// identical declarations elsewhere merge).
-declare global {
-  interface ImportMetaEnv {
-    readonly VITE_TOKEN_BACKEND_URL?: string
-  }
-  interface ImportMeta {
-    readonly env: ImportMetaEnv
-  }
-}
 
 export interface BackendAgent {
   userId: string
@@ -53,8 +42,7 @@ export function backendBaseUrl(): string {
     const override = useSettingsStore().backendUrl
     if (override) return override
   }
-  const fromEnv = import.meta.env?.VITE_TOKEN_BACKEND_URL ?? ''
-  return fromEnv.trim().replace(/\/+$/, '')
+  return buildBackendUrl()
 }
 
 export async function signInToBackend(username: string, password: string): Promise<BackendSession> {

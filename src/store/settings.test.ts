@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { locale, setLocale } from '@/i18n'
 import { storage } from '../../tests/setup/uni'
-import { normaliseBackendUrl, useSettingsStore } from '@/store/settings'
+import { normaliseBackendUrl, pageOrigin, useSettingsStore } from '@/store/settings'
 
 beforeEach(() => {
   setActivePinia(createPinia())
@@ -33,6 +33,42 @@ describe('settings store', () => {
     useSettingsStore().setBackendUrl('')
     setActivePinia(createPinia())
     expect(useSettingsStore().backendUrl).toBe('')
+  })
+
+  describe('the backend URL in use', () => {
+    afterEach(() => vi.unstubAllEnvs())
+
+    it('is the same origin (the page\'s own) with neither a setting nor a build URL', () => {
+      vi.stubEnv('VITE_TOKEN_BACKEND_URL', '')
+      const settings = useSettingsStore()
+      expect(settings.effectiveBackendUrl).toBe('')
+      expect(settings.backendUrlSource).toBe('same-origin')
+      expect(pageOrigin()).toBe(location.origin)
+    })
+
+    it('is the build URL (without trailing slash) until the agent sets one, and again after a reset', () => {
+      vi.stubEnv('VITE_TOKEN_BACKEND_URL', ' https://build.example.com/ ')
+      const settings = useSettingsStore()
+      expect(settings.effectiveBackendUrl).toBe('https://build.example.com')
+      expect(settings.backendUrlSource).toBe('build')
+      settings.setBackendUrl('http://10.0.0.5:8787')
+      expect(settings.effectiveBackendUrl).toBe('http://10.0.0.5:8787')
+      expect(settings.backendUrlSource).toBe('custom')
+      settings.setBackendUrl('')
+      expect(settings.effectiveBackendUrl).toBe('https://build.example.com')
+      expect(settings.backendUrlSource).toBe('build')
+    })
+
+    it('is nowhere in an App built without one (no http(s) page origin)', () => {
+      vi.stubEnv('VITE_TOKEN_BACKEND_URL', '')
+      vi.stubGlobal('location', { origin: 'null' })
+      try {
+        expect(pageOrigin()).toBe('')
+        expect(useSettingsStore().backendUrlSource).toBe('none')
+      } finally {
+        vi.unstubAllGlobals()
+      }
+    })
   })
 
   it('ignores a corrupted stored route', () => {

@@ -5,10 +5,21 @@
  * `detectLocale` in src/i18n, which holds the language shown now).
  */
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import { setLocale as showLocale, syncDocumentLanguage, type Locale } from '@/i18n'
 import type { AudioRoute } from '@/platform/types'
 import { storedValue } from '@/services/storage'
+
+// Vite's `import.meta.env` (declared here so this file type-checks without vite/client types;
+// identical declarations elsewhere merge).
+declare global {
+  interface ImportMetaEnv {
+    readonly VITE_TOKEN_BACKEND_URL?: string
+  }
+  interface ImportMeta {
+    readonly env: ImportMetaEnv
+  }
+}
 
 export const DEFAULT_AUDIO_ROUTE: AudioRoute = 'earpiece'
 
@@ -22,6 +33,24 @@ export function normaliseBackendUrl(raw: string): string | null {
   if (url === '') return ''
   return /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(url) ? url : null
 }
+
+/** The token backend the build was made for (`VITE_TOKEN_BACKEND_URL`), '' when none. */
+export function buildBackendUrl(): string {
+  const fromEnv = import.meta.env?.VITE_TOKEN_BACKEND_URL ?? ''
+  return fromEnv.trim().replace(/\/+$/, '')
+}
+
+/** Where '' (same origin) points: the page's http(s) origin, or '' where there is none (App). */
+export function pageOrigin(): string {
+  const origin = typeof location !== 'undefined' ? location.origin : ''
+  return typeof origin === 'string' && /^https?:\/\//i.test(origin) ? origin : ''
+}
+
+/**
+ * Where the backend URL in use comes from: the agent's setting, the build, the page's own origin
+ * (H5 behind the same host) or nowhere (an App built without one: sign-in cannot work).
+ */
+export type BackendUrlSource = 'custom' | 'build' | 'same-origin' | 'none'
 
 function isBackendUrl(value: unknown): value is string {
   return typeof value === 'string' && normaliseBackendUrl(value) === value
@@ -57,6 +86,15 @@ export const useSettingsStore = defineStore('settings', () => {
   /** The language the agent picked; null: none yet, the system language is shown. */
   const locale = ref<Locale | null>(localeStorage.load())
 
+  // getters
+  /** The base URL requests go to ('' = same origin); mirrors `backendBaseUrl()` in the token client. */
+  const effectiveBackendUrl = computed(() => backendUrl.value || buildBackendUrl())
+  const backendUrlSource = computed<BackendUrlSource>(() => {
+    if (backendUrl.value) return 'custom'
+    if (buildBackendUrl()) return 'build'
+    return pageOrigin() ? 'same-origin' : 'none'
+  })
+
   // actions
   function setAudioRoute(route: AudioRoute): void {
     if (!isAudioRoute(route)) return
@@ -88,5 +126,5 @@ export const useSettingsStore = defineStore('settings', () => {
     applyLocale()
   }
 
-  return { audioRoute, backendUrl, locale, setAudioRoute, setBackendUrl, applyLocale, setLocale }
+  return { audioRoute, backendUrl, locale, effectiveBackendUrl, backendUrlSource, setAudioRoute, setBackendUrl, applyLocale, setLocale }
 })

@@ -15,6 +15,19 @@ const zh = {
   'login.reason.logged-out': '您已退出登录',
   'login.showPassword': '显示密码',
   'login.hidePassword': '隐藏密码',
+  'login.server.toggle': '服务器设置',
+  'login.server.title': '登录服务器地址',
+  'login.server.inUse': '当前使用：{url}',
+  'login.server.buildDefault': '{url}（默认）',
+  'login.server.sameOrigin': '与本页同源（{origin}）',
+  'login.server.none': '未设置',
+  'login.server.placeholder': '例如 https://tccc-token.example.com',
+  'login.server.hint': '由企业管理员提供；留空则使用默认地址。',
+  'login.server.save': '保存',
+  'login.server.reset': '恢复默认',
+  'login.server.invalid': '请输入以 http:// 或 https:// 开头的完整地址',
+  'login.server.saved': '已保存，下次登录将使用该地址',
+  'login.server.resetDone': '已恢复默认地址',
 } as const
 
 const en: Record<keyof typeof zh, string> = {
@@ -34,6 +47,19 @@ const en: Record<keyof typeof zh, string> = {
   'login.reason.logged-out': 'You have signed out.',
   'login.showPassword': 'Show password',
   'login.hidePassword': 'Hide password',
+  'login.server.toggle': 'Server settings',
+  'login.server.title': 'Sign-in server address',
+  'login.server.inUse': 'In use: {url}',
+  'login.server.buildDefault': '{url} (default)',
+  'login.server.sameOrigin': 'Same origin as this page ({origin})',
+  'login.server.none': 'Not set',
+  'login.server.placeholder': 'e.g. https://tccc-token.example.com',
+  'login.server.hint': 'Your administrator provides it. Leave it empty to use the default.',
+  'login.server.save': 'Save',
+  'login.server.reset': 'Reset to default',
+  'login.server.invalid': 'Enter a full address starting with http:// or https://',
+  'login.server.saved': 'Saved. Sign-in will use this address.',
+  'login.server.resetDone': 'Back to the default address.',
 }
 
 export default { zh, en }

@@ -93,4 +93,91 @@ describe('login page', () => {
     expect(wrapper.find(byId('login-submit')).text()).toBe('Sign in')
     expect(JSON.parse(storage.get('tccc.locale') as string)).toEqual({ v: 1, data: 'en' })
   })
+
+  describe('server settings', () => {
+    async function openServer(wrapper: ReturnType<typeof mountLogin>): Promise<void> {
+      expect(wrapper.find(byId('login-backend-url')).exists()).toBe(false)
+      await wrapper.find(byId('login-server-toggle')).trigger('click')
+    }
+
+    it('stays closed until asked, then shows the address in use (same origin by default in H5)', async () => {
+      const wrapper = mountLogin({}, { stubActions: false })
+      await openServer(wrapper)
+      expect(wrapper.find(byId('login-server-toggle')).attributes('aria-expanded')).toBe('true')
+      expect((wrapper.find(byId('login-backend-url')).element as HTMLInputElement).value).toBe('')
+      expect(wrapper.find(byId('login-backend-current')).text()).toBe(`In use: Same origin as this page (${location.origin})`)
+      await wrapper.find(byId('login-server-toggle')).trigger('click')
+      expect(wrapper.find(byId('login-backend-url')).exists()).toBe(false)
+    })
+
+    it('saves a valid address through the settings store, which persists it, and confirms', async () => {
+      const wrapper = mountLogin({}, { stubActions: false })
+      await openServer(wrapper)
+      await wrapper.find(byId('login-backend-url')).setValue(' https://tokens.example.com/ ')
+      await wrapper.find(byId('login-backend-save')).trigger('click')
+      expect(useSettingsStore().setBackendUrl).toHaveBeenCalledWith(' https://tokens.example.com/ ')
+      expect(useSettingsStore().backendUrl).toBe('https://tokens.example.com')
+      expect(JSON.parse(storage.get('tccc.settings.backendUrl') as string)).toEqual({ v: 1, data: 'https://tokens.example.com' })
+      expect(wrapper.find(byId('login-backend-saved')).text()).toBe('Saved. Sign-in will use this address.')
+      expect(wrapper.find(byId('login-backend-current')).text()).toBe('In use: https://tokens.example.com')
+      expect((wrapper.find(byId('login-backend-url')).element as HTMLInputElement).value).toBe('https://tokens.example.com')
+      expect(wrapper.find(byId('login-backend-error')).exists()).toBe(false)
+    })
+
+    it('takes the text the field holds when it loses focus (uni hands typing over late)', async () => {
+      const wrapper = mountLogin({}, { stubActions: false })
+      await openServer(wrapper)
+      const field = wrapper.find(byId('login-backend-url'))
+      // uni's blur event carries the field's text in `detail.value`.
+      field.element.dispatchEvent(Object.assign(new Event('blur'), { detail: { value: 'http://10.0.0.5:8787' } }))
+      await wrapper.find(byId('login-backend-save')).trigger('click')
+      expect(useSettingsStore().backendUrl).toBe('http://10.0.0.5:8787')
+    })
+
+    it.each([
+      ['en', 'tokens.example.com', 'Enter a full address starting with http:// or https://'],
+      ['en', 'ftp://tokens.example.com', 'Enter a full address starting with http:// or https://'],
+      ['zh', 'javascript:alert(1)', '请输入以 http:// 或 https:// 开头的完整地址'],
+    ] as const)('refuses a non-http(s) address (%s: %s) and keeps the saved one', async (language, input, words) => {
+      storage.set('tccc.settings.backendUrl', JSON.stringify({ v: 1, data: 'https://tokens.example.com' }))
+      setLocale(language)
+      const wrapper = mountLogin({}, { stubActions: false })
+      await openServer(wrapper)
+      expect((wrapper.find(byId('login-backend-url')).element as HTMLInputElement).value).toBe('https://tokens.example.com')
+      await wrapper.find(byId('login-backend-url')).setValue(input)
+      await wrapper.find(byId('login-backend-save')).trigger('click')
+      expect(wrapper.find(byId('login-backend-error')).text()).toBe(words)
+      expect(wrapper.find(byId('login-backend-saved')).exists()).toBe(false)
+      expect(useSettingsStore().backendUrl).toBe('https://tokens.example.com')
+      expect(JSON.parse(storage.get('tccc.settings.backendUrl') as string)).toEqual({ v: 1, data: 'https://tokens.example.com' })
+      // Editing again clears the complaint.
+      await wrapper.find(byId('login-backend-url')).trigger('input')
+      expect(wrapper.find(byId('login-backend-error')).exists()).toBe(false)
+    })
+
+    it('resets to the default: the stored address is forgotten', async () => {
+      storage.set('tccc.settings.backendUrl', JSON.stringify({ v: 1, data: 'http://127.0.0.1:9' }))
+      const wrapper = mountLogin({}, { stubActions: false })
+      await openServer(wrapper)
+      expect(wrapper.find(byId('login-backend-current')).text()).toBe('In use: http://127.0.0.1:9')
+      await wrapper.find(byId('login-backend-reset')).trigger('click')
+      expect(useSettingsStore().setBackendUrl).toHaveBeenCalledWith('')
+      expect(useSettingsStore().backendUrl).toBe('')
+      expect(storage.has('tccc.settings.backendUrl')).toBe(false)
+      expect((wrapper.find(byId('login-backend-url')).element as HTMLInputElement).value).toBe('')
+      expect(wrapper.find(byId('login-backend-saved')).text()).toBe('Back to the default address.')
+      expect(wrapper.find(byId('login-backend-current')).text()).toBe(`In use: Same origin as this page (${location.origin})`)
+    })
+
+    it('shows the build default when the build names a backend', async () => {
+      vi.stubEnv('VITE_TOKEN_BACKEND_URL', 'https://build.example.com/')
+      try {
+        const wrapper = mountLogin({}, { stubActions: false })
+        await openServer(wrapper)
+        expect(wrapper.find(byId('login-backend-current')).text()).toBe('In use: https://build.example.com (default)')
+      } finally {
+        vi.unstubAllEnvs()
+      }
+    })
+  })
 })
