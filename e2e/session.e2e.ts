@@ -93,6 +93,42 @@ describe('signing in', () => {
   })
 })
 
+describe('server settings', () => {
+  it('signs in at the backend the agent set (unreachable: says so), and at the default again after a reset', async () => {
+    const page = await phone()
+    await byId(page, 'login-server-toggle').click()
+    await inputOf(page, 'login-backend-url').fill('http://127.0.0.1:9/')
+    await byId(page, 'login-backend-save').click()
+    await expectText(page, 'login-backend-saved', zh('login.server.saved'))
+    await expectText(page, 'login-backend-current', 'http://127.0.0.1:9')
+    expect(await byId(page, 'login-backend-error').count()).toBe(0)
+
+    // Sign-in now goes to the saved address (nothing listens there), not to this page's origin.
+    let sameOriginLogins = 0
+    page.on('request', (request) => {
+      if (request.url().startsWith(new URL(page.url()).origin) && request.url().includes('/api/auth/login')) sameOriginLogins++
+    })
+    await submitLogin(page, AGENT1.username, AGENT1.password)
+    await expectText(page, 'login-error', zhError('BACKEND_UNREACHABLE'), 20_000)
+    expect(sameOriginLogins).toBe(0)
+    expect(await byId(page, 'agent-status').count()).toBe(0)
+
+    // Not an http(s) address: refused, the saved one stays.
+    await inputOf(page, 'login-backend-url').fill('tokens.example.com')
+    await byId(page, 'login-backend-save').click()
+    await expectText(page, 'login-backend-error', zh('login.server.invalid'))
+    await expectText(page, 'login-backend-current', 'http://127.0.0.1:9')
+
+    await byId(page, 'login-backend-reset').click()
+    await expectText(page, 'login-backend-saved', zh('login.server.resetDone'))
+    // uni shows a model change in the field after up to 100 ms.
+    await expect.poll(() => inputOf(page, 'login-backend-url').inputValue()).toBe('')
+    await byId(page, 'login-submit').click()
+    await expectText(page, 'agent-status', AGENT1.username, 20_000)
+    expect(sameOriginLogins).toBe(1)
+  })
+})
+
 describe('signed out from elsewhere', () => {
   it('goes back to the login page with the "signed in elsewhere" message when kicked, without fighting back', async () => {
     const page = await signedInPhone(phone)
