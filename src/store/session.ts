@@ -119,8 +119,16 @@ export const useSessionStore = defineStore('session', () => {
       becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
       return false
     }
+    return signInWithStoredSession(stored.accessToken, fallbackReason)
+  }
+
+  /**
+   * Register with TCCC using the stored backend access token. A refused access token is dropped
+   * (signed out as session-expired); any other failure keeps it, so a later try can succeed.
+   */
+  async function signInWithStoredSession(accessToken: string, otherwise: SignOutReason | null): Promise<boolean> {
     try {
-      await registerWithTccc(stored.accessToken)
+      await registerWithTccc(accessToken)
       becomeSignedIn()
       return true
     } catch (e) {
@@ -129,7 +137,7 @@ export const useSessionStore = defineStore('session', () => {
         backendSessionStorage.clear()
         becomeSignedOut('session-expired', failure)
       } else {
-        becomeSignedOut(fallbackReason, failure)
+        becomeSignedOut(otherwise, failure)
       }
       return false
     }
@@ -190,22 +198,9 @@ export const useSessionStore = defineStore('session', () => {
         return false
       }
       status.value = 'restoring'
-      try {
-        await registerWithTccc(stored.accessToken)
-        lastSilentRenewalAt = null
-        becomeSignedIn()
-        return true
-      } catch (e) {
-        const failure = toTcccError(e)
-        // Keep the access token when only the network failed: the next start can retry.
-        if (failure.symbol === 'SESSION_EXPIRED') {
-          backendSessionStorage.clear()
-          becomeSignedOut('session-expired', failure)
-        } else {
-          becomeSignedOut(null, failure)
-        }
-        return false
-      }
+      const signedIn = await signInWithStoredSession(stored.accessToken, null)
+      if (signedIn) lastSilentRenewalAt = null
+      return signedIn
     })().finally(() => {
       restoring = null
     })
