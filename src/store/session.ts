@@ -14,8 +14,8 @@ import { TcccError, toTcccError } from '@/services/errors'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
-import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
+import { loadCallStore, startEventRouting } from '@/store/deferred'
 
 export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
 export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
@@ -88,6 +88,8 @@ export const useSessionStore = defineStore('session', () => {
   /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
   async function registerWithTccc(accessToken: string): Promise<void> {
     const tccc = await fetchTcccToken(accessToken)
+    // The router loads after the first page (see deferred.ts); the agent's events need it.
+    await startEventRouting()
     await getWorkstation().login({
       sdkAppId: tccc.sdkAppId,
       userId: tccc.userId,
@@ -256,7 +258,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function signOut(): Promise<void> {
-    const call = useCallStore()
+    const call = await loadCallStore()
     if (call.isLive) await call.hangUp()
     const stored = backendSessionStorage.load()
     // Cleared first, so nothing can restore this session while we wait for the network.
