@@ -25,9 +25,9 @@ import {
   keepScreenOn,
   openMicrophoneSettings as openSystemMicrophoneSettings,
 } from '@/platform/device'
+import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
-import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
 import { validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
 import { useHistoryStore } from '@/store/history'
