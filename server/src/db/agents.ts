@@ -59,7 +59,7 @@ export async function putAgent(db: Queryable, agent: AgentRecord, options: { rep
   if (seat[0] && seat[0].username_key !== key) throw new AgentConflictError(`TCCC userId ${agent.userId} already belongs to ${seat[0].username}`)
   const inserted = await db.query(
     `INSERT INTO agents (username_key, username, user_id, password_hash, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING RETURNING username_key`,
+     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (username_key) DO NOTHING RETURNING username_key`,
     [key, agent.username.trim(), agent.userId, agent.passwordHash, options.now],
   ).catch((err: unknown) => {
     // Lost a race for the seat against another add-agent between the check and the insert.
