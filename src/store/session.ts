@@ -16,6 +16,7 @@ import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/to
 import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
+import { useSettingsStore } from '@/store/settings'
 
 export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
 export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
@@ -67,8 +68,8 @@ function usableBackendSession(): StoredBackendSession | null {
   return stored
 }
 
-function revokeQuietly(accessToken: string): void {
-  signOutOfBackend(accessToken).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
+function revokeQuietly(accessToken: string, baseUrl: string): void {
+  signOutOfBackend(accessToken, baseUrl).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
 }
 
 export const useSessionStore = defineStore('session', () => {
@@ -85,9 +86,14 @@ export const useSessionStore = defineStore('session', () => {
   let lastSilentRenewalAt: number | null = null
 
   // ---- helpers ----------------------------------------------------------------------------
+  /** The token backend to ask, read at each request (the agent may change it on the login page). */
+  function backendUrl(): string {
+    return useSettingsStore().effectiveBackendUrl
+  }
+
   /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
   async function registerWithTccc(accessToken: string): Promise<void> {
-    const tccc = await fetchTcccToken(accessToken)
+    const tccc = await fetchTcccToken(accessToken, backendUrl())
     await getWorkstation().login({
       sdkAppId: tccc.sdkAppId,
       userId: tccc.userId,
@@ -160,7 +166,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = null
     let accessToken: string
     try {
-      const backend = await signInToBackend(name, password)
+      const backend = await signInToBackend(name, password, backendUrl())
       accessToken = backend.accessToken
       backendSessionStorage.save({ accessToken, expiresAt: Date.now() + backend.expiresIn * 1000 })
     } catch (e) {
@@ -174,7 +180,7 @@ export const useSessionStore = defineStore('session', () => {
     } catch (e) {
       // Do not keep a backend session whose agent could not register (e.g. no seat).
       backendSessionStorage.clear()
-      revokeQuietly(accessToken)
+      revokeQuietly(accessToken, backendUrl())
       becomeSignedOut(null, toTcccError(e))
       return false
     }
@@ -235,7 +241,7 @@ export const useSessionStore = defineStore('session', () => {
     if (status.value !== 'signed-in') return
     const stored = backendSessionStorage.load()
     backendSessionStorage.clear()
-    if (stored) revokeQuietly(stored.accessToken)
+    if (stored) revokeQuietly(stored.accessToken, backendUrl())
     becomeSignedOut('kicked', new TcccError('KICKED'))
   }
 
@@ -268,7 +274,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (stored) {
       try {
-        await signOutOfBackend(stored.accessToken)
+        await signOutOfBackend(stored.accessToken, backendUrl())
       } catch (e) {
         console.warn('[session] backend sign-out failed', toTcccError(e).symbol)
       }
