@@ -14,7 +14,6 @@ import { TcccError, toTcccError } from '@/platform/errors'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
-import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
 import { useSettingsStore } from '@/store/settings'
 
@@ -31,6 +30,17 @@ export interface StoredBackendSession {
   accessToken: string
   /** Epoch ms. */
   expiresAt: number
+}
+
+/**
+ * A store that owns something a sign-out must end first (the call store: hang up a live call,
+ * close the ended one). It joins the sign-out, so the session never imports it (no circle).
+ */
+export interface SignOutParticipant {
+  /** Before the SDK logout; awaited. */
+  beforeLogout(): Promise<void>
+  /** After the SDK and backend logouts, before the agent is signed out. */
+  afterLogout(): void
 }
 
 /** Treat the access token as expired a little early, so it does not lapse mid-request. */
@@ -84,6 +94,7 @@ export const useSessionStore = defineStore('session', () => {
   let rechecking: Promise<void> | null = null
   let renewing: Promise<boolean> | null = null
   let lastSilentRenewalAt: number | null = null
+  const signOutParticipants = new Set<SignOutParticipant>()
 
   // ---- helpers ----------------------------------------------------------------------------
   /** The token backend to ask, read at each request (the agent may change it on the login page). */
@@ -261,9 +272,16 @@ export const useSessionStore = defineStore('session', () => {
     return renewing
   }
 
+  /** See `SignOutParticipant`; returns the way to leave again. */
+  function joinSignOut(participant: SignOutParticipant): () => void {
+    signOutParticipants.add(participant)
+    return () => {
+      signOutParticipants.delete(participant)
+    }
+  }
+
   async function signOut(): Promise<void> {
-    const call = useCallStore()
-    if (call.isLive) await call.hangUp()
+    for (const participant of [...signOutParticipants]) await participant.beforeLogout()
     const stored = backendSessionStorage.load()
     // Cleared first, so nothing can restore this session while we wait for the network.
     backendSessionStorage.clear()
@@ -279,7 +297,7 @@ export const useSessionStore = defineStore('session', () => {
         console.warn('[session] backend sign-out failed', toTcccError(e).symbol)
       }
     }
-    if (call.state === 'ended') call.close()
+    for (const participant of [...signOutParticipants]) participant.afterLogout()
     lastSilentRenewalAt = null
     becomeSignedOut('logged-out', null)
   }
@@ -296,6 +314,7 @@ export const useSessionStore = defineStore('session', () => {
     restore,
     recheck,
     signOut,
+    joinSignOut,
     // from the event router (SDK events)
     onKicked,
     onTokenExpired,
