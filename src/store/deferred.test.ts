@@ -40,7 +40,7 @@ describe('deferred event routing', () => {
     expect(call.sessionId).toBe(sessionId)
   })
 
-  it('sign-out reaches the call store loaded on demand and ends at signed-out', async () => {
+  it('signs out after a deferred sign-in and ends at signed-out', async () => {
     const session = useSessionStore()
     await session.signIn(AGENT.userId, PASSWORD)
     await session.signOut()

@@ -9,8 +9,6 @@
  * The workstation itself (and with it the simulator's `window.__tcccSim`) stays in the first
  * chunk: it is created at launch, before the agent signs in (CONTRACT.md).
  */
-import type { useCallStore as UseCallStore } from '@/store/call'
-
 let routing: Promise<void> | undefined
 
 /** Loads the event router and starts it; once (a failed load is tried again next time). */
@@ -23,12 +21,6 @@ export function startEventRouting(): Promise<void> {
     },
   )
   return routing
-}
-
-/** The call store, loaded on first use (sign-out asks it whether a call is live). */
-export async function loadCallStore(): Promise<ReturnType<typeof UseCallStore>> {
-  const { useCallStore } = await import('@/store/call')
-  return useCallStore()
 }
 
 /**
