@@ -5,7 +5,7 @@ import vueParser from 'vue-eslint-parser'
 import globals from 'globals'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'unpackage/**', 'coverage/**', 'docs/screenshots/**', 'test-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'unpackage/**', 'coverage/**', 'docs/screenshots/**', 'test-results/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/essential'],
