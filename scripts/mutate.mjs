@@ -1,5 +1,6 @@
 // `npm run mutate [-- <group>|--mutate <glob>] [other stryker options]`: Stryker over the core
-// modules (stryker.config.mjs). Groups: store, services, platform, server, release.
+// modules (stryker.config.mjs). Groups: store, services, platform, server, release (each runs
+// only the tests that can kill its mutants; STRYKER_TESTS=<globs> overrides, `--mutate` runs all).
 // A `--mutate` glob from the command line replaces the config's list, exclusions included, so
 // the test files and entry points are excluded again here: a mutated test proves nothing.
 import { spawnSync } from 'node:child_process'
@@ -12,6 +13,15 @@ const GROUPS = {
   server: 'server/src/**/*.ts',
   release: 'scripts/check-release.mjs',
 }
+// The tests that can kill a group's mutants (vitest.stryker.config.ts reads STRYKER_TESTS), so
+// the initial coverage run of a group does not run the whole suite on two shared cores.
+const GROUP_TESTS = {
+  store: 'src/store/**/*.test.ts',
+  services: 'src/services/**/*.test.ts,src/store/**/*.test.ts',
+  platform: 'src/platform/**/*.test.ts',
+  server: 'server/test/**/*.test.ts',
+  release: 'tests/unit/checkRelease.test.ts',
+}
 const EXCLUDE = ['!**/*.test.ts', '!**/__tests__/**', '!server/src/main.ts', '!server/src/cli.ts']
 
 const args = process.argv.slice(2)
@@ -22,6 +32,7 @@ for (let i = 0; i < args.length; i++) {
     out.push('--mutate', [args[++i], ...EXCLUDE].join(','))
   } else if (arg in GROUPS) {
     out.push('--mutate', [GROUPS[arg], ...EXCLUDE].join(','))
+    process.env.STRYKER_TESTS ??= GROUP_TESTS[arg]
   } else out.push(arg)
 }
 const cli = fileURLToPath(new URL('../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url))
