@@ -3,7 +3,7 @@
  * scripts/check-release.mjs in-process (the CLI runs are in debug/tokenGenerator/releaseGuard.test.ts):
  * the default build list, the bundle scan and the debug/ import finder with every path spelling.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -60,9 +60,18 @@ describe('scanFolder', () => {
     expect(findings.map((f) => f.pattern)).toEqual(['secretKey'])
   })
 
-  it('cuts the excerpt to 40 characters either side', () => {
+  it('cuts the excerpt to 40 characters either side, whitespace runs as one space', () => {
     const { findings } = scan(tree({ 'x.js': `${'a'.repeat(100)}createSdkLoginToken${'b'.repeat(100)}` }))
     expect(findings[0].excerpt).toBe(`${'a'.repeat(40)}createSdkLoginToken${'b'.repeat(40)}`)
+    const spaced = scan(tree({ 'y.js': 'x =\n\n    "SecretKey"\t\t;' })).findings
+    expect(spaced[0].excerpt).toBe('x = "SecretKey" ;')
+  })
+
+  it('follows no symbolic links (a link to a folder is neither scanned nor an error)', () => {
+    const dir = tree({ 'a.js': 'ok' })
+    const elsewhere = tree({ 'secret.js': 'SecretKey' })
+    symlinkSync(elsewhere, path.join(dir, 'linked'), 'dir')
+    expect(scan(dir)).toEqual({ findings: [], scanned: 1 })
   })
 })
 
