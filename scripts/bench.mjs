@@ -8,6 +8,7 @@ const benches = [
   { file: 'bench/core.ts', args: ['--expose-gc'] },
   { file: 'bench/numbers.ts', args: ['--expose-gc'] },
   { file: 'bench/browser.ts', args: [] },
+  { file: 'bench/server.ts', args: [] },
 ]
 
 // `npm run bench -- numbers core` runs only the benches whose file name contains an argument.
