@@ -11,7 +11,7 @@
  * (b) Searching 10,000 numbers per keystroke: a query typed key by key into `numbers-search`,
  *     timed in the page from the input event until the list's DOM has changed and been laid out,
  *     against a plain `Array.filter` + `includes` scan of the same data run in the same page.
- *     Goal: <= 2x, and the median keystroke within one 16 ms frame.
+ *     Goal: <= 2x (gates the run). The median keystroke against one 16 ms frame is printed for information only (an absolute time).
  * (c) `number-item` rows in the DOM with 10,000 entries. Goal: <= 60.
  *
  * Prints ratios measured in the same run next to the goals; never asserts absolute times.
@@ -26,6 +26,7 @@ import type { Browser, Page } from 'playwright-core'
 import { AGENT1, ROOT, byId, signIn, startStack } from '../e2e/harness'
 // @ts-expect-error plain ESM helper shared with the scripts
 import { serveH5 } from '../scripts/serve-h5.mjs'
+import { goal, reportGoals } from './goals'
 
 /** BENCH_H5_DIR=<dir> measures another H5 build of the app (e.g. to compare two builds). */
 const H5_DIR = process.env.BENCH_H5_DIR ?? 'dist/build/h5'
@@ -206,7 +207,7 @@ async function benchColdStart(browser: Browser, app: Server, minimal: Server): P
   const ratio = a / m
   console.log(`\n(a) cold start, fresh context, cache disabled, ${COLD_RUNS} interleaved runs each (medians)`)
   console.log(`  minimal uni-app: minimal-button visible          1.00x  (${fmt(m)} on this machine)`)
-  console.log(`  H5 app: login-submit visible and enabled          ${ratio.toFixed(2)}x  (${fmt(a)})   goal <= 1.5x  ${verdict(ratio <= 1.5)}`)
+  console.log(`  H5 app: login-submit visible and enabled          ${ratio.toFixed(2)}x  (${fmt(a)})   goal <= 1.5x  ${verdict(goal('cold start <= 1.5x a minimal uni-app', ratio <= 1.5))}`)
   const fastest = Math.min(...samples.app) / Math.min(...samples.minimal)
   console.log(`  fastest run each: ${fastest.toFixed(2)}x (less sensitive to other load on the machine)`)
   console.log(`  runs app:     ${samples.app.map((x) => x.toFixed(0)).join(' ')}`)
@@ -436,10 +437,10 @@ async function benchSearch(browser: Browser, baseUrl: string): Promise<void> {
     console.log(`  plain Array.filter + includes in the page         1.00x  (${fmt(scan)} median per keystroke)`)
     if (searches.length) {
       const searchRatio = median(searches) / scan
-      console.log(`  numbers store search (setQuery + filtered)         ${searchRatio.toFixed(2)}x  (${fmt(median(searches))})   goal <= 2x  ${verdict(searchRatio <= 2)}`)
+      console.log(`  numbers store search (setQuery + filtered)         ${searchRatio.toFixed(2)}x  (${fmt(median(searches))})   goal <= 2x  ${verdict(goal('store search in Chromium <= 2x a plain scan', searchRatio <= 2))}`)
     }
     console.log(
-      `  keystroke: input event -> list updated, laid out   ${ratio.toFixed(2)}x  (${fmt(keystroke)} median, p90 ${fmt(p90)}, ${probe.samples.length} keystrokes)   goal: one 16 ms frame  ${verdict(keystroke <= 16)}`,
+      `  keystroke: input event -> list updated, laid out   ${ratio.toFixed(2)}x  (${fmt(keystroke)} median, p90 ${fmt(p90)}, ${probe.samples.length} keystrokes)   target: one 16 ms frame (absolute, informational, not a gate)  ${keystroke <= 16 ? 'within' : 'over'}`,
     )
     console.log(`  of which script (handlers, search, Vue update) ${fmt(median(probe.scripting))} median, the rest style and layout`)
     console.log(`  (the search goal, <= 2x a plain scan, is the line above; this one is the whole frame) long tasks (> 50 ms) while typing: ${probe.longTasks}`)
@@ -447,7 +448,7 @@ async function benchSearch(browser: Browser, baseUrl: string): Promise<void> {
     console.log(`  note: uni's <input> throttles v-model to one update per 100 ms; keys were typed ${KEY_DELAY_MS} ms apart`)
 
     console.log(`\n(c) number-item rows in the DOM with ${NUMBERS.toLocaleString('en')} numbers (goal <= 60)`)
-    console.log(`  top of the list ${rowsTop}, scrolled to the middle ${rowsMiddle}, while searching ${rowsSearching}   ${verdict(Math.max(rowsTop, rowsMiddle, rowsSearching) <= 60)}`)
+    console.log(`  top of the list ${rowsTop}, scrolled to the middle ${rowsMiddle}, while searching ${rowsSearching}   ${verdict(goal('number rows in the DOM <= 60', Math.max(rowsTop, rowsMiddle, rowsSearching) <= 60))}`)
   } finally {
     await context.close()
   }
@@ -467,6 +468,7 @@ async function main(): Promise<void> {
     await minimal.close()
     await stack.close()
   }
+  reportGoals()
 }
 
 main().catch((err: unknown) => {

@@ -154,6 +154,29 @@ describe('restore (app start)', () => {
     expect(backendSessionStorage.load()).toBeNull()
   })
 
+  // The stored token is treated as expired 30 s early, so it never lapses mid-request (literal 30 s).
+  it('drops a stored access token within 30 seconds of its expiry, and keeps one just outside', async () => {
+    await useSessionStore().signIn(AGENT.userId, PASSWORD)
+    const accessToken = backendSessionStorage.load()?.accessToken ?? ''
+    const now = Date.now()
+    vi.spyOn(Date, 'now').mockReturnValue(now)
+
+    backendSessionStorage.save({ accessToken, expiresAt: now + 30_000 })
+    setActivePinia(createPinia())
+    const before = backend.requests.length
+    await expect(useSessionStore().restore()).resolves.toBe(false)
+    expect(backend.requests).toHaveLength(before)
+    expect(backendSessionStorage.load()).toBeNull()
+
+    backendSessionStorage.save({ accessToken, expiresAt: now + 30_001 })
+    setActivePinia(createPinia())
+    const session = useSessionStore()
+    expect(session.status).toBe('restoring')
+    await expect(session.restore()).resolves.toBe(true)
+    expect(session.status).toBe('signed-in')
+    expect(backendSessionStorage.load()?.accessToken).toBe(accessToken)
+  })
+
   it('signs out with session-expired when the backend no longer knows the token', async () => {
     const session = await signInThenRestart()
     backend.expireSessions()

@@ -13,7 +13,7 @@
  *   (old handlers off, old `<script>` removed, the new one injected): never two SDK scripts.
  */
 import { TcccError, toTcccError } from '../errors'
-import { createRingtonePlayer, type RingtonePlayer } from '../ringtone'
+import { createRingtonePlayer, type RingtonePlayer, startRingtone } from '../ringtone'
 import type {
   CallDirection,
   CallParams,
@@ -504,9 +504,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     unmute: () => setMuted(false),
     sendDTMF,
     setAudioRoute: () => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', 'the browser picks the audio output')),
-    async startRinging(url: string) {
-      ringtonePlayer().start(url)
-    },
+    startRinging: (url: string) => startRingtone(ringtonePlayer(), url),
     async stopRinging() {
       ringtone?.stop()
     },

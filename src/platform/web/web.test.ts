@@ -14,6 +14,7 @@ import { resolve } from 'node:path'
 import { TcccError } from '@/platform/errors'
 import { encodeMockToken } from '@/platform/simulated/mockToken'
 import type { LoginParams, TcccAgentSdk, TcccEvent } from '@/platform/types'
+import type { RingtoneOutcome } from '../ringtone'
 import { createWebTccc } from './index'
 import {
   DEFAULT_READY_TIMEOUT_MS,
@@ -179,7 +180,7 @@ function manualTimers(): WebTimers & { delays: number[]; fire(): void } {
 
 let sdk: TcccAgentSdk
 let events: TcccEvent[]
-const ringtone = { start: fn<(url: string) => void>(), stop: fn<() => void>() }
+const ringtone = { start: fn<(url: string) => Promise<RingtoneOutcome>>(() => Promise.resolve('playing')), stop: fn<() => void>() }
 
 function makeSdk(options: WebTcccOptions = {}): TcccAgentSdk {
   sdk = createWebTcccAdapter({ ringtone, ...options })
@@ -595,6 +596,16 @@ describe('in-call controls', () => {
     await sdk.stopRinging()
     expect(ringtone.start.mock.calls).toEqual([['/static/ringtone.wav']])
     expect(ringtone.stop).toHaveBeenCalledTimes(1)
+  })
+
+  it('reports a ringtone the browser refused to autoplay as RINGTONE_BLOCKED', async () => {
+    makeSdk()
+    ringtone.start.mockImplementationOnce(() => Promise.resolve('blocked'))
+    const failure = await rejection(sdk.startRinging('/static/ringtone.wav'))
+    expect(failure.symbol).toBe('RINGTONE_BLOCKED')
+    // A ring stopped before it started is not a failure.
+    ringtone.start.mockImplementationOnce(() => Promise.resolve('stopped'))
+    await expect(sdk.startRinging('/static/ringtone.wav')).resolves.toBeUndefined()
   })
 
   it('uses createRingtonePlayer (uni inner audio, looping) by default', async () => {
