@@ -5,8 +5,8 @@
  * GET /healthz, and in mock mode GET /mock/tccc-sdk.js.
  */
 import { readFile } from 'node:fs/promises'
-import type { Agent } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { STATUS_CODES, type Agent } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Writable } from 'node:stream'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
@@ -14,6 +14,7 @@ import { createAccessTokenService, type AccessClaims } from './accessTokens'
 import { createAgentDirectory, normaliseUsername, readAgentsFile, type AgentRecord } from './agents'
 import type { CorsPolicy, ServerConfig } from './config'
 import { createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
+import { createWorkQueue, QueueFullError } from './workQueue'
 
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -23,6 +24,8 @@ export type ErrorCode =
   | 'SESSION_EXPIRED'
   | 'TCCC_REFUSED'
   | 'NOT_FOUND'
+  | 'REQUEST_TIMEOUT'
+  | 'SERVER_BUSY'
   | 'INTERNAL'
 
 /** An error answered as `{error:{code,message,...extra}}` with its HTTP status. */
@@ -60,6 +63,12 @@ declare module 'fastify' {
 }
 
 const MAX_USERNAME = 254
+/** Node's default; named so the documented limit and the 431 answer agree. */
+const MAX_HEADER_BYTES = 16 * 1024
+/** How often Node looks for connections past their headers/request timeout. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000
+/** Seconds a client is told to wait when the password-check queue is full. */
+const BUSY_RETRY_AFTER_SECONDS = 2
 const MAX_PASSWORD = 1024
 const UNSUPPORTED_BODY = Symbol('unsupported body')
 
@@ -77,6 +86,22 @@ function clientMessageFor(err: FastifyError): string {
       return 'Content-Type must be application/json'
     default:
       return 'Bad request'
+  }
+}
+
+/**
+ * Errors Node's HTTP parser raises before a request reaches Fastify (bad Content-Length, broken
+ * chunked encoding, oversized headers, timeouts) get the same `{error:{code,message}}` body as
+ * every other error, never Node's or Fastify's own shape.
+ */
+export function protocolErrorResponse(errCode: string | undefined): { status: number; code: ErrorCode; message: string } {
+  switch (errCode) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request did not arrive in time' }
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'BAD_REQUEST', message: `Request headers are larger than ${MAX_HEADER_BYTES} bytes` }
+    default:
+      return { status: 400, code: 'BAD_REQUEST', message: 'Malformed HTTP request' }
   }
 }
 
@@ -126,7 +151,31 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       : false,
     trustProxy: config.trustProxy,
     bodyLimit: 16 * 1024,
+    // Slow or idle clients must not hold sockets (slowloris): see "Timeouts" in server/README.md.
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    connectionTimeout: config.timeouts.idleSocketMs,
+    http: {
+      headersTimeout: config.timeouts.headersMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
+    clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return
+      // A response already under way cannot be replaced without corrupting the stream.
+      const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
+      if (socket.writable && !inFlight?.headersSent) {
+        const { status, code, message } = protocolErrorResponse(err.code)
+        const body = JSON.stringify({ error: { code, message } })
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+        )
+      }
+      socket.destroy()
+    },
   })
+  const passwordChecks = createWorkQueue(config.scrypt)
 
   const agents = createAgentDirectory(deps.agents ?? readAgentsFile(config.agentsFile))
   const accessTokens = createAccessTokenService({ key: config.signingKey, ttlSeconds: config.accessTokenTtlSeconds, now })
@@ -239,7 +288,15 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     for (const status of [perUser, perAddress]) {
       if (!status.isAllowed && status.remaining <= 0) throw rateLimited(reply, status.ttlInSeconds)
     }
-    const agent = await agents.authenticate(username, password)
+    let agent: AgentRecord | null
+    try {
+      agent = await passwordChecks.run(() => agents.authenticate(username, password))
+    } catch (err) {
+      if (!(err instanceof QueueFullError)) throw err
+      request.log.warn({ running: passwordChecks.running, queued: passwordChecks.queued }, 'sign-in refused: password check queue full')
+      reply.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS))
+      throw new ApiError(503, 'SERVER_BUSY', `Too many sign-ins at once; try again in ${BUSY_RETRY_AFTER_SECONDS} seconds`)
+    }
     if (!agent) {
       await Promise.all([failedLoginsPerUser(request), failedLoginsPerAddress(request)])
       request.log.info('sign-in refused')
@@ -275,7 +332,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
         return issued
       } catch (err) {
         if (err instanceof TcccRefusedError) {
-          request.log.warn({ userId: agent.userId, tcccCode: err.tcccCode, requestId: err.requestId }, 'TCCC refused the token request')
+          // `cause` names a network failure (e.g. ECONNREFUSED and the host), never credentials.
+          request.log.warn({ userId: agent.userId, tcccCode: err.tcccCode, requestId: err.requestId, cause: err.networkCause }, 'TCCC refused the token request')
           throw new ApiError(502, 'TCCC_REFUSED', err.message, err.tcccCode ? { tcccCode: err.tcccCode } : {})
         }
         throw err

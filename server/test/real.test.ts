@@ -104,6 +104,21 @@ describe('real mode', () => {
     expect(res.json().error).toEqual({ code: 'TCCC_REFUSED', message: 'The TCCC API could not be reached' })
   })
 
+  it('logs why the TCCC API could not be reached (error code and host), without secrets', async () => {
+    const closed = await startFakeCccApi({ secrets: {} })
+    await closed.close()
+    const logs = new LogCapture()
+    const server = await start({ TCCC_ENDPOINT: closed.endpointUrl }, logs)
+    const { body } = await login(server, AGENT1)
+    expect((await requestToken(server, body.accessToken)).statusCode).toBe(502)
+    const refused = logs.lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'TCCC refused the token request')
+    const host = closed.endpointUrl.replace(/^https?:\/\//, '').replace(/\/+$/, '')
+    expect(refused.cause).toEqual({ code: 'ECONNREFUSED', host })
+    expect(logs.text).not.toContain(SECRET_KEY)
+    expect(logs.text).not.toContain(SECRET_ID)
+    expect(logs.text).not.toContain(body.accessToken)
+  })
+
   it('does not serve the fake Web SDK', async () => {
     const server = await start()
     expect((await server.inject({ method: 'GET', url: '/mock/tccc-sdk.js' })).statusCode).toBe(404)
