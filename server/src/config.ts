@@ -161,7 +161,7 @@ function parseTimeouts(env: Env): Timeouts {
     requestMs: integer(env, 'REQUEST_TIMEOUT_MS', 15 * second, { min: 1000, max: 300 * second }),
     headersMs: integer(env, 'HEADERS_TIMEOUT_MS', 10 * second, { min: 1000, max: 300 * second }),
     keepAliveMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5 * second, { min: 1000, max: 300 * second }),
-    idleSocketMs: integer(env, 'IDLE_SOCKET_TIMEOUT_MS', 10 * second, { min: 1000, max: 300 * second }),
+    idleSocketMs: integer(env, 'IDLE_SOCKET_TIMEOUT_MS', 30 * second, { min: 1000, max: 300 * second }),
   }
   // Node refuses a headers timeout longer than the request timeout.
   if (timeouts.headersMs > timeouts.requestMs) throw new ConfigError('HEADERS_TIMEOUT_MS must not be longer than REQUEST_TIMEOUT_MS')

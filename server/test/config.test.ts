@@ -99,7 +99,7 @@ describe('loadConfig', () => {
   })
 
   it('has request, header, keep-alive and idle timeouts by default, and takes overrides', () => {
-    expect(loadConfig({}).timeouts).toEqual({ requestMs: 15_000, headersMs: 10_000, keepAliveMs: 5_000, idleSocketMs: 10_000 })
+    expect(loadConfig({}).timeouts).toEqual({ requestMs: 15_000, headersMs: 10_000, keepAliveMs: 5_000, idleSocketMs: 30_000 })
     expect(loadConfig({ REQUEST_TIMEOUT_MS: '20000', HEADERS_TIMEOUT_MS: '20000' }).timeouts).toMatchObject({ requestMs: 20_000, headersMs: 20_000 })
     expect(configError({ HEADERS_TIMEOUT_MS: '20000' }).message).toBe('HEADERS_TIMEOUT_MS must not be longer than REQUEST_TIMEOUT_MS')
   })
