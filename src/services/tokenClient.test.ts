@@ -4,6 +4,7 @@ import type { Mock } from 'jest-mock'
 import { TcccError } from '@/services/errors'
 import { BACKEND_TIMEOUT_MS, backendBaseUrl, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { useSettingsStore } from '@/store/settings'
+import { TCCC_UPSTREAM_TIMEOUT_MS } from '../../server/src/tccc'
 
 type RequestOptions = UniNamespace.RequestOptions
 
@@ -140,6 +141,22 @@ describe('signInToBackend', () => {
     await vi.advanceTimersByTimeAsync(BACKEND_TIMEOUT_MS)
     expect((await pending).symbol).toBe('BACKEND_TIMEOUT')
     expect(aborted).toBe(true)
+  })
+
+  it("waits longer than the backend's CCC call, so a slow TCCC failure arrives as TCCC_REFUSED, not as its own timeout", async () => {
+    // The backend answers at most its upstream timeout after the request; allow time for the network both ways.
+    expect(BACKEND_TIMEOUT_MS).toBeGreaterThanOrEqual(TCCC_UPSTREAM_TIMEOUT_MS + 5000)
+    vi.useFakeTimers()
+    requestMock().mockImplementation((options) => {
+      const answer = () => options.success?.({ statusCode: 502, data: { error: { code: 'TCCC_REFUSED', message: 'The TCCC API could not be reached' } } as unknown as string, header: {}, cookies: [] })
+      setTimeout(answer, TCCC_UPSTREAM_TIMEOUT_MS + 2000)
+      return { abort: () => undefined }
+    })
+    const pending = rejection(fetchTcccToken('acc-123'))
+    await vi.advanceTimersByTimeAsync(TCCC_UPSTREAM_TIMEOUT_MS + 2000)
+    const error = await pending
+    expect(error.symbol).toBe('TCCC_REFUSED')
+    expect(error.message).toContain('The TCCC API could not be reached')
   })
 
   it('maps a synchronous throw from uni.request to BACKEND_UNREACHABLE', async () => {

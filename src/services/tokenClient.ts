@@ -10,7 +10,8 @@ import { getActivePinia } from 'pinia'
 import { TcccError, type AppErrorSymbol } from '@/services/errors'
 import { buildBackendUrl, useSettingsStore } from '@/store/settings'
 
-export const BACKEND_TIMEOUT_MS = 10_000
+/** Longer than the backend's own CCC call (server TCCC_UPSTREAM_TIMEOUT_MS, 8 s): its TCCC_REFUSED must arrive first. */
+export const BACKEND_TIMEOUT_MS = 15_000
 
 export interface BackendAgent {
   userId: string
