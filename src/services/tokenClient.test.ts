@@ -264,9 +264,9 @@ describe('backend base URL', () => {
 
   it('prefers the settings override', async () => {
     vi.stubEnv('VITE_TOKEN_BACKEND_URL', 'https://tokens.example.com')
-    expect(useSettingsStore().setBackendUrl('http://192.168.1.20:8787/')).toBe(true)
+    expect(useSettingsStore().setBackendUrl('https://192.168.1.20:8787/')).toBe(true)
     respond(200, goodToken)
     await fetchTcccToken('acc')
-    expect(lastRequest().url).toBe('http://192.168.1.20:8787/api/tccc/token')
+    expect(lastRequest().url).toBe('https://192.168.1.20:8787/api/tccc/token')
   })
 })
