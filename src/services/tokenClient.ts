@@ -7,7 +7,7 @@
  * Never log the password, the access token or the TCCC token.
  */
 import { getActivePinia } from 'pinia'
-import { TcccError, type AppErrorSymbol } from '@/services/errors'
+import { TcccError, type AppErrorSymbol } from '@/platform/errors'
 import { buildBackendUrl, useSettingsStore } from '@/store/settings'
 
 /** Longer than the backend's own CCC call (server TCCC_UPSTREAM_TIMEOUT_MS, 8 s): its TCCC_REFUSED must arrive first. */
