@@ -80,6 +80,7 @@ export const APP_ERRORS = {
   BAD_CREDENTIALS: { zh: '用户名或密码错误', en: 'Wrong username or password.', action: 'fix-input' },
   SESSION_EXPIRED: { zh: '登录已过期，请重新登录', en: 'Your session has expired. Please sign in again.', action: 'relogin' },
   RATE_LIMITED: { zh: '尝试次数过多，请稍后再试', en: 'Too many attempts. Wait a moment and try again.', action: 'retry' },
+  BACKEND_BUSY: { zh: '登录服务器繁忙，请稍后重试', en: 'The sign-in server is busy. Try again in a moment.', action: 'retry' },
   BACKEND_ERROR: { zh: '登录服务器出错，请稍后重试', en: 'The sign-in server had a problem. Try again shortly.', action: 'retry' },
   TCCC_REFUSED: { zh: '腾讯云联络中心拒绝签发登录凭证，请联系管理员', en: 'Tencent Cloud Contact Center refused to issue a login token. Contact your administrator.', action: 'contact-admin' },
   MALFORMED_RESPONSE: { zh: '服务器返回了无法识别的数据', en: 'The server sent a response the app does not understand.', action: 'retry' },

@@ -95,6 +95,14 @@ describe('signInToBackend', () => {
     expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('RATE_LIMITED')
   })
 
+  it("maps the backend's 503 SERVER_BUSY (sign-in queue full) to BACKEND_BUSY", async () => {
+    respond(503, { error: { code: 'SERVER_BUSY', message: 'Too many sign-ins at once; try again in 2 seconds' } })
+    const error = await rejection(signInToBackend('u', 'p'))
+    expect(error.symbol).toBe('BACKEND_BUSY')
+    expect(error.localized('en')).toBe('The sign-in server is busy. Try again in a moment.')
+    expect(error.localized('zh')).toBe('登录服务器繁忙，请稍后重试')
+  })
+
   it.each([500, 502, 503, 504])('maps %i to BACKEND_ERROR', async (status) => {
     respond(status, { error: { code: 'INTERNAL', message: 'boom' } })
     expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('BACKEND_ERROR')
