@@ -10,17 +10,7 @@ import { setLocale as showLocale, syncDocumentLanguage, type Locale } from '@/i1
 import type { AudioRoute } from '@/platform/types'
 import { backendSessionStorage } from '@/services/backendSession'
 import { storedValue } from '@/services/storage'
-
-// Vite's `import.meta.env` (declared here so this file type-checks without vite/client types;
-// identical declarations elsewhere merge).
-declare global {
-  interface ImportMetaEnv {
-    readonly VITE_TOKEN_BACKEND_URL?: string
-  }
-  interface ImportMeta {
-    readonly env: ImportMetaEnv
-  }
-}
+import { backendBaseUrl, buildBackendUrl } from '@/services/tokenClient'
 
 export const DEFAULT_AUDIO_ROUTE: AudioRoute = 'earpiece'
 
@@ -75,12 +65,6 @@ export function backendHost(url: string): string {
   }
 }
 
-/** The token backend the build was made for (`VITE_TOKEN_BACKEND_URL`), '' when none. */
-export function buildBackendUrl(): string {
-  const fromEnv = import.meta.env?.VITE_TOKEN_BACKEND_URL ?? ''
-  return fromEnv.trim().replace(/\/+$/, '')
-}
-
 /** Where '' (same origin) points: the page's http(s) origin, or '' where there is none (App). */
 export function pageOrigin(): string {
   const origin = typeof location !== 'undefined' ? location.origin : ''
@@ -128,8 +112,8 @@ export const useSettingsStore = defineStore('settings', () => {
   const locale = ref<Locale | null>(localeStorage.load())
 
   // getters
-  /** The base URL requests go to ('' = same origin); mirrors `backendBaseUrl()` in the token client. */
-  const effectiveBackendUrl = computed(() => backendUrl.value || buildBackendUrl())
+  /** The base URL requests go to ('' = same origin); what the session hands the token client. */
+  const effectiveBackendUrl = computed(() => backendBaseUrl(backendUrl.value))
   /** Where the password goes when the agent set a backend ('' otherwise: the build's default). */
   const customBackendHost = computed(() => (backendUrl.value ? backendHost(backendUrl.value) : ''))
   const backendUrlSource = computed<BackendUrlSource>(() => {
