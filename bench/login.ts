@@ -11,6 +11,7 @@
 import type { AddressInfo } from 'node:net'
 import { buildServer } from '../server/src/app'
 import { loadConfig } from '../server/src/config'
+import { openMigrated } from '../server/src/db'
 
 const CONCURRENT = 100
 const SIGNING_KEY = 'bench-signing-key-0123456789-abcdefghijklmnop'
@@ -31,7 +32,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function burst(env: Record<string, string>): Promise<Round> {
-  const app = await buildServer(loadConfig({ TOKEN_SIGNING_KEY: SIGNING_KEY, LOGIN_RATE_LIMIT: '100000', ...env }))
+  // An in-memory database: the bench never touches a developer's DATA_DIR.
+  const db = await openMigrated({ driver: 'pglite', dataDir: null })
+  const app = await buildServer(loadConfig({ TOKEN_SIGNING_KEY: SIGNING_KEY, LOGIN_RATE_LIMIT: '100000', ...env }), { db, report: () => {} })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}/api/auth/login`
@@ -54,6 +57,7 @@ async function burst(env: Record<string, string>): Promise<Round> {
     return { statuses, seconds, throughput: (statuses[200] ?? 0) / seconds, p50: percentile(all, 50), p99: percentile(all, 99), p99Ok: percentile(ok, 99) }
   } finally {
     await app.close()
+    await db.close()
   }
 }
 

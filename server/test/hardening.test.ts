@@ -5,10 +5,22 @@
  */
 import { connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import { AGENT1, login, mockConfig } from './helpers'
+import type { Database } from '../src/db'
+import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
+
+let db: Database
+beforeAll(async () => {
+  db = await fileDatabase()
+}, 60_000)
+afterAll(async () => {
+  await db.close()
+})
+beforeEach(async () => {
+  await resetDatabase(db)
+})
 
 let app: FastifyInstance | null = null
 afterEach(async () => {
@@ -16,8 +28,12 @@ afterEach(async () => {
   app = null
 })
 
+function build(env: Record<string, string> = {}): Promise<FastifyInstance> {
+  return buildServer(mockConfig(env), { db, report: () => {} })
+}
+
 async function listen(env: Record<string, string> = {}): Promise<number> {
-  app = await buildServer(mockConfig(env))
+  app = await build(env)
   await app.listen({ port: 0, host: '127.0.0.1' })
   return (app.server.address() as AddressInfo).port
 }
@@ -123,7 +139,7 @@ describe('slow clients (slowloris)', () => {
 
 describe('password-check queue', () => {
   it('answers 503 SERVER_BUSY with Retry-After when more sign-ins arrive than it may run and queue', async () => {
-    app = await buildServer(mockConfig({ SCRYPT_CONCURRENCY: '1', SCRYPT_QUEUE: '1' }))
+    app = await build({ SCRYPT_CONCURRENCY: '1', SCRYPT_QUEUE: '1' })
     const results = await Promise.all(Array.from({ length: 5 }, () => login(app as FastifyInstance, AGENT1)))
     const statuses = results.map(({ res }) => res.statusCode).sort()
     expect(statuses).toEqual([200, 200, 503, 503, 503])
