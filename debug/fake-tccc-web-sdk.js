@@ -8,7 +8,9 @@
  *   tccc.on(event, fn) / tccc.off(event, fn) / tccc.events.<name>
  *   tccc.Call.startOutboundCall({ phoneNumber, phoneDesc?, uui? }) -> { status, data: { sessionId, ... } }
  *   tccc.Call.accept | hungUp | muteMic | unmuteMic ({ sessionId }) -> { status: 'success' }
- *   tccc.Call.isMicMuted({ sessionId }) -> boolean (the "boolean" variant of the docs)
+ *   tccc.Call.isMicMuted({ sessionId }) -> boolean (`000_*`: "isMicMuted(options): boolean"), or with
+ *     setMicMutedShape('response') the `003_*` form `Promise<CommonSDKResponse>` = { status: 'success' }
+ *     (no boolean in it), or 'response-data': { status: 'success', data: <boolean> }
  *   tccc.Call.sendDigits({ sessionId, dtmfText })
  *   tccc.Agent.online() / offline() / getStatus() / setStatus({ status })
  *   tccc.Devices.isBrowserSupported() / getMicrophones() / getSpeakers(); tccc.UI.hide() / show()
@@ -40,6 +42,7 @@
  *   failNext(method, errorMsg?, code?)                     method: 'startOutboundCall', 'accept',
  *       'hungUp', 'muteMic', 'unmuteMic', 'isMicMuted', 'sendDigits', 'online', 'offline'
  *   ignoreNextMute()                                       next mute/unmute reports success, changes nothing
+ *   setMicMutedShape('boolean' | 'response' | 'response-data')   what isMicMuted returns (see above)
  *   setBrowserSupported(bool), setPayloadShape('flat' | 'wrapped')   events as `{...}` or `{ data: {...} }`
  *   emitRaw(event, payload)                                deliver any event as is (sessions the fake does not track)
  *   log() -> [{ method: 'Call.startOutboundCall', args: [...] }, ...] (every SDK call, in order), clearLog()
@@ -74,6 +77,7 @@
       browserSupported: null,
       failures: {},
       ignoreMute: false,
+      micMutedShape: 'boolean',
       sequence: 0,
       current: null,
     })
@@ -308,7 +312,10 @@
         var blocked = gate('Call', 'isMicMuted', [options])
         if (blocked) return blocked
         var s = session(options)
-        return !!(s && s.muted)
+        var muted = !!(s && s.muted)
+        if (shared.micMutedShape === 'response') return ok()
+        if (shared.micMutedShape === 'response-data') return ok(muted)
+        return muted
       },
       sendDigits: function (options) {
         var blocked = gate('Call', 'sendDigits', [options])
@@ -508,6 +515,9 @@
     },
     ignoreNextMute: function () {
       shared.ignoreMute = true
+    },
+    setMicMutedShape: function (shape) {
+      shared.micMutedShape = shape === 'response' || shape === 'response-data' ? shape : 'boolean'
     },
     setBrowserSupported: function (supported) {
       shared.browserSupported = !!supported

@@ -142,12 +142,19 @@ async function settle(run: () => unknown): Promise<unknown> {
   return result
 }
 
-/** `isMicMuted`: a boolean, or a response whose `data` is the boolean (docs disagree). */
-function mutedFrom(result: unknown): boolean | undefined {
+/**
+ * `isMicMuted`: `000_*` documents a boolean, `003_*` a `Promise<CommonSDKResponse>` whose
+ * documented fields are only `status`/`errorMsg`; some builds put the boolean in `data`.
+ * Undefined when the answer carries no boolean (then the command's own success decides).
+ */
+export function mutedFrom(result: unknown): boolean | undefined {
   if (typeof result === 'boolean') return result
   if (isObject(result)) {
     if (typeof result.data === 'boolean') return result.data
-    if (isObject(result.data) && typeof result.data.muted === 'boolean') return result.data.muted
+    if (isObject(result.data)) {
+      const flag = [result.data.muted, result.data.isMuted, result.data.isMicMuted].find((v) => typeof v === 'boolean')
+      if (typeof flag === 'boolean') return flag
+    }
   }
   return undefined
 }
@@ -473,9 +480,11 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     const sessionId = activeSessionId()
     await settle(() => (muted ? target.Call.muteMic({ sessionId }) : target.Call.unmuteMic({ sessionId })))
     // The SDK resolves without saying what happened: read the state back before reporting success.
+    // A CommonSDKResponse without a boolean says nothing: muteMic succeeded, so trust it rather
+    // than tell the agent "unmuted" while the customer hears nothing.
     const actual = mutedFrom(await settle(() => target.Call.isMicMuted({ sessionId })))
-    if (actual !== muted) {
-      throw new TcccError('UNKNOWN', `microphone is ${actual === undefined ? 'in an unknown state' : actual ? 'muted' : 'unmuted'} after ${muted ? 'muteMic' : 'unmuteMic'}`)
+    if (actual !== undefined && actual !== muted) {
+      throw new TcccError('UNKNOWN', `microphone is ${actual ? 'muted' : 'unmuted'} after ${muted ? 'muteMic' : 'unmuteMic'}`)
     }
   }
 

@@ -55,6 +55,7 @@ interface WebFakeControls {
   expireToken(): void
   failNext(method: string, errorMsg?: string, code?: number): void
   ignoreNextMute(): void
+  setMicMutedShape(shape: 'boolean' | 'response' | 'response-data'): void
   setBrowserSupported(supported: boolean): void
   setPayloadShape(shape: 'flat' | 'wrapped'): void
   emitRaw(event: string, payload: unknown): void
@@ -547,6 +548,28 @@ describe('in-call controls', () => {
     const error = await rejection(sdk.mute())
     expect(error.symbol).toBe('UNKNOWN')
     expect(error.detail).toBe('microphone is unmuted after muteMic')
+  })
+
+  it('accepts the 003 form of isMicMuted (CommonSDKResponse without a boolean) after muteMic succeeded', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    fake().setMicMutedShape('response')
+    await sdk.mute()
+    expect(fake().state().sessions[0].muted).toBe(true)
+    await sdk.unmute()
+    expect(fake().state().sessions[0].muted).toBe(false)
+    expect(sdkCalls('Call.isMicMuted')).toHaveLength(2)
+  })
+
+  it('reads the boolean from a CommonSDKResponse data field and still catches a mismatch', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    fake().setMicMutedShape('response-data')
+    await sdk.mute()
+    expect(fake().state().sessions[0].muted).toBe(true)
+    fake().ignoreNextMute()
+    const error = await rejection(sdk.unmute())
+    expect(error.detail).toBe('microphone is muted after unmuteMic')
   })
 
   it('mute needs an answered call', async () => {
