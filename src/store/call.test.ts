@@ -336,7 +336,8 @@ describe('incoming calls', () => {
     expect(call.remark).toBe('From SDK')
     await expect(call.rejectIncoming()).resolves.toBe(true)
     expect(call.state).toBe('ended')
-    expect(call.endReason).toBe('rejected')
+    // The SDK reports the agent's own reject as a local hang-up; history still says rejected.
+    expect(call.endReason).toBe('local-bye')
     expect(methods(core)).toEqual(expect.arrayContaining(['startRinging', 'stopRinging', 'terminate']))
     expect(useHistoryStore().records[0]).toMatchObject({ direction: 'in', outcome: 'rejected', number: '13700137000' })
   })

@@ -483,8 +483,8 @@ export const useCallStore = defineStore('call', () => {
     } finally {
       busy.value = false
     }
-    // The SDK normally reports the end itself; if it did not, end it here.
-    if (stateNow() === 'incoming' && sessionId.value === id && move('ended')) finish('rejected')
+    // The SDK normally reports the end itself (LocalBye); if it did not, end it the same way.
+    if (stateNow() === 'incoming' && sessionId.value === id && move('ended')) finish('local-bye')
     return true
   }
 

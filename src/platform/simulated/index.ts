@@ -19,10 +19,20 @@
  *
  * Rules modelled (see tccc-sdk.md):
  * - `login` checks the mock token (empty, malformed, other agent/app, expired: -10002).
- * - checkLogin/call/answer/terminate/mute/unmute/sendDTMF reject -10005 before login and after
- *   logout or `kick()`; after `expireToken()` checkLogin/call/answer/sendDTMF reject -10002
- *   until the next successful login (hang-up, mute and audio keep working). `logout` is
- *   idempotent; setAudioRoute/startRinging/stopRinging need no login.
+ * - checkLogin/call/answer/mute/unmute/sendDTMF reject 400 "not logged in" (ERR_SIP_BAD_REQUEST)
+ *   before the first login, and -10005 (ERR_HAD_LOGGEDOUT) after logout or `kick()`; after
+ *   `expireToken()` checkLogin/call/answer/sendDTMF reject -10002 until the next successful
+ *   login (hang-up, mute and audio keep working). `terminate` is fire-and-forget like the
+ *   native `terminate()`: it resolves when there is nothing to end. `logout` is idempotent;
+ *   setAudioRoute/startRinging/stopRinging need no login.
+ * - The agent rejecting a ringing incoming call (`terminate`) ends it as 'local-bye', as the
+ *   native SDK reports `TCCCEndReason.LocalBye` for every hang-up from this side.
+ * - While the connection is down (`dropConnection()` until `restoreConnection()`), commands that
+ *   need the server (checkLogin, call, answer, sendDTMF) reject 408 ERR_SIP_REQUESTTIMEOUT.
+ * - `neverAnswer(method)`: the next login/checkLogin/logout/call/answer/sendDTMF never calls
+ *   back, so it settles only through its deadline (`src/platform/deadline.ts`) as
+ *   `SDK_NO_RESPONSE`, like the native adapter. `deviceError(code)` fires `onError`; media
+ *   codes (-3301, -3307, -3308) also end the call with 'error', microphone codes keep it.
  * - A second `call` while the agent has a call (ringing or active) rejects -10004; a callee
  *   that is not digits (optional leading +) rejects 20003.
  * - `remoteHangup()`: active -> 'remote-bye'; ringing incoming -> 'remote-cancel'; ringing
@@ -47,6 +57,7 @@ import type {
   Unsubscribe,
 } from '../types'
 import { createRingtonePlayer } from '../ringtone'
+import { COMMAND_DEADLINE_MS, withDeadline, type CallbackCommand } from '../deadline'
 import { realClock, type SimClock } from './clock'
 import { decodeMockToken } from './mockToken'
 
@@ -81,13 +92,23 @@ export interface SimControls {
   setNetworkQuality(quality: number): void
   failNext(method: string, code: number): void
   log(): SimLogEntry[]
+  /** The next `method` (login, checkLogin, logout, call, answer, sendDTMF) never calls back. */
+  neverAnswer(method: string): void
+  /** `onError(code)` from the device layer; media codes also end the call (see header). */
+  deviceError(code: number, message?: string): void
 }
 
 export type SimulatedTccc = TcccAgentSdk & { readonly sim: SimControls }
 
 export interface SimulatedTcccOptions {
   clock?: SimClock
+  /** Bounds for commands whose callback never comes (default `COMMAND_DEADLINE_MS`). */
+  deadlines?: Partial<Record<CallbackCommand, number>>
 }
+
+const CALLBACK_COMMANDS: readonly CallbackCommand[] = ['login', 'checkLogin', 'logout', 'call', 'answer', 'sendDTMF']
+/** onError codes after which the SDK has no media for the call: it ends. */
+const MEDIA_FAILURE_CODES: ReadonlySet<number> = new Set([-3301, -3307, -3308])
 
 type SessionState = 'ringing' | 'active'
 
@@ -150,6 +171,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   const listeners = new Set<TcccListener>()
   const callLog: SimLogEntry[] = []
   const failures = new Map<string, number>()
+  const deadlines = { ...COMMAND_DEADLINE_MS, ...options.deadlines }
+  const silenced = new Set<CallbackCommand>()
+  let everLoggedIn = false
+  let connectionDown = false
 
   let agent: { sdkAppId: number; userId: string } | null = null
   let tokenExpired = false
@@ -274,15 +299,24 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   }
 
   /** Checks every command makes first: an injected failure, then the login state. */
-  function precheck(method: SdkMethod, needs: { login?: boolean; token?: boolean }): TcccError | null {
+  function precheck(method: SdkMethod, needs: { login?: boolean; token?: boolean; server?: boolean }): TcccError | null {
     const injected = failures.get(method)
     if (injected !== undefined) {
       failures.delete(method)
       return TcccError.fromCode(injected, `simulated failure of ${method}`)
     }
-    if (needs.login && !agent) return TcccError.fromCode(-10005, 'not logged in')
+    if (needs.login && !agent) {
+      return everLoggedIn ? TcccError.fromCode(-10005, 'already logged out') : TcccError.fromCode(400, 'not logged in')
+    }
     if (needs.token && tokenExpired) return TcccError.fromCode(-10002, 'token expired')
+    if (needs.server && connectionDown) return TcccError.fromCode(408, 'no connection to the server')
     return null
+  }
+
+  /** `neverAnswer(method)` was armed: this call's callback is lost; only the deadline ends it. */
+  function lostCallback(method: CallbackCommand): Promise<void> | null {
+    if (!silenced.delete(method)) return null
+    return withDeadline(method, new Promise<void>(() => undefined), deadlines[method], clock)
   }
 
   function ok(): Promise<void> {
@@ -301,6 +335,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record('login', [redactLogin(params)])
     const error = precheck('login', {})
     if (error) return fail(error)
+    const lost = lostCallback('login')
+    if (lost) return lost
     const claims = params.token ? decodeMockToken(params.token) : null
     if (!claims) return fail(TcccError.fromCode(-10002, params.token ? 'malformed token' : 'empty token'))
     if (claims.userId !== params.userId || claims.sdkAppId !== params.sdkAppId) {
@@ -308,13 +344,16 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     }
     if (claims.exp * 1000 <= clock.now()) return fail(TcccError.fromCode(-10002, 'token expired'))
     agent = { sdkAppId: params.sdkAppId, userId: params.userId }
+    everLoggedIn = true
     tokenExpired = false
     return ok()
   }
 
   function checkLogin(): Promise<void> {
     record('checkLogin', [])
-    const error = precheck('checkLogin', { login: true, token: true })
+    const lost = lostCallback('checkLogin')
+    if (lost) return lost
+    const error = precheck('checkLogin', { login: true, token: true, server: true })
     return error ? fail(error) : ok()
   }
 
@@ -322,6 +361,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record('logout', [])
     const error = precheck('logout', {})
     if (error) return fail(error)
+    const lost = lostCallback('logout')
+    if (lost) return lost
     // Idempotent: signing out twice is not an error worth showing.
     endEverything('local-bye', 'Logged out', emitAfterCommand)
     agent = null
@@ -331,7 +372,9 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function call(params: CallParams): Promise<void> {
     record('call', [params])
-    const error = precheck('call', { login: true, token: true })
+    const lost = lostCallback('call')
+    if (lost) return lost
+    const error = precheck('call', { login: true, token: true, server: true })
     if (error) return fail(error)
     if (current) return fail(TcccError.fromCode(-10004, 'a call is in progress'))
     if (!DIALLABLE.test(params.to)) return fail(TcccError.fromCode(20003, 'bad callee'))
@@ -357,7 +400,9 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function answer(): Promise<void> {
     record('answer', [])
-    const error = precheck('answer', { login: true, token: true })
+    const lost = lostCallback('answer')
+    if (lost) return lost
+    const error = precheck('answer', { login: true, token: true, server: true })
     if (error) return fail(error)
     if (!current || current.direction !== 'in' || current.state !== 'ringing') {
       return fail(new TcccError('NO_INCOMING_CALL'))
@@ -370,12 +415,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record('terminate', [])
     const error = precheck('terminate', { login: true })
     if (error) return fail(error)
-    if (!current) return fail(new TcccError('NO_ACTIVE_CALL'))
-    if (current.direction === 'in' && current.state === 'ringing') {
-      endSession(current, 'rejected', 'Rejected by the agent', emitAfterCommand)
-    } else {
-      endSession(current, 'local-bye', 'Hung up by the agent', emitAfterCommand)
-    }
+    // Native terminate() has no callback and nothing to refuse: idle is simply done.
+    if (!current) return ok()
+    const rejecting = current.direction === 'in' && current.state === 'ringing'
+    endSession(current, 'local-bye', rejecting ? 'Rejected by the agent' : 'Hung up by the agent', emitAfterCommand)
     return ok()
   }
 
@@ -392,7 +435,9 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function sendDTMF(digit: string): Promise<void> {
     record('sendDTMF', [digit])
-    const error = precheck('sendDTMF', { login: true, token: true })
+    const lost = lostCallback('sendDTMF')
+    if (lost) return lost
+    const error = precheck('sendDTMF', { login: true, token: true, server: true })
     if (error) return fail(error)
     if (!DTMF_DIGIT.test(digit)) return fail(new TcccError('INVALID_DTMF', `digit ${JSON.stringify(digit)}`))
     if (!current || current.state !== 'active') return fail(new TcccError('NO_ACTIVE_CALL'))
@@ -482,12 +527,14 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       autoAnswerAfter = ms
     },
     dropConnection() {
+      connectionDown = true
       emitNow({ type: 'connectionLost', server: SERVER })
     },
     startReconnect() {
       emitNow({ type: 'reconnecting', server: SERVER })
     },
     restoreConnection() {
+      connectionDown = false
       emitNow({ type: 'connectionRecovered', server: SERVER })
     },
     kick() {
@@ -513,6 +560,17 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       failures.set(method, code)
     },
     log: () => callLog.map((entry) => ({ method: entry.method, args: entry.args.map(copyArg) })),
+    neverAnswer(method) {
+      if (!(CALLBACK_COMMANDS as readonly string[]).includes(method)) {
+        throw new Error(`simulator: ${method} has no callback; one of ${CALLBACK_COMMANDS.join(', ')}`)
+      }
+      silenced.add(method as CallbackCommand)
+    },
+    deviceError(code, message) {
+      if (!Number.isInteger(code)) throw new RangeError(`deviceError needs an integer code, got ${code}`)
+      emitNow({ type: 'error', code, message: message ?? `simulated device error ${code}` })
+      if (MEDIA_FAILURE_CODES.has(code) && current) endSession(current, 'error', `media failure ${code}`, emitNow)
+    },
   }
 
   const sdk: SimulatedTccc = {
