@@ -9,8 +9,8 @@
  *   signed-in ──► signed-out                       (signOut, kicked, token/session expired)
  */
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
-import { TcccError, toTcccError } from '@/services/errors'
+import { ref, watch } from 'vue'
+import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
@@ -67,6 +67,17 @@ function usableBackendSession(): StoredBackendSession | null {
   return stored
 }
 
+const IN_A_CALL_CODE = SDK_ERRORS.ERR_NETWORK_CANNOT_RESET.code
+
+/**
+ * checkLogin failures that say nothing about the registration: the network or the SDK did not
+ * answer (the connection banner tells the agent). Re-login would fail the same way and then
+ * sign a possibly registered agent out, so the check is simply tried again next time.
+ */
+function isUnanswered(failure: TcccError): boolean {
+  return failure.action === 'check-network' && failure.symbol !== 'ERR_HTTP_TOKEN_ERROR'
+}
+
 function revokeQuietly(accessToken: string): void {
   signOutOfBackend(accessToken).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
 }
@@ -83,6 +94,8 @@ export const useSessionStore = defineStore('session', () => {
   let rechecking: Promise<void> | null = null
   let renewing: Promise<boolean> | null = null
   let lastSilentRenewalAt: number | null = null
+  /** The app came back during a call: check the registration once the call is over. */
+  const recheckAfterCall = ref(false)
 
   // ---- helpers ----------------------------------------------------------------------------
   /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
@@ -105,6 +118,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
+    recheckAfterCall.value = false
     status.value = 'signed-out'
     agent.value = null
     signOutReason.value = reason
@@ -207,9 +221,17 @@ export const useSessionStore = defineStore('session', () => {
     return restoring
   }
 
-  /** App shown again: is the SDK registration alive? If not, re-register silently. */
+  /**
+   * App shown again: is the SDK registration alive? If not, re-register silently. Never while a
+   * call is live (or the SDK answers -10004, "in a call"): a re-login or sign-out would cut the
+   * customer off, so the check waits for the call to end.
+   */
   function recheck(): Promise<void> {
     if (status.value !== 'signed-in') return Promise.resolve()
+    if (useCallStore().isLive) {
+      recheckAfterCall.value = true
+      return Promise.resolve()
+    }
     if (rechecking) return rechecking
     rechecking = (async () => {
       try {
@@ -221,14 +243,36 @@ export const useSessionStore = defineStore('session', () => {
           onKicked()
           return
         }
+        if (failure.code === IN_A_CALL_CODE || useCallStore().isLive) {
+          recheckAfterCall.value = true
+          return
+        }
+        if (isUnanswered(failure)) {
+          console.warn('[session] checkLogin got no answer; checking again next time', failure.symbol)
+          return
+        }
       }
       if (status.value !== 'signed-in') return
+      if (useCallStore().isLive) {
+        recheckAfterCall.value = true
+        return
+      }
       await silentRelogin('token-expired')
     })().finally(() => {
       rechecking = null
     })
     return rechecking
   }
+
+  // The deferred check runs as soon as the call is over (ended or closed, not live).
+  watch(
+    () => useCallStore().isLive,
+    (live) => {
+      if (live || !recheckAfterCall.value) return
+      recheckAfterCall.value = false
+      void recheck()
+    },
+  )
 
   /** SDK error 403: this account signed in elsewhere. Do not fight back with a silent login. */
   function onKicked(): void {
@@ -285,6 +329,7 @@ export const useSessionStore = defineStore('session', () => {
     lastUsername,
     error,
     signOutReason,
+    recheckAfterCall,
     // actions
     signIn,
     restore,

@@ -13,6 +13,7 @@
  *   (old handlers off, old `<script>` removed, the new one injected): never two SDK scripts.
  */
 import { TcccError, toTcccError } from '../../services/errors'
+import { withDeadline } from '../deadline'
 import { createRingtonePlayer, type RingtonePlayer } from '../ringtone'
 import type {
   CallDirection,
@@ -418,7 +419,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     const target = sdk
     online = false
     // An expired SDK refuses everything; there is no seat to take offline.
-    if (!tokenExpired) await settle(() => target.Agent.offline())
+    if (!tokenExpired) await withDeadline('logout', settle(() => target.Agent.offline()), undefined, timers)
   }
 
   // ---- calls ------------------------------------------------------------------------------
@@ -439,7 +440,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     pendingOut = { to: params.to, remark: params.remark }
     let result: unknown
     try {
-      result = await settle(() => target.Call.startOutboundCall(request))
+      result = await withDeadline('call', settle(() => target.Call.startOutboundCall(request)), undefined, timers)
     } catch (e) {
       pendingOut = null
       throw e
@@ -458,7 +459,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     const target = signedInSdk()
     const ringing = [...sessions.entries()].reverse().find(([, s]) => s.direction === 'in' && !s.accepted && !s.closing)
     if (!ringing) throw new TcccError('NO_INCOMING_CALL')
-    await settle(() => target.Call.accept({ sessionId: ringing[0] }))
+    await withDeadline('answer', settle(() => target.Call.accept({ sessionId: ringing[0] })), undefined, timers)
   }
 
   async function terminate(): Promise<void> {
@@ -492,7 +493,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     if (!DTMF_DIGIT.test(digit)) throw new TcccError('INVALID_DTMF', JSON.stringify(digit))
     const target = signedInSdk()
     const sessionId = activeSessionId()
-    await settle(() => target.Call.sendDigits({ sessionId, dtmfText: digit }))
+    await withDeadline('sendDTMF', settle(() => target.Call.sendDigits({ sessionId, dtmfText: digit })), undefined, timers)
   }
 
   function ringtonePlayer(): RingtonePlayer {

@@ -572,6 +572,24 @@ describe('in-call controls', () => {
     expect(error.detail).toBe('microphone is muted after unmuteMic')
   })
 
+  it('a logout or DTMF the SDK never answers rejects SDK_NO_RESPONSE at its deadline', async () => {
+    const timers = manualTimers()
+    await signedIn({ timers })
+    await activeOutboundCall()
+    const tccc = page.tccc as unknown as { Call: { sendDigits: unknown }; Agent: { offline: unknown } }
+    tccc.Call.sendDigits = () => new Promise(() => undefined)
+    tccc.Agent.offline = () => new Promise(() => undefined)
+    const digit = sdk.sendDTMF('1')
+    await Promise.resolve()
+    timers.fire()
+    expect((await rejection(digit)).symbol).toBe('SDK_NO_RESPONSE')
+    const out = sdk.logout()
+    await Promise.resolve()
+    timers.fire()
+    expect((await rejection(out)).symbol).toBe('SDK_NO_RESPONSE')
+    expect(timers.delays.slice(-2)).toEqual([5_000, 5_000])
+  })
+
   it('mute needs an answered call', async () => {
     await signedIn()
     await outboundCall()
