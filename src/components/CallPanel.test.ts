@@ -110,6 +110,16 @@ describe('CallPanel', () => {
     expect(wrapper.text()).not.toContain('Ringing')
   })
 
+  it('shows an SDK device error during the call with its catalogue message and next action', () => {
+    const wrapper = mountPanel(makeCall({ state: 'active', error: TcccError.fromCode(-1319, 'mic busy') }))
+    expect(wrapper.find(byId('call-status')).attributes('data-state')).toBe('active')
+    expect(wrapper.find(byId('call-error')).text()).toBe('The microphone is busy (for example, a phone call is in progress).')
+    expect(wrapper.find(byId('call-error')).attributes('data-code')).toBe('-1319')
+    const action = wrapper.find(byId('call-error-action'))
+    expect(action.attributes('data-action')).toBe('free-microphone')
+    expect(action.text()).toBe('End the other call or app that uses the microphone.')
+  })
+
   it('offers the settings button when the microphone was denied', async () => {
     const wrapper = mountPanel(
       makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: new TcccError('ERR_MIC_NOT_AUTHORIZED') }),

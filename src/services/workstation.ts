@@ -7,7 +7,8 @@
  *   `off('*')`), and turned into store actions: session events (incl. quality/volume) -> call
  *   store `applyEvent` (which keeps events of other sessions away from the current call);
  *   lost/reconnecting/recovered -> connection store; error 403 (kicked) and -10002 (token
- *   expired) -> session store; warnings and other errors are logged without secrets.
+ *   expired) -> session store; microphone/media error codes -> call store `reportSdkError`
+ *   (shown on the call screen); warnings and other errors are logged without secrets.
  */
 import { getActivePinia, type Pinia } from 'pinia'
 import { createPlatform } from '@/platform/index'
@@ -45,6 +46,7 @@ export function redactSecrets(text: string): string {
 interface RoutedStores {
   /** The call store's `applyEvent` without the action wrapper (see `eventSink` there). */
   applyCallEvent: (event: TcccEvent) => void
+  call: ReturnType<typeof useCallStore>
   connection: ReturnType<typeof useConnectionStore>
   session: ReturnType<typeof useSessionStore>
 }
@@ -59,6 +61,7 @@ function storesForEvents(): RoutedStores | undefined {
   if (pinia !== routedPinia || !routedStores) {
     routedStores = {
       applyCallEvent: useCallStore(pinia).eventSink.apply,
+      call: useCallStore(pinia),
       connection: useConnectionStore(pinia),
       session: useSessionStore(pinia),
     }
@@ -79,10 +82,14 @@ const handlers: Handlers = {
   connectionLost: (event, { connection }) => connection.markLost(event.server),
   reconnecting: (event, { connection }) => connection.markReconnecting(event.server),
   connectionRecovered: (event, { connection }) => connection.markRecovered(event.server),
-  error: (event, { session }) => {
+  error: (event, { session, call }) => {
     if (event.code === KICKED_CODE) session.onKicked()
     else if (event.code === TOKEN_EXPIRED_CODE) void session.onTokenExpired()
-    else console.warn(`[workstation] SDK error ${event.code}: ${redactSecrets(event.message)}`)
+    else {
+      // Microphone/media codes also reach the call screen; every one is logged for support.
+      call.reportSdkError(event.code, event.message)
+      console.warn(`[workstation] SDK error ${event.code}: ${redactSecrets(event.message)}`)
+    }
   },
   warning: (event) => console.warn(`[workstation] SDK warning ${event.code}: ${redactSecrets(event.message)}`),
 }

@@ -25,11 +25,13 @@ import {
   keepScreenOn,
   openMicrophoneSettings as openSystemMicrophoneSettings,
 } from '@/platform/device'
+import { keepCallAudioAlive } from '@/platform/callKeepAlive'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
 import { validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
+import { t } from '@/i18n'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
@@ -67,6 +69,20 @@ const DTMF_DIGIT = /^[0-9*#]$/
 /** Digits with an optional leading + (the numbers service normalises before this). */
 const DIALLABLE = /^\+?[0-9*#]{1,32}$/
 const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
+/**
+ * `onError` codes that break the call's audio: the microphone could not start, is not allowed
+ * or is taken (-1302, -1317, -1319), or the media session failed (-3301, -3307, -3308).
+ */
+export const CALL_DEVICE_ERROR_CODES: ReadonlySet<number> = new Set(
+  [
+    SDK_ERRORS.ERR_MIC_START_FAIL,
+    SDK_ERRORS.ERR_MIC_NOT_AUTHORIZED,
+    SDK_ERRORS.ERR_MIC_OCCUPY,
+    SDK_ERRORS.ERR_RTC_ENTER_ROOM_FAILED,
+    SDK_ERRORS.ERR_RTC_REQUEST_IP_TIMEOUT,
+    SDK_ERRORS.ERR_RTC_CONNECT_SERVER_TIMEOUT,
+  ].map((entry) => entry.code),
+)
 /** Finished session ids remembered so their late events are dropped quietly. */
 const FINISHED_MEMORY = 20
 
@@ -142,7 +158,15 @@ export const useCallStore = defineStore('call', () => {
 
   // A live call keeps the display awake on whichever page the agent is (Android mutes the
   // microphone of an app whose screen went off). Sync: on at the very move that made it live.
-  watch(isLive, (live) => keepScreenOn(live), { flush: 'sync' })
+  // Android also needs an ongoing notification while the agent is in another app (seed 003 FAQ).
+  watch(
+    isLive,
+    (live) => {
+      keepScreenOn(live)
+      keepCallAudioAlive(live, { title: t('call.keepAlive.title'), text: t('call.keepAlive.text') })
+    },
+    { flush: 'sync' },
+  )
 
   // ---- the machine ------------------------------------------------------------------------
   /** Read through a call so TypeScript does not keep a narrowing across awaits and moves. */
@@ -373,6 +397,26 @@ export const useCallStore = defineStore('call', () => {
       notifyEnded(record)
     }
     // Otherwise a late event of a call we already finished: nothing to do.
+  }
+
+  /**
+   * An SDK `onError` outside any command. Microphone and media codes go on the call screen with
+   * their catalogue message and next action; the call itself moves only when the SDK ends it
+   * (`ended`), never on our guess. Returns whether the call screen took it.
+   */
+  function reportSdkError(code: number, message: string): boolean {
+    if (!CALL_DEVICE_ERROR_CODES.has(code)) return false
+    const failure = TcccError.fromCode(code, message)
+    if (isLive.value) {
+      error.value = failure
+      return true
+    }
+    // Right after the SDK ended the call because of it: explain the end, unless a cause is known.
+    if (state.value === 'ended' && (error.value === null || error.value.symbol === 'UNKNOWN')) {
+      error.value = failure
+      return true
+    }
+    return false
   }
 
   // ---- commands (from pages) ----------------------------------------------------------------
@@ -636,6 +680,7 @@ export const useCallStore = defineStore('call', () => {
     openMicrophoneSettings,
     close,
     applyEvent,
+    reportSdkError,
     // for the workstation service
     eventSink,
   }
