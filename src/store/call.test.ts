@@ -448,6 +448,24 @@ describe('SDK device errors (onError) during a call', () => {
   })
 })
 
+describe('a call the SDK never confirms', () => {
+  it('fails as SDK_NO_RESPONSE and ends the session if the SDK reports it later', async () => {
+    const call = useCallStore()
+    core.sim.neverAnswer('call')
+    const placing = call.placeCall({ to: '13800138000' })
+    await settle()
+    expect(call.state).toBe('dialing')
+    core.clock.advance(15_000)
+    await expect(placing).resolves.toBe(false)
+    expect(call.state).toBe('ended')
+    expect(call.error?.symbol).toBe('SDK_NO_RESPONSE')
+    call.applyEvent({ type: 'newSession', sessionId: 'late-1', direction: 'out', peer: '13800138000' })
+    await settle()
+    expect(methods(core).at(-1)).toBe('terminate')
+    expect(call.state).toBe('ended')
+  })
+})
+
 describe('validateDialNumber', () => {
   it('gives the number placeCall should get, normalised as the numbers list stores it', () => {
     expect(validateDialNumber(' +86 (138) 0013-8000 ')).toEqual({ ok: true, value: '+8613800138000' })

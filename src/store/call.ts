@@ -474,7 +474,8 @@ export const useCallStore = defineStore('call', () => {
       } catch (e) {
         const failure = toTcccError(e)
         if (stateNow() === 'dialing') failDial(failure)
-        dialCancelled = false
+        // No answer is not a refusal: the SDK may still create the session, which is then ended.
+        dialCancelled = failure.symbol === 'SDK_NO_RESPONSE'
         return false
       }
       if (isLive.value) await applyPreferredRoute()
