@@ -1,6 +1,6 @@
 /**
- * The agent's current call: ONE explicit state machine fed by SDK events (through the
- * workstation's `applyEvent`) and by the agent's commands.
+ * The agent's current call: ONE explicit state machine fed by SDK events (the event router
+ * calls `applyEvent`) and by the agent's commands.
  *
  * ```
  *            dial              outgoingSession             accepted
@@ -296,7 +296,7 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
-  // ---- SDK events (from the workstation) ----------------------------------------------------
+  // ---- SDK events (from the event router) ---------------------------------------------------
   function applyEvent(event: TcccEvent): void {
     switch (event.type) {
       case 'newSession':
@@ -316,7 +316,7 @@ export const useCallStore = defineStore('call', () => {
         else peerVolume.value = event.volume
         return
       default:
-        // Connection and error events are routed elsewhere by the workstation.
+        // Connection and error events go to other stores (src/store/eventRouter.ts).
         return
     }
   }
@@ -638,11 +638,11 @@ export const useCallStore = defineStore('call', () => {
   }
 
   /**
-   * The workstation's entry point for SDK events: the same `applyEvent`, without pinia's action
+   * The event router's entry point for SDK events: the same `applyEvent`, without pinia's action
    * bookkeeping (`$onAction` arrays and closures per call), because quality and volume events
    * keep arriving during every call. markRaw: not state, not an action.
    */
-  const eventSink = markRaw({ apply: applyEvent })
+  const eventSink = markRaw({ apply: applyEvent, reportSdkError })
 
   return {
     // state
@@ -682,7 +682,7 @@ export const useCallStore = defineStore('call', () => {
     close,
     applyEvent,
     reportSdkError,
-    // for the workstation service
+    // for the event router
     eventSink,
   }
 })
