@@ -12,6 +12,8 @@
  *     setMicMutedShape('response') the `003_*` form `Promise<CommonSDKResponse>` = { status: 'success' }
  *     (no boolean in it), or 'response-data': { status: 'success', data: <boolean> }
  *   tccc.Call.sendDigits({ sessionId, dtmfText })
+ *   tccc.Call.hold({ sessionId }) / unHold({ sessionId }) (state().sessions[i].held)
+ *   tccc.Call.transfer({ sessionId, skillGroupId? | userId? }) -> 'transfer' event, then sessionEnded closeBy 'seat'
  *   tccc.Agent.online() / offline() / getStatus() / setStatus({ status })
  *   tccc.Devices.isBrowserSupported() / getMicrophones() / getSpeakers(); tccc.UI.hide() / show()
  * Failures reject with the documented CommonSDKResponse shape `{ status: 'error', errorMsg }`
@@ -317,6 +319,22 @@
         if (shared.micMutedShape === 'response-data') return ok(muted)
         return muted
       },
+      hold: function (options) {
+        return setHold('hold', options, true)
+      },
+      unHold: function (options) {
+        return setHold('unHold', options, false)
+      },
+      transfer: function (options) {
+        var blocked = gate('Call', 'transfer', [options])
+        if (blocked) return blocked
+        var s = session(options)
+        if (!s || s.state !== 'active') return fail('no active session')
+        if (!options.skillGroupId && !options.userId) return fail('skillGroupId or userId required')
+        emitSoon('transfer', { sessionId: s.sessionId })
+        endSession(s, 'seat', null, true)
+        return ok()
+      },
       sendDigits: function (options) {
         var blocked = gate('Call', 'sendDigits', [options])
         if (blocked) return blocked
@@ -384,6 +402,15 @@
     if (!s || s.state !== 'active') return fail('no active session')
     if (shared.ignoreMute) shared.ignoreMute = false
     else s.muted = muted
+    return ok()
+  }
+
+  function setHold(method, options, held) {
+    var blocked = gate('Call', method, [options])
+    if (blocked) return blocked
+    var s = session(options)
+    if (!s || s.state !== 'active') return fail('no active session')
+    s.held = held
     return ok()
   }
 
@@ -547,7 +574,7 @@
         userId: live.userId,
         sdkAppId: live.sdkAppId,
         sessions: liveSessions().map(function (s) {
-          return { sessionId: s.sessionId, direction: s.direction, peer: s.peer, remark: s.remark, uui: s.uui, state: s.state, muted: s.muted, dtmf: s.dtmf }
+          return { sessionId: s.sessionId, direction: s.direction, peer: s.peer, remark: s.remark, uui: s.uui, state: s.state, muted: s.muted, held: !!s.held, dtmf: s.dtmf }
         }),
         listenerCount: live.listenerCount(),
       }

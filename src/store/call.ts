@@ -26,7 +26,7 @@ import {
   openMicrophoneSettings as openSystemMicrophoneSettings,
 } from '@/platform/device'
 import { keepCallAudioAlive } from '@/platform/callKeepAlive'
-import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
+import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf, TransferTarget } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
 import { validateNumber, type Validated } from '@/services/numbers'
@@ -122,6 +122,8 @@ export const useCallStore = defineStore('call', () => {
   const answeredAt = ref<number | null>(null)
   const endedAt = ref<number | null>(null)
   const muted = ref(false)
+  /** The customer is on hold (capability `hold`). */
+  const held = ref(false)
   const audioRoute = ref<AudioRoute>(settings.audioRoute)
   const dtmfSent = ref('')
   const quality = ref<NetworkQuality>(0)
@@ -135,6 +137,7 @@ export const useCallStore = defineStore('call', () => {
   // Bookkeeping that no page shows: kept out of the reactive state.
   let ringing = false
   let muteInFlight = false
+  let holdInFlight = false
   let routeInFlight = false
   let hangingUp = false
   /** The agent hung up before the SDK reported the outbound session: end it when it comes. */
@@ -153,6 +156,9 @@ export const useCallStore = defineStore('call', () => {
   }
   const durationSec = computed(() => (endedAt.value === null ? 0 : durationAt(endedAt.value)))
   const canSwitchAudioRoute = computed(() => getWorkstation().capabilities.audioRoute)
+  /** Hold and transfer exist only where the platform has them (never a hidden failure). */
+  const canHold = computed(() => getWorkstation().capabilities.hold)
+  const canTransfer = computed(() => getWorkstation().capabilities.transfer)
   /** True where `openMicrophoneSettings` really opens something (the App, not a browser). */
   const canOpenMicrophoneSettings = computed(() => canOpenSystemMicrophoneSettings())
 
@@ -193,6 +199,7 @@ export const useCallStore = defineStore('call', () => {
     answeredAt.value = null
     endedAt.value = null
     muted.value = false
+    held.value = false
     dtmfSent.value = ''
     quality.value = 0
     micVolume.value = 0
@@ -623,6 +630,48 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
+  /** Put the customer on hold or take them back (active call only). */
+  async function toggleHold(): Promise<boolean> {
+    if (!canHold.value || stateNow() !== 'active' || holdInFlight) return false
+    const id = sessionId.value
+    const target = !held.value
+    holdInFlight = true
+    try {
+      const workstation = getWorkstation()
+      await (target ? workstation.hold() : workstation.unhold())
+      if (sessionId.value === id) held.value = target
+      return true
+    } catch (e) {
+      noteFailure(e)
+      return false
+    } finally {
+      holdInFlight = false
+    }
+  }
+
+  /**
+   * Hand the active call to a skill group or a colleague. The SDK then ends the session here
+   * (its `ended` event moves the machine); the call record keeps it as answered.
+   */
+  async function transferCall(target: TransferTarget): Promise<boolean> {
+    if (!canTransfer.value || stateNow() !== 'active' || busy.value) return false
+    const to = 'userId' in target ? target.userId.trim() : target.skillGroupId.trim()
+    if (to === '') {
+      error.value = new TcccError('INVALID_NUMBER', 'empty transfer target')
+      return false
+    }
+    busy.value = true
+    try {
+      await getWorkstation().transfer('userId' in target ? { userId: to } : { skillGroupId: to })
+      return true
+    } catch (e) {
+      noteFailure(e)
+      return false
+    } finally {
+      busy.value = false
+    }
+  }
+
   /** After the agent denied the microphone: the system page where it can be allowed again. */
   function openMicrophoneSettings(): void {
     openSystemMicrophoneSettings()
@@ -655,6 +704,7 @@ export const useCallStore = defineStore('call', () => {
     answeredAt,
     endedAt,
     muted,
+    held,
     audioRoute,
     dtmfSent,
     quality,
@@ -667,6 +717,8 @@ export const useCallStore = defineStore('call', () => {
     isLive,
     durationSec,
     canSwitchAudioRoute,
+    canHold,
+    canTransfer,
     canOpenMicrophoneSettings,
     durationAt,
     // actions
@@ -677,6 +729,8 @@ export const useCallStore = defineStore('call', () => {
     toggleMute,
     setAudioRoute,
     toggleAudioRoute,
+    toggleHold,
+    transferCall,
     sendDigit,
     openMicrophoneSettings,
     close,

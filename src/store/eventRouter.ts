@@ -17,6 +17,7 @@ import type { TcccEvent } from '@/platform/types'
 import { SDK_ERRORS } from '@/services/errors'
 import type { EventStream, Unsubscribe } from '@/services/eventStream'
 import { redactSecrets, workstationEvents } from '@/services/workstation'
+import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
 import { useSessionStore } from '@/store/session'
@@ -71,6 +72,7 @@ export interface TcccStores {
   call: ReturnType<typeof useCallStore>['eventSink']
   connection: ReturnType<typeof useConnectionStore>
   session: ReturnType<typeof useSessionStore>
+  agent: ReturnType<typeof useAgentStore>
 }
 
 const KICKED_CODE = SDK_ERRORS.ERR_SIP_FORBIDDEN.code
@@ -96,6 +98,7 @@ export const tcccRoutes: RouteTable<TcccEvent, TcccStores> = {
     }
   },
   warning: (event) => console.warn(`[workstation] SDK warning ${event.code}: ${redactSecrets(event.message)}`),
+  agentStatus: (event, { agent }) => agent.applyStatus(event.status, event.restReason),
 }
 
 /** Every stream the app routes; one line per service that feeds stores. */
@@ -108,6 +111,7 @@ const ROUTES: ReadonlyArray<() => Unsubscribe> = [
         call: useCallStore(pinia).eventSink,
         connection: useConnectionStore(pinia),
         session: useSessionStore(pinia),
+        agent: useAgentStore(pinia),
       }),
       handlers: tcccRoutes,
     }),

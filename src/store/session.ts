@@ -14,6 +14,7 @@ import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
+import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
 
@@ -119,6 +120,7 @@ export const useSessionStore = defineStore('session', () => {
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
     recheckAfterCall.value = false
+    useAgentStore().reset()
     status.value = 'signed-out'
     agent.value = null
     signOutReason.value = reason

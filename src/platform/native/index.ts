@@ -218,7 +218,18 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
     }
   }
 
-  const capabilities: PlatformCapabilities = { audioRoute: true, sdkRinging: true, incomingCalls: true }
+  // tccc-sdk-uniapp has no hold, transfer, internal call, caller number or seat status API.
+  const capabilities: PlatformCapabilities = {
+    audioRoute: true,
+    sdkRinging: true,
+    incomingCalls: true,
+    hold: false,
+    transfer: false,
+    internalCall: false,
+    callerNumber: false,
+    agentStatus: false,
+  }
+  const unsupported = (what: string): Promise<void> => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', `${what} is not in tccc-sdk-uniapp`))
 
   return {
     kind: 'native',
@@ -264,6 +275,10 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
         ws.getDeviceManager().setAudioRoute(route === 'speakerphone' ? routes.Speakerphone : routes.Earpiece)
       })
     },
+    setAgentStatus: () => unsupported('setAgentStatus'),
+    hold: () => unsupported('hold'),
+    unhold: () => unsupported('unhold'),
+    transfer: () => unsupported('transfer'),
     startRinging: (url: string) => immediate((ws) => ws.startPlayMusic(ringtonePath(url), RINGTONE_LOOP_COUNT)),
     stopRinging: () => immediate((ws) => ws.stopPlayMusic()),
     version() {

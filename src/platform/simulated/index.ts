@@ -39,11 +39,17 @@
  *   outbound -> 'rejected'. `kick()`: error 403, then every session ends with 'error'.
  * - An incoming call that arrives while the agent has a call gets its own `newSession` and
  *   only rings out ('timeout' after 60 s); the agent's commands keep acting on the first call.
+ * - Seat status: `login` makes it free, `logout`/`kick` offline; a call that becomes active makes a
+ *   free seat busy and its end frees it again (`agentStatus` events). `setAgentStatus` is logged
+ *   as `setStatus` (the Web SDK's name); `hold`, `unhold`, `transfer` need the active call;
+ *   `transfer` ends it here ('local-bye', "Transferred to …"). `sim.setAgentStatus(s)` is the
+ *   contact center changing it.
  * - `sim.log()` lists every command (not version/subscribe/dispose), rejected ones included,
  *   with the token and the web SDK URL replaced by '<redacted>'.
  */
 import { TcccError } from '../../services/errors'
 import type {
+  AgentStatus,
   AudioRoute,
   CallDirection,
   CallParams,
@@ -51,9 +57,11 @@ import type {
   LoginParams,
   NetworkQuality,
   PlatformCapabilities,
+  SettableAgentStatus,
   TcccAgentSdk,
   TcccEvent,
   TcccListener,
+  TransferTarget,
   Unsubscribe,
 } from '../types'
 import { createRingtonePlayer } from '../ringtone'
@@ -96,6 +104,8 @@ export interface SimControls {
   neverAnswer(method: string): void
   /** `onError(code)` from the device layer; media codes also end the call (see header). */
   deviceError(code: number, message?: string): void
+  /** The contact center changes the agent's status (delivered as `statusChanged` would be). */
+  setAgentStatus(status: AgentStatus, restReason?: string): void
 }
 
 export type SimulatedTccc = TcccAgentSdk & { readonly sim: SimControls }
@@ -135,6 +145,10 @@ const SDK_METHODS = [
   'setAudioRoute',
   'startRinging',
   'stopRinging',
+  'setStatus',
+  'hold',
+  'unhold',
+  'transfer',
 ] as const
 type SdkMethod = (typeof SDK_METHODS)[number]
 
@@ -184,6 +198,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   /** Incoming calls that arrived while the agent was busy; they only ring out. */
   const waiting = new Map<string, SimSession>()
   let muted = false
+  let held = false
+  let seatStatus: AgentStatus = 'offline'
   let quality: NetworkQuality = 2
   let autoAnswerAfter: number | null = null
   let statsTimer: unknown = null
@@ -247,7 +263,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       if (!current || current.state !== 'active') return
       statsTick += 1
       emitNow({ type: 'networkQuality', quality })
-      const volume = muted ? 0 : VOLUME_PATTERN[statsTick % VOLUME_PATTERN.length]
+      const volume = muted || held ? 0 : VOLUME_PATTERN[statsTick % VOLUME_PATTERN.length]
       emitNow({ type: 'audioVolume', userId: agent?.userId ?? '', volume })
       statsTimer = clock.setTimeout(tick, STATS_INTERVAL_MS)
     }
@@ -264,12 +280,20 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     session.timers = []
   }
 
+  function setSeat(status: AgentStatus, emit: (e: TcccEvent) => void, restReason?: string): void {
+    seatStatus = status
+    emit({ type: 'agentStatus', status, ...(restReason ? { restReason } : {}) })
+  }
+
   function endSession(session: SimSession, reason: EndReason, message: string, emit: (e: TcccEvent) => void): void {
     clearSessionTimers(session)
     if (current === session) {
       current = null
       muted = false
+      held = false
       stopStats()
+      // A call makes the seat busy; TCCC frees it when the call is over.
+      if (seatStatus === 'busy' && agent) setSeat('free', emit)
     }
     waiting.delete(session.id)
     emit({ type: 'ended', sessionId: session.id, reason, message })
@@ -279,6 +303,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     clearSessionTimers(session)
     session.state = 'active'
     emit({ type: 'accepted', sessionId: session.id })
+    if (session === current && seatStatus === 'free') setSeat('busy', emit)
     startStats()
   }
 
@@ -329,7 +354,17 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   // ---- the TcccAgentSdk ------------------------------------------------------------------
   // Rings through the shared uni audio player like the web platform, not through an SDK.
-  const capabilities: PlatformCapabilities = { audioRoute: true, sdkRinging: false, incomingCalls: true }
+  // Offers every control the app has, so each can be tried in `npm run dev` and tested.
+  const capabilities: PlatformCapabilities = {
+    audioRoute: true,
+    sdkRinging: false,
+    incomingCalls: true,
+    hold: true,
+    transfer: true,
+    internalCall: false,
+    callerNumber: false,
+    agentStatus: true,
+  }
 
   function login(params: LoginParams): Promise<void> {
     record('login', [redactLogin(params)])
@@ -346,6 +381,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     agent = { sdkAppId: params.sdkAppId, userId: params.userId }
     everLoggedIn = true
     tokenExpired = false
+    // Signing in puts the seat online as free (the Web SDK's Agent.online does the same).
+    if (seatStatus === 'offline') setSeat('free', emitAfterCommand)
     return ok()
   }
 
@@ -367,6 +404,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     endEverything('local-bye', 'Logged out', emitAfterCommand)
     agent = null
     tokenExpired = false
+    if (seatStatus !== 'offline') setSeat('offline', emitAfterCommand)
     return ok()
   }
 
@@ -470,6 +508,42 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     return ok()
   }
 
+  function setAgentStatus(status: SettableAgentStatus, restReason?: string): Promise<void> {
+    record('setStatus', [{ status, ...(restReason ? { restReason } : {}) }])
+    const error = precheck('setStatus', { login: true, server: true })
+    if (error) return fail(error)
+    if (!['free', 'rest', 'arrange', 'busy'].includes(status)) {
+      return fail(new TcccError('UNSUPPORTED_ON_PLATFORM', `status ${String(status)}`))
+    }
+    setSeat(status, emitAfterCommand, status === 'rest' ? restReason : undefined)
+    return ok()
+  }
+
+  function activeSession(method: SdkMethod, args: unknown[]): TcccError | SimSession {
+    record(method, args)
+    const error = precheck(method, { login: true, server: true })
+    if (error) return error
+    if (!current || current.state !== 'active') return new TcccError('NO_ACTIVE_CALL')
+    return current
+  }
+
+  function setHeld(method: 'hold' | 'unhold', value: boolean): Promise<void> {
+    const session = activeSession(method, [])
+    if (session instanceof TcccError) return fail(session)
+    held = value
+    return ok()
+  }
+
+  function transfer(target: TransferTarget): Promise<void> {
+    const session = activeSession('transfer', [target])
+    if (session instanceof TcccError) return fail(session)
+    const to = 'userId' in target ? target.userId : target.skillGroupId
+    if (!to) return fail(new TcccError('INVALID_NUMBER', 'empty transfer target'))
+    // The call now belongs to the colleague or group: it ends for this agent.
+    endSession(session, 'local-bye', `Transferred to ${to}`, emitAfterCommand)
+    return ok()
+  }
+
   function subscribe(listener: TcccListener): Unsubscribe {
     listeners.add(listener)
     return () => {
@@ -543,6 +617,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       tokenExpired = false
       emitNow({ type: 'error', code: 403, message: 'Signed in on another device' })
       endEverything('error', 'Signed in on another device', emitNow)
+      if (seatStatus !== 'offline') setSeat('offline', emitNow)
     },
     expireToken() {
       if (agent) tokenExpired = true
@@ -566,6 +641,12 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       }
       silenced.add(method as CallbackCommand)
     },
+    setAgentStatus(status, restReason) {
+      if (!['free', 'busy', 'rest', 'arrange', 'offline'].includes(status)) {
+        throw new RangeError(`simulator: status must be free, busy, rest, arrange or offline, got ${status}`)
+      }
+      setSeat(status, emitNow, status === 'rest' ? restReason : undefined)
+    },
     deviceError(code, message) {
       if (!Number.isInteger(code)) throw new RangeError(`deviceError needs an integer code, got ${code}`)
       emitNow({ type: 'error', code, message: message ?? `simulated device error ${code}` })
@@ -586,6 +667,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     unmute: () => setMuted('unmute', false),
     sendDTMF,
     setAudioRoute,
+    setAgentStatus,
+    hold: () => setHeld('hold', true),
+    unhold: () => setHeld('unhold', false),
+    transfer,
     startRinging,
     stopRinging,
     version: () => SIM_SDK_VERSION,

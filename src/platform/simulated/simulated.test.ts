@@ -60,11 +60,15 @@ function ended(): Extract<TcccEvent, { type: 'ended' }>[] {
   return events.filter((e): e is Extract<TcccEvent, { type: 'ended' }> => e.type === 'ended')
 }
 
+/** Seat status changes, kept apart so the call tests read only call events. */
+let seats: Array<Extract<TcccEvent, { type: 'agentStatus' }>>
+
 beforeEach(() => {
   clock = createManualClock()
   sdk = createSimulatedTccc({ clock })
   events = []
-  sdk.subscribe((e) => events.push(e))
+  seats = []
+  sdk.subscribe((e) => (e.type === 'agentStatus' ? seats.push(e) : events.push(e)))
 })
 
 describe('login', () => {
@@ -580,5 +584,57 @@ describe('injected failures from the device and the network', () => {
     expect((await rejection(sdk.checkLogin())).code).toBe(408)
     sdk.sim.restoreConnection()
     await expect(sdk.checkLogin()).resolves.toBeUndefined()
+  })
+})
+
+describe('seat status, hold and transfer', () => {
+  it('login frees the seat, an active call makes it busy, its end frees it, logout takes it offline', async () => {
+    await signIn()
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    await sdk.terminate()
+    await sdk.logout()
+    await Promise.resolve()
+    expect(seats.map((e) => e.status)).toEqual(['free', 'busy', 'free', 'offline'])
+  })
+
+  it('setAgentStatus is logged as setStatus with the rest reason, and reported back', async () => {
+    await signIn()
+    await sdk.setAgentStatus('rest', 'lunch')
+    await sdk.setAgentStatus('free', 'ignored')
+    await Promise.resolve()
+    expect(seats.slice(-2)).toEqual([
+      { type: 'agentStatus', status: 'rest', restReason: 'lunch' },
+      { type: 'agentStatus', status: 'free' },
+    ])
+    expect(sdk.sim.log().filter((e) => e.method === 'setStatus').map((e) => e.args)).toEqual([
+      [{ status: 'rest', restReason: 'lunch' }],
+      [{ status: 'free', restReason: 'ignored' }],
+    ])
+  })
+
+  it('sim.setAgentStatus is the contact center changing the status', async () => {
+    await signIn()
+    sdk.sim.setAgentStatus('arrange')
+    expect(seats.at(-1)).toEqual({ type: 'agentStatus', status: 'arrange' })
+    expect(() => sdk.sim.setAgentStatus('dancing' as never)).toThrow(RangeError)
+  })
+
+  it('hold and unhold need the active call; transfer ends it here as local-bye', async () => {
+    await signIn()
+    expect((await rejection(sdk.hold())).symbol).toBe('NO_ACTIVE_CALL')
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    await sdk.hold()
+    await sdk.unhold()
+    await sdk.transfer({ userId: 'agent2@example.com' })
+    await Promise.resolve()
+    expect(ended()).toEqual([{ type: 'ended', sessionId: 'sim-1', reason: 'local-bye', message: 'Transferred to agent2@example.com' }])
+    expect(sdk.sim.log().map((e) => e.method).slice(-3)).toEqual(['hold', 'unhold', 'transfer'])
+    expect(sdk.sim.log().at(-1)?.args).toEqual([{ userId: 'agent2@example.com' }])
+  })
+
+  it('declares hold, transfer and agent status among its capabilities', () => {
+    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true })
   })
 })

@@ -16,14 +16,17 @@ import { TcccError, toTcccError } from '../../services/errors'
 import { withDeadline } from '../deadline'
 import { createRingtonePlayer, type RingtonePlayer } from '../ringtone'
 import type {
+  AgentStatus,
   CallDirection,
   CallParams,
   EndReason,
   LoginParams,
   PlatformCapabilities,
+  SettableAgentStatus,
   TcccAgentSdk,
   TcccEvent,
   TcccListener,
+  TransferTarget,
   Unsubscribe,
 } from '../types'
 import { WEB_SDK_EVENTS, type TcccWebSdk, type WebHost, type WebSdkEventName, type WebSdkHandler } from './webSdk'
@@ -160,6 +163,28 @@ export function mutedFrom(result: unknown): boolean | undefined {
   return undefined
 }
 
+/**
+ * The SDK's seat status (`statusChanged`, `getStatus()`) as the app's: `notReady` (示忙) and
+ * anything call-like count as busy; unknown values too, so the agent is never shown free wrongly.
+ */
+export function agentStatusFrom(value: unknown): AgentStatus {
+  const raw = isObject(value) ? (value.status ?? (isObject(value.data) ? value.data.status : undefined)) : value
+  switch (raw) {
+    case 'free':
+    case 'rest':
+    case 'arrange':
+    case 'offline':
+      return raw
+    default:
+      return 'busy'
+  }
+}
+
+/** The app's choice as `Agent.setStatus` wants it (003: busy is `notReady`). */
+function sdkStatusFor(status: SettableAgentStatus): string {
+  return status === 'busy' ? 'notReady' : status
+}
+
 function isLocalhost(hostname: string): boolean {
   const name = hostname.replace(/^\[|\]$/g, '')
   return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\./.test(name)
@@ -202,7 +227,16 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
   let pendingOut: { to: string; remark?: string } | null = null
   const sessions = new Map<string, SessionInfo>()
 
-  const capabilities: PlatformCapabilities = { audioRoute: false, sdkRinging: false, incomingCalls: true }
+  const capabilities: PlatformCapabilities = {
+    audioRoute: false,
+    sdkRinging: false,
+    incomingCalls: true,
+    hold: true,
+    transfer: true,
+    internalCall: false,
+    callerNumber: false,
+    agentStatus: true,
+  }
 
   function emit(event: TcccEvent): void {
     for (const listener of [...listeners]) {
@@ -262,6 +296,11 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
       const remark = pendingOut ? pendingOut.remark : stringField(data, 'remark')
       pendingOut = null
       addSession(sessionId, 'out', peer, remark)
+    },
+    statusChanged(payload) {
+      const data = payloadOf(payload)
+      const restReason = stringField(data, 'restReason')
+      emit({ type: 'agentStatus', status: agentStatusFrom(data.status ?? payload), ...(restReason ? { restReason } : {}) })
     },
     calloutAccepted: onAccepted,
     userAccessed: onAccepted,
@@ -496,6 +535,30 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     await withDeadline('sendDTMF', settle(() => target.Call.sendDigits({ sessionId, dtmfText: digit })), undefined, timers)
   }
 
+  async function setAgentStatus(status: SettableAgentStatus, restReason?: string): Promise<void> {
+    const target = signedInSdk()
+    const setStatus = target.Agent.setStatus
+    if (typeof setStatus !== 'function') throw new TcccError('UNSUPPORTED_ON_PLATFORM', 'Agent.setStatus missing')
+    const options = { status: sdkStatusFor(status), ...(status === 'rest' && restReason ? { restReason } : {}) }
+    await settle(() => setStatus.call(target.Agent, options))
+  }
+
+  async function setHeld(held: boolean): Promise<void> {
+    const target = signedInSdk()
+    const sessionId = activeSessionId()
+    const command = held ? target.Call.hold : target.Call.unHold
+    if (typeof command !== 'function') throw new TcccError('UNSUPPORTED_ON_PLATFORM', held ? 'Call.hold missing' : 'Call.unHold missing')
+    await settle(() => command.call(target.Call, { sessionId }))
+  }
+
+  async function transfer(to: TransferTarget): Promise<void> {
+    const target = signedInSdk()
+    const sessionId = activeSessionId()
+    const command = target.Call.transfer
+    if (typeof command !== 'function') throw new TcccError('UNSUPPORTED_ON_PLATFORM', 'Call.transfer missing')
+    await settle(() => command.call(target.Call, { sessionId, ...to }))
+  }
+
   function ringtonePlayer(): RingtonePlayer {
     ringtone ??= createRingtonePlayer()
     return ringtone
@@ -514,6 +577,10 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     unmute: () => setMuted(false),
     sendDTMF,
     setAudioRoute: () => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', 'the browser picks the audio output')),
+    setAgentStatus,
+    hold: () => setHeld(true),
+    unhold: () => setHeld(false),
+    transfer,
     async startRinging(url: string) {
       ringtonePlayer().start(url)
     },

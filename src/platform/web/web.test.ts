@@ -5,7 +5,7 @@
  * adapter's real script injection (happy-dom fetches and runs `<script async>` elements), so
  * these tests cover the same path a browser takes with the token backend's `/mock/tccc-sdk.js`.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -590,6 +590,33 @@ describe('in-call controls', () => {
     expect(timers.delays.slice(-2)).toEqual([5_000, 5_000])
   })
 
+  it('hold / unHold / transfer go to the SDK with the session id; transfer ends the call here', async () => {
+    await signedIn()
+    const sessionId = await activeOutboundCall()
+    await sdk.hold()
+    expect(fake().state().sessions[0]).toMatchObject({ held: true })
+    await sdk.unhold()
+    await sdk.transfer({ skillGroupId: '42' })
+    expect(sdkCalls('Call.hold')).toEqual([[{ sessionId }]])
+    expect(sdkCalls('Call.unHold')).toEqual([[{ sessionId }]])
+    expect(sdkCalls('Call.transfer')).toEqual([[{ sessionId, skillGroupId: '42' }]])
+    await vi.waitFor(() => expect(eventsOf('ended')).toEqual([{ type: 'ended', sessionId, reason: 'local-bye', message: 'closeBy=seat' }]))
+  })
+
+  it('sets the seat status with Agent.setStatus (busy = notReady) and reads statusChanged', async () => {
+    await signedIn()
+    await sdk.setAgentStatus('rest', 'lunch')
+    await sdk.setAgentStatus('busy')
+    expect(sdkCalls('Agent.setStatus')).toEqual([[{ status: 'rest', restReason: 'lunch' }], [{ status: 'notReady' }]])
+    fake().emitRaw('statusChanged', { status: 'arrange' })
+    fake().emitRaw('statusChanged', { data: { status: 'notReady' } })
+    expect(eventsOf('agentStatus').slice(-2)).toEqual([
+      { type: 'agentStatus', status: 'arrange' },
+      { type: 'agentStatus', status: 'busy' },
+    ])
+    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true, audioRoute: false })
+  })
+
   it('mute needs an answered call', async () => {
     await signedIn()
     await outboundCall()
@@ -723,7 +750,7 @@ describe('subscription and dispose', () => {
     const mine = fn()
     page.tccc?.on('callIn', mine)
     const adapterCount = registered.length - 1
-    expect(adapterCount).toBe(8)
+    expect(adapterCount).toBe(9)
     expect(fake().listenerCount()).toBe(adapterCount + 1)
 
     sdk.dispose()
