@@ -26,9 +26,18 @@ function makeCall(overrides: Partial<CallView> = {}): CallView {
   }
 }
 
-function mountPanel(call: CallView, extra: { audioRouteSupported?: boolean; canOpenSettings?: boolean } = {}) {
+function mountPanel(
+  call: CallView,
+  extra: { audioRouteSupported?: boolean; canOpenSettings?: boolean; holdSupported?: boolean; transferSupported?: boolean } = {},
+) {
   return mount(CallPanel, {
-    props: { call, audioRouteSupported: extra.audioRouteSupported ?? true, canOpenSettings: extra.canOpenSettings ?? true },
+    props: {
+      call,
+      audioRouteSupported: extra.audioRouteSupported ?? true,
+      canOpenSettings: extra.canOpenSettings ?? true,
+      holdSupported: extra.holdSupported ?? false,
+      transferSupported: extra.transferSupported ?? false,
+    },
     
   })
 }
@@ -118,6 +127,27 @@ describe('CallPanel', () => {
     const action = wrapper.find(byId('call-error-action'))
     expect(action.attributes('data-action')).toBe('free-microphone')
     expect(action.text()).toBe('End the other call or app that uses the microphone.')
+  })
+
+  it('has no hold or transfer control where the platform lacks them', () => {
+    const wrapper = mountPanel(makeCall())
+    expect(wrapper.find(byId('call-hold')).exists()).toBe(false)
+    expect(wrapper.find(byId('call-transfer')).exists()).toBe(false)
+  })
+
+  it('offers hold (data-active) and transfer to a seat or a skill group where the platform has them', async () => {
+    const wrapper = mountPanel(makeCall({ held: true }), { holdSupported: true, transferSupported: true })
+    expect(wrapper.find(byId('call-hold')).attributes('data-active')).toBe('true')
+    await wrapper.find(byId('call-hold')).trigger('click')
+    expect(wrapper.emitted('toggleHold')).toHaveLength(1)
+    await wrapper.find(byId('call-transfer')).trigger('click')
+    await wrapper.find(byId('transfer-target')).setValue('agent2@example.com')
+    await wrapper.find(byId('transfer-submit')).trigger('click')
+    await wrapper.find(byId('call-transfer')).trigger('click')
+    await wrapper.find(byId('transfer-kind-group')).trigger('click')
+    await wrapper.find(byId('transfer-target')).setValue(' 42 ')
+    await wrapper.find(byId('transfer-submit')).trigger('click')
+    expect(wrapper.emitted('transfer')).toEqual([[{ userId: 'agent2@example.com' }], [{ skillGroupId: '42' }]])
   })
 
   it('offers the settings button when the microphone was denied', async () => {
