@@ -4,7 +4,7 @@
  * when that callback never comes (the demo even passes `null` to some, a dead connection, a
  * native bug) the promise would hang the page that awaits it. Each gets a bound instead.
  */
-import { TcccError } from '../services/errors'
+import { TcccError } from './errors'
 
 export type CallbackCommand = 'login' | 'checkLogin' | 'logout' | 'call' | 'answer' | 'sendDTMF'
 

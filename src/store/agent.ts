@@ -6,7 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { AgentStatus, SettableAgentStatus } from '@/platform/types'
-import { TcccError, toTcccError } from '@/services/errors'
+import { TcccError, toTcccError } from '@/platform/errors'
 import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'

@@ -10,7 +10,7 @@
  */
 import { defineStore } from 'pinia'
 import { ref, watch } from 'vue'
-import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
+import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'

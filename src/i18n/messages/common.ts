@@ -7,7 +7,7 @@ const zh = {
   'lang.zh': '中文',
   'lang.en': 'English',
   'lang.label': '语言',
-  // What the agent should do next, per catalogue action (src/services/errors.ts ErrorAction).
+  // What the agent should do next, per catalogue action (src/platform/errors.ts ErrorAction).
   'error.action.retry': '请重试',
   'error.action.relogin': '请重新登录',
   'error.action.check-network': '请检查网络后重试',
