@@ -4,7 +4,7 @@
  * changes it with `setStatus` where the platform can (`capabilities.agentStatus`).
  */
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import type { AgentStatus, SettableAgentStatus } from '@/platform/types'
 import { TcccError, toTcccError } from '@/platform/errors'
 import { getWorkstation } from '@/services/workstation'
@@ -60,6 +60,13 @@ export const useAgentStore = defineStore('agent', () => {
     applyStatus('offline')
     error.value = null
   }
+  // The session does not know this store (no import circle): follow its sign-out instead.
+  watch(
+    () => useSessionStore().status,
+    (next) => {
+      if (next === 'signed-out') reset()
+    },
+  )
 
   return { status, restReason, error, changing, canSetStatus, shownStatus, applyStatus, setStatus, reset }
 })

@@ -134,6 +134,8 @@ export const useCallStore = defineStore('call', () => {
     (live) => {
       keepScreenOn(live)
       keepCallAudioAlive(live, { title: t('call.keepAlive.title'), text: t('call.keepAlive.text') })
+      // The session's resume check must not re-login or sign out in the middle of a call.
+      useSessionStore().setCallLive(live)
     },
     { flush: 'sync' },
   )
@@ -649,6 +651,16 @@ export const useCallStore = defineStore('call', () => {
     direction.value = null
     startedAt.value = null
   }
+
+  // Signing out hangs up a live call first and leaves the ended one afterwards.
+  useSessionStore().joinSignOut({
+    beforeLogout: async () => {
+      if (isLive.value) await hangUp()
+    },
+    afterLogout: () => {
+      if (stateNow() === 'ended') close()
+    },
+  })
 
   /**
    * The event router's entry point for SDK events: the same `applyEvent`, without pinia's action

@@ -14,9 +14,8 @@ import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
-import { useAgentStore } from '@/store/agent'
-import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
+import { useSettingsStore } from '@/store/settings'
 
 export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
 export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
@@ -31,6 +30,17 @@ export interface StoredBackendSession {
   accessToken: string
   /** Epoch ms. */
   expiresAt: number
+}
+
+/**
+ * A store that owns something a sign-out must end first (the call store: hang up a live call,
+ * close the ended one). It joins the sign-out, so the session never imports it (no circle).
+ */
+export interface SignOutParticipant {
+  /** Before the SDK logout; awaited. */
+  beforeLogout(): Promise<void>
+  /** After the SDK and backend logouts, before the agent is signed out. */
+  afterLogout(): void
 }
 
 /** Treat the access token as expired a little early, so it does not lapse mid-request. */
@@ -79,8 +89,8 @@ function isUnanswered(failure: TcccError): boolean {
   return failure.action === 'check-network' && failure.symbol !== 'ERR_HTTP_TOKEN_ERROR'
 }
 
-function revokeQuietly(accessToken: string): void {
-  signOutOfBackend(accessToken).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
+function revokeQuietly(accessToken: string, baseUrl: string): void {
+  signOutOfBackend(accessToken, baseUrl).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
 }
 
 export const useSessionStore = defineStore('session', () => {
@@ -95,13 +105,21 @@ export const useSessionStore = defineStore('session', () => {
   let rechecking: Promise<void> | null = null
   let renewing: Promise<boolean> | null = null
   let lastSilentRenewalAt: number | null = null
+  const signOutParticipants = new Set<SignOutParticipant>()
   /** The app came back during a call: check the registration once the call is over. */
   const recheckAfterCall = ref(false)
+  /** A call is live (the call store says so through `setCallLive`; no import of it here). */
+  const callLive = ref(false)
 
   // ---- helpers ----------------------------------------------------------------------------
+  /** The token backend to ask, read at each request (the agent may change it on the login page). */
+  function backendUrl(): string {
+    return useSettingsStore().effectiveBackendUrl
+  }
+
   /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
   async function registerWithTccc(accessToken: string): Promise<void> {
-    const tccc = await fetchTcccToken(accessToken)
+    const tccc = await fetchTcccToken(accessToken, backendUrl())
     await getWorkstation().login({
       sdkAppId: tccc.sdkAppId,
       userId: tccc.userId,
@@ -120,7 +138,6 @@ export const useSessionStore = defineStore('session', () => {
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
     recheckAfterCall.value = false
-    useAgentStore().reset()
     status.value = 'signed-out'
     agent.value = null
     signOutReason.value = reason
@@ -176,7 +193,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = null
     let accessToken: string
     try {
-      const backend = await signInToBackend(name, password)
+      const backend = await signInToBackend(name, password, backendUrl())
       accessToken = backend.accessToken
       backendSessionStorage.save({ accessToken, expiresAt: Date.now() + backend.expiresIn * 1000 })
     } catch (e) {
@@ -190,7 +207,7 @@ export const useSessionStore = defineStore('session', () => {
     } catch (e) {
       // Do not keep a backend session whose agent could not register (e.g. no seat).
       backendSessionStorage.clear()
-      revokeQuietly(accessToken)
+      revokeQuietly(accessToken, backendUrl())
       becomeSignedOut(null, toTcccError(e))
       return false
     }
@@ -230,7 +247,7 @@ export const useSessionStore = defineStore('session', () => {
    */
   function recheck(): Promise<void> {
     if (status.value !== 'signed-in') return Promise.resolve()
-    if (useCallStore().isLive) {
+    if (callLive.value) {
       recheckAfterCall.value = true
       return Promise.resolve()
     }
@@ -245,7 +262,7 @@ export const useSessionStore = defineStore('session', () => {
           onKicked()
           return
         }
-        if (failure.code === IN_A_CALL_CODE || useCallStore().isLive) {
+        if (failure.code === IN_A_CALL_CODE || callLive.value) {
           recheckAfterCall.value = true
           return
         }
@@ -255,7 +272,7 @@ export const useSessionStore = defineStore('session', () => {
         }
       }
       if (status.value !== 'signed-in') return
-      if (useCallStore().isLive) {
+      if (callLive.value) {
         recheckAfterCall.value = true
         return
       }
@@ -266,22 +283,25 @@ export const useSessionStore = defineStore('session', () => {
     return rechecking
   }
 
-  // The deferred check runs as soon as the call is over (ended or closed, not live).
-  watch(
-    () => useCallStore().isLive,
-    (live) => {
-      if (live || !recheckAfterCall.value) return
-      recheckAfterCall.value = false
-      void recheck()
-    },
-  )
+  /**
+   * From the call store: whether a call is live. The deferred check runs as soon as the call is
+   * over (ended or closed).
+   */
+  function setCallLive(live: boolean): void {
+    callLive.value = live
+  }
+  watch(callLive, (live) => {
+    if (live || !recheckAfterCall.value) return
+    recheckAfterCall.value = false
+    void recheck()
+  })
 
   /** SDK error 403: this account signed in elsewhere. Do not fight back with a silent login. */
   function onKicked(): void {
     if (status.value !== 'signed-in') return
     const stored = backendSessionStorage.load()
     backendSessionStorage.clear()
-    if (stored) revokeQuietly(stored.accessToken)
+    if (stored) revokeQuietly(stored.accessToken, backendUrl())
     becomeSignedOut('kicked', new TcccError('KICKED'))
   }
 
@@ -301,9 +321,16 @@ export const useSessionStore = defineStore('session', () => {
     return renewing
   }
 
+  /** See `SignOutParticipant`; returns the way to leave again. */
+  function joinSignOut(participant: SignOutParticipant): () => void {
+    signOutParticipants.add(participant)
+    return () => {
+      signOutParticipants.delete(participant)
+    }
+  }
+
   async function signOut(): Promise<void> {
-    const call = useCallStore()
-    if (call.isLive) await call.hangUp()
+    for (const participant of [...signOutParticipants]) await participant.beforeLogout()
     const stored = backendSessionStorage.load()
     // Cleared first, so nothing can restore this session while we wait for the network.
     backendSessionStorage.clear()
@@ -314,12 +341,12 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (stored) {
       try {
-        await signOutOfBackend(stored.accessToken)
+        await signOutOfBackend(stored.accessToken, backendUrl())
       } catch (e) {
         console.warn('[session] backend sign-out failed', toTcccError(e).symbol)
       }
     }
-    if (call.state === 'ended') call.close()
+    for (const participant of [...signOutParticipants]) participant.afterLogout()
     lastSilentRenewalAt = null
     becomeSignedOut('logged-out', null)
   }
@@ -337,6 +364,8 @@ export const useSessionStore = defineStore('session', () => {
     restore,
     recheck,
     signOut,
+    joinSignOut,
+    setCallLive,
     // from the event router (SDK events)
     onKicked,
     onTokenExpired,
