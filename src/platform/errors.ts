@@ -65,6 +65,7 @@ export const SDK_ERRORS = {
 export const APP_ERRORS = {
   SDK_NOT_INSTALLED: { zh: '未安装 TCCC 原生插件（tccc-sdk-uniapp），请使用包含插件的自定义基座', en: 'The TCCC native plugin (tccc-sdk-uniapp) is not installed. Use a custom base that includes it.', action: 'install-sdk' },
   SDK_LOAD_TIMEOUT: { zh: 'TCCC SDK 加载超时，请检查网络后重试', en: 'The TCCC SDK did not load in time. Check your connection and try again.', action: 'check-network' },
+  SDK_NO_RESPONSE: { zh: '联络中心 SDK 未及时响应，请检查网络后重试', en: 'The call service did not answer in time. Check your connection and try again.', action: 'check-network' },
   SDK_LOAD_FAILED: { zh: 'TCCC SDK 加载失败，请重试', en: 'The TCCC SDK failed to load. Try again.', action: 'retry' },
   SDK_URL_REFUSED: { zh: '登录服务器返回的 TCCC SDK 地址不在允许的腾讯云地址之列，已拒绝加载，请联系管理员', en: 'The sign-in server sent a TCCC SDK address that is not an allowed Tencent Cloud address, so it was not loaded. Contact your administrator.', action: 'contact-admin' },
   BROWSER_UNSUPPORTED: { zh: '当前浏览器不支持通话，请使用最新版 Chrome 或 Edge', en: 'This browser cannot make calls. Use a recent Chrome or Edge.', action: 'use-supported-browser' },

@@ -336,7 +336,8 @@ describe('incoming calls', () => {
     expect(call.remark).toBe('From SDK')
     await expect(call.rejectIncoming()).resolves.toBe(true)
     expect(call.state).toBe('ended')
-    expect(call.endReason).toBe('rejected')
+    // The SDK reports the agent's own reject as a local hang-up; history still says rejected.
+    expect(call.endReason).toBe('local-bye')
     expect(methods(core)).toEqual(expect.arrayContaining(['startRinging', 'stopRinging', 'terminate']))
     expect(useHistoryStore().records[0]).toMatchObject({ direction: 'in', outcome: 'rejected', number: '13700137000' })
   })
@@ -455,6 +456,76 @@ describe('incoming calls', () => {
     call.applyEvent({ type: 'accepted', sessionId: first })
     expect(call.state).toBe('ringing')
     expect(call.peer).toBe('13900139000')
+  })
+})
+
+describe('SDK device errors (onError) during a call', () => {
+  async function activeCall(): Promise<ReturnType<typeof useCallStore>> {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    expect(call.state).toBe('active')
+    return call
+  }
+
+  it.each([
+    [-1302, 'ERR_MIC_START_FAIL', 'grant-microphone'],
+    [-1317, 'ERR_MIC_NOT_AUTHORIZED', 'grant-microphone'],
+    [-1319, 'ERR_MIC_OCCUPY', 'free-microphone'],
+  ])('microphone code %i shows on the call and the call stays as the SDK keeps it', async (code, symbol, action) => {
+    const call = await activeCall()
+    core.sim.deviceError(code)
+    expect(call.error).toMatchObject({ code, symbol, action })
+    expect(call.state).toBe('active')
+    expect(methods(core)).not.toContain('terminate')
+  })
+
+  it.each([
+    [-3301, 'ERR_RTC_ENTER_ROOM_FAILED'],
+    [-3307, 'ERR_RTC_REQUEST_IP_TIMEOUT'],
+    [-3308, 'ERR_RTC_CONNECT_SERVER_TIMEOUT'],
+  ])('media code %i: the SDK ends the call; the ended call explains why', async (code, symbol) => {
+    const call = await activeCall()
+    core.sim.deviceError(code)
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('error')
+    expect(call.error?.symbol).toBe(symbol)
+    expect(useHistoryStore().records[0]).toMatchObject({ outcome: 'answered', endReason: 'error', errorSymbol: symbol })
+  })
+
+  it('a media error that follows the SDK ending the call replaces the unknown cause', async () => {
+    const call = await activeCall()
+    call.applyEvent({ type: 'ended', sessionId: call.sessionId as string, reason: 'error', message: 'media' })
+    expect(call.error?.symbol).toBe('UNKNOWN')
+    expect(call.reportSdkError(-3308, 'late')).toBe(true)
+    expect(call.error?.symbol).toBe('ERR_RTC_CONNECT_SERVER_TIMEOUT')
+  })
+
+  it('other codes and codes with no call do not touch the call screen', async () => {
+    const call = useCallStore()
+    expect(call.reportSdkError(-1317, 'idle')).toBe(false)
+    expect(call.error).toBeNull()
+    await activeCall()
+    expect(call.reportSdkError(-1306, 'sample rate')).toBe(false)
+    expect(call.error).toBeNull()
+  })
+})
+
+describe('a call the SDK never confirms', () => {
+  it('fails as SDK_NO_RESPONSE and ends the session if the SDK reports it later', async () => {
+    const call = useCallStore()
+    core.sim.neverAnswer('call')
+    const placing = call.placeCall({ to: '13800138000' })
+    await settle()
+    expect(call.state).toBe('dialing')
+    core.clock.advance(15_000)
+    await expect(placing).resolves.toBe(false)
+    expect(call.state).toBe('ended')
+    expect(call.error?.symbol).toBe('SDK_NO_RESPONSE')
+    call.applyEvent({ type: 'newSession', sessionId: 'late-1', direction: 'out', peer: '13800138000' })
+    await settle()
+    expect(methods(core).at(-1)).toBe('terminate')
+    expect(call.state).toBe('ended')
   })
 })
 

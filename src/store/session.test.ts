@@ -239,6 +239,87 @@ describe('recheck (app shown again)', () => {
   })
 })
 
+describe('recheck never re-logs in or out during a call', () => {
+  async function liveCall(): Promise<ReturnType<typeof useCallStore>> {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    expect(call.state).toBe('active')
+    return call
+  }
+
+  it('defers the whole check while a call is live, and runs it once the call ends', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = await liveCall()
+    core.sim.expireToken()
+    await session.recheck()
+    expect(methods(core)).not.toContain('checkLogin')
+    expect(session.recheckAfterCall).toBe(true)
+    expect(callsOf(core, 'login')).toHaveLength(1)
+
+    await call.hangUp()
+    await settle()
+    expect(methods(core).filter((m) => m === 'checkLogin' || m === 'login').slice(-2)).toEqual(['checkLogin', 'login'])
+    expect(session.status).toBe('signed-in')
+    expect(session.recheckAfterCall).toBe(false)
+  })
+
+  it('-10004 (in a call) from checkLogin neither re-logs in nor signs out: it waits for the call', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.failNext('checkLogin', -10004)
+    await session.recheck()
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(1)
+    expect(session.recheckAfterCall).toBe(true)
+  })
+
+  it('a checkLogin that never answers settles as SDK_NO_RESPONSE and keeps the agent signed in', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.neverAnswer('checkLogin')
+    let done = false
+    const check = session.recheck().then(() => {
+      done = true
+    })
+    await settle()
+    expect(done).toBe(false)
+    core.clock.advance(10_000)
+    await check
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(1)
+    // The next check is not stuck behind the lost one.
+    await session.recheck()
+    expect(methods(core).filter((m) => m === 'checkLogin')).toHaveLength(2)
+  })
+
+  it('a lost connection (408) is not a reason to re-login or sign out', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.dropConnection()
+    await session.recheck()
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(1)
+  })
+})
+
+describe('sign-out when the SDK never answers', () => {
+  it('completes locally after the logout deadline', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.neverAnswer('logout')
+    const out = session.signOut()
+    await settle()
+    expect(session.status).toBe('signed-in')
+    core.clock.advance(5_000)
+    await out
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('logged-out')
+    expect(backendSessionStorage.load()).toBeNull()
+  })
+})
+
 describe('kicked and token expiry (SDK events)', () => {
   it('403 signs the agent out as kicked, ends the call and forgets the access token', async () => {
     const session = useSessionStore()

@@ -59,6 +59,7 @@ interface WebFakeControls {
   expireToken(): void
   failNext(method: string, errorMsg?: string, code?: number): void
   ignoreNextMute(): void
+  setMicMutedShape(shape: 'boolean' | 'response' | 'response-data'): void
   setBrowserSupported(supported: boolean): void
   setPayloadShape(shape: 'flat' | 'wrapped'): void
   emitRaw(event: string, payload: unknown): void
@@ -605,6 +606,73 @@ describe('in-call controls', () => {
     expect(error.detail).toBe('microphone is unmuted after muteMic')
   })
 
+  it('accepts the 003 form of isMicMuted (CommonSDKResponse without a boolean) after muteMic succeeded', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    fake().setMicMutedShape('response')
+    await sdk.mute()
+    expect(fake().state().sessions[0].muted).toBe(true)
+    await sdk.unmute()
+    expect(fake().state().sessions[0].muted).toBe(false)
+    expect(sdkCalls('Call.isMicMuted')).toHaveLength(2)
+  })
+
+  it('reads the boolean from a CommonSDKResponse data field and still catches a mismatch', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    fake().setMicMutedShape('response-data')
+    await sdk.mute()
+    expect(fake().state().sessions[0].muted).toBe(true)
+    fake().ignoreNextMute()
+    const error = await rejection(sdk.unmute())
+    expect(error.detail).toBe('microphone is muted after unmuteMic')
+  })
+
+  it('a logout or DTMF the SDK never answers rejects SDK_NO_RESPONSE at its deadline', async () => {
+    const timers = manualTimers()
+    await signedIn({ timers })
+    await activeOutboundCall()
+    const tccc = page.tccc as unknown as { Call: { sendDigits: unknown }; Agent: { offline: unknown } }
+    tccc.Call.sendDigits = () => new Promise(() => undefined)
+    tccc.Agent.offline = () => new Promise(() => undefined)
+    const digit = sdk.sendDTMF('1')
+    await Promise.resolve()
+    timers.fire()
+    expect((await rejection(digit)).symbol).toBe('SDK_NO_RESPONSE')
+    const out = sdk.logout()
+    await Promise.resolve()
+    timers.fire()
+    expect((await rejection(out)).symbol).toBe('SDK_NO_RESPONSE')
+    expect(timers.delays.slice(-2)).toEqual([5_000, 5_000])
+  })
+
+  it('hold / unHold / transfer go to the SDK with the session id; transfer ends the call here', async () => {
+    await signedIn()
+    const sessionId = await activeOutboundCall()
+    await sdk.hold()
+    expect(fake().state().sessions[0]).toMatchObject({ held: true })
+    await sdk.unhold()
+    await sdk.transfer({ skillGroupId: '42' })
+    expect(sdkCalls('Call.hold')).toEqual([[{ sessionId }]])
+    expect(sdkCalls('Call.unHold')).toEqual([[{ sessionId }]])
+    expect(sdkCalls('Call.transfer')).toEqual([[{ sessionId, skillGroupId: '42' }]])
+    await vi.waitFor(() => expect(eventsOf('ended')).toEqual([{ type: 'ended', sessionId, reason: 'local-bye', message: 'closeBy=seat' }]))
+  })
+
+  it('sets the seat status with Agent.setStatus (busy = notReady) and reads statusChanged', async () => {
+    await signedIn()
+    await sdk.setAgentStatus('rest', 'lunch')
+    await sdk.setAgentStatus('busy')
+    expect(sdkCalls('Agent.setStatus')).toEqual([[{ status: 'rest', restReason: 'lunch' }], [{ status: 'notReady' }]])
+    fake().emitRaw('statusChanged', { status: 'arrange' })
+    fake().emitRaw('statusChanged', { data: { status: 'notReady' } })
+    expect(eventsOf('agentStatus').slice(-2)).toEqual([
+      { type: 'agentStatus', status: 'arrange' },
+      { type: 'agentStatus', status: 'busy' },
+    ])
+    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true, audioRoute: false })
+  })
+
   it('mute needs an answered call', async () => {
     await signedIn()
     await outboundCall()
@@ -748,7 +816,7 @@ describe('subscription and dispose', () => {
     const mine = fn()
     page.tccc?.on('callIn', mine)
     const adapterCount = registered.length - 1
-    expect(adapterCount).toBe(8)
+    expect(adapterCount).toBe(9)
     expect(fake().listenerCount()).toBe(adapterCount + 1)
 
     sdk.dispose()
