@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 const benches = [
   { file: 'bench/core.ts', args: ['--expose-gc'] },
   { file: 'bench/numbers.ts', args: ['--expose-gc'] },
+  { file: 'bench/workday.ts', args: ['--expose-gc'] },
   { file: 'bench/browser.ts', args: [] },
 ]
 
