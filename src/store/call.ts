@@ -1,6 +1,6 @@
 /**
- * The agent's current call: ONE explicit state machine fed by SDK events (through the
- * workstation's `applyEvent`) and by the agent's commands.
+ * The agent's current call: ONE explicit state machine fed by SDK events (the event router
+ * calls `applyEvent`) and by the agent's commands.
  *
  * ```
  *            dial              outgoingSession             accepted
@@ -272,7 +272,7 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
-  // ---- SDK events (from the workstation) ----------------------------------------------------
+  // ---- SDK events (from the event router) ---------------------------------------------------
   function applyEvent(event: TcccEvent): void {
     switch (event.type) {
       case 'newSession':
@@ -292,7 +292,7 @@ export const useCallStore = defineStore('call', () => {
         else peerVolume.value = event.volume
         return
       default:
-        // Connection and error events are routed elsewhere by the workstation.
+        // Connection and error events go to other stores (src/store/eventRouter.ts).
         return
     }
   }
@@ -593,7 +593,7 @@ export const useCallStore = defineStore('call', () => {
   }
 
   /**
-   * The workstation's entry point for SDK events: the same `applyEvent`, without pinia's action
+   * The event router's entry point for SDK events: the same `applyEvent`, without pinia's action
    * bookkeeping (`$onAction` arrays and closures per call), because quality and volume events
    * keep arriving during every call. markRaw: not state, not an action.
    */
@@ -636,7 +636,7 @@ export const useCallStore = defineStore('call', () => {
     openMicrophoneSettings,
     close,
     applyEvent,
-    // for the workstation service
+    // for the event router
     eventSink,
   }
 })

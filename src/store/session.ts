@@ -290,7 +290,7 @@ export const useSessionStore = defineStore('session', () => {
     restore,
     recheck,
     signOut,
-    // from the workstation (SDK events)
+    // from the event router (SDK events)
     onKicked,
     onTokenExpired,
   }

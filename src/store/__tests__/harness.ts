@@ -7,6 +7,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import type { Mock } from 'jest-mock'
 import { createManualClock, createSimulatedTccc, encodeMockToken, type ManualClock, type SimulatedTccc } from '@/platform/simulated/index'
 import { getWorkstation, setWorkstationPlatform } from '@/services/workstation'
+import { startEventRouter } from '@/store/eventRouter'
 
 export const AGENT = { userId: 'agent1@example.com', sdkAppId: 1400000001 } as const
 export const PASSWORD = 'agent1-pass'
@@ -21,6 +22,7 @@ export interface Core {
 export function setupCore(): Core {
   const pinia = createPinia()
   setActivePinia(pinia)
+  startEventRouter()
   const clock = createManualClock()
   const sdk = createSimulatedTccc({ clock })
   setWorkstationPlatform(sdk)
