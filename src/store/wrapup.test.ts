@@ -121,6 +121,18 @@ describe('wrap-up store', () => {
     expect(useWrapupStore().draft).toBeNull()
   })
 
+  it('queues a wrap-up of a call that ended over a half-filled one, latest first', async () => {
+    const first = await connectedCall('13800000001')
+    useWrapupStore().setNote('first call')
+    useCallStore().close()
+    const second = await connectedCall('13800000002')
+    const wrapup = useWrapupStore()
+    expect(wrapup.queue.map((d) => d.callId)).toEqual([second, first])
+    wrapup.choose('deal')
+    expect(wrapup.save()).toBe(true)
+    expect(wrapup.draft).toMatchObject({ callId: first, note: 'first call' })
+  })
+
   it('"save and call next" saves, then dials the next number in work order with its remark', async () => {
     const numbers = useNumbersStore()
     numbers.add('13800000001', 'First')

@@ -33,31 +33,39 @@ export function agentStorageKey(userId: string): string {
   return userId.replace(/[^A-Za-z0-9@._-]/g, '_')
 }
 
-function draftStorage(userId: string): StoredValue<WrapupDraft | null> {
-  return storedValue<WrapupDraft | null>(`a.${agentStorageKey(userId)}.wrapup`, {
+function draftStorage(userId: string): StoredValue<WrapupDraft[]> {
+  return storedValue<WrapupDraft[]>(`a.${agentStorageKey(userId)}.wrapup`, {
     version: 1,
-    fallback: () => null,
-    validate: (data): data is WrapupDraft | null => data === null || isWrapupDraft(data),
+    fallback: () => [],
+    validate: (data): data is WrapupDraft[] => Array.isArray(data) && data.every(isWrapupDraft),
   })
 }
+
+/** Open wrap-ups kept at most; older unfinished ones beyond this are dropped. */
+export const WRAPUP_QUEUE_LIMIT = 20
 
 export const useWrapupStore = defineStore('wrapup', () => {
   const session = useSessionStore()
 
   const catalogue = ref<OutcomeDefinition[]>([...DEFAULT_OUTCOMES])
   const setting = ref<WrapupSetting>({ ...DEFAULT_WRAPUP_SETTING })
-  const draft = ref<WrapupDraft | null>(null)
+  /**
+   * Open wrap-ups, the latest call first: a call that ends while an earlier wrap-up is still
+   * open (an inbound call answered over it) queues, never overwrites the half-filled one.
+   */
+  const queue = ref<WrapupDraft[]>([])
+  const draft = computed<WrapupDraft | null>(() => queue.value[0] ?? null)
   const problem = ref<WrapupProblem | null>(null)
   /** The clock callback quick picks and checks use; tests and the e2e clock replace it. */
   let clock: () => number = () => Date.now()
 
-  let storage: StoredValue<WrapupDraft | null> | null = null
+  let storage: StoredValue<WrapupDraft[]> | null = null
   // Each agent has their own draft: load it at sign-in, forget it (not delete) at sign-out.
   watch(
     () => session.agent?.userId ?? null,
     (userId) => {
       storage = userId ? draftStorage(userId) : null
-      draft.value = storage ? storage.load() : null
+      queue.value = storage ? storage.load() : []
       problem.value = null
     },
     { immediate: true },
@@ -66,15 +74,17 @@ export const useWrapupStore = defineStore('wrapup', () => {
   function persist(): void {
     if (!storage) return
     try {
-      storage.save(draft.value)
+      if (queue.value.length === 0) storage.clear()
+      else storage.save(queue.value)
     } catch (e) {
       console.warn('[wrapup] could not keep the draft', e)
     }
   }
 
   function update(change: Partial<WrapupDraft>): void {
-    if (!draft.value) return
-    draft.value = { ...draft.value, ...change }
+    const current = queue.value[0]
+    if (!current) return
+    queue.value = [{ ...current, ...change }, ...queue.value.slice(1)]
     problem.value = null
     persist()
   }
@@ -90,7 +100,8 @@ export const useWrapupStore = defineStore('wrapup', () => {
   function offer(record: CallRecord): void {
     const requirement = wrapupRequirementFor(record, setting.value)
     if (requirement === 'off') return
-    draft.value = draftFor(record, requirement)
+    const others = queue.value.filter((d) => d.callId !== record.id)
+    queue.value = [draftFor(record, requirement), ...others].slice(0, WRAPUP_QUEUE_LIMIT)
     problem.value = null
     persist()
   }
@@ -127,7 +138,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
       return false
     }
     useHistoryStore().updateWrapup(current.callId, checked.fields)
-    draft.value = null
+    queue.value = queue.value.slice(1)
     problem.value = null
     persist()
     return true
@@ -136,7 +147,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
   /** Closes an optional wrap-up without an outcome; a required one stays. */
   function skip(): boolean {
     if (!draft.value || draft.value.requirement === 'required') return false
-    draft.value = null
+    queue.value = queue.value.slice(1)
     problem.value = null
     persist()
     return true
@@ -159,6 +170,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
   return {
     catalogue,
     setting,
+    queue,
     draft,
     problem,
     isOpen,

@@ -87,6 +87,11 @@ export type SimulatedTccc = TcccAgentSdk & { readonly sim: SimControls }
 
 export interface SimulatedTcccOptions {
   clock?: SimClock
+  /**
+   * Put before each session number (default `sim-`). The app passes one unique per start, so
+   * session ids (which become call record ids) never repeat across a reload, as real ones do not.
+   */
+  sessionPrefix?: string
 }
 
 type SessionState = 'ringing' | 'active'
@@ -154,6 +159,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   let agent: { sdkAppId: number; userId: string } | null = null
   let tokenExpired = false
   let nextSessionNumber = 1
+  const sessionPrefix = options.sessionPrefix ?? 'sim-'
   /** The agent's own call: outbound, or the incoming call that rang while the agent was free. */
   let current: SimSession | null = null
   /** Incoming calls that arrived while the agent was busy; they only ring out. */
@@ -213,7 +219,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   // ---- sessions -------------------------------------------------------------------------
   function newSessionId(): string {
-    return `sim-${nextSessionNumber++}`
+    return `${sessionPrefix}${nextSessionNumber++}`
   }
 
   function startStats(): void {
