@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn, spyOn } from 'jest-mock'
 import { createSimulatedTccc, simListenerCount } from '@/platform/simulated/index'
 import type { TcccAgentSdk, TcccEvent, TcccListener } from '@/platform/types'
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import { createWorkstation, disposeWorkstation, getWorkstation, redactSecrets, setWorkstationPlatform, subscribe } from '@/services/workstation'
 import { loginSdk, setupCore, type Core } from '@/store/__tests__/harness'
 

@@ -10,7 +10,7 @@
  */
 import { createPlatform } from '@/platform/index'
 import type { TcccAgentSdk, TcccEvent } from '@/platform/types'
-import { TcccError, toTcccError } from '@/services/errors'
+import { TcccError, toTcccError } from '@/platform/errors'
 import { createEventChannel, type EventStream, type Unsubscribe } from '@/services/eventStream'
 
 /** The platform's command API; the subscription stays inside the service (its one owner). */

@@ -14,7 +14,7 @@
  */
 import { getActivePinia, type Pinia } from 'pinia'
 import type { TcccEvent } from '@/platform/types'
-import { SDK_ERRORS } from '@/services/errors'
+import { SDK_ERRORS } from '@/platform/errors'
 import type { EventStream, Unsubscribe } from '@/services/eventStream'
 import { redactSecrets, workstationEvents } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
