@@ -116,6 +116,8 @@ export interface TodayStats {
 export interface DayPlan {
   /** A number's progress (`new` when it has no records); also for callers not on the list. */
   progress(number: string): NumberProgress
+  /** Just the status of a listed (normalised) number, without building its progress. */
+  status(number: string): NumberStatus
   /**
    * Entries in the order "call next" walks them: callbacks due, new, in-progress. Built on first
    * read: "call next" only needs its head (`nextInWorkOrder`), and copying 10,000 entries after
@@ -284,8 +286,14 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
     return item
   }
 
+  function statusOfNumber(number: string): NumberStatus {
+    const slot = slotOf.get(number)
+    return slot === undefined ? 'new' : STATUS_NAMES[status[slot]]
+  }
+
   return {
     progress,
+    status: statusOfNumber,
     get workOrder() {
       workOrder ??= Array.from(walkWorkOrder())
       return workOrder

@@ -6,7 +6,11 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { localOffsetMinutes, nextInWorkOrder, planDay, type DayPlan } from '@/services/workday'
+import { localOffsetMinutes, nextInWorkOrder, planDay, type DayPlan, type NumberStatus } from '@/services/workday'
+
+export type { NumberStatus }
+export type NumbersFilter = 'all' | NumberStatus
+export const NUMBERS_FILTERS: readonly NumbersFilter[] = ['all', 'new', 'callback', 'in-progress', 'done']
 import type { NumberEntry } from '@/services/numbers'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
@@ -27,6 +31,26 @@ export const useWorkdayStore = defineStore('workday', () => {
   const counts = computed(() => plan.value.counts)
   const today = computed(() => plan.value.today)
   const nextEntry = computed(() => nextInWorkOrder(plan.value))
+
+  const filter = ref<NumbersFilter>('all')
+  /** The search result narrowed to the chosen status. */
+  const visible = computed<NumberEntry[]>(() => {
+    const wanted = filter.value
+    const searched = numbers.filtered
+    if (wanted === 'all') return searched
+    const p = plan.value
+    return searched.filter((entry) => p.status(entry.number) === wanted)
+  })
+  /** Chip counts over the whole list; `all` is its length. */
+  const filterCounts = computed<Record<NumbersFilter, number>>(() => ({ all: numbers.entries.length, ...plan.value.counts }))
+
+  function setFilter(next: NumbersFilter): void {
+    filter.value = next
+  }
+
+  function statusOf(number: string): NumberStatus {
+    return plan.value.status(number)
+  }
 
   function tick(): void {
     now.value = clock()
@@ -60,5 +84,5 @@ export const useWorkdayStore = defineStore('workday', () => {
     return callNext(just)
   }
 
-  return { now, plan, counts, today, nextEntry, tick, useClock, peekNext, callNext, saveWrapupAndCallNext }
+  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, tick, useClock, peekNext, callNext, saveWrapupAndCallNext }
 })
