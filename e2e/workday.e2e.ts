@@ -163,3 +163,59 @@ describe('working through the list', () => {
     expect(calls).toEqual(order.map((number) => ({ to: number, remark: remarkOf.get(number) })))
   })
 })
+
+describe('the numbers page over the day', () => {
+  it('calls next in work order, and statuses, chip counts and today stats follow each call', async () => {
+    const page = await signedInPhone(phone)
+    for (const [number, remark] of [
+      ['13800000021', '甲'],
+      ['13800000022', '乙'],
+      ['13800000023', '丙'],
+    ] as const)
+      await addNumber(page, number, remark)
+    const order = await listedNumbers(page)
+    await expectAttr(page, 'numbers-filter-new', 'data-count', '3')
+    await expectAttr(page, 'numbers-filter-all', 'data-selected', 'true')
+    await expectAttr(page, 'today-stats', 'data-calls', '0')
+
+    // First in order: a deal.
+    await byId(page, 'numbers-call-next').click()
+    await expectAttr(page, 'call-status', 'data-state', 'ringing')
+    expect(callsTo(await simLog(page), 'call').at(-1)?.args[0]).toMatchObject({ to: order[0] })
+    await sim(page, 'answerOutbound')
+    await expectAttr(page, 'call-status', 'data-state', 'active')
+    await page.waitForTimeout(1_100)
+    await byId(page, 'call-hangup').click()
+    await byId(page, 'wrapup-outcome-deal').click()
+    await byId(page, 'wrapup-save').click()
+    await byId(page, 'call-close').click()
+    await byId(page, 'nav-numbers').click()
+    await expectAttr(page, 'today-stats', 'data-calls', '1')
+    await expectAttr(page, 'today-stats', 'data-connected', '1')
+    await expectAttr(page, 'today-stats', 'data-deals', '1')
+    expect(Number(await byId(page, 'today-stats').getAttribute('data-talk-seconds'))).toBeGreaterThanOrEqual(1)
+    await expect.poll(() => row(page, order[0]).getAttribute('data-status')).toBe('done')
+    await expectAttr(page, 'numbers-filter-done', 'data-count', '1')
+    await expectAttr(page, 'numbers-filter-new', 'data-count', '2')
+
+    // Next: unanswered, wrap-up skipped -> in progress; the third stays new.
+    await byId(page, 'numbers-call-next').click()
+    await expectAttr(page, 'call-status', 'data-state', 'ringing')
+    expect(callsTo(await simLog(page), 'call').at(-1)?.args[0]).toMatchObject({ to: order[1] })
+    await byId(page, 'call-hangup').click()
+    await byId(page, 'wrapup-skip').click()
+    await byId(page, 'call-close').click()
+    await byId(page, 'nav-numbers').click()
+    await expect.poll(() => row(page, order[1]).getAttribute('data-status')).toBe('in-progress')
+    await expectAttr(page, 'today-stats', 'data-calls', '2')
+    await expectAttr(page, 'today-stats', 'data-connected', '1')
+
+    // The filter shows only the new one; call next now goes to it (new before in-progress).
+    await byId(page, 'numbers-filter-new').click()
+    await expectAttr(page, 'numbers-filter-new', 'data-selected', 'true')
+    await expect.poll(() => listedNumbers(page)).toEqual([order[2]])
+    await byId(page, 'numbers-call-next').click()
+    await expectAttr(page, 'call-status', 'data-state', 'ringing')
+    expect(callsTo(await simLog(page), 'call').at(-1)?.args[0]).toMatchObject({ to: order[2] })
+  })
+})
