@@ -4,7 +4,8 @@
  * playwright-core. Bundles are built by `npm test` (or `npm run build:h5`) beforehand.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
@@ -32,16 +33,21 @@ export interface Backend {
   stop(): Promise<void>
 }
 
+// One embedded database per journey file (kept across backend restarts within it), never the
+// developer's server/data/db.
+const JOURNEY_DATA_DIR = path.join(mkdtempSync(path.join(tmpdir(), 'tccc-e2e-')), 'db')
+
 /** Starts `server/src/main.ts` on a free port and waits for its "listening" line. */
 export function startBackend(env: Record<string, string> = {}): Promise<Backend> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000', ...env },
+    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000', DATA_DIR: JOURNEY_DATA_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   return new Promise((resolve, reject) => {
     let output = ''
-    const timer = setTimeout(() => reject(new Error(`token backend did not start:\n${output}`)), 30_000)
+    // Opening (or first creating) the embedded database takes seconds on a busy machine.
+    const timer = setTimeout(() => reject(new Error(`token backend did not start:\n${output}`)), 110_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output)

@@ -8,6 +8,7 @@ const benches = [
   { file: 'bench/numbers.ts', args: ['--expose-gc'] },
   { file: 'bench/workday.ts', args: ['--expose-gc'] },
   { file: 'bench/browser.ts', args: [] },
+  { file: 'bench/server.ts', args: [] },
 ]
 
 let failures = 0
