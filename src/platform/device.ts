@@ -57,8 +57,9 @@ export function keepScreenOn(on: boolean): void {
       // Not supported everywhere (e.g. a browser without the Wake Lock API): nothing to do.
       fail: () => undefined,
     })
-  } catch {
-    // no-op where unsupported
+  } catch (error) {
+    // Unsupported is handled above; a throw here is a real fault worth a line in the log.
+    console.warn('[device] setKeepScreenOn threw', error)
   }
 }
 

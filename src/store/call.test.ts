@@ -363,6 +363,69 @@ describe('incoming calls', () => {
     expect(methods(core).filter((m) => m === 'startRinging')).toHaveLength(2)
   })
 
+  /** The browser refuses play() without a user gesture while `blocked.value` is true. */
+  function browserAutoplay(blocked: { value: boolean }): void {
+    const refused = () => Object.assign(new Error("play() failed because the user didn't interact with the document first"), { name: 'NotAllowedError' })
+    uni.createInnerAudioContext = fn(() => ({
+      src: '',
+      loop: false,
+      play: fn(),
+      stop: fn(),
+      destroy: fn(),
+      _audio: { play: () => (blocked.value ? Promise.reject(refused()) : Promise.resolve()) },
+    })) as unknown as typeof uni.createInnerAudioContext
+  }
+
+  it('a blocked ringtone is reported to the agent and rings on the next tap', async () => {
+    const blocked = { value: true }
+    browserAutoplay(blocked)
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    expect(call.state).toBe('incoming')
+    expect(call.ringtoneError?.symbol).toBe('RINGTONE_BLOCKED')
+    expect(call.ringtoneError?.localized('en')).toBe('The browser blocked the ringtone: tap anywhere on the screen to hear it.')
+
+    // A tap while the browser still refuses: tried again, still reported.
+    call.retryRingtone()
+    await settle()
+    expect(callsOf(core, 'startRinging')).toEqual([[RINGTONE_URL], [RINGTONE_URL]])
+    expect(call.ringtoneError?.symbol).toBe('RINGTONE_BLOCKED')
+
+    blocked.value = false
+    call.retryRingtone()
+    await settle()
+    expect(callsOf(core, 'startRinging')).toHaveLength(3)
+    expect(call.ringtoneError).toBeNull()
+    // Ringing now: further taps change nothing.
+    call.retryRingtone()
+    await settle()
+    expect(callsOf(core, 'startRinging')).toHaveLength(3)
+  })
+
+  it('the blocked-ringtone notice goes when the call stops ringing, and a late tap does not ring', async () => {
+    browserAutoplay({ value: true })
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    expect(call.ringtoneError).not.toBeNull()
+    await expect(call.rejectIncoming()).resolves.toBe(true)
+    expect(call.ringtoneError).toBeNull()
+    call.retryRingtone()
+    await settle()
+    expect(callsOf(core, 'startRinging')).toHaveLength(1)
+  })
+
+  it('other ringtone failures are logged, not shown as a blocked ringtone', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const call = useCallStore()
+    core.sim.failNext('startRinging', -1321)
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    expect(call.ringtoneError).toBeNull()
+    expect(warn).toHaveBeenCalledWith('[call] startRinging failed', 'ERR_SPEAKER_START_FAIL')
+  })
+
   it('an incoming call during an active call never disturbs it and is recorded as missed', async () => {
     const call = useCallStore()
     await call.placeCall({ to: '13800138000' })

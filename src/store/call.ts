@@ -79,6 +79,8 @@ export const useCallStore = defineStore('call', () => {
   const peerVolume = ref(0)
   const endReason = ref<EndReason | null>(null)
   const error = ref<TcccError | null>(null)
+  /** RINGTONE_BLOCKED while the browser refuses to autoplay the ringtone (no user gesture yet). */
+  const ringtoneError = ref<TcccError | null>(null)
   const busy = ref(false)
 
   // Bookkeeping that no page shows: kept out of the reactive state.
@@ -204,12 +206,32 @@ export const useCallStore = defineStore('call', () => {
   function startRing(): void {
     if (ringing) return
     ringing = true
+    ringOnce()
+  }
+
+  function ringOnce(): void {
     getWorkstation()
       .startRinging(RINGTONE_URL)
-      .catch((e: unknown) => console.warn('[call] startRinging failed', toTcccError(e).symbol))
+      .then(
+        () => {
+          ringtoneError.value = null
+        },
+        (e: unknown) => {
+          const failure = toTcccError(e)
+          // Blocked autoplay: the overlay says so and the agent's next tap rings (retryRingtone).
+          if (failure.symbol === 'RINGTONE_BLOCKED') ringtoneError.value = ringing ? failure : null
+          else console.warn('[call] startRinging failed', failure.symbol)
+        },
+      )
+  }
+
+  /** A user gesture lets the browser play audio: ring now if autoplay was refused before. */
+  function retryRingtone(): void {
+    if (ringing && ringtoneError.value) ringOnce()
   }
 
   function stopRing(): void {
+    ringtoneError.value = null
     if (!ringing) return
     ringing = false
     getWorkstation()
@@ -597,6 +619,7 @@ export const useCallStore = defineStore('call', () => {
     peerVolume,
     endReason,
     error,
+    ringtoneError,
     busy,
     // getters
     isLive,
@@ -614,6 +637,7 @@ export const useCallStore = defineStore('call', () => {
     toggleAudioRoute,
     sendDigit,
     openMicrophoneSettings,
+    retryRingtone,
     close,
     applyEvent,
     // for the event router

@@ -54,15 +54,15 @@ describe('signIn', () => {
   })
 
   it('asks the token backend the agent set in the settings, for every request', async () => {
-    expect(useSettingsStore().setBackendUrl('http://192.168.1.20:8787/')).toBe(true)
+    expect(useSettingsStore().setBackendUrl('https://192.168.1.20:8787/')).toBe(true)
     const session = useSessionStore()
     await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
     await session.signOut()
     const urls = (uni.request as unknown as Mock<(options: UniNamespace.RequestOptions) => unknown>).mock.calls.map(([options]) => options.url)
     expect(urls).toEqual([
-      'http://192.168.1.20:8787/api/auth/login',
-      'http://192.168.1.20:8787/api/tccc/token',
-      'http://192.168.1.20:8787/api/auth/logout',
+      'https://192.168.1.20:8787/api/auth/login',
+      'https://192.168.1.20:8787/api/tccc/token',
+      'https://192.168.1.20:8787/api/auth/logout',
     ])
   })
 
@@ -152,6 +152,29 @@ describe('restore (app start)', () => {
     await expect(session.restore()).resolves.toBe(false)
     expect(backend.requests).toHaveLength(0)
     expect(backendSessionStorage.load()).toBeNull()
+  })
+
+  // The stored token is treated as expired 30 s early, so it never lapses mid-request (literal 30 s).
+  it('drops a stored access token within 30 seconds of its expiry, and keeps one just outside', async () => {
+    await useSessionStore().signIn(AGENT.userId, PASSWORD)
+    const accessToken = backendSessionStorage.load()?.accessToken ?? ''
+    const now = Date.now()
+    vi.spyOn(Date, 'now').mockReturnValue(now)
+
+    backendSessionStorage.save({ accessToken, expiresAt: now + 30_000 })
+    setActivePinia(createPinia())
+    const before = backend.requests.length
+    await expect(useSessionStore().restore()).resolves.toBe(false)
+    expect(backend.requests).toHaveLength(before)
+    expect(backendSessionStorage.load()).toBeNull()
+
+    backendSessionStorage.save({ accessToken, expiresAt: now + 30_001 })
+    setActivePinia(createPinia())
+    const session = useSessionStore()
+    expect(session.status).toBe('restoring')
+    await expect(session.restore()).resolves.toBe(true)
+    expect(session.status).toBe('signed-in')
+    expect(backendSessionStorage.load()?.accessToken).toBe(accessToken)
   })
 
   it('signs out with session-expired when the backend no longer knows the token', async () => {

@@ -46,7 +46,7 @@ import type {
   TcccListener,
   Unsubscribe,
 } from '../types'
-import { createRingtonePlayer } from '../ringtone'
+import { createRingtonePlayer, startRingtone } from '../ringtone'
 import { realClock, type SimClock } from './clock'
 import { decodeMockToken } from './mockToken'
 
@@ -419,8 +419,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record('startRinging', [url])
     const error = precheck('startRinging', {})
     if (error) return fail(error)
-    ringtone.start(url)
-    return ok()
+    return startRingtone(ringtone, url)
   }
 
   function stopRinging(): Promise<void> {
