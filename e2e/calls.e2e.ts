@@ -10,6 +10,7 @@ import {
   addNumber,
   callsTo,
   cancelCall,
+  closeCall,
   dialAndRing,
   expectAttr,
   expectText,
@@ -148,7 +149,7 @@ describe('in a call', () => {
       )
     expect(ticked).toBe(false)
 
-    await byId(page, 'call-close').click()
+    await closeCall(page)
     await byId(page, 'dial-input').waitFor({ state: 'visible' })
     expect(await byId(page, 'call-status').count()).toBe(0)
   })
@@ -195,7 +196,7 @@ describe('calls that do not connect', () => {
     expect(callsTo(await simLog(page), 'call')).toHaveLength(1)
 
     // The next attempt is a fresh call that works.
-    await byId(page, 'call-close').click()
+    await closeCall(page)
     await dialAndRing(page, '13800138000')
     expect(await byId(page, 'call-error').count()).toBe(0)
     expect(callsTo(await simLog(page), 'call')).toHaveLength(2)
@@ -215,7 +216,7 @@ describe('calls that do not connect', () => {
     // A deliberate single tap right away still cancels.
     await cancelCall(page)
     expect(callsTo(await simLog(page), 'terminate')).toHaveLength(1)
-    await byId(page, 'call-close').click()
+    await closeCall(page)
 
     // Two taps in the same instant, before the page can re-render.
     await byId(page, 'nav-numbers').click()

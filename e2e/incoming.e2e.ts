@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { byId, sim, simLog } from './harness'
-import { addNumber, callsTo, dialAndRing, expectAttr, expectText, methodsOf, signedInPhone, useStack, zh } from './journey'
+import { addNumber, callsTo, closeCall, dialAndRing, expectAttr, expectText, methodsOf, signedInPhone, useStack, zh } from './journey'
 
 const { phone } = useStack()
 
@@ -50,7 +50,7 @@ describe('incoming calls', () => {
 
     await sim(page, 'remoteHangup')
     await expectText(page, 'call-end-reason', zh('call.end.remote-bye'))
-    await byId(page, 'call-close').click()
+    await closeCall(page)
     expect(await historyRows(page)).toEqual([{ number: '13900001111', direction: 'in', outcome: 'answered' }])
   })
 
@@ -102,7 +102,7 @@ describe('incoming calls', () => {
     await expectAttr(page, 'call-mute', 'data-active', 'true')
     await byId(page, 'call-hangup').click()
     await expectText(page, 'call-end-reason', zh('call.end.local-bye'))
-    await byId(page, 'call-close').click()
+    await closeCall(page)
     const rows = await historyRows(page)
     expect(rows).toContainEqual({ number: '13800138000', direction: 'out', outcome: 'answered' })
   })

@@ -155,3 +155,26 @@ export async function cancelCall(page: Page): Promise<void> {
   await byId(page, 'call-hangup').click()
   await expectAttr(page, 'call-status', 'data-state', 'ended')
 }
+
+/**
+ * Leaves the ended call screen. A wrap-up sheet (after every connected call by default) is
+ * finished first: skipped when optional, else recorded as `interested`.
+ */
+export async function closeCall(page: Page): Promise<void> {
+  await expectAttr(page, 'call-status', 'data-state', 'ended')
+  await finishWrapup(page)
+  await byId(page, 'call-close').click()
+}
+
+/** Finishes an open wrap-up sheet, if any (skip when optional, else `interested` + save). */
+export async function finishWrapup(page: Page, outcome = 'interested'): Promise<void> {
+  const sheet = byId(page, 'wrapup-sheet')
+  if ((await sheet.count()) === 0) return
+  if ((await sheet.getAttribute('data-required')) !== 'true') {
+    await byId(page, 'wrapup-skip').click()
+  } else {
+    await byId(page, `wrapup-outcome-${outcome}`).click()
+    await byId(page, 'wrapup-save').click()
+  }
+  await sheet.waitFor({ state: 'detached' })
+}

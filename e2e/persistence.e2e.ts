@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { AGENT1, byId, inputOf, sim, simLog } from './harness'
-import { addNumber, callsTo, dialAndRing, expectAttr, expectText, listedNumbers, methodsOf, signedInPhone, simReady, useStack, zh } from './journey'
+import { addNumber, callsTo, closeCall, dialAndRing, expectAttr, expectText, listedNumbers, methodsOf, signedInPhone, simReady, useStack, zh } from './journey'
 
 const { phone } = useStack()
 
@@ -36,13 +36,13 @@ describe('after a reload', () => {
     await byId(page, 'call-speaker').click()
     await expectAttr(page, 'call-speaker', 'data-route', 'speakerphone')
     await byId(page, 'call-hangup').click()
-    await byId(page, 'call-close').click()
+    await closeCall(page)
 
     // A rejected one from the dial pad.
     await dialAndRing(page, '13700007777')
     await sim(page, 'rejectOutbound')
     await expectAttr(page, 'call-status', 'data-state', 'ended')
-    await byId(page, 'call-close').click()
+    await closeCall(page)
 
     // And a declined incoming call.
     await sim(page, 'incomingCall', { from: '13900001111' })

@@ -9,6 +9,7 @@ import { chromium, type Page } from 'playwright-core'
 import { APP_ERRORS } from '../src/platform/errors'
 import callMessages from '../src/i18n/messages/call'
 import { AGENT1, AGENT2, CHROMIUM, CHROMIUM_ARGS, byId, inputOf, newPhone, signIn, startStack, type Stack } from './harness'
+import { closeCall } from './journey'
 
 type FakeCall = { method: string; args: unknown[] }
 interface FakeSession {
@@ -123,7 +124,7 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
       // Never a speaker command to the SDK.
       expect((await methods(page)).some((m) => /speaker|route/i.test(m))).toBe(false)
 
-      await byId(page, 'call-close').click()
+      await closeCall(page)
       await byId(page, 'nav-history').first().click()
       const row = byId(page, 'history-item').first()
       await row.waitFor({ state: 'visible' })
@@ -149,7 +150,7 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
       await fake(page, 'remoteHangup')
       await expectCallState(page, 'ended')
       expect(await byId(page, 'call-end-reason').textContent()).toBe(zhCall['call.end.remote-bye'])
-      await byId(page, 'call-close').click()
+      await closeCall(page)
       await byId(page, 'nav-history').first().click()
       const row = byId(page, 'history-item').first()
       await row.waitFor({ state: 'visible' })

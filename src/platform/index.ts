@@ -47,7 +47,7 @@ export const platformKind: PlatformKind = (() => {
 })()
 
 function createSimulatedPlatform(): TcccAgentSdk {
-  const sdk = createSimulatedTccc()
+  const sdk = createSimulatedTccc({ sessionPrefix: `sim-${Date.now().toString(36)}-` })
   if (typeof window !== 'undefined') window.__tcccSim = sdk.sim
   return sdk
 }

@@ -18,6 +18,12 @@ export interface CallRecord {
   endReason: EndReason
   /** The catalogue message (English) when the call failed. */
   errorSymbol?: string
+  /** Wrap-up outcome code from the outcome catalogue (`deal`, `callback`, ...); null/absent: none yet. */
+  disposition?: string | null
+  /** Wrap-up note, at most 500 characters. */
+  note?: string
+  /** When to call back (epoch ms), for the `callback` outcome. */
+  callbackAt?: number | null
 }
 
 /** Outcome from how the call ended and whether it was ever answered. */

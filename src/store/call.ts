@@ -26,6 +26,7 @@ import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
+import { useWrapupStore } from '@/store/wrapup'
 import { isLiveState, transition, type CallInput, type CallState } from '@/store/callMachine'
 
 export type { CallInput, CallState } from '@/store/callMachine'
@@ -204,6 +205,11 @@ export const useCallStore = defineStore('call', () => {
     if (answeredAt.value !== null) record.answeredAt = answeredAt.value
     if (error.value) record.errorSymbol = error.value.symbol
     notifyEnded(record)
+    try {
+      useWrapupStore().offer(record)
+    } catch (e) {
+      console.error('[call] wrapup.offer failed', e)
+    }
     // The SDK's mute can outlive the session (TRTC keeps it): open the microphone for the next
     // call. SDKs that reset it themselves answer NO_ACTIVE_CALL, which is fine.
     if (muted.value) {

@@ -32,7 +32,10 @@ export function isCallRecord(value: unknown): value is CallRecord {
     (r.answeredAt === undefined || isFiniteNumber(r.answeredAt)) &&
     isFiniteNumber(r.endedAt) &&
     isFiniteNumber(r.durationSec) &&
-    typeof r.endReason === 'string'
+    typeof r.endReason === 'string' &&
+    (r.disposition === undefined || r.disposition === null || typeof r.disposition === 'string') &&
+    (r.note === undefined || typeof r.note === 'string') &&
+    (r.callbackAt === undefined || r.callbackAt === null || isFiniteNumber(r.callbackAt))
   )
 }
 
@@ -66,10 +69,21 @@ export const useHistoryStore = defineStore('history', () => {
     historyStorage.save(records.value)
   }
 
+  /** Writes a wrap-up (outcome, note, callback time) into a call's record and persists. */
+  function updateWrapup(id: string, fields: Pick<CallRecord, 'disposition' | 'note' | 'callbackAt'>): boolean {
+    const index = records.value.findIndex((r) => r.id === id)
+    if (index < 0) return false
+    const next = [...records.value]
+    next[index] = { ...next[index], ...fields }
+    records.value = next
+    historyStorage.save(records.value)
+    return true
+  }
+
   function clear(): void {
     records.value = []
     historyStorage.clear()
   }
 
-  return { records, record, clear }
+  return { records, record, updateWrapup, clear }
 })

@@ -4,9 +4,11 @@ import shell from './shell'
 import numbers from './numbers'
 import call from './call'
 import history from './history'
+import wrapup from './wrapup'
+import workday from './workday'
 
 /** Every domain's messages merged; each domain file exports { zh, en } with identical keys. */
-const domains = [common, login, shell, numbers, call, history] as const
+const domains = [common, login, shell, numbers, call, history, wrapup, workday] as const
 
 type Domain = (typeof domains)[number]
 /** Distributes over the domains, so a key of any domain is a key. */

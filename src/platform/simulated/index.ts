@@ -114,6 +114,11 @@ export interface SimulatedTcccOptions {
   clock?: SimClock
   /** Bounds for commands whose callback never comes (default `COMMAND_DEADLINE_MS`). */
   deadlines?: Partial<Record<CallbackCommand, number>>
+  /**
+   * Put before each session number (default `sim-`). The app passes one unique per start, so
+   * session ids (which become call record ids) never repeat across a reload, as real ones do not.
+   */
+  sessionPrefix?: string
 }
 
 const CALLBACK_COMMANDS: readonly CallbackCommand[] = ['login', 'checkLogin', 'logout', 'call', 'answer', 'sendDTMF']
@@ -193,6 +198,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   let agent: { sdkAppId: number; userId: string } | null = null
   let tokenExpired = false
   let nextSessionNumber = 1
+  const sessionPrefix = options.sessionPrefix ?? 'sim-'
   /** The agent's own call: outbound, or the incoming call that rang while the agent was free. */
   let current: SimSession | null = null
   /** Incoming calls that arrived while the agent was busy; they only ring out. */
@@ -254,7 +260,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   // ---- sessions -------------------------------------------------------------------------
   function newSessionId(): string {
-    return `sim-${nextSessionNumber++}`
+    return `${sessionPrefix}${nextSessionNumber++}`
   }
 
   function startStats(): void {

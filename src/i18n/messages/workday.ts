@@ -1,0 +1,43 @@
+const zh = {
+  'workday.filter.all': '全部',
+  'workday.filter.new': '未拨打',
+  'workday.filter.callback': '待回拨',
+  'workday.filter.in-progress': '跟进中',
+  'workday.filter.done': '已完成',
+  'workday.callNext': '拨打下一个',
+  'workday.callNextLabel': '拨打下一个：{name}',
+  'workday.nothingNext': '名单已全部完成',
+  'workday.today': '今日',
+  'workday.calls': '通话',
+  'workday.connected': '接通',
+  'workday.rate': '接通率',
+  'workday.talk': '通话时长',
+  'workday.deals': '成交',
+  'workday.status.new': '未拨打',
+  'workday.status.callback': '待回拨',
+  'workday.status.in-progress': '跟进中',
+  'workday.status.done': '已完成',
+} as const
+
+const en: Record<keyof typeof zh, string> = {
+  'workday.filter.all': 'All',
+  'workday.filter.new': 'New',
+  'workday.filter.callback': 'Callback',
+  'workday.filter.in-progress': 'In progress',
+  'workday.filter.done': 'Done',
+  'workday.callNext': 'Call next',
+  'workday.callNextLabel': 'Call next: {name}',
+  'workday.nothingNext': 'Everyone on the list is done',
+  'workday.today': 'Today',
+  'workday.calls': 'Calls',
+  'workday.connected': 'Connected',
+  'workday.rate': 'Connect rate',
+  'workday.talk': 'Talk time',
+  'workday.deals': 'Deals',
+  'workday.status.new': 'New',
+  'workday.status.callback': 'Call back',
+  'workday.status.in-progress': 'In progress',
+  'workday.status.done': 'Done',
+}
+
+export default { zh, en }

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest'
+import type { CallRecord } from './callRecord'
+import type { NumberEntry } from './numbers'
+import {
+  callbackInOneHour,
+  callbackTomorrowAt10,
+  checkCallbackAt,
+  finalOutcomeCodes,
+  nextInWorkOrder,
+  noteLength,
+  planDay,
+  progressFor,
+  startOfLocalDay,
+  DEFAULT_OUTCOMES,
+} from './workday'
+
+// A fixed clock: Tuesday 2026-03-10 15:30 in China (UTC+8, offset -480).
+const CHINA = -480
+const NOW = Date.UTC(2026, 2, 10, 7, 30)
+const MIN = 60_000
+const HOUR = 60 * MIN
+
+function entry(number: string, remark = number): NumberEntry {
+  return { number, remark, createdAt: NOW - 30 * 24 * HOUR, callCount: 0 }
+}
+
+let seq = 0
+function call(number: string, endedAt: number, extra: Partial<CallRecord> = {}): CallRecord {
+  const answered = extra.outcome === undefined || extra.outcome === 'answered'
+  const durationSec = extra.durationSec ?? (answered ? 60 : 0)
+  return {
+    id: `r${++seq}`,
+    number,
+    direction: 'out',
+    outcome: 'answered',
+    startedAt: endedAt - durationSec * 1000 - 5000,
+    answeredAt: answered ? endedAt - durationSec * 1000 : undefined,
+    endedAt,
+    durationSec,
+    endReason: 'local-bye',
+    ...extra,
+  }
+}
+
+const plan = (entries: NumberEntry[], records: CallRecord[], now = NOW) => planDay(entries, records, { now, offsetMinutes: CHINA })
+
+describe('local day and callback times', () => {
+  it('starts the day at local midnight, not UTC midnight', () => {
+    expect(startOfLocalDay(NOW, CHINA)).toBe(Date.UTC(2026, 2, 9, 16, 0))
+    expect(startOfLocalDay(NOW, 0)).toBe(Date.UTC(2026, 2, 10))
+    // 00:10 local is already the new day; 23:59 local is still the old one.
+    expect(startOfLocalDay(Date.UTC(2026, 2, 9, 16, 10), CHINA)).toBe(Date.UTC(2026, 2, 9, 16))
+    expect(startOfLocalDay(Date.UTC(2026, 2, 9, 15, 59), CHINA)).toBe(Date.UTC(2026, 2, 8, 16))
+    // West of UTC (New York winter, +300).
+    expect(startOfLocalDay(Date.UTC(2026, 0, 5, 3, 0), 300)).toBe(Date.UTC(2026, 0, 4, 5, 0))
+  })
+
+  it('offers "in 1 hour" and "tomorrow 10:00" local time', () => {
+    expect(callbackInOneHour(NOW)).toBe(NOW + HOUR)
+    expect(callbackTomorrowAt10(NOW, CHINA)).toBe(Date.UTC(2026, 2, 11, 2, 0)) // 10:00 in China
+    // Just after local midnight "tomorrow" is the next calendar day, not later the same day.
+    expect(callbackTomorrowAt10(Date.UTC(2026, 2, 9, 16, 5), CHINA)).toBe(Date.UTC(2026, 2, 11, 2, 0))
+  })
+
+  it('refuses callback times that are missing, past or more than a year ahead', () => {
+    expect(checkCallbackAt(null, NOW)).toBe('CALLBACK_REQUIRED')
+    expect(checkCallbackAt(Number.NaN, NOW)).toBe('CALLBACK_REQUIRED')
+    expect(checkCallbackAt(NOW, NOW)).toBe('CALLBACK_IN_PAST')
+    expect(checkCallbackAt(NOW - MIN, NOW)).toBe('CALLBACK_IN_PAST')
+    expect(checkCallbackAt(NOW + 400 * 24 * HOUR, NOW)).toBe('CALLBACK_TOO_FAR')
+    expect(checkCallbackAt(NOW + MIN, NOW)).toBeNull()
+  })
+
+  it('counts note characters as code points', () => {
+    expect(noteLength('好的👍')).toBe(3)
+    expect(noteLength('')).toBe(0)
+  })
+})
+
+describe('number status', () => {
+  const list = [entry('13800000001'), entry('13800000002'), entry('13800000003'), entry('13800000004'), entry('13800000005')]
+
+  it('is new with no records, and a missed inbound call does not change that', () => {
+    const p = plan(list, [call('13800000001', NOW - HOUR, { direction: 'in', outcome: 'missed' })])
+    expect(progressFor(p, '13800000001').status).toBe('new')
+    expect(p.counts).toEqual({ new: 5, callback: 0, 'in-progress': 0, done: 0 })
+  })
+
+  it('is in-progress after a call without a wrap-up or with a non-final outcome', () => {
+    const p = plan(list, [
+      call('13800000001', NOW - HOUR, { outcome: 'no-answer' }),
+      call('13800000002', NOW - HOUR, { disposition: 'interested' }),
+      call('13800000003', NOW - HOUR, { direction: 'in', outcome: 'answered' }),
+    ])
+    expect(['13800000001', '13800000002', '13800000003'].map((n) => progressFor(p, n).status)).toEqual(['in-progress', 'in-progress', 'in-progress'])
+    expect(progressFor(p, '13800000002').disposition).toBe('interested')
+  })
+
+  it('is done after a final outcome, and follows the latest wrap-up only', () => {
+    const p = plan(list, [
+      call('13800000001', NOW - 2 * HOUR, { disposition: 'deal' }),
+      call('13800000001', NOW - HOUR, { outcome: 'no-answer' }), // a later call without wrap-up
+      call('13800000002', NOW - 3 * HOUR, { disposition: 'wrong-number' }),
+      call('13800000002', NOW - HOUR, { disposition: 'interested' }), // reconsidered
+      call('13800000003', NOW - HOUR, { disposition: 'not-interested' }),
+    ])
+    expect(progressFor(p, '13800000001')).toMatchObject({ status: 'done', disposition: 'deal', lastContactAt: NOW - HOUR })
+    expect(progressFor(p, '13800000002').status).toBe('in-progress')
+    expect(progressFor(p, '13800000003').status).toBe('done')
+  })
+
+  it('is callback while a callback is scheduled or due', () => {
+    const p = plan(list, [
+      call('13800000001', NOW - HOUR, { disposition: 'callback', callbackAt: NOW + HOUR }),
+      call('13800000002', NOW - 2 * HOUR, { disposition: 'callback', callbackAt: NOW - MIN }),
+    ])
+    expect(progressFor(p, '13800000001')).toMatchObject({ status: 'callback', callbackAt: NOW + HOUR })
+    expect(progressFor(p, '13800000002')).toMatchObject({ status: 'callback', callbackAt: NOW - MIN })
+    expect(p.counts.callback).toBe(2)
+  })
+
+  it('matches formatted inbound numbers to the list', () => {
+    const p = plan(list, [call('138-0000-0004', NOW - HOUR, { direction: 'in', disposition: 'deal' })])
+    expect(progressFor(p, '13800000004').status).toBe('done')
+  })
+
+  it('uses the business catalogue for what is final', () => {
+    const catalogue = [...DEFAULT_OUTCOMES, { code: 'sent-quote', labelZh: '已报价', labelEn: 'Quote sent', final: true, position: 7 }]
+    const records = [call('13800000001', NOW - HOUR, { disposition: 'sent-quote' })]
+    expect(progressFor(plan(list, records), '13800000001').status).toBe('in-progress')
+    const p = planDay(list, records, { now: NOW, offsetMinutes: CHINA, finalOutcomes: finalOutcomeCodes(catalogue) })
+    expect(progressFor(p, '13800000001').status).toBe('done')
+  })
+})
+
+describe('work order', () => {
+  const list = ['A', 'B', 'C', 'D', 'E', 'F', 'G'].map((_, i) => entry(`1390000000${i}`, `customer ${i}`))
+  const n = (i: number) => `1390000000${i}`
+
+  it('puts callbacks due first (oldest first), then new in list order, then in-progress', () => {
+    const p = plan(list, [
+      call(n(0), NOW - 5 * HOUR, { disposition: 'interested' }), // in-progress, contacted earlier
+      call(n(1), NOW - 4 * HOUR, { disposition: 'callback', callbackAt: NOW - 10 * MIN }), // due, newer
+      call(n(2), NOW - 4 * HOUR, { disposition: 'callback', callbackAt: NOW - 30 * MIN }), // due, oldest
+      call(n(3), NOW - 4 * HOUR, { disposition: 'callback', callbackAt: NOW + 30 * MIN }), // not yet due
+      call(n(4), NOW - 4 * HOUR, { disposition: 'deal' }), // done
+      call(n(6), NOW - 6 * HOUR, { outcome: 'no-answer' }), // in-progress, contacted earliest
+    ])
+    expect(p.workOrder.map((e) => e.number)).toEqual([n(2), n(1), n(5), n(6), n(0)])
+    expect(nextInWorkOrder(p)?.number).toBe(n(2))
+    expect(nextInWorkOrder(p, n(2))?.number).toBe(n(1))
+  })
+
+  it('lets a scheduled callback in once it is due', () => {
+    const records = [call(n(3), NOW - HOUR, { disposition: 'callback', callbackAt: NOW + 30 * MIN })]
+    expect(plan(list, records).workOrder[0].number).toBe(n(0))
+    expect(plan(list, records, NOW + 30 * MIN).workOrder[0].number).toBe(n(3))
+  })
+
+  it('is empty when every number is done', () => {
+    const p = plan(list.slice(0, 2), [call(n(0), NOW - HOUR, { disposition: 'deal' }), call(n(1), NOW - HOUR, { disposition: 'wrong-number' })])
+    expect(p.workOrder).toEqual([])
+    expect(nextInWorkOrder(p)).toBeUndefined()
+  })
+})
+
+describe("today's stats", () => {
+  it('counts calls, connected, connect rate, talk time and deals of the local day only', () => {
+    const midnight = startOfLocalDay(NOW, CHINA)
+    const p = plan(
+      [],
+      [
+        call('1', NOW - HOUR, { durationSec: 120, disposition: 'deal' }),
+        call('2', NOW - 2 * HOUR, { durationSec: 30, disposition: 'interested' }),
+        call('3', NOW - 3 * HOUR, { outcome: 'no-answer' }),
+        call('4', NOW - 4 * HOUR, { direction: 'in', outcome: 'missed' }),
+        call('5', midnight + 2 * MIN, { durationSec: 10, disposition: 'deal' }), // just after midnight
+        call('6', midnight - MIN, { durationSec: 300, disposition: 'deal' }), // yesterday, 23:59
+      ],
+    )
+    expect(p.today).toEqual({ calls: 5, connected: 3, connectRate: 3 / 5, talkSeconds: 160, deals: 2 })
+  })
+
+  it('is all zero with no calls today', () => {
+    expect(plan([], []).today).toEqual({ calls: 0, connected: 0, connectRate: 0, talkSeconds: 0, deals: 0 })
+  })
+})

@@ -1,0 +1,316 @@
+/**
+ * The field-sales day as pure functions: each number's status from its call records, the work
+ * order ("call next"), today's figures and callback times. No storage, no UI, no clock of its
+ * own: every function takes `now` (epoch ms) and the agent's time-zone offset, so tests run on
+ * a fixed clock and the numbers page recomputes from store snapshots.
+ */
+import type { CallRecord } from './callRecord'
+import type { NumberEntry } from './numbers'
+
+/** Where a number stands in the agent's work (`number-item` `data-status`). */
+export type NumberStatus = 'new' | 'callback' | 'in-progress' | 'done'
+
+export const NUMBER_STATUSES: readonly NumberStatus[] = ['new', 'callback', 'in-progress', 'done']
+
+/** One wrap-up outcome of the business's catalogue (workspace record kind `outcome`). */
+export interface OutcomeDefinition {
+  code: string
+  labelZh: string
+  labelEn: string
+  /** True: the number is done after this outcome (no more calls planned). */
+  final: boolean
+  position: number
+}
+
+/** The wrap-up outcome that asks for a callback time. */
+export const CALLBACK_OUTCOME = 'callback'
+/** The outcome today's `deals` counts. */
+export const DEAL_OUTCOME = 'deal'
+
+/** Built in until the backend's catalogue arrives through sync. */
+export const DEFAULT_OUTCOMES: readonly OutcomeDefinition[] = [
+  { code: 'interested', labelZh: '有意向', labelEn: 'Interested', final: false, position: 1 },
+  { code: 'not-interested', labelZh: '无意向', labelEn: 'Not interested', final: true, position: 2 },
+  { code: CALLBACK_OUTCOME, labelZh: '预约回拨', labelEn: 'Call back', final: false, position: 3 },
+  { code: 'wrong-number', labelZh: '号码错误', labelEn: 'Wrong number', final: true, position: 4 },
+  { code: 'no-answer', labelZh: '未接通', labelEn: 'No answer', final: false, position: 5 },
+  { code: DEAL_OUTCOME, labelZh: '成交', labelEn: 'Deal', final: true, position: 6 },
+]
+
+export const WRAPUP_NOTE_MAX_LENGTH = 500
+
+/** Characters as the agent counts them (code points: an emoji is one). */
+export function noteLength(note: string): number {
+  let count = 0
+  for (const _ of note) count++
+  return count
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local day and callback times
+
+const HOUR_MS = 3_600_000
+const DAY_MS = 24 * HOUR_MS
+
+/**
+ * The agent's local offset in `Date#getTimezoneOffset` form (minutes, UTC minus local: China is
+ * -480) at `now`. Passed explicitly everywhere so tests do not depend on the machine's zone.
+ */
+export function localOffsetMinutes(now: number): number {
+  return new Date(now).getTimezoneOffset()
+}
+
+/** Epoch ms of the local midnight that starts the day `now` falls in. */
+export function startOfLocalDay(now: number, offsetMinutes: number): number {
+  const shift = offsetMinutes * 60_000
+  const local = now - shift
+  return local - (((local % DAY_MS) + DAY_MS) % DAY_MS) + shift
+}
+
+/** Quick pick "in 1 hour". */
+export function callbackInOneHour(now: number): number {
+  return now + HOUR_MS
+}
+
+/** Quick pick "tomorrow 10:00" in the agent's local time. */
+export function callbackTomorrowAt10(now: number, offsetMinutes: number): number {
+  return startOfLocalDay(now, offsetMinutes) + DAY_MS + 10 * HOUR_MS
+}
+
+/** Callback times the sheet accepts: later than now, within a year. */
+export const CALLBACK_MAX_AHEAD_MS = 366 * DAY_MS
+
+export type CallbackProblem = 'CALLBACK_REQUIRED' | 'CALLBACK_IN_PAST' | 'CALLBACK_TOO_FAR'
+
+/** Why a callback time cannot be saved, or null when it can. */
+export function checkCallbackAt(at: number | null | undefined, now: number): CallbackProblem | null {
+  if (at === null || at === undefined || !Number.isFinite(at)) return 'CALLBACK_REQUIRED'
+  if (at <= now) return 'CALLBACK_IN_PAST'
+  if (at - now > CALLBACK_MAX_AHEAD_MS) return 'CALLBACK_TOO_FAR'
+  return null
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statuses, work order and today's figures, in one pass over each array
+
+/** What a number's records say, for its row and the work order. */
+export interface NumberProgress {
+  status: NumberStatus
+  /** Scheduled callback (epoch ms) when the status is `callback`. */
+  callbackAt?: number
+  /** The latest wrap-up outcome code, for the row. */
+  disposition?: string
+  /** The latest call with the agent taking part (epoch ms). */
+  lastContactAt?: number
+}
+
+export interface TodayStats {
+  calls: number
+  connected: number
+  /** connected / calls, 0..1 (0 with no calls). */
+  connectRate: number
+  talkSeconds: number
+  deals: number
+}
+
+export interface DayPlan {
+  /** A number's progress (`new` when it has no records); also for callers not on the list. */
+  progress(number: string): NumberProgress
+  /** Just the status of a listed (normalised) number, without building its progress. */
+  status(number: string): NumberStatus
+  /**
+   * Entries in the order "call next" walks them: callbacks due, new, in-progress. Built on first
+   * read: "call next" only needs its head (`nextInWorkOrder`), and copying 10,000 entries after
+   * every call would cost more than the whole plan.
+   */
+  readonly workOrder: readonly NumberEntry[]
+  /** The work order, walked without building the array. */
+  walkWorkOrder(): Generator<NumberEntry>
+  /** How many list entries have each status (the filter chips). */
+  counts: Record<NumberStatus, number>
+  today: TodayStats
+}
+
+const NEW_PROGRESS: NumberProgress = Object.freeze({ status: 'new' }) as NumberProgress
+
+/** Digits with at most one leading `+` (`isPlainNumber`): list calls' records are; inbound may not be. */
+const NOT_DIALLABLE = /[^0-9+]/g
+
+function recordKey(number: string): string {
+  return isPlainNumber(number) ? number : number.replace(NOT_DIALLABLE, '').replace(/^\++/, '+')
+}
+
+/** `PLAIN_NUMBER.test` by hand: this runs once per record on every plan. */
+function isPlainNumber(number: string): boolean {
+  const length = number.length
+  const start = number.charCodeAt(0) === 43 /* + */ ? 1 : 0
+  if (length <= start) return false
+  for (let i = start; i < length; i++) {
+    const c = number.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+/** A missed or refused inbound call is not the agent working the number. */
+function isContact(record: CallRecord): boolean {
+  return record.direction === 'out' || record.outcome === 'answered'
+}
+
+export interface PlanOptions {
+  now: number
+  offsetMinutes: number
+  /** Codes of final outcomes; defaults to the built-in catalogue's. */
+  finalOutcomes?: ReadonlySet<string>
+}
+
+const DEFAULT_FINAL: ReadonlySet<string> = new Set(DEFAULT_OUTCOMES.filter((o) => o.final).map((o) => o.code))
+
+export function finalOutcomeCodes(catalogue: readonly OutcomeDefinition[]): ReadonlySet<string> {
+  return new Set(catalogue.filter((o) => o.final).map((o) => o.code))
+}
+
+// Status codes in the typed per-number columns below.
+const CALLBACK = 1
+const IN_PROGRESS = 2
+const DONE = 3
+const STATUS_NAMES: readonly NumberStatus[] = ['new', 'callback', 'in-progress', 'done']
+
+/**
+ * Statuses, work order, chip counts and today's figures in one pass over the records and one
+ * over the list (the numbers page recomputes this whenever either changes).
+ *
+ * Status: no contact yet -> `new`; the latest wrap-up's outcome is final -> `done`; it set a
+ * callback time -> `callback`; otherwise `in-progress`. Work order: callbacks due (time <= now),
+ * oldest first; then `new` in list order; then `in-progress`, least recently contacted first.
+ * Scheduled callbacks that are not yet due and `done` numbers are not in it.
+ *
+ * The facts per number live in typed columns indexed by a slot (one per distinct number in the
+ * records) rather than one object per number: on a phone's shared GC this is the difference
+ * between ~1x and several times a plain pass (bench/workday.ts).
+ */
+export function planDay(entries: readonly NumberEntry[], records: readonly CallRecord[], options: PlanOptions): DayPlan {
+  const { now, offsetMinutes } = options
+  const finalCodes = options.finalOutcomes ?? DEFAULT_FINAL
+  const dayStart = startOfLocalDay(now, offsetMinutes)
+  const dayEnd = dayStart + DAY_MS
+
+  // Plain arrays, not typed ones: small typed arrays cost an off-heap allocation each.
+  const slotOf = new Map<string, number>()
+  const contactAt: number[] = []
+  const wrapupAt: number[] = []
+  const callbackAt: number[] = [] // NaN: none
+  const dispositions: Array<string | undefined> = []
+  let calls = 0
+  let connected = 0
+  let talkSeconds = 0
+  let deals = 0
+  for (const record of records) {
+    const at = record.startedAt
+    if (at >= dayStart && at < dayEnd) {
+      calls++
+      if (record.answeredAt !== undefined || record.outcome === 'answered') {
+        connected++
+        talkSeconds += record.durationSec
+      }
+      if (record.disposition === DEAL_OUTCOME) deals++
+    }
+    const disposition = record.disposition
+    const hasWrapup = typeof disposition === 'string' && disposition !== ''
+    if (!hasWrapup && !isContact(record)) continue
+    const key = recordKey(record.number)
+    let slot = slotOf.get(key)
+    if (slot === undefined) {
+      slot = dispositions.length
+      slotOf.set(key, slot)
+      dispositions.push(undefined)
+      contactAt.push(-Infinity)
+      wrapupAt.push(-Infinity)
+      callbackAt.push(NaN)
+    }
+    if (record.endedAt > contactAt[slot]) contactAt[slot] = record.endedAt
+    if (hasWrapup && record.endedAt > wrapupAt[slot]) {
+      wrapupAt[slot] = record.endedAt
+      dispositions[slot] = disposition
+      callbackAt[slot] = typeof record.callbackAt === 'number' ? record.callbackAt : NaN
+    }
+  }
+
+  const slots = dispositions.length
+  const status: number[] = []
+  for (let slot = 0; slot < slots; slot++) {
+    const disposition = dispositions[slot]
+    if (disposition === undefined) status.push(IN_PROGRESS)
+    else if (finalCodes.has(disposition)) status.push(DONE)
+    else status.push(Number.isNaN(callbackAt[slot]) ? IN_PROGRESS : CALLBACK)
+  }
+
+  // One lookup per entry and no allocation per entry: the list is 10,000 long and this runs
+  // after every call.
+  const listIndex: number[] = new Array<number>(slots).fill(0)
+  const counts: Record<NumberStatus, number> = { new: 0, callback: 0, 'in-progress': 0, done: 0 }
+  const due: number[] = []
+  const working: number[] = []
+  for (let index = 0; index < entries.length; index++) {
+    const slot = slotOf.get(entries[index].number)
+    if (slot === undefined) {
+      counts.new++
+      continue
+    }
+    listIndex[slot] = index
+    const code = status[slot]
+    counts[STATUS_NAMES[code]]++
+    if (code === CALLBACK) {
+      if (callbackAt[slot] <= now) due.push(slot)
+    } else if (code === IN_PROGRESS) working.push(slot)
+  }
+  // Equal times keep list order.
+  due.sort((a, b) => callbackAt[a] - callbackAt[b] || listIndex[a] - listIndex[b])
+  working.sort((a, b) => contactAt[a] - contactAt[b] || listIndex[a] - listIndex[b])
+
+  function* walkWorkOrder(): Generator<NumberEntry> {
+    for (const slot of due) yield entries[listIndex[slot]]
+    for (const entry of entries) if (!slotOf.has(entry.number)) yield entry
+    for (const slot of working) yield entries[listIndex[slot]]
+  }
+  let workOrder: NumberEntry[] | undefined
+
+  function progress(number: string): NumberProgress {
+    const slot = slotOf.get(recordKey(number))
+    if (slot === undefined) return NEW_PROGRESS
+    const code = status[slot]
+    const item: NumberProgress = { status: STATUS_NAMES[code], lastContactAt: contactAt[slot] }
+    const disposition = dispositions[slot]
+    if (disposition !== undefined) item.disposition = disposition
+    if (code === CALLBACK) item.callbackAt = callbackAt[slot]
+    return item
+  }
+
+  function statusOfNumber(number: string): NumberStatus {
+    const slot = slotOf.get(number)
+    return slot === undefined ? 'new' : STATUS_NAMES[status[slot]]
+  }
+
+  return {
+    progress,
+    status: statusOfNumber,
+    get workOrder() {
+      workOrder ??= Array.from(walkWorkOrder())
+      return workOrder
+    },
+    walkWorkOrder,
+    counts,
+    today: { calls, connected, connectRate: calls === 0 ? 0 : connected / calls, talkSeconds, deals },
+  }
+}
+
+/** A number's progress from a plan (`new` when it has no records). */
+export function progressFor(plan: DayPlan, number: string): NumberProgress {
+  return plan.progress(number)
+}
+
+/** The first number in work order, skipping `skip` (the number just called). */
+export function nextInWorkOrder(plan: DayPlan, skip?: string): NumberEntry | undefined {
+  for (const entry of plan.walkWorkOrder()) if (entry.number !== skip) return entry
+  return undefined
+}

@@ -1,0 +1,88 @@
+/**
+ * The day's work over the number list: statuses, work order, chip counts and today's figures
+ * (`planDay` over the numbers and history stores), and "call next". Recomputed when the list,
+ * the records or the catalogue change, and when the clock moves (`tick`, each minute on the
+ * numbers page and before every "call next", so a callback that just fell due is first).
+ */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import { localOffsetMinutes, nextInWorkOrder, planDay, type DayPlan, type NumberStatus } from '@/services/workday'
+
+export type { NumberStatus }
+export type NumbersFilter = 'all' | NumberStatus
+export const NUMBERS_FILTERS: readonly NumbersFilter[] = ['all', 'new', 'callback', 'in-progress', 'done']
+import type { NumberEntry } from '@/services/numbers'
+import { useCallStore } from '@/store/call'
+import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
+import { useWrapupStore } from '@/store/wrapup'
+
+export const useWorkdayStore = defineStore('workday', () => {
+  const numbers = useNumbersStore()
+  const history = useHistoryStore()
+  const wrapup = useWrapupStore()
+
+  let clock: () => number = () => Date.now()
+  const now = ref(clock())
+
+  const plan = computed<DayPlan>(() =>
+    planDay(numbers.entries, history.records, { now: now.value, offsetMinutes: localOffsetMinutes(now.value), finalOutcomes: wrapup.finalCodes }),
+  )
+  const counts = computed(() => plan.value.counts)
+  const today = computed(() => plan.value.today)
+  const nextEntry = computed(() => nextInWorkOrder(plan.value))
+
+  const filter = ref<NumbersFilter>('all')
+  /** The search result narrowed to the chosen status. */
+  const visible = computed<NumberEntry[]>(() => {
+    const wanted = filter.value
+    const searched = numbers.filtered
+    if (wanted === 'all') return searched
+    const p = plan.value
+    return searched.filter((entry) => p.status(entry.number) === wanted)
+  })
+  /** Chip counts over the whole list; `all` is its length. */
+  const filterCounts = computed<Record<NumbersFilter, number>>(() => ({ all: numbers.entries.length, ...plan.value.counts }))
+
+  function setFilter(next: NumbersFilter): void {
+    filter.value = next
+  }
+
+  function statusOf(number: string): NumberStatus {
+    return plan.value.status(number)
+  }
+
+  function tick(): void {
+    now.value = clock()
+  }
+
+  function useClock(next: () => number): void {
+    clock = next
+    tick()
+  }
+
+  /** The entry "call next" would dial now, skipping `skip` (the number just called). */
+  function peekNext(skip?: string): NumberEntry | undefined {
+    tick()
+    return nextInWorkOrder(plan.value, skip)
+  }
+
+  /** Dials the next number in work order with its remark. False when none or the call is refused. */
+  async function callNext(skip?: string): Promise<boolean> {
+    const next = peekNext(skip)
+    if (!next) return false
+    const call = useCallStore()
+    if (call.state === 'ended') call.close()
+    const remark = next.remark && next.remark !== next.number ? next.remark : undefined
+    return call.placeCall(remark ? { to: next.number, remark } : { to: next.number })
+  }
+
+  /** "Save and call next" on the wrap-up sheet. */
+  async function saveWrapupAndCallNext(): Promise<boolean> {
+    const just = wrapup.draft?.number
+    if (!wrapup.save()) return false
+    return callNext(just)
+  }
+
+  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, tick, useClock, peekNext, callNext, saveWrapupAndCallNext }
+})

@@ -1,0 +1,193 @@
+/**
+ * The wrap-up after a call: the draft being filled in (persisted per agent, so a half-filled
+ * wrap-up survives an app restart), the outcome catalogue and the business's `wrapup` setting
+ * (built-in defaults until sync delivers the backend's). The call store offers every finished
+ * call; saving writes the outcome, note and callback time into the call record in history.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref, watch } from 'vue'
+import { storedValue, type StoredValue } from '@/services/storage'
+import { CALLBACK_OUTCOME, callbackInOneHour, callbackTomorrowAt10, DEFAULT_OUTCOMES, localOffsetMinutes, noteLength, WRAPUP_NOTE_MAX_LENGTH, type OutcomeDefinition } from '@/services/workday'
+
+export { WRAPUP_NOTE_MAX_LENGTH }
+export type { OutcomeDefinition }
+import {
+  checkWrapup,
+  clampNote,
+  DEFAULT_WRAPUP_SETTING,
+  draftFor,
+  isWrapupDraft,
+  parseCatalogue,
+  parseWrapupSetting,
+  wrapupRequirementFor,
+  type WrapupDraft,
+  type WrapupProblem,
+  type WrapupSetting,
+} from '@/services/wrapup'
+import type { CallRecord } from '@/services/callRecord'
+import { useHistoryStore } from '@/store/history'
+import { useSessionStore } from '@/store/session'
+
+/** The storage key part for an agent (workspace keys are `tccc.a.<agentKey>.<name>`). */
+export function agentStorageKey(userId: string): string {
+  return userId.replace(/[^A-Za-z0-9@._-]/g, '_')
+}
+
+function draftStorage(userId: string): StoredValue<WrapupDraft[]> {
+  return storedValue<WrapupDraft[]>(`a.${agentStorageKey(userId)}.wrapup`, {
+    version: 1,
+    fallback: () => [],
+    validate: (data): data is WrapupDraft[] => Array.isArray(data) && data.every(isWrapupDraft),
+  })
+}
+
+/** Open wrap-ups kept at most; older unfinished ones beyond this are dropped. */
+export const WRAPUP_QUEUE_LIMIT = 20
+
+export const useWrapupStore = defineStore('wrapup', () => {
+  const session = useSessionStore()
+
+  const catalogue = ref<OutcomeDefinition[]>([...DEFAULT_OUTCOMES])
+  const setting = ref<WrapupSetting>({ ...DEFAULT_WRAPUP_SETTING })
+  /**
+   * Open wrap-ups, the latest call first: a call that ends while an earlier wrap-up is still
+   * open (an inbound call answered over it) queues, never overwrites the half-filled one.
+   */
+  const queue = ref<WrapupDraft[]>([])
+  const draft = computed<WrapupDraft | null>(() => queue.value[0] ?? null)
+  const problem = ref<WrapupProblem | null>(null)
+  /** The clock callback quick picks and checks use; tests and the e2e clock replace it. */
+  let clock: () => number = () => Date.now()
+
+  let storage: StoredValue<WrapupDraft[]> | null = null
+  // Each agent has their own draft: load it at sign-in, forget it (not delete) at sign-out.
+  watch(
+    () => session.agent?.userId ?? null,
+    (userId) => {
+      storage = userId ? draftStorage(userId) : null
+      queue.value = storage ? storage.load() : []
+      problem.value = null
+    },
+    { immediate: true },
+  )
+
+  function persist(): void {
+    if (!storage) return
+    try {
+      if (queue.value.length === 0) storage.clear()
+      else storage.save(queue.value)
+    } catch (e) {
+      console.warn('[wrapup] could not keep the draft', e)
+    }
+  }
+
+  function update(change: Partial<WrapupDraft>): void {
+    const current = queue.value[0]
+    if (!current) return
+    queue.value = [{ ...current, ...change }, ...queue.value.slice(1)]
+    problem.value = null
+    persist()
+  }
+
+  const isOpen = computed(() => draft.value !== null)
+  const isRequired = computed(() => draft.value?.requirement === 'required')
+  const needsCallbackTime = computed(() => draft.value?.disposition === CALLBACK_OUTCOME)
+  /** Characters in the note as the agent counts them (an emoji is one). */
+  const noteCount = computed(() => noteLength(draft.value?.note ?? ''))
+  const finalCodes = computed(() => new Set(catalogue.value.filter((o) => o.final).map((o) => o.code)))
+
+  /** A call just finished: open a wrap-up when the setting asks for one. */
+  function offer(record: CallRecord): void {
+    const requirement = wrapupRequirementFor(record, setting.value)
+    if (requirement === 'off') return
+    const others = queue.value.filter((d) => d.callId !== record.id)
+    queue.value = [draftFor(record, requirement), ...others].slice(0, WRAPUP_QUEUE_LIMIT)
+    problem.value = null
+    persist()
+  }
+
+  function choose(code: string): void {
+    if (!catalogue.value.some((o) => o.code === code)) return
+    update({ disposition: code })
+  }
+
+  function setNote(text: string): void {
+    update({ note: clampNote(text) })
+  }
+
+  function setCallbackAt(at: number | null): void {
+    update({ callbackAt: at })
+  }
+
+  function pickCallbackInOneHour(): void {
+    setCallbackAt(callbackInOneHour(clock()))
+  }
+
+  function pickCallbackTomorrow(): void {
+    const now = clock()
+    setCallbackAt(callbackTomorrowAt10(now, localOffsetMinutes(now)))
+  }
+
+  /** Writes the wrap-up into the call record. False (and `problem` set) when it cannot. */
+  function save(): boolean {
+    const current = draft.value
+    if (!current) return false
+    const checked = checkWrapup(current, catalogue.value, clock())
+    if (!checked.ok) {
+      problem.value = checked.problem
+      return false
+    }
+    useHistoryStore().updateWrapup(current.callId, checked.fields)
+    queue.value = queue.value.slice(1)
+    problem.value = null
+    persist()
+    return true
+  }
+
+  /** Closes an optional wrap-up without an outcome; a required one stays. */
+  function skip(): boolean {
+    if (!draft.value || draft.value.requirement === 'required') return false
+    queue.value = queue.value.slice(1)
+    problem.value = null
+    persist()
+    return true
+  }
+
+  /** The backend's catalogue as synced (outcome records' data). */
+  function applyCatalogue(values: readonly unknown[]): void {
+    catalogue.value = parseCatalogue(values, DEFAULT_OUTCOMES)
+  }
+
+  /** The backend's `wrapup` setting as synced. */
+  function applySetting(value: unknown): void {
+    setting.value = parseWrapupSetting(value)
+  }
+
+  function useClock(next: () => number): void {
+    clock = next
+  }
+
+  return {
+    catalogue,
+    setting,
+    queue,
+    draft,
+    problem,
+    isOpen,
+    isRequired,
+    needsCallbackTime,
+    noteCount,
+    finalCodes,
+    offer,
+    choose,
+    setNote,
+    setCallbackAt,
+    pickCallbackInOneHour,
+    pickCallbackTomorrow,
+    save,
+    skip,
+    applyCatalogue,
+    applySetting,
+    useClock,
+  }
+})
