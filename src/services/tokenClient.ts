@@ -72,12 +72,22 @@ export async function signOutOfBackend(accessToken: string): Promise<void> {
 
 // --- transport -----------------------------------------------------------------------------
 
-interface BackendResponse {
+export interface BackendResponse {
   statusCode: number
   body: unknown
 }
 
 function post(path: string, data: Record<string, unknown> | undefined, accessToken?: string): Promise<BackendResponse> {
+  return backendRequest('POST', path, data, accessToken)
+}
+
+/** One request to the backend; rejects only when no answer came (unreachable, timeout). */
+export function backendRequest(
+  method: 'GET' | 'POST',
+  path: string,
+  data: Record<string, unknown> | undefined,
+  accessToken?: string,
+): Promise<BackendResponse> {
   const header: Record<string, string> = { 'Content-Type': 'application/json' }
   if (accessToken !== undefined) header.Authorization = `Bearer ${accessToken}`
   const url = backendBaseUrl() + path
@@ -104,9 +114,9 @@ function post(path: string, data: Record<string, unknown> | undefined, accessTok
     try {
       task = uni.request({
         url,
-        method: 'POST',
+        method,
         // An empty JSON object for body-less calls: servers reject `Content-Type: json` with no body.
-        data: data ?? {},
+        ...(method === 'POST' ? { data: data ?? {} } : {}),
         header,
         timeout: BACKEND_TIMEOUT_MS,
         dataType: 'json',
@@ -135,7 +145,7 @@ function parseBody(data: unknown): unknown {
   }
 }
 
-function ensureOk(response: BackendResponse): void {
+export function ensureOk(response: BackendResponse): void {
   const { statusCode } = response
   if (statusCode >= 200 && statusCode < 300) return
   if (statusCode === 429) throw backendError('RATE_LIMITED', response)
