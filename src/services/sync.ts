@@ -165,7 +165,7 @@ export class SyncEngine {
     return this.ws ? this.ws.rejected.load() : []
   }
 
-  /** Opens an agent's outbox and cursor and starts a flush + pull. */
+  /** Opens an agent's outbox and cursor; `kick()` then starts the first flush + pull. */
   open(agentKey: string): void {
     if (this.ws?.agentKey === agentKey) return
     this.close()
@@ -185,8 +185,7 @@ export class SyncEngine {
       rejected: workspaceValue<RejectedChange[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is RejectedChange[] => Array.isArray(d) }),
     }
     this.failures = 0
-    this.setState(this.online ? 'pending' : 'offline')
-    this.kick()
+    this.setState(this.online ? 'synced' : 'offline')
   }
 
   /** Stops syncing (sign-out). The outbox stays stored for this agent's next sign-in. */
