@@ -105,7 +105,8 @@ describe('outbound calls', () => {
     expect(call.endReason).toBe('remote-bye')
     expect(useHistoryStore().records).toEqual([
       {
-        id,
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        sessionId: id,
         number: '13800138000',
         direction: 'out',
         outcome: 'answered',
