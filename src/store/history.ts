@@ -7,7 +7,7 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { callWireData, type CallRecord } from '@/services/callRecord'
-import { newId, RECORD_ID_PATTERN } from '@/services/ids'
+import { newId } from '@/services/ids'
 import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
 import { getSync, type RemoteChange } from '@/services/sync'
 
@@ -64,10 +64,13 @@ function toRecords(rows: unknown[]): CallRecord[] {
   return sortNewestFirst(records).slice(0, HISTORY_LIMIT)
 }
 
-/** A record from before sync had the SDK session id (or `local-…`) as its id. */
+/**
+ * A record from before sync had the SDK session id (or `local-…`) as its id: unique on one phone
+ * only (the simulator counts from 1 on every phone), so it gets a record id and keeps the session id.
+ */
 function withRecordId(record: CallRecord): CallRecord {
-  if (RECORD_ID_PATTERN.test(record.id) && !record.id.startsWith('local-')) return record
-  return { ...record, id: newId(), ...(record.id.startsWith('local-') ? {} : { sessionId: record.id }) }
+  const sessionId = record.sessionId ?? (record.id.startsWith('local-') ? undefined : record.id)
+  return { ...record, id: newId(), ...(sessionId !== undefined ? { sessionId } : {}) }
 }
 
 function fromRemote(id: string, data: Record<string, unknown>, previous: CallRecord | undefined): CallRecord | null {
