@@ -55,8 +55,10 @@ async function loadCore() {
   const { getWorkstation, setWorkstationPlatform } = await import('../src/services/workstation')
   const { useCallStore } = await import('../src/store/call')
   const { useHistoryStore } = await import('../src/store/history')
+  const { startEventRouter } = await import('../src/store/eventRouter')
 
   setActivePinia(createPinia())
+  startEventRouter()
   const clock = createManualClock()
   const sdk = createSimulatedTccc({ clock })
   setWorkstationPlatform(sdk)

@@ -7,7 +7,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { messages, type MessageKey } from '../src/i18n/messages'
-import { entryFor, type ErrorSymbol } from '../src/services/errors'
+import { entryFor, type ErrorSymbol } from '../src/platform/errors'
 import { byId, inputOf, newPhone, signIn, simLog, startStack, type SdkCall, type Stack } from './harness'
 
 /** Which bundle to drive; `E2E_H5_DIR` lets a run use its own build next to others' builds. */

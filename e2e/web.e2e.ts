@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Page } from 'playwright-core'
-import { APP_ERRORS } from '../src/services/errors'
+import { APP_ERRORS } from '../src/platform/errors'
 import callMessages from '../src/i18n/messages/call'
 import { AGENT1, AGENT2, CHROMIUM, CHROMIUM_ARGS, byId, inputOf, newPhone, signIn, startStack, type Stack } from './harness'
 

@@ -117,6 +117,6 @@ declare module 'tccc-sdk-uniapp' {
     readonly RemoteCancel: number
   }
   export const TCCCSessionDirection: { readonly CallIn: number; readonly CallOut: number }
-  /** Every symbol of the error table (see src/services/errors.ts), `ERR_NONE` = success. */
+  /** Every symbol of the error table (see src/platform/errors.ts), `ERR_NONE` = success. */
   export const TcccErrorCode: { readonly ERR_NONE: number; readonly [symbol: string]: number }
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { setLocale } from '@/i18n'
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import CallPanel from './CallPanel.vue'
 import type { CallView } from './callView'
 

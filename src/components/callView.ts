@@ -1,5 +1,5 @@
 import type { AudioRoute, CallDirection, EndReason, NetworkQuality } from '@/platform/types'
-import type { TcccError } from '@/services/errors'
+import type { TcccError } from '@/platform/errors'
 
 export type CallViewState = 'idle' | 'dialing' | 'ringing' | 'incoming' | 'active' | 'ended'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import { errorText, locale, setLocale, t } from './index'
 import { messages } from './messages'
 

@@ -4,7 +4,7 @@
  * from the error catalogue. `t('numbers.add')`, `t('call.timer', { n: 3 })`.
  */
 import { ref } from 'vue'
-import { entryFor, type ErrorSymbol, type Locale, TcccError } from '@/services/errors'
+import { entryFor, type ErrorSymbol, type Locale, TcccError } from '@/platform/errors'
 import { messages, type MessageKey } from './messages'
 
 export type { Locale, MessageKey }

@@ -4,7 +4,7 @@
  *
  * Data flows one way: SDK event -> adapter (normalises into `TcccEvent`) -> workstation
  * service -> store. Commands flow back as promise-returning methods that reject with
- * `TcccError` (see `src/services/errors.ts`).
+ * `TcccError` (see `src/platform/errors.ts`).
  */
 
 export type PlatformKind = 'native' | 'web' | 'simulated'

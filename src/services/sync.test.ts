@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { storage } from '../../tests/setup/uni'
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import { BACKOFF_MAX_MS, DEBOUNCE_MS, SyncEngine, backoffDelay, type SyncEvent, type WorkspaceTransport } from './sync'
 import { FakeWorkspaceServer, ManualTimers, settle } from './__tests__/fakeWorkspace'
 
@@ -16,6 +16,7 @@ describe('SyncEngine', () => {
   let timers: ManualTimers
   let engine: SyncEngine
   let events: SyncEvent[]
+  let unsubscribe: () => void
 
   beforeEach(() => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined)
@@ -23,9 +24,11 @@ describe('SyncEngine', () => {
     timers = new ManualTimers()
     engine = new SyncEngine(server.transport(), timers)
     events = []
-    engine.subscribe((e) => events.push(e))
+    unsubscribe = engine.subscribe((e) => events.push(e))
     engine.open('agent1')
   })
+
+  afterEach(() => unsubscribe())
 
   const lastStatus = () => events.filter((e) => e.type === 'status').at(-1)
 

@@ -8,9 +8,11 @@
  * or `rejected`); rejected ones are logged and kept in `tccc.a.<agentKey>.rejected`.
  * After each flush the engine pulls (paged, cursor in `tccc.a.<agentKey>.cursor`).
  *
- * It never imports a store: it emits typed `SyncEvent`s; `src/store/sync.ts` routes them.
+ * It never imports a store: it publishes typed `SyncEvent`s on `syncEvents`, which the store
+ * layer's event router (`src/store/eventRouter.ts`) turns into store actions.
  */
-import { toTcccError } from '@/services/errors'
+import { toTcccError } from '@/platform/errors'
+import { createEventChannel, type EventStream, type Unsubscribe } from '@/services/eventStream'
 import { newId } from '@/services/ids'
 import { workspaceValue, type StoredValue } from '@/services/storage'
 
@@ -73,6 +75,11 @@ export type SyncEvent =
 
 export type SyncListener = (event: SyncEvent) => void
 
+const channel = createEventChannel<SyncEvent>('sync')
+
+/** What every sync engine publishes (one stream, whichever engine instance runs). */
+export const syncEvents: EventStream<SyncEvent> = channel
+
 export interface SyncTimers {
   setTimeout(fn: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
@@ -119,7 +126,6 @@ export function backoffDelay(failures: number): number {
 }
 
 export class SyncEngine {
-  private readonly listeners = new Set<SyncListener>()
   private ws: Workspace | null = null
   /** Bumped on every open/close, so a request of the previous agent lands nowhere. */
   private generation = 0
@@ -135,9 +141,9 @@ export class SyncEngine {
     private readonly timers: SyncTimers = realTimers,
   ) {}
 
-  subscribe(listener: SyncListener): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  /** The engine's events (the shared `syncEvents` stream). */
+  subscribe(listener: SyncListener): Unsubscribe {
+    return channel.subscribe(listener)
   }
 
   setTransport(transport: WorkspaceTransport | null): void {
@@ -373,13 +379,7 @@ export class SyncEngine {
   }
 
   private emit(event: SyncEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event)
-      } catch (e) {
-        console.error('[sync] listener failed', e)
-      }
-    }
+    channel.publish(event)
   }
 }
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { decodeMockToken } from '@/platform/simulated/mockToken'
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')

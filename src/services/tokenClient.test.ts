@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { Mock } from 'jest-mock'
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import { BACKEND_TIMEOUT_MS, backendBaseUrl, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { useSettingsStore } from '@/store/settings'
 

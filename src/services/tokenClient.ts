@@ -7,7 +7,7 @@
  * Never log the password, the access token or the TCCC token.
  */
 import { getActivePinia } from 'pinia'
-import { TcccError, type AppErrorSymbol } from '@/services/errors'
+import { TcccError, type AppErrorSymbol } from '@/platform/errors'
 import { buildBackendUrl, useSettingsStore } from '@/store/settings'
 
 export const BACKEND_TIMEOUT_MS = 10_000

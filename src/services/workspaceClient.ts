@@ -3,7 +3,7 @@
  * access token. Answers are checked field by field; a wrong shape is a failure, never data.
  * Never log the access token.
  */
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import type { PullPage, PushResult, RemoteChange, WorkspaceTransport } from '@/services/sync'
 import { backendRequest, ensureOk, type BackendResponse } from '@/services/tokenClient'
 

@@ -2,12 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn, spyOn } from 'jest-mock'
 import { createSimulatedTccc, simListenerCount } from '@/platform/simulated/index'
 import type { TcccAgentSdk, TcccEvent, TcccListener } from '@/platform/types'
-import { TcccError } from '@/services/errors'
-import { createWorkstation, disposeWorkstation, getWorkstation, redactSecrets, setWorkstationPlatform } from '@/services/workstation'
-import { useCallStore } from '@/store/call'
-import { RECOVERED_DISPLAY_MS, setConnectionTimers, useConnectionStore } from '@/store/connection'
-import { useSessionStore } from '@/store/session'
-import { AGENT, PASSWORD, installFakeBackend, loginSdk, setupCore, type Core } from '@/store/__tests__/harness'
+import { TcccError } from '@/platform/errors'
+import { createWorkstation, disposeWorkstation, getWorkstation, redactSecrets, setWorkstationPlatform, subscribe } from '@/services/workstation'
+import { loginSdk, setupCore, type Core } from '@/store/__tests__/harness'
 
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
 vi.mock('@/platform/index', async () => {
@@ -50,7 +47,6 @@ beforeEach(() => {
 })
 
 afterEach(() => {
-  setConnectionTimers(null)
   disposeWorkstation()
 })
 
@@ -79,10 +75,13 @@ describe('subscription ownership', () => {
   it('rejects commands after dispose and drops later events', async () => {
     const injector = withInjector(createSimulatedTccc())
     const workstation = createWorkstation(injector.sdk)
+    const heard = fn<(event: TcccEvent) => void>()
+    const unsubscribe = subscribe(heard)
     workstation.dispose()
     await expect(workstation.checkLogin()).rejects.toBeInstanceOf(TcccError)
     injector.emit({ type: 'connectionLost', server: 'sip' })
-    expect(useConnectionStore().state).toBe('ok')
+    expect(heard).not.toHaveBeenCalled()
+    unsubscribe()
   })
 })
 
@@ -119,91 +118,53 @@ describe('promise API', () => {
   })
 })
 
-describe('event routing', () => {
-  it('connection events drive the connection store; recovered returns to ok after 3 s', () => {
-    setConnectionTimers(core.clock)
-    const connection = useConnectionStore()
-    core.sim.dropConnection()
-    expect(connection.state).toBe('lost')
-    core.sim.startReconnect()
-    expect(connection.state).toBe('reconnecting')
-    core.sim.restoreConnection()
-    expect(connection.state).toBe('recovered')
-    core.clock.advance(RECOVERED_DISPLAY_MS - 1)
-    expect(connection.state).toBe('recovered')
-    core.clock.advance(1)
-    expect(connection.state).toBe('ok')
-  })
-
-  it('session events reach the call store', async () => {
-    await loginSdk(core)
-    const id = core.sim.incomingCall({ from: '13700137000' })
-    const call = useCallStore()
-    expect(call.state).toBe('incoming')
-    expect(call.sessionId).toBe(id)
-  })
-
-  it('events of another session never disturb the current call', async () => {
+describe('event stream (subscribe)', () => {
+  it('hands every event of the current platform to each listener, unchanged, until it unsubscribes', () => {
     const injector = withInjector(createSimulatedTccc({ clock: core.clock }))
     setWorkstationPlatform(injector.sdk)
-    await loginSdk(core)
-    const call = useCallStore()
-    await call.placeCall({ to: '13800138000' })
-    const current = call.sessionId
-    injector.emit({ type: 'accepted', sessionId: 'someone-else' })
-    injector.emit({ type: 'ended', sessionId: 'someone-else', reason: 'remote-bye', message: '' })
-    injector.emit({ type: 'newSession', sessionId: 'someone-else-2', direction: 'out', peer: '1', remark: '' })
-    expect(call.state).toBe('ringing')
-    expect(call.sessionId).toBe(current)
+    const first = fn<(event: TcccEvent) => void>()
+    const second = fn<(event: TcccEvent) => void>()
+    const stopFirst = subscribe(first)
+    const stopSecond = subscribe(second)
+    const lost: TcccEvent = { type: 'connectionLost', server: 'sip' }
+    injector.emit(lost)
+    expect(first.mock.calls).toEqual([[lost]])
+    expect(second.mock.calls).toEqual([[lost]])
+    stopFirst()
+    injector.emit({ type: 'networkQuality', quality: 2 })
+    expect(first).toHaveBeenCalledTimes(1)
+    expect(second.mock.calls.at(-1)).toEqual([{ type: 'networkQuality', quality: 2 }])
+    stopSecond()
   })
 
-  it('error 403 signs the agent out as kicked', async () => {
-    installFakeBackend(core.clock)
-    const session = useSessionStore()
-    await session.signIn(AGENT.userId, PASSWORD)
-    core.sim.kick()
-    expect(session.status).toBe('signed-out')
-    expect(session.signOutReason).toBe('kicked')
+  it('keeps its listeners when the platform is replaced; the old platform is no longer heard', () => {
+    const old = withInjector(createSimulatedTccc({ clock: core.clock }))
+    setWorkstationPlatform(old.sdk)
+    const heard = fn<(event: TcccEvent) => void>()
+    const unsubscribe = subscribe(heard)
+    const next = withInjector(createSimulatedTccc({ clock: core.clock }))
+    setWorkstationPlatform(next.sdk)
+    old.emit({ type: 'reconnecting', server: 'old' })
+    next.emit({ type: 'reconnecting', server: 'new' })
+    expect(heard.mock.calls).toEqual([[{ type: 'reconnecting', server: 'new' }]])
+    unsubscribe()
   })
 
-  it('an error event -10002 asks the session to renew the token', async () => {
-    const inner = createSimulatedTccc({ clock: core.clock })
-    const injector = withInjector(inner)
-    setWorkstationPlatform(injector.sdk)
-    const backend = installFakeBackend(core.clock)
-    const session = useSessionStore()
-    await session.signIn(AGENT.userId, PASSWORD)
-    injector.emit({ type: 'error', code: -10002, message: 'token expired' })
-    await vi.waitFor(() => expect(backend.requests.filter((r) => r.path === '/api/tccc/token')).toHaveLength(2))
-    await vi.waitFor(() => expect(inner.sim.log().filter((e) => e.method === 'login')).toHaveLength(2))
-    expect(session.status).toBe('signed-in')
-  })
-
-  it('logs warnings and other errors without secrets', () => {
-    const injector = withInjector(createSimulatedTccc())
-    setWorkstationPlatform(injector.sdk)
-    const warn = spyOn(console, 'warn').mockImplementation(fn())
-    injector.emit({ type: 'warning', code: 1, message: 'reconnect with token=sim.eyJzZGtBcHBJZCI6MTQwMDAwMDAwMX0.sig&x=1' })
-    injector.emit({ type: 'error', code: 503, message: 'Bearer abcdefabcdefabcdefabcdefabcdef failed' })
-    const logged = warn.mock.calls.map((args) => args.join(' ')).join('\n')
-    expect(logged).toContain('SDK warning 1')
-    expect(logged).toContain('SDK error 503')
-    expect(logged).not.toContain('eyJzZGtBcHBJZCI6MTQwMDAwMDAwMX0')
-    expect(logged).not.toContain('abcdefabcdefabcdefabcdefabcdef')
-  })
-
-  it('a store that throws does not break the events that follow', () => {
-    const injector = withInjector(createSimulatedTccc())
+  it('a listener that throws does not keep the event from the others', () => {
+    const injector = withInjector(createSimulatedTccc({ clock: core.clock }))
     setWorkstationPlatform(injector.sdk)
     const error = spyOn(console, 'error').mockImplementation(fn())
-    const call = useCallStore()
-    spyOn(call.eventSink, 'apply').mockImplementation(() => {
+    const stopBroken = subscribe(() => {
       throw new Error('bug')
     })
-    injector.emit({ type: 'networkQuality', quality: 3 })
-    injector.emit({ type: 'connectionLost', server: 'sip' })
+    const heard = fn<(event: TcccEvent) => void>()
+    const stopHeard = subscribe(heard)
+    injector.emit({ type: 'warning', code: 1, message: 'x' })
+    expect(heard).toHaveBeenCalledTimes(1)
     expect(error).toHaveBeenCalled()
-    expect(useConnectionStore().state).toBe('lost')
+    stopBroken()
+    stopHeard()
+    error.mockRestore()
   })
 })
 

@@ -3,24 +3,15 @@
  *
  * - Commands: a promise API over every `TcccAgentSdk` method; whatever the platform throws or
  *   rejects with comes out as a `TcccError`.
- * - Events: subscribed once when the workstation is created, unsubscribed on `dispose()` (never
- *   `off('*')`), and turned into store actions: session events (incl. quality/volume) -> call
- *   store `applyEvent` (which keeps events of other sessions away from the current call);
- *   lost/reconnecting/recovered -> connection store; error 403 (kicked) and -10002 (token
- *   expired) -> session store; warnings and other errors are logged without secrets.
+ * - Events: the platform is subscribed once when the workstation is created and unsubscribed on
+ *   `dispose()` (never `off('*')`); every event is republished, unchanged, on one typed stream
+ *   (`subscribe`) that outlives the workstation instances. This service never imports a store:
+ *   the store layer's event router (`src/store/eventRouter.ts`) subscribes and calls actions.
  */
-import { getActivePinia, type Pinia } from 'pinia'
 import { createPlatform } from '@/platform/index'
-import type {
-  TcccAgentSdk,
-  TcccEvent,
-  TcccEventOf,
-  TcccEventType,
-} from '@/platform/types'
-import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
-import { useCallStore } from '@/store/call'
-import { useConnectionStore } from '@/store/connection'
-import { useSessionStore } from '@/store/session'
+import type { TcccAgentSdk, TcccEvent } from '@/platform/types'
+import { TcccError, toTcccError } from '@/platform/errors'
+import { createEventChannel, type EventStream, type Unsubscribe } from '@/services/eventStream'
 
 /** The platform's command API; the subscription stays inside the service (its one owner). */
 export interface Workstation extends Omit<TcccAgentSdk, 'subscribe' | 'dispose'> {
@@ -29,8 +20,15 @@ export interface Workstation extends Omit<TcccAgentSdk, 'subscribe' | 'dispose'>
   dispose(): void
 }
 
-const KICKED_CODE = SDK_ERRORS.ERR_SIP_FORBIDDEN.code
-const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
+const events = createEventChannel<TcccEvent>('workstation')
+
+/** Every SDK event of the app's workstation, whichever platform instance is current. */
+export function subscribe(listener: (event: TcccEvent) => void): Unsubscribe {
+  return events.subscribe(listener)
+}
+
+/** The same stream as a value, for the event router's table of sources. */
+export const workstationEvents: EventStream<TcccEvent> = { subscribe }
 
 /** Hides anything that looks like a credential before a message reaches a log. */
 export function redactSecrets(text: string): string {
@@ -42,69 +40,11 @@ export function redactSecrets(text: string): string {
     .replace(/(?<![\w<])[A-Za-z0-9_-]{24,}(\.[A-Za-z0-9_-]+)*/g, '<redacted>')
 }
 
-interface RoutedStores {
-  /** The call store's `applyEvent` without the action wrapper (see `eventSink` there). */
-  applyCallEvent: (event: TcccEvent) => void
-  connection: ReturnType<typeof useConnectionStore>
-  session: ReturnType<typeof useSessionStore>
-}
-
-/** Store instances per pinia, resolved once: events are frequent (volume, quality). */
-let routedPinia: Pinia | undefined
-let routedStores: RoutedStores | undefined
-
-function storesForEvents(): RoutedStores | undefined {
-  const pinia = getActivePinia()
-  if (!pinia) return undefined
-  if (pinia !== routedPinia || !routedStores) {
-    routedStores = {
-      applyCallEvent: useCallStore(pinia).eventSink.apply,
-      connection: useConnectionStore(pinia),
-      session: useSessionStore(pinia),
-    }
-    routedPinia = pinia
-  }
-  return routedStores
-}
-
-type Handlers = { [T in TcccEventType]: (event: TcccEventOf<T>, stores: RoutedStores) => void }
-
-/** One handler per event type; a new event type fails the type check until it is routed. */
-const handlers: Handlers = {
-  newSession: (event, stores) => stores.applyCallEvent(event),
-  accepted: (event, stores) => stores.applyCallEvent(event),
-  ended: (event, stores) => stores.applyCallEvent(event),
-  networkQuality: (event, stores) => stores.applyCallEvent(event),
-  audioVolume: (event, stores) => stores.applyCallEvent(event),
-  connectionLost: (event, { connection }) => connection.markLost(event.server),
-  reconnecting: (event, { connection }) => connection.markReconnecting(event.server),
-  connectionRecovered: (event, { connection }) => connection.markRecovered(event.server),
-  error: (event, { session }) => {
-    if (event.code === KICKED_CODE) session.onKicked()
-    else if (event.code === TOKEN_EXPIRED_CODE) void session.onTokenExpired()
-    else console.warn(`[workstation] SDK error ${event.code}: ${redactSecrets(event.message)}`)
-  },
-  warning: (event) => console.warn(`[workstation] SDK warning ${event.code}: ${redactSecrets(event.message)}`),
-}
-
-function route(event: TcccEvent): void {
-  const stores = storesForEvents()
-  if (!stores) {
-    console.warn(`[workstation] ${event.type} event dropped: no active pinia`)
-    return
-  }
-  const handler = handlers[event.type] as (event: TcccEvent, stores: RoutedStores) => void
-  try {
-    handler(event, stores)
-  } catch (error) {
-    // A store bug must not break the SDK's event loop for the events that follow.
-    console.error(`[workstation] handling ${event.type} failed`, error)
-  }
-}
-
 export function createWorkstation(sdk: TcccAgentSdk): Workstation {
   let disposed = false
-  const unsubscribe = sdk.subscribe(route)
+  const unsubscribe = sdk.subscribe((event) => {
+    if (!disposed) events.publish(event)
+  })
 
   async function run(name: string, command: () => Promise<void>): Promise<void> {
     if (disposed) throw new TcccError('UNKNOWN', `workstation disposed (${name})`)
@@ -168,6 +108,4 @@ export function setWorkstationPlatform(sdk: TcccAgentSdk): Workstation {
 export function disposeWorkstation(): void {
   current?.dispose()
   current = undefined
-  routedPinia = undefined
-  routedStores = undefined
 }

@@ -1,21 +1,11 @@
 /**
- * The agent's current call: ONE explicit state machine fed by SDK events (through the
- * workstation's `applyEvent`) and by the agent's commands.
+ * The agent's current call: the effects around ONE explicit state machine (`./callMachine`,
+ * where the diagram and the pure `transition` live). Fed by SDK events (the event router calls
+ * `applyEvent`) and by the agent's commands; it owns ringing, history and number stats, the
+ * microphone and audio route, and token renewal around commands.
  *
- * ```
- *            dial              outgoingSession             accepted
- *   idle ──────────► dialing ─────────────────► ringing ────────────► active
- *    │ ▲                │ dialFailed | ended       │ ended               │ ended
- *    │ │ close          ▼                          ▼                     ▼
- *    │ └──────────── ended ◄─────────────────────────────────────────────┘
- *    │                ▲  │ dial -> dialing, incomingSession -> incoming
- *    │ incomingSession│  │ (the next call may start from the ended screen)
- *    ▼                │
- *  incoming ── ended ─┘      incoming ── accepted ──► active
- * ```
- * Every other (state, input) pair is illegal: `transition` returns null and the store logs it
- * and changes nothing. Events of sessions other than the current one never reach the machine:
- * an incoming call that arrives during a call is kept aside and recorded as missed when it ends.
+ * Events of sessions other than the current one never reach the machine: an incoming call
+ * that arrives during a call is kept aside and recorded as missed when it ends.
  */
 import { defineStore } from 'pinia'
 import { computed, markRaw, ref, watch } from 'vue'
@@ -25,9 +15,9 @@ import {
   keepScreenOn,
   openMicrophoneSettings as openSystemMicrophoneSettings,
 } from '@/platform/device'
+import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
-import { SDK_ERRORS, TcccError, toTcccError } from '@/services/errors'
 import { newId } from '@/services/ids'
 import { validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
@@ -35,33 +25,9 @@ import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
+import { isLiveState, transition, type CallInput, type CallState } from '@/store/callMachine'
 
-export type CallState = 'idle' | 'dialing' | 'ringing' | 'incoming' | 'active' | 'ended'
-
-/**
- * - dial: the agent placed a call; dialFailed: the SDK (or the permission check) refused it
- * - outgoingSession / incomingSession: the SDK reported the session (`newSession`)
- * - accepted: the peer (outbound) or the agent (incoming) answered
- * - ended: the session ended, for any reason; close: the agent left the ended call
- */
-export type CallInput = 'dial' | 'dialFailed' | 'outgoingSession' | 'incomingSession' | 'accepted' | 'ended' | 'close'
-
-export const CALL_STATES: readonly CallState[] = ['idle', 'dialing', 'ringing', 'incoming', 'active', 'ended']
-export const CALL_INPUTS: readonly CallInput[] = ['dial', 'dialFailed', 'outgoingSession', 'incomingSession', 'accepted', 'ended', 'close']
-
-const TRANSITIONS: Readonly<Record<CallState, Partial<Record<CallInput, CallState>>>> = {
-  idle: { dial: 'dialing', incomingSession: 'incoming' },
-  dialing: { outgoingSession: 'ringing', dialFailed: 'ended', ended: 'ended' },
-  ringing: { accepted: 'active', ended: 'ended' },
-  incoming: { accepted: 'active', ended: 'ended' },
-  active: { ended: 'ended' },
-  ended: { close: 'idle', dial: 'dialing', incomingSession: 'incoming' },
-}
-
-/** The next state, or null when the input is illegal in `from`. Pure. */
-export function transition(from: CallState, input: CallInput): CallState | null {
-  return TRANSITIONS[from][input] ?? null
-}
+export type { CallInput, CallState } from '@/store/callMachine'
 
 export const RINGTONE_URL = '/static/ringtone.wav'
 const DTMF_DIGIT = /^[0-9*#]$/
@@ -82,8 +48,6 @@ export interface PlaceCallParams {
   to: string
   remark?: string
 }
-
-const LIVE_STATES: ReadonlySet<CallState> = new Set(['dialing', 'ringing', 'incoming', 'active'])
 
 /**
  * What the agent typed on the dial pad, as the number `placeCall` should get, or why it cannot
@@ -128,7 +92,7 @@ export const useCallStore = defineStore('call', () => {
   const finished: string[] = []
 
   // ---- getters ----------------------------------------------------------------------------
-  const isLive = computed(() => LIVE_STATES.has(state.value))
+  const isLive = computed(() => isLiveState(state.value))
   /** Whole seconds talked: to now while active (pass the UI's clock), to the end once ended. */
   function durationAt(now: number): number {
     if (answeredAt.value === null) return 0
@@ -273,7 +237,7 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
-  // ---- SDK events (from the workstation) ----------------------------------------------------
+  // ---- SDK events (from the event router) ---------------------------------------------------
   function applyEvent(event: TcccEvent): void {
     switch (event.type) {
       case 'newSession':
@@ -293,7 +257,7 @@ export const useCallStore = defineStore('call', () => {
         else peerVolume.value = event.volume
         return
       default:
-        // Connection and error events are routed elsewhere by the workstation.
+        // Connection and error events go to other stores (src/store/eventRouter.ts).
         return
     }
   }
@@ -595,7 +559,7 @@ export const useCallStore = defineStore('call', () => {
   }
 
   /**
-   * The workstation's entry point for SDK events: the same `applyEvent`, without pinia's action
+   * The event router's entry point for SDK events: the same `applyEvent`, without pinia's action
    * bookkeeping (`$onAction` arrays and closures per call), because quality and volume events
    * keep arriving during every call. markRaw: not state, not an action.
    */
@@ -638,7 +602,7 @@ export const useCallStore = defineStore('call', () => {
     openMicrophoneSettings,
     close,
     applyEvent,
-    // for the workstation service
+    // for the event router
     eventSink,
   }
 })

@@ -10,7 +10,7 @@
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { TcccError, toTcccError } from '@/services/errors'
+import { TcccError, toTcccError } from '@/platform/errors'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
@@ -294,7 +294,7 @@ export const useSessionStore = defineStore('session', () => {
     restore,
     recheck,
     signOut,
-    // from the workstation (SDK events)
+    // from the event router (SDK events)
     onKicked,
     onTokenExpired,
   }

@@ -7,6 +7,7 @@ import { FakeWorkspaceServer, ManualTimers, settle } from '@/services/__tests__/
 import { useHistoryStore } from './history'
 import { useNumbersStore } from './numbers'
 import { useSyncStore } from './sync'
+import { startEventRouter } from './eventRouter'
 import type { CallRecord } from '@/services/callRecord'
 
 type RequestOptions = UniNamespace.RequestOptions
@@ -49,6 +50,7 @@ describe('the agent workspace (sync store + numbers/history caches)', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     vi.spyOn(console, 'info').mockImplementation(() => undefined)
     setActivePinia(createPinia())
+    startEventRouter()
     timers = new ManualTimers()
     setSyncEngine(new SyncEngine(null, timers))
     servers = { [AGENT1]: new FakeWorkspaceServer(), [AGENT2]: new FakeWorkspaceServer() }

@@ -1,6 +1,7 @@
 /**
- * The sync state the shell shows, and the router of the sync engine's events: the only place
- * that turns `SyncEvent`s into numbers/history store actions (the engine never imports a store).
+ * The sync state the shell shows, and the agent's workspace lifecycle: opens the engine and the
+ * numbers/history caches for the signed-in agent. The engine's `SyncEvent`s reach this store and
+ * the numbers/history stores through the event router (`src/store/eventRouter.ts`).
  *
  * The session store opens it for the signed-in agent (`open`) and closes it on sign-out; App.vue
  * calls `onForeground`; the platform's network watcher calls `setOnline`.
@@ -9,7 +10,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { watchNetwork } from '@/platform/network'
 import { agentKeyOf } from '@/services/storage'
-import { getSync, type SyncEvent, type SyncState } from '@/services/sync'
+import { getSync, type SyncState } from '@/services/sync'
 import { createWorkspaceTransport } from '@/services/workspaceClient'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
@@ -24,33 +25,22 @@ export const useSyncStore = defineStore('sync', () => {
   /** Server rejections since sign-in (each is logged and kept in `tccc.a.<agentKey>.rejected`). */
   const rejectedCount = ref(0)
 
-  let unsubscribe: (() => void) | null = null
   let unwatchNetwork: (() => void) | null = null
 
-  function route(event: SyncEvent): void {
-    switch (event.type) {
-      case 'status':
-        state.value = event.state
-        pending.value = event.pending
-        return
-      case 'remote':
-        useNumbersStore().applyRemote(event.changes, event.pendingIds)
-        useHistoryStore().applyRemote(event.changes, event.pendingIds)
-        return
-      case 'rejected':
-        rejectedCount.value += 1
-        // The server already holds this number under another id: drop our copy, the pull
-        // brings the server's. Every other reason keeps the local data (logged, kept).
-        if (event.reason === 'DUPLICATE_NUMBER' && event.entry.kind === 'number') useNumbersStore().dropLocal(event.entry.id)
-        return
-    }
+  /** From the engine (via the event router). */
+  function applyStatus(next: SyncState, unsent: number): void {
+    state.value = next
+    pending.value = unsent
+  }
+
+  function noteRejected(): void {
+    rejectedCount.value += 1
   }
 
   /** Sign-in: load the agent's cache (migrating the old device-global lists once), then sync. */
   function open(userId: string, accessToken: () => string | null): void {
     const key = agentKeyOf(userId)
     const engine = getSync()
-    unsubscribe ??= engine.subscribe(route)
     engine.setTransport(createWorkspaceTransport(accessToken))
     if (agentKey.value === key && engine.agentKey === key) {
       engine.kick()
@@ -88,5 +78,5 @@ export const useSyncStore = defineStore('sync', () => {
     return getSync().drain()
   }
 
-  return { state, pending, agentKey, rejectedCount, open, close, onForeground, drain }
+  return { state, pending, agentKey, rejectedCount, applyStatus, noteRejected, open, close, onForeground, drain }
 })

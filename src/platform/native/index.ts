@@ -10,7 +10,7 @@
  * `createNativeTccc` still returns a platform, and every command rejects with
  * `TcccError('SDK_NOT_INSTALLED')`, so the login page can say what to do instead of crashing.
  */
-import { TcccError, toTcccError } from '../../services/errors'
+import { TcccError, toTcccError } from '../errors'
 import type {
   AudioRoute,
   CallDirection,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fn, type Mock } from 'jest-mock'
-import { SDK_ERRORS, TcccError } from '../../services/errors'
+import { SDK_ERRORS, TcccError } from '../errors'
 import type { TcccAgentSdk, TcccEvent } from '../types'
 import { createNativeTccc, RINGTONE_LOOP_COUNT, ringtonePath, type TcccSdkModule } from './index'
 

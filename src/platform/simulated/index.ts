@@ -32,7 +32,7 @@
  * - `sim.log()` lists every command (not version/subscribe/dispose), rejected ones included,
  *   with the token and the web SDK URL replaced by '<redacted>'.
  */
-import { TcccError } from '../../services/errors'
+import { TcccError } from '../errors'
 import type {
   AudioRoute,
   CallDirection,

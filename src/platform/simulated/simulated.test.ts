@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { fn, type Mock } from 'jest-mock'
-import { TcccError } from '../../services/errors'
+import { TcccError } from '../errors'
 import type { TcccEvent } from '../types'
 import {
   createManualClock,

@@ -12,7 +12,7 @@
  * - login for another agent, after `tokenExpired`, or after a failed load replaces the script
  *   (old handlers off, old `<script>` removed, the new one injected): never two SDK scripts.
  */
-import { TcccError, toTcccError } from '../../services/errors'
+import { TcccError, toTcccError } from '../errors'
 import { createRingtonePlayer, type RingtonePlayer } from '../ringtone'
 import type {
   CallDirection,

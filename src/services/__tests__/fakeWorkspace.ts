@@ -4,7 +4,7 @@
  * read-only but for the remark, one live record per number, paged pulls by an increasing rev.
  * Test-only (nothing in the app imports it).
  */
-import { TcccError } from '@/services/errors'
+import { TcccError } from '@/platform/errors'
 import { validateNumber } from '@/services/numbers'
 import type { OutboxEntry, PullPage, PushResult, RemoteChange, WorkspaceTransport } from '@/services/sync'
 

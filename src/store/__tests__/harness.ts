@@ -8,6 +8,7 @@ import type { Mock } from 'jest-mock'
 import { createManualClock, createSimulatedTccc, encodeMockToken, type ManualClock, type SimulatedTccc } from '@/platform/simulated/index'
 import { getWorkstation, setWorkstationPlatform } from '@/services/workstation'
 import { FakeWorkspaceServer } from '@/services/__tests__/fakeWorkspace'
+import { startEventRouter } from '@/store/eventRouter'
 
 export const AGENT = { userId: 'agent1@example.com', sdkAppId: 1400000001 } as const
 export const PASSWORD = 'agent1-pass'
@@ -22,6 +23,7 @@ export interface Core {
 export function setupCore(): Core {
   const pinia = createPinia()
   setActivePinia(pinia)
+  startEventRouter()
   const clock = createManualClock()
   const sdk = createSimulatedTccc({ clock })
   setWorkstationPlatform(sdk)

@@ -1,11 +1,5 @@
-import { describe, expect, it, vi } from 'vitest'
-import { CALL_INPUTS, CALL_STATES, transition, type CallInput, type CallState } from '@/store/call'
-
-// The platform selector needs uni's conditional compilation; these tests run over the simulator.
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+import { describe, expect, it } from 'vitest'
+import { CALL_INPUTS, CALL_STATES, isLiveState, transition, type CallInput, type CallState } from '@/store/callMachine'
 
 /** The legal moves, written out independently of the implementation's table. */
 const LEGAL: ReadonlyArray<[CallState, CallInput, CallState]> = [
@@ -48,4 +42,13 @@ describe('call state machine: transition(from, input)', () => {
     expect(transition('dialing', 'accepted')).toBeNull()
     expect(transition('dialing', 'dialFailed')).toBe('ended')
   })
+})
+
+describe('isLiveState', () => {
+  it.each(CALL_STATES.map((state): [CallState, boolean] => [state, ['dialing', 'ringing', 'incoming', 'active'].includes(state)]))(
+    '%s -> %s',
+    (state, live) => {
+      expect(isLiveState(state)).toBe(live)
+    },
+  )
 })

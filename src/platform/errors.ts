@@ -1,7 +1,8 @@
 /**
  * The one error catalogue: every code in the TCCC SDK error table plus the app's own failures,
  * each with a Chinese and English message and the next action the agent should take.
- * A leaf module (no imports) so the platform adapters can throw `TcccError` too.
+ * A leaf module (no imports) in the lowest layer, so the platform adapters throw `TcccError`
+ * and services, stores and i18n import it downwards.
  */
 
 export type ErrorAction =
