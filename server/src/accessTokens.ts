@@ -1,7 +1,7 @@
 /**
  * Backend access tokens: `at1.<base64url(JSON {sub, jti, exp})>.<base64url(HMAC-SHA256)>`.
- * Stateless to verify; logout adds the token id to an in-memory revocation list kept until the
- * token would have expired anyway.
+ * The signature and expiry are checked here; whether the session (jti) is still live is the
+ * database's answer (server/src/db/sessions.ts), so logout holds on every instance.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 
@@ -15,24 +15,17 @@ export interface AccessClaims {
   exp: number
 }
 
-export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' | 'revoked' }
+export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' }
 
 export interface AccessTokenService {
   issue(userId: string): { token: string; claims: AccessClaims }
   verify(token: string): VerifyResult
-  revoke(claims: AccessClaims): void
 }
 
 export function createAccessTokenService(options: { key: string; ttlSeconds: number; now: () => number }): AccessTokenService {
-  const revoked = new Map<string, number>() // jti -> exp
   const nowSeconds = () => Math.floor(options.now() / 1000)
 
   const mac = (data: string) => createHmac('sha256', options.key).update(`${PREFIX}.${data}`).digest()
-
-  function pruneRevoked(): void {
-    const now = nowSeconds()
-    for (const [jti, exp] of revoked) if (exp <= now) revoked.delete(jti)
-  }
 
   return {
     issue(userId) {
@@ -56,12 +49,7 @@ export function createAccessTokenService(options: { key: string; ttlSeconds: num
         return { ok: false, reason: 'malformed' }
       }
       if (claims.exp <= nowSeconds()) return { ok: false, reason: 'expired' }
-      if (revoked.has(claims.jti)) return { ok: false, reason: 'revoked' }
       return { ok: true, claims }
-    },
-    revoke(claims) {
-      pruneRevoked()
-      revoked.set(claims.jti, claims.exp)
     },
   }
 }

@@ -30,6 +30,7 @@ function validate(data: unknown, file: string): AgentRecord[] {
   const agents = (data as Partial<AgentsFile> | null)?.agents
   if (!Array.isArray(agents)) throw new AgentsFileError(`${file}: expected {"agents": [...]}`)
   const seen = new Set<string>()
+  const seats = new Set<string>()
   return agents.map((entry: unknown, index) => {
     const a = entry as Partial<AgentRecord> | null
     if (!a || typeof a.username !== 'string' || typeof a.userId !== 'string' || typeof a.passwordHash !== 'string') {
@@ -40,15 +41,22 @@ function validate(data: unknown, file: string): AgentRecord[] {
     const key = normaliseUsername(a.username)
     if (seen.has(key)) throw new AgentsFileError(`${file}: username ${a.username} appears twice`)
     seen.add(key)
+    if (seats.has(a.userId.trim())) throw new AgentsFileError(`${file}: TCCC userId ${a.userId} belongs to two usernames`)
+    seats.add(a.userId.trim())
     return { username: a.username.trim(), userId: a.userId.trim(), passwordHash: a.passwordHash }
   })
 }
 
 export function readAgentsFile(file: string): AgentRecord[] {
   if (!existsSync(file)) return []
+  return parseAgentsJson(readFileSync(file, 'utf8'), file)
+}
+
+/** Parses and checks the text of an agents file (`file` names it in messages). */
+export function parseAgentsJson(text: string, file: string): AgentRecord[] {
   let data: unknown
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'))
+    data = JSON.parse(text)
   } catch (err) {
     throw new AgentsFileError(`${file}: not valid JSON (${(err as Error).name})`)
   }

@@ -1,9 +1,11 @@
 /**
  * The token backend: agents sign in here, then fetch a TCCC login token for their own seat.
  * The TCCC SecretId/SecretKey stay on this server; the app only ever sees short-lived tokens.
- * API (interfaces.md): POST /api/auth/login, POST /api/tccc/token, POST /api/auth/logout,
- * GET /healthz, and in mock mode GET /mock/tccc-sdk.js.
+ * API (server/README.md): POST /api/auth/login, POST /api/tccc/token, POST /api/auth/logout,
+ * the workspace sync routes (docs/WORKSPACE_API.md), /api/admin/* for the business CLIs,
+ * GET /healthz, and in mock mode GET /mock/tccc-sdk.js. State lives in the database (db/).
  */
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Agent } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -11,8 +13,16 @@ import type { Writable } from 'node:stream'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import { createAccessTokenService, type AccessClaims } from './accessTokens'
-import { createAgentDirectory, normaliseUsername, readAgentsFile, type AgentRecord } from './agents'
+import { normaliseUsername, type AgentRecord } from './agents'
 import type { CorsPolicy, ServerConfig } from './config'
+import { DUMMY_PASSWORD_HASH, verifyPassword } from './passwords'
+import { openMigrated, prepareAgentDirectory, StoreStartError, type Database } from './db'
+import { findAgentByUsername, putAgent } from './db/agents'
+import { claimDataDirWaiting } from './db/owner'
+import { endSession, lookupSession, pruneSessions, startSession } from './db/sessions'
+import { createLoginLimiter } from './db/loginLimits'
+import { registerWorkspaceRoutes } from './workspaceRoutes'
+import { registerAdminRoutes } from './adminRoutes'
 import { createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
 
 export type ErrorCode =
@@ -23,6 +33,7 @@ export type ErrorCode =
   | 'SESSION_EXPIRED'
   | 'TCCC_REFUSED'
   | 'NOT_FOUND'
+  | 'CONFLICT'
   | 'INTERNAL'
 
 /** An error answered as `{error:{code,message,...extra}}` with its HTTP status. */
@@ -44,8 +55,12 @@ export interface ServerDeps {
   /** Where JSON log lines go; no stream means no logging. */
   logStream?: Writable
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
-  /** The agents; default: read from config.agentsFile. */
+  /** An open, migrated database the caller owns (tests share one per file); default: open config.database. */
+  db?: Database
+  /** Test seam: the agent directory is replaced by exactly these agents at start. */
   agents?: AgentRecord[]
+  /** Where the one-line agent import report and directory warnings go; default: the log. */
+  report?: (line: string) => void
   /** Replaces the mode's TCCC token issuer. */
   issuer?: TcccTokenIssuer
   /** Connection agent for the real CCC API client (tests route it to a loopback fake). */
@@ -128,7 +143,61 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     bodyLimit: 16 * 1024,
   })
 
-  const agents = createAgentDirectory(deps.agents ?? readAgentsFile(config.agentsFile))
+  // --- The database: injected (tests) or opened here and closed with the app. ------------------
+  let db: Database
+  let adminKey = config.adminKey
+  let ownerClaim: { release: () => void; update: (info: { port?: number; adminKey?: string }) => void } | null = null
+  if (deps.db) db = deps.db
+  else {
+    if (config.database.driver === 'pglite' && config.database.dataDir) {
+      const claim = await claimDataDirWaiting(config.database.dataDir, 'server', 30_000)
+      if (!claim.ok) {
+        throw new StoreStartError(`DATA_DIR ${config.database.dataDir} is in use by another process (pid ${claim.owner.pid}); PGlite allows one owner`)
+      }
+      ownerClaim = claim
+      // The business CLIs reach this process through /api/admin/* with this key (owner.json, 0600).
+      adminKey ??= randomBytes(32).toString('base64url')
+    }
+    try {
+      db = await openMigrated(config.database)
+    } catch (err) {
+      ownerClaim?.release()
+      throw err
+    }
+  }
+  const report = deps.report ?? ((line: string) => app.log.warn(line))
+  try {
+    await prepareAgentDirectory(db, { mode: config.mode, agentsFile: config.agentsFile, agentsFileExplicit: config.agentsFileExplicit, now: now(), report })
+    if (deps.agents) {
+      await db.query('DELETE FROM agents')
+      for (const agent of deps.agents) await putAgent(db, agent, { replace: false, now: now() })
+    }
+  } catch (err) {
+    if (!deps.db) await db.close().catch(() => {})
+    ownerClaim?.release()
+    throw err
+  }
+  app.addHook('onListen', async () => {
+    const address = app.server.address() as AddressInfo | null
+    if (ownerClaim && address && adminKey) ownerClaim.update({ port: address.port, adminKey })
+  })
+  const limiter = createLoginLimiter(db, {
+    max: config.rateLimits.loginMax,
+    maxUsernames: config.rateLimits.loginMax * 6,
+    maxSuccesses: config.rateLimits.loginMax * 6,
+    windowMs: config.rateLimits.loginWindowMs,
+  })
+  // Old counters and long-expired sessions go away in the background.
+  const maintenance = setInterval(() => {
+    Promise.all([limiter.prune(now()), pruneSessions(db, now())]).catch((err: unknown) => app.log.warn({ err }, 'maintenance failed'))
+  }, 60_000)
+  maintenance.unref()
+  app.addHook('onClose', async () => {
+    clearInterval(maintenance)
+    if (!deps.db) await db.close()
+    ownerClaim?.release()
+  })
+
   const accessTokens = createAccessTokenService({ key: config.signingKey, ttlSeconds: config.accessTokenTtlSeconds, now })
   const issuer: TcccTokenIssuer =
     deps.issuer ??
@@ -190,19 +259,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   })
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'NOT_FOUND', 'No such endpoint'))
 
-  // --- Rate limits ------------------------------------------------------------------------------
+  // --- Rate limits (sign-in limits are in the database: db/loginLimits.ts) ---------------------
   await app.register(rateLimit, { global: false })
-  // Failed sign-ins only, per client address and username (brute force), and per address (spraying).
-  const failedLoginsPerUser = app.createRateLimit({
-    max: config.rateLimits.loginMax,
-    timeWindow: config.rateLimits.loginWindowMs,
-    keyGenerator: (request) => `${request.ip}|${normaliseUsername(String((request.body as { username?: unknown })?.username ?? ''))}`,
-  })
-  const failedLoginsPerAddress = app.createRateLimit({
-    max: config.rateLimits.loginMax * 6,
-    timeWindow: config.rateLimits.loginWindowMs,
-    keyGenerator: (request) => request.ip,
-  })
 
   function rateLimited(reply: FastifyReply, ttlInSeconds: number): ApiError {
     const seconds = Math.max(1, ttlInSeconds)
@@ -211,20 +269,24 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   }
 
   // --- Authentication ---------------------------------------------------------------------------
-  function authenticate(request: FastifyRequest, { allowEnded }: { allowEnded: boolean }): void {
+  async function authenticate(request: FastifyRequest, { allowEnded }: { allowEnded: boolean }): Promise<void> {
     const token = bearerToken(request)
     if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'Sign in first: missing "Authorization: Bearer <accessToken>"')
     const result = accessTokens.verify(token)
+    const ended = () => {
+      if (!allowEnded) throw new ApiError(401, 'SESSION_EXPIRED', 'The session has ended; sign in again')
+    }
     if (!result.ok) {
-      if (result.reason === 'expired' || result.reason === 'revoked') {
-        if (allowEnded) return
-        throw new ApiError(401, 'SESSION_EXPIRED', 'The session has ended; sign in again')
-      }
+      if (result.reason === 'expired') return ended()
       throw new ApiError(401, 'UNAUTHORIZED', 'The access token is not valid; sign in again')
     }
-    const agent = agents.byUserId(result.claims.sub)
-    if (!agent) throw new ApiError(401, 'UNAUTHORIZED', 'This agent account no longer exists')
-    request.session = { agent, claims: result.claims }
+    // One primary-key lookup: logged out, password changed or agent removed on any instance.
+    const session = await lookupSession(db, result.claims.jti)
+    if (session.state === 'ended') return ended()
+    if (session.state === 'unknown' || session.agent.userId !== result.claims.sub) {
+      throw new ApiError(401, 'UNAUTHORIZED', 'This agent account no longer exists')
+    }
+    request.session = { agent: session.agent, claims: result.claims }
   }
 
   // --- Routes -----------------------------------------------------------------------------------
@@ -232,20 +294,21 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   app.post('/api/auth/login', async (request, reply) => {
     const { username, password } = readLoginBody(request.body)
-    const [perUser, perAddress] = await Promise.all([
-      failedLoginsPerUser(request, { increment: false }),
-      failedLoginsPerAddress(request, { increment: false }),
-    ])
-    for (const status of [perUser, perAddress]) {
-      if (!status.isAllowed && status.remaining <= 0) throw rateLimited(reply, status.ttlInSeconds)
-    }
-    const agent = await agents.authenticate(username, password)
-    if (!agent) {
-      await Promise.all([failedLoginsPerUser(request), failedLoginsPerAddress(request)])
+    const usernameKey = normaliseUsername(username)
+    // Reserve the attempt BEFORE the scrypt check, atomically in SQL: a burst cannot race past it.
+    const reservation = await limiter.reserve(usernameKey, request.ip, now())
+    if (!reservation.ok) throw rateLimited(reply, reservation.retryAfterSeconds)
+    const agent = await findAgentByUsername(db, usernameKey)
+    // Unknown users are checked against a dummy hash: same time as a wrong password.
+    const passwordOk = await verifyPassword(password, agent?.passwordHash ?? DUMMY_PASSWORD_HASH)
+    if (!agent || !passwordOk) {
       request.log.info('sign-in refused')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }
-    const { token } = accessTokens.issue(agent.userId)
+    const success = await limiter.succeeded(usernameKey, request.ip, now())
+    if (!success.ok) throw rateLimited(reply, success.retryAfterSeconds)
+    const { token, claims } = accessTokens.issue(agent.userId)
+    await startSession(db, { id: claims.jti, userId: agent.userId, issuedAt: now(), expiresAt: claims.exp * 1000 })
     request.log.info({ userId: agent.userId }, 'agent signed in')
     return { accessToken: token, expiresIn: config.accessTokenTtlSeconds, agent: { userId: agent.userId, sdkAppId: config.sdkAppId } }
   })
@@ -285,11 +348,14 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   app.post('/api/auth/logout', { onRequest: async (request) => authenticate(request, { allowEnded: true }) }, async (request, reply) => {
     if (request.session) {
-      accessTokens.revoke(request.session.claims)
+      await endSession(db, request.session.claims.jti, now())
       request.log.info({ userId: request.session.agent.userId }, 'agent signed out')
     }
     return reply.code(204).send()
   })
+
+  registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }) })
+  if (adminKey) registerAdminRoutes(app, { db, now, adminKey })
 
   if (config.mode === 'mock') {
     app.get('/mock/tccc-sdk.js', async (_request, reply) => {

@@ -1,59 +1,186 @@
 /**
- * Agent administration:
- *   tsx server/src/cli.ts add-agent --username <login> --user-id <TCCC seat id> [--file <agents.json>] [--replace]
- * The password is read from stdin (typed without echo on a terminal, or piped), never from the
- * command line where it would land in shell history and process lists.
+ * Business tools, all working whether or not the backend runs:
+ *   add-agent --username <login> --user-id <TCCC seat id> [--replace]   (password on stdin)
+ *   remove-agent --username <login>
+ *   assign-numbers --agent <userId> --file <csv>
+ *   export-calls [--agent <userId>] [--since YYYY-MM-DD]                 (CSV on stdout)
+ *   db:migrate
+ * With DATABASE_URL they open PostgreSQL directly. With PGlite (DATA_DIR) only one process may
+ * open the directory: when a backend owns it they go through its /api/admin/* endpoints with the
+ * key it wrote to DATA_DIR/owner.json; otherwise they hold the directory while they run.
+ * Passwords are read from stdin (typed without echo, or piped), never from the command line.
  */
+import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { DEFAULT_AGENTS_FILE } from './config'
-import { AgentsFileError, normaliseUsername, readAgentsFile, writeAgentsFile } from './agents'
+import { parseImport } from '../../src/services/numbers'
+import { type AgentRecord } from './agents'
+import { ConfigError, databaseTarget } from './config'
+import { openMigrated, type Database } from './db'
+import { describeTarget } from './db/driver'
+import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
+import { migrate } from './db/migrations'
+import { claimDataDirWaiting, readOwner, type OwnerInfo } from './db/owner'
+import { assignNumbers, exportCalls, type AssignReport } from './db/workspace'
 import { hashPassword } from './passwords'
 
-const USAGE = 'Usage: add-agent --username <login> --user-id <TCCC userId> [--file <agents.json>] [--replace]  (password on stdin)'
 export const MIN_PASSWORD_LENGTH = 8
+const USAGE = {
+  'add-agent': 'Usage: add-agent --username <login> --user-id <TCCC userId> [--replace]  (password on stdin)',
+  'remove-agent': 'Usage: remove-agent --username <login>',
+  'assign-numbers': 'Usage: assign-numbers --agent <userId> --file <csv with number,remark lines>',
+  'export-calls': 'Usage: export-calls [--agent <userId>] [--since YYYY-MM-DD]',
+  'db:migrate': 'Usage: db:migrate',
+} as const
+type Command = keyof typeof USAGE
+
+type Env = Record<string, string | undefined>
+
+/** Parses `--name value` pairs (and the given flags); anything else is an error with the usage. */
+export function parseOptions(args: string[], valued: string[], flags: string[], usage: string): Record<string, string | true> {
+  const out: Record<string, string | true> = {}
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (flags.includes(arg)) {
+      out[arg] = true
+      continue
+    }
+    if (!valued.includes(arg)) throw new Error(`Unknown option ${arg}\n${usage}`)
+    const value = args[i + 1]
+    if (value === undefined || value.startsWith('--')) throw new Error(`${arg} needs a value\n${usage}`)
+    out[arg] = value
+    i++
+  }
+  return out
+}
 
 export interface AddAgentOptions {
   username: string
   userId: string
-  file: string
   replace: boolean
 }
 
-export function parseAddAgentArgs(args: string[], env: Record<string, string | undefined> = process.env): AddAgentOptions {
-  const values: Record<string, string> = {}
-  let replace = false
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]
-    if (arg === '--replace') {
-      replace = true
-      continue
-    }
-    if (!['--username', '--user-id', '--file'].includes(arg)) throw new Error(`Unknown option ${arg}\n${USAGE}`)
-    const value = args[i + 1]
-    if (value === undefined || value.startsWith('--')) throw new Error(`${arg} needs a value\n${USAGE}`)
-    values[arg] = value
-    i++
-  }
-  const username = values['--username']?.trim()
-  const userId = values['--user-id']?.trim()
-  if (!username || !userId) throw new Error(USAGE)
-  return { username, userId, file: values['--file'] ?? env.AGENTS_FILE ?? DEFAULT_AGENTS_FILE, replace }
+export function parseAddAgentArgs(args: string[]): AddAgentOptions {
+  const o = parseOptions(args, ['--username', '--user-id'], ['--replace'], USAGE['add-agent'])
+  const username = typeof o['--username'] === 'string' ? o['--username'].trim() : ''
+  const userId = typeof o['--user-id'] === 'string' ? o['--user-id'].trim() : ''
+  if (!username || !userId) throw new Error(USAGE['add-agent'])
+  return { username, userId, replace: o['--replace'] === true }
 }
 
-/** Adds (or with `replace` updates) an agent; returns what happened, for the message. */
-export async function addAgent(options: AddAgentOptions, password: string): Promise<'added' | 'replaced'> {
+/** `--since 2026-11-21` → epoch ms of that UTC midnight. */
+export function parseSince(value: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN
+  if (!match || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) throw new Error(`--since must be a date YYYY-MM-DD (got "${value}")`)
+  return ms
+}
+
+/** What the tools need, whether done on an open database or through the running backend. */
+export interface AdminStore {
+  readonly where: string
+  putAgent(agent: AgentRecord, replace: boolean): Promise<'added' | 'replaced'>
+  removeAgent(username: string): Promise<boolean>
+  assign(agent: string, lines: { line: number; number: string; remark: string }[]): Promise<AssignReport>
+  exportCsv(options: { agent?: string; since?: number }): Promise<string>
+  migrate(): Promise<string>
+  close(): Promise<void>
+}
+
+export class NoSuchAgentError extends Error {
+  override name = 'NoSuchAgentError'
+}
+
+/** Hashes the password (never sent or stored in clear) and adds or replaces the agent. */
+export async function addAgent(store: AdminStore, options: AddAgentOptions, password: string): Promise<'added' | 'replaced'> {
   if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`The password must have at least ${MIN_PASSWORD_LENGTH} characters`)
-  const agents = readAgentsFile(options.file)
-  const key = normaliseUsername(options.username)
-  const existing = agents.findIndex((a) => normaliseUsername(a.username) === key)
-  if (existing >= 0 && !options.replace) throw new Error(`${options.username} already exists (use --replace to change it)`)
-  const seatTaken = agents.findIndex((a, i) => a.userId === options.userId && i !== existing)
-  if (seatTaken >= 0) throw new Error(`TCCC userId ${options.userId} already belongs to ${agents[seatTaken].username}`)
-  const record = { username: options.username, userId: options.userId, passwordHash: await hashPassword(password) }
-  if (existing >= 0) agents[existing] = record
-  else agents.push(record)
-  writeAgentsFile(options.file, agents)
-  return existing >= 0 ? 'replaced' : 'added'
+  return store.putAgent({ username: options.username, userId: options.userId, passwordHash: await hashPassword(password) }, options.replace)
+}
+
+export function directStore(db: Database, where: string, release: () => void): AdminStore {
+  return {
+    where,
+    async putAgent(agent, replace) {
+      return db.transaction((tx) => putAgent(tx, agent, { replace, now: Date.now() }))
+    },
+    removeAgent: (username) => db.transaction((tx) => removeAgent(tx, username, Date.now())),
+    async assign(agent, lines) {
+      if (!(await findAgentByUserId(db, agent))) throw new NoSuchAgentError(`No agent with userId ${agent}`)
+      return assignNumbers(db, agent, lines, Date.now())
+    },
+    async exportCsv(options) {
+      return (await exportCalls(db, options)).join('\n') + '\n'
+    },
+    async migrate() {
+      const applied = await migrate(db)
+      return applied.length ? `Applied migrations ${applied.join(', ')} to ${where}` : `${where} is up to date`
+    },
+    async close() {
+      await db.close()
+      release()
+    },
+  }
+}
+
+function remoteStore(owner: OwnerInfo & { port: number; adminKey: string }): AdminStore {
+  const base = `http://127.0.0.1:${owner.port}`
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'x-admin-key': owner.adminKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    if (res.ok) return res
+    const error = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error
+    if (res.status === 409) throw new AgentConflictError(error?.message ?? 'conflict')
+    if (res.status === 404 && path === '/api/admin/assign') throw new NoSuchAgentError(error?.message ?? 'no such agent')
+    throw new Error(`The running backend answered ${res.status}: ${error?.message ?? res.statusText}`)
+  }
+  return {
+    where: `the running backend (pid ${owner.pid}, port ${owner.port})`,
+    async putAgent(agent, replace) {
+      return ((await (await call('POST', '/api/admin/agents', { agent, replace })).json()) as { result: 'added' | 'replaced' }).result
+    },
+    async removeAgent(username) {
+      return ((await (await call('POST', '/api/admin/agents/remove', { username })).json()) as { removed: boolean }).removed
+    },
+    async assign(agent, lines) {
+      return (await (await call('POST', '/api/admin/assign', { agent, lines })).json()) as AssignReport
+    },
+    async exportCsv(options) {
+      const q = new URLSearchParams()
+      if (options.agent) q.set('agent', options.agent)
+      if (options.since !== undefined) q.set('since', String(options.since))
+      return (await call('GET', `/api/admin/calls?${q}`)).text()
+    },
+    async migrate() {
+      return `The running backend (pid ${owner.pid}) migrated the database at start`
+    },
+    async close() {},
+  }
+}
+
+/** Opens the database directly, or reaches the backend that owns the PGlite directory. */
+export async function openAdminStore(env: Env = process.env): Promise<AdminStore> {
+  const target = databaseTarget(env)
+  if (target.driver === 'postgres' || !target.dataDir) return directStore(await openMigrated(target), describeTarget(target), () => {})
+  const dataDir = target.dataDir
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const claim = await claimDataDirWaiting(dataDir, 'cli', Math.max(0, deadline - Date.now()))
+    if (claim.ok) {
+      try {
+        return directStore(await openMigrated(target), describeTarget(target), claim.release)
+      } catch (err) {
+        claim.release()
+        throw err
+      }
+    }
+    // A backend owns it; it writes its port and admin key once it listens.
+    const owner = readOwner(dataDir) ?? claim.owner
+    if (owner.role === 'server' && owner.port && owner.adminKey) return remoteStore(owner as OwnerInfo & { port: number; adminKey: string })
+    if (Date.now() > deadline) throw new Error(`DATA_DIR ${dataDir} is held by pid ${owner.pid}; try again when it is free`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }
 
 async function readPassword(): Promise<string> {
@@ -74,19 +201,71 @@ async function readPassword(): Promise<string> {
   return password
 }
 
+async function withStore<T>(fn: (store: AdminStore) => Promise<T>): Promise<T> {
+  const store = await openAdminStore()
+  try {
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
+async function run(command: Command, args: string[]): Promise<number> {
+  switch (command) {
+    case 'add-agent': {
+      const options = parseAddAgentArgs(args)
+      const password = await readPassword()
+      if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`The password must have at least ${MIN_PASSWORD_LENGTH} characters`)
+      const [result, where] = await withStore(async (s) => [await addAgent(s, options, password), s.where] as const)
+      console.info(`${result === 'added' ? 'Added' : 'Updated'} ${options.username} (TCCC userId ${options.userId}) in ${where}`)
+      return 0
+    }
+    case 'remove-agent': {
+      const o = parseOptions(args, ['--username'], [], USAGE['remove-agent'])
+      if (typeof o['--username'] !== 'string') throw new Error(USAGE['remove-agent'])
+      const username = o['--username']
+      const removed = await withStore((s) => s.removeAgent(username))
+      if (!removed) throw new Error(`No agent ${username}`)
+      console.info(`Removed ${username}; their sessions have ended`)
+      return 0
+    }
+    case 'assign-numbers': {
+      const o = parseOptions(args, ['--agent', '--file'], [], USAGE['assign-numbers'])
+      if (typeof o['--agent'] !== 'string' || typeof o['--file'] !== 'string') throw new Error(USAGE['assign-numbers'])
+      const agent = o['--agent']
+      const parsed = parseImport(readFileSync(o['--file'], 'utf8'))
+      const lines = parsed.flatMap((l) => (l.ok ? [{ line: l.line, number: l.number, remark: l.remark }] : []))
+      const report = await withStore((s) => s.assign(agent, lines))
+      const invalid = [...parsed.flatMap((l) => (l.ok ? [] : [{ line: l.line, reason: l.reason as string }])), ...report.invalid].sort((a, b) => a.line - b.line)
+      console.info(`Assigned to ${agent}: ${report.added} added, ${report.duplicate} duplicate, ${invalid.length} invalid`)
+      for (const bad of invalid) console.info(`  line ${bad.line}: ${bad.reason}`)
+      return 0
+    }
+    case 'export-calls': {
+      const o = parseOptions(args, ['--agent', '--since'], [], USAGE['export-calls'])
+      const since = typeof o['--since'] === 'string' ? parseSince(o['--since']) : undefined
+      const agent = typeof o['--agent'] === 'string' ? o['--agent'] : undefined
+      process.stdout.write(await withStore((s) => s.exportCsv({ agent, since })))
+      return 0
+    }
+    case 'db:migrate': {
+      if (args.length) throw new Error(USAGE['db:migrate'])
+      console.info(await withStore((s) => s.migrate()))
+      return 0
+    }
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
-  if (command !== 'add-agent') {
-    console.error(USAGE)
+  if (!(command in USAGE)) {
+    console.error(Object.values(USAGE).join('\n'))
     return 2
   }
   try {
-    const options = parseAddAgentArgs(rest)
-    const result = await addAgent(options, await readPassword())
-    console.info(`${result === 'added' ? 'Added' : 'Updated'} ${options.username} (TCCC userId ${options.userId}) in ${options.file}`)
-    return 0
+    return await run(command as Command, rest)
   } catch (err) {
-    console.error(err instanceof AgentsFileError || err instanceof Error ? err.message : String(err))
+    console.error(err instanceof ConfigError || err instanceof Error ? err.message : String(err))
     return 1
   }
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { DatabaseTarget } from './db/driver'
 
 export type Mode = 'mock' | 'real'
 
@@ -41,6 +42,12 @@ export interface ServerConfig {
   accessTokenTtlSeconds: number
   cors: CorsPolicy
   agentsFile: string
+  /** AGENTS_FILE was set: then it must exist and be readable (no silent "zero agents"). */
+  agentsFileExplicit: boolean
+  /** DATABASE_URL (PostgreSQL) or PGlite in DATA_DIR. */
+  database: DatabaseTarget
+  /** ADMIN_KEY for /api/admin/* (business CLIs); with PGlite a random one is made per start. */
+  adminKey: string | null
   /** D's fake Web SDK, served at /mock/tccc-sdk.js in mock mode. */
   fakeSdkFile: string
   sdkAppId: number
@@ -68,6 +75,7 @@ const REAL_MODE_VARIABLES = ['TCCC_SECRET_ID', 'TCCC_SECRET_KEY', 'TCCC_SDK_APP_
 const serverRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const repoRoot = path.resolve(serverRoot, '..')
 export const DEFAULT_AGENTS_FILE = path.join(serverRoot, 'data', 'agents.json')
+export const DEFAULT_DATA_DIR = path.join(serverRoot, 'data', 'db')
 export const DEFAULT_FAKE_SDK_FILE = path.join(repoRoot, 'debug', 'fake-tccc-web-sdk.js')
 
 type Env = Record<string, string | undefined>
@@ -110,6 +118,16 @@ function parseTrustProxy(raw: string | undefined): boolean | string {
   return raw // comma-separated addresses or CIDRs of the trusted proxies
 }
 
+/** Where the data lives: DATABASE_URL (postgres://…) or PGlite in DATA_DIR. */
+export function databaseTarget(env: Env = process.env): DatabaseTarget {
+  const url = present(env, 'DATABASE_URL')
+  if (url !== undefined) {
+    if (!/^postgres(ql)?:\/\//i.test(url)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://')
+    return { driver: 'postgres', url }
+  }
+  return { driver: 'pglite', dataDir: path.resolve(present(env, 'DATA_DIR') ?? DEFAULT_DATA_DIR) }
+}
+
 /** Reads the configuration; throws ConfigError (naming the variables) when it cannot start. */
 export function loadConfig(env: Env = process.env): ServerConfig {
   const requested = present(env, 'TCCC_MODE')
@@ -147,6 +165,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 12 * 3600, { min: 1 }),
     cors: parseCors(env, mode),
     agentsFile: present(env, 'AGENTS_FILE') ?? DEFAULT_AGENTS_FILE,
+    agentsFileExplicit: present(env, 'AGENTS_FILE') !== undefined,
+    database: databaseTarget(env),
+    adminKey: adminKey(env),
     fakeSdkFile: present(env, 'FAKE_TCCC_SDK_FILE') ?? DEFAULT_FAKE_SDK_FILE,
     sdkAppId,
     mockTokenTtlSeconds: integer(env, 'MOCK_TCCC_TOKEN_TTL', 3600, { min: 1 }),
@@ -167,6 +188,12 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     },
     trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY')),
   }
+}
+
+function adminKey(env: Env): string | null {
+  const key = present(env, 'ADMIN_KEY')
+  if (key !== undefined && key.length < 32) throw new ConfigError('ADMIN_KEY must be at least 32 characters long')
+  return key ?? null
 }
 
 /** Names of the real-mode variables that are set, when some but not all are (likely a mistake). */

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net'
 import { buildServer } from './app'
 import { ConfigError, loadConfig, partialRealModeVariables } from './config'
+import { StoreStartError } from './db'
 
 async function main(): Promise<void> {
   let config
@@ -24,7 +25,17 @@ async function main(): Promise<void> {
   }
 
   const logLevel = (process.env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info'
-  const app = await buildServer(config, { logStream: process.stderr, logLevel })
+  let app
+  try {
+    // The agent import report is one plain line on stderr (the operator reads it once).
+    app = await buildServer(config, { logStream: process.stderr, logLevel, report: (line) => console.error(line) })
+  } catch (err) {
+    if (err instanceof StoreStartError) {
+      console.error(`Token backend cannot start: ${err.message}`)
+      process.exit(1)
+    }
+    throw err
+  }
 
   let closing = false
   const stop = (signal: NodeJS.Signals) => {

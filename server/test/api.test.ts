@@ -2,19 +2,30 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import { AGENT1, AGENT2, decodeMockToken, LogCapture, login, manualClock, mockConfig, requestToken, SIGNING_KEY } from './helpers'
+import type { Database } from '../src/db'
+import { AGENT1, AGENT2, decodeMockToken, fileDatabase, LogCapture, login, manualClock, mockConfig, requestToken, resetDatabase, SIGNING_KEY } from './helpers'
 
 let app: FastifyInstance | null = null
+let db: Database
+beforeAll(async () => {
+  db = await fileDatabase()
+}, 120_000)
+afterAll(async () => {
+  await db.close()
+})
+beforeEach(async () => {
+  await resetDatabase(db)
+})
 afterEach(async () => {
   await app?.close()
   app = null
 })
 
 async function start(env: Record<string, string> = {}, deps: Parameters<typeof buildServer>[1] = {}) {
-  app = await buildServer(mockConfig(env), deps)
+  app = await buildServer(mockConfig(env), { db, report: () => {}, ...deps })
   return app
 }
 
@@ -165,7 +176,7 @@ describe('POST /api/tccc/token (mock mode)', () => {
   })
 
   it('rejects an access token signed with another key (e.g. a restarted mock server)', async () => {
-    const other = await buildServer(mockConfig({ TOKEN_SIGNING_KEY: 'another-signing-key-0123456789-abcdefghij' }))
+    const other = await buildServer(mockConfig({ TOKEN_SIGNING_KEY: 'another-signing-key-0123456789-abcdefghij' }), { db })
     const { body } = await login(other, AGENT1)
     await other.close()
     const server = await start()
@@ -189,7 +200,7 @@ describe('POST /api/tccc/token (mock mode)', () => {
     const server = await start()
     const { body } = await login(server, AGENT1)
     await server.close()
-    app = await buildServer(mockConfig(), { agents: [] })
+    app = await buildServer(mockConfig(), { db, agents: [] })
     expect((await requestToken(app, body.accessToken)).json().error.code).toBe('UNAUTHORIZED')
   })
 

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig } from '../src/config'
+import { openMigrated, type Database } from '../src/db'
 
 export const AGENT1 = { username: 'agent1@example.com', password: 'agent1-pass' }
 export const AGENT2 = { username: 'agent2@example.com', password: 'agent2-pass' }
@@ -47,4 +48,15 @@ export function decodeMockToken(token: string): { sdkAppId: number; userId: stri
   const [prefix, payload, signature] = token.split('.')
   if (prefix !== 'sim' || !payload || !signature) throw new Error(`not a sim token: ${token}`)
   return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+}
+
+/** One in-memory PGlite database for a whole test file (starting one takes seconds). */
+export async function fileDatabase(): Promise<Database> {
+  return openMigrated({ driver: 'pglite', dataDir: null })
+}
+
+/** Back to a fresh store between tests: no agents, sessions, counters or agent records. */
+export async function resetDatabase(db: Database): Promise<void> {
+  await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, meta, workspace_changes;
+    DELETE FROM workspace_records WHERE agent <> '';`)
 }

@@ -1,53 +1,25 @@
 // @vitest-environment node
-/** The real programs: `npm run server` (server/src/main.ts) and the add-agent command, as processes. */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+/**
+ * The real programs as processes: `npm run server` (server/src/main.ts) over a PGlite DATA_DIR,
+ * and the business CLIs (server/src/cli.ts) both while that backend runs (admin endpoint) and
+ * while it does not (the database opened directly).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createAgentDirectory, readAgentsFile } from '../src/agents'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { killChildren, run, signIn, startBackend, waitForLine } from './processes'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+// One data directory for the file: each fresh PGlite directory costs seconds to create.
+const DATA_DIR = path.join(mkdtempSync(path.join(tmpdir(), 'tccc-data-')), 'db')
 
-// Only the variables these programs read from outside; everything else is set per test.
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME }
-  return { ...env, ...extra }
-}
-
-const children: ChildProcess[] = []
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-})
-
-function run(script: string, args: string[], env: Record<string, string>, stdin?: string) {
-  const child = spawn(process.execPath, [tsxCli, script, ...args], { cwd: root, env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] })
-  children.push(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  if (stdin !== undefined) child.stdin.end(stdin)
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, exited, output: () => ({ stdout, stderr }) }
-}
-
-function waitForLine(proc: ReturnType<typeof run>, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const match = proc.output().stdout.match(pattern)
-      if (match) resolve(match)
-    }
-    proc.child.stdout?.on('data', check)
-    proc.exited.then((code) => reject(new Error(`exited with ${code}: ${proc.output().stderr}`)))
-  })
-}
+afterEach(() => killChildren())
+// Processes start PGlite and tsx on a shared 2-core machine: give them time.
+vi.setConfig({ testTimeout: 300_000 })
 
 describe('npm run server (server/src/main.ts)', () => {
   it('listens on a random port with TOKEN_PORT=0, prints one line, serves, and stops cleanly on SIGTERM', async () => {
-    const proc = run('server/src/main.ts', [], { TOKEN_PORT: '0' })
+    const proc = run('server/src/main.ts', [], { TOKEN_PORT: '0', DATA_DIR })
     const [line, port] = await waitForLine(proc, /Token backend listening on http:\/\/localhost:(\d+) \(mock mode\)\n/)
     expect(proc.output().stdout).toBe(line)
 
@@ -72,7 +44,7 @@ describe('npm run server (server/src/main.ts)', () => {
   })
 
   it('stops cleanly on SIGINT', async () => {
-    const proc = run('server/src/main.ts', [], { TOKEN_PORT: '0' })
+    const proc = run('server/src/main.ts', [], { TOKEN_PORT: '0', DATA_DIR })
     await waitForLine(proc, /listening on/)
     proc.child.kill('SIGINT')
     expect(await proc.exited).toBe(0)
@@ -87,19 +59,87 @@ describe('npm run server (server/src/main.ts)', () => {
   })
 })
 
-describe('add-agent command (server/src/cli.ts)', () => {
-  it('reads the password from stdin and writes only its hash', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'agents-')), 'agents.json')
-    const proc = run('server/src/cli.ts', ['add-agent', '--username', 'cli@example.com', '--user-id', 'cli-seat@example.com'], { AGENTS_FILE: file }, 'cli-password-1\n')
+describe('business CLIs', () => {
+  it('while the backend runs: 10 concurrent add-agent runs all land, assign-numbers reaches the agent, export-calls prints CSV', async () => {
+    const { proc, url } = await startBackend({ DATA_DIR })
+    const adds = Array.from({ length: 10 }, (_, i) =>
+      run('server/src/cli.ts', ['add-agent', '--username', `team${i}@corp.example`, '--user-id', `seat-${i}@corp.example`], { DATA_DIR }, `team-password-${i}\n`),
+    )
+    const codes = await Promise.all(adds.map((a) => a.exited))
+    expect(codes).toEqual(Array(10).fill(0))
+    for (const a of adds) expect(a.output().stdout).toMatch(/^Added team\d@corp\.example \(TCCC userId seat-\d@corp\.example\) in the running backend/)
+    for (const a of adds) expect(a.output().stdout + a.output().stderr).not.toContain('team-password-')
+    for (let i = 0; i < 10; i++) expect((await signIn(url, `team${i}@corp.example`, `team-password-${i}`)).status).toBe(200)
+
+    const csv = path.join(path.dirname(DATA_DIR), 'leads.csv')
+    writeFileSync(csv, 'number,remark\n13900139000,Lead A\n139-0013-9001,Lead B\n13900139000,again\nnot-a-number,x\n')
+    const assign = run('server/src/cli.ts', ['assign-numbers', '--agent', 'seat-3@corp.example', '--file', csv], { DATA_DIR })
+    expect(await assign.exited).toBe(0)
+    expect(assign.output().stdout).toContain('Assigned to seat-3@corp.example: 2 added, 1 duplicate, 1 invalid')
+    expect(assign.output().stdout).toContain('line 5: NUMBER_NOT_DIGITS')
+    const { accessToken } = await signIn(url, 'team3@corp.example', 'team-password-3')
+    const pulled = (await (await fetch(`${url}/api/workspace/changes`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as {
+      changes: { kind: string; data: { number: string; source: string } }[]
+    }
+    expect(pulled.changes.filter((c) => c.kind === 'number').map((c) => [c.data.number, c.data.source])).toEqual([
+      ['13900139000', 'assigned'],
+      ['13900139001', 'assigned'],
+    ])
+    await fetch(`${url}/api/workspace/changes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        changes: [
+          {
+            changeId: 'k1',
+            kind: 'call',
+            op: 'upsert',
+            id: 'call-1',
+            data: { number: '13900139000', remark: 'Lead A', direction: 'out', outcome: 'answered', startedAt: Date.UTC(2026, 0, 5, 9), answeredAt: Date.UTC(2026, 0, 5, 9, 0, 5), endedAt: Date.UTC(2026, 0, 5, 9, 1), durationSec: 55, endReason: 'local-hangup', disposition: 'callback', note: 'call "after" lunch, ok', callbackAt: Date.UTC(2026, 0, 6, 9) },
+          },
+        ],
+      }),
+    })
+    const exported = run('server/src/cli.ts', ['export-calls', '--agent', 'seat-3@corp.example', '--since', '2026-01-05'], { DATA_DIR })
+    expect(await exported.exited).toBe(0)
+    expect(exported.output().stdout.split('\n')).toEqual([
+      'id,agent,number,remark,direction,started_at,answered_at,ended_at,duration_s,end_reason,outcome,note,callback_at',
+      'call-1,seat-3@corp.example,13900139000,Lead A,out,2026-01-05T09:00:00.000Z,2026-01-05T09:00:05.000Z,2026-01-05T09:01:00.000Z,55,local-hangup,callback,"call ""after"" lunch, ok",2026-01-06T09:00:00.000Z',
+      '',
+    ])
+    const later = run('server/src/cli.ts', ['export-calls', '--since', '2026-01-06'], { DATA_DIR })
+    expect(await later.exited).toBe(0)
+    expect(later.output().stdout.trim().split('\n')).toHaveLength(1)
+
+    // Removing an agent ends their session at once.
+    const remove = run('server/src/cli.ts', ['remove-agent', '--username', 'team3@corp.example'], { DATA_DIR })
+    expect(await remove.exited).toBe(0)
+    const token = await fetch(`${url}/api/tccc/token`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } })
+    expect(token.status).toBe(401)
+    proc.child.kill('SIGTERM')
     expect(await proc.exited).toBe(0)
-    expect(proc.output().stdout).toContain(`Added cli@example.com (TCCC userId cli-seat@example.com) in ${file}`)
-    expect(proc.output().stdout + proc.output().stderr).not.toContain('cli-password-1')
-    const agent = await createAgentDirectory(readAgentsFile(file)).authenticate('cli@example.com', 'cli-password-1')
-    expect(agent?.userId).toBe('cli-seat@example.com')
+  })
+
+  it('without a backend the CLIs open the database directly; the next backend sees what they wrote', async () => {
+    const adds = Array.from({ length: 3 }, (_, i) =>
+      run('server/src/cli.ts', ['add-agent', '--username', `solo${i}@corp.example`, '--user-id', `solo-seat-${i}`], { DATA_DIR }, `solo-password-${i}\n`),
+    )
+    expect(await Promise.all(adds.map((a) => a.exited))).toEqual([0, 0, 0])
+    for (const a of adds) expect(a.output().stdout).toContain(`in PGlite in ${DATA_DIR}`)
+    const taken = run('server/src/cli.ts', ['add-agent', '--username', 'other@corp.example', '--user-id', 'solo-seat-1'], { DATA_DIR }, 'other-password\n')
+    expect(await taken.exited).toBe(1)
+    expect(taken.output().stderr).toContain('TCCC userId solo-seat-1 already belongs to solo1@corp.example')
+    const migrate = run('server/src/cli.ts', ['db:migrate'], { DATA_DIR })
+    expect(await migrate.exited).toBe(0)
+    expect(migrate.output().stdout).toContain('is up to date')
+    const { proc, url } = await startBackend({ DATA_DIR })
+    expect((await signIn(url, 'solo2@corp.example', 'solo-password-2')).status).toBe(200)
+    proc.child.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
   })
 
   it('exits non-zero with usage on bad arguments', async () => {
-    const proc = run('server/src/cli.ts', ['add-agent', '--username', 'x'], {}, '')
+    const proc = run('server/src/cli.ts', ['add-agent', '--username', 'x'], { DATA_DIR }, '')
     expect(await proc.exited).toBe(1)
     expect(proc.output().stderr).toContain('Usage: add-agent')
   })

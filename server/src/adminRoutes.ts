@@ -1,0 +1,63 @@
+/**
+ * /api/admin/*: the business CLIs (add-agent, remove-agent, assign-numbers, export-calls) use
+ * these while a backend owns the embedded database. Protected by the admin key (ADMIN_KEY, or the
+ * random key the backend writes to DATA_DIR/owner.json, mode 0600). Not part of the app's API.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ApiError } from './app'
+import type { AgentRecord } from './agents'
+import type { Database } from './db'
+import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
+import { assignNumbers, exportCalls } from './db/workspace'
+
+interface Options {
+  db: Database
+  now: () => number
+  adminKey: string
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest()
+
+export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }: Options): void {
+  const expected = digest(adminKey)
+  const onRequest = async (request: FastifyRequest) => {
+    const given = request.headers['x-admin-key']
+    if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) throw new ApiError(404, 'NOT_FOUND', 'No such endpoint')
+  }
+  const body = (request: FastifyRequest) => {
+    const b = request.body
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new ApiError(400, 'BAD_REQUEST', 'Body must be a JSON object')
+    return b as Record<string, unknown>
+  }
+
+  app.post('/api/admin/agents', { onRequest }, async (request) => {
+    const b = body(request)
+    const agent = b.agent as AgentRecord
+    try {
+      const result = await db.transaction((tx) => putAgent(tx, agent, { replace: b.replace === true, now: now() }))
+      return { result }
+    } catch (err) {
+      if (err instanceof AgentConflictError) throw new ApiError(409, 'CONFLICT', err.message)
+      throw err
+    }
+  })
+
+  app.post('/api/admin/agents/remove', { onRequest }, async (request) => {
+    const removed = await db.transaction((tx) => removeAgent(tx, String(body(request).username), now()))
+    return { removed }
+  })
+
+  app.post('/api/admin/assign', { onRequest, bodyLimit: 32 * 1024 * 1024 }, async (request) => {
+    const b = body(request)
+    const agent = String(b.agent)
+    if (!(await findAgentByUserId(db, agent))) throw new ApiError(404, 'NOT_FOUND', `No agent with userId ${agent}`)
+    return assignNumbers(db, agent, b.lines as { line: number; number: string; remark: string }[], now())
+  })
+
+  app.get('/api/admin/calls', { onRequest }, async (request, reply) => {
+    const q = request.query as { agent?: string; since?: string }
+    const lines = await exportCalls(db, { agent: q.agent, since: q.since ? Number(q.since) : undefined })
+    return reply.type('text/csv; charset=utf-8').send(lines.join('\n') + '\n')
+  })
+}

@@ -1,0 +1,180 @@
+/**
+ * The agent directory in the database: who may sign in and which TCCC seat (userId) each login
+ * maps to. Usernames are unique case-insensitively and each seat belongs to one agent (SQL
+ * constraints, so concurrent add-agent runs cannot lose or double anything).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { createHash } from 'node:crypto'
+import { normaliseUsername, parseAgentsJson, type AgentRecord } from '../agents'
+import type { Queryable } from './driver'
+
+/** The two published development accounts: seeded in mock mode, never present in real mode. */
+export const DEVELOPMENT_ACCOUNTS: readonly AgentRecord[] = [
+  {
+    username: 'agent1@example.com',
+    userId: 'agent1@example.com',
+    passwordHash: 'scrypt$16384$8$1$5lFZeQRHt6rEWGP5M5DeBw$LaC3vrZKaiFPNDQ3Ty6WVXdqt59bqW0bStaF9p9TSwA',
+  },
+  {
+    username: 'agent2@example.com',
+    userId: 'agent2@example.com',
+    passwordHash: 'scrypt$16384$8$1$u7vR8lrQJa14ZfzzSfFImw$McXOMROVfgrrq4uhHkU1K5TIjPg-nGNHow1iVWWBVEs',
+  },
+]
+const DEVELOPMENT_KEYS = DEVELOPMENT_ACCOUNTS.map((a) => normaliseUsername(a.username))
+
+export class AgentConflictError extends Error {
+  override name = 'AgentConflictError'
+}
+
+interface AgentRow {
+  username: string
+  user_id: string
+  password_hash: string
+}
+const toRecord = (r: AgentRow): AgentRecord => ({ username: r.username, userId: r.user_id, passwordHash: r.password_hash })
+
+export async function findAgentByUsername(db: Queryable, username: string): Promise<AgentRecord | null> {
+  const rows = await db.query<AgentRow>('SELECT username, user_id, password_hash FROM agents WHERE username_key = $1', [normaliseUsername(username)])
+  return rows[0] ? toRecord(rows[0]) : null
+}
+
+export async function findAgentByUserId(db: Queryable, userId: string): Promise<AgentRecord | null> {
+  const rows = await db.query<AgentRow>('SELECT username, user_id, password_hash FROM agents WHERE user_id = $1', [userId])
+  return rows[0] ? toRecord(rows[0]) : null
+}
+
+export async function countAgents(db: Queryable): Promise<number> {
+  return Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM agents'))[0].n)
+}
+
+/**
+ * Adds an agent, or with `replace` changes an existing one's seat/password (ending its sessions:
+ * a changed password signs every phone out). Throws AgentConflictError naming the clash.
+ */
+export async function putAgent(db: Queryable, agent: AgentRecord, options: { replace: boolean; now: number }): Promise<'added' | 'replaced'> {
+  const key = normaliseUsername(agent.username)
+  const seat = await db.query<{ username: string; username_key: string }>('SELECT username, username_key FROM agents WHERE user_id = $1', [agent.userId])
+  if (seat[0] && seat[0].username_key !== key) throw new AgentConflictError(`TCCC userId ${agent.userId} already belongs to ${seat[0].username}`)
+  const inserted = await db.query(
+    `INSERT INTO agents (username_key, username, user_id, password_hash, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (username_key) DO NOTHING RETURNING username_key`,
+    [key, agent.username.trim(), agent.userId, agent.passwordHash, options.now],
+  ).catch((err: unknown) => {
+    // Lost a race for the seat against another add-agent between the check and the insert.
+    if ((err as { code?: string }).code === '23505') throw new AgentConflictError(`TCCC userId ${agent.userId} is already taken`)
+    throw err
+  })
+  if (inserted.length > 0) return 'added'
+  if (!options.replace) throw new AgentConflictError(`${agent.username} already exists (use --replace to change it)`)
+  const old = await db.query<{ user_id: string }>('SELECT user_id FROM agents WHERE username_key = $1 FOR UPDATE', [key])
+  await db.query('UPDATE agents SET username = $2, user_id = $3, password_hash = $4, updated_at = $5 WHERE username_key = $1', [
+    key,
+    agent.username.trim(),
+    agent.userId,
+    agent.passwordHash,
+    options.now,
+  ])
+  if (old[0]) await endSessionsOf(db, old[0].user_id, options.now)
+  return 'replaced'
+}
+
+/** Removes an agent and ends all their sessions at once. */
+export async function removeAgent(db: Queryable, username: string, now: number): Promise<boolean> {
+  const rows = await db.query<{ user_id: string }>('DELETE FROM agents WHERE username_key = $1 RETURNING user_id', [normaliseUsername(username)])
+  if (!rows[0]) return false
+  await endSessionsOf(db, rows[0].user_id, now)
+  return true
+}
+
+export async function endSessionsOf(db: Queryable, userId: string, now: number): Promise<void> {
+  await db.query('UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL', [userId, now])
+}
+
+/** Mock mode: the development accounts exist (added when missing, never overwritten). */
+export async function seedDevelopmentAccounts(db: Queryable, now: number): Promise<void> {
+  for (const agent of DEVELOPMENT_ACCOUNTS) {
+    await db.query(
+      `INSERT INTO agents (username_key, username, user_id, password_hash, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING`,
+      [normaliseUsername(agent.username), agent.username, agent.userId, agent.passwordHash, now],
+    )
+  }
+}
+
+/** Real mode: the published development accounts must not sign in; returns how many were removed. */
+export async function removeDevelopmentAccounts(db: Queryable, now: number): Promise<number> {
+  let removed = 0
+  for (const key of DEVELOPMENT_KEYS) if (await removeAgent(db, key, now)) removed++
+  return removed
+}
+
+export interface ImportReport {
+  file: string
+  added: string[]
+  alreadyPresent: string[]
+  skipped: { username: string; reason: string }[]
+}
+
+export class AgentStoreError extends Error {
+  override name = 'AgentStoreError'
+}
+
+/** Reads an agents file for import; throws AgentStoreError saying exactly what is wrong. */
+export function readAgentsFileStrict(file: string): { agents: AgentRecord[]; digest: string } {
+  let text: string
+  try {
+    if (statSync(file).isDirectory()) throw new AgentStoreError(`${file} is a directory, not an agents file`)
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    if (err instanceof AgentStoreError) throw err
+    throw new AgentStoreError(`${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).name})`)
+  }
+  return { agents: parseAgentsJson(text, file), digest: createHash('sha256').update(text).digest('hex') }
+}
+
+/**
+ * Imports an agents file into the database once (remembered per absolute path in `meta`).
+ * Returns null when it was imported before or (for the default file) does not exist.
+ * `required` (AGENTS_FILE set explicitly): a missing file is an error, not "no agents".
+ */
+export async function importAgentsFileOnce(
+  db: Queryable,
+  file: string,
+  options: { required: boolean; skipDevelopmentAccounts: boolean; now: number },
+): Promise<ImportReport | null> {
+  const absolute = path.resolve(file)
+  if (!existsSync(absolute)) {
+    if (options.required) throw new AgentStoreError(`AGENTS_FILE ${absolute} does not exist`)
+    return null
+  }
+  const { agents } = readAgentsFileStrict(absolute)
+  const marker = `agents-file-imported:${absolute}`
+  const claimed = await db.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING key', [marker, new Date(options.now).toISOString()])
+  if (claimed.length === 0) return null
+  const report: ImportReport = { file: absolute, added: [], alreadyPresent: [], skipped: [] }
+  for (const agent of agents) {
+    if (options.skipDevelopmentAccounts && DEVELOPMENT_KEYS.includes(normaliseUsername(agent.username))) {
+      report.skipped.push({ username: agent.username, reason: 'development account (real mode)' })
+      continue
+    }
+    try {
+      await putAgent(db, agent, { replace: false, now: options.now })
+      report.added.push(agent.username)
+    } catch (err) {
+      if (!(err instanceof AgentConflictError)) throw err
+      if (/already exists/.test(err.message)) report.alreadyPresent.push(agent.username)
+      else report.skipped.push({ username: agent.username, reason: err.message })
+    }
+  }
+  return report
+}
+
+export function formatImportReport(r: ImportReport): string {
+  const skipped = r.skipped.map((s) => `${s.username}: ${s.reason}`).join('; ')
+  return (
+    `Imported agents from ${r.file}: ${r.added.length} added, ${r.alreadyPresent.length} already present, ` +
+    `${r.skipped.length} skipped${skipped ? ` (${skipped})` : ''}. The database is the agent directory from now on.`
+  )
+}

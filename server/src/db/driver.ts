@@ -1,0 +1,102 @@
+/**
+ * The one door to the database: a tiny typed layer over plain SQL with two drivers that run the
+ * same SQL. PGlite (embedded PostgreSQL, persisted in DATA_DIR) needs nothing installed; `pg`
+ * talks to a PostgreSQL server when DATABASE_URL is set (several instances share it).
+ */
+import { mkdirSync } from 'node:fs'
+
+export type Row = Record<string, unknown>
+
+export interface Queryable {
+  /** One statement with $1… parameters; the rows it returns. */
+  query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>
+  /** Several statements, no parameters (migrations). */
+  exec(sql: string): Promise<void>
+}
+
+export interface Database extends Queryable {
+  readonly driver: 'pglite' | 'postgres'
+  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+export type DatabaseTarget = { driver: 'pglite'; dataDir: string | null } | { driver: 'postgres'; url: string }
+
+export class DatabaseError extends Error {
+  override name = 'DatabaseError'
+}
+
+/** PGlite in dataDir (created when missing), or in memory when dataDir is null (tests). */
+export async function openPglite(dataDir: string | null): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  const pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create()
+  type PgliteTx = { query: typeof pg.query; exec: typeof pg.exec }
+  const wrap = (q: PgliteTx): Queryable => ({
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await q.query<T>(sql, params)).rows
+    },
+    async exec(sql: string) {
+      await q.exec(sql)
+    },
+  })
+  return {
+    driver: 'pglite',
+    ...wrap(pg),
+    // PGlite has one connection: its transaction() queues everything else until it ends.
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    close: () => pg.close(),
+  }
+}
+
+export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const { default: pg } = await import('pg')
+  // Epoch-ms columns are bigint: read them as JS numbers (safe up to 2^53).
+  pg.types.setTypeParser(20, (v: string) => Number(v))
+  const pool = new pg.Pool({ connectionString: url, max: poolSize })
+  pool.on('error', () => {}) // an idle client dying is reported by the next query instead
+  const wrap = (q: { query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }): Queryable => ({
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await q.query(sql, params)).rows as T[]
+    },
+    async exec(sql: string) {
+      await q.query(sql)
+    },
+  })
+  await pool.query('SELECT 1') // fail at start, not at the first sign-in
+  return {
+    driver: 'postgres',
+    ...wrap(pool),
+    async transaction(fn) {
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const result = await fn(wrap(client))
+        await client.query('COMMIT')
+        return result
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        client.release()
+      }
+    },
+    close: () => pool.end(),
+  }
+}
+
+export function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.driver === 'postgres' ? openPostgres(target.url) : openPglite(target.dataDir)
+}
+
+/** Readable target for messages: never the password in a DATABASE_URL. */
+export function describeTarget(target: DatabaseTarget): string {
+  if (target.driver === 'pglite') return target.dataDir ? `PGlite in ${target.dataDir}` : 'PGlite in memory'
+  try {
+    const url = new URL(target.url)
+    return `PostgreSQL at ${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`
+  } catch {
+    return 'PostgreSQL (DATABASE_URL)'
+  }
+}

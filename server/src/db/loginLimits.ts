@@ -1,0 +1,86 @@
+/**
+ * Sign-in limits, counted in the database so they hold across instances and restarts, and
+ * reserved BEFORE the password check so a burst cannot race past them:
+ * - per (username, client address): at most `max` password checks per window; a successful
+ *   sign-in gives its slot back, so only failures accumulate;
+ * - per address: at most `maxUsernames` DISTINCT usernames with failed attempts in the last
+ *   window (an office behind one address is not locked out by one agent's typos; spraying is);
+ * - per username: at most `maxSuccesses` successful sign-ins per window.
+ * A counter's window opens at its first attempt; one atomic upsert bumps or refuses it.
+ */
+import type { Database, Queryable } from './driver'
+
+export interface LoginLimitPolicy {
+  max: number
+  maxUsernames: number
+  maxSuccesses: number
+  windowMs: number
+}
+
+export type Reservation = { ok: true } | { ok: false; retryAfterSeconds: number }
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
+
+/** Adds one unless the live window already holds max; the refusal says when it reopens. */
+async function bump(db: Queryable, key: string, now: number, policy: LoginLimitPolicy, max: number): Promise<Reservation> {
+  const rows = await db.query(
+    `INSERT INTO login_counters AS c (key, window_start, count) VALUES ($1, $2, 1)
+     ON CONFLICT (key) DO UPDATE SET
+       count = CASE WHEN c.window_start <= $2 - $3 THEN 1 ELSE c.count + 1 END,
+       window_start = CASE WHEN c.window_start <= $2 - $3 THEN $2 ELSE c.window_start END
+     WHERE c.window_start <= $2 - $3 OR c.count < $4
+     RETURNING count`,
+    [key, now, policy.windowMs, max],
+  )
+  if (rows.length > 0) return { ok: true }
+  const [row] = await db.query<{ window_start: number }>('SELECT window_start FROM login_counters WHERE key = $1', [key])
+  return { ok: false, retryAfterSeconds: seconds(Number(row?.window_start ?? now) + policy.windowMs - now) }
+}
+
+export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
+  const tryKey = (usernameKey: string, address: string) => `try|${address}|${usernameKey}`
+
+  return {
+    /** Reserve one password check; call before scrypt. */
+    async reserve(usernameKey: string, address: string, now: number): Promise<Reservation> {
+      const byAddress = await db.transaction(async (tx): Promise<Reservation> => {
+        // Serialise per address so "count distinct usernames, then add one" cannot be raced.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`login-address|${address}`])
+        const [row] = await tx.query<{ member: boolean | null; n: number; oldest: number | null }>(
+          `SELECT bool_or(username_key = $2) AS member, count(*)::int AS n, min(last_at) AS oldest
+             FROM login_address_users WHERE address = $1 AND last_at > $3`,
+          [address, usernameKey, now - policy.windowMs],
+        )
+        if (!row?.member && Number(row?.n ?? 0) >= policy.maxUsernames) {
+          return { ok: false, retryAfterSeconds: seconds(Number(row?.oldest ?? now) + policy.windowMs - now) }
+        }
+        await tx.query(
+          `INSERT INTO login_address_users (address, username_key, last_at) VALUES ($1, $2, $3)
+           ON CONFLICT (address, username_key) DO UPDATE SET last_at = EXCLUDED.last_at`,
+          [address, usernameKey, now],
+        )
+        return { ok: true }
+      })
+      if (!byAddress.ok) return byAddress
+      return bump(db, tryKey(usernameKey, address), now, policy, policy.max)
+    },
+
+    /** After a right password: give the slot back, and count the success (bounded too). */
+    async succeeded(usernameKey: string, address: string, now: number): Promise<Reservation> {
+      const [left] = await db.query<{ count: number }>('UPDATE login_counters SET count = count - 1 WHERE key = $1 AND count > 0 RETURNING count', [
+        tryKey(usernameKey, address),
+      ])
+      if (!left || Number(left.count) === 0) {
+        await db.query('DELETE FROM login_address_users WHERE address = $1 AND username_key = $2', [address, usernameKey])
+      }
+      return bump(db, `ok|${usernameKey}`, now, policy, policy.maxSuccesses)
+    },
+
+    async prune(now: number): Promise<void> {
+      await db.query('DELETE FROM login_counters WHERE window_start <= $1', [now - policy.windowMs])
+      await db.query('DELETE FROM login_address_users WHERE last_at <= $1', [now - policy.windowMs])
+    },
+  }
+}
+
+export type LoginLimiter = ReturnType<typeof createLoginLimiter>

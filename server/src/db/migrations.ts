@@ -1,0 +1,117 @@
+/**
+ * Versioned schema. Applied at start (and by `npm run db:migrate`) in one transaction under an
+ * advisory lock, so two instances starting at once apply each migration exactly once. Never edit
+ * a released migration: add the next version.
+ */
+import type { Database } from './driver'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/** pg_advisory_xact_lock key for migrations ("tccc" + 1). */
+const MIGRATION_LOCK = 0x74636301
+
+export const DEFAULT_OUTCOMES = [
+  { code: 'interested', labelZh: '有意向', labelEn: 'Interested', final: false },
+  { code: 'not-interested', labelZh: '无意向', labelEn: 'Not interested', final: true },
+  { code: 'callback', labelZh: '预约回拨', labelEn: 'Call back', final: false },
+  { code: 'wrong-number', labelZh: '号码错误', labelEn: 'Wrong number', final: true },
+  { code: 'no-answer', labelZh: '无人接听', labelEn: 'No answer', final: false },
+  { code: 'deal', labelZh: '成交', labelEn: 'Deal', final: true },
+] as const
+
+const seedOutcomes = DEFAULT_OUTCOMES.map(
+  (o, i) =>
+    `('', 'outcome', '${o.code}', nextval('workspace_rev'), false, '${JSON.stringify({ ...o, position: i + 1 })}'::jsonb)`,
+).join(',\n  ')
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'agents, sessions, login counters, workspace',
+    sql: `
+CREATE TABLE agents (
+  username_key text PRIMARY KEY,          -- lower-cased, trimmed login
+  username text NOT NULL,
+  user_id text NOT NULL UNIQUE,           -- one TCCC seat per agent
+  password_hash text NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE TABLE sessions (
+  id text PRIMARY KEY,                    -- the access token's jti: revocation is a primary-key lookup
+  user_id text NOT NULL,
+  issued_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  ended_at bigint
+);
+CREATE INDEX sessions_live_by_agent ON sessions (user_id) WHERE ended_at IS NULL;
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+-- Counters whose window opens at their first attempt, bumped atomically by one upsert.
+CREATE TABLE login_counters (
+  key text PRIMARY KEY,
+  window_start bigint NOT NULL,
+  count integer NOT NULL
+);
+CREATE INDEX login_counters_window ON login_counters (window_start);
+-- Usernames with failed attempts from one address (distinct usernames count, not failures).
+CREATE TABLE login_address_users (
+  address text NOT NULL,
+  username_key text NOT NULL,
+  last_at bigint NOT NULL,
+  PRIMARY KEY (address, username_key)
+);
+CREATE INDEX login_address_users_last ON login_address_users (last_at);
+CREATE TABLE meta (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+CREATE SEQUENCE workspace_rev;
+-- Every workspace record; agent '' holds the business's shared records (outcomes, settings).
+CREATE TABLE workspace_records (
+  agent text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('number', 'call', 'outcome', 'setting')),
+  id text NOT NULL,
+  rev bigint NOT NULL,
+  deleted boolean NOT NULL DEFAULT false,
+  data jsonb,
+  PRIMARY KEY (agent, kind, id)
+);
+CREATE INDEX workspace_records_pull ON workspace_records (agent, rev);
+CREATE UNIQUE INDEX workspace_live_numbers ON workspace_records (agent, (data->>'number'))
+  WHERE kind = 'number' AND NOT deleted;
+-- Every changeId an agent pushed: a repeat answers "duplicate" and changes nothing.
+CREATE TABLE workspace_changes (
+  agent text NOT NULL,
+  change_id text NOT NULL,
+  status text NOT NULL,
+  received_at bigint NOT NULL,
+  PRIMARY KEY (agent, change_id)
+);
+INSERT INTO workspace_records (agent, kind, id, rev, deleted, data) VALUES
+  ${seedOutcomes},
+  ('', 'setting', 'wrapup', nextval('workspace_rev'), false, '{"connected":"required","unanswered":"optional"}'::jsonb);
+`,
+  },
+]
+
+/** Applies the missing migrations; returns the versions it applied (empty when up to date). */
+export async function migrate(db: Database, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`)
+    const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)))
+    const applied: number[] = []
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(m.version)) continue
+      await tx.exec(m.sql)
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name])
+      applied.push(m.version)
+    }
+    return applied
+  })
+}

@@ -1,0 +1,41 @@
+/**
+ * Sessions: every access token names one row (its jti). Logout, a password change and agent
+ * removal set ended_at, which every instance sees at its next request. The check is one
+ * primary-key lookup joined to the agent, so its cost does not grow with history.
+ */
+import type { AgentRecord } from '../agents'
+import type { Queryable } from './driver'
+
+export async function startSession(db: Queryable, session: { id: string; userId: string; issuedAt: number; expiresAt: number }): Promise<void> {
+  await db.query('INSERT INTO sessions (id, user_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)', [
+    session.id,
+    session.userId,
+    session.issuedAt,
+    session.expiresAt,
+  ])
+}
+
+export type SessionLookup = { state: 'live'; agent: AgentRecord } | { state: 'ended' } | { state: 'unknown' }
+
+/** `unknown` also when the agent is gone (removed from the directory). */
+export async function lookupSession(db: Queryable, id: string): Promise<SessionLookup> {
+  const rows = await db.query<{ ended_at: number | null; username: string; user_id: string; password_hash: string }>(
+    `SELECT s.ended_at, a.username, a.user_id, a.password_hash
+       FROM sessions s JOIN agents a ON a.user_id = s.user_id
+      WHERE s.id = $1`,
+    [id],
+  )
+  const row = rows[0]
+  if (!row) return { state: 'unknown' }
+  if (row.ended_at !== null) return { state: 'ended' }
+  return { state: 'live', agent: { username: row.username, userId: row.user_id, passwordHash: row.password_hash } }
+}
+
+export async function endSession(db: Queryable, id: string, now: number): Promise<void> {
+  await db.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, now])
+}
+
+/** Drops sessions that expired more than a day ago (their tokens are refused on expiry anyway). */
+export async function pruneSessions(db: Queryable, now: number): Promise<void> {
+  await db.query('DELETE FROM sessions WHERE expires_at < $1', [now - 86_400_000])
+}

@@ -1,0 +1,360 @@
+/**
+ * The agent's workspace (docs/WORKSPACE_API.md): numbers and call records per agent, plus the
+ * business's shared outcome catalogue and settings (agent ''). Every write takes one global
+ * advisory lock, so revisions commit in the order they are numbered and a pull never skips a
+ * change that commits later with a lower revision.
+ */
+import { randomUUID } from 'node:crypto'
+import { validateNumber, validateRemark } from '../../../src/services/numbers'
+import type { Database, Queryable } from './driver'
+
+export const PULL_LIMIT_MAX = 1000
+export const PUSH_CHANGES_MAX = 500
+const WRITE_LOCK = 0x74636302
+
+export type Kind = 'number' | 'call' | 'outcome' | 'setting'
+const AGENT_KINDS = ['number', 'call'] as const
+const SHARED_KINDS = ['outcome', 'setting'] as const
+
+export interface PulledChange {
+  kind: Kind
+  id: string
+  rev: string
+  deleted: boolean
+  data: Record<string, unknown> | null
+}
+
+export type RejectReason =
+  | 'INVALID_NUMBER'
+  | 'INVALID_REMARK'
+  | 'INVALID_FIELD'
+  | 'UNKNOWN_FIELD'
+  | 'UNKNOWN_KIND'
+  | 'INVALID_ID'
+  | 'INVALID_TIMESTAMP'
+  | 'DUPLICATE_NUMBER'
+  | 'ASSIGNED_READONLY'
+  | 'READ_ONLY_KIND'
+  | 'NOT_FOUND'
+
+export interface ChangeResult {
+  changeId: string
+  status: 'applied' | 'duplicate' | 'rejected'
+  reason?: RejectReason
+  rev?: string
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+const CHANGE_KEYS = new Set(['changeId', 'kind', 'op', 'id', 'data'])
+const EARLIEST = Date.UTC(2020, 0, 1)
+const DAY = 86_400_000
+const CALL_DIRECTIONS = ['in', 'out']
+const CALL_OUTCOMES = ['answered', 'rejected', 'missed', 'cancelled', 'no-answer', 'failed']
+const NOTE_MAX = 500
+
+class Rejected extends Error {
+  constructor(readonly reason: RejectReason) {
+    super(reason)
+  }
+}
+const reject = (reason: RejectReason): never => {
+  throw new Rejected(reason)
+}
+
+type Data = Record<string, unknown>
+
+const isObject = (v: unknown): v is Data => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function timestamp(value: unknown, now: number, { nullable = false, horizon = DAY } = {}): number | null {
+  if (value === null && nullable) return null
+  if (typeof value !== 'number' || !Number.isInteger(value)) return reject('INVALID_TIMESTAMP')
+  if (value < EARLIEST || value > now + horizon) return reject('INVALID_TIMESTAMP')
+  return value
+}
+
+function shortString(value: unknown, max: number): string {
+  if (typeof value !== 'string' || value.length > max) return reject('INVALID_FIELD')
+  return value
+}
+
+function onlyKnown(data: Data, allowed: readonly string[]): void {
+  for (const key of Object.keys(data)) if (!allowed.includes(key)) reject('UNKNOWN_FIELD')
+}
+
+const NUMBER_FIELDS = ['number', 'remark', 'source', 'createdAt'] as const
+
+/** The number record after applying a (partial) upsert to what exists. */
+function mergeNumber(existing: Data | null, patch: Data, now: number): Data {
+  onlyKnown(patch, NUMBER_FIELDS)
+  const assigned = existing?.source === 'assigned'
+  let number = existing?.number as string | undefined
+  if ('number' in patch) {
+    if (typeof patch.number !== 'string') return reject('INVALID_NUMBER')
+    const checked = validateNumber(patch.number)
+    if (!checked.ok) return reject('INVALID_NUMBER')
+    if (assigned && checked.value !== number) return reject('ASSIGNED_READONLY')
+    number = checked.value
+  }
+  if (number === undefined) return reject('INVALID_NUMBER')
+  if ('source' in patch) {
+    if (patch.source !== 'own' && patch.source !== 'assigned') return reject('INVALID_FIELD')
+    // The phone always writes `own`; only the business assigns.
+    if (assigned ? patch.source !== 'assigned' : patch.source !== 'own') return reject('ASSIGNED_READONLY')
+  }
+  let remark = (existing?.remark as string | undefined) ?? ''
+  if ('remark' in patch) {
+    if (typeof patch.remark !== 'string') return reject('INVALID_REMARK')
+    remark = patch.remark
+  }
+  const checkedRemark = validateRemark(remark, number)
+  if (!checkedRemark.ok) return reject('INVALID_REMARK')
+  const createdAt = 'createdAt' in patch ? timestamp(patch.createdAt, now) : ((existing?.createdAt as number | undefined) ?? now)
+  return { number, remark: checkedRemark.value, source: existing?.source ?? 'own', createdAt }
+}
+
+const CALL_FIELDS = [
+  'number',
+  'remark',
+  'direction',
+  'outcome',
+  'startedAt',
+  'answeredAt',
+  'endedAt',
+  'durationSec',
+  'endReason',
+  'sessionId',
+  'disposition',
+  'note',
+  'callbackAt',
+] as const
+
+function mergeCall(existing: Data | null, patch: Data, now: number, outcomeCodes: Set<string>): Data {
+  onlyKnown(patch, CALL_FIELDS)
+  const call: Data = { ...(existing ?? {}), ...patch }
+  if (typeof call.number !== 'string') return reject('INVALID_NUMBER')
+  const number = validateNumber(call.number)
+  if (!number.ok) return reject('INVALID_NUMBER')
+  call.number = number.value
+  if (call.remark !== undefined && call.remark !== null) {
+    if (typeof call.remark !== 'string') return reject('INVALID_REMARK')
+    const remark = validateRemark(call.remark, number.value)
+    if (!remark.ok) return reject('INVALID_REMARK')
+    call.remark = remark.value
+  }
+  if (!CALL_DIRECTIONS.includes(call.direction as string)) return reject('INVALID_FIELD')
+  if (!CALL_OUTCOMES.includes(call.outcome as string)) return reject('INVALID_FIELD')
+  const startedAt = timestamp(call.startedAt, now) as number
+  const endedAt = timestamp(call.endedAt, now) as number
+  if (endedAt < startedAt) return reject('INVALID_TIMESTAMP')
+  if (call.answeredAt !== undefined) timestamp(call.answeredAt, now, { nullable: true })
+  // A callback may be booked days ahead.
+  if (call.callbackAt !== undefined) timestamp(call.callbackAt, now, { nullable: true, horizon: 366 * DAY })
+  if (typeof call.durationSec !== 'number' || !Number.isInteger(call.durationSec) || call.durationSec < 0 || call.durationSec > 7 * 86_400) {
+    return reject('INVALID_FIELD')
+  }
+  shortString(call.endReason, 64)
+  if (call.sessionId !== undefined && call.sessionId !== null) shortString(call.sessionId, 128)
+  if (call.disposition !== undefined && call.disposition !== null && !outcomeCodes.has(call.disposition as string)) return reject('INVALID_FIELD')
+  if (call.note !== undefined && call.note !== null) {
+    if (typeof call.note !== 'string' || Array.from(call.note).length > NOTE_MAX) return reject('INVALID_FIELD')
+  }
+  return call
+}
+
+interface RecordRow {
+  kind: Kind
+  id: string
+  rev: string
+  deleted: boolean
+  data: Data | null
+}
+
+const toChange = (r: RecordRow): PulledChange => ({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data })
+
+export async function pullChanges(db: Queryable, agent: string, since: bigint, limit: number): Promise<{ changes: PulledChange[]; cursor: string; more: boolean }> {
+  const rows = await db.query<RecordRow>(
+    `SELECT kind, id, rev::text AS rev, deleted, data FROM workspace_records
+      WHERE agent IN ($1, '') AND rev > $2 ORDER BY rev LIMIT $3`,
+    [agent, since.toString(), limit + 1],
+  )
+  const more = rows.length > limit
+  const page = more ? rows.slice(0, limit) : rows
+  return { changes: page.map(toChange), cursor: page.length ? String(page[page.length - 1].rev) : since.toString(), more }
+}
+
+export async function getRecord(db: Queryable, agent: string, kind: 'number' | 'call', id: string): Promise<PulledChange | null> {
+  if (!ID_PATTERN.test(id)) return null
+  const rows = await db.query<RecordRow>(
+    `SELECT kind, id, rev::text AS rev, deleted, data FROM workspace_records WHERE agent = $1 AND kind = $2 AND id = $3 AND NOT deleted`,
+    [agent, kind, id],
+  )
+  return rows[0] ? toChange(rows[0]) : null
+}
+
+async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string, deleted: boolean, data: Data | null): Promise<string> {
+  const rows = await tx.query<{ rev: string }>(
+    `INSERT INTO workspace_records (agent, kind, id, rev, deleted, data)
+     VALUES ($1, $2, $3, nextval('workspace_rev'), $4, $5::jsonb)
+     ON CONFLICT (agent, kind, id) DO UPDATE SET rev = EXCLUDED.rev, deleted = EXCLUDED.deleted, data = EXCLUDED.data
+     RETURNING rev::text AS rev`,
+    [agent, kind, id, deleted, data === null ? null : JSON.stringify(data)],
+  )
+  return String(rows[0].rev)
+}
+
+async function applyOne(tx: Queryable, agent: string, change: Data, now: number, outcomeCodes: Set<string>): Promise<string | null> {
+  for (const key of Object.keys(change)) if (!CHANGE_KEYS.has(key)) reject('UNKNOWN_FIELD')
+  const kind = change.kind
+  if ((SHARED_KINDS as readonly unknown[]).includes(kind)) reject('READ_ONLY_KIND')
+  if (!(AGENT_KINDS as readonly unknown[]).includes(kind)) reject('UNKNOWN_KIND')
+  if (typeof change.id !== 'string' || !ID_PATTERN.test(change.id)) reject('INVALID_ID')
+  const id = change.id as string
+  const rows = await tx.query<{ deleted: boolean; data: Data | null }>(
+    'SELECT deleted, data FROM workspace_records WHERE agent = $1 AND kind = $2 AND id = $3',
+    [agent, kind, id],
+  )
+  const existing = rows[0] && !rows[0].deleted ? rows[0].data : null
+  if (change.op === 'delete') {
+    if (change.data !== undefined) reject('UNKNOWN_FIELD')
+    if (!rows[0]) reject('NOT_FOUND')
+    if (rows[0].deleted) return null // already a tombstone: nothing changes
+    return writeRecord(tx, agent, kind as Kind, id, true, null)
+  }
+  if (change.op !== 'upsert') reject('INVALID_FIELD')
+  if (!isObject(change.data)) reject('INVALID_FIELD')
+  const patch = change.data as Data
+  if (kind === 'number') {
+    const number = mergeNumber(existing, patch, now)
+    const clash = await tx.query(
+      `SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = $2 AND id <> $3`,
+      [agent, number.number, id],
+    )
+    if (clash.length > 0) reject('DUPLICATE_NUMBER')
+    return writeRecord(tx, agent, 'number', id, false, number)
+  }
+  return writeRecord(tx, agent, 'call', id, false, mergeCall(existing, patch, now, outcomeCodes))
+}
+
+/** Applies a validated envelope's changes in one transaction (all recorded, or none on a crash). */
+export async function pushChanges(db: Database, agent: string, changes: unknown[], now: number): Promise<ChangeResult[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+    const outcomeCodes = new Set(
+      (await tx.query<{ id: string }>(`SELECT id FROM workspace_records WHERE agent = '' AND kind = 'outcome' AND NOT deleted`)).map((r) => r.id),
+    )
+    const results: ChangeResult[] = []
+    for (const raw of changes) {
+      const change = isObject(raw) ? raw : {}
+      const changeId = typeof change.changeId === 'string' ? change.changeId : ''
+      if (!ID_PATTERN.test(changeId)) {
+        results.push({ changeId, status: 'rejected', reason: 'INVALID_ID' })
+        continue
+      }
+      const seen = await tx.query('SELECT 1 FROM workspace_changes WHERE agent = $1 AND change_id = $2', [agent, changeId])
+      if (seen.length > 0) {
+        results.push({ changeId, status: 'duplicate' })
+        continue
+      }
+      let result: ChangeResult
+      try {
+        if (!isObject(raw)) reject('INVALID_FIELD')
+        const rev = await applyOne(tx, agent, change, now, outcomeCodes)
+        result = rev === null ? { changeId, status: 'applied' } : { changeId, status: 'applied', rev }
+      } catch (err) {
+        if (!(err instanceof Rejected)) throw err
+        result = { changeId, status: 'rejected', reason: err.reason }
+      }
+      await tx.query('INSERT INTO workspace_changes (agent, change_id, status, received_at) VALUES ($1, $2, $3, $4)', [agent, changeId, result.status, now])
+      results.push(result)
+    }
+    return results
+  })
+}
+
+export interface AssignReport {
+  added: number
+  duplicate: number
+  invalid: { line: number; reason: string }[]
+}
+
+/** The business hands numbers to an agent: server ids, source `assigned`, skipping numbers they have. */
+export async function assignNumbers(
+  db: Database,
+  agent: string,
+  lines: { line: number; number: string; remark: string }[],
+  now: number,
+): Promise<AssignReport> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+    const report: AssignReport = { added: 0, duplicate: 0, invalid: [] }
+    for (const entry of lines) {
+      const number = validateNumber(entry.number)
+      if (!number.ok) {
+        report.invalid.push({ line: entry.line, reason: number.reason })
+        continue
+      }
+      const remark = validateRemark(entry.remark, number.value)
+      if (!remark.ok) {
+        report.invalid.push({ line: entry.line, reason: remark.reason })
+        continue
+      }
+      const clash = await tx.query(`SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = $2`, [
+        agent,
+        number.value,
+      ])
+      if (clash.length > 0) {
+        report.duplicate++
+        continue
+      }
+      await writeRecord(tx, agent, 'number', `a-${randomUUID()}`, false, { number: number.value, remark: remark.value, source: 'assigned', createdAt: now })
+      report.added++
+    }
+    return report
+  })
+}
+
+export const CALL_CSV_HEADER = 'id,agent,number,remark,direction,started_at,answered_at,ended_at,duration_s,end_reason,outcome,note,callback_at'
+
+function csvField(value: unknown): string {
+  if (value === undefined || value === null) return ''
+  const text = String(value)
+  // Quote when needed; a leading = + - @ is prefixed so spreadsheets do not run it as a formula.
+  const safe = /^[=+\-@]/.test(text) && !/^[+-]?\d/.test(text) ? `'${text}` : text
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
+}
+
+const iso = (ms: unknown) => (typeof ms === 'number' ? new Date(ms).toISOString() : '')
+
+/** Call records as CSV lines (header first), oldest first. */
+export async function exportCalls(db: Queryable, options: { agent?: string; since?: number }): Promise<string[]> {
+  const rows = await db.query<{ agent: string; id: string; data: Data }>(
+    `SELECT agent, id, data FROM workspace_records
+      WHERE kind = 'call' AND NOT deleted AND ($1::text IS NULL OR agent = $1) AND (data->>'startedAt')::bigint >= $2
+      ORDER BY (data->>'startedAt')::bigint, agent, id`,
+    [options.agent ?? null, options.since ?? 0],
+  )
+  const lines = [CALL_CSV_HEADER]
+  for (const { agent, id, data: d } of rows) {
+    lines.push(
+      [
+        id,
+        agent,
+        d.number,
+        d.remark,
+        d.direction,
+        iso(d.startedAt),
+        iso(d.answeredAt),
+        iso(d.endedAt),
+        d.durationSec,
+        d.endReason,
+        d.disposition,
+        d.note,
+        iso(d.callbackAt),
+      ]
+        .map(csvField)
+        .join(','),
+    )
+  }
+  return lines
+}
+

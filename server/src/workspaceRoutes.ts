@@ -1,0 +1,78 @@
+/**
+ * The workspace sync routes (docs/WORKSPACE_API.md). Every route is authenticated and scoped to
+ * the token's agent: another agent's name or record id answers 404 and never data.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ApiError } from './app'
+import type { Database } from './db'
+import { getRecord, pullChanges, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX } from './db/workspace'
+
+export const PUSH_BODY_LIMIT = 1024 * 1024
+
+interface Options {
+  db: Database
+  now: () => number
+  authenticate: (request: FastifyRequest) => Promise<void>
+}
+
+function agentOf(request: FastifyRequest): string {
+  const session = request.session
+  if (!session) throw new ApiError(401, 'UNAUTHORIZED', 'Sign in first')
+  // `?agent=` naming anyone else is answered like a record that does not exist.
+  const named = (request.query as Record<string, unknown> | undefined)?.agent
+  if (named !== undefined && named !== session.agent.userId) throw new ApiError(404, 'NOT_FOUND', 'No such agent')
+  return session.agent.userId
+}
+
+function readPull(query: Record<string, unknown>): { since: bigint; limit: number } {
+  const since = query.since ?? '0'
+  const limit = query.limit ?? String(PULL_LIMIT_MAX)
+  if (typeof since !== 'string' || !/^\d{1,18}$/.test(since)) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a cursor from an earlier pull (or 0)')
+  if (typeof limit !== 'string' || !/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > PULL_LIMIT_MAX) {
+    throw new ApiError(400, 'BAD_REQUEST', `"limit" must be a whole number from 1 to ${PULL_LIMIT_MAX}`)
+  }
+  return { since: BigInt(since), limit: Number(limit) }
+}
+
+function readPush(body: unknown): unknown[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'BAD_REQUEST', 'Body must be a JSON object {"changes": [...]}')
+  const keys = Object.keys(body)
+  if (keys.some((k) => k !== 'changes')) throw new ApiError(400, 'BAD_REQUEST', 'Unknown field in the body: only "changes" is allowed')
+  const { changes } = body as { changes?: unknown }
+  if (!Array.isArray(changes)) throw new ApiError(400, 'BAD_REQUEST', '"changes" must be an array')
+  if (changes.length > PUSH_CHANGES_MAX) throw new ApiError(400, 'BAD_REQUEST', `At most ${PUSH_CHANGES_MAX} changes per push`)
+  return changes
+}
+
+export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate }: Options): void {
+  const onRequest = async (request: FastifyRequest) => authenticate(request)
+
+  app.get('/api/workspace/changes', { onRequest }, async (request) => {
+    const agent = agentOf(request)
+    const { since, limit } = readPull(request.query as Record<string, unknown>)
+    return pullChanges(db, agent, since, limit)
+  })
+
+  app.post('/api/workspace/changes', { onRequest, bodyLimit: PUSH_BODY_LIMIT }, async (request) => {
+    const agent = agentOf(request)
+    const changes = readPush(request.body)
+    const results = await pushChanges(db, agent, changes, now())
+    request.log.info(
+      { userId: agent, applied: results.filter((r) => r.status === 'applied').length, rejected: results.filter((r) => r.status === 'rejected').length },
+      'workspace push',
+    )
+    return { results }
+  })
+
+  for (const [path, kind] of [
+    ['/api/workspace/numbers/:id', 'number'],
+    ['/api/workspace/calls/:id', 'call'],
+  ] as const) {
+    app.get(path, { onRequest }, async (request) => {
+      const agent = agentOf(request)
+      const record = await getRecord(db, agent, kind, (request.params as { id: string }).id)
+      if (!record) throw new ApiError(404, 'NOT_FOUND', `No such ${kind}`)
+      return record
+    })
+  }
+}

@@ -1,0 +1,204 @@
+// @vitest-environment node
+/**
+ * The data layer on both drivers (PGlite in memory, a throwaway PostgreSQL cluster): migrations,
+ * the agent directory, sessions and the sign-in limits, including what must hold under
+ * concurrency (PostgreSQL runs the concurrent cases on separate pooled connections).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { buildServer } from '../src/app'
+import { addAgent, directStore } from '../src/cli'
+import { openMigrated, prepareAgentDirectory, StoreStartError, type Database } from '../src/db'
+import { countAgents, findAgentByUsername, putAgent, removeAgent } from '../src/db/agents'
+import { migrate } from '../src/db/migrations'
+import { createLoginLimiter } from '../src/db/loginLimits'
+import { endSession, lookupSession, startSession } from '../src/db/sessions'
+import { verifyPassword } from '../src/passwords'
+import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
+import { createDatabase, findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+
+const HASH = 'scrypt$16384$8$1$5lFZeQRHt6rEWGP5M5DeBw$LaC3vrZKaiFPNDQ3Ty6WVXdqt59bqW0bStaF9p9TSwA' // agent1-pass
+const NOW = Date.UTC(2026, 10, 21, 12)
+
+let pg: TestPostgres | null = null
+const drivers = [
+  { name: 'PGlite', skip: false, open: () => fileDatabase() },
+  {
+    name: 'PostgreSQL',
+    skip: findPgBin() === null,
+    open: async () => {
+      pg = await startPostgres()
+      return openMigrated({ driver: 'postgres', url: pg.url })
+    },
+  },
+]
+
+describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
+  let db: Database
+  beforeAll(async () => {
+    if (!skip) db = await open()
+  }, 120_000)
+  afterAll(async () => {
+    if (skip) return
+    await db.close()
+    await pg?.stop()
+    pg = null
+  })
+  beforeEach(async (ctx) => {
+    if (skip) return ctx.skip()
+    await resetDatabase(db)
+  })
+
+  it('migrations are versioned and idempotent', async () => {
+    expect(await migrate(db)).toEqual([])
+    const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+    expect(versions.map((v) => Number(v.version))).toEqual([1])
+  })
+
+  it('two instances migrating a fresh database at once apply each migration exactly once', async (ctx) => {
+    if (name !== 'PostgreSQL' || !pg) return ctx.skip()
+    const url = await createDatabase(pg, 'fresh_migrate')
+    const [a, b] = await Promise.all([openMigratedRaw(url), openMigratedRaw(url)])
+    const applied = await Promise.all([migrate(a), migrate(b)])
+    expect(applied.flat()).toEqual([1])
+    expect((await a.query('SELECT id FROM workspace_records WHERE kind = $1', ['outcome'])).length).toBe(6)
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('one seat per agent; usernames unique in any case; replace and removal end sessions at once', async () => {
+    expect(await putAgent(db, { username: 'Alice@corp.example', userId: 'seat-a', passwordHash: HASH }, { replace: false, now: NOW })).toBe('added')
+    await expect(putAgent(db, { username: 'alice@CORP.example', userId: 'seat-b', passwordHash: HASH }, { replace: false, now: NOW })).rejects.toThrow(/already exists/)
+    await expect(putAgent(db, { username: 'bob@corp.example', userId: 'seat-a', passwordHash: HASH }, { replace: false, now: NOW })).rejects.toThrow(
+      /seat-a already belongs to Alice@corp.example/,
+    )
+    await startSession(db, { id: 's1', userId: 'seat-a', issuedAt: NOW, expiresAt: NOW + 3600_000 })
+    expect((await lookupSession(db, 's1')).state).toBe('live')
+    expect(await putAgent(db, { username: 'alice@corp.example', userId: 'seat-a', passwordHash: HASH }, { replace: true, now: NOW })).toBe('replaced')
+    expect((await lookupSession(db, 's1')).state).toBe('ended')
+    await startSession(db, { id: 's2', userId: 'seat-a', issuedAt: NOW, expiresAt: NOW + 3600_000 })
+    expect(await removeAgent(db, 'ALICE@corp.example', NOW)).toBe(true)
+    expect((await lookupSession(db, 's2')).state).toBe('unknown')
+    expect(await db.query('SELECT ended_at FROM sessions WHERE id = $1', ['s2'])).toEqual([{ ended_at: NOW }])
+  })
+
+  it('logout ends one session; the check stays a primary-key lookup', async () => {
+    await putAgent(db, { username: 'a@x', userId: 'a', passwordHash: HASH }, { replace: false, now: NOW })
+    await startSession(db, { id: 'x1', userId: 'a', issuedAt: NOW, expiresAt: NOW + 1000 })
+    await startSession(db, { id: 'x2', userId: 'a', issuedAt: NOW, expiresAt: NOW + 1000 })
+    await endSession(db, 'x1', NOW)
+    expect((await lookupSession(db, 'x1')).state).toBe('ended')
+    expect((await lookupSession(db, 'x2')).state).toBe('live')
+    expect((await lookupSession(db, 'nope')).state).toBe('unknown')
+    const plan = (await db.query<Record<string, string>>(
+      `EXPLAIN SELECT s.ended_at FROM sessions s JOIN agents a ON a.user_id = s.user_id WHERE s.id = 'x1'`,
+    )).map((r) => Object.values(r)[0]).join('\n')
+    expect(plan).toMatch(/Index Scan using sessions_pkey|Index Cond: \(id = /)
+  })
+
+  it('10 concurrent add-agent runs lose nothing; the same seat twice keeps exactly one', async () => {
+    const store = directStore(db, 'test', () => {})
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => addAgent(store, { username: `c${i}@corp.example`, userId: `seat-${i}`, replace: false }, `password-${i}`)),
+    )
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill('fulfilled'))
+    expect(await countAgents(db)).toBe(10)
+    expect(await verifyPassword('password-7', (await findAgentByUsername(db, 'c7@corp.example'))?.passwordHash ?? '')).toBe(true)
+    const clash = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => db.transaction((tx) => putAgent(tx, { username: `d${i}@corp.example`, userId: 'same-seat', passwordHash: HASH }, { replace: false, now: NOW }))),
+    )
+    expect(clash.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    expect(clash.filter((r) => r.status === 'rejected').every((r) => /same-seat/.test(String((r as PromiseRejectedResult).reason)))).toBe(true)
+  })
+
+  it('login limits: at most max reservations per (username, client) however many arrive at once', async () => {
+    const limiter = createLoginLimiter(db, { max: 5, maxUsernames: 30, maxSuccesses: 30, windowMs: 60_000 })
+    const results = await Promise.all(Array.from({ length: 30 }, () => limiter.reserve('agent1@example.com', '10.0.0.1', NOW)))
+    expect(results.filter((r) => r.ok)).toHaveLength(5)
+    const refused = results.find((r) => !r.ok)
+    expect(refused).toEqual({ ok: false, retryAfterSeconds: 60 })
+    // Another client address is counted separately; the window reopens after windowMs.
+    expect((await limiter.reserve('agent1@example.com', '10.0.0.2', NOW)).ok).toBe(true)
+    expect((await limiter.reserve('agent1@example.com', '10.0.0.1', NOW + 60_000)).ok).toBe(true)
+  })
+
+  it('login limits per address count distinct usernames, not failures, and a success gives its slot back', async () => {
+    const limiter = createLoginLimiter(db, { max: 3, maxUsernames: 2, maxSuccesses: 2, windowMs: 60_000 })
+    // One agent's typos: the office address stays open for the others.
+    for (let i = 0; i < 3; i++) expect((await limiter.reserve('typo@x', 'office', NOW)).ok).toBe(true)
+    expect((await limiter.reserve('typo@x', 'office', NOW)).ok).toBe(false)
+    expect((await limiter.reserve('other@x', 'office', NOW)).ok).toBe(true)
+    // A third distinct failing username from the address is spraying.
+    expect((await limiter.reserve('third@x', 'office', NOW)).ok).toBe(false)
+    // other@x signs in: its slot and its place in the address set are given back.
+    expect((await limiter.succeeded('other@x', 'office', NOW)).ok).toBe(true)
+    expect((await limiter.reserve('third@x', 'office', NOW)).ok).toBe(true)
+    // Successes are bounded too.
+    expect((await limiter.succeeded('third@x', 'office', NOW)).ok).toBe(true)
+    expect((await limiter.succeeded('third@x', 'office', NOW)).ok).toBe(true)
+    expect((await limiter.succeeded('third@x', 'office', NOW)).ok).toBe(false)
+  })
+
+  it('30 concurrent wrong guesses through the API: at most the limit checked, the rest 429, then the right password is refused', async () => {
+    const app = await buildServer(mockConfig({ LOGIN_RATE_LIMIT: '5' }), { db, report: () => {} })
+    try {
+      const burst = await Promise.all(Array.from({ length: 30 }, () => login(app, { username: AGENT1.username, password: 'wrong-guess' })))
+      const codes = burst.map((b) => b.res.statusCode)
+      expect(codes.filter((c) => c === 401).length).toBeLessThanOrEqual(5)
+      expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(25)
+      expect(codes.filter((c) => c !== 401 && c !== 429)).toEqual([])
+      expect((await login(app, AGENT1)).res.statusCode).toBe(429)
+      console.info(`[figures] ${name}: 30 concurrent wrong guesses -> ${codes.filter((c) => c === 401).length} checked (401), ${codes.filter((c) => c === 429).length} refused (429)`)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('imports an agents file once with a report; real mode skips and removes the development accounts', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'agents-import-'))
+    const file = path.join(dir, 'agents.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        agents: [
+          { username: 'agent1@example.com', userId: 'agent1@example.com', passwordHash: HASH },
+          { username: 'real@corp.example', userId: 'seat-real', passwordHash: HASH },
+        ],
+      }),
+    )
+    const lines: string[] = []
+    const options = { mode: 'real' as const, agentsFile: file, agentsFileExplicit: true, now: NOW, report: (l: string) => lines.push(l) }
+    await prepareAgentDirectory(db, options)
+    expect(lines[0]).toMatch(/Imported agents from .*agents\.json: 1 added, 0 already present, 1 skipped \(agent1@example\.com: development account \(real mode\)\)/)
+    await prepareAgentDirectory(db, options)
+    expect(lines).toHaveLength(1) // once
+    expect(await findAgentByUsername(db, 'agent1@example.com')).toBeNull()
+    // Mock mode seeds them; switching the same database to real mode removes them.
+    await prepareAgentDirectory(db, { ...options, mode: 'mock' })
+    expect(await findAgentByUsername(db, 'agent2@example.com')).not.toBeNull()
+    await prepareAgentDirectory(db, options)
+    expect(await findAgentByUsername(db, 'agent2@example.com')).toBeNull()
+    expect(lines.at(-1)).toMatch(/Removed 2 development account/)
+  })
+
+  it('a missing, unreadable or empty agent store fails loudly', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'agents-bad-'))
+    const base = { mode: 'real' as const, agentsFileExplicit: true, now: NOW, report: () => {} }
+    await expect(prepareAgentDirectory(db, { ...base, agentsFile: path.join(dir, 'missing.json') })).rejects.toThrow(/does not exist/)
+    mkdirSync(path.join(dir, 'adir'))
+    await expect(prepareAgentDirectory(db, { ...base, agentsFile: path.join(dir, 'adir') })).rejects.toThrow(/is a directory/)
+    writeFileSync(path.join(dir, 'broken.json'), '{')
+    await expect(prepareAgentDirectory(db, { ...base, agentsFile: path.join(dir, 'broken.json') })).rejects.toThrow(/not valid JSON/)
+    const twoForOneSeat = path.join(dir, 'seat.json')
+    writeFileSync(twoForOneSeat, JSON.stringify({ agents: [{ username: 'a', userId: 's', passwordHash: HASH }, { username: 'b', userId: 's', passwordHash: HASH }] }))
+    await expect(prepareAgentDirectory(db, { ...base, agentsFile: twoForOneSeat })).rejects.toThrow(/belongs to two usernames/)
+    // Real mode with nobody to sign in is refused, not "zero agents".
+    await expect(prepareAgentDirectory(db, { ...base, agentsFileExplicit: false, agentsFile: path.join(dir, 'missing.json') })).rejects.toThrow(StoreStartError)
+  })
+})
+
+async function openMigratedRaw(url: string): Promise<Database> {
+  const { openPostgres } = await import('../src/db/driver')
+  return openPostgres(url, 2)
+}

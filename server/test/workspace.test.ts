@@ -1,0 +1,271 @@
+// @vitest-environment node
+/**
+ * The workspace sync API (docs/WORKSPACE_API.md) through the real server, on both drivers:
+ * PGlite in memory and a throwaway PostgreSQL cluster. One database per driver for the file.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import { buildServer } from '../src/app'
+import { openMigrated, type Database } from '../src/db'
+import { AGENT1, AGENT2, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
+import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
+
+interface Change {
+  kind: string
+  id: string
+  rev: string
+  deleted: boolean
+  data: Record<string, unknown> | null
+}
+
+const drivers = [
+  { name: 'PGlite', open: async () => ({ db: await fileDatabase(), stop: async () => {} }) },
+  {
+    name: 'PostgreSQL',
+    skip: findPgBin() === null,
+    open: async () => {
+      const pg: TestPostgres = await startPostgres()
+      const db = await openMigrated({ driver: 'postgres', url: pg.url })
+      return { db, stop: () => pg.stop() }
+    },
+  },
+]
+
+describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
+  let db: Database
+  let stop: () => Promise<void>
+  let app: FastifyInstance
+  let token1: string
+  let token2: string
+
+  beforeAll(async () => {
+    if (skip) return
+    ;({ db, stop } = await open())
+  }, 120_000)
+  afterAll(async () => {
+    if (skip) return
+    await app?.close()
+    await db.close()
+    await stop()
+  })
+  beforeEach(async (ctx) => {
+    if (skip) return ctx.skip()
+    await app?.close()
+    await resetDatabase(db)
+    app = await buildServer(mockConfig(), { db, now: () => NOW, report: () => {} })
+    token1 = (await login(app, AGENT1)).body.accessToken
+    token2 = (await login(app, AGENT2)).body.accessToken
+  })
+
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` })
+  const push = async (token: string, changes: unknown[]) => {
+    const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: auth(token), payload: { changes } })
+    expect(res.statusCode).toBe(200)
+    return (res.json() as { results: { changeId: string; status: string; reason?: string; rev?: string }[] }).results
+  }
+  const pullAll = async (token: string, since = '0', limit = 1000) => {
+    const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}&limit=${limit}`, headers: auth(token) })
+    expect(res.statusCode).toBe(200)
+    return res.json() as { changes: Change[]; cursor: string; more: boolean }
+  }
+  const number = (changeId: string, id: string, data: Record<string, unknown>) => ({ changeId, kind: 'number', op: 'upsert', id, data })
+  const call = (changeId: string, id: string, data: Record<string, unknown> = {}) => ({
+    changeId,
+    kind: 'call',
+    op: 'upsert',
+    id,
+    data: {
+      number: '13800138000',
+      direction: 'out',
+      outcome: 'answered',
+      startedAt: NOW - 60_000,
+      answeredAt: NOW - 55_000,
+      endedAt: NOW - 5_000,
+      durationSec: 50,
+      endReason: 'local-hangup',
+      ...data,
+    },
+  })
+
+  it('a first pull has the outcome catalogue and the wrap-up setting, nothing else', async () => {
+    const { changes, more } = await pullAll(token1)
+    expect(more).toBe(false)
+    const outcomes = changes.filter((c) => c.kind === 'outcome')
+    expect(outcomes.map((c) => c.id)).toEqual(['interested', 'not-interested', 'callback', 'wrong-number', 'no-answer', 'deal'])
+    expect(outcomes.filter((c) => c.data?.final).map((c) => c.id)).toEqual(['not-interested', 'wrong-number', 'deal'])
+    expect(outcomes[0].data).toEqual({ code: 'interested', labelZh: '有意向', labelEn: 'Interested', final: false, position: 1 })
+    expect(changes.find((c) => c.kind === 'setting')).toMatchObject({ id: 'wrapup', data: { connected: 'required', unanswered: 'optional' } })
+    expect(changes.some((c) => c.kind === 'number' || c.kind === 'call')).toBe(false)
+  })
+
+  it('applies creates, partial updates and tombstones; a pull from the cursor sees only what changed', async () => {
+    const start = (await pullAll(token1)).cursor
+    const r1 = await push(token1, [number('c1', 'n1', { number: '+86 138-0013-8000', remark: 'Alice', createdAt: NOW }), call('c2', 'k1')])
+    expect(r1.map((r) => r.status)).toEqual(['applied', 'applied'])
+    expect(BigInt(r1[1].rev as string)).toBeGreaterThan(BigInt(r1[0].rev as string))
+    const first = await pullAll(token1, start)
+    expect(first.changes.map((c) => [c.kind, c.id])).toEqual([
+      ['number', 'n1'],
+      ['call', 'k1'],
+    ])
+    expect(first.changes[0].data).toEqual({ number: '+8613800138000', remark: 'Alice', source: 'own', createdAt: NOW })
+
+    // Partial update names only the remark; the wrap-up updates the call.
+    await push(token1, [number('c3', 'n1', { remark: 'Alice Wang' }), call('c4', 'k1', { disposition: 'callback', note: 'after 6', callbackAt: NOW + 3 * 86_400_000 })])
+    const second = await pullAll(token1, first.cursor)
+    expect(second.changes[0].data).toMatchObject({ number: '+8613800138000', remark: 'Alice Wang' })
+    expect(second.changes[1].data).toMatchObject({ disposition: 'callback', note: 'after 6', callbackAt: NOW + 3 * 86_400_000 })
+
+    await push(token1, [{ changeId: 'c5', kind: 'number', op: 'delete', id: 'n1' }])
+    const third = await pullAll(token1, second.cursor)
+    expect(third.changes).toEqual([{ kind: 'number', id: 'n1', rev: expect.any(String), deleted: true, data: null }])
+    const single = await app.inject({ method: 'GET', url: '/api/workspace/numbers/n1', headers: auth(token1) })
+    expect(single.statusCode).toBe(404)
+
+    // An upsert of a deleted id revives it.
+    await push(token1, [number('c6', 'n1', { number: '13800138000' })])
+    const revived = await app.inject({ method: 'GET', url: '/api/workspace/numbers/n1', headers: auth(token1) })
+    expect(revived.json()).toMatchObject({ deleted: false, data: { number: '13800138000', remark: '13800138000' } })
+  })
+
+  it('is idempotent by changeId: a repeat (also within one batch) answers duplicate and changes nothing', async () => {
+    const a = await push(token1, [number('same', 'n1', { number: '111222' }), number('same', 'n1', { number: '333444' })])
+    expect(a.map((r) => r.status)).toEqual(['applied', 'duplicate'])
+    const again = await push(token1, [number('same', 'n1', { number: '555666' })])
+    expect(again).toEqual([{ changeId: 'same', status: 'duplicate' }])
+    const record = await app.inject({ method: 'GET', url: '/api/workspace/numbers/n1', headers: auth(token1) })
+    expect(record.json().data.number).toBe('111222')
+    // Another agent may use the same changeId and record id: they are scoped per agent.
+    expect((await push(token2, [number('same', 'n1', { number: '777888' })]))[0].status).toBe('applied')
+  })
+
+  it('last writer wins by server receive order', async () => {
+    await push(token1, [number('w1', 'n1', { number: '111222', remark: 'phone A' })])
+    await push(token1, [number('w2', 'n1', { remark: 'phone B' })])
+    await push(token1, [number('w3', 'n1', { remark: 'phone A again' })])
+    const record = await app.inject({ method: 'GET', url: '/api/workspace/numbers/n1', headers: auth(token1) })
+    expect(record.json().data.remark).toBe('phone A again')
+  })
+
+  it('rejects each bad change alone with its reason; the rest of the batch applies', async () => {
+    await push(token1, [number('ok0', 'existing', { number: '123456789' })])
+    const results = await push(token1, [
+      number('b1', 'x1', { number: 'abc' }),
+      number('b2', 'x2', { number: '123', remark: 'r'.repeat(51) }),
+      number('b3', 'x3', { number: '1234', colour: 'red' }),
+      { changeId: 'b4', kind: 'contact', op: 'upsert', id: 'x4', data: {} },
+      number('b5', 'bad id!', { number: '1234' }),
+      number('b6', 'x6', { number: '1234', createdAt: Date.UTC(2019, 0, 1) }),
+      number('b7', 'x7', { number: '123-456-789' }),
+      { changeId: 'b8', kind: 'outcome', op: 'upsert', id: 'deal', data: { labelEn: 'Won' } },
+      { changeId: 'b9', kind: 'number', op: 'delete', id: 'never-was' },
+      { changeId: 'b10', kind: 'number', op: 'upsert', id: 'x10', data: { number: '1234' }, extra: 1 },
+      call('b11', 'k11', { disposition: 'not-a-code' }),
+      call('b12', 'k12', { startedAt: NOW + 3 * 86_400_000, endedAt: NOW + 3 * 86_400_000 }),
+      call('b13', 'k13', { note: 'n'.repeat(501) }),
+      { changeId: 'b14', kind: 'number', op: 'rename', id: 'x14' },
+      'not an object',
+      number('ok1', 'fine', { number: '987654' }),
+    ])
+    expect(results.map((r) => r.reason ?? r.status)).toEqual([
+      'INVALID_NUMBER',
+      'INVALID_REMARK',
+      'UNKNOWN_FIELD',
+      'UNKNOWN_KIND',
+      'INVALID_ID',
+      'INVALID_TIMESTAMP',
+      'DUPLICATE_NUMBER',
+      'READ_ONLY_KIND',
+      'NOT_FOUND',
+      'UNKNOWN_FIELD',
+      'INVALID_FIELD',
+      'INVALID_TIMESTAMP',
+      'INVALID_FIELD',
+      'INVALID_FIELD',
+      'INVALID_ID',
+      'applied',
+    ])
+    const numbers = (await pullAll(token1)).changes.filter((c) => c.kind === 'number').map((c) => c.id)
+    expect(numbers).toEqual(['existing', 'fine'])
+    const deal = (await pullAll(token1)).changes.find((c) => c.id === 'deal')
+    expect(deal?.data?.labelEn).toBe('Deal')
+  })
+
+  it("an assigned number's identity is read-only for the phone; its remark is not, and it may be deleted", async () => {
+    const { assignNumbers } = await import('../src/db/workspace')
+    const report = await assignNumbers(db, 'agent1@example.com', [
+      { line: 1, number: '13900139000', remark: 'Lead A' },
+      { line: 2, number: 'nope', remark: '' },
+    ], NOW)
+    expect(report).toEqual({ added: 1, duplicate: 0, invalid: [{ line: 2, reason: 'NUMBER_NOT_DIGITS' }] })
+    const assigned = (await pullAll(token1)).changes.find((c) => c.kind === 'number')
+    expect(assigned?.data).toEqual({ number: '13900139000', remark: 'Lead A', source: 'assigned', createdAt: NOW })
+    const id = assigned?.id as string
+    const results = await push(token1, [
+      number('a1', id, { number: '13900139001' }),
+      number('a2', id, { source: 'own' }),
+      number('a3', id, { remark: 'Lead A (boss)' }),
+      number('a4', 'mine', { number: '5551234', source: 'assigned' }),
+    ])
+    expect(results.map((r) => r.reason ?? r.status)).toEqual(['ASSIGNED_READONLY', 'ASSIGNED_READONLY', 'applied', 'ASSIGNED_READONLY'])
+    expect((await push(token1, [{ changeId: 'a5', kind: 'number', op: 'delete', id }]))[0].status).toBe('applied')
+    // Agent 2 sees none of it.
+    expect((await pullAll(token2)).changes.filter((c) => c.kind === 'number')).toEqual([])
+  })
+
+  it("answers 404 for another agent's name or record id, never data", async () => {
+    await push(token1, [number('p1', 'n1', { number: '111222' }), call('p2', 'k1')])
+    for (const url of ['/api/workspace/numbers/n1', '/api/workspace/calls/k1', '/api/workspace/changes?agent=agent1%40example.com']) {
+      const res = await app.inject({ method: 'GET', url, headers: auth(token2) })
+      expect(res.statusCode).toBe(404)
+      expect(res.json().error.code).toBe('NOT_FOUND')
+      expect(res.body).not.toContain('111222')
+    }
+    expect((await app.inject({ method: 'GET', url: '/api/workspace/calls/k1', headers: auth(token1) })).json().data.durationSec).toBe(50)
+    // Agent 2 deleting agent 1's id: not found for agent 2, agent 1's record untouched.
+    expect((await push(token2, [{ changeId: 'd1', kind: 'number', op: 'delete', id: 'n1' }]))[0].reason).toBe('NOT_FOUND')
+    expect((await app.inject({ method: 'GET', url: '/api/workspace/numbers/n1', headers: auth(token1) })).statusCode).toBe(200)
+  })
+
+  it('pages pulls with more/cursor', async () => {
+    const base = (await pullAll(token1)).cursor
+    await push(token1, Array.from({ length: 25 }, (_, i) => number(`pg${i}`, `n${i}`, { number: `1000${i}` })))
+    const seen: string[] = []
+    let cursor = base
+    for (let page = 0; page < 10; page++) {
+      const r = await pullAll(token1, cursor, 10)
+      seen.push(...r.changes.map((c) => c.id))
+      cursor = r.cursor
+      if (!r.more) break
+    }
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `n${i}`))
+  })
+
+  it('refuses malformed envelopes, oversized batches and bodies with 400/413 and applies nothing', async () => {
+    const before = (await pullAll(token1)).cursor
+    const bad: [unknown, number][] = [
+      [[1, 2], 400],
+      [{ changes: 'x' }, 400],
+      [{ changes: [], other: 1 }, 400],
+      [{ changes: Array.from({ length: 501 }, (_, i) => number(`o${i}`, `o${i}`, { number: `2000${i}` })) }, 400],
+      [{ changes: [number('big', 'big', { number: '123456', remark: 'x'.repeat(1024 * 1024) })] }, 413],
+    ]
+    for (const [payload, status] of bad) {
+      const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: auth(token1), payload: payload as object })
+      expect(res.statusCode).toBe(status)
+      expect(res.json().error.code).toBe('BAD_REQUEST')
+    }
+    for (const url of ['/api/workspace/changes?since=abc', '/api/workspace/changes?limit=1001', '/api/workspace/changes?limit=0']) {
+      expect((await app.inject({ method: 'GET', url, headers: auth(token1) })).statusCode).toBe(400)
+    }
+    expect((await pullAll(token1, before)).changes).toEqual([])
+    expect((await app.inject({ method: 'GET', url: '/api/workspace/changes' })).statusCode).toBe(401)
+  })
+
+  it('takes exactly 500 changes in one push', async () => {
+    const results = await push(token1, Array.from({ length: 500 }, (_, i) => number(`m${i}`, `m${i}`, { number: `3000${i}` })))
+    expect(results.filter((r) => r.status === 'applied')).toHaveLength(500)
+  })
+})
