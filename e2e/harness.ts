@@ -4,7 +4,8 @@
  * playwright-core. Bundles are built by `npm test` (or `npm run build:h5`) beforehand.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
@@ -29,14 +30,31 @@ export const AGENT2 = { username: 'agent2@example.com', password: 'agent2-pass' 
 
 export interface Backend {
   port: number
+  /** The embedded database folder of this run (a fresh temp folder unless the env named one). */
+  dataDir: string | null
   stop(): Promise<void>
 }
 
-/** Starts `server/src/main.ts` on a free port and waits for its "listening" line. */
+/**
+ * Starts `server/src/main.ts` on a free port and waits for its "listening" line. Each run gets
+ * its own temp `DATA_DIR` (removed on stop), so journeys never share or leave a database.
+ */
 export function startBackend(env: Record<string, string> = {}): Promise<Backend> {
+  const ownDataDir = env.DATA_DIR === undefined && env.DATABASE_URL === undefined ? mkdtempSync(path.join(tmpdir(), 'tccc-e2e-db-')) : null
+  const dataDir = env.DATA_DIR ?? ownDataDir
+  const removeDataDir = () => {
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true })
+  }
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000', ...env },
+    env: {
+      ...process.env,
+      TOKEN_PORT: '0',
+      LOGIN_RATE_LIMIT: '1000',
+      TOKEN_RATE_LIMIT: '1000',
+      ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   return new Promise((resolve, reject) => {
@@ -49,10 +67,15 @@ export function startBackend(env: Record<string, string> = {}): Promise<Backend>
         clearTimeout(timer)
         resolve({
           port: Number(match[1]),
+          dataDir,
           stop: () =>
             new Promise<void>((done) => {
-              if (child.exitCode !== null) return done()
-              child.once('exit', () => done())
+              const finish = () => {
+                removeDataDir()
+                done()
+              }
+              if (child.exitCode !== null) return finish()
+              child.once('exit', finish)
               child.kill('SIGTERM')
             }),
         })
@@ -62,6 +85,7 @@ export function startBackend(env: Record<string, string> = {}): Promise<Backend>
     child.stderr?.on('data', onData)
     child.once('exit', (code) => {
       clearTimeout(timer)
+      removeDataDir()
       reject(new Error(`token backend exited (${code}):\n${output}`))
     })
   })
