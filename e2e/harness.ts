@@ -59,7 +59,8 @@ export function startBackend(env: Record<string, string> = {}): Promise<Backend>
   })
   return new Promise((resolve, reject) => {
     let output = ''
-    const timer = setTimeout(() => reject(new Error(`token backend did not start:\n${output}`)), 30_000)
+    // A fresh embedded database (PGlite initdb) takes ~50 s when the 2 cores are shared.
+    const timer = setTimeout(() => reject(new Error(`token backend did not start:\n${output}`)), 150_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output)

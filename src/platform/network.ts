@@ -1,19 +1,37 @@
 /**
- * Network reachability as the platform reports it (`uni.onNetworkStatusChange`: the browser's
- * online/offline events in H5, the system's connectivity in the App). Only a hint: a request can
- * still fail while "online", and the sync engine backs off on its own.
+ * Network reachability as the platform reports it. Only a hint: a request can still fail while
+ * "online", and the sync engine backs off on its own.
+ *
+ * In a browser, uni-h5's `onNetworkStatusChange` listens to `navigator.connection` changes, which
+ * Chromium does not fire when the connection drops; the window's online/offline events do.
+ * In the App, `uni.onNetworkStatusChange` reports the system's connectivity.
  */
 export type NetworkListener = (online: boolean) => void
 
 /** Calls `listener` on every change, and once with the current state; returns the unsubscribe. */
 export function watchNetwork(listener: NetworkListener): () => void {
-  if (typeof uni === 'undefined') return () => undefined
-  const onChange = (result: { isConnected: boolean }) => listener(result.isConnected)
-  try {
-    uni.onNetworkStatusChange(onChange)
-  } catch {
-    return () => undefined
+  // #ifdef H5
+  if (typeof window !== 'undefined' && typeof window.addEventListener === 'function') return watchBrowser(listener)
+  // #endif
+  return watchUni(listener)
+}
+
+function watchBrowser(listener: NetworkListener): () => void {
+  const online = () => listener(true)
+  const offline = () => listener(false)
+  window.addEventListener('online', online)
+  window.addEventListener('offline', offline)
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) listener(false)
+  return () => {
+    window.removeEventListener('online', online)
+    window.removeEventListener('offline', offline)
   }
+}
+
+function watchUni(listener: NetworkListener): () => void {
+  if (typeof uni === 'undefined' || typeof uni.onNetworkStatusChange !== 'function') return () => undefined
+  const onChange = (result: { isConnected: boolean }) => listener(result.isConnected)
+  uni.onNetworkStatusChange(onChange)
   try {
     uni.getNetworkType({
       success: (result) => listener(result.networkType !== 'none'),
