@@ -154,7 +154,7 @@ async function eventCost({ sdk, call }: Core): Promise<void> {
   const ratio = best(store) / best(refBase)
   const plainRatio = best(store) / best(plainBase)
   const medianRatio = median(store) / median(refBase)
-  console.log(`(a) one SDK event -> call store (simulated platform -> workstation -> store), ${process.env.NODE_ENV} Vue build`)
+  console.log(`(a) one SDK event -> call store (simulated platform -> workstation -> event router -> store), ${process.env.NODE_ENV} Vue build`)
   console.log(`    vs a bare EventEmitter dispatch whose one listener writes a Vue ref (equivalent assignment)`)
   console.log(`    ratio: ${ratio.toFixed(2)}x   goal: <= 2x   ${ratio <= 2 ? 'MET' : 'NOT MET'}`)
   console.log(`    for scale, vs a listener writing a plain object field: ${plainRatio.toFixed(2)}x`)

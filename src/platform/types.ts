@@ -3,7 +3,7 @@
  * Web SDK, simulated TCCC). Everything above `src/platform` talks to this, never to an SDK.
  *
  * Data flows one way: SDK event -> adapter (normalises into `TcccEvent`) -> workstation
- * service -> store. Commands flow back as promise-returning methods that reject with
+ * service (republishes on its stream) -> store event router -> store. Commands flow back as promise-returning methods that reject with
  * `TcccError` (see `src/platform/errors.ts`).
  */
 

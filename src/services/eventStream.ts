@@ -19,18 +19,21 @@ export interface EventChannel<E extends { type: string }> extends EventStream<E>
 }
 
 export function createEventChannel<E extends { type: string }>(name: string): EventChannel<E> {
-  const listeners = new Set<(event: E) => void>()
+  // Copied on (un)subscribe, never on publish: events are frequent (volume, quality), listeners
+  // change rarely, and a listener that unsubscribes during a publish does not skip another.
+  let listeners: ReadonlyArray<(event: E) => void> = []
   return {
     subscribe(listener) {
-      listeners.add(listener)
+      listeners = [...listeners, listener]
       return () => {
-        listeners.delete(listener)
+        listeners = listeners.filter((other) => other !== listener)
       }
     },
     publish(event) {
-      for (const listener of [...listeners]) {
+      const current = listeners
+      for (let i = 0; i < current.length; i += 1) {
         try {
-          listener(event)
+          current[i](event)
         } catch (error) {
           // One broken listener must not starve the others, nor break the SDK's event loop.
           console.error(`[${name}] a listener failed on ${event.type}`, error)
@@ -38,7 +41,7 @@ export function createEventChannel<E extends { type: string }>(name: string): Ev
       }
     },
     get listenerCount() {
-      return listeners.size
+      return listeners.length
     },
   }
 }

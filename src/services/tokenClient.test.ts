@@ -1,9 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { TcccError } from '@/platform/errors'
 import { BACKEND_TIMEOUT_MS, backendBaseUrl, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
-import { useSettingsStore } from '@/store/settings'
 
 type RequestOptions = UniNamespace.RequestOptions
 
@@ -49,10 +47,6 @@ const goodToken = {
   expiresAt: 2_000_000_000,
   sdkUrl: 'http://localhost:8787/mock/tccc-sdk.js?token=sim.abc.def',
 }
-
-beforeEach(() => {
-  setActivePinia(createPinia())
-})
 
 afterEach(() => {
   vi.useRealTimers()
@@ -245,11 +239,11 @@ describe('backend base URL', () => {
     expect(lastRequest().url).toBe('https://tokens.example.com/api/auth/login')
   })
 
-  it('prefers the settings override', async () => {
+  it('prefers the override the caller passes (the agent setting)', async () => {
     vi.stubEnv('VITE_TOKEN_BACKEND_URL', 'https://tokens.example.com')
-    expect(useSettingsStore().setBackendUrl('http://192.168.1.20:8787/')).toBe(true)
+    expect(backendBaseUrl('http://192.168.1.20:8787')).toBe('http://192.168.1.20:8787')
     respond(200, goodToken)
-    await fetchTcccToken('acc')
+    await fetchTcccToken('acc', backendBaseUrl('http://192.168.1.20:8787'))
     expect(lastRequest().url).toBe('http://192.168.1.20:8787/api/tccc/token')
   })
 })

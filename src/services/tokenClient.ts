@@ -6,9 +6,18 @@
  *
  * Never log the password, the access token or the TCCC token.
  */
-import { getActivePinia } from 'pinia'
 import { TcccError, type AppErrorSymbol } from '@/platform/errors'
-import { buildBackendUrl, useSettingsStore } from '@/store/settings'
+
+// Vite's `import.meta.env` (declared here so this file type-checks without vite/client types;
+// identical declarations elsewhere merge).
+declare global {
+  interface ImportMetaEnv {
+    readonly VITE_TOKEN_BACKEND_URL?: string
+  }
+  interface ImportMeta {
+    readonly env: ImportMetaEnv
+  }
+}
 
 export const BACKEND_TIMEOUT_MS = 10_000
 
@@ -36,17 +45,22 @@ export interface TcccLoginToken {
   sdkUrl: string
 }
 
-/** Settings override, else the build-time URL, else '' (same origin: dev server / e2e proxy). */
-export function backendBaseUrl(): string {
-  if (getActivePinia()) {
-    const override = useSettingsStore().backendUrl
-    if (override) return override
-  }
-  return buildBackendUrl()
+/** The token backend the build was made for (`VITE_TOKEN_BACKEND_URL`), '' when none. */
+export function buildBackendUrl(): string {
+  const fromEnv = import.meta.env?.VITE_TOKEN_BACKEND_URL ?? ''
+  return fromEnv.trim().replace(/\/+$/, '')
 }
 
-export async function signInToBackend(username: string, password: string): Promise<BackendSession> {
-  const response = await post('/api/auth/login', { username, password })
+/**
+ * The agent's override (the settings store passes it in: services never read stores), else the
+ * build-time URL, else '' (same origin: dev server / e2e proxy).
+ */
+export function backendBaseUrl(override = ''): string {
+  return override || buildBackendUrl()
+}
+
+export async function signInToBackend(username: string, password: string, baseUrl = backendBaseUrl()): Promise<BackendSession> {
+  const response = await post(baseUrl, '/api/auth/login', { username, password })
   if (response.statusCode === 401) throw backendError('BAD_CREDENTIALS', response)
   ensureOk(response)
   if (!isBackendSession(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'login')
@@ -54,8 +68,8 @@ export async function signInToBackend(username: string, password: string): Promi
   return { accessToken, expiresIn, agent: { userId: agent.userId, sdkAppId: agent.sdkAppId } }
 }
 
-export async function fetchTcccToken(accessToken: string): Promise<TcccLoginToken> {
-  const response = await post('/api/tccc/token', undefined, accessToken)
+export async function fetchTcccToken(accessToken: string, baseUrl = backendBaseUrl()): Promise<TcccLoginToken> {
+  const response = await post(baseUrl, '/api/tccc/token', undefined, accessToken)
   if (response.statusCode === 401) throw backendError('SESSION_EXPIRED', response)
   ensureOk(response)
   if (!isTcccLoginToken(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'tccc token')
@@ -64,8 +78,8 @@ export async function fetchTcccToken(accessToken: string): Promise<TcccLoginToke
 }
 
 /** Revokes the access token. A 401 means it was already invalid: that is success too. */
-export async function signOutOfBackend(accessToken: string): Promise<void> {
-  const response = await post('/api/auth/logout', undefined, accessToken)
+export async function signOutOfBackend(accessToken: string, baseUrl = backendBaseUrl()): Promise<void> {
+  const response = await post(baseUrl, '/api/auth/logout', undefined, accessToken)
   if (response.statusCode === 401) return
   ensureOk(response)
 }
@@ -77,12 +91,13 @@ export interface BackendResponse {
   body: unknown
 }
 
-function post(path: string, data: Record<string, unknown> | undefined, accessToken?: string): Promise<BackendResponse> {
-  return backendRequest('POST', path, data, accessToken)
+function post(baseUrl: string, path: string, data: Record<string, unknown> | undefined, accessToken?: string): Promise<BackendResponse> {
+  return backendRequest(baseUrl, 'POST', path, data, accessToken)
 }
 
 /** One request to the backend; rejects only when no answer came (unreachable, timeout). */
 export function backendRequest(
+  baseUrl: string,
   method: 'GET' | 'POST',
   path: string,
   data: Record<string, unknown> | undefined,
@@ -90,7 +105,7 @@ export function backendRequest(
 ): Promise<BackendResponse> {
   const header: Record<string, string> = { 'Content-Type': 'application/json' }
   if (accessToken !== undefined) header.Authorization = `Bearer ${accessToken}`
-  const url = backendBaseUrl() + path
+  const url = baseUrl + path
   return new Promise<BackendResponse>((resolve, reject) => {
     let settled = false
     // Our own guard as well as uni's `timeout`: some runtimes ignore the option.

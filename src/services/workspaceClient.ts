@@ -42,8 +42,8 @@ function checked(response: BackendResponse): void {
   ensureOk(response)
 }
 
-/** A transport that asks `accessToken()` for the current token on every request. */
-export function createWorkspaceTransport(accessToken: () => string | null): WorkspaceTransport {
+/** A transport that asks for the current token and backend URL on every request. */
+export function createWorkspaceTransport(accessToken: () => string | null, baseUrl: () => string): WorkspaceTransport {
   function token(): string {
     const value = accessToken()
     if (!value) throw new TcccError('SESSION_EXPIRED', 'no backend session for sync')
@@ -52,13 +52,13 @@ export function createWorkspaceTransport(accessToken: () => string | null): Work
   return {
     async pull(since, limit) {
       const query = `?since=${encodeURIComponent(since)}&limit=${limit}`
-      const response = await backendRequest('GET', CHANGES_PATH + query, undefined, token())
+      const response = await backendRequest(baseUrl(), 'GET', CHANGES_PATH + query, undefined, token())
       checked(response)
       if (!isPullPage(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'workspace pull')
       return response.body
     },
     async push(changes) {
-      const response = await backendRequest('POST', CHANGES_PATH, { changes }, token())
+      const response = await backendRequest(baseUrl(), 'POST', CHANGES_PATH, { changes }, token())
       checked(response)
       const body = response.body
       if (!isRecord(body) || !Array.isArray(body.results) || !body.results.every(isPushResult)) {

@@ -558,6 +558,16 @@ export const useCallStore = defineStore('call', () => {
     startedAt.value = null
   }
 
+  // Signing out hangs up a live call first and leaves the ended one afterwards.
+  useSessionStore().joinSignOut({
+    beforeLogout: async () => {
+      if (isLive.value) await hangUp()
+    },
+    afterLogout: () => {
+      if (stateNow() === 'ended') close()
+    },
+  })
+
   /**
    * The event router's entry point for SDK events: the same `applyEvent`, without pinia's action
    * bookkeeping (`$onAction` arrays and closures per call), because quality and volume events

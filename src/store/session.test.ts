@@ -4,6 +4,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
 import { backendSessionStorage, lastUsernameStorage, useSessionStore } from '@/store/session'
+import { useSettingsStore } from '@/store/settings'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
 
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
@@ -52,6 +53,19 @@ describe('signIn', () => {
     // The TCCC token and the password are never persisted.
     expect(storedText()).not.toContain(backend.issuedTcccTokens[0])
     expect(storedText()).not.toContain(PASSWORD)
+  })
+
+  it('asks the token backend the agent set in the settings, for every request', async () => {
+    expect(useSettingsStore().setBackendUrl('http://192.168.1.20:8787/')).toBe(true)
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    await session.signOut()
+    const urls = (uni.request as unknown as Mock<(options: UniNamespace.RequestOptions) => unknown>).mock.calls.map(([options]) => options.url)
+    expect(urls).toEqual([
+      'http://192.168.1.20:8787/api/auth/login',
+      'http://192.168.1.20:8787/api/tccc/token',
+      'http://192.168.1.20:8787/api/auth/logout',
+    ])
   })
 
   it('shows BAD_CREDENTIALS and persists nothing on a wrong password', async () => {

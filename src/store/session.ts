@@ -14,8 +14,8 @@ import { TcccError, toTcccError } from '@/platform/errors'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
-import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
+import { useSettingsStore } from '@/store/settings'
 import { useSyncStore } from '@/store/sync'
 
 export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
@@ -31,6 +31,17 @@ export interface StoredBackendSession {
   accessToken: string
   /** Epoch ms. */
   expiresAt: number
+}
+
+/**
+ * A store that owns something a sign-out must end first (the call store: hang up a live call,
+ * close the ended one). It joins the sign-out, so the session never imports it (no circle).
+ */
+export interface SignOutParticipant {
+  /** Before the SDK logout; awaited. */
+  beforeLogout(): Promise<void>
+  /** After the SDK and backend logouts, before the agent is signed out. */
+  afterLogout(): void
 }
 
 /** Treat the access token as expired a little early, so it does not lapse mid-request. */
@@ -68,8 +79,8 @@ function usableBackendSession(): StoredBackendSession | null {
   return stored
 }
 
-function revokeQuietly(accessToken: string): void {
-  signOutOfBackend(accessToken).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
+function revokeQuietly(accessToken: string, baseUrl: string): void {
+  signOutOfBackend(accessToken, baseUrl).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
 }
 
 export const useSessionStore = defineStore('session', () => {
@@ -84,11 +95,17 @@ export const useSessionStore = defineStore('session', () => {
   let rechecking: Promise<void> | null = null
   let renewing: Promise<boolean> | null = null
   let lastSilentRenewalAt: number | null = null
+  const signOutParticipants = new Set<SignOutParticipant>()
 
   // ---- helpers ----------------------------------------------------------------------------
+  /** The token backend to ask, read at each request (the agent may change it on the login page). */
+  function backendUrl(): string {
+    return useSettingsStore().effectiveBackendUrl
+  }
+
   /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
   async function registerWithTccc(accessToken: string): Promise<void> {
-    const tccc = await fetchTcccToken(accessToken)
+    const tccc = await fetchTcccToken(accessToken, backendUrl())
     await getWorkstation().login({
       sdkAppId: tccc.sdkAppId,
       userId: tccc.userId,
@@ -104,7 +121,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = null
     useConnectionStore().reset()
     // The agent's own cache and sync; another agent's data is never in memory at the same time.
-    if (agent.value) useSyncStore().open(agent.value.userId, () => backendSessionStorage.load()?.accessToken ?? null)
+    if (agent.value) useSyncStore().open(agent.value.userId, () => backendSessionStorage.load()?.accessToken ?? null, backendUrl)
   }
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
@@ -164,7 +181,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = null
     let accessToken: string
     try {
-      const backend = await signInToBackend(name, password)
+      const backend = await signInToBackend(name, password, backendUrl())
       accessToken = backend.accessToken
       backendSessionStorage.save({ accessToken, expiresAt: Date.now() + backend.expiresIn * 1000 })
     } catch (e) {
@@ -178,7 +195,7 @@ export const useSessionStore = defineStore('session', () => {
     } catch (e) {
       // Do not keep a backend session whose agent could not register (e.g. no seat).
       backendSessionStorage.clear()
-      revokeQuietly(accessToken)
+      revokeQuietly(accessToken, backendUrl())
       becomeSignedOut(null, toTcccError(e))
       return false
     }
@@ -239,7 +256,7 @@ export const useSessionStore = defineStore('session', () => {
     if (status.value !== 'signed-in') return
     const stored = backendSessionStorage.load()
     backendSessionStorage.clear()
-    if (stored) revokeQuietly(stored.accessToken)
+    if (stored) revokeQuietly(stored.accessToken, backendUrl())
     becomeSignedOut('kicked', new TcccError('KICKED'))
   }
 
@@ -259,9 +276,16 @@ export const useSessionStore = defineStore('session', () => {
     return renewing
   }
 
+  /** See `SignOutParticipant`; returns the way to leave again. */
+  function joinSignOut(participant: SignOutParticipant): () => void {
+    signOutParticipants.add(participant)
+    return () => {
+      signOutParticipants.delete(participant)
+    }
+  }
+
   async function signOut(): Promise<void> {
-    const call = useCallStore()
-    if (call.isLive) await call.hangUp()
+    for (const participant of [...signOutParticipants]) await participant.beforeLogout()
     const stored = backendSessionStorage.load()
     // Cleared first, so nothing can restore this session while we wait for the network.
     backendSessionStorage.clear()
@@ -272,12 +296,12 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (stored) {
       try {
-        await signOutOfBackend(stored.accessToken)
+        await signOutOfBackend(stored.accessToken, backendUrl())
       } catch (e) {
         console.warn('[session] backend sign-out failed', toTcccError(e).symbol)
       }
     }
-    if (call.state === 'ended') call.close()
+    for (const participant of [...signOutParticipants]) participant.afterLogout()
     lastSilentRenewalAt = null
     becomeSignedOut('logged-out', null)
   }
@@ -294,6 +318,7 @@ export const useSessionStore = defineStore('session', () => {
     restore,
     recheck,
     signOut,
+    joinSignOut,
     // from the event router (SDK events)
     onKicked,
     onTokenExpired,

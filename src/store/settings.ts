@@ -9,17 +9,7 @@ import { computed, ref } from 'vue'
 import { setLocale as showLocale, syncDocumentLanguage, type Locale } from '@/i18n'
 import type { AudioRoute } from '@/platform/types'
 import { storedValue } from '@/services/storage'
-
-// Vite's `import.meta.env` (declared here so this file type-checks without vite/client types;
-// identical declarations elsewhere merge).
-declare global {
-  interface ImportMetaEnv {
-    readonly VITE_TOKEN_BACKEND_URL?: string
-  }
-  interface ImportMeta {
-    readonly env: ImportMetaEnv
-  }
-}
+import { backendBaseUrl, buildBackendUrl } from '@/services/tokenClient'
 
 export const DEFAULT_AUDIO_ROUTE: AudioRoute = 'earpiece'
 
@@ -32,12 +22,6 @@ export function normaliseBackendUrl(raw: string): string | null {
   const url = raw.trim().replace(/\/+$/, '')
   if (url === '') return ''
   return /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(url) ? url : null
-}
-
-/** The token backend the build was made for (`VITE_TOKEN_BACKEND_URL`), '' when none. */
-export function buildBackendUrl(): string {
-  const fromEnv = import.meta.env?.VITE_TOKEN_BACKEND_URL ?? ''
-  return fromEnv.trim().replace(/\/+$/, '')
 }
 
 /** Where '' (same origin) points: the page's http(s) origin, or '' where there is none (App). */
@@ -87,8 +71,8 @@ export const useSettingsStore = defineStore('settings', () => {
   const locale = ref<Locale | null>(localeStorage.load())
 
   // getters
-  /** The base URL requests go to ('' = same origin); mirrors `backendBaseUrl()` in the token client. */
-  const effectiveBackendUrl = computed(() => backendUrl.value || buildBackendUrl())
+  /** The base URL requests go to ('' = same origin); what the session hands the token client. */
+  const effectiveBackendUrl = computed(() => backendBaseUrl(backendUrl.value))
   const backendUrlSource = computed<BackendUrlSource>(() => {
     if (backendUrl.value) return 'custom'
     if (buildBackendUrl()) return 'build'

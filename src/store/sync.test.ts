@@ -58,7 +58,7 @@ describe('the agent workspace (sync store + numbers/history caches)', () => {
   })
 
   async function signIn(userId: string): Promise<void> {
-    useSyncStore().open(userId, () => userId)
+    useSyncStore().open(userId, () => userId, () => '')
     await settle()
   }
 

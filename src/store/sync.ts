@@ -38,10 +38,10 @@ export const useSyncStore = defineStore('sync', () => {
   }
 
   /** Sign-in: load the agent's cache (migrating the old device-global lists once), then sync. */
-  function open(userId: string, accessToken: () => string | null): void {
+  function open(userId: string, accessToken: () => string | null, baseUrl: () => string): void {
     const key = agentKeyOf(userId)
     const engine = getSync()
-    engine.setTransport(createWorkspaceTransport(accessToken))
+    engine.setTransport(createWorkspaceTransport(accessToken, baseUrl))
     if (agentKey.value === key && engine.agentKey === key) {
       engine.kick()
       return
