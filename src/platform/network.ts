@@ -21,7 +21,8 @@ function watchBrowser(listener: NetworkListener): () => void {
   const offline = () => listener(false)
   window.addEventListener('online', online)
   window.addEventListener('offline', offline)
-  if (typeof navigator !== 'undefined' && navigator.onLine === false) listener(false)
+  // The state now: the network may have changed while nobody listened (e.g. signed out).
+  listener(typeof navigator === 'undefined' || navigator.onLine !== false)
   return () => {
     window.removeEventListener('online', online)
     window.removeEventListener('offline', offline)

@@ -64,6 +64,8 @@ describe('signIn', () => {
     expect(urls).toEqual([
       'http://192.168.1.20:8787/api/auth/login',
       'http://192.168.1.20:8787/api/tccc/token',
+      // The workspace sync talks to the same backend.
+      'http://192.168.1.20:8787/api/workspace/changes?since=0&limit=1000',
       'http://192.168.1.20:8787/api/auth/logout',
     ])
   })
