@@ -4,7 +4,7 @@
  * playwright-core. Bundles are built by `npm test` (or `npm run build:h5`) beforehand.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,37 +30,26 @@ export const AGENT2 = { username: 'agent2@example.com', password: 'agent2-pass' 
 
 export interface Backend {
   port: number
-  /** The embedded database folder of this run (a fresh temp folder unless the env named one). */
+  /** The embedded database folder this backend runs on (for the business CLIs in journeys). */
   dataDir: string | null
   stop(): Promise<void>
 }
 
-/**
- * Starts `server/src/main.ts` on a free port and waits for its "listening" line. Each run gets
- * its own temp `DATA_DIR` (removed on stop), so journeys never share or leave a database.
- */
+// One embedded database per journey file (kept across backend restarts within it), never the
+// developer's server/data/db.
+const JOURNEY_DATA_DIR = path.join(mkdtempSync(path.join(tmpdir(), 'tccc-e2e-')), 'db')
+
+/** Starts `server/src/main.ts` on a free port and waits for its "listening" line. */
 export function startBackend(env: Record<string, string> = {}): Promise<Backend> {
-  const ownDataDir = env.DATA_DIR === undefined && env.DATABASE_URL === undefined ? mkdtempSync(path.join(tmpdir(), 'tccc-e2e-db-')) : null
-  const dataDir = env.DATA_DIR ?? ownDataDir
-  const removeDataDir = () => {
-    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true })
-  }
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      TOKEN_PORT: '0',
-      LOGIN_RATE_LIMIT: '1000',
-      TOKEN_RATE_LIMIT: '1000',
-      ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
-      ...env,
-    },
+    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000', DATA_DIR: JOURNEY_DATA_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   return new Promise((resolve, reject) => {
     let output = ''
-    // A fresh embedded database (PGlite initdb) takes ~50 s when the 2 cores are shared.
-    const timer = setTimeout(() => reject(new Error(`token backend did not start:\n${output}`)), 150_000)
+    // Opening (or first creating) the embedded database takes seconds on a busy machine.
+    const timer = setTimeout(() => reject(new Error(`token backend did not start:\n${output}`)), 110_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output)
@@ -68,15 +57,11 @@ export function startBackend(env: Record<string, string> = {}): Promise<Backend>
         clearTimeout(timer)
         resolve({
           port: Number(match[1]),
-          dataDir,
+          dataDir: env.DATABASE_URL !== undefined ? null : (env.DATA_DIR ?? JOURNEY_DATA_DIR),
           stop: () =>
             new Promise<void>((done) => {
-              const finish = () => {
-                removeDataDir()
-                done()
-              }
-              if (child.exitCode !== null) return finish()
-              child.once('exit', finish)
+              if (child.exitCode !== null) return done()
+              child.once('exit', () => done())
               child.kill('SIGTERM')
             }),
         })
@@ -86,7 +71,6 @@ export function startBackend(env: Record<string, string> = {}): Promise<Backend>
     child.stderr?.on('data', onData)
     child.once('exit', (code) => {
       clearTimeout(timer)
-      removeDataDir()
       reject(new Error(`token backend exited (${code}):\n${output}`))
     })
   })

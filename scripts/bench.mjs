@@ -7,6 +7,7 @@ const benches = [
   { file: 'bench/core.ts', args: ['--expose-gc'] },
   { file: 'bench/numbers.ts', args: ['--expose-gc'] },
   { file: 'bench/browser.ts', args: [] },
+  { file: 'bench/server.ts', args: [] },
 ]
 
 let failures = 0

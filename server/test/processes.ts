@@ -4,7 +4,6 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
 
 // Only the variables these programs read from outside; everything else is set per test.
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -20,7 +19,8 @@ export function killChildren(): void {
 export type Proc = ReturnType<typeof run>
 
 export function run(script: string, args: string[], env: Record<string, string>, stdin?: string) {
-  const child = spawn(process.execPath, [tsxCli, script, ...args], { cwd: root, env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] })
+  // `node --import tsx`, not the tsx CLI: one process, so SIGKILL reaches the server itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] })
   children.push(child)
   let stdout = ''
   let stderr = ''

@@ -3,12 +3,18 @@
  * Real mode: the server's CreateSDKLoginToken goes through tencentcloud-sdk-nodejs over a real
  * loopback socket to a fake CCC API that verifies the TC3-HMAC-SHA256 signature.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { loadConfig } from '../src/config'
 import { startFakeCccApi, loopbackAgent, type FakeCccApi } from './fakeCccApi'
-import { AGENT1, AGENT2, LogCapture, login, requestToken, SIGNING_KEY } from './helpers'
+import type { Database } from '../src/db'
+import { DEVELOPMENT_ACCOUNTS, putAgent } from '../src/db/agents'
+import { fileDatabase, LogCapture, login, requestToken, resetDatabase, SIGNING_KEY } from './helpers'
+
+// Real mode never signs in the development accounts: these agents reuse their password hashes.
+const AGENT1 = { username: 'real1@corp.example', password: 'agent1-pass' }
+const AGENT2 = { username: 'real2@corp.example', password: 'agent2-pass' }
 
 const SECRET_ID = 'AKIDfakeSecretId0123456789abcdef'
 const SECRET_KEY = 'fakeSecretKey0123456789abcdefghij'
@@ -16,11 +22,20 @@ const SECRET_KEY = 'fakeSecretKey0123456789abcdefghij'
 let fake: FakeCccApi
 let app: FastifyInstance | null = null
 
+let db: Database
 beforeAll(async () => {
   fake = await startFakeCccApi({ secrets: { [SECRET_ID]: SECRET_KEY } })
-})
+  db = await fileDatabase()
+}, 120_000)
 afterAll(async () => {
   await fake.close()
+  await db.close()
+})
+beforeEach(async () => {
+  await resetDatabase(db)
+  for (const [i, agent] of [AGENT1, AGENT2].entries()) {
+    await putAgent(db, { username: agent.username, userId: agent.username, passwordHash: DEVELOPMENT_ACCOUNTS[i].passwordHash }, { replace: false, now: Date.now() })
+  }
 })
 afterEach(async () => {
   await app?.close()
@@ -39,7 +54,7 @@ function realEnv(overrides: Record<string, string> = {}) {
 }
 
 async function start(overrides: Record<string, string> = {}, logStream?: LogCapture) {
-  app = await buildServer(loadConfig(realEnv(overrides)), { tcccHttpAgent: loopbackAgent(), logStream })
+  app = await buildServer(loadConfig(realEnv(overrides)), { db, tcccHttpAgent: loopbackAgent(), logStream, report: () => {} })
   return app
 }
 
@@ -53,9 +68,9 @@ describe('real mode', () => {
     const server = await start()
     const before = fake.requests.length
     const { body } = await login(server, AGENT1)
-    expect(body.agent).toEqual({ userId: 'agent1@example.com', sdkAppId: 1400123456 })
+    expect(body.agent).toEqual({ userId: 'real1@corp.example', sdkAppId: 1400123456 })
     // The body asks for another seat: the backend must ignore it.
-    const res = await requestToken(server, body.accessToken, { SeatUserId: 'agent2@example.com', userId: 'agent2@example.com' })
+    const res = await requestToken(server, body.accessToken, { SeatUserId: 'real2@corp.example', userId: 'real2@corp.example' })
     expect(res.statusCode).toBe(200)
 
     const sent = fake.requests.slice(before)
@@ -63,12 +78,12 @@ describe('real mode', () => {
     expect(sent[0].authError).toBeNull()
     expect(sent[0].headers['x-tc-action']).toBe('CreateSDKLoginToken')
     expect(sent[0].headers['x-tc-version']).toBe('2020-02-10')
-    expect(JSON.parse(sent[0].body)).toEqual({ SdkAppId: 1400123456, SeatUserId: 'agent1@example.com' })
+    expect(JSON.parse(sent[0].body)).toEqual({ SdkAppId: 1400123456, SeatUserId: 'real1@corp.example' })
 
     const issued = res.json()
-    expect(issued.userId).toBe('agent1@example.com')
+    expect(issued.userId).toBe('real1@corp.example')
     expect(issued.sdkAppId).toBe(1400123456)
-    expect(issued.token).toMatch(/^real-token-\d+-agent1@example\.com$/)
+    expect(issued.token).toMatch(/^real-token-\d+-real1@corp\.example$/)
     expect(issued.expiresAt).toBeGreaterThan(Date.now() / 1000)
     expect(issued.sdkUrl).toBe(`https://tccc.qcloud.com/ccc-sdk/sdk.js?sdkAppId=1400123456&token=${encodeURIComponent(issued.token)}`)
   })

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { buildServer } from '../src/app'
 import { addAgent, directStore } from '../src/cli'
 import { openMigrated, prepareAgentDirectory, StoreStartError, type Database } from '../src/db'
@@ -18,6 +18,9 @@ import { endSession, lookupSession, startSession } from '../src/db/sessions'
 import { verifyPassword } from '../src/passwords'
 import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { createDatabase, findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+
+// Sign-ins (scrypt) and databases on a shared 2-core machine: generous limits.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
 const HASH = 'scrypt$16384$8$1$5lFZeQRHt6rEWGP5M5DeBw$LaC3vrZKaiFPNDQ3Ty6WVXdqt59bqW0bStaF9p9TSwA' // agent1-pass
 const NOW = Date.UTC(2026, 10, 21, 12)

@@ -3,12 +3,15 @@
  * The workspace sync API (docs/WORKSPACE_API.md) through the real server, on both drivers:
  * PGlite in memory and a throwaway PostgreSQL cluster. One database per driver for the file.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
 import { AGENT1, AGENT2, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+
+// Sign-ins (scrypt) and databases on a shared 2-core machine: generous limits.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
 
@@ -231,16 +234,20 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
 
   it('pages pulls with more/cursor', async () => {
     const base = (await pullAll(token1)).cursor
-    await push(token1, Array.from({ length: 25 }, (_, i) => number(`pg${i}`, `n${i}`, { number: `1000${i}` })))
+    // 120 changes cross the 99 -> 100 revision boundary: order is numeric, not textual.
+    await push(token1, Array.from({ length: 120 }, (_, i) => number(`pg${i}`, `n${i}`, { number: `1000${i}` })))
     const seen: string[] = []
+    const revs: bigint[] = []
     let cursor = base
     for (let page = 0; page < 10; page++) {
-      const r = await pullAll(token1, cursor, 10)
+      const r = await pullAll(token1, cursor, 50)
       seen.push(...r.changes.map((c) => c.id))
+      revs.push(...r.changes.map((c) => BigInt(c.rev)))
       cursor = r.cursor
       if (!r.more) break
     }
-    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `n${i}`))
+    expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => `n${i}`))
+    expect(revs.every((rev, i) => i === 0 || rev > revs[i - 1])).toBe(true)
   })
 
   it('refuses malformed envelopes, oversized batches and bodies with 400/413 and applies nothing', async () => {

@@ -174,7 +174,7 @@ const toChange = (r: RecordRow): PulledChange => ({ kind: r.kind, id: r.id, rev:
 export async function pullChanges(db: Queryable, agent: string, since: bigint, limit: number): Promise<{ changes: PulledChange[]; cursor: string; more: boolean }> {
   const rows = await db.query<RecordRow>(
     `SELECT kind, id, rev::text AS rev, deleted, data FROM workspace_records
-      WHERE agent IN ($1, '') AND rev > $2 ORDER BY rev LIMIT $3`,
+      WHERE agent IN ($1, '') AND workspace_records.rev > $2 ORDER BY workspace_records.rev LIMIT $3`,
     [agent, since.toString(), limit + 1],
   )
   const more = rows.length > limit
