@@ -4,7 +4,8 @@
  * `uni.request` is driven through a small adapter that performs real HTTP with Node's fetch.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -19,6 +20,7 @@ const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs')
 
 let server: ChildProcess | undefined
 let baseUrl = ''
+let dataDir: string | undefined
 
 /** uni.request over real HTTP: the subset of the uni contract the token client uses. */
 function realRequest(options: UniNamespace.RequestOptions): UniNamespace.RequestTask {
@@ -61,7 +63,9 @@ async function rejection(promise: Promise<unknown>): Promise<TcccError> {
 
 describe.skipIf(!existsSync(serverMain))('token client against the real token backend (mock mode)', () => {
   beforeAll(async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, TOKEN_PORT: '0', TCCC_MODE: 'mock', LOGIN_RATE_LIMIT: '5', LOG_LEVEL: 'error' }
+    // Its own embedded database, never the developer's server/data/db; creating it takes a while.
+    dataDir = mkdtempSync(path.join(tmpdir(), 'tccc-client-test-'))
+    const env: NodeJS.ProcessEnv = { ...process.env, TOKEN_PORT: '0', TCCC_MODE: 'mock', LOGIN_RATE_LIMIT: '5', LOG_LEVEL: 'error', DATA_DIR: dataDir }
     delete env.TCCC_SECRET_ID
     delete env.TCCC_SECRET_KEY
     delete env.TCCC_SDK_APP_ID
@@ -70,7 +74,7 @@ describe.skipIf(!existsSync(serverMain))('token client against the real token ba
     baseUrl = await new Promise<string>((resolve, reject) => {
       let out = ''
       let errText = ''
-      const timer = setTimeout(() => reject(new Error(`backend did not start: ${errText.slice(-500)}`)), 12_000)
+      const timer = setTimeout(() => reject(new Error(`backend did not start: ${errText.slice(-500)}`)), 110_000)
       server?.stdout?.on('data', (chunk: Buffer) => {
         out += chunk.toString()
         const match = /Token backend listening on (http:\/\/localhost:\d+)/.exec(out)
@@ -85,13 +89,15 @@ describe.skipIf(!existsSync(serverMain))('token client against the real token ba
         reject(new Error(`backend exited with ${code}: ${errText.slice(-500)}`))
       })
     })
-  }, 20_000)
+  }, 120_000)
 
   afterAll(async () => {
-    if (!server || server.exitCode !== null) return
-    const exited = new Promise((resolve) => server?.once('exit', resolve))
-    server.kill('SIGTERM')
-    await exited
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server?.once('exit', resolve))
+      server.kill('SIGTERM')
+      await exited
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   })
 
   beforeEach(() => {
