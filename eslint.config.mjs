@@ -27,7 +27,7 @@ function layer(files, forbidden, message, allowTypeImports = false) {
 
 export default tseslint.config(
   // tests/fixtures/layering holds deliberate violations; tests/unit/layeringLint.test.ts lints them.
-  { ignores: ['dist/**', 'node_modules/**', 'unpackage/**', 'coverage/**', 'docs/screenshots/**', 'test-results/**', 'tests/fixtures/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'unpackage/**', 'coverage/**', 'docs/screenshots/**', 'test-results/**', 'tests/fixtures/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/essential'],

@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events'
 import Module from 'node:module'
 import path from 'node:path'
+import { goal, reportGoals } from './goals'
 
 // Measure what ships. Set before Vue/pinia load (they pick their build from NODE_ENV).
 process.env.NODE_ENV ??= 'production'
@@ -156,7 +157,7 @@ async function eventCost({ sdk, call }: Core): Promise<void> {
   const medianRatio = median(store) / median(refBase)
   console.log(`(a) one SDK event -> call store (simulated platform -> workstation -> event router -> store), ${process.env.NODE_ENV} Vue build`)
   console.log(`    vs a bare EventEmitter dispatch whose one listener writes a Vue ref (equivalent assignment)`)
-  console.log(`    ratio: ${ratio.toFixed(2)}x   goal: <= 2x   ${ratio <= 2 ? 'MET' : 'NOT MET'}`)
+  console.log(`    ratio: ${ratio.toFixed(2)}x   goal: <= 2x   ${goal('SDK event -> store <= 2x an EventEmitter', ratio <= 2) ? 'MET' : 'NOT MET'}`)
   console.log(`    for scale, vs a listener writing a plain object field: ${plainRatio.toFixed(2)}x`)
   console.log(`    (best of 15 interleaved rounds x ${n.toLocaleString('en')} events, same run; ratio of medians ${medianRatio.toFixed(2)}x)`)
 
@@ -215,9 +216,9 @@ async function cycles(core: Core): Promise<void> {
 
   console.log('(b) 1,000 call cycles (dial, answer, hang up, close) vs 10')
   console.log(
-    `    platform listeners: ${listenersAt10} -> ${listenersAt1000}   goal: no growth   ${listenersAt1000 <= listenersAt10 ? 'MET' : 'NOT MET'}`,
+    `    platform listeners: ${listenersAt10} -> ${listenersAt1000}   goal: no growth   ${goal('no platform listener growth', listenersAt1000 <= listenersAt10) ? 'MET' : 'NOT MET'}`,
   )
-  console.log(`    heap growth: ${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(3)} MB   goal: < 1 MB   ${growthMb < 1 ? 'MET' : 'NOT MET'}`)
+  console.log(`    heap growth: ${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(3)} MB   goal: < 1 MB   ${goal('heap growth < 1 MB', growthMb < 1) ? 'MET' : 'NOT MET'}`)
   console.log(`    (history cleared before each snapshot; includes the simulator's own call log: ${callLogEntries} entries)`)
 }
 
@@ -227,6 +228,7 @@ async function main(): Promise<void> {
   await cycles(core)
   core.getWorkstation().dispose()
   check(core.simListenerCount(core.sdk) === 0, 'listeners left after dispose')
+  reportGoals()
 }
 
 main().catch((error: unknown) => {

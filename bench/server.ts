@@ -17,6 +17,7 @@ import { openMigrated, type Database } from '../server/src/db'
 import { assignNumbers } from '../server/src/db/workspace'
 import { lookupSession } from '../server/src/db/sessions'
 import { findPgBin, startPostgres } from '../server/test/pgHarness'
+import { goal, reportGoals } from './goals'
 
 const KEY = 'bench-signing-key-0123456789-abcdefghijklmnop'
 
@@ -85,7 +86,7 @@ async function benchTarget(name: string, db: Database): Promise<void> {
   const pulled = await pullAll()
   const tPull = await timeIt(pullAll, 5)
   const tSelect = await timeIt(select, 5)
-  console.log(`(a) first pull of ${pulled} records end to end: ${(tPull / tSelect).toFixed(2)}x a plain SELECT of the same rows (goal <= 3x)`)
+  console.log(`(a) first pull of ${pulled} records end to end: ${(tPull / tSelect).toFixed(2)}x a plain SELECT of the same rows (goal <= 3x) ${goal('first pull <= 3x a plain SELECT', tPull / tSelect <= 3) ? 'ok' : 'OVER GOAL'}`)
 
   // (b) push of 1,000 changes
   let round = 0
@@ -122,7 +123,7 @@ async function benchTarget(name: string, db: Database): Promise<void> {
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/api/tccc/token`
   const rToken = await throughput(() => fetch(`${base}/api/tccc/token`, { method: 'POST', headers: auth }), 3000)
   const rBare = await throughput(() => fetch(bareUrl, { method: 'POST', headers: auth }), 3000)
-  console.log(`(c) /api/tccc/token throughput: ${(rToken / rBare).toFixed(2)}x a bare Fastify route (goal >= 0.5x)`)
+  console.log(`(c) /api/tccc/token throughput: ${(rToken / rBare).toFixed(2)}x a bare Fastify route (goal >= 0.5x) ${goal('token route >= 0.5x a bare route', rToken / rBare >= 0.5) ? 'ok' : 'UNDER GOAL'}`)
   await bare.close()
   await app.close()
 
@@ -143,7 +144,7 @@ async function benchTarget(name: string, db: Database): Promise<void> {
   await fill(1001, 200_000)
   await db.exec('ANALYZE sessions')
   const t200k = await timeIt(() => lookups(200_000), 5)
-  console.log(`(d) revocation check at 200,000 sessions: ${(t200k / t1k).toFixed(2)}x at 1,000 (indexed: goal about 1x)`)
+  console.log(`(d) revocation check at 200,000 sessions: ${(t200k / t1k).toFixed(2)}x at 1,000 (indexed: goal about 1x, gate <= 3x) ${goal('revocation check at 200k <= 3x at 1k', t200k / t1k <= 3) ? 'ok' : 'OVER GOAL'}`)
   await db.exec(`TRUNCATE sessions; DELETE FROM workspace_records WHERE agent = 'bench'`)
 }
 
@@ -165,7 +166,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+main().then(reportGoals, (err: unknown) => {
   console.error(err)
   process.exit(1)
 })

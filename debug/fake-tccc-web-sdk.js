@@ -8,8 +8,12 @@
  *   tccc.on(event, fn) / tccc.off(event, fn) / tccc.events.<name>
  *   tccc.Call.startOutboundCall({ phoneNumber, phoneDesc?, uui? }) -> { status, data: { sessionId, ... } }
  *   tccc.Call.accept | hungUp | muteMic | unmuteMic ({ sessionId }) -> { status: 'success' }
- *   tccc.Call.isMicMuted({ sessionId }) -> boolean (the "boolean" variant of the docs)
+ *   tccc.Call.isMicMuted({ sessionId }) -> boolean (`000_*`: "isMicMuted(options): boolean"), or with
+ *     setMicMutedShape('response') the `003_*` form `Promise<CommonSDKResponse>` = { status: 'success' }
+ *     (no boolean in it), or 'response-data': { status: 'success', data: <boolean> }
  *   tccc.Call.sendDigits({ sessionId, dtmfText })
+ *   tccc.Call.hold({ sessionId }) / unHold({ sessionId }) (state().sessions[i].held)
+ *   tccc.Call.transfer({ sessionId, skillGroupId? | userId? }) -> 'transfer' event, then sessionEnded closeBy 'seat'
  *   tccc.Agent.online() / offline() / getStatus() / setStatus({ status })
  *   tccc.Devices.isBrowserSupported() / getMicrophones() / getSpeakers(); tccc.UI.hide() / show()
  * Failures reject with the documented CommonSDKResponse shape `{ status: 'error', errorMsg }`
@@ -40,6 +44,7 @@
  *   failNext(method, errorMsg?, code?)                     method: 'startOutboundCall', 'accept',
  *       'hungUp', 'muteMic', 'unmuteMic', 'isMicMuted', 'sendDigits', 'online', 'offline'
  *   ignoreNextMute()                                       next mute/unmute reports success, changes nothing
+ *   setMicMutedShape('boolean' | 'response' | 'response-data')   what isMicMuted returns (see above)
  *   setBrowserSupported(bool), setPayloadShape('flat' | 'wrapped')   events as `{...}` or `{ data: {...} }`
  *   emitRaw(event, payload)                                deliver any event as is (sessions the fake does not track)
  *   log() -> [{ method: 'Call.startOutboundCall', args: [...] }, ...] (every SDK call, in order), clearLog()
@@ -74,6 +79,7 @@
       browserSupported: null,
       failures: {},
       ignoreMute: false,
+      micMutedShape: 'boolean',
       sequence: 0,
       current: null,
     })
@@ -308,7 +314,26 @@
         var blocked = gate('Call', 'isMicMuted', [options])
         if (blocked) return blocked
         var s = session(options)
-        return !!(s && s.muted)
+        var muted = !!(s && s.muted)
+        if (shared.micMutedShape === 'response') return ok()
+        if (shared.micMutedShape === 'response-data') return ok(muted)
+        return muted
+      },
+      hold: function (options) {
+        return setHold('hold', options, true)
+      },
+      unHold: function (options) {
+        return setHold('unHold', options, false)
+      },
+      transfer: function (options) {
+        var blocked = gate('Call', 'transfer', [options])
+        if (blocked) return blocked
+        var s = session(options)
+        if (!s || s.state !== 'active') return fail('no active session')
+        if (!options.skillGroupId && !options.userId) return fail('skillGroupId or userId required')
+        emitSoon('transfer', { sessionId: s.sessionId })
+        endSession(s, 'seat', null, true)
+        return ok()
       },
       sendDigits: function (options) {
         var blocked = gate('Call', 'sendDigits', [options])
@@ -377,6 +402,15 @@
     if (!s || s.state !== 'active') return fail('no active session')
     if (shared.ignoreMute) shared.ignoreMute = false
     else s.muted = muted
+    return ok()
+  }
+
+  function setHold(method, options, held) {
+    var blocked = gate('Call', method, [options])
+    if (blocked) return blocked
+    var s = session(options)
+    if (!s || s.state !== 'active') return fail('no active session')
+    s.held = held
     return ok()
   }
 
@@ -509,6 +543,9 @@
     ignoreNextMute: function () {
       shared.ignoreMute = true
     },
+    setMicMutedShape: function (shape) {
+      shared.micMutedShape = shape === 'response' || shape === 'response-data' ? shape : 'boolean'
+    },
     setBrowserSupported: function (supported) {
       shared.browserSupported = !!supported
     },
@@ -537,7 +574,7 @@
         userId: live.userId,
         sdkAppId: live.sdkAppId,
         sessions: liveSessions().map(function (s) {
-          return { sessionId: s.sessionId, direction: s.direction, peer: s.peer, remark: s.remark, uui: s.uui, state: s.state, muted: s.muted, dtmf: s.dtmf }
+          return { sessionId: s.sessionId, direction: s.direction, peer: s.peer, remark: s.remark, uui: s.uui, state: s.state, muted: s.muted, held: !!s.held, dtmf: s.dtmf }
         }),
         listenerCount: live.listenerCount(),
       }

@@ -3,18 +3,35 @@
  * Release guard: the development token generator (debug/) and anything holding a Tencent Cloud
  * SecretKey must never ship. Scans every text file of the release bundles for its traces.
  *
- *   node scripts/check-release.mjs              # scans dist/build/h5 and dist/build/app
+ *   node scripts/check-release.mjs              # scans every build under dist/build/ (h5, h5-web, app, …)
  *   node scripts/check-release.mjs <dir> ...    # scans the given folders instead
  *
  * Exit 0: all folders exist, are non-empty and clean. Exit 1: a trace was found (each is printed
- * as file:line:column) or a folder is missing or empty (build first).
+ * as file:line:column), a folder is missing or empty, or there is no build at all (build first).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const DEFAULT_DIRS = [path.join(root, 'dist/build/h5'), path.join(root, 'dist/build/app')]
+
+/**
+ * Every build folder under `<projectRoot>/dist/build`, sorted: a new target (h5-web is the bundle
+ * deployed to browsers) is scanned without anyone remembering to add it here.
+ */
+export function defaultDirs(projectRoot = root) {
+  const builds = path.join(projectRoot, 'dist', 'build')
+  let entries = []
+  try {
+    entries = readdirSync(builds, { withFileTypes: true })
+  } catch {
+    return []
+  }
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(builds, entry.name))
+    .sort()
+}
 
 /** What gives the generator away. The first is the marker exported by debug/tokenGenerator/tc3.ts. */
 export const FORBIDDEN = [
@@ -71,8 +88,52 @@ export function scanFolder(dir) {
   return { findings, scanned }
 }
 
+/**
+ * A module specifier resolved the way the bundler would: `@/` is src/ (vite.config.ts), a leading
+ * `/` is the project root (Vite), a bare `debug/…` is taken at the root too; other bare names are packages. Backslashes count as
+ * separators, and `?query` / `#hash` suffixes are dropped.
+ */
+export function resolveSpecifier(specifier, fromFile, projectRoot = root) {
+  const spec = specifier.replace(/\\/g, '/').replace(/[?#].*$/, '')
+  if (spec.startsWith('@/')) return path.resolve(projectRoot, 'src', spec.slice(2))
+  if (spec.startsWith('/')) return path.resolve(projectRoot, spec.slice(1))
+  if (spec.startsWith('.')) return path.resolve(path.dirname(fromFile), spec)
+  if (spec.startsWith('debug/')) return path.resolve(projectRoot, spec)
+  return spec // a package (e.g. the npm `debug` package), never a file of this project
+}
+
+// Static and dynamic imports, re-exports, require(), import.meta.glob() and new URL(…).
+const IMPORT_SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|import\.meta\.glob\s*\(\s*\[?\s*|new\s+URL\s*\(\s*)(['"`])([^'"`]+)\1/g
+
+/**
+ * App sources that import the development token generator (debug/), however the path is
+ * spelled. The debug page may, inside its `if (import.meta.env.DEV) {` branch only (Vite drops
+ * that branch from release builds). Returns `file: import` lines, relative to the root.
+ */
+export function findDebugImports(files, projectRoot = root, read = (file) => readFileSync(file, 'utf8')) {
+  const debugDir = path.join(projectRoot, 'debug')
+  const debugPage = path.join('src', 'pages', 'debug', 'index.vue')
+  const offenders = []
+  for (const file of files) {
+    const text = read(file)
+    for (const match of text.matchAll(IMPORT_SPECIFIER)) {
+      const resolved = resolveSpecifier(match[2], file, projectRoot)
+      if (resolved !== debugDir && !resolved.startsWith(debugDir + path.sep)) continue
+      const rel = path.relative(projectRoot, file)
+      const devBranch = text.lastIndexOf('if (import.meta.env.DEV) {', match.index)
+      const allowed = rel === debugPage && devBranch !== -1 && !text.slice(devBranch, match.index).includes('\n}')
+      if (!allowed) offenders.push(`${rel}: ${match[0]}`)
+    }
+  }
+  return offenders
+}
+
 export function checkRelease(dirs, log = console.info, error = console.error) {
   let failed = false
+  if (dirs.length === 0) {
+    error('MISSING dist/build/*: no build to check (npm run build:h5 / build:h5-web / build:app)')
+    failed = true
+  }
   for (const dir of dirs) {
     let isDir = false
     try {
@@ -105,6 +166,6 @@ export function checkRelease(dirs, log = console.info, error = console.error) {
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)
 if (invokedDirectly) {
   const args = process.argv.slice(2)
-  const dirs = args.length > 0 ? args.map((d) => path.resolve(d)) : DEFAULT_DIRS
+  const dirs = args.length > 0 ? args.map((d) => path.resolve(d)) : defaultDirs()
   process.exit(checkRelease(dirs))
 }

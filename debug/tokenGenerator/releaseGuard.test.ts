@@ -4,12 +4,14 @@
  * no app source outside the debug page's dev-only branch may import debug/.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { TOKEN_GENERATOR_MARKER } from './tc3'
+// @ts-expect-error -- a plain .mjs script without type declarations
+import { findDebugImports } from '../../scripts/check-release.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const script = path.join(root, 'scripts', 'check-release.mjs')
@@ -63,6 +65,36 @@ describe('scripts/check-release.mjs', () => {
     expect(checkRelease(dirty).code).toBe(1)
   })
 
+  it('with no arguments scans every build under dist/build, h5-web included', () => {
+    // A project copy whose only dirty bundle is the one deployed to browsers.
+    const project = fixture({})
+    mkdirSync(path.join(project, 'scripts'))
+    copyFileSync(script, path.join(project, 'scripts', 'check-release.mjs'))
+    for (const build of ['h5', 'app']) {
+      for (const [name, content] of Object.entries(CLEAN)) {
+        mkdirSync(path.dirname(path.join(project, 'dist/build', build, name)), { recursive: true })
+        writeFileSync(path.join(project, 'dist/build', build, name), content)
+      }
+    }
+    mkdirSync(path.join(project, 'dist/build/h5-web/assets'), { recursive: true })
+    writeFileSync(path.join(project, 'dist/build/h5-web/assets/index.js'), 'const form={label:"SecretKey"}\n')
+    const result = spawnSync(process.execPath, [path.join(project, 'scripts', 'check-release.mjs')], { cwd: project, encoding: 'utf8' })
+    const out = result.stdout + result.stderr
+    expect(result.status).toBe(1)
+    expect(out).toMatch(/FOUND Tencent Cloud secret key "SecretKey" in dist\/build\/h5-web\/assets\/index\.js:1:/)
+    expect(out).toContain(`clean  ${path.join(project, 'dist/build/app')}`)
+    expect(out).toContain(`clean  ${path.join(project, 'dist/build/h5')}`)
+  })
+
+  it('with no arguments and no build at all, fails', () => {
+    const project = fixture({})
+    mkdirSync(path.join(project, 'scripts'))
+    copyFileSync(script, path.join(project, 'scripts', 'check-release.mjs'))
+    const result = spawnSync(process.execPath, [path.join(project, 'scripts', 'check-release.mjs')], { cwd: project, encoding: 'utf8' })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain('MISSING dist/build/*')
+  })
+
   it('fails when a bundle folder is missing or empty', () => {
     const missing = checkRelease(fixture(CLEAN), path.join(tmpdir(), 'no-such-bundle-dir'))
     expect(missing.code).toBe(1)
@@ -81,22 +113,9 @@ describe('app sources', () => {
       return /\.(ts|vue|js|mjs)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name) ? [full] : []
     })
   }
-  const importsDebug = /(?:from\s*|import\s*\(\s*|import\s+)['"]([^'"]*\/debug\/[^'"]*|debug\/[^'"]*)['"]/g
-
   it('import debug/ only from the debug page, inside its import.meta.env.DEV branch', () => {
-    const offenders: string[] = []
-    for (const file of [...sourceFiles(path.join(root, 'src')), path.join(root, 'main.ts'), path.join(root, 'App.vue')]) {
-      const text = readFileSync(file, 'utf8')
-      for (const match of text.matchAll(importsDebug)) {
-        const resolved = path.resolve(path.dirname(file), match[1])
-        if (!resolved.startsWith(path.join(root, 'debug') + path.sep)) continue // e.g. src/pages/debug itself
-        const rel = path.relative(root, file)
-        const devBranch = text.lastIndexOf('if (import.meta.env.DEV) {', match.index)
-        const allowed = rel === path.join('src', 'pages', 'debug', 'index.vue') && devBranch !== -1 && !text.slice(devBranch, match.index).includes('\n}')
-        if (!allowed) offenders.push(`${rel}: ${match[0]}`)
-      }
-    }
-    expect(offenders).toEqual([])
+    const files = [...sourceFiles(path.join(root, 'src')), path.join(root, 'main.ts'), path.join(root, 'App.vue')]
+    expect(findDebugImports(files, root)).toEqual([])
   })
 
   it('the debug page does load the generator in its dev branch (so the check above is not vacuous)', () => {

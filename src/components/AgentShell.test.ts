@@ -151,6 +151,20 @@ describe('IncomingCallOverlay (in the shell)', () => {
     expect(wrapper.find(byId('incoming-call')).exists()).toBe(false)
   })
 
+  it('says when the browser blocked the ringtone, in Chinese and English, and a tap retries it', async () => {
+    const { wrapper } = mountShell({ call: { state: 'incoming', peer: '13912345678' } })
+    expect(wrapper.find(byId('incoming-ringtone-blocked')).exists()).toBe(false)
+    const call = useCallStore()
+    call.ringtoneError = new TcccError('RINGTONE_BLOCKED')
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('incoming-ringtone-blocked')).text()).toBe('The browser blocked the ringtone: tap anywhere on the screen to hear it.')
+    setLocale('zh')
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('incoming-ringtone-blocked')).text()).toBe('浏览器阻止了来电铃声：点按屏幕任意处即可响铃')
+    await wrapper.find(byId('incoming-caller')).trigger('click')
+    expect(call.retryRingtone).toHaveBeenCalledTimes(1)
+  })
+
   it('answers through the call store and opens the call screen', async () => {
     const { wrapper } = mountShell({ call: { state: 'incoming', peer: '13912345678' } })
     const call = useCallStore()

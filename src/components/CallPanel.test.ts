@@ -26,9 +26,18 @@ function makeCall(overrides: Partial<CallView> = {}): CallView {
   }
 }
 
-function mountPanel(call: CallView, extra: { audioRouteSupported?: boolean; canOpenSettings?: boolean } = {}) {
+function mountPanel(
+  call: CallView,
+  extra: { audioRouteSupported?: boolean; canOpenSettings?: boolean; holdSupported?: boolean; transferSupported?: boolean } = {},
+) {
   return mount(CallPanel, {
-    props: { call, audioRouteSupported: extra.audioRouteSupported ?? true, canOpenSettings: extra.canOpenSettings ?? true },
+    props: {
+      call,
+      audioRouteSupported: extra.audioRouteSupported ?? true,
+      canOpenSettings: extra.canOpenSettings ?? true,
+      holdSupported: extra.holdSupported ?? false,
+      transferSupported: extra.transferSupported ?? false,
+    },
     
   })
 }
@@ -108,6 +117,37 @@ describe('CallPanel', () => {
     expect(wrapper.find(byId('call-end-reason')).text()).toBe('The call failed')
     expect(wrapper.find(byId('call-error')).text()).toBe('All agent seats are in use. Ask your administrator to buy or free a seat.')
     expect(wrapper.text()).not.toContain('Ringing')
+  })
+
+  it('shows an SDK device error during the call with its catalogue message and next action', () => {
+    const wrapper = mountPanel(makeCall({ state: 'active', error: TcccError.fromCode(-1319, 'mic busy') }))
+    expect(wrapper.find(byId('call-status')).attributes('data-state')).toBe('active')
+    expect(wrapper.find(byId('call-error')).text()).toBe('The microphone is busy (for example, a phone call is in progress).')
+    expect(wrapper.find(byId('call-error')).attributes('data-code')).toBe('-1319')
+    const action = wrapper.find(byId('call-error-action'))
+    expect(action.attributes('data-action')).toBe('free-microphone')
+    expect(action.text()).toBe('End the other call or app that uses the microphone.')
+  })
+
+  it('has no hold or transfer control where the platform lacks them', () => {
+    const wrapper = mountPanel(makeCall())
+    expect(wrapper.find(byId('call-hold')).exists()).toBe(false)
+    expect(wrapper.find(byId('call-transfer')).exists()).toBe(false)
+  })
+
+  it('offers hold (data-active) and transfer to a seat or a skill group where the platform has them', async () => {
+    const wrapper = mountPanel(makeCall({ held: true }), { holdSupported: true, transferSupported: true })
+    expect(wrapper.find(byId('call-hold')).attributes('data-active')).toBe('true')
+    await wrapper.find(byId('call-hold')).trigger('click')
+    expect(wrapper.emitted('toggleHold')).toHaveLength(1)
+    await wrapper.find(byId('call-transfer')).trigger('click')
+    await wrapper.find(byId('transfer-target')).setValue('agent2@example.com')
+    await wrapper.find(byId('transfer-submit')).trigger('click')
+    await wrapper.find(byId('call-transfer')).trigger('click')
+    await wrapper.find(byId('transfer-kind-group')).trigger('click')
+    await wrapper.find(byId('transfer-target')).setValue(' 42 ')
+    await wrapper.find(byId('transfer-submit')).trigger('click')
+    expect(wrapper.emitted('transfer')).toEqual([[{ userId: 'agent2@example.com' }], [{ skillGroupId: '42' }]])
   })
 
   it('offers the settings button when the microphone was denied', async () => {

@@ -12,6 +12,8 @@ export interface CallView {
   answeredAt: number | null
   endedAt: number | null
   muted: boolean
+  /** On hold (platforms with the `hold` capability). */
+  held?: boolean
   audioRoute: AudioRoute
   dtmfSent: string
   quality: NetworkQuality

@@ -84,9 +84,31 @@ describe('keepScreenOn', () => {
     expect(calls).toEqual([true, false])
   })
 
-  it('is a no-op where uni has no setKeepScreenOn', () => {
-    ;(uni as unknown as { setKeepScreenOn?: unknown }).setKeepScreenOn = undefined
+  it('is a quiet no-op where uni has no setKeepScreenOn', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    for (const missing of [undefined, null, {}]) {
+      ;(uni as unknown as { setKeepScreenOn?: unknown }).setKeepScreenOn = missing
+      expect(() => keepScreenOn(true)).not.toThrow()
+    }
+    // Skipped by the guard, not caught as a failure.
+    expect(warn).not.toHaveBeenCalled()
+  })
+
+  it('logs, and does not throw, when setKeepScreenOn itself throws', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const failure = new Error('wake lock refused')
+    uni.setKeepScreenOn = fn(() => {
+      throw failure
+    }) as unknown as typeof uni.setKeepScreenOn
     expect(() => keepScreenOn(true)).not.toThrow()
+    expect(warn.mock.calls).toEqual([['[device] setKeepScreenOn threw', failure]])
+  })
+
+  it('passes a fail callback so an unsupported browser does not reject', () => {
+    keepScreenOn(true)
+    const options = (uni.setKeepScreenOn as unknown as ReturnType<typeof fn>).mock.calls[0][0] as { fail?: () => unknown }
+    expect(options.fail?.()).toBeUndefined()
+    expect(typeof options.fail).toBe('function')
   })
 })
 

@@ -5,6 +5,7 @@
  * Asked BEFORE the first call (the official demo asks after dialing, so the first call starts
  * without audio). Which platform runs is decided by `platformKind` and conditional compilation.
  */
+import { callPermissions, type PlusLike } from '@/platform/callKeepAlive'
 import { platformKind } from '@/platform/index'
 
 export type MicrophonePermission = 'granted' | 'denied'
@@ -57,8 +58,9 @@ export function keepScreenOn(on: boolean): void {
       // Not supported everywhere (e.g. a browser without the Wake Lock API): nothing to do.
       fail: () => undefined,
     })
-  } catch {
-    // no-op where unsupported
+  } catch (error) {
+    // Unsupported is handled above; a throw here is a real fault worth a line in the log.
+    console.warn('[device] setKeepScreenOn threw', error)
   }
 }
 
@@ -80,12 +82,16 @@ async function probeBrowserMicrophone(): Promise<MicrophonePermission> {
 }
 
 // #ifdef APP-PLUS
-/** Android run-time permission (API 23+); older systems grant at install and report granted. */
+/**
+ * Android run-time permission (API 23+); older systems grant at install and report granted.
+ * BLUETOOTH_CONNECT is asked with it on Android 12+ (a headset needs it; refusing it does not
+ * stop the call).
+ */
 function requestAndroidMicrophone(): Promise<MicrophonePermission> {
   return new Promise((resolve) => {
     try {
       plus.android.requestPermissions(
-        [ANDROID_RECORD_AUDIO],
+        callPermissions(plus as unknown as PlusLike, ANDROID_RECORD_AUDIO),
         (result: { granted?: string[]; deniedPresent?: string[]; deniedAlways?: string[] }) => {
           resolve(result.granted?.includes(ANDROID_RECORD_AUDIO) ? 'granted' : 'denied')
         },

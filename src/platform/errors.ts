@@ -65,7 +65,9 @@ export const SDK_ERRORS = {
 export const APP_ERRORS = {
   SDK_NOT_INSTALLED: { zh: '未安装 TCCC 原生插件（tccc-sdk-uniapp），请使用包含插件的自定义基座', en: 'The TCCC native plugin (tccc-sdk-uniapp) is not installed. Use a custom base that includes it.', action: 'install-sdk' },
   SDK_LOAD_TIMEOUT: { zh: 'TCCC SDK 加载超时，请检查网络后重试', en: 'The TCCC SDK did not load in time. Check your connection and try again.', action: 'check-network' },
+  SDK_NO_RESPONSE: { zh: '联络中心 SDK 未及时响应，请检查网络后重试', en: 'The call service did not answer in time. Check your connection and try again.', action: 'check-network' },
   SDK_LOAD_FAILED: { zh: 'TCCC SDK 加载失败，请重试', en: 'The TCCC SDK failed to load. Try again.', action: 'retry' },
+  SDK_URL_REFUSED: { zh: '登录服务器返回的 TCCC SDK 地址不在允许的腾讯云地址之列，已拒绝加载，请联系管理员', en: 'The sign-in server sent a TCCC SDK address that is not an allowed Tencent Cloud address, so it was not loaded. Contact your administrator.', action: 'contact-admin' },
   BROWSER_UNSUPPORTED: { zh: '当前浏览器不支持通话，请使用最新版 Chrome 或 Edge', en: 'This browser cannot make calls. Use a recent Chrome or Edge.', action: 'use-supported-browser' },
   INSECURE_CONTEXT: { zh: '通话需要 HTTPS（或 localhost）访问，请使用 HTTPS 地址打开', en: 'Calls need HTTPS (or localhost). Open the app over HTTPS.', action: 'use-supported-browser' },
   NOT_SIGNED_IN: { zh: '尚未登录', en: 'You are not signed in.', action: 'relogin' },
@@ -79,10 +81,12 @@ export const APP_ERRORS = {
   BAD_CREDENTIALS: { zh: '用户名或密码错误', en: 'Wrong username or password.', action: 'fix-input' },
   SESSION_EXPIRED: { zh: '登录已过期，请重新登录', en: 'Your session has expired. Please sign in again.', action: 'relogin' },
   RATE_LIMITED: { zh: '尝试次数过多，请稍后再试', en: 'Too many attempts. Wait a moment and try again.', action: 'retry' },
+  BACKEND_BUSY: { zh: '登录服务器繁忙，请稍后重试', en: 'The sign-in server is busy. Try again in a moment.', action: 'retry' },
   BACKEND_ERROR: { zh: '登录服务器出错，请稍后重试', en: 'The sign-in server had a problem. Try again shortly.', action: 'retry' },
   TCCC_REFUSED: { zh: '腾讯云联络中心拒绝签发登录凭证，请联系管理员', en: 'Tencent Cloud Contact Center refused to issue a login token. Contact your administrator.', action: 'contact-admin' },
   MALFORMED_RESPONSE: { zh: '服务器返回了无法识别的数据', en: 'The server sent a response the app does not understand.', action: 'retry' },
   KICKED: { zh: '账号已在其他设备登录，您已被下线', en: 'You were signed out because this account signed in on another device.', action: 'relogin' },
+  RINGTONE_BLOCKED: { zh: '浏览器阻止了来电铃声：点按屏幕任意处即可响铃', en: 'The browser blocked the ringtone: tap anywhere on the screen to hear it.', action: 'none' },
   UNKNOWN: { zh: '发生未知错误，请重试', en: 'Something went wrong. Try again.', action: 'retry' },
 } as const satisfies Record<string, ErrorEntry>
 

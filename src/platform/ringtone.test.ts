@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fn, type Mock } from 'jest-mock'
-import { createRingtonePlayer } from './ringtone'
+import { TcccError } from '@/platform/errors'
+import { createRingtonePlayer, startRingtone } from './ringtone'
 
 interface FakeAudio {
   src: string
@@ -52,16 +53,74 @@ describe('createRingtonePlayer on H5', () => {
     process.on('unhandledRejection', unhandled)
     try {
       const player = createRingtonePlayer()
-      player.start('/static/ringtone.wav')
+      const started = player.start('/static/ringtone.wav')
       expect(element.play).toHaveBeenCalledTimes(1)
       expect(context.play).not.toHaveBeenCalled()
       player.stop()
-      rejectPlay(new Error('The play() request was interrupted by a call to pause()'))
+      const aborted = new Error('The play() request was interrupted by a call to pause()')
+      aborted.name = 'AbortError' // a DOMException in browsers
+      rejectPlay(aborted)
+      await expect(started).resolves.toBe('stopped')
       await new Promise((r) => setTimeout(r, 10))
       expect(unhandled).not.toHaveBeenCalled()
       expect(context.destroy).toHaveBeenCalledTimes(1)
     } finally {
       process.off('unhandledRejection', unhandled)
     }
+  })
+})
+
+/** An H5-like context whose audio element's play() settles as the test says. */
+function h5Context(play: () => Promise<void>) {
+  const element = { play: fn(play) }
+  const context = { src: '', loop: false, play: fn(), stop: fn(), destroy: fn(), _audio: element }
+  uni.createInnerAudioContext = fn(() => context) as unknown as typeof uni.createInnerAudioContext
+  return { element, context }
+}
+
+function domError(name: string, message = name): Error {
+  const error = new Error(message)
+  error.name = name
+  return error
+}
+
+describe('ringtone outcomes', () => {
+  it('resolves playing once the element plays, and on platforms whose play() returns nothing', async () => {
+    h5Context(() => Promise.resolve())
+    await expect(createRingtonePlayer().start('/a.wav')).resolves.toBe('playing')
+    uni.createInnerAudioContext = fn(() => ({ src: '', loop: false, play: fn(), stop: fn(), destroy: fn() })) as unknown as typeof uni.createInnerAudioContext
+    await expect(createRingtonePlayer().start('/a.wav')).resolves.toBe('playing')
+  })
+
+  it('swallows only the AbortError of a ring stopped before it started', async () => {
+    h5Context(() => Promise.reject(domError('AbortError', 'The play() request was interrupted by a call to pause()')))
+    await expect(createRingtonePlayer().start('/a.wav')).resolves.toBe('stopped')
+  })
+
+  it('reports a blocked autoplay (NotAllowedError) instead of swallowing it', async () => {
+    h5Context(() => Promise.reject(domError('NotAllowedError', "play() failed because the user didn't interact with the document first")))
+    const player = createRingtonePlayer()
+    await expect(player.start('/a.wav')).resolves.toBe('blocked')
+    await expect(startRingtone(player, '/a.wav')).rejects.toMatchObject({ symbol: 'RINGTONE_BLOCKED' })
+  })
+
+  it('lets any other playback failure through', async () => {
+    const broken = domError('NotSupportedError', 'no supported source')
+    h5Context(() => Promise.reject(broken))
+    await expect(createRingtonePlayer().start('/missing.wav')).rejects.toBe(broken)
+    h5Context(() => {
+      throw broken
+    })
+    await expect(createRingtonePlayer().start('/missing.wav')).rejects.toBe(broken)
+    await expect(startRingtone(createRingtonePlayer(), '/missing.wav')).rejects.toBe(broken)
+  })
+
+  it('startRingtone resolves when ringing or stopped early', async () => {
+    for (const outcome of ['playing', 'stopped'] as const) {
+      await expect(startRingtone({ start: fn(() => Promise.resolve(outcome)), stop: fn() }, '/a.wav')).resolves.toBeUndefined()
+    }
+    const blocked = await startRingtone({ start: fn(() => Promise.resolve('blocked' as const)), stop: fn() }, '/a.wav').catch((e: unknown) => e)
+    expect(blocked).toBeInstanceOf(TcccError)
+    expect((blocked as TcccError).detail).toBe('/a.wav')
   })
 })

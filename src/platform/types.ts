@@ -44,6 +44,17 @@ export interface CallParams {
   uui?: string
 }
 
+/**
+ * The agent's seat status in TCCC: free (空闲), busy (示忙 / in a call), rest (小休, with a
+ * reason), arrange (话后整理, after-call work), offline (not signed in).
+ */
+export type AgentStatus = 'free' | 'busy' | 'rest' | 'arrange' | 'offline'
+/** What the agent may choose; busy/offline follow from calls and sign-in. */
+export type SettableAgentStatus = 'free' | 'rest' | 'arrange' | 'busy'
+
+/** Where a call goes when transferred: a skill group or a colleague's seat. */
+export type TransferTarget = { skillGroupId: string } | { userId: string }
+
 /** What this platform can really do, so the UI can say so instead of pretending. */
 export interface PlatformCapabilities {
   /** Can switch between earpiece and speaker (false in a browser). */
@@ -52,6 +63,16 @@ export interface PlatformCapabilities {
   sdkRinging: boolean
   /** Incoming calls can reach the agent. */
   incomingCalls: boolean
+  /** hold / unhold of the active call (Web `Call.hold` / `Call.unHold`). */
+  hold: boolean
+  /** transfer to a skill group or a seat (Web `Call.transfer`). */
+  transfer: boolean
+  /** call another seat (Web `Call.startInternalCall`). */
+  internalCall: boolean
+  /** choose the outbound caller number (Web `startOutboundCall({ callerPhoneNumber })`). */
+  callerNumber: boolean
+  /** read and set the seat status through the SDK (Web `Agent.setStatus` / `statusChanged`). */
+  agentStatus: boolean
 }
 
 export type TcccEvent =
@@ -66,6 +87,8 @@ export type TcccEvent =
   /** SDK-level error not tied to a command (e.g. 403 kicked, -10002 token expired). */
   | { type: 'error'; code: number; message: string }
   | { type: 'warning'; code: number; message: string }
+  /** The contact center changed the agent's seat status (Web `statusChanged`). */
+  | { type: 'agentStatus'; status: AgentStatus; restReason?: string }
 
 export type TcccEventType = TcccEvent['type']
 export type TcccEventOf<T extends TcccEventType> = Extract<TcccEvent, { type: T }>
@@ -94,6 +117,13 @@ export interface TcccAgentSdk {
   /** One digit of `0-9*#`, only while a call is active. */
   sendDTMF(digit: string): Promise<void>
   setAudioRoute(route: AudioRoute): Promise<void>
+  /** Set the seat status (capability `agentStatus`; otherwise rejects UNSUPPORTED_ON_PLATFORM). */
+  setAgentStatus(status: SettableAgentStatus, restReason?: string): Promise<void>
+  /** Hold / resume the active call (capability `hold`). */
+  hold(): Promise<void>
+  unhold(): Promise<void>
+  /** Hand the active call to a skill group or a seat (capability `transfer`); it then ends here. */
+  transfer(target: TransferTarget): Promise<void>
   /** Play the ringtone (a bundled file path) until stopRinging. */
   startRinging(url: string): Promise<void>
   stopRinging(): Promise<void>

@@ -35,6 +35,52 @@ const validRemark = fc
   .map((s) => s.replace(/\s+/g, ' ').trim())
   .filter((s) => s.length > 0)
 
+/**
+ * What a person types into the number field: mostly digits (ASCII and full-width), with
+ * separators, pluses and the odd letter or sign, 0-34 characters.
+ */
+const typedChar = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom('0', '1', '3', '5', '8', '9') },
+  { weight: 2, arbitrary: fc.constantFrom('０', '７', '９') },
+  { weight: 3, arbitrary: fc.constantFrom(' ', '-', '.', '(', ')', '\u3000', '\uff0d', '\uff08', '[', '】', '/') },
+  { weight: 1, arbitrary: fc.constantFrom('+', '＋') },
+  { weight: 1, arbitrary: fc.constantFrom('a', '*', '#', 'x', 'é') },
+)
+const typedInput = fc
+  .oneof(fc.array(typedChar, { maxLength: 16 }), fc.array(typedChar, { minLength: 16, maxLength: 34 }))
+  .map((chars) => chars.join(''))
+
+const ORACLE_SEPARATORS = new Set([' ', '-', '.', '(', ')', '\u3000', '\uff0d', '\uff08', '[', '】', '/'])
+
+/**
+ * validateNumber's rules written out independently, character by character: separators vanish,
+ * full-width digits count as digits, pluses are allowed only before the first other character
+ * (any run of them is one), anything else makes the number NOT_DIGITS; then 3-20 digits.
+ */
+function numberOracle(input: string): { ok: true; value: string } | { ok: false; reason: string } {
+  let plus = false
+  let started = false
+  let digits = ''
+  let other = false
+  for (const ch of input) {
+    if (ORACLE_SEPARATORS.has(ch)) continue
+    if (ch === '+' || ch === '＋') {
+      if (started) other = true
+      else plus = true
+      continue
+    }
+    started = true
+    if (ch >= '0' && ch <= '9') digits += ch
+    else if (ch >= '０' && ch <= '９') digits += String(ch.charCodeAt(0) - '０'.charCodeAt(0))
+    else other = true
+  }
+  if (!started && !other) return { ok: false, reason: 'NUMBER_EMPTY' }
+  if (other) return { ok: false, reason: 'NUMBER_NOT_DIGITS' }
+  if (digits.length < 3) return { ok: false, reason: 'NUMBER_TOO_SHORT' }
+  if (digits.length > 20) return { ok: false, reason: 'NUMBER_TOO_LONG' }
+  return { ok: true, value: (plus ? '+' : '') + digits }
+}
+
 function ok(lines: ImportLine[]): Array<{ number: string; remark: string }> {
   return lines.flatMap((l) => (l.ok ? [{ number: l.number, remark: l.remark }] : []))
 }
@@ -85,14 +131,31 @@ describe('validateNumber', () => {
     expect(validateNumber('1+38000')).toEqual({ ok: false, reason: 'NUMBER_NOT_DIGITS' })
   })
 
-  it('accepts only digit strings of 3-20 digits, whatever is typed', () => {
+  it('agrees with an independent oracle on every generated input', () => {
+    const seen = new Map<string, number>()
     fc.assert(
-      fc.property(fc.string(), (s) => {
-        const result = validateNumber(s)
-        if (result.ok) return /^\+?[0-9]{3,20}$/.test(result.value)
-        return true
+      fc.property(typedInput, (input) => {
+        const expected = numberOracle(input)
+        // Asserted on every case, valid or not, against an oracle that shares no code with numbers.ts.
+        expect(validateNumber(input)).toEqual(expected)
+        const outcome = expected.ok ? 'ok' : expected.reason
+        seen.set(outcome, (seen.get(outcome) ?? 0) + 1)
       }),
+      { numRuns: 2000 },
     )
+    // Not vacuous: every outcome turned up, valid numbers in a good share of the cases.
+    expect([...seen.keys()].sort()).toEqual(['NUMBER_EMPTY', 'NUMBER_NOT_DIGITS', 'NUMBER_TOO_LONG', 'NUMBER_TOO_SHORT', 'ok'])
+    expect(seen.get('ok')).toBeGreaterThan(100)
+  })
+
+  it('the oracle itself knows the documented examples', () => {
+    expect(numberOracle(' +86 (138) 0013-8000 ')).toEqual({ ok: true, value: '+8613800138000' })
+    expect(numberOracle('＋８６　１３８')).toEqual({ ok: true, value: '+86138' })
+    expect(numberOracle('++86 138')).toEqual({ ok: true, value: '+86138' })
+    expect(numberOracle('1+38000')).toEqual({ ok: false, reason: 'NUMBER_NOT_DIGITS' })
+    expect(numberOracle(' + ')).toEqual({ ok: false, reason: 'NUMBER_EMPTY' })
+    expect(numberOracle('12')).toEqual({ ok: false, reason: 'NUMBER_TOO_SHORT' })
+    expect(numberOracle('1'.repeat(21))).toEqual({ ok: false, reason: 'NUMBER_TOO_LONG' })
   })
 })
 
@@ -165,17 +228,28 @@ describe('parseImport', () => {
     )
   })
 
-  it('never lets an invalid number through as ok', () => {
+  it('accepts a line exactly when the oracle accepts its number, on every generated line', () => {
+    let accepted = 0
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 30 }), { maxLength: 10 }), (lines) => {
-        for (const line of parseImport(lines.join('\n'))) {
-          if (line.ok) {
-            expect(validateNumber(line.number)).toEqual({ ok: true, value: line.number })
-            expect(Array.from(line.remark).length).toBeLessThanOrEqual(50)
+      fc.property(fc.array(fc.tuple(typedInput, validRemark), { minLength: 1, maxLength: 10 }), (rows) => {
+        const lines = parseImport(rows.map(([number, remark]) => formatCsvLine({ number, remark })).join('\n'))
+        // Every row has a separator and a remark, so none is blank and none reads as a header.
+        expect(lines).toHaveLength(rows.length)
+        lines.forEach((line, i) => {
+          const [typed, remark] = rows[i]
+          const expected = numberOracle(typed)
+          expect(line.line).toBe(i + 1)
+          if (expected.ok) {
+            accepted++
+            expect(line).toMatchObject({ ok: true, number: expected.value, remark })
+          } else {
+            expect(line).toMatchObject({ ok: false, reason: expected.reason })
           }
-        }
+        })
       }),
+      { numRuns: 300 },
     )
+    expect(accepted).toBeGreaterThan(50)
   })
 })
 

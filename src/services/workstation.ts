@@ -71,6 +71,10 @@ export function createWorkstation(sdk: TcccAgentSdk): Workstation {
     unmute: () => run('unmute', () => sdk.unmute()),
     sendDTMF: (digit) => run('sendDTMF', () => sdk.sendDTMF(digit)),
     setAudioRoute: (audioRoute) => run('setAudioRoute', () => sdk.setAudioRoute(audioRoute)),
+    setAgentStatus: (status, restReason) => run('setAgentStatus', () => sdk.setAgentStatus(status, restReason)),
+    hold: () => run('hold', () => sdk.hold()),
+    unhold: () => run('unhold', () => sdk.unhold()),
+    transfer: (target) => run('transfer', () => sdk.transfer(target)),
     startRinging: (url) => run('startRinging', () => sdk.startRinging(url)),
     stopRinging: () => run('stopRinging', () => sdk.stopRinging()),
     version: () => {

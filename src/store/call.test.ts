@@ -339,7 +339,8 @@ describe('incoming calls', () => {
     expect(call.remark).toBe('From SDK')
     await expect(call.rejectIncoming()).resolves.toBe(true)
     expect(call.state).toBe('ended')
-    expect(call.endReason).toBe('rejected')
+    // The SDK reports the agent's own reject as a local hang-up; history still says rejected.
+    expect(call.endReason).toBe('local-bye')
     expect(methods(core)).toEqual(expect.arrayContaining(['startRinging', 'stopRinging', 'terminate']))
     expect(useHistoryStore().records[0]).toMatchObject({ direction: 'in', outcome: 'rejected', number: '13700137000' })
   })
@@ -364,6 +365,69 @@ describe('incoming calls', () => {
     expect(call.state).toBe('incoming')
     expect(call.error?.symbol).toBe('ERR_ANSWER_FAILURE')
     expect(methods(core).filter((m) => m === 'startRinging')).toHaveLength(2)
+  })
+
+  /** The browser refuses play() without a user gesture while `blocked.value` is true. */
+  function browserAutoplay(blocked: { value: boolean }): void {
+    const refused = () => Object.assign(new Error("play() failed because the user didn't interact with the document first"), { name: 'NotAllowedError' })
+    uni.createInnerAudioContext = fn(() => ({
+      src: '',
+      loop: false,
+      play: fn(),
+      stop: fn(),
+      destroy: fn(),
+      _audio: { play: () => (blocked.value ? Promise.reject(refused()) : Promise.resolve()) },
+    })) as unknown as typeof uni.createInnerAudioContext
+  }
+
+  it('a blocked ringtone is reported to the agent and rings on the next tap', async () => {
+    const blocked = { value: true }
+    browserAutoplay(blocked)
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    expect(call.state).toBe('incoming')
+    expect(call.ringtoneError?.symbol).toBe('RINGTONE_BLOCKED')
+    expect(call.ringtoneError?.localized('en')).toBe('The browser blocked the ringtone: tap anywhere on the screen to hear it.')
+
+    // A tap while the browser still refuses: tried again, still reported.
+    call.retryRingtone()
+    await settle()
+    expect(callsOf(core, 'startRinging')).toEqual([[RINGTONE_URL], [RINGTONE_URL]])
+    expect(call.ringtoneError?.symbol).toBe('RINGTONE_BLOCKED')
+
+    blocked.value = false
+    call.retryRingtone()
+    await settle()
+    expect(callsOf(core, 'startRinging')).toHaveLength(3)
+    expect(call.ringtoneError).toBeNull()
+    // Ringing now: further taps change nothing.
+    call.retryRingtone()
+    await settle()
+    expect(callsOf(core, 'startRinging')).toHaveLength(3)
+  })
+
+  it('the blocked-ringtone notice goes when the call stops ringing, and a late tap does not ring', async () => {
+    browserAutoplay({ value: true })
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    expect(call.ringtoneError).not.toBeNull()
+    await expect(call.rejectIncoming()).resolves.toBe(true)
+    expect(call.ringtoneError).toBeNull()
+    call.retryRingtone()
+    await settle()
+    expect(callsOf(core, 'startRinging')).toHaveLength(1)
+  })
+
+  it('other ringtone failures are logged, not shown as a blocked ringtone', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const call = useCallStore()
+    core.sim.failNext('startRinging', -1321)
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    expect(call.ringtoneError).toBeNull()
+    expect(warn).toHaveBeenCalledWith('[call] startRinging failed', 'ERR_SPEAKER_START_FAIL')
   })
 
   it('an incoming call during an active call never disturbs it and is recorded as missed', async () => {
@@ -395,6 +459,76 @@ describe('incoming calls', () => {
     call.applyEvent({ type: 'accepted', sessionId: first })
     expect(call.state).toBe('ringing')
     expect(call.peer).toBe('13900139000')
+  })
+})
+
+describe('SDK device errors (onError) during a call', () => {
+  async function activeCall(): Promise<ReturnType<typeof useCallStore>> {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    expect(call.state).toBe('active')
+    return call
+  }
+
+  it.each([
+    [-1302, 'ERR_MIC_START_FAIL', 'grant-microphone'],
+    [-1317, 'ERR_MIC_NOT_AUTHORIZED', 'grant-microphone'],
+    [-1319, 'ERR_MIC_OCCUPY', 'free-microphone'],
+  ])('microphone code %i shows on the call and the call stays as the SDK keeps it', async (code, symbol, action) => {
+    const call = await activeCall()
+    core.sim.deviceError(code)
+    expect(call.error).toMatchObject({ code, symbol, action })
+    expect(call.state).toBe('active')
+    expect(methods(core)).not.toContain('terminate')
+  })
+
+  it.each([
+    [-3301, 'ERR_RTC_ENTER_ROOM_FAILED'],
+    [-3307, 'ERR_RTC_REQUEST_IP_TIMEOUT'],
+    [-3308, 'ERR_RTC_CONNECT_SERVER_TIMEOUT'],
+  ])('media code %i: the SDK ends the call; the ended call explains why', async (code, symbol) => {
+    const call = await activeCall()
+    core.sim.deviceError(code)
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('error')
+    expect(call.error?.symbol).toBe(symbol)
+    expect(useHistoryStore().records[0]).toMatchObject({ outcome: 'answered', endReason: 'error', errorSymbol: symbol })
+  })
+
+  it('a media error that follows the SDK ending the call replaces the unknown cause', async () => {
+    const call = await activeCall()
+    call.applyEvent({ type: 'ended', sessionId: call.sessionId as string, reason: 'error', message: 'media' })
+    expect(call.error?.symbol).toBe('UNKNOWN')
+    expect(call.reportSdkError(-3308, 'late')).toBe(true)
+    expect(call.error?.symbol).toBe('ERR_RTC_CONNECT_SERVER_TIMEOUT')
+  })
+
+  it('other codes and codes with no call do not touch the call screen', async () => {
+    const call = useCallStore()
+    expect(call.reportSdkError(-1317, 'idle')).toBe(false)
+    expect(call.error).toBeNull()
+    await activeCall()
+    expect(call.reportSdkError(-1306, 'sample rate')).toBe(false)
+    expect(call.error).toBeNull()
+  })
+})
+
+describe('a call the SDK never confirms', () => {
+  it('fails as SDK_NO_RESPONSE and ends the session if the SDK reports it later', async () => {
+    const call = useCallStore()
+    core.sim.neverAnswer('call')
+    const placing = call.placeCall({ to: '13800138000' })
+    await settle()
+    expect(call.state).toBe('dialing')
+    core.clock.advance(15_000)
+    await expect(placing).resolves.toBe(false)
+    expect(call.state).toBe('ended')
+    expect(call.error?.symbol).toBe('SDK_NO_RESPONSE')
+    call.applyEvent({ type: 'newSession', sessionId: 'late-1', direction: 'out', peer: '13800138000' })
+    await settle()
+    expect(methods(core).at(-1)).toBe('terminate')
+    expect(call.state).toBe('ended')
   })
 })
 

@@ -15,12 +15,14 @@ import {
   keepScreenOn,
   openMicrophoneSettings as openSystemMicrophoneSettings,
 } from '@/platform/device'
+import { keepCallAudioAlive } from '@/platform/callKeepAlive'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
-import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf } from '@/platform/types'
+import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf, TransferTarget } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { newId } from '@/services/ids'
 import { validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
+import { t } from '@/i18n'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
@@ -34,6 +36,20 @@ const DTMF_DIGIT = /^[0-9*#]$/
 /** Digits with an optional leading + (the numbers service normalises before this). */
 const DIALLABLE = /^\+?[0-9*#]{1,32}$/
 const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
+/**
+ * `onError` codes that break the call's audio: the microphone could not start, is not allowed
+ * or is taken (-1302, -1317, -1319), or the media session failed (-3301, -3307, -3308).
+ */
+export const CALL_DEVICE_ERROR_CODES: ReadonlySet<number> = new Set(
+  [
+    SDK_ERRORS.ERR_MIC_START_FAIL,
+    SDK_ERRORS.ERR_MIC_NOT_AUTHORIZED,
+    SDK_ERRORS.ERR_MIC_OCCUPY,
+    SDK_ERRORS.ERR_RTC_ENTER_ROOM_FAILED,
+    SDK_ERRORS.ERR_RTC_REQUEST_IP_TIMEOUT,
+    SDK_ERRORS.ERR_RTC_CONNECT_SERVER_TIMEOUT,
+  ].map((entry) => entry.code),
+)
 /** Finished session ids remembered so their late events are dropped quietly. */
 const FINISHED_MEMORY = 20
 
@@ -71,6 +87,8 @@ export const useCallStore = defineStore('call', () => {
   const answeredAt = ref<number | null>(null)
   const endedAt = ref<number | null>(null)
   const muted = ref(false)
+  /** The customer is on hold (capability `hold`). */
+  const held = ref(false)
   const audioRoute = ref<AudioRoute>(settings.audioRoute)
   const dtmfSent = ref('')
   const quality = ref<NetworkQuality>(0)
@@ -79,11 +97,14 @@ export const useCallStore = defineStore('call', () => {
   const peerVolume = ref(0)
   const endReason = ref<EndReason | null>(null)
   const error = ref<TcccError | null>(null)
+  /** RINGTONE_BLOCKED while the browser refuses to autoplay the ringtone (no user gesture yet). */
+  const ringtoneError = ref<TcccError | null>(null)
   const busy = ref(false)
 
   // Bookkeeping that no page shows: kept out of the reactive state.
   let ringing = false
   let muteInFlight = false
+  let holdInFlight = false
   let routeInFlight = false
   let hangingUp = false
   /** The agent hung up before the SDK reported the outbound session: end it when it comes. */
@@ -101,12 +122,25 @@ export const useCallStore = defineStore('call', () => {
   }
   const durationSec = computed(() => (endedAt.value === null ? 0 : durationAt(endedAt.value)))
   const canSwitchAudioRoute = computed(() => getWorkstation().capabilities.audioRoute)
+  /** Hold and transfer exist only where the platform has them (never a hidden failure). */
+  const canHold = computed(() => getWorkstation().capabilities.hold)
+  const canTransfer = computed(() => getWorkstation().capabilities.transfer)
   /** True where `openMicrophoneSettings` really opens something (the App, not a browser). */
   const canOpenMicrophoneSettings = computed(() => canOpenSystemMicrophoneSettings())
 
   // A live call keeps the display awake on whichever page the agent is (Android mutes the
   // microphone of an app whose screen went off). Sync: on at the very move that made it live.
-  watch(isLive, (live) => keepScreenOn(live), { flush: 'sync' })
+  // Android also needs an ongoing notification while the agent is in another app (seed 003 FAQ).
+  watch(
+    isLive,
+    (live) => {
+      keepScreenOn(live)
+      keepCallAudioAlive(live, { title: t('call.keepAlive.title'), text: t('call.keepAlive.text') })
+      // The session's resume check must not re-login or sign out in the middle of a call.
+      useSessionStore().setCallLive(live)
+    },
+    { flush: 'sync' },
+  )
 
   // ---- the machine ------------------------------------------------------------------------
   /** Read through a call so TypeScript does not keep a narrowing across awaits and moves. */
@@ -133,6 +167,7 @@ export const useCallStore = defineStore('call', () => {
     answeredAt.value = null
     endedAt.value = null
     muted.value = false
+    held.value = false
     dtmfSent.value = ''
     quality.value = 0
     micVolume.value = 0
@@ -199,12 +234,32 @@ export const useCallStore = defineStore('call', () => {
   function startRing(): void {
     if (ringing) return
     ringing = true
+    ringOnce()
+  }
+
+  function ringOnce(): void {
     getWorkstation()
       .startRinging(RINGTONE_URL)
-      .catch((e: unknown) => console.warn('[call] startRinging failed', toTcccError(e).symbol))
+      .then(
+        () => {
+          ringtoneError.value = null
+        },
+        (e: unknown) => {
+          const failure = toTcccError(e)
+          // Blocked autoplay: the overlay says so and the agent's next tap rings (retryRingtone).
+          if (failure.symbol === 'RINGTONE_BLOCKED') ringtoneError.value = ringing ? failure : null
+          else console.warn('[call] startRinging failed', failure.symbol)
+        },
+      )
+  }
+
+  /** A user gesture lets the browser play audio: ring now if autoplay was refused before. */
+  function retryRingtone(): void {
+    if (ringing && ringtoneError.value) ringOnce()
   }
 
   function stopRing(): void {
+    ringtoneError.value = null
     if (!ringing) return
     ringing = false
     getWorkstation()
@@ -341,6 +396,26 @@ export const useCallStore = defineStore('call', () => {
     // Otherwise a late event of a call we already finished: nothing to do.
   }
 
+  /**
+   * An SDK `onError` outside any command. Microphone and media codes go on the call screen with
+   * their catalogue message and next action; the call itself moves only when the SDK ends it
+   * (`ended`), never on our guess. Returns whether the call screen took it.
+   */
+  function reportSdkError(code: number, message: string): boolean {
+    if (!CALL_DEVICE_ERROR_CODES.has(code)) return false
+    const failure = TcccError.fromCode(code, message)
+    if (isLive.value) {
+      error.value = failure
+      return true
+    }
+    // Right after the SDK ended the call because of it: explain the end, unless a cause is known.
+    if (state.value === 'ended' && (error.value === null || error.value.symbol === 'UNKNOWN')) {
+      error.value = failure
+      return true
+    }
+    return false
+  }
+
   // ---- commands (from pages) ----------------------------------------------------------------
   /**
    * An SDK command that may meet an expired TCCC token (-10002): the session renews it silently
@@ -396,7 +471,8 @@ export const useCallStore = defineStore('call', () => {
       } catch (e) {
         const failure = toTcccError(e)
         if (stateNow() === 'dialing') failDial(failure)
-        dialCancelled = false
+        // No answer is not a refusal: the SDK may still create the session, which is then ended.
+        dialCancelled = failure.symbol === 'SDK_NO_RESPONSE'
         return false
       }
       if (isLive.value) await applyPreferredRoute()
@@ -449,8 +525,8 @@ export const useCallStore = defineStore('call', () => {
     } finally {
       busy.value = false
     }
-    // The SDK normally reports the end itself; if it did not, end it here.
-    if (stateNow() === 'incoming' && sessionId.value === id && move('ended')) finish('rejected')
+    // The SDK normally reports the end itself (LocalBye); if it did not, end it the same way.
+    if (stateNow() === 'incoming' && sessionId.value === id && move('ended')) finish('local-bye')
     return true
   }
 
@@ -544,6 +620,48 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
+  /** Put the customer on hold or take them back (active call only). */
+  async function toggleHold(): Promise<boolean> {
+    if (!canHold.value || stateNow() !== 'active' || holdInFlight) return false
+    const id = sessionId.value
+    const target = !held.value
+    holdInFlight = true
+    try {
+      const workstation = getWorkstation()
+      await (target ? workstation.hold() : workstation.unhold())
+      if (sessionId.value === id) held.value = target
+      return true
+    } catch (e) {
+      noteFailure(e)
+      return false
+    } finally {
+      holdInFlight = false
+    }
+  }
+
+  /**
+   * Hand the active call to a skill group or a colleague. The SDK then ends the session here
+   * (its `ended` event moves the machine); the call record keeps it as answered.
+   */
+  async function transferCall(target: TransferTarget): Promise<boolean> {
+    if (!canTransfer.value || stateNow() !== 'active' || busy.value) return false
+    const to = 'userId' in target ? target.userId.trim() : target.skillGroupId.trim()
+    if (to === '') {
+      error.value = new TcccError('INVALID_NUMBER', 'empty transfer target')
+      return false
+    }
+    busy.value = true
+    try {
+      await getWorkstation().transfer('userId' in target ? { userId: to } : { skillGroupId: to })
+      return true
+    } catch (e) {
+      noteFailure(e)
+      return false
+    } finally {
+      busy.value = false
+    }
+  }
+
   /** After the agent denied the microphone: the system page where it can be allowed again. */
   function openMicrophoneSettings(): void {
     openSystemMicrophoneSettings()
@@ -573,7 +691,7 @@ export const useCallStore = defineStore('call', () => {
    * bookkeeping (`$onAction` arrays and closures per call), because quality and volume events
    * keep arriving during every call. markRaw: not state, not an action.
    */
-  const eventSink = markRaw({ apply: applyEvent })
+  const eventSink = markRaw({ apply: applyEvent, reportSdkError })
 
   return {
     // state
@@ -586,6 +704,7 @@ export const useCallStore = defineStore('call', () => {
     answeredAt,
     endedAt,
     muted,
+    held,
     audioRoute,
     dtmfSent,
     quality,
@@ -593,11 +712,14 @@ export const useCallStore = defineStore('call', () => {
     peerVolume,
     endReason,
     error,
+    ringtoneError,
     busy,
     // getters
     isLive,
     durationSec,
     canSwitchAudioRoute,
+    canHold,
+    canTransfer,
     canOpenMicrophoneSettings,
     durationAt,
     // actions
@@ -608,10 +730,14 @@ export const useCallStore = defineStore('call', () => {
     toggleMute,
     setAudioRoute,
     toggleAudioRoute,
+    toggleHold,
+    transferCall,
     sendDigit,
     openMicrophoneSettings,
+    retryRingtone,
     close,
     applyEvent,
+    reportSdkError,
     // for the event router
     eventSink,
   }

@@ -190,7 +190,7 @@ describe('the router itself', () => {
     const incomplete: RouteTable<TcccEvent, TcccStores> = withoutWarning
     expect(Object.keys(incomplete)).not.toContain('warning')
     expect(Object.keys(tcccRoutes).sort()).toEqual(
-      ['accepted', 'audioVolume', 'connectionLost', 'connectionRecovered', 'ended', 'error', 'networkQuality', 'newSession', 'reconnecting', 'warning'],
+      ['accepted', 'agentStatus', 'audioVolume', 'connectionLost', 'connectionRecovered', 'ended', 'error', 'networkQuality', 'newSession', 'reconnecting', 'warning'],
     )
   })
 })

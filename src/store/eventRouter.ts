@@ -18,6 +18,7 @@ import { SDK_ERRORS } from '@/platform/errors'
 import type { EventStream, Unsubscribe } from '@/services/eventStream'
 import { syncEvents, type SyncEvent } from '@/services/sync'
 import { redactSecrets, workstationEvents } from '@/services/workstation'
+import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
 import { useHistoryStore } from '@/store/history'
@@ -75,6 +76,7 @@ export interface TcccStores {
   call: ReturnType<typeof useCallStore>['eventSink']
   connection: ReturnType<typeof useConnectionStore>
   session: ReturnType<typeof useSessionStore>
+  agent: ReturnType<typeof useAgentStore>
 }
 
 const KICKED_CODE = SDK_ERRORS.ERR_SIP_FORBIDDEN.code
@@ -90,12 +92,17 @@ export const tcccRoutes: RouteTable<TcccEvent, TcccStores> = {
   connectionLost: (event, { connection }) => connection.markLost(event.server),
   reconnecting: (event, { connection }) => connection.markReconnecting(event.server),
   connectionRecovered: (event, { connection }) => connection.markRecovered(event.server),
-  error: (event, { session }) => {
+  error: (event, { session, call }) => {
     if (event.code === KICKED_CODE) session.onKicked()
     else if (event.code === TOKEN_EXPIRED_CODE) void session.onTokenExpired()
-    else console.warn(`[workstation] SDK error ${event.code}: ${redactSecrets(event.message)}`)
+    else {
+      // Microphone/media codes also reach the call screen; every one is logged for support.
+      call.reportSdkError(event.code, event.message)
+      console.warn(`[workstation] SDK error ${event.code}: ${redactSecrets(event.message)}`)
+    }
   },
   warning: (event) => console.warn(`[workstation] SDK warning ${event.code}: ${redactSecrets(event.message)}`),
+  agentStatus: (event, { agent }) => agent.applyStatus(event.status, event.restReason),
 }
 
 // ---- workspace sync events -> sync, numbers, history --------------------------------------------
@@ -130,6 +137,7 @@ const ROUTES: ReadonlyArray<() => Unsubscribe> = [
         call: useCallStore(pinia).eventSink,
         connection: useConnectionStore(pinia),
         session: useSessionStore(pinia),
+        agent: useAgentStore(pinia),
       }),
       handlers: tcccRoutes,
     }),

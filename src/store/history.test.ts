@@ -63,18 +63,30 @@ describe('history store', () => {
     expect(history.records[0].outcome).toBe('answered')
   })
 
-  it(`keeps only the newest ${HISTORY_LIMIT} records`, () => {
+  // Literal 1000 (the documented cap), not HISTORY_LIMIT: a changed constant must fail here.
+  it('keeps only the newest 1,000 records', () => {
     // A full stored history (oldest first, as an older app version might have written it)...
-    const full = Array.from({ length: HISTORY_LIMIT }, (_, i) => makeRecord(i + 1))
+    const full = Array.from({ length: 1000 }, (_, i) => makeRecord(i + 1))
     storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: full }))
     const history = freshStore()
-    expect(history.records[0].id).toBe(`s-${HISTORY_LIMIT}`)
+    expect(history.records).toHaveLength(1000)
+    expect(history.records[0].id).toBe('s-1000')
     // ...then five more calls push the five oldest out.
-    for (let n = HISTORY_LIMIT + 1; n <= HISTORY_LIMIT + 5; n++) history.record(makeRecord(n))
-    expect(history.records).toHaveLength(HISTORY_LIMIT)
-    expect(history.records[0].id).toBe(`s-${HISTORY_LIMIT + 5}`)
-    expect(history.records[HISTORY_LIMIT - 1].id).toBe('s-6')
-    expect(freshStore().records).toHaveLength(HISTORY_LIMIT)
+    for (let n = 1001; n <= 1005; n++) history.record(makeRecord(n))
+    expect(history.records).toHaveLength(1000)
+    expect(history.records[0].id).toBe('s-1005')
+    expect(history.records[999].id).toBe('s-6')
+    expect(freshStore().records).toHaveLength(1000)
+    expect(HISTORY_LIMIT).toBe(1000)
+  })
+
+  it('trims an over-long stored history to the newest 1,000 when loading', () => {
+    const stored = Array.from({ length: 1200 }, (_, i) => makeRecord(i + 1))
+    storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: stored }))
+    const records = freshStore().records
+    expect(records).toHaveLength(1000)
+    expect(records[0].id).toBe('s-1200')
+    expect(records[999].id).toBe('s-201')
   })
 
   it('persists across a new pinia (app restart)', () => {

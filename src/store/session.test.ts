@@ -56,17 +56,17 @@ describe('signIn', () => {
   })
 
   it('asks the token backend the agent set in the settings, for every request', async () => {
-    expect(useSettingsStore().setBackendUrl('http://192.168.1.20:8787/')).toBe(true)
+    expect(useSettingsStore().setBackendUrl('https://192.168.1.20:8787/')).toBe(true)
     const session = useSessionStore()
     await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
     await session.signOut()
     const urls = (uni.request as unknown as Mock<(options: UniNamespace.RequestOptions) => unknown>).mock.calls.map(([options]) => options.url)
     expect(urls).toEqual([
-      'http://192.168.1.20:8787/api/auth/login',
-      'http://192.168.1.20:8787/api/tccc/token',
+      'https://192.168.1.20:8787/api/auth/login',
+      'https://192.168.1.20:8787/api/tccc/token',
       // The workspace sync talks to the same backend.
-      'http://192.168.1.20:8787/api/workspace/changes?since=0&limit=1000',
-      'http://192.168.1.20:8787/api/auth/logout',
+      'https://192.168.1.20:8787/api/workspace/changes?since=0&limit=1000',
+      'https://192.168.1.20:8787/api/auth/logout',
     ])
   })
 
@@ -158,6 +158,29 @@ describe('restore (app start)', () => {
     expect(backendSessionStorage.load()).toBeNull()
   })
 
+  // The stored token is treated as expired 30 s early, so it never lapses mid-request (literal 30 s).
+  it('drops a stored access token within 30 seconds of its expiry, and keeps one just outside', async () => {
+    await useSessionStore().signIn(AGENT.userId, PASSWORD)
+    const accessToken = backendSessionStorage.load()?.accessToken ?? ''
+    const now = Date.now()
+    vi.spyOn(Date, 'now').mockReturnValue(now)
+
+    backendSessionStorage.save({ accessToken, expiresAt: now + 30_000 })
+    setActivePinia(createPinia())
+    const before = backend.requests.length
+    await expect(useSessionStore().restore()).resolves.toBe(false)
+    expect(backend.requests).toHaveLength(before)
+    expect(backendSessionStorage.load()).toBeNull()
+
+    backendSessionStorage.save({ accessToken, expiresAt: now + 30_001 })
+    setActivePinia(createPinia())
+    const session = useSessionStore()
+    expect(session.status).toBe('restoring')
+    await expect(session.restore()).resolves.toBe(true)
+    expect(session.status).toBe('signed-in')
+    expect(backendSessionStorage.load()?.accessToken).toBe(accessToken)
+  })
+
   it('signs out with session-expired when the backend no longer knows the token', async () => {
     const session = await signInThenRestart()
     backend.expireSessions()
@@ -217,6 +240,87 @@ describe('recheck (app shown again)', () => {
     expect(session.status).toBe('signed-out')
     expect(session.signOutReason).toBe('token-expired')
     expect(session.error?.symbol).toBe('ERR_HTTP_TOKEN_ERROR')
+  })
+})
+
+describe('recheck never re-logs in or out during a call', () => {
+  async function liveCall(): Promise<ReturnType<typeof useCallStore>> {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    expect(call.state).toBe('active')
+    return call
+  }
+
+  it('defers the whole check while a call is live, and runs it once the call ends', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = await liveCall()
+    core.sim.expireToken()
+    await session.recheck()
+    expect(methods(core)).not.toContain('checkLogin')
+    expect(session.recheckAfterCall).toBe(true)
+    expect(callsOf(core, 'login')).toHaveLength(1)
+
+    await call.hangUp()
+    await settle()
+    expect(methods(core).filter((m) => m === 'checkLogin' || m === 'login').slice(-2)).toEqual(['checkLogin', 'login'])
+    expect(session.status).toBe('signed-in')
+    expect(session.recheckAfterCall).toBe(false)
+  })
+
+  it('-10004 (in a call) from checkLogin neither re-logs in nor signs out: it waits for the call', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.failNext('checkLogin', -10004)
+    await session.recheck()
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(1)
+    expect(session.recheckAfterCall).toBe(true)
+  })
+
+  it('a checkLogin that never answers settles as SDK_NO_RESPONSE and keeps the agent signed in', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.neverAnswer('checkLogin')
+    let done = false
+    const check = session.recheck().then(() => {
+      done = true
+    })
+    await settle()
+    expect(done).toBe(false)
+    core.clock.advance(10_000)
+    await check
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(1)
+    // The next check is not stuck behind the lost one.
+    await session.recheck()
+    expect(methods(core).filter((m) => m === 'checkLogin')).toHaveLength(2)
+  })
+
+  it('a lost connection (408) is not a reason to re-login or sign out', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.dropConnection()
+    await session.recheck()
+    expect(session.status).toBe('signed-in')
+    expect(callsOf(core, 'login')).toHaveLength(1)
+  })
+})
+
+describe('sign-out when the SDK never answers', () => {
+  it('completes locally after the logout deadline', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.neverAnswer('logout')
+    const out = session.signOut()
+    await settle()
+    expect(session.status).toBe('signed-in')
+    core.clock.advance(5_000)
+    await out
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('logged-out')
+    expect(backendSessionStorage.load()).toBeNull()
   })
 })
 

@@ -9,12 +9,14 @@
  *   signed-in ──► signed-out                       (signOut, kicked, token/session expired)
  */
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
-import { TcccError, toTcccError } from '@/platform/errors'
+import { ref, watch } from 'vue'
+import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
+import { backendSessionStorage, type StoredBackendSession } from '@/services/backendSession'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
+import { startEventRouting } from '@/store/deferred'
 import { useSettingsStore } from '@/store/settings'
 import { useSyncStore } from '@/store/sync'
 
@@ -26,12 +28,6 @@ export interface SessionAgent {
   sdkAppId: number
 }
 
-/** The persisted backend session: enough to get a new TCCC token without the password. */
-export interface StoredBackendSession {
-  accessToken: string
-  /** Epoch ms. */
-  expiresAt: number
-}
 
 /**
  * A store that owns something a sign-out must end first (the call store: hang up a live call,
@@ -49,18 +45,7 @@ export const ACCESS_TOKEN_MARGIN_MS = 30_000
 /** A second -10002 this soon after a silent re-login means renewing does not help. */
 export const TOKEN_RENEWAL_WINDOW_MS = 60_000
 
-function isStoredBackendSession(value: unknown): value is StoredBackendSession | null {
-  if (value === null) return true
-  if (typeof value !== 'object') return false
-  const v = value as Record<string, unknown>
-  return typeof v.accessToken === 'string' && v.accessToken !== '' && typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt)
-}
-
-export const backendSessionStorage = storedValue<StoredBackendSession | null>('session.backend', {
-  version: 1,
-  fallback: () => null,
-  validate: isStoredBackendSession,
-})
+export { backendSessionStorage, type StoredBackendSession }
 
 export const lastUsernameStorage = storedValue<string>('session.lastUsername', {
   version: 1,
@@ -77,6 +62,17 @@ function usableBackendSession(): StoredBackendSession | null {
     return null
   }
   return stored
+}
+
+const IN_A_CALL_CODE = SDK_ERRORS.ERR_NETWORK_CANNOT_RESET.code
+
+/**
+ * checkLogin failures that say nothing about the registration: the network or the SDK did not
+ * answer (the connection banner tells the agent). Re-login would fail the same way and then
+ * sign a possibly registered agent out, so the check is simply tried again next time.
+ */
+function isUnanswered(failure: TcccError): boolean {
+  return failure.action === 'check-network' && failure.symbol !== 'ERR_HTTP_TOKEN_ERROR'
 }
 
 function revokeQuietly(accessToken: string, baseUrl: string): void {
@@ -96,6 +92,10 @@ export const useSessionStore = defineStore('session', () => {
   let renewing: Promise<boolean> | null = null
   let lastSilentRenewalAt: number | null = null
   const signOutParticipants = new Set<SignOutParticipant>()
+  /** The app came back during a call: check the registration once the call is over. */
+  const recheckAfterCall = ref(false)
+  /** A call is live (the call store says so through `setCallLive`; no import of it here). */
+  const callLive = ref(false)
 
   // ---- helpers ----------------------------------------------------------------------------
   /** The token backend to ask, read at each request (the agent may change it on the login page). */
@@ -106,6 +106,8 @@ export const useSessionStore = defineStore('session', () => {
   /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
   async function registerWithTccc(accessToken: string): Promise<void> {
     const tccc = await fetchTcccToken(accessToken, backendUrl())
+    // The router loads after the first page (see deferred.ts); the agent's events need it.
+    await startEventRouting()
     await getWorkstation().login({
       sdkAppId: tccc.sdkAppId,
       userId: tccc.userId,
@@ -125,6 +127,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
+    recheckAfterCall.value = false
     status.value = 'signed-out'
     agent.value = null
     signOutReason.value = reason
@@ -228,9 +231,17 @@ export const useSessionStore = defineStore('session', () => {
     return restoring
   }
 
-  /** App shown again: is the SDK registration alive? If not, re-register silently. */
+  /**
+   * App shown again: is the SDK registration alive? If not, re-register silently. Never while a
+   * call is live (or the SDK answers -10004, "in a call"): a re-login or sign-out would cut the
+   * customer off, so the check waits for the call to end.
+   */
   function recheck(): Promise<void> {
     if (status.value !== 'signed-in') return Promise.resolve()
+    if (callLive.value) {
+      recheckAfterCall.value = true
+      return Promise.resolve()
+    }
     if (rechecking) return rechecking
     rechecking = (async () => {
       try {
@@ -242,14 +253,39 @@ export const useSessionStore = defineStore('session', () => {
           onKicked()
           return
         }
+        if (failure.code === IN_A_CALL_CODE || callLive.value) {
+          recheckAfterCall.value = true
+          return
+        }
+        if (isUnanswered(failure)) {
+          console.warn('[session] checkLogin got no answer; checking again next time', failure.symbol)
+          return
+        }
       }
       if (status.value !== 'signed-in') return
+      if (callLive.value) {
+        recheckAfterCall.value = true
+        return
+      }
       await silentRelogin('token-expired')
     })().finally(() => {
       rechecking = null
     })
     return rechecking
   }
+
+  /**
+   * From the call store: whether a call is live. The deferred check runs as soon as the call is
+   * over (ended or closed).
+   */
+  function setCallLive(live: boolean): void {
+    callLive.value = live
+  }
+  watch(callLive, (live) => {
+    if (live || !recheckAfterCall.value) return
+    recheckAfterCall.value = false
+    void recheck()
+  })
 
   /** SDK error 403: this account signed in elsewhere. Do not fight back with a silent login. */
   function onKicked(): void {
@@ -313,12 +349,14 @@ export const useSessionStore = defineStore('session', () => {
     lastUsername,
     error,
     signOutReason,
+    recheckAfterCall,
     // actions
     signIn,
     restore,
     recheck,
     signOut,
     joinSignOut,
+    setCallLive,
     // from the event router (SDK events)
     onKicked,
     onTokenExpired,

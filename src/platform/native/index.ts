@@ -11,6 +11,7 @@
  * `TcccError('SDK_NOT_INSTALLED')`, so the login page can say what to do instead of crashing.
  */
 import { TcccError, toTcccError } from '../errors'
+import { COMMAND_DEADLINE_MS, systemTimers, withDeadline, type CallbackCommand, type DeadlineTimers } from '../deadline'
 import type {
   AudioRoute,
   CallDirection,
@@ -73,7 +74,15 @@ export function ringtonePath(url: string): string {
   return plus.io.convertLocalFileSystemURL(`_www${url.startsWith('/') ? url : `/${url}`}`)
 }
 
-export function createNativeTccc(sdk: TcccSdkModule): TcccAgentSdk {
+export interface NativeTcccOptions {
+  /** Per-command bound on the `(code, message)` callback (default `COMMAND_DEADLINE_MS`). */
+  deadlines?: Partial<Record<CallbackCommand, number>>
+  timers?: DeadlineTimers
+}
+
+export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions = {}): TcccAgentSdk {
+  const deadlines = { ...COMMAND_DEADLINE_MS, ...options.deadlines }
+  const timers = options.timers ?? systemTimers
   let workstation: Workstation | null = null
   let unavailable: TcccError | null = null
   try {
@@ -105,9 +114,12 @@ export function createNativeTccc(sdk: TcccSdkModule): TcccAgentSdk {
     }
   }
 
-  /** A command with a `(code, message)` callback: ERR_NONE resolves, anything else rejects. */
-  function withCallback(invoke: (ws: Workstation, done: SdkCallback) => void): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /**
+   * A command with a `(code, message)` callback: ERR_NONE resolves, anything else rejects, and
+   * no callback within the command's deadline rejects `SDK_NO_RESPONSE` (a late one is ignored).
+   */
+  function withCallback(command: CallbackCommand, invoke: (ws: Workstation, done: SdkCallback) => void): Promise<void> {
+    const answered = new Promise<void>((resolve, reject) => {
       try {
         invoke(requireWorkstation(), (code, message) => {
           if (sameValue(code, sdk.TcccErrorCode.ERR_NONE)) resolve()
@@ -117,6 +129,7 @@ export function createNativeTccc(sdk: TcccSdkModule): TcccAgentSdk {
         reject(toTcccError(err))
       }
     })
+    return withDeadline(command, answered, deadlines[command], timers)
   }
 
   /** A command the SDK offers without a callback: done once it returned without throwing. */
@@ -205,19 +218,30 @@ export function createNativeTccc(sdk: TcccSdkModule): TcccAgentSdk {
     }
   }
 
-  const capabilities: PlatformCapabilities = { audioRoute: true, sdkRinging: true, incomingCalls: true }
+  // tccc-sdk-uniapp has no hold, transfer, internal call, caller number or seat status API.
+  const capabilities: PlatformCapabilities = {
+    audioRoute: true,
+    sdkRinging: true,
+    incomingCalls: true,
+    hold: false,
+    transfer: false,
+    internalCall: false,
+    callerNumber: false,
+    agentStatus: false,
+  }
+  const unsupported = (what: string): Promise<void> => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', `${what} is not in tccc-sdk-uniapp`))
 
   return {
     kind: 'native',
     capabilities,
 
     login({ sdkAppId, userId, token }: LoginParams) {
-      return withCallback((ws, done) =>
+      return withCallback('login', (ws, done) =>
         ws.login({ sdkAppID: sdkAppId, userId, token, type: sdk.TCCCLoginType.Agent }, done),
       )
     },
-    checkLogin: () => withCallback((ws, done) => ws.checkLogin(done)),
-    logout: () => withCallback((ws, done) => ws.logout(done)),
+    checkLogin: () => withCallback('checkLogin', (ws, done) => ws.checkLogin(done)),
+    logout: () => withCallback('logout', (ws, done) => ws.logout(done)),
 
     call(params: CallParams) {
       // Only the documented keys, and no `undefined` values crossing the native bridge.
@@ -227,12 +251,12 @@ export function createNativeTccc(sdk: TcccSdkModule): TcccAgentSdk {
         ...(params.uui !== undefined ? { uui: params.uui } : {}),
       }
       pendingCall = { ...request }
-      return withCallback((ws, done) => ws.call(request, done)).catch((err: unknown) => {
+      return withCallback('call', (ws, done) => ws.call(request, done)).catch((err: unknown) => {
         pendingCall = null
         throw err
       })
     },
-    answer: () => withCallback((ws, done) => ws.answer(done)),
+    answer: () => withCallback('answer', (ws, done) => ws.answer(done)),
     terminate: () => immediate((ws) => ws.terminate()),
     mute: () => immediate((ws) => ws.mute()),
     unmute: () =>
@@ -243,7 +267,7 @@ export function createNativeTccc(sdk: TcccSdkModule): TcccAgentSdk {
       }),
     sendDTMF(digit: string) {
       if (!DTMF_DIGIT.test(digit)) return Promise.reject(new TcccError('INVALID_DTMF', `digit ${JSON.stringify(digit)}`))
-      return withCallback((ws, done) => ws.sendDTMF(digit, done))
+      return withCallback('sendDTMF', (ws, done) => ws.sendDTMF(digit, done))
     },
     setAudioRoute(route: AudioRoute) {
       return immediate((ws) => {
@@ -251,6 +275,10 @@ export function createNativeTccc(sdk: TcccSdkModule): TcccAgentSdk {
         ws.getDeviceManager().setAudioRoute(route === 'speakerphone' ? routes.Speakerphone : routes.Earpiece)
       })
     },
+    setAgentStatus: () => unsupported('setAgentStatus'),
+    hold: () => unsupported('hold'),
+    unhold: () => unsupported('unhold'),
+    transfer: () => unsupported('transfer'),
     startRinging: (url: string) => immediate((ws) => ws.startPlayMusic(ringtonePath(url), RINGTONE_LOOP_COUNT)),
     stopRinging: () => immediate((ws) => ws.stopPlayMusic()),
     version() {

@@ -405,3 +405,73 @@ describe('ringtonePath', () => {
     expect(double.workstation.startPlayMusic).toHaveBeenCalledWith('/data/app/www/_www/static/ringtone.wav', RINGTONE_LOOP_COUNT)
   })
 })
+
+describe('callback deadlines', () => {
+  /** Timers the test fires by hand: the adapter must not wait forever for a lost callback. */
+  function manualTimers() {
+    const pending = new Map<number, { fn: () => void; ms: number }>()
+    let next = 1
+    return {
+      pending,
+      timers: {
+        setTimeout: (f: () => void, ms: number) => {
+          pending.set(next, { fn: f, ms })
+          return next++
+        },
+        clearTimeout: (handle: unknown) => {
+          pending.delete(handle as number)
+        },
+      },
+      fireAll() {
+        for (const [id, timer] of [...pending]) {
+          pending.delete(id)
+          timer.fn()
+        }
+      },
+    }
+  }
+
+  it.each([
+    ['login', (s: TcccAgentSdk) => s.login({ sdkAppId: 1, userId: 'a', token: 't' })],
+    ['checkLogin', (s: TcccAgentSdk) => s.checkLogin()],
+    ['logout', (s: TcccAgentSdk) => s.logout()],
+    ['call', (s: TcccAgentSdk) => s.call({ to: '10086' })],
+    ['answer', (s: TcccAgentSdk) => s.answer()],
+    ['sendDTMF', (s: TcccAgentSdk) => s.sendDTMF('1')],
+  ] as const)('%s rejects SDK_NO_RESPONSE when the callback never comes', async (name, run) => {
+    const clock = manualTimers()
+    const native = createNativeTccc(double.asModule, { timers: clock.timers, deadlines: { [name]: 1234 } })
+    const result = run(native)
+    expect([...clock.pending.values()].map((t) => t.ms)).toEqual([1234])
+    clock.fireAll()
+    const error = await rejection(result)
+    expect(error.symbol).toBe('SDK_NO_RESPONSE')
+    expect(error.action).toBe('check-network')
+    expect(error.detail).toContain(name)
+  })
+
+  it('a callback in time clears the deadline, and a late callback after it changes nothing', async () => {
+    const clock = manualTimers()
+    const native = createNativeTccc(double.asModule, { timers: clock.timers })
+    const first = native.checkLogin()
+    respond(double.workstation.checkLogin, 0)
+    await expect(first).resolves.toBeUndefined()
+    expect(clock.pending.size).toBe(0)
+    const second = native.checkLogin()
+    clock.fireAll()
+    respond(double.workstation.checkLogin, 0)
+    expect((await rejection(second)).symbol).toBe('SDK_NO_RESPONSE')
+  })
+
+  it('a call that timed out forgets the pending callee', async () => {
+    const clock = manualTimers()
+    const native = createNativeTccc(double.asModule, { timers: clock.timers })
+    const seen: TcccEvent[] = []
+    native.subscribe((e) => seen.push(e))
+    const placing = native.call({ to: '10086', remark: 'Ann' })
+    clock.fireAll()
+    await rejection(placing)
+    double.fire('onNewSession', { sessionId: 's9', sessionDirection: 41, fromUserId: '555' })
+    expect(seen).toEqual([{ type: 'newSession', sessionId: 's9', direction: 'in', peer: '555' }])
+  })
+})

@@ -19,21 +19,37 @@
  *
  * Rules modelled (see tccc-sdk.md):
  * - `login` checks the mock token (empty, malformed, other agent/app, expired: -10002).
- * - checkLogin/call/answer/terminate/mute/unmute/sendDTMF reject -10005 before login and after
- *   logout or `kick()`; after `expireToken()` checkLogin/call/answer/sendDTMF reject -10002
- *   until the next successful login (hang-up, mute and audio keep working). `logout` is
- *   idempotent; setAudioRoute/startRinging/stopRinging need no login.
+ * - checkLogin/call/answer/mute/unmute/sendDTMF reject 400 "not logged in" (ERR_SIP_BAD_REQUEST)
+ *   before the first login, and -10005 (ERR_HAD_LOGGEDOUT) after logout or `kick()`; after
+ *   `expireToken()` checkLogin/call/answer/sendDTMF reject -10002 until the next successful
+ *   login (hang-up, mute and audio keep working). `terminate` is fire-and-forget like the
+ *   native `terminate()`: it resolves when there is nothing to end. `logout` is idempotent;
+ *   setAudioRoute/startRinging/stopRinging need no login.
+ * - The agent rejecting a ringing incoming call (`terminate`) ends it as 'local-bye', as the
+ *   native SDK reports `TCCCEndReason.LocalBye` for every hang-up from this side.
+ * - While the connection is down (`dropConnection()` until `restoreConnection()`), commands that
+ *   need the server (checkLogin, call, answer, sendDTMF) reject 408 ERR_SIP_REQUESTTIMEOUT.
+ * - `neverAnswer(method)`: the next login/checkLogin/logout/call/answer/sendDTMF never calls
+ *   back, so it settles only through its deadline (`src/platform/deadline.ts`) as
+ *   `SDK_NO_RESPONSE`, like the native adapter. `deviceError(code)` fires `onError`; media
+ *   codes (-3301, -3307, -3308) also end the call with 'error', microphone codes keep it.
  * - A second `call` while the agent has a call (ringing or active) rejects -10004; a callee
  *   that is not digits (optional leading +) rejects 20003.
  * - `remoteHangup()`: active -> 'remote-bye'; ringing incoming -> 'remote-cancel'; ringing
  *   outbound -> 'rejected'. `kick()`: error 403, then every session ends with 'error'.
  * - An incoming call that arrives while the agent has a call gets its own `newSession` and
  *   only rings out ('timeout' after 60 s); the agent's commands keep acting on the first call.
+ * - Seat status: `login` makes it free, `logout`/`kick` offline; a call that becomes active makes a
+ *   free seat busy and its end frees it again (`agentStatus` events). `setAgentStatus` is logged
+ *   as `setStatus` (the Web SDK's name); `hold`, `unhold`, `transfer` need the active call;
+ *   `transfer` ends it here ('local-bye', "Transferred to …"). `sim.setAgentStatus(s)` is the
+ *   contact center changing it.
  * - `sim.log()` lists every command (not version/subscribe/dispose), rejected ones included,
  *   with the token and the web SDK URL replaced by '<redacted>'.
  */
 import { TcccError } from '../errors'
 import type {
+  AgentStatus,
   AudioRoute,
   CallDirection,
   CallParams,
@@ -41,12 +57,15 @@ import type {
   LoginParams,
   NetworkQuality,
   PlatformCapabilities,
+  SettableAgentStatus,
   TcccAgentSdk,
   TcccEvent,
   TcccListener,
+  TransferTarget,
   Unsubscribe,
 } from '../types'
-import { createRingtonePlayer } from '../ringtone'
+import { createRingtonePlayer, startRingtone } from '../ringtone'
+import { COMMAND_DEADLINE_MS, withDeadline, type CallbackCommand } from '../deadline'
 import { realClock, type SimClock } from './clock'
 import { decodeMockToken } from './mockToken'
 
@@ -81,13 +100,25 @@ export interface SimControls {
   setNetworkQuality(quality: number): void
   failNext(method: string, code: number): void
   log(): SimLogEntry[]
+  /** The next `method` (login, checkLogin, logout, call, answer, sendDTMF) never calls back. */
+  neverAnswer(method: string): void
+  /** `onError(code)` from the device layer; media codes also end the call (see header). */
+  deviceError(code: number, message?: string): void
+  /** The contact center changes the agent's status (delivered as `statusChanged` would be). */
+  setAgentStatus(status: AgentStatus, restReason?: string): void
 }
 
 export type SimulatedTccc = TcccAgentSdk & { readonly sim: SimControls }
 
 export interface SimulatedTcccOptions {
   clock?: SimClock
+  /** Bounds for commands whose callback never comes (default `COMMAND_DEADLINE_MS`). */
+  deadlines?: Partial<Record<CallbackCommand, number>>
 }
+
+const CALLBACK_COMMANDS: readonly CallbackCommand[] = ['login', 'checkLogin', 'logout', 'call', 'answer', 'sendDTMF']
+/** onError codes after which the SDK has no media for the call: it ends. */
+const MEDIA_FAILURE_CODES: ReadonlySet<number> = new Set([-3301, -3307, -3308])
 
 type SessionState = 'ringing' | 'active'
 
@@ -114,6 +145,10 @@ const SDK_METHODS = [
   'setAudioRoute',
   'startRinging',
   'stopRinging',
+  'setStatus',
+  'hold',
+  'unhold',
+  'transfer',
 ] as const
 type SdkMethod = (typeof SDK_METHODS)[number]
 
@@ -150,6 +185,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   const listeners = new Set<TcccListener>()
   const callLog: SimLogEntry[] = []
   const failures = new Map<string, number>()
+  const deadlines = { ...COMMAND_DEADLINE_MS, ...options.deadlines }
+  const silenced = new Set<CallbackCommand>()
+  let everLoggedIn = false
+  let connectionDown = false
 
   let agent: { sdkAppId: number; userId: string } | null = null
   let tokenExpired = false
@@ -159,6 +198,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   /** Incoming calls that arrived while the agent was busy; they only ring out. */
   const waiting = new Map<string, SimSession>()
   let muted = false
+  let held = false
+  let seatStatus: AgentStatus = 'offline'
   let quality: NetworkQuality = 2
   let autoAnswerAfter: number | null = null
   let statsTimer: unknown = null
@@ -222,7 +263,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       if (!current || current.state !== 'active') return
       statsTick += 1
       emitNow({ type: 'networkQuality', quality })
-      const volume = muted ? 0 : VOLUME_PATTERN[statsTick % VOLUME_PATTERN.length]
+      const volume = muted || held ? 0 : VOLUME_PATTERN[statsTick % VOLUME_PATTERN.length]
       emitNow({ type: 'audioVolume', userId: agent?.userId ?? '', volume })
       statsTimer = clock.setTimeout(tick, STATS_INTERVAL_MS)
     }
@@ -239,12 +280,20 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     session.timers = []
   }
 
+  function setSeat(status: AgentStatus, emit: (e: TcccEvent) => void, restReason?: string): void {
+    seatStatus = status
+    emit({ type: 'agentStatus', status, ...(restReason ? { restReason } : {}) })
+  }
+
   function endSession(session: SimSession, reason: EndReason, message: string, emit: (e: TcccEvent) => void): void {
     clearSessionTimers(session)
     if (current === session) {
       current = null
       muted = false
+      held = false
       stopStats()
+      // A call makes the seat busy; TCCC frees it when the call is over.
+      if (seatStatus === 'busy' && agent) setSeat('free', emit)
     }
     waiting.delete(session.id)
     emit({ type: 'ended', sessionId: session.id, reason, message })
@@ -254,6 +303,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     clearSessionTimers(session)
     session.state = 'active'
     emit({ type: 'accepted', sessionId: session.id })
+    if (session === current && seatStatus === 'free') setSeat('busy', emit)
     startStats()
   }
 
@@ -274,15 +324,24 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   }
 
   /** Checks every command makes first: an injected failure, then the login state. */
-  function precheck(method: SdkMethod, needs: { login?: boolean; token?: boolean }): TcccError | null {
+  function precheck(method: SdkMethod, needs: { login?: boolean; token?: boolean; server?: boolean }): TcccError | null {
     const injected = failures.get(method)
     if (injected !== undefined) {
       failures.delete(method)
       return TcccError.fromCode(injected, `simulated failure of ${method}`)
     }
-    if (needs.login && !agent) return TcccError.fromCode(-10005, 'not logged in')
+    if (needs.login && !agent) {
+      return everLoggedIn ? TcccError.fromCode(-10005, 'already logged out') : TcccError.fromCode(400, 'not logged in')
+    }
     if (needs.token && tokenExpired) return TcccError.fromCode(-10002, 'token expired')
+    if (needs.server && connectionDown) return TcccError.fromCode(408, 'no connection to the server')
     return null
+  }
+
+  /** `neverAnswer(method)` was armed: this call's callback is lost; only the deadline ends it. */
+  function lostCallback(method: CallbackCommand): Promise<void> | null {
+    if (!silenced.delete(method)) return null
+    return withDeadline(method, new Promise<void>(() => undefined), deadlines[method], clock)
   }
 
   function ok(): Promise<void> {
@@ -295,12 +354,24 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   // ---- the TcccAgentSdk ------------------------------------------------------------------
   // Rings through the shared uni audio player like the web platform, not through an SDK.
-  const capabilities: PlatformCapabilities = { audioRoute: true, sdkRinging: false, incomingCalls: true }
+  // Offers every control the app has, so each can be tried in `npm run dev` and tested.
+  const capabilities: PlatformCapabilities = {
+    audioRoute: true,
+    sdkRinging: false,
+    incomingCalls: true,
+    hold: true,
+    transfer: true,
+    internalCall: false,
+    callerNumber: false,
+    agentStatus: true,
+  }
 
   function login(params: LoginParams): Promise<void> {
     record('login', [redactLogin(params)])
     const error = precheck('login', {})
     if (error) return fail(error)
+    const lost = lostCallback('login')
+    if (lost) return lost
     const claims = params.token ? decodeMockToken(params.token) : null
     if (!claims) return fail(TcccError.fromCode(-10002, params.token ? 'malformed token' : 'empty token'))
     if (claims.userId !== params.userId || claims.sdkAppId !== params.sdkAppId) {
@@ -308,13 +379,18 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     }
     if (claims.exp * 1000 <= clock.now()) return fail(TcccError.fromCode(-10002, 'token expired'))
     agent = { sdkAppId: params.sdkAppId, userId: params.userId }
+    everLoggedIn = true
     tokenExpired = false
+    // Signing in puts the seat online as free (the Web SDK's Agent.online does the same).
+    if (seatStatus === 'offline') setSeat('free', emitAfterCommand)
     return ok()
   }
 
   function checkLogin(): Promise<void> {
     record('checkLogin', [])
-    const error = precheck('checkLogin', { login: true, token: true })
+    const lost = lostCallback('checkLogin')
+    if (lost) return lost
+    const error = precheck('checkLogin', { login: true, token: true, server: true })
     return error ? fail(error) : ok()
   }
 
@@ -322,16 +398,21 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record('logout', [])
     const error = precheck('logout', {})
     if (error) return fail(error)
+    const lost = lostCallback('logout')
+    if (lost) return lost
     // Idempotent: signing out twice is not an error worth showing.
     endEverything('local-bye', 'Logged out', emitAfterCommand)
     agent = null
     tokenExpired = false
+    if (seatStatus !== 'offline') setSeat('offline', emitAfterCommand)
     return ok()
   }
 
   function call(params: CallParams): Promise<void> {
     record('call', [params])
-    const error = precheck('call', { login: true, token: true })
+    const lost = lostCallback('call')
+    if (lost) return lost
+    const error = precheck('call', { login: true, token: true, server: true })
     if (error) return fail(error)
     if (current) return fail(TcccError.fromCode(-10004, 'a call is in progress'))
     if (!DIALLABLE.test(params.to)) return fail(TcccError.fromCode(20003, 'bad callee'))
@@ -357,7 +438,9 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function answer(): Promise<void> {
     record('answer', [])
-    const error = precheck('answer', { login: true, token: true })
+    const lost = lostCallback('answer')
+    if (lost) return lost
+    const error = precheck('answer', { login: true, token: true, server: true })
     if (error) return fail(error)
     if (!current || current.direction !== 'in' || current.state !== 'ringing') {
       return fail(new TcccError('NO_INCOMING_CALL'))
@@ -370,12 +453,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record('terminate', [])
     const error = precheck('terminate', { login: true })
     if (error) return fail(error)
-    if (!current) return fail(new TcccError('NO_ACTIVE_CALL'))
-    if (current.direction === 'in' && current.state === 'ringing') {
-      endSession(current, 'rejected', 'Rejected by the agent', emitAfterCommand)
-    } else {
-      endSession(current, 'local-bye', 'Hung up by the agent', emitAfterCommand)
-    }
+    // Native terminate() has no callback and nothing to refuse: idle is simply done.
+    if (!current) return ok()
+    const rejecting = current.direction === 'in' && current.state === 'ringing'
+    endSession(current, 'local-bye', rejecting ? 'Rejected by the agent' : 'Hung up by the agent', emitAfterCommand)
     return ok()
   }
 
@@ -392,7 +473,9 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function sendDTMF(digit: string): Promise<void> {
     record('sendDTMF', [digit])
-    const error = precheck('sendDTMF', { login: true, token: true })
+    const lost = lostCallback('sendDTMF')
+    if (lost) return lost
+    const error = precheck('sendDTMF', { login: true, token: true, server: true })
     if (error) return fail(error)
     if (!DTMF_DIGIT.test(digit)) return fail(new TcccError('INVALID_DTMF', `digit ${JSON.stringify(digit)}`))
     if (!current || current.state !== 'active') return fail(new TcccError('NO_ACTIVE_CALL'))
@@ -413,8 +496,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record('startRinging', [url])
     const error = precheck('startRinging', {})
     if (error) return fail(error)
-    ringtone.start(url)
-    return ok()
+    return startRingtone(ringtone, url)
   }
 
   function stopRinging(): Promise<void> {
@@ -422,6 +504,42 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     const error = precheck('stopRinging', {})
     if (error) return fail(error)
     ringtone.stop()
+    return ok()
+  }
+
+  function setAgentStatus(status: SettableAgentStatus, restReason?: string): Promise<void> {
+    record('setStatus', [{ status, ...(restReason ? { restReason } : {}) }])
+    const error = precheck('setStatus', { login: true, server: true })
+    if (error) return fail(error)
+    if (!['free', 'rest', 'arrange', 'busy'].includes(status)) {
+      return fail(new TcccError('UNSUPPORTED_ON_PLATFORM', `status ${String(status)}`))
+    }
+    setSeat(status, emitAfterCommand, status === 'rest' ? restReason : undefined)
+    return ok()
+  }
+
+  function activeSession(method: SdkMethod, args: unknown[]): TcccError | SimSession {
+    record(method, args)
+    const error = precheck(method, { login: true, server: true })
+    if (error) return error
+    if (!current || current.state !== 'active') return new TcccError('NO_ACTIVE_CALL')
+    return current
+  }
+
+  function setHeld(method: 'hold' | 'unhold', value: boolean): Promise<void> {
+    const session = activeSession(method, [])
+    if (session instanceof TcccError) return fail(session)
+    held = value
+    return ok()
+  }
+
+  function transfer(target: TransferTarget): Promise<void> {
+    const session = activeSession('transfer', [target])
+    if (session instanceof TcccError) return fail(session)
+    const to = 'userId' in target ? target.userId : target.skillGroupId
+    if (!to) return fail(new TcccError('INVALID_NUMBER', 'empty transfer target'))
+    // The call now belongs to the colleague or group: it ends for this agent.
+    endSession(session, 'local-bye', `Transferred to ${to}`, emitAfterCommand)
     return ok()
   }
 
@@ -482,12 +600,14 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       autoAnswerAfter = ms
     },
     dropConnection() {
+      connectionDown = true
       emitNow({ type: 'connectionLost', server: SERVER })
     },
     startReconnect() {
       emitNow({ type: 'reconnecting', server: SERVER })
     },
     restoreConnection() {
+      connectionDown = false
       emitNow({ type: 'connectionRecovered', server: SERVER })
     },
     kick() {
@@ -496,6 +616,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       tokenExpired = false
       emitNow({ type: 'error', code: 403, message: 'Signed in on another device' })
       endEverything('error', 'Signed in on another device', emitNow)
+      if (seatStatus !== 'offline') setSeat('offline', emitNow)
     },
     expireToken() {
       if (agent) tokenExpired = true
@@ -513,6 +634,23 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       failures.set(method, code)
     },
     log: () => callLog.map((entry) => ({ method: entry.method, args: entry.args.map(copyArg) })),
+    neverAnswer(method) {
+      if (!(CALLBACK_COMMANDS as readonly string[]).includes(method)) {
+        throw new Error(`simulator: ${method} has no callback; one of ${CALLBACK_COMMANDS.join(', ')}`)
+      }
+      silenced.add(method as CallbackCommand)
+    },
+    setAgentStatus(status, restReason) {
+      if (!['free', 'busy', 'rest', 'arrange', 'offline'].includes(status)) {
+        throw new RangeError(`simulator: status must be free, busy, rest, arrange or offline, got ${status}`)
+      }
+      setSeat(status, emitNow, status === 'rest' ? restReason : undefined)
+    },
+    deviceError(code, message) {
+      if (!Number.isInteger(code)) throw new RangeError(`deviceError needs an integer code, got ${code}`)
+      emitNow({ type: 'error', code, message: message ?? `simulated device error ${code}` })
+      if (MEDIA_FAILURE_CODES.has(code) && current) endSession(current, 'error', `media failure ${code}`, emitNow)
+    },
   }
 
   const sdk: SimulatedTccc = {
@@ -528,6 +666,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     unmute: () => setMuted('unmute', false),
     sendDTMF,
     setAudioRoute,
+    setAgentStatus,
+    hold: () => setHeld('hold', true),
+    unhold: () => setHeld('unhold', false),
+    transfer,
     startRinging,
     stopRinging,
     version: () => SIM_SDK_VERSION,

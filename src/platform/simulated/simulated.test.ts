@@ -60,11 +60,15 @@ function ended(): Extract<TcccEvent, { type: 'ended' }>[] {
   return events.filter((e): e is Extract<TcccEvent, { type: 'ended' }> => e.type === 'ended')
 }
 
+/** Seat status changes, kept apart so the call tests read only call events. */
+let seats: Array<Extract<TcccEvent, { type: 'agentStatus' }>>
+
 beforeEach(() => {
   clock = createManualClock()
   sdk = createSimulatedTccc({ clock })
   events = []
-  sdk.subscribe((e) => events.push(e))
+  seats = []
+  sdk.subscribe((e) => (e.type === 'agentStatus' ? seats.push(e) : events.push(e)))
 })
 
 describe('login', () => {
@@ -84,7 +88,7 @@ describe('login', () => {
     const err = await rejection(sdk.login({ sdkAppId: SDK_APP_ID, userId: USER, token: token() }))
     expect(err.code).toBe(-10002)
     expect(err.symbol).toBe('ERR_HTTP_TOKEN_ERROR')
-    await expect(rejection(sdk.checkLogin())).resolves.toMatchObject({ code: -10005 })
+    await expect(rejection(sdk.checkLogin())).resolves.toMatchObject({ code: 400 })
   })
 
   it('rejects a token that expires while the clock runs', async () => {
@@ -94,9 +98,12 @@ describe('login', () => {
     expect(err.code).toBe(-10002)
   })
 
-  it('rejects -10005 for operations before any login and after logout', async () => {
+  it('rejects 400 "not logged in" before any login and -10005 after logout', async () => {
     for (const op of [() => sdk.checkLogin(), () => sdk.call({ to: '10086' }), () => sdk.answer(), () => sdk.terminate(), () => sdk.mute(), () => sdk.sendDTMF('1')]) {
-      expect((await rejection(op())).code).toBe(-10005)
+      const err = await rejection(op())
+      expect(err.code).toBe(400)
+      expect(err.symbol).toBe('ERR_SIP_BAD_REQUEST')
+      expect(err.detail).toBe('not logged in')
     }
     await signIn()
     await sdk.logout()
@@ -225,8 +232,10 @@ describe('outbound calls', () => {
     expect(events).toEqual([])
   })
 
-  it('terminate without a call rejects NO_ACTIVE_CALL', async () => {
-    expect((await rejection(sdk.terminate())).symbol).toBe('NO_ACTIVE_CALL')
+  it('terminate without a call resolves and emits nothing, like the native fire-and-forget terminate()', async () => {
+    await expect(sdk.terminate()).resolves.toBeUndefined()
+    await Promise.resolve()
+    expect(events).toEqual([])
   })
 
   it('autoAnswerMs answers after the delay; null turns it off', async () => {
@@ -262,10 +271,10 @@ describe('incoming calls', () => {
     expect(events[1]).toEqual({ type: 'accepted', sessionId: id })
   })
 
-  it('terminate while ringing -> rejected', async () => {
+  it('the agent rejecting a ringing call (terminate) -> local-bye, as the native SDK reports it', async () => {
     const id = sdk.sim.incomingCall({ from: '13900139000' })
     await sdk.terminate()
-    expect(ended()).toEqual([{ type: 'ended', sessionId: id, reason: 'rejected', message: expect.any(String) }])
+    expect(ended()).toEqual([{ type: 'ended', sessionId: id, reason: 'local-bye', message: 'Rejected by the agent' }])
   })
 
   it('caller gives up (remoteHangup while ringing) -> remote-cancel', () => {
@@ -505,5 +514,127 @@ describe('manual clock', () => {
     expect(order).toEqual(['a@1010', 'c@1015', 'b@1020'])
     expect(c.now()).toBe(1030)
     expect(c.pendingTimers()).toBe(0)
+  })
+})
+
+describe('injected failures from the device and the network', () => {
+  it.each(['login', 'checkLogin', 'logout', 'call', 'answer', 'sendDTMF'] as const)(
+    'neverAnswer(%s): the callback never comes, the deadline rejects SDK_NO_RESPONSE',
+    async (method) => {
+      await signIn()
+      sdk.sim.incomingCall({ from: '13900139000' })
+      if (method === 'sendDTMF') await sdk.answer()
+      sdk.sim.neverAnswer(method)
+      const run = {
+        login: () => sdk.login({ sdkAppId: SDK_APP_ID, userId: USER, token: tokenFor() }),
+        checkLogin: () => sdk.checkLogin(),
+        logout: () => sdk.logout(),
+        call: () => sdk.call({ to: '10086' }),
+        answer: () => sdk.answer(),
+        sendDTMF: () => sdk.sendDTMF('1'),
+      }[method]
+      let settled = false
+      const result = run().finally(() => {
+        settled = true
+      })
+      clock.advance(1_000)
+      await Promise.resolve()
+      expect(settled).toBe(false)
+      clock.advance(60_000)
+      const error = await rejection(result)
+      expect(error.symbol).toBe('SDK_NO_RESPONSE')
+      // Only the next call is lost.
+      if (method === 'checkLogin') await expect(sdk.checkLogin()).resolves.toBeUndefined()
+    },
+  )
+
+  it('neverAnswer refuses a command without a callback', () => {
+    expect(() => sdk.sim.neverAnswer('terminate')).toThrow(/no callback/)
+  })
+
+  it('deviceError with a microphone code reports onError and keeps the call', async () => {
+    await signIn()
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    sdk.sim.deviceError(-1317)
+    expect(events.at(-1)).toEqual({ type: 'error', code: -1317, message: expect.any(String) })
+    expect(ended()).toEqual([])
+  })
+
+  it.each([-3301, -3307, -3308])('deviceError %i (media) reports onError, then the call ends with error', async (code) => {
+    await signIn()
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    sdk.sim.deviceError(code)
+    expect(types().slice(-2)).toEqual(['error', 'ended'])
+    expect(ended()[0]).toMatchObject({ sessionId: 'sim-1', reason: 'error' })
+  })
+
+  it('while the connection is down, server commands reject 408; hang-up and mute still work', async () => {
+    await signIn()
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    sdk.sim.dropConnection()
+    expect((await rejection(sdk.checkLogin())).code).toBe(408)
+    expect((await rejection(sdk.sendDTMF('1'))).code).toBe(408)
+    await expect(sdk.mute()).resolves.toBeUndefined()
+    await expect(sdk.terminate()).resolves.toBeUndefined()
+    expect((await rejection(sdk.call({ to: '10086' }))).code).toBe(408)
+    sdk.sim.startReconnect()
+    expect((await rejection(sdk.checkLogin())).code).toBe(408)
+    sdk.sim.restoreConnection()
+    await expect(sdk.checkLogin()).resolves.toBeUndefined()
+  })
+})
+
+describe('seat status, hold and transfer', () => {
+  it('login frees the seat, an active call makes it busy, its end frees it, logout takes it offline', async () => {
+    await signIn()
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    await sdk.terminate()
+    await sdk.logout()
+    await Promise.resolve()
+    expect(seats.map((e) => e.status)).toEqual(['free', 'busy', 'free', 'offline'])
+  })
+
+  it('setAgentStatus is logged as setStatus with the rest reason, and reported back', async () => {
+    await signIn()
+    await sdk.setAgentStatus('rest', 'lunch')
+    await sdk.setAgentStatus('free', 'ignored')
+    await Promise.resolve()
+    expect(seats.slice(-2)).toEqual([
+      { type: 'agentStatus', status: 'rest', restReason: 'lunch' },
+      { type: 'agentStatus', status: 'free' },
+    ])
+    expect(sdk.sim.log().filter((e) => e.method === 'setStatus').map((e) => e.args)).toEqual([
+      [{ status: 'rest', restReason: 'lunch' }],
+      [{ status: 'free', restReason: 'ignored' }],
+    ])
+  })
+
+  it('sim.setAgentStatus is the contact center changing the status', async () => {
+    await signIn()
+    sdk.sim.setAgentStatus('arrange')
+    expect(seats.at(-1)).toEqual({ type: 'agentStatus', status: 'arrange' })
+    expect(() => sdk.sim.setAgentStatus('dancing' as never)).toThrow(RangeError)
+  })
+
+  it('hold and unhold need the active call; transfer ends it here as local-bye', async () => {
+    await signIn()
+    expect((await rejection(sdk.hold())).symbol).toBe('NO_ACTIVE_CALL')
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    await sdk.hold()
+    await sdk.unhold()
+    await sdk.transfer({ userId: 'agent2@example.com' })
+    await Promise.resolve()
+    expect(ended()).toEqual([{ type: 'ended', sessionId: 'sim-1', reason: 'local-bye', message: 'Transferred to agent2@example.com' }])
+    expect(sdk.sim.log().map((e) => e.method).slice(-3)).toEqual(['hold', 'unhold', 'transfer'])
+    expect(sdk.sim.log().at(-1)?.args).toEqual([{ userId: 'agent2@example.com' }])
+  })
+
+  it('declares hold, transfer and agent status among its capabilities', () => {
+    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true })
   })
 })

@@ -13,18 +13,23 @@
  *   (old handlers off, old `<script>` removed, the new one injected): never two SDK scripts.
  */
 import { TcccError, toTcccError } from '../errors'
-import { createRingtonePlayer, type RingtonePlayer } from '../ringtone'
+import { withDeadline } from '../deadline'
+import { createRingtonePlayer, type RingtonePlayer, startRingtone } from '../ringtone'
 import type {
+  AgentStatus,
   CallDirection,
   CallParams,
   EndReason,
   LoginParams,
   PlatformCapabilities,
+  SettableAgentStatus,
   TcccAgentSdk,
   TcccEvent,
   TcccListener,
+  TransferTarget,
   Unsubscribe,
 } from '../types'
+import { isSdkUrlAllowed, mockSdkAllowed, sdkHostsFromBuild, type SdkUrlPolicy } from './sdkUrl'
 import { WEB_SDK_EVENTS, type TcccWebSdk, type WebHost, type WebSdkEventName, type WebSdkHandler } from './webSdk'
 
 export const DEFAULT_READY_TIMEOUT_MS = 15_000
@@ -61,6 +66,18 @@ export interface WebTcccOptions {
   timers?: WebTimers
   /** Default: `createRingtonePlayer()` from `src/platform/ringtone.ts`, made on first use. */
   ringtone?: RingtonePlayer
+  /** Which sdkUrl may be injected (default: `defaultSdkUrlPolicy(host)`, see sdkUrl.ts). */
+  sdkUrlPolicy?: SdkUrlPolicy
+}
+
+/** The build's policy: `VITE_TCCC_SDK_HOSTS`, and the fake SDK on the page's own origin unless `VITE_TCCC_MOCK_SDK=off`. */
+export function defaultSdkUrlPolicy(host: WebHost): SdkUrlPolicy {
+  const env = (import.meta.env ?? {}) as { VITE_TCCC_SDK_HOSTS?: string; VITE_TCCC_MOCK_SDK?: string }
+  const origin = host.location.origin
+  return {
+    hosts: sdkHostsFromBuild(env.VITE_TCCC_SDK_HOSTS),
+    mockOrigins: mockSdkAllowed(env.VITE_TCCC_MOCK_SDK) && origin ? [origin] : [],
+  }
 }
 
 /** `sessionEnded.closeBy` (seat | client | admin | timer) to the app's end reason. */
@@ -98,6 +115,14 @@ export const injectScript: ScriptLoader = (src, dataset, host) =>
     script.src = src
     ;(doc.body ?? doc.head).appendChild(script)
   })
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || '(none)'
+  } catch {
+    return '(not a URL)'
+  }
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
@@ -142,14 +167,43 @@ async function settle(run: () => unknown): Promise<unknown> {
   return result
 }
 
-/** `isMicMuted`: a boolean, or a response whose `data` is the boolean (docs disagree). */
-function mutedFrom(result: unknown): boolean | undefined {
+/**
+ * `isMicMuted`: `000_*` documents a boolean, `003_*` a `Promise<CommonSDKResponse>` whose
+ * documented fields are only `status`/`errorMsg`; some builds put the boolean in `data`.
+ * Undefined when the answer carries no boolean (then the command's own success decides).
+ */
+export function mutedFrom(result: unknown): boolean | undefined {
   if (typeof result === 'boolean') return result
   if (isObject(result)) {
     if (typeof result.data === 'boolean') return result.data
-    if (isObject(result.data) && typeof result.data.muted === 'boolean') return result.data.muted
+    if (isObject(result.data)) {
+      const flag = [result.data.muted, result.data.isMuted, result.data.isMicMuted].find((v) => typeof v === 'boolean')
+      if (typeof flag === 'boolean') return flag
+    }
   }
   return undefined
+}
+
+/**
+ * The SDK's seat status (`statusChanged`, `getStatus()`) as the app's: `notReady` (示忙) and
+ * anything call-like count as busy; unknown values too, so the agent is never shown free wrongly.
+ */
+export function agentStatusFrom(value: unknown): AgentStatus {
+  const raw = isObject(value) ? (value.status ?? (isObject(value.data) ? value.data.status : undefined)) : value
+  switch (raw) {
+    case 'free':
+    case 'rest':
+    case 'arrange':
+    case 'offline':
+      return raw
+    default:
+      return 'busy'
+  }
+}
+
+/** The app's choice as `Agent.setStatus` wants it (003: busy is `notReady`). */
+function sdkStatusFor(status: SettableAgentStatus): string {
+  return status === 'busy' ? 'notReady' : status
 }
 
 function isLocalhost(hostname: string): boolean {
@@ -178,6 +232,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
   }
   let ringtone = options.ringtone ?? null
+  const sdkUrlPolicy = options.sdkUrlPolicy ?? defaultSdkUrlPolicy(host)
 
   const listeners = new Set<TcccListener>()
   /** Exactly what we passed to `tccc.on`, so `off` removes those and nothing else. */
@@ -194,7 +249,16 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
   let pendingOut: { to: string; remark?: string } | null = null
   const sessions = new Map<string, SessionInfo>()
 
-  const capabilities: PlatformCapabilities = { audioRoute: false, sdkRinging: false, incomingCalls: true }
+  const capabilities: PlatformCapabilities = {
+    audioRoute: false,
+    sdkRinging: false,
+    incomingCalls: true,
+    hold: true,
+    transfer: true,
+    internalCall: false,
+    callerNumber: false,
+    agentStatus: true,
+  }
 
   function emit(event: TcccEvent): void {
     for (const listener of [...listeners]) {
@@ -254,6 +318,11 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
       const remark = pendingOut ? pendingOut.remark : stringField(data, 'remark')
       pendingOut = null
       addSession(sessionId, 'out', peer, remark)
+    },
+    statusChanged(payload) {
+      const data = payloadOf(payload)
+      const restReason = stringField(data, 'restReason')
+      emit({ type: 'agentStatus', status: agentStatusFrom(data.status ?? payload), ...(restReason ? { restReason } : {}) })
     },
     calloutAccepted: onAccepted,
     userAccessed: onAccepted,
@@ -378,6 +447,8 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
       }
       unload('SDK re-initialised')
       if (!params.sdkUrl) throw new TcccError('SDK_LOAD_FAILED', 'login without sdkUrl')
+      // The host only: the URL's query carries the token.
+      if (!isSdkUrlAllowed(params.sdkUrl, sdkUrlPolicy)) throw new TcccError('SDK_URL_REFUSED', `sdkUrl host ${hostOf(params.sdkUrl)}`)
       try {
         await loadSdk(params, params.sdkUrl)
         const loaded = sdk as TcccWebSdk | null
@@ -411,7 +482,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     const target = sdk
     online = false
     // An expired SDK refuses everything; there is no seat to take offline.
-    if (!tokenExpired) await settle(() => target.Agent.offline())
+    if (!tokenExpired) await withDeadline('logout', settle(() => target.Agent.offline()), undefined, timers)
   }
 
   // ---- calls ------------------------------------------------------------------------------
@@ -432,7 +503,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     pendingOut = { to: params.to, remark: params.remark }
     let result: unknown
     try {
-      result = await settle(() => target.Call.startOutboundCall(request))
+      result = await withDeadline('call', settle(() => target.Call.startOutboundCall(request)), undefined, timers)
     } catch (e) {
       pendingOut = null
       throw e
@@ -451,7 +522,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     const target = signedInSdk()
     const ringing = [...sessions.entries()].reverse().find(([, s]) => s.direction === 'in' && !s.accepted && !s.closing)
     if (!ringing) throw new TcccError('NO_INCOMING_CALL')
-    await settle(() => target.Call.accept({ sessionId: ringing[0] }))
+    await withDeadline('answer', settle(() => target.Call.accept({ sessionId: ringing[0] })), undefined, timers)
   }
 
   async function terminate(): Promise<void> {
@@ -473,9 +544,11 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     const sessionId = activeSessionId()
     await settle(() => (muted ? target.Call.muteMic({ sessionId }) : target.Call.unmuteMic({ sessionId })))
     // The SDK resolves without saying what happened: read the state back before reporting success.
+    // A CommonSDKResponse without a boolean says nothing: muteMic succeeded, so trust it rather
+    // than tell the agent "unmuted" while the customer hears nothing.
     const actual = mutedFrom(await settle(() => target.Call.isMicMuted({ sessionId })))
-    if (actual !== muted) {
-      throw new TcccError('UNKNOWN', `microphone is ${actual === undefined ? 'in an unknown state' : actual ? 'muted' : 'unmuted'} after ${muted ? 'muteMic' : 'unmuteMic'}`)
+    if (actual !== undefined && actual !== muted) {
+      throw new TcccError('UNKNOWN', `microphone is ${actual ? 'muted' : 'unmuted'} after ${muted ? 'muteMic' : 'unmuteMic'}`)
     }
   }
 
@@ -483,7 +556,31 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     if (!DTMF_DIGIT.test(digit)) throw new TcccError('INVALID_DTMF', JSON.stringify(digit))
     const target = signedInSdk()
     const sessionId = activeSessionId()
-    await settle(() => target.Call.sendDigits({ sessionId, dtmfText: digit }))
+    await withDeadline('sendDTMF', settle(() => target.Call.sendDigits({ sessionId, dtmfText: digit })), undefined, timers)
+  }
+
+  async function setAgentStatus(status: SettableAgentStatus, restReason?: string): Promise<void> {
+    const target = signedInSdk()
+    const setStatus = target.Agent.setStatus
+    if (typeof setStatus !== 'function') throw new TcccError('UNSUPPORTED_ON_PLATFORM', 'Agent.setStatus missing')
+    const options = { status: sdkStatusFor(status), ...(status === 'rest' && restReason ? { restReason } : {}) }
+    await settle(() => setStatus.call(target.Agent, options))
+  }
+
+  async function setHeld(held: boolean): Promise<void> {
+    const target = signedInSdk()
+    const sessionId = activeSessionId()
+    const command = held ? target.Call.hold : target.Call.unHold
+    if (typeof command !== 'function') throw new TcccError('UNSUPPORTED_ON_PLATFORM', held ? 'Call.hold missing' : 'Call.unHold missing')
+    await settle(() => command.call(target.Call, { sessionId }))
+  }
+
+  async function transfer(to: TransferTarget): Promise<void> {
+    const target = signedInSdk()
+    const sessionId = activeSessionId()
+    const command = target.Call.transfer
+    if (typeof command !== 'function') throw new TcccError('UNSUPPORTED_ON_PLATFORM', 'Call.transfer missing')
+    await settle(() => command.call(target.Call, { sessionId, ...to }))
   }
 
   function ringtonePlayer(): RingtonePlayer {
@@ -504,9 +601,11 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     unmute: () => setMuted(false),
     sendDTMF,
     setAudioRoute: () => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', 'the browser picks the audio output')),
-    async startRinging(url: string) {
-      ringtonePlayer().start(url)
-    },
+    setAgentStatus,
+    hold: () => setHeld(true),
+    unhold: () => setHeld(false),
+    transfer,
+    startRinging: (url: string) => startRingtone(ringtonePlayer(), url),
     async stopRinging() {
       ringtone?.stop()
     },

@@ -5,7 +5,7 @@
  * adapter's real script injection (happy-dom fetches and runs `<script async>` elements), so
  * these tests cover the same path a browser takes with the token backend's `/mock/tccc-sdk.js`.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -14,16 +14,20 @@ import { resolve } from 'node:path'
 import { TcccError } from '@/platform/errors'
 import { encodeMockToken } from '@/platform/simulated/mockToken'
 import type { LoginParams, TcccAgentSdk, TcccEvent } from '@/platform/types'
+import type { RingtoneOutcome } from '../ringtone'
 import { createWebTccc } from './index'
 import {
   DEFAULT_READY_TIMEOUT_MS,
   SDK_SCRIPT_MARKER,
   createWebTcccAdapter,
+  defaultSdkUrlPolicy,
   endReasonFor,
   injectScript,
+  type ScriptLoader,
   type WebTcccOptions,
   type WebTimers,
 } from './adapter'
+import { DEFAULT_TCCC_SDK_HOSTS, isSdkUrlAllowed, type SdkUrlPolicy } from './sdkUrl'
 import type { TcccWebSdk, WebHost } from './webSdk'
 
 // vitest runs from the repository root (import.meta.url is not a file: URL under happy-dom).
@@ -55,6 +59,7 @@ interface WebFakeControls {
   expireToken(): void
   failNext(method: string, errorMsg?: string, code?: number): void
   ignoreNextMute(): void
+  setMicMutedShape(shape: 'boolean' | 'response' | 'response-data'): void
   setBrowserSupported(supported: boolean): void
   setPayloadShape(shape: 'flat' | 'wrapped'): void
   emitRaw(event: string, payload: unknown): void
@@ -86,11 +91,13 @@ let origin = ''
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname
-    if (path === '/mock/tccc-sdk.js') {
+    const url = new URL(req.url ?? '/', 'http://x')
+    // Variants on the fake SDK's own path: the only path on this origin the allowlist lets in.
+    const variant = url.searchParams.get('variant')
+    if (url.pathname === '/mock/tccc-sdk.js' && !variant) {
       res.writeHead(200, { 'content-type': 'application/javascript' })
       res.end(readFileSync(FAKE_SDK_PATH, 'utf8'))
-    } else if (path === '/no-global.js') {
+    } else if (variant === 'no-global') {
       res.writeHead(200, { 'content-type': 'application/javascript' })
       res.end('window.somethingElse = 1')
     } else {
@@ -179,10 +186,13 @@ function manualTimers(): WebTimers & { delays: number[]; fire(): void } {
 
 let sdk: TcccAgentSdk
 let events: TcccEvent[]
-const ringtone = { start: fn<(url: string) => void>(), stop: fn<() => void>() }
+const ringtone = { start: fn<(url: string) => Promise<RingtoneOutcome>>(() => Promise.resolve('playing')), stop: fn<() => void>() }
+
+/** The fake SDK on the test server's origin, as a mock backend's origin is in the app. */
+const testPolicy = (): SdkUrlPolicy => ({ hosts: DEFAULT_TCCC_SDK_HOSTS, mockOrigins: [origin] })
 
 function makeSdk(options: WebTcccOptions = {}): TcccAgentSdk {
-  sdk = createWebTcccAdapter({ ringtone, ...options })
+  sdk = createWebTcccAdapter({ ringtone, sdkUrlPolicy: testPolicy(), ...options })
   events = []
   sdk.subscribe((event) => events.push(event))
   return sdk
@@ -259,6 +269,53 @@ describe('login', () => {
     expect(sdkScripts()).toHaveLength(0)
   })
 
+  it.each([
+    ['another host', 'https://evil.example/tccc-sdk.js'],
+    ['a Tencent host over plain http', 'http://tccc.qcloud.com/ccc-sdk/sdk.js'],
+    ['a look-alike host', 'https://tccc.qcloud.com.evil.example/sdk.js'],
+    ['user-info in the URL', 'https://x@tccc.qcloud.com/sdk.js'],
+    ["the app's origin but not the fake SDK path", 'SELF/static/evil.js'],
+    ['not a URL', 'tccc-sdk.js'],
+  ])('refuses an sdkUrl off the allowlist (%s) with SDK_URL_REFUSED, injecting nothing', async (_name, sdkUrl) => {
+    const loadScript = fn(injectScript)
+    makeSdk({ loadScript })
+    const error = await rejection(sdk.login({ ...loginParams(), sdkUrl: sdkUrl.replace('SELF', origin) }))
+    expect(error.symbol).toBe('SDK_URL_REFUSED')
+    expect(error.action).toBe('contact-admin')
+    expect(error.localized('en')).toBe('The sign-in server sent a TCCC SDK address that is not an allowed Tencent Cloud address, so it was not loaded. Contact your administrator.')
+    expect(error.detail).not.toContain('token')
+    expect(loadScript).not.toHaveBeenCalled()
+    expect(sdkScripts()).toHaveLength(0)
+  })
+
+  it("injects Tencent Cloud's https SDK URL", async () => {
+    const loadScript = fn<ScriptLoader>(() => Promise.reject(new Error('offline')))
+    makeSdk({ loadScript })
+    const sdkUrl = `https://tccc.qcloud.com/ccc-sdk/sdk.js?sdkAppId=${SDK_APP_ID}&token=abc`
+    expect((await rejection(sdk.login({ ...loginParams(), sdkUrl }))).symbol).toBe('SDK_LOAD_FAILED')
+    expect(loadScript.mock.calls[0][0]).toBe(sdkUrl)
+  })
+
+  describe("the build's sdkUrl policy", () => {
+    afterEach(() => vi.unstubAllEnvs())
+    const host = (origin?: string): WebHost => ({ location: { protocol: 'https:', hostname: 'agent.example.com', origin }, document })
+
+    it("is Tencent Cloud's SDK host plus the fake SDK on the page's own origin by default", () => {
+      expect(defaultSdkUrlPolicy(host('https://agent.example.com'))).toEqual({ hosts: ['tccc.qcloud.com'], mockOrigins: ['https://agent.example.com'] })
+      expect(defaultSdkUrlPolicy(host())).toEqual({ hosts: ['tccc.qcloud.com'], mockOrigins: [] })
+    })
+
+    it('takes VITE_TCCC_SDK_HOSTS, and VITE_TCCC_MOCK_SDK=off drops the fake SDK', () => {
+      vi.stubEnv('VITE_TCCC_SDK_HOSTS', ' sdk.example.com, CDN.Example.com ')
+      vi.stubEnv('VITE_TCCC_MOCK_SDK', 'off')
+      const policy = defaultSdkUrlPolicy(host('https://agent.example.com'))
+      expect(policy).toEqual({ hosts: ['sdk.example.com', 'cdn.example.com'], mockOrigins: [] })
+      expect(isSdkUrlAllowed('https://cdn.example.com/sdk.js', policy)).toBe(true)
+      expect(isSdkUrlAllowed('https://tccc.qcloud.com/sdk.js', policy)).toBe(false)
+      expect(isSdkUrlAllowed('https://agent.example.com/mock/tccc-sdk.js', policy)).toBe(false)
+    })
+  })
+
   it('accepts an https page and plain-http localhost as secure', async () => {
     const failingLoader = fn(() => Promise.reject(new Error('offline')))
     for (const location of [
@@ -315,11 +372,11 @@ describe('login', () => {
 
   it('rejects SDK_LOAD_FAILED when the script does not load, defines no tccc, or no sdkUrl came', async () => {
     makeSdk()
-    const missing = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/missing.js` }))
+    const missing = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/mock/tccc-sdk.js?variant=missing` }))
     expect(missing.symbol).toBe('SDK_LOAD_FAILED')
     expect(sdkScripts()).toHaveLength(0)
 
-    const noGlobal = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/no-global.js` }))
+    const noGlobal = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/mock/tccc-sdk.js?variant=no-global` }))
     expect(noGlobal.symbol).toBe('SDK_LOAD_FAILED')
     expect(noGlobal.detail).toContain('window.tccc')
 
@@ -549,6 +606,73 @@ describe('in-call controls', () => {
     expect(error.detail).toBe('microphone is unmuted after muteMic')
   })
 
+  it('accepts the 003 form of isMicMuted (CommonSDKResponse without a boolean) after muteMic succeeded', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    fake().setMicMutedShape('response')
+    await sdk.mute()
+    expect(fake().state().sessions[0].muted).toBe(true)
+    await sdk.unmute()
+    expect(fake().state().sessions[0].muted).toBe(false)
+    expect(sdkCalls('Call.isMicMuted')).toHaveLength(2)
+  })
+
+  it('reads the boolean from a CommonSDKResponse data field and still catches a mismatch', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    fake().setMicMutedShape('response-data')
+    await sdk.mute()
+    expect(fake().state().sessions[0].muted).toBe(true)
+    fake().ignoreNextMute()
+    const error = await rejection(sdk.unmute())
+    expect(error.detail).toBe('microphone is muted after unmuteMic')
+  })
+
+  it('a logout or DTMF the SDK never answers rejects SDK_NO_RESPONSE at its deadline', async () => {
+    const timers = manualTimers()
+    await signedIn({ timers })
+    await activeOutboundCall()
+    const tccc = page.tccc as unknown as { Call: { sendDigits: unknown }; Agent: { offline: unknown } }
+    tccc.Call.sendDigits = () => new Promise(() => undefined)
+    tccc.Agent.offline = () => new Promise(() => undefined)
+    const digit = sdk.sendDTMF('1')
+    await Promise.resolve()
+    timers.fire()
+    expect((await rejection(digit)).symbol).toBe('SDK_NO_RESPONSE')
+    const out = sdk.logout()
+    await Promise.resolve()
+    timers.fire()
+    expect((await rejection(out)).symbol).toBe('SDK_NO_RESPONSE')
+    expect(timers.delays.slice(-2)).toEqual([5_000, 5_000])
+  })
+
+  it('hold / unHold / transfer go to the SDK with the session id; transfer ends the call here', async () => {
+    await signedIn()
+    const sessionId = await activeOutboundCall()
+    await sdk.hold()
+    expect(fake().state().sessions[0]).toMatchObject({ held: true })
+    await sdk.unhold()
+    await sdk.transfer({ skillGroupId: '42' })
+    expect(sdkCalls('Call.hold')).toEqual([[{ sessionId }]])
+    expect(sdkCalls('Call.unHold')).toEqual([[{ sessionId }]])
+    expect(sdkCalls('Call.transfer')).toEqual([[{ sessionId, skillGroupId: '42' }]])
+    await vi.waitFor(() => expect(eventsOf('ended')).toEqual([{ type: 'ended', sessionId, reason: 'local-bye', message: 'closeBy=seat' }]))
+  })
+
+  it('sets the seat status with Agent.setStatus (busy = notReady) and reads statusChanged', async () => {
+    await signedIn()
+    await sdk.setAgentStatus('rest', 'lunch')
+    await sdk.setAgentStatus('busy')
+    expect(sdkCalls('Agent.setStatus')).toEqual([[{ status: 'rest', restReason: 'lunch' }], [{ status: 'notReady' }]])
+    fake().emitRaw('statusChanged', { status: 'arrange' })
+    fake().emitRaw('statusChanged', { data: { status: 'notReady' } })
+    expect(eventsOf('agentStatus').slice(-2)).toEqual([
+      { type: 'agentStatus', status: 'arrange' },
+      { type: 'agentStatus', status: 'busy' },
+    ])
+    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true, audioRoute: false })
+  })
+
   it('mute needs an answered call', async () => {
     await signedIn()
     await outboundCall()
@@ -595,6 +719,16 @@ describe('in-call controls', () => {
     await sdk.stopRinging()
     expect(ringtone.start.mock.calls).toEqual([['/static/ringtone.wav']])
     expect(ringtone.stop).toHaveBeenCalledTimes(1)
+  })
+
+  it('reports a ringtone the browser refused to autoplay as RINGTONE_BLOCKED', async () => {
+    makeSdk()
+    ringtone.start.mockImplementationOnce(() => Promise.resolve('blocked'))
+    const failure = await rejection(sdk.startRinging('/static/ringtone.wav'))
+    expect(failure.symbol).toBe('RINGTONE_BLOCKED')
+    // A ring stopped before it started is not a failure.
+    ringtone.start.mockImplementationOnce(() => Promise.resolve('stopped'))
+    await expect(sdk.startRinging('/static/ringtone.wav')).resolves.toBeUndefined()
   })
 
   it('uses createRingtonePlayer (uni inner audio, looping) by default', async () => {
@@ -682,7 +816,7 @@ describe('subscription and dispose', () => {
     const mine = fn()
     page.tccc?.on('callIn', mine)
     const adapterCount = registered.length - 1
-    expect(adapterCount).toBe(8)
+    expect(adapterCount).toBe(9)
     expect(fake().listenerCount()).toBe(adapterCount + 1)
 
     sdk.dispose()
@@ -718,7 +852,7 @@ describe('subscription and dispose', () => {
   })
 
   it('createWebTccc is the adapter', async () => {
-    sdk = createWebTccc({ ringtone })
+    sdk = createWebTccc({ ringtone, sdkUrlPolicy: testPolicy() })
     events = []
     sdk.subscribe((event) => events.push(event))
     await sdk.login(loginParams())

@@ -37,6 +37,7 @@ export const WEB_SDK_EVENTS = [
   'userAccessed',
   'autoTransfer',
   'sessionEnded',
+  'statusChanged',
 ] as const
 
 export type WebSdkEventName = (typeof WEB_SDK_EVENTS)[number]
@@ -57,10 +58,18 @@ export interface TcccWebSdk {
     isMicMuted(options: WebSdkSessionOptions): WebSdkResult
     /** The API reference names the digits field `dtmfText`. */
     sendDigits(options: WebSdkSessionOptions & { dtmfText: string }): WebSdkResult
+    /** 003: `tccc.Call.hold({ sessionId })` / `tccc.Call.unHold({ sessionId })`. */
+    hold?(options: WebSdkSessionOptions): WebSdkResult
+    unHold?(options: WebSdkSessionOptions): WebSdkResult
+    /** 003/000: `tccc.Call.transfer({ sessionId, skillGroupId? , userId? })`. */
+    transfer?(options: WebSdkSessionOptions & { skillGroupId?: string; userId?: string }): WebSdkResult
   }
   Agent: {
     online(): WebSdkResult
     offline(): WebSdkResult
+    /** 003: `setStatus({ status: free|rest|arrange|notReady|stopNotReady, restReason? })`. */
+    setStatus?(options: { status: string; restReason?: string }): WebSdkResult
+    getStatus?(): unknown
   }
   Devices: {
     isBrowserSupported(): boolean
@@ -76,7 +85,8 @@ export interface TcccWebSdk {
 export interface WebHost {
   /** Undefined in some test DOMs; then https or localhost counts as secure. */
   isSecureContext?: boolean
-  location: { protocol: string; hostname: string }
+  /** `origin`: where the fake SDK may come from (sdkUrl.ts); absent means nowhere. */
+  location: { protocol: string; hostname: string; origin?: string }
   document: Document
   tccc?: TcccWebSdk
 }

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest'
+import { fn } from 'jest-mock'
+import {
+  BLUETOOTH_CONNECT,
+  CALL_CHANNEL_ID,
+  CALL_NOTIFICATION_ID,
+  POST_NOTIFICATIONS,
+  callPermissions,
+  createCallKeepAlive,
+  type PlusLike,
+} from './callKeepAlive'
+
+const RECORD_AUDIO = 'android.permission.RECORD_AUDIO'
+
+/** A double of `plus.android` built from the Android classes Native.js would import. */
+function androidDouble(sdkInt: number, osName = 'Android') {
+  const manager = { notify: fn(), cancel: fn(), createNotificationChannel: fn() }
+  const builders: Array<{ args: unknown[]; calls: Record<string, unknown[]> }> = []
+  class Builder {
+    calls: Record<string, unknown[]> = {}
+    constructor(...args: unknown[]) {
+      builders.push({ args, calls: this.calls })
+    }
+    setSmallIcon(v: unknown) { this.calls.setSmallIcon = [v] }
+    setContentTitle(v: unknown) { this.calls.setContentTitle = [v] }
+    setContentText(v: unknown) { this.calls.setContentText = [v] }
+    setOngoing(v: unknown) { this.calls.setOngoing = [v] }
+    setContentIntent(v: unknown) { this.calls.setContentIntent = [v] }
+    build() { return { notification: this.calls } }
+  }
+  const channels: unknown[][] = []
+  class NotificationChannel {
+    constructor(...args: unknown[]) {
+      channels.push(args)
+    }
+  }
+  class Intent {
+    constructor(...args: unknown[]) {
+      Object.assign(this, { args })
+    }
+  }
+  const activity = {
+    getSystemService: fn(() => manager),
+    getClass: () => 'MainActivity',
+    getApplicationInfo: () => ({ icon: 77 }),
+  }
+  const PendingIntent = { getActivity: fn((...args: unknown[]) => ({ pending: args })) }
+  const classes: Record<string, unknown> = {
+    'android.os.Build$VERSION': { SDK_INT: sdkInt },
+    'android.content.Context': { NOTIFICATION_SERVICE: 'notification' },
+    'android.app.Notification$Builder': Builder,
+    'android.app.NotificationChannel': NotificationChannel,
+    'android.content.Intent': Intent,
+    'android.app.PendingIntent': PendingIntent,
+  }
+  const requestPermissions = fn<PlusLike['android']['requestPermissions']>()
+  const plusApi: PlusLike = {
+    os: { name: osName },
+    android: {
+      importClass: (name: string | object) => (typeof name === 'string' ? classes[name] : name),
+      runtimeMainActivity: () => activity,
+      requestPermissions,
+    },
+  }
+  return { plusApi, manager, builders, channels, requestPermissions, PendingIntent }
+}
+
+describe('call keep-alive notification (Android)', () => {
+  it('posts an ongoing notification on a low-importance channel (Android 8+) that returns to the app', () => {
+    const android = androidDouble(30)
+    const keepAlive = createCallKeepAlive(android.plusApi)
+    keepAlive.start({ title: 'Call in progress', text: 'Tap to return to the call' })
+    expect(android.channels).toEqual([[CALL_CHANNEL_ID, 'Call in progress', 2]])
+    expect(android.builders[0].args[1]).toBe(CALL_CHANNEL_ID)
+    expect(android.builders[0].calls).toMatchObject({
+      setSmallIcon: [77],
+      setContentTitle: ['Call in progress'],
+      setContentText: ['Tap to return to the call'],
+      setOngoing: [true],
+    })
+    // FLAG_UPDATE_CURRENT | FLAG_IMMUTABLE
+    expect(android.PendingIntent.getActivity.mock.calls[0][3]).toBe(0x0c000000)
+    expect(android.manager.notify).toHaveBeenCalledWith(CALL_NOTIFICATION_ID, expect.anything())
+    expect(android.requestPermissions).not.toHaveBeenCalled()
+    expect(keepAlive.active).toBe(true)
+
+    keepAlive.stop()
+    expect(android.manager.cancel).toHaveBeenCalledWith(CALL_NOTIFICATION_ID)
+    expect(keepAlive.active).toBe(false)
+    keepAlive.stop()
+    expect(android.manager.cancel).toHaveBeenCalledTimes(1)
+  })
+
+  it('asks POST_NOTIFICATIONS on Android 13+ and uses no channel before Android 8', () => {
+    const t = androidDouble(33)
+    createCallKeepAlive(t.plusApi).start({ title: 'a', text: 'b' })
+    expect(t.requestPermissions.mock.calls[0][0]).toEqual([POST_NOTIFICATIONS])
+    const old = androidDouble(25)
+    createCallKeepAlive(old.plusApi).start({ title: 'a', text: 'b' })
+    expect(old.channels).toEqual([])
+    expect(old.builders[0].args).toHaveLength(1)
+  })
+
+  it('prefers a native foreground-service plugin when one is given', () => {
+    const android = androidDouble(34)
+    const service = { start: fn(), stop: fn() }
+    const keepAlive = createCallKeepAlive(android.plusApi, service)
+    keepAlive.start({ title: 'a', text: 'b' })
+    keepAlive.stop()
+    expect(service.start).toHaveBeenCalledWith({ title: 'a', text: 'b' })
+    expect(service.stop).toHaveBeenCalledTimes(1)
+    expect(android.manager.notify).not.toHaveBeenCalled()
+  })
+
+  it('does nothing on iOS or without plus (browser)', () => {
+    const ios = androidDouble(30, 'iOS')
+    createCallKeepAlive(ios.plusApi).start({ title: 'a', text: 'b' })
+    expect(ios.manager.notify).not.toHaveBeenCalled()
+    expect(() => createCallKeepAlive(undefined).start({ title: 'a', text: 'b' })).not.toThrow()
+  })
+})
+
+describe('callPermissions', () => {
+  it('adds BLUETOOTH_CONNECT on Android 12+ only', () => {
+    expect(callPermissions(androidDouble(31).plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO, BLUETOOTH_CONNECT])
+    expect(callPermissions(androidDouble(30).plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO])
+    expect(callPermissions(androidDouble(33, 'iOS').plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO])
+    expect(callPermissions(undefined, RECORD_AUDIO)).toEqual([RECORD_AUDIO])
+  })
+})

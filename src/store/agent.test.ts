@@ -1,0 +1,100 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { useAgentStore } from '@/store/agent'
+import { useCallStore } from '@/store/call'
+import { useSessionStore } from '@/store/session'
+import { AGENT, PASSWORD, callsOf, installFakeBackend, settle, setupCore, type Core } from './__tests__/harness'
+
+vi.mock('@/platform/index', async () => {
+  const { createSimulatedTccc } = await import('@/platform/simulated/index')
+  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
+})
+
+vi.mock('@/platform/device', () => ({
+  ensureMicrophonePermission: () => Promise.resolve('granted'),
+  openMicrophoneSettings: () => undefined,
+  keepScreenOn: () => undefined,
+}))
+
+let core: Core
+
+beforeEach(async () => {
+  core = setupCore()
+  installFakeBackend(core.clock)
+  await useSessionStore().signIn(AGENT.userId, PASSWORD)
+  await settle()
+})
+
+describe('agent status', () => {
+  it('follows the SDK: free after sign-in, busy during a call, free after it, offline once signed out', async () => {
+    const agent = useAgentStore()
+    expect(agent.shownStatus).toBe('free')
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    expect(agent.shownStatus).toBe('busy')
+    await call.hangUp()
+    await settle()
+    expect(agent.shownStatus).toBe('free')
+    await useSessionStore().signOut()
+    expect(agent.shownStatus).toBe('offline')
+  })
+
+  it('sets rest with its reason through the SDK (logged as setStatus) and shows it', async () => {
+    const agent = useAgentStore()
+    await expect(agent.setStatus('rest', 'lunch')).resolves.toBe(true)
+    expect(callsOf(core, 'setStatus')).toEqual([[{ status: 'rest', restReason: 'lunch' }]])
+    expect(agent.shownStatus).toBe('rest')
+    expect(agent.restReason).toBe('lunch')
+  })
+
+  it('keeps the status and shows the catalogue error when the SDK refuses', async () => {
+    const agent = useAgentStore()
+    core.sim.failNext('setStatus', 503)
+    await expect(agent.setStatus('arrange')).resolves.toBe(false)
+    expect(agent.shownStatus).toBe('free')
+    expect(agent.error?.symbol).toBe('ERR_SIP_SERVICE_UNAVAILABLE')
+  })
+
+  it('the contact center changing the status reaches the shell', () => {
+    core.sim.setAgentStatus('arrange')
+    expect(useAgentStore().shownStatus).toBe('arrange')
+  })
+})
+
+describe('hold and transfer', () => {
+  async function activeCall(): Promise<ReturnType<typeof useCallStore>> {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    return call
+  }
+
+  it('holds and resumes the active call', async () => {
+    const call = await activeCall()
+    expect(call.canHold).toBe(true)
+    await expect(call.toggleHold()).resolves.toBe(true)
+    expect(call.held).toBe(true)
+    await expect(call.toggleHold()).resolves.toBe(true)
+    expect(call.held).toBe(false)
+    expect(callsOf(core, 'hold')).toHaveLength(1)
+    expect(callsOf(core, 'unhold')).toHaveLength(1)
+  })
+
+  it('transfers to a colleague; the SDK ends the call here and history keeps it as answered', async () => {
+    const call = await activeCall()
+    await expect(call.transferCall({ userId: ' agent2@example.com ' })).resolves.toBe(true)
+    await settle()
+    expect(callsOf(core, 'transfer')).toEqual([[{ userId: 'agent2@example.com' }]])
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('local-bye')
+  })
+
+  it('refuses an empty target without calling the SDK, and nothing when no call is active', async () => {
+    const call = useCallStore()
+    await expect(call.toggleHold()).resolves.toBe(false)
+    await activeCall()
+    await expect(call.transferCall({ skillGroupId: '  ' })).resolves.toBe(false)
+    expect(call.error?.symbol).toBe('INVALID_NUMBER')
+    expect(callsOf(core, 'transfer')).toEqual([])
+  })
+})

@@ -1,0 +1,46 @@
+// @ts-check
+/**
+ * Mutation testing: `npm run mutate` (not part of `npm test`: hours on two shared cores).
+ * Run it per module group so results accumulate in the incremental file, e.g.
+ *   npm run mutate -- --mutate 'src/store/**\/*.ts'
+ *   npm run mutate -- --mutate 'server/src/**\/*.ts'
+ * `reports/stryker-incremental.json` is committed: a re-run only tests mutants in changed code
+ * or covered by changed tests. Scores and survivors: README.md, "Mutation testing".
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.stryker.config.ts' },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.stryker.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  concurrency: 1,
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  mutate: [
+    'src/store/**/*.ts',
+    'src/services/**/*.ts',
+    'src/platform/**/*.ts',
+    'server/src/**/*.ts',
+    'scripts/check-release.mjs',
+    '!**/*.test.ts',
+    '!**/__tests__/**',
+    // Entry points with no logic worth mutating (wiring, CLI argument parsing, process start).
+    '!server/src/main.ts',
+    '!server/src/cli.ts',
+  ],
+  ignorePatterns: ['dist', 'unpackage', 'coverage', 'test-results', 'reports/mutation', '.stryker-tmp', 'e2e', 'bench'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 80, low: 60, break: null },
+  // Module-level constants (static mutants) would need the whole suite re-run per mutant; on two
+  // shared cores that is hours. They are reported as ignored instead.
+  ignoreStatic: true,
+  // Generous: on a loaded machine a slow worker must not count as a killed (timed-out) mutant.
+  timeoutMS: 30000,
+  timeoutFactor: 2,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+}
