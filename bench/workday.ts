@@ -30,6 +30,8 @@ function random(): number {
 const now = Date.UTC(2026, 2, 10, 7, 30)
 const offsetMinutes = -480
 const entries: NumberEntry[] = Array.from({ length: NUMBERS }, (_, i) => ({
+  id: `n${i}`,
+  source: 'own' as const,
   number: `139${String(i).padStart(8, '0')}`,
   remark: `customer ${i}`,
   createdAt: now - 86_400_000 * 30,

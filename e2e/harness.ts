@@ -31,6 +31,8 @@ export const AGENT2 = { username: 'agent2@example.com', password: 'agent2-pass' 
 
 export interface Backend {
   port: number
+  /** The embedded database folder this backend runs on (for the business CLIs in journeys). */
+  dataDir: string | null
   stop(): Promise<void>
 }
 
@@ -56,6 +58,7 @@ export function startBackend(env: Record<string, string> = {}): Promise<Backend>
         clearTimeout(timer)
         resolve({
           port: Number(match[1]),
+          dataDir: env.DATABASE_URL !== undefined ? null : (env.DATA_DIR ?? JOURNEY_DATA_DIR),
           stop: () =>
             new Promise<void>((done) => {
               if (child.exitCode !== null) return done()

@@ -5,10 +5,10 @@
  * log, and the few multi-step actions several journeys need.
  */
 import type { BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, expect } from 'vitest'
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { messages, type MessageKey } from '../src/i18n/messages'
 import { entryFor, type ErrorSymbol } from '../src/platform/errors'
-import { byId, inputOf, newPhone, signIn, simLog, startStack, type SdkCall, type Stack } from './harness'
+import { AGENT1, AGENT2, byId, inputOf, newPhone, signIn, simLog, startStack, type SdkCall, type Stack } from './harness'
 
 /** Which bundle to drive; `E2E_H5_DIR` lets a run use its own build next to others' builds. */
 export const BUNDLE = process.env.E2E_H5_DIR ?? 'dist/build/h5'
@@ -24,11 +24,50 @@ export function zh(key: MessageKey, params?: Record<string, string | number>): s
 export const zhError = (symbol: ErrorSymbol): string => entryFor(symbol).zh
 
 /** One stack (backend + static server + Chromium) per file; a fresh context per test. */
+/**
+ * Empties an agent's workspace on the backend (every number and call becomes a tombstone), so a
+ * journey's fresh phone starts with an empty list as it did before the workspace lived on the
+ * server; what one journey adds would otherwise reach the next one's phone at sign-in.
+ */
+export async function resetWorkspace(stack: Stack, agent: { username: string; password: string }): Promise<void> {
+  const base = `http://127.0.0.1:${stack.backend.port}`
+  const json = { 'content-type': 'application/json' }
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(agent) })
+  if (!login.ok) throw new Error(`reset: sign-in failed (${login.status})`)
+  const { accessToken } = (await login.json()) as { accessToken: string }
+  const auth = { authorization: `Bearer ${accessToken}` }
+  const live = new Map<string, { kind: string; id: string }>()
+  let since = '0'
+  for (let pages = 0; pages < 1000; pages += 1) {
+    const res = await fetch(`${base}/api/workspace/changes?since=${since}&limit=1000`, { headers: auth })
+    const page = (await res.json()) as { changes: Array<{ kind: string; id: string; deleted: boolean }>; cursor: string; more: boolean }
+    for (const c of page.changes) {
+      if (c.kind !== 'number' && c.kind !== 'call') continue
+      if (c.deleted) live.delete(`${c.kind}:${c.id}`)
+      else live.set(`${c.kind}:${c.id}`, { kind: c.kind, id: c.id })
+    }
+    since = page.cursor
+    if (!page.more) break
+  }
+  const deletes = [...live.values()].map((r, i) => ({ changeId: `reset-${Date.now()}-${i}`, kind: r.kind, op: 'delete', id: r.id }))
+  for (let i = 0; i < deletes.length; i += 500) {
+    const res = await fetch(`${base}/api/workspace/changes`, { method: 'POST', headers: { ...auth, ...json }, body: JSON.stringify({ changes: deletes.slice(i, i + 500) }) })
+    if (!res.ok) throw new Error(`reset: push failed (${res.status})`)
+  }
+  await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { ...auth, ...json }, body: '{}' })
+}
+
 export function useStack(): { stack: () => Stack; phone: () => Promise<Page> } {
   let stack: Stack | undefined
   const contexts: BrowserContext[] = []
   beforeAll(async () => {
     stack = await startStack(BUNDLE)
+  })
+  // Every journey starts from empty workspaces, like a fresh phone did before sync.
+  beforeEach(async () => {
+    if (!stack) return
+    await resetWorkspace(stack, AGENT1)
+    await resetWorkspace(stack, AGENT2)
   })
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined)

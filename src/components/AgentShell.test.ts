@@ -8,6 +8,7 @@ import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
+import { useSyncStore } from '@/store/sync'
 import AgentShell from './AgentShell.vue'
 
 vi.mock('@/platform/index', async () => {
@@ -202,5 +203,44 @@ describe('IncomingCallOverlay (in the shell)', () => {
     const { wrapper } = mountShell({ call: { state: 'incoming', peer: '13912345678' } })
     await wrapper.find(byId('incoming-reject')).trigger('click')
     expect(useCallStore().rejectIncoming).toHaveBeenCalledTimes(1)
+  })
+
+  it('shows the sync state and the unsent count, in the current language', async () => {
+    const { wrapper } = mountShell({ sync: { state: 'synced', pending: 0 } })
+    const status = () => wrapper.find(byId('sync-status'))
+    expect(status().attributes()).toMatchObject({ 'data-state': 'synced', 'data-pending': '0' })
+    expect(status().text()).toBe('Synced')
+    useSyncStore().state = 'offline'
+    useSyncStore().pending = 3
+    await flushPromises()
+    expect(status().attributes()).toMatchObject({ 'data-state': 'offline', 'data-pending': '3' })
+    expect(status().text()).toBe('Offline · 3 to sync')
+    setLocale('zh')
+    await flushPromises()
+    expect(status().text()).toBe('离线 · 3 条待同步')
+  })
+
+  it('signing out with unsent changes asks first: "wait" syncs and stays, "sign out anyway" signs out', async () => {
+    const { wrapper } = mountShell({ sync: { state: 'offline', pending: 2 } })
+    await wrapper.find(byId('logout')).trigger('click')
+    expect(useSessionStore().signOut).not.toHaveBeenCalled()
+    expect(wrapper.find(byId('confirm-dialog')).text()).toContain('2 change(s) have not reached the server')
+    await wrapper.find(byId('confirm-cancel')).trigger('click')
+    expect(useSyncStore().drain).toHaveBeenCalledTimes(1)
+    expect(wrapper.find(byId('confirm-dialog')).exists()).toBe(false)
+    expect(useSessionStore().signOut).not.toHaveBeenCalled()
+
+    await wrapper.find(byId('logout')).trigger('click')
+    await wrapper.find(byId('confirm-ok')).trigger('click')
+    await flushPromises()
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
+  })
+
+  it('signs out at once when everything is synced', async () => {
+    const { wrapper } = mountShell({ sync: { state: 'synced', pending: 0 } })
+    await wrapper.find(byId('logout')).trigger('click')
+    await flushPromises()
+    expect(wrapper.find(byId('confirm-dialog')).exists()).toBe(false)
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
   })
 })

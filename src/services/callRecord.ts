@@ -3,10 +3,12 @@ import type { CallDirection, EndReason } from '@/platform/types'
 /** How a call turned out, from the agent's point of view (history `data-outcome`). */
 export type CallOutcome = 'answered' | 'rejected' | 'missed' | 'cancelled' | 'no-answer' | 'failed'
 
-/** One finished call, as history keeps it. */
+/** One finished call, as history keeps it (and the workspace `call` record, docs/WORKSPACE_API.md). */
 export interface CallRecord {
-  /** The SDK session id, or a local id when the call failed before a session existed. */
+  /** Record id: a random UUID, the same on the server and every phone of the agent. */
   id: string
+  /** The SDK session id, when the call got one. */
+  sessionId?: string
   number: string
   remark?: string
   direction: CallDirection
@@ -16,14 +18,20 @@ export interface CallRecord {
   endedAt: number
   durationSec: number
   endReason: EndReason
-  /** The catalogue message (English) when the call failed. */
+  /** The catalogue message (English) when the call failed. Stays on this phone. */
   errorSymbol?: string
-  /** Wrap-up outcome code from the outcome catalogue (`deal`, `callback`, ...); null/absent: none yet. */
+  /** Wrap-up outcome code from the business's catalogue (null: none chosen). */
   disposition?: string | null
   /** Wrap-up note, at most 500 characters. */
   note?: string
-  /** When to call back (epoch ms), for the `callback` outcome. */
+  /** When to call back (epoch ms), or null. */
   callbackAt?: number | null
+}
+
+/** The wire `data` of a call upsert: every field but the phone-only `errorSymbol`. */
+export function callWireData(record: CallRecord): Record<string, unknown> {
+  const { id: _id, errorSymbol: _errorSymbol, ...data } = record
+  return data
 }
 
 /** Outcome from how the call ended and whether it was ever answered. */

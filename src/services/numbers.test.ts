@@ -254,7 +254,7 @@ describe('parseImport', () => {
 })
 
 describe('searchEntries', () => {
-  const entry = (number: string, remark: string): NumberEntry => ({ number, remark, createdAt: 0, callCount: 0 })
+  const entry = (number: string, remark: string): NumberEntry => ({ id: number, source: 'own', number, remark, createdAt: 0, callCount: 0 })
   const list = [entry('13800138000', 'Zhang San'), entry('+8613900001111', '李四 VIP'), entry('110', 'Police')]
 
   it('returns everything for an empty query', () => {

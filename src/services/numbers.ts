@@ -6,6 +6,10 @@ import type { CallOutcome } from './callRecord'
 
 /** One number the agent keeps to call. Treated as immutable: the store replaces, never mutates. */
 export interface NumberEntry {
+  /** Record id (random UUID, or the server's for an assigned number); the same on every phone. */
+  id: string
+  /** `assigned` by the business (its number cannot be edited here) or the agent's `own`. */
+  source: NumberSource
   /** Normalised: digits with at most one leading `+`. */
   number: string
   remark: string
@@ -15,6 +19,8 @@ export interface NumberEntry {
   lastOutcome?: CallOutcome
   callCount: number
 }
+
+export type NumberSource = 'own' | 'assigned'
 
 export const NUMBER_MIN_DIGITS = 3
 export const NUMBER_MAX_DIGITS = 20
@@ -29,6 +35,7 @@ export type NumberErrorSymbol =
   | 'REMARK_TOO_LONG'
   | 'NUMBER_DUPLICATE'
   | 'NUMBER_NOT_FOUND'
+  | 'ASSIGNED_READONLY'
   | 'SAVE_FAILED'
 
 export class NumberError extends Error {

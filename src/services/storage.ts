@@ -25,6 +25,25 @@ export interface StoredValueOptions<T> {
 
 const PREFIX = 'tccc.'
 
+/**
+ * The storage-safe form of an agent's user id (`agent1@example.com` -> `agent1%40example.com`):
+ * the agent's workspace keys are `tccc.a.<agentKey>.<name>`.
+ */
+export function agentKeyOf(userId: string): string {
+  return encodeURIComponent(userId.trim().toLowerCase()).replace(/\./g, '%2E')
+}
+
+/** One key of an agent's workspace cache: `tccc.a.<agentKey>.<name>`. */
+export function workspaceValue<T>(agentKey: string, name: string, options: StoredValueOptions<T>): StoredValue<T> {
+  return storedValue(`a.${agentKey}.${name}`, options)
+}
+
+/** True when something (even something unreadable) is stored under `tccc.<key>`. */
+export function hasStored(key: string): boolean {
+  const raw = readRaw(key)
+  return raw !== '' && raw !== undefined && raw !== null
+}
+
 function readRaw(key: string): unknown {
   try {
     return uni.getStorageSync(PREFIX + key)

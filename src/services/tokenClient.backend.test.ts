@@ -20,7 +20,7 @@ const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs')
 
 let server: ChildProcess | undefined
 let baseUrl = ''
-let dataDir = ''
+let dataDir: string | undefined
 
 /** uni.request over real HTTP: the subset of the uni contract the token client uses. */
 function realRequest(options: UniNamespace.RequestOptions): UniNamespace.RequestTask {
@@ -63,8 +63,8 @@ async function rejection(promise: Promise<unknown>): Promise<TcccError> {
 
 describe.skipIf(!existsSync(serverMain))('token client against the real token backend (mock mode)', () => {
   beforeAll(async () => {
-    // Its own empty database: never the developer's server/data/db, and a fresh PGlite takes seconds to create.
-    dataDir = mkdtempSync(path.join(tmpdir(), 'tccc-token-client-'))
+    // Its own embedded database, never the developer's server/data/db; creating it takes a while.
+    dataDir = mkdtempSync(path.join(tmpdir(), 'tccc-client-test-'))
     const env: NodeJS.ProcessEnv = { ...process.env, TOKEN_PORT: '0', TCCC_MODE: 'mock', LOGIN_RATE_LIMIT: '5', LOG_LEVEL: 'error', DATA_DIR: dataDir }
     delete env.TCCC_SECRET_ID
     delete env.TCCC_SECRET_KEY
@@ -74,7 +74,7 @@ describe.skipIf(!existsSync(serverMain))('token client against the real token ba
     baseUrl = await new Promise<string>((resolve, reject) => {
       let out = ''
       let errText = ''
-      const timer = setTimeout(() => reject(new Error(`backend did not start: ${errText.slice(-500)}`)), 60_000)
+      const timer = setTimeout(() => reject(new Error(`backend did not start: ${errText.slice(-500)}`)), 110_000)
       server?.stdout?.on('data', (chunk: Buffer) => {
         out += chunk.toString()
         const match = /Token backend listening on (http:\/\/localhost:\d+)/.exec(out)
@@ -89,7 +89,7 @@ describe.skipIf(!existsSync(serverMain))('token client against the real token ba
         reject(new Error(`backend exited with ${code}: ${errText.slice(-500)}`))
       })
     })
-  }, 70_000)
+  }, 120_000)
 
   afterAll(async () => {
     if (server && server.exitCode === null) {

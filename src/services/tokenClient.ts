@@ -87,12 +87,23 @@ export async function signOutOfBackend(accessToken: string, baseUrl = backendBas
 
 // --- transport -----------------------------------------------------------------------------
 
-interface BackendResponse {
+export interface BackendResponse {
   statusCode: number
   body: unknown
 }
 
 function post(baseUrl: string, path: string, data: Record<string, unknown> | undefined, accessToken?: string): Promise<BackendResponse> {
+  return backendRequest(baseUrl, 'POST', path, data, accessToken)
+}
+
+/** One request to the backend; rejects only when no answer came (unreachable, timeout). */
+export function backendRequest(
+  baseUrl: string,
+  method: 'GET' | 'POST',
+  path: string,
+  data: Record<string, unknown> | undefined,
+  accessToken?: string,
+): Promise<BackendResponse> {
   const header: Record<string, string> = { 'Content-Type': 'application/json' }
   if (accessToken !== undefined) header.Authorization = `Bearer ${accessToken}`
   const url = baseUrl + path
@@ -119,9 +130,9 @@ function post(baseUrl: string, path: string, data: Record<string, unknown> | und
     try {
       task = uni.request({
         url,
-        method: 'POST',
+        method,
         // An empty JSON object for body-less calls: servers reject `Content-Type: json` with no body.
-        data: data ?? {},
+        ...(method === 'POST' ? { data: data ?? {} } : {}),
         header,
         timeout: BACKEND_TIMEOUT_MS,
         dataType: 'json',
@@ -150,7 +161,7 @@ function parseBody(data: unknown): unknown {
   }
 }
 
-function ensureOk(response: BackendResponse): void {
+export function ensureOk(response: BackendResponse): void {
   const { statusCode } = response
   if (statusCode >= 200 && statusCode < 300) return
   if (statusCode === 429) throw backendError('RATE_LIMITED', response)

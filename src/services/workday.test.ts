@@ -21,7 +21,7 @@ const MIN = 60_000
 const HOUR = 60 * MIN
 
 function entry(number: string, remark = number): NumberEntry {
-  return { number, remark, createdAt: NOW - 30 * 24 * HOUR, callCount: 0 }
+  return { id: `id-${number}`, source: 'own', number, remark, createdAt: NOW - 30 * 24 * HOUR, callCount: 0 }
 }
 
 let seq = 0

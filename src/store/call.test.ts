@@ -105,7 +105,8 @@ describe('outbound calls', () => {
     expect(call.endReason).toBe('remote-bye')
     expect(useHistoryStore().records).toEqual([
       {
-        id,
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        sessionId: id,
         number: '13800138000',
         direction: 'out',
         outcome: 'answered',
@@ -149,7 +150,9 @@ describe('outbound calls', () => {
     expect(call.error?.localized('zh')).toBe('正在通话中，无法发起新的呼叫')
     expect(call.endReason).toBe('error')
     expect(useHistoryStore().records[0]).toMatchObject({ number: '13800138000', outcome: 'failed', errorSymbol: 'ERR_NETWORK_CANNOT_RESET' })
-    expect(useHistoryStore().records[0].id).toMatch(/^local-/)
+    // No SDK session: the record still gets its own id (sent to the server as is), no session id.
+    expect(useHistoryStore().records[0].id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(useHistoryStore().records[0].sessionId).toBeUndefined()
   })
 
   it('asks for the microphone first and never dials when it is denied', async () => {
@@ -440,10 +443,10 @@ describe('incoming calls', () => {
     expect(call.state).toBe('active')
     expect(methods(core)).not.toContain('startRinging')
     expect(useHistoryStore().records).toEqual([
-      expect.objectContaining({ id: otherId, number: '13700137000', direction: 'in', outcome: 'missed', endReason: 'timeout' }),
+      expect.objectContaining({ sessionId: otherId, number: '13700137000', direction: 'in', outcome: 'missed', endReason: 'timeout' }),
     ])
     await call.hangUp()
-    expect(useHistoryStore().records[0]).toMatchObject({ id: currentId, outcome: 'answered' })
+    expect(useHistoryStore().records[0]).toMatchObject({ sessionId: currentId, outcome: 'answered' })
   })
 
   it('late events of a finished session do not touch the next call', async () => {

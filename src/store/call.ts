@@ -19,6 +19,7 @@ import { keepCallAudioAlive } from '@/platform/callKeepAlive'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf, TransferTarget } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
+import { newId } from '@/services/ids'
 import { validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
 import { t } from '@/i18n'
@@ -109,7 +110,6 @@ export const useCallStore = defineStore('call', () => {
   let hangingUp = false
   /** The agent hung up before the SDK reported the outbound session: end it when it comes. */
   let dialCancelled = false
-  let localIds = 0
   const sideSessions = new Map<string, SideSession>()
   const finished: string[] = []
 
@@ -192,7 +192,7 @@ export const useCallStore = defineStore('call', () => {
     const dir = direction.value ?? 'out'
     const started = startedAt.value ?? endedAt.value
     const record: CallRecord = {
-      id: sessionId.value ?? `local-${started}-${++localIds}`,
+      id: newId(),
       number: peer.value,
       direction: dir,
       outcome: outcomeOf(dir, answeredAt.value !== null, reason),
@@ -201,6 +201,7 @@ export const useCallStore = defineStore('call', () => {
       durationSec: durationAt(endedAt.value),
       endReason: reason,
     }
+    if (sessionId.value) record.sessionId = sessionId.value
     if (remark.value) record.remark = remark.value
     if (answeredAt.value !== null) record.answeredAt = answeredAt.value
     if (error.value) record.errorSymbol = error.value.symbol
@@ -384,7 +385,8 @@ export const useCallStore = defineStore('call', () => {
       sideSessions.delete(id)
       const endedTime = Date.now()
       const record: CallRecord = {
-        id,
+        id: newId(),
+        sessionId: id,
         number: side.peer,
         direction: 'in',
         outcome: outcomeOf('in', side.answeredAt !== null, event.reason),

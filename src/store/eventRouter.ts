@@ -16,11 +16,16 @@ import { getActivePinia, type Pinia } from 'pinia'
 import type { TcccEvent } from '@/platform/types'
 import { SDK_ERRORS } from '@/platform/errors'
 import type { EventStream, Unsubscribe } from '@/services/eventStream'
+import { syncEvents, type SyncEvent } from '@/services/sync'
 import { redactSecrets, workstationEvents } from '@/services/workstation'
 import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
+import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
+import { useSyncStore } from '@/store/sync'
+import { useWrapupStore } from '@/store/wrapup'
 
 type TypedEvent = { type: string }
 
@@ -101,6 +106,31 @@ export const tcccRoutes: RouteTable<TcccEvent, TcccStores> = {
   agentStatus: (event, { agent }) => agent.applyStatus(event.status, event.restReason),
 }
 
+// ---- workspace sync events -> sync, numbers, history --------------------------------------------
+
+export interface SyncStores {
+  sync: ReturnType<typeof useSyncStore>
+  numbers: ReturnType<typeof useNumbersStore>
+  history: ReturnType<typeof useHistoryStore>
+  wrapup: ReturnType<typeof useWrapupStore>
+}
+
+export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
+  status: (event, { sync }) => sync.applyStatus(event.state, event.pending),
+  remote: (event, { numbers, history, wrapup }) => {
+    numbers.applyRemote(event.changes, event.pendingIds)
+    history.applyRemote(event.changes, event.pendingIds)
+    // The business's outcome catalogue and wrap-up setting ride on the same pull.
+    wrapup.applyRemote(event.changes)
+  },
+  rejected: (event, { sync, numbers }) => {
+    sync.noteRejected()
+    // The server already holds this number under another id: drop our copy, the pull brings
+    // the server's. Every other reason keeps the local data (logged and kept by the engine).
+    if (event.reason === 'DUPLICATE_NUMBER' && event.entry.kind === 'number') numbers.dropLocal(event.entry.id)
+  },
+}
+
 /** Every stream the app routes; one line per service that feeds stores. */
 const ROUTES: ReadonlyArray<() => Unsubscribe> = [
   () =>
@@ -114,6 +144,18 @@ const ROUTES: ReadonlyArray<() => Unsubscribe> = [
         agent: useAgentStore(pinia),
       }),
       handlers: tcccRoutes,
+    }),
+  () =>
+    routeEvents<SyncEvent, SyncStores>({
+      name: 'sync',
+      source: syncEvents,
+      stores: (pinia) => ({
+        sync: useSyncStore(pinia),
+        numbers: useNumbersStore(pinia),
+        history: useHistoryStore(pinia),
+        wrapup: useWrapupStore(pinia),
+      }),
+      handlers: syncRoutes,
     }),
 ]
 

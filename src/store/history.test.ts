@@ -4,7 +4,8 @@ import { storage } from '../../tests/setup/uni'
 import type { CallRecord } from '@/services/callRecord'
 import { HISTORY_LIMIT, isCallRecord, useHistoryStore } from './history'
 
-const STORAGE_KEY = 'tccc.history'
+const AGENT_KEY = 'agent1'
+const STORAGE_KEY = `tccc.a.${AGENT_KEY}.history`
 
 function makeRecord(n: number, overrides: Partial<CallRecord> = {}): CallRecord {
   const startedAt = 1_700_000_000_000 + n * 60_000
@@ -25,12 +26,14 @@ function makeRecord(n: number, overrides: Partial<CallRecord> = {}): CallRecord 
 /** A new pinia is what a restarted app gets: the store loads from storage again. */
 function freshStore() {
   setActivePinia(createPinia())
-  return useHistoryStore()
+  const store = useHistoryStore()
+  store.open(AGENT_KEY)
+  return store
 }
 
 describe('history store', () => {
   beforeEach(() => {
-    setActivePinia(createPinia())
+    freshStore()
   })
 
   it('starts empty without stored history', () => {

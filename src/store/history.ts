@@ -1,11 +1,15 @@
 /**
- * Call history: every finished call, newest first, persisted, the newest 1,000 kept.
- * The call store records a `CallRecord` when a call ends; the history page only reads and clears.
+ * Call history: every finished call, newest first, the newest 1,000 kept. A per-agent cache under
+ * `tccc.a.<agentKey>.history` while that agent is signed in (`open`/`close`). The call store
+ * records a `CallRecord` when a call ends (saved, queued for the server, then shown); calls from
+ * the agent's other phones arrive through `applyRemote`. The history page only reads and clears.
  */
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { CallRecord } from '@/services/callRecord'
-import { storedValue } from '@/services/storage'
+import { callWireData, type CallRecord } from '@/services/callRecord'
+import { newId } from '@/services/ids'
+import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
+import { getSync, type RemoteChange } from '@/services/sync'
 
 /** Enough for weeks of calls while keeping the storage entry small (uni storage is ~10 MB). */
 export const HISTORY_LIMIT = 1000
@@ -33,24 +37,46 @@ export function isCallRecord(value: unknown): value is CallRecord {
     isFiniteNumber(r.endedAt) &&
     isFiniteNumber(r.durationSec) &&
     typeof r.endReason === 'string' &&
+    (r.sessionId === undefined || typeof r.sessionId === 'string') &&
     (r.disposition === undefined || r.disposition === null || typeof r.disposition === 'string') &&
     (r.note === undefined || typeof r.note === 'string') &&
     (r.callbackAt === undefined || r.callbackAt === null || isFiniteNumber(r.callbackAt))
   )
 }
 
-const historyStorage = storedValue<CallRecord[]>('history', {
+const HISTORY_STORAGE = {
   version: 1,
-  fallback: () => [],
-  validate: (data): data is CallRecord[] => Array.isArray(data),
-})
+  fallback: (): CallRecord[] => [],
+  validate: (data: unknown): data is CallRecord[] => Array.isArray(data),
+}
+
+export function historyStorageFor(agentKey: string): StoredValue<CallRecord[]> {
+  return workspaceValue(agentKey, 'history', HISTORY_STORAGE)
+}
+
+/** The device-global history from before per-agent storage; migrated once, then removed. */
+export const legacyHistoryStorage = storedValue<CallRecord[]>('history', HISTORY_STORAGE)
 
 /** Drops malformed rows one by one, so one bad record does not cost the whole history. */
-function loadRecords(): CallRecord[] {
-  const rows: unknown[] = historyStorage.load()
+function toRecords(rows: unknown[]): CallRecord[] {
   const records = rows.filter(isCallRecord)
   if (records.length !== rows.length) console.warn(`[history] dropped ${rows.length - records.length} malformed record(s)`)
   return sortNewestFirst(records).slice(0, HISTORY_LIMIT)
+}
+
+/**
+ * A record from before sync had the SDK session id (or `local-…`) as its id: unique on one phone
+ * only (the simulator counts from 1 on every phone), so it gets a record id and keeps the session id.
+ */
+function withRecordId(record: CallRecord): CallRecord {
+  const sessionId = record.sessionId ?? (record.id.startsWith('local-') ? undefined : record.id)
+  return { ...record, id: newId(), ...(sessionId !== undefined ? { sessionId } : {}) }
+}
+
+function fromRemote(id: string, data: Record<string, unknown>, previous: CallRecord | undefined): CallRecord | null {
+  const merged: Record<string, unknown> = { ...(previous ?? {}), ...data, id }
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key]
+  return isCallRecord(merged) ? merged : null
 }
 
 function sortNewestFirst(records: CallRecord[]): CallRecord[] {
@@ -58,32 +84,94 @@ function sortNewestFirst(records: CallRecord[]): CallRecord[] {
 }
 
 export const useHistoryStore = defineStore('history', () => {
-  const records = ref<CallRecord[]>(loadRecords())
+  const records = ref<CallRecord[]>([])
+  /** The open agent's storage; null while nobody is signed in. */
+  let storage: StoredValue<CallRecord[]> | null = null
 
-  /** Adds a finished call (a repeated id replaces the earlier row) and persists. */
-  function record(r: CallRecord): void {
-    const others = records.value.filter((existing) => existing.id !== r.id)
-    // Records normally arrive in end order, so the new one goes first; sort only if it is older.
-    const next = others.length > 0 && others[0].endedAt > r.endedAt ? sortNewestFirst([r, ...others]) : [r, ...others]
-    records.value = next.slice(0, HISTORY_LIMIT)
-    historyStorage.save(records.value)
+  /** Loads an agent's history; the device-global one from before goes to the first agent, once. */
+  function open(agentKey: string): void {
+    storage = historyStorageFor(agentKey)
+    let loaded = toRecords(storage.load())
+    if (hasStored('history')) {
+      const legacy = toRecords(legacyHistoryStorage.load()).map(withRecordId)
+      if (legacy.length > 0) {
+        loaded = sortNewestFirst([...loaded, ...legacy]).slice(0, HISTORY_LIMIT)
+        storage.save(loaded)
+        getSync().enqueue(legacy.map((r) => ({ kind: 'call', op: 'upsert', id: r.id, data: callWireData(r) })))
+      }
+      legacyHistoryStorage.clear()
+      console.info(`[history] migrated ${legacy.length} call(s) from the device-global history`)
+    }
+    records.value = loaded
   }
 
-  /** Writes a wrap-up (outcome, note, callback time) into a call's record and persists. */
+  function close(): void {
+    storage = null
+    records.value = []
+  }
+
+  function insert(list: CallRecord[], r: CallRecord): CallRecord[] {
+    const others = list.filter((existing) => existing.id !== r.id)
+    // Records normally arrive in end order, so the new one goes first; sort only if it is older.
+    const next = others.length > 0 && others[0].endedAt > r.endedAt ? sortNewestFirst([r, ...others]) : [r, ...others]
+    return next.slice(0, HISTORY_LIMIT)
+  }
+
+  /** Adds a finished call (a repeated id replaces the earlier row), persists, queues it for the server. */
+  function record(r: CallRecord): void {
+    const next = insert(records.value, r)
+    storage?.save(next)
+    getSync().enqueue([{ kind: 'call', op: 'upsert', id: r.id, data: callWireData(r) }])
+    records.value = next
+  }
+
+  /** Calls pulled from the server (other phones, wrap-ups); local pending changes keep theirs. */
+  function applyRemote(changes: RemoteChange[], pendingIds: ReadonlySet<string>): void {
+    let next = records.value
+    let changed = false
+    for (const change of changes) {
+      if (change.kind !== 'call' || pendingIds.has(change.id)) continue
+      const previous = next.find((r) => r.id === change.id)
+      if (change.deleted || change.data === null) {
+        if (!previous) continue
+        next = next.filter((r) => r.id !== change.id)
+      } else {
+        const merged = fromRemote(change.id, change.data, previous)
+        if (!merged) {
+          console.warn(`[history] remote call ${change.id} is malformed; skipped`)
+          continue
+        }
+        next = insert(next, merged)
+      }
+      changed = true
+    }
+    if (!changed) return
+    try {
+      storage?.save(next)
+    } catch (err) {
+      console.warn('[history] could not save pulled calls', err instanceof Error ? err.message : err)
+    }
+    records.value = next
+  }
+
+  /** Clears this phone's copy only: the records stay on the server, they belong to the business. */
+  /** Writes a wrap-up (outcome, note, callback time) into a call's record, persists, queues it. */
   function updateWrapup(id: string, fields: Pick<CallRecord, 'disposition' | 'note' | 'callbackAt'>): boolean {
     const index = records.value.findIndex((r) => r.id === id)
     if (index < 0) return false
     const next = [...records.value]
     next[index] = { ...next[index], ...fields }
+    storage?.save(next)
+    // A partial upsert: the server updates only the wrap-up fields of the record it has.
+    getSync().enqueue([{ kind: 'call', op: 'upsert', id, data: { ...fields } }])
     records.value = next
-    historyStorage.save(records.value)
     return true
   }
 
   function clear(): void {
     records.value = []
-    historyStorage.clear()
+    storage?.clear()
   }
 
-  return { records, record, updateWrapup, clear }
+  return { records, open, close, record, applyRemote, updateWrapup, clear }
 })

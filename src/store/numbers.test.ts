@@ -4,11 +4,17 @@ import fc from 'fast-check'
 import { storage } from '../../tests/setup/uni'
 import type { CallRecord } from '@/services/callRecord'
 import { NumberError, type NumberErrorSymbol } from '@/services/numbers'
-import { numbersStorage, useNumbersStore } from './numbers'
+import { numbersStorageFor, useNumbersStore } from './numbers'
 
+const AGENT_KEY = 'agent1'
+const numbersStorage = numbersStorageFor(AGENT_KEY)
+
+/** A new pinia with the agent's workspace open: what a restarted, signed-in app gets. */
 function freshStore() {
   setActivePinia(createPinia())
-  return useNumbersStore()
+  const store = useNumbersStore()
+  store.open(AGENT_KEY)
+  return store
 }
 
 function stored(): unknown {

@@ -1,18 +1,20 @@
 /**
  * The agent's number list: add, edit, delete, bulk import, search, and per-number call stats.
- * Persisted under `tccc.numbers` (see storage.ts), no size cap.
+ * A per-agent cache: persisted under `tccc.a.<agentKey>.numbers` while that agent is signed in
+ * (`open`/`close`), no size cap. Every change is saved, then written to the sync outbox, and only
+ * then shown, so a failed save (storage full) changes nothing. Remote changes arrive through
+ * `applyRemote` (the sync router); they never go back into the outbox.
  *
  * Order: newest first. `add` puts the entry on top; an import puts its new entries on top in
  * the order they were pasted; editing keeps an entry's place.
  *
  * Entries are frozen plain objects in a `shallowRef` array that is replaced on every change, so
  * 10,000 entries cost no deep reactivity and search can cache its keys per entry object.
- * Every change is written to storage first and only then shown, so a failed save (storage full)
- * changes nothing.
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { CallOutcome, CallRecord } from '@/services/callRecord'
+import { newId } from '@/services/ids'
 import {
   NumberError,
   type NumberEntry,
@@ -24,7 +26,8 @@ import {
   validateNumber,
   validateRemark,
 } from '@/services/numbers'
-import { storedValue } from '@/services/storage'
+import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
+import { getSync, type LocalChange, type RemoteChange } from '@/services/sync'
 
 // What pages need of the numbers domain besides the store: the type, the error the actions
 // throw and the remark limit the form shows, so pages import the store module only.
@@ -46,10 +49,15 @@ function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value)
 }
 
-export function isNumberEntry(value: unknown): value is NumberEntry {
+/** A stored row; `id` and `source` may be missing in rows from before sync (filled in on load). */
+type StoredEntry = Omit<NumberEntry, 'id' | 'source'> & Partial<Pick<NumberEntry, 'id' | 'source'>>
+
+export function isNumberEntry(value: unknown): value is StoredEntry {
   if (typeof value !== 'object' || value === null) return false
   const e = value as Record<string, unknown>
   return (
+    (e.id === undefined || (typeof e.id === 'string' && e.id !== '')) &&
+    (e.source === undefined || e.source === 'own' || e.source === 'assigned') &&
     typeof e.number === 'string' &&
     typeof e.remark === 'string' &&
     isFiniteNumber(e.createdAt) &&
@@ -59,30 +67,55 @@ export function isNumberEntry(value: unknown): value is NumberEntry {
   )
 }
 
-/** Storage format v1: `{ v: 1, data: NumberEntry[] }` as JSON under `tccc.numbers`. */
-export const numbersStorage = storedValue<unknown[]>('numbers', {
+const NUMBERS_STORAGE = {
   version: 1,
-  fallback: () => [],
-  validate: (data): data is unknown[] => Array.isArray(data),
-})
+  fallback: (): unknown[] => [],
+  validate: (data: unknown): data is unknown[] => Array.isArray(data),
+}
+
+/** Storage format v1: `{ v: 1, data: NumberEntry[] }` as JSON under `tccc.a.<agentKey>.numbers`. */
+export function numbersStorageFor(agentKey: string): StoredValue<unknown[]> {
+  return workspaceValue(agentKey, 'numbers', NUMBERS_STORAGE)
+}
+
+/** The device-global list from before per-agent storage; migrated once, then removed. */
+export const legacyNumbersStorage = storedValue<unknown[]>('numbers', NUMBERS_STORAGE)
+
+/** The wire `data` of a number upsert (docs/WORKSPACE_API.md). */
+export function numberWireData(entry: NumberEntry): Record<string, unknown> {
+  // An assigned number's identity is the business's: only the remark may change.
+  if (entry.source === 'assigned') return { remark: entry.remark }
+  return { number: entry.number, remark: entry.remark, source: 'own', createdAt: entry.createdAt }
+}
+
+function upsertOf(entry: NumberEntry): LocalChange {
+  return { kind: 'number', op: 'upsert', id: entry.id, data: numberWireData(entry) }
+}
 
 function freeze(entry: NumberEntry): NumberEntry {
   return Object.freeze(entry)
 }
 
-/** Keeps every well-formed, valid, not yet seen entry, so one bad row never costs the list. */
-function loadEntries(): NumberEntry[] {
-  const rows = numbersStorage.load()
+/**
+ * Keeps every well-formed, valid, not yet seen entry, so one bad row never costs the list.
+ * Rows from before sync get an id and `source: 'own'`.
+ */
+function toEntries(rows: unknown[]): NumberEntry[] {
   const seen = new Set<string>()
+  const ids = new Set<string>()
   const entries: NumberEntry[] = []
   for (const row of rows) {
     if (!isNumberEntry(row)) continue
     const number = validateNumber(row.number)
     if (!number.ok || seen.has(number.value)) continue
+    const id = row.id !== undefined && !ids.has(row.id) ? row.id : newId()
     seen.add(number.value)
+    ids.add(id)
     const remark = validateRemark(row.remark, number.value)
     entries.push(
       freeze({
+        id,
+        source: row.source ?? 'own',
         number: number.value,
         remark: remark.ok ? remark.value : Array.from(row.remark).slice(0, REMARK_MAX_LENGTH).join(''),
         createdAt: row.createdAt,
@@ -114,8 +147,30 @@ function alternateForms(number: string): string[] {
   return [`+86${number}`, `0086${number}`]
 }
 
+/** A remote `number` record as an entry, keeping the local call stats of `previous`. */
+function fromRemote(id: string, data: Record<string, unknown>, previous: NumberEntry | undefined): NumberEntry | null {
+  const raw = typeof data.number === 'string' ? data.number : previous?.number
+  if (raw === undefined) return null
+  const number = validateNumber(raw)
+  if (!number.ok) return null
+  const remarkRaw = typeof data.remark === 'string' ? data.remark : (previous?.remark ?? '')
+  const remark = validateRemark(remarkRaw, number.value)
+  const renumbered = previous !== undefined && previous.number !== number.value
+  const stats = previous && !renumbered ? previous : undefined
+  return freeze({
+    id,
+    source: data.source === 'assigned' ? 'assigned' : data.source === 'own' ? 'own' : (previous?.source ?? 'own'),
+    number: number.value,
+    remark: remark.ok ? remark.value : Array.from(remarkRaw).slice(0, REMARK_MAX_LENGTH).join(''),
+    createdAt: isFiniteNumber(data.createdAt) ? data.createdAt : (previous?.createdAt ?? Date.now()),
+    callCount: stats?.callCount ?? 0,
+    ...(stats?.lastCalledAt !== undefined ? { lastCalledAt: stats.lastCalledAt } : {}),
+    ...(stats?.lastOutcome !== undefined ? { lastOutcome: stats.lastOutcome } : {}),
+  })
+}
+
 export const useNumbersStore = defineStore('numbers', () => {
-  const entries = shallowRef<NumberEntry[]>(loadEntries())
+  const entries = shallowRef<NumberEntry[]>([])
   const query = ref('')
   const filtered = computed(() => searchEntries(entries.value, query.value))
   const byNumber = computed(() => {
@@ -123,12 +178,63 @@ export const useNumbersStore = defineStore('numbers', () => {
     for (const entry of entries.value) map.set(entry.number, entry)
     return map
   })
+  /** The open agent's storage; null while nobody is signed in (changes then stay in memory). */
+  let storage: StoredValue<unknown[]> | null = null
 
-  /** Saves first, then shows: a failed save leaves both storage and the list as they were. */
-  function commit(next: NumberEntry[]): void {
+  /**
+   * Loads an agent's list. The device-global list from before per-agent storage goes to the
+   * first agent who opens one, once: it is copied, queued for the server and removed.
+   */
+  function open(agentKey: string): void {
+    storage = numbersStorageFor(agentKey)
+    query.value = ''
+    let loaded = toEntries(storage.load())
+    if (hasStored('numbers')) {
+      const legacy = toEntries(legacyNumbersStorage.load())
+      const known = new Set(loaded.map((e) => e.number))
+      const adopted = legacy.filter((e) => !known.has(e.number))
+      if (adopted.length > 0) {
+        loaded = [...loaded, ...adopted]
+        storage.save(loaded)
+        getSync().enqueue(adopted.map(upsertOf))
+      }
+      legacyNumbersStorage.clear()
+      console.info(`[numbers] migrated ${adopted.length} number(s) from the device-global list`)
+    }
+    entries.value = loaded
+  }
+
+  /** Sign-out: forget the list in memory (it stays stored for this agent). */
+  function close(): void {
+    storage = null
+    entries.value = []
+    query.value = ''
+  }
+
+  function save(next: NumberEntry[]): void {
+    if (!storage) return
     try {
-      numbersStorage.save(next)
+      storage.save(next)
     } catch (err) {
+      throw new NumberError('SAVE_FAILED', err instanceof Error ? err.message : String(err))
+    }
+  }
+
+  /**
+   * Saves the list, queues the changes for the server, then shows: a failed save or outbox
+   * write leaves storage, outbox and the list as they were.
+   */
+  function commit(next: NumberEntry[], changes: LocalChange[]): void {
+    const before = entries.value
+    save(next)
+    try {
+      getSync().enqueue(changes)
+    } catch (err) {
+      try {
+        save(before)
+      } catch {
+        // storage is failing anyway; the list shown stays the one stored before
+      }
       throw new NumberError('SAVE_FAILED', err instanceof Error ? err.message : String(err))
     }
     entries.value = next
@@ -143,15 +249,15 @@ export const useNumbersStore = defineStore('numbers', () => {
   function add(number: string, remark?: string): NumberEntry {
     const input = validated(number, remark)
     if (byNumber.value.has(input.number)) throw new NumberError('NUMBER_DUPLICATE', input.number)
-    const entry = freeze({ ...input, createdAt: Date.now(), callCount: 0 })
-    commit([entry, ...entries.value])
+    const entry = freeze({ id: newId(), source: 'own', ...input, createdAt: Date.now(), callCount: 0 })
+    commit([entry, ...entries.value], [upsertOf(entry)])
     return entry
   }
 
   /**
    * Changes an entry's number and remark in place. Keeping its own number is fine; taking another
-   * listed number is a duplicate. A changed number starts with fresh call stats: the old ones
-   * described calls to another phone.
+   * listed number is a duplicate; an assigned number keeps its number. A changed number starts
+   * with fresh call stats: the old ones described calls to another phone.
    */
   function update(oldNumber: string, number: string, remark: string): NumberEntry {
     const index = indexOfNumber(oldNumber)
@@ -159,11 +265,16 @@ export const useNumbersStore = defineStore('numbers', () => {
     const current = entries.value[index]
     const input = validated(number, remark)
     const renumbered = input.number !== current.number
+    if (renumbered && current.source === 'assigned') throw new NumberError('ASSIGNED_READONLY', current.number)
     if (renumbered && byNumber.value.has(input.number)) throw new NumberError('NUMBER_DUPLICATE', input.number)
-    const entry = freeze(renumbered ? { ...input, createdAt: current.createdAt, callCount: 0 } : { ...current, remark: input.remark })
+    const entry = freeze(
+      renumbered
+        ? { id: current.id, source: current.source, ...input, createdAt: current.createdAt, callCount: 0 }
+        : { ...current, remark: input.remark },
+    )
     const next = entries.value.slice()
     next[index] = entry
-    commit(next)
+    commit(next, [upsertOf(entry)])
     return entry
   }
 
@@ -172,8 +283,8 @@ export const useNumbersStore = defineStore('numbers', () => {
     const index = indexOfNumber(number)
     if (index < 0) return false
     const next = entries.value.slice()
-    next.splice(index, 1)
-    commit(next)
+    const [gone] = next.splice(index, 1)
+    commit(next, [{ kind: 'number', op: 'delete', id: gone.id }])
     return true
   }
 
@@ -197,13 +308,63 @@ export const useNumbersStore = defineStore('numbers', () => {
         continue
       }
       pasted.add(line.number)
-      added.push(freeze({ number: line.number, remark: line.remark, createdAt: now, callCount: 0 }))
+      added.push(freeze({ id: newId(), source: 'own', number: line.number, remark: line.remark, createdAt: now, callCount: 0 }))
     }
-    if (added.length > 0) commit([...added, ...entries.value])
+    if (added.length > 0) commit([...added, ...entries.value], added.map(upsertOf))
     summary.added = added.length
     summary.duplicates = summary.duplicateLines.length
     summary.invalid = summary.invalidLines.length
     return summary
+  }
+
+  /**
+   * Applies records pulled from the server (remote wins, last writer by server order). Records
+   * with local changes still in the outbox keep the local version: those changes are sent next
+   * and win on the server too. A remote record takes its number from any other local entry.
+   */
+  function applyRemote(changes: RemoteChange[], pendingIds: ReadonlySet<string>): void {
+    let next = entries.value
+    let changed = false
+    for (const change of changes) {
+      if (change.kind !== 'number' || pendingIds.has(change.id)) continue
+      const index = next.findIndex((e) => e.id === change.id)
+      if (change.deleted || change.data === null) {
+        if (index < 0) continue
+        next = next.filter((_, i) => i !== index)
+        changed = true
+        continue
+      }
+      const entry = fromRemote(change.id, change.data, index >= 0 ? next[index] : undefined)
+      if (!entry) {
+        console.warn(`[numbers] remote number ${change.id} is not valid here; skipped`)
+        continue
+      }
+      // One live record per number: the server's wins over a local entry with another id.
+      next = next.filter((e) => e.id === change.id || e.number !== entry.number || pendingIds.has(e.id))
+      const at = next.findIndex((e) => e.id === change.id)
+      next = at >= 0 ? next.map((e, i) => (i === at ? entry : e)) : [entry, ...next]
+      changed = true
+    }
+    if (!changed) return
+    try {
+      save(next)
+    } catch (err) {
+      // Shown anyway: the cursor is only stored after this, so the page is pulled again later.
+      console.warn('[numbers] could not save pulled numbers', err instanceof Error ? err.message : err)
+    }
+    entries.value = next
+  }
+
+  /** The server refused a local copy (e.g. DUPLICATE_NUMBER): drop it; the server's comes by pull. */
+  function dropLocal(id: string): void {
+    const next = entries.value.filter((e) => e.id !== id)
+    if (next.length === entries.value.length) return
+    try {
+      save(next)
+    } catch (err) {
+      console.warn('[numbers] could not save', err instanceof Error ? err.message : err)
+    }
+    entries.value = next
   }
 
   /** The listed entry for a number as typed or as a caller id arrives (`+86` or not). */
@@ -227,7 +388,9 @@ export const useNumbersStore = defineStore('numbers', () => {
     const next = entries.value.slice()
     next[index] = freeze({ ...entry, lastCalledAt: record.startedAt, lastOutcome: record.outcome, callCount: entry.callCount + 1 })
     try {
-      commit(next)
+      // Call stats are this phone's view, derived from its calls: nothing to send.
+      save(next)
+      entries.value = next
     } catch (err) {
       // Called from the call store when a call ends: losing a statistic must not break that.
       console.warn('[numbers] could not save call stats', err instanceof Error ? err.message : err)
@@ -238,5 +401,5 @@ export const useNumbersStore = defineStore('numbers', () => {
     query.value = value
   }
 
-  return { entries, query, filtered, add, update, remove, importText, lookup, noteCall, setQuery }
+  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, dropLocal, lookup, noteCall, setQuery }
 })

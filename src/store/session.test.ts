@@ -41,7 +41,9 @@ describe('signIn', () => {
     expect(session.status).toBe('signed-in')
     expect(session.agent).toEqual(AGENT)
     expect(session.error).toBeNull()
-    expect(backend.requests.map((r) => r.path)).toEqual(['/api/auth/login', '/api/tccc/token'])
+    // Signed in, the agent's workspace syncs at once (nothing to push yet: a pull), same token.
+    expect(backend.requests.map((r) => r.path)).toEqual(['/api/auth/login', '/api/tccc/token', '/api/workspace/changes?since=0&limit=1000'])
+    expect(backend.requests[2].bearer).toBe(backend.issuedAccessTokens[0])
     expect(callsOf(core, 'login')).toEqual([[{ sdkAppId: AGENT.sdkAppId, userId: AGENT.userId, token: '<redacted>' }]])
 
     expect(backendSessionStorage.load()).toMatchObject({ accessToken: backend.issuedAccessTokens[0] })
@@ -62,6 +64,8 @@ describe('signIn', () => {
     expect(urls).toEqual([
       'https://192.168.1.20:8787/api/auth/login',
       'https://192.168.1.20:8787/api/tccc/token',
+      // The workspace sync talks to the same backend.
+      'https://192.168.1.20:8787/api/workspace/changes?since=0&limit=1000',
       'https://192.168.1.20:8787/api/auth/logout',
     ])
   })
@@ -133,7 +137,7 @@ describe('restore (app start)', () => {
     await expect(session.restore()).resolves.toBe(true)
     expect(session.status).toBe('signed-in')
     expect(session.agent).toEqual(AGENT)
-    expect(backend.requests.slice(before).map((r) => r.path)).toEqual(['/api/tccc/token'])
+    expect(backend.requests.slice(before).map((r) => r.path)).toEqual(['/api/tccc/token', '/api/workspace/changes?since=0&limit=1000'])
     expect(callsOf(core, 'login')).toHaveLength(2)
   })
 

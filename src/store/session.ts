@@ -18,6 +18,7 @@ import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
 import { startEventRouting } from '@/store/deferred'
 import { useSettingsStore } from '@/store/settings'
+import { useSyncStore } from '@/store/sync'
 
 export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
 export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
@@ -121,6 +122,8 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
     signOutReason.value = null
     useConnectionStore().reset()
+    // The agent's own cache and sync; another agent's data is never in memory at the same time.
+    if (agent.value) useSyncStore().open(agent.value.userId, () => backendSessionStorage.load()?.accessToken ?? null, backendUrl)
   }
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
@@ -130,6 +133,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = reason
     error.value = why
     useConnectionStore().reset()
+    useSyncStore().close()
   }
 
   /** Re-register with the stored access token; on failure the agent is signed out. */

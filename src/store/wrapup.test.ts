@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
+import { nextTick } from 'vue'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
@@ -29,11 +30,14 @@ function signInAs(userId: string): void {
 async function connectedCall(to: string, remark?: string): Promise<string> {
   const call = useCallStore()
   await call.placeCall(remark ? { to, remark } : { to })
-  const id = call.sessionId as string
+  const sessionId = call.sessionId as string
   core.sim.answerOutbound()
   vi.setSystemTime(Date.now() + 30_000)
   core.sim.remoteHangup()
-  return id
+  // The call record has its own id; the SDK session id is kept beside it.
+  const record = useHistoryStore().records.find((r) => r.sessionId === sessionId)
+  if (!record) throw new Error(`no call record for ${sessionId}`)
+  return record.id
 }
 
 beforeEach(async () => {
@@ -143,5 +147,43 @@ describe('wrap-up store', () => {
     expect(callsOf(core, 'call').at(-1)).toEqual([{ to: '13800000002', remark: 'Second' }])
     expect(useCallStore().state).toBe('ringing')
     expect(useWorkdayStore().counts).toMatchObject({ done: 1, new: 1 })
+  })
+})
+
+describe('the business catalogue and setting from sync', () => {
+  const outcome = (code: string, position: number, final = false) => ({
+    kind: 'outcome',
+    id: code,
+    deleted: false,
+    data: { code, labelZh: `结果${position}`, labelEn: `Outcome ${position}`, final, position },
+  })
+
+  it('builds the catalogue from pulled outcomes, keeps it across a restart, and applies the wrapup setting', () => {
+    const wrapup = useWrapupStore()
+    wrapup.applyRemote([outcome('deal', 2, true), outcome('visit', 1)])
+    expect(wrapup.catalogue.map((o) => o.code)).toEqual(['visit', 'deal'])
+    // A later pull brings only what changed: one deleted, one new; the rest stays.
+    wrapup.applyRemote([{ kind: 'outcome', id: 'visit', deleted: true, data: null }, outcome('quote', 3)])
+    expect(wrapup.catalogue.map((o) => o.code)).toEqual(['deal', 'quote'])
+    wrapup.applyRemote([{ kind: 'setting', id: 'wrapup', deleted: false, data: { connected: 'off', unanswered: 'required' } }])
+    expect(wrapup.setting).toMatchObject({ connected: 'off', unanswered: 'required' })
+
+    // App restart: a fresh pinia for the same agent reads the kept records.
+    setActivePinia(createPinia())
+    signInAs(AGENT.userId)
+    const again = useWrapupStore()
+    expect(again.catalogue.map((o) => o.code)).toEqual(['deal', 'quote'])
+    expect(again.setting).toMatchObject({ connected: 'off', unanswered: 'required' })
+  })
+
+  it('ignores numbers and calls, and another agent keeps the built-in catalogue', async () => {
+    const wrapup = useWrapupStore()
+    const before = wrapup.catalogue.map((o) => o.code)
+    wrapup.applyRemote([{ kind: 'number', id: 'n1', deleted: false, data: { number: '13800000000' } }])
+    expect(wrapup.catalogue.map((o) => o.code)).toEqual(before)
+    wrapup.applyRemote([outcome('visit', 1)])
+    signInAs('agent2@example.com')
+    await nextTick()
+    expect(wrapup.catalogue.map((o) => o.code)).toEqual(before)
   })
 })

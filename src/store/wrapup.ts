@@ -41,6 +41,29 @@ function draftStorage(userId: string): StoredValue<WrapupDraft[]> {
   })
 }
 
+/** The business's outcome records and `wrapup` setting as last pulled (by record id). */
+interface BusinessRecords {
+  outcomes: Record<string, unknown>
+  setting: unknown
+}
+
+function businessStorage(userId: string): StoredValue<BusinessRecords> {
+  return storedValue<BusinessRecords>(`a.${agentStorageKey(userId)}.business`, {
+    version: 1,
+    fallback: () => ({ outcomes: {}, setting: null }),
+    validate: (data): data is BusinessRecords =>
+      typeof data === 'object' && data !== null && typeof (data as BusinessRecords).outcomes === 'object' && (data as BusinessRecords).outcomes !== null,
+  })
+}
+
+/** A pulled workspace record (the sync service's `RemoteChange`). */
+export interface RemoteBusinessChange {
+  kind: string
+  id: string
+  deleted: boolean
+  data: Record<string, unknown> | null
+}
+
 /** Open wrap-ups kept at most; older unfinished ones beyond this are dropped. */
 export const WRAPUP_QUEUE_LIMIT = 20
 
@@ -60,16 +83,56 @@ export const useWrapupStore = defineStore('wrapup', () => {
   let clock: () => number = () => Date.now()
 
   let storage: StoredValue<WrapupDraft[]> | null = null
+  let business: StoredValue<BusinessRecords> | null = null
+  let businessRecords: BusinessRecords = { outcomes: {}, setting: null }
+
+  /** Catalogue and setting from the business's records; the built-in defaults until they come. */
+  function applyBusiness(): void {
+    catalogue.value = parseCatalogue(Object.values(businessRecords.outcomes), DEFAULT_OUTCOMES)
+    setting.value = businessRecords.setting === null ? { ...DEFAULT_WRAPUP_SETTING } : parseWrapupSetting(businessRecords.setting)
+  }
+
   // Each agent has their own draft: load it at sign-in, forget it (not delete) at sign-out.
   watch(
     () => session.agent?.userId ?? null,
     (userId) => {
       storage = userId ? draftStorage(userId) : null
       queue.value = storage ? storage.load() : []
+      business = userId ? businessStorage(userId) : null
+      businessRecords = business ? business.load() : { outcomes: {}, setting: null }
+      applyBusiness()
       problem.value = null
     },
     { immediate: true },
   )
+
+  /**
+   * Outcome and setting records pulled from the workspace. Pulls after the first bring only what
+   * changed, so the records are kept per agent and the catalogue rebuilt from all of them.
+   */
+  function applyRemote(changes: readonly RemoteBusinessChange[]): void {
+    let changed = false
+    const outcomes = { ...businessRecords.outcomes }
+    let settingRecord = businessRecords.setting
+    for (const change of changes) {
+      if (change.kind === 'outcome') {
+        if (change.deleted || change.data === null) delete outcomes[change.id]
+        else outcomes[change.id] = change.data
+        changed = true
+      } else if (change.kind === 'setting' && change.id === 'wrapup') {
+        settingRecord = change.deleted ? null : change.data
+        changed = true
+      }
+    }
+    if (!changed) return
+    businessRecords = { outcomes, setting: settingRecord }
+    try {
+      business?.save(businessRecords)
+    } catch (e) {
+      console.warn('[wrapup] could not keep the outcome catalogue', e)
+    }
+    applyBusiness()
+  }
 
   function persist(): void {
     if (!storage) return
@@ -188,6 +251,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
     skip,
     applyCatalogue,
     applySetting,
+    applyRemote,
     useClock,
   }
 })

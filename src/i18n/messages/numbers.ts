@@ -53,6 +53,8 @@ const zh = {
   'numbers.error.REMARK_TOO_LONG': '备注最多 50 个字',
   'numbers.error.NUMBER_DUPLICATE': '该号码已在列表中',
   'numbers.error.NUMBER_NOT_FOUND': '该号码已不在列表中',
+  'numbers.error.ASSIGNED_READONLY': '公司分配的号码不能修改，只能修改备注',
+  'numbers.assigned': '分配',
   'numbers.error.SAVE_FAILED': '保存失败，存储空间可能已满',
 } as const
 
@@ -111,6 +113,8 @@ const en: Record<keyof typeof zh, string> = {
   'numbers.error.REMARK_TOO_LONG': 'A remark has at most 50 characters',
   'numbers.error.NUMBER_DUPLICATE': 'This number is already in the list',
   'numbers.error.NUMBER_NOT_FOUND': 'This number is no longer in the list',
+  'numbers.error.ASSIGNED_READONLY': 'Assigned numbers cannot be changed; only the remark can',
+  'numbers.assigned': 'Assigned',
   'numbers.error.SAVE_FAILED': 'Could not save: storage may be full',
 }
 

@@ -90,6 +90,33 @@ describe('numbers page', () => {
     expect(wrapper.find(`${byId('number-item')}[data-number="110"]`).text()).toContain('Police HQ')
   })
 
+  it('marks assigned numbers and locks their number in the edit form; own numbers stay editable', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.add('120', 'Ambulance')
+    numbers.applyRemote(
+      [{ kind: 'number', id: 'srv-1', rev: '1', deleted: false, data: { number: '110', remark: 'Police', source: 'assigned', createdAt: 1 } }],
+      new Set(),
+    )
+    await nextTick()
+    const assigned = wrapper.find(`${byId('number-item')}[data-number="110"]`)
+    expect(assigned.attributes('data-source')).toBe('assigned')
+    expect(assigned.find(byId('number-assigned')).text()).toBe('Assigned')
+    const own = wrapper.find(`${byId('number-item')}[data-number="120"]`)
+    expect(own.attributes('data-source')).toBe('own')
+    expect(own.find(byId('number-assigned')).exists()).toBe(false)
+
+    await assigned.find(byId('number-edit')).trigger('click')
+    const input = wrapper.find(byId('number-form-number'))
+    expect(input.attributes('data-locked')).toBe('true')
+    expect((input.element as HTMLInputElement).disabled).toBe(true)
+    await wrapper.find(byId('number-form-remark')).setValue('Police HQ')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(numbers.lookup('110')).toMatchObject({ remark: 'Police HQ', source: 'assigned', id: 'srv-1' })
+
+    await own.find(byId('number-edit')).trigger('click')
+    expect(wrapper.find(byId('number-form-number')).attributes('data-locked')).toBe('false')
+  })
+
   it('imports pasted lines and reports added, duplicate and invalid lines with reasons', async () => {
     const { wrapper, numbers } = mountPage()
     numbers.add('110')

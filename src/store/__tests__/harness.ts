@@ -7,6 +7,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import type { Mock } from 'jest-mock'
 import { createManualClock, createSimulatedTccc, encodeMockToken, type ManualClock, type SimulatedTccc } from '@/platform/simulated/index'
 import { getWorkstation, setWorkstationPlatform } from '@/services/workstation'
+import { FakeWorkspaceServer } from '@/services/__tests__/fakeWorkspace'
 import { startEventRouter } from '@/store/eventRouter'
 
 export const AGENT = { userId: 'agent1@example.com', sdkAppId: 1400000001 } as const
@@ -71,6 +72,8 @@ export interface FakeBackend {
   failNextToken(statusCode: number, body: unknown): void
   readonly issuedAccessTokens: string[]
   readonly issuedTcccTokens: string[]
+  /** The agent's workspace on this fake backend (docs/WORKSPACE_API.md). */
+  readonly workspace: FakeWorkspaceServer
 }
 
 export function installFakeBackend(clock: ManualClock): FakeBackend {
@@ -81,6 +84,7 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
   let reachable = true
   let nextTokenFailure: { statusCode: number; body: unknown } | null = null
   let counter = 0
+  const workspace = new FakeWorkspaceServer()
 
   const request = uni.request as unknown as Mock<(options: RequestOptions) => unknown>
   request.mockImplementation((options) => {
@@ -115,6 +119,12 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
         issuedTcccTokens.push(token)
         reply(200, { ...AGENT, token, expiresAt: Math.floor(clock.now() / 1000) + 600, sdkUrl: '' })
       }
+    } else if (path.startsWith('/api/workspace/changes')) {
+      if (!bearer || !live.has(bearer)) reply(401, { error: { code: 'SESSION_EXPIRED', message: 'Session expired' } })
+      else if (options.method === 'GET') {
+        const query = new URLSearchParams(path.split('?')[1] ?? '')
+        reply(200, workspace.pull(query.get('since') ?? '0', Number(query.get('limit') ?? 1000)))
+      } else reply(200, { results: workspace.push((options.data as { changes: Parameters<FakeWorkspaceServer['push']>[0] }).changes) })
     } else if (path === '/api/auth/logout') {
       if (bearer) live.delete(bearer)
       reply(204, '')
@@ -126,6 +136,7 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
 
   return {
     requests,
+    workspace,
     issuedAccessTokens,
     issuedTcccTokens,
     expireSessions: () => live.clear(),

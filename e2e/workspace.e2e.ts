@@ -1,0 +1,219 @@
+/**
+ * The phone as a per-agent cache of the workspace on the backend: another agent on the same phone
+ * sees nothing of the first; two phones of one agent see each other's numbers and calls; edits and
+ * calls made offline reach the server when the network returns (and survive a sign-out); a list
+ * the business assigns with `assign-numbers` shows up marked as assigned.
+ * Runs against the real backend over a fresh embedded database (temp DATA_DIR, see harness.ts).
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { AGENT1, AGENT2, ROOT, byId, inputOf, newPhone, signIn, sim, type Stack } from './harness'
+import { addNumber, dialAndRing, expectAttr, listedNumbers, simReady, useStack, zh } from './journey'
+
+const { stack } = useStack()
+
+const row = (page: Page, number: string) => page.locator(`[data-testid="number-item"][data-number="${number}"]`)
+
+interface ServerRecord {
+  kind: string
+  id: string
+  data: Record<string, unknown>
+}
+
+/** What the backend holds for an agent: every live record, pulled like a phone would. */
+async function serverWorkspace(s: Stack, agent = AGENT1): Promise<{ numbers: ServerRecord[]; calls: ServerRecord[] }> {
+  const base = `http://127.0.0.1:${s.backend.port}`
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(agent) })
+  const { accessToken } = (await login.json()) as { accessToken: string }
+  const live = new Map<string, ServerRecord>()
+  let since = '0'
+  for (let pages = 0; pages < 100; pages += 1) {
+    const res = await fetch(`${base}/api/workspace/changes?since=${since}&limit=1000`, { headers: { authorization: `Bearer ${accessToken}` } })
+    const page = (await res.json()) as { changes: Array<ServerRecord & { deleted: boolean }>; cursor: string; more: boolean }
+    for (const c of page.changes) {
+      if (c.deleted) live.delete(`${c.kind}:${c.id}`)
+      else live.set(`${c.kind}:${c.id}`, { kind: c.kind, id: c.id, data: c.data })
+    }
+    since = page.cursor
+    if (!page.more) break
+  }
+  await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: '{}' })
+  const all = [...live.values()]
+  return { numbers: all.filter((r) => r.kind === 'number'), calls: all.filter((r) => r.kind === 'call') }
+}
+
+const numbersOnServer = async (s: Stack, agent = AGENT1) => (await serverWorkspace(s, agent)).numbers.map((r) => r.data.number).sort()
+const callsOnServer = async (s: Stack, agent = AGENT1) => (await serverWorkspace(s, agent)).calls.map((r) => `${r.data.number}:${r.data.outcome}`).sort()
+
+async function signedIn(page: Page, agent = AGENT1): Promise<void> {
+  await signIn(page, agent)
+  await simReady(page)
+  await expectAttr(page, 'sync-status', 'data-state', 'synced', 20_000)
+}
+
+/** A rejected outbound call from the dial pad, back on the numbers page. */
+async function rejectedCall(page: Page, number: string): Promise<void> {
+  await dialAndRing(page, number)
+  await sim(page, 'rejectOutbound')
+  await expectAttr(page, 'call-status', 'data-state', 'ended')
+  await byId(page, 'call-close').click()
+  await byId(page, 'nav-numbers').click()
+}
+
+async function historyNumbers(page: Page): Promise<string[]> {
+  await byId(page, 'nav-history').click()
+  await byId(page, 'history-empty').or(byId(page, 'history-item').first()).waitFor({ state: 'visible' })
+  return byId(page, 'history-item').evaluateAll((rows) => rows.map((el) => el.getAttribute('data-number') ?? ''))
+}
+
+async function signOut(page: Page): Promise<void> {
+  await byId(page, 'logout').click()
+  await byId(page, 'login-submit').waitFor({ state: 'visible', timeout: 15_000 })
+}
+
+describe('the workspace on the backend', () => {
+  it('isolates agents on one phone: agent2 sees none of agent1\'s numbers or calls, agent1 gets them back', async () => {
+    const { context, page } = await newPhone(stack())
+    try {
+      await signedIn(page)
+      await addNumber(page, '13800138000', '张三')
+      await rejectedCall(page, '13700007777')
+      await expectAttr(page, 'sync-status', 'data-state', 'synced')
+      await signOut(page)
+
+      await signedIn(page, AGENT2)
+      await byId(page, 'numbers-empty').waitFor({ state: 'visible' })
+      expect(await byId(page, 'number-item').count()).toBe(0)
+      expect(await historyNumbers(page)).toEqual([])
+      // Stored per agent: nothing device-global, agent1's keys kept for agent1.
+      const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tccc.a.') || k === 'tccc.numbers' || k === 'tccc.history'))
+      expect(keys).toEqual(expect.arrayContaining(['tccc.a.agent1%40example%2Ecom.numbers', 'tccc.a.agent1%40example%2Ecom.history']))
+      expect(keys).not.toContain('tccc.numbers')
+      expect(keys).not.toContain('tccc.history')
+      await signOut(page)
+
+      await signedIn(page)
+      await expect.poll(() => listedNumbers(page)).toEqual(['13800138000'])
+      expect(await historyNumbers(page)).toEqual(['13700007777'])
+      expect(await callsOnServer(stack(), AGENT2)).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('two phones of one agent see each other\'s numbers and calls after sync', async () => {
+    const a = await newPhone(stack())
+    const b = await newPhone(stack())
+    try {
+      await signedIn(a.page)
+      await addNumber(a.page, '13911112222', '王五')
+      await rejectedCall(a.page, '13911112222')
+      await expectAttr(a.page, 'sync-status', 'data-state', 'synced')
+
+      await signedIn(b.page)
+      await expect.poll(() => listedNumbers(b.page)).toContain('13911112222')
+      expect(await row(b.page, '13911112222').innerText()).toContain('王五')
+      expect(await historyNumbers(b.page)).toContain('13911112222')
+
+      await byId(b.page, 'nav-numbers').click()
+      await addNumber(b.page, '13622223333', '赵六')
+      await expectAttr(b.page, 'sync-status', 'data-state', 'synced')
+      // Phone A picks it up when its network comes back (or at its next start / foreground).
+      await a.context.setOffline(true)
+      await a.context.setOffline(false)
+      await expect.poll(() => listedNumbers(a.page), { timeout: 15_000 }).toContain('13622223333')
+    } finally {
+      await a.context.close()
+      await b.context.close()
+    }
+  })
+
+  it('edits and calls made offline reach the server when the network returns; signing out first warns and keeps them', async () => {
+    const { context, page } = await newPhone(stack())
+    try {
+      await signedIn(page)
+      // A browser loads each page's code on first use; open them once while online (the App has all).
+      await historyNumbers(page)
+      await rejectedCall(page, '13000000000')
+      await expectAttr(page, 'sync-status', 'data-state', 'synced')
+      await context.setOffline(true)
+      await addNumber(page, '13512345678', '离线客户')
+      await rejectedCall(page, '13512345678')
+      await expectAttr(page, 'sync-status', 'data-state', 'offline')
+      await expectAttr(page, 'sync-status', 'data-pending', '2')
+      expect(await listedNumbers(page)).toContain('13512345678')
+      expect(await numbersOnServer(stack())).not.toContain('13512345678')
+
+      // Signing out with unsent changes asks first; "wait" keeps the agent signed in.
+      await byId(page, 'logout').click()
+      await byId(page, 'confirm-dialog').waitFor({ state: 'visible' })
+      expect(await byId(page, 'confirm-dialog').innerText()).toContain(zh('shell.logoutPending.title'))
+      await byId(page, 'confirm-cancel').click()
+      await byId(page, 'confirm-dialog').waitFor({ state: 'detached' })
+      expect(await byId(page, 'agent-status').innerText()).toContain(AGENT1.username)
+
+      // Back online: everything goes out.
+      await context.setOffline(false)
+      await expectAttr(page, 'sync-status', 'data-state', 'synced', 20_000)
+      await expectAttr(page, 'sync-status', 'data-pending', '0')
+      expect(await numbersOnServer(stack())).toContain('13512345678')
+      expect(await callsOnServer(stack())).toContain('13512345678:rejected')
+
+      // Offline again, then "sign out anyway": the change waits on the phone for this agent.
+      await context.setOffline(true)
+      await addNumber(page, '13587654321', '下次再发')
+      await expectAttr(page, 'sync-status', 'data-pending', '1')
+      await byId(page, 'logout').click()
+      await byId(page, 'confirm-ok').click()
+      await byId(page, 'login-submit').waitFor({ state: 'visible', timeout: 15_000 })
+      await context.setOffline(false)
+      expect(await numbersOnServer(stack())).not.toContain('13587654321')
+      await signedIn(page)
+      expect(await numbersOnServer(stack())).toContain('13587654321')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('a list assigned with assign-numbers shows up on the phone, marked assigned, its number locked', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tccc-leads-'))
+    try {
+      const file = path.join(dir, 'leads.csv')
+      writeFileSync(file, '13300001111,客户甲\n13300002222,客户乙\nnot-a-number,坏行\n')
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'server/src/cli.ts', 'assign-numbers', '--agent', AGENT1.username, '--file', file],
+        { cwd: ROOT, env: { ...process.env, DATA_DIR: stack().backend.dataDir ?? '' }, timeout: 60_000 },
+      )
+      expect(stdout).toMatch(/2 added, 0 duplicate, 1 invalid/)
+
+      const { context, page } = await newPhone(stack())
+      try {
+        await signedIn(page)
+        await addNumber(page, '13400004444', '自己的')
+        await expect.poll(() => listedNumbers(page)).toEqual(expect.arrayContaining(['13300001111', '13300002222', '13400004444']))
+        expect(await row(page, '13300001111').getAttribute('data-source')).toBe('assigned')
+        expect(await row(page, '13400004444').getAttribute('data-source')).toBe('own')
+
+        // Only the remark of an assigned number can be edited; the change reaches the server.
+        await row(page, '13300001111').locator('[data-testid="number-edit"]').click()
+        expect(await inputOf(page, 'number-form-number').isDisabled()).toBe(true)
+        await inputOf(page, 'number-form-remark').fill('客户甲 已约')
+        await byId(page, 'number-form-save').click()
+        await byId(page, 'number-form-save').waitFor({ state: 'detached' })
+        await expectAttr(page, 'sync-status', 'data-state', 'synced')
+        const assigned = (await serverWorkspace(stack())).numbers.find((r) => r.data.number === '13300001111')
+        expect(assigned?.data).toMatchObject({ remark: '客户甲 已约', source: 'assigned' })
+      } finally {
+        await context.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

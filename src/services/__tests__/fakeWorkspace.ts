@@ -1,0 +1,162 @@
+/**
+ * An in-memory stand-in for the backend's workspace API (docs/WORKSPACE_API.md), for unit tests:
+ * idempotent pushes by changeId, last writer wins by receive order, tombstones, assigned numbers
+ * read-only but for the remark, one live record per number, paged pulls by an increasing rev.
+ * Test-only (nothing in the app imports it).
+ */
+import { TcccError } from '@/platform/errors'
+import { validateNumber } from '@/services/numbers'
+import type { OutboxEntry, PullPage, PushResult, RemoteChange, WorkspaceTransport } from '@/services/sync'
+
+interface StoredRecord {
+  kind: string
+  id: string
+  rev: number
+  deleted: boolean
+  data: Record<string, unknown>
+}
+
+type WireChange = Omit<OutboxEntry, 'queuedAt'>
+
+export class FakeWorkspaceServer {
+  private seq = 0
+  private readonly records = new Map<string, StoredRecord>()
+  private readonly seen = new Set<string>()
+  /** Every push batch received, in order. */
+  readonly pushes: WireChange[][] = []
+  pulls = 0
+  /** Fail the next n requests as if the network were down. */
+  failNext = 0
+
+  private key(kind: string, id: string): string {
+    return `${kind}:${id}`
+  }
+
+  live(kind: string): StoredRecord[] {
+    return [...this.records.values()].filter((r) => r.kind === kind && !r.deleted)
+  }
+
+  record(kind: string, id: string): StoredRecord | undefined {
+    return this.records.get(this.key(kind, id))
+  }
+
+  private write(kind: string, id: string, data: Record<string, unknown>, deleted = false): void {
+    this.seq += 1
+    this.records.set(this.key(kind, id), { kind, id, rev: this.seq, deleted, data })
+  }
+
+  /** The business assigns a number (server id). */
+  assign(number: string, remark: string): string {
+    const id = `srv-${this.seq + 1}`
+    this.write('number', id, { number, remark, source: 'assigned', createdAt: 1_767_225_600_000 })
+    return id
+  }
+
+  /** Another phone of the same agent (or the business) writes a record directly. */
+  put(kind: string, id: string, data: Record<string, unknown>): void {
+    this.write(kind, id, data)
+  }
+
+  remove(kind: string, id: string): void {
+    const existing = this.record(kind, id)
+    this.write(kind, id, existing?.data ?? {}, true)
+  }
+
+  private failIfAsked(): void {
+    if (this.failNext > 0) {
+      this.failNext -= 1
+      throw new TcccError('BACKEND_UNREACHABLE', 'fake network down')
+    }
+  }
+
+  push(changes: WireChange[]): PushResult[] {
+    this.failIfAsked()
+    this.pushes.push(changes)
+    return changes.map((c) => this.apply(c))
+  }
+
+  private apply(c: WireChange): PushResult {
+    if (this.seen.has(c.changeId)) return { changeId: c.changeId, status: 'duplicate' }
+    this.seen.add(c.changeId)
+    const reject = (reason: string): PushResult => ({ changeId: c.changeId, status: 'rejected', reason })
+    if (c.kind !== 'number' && c.kind !== 'call') return reject('UNKNOWN_KIND')
+    const existing = this.record(c.kind, c.id)
+    if (c.op === 'delete') {
+      this.write(c.kind, c.id, existing?.data ?? {}, true)
+      return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
+    }
+    const data = { ...(existing && !existing.deleted ? existing.data : {}), ...(c.data ?? {}) }
+    if (c.kind === 'number') {
+      if (existing && !existing.deleted && existing.data.source === 'assigned') {
+        if ((c.data?.number !== undefined && c.data.number !== existing.data.number) || (c.data?.source !== undefined && c.data.source !== 'assigned')) {
+          return reject('ASSIGNED_READONLY')
+        }
+      }
+      const number = validateNumber(String(data.number ?? ''))
+      if (!number.ok) return reject('INVALID_NUMBER')
+      const clash = this.live('number').some((r) => r.id !== c.id && r.data.number === number.value)
+      if (clash) return reject('DUPLICATE_NUMBER')
+    }
+    this.write(c.kind, c.id, data)
+    return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
+  }
+
+  pull(since: string, limit: number): PullPage {
+    this.failIfAsked()
+    this.pulls += 1
+    const after = Number(since) || 0
+    const newer = [...this.records.values()].filter((r) => r.rev > after).sort((a, b) => a.rev - b.rev)
+    const page = newer.slice(0, limit)
+    const changes: RemoteChange[] = page.map((r) => ({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data }))
+    return { changes, cursor: page.length > 0 ? String(page[page.length - 1].rev) : String(after), more: newer.length > page.length }
+  }
+
+  /** The server as a transport (async, like the network). */
+  transport(): WorkspaceTransport {
+    return {
+      pull: async (since, limit) => this.pull(since, limit),
+      push: async (changes) => this.push(changes),
+    }
+  }
+}
+
+/** setTimeout under the test's control. */
+export class ManualTimers {
+  private time = 1_767_225_600_000
+  private nextId = 1
+  private readonly pending = new Map<number, { at: number; fn: () => void }>()
+
+  now = (): number => this.time
+  setTimeout = (fn: () => void, ms: number): unknown => {
+    const id = this.nextId++
+    this.pending.set(id, { at: this.time + ms, fn })
+    return id
+  }
+  clearTimeout = (handle: unknown): void => {
+    this.pending.delete(handle as number)
+  }
+
+  /** Delays of the timers now waiting, from now. */
+  waiting(): number[] {
+    return [...this.pending.values()].map((t) => t.at - this.time).sort((a, b) => a - b)
+  }
+
+  /** Moves time on, running each timer that falls due (and letting its promises settle). */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms
+    for (;;) {
+      const due = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0]
+      if (!due) break
+      this.pending.delete(due[0])
+      this.time = due[1].at
+      due[1].fn()
+      await settle()
+    }
+    this.time = end
+    await settle()
+  }
+}
+
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i += 1) await Promise.resolve()
+}

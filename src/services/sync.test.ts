@@ -1,0 +1,215 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { storage } from '../../tests/setup/uni'
+import { TcccError } from '@/platform/errors'
+import { BACKOFF_MAX_MS, DEBOUNCE_MS, SyncEngine, backoffDelay, type SyncEvent, type WorkspaceTransport } from './sync'
+import { FakeWorkspaceServer, ManualTimers, settle } from './__tests__/fakeWorkspace'
+
+function stored(key: string): unknown {
+  const raw = storage.get(key)
+  return typeof raw === 'string' ? (JSON.parse(raw) as { data: unknown }).data : undefined
+}
+
+const addNumber = (id: string, number: string) => ({ kind: 'number' as const, op: 'upsert' as const, id, data: { number, remark: number, source: 'own', createdAt: 1_767_225_600_000 } })
+
+describe('SyncEngine', () => {
+  let server: FakeWorkspaceServer
+  let timers: ManualTimers
+  let engine: SyncEngine
+  let events: SyncEvent[]
+  let unsubscribe: () => void
+
+  beforeEach(() => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    server = new FakeWorkspaceServer()
+    timers = new ManualTimers()
+    engine = new SyncEngine(server.transport(), timers)
+    events = []
+    unsubscribe = engine.subscribe((e) => events.push(e))
+    engine.open('agent1')
+  })
+
+  afterEach(() => unsubscribe())
+
+  const lastStatus = () => events.filter((e) => e.type === 'status').at(-1)
+
+  it('persists each change in the agent\'s outbox before anything is sent, and keeps it across a restart', () => {
+    engine.enqueue([addNumber('n1', '13800138000')])
+    const outbox = stored('tccc.a.agent1.outbox') as Array<{ id: string; changeId: string; op: string }>
+    expect(outbox).toEqual([expect.objectContaining({ id: 'n1', op: 'upsert', kind: 'number' })])
+    expect(outbox[0].changeId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(server.pushes).toHaveLength(0)
+    expect(lastStatus()).toEqual({ type: 'status', state: 'pending', pending: 1 })
+
+    const restarted = new SyncEngine(server.transport(), new ManualTimers())
+    restarted.open('agent1')
+    expect(restarted.outbox().map((e) => e.id)).toEqual(['n1'])
+    const other = new SyncEngine(server.transport(), new ManualTimers())
+    other.open('agent2')
+    expect(other.pending).toBe(0)
+  })
+
+  it('debounces: changes in quick succession go out in one push ~500 ms after the last', async () => {
+    engine.enqueue([addNumber('n1', '13800138001')])
+    await timers.advance(300)
+    engine.enqueue([addNumber('n2', '13800138002')])
+    await timers.advance(DEBOUNCE_MS - 1)
+    expect(server.pushes).toHaveLength(0)
+    await timers.advance(1)
+    expect(server.pushes).toHaveLength(1)
+    expect(server.pushes[0].map((c) => c.id)).toEqual(['n1', 'n2'])
+    expect(server.pushes[0][0]).not.toHaveProperty('queuedAt')
+    expect(engine.pending).toBe(0)
+    expect(stored('tccc.a.agent1.outbox')).toEqual([])
+    expect(lastStatus()).toEqual({ type: 'status', state: 'synced', pending: 0 })
+  })
+
+  it('backs off 1 s doubling to 60 s while the backend is unreachable, then delivers everything once', async () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map(backoffDelay)).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000])
+    server.failNext = 8
+    engine.enqueue([addNumber('n1', '13800138001')])
+    await timers.advance(DEBOUNCE_MS)
+    expect(lastStatus()).toEqual({ type: 'status', state: 'offline', pending: 1 })
+    const delays: number[] = []
+    for (let i = 0; i < 7; i += 1) {
+      delays.push(timers.waiting()[0])
+      await timers.advance(timers.waiting()[0])
+    }
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 32000, BACKOFF_MAX_MS])
+    expect(engine.pending).toBe(1)
+    await timers.advance(BACKOFF_MAX_MS)
+    expect(engine.pending).toBe(0)
+    expect(server.live('number')).toHaveLength(1)
+    expect(lastStatus()).toMatchObject({ state: 'synced', pending: 0 })
+  })
+
+  it('shows error (not offline) when the backend answers with a failure, and retries', async () => {
+    const failing: WorkspaceTransport = {
+      pull: async () => ({ changes: [], cursor: '0', more: false }),
+      push: async () => {
+        throw new TcccError('BACKEND_ERROR', 'HTTP 500')
+      },
+    }
+    engine.setTransport(failing)
+    engine.enqueue([addNumber('n1', '13800138001')])
+    await timers.advance(DEBOUNCE_MS)
+    expect(lastStatus()).toEqual({ type: 'status', state: 'error', pending: 1 })
+    expect(timers.waiting()).toEqual([1000])
+  })
+
+  it('stays offline without trying while the platform reports no network, and flushes when it returns', async () => {
+    engine.setOnline(false)
+    engine.enqueue([addNumber('n1', '13800138001')])
+    await timers.advance(10_000)
+    expect(server.pushes).toHaveLength(0)
+    expect(lastStatus()).toEqual({ type: 'status', state: 'offline', pending: 1 })
+    engine.setOnline(true)
+    await settle()
+    expect(server.pushes).toHaveLength(1)
+    expect(engine.pending).toBe(0)
+  })
+
+  it('removes only the changes the server answered; the rest stay for the next flush', async () => {
+    const partial: WorkspaceTransport = {
+      pull: async () => ({ changes: [], cursor: '0', more: false }),
+      push: async (changes) => [{ changeId: changes[0].changeId, status: 'applied' }],
+    }
+    engine.setTransport(partial)
+    engine.enqueue([addNumber('n1', '13800138001'), addNumber('n2', '13800138002')])
+    await timers.advance(DEBOUNCE_MS)
+    expect(engine.outbox().map((e) => e.id)).toEqual(['n2'])
+    expect(timers.waiting()).toEqual([1000])
+  })
+
+  it('a rejected change leaves the outbox, is reported and kept with its reason', async () => {
+    server.assign('13800138000', 'Lead')
+    engine.enqueue([addNumber('mine', '13800138000'), addNumber('ok', '13900139000')])
+    await timers.advance(DEBOUNCE_MS)
+    const rejected = events.filter((e) => e.type === 'rejected')
+    expect(rejected).toEqual([{ type: 'rejected', entry: expect.objectContaining({ id: 'mine' }), reason: 'DUPLICATE_NUMBER' }])
+    expect(engine.pending).toBe(0)
+    expect(engine.rejectedChanges()).toEqual([expect.objectContaining({ reason: 'DUPLICATE_NUMBER', entry: expect.objectContaining({ id: 'mine' }) })])
+    expect(console.warn).toHaveBeenCalledWith(expect.stringContaining('rejected: DUPLICATE_NUMBER'))
+  })
+
+  it('pushes at most 500 changes per request', async () => {
+    engine.enqueue(Array.from({ length: 1200 }, (_, i) => addNumber(`n${i}`, `1380000${String(i).padStart(4, '0')}`)))
+    await timers.advance(DEBOUNCE_MS)
+    expect(server.pushes.map((p) => p.length)).toEqual([500, 500, 200])
+    expect(server.live('number')).toHaveLength(1200)
+  })
+
+  it('pulls page by page after a flush and stores the cursor per agent', async () => {
+    for (let i = 0; i < 2500; i += 1) server.assign(`1390000${String(i).padStart(4, '0')}`, `Lead ${i}`)
+    engine.kick()
+    await settle()
+    const pages = events.filter((e) => e.type === 'remote')
+    expect(pages.map((p) => (p.type === 'remote' ? p.changes.length : 0))).toEqual([1000, 1000, 500])
+    expect(stored('tccc.a.agent1.cursor')).toBe('2500')
+    // Nothing new: the next pull starts from the stored cursor and brings nothing.
+    events = []
+    engine.kick()
+    await settle()
+    expect(events.filter((e) => e.type === 'remote')).toHaveLength(0)
+    expect(stored('tccc.a.agent2.cursor')).toBeUndefined()
+  })
+
+  it('tells which pulled records still have local changes waiting', async () => {
+    server.put('number', 'n1', { number: '13800138001', remark: 'remote', source: 'own', createdAt: 1_767_225_600_000 })
+    engine.setTransport({
+      push: server.transport().push,
+      // The agent edits n1 while the pull is on its way.
+      pull: async (since, limit) => {
+        engine.enqueue([addNumber('n1', '13800138001')])
+        return server.pull(since, limit)
+      },
+    })
+    engine.kick()
+    await settle()
+    const remote = events.find((e) => e.type === 'remote')
+    expect(remote && remote.type === 'remote' ? [...remote.pendingIds] : null).toEqual(['n1'])
+  })
+
+  it('a pushed change is never applied twice, even when its answer was lost', async () => {
+    let lose = true
+    const lossy: WorkspaceTransport = {
+      pull: server.transport().pull,
+      push: async (changes) => {
+        const results = server.push(changes)
+        if (lose) {
+          lose = false
+          throw new TcccError('BACKEND_TIMEOUT', 'answer lost')
+        }
+        return results
+      },
+    }
+    engine.setTransport(lossy)
+    engine.enqueue([{ kind: 'call', op: 'upsert', id: 'c1', data: { number: '110', direction: 'out' } }])
+    await timers.advance(DEBOUNCE_MS)
+    expect(engine.pending).toBe(1)
+    await timers.advance(1000)
+    expect(engine.pending).toBe(0)
+    expect(server.pushes).toHaveLength(2)
+    expect(server.pushes[0][0].changeId).toBe(server.pushes[1][0].changeId)
+    expect(server.live('call')).toHaveLength(1)
+  })
+
+  it('after close (sign-out) an answer in flight changes nothing and no timer stays', async () => {
+    engine.enqueue([addNumber('n1', '13800138001')])
+    await timers.advance(DEBOUNCE_MS - 1)
+    engine.close()
+    expect(timers.waiting()).toEqual([])
+    expect(engine.pending).toBe(0)
+    // The outbox is still stored for the agent's next sign-in.
+    expect((stored('tccc.a.agent1.outbox') as unknown[]).length).toBe(1)
+    engine.open('agent1')
+    expect(engine.pending).toBe(1)
+  })
+
+  it('drain() resolves true once everything is on the server, false when it could not be sent', async () => {
+    engine.enqueue([addNumber('n1', '13800138001')])
+    await expect(engine.drain()).resolves.toBe(true)
+    server.failNext = 1
+    engine.enqueue([addNumber('n2', '13800138002')])
+    await expect(engine.drain()).resolves.toBe(false)
+  })
+})

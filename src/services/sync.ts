@@ -1,0 +1,398 @@
+/**
+ * Offline-first sync of the agent's workspace with the backend (docs/WORKSPACE_API.md).
+ *
+ * Every local change becomes an outbox entry, persisted under `tccc.a.<agentKey>.outbox` before
+ * the store shows it. The outbox is flushed ~500 ms after a change (debounced), on `open()`
+ * (sign-in), on `kick()` (foreground, network back) and on retries with backoff (1 s doubling to
+ * 60 s). An entry leaves the outbox only when the server answered for it (`applied`, `duplicate`
+ * or `rejected`); rejected ones are logged and kept in `tccc.a.<agentKey>.rejected`.
+ * After each flush the engine pulls (paged, cursor in `tccc.a.<agentKey>.cursor`).
+ *
+ * It never imports a store: it publishes typed `SyncEvent`s on `syncEvents`, which the store
+ * layer's event router (`src/store/eventRouter.ts`) turns into store actions.
+ */
+import { toTcccError } from '@/platform/errors'
+import { createEventChannel, type EventStream, type Unsubscribe } from '@/services/eventStream'
+import { newId } from '@/services/ids'
+import { workspaceValue, type StoredValue } from '@/services/storage'
+
+export type SyncState = 'synced' | 'syncing' | 'pending' | 'offline' | 'error'
+/** Record kinds the phone writes. */
+export type LocalKind = 'number' | 'call'
+export type RecordKind = LocalKind | 'outcome' | 'setting'
+
+/** A change waiting for the server, exactly as it is pushed (plus when it was queued). */
+export interface OutboxEntry {
+  changeId: string
+  kind: LocalKind
+  op: 'upsert' | 'delete'
+  id: string
+  data?: Record<string, unknown>
+  queuedAt: number
+}
+
+export type LocalChange = Omit<OutboxEntry, 'changeId' | 'queuedAt'>
+
+/** One record of a pull page; tombstones have `deleted: true` and `data: null`. */
+export interface RemoteChange {
+  kind: string
+  id: string
+  rev: string
+  deleted: boolean
+  data: Record<string, unknown> | null
+}
+
+export interface PullPage {
+  changes: RemoteChange[]
+  cursor: string
+  more: boolean
+}
+
+export interface PushResult {
+  changeId: string
+  status: 'applied' | 'duplicate' | 'rejected'
+  reason?: string
+  rev?: string
+}
+
+/** The two routes of the wire contract; rejects with a `TcccError` on any failure. */
+export interface WorkspaceTransport {
+  pull(since: string, limit: number): Promise<PullPage>
+  push(changes: Array<Omit<OutboxEntry, 'queuedAt'>>): Promise<PushResult[]>
+}
+
+export interface RejectedChange {
+  entry: OutboxEntry
+  reason: string
+  at: number
+}
+
+export type SyncEvent =
+  | { type: 'status'; state: SyncState; pending: number }
+  /** Remote records to apply; `pendingIds` are records with local changes still in the outbox. */
+  | { type: 'remote'; changes: RemoteChange[]; pendingIds: ReadonlySet<string> }
+  | { type: 'rejected'; entry: OutboxEntry; reason: string }
+
+export type SyncListener = (event: SyncEvent) => void
+
+const channel = createEventChannel<SyncEvent>('sync')
+
+/** What every sync engine publishes (one stream, whichever engine instance runs). */
+export const syncEvents: EventStream<SyncEvent> = channel
+
+export interface SyncTimers {
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+  now(): number
+}
+
+export const DEBOUNCE_MS = 500
+export const BACKOFF_START_MS = 1000
+export const BACKOFF_MAX_MS = 60_000
+export const PUSH_BATCH = 500
+export const PULL_LIMIT = 1000
+/** Rejected changes kept for diagnosis (newest last). */
+export const REJECTED_KEEP = 200
+
+const realTimers: SyncTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
+}
+
+function isOutboxEntry(value: unknown): value is OutboxEntry {
+  if (typeof value !== 'object' || value === null) return false
+  const e = value as Record<string, unknown>
+  return (
+    typeof e.changeId === 'string' &&
+    (e.kind === 'number' || e.kind === 'call') &&
+    (e.op === 'upsert' || e.op === 'delete') &&
+    typeof e.id === 'string' &&
+    (e.data === undefined || (typeof e.data === 'object' && e.data !== null)) &&
+    typeof e.queuedAt === 'number'
+  )
+}
+
+interface Workspace {
+  agentKey: string
+  outbox: StoredValue<OutboxEntry[]>
+  cursor: StoredValue<string>
+  rejected: StoredValue<RejectedChange[]>
+  entries: OutboxEntry[]
+}
+
+export function backoffDelay(failures: number): number {
+  return Math.min(BACKOFF_START_MS * 2 ** Math.max(0, failures - 1), BACKOFF_MAX_MS)
+}
+
+export class SyncEngine {
+  private ws: Workspace | null = null
+  /** Bumped on every open/close, so a request of the previous agent lands nowhere. */
+  private generation = 0
+  private state: SyncState = 'synced'
+  private online = true
+  private running: Promise<void> | null = null
+  private again = false
+  private failures = 0
+  private timer: unknown = null
+
+  constructor(
+    private transport: WorkspaceTransport | null = null,
+    private readonly timers: SyncTimers = realTimers,
+  ) {}
+
+  /** The engine's events (the shared `syncEvents` stream). */
+  subscribe(listener: SyncListener): Unsubscribe {
+    return channel.subscribe(listener)
+  }
+
+  setTransport(transport: WorkspaceTransport | null): void {
+    this.transport = transport
+  }
+
+  get agentKey(): string | null {
+    return this.ws?.agentKey ?? null
+  }
+
+  get pending(): number {
+    return this.ws?.entries.length ?? 0
+  }
+
+  get status(): SyncState {
+    return this.state
+  }
+
+  /** Unsent changes, oldest first (a copy). */
+  outbox(): OutboxEntry[] {
+    return this.ws ? this.ws.entries.slice() : []
+  }
+
+  rejectedChanges(): RejectedChange[] {
+    return this.ws ? this.ws.rejected.load() : []
+  }
+
+  /** Opens an agent's outbox and cursor; `kick()` then starts the first flush + pull. */
+  open(agentKey: string): void {
+    if (this.ws?.agentKey === agentKey) return
+    this.close()
+    const outbox = workspaceValue<OutboxEntry[]>(agentKey, 'outbox', {
+      version: 1,
+      fallback: () => [],
+      validate: (data): data is OutboxEntry[] => Array.isArray(data),
+    })
+    const rows: unknown[] = outbox.load()
+    const entries = rows.filter(isOutboxEntry)
+    if (entries.length !== rows.length) console.warn(`[sync] ${rows.length - entries.length} unreadable outbox entr(ies) skipped`)
+    this.ws = {
+      agentKey,
+      outbox,
+      entries,
+      cursor: workspaceValue<string>(agentKey, 'cursor', { version: 1, fallback: () => '0', validate: (d): d is string => typeof d === 'string' }),
+      rejected: workspaceValue<RejectedChange[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is RejectedChange[] => Array.isArray(d) }),
+    }
+    this.failures = 0
+    this.setState(this.online ? 'synced' : 'offline')
+  }
+
+  /** Stops syncing (sign-out). The outbox stays stored for this agent's next sign-in. */
+  close(): void {
+    this.generation += 1
+    this.clearTimer()
+    this.ws = null
+    this.running = null
+    this.again = false
+    this.failures = 0
+    this.setState('synced')
+  }
+
+  /**
+   * Persists local changes in the outbox. Throws when storage fails, so the caller can refuse
+   * the change instead of showing something that would never be sent.
+   */
+  enqueue(changes: LocalChange[]): OutboxEntry[] {
+    const ws = this.ws
+    if (!ws) {
+      // Only reachable without a signed-in agent (e.g. a unit test of a store alone).
+      console.warn('[sync] change ignored: no workspace is open')
+      return []
+    }
+    if (changes.length === 0) return []
+    const now = this.timers.now()
+    const added = changes.map((c): OutboxEntry => ({ ...c, changeId: newId(), queuedAt: now }))
+    const next = [...ws.entries, ...added]
+    ws.outbox.save(next)
+    ws.entries = next
+    this.emitStatus()
+    this.schedule(DEBOUNCE_MS)
+    return added
+  }
+
+  /** Network state from the platform; coming back online flushes at once. */
+  setOnline(online: boolean): void {
+    if (this.online === online) return
+    this.online = online
+    if (!online) {
+      this.clearTimer()
+      this.setState('offline')
+      return
+    }
+    this.failures = 0
+    this.kick()
+  }
+
+  /** Flush now (sign-in, foreground, network back, "wait" before sign-out). */
+  kick(): void {
+    if (!this.ws) return
+    this.clearTimer()
+    this.failures = 0
+    void this.flush()
+  }
+
+  /** Runs one flush + pull; a request while one runs makes it run again afterwards. */
+  flush(): Promise<void> {
+    if (!this.ws) return Promise.resolve()
+    if (this.running) {
+      this.again = true
+      return this.running
+    }
+    const generation = this.generation
+    const run = this.cycle(generation).finally(() => {
+      if (generation !== this.generation) return
+      this.running = null
+      if (this.again) {
+        this.again = false
+        void this.flush()
+      }
+    })
+    this.running = run
+    return run
+  }
+
+  /** Resolves when the outbox is empty or the next attempt failed (for "wait" before sign-out). */
+  async drain(): Promise<boolean> {
+    this.kick()
+    while (this.running) await this.running
+    return this.pending === 0
+  }
+
+  private async cycle(generation: number): Promise<void> {
+    const transport = this.transport
+    if (!this.ws || !transport) return
+    if (!this.online) {
+      this.setState('offline')
+      return
+    }
+    this.setState('syncing')
+    try {
+      await this.pushAll(transport, generation)
+      if (generation !== this.generation) return
+      await this.pullAll(transport, generation)
+      if (generation !== this.generation) return
+      this.failures = 0
+      if (this.pending > 0) {
+        this.setState('pending')
+        this.schedule(DEBOUNCE_MS)
+      } else {
+        this.setState('synced')
+      }
+    } catch (e) {
+      if (generation !== this.generation) return
+      const failure = toTcccError(e)
+      this.failures += 1
+      const delay = backoffDelay(this.failures)
+      console.warn(`[sync] failed (${failure.symbol}); retry in ${delay} ms`)
+      this.setState(failure.symbol === 'BACKEND_UNREACHABLE' || failure.symbol === 'BACKEND_TIMEOUT' ? 'offline' : 'error')
+      if (this.online) this.schedule(delay, true)
+    }
+  }
+
+  private async pushAll(transport: WorkspaceTransport, generation: number): Promise<void> {
+    for (;;) {
+      const ws = this.ws
+      if (!ws || ws.entries.length === 0) return
+      const batch = ws.entries.slice(0, PUSH_BATCH)
+      const results = await transport.push(batch.map(({ queuedAt: _queuedAt, ...wire }) => wire))
+      if (generation !== this.generation) return
+      const answered = new Map(results.map((r) => [r.changeId, r]))
+      const rejected: RejectedChange[] = []
+      for (const entry of batch) {
+        const result = answered.get(entry.changeId)
+        if (result?.status === 'rejected') rejected.push({ entry, reason: result.reason ?? 'UNKNOWN', at: this.timers.now() })
+      }
+      const done = new Set(batch.filter((e) => answered.has(e.changeId)).map((e) => e.changeId))
+      if (done.size === 0) throw new Error('the server answered none of the pushed changes')
+      if (rejected.length > 0) {
+        ws.rejected.save([...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP))
+      }
+      ws.entries = ws.entries.filter((e) => !done.has(e.changeId))
+      ws.outbox.save(ws.entries)
+      this.emitStatus()
+      for (const r of rejected) {
+        console.warn(`[sync] ${r.entry.kind} ${r.entry.op} ${r.entry.id} rejected: ${r.reason}`)
+        this.emit({ type: 'rejected', entry: r.entry, reason: r.reason })
+      }
+      // Some changes unanswered: do not loop on them now; the next flush tries again.
+      if (done.size < batch.length) throw new Error(`${batch.length - done.size} pushed change(s) got no result`)
+    }
+  }
+
+  private async pullAll(transport: WorkspaceTransport, generation: number): Promise<void> {
+    for (let pages = 0; pages < 10_000; pages += 1) {
+      const ws = this.ws
+      if (!ws) return
+      const page = await transport.pull(ws.cursor.load(), PULL_LIMIT)
+      if (generation !== this.generation || !this.ws) return
+      if (page.changes.length > 0) {
+        const pendingIds = new Set(this.ws.entries.map((e) => e.id))
+        this.emit({ type: 'remote', changes: page.changes, pendingIds })
+      }
+      // Stored after the stores applied the page: a crash in between pulls the page again.
+      this.ws.cursor.save(page.cursor)
+      if (!page.more) return
+    }
+  }
+
+  private schedule(ms: number, retry = false): void {
+    if (!this.ws || (!retry && this.timer !== null && this.failures > 0)) return
+    this.clearTimer()
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null
+      void this.flush()
+    }, ms)
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.timers.clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private setState(state: SyncState): void {
+    this.state = state
+    this.emitStatus()
+  }
+
+  private emitStatus(): void {
+    let state = this.state
+    // Not syncing right now but changes are waiting: say so (unless offline or failing).
+    if (state === 'synced' && this.pending > 0) state = 'pending'
+    this.emit({ type: 'status', state, pending: this.pending })
+  }
+
+  private emit(event: SyncEvent): void {
+    channel.publish(event)
+  }
+}
+
+let engine: SyncEngine | null = null
+
+/** The app's one sync engine. */
+export function getSync(): SyncEngine {
+  engine ??= new SyncEngine()
+  return engine
+}
+
+/** Tests: a fresh engine (with a fake transport and timers). */
+export function setSyncEngine(next: SyncEngine | null): void {
+  engine?.close()
+  engine = next
+}

@@ -1,0 +1,70 @@
+/**
+ * The HTTP side of the workspace sync (docs/WORKSPACE_API.md): pull and push with the backend
+ * access token. Answers are checked field by field; a wrong shape is a failure, never data.
+ * Never log the access token.
+ */
+import { TcccError } from '@/platform/errors'
+import type { PullPage, PushResult, RemoteChange, WorkspaceTransport } from '@/services/sync'
+import { backendRequest, ensureOk, type BackendResponse } from '@/services/tokenClient'
+
+const CHANGES_PATH = '/api/workspace/changes'
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isRemoteChange(value: unknown): value is RemoteChange {
+  return (
+    isRecord(value) &&
+    typeof value.kind === 'string' &&
+    typeof value.id === 'string' &&
+    typeof value.rev === 'string' &&
+    typeof value.deleted === 'boolean' &&
+    (value.data === null || isRecord(value.data))
+  )
+}
+
+function isPullPage(value: unknown): value is PullPage {
+  return isRecord(value) && Array.isArray(value.changes) && value.changes.every(isRemoteChange) && typeof value.cursor === 'string' && typeof value.more === 'boolean'
+}
+
+function isPushResult(value: unknown): value is PushResult {
+  return (
+    isRecord(value) &&
+    typeof value.changeId === 'string' &&
+    (value.status === 'applied' || value.status === 'duplicate' || value.status === 'rejected') &&
+    (value.reason === undefined || typeof value.reason === 'string')
+  )
+}
+
+function checked(response: BackendResponse): void {
+  if (response.statusCode === 401) throw new TcccError('SESSION_EXPIRED', 'workspace')
+  ensureOk(response)
+}
+
+/** A transport that asks for the current token and backend URL on every request. */
+export function createWorkspaceTransport(accessToken: () => string | null, baseUrl: () => string): WorkspaceTransport {
+  function token(): string {
+    const value = accessToken()
+    if (!value) throw new TcccError('SESSION_EXPIRED', 'no backend session for sync')
+    return value
+  }
+  return {
+    async pull(since, limit) {
+      const query = `?since=${encodeURIComponent(since)}&limit=${limit}`
+      const response = await backendRequest(baseUrl(), 'GET', CHANGES_PATH + query, undefined, token())
+      checked(response)
+      if (!isPullPage(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'workspace pull')
+      return response.body
+    },
+    async push(changes) {
+      const response = await backendRequest(baseUrl(), 'POST', CHANGES_PATH, { changes }, token())
+      checked(response)
+      const body = response.body
+      if (!isRecord(body) || !Array.isArray(body.results) || !body.results.every(isPushResult)) {
+        throw new TcccError('MALFORMED_RESPONSE', 'workspace push')
+      }
+      return body.results as PushResult[]
+    },
+  }
+}

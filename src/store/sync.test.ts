@@ -1,0 +1,216 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import type { Mock } from 'jest-mock'
+import { storage } from '../../tests/setup/uni'
+import { SyncEngine, setSyncEngine, DEBOUNCE_MS } from '@/services/sync'
+import { FakeWorkspaceServer, ManualTimers, settle } from '@/services/__tests__/fakeWorkspace'
+import { useHistoryStore } from './history'
+import { useNumbersStore } from './numbers'
+import { useSyncStore } from './sync'
+import { startEventRouter } from './eventRouter'
+import type { CallRecord } from '@/services/callRecord'
+
+type RequestOptions = UniNamespace.RequestOptions
+
+const AGENT1 = 'agent1@example.com'
+const AGENT2 = 'agent2@example.com'
+const KEY1 = 'agent1%40example%2Ecom'
+
+/** The backend's workspace routes over the mock uni.request, one fake workspace per agent token. */
+function installWorkspaceBackend(servers: Record<string, FakeWorkspaceServer>): void {
+  const request = uni.request as unknown as Mock<(options: RequestOptions) => unknown>
+  request.mockImplementation((options) => {
+    const path = options.url.replace(/^https?:\/\/[^/]+/, '')
+    const bearer = ((options.header as Record<string, string>).Authorization ?? '').slice(7)
+    const server = servers[bearer]
+    const reply = (statusCode: number, data: unknown) => queueMicrotask(() => options.success?.({ statusCode, data: data as string, header: {}, cookies: [] }))
+    if (!server) reply(401, { error: { code: 'UNAUTHORIZED', message: 'no' } })
+    else if (options.method === 'GET') {
+      const query = new URLSearchParams(path.split('?')[1])
+      reply(200, server.pull(query.get('since') ?? '0', Number(query.get('limit'))))
+    } else reply(200, { results: server.push((options.data as { changes: Parameters<FakeWorkspaceServer['push']>[0] }).changes) })
+    return { abort: () => undefined }
+  })
+}
+
+function callRecord(id: string, number: string): CallRecord {
+  return { id, number, direction: 'out', outcome: 'answered', startedAt: 1_767_225_600_000, answeredAt: 1_767_225_605_000, endedAt: 1_767_225_660_000, durationSec: 55, endReason: 'local-bye' }
+}
+
+function stored(key: string): unknown {
+  const raw = storage.get(key)
+  return typeof raw === 'string' ? (JSON.parse(raw) as { data: unknown }).data : undefined
+}
+
+describe('the agent workspace (sync store + numbers/history caches)', () => {
+  let timers: ManualTimers
+  let servers: Record<string, FakeWorkspaceServer>
+
+  beforeEach(() => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    setActivePinia(createPinia())
+    startEventRouter()
+    timers = new ManualTimers()
+    setSyncEngine(new SyncEngine(null, timers))
+    servers = { [AGENT1]: new FakeWorkspaceServer(), [AGENT2]: new FakeWorkspaceServer() }
+    installWorkspaceBackend(servers)
+  })
+
+  async function signIn(userId: string): Promise<void> {
+    useSyncStore().open(userId, () => userId, () => '')
+    await settle()
+  }
+
+  it('keeps each agent\'s numbers and history under their own keys; another agent sees none of it', async () => {
+    await signIn(AGENT1)
+    useNumbersStore().add('13800138000', 'Zhang')
+    useHistoryStore().record(callRecord('c1', '13800138000'))
+    expect(stored(`tccc.a.${KEY1}.numbers`)).toEqual([expect.objectContaining({ number: '13800138000', source: 'own' })])
+    expect(storage.has('tccc.numbers')).toBe(false)
+
+    useSyncStore().close()
+    expect(useNumbersStore().entries).toEqual([])
+    expect(useHistoryStore().records).toEqual([])
+    await signIn(AGENT2)
+    expect(useNumbersStore().entries).toEqual([])
+    expect(useHistoryStore().records).toEqual([])
+
+    useSyncStore().close()
+    await signIn(AGENT1)
+    expect(useNumbersStore().entries.map((e) => e.number)).toEqual(['13800138000'])
+    expect(useHistoryStore().records.map((r) => r.id)).toEqual(['c1'])
+  })
+
+  it('sends every list change and finished call to the server, debounced', async () => {
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    numbers.add('13800138000', 'Zhang')
+    numbers.importText('13900139000,Li\n13700137000,Wang')
+    numbers.update('13800138000', '13800138001', 'Zhang San')
+    numbers.remove('13700137000')
+    useHistoryStore().record(callRecord('c1', '13800138001'))
+    expect(useSyncStore().pending).toBe(6)
+    expect(useSyncStore().state).toBe('pending')
+    await timers.advance(DEBOUNCE_MS)
+    const server = servers[AGENT1]
+    expect(server.pushes).toHaveLength(1)
+    expect(server.live('number').map((r) => r.data)).toEqual(
+      expect.arrayContaining([
+        { number: '13800138001', remark: 'Zhang San', source: 'own', createdAt: expect.any(Number) },
+        { number: '13900139000', remark: 'Li', source: 'own', createdAt: expect.any(Number) },
+      ]),
+    )
+    expect(server.live('number')).toHaveLength(2)
+    expect(server.live('call')[0].data).toMatchObject({ number: '13800138001', outcome: 'answered', durationSec: 55 })
+    expect(server.live('call')[0].data).not.toHaveProperty('id')
+    expect(useSyncStore().pending).toBe(0)
+    expect(useSyncStore().state).toBe('synced')
+  })
+
+  it('changes made signed out of the network are kept and sent at the agent\'s next sign-in on this phone', async () => {
+    await signIn(AGENT1)
+    useNumbersStore().add('13800138000', 'Zhang')
+    useSyncStore().close() // "sign out anyway" before the debounce fired
+    expect(servers[AGENT1].pushes).toHaveLength(0)
+    await signIn(AGENT2)
+    await timers.advance(DEBOUNCE_MS)
+    expect(servers[AGENT2].pushes).toHaveLength(0)
+    useSyncStore().close()
+    await signIn(AGENT1)
+    expect(servers[AGENT1].live('number').map((r) => r.data.number)).toEqual(['13800138000'])
+  })
+
+  it('migrates the device-global lists once, to the first agent who signs in, and removes them', async () => {
+    storage.set('tccc.numbers', JSON.stringify({ v: 1, data: [{ number: '13800138000', remark: 'Old', createdAt: 1_700_000_000_000, callCount: 2 }] }))
+    const legacyCall = { ...callRecord('sess-123', '13800138000') }
+    storage.set('tccc.history', JSON.stringify({ v: 1, data: [legacyCall] }))
+    await signIn(AGENT1)
+    expect(storage.has('tccc.numbers')).toBe(false)
+    expect(storage.has('tccc.history')).toBe(false)
+    const [entry] = useNumbersStore().entries
+    expect(entry).toMatchObject({ number: '13800138000', remark: 'Old', source: 'own', callCount: 2 })
+    expect(entry.id).toMatch(/^[0-9a-f-]{36}$/)
+    const [call] = useHistoryStore().records
+    expect(call.sessionId).toBe('sess-123')
+    await timers.advance(DEBOUNCE_MS)
+    expect(servers[AGENT1].live('number').map((r) => r.id)).toEqual([entry.id])
+    expect(servers[AGENT1].live('call').map((r) => r.id)).toEqual([call.id])
+
+    useSyncStore().close()
+    await signIn(AGENT2)
+    expect(useNumbersStore().entries).toEqual([])
+    expect(useHistoryStore().records).toEqual([])
+  })
+
+  it('applies pulled numbers and calls: assigned ones marked, remote edits and deletes win', async () => {
+    const server = servers[AGENT1]
+    const assignedId = server.assign('13900139000', 'Lead A')
+    server.put('call', 'other-phone-call', callRecord('x', '13900139000') as unknown as Record<string, unknown>)
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    expect(numbers.entries).toEqual([expect.objectContaining({ id: assignedId, number: '13900139000', remark: 'Lead A', source: 'assigned' })])
+    expect(useHistoryStore().records.map((r) => r.id)).toEqual(['other-phone-call'])
+
+    server.put('number', assignedId, { number: '13900139000', remark: 'Lead A (VIP)', source: 'assigned', createdAt: 1_767_225_600_000 })
+    useSyncStore().onForeground()
+    await settle()
+    expect(numbers.entries[0].remark).toBe('Lead A (VIP)')
+
+    server.remove('number', assignedId)
+    useSyncStore().onForeground()
+    await settle()
+    expect(numbers.entries).toEqual([])
+    expect(stored(`tccc.a.${KEY1}.cursor`)).toBe('4')
+  })
+
+  it('an assigned number keeps its number; only its remark is sent', async () => {
+    const assignedId = servers[AGENT1].assign('13900139000', 'Lead A')
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    expect(() => numbers.update('13900139000', '13900139001', 'x')).toThrow(expect.objectContaining({ symbol: 'ASSIGNED_READONLY' }))
+    numbers.update('13900139000', '13900139000', 'Met at the fair')
+    await timers.advance(DEBOUNCE_MS)
+    expect(servers[AGENT1].pushes[0]).toEqual([expect.objectContaining({ id: assignedId, data: { remark: 'Met at the fair' } })])
+    expect(servers[AGENT1].record('number', assignedId)?.data).toMatchObject({ number: '13900139000', source: 'assigned', remark: 'Met at the fair' })
+  })
+
+  it('DUPLICATE_NUMBER: the local copy is dropped and the server\'s record takes its place', async () => {
+    await signIn(AGENT1)
+    const serverId = servers[AGENT1].assign('13900139000', 'Lead A')
+    useNumbersStore().add('13900139000', 'my copy')
+    await timers.advance(DEBOUNCE_MS)
+    expect(useNumbersStore().entries).toEqual([expect.objectContaining({ id: serverId, remark: 'Lead A', source: 'assigned' })])
+    expect(useSyncStore().rejectedCount).toBe(1)
+    expect(useSyncStore().pending).toBe(0)
+  })
+
+  it('a local change still waiting wins over the pulled version of the same record', async () => {
+    const server = servers[AGENT1]
+    await signIn(AGENT1)
+    const mine = useNumbersStore().add('13800138000', 'mine')
+    server.put('number', mine.id, { number: '13800138000', remark: 'theirs', source: 'own', createdAt: 1 })
+    useNumbersStore().applyRemote(server.pull('0', 1000).changes, new Set([mine.id]))
+    expect(useNumbersStore().entries[0].remark).toBe('mine')
+    await timers.advance(DEBOUNCE_MS)
+    expect(server.record('number', mine.id)?.data.remark).toBe('mine')
+    expect(useNumbersStore().entries[0].remark).toBe('mine')
+  })
+
+  it('shows offline with the unsent count while the backend cannot be reached', async () => {
+    await signIn(AGENT1)
+    ;(uni.request as unknown as Mock<(o: RequestOptions) => unknown>).mockImplementation((options) => {
+      queueMicrotask(() => options.fail?.({ errMsg: 'request:fail net::ERR_INTERNET_DISCONNECTED' }))
+      return { abort: () => undefined }
+    })
+    useNumbersStore().add('13800138000', 'Zhang')
+    useHistoryStore().record(callRecord('c1', '13800138000'))
+    await timers.advance(DEBOUNCE_MS)
+    expect(useSyncStore().state).toBe('offline')
+    expect(useSyncStore().pending).toBe(2)
+    installWorkspaceBackend(servers)
+    await timers.advance(1000)
+    expect(useSyncStore().state).toBe('synced')
+    expect(servers[AGENT1].live('call')).toHaveLength(1)
+  })
+})

@@ -1,0 +1,82 @@
+/**
+ * The sync state the shell shows, and the agent's workspace lifecycle: opens the engine and the
+ * numbers/history caches for the signed-in agent. The engine's `SyncEvent`s reach this store and
+ * the numbers/history stores through the event router (`src/store/eventRouter.ts`).
+ *
+ * The session store opens it for the signed-in agent (`open`) and closes it on sign-out; App.vue
+ * calls `onForeground`; the platform's network watcher calls `setOnline`.
+ */
+import { defineStore } from 'pinia'
+import { ref } from 'vue'
+import { watchNetwork } from '@/platform/network'
+import { agentKeyOf } from '@/services/storage'
+import { getSync, type SyncState } from '@/services/sync'
+import { createWorkspaceTransport } from '@/services/workspaceClient'
+import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
+
+export type { SyncState } from '@/services/sync'
+
+export const useSyncStore = defineStore('sync', () => {
+  const state = ref<SyncState>('synced')
+  /** Changes not yet on the server (`sync-status` `data-pending`). */
+  const pending = ref(0)
+  const agentKey = ref<string | null>(null)
+  /** Server rejections since sign-in (each is logged and kept in `tccc.a.<agentKey>.rejected`). */
+  const rejectedCount = ref(0)
+
+  let unwatchNetwork: (() => void) | null = null
+
+  /** From the engine (via the event router). */
+  function applyStatus(next: SyncState, unsent: number): void {
+    state.value = next
+    pending.value = unsent
+  }
+
+  function noteRejected(): void {
+    rejectedCount.value += 1
+  }
+
+  /** Sign-in: load the agent's cache (migrating the old device-global lists once), then sync. */
+  function open(userId: string, accessToken: () => string | null, baseUrl: () => string): void {
+    const key = agentKeyOf(userId)
+    const engine = getSync()
+    engine.setTransport(createWorkspaceTransport(accessToken, baseUrl))
+    if (agentKey.value === key && engine.agentKey === key) {
+      engine.kick()
+      return
+    }
+    rejectedCount.value = 0
+    // The engine first, so changes the stores queue while opening land in this agent's outbox.
+    engine.open(key)
+    agentKey.value = key
+    useNumbersStore().open(key)
+    useHistoryStore().open(key)
+    unwatchNetwork ??= watchNetwork((online) => engine.setOnline(online))
+    engine.kick()
+  }
+
+  /** Sign-out: nothing of this agent stays in memory; the outbox stays stored for next time. */
+  function close(): void {
+    unwatchNetwork?.()
+    unwatchNetwork = null
+    getSync().close()
+    agentKey.value = null
+    rejectedCount.value = 0
+    useNumbersStore().close()
+    useHistoryStore().close()
+  }
+
+  /** The app came back to the foreground. */
+  function onForeground(): void {
+    if (agentKey.value) getSync().kick()
+  }
+
+  /** Flush now and wait; true when nothing is left unsent. */
+  function drain(): Promise<boolean> {
+    if (!agentKey.value) return Promise.resolve(pending.value === 0)
+    return getSync().drain()
+  }
+
+  return { state, pending, agentKey, rejectedCount, applyStatus, noteRejected, open, close, onForeground, drain }
+})
