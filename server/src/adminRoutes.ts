@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { ApiError } from './app'
+import { ApiError } from './apiError'
 import { parseAgentsJson } from './agents'
 import type { Database } from './db'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'

@@ -26,31 +26,9 @@ import { registerAdminRoutes } from './adminRoutes'
 import { createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
 import { createWorkQueue, QueueFullError } from './workQueue'
 
-export type ErrorCode =
-  | 'BAD_REQUEST'
-  | 'BAD_CREDENTIALS'
-  | 'RATE_LIMITED'
-  | 'UNAUTHORIZED'
-  | 'SESSION_EXPIRED'
-  | 'TCCC_REFUSED'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'REQUEST_TIMEOUT'
-  | 'SERVER_BUSY'
-  | 'INTERNAL'
-
-/** An error answered as `{error:{code,message,...extra}}` with its HTTP status. */
-export class ApiError extends Error {
-  override name = 'ApiError'
-  constructor(
-    readonly statusCode: number,
-    readonly code: ErrorCode,
-    message: string,
-    readonly extra: Record<string, string> = {},
-  ) {
-    super(message)
-  }
-}
+// The error type lives in its own module so the route modules need not import this one.
+export { ApiError, type ErrorCode } from './apiError'
+import { ApiError, type ErrorCode } from './apiError'
 
 export interface ServerDeps {
   /** Clock in epoch ms (tests move it to expire tokens). */

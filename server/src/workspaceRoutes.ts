@@ -3,7 +3,7 @@
  * the token's agent: another agent's name or record id answers 404 and never data.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { ApiError } from './app'
+import { ApiError } from './apiError'
 import type { Database } from './db'
 import { getRecord, pullChanges, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX } from './db/workspace'
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { stopEventRouter } from '@/store/eventRouter'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
-import { whenStartupIdle } from '@/store/deferred'
+import { startEventRouting, whenStartupIdle } from '@/store/deferred'
 import { AGENT, PASSWORD, installFakeBackend, settle, setupCore, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', async () => {
@@ -21,8 +21,10 @@ let core: Core
 beforeEach(() => {
   core = setupCore()
   installFakeBackend(core.clock)
-  // As at app start: nothing routes SDK events until the deferred router is loaded.
+  // As at app start: nothing routes SDK events until the deferred router is loaded, and
+  // App.vue makes every sign-in wait for it.
   stopEventRouter()
+  useSessionStore().joinSignIn(startEventRouting)
 })
 
 afterEach(() => {

@@ -1,9 +1,10 @@
 /**
  * Cold start: the login page must not wait for code it does not use. The event router and the
  * stores it feeds (call, and through it numbers and history) load in chunks of their own:
- * App.vue starts the router once the first page is up (`whenStartupIdle`), and whatever can make
- * the SDK publish call events (the SDK login) awaits `startEventRouting()` first, so events of a
- * signed-in agent always reach the stores. Before that login the SDK only publishes connection
+ * App.vue starts the router once the first page is up (`whenStartupIdle`), and joins it to every
+ * sign-in (`session.joinSignIn(startEventRouting)`), so the SDK login awaits it and events of a
+ * signed-in agent always reach the stores. The session store does not import this module: the
+ * router imports the session store, and a lazy import back would close a circle. Before that login the SDK only publishes connection
  * events and the 403 kick, which the stores ignore while nobody is signed in.
  *
  * The workstation itself (and with it the simulator's `window.__tcccSim`) stays in the first

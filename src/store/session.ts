@@ -8,7 +8,7 @@
  *   signed-out ──► signing-in ──► signed-in | signed-out
  *   signed-in ──► signed-out                       (signOut, kicked, token/session expired)
  */
-import { defineStore } from 'pinia'
+import { defineStore, getActivePinia } from 'pinia'
 import { ref, watch } from 'vue'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { backendSessionStorage, type StoredBackendSession } from '@/services/backendSession'
@@ -16,9 +16,18 @@ import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
-import { startEventRouting } from '@/store/deferred'
 import { useSettingsStore } from '@/store/settings'
-import { useSyncStore } from '@/store/sync'
+
+/**
+ * The sync store brings the number and history stores, which the login page does not need
+ * (cold start): it is loaded during the first sign-in, before the SDK login, then used directly.
+ */
+type SyncStoreModule = typeof import('@/store/sync')
+let syncStoreModule: SyncStoreModule | undefined
+async function loadSyncStore(): Promise<SyncStoreModule> {
+  syncStoreModule ??= await import('@/store/sync')
+  return syncStoreModule
+}
 
 export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
 export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
@@ -80,6 +89,8 @@ function revokeQuietly(accessToken: string, baseUrl: string): void {
 }
 
 export const useSessionStore = defineStore('session', () => {
+  /** This store's pinia, for the stores used after an await (the sync store). */
+  const pinia = getActivePinia()
   // ---- state ------------------------------------------------------------------------------
   const status = ref<SessionStatus>(usableBackendSession() ? 'restoring' : 'signed-out')
   const agent = ref<SessionAgent | null>(null)
@@ -92,6 +103,7 @@ export const useSessionStore = defineStore('session', () => {
   let renewing: Promise<boolean> | null = null
   let lastSilentRenewalAt: number | null = null
   const signOutParticipants = new Set<SignOutParticipant>()
+  const signInPreparations = new Set<() => Promise<void>>()
   /** The app came back during a call: check the registration once the call is over. */
   const recheckAfterCall = ref(false)
   /** A call is live (the call store says so through `setCallLive`; no import of it here). */
@@ -106,8 +118,10 @@ export const useSessionStore = defineStore('session', () => {
   /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
   async function registerWithTccc(accessToken: string): Promise<void> {
     const tccc = await fetchTcccToken(accessToken, backendUrl())
-    // The router loads after the first page (see deferred.ts); the agent's events need it.
-    await startEventRouting()
+    await loadSyncStore()
+    // What must be ready before the SDK can publish the agent's events (App.vue joins the
+    // deferred event router here; see deferred.ts): joined, not imported, so no import circle.
+    for (const prepare of [...signInPreparations]) await prepare()
     await getWorkstation().login({
       sdkAppId: tccc.sdkAppId,
       userId: tccc.userId,
@@ -123,7 +137,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = null
     useConnectionStore().reset()
     // The agent's own cache and sync; another agent's data is never in memory at the same time.
-    if (agent.value) useSyncStore().open(agent.value.userId, () => backendSessionStorage.load()?.accessToken ?? null, backendUrl)
+    if (agent.value) syncStoreModule?.useSyncStore(pinia).open(agent.value.userId, () => backendSessionStorage.load()?.accessToken ?? null, backendUrl)
   }
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
@@ -133,7 +147,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = reason
     error.value = why
     useConnectionStore().reset()
-    useSyncStore().close()
+    syncStoreModule?.useSyncStore(pinia).close()
   }
 
   /** Re-register with the stored access token; on failure the agent is signed out. */
@@ -313,6 +327,14 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /** See `SignOutParticipant`; returns the way to leave again. */
+  /** Runs `prepare` before every SDK login (e.g. loading the event router); returns a leave function. */
+  function joinSignIn(prepare: () => Promise<void>): () => void {
+    signInPreparations.add(prepare)
+    return () => {
+      signInPreparations.delete(prepare)
+    }
+  }
+
   function joinSignOut(participant: SignOutParticipant): () => void {
     signOutParticipants.add(participant)
     return () => {
@@ -355,6 +377,7 @@ export const useSessionStore = defineStore('session', () => {
     restore,
     recheck,
     signOut,
+    joinSignIn,
     joinSignOut,
     setCallLive,
     // from the event router (SDK events)

@@ -1,0 +1,26 @@
+/** The backend's one error type: answered as `{error:{code,message,...extra}}` with its status. */
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'BAD_CREDENTIALS'
+  | 'RATE_LIMITED'
+  | 'UNAUTHORIZED'
+  | 'SESSION_EXPIRED'
+  | 'TCCC_REFUSED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'REQUEST_TIMEOUT'
+  | 'SERVER_BUSY'
+  | 'INTERNAL'
+
+/** An error answered as `{error:{code,message,...extra}}` with its HTTP status. */
+export class ApiError extends Error {
+  override name = 'ApiError'
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: Record<string, string> = {},
+  ) {
+    super(message)
+  }
+}
