@@ -15,8 +15,24 @@ const srcAlias: Plugin = {
   config: () => ({ resolve: { alias: [{ find: /^@\//, replacement: `${resolve(__dirname, 'src')}/` }] } }),
 }
 
+// The App bundle is one IIFE (uni app-plus), which cannot be split: the lazy imports that keep the
+// H5 first paint small (src/store/deferred.ts, the sync store) are inlined there instead.
+const appBundleInlinesLazyImports: Plugin = {
+  name: 'app-inline-lazy-imports',
+  enforce: 'post',
+  configResolved(config) {
+    if (process.env.UNI_PLATFORM !== 'app') return
+    const outputs = config.build.rollupOptions.output
+    for (const output of Array.isArray(outputs) ? outputs : outputs ? [outputs] : []) {
+      // manualChunks means nothing in a single-chunk IIFE and rollup refuses it beside inlining.
+      delete output.manualChunks
+      output.inlineDynamicImports = true
+    }
+  },
+}
+
 export default defineConfig({
-  plugins: [uni(), srcAlias, tcccSdkResolver(), preloadFirstPage(), contentSecurityPolicyPlugin()],
+  plugins: [uni(), srcAlias, appBundleInlinesLazyImports, tcccSdkResolver(), preloadFirstPage(), contentSecurityPolicyPlugin()],
   server: {
     host: 'localhost',
     port: Number(process.env.PORT ?? 5173),
