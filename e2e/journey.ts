@@ -66,6 +66,9 @@ export function useStack(): { stack: () => Stack; phone: () => Promise<Page> } {
   // Every journey starts from empty workspaces, like a fresh phone did before sync.
   beforeEach(async () => {
     if (!stack) return
+    // The previous journey's phones go first: a push they still had queued would otherwise
+    // land after the reset and show up in this journey's lists.
+    for (const context of contexts.splice(0)) await context.close().catch(() => undefined)
     await resetWorkspace(stack, AGENT1)
     await resetWorkspace(stack, AGENT2)
   })
@@ -208,6 +211,8 @@ export async function closeCall(page: Page): Promise<void> {
 /** Finishes an open wrap-up sheet, if any (skip when optional, else `interested` + save). */
 export async function finishWrapup(page: Page, outcome = 'interested'): Promise<void> {
   const sheet = byId(page, 'wrapup-sheet')
+  // The sheet opens just after the call ends: give it a moment before deciding there is none.
+  await sheet.waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined)
   if ((await sheet.count()) === 0) return
   if ((await sheet.getAttribute('data-required')) !== 'true') {
     await byId(page, 'wrapup-skip').click()
