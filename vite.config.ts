@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { defineConfig, type Plugin } from 'vite'
 import uni from '@dcloudio/vite-plugin-uni'
+import { contentSecurityPolicyPlugin } from './build/contentSecurityPolicy'
 import { preloadFirstPage } from './build/preloadFirstPage'
 import { tcccSdkResolver } from './build/tcccSdkResolver'
 
@@ -15,7 +16,7 @@ const srcAlias: Plugin = {
 }
 
 export default defineConfig({
-  plugins: [uni(), srcAlias, tcccSdkResolver(), preloadFirstPage()],
+  plugins: [uni(), srcAlias, tcccSdkResolver(), preloadFirstPage(), contentSecurityPolicyPlugin()],
   server: {
     host: 'localhost',
     port: Number(process.env.PORT ?? 5173),

@@ -6,7 +6,8 @@
  *     against the smallest uni-app built the same way (`minimal-button` visible), both served by
  *     scripts/serve-h5.mjs; fresh context per run, HTTP cache disabled, runs interleaved, each
  *     run started once the CPUs are idle (other jobs on a 2-core machine swamp the difference).
- *     Goal: <= 1.5x.
+ *     Goal: <= 1.5x. Also prints the JavaScript fetched before that moment (gzip -9 of the
+ *     served files, i.e. the first paint's code) for both.
  * (b) Searching 10,000 numbers per keystroke: a query typed key by key into `numbers-search`,
  *     timed in the page from the input event until the list's DOM has changed and been laid out,
  *     against a plain `Array.filter` + `includes` scan of the same data run in the same page.
@@ -20,6 +21,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { gzipSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
 import { AGENT1, ROOT, byId, signIn, startStack } from '../e2e/harness'
 // @ts-expect-error plain ESM helper shared with the scripts
@@ -140,7 +142,13 @@ async function cpuQuiet(): Promise<void> {
   }
 }
 
-async function coldStart(browser: Browser, url: string, testId: string): Promise<number> {
+interface ColdStart {
+  readyAt: number
+  /** Paths of the scripts whose fetch started before the probe fired. */
+  scripts: string[]
+}
+
+async function coldStart(browser: Browser, url: string, testId: string): Promise<ColdStart> {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', serviceWorkers: 'block' })
   try {
     await context.addInitScript(KEEP_NAMES_SHIM)
@@ -151,26 +159,47 @@ async function coldStart(browser: Browser, url: string, testId: string): Promise
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
     await page.goto(url, { waitUntil: 'commit' })
     await page.waitForFunction(() => (window as unknown as { __readyAt?: number }).__readyAt !== undefined, undefined, { timeout: 30_000 })
-    return await page.evaluate(() => (window as unknown as { __readyAt: number }).__readyAt)
+    return await page.evaluate(() => {
+      const readyAt = (window as unknown as { __readyAt: number }).__readyAt
+      const scripts = performance
+        .getEntriesByType('resource')
+        .filter((entry) => entry.startTime < readyAt && /\.m?js(\?|$)/.test(entry.name))
+        .map((entry) => new URL(entry.name).pathname)
+      return { readyAt, scripts }
+    })
   } finally {
     await context.close()
   }
 }
 
+/** Size of the served files at these URL paths under `dir`: bytes and gzip -9 bytes. */
+function scriptSize(dir: string, paths: string[]): { files: number; raw: number; gzip: number } {
+  let raw = 0
+  let gzip = 0
+  for (const urlPath of paths) {
+    const data = readFileSync(path.join(ROOT, dir, decodeURIComponent(urlPath)))
+    raw += data.length
+    gzip += gzipSync(data, { level: 9 }).length
+  }
+  return { files: paths.length, raw, gzip }
+}
+
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
+
 async function benchColdStart(browser: Browser, app: Server, minimal: Server): Promise<void> {
   const samples = { app: [] as number[], minimal: [] as number[] }
-  // One unmeasured warm-up each (disk cache of the server, Chromium's own start-up).
   if (process.env.BENCH_SKIP_COLD) return
-  await coldStart(browser, app.url, 'login-submit')
-  await coldStart(browser, minimal.url, 'minimal-button')
+  // One unmeasured warm-up each (disk cache of the server, Chromium's own start-up); it also
+  // tells which scripts the first paint needs.
+  const appScripts = scriptSize(H5_DIR, (await coldStart(browser, app.url, 'login-submit')).scripts)
+  const minimalScripts = scriptSize(MINIMAL_DIR, (await coldStart(browser, minimal.url, 'minimal-button')).scripts)
   for (let run = 0; run < COLD_RUNS; run++) {
     // Alternate which goes first so neither always runs on a warmer machine.
     const order = run % 2 === 0 ? (['app', 'minimal'] as const) : (['minimal', 'app'] as const)
     for (const which of order) {
       await cpuQuiet()
-      samples[which].push(
-        which === 'app' ? await coldStart(browser, app.url, 'login-submit') : await coldStart(browser, minimal.url, 'minimal-button'),
-      )
+      const sample = which === 'app' ? await coldStart(browser, app.url, 'login-submit') : await coldStart(browser, minimal.url, 'minimal-button')
+      samples[which].push(sample.readyAt)
     }
   }
   const a = median(samples.app)
@@ -183,6 +212,8 @@ async function benchColdStart(browser: Browser, app: Server, minimal: Server): P
   console.log(`  fastest run each: ${fastest.toFixed(2)}x (less sensitive to other load on the machine)`)
   console.log(`  runs app:     ${samples.app.map((x) => x.toFixed(0)).join(' ')}`)
   console.log(`  runs minimal: ${samples.minimal.map((x) => x.toFixed(0)).join(' ')}`)
+  console.log(`  JavaScript fetched before ready (gzip -9, as served): app ${kb(appScripts.gzip)} in ${appScripts.files} files (${kb(appScripts.raw)} raw),`)
+  console.log(`    minimal ${kb(minimalScripts.gzip)} in ${minimalScripts.files} files (${kb(minimalScripts.raw)} raw): ${(appScripts.gzip / minimalScripts.gzip).toFixed(2)}x`)
 }
 
 // ---- (b) search per keystroke, (c) rendered rows ---------------------------------------------------

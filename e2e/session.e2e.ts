@@ -97,11 +97,23 @@ describe('server settings', () => {
   it('signs in at the backend the agent set (unreachable: says so), and at the default again after a reset', async () => {
     const page = await phone()
     await byId(page, 'login-server-toggle').click()
+    expect(await byId(page, 'login-backend-host').count()).toBe(0)
+    // A release build: plain http (even to this machine) and user-info are refused.
     await inputOf(page, 'login-backend-url').fill('http://127.0.0.1:9/')
     await byId(page, 'login-backend-save').click()
+    await expectText(page, 'login-backend-error', zh('login.server.insecure'))
+    await inputOf(page, 'login-backend-url').fill('https://agent:pw@127.0.0.1:9/')
+    await byId(page, 'login-backend-save').click()
+    await expectText(page, 'login-backend-error', zh('login.server.userinfo'))
+    expect(await byId(page, 'login-backend-host').count()).toBe(0)
+
+    await inputOf(page, 'login-backend-url').fill('https://127.0.0.1:9/')
+    await byId(page, 'login-backend-save').click()
     await expectText(page, 'login-backend-saved', zh('login.server.saved'))
-    await expectText(page, 'login-backend-current', 'http://127.0.0.1:9')
+    await expectText(page, 'login-backend-current', 'https://127.0.0.1:9')
     expect(await byId(page, 'login-backend-error').count()).toBe(0)
+    // Before the password is sent, the page says where it goes.
+    await expectText(page, 'login-backend-host', zh('login.sendsTo', { host: '127.0.0.1:9' }))
 
     // Sign-in now goes to the saved address (nothing listens there), not to this page's origin.
     let sameOriginLogins = 0
@@ -117,12 +129,13 @@ describe('server settings', () => {
     await inputOf(page, 'login-backend-url').fill('tokens.example.com')
     await byId(page, 'login-backend-save').click()
     await expectText(page, 'login-backend-error', zh('login.server.invalid'))
-    await expectText(page, 'login-backend-current', 'http://127.0.0.1:9')
+    await expectText(page, 'login-backend-current', 'https://127.0.0.1:9')
 
     await byId(page, 'login-backend-reset').click()
     await expectText(page, 'login-backend-saved', zh('login.server.resetDone'))
     // uni shows a model change in the field after up to 100 ms.
     await expect.poll(() => inputOf(page, 'login-backend-url').inputValue()).toBe('')
+    expect(await byId(page, 'login-backend-host').count()).toBe(0)
     await byId(page, 'login-submit').click()
     await expectText(page, 'agent-status', AGENT1.username, 20_000)
     expect(sameOriginLogins).toBe(1)

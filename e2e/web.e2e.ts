@@ -251,6 +251,52 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
     }
   }, 40_000)
 
+  it('refuses an sdkUrl off the Tencent Cloud allowlist with a clear error, and injects nothing', async () => {
+    const { context, page } = await newPhone(stack)
+    try {
+      await page.route('**/api/tccc/token', async (route) => {
+        const response = await route.fetch()
+        const body = (await response.json()) as Record<string, unknown>
+        await route.fulfill({ response, json: { ...body, sdkUrl: 'https://evil.example/tccc-sdk.js' } })
+      })
+      await inputOf(page, 'login-username').fill(AGENT1.username)
+      await inputOf(page, 'login-password').fill(AGENT1.password)
+      await byId(page, 'login-submit').click()
+      await byId(page, 'login-error').waitFor({ state: 'visible', timeout: 10_000 })
+      expect(await byId(page, 'login-error').textContent()).toContain(APP_ERRORS.SDK_URL_REFUSED.zh)
+      expect(await sdkScripts(page)).toBe(0)
+      expect(await page.evaluate(() => 'tccc' in window || '__tcccWebFake' in window)).toBe(false)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("has a Content-Security-Policy that blocks scripts from origins other than the app's and TCCC's", async () => {
+    const { context, page } = await newPhone(stack)
+    try {
+      const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')
+      expect(policy).toContain("script-src 'self' https://tccc.qcloud.com;")
+      expect(policy).toContain("object-src 'none'")
+      // The backend's own port is another origin: the page may not load script from it directly.
+      const foreign = `http://127.0.0.1:${stack.backend.port}/mock/tccc-sdk.js`
+      const blocked = await page.evaluate(
+        (src) =>
+          new Promise<string>((resolve) => {
+            document.addEventListener('securitypolicyviolation', (event) => resolve(`${event.violatedDirective} ${event.blockedURI}`), { once: true })
+            const script = document.createElement('script')
+            script.src = src
+            script.onload = () => resolve('loaded')
+            document.head.appendChild(script)
+          }),
+        foreign,
+      )
+      expect(blocked).toBe(`script-src-elem ${foreign}`)
+      expect(await page.evaluate(() => '__tcccWebFake' in window)).toBe(false)
+    } finally {
+      await context.close()
+    }
+  })
+
   it('asks for HTTPS on a plain-http origin that is not localhost, and loads no SDK', async () => {
     // agent.test resolves to loopback inside this browser only: a real non-local http origin
     // (window.isSecureContext false) without leaving the machine.

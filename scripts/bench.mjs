@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 const benches = [
   { file: 'bench/core.ts', args: ['--expose-gc'] },
   { file: 'bench/numbers.ts', args: ['--expose-gc'] },
+  { file: 'bench/login.ts', args: [] },
   { file: 'bench/browser.ts', args: [] },
   { file: 'bench/server.ts', args: [] },
 ]

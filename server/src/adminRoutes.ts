@@ -6,7 +6,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from './app'
-import type { AgentRecord } from './agents'
+import { parseAgentsJson } from './agents'
 import type { Database } from './db'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
 import { assignNumbers, exportCalls } from './db/workspace'
@@ -33,7 +33,13 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }:
 
   app.post('/api/admin/agents', { onRequest }, async (request) => {
     const b = body(request)
-    const agent = b.agent as AgentRecord
+    // The CLI hashed the password; the same checks as an agents file (strings, scrypt hash).
+    let agent
+    try {
+      ;[agent] = parseAgentsJson(JSON.stringify({ agents: [b.agent] }), 'request')
+    } catch (err) {
+      throw new ApiError(400, 'BAD_REQUEST', (err as Error).message)
+    }
     try {
       const result = await db.transaction((tx) => putAgent(tx, agent, { replace: b.replace === true, now: now() }))
       return { result }

@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import type { Agent } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { STATUS_CODES, type Agent } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Writable } from 'node:stream'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
@@ -24,6 +24,7 @@ import { createLoginLimiter } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { registerAdminRoutes } from './adminRoutes'
 import { createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
+import { createWorkQueue, QueueFullError } from './workQueue'
 
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -34,6 +35,8 @@ export type ErrorCode =
   | 'TCCC_REFUSED'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'REQUEST_TIMEOUT'
+  | 'SERVER_BUSY'
   | 'INTERNAL'
 
 /** An error answered as `{error:{code,message,...extra}}` with its HTTP status. */
@@ -75,6 +78,12 @@ declare module 'fastify' {
 }
 
 const MAX_USERNAME = 254
+/** Node's default; named so the documented limit and the 431 answer agree. */
+const MAX_HEADER_BYTES = 16 * 1024
+/** How often Node looks for connections past their headers/request timeout. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000
+/** Seconds a client is told to wait when the password-check queue is full. */
+const BUSY_RETRY_AFTER_SECONDS = 2
 const MAX_PASSWORD = 1024
 const UNSUPPORTED_BODY = Symbol('unsupported body')
 
@@ -92,6 +101,22 @@ function clientMessageFor(err: FastifyError): string {
       return 'Content-Type must be application/json'
     default:
       return 'Bad request'
+  }
+}
+
+/**
+ * Errors Node's HTTP parser raises before a request reaches Fastify (bad Content-Length, broken
+ * chunked encoding, oversized headers, timeouts) get the same `{error:{code,message}}` body as
+ * every other error, never Node's or Fastify's own shape.
+ */
+export function protocolErrorResponse(errCode: string | undefined): { status: number; code: ErrorCode; message: string } {
+  switch (errCode) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request did not arrive in time' }
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'BAD_REQUEST', message: `Request headers are larger than ${MAX_HEADER_BYTES} bytes` }
+    default:
+      return { status: 400, code: 'BAD_REQUEST', message: 'Malformed HTTP request' }
   }
 }
 
@@ -141,7 +166,31 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       : false,
     trustProxy: config.trustProxy,
     bodyLimit: 16 * 1024,
+    // Slow or idle clients must not hold sockets (slowloris): see "Timeouts" in server/README.md.
+    requestTimeout: config.timeouts.requestMs,
+    keepAliveTimeout: config.timeouts.keepAliveMs,
+    connectionTimeout: config.timeouts.idleSocketMs,
+    http: {
+      headersTimeout: config.timeouts.headersMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
+    clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return
+      // A response already under way cannot be replaced without corrupting the stream.
+      const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage
+      if (socket.writable && !inFlight?.headersSent) {
+        const { status, code, message } = protocolErrorResponse(err.code)
+        const body = JSON.stringify({ error: { code, message } })
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+        )
+      }
+      socket.destroy()
+    },
   })
+  const passwordChecks = createWorkQueue(config.scrypt)
 
   // --- The database: injected (tests) or opened here and closed with the app. ------------------
   let db: Database
@@ -300,7 +349,15 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     if (!reservation.ok) throw rateLimited(reply, reservation.retryAfterSeconds)
     const agent = await findAgentByUsername(db, usernameKey)
     // Unknown users are checked against a dummy hash: same time as a wrong password.
-    const passwordOk = await verifyPassword(password, agent?.passwordHash ?? DUMMY_PASSWORD_HASH)
+    let passwordOk: boolean
+    try {
+      passwordOk = await passwordChecks.run(() => verifyPassword(password, agent?.passwordHash ?? DUMMY_PASSWORD_HASH))
+    } catch (err) {
+      if (!(err instanceof QueueFullError)) throw err
+      request.log.warn({ running: passwordChecks.running, queued: passwordChecks.queued }, 'sign-in refused: password check queue full')
+      reply.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS))
+      throw new ApiError(503, 'SERVER_BUSY', `Too many sign-ins at once; try again in ${BUSY_RETRY_AFTER_SECONDS} seconds`)
+    }
     if (!agent || !passwordOk) {
       request.log.info('sign-in refused')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
@@ -338,7 +395,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
         return issued
       } catch (err) {
         if (err instanceof TcccRefusedError) {
-          request.log.warn({ userId: agent.userId, tcccCode: err.tcccCode, requestId: err.requestId }, 'TCCC refused the token request')
+          // `cause` names a network failure (e.g. ECONNREFUSED and the host), never credentials.
+          request.log.warn({ userId: agent.userId, tcccCode: err.tcccCode, requestId: err.requestId, cause: err.networkCause }, 'TCCC refused the token request')
           throw new ApiError(502, 'TCCC_REFUSED', err.message, err.tcccCode ? { tcccCode: err.tcccCode } : {})
         }
         throw err

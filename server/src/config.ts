@@ -3,6 +3,7 @@
  * and a signing key; anything else runs the mock mode used for development and tests.
  */
 import { randomBytes } from 'node:crypto'
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DatabaseTarget } from './db/driver'
@@ -54,8 +55,28 @@ export interface ServerConfig {
   mockTokenTtlSeconds: number
   tccc: TcccCredentials | null
   rateLimits: RateLimits
-  /** Fastify trustProxy: true, or the proxies' addresses/CIDRs, so client addresses are right behind one. */
-  trustProxy: boolean | string
+  /** The reverse proxies' addresses/CIDRs whose X-Forwarded-For is believed; false: none. */
+  trustProxy: false | string[]
+  timeouts: Timeouts
+  scrypt: ScryptQueueLimits
+}
+
+/** Socket and HTTP timeouts (ms) that close slow or idle clients (slowloris). */
+export interface Timeouts {
+  /** The whole request (headers and body) must arrive within this. */
+  requestMs: number
+  /** The headers must arrive within this. */
+  headersMs: number
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number
+  /** A socket with no traffic at all is closed after this. */
+  idleSocketMs: number
+}
+
+/** Password checks (scrypt) run at most `concurrency` at a time; `maxQueued` more may wait. */
+export interface ScryptQueueLimits {
+  concurrency: number
+  maxQueued: number
 }
 
 export class ConfigError extends Error {
@@ -112,10 +133,47 @@ function parseCors(env: Env, mode: Mode): CorsPolicy {
   return { kind: 'list', origins }
 }
 
-function parseTrustProxy(raw: string | undefined): boolean | string {
+function isAddressOrCidr(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  if (bits === undefined) return true
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)
+}
+
+/**
+ * Only named proxies are trusted: with `true` any client could pick its own address in
+ * X-Forwarded-For and walk around the per-address sign-in limits.
+ */
+function parseTrustProxy(raw: string | undefined): false | string[] {
   if (raw === undefined || raw === 'false') return false
-  if (raw === 'true') return true
-  return raw // comma-separated addresses or CIDRs of the trusted proxies
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+  if (entries.some((entry) => ['true', '*', '0.0.0.0/0', '::/0'].includes(entry.toLowerCase()))) {
+    throw new ConfigError(
+      `TRUST_PROXY=${raw} would trust X-Forwarded-For from any client, so anyone could choose the address the sign-in limits count; list your reverse proxies' addresses or CIDRs instead (e.g. TRUST_PROXY=10.0.0.5,10.1.0.0/16)`,
+    )
+  }
+  const invalid = entries.filter((entry) => !isAddressOrCidr(entry))
+  if (invalid.length > 0 || entries.length === 0) {
+    throw new ConfigError(`TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: ${invalid.join(', ') || raw})`)
+  }
+  return entries
+}
+
+function parseTimeouts(env: Env): Timeouts {
+  const second = 1000
+  const timeouts = {
+    requestMs: integer(env, 'REQUEST_TIMEOUT_MS', 15 * second, { min: 1000, max: 300 * second }),
+    headersMs: integer(env, 'HEADERS_TIMEOUT_MS', 10 * second, { min: 1000, max: 300 * second }),
+    keepAliveMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5 * second, { min: 1000, max: 300 * second }),
+    idleSocketMs: integer(env, 'IDLE_SOCKET_TIMEOUT_MS', 30 * second, { min: 1000, max: 300 * second }),
+  }
+  // Node refuses a headers timeout longer than the request timeout.
+  if (timeouts.headersMs > timeouts.requestMs) throw new ConfigError('HEADERS_TIMEOUT_MS must not be longer than REQUEST_TIMEOUT_MS')
+  return timeouts
 }
 
 /** Where the data lives: DATABASE_URL (postgres://…) or PGlite in DATA_DIR. */
@@ -159,7 +217,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   return {
     mode,
     port: integer(env, 'TOKEN_PORT', DEFAULT_PORT, { max: 65535 }),
-    host: present(env, 'TOKEN_HOST') ?? (mode === 'mock' ? 'localhost' : '0.0.0.0'),
+    // Loopback unless told otherwise: production sits behind a reverse proxy on the same host.
+    host: present(env, 'TOKEN_HOST') ?? (mode === 'mock' ? 'localhost' : '127.0.0.1'),
     publicUrl,
     signingKey,
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 12 * 3600, { min: 1 }),
@@ -187,6 +246,11 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       tokenWindowMs: integer(env, 'TOKEN_RATE_WINDOW_MS', minute, { min: 1 }),
     },
     trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY')),
+    timeouts: parseTimeouts(env),
+    scrypt: {
+      concurrency: integer(env, 'SCRYPT_CONCURRENCY', 2, { min: 1, max: 64 }),
+      maxQueued: integer(env, 'SCRYPT_QUEUE', 32, { min: 0, max: 10_000 }),
+    },
   }
 }
 

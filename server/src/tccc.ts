@@ -20,6 +20,20 @@ export interface TcccTokenIssuer {
   issue(userId: string, context: { baseUrl: string }): Promise<IssuedTcccToken>
 }
 
+/**
+ * How long the backend waits for the CCC API. The app's own backend timeout
+ * (src/services/tokenClient.ts, BACKEND_TIMEOUT_MS) must stay longer, so the agent sees the
+ * backend's TCCC_REFUSED instead of "the sign-in server did not answer" (a test ties them).
+ */
+export const TCCC_UPSTREAM_TIMEOUT_MS = 8000
+
+/** Why the CCC API was not reached, for the operator's log: an error code and the host, no secrets. */
+export interface NetworkCause {
+  /** e.g. ECONNREFUSED, ENOTFOUND, ETIMEDOUT, HTTP_503. */
+  code: string
+  host: string
+}
+
 /** TCCC (or the way to it) refused: answered as 502 TCCC_REFUSED. */
 export class TcccRefusedError extends Error {
   override name = 'TcccRefusedError'
@@ -27,9 +41,22 @@ export class TcccRefusedError extends Error {
     message: string,
     readonly tcccCode?: string,
     readonly requestId?: string,
+    readonly networkCause?: NetworkCause,
   ) {
     super(message)
   }
+}
+
+/**
+ * The SDK wraps network failures in an exception holding only node-fetch's message
+ * ("request to … failed, reason: connect ECONNREFUSED …", "network timeout at: …"); the code
+ * is read back out of it. The message itself is not kept: it may carry the request URL.
+ */
+export function networkCauseOf(err: { message?: unknown; httpCode?: unknown }, host: string): NetworkCause {
+  if (typeof err.httpCode === 'number') return { code: `HTTP_${err.httpCode}`, host }
+  const message = typeof err.message === 'string' ? err.message : ''
+  const code = /\b(E[A-Z0-9_]{3,}|ERR_[A-Z0-9_]+)\b/.exec(message)?.[1] ?? (/time ?out/i.test(message) ? 'ETIMEDOUT' : 'UNKNOWN')
+  return { code, host }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +126,7 @@ export async function createRealIssuer(options: {
       httpProfile: {
         endpoint: credentials.endpoint,
         protocol: credentials.protocol,
-        reqTimeout: 10,
+        reqTimeout: TCCC_UPSTREAM_TIMEOUT_MS / 1000,
         ...(options.httpAgent ? { agent: options.httpAgent } : {}),
       },
     },
@@ -116,8 +143,8 @@ export async function createRealIssuer(options: {
         const code = typeof e.code === 'string' && e.code ? e.code : undefined
         const requestId = typeof e.requestId === 'string' && e.requestId ? e.requestId : undefined
         // Without a TCCC error code the API was not reached (network, TLS, HTTP status).
-        const message = code ? sanitiseTcccMessage(e.message, secrets) : 'The TCCC API could not be reached'
-        throw new TcccRefusedError(message, code, requestId)
+        if (code) throw new TcccRefusedError(sanitiseTcccMessage(e.message, secrets), code, requestId)
+        throw new TcccRefusedError('The TCCC API could not be reached', undefined, requestId, networkCauseOf(e, credentials.endpoint))
       }
       const { Token, ExpiredTime, SdkURL } = response
       if (typeof Token !== 'string' || !Token || typeof SdkURL !== 'string' || typeof ExpiredTime !== 'number') {

@@ -75,4 +75,38 @@ describe('loadConfig', () => {
   ])('rejects bad values %o', (env, message) => {
     expect(configError(env as Record<string, string>).message).toContain(message)
   })
+
+  it('listens on loopback by default in real mode too (TOKEN_HOST opens it up)', () => {
+    expect(loadConfig(REAL).host).toBe('127.0.0.1')
+    expect(loadConfig({}).host).toBe('localhost')
+    expect(loadConfig({ ...REAL, TOKEN_HOST: '0.0.0.0' }).host).toBe('0.0.0.0')
+  })
+
+  it('takes TRUST_PROXY as a list of proxy addresses and CIDRs', () => {
+    expect(loadConfig({}).trustProxy).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1,fd00::/8' }).trustProxy).toEqual(['10.0.0.5', '10.1.0.0/16', '::1', 'fd00::/8'])
+  })
+
+  it.each(['true', '*', 'TRUE', '10.0.0.5,*', '0.0.0.0/0'])('refuses TRUST_PROXY=%s, saying why', (value) => {
+    const err = configError({ TRUST_PROXY: value })
+    expect(err.message).toContain('would trust X-Forwarded-For from any client')
+    expect(err.message).toContain("list your reverse proxies' addresses or CIDRs")
+  })
+
+  it.each(['proxy.example', '10.0.0.300', '10.0.0.0/33', '1'])('refuses TRUST_PROXY=%s that is not an address or CIDR', (value) => {
+    expect(configError({ TRUST_PROXY: value }).message).toContain(`TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: ${value})`)
+  })
+
+  it('has request, header, keep-alive and idle timeouts by default, and takes overrides', () => {
+    expect(loadConfig({}).timeouts).toEqual({ requestMs: 15_000, headersMs: 10_000, keepAliveMs: 5_000, idleSocketMs: 30_000 })
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '20000', HEADERS_TIMEOUT_MS: '20000' }).timeouts).toMatchObject({ requestMs: 20_000, headersMs: 20_000 })
+    expect(configError({ HEADERS_TIMEOUT_MS: '20000' }).message).toBe('HEADERS_TIMEOUT_MS must not be longer than REQUEST_TIMEOUT_MS')
+  })
+
+  it('bounds the password-check queue', () => {
+    expect(loadConfig({}).scrypt).toEqual({ concurrency: 2, maxQueued: 32 })
+    expect(loadConfig({ SCRYPT_CONCURRENCY: '4', SCRYPT_QUEUE: '0' }).scrypt).toEqual({ concurrency: 4, maxQueued: 0 })
+    expect(configError({ SCRYPT_CONCURRENCY: '0' }).message).toContain('SCRYPT_CONCURRENCY must be between 1 and 64')
+  })
 })

@@ -3,10 +3,13 @@
  * Real mode: the server's CreateSDKLoginToken goes through tencentcloud-sdk-nodejs over a real
  * loopback socket to a fake CCC API that verifies the TC3-HMAC-SHA256 signature.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { loadConfig } from '../src/config'
+import { TCCC_UPSTREAM_TIMEOUT_MS } from '../src/tccc'
 import { startFakeCccApi, loopbackAgent, type FakeCccApi } from './fakeCccApi'
 import type { Database } from '../src/db'
 import { DEVELOPMENT_ACCOUNTS, putAgent } from '../src/db/agents'
@@ -117,6 +120,44 @@ describe('real mode', () => {
     const res = await requestToken(server, body.accessToken)
     expect(res.statusCode).toBe(502)
     expect(res.json().error).toEqual({ code: 'TCCC_REFUSED', message: 'The TCCC API could not be reached' })
+  })
+
+  it('gives up on a CCC API that never answers after TCCC_UPSTREAM_TIMEOUT_MS, answering 502 and logging ETIMEDOUT', async () => {
+    const hanging = createServer(() => undefined) // accepts, never answers
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve))
+    const host = `ccc.hang.test:${(hanging.address() as AddressInfo).port}`
+    try {
+      const logs = new LogCapture()
+      const server = await start({ TCCC_ENDPOINT: `http://${host}` }, logs)
+      const { body } = await login(server, AGENT1)
+      const started = Date.now()
+      const res = await requestToken(server, body.accessToken)
+      const elapsed = Date.now() - started
+      expect(res.statusCode).toBe(502)
+      expect(res.json().error).toEqual({ code: 'TCCC_REFUSED', message: 'The TCCC API could not be reached' })
+      expect(elapsed).toBeGreaterThanOrEqual(TCCC_UPSTREAM_TIMEOUT_MS - 100)
+      expect(elapsed).toBeLessThan(TCCC_UPSTREAM_TIMEOUT_MS + 3000)
+      const refused = logs.lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'TCCC refused the token request')
+      expect(refused.cause).toEqual({ code: 'ETIMEDOUT', host })
+    } finally {
+      hanging.closeAllConnections()
+      hanging.close()
+    }
+  }, 20_000)
+
+  it('logs why the TCCC API could not be reached (error code and host), without secrets', async () => {
+    const closed = await startFakeCccApi({ secrets: {} })
+    await closed.close()
+    const logs = new LogCapture()
+    const server = await start({ TCCC_ENDPOINT: closed.endpointUrl }, logs)
+    const { body } = await login(server, AGENT1)
+    expect((await requestToken(server, body.accessToken)).statusCode).toBe(502)
+    const refused = logs.lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'TCCC refused the token request')
+    const host = closed.endpointUrl.replace(/^https?:\/\//, '').replace(/\/+$/, '')
+    expect(refused.cause).toEqual({ code: 'ECONNREFUSED', host })
+    expect(logs.text).not.toContain(SECRET_KEY)
+    expect(logs.text).not.toContain(SECRET_ID)
+    expect(logs.text).not.toContain(body.accessToken)
   })
 
   it('does not serve the fake Web SDK', async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { TcccError } from '@/platform/errors'
 import { BACKEND_TIMEOUT_MS, backendBaseUrl, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
+import { TCCC_UPSTREAM_TIMEOUT_MS } from '../../server/src/tccc'
 
 type RequestOptions = UniNamespace.RequestOptions
 
@@ -88,6 +89,14 @@ describe('signInToBackend', () => {
     expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('RATE_LIMITED')
   })
 
+  it("maps the backend's 503 SERVER_BUSY (sign-in queue full) to BACKEND_BUSY", async () => {
+    respond(503, { error: { code: 'SERVER_BUSY', message: 'Too many sign-ins at once; try again in 2 seconds' } })
+    const error = await rejection(signInToBackend('u', 'p'))
+    expect(error.symbol).toBe('BACKEND_BUSY')
+    expect(error.localized('en')).toBe('The sign-in server is busy. Try again in a moment.')
+    expect(error.localized('zh')).toBe('登录服务器繁忙，请稍后重试')
+  })
+
   it.each([500, 502, 503, 504])('maps %i to BACKEND_ERROR', async (status) => {
     respond(status, { error: { code: 'INTERNAL', message: 'boom' } })
     expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('BACKEND_ERROR')
@@ -134,6 +143,22 @@ describe('signInToBackend', () => {
     await vi.advanceTimersByTimeAsync(BACKEND_TIMEOUT_MS)
     expect((await pending).symbol).toBe('BACKEND_TIMEOUT')
     expect(aborted).toBe(true)
+  })
+
+  it("waits longer than the backend's CCC call, so a slow TCCC failure arrives as TCCC_REFUSED, not as its own timeout", async () => {
+    // The backend answers at most its upstream timeout after the request; allow time for the network both ways.
+    expect(BACKEND_TIMEOUT_MS).toBeGreaterThanOrEqual(TCCC_UPSTREAM_TIMEOUT_MS + 5000)
+    vi.useFakeTimers()
+    requestMock().mockImplementation((options) => {
+      const answer = () => options.success?.({ statusCode: 502, data: { error: { code: 'TCCC_REFUSED', message: 'The TCCC API could not be reached' } } as unknown as string, header: {}, cookies: [] })
+      setTimeout(answer, TCCC_UPSTREAM_TIMEOUT_MS + 2000)
+      return { abort: () => undefined }
+    })
+    const pending = rejection(fetchTcccToken('acc-123'))
+    await vi.advanceTimersByTimeAsync(TCCC_UPSTREAM_TIMEOUT_MS + 2000)
+    const error = await pending
+    expect(error.symbol).toBe('TCCC_REFUSED')
+    expect(error.message).toContain('The TCCC API could not be reached')
   })
 
   it('maps a synchronous throw from uni.request to BACKEND_UNREACHABLE', async () => {

@@ -19,7 +19,8 @@ declare global {
   }
 }
 
-export const BACKEND_TIMEOUT_MS = 10_000
+/** Longer than the backend's own CCC call (server TCCC_UPSTREAM_TIMEOUT_MS, 8 s): its TCCC_REFUSED must arrive first. */
+export const BACKEND_TIMEOUT_MS = 15_000
 
 export interface BackendAgent {
   userId: string
@@ -153,6 +154,8 @@ function ensureOk(response: BackendResponse): void {
   const { statusCode } = response
   if (statusCode >= 200 && statusCode < 300) return
   if (statusCode === 429) throw backendError('RATE_LIMITED', response)
+  // The backend's password-check queue is full: a moment later it will answer (Retry-After).
+  if (statusCode === 503 && errorCodeOf(response.body) === 'SERVER_BUSY') throw backendError('BACKEND_BUSY', response)
   if (statusCode === 502 && errorCodeOf(response.body) === 'TCCC_REFUSED') throw backendError('TCCC_REFUSED', response)
   throw backendError('BACKEND_ERROR', response)
 }

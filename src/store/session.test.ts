@@ -54,15 +54,15 @@ describe('signIn', () => {
   })
 
   it('asks the token backend the agent set in the settings, for every request', async () => {
-    expect(useSettingsStore().setBackendUrl('http://192.168.1.20:8787/')).toBe(true)
+    expect(useSettingsStore().setBackendUrl('https://192.168.1.20:8787/')).toBe(true)
     const session = useSessionStore()
     await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
     await session.signOut()
     const urls = (uni.request as unknown as Mock<(options: UniNamespace.RequestOptions) => unknown>).mock.calls.map(([options]) => options.url)
     expect(urls).toEqual([
-      'http://192.168.1.20:8787/api/auth/login',
-      'http://192.168.1.20:8787/api/tccc/token',
-      'http://192.168.1.20:8787/api/auth/logout',
+      'https://192.168.1.20:8787/api/auth/login',
+      'https://192.168.1.20:8787/api/tccc/token',
+      'https://192.168.1.20:8787/api/auth/logout',
     ])
   })
 

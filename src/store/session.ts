@@ -11,10 +11,12 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { TcccError, toTcccError } from '@/platform/errors'
+import { backendSessionStorage, type StoredBackendSession } from '@/services/backendSession'
 import { storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
+import { startEventRouting } from '@/store/deferred'
 import { useSettingsStore } from '@/store/settings'
 
 export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
@@ -25,12 +27,6 @@ export interface SessionAgent {
   sdkAppId: number
 }
 
-/** The persisted backend session: enough to get a new TCCC token without the password. */
-export interface StoredBackendSession {
-  accessToken: string
-  /** Epoch ms. */
-  expiresAt: number
-}
 
 /**
  * A store that owns something a sign-out must end first (the call store: hang up a live call,
@@ -48,18 +44,7 @@ export const ACCESS_TOKEN_MARGIN_MS = 30_000
 /** A second -10002 this soon after a silent re-login means renewing does not help. */
 export const TOKEN_RENEWAL_WINDOW_MS = 60_000
 
-function isStoredBackendSession(value: unknown): value is StoredBackendSession | null {
-  if (value === null) return true
-  if (typeof value !== 'object') return false
-  const v = value as Record<string, unknown>
-  return typeof v.accessToken === 'string' && v.accessToken !== '' && typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt)
-}
-
-export const backendSessionStorage = storedValue<StoredBackendSession | null>('session.backend', {
-  version: 1,
-  fallback: () => null,
-  validate: isStoredBackendSession,
-})
+export { backendSessionStorage, type StoredBackendSession }
 
 export const lastUsernameStorage = storedValue<string>('session.lastUsername', {
   version: 1,
@@ -105,6 +90,8 @@ export const useSessionStore = defineStore('session', () => {
   /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
   async function registerWithTccc(accessToken: string): Promise<void> {
     const tccc = await fetchTcccToken(accessToken, backendUrl())
+    // The router loads after the first page (see deferred.ts); the agent's events need it.
+    await startEventRouting()
     await getWorkstation().login({
       sdkAppId: tccc.sdkAppId,
       userId: tccc.userId,

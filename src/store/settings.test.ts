@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { locale, setLocale } from '@/i18n'
 import { storage } from '../../tests/setup/uni'
-import { normaliseBackendUrl, pageOrigin, useSettingsStore } from '@/store/settings'
+import { checkBackendUrl, normaliseBackendUrl, pageOrigin, useSettingsStore } from '@/store/settings'
 
 beforeEach(() => {
   setActivePinia(createPinia())
@@ -35,6 +35,66 @@ describe('settings store', () => {
     expect(useSettingsStore().backendUrl).toBe('')
   })
 
+  describe('which backend URLs are accepted', () => {
+    afterEach(() => vi.unstubAllEnvs())
+
+    it.each([
+      ['https://tokens.example.com/', { url: 'https://tokens.example.com' }],
+      ['HTTPS://Tokens.example.com:8443/base/', { url: 'HTTPS://Tokens.example.com:8443/base' }],
+      ['', { url: '' }],
+      ['http://tokens.example.com', { problem: 'insecure' }],
+      ['http://10.0.0.5:8787', { problem: 'insecure' }],
+      ['http://localhost:8787', { problem: 'insecure' }],
+      ['http://127.0.0.1:9', { problem: 'insecure' }],
+      ['https://user:pw@tokens.example.com', { problem: 'userinfo' }],
+      ['https://user@tokens.example.com', { problem: 'userinfo' }],
+      ['http://agent:secret@127.0.0.1:8787', { problem: 'userinfo' }],
+      ['tokens.example.com', { problem: 'invalid' }],
+      ['ftp://tokens.example.com', { problem: 'invalid' }],
+      ['javascript:alert(1)', { problem: 'invalid' }],
+      ['https://tokens.example.com/?next=x', { problem: 'invalid' }],
+    ])('a release build: %s -> %o', (raw, expected) => {
+      vi.stubEnv('DEV', false)
+      expect(checkBackendUrl(raw)).toEqual(expected)
+    })
+
+    it.each([
+      ['http://localhost:8787', { url: 'http://localhost:8787' }],
+      ['http://127.0.0.1:9/', { url: 'http://127.0.0.1:9' }],
+      ['http://10.0.0.5:8787', { problem: 'insecure' }],
+      ['http://localhost.evil.example', { problem: 'insecure' }],
+      ['http://u:p@localhost:8787', { problem: 'userinfo' }],
+    ])('a development build allows plain http to this machine only: %s -> %o', (raw, expected) => {
+      vi.stubEnv('DEV', true)
+      expect(checkBackendUrl(raw)).toEqual(expected)
+    })
+
+    it('forgets the stored sign-in (access token) when the backend changes, not when it stays', () => {
+      const session = JSON.stringify({ v: 1, data: { accessToken: 'at1.old', expiresAt: Date.now() + 3_600_000 } })
+      storage.set('tccc.session.backend', session)
+      const settings = useSettingsStore()
+      expect(settings.setBackendUrl('https://tokens.example.com')).toBe(true)
+      expect(storage.has('tccc.session.backend')).toBe(false)
+
+      storage.set('tccc.session.backend', session)
+      expect(settings.setBackendUrl('https://tokens.example.com/')).toBe(true)
+      expect(storage.get('tccc.session.backend')).toBe(session)
+      // A refused URL changes nothing.
+      expect(settings.setBackendUrl('http://evil.example')).toBe(false)
+      expect(storage.get('tccc.session.backend')).toBe(session)
+
+      expect(settings.setBackendUrl('')).toBe(true)
+      expect(storage.has('tccc.session.backend')).toBe(false)
+    })
+
+    it('names the host the password goes to only for an address the agent set', () => {
+      const settings = useSettingsStore()
+      expect(settings.customBackendHost).toBe('')
+      settings.setBackendUrl('https://tokens.example.com:8443/base')
+      expect(settings.customBackendHost).toBe('tokens.example.com:8443')
+    })
+  })
+
   describe('the backend URL in use', () => {
     afterEach(() => vi.unstubAllEnvs())
 
@@ -51,8 +111,8 @@ describe('settings store', () => {
       const settings = useSettingsStore()
       expect(settings.effectiveBackendUrl).toBe('https://build.example.com')
       expect(settings.backendUrlSource).toBe('build')
-      settings.setBackendUrl('http://10.0.0.5:8787')
-      expect(settings.effectiveBackendUrl).toBe('http://10.0.0.5:8787')
+      settings.setBackendUrl('https://10.0.0.5:8787')
+      expect(settings.effectiveBackendUrl).toBe('https://10.0.0.5:8787')
       expect(settings.backendUrlSource).toBe('custom')
       settings.setBackendUrl('')
       expect(settings.effectiveBackendUrl).toBe('https://build.example.com')
@@ -78,7 +138,8 @@ describe('settings store', () => {
 
   it.each([
     ['', ''],
-    ['http://192.168.1.2:8787', 'http://192.168.1.2:8787'],
+    ['http://192.168.1.2:8787', null],
+    ['https://192.168.1.2:8787', 'https://192.168.1.2:8787'],
     ['https://a.example.com/base/', 'https://a.example.com/base'],
     ['a.example.com', null],
     ['http://', null],

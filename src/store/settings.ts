@@ -8,6 +8,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { setLocale as showLocale, syncDocumentLanguage, type Locale } from '@/i18n'
 import type { AudioRoute } from '@/platform/types'
+import { backendSessionStorage } from '@/services/backendSession'
 import { storedValue } from '@/services/storage'
 import { backendBaseUrl, buildBackendUrl } from '@/services/tokenClient'
 
@@ -17,11 +18,51 @@ function isAudioRoute(value: unknown): value is AudioRoute {
   return value === 'earpiece' || value === 'speakerphone'
 }
 
-/** '' (same origin) or an absolute http(s) URL without a trailing slash. */
-export function normaliseBackendUrl(raw: string): string | null {
+/** Why a backend URL is refused: not a URL, plain http, or a user name/password in it. */
+export type BackendUrlProblem = 'invalid' | 'insecure' | 'userinfo'
+
+/**
+ * Development builds (`npm run dev`) may sign in over plain http to a backend on this machine;
+ * release builds never: the password and the access token travel in that request.
+ */
+export function allowsPlainLocalBackend(): boolean {
+  return (import.meta.env as { DEV?: unknown } | undefined)?.DEV === true
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1'])
+
+/** Checks an agent-entered backend URL; `url` is '' (same origin) or https (or dev-local http) without a trailing slash. */
+export function checkBackendUrl(raw: string): { url: string } | { problem: BackendUrlProblem } {
   const url = raw.trim().replace(/\/+$/, '')
-  if (url === '') return ''
-  return /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(url) ? url : null
+  if (url === '') return { url: '' }
+  const match = /^(https?):\/\/([^\s/?#]+)(\/[^\s?#]*)?$/i.exec(url)
+  if (!match) return { problem: 'invalid' }
+  const [, scheme, authority] = match
+  // `user:pw@host` would send a password in the clear to whoever the URL names, and hide the host.
+  if (authority.includes('@')) return { problem: 'userinfo' }
+  let hostname: string
+  try {
+    hostname = new URL(url).hostname
+  } catch {
+    return { problem: 'invalid' }
+  }
+  if (scheme.toLowerCase() === 'http' && !(allowsPlainLocalBackend() && LOCAL_HOSTS.has(hostname))) return { problem: 'insecure' }
+  return { url }
+}
+
+/** '' (same origin) or an accepted absolute URL without a trailing slash; null when refused. */
+export function normaliseBackendUrl(raw: string): string | null {
+  const checked = checkBackendUrl(raw)
+  return 'url' in checked ? checked.url : null
+}
+
+/** The `host[:port]` of an absolute URL, '' otherwise. */
+export function backendHost(url: string): string {
+  try {
+    return /^https?:\/\//i.test(url) ? new URL(url).host : ''
+  } catch {
+    return ''
+  }
 }
 
 /** Where '' (same origin) points: the page's http(s) origin, or '' where there is none (App). */
@@ -73,6 +114,8 @@ export const useSettingsStore = defineStore('settings', () => {
   // getters
   /** The base URL requests go to ('' = same origin); what the session hands the token client. */
   const effectiveBackendUrl = computed(() => backendBaseUrl(backendUrl.value))
+  /** Where the password goes when the agent set a backend ('' otherwise: the build's default). */
+  const customBackendHost = computed(() => (backendUrl.value ? backendHost(backendUrl.value) : ''))
   const backendUrlSource = computed<BackendUrlSource>(() => {
     if (backendUrl.value) return 'custom'
     if (buildBackendUrl()) return 'build'
@@ -86,10 +129,14 @@ export const useSettingsStore = defineStore('settings', () => {
     audioRouteStorage.save(route)
   }
 
-  /** Returns false (and keeps the old value) when the URL is not '' or an http(s) URL. */
+  /**
+   * Returns false (and keeps the old value) when `checkBackendUrl` refuses the URL. A different
+   * backend forgets the stored sign-in: its access token belongs to the old server only.
+   */
   function setBackendUrl(url: string): boolean {
     const normalised = normaliseBackendUrl(url)
     if (normalised === null) return false
+    if (normalised !== backendUrl.value) backendSessionStorage.clear()
     backendUrl.value = normalised
     if (normalised === '') backendUrlStorage.clear()
     else backendUrlStorage.save(normalised)
@@ -110,5 +157,5 @@ export const useSettingsStore = defineStore('settings', () => {
     applyLocale()
   }
 
-  return { audioRoute, backendUrl, locale, effectiveBackendUrl, backendUrlSource, setAudioRoute, setBackendUrl, applyLocale, setLocale }
+  return { audioRoute, backendUrl, locale, effectiveBackendUrl, customBackendHost, backendUrlSource, setAudioRoute, setBackendUrl, applyLocale, setLocale }
 })

@@ -25,7 +25,10 @@ const zh = {
   'login.server.hint': '由企业管理员提供；留空则使用默认地址。',
   'login.server.save': '保存',
   'login.server.reset': '恢复默认',
-  'login.server.invalid': '请输入以 http:// 或 https:// 开头的完整地址',
+  'login.server.invalid': '请输入以 https:// 开头的完整地址',
+  'login.server.insecure': '只能使用 https:// 地址：密码不能以明文发送',
+  'login.server.userinfo': '地址中不能包含用户名或密码',
+  'login.sendsTo': '密码将发送到 {host}',
   'login.server.saved': '已保存，下次登录将使用该地址',
   'login.server.resetDone': '已恢复默认地址',
 } as const
@@ -57,7 +60,10 @@ const en: Record<keyof typeof zh, string> = {
   'login.server.hint': 'Your administrator provides it. Leave it empty to use the default.',
   'login.server.save': 'Save',
   'login.server.reset': 'Reset to default',
-  'login.server.invalid': 'Enter a full address starting with http:// or https://',
+  'login.server.invalid': 'Enter a full address starting with https://',
+  'login.server.insecure': 'Only https:// addresses: the password must not be sent unencrypted.',
+  'login.server.userinfo': 'The address must not contain a user name or password.',
+  'login.sendsTo': 'Your password will be sent to {host}',
   'login.server.saved': 'Saved. Sign-in will use this address.',
   'login.server.resetDone': 'Back to the default address.',
 }

@@ -124,21 +124,42 @@ describe('login page', () => {
       expect(wrapper.find(byId('login-backend-error')).exists()).toBe(false)
     })
 
+    it('shows the host the password will be sent to, next to the submit button, once the agent sets a backend', async () => {
+      storage.set('tccc.session.backend', JSON.stringify({ v: 1, data: { accessToken: 'at1.old', expiresAt: Date.now() + 3_600_000 } }))
+      const wrapper = mountLogin({}, { stubActions: false })
+      expect(wrapper.find(byId('login-backend-host')).exists()).toBe(false)
+      await openServer(wrapper)
+      await wrapper.find(byId('login-backend-url')).setValue('https://tokens.example.com:8443/')
+      await wrapper.find(byId('login-backend-save')).trigger('click')
+      expect(wrapper.find(byId('login-backend-host')).text()).toBe('Your password will be sent to tokens.example.com:8443')
+      // The old backend's access token is not sent to the new one.
+      expect(storage.has('tccc.session.backend')).toBe(false)
+      setLocale('zh')
+      await flushPromises()
+      expect(wrapper.find(byId('login-backend-host')).text()).toBe('密码将发送到 tokens.example.com:8443')
+      await wrapper.find(byId('login-backend-reset')).trigger('click')
+      expect(wrapper.find(byId('login-backend-host')).exists()).toBe(false)
+    })
+
     it('takes the text the field holds when it loses focus (uni hands typing over late)', async () => {
       const wrapper = mountLogin({}, { stubActions: false })
       await openServer(wrapper)
       const field = wrapper.find(byId('login-backend-url'))
       // uni's blur event carries the field's text in `detail.value`.
-      field.element.dispatchEvent(Object.assign(new Event('blur'), { detail: { value: 'http://10.0.0.5:8787' } }))
+      field.element.dispatchEvent(Object.assign(new Event('blur'), { detail: { value: 'https://10.0.0.5:8787' } }))
       await wrapper.find(byId('login-backend-save')).trigger('click')
-      expect(useSettingsStore().backendUrl).toBe('http://10.0.0.5:8787')
+      expect(useSettingsStore().backendUrl).toBe('https://10.0.0.5:8787')
     })
 
     it.each([
-      ['en', 'tokens.example.com', 'Enter a full address starting with http:// or https://'],
-      ['en', 'ftp://tokens.example.com', 'Enter a full address starting with http:// or https://'],
-      ['zh', 'javascript:alert(1)', '请输入以 http:// 或 https:// 开头的完整地址'],
-    ] as const)('refuses a non-http(s) address (%s: %s) and keeps the saved one', async (language, input, words) => {
+      ['en', 'tokens.example.com', 'Enter a full address starting with https://'],
+      ['en', 'ftp://tokens.example.com', 'Enter a full address starting with https://'],
+      ['zh', 'javascript:alert(1)', '请输入以 https:// 开头的完整地址'],
+      ['en', 'http://tokens.example.com', 'Only https:// addresses: the password must not be sent unencrypted.'],
+      ['zh', 'http://10.0.0.5:8787', '只能使用 https:// 地址：密码不能以明文发送'],
+      ['en', 'https://agent:pw@tokens.example.com', 'The address must not contain a user name or password.'],
+      ['zh', 'https://agent:pw@tokens.example.com', '地址中不能包含用户名或密码'],
+    ] as const)('refuses a bad address (%s: %s) and keeps the saved one', async (language, input, words) => {
       storage.set('tccc.settings.backendUrl', JSON.stringify({ v: 1, data: 'https://tokens.example.com' }))
       setLocale(language)
       const wrapper = mountLogin({}, { stubActions: false })

@@ -25,6 +25,7 @@ import type {
   TcccListener,
   Unsubscribe,
 } from '../types'
+import { isSdkUrlAllowed, mockSdkAllowed, sdkHostsFromBuild, type SdkUrlPolicy } from './sdkUrl'
 import { WEB_SDK_EVENTS, type TcccWebSdk, type WebHost, type WebSdkEventName, type WebSdkHandler } from './webSdk'
 
 export const DEFAULT_READY_TIMEOUT_MS = 15_000
@@ -61,6 +62,18 @@ export interface WebTcccOptions {
   timers?: WebTimers
   /** Default: `createRingtonePlayer()` from `src/platform/ringtone.ts`, made on first use. */
   ringtone?: RingtonePlayer
+  /** Which sdkUrl may be injected (default: `defaultSdkUrlPolicy(host)`, see sdkUrl.ts). */
+  sdkUrlPolicy?: SdkUrlPolicy
+}
+
+/** The build's policy: `VITE_TCCC_SDK_HOSTS`, and the fake SDK on the page's own origin unless `VITE_TCCC_MOCK_SDK=off`. */
+export function defaultSdkUrlPolicy(host: WebHost): SdkUrlPolicy {
+  const env = (import.meta.env ?? {}) as { VITE_TCCC_SDK_HOSTS?: string; VITE_TCCC_MOCK_SDK?: string }
+  const origin = host.location.origin
+  return {
+    hosts: sdkHostsFromBuild(env.VITE_TCCC_SDK_HOSTS),
+    mockOrigins: mockSdkAllowed(env.VITE_TCCC_MOCK_SDK) && origin ? [origin] : [],
+  }
 }
 
 /** `sessionEnded.closeBy` (seat | client | admin | timer) to the app's end reason. */
@@ -98,6 +111,14 @@ export const injectScript: ScriptLoader = (src, dataset, host) =>
     script.src = src
     ;(doc.body ?? doc.head).appendChild(script)
   })
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || '(none)'
+  } catch {
+    return '(not a URL)'
+  }
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
@@ -178,6 +199,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
   }
   let ringtone = options.ringtone ?? null
+  const sdkUrlPolicy = options.sdkUrlPolicy ?? defaultSdkUrlPolicy(host)
 
   const listeners = new Set<TcccListener>()
   /** Exactly what we passed to `tccc.on`, so `off` removes those and nothing else. */
@@ -378,6 +400,8 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
       }
       unload('SDK re-initialised')
       if (!params.sdkUrl) throw new TcccError('SDK_LOAD_FAILED', 'login without sdkUrl')
+      // The host only: the URL's query carries the token.
+      if (!isSdkUrlAllowed(params.sdkUrl, sdkUrlPolicy)) throw new TcccError('SDK_URL_REFUSED', `sdkUrl host ${hostOf(params.sdkUrl)}`)
       try {
         await loadSdk(params, params.sdkUrl)
         const loaded = sdk as TcccWebSdk | null

@@ -8,6 +8,7 @@ import { createWebTcccAdapter, type WebTcccOptions } from './adapter'
 
 export type { WebTcccOptions, ScriptLoader, ScriptHandle, WebTimers } from './adapter'
 export type { WebHost } from './webSdk'
+export type { SdkUrlPolicy } from './sdkUrl'
 
 export function createWebTccc(options?: WebTcccOptions): TcccAgentSdk {
   return createWebTcccAdapter(options)

@@ -5,7 +5,7 @@
  * adapter's real script injection (happy-dom fetches and runs `<script async>` elements), so
  * these tests cover the same path a browser takes with the token backend's `/mock/tccc-sdk.js`.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -20,11 +20,14 @@ import {
   DEFAULT_READY_TIMEOUT_MS,
   SDK_SCRIPT_MARKER,
   createWebTcccAdapter,
+  defaultSdkUrlPolicy,
   endReasonFor,
   injectScript,
+  type ScriptLoader,
   type WebTcccOptions,
   type WebTimers,
 } from './adapter'
+import { DEFAULT_TCCC_SDK_HOSTS, isSdkUrlAllowed, type SdkUrlPolicy } from './sdkUrl'
 import type { TcccWebSdk, WebHost } from './webSdk'
 
 // vitest runs from the repository root (import.meta.url is not a file: URL under happy-dom).
@@ -87,11 +90,13 @@ let origin = ''
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname
-    if (path === '/mock/tccc-sdk.js') {
+    const url = new URL(req.url ?? '/', 'http://x')
+    // Variants on the fake SDK's own path: the only path on this origin the allowlist lets in.
+    const variant = url.searchParams.get('variant')
+    if (url.pathname === '/mock/tccc-sdk.js' && !variant) {
       res.writeHead(200, { 'content-type': 'application/javascript' })
       res.end(readFileSync(FAKE_SDK_PATH, 'utf8'))
-    } else if (path === '/no-global.js') {
+    } else if (variant === 'no-global') {
       res.writeHead(200, { 'content-type': 'application/javascript' })
       res.end('window.somethingElse = 1')
     } else {
@@ -182,8 +187,11 @@ let sdk: TcccAgentSdk
 let events: TcccEvent[]
 const ringtone = { start: fn<(url: string) => Promise<RingtoneOutcome>>(() => Promise.resolve('playing')), stop: fn<() => void>() }
 
+/** The fake SDK on the test server's origin, as a mock backend's origin is in the app. */
+const testPolicy = (): SdkUrlPolicy => ({ hosts: DEFAULT_TCCC_SDK_HOSTS, mockOrigins: [origin] })
+
 function makeSdk(options: WebTcccOptions = {}): TcccAgentSdk {
-  sdk = createWebTcccAdapter({ ringtone, ...options })
+  sdk = createWebTcccAdapter({ ringtone, sdkUrlPolicy: testPolicy(), ...options })
   events = []
   sdk.subscribe((event) => events.push(event))
   return sdk
@@ -260,6 +268,53 @@ describe('login', () => {
     expect(sdkScripts()).toHaveLength(0)
   })
 
+  it.each([
+    ['another host', 'https://evil.example/tccc-sdk.js'],
+    ['a Tencent host over plain http', 'http://tccc.qcloud.com/ccc-sdk/sdk.js'],
+    ['a look-alike host', 'https://tccc.qcloud.com.evil.example/sdk.js'],
+    ['user-info in the URL', 'https://x@tccc.qcloud.com/sdk.js'],
+    ["the app's origin but not the fake SDK path", 'SELF/static/evil.js'],
+    ['not a URL', 'tccc-sdk.js'],
+  ])('refuses an sdkUrl off the allowlist (%s) with SDK_URL_REFUSED, injecting nothing', async (_name, sdkUrl) => {
+    const loadScript = fn(injectScript)
+    makeSdk({ loadScript })
+    const error = await rejection(sdk.login({ ...loginParams(), sdkUrl: sdkUrl.replace('SELF', origin) }))
+    expect(error.symbol).toBe('SDK_URL_REFUSED')
+    expect(error.action).toBe('contact-admin')
+    expect(error.localized('en')).toBe('The sign-in server sent a TCCC SDK address that is not an allowed Tencent Cloud address, so it was not loaded. Contact your administrator.')
+    expect(error.detail).not.toContain('token')
+    expect(loadScript).not.toHaveBeenCalled()
+    expect(sdkScripts()).toHaveLength(0)
+  })
+
+  it("injects Tencent Cloud's https SDK URL", async () => {
+    const loadScript = fn<ScriptLoader>(() => Promise.reject(new Error('offline')))
+    makeSdk({ loadScript })
+    const sdkUrl = `https://tccc.qcloud.com/ccc-sdk/sdk.js?sdkAppId=${SDK_APP_ID}&token=abc`
+    expect((await rejection(sdk.login({ ...loginParams(), sdkUrl }))).symbol).toBe('SDK_LOAD_FAILED')
+    expect(loadScript.mock.calls[0][0]).toBe(sdkUrl)
+  })
+
+  describe("the build's sdkUrl policy", () => {
+    afterEach(() => vi.unstubAllEnvs())
+    const host = (origin?: string): WebHost => ({ location: { protocol: 'https:', hostname: 'agent.example.com', origin }, document })
+
+    it("is Tencent Cloud's SDK host plus the fake SDK on the page's own origin by default", () => {
+      expect(defaultSdkUrlPolicy(host('https://agent.example.com'))).toEqual({ hosts: ['tccc.qcloud.com'], mockOrigins: ['https://agent.example.com'] })
+      expect(defaultSdkUrlPolicy(host())).toEqual({ hosts: ['tccc.qcloud.com'], mockOrigins: [] })
+    })
+
+    it('takes VITE_TCCC_SDK_HOSTS, and VITE_TCCC_MOCK_SDK=off drops the fake SDK', () => {
+      vi.stubEnv('VITE_TCCC_SDK_HOSTS', ' sdk.example.com, CDN.Example.com ')
+      vi.stubEnv('VITE_TCCC_MOCK_SDK', 'off')
+      const policy = defaultSdkUrlPolicy(host('https://agent.example.com'))
+      expect(policy).toEqual({ hosts: ['sdk.example.com', 'cdn.example.com'], mockOrigins: [] })
+      expect(isSdkUrlAllowed('https://cdn.example.com/sdk.js', policy)).toBe(true)
+      expect(isSdkUrlAllowed('https://tccc.qcloud.com/sdk.js', policy)).toBe(false)
+      expect(isSdkUrlAllowed('https://agent.example.com/mock/tccc-sdk.js', policy)).toBe(false)
+    })
+  })
+
   it('accepts an https page and plain-http localhost as secure', async () => {
     const failingLoader = fn(() => Promise.reject(new Error('offline')))
     for (const location of [
@@ -316,11 +371,11 @@ describe('login', () => {
 
   it('rejects SDK_LOAD_FAILED when the script does not load, defines no tccc, or no sdkUrl came', async () => {
     makeSdk()
-    const missing = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/missing.js` }))
+    const missing = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/mock/tccc-sdk.js?variant=missing` }))
     expect(missing.symbol).toBe('SDK_LOAD_FAILED')
     expect(sdkScripts()).toHaveLength(0)
 
-    const noGlobal = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/no-global.js` }))
+    const noGlobal = await rejection(sdk.login({ ...loginParams(), sdkUrl: `${origin}/mock/tccc-sdk.js?variant=no-global` }))
     expect(noGlobal.symbol).toBe('SDK_LOAD_FAILED')
     expect(noGlobal.detail).toContain('window.tccc')
 
@@ -729,7 +784,7 @@ describe('subscription and dispose', () => {
   })
 
   it('createWebTccc is the adapter', async () => {
-    sdk = createWebTccc({ ringtone })
+    sdk = createWebTccc({ ringtone, sdkUrlPolicy: testPolicy() })
     events = []
     sdk.subscribe((event) => events.push(event))
     await sdk.login(loginParams())

@@ -76,7 +76,8 @@ export interface TcccWebSdk {
 export interface WebHost {
   /** Undefined in some test DOMs; then https or localhost counts as secure. */
   isSecureContext?: boolean
-  location: { protocol: string; hostname: string }
+  /** `origin`: where the fake SDK may come from (sdkUrl.ts); absent means nowhere. */
+  location: { protocol: string; hostname: string; origin?: string }
   document: Document
   tccc?: TcccWebSdk
 }

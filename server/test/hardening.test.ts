@@ -1,0 +1,152 @@
+// @vitest-environment node
+/**
+ * The backend against hostile clients on real loopback sockets: half-sent requests (slowloris),
+ * HTTP protocol errors, and a burst of sign-ins larger than the password-check queue.
+ */
+import { connect, type Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import { buildServer } from '../src/app'
+import type { Database } from '../src/db'
+import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
+
+let db: Database
+beforeAll(async () => {
+  db = await fileDatabase()
+}, 60_000)
+afterAll(async () => {
+  await db.close()
+})
+beforeEach(async () => {
+  await resetDatabase(db)
+})
+
+let app: FastifyInstance | null = null
+afterEach(async () => {
+  await app?.close()
+  app = null
+})
+
+function build(env: Record<string, string> = {}): Promise<FastifyInstance> {
+  return buildServer(mockConfig(env), { db, report: () => {} })
+}
+
+async function listen(env: Record<string, string> = {}): Promise<number> {
+  app = await build(env)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return (app.server.address() as AddressInfo).port
+}
+
+/** Sends `raw` on a fresh connection and resolves with everything received until the server closes. */
+function exchange(port: number, raw: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    const chunks: Buffer[] = []
+    const giveUp = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('the server did not close the connection'))
+    }, 10_000)
+    socket.on('data', (chunk) => chunks.push(chunk))
+    socket.on('error', () => undefined)
+    socket.on('close', () => {
+      clearTimeout(giveUp)
+      resolve(Buffer.concat(chunks).toString('utf8'))
+    })
+    socket.write(raw)
+  })
+}
+
+function parseResponse(text: string): { status: number; headers: string; body: unknown } {
+  const [head, ...rest] = text.split('\r\n\r\n')
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1])
+  return { status, headers: head, body: JSON.parse(rest.join('\r\n\r\n')) }
+}
+
+function expectErrorShape(body: unknown, code: string): void {
+  expect(body).toEqual({ error: { code, message: expect.any(String) } })
+}
+
+describe('protocol errors', () => {
+  it.each([
+    ['a Content-Length that is not a number', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}', 400],
+    ['two different Content-Lengths', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400],
+    [
+      'broken chunked encoding',
+      'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{"a":1}\r\n0\r\n\r\n',
+      400,
+    ],
+    ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 400],
+    ['headers larger than 16 KB', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('%s answers the documented {error:{code,message}} body', async (_name, raw, status) => {
+    const port = await listen()
+    const response = parseResponse(await exchange(port, raw))
+    expect(response.status).toBe(status)
+    expect(response.headers).toMatch(/content-type: application\/json/i)
+    expectErrorShape(response.body, 'BAD_REQUEST')
+  })
+})
+
+describe('slow clients (slowloris)', () => {
+  it('closes 50 half-sent requests within 30 s while /healthz keeps answering', async () => {
+    const port = await listen()
+    const started = Date.now()
+    const closedAfter: number[] = []
+    const received: string[] = []
+    const sockets: Socket[] = []
+    for (let i = 0; i < 50; i += 1) {
+      const socket = connect(port, '127.0.0.1')
+      const chunks: Buffer[] = []
+      socket.on('data', (chunk) => chunks.push(chunk))
+      socket.on('error', () => undefined)
+      socket.on('close', () => {
+        closedAfter.push(Date.now() - started)
+        received.push(Buffer.concat(chunks).toString('utf8'))
+      })
+      // Half never finish their headers, half never finish their body.
+      socket.write(
+        i % 2 === 0
+          ? 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nX-Slow: a'
+          : 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"user',
+      )
+      sockets.push(socket)
+    }
+    // Trickle a byte every 2 s so no connection ever looks idle.
+    const trickle = setInterval(() => {
+      for (const socket of sockets) if (!socket.destroyed) socket.write('a')
+    }, 2000)
+    let healthChecks = 0
+    try {
+      while (closedAfter.length < 50 && Date.now() - started < 35_000) {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) })
+        expect(res.status).toBe(200)
+        healthChecks += 1
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+    } finally {
+      clearInterval(trickle)
+      for (const socket of sockets) socket.destroy()
+    }
+    const seconds = Math.max(...closedAfter) / 1000
+    console.info(`slowloris: ${closedAfter.length}/50 half-sent connections closed by the server, the last after ${seconds.toFixed(1)} s; /healthz answered ${healthChecks} times meanwhile`)
+    expect(closedAfter).toHaveLength(50)
+    expect(seconds).toBeLessThan(30)
+    expect(healthChecks).toBeGreaterThan(5)
+    // Whatever the server said before closing is in the documented shape.
+    for (const text of received.filter(Boolean)) expectErrorShape(parseResponse(text).body, 'REQUEST_TIMEOUT')
+  }, 45_000)
+})
+
+describe('password-check queue', () => {
+  it('answers 503 SERVER_BUSY with Retry-After when more sign-ins arrive than it may run and queue', async () => {
+    app = await build({ SCRYPT_CONCURRENCY: '1', SCRYPT_QUEUE: '1' })
+    const results = await Promise.all(Array.from({ length: 5 }, () => login(app as FastifyInstance, AGENT1)))
+    const statuses = results.map(({ res }) => res.statusCode).sort()
+    expect(statuses).toEqual([200, 200, 503, 503, 503])
+    const busy = results.find(({ res }) => res.statusCode === 503)?.res
+    expect(busy?.headers['retry-after']).toBe('2')
+    expect(busy?.json()).toEqual({ error: { code: 'SERVER_BUSY', message: 'Too many sign-ins at once; try again in 2 seconds' } })
+    // The queue drains: the next sign-in is checked again.
+    expect((await login(app, AGENT1)).res.statusCode).toBe(200)
+  })
+})

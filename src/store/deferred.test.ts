@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { stopEventRouter } from '@/store/eventRouter'
+import { useCallStore } from '@/store/call'
+import { useSessionStore } from '@/store/session'
+import { whenStartupIdle } from '@/store/deferred'
+import { AGENT, PASSWORD, installFakeBackend, settle, setupCore, type Core } from './__tests__/harness'
+
+vi.mock('@/platform/index', async () => {
+  const { createSimulatedTccc } = await import('@/platform/simulated/index')
+  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
+})
+
+vi.mock('@/platform/device', () => ({
+  ensureMicrophonePermission: () => Promise.resolve('granted'),
+  openMicrophoneSettings: () => undefined,
+  keepScreenOn: () => undefined,
+}))
+
+let core: Core
+
+beforeEach(() => {
+  core = setupCore()
+  installFakeBackend(core.clock)
+  // As at app start: nothing routes SDK events until the deferred router is loaded.
+  stopEventRouter()
+})
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
+
+describe('deferred event routing', () => {
+  it('sign-in starts the router before the SDK login, so the agent’s calls reach the call store', async () => {
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    const sessionId = core.sim.incomingCall({ from: '13800138000' })
+    await settle()
+    const call = useCallStore()
+    expect(call.state).toBe('incoming')
+    expect(call.sessionId).toBe(sessionId)
+  })
+
+  it('signs out after a deferred sign-in and ends at signed-out', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    await session.signOut()
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('logged-out')
+    expect(useCallStore().state).toBe('idle')
+  })
+})
+
+describe('whenStartupIdle', () => {
+  it('waits for the browser’s idle callback where there is one', () => {
+    const callbacks: Array<() => void> = []
+    vi.stubGlobal('requestIdleCallback', (cb: () => void) => callbacks.push(cb))
+    const task = vi.fn()
+    whenStartupIdle(task)
+    expect(task).not.toHaveBeenCalled()
+    callbacks.forEach((cb) => cb())
+    expect(task).toHaveBeenCalledTimes(1)
+  })
+
+  it('runs on the next turn of the event loop elsewhere', async () => {
+    vi.stubGlobal('requestIdleCallback', undefined)
+    const task = vi.fn()
+    whenStartupIdle(task)
+    expect(task).not.toHaveBeenCalled()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(task).toHaveBeenCalledTimes(1)
+  })
+})

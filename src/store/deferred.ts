@@ -1,0 +1,34 @@
+/**
+ * Cold start: the login page must not wait for code it does not use. The event router and the
+ * stores it feeds (call, and through it numbers and history) load in chunks of their own:
+ * App.vue starts the router once the first page is up (`whenStartupIdle`), and whatever can make
+ * the SDK publish call events (the SDK login) awaits `startEventRouting()` first, so events of a
+ * signed-in agent always reach the stores. Before that login the SDK only publishes connection
+ * events and the 403 kick, which the stores ignore while nobody is signed in.
+ *
+ * The workstation itself (and with it the simulator's `window.__tcccSim`) stays in the first
+ * chunk: it is created at launch, before the agent signs in (CONTRACT.md).
+ */
+let routing: Promise<void> | undefined
+
+/** Loads the event router and starts it; once (a failed load is tried again next time). */
+export function startEventRouting(): Promise<void> {
+  routing ??= import('@/store/eventRouter').then(
+    ({ startEventRouter }) => startEventRouter(),
+    (error: unknown) => {
+      routing = undefined
+      throw error
+    },
+  )
+  return routing
+}
+
+/**
+ * Runs `task` when the app has nothing more urgent to do: in a browser once the first page has
+ * been laid out and painted (idle callback), elsewhere on the next turn of the event loop.
+ */
+export function whenStartupIdle(task: () => void): void {
+  const idle = (globalThis as { requestIdleCallback?: (cb: () => void, options?: { timeout: number }) => number }).requestIdleCallback
+  if (typeof idle === 'function') idle(task, { timeout: 300 })
+  else setTimeout(task, 0)
+}
