@@ -4,7 +4,7 @@
  * reveal which accounts exist. Asserted on the scrypt call itself, not on the clock.
  */
 import * as crypto from 'node:crypto'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>()
@@ -12,6 +12,8 @@ vi.mock('node:crypto', async (importOriginal) => {
 })
 
 const { createAgentDirectory } = await import('../src/agents')
+const { buildServer } = await import('../src/app')
+const { AGENT1, fileDatabase, login, mockConfig, resetDatabase } = await import('./helpers')
 const { DUMMY_PASSWORD_HASH, hashPassword } = await import('../src/passwords')
 
 const scrypt = vi.mocked(crypto.scrypt)
@@ -46,4 +48,30 @@ describe('authenticate', () => {
     await expect(directory.authenticate(' Agent1@Example.com ', 'right-pass')).resolves.toMatchObject({ userId: 'agent1@example.com' })
     expect(scryptRuns()).toEqual([{ salt: agentSalt, N: 16384 }])
   })
+})
+
+describe('POST /api/auth/login (the database-backed sign-in)', () => {
+  let db: Awaited<ReturnType<typeof fileDatabase>>
+  beforeAll(async () => {
+    db = await fileDatabase()
+  }, 120_000)
+  afterAll(async () => {
+    await db.close()
+  })
+
+  it('pays one scrypt run against the dummy hash for an unknown user, as for a wrong password', async () => {
+    await resetDatabase(db)
+    const app = await buildServer(mockConfig(), { db, report: () => {} })
+    try {
+      scrypt.mockClear()
+      expect((await login(app, { username: 'nobody@example.com', password: AGENT1.password })).res.statusCode).toBe(401)
+      expect(scryptRuns()).toEqual([{ salt: DUMMY_PASSWORD_HASH.split('$')[4], N: 16384 }])
+      scrypt.mockClear()
+      expect((await login(app, { username: AGENT1.username, password: 'wrong-pass' })).res.statusCode).toBe(401)
+      expect(scryptRuns()).toHaveLength(1)
+      expect(scryptRuns()[0].salt).not.toBe(DUMMY_PASSWORD_HASH.split('$')[4])
+    } finally {
+      await app.close()
+    }
+  }, 60_000)
 })
