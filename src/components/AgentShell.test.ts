@@ -11,10 +11,7 @@ import { useSessionStore } from '@/store/session'
 import { useSyncStore } from '@/store/sync'
 import AgentShell from './AgentShell.vue'
 
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 const device = vi.hoisted(() => ({ canOpenSettings: false }))
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => Promise.resolve('granted'),

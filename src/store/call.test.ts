@@ -8,10 +8,7 @@ import { useSettingsStore } from '@/store/settings'
 import { callsOf, loginSdk, methods, settle, setupCore, type Core } from './__tests__/harness'
 
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
 const device = vi.hoisted(() => ({
   permission: 'granted' as 'granted' | 'denied',

@@ -5,10 +5,7 @@ import { useSessionStore } from '@/store/session'
 import { startEventRouting, whenStartupIdle } from '@/store/deferred'
 import { AGENT, PASSWORD, installFakeBackend, settle, setupCore, type Core } from './__tests__/harness'
 
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => Promise.resolve('granted'),

@@ -8,10 +8,7 @@ import { useSettingsStore } from '@/store/settings'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
 
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => Promise.resolve('granted'),

@@ -9,10 +9,7 @@ import { useWorkdayStore } from '@/store/workday'
 import { useWrapupStore } from '@/store/wrapup'
 import { AGENT, callsOf, loginSdk, setupCore, type Core } from './__tests__/harness'
 
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 vi.mock('@/platform/device', () => ({
   ensureMicrophonePermission: () => Promise.resolve('granted'),
   canOpenMicrophoneSettings: () => false,

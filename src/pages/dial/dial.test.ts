@@ -9,10 +9,7 @@ import { useNumbersStore } from '@/store/numbers'
 import DialPage from './index.vue'
 
 vi.mock('@dcloudio/uni-app', () => ({ onLoad: () => undefined }))
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
 // An App, where the system settings page can be opened.
 vi.mock('@/platform/device', async (importOriginal) => ({

@@ -9,10 +9,7 @@ import { useHistoryStore } from '@/store/history'
 import HistoryPage from './index.vue'
 import { formatCallTime } from './format'
 
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
 const byId = (id: string) => `[data-testid="${id}"]`
 const NOW = Date.now()

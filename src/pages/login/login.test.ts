@@ -9,10 +9,7 @@ import { useSettingsStore } from '@/store/settings'
 import { storage } from '../../../tests/setup/uni'
 import LoginPage from './index.vue'
 
-vi.mock('@/platform/index', async () => {
-  const { createSimulatedTccc } = await import('@/platform/simulated/index')
-  return { platformKind: 'simulated', createPlatform: () => createSimulatedTccc() }
-})
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
 const byId = (id: string) => `[data-testid="${id}"]`
 
