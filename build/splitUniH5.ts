@@ -100,6 +100,11 @@ function identifiers(node: Node): { mentions: Set<string>; writes: Set<string> }
     if (Array.isArray(n)) return n.forEach(visit)
     if (!isNode(n)) return
     switch (n.type) {
+      case 'IfStatement':
+      case 'ConditionalExpression':
+        // uni's feature flags are replaced by literals before this runs; rollup drops the dead branch.
+        if (isNode(n.test) && n.test.type === 'Literal' && typeof n.test.value === 'boolean') return visit(n.test.value ? n.consequent : n.alternate)
+        break
       case 'Identifier':
         mentions.add(n.name as string)
         return
@@ -144,18 +149,22 @@ function declaredNames(pattern: unknown, out: string[]): string[] {
 }
 
 /** Cuts uni-h5's module text in two (see the file comment). `coreId` is how the deferred module imports the core. */
-export function splitModule(code: string, ast: { body: Node[] }, coreId: string, firstPaint: readonly string[] = FIRST_PAINT_EXPORTS): Split {
+export function splitModule(code: string, ast: { body: Node[] }, coreId: string, deferredRequest: string, firstPaint: readonly string[] = FIRST_PAINT_EXPORTS): Split {
   const imports: Node[] = []
   const units: Unit[] = []
   const exported = new Map<string, string>() // exported name -> local name
   let exportList: Node | undefined
-  const selfImported = new Set<string>()
+  // uni's API injection makes the module import itself (`uni.showToast` -> `import { showToast } from '@dcloudio/uni-h5'`).
+  const selfImports: Node[] = []
+  const selfAlias = new Map<string, string>() // local name -> export name
   for (const node of ast.body) {
     if (node.type === 'ImportDeclaration') {
-      imports.push(node)
-      if ((node.source as { value: string }).value === UNI_H5)
-        for (const s of node.specifiers as Node[]) if (s.type === 'ImportSpecifier') selfImported.add((s.imported as { name: string }).name)
+      if ((node.source as { value: string }).value !== UNI_H5) imports.push(node)
+      else {
+        selfImports.push(node)
+        for (const s of node.specifiers as Node[]) if (s.type === 'ImportSpecifier') selfAlias.set((s.local as { name: string }).name, (s.imported as { name: string }).name)
         else throw new Error(`split-uni-h5: unexpected ${s.type} of uni-h5 in uni-h5`)
+      }
       continue
     }
     if (node.type === 'ExportNamedDeclaration' && !node.source && !node.declaration && !exportList) {
@@ -177,6 +186,11 @@ export function splitModule(code: string, ast: { body: Node[] }, coreId: string,
   const unitOf = new Map<string, Unit>()
   for (const unit of units) for (const name of unit.declares) unitOf.set(name, unit)
   const localOf = (name: string): string => exported.get(name) ?? name
+  // A self-import's local name stands for the declaration behind that export.
+  for (const [alias, name] of selfAlias) {
+    const unit = unitOf.get(localOf(name))
+    if (unit) unitOf.set(alias, unit)
+  }
 
   // The core: statements with effects, the first paint's exports, the self-imports, and their reach.
   const core = new Set<Unit>()
@@ -187,9 +201,8 @@ export function splitModule(code: string, ast: { body: Node[] }, coreId: string,
       queue.push(unit)
     }
   }
-  const roots = [...firstPaint, ...selfImported]
   for (const unit of units) if (unit.declares.length === 0) keep(unit)
-  for (const name of roots) keep(unitOf.get(localOf(name)))
+  for (const name of firstPaint) keep(unitOf.get(localOf(name)))
   for (;;) {
     while (queue.length > 0) for (const name of (queue.pop() as Unit).mentions) keep(unitOf.get(name))
     // A moved statement may not assign a core binding (imports are read-only): it stays too.
@@ -202,21 +215,31 @@ export function splitModule(code: string, ast: { body: Node[] }, coreId: string,
   const movedLocals = new Set(movedUnits.flatMap((u) => u.declares))
   const moved = new Set([...exported].filter(([, local]) => movedLocals.has(local)).map(([name]) => name))
   // Core bindings the moved statements mention: the core exports them under a private name.
-  const links = [...new Set(movedUnits.flatMap((u) => [...u.mentions]))].filter((name) => unitOf.has(name) && !movedLocals.has(name)).sort()
+  const links = [...new Set(movedUnits.flatMap((u) => [...u.mentions]))].filter((name) => unitOf.has(name) && !selfAlias.has(name) && !movedLocals.has(name)).sort()
+  /** The self-imports split by where their export now lives (`from` the core or the deferred module itself). */
+  const selfImportText = (wantMoved: boolean, from: string): string[] =>
+    selfImports.flatMap((node) => {
+      const list = (node.specifiers as Node[]).filter((s) => moved.has((s.imported as { name: string }).name) === wantMoved)
+      return list.length > 0 ? [`import { ${list.map((s) => code.slice(s.start, s.end)).join(', ')} } from ${JSON.stringify(from)};`] : []
+    })
 
   const keptExports = [...exported].filter(([name]) => !moved.has(name))
   const exportText = `export {\n${[...keptExports.map(([name, local]) => (name === local ? `  ${name}` : `  ${local} as ${name}`)), ...links.map((l) => `  ${l} as ${LINK}${l}`)].join(',\n')}\n};`
-  const cut = [...movedUnits.map((u) => u.node), exportList].sort((a, b) => a.start - b.start)
+  const cut = [...movedUnits.map((u) => u.node), ...selfImports, exportList].sort((a, b) => a.start - b.start)
   let coreText = ''
   let at = 0
   for (const node of cut) {
-    coreText += code.slice(at, node.start) + (node === exportList ? exportText : '')
+    // The core's self-imports keep only what the core still exports (the core never mentions a moved one).
+    const replacement = node === exportList ? exportText : node === selfImports[0] ? selfImportText(false, UNI_H5).join('\n') : ''
+    coreText += code.slice(at, node.start) + replacement
     at = node.end
   }
   coreText += code.slice(at)
 
   const deferredText = [
     ...imports.map((node) => code.slice(node.start, node.end)),
+    ...selfImportText(false, UNI_H5),
+    ...selfImportText(true, deferredRequest),
     links.length > 0 ? `import { ${links.map((l) => `${LINK}${l} as ${l}`).join(', ')} } from ${JSON.stringify(coreId)};` : '',
     ...movedUnits.map((u) => code.slice(u.node.start, u.node.end)),
     `export {\n${[...exported].filter(([name]) => moved.has(name)).map(([name, local]) => (name === local ? `  ${name}` : `  ${local} as ${name}`)).join(',\n')}\n};`,
@@ -250,8 +273,9 @@ export function redirectImports(code: string, ast: { body: Node[] }, moved: Read
   return out + code.slice(at)
 }
 
+const DEFERRED_REQUEST = 'virtual:uni-h5-deferred'
+
 export function splitUniH5(): Plugin {
-  const DEFERRED_REQUEST = 'virtual:uni-h5-deferred'
   let coreId: string | undefined
   let split: Split | undefined
 
@@ -278,7 +302,7 @@ export function splitUniH5(): Plugin {
     async transform(code, id) {
       if (CORE_FILE.test(id)) {
         coreId = id
-        split = splitModule(code, this.parse(code) as unknown as { body: Node[] }, id)
+        split = splitModule(code, this.parse(code) as unknown as { body: Node[] }, id, DEFERRED_REQUEST)
         return { code: split.core, map: null }
       }
       if (!code.includes(UNI_H5) || id.endsWith(DEFERRED_FILE)) return null
