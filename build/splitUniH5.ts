@@ -21,7 +21,7 @@
  * would see moved exports missing: the build fails on them.
  */
 import path from 'node:path'
-import type { Plugin, PluginContext } from 'vite'
+import type { Plugin, Rollup } from 'vite'
 
 /** What the login page, App.vue, main.ts and uni's generated start-up code import from uni-h5. */
 export const FIRST_PAINT_EXPORTS = [
@@ -279,7 +279,7 @@ export function splitUniH5(): Plugin {
   let coreId: string | undefined
   let split: Split | undefined
 
-  async function ensureSplit(ctx: PluginContext, importer: string): Promise<{ coreId: string; split: Split }> {
+  async function ensureSplit(ctx: Rollup.PluginContext, importer: string): Promise<{ coreId: string; split: Split }> {
     if (!coreId) coreId = (await ctx.resolve(UNI_H5, importer))?.id
     if (!coreId || !CORE_FILE.test(coreId)) throw new Error(`split-uni-h5: ${UNI_H5} resolved to ${coreId ?? 'nothing'}`)
     if (!split) await ctx.load({ id: coreId })
