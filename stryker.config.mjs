@@ -4,7 +4,7 @@
  * Run it per module group so results accumulate in the incremental file, e.g.
  *   npm run mutate -- --mutate 'src/store/**\/*.ts'
  *   npm run mutate -- --mutate 'server/src/**\/*.ts'
- * `reports/stryker-incremental.json` is committed: a re-run only tests mutants in changed code
+ * `reports/stryker-incremental.<group>.json` is committed: a re-run only tests mutants in changed code
  * or covered by changed tests. Scores and survivors: README.md, "Mutation testing".
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
