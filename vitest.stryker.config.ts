@@ -16,6 +16,8 @@ export default defineConfig({
   test: {
     ...base.test,
     include: only ?? base.test?.include,
+    // The server needs no DOM: setting up happy-dom per file per mutant run is pure overhead.
+    environmentMatchGlobs: [['server/**', 'node']],
     exclude: ['**/node_modules/**', 'server/test/process.test.ts', 'src/services/tokenClient.backend.test.ts', 'debug/tokenGenerator/releaseGuard.test.ts'],
     // One worker: the machine is shared; Stryker runs one test process per concurrency slot.
     pool: 'forks',
