@@ -1,18 +1,29 @@
-// `node scripts/mutation-summary.mjs <group> [mutation.json]`: the committed per-group summary of
+// `node scripts/mutation-summary.mjs <group> [mutation.json|--events]`: the committed per-group summary of
 // a Stryker run (reports/mutation-summary.<group>.json): totals, per-file counts and every
 // survivor / uncovered mutant with its line, so the score can be reviewed without the HTML report
 // (reports/mutation/ is not committed). scripts/mutate.mjs calls it after a group's run.
 import { execSync } from 'node:child_process'
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 
 const group = process.argv[2]
-const input = process.argv[3] ?? 'reports/mutation/mutation.json'
+const fromEvents = process.argv[3] === '--events'
+const input = fromEvents ? `reports/mutation/events-${group}` : (process.argv[3] ?? `reports/mutation/${group}.json`)
 if (!group || !existsSync(input)) {
-  console.error(`usage: mutation-summary.mjs <group> [mutation.json] (${input} not found)`)
+  console.error(`usage: mutation-summary.mjs <group> [<mutation.json>|--events] (${input} not found)`)
   process.exit(2)
 }
-const report = JSON.parse(readFileSync(input, 'utf8'))
-if (input === 'reports/mutation/mutation.json') copyFileSync(input, `reports/mutation/${group}.json`)
+/** A stopped run: rebuild the report's files from the event recorder's onMutantTested events. */
+function reportFromEvents(dir) {
+  const files = {}
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('-onMutantTested.json')).sort()) {
+    const mutant = JSON.parse(readFileSync(path.join(dir, name), 'utf8'))
+    ;(files[mutant.fileName] ??= { mutants: [] }).mutants.push(mutant)
+  }
+  const cwd = process.cwd() + path.sep
+  return { files: Object.fromEntries(Object.entries(files).map(([file, v]) => [file.startsWith(cwd) ? file.slice(cwd.length) : file, v])) }
+}
+const report = fromEvents ? reportFromEvents(input) : JSON.parse(readFileSync(input, 'utf8'))
 
 const KEYS = ['Killed', 'Timeout', 'Survived', 'NoCoverage', 'CompileError', 'RuntimeError', 'Ignored']
 const empty = () => Object.fromEntries(KEYS.map((k) => [k, 0]))
@@ -42,6 +53,8 @@ try {
 }
 const summary = {
   group,
+  // A stopped run covers only the mutants tested before it stopped.
+  complete: !fromEvents,
   commit,
   date: new Date().toISOString(),
   mutants: valid,
