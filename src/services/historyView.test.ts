@@ -45,6 +45,9 @@ describe('filterHistory', () => {
     expect(filterHistory(all, q({ text: '周四' }))).toEqual([answeredIn])
     expect(filterHistory(all, q({ text: 'nobody' }))).toEqual([])
     expect(filterHistory(all, q({ text: '   ' }))).toEqual(all)
+    // Typed text is text, never a pattern.
+    expect(filterHistory(all, q({ text: 'pro.plan' }))).toEqual([])
+    expect(filterHistory(all, q({ text: 'plan(' }))).toEqual([])
   })
 
   it('filters by direction, by missed (not declined) and by wrap-up outcome, combined with the text', () => {

@@ -51,17 +51,25 @@ export function isMissed(record: CallRecord): boolean {
   return record.direction === 'in' && record.outcome === 'missed'
 }
 
-/** Lower-cased needle; for the number also without separators (`138 0013-8000` finds `13800138000`). */
-function prepareText(text: string): { plain: string; digits: string } | null {
-  const plain = text.trim().toLowerCase()
-  if (!plain) return null
-  return { plain, digits: plain.replace(SEPARATORS, '') }
+interface Needle {
+  /** For the number: without separators (`138 0013-8000` finds `13800138000`). */
+  digits: string
+  /** For remark and note: case-insensitive, without lower-casing every record (bench/workday.ts). */
+  words: RegExp
 }
 
-function matchesText(record: CallRecord, needle: { plain: string; digits: string }): boolean {
+const REGEXP_SPECIAL = /[.*+?^${}()|[\]\\]/g
+
+function prepareText(text: string): Needle | null {
+  const plain = text.trim()
+  if (!plain) return null
+  return { digits: plain.replace(SEPARATORS, ''), words: new RegExp(plain.replace(REGEXP_SPECIAL, '\\$&'), 'i') }
+}
+
+function matchesText(record: CallRecord, needle: Needle): boolean {
   if (needle.digits && record.number.includes(needle.digits)) return true
-  if (record.remark && record.remark.toLowerCase().includes(needle.plain)) return true
-  return !!record.note && record.note.toLowerCase().includes(needle.plain)
+  if (record.remark && needle.words.test(record.remark)) return true
+  return !!record.note && needle.words.test(record.note)
 }
 
 /** The records (kept in their order, newest first) that match the query. */
