@@ -17,10 +17,14 @@ const zh = {
   'history.outcome.failed': '失败',
   'history.today': '今天',
   'history.yesterday': '昨天',
+  'history.tcccDuration': '联络中心计时 {duration}',
+  'history.recording': '录音',
 } as const
 
 const en: Record<keyof typeof zh, string> = {
   'history.title': 'Call history',
+  'history.tcccDuration': 'Contact center: {duration}',
+  'history.recording': 'Recording',
   'history.empty': 'No calls yet',
   'history.emptyHint': 'Calls you make or answer appear here',
   'history.clear': 'Clear',
