@@ -35,8 +35,14 @@ describe('wrap-up requirement', () => {
     const setting = parseWrapupSetting({ connected: 'optional', unanswered: 'off' })
     expect(wrapupRequirementFor(record(), setting)).toBe('optional')
     expect(wrapupRequirementFor(record({ outcome: 'cancelled' }), setting)).toBe('off')
-    expect(parseWrapupSetting({ connected: 'sometimes' })).toEqual({ connected: 'required', unanswered: 'optional' })
+    expect(parseWrapupSetting({ connected: 'sometimes' })).toEqual({ connected: 'required', unanswered: 'optional', afterCallWork: false })
     expect(parseWrapupSetting(null)).toEqual(DEFAULT_WRAPUP_SETTING)
+  })
+
+  it('holds agents in after-call work only when the setting says afterCallWork: true (default off)', () => {
+    expect(DEFAULT_WRAPUP_SETTING.afterCallWork).toBe(false)
+    expect(parseWrapupSetting({ connected: 'required', afterCallWork: true }).afterCallWork).toBe(true)
+    for (const value of [false, 'true', 1, null, undefined]) expect(parseWrapupSetting({ afterCallWork: value }).afterCallWork).toBe(false)
   })
 })
 
