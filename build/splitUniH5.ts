@@ -51,6 +51,8 @@ export const FIRST_PAINT_EXPORTS = [
   'getSystemInfoSync',
   'reLaunch',
   'createInnerAudioContext',
+  'onThemeChange',
+  'offThemeChange',
 ]
 
 const UNI_H5 = '@dcloudio/uni-h5'

@@ -31,7 +31,7 @@ const DEFERRED = [
   // messages of the signed-in pages
   'src/i18n/index.ts',
   'src/i18n/messages/index.ts',
-  ...['shell', 'numbers', 'call', 'history', 'wrapup', 'workday'].map((domain) => `src/i18n/messages/${domain}.ts`),
+  ...['shell', 'numbers', 'call', 'history', 'wrapup', 'workday', 'autoAdvance', 'notices'].map((domain) => `src/i18n/messages/${domain}.ts`),
 ]
 
 /** uni's built-in components as template tags (uni-h5 exports them in PascalCase). */
