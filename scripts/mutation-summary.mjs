@@ -1,4 +1,4 @@
-// `node scripts/mutation-summary.mjs <group> [mutation.json|--events]`: the committed per-group summary of
+// `node scripts/mutation-summary.mjs <group> [mutation.json|--events [dir]]`: the committed per-group summary of
 // a Stryker run (reports/mutation-summary.<group>.json): totals, per-file counts and every
 // survivor / uncovered mutant with its line, so the score can be reviewed without the HTML report
 // (reports/mutation/ is not committed). scripts/mutate.mjs calls it after a group's run.
@@ -8,7 +8,7 @@ import path from 'node:path'
 
 const group = process.argv[2]
 const fromEvents = process.argv[3] === '--events'
-const input = fromEvents ? `reports/mutation/events-${group}` : (process.argv[3] ?? `reports/mutation/${group}.json`)
+const input = fromEvents ? (process.argv[4] ?? `reports/mutation/events-${group}`) : (process.argv[3] ?? `reports/mutation/${group}.json`)
 if (!group || !existsSync(input)) {
   console.error(`usage: mutation-summary.mjs <group> [<mutation.json>|--events] (${input} not found)`)
   process.exit(2)
