@@ -1,11 +1,10 @@
 // @ts-check
 /**
  * Mutation testing: `npm run mutate` (not part of `npm test`: hours on two shared cores).
- * Run it per module group so results accumulate in the incremental file, e.g.
- *   npm run mutate -- --mutate 'src/store/**\/*.ts'
- *   npm run mutate -- --mutate 'server/src/**\/*.ts'
- * `reports/stryker-incremental.<group>.json` is committed: a re-run only tests mutants in changed code
- * or covered by changed tests. Scores and survivors: README.md, "Mutation testing".
+ * Run it per module group, e.g. `npm run mutate -- store` (scripts/mutate.mjs). Each group's
+ * incremental file, `reports/stryker-incremental.<group>.json`, is committed: a re-run only tests
+ * mutants in changed code or covered by changed tests. Scores and survivors: README.md,
+ * "Mutation testing", and docs/MUTATION.md.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 const group = process.env.STRYKER_GROUP
