@@ -20,9 +20,5 @@ export default defineConfig({
     // One worker: the machine is shared; Stryker runs one test process per concurrency slot.
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },
-    // Stryker switches mutants at run time, so the modules can stay loaded between mutant runs:
-    // re-creating the environment and re-importing the store tree for every mutant cost ~30 s a
-    // mutant on the shared cores. Every store/services test passes without isolation as well.
-    isolate: false,
   },
 })

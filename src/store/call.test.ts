@@ -588,7 +588,7 @@ describe('keeping the screen on', () => {
 
 describe('illegal moves', () => {
   it('are logged with console.warn and ignored', async () => {
-    const warn = spyOn(console, 'warn').mockImplementation(fn())
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     const call = useCallStore()
     await call.placeCall({ to: '13800138000' })
     core.sim.answerOutbound()
