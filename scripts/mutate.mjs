@@ -38,6 +38,7 @@ for (let i = 0; i < args.length; i++) {
   else out.push(arg)
 }
 if (group) {
+  process.env.STRYKER_GROUP = group
   process.env.STRYKER_TESTS ??= GROUP_TESTS[group]
   if (!out.includes('--incrementalFile')) out.push('--incrementalFile', `reports/stryker-incremental.${group}.json`)
 }
@@ -45,4 +46,6 @@ mutate ??= group && GROUPS[group]
 if (mutate) out.push('--mutate', [mutate, ...EXCLUDE].join(','))
 const cli = fileURLToPath(new URL('../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url))
 const r = spawnSync(process.execPath, [cli, 'run', 'stryker.config.mjs', ...out], { stdio: 'inherit' })
+// reports/mutation/<group>.json (stryker.config.mjs) -> the committed per-group summary.
+if (group && r.status === 0) spawnSync(process.execPath, [fileURLToPath(new URL('./mutation-summary.mjs', import.meta.url)), group], { stdio: 'inherit' })
 process.exit(r.status ?? 1)

@@ -35,8 +35,14 @@ describe('wrap-up requirement', () => {
     const setting = parseWrapupSetting({ connected: 'optional', unanswered: 'off' })
     expect(wrapupRequirementFor(record(), setting)).toBe('optional')
     expect(wrapupRequirementFor(record({ outcome: 'cancelled' }), setting)).toBe('off')
-    expect(parseWrapupSetting({ connected: 'sometimes' })).toEqual({ connected: 'required', unanswered: 'optional' })
+    expect(parseWrapupSetting({ connected: 'sometimes' })).toEqual({ connected: 'required', unanswered: 'optional', afterCallWork: false })
     expect(parseWrapupSetting(null)).toEqual(DEFAULT_WRAPUP_SETTING)
+  })
+
+  it('holds agents in after-call work only when the setting says afterCallWork: true (default off)', () => {
+    expect(DEFAULT_WRAPUP_SETTING.afterCallWork).toBe(false)
+    expect(parseWrapupSetting({ connected: 'required', afterCallWork: true }).afterCallWork).toBe(true)
+    for (const value of [false, 'true', 1, null, undefined]) expect(parseWrapupSetting({ afterCallWork: value }).afterCallWork).toBe(false)
   })
 })
 
@@ -91,22 +97,22 @@ describe('outcome catalogue', () => {
 
 describe('wrap-up rules at their edges', () => {
   it('reads each setting field on its own; anything but the three words falls back', () => {
-    expect(parseWrapupSetting({ connected: 'off', unanswered: 'required' })).toEqual({ connected: 'off', unanswered: 'required' })
-    expect(parseWrapupSetting({ connected: 'optional', unanswered: 7 })).toEqual({ connected: 'optional', unanswered: 'optional' })
-    expect(parseWrapupSetting({ connected: 1, unanswered: 'off' })).toEqual({ connected: 'required', unanswered: 'off' })
-    expect(parseWrapupSetting('required')).toEqual({ connected: 'required', unanswered: 'optional' })
+    expect(parseWrapupSetting({ connected: 'off', unanswered: 'required' })).toEqual({ connected: 'off', unanswered: 'required', afterCallWork: false })
+    expect(parseWrapupSetting({ connected: 'optional', unanswered: 7 })).toEqual({ connected: 'optional', unanswered: 'optional', afterCallWork: false })
+    expect(parseWrapupSetting({ connected: 1, unanswered: 'off' })).toEqual({ connected: 'required', unanswered: 'off', afterCallWork: false })
+    expect(parseWrapupSetting('required')).toEqual({ connected: 'required', unanswered: 'optional', afterCallWork: false })
     const copy = parseWrapupSetting(undefined)
     copy.connected = 'off'
     expect(DEFAULT_WRAPUP_SETTING.connected).toBe('required')
   })
 
   it('an unanswered outbound call follows the unanswered setting; an answered inbound one the connected setting', () => {
-    const setting = { connected: 'off', unanswered: 'required' } as const
+    const setting = { connected: 'off', unanswered: 'required', afterCallWork: false } as const
     expect(wrapupRequirementFor(record({ outcome: 'no-answer' }), setting)).toBe('required')
     expect(wrapupRequirementFor(record({ outcome: 'rejected' }), setting)).toBe('required')
     expect(wrapupRequirementFor(record({ direction: 'in' }), setting)).toBe('off')
-    expect(wrapupRequirementFor(record({ direction: 'in' }), { connected: 'optional', unanswered: 'required' })).toBe('optional')
-    expect(wrapupRequirementFor(record({ direction: 'in', outcome: 'missed' }), { connected: 'required', unanswered: 'required' })).toBe('off')
+    expect(wrapupRequirementFor(record({ direction: 'in' }), { connected: 'optional', unanswered: 'required', afterCallWork: false })).toBe('optional')
+    expect(wrapupRequirementFor(record({ direction: 'in', outcome: 'missed' }), { connected: 'required', unanswered: 'required', afterCallWork: false })).toBe('off')
   })
 
   it('a draft of an unanswered call without a remark', () => {
