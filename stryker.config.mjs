@@ -33,7 +33,7 @@ export default {
     '!server/src/main.ts',
     '!server/src/cli.ts',
   ],
-  ignorePatterns: ['dist', 'unpackage', 'coverage', 'test-results', 'reports/mutation', '.stryker-tmp', 'e2e', 'bench'],
+  ignorePatterns: ['dist', 'unpackage', 'coverage', 'test-results', 'reports/mutation', '.stryker-tmp*', 'e2e', 'bench'],
   // Per-group file names (scripts/mutate.mjs sets STRYKER_GROUP), so two groups can run at once.
   // The event recorder writes each tested mutant as it finishes: a run stopped early still leaves
   // its results (`node scripts/mutation-summary.mjs <group> --events`).

@@ -22,6 +22,8 @@ export default defineConfig({
       ['server/**', 'node'],
       ['src/platform/errors.test.ts', 'node'],
       ['src/platform/ringtone.test.ts', 'node'],
+      ['src/services/{callRecord,wrapup,workstation}.test.ts', 'node'],
+      ['src/store/{history,connection,callMachine,eventRouter}.test.ts', 'node'],
     ],
     exclude: ['**/node_modules/**', 'server/test/process.test.ts', 'src/services/tokenClient.backend.test.ts', 'debug/tokenGenerator/releaseGuard.test.ts'],
     // One worker: the machine is shared; Stryker runs one test process per concurrency slot.
