@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { fn, spyOn } from 'jest-mock'
+import { fn } from 'jest-mock'
 import { RING_TIMEOUT_MS } from '@/platform/simulated/index'
 import { RINGTONE_URL, useCallStore, validateDialNumber, validateSeatAccount, type CallState } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
