@@ -36,7 +36,7 @@ describe('callDetailOf (the backend\'s TCCC detail of a call)', () => {
   })
 
   it('drops a link that is not http(s) or not a string, keeping the duration', () => {
-    for (const recordingUrl of ['javascript:alert(1)', 'ftp://x/y', 'see https://x', '', 5, null, undefined]) {
+    for (const recordingUrl of ['javascript:alert(1)', 'ftp://x/y', 'see https://x', '', 5, null, undefined, ['https://rec.example/a.mp3']]) {
       expect(callDetailOf({ tcccDurationSec: 7, recordingUrl })).toEqual({ tcccDurationSec: 7, recordingUrl: null })
     }
   })
