@@ -12,6 +12,8 @@ export interface CallView {
   answeredAt: number | null
   endedAt: number | null
   muted: boolean
+  /** A call to a colleague's seat (platforms with the `internalCall` capability). */
+  internal?: boolean
   /** On hold (platforms with the `hold` capability). */
   held?: boolean
   audioRoute: AudioRoute

@@ -29,6 +29,7 @@ import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
 import { useWrapupStore } from '@/store/wrapup'
+import { useCallerNumbersStore } from '@/store/callerNumbers'
 import { isLiveState, transition, type CallInput, type CallState } from '@/store/callMachine'
 
 export type { CallInput, CallState } from '@/store/callMachine'
@@ -76,6 +77,15 @@ export interface PlaceCallParams {
   remark?: string
 }
 
+/** A colleague's TCCC seat account, as `placeSeatCall` takes it. */
+const SEAT_ACCOUNT = /^[A-Za-z0-9@._+-]{1,64}$/
+
+/** The seat account the agent typed, trimmed, or null when it cannot be one. */
+export function validateSeatAccount(text: string): string | null {
+  const account = text.trim()
+  return SEAT_ACCOUNT.test(account) ? account : null
+}
+
 /**
  * What the agent typed on the dial pad, as the number `placeCall` should get, or why it cannot
  * be dialled (`numbers.error.<reason>` says it). Pure, and outside the store so a page can check
@@ -92,6 +102,8 @@ export const useCallStore = defineStore('call', () => {
   const state = ref<CallState>('idle')
   const sessionId = ref<string | null>(null)
   const direction = ref<CallDirection | null>(null)
+  /** A call to a colleague's seat (capability `internalCall`): not a customer call, not recorded. */
+  const internal = ref(false)
   const peer = ref('')
   const remark = ref('')
   const startedAt = ref<number | null>(null)
@@ -146,6 +158,7 @@ export const useCallStore = defineStore('call', () => {
   /** Hold and transfer exist only where the platform has them (never a hidden failure). */
   const canHold = computed(() => getWorkstation().capabilities.hold)
   const canTransfer = computed(() => getWorkstation().capabilities.transfer)
+  const canCallSeat = computed(() => getWorkstation().capabilities.internalCall)
   /** True where `openMicrophoneSettings` really opens something (the App, not a browser). */
   const canOpenMicrophoneSettings = computed(() => canOpenSystemMicrophoneSettings())
 
@@ -182,6 +195,7 @@ export const useCallStore = defineStore('call', () => {
   function begin(dir: CallDirection, number: string, note: string, id: string | null): void {
     sessionId.value = id
     direction.value = dir
+    internal.value = false
     peer.value = number
     remark.value = note
     startedAt.value = Date.now()
@@ -209,6 +223,11 @@ export const useCallStore = defineStore('call', () => {
     endReason.value = reason
     stopRing()
     if (sessionId.value) rememberFinished(sessionId.value)
+    if (internal.value) {
+      // A colleague is not a customer: no history row, no number status, no wrap-up.
+      restoreMicrophone()
+      return
+    }
     const dir = direction.value ?? 'out'
     const started = startedAt.value ?? endedAt.value
     const record: CallRecord = {
@@ -232,6 +251,10 @@ export const useCallStore = defineStore('call', () => {
     } catch (e) {
       console.error('[call] wrapup.offer failed', e)
     }
+    restoreMicrophone()
+  }
+
+  function restoreMicrophone(): void {
     // The SDK's mute can outlive the session (TRTC keeps it): open the microphone for the next
     // call. SDKs that reset it themselves answer NO_ACTIVE_CALL, which is fine.
     if (muted.value) {
@@ -497,19 +520,42 @@ export const useCallStore = defineStore('call', () => {
   }
 
   /** Resolves true when the SDK accepted the call. Refused while another call or command runs. */
-  async function placeCall(params: PlaceCallParams): Promise<boolean> {
+  function placeCall(params: PlaceCallParams): Promise<boolean> {
+    const to = params.to.trim()
+    const note = (params.remark ?? '').trim()
+    const callerNumber = useCallerNumbersStore().effective
+    const callParams: CallParams = { to, ...(note ? { remark: note } : {}), ...(callerNumber ? { callerNumber } : {}) }
+    return dial(to, note, false, () => (DIALLABLE.test(to) ? null : new TcccError('INVALID_NUMBER', 'not diallable')), () => getWorkstation().call(callParams))
+  }
+
+  /** Calls a colleague's seat (capability `internalCall`) through the same machine as any call. */
+  function placeSeatCall(account: string): Promise<boolean> {
+    const userId = account.trim()
+    return dial(
+      userId,
+      '',
+      true,
+      () => {
+        if (!getWorkstation().capabilities.internalCall) return new TcccError('UNSUPPORTED_ON_PLATFORM', 'internal call')
+        return validateSeatAccount(userId) ? null : new TcccError('INVALID_NUMBER', 'not a seat account')
+      },
+      () => getWorkstation().callSeat({ userId }),
+    )
+  }
+
+  async function dial(to: string, note: string, toSeat: boolean, check: () => TcccError | null, command: () => Promise<void>): Promise<boolean> {
     if (busy.value || (stateNow() !== 'idle' && stateNow() !== 'ended')) {
       console.warn(`[call] placeCall refused in state ${state.value}${busy.value ? ' (busy)' : ''}`)
       return false
     }
     busy.value = true
     try {
-      const to = params.to.trim()
-      const note = (params.remark ?? '').trim()
       begin('out', to, note, null)
+      internal.value = toSeat
       if (!move('dial')) return false
-      if (!DIALLABLE.test(to)) {
-        failDial(new TcccError('INVALID_NUMBER', 'not diallable'))
+      const refused = check()
+      if (refused) {
+        failDial(refused)
         return false
       }
       const permission = await ensureMicrophonePermission()
@@ -519,8 +565,7 @@ export const useCallStore = defineStore('call', () => {
         return false
       }
       try {
-        const callParams: CallParams = note ? { to, remark: note } : { to }
-        await renewingToken(() => getWorkstation().call(callParams), () => stateNow() === 'dialing')
+        await renewingToken(command, () => stateNow() === 'dialing')
       } catch (e) {
         const failure = toTcccError(e)
         if (stateNow() === 'dialing') failDial(failure)
@@ -751,6 +796,7 @@ export const useCallStore = defineStore('call', () => {
     state,
     sessionId,
     direction,
+    internal,
     peer,
     remark,
     startedAt,
@@ -775,10 +821,12 @@ export const useCallStore = defineStore('call', () => {
     canSwitchAudioRoute,
     canHold,
     canTransfer,
+    canCallSeat,
     canOpenMicrophoneSettings,
     durationAt,
     // actions
     placeCall,
+    placeSeatCall,
     answerIncoming,
     rejectIncoming,
     hangUp,
