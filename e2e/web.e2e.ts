@@ -190,7 +190,7 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
       await byId(page, 'call-transfer').click()
       await inputOf(page, 'transfer-target').fill('agent2@example.com')
       await byId(page, 'transfer-submit').click()
-      await expect.poll(() => (await fakeLog(page)).filter((c) => c.method === 'Call.transfer').length).toBe(1)
+      await expect.poll(async () => (await fakeLog(page)).filter((c) => c.method === 'Call.transfer').length).toBe(1)
       await page.waitForTimeout(500)
       expect(await byId(page, 'call-status').getAttribute('data-state')).toBe('active')
       // Then it goes through: the call leaves this agent.
