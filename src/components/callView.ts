@@ -19,6 +19,8 @@ export interface CallView {
   audioRoute: AudioRoute
   dtmfSent: string
   quality: NetworkQuality
+  /** What the indicator shows: `quality`, or 6 (down) while the connection is lost (the store's getter). */
+  linkQuality?: NetworkQuality
   endReason: EndReason | null
   error: TcccError | null
   busy: boolean

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn, spyOn } from 'jest-mock'
 import { RING_TIMEOUT_MS } from '@/platform/simulated/index'
 import { RINGTONE_URL, useCallStore, validateDialNumber, validateSeatAccount, type CallState } from '@/store/call'
+import { useConnectionStore } from '@/store/connection'
 import { useCallerNumbersStore } from '@/store/callerNumbers'
 import { useWrapupStore } from '@/store/wrapup'
 import { useHistoryStore } from '@/store/history'
@@ -446,6 +447,39 @@ describe('incoming calls', () => {
     ])
     await call.hangUp()
     expect(useHistoryStore().records[0]).toMatchObject({ sessionId: currentId, outcome: 'answered' })
+  })
+
+  it('shows a second caller as waiting during the call, and records them as missed when our call ends first', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    const otherId = core.sim.incomingCall({ from: '13700137000' })
+    expect(call.waiting).toEqual([{ sessionId: otherId, number: '13700137000', remark: '' }])
+    expect(useHistoryStore().records).toHaveLength(0)
+    await call.hangUp()
+    expect(call.waiting).toEqual([])
+    // Our call and the second caller, missed, are both in history at once.
+    const missed = useHistoryStore().records.find((r) => r.sessionId === otherId)
+    expect(missed).toMatchObject({ number: '13700137000', direction: 'in', outcome: 'missed' })
+    // Its own end later replaces the record (same id), still missed, with the real reason.
+    core.clock.advance(RING_TIMEOUT_MS)
+    const after = useHistoryStore().records.filter((r) => r.sessionId === otherId)
+    expect(after).toEqual([expect.objectContaining({ id: missed?.id, outcome: 'missed', endReason: 'timeout' })])
+  })
+
+  it('shows the quality as down while the connection is lost or reconnecting, as the banner does', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    core.sim.setNetworkQuality(1)
+    expect(call.linkQuality).toBe(1)
+    core.sim.dropConnection()
+    expect(useConnectionStore().state).toBe('lost')
+    expect(call.linkQuality).toBe(6)
+    core.sim.startReconnect()
+    expect(call.linkQuality).toBe(6)
+    core.sim.restoreConnection()
+    expect(call.linkQuality).toBe(1)
   })
 
   it('late events of a finished session do not touch the next call', async () => {

@@ -23,6 +23,7 @@ import { newId } from '@/services/ids'
 import { validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
 import { t } from '@/i18n'
+import { useConnectionStore } from '@/store/connection'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
@@ -60,6 +61,15 @@ interface SideSession {
   remark: string
   startedAt: number
   answeredAt: number | null
+  /** The call record's id once it is written (when our call ended first), so its end replaces it. */
+  recordId: string | null
+}
+
+/** A second caller ringing during the agent's call (the `call-waiting` notice). */
+export interface WaitingCaller {
+  sessionId: string
+  number: string
+  remark: string
 }
 
 export interface PlaceCallParams {
@@ -113,6 +123,8 @@ export const useCallStore = defineStore('call', () => {
   /** RINGTONE_BLOCKED while the browser refuses to autoplay the ringtone (no user gesture yet). */
   const ringtoneError = ref<TcccError | null>(null)
   const busy = ref(false)
+  /** Callers ringing while the agent is on a call: shown, never answered over the call, recorded as missed. */
+  const waiting = ref<WaitingCaller[]>([])
 
   // Bookkeeping that no page shows: kept out of the reactive state.
   let ringing = false
@@ -134,6 +146,14 @@ export const useCallStore = defineStore('call', () => {
     return Math.max(0, Math.floor((end - answeredAt.value) / 1000))
   }
   const durationSec = computed(() => (endedAt.value === null ? 0 : durationAt(endedAt.value)))
+  /**
+   * The quality the call screen shows: "down" (6) while the SDK's connection is lost or
+   * reconnecting, whatever TRTC last reported, so it agrees with the connection banner.
+   */
+  const linkQuality = computed<NetworkQuality>(() => {
+    const link = useConnectionStore().state
+    return link === 'lost' || link === 'reconnecting' ? 6 : quality.value
+  })
   const canSwitchAudioRoute = computed(() => getWorkstation().capabilities.audioRoute)
   /** Hold and transfer exist only where the platform has them (never a hidden failure). */
   const canHold = computed(() => getWorkstation().capabilities.hold)
@@ -225,6 +245,7 @@ export const useCallStore = defineStore('call', () => {
     if (answeredAt.value !== null) record.answeredAt = answeredAt.value
     if (error.value) record.errorSymbol = error.value.symbol
     notifyEnded(record)
+    recordWaitingAsMissed()
     try {
       useWrapupStore().offer(record)
     } catch (e) {
@@ -243,6 +264,39 @@ export const useCallStore = defineStore('call', () => {
           const symbol = toTcccError(e).symbol
           if (symbol !== 'NO_ACTIVE_CALL') console.warn('[call] unmute after the call failed', symbol)
         })
+    }
+  }
+
+  /** The side session's call record: missed (or answered elsewhere) as far as the app knows now. */
+  function sideRecord(id: string, side: SideSession, reason: EndReason, endedTime: number): CallRecord {
+    const record: CallRecord = {
+      id: side.recordId ?? newId(),
+      sessionId: id,
+      number: side.peer,
+      direction: 'in',
+      outcome: outcomeOf('in', side.answeredAt !== null, reason),
+      startedAt: side.startedAt,
+      endedAt: endedTime,
+      durationSec: side.answeredAt === null ? 0 : Math.max(0, Math.floor((endedTime - side.answeredAt) / 1000)),
+      endReason: reason,
+    }
+    if (side.remark) record.remark = side.remark
+    if (side.answeredAt !== null) record.answeredAt = side.answeredAt
+    return record
+  }
+
+  /**
+   * Our call ended while second callers still ring: they were missed, and history says so now
+   * (reason unknown until their own end arrives, which then replaces the record).
+   */
+  function recordWaitingAsMissed(): void {
+    waiting.value = []
+    const now = Date.now()
+    for (const [id, side] of sideSessions) {
+      if (side.recordId !== null || side.answeredAt !== null) continue
+      const record = sideRecord(id, side, 'unknown', now)
+      side.recordId = record.id
+      notifyEnded(record)
     }
   }
 
@@ -354,13 +408,16 @@ export const useCallStore = defineStore('call', () => {
         if (move('incomingSession')) startRing()
         return
       }
-      // Busy with another call: never disturb it; remember the caller for history.
-      sideSessions.set(event.sessionId, {
+      // Busy with another call: never disturb it; tell the agent, and remember it for history.
+      const side: SideSession = {
         peer: event.peer,
         remark: useNumbersStore().lookup(event.peer)?.remark || event.remark || '',
         startedAt: Date.now(),
         answeredAt: null,
-      })
+        recordId: null,
+      }
+      sideSessions.set(event.sessionId, side)
+      waiting.value = [...waiting.value, { sessionId: event.sessionId, number: side.peer, remark: side.remark }]
       return
     }
     if (state.value === 'dialing' && sessionId.value === null && !dialCancelled) {
@@ -390,7 +447,10 @@ export const useCallStore = defineStore('call', () => {
       return
     }
     const side = sideSessions.get(event.sessionId)
-    if (side) side.answeredAt = Date.now()
+    if (side) {
+      side.answeredAt = Date.now()
+      waiting.value = waiting.value.filter((w) => w.sessionId !== event.sessionId)
+    }
   }
 
   function onEnded(event: TcccEventOf<'ended'>): void {
@@ -406,21 +466,8 @@ export const useCallStore = defineStore('call', () => {
     const side = sideSessions.get(id)
     if (side) {
       sideSessions.delete(id)
-      const endedTime = Date.now()
-      const record: CallRecord = {
-        id: newId(),
-        sessionId: id,
-        number: side.peer,
-        direction: 'in',
-        outcome: outcomeOf('in', side.answeredAt !== null, event.reason),
-        startedAt: side.startedAt,
-        endedAt: endedTime,
-        durationSec: side.answeredAt === null ? 0 : Math.max(0, Math.floor((endedTime - side.answeredAt) / 1000)),
-        endReason: event.reason,
-      }
-      if (side.remark) record.remark = side.remark
-      if (side.answeredAt !== null) record.answeredAt = side.answeredAt
-      notifyEnded(record)
+      waiting.value = waiting.value.filter((w) => w.sessionId !== id)
+      notifyEnded(sideRecord(id, side, event.reason, Date.now()))
     }
     // Otherwise a late event of a call we already finished: nothing to do.
   }
@@ -766,8 +813,10 @@ export const useCallStore = defineStore('call', () => {
     error,
     ringtoneError,
     busy,
+    waiting,
     // getters
     isLive,
+    linkQuality,
     durationSec,
     canSwitchAudioRoute,
     canHold,

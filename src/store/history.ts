@@ -5,12 +5,24 @@
  * the agent's other phones arrive through `applyRemote`. The history page only reads and clears.
  */
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import { callDetailOf, callWireData, type CallDetailFields, type CallRecord } from '@/services/callRecord'
 import { fetchCallDetail } from '@/services/cccClient'
 import { getWorkstation } from '@/services/workstation'
 import { toTcccError } from '@/platform/errors'
 import { openExternalUrl } from '@/platform/device'
+import {
+  EMPTY_QUERY,
+  filterHistory,
+  groupByDay,
+  historyFilterCounts,
+  kindOfQuery,
+  queryForKind,
+  type HistoryDay,
+  type HistoryFilterKind,
+  type HistoryQuery,
+} from '@/services/historyView'
+import { localOffsetMinutes } from '@/services/workday'
 import { newId } from '@/services/ids'
 import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
 import { getSync, type RemoteChange } from '@/services/sync'
@@ -95,8 +107,40 @@ function sortNewestFirst(records: CallRecord[]): CallRecord[] {
   return [...records].sort((a, b) => b.endedAt - a.endedAt || b.startedAt - a.startedAt)
 }
 
+export type { HistoryDay, HistoryFilterKind, HistoryQuery }
+export { HISTORY_FILTER_KINDS } from '@/services/historyView'
+
 export const useHistoryStore = defineStore('history', () => {
   const records = ref<CallRecord[]>([])
+
+  // ---- what the page shows: search, filters, day groups ------------------------------------
+  const query = ref<HistoryQuery>({ ...EMPTY_QUERY })
+  let clock: () => number = () => Date.now()
+  /** Moves on `tick` (page shown, each minute there) so "today" turns into "yesterday" at midnight. */
+  const now = ref(clock())
+  const visible = computed(() => filterHistory(records.value, query.value))
+  const days = computed<HistoryDay[]>(() => groupByDay(visible.value, now.value, localOffsetMinutes(now.value)))
+  const filterKind = computed<HistoryFilterKind>(() => kindOfQuery(query.value))
+  const filterCounts = computed(() => historyFilterCounts(records.value))
+
+  function setSearch(text: string): void {
+    query.value = { ...query.value, text }
+  }
+  function setFilterKind(kind: HistoryFilterKind): void {
+    query.value = queryForKind(query.value, kind)
+  }
+  /** Chooses a wrap-up outcome to filter by; choosing the chosen one again (or null) shows all. */
+  function toggleDisposition(code: string | null): void {
+    query.value = { ...query.value, disposition: code === query.value.disposition ? null : code }
+  }
+  function tick(): void {
+    now.value = clock()
+  }
+  /** Tests: a fixed clock. */
+  function useClock(next: () => number): void {
+    clock = next
+    tick()
+  }
   /** The open agent's storage; null while nobody is signed in. */
   let storage: StoredValue<CallRecord[]> | null = null
 
@@ -120,6 +164,7 @@ export const useHistoryStore = defineStore('history', () => {
   function close(): void {
     storage = null
     records.value = []
+    query.value = { ...EMPTY_QUERY }
   }
 
   function insert(list: CallRecord[], r: CallRecord): CallRecord[] {
@@ -207,7 +252,6 @@ export const useHistoryStore = defineStore('history', () => {
     records.value = next
   }
 
-  /** Clears this phone's copy only: the records stay on the server, they belong to the business. */
   /** Writes a wrap-up (outcome, note, callback time) into a call's record, persists, queues it. */
   function updateWrapup(id: string, fields: Pick<CallRecord, 'disposition' | 'note' | 'callbackAt'>): boolean {
     const index = records.value.findIndex((r) => r.id === id)
@@ -227,10 +271,32 @@ export const useHistoryStore = defineStore('history', () => {
     return url ? openExternalUrl(url) : false
   }
 
+  /** Clears this phone's copy only: the records stay on the server, they belong to the business. */
   function clear(): void {
     records.value = []
     storage?.clear()
   }
 
-  return { records, open, close, record, requestDetail, applyRemote, updateWrapup, openRecording, clear }
+  return {
+    records,
+    query,
+    now,
+    visible,
+    days,
+    filterKind,
+    filterCounts,
+    open,
+    close,
+    record,
+    requestDetail,
+    applyRemote,
+    updateWrapup,
+    openRecording,
+    clear,
+    setSearch,
+    setFilterKind,
+    toggleDisposition,
+    tick,
+    useClock,
+  }
 })

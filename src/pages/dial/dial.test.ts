@@ -103,6 +103,32 @@ describe('dial page', () => {
     wrapper.unmount()
   })
 
+  it('offers to save an ended call\'s unknown caller, prefilled, and hides the offer for a listed number', async () => {
+    const wrapper = mountDial({ state: 'ended', direction: 'in', peer: '13912345678', remark: 'Walk-in', endReason: 'remote-bye', endedAt: 1 })
+    const numbers = useNumbersStore()
+    ;(numbers.add as unknown as ReturnType<typeof fn>).mockImplementation((number: unknown, remark: unknown) => ({ number, remark, createdAt: 0, callCount: 0 }))
+    const save = wrapper.find(byId('call-save-number'))
+    expect(save.attributes('aria-label')).toBe('Save Walk-in to the number list')
+    await save.trigger('click')
+    expect((wrapper.find(byId('number-form-number')).element as HTMLInputElement).value).toBe('13912345678')
+    expect((wrapper.find(byId('number-form-remark')).element as HTMLInputElement).value).toBe('Walk-in')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(numbers.add).toHaveBeenCalledWith('13912345678', 'Walk-in')
+    expect(wrapper.find(byId('number-form-save')).exists()).toBe(false)
+
+    const pinia = createTestingPinia({
+      createSpy: fn,
+      stubActions: false,
+      initialState: {
+        session: { status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1 } },
+        call: { state: 'ended', direction: 'in', peer: '13912345678', endReason: 'remote-bye', endedAt: 1 },
+        numbers: { entries: [{ id: 'n1', source: 'own', number: '13912345678', remark: 'Walk-in', createdAt: 0, callCount: 1 }] },
+      },
+    })
+    const listed = mount(DialPage, { global: { plugins: [pinia] } })
+    expect(listed.find(byId('call-save-number')).exists()).toBe(false)
+  })
+
   it('calls a colleague in the seat mode (dial-internal); refuses what cannot be a seat account', async () => {
     const wrapper = mountDial()
     expect(wrapper.find(byId('dial-internal-target')).exists()).toBe(false)
