@@ -2,6 +2,7 @@
  * The token backend: agents sign in here, then fetch a TCCC login token for their own seat.
  * The TCCC SecretId/SecretKey stay on this server; the app only ever sees short-lived tokens.
  * API (server/README.md): POST /api/auth/login, POST /api/tccc/token, POST /api/auth/logout,
+ * GET/PUT /api/agent/status (the agent's own seat status, agentStatusRoutes.ts),
  * the workspace sync routes (docs/WORKSPACE_API.md), /api/admin/* for the business CLIs,
  * GET /healthz, and in mock mode GET /mock/tccc-sdk.js. State lives in the database (db/).
  */
@@ -23,6 +24,8 @@ import { endSession, lookupSession, pruneSessions, startSession } from './db/ses
 import { createLoginLimiter } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { registerAdminRoutes } from './adminRoutes'
+import { registerAgentStatusRoutes } from './agentStatusRoutes'
+import { createMockStaffStatus, createRealStaffStatus, type StaffStatusService } from './staffStatus'
 import { createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
 import { createWorkQueue, QueueFullError } from './workQueue'
 
@@ -46,6 +49,8 @@ export interface ServerDeps {
   issuer?: TcccTokenIssuer
   /** Connection agent for the real CCC API client (tests route it to a loopback fake). */
   tcccHttpAgent?: Agent
+  /** Replaces the mode's seat-status service (SetStaffStatus / DescribeStaffStatusMetrics). */
+  staffStatus?: StaffStatusService
 }
 
 declare module 'fastify' {
@@ -231,6 +236,11 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     (config.mode === 'real' && config.tccc
       ? await createRealIssuer({ credentials: config.tccc, sdkAppId: config.sdkAppId, httpAgent: deps.tcccHttpAgent })
       : createMockIssuer({ sdkAppId: config.sdkAppId, signingKey: config.signingKey, ttlSeconds: config.mockTokenTtlSeconds, now }))
+  const staffStatus: StaffStatusService =
+    deps.staffStatus ??
+    (config.mode === 'real' && config.tccc
+      ? await createRealStaffStatus({ credentials: config.tccc, sdkAppId: config.sdkAppId, httpAgent: deps.tcccHttpAgent })
+      : createMockStaffStatus())
 
   app.decorateRequest('session', null)
 
@@ -259,7 +269,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   })
   app.options('*', async (_request, reply) => {
     if (reply.hasHeader('Access-Control-Allow-Origin')) {
-      reply.header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
+      reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS')
       reply.header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
       reply.header('Access-Control-Max-Age', '600')
     }
@@ -392,6 +402,11 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }) })
   if (adminKey) registerAdminRoutes(app, { db, now, adminKey })
+  registerAgentStatusRoutes(app, {
+    staffStatus,
+    authenticate: (request) => authenticate(request, { allowEnded: false }),
+    rateLimit: { max: config.rateLimits.statusMax, timeWindow: config.rateLimits.statusWindowMs },
+  })
 
   if (config.mode === 'mock') {
     app.get('/mock/tccc-sdk.js', async (_request, reply) => {
