@@ -73,6 +73,11 @@ export interface PlatformCapabilities {
   callerNumber: boolean
   /** read and set the seat status through the SDK (Web `Agent.setStatus` / `statusChanged`). */
   agentStatus: boolean
+  /**
+   * The SDK has no seat status, but the token backend reads and sets it for the agent's own seat
+   * (`GET/PUT /api/agent/status`: DescribeStaffStatusMetrics / SetStaffStatus). Native App.
+   */
+  agentStatusViaBackend: boolean
 }
 
 export type TcccEvent =

@@ -218,7 +218,8 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
     }
   }
 
-  // tccc-sdk-uniapp has no hold, transfer, internal call, caller number or seat status API.
+  // tccc-sdk-uniapp has no hold, transfer, internal call, caller number or seat status API;
+  // the seat status goes through the token backend instead (SetStaffStatus, server/README.md).
   const capabilities: PlatformCapabilities = {
     audioRoute: true,
     sdkRinging: true,
@@ -228,6 +229,7 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
     internalCall: false,
     callerNumber: false,
     agentStatus: false,
+    agentStatusViaBackend: true,
   }
   const unsupported = (what: string): Promise<void> => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', `${what} is not in tccc-sdk-uniapp`))
 

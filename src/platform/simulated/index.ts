@@ -119,6 +119,11 @@ export interface SimulatedTcccOptions {
    * session ids (which become call record ids) never repeat across a reload, as real ones do not.
    */
   sessionPrefix?: string
+  /**
+   * Where the seat status lives: 'sdk' (default, like the Web SDK: `setStatus`, status events) or
+   * 'backend' (like the native App: no seat status in the SDK, the app asks the token backend).
+   */
+  agentStatusVia?: 'sdk' | 'backend'
 }
 
 const CALLBACK_COMMANDS: readonly CallbackCommand[] = ['login', 'checkLogin', 'logout', 'call', 'answer', 'sendDTMF']
@@ -186,6 +191,7 @@ function copyArg(value: unknown): unknown {
 
 export function createSimulatedTccc(options: SimulatedTcccOptions = {}): SimulatedTccc {
   const clock = options.clock ?? realClock
+  const viaBackend = options.agentStatusVia === 'backend'
   const ringtone = createRingtonePlayer()
   const listeners = new Set<TcccListener>()
   const callLog: SimLogEntry[] = []
@@ -288,7 +294,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function setSeat(status: AgentStatus, emit: (e: TcccEvent) => void, restReason?: string): void {
     seatStatus = status
-    emit({ type: 'agentStatus', status, ...(restReason ? { restReason } : {}) })
+    // Like tccc-sdk-uniapp: an SDK without seat status reports none.
+    if (!viaBackend) emit({ type: 'agentStatus', status, ...(restReason ? { restReason } : {}) })
   }
 
   function endSession(session: SimSession, reason: EndReason, message: string, emit: (e: TcccEvent) => void): void {
@@ -369,7 +376,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     transfer: true,
     internalCall: false,
     callerNumber: false,
-    agentStatus: true,
+    agentStatus: !viaBackend,
+    agentStatusViaBackend: viaBackend,
   }
 
   function login(params: LoginParams): Promise<void> {
@@ -515,6 +523,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function setAgentStatus(status: SettableAgentStatus, restReason?: string): Promise<void> {
     record('setStatus', [{ status, ...(restReason ? { restReason } : {}) }])
+    if (viaBackend) return fail(new TcccError('UNSUPPORTED_ON_PLATFORM', 'seat status is set through the backend on this platform'))
     const error = precheck('setStatus', { login: true, server: true })
     if (error) return fail(error)
     if (!['free', 'rest', 'arrange', 'busy'].includes(status)) {

@@ -258,6 +258,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     internalCall: false,
     callerNumber: false,
     agentStatus: true,
+    agentStatusViaBackend: false,
   }
 
   function emit(event: TcccEvent): void {
