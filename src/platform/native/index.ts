@@ -11,6 +11,7 @@
  * `TcccError('SDK_NOT_INSTALLED')`, so the login page can say what to do instead of crashing.
  */
 import { TcccError, toTcccError } from '../errors'
+import { deviceAudioRouter } from '../audioRoutes'
 import { COMMAND_DEADLINE_MS, systemTimers, withDeadline, type CallbackCommand, type DeadlineTimers } from '../deadline'
 import type {
   AudioRoute,
@@ -236,6 +237,7 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
   return {
     kind: 'native',
     capabilities,
+    audioRouter: deviceAudioRouter(),
 
     login({ sdkAppId, userId, token }: LoginParams) {
       return withCallback('login', (ws, done) =>

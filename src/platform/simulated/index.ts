@@ -50,6 +50,8 @@
 import { TcccError } from '../errors'
 import type {
   AgentStatus,
+  AudioOutput,
+  AudioOutputs,
   AudioRoute,
   CallDirection,
   CallParams,
@@ -65,6 +67,7 @@ import type {
   Unsubscribe,
 } from '../types'
 import { createRingtonePlayer, startRingtone } from '../ringtone'
+import { createSimulatedAudioRouter } from '../audioRoutes'
 import { COMMAND_DEADLINE_MS, withDeadline, type CallbackCommand } from '../deadline'
 import { realClock, type SimClock } from './clock'
 import { decodeMockToken } from './mockToken'
@@ -106,6 +109,10 @@ export interface SimControls {
   deviceError(code: number, message?: string): void
   /** The contact center changes the agent's status (delivered as `statusChanged` would be). */
   setAgentStatus(status: AgentStatus, restReason?: string): void
+  /** The phone now offers these audio routes (earpiece, speaker, wired, bluetooth): a headset plugged or unplugged. */
+  setAudioRoutes(routes: AudioOutput[]): void
+  /** What the simulated phone offers and plays through now. */
+  audioRoutes(): AudioOutputs
 }
 
 export type SimulatedTccc = TcccAgentSdk & { readonly sim: SimControls }
@@ -159,6 +166,7 @@ const SDK_METHODS = [
   'hold',
   'unhold',
   'transfer',
+  'selectAudioOutput',
 ] as const
 type SdkMethod = (typeof SDK_METHODS)[number]
 
@@ -368,6 +376,12 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   // ---- the TcccAgentSdk ------------------------------------------------------------------
   // Rings through the shared uni audio player like the web platform, not through an SDK.
   // Offers every control the app has, so each can be tried in `npm run dev` and tested.
+  // The phone's routes incl. headsets; each move is logged like an SDK call.
+  const audioRouter = createSimulatedAudioRouter((output) => {
+    record('selectAudioOutput', [output])
+    return precheck('selectAudioOutput', {})
+  })
+
   const capabilities: PlatformCapabilities = {
     audioRoute: true,
     sdkRinging: false,
@@ -655,6 +669,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       }
       silenced.add(method as CallbackCommand)
     },
+    setAudioRoutes(routes) {
+      audioRouter.setRoutes(routes)
+    },
+    audioRoutes: () => audioRouter.read(),
     setAgentStatus(status, restReason) {
       if (!['free', 'busy', 'rest', 'arrange', 'offline'].includes(status)) {
         throw new RangeError(`simulator: status must be free, busy, rest, arrange or offline, got ${status}`)
@@ -671,6 +689,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   const sdk: SimulatedTccc = {
     kind: 'simulated',
     capabilities,
+    audioRouter,
     login,
     checkLogin,
     logout,
