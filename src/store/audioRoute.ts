@@ -51,9 +51,17 @@ export const useAudioRouteStore = defineStore('audioRoute', () => {
   async function moveTo(r: AudioRouter, output: AudioOutput): Promise<void> {
     const sdkRoute = output === 'speaker' ? 'speakerphone' : 'earpiece'
     const call = useCallStore()
-    if (call.audioRoute !== sdkRoute) await call.setAudioRoute(sdkRoute)
-    await r.select(output)
-    show(r.read())
+    const before = call.audioRoute
+    if (before !== sdkRoute) await call.setAudioRoute(sdkRoute)
+    try {
+      await r.select(output)
+    } catch (e) {
+      // The system refused: the SDK's switch goes back, so the two never disagree.
+      if (before !== sdkRoute) await call.setAudioRoute(before)
+      throw e
+    } finally {
+      show(r.read())
+    }
   }
 
   /** The agent's choice from the chooser: moved, shown and remembered for this agent. */
