@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { setLocale } from '@/i18n'
 import type { AudioOutput } from '@/platform/types'
+import { TcccError } from '@/platform/errors'
 import CallPanel from './CallPanel.vue'
 import type { CallView } from './callView'
 
@@ -68,6 +69,13 @@ describe('the audio route chooser on the call screen', () => {
     await options[2].trigger('click')
     expect(panel.emitted('chooseAudioOutput')).toEqual([['bluetooth']])
     expect(panel.find(byId('call-audio-route-menu')).exists()).toBe(false)
+  })
+
+  it('shows why a route change failed, in the catalogue words', () => {
+    const panel = mount(CallPanel, {
+      props: { call: activeCall(), audioRouteSupported: true, canOpenSettings: true, audioOutputs: ['earpiece', 'speaker'], audioOutput: 'earpiece', audioRouteError: new TcccError('UNSUPPORTED_ON_PLATFORM', 'bluetooth') },
+    })
+    expect(panel.find(byId('call-audio-route-error')).text()).toBe('This is not supported on this platform.')
   })
 
   it('choosing the route already in use emits nothing', async () => {
