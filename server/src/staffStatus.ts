@@ -12,9 +12,8 @@
  *   ErrorCode, ErrorMessage, Status, Reason, PreviousStatus, PreviousReason }] }.
  *   After-call work (afterCallWork) is entered by TCCC itself when a call ends; it cannot be set.
  */
-import type { Agent } from 'node:http'
 import type { TcccCredentials } from './config'
-import { networkCauseOf, sanitiseTcccMessage, TCCC_UPSTREAM_TIMEOUT_MS, TcccRefusedError } from './tccc'
+import { refusalOf, sanitiseTcccMessage, TcccRefusedError } from './tccc'
 
 /** The app's words (src/platform/types.ts AgentStatus). */
 export type SeatStatus = 'free' | 'busy' | 'rest' | 'arrange' | 'offline'
@@ -68,13 +67,6 @@ export function createMockStaffStatus(): StaffStatusService {
 // ---------------------------------------------------------------------------------------------
 // Real mode
 
-interface SdkError {
-  code?: unknown
-  message?: unknown
-  requestId?: unknown
-  httpCode?: unknown
-}
-
 interface MetricsResponse {
   Metrics?: Array<{ Email?: string; Status?: string; Reason?: string }>
   RequestId?: string
@@ -83,38 +75,21 @@ interface SetResponse {
   StaffStatusList?: Array<{ StaffUserId?: string; ErrorCode?: string; ErrorMessage?: string; Status?: string; Reason?: string }>
   RequestId?: string
 }
-interface CccStatusClient {
+/** The two CCC actions used here (the shared tencentcloud-sdk-nodejs client has them). */
+export interface CccStatusClient {
   DescribeStaffStatusMetrics(req: { SdkAppId: number; StaffList: string[] }): Promise<MetricsResponse>
   SetStaffStatus(req: { SdkAppId: number; StaffStatusList: Array<{ StaffUserId: string; Status: string; Reason?: string }> }): Promise<SetResponse>
 }
 
-export async function createRealStaffStatus(options: { credentials: TcccCredentials; sdkAppId: number; httpAgent?: Agent }): Promise<StaffStatusService> {
-  const { Client } = await import('tencentcloud-sdk-nodejs/tencentcloud/services/ccc/v20200210/ccc_client')
-  const { credentials, sdkAppId } = options
-  const client: CccStatusClient = new Client({
-    credential: { secretId: credentials.secretId, secretKey: credentials.secretKey },
-    region: credentials.region,
-    profile: {
-      httpProfile: {
-        endpoint: credentials.endpoint,
-        protocol: credentials.protocol,
-        reqTimeout: TCCC_UPSTREAM_TIMEOUT_MS / 1000,
-        ...(options.httpAgent ? { agent: options.httpAgent } : {}),
-      },
-    },
-  })
+export function createRealStaffStatus(options: { client: CccStatusClient; credentials: TcccCredentials; sdkAppId: number }): StaffStatusService {
+  const { client, credentials, sdkAppId } = options
   const secrets = [credentials.secretKey, credentials.secretId]
 
   async function call<T>(action: () => Promise<T>): Promise<T> {
     try {
       return await action()
     } catch (err) {
-      const e = err as SdkError
-      const code = typeof e.code === 'string' && e.code ? e.code : undefined
-      const requestId = typeof e.requestId === 'string' && e.requestId ? e.requestId : undefined
-      // Without a TCCC error code the API was not reached (network, TLS, HTTP status).
-      if (code) throw new TcccRefusedError(sanitiseTcccMessage(e.message, secrets), code, requestId)
-      throw new TcccRefusedError('The TCCC API could not be reached', undefined, requestId, networkCauseOf(e, credentials.endpoint))
+      throw refusalOf(err, credentials)
     }
   }
 

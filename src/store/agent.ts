@@ -16,6 +16,7 @@ import { backendSessionStorage } from '@/services/backendSession'
 import { useSettingsStore } from '@/store/settings'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
+import { useWrapupStore } from '@/store/wrapup'
 
 export const useAgentStore = defineStore('agent', () => {
   const status = ref<AgentStatus>('offline')
@@ -28,6 +29,8 @@ export const useAgentStore = defineStore('agent', () => {
   const canSetStatus = computed(() => viaSdk.value || viaBackend.value)
   /** The chooser's entries: SetStaffStatus cannot enter after-call work (TCCC does, after a call). */
   const settableStatuses = computed<SettableAgentStatus[]>(() => (viaBackend.value ? ['free', 'rest', 'busy'] : ['free', 'rest', 'arrange', 'busy']))
+  /** The seat is held in after-call work for an open wrap-up (the business's `wrapup` setting). */
+  const afterCallWork = ref(false)
   /**
    * What the shell shows: the SDK's word where it reports the seat; the backend's word where it
    * reads it (busy while a call is live: the backend is not asked during a call); elsewhere
@@ -37,6 +40,7 @@ export const useAgentStore = defineStore('agent', () => {
     if (useSessionStore().status !== 'signed-in') return 'offline'
     if (viaSdk.value) return status.value
     if (useCallStore().isLive) return 'busy'
+    if (afterCallWork.value) return 'arrange'
     if (viaBackend.value) return status.value === 'offline' ? 'free' : status.value
     return 'free'
   })
@@ -109,7 +113,32 @@ export const useAgentStore = defineStore('agent', () => {
   function reset(): void {
     applyStatus('offline')
     error.value = null
+    afterCallWork.value = false
   }
+
+  /**
+   * After-call work: while a wrap-up is open and the business's setting says so, the seat is
+   * `arrange` (no new calls routed to it); saved or skipped, it is free again. A status the
+   * agent or the contact center chose meanwhile (rest, busy) is left alone.
+   */
+  async function followWrapup(open: boolean): Promise<void> {
+    if (open === afterCallWork.value) return
+    if (open) {
+      if (status.value === 'rest' || useSessionStore().status !== 'signed-in') return
+      afterCallWork.value = true
+      if (canSetStatus.value) await setStatus('arrange')
+      return
+    }
+    afterCallWork.value = false
+    if (canSetStatus.value && status.value === 'arrange') await setStatus('free')
+  }
+  watch(
+    () => {
+      const wrapup = useWrapupStore()
+      return wrapup.isOpen && wrapup.setting.afterCallWork
+    },
+    (open) => void followWrapup(open),
+  )
   // The session does not know this store (no import circle): follow its sign-out instead.
   watch(
     () => useSessionStore().status,
@@ -127,5 +156,5 @@ export const useAgentStore = defineStore('agent', () => {
     },
   )
 
-  return { status, restReason, error, changing, canSetStatus, settableStatuses, shownStatus, applyStatus, setStatus, refresh, reset }
+  return { status, restReason, error, changing, canSetStatus, settableStatuses, afterCallWork, shownStatus, applyStatus, setStatus, refresh, reset }
 })

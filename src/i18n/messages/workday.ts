@@ -17,6 +17,14 @@ const zh = {
   'workday.status.callback': '待回拨',
   'workday.status.in-progress': '跟进中',
   'workday.status.done': '已完成',
+  'workday.reminder.title': '回拨提醒',
+  'workday.reminder.body': '约定的回拨时间到了：{name}',
+  'workday.reminder.due': '约定 {time}',
+  'workday.reminder.call': '立即回拨',
+  'workday.reminder.callLabel': '呼叫 {name}',
+  'workday.reminder.dismiss': '稍后',
+  'workday.reminder.dismissLabel': '关闭 {name} 的回拨提醒',
+  'workday.reminder.more': '另有 {n} 个回拨已到时间',
 } as const
 
 const en: Record<keyof typeof zh, string> = {
@@ -38,6 +46,14 @@ const en: Record<keyof typeof zh, string> = {
   'workday.status.callback': 'Call back',
   'workday.status.in-progress': 'In progress',
   'workday.status.done': 'Done',
+  'workday.reminder.title': 'Callback due',
+  'workday.reminder.body': 'Time to call back {name}',
+  'workday.reminder.due': 'Due {time}',
+  'workday.reminder.call': 'Call now',
+  'workday.reminder.callLabel': 'Call {name}',
+  'workday.reminder.dismiss': 'Later',
+  'workday.reminder.dismissLabel': 'Dismiss the reminder for {name}',
+  'workday.reminder.more': '{n} more callbacks due',
 }
 
 export default { zh, en }

@@ -1,22 +1,23 @@
-/** How history shows when a call happened, relative to now (local time). */
+/** How history names a call's time and day (local time). */
 
 function pad(n: number): string {
   return String(n).padStart(2, '0')
 }
 
-function startOfDay(ts: number): number {
+/** `14:05` in the device's local time (the day is in the group header). */
+export function formatClock(ts: number): string {
   const d = new Date(ts)
-  d.setHours(0, 0, 0, 0)
-  return d.getTime()
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
-/** Today: `14:05`; yesterday: `昨天 14:05` / `Yesterday 14:05`; this year: `03-21 14:05`; else `2024-03-21`. */
-export function formatCallTime(ts: number, now: number, words: { yesterday: string }): string {
-  const d = new Date(ts)
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`
-  const today = startOfDay(now)
-  if (ts >= today) return time
-  if (ts >= today - 86_400_000) return `${words.yesterday} ${time}`
-  if (d.getFullYear() === new Date(now).getFullYear()) return `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+/** A day header: 今天 / 昨天 / `3月8日` (this year) / `2025年3月8日`, or the English words. */
+export function dayLabel(
+  group: { day: string; relative: 'today' | 'yesterday' | 'date' },
+  now: number,
+  words: { today: string; yesterday: string; thisYear: (m: number, d: number) => string; otherYear: (y: number, m: number, d: number) => string },
+): string {
+  if (group.relative === 'today') return words.today
+  if (group.relative === 'yesterday') return words.yesterday
+  const [y, m, d] = group.day.split('-').map(Number)
+  return y === new Date(now).getFullYear() ? words.thisYear(m, d) : words.otherYear(y, m, d)
 }

@@ -7,7 +7,8 @@ import type { CallRecord } from '@/services/callRecord'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import HistoryPage from './index.vue'
-import { formatCallTime } from './format'
+import { dayLabel } from './format'
+import { useNumbersStore } from '@/store/numbers'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
@@ -31,6 +32,23 @@ function mountHistory(rows: CallRecord[]) {
 describe('history page', () => {
   beforeEach(() => setLocale('en'))
   afterEach(() => setLocale('zh'))
+
+  it("shows TCCC's duration and a recording button when the call detail came; a tap opens it", async () => {
+    const opened: string[] = []
+    vi.stubGlobal('open', (url: string) => opened.push(url))
+    const withDetail: CallRecord = { ...records[1], id: 'c', tcccDurationSec: 73, recordingUrl: 'https://rec.example/c.mp3' }
+    const unrecorded: CallRecord = { ...records[1], id: 'd', startedAt: NOW - 900_000, endedAt: NOW - 800_000, tcccDurationSec: 0, recordingUrl: null }
+    const wrapper = mountHistory([withDetail, records[0], unrecorded, records[1]])
+    expect(wrapper.findAll(byId('history-tccc-duration')).map((d) => [d.text(), d.attributes('data-seconds')])).toEqual([
+      ['Contact center: 01:13', '73'],
+      ['Contact center: 00:00', '0'],
+    ])
+    const recordings = wrapper.findAll(byId('history-recording'))
+    expect(recordings.map((r) => r.attributes('data-url'))).toEqual(['https://rec.example/c.mp3'])
+    await recordings[0].trigger('click')
+    expect(opened).toEqual(['https://rec.example/c.mp3'])
+    vi.unstubAllGlobals()
+  })
 
   it('lists calls newest first with number, direction, outcome and duration', () => {
     const wrapper = mountHistory(records)
@@ -73,13 +91,102 @@ describe('history page', () => {
   })
 })
 
-describe('formatCallTime', () => {
+describe('history search, filters and days', () => {
+  beforeEach(() => setLocale('en'))
+  afterEach(() => setLocale('zh'))
+
+  const at = (d: Date) => d.getTime()
+  const today = new Date()
+  today.setHours(12, 0, 0, 0)
+  const yesterday = new Date(today.getTime() - 86_400_000)
+  const older = new Date(2024, 2, 8, 9, 30)
+  const rows: CallRecord[] = [
+    { id: 't1', number: '13912345678', remark: '张伟', direction: 'out', outcome: 'answered', startedAt: at(today) - 90_000, endedAt: at(today), durationSec: 60, endReason: 'local-bye', disposition: 'deal', note: 'Wants the Pro plan' },
+    { id: 'y1', number: '13700001111', direction: 'in', outcome: 'missed', startedAt: at(yesterday) - 9_000, endedAt: at(yesterday), durationSec: 0, endReason: 'remote-cancel' },
+    { id: 'o1', number: '13600003333', direction: 'in', outcome: 'answered', startedAt: at(older) - 60_000, endedAt: at(older), durationSec: 40, endReason: 'remote-bye', disposition: 'callback' },
+  ]
+  const numbersOf = (wrapper: ReturnType<typeof mountHistory>) => wrapper.findAll(byId('history-item')).map((i) => i.attributes('data-number'))
+
+  it('groups by day with Today / Yesterday / date headers', () => {
+    const wrapper = mountHistory(rows)
+    const days = wrapper.findAll(byId('history-day'))
+    expect(days.map((d) => d.attributes('data-day'))).toEqual([
+      `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`,
+      `${yesterday.getFullYear()}-${String(yesterday.getMonth() + 1).padStart(2, '0')}-${String(yesterday.getDate()).padStart(2, '0')}`,
+      '2024-03-08',
+    ])
+    expect(days.map((d) => d.text())).toEqual(['Today1 calls', 'Yesterday1 calls', '2024-3-81 calls'])
+  })
+
+  it('names the days in Chinese', async () => {
+    setLocale('zh')
+    const wrapper = mountHistory(rows)
+    expect(wrapper.findAll(byId('history-day')).map((d) => d.text().replace(/\d+ 通$/, ''))).toEqual(['今天', '昨天', '2024年3月8日'])
+  })
+
+  it('searches by number, remark and note', async () => {
+    const wrapper = mountHistory(rows)
+    const input = wrapper.find(byId('history-search'))
+    await input.setValue('pro plan')
+    expect(numbersOf(wrapper)).toEqual(['13912345678'])
+    await input.setValue('张伟')
+    expect(numbersOf(wrapper)).toEqual(['13912345678'])
+    await input.setValue('1111')
+    expect(numbersOf(wrapper)).toEqual(['13700001111'])
+    await input.setValue('nobody')
+    expect(wrapper.findAll(byId('history-item'))).toHaveLength(0)
+    expect(wrapper.find(byId('history-no-match')).text()).toContain('No calls match “nobody”')
+  })
+
+  it('filters by direction, missed and outcome, with counts and data-selected', async () => {
+    const wrapper = mountHistory(rows)
+    expect(['all', 'in', 'out', 'missed'].map((k) => wrapper.find(byId(`history-filter-${k}`)).attributes('data-count'))).toEqual(['3', '2', '1', '1'])
+    await wrapper.find(byId('history-filter-in')).trigger('click')
+    expect(wrapper.find(byId('history-filter-in')).attributes('data-selected')).toBe('true')
+    expect(wrapper.find(byId('history-filter-all')).attributes('data-selected')).toBe('false')
+    expect(numbersOf(wrapper)).toEqual(['13700001111', '13600003333'])
+    await wrapper.find(byId('history-filter-missed')).trigger('click')
+    expect(numbersOf(wrapper)).toEqual(['13700001111'])
+    await wrapper.find(byId('history-filter-all')).trigger('click')
+    await wrapper.find(byId('history-filter-outcome-callback')).trigger('click')
+    expect(wrapper.find(byId('history-filter-outcome-callback')).attributes('data-selected')).toBe('true')
+    expect(numbersOf(wrapper)).toEqual(['13600003333'])
+    expect(wrapper.find(byId('history-count')).text()).toBe('1 of 3')
+    await wrapper.find(byId('history-filter-outcome-callback')).trigger('click')
+    expect(numbersOf(wrapper)).toHaveLength(3)
+  })
+
+  it('offers to save only numbers not on the list, and saves them through the numbers store', async () => {
+    const wrapper = mountHistory(rows)
+    const numbers = useNumbersStore()
+    numbers.add('13912345678', '张伟')
+    await wrapper.vm.$nextTick()
+    const offered = wrapper.findAll(byId('history-item')).filter((i) => i.find(byId('history-save-number')).exists())
+    expect(offered.map((i) => i.attributes('data-number'))).toEqual(['13700001111', '13600003333'])
+    await offered[0].find(byId('history-save-number')).trigger('click')
+    const numberField = wrapper.find(`${byId('number-form-number')}`)
+    expect((numberField.element as HTMLInputElement).value).toBe('13700001111')
+    await wrapper.find(`${byId('number-form-remark')}`).setValue('New lead')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(numbers.lookup('13700001111')?.remark).toBe('New lead')
+    expect(wrapper.find(byId('number-form-save')).exists()).toBe(false)
+    expect(wrapper.findAll(byId('history-save-number'))).toHaveLength(1)
+  })
+
+  it('names the customer on the row buttons for screen readers', () => {
+    const wrapper = mountHistory(rows)
+    expect(wrapper.findAll(byId('history-call')).map((b) => b.attributes('aria-label'))).toEqual(['Call back 张伟', 'Call back 13700001111', 'Call back 13600003333'])
+    expect(wrapper.findAll(byId('history-save-number'))[0].attributes('aria-label')).toBe('Save 张伟 to the number list')
+  })
+})
+
+describe('dayLabel', () => {
+  const words = { today: 'T', yesterday: 'Y', thisYear: (m: number, d: number) => `${m}/${d}`, otherYear: (y: number, m: number, d: number) => `${y}-${m}-${d}` }
   const now = new Date(2026, 2, 10, 15, 30).getTime()
-  it('shows the time today, "yesterday" before that, then the date', () => {
-    const words = { yesterday: 'Yesterday' }
-    expect(formatCallTime(new Date(2026, 2, 10, 9, 5).getTime(), now, words)).toBe('09:05')
-    expect(formatCallTime(new Date(2026, 2, 9, 23, 59).getTime(), now, words)).toBe('Yesterday 23:59')
-    expect(formatCallTime(new Date(2026, 0, 2, 8, 0).getTime(), now, words)).toBe('01-02 08:00')
-    expect(formatCallTime(new Date(2025, 11, 31, 8, 0).getTime(), now, words)).toBe('2025-12-31')
+  it('names today and yesterday, and dates otherwise (the year only when not this year)', () => {
+    expect(dayLabel({ day: '2026-03-10', relative: 'today' }, now, words)).toBe('T')
+    expect(dayLabel({ day: '2026-03-09', relative: 'yesterday' }, now, words)).toBe('Y')
+    expect(dayLabel({ day: '2026-01-02', relative: 'date' }, now, words)).toBe('1/2')
+    expect(dayLabel({ day: '2025-12-31', relative: 'date' }, now, words)).toBe('2025-12-31')
   })
 })

@@ -1,0 +1,63 @@
+/**
+ * Defect 7: every tap target on the numbers and history pages is at least 44×44 px, delete sits
+ * well away from call, and the row buttons' screen-reader labels name the customer.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+import { byId, inputOf } from './harness'
+import { addNumber, cancelCall, closeCall, dialAndRing, signedInPhone, useStack } from './journey'
+
+const { phone } = useStack()
+const MIN = 44
+
+async function box(target: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  const b = await target.boundingBox()
+  if (!b) throw new Error('not rendered')
+  return b
+}
+
+/** Each element matching the test id, as `id: WxH`, for the ones under 44 px. */
+async function tooSmall(page: Page, ids: string[]): Promise<string[]> {
+  const small: string[] = []
+  for (const id of ids) {
+    const all = await byId(page, id).all()
+    expect(all.length, `${id} is on the page`).toBeGreaterThan(0)
+    for (const target of all) {
+      const b = await box(target)
+      if (b.width < MIN || b.height < MIN) small.push(`${id}: ${b.width}x${b.height}`)
+    }
+  }
+  return small
+}
+
+describe('tap targets and labels (defect 7)', () => {
+  it('are at least 44×44 with room between delete and call, and name the customer', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800000051', '张伟')
+    await inputOf(page, 'numbers-search').fill('张')
+
+    expect(
+      await tooSmall(page, [
+        'number-call', 'number-edit', 'number-delete', 'numbers-add', 'numbers-import', 'numbers-call-next', 'numbers-search-clear',
+        'numbers-filter-all', 'numbers-filter-new', 'numbers-filter-callback', 'numbers-filter-in-progress', 'numbers-filter-done',
+      ]),
+    ).toEqual([])
+    const row = page.locator('[data-testid="number-item"][data-number="13800000051"]')
+    const del = await box(row.locator('[data-testid="number-delete"]'))
+    const call = await box(row.locator('[data-testid="number-call"]'))
+    expect(call.x - (del.x + del.width)).toBeGreaterThanOrEqual(MIN)
+    expect(await row.locator('[data-testid="number-call"]').getAttribute('aria-label')).toBe('呼叫 张伟')
+    expect(await row.locator('[data-testid="number-delete"]').getAttribute('aria-label')).toBe('删除 张伟')
+
+    // History, with an unknown number in it (the save button shows).
+    await dialAndRing(page, '13900000052')
+    await cancelCall(page)
+    await closeCall(page)
+    await byId(page, 'nav-history').click()
+    await inputOf(page, 'history-search').fill('139')
+    expect(
+      await tooSmall(page, ['history-call', 'history-save-number', 'history-clear', 'history-search-clear', 'history-filter-all', 'history-filter-in', 'history-filter-out', 'history-filter-missed', 'history-filter-outcome-deal']),
+    ).toEqual([])
+    expect(await byId(page, 'history-call').getAttribute('aria-label')).toBe('回拨 13900000052')
+  })
+})

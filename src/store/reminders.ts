@@ -1,0 +1,148 @@
+/**
+ * Callback reminders for the signed-in agent: the scheduler (services/callbackReminders.ts)
+ * planned from the call records whenever they change, the reminders now due (the in-app banner)
+ * and a system notification for each (App: local push; H5: the browser's Notification where
+ * granted). Calling or dismissing marks a reminder handled, kept per agent, so a restart
+ * re-plans from the records without repeating what the agent already dealt with.
+ * `start()` is idempotent; the banner (on every signed-in page) calls it.
+ */
+import { defineStore } from 'pinia'
+import { effectScope, ref, watch } from 'vue'
+import { t } from '@/i18n'
+import { localNotifier } from '@/platform/localNotification'
+import { createReminderScheduler, remindersFrom, type CallbackReminder, type ReminderClock, type ReminderScheduler } from '@/services/callbackReminders'
+import { workspaceValue, type StoredValue } from '@/services/storage'
+import { useCallStore } from '@/store/call'
+import { useHistoryStore } from '@/store/history'
+import { useSyncStore } from '@/store/sync'
+import { useWrapupStore } from '@/store/wrapup'
+
+export type { CallbackReminder }
+
+/** Handled keys kept: enough for months of callbacks, small in storage. */
+const HANDLED_LIMIT = 500
+
+const realClock: ReminderClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
+
+function handledStorageFor(agentKey: string): StoredValue<string[]> {
+  return workspaceValue(agentKey, 'reminders-handled', {
+    version: 1,
+    fallback: (): string[] => [],
+    validate: (data: unknown): data is string[] => Array.isArray(data) && data.every((k) => typeof k === 'string'),
+  })
+}
+
+export const useRemindersStore = defineStore('reminders', () => {
+  /** Due and not yet handled, oldest first (the banner shows the first). */
+  const due = ref<CallbackReminder[]>([])
+
+  let clock: ReminderClock = realClock
+  let scheduler: ReminderScheduler | null = null
+  let storage: StoredValue<string[]> | null = null
+  let handled: string[] = []
+  let stopWatching: (() => void) | null = null
+
+  function announce(reminders: CallbackReminder[]): void {
+    const known = new Set(due.value.map((r) => r.key))
+    due.value = [...due.value, ...reminders.filter((r) => !known.has(r.key))]
+    const notifier = localNotifier()
+    for (const reminder of reminders) {
+      const name = reminder.remark || reminder.number
+      notifier.show({ title: t('workday.reminder.title'), body: t('workday.reminder.body', { name }), payload: reminder.number })
+    }
+  }
+
+  function replan(): void {
+    if (!scheduler) return
+    const history = useHistoryStore()
+    const reminders = remindersFrom(history.records, useWrapupStore().finalCodes)
+    // A callback the records no longer promise (moved, or a later wrap-up) leaves the banner.
+    const live = new Set(reminders.map((r) => r.key))
+    if (due.value.some((r) => !live.has(r.key))) due.value = due.value.filter((r) => live.has(r.key))
+    scheduler.plan(reminders, new Set(handled))
+  }
+
+  /** Loads the agent's handled keys and forgets the previous agent's reminders. */
+  function openAgent(agentKey: string | null): void {
+    scheduler?.reset()
+    due.value = []
+    storage = agentKey ? handledStorageFor(agentKey) : null
+    handled = storage?.load() ?? []
+    if (agentKey) replan()
+  }
+
+  function start(): void {
+    if (stopWatching) return
+    scheduler = createReminderScheduler(clock, announce)
+    const sync = useSyncStore()
+    const history = useHistoryStore()
+    const wrapup = useWrapupStore()
+    // A detached scope: `start` runs from a page's hook, and watchers made there would stop
+    // with that page (every navigation is a reLaunch).
+    const scope = effectScope(true)
+    scope.run(() => {
+      watch(() => sync.agentKey, openAgent, { immediate: true })
+      watch([() => history.records, () => wrapup.finalCodes], replan)
+    })
+    const offTap = localNotifier().onTap((number) => {
+      const reminder = due.value.find((r) => r.number === number)
+      void (reminder ? callNow(reminder.key) : useCallStore().placeCall({ to: number }))
+    })
+    stopWatching = () => {
+      scope.stop()
+      offTap()
+    }
+  }
+
+  function stop(): void {
+    stopWatching?.()
+    stopWatching = null
+    scheduler?.reset()
+    scheduler = null
+    due.value = []
+  }
+
+  /** Tests: another clock (the simulator's manual clock); restarts the scheduler on it. */
+  function useClock(next: ReminderClock): void {
+    clock = next
+    if (stopWatching) {
+      stop()
+      start()
+    }
+  }
+
+  function markHandled(key: string): CallbackReminder | undefined {
+    const reminder = due.value.find((r) => r.key === key)
+    due.value = due.value.filter((r) => r.key !== key)
+    if (!handled.includes(key)) {
+      handled = [...handled, key].slice(-HANDLED_LIMIT)
+      try {
+        storage?.save(handled)
+      } catch (err) {
+        console.warn('[reminders] could not keep a handled reminder', err instanceof Error ? err.message : err)
+      }
+    }
+    return reminder
+  }
+
+  function dismiss(key: string): void {
+    markHandled(key)
+  }
+
+  /** Dials the reminder's customer with the remark; the reminder is handled once the call is placed. */
+  async function callNow(key: string): Promise<boolean> {
+    const reminder = due.value.find((r) => r.key === key)
+    if (!reminder) return false
+    const call = useCallStore()
+    if (call.state === 'ended') call.close()
+    const placed = await call.placeCall(reminder.remark ? { to: reminder.number, remark: reminder.remark } : { to: reminder.number })
+    if (placed) markHandled(key)
+    return placed
+  }
+
+  return { due, start, stop, useClock, dismiss, callNow }
+})
