@@ -259,6 +259,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     internalCall: true,
     callerNumber: true,
     agentStatus: true,
+    agentStatusViaBackend: false,
   }
 
   function emit(event: TcccEvent): void {
