@@ -1,13 +1,14 @@
 // @ts-check
 /**
  * Mutation testing: `npm run mutate` (not part of `npm test`: hours on two shared cores).
- * Run it per module group so results accumulate in the incremental file, e.g.
- *   npm run mutate -- --mutate 'src/store/**\/*.ts'
- *   npm run mutate -- --mutate 'server/src/**\/*.ts'
- * `reports/stryker-incremental.json` is committed: a re-run only tests mutants in changed code
- * or covered by changed tests. Scores and survivors: README.md, "Mutation testing".
+ * Run it per module group, e.g. `npm run mutate -- store` (scripts/mutate.mjs). Each group's
+ * incremental file, `reports/stryker-incremental.<group>.json`, is committed: a re-run only tests
+ * mutants in changed code or covered by changed tests. Scores and survivors: README.md,
+ * "Mutation testing", and docs/MUTATION.md.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
+const group = process.env.STRYKER_GROUP
+
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.stryker.config.ts' },
@@ -31,9 +32,13 @@ export default {
     '!server/src/cli.ts',
   ],
   ignorePatterns: ['dist', 'unpackage', 'coverage', 'test-results', 'reports/mutation', '.stryker-tmp', 'e2e', 'bench'],
-  reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // Per-group file names (scripts/mutate.mjs sets STRYKER_GROUP), so two groups can run at once.
+  // The event recorder writes each tested mutant as it finishes: a run stopped early still leaves
+  // its results (`node scripts/mutation-summary.mjs <group> --events`).
+  reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],
+  htmlReporter: { fileName: `reports/mutation/${group ?? 'index'}.html` },
+  jsonReporter: { fileName: `reports/mutation/${group ?? 'mutation'}.json` },
+  eventReporter: { baseDir: `reports/mutation/events-${group ?? 'all'}` },
   thresholds: { high: 80, low: 60, break: null },
   // Module-level constants (static mutants) would need the whole suite re-run per mutant; on two
   // shared cores that is hours. They are reported as ignored instead.

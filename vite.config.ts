@@ -3,6 +3,7 @@ import { defineConfig, type Plugin } from 'vite'
 import uni from '@dcloudio/vite-plugin-uni'
 import { contentSecurityPolicyPlugin } from './build/contentSecurityPolicy'
 import { preloadFirstPage } from './build/preloadFirstPage'
+import { splitUniH5 } from './build/splitUniH5'
 import { tcccSdkResolver } from './build/tcccSdkResolver'
 
 // The H5 app calls the token backend same-origin (/api); in development we proxy to it.
@@ -32,7 +33,7 @@ const appBundleInlinesLazyImports: Plugin = {
 }
 
 export default defineConfig({
-  plugins: [uni(), srcAlias, appBundleInlinesLazyImports, tcccSdkResolver(), preloadFirstPage(), contentSecurityPolicyPlugin()],
+  plugins: [uni(), srcAlias, appBundleInlinesLazyImports, tcccSdkResolver(), splitUniH5(), preloadFirstPage(), contentSecurityPolicyPlugin()],
   server: {
     host: 'localhost',
     port: Number(process.env.PORT ?? 5173),

@@ -6,7 +6,10 @@
  * Plain browser script, no imports. Loading it (like the real SDK's one-time SdkURL) defines
  * `window.tccc` with the documented surface:
  *   tccc.on(event, fn) / tccc.off(event, fn) / tccc.events.<name>
- *   tccc.Call.startOutboundCall({ phoneNumber, phoneDesc?, uui? }) -> { status, data: { sessionId, ... } }
+ *   tccc.Call.startOutboundCall({ phoneNumber, phoneDesc?, uui?, callerPhoneNumber? }) -> { status, data: { sessionId, callerPhoneNumber, ... } }
+ *     (state().sessions[i].callerPhoneNumber: the one given, else 02000000000)
+ *   tccc.Call.startInternalCall({ calleeUserId }) -> { status: 'success' } (no session id, as documented);
+ *     the session comes with `callOuted` { sessionId, type: 'internal', calleeUserId }; answerOutbound() answers it
  *   tccc.Call.accept | hungUp | muteMic | unmuteMic ({ sessionId }) -> { status: 'success' }
  *   tccc.Call.isMicMuted({ sessionId }) -> boolean (`000_*`: "isMicMuted(options): boolean"), or with
  *     setMicMutedShape('response') the `003_*` form `Promise<CommonSDKResponse>` = { status: 'success' }
@@ -42,7 +45,8 @@
  *   autoTransfer()                                         the ringing incoming call moves away
  *   autoAnswerMs(ms | null), expireToken()                 tokenExpired event after ready
  *   failNext(method, errorMsg?, code?)                     method: 'startOutboundCall', 'accept',
- *       'hungUp', 'muteMic', 'unmuteMic', 'isMicMuted', 'sendDigits', 'online', 'offline'
+ *       'hungUp', 'muteMic', 'unmuteMic', 'isMicMuted', 'sendDigits', 'online', 'offline',
+ *       'startInternalCall', 'hold', 'unHold', 'transfer', 'setStatus'
  *   ignoreNextMute()                                       next mute/unmute reports success, changes nothing
  *   setMicMutedShape('boolean' | 'response' | 'response-data')   what isMicMuted returns (see above)
  *   setBrowserSupported(bool), setPayloadShape('flat' | 'wrapped')   events as `{...}` or `{ data: {...} }`
@@ -53,6 +57,9 @@
  */
 ;(function (window, document) {
   'use strict'
+
+  /** What the customer sees when the app names no caller number (the app's default number). */
+  var DEFAULT_CALLER_NUMBER = '02000000000'
 
   var EVENT_NAMES = [
     'ready',
@@ -276,7 +283,11 @@
           answeredAt: 0,
         }
         sessions[s.sessionId] = s
-        var info = { sessionId: s.sessionId, calleePhoneNumber: phoneNumber, callerPhoneNumber: '02000000000', serverType: 'staffSeat' }
+        if (options.callerPhoneNumber !== undefined && (typeof options.callerPhoneNumber !== 'string' || !/^\+?[0-9]{3,20}$/.test(options.callerPhoneNumber))) {
+          return fail('invalid callerPhoneNumber')
+        }
+        s.callerPhoneNumber = options.callerPhoneNumber || DEFAULT_CALLER_NUMBER
+        var info = { sessionId: s.sessionId, calleePhoneNumber: phoneNumber, callerPhoneNumber: s.callerPhoneNumber, serverType: 'staffSeat' }
         if (options.phoneDesc) info.remark = options.phoneDesc
         emitSoon('callOuted', info)
         if (typeof shared.autoAnswerMs === 'number') {
@@ -285,6 +296,20 @@
           }, shared.autoAnswerMs)
         }
         return ok(info)
+      },
+      // Documented as Promise<CommonSDKResponse>: no session id in the answer, only `callOuted`.
+      startInternalCall: function (options) {
+        var blocked = gate('Call', 'startInternalCall', [options])
+        if (blocked) return blocked
+        var callee = options && options.calleeUserId
+        if (typeof callee !== 'string' || !callee) return fail('invalid calleeUserId')
+        if (callee === inst.userId) return fail('cannot call your own seat')
+        if (inst.status === 'offline') return fail('agent is offline')
+        for (var id in sessions) if (sessions[id]) return fail('a session is in progress')
+        var s = { sessionId: newSessionId(), direction: 'out', type: 'internal', peer: callee, state: 'ringing', muted: false, dtmf: '', answeredAt: 0 }
+        sessions[s.sessionId] = s
+        emitSoon('callOuted', { sessionId: s.sessionId, type: 'internal', calleeUserId: callee, serverType: 'staffSeat' })
+        return ok()
       },
       accept: function (options) {
         var blocked = gate('Call', 'accept', [options])
@@ -574,7 +599,7 @@
         userId: live.userId,
         sdkAppId: live.sdkAppId,
         sessions: liveSessions().map(function (s) {
-          return { sessionId: s.sessionId, direction: s.direction, peer: s.peer, remark: s.remark, uui: s.uui, state: s.state, muted: s.muted, held: !!s.held, dtmf: s.dtmf }
+          return { sessionId: s.sessionId, direction: s.direction, peer: s.peer, remark: s.remark, uui: s.uui, type: s.type || 'phone', callerPhoneNumber: s.callerPhoneNumber, state: s.state, muted: s.muted, held: !!s.held, dtmf: s.dtmf }
         }),
         listenerCount: live.listenerCount(),
       }

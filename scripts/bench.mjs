@@ -8,6 +8,7 @@ const benches = [
   { file: 'bench/core.ts', args: ['--expose-gc'] },
   { file: 'bench/numbers.ts', args: ['--expose-gc'] },
   { file: 'bench/workday.ts', args: ['--expose-gc'] },
+  { file: 'bench/callNext.ts', args: ['--expose-gc'] },
   { file: 'bench/login.ts', args: [] },
   { file: 'bench/browser.ts', args: [] },
   { file: 'bench/server.ts', args: [] },

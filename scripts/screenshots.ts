@@ -1,6 +1,8 @@
 /**
  * `npm run screenshots`: a PNG of every page of the H5 app at 390x844 into docs/screenshots/,
- * in Chinese, plus the numbers page and the call screen in English. Builds dist/build/h5 when
+ * in Chinese, plus the numbers page and the call screen in English, and the numbers page, the
+ * wrap-up sheet, the call screen and history in the light and the dark theme (Playwright's
+ * `colorScheme`, which the app follows through `prefers-color-scheme`). Builds dist/build/h5 when
  * missing, starts the token backend (mock mode) and the static server, and drives the
  * simulated TCCC platform through `window.__tcccSim`.
  */
@@ -68,8 +70,8 @@ async function shoot(page: Page, name: string): Promise<void> {
   console.log(`  ${path.relative(ROOT, file)}`)
 }
 
-async function phone(stack: Stack, locale: string): Promise<Page> {
-  const context = await stack.browser.newContext({ viewport: VIEWPORT, locale, deviceScaleFactor: 1 })
+async function phone(stack: Stack, locale: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await stack.browser.newContext({ viewport: VIEWPORT, locale, deviceScaleFactor: 1, colorScheme })
   const stored = JSON.stringify({ v: 1, data: seededNumbers(Date.now()) })
   await context.addInitScript((value: string) => {
     if (!localStorage.getItem('tccc.numbers')) localStorage.setItem('tccc.numbers', value)
@@ -83,6 +85,19 @@ async function phone(stack: Stack, locale: string): Promise<Page> {
 
 async function callState(page: Page, state: string): Promise<void> {
   await page.locator(`[data-testid="call-status"][data-state="${state}"]`).waitFor({ state: 'visible', timeout: 10_000 })
+}
+
+/** Finishes the wrap-up sheet a call left, if any: skipped when optional, else `interested`. */
+async function finishWrapup(page: Page): Promise<void> {
+  const sheet = byId(page, 'wrapup-sheet')
+  await sheet.waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined)
+  if ((await sheet.count()) === 0) return
+  if ((await sheet.getAttribute('data-required')) !== 'true') await byId(page, 'wrapup-skip').click()
+  else {
+    await byId(page, 'wrapup-outcome-interested').click()
+    await byId(page, 'wrapup-save').click()
+  }
+  await sheet.waitFor({ state: 'detached' })
 }
 
 /** Calls a listed number from the numbers page and lets the far end answer. */
@@ -134,6 +149,7 @@ async function chinese(stack: Stack): Promise<void> {
   await shoot(page, 'call-active')
   await byId(page, 'call-hangup').click()
   await callState(page, 'ended')
+  await finishWrapup(page)
   await shoot(page, 'call-ended')
   await byId(page, 'call-close').click()
 
@@ -143,6 +159,7 @@ async function chinese(stack: Stack): Promise<void> {
   await callState(page, 'ringing')
   await sim(page, 'rejectOutbound')
   await callState(page, 'ended')
+  await finishWrapup(page)
   await byId(page, 'call-close').click()
   await byId(page, 'nav-numbers').first().click()
   await sim(page, 'incomingCall', { from: '13100002222' })
@@ -161,6 +178,7 @@ async function chinese(stack: Stack): Promise<void> {
   await page.waitForTimeout(1200)
   await sim(page, 'remoteHangup')
   await callState(page, 'ended')
+  await finishWrapup(page)
   await byId(page, 'call-close').click()
 
   await byId(page, 'nav-history').first().click()
@@ -187,6 +205,30 @@ async function english(stack: Stack): Promise<void> {
   await page.context().close()
 }
 
+/** The day's screens in one theme: numbers, call, wrap-up sheet, history (`<name>-<scheme>.png`). */
+async function themed(stack: Stack, scheme: 'light' | 'dark'): Promise<void> {
+  const page = await phone(stack, 'zh-CN', scheme)
+  await signIn(page, AGENT1)
+  await byId(page, 'number-item').first().waitFor({ state: 'visible' })
+  await shoot(page, `numbers-${scheme}`)
+  await activeCall(page, '13800138000')
+  await shoot(page, `call-active-${scheme}`)
+  await byId(page, 'call-hangup').click()
+  await callState(page, 'ended')
+  await byId(page, 'wrapup-sheet').waitFor({ state: 'visible' })
+  await byId(page, 'wrapup-outcome-callback').click()
+  await byId(page, 'wrapup-callback-tomorrow').click()
+  await inputOf(page, 'wrapup-note').fill('客户对续签感兴趣，需要先和财务确认预算，明天上午回电。')
+  await shoot(page, `wrapup-${scheme}`)
+  await byId(page, 'wrapup-save').click()
+  await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+  await byId(page, 'call-close').click()
+  await byId(page, 'nav-history').first().click()
+  await byId(page, 'history-item').first().waitFor({ state: 'visible' })
+  await shoot(page, `history-${scheme}`)
+  await page.context().close()
+}
+
 async function main(): Promise<void> {
   checkCjkFont()
   if (!existsSync(path.join(ROOT, H5, 'index.html'))) {
@@ -197,10 +239,18 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true })
   const stack = await startStack(H5)
   try {
-    console.log('Chinese:')
-    await chinese(stack)
-    console.log('English:')
-    await english(stack)
+    // `npm run screenshots -- themes` shoots only the light/dark pass.
+    const themesOnly = process.argv.includes('themes')
+    if (!themesOnly) {
+      console.log('Chinese:')
+      await chinese(stack)
+      console.log('English:')
+      await english(stack)
+    }
+    for (const scheme of ['light', 'dark'] as const) {
+      console.log(`Theme ${scheme}:`)
+      await themed(stack, scheme)
+    }
   } finally {
     await stack.close()
   }

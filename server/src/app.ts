@@ -23,7 +23,9 @@ import { endSession, lookupSession, pruneSessions, startSession } from './db/ses
 import { createLoginLimiter } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { registerAdminRoutes } from './adminRoutes'
-import { createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
+import { createCccClient, createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
+import { createMockCccRecords, createRealCccRecords, silentWav, type CccRecords } from './cccRecords'
+import { registerCccRoutes } from './cccRoutes'
 import { createWorkQueue, QueueFullError } from './workQueue'
 
 // The error type lives in its own module so the route modules need not import this one.
@@ -44,6 +46,8 @@ export interface ServerDeps {
   report?: (line: string) => void
   /** Replaces the mode's TCCC token issuer. */
   issuer?: TcccTokenIssuer
+  /** Replaces the mode's caller-number and call-detail source. */
+  cccRecords?: CccRecords
   /** Connection agent for the real CCC API client (tests route it to a loopback fake). */
   tcccHttpAgent?: Agent
 }
@@ -226,11 +230,22 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   })
 
   const accessTokens = createAccessTokenService({ key: config.signingKey, ttlSeconds: config.accessTokenTtlSeconds, now })
+  // Real mode: one signed ccc client for tokens, caller numbers and call detail records.
+  const cccClient = config.mode === 'real' && config.tccc ? await createCccClient({ credentials: config.tccc, httpAgent: deps.tcccHttpAgent }) : null
   const issuer: TcccTokenIssuer =
     deps.issuer ??
-    (config.mode === 'real' && config.tccc
-      ? await createRealIssuer({ credentials: config.tccc, sdkAppId: config.sdkAppId, httpAgent: deps.tcccHttpAgent })
+    (cccClient && config.tccc
+      ? await createRealIssuer({ credentials: config.tccc, sdkAppId: config.sdkAppId, client: cccClient })
       : createMockIssuer({ sdkAppId: config.sdkAppId, signingKey: config.signingKey, ttlSeconds: config.mockTokenTtlSeconds, now }))
+  const publicBaseUrl = (): string => {
+    const address = app.server.address() as AddressInfo | null
+    return config.publicUrl ?? `http://localhost:${address?.port ?? config.port}`
+  }
+  const cccRecords: CccRecords =
+    deps.cccRecords ??
+    (cccClient && config.tccc
+      ? createRealCccRecords({ client: cccClient, credentials: config.tccc, sdkAppId: config.sdkAppId, now })
+      : createMockCccRecords({ callerNumbers: config.mockCallerNumbers, recordingBaseUrl: publicBaseUrl }))
 
   app.decorateRequest('session', null)
 
@@ -391,6 +406,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   })
 
   registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }) })
+  registerCccRoutes(app, { db, now, records: cccRecords, authenticate: (request) => authenticate(request, { allowEnded: false }) })
   if (adminKey) registerAdminRoutes(app, { db, now, adminKey })
 
   if (config.mode === 'mock') {
@@ -403,6 +419,9 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       }
       return reply.type('application/javascript; charset=utf-8').header('Cache-Control', 'no-store').send(source)
     })
+    // What a mock call detail's recording link plays.
+    const silence = silentWav()
+    app.get('/mock/recordings/:file', async (_request, reply) => reply.type('audio/wav').send(silence))
   }
 
   return app

@@ -53,6 +53,8 @@ export interface ServerConfig {
   fakeSdkFile: string
   sdkAppId: number
   mockTokenTtlSeconds: number
+  /** MOCK_CALLER_NUMBERS: what GET /api/numbers/callers answers in mock mode. */
+  mockCallerNumbers: string[]
   tccc: TcccCredentials | null
   rateLimits: RateLimits
   /** The reverse proxies' addresses/CIDRs whose X-Forwarded-For is believed; false: none. */
@@ -230,6 +232,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     fakeSdkFile: present(env, 'FAKE_TCCC_SDK_FILE') ?? DEFAULT_FAKE_SDK_FILE,
     sdkAppId,
     mockTokenTtlSeconds: integer(env, 'MOCK_TCCC_TOKEN_TTL', 3600, { min: 1 }),
+    mockCallerNumbers: callerNumbers(present(env, 'MOCK_CALLER_NUMBERS') ?? DEFAULT_MOCK_CALLER_NUMBERS),
     tccc:
       mode === 'real'
         ? {
@@ -252,6 +255,16 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       maxQueued: integer(env, 'SCRYPT_QUEUE', 32, { min: 0, max: 10_000 }),
     },
   }
+}
+
+/** Two made-up business numbers for development (a Guangzhou and a Shenzhen landline). */
+export const DEFAULT_MOCK_CALLER_NUMBERS = '02000000000,075512345678'
+
+function callerNumbers(raw: string): string[] {
+  const numbers = raw.split(',').map((n) => n.trim()).filter(Boolean)
+  const bad = numbers.find((n) => !/^\+?[0-9]{3,20}$/.test(n))
+  if (bad !== undefined) throw new ConfigError(`MOCK_CALLER_NUMBERS must be comma-separated phone numbers (got "${bad}")`)
+  return [...new Set(numbers)]
 }
 
 function adminKey(env: Env): string | null {

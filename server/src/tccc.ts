@@ -110,16 +110,14 @@ interface SdkError {
   httpCode?: unknown
 }
 
-export async function createRealIssuer(options: {
-  credentials: TcccCredentials
-  sdkAppId: number
-  /** Connection agent for the CCC API (tests point it at a loopback fake). */
-  httpAgent?: Agent
-}): Promise<TcccTokenIssuer> {
+/** The signed ccc 2020-02-10 client (TC3-HMAC-SHA256) every real-mode CCC call goes through. */
+export type CccClient = InstanceType<(typeof import('tencentcloud-sdk-nodejs/tencentcloud/services/ccc/v20200210/ccc_client'))['Client']>
+
+export async function createCccClient(options: { credentials: TcccCredentials; httpAgent?: Agent }): Promise<CccClient> {
   // Only the ccc client module: loading the whole SDK index costs seconds at start-up.
   const { Client } = await import('tencentcloud-sdk-nodejs/tencentcloud/services/ccc/v20200210/ccc_client')
   const { credentials } = options
-  const client = new Client({
+  return new Client({
     credential: { secretId: credentials.secretId, secretKey: credentials.secretKey },
     region: credentials.region,
     profile: {
@@ -131,7 +129,28 @@ export async function createRealIssuer(options: {
       },
     },
   })
-  const secrets = [credentials.secretKey, credentials.secretId]
+}
+
+/** A CCC API failure as a TcccRefusedError: TCCC's code when it answered, else the network cause. */
+export function refusalOf(err: unknown, credentials: TcccCredentials): TcccRefusedError {
+  const e = err as SdkError
+  const code = typeof e.code === 'string' && e.code ? e.code : undefined
+  const requestId = typeof e.requestId === 'string' && e.requestId ? e.requestId : undefined
+  // Without a TCCC error code the API was not reached (network, TLS, HTTP status).
+  if (code) return new TcccRefusedError(sanitiseTcccMessage(e.message, [credentials.secretKey, credentials.secretId]), code, requestId)
+  return new TcccRefusedError('The TCCC API could not be reached', undefined, requestId, networkCauseOf(e, credentials.endpoint))
+}
+
+export async function createRealIssuer(options: {
+  credentials: TcccCredentials
+  sdkAppId: number
+  /** Connection agent for the CCC API (tests point it at a loopback fake). */
+  httpAgent?: Agent
+  /** The shared signed client (made here when not given). */
+  client?: CccClient
+}): Promise<TcccTokenIssuer> {
+  const { credentials } = options
+  const client = options.client ?? (await createCccClient(options))
 
   return {
     async issue(userId) {
@@ -139,12 +158,7 @@ export async function createRealIssuer(options: {
       try {
         response = await client.CreateSDKLoginToken({ SdkAppId: options.sdkAppId, SeatUserId: userId })
       } catch (err) {
-        const e = err as SdkError
-        const code = typeof e.code === 'string' && e.code ? e.code : undefined
-        const requestId = typeof e.requestId === 'string' && e.requestId ? e.requestId : undefined
-        // Without a TCCC error code the API was not reached (network, TLS, HTTP status).
-        if (code) throw new TcccRefusedError(sanitiseTcccMessage(e.message, secrets), code, requestId)
-        throw new TcccRefusedError('The TCCC API could not be reached', undefined, requestId, networkCauseOf(e, credentials.endpoint))
+        throw refusalOf(err, credentials)
       }
       const { Token, ExpiredTime, SdkURL } = response
       if (typeof Token !== 'string' || !Token || typeof SdkURL !== 'string' || typeof ExpiredTime !== 'number') {

@@ -19,15 +19,37 @@ export interface RecordedRequest {
 
 type TcccError = { Code: string; Message: string }
 
+/** A `DescribeNumbers` entry (NumberInfo: Number, State 1 = in service). */
+export interface FakeNumber {
+  Number: string
+  State: number
+}
+
+/** A `DescribeTelCdr` entry (TelCdrInfo, the fields the backend reads). */
+export interface FakeTelCdr {
+  SessionId: string
+  Time: number
+  Duration: number
+  RecordURL?: string
+  EndStatusString: string
+  SeatUser: { UserId: string }
+}
+
 export interface FakeCccApi {
   port: number
   /** `http://ccc.fake.test:<port>`: a host whose first label is the service name, as the SDK needs. */
   endpointUrl: string
   requests: RecordedRequest[]
-  /** Answer the next CreateSDKLoginToken with this error instead of a token. */
-  failNext(error: TcccError): void
+  /** Answer the next request for `action` (default CreateSDKLoginToken) with this error. */
+  failNext(error: TcccError, action?: string): void
+  /** What DescribeNumbers answers (pages of `PageSize`). */
+  numbers: FakeNumber[]
+  /** What DescribeTelCdr searches (by `SessionIds` and the time range). */
+  cdrs: FakeTelCdr[]
   close(): Promise<void>
 }
+
+const ACTIONS = ['CreateSDKLoginToken', 'DescribeNumbers', 'DescribeTelCdr'] as const
 
 const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex')
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest()
@@ -84,7 +106,9 @@ export function loopbackAgent(): Agent {
 
 export async function startFakeCccApi(options: { secrets: Record<string, string>; now?: () => number }): Promise<FakeCccApi> {
   const requests: RecordedRequest[] = []
-  const pendingErrors: TcccError[] = []
+  const pendingErrors = new Map<string, TcccError[]>()
+  const numbers: FakeNumber[] = []
+  const cdrs: FakeTelCdr[] = []
   let counter = 0
 
   function answer(res: ServerResponse, response: Record<string, unknown>): void {
@@ -103,20 +127,37 @@ export async function startFakeCccApi(options: { secrets: Record<string, string>
       const authError = verifyTc3({ method: req.method ?? '', path, query, headers: req.headers, body }, options.secrets, now)
       requests.push({ method: req.method ?? '', headers: req.headers, body, authError })
       if (authError) return error(res, authError, `The request signature failed verification (${authError}).`)
-      if (req.headers['x-tc-action'] !== 'CreateSDKLoginToken' || req.headers['x-tc-version'] !== '2020-02-10') {
+      const action = String(req.headers['x-tc-action'] ?? '')
+      if (!(ACTIONS as readonly string[]).includes(action) || req.headers['x-tc-version'] !== '2020-02-10') {
         return error(res, 'InvalidAction', 'The action does not exist.')
       }
-      let params: { SdkAppId?: unknown; SeatUserId?: unknown }
+      let params: Record<string, unknown>
       try {
         params = JSON.parse(body) as typeof params
       } catch {
         return error(res, 'InvalidParameter', 'The request body is not JSON.')
       }
-      if (!Number.isInteger(params.SdkAppId) || typeof params.SeatUserId !== 'string' || !params.SeatUserId) {
+      if (!Number.isInteger(params.SdkAppId)) return error(res, 'InvalidParameter', 'SdkAppId is required.')
+      const failure = pendingErrors.get(action)?.shift()
+      if (failure) return error(res, failure.Code, failure.Message)
+      if (action === 'DescribeNumbers') {
+        const size = Number(params.PageSize ?? 20)
+        const page = Number(params.PageNumber ?? 0)
+        return answer(res, { TotalCount: numbers.length, Numbers: numbers.slice(page * size, (page + 1) * size) })
+      }
+      if (action === 'DescribeTelCdr') {
+        const { StartTimeStamp: from, EndTimeStamp: to, PageSize: size, PageNumber: page, SessionIds: ids } = params
+        if (!Number.isInteger(from) || !Number.isInteger(to) || !Number.isInteger(size) || !Number.isInteger(page) || (to as number) <= (from as number)) {
+          return error(res, 'InvalidParameter', 'StartTimeStamp, EndTimeStamp, PageSize and PageNumber are required.')
+        }
+        if ((to as number) - (from as number) >= 90 * 86_400) return error(res, 'InvalidParameter', 'The time range must be under 90 days.')
+        const wanted = Array.isArray(ids) ? new Set(ids) : null
+        const found = cdrs.filter((c) => c.Time >= (from as number) && c.Time <= (to as number) && (!wanted || wanted.has(c.SessionId)))
+        return answer(res, { TotalCount: found.length, TelCdrList: found.slice((page as number) * (size as number), ((page as number) + 1) * (size as number)) })
+      }
+      if (typeof params.SeatUserId !== 'string' || !params.SeatUserId) {
         return error(res, 'InvalidParameter', 'SdkAppId and SeatUserId are required.')
       }
-      const failure = pendingErrors.shift()
-      if (failure) return error(res, failure.Code, failure.Message)
       const token = `real-token-${counter + 1}-${params.SeatUserId}`
       answer(res, {
         Token: token,
@@ -131,7 +172,9 @@ export async function startFakeCccApi(options: { secrets: Record<string, string>
     port,
     endpointUrl: `http://ccc.fake.test:${port}`,
     requests,
-    failNext: (e) => void pendingErrors.push(e),
+    failNext: (e, action = 'CreateSDKLoginToken') => void pendingErrors.set(action, [...(pendingErrors.get(action) ?? []), e]),
+    numbers,
+    cdrs,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

@@ -9,6 +9,7 @@ import { useConnectionStore } from '@/store/connection'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useSyncStore } from '@/store/sync'
+import { useMissedStore } from '@/store/missed'
 import AgentShell from './AgentShell.vue'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -239,5 +240,92 @@ describe('IncomingCallOverlay (in the shell)', () => {
     await flushPromises()
     expect(wrapper.find(byId('confirm-dialog')).exists()).toBe(false)
     expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
+  })
+
+  it('asks before signing out during a live call: "stay" keeps the call, "hang up and sign out" ends it first', async () => {
+    const { wrapper } = mountShell({ call: { state: 'active', peer: '13800000001', remark: '张伟' }, sync: { state: 'synced', pending: 0 } })
+    const call = useCallStore()
+    ;(call.hangUp as unknown as ReturnType<typeof fn>).mockImplementation(async () => true)
+    await wrapper.find(byId('logout')).trigger('click')
+    expect(wrapper.find(byId('confirm-dialog')).text()).toContain('hangs up the call with 张伟')
+    await wrapper.find(byId('confirm-cancel')).trigger('click')
+    expect(wrapper.find(byId('confirm-dialog')).exists()).toBe(false)
+    expect(call.hangUp).not.toHaveBeenCalled()
+    expect(useSessionStore().signOut).not.toHaveBeenCalled()
+
+    await wrapper.find(byId('logout')).trigger('click')
+    await wrapper.find(byId('confirm-ok')).trigger('click')
+    await flushPromises()
+    expect(call.hangUp).toHaveBeenCalledTimes(1)
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
+  })
+
+  it('stays signed in, and says so, when the call cannot be hung up', async () => {
+    const { wrapper } = mountShell({ call: { state: 'active', peer: '13800000001' } })
+    ;(useCallStore().hangUp as unknown as ReturnType<typeof fn>).mockImplementation(async () => false)
+    await wrapper.find(byId('logout')).trigger('click')
+    await wrapper.find(byId('confirm-ok')).trigger('click')
+    await flushPromises()
+    expect(useSessionStore().signOut).not.toHaveBeenCalled()
+    expect(wrapper.find(byId('logout-error')).text()).toBe('Could not hang up; still signed in')
+  })
+
+  it('the header dot agrees with the banner: green only while connected', async () => {
+    const { wrapper } = mountShell()
+    const dot = () => wrapper.find(byId('connection-dot'))
+    expect(dot().attributes('data-state')).toBe('online')
+    expect(dot().classes()).toContain('is-online')
+    const connection = useConnectionStore()
+    for (const state of ['lost', 'reconnecting'] as const) {
+      connection.state = state
+      await flushPromises()
+      expect(dot().attributes('data-state')).toBe(state)
+      expect(dot().classes()).not.toContain('is-online')
+    }
+    connection.state = 'ok'
+    await flushPromises()
+    expect(dot().attributes('data-state')).toBe('online')
+  })
+
+  it('shows a second caller during a call as call-waiting, with the number', async () => {
+    const { wrapper } = mountShell({ call: { state: 'active', peer: '13800000001', waiting: [{ sessionId: 's2', number: '13700137000', remark: '' }] } })
+    const notice = wrapper.find(byId('call-waiting'))
+    expect(notice.attributes('data-number')).toBe('13700137000')
+    expect(notice.text()).toContain('13700137000 is calling')
+    useCallStore().state = 'ended'
+    await flushPromises()
+    expect(wrapper.find(byId('call-waiting')).exists()).toBe(false)
+  })
+
+  const missedCall = (number: string, startedAt: number) => ({
+    id: `r-${number}`,
+    number,
+    direction: 'in',
+    outcome: 'missed',
+    startedAt,
+    endedAt: startedAt + 1000,
+    durationSec: 0,
+    endReason: 'remote-cancel',
+  })
+
+  it('shows unseen missed calls as a notice and a count on the history tab; dismissing marks them seen', async () => {
+    const { wrapper } = mountShell({
+      history: { records: [missedCall('13700000002', 2000), missedCall('13700000001', 1000)] },
+      missed: { seenAt: 500 },
+    })
+    expect(wrapper.find(byId('missed-notice')).text()).toContain('Missed calls: 13700000002 and 1 more')
+    expect(wrapper.find(byId('nav-history-badge')).attributes('data-count')).toBe('2')
+    expect(wrapper.find(byId('nav-history-badge')).text()).toBe('2')
+    await wrapper.find(byId('missed-dismiss')).trigger('click')
+    expect(useMissedStore().markSeen).toHaveBeenCalledTimes(1)
+    await wrapper.find(byId('missed-open')).trigger('click')
+    expect(reLaunchUrls()).toEqual(['/src/pages/history/index'])
+  })
+
+  it('counts missed calls as seen while history is on screen', () => {
+    ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/history/index' }]
+    const { wrapper } = mountShell({ history: { records: [missedCall('13700000001', 1000)] }, missed: { seenAt: 500 } })
+    expect(useMissedStore().markSeen).toHaveBeenCalled()
+    expect(wrapper.find(byId('missed-notice')).exists()).toBe(false)
   })
 })

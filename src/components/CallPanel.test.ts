@@ -201,6 +201,12 @@ describe('CallPanel', () => {
     expect(wrapper.find(byId('call-hangup')).attributes('aria-label')).toBe('Cancel')
   })
 
+  it('shows the connection as down when the store says so, whatever TRTC reported last', () => {
+    const quality = mountPanel(makeCall({ quality: 1, linkQuality: 6 })).find(byId('network-quality'))
+    expect(quality.attributes('data-quality')).toBe('6')
+    expect(quality.text()).toBe('Down')
+  })
+
   it('shows the network quality level', () => {
     const wrapper = mountPanel(makeCall({ quality: 5 }))
     const quality = wrapper.find(byId('network-quality'))

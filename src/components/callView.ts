@@ -12,11 +12,15 @@ export interface CallView {
   answeredAt: number | null
   endedAt: number | null
   muted: boolean
+  /** A call to a colleague's seat (platforms with the `internalCall` capability). */
+  internal?: boolean
   /** On hold (platforms with the `hold` capability). */
   held?: boolean
   audioRoute: AudioRoute
   dtmfSent: string
   quality: NetworkQuality
+  /** What the indicator shows: `quality`, or 6 (down) while the connection is lost (the store's getter). */
+  linkQuality?: NetworkQuality
   endReason: EndReason | null
   error: TcccError | null
   busy: boolean

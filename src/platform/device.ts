@@ -195,3 +195,21 @@ function openAppSettingsNative(): void {
   }
 }
 // #endif
+
+/**
+ * Opens a link (a call recording) outside the app: the system browser on a phone
+ * (`plus.runtime.openURL`), a new tab in a browser. Only http(s) links.
+ */
+export function openExternalUrl(url: string): boolean {
+  if (!/^https?:\/\//.test(url)) return false
+  // #ifdef APP-PLUS
+  if (typeof plus !== 'undefined' && plus.runtime) {
+    plus.runtime.openURL(url)
+    return true
+  }
+  // #endif
+  const open = (globalThis as { open?: (url: string, target: string, features: string) => unknown }).open
+  if (typeof open !== 'function') return false
+  open(url, '_blank', 'noopener')
+  return true
+}

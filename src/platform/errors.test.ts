@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { APP_ERRORS, SDK_ERRORS, TcccError, entryFor, symbolForCode, toTcccError, type ErrorSymbol } from './errors'
+import { APP_ERRORS, SDK_ERRORS, TcccError, entryFor, isTcccError, symbolForCode, toTcccError, type ErrorSymbol } from './errors'
 
 /** Every row of the SDK error table in shared/reference/tccc-sdk.md (uni-app + Android/iOS). */
 const REFERENCE_TABLE: Array<[string, number]> = [
@@ -94,5 +94,43 @@ describe('TcccError', () => {
     expect(wrapped.symbol).toBe('UNKNOWN')
     expect(wrapped.detail).toBe('boom')
     expect(toTcccError('text').detail).toBe('text')
+  })
+})
+
+describe('TcccError details (mutation-tested)', () => {
+  it('names itself and spells the log message as symbol (code): English text [detail]', () => {
+    const sdk = TcccError.fromCode(-10002, 'expired at 12:00')
+    expect(sdk.name).toBe('TcccError')
+    expect(sdk.message).toBe(`ERR_HTTP_TOKEN_ERROR (-10002): ${SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.en} [expired at 12:00]`)
+    // App errors have no code and an empty detail adds no brackets.
+    const app = new TcccError('KICKED')
+    expect(app.message).toBe(`KICKED: ${APP_ERRORS.KICKED.en}`)
+    expect(app.code).toBeUndefined()
+    expect(app.detail).toBe('')
+    expect(app.action).toBe('relogin')
+    expect(TcccError.fromCode(20003).detail).toBe('')
+  })
+
+  it('finds app entries as well as SDK entries, and SDK codes only', () => {
+    expect(entryFor('KICKED')).toBe(APP_ERRORS.KICKED)
+    expect(entryFor('ERR_SIP_FORBIDDEN')).toBe(SDK_ERRORS.ERR_SIP_FORBIDDEN)
+    expect(symbolForCode(404)).toBeUndefined()
+    expect(symbolForCode(-3340)).toBe('ERR_RTC_ENTER_ROOM_REFUSED')
+  })
+
+  it('adds a code to the localized text only for an UNKNOWN error that has one', () => {
+    expect(new TcccError('UNKNOWN').localized('zh')).toBe(APP_ERRORS.UNKNOWN.zh)
+    expect(new TcccError('UNKNOWN', '', 7).localized('zh')).toBe(`${APP_ERRORS.UNKNOWN.zh} (7)`)
+    expect(new TcccError('KICKED', '', 7).localized('en')).toBe(APP_ERRORS.KICKED.en)
+    expect(new TcccError('KICKED', '', 7).code).toBe(7)
+    expect(TcccError.fromCode(-99999).message).toBe(`UNKNOWN (-99999): ${APP_ERRORS.UNKNOWN.en}`)
+  })
+
+  it('wraps a non-Error value by its string form', () => {
+    expect(toTcccError(42).detail).toBe('42')
+    expect(toTcccError(undefined).detail).toBe('undefined')
+    expect(toTcccError({ message: 'not an Error' }).detail).toBe('[object Object]')
+    expect(isTcccError(new TcccError('KICKED'))).toBe(true)
+    expect(isTcccError(new Error('KICKED'))).toBe(false)
   })
 })

@@ -124,3 +124,30 @@ describe('ringtone outcomes', () => {
     expect((blocked as TcccError).detail).toBe('/a.wav')
   })
 })
+
+describe('ringtone outcomes for odd rejections', () => {
+  it('lets a rejection without an error object through unchanged (a bare string is not an AbortError)', async () => {
+    h5Context(() => Promise.reject(null))
+    await expect(createRingtonePlayer().start('/a.wav')).rejects.toBeNull()
+    h5Context(() => Promise.reject('AbortError'))
+    await expect(createRingtonePlayer().start('/a.wav')).rejects.toBe('AbortError')
+    h5Context(() => Promise.reject({ name: 'NotAllowedError' }))
+    await expect(createRingtonePlayer().start('/a.wav')).resolves.toBe('blocked')
+  })
+
+  it("uses the context's own play() where there is no audio element, and starts each ring on a fresh context", async () => {
+    const play = fn(() => undefined)
+    const made: unknown[] = []
+    uni.createInnerAudioContext = fn(() => {
+      const context = { src: '', loop: false, play, stop: fn(), destroy: fn(), _audio: { play: 'not a function' } }
+      made.push(context)
+      return context
+    }) as unknown as typeof uni.createInnerAudioContext
+    const player = createRingtonePlayer()
+    await expect(player.start('/a.wav')).resolves.toBe('playing')
+    expect(play).toHaveBeenCalledTimes(1)
+    await player.start('/b.wav')
+    expect(made).toHaveLength(2)
+    expect(made[1]).toMatchObject({ src: '/b.wav', loop: true })
+  })
+})

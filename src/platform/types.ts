@@ -42,6 +42,14 @@ export interface CallParams {
   remark?: string
   /** Custom data echoed back in call detail records. */
   uui?: string
+  /** The business number the customer sees (Web `callerPhoneNumber`; capability `callerNumber`). */
+  callerNumber?: string
+}
+
+/** An internal call to a colleague's seat (Web `Call.startInternalCall`; capability `internalCall`). */
+export interface SeatCallParams {
+  /** The colleague's TCCC seat account (`calleeUserId`), e.g. an e-mail address. */
+  userId: string
 }
 
 /**
@@ -108,6 +116,9 @@ export interface TcccAgentSdk {
   /** Start an outbound call. Resolves when the SDK accepted the request; the session id
    *  arrives with the `newSession` event (direction 'out'). */
   call(params: CallParams): Promise<void>
+  /** Call a colleague's seat (capability `internalCall`). Like `call`: resolves when the SDK
+   *  accepted the request; the session arrives as `newSession` (direction 'out', peer = userId). */
+  callSeat(params: SeatCallParams): Promise<void>
   /** Answer the ringing incoming session. */
   answer(): Promise<void>
   /** Hang up / reject / cancel the current session. */

@@ -26,12 +26,28 @@ export interface CallRecord {
   note?: string
   /** When to call back (epoch ms), or null. */
   callbackAt?: number | null
+  /** From TCCC's call detail record (the backend attaches it): seconds talked as TCCC counted. */
+  tcccDurationSec?: number
+  /** From TCCC's call detail record: the recording link, null when the call was not recorded. */
+  recordingUrl?: string | null
 }
 
-/** The wire `data` of a call upsert: every field but the phone-only `errorSymbol`. */
+/** The call detail fields only the backend writes (docs/WORKSPACE_API.md). */
+export type CallDetailFields = Pick<CallRecord, 'tcccDurationSec' | 'recordingUrl'>
+
+/** The wire `data` of a call upsert: every field but the phone-only `errorSymbol` and the backend's detail. */
 export function callWireData(record: CallRecord): Record<string, unknown> {
-  const { id: _id, errorSymbol: _errorSymbol, ...data } = record
+  const { id: _id, errorSymbol: _errorSymbol, tcccDurationSec: _duration, recordingUrl: _recording, ...data } = record
   return data
+}
+
+/** The detail fields of a record the backend answered, when well-formed (http(s) links only). */
+export function callDetailOf(data: Record<string, unknown>): CallDetailFields | null {
+  const duration = data.tcccDurationSec
+  const url = data.recordingUrl
+  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) return null
+  const recordingUrl = typeof url === 'string' && /^https?:\/\//.test(url) ? url : null
+  return { tcccDurationSec: Math.round(duration), recordingUrl }
 }
 
 /** Outcome from how the call ended and whether it was ever answered. */

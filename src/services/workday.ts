@@ -129,6 +129,8 @@ export interface DayPlan {
   /** How many list entries have each status (the filter chips). */
   counts: Record<NumberStatus, number>
   today: TodayStats
+  /** The earliest scheduled callback still ahead of the plan's `now` (Infinity: none): until then the work order stands. */
+  nextDueAt: number
 }
 
 const NEW_PROGRESS: NumberProgress = Object.freeze({ status: 'new' }) as NumberProgress
@@ -250,6 +252,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   const listIndex: number[] = new Array<number>(slots).fill(0)
   const counts: Record<NumberStatus, number> = { new: 0, callback: 0, 'in-progress': 0, done: 0 }
   const due: number[] = []
+  let nextDueAt = Infinity
   const working: number[] = []
   for (let index = 0; index < entries.length; index++) {
     const slot = slotOf.get(entries[index].number)
@@ -262,6 +265,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
     counts[STATUS_NAMES[code]]++
     if (code === CALLBACK) {
       if (callbackAt[slot] <= now) due.push(slot)
+      else if (callbackAt[slot] < nextDueAt) nextDueAt = callbackAt[slot]
     } else if (code === IN_PROGRESS) working.push(slot)
   }
   // Equal times keep list order.
@@ -300,6 +304,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
     },
     walkWorkOrder,
     counts,
+    nextDueAt,
     today: { calls, connected, connectRate: calls === 0 ? 0 : connected / calls, talkSeconds, deals },
   }
 }

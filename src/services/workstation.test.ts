@@ -185,3 +185,127 @@ describe('redactSecrets', () => {
     expect(redactSecrets('ccc.tencentcloudapi.com timed out (code 504)')).toBe('ccc.tencentcloudapi.com timed out (code 504)')
   })
 })
+
+describe('every command, over a recording platform', () => {
+  type Method = Exclude<keyof TcccAgentSdk, 'kind' | 'capabilities' | 'subscribe' | 'dispose' | 'version'>
+  const commands: Array<[Method, unknown[]]> = [
+    ['login', [{ userId: 'u', token: 't', sdkAppId: 1, type: 'Agent' }]],
+    ['checkLogin', []],
+    ['logout', []],
+    ['call', [{ to: '13800138000', remark: 'r' }]],
+    ['answer', []],
+    ['terminate', []],
+    ['mute', []],
+    ['unmute', []],
+    ['sendDTMF', ['#']],
+    ['setAudioRoute', ['earpiece']],
+    ['setAgentStatus', ['rest', 'lunch']],
+    ['hold', []],
+    ['unhold', []],
+    ['transfer', [{ userId: 'colleague' }]],
+    ['startRinging', ['/static/ring.mp3']],
+    ['stopRinging', []],
+  ]
+
+  function recording() {
+    const calls: Array<[string, unknown[]]> = []
+    const sdk = { ...createSimulatedTccc() } as unknown as Record<string, unknown>
+    for (const [name] of commands) {
+      sdk[name] = (...args: unknown[]) => {
+        calls.push([name, args])
+        return Promise.resolve()
+      }
+    }
+    return { sdk: sdk as unknown as TcccAgentSdk, calls }
+  }
+
+  it('each command reaches the platform method of its name with its arguments', async () => {
+    const { sdk, calls } = recording()
+    const workstation = createWorkstation(sdk) as unknown as Record<Method, (...args: unknown[]) => Promise<void>>
+    for (const [name, args] of commands) await expect(workstation[name](...args)).resolves.toBeUndefined()
+    expect(calls).toEqual(commands)
+    ;(workstation as unknown as { dispose(): void }).dispose()
+  })
+
+  it('after dispose each command rejects naming itself, and the platform is not called', async () => {
+    const { sdk, calls } = recording()
+    const workstation = createWorkstation(sdk)
+    workstation.dispose()
+    expect(workstation.disposed).toBe(true)
+    const api = workstation as unknown as Record<Method, (...args: unknown[]) => Promise<void>>
+    for (const [name, args] of commands) {
+      const error = await api[name](...args).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(TcccError)
+      expect(error).toMatchObject({ symbol: 'UNKNOWN', detail: `workstation disposed (${name})` })
+    }
+    expect(calls).toEqual([])
+  })
+
+  it('a rejection of the platform becomes the catalogue error; version() never throws', async () => {
+    const sdk: TcccAgentSdk = {
+      ...createSimulatedTccc(),
+      hold: () => Promise.reject(TcccError.fromCode(402, 'no seats')),
+      version: () => {
+        throw new Error('bridge')
+      },
+    }
+    const workstation = createWorkstation(sdk)
+    expect(workstation.disposed).toBe(false)
+    await expect(workstation.hold()).rejects.toMatchObject({ symbol: 'ERR_SIP_PAYMENTREQUIRED', code: 402 })
+    expect(workstation.version()).toBe('unknown')
+    expect(workstation.kind).toBe(sdk.kind)
+    expect(workstation.capabilities).toBe(sdk.capabilities)
+    workstation.dispose()
+  })
+
+  it('dispose releases the platform once', () => {
+    const sdk = createSimulatedTccc()
+    const dispose = spyOn(sdk, 'dispose')
+    const workstation = createWorkstation(sdk)
+    workstation.dispose()
+    workstation.dispose()
+    expect(dispose).toHaveBeenCalledTimes(1)
+  })
+
+  it('getWorkstation keeps one instance until it is disposed, then makes a new one', () => {
+    disposeWorkstation()
+    const first = getWorkstation()
+    expect(getWorkstation()).toBe(first)
+    first.dispose()
+    const second = getWorkstation()
+    expect(second).not.toBe(first)
+    expect(second.disposed).toBe(false)
+    disposeWorkstation()
+    expect(second.disposed).toBe(true)
+  })
+})
+
+describe('redactSecrets, each pattern', () => {
+  it.each([
+    ['bearer and basic, any case, up to a delimiter', 'Authorization: bearer abc.def, next BASIC dXNlcjpwYXNz;', 'Authorization: bearer <redacted>, next BASIC <redacted>;'],
+    ['Bearer after several spaces', 'Bearer    xyz', 'Bearer <redacted>'],
+    ['token-like keys with = or :, quoted or not', 'accessToken="abc" refresh_token: def', 'accessToken="<redacted>" refresh_token: <redacted>'],
+    ['secretKey and passwd', "SecretKey='k1' passwd=p2", "SecretKey='<redacted>' passwd=<redacted>"],
+    ['the value ends at &, quote, comma or semicolon', 'token=a1&sig=b2,password=c3;x', 'token=<redacted>&sig=<redacted>,password=<redacted>;x'],
+    ['JWT-like dotted runs', 'jwt abcdefghij.klmnopqrst end', 'jwt <redacted> end'],
+    ['three dotted parts', 'x abcdefghij.klmnopqrst.uv y', 'x <redacted> y'],
+    ['24 characters or more', 'id abcdefghijklmnopqrstuvwx end', 'id <redacted> end'],
+    ['a long run with dotted tails', 'id abcdefghijklmnopqrstuvwx.y.z end', 'id <redacted> end'],
+  ])('%s', (_name, input, expected) => {
+    expect(redactSecrets(input)).toBe(expected)
+  })
+
+  it.each([
+    ['23 characters', 'id abcdefghijklmnopqrstuvw end'],
+    ['short dotted parts', 'v abcdefghi.klmnopqrst w'],
+    ['a word ending in token without a value', 'the token expired'],
+    ['a bearer without a value', 'bearer'],
+  ])('keeps %s', (_name, input) => {
+    expect(redactSecrets(input)).toBe(input)
+  })
+
+  it('does not redact a value twice', () => {
+    expect(redactSecrets('Authorization: Bearer abc')).toBe('Authorization: Bearer <redacted>')
+    expect(redactSecrets('token=<redacted>')).toBe('token=<redacted>')
+  })
+})

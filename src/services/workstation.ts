@@ -65,6 +65,7 @@ export function createWorkstation(sdk: TcccAgentSdk): Workstation {
     checkLogin: () => run('checkLogin', () => sdk.checkLogin()),
     logout: () => run('logout', () => sdk.logout()),
     call: (params) => run('call', () => sdk.call(params)),
+    callSeat: (params) => run('callSeat', () => sdk.callSeat(params)),
     answer: () => run('answer', () => sdk.answer()),
     terminate: () => run('terminate', () => sdk.terminate()),
     mute: () => run('mute', () => sdk.mute()),

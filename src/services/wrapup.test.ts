@@ -35,8 +35,14 @@ describe('wrap-up requirement', () => {
     const setting = parseWrapupSetting({ connected: 'optional', unanswered: 'off' })
     expect(wrapupRequirementFor(record(), setting)).toBe('optional')
     expect(wrapupRequirementFor(record({ outcome: 'cancelled' }), setting)).toBe('off')
-    expect(parseWrapupSetting({ connected: 'sometimes' })).toEqual({ connected: 'required', unanswered: 'optional' })
+    expect(parseWrapupSetting({ connected: 'sometimes' })).toEqual({ connected: 'required', unanswered: 'optional', afterCallWork: false })
     expect(parseWrapupSetting(null)).toEqual(DEFAULT_WRAPUP_SETTING)
+  })
+
+  it('holds agents in after-call work only when the setting says afterCallWork: true (default off)', () => {
+    expect(DEFAULT_WRAPUP_SETTING.afterCallWork).toBe(false)
+    expect(parseWrapupSetting({ connected: 'required', afterCallWork: true }).afterCallWork).toBe(true)
+    for (const value of [false, 'true', 1, null, undefined]) expect(parseWrapupSetting({ afterCallWork: value }).afterCallWork).toBe(false)
   })
 })
 
@@ -86,5 +92,78 @@ describe('outcome catalogue', () => {
     ]
     expect(parseCatalogue(synced, DEFAULT_OUTCOMES).map((o) => o.code)).toEqual(['a', 'b'])
     expect(parseCatalogue([], DEFAULT_OUTCOMES).map((o) => o.code)).toEqual(['interested', 'not-interested', 'callback', 'wrong-number', 'no-answer', 'deal'])
+  })
+})
+
+describe('wrap-up rules at their edges', () => {
+  it('reads each setting field on its own; anything but the three words falls back', () => {
+    expect(parseWrapupSetting({ connected: 'off', unanswered: 'required' })).toEqual({ connected: 'off', unanswered: 'required' })
+    expect(parseWrapupSetting({ connected: 'optional', unanswered: 7 })).toEqual({ connected: 'optional', unanswered: 'optional' })
+    expect(parseWrapupSetting({ connected: 1, unanswered: 'off' })).toEqual({ connected: 'required', unanswered: 'off' })
+    expect(parseWrapupSetting('required')).toEqual({ connected: 'required', unanswered: 'optional' })
+    const copy = parseWrapupSetting(undefined)
+    copy.connected = 'off'
+    expect(DEFAULT_WRAPUP_SETTING.connected).toBe('required')
+  })
+
+  it('an unanswered outbound call follows the unanswered setting; an answered inbound one the connected setting', () => {
+    const setting = { connected: 'off', unanswered: 'required' } as const
+    expect(wrapupRequirementFor(record({ outcome: 'no-answer' }), setting)).toBe('required')
+    expect(wrapupRequirementFor(record({ outcome: 'rejected' }), setting)).toBe('required')
+    expect(wrapupRequirementFor(record({ direction: 'in' }), setting)).toBe('off')
+    expect(wrapupRequirementFor(record({ direction: 'in' }), { connected: 'optional', unanswered: 'required' })).toBe('optional')
+    expect(wrapupRequirementFor(record({ direction: 'in', outcome: 'missed' }), { connected: 'required', unanswered: 'required' })).toBe('off')
+  })
+
+  it('a draft of an unanswered call without a remark', () => {
+    const { remark: _r, ...bare } = record({ outcome: 'no-answer' })
+    expect(draftFor(bare, 'optional')).toMatchObject({ remark: '', connected: false, requirement: 'optional' })
+  })
+
+  it.each<[string, unknown]>([
+    ['callId', 1],
+    ['number', null],
+    ['remark', undefined],
+    ['connected', 'yes'],
+    ['requirement', undefined],
+    ['disposition', 3],
+    ['disposition', undefined],
+    ['note', null],
+    ['callbackAt', undefined],
+    ['callbackAt', Number.NaN],
+    ['callbackAt', Number.POSITIVE_INFINITY],
+  ])('a stored draft with %s = %s is not a draft', (field, value) => {
+    const draft = { ...draftFor(record(), 'required'), disposition: 'deal', callbackAt: NOW }
+    expect(isWrapupDraft(draft)).toBe(true)
+    expect(isWrapupDraft({ ...draftFor(record(), 'optional'), disposition: null, callbackAt: null })).toBe(true)
+    expect(isWrapupDraft({ ...draft, [field]: value })).toBe(false)
+  })
+
+  it('a stored draft that is no object is not a draft', () => {
+    for (const value of [null, 'draft', 3]) expect(isWrapupDraft(value)).toBe(false)
+  })
+
+  it('a note of exactly 500 characters (after trimming) is fine; the clamp leaves short notes alone', () => {
+    const draft = { ...draftFor(record(), 'required'), disposition: 'deal', note: ` ${'x'.repeat(500)} ` }
+    expect(checkWrapup(draft, DEFAULT_OUTCOMES, NOW)).toEqual({ ok: true, fields: { disposition: 'deal', note: 'x'.repeat(500), callbackAt: null } })
+    expect(clampNote('x'.repeat(500))).toBe('x'.repeat(500))
+    expect(clampNote('short')).toBe('short')
+    expect(clampNote('好'.repeat(600))).toBe('好'.repeat(500))
+  })
+
+  it.each<[string, unknown]>([
+    ['code', 5],
+    ['labelZh', undefined],
+    ['labelEn', 1],
+    ['final', 'yes'],
+    ['position', '1'],
+  ])('skips a synced outcome whose %s is %s', (field, value) => {
+    const good = { code: 'g', labelZh: '好', labelEn: 'Good', final: true, position: 1 }
+    expect(parseCatalogue([good, { ...good, code: 'bad', [field]: value }], DEFAULT_OUTCOMES).map((o) => o.code)).toEqual(['g'])
+  })
+
+  it('skips what is no object and falls back when nothing is left', () => {
+    expect(parseCatalogue([null, 'x', 3], DEFAULT_OUTCOMES)).toEqual(DEFAULT_OUTCOMES)
+    expect(parseCatalogue([], DEFAULT_OUTCOMES)).not.toBe(DEFAULT_OUTCOMES)
   })
 })

@@ -12,9 +12,11 @@ export type WrapupRequirement = 'required' | 'optional' | 'off'
 export interface WrapupSetting {
   connected: WrapupRequirement
   unanswered: WrapupRequirement
+  /** Hold the seat in after-call work (`arrange`) while a wrap-up is open; free again when done. */
+  afterCallWork: boolean
 }
 
-export const DEFAULT_WRAPUP_SETTING: Readonly<WrapupSetting> = Object.freeze({ connected: 'required', unanswered: 'optional' })
+export const DEFAULT_WRAPUP_SETTING: Readonly<WrapupSetting> = Object.freeze({ connected: 'required', unanswered: 'optional', afterCallWork: false })
 
 const REQUIREMENTS: ReadonlySet<string> = new Set(['required', 'optional', 'off'])
 
@@ -23,7 +25,12 @@ export function parseWrapupSetting(value: unknown): WrapupSetting {
   if (typeof value !== 'object' || value === null) return { ...DEFAULT_WRAPUP_SETTING }
   const v = value as Record<string, unknown>
   const pick = (field: unknown, fallback: WrapupRequirement) => (typeof field === 'string' && REQUIREMENTS.has(field) ? (field as WrapupRequirement) : fallback)
-  return { connected: pick(v.connected, DEFAULT_WRAPUP_SETTING.connected), unanswered: pick(v.unanswered, DEFAULT_WRAPUP_SETTING.unanswered) }
+  return {
+    connected: pick(v.connected, DEFAULT_WRAPUP_SETTING.connected),
+    unanswered: pick(v.unanswered, DEFAULT_WRAPUP_SETTING.unanswered),
+    // Only a real `true` holds agents: anything else keeps the default (off).
+    afterCallWork: v.afterCallWork === true,
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
+import { useWrapupStore } from '@/store/wrapup'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, settle, setupCore, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -93,5 +94,64 @@ describe('hold and transfer', () => {
     await expect(call.transferCall({ skillGroupId: '  ' })).resolves.toBe(false)
     expect(call.error?.symbol).toBe('INVALID_NUMBER')
     expect(callsOf(core, 'transfer')).toEqual([])
+  })
+})
+
+describe('after-call work (wrap-up setting afterCallWork)', () => {
+  async function finishedCall(answered: boolean): Promise<void> {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    if (answered) core.sim.answerOutbound()
+    await call.hangUp()
+    await settle()
+  }
+  const statusCalls = () => callsOf(core, 'setStatus').map(([options]) => (options as { status: string }).status)
+
+  it('holds the seat in arrange while the wrap-up is open and frees it when saved', async () => {
+    const agent = useAgentStore()
+    const wrapup = useWrapupStore()
+    wrapup.applySetting({ connected: 'required', unanswered: 'optional', afterCallWork: true })
+    await finishedCall(true)
+    expect(wrapup.isOpen).toBe(true)
+    expect(agent.shownStatus).toBe('arrange')
+    expect(agent.afterCallWork).toBe(true)
+    wrapup.choose('interested')
+    expect(wrapup.save()).toBe(true)
+    await settle()
+    expect(agent.shownStatus).toBe('free')
+    expect(statusCalls()).toEqual(['arrange', 'free'])
+  })
+
+  it('frees the seat when an optional wrap-up is skipped', async () => {
+    const agent = useAgentStore()
+    const wrapup = useWrapupStore()
+    wrapup.applySetting({ connected: 'required', unanswered: 'optional', afterCallWork: true })
+    await finishedCall(false)
+    expect(agent.shownStatus).toBe('arrange')
+    expect(wrapup.skip()).toBe(true)
+    await settle()
+    expect(agent.shownStatus).toBe('free')
+  })
+
+  it('is off by default: the seat goes back to free at the end of the call', async () => {
+    const agent = useAgentStore()
+    expect(useWrapupStore().setting.afterCallWork).toBe(false)
+    await finishedCall(true)
+    expect(useWrapupStore().isOpen).toBe(true)
+    expect(agent.shownStatus).toBe('free')
+    expect(statusCalls()).toEqual([])
+  })
+
+  it('leaves a break the agent took during the wrap-up alone', async () => {
+    const agent = useAgentStore()
+    const wrapup = useWrapupStore()
+    wrapup.applySetting({ connected: 'required', unanswered: 'optional', afterCallWork: true })
+    await finishedCall(true)
+    await agent.setStatus('rest', 'lunch')
+    wrapup.choose('deal')
+    wrapup.save()
+    await settle()
+    expect(agent.shownStatus).toBe('rest')
+    expect(statusCalls()).toEqual(['arrange', 'rest'])
   })
 })

@@ -10,6 +10,7 @@ import { TcccError, toTcccError } from '@/platform/errors'
 import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
+import { useWrapupStore } from '@/store/wrapup'
 
 export const useAgentStore = defineStore('agent', () => {
   const status = ref<AgentStatus>('offline')
@@ -18,6 +19,8 @@ export const useAgentStore = defineStore('agent', () => {
   const changing = ref(false)
 
   const canSetStatus = computed(() => getWorkstation().capabilities.agentStatus)
+  /** The seat is held in after-call work for an open wrap-up (the business's `wrapup` setting). */
+  const afterCallWork = ref(false)
   /**
    * What the shell shows: the SDK's word where it reports the seat; elsewhere (the App SDK has
    * no seat status) what sign-in and the call say: offline, busy during a call, else free.
@@ -25,7 +28,8 @@ export const useAgentStore = defineStore('agent', () => {
   const shownStatus = computed<AgentStatus>(() => {
     if (useSessionStore().status !== 'signed-in') return 'offline'
     if (canSetStatus.value) return status.value
-    return useCallStore().isLive ? 'busy' : 'free'
+    if (useCallStore().isLive) return 'busy'
+    return afterCallWork.value ? 'arrange' : 'free'
   })
 
   /** From the SDK: the contact center says what the seat is now. */
@@ -59,7 +63,32 @@ export const useAgentStore = defineStore('agent', () => {
   function reset(): void {
     applyStatus('offline')
     error.value = null
+    afterCallWork.value = false
   }
+
+  /**
+   * After-call work: while a wrap-up is open and the business's setting says so, the seat is
+   * `arrange` (no new calls routed to it); saved or skipped, it is free again. A status the
+   * agent or the contact center chose meanwhile (rest, busy) is left alone.
+   */
+  async function followWrapup(open: boolean): Promise<void> {
+    if (open === afterCallWork.value) return
+    if (open) {
+      if (status.value === 'rest' || useSessionStore().status !== 'signed-in') return
+      afterCallWork.value = true
+      if (canSetStatus.value) await setStatus('arrange')
+      return
+    }
+    afterCallWork.value = false
+    if (canSetStatus.value && status.value === 'arrange') await setStatus('free')
+  }
+  watch(
+    () => {
+      const wrapup = useWrapupStore()
+      return wrapup.isOpen && wrapup.setting.afterCallWork
+    },
+    (open) => void followWrapup(open),
+  )
   // The session does not know this store (no import circle): follow its sign-out instead.
   watch(
     () => useSessionStore().status,
@@ -68,5 +97,5 @@ export const useAgentStore = defineStore('agent', () => {
     },
   )
 
-  return { status, restReason, error, changing, canSetStatus, shownStatus, applyStatus, setStatus, reset }
+  return { status, restReason, error, changing, canSetStatus, afterCallWork, shownStatus, applyStatus, setStatus, reset }
 })

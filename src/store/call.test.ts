@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn, spyOn } from 'jest-mock'
 import { RING_TIMEOUT_MS } from '@/platform/simulated/index'
-import { RINGTONE_URL, useCallStore, validateDialNumber, type CallState } from '@/store/call'
+import { RINGTONE_URL, useCallStore, validateDialNumber, validateSeatAccount, type CallState } from '@/store/call'
+import { useConnectionStore } from '@/store/connection'
+import { useCallerNumbersStore } from '@/store/callerNumbers'
+import { useWrapupStore } from '@/store/wrapup'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSettingsStore } from '@/store/settings'
@@ -446,6 +449,39 @@ describe('incoming calls', () => {
     expect(useHistoryStore().records[0]).toMatchObject({ sessionId: currentId, outcome: 'answered' })
   })
 
+  it('shows a second caller as waiting during the call, and records them as missed when our call ends first', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    const otherId = core.sim.incomingCall({ from: '13700137000' })
+    expect(call.waiting).toEqual([{ sessionId: otherId, number: '13700137000', remark: '' }])
+    expect(useHistoryStore().records).toHaveLength(0)
+    await call.hangUp()
+    expect(call.waiting).toEqual([])
+    // Our call and the second caller, missed, are both in history at once.
+    const missed = useHistoryStore().records.find((r) => r.sessionId === otherId)
+    expect(missed).toMatchObject({ number: '13700137000', direction: 'in', outcome: 'missed' })
+    // Its own end later replaces the record (same id), still missed, with the real reason.
+    core.clock.advance(RING_TIMEOUT_MS)
+    const after = useHistoryStore().records.filter((r) => r.sessionId === otherId)
+    expect(after).toEqual([expect.objectContaining({ id: missed?.id, outcome: 'missed', endReason: 'timeout' })])
+  })
+
+  it('shows the quality as down while the connection is lost or reconnecting, as the banner does', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    core.sim.setNetworkQuality(1)
+    expect(call.linkQuality).toBe(1)
+    core.sim.dropConnection()
+    expect(useConnectionStore().state).toBe('lost')
+    expect(call.linkQuality).toBe(6)
+    core.sim.startReconnect()
+    expect(call.linkQuality).toBe(6)
+    core.sim.restoreConnection()
+    expect(call.linkQuality).toBe(1)
+  })
+
   it('late events of a finished session do not touch the next call', async () => {
     const call = useCallStore()
     await call.placeCall({ to: '13800138000' })
@@ -595,5 +631,68 @@ describe('illegal moves', () => {
     call.close() // active --close--> is illegal
     expect(call.state).toBe('active')
     expect(warn.mock.calls.some((args) => String(args[0]).includes('illegal move ignored: active --close-->'))).toBe(true)
+  })
+})
+
+describe('internal calls to a colleague and the caller number', () => {
+  it('placeSeatCall runs the same machine, is logged as callSeat, and leaves no history, number status or wrap-up', async () => {
+    const call = useCallStore()
+    const states = trackStates()
+    expect(call.canCallSeat).toBe(true)
+    await expect(call.placeSeatCall(' agent2@example.com ')).resolves.toBe(true)
+    expect(callsOf(core, 'callSeat')).toEqual([[{ userId: 'agent2@example.com' }]])
+    expect(call.internal).toBe(true)
+    expect(call.peer).toBe('agent2@example.com')
+    core.sim.answerOutbound()
+    expect(call.state).toBe('active')
+    await call.hangUp()
+    expect(states).toEqual(['idle', 'dialing', 'ringing', 'active', 'ended'])
+    expect(useHistoryStore().records).toEqual([])
+    expect(useWrapupStore().isOpen).toBe(false)
+    // The next customer call is an ordinary one again.
+    await call.placeCall({ to: '13800138000' })
+    expect(call.internal).toBe(false)
+  })
+
+  it('refuses a malformed seat account on the call screen, without asking the SDK', async () => {
+    const call = useCallStore()
+    await expect(call.placeSeatCall('two words')).resolves.toBe(false)
+    expect(call.state).toBe('ended')
+    expect(call.error?.symbol).toBe('INVALID_NUMBER')
+    expect(callsOf(core, 'callSeat')).toEqual([])
+    expect(validateSeatAccount('  a.b@c.example ')).toBe('a.b@c.example')
+    expect(validateSeatAccount('')).toBeNull()
+  })
+
+  it('a seat call the SDK refuses ends with its error and no record', async () => {
+    const call = useCallStore()
+    core.sim.failNext('callSeat', 402)
+    await expect(call.placeSeatCall('agent2@example.com')).resolves.toBe(false)
+    expect(call.state).toBe('ended')
+    expect(call.error?.code).toBe(402)
+    expect(useHistoryStore().records).toEqual([])
+  })
+
+  it('every outbound call carries the chosen caller number; none chosen sends none', async () => {
+    const call = useCallStore()
+    const callers = useCallerNumbersStore()
+    callers.numbers = ['02000000000', '075512345678']
+    await call.placeCall({ to: '13800138000' })
+    await call.hangUp()
+    callers.choose('075512345678')
+    expect(callers.effective).toBe('075512345678')
+    await call.placeCall({ to: '13900139000', remark: 'Bob' })
+    await call.hangUp()
+    // A number the business no longer has is not sent.
+    callers.numbers = ['02000000000']
+    await call.placeCall({ to: '13700137000' })
+    expect(callsOf(core, 'call')).toEqual([
+      [{ to: '13800138000' }],
+      [{ to: '13900139000', remark: 'Bob', callerNumber: '075512345678' }],
+      [{ to: '13700137000' }],
+    ])
+    // Only numbers from the list can be chosen.
+    callers.choose('01234')
+    expect(callers.chosen).toBe('075512345678')
   })
 })

@@ -23,11 +23,13 @@ import { newId } from '@/services/ids'
 import { validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
 import { t } from '@/i18n'
+import { useConnectionStore } from '@/store/connection'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
 import { useWrapupStore } from '@/store/wrapup'
+import { useCallerNumbersStore } from '@/store/callerNumbers'
 import { isLiveState, transition, type CallInput, type CallState } from '@/store/callMachine'
 
 export type { CallInput, CallState } from '@/store/callMachine'
@@ -59,11 +61,29 @@ interface SideSession {
   remark: string
   startedAt: number
   answeredAt: number | null
+  /** The call record's id once it is written (when our call ended first), so its end replaces it. */
+  recordId: string | null
+}
+
+/** A second caller ringing during the agent's call (the `call-waiting` notice). */
+export interface WaitingCaller {
+  sessionId: string
+  number: string
+  remark: string
 }
 
 export interface PlaceCallParams {
   to: string
   remark?: string
+}
+
+/** A colleague's TCCC seat account, as `placeSeatCall` takes it. */
+const SEAT_ACCOUNT = /^[A-Za-z0-9@._+-]{1,64}$/
+
+/** The seat account the agent typed, trimmed, or null when it cannot be one. */
+export function validateSeatAccount(text: string): string | null {
+  const account = text.trim()
+  return SEAT_ACCOUNT.test(account) ? account : null
 }
 
 /**
@@ -82,6 +102,8 @@ export const useCallStore = defineStore('call', () => {
   const state = ref<CallState>('idle')
   const sessionId = ref<string | null>(null)
   const direction = ref<CallDirection | null>(null)
+  /** A call to a colleague's seat (capability `internalCall`): not a customer call, not recorded. */
+  const internal = ref(false)
   const peer = ref('')
   const remark = ref('')
   const startedAt = ref<number | null>(null)
@@ -101,6 +123,8 @@ export const useCallStore = defineStore('call', () => {
   /** RINGTONE_BLOCKED while the browser refuses to autoplay the ringtone (no user gesture yet). */
   const ringtoneError = ref<TcccError | null>(null)
   const busy = ref(false)
+  /** Callers ringing while the agent is on a call: shown, never answered over the call, recorded as missed. */
+  const waiting = ref<WaitingCaller[]>([])
 
   // Bookkeeping that no page shows: kept out of the reactive state.
   let ringing = false
@@ -122,10 +146,19 @@ export const useCallStore = defineStore('call', () => {
     return Math.max(0, Math.floor((end - answeredAt.value) / 1000))
   }
   const durationSec = computed(() => (endedAt.value === null ? 0 : durationAt(endedAt.value)))
+  /**
+   * The quality the call screen shows: "down" (6) while the SDK's connection is lost or
+   * reconnecting, whatever TRTC last reported, so it agrees with the connection banner.
+   */
+  const linkQuality = computed<NetworkQuality>(() => {
+    const link = useConnectionStore().state
+    return link === 'lost' || link === 'reconnecting' ? 6 : quality.value
+  })
   const canSwitchAudioRoute = computed(() => getWorkstation().capabilities.audioRoute)
   /** Hold and transfer exist only where the platform has them (never a hidden failure). */
   const canHold = computed(() => getWorkstation().capabilities.hold)
   const canTransfer = computed(() => getWorkstation().capabilities.transfer)
+  const canCallSeat = computed(() => getWorkstation().capabilities.internalCall)
   /** True where `openMicrophoneSettings` really opens something (the App, not a browser). */
   const canOpenMicrophoneSettings = computed(() => canOpenSystemMicrophoneSettings())
 
@@ -162,6 +195,7 @@ export const useCallStore = defineStore('call', () => {
   function begin(dir: CallDirection, number: string, note: string, id: string | null): void {
     sessionId.value = id
     direction.value = dir
+    internal.value = false
     peer.value = number
     remark.value = note
     startedAt.value = Date.now()
@@ -189,6 +223,11 @@ export const useCallStore = defineStore('call', () => {
     endReason.value = reason
     stopRing()
     if (sessionId.value) rememberFinished(sessionId.value)
+    if (internal.value) {
+      // A colleague is not a customer: no history row, no number status, no wrap-up.
+      restoreMicrophone()
+      return
+    }
     const dir = direction.value ?? 'out'
     const started = startedAt.value ?? endedAt.value
     const record: CallRecord = {
@@ -206,11 +245,16 @@ export const useCallStore = defineStore('call', () => {
     if (answeredAt.value !== null) record.answeredAt = answeredAt.value
     if (error.value) record.errorSymbol = error.value.symbol
     notifyEnded(record)
+    recordWaitingAsMissed()
     try {
       useWrapupStore().offer(record)
     } catch (e) {
       console.error('[call] wrapup.offer failed', e)
     }
+    restoreMicrophone()
+  }
+
+  function restoreMicrophone(): void {
     // The SDK's mute can outlive the session (TRTC keeps it): open the microphone for the next
     // call. SDKs that reset it themselves answer NO_ACTIVE_CALL, which is fine.
     if (muted.value) {
@@ -220,6 +264,39 @@ export const useCallStore = defineStore('call', () => {
           const symbol = toTcccError(e).symbol
           if (symbol !== 'NO_ACTIVE_CALL') console.warn('[call] unmute after the call failed', symbol)
         })
+    }
+  }
+
+  /** The side session's call record: missed (or answered elsewhere) as far as the app knows now. */
+  function sideRecord(id: string, side: SideSession, reason: EndReason, endedTime: number): CallRecord {
+    const record: CallRecord = {
+      id: side.recordId ?? newId(),
+      sessionId: id,
+      number: side.peer,
+      direction: 'in',
+      outcome: outcomeOf('in', side.answeredAt !== null, reason),
+      startedAt: side.startedAt,
+      endedAt: endedTime,
+      durationSec: side.answeredAt === null ? 0 : Math.max(0, Math.floor((endedTime - side.answeredAt) / 1000)),
+      endReason: reason,
+    }
+    if (side.remark) record.remark = side.remark
+    if (side.answeredAt !== null) record.answeredAt = side.answeredAt
+    return record
+  }
+
+  /**
+   * Our call ended while second callers still ring: they were missed, and history says so now
+   * (reason unknown until their own end arrives, which then replaces the record).
+   */
+  function recordWaitingAsMissed(): void {
+    waiting.value = []
+    const now = Date.now()
+    for (const [id, side] of sideSessions) {
+      if (side.recordId !== null || side.answeredAt !== null) continue
+      const record = sideRecord(id, side, 'unknown', now)
+      side.recordId = record.id
+      notifyEnded(record)
     }
   }
 
@@ -331,13 +408,16 @@ export const useCallStore = defineStore('call', () => {
         if (move('incomingSession')) startRing()
         return
       }
-      // Busy with another call: never disturb it; remember the caller for history.
-      sideSessions.set(event.sessionId, {
+      // Busy with another call: never disturb it; tell the agent, and remember it for history.
+      const side: SideSession = {
         peer: event.peer,
         remark: useNumbersStore().lookup(event.peer)?.remark || event.remark || '',
         startedAt: Date.now(),
         answeredAt: null,
-      })
+        recordId: null,
+      }
+      sideSessions.set(event.sessionId, side)
+      waiting.value = [...waiting.value, { sessionId: event.sessionId, number: side.peer, remark: side.remark }]
       return
     }
     if (state.value === 'dialing' && sessionId.value === null && !dialCancelled) {
@@ -367,7 +447,10 @@ export const useCallStore = defineStore('call', () => {
       return
     }
     const side = sideSessions.get(event.sessionId)
-    if (side) side.answeredAt = Date.now()
+    if (side) {
+      side.answeredAt = Date.now()
+      waiting.value = waiting.value.filter((w) => w.sessionId !== event.sessionId)
+    }
   }
 
   function onEnded(event: TcccEventOf<'ended'>): void {
@@ -383,21 +466,8 @@ export const useCallStore = defineStore('call', () => {
     const side = sideSessions.get(id)
     if (side) {
       sideSessions.delete(id)
-      const endedTime = Date.now()
-      const record: CallRecord = {
-        id: newId(),
-        sessionId: id,
-        number: side.peer,
-        direction: 'in',
-        outcome: outcomeOf('in', side.answeredAt !== null, event.reason),
-        startedAt: side.startedAt,
-        endedAt: endedTime,
-        durationSec: side.answeredAt === null ? 0 : Math.max(0, Math.floor((endedTime - side.answeredAt) / 1000)),
-        endReason: event.reason,
-      }
-      if (side.remark) record.remark = side.remark
-      if (side.answeredAt !== null) record.answeredAt = side.answeredAt
-      notifyEnded(record)
+      waiting.value = waiting.value.filter((w) => w.sessionId !== id)
+      notifyEnded(sideRecord(id, side, event.reason, Date.now()))
     }
     // Otherwise a late event of a call we already finished: nothing to do.
   }
@@ -450,19 +520,42 @@ export const useCallStore = defineStore('call', () => {
   }
 
   /** Resolves true when the SDK accepted the call. Refused while another call or command runs. */
-  async function placeCall(params: PlaceCallParams): Promise<boolean> {
+  function placeCall(params: PlaceCallParams): Promise<boolean> {
+    const to = params.to.trim()
+    const note = (params.remark ?? '').trim()
+    const callerNumber = useCallerNumbersStore().effective
+    const callParams: CallParams = { to, ...(note ? { remark: note } : {}), ...(callerNumber ? { callerNumber } : {}) }
+    return dial(to, note, false, () => (DIALLABLE.test(to) ? null : new TcccError('INVALID_NUMBER', 'not diallable')), () => getWorkstation().call(callParams))
+  }
+
+  /** Calls a colleague's seat (capability `internalCall`) through the same machine as any call. */
+  function placeSeatCall(account: string): Promise<boolean> {
+    const userId = account.trim()
+    return dial(
+      userId,
+      '',
+      true,
+      () => {
+        if (!getWorkstation().capabilities.internalCall) return new TcccError('UNSUPPORTED_ON_PLATFORM', 'internal call')
+        return validateSeatAccount(userId) ? null : new TcccError('INVALID_NUMBER', 'not a seat account')
+      },
+      () => getWorkstation().callSeat({ userId }),
+    )
+  }
+
+  async function dial(to: string, note: string, toSeat: boolean, check: () => TcccError | null, command: () => Promise<void>): Promise<boolean> {
     if (busy.value || (stateNow() !== 'idle' && stateNow() !== 'ended')) {
       console.warn(`[call] placeCall refused in state ${state.value}${busy.value ? ' (busy)' : ''}`)
       return false
     }
     busy.value = true
     try {
-      const to = params.to.trim()
-      const note = (params.remark ?? '').trim()
       begin('out', to, note, null)
+      internal.value = toSeat
       if (!move('dial')) return false
-      if (!DIALLABLE.test(to)) {
-        failDial(new TcccError('INVALID_NUMBER', 'not diallable'))
+      const refused = check()
+      if (refused) {
+        failDial(refused)
         return false
       }
       const permission = await ensureMicrophonePermission()
@@ -472,8 +565,7 @@ export const useCallStore = defineStore('call', () => {
         return false
       }
       try {
-        const callParams: CallParams = note ? { to, remark: note } : { to }
-        await renewingToken(() => getWorkstation().call(callParams), () => stateNow() === 'dialing')
+        await renewingToken(command, () => stateNow() === 'dialing')
       } catch (e) {
         const failure = toTcccError(e)
         if (stateNow() === 'dialing') failDial(failure)
@@ -704,6 +796,7 @@ export const useCallStore = defineStore('call', () => {
     state,
     sessionId,
     direction,
+    internal,
     peer,
     remark,
     startedAt,
@@ -720,16 +813,20 @@ export const useCallStore = defineStore('call', () => {
     error,
     ringtoneError,
     busy,
+    waiting,
     // getters
     isLive,
+    linkQuality,
     durationSec,
     canSwitchAudioRoute,
     canHold,
     canTransfer,
+    canCallSeat,
     canOpenMicrophoneSettings,
     durationAt,
     // actions
     placeCall,
+    placeSeatCall,
     answerIncoming,
     rejectIncoming,
     hangUp,

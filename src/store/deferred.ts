@@ -14,6 +14,7 @@ let routing: Promise<void> | undefined
 
 /** Loads the event router and starts it; once (a failed load is tried again next time). */
 export function startEventRouting(): Promise<void> {
+  // Stryker disable next-line StringLiteral: Vite fails to transform `import('')` (it reads the project folder), which crashes every test run
   routing ??= import('@/store/eventRouter').then(
     ({ startEventRouter }) => startEventRouter(),
     (error: unknown) => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn, spyOn } from 'jest-mock'
-import { defineStore } from 'pinia'
+import { createPinia, defineStore, getActivePinia, setActivePinia, type Pinia } from 'pinia'
 import { ref } from 'vue'
 import { createSimulatedTccc } from '@/platform/simulated/index'
 import type { TcccAgentSdk, TcccEvent, TcccListener } from '@/platform/types'
@@ -8,7 +8,8 @@ import { createEventChannel } from '@/services/eventStream'
 import { disposeWorkstation, setWorkstationPlatform } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
 import { RECOVERED_DISPLAY_MS, setConnectionTimers, useConnectionStore } from '@/store/connection'
-import { routeEvents, startEventRouter, stopEventRouter, tcccRoutes, type RouteTable, type TcccStores } from '@/store/eventRouter'
+import { routeEvents, startEventRouter, stopEventRouter, syncRoutes, tcccRoutes, type RouteTable, type SyncStores, type TcccStores } from '@/store/eventRouter'
+import type { OutboxEntry, SyncEvent } from '@/services/sync'
 import { useSessionStore } from '@/store/session'
 import { AGENT, PASSWORD, installFakeBackend, loginSdk, setupCore, type Core } from '@/store/__tests__/harness'
 
@@ -189,5 +190,163 @@ describe('the router itself', () => {
     expect(Object.keys(tcccRoutes).sort()).toEqual(
       ['accepted', 'agentStatus', 'audioVolume', 'connectionLost', 'connectionRecovered', 'ended', 'error', 'networkQuality', 'newSession', 'reconnecting', 'warning'],
     )
+  })
+})
+
+describe('the route tables, handler by handler (fake stores)', () => {
+  function tcccStores() {
+    return {
+      call: { apply: fn(), reportSdkError: fn() },
+      connection: { markLost: fn(), markReconnecting: fn(), markRecovered: fn() },
+      session: { onKicked: fn(), onTokenExpired: fn(() => Promise.resolve()) },
+      agent: { applyStatus: fn() },
+    }
+  }
+  type Fake = ReturnType<typeof tcccStores>
+  function route<T extends TcccEvent['type']>(event: Extract<TcccEvent, { type: T }>, stores: Fake): void {
+    const handler = tcccRoutes[event.type] as (event: TcccEvent, stores: TcccStores) => void
+    handler(event, stores as unknown as TcccStores)
+  }
+
+  it('session, quality and volume events go to the call store as they are', () => {
+    const stores = tcccStores()
+    const events: TcccEvent[] = [
+      { type: 'newSession', sessionId: 's1', direction: 'in', peer: '1380', remark: '' },
+      { type: 'accepted', sessionId: 's1' },
+      { type: 'networkQuality', quality: 2 },
+      { type: 'audioVolume', userId: 'u', volume: 40 },
+      { type: 'ended', sessionId: 's1', reason: 'remote-bye', message: '' },
+    ]
+    for (const event of events) route(event, stores)
+    expect(stores.call.apply.mock.calls).toEqual(events.map((event) => [event]))
+    expect(stores.connection.markLost).not.toHaveBeenCalled()
+  })
+
+  it('connection events carry the server to the connection store', () => {
+    const stores = tcccStores()
+    route({ type: 'connectionLost', server: 'sig' }, stores)
+    route({ type: 'reconnecting', server: 'media' }, stores)
+    route({ type: 'connectionRecovered', server: 'sig2' }, stores)
+    expect(stores.connection.markLost.mock.calls).toEqual([['sig']])
+    expect(stores.connection.markReconnecting.mock.calls).toEqual([['media']])
+    expect(stores.connection.markRecovered.mock.calls).toEqual([['sig2']])
+  })
+
+  it('error 403 kicks, -10002 renews, anything else reaches the call screen and the log', () => {
+    const warn = spyOn(console, 'warn').mockImplementation(fn())
+    warn.mockClear()
+    const stores = tcccStores()
+    route({ type: 'error', code: 403, message: 'forbidden' }, stores)
+    expect(stores.session.onKicked).toHaveBeenCalledTimes(1)
+    expect(stores.session.onTokenExpired).not.toHaveBeenCalled()
+    route({ type: 'error', code: -10002, message: 'token' }, stores)
+    expect(stores.session.onTokenExpired).toHaveBeenCalledTimes(1)
+    expect(stores.session.onKicked).toHaveBeenCalledTimes(1)
+    expect(stores.call.reportSdkError).not.toHaveBeenCalled()
+    const logged = () => warn.mock.calls.filter((args) => String(args[0]).startsWith('[workstation]'))
+    expect(logged()).toEqual([])
+    route({ type: 'error', code: -1002, message: 'no microphone' }, stores)
+    expect(stores.call.reportSdkError.mock.calls).toEqual([[-1002, 'no microphone']])
+    expect(logged()).toEqual([['[workstation] SDK error -1002: no microphone']])
+    route({ type: 'warning', code: 7, message: 'slow' }, stores)
+    expect(logged()[1]).toEqual(['[workstation] SDK warning 7: slow'])
+    expect(stores.session.onKicked).toHaveBeenCalledTimes(1)
+  })
+
+  it('the seat status goes to the agent store with its rest reason', () => {
+    const stores = tcccStores()
+    route({ type: 'agentStatus', status: 'rest', restReason: 'lunch' }, stores)
+    expect(stores.agent.applyStatus.mock.calls).toEqual([['rest', 'lunch']])
+  })
+
+  function syncStores() {
+    return {
+      sync: { applyStatus: fn(), noteRejected: fn() },
+      numbers: { applyRemote: fn(), dropLocal: fn() },
+      history: { applyRemote: fn() },
+      wrapup: { applyRemote: fn() },
+    }
+  }
+  function routeSync(event: SyncEvent, stores: ReturnType<typeof syncStores>): void {
+    const handler = syncRoutes[event.type] as (event: SyncEvent, stores: SyncStores) => void
+    handler(event, stores as unknown as SyncStores)
+  }
+  const entry = (kind: 'number' | 'call'): OutboxEntry => ({ changeId: 'c', kind, op: 'upsert', id: `${kind}-1`, data: {}, queuedAt: 1 })
+
+  it('sync status, pulled changes (numbers, history, wrap-up) and rejections reach their stores', () => {
+    const stores = syncStores()
+    routeSync({ type: 'status', state: 'offline', pending: 4 }, stores)
+    expect(stores.sync.applyStatus.mock.calls).toEqual([['offline', 4]])
+    const changes = [{ kind: 'call', id: 'x', rev: '1', deleted: false, data: {} }]
+    const pendingIds = new Set(['y'])
+    routeSync({ type: 'remote', changes, pendingIds }, stores)
+    expect(stores.numbers.applyRemote.mock.calls).toEqual([[changes, pendingIds]])
+    expect(stores.history.applyRemote.mock.calls).toEqual([[changes, pendingIds]])
+    expect(stores.wrapup.applyRemote.mock.calls).toEqual([[changes]])
+  })
+
+  it('only a DUPLICATE_NUMBER rejection of a number drops the local copy; every rejection is counted', () => {
+    const stores = syncStores()
+    routeSync({ type: 'rejected', entry: entry('number'), reason: 'VALIDATION' }, stores)
+    routeSync({ type: 'rejected', entry: entry('call'), reason: 'DUPLICATE_NUMBER' }, stores)
+    expect(stores.numbers.dropLocal).not.toHaveBeenCalled()
+    routeSync({ type: 'rejected', entry: entry('number'), reason: 'DUPLICATE_NUMBER' }, stores)
+    expect(stores.numbers.dropLocal.mock.calls).toEqual([['number-1']])
+    expect(stores.sync.noteRejected).toHaveBeenCalledTimes(3)
+  })
+})
+
+describe('routeEvents', () => {
+  type Ping = { type: 'ping'; n: number }
+  it('resolves the stores once per pinia, drops events without one, and logs a failing handler', () => {
+    const channel = createEventChannel<Ping>('ping')
+    const seen: Array<[number, Pinia]> = []
+    const stores = fn((pinia: Pinia) => pinia)
+    const stop = routeEvents<Ping, Pinia>({ name: 'pings', source: channel, stores, handlers: { ping: (event, pinia) => {
+      if (event.n < 0) throw new Error('negative')
+      seen.push([event.n, pinia])
+    } } })
+    const first = getActivePinia()!
+    channel.publish({ type: 'ping', n: 1 })
+    channel.publish({ type: 'ping', n: 2 })
+    expect(stores).toHaveBeenCalledTimes(1)
+    const second = createPinia()
+    setActivePinia(second)
+    channel.publish({ type: 'ping', n: 3 })
+    expect(stores).toHaveBeenCalledTimes(2)
+    expect(seen).toEqual([[1, first], [2, first], [3, second]])
+
+    const error = spyOn(console, 'error').mockImplementation(fn())
+    error.mockClear()
+    channel.publish({ type: 'ping', n: -1 })
+    expect(error.mock.calls.map((args) => args[0]).filter((m) => String(m).includes('pings'))).toEqual(['[events] handling pings ping failed'])
+    channel.publish({ type: 'ping', n: 4 })
+    expect(seen).toHaveLength(4)
+
+    const warn = spyOn(console, 'warn').mockImplementation(fn())
+    warn.mockClear()
+    setActivePinia(undefined)
+    channel.publish({ type: 'ping', n: 5 })
+    expect(warn.mock.calls.filter((args) => String(args[0]).includes('pings'))).toEqual([['[events] pings ping event dropped: no active pinia']])
+    expect(seen).toHaveLength(4)
+    setActivePinia(second)
+    stop()
+  })
+
+  it('resolves again when the stores could not be resolved the first time', () => {
+    const channel = createEventChannel<Ping>('ping')
+    spyOn(console, 'error').mockImplementation(fn())
+    let fail = true
+    const stores = fn(() => {
+      if (fail) throw new Error('not yet')
+      return 'stores'
+    })
+    const handled = fn()
+    const stop = routeEvents<Ping, string>({ name: 'pings', source: channel, stores, handlers: { ping: handled } })
+    channel.publish({ type: 'ping', n: 1 })
+    fail = false
+    channel.publish({ type: 'ping', n: 2 })
+    expect(handled.mock.calls).toEqual([[{ type: 'ping', n: 2 }, 'stores']])
+    stop()
   })
 })

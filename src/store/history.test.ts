@@ -1,7 +1,9 @@
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { storage } from '../../tests/setup/uni'
 import type { CallRecord } from '@/services/callRecord'
+import { SyncEngine, setSyncEngine, type RemoteChange } from '@/services/sync'
+import { ManualTimers } from '@/services/__tests__/fakeWorkspace'
 import { HISTORY_LIMIT, isCallRecord, useHistoryStore } from './history'
 
 const AGENT_KEY = 'agent1'
@@ -136,5 +138,248 @@ describe('isCallRecord', () => {
     expect(isCallRecord({ ...makeRecord(1), direction: 'sideways' })).toBe(false)
     expect(isCallRecord({ ...makeRecord(1), endedAt: 'yesterday' })).toBe(false)
     expect(isCallRecord({ ...makeRecord(1), remark: 5 })).toBe(false)
+  })
+})
+
+describe('isCallRecord, field by field', () => {
+  const valid = makeRecord(1)
+
+  it('accepts every direction and outcome, and each optional field absent or in its allowed form', () => {
+    for (const direction of ['in', 'out']) expect(isCallRecord({ ...valid, direction })).toBe(true)
+    for (const outcome of ['answered', 'rejected', 'missed', 'cancelled', 'no-answer', 'failed']) expect(isCallRecord({ ...valid, outcome })).toBe(true)
+    const { answeredAt: _a, ...unanswered } = valid
+    expect(isCallRecord(unanswered)).toBe(true)
+    expect(isCallRecord({ ...valid, remark: '张三', sessionId: 's-9', note: 'call back', disposition: 'sale', callbackAt: 1_700_000_999_000 })).toBe(true)
+    expect(isCallRecord({ ...valid, disposition: null, callbackAt: null })).toBe(true)
+  })
+
+  it.each<[string, unknown]>([
+    ['id', 7],
+    ['id', undefined],
+    ['number', 13800000000],
+    ['number', undefined],
+    ['remark', null],
+    ['direction', undefined],
+    ['direction', 1],
+    ['outcome', 'won'],
+    ['outcome', undefined],
+    ['startedAt', undefined],
+    ['startedAt', '1700000000000'],
+    ['startedAt', Number.NaN],
+    ['startedAt', Number.POSITIVE_INFINITY],
+    ['answeredAt', null],
+    ['answeredAt', 'soon'],
+    ['endedAt', undefined],
+    ['endedAt', Number.NaN],
+    ['durationSec', undefined],
+    ['durationSec', '30'],
+    ['endReason', undefined],
+    ['endReason', 3],
+    ['sessionId', 42],
+    ['sessionId', null],
+    ['disposition', 3],
+    ['note', null],
+    ['note', 12],
+    ['callbackAt', 'tomorrow'],
+    ['callbackAt', Number.NaN],
+  ])('rejects %s = %s', (field, value) => {
+    expect(isCallRecord({ ...valid, [field]: value })).toBe(false)
+  })
+
+  it('rejects what is not an object', () => {
+    for (const value of [null, undefined, 'record', 5, true]) expect(isCallRecord(value)).toBe(false)
+  })
+})
+
+describe('history store and the outbox', () => {
+  let sync: SyncEngine
+
+  beforeEach(() => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    sync = new SyncEngine(null, new ManualTimers())
+    setSyncEngine(sync)
+    sync.open(AGENT_KEY)
+  })
+
+  function queued() {
+    return sync.outbox().map(({ kind, op, id, data }) => ({ kind, op, id, data }))
+  }
+
+  function storedIds(): string[] {
+    const raw = storage.get(STORAGE_KEY)
+    return typeof raw === 'string' ? (JSON.parse(raw) as { data: CallRecord[] }).data.map((r) => r.id) : []
+  }
+
+  it('queues a finished call as an upsert of its wire data (no id, no errorSymbol)', () => {
+    const history = freshStore()
+    history.record(makeRecord(1, { errorSymbol: 'NETWORK' }))
+    const { id: _id, errorSymbol: _e, ...data } = makeRecord(1)
+    expect(queued()).toEqual([{ kind: 'call', op: 'upsert', id: 's-1', data }])
+    expect(storedIds()).toEqual(['s-1'])
+  })
+
+  it('sorts a record older than the newest by end time, ties by start time', () => {
+    const history = freshStore()
+    history.record(makeRecord(5))
+    history.record(makeRecord(1))
+    history.record(makeRecord(3))
+    history.record(makeRecord(4, { id: 'same-end-later-start', endedAt: makeRecord(3).endedAt, startedAt: makeRecord(3).startedAt + 1 }))
+    expect(history.records.map((r) => r.id)).toEqual(['s-5', 'same-end-later-start', 's-3', 's-1'])
+  })
+
+  it('warns with the number of malformed rows it dropped, and only then', () => {
+    storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: [makeRecord(1), { id: 'x' }, 7] }))
+    freshStore()
+    expect(console.warn).toHaveBeenCalledWith('[history] dropped 2 malformed record(s)')
+    vi.mocked(console.warn).mockClear()
+    storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: [makeRecord(1)] }))
+    freshStore()
+    expect(console.warn).not.toHaveBeenCalled()
+  })
+
+  describe('updateWrapup', () => {
+    it('writes the wrap-up fields into the record, persists it and queues only those fields', () => {
+      const history = freshStore()
+      history.record(makeRecord(1))
+      history.record(makeRecord(2))
+      sync.close()
+      sync.open(AGENT_KEY)
+      const before = queued().length
+      const fields = { disposition: 'sale', note: 'wants a demo', callbackAt: 1_800_000_000_000 }
+      expect(history.updateWrapup('s-1', fields)).toBe(true)
+      expect(history.records[1]).toMatchObject({ id: 's-1', number: makeRecord(1).number, ...fields })
+      expect(history.records[0]).not.toHaveProperty('note')
+      expect(freshStore().records[1]).toMatchObject(fields)
+      expect(queued().slice(before)).toEqual([{ kind: 'call', op: 'upsert', id: 's-1', data: fields }])
+    })
+
+    it('refuses an unknown call without saving or queueing anything', () => {
+      const history = freshStore()
+      history.record(makeRecord(1))
+      const before = queued().length
+      expect(history.updateWrapup('nope', { disposition: 'sale', note: '', callbackAt: null })).toBe(false)
+      expect(queued()).toHaveLength(before)
+      expect(history.records).toEqual([makeRecord(1)])
+    })
+  })
+
+  describe('applyRemote', () => {
+    function change(id: string, data: Record<string, unknown> | null, extra: Partial<RemoteChange> = {}): RemoteChange {
+      return { kind: 'call', id, rev: '1', data, deleted: data === null, ...extra }
+    }
+
+    it('adds a new remote call in order and persists it', () => {
+      const history = freshStore()
+      history.record(makeRecord(3))
+      const { id: _id, ...data } = makeRecord(2)
+      history.applyRemote([change('remote-2', data)], new Set())
+      expect(history.records.map((r) => r.id)).toEqual(['s-3', 'remote-2'])
+      expect(storedIds()).toEqual(['s-3', 'remote-2'])
+    })
+
+    it('merges a partial remote change into the record it has (a wrap-up from another phone); an undefined field is dropped', () => {
+      const history = freshStore()
+      history.record(makeRecord(1, { remark: 'Zhang', note: 'old' }))
+      history.applyRemote([change('s-1', { note: 'from the tablet', disposition: 'sale', remark: undefined })], new Set())
+      expect(history.records[0]).toEqual({ ...makeRecord(1), note: 'from the tablet', disposition: 'sale' })
+      expect(Object.keys(history.records[0])).not.toContain('remark')
+    })
+
+    it('skips a partial change for a call it does not have (not a whole record) with a warning', () => {
+      const history = freshStore()
+      history.applyRemote([change('unknown', { note: 'x' })], new Set())
+      expect(history.records).toEqual([])
+      expect(console.warn).toHaveBeenCalledWith('[history] remote call unknown is malformed; skipped')
+      expect(storage.has(STORAGE_KEY)).toBe(false)
+    })
+
+    it('removes a deleted call (by flag or by null data) and persists; an unknown delete changes nothing', () => {
+      const history = freshStore()
+      history.record(makeRecord(1))
+      history.record(makeRecord(2))
+      history.record(makeRecord(3))
+      const { id: _id, ...data } = makeRecord(2)
+      history.applyRemote([change('s-1', null), change('s-2', data, { deleted: true })], new Set())
+      expect(history.records.map((r) => r.id)).toEqual(['s-3'])
+      expect(storedIds()).toEqual(['s-3'])
+      const records = history.records
+      storage.delete(STORAGE_KEY)
+      history.applyRemote([change('gone', null)], new Set())
+      expect(history.records).toBe(records)
+      expect(storage.has(STORAGE_KEY)).toBe(false)
+    })
+
+    it('ignores other kinds and calls with a local change still waiting', () => {
+      const history = freshStore()
+      history.record(makeRecord(1))
+      storage.delete(STORAGE_KEY)
+      const { id: _id, ...data } = makeRecord(9)
+      history.applyRemote([{ ...change('n-1', data), kind: 'number' }, change('s-1', null)], new Set(['s-1']))
+      expect(history.records.map((r) => r.id)).toEqual(['s-1'])
+      expect(storage.has(STORAGE_KEY)).toBe(false)
+    })
+
+    it('still shows pulled calls when saving them fails', () => {
+      const history = freshStore()
+      vi.mocked(uni.setStorageSync).mockImplementation(() => {
+        throw new Error('quota')
+      })
+      const { id: _id, ...data } = makeRecord(4)
+      history.applyRemote([change('r-4', data)], new Set())
+      expect(history.records.map((r) => r.id)).toEqual(['r-4'])
+      expect(console.warn).toHaveBeenCalledWith('[history] could not save pulled calls', 'quota')
+    })
+  })
+
+  describe('the device-global history from before per-agent storage', () => {
+    it('goes to the first agent with record ids, session ids kept, merged newest first, queued, then removed', () => {
+      storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: [makeRecord(2, { id: 'mine' })] }))
+      const legacy = [makeRecord(3, { id: 'sess-3' }), makeRecord(1, { id: 'local-1' }), makeRecord(4, { id: 'local-4', sessionId: 'sess-4' })]
+      storage.set('tccc.history', JSON.stringify({ v: 1, data: legacy }))
+      const history = freshStore()
+      expect(storage.has('tccc.history')).toBe(false)
+      const rows = history.records
+      expect(rows.map((r) => r.number)).toEqual([makeRecord(4).number, makeRecord(3).number, makeRecord(2).number, makeRecord(1).number])
+      expect(rows[2].id).toBe('mine')
+      for (const r of [rows[0], rows[1], rows[3]]) expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+      expect(rows.map((r) => r.sessionId)).toEqual(['sess-4', 'sess-3', undefined, undefined])
+      expect(rows[3]).not.toHaveProperty('sessionId')
+      expect(storedIds()).toEqual(rows.map((r) => r.id))
+      expect(queued().map((q) => q.id).sort()).toEqual([rows[0].id, rows[1].id, rows[3].id].sort())
+      expect(queued().every((q) => q.kind === 'call' && q.op === 'upsert')).toBe(true)
+      expect(queued().find((q) => q.id === rows[1].id)?.data).toMatchObject({ sessionId: 'sess-3', number: makeRecord(3).number })
+      expect(console.info).toHaveBeenCalledWith('[history] migrated 3 call(s) from the device-global history')
+    })
+
+    it('an empty or unreadable device-global history is removed without queueing or rewriting anything', () => {
+      storage.set('tccc.history', JSON.stringify({ v: 1, data: [{ id: 'broken' }] }))
+      const history = freshStore()
+      expect(storage.has('tccc.history')).toBe(false)
+      expect(history.records).toEqual([])
+      expect(queued()).toEqual([])
+      expect(storage.has(STORAGE_KEY)).toBe(false)
+    })
+
+    it('keeps the newest 1,000 of both together', () => {
+      storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: Array.from({ length: 600 }, (_, i) => makeRecord(2 * i + 1)) }))
+      storage.set('tccc.history', JSON.stringify({ v: 1, data: Array.from({ length: 600 }, (_, i) => makeRecord(2 * i + 2, { sessionId: `x-${i}` })) }))
+      const records = freshStore().records
+      expect(records).toHaveLength(1000)
+      expect(records[0].number).toBe(makeRecord(1200).number)
+      expect(records[999].number).toBe(makeRecord(201).number)
+      expect(storedIds()).toHaveLength(1000)
+    })
+  })
+
+  it('close() forgets the records and stops saving to the agent\'s key', () => {
+    const history = freshStore()
+    history.record(makeRecord(1))
+    history.close()
+    expect(history.records).toEqual([])
+    storage.delete(STORAGE_KEY)
+    history.record(makeRecord(2))
+    history.clear()
+    expect(storage.has(STORAGE_KEY)).toBe(false)
   })
 })

@@ -6,7 +6,11 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { callWireData, type CallRecord } from '@/services/callRecord'
+import { callDetailOf, callWireData, type CallDetailFields, type CallRecord } from '@/services/callRecord'
+import { fetchCallDetail } from '@/services/cccClient'
+import { getWorkstation } from '@/services/workstation'
+import { toTcccError } from '@/platform/errors'
+import { openExternalUrl } from '@/platform/device'
 import {
   EMPTY_QUERY,
   filterHistory,
@@ -25,6 +29,12 @@ import { getSync, type RemoteChange } from '@/services/sync'
 
 /** Enough for weeks of calls while keeping the storage entry small (uni storage is ~10 MB). */
 export const HISTORY_LIMIT = 1000
+
+/**
+ * When to ask the backend for a call's TCCC detail after it ended (ms after the previous try):
+ * TCCC writes the record a little after the call; a lookup that finds none is tried again.
+ */
+export const CALL_DETAIL_DELAYS_MS = [2_000, 15_000, 60_000] as const
 
 const DIRECTIONS: ReadonlySet<string> = new Set(['in', 'out'])
 const OUTCOMES: ReadonlySet<string> = new Set(['answered', 'rejected', 'missed', 'cancelled', 'no-answer', 'failed'])
@@ -52,7 +62,9 @@ export function isCallRecord(value: unknown): value is CallRecord {
     (r.sessionId === undefined || typeof r.sessionId === 'string') &&
     (r.disposition === undefined || r.disposition === null || typeof r.disposition === 'string') &&
     (r.note === undefined || typeof r.note === 'string') &&
-    (r.callbackAt === undefined || r.callbackAt === null || isFiniteNumber(r.callbackAt))
+    (r.callbackAt === undefined || r.callbackAt === null || isFiniteNumber(r.callbackAt)) &&
+    (r.tcccDurationSec === undefined || isFiniteNumber(r.tcccDurationSec)) &&
+    (r.recordingUrl === undefined || r.recordingUrl === null || typeof r.recordingUrl === 'string')
   )
 }
 
@@ -168,6 +180,47 @@ export const useHistoryStore = defineStore('history', () => {
     storage?.save(next)
     getSync().enqueue([{ kind: 'call', op: 'upsert', id: r.id, data: callWireData(r) }])
     records.value = next
+    if (r.sessionId) void requestDetail(r.id)
+  }
+
+  /**
+   * Asks the backend for TCCC's detail of a call (duration, recording link) once the record is on
+   * the server; a few tries, since TCCC writes it a little after the call. Best effort: history
+   * works without it, and a later pull brings a detail another phone asked for.
+   */
+  async function requestDetail(id: string): Promise<boolean> {
+    const owner = storage
+    const agentKey = getSync().agentKey
+    // The workstation stands for this sign-in's SDK: a new one (tests, a platform switch) ends the tries.
+    const workstation = getWorkstation()
+    if (!owner || agentKey === null) return false
+    for (const delay of CALL_DETAIL_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delay))
+      // Signed out, another agent, or another workstation meanwhile: not this agent's to ask.
+      if (storage !== owner || getSync().agentKey !== agentKey || getWorkstation() !== workstation) return false
+      if (!(await getSync().drain())) continue // the record is not on the server yet
+      try {
+        const change = await fetchCallDetail(id)
+        const detail = change?.data ? callDetailOf(change.data) : null
+        if (detail && storage === owner) return applyDetail(id, detail)
+      } catch (e) {
+        const failure = toTcccError(e)
+        console.warn('[history] call detail not available', failure.symbol)
+        if (failure.symbol === 'SESSION_EXPIRED') return false
+      }
+    }
+    return false
+  }
+
+  /** Only the detail fields: a wrap-up still in the outbox keeps its own. */
+  function applyDetail(id: string, detail: CallDetailFields): boolean {
+    const index = records.value.findIndex((r) => r.id === id)
+    if (index < 0) return false
+    const next = [...records.value]
+    next[index] = { ...next[index], ...detail }
+    storage?.save(next)
+    records.value = next
+    return true
   }
 
   /** Calls pulled from the server (other phones, wrap-ups); local pending changes keep theirs. */
@@ -212,6 +265,12 @@ export const useHistoryStore = defineStore('history', () => {
     return true
   }
 
+  /** Plays a call's TCCC recording (opens its link outside the app). */
+  function openRecording(id: string): boolean {
+    const url = records.value.find((r) => r.id === id)?.recordingUrl
+    return url ? openExternalUrl(url) : false
+  }
+
   /** Clears this phone's copy only: the records stay on the server, they belong to the business. */
   function clear(): void {
     records.value = []
@@ -229,8 +288,10 @@ export const useHistoryStore = defineStore('history', () => {
     open,
     close,
     record,
+    requestDetail,
     applyRemote,
     updateWrapup,
+    openRecording,
     clear,
     setSearch,
     setFilterKind,

@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { setLocale as showLocale, syncDocumentLanguage, type Locale } from '@/i18n'
+import { setLocale as showLocale, syncDocumentLanguage, type Locale } from '@/i18n/core'
 import type { AudioRoute } from '@/platform/types'
 import { backendSessionStorage } from '@/services/backendSession'
 import { storedValue } from '@/services/storage'

@@ -214,3 +214,100 @@ describe('the agent workspace (sync store + numbers/history caches)', () => {
     expect(servers[AGENT1].live('call')).toHaveLength(1)
   })
 })
+
+describe('the sync store alone', () => {
+  let timers: ManualTimers
+  let servers: Record<string, FakeWorkspaceServer>
+
+  beforeEach(() => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    setActivePinia(createPinia())
+    startEventRouter()
+    timers = new ManualTimers()
+    setSyncEngine(new SyncEngine(null, timers))
+    servers = { [AGENT1]: new FakeWorkspaceServer(), [AGENT2]: new FakeWorkspaceServer() }
+    installWorkspaceBackend(servers)
+  })
+
+  const requests = () => (uni.request as unknown as Mock<(o: RequestOptions) => unknown>).mock.calls.length
+
+  it('follows the network while an agent is signed in, and stops listening at sign-out', async () => {
+    const sync = useSyncStore()
+    sync.open(AGENT1, () => AGENT1, () => '')
+    await settle()
+    window.dispatchEvent(new Event('offline'))
+    expect(sync.state).toBe('offline')
+    window.dispatchEvent(new Event('online'))
+    await settle()
+    expect(sync.state).toBe('synced')
+    sync.close()
+    const before = requests()
+    window.dispatchEvent(new Event('offline'))
+    window.dispatchEvent(new Event('online'))
+    await settle()
+    expect(requests()).toBe(before)
+    expect(sync.agentKey).toBeNull()
+  })
+
+  it('sends the agent\'s access token and the configured backend on every request', async () => {
+    useSyncStore().open(AGENT1, () => AGENT1, () => 'https://backend.example')
+    await settle()
+    const calls = (uni.request as unknown as Mock<(o: RequestOptions) => unknown>).mock.calls
+    expect(calls.length).toBeGreaterThan(0)
+    for (const [options] of calls) {
+      expect(options.url.startsWith('https://backend.example/')).toBe(true)
+      expect((options.header as Record<string, string>).Authorization).toBe(`Bearer ${AGENT1}`)
+    }
+  })
+
+  it('opening the same agent again only syncs (counts and caches stay); another agent starts from zero', async () => {
+    const sync = useSyncStore()
+    sync.open(AGENT1, () => AGENT1, () => '')
+    await settle()
+    sync.noteRejected()
+    useNumbersStore().add('13800138000', 'Zhang')
+    const before = requests()
+    sync.open(AGENT1, () => AGENT1, () => '')
+    await settle()
+    expect(requests()).toBeGreaterThan(before)
+    expect(sync.rejectedCount).toBe(1)
+    expect(sync.agentKey).toBe(KEY1)
+    expect(useNumbersStore().entries.map((e) => e.number)).toEqual(['13800138000'])
+    sync.open(AGENT2, () => AGENT2, () => '')
+    await settle()
+    expect(sync.rejectedCount).toBe(0)
+    expect(useNumbersStore().entries).toEqual([])
+    sync.noteRejected()
+    sync.close()
+    expect(sync.rejectedCount).toBe(0)
+  })
+
+  it('onForeground syncs only with an agent signed in', async () => {
+    const sync = useSyncStore()
+    sync.onForeground()
+    await settle()
+    expect(requests()).toBe(0)
+    sync.open(AGENT1, () => AGENT1, () => '')
+    await settle()
+    const before = requests()
+    sync.onForeground()
+    await settle()
+    expect(requests()).toBeGreaterThan(before)
+  })
+
+  it('drain: without an agent, true only when nothing is pending; with one, flushes and says whether all went', async () => {
+    const sync = useSyncStore()
+    await expect(sync.drain()).resolves.toBe(true)
+    sync.applyStatus('pending', 2)
+    await expect(sync.drain()).resolves.toBe(false)
+    expect(requests()).toBe(0)
+    sync.open(AGENT1, () => AGENT1, () => '')
+    await settle()
+    useNumbersStore().add('13800138000', 'Zhang')
+    expect(sync.pending).toBe(1)
+    await expect(sync.drain()).resolves.toBe(true)
+    expect(servers[AGENT1].live('number')).toHaveLength(1)
+    expect(sync.pending).toBe(0)
+  })
+})

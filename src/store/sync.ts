@@ -12,6 +12,7 @@ import { watchNetwork } from '@/platform/network'
 import { agentKeyOf } from '@/services/storage'
 import { getSync, type SyncState } from '@/services/sync'
 import { createWorkspaceTransport } from '@/services/workspaceClient'
+import { connectBackend } from '@/services/cccClient'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 
@@ -42,6 +43,8 @@ export const useSyncStore = defineStore('sync', () => {
     const key = agentKeyOf(userId)
     const engine = getSync()
     engine.setTransport(createWorkspaceTransport(accessToken, baseUrl))
+    // Caller numbers and call detail go to the same backend with the same session.
+    connectBackend(accessToken, baseUrl)
     if (agentKey.value === key && engine.agentKey === key) {
       engine.kick()
       return
@@ -61,6 +64,7 @@ export const useSyncStore = defineStore('sync', () => {
     unwatchNetwork?.()
     unwatchNetwork = null
     getSync().close()
+    connectBackend(null)
     agentKey.value = null
     rejectedCount.value = 0
     useNumbersStore().close()

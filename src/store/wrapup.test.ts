@@ -8,6 +8,7 @@ import { useSessionStore } from '@/store/session'
 import { useWorkdayStore } from '@/store/workday'
 import { useWrapupStore } from '@/store/wrapup'
 import { AGENT, callsOf, loginSdk, setupCore, type Core } from './__tests__/harness'
+import { storage } from '../../tests/setup/uni'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 vi.mock('@/platform/device', () => ({
@@ -120,6 +121,24 @@ describe('wrap-up store', () => {
     setActivePinia(createPinia())
     signInAs('agent2@example.com')
     expect(useWrapupStore().draft).toBeNull()
+  })
+
+  it('keeps drafts under the one per-agent key (agentKeyOf), moving a draft from the old key once', () => {
+    const draft = { callId: 'c1', number: '13800000009', remark: '', connected: true, requirement: 'required', disposition: 'deal', note: 'old key', callbackAt: null }
+    // What earlier versions wrote: the user id itself as the key part.
+    storage.set('tccc.a.agent1@example.com.wrapup', JSON.stringify({ v: 1, data: [draft] }))
+    setActivePinia(createPinia())
+    signInAs(AGENT.userId)
+    expect(useWrapupStore().draft).toMatchObject({ callId: 'c1', note: 'old key' })
+    expect(storage.has('tccc.a.agent1@example.com.wrapup')).toBe(false)
+    expect(JSON.parse(storage.get('tccc.a.agent1%40example%2Ecom.wrapup') as string).data[0]).toMatchObject({ callId: 'c1' })
+
+    // Next start reads the new key alone; a later edit lands there too.
+    setActivePinia(createPinia())
+    signInAs(AGENT.userId)
+    useWrapupStore().setNote('moved')
+    expect(JSON.parse(storage.get('tccc.a.agent1%40example%2Ecom.wrapup') as string).data[0]).toMatchObject({ note: 'moved' })
+    expect(storage.has('tccc.a.agent1@example.com.wrapup')).toBe(false)
   })
 
   it('queues a wrap-up of a call that ended over a half-filled one, latest first', async () => {

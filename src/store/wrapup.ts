@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
-import { storedValue, type StoredValue } from '@/services/storage'
+import { agentKeyOf, hasStored, storedValue, workspaceValue, type StoredValue, type StoredValueOptions } from '@/services/storage'
 import { CALLBACK_OUTCOME, callbackInOneHour, callbackTomorrowAt10, DEFAULT_OUTCOMES, localOffsetMinutes, noteLength, WRAPUP_NOTE_MAX_LENGTH, type OutcomeDefinition } from '@/services/workday'
 
 export { WRAPUP_NOTE_MAX_LENGTH }
@@ -28,17 +28,40 @@ import type { CallRecord } from '@/services/callRecord'
 import { useHistoryStore } from '@/store/history'
 import { useSessionStore } from '@/store/session'
 
-/** The storage key part for an agent (workspace keys are `tccc.a.<agentKey>.<name>`). */
-export function agentStorageKey(userId: string): string {
+/**
+ * The key part earlier versions used for an agent's wrap-up keys (`tccc.a.<this>.wrapup`); read
+ * once after an upgrade and moved to the one per-agent key (`agentKeyOf`), so no draft is lost.
+ */
+export function legacyAgentStorageKey(userId: string): string {
   return userId.replace(/[^A-Za-z0-9@._-]/g, '_')
 }
 
+/**
+ * An agent's `name` key under `agentKeyOf` (the key sync and every per-agent cache use). Its
+ * first load moves a value still under the legacy key across, then removes the legacy key.
+ */
+function agentValue<T>(userId: string, name: string, options: StoredValueOptions<T>): StoredValue<T> {
+  const current = workspaceValue(agentKeyOf(userId), name, options)
+  const legacyKey = `a.${legacyAgentStorageKey(userId)}.${name}`
+  if (current.key === `tccc.${legacyKey}` || !hasStored(legacyKey)) return current
+  const legacy = storedValue(legacyKey, options)
+  try {
+    if (!hasStored(current.key.slice('tccc.'.length))) current.save(legacy.load())
+    legacy.clear()
+  } catch (e) {
+    console.warn(`[wrapup] could not move ${name} to the agent's key`, e)
+  }
+  return current
+}
+
+const DRAFT_STORAGE: StoredValueOptions<WrapupDraft[]> = {
+  version: 1,
+  fallback: () => [],
+  validate: (data): data is WrapupDraft[] => Array.isArray(data) && data.every(isWrapupDraft),
+}
+
 function draftStorage(userId: string): StoredValue<WrapupDraft[]> {
-  return storedValue<WrapupDraft[]>(`a.${agentStorageKey(userId)}.wrapup`, {
-    version: 1,
-    fallback: () => [],
-    validate: (data): data is WrapupDraft[] => Array.isArray(data) && data.every(isWrapupDraft),
-  })
+  return agentValue(userId, 'wrapup', DRAFT_STORAGE)
 }
 
 /** The business's outcome records and `wrapup` setting as last pulled (by record id). */
@@ -48,7 +71,7 @@ interface BusinessRecords {
 }
 
 function businessStorage(userId: string): StoredValue<BusinessRecords> {
-  return storedValue<BusinessRecords>(`a.${agentStorageKey(userId)}.business`, {
+  return agentValue<BusinessRecords>(userId, 'business', {
     version: 1,
     fallback: () => ({ outcomes: {}, setting: null }),
     validate: (data): data is BusinessRecords =>

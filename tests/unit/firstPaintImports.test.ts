@@ -1,17 +1,55 @@
 /**
  * Cold start: the modules that `App.vue` and the first page (login) import statically end up in
  * the chunks loaded before the login page is interactive. The signed-in part (event router, call,
- * numbers and history stores) must stay out of them: it is loaded through `src/store/deferred.ts`.
+ * numbers and history stores) must stay out of them: it is loaded through `src/store/deferred.ts`;
+ * so must the signed-in pages' messages (`@/i18n` adds them; the first paint uses `@/i18n/core`).
  * Walks the static `import ... from` graph (dynamic `import()` and `import type` do not count).
+ *
+ * uni-h5 itself is cut in two at build time (build/splitUniH5.ts): what the first paint uses of
+ * it (built-in components in its templates, `uni.*` APIs) must be in `FIRST_PAINT_EXPORTS`, or
+ * the whole deferred half comes back into the first chunk.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { FIRST_PAINT_EXPORTS } from '../../build/splitUniH5'
 
 const ROOT = path.resolve(__dirname, '../..')
 
 /** Deferred on purpose; none may be reachable from the first page by static imports. */
-const DEFERRED = ['src/store/eventRouter.ts', 'src/store/call.ts', 'src/store/numbers.ts', 'src/store/history.ts', 'src/services/numbers.ts']
+const DEFERRED = [
+  'src/store/eventRouter.ts',
+  'src/store/call.ts',
+  'src/store/numbers.ts',
+  'src/store/history.ts',
+  'src/store/sync.ts',
+  'src/store/wrapup.ts',
+  'src/store/workday.ts',
+  'src/services/numbers.ts',
+  'src/services/sync.ts',
+  'src/components/AgentShell.vue',
+  // messages of the signed-in pages
+  'src/i18n/index.ts',
+  'src/i18n/messages/index.ts',
+  ...['shell', 'numbers', 'call', 'history', 'wrapup', 'workday'].map((domain) => `src/i18n/messages/${domain}.ts`),
+]
+
+/** uni's built-in components as template tags (uni-h5 exports them in PascalCase). */
+const BUILT_IN_TAGS = /<(view|text|input|button|textarea|scroll-view|image|picker|picker-view|picker-view-column|switch|slider|checkbox|checkbox-group|radio|radio-group|form|label|navigator|swiper|swiper-item|movable-area|movable-view|progress|rich-text|icon|canvas|video|map|editor|web-view)[\s/>]/g
+const pascal = (tag: string): string => tag.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())
+
+/** What `file` uses of uni-h5: built-in tags of its template, `uni.*` calls and uni's globals. */
+function uniH5Uses(file: string): string[] {
+  const source = readFileSync(file, 'utf8')
+  const template = file.endsWith('.vue') ? (/<template>([\s\S]*)<\/template>/.exec(source)?.[1] ?? '') : ''
+  const code = file.endsWith('.vue') ? [...source.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]).join('\n') : source
+  const uses = [...template.matchAll(BUILT_IN_TAGS)].map((m) => pascal(m[1]))
+  // Comments mention APIs too; drop them before looking for calls.
+  const calls = code.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+  uses.push(...[...calls.matchAll(/\buni\.(\w+)/g)].map((m) => m[1]))
+  uses.push(...[...calls.matchAll(/(?<![.\w])(getCurrentPages|getApp)\(/g)].map((m) => m[1]))
+  return uses
+}
 
 const STATIC_IMPORT = /^\s*import\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm
 
@@ -55,6 +93,16 @@ describe('first-paint imports', () => {
   it.each(DEFERRED)('does not reach %s (loaded after the first page)', (file) => {
     const via = reached.get(path.join(ROOT, file))
     expect(via, via ? `imported statically via ${via.join(' -> ')}` : '').toBeUndefined()
+  })
+
+  it('uses only the uni-h5 exports the first chunk keeps (FIRST_PAINT_EXPORTS in build/splitUniH5.ts)', () => {
+    const missing = [...reached.keys()].flatMap((file) => uniH5Uses(file).filter((name) => !FIRST_PAINT_EXPORTS.includes(name)).map((name) => `${path.relative(ROOT, file)}: ${name}`))
+    expect([...new Set(missing)]).toEqual([])
+  })
+
+  it('sees what a signed-in page uses of uni-h5 (the scan works)', () => {
+    expect(uniH5Uses(path.join(ROOT, 'src/components/VirtualList.vue'))).toEqual(expect.arrayContaining(['ScrollView', 'createSelectorQuery', 'onWindowResize']))
+    expect(uniH5Uses(path.join(ROOT, 'src/components/WrapupSheet.vue'))).toContain('Textarea')
   })
 
   it('finds a deferred store when something imports it statically', () => {

@@ -128,7 +128,15 @@ const CALL_FIELDS = [
   'callbackAt',
 ] as const
 
-function mergeCall(existing: Data | null, patch: Data, now: number, outcomeCodes: Set<string>): Data {
+/**
+ * Written by the backend from TCCC's call detail record (`attachCallDetail`), never by a phone:
+ * a push that carries them back (a phone echoing a pulled record) has them ignored, not rejected.
+ */
+export const CALL_DETAIL_FIELDS = ['tcccDurationSec', 'recordingUrl', 'tcccEndStatus', 'detailAt'] as const
+
+function mergeCall(existing: Data | null, received: Data, now: number, outcomeCodes: Set<string>): Data {
+  const patch: Data = { ...received }
+  for (const field of CALL_DETAIL_FIELDS) delete patch[field]
   onlyKnown(patch, CALL_FIELDS)
   const call: Data = { ...(existing ?? {}), ...patch }
   if (typeof call.number !== 'string') return reject('INVALID_NUMBER')
@@ -233,6 +241,32 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
     return writeRecord(tx, agent, 'number', id, false, number)
   }
   return writeRecord(tx, agent, 'call', id, false, mergeCall(existing, patch, now, outcomeCodes))
+}
+
+/** TCCC's detail of a call, as the backend attaches it to the agent's call record. */
+export interface CallDetail {
+  tcccDurationSec: number
+  recordingUrl: string | null
+  tcccEndStatus: string
+}
+
+/**
+ * Attaches the detail to the agent's own call record (a new rev, so it reaches every phone at
+ * its next pull). Null when the record is gone or no longer has this session id.
+ */
+export async function attachCallDetail(db: Database, agent: string, id: string, sessionId: string, detail: CallDetail, now: number): Promise<PulledChange | null> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+    const rows = await tx.query<{ data: Data | null }>(
+      `SELECT data FROM workspace_records WHERE agent = $1 AND kind = 'call' AND id = $2 AND NOT deleted`,
+      [agent, id],
+    )
+    const data = rows[0]?.data
+    if (!data || data.sessionId !== sessionId) return null
+    const next: Data = { ...data, ...detail, detailAt: now }
+    const rev = await writeRecord(tx, agent, 'call', id, false, next)
+    return { kind: 'call', id, rev, deleted: false, data: next }
+  })
 }
 
 /** Applies a validated envelope's changes in one transaction (all recorded, or none on a crash). */

@@ -6,9 +6,10 @@ import { setLocale } from '@/i18n'
 import { TcccError } from '@/platform/errors'
 import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
+import { useCallerNumbersStore } from '@/store/callerNumbers'
 import DialPage from './index.vue'
 
-vi.mock('@dcloudio/uni-app', () => ({ onLoad: () => undefined }))
+vi.mock('@dcloudio/uni-app', () => ({ onLoad: () => undefined, onShow: (hook: () => void) => hook() }))
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
 // An App, where the system settings page can be opened.
@@ -19,10 +20,10 @@ vi.mock('@/platform/device', async (importOriginal) => ({
 
 const byId = (id: string) => `[data-testid="${id}"]`
 
-function mountDial(call: Record<string, unknown> = {}) {
+function mountDial(call: Record<string, unknown> = {}, callerNumbers: Record<string, unknown> = {}) {
   const pinia = createTestingPinia({
     createSpy: fn,
-    initialState: { session: { status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1 } }, call },
+    initialState: { session: { status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1 } }, call, callerNumbers },
   })
   return mount(DialPage, { global: { plugins: [pinia] } })
 }
@@ -126,5 +127,44 @@ describe('dial page', () => {
     })
     const listed = mount(DialPage, { global: { plugins: [pinia] } })
     expect(listed.find(byId('call-save-number')).exists()).toBe(false)
+  })
+
+  it('calls a colleague in the seat mode (dial-internal); refuses what cannot be a seat account', async () => {
+    const wrapper = mountDial()
+    expect(wrapper.find(byId('dial-internal-target')).exists()).toBe(false)
+    await wrapper.find(byId('dial-internal')).trigger('click')
+    expect(wrapper.find(byId('dial-internal')).attributes('data-selected')).toBe('true')
+    expect(wrapper.find(byId('dial-key-5')).exists()).toBe(false)
+    await wrapper.find(byId('dial-internal-target')).setValue('two words')
+    await wrapper.find(byId('dial-call')).trigger('click')
+    expect(wrapper.find(byId('dial-error')).text()).toBe("Enter a colleague's seat account (e.g. an e-mail address)")
+    expect(useCallStore().placeSeatCall).not.toHaveBeenCalled()
+    await wrapper.find(byId('dial-internal-target')).setValue(' agent2@example.com ')
+    await wrapper.find(byId('dial-call')).trigger('click')
+    expect(useCallStore().placeSeatCall).toHaveBeenCalledWith('agent2@example.com')
+    expect(useCallStore().placeCall).not.toHaveBeenCalled()
+    await wrapper.find(byId('dial-mode-phone')).trigger('click')
+    expect(wrapper.find(byId('dial-input')).exists()).toBe(true)
+  })
+
+  it('loads the caller numbers when shown and offers them, the choice marked; a tap chooses', async () => {
+    const wrapper = mountDial({}, { numbers: ['02000000000', '075512345678'], chosen: '075512345678' })
+    const callers = useCallerNumbersStore()
+    expect(callers.load).toHaveBeenCalled()
+    const picker = wrapper.find(byId('dial-caller-number'))
+    expect(picker.attributes('data-value')).toBe('075512345678')
+    const options = wrapper.findAll(byId('dial-caller-option'))
+    expect(options.map((o) => [o.attributes('data-number'), o.attributes('data-selected'), o.text()])).toEqual([
+      ['', 'false', 'Default'],
+      ['02000000000', 'false', '02000000000'],
+      ['075512345678', 'true', '075512345678'],
+    ])
+    await options[1].trigger('click')
+    expect(callers.choose).toHaveBeenCalledWith('02000000000')
+  })
+
+  it('shows no caller picker while the business has no numbers', () => {
+    const wrapper = mountDial()
+    expect(wrapper.find(byId('dial-caller-number')).exists()).toBe(false)
   })
 })

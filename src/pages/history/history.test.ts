@@ -33,6 +33,23 @@ describe('history page', () => {
   beforeEach(() => setLocale('en'))
   afterEach(() => setLocale('zh'))
 
+  it("shows TCCC's duration and a recording button when the call detail came; a tap opens it", async () => {
+    const opened: string[] = []
+    vi.stubGlobal('open', (url: string) => opened.push(url))
+    const withDetail: CallRecord = { ...records[1], id: 'c', tcccDurationSec: 73, recordingUrl: 'https://rec.example/c.mp3' }
+    const unrecorded: CallRecord = { ...records[1], id: 'd', startedAt: NOW - 900_000, endedAt: NOW - 800_000, tcccDurationSec: 0, recordingUrl: null }
+    const wrapper = mountHistory([withDetail, records[0], unrecorded, records[1]])
+    expect(wrapper.findAll(byId('history-tccc-duration')).map((d) => [d.text(), d.attributes('data-seconds')])).toEqual([
+      ['Contact center: 01:13', '73'],
+      ['Contact center: 00:00', '0'],
+    ])
+    const recordings = wrapper.findAll(byId('history-recording'))
+    expect(recordings.map((r) => r.attributes('data-url'))).toEqual(['https://rec.example/c.mp3'])
+    await recordings[0].trigger('click')
+    expect(opened).toEqual(['https://rec.example/c.mp3'])
+    vi.unstubAllGlobals()
+  })
+
   it('lists calls newest first with number, direction, outcome and duration', () => {
     const wrapper = mountHistory(records)
     const items = wrapper.findAll(byId('history-item'))

@@ -7,6 +7,7 @@ import { setLocale } from '@/i18n'
 import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
 import NumbersPage from './index.vue'
+import NumberForm from '@/components/NumberForm.vue'
 
 // The real call store (C) pulls in the platform and the native SDK package; the page needs only
 // its command and flags, so a small store with the same shape stands in.
@@ -18,9 +19,10 @@ vi.mock('@/store/call', async () => {
     useCallStore: defineStore('call', () => {
       const state = ref('idle')
       const busy = ref(false)
+      const isLive = ref(false)
       const error = ref(null)
       const placeCall = mockFn(async (_params: { to: string; remark?: string }) => false)
-      return { state, busy, error, placeCall }
+      return { state, busy, isLive, error, placeCall }
     }),
   }
 })
@@ -174,5 +176,39 @@ describe('numbers page', () => {
     await flushPromises()
     expect(uni.reLaunch).toHaveBeenCalledWith({ url: '/src/pages/dial/index' })
     expect(wrapper.find(byId('number-call')).attributes('aria-disabled')).toBe('false')
+  })
+
+  it('disables every row call button and "call next" during a live call, and says why', async () => {
+    const { wrapper, numbers, call } = mountPage()
+    numbers.add('13800000001', 'A')
+    numbers.add('13800000002', 'B')
+    await nextTick()
+    expect(wrapper.find(byId('numbers-call-blocked')).exists()).toBe(false)
+    ;(call as unknown as { isLive: boolean }).isLive = true
+    await nextTick()
+    expect(wrapper.find(byId('numbers-call-blocked')).text()).toBe('On a call: end it before calling another number')
+    const buttons = wrapper.findAll(byId('number-call'))
+    expect(buttons.length).toBeGreaterThan(0)
+    for (const button of buttons) expect(button.attributes('disabled')).toBeDefined()
+    expect(wrapper.find(byId('numbers-call-next')).attributes('disabled')).toBeDefined()
+    await buttons[0].trigger('click')
+    expect(call.placeCall).not.toHaveBeenCalled()
+  })
+
+  it('stops the remark at its limit while typing, counting, and marks the field at fault', async () => {
+    const { wrapper } = mountPage()
+    await wrapper.find(byId('numbers-add')).trigger('click')
+    const remark = wrapper.find(byId('number-form-remark'))
+    expect(remark.attributes('maxlength')).toBe('50')
+    await remark.setValue('好'.repeat(60))
+    await nextTick()
+    expect((remark.element as HTMLInputElement).value).toHaveLength(50)
+    expect(wrapper.find(byId('number-form-remark-count')).text()).toBe('50/50')
+
+    const form = mount(NumberForm, { props: { mode: 'add', error: 'A remark has at most 50 characters', errorField: 'remark' } })
+    expect(form.find(byId('number-form-remark')).attributes('data-invalid')).toBe('true')
+    expect(form.find(byId('number-form-remark')).attributes('aria-invalid')).toBe('true')
+    expect(form.find(byId('number-form-number')).attributes('data-invalid')).toBe('false')
+    expect(form.find(byId('number-form-number')).classes()).not.toContain('is-invalid')
   })
 })

@@ -256,6 +256,7 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
         throw err
       })
     },
+    callSeat: () => unsupported('callSeat'),
     answer: () => withCallback('answer', (ws, done) => ws.answer(done)),
     terminate: () => immediate((ws) => ws.terminate()),
     mute: () => immediate((ws) => ws.mute()),

@@ -123,6 +123,12 @@ describe('commands', () => {
     await second
   })
 
+  it('has no internal call nor caller number: capabilities say so and callSeat rejects without a native call', async () => {
+    expect(sdk.capabilities).toMatchObject({ internalCall: false, callerNumber: false })
+    expect((await rejection(sdk.callSeat({ userId: 'agent2@example.com' }))).symbol).toBe('UNSUPPORTED_ON_PLATFORM')
+    expect(double.workstation.call).not.toHaveBeenCalled()
+  })
+
   it('sendDTMF passes the digit; refuses anything but one of 0-9*# without calling the SDK', async () => {
     const pending = sdk.sendDTMF('#')
     expect(double.workstation.sendDTMF.mock.calls[0][0]).toBe('#')

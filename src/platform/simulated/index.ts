@@ -44,6 +44,9 @@
  *   as `setStatus` (the Web SDK's name); `hold`, `unhold`, `transfer` need the active call;
  *   `transfer` ends it here ('local-bye', "Transferred to …"). `sim.setAgentStatus(s)` is the
  *   contact center changing it.
+ * - `callSeat({ userId })` (the Web SDK's internal call) is logged as `callSeat` and rings like an
+ *   outbound call to that seat (peer = the account; the far-end controls answer it); calling your
+ *   own seat or a malformed account rejects INVALID_NUMBER. `call` logs `callerNumber` when given.
  * - `sim.log()` lists every command (not version/subscribe/dispose), rejected ones included,
  *   with the token and the web SDK URL replaced by '<redacted>'.
  */
@@ -57,6 +60,7 @@ import type {
   LoginParams,
   NetworkQuality,
   PlatformCapabilities,
+  SeatCallParams,
   SettableAgentStatus,
   TcccAgentSdk,
   TcccEvent,
@@ -142,6 +146,7 @@ const SDK_METHODS = [
   'checkLogin',
   'logout',
   'call',
+  'callSeat',
   'answer',
   'terminate',
   'mute',
@@ -160,6 +165,8 @@ type SdkMethod = (typeof SDK_METHODS)[number]
 const DTMF_DIGIT = /^[0-9*#]$/
 /** What the SIP layer accepts as a callee: digits with an optional leading +. */
 const DIALLABLE = /^\+?[0-9*#]{1,32}$/
+/** A TCCC seat account (`calleeUserId`): usually an e-mail address. */
+const SEAT_ACCOUNT = /^[A-Za-z0-9@._+-]{1,64}$/
 /** A deterministic speech-like volume pattern for `audioVolume` ticks. */
 const VOLUME_PATTERN = [32, 58, 41, 70, 25, 63]
 const SERVER = 'sip'
@@ -367,8 +374,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     incomingCalls: true,
     hold: true,
     transfer: true,
-    internalCall: false,
-    callerNumber: false,
+    internalCall: true,
+    callerNumber: true,
     agentStatus: true,
   }
 
@@ -422,7 +429,16 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     if (error) return fail(error)
     if (current) return fail(TcccError.fromCode(-10004, 'a call is in progress'))
     if (!DIALLABLE.test(params.to)) return fail(TcccError.fromCode(20003, 'bad callee'))
-    const session: SimSession = { id: newSessionId(), direction: 'out', peer: params.to, state: 'ringing', timers: [] }
+    if (params.callerNumber !== undefined && !DIALLABLE.test(params.callerNumber)) {
+      return fail(TcccError.fromCode(20003, 'bad caller number'))
+    }
+    startOutbound(params.to, params.remark)
+    return ok()
+  }
+
+  /** Starts an outbound session to `peer`; the far-end controls and timers treat it like any call. */
+  function startOutbound(peer: string, remark: string | undefined): void {
+    const session: SimSession = { id: newSessionId(), direction: 'out', peer, state: 'ringing', timers: [] }
     current = session
     session.timers.push(ringTimeout(session))
     if (autoAnswerAfter !== null && autoAnswerAfter < RING_TIMEOUT_MS) {
@@ -436,9 +452,22 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       type: 'newSession',
       sessionId: session.id,
       direction: 'out',
-      peer: params.to,
-      ...(params.remark !== undefined ? { remark: params.remark } : {}),
+      peer,
+      ...(remark !== undefined ? { remark } : {}),
     })
+  }
+
+  function callSeat(params: SeatCallParams): Promise<void> {
+    record('callSeat', [params])
+    const lost = lostCallback('call')
+    if (lost) return lost
+    const error = precheck('callSeat', { login: true, token: true, server: true })
+    if (error) return fail(error)
+    if (current) return fail(TcccError.fromCode(-10004, 'a call is in progress'))
+    const userId = typeof params.userId === 'string' ? params.userId.trim() : ''
+    if (!SEAT_ACCOUNT.test(userId)) return fail(new TcccError('INVALID_NUMBER', 'bad seat account'))
+    if (userId === agent?.userId) return fail(new TcccError('INVALID_NUMBER', 'cannot call your own seat'))
+    startOutbound(userId, undefined)
     return ok()
   }
 
@@ -666,6 +695,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     checkLogin,
     logout,
     call,
+    callSeat,
     answer,
     terminate,
     mute: () => setMuted('mute', true),

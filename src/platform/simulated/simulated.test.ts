@@ -634,7 +634,40 @@ describe('seat status, hold and transfer', () => {
     expect(sdk.sim.log().at(-1)?.args).toEqual([{ userId: 'agent2@example.com' }])
   })
 
-  it('declares hold, transfer and agent status among its capabilities', () => {
-    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true })
+  it('declares hold, transfer, agent status, internal calls and the caller number among its capabilities', () => {
+    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true, internalCall: true, callerNumber: true })
+  })
+})
+
+describe('internal calls and the caller number', () => {
+  it('callSeat rings the colleague like an outbound call; the far end answers and hangs up', async () => {
+    await signIn()
+    await sdk.callSeat({ userId: 'agent2@example.com' })
+    await Promise.resolve()
+    expect(events.filter((e) => e.type === 'newSession')).toEqual([{ type: 'newSession', sessionId: 'sim-1', direction: 'out', peer: 'agent2@example.com' }])
+    expect(sdk.sim.answerOutbound()).toBe(true)
+    expect(sdk.sim.remoteHangup()).toBe(true)
+    expect(ended()).toEqual([{ type: 'ended', sessionId: 'sim-1', reason: 'remote-bye', message: 'Hung up by the other side' }])
+    expect(sdk.sim.log().filter((e) => e.method === 'callSeat')).toEqual([{ method: 'callSeat', args: [{ userId: 'agent2@example.com' }] }])
+  })
+
+  it('callSeat refuses your own seat, a malformed account, a second call, and before login', async () => {
+    expect((await rejection(sdk.callSeat({ userId: 'agent2@example.com' }))).code).toBe(400)
+    await signIn()
+    expect((await rejection(sdk.callSeat({ userId: USER }))).symbol).toBe('INVALID_NUMBER')
+    expect((await rejection(sdk.callSeat({ userId: 'no spaces allowed' }))).symbol).toBe('INVALID_NUMBER')
+    await sdk.call({ to: '10086' })
+    expect((await rejection(sdk.callSeat({ userId: 'agent2@example.com' }))).code).toBe(-10004)
+    sdk.sim.failNext('callSeat', 402)
+    await sdk.terminate()
+    expect((await rejection(sdk.callSeat({ userId: 'agent2@example.com' }))).code).toBe(402)
+  })
+
+  it('logs the caller number with the call and refuses one that is not a number', async () => {
+    await signIn()
+    await sdk.call({ to: '10086', callerNumber: '075512345678' })
+    expect(sdk.sim.log().filter((e) => e.method === 'call').map((e) => e.args)).toEqual([[{ to: '10086', callerNumber: '075512345678' }]])
+    await sdk.terminate()
+    expect((await rejection(sdk.call({ to: '10086', callerNumber: 'main line' }))).code).toBe(20003)
   })
 })

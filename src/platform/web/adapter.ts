@@ -22,6 +22,7 @@ import type {
   EndReason,
   LoginParams,
   PlatformCapabilities,
+  SeatCallParams,
   SettableAgentStatus,
   TcccAgentSdk,
   TcccEvent,
@@ -255,8 +256,8 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     incomingCalls: true,
     hold: true,
     transfer: true,
-    internalCall: false,
-    callerNumber: false,
+    internalCall: true,
+    callerNumber: true,
     agentStatus: true,
   }
 
@@ -499,6 +500,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
       phoneNumber: params.to,
       ...(params.remark ? { phoneDesc: params.remark } : {}),
       ...(params.uui ? { uui: params.uui } : {}),
+      ...(params.callerNumber ? { callerPhoneNumber: params.callerNumber } : {}),
     }
     pendingOut = { to: params.to, remark: params.remark }
     let result: unknown
@@ -518,6 +520,32 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     addSession(sessionId, 'out', params.to, params.remark)
   }
 
+  /**
+   * `startInternalCall` is documented as `Promise<CommonSDKResponse>` (no session id): the
+   * session is announced by `callOuted`, which `pendingOut` names after the colleague. A
+   * `sessionId` in the answer (as `startOutboundCall` gives) is used when present.
+   */
+  async function callSeat(params: SeatCallParams): Promise<void> {
+    const target = signedInSdk()
+    const userId = params.userId.trim()
+    if (!userId) throw new TcccError('INVALID_NUMBER', 'empty seat')
+    const command = target.Call.startInternalCall
+    if (typeof command !== 'function') throw new TcccError('UNSUPPORTED_ON_PLATFORM', 'Call.startInternalCall missing')
+    if (sessions.size > 0 || pendingOut) throw TcccError.fromCode(-10004, 'a call is in progress')
+    pendingOut = { to: userId }
+    let result: unknown
+    try {
+      result = await withDeadline('call', settle(() => command.call(target.Call, { calleeUserId: userId })), undefined, timers)
+    } catch (e) {
+      pendingOut = null
+      throw e
+    }
+    const sessionId = stringField(payloadOf(result), 'sessionId')
+    if (!sessionId || sessions.has(sessionId)) return
+    pendingOut = null
+    addSession(sessionId, 'out', userId)
+  }
+
   async function answer(): Promise<void> {
     const target = signedInSdk()
     const ringing = [...sessions.entries()].reverse().find(([, s]) => s.direction === 'in' && !s.accepted && !s.closing)
@@ -528,7 +556,14 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
   async function terminate(): Promise<void> {
     const target = signedInSdk()
     const current = currentSession()
-    if (!current) throw new TcccError('NO_ACTIVE_CALL')
+    if (!current) {
+      // A seat call whose `callOuted` never came must not block the next call forever.
+      if (pendingOut) {
+        pendingOut = null
+        return
+      }
+      throw new TcccError('NO_ACTIVE_CALL')
+    }
     await settle(() => target.Call.hungUp({ sessionId: current[0] }))
     current[1].closing = true
   }
@@ -595,6 +630,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     checkLogin,
     logout,
     call,
+    callSeat,
     answer,
     terminate,
     mute: () => setMuted(true),

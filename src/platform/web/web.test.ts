@@ -236,6 +236,53 @@ async function activeOutboundCall(): Promise<string> {
   return sessionId
 }
 
+describe('internal calls (Call.startInternalCall)', () => {
+  it('calls the colleague by calleeUserId; the session comes with callOuted, named after the seat', async () => {
+    await signedIn()
+    await sdk.callSeat({ userId: ' agent2@example.com ' })
+    expect(sdkCalls('Call.startInternalCall')).toEqual([[{ calleeUserId: 'agent2@example.com' }]])
+    // Documented answer: CommonSDKResponse without a session id; `callOuted` announces it.
+    await until(() => eventsOf('newSession').length === 1, 'newSession')
+    const [fakeSession] = fake().state().sessions
+    expect(fakeSession).toMatchObject({ type: 'internal', peer: 'agent2@example.com' })
+    expect(eventsOf('newSession')).toEqual([{ type: 'newSession', sessionId: fakeSession.sessionId, direction: 'out', peer: 'agent2@example.com' }])
+    fake().answerOutbound()
+    expect(eventsOf('accepted')).toEqual([{ type: 'accepted', sessionId: fakeSession.sessionId }])
+    await sdk.terminate()
+    expect(sdkCalls('Call.hungUp')).toEqual([[{ sessionId: fakeSession.sessionId }]])
+  })
+
+  it('maps a refusal to TcccError, refuses an empty seat and a second call without asking the SDK', async () => {
+    await signedIn()
+    fake().failNext('startInternalCall', 'seat offline')
+    const refused = await rejection(sdk.callSeat({ userId: 'agent2@example.com' }))
+    expect(refused.detail).toBe('seat offline')
+    expect((await rejection(sdk.callSeat({ userId: '  ' }))).symbol).toBe('INVALID_NUMBER')
+    await outboundCall()
+    fake().clearLog()
+    expect((await rejection(sdk.callSeat({ userId: 'agent2@example.com' }))).code).toBe(-10004)
+    expect(sdkCalls('Call.startInternalCall')).toEqual([])
+  })
+
+  it('says UNSUPPORTED_ON_PLATFORM when the loaded SDK has no startInternalCall', async () => {
+    await signedIn()
+    const call = page.tccc?.Call as { startInternalCall?: unknown }
+    delete call.startInternalCall
+    expect((await rejection(sdk.callSeat({ userId: 'agent2@example.com' }))).symbol).toBe('UNSUPPORTED_ON_PLATFORM')
+  })
+
+  it('a seat call whose callOuted never comes is cleared by hanging up, so the next call works', async () => {
+    await signedIn()
+    const call = page.tccc?.Call as { startInternalCall?: (o: unknown) => unknown }
+    call.startInternalCall = () => Promise.resolve({ status: 'success' }) // accepted, then silence
+    await sdk.callSeat({ userId: 'agent2@example.com' })
+    expect((await rejection(sdk.call({ to: '13800000000' }))).code).toBe(-10004)
+    await sdk.terminate()
+    await sdk.call({ to: '13800000000' })
+    expect(eventsOf('newSession').at(-1)).toMatchObject({ peer: '13800000000' })
+  })
+})
+
 describe('login', () => {
   it('injects the sdkUrl script once with the documented dataset, waits for ready and checks the browser', async () => {
     makeSdk()
@@ -437,6 +484,13 @@ describe('outbound calls', () => {
     expect(coded.symbol).toBe('ERR_SIP_PAYMENTREQUIRED')
     expect(coded.detail).toBe('seats full')
     expect(eventsOf('newSession')).toEqual([])
+  })
+
+  it('passes the chosen caller number as callerPhoneNumber (003 "callerPhoneNumber 指定外呼号码")', async () => {
+    await signedIn()
+    await sdk.call({ to: '13800000000', callerNumber: '075512345678' })
+    expect(sdkCalls('Call.startOutboundCall')).toEqual([[{ phoneNumber: '13800000000', callerPhoneNumber: '075512345678' }]])
+    expect(fake().state().sessions[0]).toMatchObject({ callerPhoneNumber: '075512345678' })
   })
 
   it('refuses a second call while one is in progress, without asking the SDK', async () => {
@@ -670,7 +724,7 @@ describe('in-call controls', () => {
       { type: 'agentStatus', status: 'arrange' },
       { type: 'agentStatus', status: 'busy' },
     ])
-    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true, audioRoute: false })
+    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true, audioRoute: false, internalCall: true, callerNumber: true })
   })
 
   it('mute needs an answered call', async () => {

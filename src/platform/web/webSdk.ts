@@ -25,6 +25,8 @@ export interface WebSdkOutboundOptions {
   phoneDesc?: string
   /** Custom data echoed back in CDR pushes. */
   uui?: string
+  /** 003/000: "callerPhoneNumber 指定外呼号码", the business number the customer sees. */
+  callerPhoneNumber?: string
 }
 
 /** Event names the adapter listens to (`tccc.events.<name>` holds the string). */
@@ -61,6 +63,8 @@ export interface TcccWebSdk {
     /** 003: `tccc.Call.hold({ sessionId })` / `tccc.Call.unHold({ sessionId })`. */
     hold?(options: WebSdkSessionOptions): WebSdkResult
     unHold?(options: WebSdkSessionOptions): WebSdkResult
+    /** 000 "#### 内部通话" / 003 "发起内部通话": `startInternalCall({ calleeUserId, useMobile? })`. */
+    startInternalCall?(options: { calleeUserId: string; useMobile?: boolean }): WebSdkResult
     /** 003/000: `tccc.Call.transfer({ sessionId, skillGroupId? , userId? })`. */
     transfer?(options: WebSdkSessionOptions & { skillGroupId?: string; userId?: string }): WebSdkResult
   }

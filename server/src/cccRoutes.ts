@@ -1,0 +1,79 @@
+/**
+ * Routes that read TCCC for the signed-in agent: the business's caller numbers and a call's
+ * detail record. Scoped like the workspace routes: another agent's record (or a session TCCC
+ * says another seat handled) answers 404, never data.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ApiError } from './apiError'
+import type { CccRecords } from './cccRecords'
+import type { Database } from './db'
+import { attachCallDetail, getRecord } from './db/workspace'
+import { TcccRefusedError } from './tccc'
+
+interface Options {
+  db: Database
+  now: () => number
+  records: CccRecords
+  authenticate: (request: FastifyRequest) => Promise<void>
+}
+
+function agentOf(request: FastifyRequest): string {
+  const session = request.session
+  if (!session) throw new ApiError(401, 'UNAUTHORIZED', 'Sign in first')
+  return session.agent.userId
+}
+
+/** A TCCC failure as 502 TCCC_REFUSED (its code, never credentials), logged for the operator. */
+function refused(request: FastifyRequest, err: unknown, what: string): never {
+  if (err instanceof TcccRefusedError) {
+    request.log.warn({ userId: request.session?.agent.userId, tcccCode: err.tcccCode, requestId: err.requestId, cause: err.networkCause }, `TCCC refused ${what}`)
+    throw new ApiError(502, 'TCCC_REFUSED', err.message, err.tcccCode ? { tcccCode: err.tcccCode } : {})
+  }
+  throw err
+}
+
+const noDetail = () => new ApiError(404, 'NOT_FOUND', 'TCCC has no detail record for this call (yet)')
+
+export function registerCccRoutes(app: FastifyInstance, { db, now, records, authenticate }: Options): void {
+  const onRequest = async (request: FastifyRequest) => authenticate(request)
+
+  app.get('/api/numbers/callers', { onRequest }, async (request) => {
+    agentOf(request)
+    try {
+      return { numbers: await records.callerNumbers() }
+    } catch (err) {
+      return refused(request, err, 'DescribeNumbers')
+    }
+  })
+
+  app.post('/api/workspace/calls/:id/detail', { onRequest }, async (request) => {
+    const agent = agentOf(request)
+    const { id } = request.params as { id: string }
+    const record = await getRecord(db, agent, 'call', id)
+    if (!record?.data) throw new ApiError(404, 'NOT_FOUND', 'No such call')
+    const data = record.data
+    const sessionId = typeof data.sessionId === 'string' && data.sessionId ? data.sessionId : null
+    if (!sessionId) throw noDetail()
+    let cdr
+    try {
+      cdr = await records.telCdr({
+        sessionId,
+        agent,
+        startedAt: Number(data.startedAt),
+        endedAt: Number(data.endedAt),
+        durationSec: Number(data.durationSec) || 0,
+        answered: data.outcome === 'answered',
+      })
+    } catch (err) {
+      return refused(request, err, 'DescribeTelCdr')
+    }
+    // The session id came from the phone: TCCC's own record must say this agent handled it.
+    if (!cdr || cdr.seatUserId !== agent) {
+      if (cdr) request.log.warn({ userId: agent }, 'call detail refused: the session belongs to another seat')
+      throw noDetail()
+    }
+    const updated = await attachCallDetail(db, agent, id, sessionId, { tcccDurationSec: cdr.durationSec, recordingUrl: cdr.recordingUrl, tcccEndStatus: cdr.endStatus }, now())
+    if (!updated) throw new ApiError(404, 'NOT_FOUND', 'No such call')
+    return updated
+  })
+}

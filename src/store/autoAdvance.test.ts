@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { nextTick } from 'vue'
+import { AUTO_ADVANCE_SECONDS, useAutoAdvanceStore, type AutoAdvanceTimers } from '@/store/autoAdvance'
+import { useCallStore } from '@/store/call'
+import { useNumbersStore } from '@/store/numbers'
+import { useSessionStore } from '@/store/session'
+import { useWrapupStore } from '@/store/wrapup'
+import { AGENT, callsOf, loginSdk, settle, setupCore, type Core } from './__tests__/harness'
+import { storage } from '../../tests/setup/uni'
+
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
+vi.mock('@/platform/device', () => ({
+  ensureMicrophonePermission: () => Promise.resolve('granted'),
+  canOpenMicrophoneSettings: () => false,
+  openMicrophoneSettings: () => undefined,
+  keepScreenOn: () => undefined,
+}))
+
+/** Timers the test fires one by one. */
+function manualTimers(): AutoAdvanceTimers & { pending: number; fire(): void } {
+  const queue = new Map<number, () => void>()
+  let next = 1
+  return {
+    setTimeout(fn) {
+      const id = next++
+      queue.set(id, fn)
+      return id
+    },
+    clearTimeout(handle) {
+      queue.delete(handle as number)
+    },
+    get pending() {
+      return queue.size
+    },
+    fire() {
+      const [id, fn] = [...queue.entries()][0] ?? []
+      if (id === undefined || !fn) throw new Error('no timer pending')
+      queue.delete(id)
+      fn()
+    },
+  }
+}
+
+let core: Core
+let timers: ReturnType<typeof manualTimers>
+
+function signInAs(userId: string): void {
+  useSessionStore().agent = { userId, sdkAppId: AGENT.sdkAppId }
+}
+
+/** Calls `to`, lets it be answered and hung up by the far end, and picks `deal`. */
+async function talkAndChoose(to: string, remark: string): Promise<void> {
+  const call = useCallStore()
+  await call.placeCall({ to, remark })
+  core.sim.answerOutbound()
+  core.sim.remoteHangup()
+  useWrapupStore().choose('deal')
+}
+
+beforeEach(async () => {
+  core = setupCore()
+  await loginSdk(core)
+  signInAs(AGENT.userId)
+  timers = manualTimers()
+  useAutoAdvanceStore().useTimers(timers)
+  const numbers = useNumbersStore()
+  numbers.add('13800000001', 'First')
+  numbers.add('13800000002', 'Second')
+})
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('auto-advance', () => {
+  it('is off by default: saving starts no countdown', async () => {
+    await talkAndChoose('13800000001', 'First')
+    const advance = useAutoAdvanceStore()
+    expect(advance.enabled).toBe(false)
+    expect(advance.saveWrapup()).toBe(true)
+    expect(advance.countdown).toBeNull()
+    expect(timers.pending).toBe(0)
+  })
+
+  it('counts down 5 seconds with the next customer\'s name, then dials them with their remark', async () => {
+    const advance = useAutoAdvanceStore()
+    advance.setEnabled(true)
+    await talkAndChoose('13800000001', 'First')
+    expect(advance.saveWrapup()).toBe(true)
+    expect(advance.countdown).toEqual({ number: '13800000002', name: 'Second', seconds: AUTO_ADVANCE_SECONDS })
+    for (let s = AUTO_ADVANCE_SECONDS - 1; s >= 1; s--) {
+      timers.fire()
+      expect(advance.countdown?.seconds).toBe(s)
+    }
+    expect(callsOf(core, 'call')).toHaveLength(1)
+    timers.fire()
+    await settle()
+    expect(advance.countdown).toBeNull()
+    expect(callsOf(core, 'call').at(-1)).toEqual([{ to: '13800000002', remark: 'Second' }])
+    expect(useCallStore().state).toBe('ringing')
+    expect(advance.placedCount).toBe(1)
+  })
+
+  it('one tap cancels: nothing is dialled, the setting stays on', async () => {
+    const advance = useAutoAdvanceStore()
+    advance.setEnabled(true)
+    await talkAndChoose('13800000001', 'First')
+    advance.saveWrapup()
+    timers.fire()
+    advance.cancel()
+    expect(advance.countdown).toBeNull()
+    expect(timers.pending).toBe(0)
+    expect(callsOf(core, 'call')).toHaveLength(1)
+    expect(advance.enabled).toBe(true)
+  })
+
+  it('stops when an incoming call rings, and never starts while a call is live', async () => {
+    const advance = useAutoAdvanceStore()
+    advance.setEnabled(true)
+    await talkAndChoose('13800000001', 'First')
+    advance.saveWrapup()
+    expect(advance.isCounting).toBe(true)
+    core.sim.incomingCall({ from: '13900000009' })
+    expect(useCallStore().state).toBe('incoming')
+    expect(advance.countdown).toBeNull()
+    expect(timers.pending).toBe(0)
+    expect(advance.start()).toBe(false)
+    expect(callsOf(core, 'call')).toHaveLength(1)
+  })
+
+  it('does not start with nobody left to call', async () => {
+    const advance = useAutoAdvanceStore()
+    advance.setEnabled(true)
+    useNumbersStore().remove('13800000002')
+    await talkAndChoose('13800000001', 'First')
+    advance.saveWrapup()
+    expect(advance.countdown).toBeNull()
+  })
+
+  it('keeps the setting per agent across a restart', async () => {
+    useAutoAdvanceStore().setEnabled(true)
+    expect(JSON.parse(storage.get('tccc.a.agent1%40example%2Ecom.autoadvance') as string).data).toBe(true)
+    setActivePinia(createPinia())
+    signInAs(AGENT.userId)
+    expect(useAutoAdvanceStore().enabled).toBe(true)
+    signInAs('agent2@example.com')
+    await nextTick()
+    expect(useAutoAdvanceStore().enabled).toBe(false)
+  })
+})

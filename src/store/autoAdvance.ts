@@ -1,0 +1,157 @@
+/**
+ * Auto-advance through the list: when the agent turned it on (a per-agent setting), saving a
+ * wrap-up starts a 5-second countdown to the next number in work order, which one tap cancels.
+ * It never starts, and a running one stops, while a call is live or an incoming call rings.
+ * Timers are injectable (`useTimers`) so tests step through the seconds.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref, watch } from 'vue'
+import { agentKeyOf, workspaceValue, type StoredValue } from '@/services/storage'
+import { useCallStore } from '@/store/call'
+import { useSessionStore } from '@/store/session'
+import { useWorkdayStore } from '@/store/workday'
+import { useWrapupStore } from '@/store/wrapup'
+
+/** Seconds from "save" to the next call. */
+export const AUTO_ADVANCE_SECONDS = 5
+
+export interface AutoAdvanceTimers {
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+const realTimers: AutoAdvanceTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}
+
+/** The next call counting down: who, and the whole seconds left. */
+export interface AutoAdvanceCountdown {
+  number: string
+  name: string
+  seconds: number
+}
+
+function settingStorage(userId: string): StoredValue<boolean> {
+  return workspaceValue(agentKeyOf(userId), 'autoadvance', {
+    version: 1,
+    fallback: () => false,
+    validate: (data): data is boolean => typeof data === 'boolean',
+  })
+}
+
+export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
+  const session = useSessionStore()
+  const call = useCallStore()
+  const workday = useWorkdayStore()
+  const wrapup = useWrapupStore()
+
+  const enabled = ref(false)
+  const countdown = ref<AutoAdvanceCountdown | null>(null)
+  /** Counts the calls auto-advance placed, so the page on screen can follow to the call. */
+  const placedCount = ref(0)
+  const isCounting = computed(() => countdown.value !== null)
+
+  let timers: AutoAdvanceTimers = realTimers
+  let handle: unknown = null
+  let storage: StoredValue<boolean> | null = null
+  /** The number whose wrap-up was just saved: not dialled again at once. */
+  let skip: string | undefined
+
+  watch(
+    () => session.agent?.userId ?? null,
+    (userId) => {
+      cancel()
+      storage = userId ? settingStorage(userId) : null
+      enabled.value = storage ? storage.load() : false
+    },
+    { immediate: true },
+  )
+
+  // A call going live (an incoming one ringing included) stops the countdown: it never dials over it.
+  watch(
+    () => call.isLive,
+    (live) => {
+      if (live) cancel()
+    },
+    { flush: 'sync' },
+  )
+
+  function setEnabled(next: boolean): void {
+    enabled.value = next
+    if (!next) cancel()
+    try {
+      storage?.save(next)
+    } catch (e) {
+      console.warn('[autoAdvance] could not keep the setting', e)
+    }
+  }
+
+  function clearTimer(): void {
+    if (handle !== null) timers.clearTimeout(handle)
+    handle = null
+  }
+
+  /** One tap: no call this time (the setting stays). */
+  function cancel(): void {
+    clearTimer()
+    countdown.value = null
+  }
+
+  /**
+   * After a saved wrap-up of `justCalled`: starts the countdown when the setting is on, there is
+   * a next number, no call is live and no other wrap-up is still open. Returns whether it started.
+   */
+  function start(justCalled?: string): boolean {
+    cancel()
+    if (!enabled.value || call.isLive || wrapup.isOpen) return false
+    const next = workday.peekNext(justCalled)
+    if (!next) return false
+    skip = justCalled
+    const name = next.remark && next.remark !== next.number ? next.remark : next.number
+    countdown.value = { number: next.number, name, seconds: AUTO_ADVANCE_SECONDS }
+    schedule()
+    return true
+  }
+
+  function schedule(): void {
+    clearTimer()
+    const owner = timers
+    handle = owner.setTimeout(() => {
+      handle = null
+      void tick()
+    }, 1000)
+  }
+
+  async function tick(): Promise<void> {
+    const current = countdown.value
+    if (!current) return
+    if (current.seconds > 1) {
+      countdown.value = { ...current, seconds: current.seconds - 1 }
+      schedule()
+      return
+    }
+    countdown.value = null
+    if (call.isLive) return
+    const pending = workday.callNext(skip)
+    // The store is dialling already (synchronously): the page can show the call screen now.
+    if (call.state === 'dialing') placedCount.value += 1
+    await pending
+  }
+
+  /** "Save" on the wrap-up sheet: saves, then counts down to the next call where it applies. */
+  function saveWrapup(): boolean {
+    const just = wrapup.draft?.number
+    if (!wrapup.save()) return false
+    start(just)
+    return true
+  }
+
+  /** Pass null to go back to the real timers. */
+  function useTimers(next: AutoAdvanceTimers | null): void {
+    cancel()
+    timers = next ?? realTimers
+  }
+
+  return { enabled, countdown, isCounting, placedCount, setEnabled, start, cancel, saveWrapup, useTimers }
+})
