@@ -97,22 +97,22 @@ describe('outcome catalogue', () => {
 
 describe('wrap-up rules at their edges', () => {
   it('reads each setting field on its own; anything but the three words falls back', () => {
-    expect(parseWrapupSetting({ connected: 'off', unanswered: 'required' })).toEqual({ connected: 'off', unanswered: 'required' })
-    expect(parseWrapupSetting({ connected: 'optional', unanswered: 7 })).toEqual({ connected: 'optional', unanswered: 'optional' })
-    expect(parseWrapupSetting({ connected: 1, unanswered: 'off' })).toEqual({ connected: 'required', unanswered: 'off' })
-    expect(parseWrapupSetting('required')).toEqual({ connected: 'required', unanswered: 'optional' })
+    expect(parseWrapupSetting({ connected: 'off', unanswered: 'required' })).toEqual({ connected: 'off', unanswered: 'required', afterCallWork: false })
+    expect(parseWrapupSetting({ connected: 'optional', unanswered: 7 })).toEqual({ connected: 'optional', unanswered: 'optional', afterCallWork: false })
+    expect(parseWrapupSetting({ connected: 1, unanswered: 'off' })).toEqual({ connected: 'required', unanswered: 'off', afterCallWork: false })
+    expect(parseWrapupSetting('required')).toEqual({ connected: 'required', unanswered: 'optional', afterCallWork: false })
     const copy = parseWrapupSetting(undefined)
     copy.connected = 'off'
     expect(DEFAULT_WRAPUP_SETTING.connected).toBe('required')
   })
 
   it('an unanswered outbound call follows the unanswered setting; an answered inbound one the connected setting', () => {
-    const setting = { connected: 'off', unanswered: 'required' } as const
+    const setting = { connected: 'off', unanswered: 'required', afterCallWork: false } as const
     expect(wrapupRequirementFor(record({ outcome: 'no-answer' }), setting)).toBe('required')
     expect(wrapupRequirementFor(record({ outcome: 'rejected' }), setting)).toBe('required')
     expect(wrapupRequirementFor(record({ direction: 'in' }), setting)).toBe('off')
-    expect(wrapupRequirementFor(record({ direction: 'in' }), { connected: 'optional', unanswered: 'required' })).toBe('optional')
-    expect(wrapupRequirementFor(record({ direction: 'in', outcome: 'missed' }), { connected: 'required', unanswered: 'required' })).toBe('off')
+    expect(wrapupRequirementFor(record({ direction: 'in' }), { connected: 'optional', unanswered: 'required', afterCallWork: false })).toBe('optional')
+    expect(wrapupRequirementFor(record({ direction: 'in', outcome: 'missed' }), { connected: 'required', unanswered: 'required', afterCallWork: false })).toBe('off')
   })
 
   it('a draft of an unanswered call without a remark', () => {
