@@ -22,14 +22,12 @@ export default defineConfig({
       ['server/**', 'node'],
       ['src/platform/errors.test.ts', 'node'],
       ['src/platform/ringtone.test.ts', 'node'],
+      ['src/services/{callRecord,wrapup,workstation}.test.ts', 'node'],
+      ['src/store/{history,connection,callMachine,eventRouter}.test.ts', 'node'],
     ],
     exclude: ['**/node_modules/**', 'server/test/process.test.ts', 'src/services/tokenClient.backend.test.ts', 'debug/tokenGenerator/releaseGuard.test.ts'],
     // One worker: the machine is shared; Stryker runs one test process per concurrency slot.
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },
-    // Stryker switches mutants at run time, so the modules can stay loaded between mutant runs:
-    // re-creating the environment and re-importing the store tree for every mutant cost ~30 s a
-    // mutant on the shared cores. Every store/services test passes without isolation as well.
-    isolate: false,
   },
 })

@@ -136,6 +136,167 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
     }
   })
 
+  it('changes the seat status (Agent.setStatus) and follows statusChanged; a refused change is shown', async () => {
+    const { context, page } = await newPhone(stack)
+    try {
+      await signIn(page)
+      await expect.poll(() => byId(page, 'agent-state').getAttribute('data-state')).toBe('free')
+      await byId(page, 'agent-state').click()
+      await inputOf(page, 'agent-rest-reason').fill('lunch')
+      await byId(page, 'agent-state-rest').click()
+      await expect.poll(() => byId(page, 'agent-state').getAttribute('data-state')).toBe('rest')
+      expect((await fakeLog(page)).filter((c) => c.method === 'Agent.setStatus').map((c) => c.args[0])).toEqual([{ status: 'rest', restReason: 'lunch' }])
+      expect((await fakeState(page)).status).toBe('rest')
+      // The contact center moves the seat (statusChanged).
+      await fake(page, 'emitRaw', 'statusChanged', { status: 'arrange' })
+      await expect.poll(() => byId(page, 'agent-state').getAttribute('data-state')).toBe('arrange')
+      // Injected refusal: the status stays and the catalogue message shows.
+      await fake(page, 'failNext', 'setStatus', 'not allowed now')
+      await byId(page, 'agent-state').click()
+      await byId(page, 'agent-state-free').click()
+      await byId(page, 'agent-state-error').waitFor({ state: 'visible', timeout: 5_000 })
+      expect(await byId(page, 'agent-state').getAttribute('data-state')).toBe('arrange')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('holds and resumes (Call.hold / Call.unHold), then transfers to a colleague (Call.transfer); refusals are shown', async () => {
+    const { context, page } = await newPhone(stack)
+    try {
+      await signIn(page)
+      await dialNumber(page, '13800000000')
+      await expectCallState(page, 'ringing')
+      await fake(page, 'answerOutbound')
+      await expectCallState(page, 'active')
+      const sessionId = (await fakeState(page)).sessions[0].sessionId
+      await byId(page, 'call-hold').click()
+      await expect.poll(() => byId(page, 'call-hold').getAttribute('data-active')).toBe('true')
+      expect((await fakeState(page)).sessions[0]).toMatchObject({ held: true })
+      await byId(page, 'call-hold').click()
+      await expect.poll(() => byId(page, 'call-hold').getAttribute('data-active')).toBe('false')
+      const log = await fakeLog(page)
+      expect(log.filter((c) => c.method === 'Call.hold' || c.method === 'Call.unHold').map((c) => [c.method, c.args[0]])).toEqual([
+        ['Call.hold', { sessionId }],
+        ['Call.unHold', { sessionId }],
+      ])
+      // Injected: hold refused -> the call is not shown as held, the error is.
+      await fake(page, 'failNext', 'hold', 'hold not allowed')
+      await byId(page, 'call-hold').click()
+      await byId(page, 'call-error').first().waitFor({ state: 'visible', timeout: 5_000 })
+      expect(await byId(page, 'call-hold').getAttribute('data-active')).toBe('false')
+      // Injected: transfer refused -> the call goes on here.
+      await fake(page, 'failNext', 'transfer', 'seat busy')
+      await byId(page, 'call-transfer').click()
+      await inputOf(page, 'transfer-target').fill('agent2@example.com')
+      await byId(page, 'transfer-submit').click()
+      await expect.poll(async () => (await fakeLog(page)).filter((c) => c.method === 'Call.transfer').length).toBe(1)
+      await page.waitForTimeout(500)
+      expect(await byId(page, 'call-status').getAttribute('data-state')).toBe('active')
+      // Then it goes through: the call leaves this agent.
+      if ((await byId(page, 'transfer-submit').count()) === 0) await byId(page, 'call-transfer').click()
+      await inputOf(page, 'transfer-target').fill('agent2@example.com')
+      await byId(page, 'transfer-submit').click()
+      await expectCallState(page, 'ended')
+      expect((await fakeLog(page)).filter((c) => c.method === 'Call.transfer').map((c) => c.args[0])).toEqual([
+        { sessionId, userId: 'agent2@example.com' },
+        { sessionId, userId: 'agent2@example.com' },
+      ])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('calls with the chosen caller number (callerPhoneNumber) and calls a colleague (Call.startInternalCall)', async () => {
+    const { context, page } = await newPhone(stack)
+    try {
+      await signIn(page)
+      await byId(page, 'nav-dial').first().click()
+      await byId(page, 'dial-caller-number').waitFor({ state: 'visible' })
+      await page.locator('[data-testid="dial-caller-option"][data-number="075512345678"]').click()
+      await expect.poll(() => byId(page, 'dial-caller-number').getAttribute('data-value')).toBe('075512345678')
+      await inputOf(page, 'dial-input').fill('13800000000')
+      await byId(page, 'dial-call').click()
+      await expectCallState(page, 'ringing')
+      const start = (await fakeLog(page)).find((c) => c.method === 'Call.startOutboundCall')
+      expect(start?.args[0]).toEqual({ phoneNumber: '13800000000', callerPhoneNumber: '075512345678' })
+      expect((await fakeState(page)).sessions[0]).toMatchObject({ callerPhoneNumber: '075512345678' })
+      await byId(page, 'call-hangup').click()
+      await expectCallState(page, 'ended')
+      await closeCall(page)
+
+      await byId(page, 'dial-internal').click()
+      await inputOf(page, 'dial-internal-target').fill('agent2@example.com')
+      await byId(page, 'dial-call').click()
+      await expectCallState(page, 'ringing')
+      expect((await fakeLog(page)).filter((c) => c.method === 'Call.startInternalCall').map((c) => c.args[0])).toEqual([{ calleeUserId: 'agent2@example.com' }])
+      expect((await fakeState(page)).sessions[0]).toMatchObject({ type: 'internal', peer: 'agent2@example.com' })
+      await byId(page, 'call-internal').waitFor({ state: 'visible' })
+      await fake(page, 'answerOutbound')
+      await expectCallState(page, 'active')
+      await fake(page, 'remoteHangup')
+      await expectCallState(page, 'ended')
+      expect(await byId(page, 'wrapup-sheet').count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('shows each injected SDK refusal: outbound call, internal call, answer, mute, DTMF, hang-up', async () => {
+    const { context, page } = await newPhone(stack)
+    const shownError = async (): Promise<void> => {
+      await byId(page, 'call-error').first().waitFor({ state: 'visible', timeout: 5_000 })
+    }
+    try {
+      await signIn(page)
+      // startOutboundCall refused: the call ends at once with the reason.
+      await fake(page, 'failNext', 'startOutboundCall', 'no outbound line')
+      await dialNumber(page, '13800000000')
+      await expectCallState(page, 'ended')
+      await shownError()
+      await byId(page, 'call-close').click()
+      // startInternalCall refused.
+      await fake(page, 'failNext', 'startInternalCall', 'seat offline')
+      await byId(page, 'dial-internal').click()
+      await inputOf(page, 'dial-internal-target').fill('agent2@example.com')
+      await byId(page, 'dial-call').click()
+      await expectCallState(page, 'ended')
+      await shownError()
+      await byId(page, 'call-close').click()
+      await byId(page, 'dial-mode-phone').click()
+
+      // accept refused: the incoming call keeps ringing and says why.
+      await fake(page, 'failNext', 'accept', 'media not ready')
+      await fake(page, 'incomingCall', { from: '13700000000' })
+      await byId(page, 'incoming-answer').click()
+      await expect.poll(async () => (await fakeLog(page)).filter((c) => c.method === 'Call.accept').length).toBe(1)
+      await byId(page, 'incoming-answer').click()
+      await expectCallState(page, 'active')
+
+      // muteMic refused: not shown as muted.
+      await fake(page, 'failNext', 'muteMic', 'device busy')
+      await byId(page, 'call-mute').click()
+      await shownError()
+      expect(await byId(page, 'call-mute').getAttribute('data-active')).toBe('false')
+      // sendDigits refused: the digit is not counted as sent.
+      await fake(page, 'failNext', 'sendDigits', 'dtmf not supported')
+      await byId(page, 'call-keypad').first().click()
+      await byId(page, 'dial-key-7').click()
+      await page.waitForTimeout(300)
+      expect(await byId(page, 'call-dtmf-sent').textContent()).toBe('')
+      await byId(page, 'call-keypad').first().click()
+      // hungUp refused: the call goes on (nothing hidden), a second tap ends it.
+      await fake(page, 'failNext', 'hungUp', 'try again')
+      await byId(page, 'call-hangup').click()
+      await expect.poll(async () => (await fakeLog(page)).filter((c) => c.method === 'Call.hungUp').length).toBe(1)
+      expect(await byId(page, 'call-status').getAttribute('data-state')).toBe('active')
+      await byId(page, 'call-hangup').click()
+      await expectCallState(page, 'ended')
+    } finally {
+      await context.close()
+    }
+  })
+
   it('answers an incoming call, then renews an expired token silently and calls again', async () => {
     const { context, page } = await newPhone(stack)
     try {

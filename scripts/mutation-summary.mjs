@@ -1,4 +1,4 @@
-// `node scripts/mutation-summary.mjs <group> [mutation.json|--events]`: the committed per-group summary of
+// `node scripts/mutation-summary.mjs <group> [mutation.json|--events [dir]]`: the committed per-group summary of
 // a Stryker run (reports/mutation-summary.<group>.json): totals, per-file counts and every
 // survivor / uncovered mutant with its line, so the score can be reviewed without the HTML report
 // (reports/mutation/ is not committed). scripts/mutate.mjs calls it after a group's run.
@@ -8,17 +8,33 @@ import path from 'node:path'
 
 const group = process.argv[2]
 const fromEvents = process.argv[3] === '--events'
-const input = fromEvents ? `reports/mutation/events-${group}` : (process.argv[3] ?? `reports/mutation/${group}.json`)
-if (!group || !existsSync(input)) {
+const input = fromEvents ? (process.argv[4] ?? `reports/mutation/events-${group}`) : (process.argv[3] ?? `reports/mutation/${group}.json`)
+if (!group || !input.split(',').every((p) => existsSync(p))) {
   console.error(`usage: mutation-summary.mjs <group> [<mutation.json>|--events] (${input} not found)`)
   process.exit(2)
 }
 /** A stopped run: rebuild the report's files from the event recorder's onMutantTested events. */
-function reportFromEvents(dir) {
+// Several runs (comma-separated directories) combine; a mutant tested in more than one run
+// (same file, place and replacement) counts once, with the result of the last directory given.
+function reportFromEvents(dirs) {
+  const byKey = new Map()
+  for (const dir of dirs.split(',')) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('-onMutantTested.json')).sort()) {
+      const m = JSON.parse(readFileSync(path.join(dir, name), 'utf8'))
+      byKey.set(JSON.stringify([m.fileName, m.location, m.mutatorName, m.replacement]), m)
+    }
+  }
   const files = {}
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('-onMutantTested.json')).sort()) {
-    const mutant = JSON.parse(readFileSync(path.join(dir, name), 'utf8'))
-    ;(files[mutant.fileName] ??= { mutants: [] }).mutants.push(mutant)
+  for (const mutant of byKey.values()) (files[mutant.fileName] ??= { mutants: [] }).mutants.push(mutant)
+  // How many mutants each file had in the run's plan: what a stopped run did not reach.
+  for (const dir of dirs.split(',')) {
+    const plan = readdirSync(dir).find((n) => n.endsWith('-onMutationTestingPlanReady.json'))
+    if (!plan) continue
+    for (const { mutant } of JSON.parse(readFileSync(path.join(dir, plan), 'utf8')).mutantPlans) {
+      const entry = (files[mutant.fileName] ??= { mutants: [] })
+      entry.planned = Math.max(entry.planned ?? 0, (entry.plannedIn?.[dir] ?? 0) + 1)
+      entry.plannedIn = { ...entry.plannedIn, [dir]: (entry.plannedIn?.[dir] ?? 0) + 1 }
+    }
   }
   const cwd = process.cwd() + path.sep
   return { files: Object.fromEntries(Object.entries(files).map(([file, v]) => [file.startsWith(cwd) ? file.slice(cwd.length) : file, v])) }
@@ -30,8 +46,9 @@ const empty = () => Object.fromEntries(KEYS.map((k) => [k, 0]))
 const totals = empty()
 const files = {}
 const left = []
-for (const [file, { mutants }] of Object.entries(report.files)) {
+for (const [file, { mutants, planned }] of Object.entries(report.files)) {
   const counts = (files[file] = empty())
+  if (planned !== undefined) counts.planned = planned
   for (const m of mutants) {
     counts[m.status] = (counts[m.status] ?? 0) + 1
     totals[m.status] = (totals[m.status] ?? 0) + 1

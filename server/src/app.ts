@@ -2,6 +2,7 @@
  * The token backend: agents sign in here, then fetch a TCCC login token for their own seat.
  * The TCCC SecretId/SecretKey stay on this server; the app only ever sees short-lived tokens.
  * API (server/README.md): POST /api/auth/login, POST /api/tccc/token, POST /api/auth/logout,
+ * GET/PUT /api/agent/status (the agent's own seat status, agentStatusRoutes.ts),
  * the workspace sync routes (docs/WORKSPACE_API.md), /api/admin/* for the business CLIs,
  * GET /healthz, and in mock mode GET /mock/tccc-sdk.js. State lives in the database (db/).
  */
@@ -26,6 +27,8 @@ import { registerAdminRoutes } from './adminRoutes'
 import { createCccClient, createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
 import { createMockCccRecords, createRealCccRecords, silentWav, type CccRecords } from './cccRecords'
 import { registerCccRoutes } from './cccRoutes'
+import { registerAgentStatusRoutes } from './agentStatusRoutes'
+import { createMockStaffStatus, createRealStaffStatus, type StaffStatusService } from './staffStatus'
 import { createWorkQueue, QueueFullError } from './workQueue'
 
 // The error type lives in its own module so the route modules need not import this one.
@@ -50,6 +53,8 @@ export interface ServerDeps {
   cccRecords?: CccRecords
   /** Connection agent for the real CCC API client (tests route it to a loopback fake). */
   tcccHttpAgent?: Agent
+  /** Replaces the mode's seat-status service (SetStaffStatus / DescribeStaffStatusMetrics). */
+  staffStatus?: StaffStatusService
 }
 
 declare module 'fastify' {
@@ -246,6 +251,9 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     (cccClient && config.tccc
       ? createRealCccRecords({ client: cccClient, credentials: config.tccc, sdkAppId: config.sdkAppId, now })
       : createMockCccRecords({ callerNumbers: config.mockCallerNumbers, recordingBaseUrl: publicBaseUrl }))
+  const staffStatus: StaffStatusService =
+    deps.staffStatus ??
+    (cccClient && config.tccc ? createRealStaffStatus({ client: cccClient, credentials: config.tccc, sdkAppId: config.sdkAppId }) : createMockStaffStatus())
 
   app.decorateRequest('session', null)
 
@@ -274,7 +282,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   })
   app.options('*', async (_request, reply) => {
     if (reply.hasHeader('Access-Control-Allow-Origin')) {
-      reply.header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS')
+      reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS')
       reply.header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
       reply.header('Access-Control-Max-Age', '600')
     }
@@ -408,6 +416,11 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }) })
   registerCccRoutes(app, { db, now, records: cccRecords, authenticate: (request) => authenticate(request, { allowEnded: false }) })
   if (adminKey) registerAdminRoutes(app, { db, now, adminKey })
+  registerAgentStatusRoutes(app, {
+    staffStatus,
+    authenticate: (request) => authenticate(request, { allowEnded: false }),
+    rateLimit: { max: config.rateLimits.statusMax, timeWindow: config.rateLimits.statusWindowMs },
+  })
 
   if (config.mode === 'mock') {
     app.get('/mock/tccc-sdk.js', async (_request, reply) => {

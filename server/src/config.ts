@@ -30,6 +30,9 @@ export interface RateLimits {
   /** TCCC token requests per agent per window. */
   tokenMax: number
   tokenWindowMs: number
+  /** Seat status reads and changes (/api/agent/status) per agent per window. */
+  statusMax: number
+  statusWindowMs: number
 }
 
 export interface ServerConfig {
@@ -247,6 +250,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       loginWindowMs: integer(env, 'LOGIN_RATE_WINDOW_MS', minute, { min: 1 }),
       tokenMax: integer(env, 'TOKEN_RATE_LIMIT', 30, { min: 1 }),
       tokenWindowMs: integer(env, 'TOKEN_RATE_WINDOW_MS', minute, { min: 1 }),
+      statusMax: integer(env, 'AGENT_STATUS_RATE_LIMIT', 60, { min: 1 }),
+      statusWindowMs: integer(env, 'AGENT_STATUS_RATE_WINDOW_MS', minute, { min: 1 }),
     },
     trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY')),
     timeouts: parseTimeouts(env),

@@ -46,6 +46,10 @@ export interface FakeCccApi {
   numbers: FakeNumber[]
   /** What DescribeTelCdr searches (by `SessionIds` and the time range). */
   cdrs: FakeTelCdr[]
+  /** Seat statuses as TCCC holds them (SetStaffStatus writes, DescribeStaffStatusMetrics reads). */
+  seats: Map<string, { Status: string; Reason: string }>
+  /** Answer the next request for `action` with this error (whole request, or one seat's item). */
+  failNextAction(action: 'SetStaffStatus' | 'DescribeStaffStatusMetrics', error: TcccError, where?: 'request' | 'item'): void
   close(): Promise<void>
 }
 
@@ -109,6 +113,8 @@ export async function startFakeCccApi(options: { secrets: Record<string, string>
   const pendingErrors = new Map<string, TcccError[]>()
   const numbers: FakeNumber[] = []
   const cdrs: FakeTelCdr[] = []
+  const seats = new Map<string, { Status: string; Reason: string }>()
+  const actionErrors = new Map<string, { error: TcccError; where: 'request' | 'item' }>()
   let counter = 0
 
   function answer(res: ServerResponse, response: Record<string, unknown>): void {
@@ -116,6 +122,44 @@ export async function startFakeCccApi(options: { secrets: Record<string, string>
     res.end(JSON.stringify({ Response: { ...response, RequestId: `fake-request-${++counter}` } }))
   }
   const error = (res: ServerResponse, Code: string, Message: string) => answer(res, { Error: { Code, Message } })
+
+  // SetStaffStatus / DescribeStaffStatusMetrics as documented (ccc_models.d.ts; api/679/124802, 679/60007).
+  function staffStatus(res: ServerResponse, action: string, body: string): void {
+    let params: { SdkAppId?: unknown; StaffList?: unknown; StaffStatusList?: unknown }
+    try {
+      params = JSON.parse(body) as typeof params
+    } catch {
+      return error(res, 'InvalidParameter', 'The request body is not JSON.')
+    }
+    if (!Number.isInteger(params.SdkAppId)) return error(res, 'MissingParameter', 'SdkAppId is required.')
+    const pending = actionErrors.get(action)
+    if (pending?.where === 'request') {
+      actionErrors.delete(action)
+      return error(res, pending.error.Code, pending.error.Message)
+    }
+    if (action === 'DescribeStaffStatusMetrics') {
+      const wanted = Array.isArray(params.StaffList) ? (params.StaffList as unknown[]).map(String) : [...seats.keys()]
+      const metrics = wanted.filter((id) => seats.has(id)).map((id) => ({ Email: id, Status: seats.get(id)?.Status, Reason: seats.get(id)?.Reason, StatusExtra: { Type: 'tel', Direct: '' } }))
+      return answer(res, { Metrics: metrics })
+    }
+    const list = params.StaffStatusList
+    if (!Array.isArray(list) || list.length === 0 || list.length > 10) return error(res, 'InvalidParameter', 'StaffStatusList must hold 1 to 10 items.')
+    const items = (list as Array<{ StaffUserId?: unknown; Status?: unknown; Reason?: unknown }>).map((item) => {
+      const userId = String(item.StaffUserId ?? '')
+      const previous = seats.get(userId) ?? { Status: 'offline', Reason: '' }
+      if (pending?.where === 'item') {
+        actionErrors.delete(action)
+        return { StaffUserId: userId, ErrorCode: pending.error.Code, ErrorMessage: pending.error.Message, Status: previous.Status, Reason: previous.Reason, PreviousStatus: previous.Status, PreviousReason: previous.Reason }
+      }
+      if (!['free', 'notReady', 'rest'].includes(String(item.Status))) {
+        return { StaffUserId: userId, ErrorCode: 'InvalidParameterValue', ErrorMessage: 'Status must be free, notReady or rest.', Status: previous.Status, Reason: previous.Reason, PreviousStatus: previous.Status, PreviousReason: previous.Reason }
+      }
+      const next = { Status: String(item.Status), Reason: typeof item.Reason === 'string' ? item.Reason : '' }
+      seats.set(userId, next)
+      return { StaffUserId: userId, ErrorCode: '', ErrorMessage: '', ...next, PreviousStatus: previous.Status, PreviousReason: previous.Reason }
+    })
+    return answer(res, { StaffStatusList: items })
+  }
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -128,6 +172,9 @@ export async function startFakeCccApi(options: { secrets: Record<string, string>
       requests.push({ method: req.method ?? '', headers: req.headers, body, authError })
       if (authError) return error(res, authError, `The request signature failed verification (${authError}).`)
       const action = String(req.headers['x-tc-action'] ?? '')
+      if (req.headers['x-tc-version'] === '2020-02-10' && (action === 'SetStaffStatus' || action === 'DescribeStaffStatusMetrics')) {
+        return staffStatus(res, action, body)
+      }
       if (!(ACTIONS as readonly string[]).includes(action) || req.headers['x-tc-version'] !== '2020-02-10') {
         return error(res, 'InvalidAction', 'The action does not exist.')
       }
@@ -175,6 +222,8 @@ export async function startFakeCccApi(options: { secrets: Record<string, string>
     failNext: (e, action = 'CreateSDKLoginToken') => void pendingErrors.set(action, [...(pendingErrors.get(action) ?? []), e]),
     numbers,
     cdrs,
+    seats,
+    failNextAction: (action, e, where = 'request') => void actionErrors.set(action, { error: e, where }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

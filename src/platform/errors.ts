@@ -84,6 +84,7 @@ export const APP_ERRORS = {
   BACKEND_BUSY: { zh: '登录服务器繁忙，请稍后重试', en: 'The sign-in server is busy. Try again in a moment.', action: 'retry' },
   BACKEND_ERROR: { zh: '登录服务器出错，请稍后重试', en: 'The sign-in server had a problem. Try again shortly.', action: 'retry' },
   TCCC_REFUSED: { zh: '腾讯云联络中心拒绝签发登录凭证，请联系管理员', en: 'Tencent Cloud Contact Center refused to issue a login token. Contact your administrator.', action: 'contact-admin' },
+  SEAT_STATUS_REFUSED: { zh: '腾讯云联络中心未能更改座席状态，请稍后重试', en: 'Tencent Cloud Contact Center did not change your seat status. Try again shortly.', action: 'retry' },
   MALFORMED_RESPONSE: { zh: '服务器返回了无法识别的数据', en: 'The server sent a response the app does not understand.', action: 'retry' },
   KICKED: { zh: '账号已在其他设备登录，您已被下线', en: 'You were signed out because this account signed in on another device.', action: 'relogin' },
   RINGTONE_BLOCKED: { zh: '浏览器阻止了来电铃声：点按屏幕任意处即可响铃', en: 'The browser blocked the ringtone: tap anywhere on the screen to hear it.', action: 'none' },

@@ -46,8 +46,22 @@ export const platformKind: PlatformKind = (() => {
   return 'simulated'
 })()
 
+/**
+ * `localStorage[SIM_AGENT_STATUS_VIA] = 'backend'` (then reload) runs the simulator like the
+ * native App: no seat status in the SDK, the app reads and sets it through the token backend.
+ */
+export const SIM_AGENT_STATUS_VIA = 'tccc.sim.agentStatusVia'
+
+function simulatedAgentStatusVia(): 'sdk' | 'backend' {
+  try {
+    return typeof window !== 'undefined' && window.localStorage?.getItem(SIM_AGENT_STATUS_VIA) === 'backend' ? 'backend' : 'sdk'
+  } catch {
+    return 'sdk'
+  }
+}
+
 function createSimulatedPlatform(): TcccAgentSdk {
-  const sdk = createSimulatedTccc({ sessionPrefix: `sim-${Date.now().toString(36)}-` })
+  const sdk = createSimulatedTccc({ sessionPrefix: `sim-${Date.now().toString(36)}-`, agentStatusVia: simulatedAgentStatusVia() })
   if (typeof window !== 'undefined') window.__tcccSim = sdk.sim
   return sdk
 }

@@ -129,6 +129,8 @@ describe('ringtone outcomes for odd rejections', () => {
   it('lets a rejection without an error object through unchanged (a bare string is not an AbortError)', async () => {
     h5Context(() => Promise.reject(null))
     await expect(createRingtonePlayer().start('/a.wav')).rejects.toBeNull()
+    h5Context(() => Promise.reject(undefined))
+    await expect(createRingtonePlayer().start('/a.wav')).rejects.toBeUndefined()
     h5Context(() => Promise.reject('AbortError'))
     await expect(createRingtonePlayer().start('/a.wav')).rejects.toBe('AbortError')
     h5Context(() => Promise.reject({ name: 'NotAllowedError' }))

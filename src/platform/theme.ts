@@ -1,44 +1,21 @@
 /**
- * The system's light or dark appearance. In a browser: `prefers-color-scheme` (and its changes);
- * in the App: `uni.getSystemInfoSync().theme` and `uni.onThemeChange` (manifest `darkmode`).
+ * The system's light or dark appearance, read once: `prefers-color-scheme` in a browser,
+ * `uni.getSystemInfoSync().theme` in the App. Following its changes is `./themeWatch`, loaded
+ * lazily so the first page's chunk gains no uni API it would not load otherwise.
  */
 export type Theme = 'light' | 'dark'
 export type ThemeListener = (theme: Theme) => void
 
-const DARK_QUERY = '(prefers-color-scheme: dark)'
+export const DARK_QUERY = '(prefers-color-scheme: dark)'
 
-/** Calls `listener` once with the current theme and on every change; returns the unsubscribe. */
-export function watchTheme(listener: ThemeListener): () => void {
+export function systemTheme(): Theme {
   // #ifdef H5
-  if (typeof window !== 'undefined' && typeof window.matchMedia === 'function') return watchMedia(listener)
+  if (typeof window !== 'undefined' && typeof window.matchMedia === 'function') return window.matchMedia(DARK_QUERY).matches ? 'dark' : 'light'
   // #endif
-  return watchUni(listener)
-}
-
-function watchMedia(listener: ThemeListener): () => void {
-  const query = window.matchMedia(DARK_QUERY)
-  const onChange = (event: { matches: boolean }) => listener(event.matches ? 'dark' : 'light')
-  listener(query.matches ? 'dark' : 'light')
-  query.addEventListener?.('change', onChange)
-  return () => query.removeEventListener?.('change', onChange)
-}
-
-function watchUni(listener: ThemeListener): () => void {
-  if (typeof uni === 'undefined') return () => undefined
   try {
     const info = uni.getSystemInfoSync() as { theme?: string }
-    listener(info.theme === 'dark' ? 'dark' : 'light')
+    return info.theme === 'dark' ? 'dark' : 'light'
   } catch {
-    listener('light')
-  }
-  if (typeof uni.onThemeChange !== 'function') return () => undefined
-  const onChange = (result: { theme: string }) => listener(result.theme === 'dark' ? 'dark' : 'light')
-  uni.onThemeChange(onChange)
-  return () => {
-    try {
-      uni.offThemeChange?.(onChange)
-    } catch {
-      // older runtimes cannot unsubscribe
-    }
+    return 'light'
   }
 }

@@ -14,6 +14,23 @@ export type CallDirection = 'in' | 'out'
 
 export type AudioRoute = 'speakerphone' | 'earpiece'
 
+/** Where the phone plays the call: the SDK's two routes plus the headsets (audioRoutes.ts). */
+export type AudioOutput = 'earpiece' | 'speaker' | 'wired' | 'bluetooth'
+export interface AudioOutputs {
+  /** What the phone offers now (a plugged wired headset replaces the earpiece). */
+  available: AudioOutput[]
+  /** What carries the call now. */
+  current: AudioOutput
+}
+/** Reads and moves the call's audio route among what the phone offers (`src/platform/audioRoutes.ts`). */
+export interface AudioRouter {
+  read(): AudioOutputs
+  /** Rejects with TcccError UNSUPPORTED_ON_PLATFORM when `output` is not available. */
+  select(output: AudioOutput): Promise<void>
+  /** Told when the routes or the current route change (headset plugged / unplugged). */
+  watch(listener: (outputs: AudioOutputs) => void): Unsubscribe
+}
+
 /**
  * Why a session ended, normalised from `TCCCEndReason` (native), `closeBy` (web) or the simulator.
  * - local-bye: the agent hung up; remote-bye: the other side hung up after answering
@@ -81,6 +98,11 @@ export interface PlatformCapabilities {
   callerNumber: boolean
   /** read and set the seat status through the SDK (Web `Agent.setStatus` / `statusChanged`). */
   agentStatus: boolean
+  /**
+   * The SDK has no seat status, but the token backend reads and sets it for the agent's own seat
+   * (`GET/PUT /api/agent/status`: DescribeStaffStatusMetrics / SetStaffStatus). Native App.
+   */
+  agentStatusViaBackend: boolean
 }
 
 export type TcccEvent =
@@ -106,6 +128,8 @@ export type Unsubscribe = () => void
 export interface TcccAgentSdk {
   readonly kind: PlatformKind
   readonly capabilities: PlatformCapabilities
+  /** The phone's audio routes incl. headsets; null/absent where the system picks (browser). */
+  readonly audioRouter?: AudioRouter | null
 
   /** Register the agent. Rejects with TcccError (e.g. -10002 bad token, 402 no seats). */
   login(params: LoginParams): Promise<void>

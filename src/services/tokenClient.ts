@@ -99,7 +99,7 @@ function post(baseUrl: string, path: string, data: Record<string, unknown> | und
 /** One request to the backend; rejects only when no answer came (unreachable, timeout). */
 export function backendRequest(
   baseUrl: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   data: Record<string, unknown> | undefined,
   accessToken?: string,
@@ -132,7 +132,7 @@ export function backendRequest(
         url,
         method,
         // An empty JSON object for body-less calls: servers reject `Content-Type: json` with no body.
-        ...(method === 'POST' ? { data: data ?? {} } : {}),
+        ...(method !== 'GET' ? { data: data ?? {} } : {}),
         header,
         timeout: BACKEND_TIMEOUT_MS,
         dataType: 'json',

@@ -150,7 +150,7 @@ describe('event stream (subscribe)', () => {
   it('a listener that throws does not keep the event from the others', () => {
     const injector = withInjector(createSimulatedTccc({ clock: core.clock }))
     setWorkstationPlatform(injector.sdk)
-    const error = spyOn(console, 'error').mockImplementation(fn())
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined)
     const stopBroken = subscribe(() => {
       throw new Error('bug')
     })

@@ -9,12 +9,14 @@
  *   the store layer's event router (`src/store/eventRouter.ts`) subscribes and calls actions.
  */
 import { createPlatform } from '@/platform/index'
-import type { TcccAgentSdk, TcccEvent } from '@/platform/types'
+import type { AudioRouter, TcccAgentSdk, TcccEvent } from '@/platform/types'
 import { TcccError, toTcccError } from '@/platform/errors'
 import { createEventChannel, type EventStream, type Unsubscribe } from '@/services/eventStream'
 
 /** The platform's command API; the subscription stays inside the service (its one owner). */
-export interface Workstation extends Omit<TcccAgentSdk, 'subscribe' | 'dispose'> {
+export interface Workstation extends Omit<TcccAgentSdk, 'subscribe' | 'dispose' | 'audioRouter'> {
+  /** The phone's audio routes incl. headsets (null where the system picks, e.g. a browser). */
+  readonly audioRouter: AudioRouter | null
   readonly disposed: boolean
   /** Unsubscribes and releases the platform. Later commands reject; later events are dropped. */
   dispose(): void
@@ -58,6 +60,7 @@ export function createWorkstation(sdk: TcccAgentSdk): Workstation {
   return {
     kind: sdk.kind,
     capabilities: sdk.capabilities,
+    audioRouter: sdk.audioRouter ?? null,
     get disposed() {
       return disposed
     },

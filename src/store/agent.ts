@@ -1,13 +1,19 @@
 /**
  * The agent's seat status in the contact center (free / busy / rest with a reason / arrange /
- * offline). The SDK reports it (`agentStatus` events, routed by `eventRouter.ts`); the agent
- * changes it with `setStatus` where the platform can (`capabilities.agentStatus`).
+ * offline). Where the SDK has it (`capabilities.agentStatus`, Web) the SDK reports it
+ * (`agentStatus` events, routed by `eventRouter.ts`) and `setStatus` goes to the SDK. Where it
+ * has not but the backend can (`capabilities.agentStatusViaBackend`, the native App), the status
+ * is read from the token backend at sign-in, after each call and when the agent opens the chooser
+ * (`refresh`), and set through it (SetStaffStatus for the agent's own seat).
  */
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { AgentStatus, SettableAgentStatus } from '@/platform/types'
 import { TcccError, toTcccError } from '@/platform/errors'
 import { getWorkstation } from '@/services/workstation'
+import { fetchSeatStatus, putSeatStatus, type SeatStatus } from '@/services/agentStatusClient'
+import { backendSessionStorage } from '@/services/backendSession'
+import { useSettingsStore } from '@/store/settings'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
 import { useWrapupStore } from '@/store/wrapup'
@@ -18,19 +24,54 @@ export const useAgentStore = defineStore('agent', () => {
   const error = ref<TcccError | null>(null)
   const changing = ref(false)
 
-  const canSetStatus = computed(() => getWorkstation().capabilities.agentStatus)
+  const viaSdk = computed(() => getWorkstation().capabilities.agentStatus)
+  const viaBackend = computed(() => !viaSdk.value && getWorkstation().capabilities.agentStatusViaBackend)
+  const canSetStatus = computed(() => viaSdk.value || viaBackend.value)
+  /** The chooser's entries: SetStaffStatus cannot enter after-call work (TCCC does, after a call). */
+  const settableStatuses = computed<SettableAgentStatus[]>(() => (viaBackend.value ? ['free', 'rest', 'busy'] : ['free', 'rest', 'arrange', 'busy']))
   /** The seat is held in after-call work for an open wrap-up (the business's `wrapup` setting). */
   const afterCallWork = ref(false)
   /**
-   * What the shell shows: the SDK's word where it reports the seat; elsewhere (the App SDK has
-   * no seat status) what sign-in and the call say: offline, busy during a call, else free.
+   * What the shell shows: the SDK's word where it reports the seat; the backend's word where it
+   * reads it (busy while a call is live: the backend is not asked during a call); elsewhere
+   * what sign-in and the call say: offline, busy during a call, else free.
    */
   const shownStatus = computed<AgentStatus>(() => {
     if (useSessionStore().status !== 'signed-in') return 'offline'
-    if (canSetStatus.value) return status.value
+    if (viaSdk.value) return status.value
     if (useCallStore().isLive) return 'busy'
-    return afterCallWork.value ? 'arrange' : 'free'
+    if (afterCallWork.value) return 'arrange'
+    if (viaBackend.value) return status.value === 'offline' ? 'free' : status.value
+    return 'free'
   })
+
+  function backend(): { accessToken: string; baseUrl: string } {
+    const accessToken = backendSessionStorage.load()?.accessToken
+    if (!accessToken) throw new TcccError('SESSION_EXPIRED', 'no backend session for the seat status')
+    return { accessToken, baseUrl: useSettingsStore().effectiveBackendUrl }
+  }
+
+  function applySeat(seat: SeatStatus): void {
+    applyStatus(seat.status, seat.restReason)
+  }
+
+  let refreshing: Promise<void> | null = null
+  /** Backend platforms: read the seat from TCCC (through the backend). A failure keeps the last word. */
+  function refresh(): Promise<void> {
+    if (!viaBackend.value || useSessionStore().status !== 'signed-in') return Promise.resolve()
+    refreshing ??= (async () => {
+      try {
+        const { accessToken, baseUrl } = backend()
+        const seat = await fetchSeatStatus(accessToken, baseUrl)
+        if (useSessionStore().status === 'signed-in' && !changing.value) applySeat(seat)
+      } catch (e) {
+        console.warn('[agent] seat status not read', toTcccError(e).symbol)
+      } finally {
+        refreshing = null
+      }
+    })()
+    return refreshing
+  }
 
   /** From the SDK: the contact center says what the seat is now. */
   function applyStatus(next: AgentStatus, reason?: string): void {
@@ -48,8 +89,17 @@ export const useAgentStore = defineStore('agent', () => {
     changing.value = true
     error.value = null
     try {
-      await getWorkstation().setAgentStatus(next, next === 'rest' ? reason : undefined)
-      applyStatus(next, reason)
+      if (viaSdk.value) {
+        await getWorkstation().setAgentStatus(next, next === 'rest' ? reason : undefined)
+        applyStatus(next, reason)
+      } else if (next === 'arrange') {
+        // SetStaffStatus cannot enter after-call work; TCCC puts the seat there itself when a
+        // call ends (the console's 话后整理 setting), which is when the app asks for it.
+        applyStatus('arrange')
+      } else {
+        const { accessToken, baseUrl } = backend()
+        applySeat(await putSeatStatus(accessToken, baseUrl, next, next === 'rest' ? reason : undefined))
+      }
       return true
     } catch (e) {
       error.value = toTcccError(e)
@@ -94,8 +144,17 @@ export const useAgentStore = defineStore('agent', () => {
     () => useSessionStore().status,
     (next) => {
       if (next === 'signed-out') reset()
+      if (next === 'signed-in') void refresh()
+    },
+    { immediate: true },
+  )
+  // After a call TCCC may have moved the seat (busy → free, or after-call work): read it again.
+  watch(
+    () => useCallStore().isLive,
+    (live, was) => {
+      if (was && !live) void refresh()
     },
   )
 
-  return { status, restReason, error, changing, canSetStatus, afterCallWork, shownStatus, applyStatus, setStatus, reset }
+  return { status, restReason, error, changing, canSetStatus, settableStatuses, afterCallWork, shownStatus, applyStatus, setStatus, refresh, reset }
 })

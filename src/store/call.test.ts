@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { fn, spyOn } from 'jest-mock'
+import { fn } from 'jest-mock'
 import { RING_TIMEOUT_MS } from '@/platform/simulated/index'
 import { RINGTONE_URL, useCallStore, validateDialNumber, validateSeatAccount, type CallState } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
@@ -624,7 +624,7 @@ describe('keeping the screen on', () => {
 
 describe('illegal moves', () => {
   it('are logged with console.warn and ignored', async () => {
-    const warn = spyOn(console, 'warn').mockImplementation(fn())
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     const call = useCallStore()
     await call.placeCall({ to: '13800138000' })
     core.sim.answerOutbound()

@@ -37,13 +37,15 @@ export const useCallerNumbersStore = defineStore('callerNumbers', () => {
     return numbers.value.length === 0 || numbers.value.includes(chosen.value) ? chosen.value : ''
   })
 
+  // Each agent's choice; the list is loaded once the agent is signed in (and again when the dial page shows).
   watch(
-    () => session.agent?.userId ?? null,
+    () => (session.status === 'signed-in' ? (session.agent?.userId ?? null) : null),
     (userId) => {
       storage = userId ? choiceStorage(userId) : null
       chosen.value = storage ? storage.load() : ''
       numbers.value = []
       error.value = null
+      if (userId) void load()
     },
     { immediate: true },
   )

@@ -76,6 +76,7 @@ describe('connection store: server and timers', () => {
     const clock = createManualClock()
     setConnectionTimers(clock)
     const connection = useConnectionStore()
+    expect(connection.server).toBe('')
     connection.markLost('signalling')
     expect(connection.server).toBe('signalling')
     connection.markReconnecting('media')

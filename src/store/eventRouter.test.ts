@@ -115,7 +115,7 @@ describe('event routing', () => {
   it('logs warnings and other errors without secrets', () => {
     const injector = withInjector(createSimulatedTccc())
     setWorkstationPlatform(injector.sdk)
-    const warn = spyOn(console, 'warn').mockImplementation(fn())
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     injector.emit({ type: 'warning', code: 1, message: 'reconnect with token=sim.eyJzZGtBcHBJZCI6MTQwMDAwMDAwMX0.sig&x=1' })
     injector.emit({ type: 'error', code: 503, message: 'Bearer abcdefabcdefabcdefabcdefabcdef failed' })
     const logged = warn.mock.calls.map((args) => args.join(' ')).join('\n')
@@ -128,7 +128,7 @@ describe('event routing', () => {
   it('a store that throws does not break the events that follow', () => {
     const injector = withInjector(createSimulatedTccc())
     setWorkstationPlatform(injector.sdk)
-    const error = spyOn(console, 'error').mockImplementation(fn())
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined)
     const call = useCallStore()
     spyOn(call.eventSink, 'apply').mockImplementation(() => {
       throw new Error('bug')
@@ -233,7 +233,7 @@ describe('the route tables, handler by handler (fake stores)', () => {
   })
 
   it('error 403 kicks, -10002 renews, anything else reaches the call screen and the log', () => {
-    const warn = spyOn(console, 'warn').mockImplementation(fn())
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     warn.mockClear()
     const stores = tcccStores()
     route({ type: 'error', code: 403, message: 'forbidden' }, stores)
@@ -316,14 +316,14 @@ describe('routeEvents', () => {
     expect(stores).toHaveBeenCalledTimes(2)
     expect(seen).toEqual([[1, first], [2, first], [3, second]])
 
-    const error = spyOn(console, 'error').mockImplementation(fn())
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined)
     error.mockClear()
     channel.publish({ type: 'ping', n: -1 })
     expect(error.mock.calls.map((args) => args[0]).filter((m) => String(m).includes('pings'))).toEqual(['[events] handling pings ping failed'])
     channel.publish({ type: 'ping', n: 4 })
     expect(seen).toHaveLength(4)
 
-    const warn = spyOn(console, 'warn').mockImplementation(fn())
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     warn.mockClear()
     setActivePinia(undefined)
     channel.publish({ type: 'ping', n: 5 })
@@ -335,7 +335,7 @@ describe('routeEvents', () => {
 
   it('resolves again when the stores could not be resolved the first time', () => {
     const channel = createEventChannel<Ping>('ping')
-    spyOn(console, 'error').mockImplementation(fn())
+    vi.spyOn(console, 'error').mockImplementation(() => undefined)
     let fail = true
     const stores = fn(() => {
       if (fail) throw new Error('not yet')

@@ -151,6 +151,8 @@ describe('isCallRecord, field by field', () => {
     expect(isCallRecord(unanswered)).toBe(true)
     expect(isCallRecord({ ...valid, remark: '张三', sessionId: 's-9', note: 'call back', disposition: 'sale', callbackAt: 1_700_000_999_000 })).toBe(true)
     expect(isCallRecord({ ...valid, disposition: null, callbackAt: null })).toBe(true)
+    expect(isCallRecord({ ...valid, tcccDurationSec: 31, recordingUrl: 'https://rec.example/1.mp3' })).toBe(true)
+    expect(isCallRecord({ ...valid, recordingUrl: null })).toBe(true)
   })
 
   it.each<[string, unknown]>([
@@ -182,6 +184,9 @@ describe('isCallRecord, field by field', () => {
     ['note', 12],
     ['callbackAt', 'tomorrow'],
     ['callbackAt', Number.NaN],
+    ['tcccDurationSec', null],
+    ['tcccDurationSec', '12'],
+    ['recordingUrl', 5],
   ])('rejects %s = %s', (field, value) => {
     expect(isCallRecord({ ...valid, [field]: value })).toBe(false)
   })

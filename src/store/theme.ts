@@ -4,24 +4,38 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { watchTheme, type Theme } from '@/platform/theme'
+import { systemTheme, type Theme } from '@/platform/theme'
 
 export type { Theme }
 
 export const useThemeStore = defineStore('theme', () => {
-  const theme = ref<Theme>('light')
+  const theme = ref<Theme>(systemTheme())
   const themeClass = computed(() => `theme-${theme.value}`)
   let stop: (() => void) | null = null
 
-  /** Starts following the system once (idempotent). */
+  let following = false
+
+  /** Starts following the system once (idempotent); the watcher loads lazily (first paint). */
   function follow(): void {
-    if (stop) return
-    stop = watchTheme((next) => {
-      theme.value = next
-    })
+    if (following) return
+    following = true
+    void import('@/platform/themeWatch')
+      .then(({ watchTheme }) => {
+        stop = watchTheme((next) => {
+          theme.value = next
+        })
+      })
+      .catch((e: unknown) => console.warn('[theme] cannot follow the system appearance', e))
+  }
+
+  /** Stops following (tests). */
+  function unfollow(): void {
+    stop?.()
+    stop = null
+    following = false
   }
 
   follow()
 
-  return { theme, themeClass, follow }
+  return { theme, themeClass, follow, unfollow }
 })

@@ -8,9 +8,10 @@ import wrapup from './wrapup'
 import workday from './workday'
 import autoAdvance from './autoAdvance'
 import notices from './notices'
+import audioRoute from './audioRoute'
 
 /** Every domain's messages merged; each domain file exports { zh, en } with identical keys. */
-const domains = [common, login, shell, numbers, call, history, wrapup, workday, autoAdvance, notices] as const
+const domains = [common, login, shell, numbers, call, history, wrapup, workday, autoAdvance, notices, audioRoute] as const
 
 type Domain = (typeof domains)[number]
 /** Distributes over the domains, so a key of any domain is a key. */

@@ -11,6 +11,7 @@
  * `TcccError('SDK_NOT_INSTALLED')`, so the login page can say what to do instead of crashing.
  */
 import { TcccError, toTcccError } from '../errors'
+import { deviceAudioRouter } from '../audioRoutes'
 import { COMMAND_DEADLINE_MS, systemTimers, withDeadline, type CallbackCommand, type DeadlineTimers } from '../deadline'
 import type {
   AudioRoute,
@@ -218,7 +219,8 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
     }
   }
 
-  // tccc-sdk-uniapp has no hold, transfer, internal call, caller number or seat status API.
+  // tccc-sdk-uniapp has no hold, transfer, internal call, caller number or seat status API;
+  // the seat status goes through the token backend instead (SetStaffStatus, server/README.md).
   const capabilities: PlatformCapabilities = {
     audioRoute: true,
     sdkRinging: true,
@@ -228,12 +230,14 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
     internalCall: false,
     callerNumber: false,
     agentStatus: false,
+    agentStatusViaBackend: true,
   }
   const unsupported = (what: string): Promise<void> => Promise.reject(new TcccError('UNSUPPORTED_ON_PLATFORM', `${what} is not in tccc-sdk-uniapp`))
 
   return {
     kind: 'native',
     capabilities,
+    audioRouter: deviceAudioRouter(),
 
     login({ sdkAppId, userId, token }: LoginParams) {
       return withCallback('login', (ws, done) =>

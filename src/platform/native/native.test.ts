@@ -167,6 +167,11 @@ describe('commands', () => {
     expect(double.workstation.stopPlayMusic).toHaveBeenCalledTimes(1)
   })
 
+  it('has no seat status in the SDK: declares it through the backend and refuses setAgentStatus', async () => {
+    expect(sdk.capabilities).toMatchObject({ agentStatus: false, agentStatusViaBackend: true, hold: false, transfer: false })
+    expect((await rejection(sdk.setAgentStatus('free'))).symbol).toBe('UNSUPPORTED_ON_PLATFORM')
+  })
+
   it('version comes from TcccWorkstation.getSDKVersion()', () => {
     expect(sdk.version()).toBe('1.12.13')
   })

@@ -53,6 +53,8 @@
 import { TcccError } from '../errors'
 import type {
   AgentStatus,
+  AudioOutput,
+  AudioOutputs,
   AudioRoute,
   CallDirection,
   CallParams,
@@ -69,6 +71,7 @@ import type {
   Unsubscribe,
 } from '../types'
 import { createRingtonePlayer, startRingtone } from '../ringtone'
+import { createSimulatedAudioRouter } from '../audioRoutes'
 import { COMMAND_DEADLINE_MS, withDeadline, type CallbackCommand } from '../deadline'
 import { realClock, type SimClock } from './clock'
 import { decodeMockToken } from './mockToken'
@@ -110,6 +113,10 @@ export interface SimControls {
   deviceError(code: number, message?: string): void
   /** The contact center changes the agent's status (delivered as `statusChanged` would be). */
   setAgentStatus(status: AgentStatus, restReason?: string): void
+  /** The phone now offers these audio routes (earpiece, speaker, wired, bluetooth): a headset plugged or unplugged. */
+  setAudioRoutes(routes: AudioOutput[]): void
+  /** What the simulated phone offers and plays through now. */
+  audioRoutes(): AudioOutputs
 }
 
 export type SimulatedTccc = TcccAgentSdk & { readonly sim: SimControls }
@@ -123,6 +130,11 @@ export interface SimulatedTcccOptions {
    * session ids (which become call record ids) never repeat across a reload, as real ones do not.
    */
   sessionPrefix?: string
+  /**
+   * Where the seat status lives: 'sdk' (default, like the Web SDK: `setStatus`, status events) or
+   * 'backend' (like the native App: no seat status in the SDK, the app asks the token backend).
+   */
+  agentStatusVia?: 'sdk' | 'backend'
 }
 
 const CALLBACK_COMMANDS: readonly CallbackCommand[] = ['login', 'checkLogin', 'logout', 'call', 'answer', 'sendDTMF']
@@ -159,6 +171,7 @@ const SDK_METHODS = [
   'hold',
   'unhold',
   'transfer',
+  'selectAudioOutput',
 ] as const
 type SdkMethod = (typeof SDK_METHODS)[number]
 
@@ -193,6 +206,7 @@ function copyArg(value: unknown): unknown {
 
 export function createSimulatedTccc(options: SimulatedTcccOptions = {}): SimulatedTccc {
   const clock = options.clock ?? realClock
+  const viaBackend = options.agentStatusVia === 'backend'
   const ringtone = createRingtonePlayer()
   const listeners = new Set<TcccListener>()
   const callLog: SimLogEntry[] = []
@@ -295,7 +309,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function setSeat(status: AgentStatus, emit: (e: TcccEvent) => void, restReason?: string): void {
     seatStatus = status
-    emit({ type: 'agentStatus', status, ...(restReason ? { restReason } : {}) })
+    // Like tccc-sdk-uniapp: an SDK without seat status reports none.
+    if (!viaBackend) emit({ type: 'agentStatus', status, ...(restReason ? { restReason } : {}) })
   }
 
   function endSession(session: SimSession, reason: EndReason, message: string, emit: (e: TcccEvent) => void): void {
@@ -368,6 +383,12 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   // ---- the TcccAgentSdk ------------------------------------------------------------------
   // Rings through the shared uni audio player like the web platform, not through an SDK.
   // Offers every control the app has, so each can be tried in `npm run dev` and tested.
+  // The phone's routes incl. headsets; each move is logged like an SDK call.
+  const audioRouter = createSimulatedAudioRouter((output) => {
+    record('selectAudioOutput', [output])
+    return precheck('selectAudioOutput', {})
+  })
+
   const capabilities: PlatformCapabilities = {
     audioRoute: true,
     sdkRinging: false,
@@ -376,7 +397,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     transfer: true,
     internalCall: true,
     callerNumber: true,
-    agentStatus: true,
+    agentStatus: !viaBackend,
+    agentStatusViaBackend: viaBackend,
   }
 
   function login(params: LoginParams): Promise<void> {
@@ -544,6 +566,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function setAgentStatus(status: SettableAgentStatus, restReason?: string): Promise<void> {
     record('setStatus', [{ status, ...(restReason ? { restReason } : {}) }])
+    if (viaBackend) return fail(new TcccError('UNSUPPORTED_ON_PLATFORM', 'seat status is set through the backend on this platform'))
     const error = precheck('setStatus', { login: true, server: true })
     if (error) return fail(error)
     if (!['free', 'rest', 'arrange', 'busy'].includes(status)) {
@@ -675,6 +698,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       }
       silenced.add(method as CallbackCommand)
     },
+    setAudioRoutes(routes) {
+      audioRouter.setRoutes(routes)
+    },
+    audioRoutes: () => audioRouter.read(),
     setAgentStatus(status, restReason) {
       if (!['free', 'busy', 'rest', 'arrange', 'offline'].includes(status)) {
         throw new RangeError(`simulator: status must be free, busy, rest, arrange or offline, got ${status}`)
@@ -691,6 +718,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   const sdk: SimulatedTccc = {
     kind: 'simulated',
     capabilities,
+    audioRouter,
     login,
     checkLogin,
     logout,

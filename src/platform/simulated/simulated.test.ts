@@ -635,7 +635,23 @@ describe('seat status, hold and transfer', () => {
   })
 
   it('declares hold, transfer, agent status, internal calls and the caller number among its capabilities', () => {
-    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true, internalCall: true, callerNumber: true })
+    expect(sdk.capabilities).toMatchObject({ hold: true, transfer: true, agentStatus: true, agentStatusViaBackend: false, internalCall: true, callerNumber: true })
+  })
+
+  it("in 'backend' mode it is like tccc-sdk-uniapp: no seat status events, setAgentStatus refused", async () => {
+    const app = createSimulatedTccc({ clock, agentStatusVia: 'backend' })
+    const seen: TcccEvent[] = []
+    app.subscribe((e) => seen.push(e))
+    expect(app.capabilities).toMatchObject({ agentStatus: false, agentStatusViaBackend: true })
+    await app.login({ sdkAppId: SDK_APP_ID, userId: USER, token: tokenFor() })
+    await app.call({ to: '10086' })
+    app.sim.answerOutbound()
+    app.sim.setAgentStatus('rest')
+    await app.terminate()
+    await Promise.resolve()
+    expect(seen.filter((e) => e.type === 'agentStatus')).toEqual([])
+    expect((await rejection(app.setAgentStatus('free'))).symbol).toBe('UNSUPPORTED_ON_PLATFORM')
+    app.dispose()
   })
 })
 

@@ -259,6 +259,7 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     internalCall: true,
     callerNumber: true,
     agentStatus: true,
+    agentStatusViaBackend: false,
   }
 
   function emit(event: TcccEvent): void {
@@ -463,9 +464,29 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
       loadedFor = { userId: params.userId, sdkAppId: params.sdkAppId }
       ready = true
       online = true
+      reportSeatStatus()
     } finally {
       loginInFlight = false
     }
+  }
+
+  /**
+   * The seat status right after sign-in: `ready` says nothing about it and `statusChanged` comes
+   * only on a change, so read `Agent.getStatus()` (003 "获取座席状态") once; no answer, no event.
+   */
+  function reportSeatStatus(): void {
+    const target = sdk
+    const read = target?.Agent.getStatus
+    if (!target || typeof read !== 'function') return
+    Promise.resolve()
+      .then(() => read.call(target.Agent))
+      .then(
+        (value) => {
+          const raw = isObject(value) ? (value.status ?? (isObject(value.data) ? value.data.status : undefined)) : value
+          if (typeof raw === 'string' && raw && sdk === target) emit({ type: 'agentStatus', status: agentStatusFrom(raw) })
+        },
+        () => undefined,
+      )
   }
 
   function signedInSdk(): TcccWebSdk {

@@ -236,6 +236,14 @@ async function activeOutboundCall(): Promise<string> {
   return sessionId
 }
 
+describe('seat status at sign-in', () => {
+  it('reads Agent.getStatus once after ready and reports it (statusChanged only comes on a change)', async () => {
+    await signedIn()
+    await until(() => eventsOf('agentStatus').length === 1, 'agentStatus')
+    expect(eventsOf('agentStatus')).toEqual([{ type: 'agentStatus', status: 'free' }])
+  })
+})
+
 describe('internal calls (Call.startInternalCall)', () => {
   it('calls the colleague by calleeUserId; the session comes with callOuted, named after the seat', async () => {
     await signedIn()
@@ -901,7 +909,7 @@ describe('subscription and dispose', () => {
       console.error = consoleError
     }
     expect(other.map((e) => e.type)).toEqual(['newSession'])
-    expect(events.map((e) => e.type)).toEqual(['newSession', 'ended'])
+    expect(events.map((e) => e.type).filter((type) => type !== 'agentStatus')).toEqual(['newSession', 'ended'])
     expect(broken).toHaveBeenCalledTimes(2)
   })
 

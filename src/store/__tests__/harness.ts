@@ -5,7 +5,7 @@
  */
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import type { Mock } from 'jest-mock'
-import { createManualClock, createSimulatedTccc, encodeMockToken, type ManualClock, type SimulatedTccc } from '@/platform/simulated/index'
+import { createManualClock, createSimulatedTccc, encodeMockToken, type ManualClock, type SimulatedTccc, type SimulatedTcccOptions } from '@/platform/simulated/index'
 import { getWorkstation, setWorkstationPlatform } from '@/services/workstation'
 import { FakeWorkspaceServer } from '@/services/__tests__/fakeWorkspace'
 import { startEventRouter } from '@/store/eventRouter'
@@ -20,12 +20,12 @@ export interface Core {
   sim: SimulatedTccc['sim']
 }
 
-export function setupCore(): Core {
+export function setupCore(options: Omit<SimulatedTcccOptions, 'clock'> = {}): Core {
   const pinia = createPinia()
   setActivePinia(pinia)
   startEventRouter()
   const clock = createManualClock()
-  const sdk = createSimulatedTccc({ clock })
+  const sdk = createSimulatedTccc({ ...options, clock })
   setWorkstationPlatform(sdk)
   return { pinia, clock, sdk, sim: sdk.sim }
 }
@@ -74,6 +74,12 @@ export interface FakeBackend {
   readonly issuedTcccTokens: string[]
   /** The agent's workspace on this fake backend (docs/WORKSPACE_API.md). */
   readonly workspace: FakeWorkspaceServer
+  /** The seat status the fake backend holds (GET/PUT /api/agent/status, as TCCC would). */
+  seat: { status: string; restReason?: string }
+  /** The next /api/agent/status answers this status and body. */
+  failNextStatus(statusCode: number, body: unknown): void
+  /** Bodies of every PUT /api/agent/status. */
+  readonly statusPuts: unknown[]
 }
 
 export function installFakeBackend(clock: ManualClock): FakeBackend {
@@ -85,6 +91,8 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
   let nextTokenFailure: { statusCode: number; body: unknown } | null = null
   let counter = 0
   const workspace = new FakeWorkspaceServer()
+  const statusPuts: unknown[] = []
+  let nextStatusFailure: { statusCode: number; body: unknown } | null = null
 
   const request = uni.request as unknown as Mock<(options: RequestOptions) => unknown>
   request.mockImplementation((options) => {
@@ -125,6 +133,16 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
         const query = new URLSearchParams(path.split('?')[1] ?? '')
         reply(200, workspace.pull(query.get('since') ?? '0', Number(query.get('limit') ?? 1000)))
       } else reply(200, { results: workspace.push((options.data as { changes: Parameters<FakeWorkspaceServer['push']>[0] }).changes) })
+    } else if (path === '/api/agent/status') {
+      if (nextStatusFailure) {
+        reply(nextStatusFailure.statusCode, nextStatusFailure.body)
+        nextStatusFailure = null
+      } else if (!bearer || !live.has(bearer)) reply(401, { error: { code: 'SESSION_EXPIRED', message: 'Session expired' } })
+      else if (options.method === 'PUT') {
+        statusPuts.push(options.data)
+        fake.seat = { ...(options.data as { status: string; restReason?: string }) }
+        reply(200, fake.seat)
+      } else reply(200, fake.seat)
     } else if (path === '/api/auth/logout') {
       if (bearer) live.delete(bearer)
       reply(204, '')
@@ -134,7 +152,12 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
     return { abort: () => undefined }
   })
 
-  return {
+  const fake: FakeBackend = {
+    seat: { status: 'free' },
+    statusPuts,
+    failNextStatus: (statusCode, body) => {
+      nextStatusFailure = { statusCode, body }
+    },
     requests,
     workspace,
     issuedAccessTokens,
@@ -147,4 +170,5 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
       nextTokenFailure = { statusCode, body }
     },
   }
+  return fake
 }

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { useThemeStore } from '@/store/theme'
+
+function stubSystem(dark: boolean) {
+  const listeners = new Set<(e: { matches: boolean }) => void>()
+  const query = {
+    matches: dark,
+    addEventListener: (_: string, fn: (e: { matches: boolean }) => void) => listeners.add(fn),
+    removeEventListener: (_: string, fn: (e: { matches: boolean }) => void) => listeners.delete(fn),
+  }
+  vi.stubGlobal('matchMedia', (q: string) => (q === '(prefers-color-scheme: dark)' ? query : { matches: false }))
+  return {
+    flip(next: boolean) {
+      query.matches = next
+      for (const fn of listeners) fn({ matches: next })
+    },
+    listeners,
+  }
+}
+
+describe('theme store', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('starts in the system appearance and follows its changes', async () => {
+    const system = stubSystem(true)
+    setActivePinia(createPinia())
+    const theme = useThemeStore()
+    expect(theme.theme).toBe('dark')
+    expect(theme.themeClass).toBe('theme-dark')
+    await vi.waitFor(() => expect(system.listeners.size).toBe(1))
+    system.flip(false)
+    expect(theme.theme).toBe('light')
+    expect(theme.themeClass).toBe('theme-light')
+    theme.unfollow()
+    expect(system.listeners.size).toBe(0)
+  })
+})
