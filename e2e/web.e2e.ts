@@ -297,6 +297,61 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
     }
   })
 
+  it('the other injected refusals: unHold keeps the call held, a failed isMicMuted read-back still shows muted (and the 003 response form), offline still signs out, online refused says why', async () => {
+    const { context, page } = await newPhone(stack)
+    const confirm = byId(page, 'confirm-ok')
+    try {
+      await signIn(page)
+      await dialNumber(page, '13800000000')
+      await expectCallState(page, 'ringing')
+      await fake(page, 'answerOutbound')
+      await expectCallState(page, 'active')
+      // unHold refused: still held on screen and in the SDK, the reason shown; a second tap resumes.
+      await byId(page, 'call-hold').click()
+      await expect.poll(() => byId(page, 'call-hold').getAttribute('data-active')).toBe('true')
+      await fake(page, 'failNext', 'unHold', 'media renegotiating')
+      await byId(page, 'call-hold').click()
+      await byId(page, 'call-error').first().waitFor({ state: 'visible', timeout: 5_000 })
+      expect(await byId(page, 'call-hold').getAttribute('data-active')).toBe('true')
+      expect((await fakeState(page)).sessions[0]).toMatchObject({ held: true })
+      await byId(page, 'call-hold').click()
+      await expect.poll(() => byId(page, 'call-hold').getAttribute('data-active')).toBe('false')
+      // muteMic succeeds but the read-back fails: the microphone is off, so the screen says muted.
+      await fake(page, 'failNext', 'isMicMuted', 'state unavailable')
+      await byId(page, 'call-mute').click()
+      await expect.poll(() => byId(page, 'call-mute').getAttribute('data-active')).toBe('true')
+      expect((await fakeState(page)).sessions[0].muted).toBe(true)
+      // The 003 form (CommonSDKResponse without a boolean) after unmuteMic succeeded.
+      await fake(page, 'setMicMutedShape', 'response')
+      await byId(page, 'call-mute').click()
+      await expect.poll(() => byId(page, 'call-mute').getAttribute('data-active')).toBe('false')
+      expect((await fakeState(page)).sessions[0].muted).toBe(false)
+      await fake(page, 'setMicMutedShape', 'boolean')
+      await byId(page, 'call-hangup').click()
+      await expectCallState(page, 'ended')
+      await closeCall(page)
+
+      // Agent.offline refused: sign-out still completes on this phone.
+      await fake(page, 'failNext', 'offline', 'seat busy')
+      await byId(page, 'logout').first().click()
+      if (await confirm.first().isVisible().catch(() => false)) await confirm.first().click()
+      await byId(page, 'login-submit').waitFor({ state: 'visible', timeout: 10_000 })
+      // Agent.online refused at the next sign-in (same agent, SDK still loaded): the reason is shown.
+      await fake(page, 'failNext', 'online', 'seat disabled')
+      await inputOf(page, 'login-username').fill(AGENT1.username)
+      await inputOf(page, 'login-password').fill(AGENT1.password)
+      await byId(page, 'login-submit').click()
+      await byId(page, 'login-error').first().waitFor({ state: 'visible', timeout: 10_000 })
+      expect(await byId(page, 'agent-status').count()).toBe(0)
+      expect((await methods(page)).filter((m) => m === 'Agent.online')).toHaveLength(1)
+      // And the next try goes through.
+      await byId(page, 'login-submit').click()
+      await byId(page, 'agent-status').first().waitFor({ state: 'visible', timeout: 20_000 })
+    } finally {
+      await context.close()
+    }
+  })
+
   it('answers an incoming call, then renews an expired token silently and calls again', async () => {
     const { context, page } = await newPhone(stack)
     try {

@@ -602,7 +602,8 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
     // The SDK resolves without saying what happened: read the state back before reporting success.
     // A CommonSDKResponse without a boolean says nothing: muteMic succeeded, so trust it rather
     // than tell the agent "unmuted" while the customer hears nothing.
-    const actual = mutedFrom(await settle(() => target.Call.isMicMuted({ sessionId })))
+    // A failed read-back says nothing either: the command itself succeeded.
+    const actual = mutedFrom(await settle(() => target.Call.isMicMuted({ sessionId })).catch(() => undefined))
     if (actual !== undefined && actual !== muted) {
       throw new TcccError('UNKNOWN', `microphone is ${actual ? 'muted' : 'unmuted'} after ${muted ? 'muteMic' : 'unmuteMic'}`)
     }

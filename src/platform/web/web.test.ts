@@ -679,6 +679,15 @@ describe('in-call controls', () => {
     expect(sdkCalls('Call.isMicMuted')).toHaveLength(2)
   })
 
+  it('a failed isMicMuted read-back after muteMic succeeded trusts muteMic (never "unmuted" on screen while the customer hears nothing)', async () => {
+    await signedIn()
+    await activeOutboundCall()
+    fake().failNext('isMicMuted', 'state unavailable')
+    await sdk.mute()
+    expect(fake().state().sessions[0].muted).toBe(true)
+    expect(sdkCalls('Call.isMicMuted')).toHaveLength(1)
+  })
+
   it('reads the boolean from a CommonSDKResponse data field and still catches a mismatch', async () => {
     await signedIn()
     await activeOutboundCall()
