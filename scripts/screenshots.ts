@@ -103,7 +103,10 @@ async function finishWrapup(page: Page): Promise<void> {
 /** Calls a listed number from the numbers page and lets the far end answer. */
 async function activeCall(page: Page, number: string): Promise<void> {
   await byId(page, 'nav-numbers').first().click()
-  await page.locator(`[data-testid="number-item"][data-number="${number}"] [data-testid="number-call"]`).click()
+  const call = page.locator(`[data-testid="number-item"][data-number="${number}"] [data-testid="number-call"]`)
+  // The list is virtual: a row further down is not rendered until searched for.
+  if (!(await call.isVisible())) await inputOf(page, 'numbers-search').fill(number)
+  await call.click()
   await callState(page, 'ringing')
   await sim(page, 'answerOutbound')
   await callState(page, 'active')
