@@ -10,8 +10,8 @@
  * the ratio against the day's plain pass (bench/workday.ts) is printed beside it for scale.
  */
 import Module from 'node:module'
-import path from 'node:path'
 import { goal, reportGoals } from './goals'
+import { installNodeUni, stubPlatformSelector } from './nodeApp'
 
 process.env.NODE_ENV ??= 'production'
 const load = Module.createRequire(__filename)
@@ -22,38 +22,7 @@ const NUMBERS = 10_000
 const RECORDS = 1_000
 const ROUNDS = 60
 
-const storage = new Map<string, unknown>()
-const noop = (): void => undefined
-const uniStub = {
-  getStorageSync: (key: string) => (storage.has(key) ? storage.get(key) : ''),
-  setStorageSync: (key: string, value: unknown) => void storage.set(key, value),
-  removeStorageSync: (key: string) => void storage.delete(key),
-  getStorageInfoSync: () => ({ keys: [...storage.keys()], currentSize: 0, limitSize: 10240 }),
-  request: () => {
-    throw new Error('no network in the call-next bench')
-  },
-  getLocale: () => 'zh-Hans',
-  getSystemInfoSync: () => ({ language: 'zh-CN', platform: 'devtools', uniPlatform: 'web' }),
-  showToast: noop,
-  setKeepScreenOn: noop,
-  createInnerAudioContext: () => ({ src: '', loop: false, play: noop, stop: noop, destroy: noop, onError: noop, offError: noop }),
-}
-;(globalThis as unknown as { uni: typeof uniStub }).uni = uniStub
-if (typeof navigator === 'undefined' || !navigator.mediaDevices) {
-  Object.defineProperty(globalThis, 'navigator', {
-    configurable: true,
-    value: { language: 'zh-CN', mediaDevices: { getUserMedia: async () => ({ getTracks: () => [] }) } },
-  })
-}
-
-function stubPlatformSelector(createSimulated: () => unknown): void {
-  const file = path.resolve(__dirname, '../src/platform/index.ts')
-  const stub = new Module(file)
-  stub.filename = file
-  stub.loaded = true
-  stub.exports = { platformKind: 'simulated', createPlatform: createSimulated }
-  require.cache[file] = stub
-}
+installNodeUni('call-next')
 
 async function main(): Promise<void> {
   const { createManualClock, createSimulatedTccc, encodeMockToken } = await import('../src/platform/simulated/index')

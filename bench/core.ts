@@ -13,8 +13,8 @@
  */
 import { EventEmitter } from 'node:events'
 import Module from 'node:module'
-import path from 'node:path'
 import { goal, reportGoals } from './goals'
+import { installNodeUni, stubPlatformSelector } from './nodeApp'
 
 // Measure what ships. Set before Vue/pinia load (they pick their build from NODE_ENV).
 process.env.NODE_ENV ??= 'production'
@@ -23,31 +23,7 @@ const load = Module.createRequire(__filename)
 const { createPinia, setActivePinia } = load('pinia') as typeof import('pinia')
 const { ref } = load('vue') as typeof import('vue')
 
-// ---- a minimal in-memory `uni`, like tests/setup/uni.ts but without vitest -----------------
-const storage = new Map<string, unknown>()
-const noop = (): void => undefined
-const uniStub = {
-  getStorageSync: (key: string) => (storage.has(key) ? storage.get(key) : ''),
-  setStorageSync: (key: string, value: unknown) => void storage.set(key, value),
-  removeStorageSync: (key: string) => void storage.delete(key),
-  getStorageInfoSync: () => ({ keys: [...storage.keys()], currentSize: 0, limitSize: 10240 }),
-  request: () => {
-    throw new Error('no network in the core bench')
-  },
-  getLocale: () => 'zh-Hans',
-  getSystemInfoSync: () => ({ language: 'zh-CN', platform: 'devtools', uniPlatform: 'web' }),
-  showToast: noop,
-  setKeepScreenOn: noop,
-  createInnerAudioContext: () => ({ src: '', loop: false, play: noop, stop: noop, destroy: noop, onError: noop, offError: noop }),
-}
-;(globalThis as unknown as { uni: typeof uniStub }).uni = uniStub
-// A granted microphone, for the permission probe when the platform module is not the simulator.
-if (typeof navigator === 'undefined' || !navigator.mediaDevices) {
-  Object.defineProperty(globalThis, 'navigator', {
-    configurable: true,
-    value: { language: 'zh-CN', mediaDevices: { getUserMedia: async () => ({ getTracks: () => [] }) } },
-  })
-}
+installNodeUni('core')
 
 // App modules load after the globals exist (dynamic imports, inside main()).
 async function loadCore() {
@@ -74,15 +50,6 @@ async function loadCore() {
  * The bench runs over the simulator anyway, so the selector module is pre-seeded in the CommonJS
  * module cache with the simulated choice before anything imports it.
  */
-function stubPlatformSelector(createSimulated: () => unknown): void {
-  const file = path.resolve(__dirname, '../src/platform/index.ts')
-  const stub = new Module(file)
-  stub.filename = file
-  stub.loaded = true
-  stub.exports = { platformKind: 'simulated', createPlatform: createSimulated }
-  require.cache[file] = stub
-}
-
 type Core = Awaited<ReturnType<typeof loadCore>>
 
 const gc = (globalThis as { gc?: () => void }).gc
