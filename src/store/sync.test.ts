@@ -42,19 +42,25 @@ function stored(key: string): unknown {
   return typeof raw === 'string' ? (JSON.parse(raw) as { data: unknown }).data : undefined
 }
 
+/** Fresh stores and router, a sync engine on manual timers, and one fake workspace server per agent. */
+function freshWorkspace(): { timers: ManualTimers; servers: Record<string, FakeWorkspaceServer> } {
+  vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+  vi.spyOn(console, 'info').mockImplementation(() => undefined)
+  setActivePinia(createPinia())
+  startEventRouter()
+  const timers = new ManualTimers()
+  setSyncEngine(new SyncEngine(null, timers))
+  const servers = { [AGENT1]: new FakeWorkspaceServer(), [AGENT2]: new FakeWorkspaceServer() }
+  installWorkspaceBackend(servers)
+  return { timers, servers }
+}
+
 describe('the agent workspace (sync store + numbers/history caches)', () => {
   let timers: ManualTimers
   let servers: Record<string, FakeWorkspaceServer>
 
   beforeEach(() => {
-    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
-    vi.spyOn(console, 'info').mockImplementation(() => undefined)
-    setActivePinia(createPinia())
-    startEventRouter()
-    timers = new ManualTimers()
-    setSyncEngine(new SyncEngine(null, timers))
-    servers = { [AGENT1]: new FakeWorkspaceServer(), [AGENT2]: new FakeWorkspaceServer() }
-    installWorkspaceBackend(servers)
+    ;({ timers, servers } = freshWorkspace())
   })
 
   async function signIn(userId: string): Promise<void> {
@@ -216,18 +222,10 @@ describe('the agent workspace (sync store + numbers/history caches)', () => {
 })
 
 describe('the sync store alone', () => {
-  let timers: ManualTimers
   let servers: Record<string, FakeWorkspaceServer>
 
   beforeEach(() => {
-    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
-    vi.spyOn(console, 'info').mockImplementation(() => undefined)
-    setActivePinia(createPinia())
-    startEventRouter()
-    timers = new ManualTimers()
-    setSyncEngine(new SyncEngine(null, timers))
-    servers = { [AGENT1]: new FakeWorkspaceServer(), [AGENT2]: new FakeWorkspaceServer() }
-    installWorkspaceBackend(servers)
+    ;({ servers } = freshWorkspace())
   })
 
   const requests = () => (uni.request as unknown as Mock<(o: RequestOptions) => unknown>).mock.calls.length
