@@ -206,6 +206,7 @@ describe('numbers page', () => {
     expect(wrapper.find(byId('number-form-remark-count')).text()).toBe('50/50')
 
     const form = mount(NumberForm, { props: { mode: 'add', error: 'A remark has at most 50 characters', errorField: 'remark' } })
+    await nextTick() // the sheet (uni-popup) renders its content once opened on mount
     expect(form.find(byId('number-form-remark')).attributes('data-invalid')).toBe('true')
     expect(form.find(byId('number-form-remark')).attributes('aria-invalid')).toBe('true')
     expect(form.find(byId('number-form-number')).attributes('data-invalid')).toBe('false')
