@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { defineComponent, h } from 'vue'
+import { mount } from '@vue/test-utils'
+import FilterTabs, { type FilterTab } from './FilterTabs.vue'
+
+// uni-badge as easycom would resolve it, reduced to what FilterTabs passes.
+const UniBadgeStub = defineComponent({
+  name: 'UniBadge',
+  props: { text: { type: String, default: '' }, type: { type: String, default: 'info' }, maxNum: { type: Number, default: 99 }, customStyle: { type: Object, default: () => ({}) } },
+  setup: (props) => () => h('span', { class: 'badge', 'data-type': props.type }, props.text),
+})
+
+const byId = (id: string) => `[data-testid="${id}"]`
+const TABS: FilterTab[] = [
+  { key: 'all', label: 'All', count: 12 },
+  { key: 'in-progress', label: 'In progress', count: 0 },
+  { key: 'missed', label: 'Missed', count: 3, tone: 'error' },
+]
+
+function mountTabs(props: Partial<{ tabs: FilterTab[]; selected: string; testidPrefix: string; label: string }> = {}) {
+  return mount(FilterTabs, {
+    props: { tabs: TABS, selected: 'all', testidPrefix: 'numbers-filter', label: 'Filter by status', ...props },
+    global: { components: { 'uni-badge': UniBadgeStub } },
+  })
+}
+
+describe('FilterTabs', () => {
+  it('renders one tab per filter with its label, count badge and contract attributes', () => {
+    const wrapper = mountTabs()
+    const list = wrapper.find('[role="tablist"]')
+    expect(list.attributes('aria-label')).toBe('Filter by status')
+    const tabs = wrapper.findAll('[role="tab"]')
+    expect(tabs.map((t) => t.attributes('data-testid'))).toEqual(['numbers-filter-all', 'numbers-filter-in-progress', 'numbers-filter-missed'])
+    expect(tabs.map((t) => t.attributes('data-count'))).toEqual(['12', '0', '3'])
+    expect(tabs.map((t) => t.find('.badge').text())).toEqual(['12', '0', '3'])
+    expect(tabs.map((t) => t.text())).toEqual(['All12', 'In progress0', 'Missed3'])
+    expect(wrapper.findComponent({ name: 'UniBadge' }).props('maxNum')).toBe(999)
+  })
+
+  it('marks exactly the selected tab (data-selected, aria-selected, style) and follows the prop', async () => {
+    const wrapper = mountTabs({ selected: 'in-progress' })
+    const state = () =>
+      wrapper.findAll('[role="tab"]').map((t) => [t.attributes('data-selected'), t.attributes('aria-selected'), t.classes().includes('is-selected')].join(','))
+    expect(state()).toEqual(['false,false,false', 'true,true,true', 'false,false,false'])
+    await wrapper.setProps({ selected: 'missed' })
+    expect(state()).toEqual(['false,false,false', 'false,false,false', 'true,true,true'])
+    // The badge on the selected (brand) chip is white with brand text.
+    const badges = wrapper.findAllComponents({ name: 'UniBadge' })
+    expect(badges[2].props('customStyle')).toEqual({ backgroundColor: '#fff', color: 'var(--c-brand, #0b6bff)' })
+    expect(badges[0].props('customStyle')).toEqual({})
+  })
+
+  it('emits select with the tapped key and leaves the selection to the parent', async () => {
+    const wrapper = mountTabs({ testidPrefix: 'history-filter' })
+    await wrapper.find(byId('history-filter-missed')).trigger('click')
+    await wrapper.find(byId('history-filter-all')).trigger('click')
+    expect(wrapper.emitted('select')).toEqual([['missed'], ['all']])
+    expect(wrapper.find(byId('history-filter-all')).attributes('data-selected')).toBe('true')
+    expect(wrapper.find(byId('history-filter-missed')).attributes('data-selected')).toBe('false')
+  })
+
+  it('paints an error-toned count red only while it is above 0', async () => {
+    const wrapper = mountTabs()
+    const types = () => wrapper.findAll('.badge').map((b) => b.attributes('data-type'))
+    expect(types()).toEqual(['info', 'info', 'error'])
+    await wrapper.setProps({ tabs: TABS.map((t) => ({ ...t, count: 0 })) })
+    expect(types()).toEqual(['info', 'info', 'info'])
+  })
+})
