@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'tests/unit/**/*.test.ts', 'debug/**/*.test.ts', 'server/**/*.test.ts'],
     environment: 'happy-dom',
-    setupFiles: ['tests/setup/uni.ts', 'tests/setup/uniUi.ts'],
+    setupFiles: ['tests/setup/uni.ts'],
     restoreMocks: true,
     testTimeout: 15000,
   },

@@ -11,6 +11,7 @@ import { useSessionStore } from '@/store/session'
 import { useSyncStore } from '@/store/sync'
 import { useMissedStore } from '@/store/missed'
 import AgentShell from './AgentShell.vue'
+import { UniPopupStub } from '../../tests/setup/uniPopupStub'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 const device = vi.hoisted(() => ({ canOpenSettings: false }))
@@ -35,7 +36,7 @@ function mountShell(initialState: Record<string, unknown> = {}) {
   const wrapper = mount(AgentShell, {
     props: { title: 'Dial' },
     slots: { default: '<p class="content">page content</p>' },
-    global: { plugins: [pinia] },
+    global: { plugins: [pinia], components: { 'uni-popup': UniPopupStub } },
   })
   return { wrapper, pinia }
 }

@@ -4,13 +4,15 @@ import { mount } from '@vue/test-utils'
 import { setLocale } from '@/i18n'
 import BottomSheet from './BottomSheet.vue'
 import ConfirmDialog from './ConfirmDialog.vue'
+import { UniPopupStub } from '../../tests/setup/uniPopupStub'
 
-// uni-popup is the stand-in from tests/setup/uniUi.ts: nothing until open(), a mask that closes.
+// uni-popup is the stand-in from tests/setup/uniPopupStub.ts: nothing until open(), a mask that closes.
+const global = { components: { 'uni-popup': UniPopupStub } }
 const byId = (id: string) => `[data-testid="${id}"]`
 
 describe('BottomSheet (uni-popup, bottom)', () => {
   it('opens itself on mount as a bottom popup with the panel, its test id and dialog roles', async () => {
-    const wrapper = mount(BottomSheet, { props: { testid: 'number-form' }, slots: { default: () => h('p', { class: 'content' }, 'form') } })
+    const wrapper = mount(BottomSheet, { props: { testid: 'number-form' }, slots: { default: () => h('p', { class: 'content' }, 'form') }, global })
     await nextTick()
     const popup = wrapper.find('.uni-popup')
     expect(popup.attributes('data-popup-type')).toBe('bottom')
@@ -26,7 +28,7 @@ describe('BottomSheet (uni-popup, bottom)', () => {
   })
 
   it('a tap on the backdrop dismisses; opening and taps inside do not', async () => {
-    const wrapper = mount(BottomSheet, { props: { testid: 'import-panel' }, slots: { default: () => h('button', { class: 'inside' }, 'x') } })
+    const wrapper = mount(BottomSheet, { props: { testid: 'import-panel' }, slots: { default: () => h('button', { class: 'inside' }, 'x') }, global })
     await nextTick()
     await wrapper.find('.inside').trigger('click')
     expect(wrapper.emitted('dismiss')).toBeUndefined()
@@ -41,7 +43,7 @@ describe('BottomSheet (uni-popup, bottom)', () => {
         return () => h('div', [open.value ? h(BottomSheet, { testid: 'sheet', onDismiss: () => (open.value = false) }, () => 'content') : null])
       },
     })
-    const wrapper = mount(Parent)
+    const wrapper = mount(Parent, { global })
     await nextTick()
     expect(wrapper.find(byId('sheet')).exists()).toBe(true)
     await wrapper.find('.uni-popup__mask').trigger('click')
@@ -54,7 +56,7 @@ describe('ConfirmDialog (uni-popup, center)', () => {
   afterEach(() => setLocale('zh'))
 
   const mountDialog = (props: Record<string, unknown> = {}) =>
-    mount(ConfirmDialog, { props: { title: 'Delete 张伟?', message: '13800000001 leaves the list.', ...props } })
+    mount(ConfirmDialog, { props: { title: 'Delete 张伟?', message: '13800000001 leaves the list.', ...props }, global })
 
   it('opens itself centred with the title, message, default button texts and alertdialog roles', async () => {
     const wrapper = mountDialog()

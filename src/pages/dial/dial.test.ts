@@ -8,6 +8,7 @@ import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
 import { useCallerNumbersStore } from '@/store/callerNumbers'
 import DialPage from './index.vue'
+import { UniPopupStub } from '../../../tests/setup/uniPopupStub'
 
 vi.mock('@dcloudio/uni-app', () => ({ onLoad: () => undefined, onShow: (hook: () => void) => hook() }))
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -25,7 +26,7 @@ function mountDial(call: Record<string, unknown> = {}, callerNumbers: Record<str
     createSpy: fn,
     initialState: { session: { status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1 } }, call, callerNumbers },
   })
-  return mount(DialPage, { global: { plugins: [pinia] } })
+  return mount(DialPage, { global: { plugins: [pinia], components: { 'uni-popup': UniPopupStub } } })
 }
 
 async function press(wrapper: ReturnType<typeof mountDial>, keys: string): Promise<void> {
@@ -125,7 +126,7 @@ describe('dial page', () => {
         numbers: { entries: [{ id: 'n1', source: 'own', number: '13912345678', remark: 'Walk-in', createdAt: 0, callCount: 1 }] },
       },
     })
-    const listed = mount(DialPage, { global: { plugins: [pinia] } })
+    const listed = mount(DialPage, { global: { plugins: [pinia], components: { 'uni-popup': UniPopupStub } } })
     expect(listed.find(byId('call-save-number')).exists()).toBe(false)
   })
 

@@ -9,6 +9,7 @@ import { useHistoryStore } from '@/store/history'
 import HistoryPage from './index.vue'
 import { dayLabel } from './format'
 import { useNumbersStore } from '@/store/numbers'
+import { UniPopupStub } from '../../../tests/setup/uniPopupStub'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
@@ -26,7 +27,7 @@ function mountHistory(rows: CallRecord[]) {
     stubActions: false,
     initialState: { session: { status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1 } }, history: { records: rows } },
   })
-  return mount(HistoryPage, { global: { plugins: [pinia] } })
+  return mount(HistoryPage, { global: { plugins: [pinia], components: { 'uni-popup': UniPopupStub } } })
 }
 
 describe('history page', () => {

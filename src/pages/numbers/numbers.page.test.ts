@@ -8,6 +8,7 @@ import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
 import NumbersPage from './index.vue'
 import NumberForm from '@/components/NumberForm.vue'
+import { UniPopupStub } from '../../../tests/setup/uniPopupStub'
 
 // The real call store (C) pulls in the platform and the native SDK package; the page needs only
 // its command and flags, so a small store with the same shape stands in.
@@ -42,7 +43,7 @@ function mountPage() {
   const wrapper = mount(NumbersPage, {
     global: {
       plugins: [pinia],
-      components: { 'scroll-view': ScrollViewStub },
+      components: { 'scroll-view': ScrollViewStub, 'uni-popup': UniPopupStub },
     },
   })
   return { wrapper, numbers: useNumbersStore(), call: useCallStore() }
@@ -205,7 +206,7 @@ describe('numbers page', () => {
     expect((remark.element as HTMLInputElement).value).toHaveLength(50)
     expect(wrapper.find(byId('number-form-remark-count')).text()).toBe('50/50')
 
-    const form = mount(NumberForm, { props: { mode: 'add', error: 'A remark has at most 50 characters', errorField: 'remark' } })
+    const form = mount(NumberForm, { props: { mode: 'add', error: 'A remark has at most 50 characters', errorField: 'remark' }, global: { components: { 'uni-popup': UniPopupStub } } })
     await nextTick() // the sheet (uni-popup) renders its content once opened on mount
     expect(form.find(byId('number-form-remark')).attributes('data-invalid')).toBe('true')
     expect(form.find(byId('number-form-remark')).attributes('aria-invalid')).toBe('true')

@@ -1,10 +1,11 @@
 /**
- * Unit tests run without the uni plugin, so easycom does not resolve uni-ui's tags. uni-popup
- * (the sheets and the confirmation dialog) gets a small stand-in with its real contract: nothing
- * rendered until `open()` (by ref), a backdrop whose tap closes it and emits `change` with
- * `show: false` (as uni-popup's mask does), `change` with `show: true` on open.
+ * Unit tests run without the uni plugin, so easycom does not resolve uni-ui's tags. Tests that
+ * mount a sheet or the confirmation dialog register this stand-in for uni-popup
+ * (`global: { components: { 'uni-popup': UniPopupStub } }`; not a setup file, so the other test
+ * files, and every Stryker run of them, do not load it). Its real contract: nothing rendered
+ * until `open()` (by ref), a backdrop whose tap closes it and emits `change` with `show: false`
+ * (as uni-popup's mask does), `change` with `show: true` on open.
  */
-import { config } from '@vue/test-utils'
 import { defineComponent, h, ref, renderSlot } from 'vue'
 
 export const UniPopupStub = defineComponent({
@@ -44,5 +45,3 @@ export const UniPopupStub = defineComponent({
         : null
   },
 })
-
-config.global.components = { ...config.global.components, 'uni-popup': UniPopupStub }
