@@ -21,7 +21,7 @@ interface RowSize {
 /** Chips side by side (first left edge to last right edge) against the scrolling row's width. */
 function measure(page: Page, prefix: string): Promise<RowSize> {
   return page.evaluate((p) => {
-    const tabs = [...document.querySelectorAll<HTMLElement>(`[data-testid^="${p}-"][role="tab"]`)]
+    const tabs = Array.from(document.querySelectorAll<HTMLElement>(`[data-testid^="${p}-"][role="tab"]`))
     let scroller: HTMLElement | null = tabs[0].parentElement
     while (scroller && !/(auto|scroll)/.test(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement
     if (!scroller) throw new Error('no scrolling row')
