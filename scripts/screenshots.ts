@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots`: a PNG of every page of the H5 app at 390x844 into docs/screenshots/,
  * in Chinese, plus the numbers page and the call screen in English, and the numbers page, the
- * wrap-up sheet (and its date picker), the call screen and history in the light and the dark theme (Playwright's
+ * number form, the wrap-up sheet (and its date picker), the call screen, history and a
+ * confirmation in the light and the dark theme (Playwright's
  * `colorScheme`, which the app follows through `prefers-color-scheme`). Builds dist/build/h5 when
  * missing, starts the token backend (mock mode) and the static server, and drives the
  * simulated TCCC platform through `window.__tcccSim`.
@@ -64,6 +65,12 @@ async function settle(page: Page): Promise<void> {
   await page.evaluate(() => document.fonts.ready.then(() => undefined))
   // Let uni's page switch and Vue's updates paint.
   await page.waitForTimeout(350)
+}
+
+/** Waits until a uni-popup sheet or dialog has slid or faded in (its control `id` is clickable). */
+async function popupOpen(page: Page, id: string): Promise<void> {
+  await byId(page, id).click({ trial: true })
+  await page.waitForTimeout(400)
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
@@ -135,6 +142,7 @@ async function chinese(stack: Stack): Promise<void> {
   await byId(page, 'numbers-add').click()
   await inputOf(page, 'number-form-number').fill('137 0000 1111')
   await inputOf(page, 'number-form-remark').fill('孙丽 · 预约周五回电')
+  await popupOpen(page, 'number-form-save')
   await shoot(page, 'number-form')
   await byId(page, 'number-form-cancel').click()
 
@@ -144,6 +152,7 @@ async function chinese(stack: Stack): Promise<void> {
   )
   await byId(page, 'import-submit').click()
   await byId(page, 'import-result').waitFor({ state: 'visible' })
+  await popupOpen(page, 'import-submit')
   await shoot(page, 'import-result')
   await byId(page, 'import-close').click()
 
@@ -217,6 +226,14 @@ async function themed(stack: Stack, scheme: 'light' | 'dark'): Promise<void> {
   await signIn(page, AGENT1)
   await byId(page, 'number-item').first().waitFor({ state: 'visible' })
   await shoot(page, `numbers-${scheme}`)
+  // The number form (uni-popup bottom sheet) over the list.
+  await byId(page, 'numbers-add').click()
+  await inputOf(page, 'number-form-number').fill('137 0000 1111')
+  await inputOf(page, 'number-form-remark').fill('孙丽 · 预约周五回电')
+  await popupOpen(page, 'number-form-save')
+  await shoot(page, `number-form-${scheme}`)
+  await byId(page, 'number-form-cancel').click()
+  await byId(page, 'number-form').waitFor({ state: 'detached' })
   await activeCall(page, '13800138000')
   await shoot(page, `call-active-${scheme}`)
   await byId(page, 'call-hangup').click()
@@ -238,6 +255,12 @@ async function themed(stack: Stack, scheme: 'light' | 'dark'): Promise<void> {
   await byId(page, 'nav-history').first().click()
   await byId(page, 'history-item').first().waitFor({ state: 'visible' })
   await shoot(page, `history-${scheme}`)
+  // A confirmation (uni-popup centre dialog) over history.
+  await byId(page, 'history-clear').click()
+  await popupOpen(page, 'confirm-ok')
+  await shoot(page, `confirm-${scheme}`)
+  await byId(page, 'confirm-cancel').click()
+  await byId(page, 'confirm-dialog').waitFor({ state: 'detached' })
   await page.context().close()
 }
 
