@@ -7,7 +7,8 @@
  * functions with the most self time. Build without minifying for readable names, e.g.
  * `UNI_OUTPUT_DIR=/tmp/h5-profile node scripts/uni.mjs build -c bench/profile.vite.config.ts` (source
  * maps: time by source module too). COLD_TASKS=1 lists the long main-thread tasks, COLD_CATEGORIES
- * adds trace categories (e.g. fonts,mojom), COLD_DUMP=<event name> prints those events.
+ * adds trace categories (e.g. fonts,mojom), COLD_DUMP=<event name> prints those events,
+ * COLD_NO_SAMPLES=1 leaves the CPU profiler out (less overhead on the thread times).
  */
 import path from 'node:path'
 import type { Browser } from 'playwright-core'

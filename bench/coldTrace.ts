@@ -89,7 +89,7 @@ interface ProfileNode {
 }
 
 const LIGHT = ['toplevel', 'blink.user_timing']
-const DETAILED = [...LIGHT, ...(process.env.COLD_CATEGORIES?.split(',') ?? []), 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute', 'blink', 'loading', 'disabled-by-default-v8.cpu_profiler']
+const DETAILED = [...LIGHT, ...(process.env.COLD_CATEGORIES?.split(',') ?? []), 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute', 'blink', 'loading', ...(process.env.COLD_NO_SAMPLES ? [] : ['disabled-by-default-v8.cpu_profiler'])]
 
 async function readTrace(cdp: CDPSession): Promise<TraceEvent[]> {
   const done = new Promise<string>((resolve) => cdp.once('Tracing.tracingComplete', (e: { stream?: string }) => resolve(e.stream ?? '')))
