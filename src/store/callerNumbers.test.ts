@@ -95,9 +95,21 @@ describe('caller numbers', () => {
     await signInAs('agent1@example.com')
     await callers.load()
     callers.choose('02000000000')
+    const fetches = vi.fn(() => Promise.resolve(['02000000000']))
+    backend.fetchCallerNumbers = fetches
     useSessionStore().status = 'signed-out'
     await Promise.resolve()
     expect([callers.chosen, callers.numbers]).toEqual(['', []])
+    expect(fetches).not.toHaveBeenCalled()
+  })
+
+  it('picks up an agent already signed in when the store is first used', async () => {
+    storage.set(KEY, JSON.stringify({ v: 1, data: '02000000000' }))
+    await signInAs('agent1@example.com')
+    const callers = useCallerNumbersStore()
+    await Promise.resolve()
+    expect(callers.chosen).toBe('02000000000')
+    expect(callers.numbers).toEqual(['02000000000', '075512345678'])
   })
 
   it('logs, and keeps the choice for now, when it cannot be stored', async () => {
