@@ -88,6 +88,26 @@ describe('caller numbers', () => {
     await signInAs('agent1@example.com')
     expect(callers.chosen).toBe('02000000000')
     expect(callers.effective).toBe('')
+    const fetches = vi.fn(() => Promise.resolve(['02000000000']))
+    backend.fetchCallerNumbers = fetches
+    await callers.load()
+    expect(fetches).not.toHaveBeenCalled()
+  })
+
+  it('asks the backend once while a load is on its way', async () => {
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    await callers.load()
+    let answer: (numbers: string[]) => void = () => undefined
+    const fetches = vi.fn(() => new Promise<string[]>((resolve) => (answer = resolve)))
+    backend.fetchCallerNumbers = fetches
+    const first = callers.load()
+    expect(callers.loading).toBe(true)
+    await callers.load()
+    expect(fetches).toHaveBeenCalledTimes(1)
+    answer(['075512345678'])
+    await first
+    expect([callers.loading, callers.numbers]).toEqual([false, ['075512345678']])
   })
 
   it('forgets the agent and the list once signed out', async () => {
