@@ -3,6 +3,8 @@ import fc from 'fast-check'
 import {
   formatCsvLine,
   type ImportLine,
+  isNumberError,
+  NumberError,
   type NumberEntry,
   normalizeNumber,
   parseImport,
@@ -84,6 +86,22 @@ function numberOracle(input: string): { ok: true; value: string } | { ok: false;
 function ok(lines: ImportLine[]): Array<{ number: string; remark: string }> {
   return lines.flatMap((l) => (l.ok ? [{ number: l.number, remark: l.remark }] : []))
 }
+
+describe('NumberError', () => {
+  it('carries its symbol, and the detail in its message', () => {
+    const bare = new NumberError('NUMBER_DUPLICATE')
+    expect([bare.name, bare.symbol, bare.message]).toEqual(['NumberError', 'NUMBER_DUPLICATE', 'NUMBER_DUPLICATE'])
+    const detailed = new NumberError('SAVE_FAILED', 'disk full')
+    expect([detailed.symbol, detailed.message]).toEqual(['SAVE_FAILED', 'SAVE_FAILED: disk full'])
+    expect(detailed).toBeInstanceOf(Error)
+  })
+
+  it('is told apart from other errors', () => {
+    expect(isNumberError(new NumberError('NUMBER_EMPTY'))).toBe(true)
+    expect(isNumberError(Object.assign(new Error('NUMBER_EMPTY'), { symbol: 'NUMBER_EMPTY' }))).toBe(false)
+    expect(isNumberError(undefined)).toBe(false)
+  })
+})
 
 describe('normalizeNumber', () => {
   it('strips spaces, dashes, dots and brackets and keeps one leading +', () => {
@@ -185,9 +203,15 @@ describe('parseImport', () => {
   })
 
   it('skips a header line in English or Chinese', () => {
-    expect(ok(parseImport('number,remark\n110,Police'))).toEqual([{ number: '110', remark: 'Police' }])
-    expect(ok(parseImport('号码,备注\r\n110,报警'))).toEqual([{ number: '110', remark: '报警' }])
-    expect(ok(parseImport('\ufeff\n"Phone Number";"Remark"\n110;x'))).toEqual([{ number: '110', remark: 'x' }])
+    // The whole result, not only the accepted lines: a header read as data would be an error line.
+    expect(parseImport('number,remark\n110,Police')).toEqual([{ line: 2, text: '110,Police', ok: true, number: '110', remark: 'Police' }])
+    expect(parseImport('号码,备注\r\n110,报警')).toEqual([{ line: 2, text: '110,报警', ok: true, number: '110', remark: '报警' }])
+    expect(parseImport('\ufeff\n"Phone Number";"Remark"\n110;x')).toEqual([{ line: 3, text: '110;x', ok: true, number: '110', remark: 'x' }])
+    expect(parseImport('\ufeffTel\n110')).toEqual([{ line: 2, text: '110', ok: true, number: '110', remark: '110' }])
+    // Spaces, underscores, dashes, quotes and # are ignored in a header word; other signs are not.
+    expect(parseImport("#'Phone_Number-'\n110")).toEqual([{ line: 2, text: '110', ok: true, number: '110', remark: '110' }])
+    expect(parseImport('Phone*Number\n110')).toHaveLength(2)
+    expect(parseImport('Phones\n110')).toHaveLength(2)
     // Only the first line can be a header.
     expect(parseImport('110,a\nnumber,remark')[1]).toMatchObject({ ok: false, reason: 'NUMBER_NOT_DIGITS' })
   })
@@ -215,8 +239,47 @@ describe('parseImport', () => {
     ])
   })
 
+  it('reads a quoted number with text after its closing quote, and a lone quoted number', () => {
+    expect(parseImport('"138" 0013 8000,Zhang')).toEqual([{ line: 1, text: '"138" 0013 8000,Zhang', ok: true, number: '13800138000', remark: 'Zhang' }])
+    expect(parseImport('"110"')).toEqual([{ line: 1, text: '"110"', ok: true, number: '110', remark: '110' }])
+    expect(parseImport('"110"\t急救')).toEqual([{ line: 1, text: '"110"\t急救', ok: true, number: '110', remark: '急救' }])
+  })
+
+  it('takes the rest of the line when a quote is never closed', () => {
+    expect(parseImport('"138 0013 8000')).toEqual([{ line: 1, text: '"138 0013 8000', ok: true, number: '13800138000', remark: '13800138000' }])
+    expect(ok(parseImport('110,"Zhang, San'))).toEqual([{ number: '110', remark: 'Zhang, San' }])
+  })
+
+  it('unquotes a remark after spaces, keeps text after its closing quote, and keeps the quotes of an unquoted remark', () => {
+    expect(ok(parseImport('110, "Zhang, San"'))).toEqual([{ number: '110', remark: 'Zhang, San' }])
+    expect(ok(parseImport('110,"Zhang" San'))).toEqual([{ number: '110', remark: 'Zhang San' }])
+    expect(ok(parseImport('110,"Zhang"San'))).toEqual([{ number: '110', remark: 'ZhangSan' }])
+    expect(ok(parseImport('110,Zhang "Boss"'))).toEqual([{ number: '110', remark: 'Zhang "Boss"' }])
+  })
+
+  it('trims each line, skips whitespace-only lines, and reports the trimmed text', () => {
+    expect(parseImport('  110,Police  \n \t \u3000\n  12 , x')).toEqual([
+      { line: 1, text: '110,Police', ok: true, number: '110', remark: 'Police' },
+      { line: 3, text: '12 , x', ok: false, reason: 'NUMBER_TOO_SHORT' },
+    ])
+  })
+
+  it('drops only a leading byte-order mark; one inside a remark is whitespace like any other', () => {
+    expect(ok(parseImport('110,a\ufeffb'))).toEqual([{ number: '110', remark: 'a b' }])
+  })
+
   it('refuses an over-long remark', () => {
     expect(parseImport(`110,${'x'.repeat(51)}`)[0]).toMatchObject({ ok: false, reason: 'REMARK_TOO_LONG', line: 1 })
+  })
+
+  it('writes a CSV line, quoting the remark only when it holds a separator, a quote or an edge space', () => {
+    expect(formatCsvLine({ number: '110', remark: 'Zhang San' })).toBe('110,Zhang San')
+    expect(formatCsvLine({ number: '+86110', remark: 'Police' })).toBe('+86110,Police')
+    expect(formatCsvLine({ number: '110', remark: ' x' })).toBe('110," x"')
+    expect(formatCsvLine({ number: '110', remark: 'x ' })).toBe('110,"x "')
+    expect(formatCsvLine({ number: '110', remark: 'a,b' })).toBe('110,"a,b"')
+    expect(formatCsvLine({ number: '110', remark: 'a；b' })).toBe('110,"a；b"')
+    expect(formatCsvLine({ number: '110', remark: 'say "hi" now' })).toBe('110,"say ""hi"" now"')
   })
 
   it('round-trips any valid entry through a CSV line', () => {
@@ -272,6 +335,18 @@ describe('searchEntries', () => {
     expect(searchEntries(list, '138 0013-8').map((e) => e.number)).toEqual(['13800138000'])
     expect(searchEntries(list, '(139) 0000').map((e) => e.number)).toEqual(['+8613900001111'])
     expect(searchEntries(list, '86 139').map((e) => e.number)).toEqual(['+8613900001111'])
+  })
+
+  it('finds a number stored without + from a query with +, but does not ignore an inner +', () => {
+    const plain = [entry('8613900001111', 'a'), entry('110', 'b')]
+    expect(searchEntries(plain, '+86 139').map((e) => e.number)).toEqual(['8613900001111'])
+    expect(searchEntries(plain, '1+10')).toEqual([])
+  })
+
+  it('finds nothing for a query of separators only', () => {
+    expect(searchEntries(list, '-')).toEqual([])
+    expect(searchEntries(list, '( )')).toEqual([])
+    expect(searchEntries(list, '+').map((e) => e.number)).toEqual(['+8613900001111'])
   })
 
   it('does not match across the number and the remark', () => {

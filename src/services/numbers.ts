@@ -138,13 +138,15 @@ function readQuoted(text: string, start: number): { value: string; end: number }
   return { value, end: i } // unterminated quote: take the rest of the line
 }
 
-/** The remark column: a fully quoted field is unquoted; otherwise the raw rest of the line. */
+/**
+ * The remark column: a quoted field is unquoted, and text after its closing quote is kept as
+ * written (lenient CSV, like the number column); otherwise the raw rest of the line.
+ */
 function unquote(field: string): string {
   const trimmed = field.trim()
   if (!trimmed.startsWith('"')) return trimmed
   const quoted = readQuoted(trimmed, 0)
-  const after = trimmed.slice(quoted.end).trim()
-  return after === '' ? quoted.value : quoted.value + after
+  return quoted.value + trimmed.slice(quoted.end)
 }
 
 // No separator at all: `138 0000 0000 Zhang Wei` is a number followed by a remark.

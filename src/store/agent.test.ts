@@ -57,6 +57,36 @@ describe('agent status', () => {
     core.sim.setAgentStatus('arrange')
     expect(useAgentStore().shownStatus).toBe('arrange')
   })
+
+  it('offers after-call work in the chooser when the SDK holds the seat', () => {
+    expect(useAgentStore().settableStatuses).toEqual(['free', 'rest', 'arrange', 'busy'])
+  })
+
+  it('sends a reason only with rest', async () => {
+    const agent = useAgentStore()
+    await expect(agent.setStatus('busy', 'lunch')).resolves.toBe(true)
+    expect(callsOf(core, 'setStatus')).toEqual([[{ status: 'busy' }]])
+    expect(agent.restReason).toBe('')
+  })
+
+  it('a rest the contact center sets without a reason shows no reason', () => {
+    const agent = useAgentStore()
+    expect(agent.restReason).toBe('')
+    core.sim.setAgentStatus('rest')
+    expect(agent.shownStatus).toBe('rest')
+    expect(agent.restReason).toBe('')
+  })
+
+  it('refuses a second choice while the first is on its way; the first goes through', async () => {
+    const agent = useAgentStore()
+    const first = agent.setStatus('rest', 'lunch')
+    expect(agent.changing).toBe(true)
+    await expect(agent.setStatus('busy')).resolves.toBe(false)
+    await expect(first).resolves.toBe(true)
+    expect(agent.changing).toBe(false)
+    expect(callsOf(core, 'setStatus')).toEqual([[{ status: 'rest', restReason: 'lunch' }]])
+    expect(agent.shownStatus).toBe('rest')
+  })
 })
 
 describe('hold and transfer', () => {

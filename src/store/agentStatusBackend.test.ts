@@ -7,6 +7,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
+import type { Mock } from 'jest-mock'
+import { backendSessionStorage } from '@/services/backendSession'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -22,6 +24,35 @@ let backend: FakeBackend
 
 function statusRequests(): Array<{ path: string; bearer: string | null }> {
   return backend.requests.filter((r) => r.path === '/api/agent/status')
+}
+
+/**
+ * Holds the answers to seat-status requests (GET and PUT: the fake backend answers at request
+ * time, as it would) until `release`, to order them against other steps.
+ */
+function holdSeatAnswers(): { release: (method: 'GET' | 'PUT') => Promise<void> } {
+  const request = uni.request as unknown as Mock<(options: UniNamespace.RequestOptions) => unknown>
+  const answer = request.getMockImplementation()!
+  const held: Array<{ method: string; deliver: () => void }> = []
+  request.mockImplementation((options) => {
+    if (!options.url.endsWith('/api/agent/status')) return answer(options)
+    const method = options.method ?? 'GET'
+    return answer({
+      ...options,
+      success: (result) => held.push({ method, deliver: () => options.success?.(result) }),
+      fail: (error) => held.push({ method, deliver: () => options.fail?.(error) }),
+    })
+  })
+  return {
+    async release(method) {
+      await settle()
+      for (const entry of held.filter((h) => h.method === method)) {
+        held.splice(held.indexOf(entry), 1)
+        entry.deliver()
+      }
+      await settle()
+    },
+  }
 }
 
 beforeEach(async () => {
@@ -114,6 +145,73 @@ describe('seat status through the backend', () => {
     await agent.refresh()
     expect(agent.shownStatus).toBe('free')
     expect(agent.error).toBeNull()
+  })
+
+  it('a failed first read shows free with no reason, and logs why (never a status of its own)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    // A fresh app (new pinia, no stored session) whose first seat read fails.
+    backendSessionStorage.clear()
+    core = setupCore({ agentStatusVia: 'backend' })
+    backend = installFakeBackend(core.clock)
+    backend.failNextStatus(502, { error: { code: 'TCCC_UNAVAILABLE', message: 'down' } })
+    await useSessionStore().signIn(AGENT.userId, PASSWORD)
+    // The shell creates the seat store once signed in; its first read is the one that fails.
+    const agent = useAgentStore()
+    await settle()
+    expect(statusRequests()).toHaveLength(1)
+    expect(agent.status).toBe('offline')
+    expect(agent.shownStatus).toBe('free')
+    expect(agent.restReason).toBe('')
+    expect(agent.error).toBeNull()
+    expect(warn).toHaveBeenCalledWith('[agent] seat status not read', expect.stringMatching(/^[A-Z_]+$/))
+    warn.mockRestore()
+  })
+
+  it('without a backend session a change is refused as expired, and nothing is sent', async () => {
+    const agent = useAgentStore()
+    backendSessionStorage.clear()
+    const before = statusRequests().length
+    await expect(agent.setStatus('free')).resolves.toBe(false)
+    expect(agent.error?.symbol).toBe('SESSION_EXPIRED')
+    expect(agent.error?.detail).toBe('no backend session for the seat status')
+    expect(statusRequests()).toHaveLength(before)
+    expect(agent.shownStatus).toBe('rest')
+  })
+
+  it('drops a read that answers after sign-out', async () => {
+    const agent = useAgentStore()
+    const seat = holdSeatAnswers()
+    const read = agent.refresh()
+    await useSessionStore().signOut()
+    await seat.release('GET')
+    await read
+    expect(agent.status).toBe('offline')
+  })
+
+  it('drops a read that answers while the agent is changing the status', async () => {
+    const agent = useAgentStore()
+    const seat = holdSeatAnswers()
+    backend.seat = { status: 'free' }
+    const read = agent.refresh()
+    const change = agent.setStatus('busy')
+    await seat.release('GET')
+    await read
+    // The read from before the change (free) does not flicker the chooser; the change wins.
+    expect(agent.shownStatus).toBe('rest')
+    await seat.release('PUT')
+    await expect(change).resolves.toBe(true)
+    expect(agent.shownStatus).toBe('busy')
+  })
+
+  it('refresh while signed out neither asks the backend nor logs a failure', async () => {
+    const agent = useAgentStore()
+    await useSessionStore().signOut()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const before = statusRequests().length
+    await agent.refresh()
+    expect(statusRequests()).toHaveLength(before)
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
   })
 
   it('offline once signed out, and no further backend reads', async () => {

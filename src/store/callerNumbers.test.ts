@@ -4,6 +4,7 @@ import { TcccError } from '@/platform/errors'
 import { useCallerNumbersStore } from '@/store/callerNumbers'
 import { useSessionStore } from '@/store/session'
 import { setupCore } from './__tests__/harness'
+import { storage } from '../../tests/setup/uni'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 const backend = vi.hoisted(() => ({ fetchCallerNumbers: null as unknown as () => Promise<string[]> }))
@@ -49,5 +50,99 @@ describe('caller numbers', () => {
     await callers.load()
     expect(callers.error?.symbol).toBe('TCCC_REFUSED')
     expect(callers.effective).toBe('02000000000')
+  })
+
+  const KEY = 'tccc.a.agent1%40example%2Ecom.callerNumber'
+
+  it("keeps the choice under the agent's callerNumber key, and clears it for TCCC's default", async () => {
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    await callers.load()
+    callers.choose('075512345678')
+    expect(JSON.parse(storage.get(KEY) as string)).toEqual({ v: 1, data: '075512345678' })
+    callers.choose('')
+    expect(storage.has(KEY)).toBe(false)
+  })
+
+  it('ignores a stored choice that is not a number string', async () => {
+    storage.set(KEY, JSON.stringify({ v: 1, data: 2000000000 }))
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    expect(callers.chosen).toBe('')
+  })
+
+  it('carries the stored choice while the list is not loaded yet, and none where the platform cannot pass it', async () => {
+    storage.set(KEY, JSON.stringify({ v: 1, data: '02000000000' }))
+    backend.fetchCallerNumbers = () => new Promise<string[]>(() => undefined) // never answers
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    expect(callers.numbers).toEqual([])
+    expect(callers.effective).toBe('02000000000')
+  })
+
+  it('carries no caller number on a platform that cannot pass one, whatever was chosen before', async () => {
+    const core = setupCore()
+    core.sdk.capabilities.callerNumber = false
+    storage.set(KEY, JSON.stringify({ v: 1, data: '02000000000' }))
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    expect(callers.chosen).toBe('02000000000')
+    expect(callers.effective).toBe('')
+    const fetches = vi.fn(() => Promise.resolve(['02000000000']))
+    backend.fetchCallerNumbers = fetches
+    await callers.load()
+    expect(fetches).not.toHaveBeenCalled()
+  })
+
+  it('asks the backend once while a load is on its way', async () => {
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    await callers.load()
+    let answer: (numbers: string[]) => void = () => undefined
+    const fetches = vi.fn(() => new Promise<string[]>((resolve) => (answer = resolve)))
+    backend.fetchCallerNumbers = fetches
+    const first = callers.load()
+    expect(callers.loading).toBe(true)
+    await callers.load()
+    expect(fetches).toHaveBeenCalledTimes(1)
+    answer(['075512345678'])
+    await first
+    expect([callers.loading, callers.numbers]).toEqual([false, ['075512345678']])
+  })
+
+  it('forgets the agent and the list once signed out', async () => {
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    await callers.load()
+    callers.choose('02000000000')
+    const fetches = vi.fn(() => Promise.resolve(['02000000000']))
+    backend.fetchCallerNumbers = fetches
+    useSessionStore().status = 'signed-out'
+    await Promise.resolve()
+    expect([callers.chosen, callers.numbers]).toEqual(['', []])
+    expect(fetches).not.toHaveBeenCalled()
+  })
+
+  it('picks up an agent already signed in when the store is first used', async () => {
+    storage.set(KEY, JSON.stringify({ v: 1, data: '02000000000' }))
+    await signInAs('agent1@example.com')
+    const callers = useCallerNumbersStore()
+    await Promise.resolve()
+    expect(callers.chosen).toBe('02000000000')
+    expect(callers.numbers).toEqual(['02000000000', '075512345678'])
+  })
+
+  it('logs, and keeps the choice for now, when it cannot be stored', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    await callers.load()
+    vi.mocked(uni.setStorageSync).mockImplementationOnce(() => {
+      throw new Error('quota')
+    })
+    callers.choose('02000000000')
+    expect(callers.chosen).toBe('02000000000')
+    expect(warn).toHaveBeenCalledWith('[callerNumbers] could not keep the choice', expect.any(Error))
+    warn.mockRestore()
   })
 })

@@ -60,6 +60,14 @@ describe('whenStartupIdle', () => {
     expect(task).toHaveBeenCalledTimes(1)
   })
 
+  it('runs the task at most 300 ms late even when the browser never idles', () => {
+    const idle = vi.fn()
+    vi.stubGlobal('requestIdleCallback', idle)
+    const task = vi.fn()
+    whenStartupIdle(task)
+    expect(idle).toHaveBeenCalledWith(task, { timeout: 300 })
+  })
+
   it('runs on the next turn of the event loop elsewhere', async () => {
     vi.stubGlobal('requestIdleCallback', undefined)
     const task = vi.fn()

@@ -134,6 +134,33 @@ describe('reminders store', () => {
     expect(reminders.due).toHaveLength(1)
   })
 
+  it('takes a due reminder off the banner when its callback is moved later', async () => {
+    const reminders = await started()
+    const history = useHistoryStore()
+    history.records = [callbackRecord('r7', '13800000007', core.clock.now()), callbackRecord('r9', '13800000009', core.clock.now())]
+    await nextTick()
+    expect(reminders.due).toHaveLength(2)
+    history.records = [{ ...history.records[0], callbackAt: core.clock.now() + 60 * MIN }, history.records[1]]
+    await nextTick()
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000009'])
+    history.records = [history.records[0], { ...history.records[1], callbackAt: core.clock.now() + 60 * MIN }]
+    await nextTick()
+    expect(reminders.due).toEqual([])
+  })
+
+  it('a tap on a notification whose reminder is no longer due still dials that number', async () => {
+    await started()
+    tapHandler?.('13800000008')
+    await settle()
+    expect(callsOf(core, 'call').at(-1)).toEqual([{ to: '13800000008' }])
+  })
+
+  it('"call now" for a reminder that is not due dials nothing', async () => {
+    const reminders = await started()
+    await expect(reminders.callNow('no-such-key')).resolves.toBe(false)
+    expect(callsOf(core, 'call')).toEqual([])
+  })
+
   it('a tap on the system notification dials that customer', async () => {
     const reminders = await started()
     useHistoryStore().records = [callbackRecord('r5', '13800000005', core.clock.now())]

@@ -509,3 +509,60 @@ describe('signOut', () => {
     expect(getWorkstation().disposed).toBe(false)
   })
 })
+
+describe('calls that do nothing in the wrong state, and leaving sign-in / sign-out', () => {
+  it('a second signIn while signed in is refused and logged, without asking the backend', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const before = backend.requests.length
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(false)
+    expect(backend.requests).toHaveLength(before)
+    expect(warn).toHaveBeenCalledWith('[session] signIn ignored: already signed in')
+    expect(session.status).toBe('signed-in')
+    warn.mockRestore()
+  })
+
+  it('restore is true when already signed in and false while a sign-in runs, asking nothing', async () => {
+    const session = useSessionStore()
+    const signingIn = session.signIn(AGENT.userId, PASSWORD)
+    await expect(session.restore()).resolves.toBe(false)
+    await signingIn
+    const before = backend.requests.length
+    await expect(session.restore()).resolves.toBe(true)
+    expect(backend.requests).toHaveLength(before)
+  })
+
+  it('a token expiry reported while signed out renews nothing', async () => {
+    const session = useSessionStore()
+    await expect(session.onTokenExpired()).resolves.toBe(false)
+    expect(backend.requests).toEqual([])
+    expect(session.status).toBe('signed-out')
+  })
+
+  it('a token expiry without a stored backend session signs out as expired', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    backendSessionStorage.clear()
+    await expect(session.onTokenExpired()).resolves.toBe(false)
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('session-expired')
+    expect(session.error?.symbol).toBe('SESSION_EXPIRED')
+  })
+
+  it('a preparation or participant that left is not called any more', async () => {
+    const session = useSessionStore()
+    const prepare = vi.fn(() => Promise.resolve())
+    const participant = { beforeLogout: vi.fn(() => Promise.resolve()), afterLogout: vi.fn() }
+    const leaveSignIn = session.joinSignIn(prepare)
+    const leaveSignOut = session.joinSignOut(participant)
+    await session.signIn(AGENT.userId, PASSWORD)
+    await session.signOut()
+    expect([prepare.mock.calls.length, participant.beforeLogout.mock.calls.length, participant.afterLogout.mock.calls.length]).toEqual([1, 1, 1])
+    leaveSignIn()
+    leaveSignOut()
+    await session.signIn(AGENT.userId, PASSWORD)
+    await session.signOut()
+    expect([prepare.mock.calls.length, participant.beforeLogout.mock.calls.length, participant.afterLogout.mock.calls.length]).toEqual([1, 1, 1])
+  })
+})

@@ -48,3 +48,72 @@ describe('workday store: "call next" picks from the current plan', () => {
     expect(workday.plan.nextDueAt).toBe(Infinity)
   })
 })
+
+describe('workday store: the status filter of the numbers page', () => {
+  beforeEach(() => {
+    setupCore()
+    useSessionStore().agent = { userId: AGENT.userId, sdkAppId: AGENT.sdkAppId }
+  })
+
+  /** One number per status: new, callback, in progress (contacted, no outcome), done (final outcome). */
+  function fourNumbers(): ReturnType<typeof useWorkdayStore> {
+    const numbers = useNumbersStore()
+    numbers.add('13800000001', 'New one')
+    numbers.add('13800000002', 'Callback one')
+    numbers.add('13800000003', 'Talking one')
+    numbers.add('13800000004', 'Done one')
+    const call = (id: string, number: string, extra: object) => ({
+      id,
+      number,
+      direction: 'out' as const,
+      outcome: 'answered' as const,
+      startedAt: T0 - 120_000,
+      answeredAt: T0 - 110_000,
+      endedAt: T0 - 60_000,
+      durationSec: 50,
+      endReason: 'local-bye' as const,
+      ...extra,
+    })
+    useHistoryStore().records = [
+      call('r2', '13800000002', { disposition: 'callback', callbackAt: T0 + 3_600_000 }),
+      call('r3', '13800000003', {}),
+      call('r4', '13800000004', { disposition: 'not-interested' }),
+    ]
+    const workday = useWorkdayStore()
+    workday.useClock(() => T0)
+    return workday
+  }
+  const shown = (workday: ReturnType<typeof useWorkdayStore>) => workday.visible.map((e) => e.number)
+
+  it('shows every searched number under "all", and only the chosen status otherwise', () => {
+    const workday = fourNumbers()
+    expect(workday.filter).toBe('all')
+    expect(shown(workday)).toEqual(['13800000004', '13800000003', '13800000002', '13800000001']) // the list's order: newest first
+    workday.setFilter('callback')
+    expect(shown(workday)).toEqual(['13800000002'])
+    workday.setFilter('in-progress')
+    expect(shown(workday)).toEqual(['13800000003'])
+    workday.setFilter('done')
+    expect(shown(workday)).toEqual(['13800000004'])
+    workday.setFilter('new')
+    expect(shown(workday)).toEqual(['13800000001'])
+  })
+
+  it('narrows the search result, not the whole list', () => {
+    const workday = fourNumbers()
+    useNumbersStore().setQuery('one')
+    workday.setFilter('done')
+    expect(shown(workday)).toEqual(['13800000004'])
+    useNumbersStore().setQuery('talking')
+    expect(shown(workday)).toEqual([])
+    workday.setFilter('all')
+    expect(shown(workday)).toEqual(['13800000003'])
+  })
+
+  it('counts each chip over the whole list, and tells the status of one number', () => {
+    const workday = fourNumbers()
+    useNumbersStore().setQuery('talking')
+    expect(workday.filterCounts).toEqual({ all: 4, new: 1, callback: 1, 'in-progress': 1, done: 1 })
+    expect(['13800000001', '13800000002', '13800000003', '13800000004', '999'].map((n) => workday.statusOf(n))).toEqual(['new', 'callback', 'in-progress', 'done', 'new'])
+  })
+})

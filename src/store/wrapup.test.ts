@@ -166,6 +166,65 @@ describe('wrap-up store', () => {
   })
 })
 
+describe('wrap-up sheet state and "call next" edges', () => {
+  it('tells the sheet whether the wrap-up is required and needs a callback time; nothing without a draft', async () => {
+    const wrapup = useWrapupStore()
+    expect([wrapup.isOpen, wrapup.isRequired, wrapup.needsCallbackTime, wrapup.noteCount]).toEqual([false, false, false, 0])
+    expect(wrapup.save()).toBe(false)
+    await connectedCall('13800000001')
+    expect([wrapup.isOpen, wrapup.isRequired, wrapup.needsCallbackTime]).toEqual([true, true, false])
+    wrapup.choose('callback')
+    expect(wrapup.needsCallbackTime).toBe(true)
+    wrapup.setNote('好😀')
+    expect(wrapup.noteCount).toBe(2)
+    wrapup.choose('deal')
+    expect(wrapup.needsCallbackTime).toBe(false)
+    expect(wrapup.save()).toBe(true)
+    useCallStore().close()
+    await useCallStore().placeCall({ to: '13800000002' })
+    core.sim.remoteHangup()
+    expect([wrapup.isOpen, wrapup.isRequired]).toEqual([true, false])
+  })
+
+  it('checks the callback time against its own clock', async () => {
+    const wrapup = useWrapupStore()
+    await connectedCall('13800000001')
+    wrapup.choose('callback')
+    wrapup.setCallbackAt(T0 + 3_600_000)
+    wrapup.useClock(() => T0 + 7_200_000)
+    expect(wrapup.save()).toBe(false)
+    expect(wrapup.problem).not.toBeNull()
+    wrapup.useClock(() => T0)
+    expect(wrapup.save()).toBe(true)
+  })
+
+  it('takes a synced catalogue: its outcomes are the ones that can be chosen', () => {
+    const wrapup = useWrapupStore()
+    wrapup.applyCatalogue([{ code: 'visit', labelZh: '上门', labelEn: 'Visit', final: true, position: 1 }])
+    expect(wrapup.catalogue.map((o) => o.code)).toEqual(['visit'])
+  })
+
+  it('"save and call next" dials nothing when the wrap-up cannot be saved', async () => {
+    useNumbersStore().add('13800000002', 'Second')
+    await connectedCall('13800000001')
+    const before = callsOf(core, 'call').length
+    await expect(useWorkdayStore().saveWrapupAndCallNext()).resolves.toBe(false)
+    expect(callsOf(core, 'call')).toHaveLength(before)
+    expect(useWrapupStore().problem).toBe('OUTCOME_REQUIRED')
+  })
+
+  it('"call next" with nothing to call dials nothing', async () => {
+    await expect(useWorkdayStore().callNext()).resolves.toBe(false)
+    expect(callsOf(core, 'call')).toEqual([])
+  })
+
+  it('"call next" dials a number saved without a remark without one', async () => {
+    useNumbersStore().add('13800000003')
+    await expect(useWorkdayStore().callNext()).resolves.toBe(true)
+    expect(callsOf(core, 'call')).toEqual([[{ to: '13800000003' }]])
+  })
+})
+
 describe('the business catalogue and setting from sync', () => {
   const outcome = (code: string, position: number, final = false) => ({
     kind: 'outcome',
