@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import type { BrowserContext, Locator, Page } from 'playwright-core'
 import { byId, inputOf, signIn } from './harness'
-import { addNumber, callsTo, simReady, signedInPhone, useStack, waitForLog, zh } from './journey'
+import { addNumber, callsTo, simReady, signedInPhone, swipeRowOpen, useStack, waitForLog, zh } from './journey'
 
 const { stack, phone } = useStack()
 
@@ -145,18 +145,13 @@ describe('swipe actions on number rows', () => {
     await expect.poll(() => byId(page, 'virtual-list').getAttribute('data-total')).toBe('40')
     const first = (await byId(page, 'number-item').first().getAttribute('data-number')) ?? ''
 
-    const b = await box(row(page, first))
-    await page.mouse.move(b.x + b.width * 0.6, b.y + b.height / 2)
-    await page.mouse.down()
-    for (let step = 1; step <= 10; step++) await page.mouse.move(b.x + b.width * 0.6 - 22 * step, b.y + b.height / 2)
-    await page.mouse.up()
-    await expect.poll(() => row(page, first).getAttribute('data-open')).toBe('true')
+    await swipeRowOpen(page, first)
     await expect.poll(() => deleteShown(page, first)).toBe(true)
 
     // Scroll far down and back: the row's component is recycled for other numbers meanwhile.
     const scrollListTo = (top: number) =>
       byId(page, 'virtual-list').evaluate((root, to) => {
-        const scroller = [...root.querySelectorAll('*')].find((el) => el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'hidden')
+        const scroller = Array.from(root.querySelectorAll('*')).find((el) => el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'hidden')
         if (!scroller) throw new Error('no scroller')
         scroller.scrollTop = to
       }, top)
