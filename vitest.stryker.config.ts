@@ -25,7 +25,7 @@ export default defineConfig({
       ['src/services/{callRecord,wrapup,workstation}.test.ts', 'node'],
       ['src/store/{history,connection,callMachine,eventRouter}.test.ts', 'node'],
     ],
-    exclude: ['**/node_modules/**', 'server/test/process.test.ts', 'src/services/tokenClient.backend.test.ts', 'debug/tokenGenerator/releaseGuard.test.ts'],
+    exclude: ['**/node_modules/**', 'server/test/process.test.ts', 'server/test/cluster.test.ts', 'src/services/tokenClient.backend.test.ts', 'debug/tokenGenerator/releaseGuard.test.ts'],
     // One worker: the machine is shared; Stryker runs one test process per concurrency slot.
     pool: 'forks',
     poolOptions: { forks: { singleFork: true } },

@@ -159,6 +159,22 @@ describe('defects of issue 9', () => {
         await expectAttr(page, 'app-theme', 'data-theme', 'dark')
         expect(await background('.shell')).toBe('rgb(13, 17, 23)')
       }
+      // The wrap-up's uni-datetime-picker (fixed light colours in uni-ui) follows the theme too.
+      await byId(page, 'nav-dial').click()
+      await inputOf(page, 'dial-input').fill('13800000062')
+      await byId(page, 'dial-call').click()
+      await expectAttr(page, 'call-status', 'data-state', 'ringing')
+      await sim(page, 'answerOutbound')
+      await expectAttr(page, 'call-status', 'data-state', 'active')
+      await byId(page, 'call-hangup').click()
+      await byId(page, 'wrapup-sheet').waitFor({ state: 'visible' })
+      await byId(page, 'wrapup-outcome-callback').click()
+      await byId(page, 'wrapup-callback-custom').locator('.uni-date-editor').click()
+      await page.locator('.uni-date-single--x, .uni-calendar__content').first().waitFor({ state: 'visible' })
+      expect(await background('.uni-date-x')).toBe('rgb(22, 27, 38)')
+      expect(await background('.uni-date-single--x, .uni-calendar__content')).toBe('rgb(22, 27, 38)')
+      const day = await page.locator('.uni-calendar-item__weeks-box-text').nth(10).evaluate((el) => getComputedStyle(el).color)
+      expect(day).toBe('rgb(230, 237, 247)')
     } finally {
       await context.close()
     }

@@ -66,4 +66,18 @@ describe('tap targets and labels (defect 7)', () => {
     ).toEqual([])
     expect(await byId(page, 'history-call').getAttribute('aria-label')).toBe('回拨 13900000052')
   })
+
+  it('keeps "call next" on one line when the next customer has a long remark (the name gives way)', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800000053', '周磊 · 投诉跟进 华东区采购部 合同续签')
+    const next = byId(page, 'numbers-call-next')
+    await expect.poll(() => next.getAttribute('aria-label')).toContain('周磊')
+    const label = next.locator('uni-text').first()
+    const name = next.locator('.numbers__next-name')
+    // One line, not the label broken over two or three (it was three lines, 107 px).
+    const lineHeight = await label.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight))
+    expect((await box(label)).height).toBeLessThan(lineHeight * 1.5)
+    expect(await name.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true)
+    expect((await box(next)).width).toBeLessThanOrEqual(390)
+  })
 })

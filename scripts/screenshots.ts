@@ -1,7 +1,7 @@
 /**
  * `npm run screenshots`: a PNG of every page of the H5 app at 390x844 into docs/screenshots/,
  * in Chinese, plus the numbers page and the call screen in English, and the numbers page, the
- * wrap-up sheet, the call screen and history in the light and the dark theme (Playwright's
+ * wrap-up sheet (and its date picker), the call screen and history in the light and the dark theme (Playwright's
  * `colorScheme`, which the app follows through `prefers-color-scheme`). Builds dist/build/h5 when
  * missing, starts the token backend (mock mode) and the static server, and drives the
  * simulated TCCC platform through `window.__tcccSim`.
@@ -15,6 +15,9 @@ import { AGENT1, ROOT, byId, inputOf, signIn, sim, startStack, type Stack } from
 const OUT = path.join(ROOT, 'docs/screenshots')
 const H5 = 'dist/build/h5'
 const VIEWPORT = { width: 390, height: 844 }
+// A phone's browser: uni-ui picks its phone layouts (e.g. the date picker's bottom calendar) by a
+// "mobile" user agent, not by the width.
+const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36'
 
 /** A dozen numbers as an agent would keep them (normalised), some already called. */
 function seededNumbers(now: number): object[] {
@@ -71,7 +74,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 async function phone(stack: Stack, locale: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-  const context = await stack.browser.newContext({ viewport: VIEWPORT, locale, deviceScaleFactor: 1, colorScheme })
+  const context = await stack.browser.newContext({ viewport: VIEWPORT, locale, deviceScaleFactor: 1, colorScheme, userAgent: PHONE_UA, isMobile: true, hasTouch: true })
   const stored = JSON.stringify({ v: 1, data: seededNumbers(Date.now()) })
   await context.addInitScript((value: string) => {
     if (!localStorage.getItem('tccc.numbers')) localStorage.setItem('tccc.numbers', value)
@@ -223,6 +226,12 @@ async function themed(stack: Stack, scheme: 'light' | 'dark'): Promise<void> {
   await byId(page, 'wrapup-callback-tomorrow').click()
   await inputOf(page, 'wrapup-note').fill('客户对续签感兴趣，需要先和财务确认预算，明天上午回电。')
   await shoot(page, `wrapup-${scheme}`)
+  // uni-datetime-picker's own calendar, themed by the sheet (its colours are fixed light ones).
+  await byId(page, 'wrapup-callback-custom').locator('.uni-date-editor').tap()
+  await page.locator('.uni-calendar__content').first().waitFor({ state: 'visible' })
+  await shoot(page, `wrapup-picker-${scheme}`)
+  await page.locator('.uni-calendar__mask').first().tap({ position: { x: 20, y: 20 } })
+  await page.locator('.uni-calendar__content').first().waitFor({ state: 'hidden' })
   await byId(page, 'wrapup-save').click()
   await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
   await byId(page, 'call-close').click()
