@@ -72,7 +72,7 @@ describe('tap targets and labels (defect 7)', () => {
     await addNumber(page, '13800000053', '周磊 · 投诉跟进 华东区采购部 合同续签')
     const next = byId(page, 'numbers-call-next')
     await expect.poll(() => next.getAttribute('aria-label')).toContain('周磊')
-    const label = next.locator('uni-text').first()
+    const label = next.locator('.numbers__next-label')
     const name = next.locator('.numbers__next-name')
     // One line, not the label broken over two or three (it was three lines, 107 px).
     const lineHeight = await label.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight))
