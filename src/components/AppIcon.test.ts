@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { defineComponent, h } from 'vue'
 import { mount } from '@vue/test-utils'
 import AppIcon from './AppIcon.vue'
 import SvgIcon from './SvgIcon.vue'
+import { UniIconsStub } from '../../tests/setup/uniUiStubs'
 import { SVG_ONLY_ICONS, UNI_ICON_TYPES, type IconName } from './icons'
-
-// vitest has no easycom: a stand-in with uni-icons' props.
-const UniIconsStub = defineComponent({
-  name: 'uni-icons',
-  props: { type: { type: String, default: '' }, size: { type: [Number, String], default: 16 }, color: { type: String, default: '#333333' } },
-  setup: (props) => () => h('span', { class: 'uni-icons', 'data-type': props.type }),
-})
 
 const icon = (props: { name: IconName; size?: number; color?: string }) => mount(AppIcon, { props, global: { components: { 'uni-icons': UniIconsStub } } })
 

@@ -1,5 +1,5 @@
 /**
- * Stand-ins for the uni-ui swipe components in unit tests (vitest runs without the uni plugin,
+ * Stand-ins for uni-ui components in unit tests (vitest runs without the uni plugin,
  * so easycom does not resolve them). Same slots, `show` prop and `change` event as
  * `uni-swipe-action-item`; a test plays the finger with `vm.$emit('change', 'right')`.
  */
@@ -11,6 +11,13 @@ export const SwipeActionItemStub = defineComponent({
   emits: ['change'],
   setup: (props, { slots }) => () =>
     h('div', { class: 'uni-swipe', 'data-show': props.show }, [h('div', { class: 'stub-center' }, slots.default?.()), h('div', { class: 'stub-right' }, slots.right?.())]),
+})
+
+/** `uni-icons`' props; renders the type so a test can read which glyph was asked for. */
+export const UniIconsStub = defineComponent({
+  name: 'uni-icons',
+  props: { type: { type: String, default: '' }, size: { type: [Number, String], default: 16 }, color: { type: String, default: '#333333' } },
+  setup: (props) => () => h('span', { class: 'uni-icons', 'data-type': props.type }),
 })
 
 export const SwipeActionStub = defineComponent({ name: 'uni-swipe-action', setup: (_, { slots }) => () => h('div', slots.default?.()) })
