@@ -6,8 +6,11 @@
  *     against the smallest uni-app built the same way (`minimal-button` visible), both served by
  *     scripts/serve-h5.mjs; fresh context per run, HTTP cache disabled, runs interleaved, each
  *     run started once the CPUs are idle (other jobs on a 2-core machine swamp the difference).
- *     Goal: <= 1.5x. Also prints the JavaScript fetched before that moment (gzip -9 of the
- *     served files, i.e. the first paint's code) for both.
+ *     Goal: <= 1.5x. Then 7 more runs each under a light Chromium trace: the main thread's CPU
+ *     time until ready (trace thread time; robust to other load, unlike wall-clock time), and
+ *     the JavaScript fetched before ready (gzip -9 of the served files, i.e. the first paint's
+ *     code) for both. BENCH_CPU_ONLY=1: only the traced runs, without waiting for idle CPUs
+ *     (for decisions on a busy machine); `bench/coldProfile.ts` tells where the time goes.
  * (b) Searching 10,000 numbers per keystroke: a query typed key by key into `numbers-search`,
  *     timed in the page from the input event until the list's DOM has changed and been laid out,
  *     against a plain `Array.filter` + `includes` scan of the same data run in the same page.
@@ -26,21 +29,18 @@ import type { Browser, Page } from 'playwright-core'
 import { AGENT1, ROOT, byId, signIn, startStack } from '../e2e/harness'
 // @ts-expect-error plain ESM helper shared with the scripts
 import { serveH5 } from '../scripts/serve-h5.mjs'
+import { KEEP_NAMES_SHIM, tracedColdStart } from './coldTrace'
 import { goal, reportGoals } from './goals'
 
 /** BENCH_H5_DIR=<dir> measures another H5 build of the app (e.g. to compare two builds). */
 const H5_DIR = process.env.BENCH_H5_DIR ?? 'dist/build/h5'
 const MINIMAL_DIR = 'dist/bench/minimal'
 const COLD_RUNS = 11
+/** Runs each under a light Chromium trace for the main thread's CPU time (separate: tracing costs wall time). */
+const CPU_RUNS = 7
 const NUMBERS = 10_000
 /** More than uni's 100 ms v-model throttle on <input>, so every keystroke updates at once. */
 const KEY_DELAY_MS = 150
-
-/**
- * tsx compiles with esbuild's keepNames, wrapping inner functions in `__name(...)`; functions we
- * hand to the page (init scripts, evaluate) need that helper there too.
- */
-const KEEP_NAMES_SHIM = { content: 'globalThis.__name = globalThis.__name || ((fn) => fn);' }
 
 interface Server {
   url: string
@@ -92,32 +92,6 @@ const verdict = (ok: boolean): string => (ok ? 'ok' : 'OVER GOAL')
 
 // ---- (a) cold start -----------------------------------------------------------------------------
 
-/**
- * Installed before any page script: records `performance.now()` (ms since navigation start) the
- * first time the element is visible and enabled, checked on every DOM change and every frame.
- */
-function readyProbe(testId: string): void {
-  const w = window as unknown as { __readyAt?: number }
-  const check = (): boolean => {
-    if (w.__readyAt !== undefined) return true
-    const el = document.querySelector(`[data-testid="${testId}"]`)
-    if (!el) return false
-    const disabled = el.getAttribute('disabled')
-    if (disabled !== null && disabled !== 'false') return false
-    const box = el.getBoundingClientRect()
-    if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === 'hidden') return false
-    w.__readyAt = performance.now()
-    return true
-  }
-  const frame = (): void => {
-    if (!check()) requestAnimationFrame(frame)
-  }
-  requestAnimationFrame(frame)
-  new MutationObserver((_, observer) => {
-    if (check()) observer.disconnect()
-  }).observe(document, { childList: true, subtree: true, attributes: true })
-}
-
 /** Busy and total jiffies of all CPUs so far (Linux; zeros elsewhere). */
 function cpuTimes(): { busy: number; total: number } {
   try {
@@ -142,36 +116,6 @@ async function cpuQuiet(): Promise<void> {
   }
 }
 
-interface ColdStart {
-  readyAt: number
-  /** Paths of the scripts whose fetch started before the probe fired. */
-  scripts: string[]
-}
-
-async function coldStart(browser: Browser, url: string, testId: string): Promise<ColdStart> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', serviceWorkers: 'block' })
-  try {
-    await context.addInitScript(KEEP_NAMES_SHIM)
-    await context.addInitScript(readyProbe, testId)
-    const page = await context.newPage()
-    const cdp = await context.newCDPSession(page)
-    await cdp.send('Network.enable')
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
-    await page.goto(url, { waitUntil: 'commit' })
-    await page.waitForFunction(() => (window as unknown as { __readyAt?: number }).__readyAt !== undefined, undefined, { timeout: 30_000 })
-    return await page.evaluate(() => {
-      const readyAt = (window as unknown as { __readyAt: number }).__readyAt
-      const scripts = performance
-        .getEntriesByType('resource')
-        .filter((entry) => entry.startTime < readyAt && /\.m?js(\?|$)/.test(entry.name))
-        .map((entry) => new URL(entry.name).pathname)
-      return { readyAt, scripts }
-    })
-  } finally {
-    await context.close()
-  }
-}
-
 /** Size of the served files at these URL paths under `dir`: bytes and gzip -9 bytes. */
 function scriptSize(dir: string, paths: string[]): { files: number; raw: number; gzip: number } {
   let raw = 0
@@ -188,30 +132,42 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
 
 async function benchColdStart(browser: Browser, app: Server, minimal: Server): Promise<void> {
   const samples = { app: [] as number[], minimal: [] as number[] }
+  const cpu = { app: [] as number[], minimal: [] as number[] }
   if (process.env.BENCH_SKIP_COLD) return
+  const start = (which: 'app' | 'minimal', trace = false) =>
+    which === 'app' ? tracedColdStart(browser, app.url, 'login-submit', { trace }) : tracedColdStart(browser, minimal.url, 'minimal-button', { trace })
   // One unmeasured warm-up each (disk cache of the server, Chromium's own start-up); it also
   // tells which scripts the first paint needs.
-  const appScripts = scriptSize(H5_DIR, (await coldStart(browser, app.url, 'login-submit')).scripts)
-  const minimalScripts = scriptSize(MINIMAL_DIR, (await coldStart(browser, minimal.url, 'minimal-button')).scripts)
-  for (let run = 0; run < COLD_RUNS; run++) {
+  const appScripts = scriptSize(H5_DIR, (await start('app')).scripts)
+  const minimalScripts = scriptSize(MINIMAL_DIR, (await start('minimal')).scripts)
+  const cpuOnly = Boolean(process.env.BENCH_CPU_ONLY)
+  for (let run = cpuOnly ? COLD_RUNS : 0; run < COLD_RUNS + CPU_RUNS; run++) {
     // Alternate which goes first so neither always runs on a warmer machine.
     const order = run % 2 === 0 ? (['app', 'minimal'] as const) : (['minimal', 'app'] as const)
+    const traced = run >= COLD_RUNS
     for (const which of order) {
-      await cpuQuiet()
-      const sample = which === 'app' ? await coldStart(browser, app.url, 'login-submit') : await coldStart(browser, minimal.url, 'minimal-button')
-      samples[which].push(sample.readyAt)
+      if (!cpuOnly) await cpuQuiet()
+      const sample = await start(which, traced)
+      if (traced) cpu[which].push(sample.threadMs)
+      else samples[which].push(sample.readyAt)
     }
   }
-  const a = median(samples.app)
-  const m = median(samples.minimal)
-  const ratio = a / m
-  console.log(`\n(a) cold start, fresh context, cache disabled, ${COLD_RUNS} interleaved runs each (medians)`)
-  console.log(`  minimal uni-app: minimal-button visible          1.00x  (${fmt(m)} on this machine)`)
-  console.log(`  H5 app: login-submit visible and enabled          ${ratio.toFixed(2)}x  (${fmt(a)})   goal <= 1.5x  ${verdict(goal('cold start <= 1.5x a minimal uni-app', ratio <= 1.5))}`)
-  const fastest = Math.min(...samples.app) / Math.min(...samples.minimal)
-  console.log(`  fastest run each: ${fastest.toFixed(2)}x (less sensitive to other load on the machine)`)
-  console.log(`  runs app:     ${samples.app.map((x) => x.toFixed(0)).join(' ')}`)
-  console.log(`  runs minimal: ${samples.minimal.map((x) => x.toFixed(0)).join(' ')}`)
+  if (!cpuOnly) {
+    const a = median(samples.app)
+    const m = median(samples.minimal)
+    const ratio = a / m
+    console.log(`\n(a) cold start, fresh context, cache disabled, ${COLD_RUNS} interleaved runs each (medians)`)
+    console.log(`  minimal uni-app: minimal-button visible          1.00x  (${fmt(m)} on this machine)`)
+    console.log(`  H5 app: login-submit visible and enabled          ${ratio.toFixed(2)}x  (${fmt(a)})   goal <= 1.5x  ${verdict(goal('cold start <= 1.5x a minimal uni-app', ratio <= 1.5))}`)
+    const fastest = Math.min(...samples.app) / Math.min(...samples.minimal)
+    console.log(`  fastest run each: ${fastest.toFixed(2)}x (less sensitive to other load on the machine)`)
+    console.log(`  runs app:     ${samples.app.map((x) => x.toFixed(0)).join(' ')}`)
+    console.log(`  runs minimal: ${samples.minimal.map((x) => x.toFixed(0)).join(' ')}`)
+  } else console.log('\n(a) cold start, main-thread CPU only (BENCH_CPU_ONLY)')
+  const cpuApp = median(cpu.app)
+  const cpuMinimal = median(cpu.minimal)
+  console.log(`  main-thread CPU until ready (Chromium trace thread time, ${CPU_RUNS} more traced runs each, medians; robust to other load):`)
+  console.log(`    app ${fmt(cpuApp)} vs minimal ${fmt(cpuMinimal)}: ${(cpuApp / cpuMinimal).toFixed(2)}x   (runs app ${cpu.app.map((x) => x.toFixed(0)).join(' ')}; minimal ${cpu.minimal.map((x) => x.toFixed(0)).join(' ')})`)
   console.log(`  JavaScript fetched before ready (gzip -9, as served): app ${kb(appScripts.gzip)} in ${appScripts.files} files (${kb(appScripts.raw)} raw),`)
   console.log(`    minimal ${kb(minimalScripts.gzip)} in ${minimalScripts.files} files (${kb(minimalScripts.raw)} raw): ${(appScripts.gzip / minimalScripts.gzip).toFixed(2)}x`)
 }

@@ -38,3 +38,40 @@ describe('theme store', () => {
     expect(system.listeners.size).toBe(0)
   })
 })
+
+describe('theme store at cold start', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('starts watching the system only once the first page is idle, and catches a change made before', async () => {
+    const idle: Array<() => void> = []
+    vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb))
+    const system = stubSystem(false)
+    setActivePinia(createPinia())
+    const theme = useThemeStore()
+    expect(theme.theme).toBe('light')
+    await Promise.resolve()
+    expect(system.listeners.size).toBe(0)
+    expect(idle).toHaveLength(1)
+    // The system turns dark before the watcher has loaded.
+    system.flip(true)
+    expect(theme.theme).toBe('light')
+    idle[0]()
+    await vi.waitFor(() => expect(system.listeners.size).toBe(1))
+    expect(theme.theme).toBe('dark')
+    theme.unfollow()
+  })
+
+  it('never starts when unfollowed before the first page is idle', async () => {
+    const idle: Array<() => void> = []
+    vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb))
+    const system = stubSystem(true)
+    setActivePinia(createPinia())
+    const theme = useThemeStore()
+    theme.unfollow()
+    idle[0]()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(system.listeners.size).toBe(0)
+  })
+})

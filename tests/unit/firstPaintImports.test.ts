@@ -28,6 +28,8 @@ const DEFERRED = [
   'src/services/numbers.ts',
   'src/services/sync.ts',
   'src/components/AgentShell.vue',
+  // the system-appearance watcher: the theme store loads it once the first page is idle
+  'src/platform/themeWatch.ts',
   // messages of the signed-in pages
   'src/i18n/index.ts',
   'src/i18n/messages/index.ts',
