@@ -139,6 +139,33 @@ export async function addNumber(page: Page, number: string, remark = ''): Promis
   await byId(page, 'number-form-save').waitFor({ state: 'detached' })
 }
 
+/**
+ * Swipes a number row open with a mouse drag to the left (a desktop browser: uni-swipe-action
+ * follows the mouse there) and waits until its edit/delete are revealed.
+ */
+export async function swipeRowOpen(page: Page, number: string): Promise<void> {
+  const row = page.locator(`[data-testid="number-item"][data-number="${number}"]`)
+  const b = await row.boundingBox()
+  if (!b) throw new Error(`row ${number} is not rendered`)
+  const x = b.x + b.width * 0.6
+  const y = b.y + b.height / 2
+  await page.mouse.move(x, y)
+  await page.mouse.down()
+  for (let step = 1; step <= 10; step++) await page.mouse.move(x - 22 * step, y)
+  await page.mouse.up()
+  await expect.poll(() => row.getAttribute('data-open')).toBe('true')
+  // The slide-in animation (0.3 s) has ended when delete stops moving.
+  let last = Number.NaN
+  await expect
+    .poll(async () => {
+      const x = (await row.locator('[data-testid="number-delete"]').boundingBox())?.x ?? Number.NaN
+      const settled = x === last
+      last = x
+      return settled
+    })
+    .toBe(true)
+}
+
 /** The `data-number` of every visible row, top to bottom. */
 export function listedNumbers(page: Page): Promise<string[]> {
   return byId(page, 'number-item').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-number') ?? ''))

@@ -1,11 +1,12 @@
 /**
  * Defect 7: every tap target on the numbers and history pages is at least 44×44 px, delete sits
- * well away from call, and the row buttons' screen-reader labels name the customer.
+ * well away from call (revealed by a swipe), and the row buttons' screen-reader labels name the
+ * customer.
  */
 import { describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import { byId, inputOf } from './harness'
-import { addNumber, cancelCall, closeCall, dialAndRing, signedInPhone, useStack } from './journey'
+import { addNumber, cancelCall, closeCall, dialAndRing, signedInPhone, swipeRowOpen, useStack } from './journey'
 
 const { phone } = useStack()
 const MIN = 44
@@ -42,10 +43,15 @@ describe('tap targets and labels (defect 7)', () => {
         'numbers-filter-all', 'numbers-filter-new', 'numbers-filter-callback', 'numbers-filter-in-progress', 'numbers-filter-done',
       ]),
     ).toEqual([])
+    // Edit and delete are revealed by swiping the row (uni-swipe-action): measured open, delete
+    // sits at the far edge with the whole edit button between it and call.
     const row = page.locator('[data-testid="number-item"][data-number="13800000051"]')
+    await swipeRowOpen(page, '13800000051')
+    expect(await tooSmall(page, ['number-edit', 'number-delete'])).toEqual([])
     const del = await box(row.locator('[data-testid="number-delete"]'))
     const call = await box(row.locator('[data-testid="number-call"]'))
-    expect(call.x - (del.x + del.width)).toBeGreaterThanOrEqual(MIN)
+    expect(del.x + del.width).toBeLessThanOrEqual(390 + 0.5)
+    expect(del.x - (call.x + call.width)).toBeGreaterThanOrEqual(MIN)
     expect(await row.locator('[data-testid="number-call"]').getAttribute('aria-label')).toBe('呼叫 张伟')
     expect(await row.locator('[data-testid="number-delete"]').getAttribute('aria-label')).toBe('删除 张伟')
 
@@ -66,7 +72,7 @@ describe('tap targets and labels (defect 7)', () => {
     await addNumber(page, '13800000053', '周磊 · 投诉跟进 华东区采购部 合同续签')
     const next = byId(page, 'numbers-call-next')
     await expect.poll(() => next.getAttribute('aria-label')).toContain('周磊')
-    const label = next.locator('uni-text').first()
+    const label = next.locator('.numbers__next-label')
     const name = next.locator('.numbers__next-name')
     // One line, not the label broken over two or three (it was three lines, 107 px).
     const lineHeight = await label.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight))

@@ -220,6 +220,22 @@ async function english(stack: Stack): Promise<void> {
   await page.context().close()
 }
 
+/** A finger swipe across the first number row (`dx` < 0: to the left), as uni-swipe-action wants it. */
+async function swipeFirstRow(page: Page, dx: number): Promise<void> {
+  const b = await byId(page, 'number-item').first().boundingBox()
+  if (!b) throw new Error('no number row')
+  const x = b.x + b.width * 0.6
+  const y = b.y + b.height / 2
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] })
+  for (let step = 1; step <= 10; step++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x + (dx * step) / 10, y }] })
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
+  await cdp.detach()
+  await page.locator(`[data-testid="number-item"][data-open="${dx < 0}"]`).first().waitFor()
+  // The slide (0.3 s) ends before the shot.
+  await page.waitForTimeout(400)
+}
+
 /** The day's screens in one theme: numbers, call, wrap-up sheet, history (`<name>-<scheme>.png`). */
 async function themed(stack: Stack, scheme: 'light' | 'dark'): Promise<void> {
   const page = await phone(stack, 'zh-CN', scheme)
@@ -234,6 +250,9 @@ async function themed(stack: Stack, scheme: 'light' | 'dark'): Promise<void> {
   await shoot(page, `number-form-${scheme}`)
   await byId(page, 'number-form-cancel').click()
   await byId(page, 'number-form').waitFor({ state: 'detached' })
+  await swipeFirstRow(page, -220)
+  await shoot(page, `numbers-swiped-${scheme}`)
+  await swipeFirstRow(page, 220)
   await activeCall(page, '13800138000')
   await shoot(page, `call-active-${scheme}`)
   await byId(page, 'call-hangup').click()

@@ -4,6 +4,8 @@
  */
 import { fn } from 'jest-mock'
 import { beforeEach } from 'vitest'
+import { config } from '@vue/test-utils'
+import { UniIconsStub } from './uniUiStubs'
 
 export const storage = new Map<string, unknown>()
 
@@ -37,3 +39,6 @@ beforeEach(() => {
   storage.clear()
   ;(globalThis as unknown as { uni: ReturnType<typeof makeUni> }).uni = makeUni()
 })
+
+// AppIcon's `<uni-icons>` comes through easycom, which vitest does not have.
+config.global.components = { ...config.global.components, 'uni-icons': UniIconsStub }

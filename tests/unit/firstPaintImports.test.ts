@@ -53,6 +53,13 @@ function uniH5Uses(file: string): string[] {
   return uses
 }
 
+/** The uni-ui (easycom) tags in `file`'s template. */
+function uniUiTags(file: string): string[] {
+  if (!file.endsWith('.vue')) return []
+  const template = /<template>([\s\S]*)<\/template>/.exec(readFileSync(file, 'utf8'))?.[1] ?? ''
+  return [...new Set([...template.matchAll(/<(uni-[a-z-]+)[\s/>]/g)].map((m) => m[1]))]
+}
+
 const STATIC_IMPORT = /^\s*import\s+(?!type\b)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm
 
 function resolveImport(from: string, specifier: string): string | null {
@@ -100,6 +107,20 @@ describe('first-paint imports', () => {
   it('uses only the uni-h5 exports the first chunk keeps (FIRST_PAINT_EXPORTS in build/splitUniH5.ts)', () => {
     const missing = [...reached.keys()].flatMap((file) => uniH5Uses(file).filter((name) => !FIRST_PAINT_EXPORTS.includes(name)).map((name) => `${path.relative(ROOT, file)}: ${name}`))
     expect([...new Set(missing)]).toEqual([])
+  })
+
+  // uni-ui components come in through easycom (a `<uni-…>` tag, no import to follow): AppIcon's
+  // `<uni-icons>` would bring the icon font's CSS and its glyph map into the first chunk.
+  it('uses no uni-ui component (uni-icons included) and no AppIcon: the login page paints SVGs', () => {
+    const uniUi = [...reached.keys()].flatMap((file) => uniUiTags(file).map((tag) => `${path.relative(ROOT, file)}: <${tag}>`))
+    expect(uniUi).toEqual([])
+    expect(reached.has(path.join(ROOT, 'src/components/AppIcon.vue'))).toBe(false)
+    expect(reached.has(path.join(ROOT, 'src/components/SvgIcon.vue'))).toBe(true)
+  })
+
+  it('sees uni-ui tags where a signed-in component uses them (the scan works)', () => {
+    expect(uniUiTags(path.join(ROOT, 'src/components/AppIcon.vue'))).toEqual(['uni-icons'])
+    expect(uniUiTags(path.join(ROOT, 'src/components/NumberRow.vue'))).toEqual(['uni-swipe-action-item'])
   })
 
   it('sees what a signed-in page uses of uni-h5 (the scan works)', () => {

@@ -9,6 +9,8 @@ import { useNumbersStore } from '@/store/numbers'
 import NumbersPage from './index.vue'
 import NumberForm from '@/components/NumberForm.vue'
 import { UniPopupStub } from '../../../tests/setup/uniPopupStub'
+import NumberRow from '@/components/NumberRow.vue'
+import { SwipeActionItemStub, uniSwipeComponents } from '../../../tests/setup/uniUiStubs'
 
 // The real call store (C) pulls in the platform and the native SDK package; the page needs only
 // its command and flags, so a small store with the same shape stands in.
@@ -43,7 +45,7 @@ function mountPage() {
   const wrapper = mount(NumbersPage, {
     global: {
       plugins: [pinia],
-      components: { 'scroll-view': ScrollViewStub, 'uni-popup': UniPopupStub },
+      components: { 'scroll-view': ScrollViewStub, 'uni-popup': UniPopupStub, ...uniSwipeComponents },
     },
   })
   return { wrapper, numbers: useNumbersStore(), call: useCallStore() }
@@ -158,6 +160,34 @@ describe('numbers page', () => {
     expect(numbers.entries).toHaveLength(0)
     expect(wrapper.find(byId('confirm-ok')).exists()).toBe(false)
     expect(wrapper.find(byId('numbers-empty')).exists()).toBe(true)
+  })
+
+  it('keeps one row swiped open at a time and closes it when the list scrolls', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.add('13800000001', 'A')
+    numbers.add('13800000002', 'B')
+    await nextTick()
+    const rows = () => wrapper.findAllComponents(NumberRow)
+    const shown = () => wrapper.findAllComponents(SwipeActionItemStub).map((item) => item.props('show'))
+    rows()[0].findComponent(SwipeActionItemStub).vm.$emit('change', 'right')
+    await nextTick()
+    expect(shown()).toEqual(['right', 'none'])
+    rows()[1].findComponent(SwipeActionItemStub).vm.$emit('change', 'right')
+    await nextTick()
+    expect(shown()).toEqual(['none', 'right'])
+    // The first row's own close event after it was told to close changes nothing.
+    rows()[0].findComponent(SwipeActionItemStub).vm.$emit('change', 'none')
+    await nextTick()
+    expect(shown()).toEqual(['none', 'right'])
+    wrapper.findComponent({ name: 'VirtualList' }).findComponent(ScrollViewStub).vm.$emit('scroll', { detail: { scrollTop: 40 } })
+    await nextTick()
+    expect(shown()).toEqual(['none', 'none'])
+    // Deleting from an open row closes it as the dialog opens.
+    rows()[1].findComponent(SwipeActionItemStub).vm.$emit('change', 'right')
+    await nextTick()
+    await rows()[1].find(byId('number-delete')).trigger('click')
+    expect(shown()).toEqual(['none', 'none'])
+    expect(wrapper.find(byId('confirm-ok')).exists()).toBe(true)
   })
 
   it('places one call for a double tap and opens the dial page', async () => {

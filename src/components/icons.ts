@@ -1,0 +1,41 @@
+/**
+ * The app's icon names and which of them uni-ui's `uni-icons` font has (as its `type`).
+ * Picked by looking at both side by side; where uni-icons has no glyph that means the same
+ * thing, the bundled SVG (static/icons/<name>.svg) stays.
+ */
+export type IconName =
+  | 'alert' | 'arrow-in' | 'arrow-out' | 'backspace' | 'check' | 'clear' | 'close' | 'dial'
+  | 'earpiece' | 'edit' | 'empty' | 'eye' | 'eye-off' | 'forward' | 'globe' | 'history' | 'import' | 'lock'
+  | 'logout' | 'mic' | 'mic-off' | 'numbers' | 'pause' | 'phone' | 'phone-down' | 'plus' | 'refresh'
+  | 'search' | 'settings' | 'speaker' | 'trash' | 'user' | 'wifi-off'
+
+/** App icon → uni-icons `type`, for the icons uni-icons has. */
+export const UNI_ICON_TYPES: Partial<Record<IconName, string>> = {
+  check: 'checkmarkempty',
+  clear: 'closeempty',
+  close: 'closeempty',
+  edit: 'compose',
+  eye: 'eye',
+  'eye-off': 'eye-slash',
+  forward: 'redo',
+  import: 'download',
+  lock: 'locked',
+  mic: 'mic',
+  'mic-off': 'micoff',
+  numbers: 'staff',
+  phone: 'phone',
+  plus: 'plusempty',
+  refresh: 'refreshempty',
+  search: 'search',
+  settings: 'gear',
+  speaker: 'sound',
+  trash: 'trash',
+  user: 'person',
+}
+
+/**
+ * uni-icons has nothing for these (no warning triangle, call-direction arrows, backspace key,
+ * keypad, earpiece, empty state, globe, clock, sign-out door, pause bars, hang-up handset or
+ * no-signal wifi): they stay SVGs.
+ */
+export const SVG_ONLY_ICONS: IconName[] = ['alert', 'arrow-in', 'arrow-out', 'backspace', 'dial', 'earpiece', 'empty', 'globe', 'history', 'logout', 'pause', 'phone-down', 'wifi-off']
