@@ -7,11 +7,7 @@ import { AGENT, PASSWORD, callsOf, installFakeBackend, settle, setupCore, type C
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
-vi.mock('@/platform/device', () => ({
-  ensureMicrophonePermission: () => Promise.resolve('granted'),
-  openMicrophoneSettings: () => undefined,
-  keepScreenOn: () => undefined,
-}))
+vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
 
 let core: Core
 

@@ -10,12 +10,7 @@ import { AGENT, callsOf, loginSdk, settle, setupCore, type Core } from './__test
 import { storage } from '../../tests/setup/uni'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
-vi.mock('@/platform/device', () => ({
-  ensureMicrophonePermission: () => Promise.resolve('granted'),
-  canOpenMicrophoneSettings: () => false,
-  openMicrophoneSettings: () => undefined,
-  keepScreenOn: () => undefined,
-}))
+vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
 
 /** Timers the test fires one by one. */
 function manualTimers(): AutoAdvanceTimers & { pending: number; fire(): void } {

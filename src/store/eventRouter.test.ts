@@ -16,11 +16,7 @@ import { AGENT, PASSWORD, installFakeBackend, loginSdk, setupCore, type Core } f
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
-vi.mock('@/platform/device', () => ({
-  ensureMicrophonePermission: () => Promise.resolve('granted'),
-  openMicrophoneSettings: () => undefined,
-  keepScreenOn: () => undefined,
-}))
+vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
 
 /** The simulator plus a way to inject any event, as the platform would deliver it. */
 function withInjector(sdk: TcccAgentSdk): { sdk: TcccAgentSdk; emit(event: TcccEvent): void } {

@@ -10,12 +10,7 @@ import { useSyncStore } from '@/store/sync'
 import { callsOf, loginSdk, setupCore, settle, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
-vi.mock('@/platform/device', () => ({
-  ensureMicrophonePermission: () => Promise.resolve('granted'),
-  canOpenMicrophoneSettings: () => false,
-  openMicrophoneSettings: () => undefined,
-  keepScreenOn: () => undefined,
-}))
+vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
 
 // One fake system notifier: what was shown, and a way to tap it.
 const notices: LocalNotice[] = []

@@ -10,11 +10,7 @@ import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCor
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
-vi.mock('@/platform/device', () => ({
-  ensureMicrophonePermission: () => Promise.resolve('granted'),
-  openMicrophoneSettings: () => undefined,
-  keepScreenOn: () => undefined,
-}))
+vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
 
 let core: Core
 let backend: FakeBackend

@@ -11,12 +11,7 @@ import { AGENT, callsOf, loginSdk, setupCore, type Core } from './__tests__/harn
 import { storage } from '../../tests/setup/uni'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
-vi.mock('@/platform/device', () => ({
-  ensureMicrophonePermission: () => Promise.resolve('granted'),
-  canOpenMicrophoneSettings: () => false,
-  openMicrophoneSettings: () => undefined,
-  keepScreenOn: () => undefined,
-}))
+vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
 
 const T0 = Date.parse('2026-03-10T07:30:00Z') // 15:30 in China
 let core: Core
