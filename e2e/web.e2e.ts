@@ -56,6 +56,15 @@ async function expectCallState(page: Page, state: string): Promise<void> {
   await expect.poll(() => byId(page, 'call-status').getAttribute('data-state'), { timeout: 10_000 }).toBe(state)
 }
 
+/** Signs in, dials 13800000000 and lets the fake Web SDK's far end answer: a live call. */
+async function signInToAnsweredCall(page: Page): Promise<void> {
+  await signIn(page)
+  await dialNumber(page, '13800000000')
+  await expectCallState(page, 'ringing')
+  await fake(page, 'answerOutbound')
+  await expectCallState(page, 'active')
+}
+
 describe('web platform (H5 build with the TCCC Web SDK)', () => {
   let stack: Stack
 
@@ -164,11 +173,7 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
   it('holds and resumes (Call.hold / Call.unHold), then transfers to a colleague (Call.transfer); refusals are shown', async () => {
     const { context, page } = await newPhone(stack)
     try {
-      await signIn(page)
-      await dialNumber(page, '13800000000')
-      await expectCallState(page, 'ringing')
-      await fake(page, 'answerOutbound')
-      await expectCallState(page, 'active')
+      await signInToAnsweredCall(page)
       const sessionId = (await fakeState(page)).sessions[0].sessionId
       await byId(page, 'call-hold').click()
       await expect.poll(() => byId(page, 'call-hold').getAttribute('data-active')).toBe('true')
@@ -301,11 +306,7 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
     const { context, page } = await newPhone(stack)
     const confirm = byId(page, 'confirm-ok')
     try {
-      await signIn(page)
-      await dialNumber(page, '13800000000')
-      await expectCallState(page, 'ringing')
-      await fake(page, 'answerOutbound')
-      await expectCallState(page, 'active')
+      await signInToAnsweredCall(page)
       // unHold refused: still held on screen and in the SDK, the reason shown; a second tap resumes.
       await byId(page, 'call-hold').click()
       await expect.poll(() => byId(page, 'call-hold').getAttribute('data-active')).toBe('true')
