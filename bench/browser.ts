@@ -32,8 +32,12 @@ import { serveH5 } from '../scripts/serve-h5.mjs'
 import { KEEP_NAMES_SHIM, tracedColdStart } from './coldTrace'
 import { goal, reportGoals } from './goals'
 
-/** BENCH_H5_DIR=<dir> measures another H5 build of the app (e.g. to compare two builds). */
-const H5_DIR = process.env.BENCH_H5_DIR ?? 'dist/build/h5'
+/**
+ * BENCH_H5_DIR=<dir> measures another H5 build of the app (e.g. to compare two builds); relative
+ * to the repository or absolute (an absolute one used to be joined under the repository, so a
+ * missing folder there was built from the working tree and measured instead).
+ */
+const H5_DIR = path.relative(ROOT, path.resolve(ROOT, process.env.BENCH_H5_DIR ?? 'dist/build/h5'))
 const MINIMAL_DIR = 'dist/bench/minimal'
 const COLD_RUNS = 11
 /** Runs each under a light Chromium trace for the main thread's CPU time (separate: tracing costs wall time). */

@@ -39,8 +39,6 @@ export const FIRST_PAINT_EXPORTS = [
   'UniServiceJSBridge',
   'UniViewJSBridge',
   // the login page and the code it runs before sign-in (storage, token client, i18n, navigation)
-  'View',
-  'Text',
   'Input',
   'Button',
   'request',

@@ -1,3 +1,5 @@
+import type { CSSProperties } from 'vue'
+
 /**
  * The app's icon names and which of them uni-ui's `uni-icons` font has (as its `type`).
  * Picked by looking at both side by side; where uni-icons has no glyph that means the same
@@ -39,3 +41,14 @@ export const UNI_ICON_TYPES: Partial<Record<IconName, string>> = {
  * no-signal wifi): they stay SVGs.
  */
 export const SVG_ONLY_ICONS: IconName[] = ['alert', 'arrow-in', 'arrow-out', 'backspace', 'dial', 'earpiece', 'empty', 'globe', 'history', 'logout', 'pause', 'phone-down', 'wifi-off']
+
+/**
+ * Size, colour and mask of a bundled SVG icon (SvgIcon, and the login page's plain elements).
+ * The SVG is a CSS mask over the colour, so one file serves every state. The login page sets
+ * this on a plain element instead of mounting SvgIcon: a component instance per icon was a
+ * measurable part of the cold start (issue 11).
+ */
+export function svgIconStyle(name: IconName, size = 22, color = 'currentColor'): CSSProperties {
+  const url = `url("/static/icons/${name}.svg")`
+  return { width: `${size}px`, height: `${size}px`, backgroundColor: color, maskImage: url, WebkitMaskImage: url }
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest'
+import { svgIconStyle } from './icons'
+
+describe('svgIconStyle', () => {
+  it('masks the bundled SVG over the colour, at the size asked for', () => {
+    expect(svgIconStyle('globe', 15, '#fff')).toEqual({
+      width: '15px',
+      height: '15px',
+      backgroundColor: '#fff',
+      maskImage: 'url("/static/icons/globe.svg")',
+      WebkitMaskImage: 'url("/static/icons/globe.svg")',
+    })
+  })
+
+  it('defaults to 22 px in the text colour', () => {
+    expect(svgIconStyle('alert')).toMatchObject({ width: '22px', height: '22px', backgroundColor: 'currentColor' })
+  })
+})
