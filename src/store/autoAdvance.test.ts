@@ -143,4 +143,109 @@ describe('auto-advance', () => {
     await nextTick()
     expect(useAutoAdvanceStore().enabled).toBe(false)
   })
+
+  describe('edges', () => {
+    const KEY = 'tccc.a.agent1%40example%2Ecom.autoadvance'
+
+    it('reads a stored setting that is not true/false as off', () => {
+      storage.set(KEY, JSON.stringify({ v: 1, data: 'yes' }))
+      setActivePinia(createPinia())
+      signInAs(AGENT.userId)
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+      expect(useAutoAdvanceStore().enabled).toBe(false)
+      warn.mockRestore()
+    })
+
+    it('is not counting before a countdown or after one is cancelled', async () => {
+      const advance = useAutoAdvanceStore()
+      expect(advance.isCounting).toBe(false)
+      advance.setEnabled(true)
+      await talkAndChoose('13800000001', 'First')
+      advance.saveWrapup()
+      expect(advance.isCounting).toBe(true)
+      advance.cancel()
+      expect(advance.isCounting).toBe(false)
+    })
+
+    it('signed out: off, a change is kept in memory only, and the next sign-in reads that agent\'s own setting', async () => {
+      storage.set(KEY, JSON.stringify({ v: 1, data: true }))
+      setActivePinia(createPinia())
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+      const advance = useAutoAdvanceStore()
+      expect(advance.enabled).toBe(false)
+      advance.setEnabled(true)
+      expect(advance.enabled).toBe(true)
+      expect(warn).not.toHaveBeenCalled()
+      advance.setEnabled(false)
+      expect(JSON.parse(storage.get(KEY) as string).data).toBe(true)
+      signInAs(AGENT.userId)
+      await nextTick()
+      expect(advance.enabled).toBe(true)
+      warn.mockRestore()
+    })
+
+    it('turning it off stops a running countdown; turning it on again leaves one running', async () => {
+      const advance = useAutoAdvanceStore()
+      advance.setEnabled(true)
+      await talkAndChoose('13800000001', 'First')
+      advance.saveWrapup()
+      advance.setEnabled(true)
+      expect(advance.countdown?.number).toBe('13800000002')
+      expect(timers.pending).toBe(1)
+      advance.setEnabled(false)
+      expect(advance.countdown).toBeNull()
+      expect(timers.pending).toBe(0)
+    })
+
+    it('a failed save of the setting still applies it for now, and says why', () => {
+      const advance = useAutoAdvanceStore()
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+      ;(globalThis as unknown as { uni: { setStorageSync: () => void } }).uni.setStorageSync = () => {
+        throw new Error('quota')
+      }
+      advance.setEnabled(true)
+      expect(advance.enabled).toBe(true)
+      expect(warn).toHaveBeenCalledWith('[autoAdvance] could not keep the setting', expect.objectContaining({ message: 'quota' }))
+      warn.mockRestore()
+    })
+
+    it('start says false with nobody left to call', async () => {
+      const advance = useAutoAdvanceStore()
+      advance.setEnabled(true)
+      useNumbersStore().remove('13800000002')
+      await talkAndChoose('13800000001', 'First')
+      expect(useWrapupStore().save()).toBe(true)
+      expect(advance.start('13800000001')).toBe(false)
+    })
+
+    it('names a next customer saved without a remark by the number', async () => {
+      useNumbersStore().remove('13800000002')
+      useNumbersStore().add('13800000003')
+      const advance = useAutoAdvanceStore()
+      advance.setEnabled(true)
+      await talkAndChoose('13800000001', 'First')
+      advance.saveWrapup()
+      expect(advance.countdown).toEqual({ number: '13800000003', name: '13800000003', seconds: AUTO_ADVANCE_SECONDS })
+    })
+
+    it('dials nothing and counts no placed call when the next number left the list during the countdown', async () => {
+      const advance = useAutoAdvanceStore()
+      advance.setEnabled(true)
+      await talkAndChoose('13800000001', 'First')
+      advance.saveWrapup()
+      useNumbersStore().remove('13800000002')
+      for (let s = AUTO_ADVANCE_SECONDS; s >= 1; s--) timers.fire()
+      await settle()
+      expect(callsOf(core, 'call')).toHaveLength(1)
+      expect(advance.placedCount).toBe(0)
+    })
+
+    it('"save" with no wrap-up open saves nothing and starts nothing', () => {
+      const advance = useAutoAdvanceStore()
+      advance.setEnabled(true)
+      expect(advance.saveWrapup()).toBe(false)
+      expect(advance.countdown).toBeNull()
+      expect(timers.pending).toBe(0)
+    })
+  })
 })
