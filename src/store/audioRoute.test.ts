@@ -9,6 +9,7 @@ import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
 import { agentAudioOutput } from '@/services/audioPreference'
+import type { AudioRouter } from '@/platform/types'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, loginSdk, settle, setupCore, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -30,9 +31,16 @@ async function endCall(): Promise<void> {
   await settle()
 }
 
+/** The simulated phone's own audio routes (what the system does without the app). */
+function phoneRouter(): AudioRouter {
+  const router = core.sdk.audioRouter
+  if (!router) throw new Error('the simulated phone has no audio router')
+  return router
+}
+
 /** The phone's route moves wait until the returned function is called (a slow system switch). */
 function holdRouteMoves(): () => void {
-  const router = core.sdk.audioRouter
+  const router = phoneRouter()
   const select = router.select.bind(router)
   let release: () => void = () => undefined
   const gate = new Promise<void>((resolve) => {
@@ -393,7 +401,7 @@ describe('audio routes while a call is live', () => {
     await activeCall()
     await settle()
     expect(routes.current).toBe('speaker')
-    await core.sdk.audioRouter.select('earpiece')
+    await phoneRouter().select('earpiece')
     await settle()
     expect(routes.current).toBe('earpiece')
     expect(callsOf(core, 'selectAudioOutput')).toEqual([['speaker'], ['earpiece']])
@@ -402,7 +410,7 @@ describe('audio routes while a call is live', () => {
   it('the speaker button leaves the route alone when the phone already uses the speaker', async () => {
     const routes = useAudioRouteStore()
     const call = await activeCall()
-    await core.sdk.audioRouter.select('speaker')
+    await phoneRouter().select('speaker')
     await settle()
     await call.toggleAudioRoute()
     await settle()
