@@ -1,0 +1,11 @@
+import { startStack } from '../e2e/harness'
+const stack = await startStack(process.argv[2])
+const ctx = await stack.browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' })
+const page = await ctx.newPage()
+await page.goto(stack.baseUrl)
+await page.locator('[data-testid="login-submit"]').waitFor()
+await page.waitForTimeout(800)
+await page.getByTestId('login-server-toggle').click()
+await page.waitForTimeout(300)
+await page.screenshot({ path: process.argv[3] })
+await ctx.close(); await stack.close()
