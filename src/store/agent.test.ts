@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { watch } from 'vue'
 import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
@@ -179,5 +180,63 @@ describe('after-call work (wrap-up setting afterCallWork)', () => {
     await settle()
     expect(agent.shownStatus).toBe('rest')
     expect(statusCalls()).toEqual(['arrange', 'rest'])
+  })
+
+  it('leaves a break the contact center set during the call alone: no after-call work when the wrap-up opens, and the seat is not freed when it closes', async () => {
+    const agent = useAgentStore()
+    const wrapup = useWrapupStore()
+    wrapup.applySetting({ connected: 'required', unanswered: 'optional', afterCallWork: true })
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    core.sim.setAgentStatus('rest', 'meeting')
+    await call.hangUp()
+    await settle()
+    expect(wrapup.isOpen).toBe(true)
+    expect(agent.afterCallWork).toBe(false)
+    expect(agent.shownStatus).toBe('rest')
+    expect(agent.restReason).toBe('meeting')
+    expect(statusCalls()).toEqual([])
+    // The agent then chooses after-call work themselves: closing the wrap-up leaves that choice.
+    await agent.setStatus('arrange')
+    wrapup.choose('interested')
+    expect(wrapup.save()).toBe(true)
+    await settle()
+    expect(agent.shownStatus).toBe('arrange')
+    expect(statusCalls()).toEqual(['arrange'])
+  })
+
+  it('a wrap-up still open from before a sign-out holds the seat in after-call work once the agent signs in again', async () => {
+    const agent = useAgentStore()
+    const wrapup = useWrapupStore()
+    wrapup.applyRemote([{ kind: 'setting', id: 'wrapup', deleted: false, data: { connected: 'required', unanswered: 'optional', afterCallWork: true } }])
+    await finishedCall(true)
+    expect(agent.shownStatus).toBe('arrange')
+    await useSessionStore().signOut()
+    await settle()
+    expect(agent.afterCallWork).toBe(false)
+    expect(statusCalls()).toEqual(['arrange'])
+    // Not before the sign-in is complete: the session says signed-in when the seat is held.
+    const sessionWhenHeld: string[] = []
+    const stop = watch(
+      () => agent.afterCallWork,
+      (held) => {
+        if (held) sessionWhenHeld.push(useSessionStore().status)
+      },
+      { flush: 'sync' },
+    )
+    await useSessionStore().signIn(AGENT.userId, PASSWORD)
+    await settle()
+    stop()
+    expect(sessionWhenHeld).toEqual(['signed-in'])
+    expect(wrapup.isOpen).toBe(true)
+    expect(agent.afterCallWork).toBe(true)
+    expect(agent.shownStatus).toBe('arrange')
+    expect(statusCalls()).toEqual(['arrange', 'arrange'])
+    wrapup.choose('interested')
+    expect(wrapup.save()).toBe(true)
+    await settle()
+    expect(agent.shownStatus).toBe('free')
+    expect(statusCalls()).toEqual(['arrange', 'arrange', 'free'])
   })
 })

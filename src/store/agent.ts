@@ -132,19 +132,21 @@ export const useAgentStore = defineStore('agent', () => {
     afterCallWork.value = false
     if (canSetStatus.value && status.value === 'arrange') await setStatus('free')
   }
-  watch(
-    () => {
-      const wrapup = useWrapupStore()
-      return wrapup.isOpen && wrapup.setting.afterCallWork
-    },
-    (open) => void followWrapup(open),
-  )
+  function wrapupHoldsSeat(): boolean {
+    const wrapup = useWrapupStore()
+    return wrapup.isOpen && wrapup.setting.afterCallWork
+  }
+  watch(wrapupHoldsSeat, (open) => void followWrapup(open))
   // The session does not know this store (no import circle): follow its sign-out instead.
   watch(
     () => useSessionStore().status,
     (next) => {
       if (next === 'signed-out') reset()
-      if (next === 'signed-in') void refresh()
+      if (next === 'signed-in') {
+        void refresh()
+        // A wrap-up restored at sign-in (opened while signing in) holds the seat from now on.
+        void followWrapup(wrapupHoldsSeat())
+      }
     },
     { immediate: true },
   )

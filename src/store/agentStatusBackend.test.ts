@@ -132,6 +132,18 @@ describe('seat status through the backend', () => {
     expect(agent.shownStatus).toBe('arrange')
   })
 
+  it('does not read the seat when a call starts or while it is live (busy is shown without asking)', async () => {
+    const agent = useAgentStore()
+    const call = useCallStore()
+    const before = statusRequests().length
+    await call.placeCall({ to: '13800138000' })
+    await settle()
+    core.sim.answerOutbound()
+    await settle()
+    expect(agent.shownStatus).toBe('busy')
+    expect(statusRequests()).toHaveLength(before)
+  })
+
   it('refresh follows a change the contact center made; a failed read keeps the last word', async () => {
     const agent = useAgentStore()
     backend.seat = { status: 'free' }

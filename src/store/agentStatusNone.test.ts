@@ -54,4 +54,24 @@ describe('seat status on a platform with neither', () => {
     expect(agent.shownStatus).toBe('free')
     expect(callsOf(core, 'setStatus')).toEqual([])
   })
+
+  it('after-call work on a platform that cannot set the seat is only shown: no attempt to set it, no error', async () => {
+    const agent = useAgentStore()
+    const wrapup = useWrapupStore()
+    wrapup.applySetting({ connected: 'required', unanswered: 'optional', afterCallWork: true })
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    await call.hangUp()
+    await settle()
+    expect(agent.shownStatus).toBe('arrange')
+    expect(agent.error).toBeNull()
+    expect(agent.changing).toBe(false)
+  })
+
+  it('a status word reaching the store on a platform with neither is not shown: sign-in and the call decide', () => {
+    const agent = useAgentStore()
+    agent.applyStatus('rest', 'lunch')
+    expect(agent.shownStatus).toBe('free')
+  })
 })
