@@ -3,7 +3,7 @@
  * written against the surviving mutants of issue 13 (see CALL-SURVIVORS-A.md).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { SDK_ERRORS } from '@/platform/errors'
+import { SDK_ERRORS, TcccError } from '@/platform/errors'
 import { t } from '@/i18n'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
@@ -154,6 +154,15 @@ describe('failures around history, numbers, wrap-up and the SDK after a call', (
     core.sim.remoteHangup()
     await settle()
     expect(warn).toHaveBeenCalledWith('[call] unmute after the call failed', 'ERR_MIC_START_FAIL')
+  })
+
+  it('an SDK that already reset the mute (NO_ACTIVE_CALL) is not a failure worth a warning', async () => {
+    const call = await activeCall()
+    await call.toggleMute()
+    vi.spyOn(core.sdk, 'unmute').mockRejectedValue(new TcccError('NO_ACTIVE_CALL'))
+    core.sim.remoteHangup()
+    await settle()
+    expect(warned('unmute after the call failed')).toBe(false)
   })
 
   it('a stopRinging failure is logged with its symbol', async () => {
