@@ -5,8 +5,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { COMMAND_DEADLINE_MS } from '@/platform/deadline'
 import { useCallStore } from '@/store/call'
+import type { Mock } from 'jest-mock'
 import { useHistoryStore } from '@/store/history'
-import { callsOf, loginSdk, methods, settle, setupCore, type Core } from './__tests__/harness'
+import { useSessionStore } from '@/store/session'
+import { AGENT, PASSWORD, callsOf, installFakeBackend, loginSdk, methods, settle, setupCore, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
@@ -362,5 +364,55 @@ describe('mute, route, DTMF, hold and transfer', () => {
     expect(call.state).toBe('active')
     await expect(call.transferCall({ skillGroupId: ' g1 ' })).resolves.toBe(true)
     expect(callsOf(core, 'transfer')).toEqual([[{ skillGroupId: 'g1' }], [{ skillGroupId: 'g1' }]])
+  })
+})
+
+/** Runs `action` when the session asks the backend for a new TCCC token (mid-renewal). */
+function duringTokenRenewal(action: () => void): void {
+  const request = uni.request as unknown as Mock<(options: UniNamespace.RequestOptions) => unknown>
+  const backendReply = request.getMockImplementation()
+  if (!backendReply) throw new Error('install the fake backend first')
+  let done = false
+  request.mockImplementation((options) => {
+    if (!done && options.url.endsWith('/api/tccc/token')) {
+      done = true
+      action()
+    }
+    return backendReply(options)
+  })
+}
+
+describe('commands that meet an expired token (-10002)', () => {
+  beforeEach(async () => {
+    installFakeBackend(core.clock)
+    await useSessionStore().signIn(AGENT.userId, PASSWORD)
+  })
+
+  it('a retried call that fails otherwise shows that error and keeps the agent signed in', async () => {
+    const session = useSessionStore()
+    const call = useCallStore()
+    core.sim.expireToken()
+    duringTokenRenewal(() => core.sim.failNext('call', -10004))
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    await settle()
+    expect(call.error?.symbol).toBe('ERR_NETWORK_CANNOT_RESET')
+    expect(callsOf(core, 'call')).toHaveLength(2)
+    expect(session.status).toBe('signed-in')
+  })
+
+  it('the answer is not repeated for another caller who rang during the renewal', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    core.sim.expireToken()
+    duringTokenRenewal(() => {
+      core.sim.remoteHangup()
+      core.sim.incomingCall({ from: '13600136000' })
+    })
+    await expect(call.answerIncoming()).resolves.toBe(false)
+    await settle()
+    expect(callsOf(core, 'answer')).toHaveLength(1)
+    expect(call.state).toBe('incoming')
+    expect(call.peer).toBe('13600136000')
   })
 })
