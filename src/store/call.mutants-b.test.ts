@@ -124,6 +124,44 @@ describe('placeCall and placeSeatCall', () => {
   })
 })
 
+describe('a call that ends as soon as it started', () => {
+  /** Runs `action` synchronously the first time the call store enters `state`. */
+  function onFirst(state: string, action: () => void): void {
+    const call = useCallStore()
+    let done = false
+    call.$subscribe(
+      () => {
+        if (!done && call.state === state) {
+          done = true
+          action()
+        }
+      },
+      { flush: 'sync' },
+    )
+  }
+
+  it('an outbound call the callee rejected at once gets no audio route', async () => {
+    const call = useCallStore()
+    onFirst('ringing', () => core.sim.rejectOutbound())
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(true)
+    await settle()
+    expect(call.state).toBe('ended')
+    expect(callsOf(core, 'setAudioRoute')).toEqual([])
+  })
+
+  it('an answered call the caller left at once gets no audio route', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    await settle()
+    onFirst('active', () => core.sim.remoteHangup())
+    await expect(call.answerIncoming()).resolves.toBe(true)
+    await settle()
+    expect(call.state).toBe('ended')
+    expect(callsOf(core, 'setAudioRoute')).toEqual([])
+    expect(illegalMoves()).toEqual([])
+  })
+})
+
 describe('answerIncoming', () => {
   it('is refused with no incoming call, without even asking for the microphone', async () => {
     const call = useCallStore()
