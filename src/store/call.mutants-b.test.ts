@@ -113,6 +113,16 @@ describe('placeCall and placeSeatCall', () => {
     expect(call.endReason).toBe('local-bye')
   })
 
+  it('a refused dial (an answer, unlike no answer) leaves a later unknown outbound session alone', async () => {
+    const call = useCallStore()
+    core.sim.failNext('call', -10004)
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    call.applyEvent({ type: 'newSession', sessionId: 'elsewhere-1', direction: 'out', peer: '13800138000' })
+    await settle()
+    expect(methods(core)).not.toContain('terminate')
+    expect(warn).toHaveBeenLastCalledWith('[call] outbound session this app did not start; ignored')
+  })
+
   it('a call after a refused dial still rings (the refusal cancels nothing later)', async () => {
     const call = useCallStore()
     core.sim.failNext('call', -10004)
