@@ -56,6 +56,15 @@ afterEach(() => {
   warn.mockRestore()
 })
 
+/** The agent ended the call: one SDK terminate, one `local-bye` record, no illegal move. */
+function expectEndedOnceByAgent(call: ReturnType<typeof useCallStore>): void {
+  expect(callsOf(core, 'terminate')).toHaveLength(1)
+  expect(call.state).toBe('ended')
+  expect(call.endReason).toBe('local-bye')
+  expect(useHistoryStore().records).toHaveLength(1)
+  expect(illegalMoves()).toEqual([])
+}
+
 describe('placeCall and placeSeatCall', () => {
   it('trims the number and the remark before dialling', async () => {
     const call = useCallStore()
@@ -263,11 +272,7 @@ describe('rejectIncoming and hangUp', () => {
     expect(call.busy).toBe(true)
     await expect(call.rejectIncoming()).resolves.toBe(false)
     await expect(first).resolves.toBe(true)
-    expect(callsOf(core, 'terminate')).toHaveLength(1)
-    expect(call.state).toBe('ended')
-    expect(call.endReason).toBe('local-bye')
-    expect(useHistoryStore().records).toHaveLength(1)
-    expect(illegalMoves()).toEqual([])
+    expectEndedOnceByAgent(call)
   })
 
   it('a failed reject keeps the call ringing, shows the error, and can be tried again', async () => {
@@ -318,11 +323,7 @@ describe('rejectIncoming and hangUp', () => {
     const first = call.hangUp()
     await expect(call.hangUp()).resolves.toBe(false)
     await expect(first).resolves.toBe(true)
-    expect(callsOf(core, 'terminate')).toHaveLength(1)
-    expect(call.state).toBe('ended')
-    expect(call.endReason).toBe('local-bye')
-    expect(useHistoryStore().records).toHaveLength(1)
-    expect(illegalMoves()).toEqual([])
+    expectEndedOnceByAgent(call)
   })
 
   it('hanging up while ringing ends once, with no illegal move', async () => {
