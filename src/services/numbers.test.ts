@@ -337,6 +337,21 @@ describe('searchEntries', () => {
     expect(searchEntries(list, '86 139').map((e) => e.number)).toEqual(['+8613900001111'])
   })
 
+  it('matches a number typed with any separator the number form accepts (slash, brackets, full stop)', () => {
+    const shanghai = [entry('02155551234', 'Office'), entry('110', 'Police')]
+    // The form saves `021/5555 1234` as 02155551234, so searching the way it was typed finds it.
+    expect(validateNumber('021/5555 1234')).toEqual({ ok: true, value: '02155551234' })
+    expect(searchEntries(shanghai, '021/5555').map((e) => e.number)).toEqual(['02155551234'])
+    expect(searchEntries(shanghai, '【021】5555').map((e) => e.number)).toEqual(['02155551234'])
+    expect(searchEntries(shanghai, '{021}[5555]').map((e) => e.number)).toEqual(['02155551234'])
+    expect(searchEntries(shanghai, '021。5555').map((e) => e.number)).toEqual(['02155551234'])
+    expect(searchEntries(shanghai, '021\u20135555').map((e) => e.number)).toEqual(['02155551234'])
+    // A slash in a remark is still plain text: no digits are stripped out of a word.
+    expect(searchEntries([entry('120', 'shift 2024/5')], '2024/5').map((e) => e.number)).toEqual(['120'])
+    expect(searchEntries([entry('120', 'a/b')], 'a/b').map((e) => e.number)).toEqual(['120'])
+    expect(searchEntries(shanghai, '021/x')).toEqual([])
+  })
+
   it('finds a number stored without + from a query with +, but does not ignore an inner +', () => {
     const plain = [entry('8613900001111', 'a'), entry('110', 'b')]
     expect(searchEntries(plain, '+86 139').map((e) => e.number)).toEqual(['8613900001111'])

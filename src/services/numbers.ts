@@ -245,19 +245,21 @@ function keyIndex(entries: NumberEntry[]): KeyIndex {
   return index
 }
 
-const PHONE_QUERY = /^[+\uff0b0-9\uff10-\uff19\s\-.()\uff08\uff09]+$/
+/** A number after `normalizeNumber`: digits with at most one leading `+`. */
+const NORMALIZED_PHONE = /^\+?[0-9]*$/
 
 /**
- * Entries whose number or remark contains `query` (case- and width-insensitive). A query made of
- * phone characters (`138 0013-8`) also matches the number ignoring the separators typed.
+ * Entries whose number or remark contains `query` (case- and width-insensitive). A query that
+ * `normalizeNumber` turns into digits (`138 0013-8`, `021/5555`, `【021】5555`) also matches the
+ * number ignoring the separators typed: every separator the number form accepts works here too.
  * Keeps the order of `entries`; returns `entries` itself for an empty query.
  */
 export function searchEntries(entries: NumberEntry[], query: string): NumberEntry[] {
   const q = fold(query.trim())
   if (q === '') return entries
   let digits: string | null = null
-  if (PHONE_QUERY.test(q)) {
-    const normalized = normalizeNumber(q)
+  const normalized = normalizeNumber(q)
+  if (NORMALIZED_PHONE.test(normalized)) {
     // A leading + is optional in a search: `+86138` and `86138` both find `+8613800000000`.
     const bare = normalized.replace(/^\+/, '')
     if (bare !== q && bare !== '') digits = bare
