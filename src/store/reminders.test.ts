@@ -7,6 +7,8 @@ import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import { useRemindersStore } from '@/store/reminders'
 import { useSyncStore } from '@/store/sync'
+import { useWrapupStore } from '@/store/wrapup'
+import { storage } from '../../tests/setup/uni'
 import { callsOf, loginSdk, setupCore, settle, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -200,5 +202,160 @@ describe('reminders store started from a page', () => {
     await nextTick()
     core.clock.advance(MIN)
     expect(reminders.due.map((r) => r.number)).toEqual(['13800000009'])
+  })
+})
+
+describe('reminders store (mutation survivors)', () => {
+  const HANDLED_KEY = 'tccc.a.agent-a.reminders-handled'
+
+  function storedHandled(): unknown {
+    const raw = storage.get(HANDLED_KEY)
+    return typeof raw === 'string' ? JSON.parse(raw) : raw
+  }
+
+  /** Started with these callbacks due now (they are on the banner). */
+  async function startedWithDue(...records: CallRecord[]) {
+    const reminders = await started()
+    useHistoryStore().records = records
+    await nextTick()
+    return reminders
+  }
+
+  it('a store not started shows nothing, does not start when given a clock, and stops harmlessly', async () => {
+    const reminders = useRemindersStore()
+    expect(reminders.due).toEqual([])
+    signIn()
+    reminders.useClock(core.clock)
+    useHistoryStore().records = [callbackRecord('s1', '13800000031', core.clock.now())]
+    await nextTick()
+    core.clock.advance(MIN)
+    expect(reminders.due).toEqual([])
+    expect(notices).toEqual([])
+    expect(() => reminders.stop()).not.toThrow()
+    expect(reminders.due).toEqual([])
+  })
+
+  it('keeps a dismissed reminder under the agent\'s own key, once however often it is dismissed', async () => {
+    const reminders = await startedWithDue(callbackRecord('s2', '13800000032', core.clock.now()))
+    const [{ key }] = reminders.due
+    reminders.dismiss(key)
+    reminders.dismiss(key)
+    expect(storedHandled()).toEqual({ v: 1, data: [key] })
+  })
+
+  it('keeps only the latest 500 dismissed reminders', async () => {
+    const reminders = await started()
+    for (let i = 0; i <= 500; i += 1) reminders.dismiss(`k${i}@1`)
+    const { data } = storedHandled() as { data: string[] }
+    expect(data).toHaveLength(500)
+    expect([data[0], data.at(-1)]).toEqual(['k1@1', 'k500@1'])
+  })
+
+  it('reads a stored list with something other than keys in it as nothing handled', async () => {
+    const at = core.clock.now()
+    storage.set(HANDLED_KEY, JSON.stringify({ v: 1, data: [42, `s3@${at}`] }))
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const reminders = await startedWithDue(callbackRecord('s3', '13800000033', at))
+    expect(reminders.due.map((r) => r.key)).toEqual([`s3@${at}`])
+  })
+
+  it('starting again (every signed-in page starts it) notifies each callback once', async () => {
+    const reminders = await started()
+    useHistoryStore().records = [callbackRecord('s4', '13800000034', core.clock.now() + MIN)]
+    await nextTick()
+    reminders.start()
+    await nextTick()
+    core.clock.advance(MIN)
+    expect(notices.map((n) => n.payload)).toEqual(['13800000034'])
+    expect(reminders.due).toHaveLength(1)
+  })
+
+  it('takes a callback off the banner when the synced outcomes make its wrap-up final', async () => {
+    const reminders = await startedWithDue({ ...callbackRecord('s5', '13800000035', core.clock.now()), disposition: 'visit' })
+    expect(reminders.due).toHaveLength(1)
+    useWrapupStore().applyCatalogue([{ code: 'visit', labelZh: '上门', labelEn: 'Visit', final: true, position: 1 }])
+    await nextTick()
+    expect(reminders.due).toEqual([])
+  })
+
+  it('a tap on one of two due reminders dials that customer with the remark and leaves the other', async () => {
+    const now = core.clock.now()
+    const reminders = await startedWithDue(callbackRecord('s6', '13800000036', now, 'Li'), callbackRecord('s7', '13800000037', now, 'Zhao'))
+    tapHandler?.('13800000037')
+    await settle()
+    expect(callsOf(core, 'call').at(-1)).toEqual([{ to: '13800000037', remark: 'Zhao' }])
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000036'])
+  })
+
+  it('after stop: an empty banner, no notification when a callback falls due, and a tap dials nothing', async () => {
+    const now = core.clock.now()
+    const reminders = await startedWithDue(callbackRecord('s8', '13800000038', now), callbackRecord('s9', '13800000039', now + MIN))
+    expect(reminders.due).toHaveLength(1)
+    reminders.stop()
+    expect(reminders.due).toEqual([])
+    core.clock.advance(MIN)
+    expect(notices.map((n) => n.payload)).toEqual(['13800000038'])
+    tapHandler?.('13800000038')
+    await settle()
+    expect(callsOf(core, 'call')).toEqual([])
+  })
+
+  it('a clock chosen after start restarts the reminders on that clock', async () => {
+    signIn()
+    const reminders = useRemindersStore()
+    reminders.start()
+    reminders.useClock(core.clock)
+    useHistoryStore().records = [callbackRecord('s10', '13800000040', core.clock.now() + MIN)]
+    await nextTick()
+    core.clock.advance(MIN)
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000040'])
+  })
+
+  it('dismissing while signed out keeps nothing and warns about nothing', async () => {
+    const reminders = useRemindersStore()
+    reminders.useClock(core.clock)
+    reminders.start()
+    await nextTick()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    reminders.dismiss('s11@1')
+    expect(warn).not.toHaveBeenCalled()
+    expect(storage.size).toBe(0)
+  })
+
+  it('a failed save still takes the reminder off the banner, and says why', async () => {
+    const reminders = await startedWithDue(callbackRecord('s12', '13800000042', core.clock.now()))
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    ;(globalThis as unknown as { uni: { setStorageSync: () => void } }).uni.setStorageSync = () => {
+      throw new Error('quota')
+    }
+    reminders.dismiss(reminders.due[0].key)
+    expect(reminders.due).toEqual([])
+    expect(warn).toHaveBeenCalledWith('[reminders] could not keep a handled reminder', 'quota')
+  })
+
+  it('"call now" for another key dials nothing and leaves the due reminder', async () => {
+    const reminders = await startedWithDue(callbackRecord('s13', '13800000043', core.clock.now()))
+    await expect(reminders.callNow('no-such-key')).resolves.toBe(false)
+    expect(callsOf(core, 'call')).toEqual([])
+    expect(reminders.due).toHaveLength(1)
+  })
+
+  it('"call now" during a live call dials nothing and keeps the reminder; from the ended call it dials; no illegal move', async () => {
+    const reminders = await startedWithDue(callbackRecord('s14', '13800000044', core.clock.now(), 'Sun'))
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const call = useCallStore()
+    expect(await call.placeCall({ to: '13900000000' })).toBe(true)
+    await settle()
+    const [{ key }] = reminders.due
+    expect(await reminders.callNow(key)).toBe(false)
+    expect(callsOf(core, 'call')).toEqual([[{ to: '13900000000' }]])
+    expect(reminders.due).toHaveLength(1)
+    await call.hangUp()
+    await settle()
+    expect(call.state).toBe('ended')
+    expect(await reminders.callNow(key)).toBe(true)
+    expect(callsOf(core, 'call').at(-1)).toEqual([{ to: '13800000044', remark: 'Sun' }])
+    expect(reminders.due).toEqual([])
+    expect(warn.mock.calls.filter(([m]) => typeof m === 'string' && m.includes('illegal move'))).toEqual([])
   })
 })

@@ -75,3 +75,40 @@ describe('theme store at cold start', () => {
     expect(system.listeners.size).toBe(0)
   })
 })
+
+describe('theme store (mutation survivors)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('following again while already following asks for no second start and keeps one watcher', async () => {
+    const idle: Array<() => void> = []
+    vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb))
+    const system = stubSystem(false)
+    setActivePinia(createPinia())
+    const theme = useThemeStore()
+    theme.follow()
+    expect(idle).toHaveLength(1)
+    idle[0]()
+    await vi.waitFor(() => expect(system.listeners.size).toBe(1))
+    theme.follow()
+    expect(idle).toHaveLength(1)
+    theme.unfollow()
+    expect(system.listeners.size).toBe(0)
+  })
+
+  it('keeps the appearance read at start, and says why, when the system cannot report changes', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    vi.stubGlobal('matchMedia', () => ({
+      matches: true,
+      addEventListener: () => {
+        throw new Error('no change events')
+      },
+    }))
+    setActivePinia(createPinia())
+    const theme = useThemeStore()
+    await vi.waitFor(() => expect(warn).toHaveBeenCalledWith('[theme] cannot follow the system appearance', expect.objectContaining({ message: 'no change events' })))
+    expect(theme.theme).toBe('dark')
+    theme.unfollow()
+  })
+})
