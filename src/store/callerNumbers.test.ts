@@ -22,6 +22,8 @@ async function signInAs(userId: string): Promise<void> {
   await Promise.resolve()
 }
 
+const KEY = 'tccc.a.agent1%40example%2Ecom.callerNumber'
+
 describe('caller numbers', () => {
   it('loads the business numbers and keeps each agent own choice across sign-ins', async () => {
     const callers = useCallerNumbersStore()
@@ -51,8 +53,6 @@ describe('caller numbers', () => {
     expect(callers.error?.symbol).toBe('TCCC_REFUSED')
     expect(callers.effective).toBe('02000000000')
   })
-
-  const KEY = 'tccc.a.agent1%40example%2Ecom.callerNumber'
 
   it("keeps the choice under the agent's callerNumber key, and clears it for TCCC's default", async () => {
     const callers = useCallerNumbersStore()
@@ -143,6 +143,35 @@ describe('caller numbers', () => {
     callers.choose('02000000000')
     expect(callers.chosen).toBe('02000000000')
     expect(warn).toHaveBeenCalledWith('[callerNumbers] could not keep the choice', expect.any(Error))
+    warn.mockRestore()
+  })
+})
+
+describe('caller numbers while signed out (mutation survivors)', () => {
+  it("choosing TCCC's default while nobody is signed in stores nothing and warns about nothing", () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const callers = useCallerNumbersStore()
+    callers.choose('')
+    expect(callers.chosen).toBe('')
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('a list that arrives after sign-out: a choice then is stored for nobody and warns about nothing', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    let answer: (numbers: string[]) => void = () => undefined
+    backend.fetchCallerNumbers = () => new Promise((resolve) => (answer = resolve))
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    expect(callers.loading).toBe(true)
+    useSessionStore().status = 'signed-out'
+    await Promise.resolve()
+    answer(['02000000000'])
+    await Promise.resolve()
+    callers.choose('02000000000')
+    expect(callers.chosen).toBe('02000000000')
+    expect(storage.has(KEY)).toBe(false)
+    expect(warn).not.toHaveBeenCalled()
     warn.mockRestore()
   })
 })

@@ -151,6 +151,15 @@ describe('the router itself', () => {
     startEventRouter()
   })
 
+  it('stopping a router that is not running does nothing (mutation survivor)', () => {
+    stopEventRouter()
+    expect(() => stopEventRouter()).not.toThrow()
+    startEventRouter()
+    const markLost = spyOn(useConnectionStore(), 'markLost')
+    core.sim.dropConnection()
+    expect(markLost).toHaveBeenCalledTimes(1)
+  })
+
   it('routes the events of another service the same way (a sync-like stream into its own store)', () => {
     type SyncEvent = { type: 'syncState'; state: 'idle' | 'pulling' } | { type: 'pulled'; records: number }
     const useSyncStore = defineStore('sync-test', () => {

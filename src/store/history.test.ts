@@ -388,3 +388,112 @@ describe('history store and the outbox', () => {
     expect(storage.has(STORAGE_KEY)).toBe(false)
   })
 })
+
+describe('history store (mutation survivors)', () => {
+  beforeEach(() => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+  })
+
+  /** One outbound answered call, one missed inbound call, one outbound call wrapped up as a sale. */
+  function threeCalls() {
+    const history = freshStore()
+    history.record(makeRecord(1))
+    history.record(makeRecord(2, { direction: 'in', outcome: 'missed', endReason: 'remote-cancel' }))
+    history.record(makeRecord(3, { disposition: 'sale', remark: 'Zhang' }))
+    return history
+  }
+  const shownIds = (history: ReturnType<typeof useHistoryStore>) => history.visible.map((r) => r.id)
+
+  it('a new agent with nothing stored starts empty without a warning about dropped records', () => {
+    expect(freshStore().records).toEqual([])
+    expect(console.warn).not.toHaveBeenCalled()
+  })
+
+  it('orders a loaded history by end time, not start time, and equal ends by the later start', () => {
+    const long = makeRecord(1, { id: 'long', endedAt: makeRecord(9).endedAt }) // started first, ended last
+    const short = makeRecord(5, { id: 'short' })
+    storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: [short, long] }))
+    expect(freshStore().records.map((r) => r.id)).toEqual(['long', 'short'])
+    const early = makeRecord(3, { id: 'early', endedAt: makeRecord(8).endedAt })
+    const late = makeRecord(4, { id: 'late', endedAt: makeRecord(8).endedAt })
+    for (const data of [[early, late], [late, early]]) {
+      storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data }))
+      expect(freshStore().records.map((r) => r.id)).toEqual(['late', 'early'])
+    }
+  })
+
+  it('shows every call, wrapped up or not, until the agent searches or filters', () => {
+    const history = threeCalls()
+    expect(history.query).toEqual({ text: '', direction: 'all', missedOnly: false, disposition: null })
+    expect(history.filterKind).toBe('all')
+    expect(shownIds(history)).toEqual(['s-3', 's-2', 's-1'])
+  })
+
+  it('search and the which-calls chip narrow together, and each keeps the other', () => {
+    const history = threeCalls()
+    history.setFilterKind('out')
+    expect(history.filterKind).toBe('out')
+    expect(shownIds(history)).toEqual(['s-3', 's-1'])
+    history.setSearch('zhang')
+    expect(shownIds(history)).toEqual(['s-3'])
+    history.setFilterKind('missed')
+    expect(history.filterKind).toBe('missed')
+    expect(history.query).toMatchObject({ text: 'zhang', missedOnly: true })
+    expect(shownIds(history)).toEqual([])
+    history.setSearch('')
+    expect(shownIds(history)).toEqual(['s-2'])
+  })
+
+  it('a tapped outcome filters by it; the same one again, or none, shows all', () => {
+    const history = threeCalls()
+    history.setSearch('1380000')
+    history.toggleDisposition('sale')
+    expect(history.query).toMatchObject({ text: '1380000', disposition: 'sale' })
+    expect(shownIds(history)).toEqual(['s-3'])
+    history.toggleDisposition('sale')
+    expect(history.query.disposition).toBeNull()
+    expect(shownIds(history)).toEqual(['s-3', 's-2', 's-1'])
+    history.toggleDisposition('deal')
+    expect(shownIds(history)).toEqual([])
+    history.toggleDisposition(null)
+    expect(history.query.disposition).toBeNull()
+    expect(shownIds(history)).toEqual(['s-3', 's-2', 's-1'])
+  })
+
+  it('names the day of a call by the real clock, moves on a tick, and takes a test clock', () => {
+    const endedAt = makeRecord(1).endedAt
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      vi.setSystemTime(endedAt + 60_000)
+      const history = freshStore()
+      history.record(makeRecord(1))
+      expect(history.days.map((d) => d.relative)).toEqual(['today'])
+      vi.setSystemTime(endedAt + 86_400_000)
+      expect(history.days.map((d) => d.relative)).toEqual(['today']) // not before the page ticks
+      history.tick()
+      expect(history.days.map((d) => d.relative)).toEqual(['yesterday'])
+      history.useClock(() => endedAt + 5 * 86_400_000)
+      expect(history.days.map((d) => d.relative)).toEqual(['date'])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it("plays the asked call's recording, and nothing for a call without one or an unknown call", () => {
+    const open = vi.fn()
+    vi.stubGlobal('open', open)
+    try {
+      const history = freshStore()
+      history.record(makeRecord(1, { recordingUrl: 'https://rec.example/1.mp3' }))
+      history.record(makeRecord(2))
+      history.record(makeRecord(3, { recordingUrl: 'https://rec.example/3.mp3' }))
+      expect(history.openRecording('s-1')).toBe(true)
+      expect(open.mock.calls).toEqual([['https://rec.example/1.mp3', '_blank', 'noopener']])
+      expect(history.openRecording('s-2')).toBe(false)
+      expect(history.openRecording('nope')).toBe(false)
+      expect(open).toHaveBeenCalledTimes(1)
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+})

@@ -83,3 +83,27 @@ describe('call detail from TCCC', () => {
     expect(expired).toHaveBeenCalledTimes(1)
   })
 })
+
+describe('call detail from TCCC (mutation survivors)', () => {
+  it('tells no detail was attached when the agent signed out before the first try, or the call was cleared meanwhile', async () => {
+    const fetch = fn((_id: string) => Promise.resolve<RemoteChange | null>(detailChange({ tcccDurationSec: 58 })))
+    backend.fetchCallDetail = fetch
+    const history = useHistoryStore()
+    const { sessionId: _s, ...noSession } = record // no tries of its own: this test asks
+    history.record(noSession)
+    const signedOut = history.requestDetail('call-1')
+    history.close()
+    await passTries(1)
+    await expect(signedOut).resolves.toBe(false)
+    expect(fetch).not.toHaveBeenCalled()
+
+    history.open('agent1')
+    history.record(noSession)
+    const cleared = history.requestDetail('call-1')
+    history.clear()
+    await passTries(1)
+    await expect(cleared).resolves.toBe(false)
+    expect(fetch).toHaveBeenCalledTimes(1)
+    expect(history.records).toEqual([])
+  })
+})

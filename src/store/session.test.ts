@@ -1,11 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { createPinia, setActivePinia } from 'pinia'
+import { nextTick } from 'vue'
+import { fetchCallerNumbers } from '@/services/cccClient'
 import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
 import { backendSessionStorage, lastUsernameStorage, useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
-import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
+import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, tcccTokenFor, type Core, type FakeBackend } from './__tests__/harness'
 
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -114,14 +116,14 @@ describe('signIn', () => {
   })
 })
 
-describe('restore (app start)', () => {
-  async function signInThenRestart(): Promise<ReturnType<typeof useSessionStore>> {
-    await useSessionStore().signIn(AGENT.userId, PASSWORD)
-    // A restart: new pinia, new SDK instance; storage survives.
-    setActivePinia(createPinia())
-    return useSessionStore()
-  }
+async function signInThenRestart(): Promise<ReturnType<typeof useSessionStore>> {
+  await useSessionStore().signIn(AGENT.userId, PASSWORD)
+  // A restart: new pinia, new SDK instance; storage survives.
+  setActivePinia(createPinia())
+  return useSessionStore()
+}
 
+describe('restore (app start)', () => {
   it('signs in again without the password while the access token is valid', async () => {
     const session = await signInThenRestart()
     expect(session.status).toBe('restoring')
@@ -560,5 +562,285 @@ describe('calls that do nothing in the wrong state, and leaving sign-in / sign-o
     await session.signIn(AGENT.userId, PASSWORD)
     await session.signOut()
     expect([prepare.mock.calls.length, participant.beforeLogout.mock.calls.length, participant.afterLogout.mock.calls.length]).toEqual([1, 1, 1])
+  })
+})
+
+describe('session (mutation survivors)', () => {
+  async function signedInSession(): Promise<ReturnType<typeof useSessionStore>> {
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    return session
+  }
+
+  function spyOnWarnings(): ReturnType<typeof vi.spyOn> {
+    return vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+  }
+
+  const tcccTokenRequests = (): number => backend.requests.filter((r) => r.path === '/api/tccc/token').length
+
+  describe('sign-in', () => {
+    it('prefills no username on a first start, nor from an unreadable stored one', () => {
+      expect(useSessionStore().lastUsername).toBe('')
+      uni.setStorageSync(lastUsernameStorage.key, JSON.stringify({ v: 1, data: 42 }))
+      setActivePinia(createPinia())
+      expect(useSessionStore().lastUsername).toBe('')
+    })
+
+    it('refuses an empty password without calling the backend', async () => {
+      const session = useSessionStore()
+      await expect(session.signIn(AGENT.userId, '')).resolves.toBe(false)
+      expect(session.error?.symbol).toBe('BAD_CREDENTIALS')
+      expect(backend.requests).toHaveLength(0)
+    })
+
+    it('ignores signIn while the stored session is being restored, asking the backend nothing', async () => {
+      const session = await signInThenRestart()
+      const before = backend.requests.length
+      await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(false)
+      expect(backend.requests).toHaveLength(before)
+      expect(session.status).toBe('restoring')
+    })
+
+    it('hands the sdkUrl the backend sends on to the SDK login', async () => {
+      const exp = Math.floor(core.clock.now() / 1000) + 600
+      backend.failNextToken(200, { ...AGENT, token: tcccTokenFor(core.clock), expiresAt: exp, sdkUrl: 'https://tccc.qcloud.com/sdk.js' })
+      await signedInSession()
+      expect(callsOf(core, 'login')).toEqual([[{ sdkAppId: AGENT.sdkAppId, userId: AGENT.userId, token: '<redacted>', sdkUrl: '<redacted>' }]])
+    })
+
+    it('a failed first sign-in, before the sync store was ever loaded, signs out cleanly', async () => {
+      vi.resetModules()
+      const fresh = await import('@/store/session')
+      const session = fresh.useSessionStore()
+      await expect(session.signIn(AGENT.userId, 'wrong')).resolves.toBe(false)
+      expect(session.status).toBe('signed-out')
+      expect(session.error?.symbol).toBe('BAD_CREDENTIALS')
+    })
+  })
+
+  describe('restore', () => {
+    it('restore during a sign-in leaves the sign-in alone', async () => {
+      const session = useSessionStore()
+      const signingIn = session.signIn(AGENT.userId, PASSWORD)
+      const restored = session.restore()
+      expect(session.status).toBe('signing-in')
+      await expect(restored).resolves.toBe(false)
+      await expect(signingIn).resolves.toBe(true)
+      expect(session.status).toBe('signed-in')
+    })
+
+    it('two restores at once share one silent sign-in', async () => {
+      const session = await signInThenRestart()
+      await expect(Promise.all([session.restore(), session.restore()])).resolves.toEqual([true, true])
+      expect(tcccTokenRequests()).toBe(2)
+      expect(callsOf(core, 'login')).toHaveLength(2)
+    })
+
+    it('a restore that failed on the network can be retried, showing restoring meanwhile', async () => {
+      const session = await signInThenRestart()
+      backend.setReachable(false)
+      await expect(session.restore()).resolves.toBe(false)
+      expect(session.status).toBe('signed-out')
+      backend.setReachable(true)
+      const retry = session.restore()
+      expect(session.status).toBe('restoring')
+      await expect(retry).resolves.toBe(true)
+      expect(session.status).toBe('signed-in')
+    })
+
+    it('a successful restore forgets an earlier renewal: the next -10002 is renewed again', async () => {
+      const session = await signedInSession()
+      await expect(session.onTokenExpired()).resolves.toBe(true)
+      // Straight back: signed out (the access token is kept), and the caller is told "not renewed".
+      await expect(session.onTokenExpired()).resolves.toBe(false)
+      expect(session.signOutReason).toBe('token-expired')
+      await expect(session.restore()).resolves.toBe(true)
+      await expect(session.onTokenExpired()).resolves.toBe(true)
+      expect(session.status).toBe('signed-in')
+      expect(backend.issuedTcccTokens).toHaveLength(4)
+    })
+  })
+
+  describe('recheck', () => {
+    it('asks the SDK nothing while signed out', async () => {
+      const session = useSessionStore()
+      await session.recheck()
+      expect(methods(core)).not.toContain('checkLogin')
+      expect(session.signOutReason).toBeNull()
+    })
+
+    it('two rechecks at once ask checkLogin once and re-register once', async () => {
+      const session = await signedInSession()
+      core.sim.expireToken()
+      await Promise.all([session.recheck(), session.recheck()])
+      expect(methods(core).filter((m) => m === 'checkLogin')).toHaveLength(1)
+      expect(callsOf(core, 'login')).toHaveLength(2)
+      expect(session.status).toBe('signed-in')
+    })
+
+    it('re-registers silently when checkLogin says the agent is logged out (-10005)', async () => {
+      const session = await signedInSession()
+      core.sim.failNext('checkLogin', -10005)
+      await session.recheck()
+      expect(methods(core).slice(-2)).toEqual(['checkLogin', 'login'])
+      expect(session.status).toBe('signed-in')
+    })
+
+    it('checkLogin answering 403 signs out as kicked, without a silent re-login', async () => {
+      const session = await signedInSession()
+      core.sim.failNext('checkLogin', 403)
+      await session.recheck()
+      await settle()
+      expect(session.status).toBe('signed-out')
+      expect(session.signOutReason).toBe('kicked')
+      expect(session.error?.symbol).toBe('KICKED')
+      expect(callsOf(core, 'login')).toHaveLength(1)
+      expect(backendSessionStorage.load()).toBeNull()
+      expect(backend.requests.at(-1)?.path).toBe('/api/auth/logout')
+    })
+
+    it('a kick while checkLogin is pending leaves the agent signed out as kicked', async () => {
+      const session = await signedInSession()
+      core.sim.failNext('checkLogin', -10002)
+      const check = session.recheck()
+      core.sim.kick()
+      await check
+      expect(session.signOutReason).toBe('kicked')
+      expect(session.error?.symbol).toBe('KICKED')
+      expect(callsOf(core, 'login')).toHaveLength(1)
+    })
+
+    it('a check with no answer is logged and left for next time', async () => {
+      const session = await signedInSession()
+      const warn = spyOnWarnings()
+      core.sim.dropConnection()
+      await session.recheck()
+      expect(warn).toHaveBeenCalledWith('[session] checkLogin got no answer; checking again next time', 'ERR_SIP_REQUESTTIMEOUT')
+      expect(session.status).toBe('signed-in')
+    })
+
+    it('a check deferred for a call does not survive a sign-out', async () => {
+      const session = await signedInSession()
+      session.setCallLive(true)
+      await session.recheck()
+      expect(session.recheckAfterCall).toBe(true)
+      await session.signOut()
+      expect(session.recheckAfterCall).toBe(false)
+      await signedInSession()
+      session.setCallLive(false)
+      await nextTick()
+      await settle()
+      expect(methods(core)).not.toContain('checkLogin')
+    })
+  })
+
+  describe('kicked', () => {
+    it('a 403 before the agent is signed in changes nothing: the restore still signs in', async () => {
+      const session = await signInThenRestart()
+      session.onKicked()
+      expect(session.status).toBe('restoring')
+      expect(backendSessionStorage.load()).not.toBeNull()
+      await expect(session.restore()).resolves.toBe(true)
+    })
+
+    it('a kick with no stored backend session signs out as kicked and revokes nothing', async () => {
+      const session = await signedInSession()
+      backendSessionStorage.clear()
+      const before = backend.requests.length
+      core.sim.kick()
+      await settle()
+      expect(session.signOutReason).toBe('kicked')
+      expect(backend.requests.slice(before).map((r) => r.path)).not.toContain('/api/auth/logout')
+    })
+
+    it('a kick while the backend is unreachable still signs out, and logs the failed revoke', async () => {
+      const session = await signedInSession()
+      backend.setReachable(false)
+      const warn = spyOnWarnings()
+      core.sim.kick()
+      await settle()
+      expect(session.signOutReason).toBe('kicked')
+      expect(warn).toHaveBeenCalledWith('[session] backend sign-out failed', 'BACKEND_UNREACHABLE')
+    })
+  })
+
+  describe('token expiry (-10002)', () => {
+    it('a token expiry before any sign-in leaves the login page without a reason or an error', async () => {
+      const session = useSessionStore()
+      await expect(session.onTokenExpired()).resolves.toBe(false)
+      expect(session.signOutReason).toBeNull()
+      expect(session.error).toBeNull()
+    })
+
+    it('two -10002 at once share one renewal and keep the agent signed in', async () => {
+      const session = await signedInSession()
+      await expect(Promise.all([session.onTokenExpired(), session.onTokenExpired()])).resolves.toEqual([true, true])
+      expect(session.status).toBe('signed-in')
+      expect(backend.issuedTcccTokens).toHaveLength(2)
+    })
+
+    it('a -10002 a full minute after the last renewal is renewed again', async () => {
+      const session = await signedInSession()
+      const now = Date.now()
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(now)
+      await expect(session.onTokenExpired()).resolves.toBe(true)
+      clock.mockReturnValue(now + 60_000)
+      await expect(session.onTokenExpired()).resolves.toBe(true)
+      expect(session.status).toBe('signed-in')
+      expect(backend.issuedTcccTokens).toHaveLength(3)
+    })
+
+    it('a renewal that cannot reach the backend signs out as token-expired, keeping the access token', async () => {
+      const session = await signedInSession()
+      backend.setReachable(false)
+      await expect(session.onTokenExpired()).resolves.toBe(false)
+      expect(session.status).toBe('signed-out')
+      expect(session.signOutReason).toBe('token-expired')
+      expect(session.error?.symbol).toBe('BACKEND_UNREACHABLE')
+      expect(backendSessionStorage.load()).not.toBeNull()
+    })
+  })
+
+  describe('sign-out', () => {
+    it('while the sign-out waits for the SDK, backend reads fail as session-expired', async () => {
+      const session = await signedInSession()
+      core.sim.neverAnswer('logout')
+      const out = session.signOut()
+      await settle()
+      await expect(fetchCallerNumbers()).rejects.toMatchObject({ symbol: 'SESSION_EXPIRED' })
+      core.clock.advance(5_000)
+      await out
+      expect(session.status).toBe('signed-out')
+    })
+
+    it('an SDK logout failure is logged and the sign-out completes', async () => {
+      const session = await signedInSession()
+      core.sim.failNext('logout', 20001)
+      const warn = spyOnWarnings()
+      await session.signOut()
+      expect(warn).toHaveBeenCalledWith('[session] SDK logout failed', 'ERR_UNRIGIST_FAILURE')
+      expect(session.signOutReason).toBe('logged-out')
+      expect(backend.requests.at(-1)?.path).toBe('/api/auth/logout')
+    })
+
+    it('a backend sign-out failure is logged and the sign-out completes', async () => {
+      const session = await signedInSession()
+      backend.setReachable(false)
+      const warn = spyOnWarnings()
+      await session.signOut()
+      expect(warn).toHaveBeenCalledWith('[session] backend sign-out failed', 'BACKEND_UNREACHABLE')
+      expect(session.signOutReason).toBe('logged-out')
+    })
+
+    it('without a stored backend session, revokes nothing and warns about nothing', async () => {
+      const session = await signedInSession()
+      backendSessionStorage.clear()
+      const before = backend.requests.length
+      const warn = spyOnWarnings()
+      await session.signOut()
+      expect(backend.requests.slice(before).map((r) => r.path)).not.toContain('/api/auth/logout')
+      expect(warn).not.toHaveBeenCalled()
+      expect(session.signOutReason).toBe('logged-out')
+    })
   })
 })

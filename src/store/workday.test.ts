@@ -1,9 +1,10 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useWorkdayStore } from '@/store/workday'
-import { AGENT, setupCore } from './__tests__/harness'
+import { AGENT, callsOf, loginSdk, setupCore, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
@@ -115,5 +116,52 @@ describe('workday store: the status filter of the numbers page', () => {
     useNumbersStore().setQuery('talking')
     expect(workday.filterCounts).toEqual({ all: 4, new: 1, callback: 1, 'in-progress': 1, done: 1 })
     expect(['13800000001', '13800000002', '13800000003', '13800000004', '999'].map((n) => workday.statusOf(n))).toEqual(['new', 'callback', 'in-progress', 'done', 'new'])
+  })
+})
+
+describe('workday store: today\'s figures and "call next" (mutation survivors)', () => {
+  let core: Core
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 })
+    core = setupCore()
+    useSessionStore().agent = { userId: AGENT.userId, sdkAppId: AGENT.sdkAppId }
+    await loginSdk(core)
+  })
+  afterEach(() => vi.useRealTimers())
+
+  it("counts today's calls by the real clock and offers the new number next, without a test clock", () => {
+    const numbers = useNumbersStore()
+    numbers.add('13800000001', 'Talked today')
+    numbers.add('13800000002', 'Fresh')
+    useHistoryStore().records = [
+      { id: 'r1', number: '13800000001', direction: 'out', outcome: 'answered', startedAt: T0 - 120_000, answeredAt: T0 - 110_000, endedAt: T0 - 60_000, durationSec: 50, endReason: 'local-bye' },
+    ]
+    const workday = useWorkdayStore()
+    expect(workday.today).toEqual({ calls: 1, connected: 1, connectRate: 1, talkSeconds: 50, deals: 0 })
+    expect(workday.nextEntry?.number).toBe('13800000002')
+  })
+
+  it('"call next" sends no remark that only repeats the number', async () => {
+    useNumbersStore().add('13800000003', '13800000003')
+    await expect(useWorkdayStore().callNext()).resolves.toBe(true)
+    expect(callsOf(core, 'call')).toEqual([[{ to: '13800000003' }]])
+  })
+
+  it('"call next" during a live call dials nothing and leaves that call alone', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    useNumbersStore().add('13800000004', 'Next')
+    const call = useCallStore()
+    await call.placeCall({ to: '13800000009' })
+    expect(call.state).toBe('ringing')
+    await expect(useWorkdayStore().callNext()).resolves.toBe(false)
+    expect(call.state).toBe('ringing')
+    expect(callsOf(core, 'call')).toEqual([[{ to: '13800000009' }]])
+    expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith('[call]'))).toEqual(['[call] placeCall refused in state ringing'])
+  })
+
+  it('"save and call next" with no wrap-up open saves nothing and dials nothing', async () => {
+    useNumbersStore().add('13800000005', 'Next')
+    await expect(useWorkdayStore().saveWrapupAndCallNext()).resolves.toBe(false)
+    expect(callsOf(core, 'call')).toEqual([])
   })
 })
