@@ -157,21 +157,57 @@ describe('caller numbers while signed out (mutation survivors)', () => {
     warn.mockRestore()
   })
 
-  it('a list that arrives after sign-out: a choice then is stored for nobody and warns about nothing', async () => {
+  it('a choice while signed out (the dial page loaded the list) is stored for nobody and warns about nothing', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
-    let answer: (numbers: string[]) => void = () => undefined
-    backend.fetchCallerNumbers = () => new Promise((resolve) => (answer = resolve))
     const callers = useCallerNumbersStore()
-    await signInAs('agent1@example.com')
-    expect(callers.loading).toBe(true)
-    useSessionStore().status = 'signed-out'
-    await Promise.resolve()
-    answer(['02000000000'])
-    await Promise.resolve()
+    await callers.load()
     callers.choose('02000000000')
     expect(callers.chosen).toBe('02000000000')
     expect(storage.has(KEY)).toBe(false)
     expect(warn).not.toHaveBeenCalled()
     warn.mockRestore()
   })
+})
+
+describe('caller numbers across agents on one phone', () => {
+  it("drops a list still on its way at sign-out: the next agent loads their own and never sees the previous agent's", async () => {
+    const answers: Array<(numbers: string[]) => void> = []
+    const fetches = vi.fn(() => new Promise<string[]>((resolve) => answers.push(resolve)))
+    backend.fetchCallerNumbers = fetches
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    expect(callers.loading).toBe(true)
+    useSessionStore().status = 'signed-out'
+    await Promise.resolve()
+    expect(callers.loading).toBe(false)
+
+    await signInAs('agent2@example.com')
+    // agent2's sign-in asks again instead of waiting on agent1's request.
+    expect(fetches).toHaveBeenCalledTimes(2)
+    answers[0](['075500000001'])
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(callers.numbers).toEqual([])
+    expect(callers.loading).toBe(true)
+    answers[1](['02000000002'])
+    await Promise.resolve()
+    await Promise.resolve()
+    expect([callers.numbers, callers.loading]).toEqual([['02000000002'], false])
+  })
+
+  it("drops a failure of the previous agent's request too", async () => {
+    let fail: (error: Error) => void = () => undefined
+    backend.fetchCallerNumbers = () => new Promise<string[]>((_, reject) => (fail = reject))
+    const callers = useCallerNumbersStore()
+    await signInAs('agent1@example.com')
+    useSessionStore().status = 'signed-out'
+    await Promise.resolve()
+    backend.fetchCallerNumbers = () => Promise.resolve(['02000000002'])
+    await signInAs('agent2@example.com')
+    fail(new TcccError('TCCC_REFUSED', 'HTTP 502'))
+    await Promise.resolve()
+    await Promise.resolve()
+    expect([callers.error, callers.numbers, callers.loading]).toEqual([null, ['02000000002'], false])
+  })
+
 })

@@ -29,6 +29,9 @@ export const useCallerNumbersStore = defineStore('callerNumbers', () => {
   const loading = ref(false)
   const error = ref<TcccError | null>(null)
   let storage: StoredValue<string> | null = null
+  // Bumped at every sign-in and sign-out: a request started for an earlier agent is dropped on
+  // arrival, so the next agent on this phone never sees that agent's list (nor waits on it).
+  let generation = 0
 
   const available = computed(() => getWorkstation().capabilities.callerNumber)
   /** What the next call carries: the choice, unless the loaded list no longer has that number. */
@@ -41,6 +44,8 @@ export const useCallerNumbersStore = defineStore('callerNumbers', () => {
   watch(
     () => (session.status === 'signed-in' ? (session.agent?.userId ?? null) : null),
     (userId) => {
+      generation += 1
+      loading.value = false
       storage = userId ? choiceStorage(userId) : null
       chosen.value = storage ? storage.load() : ''
       numbers.value = []
@@ -53,14 +58,16 @@ export const useCallerNumbersStore = defineStore('callerNumbers', () => {
   /** Loads the business's numbers (the dial page asks when shown). */
   async function load(): Promise<void> {
     if (!available.value || loading.value) return
+    const mine = generation
     loading.value = true
     error.value = null
     try {
-      numbers.value = await fetchCallerNumbers()
+      const loaded = await fetchCallerNumbers()
+      if (mine === generation) numbers.value = loaded
     } catch (e) {
-      error.value = toTcccError(e)
+      if (mine === generation) error.value = toTcccError(e)
     } finally {
-      loading.value = false
+      if (mine === generation) loading.value = false
     }
   }
 
