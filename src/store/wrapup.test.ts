@@ -6,7 +6,9 @@ import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useWorkdayStore } from '@/store/workday'
-import { useWrapupStore } from '@/store/wrapup'
+import { useWrapupStore, WRAPUP_QUEUE_LIMIT } from '@/store/wrapup'
+import { DEFAULT_OUTCOMES } from '@/services/workday'
+import type { CallRecord } from '@/services/callRecord'
 import { AGENT, callsOf, loginSdk, setupCore, type Core } from './__tests__/harness'
 import { storage } from '../../tests/setup/uni'
 
@@ -255,5 +257,231 @@ describe('the business catalogue and setting from sync', () => {
     signInAs('agent2@example.com')
     await nextTick()
     expect(wrapup.catalogue.map((o) => o.code)).toEqual(before)
+  })
+})
+
+describe('wrap-up store (mutation survivors)', () => {
+  const AGENT_KEY = 'tccc.a.agent1%40example%2Ecom'
+  const BUILT_IN = DEFAULT_OUTCOMES.map((o) => o.code)
+  const BUILT_IN_SETTING = { connected: 'required', unanswered: 'optional', afterCallWork: false }
+  const keep = (key: string, data: unknown) => storage.set(key, JSON.stringify({ v: 1, data }))
+  const kept = (key: string) => JSON.parse(storage.get(key) as string).data
+  const draftOf = (callId: string, note: string) => ({ callId, number: '13800000009', remark: '', connected: true, requirement: 'required', disposition: null, note, callbackAt: null })
+  const finished = (id: string): CallRecord => ({ id, number: '13800000001', direction: 'out', outcome: 'answered', startedAt: T0, answeredAt: T0, endedAt: T0 + 30_000, durationSec: 30, endReason: 'remote-bye' })
+  const outcomeRecord = (code: string, final: boolean) => ({ kind: 'outcome', id: code, deleted: false, data: { code, labelZh: code, labelEn: code, final, position: code.length } })
+  const codes = () => useWrapupStore().catalogue.map((o) => o.code)
+
+  /** A new app start (fresh pinia) with this agent signed in. */
+  function restart(userId: string = AGENT.userId) {
+    setActivePinia(createPinia())
+    signInAs(userId)
+    return useWrapupStore()
+  }
+
+  function signedOut() {
+    setActivePinia(createPinia())
+    return useWrapupStore()
+  }
+
+  /** Storage full: every write throws, as uni.setStorageSync does. */
+  function storageFull(): void {
+    ;(globalThis as unknown as { uni: { setStorageSync: () => void } }).uni.setStorageSync = () => {
+      throw new Error('quota')
+    }
+  }
+
+  let warn: ReturnType<typeof vi.spyOn>
+  beforeEach(() => {
+    warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+  })
+  afterEach(() => {
+    warn.mockRestore()
+  })
+
+  describe('keys: the agent key and the legacy key', () => {
+    it('moves a draft from the legacy key of an id with characters the old key replaced by "_"', () => {
+      keep('tccc.a.agent_1@example.com.wrapup', [draftOf('c1', 'old key')])
+      expect(restart('agent+1@example.com').draft).toMatchObject({ callId: 'c1', note: 'old key' })
+      expect(storage.has('tccc.a.agent_1@example.com.wrapup')).toBe(false)
+    })
+
+    it('an agent id the old key used unchanged (no "@", "." or capitals) keeps its draft across restarts', () => {
+      restart('agent7').offer(finished('c1'))
+      expect(restart('agent7').draft).toMatchObject({ callId: 'c1' })
+      expect(restart('agent7').draft).toMatchObject({ callId: 'c1' })
+    })
+
+    it("a draft under both keys: the agent key's wins and the legacy copy is dropped", () => {
+      keep(`${AGENT_KEY}.wrapup`, [draftOf('c2', 'new key')])
+      keep('tccc.a.agent1@example.com.wrapup', [draftOf('c1', 'old key')])
+      expect(restart().queue).toEqual([expect.objectContaining({ callId: 'c2', note: 'new key' })])
+      expect(storage.has('tccc.a.agent1@example.com.wrapup')).toBe(false)
+    })
+
+    it('a draft that cannot be moved stays under the legacy key for the next start, and says why', () => {
+      keep('tccc.a.agent1@example.com.wrapup', [draftOf('c1', 'old key')])
+      storageFull()
+      expect(restart().draft).toBeNull()
+      expect(storage.has('tccc.a.agent1@example.com.wrapup')).toBe(true)
+      expect(warn).toHaveBeenCalledWith("[wrapup] could not move wrapup to the agent's key", expect.objectContaining({ message: 'quota' }))
+    })
+
+    it('reads the business records an earlier start kept under the agent key', () => {
+      keep(`${AGENT_KEY}.business`, { outcomes: { visit: outcomeRecord('visit', true).data }, setting: { connected: 'off', unanswered: 'off' } })
+      expect(restart().setting).toMatchObject({ connected: 'off', unanswered: 'off' })
+      expect(codes()).toEqual(['visit'])
+    })
+  })
+
+  describe('unreadable kept data', () => {
+    function expectBuiltInAfterRestart(): void {
+      expect(restart().setting).toEqual(BUILT_IN_SETTING)
+      expect(codes()).toEqual(BUILT_IN)
+    }
+
+    it('drops a kept draft list with one malformed entry whole: no wrap-up opens', () => {
+      keep(`${AGENT_KEY}.wrapup`, [{ callId: 42 }, draftOf('c1', 'fine')])
+      const wrapup = restart()
+      expect(wrapup.queue).toEqual([])
+      expect(wrapup.isOpen).toBe(false)
+    })
+
+    it.each([
+      ['null', null],
+      ['no outcomes', {}],
+      ['null outcomes', { outcomes: null, setting: null }],
+      ['outcomes not an object, with a setting', { outcomes: 5, setting: { connected: 'off', unanswered: 'off' } }],
+      ['text', 'outcomes'],
+    ])('ignores kept business records that are malformed (%s): built-in catalogue and setting', (_name, data) => {
+      keep(`${AGENT_KEY}.business`, data)
+      expectBuiltInAfterRestart()
+    })
+
+    it('ignores a kept business record held as an object (not text) whose data is undefined', () => {
+      storage.set(`${AGENT_KEY}.business`, { v: 1, data: undefined })
+      expectBuiltInAfterRestart()
+    })
+  })
+
+  describe('pulled records', () => {
+    it('a pull with no outcome or wrapup setting keeps nothing and leaves the setting as it was', () => {
+      const wrapup = useWrapupStore()
+      wrapup.applySetting({ connected: 'off', unanswered: 'off' })
+      wrapup.applyRemote([{ kind: 'number', id: 'n1', deleted: false, data: { number: '13800000000' } }])
+      expect(wrapup.setting).toMatchObject({ connected: 'off', unanswered: 'off' })
+      expect(storage.has(`${AGENT_KEY}.business`)).toBe(false)
+    })
+
+    it('a deleted outcome goes even when the pull still carries its data', () => {
+      const wrapup = useWrapupStore()
+      wrapup.applyRemote([outcomeRecord('visit', false), outcomeRecord('deal', true)])
+      wrapup.applyRemote([{ ...outcomeRecord('visit', false), deleted: true }])
+      expect(codes()).toEqual(['deal'])
+    })
+
+    it('an outcome pulled without data leaves nothing of it in the kept records', () => {
+      const wrapup = useWrapupStore()
+      wrapup.applyRemote([outcomeRecord('visit', false), outcomeRecord('deal', true)])
+      wrapup.applyRemote([{ kind: 'outcome', id: 'visit', deleted: false, data: null }])
+      expect(codes()).toEqual(['deal'])
+      expect(Object.keys(kept(`${AGENT_KEY}.business`).outcomes)).toEqual(['deal'])
+    })
+
+    it('only the setting record "wrapup" sets the rules: another setting, or another kind with that id, does not', () => {
+      const wrapup = useWrapupStore()
+      wrapup.applyRemote([{ kind: 'setting', id: 'wrapup', deleted: false, data: { connected: 'off', unanswered: 'off' } }])
+      wrapup.applyRemote([{ kind: 'setting', id: 'display', deleted: false, data: { connected: 'optional', unanswered: 'required' } }])
+      wrapup.applyRemote([{ kind: 'call', id: 'wrapup', deleted: false, data: { number: '13800000000' } }])
+      expect(wrapup.setting).toMatchObject({ connected: 'off', unanswered: 'off' })
+    })
+
+    it('signed out: a pull applies for now, keeps nothing and warns about nothing', () => {
+      const wrapup = signedOut()
+      wrapup.applyRemote([outcomeRecord('visit', true)])
+      expect(codes()).toEqual(['visit'])
+      expect(storage.size).toBe(0)
+      expect(warn).not.toHaveBeenCalled()
+    })
+
+    it('a pull that cannot be kept still applies, and says why', () => {
+      const wrapup = useWrapupStore()
+      storageFull()
+      wrapup.applyRemote([outcomeRecord('visit', true)])
+      expect(codes()).toEqual(['visit'])
+      expect(warn).toHaveBeenCalledWith('[wrapup] could not keep the outcome catalogue', expect.objectContaining({ message: 'quota' }))
+    })
+
+    it("the synced catalogue's final outcomes decide which numbers are done", async () => {
+      useNumbersStore().add('13800000001')
+      useNumbersStore().add('13800000002')
+      const wrapup = useWrapupStore()
+      wrapup.applyRemote([outcomeRecord('visit', true), outcomeRecord('deal', false)])
+      for (const [number, code] of [['13800000001', 'visit'], ['13800000002', 'deal']]) {
+        await connectedCall(number)
+        wrapup.choose(code)
+        expect(wrapup.save()).toBe(true)
+        useCallStore().close()
+      }
+      expect(['13800000001', '13800000002'].map((n) => useWorkdayStore().statusOf(n))).toEqual(['done', 'in-progress'])
+    })
+  })
+
+  describe('the open wrap-ups', () => {
+    it('signed out: a finished call opens a wrap-up for now, keeps nothing and warns about nothing', () => {
+      const wrapup = signedOut()
+      wrapup.offer(finished('c1'))
+      expect(wrapup.draft).toMatchObject({ callId: 'c1' })
+      expect(storage.size).toBe(0)
+      expect(warn).not.toHaveBeenCalled()
+    })
+
+    it('closing the last open wrap-up leaves nothing kept for the agent', () => {
+      const wrapup = useWrapupStore()
+      wrapup.offer(finished('c1'))
+      expect(kept(`${AGENT_KEY}.wrapup`)).toEqual([expect.objectContaining({ callId: 'c1' })])
+      wrapup.choose('deal')
+      expect(wrapup.save()).toBe(true)
+      expect(storage.has(`${AGENT_KEY}.wrapup`)).toBe(false)
+    })
+
+    it('a wrap-up that cannot be kept stays open for now, and says why', () => {
+      const wrapup = useWrapupStore()
+      storageFull()
+      wrapup.offer(finished('c1'))
+      expect(wrapup.draft).toMatchObject({ callId: 'c1' })
+      expect(warn).toHaveBeenCalledWith('[wrapup] could not keep the draft', expect.objectContaining({ message: 'quota' }))
+    })
+
+    it('choosing, typing or picking a time with no wrap-up open opens none', () => {
+      const wrapup = useWrapupStore()
+      wrapup.choose('deal')
+      wrapup.setNote('note')
+      wrapup.pickCallbackInOneHour()
+      expect(wrapup.queue).toEqual([])
+      expect(wrapup.isOpen).toBe(false)
+    })
+
+    it('a call offered again replaces its own wrap-up instead of queueing a second one', () => {
+      const wrapup = useWrapupStore()
+      wrapup.offer(finished('c1'))
+      wrapup.offer(finished('c2'))
+      wrapup.offer(finished('c1'))
+      expect(wrapup.queue.map((d) => d.callId)).toEqual(['c1', 'c2'])
+    })
+
+    it(`keeps the latest ${WRAPUP_QUEUE_LIMIT} open wrap-ups: the oldest beyond that is dropped`, () => {
+      const wrapup = useWrapupStore()
+      const ids = Array.from({ length: WRAPUP_QUEUE_LIMIT + 1 }, (_, i) => `c${i}`)
+      for (const id of ids) wrapup.offer(finished(id))
+      expect(wrapup.queue.map((d) => d.callId)).toEqual(ids.slice(1).reverse())
+    })
+
+    it('an outcome not in the catalogue cannot be chosen: the one chosen before stays', () => {
+      const wrapup = useWrapupStore()
+      wrapup.offer(finished('c1'))
+      wrapup.choose('deal')
+      wrapup.choose('no-such-outcome')
+      expect(wrapup.draft?.disposition).toBe('deal')
+    })
   })
 })
