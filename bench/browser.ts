@@ -134,18 +134,6 @@ function scriptSize(dir: string, paths: string[]): { files: number; raw: number;
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
 
-/**
- * The first CJK font fontconfig offers Chromium, or null. Without one the login page's Chinese
- * renders as boxes and every text run sends Chromium through a fallback search that finds
- * nothing (waits on the browser process); a phone always has one, the minimal page needs none.
- */
-function cjkFont(): string | null {
-  const r = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' })
-  if (r.status !== 0) return null
-  const families = r.stdout.split('\n').map((line) => line.split(',')[0].trim()).filter(Boolean).sort()
-  return families[0] ?? null
-}
-
 async function benchColdStart(browser: Browser, app: Server, minimal: Server): Promise<void> {
   const samples = { app: [] as number[], minimal: [] as number[] }
   const cpu = { app: [] as number[], minimal: [] as number[] }
@@ -154,8 +142,6 @@ async function benchColdStart(browser: Browser, app: Server, minimal: Server): P
     which === 'app' ? tracedColdStart(browser, app.url, 'login-submit', { trace }) : tracedColdStart(browser, minimal.url, 'minimal-button', { trace })
   // One unmeasured warm-up each (disk cache of the server, Chromium's own start-up); it also
   // tells which scripts the first paint needs.
-  const font = cjkFont()
-  const fontLine = font ? `  CJK font: ${font} (as on a phone)` : '  CJK font: none. The login page renders Chinese as boxes and Chromium searches for fallback glyphs on every text run; install one (apt-get install -y fonts-noto-cjk) to measure what a phone does'
   const appScripts = scriptSize(H5_DIR, (await start('app')).scripts)
   const minimalScripts = scriptSize(MINIMAL_DIR, (await start('minimal')).scripts)
   const cpuOnly = Boolean(process.env.BENCH_CPU_ONLY)
@@ -188,7 +174,6 @@ async function benchColdStart(browser: Browser, app: Server, minimal: Server): P
   console.log(`    app ${fmt(cpuApp)} vs minimal ${fmt(cpuMinimal)}: ${(cpuApp / cpuMinimal).toFixed(2)}x   (runs app ${cpu.app.map((x) => x.toFixed(0)).join(' ')}; minimal ${cpu.minimal.map((x) => x.toFixed(0)).join(' ')})`)
   console.log(`  JavaScript fetched before ready (gzip -9, as served): app ${kb(appScripts.gzip)} in ${appScripts.files} files (${kb(appScripts.raw)} raw),`)
   console.log(`    minimal ${kb(minimalScripts.gzip)} in ${minimalScripts.files} files (${kb(minimalScripts.raw)} raw): ${(appScripts.gzip / minimalScripts.gzip).toFixed(2)}x`)
-  console.log(fontLine)
 }
 
 // ---- (b) search per keystroke, (c) rendered rows ---------------------------------------------------
