@@ -305,6 +305,14 @@ describe('events of the current session', () => {
     expect(next.state).toBe('dialing')
   })
 
+  it('the end of an outbound session this app ignored does not end the current call', async () => {
+    const call = await activeCall()
+    call.applyEvent({ type: 'newSession', sessionId: 'stray', direction: 'out', peer: '1', remark: '' })
+    call.applyEvent({ type: 'ended', sessionId: 'stray', reason: 'remote-bye', message: '' })
+    expect(call.state).toBe('active')
+    expect(useHistoryStore().records).toEqual([])
+  })
+
   it('remembers the last 20 finished sessions, and only those', async () => {
     const call = useCallStore()
     const ids: string[] = []

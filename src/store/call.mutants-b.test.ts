@@ -465,3 +465,216 @@ describe('commands that meet an expired token (-10002)', () => {
     expect(call.peer).toBe('13600136000')
   })
 })
+
+/** The SDK's next `method` succeeds only when the returned function is called, and reports no event. */
+function holdBack(method: 'answer' | 'call' | 'terminate' | 'mute' | 'hold' | 'sendDTMF'): () => void {
+  let release: () => void = () => undefined
+  vi.spyOn(core.sdk, method).mockImplementationOnce(() => new Promise<void>((resolve) => (release = resolve)))
+  return () => release()
+}
+
+describe('an SDK that confirms a command but reports nothing, or confirms it late (mutation survivors)', () => {
+  it('an answer confirmed without an accepted event still makes the call active, with its answer time and route', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    vi.spyOn(core.sdk, 'answer').mockResolvedValue(undefined)
+    await expect(call.answerIncoming()).resolves.toBe(true)
+    expect(call.state).toBe('active')
+    expect(call.answeredAt).not.toBeNull()
+    expect(callsOf(core, 'setAudioRoute')).toHaveLength(1)
+    expect(illegalMoves()).toEqual([])
+  })
+
+  it('an answer confirmed after the caller left and another rang does not answer the new caller', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    const release = holdBack('answer')
+    const answering = call.answerIncoming()
+    await settle()
+    core.sim.remoteHangup()
+    core.sim.incomingCall({ from: '13600136000' })
+    release()
+    await answering
+    expect(call.state).toBe('incoming')
+    expect(call.peer).toBe('13600136000')
+    expect(call.answeredAt).toBeNull()
+    expect(illegalMoves()).toEqual([])
+  })
+
+  it('a reject confirmed without the end reported still ends the call as rejected by the agent', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    vi.spyOn(core.sdk, 'terminate').mockResolvedValue(undefined)
+    await expect(call.rejectIncoming()).resolves.toBe(true)
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('local-bye')
+    expect(useHistoryStore().records).toEqual([expect.objectContaining({ outcome: 'rejected', endReason: 'local-bye' })])
+    expect(illegalMoves()).toEqual([])
+  })
+
+  it('a reject confirmed after the caller left and another rang leaves the new caller ringing', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    const release = holdBack('terminate')
+    const rejecting = call.rejectIncoming()
+    core.sim.remoteHangup()
+    core.sim.incomingCall({ from: '13600136000' })
+    release()
+    await expect(rejecting).resolves.toBe(true)
+    expect(call.state).toBe('incoming')
+    expect(call.peer).toBe('13600136000')
+    expect(illegalMoves()).toEqual([])
+  })
+
+  it.each(['ringing', 'active'] as const)('a hang-up while %s, confirmed without the end reported, still ends the call and cancels nothing later', async (state) => {
+    const terminate = vi.spyOn(core.sdk, 'terminate').mockResolvedValue(undefined)
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    if (state === 'active') core.sim.answerOutbound()
+    expect(call.state).toBe(state)
+    await expect(call.hangUp()).resolves.toBe(true)
+    expect(call.state).toBe('ended')
+    expect(call.endReason).toBe('local-bye')
+    expect(illegalMoves()).toEqual([])
+    // Not a dial cancelled before its session: an outbound session reported later is left alone.
+    call.applyEvent({ type: 'newSession', sessionId: 'elsewhere-1', direction: 'out', peer: '13800138000' })
+    await settle()
+    expect(terminate).toHaveBeenCalledTimes(1)
+  })
+
+  it('a hang-up confirmed after the call ended and the next one was placed leaves the next call alone', async () => {
+    const call = await activeCall()
+    const release = holdBack('terminate')
+    const hanging = call.hangUp()
+    core.sim.remoteHangup()
+    await expect(call.placeCall({ to: '13900139000' })).resolves.toBe(true)
+    release()
+    await expect(hanging).resolves.toBe(true)
+    expect(call.state).toBe('ringing')
+    expect(call.peer).toBe('13900139000')
+    expect(illegalMoves()).toEqual([])
+  })
+
+  it('a dial hung up before the SDK reported its session ends that session when it is reported', async () => {
+    const release = holdBack('call')
+    const call = useCallStore()
+    const placing = call.placeCall({ to: '13800138000' })
+    await settle()
+    expect(call.state).toBe('dialing')
+    await expect(call.hangUp()).resolves.toBe(true)
+    expect(call.state).toBe('ended')
+    call.applyEvent({ type: 'newSession', sessionId: 'late-1', direction: 'out', peer: '13800138000' })
+    await settle()
+    expect(callsOf(core, 'terminate')).toHaveLength(1)
+    release()
+    await placing
+    expect(call.state).toBe('ended')
+  })
+
+  type Call = ReturnType<typeof useCallStore>
+  const lateCommands: Array<['mute' | 'hold' | 'sendDTMF', (call: Call) => Promise<boolean>, (call: Call) => unknown]> = [
+    ['mute', (call) => call.toggleMute(), (call) => call.muted],
+    ['hold', (call) => call.toggleHold(), (call) => call.held],
+    ['sendDTMF', (call) => call.sendDigit('5'), (call) => call.dtmfSent],
+  ]
+  it.each(lateCommands)('a %s confirmed after the call ended does not touch the next call', async (method, act, shown) => {
+    const call = await activeCall()
+    const before = shown(call)
+    const release = holdBack(method)
+    const acting = act(call)
+    core.sim.remoteHangup()
+    await call.placeCall({ to: '13900139000' })
+    release()
+    await acting
+    expect(call.peer).toBe('13900139000')
+    expect(shown(call)).toEqual(before)
+  })
+})
+
+describe('mute, hold, DTMF, transfer and close guards (mutation survivors)', () => {
+  it('the agent can mute while the outbound call still rings', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    expect(call.state).toBe('ringing')
+    await expect(call.toggleMute()).resolves.toBe(true)
+    expect(call.muted).toBe(true)
+    expect(callsOf(core, 'mute')).toHaveLength(1)
+  })
+
+  it('two mute taps at once mute once', async () => {
+    const call = await activeCall()
+    const first = call.toggleMute()
+    await expect(call.toggleMute()).resolves.toBe(false)
+    await expect(first).resolves.toBe(true)
+    expect(call.muted).toBe(true)
+    expect(methods(core).filter((m) => m === 'mute' || m === 'unmute')).toEqual(['mute'])
+  })
+
+  it('a digit the SDK took resolves true', async () => {
+    const call = await activeCall()
+    await expect(call.sendDigit('5')).resolves.toBe(true)
+  })
+
+  it('hold is refused without an active call, without asking the SDK', async () => {
+    const call = useCallStore()
+    await expect(call.toggleHold()).resolves.toBe(false)
+    await call.placeCall({ to: '13800138000' })
+    await expect(call.toggleHold()).resolves.toBe(false)
+    expect(methods(core)).not.toContain('hold')
+    expect(call.held).toBe(false)
+    expect(call.error).toBeNull()
+  })
+
+  it('two hold taps at once hold once', async () => {
+    const call = await activeCall()
+    const first = call.toggleHold()
+    await expect(call.toggleHold()).resolves.toBe(false)
+    await expect(first).resolves.toBe(true)
+    expect(call.held).toBe(true)
+    expect(methods(core).filter((m) => m === 'hold' || m === 'unhold')).toEqual(['hold'])
+  })
+
+  it('an empty transfer target is refused with its reason, without asking the SDK', async () => {
+    const call = await activeCall()
+    await expect(call.transferCall({ userId: '  ' })).resolves.toBe(false)
+    expect(call.error?.symbol).toBe('INVALID_NUMBER')
+    expect(call.error?.detail).toBe('empty transfer target')
+    expect(methods(core)).not.toContain('transfer')
+    expect(call.state).toBe('active')
+  })
+
+  it('two transfer taps at once transfer once', async () => {
+    const call = await activeCall()
+    const first = call.transferCall({ userId: 'agent2@example.com' })
+    await expect(call.transferCall({ userId: 'agent2@example.com' })).resolves.toBe(false)
+    await expect(first).resolves.toBe(true)
+    expect(callsOf(core, 'transfer')).toEqual([[{ userId: 'agent2@example.com' }]])
+  })
+
+  it('closing with no call changes nothing and asks the machine for no illegal move', () => {
+    const call = useCallStore()
+    call.close()
+    expect(call.state).toBe('idle')
+    expect(illegalMoves()).toEqual([])
+  })
+
+  it('closing the ended call clears its number, remark and direction', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000', remark: 'Alice' })
+    await call.hangUp()
+    call.close()
+    expect(call.state).toBe('idle')
+    expect(call.peer).toBe('')
+    expect(call.remark).toBe('')
+    expect(call.direction).toBeNull()
+  })
+
+  it('signing out when neither the hang-up nor the SDK logout worked leaves the live call as it is', async () => {
+    const call = await activeCall()
+    core.sim.failNext('terminate', -10004)
+    core.sim.failNext('logout', -10004)
+    await useSessionStore().signOut()
+    expect(call.state).toBe('active')
+    expect(illegalMoves()).toEqual([])
+  })
+})
