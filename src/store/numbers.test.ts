@@ -441,9 +441,16 @@ describe('useNumbersStore (mutation survivors)', () => {
     const rows = JSON.stringify({ v: 1, data: [{ number: '110', remark: 'r', createdAt: 1, callCount: 0 }] })
     storage.set(numbersStorage.key, rows)
     storage.set('tccc.numbers', rows)
-    vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined)
     failStorage()
     expect(freshStore().entries.map((e) => e.number)).toEqual(['110'])
     expect(storage.has('tccc.numbers')).toBe(false)
+    expect(info).toHaveBeenCalledWith(expect.stringContaining('migrated 0 number(s)'))
+  })
+
+  it('reports no migration when there is no device-global list', () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    freshStore()
+    expect(info).not.toHaveBeenCalled()
   })
 })
