@@ -1,9 +1,10 @@
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import fc from 'fast-check'
 import { storage } from '../../tests/setup/uni'
 import type { CallRecord } from '@/services/callRecord'
 import { NumberError, type NumberErrorSymbol } from '@/services/numbers'
+import { getSync, type RemoteChange } from '@/services/sync'
 import { numbersStorageFor, useNumbersStore } from './numbers'
 
 const AGENT_KEY = 'agent1'
@@ -30,6 +31,13 @@ function errorOf(action: () => unknown): NumberErrorSymbol | undefined {
     throw err
   }
   return undefined
+}
+
+/** Every storage write fails from now on (storage full), until the next test. */
+function failStorage(): void {
+  uni.setStorageSync = (() => {
+    throw new Error('quota exceeded')
+  }) as typeof uni.setStorageSync
 }
 
 function callRecord(number: string, overrides: Partial<CallRecord> = {}): CallRecord {
@@ -131,9 +139,7 @@ describe('useNumbersStore', () => {
     expect(store.entries).toHaveLength(501)
 
     const snapshot = JSON.stringify(stored())
-    uni.setStorageSync = (() => {
-      throw new Error('quota exceeded')
-    }) as typeof uni.setStorageSync
+    failStorage()
     expect(errorOf(() => store.importText('555,new\n556,new'))).toBe('SAVE_FAILED')
     expect(errorOf(() => store.add('557'))).toBe('SAVE_FAILED')
     expect(store.entries).toHaveLength(501)
@@ -215,5 +221,236 @@ describe('useNumbersStore', () => {
     expect(() => {
       ;(entry as { remark: string }).remark = 'changed'
     }).toThrow(TypeError)
+  })
+})
+
+describe('useNumbersStore (mutation survivors)', () => {
+  let warn: ReturnType<typeof vi.spyOn>
+
+  beforeEach(() => {
+    warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+  })
+
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  /** A pulled `number` record, as the sync router hands it over. */
+  function remote(id: string, data: Record<string, unknown>): RemoteChange {
+    return { kind: 'number', id, rev: '1', deleted: false, data }
+  }
+
+  const LONG_REMARK = '\u{1F600}'.repeat(60)
+  const CUT_REMARK = '\u{1F600}'.repeat(50)
+
+  it('keeps an assigned number assigned across a restart', () => {
+    freshStore().applyRemote([remote('srv1', { number: '13900139000', remark: 'Lead A', source: 'assigned', createdAt: 5 })], new Set())
+    expect(freshStore().entries).toEqual([{ id: 'srv1', source: 'assigned', number: '13900139000', remark: 'Lead A', createdAt: 5, callCount: 0 }])
+  })
+
+  it('cuts an over-long stored remark to the limit (in characters) instead of dropping the row', () => {
+    storage.set(numbersStorage.key, JSON.stringify({ v: 1, data: [{ number: '110', remark: LONG_REMARK, createdAt: 1, callCount: 0 }] }))
+    expect(freshStore().entries.map((e) => e.remark)).toEqual([CUT_REMARK])
+  })
+
+  it('takes a pulled record with only a number as an own entry, remarked by its number, created now', () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000)
+    const store = freshStore()
+    store.applyRemote([remote('srv1', { number: '13900139000' })], new Set())
+    expect(store.entries).toEqual([{ id: 'srv1', source: 'own', number: '13900139000', remark: '13900139000', createdAt: 1_800_000_000_000, callCount: 0 }])
+  })
+
+  it('a pulled partial record keeps what it leaves out: number, remark, source, creation time and call stats', () => {
+    const store = freshStore()
+    store.applyRemote([remote('srv1', { number: '13900139000', remark: 'Lead A', source: 'assigned', createdAt: 5 })], new Set())
+    store.noteCall(callRecord('13900139000', { outcome: 'no-answer', startedAt: 7 }))
+    store.applyRemote([remote('srv1', { remark: 'Lead A (VIP)' })], new Set())
+    store.applyRemote([remote('srv1', { number: '13900139000' })], new Set())
+    expect(store.entries).toEqual([
+      { id: 'srv1', source: 'assigned', number: '13900139000', remark: 'Lead A (VIP)', createdAt: 5, callCount: 1, lastCalledAt: 7, lastOutcome: 'no-answer' },
+    ])
+  })
+
+  it('skips a pulled record it cannot use, says which, and applies the rest of the page', () => {
+    const store = freshStore()
+    store.applyRemote([remote('srvX', { remark: 'no number' }), remote('srvY', { number: 'abc' }), remote('srv3', { number: '110' })], new Set())
+    expect(store.entries.map((e) => e.id)).toEqual(['srv3'])
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('srvX'))
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('srvY'))
+  })
+
+  it('cuts an over-long pulled remark to the limit (in characters)', () => {
+    const store = freshStore()
+    store.applyRemote([remote('srv1', { number: '110', remark: LONG_REMARK })], new Set())
+    expect(store.entries.map((e) => e.remark)).toEqual([CUT_REMARK])
+  })
+
+  it('refuses a change whose outbox write fails: storage, outbox and list stay as they were', () => {
+    const store = freshStore()
+    store.add('110')
+    const before = stored()
+    vi.spyOn(getSync(), 'enqueue').mockImplementation(() => {
+      throw new Error('outbox full')
+    })
+    expect(() => store.add('120')).toThrow('SAVE_FAILED: outbox full')
+    expect(store.entries.map((e) => e.number)).toEqual(['110'])
+    expect(stored()).toEqual(before)
+  })
+
+  it('shows pulled numbers even when saving them fails, and says why', () => {
+    const store = freshStore()
+    failStorage()
+    store.applyRemote([remote('srv1', { number: '110' })], new Set())
+    expect(store.entries.map((e) => e.id)).toEqual(['srv1'])
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not save pulled numbers'), expect.stringContaining('quota exceeded'))
+  })
+
+  it('drops a refused local copy even when saving fails, and says why', () => {
+    const store = freshStore()
+    const entry = store.add('110')
+    failStorage()
+    store.dropLocal(entry.id)
+    expect(store.entries).toEqual([])
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not save'), expect.stringContaining('quota exceeded'))
+  })
+
+  it('keeps the call stats unchanged when saving them fails, and says why', () => {
+    const store = freshStore()
+    store.add('110')
+    failStorage()
+    store.noteCall(callRecord('110'))
+    expect(store.entries[0]).toMatchObject({ callCount: 0 })
+    expect(store.entries[0].lastCalledAt).toBeUndefined()
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not save call stats'), 'SAVE_FAILED: quota exceeded')
+  })
+
+  it('keeps the call stats of every outcome across a restart', () => {
+    const outcomes = ['answered', 'rejected', 'missed', 'cancelled', 'no-answer', 'failed'] as const
+    const store = freshStore()
+    outcomes.forEach((outcome, i) => {
+      store.add(`11${i}`)
+      store.noteCall(callRecord(`11${i}`, { outcome }))
+    })
+    expect(freshStore().entries.map((e) => e.lastOutcome)).toEqual([...outcomes].reverse())
+  })
+
+  it('drops every stored row that is not well-formed, keeps the others, and says how many', () => {
+    const good = { number: '110', remark: 'ok', createdAt: 1, callCount: 0 }
+    const rows = [
+      good,
+      { ...good, number: '111', id: '' },
+      { ...good, number: '112', id: 5 },
+      { ...good, number: '113', remark: 5 },
+      { number: '114', remark: 'x', callCount: 0 },
+      { ...good, number: '115', callCount: '1' },
+      { ...good, number: '116', createdAt: 'INFINITY' },
+      { ...good, number: '117', lastCalledAt: 'x' },
+      { ...good, number: '118', lastOutcome: 'bogus' },
+    ]
+    storage.set(numbersStorage.key, JSON.stringify({ v: 1, data: rows }).replace('"INFINITY"', '1e999'))
+    expect(freshStore().entries.map((e) => e.number)).toEqual(['110'])
+    expect(warn).toHaveBeenCalledWith('[numbers] dropped 8 malformed stored row(s)')
+  })
+
+  it('reads a stored list that is no list as empty', () => {
+    storage.set(numbersStorage.key, JSON.stringify({ v: 1, data: { number: '110' } }))
+    expect(freshStore().entries).toEqual([])
+  })
+
+  it('gives stored rows without an id, or with one already taken, an id of their own, and rows from before sync the source own', () => {
+    const row = { remark: 'r', createdAt: 1, callCount: 0 }
+    storage.set(numbersStorage.key, JSON.stringify({ v: 1, data: [{ ...row, id: 'n1', number: '110' }, { ...row, id: 'n1', number: '120' }, { ...row, number: '119' }] }))
+    const entries = freshStore().entries
+    expect(entries[0].id).toBe('n1')
+    for (const entry of entries) expect(entry).toMatchObject({ id: expect.any(String), source: 'own' })
+    expect(new Set(entries.map((e) => e.id)).size).toBe(3)
+  })
+
+  it('matches a caller id to a number saved with 0086, and a withheld (empty) caller id to nothing', () => {
+    const store = freshStore()
+    store.add('008613700001111', 'Wang')
+    store.add('0086')
+    expect(store.lookup('13700001111')?.remark).toBe('Wang')
+    expect(store.lookup('')).toBeUndefined()
+  })
+
+  it('a pulled new number for an entry starts fresh call stats, and a pulled source wins', () => {
+    const store = freshStore()
+    store.applyRemote([remote('srv1', { number: '13900139000', remark: 'A', source: 'assigned', createdAt: 5 })], new Set())
+    store.noteCall(callRecord('13900139000'))
+    store.applyRemote([remote('srv1', { number: '13900139001', source: 'own' })], new Set())
+    expect(store.entries).toEqual([{ id: 'srv1', source: 'own', number: '13900139001', remark: 'A', createdAt: 5, callCount: 0 }])
+  })
+
+  it('clears the search when the list closes or another agent opens one', () => {
+    const store = freshStore()
+    store.setQuery('110')
+    store.close()
+    expect(store.query).toBe('')
+    store.setQuery('110')
+    store.open('agent2')
+    expect(store.query).toBe('')
+  })
+
+  it('an import with nothing new writes nothing, so it works while storage is failing', () => {
+    const store = freshStore()
+    store.add('110')
+    failStorage()
+    expect(store.importText('110\n12')).toMatchObject({ added: 0, duplicates: 1, invalid: 1 })
+  })
+
+  it('removes a pulled record that is deleted or has no data', () => {
+    const store = freshStore()
+    store.applyRemote([remote('srv1', { number: '110' }), remote('srv2', { number: '120' })], new Set())
+    store.applyRemote(
+      [
+        { kind: 'number', id: 'srv1', rev: '2', deleted: false, data: null },
+        { kind: 'number', id: 'srv2', rev: '2', deleted: true, data: { number: '120' } },
+      ],
+      new Set(),
+    )
+    expect(store.entries).toEqual([])
+  })
+
+  it('a pulled edit keeps the entry in its place; an entry waiting in the outbox keeps its number until the server answers', () => {
+    const store = freshStore()
+    store.applyRemote([remote('srv1', { number: '110' }), remote('srv2', { number: '120' })], new Set())
+    store.applyRemote([remote('srv1', { number: '110', remark: 'edited' })], new Set())
+    expect(store.entries.map((e) => [e.id, e.remark])).toEqual([
+      ['srv2', '120'],
+      ['srv1', 'edited'],
+    ])
+    const mine = store.add('130', 'mine')
+    store.applyRemote([remote('srv3', { number: '130' })], new Set([mine.id]))
+    expect(store.entries.map((e) => e.id)).toEqual(['srv3', mine.id, 'srv2', 'srv1'])
+  })
+
+  it('writes nothing for a pull, a remote delete or a refused copy that changes no number', () => {
+    const store = freshStore()
+    store.add('110')
+    const saves = (uni.setStorageSync as unknown as { mock: { calls: unknown[] } }).mock
+    const before = saves.calls.length
+    store.applyRemote([], new Set())
+    store.applyRemote([{ kind: 'number', id: 'gone', rev: '1', deleted: true, data: null }], new Set())
+    store.dropLocal('gone')
+    expect(saves.calls.length).toBe(before)
+    expect(store.entries.map((e) => e.number)).toEqual(['110'])
+  })
+
+  it('removes a device-global list that brings nothing new without writing the agent\'s list (sign-in works while storage is failing)', () => {
+    const rows = JSON.stringify({ v: 1, data: [{ number: '110', remark: 'r', createdAt: 1, callCount: 0 }] })
+    storage.set(numbersStorage.key, rows)
+    storage.set('tccc.numbers', rows)
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    failStorage()
+    expect(freshStore().entries.map((e) => e.number)).toEqual(['110'])
+    expect(storage.has('tccc.numbers')).toBe(false)
+    expect(info).toHaveBeenCalledWith(expect.stringContaining('migrated 0 number(s)'))
+  })
+
+  it('reports no migration when there is no device-global list', () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    freshStore()
+    expect(info).not.toHaveBeenCalled()
   })
 })

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { locale, setLocale } from '@/i18n'
 import { storage } from '../../tests/setup/uni'
-import { checkBackendUrl, normaliseBackendUrl, pageOrigin, useSettingsStore } from '@/store/settings'
+import { backendHost, checkBackendUrl, normaliseBackendUrl, pageOrigin, useSettingsStore } from '@/store/settings'
 
 beforeEach(() => {
   setActivePinia(createPinia())
@@ -190,5 +190,67 @@ describe('language preference', () => {
     expect(settings.locale).toBeNull()
     expect(locale.value).toBe('zh')
     expect(storage.get('tccc.locale')).toBe(JSON.stringify({ v: 1, data: 'fr' }))
+  })
+})
+
+describe('settings (mutation survivors)', () => {
+  it('refuses a URL of the right shape that is still no URL (a port that is not one)', () => {
+    expect(checkBackendUrl('https://tokens.example.com:99999')).toEqual({ problem: 'invalid' })
+    expect(checkBackendUrl('https://tokens.example.com:port/base')).toEqual({ problem: 'invalid' })
+  })
+
+  it('names no host for anything but an absolute http(s) URL', () => {
+    expect(backendHost('https://tokens.example.com:8443/base')).toBe('tokens.example.com:8443')
+    expect(backendHost('ftp://tokens.example.com')).toBe('')
+    expect(backendHost('https://')).toBe('')
+  })
+
+  it('takes off every trailing slash, and refuses a URL with anything before the scheme', () => {
+    expect(checkBackendUrl('https://tokens.example.com//')).toEqual({ url: 'https://tokens.example.com' })
+    expect(checkBackendUrl('xhttps://tokens.example.com')).toEqual({ problem: 'invalid' })
+  })
+
+  it('names no host for a URL that only contains an http(s) URL', () => {
+    expect(backendHost('ftp://tokens.example.com/https://other.example.com')).toBe('')
+  })
+
+  it('has no page origin where there is no page (App)', () => {
+    vi.stubGlobal('location', undefined)
+    try {
+      expect(pageOrigin()).toBe('')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it.each([['http://evil.example'], ['https://tokens.example.com/'], [5]])('ignores a stored backend URL it would refuse now: %j', (data) => {
+    uni.setStorageSync('tccc.settings.backendUrl', JSON.stringify({ v: 1, data }))
+    expect(useSettingsStore().backendUrl).toBe('')
+  })
+
+  it('reads the route and backend URL stored by an earlier version of the app', () => {
+    uni.setStorageSync('tccc.settings.audioRoute', JSON.stringify({ v: 1, data: 'speakerphone' }))
+    uni.setStorageSync('tccc.settings.backendUrl', JSON.stringify({ v: 1, data: 'https://tokens.example.com' }))
+    const settings = useSettingsStore()
+    expect(settings.audioRoute).toBe('speakerphone')
+    expect(settings.backendUrl).toBe('https://tokens.example.com')
+  })
+
+  it('refuses an unknown audio route: the route and the stored one stay', () => {
+    const settings = useSettingsStore()
+    settings.setAudioRoute('speakerphone')
+    settings.setAudioRoute('bluetooth' as never)
+    expect(settings.audioRoute).toBe('speakerphone')
+    expect(JSON.parse(storage.get('tccc.settings.audioRoute') as string)).toEqual({ v: 1, data: 'speakerphone' })
+    settings.setAudioRoute('earpiece')
+    expect(settings.audioRoute).toBe('earpiece')
+  })
+
+  it('a reset to the same origin removes the stored backend URL', () => {
+    const settings = useSettingsStore()
+    settings.setBackendUrl('https://tokens.example.com')
+    expect(storage.has('tccc.settings.backendUrl')).toBe(true)
+    settings.setBackendUrl('')
+    expect(storage.has('tccc.settings.backendUrl')).toBe(false)
   })
 })
