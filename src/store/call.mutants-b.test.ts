@@ -601,13 +601,16 @@ describe('mute, hold, DTMF, transfer and close guards (mutation survivors)', () 
     expect(callsOf(core, 'mute')).toHaveLength(1)
   })
 
-  it('two mute taps at once mute once', async () => {
+  it.each([
+    ['mute', 'toggleMute', 'muted', 'unmute'],
+    ['hold', 'toggleHold', 'held', 'unhold'],
+  ] as const)('two %s taps at once %s once', async (verb, action, flag, undo) => {
     const call = await activeCall()
-    const first = call.toggleMute()
-    await expect(call.toggleMute()).resolves.toBe(false)
+    const first = call[action]()
+    await expect(call[action]()).resolves.toBe(false)
     await expect(first).resolves.toBe(true)
-    expect(call.muted).toBe(true)
-    expect(methods(core).filter((m) => m === 'mute' || m === 'unmute')).toEqual(['mute'])
+    expect(call[flag]).toBe(true)
+    expect(methods(core).filter((m) => m === verb || m === undo)).toEqual([verb])
   })
 
   it('a digit the SDK took resolves true', async () => {
@@ -623,15 +626,6 @@ describe('mute, hold, DTMF, transfer and close guards (mutation survivors)', () 
     expect(methods(core)).not.toContain('hold')
     expect(call.held).toBe(false)
     expect(call.error).toBeNull()
-  })
-
-  it('two hold taps at once hold once', async () => {
-    const call = await activeCall()
-    const first = call.toggleHold()
-    await expect(call.toggleHold()).resolves.toBe(false)
-    await expect(first).resolves.toBe(true)
-    expect(call.held).toBe(true)
-    expect(methods(core).filter((m) => m === 'hold' || m === 'unhold')).toEqual(['hold'])
   })
 
   it('an empty transfer target is refused with its reason, without asking the SDK', async () => {

@@ -19,6 +19,15 @@ function stubSystem(dark: boolean) {
   }
 }
 
+/** A fresh theme store whose idle callbacks wait in `idle` until the test runs them (cold start). */
+function startCold(dark: boolean) {
+  const idle: Array<() => void> = []
+  vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb))
+  const system = stubSystem(dark)
+  setActivePinia(createPinia())
+  return { idle, system, theme: useThemeStore() }
+}
+
 describe('theme store', () => {
   afterEach(() => {
     vi.unstubAllGlobals()
@@ -45,11 +54,7 @@ describe('theme store at cold start', () => {
   })
 
   it('starts watching the system only once the first page is idle, and catches a change made before', async () => {
-    const idle: Array<() => void> = []
-    vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb))
-    const system = stubSystem(false)
-    setActivePinia(createPinia())
-    const theme = useThemeStore()
+    const { idle, system, theme } = startCold(false)
     expect(theme.theme).toBe('light')
     await Promise.resolve()
     expect(system.listeners.size).toBe(0)
@@ -64,11 +69,7 @@ describe('theme store at cold start', () => {
   })
 
   it('never starts when unfollowed before the first page is idle', async () => {
-    const idle: Array<() => void> = []
-    vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb))
-    const system = stubSystem(true)
-    setActivePinia(createPinia())
-    const theme = useThemeStore()
+    const { idle, system, theme } = startCold(true)
     theme.unfollow()
     idle[0]()
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -82,11 +83,7 @@ describe('theme store (mutation survivors)', () => {
   })
 
   it('following again while already following asks for no second start and keeps one watcher', async () => {
-    const idle: Array<() => void> = []
-    vi.stubGlobal('requestIdleCallback', (cb: () => void) => idle.push(cb))
-    const system = stubSystem(false)
-    setActivePinia(createPinia())
-    const theme = useThemeStore()
+    const { idle, system, theme } = startCold(false)
     theme.follow()
     expect(idle).toHaveLength(1)
     idle[0]()
