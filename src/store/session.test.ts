@@ -586,6 +586,12 @@ describe('session (mutation survivors)', () => {
       expect(useSessionStore().lastUsername).toBe('')
     })
 
+    it('prefills the username an earlier install stored under tccc.session.lastUsername', () => {
+      uni.setStorageSync('tccc.session.lastUsername', JSON.stringify({ v: 1, data: 'agent7@example.com' }))
+      setActivePinia(createPinia())
+      expect(useSessionStore().lastUsername).toBe('agent7@example.com')
+    })
+
     it('refuses an empty password without calling the backend', async () => {
       const session = useSessionStore()
       await expect(session.signIn(AGENT.userId, '')).resolves.toBe(false)
@@ -788,6 +794,14 @@ describe('session (mutation survivors)', () => {
       await expect(session.onTokenExpired()).resolves.toBe(true)
       expect(session.status).toBe('signed-in')
       expect(backend.issuedTcccTokens).toHaveLength(3)
+    })
+
+    it('the first -10002 is renewed even on a device whose clock was reset to 1970', async () => {
+      const session = await signedInSession()
+      vi.spyOn(Date, 'now').mockReturnValue(30_000)
+      await expect(session.onTokenExpired()).resolves.toBe(true)
+      expect(session.status).toBe('signed-in')
+      expect(backend.issuedTcccTokens).toHaveLength(2)
     })
 
     it('a renewal that cannot reach the backend signs out as token-expired, keeping the access token', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { useThemeStore } from '@/store/theme'
 
@@ -107,5 +107,40 @@ describe('theme store (mutation survivors)', () => {
     await vi.waitFor(() => expect(warn).toHaveBeenCalledWith('[theme] cannot follow the system appearance', expect.objectContaining({ message: 'no change events' })))
     expect(theme.theme).toBe('dark')
     theme.unfollow()
+  })
+
+  it('unfollowed while the watcher loads, it never starts and keeps the appearance read at start', async () => {
+    const { idle, system, theme } = startCold(true)
+    idle[0]()
+    theme.unfollow()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(system.listeners.size).toBe(0)
+    system.flip(false)
+    expect(theme.theme).toBe('dark')
+  })
+
+  describe('loading the watcher', () => {
+    const load = vi.fn(() => ({ watchTheme: () => () => undefined }))
+    beforeEach(() => {
+      load.mockClear()
+      vi.doMock('@/platform/themeWatch', load)
+    })
+    afterEach(() => {
+      vi.doUnmock('@/platform/themeWatch')
+    })
+
+    it('loads the watcher code once the first page is idle', async () => {
+      const { idle } = startCold(false)
+      idle[0]()
+      await vi.waitFor(() => expect(load).toHaveBeenCalledTimes(1))
+    })
+
+    it('unfollowed before the first page is idle, does not even load the watcher code', async () => {
+      const { idle, theme } = startCold(false)
+      theme.unfollow()
+      idle[0]()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(load).not.toHaveBeenCalled()
+    })
   })
 })
