@@ -315,6 +315,25 @@ describe('history store and the outbox', () => {
       expect(storage.has(STORAGE_KEY)).toBe(false)
     })
 
+    it('removes a call whose pulled data is null even without the deleted flag', () => {
+      const history = freshStore()
+      history.record(makeRecord(1))
+      history.record(makeRecord(2))
+      history.applyRemote([change('s-1', null, { deleted: false })], new Set())
+      expect(history.records.map((r) => r.id)).toEqual(['s-2'])
+      expect(storedIds()).toEqual(['s-2'])
+    })
+
+    it('while nobody is signed in shows pulled calls without saving them or warning', () => {
+      const history = freshStore()
+      history.close()
+      const { id: _id, ...data } = makeRecord(4)
+      history.applyRemote([change('r-4', data)], new Set())
+      expect(history.records.map((r) => r.id)).toEqual(['r-4'])
+      expect(storage.has(STORAGE_KEY)).toBe(false)
+      expect(console.warn).not.toHaveBeenCalled()
+    })
+
     it('ignores other kinds and calls with a local change still waiting', () => {
       const history = freshStore()
       history.record(makeRecord(1))
@@ -495,5 +514,35 @@ describe('history store (mutation survivors)', () => {
     } finally {
       vi.unstubAllGlobals()
     }
+  })
+
+  it('counts the calls behind each which-calls chip', () => {
+    expect(threeCalls().filterCounts).toEqual({ all: 3, in: 1, out: 2, missed: 1 })
+  })
+
+  it('an ordinary sign-in reports no migration from the device-global history', () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    freshStore()
+    expect(info).not.toHaveBeenCalled()
+  })
+
+  it('signing out forgets the search and filters, so the next agent sees every call', () => {
+    const history = threeCalls()
+    history.setSearch('zhang')
+    history.setFilterKind('missed')
+    history.toggleDisposition('sale')
+    history.close()
+    expect(history.query).toEqual({ text: '', direction: 'all', missedOnly: false, disposition: null })
+    history.open(AGENT_KEY)
+    expect(shownIds(history)).toEqual(['s-3', 's-2', 's-1'])
+  })
+
+  it('a call that ended with the newest but started earlier goes after it, as it does after a restart', () => {
+    const endedAt = makeRecord(8).endedAt
+    const history = freshStore()
+    history.record(makeRecord(4, { id: 'late', endedAt }))
+    history.record(makeRecord(3, { id: 'early', endedAt }))
+    expect(history.records.map((r) => r.id)).toEqual(['late', 'early'])
+    expect(freshStore().records.map((r) => r.id)).toEqual(['late', 'early'])
   })
 })

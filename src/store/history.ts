@@ -169,8 +169,8 @@ export const useHistoryStore = defineStore('history', () => {
 
   function insert(list: CallRecord[], r: CallRecord): CallRecord[] {
     const others = list.filter((existing) => existing.id !== r.id)
-    // Records normally arrive in end order, so the new one goes first; sort only if it is older.
-    const next = others.length > 0 && others[0].endedAt > r.endedAt ? sortNewestFirst([r, ...others]) : [r, ...others]
+    // Records normally arrive in end order, so the new one goes first; sort if it is not newer (ties: by start).
+    const next = others.length > 0 && others[0].endedAt >= r.endedAt ? sortNewestFirst([r, ...others]) : [r, ...others]
     return next.slice(0, HISTORY_LIMIT)
   }
 

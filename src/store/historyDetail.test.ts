@@ -5,6 +5,7 @@ import { TcccError } from '@/platform/errors'
 import type { CallRecord } from '@/services/callRecord'
 import type { RemoteChange } from '@/services/sync'
 import { getSync, setSyncEngine, SyncEngine } from '@/services/sync'
+import { disposeWorkstation } from '@/services/workstation'
 import { CALL_DETAIL_DELAYS_MS, useHistoryStore } from './history'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -93,7 +94,7 @@ describe('call detail from TCCC (mutation survivors)', () => {
     history.record(noSession)
     const signedOut = history.requestDetail('call-1')
     history.close()
-    await passTries(1)
+    await passTries(3)
     await expect(signedOut).resolves.toBe(false)
     expect(fetch).not.toHaveBeenCalled()
 
@@ -105,5 +106,93 @@ describe('call detail from TCCC (mutation survivors)', () => {
     await expect(cleared).resolves.toBe(false)
     expect(fetch).toHaveBeenCalledTimes(1)
     expect(history.records).toEqual([])
+  })
+
+  it('asks nothing and tells so while no agent is signed in, the sync has no agent, or the workstation was replaced', async () => {
+    const fetch = fn((_id: string) => Promise.resolve<RemoteChange | null>(detailChange({ tcccDurationSec: 58 })))
+    backend.fetchCallDetail = fetch
+    const history = useHistoryStore()
+    history.close()
+    history.record(record)
+    const signedOut = history.requestDetail('call-1')
+    await passTries(3)
+    await expect(signedOut).resolves.toBe(false)
+    expect(history.records[0].tcccDurationSec).toBeUndefined()
+
+    history.open('agent1')
+    getSync().close()
+    const noSyncAgent = history.requestDetail('call-1')
+    await passTries(3)
+    await expect(noSyncAgent).resolves.toBe(false)
+
+    getSync().open('agent1')
+    const replaced = history.requestDetail('call-1')
+    disposeWorkstation()
+    await passTries(3)
+    await expect(replaced).resolves.toBe(false)
+    expect(fetch).not.toHaveBeenCalled()
+  })
+
+  it('does not ask while the record has not reached the server', async () => {
+    const fetch = fn((_id: string) => Promise.resolve<RemoteChange | null>(detailChange({ tcccDurationSec: 58 })))
+    backend.fetchCallDetail = fetch
+    getSync().setTransport({ pull: async (since) => ({ changes: [], cursor: since, more: false }), push: () => Promise.reject(new Error('offline')) })
+    const history = useHistoryStore()
+    history.record(record)
+    await passTries(3)
+    expect(fetch).not.toHaveBeenCalled()
+    expect(history.records[0].tcccDurationSec).toBeUndefined()
+  })
+
+  it('after a failed lookup (logged) and one that found nothing (not logged) tries again, and tells the detail went to the asked call', async () => {
+    const answers = [Promise.reject(new TcccError('UNKNOWN')), Promise.resolve(null), Promise.resolve(detailChange({ tcccDurationSec: 58 }))]
+    answers[0].catch(() => undefined)
+    const fetch = fn((_id: string) => answers[fetch.mock.calls.length - 1])
+    backend.fetchCallDetail = fetch
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const history = useHistoryStore()
+    const { sessionId: _s, ...noSession } = record
+    history.record(noSession)
+    history.record({ ...noSession, id: 'call-2', startedAt: record.startedAt + 100_000, endedAt: record.endedAt + 100_000 })
+    const asked = history.requestDetail('call-1')
+    await passTries(3)
+    await expect(asked).resolves.toBe(true)
+    expect(fetch).toHaveBeenCalledTimes(3)
+    expect(history.records.map((r) => [r.id, r.tcccDurationSec])).toEqual([['call-2', undefined], ['call-1', 58]])
+    expect(warn.mock.calls).toEqual([['[history] call detail not available', 'UNKNOWN']])
+  })
+
+  it('tells no detail was attached when TCCC never had one, or the backend session expired', async () => {
+    backend.fetchCallDetail = () => Promise.resolve(null)
+    const history = useHistoryStore()
+    const { sessionId: _s, ...noSession } = record
+    history.record(noSession)
+    const never = history.requestDetail('call-1')
+    await passTries(3)
+    await expect(never).resolves.toBe(false)
+
+    backend.fetchCallDetail = () => Promise.reject(new TcccError('SESSION_EXPIRED'))
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const expired = history.requestDetail('call-1')
+    await passTries(1)
+    await expect(expired).resolves.toBe(false)
+  })
+
+  it('drops a detail that arrives after the agent signed out and in again', async () => {
+    let answer: ((change: RemoteChange) => void) | null = null
+    backend.fetchCallDetail = () => new Promise((resolve) => (answer = resolve))
+    const history = useHistoryStore()
+    const { sessionId: _s, ...noSession } = record
+    history.record(noSession)
+    const asked = history.requestDetail('call-1')
+    await passTries(1)
+    for (let i = 0; i < 50 && !answer; i++) await Promise.resolve() // the lookup is under way
+    history.close()
+    history.open('agent1')
+    answer!(detailChange({ tcccDurationSec: 58 }))
+    await passTries(2) // the next try finds another sign-in and stops
+    await expect(asked).resolves.toBe(false)
+    expect(history.records[0]).toMatchObject({ id: 'call-1' })
+    expect(history.records[0].tcccDurationSec).toBeUndefined()
   })
 })
