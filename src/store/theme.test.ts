@@ -28,11 +28,12 @@ function startCold(dark: boolean) {
   return { idle, system, theme: useThemeStore() }
 }
 
-describe('theme store', () => {
-  afterEach(() => {
-    vi.unstubAllGlobals()
-  })
+// Every test stubs matchMedia (and some requestIdleCallback): put the real ones back after each.
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
 
+describe('theme store', () => {
   it('starts in the system appearance and follows its changes', async () => {
     const system = stubSystem(true)
     setActivePinia(createPinia())
@@ -49,10 +50,6 @@ describe('theme store', () => {
 })
 
 describe('theme store at cold start', () => {
-  afterEach(() => {
-    vi.unstubAllGlobals()
-  })
-
   it('starts watching the system only once the first page is idle, and catches a change made before', async () => {
     const { idle, system, theme } = startCold(false)
     expect(theme.theme).toBe('light')
@@ -78,10 +75,6 @@ describe('theme store at cold start', () => {
 })
 
 describe('theme store (mutation survivors)', () => {
-  afterEach(() => {
-    vi.unstubAllGlobals()
-  })
-
   it('following again while already following asks for no second start and keeps one watcher', async () => {
     const { idle, system, theme } = startCold(false)
     theme.follow()
