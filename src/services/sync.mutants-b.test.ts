@@ -3,11 +3,11 @@
  * one sync at a time, the flush + pull cycle, answers that arrive after sign-out, the pull loop
  * and the back-off guard of `schedule`.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { storage } from '../../tests/setup/uni'
 import { TcccError } from '@/platform/errors'
-import { DEBOUNCE_MS, SyncEngine, type PullPage, type PushResult, type SyncEvent, type WorkspaceTransport } from './sync'
-import { FakeWorkspaceServer, ManualTimers, settle } from './__tests__/fakeWorkspace'
+import { DEBOUNCE_MS, SyncEngine, type PullPage, type PushResult, type WorkspaceTransport } from './sync'
+import { engineFixture, type FakeWorkspaceServer, settle, storedData } from './__tests__/fakeWorkspace'
 
 type Route = 'push' | 'pull'
 
@@ -52,104 +52,82 @@ class HeldTransport implements WorkspaceTransport {
 const call = (id: string) => ({ kind: 'call' as const, op: 'upsert' as const, id, data: { number: '110', direction: 'out' } })
 
 describe('sync (mutation survivors, part B)', () => {
-  let server: FakeWorkspaceServer
-  let net: HeldTransport
-  let timers: ManualTimers
-  let engine: SyncEngine
-  let events: SyncEvent[]
-  let unsubscribe: () => void
+  const t = engineFixture((server) => new HeldTransport(server))
 
-  beforeEach(() => {
-    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
-    server = new FakeWorkspaceServer()
-    net = new HeldTransport(server)
-    timers = new ManualTimers()
-    engine = new SyncEngine(net, timers)
-    events = []
-    unsubscribe = engine.subscribe((e) => events.push(e))
-    engine.open('agent1')
-  })
-
-  afterEach(() => unsubscribe())
-
-  const statuses = () => events.filter((e) => e.type === 'status')
+  const statuses = () => t.events.filter((e) => e.type === 'status')
   const lastStatus = () => statuses().at(-1)
-  const pushedIds = () => server.pushes.map((batch) => batch.map((c) => c.id))
-  const remoteIds = () => events.flatMap((e) => (e.type === 'remote' ? e.changes.map((c) => c.id) : []))
-  const storedData = (key: string): unknown => {
-    const raw = storage.get(key)
-    return typeof raw === 'string' ? (JSON.parse(raw) as { data: unknown }).data : undefined
-  }
+  const pushedIds = () => t.server.pushes.map((batch) => batch.map((c) => c.id))
+  const remoteIds = () => t.events.flatMap((e) => (e.type === 'remote' ? e.changes.map((c) => c.id) : []))
 
   /** A change that went out once and failed: the engine now waits out its first back-off (1 s). */
   async function failOnce(id: string): Promise<void> {
-    server.failNext = 1
-    engine.enqueue([call(id)])
-    await timers.advance(DEBOUNCE_MS)
-    await net.answer()
-    expect(timers.waiting()).toEqual([1000])
+    t.server.failNext = 1
+    t.engine.enqueue([call(id)])
+    await t.timers.advance(DEBOUNCE_MS)
+    await t.transport.answer()
+    expect(t.timers.waiting()).toEqual([1000])
   }
 
   describe('one sync at a time', () => {
     it('a kick while a sync is on its way starts no second request, and runs one more sync right after it', async () => {
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      expect(net.inFlight()).toEqual(['push'])
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
+      expect(t.transport.inFlight()).toEqual(['push'])
       expect(lastStatus()).toEqual({ type: 'status', state: 'syncing', pending: 1 })
 
-      engine.kick() // e.g. the app came back to the foreground
+      t.engine.kick() // e.g. the app came back to the foreground
       await settle()
-      expect(net.inFlight()).toEqual(['push'])
+      expect(t.transport.inFlight()).toEqual(['push'])
 
-      await net.answer()
-      expect(net.inFlight()).toEqual(['pull'])
-      await net.answer()
+      await t.transport.answer()
+      expect(t.transport.inFlight()).toEqual(['pull'])
+      await t.transport.answer()
       // The kick is not lost: one more sync, which brings what arrived meanwhile.
-      expect(net.inFlight()).toEqual(['pull'])
-      server.put('call', 'r1', { number: '120', direction: 'in' }) // written by another phone
-      await net.answer()
-      expect(remoteIds()).toEqual(['c1', 'r1']) // c1 as the server stored it, then r1
-      expect(net.inFlight()).toEqual([])
+      expect(t.transport.inFlight()).toEqual(['pull'])
+      t.server.put('call', 'r1', { number: '120', direction: 'in' }) // written by another phone
+      await t.transport.answer()
+      expect(remoteIds()).toEqual(['c1', 'r1']) // c1 as the t.server stored it, then r1
+      expect(t.transport.inFlight()).toEqual([])
       expect(pushedIds()).toEqual([['c1']])
-      expect(server.pulls).toBe(2)
+      expect(t.server.pulls).toBe(2)
       expect(lastStatus()).toEqual({ type: 'status', state: 'synced', pending: 0 })
     })
 
     it('a sync of the previous agent that ends late does not let a second sync of the new agent start', async () => {
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      engine.close()
-      engine.open('agent2')
-      engine.enqueue([call('c2')])
-      engine.kick()
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
+      t.engine.close()
+      t.engine.open('agent2')
+      t.engine.enqueue([call('c2')])
+      t.engine.kick()
       await settle()
-      expect(net.inFlight()).toEqual(['push', 'push'])
+      expect(t.transport.inFlight()).toEqual(['push', 'push'])
 
-      await net.answer() // agent1's push answers after the switch
-      engine.kick()
+      await t.transport.answer() // agent1's push answers after the switch
+      t.engine.kick()
       await settle()
-      expect(net.inFlight()).toEqual(['push'])
+      expect(t.transport.inFlight()).toEqual(['push'])
 
-      await net.answer()
-      await net.answer()
-      await net.answer()
-      expect(net.inFlight()).toEqual([])
+      await t.transport.answer()
+      await t.transport.answer()
+      await t.transport.answer()
+      expect(t.transport.inFlight()).toEqual([])
       expect(pushedIds()).toEqual([['c1'], ['c2']])
-      expect(engine.pending).toBe(0)
+      expect(t.engine.pending).toBe(0)
     })
   })
 
   describe('the sync cycle', () => {
     it('without a transport (backend not known yet) changes wait in the outbox: no failure, no retry', async () => {
-      const idle = new SyncEngine(null, timers)
+      const idle = new SyncEngine(null, t.timers)
       idle.open('agent1')
       idle.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      expect(timers.waiting()).toEqual([])
+      await t.timers.advance(DEBOUNCE_MS)
+      expect(t.timers.waiting()).toEqual([])
       expect(lastStatus()).toEqual({ type: 'status', state: 'pending', pending: 1 })
       expect(console.warn).not.toHaveBeenCalled()
 
-      idle.setTransport(server.transport())
+      idle.setTransport(t.server.transport())
       idle.kick()
       await settle()
       expect(pushedIds()).toEqual([['c1']])
@@ -157,20 +135,20 @@ describe('sync (mutation survivors, part B)', () => {
     })
 
     it('a change made while the sync pulls: the sync ends as "pending" and the change goes out one debounce after it', async () => {
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      await net.answer()
-      expect(net.inFlight()).toEqual(['pull'])
-      engine.enqueue([call('c2')])
-      await timers.advance(300)
-      await net.answer()
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
+      await t.transport.answer()
+      expect(t.transport.inFlight()).toEqual(['pull'])
+      t.engine.enqueue([call('c2')])
+      await t.timers.advance(300)
+      await t.transport.answer()
       expect(lastStatus()).toEqual({ type: 'status', state: 'pending', pending: 1 })
 
-      await timers.advance(DEBOUNCE_MS - 1)
-      expect(net.inFlight()).toEqual([])
-      await timers.advance(1)
-      expect(net.inFlight()).toEqual(['push'])
-      await net.answer()
+      await t.timers.advance(DEBOUNCE_MS - 1)
+      expect(t.transport.inFlight()).toEqual([])
+      await t.timers.advance(1)
+      expect(t.transport.inFlight()).toEqual(['push'])
+      await t.transport.answer()
       expect(pushedIds()).toEqual([['c1'], ['c2']])
     })
 
@@ -182,141 +160,141 @@ describe('sync (mutation survivors, part B)', () => {
 
     it('a backend that does not answer in time shows offline (not error), and is retried', async () => {
       const slow: WorkspaceTransport = {
-        pull: server.transport().pull,
+        pull: t.server.transport().pull,
         push: async () => {
           throw new TcccError('BACKEND_TIMEOUT', 'no answer')
         },
       }
-      engine.setTransport(slow)
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
+      t.engine.setTransport(slow)
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
       expect(lastStatus()).toEqual({ type: 'status', state: 'offline', pending: 1 })
-      expect(timers.waiting()).toEqual([1000])
+      expect(t.timers.waiting()).toEqual([1000])
     })
 
     it('a failure after the network went away schedules no retry: it waits for the network to come back', async () => {
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      engine.setOnline(false)
-      server.failNext = 1
-      await net.answer()
-      expect(timers.waiting()).toEqual([])
-      await timers.advance(120_000)
-      expect(net.inFlight()).toEqual([])
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
+      t.engine.setOnline(false)
+      t.server.failNext = 1
+      await t.transport.answer()
+      expect(t.timers.waiting()).toEqual([])
+      await t.timers.advance(120_000)
+      expect(t.transport.inFlight()).toEqual([])
       expect(lastStatus()).toEqual({ type: 'status', state: 'offline', pending: 1 })
 
-      engine.setOnline(true)
+      t.engine.setOnline(true)
       await settle()
-      expect(net.inFlight()).toEqual(['push'])
-      await net.answer()
+      expect(t.transport.inFlight()).toEqual(['push'])
+      await t.transport.answer()
       expect(pushedIds()).toEqual([['c1']])
     })
   })
 
   describe('answers that arrive after sign-out', () => {
     it('a push answered after sign-out publishes nothing (no rejection) and leaves the stored outbox for next time', async () => {
-      engine.enqueue([call('c1'), { kind: 'number', op: 'upsert', id: 'n1', data: { number: 'not a number' } }])
-      await timers.advance(DEBOUNCE_MS)
-      engine.close()
-      const afterClose = events.length
-      await net.answer()
-      expect(events.slice(afterClose)).toEqual([])
+      t.engine.enqueue([call('c1'), { kind: 'number', op: 'upsert', id: 'n1', data: { number: 'not a number' } }])
+      await t.timers.advance(DEBOUNCE_MS)
+      t.engine.close()
+      const afterClose = t.events.length
+      await t.transport.answer()
+      expect(t.events.slice(afterClose)).toEqual([])
       expect((storedData('tccc.a.agent1.outbox') as Array<{ id: string }>).map((e) => e.id)).toEqual(['c1', 'n1'])
       expect(storedData('tccc.a.agent1.rejected')).toBeUndefined()
-      expect(net.inFlight()).toEqual([])
+      expect(t.transport.inFlight()).toEqual([])
     })
 
     it('a push that fails after sign-out shows no status (not "offline") and plans no retry', async () => {
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      engine.close()
-      const afterClose = events.length
-      server.failNext = 1
-      await net.answer()
-      expect(events.slice(afterClose)).toEqual([])
-      expect(timers.waiting()).toEqual([])
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
+      t.engine.close()
+      const afterClose = t.events.length
+      t.server.failNext = 1
+      await t.transport.answer()
+      expect(t.events.slice(afterClose)).toEqual([])
+      expect(t.timers.waiting()).toEqual([])
     })
 
     it('a pull answered after sign-out publishes nothing', async () => {
-      server.put('call', 'r1', { number: '120', direction: 'in' })
-      engine.kick()
+      t.server.put('call', 'r1', { number: '120', direction: 'in' })
+      t.engine.kick()
       await settle()
-      expect(net.inFlight()).toEqual(['pull'])
-      engine.close()
-      const afterClose = events.length
-      await net.answer()
-      expect(events.slice(afterClose)).toEqual([])
+      expect(t.transport.inFlight()).toEqual(['pull'])
+      t.engine.close()
+      const afterClose = t.events.length
+      await t.transport.answer()
+      expect(t.events.slice(afterClose)).toEqual([])
       expect(storedData('tccc.a.agent1.cursor')).toBeUndefined()
     })
 
     it('after a switch to another agent, the previous agent\'s push answer pulls nothing into the new session', async () => {
-      server.put('call', 'r1', { number: '120', direction: 'in' })
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      engine.close()
-      engine.open('agent2')
-      await net.answer()
-      expect(net.inFlight()).toEqual([])
-      expect(server.pulls).toBe(0)
+      t.server.put('call', 'r1', { number: '120', direction: 'in' })
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
+      t.engine.close()
+      t.engine.open('agent2')
+      await t.transport.answer()
+      expect(t.transport.inFlight()).toEqual([])
+      expect(t.server.pulls).toBe(0)
       expect(remoteIds()).toEqual([])
     })
 
     it('after a switch to another agent, the previous agent\'s pull page is not applied nor its cursor kept', async () => {
-      server.put('call', 'r1', { number: '120', direction: 'in' })
-      engine.kick()
+      t.server.put('call', 'r1', { number: '120', direction: 'in' })
+      t.engine.kick()
       await settle()
-      engine.close()
-      engine.open('agent2')
-      await net.answer()
+      t.engine.close()
+      t.engine.open('agent2')
+      await t.transport.answer()
       expect(remoteIds()).toEqual([])
       expect(storedData('tccc.a.agent2.cursor')).toBeUndefined()
       expect(storedData('tccc.a.agent1.cursor')).toBeUndefined()
-      expect(net.inFlight()).toEqual([])
+      expect(t.transport.inFlight()).toEqual([])
     })
   })
 
   describe('push answers', () => {
     const answering = (results: (changes: Parameters<WorkspaceTransport['push']>[0]) => PushResult[]): WorkspaceTransport => ({
-      pull: server.transport().pull,
+      pull: t.server.transport().pull,
       push: async (changes) => results(changes),
     })
 
     it('a change rejected without a reason is reported and kept as UNKNOWN', async () => {
-      engine.setTransport(answering((changes) => changes.map((c) => ({ changeId: c.changeId, status: 'rejected' }))))
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      expect(events.filter((e) => e.type === 'rejected')).toEqual([{ type: 'rejected', entry: expect.objectContaining({ id: 'c1' }), reason: 'UNKNOWN' }])
-      expect(engine.rejectedChanges()).toEqual([expect.objectContaining({ reason: 'UNKNOWN', entry: expect.objectContaining({ id: 'c1' }) })])
-      expect(engine.pending).toBe(0)
+      t.engine.setTransport(answering((changes) => changes.map((c) => ({ changeId: c.changeId, status: 'rejected' }))))
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
+      expect(t.events.filter((e) => e.type === 'rejected')).toEqual([{ type: 'rejected', entry: expect.objectContaining({ id: 'c1' }), reason: 'UNKNOWN' }])
+      expect(t.engine.rejectedChanges()).toEqual([expect.objectContaining({ reason: 'UNKNOWN', entry: expect.objectContaining({ id: 'c1' }) })])
+      expect(t.engine.pending).toBe(0)
     })
 
     it('a push the server answered for none of the changes fails at once: syncing, then error, outbox untouched', async () => {
-      engine.setTransport(answering(() => [{ changeId: 'someone-else', status: 'applied' }]))
-      events.length = 0
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
+      t.engine.setTransport(answering(() => [{ changeId: 'someone-else', status: 'applied' }]))
+      t.events.length = 0
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
       expect(statuses()).toEqual([
         { type: 'status', state: 'pending', pending: 1 },
         { type: 'status', state: 'syncing', pending: 1 },
         { type: 'status', state: 'error', pending: 1 },
       ])
-      expect(engine.outbox().map((e) => e.id)).toEqual(['c1'])
-      expect(timers.waiting()).toEqual([1000])
+      expect(t.engine.outbox().map((e) => e.id)).toEqual(['c1'])
+      expect(t.timers.waiting()).toEqual([1000])
     })
 
     it('writes no rejected-changes record while nothing was rejected', async () => {
-      engine.setTransport(server.transport())
-      engine.enqueue([call('c1')])
-      await timers.advance(DEBOUNCE_MS)
-      expect(engine.pending).toBe(0)
+      t.engine.setTransport(t.server.transport())
+      t.engine.enqueue([call('c1')])
+      await t.timers.advance(DEBOUNCE_MS)
+      expect(t.engine.pending).toBe(0)
       expect(storage.has('tccc.a.agent1.rejected')).toBe(false)
     })
 
     it('keeps only the newest 200 rejected changes', async () => {
-      engine.setTransport(server.transport())
-      engine.enqueue(Array.from({ length: 201 }, (_, i) => ({ kind: 'number' as const, op: 'upsert' as const, id: `bad${i}`, data: { number: `x${i}` } })))
-      await timers.advance(DEBOUNCE_MS)
-      const kept = engine.rejectedChanges()
+      t.engine.setTransport(t.server.transport())
+      t.engine.enqueue(Array.from({ length: 201 }, (_, i) => ({ kind: 'number' as const, op: 'upsert' as const, id: `bad${i}`, data: { number: `x${i}` } })))
+      await t.timers.advance(DEBOUNCE_MS)
+      const kept = t.engine.rejectedChanges()
       expect(kept).toHaveLength(200)
       expect(kept[0].entry.id).toBe('bad1')
       expect(kept.at(-1)?.entry.id).toBe('bad200')
@@ -326,15 +304,15 @@ describe('sync (mutation survivors, part B)', () => {
 
   it('pulls at most 10,000 pages in one sync from a server that always says there is more', async () => {
     let pulls = 0
-    engine.setTransport({
-      push: server.transport().push,
+    t.engine.setTransport({
+      push: t.server.transport().push,
       pull: async () => {
         pulls += 1
         if (pulls > 10_001) throw new Error('pulled on and on')
         return { changes: [], cursor: String(pulls), more: true }
       },
     })
-    await engine.drain()
+    await t.engine.drain()
     expect(pulls).toBe(10_000)
     expect(storedData('tccc.a.agent1.cursor')).toBe('10000')
     expect(lastStatus()).toEqual({ type: 'status', state: 'synced', pending: 0 })
@@ -343,44 +321,44 @@ describe('sync (mutation survivors, part B)', () => {
   describe('back-off', () => {
     it('a change made while a retry waits does not cut the back-off short: both go out at the retry', async () => {
       await failOnce('c1')
-      await timers.advance(200)
-      engine.enqueue([call('c2')])
-      expect(timers.waiting()).toEqual([800])
-      await timers.advance(799)
-      expect(net.inFlight()).toEqual([])
-      await timers.advance(1)
-      expect(net.inFlight()).toEqual(['push'])
-      await net.answer()
+      await t.timers.advance(200)
+      t.engine.enqueue([call('c2')])
+      expect(t.timers.waiting()).toEqual([800])
+      await t.timers.advance(799)
+      expect(t.transport.inFlight()).toEqual([])
+      await t.timers.advance(1)
+      expect(t.transport.inFlight()).toEqual(['push'])
+      await t.transport.answer()
       expect(pushedIds()).toEqual([['c1', 'c2']])
     })
 
     it('a change made during a retry that fails again: the next attempt still waits the doubled back-off', async () => {
       await failOnce('c1')
-      server.failNext = 1
-      await timers.advance(1000)
-      expect(net.inFlight()).toEqual(['push'])
-      engine.enqueue([call('c2')])
-      await net.answer()
-      expect(timers.waiting()).toEqual([2000])
-      await timers.advance(1999)
-      expect(net.inFlight()).toEqual([])
-      await timers.advance(1)
-      expect(net.inFlight()).toEqual(['push'])
-      await net.answer()
+      t.server.failNext = 1
+      await t.timers.advance(1000)
+      expect(t.transport.inFlight()).toEqual(['push'])
+      t.engine.enqueue([call('c2')])
+      await t.transport.answer()
+      expect(t.timers.waiting()).toEqual([2000])
+      await t.timers.advance(1999)
+      expect(t.transport.inFlight()).toEqual([])
+      await t.timers.advance(1)
+      expect(t.transport.inFlight()).toEqual(['push'])
+      await t.transport.answer()
       expect(pushedIds()).toEqual([['c1', 'c2']])
     })
 
     it('a change made during a slow retry that then succeeds goes out as soon as the retry ends (its debounce is over)', async () => {
       await failOnce('c1')
-      await timers.advance(1000)
-      await net.answer()
-      expect(net.inFlight()).toEqual(['pull'])
-      engine.enqueue([call('c2')])
-      await timers.advance(DEBOUNCE_MS + 100)
-      expect(net.inFlight()).toEqual(['pull'])
-      await net.answer()
-      expect(net.inFlight()).toEqual(['push'])
-      await net.answer()
+      await t.timers.advance(1000)
+      await t.transport.answer()
+      expect(t.transport.inFlight()).toEqual(['pull'])
+      t.engine.enqueue([call('c2')])
+      await t.timers.advance(DEBOUNCE_MS + 100)
+      expect(t.transport.inFlight()).toEqual(['pull'])
+      await t.transport.answer()
+      expect(t.transport.inFlight()).toEqual(['push'])
+      await t.transport.answer()
       expect(pushedIds()).toEqual([['c1'], ['c2']])
     })
   })

@@ -1,13 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { storage } from '../../tests/setup/uni'
 import { TcccError } from '@/platform/errors'
 import { BACKOFF_MAX_MS, DEBOUNCE_MS, SyncEngine, backoffDelay, type SyncEvent, type WorkspaceTransport } from './sync'
-import { FakeWorkspaceServer, ManualTimers, settle } from './__tests__/fakeWorkspace'
+import { FakeWorkspaceServer, ManualTimers, openEngine, settle, storedData } from './__tests__/fakeWorkspace'
 
-function stored(key: string): unknown {
-  const raw = storage.get(key)
-  return typeof raw === 'string' ? (JSON.parse(raw) as { data: unknown }).data : undefined
-}
+const stored = storedData
 
 const addNumber = (id: string, number: string) => ({ kind: 'number' as const, op: 'upsert' as const, id, data: { number, remark: number, source: 'own', createdAt: 1_767_225_600_000 } })
 
@@ -22,10 +18,7 @@ describe('SyncEngine', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     server = new FakeWorkspaceServer()
     timers = new ManualTimers()
-    engine = new SyncEngine(server.transport(), timers)
-    events = []
-    unsubscribe = engine.subscribe((e) => events.push(e))
-    engine.open('agent1')
+    ;({ engine, events, unsubscribe } = openEngine(server.transport(), timers))
   })
 
   afterEach(() => unsubscribe())

@@ -4,9 +4,11 @@
  * read-only but for the remark, one live record per number, paged pulls by an increasing rev.
  * Test-only (nothing in the app imports it).
  */
+import { afterEach, beforeEach, vi } from 'vitest'
 import { TcccError } from '@/platform/errors'
 import { validateNumber } from '@/services/numbers'
-import type { OutboxEntry, PullPage, PushResult, RemoteChange, WorkspaceTransport } from '@/services/sync'
+import { SyncEngine, type OutboxEntry, type PullPage, type PushResult, type RemoteChange, type SyncEvent, type WorkspaceTransport } from '@/services/sync'
+import { storage } from '../../../tests/setup/uni'
 
 interface StoredRecord {
   kind: string
@@ -159,4 +161,43 @@ export class ManualTimers {
 
 export async function settle(): Promise<void> {
   for (let i = 0; i < 20; i += 1) await Promise.resolve()
+}
+
+/** A sync engine over `transport`, open for `agent1`, and every event it publishes. */
+export function openEngine(transport: WorkspaceTransport, timers: ManualTimers): { engine: SyncEngine; events: SyncEvent[]; unsubscribe: () => void } {
+  const engine = new SyncEngine(transport, timers)
+  const events: SyncEvent[] = []
+  const unsubscribe = engine.subscribe((e) => events.push(e))
+  engine.open('agent1')
+  return { engine, events, unsubscribe }
+}
+
+/** The value stored under `key`, unwrapped from storage's versioned envelope (undefined: none). */
+export function storedData(key: string): unknown {
+  const raw = storage.get(key)
+  return typeof raw === 'string' ? (JSON.parse(raw) as { data: unknown }).data : undefined
+}
+
+/**
+ * Per-test engine for a describe block: before each test a fresh server, its transport, a manual
+ * clock and an engine open for `agent1` (console warnings silenced); unsubscribed after each.
+ */
+export function engineFixture<T extends WorkspaceTransport>(transportOf: (server: FakeWorkspaceServer) => T): {
+  server: FakeWorkspaceServer
+  transport: T
+  timers: ManualTimers
+  engine: SyncEngine
+  events: SyncEvent[]
+} {
+  const t = {} as ReturnType<typeof engineFixture<T>>
+  let unsubscribe = (): void => undefined
+  beforeEach(() => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    t.server = new FakeWorkspaceServer()
+    t.transport = transportOf(t.server)
+    t.timers = new ManualTimers()
+    ;({ engine: t.engine, events: t.events, unsubscribe } = openEngine(t.transport, t.timers))
+  })
+  afterEach(() => unsubscribe())
+  return t
 }
