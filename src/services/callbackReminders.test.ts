@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { fn } from 'jest-mock'
 import { createManualClock } from '@/platform/simulated/clock'
 import type { CallRecord } from './callRecord'
+import { planDay } from './workday'
 import { createReminderScheduler, MAX_TIMER_MS, remindersFrom, REMINDER_STALE_MS, type CallbackReminder } from './callbackReminders'
 
 const NOW = Date.UTC(2026, 2, 10, 7, 30)
@@ -46,6 +47,59 @@ describe('remindersFrom', () => {
   })
 })
 
+describe('remindersFrom (mutation survivors)', () => {
+  const callbackStatus = (records: CallRecord[], number: string) => planDay([], records, { now: NOW, offsetMinutes: 0 }).status(number)
+
+  it('a later call left without a wrap-up (empty outcome) keeps the callback the earlier wrap-up promised', () => {
+    const promised = wrapped('13800000011', NOW - 2 * HOUR, 'callback', NOW + HOUR)
+    const unwrapped = wrapped('13800000011', NOW - HOUR, '', NOW + 3 * HOUR)
+    expect(remindersFrom([promised, unwrapped])).toStrictEqual([{ key: `${promised.id}@${NOW + HOUR}`, number: '13800000011', at: NOW + HOUR }])
+  })
+
+  it('a later wrap-up replaces an earlier one whatever order the records come in', () => {
+    const promised = wrapped('13800000012', NOW - 2 * HOUR, 'callback', NOW + HOUR)
+    const closed = wrapped('13800000012', NOW - HOUR, 'deal')
+    const moved = wrapped('13800000012', NOW - HOUR, 'callback', NOW + 5 * HOUR)
+    expect(remindersFrom([promised, closed])).toEqual([])
+    expect(remindersFrom([closed, promised])).toEqual([])
+    expect(remindersFrom([promised, moved]).map((r) => r.at)).toEqual([NOW + 5 * HOUR])
+  })
+
+  it('on two wrap-ups ending at the same moment, agrees with the numbers page (the first recorded counts)', () => {
+    const promised = wrapped('13800000013', NOW - HOUR, 'callback', NOW + HOUR)
+    const closed = wrapped('13800000013', NOW - HOUR, 'deal')
+    expect(callbackStatus([promised, closed], '13800000013')).toBe('callback')
+    expect(remindersFrom([promised, closed]).map((r) => r.key)).toEqual([`${promised.id}@${NOW + HOUR}`])
+    expect(callbackStatus([closed, promised], '13800000013')).toBe('done')
+    expect(remindersFrom([closed, promised])).toEqual([])
+  })
+
+  it('counts an inbound call from the same number written otherwise (spaces, dashes) as that number, like the numbers page', () => {
+    const promised = wrapped('13800000019', NOW - 2 * HOUR, 'callback', NOW + HOUR)
+    const closedInbound = { ...wrapped('138-0000-0019', NOW - HOUR, 'deal'), direction: 'in' as const }
+    expect(callbackStatus([promised, closedInbound], '13800000019')).toBe('done')
+    expect(remindersFrom([promised, closedInbound])).toEqual([])
+  })
+
+  it('promises nothing without a usable callback time, even on an outcome that is not final', () => {
+    const records = [
+      wrapped('13800000014', NOW - HOUR, 'interested'),
+      wrapped('13800000015', NOW - HOUR, 'callback', Number.NaN),
+      wrapped('13800000016', NOW - HOUR, 'callback', Number.POSITIVE_INFINITY),
+    ]
+    expect(remindersFrom(records)).toEqual([])
+  })
+
+  it('shows no remark that only repeats the number, and no remark field at all without one', () => {
+    const sameAsNumber = wrapped('13800000017', NOW - HOUR, 'callback', NOW + HOUR, '13800000017')
+    const none = wrapped('13800000018', NOW - HOUR, 'callback', NOW + 2 * HOUR)
+    expect(remindersFrom([sameAsNumber, none])).toStrictEqual([
+      { key: `${sameAsNumber.id}@${NOW + HOUR}`, number: '13800000017', at: NOW + HOUR },
+      { key: `${none.id}@${NOW + 2 * HOUR}`, number: '13800000018', at: NOW + 2 * HOUR },
+    ])
+  })
+})
+
 describe('reminder scheduler (manual clock)', () => {
   const reminder = (key: string, at: number): CallbackReminder => ({ key, number: `1380000${key.padStart(4, '0')}`, at })
 
@@ -78,6 +132,12 @@ describe('reminder scheduler (manual clock)', () => {
     expect(keys()).toEqual([['due', 'now']])
     scheduler.plan(list, new Set(['done']))
     expect(keys()).toHaveLength(1)
+  })
+
+  it('announces a callback exactly at the staleness limit, and not one a moment older', () => {
+    const { scheduler, keys } = setup()
+    scheduler.plan([reminder('edge', NOW - REMINDER_STALE_MS), reminder('older', NOW - REMINDER_STALE_MS - 1)], new Set())
+    expect(keys()).toEqual([['edge']])
   })
 
   it('re-plans when the records change: a moved callback fires at its new time only', () => {

@@ -7,7 +7,7 @@
  * at once.
  */
 import type { CallRecord } from './callRecord'
-import { DEFAULT_OUTCOMES } from './workday'
+import { DEFAULT_OUTCOMES, recordKey } from './workday'
 
 export interface CallbackReminder {
   /** `<record id>@<time>`: a new time for the same call is a new reminder. */
@@ -34,13 +34,17 @@ export const MAX_TIMER_MS = 3_600_000
 
 const DEFAULT_FINAL: ReadonlySet<string> = new Set(DEFAULT_OUTCOMES.filter((o) => o.final).map((o) => o.code))
 
-/** The callbacks the records promise, soonest first: per number, its latest wrap-up's time. */
+/**
+ * The callbacks the records promise, soonest first: per number (as workday.ts keys it, so an
+ * inbound `138-0000-0001` is `13800000001`), its latest wrap-up's time.
+ */
 export function remindersFrom(records: readonly CallRecord[], finalOutcomes: ReadonlySet<string> = DEFAULT_FINAL): CallbackReminder[] {
   const latest = new Map<string, CallRecord>()
   for (const record of records) {
     if (typeof record.disposition !== 'string' || record.disposition === '') continue
-    const seen = latest.get(record.number)
-    if (!seen || record.endedAt > seen.endedAt) latest.set(record.number, record)
+    const key = recordKey(record.number)
+    const seen = latest.get(key)
+    if (!seen || record.endedAt > seen.endedAt) latest.set(key, record)
   }
   const reminders: CallbackReminder[] = []
   for (const record of latest.values()) {

@@ -138,7 +138,8 @@ const NEW_PROGRESS: NumberProgress = Object.freeze({ status: 'new' }) as NumberP
 /** Digits with at most one leading `+` (`isPlainNumber`): list calls' records are; inbound may not be. */
 const NOT_DIALLABLE = /[^0-9+]/g
 
-function recordKey(number: string): string {
+/** The number a record counts for: its dialable form (`138-0000-0001` is `13800000001`). */
+export function recordKey(number: string): string {
   return isPlainNumber(number) ? number : number.replace(NOT_DIALLABLE, '').replace(/^\++/, '+')
 }
 
