@@ -1,44 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Mock } from 'jest-mock'
-import { TcccError } from '@/platform/errors'
 import { BACKEND_TIMEOUT_MS, backendBaseUrl, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { TCCC_UPSTREAM_TIMEOUT_MS } from '../../server/src/tccc'
-
-type RequestOptions = UniNamespace.RequestOptions
-
-function requestMock(): Mock<(options: RequestOptions) => unknown> {
-  return uni.request as unknown as Mock<(options: RequestOptions) => unknown>
-}
-
-/** Programs the mock `uni.request` to answer every call with this status and body. */
-function respond(statusCode: number, data: unknown): void {
-  requestMock().mockImplementation((options) => {
-    options.success?.({ statusCode, data: data as string, header: {}, cookies: [] })
-    return { abort: () => undefined }
-  })
-}
-
-function failWith(errMsg: string): void {
-  requestMock().mockImplementation((options) => {
-    options.fail?.({ errMsg })
-    return { abort: () => undefined }
-  })
-}
-
-function lastRequest(): RequestOptions {
-  const calls = requestMock().mock.calls
-  return calls[calls.length - 1][0]
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TcccError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(TcccError)
-    return error as TcccError
-  }
-  throw new Error('expected a rejection')
-}
+import { failWith, lastRequest, rejection, requestMock, respond } from './__tests__/fakeBackendRequest'
 
 const goodLogin = { accessToken: 'acc-123', expiresIn: 3600, agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 } }
 const goodToken = {
