@@ -1,6 +1,6 @@
 /**
  * Programs the jest-mock `uni.request` of tests/setup/uni.ts for the backend clients' unit tests
- * (tokenClient, agentStatusClient): canned answers, network failures, the last request sent.
+ * (tokenClient, agentStatusClient, cccClient): canned answers, network failures, the last request sent.
  * Test-only (nothing in the app imports it).
  */
 import { expect } from 'vitest'
