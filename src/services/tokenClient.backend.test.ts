@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { decodeMockToken } from '@/platform/simulated/mockToken'
-import { TcccError } from '@/platform/errors'
 import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
+import { rejection } from './__tests__/uniRequest'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const serverMain = path.join(root, 'server/src/main.ts')
@@ -49,16 +49,6 @@ function realRequest(options: UniNamespace.RequestOptions): UniNamespace.Request
     })
     .finally(() => clearTimeout(timer))
   return { abort: () => controller.abort(), onHeadersReceived: () => undefined, offHeadersReceived: () => undefined }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TcccError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(TcccError)
-    return error as TcccError
-  }
-  throw new Error('expected a rejection')
 }
 
 describe.skipIf(!existsSync(serverMain))('token client against the real token backend (mock mode)', () => {
