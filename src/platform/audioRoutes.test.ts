@@ -255,3 +255,204 @@ describe('deviceAudioRouter', () => {
     expect(deviceAudioRouter(iosDouble().plusApi)?.read().current).toBe('earpiece')
   })
 })
+
+describe('audio routes (mutation survivors)', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('watching: a move to the speaker alone, or a headset appearing alone, is news', async () => {
+    vi.useFakeTimers()
+    const d = androidDouble(31)
+    const router = createAndroidAudioRouter(d.plusApi)
+    const seen: AudioOutputs[] = []
+    router.watch((o) => seen.push(o))
+    await router.select('speaker')
+    vi.advanceTimersByTime(AUDIO_ROUTE_POLL_MS)
+    expect(seen).toEqual([{ available: ['earpiece', 'speaker'], current: 'speaker' }])
+    await router.select('earpiece')
+    vi.advanceTimersByTime(AUDIO_ROUTE_POLL_MS)
+    d.phone.bluetooth = true
+    vi.advanceTimersByTime(AUDIO_ROUTE_POLL_MS)
+    expect(seen.slice(1)).toEqual([
+      { available: ['earpiece', 'speaker'], current: 'earpiece' },
+      { available: ['earpiece', 'speaker', 'bluetooth'], current: 'earpiece' },
+    ])
+  })
+
+  it('watching: a failed read is logged and skipped, polling goes on; a watcher that started unreadable hears the route', () => {
+    vi.useFakeTimers()
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const d = androidDouble(31)
+    const router = createAndroidAudioRouter(d.plusApi)
+    const first: AudioOutputs[] = []
+    router.watch((o) => first.push(o))()
+    d.am.isSpeakerphoneOn.mockImplementation(() => {
+      throw new Error('dead object')
+    })
+    const seen: AudioOutputs[] = []
+    router.watch((o) => seen.push(o))
+    vi.advanceTimersByTime(AUDIO_ROUTE_POLL_MS)
+    expect(seen).toEqual([])
+    expect(warn).toHaveBeenCalledWith('[audio-route] could not read the audio route', expect.any(Error))
+    d.am.isSpeakerphoneOn.mockImplementation(() => d.phone.speaker)
+    vi.advanceTimersByTime(AUDIO_ROUTE_POLL_MS)
+    expect(seen).toEqual([{ available: ['earpiece', 'speaker'], current: 'earpiece' }])
+    expect(first).toEqual([])
+  })
+
+  it('watching: two watchers share one poll; one leaving keeps the other informed; both leaving stops it', () => {
+    vi.useFakeTimers()
+    const d = androidDouble(31)
+    const router = createAndroidAudioRouter(d.plusApi)
+    const a: AudioOutputs[] = []
+    const b: AudioOutputs[] = []
+    const stopA = router.watch((o) => a.push(o))
+    const stopB = router.watch((o) => b.push(o))
+    expect(vi.getTimerCount()).toBe(1)
+    stopA()
+    d.phone.wired = true
+    vi.advanceTimersByTime(AUDIO_ROUTE_POLL_MS)
+    expect(a).toEqual([])
+    expect(b).toEqual([{ available: ['speaker', 'wired'], current: 'wired' }])
+    stopB()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('a refused route says which one and what the phone offers', async () => {
+    const d = androidDouble(31)
+    const err = await createAndroidAudioRouter(d.plusApi).select('wired').catch((e: unknown) => e)
+    expect((err as TcccError).detail).toBe('audio route wired is not available (earpiece, speaker)')
+  })
+
+  it('Android: the AudioManager is looked up once, not on every read', () => {
+    const d = androidDouble(31)
+    const router = createAndroidAudioRouter(d.plusApi)
+    router.read()
+    router.read()
+    expect(d.activity.getSystemService).toHaveBeenCalledTimes(1)
+  })
+
+  it('Android: API 23 itself uses getDevices; headphones and USB headsets count as wired; no device list is no headset', () => {
+    const d = androidDouble(23)
+    d.phone.wired = true
+    expect(createAndroidAudioRouter(d.plusApi).read().available).toEqual(['speaker', 'wired'])
+    expect(d.am.isWiredHeadsetOn).not.toHaveBeenCalled()
+    for (const type of [ANDROID.TYPE_WIRED_HEADPHONES, ANDROID.TYPE_USB_HEADSET]) {
+      const e = androidDouble(31)
+      e.am.getDevices.mockImplementation(() => [{ getType: () => type }])
+      expect(createAndroidAudioRouter(e.plusApi).read()).toEqual({ available: ['speaker', 'wired'], current: 'wired' })
+    }
+    const none = androidDouble(31)
+    none.am.getDevices.mockImplementation(() => null as never)
+    expect(createAndroidAudioRouter(none.plusApi).read()).toEqual({ available: ['earpiece', 'speaker'], current: 'earpiece' })
+  })
+
+  it('Android before API 23: no SCO and no A2DP means no Bluetooth route', () => {
+    const d = androidDouble(22)
+    expect(createAndroidAudioRouter(d.plusApi).read().available).toEqual(['earpiece', 'speaker'])
+  })
+
+  it('iOS: with no outputs reported the call is on the wired headset if one is in, else the receiver; nil inputs are none', () => {
+    const d = iosDouble()
+    d.phone.outputs = []
+    expect(createIosAudioRouter(d.plusApi).read().current).toBe('earpiece')
+    d.phone.inputs = [d.port(IOS_PORT.headsetMic)]
+    expect(createIosAudioRouter(d.plusApi).read()).toEqual({ available: ['speaker', 'wired'], current: 'wired' })
+
+    const nil = iosDouble()
+    const invoke = nil.plusApi.ios.invoke
+    nil.plusApi.ios.invoke = (obj: unknown, selector: string, ...args: unknown[]) => {
+      if (selector === 'availableInputs') return null
+      if (typeof obj !== 'object' || obj === null) throw new Error(`${selector} sent to a non-object`)
+      return invoke(obj, selector, ...args)
+    }
+    expect(createIosAudioRouter(nil.plusApi).read()).toEqual({ available: ['earpiece', 'speaker'], current: 'earpiece' })
+  })
+})
+
+describe('audio routes, more (mutation survivors)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('Android: leaving the speaker for the earpiece does not touch Bluetooth SCO when it is not on', async () => {
+    const d = androidDouble(31)
+    const router = createAndroidAudioRouter(d.plusApi)
+    await router.select('speaker')
+    await router.select('earpiece')
+    expect(d.am.setBluetoothScoOn).not.toHaveBeenCalled()
+    expect(d.am.stopBluetoothSco).not.toHaveBeenCalled()
+  })
+
+  it('iOS: an output port of another kind (CarPlay, AirPlay) is not a route: the next output carries the call, else the receiver', () => {
+    const d = iosDouble()
+    d.phone.outputs = [d.port('CarAudio')]
+    expect(createIosAudioRouter(d.plusApi).read()).toEqual({ available: ['earpiece', 'speaker'], current: 'earpiece' })
+    d.phone.outputs = [d.port('AirPlay'), d.port(IOS_PORT.speaker)]
+    expect(createIosAudioRouter(d.plusApi).read()).toEqual({ available: ['earpiece', 'speaker'], current: 'speaker' })
+  })
+
+  it('iOS: a headset found only among the inputs or only among the outputs still counts', () => {
+    const micOnly = iosDouble()
+    micOnly.phone.inputs = [micOnly.port(IOS_PORT.builtInMic), micOnly.port(IOS_PORT.headsetMic)]
+    micOnly.phone.outputs = [micOnly.port(IOS_PORT.speaker)]
+    expect(createIosAudioRouter(micOnly.plusApi).read()).toEqual({ available: ['speaker', 'wired'], current: 'speaker' })
+    const headphones = iosDouble()
+    headphones.phone.outputs = [headphones.port(IOS_PORT.headphones)]
+    expect(createIosAudioRouter(headphones.plusApi).read()).toEqual({ available: ['speaker', 'wired'], current: 'wired' })
+    const a2dp = iosDouble()
+    a2dp.phone.outputs = [a2dp.port(IOS_PORT.bluetoothA2dp)]
+    expect(createIosAudioRouter(a2dp.plusApi).read()).toEqual({ available: ['earpiece', 'speaker', 'bluetooth'], current: 'bluetooth' })
+  })
+
+  it('iOS: refuses an absent route without touching the session; earpiece picks the built-in mic, or nothing without one', async () => {
+    const d = iosDouble()
+    const router = createIosAudioRouter(d.plusApi)
+    const err = await router.select('wired').catch((e: unknown) => e)
+    expect((err as TcccError).symbol).toBe('UNSUPPORTED_ON_PLATFORM')
+    expect(d.session.calls.filter(([s]) => s.startsWith('overrideOutputAudioPort') || s.startsWith('setPreferredInput'))).toEqual([])
+    const builtIn = d.phone.inputs[0]
+    d.phone.inputs = [d.port(IOS_PORT.bluetoothHfp), builtIn]
+    await router.select('earpiece')
+    expect(d.session.calls.filter(([s]) => s === 'setPreferredInput:error:').map(([, args]) => args)).toEqual([[builtIn, null]])
+    d.phone.inputs = [d.port(IOS_PORT.bluetoothHfp)]
+    await router.select('earpiece')
+    expect(d.session.calls.filter(([s]) => s === 'setPreferredInput:error:')).toHaveLength(1)
+  })
+
+  it('simulated: watchers get the route list, hear nothing for a move to the current route or after leaving', async () => {
+    const router = createSimulatedAudioRouter()
+    const seen: AudioOutputs[] = []
+    const stop = router.watch((o) => seen.push(o))
+    await router.select('earpiece')
+    expect(seen).toEqual([])
+    await router.select('speaker')
+    expect(seen).toEqual([{ available: ['earpiece', 'speaker'], current: 'speaker' }])
+    stop()
+    router.setRoutes(['earpiece', 'speaker', 'wired'])
+    expect(seen).toHaveLength(1)
+  })
+
+  it('simulated: only a newly plugged headset takes the call; a route already there or a new non-headset does not', async () => {
+    const router = createSimulatedAudioRouter()
+    router.setRoutes(['earpiece', 'speaker', 'wired'])
+    expect(router.read().current).toBe('wired')
+    await router.select('speaker')
+    router.setRoutes(['earpiece', 'speaker', 'wired'])
+    expect(router.read().current).toBe('speaker')
+    router.setRoutes(['earpiece'])
+    expect(router.read().current).toBe('earpiece')
+    router.setRoutes(['earpiece', 'speaker'])
+    expect(router.read().current).toBe('earpiece')
+    expect(() => router.setRoutes(['radio' as never])).toThrow('simulator: audio routes must be a non-empty list of earpiece, speaker, wired, bluetooth, got ["radio"]')
+  })
+
+  it('deviceAudioRouter: the global plus by default; needs both the OS name and its native bridge', () => {
+    vi.stubGlobal('plus', androidDouble(30).plusApi)
+    expect(deviceAudioRouter()?.read().available).toEqual(['earpiece', 'speaker'])
+    expect(deviceAudioRouter({ os: { name: 'Android' } })).toBeNull()
+    expect(deviceAudioRouter({ os: { name: 'iOS' } })).toBeNull()
+    expect(deviceAudioRouter({ os: { name: 'Windows' }, android: {}, ios: {} })).toBeNull()
+  })
+})

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
 import {
   BLUETOOTH_CONNECT,
@@ -62,7 +62,7 @@ function androidDouble(sdkInt: number, osName = 'Android') {
       requestPermissions,
     },
   }
-  return { plusApi, manager, builders, channels, requestPermissions, PendingIntent }
+  return { plusApi, manager, activity, builders, channels, requestPermissions, PendingIntent }
 }
 
 describe('call keep-alive notification (Android)', () => {
@@ -126,5 +126,60 @@ describe('callPermissions', () => {
     expect(callPermissions(androidDouble(30).plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO])
     expect(callPermissions(androidDouble(33, 'iOS').plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO])
     expect(callPermissions(undefined, RECORD_AUDIO)).toEqual([RECORD_AUDIO])
+  })
+})
+
+describe('call keep-alive (mutation survivors)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    vi.resetModules()
+  })
+
+  it('a notification that cannot be shown or removed is logged; the call goes on', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const android = androidDouble(30)
+    const keepAlive = createCallKeepAlive(android.plusApi)
+    android.manager.notify.mockImplementation(() => {
+      throw new Error('no notification service')
+    })
+    expect(() => keepAlive.start({ title: 'a', text: 'b' })).not.toThrow()
+    expect(keepAlive.active).toBe(true)
+    expect(warn).toHaveBeenLastCalledWith('[keep-alive] could not show the call notification', expect.any(Error))
+    android.manager.cancel.mockImplementation(() => {
+      throw new Error('no notification service')
+    })
+    expect(() => keepAlive.stop()).not.toThrow()
+    expect(keepAlive.active).toBe(false)
+    expect(warn).toHaveBeenLastCalledWith('[keep-alive] could not remove the call notification', expect.any(Error))
+  })
+
+  it('keepCallAudioAlive posts and removes the notification over the global plus on Android, once created', async () => {
+    const android = androidDouble(30)
+    vi.stubGlobal('plus', android.plusApi)
+    const { keepCallAudioAlive } = await import('./callKeepAlive')
+    keepCallAudioAlive(true, { title: 'Call in progress', text: 'Tap to return' })
+    expect(android.manager.notify).toHaveBeenCalledTimes(1)
+    expect(android.builders[0].calls.setContentTitle).toEqual(['Call in progress'])
+    keepCallAudioAlive(false, { title: 'Call in progress', text: 'Tap to return' })
+    expect(android.manager.cancel).toHaveBeenCalledWith(CALL_NOTIFICATION_ID)
+    keepCallAudioAlive(true, { title: 'again', text: 'b' })
+    expect(android.manager.notify).toHaveBeenCalledTimes(2)
+    expect(android.activity.getSystemService).toHaveBeenCalledTimes(1)
+  })
+
+  it('keepCallAudioAlive does nothing without plus (browser) or on iOS', async () => {
+    const { keepCallAudioAlive } = await import('./callKeepAlive')
+    expect(() => keepCallAudioAlive(true, { title: 'a', text: 'b' })).not.toThrow()
+    const ios = androidDouble(30, 'iOS')
+    vi.stubGlobal('plus', ios.plusApi)
+    keepCallAudioAlive(true, { title: 'a', text: 'b' })
+    expect(ios.manager.notify).not.toHaveBeenCalled()
+  })
+})
+
+describe('callPermissions (mutation survivors)', () => {
+  it('a plus without os information is not Android', () => {
+    const { plusApi } = androidDouble(33)
+    expect(callPermissions({ android: plusApi.android } as unknown as PlusLike, RECORD_AUDIO)).toEqual([RECORD_AUDIO])
   })
 })

@@ -8,7 +8,7 @@ vi.mock('@/platform/index', () => ({
   },
 }))
 
-import { canOpenMicrophoneSettings, ensureMicrophonePermission, keepScreenOn, openMicrophoneSettings } from './device'
+import { canOpenMicrophoneSettings, ensureMicrophonePermission, keepScreenOn, openExternalUrl, openMicrophoneSettings } from './device'
 
 type MediaDevicesLike = { getUserMedia: (constraints: MediaStreamConstraints) => Promise<MediaStream> }
 
@@ -336,5 +336,43 @@ describe('on the App runtime (plus)', () => {
       expect(() => openMicrophoneSettings()).not.toThrow()
       expect(canOpenMicrophoneSettings()).toBe(false)
     })
+  })
+})
+
+describe('openExternalUrl (mutation survivors)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it('opens only http(s) links, and a browser link in a new tab without an opener', () => {
+    const open = fn()
+    vi.stubGlobal('open', open)
+    expect(openExternalUrl('javascript:alert("https://x")')).toBe(false)
+    expect(openExternalUrl('ftp://example.com/a.mp3')).toBe(false)
+    expect(open).not.toHaveBeenCalled()
+    expect(openExternalUrl('http://example.com/a.mp3')).toBe(true)
+    expect(openExternalUrl('https://example.com/b.mp3')).toBe(true)
+    expect(open.mock.calls).toEqual([
+      ['http://example.com/a.mp3', '_blank', 'noopener'],
+      ['https://example.com/b.mp3', '_blank', 'noopener'],
+    ])
+  })
+
+  it('is false where the browser cannot open a window', () => {
+    vi.stubGlobal('open', undefined)
+    expect(openExternalUrl('https://example.com/a.mp3')).toBe(false)
+  })
+
+  it('on the App hands the link to plus.runtime.openURL (the system browser), not a web view window', () => {
+    const open = fn()
+    vi.stubGlobal('open', open)
+    const openURL = fn()
+    vi.stubGlobal('plus', { runtime: { openURL } })
+    expect(openExternalUrl('https://example.com/a.mp3')).toBe(true)
+    expect(openURL).toHaveBeenCalledWith('https://example.com/a.mp3')
+    expect(open).not.toHaveBeenCalled()
+    vi.stubGlobal('plus', {})
+    expect(openExternalUrl('https://example.com/b.mp3')).toBe(true)
+    expect(open).toHaveBeenCalledWith('https://example.com/b.mp3', '_blank', 'noopener')
   })
 })

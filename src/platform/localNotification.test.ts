@@ -1,18 +1,32 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
 import { createBrowserNotifier, createPlusNotifier, type BrowserNotificationLike, type PlusPushLike } from './localNotification'
 
-describe('App notifier (plus.push double)', () => {
-  function plusPush() {
-    const listeners: Array<(m: { payload?: unknown }) => void> = []
-    const push = {
-      createMessage: fn<PlusPushLike['createMessage']>(),
-      addEventListener: fn((_event: 'click', listener: (m: { payload?: unknown }) => void) => {
-        listeners.push(listener)
-      }),
-    }
-    return { push, tap: (payload: unknown) => listeners.forEach((l) => l({ payload })), listeners }
+function plusPush() {
+  const listeners: Array<(m: { payload?: unknown }) => void> = []
+  const push = {
+    createMessage: fn<PlusPushLike['createMessage']>(),
+    addEventListener: fn((_event: 'click', listener: (m: { payload?: unknown }) => void) => {
+      listeners.push(listener)
+    }),
   }
+  return { push, tap: (payload: unknown) => listeners.forEach((l) => l({ payload })), listeners }
+}
+
+function notificationApi(permission: string) {
+  const made: Array<{ title: string; options: unknown; onclick: (() => void) | null; close: ReturnType<typeof fn> }> = []
+  class FakeNotification {
+    static permission = permission
+    onclick: (() => void) | null = null
+    close = fn()
+    constructor(title: string, options?: unknown) {
+      made.push(Object.assign(this, { title, options }) as never)
+    }
+  }
+  return { Api: FakeNotification as unknown as BrowserNotificationLike, made }
+}
+
+describe('App notifier (plus.push double)', () => {
 
   it('posts a local message with the body as content, the number as payload, title, no cover', () => {
     const { push } = plusPush()
@@ -40,18 +54,6 @@ describe('App notifier (plus.push double)', () => {
 })
 
 describe('browser notifier (Notification double)', () => {
-  function notificationApi(permission: string) {
-    const made: Array<{ title: string; options: unknown; onclick: (() => void) | null; close: ReturnType<typeof fn> }> = []
-    class FakeNotification {
-      static permission = permission
-      onclick: (() => void) | null = null
-      close = fn()
-      constructor(title: string, options?: unknown) {
-        made.push(Object.assign(this, { title, options }) as never)
-      }
-    }
-    return { Api: FakeNotification as unknown as BrowserNotificationLike, made }
-  }
 
   it('shows only where permission is granted, and a click focuses, closes and dials', () => {
     const denied = notificationApi('default')
@@ -70,5 +72,60 @@ describe('browser notifier (Notification double)', () => {
     expect(focus).toHaveBeenCalledTimes(1)
     expect(granted.made[0].close).toHaveBeenCalledTimes(1)
     expect(tapped).toHaveBeenCalledWith('13800000001')
+  })
+})
+
+describe('local notifications (mutation survivors)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    vi.resetModules()
+  })
+
+  it('a browser that refuses new Notification (Chrome on Android) shows nothing and says so', () => {
+    class Refusing {
+      static permission = 'granted'
+      constructor() {
+        throw new TypeError('Illegal constructor')
+      }
+    }
+    expect(createBrowserNotifier(Refusing as unknown as BrowserNotificationLike).show({ title: 't', body: 'b', payload: '1' })).toBe(false)
+  })
+
+  it('on the App: one plus.push notifier for the whole app', async () => {
+    const { push, tap } = plusPush()
+    vi.stubGlobal('plus', { push })
+    const { localNotifier } = await import('./localNotification')
+    expect(localNotifier().show({ title: '回拨提醒', body: '现在回拨', payload: '13800000001' })).toBe(true)
+    expect(push.createMessage).toHaveBeenCalledWith('现在回拨', '13800000001', { title: '回拨提醒', cover: false, sound: 'system' })
+    const tapped = fn()
+    localNotifier().onTap(tapped)
+    localNotifier().onTap(tapped)
+    expect(push.addEventListener).toHaveBeenCalledTimes(1)
+    tap('13800000001')
+    expect(tapped).toHaveBeenCalledTimes(1)
+  })
+
+  it('in a browser: the granted Notification; a click focuses the window and hands back the number', async () => {
+    const granted = notificationApi('granted')
+    vi.stubGlobal('Notification', granted.Api)
+    const focus = vi.spyOn(window, 'focus').mockImplementation(() => undefined)
+    const { localNotifier } = await import('./localNotification')
+    const tapped = fn()
+    localNotifier().onTap(tapped)
+    expect(localNotifier().show({ title: 'Callback due', body: 'Call now', payload: '13800000001' })).toBe(true)
+    granted.made[0].onclick?.()
+    expect(focus).toHaveBeenCalledTimes(1)
+    expect(tapped).toHaveBeenCalledWith('13800000001')
+  })
+
+  it('with no Notification API, or no window at all (the App engine), shows nothing', async () => {
+    vi.stubGlobal('Notification', undefined)
+    Reflect.deleteProperty(window, 'Notification')
+    const first = await import('./localNotification')
+    expect(first.localNotifier().show({ title: 't', body: 'b', payload: '1' })).toBe(false)
+    vi.resetModules()
+    vi.stubGlobal('window', undefined)
+    const second = await import('./localNotification')
+    expect(second.localNotifier().show({ title: 't', body: 'b', payload: '1' })).toBe(false)
   })
 })
