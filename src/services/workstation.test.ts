@@ -3,7 +3,7 @@ import { fn, spyOn } from 'jest-mock'
 import { createSimulatedTccc, simListenerCount } from '@/platform/simulated/index'
 import type { TcccAgentSdk, TcccEvent, TcccListener } from '@/platform/types'
 import { TcccError } from '@/platform/errors'
-import { createWorkstation, disposeWorkstation, getWorkstation, redactSecrets, setWorkstationPlatform, subscribe } from '@/services/workstation'
+import { createWorkstation, disposeWorkstation, getWorkstation, redactSecrets, setWorkstationPlatform, subscribe, workstationEvents } from '@/services/workstation'
 import { loginSdk, setupCore, type Core } from '@/store/__tests__/harness'
 
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
@@ -154,7 +154,8 @@ describe('event stream (subscribe)', () => {
     const stopHeard = subscribe(heard)
     injector.emit({ type: 'warning', code: 1, message: 'x' })
     expect(heard).toHaveBeenCalledTimes(1)
-    expect(error).toHaveBeenCalled()
+    // The log names the stream, so a failing listener is found among the app's several streams.
+    expect(error).toHaveBeenCalledWith('[workstation] a listener failed on warning', expect.any(Error))
     stopBroken()
     stopHeard()
     error.mockRestore()
@@ -189,6 +190,7 @@ describe('every command, over a recording platform', () => {
     ['checkLogin', []],
     ['logout', []],
     ['call', [{ to: '13800138000', remark: 'r' }]],
+    ['callSeat', [{ userId: 'colleague@example.com' }]],
     ['answer', []],
     ['terminate', []],
     ['mute', []],
@@ -254,6 +256,49 @@ describe('every command, over a recording platform', () => {
     workstation.dispose()
   })
 
+  it("hands out the platform's audio router as it is, and null where the platform has none", () => {
+    const router = { routes: () => Promise.resolve([]) } as unknown as NonNullable<TcccAgentSdk['audioRouter']>
+    const withRouter = createWorkstation({ ...createSimulatedTccc(), audioRouter: router })
+    expect(withRouter.audioRouter).toBe(router)
+    const without = createWorkstation({ ...createSimulatedTccc(), audioRouter: undefined })
+    expect(without.audioRouter).toBeNull()
+    withRouter.dispose()
+    without.dispose()
+  })
+
+  it('drops an event the platform still delivers after dispose (a bridge may flush a queued one late)', () => {
+    let deliver: TcccListener = () => undefined
+    // A platform whose unsubscribe does not stop delivery at once.
+    const late: TcccAgentSdk = {
+      ...createSimulatedTccc(),
+      subscribe: (listener) => {
+        deliver = listener
+        return () => undefined
+      },
+    }
+    const workstation = createWorkstation(late)
+    const heard = fn<(event: TcccEvent) => void>()
+    const unsubscribe = subscribe(heard)
+    deliver({ type: 'connectionLost', server: 'sip' })
+    expect(heard).toHaveBeenCalledTimes(1)
+    workstation.dispose()
+    deliver({ type: 'connectionLost', server: 'sip' })
+    expect(heard).toHaveBeenCalledTimes(1)
+    unsubscribe()
+  })
+
+  it('workstationEvents is the same stream as subscribe (what the event router reads)', () => {
+    const injector = withInjector(createSimulatedTccc({ clock: core.clock }))
+    setWorkstationPlatform(injector.sdk)
+    const heard = fn<(event: TcccEvent) => void>()
+    const unsubscribe = workstationEvents.subscribe(heard)
+    injector.emit({ type: 'networkQuality', quality: 3 })
+    expect(heard).toHaveBeenCalledWith({ type: 'networkQuality', quality: 3 })
+    unsubscribe()
+    injector.emit({ type: 'networkQuality', quality: 1 })
+    expect(heard).toHaveBeenCalledTimes(1)
+  })
+
   it('dispose releases the platform once', () => {
     const sdk = createSimulatedTccc()
     const dispose = spyOn(sdk, 'dispose')
@@ -287,6 +332,7 @@ describe('redactSecrets, each pattern', () => {
     ['three dotted parts', 'x abcdefghij.klmnopqrst.uv y', 'x <redacted> y'],
     ['24 characters or more', 'id abcdefghijklmnopqrstuvwx end', 'id <redacted> end'],
     ['a long run with dotted tails', 'id abcdefghijklmnopqrstuvwx.y.z end', 'id <redacted> end'],
+    ['a long run with a short dotted tail of several characters', 'id abcdefghijklmnopqrstuvwx.abc end', 'id <redacted> end'],
   ])('%s', (_name, input, expected) => {
     expect(redactSecrets(input)).toBe(expected)
   })
