@@ -113,3 +113,27 @@ describe('groupByDay', () => {
     expect(groupByDay([], NOW, CHINA)).toEqual([])
   })
 })
+
+describe('history view (mutation survivors)', () => {
+  it('does not take an outbound call marked missed (as a synced record may be) for a missed call', () => {
+    const odd = rec(NOW - HOUR, { outcome: 'missed', endReason: 'timeout' })
+    expect(isMissed(odd)).toBe(false)
+    expect(filterHistory([odd], q({ missedOnly: true }))).toEqual([])
+    expect(historyFilterCounts([odd]).missed).toBe(0)
+  })
+
+  it('starts the next day for an out-of-order record that ends exactly at the next local midnight', () => {
+    const lateYesterday = rec(Date.UTC(2026, 2, 9, 15, 0)) // 23:00 local on the 9th
+    const midnight = rec(Date.UTC(2026, 2, 9, 16, 0)) // 00:00 local on the 10th
+    const groups = groupByDay([lateYesterday, midnight], NOW, CHINA)
+    expect(groups.map((g) => [g.day, g.relative, g.records.map((r) => r.id)])).toEqual([
+      ['2026-03-10', 'today', [midnight.id]],
+      ['2026-03-09', 'yesterday', [lateYesterday.id]],
+    ])
+  })
+
+  it('lists the days newest first when the records come oldest first', () => {
+    const days = [Date.UTC(2026, 2, 1, 2), Date.UTC(2026, 2, 5, 2), Date.UTC(2026, 2, 9, 2), NOW - HOUR].map((at) => rec(at))
+    expect(groupByDay(days, NOW, CHINA).map((g) => g.day)).toEqual(['2026-03-10', '2026-03-09', '2026-03-05', '2026-03-01'])
+  })
+})

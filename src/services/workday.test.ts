@@ -185,3 +185,112 @@ describe("today's stats", () => {
     expect(plan([], []).today).toEqual({ calls: 0, connected: 0, connectRate: 0, talkSeconds: 0, deals: 0 })
   })
 })
+
+describe('the day plan (mutation survivors)', () => {
+  const n = (i: number) => `1370000000${i}`
+  const list = [0, 1, 2, 3].map((i) => entry(n(i)))
+
+  it('accepts a callback exactly 366 days ahead, not a millisecond more, and refuses a missing one', () => {
+    expect(checkCallbackAt(NOW + 366 * 24 * HOUR, NOW)).toBeNull()
+    expect(checkCallbackAt(NOW + 366 * 24 * HOUR + 1, NOW)).toBe('CALLBACK_TOO_FAR')
+    expect(checkCallbackAt(undefined, NOW)).toBe('CALLBACK_REQUIRED')
+    expect(checkCallbackAt(Number.POSITIVE_INFINITY, NOW)).toBe('CALLBACK_REQUIRED')
+  })
+
+  it('matches caller IDs with doubled pluses, a leading space or a tel: prefix to the listed number', () => {
+    const listed = [entry('+8613800000001'), entry('13800000002'), entry('13800000003')]
+    const p = plan(listed, [
+      call('++8613800000001', NOW - HOUR, { direction: 'in', disposition: 'deal' }),
+      call(' 13800000002', NOW - HOUR, { direction: 'in', disposition: 'deal' }),
+      call('tel:13800000003', NOW - HOUR, { direction: 'in', disposition: 'deal' }),
+    ])
+    expect(listed.map((e) => p.status(e.number))).toEqual(['done', 'done', 'done'])
+    expect(p.counts).toEqual({ new: 0, callback: 0, 'in-progress': 0, done: 3 })
+    expect(progressFor(p, '+86 138 0000 0001').status).toBe('done')
+  })
+
+  it('folds only leading pluses: a doubled plus inside a caller ID stays as it is', () => {
+    const p = plan([], [call('86++13800000004', NOW - HOUR, { direction: 'in', disposition: 'deal' })])
+    expect(progressFor(p, '86++13800000004').status).toBe('done')
+    expect(progressFor(p, '86+13800000004').status).toBe('new')
+  })
+
+  it('reads a caller ID without digits ("Anonymous", "-") as the empty number', () => {
+    expect(progressFor(plan([], []), '').status).toBe('new')
+    for (const shown of ['Anonymous', '-']) {
+      const p = plan([], [call(shown, NOW - HOUR, { direction: 'in' })])
+      expect(progressFor(p, '')).toMatchObject({ status: 'in-progress', lastContactAt: NOW - HOUR })
+    }
+  })
+
+  it('takes only the final outcomes of the catalogue as final', () => {
+    expect([...finalOutcomeCodes(DEFAULT_OUTCOMES)].sort()).toEqual(['deal', 'not-interested', 'wrong-number'])
+    const finals = finalOutcomeCodes(DEFAULT_OUTCOMES)
+    const p = planDay(list, [call(n(0), NOW - HOUR, { disposition: 'interested' }), call(n(1), NOW - HOUR, { disposition: 'no-answer' })], { now: NOW, offsetMinutes: CHINA, finalOutcomes: finals })
+    expect([p.status(n(0)), p.status(n(1))]).toEqual(['in-progress', 'in-progress'])
+  })
+
+  it('counts a call that starts exactly at local midnight as today, one starting at the next midnight not', () => {
+    const midnight = startOfLocalDay(NOW, CHINA)
+    const late = midnight + 24 * HOUR - MIN // 23:59
+    const p = planDay([], [
+      call('1', midnight + 65_000, { durationSec: 60 }), // started 00:00:00.000
+      call('2', midnight + 24 * HOUR + 65_000, { durationSec: 60 }), // started at the next midnight
+    ], { now: late, offsetMinutes: CHINA })
+    expect(p.today).toMatchObject({ calls: 1, connected: 1, talkSeconds: 60 })
+  })
+
+  it('counts a call as connected when either its answer time or its outcome says so', () => {
+    const p = plan([], [
+      call('1', NOW - HOUR, { durationSec: 40, answeredAt: undefined }), // answered, no answer time kept
+      call('2', NOW - HOUR, { outcome: 'failed', answeredAt: NOW - HOUR - 20_000, durationSec: 20 }), // answered, then failed
+      call('3', NOW - HOUR, { outcome: 'no-answer' }),
+    ])
+    expect(p.today).toEqual({ calls: 3, connected: 2, connectRate: 2 / 3, talkSeconds: 60, deals: 0 })
+  })
+
+  it('does not take an empty outcome for a wrap-up', () => {
+    const p = plan(list, [
+      call(n(0), NOW - HOUR, { disposition: '' }), // newest: a call whose wrap-up was left empty
+      call(n(0), NOW - 2 * HOUR, { disposition: 'deal' }),
+      call(n(1), NOW - HOUR, { direction: 'in', outcome: 'missed', disposition: '' }),
+    ])
+    expect(progressFor(p, n(0))).toEqual({ status: 'done', disposition: 'deal', lastContactAt: NOW - HOUR })
+    expect(p.status(n(1))).toBe('new')
+  })
+
+  it('follows the newest call and the newest wrap-up when history lists them newest first', () => {
+    const p = plan(list, [
+      call(n(0), NOW - HOUR, { outcome: 'no-answer' }),
+      call(n(0), NOW - 2 * HOUR, { disposition: 'interested' }),
+      call(n(0), NOW - 3 * HOUR, { disposition: 'deal' }),
+    ])
+    expect(progressFor(p, n(0))).toEqual({ status: 'in-progress', disposition: 'interested', lastContactAt: NOW - HOUR })
+  })
+
+  it('of two wrap-ups ending at the same moment, keeps the one history lists first', () => {
+    const p = plan(list, [
+      call(n(0), NOW - HOUR, { disposition: 'interested', startedAt: NOW - HOUR - 30_000 }),
+      call(n(0), NOW - HOUR, { disposition: 'deal', startedAt: NOW - HOUR - 90_000 }),
+    ])
+    expect(progressFor(p, n(0))).toMatchObject({ status: 'in-progress', disposition: 'interested' })
+  })
+
+  it('keeps the work order until the earliest scheduled callback is due', () => {
+    const scheduled = (i: number, at: number) => call(n(i), NOW - HOUR, { disposition: 'callback', callbackAt: at })
+    expect(plan(list, [scheduled(0, NOW + HOUR), scheduled(1, NOW + 2 * HOUR), scheduled(2, NOW - MIN)]).nextDueAt).toBe(NOW + HOUR)
+    expect(plan(list, [scheduled(0, NOW + 2 * HOUR), scheduled(1, NOW + HOUR)]).nextDueAt).toBe(NOW + HOUR)
+    expect(plan(list, [scheduled(2, NOW - MIN)]).nextDueAt).toBe(Infinity)
+  })
+
+  it('keeps list order among callbacks due at the same time', () => {
+    const at = NOW - 10 * MIN
+    const p = plan(list, [3, 1, 2, 0].map((i) => call(n(i), NOW - HOUR, { disposition: 'callback', callbackAt: at })))
+    expect(p.workOrder.map((e) => e.number)).toEqual([n(0), n(1), n(2), n(3)])
+  })
+
+  it('gives the status "new" to a number without records', () => {
+    const p = plan(list, [call(n(0), NOW - HOUR, { disposition: 'deal' })])
+    expect([p.status(n(0)), p.status(n(1)), p.status('13999999999')]).toEqual(['done', 'new', 'new'])
+  })
+})
