@@ -28,3 +28,51 @@ describe('createPlatform (unit tests run as an H5 build without VITE_TCCC_PLATFO
     second.dispose()
   })
 })
+
+describe('the platform choice per build (mutation survivors)', () => {
+  /** index.ts as built with these values: UNI_PLATFORM (App or not) and VITE_TCCC_PLATFORM. */
+  async function build(env: { UNI_PLATFORM?: string; VITE_TCCC_PLATFORM?: string }) {
+    for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value)
+    vi.resetModules()
+    return import('./index')
+  }
+
+  afterEach(() => {
+    vi.unstubAllEnvs()
+    localStorage.removeItem('tccc.sim.agentStatusVia')
+  })
+
+  it('runs the native SDK in the App build', async () => {
+    const app = await build({ UNI_PLATFORM: 'app' })
+    expect(app.platformKind).toBe('native')
+    const sdk = app.createPlatform()
+    expect(sdk.kind).toBe('native')
+    expect(window.__tcccSim).toBeUndefined()
+    sdk.dispose()
+  })
+
+  it('runs the simulator in the App build when asked for it', async () => {
+    const app = await build({ UNI_PLATFORM: 'app', VITE_TCCC_PLATFORM: 'simulated' })
+    expect(app.platformKind).toBe('simulated')
+    const sdk = app.createPlatform()
+    expect(sdk.kind).toBe('simulated')
+    sdk.dispose()
+  })
+
+  it('chooses the TCCC Web SDK in the H5 build when asked for it', async () => {
+    const h5 = await build({ VITE_TCCC_PLATFORM: 'web' })
+    expect(h5.platformKind).toBe('web')
+  })
+
+  it("the simulator takes the seat status from the backend when localStorage says 'backend'", async () => {
+    const h5 = await build({})
+    localStorage.setItem(h5.SIM_AGENT_STATUS_VIA, 'backend')
+    const viaBackend = h5.createPlatform()
+    expect(viaBackend.capabilities).toMatchObject({ agentStatus: false, agentStatusViaBackend: true })
+    viaBackend.dispose()
+    localStorage.setItem(h5.SIM_AGENT_STATUS_VIA, 'sdk')
+    const viaSdk = h5.createPlatform()
+    expect(viaSdk.capabilities).toMatchObject({ agentStatus: true, agentStatusViaBackend: false })
+    viaSdk.dispose()
+  })
+})
