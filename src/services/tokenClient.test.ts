@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { BACKEND_TIMEOUT_MS, backendBaseUrl, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
+import { BACKEND_TIMEOUT_MS, backendBaseUrl, backendRequest, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { TCCC_UPSTREAM_TIMEOUT_MS } from '../../server/src/tccc'
 import { failWith, lastRequest, rejection, requestMock, respond } from './__tests__/uniRequest'
+import { TcccError } from '@/platform/errors'
 
 const goodLogin = { accessToken: 'acc-123', expiresIn: 3600, agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 } }
 const goodToken = {
@@ -233,5 +234,95 @@ describe('backend base URL', () => {
     respond(200, goodToken)
     await fetchTcccToken('acc', backendBaseUrl('http://192.168.1.20:8787'))
     expect(lastRequest().url).toBe('http://192.168.1.20:8787/api/tccc/token')
+  })
+})
+
+describe('token client (mutation survivors)', () => {
+  it('trims the build-time backend URL and drops every trailing slash', () => {
+    vi.stubEnv('VITE_TOKEN_BACKEND_URL', '  https://tokens.example.com//  ')
+    expect(backendBaseUrl()).toBe('https://tokens.example.com')
+  })
+
+  it('names the call whose 200 body was malformed', async () => {
+    respond(200, { ...goodLogin, accessToken: '' })
+    expect((await rejection(signInToBackend('u', 'p'))).detail).toBe('login')
+    respond(200, { ...goodToken, token: '' })
+    expect((await rejection(fetchTcccToken('acc-123'))).detail).toBe('tccc token')
+  })
+
+  it('sends JSON with a JSON content type and asks uni to parse the answer as JSON', async () => {
+    respond(200, goodLogin)
+    await signInToBackend('u', 'p')
+    expect(lastRequest().header).toEqual({ 'Content-Type': 'application/json' })
+    expect(lastRequest().dataType).toBe('json')
+  })
+
+  it('sends no body with a GET, and an empty JSON object with a body-less POST', async () => {
+    respond(200, { ok: true })
+    await backendRequest('', 'GET', '/api/agent/status', undefined, 'acc')
+    expect(lastRequest()).not.toHaveProperty('data')
+    await signOutOfBackend('acc')
+    expect(lastRequest().data).toEqual({})
+  })
+
+  it.each([
+    ['an empty string as no body', '', undefined],
+    ['a string that is not JSON as it is', '<html>proxy error</html>', '<html>proxy error</html>'],
+    ['a JSON string parsed', '{"a":1}', { a: 1 }],
+    ['a parsed one-element array untouched', [7], [7]],
+  ])('returns %s', async (_name, data, body) => {
+    respond(200, data)
+    await expect(backendRequest('', 'GET', '/x', undefined)).resolves.toEqual({ statusCode: 200, body })
+  })
+
+  it('keeps the network failure text, with the path, as the detail', async () => {
+    failWith('request:fail net::ERR_CONNECTION_REFUSED')
+    expect((await rejection(signInToBackend('u', 'p'))).detail).toBe('/api/auth/login: request:fail net::ERR_CONNECTION_REFUSED')
+  })
+
+  it('maps a failure callback without an errMsg (or with none at all) to BACKEND_UNREACHABLE with an empty reason', async () => {
+    requestMock().mockImplementation((options) => {
+      options.fail?.({ errMsg: 42 } as unknown as UniNamespace.GeneralCallbackResult)
+      return { abort: () => undefined }
+    })
+    const error = await rejection(signInToBackend('u', 'p'))
+    expect(error.symbol).toBe('BACKEND_UNREACHABLE')
+    expect(error.detail).toBe('/api/auth/login: ')
+    requestMock().mockImplementation((options) => {
+      options.fail?.(undefined as unknown as UniNamespace.GeneralCallbackResult)
+      return { abort: () => undefined }
+    })
+    const hung = new Promise<string>((resolve) => setTimeout(() => resolve('no answer'), 100))
+    const outcome = await Promise.race([signInToBackend('u', 'p').catch((e: unknown) => e), hung])
+    expect(outcome).toBeInstanceOf(TcccError)
+    expect((outcome as TcccError).symbol).toBe('BACKEND_UNREACHABLE')
+  })
+
+  it('keeps what a synchronous uni.request throw said, with the path, as the detail', async () => {
+    requestMock().mockImplementation(() => {
+      throw new Error('no network module')
+    })
+    expect((await rejection(signInToBackend('u', 'p'))).detail).toBe('/api/auth/login: no network module')
+    requestMock().mockImplementation(() => {
+      throw 'plain text'
+    })
+    expect((await rejection(signInToBackend('u', 'p'))).detail).toBe('/api/auth/login: plain text')
+  })
+
+  it('treats 300 as a failure: only 2xx is success', async () => {
+    respond(300, '')
+    expect((await rejection(signOutOfBackend('acc'))).symbol).toBe('BACKEND_ERROR')
+  })
+
+  it.each([
+    ['status, code, message and TCCC code', 502, { error: { code: 'TCCC_REFUSED', message: 'seat user not found', tcccCode: 'InvalidParameterValue' } }, 'HTTP 502 TCCC_REFUSED seat user not found InvalidParameterValue'],
+    ['only the status for a body that is not JSON', 500, '<html>oops</html>', 'HTTP 500'],
+    ['only the status for no body', 500, '', 'HTTP 500'],
+    ['only the status for a null body', 500, null, 'HTTP 500'],
+    ['no empty message and no numeric TCCC code', 500, { error: { code: 'INTERNAL', message: '', tcccCode: 123 } }, 'HTTP 500 INTERNAL'],
+    ['a long message cut to 200 characters', 500, { error: { code: 'INTERNAL', message: 'x'.repeat(500) } }, `HTTP 500 INTERNAL ${'x'.repeat(200)}`],
+  ])('puts into the error detail %s', async (_name, status, data, detail) => {
+    respond(status, data)
+    expect((await rejection(fetchTcccToken('acc'))).detail).toBe(detail)
   })
 })
