@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { storage } from '../../tests/setup/uni'
-import { storedValue } from './storage'
+import { agentKeyOf, hasStored, storedValue } from './storage'
 
 const isStringList = (data: unknown): data is string[] => Array.isArray(data) && data.every((x) => typeof x === 'string')
 
@@ -51,5 +51,46 @@ describe('storedValue', () => {
       throw new Error('storage unavailable')
     }) as typeof uni.getStorageSync
     expect(storedValue('any', { version: 1, fallback: () => 'safe' }).load()).toBe('safe')
+  })
+})
+
+describe('storage (mutation survivors)', () => {
+  it('an agent key ignores case and surrounding spaces', () => {
+    expect(agentKeyOf(' Agent1@Example.COM ')).toBe('agent1%40example%2Ecom')
+  })
+
+  it('hasStored is false for nothing, an empty text, undefined and null, true for anything else', () => {
+    expect(hasStored('none')).toBe(false)
+    storage.set('tccc.empty', '')
+    expect(hasStored('empty')).toBe(false)
+    storage.set('tccc.undef', undefined)
+    expect(hasStored('undef')).toBe(false)
+    storage.set('tccc.nul', null)
+    expect(hasStored('nul')).toBe(false)
+    storage.set('tccc.junk', '{not json')
+    expect(hasStored('junk')).toBe(true)
+  })
+
+  it('a missing key gives the fallback without a warning; corrupted JSON warns with the key', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    expect(storedValue('missing', { version: 1, fallback: () => 'none' }).load()).toBe('none')
+    expect(warn).not.toHaveBeenCalled()
+    storage.set('tccc.bad', '{"v":1')
+    expect(storedValue('bad', { version: 1, fallback: () => 'fb' }).load()).toBe('fb')
+    expect(warn).toHaveBeenCalledWith('[storage] tccc.bad is not valid JSON; using the default')
+    warn.mockRestore()
+  })
+
+  it('a stored JSON null gives the fallback', () => {
+    storage.set('tccc.nul', 'null')
+    expect(storedValue('nul', { version: 1, fallback: () => 'fb' }).load()).toBe('fb')
+  })
+
+  it('data of the wrong shape warns with the key', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    storage.set('tccc.list', JSON.stringify({ v: 1, data: [1] }))
+    expect(storedValue('list', { version: 1, fallback: () => ['x'], validate: isStringList }).load()).toEqual(['x'])
+    expect(warn).toHaveBeenCalledWith('[storage] tccc.list has an unexpected shape; using the default')
+    warn.mockRestore()
   })
 })

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest'
+import { createWorkspaceTransport } from '@/services/workspaceClient'
+import { lastRequest, rejection, requestMock, respond } from './__tests__/uniRequest'
+
+const TOKEN = 'acc-ws-7'
+const BASE = 'https://backend.example.com'
+const change = { kind: 'note', id: 'n-1', rev: '3', deleted: false, data: { text: 'hi' } }
+const page = { changes: [change], cursor: 'c-9', more: false }
+
+function transport(token: string | null = TOKEN) {
+  return createWorkspaceTransport(() => token, () => BASE)
+}
+
+/** The TcccError symbol and detail the call rejects with; never the token. */
+async function failure(promise: Promise<unknown>) {
+  const error = await rejection(promise)
+  expect(error.message).not.toContain(TOKEN)
+  return { symbol: error.symbol, detail: error.detail }
+}
+
+describe('workspace pull', () => {
+  it('GETs the changes since the cursor with the bearer token and returns the page', async () => {
+    respond(200, page)
+    await expect(transport().pull('a&b=1', 50)).resolves.toEqual(page)
+    const request = lastRequest()
+    expect(request.method).toBe('GET')
+    expect(request.url).toBe(`${BASE}/api/workspace/changes?since=a%26b%3D1&limit=50`)
+    expect(request.header).toMatchObject({ Authorization: `Bearer ${TOKEN}` })
+  })
+
+  it('accepts a deleted change with data null and an empty last page', async () => {
+    const deleted = { ...change, deleted: true, data: null }
+    respond(200, { changes: [deleted], cursor: 'c-10', more: true })
+    await expect(transport().pull('', 1)).resolves.toEqual({ changes: [deleted], cursor: 'c-10', more: true })
+  })
+
+  it.each([
+    ['no body', null],
+    ['a list', [page]],
+    ['changes not a list', { ...page, changes: {} }],
+    ['cursor not a string', { ...page, cursor: 9 }],
+    ['more not a boolean', { ...page, more: 'no' }],
+    ['a change that is null', { ...page, changes: [change, null] }],
+    ['a change that is a list', { ...page, changes: [[change]] }],
+    ['kind not a string', { ...page, changes: [{ ...change, kind: 1 }] }],
+    ['id not a string', { ...page, changes: [{ ...change, id: 1 }] }],
+    ['rev not a string', { ...page, changes: [{ ...change, rev: 3 }] }],
+    ['deleted not a boolean', { ...page, changes: [{ ...change, deleted: 'false' }] }],
+    ['data a list', { ...page, changes: [{ ...change, data: ['hi'] }] }],
+    ['data a string', { ...page, changes: [{ ...change, data: 'hi' }] }],
+    ['data missing', { ...page, changes: [{ ...change, data: undefined }] }],
+  ])('refuses a page with %s as MALFORMED_RESPONSE', async (_name, body) => {
+    respond(200, body)
+    expect(await failure(transport().pull('', 10))).toEqual({ symbol: 'MALFORMED_RESPONSE', detail: 'workspace pull' })
+  })
+
+  it('a 401 is SESSION_EXPIRED even with a well-formed page', async () => {
+    respond(401, page)
+    expect(await failure(transport().pull('', 10))).toEqual({ symbol: 'SESSION_EXPIRED', detail: 'workspace' })
+  })
+
+  it('a 500 is a BACKEND_ERROR even with a well-formed page', async () => {
+    respond(500, page)
+    expect((await failure(transport().pull('', 10))).symbol).toBe('BACKEND_ERROR')
+  })
+
+  it.each([null, ''])('without a token (%j) fails with SESSION_EXPIRED and asks nothing', async (token) => {
+    respond(200, page)
+    requestMock().mockClear()
+    expect(await failure(transport(token).pull('', 10))).toEqual({ symbol: 'SESSION_EXPIRED', detail: 'no backend session for sync' })
+    expect(await failure(transport(token).push([]))).toEqual({ symbol: 'SESSION_EXPIRED', detail: 'no backend session for sync' })
+    expect(requestMock()).not.toHaveBeenCalled()
+  })
+})
+
+describe('workspace push', () => {
+  const outgoing = [{ changeId: 'ch-1', kind: 'note', id: 'n-1', baseRev: '2', deleted: false, data: { text: 'x' } }]
+  const results = [
+    { changeId: 'ch-1', status: 'applied' },
+    { changeId: 'ch-2', status: 'duplicate' },
+    { changeId: 'ch-3', status: 'rejected', reason: 'stale' },
+  ]
+
+  it('POSTs the changes with the bearer token and returns every result', async () => {
+    respond(200, { results })
+    await expect(transport().push(outgoing as never)).resolves.toEqual(results)
+    const request = lastRequest()
+    expect(request.method).toBe('POST')
+    expect(request.url).toBe(`${BASE}/api/workspace/changes`)
+    expect(request.data).toEqual({ changes: outgoing })
+    expect(request.header).toMatchObject({ Authorization: `Bearer ${TOKEN}` })
+  })
+
+  it.each([
+    ['no body', null],
+    ['a list', [results]],
+    ['results not a list', { results: {} }],
+    ['a result that is null', { results: [results[0], null] }],
+    ['changeId not a string', { results: [results[0], { changeId: 2, status: 'applied' }] }],
+    ['an unknown status', { results: [results[0], { changeId: 'ch-2', status: 'lost' }] }],
+    ['reason not a string', { results: [results[0], { changeId: 'ch-3', status: 'rejected', reason: 5 }] }],
+  ])('refuses an answer with %s as MALFORMED_RESPONSE', async (_name, body) => {
+    respond(200, body)
+    expect(await failure(transport().push(outgoing as never))).toEqual({ symbol: 'MALFORMED_RESPONSE', detail: 'workspace push' })
+  })
+
+  it('a 401 is SESSION_EXPIRED even with well-formed results', async () => {
+    respond(401, { results })
+    expect(await failure(transport().push(outgoing as never))).toEqual({ symbol: 'SESSION_EXPIRED', detail: 'workspace' })
+  })
+})
