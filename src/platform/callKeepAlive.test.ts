@@ -101,6 +101,15 @@ describe('call keep-alive notification (Android)', () => {
     expect(old.builders[0].args).toHaveLength(1)
   })
 
+  it('needs the channel from Android 8.0 (API 26) itself on, and is inactive until started', () => {
+    const oreo = androidDouble(26)
+    const keepAlive = createCallKeepAlive(oreo.plusApi)
+    expect(keepAlive.active).toBe(false)
+    keepAlive.start({ title: 'a', text: 'b' })
+    expect(oreo.channels).toEqual([[CALL_CHANNEL_ID, 'a', 2]])
+    expect(oreo.builders[0].args[1]).toBe(CALL_CHANNEL_ID)
+  })
+
   it('prefers a native foreground-service plugin when one is given', () => {
     const android = androidDouble(34)
     const service = { start: fn(), stop: fn() }

@@ -74,6 +74,20 @@ describe('ensureMicrophonePermission', () => {
     setMediaDevices(undefined)
     await expect(ensureMicrophonePermission()).resolves.toBe('denied')
   })
+
+  it('leaves an aborted microphone start to the SDK too (a hardware fault, not a refusal)', async () => {
+    setMediaDevices({ getUserMedia: fn<MediaDevicesLike['getUserMedia']>().mockRejectedValue(domError('AbortError')) })
+    await expect(ensureMicrophonePermission()).resolves.toBe('granted')
+  })
+
+  it('reports denied where there is no navigator at all', async () => {
+    vi.stubGlobal('navigator', undefined)
+    try {
+      await expect(ensureMicrophonePermission()).resolves.toBe('denied')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
 })
 
 describe('keepScreenOn', () => {
@@ -91,6 +105,17 @@ describe('keepScreenOn', () => {
       expect(() => keepScreenOn(true)).not.toThrow()
     }
     // Skipped by the guard, not caught as a failure.
+    expect(warn).not.toHaveBeenCalled()
+  })
+
+  it('is a quiet no-op where there is no uni at all', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    vi.stubGlobal('uni', undefined)
+    try {
+      expect(() => keepScreenOn(true)).not.toThrow()
+    } finally {
+      vi.unstubAllGlobals()
+    }
     expect(warn).not.toHaveBeenCalled()
   })
 
@@ -194,6 +219,8 @@ describe('on the App runtime (plus)', () => {
       await expect(ensureMicrophonePermission()).resolves.toBe('denied')
       androidPlus((_p, ok) => ok({}))
       await expect(ensureMicrophonePermission()).resolves.toBe('denied')
+      // An answer without a granted list is a plain refusal, not a failure to log.
+      expect(console.warn).not.toHaveBeenCalled()
     })
 
     it('reports denied, with a log line, when the request fails or throws', async () => {
@@ -225,6 +252,7 @@ describe('on the App runtime (plus)', () => {
       const denied = iosPlus([DENIED])
       await expect(ensureMicrophonePermission()).resolves.toBe('denied')
       expect(denied.plus.ios.deleteObject).toHaveBeenCalledTimes(1)
+      expect(denied.plus.ios.invoke).not.toHaveBeenCalled()
     })
 
     it('shows the system prompt when undetermined and takes its answer once', async () => {
@@ -333,8 +361,12 @@ describe('on the App runtime (plus)', () => {
     })
 
     it('does nothing in a browser', () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+      warn.mockClear()
       expect(() => openMicrophoneSettings()).not.toThrow()
       expect(canOpenMicrophoneSettings()).toBe(false)
+      // Not even an attempt at the App's settings page (which would fail and log).
+      expect(warn).not.toHaveBeenCalled()
     })
   })
 })

@@ -73,6 +73,29 @@ describe('browser notifier (Notification double)', () => {
     expect(granted.made[0].close).toHaveBeenCalledTimes(1)
     expect(tapped).toHaveBeenCalledWith('13800000001')
   })
+
+  it('a handler that unsubscribed hears no later click', () => {
+    const granted = notificationApi('granted')
+    const notifier = createBrowserNotifier(granted.Api)
+    const tapped = fn()
+    notifier.onTap(tapped)()
+    notifier.show({ title: 't', body: 'b', payload: '13800000001' })
+    granted.made[0].onclick?.()
+    expect(tapped).not.toHaveBeenCalled()
+  })
+})
+
+describe('App notifier, taps it cannot use (mutation survivors)', () => {
+  it("listens to plus.push's click event, and ignores payloads with no number text (null, a numeric number)", () => {
+    const { push, tap } = plusPush()
+    const tapped = fn()
+    createPlusNotifier(push).onTap(tapped)
+    expect(push.addEventListener).toHaveBeenCalledWith('click', expect.any(Function))
+    expect(() => tap(null)).not.toThrow()
+    tap({ number: 13800000001 })
+    tap(42)
+    expect(tapped).not.toHaveBeenCalled()
+  })
 })
 
 describe('local notifications (mutation survivors)', () => {

@@ -12,6 +12,48 @@ describe('watchNetwork (browser)', () => {
     window.dispatchEvent(new Event('offline'))
     expect(seen).toEqual([true, false, true])
   })
+
+  describe('at its edges (mutation survivors)', () => {
+    afterEach(() => {
+      vi.unstubAllGlobals()
+    })
+
+    it('reports offline at once when the browser is offline as the watch starts', () => {
+      vi.stubGlobal('navigator', { onLine: false })
+      const seen: boolean[] = []
+      const stop = watchNetwork((online) => seen.push(online))
+      stop()
+      expect(seen).toEqual([false])
+    })
+
+    it('counts a browser without navigator as online', () => {
+      vi.stubGlobal('navigator', undefined)
+      const seen: boolean[] = []
+      const stop = watchNetwork((online) => seen.push(online))
+      stop()
+      expect(seen).toEqual([true])
+    })
+
+    it('hears no "online" after unsubscribing either', () => {
+      const seen: boolean[] = []
+      const stop = watchNetwork((online) => seen.push(online))
+      stop()
+      window.dispatchEvent(new Event('online'))
+      expect(seen).toEqual([true])
+    })
+
+    it("uses uni's network status where a window exists without addEventListener", () => {
+      vi.stubGlobal('window', {})
+      const app = uni as unknown as Record<string, unknown>
+      const changes: Array<(result: { isConnected: boolean }) => void> = []
+      app.onNetworkStatusChange = fn((callback: (result: { isConnected: boolean }) => void) => changes.push(callback))
+      app.getNetworkType = fn()
+      const seen: boolean[] = []
+      watchNetwork((online) => seen.push(online))
+      changes.forEach((callback) => callback({ isConnected: false }))
+      expect(seen).toEqual([false])
+    })
+  })
 })
 
 describe('watchNetwork in the App (no window; mutation survivors)', () => {
