@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fn, type Mock } from 'jest-mock'
-import { SDK_ERRORS, TcccError } from '../errors'
+import { SDK_ERRORS } from '../errors'
 import type { TcccAgentSdk, TcccEvent } from '../types'
 import { createNativeTccc, RINGTONE_LOOP_COUNT, ringtonePath, type TcccSdkModule } from './index'
+import { rejection } from '../__tests__/rejection'
 
 type Callback = (code: number | string, message: string) => void
 type Handler = (...args: unknown[]) => void
@@ -76,15 +77,6 @@ function respond(mock: RecordedCalls, code: number | string, message = ''): void
   ;(args.at(-1) as Callback)(code, message)
 }
 
-async function rejection(promise: Promise<unknown>): Promise<TcccError> {
-  try {
-    await promise
-  } catch (err) {
-    expect(err).toBeInstanceOf(TcccError)
-    return err as TcccError
-  }
-  throw new Error('expected the promise to reject')
-}
 
 describe('commands', () => {
   it('login passes sdkAppID (capital ID) and the Agent login type from the package', async () => {

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { fn, type Mock } from 'jest-mock'
-import { TcccError } from '../errors'
+import type { TcccError } from '../errors'
 import type { TcccEvent } from '../types'
+import { rejection } from '../__tests__/rejection'
 import {
   createManualClock,
   createSimulatedTccc,
@@ -28,15 +29,6 @@ async function signIn(): Promise<void> {
   await sdk.login({ sdkAppId: SDK_APP_ID, userId: USER, token: tokenFor() })
 }
 
-async function rejection(promise: Promise<unknown>): Promise<TcccError> {
-  try {
-    await promise
-  } catch (err) {
-    expect(err).toBeInstanceOf(TcccError)
-    return err as TcccError
-  }
-  throw new Error('expected the promise to reject')
-}
 
 interface FakeAudio {
   src: string

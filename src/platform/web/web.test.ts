@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
-import { TcccError } from '@/platform/errors'
 import { encodeMockToken } from '@/platform/simulated/mockToken'
 import type { LoginParams, TcccAgentSdk, TcccEvent } from '@/platform/types'
 import type { RingtoneOutcome } from '../ringtone'
@@ -29,6 +28,7 @@ import {
 } from './adapter'
 import { DEFAULT_TCCC_SDK_HOSTS, isSdkUrlAllowed, type SdkUrlPolicy } from './sdkUrl'
 import type { TcccWebSdk, WebHost } from './webSdk'
+import { rejection } from '../__tests__/rejection'
 
 // vitest runs from the repository root (import.meta.url is not a file: URL under happy-dom).
 const FAKE_SDK_PATH = resolve(process.cwd(), 'debug/fake-tccc-web-sdk.js')
@@ -145,15 +145,6 @@ async function until(check: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`)
 }
 
-async function rejection(promise: Promise<unknown>): Promise<TcccError> {
-  try {
-    await promise
-  } catch (e) {
-    expect(e).toBeInstanceOf(TcccError)
-    return e as TcccError
-  }
-  throw new Error('expected the promise to reject')
-}
 
 function sdkCalls(method: string): unknown[][] {
   return fake()

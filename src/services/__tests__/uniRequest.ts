@@ -3,9 +3,8 @@
  * (tokenClient, agentStatusClient, cccClient): canned answers, network failures, the last request sent.
  * Test-only (nothing in the app imports it).
  */
-import { expect } from 'vitest'
 import type { Mock } from 'jest-mock'
-import { TcccError } from '@/platform/errors'
+export { rejection } from '@/platform/__tests__/rejection'
 
 export type RequestOptions = UniNamespace.RequestOptions
 
@@ -33,13 +32,3 @@ export function lastRequest(): RequestOptions {
   return calls[calls.length - 1][0]
 }
 
-/** The TcccError the promise rejects with (fails the test if it resolves or throws anything else). */
-export async function rejection(promise: Promise<unknown>): Promise<TcccError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(TcccError)
-    return error as TcccError
-  }
-  throw new Error('expected a rejection')
-}
