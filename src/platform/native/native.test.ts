@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn, type Mock } from 'jest-mock'
-import { SDK_ERRORS } from '../errors'
+import { SDK_ERRORS, TcccError } from '../errors'
 import type { TcccAgentSdk, TcccEvent } from '../types'
 import { createNativeTccc, RINGTONE_LOOP_COUNT, ringtonePath, type TcccSdkModule } from './index'
 import { rejection } from '../__tests__/rejection'
@@ -407,6 +407,13 @@ describe('ringtonePath', () => {
     await sdk.startRinging('/static/ringtone.wav')
     expect(double.workstation.startPlayMusic).toHaveBeenCalledWith('/data/app/www/_www/static/ringtone.wav', RINGTONE_LOOP_COUNT)
   })
+
+  describe('ringtonePath (mutation survivors)', () => {
+    it('a bundled file whose name holds a colon is still a local path, not a URL', () => {
+      ;(globalThis as { plus?: unknown }).plus = { io: { convertLocalFileSystemURL: convert } }
+      expect(ringtonePath('/static/ring:1.wav')).toBe('/data/app/www/_www/static/ring:1.wav')
+    })
+  })
 })
 
 describe('callback deadlines', () => {
@@ -476,5 +483,174 @@ describe('callback deadlines', () => {
     await rejection(placing)
     double.fire('onNewSession', { sessionId: 's9', sessionDirection: 41, fromUserId: '555' })
     expect(seen).toEqual([{ type: 'newSession', sessionId: 's9', direction: 'in', peer: '555' }])
+  })
+})
+
+describe('native adapter (mutation survivors)', () => {
+  it('matches enum values by identity first: a package whose ERR_NONE is null succeeds on a null code', async () => {
+    ;(double.module.TcccErrorCode as { ERR_NONE: unknown }).ERR_NONE = null
+    const pending = sdk.checkLogin()
+    respond(double.workstation.checkLogin, null as unknown as number)
+    await expect(pending).resolves.toBeUndefined()
+  })
+
+  it('a missing value never matches an enum by its text, even one that reads "undefined" or "null"', () => {
+    Object.assign(double.module.TCCCEndReason, { Error: 'undefined', Timeout: 'null' })
+    double.fire('onEnded', undefined, 'a', 's1')
+    double.fire('onEnded', null, 'b', 's2')
+    expect(events.map((e) => (e.type === 'ended' ? e.reason : e.type))).toEqual(['unknown', 'unknown'])
+  })
+
+  it('onNetworkQuality keeps only whole numbers 0..6: 6 stays, -1, 2.5 and null read as unknown (0)', () => {
+    for (const value of [6, -1, { quality: 2.5 }, null, { quality: 0 }]) double.fire('onNetworkQuality', value)
+    expect(events.map((e) => (e.type === 'networkQuality' ? e.quality : e.type))).toEqual([6, 0, 0, 0, 0])
+  })
+
+  it('an inbound session while a call is being placed stays inbound with the caller', () => {
+    void sdk.call({ to: '10086', remark: 'Ann' })
+    double.fire('onNewSession', { sessionId: 's7', sessionDirection: 41, fromUserId: '13900139000' })
+    expect(events).toEqual([{ type: 'newSession', sessionId: 's7', direction: 'in', peer: '13900139000' }])
+  })
+
+  it('onNewSession without any info: inbound from nobody, or the call being placed', () => {
+    double.fire('onNewSession')
+    void sdk.call({ to: '10086', remark: 'Ann' })
+    double.fire('onNewSession')
+    expect(events).toEqual([
+      { type: 'newSession', sessionId: '', direction: 'in', peer: '' },
+      { type: 'newSession', sessionId: '', direction: 'out', peer: '10086', remark: 'Ann' },
+    ])
+  })
+
+  it('an outbound session with no callee and no call being placed has an empty peer', () => {
+    double.fire('onNewSession', { sessionId: 's8', sessionDirection: 42 })
+    expect(events).toEqual([{ type: 'newSession', sessionId: 's8', direction: 'out', peer: '' }])
+  })
+
+  it('events without arguments carry empty texts, never "undefined"', () => {
+    for (const name of ['onAccepted', 'onEnded', 'onAudioVolume', 'onConnectionLost', 'onTryToReconnect', 'onConnectionRecovery', 'onError', 'onWarning']) {
+      double.fire(name)
+    }
+    expect(events).toEqual([
+      { type: 'accepted', sessionId: '' },
+      { type: 'ended', sessionId: '', reason: 'unknown', message: '' },
+      { type: 'audioVolume', userId: '', volume: 0 },
+      { type: 'connectionLost', server: '' },
+      { type: 'reconnecting', server: '' },
+      { type: 'connectionRecovered', server: '' },
+      { type: 'error', code: NaN, message: '' },
+      { type: 'warning', code: NaN, message: '' },
+    ])
+  })
+
+  it('a failing callback without a message rejects with an empty detail', async () => {
+    const pending = sdk.checkLogin()
+    respond(double.workstation.checkLogin, -10002, null as unknown as string)
+    const err = await rejection(pending)
+    expect(err.symbol).toBe('ERR_HTTP_TOKEN_ERROR')
+    expect(err.detail).toBe('')
+  })
+
+  it('a listener that throws is reported on the console and the others still hear the event', () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const boom = new Error('listener broke')
+    sdk.subscribe(() => {
+      throw boom
+    })
+    const later = fn()
+    sdk.subscribe(later)
+    double.fire('onAccepted', 's1')
+    expect(later).toHaveBeenCalledWith({ type: 'accepted', sessionId: 's1' })
+    expect(events).toHaveLength(1)
+    expect(spy).toHaveBeenCalledWith('[tccc-native] listener failed on', 'accepted', boom)
+    spy.mockRestore()
+  })
+
+  it('capabilities: audio route, SDK ringing and incoming calls, nothing the package lacks', () => {
+    expect(sdk.capabilities).toEqual({
+      audioRoute: true,
+      sdkRinging: true,
+      incomingCalls: true,
+      hold: false,
+      transfer: false,
+      internalCall: false,
+      callerNumber: false,
+      agentStatus: false,
+      agentStatusViaBackend: true,
+    })
+  })
+
+  it('each unsupported command rejects UNSUPPORTED_ON_PLATFORM naming itself', async () => {
+    const commands: [string, () => Promise<void>][] = [
+      ['callSeat', () => sdk.callSeat({ userId: 'agent2@example.com' })],
+      ['setAgentStatus', () => sdk.setAgentStatus('free')],
+      ['hold', () => sdk.hold()],
+      ['unhold', () => sdk.unhold()],
+      ['transfer', () => sdk.transfer({ to: '10086' } as never)],
+    ]
+    for (const [name, command] of commands) {
+      const err = await rejection(command())
+      expect(err.symbol).toBe('UNSUPPORTED_ON_PLATFORM')
+      expect(err.detail).toBe(`${name} is not in tccc-sdk-uniapp`)
+    }
+  })
+
+  it('call leaves out remark and uui entirely when not given (no undefined keys over the bridge)', () => {
+    void sdk.call({ to: '10086' })
+    expect(Object.keys(double.workstation.call.mock.calls[0][0] as object)).toEqual(['to'])
+  })
+
+  it('unmute where the SDK has neither spelling rejects saying so', async () => {
+    const bare = double.workstation as { unmute?: unknown; unMute?: unknown }
+    delete bare.unmute
+    delete bare.unMute
+    const err = await rejection(sdk.unmute())
+    expect(err.symbol).toBe('UNKNOWN')
+    expect(err.detail).toBe('the SDK offers neither unmute() nor unMute()')
+  })
+
+  it('a refused DTMF digit is named in the error', async () => {
+    expect((await rejection(sdk.sendDTMF('12'))).detail).toBe('digit "12"')
+  })
+
+  it('version is empty when the package reports none', () => {
+    double.module.TcccWorkstation.getSDKVersion.mockReturnValue(undefined as unknown as string)
+    expect(sdk.version()).toBe('')
+  })
+})
+
+describe('missing package or plugin (mutation survivors)', () => {
+  it('keeps why the workstation is missing: what was thrown, or that sharedInstance returned nothing', async () => {
+    const throwing = createSdkDouble()
+    throwing.module.TcccWorkstation.sharedInstance.mockImplementation(() => {
+      throw new Error('tccc-sdk-uniapp is not installed')
+    })
+    const empty = createSdkDouble()
+    empty.module.TcccWorkstation.sharedInstance.mockReturnValue(null as never)
+    for (const [broken, detail] of [
+      [throwing, 'tccc-sdk-uniapp is not installed'],
+      [empty, 'TcccWorkstation.sharedInstance() returned nothing'],
+    ] as const) {
+      const err = await rejection(createNativeTccc(broken.asModule).checkLogin())
+      expect(err.symbol).toBe('SDK_NOT_INSTALLED')
+      expect(err.detail).toBe(detail)
+    }
+  })
+
+  it('passes on a SDK_NOT_INSTALLED thrown by the package as is, and wraps any other TcccError', async () => {
+    const notInstalled = new TcccError('SDK_NOT_INSTALLED', 'plugin missing from the base')
+    const other = new TcccError('UNKNOWN', 'bridge says no')
+    for (const [thrown, expected] of [
+      [notInstalled, { symbol: 'SDK_NOT_INSTALLED', detail: 'plugin missing from the base' }],
+      [other, { symbol: 'SDK_NOT_INSTALLED', detail: other.message }],
+    ] as const) {
+      const broken = createSdkDouble()
+      broken.module.TcccWorkstation.sharedInstance.mockImplementation(() => {
+        throw thrown
+      })
+      const err = await rejection(createNativeTccc(broken.asModule).logout())
+      expect(err).toMatchObject(expected)
+      if (thrown === notInstalled) expect(err).toBe(notInstalled)
+    }
   })
 })
