@@ -1,67 +1,31 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { fn, type Mock } from 'jest-mock'
+import { fn } from 'jest-mock'
 import type { TcccError } from '../errors'
 import type { TcccEvent } from '../types'
 import { rejection } from '../__tests__/rejection'
 import {
   createManualClock,
   createSimulatedTccc,
-  encodeMockToken,
   RING_TIMEOUT_MS,
   simListenerCount,
   STATS_INTERVAL_MS,
-  type ManualClock,
-  type SimulatedTccc,
 } from './index'
+import {
+  audioContexts,
+  clock,
+  ended,
+  events,
+  sdk,
+  SDK_APP_ID,
+  seats,
+  setUpSimulated,
+  signIn,
+  tokenFor,
+  types,
+  USER,
+} from './__tests__/harness'
 
-const SDK_APP_ID = 1400000001
-const USER = 'agent1@example.com'
-
-let clock: ManualClock
-let sdk: SimulatedTccc
-let events: TcccEvent[]
-
-function tokenFor(over: Partial<{ sdkAppId: number; userId: string; exp: number }> = {}): string {
-  return encodeMockToken({ sdkAppId: SDK_APP_ID, userId: USER, exp: Math.floor(clock.now() / 1000) + 3600, ...over })
-}
-
-async function signIn(): Promise<void> {
-  await sdk.login({ sdkAppId: SDK_APP_ID, userId: USER, token: tokenFor() })
-}
-
-
-interface FakeAudio {
-  src: string
-  loop: boolean
-  play: Mock
-  stop: Mock
-  destroy: Mock
-}
-
-/** The audio contexts the ringtone player created (tests/setup/uni.ts mocks the factory). */
-function audioContexts(): FakeAudio[] {
-  const factory = uni.createInnerAudioContext as unknown as Mock<() => FakeAudio>
-  return factory.mock.results.map((r) => r.value as FakeAudio)
-}
-
-function types(): string[] {
-  return events.map((e) => e.type)
-}
-
-function ended(): Extract<TcccEvent, { type: 'ended' }>[] {
-  return events.filter((e): e is Extract<TcccEvent, { type: 'ended' }> => e.type === 'ended')
-}
-
-/** Seat status changes, kept apart so the call tests read only call events. */
-let seats: Array<Extract<TcccEvent, { type: 'agentStatus' }>>
-
-beforeEach(() => {
-  clock = createManualClock()
-  sdk = createSimulatedTccc({ clock })
-  events = []
-  seats = []
-  sdk.subscribe((e) => (e.type === 'agentStatus' ? seats.push(e) : events.push(e)))
-})
+setUpSimulated()
 
 describe('login', () => {
   it('accepts a valid mock token for this agent', async () => {
