@@ -354,13 +354,14 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
   }
 
   function attach(target: TcccWebSdk): void {
+    // Set first: if on() throws part-way, detach() takes off the handlers already subscribed.
+    sdk = target
     for (const name of WEB_SDK_EVENTS) {
       const eventName = target.events?.[name] ?? name
       const handler = handlers[name]
       target.on(eventName, handler)
       registered.push([eventName, handler])
     }
-    sdk = target
   }
 
   function detach(): void {
@@ -428,7 +429,13 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
             finish(new TcccError('SDK_LOAD_FAILED', 'script loaded without window.tccc'))
             return
           }
-          attach(loaded)
+          try {
+            attach(loaded)
+          } catch (error) {
+            // An SDK that cannot take our listeners would never report ready: say so now.
+            detach()
+            finish(new TcccError('SDK_LOAD_FAILED', `tccc.on failed: ${error instanceof Error ? error.message : String(error)}`))
+          }
         },
         () => finish(new TcccError('SDK_LOAD_FAILED', 'script failed to load')),
       )

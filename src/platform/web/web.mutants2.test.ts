@@ -287,3 +287,29 @@ describe('login refusals and their details (mutation survivors)', () => {
     expect(sdkScripts()).toHaveLength(1)
   })
 })
+
+describe('an SDK that cannot take the listeners (web-2 ledger, adapter.ts attach)', () => {
+  it('fails the sign-in at once with SDK_LOAD_FAILED and takes off the listeners it had taken', async () => {
+    const subscribed = new Map<string, WebSdkHandler>()
+    const double = {
+      on: (event: string, handler: WebSdkHandler) => {
+        if (subscribed.size === 2) throw new Error('listener limit')
+        subscribed.set(event, handler)
+      },
+      off: (event: string) => subscribed.delete(event),
+      Call: {},
+      Agent: { online: () => undefined, offline: () => undefined },
+      Devices: { isBrowserSupported: () => true },
+    } as unknown as TcccWebSdk
+    const loadScript: ScriptLoader = () => {
+      page.tccc = double
+      return Promise.resolve({ remove: () => undefined })
+    }
+    makeSdk({ loadScript })
+    const error = await rejection(within(sdk.login(loginParams())))
+    expect(error.symbol).toBe('SDK_LOAD_FAILED')
+    expect(error.detail).toBe('tccc.on failed: listener limit')
+    expect(subscribed.size).toBe(0)
+    await expect(sdk.checkLogin()).rejects.toMatchObject({ symbol: 'NOT_SIGNED_IN' })
+  })
+})
