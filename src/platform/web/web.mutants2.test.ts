@@ -84,14 +84,18 @@ describe('autoTransfer and sessionEnded for sessions that are not ours (mutation
 })
 
 /** A hand-made Web SDK: the adapter's handlers by the event name it subscribed with. */
-function sdkDouble(shape: { events?: Record<string, string>; UI?: Record<string, unknown> }): {
+function sdkDouble({ listenerLimit, ...shape }: { events?: Record<string, string>; UI?: Record<string, unknown>; listenerLimit?: number }): {
   handlers: Map<string, WebSdkHandler>
   loadScript: ScriptLoader
 } {
   const handlers = new Map<string, WebSdkHandler>()
   const double = {
     ...shape,
-    on: (event: string, handler: WebSdkHandler) => handlers.set(event, handler),
+    on: (event: string, handler: WebSdkHandler) => {
+      // An SDK that takes only so many listeners (listenerLimit) throws on the next one.
+      if (handlers.size === listenerLimit) throw new Error('listener limit')
+      handlers.set(event, handler)
+    },
     off: (event: string) => handlers.delete(event),
     Call: {},
     Agent: { online: () => undefined, offline: () => undefined },
@@ -290,26 +294,12 @@ describe('login refusals and their details (mutation survivors)', () => {
 
 describe('an SDK that cannot take the listeners (web-2 ledger, adapter.ts attach)', () => {
   it('fails the sign-in at once with SDK_LOAD_FAILED and takes off the listeners it had taken', async () => {
-    const subscribed = new Map<string, WebSdkHandler>()
-    const double = {
-      on: (event: string, handler: WebSdkHandler) => {
-        if (subscribed.size === 2) throw new Error('listener limit')
-        subscribed.set(event, handler)
-      },
-      off: (event: string) => subscribed.delete(event),
-      Call: {},
-      Agent: { online: () => undefined, offline: () => undefined },
-      Devices: { isBrowserSupported: () => true },
-    } as unknown as TcccWebSdk
-    const loadScript: ScriptLoader = () => {
-      page.tccc = double
-      return Promise.resolve({ remove: () => undefined })
-    }
+    const { handlers, loadScript } = sdkDouble({ listenerLimit: 2 })
     makeSdk({ loadScript })
     const error = await rejection(within(sdk.login(loginParams())))
     expect(error.symbol).toBe('SDK_LOAD_FAILED')
     expect(error.detail).toBe('tccc.on failed: listener limit')
-    expect(subscribed.size).toBe(0)
+    expect(handlers.size).toBe(0)
     await expect(sdk.checkLogin()).rejects.toMatchObject({ symbol: 'NOT_SIGNED_IN' })
   })
 })
