@@ -51,7 +51,7 @@ describe('web adapter commands the SDK lacks (mutation survivors)', () => {
   })
 
   it('says why the audio route cannot be set in a browser', async () => {
-    const error = await rejection(makeSdk().setAudioRoute('speaker'))
+    const error = await rejection(makeSdk().setAudioRoute('speakerphone'))
     expect(error.symbol).toBe('UNSUPPORTED_ON_PLATFORM')
     expect(error.detail).toBe('the browser picks the audio output')
   })
