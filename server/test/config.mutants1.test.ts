@@ -1,20 +1,8 @@
 // @vitest-environment node
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, DEFAULT_DATA_DIR, databaseTarget, loadConfig } from '../src/config'
-import { mockConfig } from './helpers'
-
-/** The ConfigError an operator would read at start for this environment. */
-function startupError(env: Record<string, string>, load: (e: Record<string, string>) => unknown = mockConfig): ConfigError {
-  let thrown: unknown = null
-  try {
-    load(env)
-  } catch (err) {
-    thrown = err
-  }
-  expect(thrown).toBeInstanceOf(ConfigError)
-  return thrown as ConfigError
-}
+import { DEFAULT_DATA_DIR, databaseTarget, loadConfig } from '../src/config'
+import { configError, mockConfig } from './helpers'
 
 /** Real mode with credentials, plus the overrides under test. */
 function realConfig(env: Record<string, string>) {
@@ -23,7 +11,7 @@ function realConfig(env: Record<string, string>) {
 
 describe('config parsing (mutation survivors, config.ts up to line 200)', () => {
   it('names its errors ConfigError and lists no missing variables for a plain bad value', () => {
-    const err = startupError({ TOKEN_PORT: 'abc' })
+    const err = configError({ TOKEN_PORT: 'abc' })
     expect(err.name).toBe('ConfigError')
     expect(err.missing).toEqual([])
     expect(err.message).toBe('TOKEN_PORT must be a whole number (got "abc")')
@@ -37,12 +25,12 @@ describe('config parsing (mutation survivors, config.ts up to line 200)', () => 
   })
 
   it.each(['x1', '1x', '12 34'])('refuses a number with other characters around it (TOKEN_PORT=%s)', (value) => {
-    expect(startupError({ TOKEN_PORT: value }).message).toBe(`TOKEN_PORT must be a whole number (got "${value}")`)
+    expect(configError({ TOKEN_PORT: value }).message).toBe(`TOKEN_PORT must be a whole number (got "${value}")`)
   })
 
   it('accepts the upper bound itself and refuses one past it, naming the range', () => {
     expect(mockConfig({ TOKEN_PORT: '65535' }).port).toBe(65535)
-    expect(startupError({ TOKEN_PORT: '65536' }).message).toBe('TOKEN_PORT must be between 0 and 65535')
+    expect(configError({ TOKEN_PORT: '65536' }).message).toBe('TOKEN_PORT must be between 0 and 65535')
   })
 
   it('reads the TCCC_ENDPOINT scheme with or without a trailing slash, in any case', () => {
@@ -69,24 +57,24 @@ describe('config parsing (mutation survivors, config.ts up to line 200)', () => 
   })
 
   it('refuses TRUST_PROXY=::/0 as trusting every client', () => {
-    expect(startupError({ TRUST_PROXY: '::/0' }).message).toContain('TRUST_PROXY=::/0 would trust X-Forwarded-For from any client')
+    expect(configError({ TRUST_PROXY: '::/0' }).message).toContain('TRUST_PROXY=::/0 would trust X-Forwarded-For from any client')
   })
 
   it.each(['10.0.0.0/8/8', '10.0.0.0/+8', '10.0.0.0/8.0', '10.0.0.0/1e1', '::1/129'])('refuses the malformed CIDR TRUST_PROXY=%s', (value) => {
-    expect(startupError({ TRUST_PROXY: value }).message).toBe(`TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: ${value})`)
+    expect(configError({ TRUST_PROXY: value }).message).toBe(`TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: ${value})`)
   })
 
   it('names only the bad TRUST_PROXY entries, and the whole value when there are no entries', () => {
-    expect(startupError({ TRUST_PROXY: '10.0.0.5,proxy.example,10.0.0.6' }).message).toBe(
+    expect(configError({ TRUST_PROXY: '10.0.0.5,proxy.example,10.0.0.6' }).message).toBe(
       'TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: proxy.example)',
     )
-    expect(startupError({ TRUST_PROXY: ', ,' }).message).toBe('TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: , ,)')
+    expect(configError({ TRUST_PROXY: ', ,' }).message).toBe('TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: , ,)')
   })
 
   it.each(['REQUEST_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS', 'IDLE_SOCKET_TIMEOUT_MS'])('keeps %s between one second and five minutes', (name) => {
     const range = `${name} must be between 1000 and 300000`
-    expect(startupError({ [name]: '999' }).message).toBe(range)
-    expect(startupError({ REQUEST_TIMEOUT_MS: '300000', [name]: '300001' }).message).toBe(range)
+    expect(configError({ [name]: '999' }).message).toBe(range)
+    expect(configError({ REQUEST_TIMEOUT_MS: '300000', [name]: '300001' }).message).toBe(range)
     const longest = mockConfig({ REQUEST_TIMEOUT_MS: '300000', [name]: '300000' }).timeouts
     const shortest = mockConfig({ HEADERS_TIMEOUT_MS: '1000', [name]: '1000' }).timeouts
     const key = { REQUEST_TIMEOUT_MS: 'requestMs', HEADERS_TIMEOUT_MS: 'headersMs', KEEP_ALIVE_TIMEOUT_MS: 'keepAliveMs', IDLE_SOCKET_TIMEOUT_MS: 'idleSocketMs' }[name] as keyof typeof longest
@@ -104,6 +92,6 @@ describe('config parsing (mutation survivors, config.ts up to line 200)', () => 
   })
 
   it.each(['mysql://db/tccc', 'xpostgres://db/tccc', 'postgresq://db/tccc'])('refuses DATABASE_URL=%s, saying which schemes work', (url) => {
-    expect(startupError({ DATABASE_URL: url }, databaseTarget).message).toBe('DATABASE_URL must start with postgres:// or postgresql://')
+    expect(configError({ DATABASE_URL: url }, databaseTarget).message).toBe('DATABASE_URL must start with postgres:// or postgresql://')
   })
 })

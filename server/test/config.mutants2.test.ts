@@ -1,18 +1,11 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { ConfigError, DEFAULT_FAKE_SDK_FILE, loadConfig } from '../src/config'
-import { mockConfig } from './helpers'
+import { DEFAULT_FAKE_SDK_FILE, loadConfig } from '../src/config'
+import { configError, mockConfig } from './helpers'
 
 /** The message an operator reads when the server refuses to start with this environment. */
 function refusal(env: Record<string, string>): string {
-  let thrown: unknown = null
-  try {
-    mockConfig(env)
-  } catch (err) {
-    thrown = err
-  }
-  expect(thrown).toBeInstanceOf(ConfigError)
-  return (thrown as ConfigError).message
+  return configError(env).message
 }
 
 const MAX = Number.MAX_SAFE_INTEGER

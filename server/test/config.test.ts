@@ -1,18 +1,12 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { ConfigError, DEFAULT_AGENTS_FILE, loadConfig, partialRealModeVariables } from '../src/config'
+import { DEFAULT_AGENTS_FILE, loadConfig, partialRealModeVariables } from '../src/config'
+import { configError } from './helpers'
 
 const REAL = { TCCC_SECRET_ID: 'AKIDx', TCCC_SECRET_KEY: 'key', TCCC_SDK_APP_ID: '1400000042', TOKEN_SIGNING_KEY: 'k'.repeat(32) }
 
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
+/** The bare environment, without the test signing key mockConfig adds. */
+const configErrorOf = (env: Record<string, string>) => configError(env, loadConfig)
 
 describe('loadConfig', () => {
   it('defaults to mock mode with a random per-process signing key', () => {
@@ -38,14 +32,14 @@ describe('loadConfig', () => {
   })
 
   it('refuses TCCC_MODE=real without credentials, naming every missing variable', () => {
-    const err = configError({ TCCC_MODE: 'real', TCCC_SECRET_ID: 'AKIDx' })
+    const err = configErrorOf({ TCCC_MODE: 'real', TCCC_SECRET_ID: 'AKIDx' })
     expect(err.missing).toEqual(['TCCC_SECRET_KEY', 'TCCC_SDK_APP_ID', 'TOKEN_SIGNING_KEY'])
     expect(err.message).toBe('Real mode needs these environment variables: TCCC_SECRET_KEY, TCCC_SDK_APP_ID, TOKEN_SIGNING_KEY')
   })
 
   it('requires TOKEN_SIGNING_KEY in real mode', () => {
     const { TOKEN_SIGNING_KEY: _omit, ...env } = REAL
-    expect(configError(env).missing).toEqual(['TOKEN_SIGNING_KEY'])
+    expect(configErrorOf(env).missing).toEqual(['TOKEN_SIGNING_KEY'])
   })
 
   it('stays in mock mode when TCCC_MODE=mock even with credentials', () => {
@@ -73,7 +67,7 @@ describe('loadConfig', () => {
     [{ TOKEN_SIGNING_KEY: 'short' }, 'at least 32 characters'],
     [{ PUBLIC_URL: 'example.com' }, 'PUBLIC_URL must start with'],
   ])('rejects bad values %o', (env, message) => {
-    expect(configError(env as Record<string, string>).message).toContain(message)
+    expect(configErrorOf(env as Record<string, string>).message).toContain(message)
   })
 
   it('listens on loopback by default in real mode too (TOKEN_HOST opens it up)', () => {
@@ -89,24 +83,24 @@ describe('loadConfig', () => {
   })
 
   it.each(['true', '*', 'TRUE', '10.0.0.5,*', '0.0.0.0/0'])('refuses TRUST_PROXY=%s, saying why', (value) => {
-    const err = configError({ TRUST_PROXY: value })
+    const err = configErrorOf({ TRUST_PROXY: value })
     expect(err.message).toContain('would trust X-Forwarded-For from any client')
     expect(err.message).toContain("list your reverse proxies' addresses or CIDRs")
   })
 
   it.each(['proxy.example', '10.0.0.300', '10.0.0.0/33', '1'])('refuses TRUST_PROXY=%s that is not an address or CIDR', (value) => {
-    expect(configError({ TRUST_PROXY: value }).message).toContain(`TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: ${value})`)
+    expect(configErrorOf({ TRUST_PROXY: value }).message).toContain(`TRUST_PROXY must be "false" or a comma-separated list of IP addresses or CIDRs (not valid: ${value})`)
   })
 
   it('has request, header, keep-alive and idle timeouts by default, and takes overrides', () => {
     expect(loadConfig({}).timeouts).toEqual({ requestMs: 15_000, headersMs: 10_000, keepAliveMs: 5_000, idleSocketMs: 30_000 })
     expect(loadConfig({ REQUEST_TIMEOUT_MS: '20000', HEADERS_TIMEOUT_MS: '20000' }).timeouts).toMatchObject({ requestMs: 20_000, headersMs: 20_000 })
-    expect(configError({ HEADERS_TIMEOUT_MS: '20000' }).message).toBe('HEADERS_TIMEOUT_MS must not be longer than REQUEST_TIMEOUT_MS')
+    expect(configErrorOf({ HEADERS_TIMEOUT_MS: '20000' }).message).toBe('HEADERS_TIMEOUT_MS must not be longer than REQUEST_TIMEOUT_MS')
   })
 
   it('bounds the password-check queue', () => {
     expect(loadConfig({}).scrypt).toEqual({ concurrency: 2, maxQueued: 32 })
     expect(loadConfig({ SCRYPT_CONCURRENCY: '4', SCRYPT_QUEUE: '0' }).scrypt).toEqual({ concurrency: 4, maxQueued: 0 })
-    expect(configError({ SCRYPT_CONCURRENCY: '0' }).message).toContain('SCRYPT_CONCURRENCY must be between 1 and 64')
+    expect(configErrorOf({ SCRYPT_CONCURRENCY: '0' }).message).toContain('SCRYPT_CONCURRENCY must be between 1 and 64')
   })
 })

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig } from '../src/config'
+import { ConfigError, loadConfig } from '../src/config'
 import { openMigrated, type Database } from '../src/db'
 
 export const AGENT1 = { username: 'agent1@example.com', password: 'agent1-pass' }
@@ -10,6 +10,21 @@ export const SIGNING_KEY = 'test-signing-key-0123456789-abcdefghijklmnop'
 /** Mock-mode config from env-style overrides (exercises the real env parsing). */
 export function mockConfig(env: Record<string, string> = {}) {
   return loadConfig({ TOKEN_SIGNING_KEY: SIGNING_KEY, ...env })
+}
+
+/**
+ * The ConfigError an operator reads when the server refuses to start with this environment
+ * (load: mockConfig, or loadConfig for the bare environment). Fails when nothing, or something
+ * else, is thrown.
+ */
+export function configError(env: Record<string, string>, load: (env: Record<string, string>) => unknown = mockConfig): ConfigError {
+  try {
+    load(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error('expected a ConfigError')
 }
 
 /** Collects every log line the server writes. */
