@@ -4,6 +4,7 @@
  * talks to a PostgreSQL server when DATABASE_URL is set (several instances share it).
  */
 import { mkdirSync } from 'node:fs'
+import type { PGlite } from '@electric-sql/pglite'
 
 export type Row = Record<string, unknown>
 
@@ -32,7 +33,11 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   // Stryker disable next-line StringLiteral: Vite fails to transform `import('')` (it reads the project folder), which crashes every test run
   const { PGlite } = await import('@electric-sql/pglite')
   if (dataDir) mkdirSync(dataDir, { recursive: true })
-  const pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create()
+  return pgliteDatabase(dataDir ? await PGlite.create(dataDir) : await PGlite.create())
+}
+
+/** The Database over an open PGlite (tests also open one from a saved image of a migrated store). */
+export function pgliteDatabase(pg: PGlite): Database {
   type PgliteTx = { query: typeof pg.query; exec: typeof pg.exec }
   const wrap = (q: PgliteTx): Queryable => ({
     async query<T>(sql: string, params: unknown[] = []) {
