@@ -106,14 +106,6 @@ describe('hold, unhold and transfer (mutation survivors)', () => {
     ])
   })
 
-  it('hold silences the volume reports and unhold brings them back', async () => {
-    await answeredCall()
-    await sdk.hold()
-    expect(nextVolume()).toBe(0)
-    await sdk.unhold()
-    expect(nextVolume()).toBeGreaterThan(0)
-  })
-
   it('transfer without an active call rejects NO_ACTIVE_CALL and ends nothing', async () => {
     await signIn()
     expect((await rejection(sdk.transfer({ userId: 'agent2@example.com' }))).symbol).toBe('NO_ACTIVE_CALL')
@@ -139,14 +131,6 @@ describe('mute and unmute (mutation survivors)', () => {
     sdk.sim.failNext('unmute', 402)
     expect((await rejection(sdk.unmute())).code).toBe(402)
     expect(sdk.sim.log().slice(-2).map((e) => e.method)).toEqual(['mute', 'unmute'])
-  })
-
-  it('unmute brings the volume reports back', async () => {
-    await answeredCall()
-    await sdk.mute()
-    expect(nextVolume()).toBe(0)
-    await sdk.unmute()
-    expect(nextVolume()).toBeGreaterThan(0)
   })
 })
 
@@ -287,5 +271,18 @@ describe('far-end controls (mutation survivors)', () => {
       { type: 'error', code: -3301, message: 'simulated device error -3301' },
       { type: 'ended', sessionId: 'sim-1', reason: 'error', message: 'media failure -3301' },
     ])
+  })
+})
+
+describe('silencing the volume reports (mutation survivors)', () => {
+  it.each([
+    ['hold', 'unhold'],
+    ['mute', 'unmute'],
+  ] as const)('%s silences the volume reports and %s brings them back', async (silence, restore) => {
+    await answeredCall()
+    await sdk[silence]()
+    expect(nextVolume()).toBe(0)
+    await sdk[restore]()
+    expect(nextVolume()).toBeGreaterThan(0)
   })
 })
