@@ -506,6 +506,32 @@ describe('signOut', () => {
     expect(backendSessionStorage.load()).toBeNull()
     expect(getWorkstation().disposed).toBe(false)
   })
+
+  it('when already signed out does nothing: no SDK or backend call, and the reason on screen stays', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    core.sim.kick()
+    await settle()
+    const sdkCalls = methods(core).length
+    const requests = backend.requests.length
+    await session.signOut()
+    expect(methods(core).length).toBe(sdkCalls)
+    expect(backend.requests.length).toBe(requests)
+    expect(session.signOutReason).toBe('kicked')
+    expect(session.error?.symbol).toBe('KICKED')
+  })
+
+  it('a second tap while signing out joins the first: one SDK logout, one backend revoke', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const first = session.signOut()
+    const second = session.signOut()
+    await Promise.all([first, second])
+    expect(methods(core).filter((m) => m === 'logout')).toHaveLength(1)
+    expect(backend.requests.filter((r) => r.path === '/api/auth/logout')).toHaveLength(1)
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('logged-out')
+  })
 })
 
 describe('calls that do nothing in the wrong state, and leaving sign-in / sign-out', () => {

@@ -343,7 +343,21 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  async function signOut(): Promise<void> {
+  let signingOut: Promise<void> | null = null
+
+  /**
+   * Signs out of TCCC and the backend. Signed out already: nothing to do, and the reason on screen
+   * (kicked, expired) stays. A second tap while one is under way joins it instead of logging out twice.
+   */
+  function signOut(): Promise<void> {
+    if (status.value === 'signed-out') return Promise.resolve()
+    signingOut ??= leave().finally(() => {
+      signingOut = null
+    })
+    return signingOut
+  }
+
+  async function leave(): Promise<void> {
     for (const participant of [...signOutParticipants]) await participant.beforeLogout()
     const stored = backendSessionStorage.load()
     // Cleared first, so nothing can restore this session while we wait for the network.

@@ -22,7 +22,8 @@ describe('debug page', () => {
     await vi.waitFor(async () => {
       await settle()
       expect(wrapper.find('[data-testid="token-generator"]').exists()).toBe(true)
-    })
+      // The first import of the generator is transformed on demand: seconds on a loaded machine.
+    }, { timeout: 12_000 })
     expect(wrapper.find('[data-testid="debug-unavailable"]').exists()).toBe(false)
   })
 
