@@ -77,11 +77,24 @@ describe('agent directory (mutation survivors)', () => {
     expect(await db.query('SELECT username, user_id FROM agents')).toEqual([{ username: 'DAVE@corp.example', user_id: 'seat-d2' }])
   })
 
-  it('replacing an agent removed meanwhile by another instance still answers replaced', async () => {
+  it('a replace that races another instance removing the agent adds the agent again: it exists afterwards', async () => {
     await putAgent(db, { username: 'h@corp.example', userId: 'seat-h', passwordHash: HASH }, { replace: false, now: NOW })
-    // Removed between the insert that found the username taken and the row lock.
-    const removed = intercept(db, (sql) => (sql.startsWith('SELECT user_id FROM agents WHERE username_key = $1 FOR UPDATE') ? [] : undefined))
-    expect(await putAgent(removed, { username: 'h@corp.example', userId: 'seat-h2', passwordHash: HASH }, { replace: true, now: NOW })).toBe('replaced')
+    // The other instance's remove-agent lands between the insert that found the username taken
+    // and the row lock.
+    let removedOnce = false
+    const racing: Queryable = {
+      async query<T>(sql: string, params?: unknown[]) {
+        if (!removedOnce && sql.startsWith('SELECT user_id FROM agents WHERE username_key = $1 FOR UPDATE')) {
+          removedOnce = true
+          await db.query('DELETE FROM agents WHERE username_key = $1', params)
+        }
+        return db.query<T>(sql, params)
+      },
+      exec: (sql) => db.exec(sql),
+    }
+    expect(await putAgent(racing, { username: 'h@corp.example', userId: 'seat-h2', passwordHash: HASH }, { replace: true, now: NOW })).toBe('added')
+    expect(removedOnce).toBe(true)
+    expect(await db.query('SELECT user_id FROM agents WHERE username_key = $1', ['h@corp.example'])).toEqual([{ user_id: 'seat-h2' }])
   })
 
   it('losing the race for a seat between the check and the insert is a conflict naming the seat', async () => {

@@ -69,6 +69,9 @@ export async function putAgent(db: Queryable, agent: AgentRecord, options: { rep
   if (inserted.length > 0) return 'added'
   if (!options.replace) throw new AgentConflictError(`${agent.username} already exists (use --replace to change it)`)
   const old = await db.query<{ user_id: string }>('SELECT user_id FROM agents WHERE username_key = $1 FOR UPDATE', [key])
+  // Another instance removed the agent since the insert found the name taken: the UPDATE would
+  // change nothing, so add it again (the operator asked for this agent to exist).
+  if (!old[0]) return putAgent(db, agent, options)
   await db.query('UPDATE agents SET username = $2, user_id = $3, password_hash = $4, updated_at = $5 WHERE username_key = $1', [
     key,
     agent.username.trim(),
@@ -76,7 +79,7 @@ export async function putAgent(db: Queryable, agent: AgentRecord, options: { rep
     agent.passwordHash,
     options.now,
   ])
-  if (old[0]) await endSessionsOf(db, old[0].user_id, options.now)
+  await endSessionsOf(db, old[0].user_id, options.now)
   return 'replaced'
 }
 
