@@ -40,6 +40,12 @@ const FROM_TCCC: Record<string, SeatStatus> = {
   afterCallWork: 'arrange',
   offline: 'offline',
 }
+
+/** Own keys only: a status such as "constructor" must not find Object's prototype. */
+function fromTccc(status: unknown): SeatStatus | undefined {
+  return typeof status === 'string' && Object.hasOwn(FROM_TCCC, status) ? FROM_TCCC[status] : undefined
+}
+
 const TO_TCCC: Record<SettableSeatStatus, string> = { free: 'free', rest: 'rest', busy: 'notReady' }
 
 function view(status: SeatStatus, reason: unknown): SeatStatusView {
@@ -100,7 +106,7 @@ export function createRealStaffStatus(options: { client: CccStatusClient; creden
       // The filter is TCCC's; the check is ours: never hand an agent another seat's line.
       const own = response.Metrics.find((m) => m.Email === userId)
       if (!own) return { status: 'offline' }
-      const status = typeof own.Status === 'string' ? FROM_TCCC[own.Status] : undefined
+      const status = fromTccc(own.Status)
       if (!status) throw new TcccRefusedError(`TCCC reported an unknown seat status "${String(own.Status).slice(0, 40)}"`, undefined, response.RequestId)
       return view(status, own.Reason)
     },
@@ -111,7 +117,7 @@ export function createRealStaffStatus(options: { client: CccStatusClient; creden
       if (!answer) throw new TcccRefusedError('TCCC returned an incomplete SetStaffStatus response', undefined, response.RequestId)
       // Per-seat failures come inside a successful response.
       if (answer.ErrorCode) throw new TcccRefusedError(sanitiseTcccMessage(answer.ErrorMessage, secrets), answer.ErrorCode, response.RequestId)
-      const now = typeof answer.Status === 'string' ? FROM_TCCC[answer.Status] : undefined
+      const now = fromTccc(answer.Status)
       return now ? view(now, answer.Reason ?? restReason) : view(status, restReason)
     },
   }

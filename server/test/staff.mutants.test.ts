@@ -92,6 +92,13 @@ describe('createRealStaffStatus: more of reading and setting (mutation survivors
     expect(await stubClient({ metrics: () => ({ Metrics: [] }) }).service.read(ME)).toStrictEqual({ status: 'offline' })
   })
 
+  it('refuses a status named like a property every object has (constructor, toString, __proto__)', async () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const { service } = stubClient({ metrics: () => ({ Metrics: [{ Email: ME, Status: name }] }) })
+      expect((await refusal(service.read(ME))).message).toBe(`TCCC reported an unknown seat status "${name}"`)
+    }
+  })
+
   it('refuses a Status that is not a string, even one that reads like a known status', async () => {
     const { service } = stubClient({ metrics: () => ({ Metrics: [{ Email: ME, Status: ['free'] as unknown as string }] }) })
     expect((await refusal(service.read(ME))).message).toBe('TCCC reported an unknown seat status "free"')
