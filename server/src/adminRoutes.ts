@@ -19,6 +19,13 @@ interface Options {
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
+type AssignLine = { line: number; number: string; remark: string }
+/** One line of an assign request: assignNumbers reports a bad number or remark, not a bad type. */
+const isAssignLine = (v: unknown): v is AssignLine => {
+  const l = v as Partial<AssignLine> | null
+  return typeof l === 'object' && l !== null && typeof l.number === 'string' && (l.remark === undefined || typeof l.remark === 'string')
+}
+
 export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }: Options): void {
   const expected = digest(adminKey)
   const onRequest = async (request: FastifyRequest) => {
@@ -57,12 +64,16 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }:
   app.post('/api/admin/assign', { onRequest, bodyLimit: 32 * 1024 * 1024 }, async (request) => {
     const b = body(request)
     const agent = String(b.agent)
+    if (!Array.isArray(b.lines) || !b.lines.every(isAssignLine)) {
+      throw new ApiError(400, 'BAD_REQUEST', '"lines" must be an array of {"line": number, "number": string, "remark": string}')
+    }
     if (!(await findAgentByUserId(db, agent))) throw new ApiError(404, 'NOT_FOUND', `No agent with userId ${agent}`)
-    return assignNumbers(db, agent, b.lines as { line: number; number: string; remark: string }[], now())
+    return assignNumbers(db, agent, b.lines, now())
   })
 
   app.get('/api/admin/calls', { onRequest }, async (request, reply) => {
     const q = request.query as { agent?: string; since?: string }
+    if (q.since && !/^\d+$/.test(q.since)) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a time in epoch milliseconds')
     const lines = await exportCalls(db, { agent: q.agent, since: q.since ? Number(q.since) : undefined })
     return reply.type('text/csv; charset=utf-8').send(lines.join('\n') + '\n')
   })
