@@ -23,7 +23,7 @@ type AssignLine = { line: number; number: string; remark: string }
 /** One line of an assign request: assignNumbers reports a bad number or remark, not a bad type. */
 const isAssignLine = (v: unknown): v is AssignLine => {
   const l = v as Partial<AssignLine> | null
-  return typeof l === 'object' && l !== null && typeof l.number === 'string' && (l.remark === undefined || typeof l.remark === 'string')
+  return typeof l === 'object' && l !== null && Number.isInteger(l.line) && typeof l.number === 'string' && (l.remark === undefined || typeof l.remark === 'string')
 }
 
 export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }: Options): void {
@@ -57,13 +57,16 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }:
   })
 
   app.post('/api/admin/agents/remove', { onRequest }, async (request) => {
-    const removed = await db.transaction((tx) => removeAgent(tx, String(body(request).username), now()))
+    const { username } = body(request)
+    if (typeof username !== 'string' || username.trim() === '') throw new ApiError(400, 'BAD_REQUEST', '"username" must be the agent\'s sign-in name')
+    const removed = await db.transaction((tx) => removeAgent(tx, username, now()))
     return { removed }
   })
 
   app.post('/api/admin/assign', { onRequest, bodyLimit: 32 * 1024 * 1024 }, async (request) => {
     const b = body(request)
-    const agent = String(b.agent)
+    if (typeof b.agent !== 'string' || b.agent === '') throw new ApiError(400, 'BAD_REQUEST', '"agent" must be the agent\'s TCCC userId')
+    const agent = b.agent
     if (!Array.isArray(b.lines) || !b.lines.every(isAssignLine)) {
       throw new ApiError(400, 'BAD_REQUEST', '"lines" must be an array of {"line": number, "number": string, "remark": string}')
     }
@@ -72,7 +75,8 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }:
   })
 
   app.get('/api/admin/calls', { onRequest }, async (request, reply) => {
-    const q = request.query as { agent?: string; since?: string }
+    const q = request.query as { agent?: string | string[]; since?: string }
+    if (Array.isArray(q.agent)) throw new ApiError(400, 'BAD_REQUEST', '"agent" must be given once')
     if (q.since && !/^\d+$/.test(q.since)) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a time in epoch milliseconds')
     const lines = await exportCalls(db, { agent: q.agent, since: q.since ? Number(q.since) : undefined })
     return reply.type('text/csv; charset=utf-8').send(lines.join('\n') + '\n')

@@ -198,6 +198,14 @@ describe('POST /api/admin/agents/remove', () => {
     expect(res.json()).toEqual({ removed: false })
     expect(await agentRows()).toHaveLength(2)
   })
+
+  it.each([{}, { username: 7 }, { username: '  ' }])('answers 400 BAD_REQUEST without a username (%j) and removes nobody', async (payload) => {
+    const server = await start()
+    const res = await admin(server, 'POST', '/api/admin/agents/remove', payload)
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: '"username" must be the agent\'s sign-in name' } })
+    expect(await agentRows()).toHaveLength(2)
+  })
 })
 
 describe('the admin request body', () => {
@@ -278,6 +286,8 @@ describe('POST /api/admin/assign', () => {
     ['a numeric number', { lines: [{ line: 1, number: 13800138000, remark: '' }] }],
     ['a missing number', { lines: [{ line: 1, remark: 'x' }] }],
     ['a numeric remark', { lines: [{ line: 1, number: '13800138000', remark: 5 }] }],
+    ['a line without its line number', { lines: [{ number: '13800138000', remark: '' }] }],
+    ['a line number that is text', { lines: [{ line: '1', number: '13800138000', remark: '' }] }],
     ['a good line then a bad one', { lines: [{ line: 1, number: '13800138000', remark: '' }, { line: 2, number: 13900139000, remark: '' }] }],
   ])('answers 400 BAD_REQUEST for %s and assigns nothing', async (_label, body) => {
     const server = await start()
@@ -285,6 +295,17 @@ describe('POST /api/admin/assign', () => {
     expect(res.statusCode).toBe(400)
     expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: LINES_MESSAGE } })
     expect(await numberRows('agent1@example.com')).toEqual([])
+  })
+
+  it.each([
+    ['no agent', { lines: [{ line: 1, number: '13800138000', remark: '' }] }],
+    ['an empty agent', { agent: '', lines: [{ line: 1, number: '13800138000', remark: '' }] }],
+    ['a numeric agent', { agent: 42, lines: [{ line: 1, number: '13800138000', remark: '' }] }],
+  ])('answers 400 BAD_REQUEST for %s (not a 404 for a seat called "undefined")', async (_label, body) => {
+    const server = await start()
+    const res = await admin(server, 'POST', '/api/admin/assign', body)
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: '"agent" must be the agent\'s TCCC userId' } })
   })
 
   it('accepts a line without a remark (the number is its remark)', async () => {
@@ -345,6 +366,14 @@ describe('GET /api/admin/calls', () => {
     const res = await admin(server, 'GET', `/api/admin/calls${query}`)
     expect(res.statusCode).toBe(200)
     expect(res.body).toBe([CALL_CSV_HEADER, ...lines].join('\n') + '\n')
+  })
+
+  it('answers 400 BAD_REQUEST for an agent given twice', async () => {
+    await seed()
+    const server = await start()
+    const res = await admin(server, 'GET', '/api/admin/calls?agent=agent1%40example.com&agent=agent2%40example.com')
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: '"agent" must be given once' } })
   })
 
   it.each(['abc', '12abc', '-5', '1.5', '1e3'])('answers 400 BAD_REQUEST for since=%s', async (since) => {
