@@ -43,7 +43,7 @@ const FROM_TCCC: Record<string, SeatStatus> = {
 
 /** Own keys only: a status such as "constructor" must not find Object's prototype. */
 function fromTccc(status: unknown): SeatStatus | undefined {
-  return typeof status === 'string' && Object.hasOwn(FROM_TCCC, status) ? FROM_TCCC[status] : undefined
+  return typeof status === 'string' && Object.prototype.hasOwnProperty.call(FROM_TCCC, status) ? FROM_TCCC[status] : undefined
 }
 
 const TO_TCCC: Record<SettableSeatStatus, string> = { free: 'free', rest: 'rest', busy: 'notReady' }
