@@ -152,6 +152,11 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
         }
       : false,
     trustProxy: config.trustProxy,
+    // A URL that is not valid percent-encoding never reaches a route or the error handler:
+    // answer it in the same shape as every other error.
+    frameworkErrors(_err, _request, reply) {
+      void (reply as FastifyReply).code(400).header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').send({ error: { code: 'BAD_REQUEST', message: 'Malformed URL' } })
+    },
     bodyLimit: 16 * 1024,
     // Slow or idle clients must not hold sockets (slowloris): see "Timeouts" in server/README.md.
     requestTimeout: config.timeouts.requestMs,

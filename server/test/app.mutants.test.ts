@@ -403,6 +403,15 @@ describe('framework errors', () => {
     expect(big.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'Request body is too large' } })
     expect(big.headers['www-authenticate']).toBeUndefined()
   })
+
+  it.each(['/%zz', '/api/auth/login%', '/api/%E0%A4%A'])('answers a URL that is not valid percent-encoding (%s) in the API error shape', async (url) => {
+    const server = await start()
+    const res = await server.inject({ method: 'GET', url })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'Malformed URL' } })
+    expect(res.headers['cache-control']).toBe('no-store')
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
+  })
 })
 
 describe('HTTP protocol errors', () => {
