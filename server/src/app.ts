@@ -273,6 +273,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       else done(null, value)
     })
   })
+  // Fastify's own text/plain parser would hand JSON sent as text to the routes as a string.
+  app.removeContentTypeParser('text/plain')
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, _body, done) => done(null, UNSUPPORTED_BODY))
 
   // --- CORS and response headers ----------------------------------------------------------------

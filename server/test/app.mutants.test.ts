@@ -53,6 +53,7 @@ describe('sign-in body checks (exact answers)', () => {
 
   it.each([
     ['an XML body', '<login/>', 'application/xml', 'Send a JSON body with Content-Type: application/json'],
+    ['JSON sent as text/plain', '{"username":"a","password":"b"}', 'text/plain', 'Send a JSON body with Content-Type: application/json'],
     ['JSON null', 'null', 'application/json', OBJECT],
     ['a JSON string', '"agent1"', 'application/json', OBJECT],
     ['a JSON number', '42', 'application/json', OBJECT],
