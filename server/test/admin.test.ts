@@ -3,13 +3,12 @@
  * /api/admin/* in-process (server/src/adminRoutes.ts): the endpoints the business CLIs
  * (server/src/cli.ts) call while a backend owns the database, protected by the admin key.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import type { Database } from '../src/db'
 import { DEVELOPMENT_ACCOUNTS } from '../src/db/agents'
 import { CALL_CSV_HEADER, pushChanges } from '../src/db/workspace'
-import { AGENT1, fileDatabase, login, manualClock, mockConfig, requestToken, resetDatabase } from './helpers'
+import { AGENT1, databasePerFile, login, manualClock, mockConfig, requestToken } from './helpers'
 
 const ADMIN_KEY = 'admin-key-0123456789-abcdefghijklmnopqrstuvwxyz'
 const HASH1 = DEVELOPMENT_ACCOUNTS[0].passwordHash // the hash of AGENT1's password, 'agent1-pass'
@@ -18,18 +17,11 @@ const NOT_FOUND = { error: { code: 'NOT_FOUND', message: 'No such endpoint' } }
 const NOT_AN_OBJECT = { error: { code: 'BAD_REQUEST', message: 'Body must be a JSON object' } }
 
 let app: FastifyInstance | null = null
-let db: Database
+const db = databasePerFile()
 /** When set, every db.transaction the app starts fails with this error (a broken database). */
 let failTransactions: Error | null = null
 let clock = manualClock()
-beforeAll(async () => {
-  db = await fileDatabase()
-}, 120_000)
-afterAll(async () => {
-  await db.close()
-})
 beforeEach(async () => {
-  await resetDatabase(db)
   failTransactions = null
   clock = manualClock()
 })

@@ -2,23 +2,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import type { Database } from '../src/db'
-import { AGENT1, AGENT2, decodeMockToken, fileDatabase, LogCapture, login, manualClock, mockConfig, requestToken, resetDatabase, SIGNING_KEY } from './helpers'
+import { AGENT1, AGENT2, databasePerFile, decodeMockToken, LogCapture, login, manualClock, mockConfig, requestToken, SIGNING_KEY } from './helpers'
 
 let app: FastifyInstance | null = null
-let db: Database
-beforeAll(async () => {
-  db = await fileDatabase()
-}, 120_000)
-afterAll(async () => {
-  await db.close()
-})
-beforeEach(async () => {
-  await resetDatabase(db)
-})
+const db = databasePerFile()
 afterEach(async () => {
   await app?.close()
   app = null

@@ -9,27 +9,17 @@ import { tmpdir } from 'node:os'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { connect, type AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer, protocolErrorResponse } from '../src/app'
-import type { Database } from '../src/db'
 import { silentWav } from '../src/cccRecords'
 import { TcccRefusedError, type TcccTokenIssuer } from '../src/tccc'
-import { AGENT1, AGENT2, fileDatabase, LogCapture, login, manualClock, mockConfig, requestToken, resetDatabase } from './helpers'
+import { AGENT1, AGENT2, databasePerFile, LogCapture, login, manualClock, mockConfig, requestToken } from './helpers'
 
 vi.setConfig({ testTimeout: 60_000 })
 
 let app: FastifyInstance | null = null
-let db: Database
-beforeAll(async () => {
-  db = await fileDatabase()
-}, 120_000)
-afterAll(async () => {
-  await db.close()
-})
-beforeEach(async () => {
-  await resetDatabase(db)
-})
+const db = databasePerFile()
 afterEach(async () => {
   vi.useRealTimers()
   await app?.close()

@@ -8,11 +8,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Database } from '../src/db'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { claimDataDir, claimDataDirWaiting, readOwner } from '../src/db/owner'
 import { assignNumbers, attachCallDetail, CALL_CSV_HEADER, exportCalls, getRecord, pullChanges, pushChanges } from '../src/db/workspace'
-import { fileDatabase, resetDatabase } from './helpers'
+import { databasePerFile } from './helpers'
 
 const DEAD_PID = 2_000_000_000 // above any pid_max: process.kill answers ESRCH
 
@@ -158,16 +157,7 @@ const A = 'agent1@example.com'
 const B = 'agent2@example.com'
 
 describe('workspace records (mutation survivors)', () => {
-  let db: Database
-  beforeAll(async () => {
-    db = await fileDatabase()
-  }, 120_000)
-  afterAll(async () => {
-    await db.close()
-  })
-  beforeEach(async () => {
-    await resetDatabase(db)
-  })
+  const db = databasePerFile()
 
   const callData = (data: Record<string, unknown> = {}) => ({
     number: '13800138000',

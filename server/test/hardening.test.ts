@@ -5,22 +5,12 @@
  */
 import { connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import type { Database } from '../src/db'
-import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
+import { AGENT1, databasePerFile, login, mockConfig } from './helpers'
 
-let db: Database
-beforeAll(async () => {
-  db = await fileDatabase()
-}, 60_000)
-afterAll(async () => {
-  await db.close()
-})
-beforeEach(async () => {
-  await resetDatabase(db)
-})
+const db = databasePerFile()
 
 let app: FastifyInstance | null = null
 afterEach(async () => {

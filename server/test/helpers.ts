@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config'
 import { type Database } from '../src/db'
 import { pgliteDatabase } from '../src/db/driver'
@@ -102,6 +103,32 @@ async function migratedImage(): Promise<Blob> {
   writeFileSync(partial, Buffer.from(await image.arrayBuffer()))
   renameSync(partial, file)
   return image
+}
+
+/**
+ * The database hooks every in-process server test file (or describe block) needs: one
+ * `fileDatabase()` opened before its tests, emptied before each (`resetDatabase`), closed after.
+ * Returns a stand-in that forwards to that database once it is open, so the caller can pass it to
+ * `buildServer` and query it directly as `db` without a `let` set in a hook.
+ */
+export function databasePerFile(): Database {
+  let open: Database | null = null
+  beforeAll(async () => {
+    open = await fileDatabase()
+  }, 120_000)
+  afterAll(async () => {
+    await open?.close()
+  })
+  beforeEach(async () => {
+    if (open) await resetDatabase(open)
+  })
+  return new Proxy({} as Database, {
+    get(_target, key) {
+      if (!open) throw new Error('databasePerFile(): the database is opened in beforeAll; use it in a test or hook')
+      const value: unknown = Reflect.get(open, key)
+      return typeof value === 'function' ? value.bind(open) : value
+    },
+  })
 }
 
 /** Back to a fresh store between tests: no agents, sessions, counters or agent records. */

@@ -7,14 +7,13 @@
  */
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildServer } from '../src/app'
 import { readStatusBody, registerAgentStatusRoutes } from '../src/agentStatusRoutes'
 import { ApiError } from '../src/apiError'
-import type { Database } from '../src/db'
 import { createMockStaffStatus, createRealStaffStatus, type CccStatusClient, type StaffStatusService } from '../src/staffStatus'
 import { TcccRefusedError } from '../src/tccc'
-import { AGENT1, AGENT2, fileDatabase, LogCapture, login, mockConfig, resetDatabase } from './helpers'
+import { AGENT1, AGENT2, databasePerFile, LogCapture, login, mockConfig } from './helpers'
 
 const CREDENTIALS = { secretId: 'AKIDstubSecretId0123456789', secretKey: 'stubSecretKey0123456789abcdef', endpoint: 'ccc.stub.test', protocol: 'https://' as const, region: 'ap-guangzhou' }
 const SDK_APP_ID = 1400000777
@@ -211,18 +210,11 @@ describe('registerAgentStatusRoutes without a session (mutation survivors)', () 
 })
 
 describe('GET / PUT /api/agent/status in-process (mutation survivors)', () => {
-  let db: Database
+  const db = databasePerFile()
   let app: FastifyInstance | null = null
   let logs: LogCapture
 
-  beforeAll(async () => {
-    db = await fileDatabase()
-  }, 120_000)
-  afterAll(async () => {
-    await db.close()
-  })
   beforeEach(async () => {
-    await resetDatabase(db)
     logs = new LogCapture()
   })
   afterEach(async () => {
