@@ -11,7 +11,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { claimDataDir, claimDataDirWaiting, readOwner } from '../src/db/owner'
 import { assignNumbers, attachCallDetail, CALL_CSV_HEADER, exportCalls, getRecord, pullChanges, pushChanges } from '../src/db/workspace'
-import { databasePerFile } from './helpers'
+import { answeredCallData, databasePerFile } from './helpers'
 
 const DEAD_PID = 2_000_000_000 // above any pid_max: process.kill answers ESRCH
 
@@ -159,17 +159,7 @@ const B = 'agent2@example.com'
 describe('workspace records (mutation survivors)', () => {
   const db = databasePerFile()
 
-  const callData = (data: Record<string, unknown> = {}) => ({
-    number: '13800138000',
-    direction: 'out',
-    outcome: 'answered',
-    startedAt: NOW - 60_000,
-    answeredAt: NOW - 55_000,
-    endedAt: NOW - 5_000,
-    durationSec: 50,
-    endReason: 'local-hangup',
-    ...data,
-  })
+  const callData = (data: Record<string, unknown> = {}) => answeredCallData(NOW, data)
   const call = (changeId: string, id: string, data: Record<string, unknown> = {}) => ({ changeId, kind: 'call', op: 'upsert', id, data: callData(data) })
   const number = (changeId: string, id: string, data: Record<string, unknown>) => ({ changeId, kind: 'number', op: 'upsert', id, data })
   const reasons = async (agent: string, changes: unknown[]) => (await pushChanges(db, agent, changes, NOW)).map((r) => r.reason ?? r.status)

@@ -131,6 +131,21 @@ export function databasePerFile(): Database {
   })
 }
 
+/** A call record's data as the app pushes it: an answered outbound call of 50 s ending 5 s before `now`. */
+export function answeredCallData(now: number, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    number: '13800138000',
+    direction: 'out',
+    outcome: 'answered',
+    startedAt: now - 60_000,
+    answeredAt: now - 55_000,
+    endedAt: now - 5_000,
+    durationSec: 50,
+    endReason: 'local-hangup',
+    ...over,
+  }
+}
+
 /** Back to a fresh store between tests: no agents, sessions, counters or agent records. */
 export async function resetDatabase(db: Database): Promise<void> {
   await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, meta, workspace_changes;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
-import { AGENT1, AGENT2, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
+import { AGENT1, AGENT2, answeredCallData, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
 
 // Sign-ins (scrypt) and databases on a shared 2-core machine: generous limits.
@@ -79,17 +79,7 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     kind: 'call',
     op: 'upsert',
     id,
-    data: {
-      number: '13800138000',
-      direction: 'out',
-      outcome: 'answered',
-      startedAt: NOW - 60_000,
-      answeredAt: NOW - 55_000,
-      endedAt: NOW - 5_000,
-      durationSec: 50,
-      endReason: 'local-hangup',
-      ...data,
-    },
+    data: answeredCallData(NOW, data),
   })
 
   it('a first pull has the outcome catalogue and the wrap-up setting, nothing else', async () => {
