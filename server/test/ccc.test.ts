@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config'
 import type { Database } from '../src/db'
 import { DEVELOPMENT_ACCOUNTS, putAgent } from '../src/db/agents'
 import { startFakeCccApi, loopbackAgent, type FakeCccApi } from './fakeCccApi'
-import { AGENT1 as DEV1, fileDatabase, LogCapture, login, mockConfig, resetDatabase, SIGNING_KEY } from './helpers'
+import { AGENT1 as DEV1, cccCallData, fileDatabase, LogCapture, login, mockConfig, resetDatabase, SIGNING_KEY } from './helpers'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
@@ -64,18 +64,7 @@ async function tokenOf(server: FastifyInstance, agent: { username: string; passw
 }
 
 function callRecord(sessionId: string | null, over: Record<string, unknown> = {}) {
-  return {
-    number: '13800000000',
-    direction: 'out',
-    outcome: 'answered',
-    startedAt: STARTED,
-    answeredAt: STARTED + 5000,
-    endedAt: STARTED + 65_000,
-    durationSec: 60,
-    endReason: 'local-bye',
-    ...(sessionId ? { sessionId } : {}),
-    ...over,
-  }
+  return cccCallData(STARTED, { ...(sessionId ? { sessionId } : {}), ...over })
 }
 
 async function pushCall(server: FastifyInstance, token: string, id: string, data: Record<string, unknown>): Promise<void> {

@@ -12,7 +12,7 @@ import type { TcccCredentials } from '../src/config'
 import type { Database } from '../src/db'
 import { pushChanges } from '../src/db/workspace'
 import { TcccRefusedError, type CccClient } from '../src/tccc'
-import { AGENT1, fileDatabase, LogCapture, login, manualClock, mockConfig, resetDatabase } from './helpers'
+import { AGENT1, cccCallData, fileDatabase, LogCapture, login, manualClock, mockConfig, resetDatabase } from './helpers'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
@@ -317,18 +317,7 @@ describe('routes (mutation survivors)', () => {
     expect(res.json()).toMatchObject({ results: [{ status: 'applied' }] })
   }
   const STARTED = 1_800_000_000_000 - 600_000
-  const callData = (over: Record<string, unknown> = {}) => ({
-    number: '13800000000',
-    direction: 'out',
-    outcome: 'answered',
-    startedAt: STARTED,
-    answeredAt: STARTED + 5000,
-    endedAt: STARTED + 65_000,
-    durationSec: 60,
-    endReason: 'local-bye',
-    sessionId: 'sess-1',
-    ...over,
-  })
+  const callData = (over: Record<string, unknown> = {}) => cccCallData(STARTED, { sessionId: 'sess-1', ...over })
   const detail = (id: string) => server().inject({ method: 'POST', url: `/api/workspace/calls/${id}/detail`, headers: auth() })
 
   it('caller numbers: a TCCC refusal is 502 with its code and message, logged for the operator', async () => {

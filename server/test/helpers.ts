@@ -146,6 +146,21 @@ export function answeredCallData(now: number, over: Record<string, unknown> = {}
   }
 }
 
+/** A call record's data as the CCC tests push it: an answered outbound call of 60 s from `started`. */
+export function cccCallData(started: number, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    number: '13800000000',
+    direction: 'out',
+    outcome: 'answered',
+    startedAt: started,
+    answeredAt: started + 5000,
+    endedAt: started + 65_000,
+    durationSec: 60,
+    endReason: 'local-bye',
+    ...over,
+  }
+}
+
 /** Back to a fresh store between tests: no agents, sessions, counters or agent records. */
 export async function resetDatabase(db: Database): Promise<void> {
   await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, meta, workspace_changes;
