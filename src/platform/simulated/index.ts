@@ -287,11 +287,15 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   function startStats(): void {
     stopStats()
     const tick = (): void => {
-      if (!current || current.state !== 'active') return
+      const session = current
+      if (!session || session.state !== 'active') return
       statsTick += 1
       emitNow({ type: 'networkQuality', quality })
+      // A listener may have hung up (or logged out) inside that event: nothing after `ended`.
+      if (current !== session || session.state !== 'active') return
       const volume = muted || held ? 0 : VOLUME_PATTERN[statsTick % VOLUME_PATTERN.length]
       emitNow({ type: 'audioVolume', userId: agent?.userId ?? '', volume })
+      if (current !== session || session.state !== 'active') return
       statsTimer = clock.setTimeout(tick, STATS_INTERVAL_MS)
     }
     statsTimer = clock.setTimeout(tick, STATS_INTERVAL_MS)

@@ -322,6 +322,23 @@ describe('in-call controls', () => {
     expect(events.at(-1)).toEqual({ type: 'audioVolume', userId: USER, volume: 0 })
   })
 
+  it.each(['networkQuality', 'audioVolume'] as const)('sends nothing after ended when a listener hangs up on a %s tick', async (hangUpOn) => {
+    // The same call hung up outside a tick: the timers a finished call leaves (none of them a stats tick).
+    sdk.sim.answerOutbound()
+    sdk.sim.remoteHangup()
+    const armedAfterPlainHangup = clock.pendingTimers()
+
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    const unsubscribe = sdk.subscribe((e) => {
+      if (e.type === hangUpOn) sdk.sim.remoteHangup()
+    })
+    clock.advance(STATS_INTERVAL_MS)
+    unsubscribe()
+    expect(types().slice(-2)).toEqual([hangUpOn, 'ended'])
+    expect(clock.pendingTimers()).toBe(armedAfterPlainHangup)
+  })
+
   it('setNetworkQuality refuses values outside 0..6', () => {
     expect(() => sdk.sim.setNetworkQuality(7)).toThrow(RangeError)
     expect(() => sdk.sim.setNetworkQuality(1.5)).toThrow(RangeError)
