@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { prepareAgentDirectory, StoreStartError, type Database } from '../src/db'
+import { formatImportReport, importAgentsFileOnce } from '../src/db/agents'
 import { openPostgres } from '../src/db/driver'
 import { createLoginLimiter, type LoginLimitPolicy } from '../src/db/loginLimits'
 import { databasePerFile } from './helpers'
@@ -166,7 +167,7 @@ describe('preparing the agent directory (mutation survivors)', () => {
       (e: unknown) => e,
     )
     expect(err).toBeInstanceOf(StoreStartError)
-    expect((err as Error).message).toBe('the agent directory is empty: add an agent with `npm run add-agent` (same DATA_DIR / DATABASE_URL) first')
+    expect(String(err)).toBe('StoreStartError: the agent directory is empty: add an agent with `npm run add-agent` (same DATA_DIR / DATABASE_URL) first')
   })
 
   it('real mode imports the agents file, reports it, and does not seed the development accounts', async () => {
@@ -176,6 +177,46 @@ describe('preparing the agent directory (mutation survivors)', () => {
     await prepareAgentDirectory(db, { ...base, agentsFile: file, report: (l) => lines.push(l) })
     expect(lines).toEqual([`Imported agents from ${file}: 1 added, 0 already present, 0 skipped. The database is the agent directory from now on.`])
     expect((await db.query<{ username: string }>('SELECT username FROM agents')).map((r) => r.username)).toEqual(['a@corp.example'])
+  })
+
+  it('each agents file is imported once: the same file again imports nothing, another file still imports', async () => {
+    const dir = tempDir('agents-two-')
+    const [first, second] = [path.join(dir, 'first.json'), path.join(dir, 'second.json')]
+    writeFileSync(first, JSON.stringify({ agents: [{ username: 'a@corp.example', userId: 'seat-a', passwordHash: HASH }] }))
+    writeFileSync(second, JSON.stringify({ agents: [{ username: 'b@corp.example', userId: 'seat-b', passwordHash: HASH }] }))
+    const options = { required: true, skipDevelopmentAccounts: true, now: NOW }
+    expect(await importAgentsFileOnce(db, first, options)).toEqual({ file: first, added: ['a@corp.example'], alreadyPresent: [], skipped: [] })
+    expect(await importAgentsFileOnce(db, first, options)).toBeNull()
+    expect(await importAgentsFileOnce(db, second, options)).toEqual({ file: second, added: ['b@corp.example'], alreadyPresent: [], skipped: [] })
+    expect(await db.query('SELECT key FROM meta ORDER BY key')).toEqual([{ key: `agents-file-imported:${first}` }, { key: `agents-file-imported:${second}` }])
+  })
+
+  it('the import report lists every skipped agent with its reason, separated by semicolons', () => {
+    const report = {
+      file: '/srv/agents.json',
+      added: [],
+      alreadyPresent: [],
+      skipped: [
+        { username: 'agent1@example.com', reason: 'development account (real mode)' },
+        { username: 'x@corp.example', reason: 'TCCC userId s1 already belongs to y@corp.example' },
+      ],
+    }
+    expect(formatImportReport(report)).toBe(
+      'Imported agents from /srv/agents.json: 0 added, 0 already present, 2 skipped (agent1@example.com: development account (real mode); ' +
+        'x@corp.example: TCCC userId s1 already belongs to y@corp.example). The database is the agent directory from now on.',
+    )
+  })
+
+  it('mock mode imports a development account from the agents file as it is given there', async () => {
+    const file = path.join(tempDir('agents-mock-'), 'agents.json')
+    writeFileSync(file, JSON.stringify({ agents: [{ username: 'agent1@example.com', userId: 'seat-dev1', passwordHash: HASH }] }))
+    const lines: string[] = []
+    await prepareAgentDirectory(db, { ...base, mode: 'mock', agentsFile: file, report: (l) => lines.push(l) })
+    expect(lines).toEqual([`Imported agents from ${file}: 1 added, 0 already present, 0 skipped. The database is the agent directory from now on.`])
+    expect(await db.query('SELECT username, user_id FROM agents ORDER BY username')).toEqual([
+      { username: 'agent1@example.com', user_id: 'seat-dev1' },
+      { username: 'agent2@example.com', user_id: 'agent2@example.com' },
+    ])
   })
 })
 
