@@ -7,7 +7,7 @@
  * (results, reasons, pulled changes, CSV lines) and the rows left in the database.
  */
 import { describe, expect, it } from 'vitest'
-import { assignNumbers, pushChanges } from '../src/db/workspace'
+import { assignNumbers, getRecord, pushChanges } from '../src/db/workspace'
 import { answeredCallData, databasePerFile } from './helpers'
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
@@ -132,5 +132,12 @@ describe('workspace records, second half (mutation survivors)', () => {
     expect((await rows(A))[0].data).toMatchObject({ number: '123456' })
     // The same change id from another agent is that agent's own first change.
     expect((await pushChanges(db, B, [number('c1', 'n1', { number: '111111' })], NOW))[0].status).toBe('applied')
+  })
+
+  it('reads no record for an id no record can have, without asking the database (a NUL byte would make it fail)', async () => {
+    await pushChanges(db, A, [number('g1', 'n1', { number: '123456' })], NOW)
+    expect(await getRecord(db, A, 'number', 'n1')).toMatchObject({ id: 'n1', data: { number: '123456' } })
+    expect(await getRecord(db, A, 'number', 'n1\u0000')).toBeNull()
+    expect(await getRecord(db, A, 'number', 'n'.repeat(65))).toBeNull()
   })
 })
