@@ -140,4 +140,9 @@ describe('workspace records, second half (mutation survivors)', () => {
     expect(await getRecord(db, A, 'number', 'n1\u0000')).toBeNull()
     expect(await getRecord(db, A, 'number', 'n'.repeat(65))).toBeNull()
   })
+
+  it('a deleted record keeps no data: its row holds SQL NULL, not a JSON null (only an operator querying the table sees it)', async () => {
+    await pushChanges(db, A, [number('t1', 'n1', { number: '123456' }), { changeId: 't2', kind: 'number', op: 'delete', id: 'n1' }], NOW)
+    expect(await db.query(`SELECT deleted, data IS NULL AS empty FROM workspace_records WHERE agent = $1 AND id = 'n1'`, [A])).toEqual([{ deleted: true, empty: true }])
+  })
 })
