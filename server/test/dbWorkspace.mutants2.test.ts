@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { assignNumbers, getRecord, pushChanges } from '../src/db/workspace'
+import type { Database, Queryable } from '../src/db/driver'
 import { answeredCallData, databasePerFile } from './helpers'
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
@@ -144,5 +145,22 @@ describe('workspace records, second half (mutation survivors)', () => {
   it('a deleted record keeps no data: its row holds SQL NULL, not a JSON null (only an operator querying the table sees it)', async () => {
     await pushChanges(db, A, [number('t1', 'n1', { number: '123456' }), { changeId: 't2', kind: 'number', op: 'delete', id: 'n1' }], NOW)
     expect(await db.query(`SELECT deleted, data IS NULL AS empty FROM workspace_records WHERE agent = $1 AND id = 'n1'`, [A])).toEqual([{ deleted: true, empty: true }])
+  })
+
+  it('a failure that is no rejection (the database breaking while writing a record) fails the whole push and records nothing', async () => {
+    const broken: Database = {
+      ...db,
+      query: db.query,
+      close: db.close,
+      transaction: (fn) =>
+        db.transaction((tx) =>
+          fn({
+            query: (sql: string, params?: unknown[]) => (sql.includes('INSERT INTO workspace_records') ? Promise.reject(new Error('disk full')) : tx.query(sql, params)),
+          } as Queryable),
+        ),
+    }
+    await expect(pushChanges(broken, A, [number('f1', 'n1', { number: '123456' })], NOW)).rejects.toThrow('disk full')
+    expect(await rows(A)).toEqual([])
+    expect(await db.query('SELECT change_id FROM workspace_changes WHERE agent = $1', [A])).toEqual([])
   })
 })
