@@ -1,0 +1,141 @@
+// @vitest-environment node
+/**
+ * server/src/app.ts from the sign-in on (lines 110 to the end), as a client and an operator see
+ * it, written for the surviving mutants of issue 13 (docs/mutation/app2.md): the log level and
+ * where the start-up report goes, CORS without an Origin, errors that carry their own status,
+ * which routes have request-rate headers, the sign-in and queue-full log lines, and the fake SDK
+ * file as served.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import { buildServer } from '../src/app'
+import type { TcccTokenIssuer } from '../src/tccc'
+import { AGENT1, databasePerFile, LogCapture, login, mockConfig, requestToken } from './helpers'
+
+vi.setConfig({ testTimeout: 60_000 })
+
+let app: FastifyInstance | null = null
+const db = databasePerFile()
+afterEach(async () => {
+  await app?.close()
+  app = null
+})
+
+async function start(env: Record<string, string> = {}, deps: Parameters<typeof buildServer>[1] = {}) {
+  app = await buildServer(mockConfig(env), { db, report: () => {}, ...deps })
+  return app
+}
+
+type LogLine = { level: number; msg: string; [key: string]: unknown }
+const parsed = (logs: LogCapture) => logs.lines.map((l) => JSON.parse(l) as LogLine)
+
+describe('logging (level and start-up report)', () => {
+  it('writes nothing below the level it was given', async () => {
+    const logs = new LogCapture()
+    const server = await start({}, { logStream: logs, logLevel: 'warn' })
+    expect((await login(server, AGENT1)).res.statusCode).toBe(200)
+    expect((await server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+    expect(parsed(logs).filter((l) => l.level < 40)).toEqual([])
+  })
+
+  it('sends the agent import report to the report callback when one is given, and not to the log', async () => {
+    const logs = new LogCapture()
+    const lines: string[] = []
+    await start({}, { logStream: logs, report: (line) => lines.push(line) })
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^Imported agents from .+: \d+ added, 0 already present, 0 skipped\. The database is the agent directory from now on\.$/)
+    expect(logs.text).not.toContain('Imported agents from')
+  })
+
+  it('logs the agent import report as a warning when no report callback is given', async () => {
+    const logs = new LogCapture()
+    app = await buildServer(mockConfig(), { db, logStream: logs })
+    const reported = parsed(logs).filter((l) => l.msg.startsWith('Imported agents from'))
+    expect(reported).toHaveLength(1)
+    expect(reported[0].level).toBe(40)
+  })
+
+  it('logs a sign-in with the seat that signed in', async () => {
+    const logs = new LogCapture()
+    const server = await start({}, { logStream: logs })
+    await login(server, AGENT1)
+    const line = parsed(logs).find((l) => l.msg === 'agent signed in')
+    expect(line).toMatchObject({ level: 30, userId: 'agent1@example.com' })
+  })
+
+  it('logs a refusal for a full password-check queue with how many checks run and wait', async () => {
+    const logs = new LogCapture()
+    const server = await start({ SCRYPT_CONCURRENCY: '1', SCRYPT_QUEUE: '1' }, { logStream: logs })
+    const statuses = (await Promise.all(Array.from({ length: 3 }, () => login(server, AGENT1)))).map(({ res }) => res.statusCode).sort()
+    expect(statuses).toEqual([200, 200, 503])
+    const warned = parsed(logs).filter((l) => l.msg === 'sign-in refused: password check queue full')
+    expect(warned).toHaveLength(1)
+    expect(warned[0]).toMatchObject({ level: 40, running: 1, queued: 1 })
+  })
+})
+
+describe('CORS without an Origin header', () => {
+  it('CORS_ORIGINS=* adds no CORS headers to a request that names no origin', async () => {
+    const server = await start({ CORS_ORIGINS: '*' })
+    const res = await server.inject({ method: 'GET', url: '/healthz' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['access-control-allow-origin']).toBeUndefined()
+    expect(res.headers.vary).toBeUndefined()
+  })
+})
+
+describe('errors that carry their own status', () => {
+  function throwingIssuer(error: Error): TcccTokenIssuer {
+    return {
+      issue: () => Promise.reject(error),
+    } as unknown as TcccTokenIssuer
+  }
+
+  it.each([302, 500, 503])('answers an unexpected error with statusCode %i as 500 INTERNAL and logs it', async (statusCode) => {
+    const logs = new LogCapture()
+    const server = await start({}, { logStream: logs, issuer: throwingIssuer(Object.assign(new Error('upstream-detail-77'), { statusCode })) })
+    const res = await requestToken(server, (await login(server, AGENT1)).body.accessToken)
+    expect(res.statusCode).toBe(500)
+    expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error' } })
+    expect(parsed(logs).filter((l) => l.msg === 'unexpected error').map((l) => l.level)).toEqual([50])
+    expect(logs.text).not.toContain('upstream-detail-77')
+  })
+
+  it('answers an error with statusCode 499 as a 499 "Bad request"', async () => {
+    const server = await start({}, { issuer: throwingIssuer(Object.assign(new Error('client-detail'), { statusCode: 499 })) })
+    const res = await requestToken(server, (await login(server, AGENT1)).body.accessToken)
+    expect(res.statusCode).toBe(499)
+    expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'Bad request' } })
+  })
+})
+
+describe('request-rate limits by route', () => {
+  it('limits only the routes that ask for it: no rate-limit headers on health, sign-in or logout', async () => {
+    const server = await start()
+    const health = await server.inject({ method: 'GET', url: '/healthz' })
+    const { res: signIn, body } = await login(server, AGENT1)
+    const token = await requestToken(server, body.accessToken)
+    const logout = await server.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${body.accessToken}` } })
+    for (const res of [health, signIn, logout]) {
+      expect(Object.keys(res.headers).filter((h) => h.startsWith('x-ratelimit'))).toEqual([])
+    }
+    expect(token.headers['x-ratelimit-limit']).toBe('30')
+  })
+})
+
+describe('the fake TCCC Web SDK', () => {
+  it('serves the file as it is, as JavaScript in UTF-8', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'app-mutants2-sdk-'))
+    const source = '// fake SDK – ünïcode\nwindow.TCCC = {}\n'
+    writeFileSync(path.join(dir, 'sdk.js'), source)
+    const server = await start({ FAKE_TCCC_SDK_FILE: path.join(dir, 'sdk.js') })
+    const res = await server.inject({ method: 'GET', url: '/mock/tccc-sdk.js' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('application/javascript; charset=utf-8')
+    expect(res.body).toBe(source)
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(source)))
+  })
+})
