@@ -77,6 +77,27 @@ describe('logging (level and start-up report)', () => {
   })
 })
 
+describe('sign-in bodies and password hashes', () => {
+  it('answers a body of another type over 16 KiB with 413, like an oversized JSON body', async () => {
+    const server = await start()
+    const res = await server.inject({ method: 'POST', url: '/api/auth/login', payload: `<login>${'x'.repeat(17 * 1024)}</login>`, headers: { 'content-type': 'application/xml' } })
+    expect(res.statusCode).toBe(413)
+    expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'Request body is too large' } })
+  })
+
+  it('answers a sign-in against a stored hash that scrypt cannot check as 500 INTERNAL, not as a busy server', async () => {
+    const logs = new LogCapture()
+    // Well-formed, but p = 8 with N = 2 needs more memory than the hash's own limit allows.
+    const passwordHash = ['scrypt', 2, 1, 8, Buffer.alloc(16, 1).toString('base64url'), Buffer.alloc(32, 2).toString('base64url')].join('$')
+    const server = await start({}, { logStream: logs, agents: [{ username: 'broken@example.com', userId: 'seat-broken', passwordHash }] })
+    const { res } = await login(server, { username: 'broken@example.com', password: 'whatever-1' })
+    expect(res.statusCode).toBe(500)
+    expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error' } })
+    expect(res.headers['retry-after']).toBeUndefined()
+    expect(parsed(logs).filter((l) => l.msg === 'unexpected error')).toHaveLength(1)
+  })
+})
+
 describe('CORS without an Origin header', () => {
   it('CORS_ORIGINS=* adds no CORS headers to a request that names no origin', async () => {
     const server = await start({ CORS_ORIGINS: '*' })
