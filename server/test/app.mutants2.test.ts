@@ -6,16 +6,31 @@
  * which routes have request-rate headers, the sign-in and queue-full log lines, and the fake SDK
  * file as served.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
+import type { Database } from '../src/db'
 import type { TcccTokenIssuer } from '../src/tccc'
-import { AGENT1, databasePerFile, LogCapture, login, mockConfig, requestToken } from './helpers'
+import { AGENT1, databasePerFile, fileDatabase, LogCapture, login, mockConfig, requestToken } from './helpers'
 
 vi.setConfig({ testTimeout: 60_000 })
+
+// Every store the server opens itself, to see whether it is still open after the server closed.
+const opened = vi.hoisted(() => [] as Database[])
+vi.mock('../src/db', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/db')>()
+  return {
+    ...original,
+    openMigrated: async (...args: Parameters<typeof original.openMigrated>) => {
+      const store = await original.openMigrated(...args)
+      opened.push(store)
+      return store
+    },
+  }
+})
 
 let app: FastifyInstance | null = null
 const db = databasePerFile()
@@ -158,5 +173,22 @@ describe('the fake TCCC Web SDK', () => {
     expect(res.headers['content-type']).toBe('application/javascript; charset=utf-8')
     expect(res.body).toBe(source)
     expect(res.headers['content-length']).toBe(String(Buffer.byteLength(source)))
+  })
+})
+
+describe('own data directory (no database given)', () => {
+  it('closes the store it opened when the server closes', async () => {
+    await (await fileDatabase()).close() // makes sure the saved image of a migrated store exists
+    const name = readdirSync(tmpdir()).find((n) => /^tccc-test-pglite-[0-9a-f]{16}\.tar$/.test(n)) as string
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'app-mutants2-data-'))
+    const { PGlite } = await import('@electric-sql/pglite')
+    await (await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(path.join(tmpdir(), name))]) })).close()
+    opened.length = 0
+    const server = await buildServer(mockConfig({ DATA_DIR: dataDir }), { report: () => {} })
+    expect((await login(server, AGENT1)).res.statusCode).toBe(200)
+    expect(opened).toHaveLength(1)
+    expect(await opened[0].query('SELECT count(*)::int AS n FROM sessions')).toEqual([{ n: 1 }])
+    await server.close()
+    await expect(opened[0].query('SELECT 1')).rejects.toThrow()
   })
 })
