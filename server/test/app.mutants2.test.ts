@@ -73,6 +73,19 @@ describe('logging (level and start-up report)', () => {
     expect(reported[0].level).toBe(40)
   })
 
+  it("drops headers, bodies, passwords and tokens from any line written through the server's logger", async () => {
+    const logs = new LogCapture()
+    const server = await start({}, { logStream: logs })
+    server.log.info(
+      { headers: { authorization: 'Bearer hdr-secret-1' }, body: { password: 'body-secret-2' }, password: 'pw-secret-3', token: 'tok-secret-4', accessToken: 'at-secret-5', userId: 'agent1@example.com' },
+      'custom line',
+    )
+    const line = parsed(logs).find((l) => l.msg === 'custom line')
+    expect(line).toBeDefined()
+    expect(Object.keys(line as LogLine).filter((k) => !['level', 'time', 'pid', 'hostname', 'msg'].includes(k))).toEqual(['userId'])
+    expect(logs.text).not.toMatch(/secret|Redacted/)
+  })
+
   it('logs a sign-in with the seat that signed in', async () => {
     const logs = new LogCapture()
     const server = await start({}, { logStream: logs })
