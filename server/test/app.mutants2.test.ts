@@ -6,7 +6,7 @@
  * which routes have request-rate headers, the sign-in and queue-full log lines, and the fake SDK
  * file as served.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import fs, { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -71,6 +71,28 @@ describe('logging (level and start-up report)', () => {
     const reported = parsed(logs).filter((l) => l.msg.startsWith('Imported agents from'))
     expect(reported).toHaveLength(1)
     expect(reported[0].level).toBe(40)
+  })
+
+  it('writes no log line anywhere when given no log stream', async () => {
+    // pino writes to stdout / stderr through fs.writeSync / fs.write on descriptor 1 / 2.
+    const written: string[] = []
+    const io = fs as unknown as { writeSync: (...args: unknown[]) => unknown; write: (...args: unknown[]) => unknown }
+    for (const name of ['writeSync', 'write'] as const) {
+      const original = io[name].bind(fs)
+      vi.spyOn(io, name).mockImplementation((...args: unknown[]) => {
+        if (args[0] === 1 || args[0] === 2) written.push(String(args[1]))
+        return original(...args)
+      })
+    }
+    try {
+      const server = await start()
+      expect((await login(server, AGENT1)).res.statusCode).toBe(200)
+      expect((await server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+      server.log.error('error-line-probe')
+    } finally {
+      vi.restoreAllMocks()
+    }
+    expect(written.filter((text) => text.includes('"msg"') || text.includes('error-line-probe'))).toEqual([])
   })
 
   it("drops headers, bodies, passwords and tokens from any line written through the server's logger", async () => {
