@@ -211,19 +211,35 @@ describe('the fake TCCC Web SDK', () => {
   })
 })
 
+/** A DATA_DIR holding a migrated store (from the saved image), as a backend that ran before leaves it. */
+async function preparedDataDir(): Promise<string> {
+  await (await fileDatabase()).close() // makes sure the saved image of a migrated store exists
+  const name = readdirSync(tmpdir()).find((n) => /^tccc-test-pglite-[0-9a-f]{16}\.tar$/.test(n)) as string
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'app-mutants2-data-'))
+  const { PGlite } = await import('@electric-sql/pglite')
+  await (await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(path.join(tmpdir(), name))]) })).close()
+  return dataDir
+}
+
 describe('own data directory (no database given)', () => {
   it('closes the store it opened when the server closes', async () => {
-    await (await fileDatabase()).close() // makes sure the saved image of a migrated store exists
-    const name = readdirSync(tmpdir()).find((n) => /^tccc-test-pglite-[0-9a-f]{16}\.tar$/.test(n)) as string
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'app-mutants2-data-'))
-    const { PGlite } = await import('@electric-sql/pglite')
-    await (await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(path.join(tmpdir(), name))]) })).close()
+    const dataDir = await preparedDataDir()
     opened.length = 0
     const server = await buildServer(mockConfig({ DATA_DIR: dataDir }), { report: () => {} })
     expect((await login(server, AGENT1)).res.statusCode).toBe(200)
     expect(opened).toHaveLength(1)
     expect(await opened[0].query('SELECT count(*)::int AS n FROM sessions')).toEqual([{ n: 1 }])
     await server.close()
+    await expect(opened[0].query('SELECT 1')).rejects.toThrow()
+  })
+
+  it('closes the store it opened when the agent directory cannot be prepared', async () => {
+    const dataDir = await preparedDataDir()
+    const broken = path.join(mkdtempSync(path.join(tmpdir(), 'app-mutants2-agents-')), 'agents.json')
+    writeFileSync(broken, '{')
+    opened.length = 0
+    await expect(buildServer(mockConfig({ DATA_DIR: dataDir, AGENTS_FILE: broken }), { report: () => {} })).rejects.toThrow(/not valid JSON/)
+    expect(opened).toHaveLength(1)
     await expect(opened[0].query('SELECT 1')).rejects.toThrow()
   })
 })
