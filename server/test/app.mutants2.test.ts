@@ -95,6 +95,16 @@ describe('logging (level and start-up report)', () => {
     expect(written.filter((text) => text.includes('"msg"') || text.includes('error-line-probe'))).toEqual([])
   })
 
+  it('starts listening with a given database and an ADMIN_KEY without an error in the log', async () => {
+    const logs = new LogCapture()
+    // No DATA_DIR claim here, so no owner.json to update with the port and key.
+    const server = await start({ ADMIN_KEY: 'k'.repeat(32) }, { logStream: logs })
+    await server.listen({ port: 0, host: '127.0.0.1' })
+    expect((await server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+    expect(parsed(logs).filter((l) => l.level >= 40)).toEqual([])
+    expect(parsed(logs).some((l) => l.msg.startsWith('Server listening at'))).toBe(true)
+  })
+
   it("drops headers, bodies, passwords and tokens from any line written through the server's logger", async () => {
     const logs = new LogCapture()
     const server = await start({}, { logStream: logs })
