@@ -2,22 +2,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { FastifyInstance } from 'fastify'
+import { describe, expect, it } from 'vitest'
 import { buildServer } from '../src/app'
 import { AGENT1, AGENT2, databasePerFile, decodeMockToken, LogCapture, login, manualClock, mockConfig, requestToken, SIGNING_KEY } from './helpers'
+import { serverPerTest } from './serverHarness'
 
-let app: FastifyInstance | null = null
 const db = databasePerFile()
-afterEach(async () => {
-  await app?.close()
-  app = null
-})
-
-async function start(env: Record<string, string> = {}, deps: Parameters<typeof buildServer>[1] = {}) {
-  app = await buildServer(mockConfig(env), { db, report: () => {}, ...deps })
-  return app
-}
+const { start, track } = serverPerTest(db)
 
 describe('GET /healthz', () => {
   it('reports the mode', async () => {
@@ -190,7 +181,7 @@ describe('POST /api/tccc/token (mock mode)', () => {
     const server = await start()
     const { body } = await login(server, AGENT1)
     await server.close()
-    app = await buildServer(mockConfig(), { db, agents: [] })
+    const app = track(await buildServer(mockConfig(), { db, agents: [] }))
     expect((await requestToken(app, body.accessToken)).json().error.code).toBe('UNAUTHORIZED')
   })
 

@@ -15,21 +15,16 @@ import { buildServer, protocolErrorResponse } from '../src/app'
 import { silentWav } from '../src/cccRecords'
 import { TcccRefusedError, type TcccTokenIssuer } from '../src/tccc'
 import { AGENT1, AGENT2, databasePerFile, LogCapture, login, manualClock, mockConfig, requestToken } from './helpers'
+import { serverPerTest } from './serverHarness'
 
 vi.setConfig({ testTimeout: 60_000 })
 
-let app: FastifyInstance | null = null
 const db = databasePerFile()
-afterEach(async () => {
+const { start, track } = serverPerTest(db)
+// Registered after the server's hook, so it runs first (hooks unwind): real timers before the close.
+afterEach(() => {
   vi.useRealTimers()
-  await app?.close()
-  app = null
 })
-
-async function start(env: Record<string, string> = {}, deps: Parameters<typeof buildServer>[1] = {}) {
-  app = await buildServer(mockConfig(env), { db, report: () => {}, ...deps })
-  return app
-}
 
 const post = (server: FastifyInstance, payload: string, contentType = 'application/json') =>
   server.inject({ method: 'POST', url: '/api/auth/login', payload, headers: { 'content-type': contentType } })
@@ -234,7 +229,7 @@ describe('TCCC token route', () => {
     const server = await start({ PUBLIC_URL: 'https://agents.example' }, { issuer })
     await requestToken(server, (await login(server, AGENT1)).body.accessToken)
     await server.close()
-    app = await buildServer(mockConfig({ TOKEN_PORT: '9123' }), { db, report: () => {}, issuer })
+    const app = track(await buildServer(mockConfig({ TOKEN_PORT: '9123' }), { db, report: () => {}, issuer }))
     await requestToken(app, (await login(app, AGENT1)).body.accessToken)
     expect(calls.map(([, c]) => c.baseUrl)).toEqual(['https://agents.example', 'http://localhost:9123'])
   })
@@ -323,7 +318,7 @@ describe('response headers and CORS', () => {
     expect(sdk.statusCode).toBe(200)
     expect(sdk.headers['cache-control']).toBe('no-store')
     await server.close()
-    app = await buildServer(mockConfig({ FAKE_TCCC_SDK_FILE: path.join(tmpdir(), 'no-such-dir-x', 'sdk.js') }), { db, report: () => {} })
+    const app = track(await buildServer(mockConfig({ FAKE_TCCC_SDK_FILE: path.join(tmpdir(), 'no-such-dir-x', 'sdk.js') }), { db, report: () => {} }))
     const res = await app.inject({ method: 'GET', url: '/mock/tccc-sdk.js' })
     expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'The fake TCCC Web SDK (debug/fake-tccc-web-sdk.js) is not present' } })
   })
@@ -501,13 +496,11 @@ describe('start-up with a given database', () => {
     expect(hash).toEqual([]) // reset: nothing yet
     const seeded = await start()
     await seeded.close()
-    app = null
     const [{ password_hash: passwordHash }] = await db.query<{ password_hash: string }>('SELECT password_hash FROM agents WHERE username_key = $1', ['agent1@example.com'])
     const server = await start({}, { agents: [{ username: 'solo@example.com', userId: 'seat-solo', passwordHash }] })
     expect((await login(server, { username: 'solo@example.com', password: AGENT1.password })).body.agent.userId).toBe('seat-solo')
     expect((await login(server, AGENT2)).res.statusCode).toBe(401)
     await server.close()
-    app = null
     await expect(
       buildServer(mockConfig(), {
         db,
@@ -540,7 +533,6 @@ describe('background maintenance', () => {
     await vi.waitFor(async () => expect(await ids()).toEqual(['kept']))
     await vi.waitFor(async () => expect(await keys()).toEqual(['try|1.2.3.4|new']))
     await server.close()
-    app = null
     await insertSession('gone2', NOW - 2 * 86_400_000)
     vi.advanceTimersByTime(120_000)
     await new Promise((r) => setTimeout(r, 300))

@@ -9,12 +9,12 @@
 import fs, { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { FastifyInstance } from 'fastify'
+import { describe, expect, it, vi } from 'vitest'
 import { buildServer } from '../src/app'
 import type { Database } from '../src/db'
 import type { TcccTokenIssuer } from '../src/tccc'
 import { AGENT1, databasePerFile, fileDatabase, LogCapture, login, mockConfig, requestToken } from './helpers'
+import { serverPerTest } from './serverHarness'
 
 vi.setConfig({ testTimeout: 60_000 })
 
@@ -32,17 +32,8 @@ vi.mock('../src/db', async (importOriginal) => {
   }
 })
 
-let app: FastifyInstance | null = null
 const db = databasePerFile()
-afterEach(async () => {
-  await app?.close()
-  app = null
-})
-
-async function start(env: Record<string, string> = {}, deps: Parameters<typeof buildServer>[1] = {}) {
-  app = await buildServer(mockConfig(env), { db, report: () => {}, ...deps })
-  return app
-}
+const { start, track } = serverPerTest(db)
 
 type LogLine = { level: number; msg: string; [key: string]: unknown }
 const parsed = (logs: LogCapture) => logs.lines.map((l) => JSON.parse(l) as LogLine)
@@ -67,7 +58,7 @@ describe('logging (level and start-up report)', () => {
 
   it('logs the agent import report as a warning when no report callback is given', async () => {
     const logs = new LogCapture()
-    app = await buildServer(mockConfig(), { db, logStream: logs })
+    track(await buildServer(mockConfig(), { db, logStream: logs }))
     const reported = parsed(logs).filter((l) => l.msg.startsWith('Imported agents from'))
     expect(reported).toHaveLength(1)
     expect(reported[0].level).toBe(40)
