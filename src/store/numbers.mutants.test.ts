@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { storage } from '../../tests/setup/uni'
-import { getSync, type RemoteChange } from '@/services/sync'
+import type { RemoteChange } from '@/services/sync'
 import { numbersStorageFor, useNumbersStore } from './numbers'
 
 const AGENT_KEY = 'agent1'
@@ -73,5 +73,42 @@ describe('useNumbersStore (mutation survivors, storenum)', () => {
     const store = freshStore()
     store.add('+8613800861234', 'Zhao')
     expect(store.lookup('13800861234')?.remark).toBe('Zhao')
+  })
+
+  it('a remove whose save fails keeps the number listed and found by search; a saved remove updates the search', () => {
+    const store = freshStore()
+    store.add('110', 'Police')
+    store.add('120', 'Ambulance')
+    expect(store.filtered.map((e) => e.number)).toEqual(['120', '110'])
+    store.remove('120')
+    expect(store.filtered.map((e) => e.number)).toEqual(['110'])
+    uni.setStorageSync = (() => {
+      throw new Error('quota exceeded')
+    }) as typeof uni.setStorageSync
+    expect(() => store.remove('110')).toThrow('SAVE_FAILED')
+    expect(store.entries.map((e) => e.number)).toEqual(['110'])
+    expect(store.lookup('110')?.remark).toBe('Police')
+  })
+
+  it('a pulled delete removes only that number', () => {
+    const store = freshStore()
+    store.applyRemote([remote('srv1', { number: '110' }), remote('srv2', { number: '120' }), remote('srv3', { number: '119' })], new Set())
+    store.applyRemote([{ kind: 'number', id: 'srv2', rev: '2', deleted: true, data: null }], new Set())
+    expect(store.entries.map((e) => e.id)).toEqual(['srv3', 'srv1'])
+    expect((stored() as { data: Array<{ id: string }> }).data.map((e) => e.id)).toEqual(['srv3', 'srv1'])
+  })
+
+  it('a pulled record replaces a local entry of the same number once that entry is no longer waiting in the outbox', () => {
+    const store = freshStore()
+    const mine = store.add('130', 'mine')
+    store.add('110', 'Police')
+    store.applyRemote([remote('srv3', { number: '130', remark: 'server' })], new Set())
+    expect(store.entries.map((e) => [e.number, e.remark])).toEqual([
+      ['130', 'server'],
+      ['110', 'Police'],
+    ])
+    expect(store.entries.some((e) => e.id === mine.id)).toBe(false)
+    expect(store.lookup('130')?.id).toBe('srv3')
+    expect((stored() as { data: Array<{ number: string }> }).data.map((e) => e.number)).toEqual(['130', '110'])
   })
 })
