@@ -391,7 +391,7 @@ describe('workspace records (mutation survivors)', () => {
           note: '=HYPERLINK("x")',
           callbackAt: t0 + 86_400_000,
         }),
-        call('e3', 'minus', { answeredAt: null, startedAt: t0 + 1_000, endedAt: t0 + 2_000, remark: '-5 left', note: '+cmd', endReason: '@x' }),
+        call('e3', 'minus', { answeredAt: null, startedAt: t0 + 1_000, endedAt: t0 + 2_000, remark: '-5', note: '+cmd', endReason: '@x' }),
         call('e5', 'sum', { answeredAt: null, startedAt: t0 + 1_500, endedAt: t0 + 2_000, remark: '=1+2', note: 'line one\nline two' }),
       ],
       t0 + 2 * 86_400_000,
@@ -401,7 +401,7 @@ describe('workspace records (mutation survivors)', () => {
     expect(all).toEqual([
       'id,agent,number,remark,direction,started_at,answered_at,ended_at,duration_s,end_reason,outcome,note,callback_at',
       `early,${A},13800138000,"Li, ""boss""",out,2026-11-20T09:00:00.000Z,2026-11-20T09:00:05.000Z,2026-11-20T09:01:05.000Z,60,local-hangup,callback,"'=HYPERLINK(""x"")",2026-11-21T09:00:00.000Z`,
-      `minus,${A},13800138000,-5 left,out,2026-11-20T09:00:01.000Z,,2026-11-20T09:00:02.000Z,50,'@x,,'+cmd,`,
+      `minus,${A},13800138000,-5,out,2026-11-20T09:00:01.000Z,,2026-11-20T09:00:02.000Z,50,'@x,,'+cmd,`,
       `sum,${A},13800138000,'=1+2,out,2026-11-20T09:00:01.500Z,,2026-11-20T09:00:02.000Z,50,local-hangup,,"line one\nline two",`,
       `late,${A},13800138000,,in,2026-11-20T10:00:00.000Z,,2026-11-20T10:01:00.000Z,0,remote-hangup,,,`,
       `other,${B},+8613900139000,'-,out,2026-11-20T11:00:00.000Z,,2026-11-20T11:01:00.000Z,50,local-hangup,,,`,

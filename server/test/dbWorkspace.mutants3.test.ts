@@ -42,4 +42,32 @@ describe('CSV export, each special character alone (mutation testing)', () => {
       `quote,${A},13800138000,,out,2026-11-20T09:00:00.002Z,,2026-11-20T09:00:01.000Z,1,"x""y",,"say ""hi""",`,
     ])
   })
+
+  // OWASP's CSV-injection list: a cell starting with = + - @, a tab or a carriage return is
+  // prefixed with ' so a spreadsheet shows it as text. A leading sign and digit stays bare only
+  // when the whole text is a phone number or amount; `-2+3+cmd|…` is a formula, not a number.
+  it('prefixes a formula that starts like a number, a leading tab or carriage return; numbers stay bare', async () => {
+    const call = (changeId: string, id: string, ms: number, note: string) => ({
+      changeId,
+      kind: 'call',
+      op: 'upsert',
+      id,
+      data: answeredCallData(now, { startedAt: t0 + ms, answeredAt: null, endedAt: t0 + 1_000, durationSec: 1, note }),
+    })
+    await pushChanges(
+      db,
+      'agent2@example.com',
+      [
+        call('f1', 'f1', 0, "-2+3+cmd|' /C calc'!A0"),
+        call('f2', 'f2', 1, '+1+1'),
+        call('f3', 'f3', 2, '\t=1+2'),
+        call('f4', 'f4', 3, '\r=1+2'),
+        call('f5', 'f5', 4, '+86 138-0013-8000'),
+        call('f6', 'f6', 5, '-12.5'),
+      ],
+      now,
+    )
+    const notes = (await exportCalls(db, { agent: 'agent2@example.com' })).slice(1).map((line) => line.split(',').slice(11).join(','))
+    expect(notes).toEqual([`'-2+3+cmd|' /C calc'!A0,`, `'+1+1,`, `'\t=1+2,`, `"'\r=1+2",`, '+86 138-0013-8000,', '-12.5,'])
+  })
 })

@@ -352,8 +352,10 @@ export const CALL_CSV_HEADER = 'id,agent,number,remark,direction,started_at,answ
 function csvField(value: unknown): string {
   if (value === undefined || value === null) return ''
   const text = String(value)
-  // Quote when needed; a leading = + - @ is prefixed so spreadsheets do not run it as a formula.
-  const safe = /^[=+\-@]/.test(text) && !/^[+-]?\d/.test(text) ? `'${text}` : text
+  // Quote when needed. A leading = + - @, tab or carriage return (OWASP's CSV-injection list) is
+  // prefixed so spreadsheets show it as text; a signed phone number or amount stays as it is, but
+  // only when that is all the text holds (`-2+3+cmd|…` starts like a number and is a formula).
+  const safe = /^[=+\-@\t\r]/.test(text) && !/^[+-]?\d[\d .()-]*$/.test(text) ? `'${text}` : text
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
