@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { svgIconStyle } from './icons'
+import { firstPaintIconStyle, svgIconStyle } from './icons'
 
 describe('svgIconStyle', () => {
   it('masks the bundled SVG over the colour, at the size asked for', () => {
@@ -16,3 +16,15 @@ describe('svgIconStyle', () => {
     expect(svgIconStyle('alert')).toMatchObject({ width: '22px', height: '22px', backgroundColor: 'currentColor' })
   })
 })
+
+describe('firstPaintIconStyle', () => {
+  it('keeps the box size but paints and requests nothing until shown', () => {
+    expect(firstPaintIconStyle('globe', 15, '#fff', false)).toEqual({ width: '15px', height: '15px' })
+  })
+
+  it('is svgIconStyle once shown, with its default colour', () => {
+    expect(firstPaintIconStyle('lock', 18, '#fff', true)).toEqual(svgIconStyle('lock', 18, '#fff'))
+    expect(firstPaintIconStyle('lock', 18, undefined, true)).toEqual(svgIconStyle('lock', 18))
+  })
+})
+

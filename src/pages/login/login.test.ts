@@ -38,6 +38,26 @@ describe('login page', () => {
     expect(useSessionStore().signIn).toHaveBeenCalledWith('agent1@example.com', 'agent1-pass')
   })
 
+  it('asks for the decorative icon images only after the first frame, keeping their boxes sized', async () => {
+    const frames: FrameRequestCallback[] = []
+    vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => frames.push(cb))
+    try {
+      const wrapper = mountLogin()
+      const icons = () => wrapper.findAll('.app-icon').map((el) => el.element as HTMLElement)
+      expect(icons().length).toBeGreaterThanOrEqual(5)
+      // (happy-dom drops mask-image; the icon's colour is the visible part of the mask.)
+      expect(icons().map((el) => el.style.width)).toContain('18px')
+      expect(icons().map((el) => el.style.backgroundColor)).toEqual(icons().map(() => ''))
+      expect(frames).toHaveLength(1)
+      frames[0](0)
+      await flushPromises()
+      expect(icons().every((el) => el.style.backgroundColor !== '')).toBe(true)
+      expect(wrapper.find('.login__logo .app-icon').attributes('style')).toContain('background-color: #fff')
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('asks for both fields before calling the server', async () => {
     const wrapper = mountLogin()
     await wrapper.find(byId('login-username')).setValue('agent1@example.com')
