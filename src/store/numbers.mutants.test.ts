@@ -7,22 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { storage } from '../../tests/setup/uni'
 import type { RemoteChange } from '@/services/sync'
-import { numbersStorageFor, useNumbersStore } from './numbers'
-
-const AGENT_KEY = 'agent1'
-const numbersStorage = numbersStorageFor(AGENT_KEY)
-
-function freshStore() {
-  setActivePinia(createPinia())
-  const store = useNumbersStore()
-  store.open(AGENT_KEY)
-  return store
-}
-
-function stored(): unknown {
-  const raw = storage.get(numbersStorage.key)
-  return typeof raw === 'string' ? JSON.parse(raw) : raw
-}
+import { freshStore, numbersStorage, stored } from './__tests__/numbersHarness'
 
 function remote(id: string, data: Record<string, unknown>): RemoteChange {
   return { kind: 'number', id, rev: '1', deleted: false, data }

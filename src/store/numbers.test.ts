@@ -5,23 +5,8 @@ import { storage } from '../../tests/setup/uni'
 import type { CallRecord } from '@/services/callRecord'
 import { NumberError, type NumberErrorSymbol } from '@/services/numbers'
 import { getSync, type RemoteChange } from '@/services/sync'
-import { numbersStorageFor, useNumbersStore } from './numbers'
-
-const AGENT_KEY = 'agent1'
-const numbersStorage = numbersStorageFor(AGENT_KEY)
-
-/** A new pinia with the agent's workspace open: what a restarted, signed-in app gets. */
-function freshStore() {
-  setActivePinia(createPinia())
-  const store = useNumbersStore()
-  store.open(AGENT_KEY)
-  return store
-}
-
-function stored(): unknown {
-  const raw = storage.get(numbersStorage.key)
-  return typeof raw === 'string' ? JSON.parse(raw) : raw
-}
+import { useNumbersStore } from './numbers'
+import { freshStore, numbersStorage, stored } from './__tests__/numbersHarness'
 
 function errorOf(action: () => unknown): NumberErrorSymbol | undefined {
   try {
