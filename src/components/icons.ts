@@ -57,7 +57,7 @@ export function svgIconStyle(name: IconName, size = 22, color = 'currentColor'):
  * `svgIconStyle` for the first page's decorative icons: until `shown`, the box keeps its size (no
  * layout shift) but paints nothing and requests no image. On a cold start the six SVG requests,
  * made in the style pass that first lays the page out, kept the sign-in button from being usable
- * ~30 ms longer (issue 11: cold start 1.47–1.62x against 1.59–1.74x in six alternating bench
+ * ~25 ms longer (issue 11: cold start median 1.49x against 1.65x in ten alternating bench
  * pairs); the icons arrive after their fetch either way, now one frame later.
  */
 export function firstPaintIconStyle(name: IconName, size: number, color: string | undefined, shown: boolean): CSSProperties {
