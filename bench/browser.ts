@@ -1,6 +1,6 @@
 /**
  * Browser benchmark in Debian's Chromium: `node --import tsx bench/browser.ts` (run by `npm run bench`).
- * Builds what it needs when missing (`dist/build/h5`, the minimal uni-app in `dist/bench/minimal`).
+ * Builds what it needs when missing (`dist/build/h5`, the minimal uni-apps under `dist/bench`).
  *
  * (a) Cold start of the H5 app to an interactive login page (`login-submit` visible and enabled)
  *     against the smallest uni-app built the same way (`minimal-button` visible), both served by
@@ -9,8 +9,11 @@
  *     Goal: <= 1.5x. Then 7 more runs each under a light Chromium trace: the main thread's CPU
  *     time until ready (trace thread time; robust to other load, unlike wall-clock time), and
  *     the JavaScript fetched before ready (gzip -9 of the served files, i.e. the first paint's
- *     code) for both. BENCH_CPU_ONLY=1: only the traced runs, without waiting for idle CPUs
- *     (for decisions on a busy machine); `bench/coldProfile.ts` tells where the time goes.
+ *     code) for both. For information, not the goal: the same minimal app with a second page
+ *     (bench/minimal.ts), i.e. uni's multi-page runtime that every uni-app with two pages loads,
+ *     runs between them in the untraced rounds. BENCH_CPU_ONLY=1: only the traced runs, without
+ *     waiting for idle CPUs (for decisions on a busy machine); `bench/coldProfile.ts` tells where
+ *     the time goes, `bench/coldCompare.ts` compares builds against each other.
  * (b) Searching 10,000 numbers per keystroke: a query typed key by key into `numbers-search`,
  *     timed in the page from the input event until the list's DOM has changed and been laid out,
  *     against a plain `Array.filter` + `includes` scan of the same data run in the same page.
@@ -22,7 +25,7 @@
  * BENCH_PROFILE=1 prints the functions with the most self time while typing.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
@@ -31,6 +34,8 @@ import { AGENT1, ROOT, byId, signIn, startStack } from '../e2e/harness'
 import { serveH5 } from '../scripts/serve-h5.mjs'
 import { KEEP_NAMES_SHIM, tracedColdStart } from './coldTrace'
 import { goal, reportGoals } from './goals'
+import { MINIMAL_DIRS, buildMinimal } from './minimal'
+import { cpuQuiet, median } from './stats'
 
 /**
  * BENCH_H5_DIR=<dir> measures another H5 build of the app (e.g. to compare two builds); relative
@@ -38,7 +43,7 @@ import { goal, reportGoals } from './goals'
  * missing folder there was built from the working tree and measured instead).
  */
 const H5_DIR = path.relative(ROOT, path.resolve(ROOT, process.env.BENCH_H5_DIR ?? 'dist/build/h5'))
-const MINIMAL_DIR = 'dist/bench/minimal'
+const MINIMAL_DIR = MINIMAL_DIRS['one-page']
 const COLD_RUNS = 11
 /** Runs each under a light Chromium trace for the main thread's CPU time (separate: tracing costs wall time). */
 const CPU_RUNS = 7
@@ -51,12 +56,6 @@ interface Server {
   close(): Promise<void>
 }
 
-/** Newest modification time of the files under `dir` (0 when missing). */
-function newest(dir: string): number {
-  if (!existsSync(dir)) return 0
-  return Math.max(0, ...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => statSync(path.join(dir, f)).mtimeMs))
-}
-
 /** Builds `dir` when it has no index.html. */
 function build(what: string, dir: string, args: string[]): void {
   if (existsSync(path.join(ROOT, dir, 'index.html'))) return
@@ -65,60 +64,10 @@ function build(what: string, dir: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${what} build failed`)
 }
 
-/**
- * The baseline: bench/minimal-app built with the same uni CLI and vite.config.ts as the app.
- * uni takes the current directory as the Vite root (the repository's index.html and main.ts);
- * VITE_ROOT_DIR and UNI_INPUT_DIR (absolute) point both at the minimal app instead.
- */
-function buildMinimal(): void {
-  const source = path.join(ROOT, 'bench/minimal-app')
-  const index = path.join(ROOT, MINIMAL_DIR, 'index.html')
-  const built = existsSync(index) && readFileSync(index, 'utf8').includes('/assets/') && newest(source) < statSync(index).mtimeMs
-  if (built && readdirSync(path.join(ROOT, MINIMAL_DIR, 'assets')).some((f) => f.startsWith('pages-index'))) return
-  console.log(`building the minimal uni-app into ${MINIMAL_DIR} ...`)
-  rmSync(path.join(ROOT, MINIMAL_DIR), { recursive: true, force: true })
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@dcloudio/vite-plugin-uni/bin/uni.js'), 'build', '-c', path.join(ROOT, 'vite.config.ts')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, VITE_ROOT_DIR: source, UNI_INPUT_DIR: source, UNI_OUTPUT_DIR: path.join(ROOT, MINIMAL_DIR) },
-  })
-  if (r.status !== 0) throw new Error('minimal uni-app build failed')
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
 const fmt = (ms: number): string => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`
 const verdict = (ok: boolean): string => (ok ? 'ok' : 'OVER GOAL')
 
 // ---- (a) cold start -----------------------------------------------------------------------------
-
-/** Busy and total jiffies of all CPUs so far (Linux; zeros elsewhere). */
-function cpuTimes(): { busy: number; total: number } {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-    const total = fields.reduce((a, b) => a + b, 0)
-    return { busy: total - fields[3] - fields[4], total }
-  } catch {
-    return { busy: 0, total: 0 }
-  }
-}
-
-/**
- * Waits (at most ~20 s) until the machine's CPUs were mostly idle for 400 ms, so a sample is
- * not taken while another job (a build, a test run) holds the 2 cores. Cold start is CPU-bound.
- */
-async function cpuQuiet(): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const before = cpuTimes()
-    await new Promise((resolve) => setTimeout(resolve, 400))
-    const after = cpuTimes()
-    if (after.total === before.total || (after.busy - before.busy) / (after.total - before.total) < 0.15) return
-  }
-}
 
 /** Size of the served files at these URL paths under `dir`: bytes and gzip -9 bytes. */
 function scriptSize(dir: string, paths: string[]): { files: number; raw: number; gzip: number } {
@@ -134,25 +83,27 @@ function scriptSize(dir: string, paths: string[]): { files: number; raw: number;
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
 
-async function benchColdStart(browser: Browser, app: Server, minimal: Server): Promise<void> {
-  const samples = { app: [] as number[], minimal: [] as number[] }
+async function benchColdStart(browser: Browser, app: Server, minimal: Server, twoPage: Server): Promise<void> {
+  const samples = { app: [] as number[], minimal: [] as number[], twoPage: [] as number[] }
   const cpu = { app: [] as number[], minimal: [] as number[] }
   if (process.env.BENCH_SKIP_COLD) return
-  const start = (which: 'app' | 'minimal', trace = false) =>
-    which === 'app' ? tracedColdStart(browser, app.url, 'login-submit', { trace }) : tracedColdStart(browser, minimal.url, 'minimal-button', { trace })
+  const urls = { app: app.url, minimal: minimal.url, twoPage: twoPage.url }
+  const start = (which: 'app' | 'minimal' | 'twoPage', trace = false) => tracedColdStart(browser, urls[which], which === 'app' ? 'login-submit' : 'minimal-button', { trace })
   // One unmeasured warm-up each (disk cache of the server, Chromium's own start-up); it also
   // tells which scripts the first paint needs.
   const appScripts = scriptSize(H5_DIR, (await start('app')).scripts)
   const minimalScripts = scriptSize(MINIMAL_DIR, (await start('minimal')).scripts)
+  await start('twoPage')
   const cpuOnly = Boolean(process.env.BENCH_CPU_ONLY)
   for (let run = cpuOnly ? COLD_RUNS : 0; run < COLD_RUNS + CPU_RUNS; run++) {
     // Alternate which goes first so neither always runs on a warmer machine.
     const order = run % 2 === 0 ? (['app', 'minimal'] as const) : (['minimal', 'app'] as const)
     const traced = run >= COLD_RUNS
-    for (const which of order) {
+    // The two-page baseline (information) runs between them, untraced only.
+    for (const which of traced ? order : ([order[0], 'twoPage', order[1]] as const)) {
       if (!cpuOnly) await cpuQuiet()
       const sample = await start(which, traced)
-      if (traced) cpu[which].push(sample.threadMs)
+      if (traced && which !== 'twoPage') cpu[which].push(sample.threadMs)
       else samples[which].push(sample.readyAt)
     }
   }
@@ -167,6 +118,9 @@ async function benchColdStart(browser: Browser, app: Server, minimal: Server): P
     console.log(`  fastest run each: ${fastest.toFixed(2)}x (less sensitive to other load on the machine)`)
     console.log(`  runs app:     ${samples.app.map((x) => x.toFixed(0)).join(' ')}`)
     console.log(`  runs minimal: ${samples.minimal.map((x) => x.toFixed(0)).join(' ')}`)
+    // Information, not the goal: how much of the gap is uni's multi-page runtime (bench/minimal.ts).
+    const t = median(samples.twoPage)
+    console.log(`  for information: a two-page minimal uni-app (uni's multi-page runtime) ${(t / m).toFixed(2)}x (${fmt(t)}); the H5 app against it ${(a / t).toFixed(2)}x`)
   } else console.log('\n(a) cold start, main-thread CPU only (BENCH_CPU_ONLY)')
   const cpuApp = median(cpu.app)
   const cpuMinimal = median(cpu.minimal)
@@ -416,16 +370,19 @@ async function benchSearch(browser: Browser, baseUrl: string): Promise<void> {
 
 async function main(): Promise<void> {
   build('H5 app', H5_DIR, [path.join(ROOT, 'scripts/uni.mjs'), 'build'])
-  buildMinimal()
+  buildMinimal('one-page')
+  buildMinimal('two-page')
 
   const stack = await startStack(H5_DIR)
   const minimal: Server = await serveH5({ dir: path.join(ROOT, MINIMAL_DIR), port: 0, backendPort: stack.backend.port })
+  const twoPage: Server = await serveH5({ dir: path.join(ROOT, MINIMAL_DIRS['two-page']), port: 0, backendPort: stack.backend.port })
   try {
     console.log(`Chromium ${stack.browser.version()}`)
-    await benchColdStart(stack.browser, { url: stack.baseUrl, close: async () => undefined }, minimal)
+    await benchColdStart(stack.browser, { url: stack.baseUrl, close: async () => undefined }, minimal, twoPage)
     if (!process.env.BENCH_SKIP_SEARCH) await benchSearch(stack.browser, stack.baseUrl)
   } finally {
     await minimal.close()
+    await twoPage.close()
     await stack.close()
   }
   reportGoals()

@@ -8,6 +8,8 @@
  * `UNI_OUTPUT_DIR=/tmp/h5-profile node scripts/uni.mjs build -c bench/profile.vite.config.ts` (source
  * maps: time by source module too). COLD_TASKS=1 lists the long main-thread tasks, COLD_CATEGORIES
  * adds trace categories (e.g. fonts,mojom), COLD_DUMP=<event name> prints those events,
+ * COLD_COUNT=<regex> counts the matching events before ready per load (e.g. the synchronous font
+ * calls: `COLD_CATEGORIES=fonts,mojom COLD_COUNT='MatchFamilyName$|RenderStyleForStrike|FallbackFontForCharacter$'`),
  * COLD_NO_SAMPLES=1 leaves the CPU profiler out (less overhead on the thread times).
  */
 import path from 'node:path'
@@ -18,16 +20,11 @@ import { serveH5 } from '../scripts/serve-h5.mjs'
 import { existsSync, readFileSync } from 'node:fs'
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import { attributeSources, tracedColdStart, type TracedStart } from './coldTrace'
+import { median } from './stats'
 
 const appDir = path.relative(ROOT, path.resolve(process.argv[2] ?? 'dist/build/h5'))
 const minimalDir = path.relative(ROOT, path.resolve(process.argv[3] ?? 'dist/bench/minimal'))
 const runs = Number(process.argv[4] ?? 5)
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 
 function mergeMaps(maps: Array<Map<string, number>>): Map<string, number> {
   const keys = new Set(maps.flatMap((m) => [...m.keys()]))

@@ -148,6 +148,19 @@ function analyse(events: TraceEvent[], detailed: boolean): Pick<TracedStart, 'th
       }
     }
   }
+  // COLD_COUNT=<regex>: how many events of each matching name ran before ready, and their wall time.
+  if (process.env.COLD_COUNT) {
+    const pattern = new RegExp(process.env.COLD_COUNT)
+    const counts = new Map<string, { n: number; ms: number }>()
+    for (const e of onMain) {
+      if (!pattern.test(e.name)) continue
+      const c = counts.get(e.name) ?? { n: 0, ms: 0 }
+      c.n += 1
+      c.ms += wall(e)
+      counts.set(e.name, c)
+    }
+    console.log(`  counts: ${[...counts].sort((a, b) => b[1].ms - a[1].ms).map(([name, c]) => `${name} ${c.n}x ${c.ms.toFixed(1)} ms`).join(', ')}`)
+  }
   if (process.env.COLD_DUMP) for (const e of onMain) if (e.name === process.env.COLD_DUMP) console.log(`    ${((e.ts - onMain[0].ts) / 1000).toFixed(1)} +${((e.dur ?? 0) / 1000).toFixed(1)} ms`, JSON.stringify(e.args))
   for (const e of onMain) {
     const end = e.ts + (e.dur ?? 0)
