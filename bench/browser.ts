@@ -249,10 +249,13 @@ function storeSearch(prefixes: string[]): number[] {
   return perPrefix
 }
 
-/** In the page: the plain scan of the same stored data for each typed prefix, median of repeats. */
-function plainScan(prefixes: string[]): number[] {
-  const raw = localStorage.getItem('tccc.numbers') ?? '{"data":[]}'
-  const entries = (JSON.parse(raw) as { data: Array<{ number: string; remark: string }> }).data
+/**
+ * In the page: the plain scan of the same numbers for each typed prefix, median of repeats. The
+ * numbers come from the bench, not from storage: the app moves its seeded list to the agent's own
+ * key at sign-in and removes the old one, which left this scan an empty list (0 ms, "Infinityx").
+ */
+function plainScan({ prefixes, entries }: { prefixes: string[]; entries: Array<{ number: string; remark: string }> }): number[] {
+  if (entries.length === 0) throw new Error('plain scan: no numbers to scan')
   let sink = 0
   const perPrefix: number[] = []
   for (const q of prefixes) {
@@ -339,7 +342,7 @@ async function benchSearch(browser: Browser, baseUrl: string): Promise<void> {
     if (profiler) printProfile((await profiler.send('Profiler.stop')).profile)
     type ProbeResult = { samples: number[]; scripting: number[]; values: string[]; changed: number; late: number; longTasks: number }
     const probe = await page.evaluate(() => (window as unknown as { __keyProbe: ProbeResult }).__keyProbe)
-    const scans = await page.evaluate(plainScan, prefixes)
+    const scans = await page.evaluate(plainScan, { prefixes, entries: entries.map(({ number, remark }) => ({ number, remark })) })
     const searches = await page.evaluate(storeSearch, prefixes)
     if (process.env.BENCH_DEBUG) console.log(probe.values.map((v, i) => `${v}:${probe.samples[i].toFixed(1)}`).join(' '))
 
