@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
+import { pullChanges } from '../src/db/workspace'
 import { AGENT1, AGENT2, answeredCallData, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
 
@@ -80,6 +81,35 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     op: 'upsert',
     id,
     data: answeredCallData(NOW, data),
+  })
+
+  it('pages the agent\'s own and the shared records merged in rev order, never another agent\'s', async () => {
+    const before = (await pullChanges(db, AGENT1.username, 0n, 1000)).cursor
+    // Interleaved revs (one statement each, in order), more shared records than a page holds.
+    const rows: Array<[string, string, string]> = [
+      [AGENT1.username, 'number', 'own-1'],
+      ['', 'setting', 'shared-1'],
+      [AGENT2.username, 'number', 'other-1'],
+      [AGENT1.username, 'call', 'own-2'],
+      ['', 'outcome', 'shared-2'],
+      ['', 'outcome', 'shared-3'],
+      ['', 'setting', 'shared-4'],
+      [AGENT1.username, 'number', 'own-3'],
+    ]
+    for (const [agent, kind, id] of rows) {
+      await db.query(`INSERT INTO workspace_records (agent, kind, id, rev, deleted, data) VALUES ($1, $2, $3, nextval('workspace_rev'), false, '{}'::jsonb)`, [agent, kind, id])
+    }
+    const pages: string[][] = []
+    let cursor = before
+    for (let more = true; more; ) {
+      const page = await pullChanges(db, AGENT1.username, BigInt(cursor), 2)
+      pages.push(page.changes.map((c) => c.id))
+      expect(page.cursor).toBe(page.changes.at(-1)?.rev ?? cursor)
+      ;({ cursor, more } = page)
+    }
+    expect(pages).toEqual([['own-1', 'shared-1'], ['own-2', 'shared-2'], ['shared-3', 'shared-4'], ['own-3']])
+    // Another agent sees the shared ones and its own, never agent1's.
+    expect((await pullChanges(db, AGENT2.username, BigInt(before), 10)).changes.map((c) => c.id)).toEqual(['shared-1', 'other-1', 'shared-2', 'shared-3', 'shared-4'])
   })
 
   it('a first pull has the outcome catalogue and the wrap-up setting, nothing else', async () => {
