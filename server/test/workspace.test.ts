@@ -3,7 +3,7 @@
  * The workspace sync API (docs/WORKSPACE_API.md) through the real server, on both drivers:
  * PGlite in memory and a throwaway PostgreSQL cluster. One database per driver for the file.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
@@ -99,6 +99,10 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     for (const [agent, kind, id] of rows) {
       await db.query(`INSERT INTO workspace_records (agent, kind, id, rev, deleted, data) VALUES ($1, $2, $3, nextval('workspace_rev'), false, '{}'::jsonb)`, [agent, kind, id])
     }
+    // resetDatabase keeps shared records: these go when the test ends, whatever it finds.
+    onTestFinished(async () => {
+      await db.query(`DELETE FROM workspace_records WHERE id = ANY($1::text[])`, [rows.map(([, , id]) => id)])
+    })
     const pages: string[][] = []
     let cursor = before
     for (let more = true; more; ) {
