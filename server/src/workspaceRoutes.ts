@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import type { Database } from './db'
-import { getRecord, pullChanges, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX } from './db/workspace'
+import { getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX } from './db/workspace'
 
 export const PUSH_BODY_LIMIT = 1024 * 1024
 
@@ -47,10 +47,11 @@ function readPush(body: unknown): unknown[] {
 export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate }: Options): void {
   const onRequest = async (request: FastifyRequest) => authenticate(request)
 
-  app.get('/api/workspace/changes', { onRequest }, async (request) => {
+  app.get('/api/workspace/changes', { onRequest }, async (request, reply) => {
     const agent = agentOf(request)
     const { since, limit } = readPull(request.query as Record<string, unknown>)
-    return pullChanges(db, agent, since, limit)
+    // Serialised by the database layer (pullChangesJson): the records' data as stored JSON text.
+    return reply.type('application/json; charset=utf-8').send(await pullChangesJson(db, agent, since, limit))
   })
 
   app.post('/api/workspace/changes', { onRequest, bodyLimit: PUSH_BODY_LIMIT }, async (request) => {

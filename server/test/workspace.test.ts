@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, 
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
-import { pullChanges } from '../src/db/workspace'
+import { pullChanges, pullChangesJson } from '../src/db/workspace'
 import { AGENT1, AGENT2, answeredCallData, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
 
@@ -114,6 +114,33 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     expect(pages).toEqual([['own-1', 'shared-1'], ['own-2', 'shared-2'], ['shared-3', 'shared-4'], ['own-3']])
     // Another agent sees the shared ones and its own, never agent1's.
     expect((await pullChanges(db, AGENT2.username, BigInt(before), 10)).changes.map((c) => c.id)).toEqual(['shared-1', 'other-1', 'shared-2', 'shared-3', 'shared-4'])
+  })
+
+  it('serialises a page as the same JSON the records parse to (awkward text, tombstones, empty pages)', async () => {
+    const before = (await pullChanges(db, AGENT1.username, 0n, 1000)).cursor
+    const awkward = { number: '+86 138-0013-8000', remark: 'Say "hi" \\ back\nslash\ttab \u0001 坐席 😀 </script>', nested: { list: [1, 2.5, -3e-7, true, null] } }
+    const rows: Array<[string, string, boolean, string | null]> = [
+      ['number', 'json-1', false, JSON.stringify(awkward)],
+      ['call', 'json-2', true, '{"stale":true}'], // a tombstone's data never goes out
+      ['number', 'json-3', false, '{}'],
+    ]
+    for (const [kind, id, deleted, data] of rows) {
+      await db.query(`INSERT INTO workspace_records (agent, kind, id, rev, deleted, data) VALUES ($1, $2, $3, nextval('workspace_rev'), $4, $5::jsonb)`, [AGENT1.username, kind, id, deleted, data])
+    }
+    for (const limit of [1, 2, 10]) {
+      let cursor = before
+      for (let more = true; more; ) {
+        const expected = await pullChanges(db, AGENT1.username, BigInt(cursor), limit)
+        expect(JSON.parse(await pullChangesJson(db, AGENT1.username, BigInt(cursor), limit))).toEqual(expected)
+        ;({ cursor, more } = expected)
+      }
+      expect(JSON.parse(await pullChangesJson(db, AGENT1.username, BigInt(cursor), limit))).toEqual({ changes: [], cursor, more: false })
+    }
+    expect((await pullChanges(db, AGENT1.username, BigInt(before), 10)).changes.map((c) => [c.id, c.data])).toEqual([
+      ['json-1', awkward],
+      ['json-2', null],
+      ['json-3', {}],
+    ])
   })
 
   it('a first pull has the outcome catalogue and the wrap-up setting, nothing else', async () => {
