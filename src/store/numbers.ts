@@ -323,29 +323,69 @@ export const useNumbersStore = defineStore('numbers', () => {
    * and win on the server too. A remote record takes its number from any other local entry.
    */
   function applyRemote(changes: RemoteChange[], pendingIds: ReadonlySet<string>): void {
-    let next = entries.value
+    // One pass over the list, however long the page: entries by id and ids by number, with the
+    // order rebuilt once at the end. (Searching and copying the whole list for every change made
+    // a first pull of 10,000 numbers block the page for seconds; bench/numbers.ts.)
+    const byId = new Map<string, NumberEntry>()
+    const idsByNumber = new Map<string, Set<string>>()
+    /** Where each live id sits: its place in the old list, or its turn among the new ones. */
+    const slot = new Map<string, number>()
+    const kept = entries.value
+    kept.forEach((e, i) => {
+      byId.set(e.id, e)
+      slot.set(e.id, i)
+      let ids = idsByNumber.get(e.number)
+      if (!ids) idsByNumber.set(e.number, (ids = new Set()))
+      ids.add(e.id)
+    })
+    /** New entries go to the front, the latest first (as the list shows newest first). */
+    const added: string[] = []
+    const remove = (id: string): void => {
+      const entry = byId.get(id)
+      if (!entry) return
+      byId.delete(id)
+      slot.delete(id)
+      idsByNumber.get(entry.number)?.delete(id)
+    }
     let changed = false
     for (const change of changes) {
       if (change.kind !== 'number' || pendingIds.has(change.id)) continue
-      const index = next.findIndex((e) => e.id === change.id)
+      const previous = byId.get(change.id)
       if (change.deleted || change.data === null) {
-        if (index < 0) continue
-        next = next.filter((_, i) => i !== index)
+        if (!previous) continue
+        remove(change.id)
         changed = true
         continue
       }
-      const entry = fromRemote(change.id, change.data, index >= 0 ? next[index] : undefined)
+      const entry = fromRemote(change.id, change.data, previous)
       if (!entry) {
         console.warn(`[numbers] remote number ${change.id} is not valid here; skipped`)
         continue
       }
       // One live record per number: the server's wins over a local entry with another id.
-      next = next.filter((e) => e.id === change.id || e.number !== entry.number || pendingIds.has(e.id))
-      const at = next.findIndex((e) => e.id === change.id)
-      next = at >= 0 ? next.map((e, i) => (i === at ? entry : e)) : [entry, ...next]
+      for (const other of [...(idsByNumber.get(entry.number) ?? [])]) if (other !== change.id && !pendingIds.has(other)) remove(other)
+      if (previous) idsByNumber.get(previous.number)?.delete(change.id)
+      else {
+        slot.set(change.id, -1 - added.length)
+        added.push(change.id)
+      }
+      byId.set(change.id, entry)
+      let ids = idsByNumber.get(entry.number)
+      if (!ids) idsByNumber.set(entry.number, (ids = new Set()))
+      ids.add(change.id)
       changed = true
     }
     if (!changed) return
+    const next: NumberEntry[] = []
+    for (let i = added.length - 1; i >= 0; i--) {
+      const id = added[i]
+      const entry = byId.get(id)
+      if (entry && slot.get(id) === -1 - i) next.push(entry)
+    }
+    kept.forEach((e, i) => {
+      const entry = byId.get(e.id)
+      if (entry && slot.get(e.id) === i) next.push(entry)
+    })
     try {
       save(next)
     } catch (err) {
