@@ -131,6 +131,36 @@ describe('SyncEngine', () => {
     expect(server.live('number')).toHaveLength(1200)
   })
 
+  it('writes the outbox once when a push of several batches ends, not after each batch', async () => {
+    engine.enqueue(Array.from({ length: 1200 }, (_, i) => addNumber(`n${i}`, `1380000${String(i).padStart(4, '0')}`)))
+    const outboxWrites = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => key === 'tccc.a.agent1.outbox').length
+    const before = outboxWrites()
+    await timers.advance(DEBOUNCE_MS)
+    expect(server.pushes).toHaveLength(3)
+    expect(outboxWrites() - before).toBe(1)
+    expect(stored('tccc.a.agent1.outbox')).toEqual([])
+  })
+
+  it('a push that fails after its first batch still stores the outbox without the changes the server took', async () => {
+    const transport = server.transport()
+    let pushes = 0
+    engine.setTransport({
+      pull: transport.pull,
+      push: async (changes) => {
+        pushes += 1
+        if (pushes === 2) throw new TcccError('BACKEND_UNREACHABLE', 'network down')
+        return transport.push(changes)
+      },
+    })
+    engine.enqueue(Array.from({ length: 1200 }, (_, i) => addNumber(`n${i}`, `1380000${String(i).padStart(4, '0')}`)))
+    await timers.advance(DEBOUNCE_MS)
+    expect(server.live('number')).toHaveLength(500)
+    const outbox = stored('tccc.a.agent1.outbox') as Array<{ id: string }>
+    expect(outbox).toHaveLength(700)
+    expect(outbox[0].id).toBe('n500')
+    expect(lastStatus()).toEqual({ type: 'status', state: 'offline', pending: 700 })
+  })
+
   it('pulls page by page after a flush and stores the cursor per agent', async () => {
     for (let i = 0; i < 2500; i += 1) server.assign(`1390000${String(i).padStart(4, '0')}`, `Lead ${i}`)
     engine.kick()

@@ -307,6 +307,19 @@ export class SyncEngine {
   }
 
   private async pushAll(transport: WorkspaceTransport, generation: number): Promise<void> {
+    // The outbox is written once when the push ends (also on a failure or a sign-out), not after
+    // every batch: a first push of 10,000 changes rewrote the whole shrinking list 20 times on
+    // the UI thread. A crash in between leaves sent changes stored; they go out again and the
+    // server drops them as already applied (the change id).
+    const sent = new Set<Workspace>()
+    try {
+      await this.pushBatches(transport, generation, (ws) => sent.add(ws))
+    } finally {
+      for (const ws of sent) ws.outbox.save(ws.entries)
+    }
+  }
+
+  private async pushBatches(transport: WorkspaceTransport, generation: number, onSent: (ws: Workspace) => void): Promise<void> {
     for (;;) {
       const ws = this.ws
       if (!ws || ws.entries.length === 0) return
@@ -325,7 +338,7 @@ export class SyncEngine {
         ws.rejected.save([...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP))
       }
       ws.entries = ws.entries.filter((e) => !done.has(e.changeId))
-      ws.outbox.save(ws.entries)
+      onSent(ws)
       this.emitStatus()
       for (const r of rejected) {
         console.warn(`[sync] ${r.entry.kind} ${r.entry.op} ${r.entry.id} rejected: ${r.reason}`)
