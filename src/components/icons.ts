@@ -65,7 +65,12 @@ export function firstPaintIconStyle(name: IconName, size: number, color: string 
   return shown ? style : { width: style.width, height: style.height }
 }
 
-/** False until the frame after the component is mounted (the first page has painted). */
+/**
+ * False until the first animation frame after mount. The layout at mount (when the sign-in
+ * button becomes usable) has no icon images; they are asked for in that frame's style pass,
+ * before it paints (so a cold start's first paint still shows the boxes empty: the fetch is
+ * not back yet).
+ */
 export function useShownAfterFirstFrame(): Ref<boolean> {
   const shown = ref(false)
   onMounted(() => requestAnimationFrame(() => (shown.value = true)))
