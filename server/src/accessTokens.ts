@@ -1,7 +1,8 @@
 /**
  * Backend access tokens: `at1.<base64url(JSON {sub, jti, exp})>.<base64url(HMAC-SHA256)>`.
  * The signature and expiry are checked here; whether the session (jti) is still live is the
- * database's answer (server/src/db/sessions.ts), so logout holds on every instance.
+ * database's answer (server/src/db/sessions.ts, through db/sessionCache.ts), so logout holds on
+ * every instance.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto'
 

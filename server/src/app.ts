@@ -20,7 +20,8 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from './passwords'
 import { openMigrated, prepareAgentDirectory, StoreStartError, type Database } from './db'
 import { findAgentByUsername, putAgent } from './db/agents'
 import { claimDataDirWaiting } from './db/owner'
-import { endSession, lookupSession, pruneSessions, startSession } from './db/sessions'
+import { endSession, pruneSessions, startSession } from './db/sessions'
+import { openSessionCheck } from './db/sessionCache'
 import { createLoginLimiter } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { registerAdminRoutes } from './adminRoutes'
@@ -233,8 +234,10 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     Promise.all([limiter.prune(now()), pruneSessions(db, now())]).catch((err: unknown) => app.log.warn({ err }, 'maintenance failed'))
   }, 60_000)
   maintenance.unref()
+  const sessions = await openSessionCheck(db)
   app.addHook('onClose', async () => {
     clearInterval(maintenance)
+    await sessions.close()
     if (!deps.db) await db.close()
     ownerClaim?.release()
   })
@@ -337,8 +340,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       if (result.reason === 'expired') return ended()
       throw new ApiError(401, 'UNAUTHORIZED', 'The access token is not valid; sign in again')
     }
-    // One primary-key lookup: logged out, password changed or agent removed on any instance.
-    const session = await lookupSession(db, result.claims.jti)
+    // Logged out, password changed or agent removed on any instance (db/sessionCache.ts).
+    const session = await sessions.lookup(result.claims.jti)
     if (session.state === 'ended') return ended()
     if (session.state === 'unknown' || session.agent.userId !== result.claims.sub) {
       throw new ApiError(401, 'UNAUTHORIZED', 'This agent account no longer exists')

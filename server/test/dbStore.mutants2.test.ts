@@ -48,6 +48,7 @@ function intercept(inner: Database, answer: (sql: string) => unknown[] | Error |
     exec: (sql) => inner.exec(sql),
     transaction: (fn) => inner.transaction((tx) => fn({ query: wrap(tx), exec: (sql) => tx.exec(sql) })),
     close: () => inner.close(),
+    listenInline: inner.listenInline,
   }
 }
 

@@ -8,9 +8,17 @@ import type { PGlite } from '@electric-sql/pglite'
 
 export type Row = Record<string, unknown>
 
+export interface QueryOptions {
+  /**
+   * Names a statement run on every request: PostgreSQL parses and plans it once per connection
+   * (one name, one text). PGlite has no named statements and ignores it.
+   */
+  name?: string
+}
+
 export interface Queryable {
   /** One statement with $1… parameters; the rows it returns. */
-  query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>
+  query<T = Row>(sql: string, params?: unknown[], options?: QueryOptions): Promise<T[]>
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>
 }
@@ -20,6 +28,12 @@ export interface Database extends Queryable {
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   close(): Promise<void>
+  /**
+   * LISTEN where a notice reaches this process before the write that sent it resolves: PGlite,
+   * one connection in this process (and its only user, owner.json). Null on PostgreSQL, where a
+   * notice from another instance arrives some time after its write. Resolves to the unlisten.
+   */
+  readonly listenInline: ((channel: string, onPayload: (payload: string) => void) => Promise<() => Promise<void>>) | null
 }
 
 export type DatabaseTarget = { driver: 'pglite'; dataDir: string | null } | { driver: 'postgres'; url: string }
@@ -53,6 +67,7 @@ export function pgliteDatabase(pg: PGlite): Database {
     // PGlite has one connection: its transaction() queues everything else until it ends.
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
     close: () => pg.close(),
+    listenInline: (channel, onPayload) => pg.listen(channel, onPayload),
   }
 }
 
@@ -63,12 +78,13 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   pg.types.setTypeParser(20, (v: string) => Number(v))
   const pool = new pg.Pool({ connectionString: url, max: poolSize })
   pool.on('error', () => {}) // an idle client dying is reported by the next query instead
-  const wrap = (q: { query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }): Queryable => ({
-    async query<T>(sql: string, params: unknown[] = []) {
-      return (await q.query(sql, params)).rows as T[]
+  type PgQuery = { query: (config: { text: string; values?: unknown[]; name?: string }) => Promise<{ rows: unknown[] }> }
+  const wrap = (q: PgQuery): Queryable => ({
+    async query<T>(sql: string, params: unknown[] = [], options: QueryOptions = {}) {
+      return (await q.query({ text: sql, values: params, name: options.name })).rows as T[]
     },
     async exec(sql: string) {
-      await q.query(sql)
+      await q.query({ text: sql })
     },
   })
   await pool.query('SELECT 1') // fail at start, not at the first sign-in
@@ -90,6 +106,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
       }
     },
     close: () => pool.end(),
+    listenInline: null,
   }
 }
 

@@ -5,6 +5,9 @@
  */
 import type { Database } from './driver'
 
+/** The NOTIFY channel of revocation notices (migration 2). */
+export const REVOCATION_CHANNEL = 'session_revoked'
+
 export interface Migration {
   version: number
   name: string
@@ -94,6 +97,33 @@ CREATE TABLE workspace_changes (
 INSERT INTO workspace_records (agent, kind, id, rev, deleted, data) VALUES
   ${seedOutcomes},
   ('', 'setting', 'wrapup', nextval('workspace_rev'), false, '{"connected":"required","unanswered":"optional"}'::jsonb);
+`,
+  },
+  {
+    version: 2,
+    name: 'revocation notices',
+    // Every write that can end a session or change its agent says so on one channel, whatever
+    // path made it (route, CLI, a test's SQL): the session cache (db/sessionCache.ts) listens.
+    sql: `
+CREATE FUNCTION notify_session_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_LEVEL = 'ROW' AND TG_TABLE_NAME = 'sessions' THEN
+    PERFORM pg_notify('${REVOCATION_CHANNEL}', 'session:' || OLD.id);
+  ELSIF TG_LEVEL = 'ROW' THEN
+    PERFORM pg_notify('${REVOCATION_CHANNEL}', 'agent:' || OLD.user_id);
+  ELSIF TG_OP = 'TRUNCATE' THEN
+    PERFORM pg_notify('${REVOCATION_CHANNEL}', 'all');
+  ELSIF EXISTS (SELECT 1 FROM gone) THEN -- planned only when run: the DELETE trigger has "gone"
+    PERFORM pg_notify('${REVOCATION_CHANNEL}', 'all');
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER sessions_revoked AFTER UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION notify_session_revoked();
+-- Pruning deletes many rows at once: one notice for the statement, and none when it deleted nothing.
+CREATE TRIGGER sessions_deleted AFTER DELETE ON sessions REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION notify_session_revoked();
+CREATE TRIGGER sessions_truncated AFTER TRUNCATE ON sessions FOR EACH STATEMENT EXECUTE FUNCTION notify_session_revoked();
+CREATE TRIGGER agents_changed AFTER UPDATE OR DELETE ON agents FOR EACH ROW EXECUTE FUNCTION notify_session_revoked();
+CREATE TRIGGER agents_truncated AFTER TRUNCATE ON agents FOR EACH STATEMENT EXECUTE FUNCTION notify_session_revoked();
 `,
   },
 ]

@@ -1,7 +1,8 @@
 /**
  * Sessions: every access token names one row (its jti). Logout, a password change and agent
  * removal set ended_at, which every instance sees at its next request. The check is one
- * primary-key lookup joined to the agent, so its cost does not grow with history.
+ * primary-key lookup joined to the agent, so its cost does not grow with history; requests
+ * check through sessionCache.ts, which skips it where that cannot hide a revocation.
  */
 import type { AgentRecord } from '../agents'
 import type { Queryable } from './driver'
@@ -24,6 +25,7 @@ export async function lookupSession(db: Queryable, id: string): Promise<SessionL
        FROM sessions s JOIN agents a ON a.user_id = s.user_id
       WHERE s.id = $1`,
     [id],
+    { name: 'lookup_session' },
   )
   const row = rows[0]
   if (!row) return { state: 'unknown' }
