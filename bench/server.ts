@@ -5,8 +5,9 @@
  * (a) first pull of 10,000 numbers end to end (HTTP, pages of 1,000, JSON) vs a plain SELECT of
  *     the same rows. Goal <= 3x.
  * (b) push of 1,000 changes (2 batches of 500 over HTTP) vs one multi-row INSERT of the same rows.
- * (c) /api/tccc/token throughput (sign-in check in the database, mock issuer) vs a bare Fastify
- *     route answering the same JSON. Goal >= 0.5x.
+ * (c) /api/tccc/token throughput (session check as requests make it: held in memory on PGlite,
+ *     read from the database on PostgreSQL; mock issuer) vs a bare Fastify route answering the
+ *     same JSON, both warmed, then three alternating 1 s rounds. Goal >= 0.5x.
  * (d) the revocation (session) check at 200,000 sessions vs at 1,000. Goal: about 1x (indexed).
  */
 import Fastify from 'fastify'
@@ -121,8 +122,18 @@ async function benchTarget(name: string, db: Database): Promise<void> {
   bare.post('/api/tccc/token', async () => sample)
   await bare.listen({ port: 0, host: '127.0.0.1' })
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/api/tccc/token`
-  const rToken = await throughput(() => fetch(`${base}/api/tccc/token`, { method: 'POST', headers: auth }), 3000)
-  const rBare = await throughput(() => fetch(bareUrl, { method: 'POST', headers: auth }), 3000)
+  const token = () => fetch(`${base}/api/tccc/token`, { method: 'POST', headers: auth })
+  const bareToken = () => fetch(bareUrl, { method: 'POST', headers: auth })
+  // Both warmed first, then measured in alternating rounds (3 s each in all), so neither side gets
+  // the JIT's or the collector's better moment.
+  await throughput(token, 500)
+  await throughput(bareToken, 500)
+  let rToken = 0
+  let rBare = 0
+  for (let i = 0; i < 3; i++) {
+    rToken += (await throughput(token, 1000)) / 3
+    rBare += (await throughput(bareToken, 1000)) / 3
+  }
   console.log(`(c) /api/tccc/token throughput: ${(rToken / rBare).toFixed(2)}x a bare Fastify route (goal >= 0.5x) ${goal('token route >= 0.5x a bare route', rToken / rBare >= 0.5) ? 'ok' : 'UNDER GOAL'}`)
   await bare.close()
   await app.close()
