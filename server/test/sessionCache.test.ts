@@ -225,15 +225,4 @@ describe.skipIf(findPgBin() === null)('session check on PostgreSQL: every check 
     expect(await check.lookup('s1')).toEqual({ state: 'ended' })
     await check.close()
   })
-
-  it('the lookup is one named statement, prepared once per connection', async () => {
-    const one = await openPostgres(url, 1)
-    const check = await openSessionCheck(one)
-    await check.lookup('none')
-    await check.lookup('none')
-    const prepared = await one.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements')
-    expect(prepared.map((p) => p.name)).toEqual(['lookup_session'])
-    expect(prepared[0].statement).toContain(LOOKUP)
-    await one.close()
-  })
 })

@@ -15,6 +15,7 @@ import { countAgents, findAgentByUsername, putAgent, removeAgent } from '../src/
 import { migrate } from '../src/db/migrations'
 import { createLoginLimiter } from '../src/db/loginLimits'
 import { endSession, lookupSession, startSession } from '../src/db/sessions'
+import { pullChanges, pullChangesJson } from '../src/db/workspace'
 import { verifyPassword } from '../src/passwords'
 import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { createDatabase, findPgBin, startPostgres, type TestPostgres } from './pgHarness'
@@ -201,7 +202,30 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
   })
 })
 
-async function openMigratedRaw(url: string): Promise<Database> {
+describe.skipIf(findPgBin() === null)('statements on PostgreSQL', () => {
+  it('the statements every request runs (session check, pull pages) are named, so each connection plans them once', async () => {
+    const server = await startPostgres()
+    try {
+      const url = await createDatabase(server, 'named_statements')
+      await openMigrated({ driver: 'postgres', url }).then((db) => db.close())
+      const one = await openMigratedRaw(url, 1)
+      for (let i = 0; i < 2; i++) {
+        await lookupSession(one, 'none')
+        await pullChanges(one, 'agent', 0n, 10)
+        await pullChangesJson(one, 'agent', 0n, 10)
+      }
+      const prepared = await one.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name')
+      expect(prepared.map((p) => p.name)).toEqual(['lookup_session', 'pull_page_json', 'pull_page_rows'])
+      expect(prepared[0].statement).toContain('FROM sessions s JOIN agents')
+      expect(prepared[1].statement).toContain('data::text AS data')
+      await one.close()
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
+async function openMigratedRaw(url: string, connections = 2): Promise<Database> {
   const { openPostgres } = await import('../src/db/driver')
-  return openPostgres(url, 2)
+  return openPostgres(url, connections)
 }

@@ -193,6 +193,8 @@ async function pullPage<Row extends { rev: string }>(db: Queryable, agent: strin
         (SELECT kind, id, rev, deleted, data FROM workspace_records WHERE agent = '' AND rev > $2 ORDER BY rev LIMIT $3)
       ) page ORDER BY page.rev LIMIT $3`,
     [agent, since.toString(), limit + 1],
+    // Named: planned once per PostgreSQL connection, not for each page (bench/server.ts (a)).
+    { name: `pull_page_${data === 'data' ? 'rows' : 'json'}` },
   )
   const more = rows.length > limit
   const page = more ? rows.slice(0, limit) : rows
