@@ -250,9 +250,12 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     (cccClient && config.tccc
       ? await createRealIssuer({ credentials: config.tccc, sdkAppId: config.sdkAppId, client: cccClient })
       : createMockIssuer({ sdkAppId: config.sdkAppId, signingKey: config.signingKey, ttlSeconds: config.mockTokenTtlSeconds, now }))
+  // The port once listening: address() is a system call, and the token route needs it per request.
+  let listeningPort: number | undefined
   const publicBaseUrl = (): string => {
-    const address = app.server.address() as AddressInfo | null
-    return config.publicUrl ?? `http://localhost:${address?.port ?? config.port}`
+    if (config.publicUrl) return config.publicUrl
+    listeningPort ??= (app.server.address() as AddressInfo | null)?.port
+    return `http://localhost:${listeningPort ?? config.port}`
   }
   const cccRecords: CccRecords =
     deps.cccRecords ??
@@ -398,10 +401,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     async (request) => {
       // The seat is the signed-in agent's, whatever the body says.
       const { agent } = request.session as NonNullable<FastifyRequest['session']>
-      const address = app.server.address() as AddressInfo | null
-      const baseUrl = config.publicUrl ?? `http://localhost:${address?.port ?? config.port}`
       try {
-        const issued = await issuer.issue(agent.userId, { baseUrl })
+        const issued = await issuer.issue(agent.userId, { baseUrl: publicBaseUrl() })
         request.log.info({ userId: agent.userId, expiresAt: issued.expiresAt }, 'issued TCCC token')
         return issued
       } catch (err) {
