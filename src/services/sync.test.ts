@@ -176,6 +176,68 @@ describe('SyncEngine', () => {
     expect(stored('tccc.a.agent2.cursor')).toBeUndefined()
   })
 
+  it('a pull of three pages ends with one pulled, before the cursor is stored; the cursor is written once', async () => {
+    for (let i = 0; i < 2500; i += 1) server.assign(`1390000${String(i).padStart(4, '0')}`, `Lead ${i}`)
+    const cursorAt: Array<[string, unknown]> = []
+    const stop = engine.subscribe((e) => {
+      if (e.type === 'remote' || e.type === 'pulled') cursorAt.push([e.type, stored('tccc.a.agent1.cursor')])
+    })
+    const cursorWrites = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => key === 'tccc.a.agent1.cursor').length
+    const before = cursorWrites()
+    engine.kick()
+    await settle()
+    stop()
+    // The stores save at `pulled`; until then the stored cursor stays where the pull began.
+    expect(cursorAt).toEqual([
+      ['remote', undefined],
+      ['remote', undefined],
+      ['remote', undefined],
+      ['pulled', undefined],
+    ])
+    expect(cursorWrites() - before).toBe(1)
+    expect(stored('tccc.a.agent1.cursor')).toBe('2500')
+  })
+
+  it('a pull that fails at its second page saves what the first brought, then that page’s cursor', async () => {
+    for (let i = 0; i < 2500; i += 1) server.assign(`1390000${String(i).padStart(4, '0')}`, `Lead ${i}`)
+    let pulls = 0
+    engine.setTransport({
+      push: server.transport().push,
+      pull: async (since, limit) => {
+        pulls += 1
+        if (pulls === 2) throw new TcccError('BACKEND_UNREACHABLE', 'network down')
+        return server.pull(since, limit)
+      },
+    })
+    engine.kick()
+    await settle()
+    expect(events.filter((e) => e.type === 'remote' || e.type === 'pulled').map((e) => e.type)).toEqual(['remote', 'pulled'])
+    expect(stored('tccc.a.agent1.cursor')).toBe('1000')
+  })
+
+  it('a pull with nothing new stores its cursor without a pulled; one cut short by sign-out stores nothing', async () => {
+    engine.kick()
+    await settle()
+    expect(events.some((e) => e.type === 'pulled')).toBe(false)
+    expect(stored('tccc.a.agent1.cursor')).toBe('0')
+
+    for (let i = 0; i < 1500; i += 1) server.assign(`1390000${String(i).padStart(4, '0')}`, `Lead ${i}`)
+    events.length = 0
+    engine.setTransport({
+      push: server.transport().push,
+      pull: async (since, limit) => {
+        const page = server.pull(since, limit)
+        if (since !== '0') engine.close() // signed out while the second page was on its way
+        return page
+      },
+    })
+    engine.kick()
+    await settle()
+    expect(events.filter((e) => e.type === 'remote').length).toBe(1)
+    expect(events.some((e) => e.type === 'pulled')).toBe(false)
+    expect(stored('tccc.a.agent1.cursor')).toBe('0')
+  })
+
   it('tells which pulled records still have local changes waiting', async () => {
     server.put('number', 'n1', { number: '13800138001', remark: 'remote', source: 'own', createdAt: 1_767_225_600_000 })
     engine.setTransport({

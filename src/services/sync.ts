@@ -69,8 +69,16 @@ export interface RejectedChange {
 
 export type SyncEvent =
   | { type: 'status'; state: SyncState; pending: number }
-  /** Remote records to apply; `pendingIds` are records with local changes still in the outbox. */
+  /**
+   * Remote records to apply in memory; `pendingIds` are records with local changes still in the
+   * outbox. Saved at the pull's `pulled`, not per page.
+   */
   | { type: 'remote'; changes: RemoteChange[]; pendingIds: ReadonlySet<string> }
+  /**
+   * The pull ended (or stopped at a failed page) after pages with changes: stores save what they
+   * applied, once. The engine stores the cursor right after, so it never runs ahead of the data.
+   */
+  | { type: 'pulled' }
   | { type: 'rejected'; entry: OutboxEntry; reason: string }
 
 export type SyncListener = (event: SyncEvent) => void
@@ -350,18 +358,30 @@ export class SyncEngine {
   }
 
   private async pullAll(transport: WorkspaceTransport, generation: number): Promise<void> {
-    for (let pages = 0; pages < 10_000; pages += 1) {
-      const ws = this.ws
-      if (!ws) return
-      const page = await transport.pull(ws.cursor.load(), PULL_LIMIT)
-      if (generation !== this.generation || !this.ws) return
-      if (page.changes.length > 0) {
-        const pendingIds = new Set(this.ws.entries.map((e) => e.id))
-        this.emit({ type: 'remote', changes: page.changes, pendingIds })
+    const ws = this.ws
+    if (!ws) return
+    /** The cursor after the last page the stores applied; stored once, when the pull ends. */
+    let applied: string | null = null
+    let changed = false
+    try {
+      for (let pages = 0; pages < 10_000; pages += 1) {
+        const page = await transport.pull(applied ?? ws.cursor.load(), PULL_LIMIT)
+        if (generation !== this.generation || this.ws !== ws) return
+        if (page.changes.length > 0) {
+          changed = true
+          this.emit({ type: 'remote', changes: page.changes, pendingIds: new Set(ws.entries.map((e) => e.id)) })
+        }
+        applied = page.cursor
+        if (!page.more) return
       }
-      // Stored after the stores applied the page: a crash in between pulls the page again.
-      this.ws.cursor.save(page.cursor)
-      if (!page.more) return
+    } finally {
+      // Also after a failed page: what was applied is saved (a first pull of 10,000
+      // numbers saved the whole list after each of its 10 pages). The data first, then the cursor:
+      // a crash in between pulls those pages again, and applying a page twice changes nothing.
+      if (applied !== null && generation === this.generation && this.ws === ws) {
+        if (changed) this.emit({ type: 'pulled' })
+        ws.cursor.save(applied)
+      }
     }
   }
 

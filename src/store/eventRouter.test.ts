@@ -267,8 +267,8 @@ describe('the route tables, handler by handler (fake stores)', () => {
   function syncStores() {
     return {
       sync: { applyStatus: fn(), noteRejected: fn() },
-      numbers: { applyRemote: fn(), dropLocal: fn() },
-      history: { applyRemote: fn() },
+      numbers: { applyRemote: fn(), savePulled: fn(), dropLocal: fn() },
+      history: { applyRemote: fn(), savePulled: fn() },
       wrapup: { applyRemote: fn() },
     }
   }
@@ -288,6 +288,11 @@ describe('the route tables, handler by handler (fake stores)', () => {
     expect(stores.numbers.applyRemote.mock.calls).toEqual([[changes, pendingIds]])
     expect(stores.history.applyRemote.mock.calls).toEqual([[changes, pendingIds]])
     expect(stores.wrapup.applyRemote.mock.calls).toEqual([[changes]])
+    // Pages are applied, not saved: the pull's end saves numbers and history once.
+    expect(stores.numbers.savePulled).not.toHaveBeenCalled()
+    routeSync({ type: 'pulled' }, stores)
+    expect(stores.numbers.savePulled).toHaveBeenCalledTimes(1)
+    expect(stores.history.savePulled).toHaveBeenCalledTimes(1)
   })
 
   it('only a DUPLICATE_NUMBER rejection of a number drops the local copy; every rejection is counted', () => {

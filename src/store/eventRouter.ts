@@ -123,6 +123,11 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
     // The business's outcome catalogue and wrap-up setting ride on the same pull.
     wrapup.applyRemote(event.changes)
   },
+  // Before the engine stores its cursor (events are delivered synchronously).
+  pulled: (_event, { numbers, history }) => {
+    numbers.savePulled()
+    history.savePulled()
+  },
   rejected: (event, { sync, numbers }) => {
     sync.noteRejected()
     // The server already holds this number under another id: drop our copy, the pull brings

@@ -274,13 +274,32 @@ describe('history store and the outbox', () => {
       return { kind: 'call', id, rev: '1', data, deleted: data === null, ...extra }
     }
 
-    it('adds a new remote call in order and persists it', () => {
+    it('adds a new remote call in order at once, and saves it when the pull ends (once, not per page)', () => {
       const history = freshStore()
       history.record(makeRecord(3))
       const { id: _id, ...data } = makeRecord(2)
       history.applyRemote([change('remote-2', data)], new Set())
       expect(history.records.map((r) => r.id)).toEqual(['s-3', 'remote-2'])
+      expect(storedIds()).toEqual(['s-3'])
+      const { id: _id1, ...data1 } = makeRecord(1)
+      history.applyRemote([change('remote-1', data1)], new Set())
+      vi.mocked(uni.setStorageSync).mockClear()
+      history.savePulled()
+      expect(storedIds()).toEqual(['s-3', 'remote-2', 'remote-1'])
+      expect(uni.setStorageSync).toHaveBeenCalledTimes(1)
+      history.savePulled() // nothing pulled since: nothing written
+      expect(uni.setStorageSync).toHaveBeenCalledTimes(1)
+    })
+
+    it('a local save after a pulled page writes the pulled calls too; the pull’s save then writes nothing', () => {
+      const history = freshStore()
+      const { id: _id, ...data } = makeRecord(2)
+      history.applyRemote([change('remote-2', data)], new Set())
+      history.record(makeRecord(3))
       expect(storedIds()).toEqual(['s-3', 'remote-2'])
+      vi.mocked(uni.setStorageSync).mockClear()
+      history.savePulled()
+      expect(uni.setStorageSync).not.toHaveBeenCalled()
     })
 
     it('merges a partial remote change into the record it has (a wrap-up from another phone); an undefined field is dropped', () => {
@@ -307,10 +326,12 @@ describe('history store and the outbox', () => {
       const { id: _id, ...data } = makeRecord(2)
       history.applyRemote([change('s-1', null), change('s-2', data, { deleted: true })], new Set())
       expect(history.records.map((r) => r.id)).toEqual(['s-3'])
+      history.savePulled()
       expect(storedIds()).toEqual(['s-3'])
       const records = history.records
       storage.delete(STORAGE_KEY)
       history.applyRemote([change('gone', null)], new Set())
+      history.savePulled()
       expect(history.records).toBe(records)
       expect(storage.has(STORAGE_KEY)).toBe(false)
     })
@@ -320,6 +341,7 @@ describe('history store and the outbox', () => {
       history.record(makeRecord(1))
       history.record(makeRecord(2))
       history.applyRemote([change('s-1', null, { deleted: false })], new Set())
+      history.savePulled()
       expect(history.records.map((r) => r.id)).toEqual(['s-2'])
       expect(storedIds()).toEqual(['s-2'])
     })
@@ -329,6 +351,7 @@ describe('history store and the outbox', () => {
       history.close()
       const { id: _id, ...data } = makeRecord(4)
       history.applyRemote([change('r-4', data)], new Set())
+      history.savePulled()
       expect(history.records.map((r) => r.id)).toEqual(['r-4'])
       expect(storage.has(STORAGE_KEY)).toBe(false)
       expect(console.warn).not.toHaveBeenCalled()
@@ -344,15 +367,18 @@ describe('history store and the outbox', () => {
       expect(storage.has(STORAGE_KEY)).toBe(false)
     })
 
-    it('still shows pulled calls when saving them fails', () => {
+    it('still shows pulled calls when saving them fails, and saves them at the next pull’s end', () => {
       const history = freshStore()
-      vi.mocked(uni.setStorageSync).mockImplementation(() => {
+      vi.mocked(uni.setStorageSync).mockImplementationOnce(() => {
         throw new Error('quota')
       })
       const { id: _id, ...data } = makeRecord(4)
       history.applyRemote([change('r-4', data)], new Set())
+      history.savePulled()
       expect(history.records.map((r) => r.id)).toEqual(['r-4'])
       expect(console.warn).toHaveBeenCalledWith('[history] could not save pulled calls', 'quota')
+      history.savePulled()
+      expect(storedIds()).toEqual(['r-4'])
     })
   })
 

@@ -143,6 +143,15 @@ export const useHistoryStore = defineStore('history', () => {
   }
   /** The open agent's storage; null while nobody is signed in. */
   let storage: StoredValue<CallRecord[]> | null = null
+  /** Pulled pages applied since the history was last saved (saved once per pull: `savePulled`). */
+  let pulledUnsaved = false
+
+  /** Every list saved is built on the one shown, so it holds what was pulled so far. */
+  function save(next: CallRecord[]): void {
+    if (!storage) return
+    storage.save(next)
+    pulledUnsaved = false
+  }
 
   /** Loads an agent's history; the device-global one from before goes to the first agent, once. */
   function open(agentKey: string): void {
@@ -163,6 +172,7 @@ export const useHistoryStore = defineStore('history', () => {
 
   function close(): void {
     storage = null
+    pulledUnsaved = false
     records.value = []
     query.value = { ...EMPTY_QUERY }
   }
@@ -177,7 +187,7 @@ export const useHistoryStore = defineStore('history', () => {
   /** Adds a finished call (a repeated id replaces the earlier row), persists, queues it for the server. */
   function record(r: CallRecord): void {
     const next = insert(records.value, r)
-    storage?.save(next)
+    save(next)
     getSync().enqueue([{ kind: 'call', op: 'upsert', id: r.id, data: callWireData(r) }])
     records.value = next
     if (r.sessionId) void requestDetail(r.id)
@@ -218,7 +228,7 @@ export const useHistoryStore = defineStore('history', () => {
     if (index < 0) return false
     const next = [...records.value]
     next[index] = { ...next[index], ...detail }
-    storage?.save(next)
+    save(next)
     records.value = next
     return true
   }
@@ -244,12 +254,20 @@ export const useHistoryStore = defineStore('history', () => {
       changed = true
     }
     if (!changed) return
+    // Shown now, saved when the pull ends (`savePulled`): before the engine stores its cursor.
+    records.value = next
+    pulledUnsaved = true
+  }
+
+  /** The pull ended: saves the history once if its pages changed it. */
+  function savePulled(): void {
+    if (!pulledUnsaved) return
     try {
-      storage?.save(next)
+      save(records.value)
     } catch (err) {
+      // Kept in memory; the next save of the history writes it.
       console.warn('[history] could not save pulled calls', err instanceof Error ? err.message : err)
     }
-    records.value = next
   }
 
   /** Writes a wrap-up (outcome, note, callback time) into a call's record, persists, queues it. */
@@ -258,7 +276,7 @@ export const useHistoryStore = defineStore('history', () => {
     if (index < 0) return false
     const next = [...records.value]
     next[index] = { ...next[index], ...fields }
-    storage?.save(next)
+    save(next)
     // A partial upsert: the server updates only the wrap-up fields of the record it has.
     getSync().enqueue([{ kind: 'call', op: 'upsert', id, data: { ...fields } }])
     records.value = next
@@ -290,6 +308,7 @@ export const useHistoryStore = defineStore('history', () => {
     record,
     requestDetail,
     applyRemote,
+    savePulled,
     updateWrapup,
     openRecording,
     clear,

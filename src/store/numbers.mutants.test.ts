@@ -79,6 +79,7 @@ describe('useNumbersStore (mutation survivors, storenum)', () => {
     const store = freshStore()
     store.applyRemote([remote('srv1', { number: '110' }), remote('srv2', { number: '120' }), remote('srv3', { number: '119' })], new Set())
     store.applyRemote([{ kind: 'number', id: 'srv2', rev: '2', deleted: true, data: null }], new Set())
+    store.savePulled()
     expect(store.entries.map((e) => e.id)).toEqual(['srv3', 'srv1'])
     expect((stored() as { data: Array<{ id: string }> }).data.map((e) => e.id)).toEqual(['srv3', 'srv1'])
   })
@@ -88,6 +89,7 @@ describe('useNumbersStore (mutation survivors, storenum)', () => {
     const mine = store.add('130', 'mine')
     store.add('110', 'Police')
     store.applyRemote([remote('srv3', { number: '130', remark: 'server' })], new Set())
+    store.savePulled()
     expect(store.entries.map((e) => [e.number, e.remark])).toEqual([
       ['130', 'server'],
       ['110', 'Police'],

@@ -228,9 +228,32 @@ describe('useNumbersStore (mutation survivors)', () => {
   const LONG_REMARK = '\u{1F600}'.repeat(60)
   const CUT_REMARK = '\u{1F600}'.repeat(50)
 
-  it('keeps an assigned number assigned across a restart', () => {
-    freshStore().applyRemote([remote('srv1', { number: '13900139000', remark: 'Lead A', source: 'assigned', createdAt: 5 })], new Set())
+  it('keeps an assigned number assigned across a restart, once the pull that brought it has ended', () => {
+    const store = freshStore()
+    store.applyRemote([remote('srv1', { number: '13900139000', remark: 'Lead A', source: 'assigned', createdAt: 5 })], new Set())
+    expect(freshStore().entries).toEqual([]) // saved when the pull ends, before its cursor
+    store.savePulled()
     expect(freshStore().entries).toEqual([{ id: 'srv1', source: 'assigned', number: '13900139000', remark: 'Lead A', createdAt: 5, callCount: 0 }])
+  })
+
+  it('saves pulled pages once when the pull ends; a local change saves them with it, and then the pull’s end writes nothing', () => {
+    const store = freshStore()
+    const writes = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => key === numbersStorage.key).length
+    const before = writes()
+    store.applyRemote([remote('srv1', { number: '110' })], new Set())
+    store.applyRemote([remote('srv2', { number: '120' })], new Set())
+    expect(writes()).toBe(before)
+    store.savePulled()
+    store.savePulled()
+    expect(writes()).toBe(before + 1)
+    expect(freshStore().entries.map((e) => e.id)).toEqual(['srv2', 'srv1'])
+
+    store.applyRemote([remote('srv3', { number: '119' })], new Set())
+    store.add('130')
+    const afterAdd = writes()
+    expect(freshStore().entries.map((e) => e.number)).toEqual(['130', '119', '120', '110'])
+    store.savePulled()
+    expect(writes()).toBe(afterAdd)
   })
 
   it('cuts an over-long stored remark to the limit (in characters) instead of dropping the row', () => {
@@ -286,6 +309,7 @@ describe('useNumbersStore (mutation survivors)', () => {
     const store = freshStore()
     failStorage()
     store.applyRemote([remote('srv1', { number: '110' })], new Set())
+    store.savePulled()
     expect(store.entries.map((e) => e.id)).toEqual(['srv1'])
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not save pulled numbers'), expect.stringContaining('quota exceeded'))
   })

@@ -3,7 +3,8 @@
  * A per-agent cache: persisted under `tccc.a.<agentKey>.numbers` while that agent is signed in
  * (`open`/`close`), no size cap. Every change is saved, then written to the sync outbox, and only
  * then shown, so a failed save (storage full) changes nothing. Remote changes arrive through
- * `applyRemote` (the sync router); they never go back into the outbox.
+ * `applyRemote` (the sync router), page by page, and are saved once when the pull ends
+ * (`savePulled`); they never go back into the outbox.
  *
  * Order: newest first. `add` puts the entry on top; an import puts its new entries on top in
  * the order they were pasted; editing keeps an entry's place.
@@ -180,6 +181,8 @@ export const useNumbersStore = defineStore('numbers', () => {
   })
   /** The open agent's storage; null while nobody is signed in (changes then stay in memory). */
   let storage: StoredValue<unknown[]> | null = null
+  /** Pulled pages applied since the list was last saved (saved once per pull: `savePulled`). */
+  let pulledUnsaved = false
 
   /**
    * Loads an agent's list. The device-global list from before per-agent storage goes to the
@@ -207,6 +210,7 @@ export const useNumbersStore = defineStore('numbers', () => {
   /** Sign-out: forget the list in memory (it stays stored for this agent). */
   function close(): void {
     storage = null
+    pulledUnsaved = false
     entries.value = []
     query.value = ''
   }
@@ -218,6 +222,8 @@ export const useNumbersStore = defineStore('numbers', () => {
     } catch (err) {
       throw new NumberError('SAVE_FAILED', err instanceof Error ? err.message : String(err))
     }
+    // Every list saved holds what was pulled so far (it is built on the list shown).
+    pulledUnsaved = false
   }
 
   /**
@@ -386,13 +392,20 @@ export const useNumbersStore = defineStore('numbers', () => {
       const entry = byId.get(e.id)
       if (entry && slot.get(e.id) === i) next.push(entry)
     })
+    // Shown now, saved when the pull ends (`savePulled`): before the engine stores its cursor.
+    entries.value = next
+    pulledUnsaved = true
+  }
+
+  /** The pull ended: saves the list once if its pages changed it. */
+  function savePulled(): void {
+    if (!pulledUnsaved) return
     try {
-      save(next)
+      save(entries.value)
     } catch (err) {
-      // Shown anyway: the cursor is only stored after this, so the page is pulled again later.
+      // Kept in memory; the next save of the list (any change) writes it.
       console.warn('[numbers] could not save pulled numbers', err instanceof Error ? err.message : err)
     }
-    entries.value = next
   }
 
   /** The server refused a local copy (e.g. DUPLICATE_NUMBER): drop it; the server's comes by pull. */
@@ -441,5 +454,5 @@ export const useNumbersStore = defineStore('numbers', () => {
     query.value = value
   }
 
-  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, dropLocal, lookup, noteCall, setQuery }
+  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, savePulled, dropLocal, lookup, noteCall, setQuery }
 })
