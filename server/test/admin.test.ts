@@ -126,6 +126,7 @@ describe('POST /api/admin/agents', () => {
   it('with replace: true changes the seat and password and signs the agent out everywhere', async () => {
     const server = await start()
     const { body } = await login(server, AGENT1)
+    expect((await requestToken(server, body.accessToken)).statusCode).toBe(200) // the session is now held in memory
     clock.advance(60_000)
     const res = await admin(server, 'POST', '/api/admin/agents', { agent: { username: 'agent1@example.com', userId: 'seat-9', passwordHash: HASH2 }, replace: true })
     expect(res.statusCode).toBe(200)
@@ -173,6 +174,7 @@ describe('POST /api/admin/agents/remove', () => {
   it('removes the agent (any case) and ends their sessions', async () => {
     const server = await start()
     const { body } = await login(server, AGENT1)
+    expect((await requestToken(server, body.accessToken)).statusCode).toBe(200) // the session is now held in memory
     clock.advance(30_000)
     const res = await admin(server, 'POST', '/api/admin/agents/remove', { username: ' Agent1@Example.COM ' })
     expect(res.statusCode).toBe(200)
