@@ -9,7 +9,7 @@ import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
 import { putAgent, removeAgent, endSessionsOf } from '../src/db/agents'
 import { openPostgres, type Queryable } from '../src/db/driver'
-import { openSessionCheck } from '../src/db/sessionCache'
+import { MAX_BATCH, openSessionCheck } from '../src/db/sessionCache'
 import { endSession, pruneSessions, startSession } from '../src/db/sessions'
 import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { createDatabase, findPgBin, startPostgres, type TestPostgres } from './pgHarness'
@@ -224,5 +224,64 @@ describe.skipIf(findPgBin() === null)('session check on PostgreSQL: every check 
     await other.close()
     expect(await check.lookup('s1')).toEqual({ state: 'ended' })
     await check.close()
+  })
+
+  it('checks arriving together share one statement, each with its own answer', async () => {
+    await resetDatabase(inner)
+    const { db, counter } = counting(inner)
+    const check = await openSessionCheck(db)
+    await agentWithSessions(inner, 'seat-a', 'live-1', 'live-2', 'gone')
+    await endSession(inner, 'gone', NOW)
+    const ids = ['live-1', 'gone', 'nope', 'live-2', 'live-1', 'gone', 'nope', 'live-2']
+    const answers = await Promise.all(ids.map((id) => check.lookup(id)))
+    expect(answers.map((a) => a.state)).toEqual(['live', 'ended', 'unknown', 'live', 'live', 'ended', 'unknown', 'live'])
+    expect(answers[3]).toEqual({ state: 'live', agent: { username: 'seat-a@corp.example', userId: 'seat-a', passwordHash: HASH } })
+    // The first went alone; the seven that came while it ran went together.
+    expect(counter.lookups).toBe(2)
+  })
+
+  it('a check that arrives while a statement runs waits for the next one, so it sees a sign-out committed before it', async () => {
+    await resetDatabase(inner)
+    const { db, counter } = counting(inner)
+    const check = await openSessionCheck(db)
+    await agentWithSessions(inner, 'seat-a', 's1')
+    let release = () => {}
+    counter.gate = new Promise((resolve) => (release = resolve))
+    const first = check.lookup('s1') // read "live", held at the gate
+    await vi.waitFor(() => expect(counter.lookups).toBe(1))
+    await endSession(inner, 's1', NOW)
+    const second = check.lookup('s1') // arrives after the sign-out
+    counter.gate = null
+    release()
+    expect(await first).toMatchObject({ state: 'live' })
+    expect(await second).toEqual({ state: 'ended' })
+    expect(counter.lookups).toBe(2)
+  })
+
+  it('a failing statement fails the checks it carried, and the next runs; a burst runs in statements of at most 500 ids', async () => {
+    await resetDatabase(inner)
+    let fail = true
+    const failing: Database = {
+      ...counting(inner).db,
+      query: async (sql, params, options) => {
+        if (sql.includes(LOOKUP) && fail) {
+          fail = false
+          throw new Error('connection reset')
+        }
+        return inner.query(sql, params, options)
+      },
+    }
+    const check = await openSessionCheck(failing)
+    await agentWithSessions(inner, 'seat-a', 's1')
+    const [a, b] = await Promise.allSettled([check.lookup('s1'), check.lookup('s1')])
+    expect(a).toMatchObject({ status: 'rejected', reason: new Error('connection reset') })
+    expect(b).toMatchObject({ status: 'fulfilled', value: { state: 'live' } })
+
+    const { db, counter } = counting(inner)
+    const burst = await openSessionCheck(db)
+    const answers = await Promise.all(Array.from({ length: 1201 }, (_, i) => burst.lookup(i === 1200 ? 's1' : `none-${i}`)))
+    expect(answers.filter((x) => x.state === 'unknown')).toHaveLength(1200)
+    expect(answers[1200].state).toBe('live')
+    expect(counter.lookups).toBe(1 + Math.ceil(1200 / MAX_BATCH)) // the first alone, then 500 + 500 + 200
   })
 })

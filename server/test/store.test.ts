@@ -14,7 +14,7 @@ import { openMigrated, prepareAgentDirectory, StoreStartError, type Database } f
 import { countAgents, findAgentByUsername, putAgent, removeAgent } from '../src/db/agents'
 import { migrate } from '../src/db/migrations'
 import { createLoginLimiter } from '../src/db/loginLimits'
-import { endSession, lookupSession, startSession } from '../src/db/sessions'
+import { endSession, lookupSession, lookupSessions, startSession } from '../src/db/sessions'
 import { pullChanges, pullChangesJson } from '../src/db/workspace'
 import { verifyPassword } from '../src/passwords'
 import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
@@ -203,7 +203,7 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
 })
 
 describe.skipIf(findPgBin() === null)('statements on PostgreSQL', () => {
-  it('the statements every request runs (session check, pull pages) are named, so each connection plans them once', async () => {
+  it('the statements every request runs (session checks, pull pages) are named, so each connection plans them once', async () => {
     const server = await startPostgres()
     try {
       const url = await createDatabase(server, 'named_statements')
@@ -211,13 +211,15 @@ describe.skipIf(findPgBin() === null)('statements on PostgreSQL', () => {
       const one = await openMigratedRaw(url, 1)
       for (let i = 0; i < 2; i++) {
         await lookupSession(one, 'none')
+        await lookupSessions(one, ['none', 'other'])
         await pullChanges(one, 'agent', 0n, 10)
         await pullChangesJson(one, 'agent', 0n, 10)
       }
       const prepared = await one.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name')
-      expect(prepared.map((p) => p.name)).toEqual(['lookup_session', 'pull_page_json', 'pull_page_rows'])
+      expect(prepared.map((p) => p.name)).toEqual(['lookup_session', 'lookup_sessions', 'pull_page_json', 'pull_page_rows'])
       expect(prepared[0].statement).toContain('FROM sessions s JOIN agents')
-      expect(prepared[1].statement).toContain('data::text AS data')
+      expect(prepared[1].statement).toContain('s.id = ANY($1::text[])')
+      expect(prepared[2].statement).toContain('data::text AS data')
       await one.close()
     } finally {
       await server.stop()

@@ -33,6 +33,22 @@ export async function lookupSession(db: Queryable, id: string): Promise<SessionL
   return { state: 'live', agent: { username: row.username, userId: row.user_id, passwordHash: row.password_hash } }
 }
 
+/** Several sessions in one statement (the batched check on PostgreSQL); every id gets an answer. */
+export async function lookupSessions(db: Queryable, ids: readonly string[]): Promise<Map<string, SessionLookup>> {
+  const rows = await db.query<{ id: string; ended_at: number | null; username: string; user_id: string; password_hash: string }>(
+    `SELECT s.id, s.ended_at, a.username, a.user_id, a.password_hash
+       FROM sessions s JOIN agents a ON a.user_id = s.user_id
+      WHERE s.id = ANY($1::text[])`,
+    [ids],
+    { name: 'lookup_sessions' },
+  )
+  const found = new Map<string, SessionLookup>(ids.map((id) => [id, { state: 'unknown' }]))
+  for (const row of rows) {
+    found.set(row.id, row.ended_at !== null ? { state: 'ended' } : { state: 'live', agent: { username: row.username, userId: row.user_id, passwordHash: row.password_hash } })
+  }
+  return found
+}
+
 export async function endSession(db: Queryable, id: string, now: number): Promise<void> {
   await db.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, now])
 }
