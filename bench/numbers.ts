@@ -5,9 +5,10 @@
  *     the same data measured in the same run (goal <= 2x). Ratios only, never absolute verdicts.
  *     A missed goal makes the process exit 1 (bench/goals.ts): a quadratic search fails the run.
  *  2. The rows VirtualList renders for 10,000 entries at phone and tablet heights (goal <= 60).
- *  3. A first pull of 10,000 numbers into the store, pages of 1,000 (`applyRemote`, which also saves
- *     the list after each page), against the least any client does per page: a Map of the
- *     entries by id and the list serialised once (goal <= 3x). It searched and copied the whole
+ *  3. A first pull of 10,000 numbers into the store, pages of 1,000 (`applyRemote` per page, then
+ *     `savePulled` once when the pull ends, as the sync router does), against the least any client
+ *     does: a Map of the entries by id per page and the list serialised once (goal <= 3x). Until
+ *     the thirteenth session the store saved after every page and the baseline serialised per page. It searched and copied the whole
  *     list for every change until 2026-12-03 (seconds on a phone after signing in).
  */
 
@@ -153,14 +154,13 @@ function main(): void {
     const fresh = useNumbersStore()
     fresh.open(`bench-pull-${pullRun++}`)
     for (const page of pages) fresh.applyRemote(page, noPending)
+    fresh.savePulled()
     sink += fresh.entries.length
   }
   function pullBaseline(): void {
     const byId = new Map<string, unknown>()
-    for (const page of pages) {
-      for (const change of page) byId.set(change.id, { id: change.id, ...change.data })
-      sink += JSON.stringify([...byId.values()]).length
-    }
+    for (const page of pages) for (const change of page) byId.set(change.id, { id: change.id, ...change.data })
+    sink += JSON.stringify([...byId.values()]).length
   }
   const pullSamples = { store: [] as number[], baseline: [] as number[] }
   for (let round = 0; round < 9; round++) {
@@ -172,8 +172,8 @@ function main(): void {
   }
   const pullRatio = median(pullSamples.store) / median(pullSamples.baseline)
   console.log(`\nfirst pull of ${entries.length} numbers into the store, pages of ${PAGE} (median of 7 rounds)`)
-  console.log(`  Map by id + list serialised per page  1.00x  (${median(pullSamples.baseline).toFixed(0)} ms on this machine)`)
-  console.log(`  store.applyRemote (and its save)      ${pullRatio.toFixed(2)}x  (goal <= 3x) ${goal('first pull into the store <= 3x a Map build', pullRatio <= 3) ? 'ok' : 'OVER GOAL'}`)
+  console.log(`  Map by id per page + list serialised once  1.00x  (${median(pullSamples.baseline).toFixed(0)} ms on this machine)`)
+  console.log(`  store.applyRemote per page + savePulled     ${pullRatio.toFixed(2)}x  (goal <= 3x) ${goal('first pull into the store <= 3x a Map build', pullRatio <= 3) ? 'ok' : 'OVER GOAL'}`)
 
   if (sink < 0) console.log(sink) // keep the work observable to the JIT
   reportGoals()

@@ -149,6 +149,37 @@ function alternateForms(number: string): string[] {
 }
 
 /** A remote `number` record as an entry, keeping the local call stats of `previous`. */
+/** A list's entries by id and ids by number, as `applyRemote` looks them up. */
+interface ListIndex {
+  list: readonly NumberEntry[]
+  byId: Map<string, NumberEntry>
+  /** One id as itself (nearly every number): a Set only where a number has several. */
+  idsByNumber: Map<string, string | Set<string>>
+}
+
+function addIdOf(idsByNumber: ListIndex['idsByNumber'], number: string, id: string): void {
+  const ids = idsByNumber.get(number)
+  if (ids === undefined || ids === id) idsByNumber.set(number, id)
+  else if (typeof ids === 'string') idsByNumber.set(number, new Set([ids, id]))
+  else ids.add(id)
+}
+
+function removeIdOf(idsByNumber: ListIndex['idsByNumber'], number: string, id: string): void {
+  const ids = idsByNumber.get(number)
+  if (ids === id) idsByNumber.delete(number)
+  else if (typeof ids === 'object') ids.delete(id)
+}
+
+function indexOf(list: readonly NumberEntry[]): ListIndex {
+  const byId = new Map<string, NumberEntry>()
+  const idsByNumber: ListIndex['idsByNumber'] = new Map()
+  for (const e of list) {
+    byId.set(e.id, e)
+    addIdOf(idsByNumber, e.number, e.id)
+  }
+  return { list, byId, idsByNumber }
+}
+
 function fromRemote(id: string, data: Record<string, unknown>, previous: NumberEntry | undefined): NumberEntry | null {
   const raw = typeof data.number === 'string' ? data.number : previous?.number
   if (raw === undefined) return null
@@ -183,6 +214,8 @@ export const useNumbersStore = defineStore('numbers', () => {
   let storage: StoredValue<unknown[]> | null = null
   /** Pulled pages applied since the list was last saved (saved once per pull: `savePulled`). */
   let pulledUnsaved = false
+  /** `applyRemote`'s indexes of the list it last showed; any other change replaces the list. */
+  let pullIndex: ListIndex | null = null
 
   /**
    * Loads an agent's list. The device-global list from before per-agent storage goes to the
@@ -329,29 +362,26 @@ export const useNumbersStore = defineStore('numbers', () => {
    * and win on the server too. A remote record takes its number from any other local entry.
    */
   function applyRemote(changes: RemoteChange[], pendingIds: ReadonlySet<string>): void {
-    // One pass over the list, however long the page: entries by id and ids by number, with the
-    // order rebuilt once at the end. (Searching and copying the whole list for every change made
-    // a first pull of 10,000 numbers block the page for seconds; bench/numbers.ts.)
-    const byId = new Map<string, NumberEntry>()
-    const idsByNumber = new Map<string, Set<string>>()
-    /** Where each live id sits: its place in the old list, or its turn among the new ones. */
-    const slot = new Map<string, number>()
+    // One pass over the page: entries by id and ids by number, with the order rebuilt once at the
+    // end. (Searching and copying the whole list for every change made a first pull of 10,000
+    // numbers block the page for seconds; bench/numbers.ts.) The two indexes are kept for the
+    // next page while the list is the one this call shows: rebuilding them for 10,000 entries on
+    // every page was most of a first pull once the list was saved only at its end.
     const kept = entries.value
-    kept.forEach((e, i) => {
-      byId.set(e.id, e)
-      slot.set(e.id, i)
-      let ids = idsByNumber.get(e.number)
-      if (!ids) idsByNumber.set(e.number, (ids = new Set()))
-      ids.add(e.id)
-    })
+    const index = pullIndex?.list === kept ? pullIndex : indexOf(kept)
+    pullIndex = null
+    const { byId, idsByNumber } = index
     /** New entries go to the front, the latest first (as the list shows newest first). */
     const added: string[] = []
+    const addedIds = new Set<string>()
+    /** An entry of the list shown before was removed or replaced: its part must be rebuilt. */
+    let keptChanged = false
     const remove = (id: string): void => {
       const entry = byId.get(id)
       if (!entry) return
       byId.delete(id)
-      slot.delete(id)
-      idsByNumber.get(entry.number)?.delete(id)
+      removeIdOf(idsByNumber, entry.number, id)
+      if (!addedIds.has(id)) keptChanged = true
     }
     let changed = false
     for (const change of changes) {
@@ -369,31 +399,46 @@ export const useNumbersStore = defineStore('numbers', () => {
         continue
       }
       // One live record per number: the server's wins over a local entry with another id.
-      for (const other of [...(idsByNumber.get(entry.number) ?? [])]) if (other !== change.id && !pendingIds.has(other)) remove(other)
-      if (previous) idsByNumber.get(previous.number)?.delete(change.id)
-      else {
-        slot.set(change.id, -1 - added.length)
+      const sameNumber = idsByNumber.get(entry.number)
+      const others = sameNumber === undefined ? [] : typeof sameNumber === 'string' ? [sameNumber] : [...sameNumber]
+      for (const other of others) if (other !== change.id && !pendingIds.has(other)) remove(other)
+      if (previous) {
+        removeIdOf(idsByNumber, previous.number, change.id)
+        if (!addedIds.has(change.id)) keptChanged = true
+      } else {
         added.push(change.id)
+        addedIds.add(change.id)
       }
       byId.set(change.id, entry)
-      let ids = idsByNumber.get(entry.number)
-      if (!ids) idsByNumber.set(entry.number, (ids = new Set()))
-      ids.add(change.id)
+      addIdOf(idsByNumber, entry.number, change.id)
       changed = true
     }
-    if (!changed) return
-    const next: NumberEntry[] = []
+    if (!changed) {
+      pullIndex = index
+      return
+    }
+    // An id removed and added again in this page sits once, where it was added last.
+    const addedTwice = added.length !== addedIds.size
+    const placed = new Set<string>()
+    let next: NumberEntry[] = []
     for (let i = added.length - 1; i >= 0; i--) {
       const id = added[i]
       const entry = byId.get(id)
-      if (entry && slot.get(id) === -1 - i) next.push(entry)
+      if (!entry || (addedTwice && placed.has(id))) continue
+      if (addedTwice) placed.add(id)
+      next.push(entry)
     }
-    kept.forEach((e, i) => {
-      const entry = byId.get(e.id)
-      if (entry && slot.get(e.id) === i) next.push(entry)
-    })
+    // A page of new numbers only (a first pull): the list shown before follows unchanged.
+    if (!keptChanged) next = next.concat(kept)
+    else {
+      for (const e of kept) {
+        const entry = byId.get(e.id)
+        if (entry && !addedIds.has(e.id)) next.push(entry)
+      }
+    }
     // Shown now, saved when the pull ends (`savePulled`): before the engine stores its cursor.
     entries.value = next
+    pullIndex = { list: next, byId, idsByNumber }
     pulledUnsaved = true
   }
 
