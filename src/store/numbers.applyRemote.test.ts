@@ -66,4 +66,31 @@ describe('numbers store: applyRemote in one pass', () => {
       { numRuns: 400, seed: 20261203 },
     )
   })
+
+  it('gives the same list over several pages, its indexes kept from one page to the next', () => {
+    fc.assert(
+      fc.property(listArb, fc.array(fc.array(changeArb, { maxLength: 6 }), { minLength: 2, maxLength: 4 }), fc.subarray(IDS, { maxLength: 3 }), (list, pages, pendingList) => {
+        storage.clear()
+        storage.set(numbersStorage.key, JSON.stringify({ v: 1, data: list.map((r, i) => ({ ...r, source: 'own', createdAt: i, callCount: 0 })) }))
+        const store = freshStore()
+        const pending = new Set(pendingList)
+        for (const page of pages) store.applyRemote(page, pending)
+        expect(store.entries.map((e) => ({ id: e.id, number: e.number, remark: e.remark }))).toEqual(reference(list, pages.flat(), pending))
+      }),
+      { numRuns: 300, seed: 20261203 },
+    )
+  })
+
+  it('reads the list again after a local change between pages (the kept indexes describe the list it showed)', () => {
+    const store = freshStore()
+    store.applyRemote([{ kind: 'number', id: 'srv1', rev: '1', deleted: false, data: { number: '13900139001', remark: 'a' } }], new Set())
+    const mine = store.add('13900139002', 'mine')
+    // The server's record of the same number wins once the local one is no longer waiting.
+    store.applyRemote([{ kind: 'number', id: 'srv2', rev: '2', deleted: false, data: { number: '13900139002', remark: 'server' } }], new Set())
+    expect(store.entries.map((e) => [e.id, e.remark])).toEqual([
+      ['srv2', 'server'],
+      ['srv1', 'a'],
+    ])
+    expect(store.entries.some((e) => e.id === mine.id)).toBe(false)
+  })
 })
