@@ -4,14 +4,14 @@
  * memory and every kind of revocation drops them before the write resolves; on PostgreSQL every
  * check reads the database (another instance's sign-out must be seen at the next request).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
 import { putAgent, removeAgent, endSessionsOf } from '../src/db/agents'
 import { openPostgres, type Queryable } from '../src/db/driver'
 import { MAX_BATCH, openSessionCheck } from '../src/db/sessionCache'
 import { endSession, pruneSessions, startSession } from '../src/db/sessions'
-import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
+import { AGENT1, databasePerFile, login, mockConfig, resetDatabase } from './helpers'
 import { createDatabase, findPgBin, startPostgres, type TestPostgres } from './pgHarness'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
@@ -49,16 +49,7 @@ async function agentWithSessions(db: Database, userId: string, ...ids: string[])
 }
 
 describe('session check on PGlite: held in memory, dropped by every revocation', () => {
-  let inner: Database
-  beforeAll(async () => {
-    inner = await fileDatabase()
-  })
-  afterAll(async () => {
-    await inner.close()
-  })
-  beforeEach(async () => {
-    await resetDatabase(inner)
-  })
+  const inner = databasePerFile()
 
   it('reads a live session once; ended and unknown ones are read every time', async () => {
     const { db, counter } = counting(inner)
