@@ -125,6 +125,19 @@ describe('normalizeNumber', () => {
     fc.assert(fc.property(fc.string({ unit: fc.constantFrom('+', '＋', '1', '９', ' ', '-', '(', ')', '.', 'a') }), (s) => normalizeNumber(normalizeNumber(s)) === normalizeNumber(s)))
   })
 
+  it('agrees with the full normalisation on any string, already normalised or not', () => {
+    // The four replaces as they were before the fast path for canonical numbers.
+    const full = (input: string): string =>
+      input
+        .replace(/[\uff10-\uff19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xff10 + 0x30))
+        .replace(/\uff0b/g, '+')
+        .replace(/[\s\u00a0\u3000\-\u2010-\u2015\u2212\uff0d.\uff0e\u3002()\uff08\uff09[\]\u3010\u3011{}/]/g, '')
+        .replace(/^\++/, '+')
+    const unit = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('0', '1', '8', '9') }, { weight: 1, arbitrary: fc.constantFrom('+', '＋', '９', ' ', '-', 'a', '\n') })
+    fc.assert(fc.property(fc.string({ unit, maxLength: 24 }), (s) => normalizeNumber(s) === full(s)), { numRuns: 2000 })
+    for (const s of ['13800138000', '+8613800138000', '++86', '+', '', '1+2', '\n138', '138\n']) expect(normalizeNumber(s)).toBe(full(s))
+  })
+
   it('gives back the stored form of anything typed for a valid number', () => {
     fc.assert(fc.property(validNumber.chain((n) => typedForm(n).map((typed) => [n, typed] as const)), ([n, typed]) => normalizeNumber(typed) === n))
   })
@@ -188,6 +201,23 @@ describe('validateRemark', () => {
     expect(validateRemark('张'.repeat(50), '110').ok).toBe(true)
     expect(validateRemark('😀'.repeat(50), '110').ok).toBe(true)
     expect(validateRemark('a'.repeat(51), '110')).toEqual({ ok: false, reason: 'REMARK_TOO_LONG' })
+  })
+
+  it('agrees with folding every remark, already folded or not', () => {
+    // The remark rule as it was before folding and counting were skipped for remarks already in form.
+    const full = (input: string, number: string) => {
+      const remark = input.replace(/\s+/g, ' ').trim()
+      if (remark === '') return { ok: true, value: number }
+      return Array.from(remark).length > 50 ? { ok: false, reason: 'REMARK_TOO_LONG' } : { ok: true, value: remark }
+    }
+    const unit = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('a', '张', '😀', '1') }, { weight: 3, arbitrary: fc.constantFrom(' ', '\t', '\n', '\u00a0', '\u3000', '\ufeff', '\u2028') })
+    fc.assert(fc.property(fc.string({ unit, maxLength: 60 }), (s) => {
+      expect(validateRemark(s, '110')).toEqual(full(s, '110'))
+    }), { numRuns: 3000 })
+    for (const s of ['a  b', ' a', 'a ', '\u3000a', 'a\u00a0b', 'a\tb', '😀'.repeat(26), '😀'.repeat(51), `${'a'.repeat(50)} `, ` ${'a'.repeat(50)}`]) {
+      expect(validateRemark(s, '110')).toEqual(full(s, '110'))
+    }
+    expect(validateRemark('😀'.repeat(26), '110')).toEqual({ ok: true, value: '😀'.repeat(26) })
   })
 })
 

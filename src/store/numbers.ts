@@ -400,8 +400,12 @@ export const useNumbersStore = defineStore('numbers', () => {
       }
       // One live record per number: the server's wins over a local entry with another id.
       const sameNumber = idsByNumber.get(entry.number)
-      const others = sameNumber === undefined ? [] : typeof sameNumber === 'string' ? [sameNumber] : [...sameNumber]
-      for (const other of others) if (other !== change.id && !pendingIds.has(other)) remove(other)
+      // (No array for the usual one id: a first pull makes 10,000 of them for the collector.)
+      if (typeof sameNumber === 'string') {
+        if (sameNumber !== change.id && !pendingIds.has(sameNumber)) remove(sameNumber)
+      } else if (sameNumber !== undefined) {
+        for (const other of [...sameNumber]) if (other !== change.id && !pendingIds.has(other)) remove(other)
+      }
       if (previous) {
         removeIdOf(idsByNumber, previous.number, change.id)
         if (!addedIds.has(change.id)) keptChanged = true
