@@ -123,6 +123,9 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
       ['number', 'json-1', false, JSON.stringify(awkward)],
       ['call', 'json-2', true, '{"stale":true}'], // a tombstone's data never goes out
       ['number', 'json-3', false, '{}'],
+      // Written by hand, outside the id rule the API enforces: still escaped, not pasted in.
+      ['number', 'legacy "quoted" \\ id', false, '{}'],
+      ['setting', 'json-4', false, '{"a":1}'],
     ]
     for (const [kind, id, deleted, data] of rows) {
       await db.query(`INSERT INTO workspace_records (agent, kind, id, rev, deleted, data) VALUES ($1, $2, $3, nextval('workspace_rev'), $4, $5::jsonb)`, [AGENT1.username, kind, id, deleted, data])
@@ -140,6 +143,8 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
       ['json-1', awkward],
       ['json-2', null],
       ['json-3', {}],
+      ['legacy "quoted" \\ id', {}],
+      ['json-4', { a: 1 }],
     ])
   })
 
