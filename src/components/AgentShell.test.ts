@@ -217,6 +217,17 @@ describe('IncomingCallOverlay (in the shell)', () => {
     setLocale('zh')
     await flushPromises()
     expect(status().text()).toBe('离线 · 3 条待同步')
+    useSyncStore().state = 'error'
+    await flushPromises()
+    expect(status().text()).toBe('同步失败 · 3 条待同步')
+    // A pull the phone had no room to save: the same contract state, the reason in words.
+    useSyncStore().storageFull = true
+    await flushPromises()
+    expect(status().attributes()).toMatchObject({ 'data-state': 'error' })
+    expect(status().text()).toBe('存储空间已满，同步数据未保存 · 3 条待同步')
+    setLocale('en')
+    await flushPromises()
+    expect(status().text()).toBe('Storage full: synced data not saved · 3 to sync')
   })
 
   it('signing out with unsent changes asks first: "wait" syncs and stays, "sign out anyway" signs out', async () => {

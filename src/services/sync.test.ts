@@ -215,6 +215,39 @@ describe('SyncEngine', () => {
     expect(stored('tccc.a.agent1.cursor')).toBe('1000')
   })
 
+  it('a pull whose records a store could not save keeps the cursor, fails, and brings them again at the retry', async () => {
+    for (let i = 0; i < 1500; i += 1) server.assign(`1390000${String(i).padStart(4, '0')}`, `Lead ${i}`)
+    let storageFull = true
+    const stop = engine.subscribe((e) => {
+      if (e.type === 'pulled' && storageFull) engine.keepCursor()
+    })
+    const since: string[] = []
+    engine.setTransport({ push: server.transport().push, pull: async (from, limit) => (since.push(from), server.pull(from, limit)) })
+    engine.kick()
+    await settle()
+    expect(stored('tccc.a.agent1.cursor')).toBeUndefined()
+    expect(lastStatus()).toMatchObject({ state: 'error' })
+    expect(console.warn).toHaveBeenCalledWith('[sync] failed (UNKNOWN); retry in 1000 ms')
+    expect(timers.waiting()).toEqual([1000])
+
+    // Still full: the retry pulls from the start again and keeps the cursor again.
+    await timers.advance(1000)
+    expect(since).toEqual(['0', '1000', '0', '1000'])
+    expect(stored('tccc.a.agent1.cursor')).toBeUndefined()
+
+    storageFull = false
+    await timers.advance(2000)
+    stop()
+    expect(since).toEqual(['0', '1000', '0', '1000', '0', '1000'])
+    expect(stored('tccc.a.agent1.cursor')).toBe('1500')
+    expect(lastStatus()).toMatchObject({ state: 'synced' })
+    // Asked once, for one pull: the next pull stores its cursor as usual.
+    server.assign('13900009999', 'Late lead')
+    engine.kick()
+    await settle()
+    expect(stored('tccc.a.agent1.cursor')).toBe('1501')
+  })
+
   it('a pull with nothing new stores its cursor without a pulled; one cut short by sign-out stores nothing', async () => {
     engine.kick()
     await settle()

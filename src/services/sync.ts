@@ -76,7 +76,8 @@ export type SyncEvent =
   | { type: 'remote'; changes: RemoteChange[]; pendingIds: ReadonlySet<string> }
   /**
    * The pull ended (or stopped at a failed page) after pages with changes: stores save what they
-   * applied, once. The engine stores the cursor right after, so it never runs ahead of the data.
+   * applied, once. The engine stores the cursor right after, so it never runs ahead of the data;
+   * a store that could not save says so with `keepCursor()` while this is delivered.
    */
   | { type: 'pulled' }
   | { type: 'rejected'; entry: OutboxEntry; reason: string }
@@ -143,6 +144,8 @@ export class SyncEngine {
   private again = false
   private failures = 0
   private timer: unknown = null
+  /** Set by `keepCursor()` while `pulled` is delivered. */
+  private pulledNotSaved = false
 
   constructor(
     private transport: WorkspaceTransport | null = null,
@@ -283,6 +286,16 @@ export class SyncEngine {
     return this.pending === 0
   }
 
+  /**
+   * A store could not save what this pull applied (storage full), said while `pulled` is
+   * delivered: the cursor stays where the pull began and the sync ends in `error`, retried with
+   * backoff. The next pull brings the same records again (applying them twice changes nothing),
+   * so none is lost if the app is closed before a save succeeds.
+   */
+  keepCursor(): void {
+    this.pulledNotSaved = true
+  }
+
   private async cycle(generation: number): Promise<void> {
     const transport = this.transport
     if (!this.ws || !transport) return
@@ -363,26 +376,32 @@ export class SyncEngine {
     /** The cursor after the last page the stores applied; stored once, when the pull ends. */
     let applied: string | null = null
     let changed = false
+    let failure: { error: unknown } | null = null
     try {
       for (let pages = 0; pages < 10_000; pages += 1) {
         const page = await transport.pull(applied ?? ws.cursor.load(), PULL_LIMIT)
-        if (generation !== this.generation || this.ws !== ws) return
+        if (generation !== this.generation || this.ws !== ws) break
         if (page.changes.length > 0) {
           changed = true
           this.emit({ type: 'remote', changes: page.changes, pendingIds: new Set(ws.entries.map((e) => e.id)) })
         }
         applied = page.cursor
-        if (!page.more) return
+        if (!page.more) break
       }
-    } finally {
-      // Also after a failed page: what was applied is saved (a first pull of 10,000
-      // numbers saved the whole list after each of its 10 pages). The data first, then the cursor:
-      // a crash in between pulls those pages again, and applying a page twice changes nothing.
-      if (applied !== null && generation === this.generation && this.ws === ws) {
-        if (changed) this.emit({ type: 'pulled' })
-        ws.cursor.save(applied)
-      }
+    } catch (error) {
+      failure = { error }
     }
+    // Also after a failed page: what was applied is saved (a first pull of 10,000 numbers saved
+    // the whole list after each of its 10 pages). The data first, then the cursor: a crash in
+    // between pulls those pages again, and applying a page twice changes nothing.
+    if (applied !== null && generation === this.generation && this.ws === ws) {
+      this.pulledNotSaved = false
+      if (changed) this.emit({ type: 'pulled' })
+      // Before a failed page's error: either way the cycle fails and is retried.
+      if (this.pulledNotSaved) throw new Error('pulled records could not be saved on this device; the cursor stays')
+      ws.cursor.save(applied)
+    }
+    if (failure) throw failure.error
   }
 
   private schedule(ms: number, retry = false): void {

@@ -266,10 +266,10 @@ describe('the route tables, handler by handler (fake stores)', () => {
 
   function syncStores() {
     return {
-      sync: { applyStatus: fn(), noteRejected: fn() },
-      numbers: { applyRemote: fn(), savePulled: fn(), dropLocal: fn() },
-      history: { applyRemote: fn(), savePulled: fn() },
-      wrapup: { applyRemote: fn() },
+      sync: { applyStatus: fn(), noteRejected: fn(), pulledNotSaved: fn() },
+      numbers: { applyRemote: fn(), savePulled: fn(() => true), dropLocal: fn() },
+      history: { applyRemote: fn(), savePulled: fn(() => true) },
+      wrapup: { applyRemote: fn(), savePulled: fn(() => true) },
     }
   }
   function routeSync(event: SyncEvent, stores: ReturnType<typeof syncStores>): void {
@@ -293,6 +293,18 @@ describe('the route tables, handler by handler (fake stores)', () => {
     routeSync({ type: 'pulled' }, stores)
     expect(stores.numbers.savePulled).toHaveBeenCalledTimes(1)
     expect(stores.history.savePulled).toHaveBeenCalledTimes(1)
+    expect(stores.wrapup.savePulled).toHaveBeenCalledTimes(1)
+    expect(stores.sync.pulledNotSaved).not.toHaveBeenCalled()
+  })
+
+  it.each(['numbers', 'history', 'wrapup'] as const)('a pull %s could not save keeps the cursor; every store still saves', (failing) => {
+    const stores = syncStores()
+    stores[failing].savePulled.mockImplementation(() => false)
+    routeSync({ type: 'pulled' }, stores)
+    expect(stores.numbers.savePulled).toHaveBeenCalledTimes(1)
+    expect(stores.history.savePulled).toHaveBeenCalledTimes(1)
+    expect(stores.wrapup.savePulled).toHaveBeenCalledTimes(1)
+    expect(stores.sync.pulledNotSaved).toHaveBeenCalledTimes(1)
   })
 
   it('only a DUPLICATE_NUMBER rejection of a number drops the local copy; every rejection is counted', () => {

@@ -123,10 +123,11 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
     // The business's outcome catalogue and wrap-up setting ride on the same pull.
     wrapup.applyRemote(event.changes)
   },
-  // Before the engine stores its cursor (events are delivered synchronously).
-  pulled: (_event, { numbers, history }) => {
-    numbers.savePulled()
-    history.savePulled()
+  // Before the engine stores its cursor (events are delivered synchronously). Every store
+  // saves, even after one failed; any failure keeps the cursor.
+  pulled: (_event, { sync, numbers, history, wrapup }) => {
+    const saved = [numbers.savePulled(), history.savePulled(), wrapup.savePulled()]
+    if (saved.includes(false)) sync.pulledNotSaved()
   },
   rejected: (event, { sync, numbers }) => {
     sync.noteRejected()

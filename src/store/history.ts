@@ -259,14 +259,18 @@ export const useHistoryStore = defineStore('history', () => {
     pulledUnsaved = true
   }
 
-  /** The pull ended: saves the history once if its pages changed it. */
-  function savePulled(): void {
-    if (!pulledUnsaved) return
+  /**
+   * The pull ended: saves the history once if its pages changed it. False when that failed: the
+   * calls stay shown and the engine keeps its cursor, so the next pull brings them again.
+   */
+  function savePulled(): boolean {
+    if (!pulledUnsaved) return true
     try {
       save(records.value)
+      return true
     } catch (err) {
-      // Kept in memory; the next save of the history writes it.
       console.warn('[history] could not save pulled calls', err instanceof Error ? err.message : err)
+      return false
     }
   }
 

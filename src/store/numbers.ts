@@ -446,14 +446,18 @@ export const useNumbersStore = defineStore('numbers', () => {
     pulledUnsaved = true
   }
 
-  /** The pull ended: saves the list once if its pages changed it. */
-  function savePulled(): void {
-    if (!pulledUnsaved) return
+  /**
+   * The pull ended: saves the list once if its pages changed it. False when that failed: the
+   * numbers stay shown and the engine keeps its cursor, so the next pull brings them again.
+   */
+  function savePulled(): boolean {
+    if (!pulledUnsaved) return true
     try {
       save(entries.value)
+      return true
     } catch (err) {
-      // Kept in memory; the next save of the list (any change) writes it.
       console.warn('[numbers] could not save pulled numbers', err instanceof Error ? err.message : err)
+      return false
     }
   }
 

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { Mock } from 'jest-mock'
 import { storage } from '../../tests/setup/uni'
@@ -168,6 +168,34 @@ describe('the agent workspace (sync store + numbers/history caches)', () => {
     await settle()
     expect(numbers.entries).toEqual([])
     expect(stored(`tccc.a.${KEY1}.cursor`)).toBe('4')
+  })
+
+  it('pulled numbers the phone has no room to save stay shown, keep the cursor back (nothing lost on a restart), and are saved at the retry', async () => {
+    for (const n of ['13900139001', '13900139002', '13900139003']) servers[AGENT1].assign(n, `Lead ${n}`)
+    const setItem = uni.setStorageSync as unknown as Mock<(key: string, value: unknown) => void>
+    const write = setItem.getMockImplementation()!
+    onTestFinished(() => void setItem.mockImplementation(write))
+    let full = true
+    setItem.mockImplementation((key, value) => {
+      if (full && key === `tccc.a.${KEY1}.numbers`) throw new Error('quota exceeded')
+      write(key, value)
+    })
+    await signIn(AGENT1)
+    const sync = useSyncStore()
+    expect(useNumbersStore().entries.map((e) => e.number).sort()).toEqual(['13900139001', '13900139002', '13900139003'])
+    // Neither list nor cursor stored: an app closed now pulls the three again from the start.
+    expect(stored(`tccc.a.${KEY1}.numbers`)).toBeUndefined()
+    expect(stored(`tccc.a.${KEY1}.cursor`)).toBeUndefined()
+    expect(sync.state).toBe('error')
+    expect(sync.storageFull).toBe(true)
+    expect(console.warn).toHaveBeenCalledWith('[numbers] could not save pulled numbers', 'SAVE_FAILED: quota exceeded')
+
+    full = false
+    await timers.advance(1000)
+    expect((stored(`tccc.a.${KEY1}.numbers`) as Array<{ number: string }>).map((e) => e.number).sort()).toEqual(['13900139001', '13900139002', '13900139003'])
+    expect(stored(`tccc.a.${KEY1}.cursor`)).toBe('3')
+    expect(sync.state).toBe('synced')
+    expect(sync.storageFull).toBe(false)
   })
 
   it('an assigned number keeps its number; only its remark is sent', async () => {

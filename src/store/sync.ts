@@ -25,6 +25,8 @@ export const useSyncStore = defineStore('sync', () => {
   const agentKey = ref<string | null>(null)
   /** Server rejections since sign-in (each is logged and kept in `tccc.a.<agentKey>.rejected`). */
   const rejectedCount = ref(0)
+  /** The last pull's records could not be saved here (storage full): the shell says so. */
+  const storageFull = ref(false)
 
   let unwatchNetwork: (() => void) | null = null
 
@@ -32,6 +34,14 @@ export const useSyncStore = defineStore('sync', () => {
   function applyStatus(next: SyncState, unsent: number): void {
     state.value = next
     pending.value = unsent
+    // Each sync starts clean; a pull that cannot save says so again before it fails.
+    if (next === 'syncing') storageFull.value = false
+  }
+
+  /** From the event router: a store could not save the pulled records. */
+  function pulledNotSaved(): void {
+    storageFull.value = true
+    getSync().keepCursor()
   }
 
   function noteRejected(): void {
@@ -67,6 +77,7 @@ export const useSyncStore = defineStore('sync', () => {
     connectBackend(null)
     agentKey.value = null
     rejectedCount.value = 0
+    storageFull.value = false
     useNumbersStore().close()
     useHistoryStore().close()
   }
@@ -82,5 +93,5 @@ export const useSyncStore = defineStore('sync', () => {
     return getSync().drain()
   }
 
-  return { state, pending, agentKey, rejectedCount, applyStatus, noteRejected, open, close, onForeground, drain }
+  return { state, pending, agentKey, rejectedCount, storageFull, applyStatus, pulledNotSaved, noteRejected, open, close, onForeground, drain }
 })

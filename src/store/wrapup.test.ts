@@ -411,6 +411,20 @@ describe('wrap-up store (mutation survivors)', () => {
       expect(warn).toHaveBeenCalledWith('[wrapup] could not keep the outcome catalogue', expect.objectContaining({ message: 'quota' }))
     })
 
+    it('a catalogue that could not be kept is tried again at the pull’s end, which hears whether it was', () => {
+      const wrapup = useWrapupStore()
+      expect(wrapup.savePulled()).toBe(true) // nothing pulled, nothing to save
+      const write = uni.setStorageSync
+      storageFull()
+      wrapup.applyRemote([outcomeRecord('visit', true)])
+      expect(wrapup.savePulled()).toBe(false)
+      expect(storage.has(`${AGENT_KEY}.business`)).toBe(false)
+      uni.setStorageSync = write
+      expect(wrapup.savePulled()).toBe(true)
+      expect(kept(`${AGENT_KEY}.business`)).toEqual({ outcomes: { visit: outcomeRecord('visit', true).data }, setting: null })
+      expect(restart().catalogue.map((o) => o.code)).toEqual(['visit'])
+    })
+
     it("the synced catalogue's final outcomes decide which numbers are done", async () => {
       useNumbersStore().add('13800000001')
       useNumbersStore().add('13800000002')

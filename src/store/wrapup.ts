@@ -108,6 +108,8 @@ export const useWrapupStore = defineStore('wrapup', () => {
   let storage: StoredValue<WrapupDraft[]> | null = null
   let business: StoredValue<BusinessRecords> | null = null
   let businessRecords: BusinessRecords = { outcomes: {}, setting: null }
+  /** The last pulled catalogue could not be saved (`savePulled` tries again). */
+  let businessUnsaved = false
 
   /** Catalogue and setting from the business's records; the built-in defaults until they come. */
   function applyBusiness(): void {
@@ -123,6 +125,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
       queue.value = storage ? storage.load() : []
       business = userId ? businessStorage(userId) : null
       businessRecords = business ? business.load() : { outcomes: {}, setting: null }
+      businessUnsaved = false
       applyBusiness()
       problem.value = null
     },
@@ -149,12 +152,28 @@ export const useWrapupStore = defineStore('wrapup', () => {
     }
     if (!changed) return
     businessRecords = { outcomes, setting: settingRecord }
+    saveBusiness()
+    applyBusiness()
+  }
+
+  function saveBusiness(): boolean {
     try {
       business?.save(businessRecords)
+      businessUnsaved = false
+      return true
     } catch (e) {
+      businessUnsaved = true
       console.warn('[wrapup] could not keep the outcome catalogue', e)
+      return false
     }
-    applyBusiness()
+  }
+
+  /**
+   * The pull ended: false when the catalogue it brought is still unsaved (tried once more), so
+   * the engine keeps its cursor and the next pull brings the records again.
+   */
+  function savePulled(): boolean {
+    return businessUnsaved ? saveBusiness() : true
   }
 
   function persist(): void {
@@ -273,6 +292,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
     save,
     skip,
     applyCatalogue,
+    savePulled,
     applySetting,
     applyRemote,
     useClock,
