@@ -307,6 +307,7 @@ describe('useNumbersStore (mutation survivors)', () => {
 
   it('shows pulled numbers even when saving them fails, and says why', () => {
     const store = freshStore()
+    const write = uni.setStorageSync
     failStorage()
     expect(store.savePulled()).toBe(true) // nothing pulled yet
     store.applyRemote([remote('srv1', { number: '110' })], new Set())
@@ -314,6 +315,10 @@ describe('useNumbersStore (mutation survivors)', () => {
     expect(store.savePulled()).toBe(false)
     expect(store.entries.map((e) => e.id)).toEqual(['srv1'])
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not save pulled numbers'), expect.stringContaining('quota exceeded'))
+    // Room again: the next pull's end saves them and says so.
+    uni.setStorageSync = write
+    expect(store.savePulled()).toBe(true)
+    expect(stored()).toMatchObject({ data: [expect.objectContaining({ id: 'srv1', number: '110' })] })
   })
 
   it('drops a refused local copy even when saving fails, and says why', () => {
