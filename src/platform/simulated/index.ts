@@ -48,7 +48,7 @@
  *   outbound call to that seat (peer = the account; the far-end controls answer it); calling your
  *   own seat or a malformed account rejects INVALID_NUMBER. `call` logs `callerNumber` when given.
  * - `sim.log()` lists every command (not version/subscribe/dispose), rejected ones included,
- *   with the token and the web SDK URL replaced by '<redacted>'.
+ *   with the token and the web SDK URL replaced by '<redacted>'; `sim.clearLog()` empties it.
  */
 import { TcccError } from '../errors'
 import type {
@@ -107,6 +107,8 @@ export interface SimControls {
   setNetworkQuality(quality: number): void
   failNext(method: string, code: number): void
   log(): SimLogEntry[]
+  /** Forgets what `log()` holds so far (it keeps every command: a long demo or a bench). */
+  clearLog(): void
   /** The next `method` (login, checkLogin, logout, call, answer, sendDTMF) never calls back. */
   neverAnswer(method: string): void
   /** `onError(code)` from the device layer; media codes also end the call (see header). */
@@ -696,6 +698,9 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
       failures.set(method, code)
     },
     log: () => callLog.map((entry) => ({ method: entry.method, args: entry.args.map(copyArg) })),
+    clearLog() {
+      callLog.length = 0
+    },
     neverAnswer(method) {
       if (!(CALLBACK_COMMANDS as readonly string[]).includes(method)) {
         throw new Error(`simulator: ${method} has no callback; one of ${CALLBACK_COMMANDS.join(', ')}`)

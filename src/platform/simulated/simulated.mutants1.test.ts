@@ -121,6 +121,14 @@ describe('network quality and the stats ticks (mutation survivors)', () => {
 })
 
 describe('the command log (mutation survivors)', () => {
+  it('clearLog forgets what was logged; later commands are logged again', async () => {
+    await signIn()
+    sdk.sim.clearLog()
+    expect(sdk.sim.log()).toEqual([])
+    await sdk.call({ to: '10086' })
+    expect(sdk.sim.log()).toEqual([{ method: 'call', args: [{ to: '10086' }] }])
+  })
+
   it('logs a login without a web SDK URL with only the token redacted', async () => {
     await signIn()
     expect(sdk.sim.log()).toEqual([{ method: 'login', args: [{ sdkAppId: SDK_APP_ID, userId: USER, token: '<redacted>' }] }])
