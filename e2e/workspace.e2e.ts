@@ -1,8 +1,9 @@
 /**
  * The phone as a per-agent cache of the workspace on the backend: another agent on the same phone
  * sees nothing of the first; two phones of one agent see each other's numbers and calls; edits and
- * calls made offline reach the server when the network returns (and survive a sign-out); a list
- * the business assigns with `assign-numbers` shows up marked as assigned.
+ * calls made offline reach the server when the network returns (and survive a sign-out); a pull
+ * the phone has no room to store keeps its cursor back until there is room; a list the business
+ * assigns with `assign-numbers` shows up marked as assigned.
  * Runs against the real backend over a fresh embedded database (temp DATA_DIR, see harness.ts).
  */
 import { execFile } from 'node:child_process'
@@ -177,6 +178,63 @@ describe('the workspace on the backend', () => {
       expect(await numbersOnServer(stack())).toContain('13587654321')
     } finally {
       await context.close()
+    }
+  })
+
+  it('a pull the phone has no room to store: the header says so, nothing is stored ahead of it, and it is stored once there is room', async () => {
+    const KEY = 'tccc.a.agent1%40example%2Ecom'
+    const stored = (page: Page) =>
+      page.evaluate((key) => ({ numbers: localStorage.getItem(`${key}.numbers`) ?? '', cursor: localStorage.getItem(`${key}.cursor`) }), KEY)
+    const { context, page } = await newPhone(stack())
+    const dir = mkdtempSync(path.join(tmpdir(), 'tccc-leads-'))
+    try {
+      await signedIn(page)
+      const before = await stored(page)
+      // The phone's storage full to the last character (the browser refuses the next write).
+      const junkKeys = await page.evaluate(() => {
+        let size = 1 << 20
+        let keys = 0
+        while (size >= 1) {
+          try {
+            localStorage.setItem(`e2e-junk-${keys}`, 'x'.repeat(size))
+            keys += 1
+          } catch {
+            size = Math.floor(size / 2)
+          }
+        }
+        return keys
+      })
+      expect(junkKeys).toBeGreaterThan(0)
+
+      const file = path.join(dir, 'leads.csv')
+      writeFileSync(file, '13300005551,满客户甲\n13300005552,满客户乙\n')
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'assign-numbers', '--agent', AGENT1.username, '--file', file], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: stack().backend.dataDir ?? '' },
+        timeout: 60_000,
+      })
+      // The network comes back: the app syncs and pulls the two numbers it cannot store.
+      await context.setOffline(true)
+      await context.setOffline(false)
+      await expectAttr(page, 'sync-status', 'data-state', 'error', 20_000)
+      expect(await byId(page, 'sync-status').innerText()).toBe(zh('shell.sync.storageFull', { n: 0 }))
+      await expect.poll(() => listedNumbers(page)).toEqual(expect.arrayContaining(['13300005551', '13300005552']))
+      // Neither the list nor the cursor ran ahead: an app closed now pulls both again.
+      expect(await stored(page)).toEqual(before)
+
+      // Room again: the retry (backoff) stores the list, then the cursor.
+      await page.evaluate(() => {
+        for (const key of Object.keys(localStorage)) if (key.startsWith('e2e-junk-')) localStorage.removeItem(key)
+      })
+      await expectAttr(page, 'sync-status', 'data-state', 'synced', 20_000)
+      expect(await byId(page, 'sync-status').innerText()).toBe(zh('shell.sync.synced'))
+      const after = await stored(page)
+      expect(after.numbers).toContain('13300005551')
+      expect(after.numbers).toContain('13300005552')
+      expect(Number(JSON.parse(after.cursor ?? '{}').data)).toBeGreaterThan(Number(before.cursor ? JSON.parse(before.cursor).data : 0))
+    } finally {
+      await context.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 
