@@ -151,6 +151,31 @@ describe('work order', () => {
     expect(nextInWorkOrder(p, n(2))?.number).toBe(n(1))
   })
 
+  it('sorts the in-progress part when a walk first reaches it, the same on every walk', () => {
+    // Every number called: the walk starts with the in-progress part (nothing due, nothing new).
+    const p = plan(list.slice(0, 3), [
+      call(n(0), NOW - 1 * HOUR, { disposition: 'interested' }),
+      call(n(1), NOW - 3 * HOUR, { outcome: 'no-answer' }),
+      call(n(2), NOW - 2 * HOUR, { disposition: 'interested' }),
+    ])
+    expect(nextInWorkOrder(p)?.number).toBe(n(1))
+    expect(nextInWorkOrder(p, n(1))?.number).toBe(n(2))
+    expect([...p.walkWorkOrder()].map((e) => e.number)).toEqual([n(1), n(2), n(0)])
+    expect(p.workOrder.map((e) => e.number)).toEqual([n(1), n(2), n(0)])
+  })
+
+  it('counts each status over the list, a number listed twice twice', () => {
+    const twice = [...list, entry(n(0), 'customer 0, assigned list')]
+    const p = plan(twice, [
+      call(n(0), NOW - HOUR, { disposition: 'interested' }),
+      call(n(1), NOW - HOUR, { disposition: 'callback', callbackAt: NOW + HOUR }),
+      call(n(2), NOW - HOUR, { disposition: 'callback', callbackAt: NOW - HOUR }),
+      call(n(3), NOW - HOUR, { disposition: 'deal' }),
+      call('13999999999', NOW - HOUR, { disposition: 'deal' }), // not on the list
+    ])
+    expect(p.counts).toEqual({ new: 3, callback: 2, 'in-progress': 2, done: 1 })
+  })
+
   it('lets a scheduled callback in once it is due', () => {
     const records = [call(n(3), NOW - HOUR, { disposition: 'callback', callbackAt: NOW + 30 * MIN })]
     expect(plan(list, records).workOrder[0].number).toBe(n(0))

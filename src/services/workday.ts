@@ -251,31 +251,40 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   // One lookup per entry and no allocation per entry: the list is 10,000 long and this runs
   // after every call.
   const listIndex: number[] = new Array<number>(slots).fill(0)
-  const counts: Record<NumberStatus, number> = { new: 0, callback: 0, 'in-progress': 0, done: 0 }
+  let listed = 0
+  let callbacks = 0
+  let done = 0
   const due: number[] = []
   let nextDueAt = Infinity
   const working: number[] = []
-  for (let index = 0; index < entries.length; index++) {
+  const length = entries.length
+  for (let index = 0; index < length; index++) {
     const slot = slotOf.get(entries[index].number)
-    if (slot === undefined) {
-      counts.new++
-      continue
-    }
+    if (slot === undefined) continue
+    listed++
     listIndex[slot] = index
     const code = status[slot]
-    counts[STATUS_NAMES[code]]++
-    if (code === CALLBACK) {
+    if (code === DONE) done++
+    else if (code === CALLBACK) {
+      callbacks++
       if (callbackAt[slot] <= now) due.push(slot)
       else if (callbackAt[slot] < nextDueAt) nextDueAt = callbackAt[slot]
-    } else if (code === IN_PROGRESS) working.push(slot)
+    } else working.push(slot) // IN_PROGRESS: a slot is never `new`
   }
+  const counts: Record<NumberStatus, number> = { new: length - listed, callback: callbacks, 'in-progress': working.length, done }
   // Equal times keep list order.
   due.sort((a, b) => callbackAt[a] - callbackAt[b] || listIndex[a] - listIndex[b])
-  working.sort((a, b) => contactAt[a] - contactAt[b] || listIndex[a] - listIndex[b])
+  // The in-progress part is sorted when a walk first gets there: "call next" after a call
+  // needs only the head, which is almost always a due callback or a new number.
+  let workingSorted = false
 
   function* walkWorkOrder(): Generator<NumberEntry> {
     for (const slot of due) yield entries[listIndex[slot]]
     for (const entry of entries) if (!slotOf.has(entry.number)) yield entry
+    if (!workingSorted) {
+      working.sort((a, b) => contactAt[a] - contactAt[b] || listIndex[a] - listIndex[b])
+      workingSorted = true
+    }
     for (const slot of working) yield entries[listIndex[slot]]
   }
   let workOrder: NumberEntry[] | undefined
