@@ -10,7 +10,7 @@
  *
  * Why: a single `npm run bench` moves by 0.1-0.2x from run to run on this 2-core machine, more
  * than the candidates for the cold-start goal differ by; 31-41 paired rounds, repeated, tell them
- * apart (README, "Cold start, ninth pass"). Build a candidate with
+ * apart (docs/BENCHMARKS.md, "Cold start, ninth pass"). Build a candidate with
  * `UNI_OUTPUT_DIR=dist/build/<name> npm run build:h5`.
  */
 import path from 'node:path'

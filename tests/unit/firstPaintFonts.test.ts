@@ -1,7 +1,7 @@
 /**
  * Cold start (issue 11): during the first layout Chromium asks the browser process, synchronously,
  * for every family of the root font stack it lacks, once per text style (size × weight) on the
- * page. A nine-family stack cost 36 such calls per cold start (README, "Cold start, tenth pass").
+ * page. A nine-family stack cost 36 such calls per cold start (docs/BENCHMARKS.md, "Cold start, tenth pass").
  * These checks keep the two rules that fixed it: the root stack names no font family (generic
  * keywords only; WebKit gets `-apple-system` behind an `@supports` that other engines drop
  * unparsed), and the login page's first-paint text keeps to its six styles.
