@@ -106,13 +106,44 @@ export async function signedInPhone(phone: () => Promise<Page>): Promise<Page> {
 export const methodsOf = (log: SdkCall[]): string[] => log.map((entry) => entry.method)
 export const callsTo = (log: SdkCall[], method: string): SdkCall[] => log.filter((entry) => entry.method === method)
 
-/** The attribute once it equals `value` (fails with the last value seen). */
+/** The attribute once it equals `value`; a failure names the test id and the last value seen. */
 export async function expectAttr(page: Page, id: string, name: string, value: string, timeout = 10_000): Promise<void> {
-  await expect.poll(() => byId(page, id).first().getAttribute(name, { timeout: 1_000 }).catch(() => null), { timeout }).toBe(value)
+  await saying(
+    timeout,
+    expect
+      .poll(() => byId(page, id).first().getAttribute(name, { timeout: 1_000 }).catch(() => `<no element [data-testid="${id}"]>`), {
+        timeout,
+        message: `${name} of [data-testid="${id}"]`,
+      })
+      .toBe(value),
+  )
 }
 
+/** The text once it contains `text`; a failure names the test id and the last text seen (or that the element was missing). */
 export async function expectText(page: Page, id: string, text: string, timeout = 10_000): Promise<void> {
-  await expect.poll(() => byId(page, id).first().innerText({ timeout: 1_000 }).catch(() => null), { timeout }).toContain(text)
+  await saying(
+    timeout,
+    expect
+      .poll(() => byId(page, id).first().innerText({ timeout: 1_000 }).catch(() => `<no element [data-testid="${id}"]>`), {
+        timeout,
+        message: `text of [data-testid="${id}"]`,
+      })
+      .toContain(text),
+  )
+}
+
+/**
+ * expect.poll's error says only "Matcher did not succeed in time"; what was seen is in its cause,
+ * which the JSON report (and so the summary of `npm test`) leaves out. One error carries both.
+ */
+async function saying(timeout: number, polled: Promise<void>): Promise<void> {
+  try {
+    await polled
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause
+    if (!(cause instanceof Error)) throw error
+    throw new Error(`not within ${timeout} ms: ${cause.message}`)
+  }
 }
 
 /** Waits until the simulator log satisfies `check`, then returns it. */

@@ -3,11 +3,15 @@
 // Ends with one line "total: N passed, M failed" and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, mkdirSync } from 'node:fs'
+import { relative } from 'node:path'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const results = []
 let passed = 0
 let failed = 0
+/** Tests that failed, and journeys that passed only on their retry: named again under the summary. */
+const failedTests = []
+const retriedTests = []
 
 function run(name, command, args, env = {}) {
   const started = Date.now()
@@ -27,6 +31,19 @@ function vitest(name, args) {
     const report = JSON.parse(readFileSync(file, 'utf8'))
     passed += report.numPassedTests
     failed += report.numFailedTests
+    for (const file of report.testResults) {
+      for (const test of file.assertionResults) {
+        // A test that passed keeps the failures of its earlier attempts (vitest's `retry`).
+        if (test.status === 'passed' && test.failureMessages.length === 0) continue
+        if (test.status !== 'passed' && test.status !== 'failed') continue
+        const where = `${relative(process.cwd(), file.name)} > ${test.fullName}`
+        const lines = (test.failureMessages[0] ?? '').split('\n')
+        const first = lines.find((line) => line.trim() !== '') ?? ''
+        // The line of the test itself, below the helpers it called.
+        const at = lines.find((line) => /\.(e2e|test)\.ts:\d+/.test(line))?.trim() ?? ''
+        ;(test.status === 'passed' ? retriedTests : failedTests).push(`${name}: ${where}\n      ${first.slice(0, 300)}${at ? `\n      ${at}` : ''}`)
+      }
+    }
   } else if (!ok) failed += 1
   return ok
 }
@@ -56,6 +73,8 @@ for (const step of steps) allOk = step() && allOk
 
 console.log('\nSummary')
 for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds}s)`)
+if (failedTests.length > 0) console.log(`\nFailed tests\n${failedTests.map((t) => `  ${t}`).join('\n')}`)
+if (retriedTests.length > 0) console.log(`\nPassed on the retry (flaky: look into these)\n${retriedTests.map((t) => `  ${t}`).join('\n')}`)
 const stepFailures = results.filter((r) => !r.ok).length
 console.log(`\ntotal: ${passed} passed, ${failed + (failed === 0 ? stepFailures : 0)} failed`)
 process.exit(allOk ? 0 : 1)
