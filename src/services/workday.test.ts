@@ -314,6 +314,13 @@ describe('the day plan (mutation survivors)', () => {
     expect(p.workOrder.map((e) => e.number)).toEqual([n(0), n(1), n(2), n(3)])
   })
 
+  it('keeps list order among in-progress numbers last called at the same time', () => {
+    const at = NOW - HOUR
+    const p = plan(list, [3, 1, 2, 0].map((i) => call(n(i), at, { disposition: 'interested' })))
+    const inProgress = p.workOrder.filter((e) => p.status(e.number) === 'in-progress').map((e) => e.number)
+    expect(inProgress).toEqual([n(0), n(1), n(2), n(3)])
+  })
+
   it('gives the status "new" to a number without records', () => {
     const p = plan(list, [call(n(0), NOW - HOUR, { disposition: 'deal' })])
     expect([p.status(n(0)), p.status(n(1)), p.status('13999999999')]).toEqual(['done', 'new', 'new'])

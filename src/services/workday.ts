@@ -272,8 +272,9 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
     } else working.push(slot) // IN_PROGRESS: a slot is never `new`
   }
   const counts: Record<NumberStatus, number> = { new: length - listed, callback: callbacks, 'in-progress': working.length, done }
-  // Equal times keep list order.
-  due.sort((a, b) => callbackAt[a] - callbackAt[b] || listIndex[a] - listIndex[b])
+  // Equal times keep list order: both parts are filled in list order and the sort is stable
+  // (ES2019), so a list-index tie-break would never decide anything.
+  due.sort((a, b) => callbackAt[a] - callbackAt[b])
   // The in-progress part is sorted when a walk first gets there: "call next" after a call
   // needs only the head, which is almost always a due callback or a new number.
   let workingSorted = false
@@ -282,7 +283,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
     for (const slot of due) yield entries[listIndex[slot]]
     for (const entry of entries) if (!slotOf.has(entry.number)) yield entry
     if (!workingSorted) {
-      working.sort((a, b) => contactAt[a] - contactAt[b] || listIndex[a] - listIndex[b])
+      working.sort((a, b) => contactAt[a] - contactAt[b])
       workingSorted = true
     }
     for (const slot of working) yield entries[listIndex[slot]]
