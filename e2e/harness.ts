@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -84,27 +83,21 @@ export interface Stack {
   close(): Promise<void>
 }
 
-/** A loopback port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
 export async function startStack(bundle = 'dist/build/h5', backendEnv: Record<string, string> = {}): Promise<Stack> {
   const dir = path.join(ROOT, bundle)
   if (!existsSync(path.join(dir, 'index.html'))) throw new Error(`${bundle} is missing: run the H5 build first`)
   // The backend is reached through the page's own origin, as behind a production reverse proxy,
   // so the mock sdkUrl it hands out is same-origin: the only place the web build's sdkUrl
   // allowlist (src/platform/web/sdkUrl.ts) and its CSP accept the fake SDK from.
-  const webPort = await freePort()
-  const backend = await startBackend({ PUBLIC_URL: `http://localhost:${webPort}`, ...backendEnv })
-  const web = await serveH5({ dir, port: webPort, backendPort: backend.port })
+  // The page's server listens first (port 0) and learns the backend's port after: a port picked
+  // free and bound later could be taken in between (EADDRINUSE, once, under load).
+  let backendPort: number | null = null
+  const web = await serveH5({ dir, port: 0, backendPort: () => backendPort })
+  const backend = await startBackend({ PUBLIC_URL: `http://localhost:${web.port}`, ...backendEnv }).catch(async (error: unknown) => {
+    await web.close()
+    throw error
+  })
+  backendPort = backend.port
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
   return {
     baseUrl: web.url,

@@ -22,11 +22,16 @@ const TYPES = {
 }
 const PROXIED = ['/api/', '/healthz', '/mock/']
 
-/** Starts the server; resolves with { url, port, close }. `backendPort` may be null (no proxy). */
-export function serveH5({ dir, port = 0, backendPort = null, host = '127.0.0.1' }) {
+/**
+ * Starts the server; resolves with { url, port, close }. `backendPort` may be null (no proxy), or
+ * a function asked per request: the journeys start this server first (its port goes into the
+ * backend's PUBLIC_URL) and the backend after it, so neither port is picked and then bound later.
+ */
+export function serveH5({ dir, port = 0, backendPort: backendPortOption = null, host = '127.0.0.1' }) {
   const root = path.resolve(dir)
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
+    const backendPort = typeof backendPortOption === 'function' ? backendPortOption() : backendPortOption
     if (backendPort && PROXIED.some((p) => url.pathname === p.replace(/\/$/, '') || url.pathname.startsWith(p))) {
       const upstream = http.request(
         { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${backendPort}` } },

@@ -4,7 +4,7 @@
  * PG_BIN); as root the tools run via `runuser -u postgres` because they refuse root.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -19,7 +19,7 @@ export function findPgBin(): string | null {
   return versions[0] ? path.join(root, versions[0], 'bin') : null
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.listen(0, '127.0.0.1', () => {
@@ -35,7 +35,8 @@ export interface TestPostgres {
   stop(): Promise<void>
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/** `pickPort` is for the test of the retry below; a cluster normally takes any free port. */
+export async function startPostgres({ pickPort = freePort }: { pickPort?: () => Promise<number> } = {}): Promise<TestPostgres> {
   const bin = findPgBin()
   if (!bin) throw new Error('PostgreSQL is not installed (apt-get install postgresql, or set PG_BIN)')
   const asRoot = process.getuid?.() === 0
@@ -52,18 +53,21 @@ export async function startPostgres(): Promise<TestPostgres> {
     const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd: dir })
     if (r.status !== 0) throw new Error(`${tool} failed: ${r.stderr || r.stdout}`)
   }
-  const port = await freePort()
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
-  run('pg_ctl', [
-    'start',
-    '-w',
-    '-D',
-    data,
-    '-l',
-    path.join(dir, 'log'),
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`,
-  ])
+  // PostgreSQL cannot listen on port 0, so a free port is picked and bound a moment later; under
+  // load something else can take it in between: then pick another (the log says why it failed).
+  let port = 0
+  for (let attempt = 1; ; attempt++) {
+    port = await pickPort()
+    const log = path.join(dir, `log.${attempt}`)
+    try {
+      run('pg_ctl', ['start', '-w', '-D', data, '-l', log, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`])
+      break
+    } catch (error) {
+      const taken = existsSync(log) && /could not bind|address already in use/i.test(readFileSync(log, 'utf8'))
+      if (!taken || attempt === 5) throw error
+    }
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
