@@ -32,6 +32,8 @@ function vitest(name, args) {
     passed += report.numPassedTests
     failed += report.numFailedTests
     for (const file of report.testResults) {
+      // A file whose hooks failed (its tests then count as skipped, not failed).
+      if (file.status === 'failed' && file.message) failedTests.push(`${name}: ${relative(process.cwd(), file.name)} (the file)\n      ${file.message.split('\n')[0].slice(0, 300)}`)
       for (const test of file.assertionResults) {
         // A test that passed keeps the failures of its earlier attempts (vitest's `retry`).
         if (test.status === 'passed' && test.failureMessages.length === 0) continue
