@@ -11,7 +11,7 @@ const zh = {
   secretId: 'SecretId',
   secretKey: 'SecretKey',
   sdkAppId: 'SdkAppId',
-  seatUserId: '坐席账号（userId）',
+  seatUserId: '座席账号（userId）',
   generate: '生成令牌',
   generating: '正在请求…',
   clear: '清除',

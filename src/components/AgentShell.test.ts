@@ -171,6 +171,9 @@ describe('IncomingCallOverlay (in the shell)', () => {
       call.state = 'active'
       return true
     })
+    // Icon-only round buttons: their label text sits outside them, so they carry their own name.
+    expect(wrapper.find(byId('incoming-answer')).attributes('aria-label')).toBe('Answer')
+    expect(wrapper.find(byId('incoming-reject')).attributes('aria-label')).toBe('Decline')
     await wrapper.find(byId('incoming-answer')).trigger('click')
     await flushPromises()
     expect(call.answerIncoming).toHaveBeenCalledTimes(1)
@@ -234,7 +237,7 @@ describe('IncomingCallOverlay (in the shell)', () => {
     const { wrapper } = mountShell({ sync: { state: 'offline', pending: 2 } })
     await wrapper.find(byId('logout')).trigger('click')
     expect(useSessionStore().signOut).not.toHaveBeenCalled()
-    expect(wrapper.find(byId('confirm-dialog')).text()).toContain('2 change(s) have not reached the server')
+    expect(wrapper.find(byId('confirm-dialog')).text()).toContain('2 changes have not reached the server')
     await wrapper.find(byId('confirm-cancel')).trigger('click')
     expect(useSyncStore().drain).toHaveBeenCalledTimes(1)
     expect(wrapper.find(byId('confirm-dialog')).exists()).toBe(false)

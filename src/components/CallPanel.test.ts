@@ -116,7 +116,16 @@ describe('CallPanel', () => {
     expect(wrapper.find(byId('call-status')).text()).toBe('Call failed')
     expect(wrapper.find(byId('call-end-reason')).text()).toBe('The call failed')
     expect(wrapper.find(byId('call-error')).text()).toBe('All agent seats are in use. Ask your administrator to buy or free a seat.')
+    // The message already says what to do: no second line repeating it.
+    expect(wrapper.find(byId('call-error-action')).exists()).toBe(false)
     expect(wrapper.text()).not.toContain('Ringing')
+  })
+
+  it('shows a broken microphone as a device problem with what to check, not as a permission to grant', () => {
+    const wrapper = mountPanel(makeCall({ state: 'active', error: TcccError.fromCode(-1302, 'driver') }))
+    expect(wrapper.find(byId('call-error')).text()).toBe('Could not open the microphone (device or driver problem).')
+    expect(wrapper.find(byId('call-error-action')).attributes('data-action')).toBe('check-audio-device')
+    expect(wrapper.text()).not.toContain('Microphone access needed')
   })
 
   it('shows an SDK device error during the call with its catalogue message and next action', () => {
@@ -212,6 +221,7 @@ describe('CallPanel', () => {
     const quality = wrapper.find(byId('network-quality'))
     expect(quality.attributes('data-quality')).toBe('5')
     expect(quality.text()).toBe('Very poor')
+    expect(quality.attributes('aria-label')).toBe('Network: Very poor')
     expect(quality.findAll('.quality__bar.is-lit')).toHaveLength(1)
   })
 

@@ -31,7 +31,7 @@ describe('callback reminder banner', () => {
     const banner = wrapper.find(byId('callback-reminder'))
     expect(banner.attributes('data-number')).toBe('13800000001')
     expect(banner.text()).toContain('Time to call back 张伟')
-    expect(banner.text()).toContain('Due 16:05 · 1 more callbacks due')
+    expect(banner.text()).toContain('Due 16:05 · 1 more callback due')
     expect(wrapper.find(byId('callback-reminder-call')).attributes('aria-label')).toBe('Call 张伟')
     expect(wrapper.find(byId('callback-reminder-dismiss')).attributes('aria-label')).toBe('Dismiss the reminder for 张伟')
   })

@@ -50,8 +50,14 @@ export function addMessages(more: { zh: Record<string, string>; en: Record<strin
   Object.assign(tables.en, more.en)
 }
 
+/**
+ * A message with a count `{n}` may have two forms, `'{n} call | {n} calls'` (English; Chinese
+ * needs one): the first when n is 1.
+ */
 export function t(key: FirstPaintKey, params?: Record<string, string | number>): string {
   let text = tables[locale.value][key] ?? tables.zh[key] ?? key
+  const forms = text.split(' | ')
+  if (forms.length === 2) text = params?.n === 1 ? forms[0] : forms[1]
   if (params) for (const [name, value] of Object.entries(params)) text = text.split(`{${name}}`).join(String(value))
   return text
 }
@@ -60,4 +66,15 @@ export function t(key: FirstPaintKey, params?: Record<string, string | number>):
 export function errorText(error: TcccError | ErrorSymbol): string {
   if (error instanceof TcccError) return error.localized(locale.value)
   return entryFor(error)[locale.value]
+}
+
+/**
+ * The catalogue's next action for an error, to show under its message: empty when there is none
+ * or when the message already ends with the same advice (most do, for the places that show the
+ * message alone), so the agent never reads "try again" twice.
+ */
+export function errorAdvice(error: TcccError): string {
+  if (error.action === 'none') return ''
+  const advice = t(`error.action.${error.action}`)
+  return errorText(error).includes(advice) ? '' : advice
 }

@@ -7,13 +7,28 @@
  * loaded. The login page and the stores it runs use `./core` instead, which holds the first
  * paint's messages only (see there).
  */
-import { addMessages, t as firstPaintT } from './core'
+import { watch } from 'vue'
+import { addMessages, locale, t as firstPaintT } from './core'
 import { messages, type MessageKey } from './messages'
 
 export type { MessageKey }
-export { detectLocale, errorText, locale, setLocale, syncDocumentLanguage, type Locale } from './core'
+export { detectLocale, errorAdvice, errorText, locale, setLocale, syncDocumentLanguage, type Locale } from './core'
 
 addMessages(messages)
+
+// uni's own components (uni-ui's date picker: its buttons, months and weekdays) translate by uni's
+// locale, not ours: keep it on the app's language from the first signed-in page on.
+watch(
+  locale,
+  (next) => {
+    try {
+      uni.setLocale?.(next === 'en' ? 'en' : 'zh-Hans') // a no-op when it is already that
+    } catch {
+      // No app instance yet (uni returns false) or no uni at all: the picker keeps the system's language.
+    }
+  },
+  { immediate: true },
+)
 
 /** Same function as `./core`'s `t`: with every domain added, any key shows its message. */
 export const t = firstPaintT as (key: MessageKey, params?: Record<string, string | number>) => string

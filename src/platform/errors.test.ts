@@ -66,6 +66,17 @@ describe('error catalogue', () => {
     expect(TcccError.fromCode(-10001).action).toBe('check-network')
     expect(TcccError.fromCode(503).action).toBe('retry')
   })
+
+  it('sends device failures to the device, configuration to the administrator (the SDK guide per code)', () => {
+    // -1302 is a device or driver failure (denied permission is -1317): settings would not help.
+    expect(TcccError.fromCode(-1302).action).toBe('check-audio-device')
+    expect(TcccError.fromCode(-1321).action).toBe('check-audio-device')
+    // -10003: the seat's configuration could not be read; "contact us" in the guide.
+    expect(TcccError.fromCode(-10003).action).toBe('contact-admin')
+    // -3340: a repeated enterRoom for the same room, not something an administrator changes.
+    expect(TcccError.fromCode(-3340).action).toBe('retry')
+    expect(new TcccError('INSECURE_CONTEXT').action).toBe('use-https')
+  })
 })
 
 describe('TcccError', () => {
@@ -84,7 +95,7 @@ describe('TcccError', () => {
     const error = TcccError.fromCode(-99999, 'odd')
     expect(error.symbol).toBe('UNKNOWN')
     expect(error.code).toBe(-99999)
-    expect(error.localized('en')).toBe(`${APP_ERRORS.UNKNOWN.en} (-99999)`)
+    expect(error.localized('en')).toBe(`${APP_ERRORS.UNKNOWN.en} (error code -99999)`)
   })
 
   it('wraps anything thrown', () => {
@@ -120,7 +131,7 @@ describe('TcccError details (mutation-tested)', () => {
 
   it('adds a code to the localized text only for an UNKNOWN error that has one', () => {
     expect(new TcccError('UNKNOWN').localized('zh')).toBe(APP_ERRORS.UNKNOWN.zh)
-    expect(new TcccError('UNKNOWN', '', 7).localized('zh')).toBe(`${APP_ERRORS.UNKNOWN.zh} (7)`)
+    expect(new TcccError('UNKNOWN', '', 7).localized('zh')).toBe(`${APP_ERRORS.UNKNOWN.zh}（错误码 7）`)
     expect(new TcccError('KICKED', '', 7).localized('en')).toBe(APP_ERRORS.KICKED.en)
     expect(new TcccError('KICKED', '', 7).code).toBe(7)
     expect(TcccError.fromCode(-99999).message).toBe(`UNKNOWN (-99999): ${APP_ERRORS.UNKNOWN.en}`)

@@ -11,11 +11,13 @@ export type ErrorAction =
   | 'check-network' // check Wi-Fi / mobile data, then retry
   | 'grant-microphone' // allow microphone access in system settings
   | 'free-microphone' // end the other call / app that holds the microphone
+  | 'check-audio-device' // the microphone or speaker itself failed (device, driver): check it, restart
   | 'end-current-call' // finish the current call first
   | 'contact-admin' // needs the TCCC administrator (configuration, account)
   | 'buy-seats' // seat licences are full
   | 'install-sdk' // App build without the native plugin: install tccc-sdk-uniapp, custom base
   | 'use-supported-browser'
+  | 'use-https' // the browser refuses the microphone on a plain-HTTP page
   | 'fix-input'
   | 'none'
 
@@ -31,34 +33,34 @@ export interface ErrorEntry {
 export const SDK_ERRORS = {
   ERR_HTTP_REQUEST_FAILURE: { code: -10001, zh: '网络请求失败，请检查网络后重试', en: 'Network request failed. Check your connection and try again.', action: 'check-network' },
   ERR_HTTP_TOKEN_ERROR: { code: -10002, zh: '登录凭证无效或已过期，请重新登录', en: 'The login token is invalid or has expired. Please sign in again.', action: 'relogin' },
-  ERR_HTTP_GETSIPINFO_ERROR: { code: -10003, zh: '获取坐席配置失败，请稍后重试或联系管理员', en: 'Could not load the agent configuration. Try again or contact your administrator.', action: 'retry' },
+  ERR_HTTP_GETSIPINFO_ERROR: { code: -10003, zh: '获取座席配置失败，请联系管理员', en: 'Could not load the agent configuration. Contact your administrator.', action: 'contact-admin' },
   ERR_NETWORK_CANNOT_RESET: { code: -10004, zh: '正在通话中，无法发起新的呼叫', en: 'A call is in progress: finish it before starting another.', action: 'end-current-call' },
   ERR_HAD_LOGGEDOUT: { code: -10005, zh: '已退出登录，请重新登录', en: 'You are signed out. Please sign in again.', action: 'relogin' },
-  ERR_UNRIGIST_FAILURE: { code: 20001, zh: '注销失败，请重试', en: 'Sign-out from the call server failed. Try again.', action: 'retry' },
+  ERR_UNRIGIST_FAILURE: { code: 20001, zh: '呼叫服务器登录或注销失败，请重试', en: 'Signing in to or out of the call server failed. Try again.', action: 'retry' },
   ERR_ANSWER_FAILURE: { code: 20002, zh: '接听失败（进入媒体房间失败），请重试', en: 'Could not answer the call (media connection failed). Try again.', action: 'retry' },
   ERR_SIPURI_WRONGFORMAT: { code: 20003, zh: '号码格式不正确', en: 'The number format is not valid.', action: 'fix-input' },
   ERR_SIP_BAD_REQUEST: { code: 400, zh: '请求无效，通常是尚未登录，请重新登录', en: 'Bad request, usually because you are not signed in. Please sign in again.', action: 'relogin' },
   ERR_SIP_UNAUTHORIZED: { code: 401, zh: '未授权，请重新登录', en: 'Not authorised. Please sign in again.', action: 'relogin' },
-  ERR_SIP_PAYMENTREQUIRED: { code: 402, zh: '坐席席位已满，请联系管理员购买或释放席位', en: 'All agent seats are in use. Ask your administrator to buy or free a seat.', action: 'buy-seats' },
+  ERR_SIP_PAYMENTREQUIRED: { code: 402, zh: '座席席位已满，请联系管理员购买或释放席位', en: 'All agent seats are in use. Ask your administrator to buy or free a seat.', action: 'buy-seats' },
   ERR_SIP_FORBIDDEN: { code: 403, zh: '账号已在其他设备登录，或密码错误，请重新登录', en: 'Signed in on another device, or the credentials were refused. Please sign in again.', action: 'relogin' },
   ERR_SIP_AUTHENTICATION_REQUIRED: { code: 407, zh: '需要认证，请先登录', en: 'Authentication required: please sign in first.', action: 'relogin' },
   ERR_SIP_REQUESTTIMEOUT: { code: 408, zh: '请求超时，请检查网络后重试', en: 'The request timed out. Check your connection and try again.', action: 'check-network' },
   ERR_SIP_REQUEST_TERMINATED: { code: 487, zh: '请求被终止（网络中断），请检查网络', en: 'The request was terminated (network broken). Check your connection.', action: 'check-network' },
   ERR_SIP_SERVICE_UNAVAILABLE: { code: 503, zh: '服务暂不可用，请稍后重试', en: 'The service is unavailable. Try again shortly.', action: 'retry' },
   ERR_SIP_SERVER_TIMEOUT: { code: 504, zh: '服务器超时，请稍后重试', en: 'The server timed out. Try again shortly.', action: 'retry' },
-  ERR_MIC_START_FAIL: { code: -1302, zh: '无法打开麦克风，请检查麦克风是否被占用或已授权', en: 'Could not open the microphone. Check that it is allowed and not in use.', action: 'grant-microphone' },
-  ERR_UNSUPPORTED_SAMPLERATE: { code: -1306, zh: '设备不支持该音频采样率', en: 'This device does not support the audio sample rate.', action: 'contact-admin' },
+  ERR_MIC_START_FAIL: { code: -1302, zh: '无法打开麦克风（设备或驱动异常）', en: 'Could not open the microphone (device or driver problem).', action: 'check-audio-device' },
+  ERR_UNSUPPORTED_SAMPLERATE: { code: -1306, zh: '设备不支持该音频采样率', en: 'This device does not support the audio sample rate.', action: 'check-audio-device' },
   ERR_MIC_NOT_AUTHORIZED: { code: -1317, zh: '没有麦克风权限，请在系统设置中允许', en: 'Microphone access is denied. Allow it in system settings.', action: 'grant-microphone' },
   ERR_MIC_SET_PARAM_FAIL: { code: -1318, zh: '麦克风参数设置失败，请重试', en: 'Could not configure the microphone. Try again.', action: 'retry' },
   ERR_MIC_OCCUPY: { code: -1319, zh: '麦克风被占用（例如正在进行系统通话）', en: 'The microphone is busy (for example, a phone call is in progress).', action: 'free-microphone' },
-  ERR_MIC_STOP_FAIL: { code: -1320, zh: '关闭麦克风失败', en: 'Could not stop the microphone.', action: 'retry' },
-  ERR_SPEAKER_START_FAIL: { code: -1321, zh: '无法打开扬声器', en: 'Could not open the speaker.', action: 'retry' },
+  ERR_MIC_STOP_FAIL: { code: -1320, zh: '关闭麦克风失败', en: 'Could not stop the microphone.', action: 'check-audio-device' },
+  ERR_SPEAKER_START_FAIL: { code: -1321, zh: '无法打开扬声器', en: 'Could not open the speaker.', action: 'check-audio-device' },
   ERR_SPEAKER_SET_PARAM_FAIL: { code: -1322, zh: '扬声器参数设置失败', en: 'Could not configure the speaker.', action: 'retry' },
-  ERR_SPEAKER_STOP_FAIL: { code: -1323, zh: '关闭扬声器失败', en: 'Could not stop the speaker.', action: 'retry' },
+  ERR_SPEAKER_STOP_FAIL: { code: -1323, zh: '关闭扬声器失败', en: 'Could not stop the speaker.', action: 'check-audio-device' },
   ERR_RTC_ENTER_ROOM_FAILED: { code: -3301, zh: '进入媒体房间失败，请重试', en: 'Could not join the media session. Try again.', action: 'retry' },
   ERR_RTC_REQUEST_IP_TIMEOUT: { code: -3307, zh: '请求媒体服务器超时，请检查防火墙和 UDP 网络', en: 'Media server request timed out. Check firewall and UDP access.', action: 'check-network' },
   ERR_RTC_CONNECT_SERVER_TIMEOUT: { code: -3308, zh: '连接媒体服务器超时，请检查网络或 VPN', en: 'Connecting to the media server timed out. Check your network or VPN.', action: 'check-network' },
-  ERR_RTC_ENTER_ROOM_REFUSED: { code: -3340, zh: '进入媒体房间被拒绝，请联系管理员', en: 'Joining the media session was refused. Contact your administrator.', action: 'contact-admin' },
+  ERR_RTC_ENTER_ROOM_REFUSED: { code: -3340, zh: '进入媒体房间被拒绝，请重试', en: 'Joining the media session was refused. Try again.', action: 'retry' },
 } as const satisfies Record<string, ErrorEntry & { code: number }>
 
 /** Failures the app itself detects (no SDK code). */
@@ -69,7 +71,7 @@ export const APP_ERRORS = {
   SDK_LOAD_FAILED: { zh: 'TCCC SDK 加载失败，请重试', en: 'The TCCC SDK failed to load. Try again.', action: 'retry' },
   SDK_URL_REFUSED: { zh: '登录服务器返回的 TCCC SDK 地址不在允许的腾讯云地址之列，已拒绝加载，请联系管理员', en: 'The sign-in server sent a TCCC SDK address that is not an allowed Tencent Cloud address, so it was not loaded. Contact your administrator.', action: 'contact-admin' },
   BROWSER_UNSUPPORTED: { zh: '当前浏览器不支持通话，请使用最新版 Chrome 或 Edge', en: 'This browser cannot make calls. Use a recent Chrome or Edge.', action: 'use-supported-browser' },
-  INSECURE_CONTEXT: { zh: '通话需要 HTTPS（或 localhost）访问，请使用 HTTPS 地址打开', en: 'Calls need HTTPS (or localhost). Open the app over HTTPS.', action: 'use-supported-browser' },
+  INSECURE_CONTEXT: { zh: '通话需要 HTTPS（或 localhost）访问，请使用 HTTPS 地址打开', en: 'Calls need HTTPS (or localhost). Open the app over HTTPS.', action: 'use-https' },
   NOT_SIGNED_IN: { zh: '尚未登录', en: 'You are not signed in.', action: 'relogin' },
   NO_ACTIVE_CALL: { zh: '当前没有通话', en: 'There is no call in progress.', action: 'none' },
   NO_INCOMING_CALL: { zh: '当前没有来电', en: 'There is no incoming call.', action: 'none' },
@@ -137,7 +139,9 @@ export class TcccError extends Error {
 
   localized(locale: Locale): string {
     const text = entryFor(this.symbol)[locale]
-    return this.symbol === 'UNKNOWN' && this.code !== undefined ? `${text} (${this.code})` : text
+    // An unknown code is all support has to go on: say what the number is.
+    if (this.symbol !== 'UNKNOWN' || this.code === undefined) return text
+    return locale === 'zh' ? `${text}（错误码 ${this.code}）` : `${text} (error code ${this.code})`
   }
 }
 

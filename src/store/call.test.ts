@@ -505,7 +505,7 @@ describe('SDK device errors (onError) during a call', () => {
   }
 
   it.each([
-    [-1302, 'ERR_MIC_START_FAIL', 'grant-microphone'],
+    [-1302, 'ERR_MIC_START_FAIL', 'check-audio-device'],
     [-1317, 'ERR_MIC_NOT_AUTHORIZED', 'grant-microphone'],
     [-1319, 'ERR_MIC_OCCUPY', 'free-microphone'],
   ])('microphone code %i shows on the call and the call stays as the SDK keeps it', async (code, symbol, action) => {

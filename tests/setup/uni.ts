@@ -21,6 +21,7 @@ function makeUni() {
     getStorageInfoSync: fn(() => ({ keys: [...storage.keys()], currentSize: 0, limitSize: 10240 })),
     request: fn(),
     getLocale: fn(() => 'zh-Hans'),
+    setLocale: fn(() => true),
     getSystemInfoSync: fn(() => ({ language: 'zh-CN', platform: 'devtools', uniPlatform: 'web' })),
     showToast: fn(),
     showModal: fn(),

@@ -1,5 +1,5 @@
 const zh = {
-  'app.title': 'TCCC 坐席',
+  'app.title': 'TCCC 座席',
   'common.ok': '确定',
   'common.cancel': '取消',
   'common.loading': '加载中…',
@@ -13,11 +13,13 @@ const zh = {
   'error.action.check-network': '请检查网络后重试',
   'error.action.grant-microphone': '请在系统设置中允许使用麦克风',
   'error.action.free-microphone': '请结束占用麦克风的其他通话或应用',
+  'error.action.check-audio-device': '请检查麦克风和扬声器，仍有问题请重启应用或手机',
   'error.action.end-current-call': '请先结束当前通话',
   'error.action.contact-admin': '请联系管理员',
   'error.action.buy-seats': '请联系管理员购买或释放席位',
   'error.action.install-sdk': '请使用包含 TCCC 插件的自定义基座',
   'error.action.use-supported-browser': '请使用最新版 Chrome 或 Edge（HTTPS）',
+  'error.action.use-https': '请使用 HTTPS 地址打开',
   'error.action.fix-input': '请检查输入',
 } as const
 
@@ -31,15 +33,17 @@ const en: Record<keyof typeof zh, string> = {
   'lang.en': 'English',
   'lang.label': 'Language',
   'error.action.retry': 'Try again.',
-  'error.action.relogin': 'Sign in again.',
-  'error.action.check-network': 'Check your connection, then try again.',
+  'error.action.relogin': 'Please sign in again.',
+  'error.action.check-network': 'Check your connection and try again.',
   'error.action.grant-microphone': 'Allow the microphone in system settings.',
   'error.action.free-microphone': 'End the other call or app that uses the microphone.',
+  'error.action.check-audio-device': 'Check the microphone and speaker; if it persists, restart the app or the phone.',
   'error.action.end-current-call': 'Finish the current call first.',
   'error.action.contact-admin': 'Contact your administrator.',
   'error.action.buy-seats': 'Ask your administrator to buy or free a seat.',
   'error.action.install-sdk': 'Use a custom base that includes the TCCC plugin.',
   'error.action.use-supported-browser': 'Use a recent Chrome or Edge over HTTPS.',
+  'error.action.use-https': 'Open the app over HTTPS.',
   'error.action.fix-input': 'Check what you entered.',
 }
 

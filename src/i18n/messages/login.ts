@@ -1,8 +1,8 @@
 const zh = {
-  'login.title': '坐席登录',
-  'login.subtitle': '腾讯云联络中心 · 移动坐席',
+  'login.title': '座席登录',
+  'login.subtitle': '腾讯云联络中心 · 移动座席',
   'login.username': '账号',
-  'login.usernamePlaceholder': '请输入坐席账号（邮箱）',
+  'login.usernamePlaceholder': '请输入座席账号（邮箱）',
   'login.password': '密码',
   'login.passwordPlaceholder': '请输入密码',
   'login.submit': '登录',

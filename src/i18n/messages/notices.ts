@@ -24,7 +24,7 @@ const en: Record<keyof typeof zh, string> = {
   'notices.missedMore': 'Missed calls: {number} and {n} more',
   'notices.missedOpen': 'View',
   'notices.missedDismiss': 'Got it',
-  'notices.missedBadge': '{n} missed calls',
+  'notices.missedBadge': '{n} missed call | {n} missed calls',
   'notices.callBlocked': 'On a call: end it before calling another number',
   'notices.logoutDuringCall.title': 'You are on a call',
   'notices.logoutDuringCall.message': 'Signing out hangs up the call with {peer}.',

@@ -57,7 +57,7 @@ const en: Record<keyof typeof zh, string> = {
   'shell.sync.error': 'Sync failed · {n} to sync',
   'shell.sync.storageFull': 'Storage full: synced data not saved · {n} to sync',
   'shell.logoutPending.title': 'Changes not synced yet',
-  'shell.logoutPending.message': '{n} change(s) have not reached the server. They stay on this phone and are sent the next time you sign in here.',
+  'shell.logoutPending.message': '{n} change has not reached the server. It stays on this phone and is sent the next time you sign in here. | {n} changes have not reached the server. They stay on this phone and are sent the next time you sign in here.',
   'shell.logoutPending.wait': 'Wait for sync',
   'shell.logoutPending.anyway': 'Sign out anyway',
   'incoming.title': 'Incoming call',

@@ -55,7 +55,7 @@ const en: Record<keyof typeof zh, string> = {
   'workday.reminder.callLabel': 'Call {name}',
   'workday.reminder.dismiss': 'Later',
   'workday.reminder.dismissLabel': 'Dismiss the reminder for {name}',
-  'workday.reminder.more': '{n} more callbacks due',
+  'workday.reminder.more': '{n} more callback due | {n} more callbacks due',
 }
 
 export default { zh, en }

@@ -116,7 +116,7 @@ describe('history search, filters and days', () => {
       `${yesterday.getFullYear()}-${String(yesterday.getMonth() + 1).padStart(2, '0')}-${String(yesterday.getDate()).padStart(2, '0')}`,
       '2024-03-08',
     ])
-    expect(days.map((d) => d.text())).toEqual(['Today1 calls', 'Yesterday1 calls', '2024-3-81 calls'])
+    expect(days.map((d) => d.text())).toEqual(['Today1 call', 'Yesterday1 call', '2024-3-81 call'])
   })
 
   it('names the days in Chinese', async () => {

@@ -99,6 +99,21 @@ describe('login page', () => {
     expect(reLaunchUrls()).toEqual(['/src/pages/numbers/index'])
   })
 
+  it('re-translates a message already on screen when the agent switches the language', async () => {
+    const wrapper = mountLogin({}, { stubActions: false })
+    await wrapper.find(byId('login-submit')).trigger('click')
+    expect(wrapper.find(byId('login-error')).text()).toBe('Enter your account and password.')
+    await wrapper.find(byId('lang-zh')).trigger('click')
+    expect(wrapper.find(byId('login-error')).text()).toBe('请输入账号和密码')
+    await wrapper.find(byId('login-server-toggle')).trigger('click')
+    await wrapper.find(byId('login-backend-url')).setValue('ftp://x')
+    await wrapper.find(byId('login-backend-save')).trigger('click')
+    const zhProblem = wrapper.find(byId('login-backend-error')).text()
+    await wrapper.find(byId('lang-en')).trigger('click')
+    expect(wrapper.find(byId('login-backend-error')).text()).not.toBe(zhProblem)
+    expect(wrapper.find(byId('login-backend-error')).text()).toMatch(/^[\x20-\x7e]+$/)
+  })
+
   it('switches the language through the settings store, which remembers the choice', async () => {
     setLocale('zh')
     // Real actions: the language switch is the settings store's work, not a stub's.

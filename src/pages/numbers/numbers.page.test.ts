@@ -130,7 +130,7 @@ describe('numbers page', () => {
     await wrapper.find(byId('import-text')).setValue('number,remark\n120,Ambulance\n110,dup\n12,bad\n119;Fire')
     await wrapper.find(byId('import-submit')).trigger('click')
     const result = wrapper.find(byId('import-result'))
-    expect(result.text()).toContain('Added 2, duplicate 1, invalid 1 lines')
+    expect(result.text()).toContain('Added: 2 · duplicates: 1 · invalid lines: 1')
     expect(result.text()).toContain('Line 4 “12,bad”: A number has at least 3 digits')
     expect(result.attributes('data-added')).toBe('2')
     expect(wrapper.findAll(byId('number-item')).map((r) => r.attributes('data-number'))).toEqual(['120', '119', '110'])
