@@ -69,6 +69,7 @@ describe('history page', () => {
     const wrapper = mountHistory([])
     expect(wrapper.find(byId('history-empty')).text()).toContain('No calls yet')
     expect(wrapper.find(byId('history-clear')).exists()).toBe(false)
+    expect(wrapper.find(byId('history-search')).exists()).toBe(true)
   })
 
   it('clears only after confirmation', async () => {
