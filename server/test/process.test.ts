@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { killChildren, run, signIn, startBackend, waitForLine } from './processes'
+import { killChildren, run, runNpm, signIn, startBackend, waitForLine } from './processes'
 
 // One data directory for the file: each fresh PGlite directory costs seconds to create.
 const DATA_DIR = path.join(mkdtempSync(path.join(tmpdir(), 'tccc-data-')), 'db')
@@ -110,6 +110,10 @@ describe('business CLIs', () => {
     const later = run('server/src/cli.ts', ['export-calls', '--since', '2026-01-06'], { DATA_DIR })
     expect(await later.exited).toBe(0)
     expect(later.output().stdout.trim().split('\n')).toHaveLength(1)
+    // The command as CONTRACT.md writes it: stdout is the CSV alone, no npm banner in front.
+    const viaNpm = runNpm('export-calls', ['--agent', 'seat-3@corp.example', '--since', '2026-01-05'], { DATA_DIR })
+    expect(await viaNpm.exited).toBe(0)
+    expect(viaNpm.output().stdout).toBe(exported.output().stdout)
 
     // Removing an agent ends their session at once.
     const remove = run('server/src/cli.ts', ['remove-agent', '--username', 'team3@corp.example'], { DATA_DIR })

@@ -31,6 +31,18 @@ export function run(script: string, args: string[], env: Record<string, string>,
   return { child, exited, output: () => ({ stdout, stderr }) }
 }
 
+/** `npm run <script> -- args` as an operator types it (CONTRACT.md's commands), from the repository root. */
+export function runNpm(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn('npm', ['run', script, '--', ...args], { cwd: root, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, exited, output: () => ({ stdout, stderr }) }
+}
+
 export function waitForLine(proc: Proc, pattern: RegExp): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     const check = () => {
