@@ -1,7 +1,7 @@
 /**
  * Minimal i18n: Chinese by default, English when the system language is English.
  * Messages live per domain in `./messages/*.ts` ({ zh, en } with the same keys); errors come
- * from the error catalogue. `t('numbers.add')`, `t('call.timer', { n: 3 })`.
+ * from the error catalogue. `t('numbers.add')`, `t('numbers.count', { n: 3 })`.
  *
  * This module adds every domain's messages, so importing `t` from here guarantees they are
  * loaded. The login page and the stores it runs use `./core` instead, which holds the first

@@ -1,5 +1,4 @@
 const zh = {
-  'audioRoute.label': '声音',
   'audioRoute.route.earpiece': '听筒',
   'audioRoute.route.speaker': '免提',
   'audioRoute.route.wired': '有线耳机',
@@ -9,7 +8,6 @@ const zh = {
 }
 
 const en: Record<keyof typeof zh, string> = {
-  'audioRoute.label': 'Audio',
   'audioRoute.route.earpiece': 'Earpiece',
   'audioRoute.route.speaker': 'Speaker',
   'audioRoute.route.wired': 'Wired headset',

@@ -3,7 +3,6 @@ const zh = {
   'dial.placeholder': '输入号码',
   'dial.call': '呼叫',
   'dial.backspace': '删除',
-  'dial.calling': '正在呼叫…',
   'dial.inList': '号码簿：{remark}',
   'dial.mode.phone': '拨打电话',
   'dial.mode.seat': '呼叫同事',
@@ -64,7 +63,6 @@ const zh = {
   'call.mic.deniedApp': '请在系统设置中允许本应用使用麦克风，然后重新呼叫。',
   'call.mic.deniedWeb': '请在浏览器地址栏左侧的网站设置中允许使用麦克风，然后重新呼叫。',
   'call.mic.openSettings': '打开设置',
-  'call.busy': '请稍候…',
 } as const
 
 const en: Record<keyof typeof zh, string> = {
@@ -72,7 +70,6 @@ const en: Record<keyof typeof zh, string> = {
   'dial.placeholder': 'Enter a number',
   'dial.call': 'Call',
   'dial.backspace': 'Delete',
-  'dial.calling': 'Calling…',
   'dial.inList': 'In your numbers: {remark}',
   'dial.mode.phone': 'Phone',
   'dial.mode.seat': 'Colleague',
@@ -133,7 +130,6 @@ const en: Record<keyof typeof zh, string> = {
   'call.mic.deniedApp': 'Allow this app to use the microphone in system settings, then call again.',
   'call.mic.deniedWeb': "Allow the microphone in the browser's site settings (left of the address bar), then call again.",
   'call.mic.openSettings': 'Open settings',
-  'call.busy': 'Please wait…',
 }
 
 export default { zh, en }
