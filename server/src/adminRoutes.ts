@@ -10,6 +10,7 @@ import { parseAgentsJson } from './agents'
 import type { Database } from './db'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
 import { assignNumbers, exportCalls } from './db/workspace'
+import { hasUnstorableText } from '../../src/services/text'
 
 interface Options {
   db: Database
@@ -35,6 +36,10 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }:
   const body = (request: FastifyRequest) => {
     const b = request.body
     if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new ApiError(400, 'BAD_REQUEST', 'Body must be a JSON object')
+    // Names and ids with a NUL would reach SQL, which refuses them (a 500). An assigned line's
+    // remark loses such characters instead (validateRemark), and a number with one is invalid.
+    const { lines: _lines, ...named } = b as Record<string, unknown>
+    if (hasUnstorableText(named)) throw new ApiError(400, 'BAD_REQUEST', 'Names and ids must be valid text without NUL characters')
     return b as Record<string, unknown>
   }
 
@@ -77,7 +82,8 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }:
   app.get('/api/admin/calls', { onRequest }, async (request, reply) => {
     const q = request.query as { agent?: string | string[]; since?: string }
     if (Array.isArray(q.agent)) throw new ApiError(400, 'BAD_REQUEST', '"agent" must be given once')
-    if (q.since && !/^\d+$/.test(q.since)) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a time in epoch milliseconds')
+    if (q.since && (!/^\d{1,15}$/.test(q.since) || !Number.isSafeInteger(Number(q.since)))) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a time in epoch milliseconds')
+    if (q.agent !== undefined && hasUnstorableText(q.agent)) throw new ApiError(400, 'BAD_REQUEST', '"agent" must be valid text without NUL characters')
     const lines = await exportCalls(db, { agent: q.agent, since: q.since ? Number(q.since) : undefined })
     return reply.type('text/csv; charset=utf-8').send(lines.join('\n') + '\n')
   })

@@ -35,6 +35,7 @@ import { createWorkQueue, QueueFullError } from './workQueue'
 // The error type lives in its own module so the route modules need not import this one.
 export { ApiError, type ErrorCode } from './apiError'
 import { ApiError, type ErrorCode } from './apiError'
+import { hasUnstorableText } from '../../src/services/text'
 
 export interface ServerDeps {
   /** Clock in epoch ms (tests move it to expire tokens). */
@@ -108,6 +109,8 @@ export function protocolErrorResponse(errCode: string | undefined): { status: nu
   }
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 function readLoginBody(body: unknown): { username: string; password: string } {
   if (body === UNSUPPORTED_BODY) throw new ApiError(400, 'BAD_REQUEST', 'Send a JSON body with Content-Type: application/json')
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -120,6 +123,8 @@ function readLoginBody(body: unknown): { username: string; password: string } {
   if (typeof password !== 'string' || !password || password.length > MAX_PASSWORD) {
     throw new ApiError(400, 'BAD_REQUEST', `"password" must be a non-empty string of at most ${MAX_PASSWORD} characters`)
   }
+  // A NUL or half a surrogate pair never names an agent, and the database refuses it in a query.
+  if (hasUnstorableText(username) || hasUnstorableText(password)) throw new ApiError(400, 'BAD_REQUEST', '"username" and "password" must be valid text without NUL characters')
   return { username, password }
 }
 
@@ -271,8 +276,14 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   // --- Bodies: JSON only; an empty body is "no body" (logout/token need none). -----------------
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body.toString()
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string
+    try {
+      // Invalid UTF-8 would otherwise be stored as U+FFFD, silently changing what was sent.
+      text = UTF8.decode(body as Buffer)
+    } catch {
+      return done(new ApiError(400, 'BAD_REQUEST', 'Request body is not valid UTF-8'), undefined)
+    }
     if (!text.trim()) return done(null, undefined)
     defaultJsonParser(request, text, (err, value) => {
       if (err) done(new ApiError(400, 'BAD_REQUEST', 'Request body is not valid JSON'), undefined)

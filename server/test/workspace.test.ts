@@ -83,6 +83,40 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     data: answeredCallData(NOW, data),
   })
 
+  it('a NUL or half a surrogate pair in one change rejects that change alone; the rest of the push lands', async () => {
+    // The database refuses such text; it used to fail the whole push with a 500, for good.
+    const results = await push(token1, [
+      number('c1', 'n1', { number: '13900001234', remark: 'Zhang San' }),
+      call('c2', 'k2', { note: 'paste\u0000d' }),
+      call('c3', 'k3', { endReason: 'local-hangup', sessionId: 'half\ud83d' }),
+      { changeId: 'c4', kind: 'number', op: 'upsert', id: 'n4', data: { number: '13900001235', ['re\u0000mark']: 'x' } },
+      number('c5', 'n5', { number: '13900001236', remark: 'whole \ud83d\ude00 pair' }),
+    ])
+    expect(results.map((r) => [r.changeId, r.status, r.reason])).toEqual([
+      ['c1', 'applied', undefined],
+      ['c2', 'rejected', 'INVALID_FIELD'],
+      ['c3', 'rejected', 'INVALID_FIELD'],
+      ['c4', 'rejected', 'INVALID_FIELD'],
+      ['c5', 'applied', undefined],
+    ])
+    const mine = (await pullAll(token1)).changes.filter((c) => c.kind === 'number' || c.kind === 'call')
+    expect(mine.map((c) => [c.id, c.data?.remark])).toEqual([
+      ['n1', 'Zhang San'],
+      ['n5', 'whole \ud83d\ude00 pair'],
+    ])
+  })
+
+  it('refuses a body that is not UTF-8, and a sign-in name with a NUL, with a 400', async () => {
+    const payload = Buffer.concat([Buffer.from('{"changes":[{"changeId":"c1","kind":"number","op":"upsert","id":"n1","data":{"number":"13900001234","remark":"caf'), Buffer.from([0xe9, 0xff, 0xc3]), Buffer.from('"}}]}')])
+    const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: { ...auth(token1), 'content-type': 'application/json' }, payload })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ error: { code: 'BAD_REQUEST', message: 'Request body is not valid UTF-8' } })
+    expect((await pullAll(token1)).changes.filter((c) => c.kind === 'number')).toEqual([])
+    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'agent1@example.com\u0000', password: 'x' } })
+    expect(login.statusCode).toBe(400)
+    expect(login.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } })
+  })
+
   it('pages the agent\'s own and the shared records merged in rev order, never another agent\'s', async () => {
     const before = (await pullChanges(db, AGENT1.username, 0n, 1000)).cursor
     // Interleaved revs (one statement each, in order), more shared records than a page holds.

@@ -3,6 +3,7 @@
  * No storage and no UI here (the numbers store persists; the page shows `numbers.error.*` texts).
  */
 import type { CallOutcome } from './callRecord'
+import { dropUnstorableText } from './text'
 
 /** One number the agent keeps to call. Treated as immutable: the store replaces, never mutates. */
 export interface NumberEntry {
@@ -95,7 +96,7 @@ export function validateNumber(input: string): Validated<string> {
  * at most 50 characters (code points, so an emoji counts once); the number when empty.
  */
 export function validateRemark(input: string | undefined, number: string): Validated<string> {
-  let remark = input ?? ''
+  let remark = dropUnstorableText(input ?? '')
   // Folded only when needed: stored and pulled remarks already are (no copy per record).
   if (REMARK_SPACE_TO_FOLD.test(remark) || remark.startsWith(' ') || remark.endsWith(' ')) remark = remark.replace(/\s+/g, ' ').trim()
   if (remark === '') return { ok: true, value: number }

@@ -63,6 +63,11 @@ describe('wrap-up draft', () => {
       ok: true,
       fields: { disposition: 'deal', note: 'signed', callbackAt: null },
     })
+    // A pasted NUL or half an emoji would make the backend refuse the call record's change.
+    expect(checkWrapup({ ...draft, disposition: 'deal', note: 'sig\u0000ned \ud83d' }, DEFAULT_OUTCOMES, NOW)).toEqual({
+      ok: true,
+      fields: { disposition: 'deal', note: 'signed', callbackAt: null },
+    })
   })
 
   it('needs a future callback time for callback, and drops a stale one for other outcomes', () => {

@@ -4,6 +4,7 @@
  * keeps the draft; the call store offers the finished call.
  */
 import type { CallRecord } from './callRecord'
+import { dropUnstorableText } from './text'
 import { CALLBACK_OUTCOME, checkCallbackAt, noteLength, WRAPUP_NOTE_MAX_LENGTH, type CallbackProblem, type OutcomeDefinition } from './workday'
 
 export type WrapupRequirement = 'required' | 'optional' | 'off'
@@ -103,7 +104,7 @@ export function checkWrapup(
 ): { ok: true; fields: { disposition: string; note: string; callbackAt: number | null } } | { ok: false; problem: WrapupProblem } {
   if (draft.disposition === null) return { ok: false, problem: 'OUTCOME_REQUIRED' }
   if (!catalogue.some((o) => o.code === draft.disposition)) return { ok: false, problem: 'OUTCOME_UNKNOWN' }
-  const note = draft.note.trim()
+  const note = dropUnstorableText(draft.note).trim()
   if (noteLength(note) > WRAPUP_NOTE_MAX_LENGTH) return { ok: false, problem: 'NOTE_TOO_LONG' }
   let callbackAt: number | null = null
   if (draft.disposition === CALLBACK_OUTCOME) {

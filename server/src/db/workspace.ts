@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { validateNumber, validateRemark } from '../../../src/services/numbers'
+import { hasUnstorableText } from '../../../src/services/text'
 import type { Database, Queryable } from './driver'
 
 export const PULL_LIMIT_MAX = 1000
@@ -253,6 +254,8 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
   if (!(AGENT_KINDS as readonly unknown[]).includes(kind)) reject('UNKNOWN_KIND')
   if (typeof change.id !== 'string' || !ID_PATTERN.test(change.id)) reject('INVALID_ID')
   const id = change.id as string
+  // The database would refuse it and fail the whole push: refuse this change alone.
+  if (hasUnstorableText(change.data)) reject('INVALID_FIELD')
   const rows = await tx.query<{ deleted: boolean; data: Data | null }>(
     'SELECT deleted, data FROM workspace_records WHERE agent = $1 AND kind = $2 AND id = $3',
     [agent, kind, id],

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { validateRemark } from './numbers'
+import { dropUnstorableText, hasUnstorableText } from './text'
+
+describe('text the workspace database cannot keep', () => {
+  it('drops U+0000 and lone surrogate halves, keeps whole pairs and everything else', () => {
+    expect(dropUnstorableText('Zhang\u0000San')).toBe('ZhangSan')
+    expect(dropUnstorableText('a\ud83db')).toBe('ab')
+    expect(dropUnstorableText('a\ude00b')).toBe('ab')
+    expect(dropUnstorableText('end\ud83d')).toBe('end')
+    expect(dropUnstorableText('\ude00\ud83d\ude00\ud83d')).toBe('\ud83d\ude00')
+    const fine = '张伟 😀 \t tab \u0001 ctrl'
+    expect(dropUnstorableText(fine)).toBe(fine)
+  })
+
+  it('finds it anywhere in a parsed JSON value, keys included', () => {
+    expect(hasUnstorableText({ a: [1, { b: 'x\u0000' }] })).toBe(true)
+    expect(hasUnstorableText({ ['k\ud800']: 1 })).toBe(true)
+    expect(hasUnstorableText({ a: ['😀', 2, null, true], b: { c: '张伟' } })).toBe(false)
+    expect(hasUnstorableText(undefined)).toBe(false)
+  })
+
+  it('a pasted remark loses such characters before it is stored or sent', () => {
+    expect(validateRemark('Li\u0000 Na\ud83d', '13800138000')).toEqual({ ok: true, value: 'Li Na' })
+    expect(validateRemark('\u0000', '13800138000')).toEqual({ ok: true, value: '13800138000' })
+  })
+})
