@@ -38,7 +38,7 @@ describe('own data directory (no database given)', () => {
     const owner = path.join(dataDir, 'owner.json')
     const server = await buildServer(mockConfig({ DATA_DIR: dataDir }), { report: () => {} })
     try {
-      expect(JSON.parse(readFileSync(owner, 'utf8'))).toEqual({ pid: process.pid, role: 'server' })
+      expect(JSON.parse(readFileSync(owner, 'utf8'))).toEqual({ pid: process.pid, claim: expect.any(String), role: 'server' })
       await expect(buildServer(mockConfig({ DATA_DIR: dataDir }), { report: () => {} })).rejects.toThrow(
         `DATA_DIR ${dataDir} is in use by another process (pid ${process.pid}); PGlite allows one owner`,
       )

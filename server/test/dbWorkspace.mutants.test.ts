@@ -5,7 +5,7 @@
  * docs/mutation/db-workspace.md. owner.ts runs on temporary folders; workspace.ts on one PGlite
  * database for the file, through its functions and, for what an agent sees, the real server.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
@@ -32,18 +32,18 @@ describe('DATA_DIR ownership (mutation survivors)', () => {
     const dir = path.join(root, 'a', 'b')
     const claim = claimDataDir(dir, 'server')
     expect(claim.ok).toBe(true)
-    expect(JSON.parse(readFileSync(ownerFile(dir), 'utf8'))).toEqual({ pid: process.pid, role: 'server' })
+    expect(JSON.parse(readFileSync(ownerFile(dir), 'utf8'))).toEqual({ pid: process.pid, claim: expect.any(String), role: 'server' })
     expect(mode(ownerFile(dir))).toBe(0o600)
-    expect(readOwner(dir)).toEqual({ pid: process.pid, role: 'server' })
+    expect(readOwner(dir)).toEqual({ pid: process.pid, claim: expect.any(String), role: 'server' })
     expect(readdirSync(dir)).toEqual(['owner.json'])
   })
 
   it('a second claim while the holder lives is refused and names the holder', () => {
     const first = claimDataDir(root, 'cli')
     expect(first.ok).toBe(true)
-    expect(claimDataDir(root, 'server')).toEqual({ ok: false, owner: { pid: process.pid, role: 'cli' } })
+    expect(claimDataDir(root, 'server')).toEqual({ ok: false, owner: { pid: process.pid, claim: expect.any(String), role: 'cli' } })
     // The refused claim left the holder's file alone.
-    expect(readOwner(root)).toEqual({ pid: process.pid, role: 'cli' })
+    expect(readOwner(root)).toEqual({ pid: process.pid, claim: expect.any(String), role: 'cli' })
   })
 
   it('update adds the port and admin key, keeps the rest, stays 0600 and leaves no temporary file', () => {
@@ -51,7 +51,7 @@ describe('DATA_DIR ownership (mutation survivors)', () => {
     if (!claim.ok) throw new Error('not claimed')
     claim.update({ port: 8787 })
     claim.update({ adminKey: 'k' })
-    expect(JSON.parse(readFileSync(ownerFile(root), 'utf8'))).toEqual({ pid: process.pid, role: 'server', port: 8787, adminKey: 'k' })
+    expect(JSON.parse(readFileSync(ownerFile(root), 'utf8'))).toEqual({ pid: process.pid, claim: expect.any(String), role: 'server', port: 8787, adminKey: 'k' })
     expect(mode(ownerFile(root))).toBe(0o600)
     expect(readdirSync(root)).toEqual(['owner.json'])
   })
@@ -73,7 +73,7 @@ describe('DATA_DIR ownership (mutation survivors)', () => {
     writeFileSync(ownerFile(root), JSON.stringify({ pid: DEAD_PID, role: 'server', port: 1 }))
     const claim = claimDataDir(root, 'cli')
     expect(claim.ok).toBe(true)
-    expect(readOwner(root)).toEqual({ pid: process.pid, role: 'cli' })
+    expect(readOwner(root)).toEqual({ pid: process.pid, claim: expect.any(String), role: 'cli' })
     expect(readdirSync(root)).toEqual(['owner.json'])
   })
 
@@ -91,15 +91,17 @@ describe('DATA_DIR ownership (mutation survivors)', () => {
     writeFileSync(ownerFile(root), '{not json')
     expect(readOwner(root)).toBeNull()
     expect(readOwner(path.join(root, 'missing'))).toBeNull()
+    // Older than a claim being written (created, not yet filled in): cleared.
+    utimesSync(ownerFile(root), new Date(Date.now() - 5_000), new Date(Date.now() - 5_000))
     expect(claimDataDir(root, 'server').ok).toBe(true)
-    expect(readOwner(root)).toEqual({ pid: process.pid, role: 'server' })
+    expect(readOwner(root)).toEqual({ pid: process.pid, claim: expect.any(String), role: 'server' })
   })
 
   it('gives up after its attempts when the claim cannot be cleared, naming no live owner', () => {
-    // owner.json is a folder (open says EEXIST, nobody can be read) and the set-aside name is a
-    // non-empty folder, so clearing fails every time.
-    mkdirSync(ownerFile(root))
-    mkdirSync(path.join(root, `owner.json.stale.${process.pid}`, 'x'), { recursive: true })
+    // owner.json is a folder (open says EEXIST, nobody can be read, unlink fails), so clearing
+    // fails every time.
+    mkdirSync(path.join(ownerFile(root), 'x'), { recursive: true })
+    utimesSync(ownerFile(root), new Date(Date.now() - 5_000), new Date(Date.now() - 5_000))
     expect(claimDataDir(root, 'server')).toEqual({ ok: false, owner: { pid: 0, role: 'cli' } })
   })
 
@@ -112,7 +114,7 @@ describe('DATA_DIR ownership (mutation survivors)', () => {
     const held = claimDataDir(root, 'server')
     if (!held.ok) throw new Error('not claimed')
     const started = Date.now()
-    expect(await claimDataDirWaiting(root, 'cli', 5_000)).toEqual({ ok: false, owner: { pid: process.pid, role: 'server' } })
+    expect(await claimDataDirWaiting(root, 'cli', 5_000)).toEqual({ ok: false, owner: { pid: process.pid, claim: expect.any(String), role: 'server' } })
     expect(Date.now() - started).toBeLessThan(1_000)
     held.release()
 
@@ -128,7 +130,7 @@ describe('DATA_DIR ownership (mutation survivors)', () => {
     expect(settled).toBeUndefined() // looks at 0, 100, 200 ms
     await vi.advanceTimersByTimeAsync(1)
     expect(settled?.ok).toBe(true)
-    expect(readOwner(root)).toEqual({ pid: process.pid, role: 'server' })
+    expect(readOwner(root)).toEqual({ pid: process.pid, claim: expect.any(String), role: 'server' })
   })
 
   it('waiting gives up after the timeout with the CLI holder, and by default waits a minute', async () => {
@@ -141,14 +143,14 @@ describe('DATA_DIR ownership (mutation survivors)', () => {
     await vi.advanceTimersByTimeAsync(1_000)
     expect(settled).toBeUndefined()
     await vi.advanceTimersByTimeAsync(50)
-    expect(settled).toEqual({ ok: false, owner: { pid: process.pid, role: 'cli' } })
+    expect(settled).toEqual({ ok: false, owner: { pid: process.pid, claim: expect.any(String), role: 'cli' } })
 
     settled = undefined
     void claimDataDirWaiting(root, 'server').then((c) => (settled = c))
     await vi.advanceTimersByTimeAsync(59_950)
     expect(settled).toBeUndefined()
     await vi.advanceTimersByTimeAsync(100)
-    expect(settled).toEqual({ ok: false, owner: { pid: process.pid, role: 'cli' } })
+    expect(settled).toEqual({ ok: false, owner: { pid: process.pid, claim: expect.any(String), role: 'cli' } })
   })
 })
 

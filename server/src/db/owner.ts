@@ -3,11 +3,14 @@
  * exclusively) says who has it: the backend writes its port and a random admin key there so the
  * business CLIs go through its admin endpoint; a CLI holds it only while it runs.
  */
-import { openSync, closeSync, writeFileSync, readFileSync, renameSync, unlinkSync, mkdirSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { openSync, closeSync, writeFileSync, readFileSync, renameSync, unlinkSync, mkdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 
 export interface OwnerInfo {
   pid: number
+  /** This claim's own id: a process id comes back (PID 1 in every container start), this does not. */
+  claim?: string
   role: 'server' | 'cli'
   /** Server only, once it listens. */
   port?: number
@@ -15,13 +18,67 @@ export interface OwnerInfo {
 }
 
 const fileOf = (dataDir: string) => path.join(dataDir, 'owner.json')
+/** Held while a dead holder's claim is cleared, so two clearers cannot remove a fresh claim. */
+const clearingLockOf = (dataDir: string) => path.join(dataDir, 'owner.clearing')
+/** A clearing lock this old was left by a process killed while clearing (it takes microseconds). */
+const STALE_LOCK_MS = 10_000
 
-function alive(pid: number): boolean {
+/** An unreadable claim file younger than this may be one being written. */
+const HALF_WRITTEN_MS = 1_000
+
+function ageMs(file: string): number {
   try {
-    process.kill(pid, 0)
+    return Date.now() - statSync(file).mtimeMs
+  } catch {
+    return Infinity
+  }
+}
+
+/** The claims this process holds now. */
+const held = new Set<string>()
+
+function alive(owner: OwnerInfo): boolean {
+  // Our own pid on a claim we do not hold: an earlier run whose pid came back (kill -9, restart).
+  if (owner.pid === process.pid) return owner.claim !== undefined && held.has(owner.claim)
+  try {
+    process.kill(owner.pid, 0)
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Removes the claim file if it is still the dead one that was read; false when someone else is clearing. */
+function clearDeadClaim(dataDir: string, dead: OwnerInfo | null): boolean {
+  const lock = clearingLockOf(dataDir)
+  let fd: number
+  try {
+    fd = openSync(lock, 'wx', 0o600)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock)
+    } catch {
+      // gone already
+    }
+    return false
+  }
+  try {
+    // Only the holder of the lock clears, and only the claim it judged dead: a fresh claim made
+    // in between (the file was removed and created again) is left alone.
+    const now = readOwner(dataDir)
+    const same = now === null ? dead === null && ageMs(fileOf(dataDir)) > HALF_WRITTEN_MS : dead !== null && now.pid === dead.pid && now.claim === dead.claim && !alive(now)
+    if (same) {
+      try {
+        unlinkSync(fileOf(dataDir))
+      } catch {
+        // already gone
+      }
+    }
+    return true
+  } finally {
+    closeSync(fd)
+    unlinkSync(lock)
   }
 }
 
@@ -40,12 +97,14 @@ export type Claim = { ok: true; release: () => void; update: (info: Partial<Owne
 export function claimDataDir(dataDir: string, role: OwnerInfo['role']): Claim {
   mkdirSync(dataDir, { recursive: true })
   const file = fileOf(dataDir)
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600)
-      const info: OwnerInfo = { pid: process.pid, role }
+      const info: OwnerInfo = { pid: process.pid, claim: randomUUID(), role }
       writeFileSync(fd, JSON.stringify(info))
       closeSync(fd)
+      const claim = info.claim as string
+      held.add(claim)
       let current = info
       return {
         ok: true,
@@ -56,25 +115,30 @@ export function claimDataDir(dataDir: string, role: OwnerInfo['role']): Claim {
           renameSync(temp, file)
         },
         release() {
-          if (readOwner(dataDir)?.pid === process.pid) unlinkSync(file)
+          held.delete(claim)
+          if (readOwner(dataDir)?.claim === claim) unlinkSync(file)
         },
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
     const owner = readOwner(dataDir)
-    if (owner && alive(owner.pid)) return { ok: false, owner }
-    // Left behind by a process that died (kill -9): set it aside and try again.
-    const aside = `${file}.stale.${process.pid}`
-    try {
-      renameSync(file, aside)
-      unlinkSync(aside)
-    } catch {
-      // someone else cleared it first
+    if (owner && alive(owner)) return { ok: false, owner }
+    // Unreadable and new: a claimer between creating the file and writing it.
+    if (owner === null && ageMs(file) <= HALF_WRITTEN_MS) {
+      sleepMs(HALF_WRITTEN_MS / 10)
+      continue
     }
+    // Left behind by a process that died (kill -9), or unreadable: clear it and try again.
+    if (!clearDeadClaim(dataDir, owner)) sleepMs(5 + Math.random() * 20)
   }
   const owner = readOwner(dataDir)
   return { ok: false, owner: owner ?? { pid: 0, role: 'cli' } }
+}
+
+/** A short synchronous wait between attempts (the claim is made before anything else runs). */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
 /** Waits (polling) while another CLI holds the directory; returns the claim or the server holding it. */

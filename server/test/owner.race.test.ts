@@ -1,0 +1,63 @@
+// @vitest-environment node
+/**
+ * The DATA_DIR claim (server/src/db/owner.ts) under the two ways it used to fail: a restart whose
+ * process id is the dead holder's (PID 1 in every container start), and several processes clearing
+ * the same dead claim at once (two of them used to end up "owning" one PGlite folder).
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { claimDataDir, readOwner } from '../src/db/owner'
+import { root as repoRoot } from './processes'
+
+const DEAD_PID = 2_000_000_000 // above any pid_max: process.kill answers ESRCH
+
+describe('DATA_DIR claim', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'owner-race-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('a claim naming our own pid that we do not hold is an earlier run of ours: cleared and taken', () => {
+    writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, claim: 'the-run-before-kill-9', role: 'server', port: 8787 }))
+    const claim = claimDataDir(dir, 'server')
+    expect(claim.ok).toBe(true)
+    expect(readOwner(dir)?.claim).not.toBe('the-run-before-kill-9')
+    if (claim.ok) claim.release()
+    // A file from before claims had ids, with our pid: the same.
+    writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, role: 'server' }))
+    expect(claimDataDir(dir, 'server').ok).toBe(true)
+  })
+
+  it('six processes clearing one dead claim at the same instant: exactly one gets the folder (three rounds)', async () => {
+    const child = path.join(dir, 'claim.ts')
+    writeFileSync(
+      child,
+      `import { claimDataDir } from ${JSON.stringify(path.join(repoRoot, 'server/src/db/owner.ts'))}
+const [dataDir, at] = process.argv.slice(2)
+while (Date.now() < Number(at)) {} // all start together
+const claim = claimDataDir(dataDir, 'cli')
+process.stdout.write(claim.ok ? 'ok' : 'refused')
+setTimeout(() => process.exit(0), 1500) // hold it while the others try
+`,
+    )
+    for (let round = 0; round < 3; round++) {
+      const dataDir = path.join(dir, `data-${round}`)
+      mkdirSync(dataDir)
+      writeFileSync(path.join(dataDir, 'owner.json'), JSON.stringify({ pid: DEAD_PID, role: 'server', port: 1 }))
+      const at = String(Date.now() + 2500)
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => {
+          const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, at], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] })
+          let out = ''
+          proc.stdout.on('data', (d: Buffer) => (out += d.toString()))
+          return new Promise<string>((resolve) => proc.on('exit', () => resolve(out)))
+        }),
+      )
+      expect(answers.sort(), `round ${round}`).toEqual(['ok', 'refused', 'refused', 'refused', 'refused', 'refused'])
+    }
+  }, 60_000)
+})
