@@ -2,12 +2,21 @@
  * The workspace sync routes (docs/WORKSPACE_API.md). Every route is authenticated and scoped to
  * the token's agent: another agent's name or record id answers 404 and never data.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
+import { createFairTurns, noTurns } from './fairTurns'
 import type { Database } from './db'
 import { getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX } from './db/workspace'
 
 export const PUSH_BODY_LIMIT = 1024 * 1024
+
+/**
+ * Workspace requests one agent may have in progress at once: a phone syncs one at a time, an
+ * agent signed in on two phones two. On the embedded database (PGlite) every query runs on the
+ * server's one thread, so one agent's burst of big pushes held everyone's sign-ins, tokens and
+ * pulls for 25-45 s in an attack; the rest get 429 with Retry-After and the app retries.
+ */
+export const AGENT_IN_FLIGHT_MAX = 2
 
 interface Options {
   db: Database
@@ -46,18 +55,37 @@ function readPush(body: unknown): unknown[] {
 
 export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate }: Options): void {
   const onRequest = async (request: FastifyRequest) => authenticate(request)
+  const turns = db.driver === 'pglite' ? createFairTurns() : noTurns
+  const inFlight = new Map<string, number>()
+  /** Runs `work` as one of the agent's requests in progress, or answers 429 when there are enough. */
+  async function asAgent<T>(agent: string, reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+    const running = inFlight.get(agent) ?? 0
+    if (running >= AGENT_IN_FLIGHT_MAX) {
+      reply.header('Retry-After', '1')
+      throw new ApiError(429, 'RATE_LIMITED', `At most ${AGENT_IN_FLIGHT_MAX} workspace requests of one agent at a time; try again in 1 second`)
+    }
+    inFlight.set(agent, running + 1)
+    try {
+      return await turns.run(agent, work)
+    } finally {
+      const left = (inFlight.get(agent) ?? 1) - 1
+      if (left > 0) inFlight.set(agent, left)
+      else inFlight.delete(agent)
+    }
+  }
 
   app.get('/api/workspace/changes', { onRequest }, async (request, reply) => {
     const agent = agentOf(request)
     const { since, limit } = readPull(request.query as Record<string, unknown>)
     // Serialised by the database layer (pullChangesJson): the records' data as stored JSON text.
-    return reply.type('application/json; charset=utf-8').send(await pullChangesJson(db, agent, since, limit))
+    const page = await asAgent(agent, reply, () => pullChangesJson(db, agent, since, limit))
+    return reply.type('application/json; charset=utf-8').send(page)
   })
 
-  app.post('/api/workspace/changes', { onRequest, bodyLimit: PUSH_BODY_LIMIT }, async (request) => {
+  app.post('/api/workspace/changes', { onRequest, bodyLimit: PUSH_BODY_LIMIT }, async (request, reply) => {
     const agent = agentOf(request)
     const changes = readPush(request.body)
-    const results = await pushChanges(db, agent, changes, now())
+    const results = await asAgent(agent, reply, () => pushChanges(db, agent, changes, now()))
     request.log.info(
       { userId: agent, applied: results.filter((r) => r.status === 'applied').length, rejected: results.filter((r) => r.status === 'rejected').length },
       'workspace push',
@@ -69,9 +97,9 @@ export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authent
     ['/api/workspace/numbers/:id', 'number'],
     ['/api/workspace/calls/:id', 'call'],
   ] as const) {
-    app.get(path, { onRequest }, async (request) => {
+    app.get(path, { onRequest }, async (request, reply) => {
       const agent = agentOf(request)
-      const record = await getRecord(db, agent, kind, (request.params as { id: string }).id)
+      const record = await asAgent(agent, reply, () => getRecord(db, agent, kind, (request.params as { id: string }).id))
       if (!record) throw new ApiError(404, 'NOT_FOUND', `No such ${kind}`)
       return record
     })

@@ -106,6 +106,25 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     ])
   })
 
+  it("one agent's burst of pushes: two at a time, the rest 429 with Retry-After; another agent is not held back", async () => {
+    // 200 new numbers per push, each push its own block of numbers (139<block><7 digits>).
+    const batch = (block: number) => Array.from({ length: 200 }, (_, i) => number(`b${block}-${i}`, `b${block}-n${i}`, { number: `139${block}${String(i).padStart(7, '0')}` }))
+    const send = (token: string, block: number) => app.inject({ method: 'POST', url: '/api/workspace/changes', headers: auth(token), payload: { changes: batch(block) } })
+    const blocks = [0, 1, 2, 3]
+    const [other, ...mine] = await Promise.all([send(token2, 9), ...blocks.map((block) => send(token1, block))])
+    expect(mine.map((r) => r.statusCode).sort()).toEqual([200, 200, 429, 429])
+    for (const r of mine.filter((x) => x.statusCode === 429)) {
+      expect(r.headers['retry-after']).toBe('1')
+      expect(r.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } })
+    }
+    expect(other.statusCode).toBe(200)
+    // Nothing stays counted after the burst: the refused pushes go through when sent again.
+    for (const block of blocks.filter((_, i) => mine[i].statusCode === 429)) expect((await send(token1, block)).statusCode).toBe(200)
+    const first = await pullAll(token1, '0', 1000)
+    const rest = first.more ? (await pullAll(token1, first.cursor)).changes : []
+    expect([...first.changes, ...rest].filter((x) => x.kind === 'number')).toHaveLength(800)
+  })
+
   it('refuses a body that is not UTF-8, and a sign-in name with a NUL, with a 400', async () => {
     const payload = Buffer.concat([Buffer.from('{"changes":[{"changeId":"c1","kind":"number","op":"upsert","id":"n1","data":{"number":"13900001234","remark":"caf'), Buffer.from([0xe9, 0xff, 0xc3]), Buffer.from('"}}]}')])
     const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: { ...auth(token1), 'content-type': 'application/json' }, payload })
