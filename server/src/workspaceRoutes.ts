@@ -53,17 +53,25 @@ function readPush(body: unknown): unknown[] {
   return changes
 }
 
+function busy(reply: FastifyReply): ApiError {
+  reply.header('Retry-After', '1')
+  return new ApiError(429, 'RATE_LIMITED', `At most ${AGENT_IN_FLIGHT_MAX} workspace requests of one agent at a time; try again in 1 second`)
+}
+
 export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate }: Options): void {
   const onRequest = async (request: FastifyRequest) => authenticate(request)
+  // Before the body is read: a flood of refused 500-change pushes must not cost a JSON parse each.
+  const onPushRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    await authenticate(request)
+    const agent = request.session?.agent.userId
+    if (agent !== undefined && (inFlight.get(agent) ?? 0) >= AGENT_IN_FLIGHT_MAX) throw busy(reply)
+  }
   const turns = db.driver === 'pglite' ? createFairTurns() : noTurns
   const inFlight = new Map<string, number>()
   /** Runs `work` as one of the agent's requests in progress, or answers 429 when there are enough. */
   async function asAgent<T>(agent: string, reply: FastifyReply, work: () => Promise<T>): Promise<T> {
     const running = inFlight.get(agent) ?? 0
-    if (running >= AGENT_IN_FLIGHT_MAX) {
-      reply.header('Retry-After', '1')
-      throw new ApiError(429, 'RATE_LIMITED', `At most ${AGENT_IN_FLIGHT_MAX} workspace requests of one agent at a time; try again in 1 second`)
-    }
+    if (running >= AGENT_IN_FLIGHT_MAX) throw busy(reply)
     inFlight.set(agent, running + 1)
     try {
       return await turns.run(agent, work)
@@ -82,7 +90,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authent
     return reply.type('application/json; charset=utf-8').send(page)
   })
 
-  app.post('/api/workspace/changes', { onRequest, bodyLimit: PUSH_BODY_LIMIT }, async (request, reply) => {
+  app.post('/api/workspace/changes', { onRequest: onPushRequest, bodyLimit: PUSH_BODY_LIMIT }, async (request, reply) => {
     const agent = agentOf(request)
     const changes = readPush(request.body)
     const results = await asAgent(agent, reply, () => pushChanges(db, agent, changes, now()))
