@@ -20,6 +20,9 @@ interface Options {
 function agentOf(request: FastifyRequest): string {
   const session = request.session
   if (!session) throw new ApiError(401, 'UNAUTHORIZED', 'Sign in first')
+  // `?agent=` naming anyone else is answered like an agent that does not exist (on every route).
+  const named = (request.query as Record<string, unknown> | undefined)?.agent
+  if (named !== undefined && named !== session.agent.userId) throw new ApiError(404, 'NOT_FOUND', 'No such agent')
   return session.agent.userId
 }
 
@@ -77,9 +80,6 @@ export function registerAgentStatusRoutes(app: FastifyInstance, { staffStatus, a
 
   app.get('/api/agent/status', routeOptions, async (request) => {
     const userId = agentOf(request)
-    // `?agent=` naming anyone else is answered like a seat that does not exist.
-    const named = (request.query as Record<string, unknown> | undefined)?.agent
-    if (named !== undefined && named !== userId) throw new ApiError(404, 'NOT_FOUND', 'No such agent')
     return asking(request, 'DescribeStaffStatusMetrics', () => staffStatus.read(userId))
   })
 

@@ -20,6 +20,9 @@ interface Options {
 function agentOf(request: FastifyRequest): string {
   const session = request.session
   if (!session) throw new ApiError(401, 'UNAUTHORIZED', 'Sign in first')
+  // `?agent=` naming anyone else is answered like an agent that does not exist (on every route).
+  const named = (request.query as Record<string, unknown> | undefined)?.agent
+  if (named !== undefined && named !== session.agent.userId) throw new ApiError(404, 'NOT_FOUND', 'No such agent')
   return session.agent.userId
 }
 

@@ -160,6 +160,14 @@ describe('real mode: SetStaffStatus / DescribeStaffStatusMetrics', () => {
     }
     const named = await getStatus(server, token, `?agent=${encodeURIComponent(REAL2.username)}`)
     expect(named.statusCode).toBe(404)
+    // Setting, too: it used to ignore the name and set the caller's own seat.
+    const namedPut = await server.inject({
+      method: 'PUT',
+      url: `/api/agent/status?agent=${encodeURIComponent(REAL2.username)}`,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      payload: JSON.stringify({ status: 'rest' }),
+    })
+    expect(namedPut.statusCode).toBe(404)
     expect(fake.requests.length).toBe(before)
     expect(fake.seats.get(REAL2.username)).toEqual({ Status: 'free', Reason: '' })
     // Naming oneself is allowed (same answer as without it).

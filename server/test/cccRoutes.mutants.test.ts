@@ -320,6 +320,14 @@ describe('routes (mutation survivors)', () => {
   const callData = (over: Record<string, unknown> = {}) => cccCallData(STARTED, { sessionId: 'sess-1', ...over })
   const detail = (id: string) => server().inject({ method: 'POST', url: `/api/workspace/calls/${id}/detail`, headers: auth() })
 
+  it("naming another agent (?agent=) on the caller numbers and a call's detail answers 404; naming oneself is the same as not naming", async () => {
+    const other = encodeURIComponent('agent2@example.com')
+    expect((await server().inject({ method: 'GET', url: `/api/numbers/callers?agent=${other}`, headers: auth() })).statusCode).toBe(404)
+    expect((await server().inject({ method: 'POST', url: `/api/workspace/calls/c1/detail?agent=${other}`, headers: auth() })).json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No such agent' } })
+    const own = await server().inject({ method: 'GET', url: `/api/numbers/callers?agent=${encodeURIComponent(AGENT1.username)}`, headers: auth() })
+    expect(own.statusCode).not.toBe(404)
+  })
+
   it('caller numbers: a TCCC refusal is 502 with its code and message, logged for the operator', async () => {
     records.callerNumbers = async () => {
       throw new TcccRefusedError('no permission', 'FailedOperation.PermissionDenied', 'req-1')
