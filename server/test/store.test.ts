@@ -15,7 +15,7 @@ import { countAgents, findAgentByUsername, putAgent, removeAgent } from '../src/
 import { migrate } from '../src/db/migrations'
 import { createLoginLimiter } from '../src/db/loginLimits'
 import { endSession, lookupSession, lookupSessions, startSession } from '../src/db/sessions'
-import { pullChanges, pullChangesJson } from '../src/db/workspace'
+import { exportCalls, pullChanges, pullChangesJson, pushChanges } from '../src/db/workspace'
 import { verifyPassword } from '../src/passwords'
 import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { createDatabase, findPgBin, startPostgres, type TestPostgres } from './pgHarness'
@@ -85,6 +85,23 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
     expect(await removeAgent(db, 'ALICE@corp.example', NOW)).toBe(true)
     expect((await lookupSession(db, 's2')).state).toBe('unknown')
     expect(await db.query('SELECT ended_at FROM sessions WHERE id = $1', ['s2'])).toEqual([{ ended_at: NOW }])
+  })
+
+  it("a seat handed to someone else does not hand over the workspace; a person moved to another seat keeps theirs", async () => {
+    const note = (id: string, text: string) => ({ changeId: `c-${id}`, kind: 'call', op: 'upsert', id, data: { number: '13800138000', direction: 'out', outcome: 'answered', startedAt: NOW - 60_000, answeredAt: NOW - 50_000, endedAt: NOW - 1_000, durationSec: 49, endReason: 'local-bye', note: text } })
+    const mine = async (seat: string) => (await pullChanges(db, seat, 0n, 1000)).changes.filter((c) => c.kind === 'call').map((c) => c.data?.note)
+    await putAgent(db, { username: 'alice@corp.example', userId: 'seat-a', passwordHash: HASH }, { replace: false, now: NOW })
+    await pushChanges(db, 'seat-a', [note('k1', 'ALICE PRIVATE')], NOW)
+    expect(await removeAgent(db, 'alice@corp.example', NOW)).toBe(true)
+    await putAgent(db, { username: 'bob@corp.example', userId: 'seat-a', passwordHash: HASH }, { replace: false, now: NOW })
+    expect(await mine('seat-a')).toEqual([])
+    // Kept for the business, under the removed agent's name for it.
+    expect((await exportCalls(db, {})).join('\n')).toContain(`removed:seat-a:${NOW},13800138000`)
+
+    await pushChanges(db, 'seat-a', [note('k2', 'bob')], NOW)
+    expect(await putAgent(db, { username: 'bob@corp.example', userId: 'seat-b', passwordHash: HASH }, { replace: true, now: NOW })).toBe('replaced')
+    expect(await mine('seat-b')).toEqual(['bob'])
+    expect(await mine('seat-a')).toEqual([])
   })
 
   it('logout ends one session; the check stays a primary-key lookup', async () => {

@@ -80,15 +80,30 @@ export async function putAgent(db: Queryable, agent: AgentRecord, options: { rep
     options.now,
   ])
   await endSessionsOf(db, old[0].user_id, options.now)
+  // The person moved to another seat: their workspace goes with them (it is kept per seat).
+  if (old[0].user_id !== agent.userId) await moveWorkspace(db, old[0].user_id, agent.userId, options.now)
   return 'replaced'
 }
 
-/** Removes an agent and ends all their sessions at once. */
+/**
+ * Removes an agent and ends all their sessions at once. Their workspace (numbers, calls, notes)
+ * is set aside under `removed:<seat>:<time>`: kept for the business (export-calls lists it), but
+ * out of reach of whoever gets the seat next.
+ */
 export async function removeAgent(db: Queryable, username: string, now: number): Promise<boolean> {
   const rows = await db.query<{ user_id: string }>('DELETE FROM agents WHERE username_key = $1 RETURNING user_id', [normaliseUsername(username)])
   if (!rows[0]) return false
   await endSessionsOf(db, rows[0].user_id, now)
+  await moveWorkspace(db, rows[0].user_id, `removed:${rows[0].user_id}:${now}`, now)
   return true
+}
+
+/** Re-keys a seat's workspace; when the new seat already has records, the old ones are set aside instead. */
+async function moveWorkspace(db: Queryable, from: string, to: string, now: number): Promise<void> {
+  const taken = await db.query('SELECT 1 FROM workspace_records WHERE agent = $1 LIMIT 1', [to])
+  const target = taken.length > 0 ? `removed:${from}:${now}` : to
+  await db.query('UPDATE workspace_records SET agent = $2 WHERE agent = $1', [from, target])
+  await db.query('UPDATE workspace_changes SET agent = $2 WHERE agent = $1', [from, target])
 }
 
 export async function endSessionsOf(db: Queryable, userId: string, now: number): Promise<void> {
