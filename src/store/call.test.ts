@@ -508,7 +508,8 @@ describe('SDK device errors (onError) during a call', () => {
     [-1302, 'ERR_MIC_START_FAIL', 'check-audio-device'],
     [-1317, 'ERR_MIC_NOT_AUTHORIZED', 'grant-microphone'],
     [-1319, 'ERR_MIC_OCCUPY', 'free-microphone'],
-  ])('microphone code %i shows on the call and the call stays as the SDK keeps it', async (code, symbol, action) => {
+    [-1321, 'ERR_SPEAKER_START_FAIL', 'check-audio-device'],
+  ])('audio device code %i shows on the call and the call stays as the SDK keeps it', async (code, symbol, action) => {
     const call = await activeCall()
     core.sim.deviceError(code)
     expect(call.error).toMatchObject({ code, symbol, action })

@@ -41,13 +41,15 @@ const DIALLABLE = /^\+?[0-9*#]{1,32}$/
 const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
 /**
  * `onError` codes that break the call's audio: the microphone could not start, is not allowed
- * or is taken (-1302, -1317, -1319), or the media session failed (-3301, -3307, -3308).
+ * or is taken (-1302, -1317, -1319), the speaker could not start (-1321: the agent hears
+ * nothing), or the media session failed (-3301, -3307, -3308).
  */
 export const CALL_DEVICE_ERROR_CODES: ReadonlySet<number> = new Set(
   [
     SDK_ERRORS.ERR_MIC_START_FAIL,
     SDK_ERRORS.ERR_MIC_NOT_AUTHORIZED,
     SDK_ERRORS.ERR_MIC_OCCUPY,
+    SDK_ERRORS.ERR_SPEAKER_START_FAIL,
     SDK_ERRORS.ERR_RTC_ENTER_ROOM_FAILED,
     SDK_ERRORS.ERR_RTC_REQUEST_IP_TIMEOUT,
     SDK_ERRORS.ERR_RTC_CONNECT_SERVER_TIMEOUT,
