@@ -98,6 +98,16 @@ describe('TcccError', () => {
     expect(error.localized('en')).toBe(`${APP_ERRORS.UNKNOWN.en} (error code -99999)`)
   })
 
+  it("shows the SDK's own words with a failure it gave no code for (the Web SDK's errorMsg), on one short line", () => {
+    const error = TcccError.fromSdkMessage('line\nbusy')
+    expect(error.symbol).toBe('UNKNOWN')
+    expect(error.localized('zh')).toBe(`${APP_ERRORS.UNKNOWN.zh}（联络中心：line busy）`)
+    expect(error.localized('en')).toBe(`${APP_ERRORS.UNKNOWN.en} (contact center: line busy)`)
+    expect(TcccError.fromSdkMessage('x'.repeat(300)).sdkMessage).toHaveLength(100)
+    // Anything else thrown keeps its words for the logs only.
+    expect(toTcccError(new Error('Cannot read properties of undefined')).localized('en')).toBe(APP_ERRORS.UNKNOWN.en)
+  })
+
   it('wraps anything thrown', () => {
     const original = new TcccError('KICKED')
     expect(toTcccError(original)).toBe(original)

@@ -119,8 +119,13 @@ export class TcccError extends Error {
   readonly action: ErrorAction
   /** What the SDK or server said, kept verbatim for diagnostics. */
   readonly detail: string
+  /**
+   * The SDK's own words, shown with an error the catalogue has no entry for: the Web SDK answers
+   * `{ status: 'error', errorMsg }` without a code, and its guide says to show `errorMsg`.
+   */
+  readonly sdkMessage: string
 
-  constructor(symbol: ErrorSymbol, detail = '', code?: number) {
+  constructor(symbol: ErrorSymbol, detail = '', code?: number, sdkMessage = '') {
     const entry = entryFor(symbol)
     const effectiveCode = code ?? entry.code
     super(`${symbol}${effectiveCode !== undefined ? ` (${effectiveCode})` : ''}: ${entry.en}${detail ? ` [${detail}]` : ''}`)
@@ -129,6 +134,15 @@ export class TcccError extends Error {
     this.code = effectiveCode
     this.action = entry.action
     this.detail = detail
+    // One short line: no control characters, no wall of text on the call screen.
+    // eslint-disable-next-line no-control-regex -- control characters are what it removes
+    const oneLine = sdkMessage.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+    this.sdkMessage = oneLine.length > 100 ? `${oneLine.slice(0, 99)}…` : oneLine
+  }
+
+  /** A failure the SDK described only in words (no code): shown with those words. */
+  static fromSdkMessage(message: string): TcccError {
+    return new TcccError('UNKNOWN', message, undefined, message)
   }
 
   /** Error from an SDK `(code, message)` callback; unknown codes keep their number. */
@@ -139,9 +153,11 @@ export class TcccError extends Error {
 
   localized(locale: Locale): string {
     const text = entryFor(this.symbol)[locale]
-    // An unknown code is all support has to go on: say what the number is.
-    if (this.symbol !== 'UNKNOWN' || this.code === undefined) return text
-    return locale === 'zh' ? `${text}（错误码 ${this.code}）` : `${text} (error code ${this.code})`
+    if (this.symbol !== 'UNKNOWN') return text
+    // An unknown code or the SDK's own words are all support has to go on: show them.
+    if (this.code !== undefined) return locale === 'zh' ? `${text}（错误码 ${this.code}）` : `${text} (error code ${this.code})`
+    if (this.sdkMessage) return locale === 'zh' ? `${text}（联络中心：${this.sdkMessage}）` : `${text} (contact center: ${this.sdkMessage})`
+    return text
   }
 }
 

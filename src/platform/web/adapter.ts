@@ -151,7 +151,7 @@ function sdkFailure(value: unknown): TcccError {
     const code = [value.code, value.errorCode].find((c): c is number => typeof c === 'number' && Number.isFinite(c))
     const message =
       [value.errorMsg, value.errMsg, value.message].find((m): m is string => typeof m === 'string') ?? ''
-    return code !== undefined ? TcccError.fromCode(code, message) : new TcccError('UNKNOWN', message)
+    return code !== undefined ? TcccError.fromCode(code, message) : TcccError.fromSdkMessage(message)
   }
   return toTcccError(value)
 }

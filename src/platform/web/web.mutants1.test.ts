@@ -112,6 +112,10 @@ describe('SDK failures as TcccError (mutation survivors)', () => {
     expect([thrown.symbol, thrown.detail]).toEqual(['UNKNOWN', 'socket closed'])
     const silent = await holdFailure(() => Promise.reject({ status: 'error', code: 402 }))
     expect([silent.symbol, silent.detail]).toEqual(['ERR_SIP_PAYMENTREQUIRED', ''])
+    // The SDK's words without a code (its guide: show errorMsg) are shown to the agent.
+    const wordsOnly = await holdFailure(() => Promise.reject({ status: 'error', errorMsg: '座席未签入' }))
+    expect([wordsOnly.symbol, wordsOnly.localized('zh')]).toEqual(['UNKNOWN', '发生未知错误，请重试（联络中心：座席未签入）'])
+    expect(thrown.localized('en')).toBe('Something went wrong. Try again. (contact center: socket closed)')
   })
 
   it('a bare string rejection becomes its detail; a TcccError passes through as it is', async () => {
