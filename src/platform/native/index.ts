@@ -46,6 +46,8 @@ export type TcccSdkModule = Pick<
 export const RINGTONE_LOOP_COUNT = 9999
 
 const DTMF_DIGIT = /^[0-9*#]$/
+/** Success in the Android/iOS error tables (`ERR_SIP_SUCCESS`); the uni-app table names only ERR_NONE. */
+const ERR_SIP_SUCCESS = 200
 
 /**
  * Enum comparison that tolerates the bridge delivering a number as a string
@@ -116,14 +118,15 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
   }
 
   /**
-   * A command with a `(code, message)` callback: ERR_NONE resolves, anything else rejects, and
+   * A command with a `(code, message)` callback: ERR_NONE (or ERR_SIP_SUCCESS) resolves, anything else rejects, and
    * no callback within the command's deadline rejects `SDK_NO_RESPONSE` (a late one is ignored).
    */
   function withCallback(command: CallbackCommand, invoke: (ws: Workstation, done: SdkCallback) => void): Promise<void> {
     const answered = new Promise<void>((resolve, reject) => {
       try {
         invoke(requireWorkstation(), (code, message) => {
-          if (sameValue(code, sdk.TcccErrorCode.ERR_NONE)) resolve()
+          // The Android/iOS tables the plugin wraps also name 200 ERR_SIP_SUCCESS a success.
+          if (sameValue(code, sdk.TcccErrorCode.ERR_NONE) || sameValue(code, ERR_SIP_SUCCESS)) resolve()
           else reject(TcccError.fromCode(Number(code), message == null ? '' : String(message)))
         })
       } catch (err) {

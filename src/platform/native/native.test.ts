@@ -218,6 +218,12 @@ describe('(code, message) callbacks', () => {
     await expect(again).resolves.toBeUndefined()
   })
 
+  it('200 (ERR_SIP_SUCCESS in the Android/iOS tables the plugin wraps) is a success, not an unknown error', async () => {
+    const pending = sdk.checkLogin()
+    respond(double.workstation.checkLogin, 200, 'OK')
+    await expect(pending).resolves.toBeUndefined()
+  })
+
   it('a string error code from the bridge is still mapped', async () => {
     const pending = sdk.checkLogin()
     respond(double.workstation.checkLogin, '-10002', 'expired')
