@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { validateRemark } from './numbers'
-import { dropUnstorableText, hasUnstorableText } from './text'
+import { dropUnstorableText, hasUnstorableText, MAX_TEXT_DEPTH } from './text'
 
 describe('text the workspace database cannot keep', () => {
   it('drops U+0000 and lone surrogate halves, keeps whole pairs and everything else', () => {
@@ -18,6 +18,20 @@ describe('text the workspace database cannot keep', () => {
     expect(hasUnstorableText({ ['k\ud800']: 1 })).toBe(true)
     expect(hasUnstorableText({ a: ['😀', 2, null, true], b: { c: '张伟' } })).toBe(false)
     expect(hasUnstorableText(undefined)).toBe(false)
+  })
+
+  it('refuses nesting deeper than any record has, without walking it (objects and arrays)', () => {
+    const nest = (levels: number, inner: unknown, asArray = false): unknown => {
+      let value = inner
+      for (let i = 0; i < levels; i++) value = asArray ? [value] : { a: value }
+      return value
+    }
+    // The innermost object sits at depth `levels - 1`: 65 levels put one at MAX_TEXT_DEPTH exactly.
+    expect(hasUnstorableText(nest(MAX_TEXT_DEPTH + 1, 'clean'))).toBe(false)
+    expect(hasUnstorableText(nest(MAX_TEXT_DEPTH + 2, 'clean'))).toBe(true)
+    expect(hasUnstorableText(nest(MAX_TEXT_DEPTH + 1, 'clean', true))).toBe(false)
+    expect(hasUnstorableText(nest(MAX_TEXT_DEPTH + 2, 'clean', true))).toBe(true)
+    expect(hasUnstorableText(nest(100_000, 'clean'))).toBe(true)
   })
 
   it('a pasted remark loses such characters before it is stored or sent', () => {

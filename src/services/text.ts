@@ -13,11 +13,18 @@ export function dropUnstorableText(text: string): string {
   return UNSTORABLE.test(text) ? text.replace(UNSTORABLE_ALL, '') : text
 }
 
-/** Whether any string in a parsed JSON value (keys included) holds such text. */
+/** Deeper than any record the workspace keeps (its fields are flat): refused unread. */
+export const MAX_TEXT_DEPTH = 64
+
+/**
+ * Whether a parsed JSON value cannot be stored as it is: a string (or key) holds such text, or it
+ * nests deeper than `MAX_TEXT_DEPTH` (no record does; the check stays a short recursion).
+ */
 export function hasUnstorableText(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return UNSTORABLE.test(value)
-  if (typeof value !== 'object' || value === null || depth > 64) return false
-  if (Array.isArray(value)) return value.some((item) => hasUnstorableText(item, depth + 1))
+  if (typeof value !== 'object' || value === null) return false
+  if (depth > MAX_TEXT_DEPTH) return true
+  // Arrays too: their keys are indexes.
   for (const [key, item] of Object.entries(value)) if (UNSTORABLE.test(key) || hasUnstorableText(item, depth + 1)) return true
   return false
 }
