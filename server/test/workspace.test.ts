@@ -323,6 +323,9 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     ])
     expect(results.map((r) => r.reason ?? r.status)).toEqual(['ASSIGNED_READONLY', 'ASSIGNED_READONLY', 'applied', 'ASSIGNED_READONLY'])
     expect((await push(token1, [{ changeId: 'a5', kind: 'number', op: 'delete', id }]))[0].status).toBe('applied')
+    // Deleted, its id is still the business's: no number of the phone's own comes back under it.
+    expect((await push(token1, [number('a6', id, { number: '13900139002', source: 'own' })]))[0].reason).toBe('ASSIGNED_READONLY')
+    expect((await push(token1, [number('a7', id, { number: '13900139000', remark: 'again' })]))[0].reason).toBe('ASSIGNED_READONLY')
     // Agent 2 sees none of it.
     expect((await pullAll(token2)).changes.filter((c) => c.kind === 'number')).toEqual([])
   })

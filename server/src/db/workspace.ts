@@ -46,6 +46,8 @@ export interface ChangeResult {
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+/** The ids of assigned numbers; the phone's own ids are UUIDs, which never start so. */
+const ASSIGNED_ID_PREFIX = 'a-'
 /** Each kind as a JSON string (the table's CHECK allows no other). */
 const KIND_JSON: Record<Kind, string> = { number: '"number"', call: '"call"', outcome: '"outcome"', setting: '"setting"' }
 const CHANGE_KEYS = new Set(['changeId', 'kind', 'op', 'id', 'data'])
@@ -271,6 +273,9 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
   if (!isObject(change.data)) reject('INVALID_FIELD')
   const patch = change.data as Data
   if (kind === 'number') {
+    // `a-…` ids are the business's (assignNumbers): the phone never creates one, also not in
+    // place of an assigned number it deleted.
+    if (existing === null && id.startsWith(ASSIGNED_ID_PREFIX)) reject('ASSIGNED_READONLY')
     const number = mergeNumber(existing, patch, now)
     const clash = await tx.query(
       `SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = $2 AND id <> $3`,
@@ -379,7 +384,7 @@ export async function assignNumbers(
         report.duplicate++
         continue
       }
-      await writeRecord(tx, agent, 'number', `a-${randomUUID()}`, false, { number: number.value, remark: remark.value, source: 'assigned', createdAt: now })
+      await writeRecord(tx, agent, 'number', `${ASSIGNED_ID_PREFIX}${randomUUID()}`, false, { number: number.value, remark: remark.value, source: 'assigned', createdAt: now })
       report.added++
     }
     return report
