@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TcccError } from '@/platform/errors'
-import { BACKOFF_MAX_MS, DEBOUNCE_MS, SyncEngine, backoffDelay, type SyncEvent, type WorkspaceTransport } from './sync'
+import { BACKOFF_MAX_MS, DEBOUNCE_MS, SyncEngine, backoffDelay, stateAfterFailure, type SyncEvent, type WorkspaceTransport } from './sync'
 import { FakeWorkspaceServer, ManualTimers, openEngine, settle, storedData } from './__tests__/fakeWorkspace'
 
 const stored = storedData
@@ -87,6 +87,29 @@ describe('SyncEngine', () => {
     await timers.advance(DEBOUNCE_MS)
     expect(lastStatus()).toEqual({ type: 'status', state: 'error', pending: 1 })
     expect(timers.waiting()).toEqual([1000])
+  })
+
+  it('a server that only asks to come back shortly (429, 503 busy) leaves the changes pending, not in error, and they go out on the retry', async () => {
+    let refusals = 2
+    const busy: WorkspaceTransport = {
+      pull: server.transport().pull,
+      push: async (changes) => {
+        if (refusals-- > 0) throw new TcccError(refusals === 1 ? 'RATE_LIMITED' : 'BACKEND_BUSY', 'come back shortly')
+        return server.transport().push(changes)
+      },
+    }
+    engine.setTransport(busy)
+    engine.enqueue([addNumber('n1', '13800138001')])
+    await timers.advance(DEBOUNCE_MS)
+    expect(lastStatus()).toEqual({ type: 'status', state: 'pending', pending: 1 })
+    await timers.advance(timers.waiting()[0])
+    expect(lastStatus()).toEqual({ type: 'status', state: 'pending', pending: 1 })
+    await timers.advance(timers.waiting()[0])
+    expect(lastStatus()).toEqual({ type: 'status', state: 'synced', pending: 0 })
+    expect(server.live('number')).toHaveLength(1)
+    // A pull turned away with nothing to send: still syncing, not an error.
+    expect(stateAfterFailure('RATE_LIMITED', 0)).toBe('syncing')
+    expect(stateAfterFailure('BACKEND_ERROR', 0)).toBe('error')
   })
 
   it('stays offline without trying while the platform reports no network, and flushes when it returns', async () => {

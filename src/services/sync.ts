@@ -130,6 +130,17 @@ interface Workspace {
   entries: OutboxEntry[]
 }
 
+/**
+ * What the badge says while a failed round waits for its retry: offline when the server cannot be
+ * reached, still pending (or syncing) when the server only asked to come back shortly (429 with
+ * the agent's other phone syncing too, 503 busy): nothing is wrong that the agent must look at.
+ */
+export function stateAfterFailure(symbol: string, pending: number): SyncState {
+  if (symbol === 'BACKEND_UNREACHABLE' || symbol === 'BACKEND_TIMEOUT') return 'offline'
+  if (symbol === 'RATE_LIMITED' || symbol === 'BACKEND_BUSY') return pending > 0 ? 'pending' : 'syncing'
+  return 'error'
+}
+
 export function backoffDelay(failures: number): number {
   return Math.min(BACKOFF_START_MS * 2 ** Math.max(0, failures - 1), BACKOFF_MAX_MS)
 }
@@ -322,7 +333,7 @@ export class SyncEngine {
       this.failures += 1
       const delay = backoffDelay(this.failures)
       console.warn(`[sync] failed (${failure.symbol}); retry in ${delay} ms`)
-      this.setState(failure.symbol === 'BACKEND_UNREACHABLE' || failure.symbol === 'BACKEND_TIMEOUT' ? 'offline' : 'error')
+      this.setState(stateAfterFailure(failure.symbol, this.pending))
       if (this.online) this.schedule(delay, true)
     }
   }
