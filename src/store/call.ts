@@ -475,6 +475,18 @@ export const useCallStore = defineStore('call', () => {
   }
 
   /**
+   * The agent is being signed out under a live call (kicked: signed in elsewhere). The SDK ends
+   * the call after the 403, when the agent's stores are no longer theirs: the record (and its
+   * wrap-up) would go nowhere. So the call ends here first, with the reason, and the SDK's late
+   * `ended` is dropped as one already handled.
+   */
+  function endBeforeSignOut(why: TcccError): void {
+    if (!isLive.value) return
+    error.value = why
+    if (move('ended')) finish('error')
+  }
+
+  /**
    * An SDK `onError` outside any command. Microphone and media codes go on the call screen with
    * their catalogue message and next action; the call itself moves only when the SDK ends it
    * (`ended`), never on our guess. Returns whether the call screen took it.
@@ -791,7 +803,7 @@ export const useCallStore = defineStore('call', () => {
    * bookkeeping (`$onAction` arrays and closures per call), because quality and volume events
    * keep arriving during every call. markRaw: not state, not an action.
    */
-  const eventSink = markRaw({ apply: applyEvent, reportSdkError })
+  const eventSink = markRaw({ apply: applyEvent, reportSdkError, endBeforeSignOut })
 
   return {
     // state
@@ -843,6 +855,7 @@ export const useCallStore = defineStore('call', () => {
     close,
     applyEvent,
     reportSdkError,
+    endBeforeSignOut,
     // for the event router
     eventSink,
   }

@@ -201,7 +201,7 @@ describe('the router itself', () => {
 describe('the route tables, handler by handler (fake stores)', () => {
   function tcccStores() {
     return {
-      call: { apply: fn(), reportSdkError: fn() },
+      call: { apply: fn(), reportSdkError: fn(), endBeforeSignOut: fn() },
       connection: { markLost: fn(), markReconnecting: fn(), markRecovered: fn() },
       session: { onKicked: fn(), onTokenExpired: fn(() => Promise.resolve()) },
       agent: { applyStatus: fn() },
@@ -243,6 +243,8 @@ describe('the route tables, handler by handler (fake stores)', () => {
     const stores = tcccStores()
     route({ type: 'error', code: 403, message: 'forbidden' }, stores)
     expect(stores.session.onKicked).toHaveBeenCalledTimes(1)
+    // A live call is recorded before the sign-out, while the stores are still the agent's.
+    expect(stores.call.endBeforeSignOut.mock.invocationCallOrder[0]).toBeLessThan(stores.session.onKicked.mock.invocationCallOrder[0])
     expect(stores.session.onTokenExpired).not.toHaveBeenCalled()
     route({ type: 'error', code: -10002, message: 'token' }, stores)
     expect(stores.session.onTokenExpired).toHaveBeenCalledTimes(1)

@@ -14,7 +14,7 @@
  */
 import { getActivePinia, type Pinia } from 'pinia'
 import type { TcccEvent } from '@/platform/types'
-import { SDK_ERRORS } from '@/platform/errors'
+import { SDK_ERRORS, TcccError } from '@/platform/errors'
 import type { EventStream, Unsubscribe } from '@/services/eventStream'
 import { syncEvents, type SyncEvent } from '@/services/sync'
 import { redactSecrets, workstationEvents } from '@/services/workstation'
@@ -94,7 +94,11 @@ export const tcccRoutes: RouteTable<TcccEvent, TcccStores> = {
   reconnecting: (event, { connection }) => connection.markReconnecting(event.server),
   connectionRecovered: (event, { connection }) => connection.markRecovered(event.server),
   error: (event, { session, call }) => {
-    if (event.code === KICKED_CODE) session.onKicked()
+    if (event.code === KICKED_CODE) {
+      // Record a live call while the agent's stores are still theirs; the SDK ends it only after.
+      call.endBeforeSignOut(new TcccError('KICKED'))
+      session.onKicked()
+    }
     else if (event.code === TOKEN_EXPIRED_CODE) void session.onTokenExpired()
     else {
       // Microphone/media codes also reach the call screen; every one is logged for support.

@@ -5,6 +5,8 @@ import { nextTick } from 'vue'
 import { fetchCallerNumbers } from '@/services/cccClient'
 import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
+import { useHistoryStore } from '@/store/history'
+import { useWrapupStore } from '@/store/wrapup'
 import { backendSessionStorage, lastUsernameStorage, useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, tcccTokenFor, type Core, type FakeBackend } from './__tests__/harness'
@@ -338,6 +340,12 @@ describe('kicked and token expiry (SDK events)', () => {
     // Never fight the other device: a restart does not sign in silently.
     setActivePinia(createPinia())
     await expect(useSessionStore().restore()).resolves.toBe(false)
+    // Signing in again, the answered call is on record with why it ended, and its wrap-up
+    // waits (both were lost when the sign-out came before the SDK ended the call).
+    await useSessionStore().signIn(AGENT.userId, PASSWORD)
+    await settle()
+    expect(useHistoryStore().records[0]).toMatchObject({ number: '13800138000', outcome: 'answered', endReason: 'error', errorSymbol: 'KICKED' })
+    expect(useWrapupStore().draft?.number).toBe('13800138000')
   })
 
   it('-10002 renews the TCCC token once silently, and signs out if it comes straight back', async () => {
