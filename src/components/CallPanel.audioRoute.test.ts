@@ -55,6 +55,9 @@ describe('the audio route chooser on the call screen', () => {
     const panel = mountPanel(['earpiece', 'speaker'], 'earpiece')
     expect(panel.find(byId('call-audio-route')).attributes('data-headset')).toBe('false')
     expect(panel.find(byId('call-headset')).exists()).toBe(false)
+    // Not a second "Earpiece" button beside the speaker toggle: it names what it opens.
+    expect(panel.find(byId('call-audio-route')).attributes('aria-label')).toBe('Audio output')
+    expect(panel.find(byId('call-speaker')).attributes('aria-label')).toBe('Earpiece')
   })
 
   it('lists every route the phone offers and emits the one chosen', async () => {

@@ -4,6 +4,7 @@ const zh = {
   'audioRoute.route.wired': '有线耳机',
   'audioRoute.route.bluetooth': '蓝牙耳机',
   'audioRoute.choose': '选择声音输出',
+  'audioRoute.output': '声音输出',
   'audioRoute.headsetInUse': '通话声音：{route}',
 }
 
@@ -13,6 +14,7 @@ const en: Record<keyof typeof zh, string> = {
   'audioRoute.route.wired': 'Wired headset',
   'audioRoute.route.bluetooth': 'Bluetooth headset',
   'audioRoute.choose': 'Choose the audio output',
+  'audioRoute.output': 'Audio output',
   'audioRoute.headsetInUse': 'Call audio: {route}',
 }
 
