@@ -249,6 +249,24 @@ describe('IncomingCallOverlay (in the shell)', () => {
     expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
   })
 
+  it('"wait" signs out once everything is sent; the dialog also gives way by itself when the changes go out', async () => {
+    const { wrapper } = mountShell({ sync: { state: 'pending', pending: 1 } })
+    const sync = useSyncStore()
+    ;(sync.drain as unknown as ReturnType<typeof fn>).mockImplementation(async () => true)
+    await wrapper.find(byId('logout')).trigger('click')
+    await wrapper.find(byId('confirm-cancel')).trigger('click')
+    await flushPromises()
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
+
+    // "Hang up and sign out": the call's record is pending when the dialog opens, then goes out.
+    const again = mountShell({ sync: { state: 'pending', pending: 1 } }).wrapper
+    await again.find(byId('logout')).trigger('click')
+    expect(again.find(byId('confirm-dialog')).exists()).toBe(true)
+    useSyncStore().pending = 0
+    await flushPromises()
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1) // the new pinia's store
+  })
+
   it('signs out at once when everything is synced', async () => {
     const { wrapper } = mountShell({ sync: { state: 'synced', pending: 0 } })
     await wrapper.find(byId('logout')).trigger('click')
