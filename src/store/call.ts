@@ -20,7 +20,7 @@ import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf, TransferTarget } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { newId } from '@/services/ids'
-import { validateNumber, type Validated } from '@/services/numbers'
+import { NUMBER_MAX_DIGITS, validateNumber, type Validated } from '@/services/numbers'
 import { getWorkstation } from '@/services/workstation'
 import { t } from '@/i18n'
 import { useConnectionStore } from '@/store/connection'
@@ -95,6 +95,13 @@ export function validateSeatAccount(text: string): string | null {
  */
 export function validateDialNumber(text: string): Validated<string> {
   return validateNumber(text)
+}
+
+/** Whether the dial pad may add another digit: no number is longer than this. */
+export function dialPadFull(text: string): boolean {
+  let digits = 0
+  for (const ch of text) if (ch >= '0' && ch <= '9') digits++
+  return digits >= NUMBER_MAX_DIGITS
 }
 
 export const useCallStore = defineStore('call', () => {

@@ -70,6 +70,18 @@ describe('dial page', () => {
     expect(useCallStore().placeCall).not.toHaveBeenCalled()
   })
 
+  it('stops taking digits at 20 and says why at the 21st', async () => {
+    const wrapper = mountDial()
+    await press(wrapper, '12345678901234567890')
+    expect(wrapper.find(byId('dial-error')).exists()).toBe(false)
+    await press(wrapper, '1')
+    const input = wrapper.find(byId('dial-input')).element as HTMLInputElement
+    expect(input.value).toBe('12345678901234567890')
+    expect(wrapper.find(byId('dial-error')).text()).toBe('A number has at most 20 digits')
+    await press(wrapper, '#')
+    expect(input.value).toBe('12345678901234567890#')
+  })
+
   it('disables the call button while the call store is busy', () => {
     const wrapper = mountDial({ busy: true })
     expect(wrapper.find(byId('dial-call')).attributes('disabled')).toBeDefined()
