@@ -65,6 +65,22 @@ describe('useNumbersStore', () => {
     expect(store.entries).toHaveLength(1)
   })
 
+  it('treats +86 and 0086 spellings as the listed phone: add, edit and import refuse the second copy', () => {
+    const store = freshStore()
+    store.add('13900139003', 'Plain')
+    store.add('+8613900139004', 'Prefixed')
+    expect(errorOf(() => store.add('+8613900139003'))).toBe('NUMBER_DUPLICATE')
+    expect(errorOf(() => store.add('008613900139003'))).toBe('NUMBER_DUPLICATE')
+    expect(errorOf(() => store.add('13900139004'))).toBe('NUMBER_DUPLICATE')
+    // Another entry may not take the phone; the entry itself may change its spelling.
+    expect(errorOf(() => store.update('13900139003', '13900139004', 'x'))).toBe('NUMBER_DUPLICATE')
+    expect(store.update('13900139003', '+8613900139003', 'Plain').number).toBe('+8613900139003')
+    const summary = store.importText('13900139005,a\n+8613900139005,b\n0086 13900139004,c\n13900139003,d')
+    expect(summary).toMatchObject({ added: 1, duplicates: 3 })
+    expect(summary.duplicateLines.map((l) => l.line)).toEqual([2, 3, 4])
+    expect(store.entries.map((e) => e.number)).toEqual(['13900139005', '+8613900139004', '+8613900139003'])
+  })
+
   it('edits in place; keeping its own number is fine, taking another listed one is not', () => {
     const store = freshStore()
     store.add('110', 'Police')

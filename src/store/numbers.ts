@@ -138,12 +138,17 @@ function validated(number: string, remark: string | undefined): { number: string
   return { number: n.value, remark: r.value }
 }
 
+/** A number without its China country prefix (`+86` or `0086`). */
+function nationalForm(number: string): string {
+  return number.replace(/^(\+86|0086)/, '')
+}
+
 /**
  * Other spellings of the same Chinese number, for matching caller ids: `+8613800138000`,
  * `008613800138000` and `13800138000` are one phone.
  */
 function alternateForms(number: string): string[] {
-  const national = number.replace(/^(\+86|0086)/, '')
+  const national = nationalForm(number)
   if (national !== number) return [national, `+86${national}`]
   return [`+86${number}`, `0086${number}`]
 }
@@ -287,7 +292,8 @@ export const useNumbersStore = defineStore('numbers', () => {
   /** Adds a number on top of the list. Throws `NumberError` (invalid input, duplicate). */
   function add(number: string, remark?: string): NumberEntry {
     const input = validated(number, remark)
-    if (byNumber.value.has(input.number)) throw new NumberError('NUMBER_DUPLICATE', input.number)
+    // `+8613900139003` is `13900139003`: one phone listed twice would be called twice.
+    if (lookup(input.number)) throw new NumberError('NUMBER_DUPLICATE', input.number)
     const entry = freeze({ id: newId(), source: 'own', ...input, createdAt: Date.now(), callCount: 0 })
     commit([entry, ...entries.value], [upsertOf(entry)])
     return entry
@@ -305,7 +311,8 @@ export const useNumbersStore = defineStore('numbers', () => {
     const input = validated(number, remark)
     const renumbered = input.number !== current.number
     if (renumbered && current.source === 'assigned') throw new NumberError('ASSIGNED_READONLY', current.number)
-    if (renumbered && byNumber.value.has(input.number)) throw new NumberError('NUMBER_DUPLICATE', input.number)
+    const listed = renumbered ? lookup(input.number) : undefined
+    if (listed && listed.id !== current.id) throw new NumberError('NUMBER_DUPLICATE', input.number)
     const entry = freeze(
       renumbered
         ? { id: current.id, source: current.source, ...input, createdAt: current.createdAt, callCount: 0 }
@@ -333,7 +340,7 @@ export const useNumbersStore = defineStore('numbers', () => {
    */
   function importText(text: string): ImportSummary {
     const summary: ImportSummary = { added: 0, duplicates: 0, invalid: 0, invalidLines: [], duplicateLines: [] }
-    const existing = byNumber.value
+    /** National forms of the lines taken so far: `+86…` and `…` on two lines are one phone. */
     const pasted = new Set<string>()
     const now = Date.now()
     const added: NumberEntry[] = []
@@ -342,11 +349,12 @@ export const useNumbersStore = defineStore('numbers', () => {
         summary.invalidLines.push({ line: line.line, text: line.text, reason: line.reason })
         continue
       }
-      if (existing.has(line.number) || pasted.has(line.number)) {
+      const phone = nationalForm(line.number)
+      if (pasted.has(phone) || lookup(line.number)) {
         summary.duplicateLines.push({ line: line.line, text: line.text, number: line.number })
         continue
       }
-      pasted.add(line.number)
+      pasted.add(phone)
       added.push(freeze({ id: newId(), source: 'own', number: line.number, remark: line.remark, createdAt: now, callCount: 0 }))
     }
     if (added.length > 0) commit([...added, ...entries.value], added.map(upsertOf))
