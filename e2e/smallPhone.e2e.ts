@@ -1,0 +1,135 @@
+/**
+ * A 360×640 Android phone in English (the longest labels): what an agent taps or reads is on
+ * screen, above the bottom bar, and not cut off. Found by using the app at this size: the
+ * header wrapped the title and laid the sync chip over it when offline, the ended call's "save
+ * to the list" sat below the bottom bar, history rows cut the outcome ("Answered · Inter"), and
+ * the wrap-up's "Save and call next" wrapped into a 96 px button.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+import { byId, inputOf, signIn, sim } from './harness'
+import { addNumber, expectAttr, simReady, useStack } from './journey'
+
+const { stack } = useStack()
+const WIDTH = 360
+const HEIGHT = 640
+
+interface Box {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+async function box(target: Locator): Promise<Box> {
+  const b = await target.boundingBox()
+  if (!b) throw new Error('not rendered')
+  return b
+}
+
+const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+
+/** The top of the bottom navigation bar: everything tappable ends above it. */
+async function navTop(page: Page): Promise<number> {
+  return (await box(byId(page, 'nav-numbers'))).y
+}
+
+/**
+ * How the element is cut: 'ellipsis' (its own text overflows) or the ancestor that clips it
+ * (an `overflow` other than visible whose box it leaves); '' when fully shown.
+ */
+function clipped(target: Locator): Promise<string> {
+  return target.evaluate((el) => {
+    if (el.scrollWidth > el.clientWidth + 1) return 'ellipsis'
+    const r = el.getBoundingClientRect()
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      const style = getComputedStyle(a)
+      if (style.overflowX === 'visible' && style.overflowY === 'visible') continue
+      const c = a.getBoundingClientRect()
+      if (r.left < c.left - 1 || r.right > c.right + 1 || r.top < c.top - 1 || r.bottom > c.bottom + 1) return a.className || a.tagName
+    }
+    return ''
+  })
+}
+
+async function smallPhone(): Promise<Page> {
+  const context = await stack().browser.newContext({ viewport: { width: WIDTH, height: HEIGHT }, locale: 'en-US', deviceScaleFactor: 1 })
+  const page = await context.newPage()
+  await page.goto(stack().baseUrl)
+  await signIn(page)
+  await simReady(page)
+  return page
+}
+
+describe('a 360×640 phone in English', () => {
+  it('keeps the header, the call screens, the wrap-up and history readable and on screen', async () => {
+    const page = await smallPhone()
+    try {
+      await byId(page, 'nav-numbers').click()
+      await addNumber(page, '13900139001', 'Zhang Wei, Longgang branch manager')
+
+      // Search keeps room for its placeholder next to add and import.
+      expect((await box(inputOf(page, 'numbers-search'))).width).toBeGreaterThanOrEqual(150)
+
+      // A connected call, wrapped up with the longest outcome label.
+      await byId(page, 'number-call').first().click()
+      await expectAttr(page, 'call-status', 'data-state', 'ringing')
+      await sim(page, 'answerOutbound')
+      await expectAttr(page, 'call-status', 'data-state', 'active')
+      const hangup = await box(byId(page, 'call-hangup'))
+      expect(hangup.y + hangup.height).toBeLessThanOrEqual(await navTop(page))
+      await byId(page, 'call-hangup').click()
+      await byId(page, 'wrapup-sheet').waitFor()
+      await byId(page, 'wrapup-outcome-not-interested').click()
+      const saveNext = await box(byId(page, 'wrapup-save-next'))
+      expect(saveNext.height).toBeLessThanOrEqual(64)
+      expect(saveNext.y + saveNext.height).toBeLessThanOrEqual(HEIGHT)
+      await byId(page, 'wrapup-save').click()
+      await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+      await byId(page, 'call-close').click()
+
+      // A declined call to a number not on the list: "save to the list" shows with the reason.
+      await byId(page, 'nav-dial').click()
+      await inputOf(page, 'dial-input').fill('13700137000')
+      const dial = await box(byId(page, 'dial-call'))
+      expect(dial.y + dial.height).toBeLessThanOrEqual(await navTop(page))
+      await byId(page, 'dial-call').click()
+      await expectAttr(page, 'call-status', 'data-state', 'ringing')
+      await sim(page, 'rejectOutbound')
+      await expectAttr(page, 'call-status', 'data-state', 'ended')
+      const optional = byId(page, 'wrapup-skip')
+      if (await optional.isVisible().catch(() => false)) await optional.click()
+      const save = await box(byId(page, 'call-save-number'))
+      expect(save.y + save.height).toBeLessThanOrEqual(await navTop(page))
+      await byId(page, 'call-close').click()
+
+      // History: title on one line, every row's outcome and wrap-up shown in full.
+      await byId(page, 'nav-history').click()
+      await expect.poll(() => byId(page, 'history-item').count()).toBe(2)
+      expect(await page.locator('.shell__title').innerText()).toBe('Call history')
+      expect(await clipped(page.locator('.shell__title'))).toBe('')
+      expect((await box(page.locator('.shell__title'))).height).toBeLessThan(34)
+      const rows = await byId(page, 'history-item').all()
+      for (const row of rows) {
+        for (const text of await row.locator('.item__meta > *').all()) expect(await clipped(text), await text.innerText()).toBe('')
+      }
+      expect(await byId(page, 'history-disposition').innerText()).toBe('Not interested')
+
+      // Offline with a change waiting: the sync chip stays clear of the title.
+      await page.context().setOffline(true)
+      await byId(page, 'nav-numbers').click()
+      await addNumber(page, '13900139002')
+      await expectAttr(page, 'sync-status', 'data-state', 'offline')
+      expect(await clipped(page.locator('.shell__title'))).toBe('')
+      const title = await box(page.locator('.shell__title'))
+      for (const id of ['sync-status', 'agent-state', 'logout']) {
+        const chip = await box(byId(page, id))
+        expect(overlaps(title, chip), `${id} over the title`).toBe(false)
+        expect(chip.x + chip.width, `${id} inside the screen`).toBeLessThanOrEqual(WIDTH)
+      }
+      expect(await clipped(byId(page, 'sync-status'))).toBe('')
+    } finally {
+      await page.context().close()
+    }
+  })
+})
