@@ -23,6 +23,11 @@ export interface NumberEntry {
 
 export type NumberSource = 'own' | 'assigned'
 
+/** A number without its China country prefix: `+8613900139003`, `008613900139003` and `13900139003` are one phone. */
+export function nationalForm(number: string): string {
+  return number.replace(/^(\+86|0086)/, '')
+}
+
 export const NUMBER_MIN_DIGITS = 3
 export const NUMBER_MAX_DIGITS = 20
 export const REMARK_MAX_LENGTH = 50

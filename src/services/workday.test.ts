@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { CallRecord } from './callRecord'
 import type { NumberEntry } from './numbers'
 import {
+  callStatsByPhone,
   callbackInOneHour,
   callbackTomorrowAt10,
   checkCallbackAt,
@@ -10,6 +11,7 @@ import {
   noteLength,
   planDay,
   progressFor,
+  rowCallStats,
   startOfLocalDay,
   DEFAULT_OUTCOMES,
 } from './workday'
@@ -324,5 +326,43 @@ describe('the day plan (mutation survivors)', () => {
   it('gives the status "new" to a number without records', () => {
     const p = plan(list, [call(n(0), NOW - HOUR, { disposition: 'deal' })])
     expect([p.status(n(0)), p.status(n(1)), p.status('13999999999')]).toEqual(['done', 'new', 'new'])
+  })
+})
+
+describe('row call stats from the synced history', () => {
+  it('counts every call to a phone in any spelling, keeping the latest call\'s time and outcome', () => {
+    const records = [
+      call('+8613900139003', NOW - HOUR, { outcome: 'no-answer' }),
+      call('13900139003', NOW - 3 * HOUR),
+      call('139-0013-9003', NOW - 2 * HOUR, { outcome: 'rejected' }),
+      call('13800138000', NOW - 4 * HOUR, { direction: 'in', outcome: 'missed' }),
+    ]
+    const stats = callStatsByPhone(records)
+    expect(stats.get('13900139003')).toEqual({ callCount: 3, lastCalledAt: records[0].startedAt, lastOutcome: 'no-answer' })
+    expect(stats.get('13800138000')).toEqual({ callCount: 1, lastCalledAt: records[3].startedAt, lastOutcome: 'missed' })
+    expect(stats.size).toBe(2)
+  })
+
+  it('shows the larger count and the later call of the entry\'s own stats and the history\'s', () => {
+    const own: NumberEntry = { ...entry('13900139003'), callCount: 5, lastCalledAt: NOW - 2 * HOUR, lastOutcome: 'answered' }
+    // Another phone called later: its call is the last one; the count stays this phone's larger one.
+    expect(rowCallStats(own, { callCount: 2, lastCalledAt: NOW - HOUR, lastOutcome: 'rejected' })).toEqual({
+      callCount: 5,
+      lastCalledAt: NOW - HOUR,
+      lastOutcome: 'rejected',
+    })
+    // The history holds more calls than this phone made, all earlier than its last.
+    expect(rowCallStats(own, { callCount: 7, lastCalledAt: NOW - 3 * HOUR, lastOutcome: 'no-answer' })).toEqual({
+      callCount: 7,
+      lastCalledAt: NOW - 2 * HOUR,
+      lastOutcome: 'answered',
+    })
+    // Never called on this phone: the history's alone.
+    expect(rowCallStats(entry('13900139004'), { callCount: 1, lastCalledAt: NOW, lastOutcome: 'answered' })).toEqual({
+      callCount: 1,
+      lastCalledAt: NOW,
+      lastOutcome: 'answered',
+    })
+    expect(rowCallStats(entry('13900139004'), undefined)).toEqual(entry('13900139004'))
   })
 })

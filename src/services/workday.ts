@@ -4,8 +4,8 @@
  * own: every function takes `now` (epoch ms) and the agent's time-zone offset, so tests run on
  * a fixed clock and the numbers page recomputes from store snapshots.
  */
-import type { CallRecord } from './callRecord'
-import type { NumberEntry } from './numbers'
+import type { CallOutcome, CallRecord } from './callRecord'
+import { nationalForm, type NumberEntry } from './numbers'
 
 /** Where a number stands in the agent's work (`number-item` `data-status`). */
 export type NumberStatus = 'new' | 'callback' | 'in-progress' | 'done'
@@ -329,4 +329,47 @@ export function progressFor(plan: DayPlan, number: string): NumberProgress {
 export function nextInWorkOrder(plan: DayPlan, skip?: string): NumberEntry | undefined {
   for (const entry of plan.walkWorkOrder()) if (entry.number !== skip) return entry
   return undefined
+}
+
+/** What a number row says about its calls: how many, and the latest's time and outcome. */
+export interface CallStats {
+  callCount: number
+  lastCalledAt?: number
+  lastOutcome?: CallOutcome
+}
+
+/**
+ * Call stats per phone (`nationalForm` of the dialable number) from the synced history: calls
+ * made on the agent's other phones count too. Every record counts, as `noteCall` counts them.
+ */
+export function callStatsByPhone(records: readonly CallRecord[]): Map<string, CallStats> {
+  const stats = new Map<string, CallStats>()
+  for (const record of records) {
+    const phone = nationalForm(recordKey(record.number))
+    const known = stats.get(phone)
+    if (known === undefined) {
+      stats.set(phone, { callCount: 1, lastCalledAt: record.startedAt, lastOutcome: record.outcome })
+      continue
+    }
+    known.callCount++
+    if (record.startedAt > (known.lastCalledAt ?? -Infinity)) {
+      known.lastCalledAt = record.startedAt
+      known.lastOutcome = record.outcome
+    }
+  }
+  return stats
+}
+
+/**
+ * A row's stats: the entry's own (this phone's calls, kept past the history's limit) or the
+ * history's (every phone's), the larger count and the later call. Neither is ever counted twice:
+ * the history holds this phone's calls as well, so its count is the larger until it drops old ones.
+ */
+export function rowCallStats(entry: NumberEntry, fromHistory: CallStats | undefined): CallStats {
+  if (fromHistory === undefined) return entry
+  const latest = (fromHistory.lastCalledAt ?? -Infinity) > (entry.lastCalledAt ?? -Infinity) ? fromHistory : entry
+  const stats: CallStats = { callCount: Math.max(entry.callCount, fromHistory.callCount) }
+  if (latest.lastCalledAt !== undefined) stats.lastCalledAt = latest.lastCalledAt
+  if (latest.lastOutcome !== undefined) stats.lastOutcome = latest.lastOutcome
+  return stats
 }

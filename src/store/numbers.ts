@@ -21,6 +21,7 @@ import {
   type NumberEntry,
   type NumberErrorSymbol,
   REMARK_MAX_LENGTH,
+  nationalForm,
   normalizeNumber,
   parseImport,
   searchEntries,
@@ -136,11 +137,6 @@ function validated(number: string, remark: string | undefined): { number: string
   const r = validateRemark(remark, n.value)
   if (!r.ok) throw new NumberError(r.reason)
   return { number: n.value, remark: r.value }
-}
-
-/** A number without its China country prefix (`+86` or `0086`). */
-function nationalForm(number: string): string {
-  return number.replace(/^(\+86|0086)/, '')
 }
 
 /**

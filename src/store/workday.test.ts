@@ -165,3 +165,24 @@ describe('workday store: today\'s figures and "call next" (mutation survivors)',
     expect(callsOf(core, 'call')).toEqual([])
   })
 })
+
+describe('workday store: a row\'s call stats count the agent\'s other phones', () => {
+  beforeEach(() => {
+    setupCore()
+    useSessionStore().agent = { userId: AGENT.userId, sdkAppId: AGENT.sdkAppId }
+  })
+
+  it('reads the synced history under the listed spelling of the phone', () => {
+    const numbers = useNumbersStore()
+    const listed = numbers.add('+8613800000001', 'Listed with +86')
+    const workday = useWorkdayStore()
+    expect(workday.callStatsOf(listed)).toMatchObject({ callCount: 0 })
+    // A call made on another phone arrives with the history's next pull.
+    useHistoryStore().records = [
+      { id: 'r1', number: '13800000001', direction: 'out', outcome: 'no-answer', startedAt: T0, endedAt: T0 + 30_000, durationSec: 0, endReason: 'timeout' },
+    ]
+    expect(workday.callStatsOf(listed)).toEqual({ callCount: 1, lastCalledAt: T0, lastOutcome: 'no-answer' })
+    // This phone's own stats are unchanged: the history's are shown beside them, not written in.
+    expect(numbers.lookup('13800000001')?.callCount).toBe(0)
+  })
+})

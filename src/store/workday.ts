@@ -6,12 +6,12 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { localOffsetMinutes, nextInWorkOrder, planDay, type DayPlan, type NumberStatus } from '@/services/workday'
+import { callStatsByPhone, localOffsetMinutes, nextInWorkOrder, planDay, rowCallStats, type CallStats, type DayPlan, type NumberStatus } from '@/services/workday'
 
-export type { NumberStatus }
+export type { CallStats, NumberStatus }
 export type NumbersFilter = 'all' | NumberStatus
 export const NUMBERS_FILTERS: readonly NumbersFilter[] = ['all', 'new', 'callback', 'in-progress', 'done']
-import type { NumberEntry } from '@/services/numbers'
+import { nationalForm, type NumberEntry } from '@/services/numbers'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
@@ -52,6 +52,14 @@ export const useWorkdayStore = defineStore('workday', () => {
     return plan.value.status(number)
   }
 
+  /** Kept apart from the plan: the rows in view read it, "call next" does not need it. */
+  const historyStats = computed(() => callStatsByPhone(history.records))
+
+  /** A row's call count and last call, counting the agent's calls on other phones (synced history). */
+  function callStatsOf(entry: NumberEntry): CallStats {
+    return rowCallStats(entry, historyStats.value.get(nationalForm(entry.number)))
+  }
+
   function tick(): void {
     now.value = clock()
   }
@@ -88,5 +96,5 @@ export const useWorkdayStore = defineStore('workday', () => {
     return callNext(just)
   }
 
-  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, tick, useClock, peekNext, callNext, saveWrapupAndCallNext }
+  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, callStatsOf, tick, useClock, peekNext, callNext, saveWrapupAndCallNext }
 })
