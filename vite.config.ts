@@ -5,6 +5,7 @@ import { contentSecurityPolicyPlugin } from './build/contentSecurityPolicy'
 import { preloadFirstPage } from './build/preloadFirstPage'
 import { splitUniH5 } from './build/splitUniH5'
 import { tcccSdkResolver } from './build/tcccSdkResolver'
+import { uniUiI18n } from './build/uniUiI18n'
 
 // The H5 app calls the token backend same-origin (/api); in development we proxy to it.
 const backend = `http://127.0.0.1:${process.env.TOKEN_PORT ?? 8787}`
@@ -33,7 +34,7 @@ const appBundleInlinesLazyImports: Plugin = {
 }
 
 export default defineConfig({
-  plugins: [uni(), srcAlias, appBundleInlinesLazyImports, tcccSdkResolver(), splitUniH5(), preloadFirstPage(), contentSecurityPolicyPlugin()],
+  plugins: [uni(), srcAlias, appBundleInlinesLazyImports, tcccSdkResolver(), uniUiI18n(), splitUniH5(), preloadFirstPage(), contentSecurityPolicyPlugin()],
   server: {
     host: 'localhost',
     port: Number(process.env.PORT ?? 5173),

@@ -8,6 +8,7 @@ import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
+import { useSettingsStore } from '@/store/settings'
 import { useSyncStore } from '@/store/sync'
 import { useMissedStore } from '@/store/missed'
 import AgentShell from './AgentShell.vue'
@@ -88,6 +89,22 @@ describe('AgentShell', () => {
     const { wrapper } = mountShell()
     await wrapper.find(byId('logout')).trigger('click')
     expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
+  })
+
+  it('switches the language from the header through the settings store, naming the other language', async () => {
+    const { wrapper } = mountShell()
+    const button = wrapper.find(byId('shell-language'))
+    expect(button.attributes('data-locale')).toBe('en')
+    expect(button.text()).toBe('中')
+    expect(button.attributes('aria-label')).toBe('Switch to 中文')
+    await button.trigger('click')
+    expect(useSettingsStore().setLocale).toHaveBeenCalledWith('zh')
+    setLocale('zh')
+    await wrapper.vm.$nextTick()
+    expect(button.text()).toBe('EN')
+    expect(button.attributes('aria-label')).toBe('切换到 English')
+    await button.trigger('click')
+    expect(useSettingsStore().setLocale).toHaveBeenLastCalledWith('en')
   })
 
   it('shows the connection banner for lost, reconnecting and recovered, and nothing when ok', async () => {
