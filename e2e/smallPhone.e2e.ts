@@ -3,7 +3,8 @@
  * screen, above the bottom bar, and not cut off. Found by using the app at this size: the
  * header wrapped the title and laid the sync chip over it when offline, the ended call's "save
  * to the list" sat below the bottom bar, history rows cut the outcome ("Answered · Inter"), and
- * the wrap-up's "Save and call next" wrapped into a 96 px button.
+ * the wrap-up's "Save and call next" wrapped into a 96 px button, and with the keyboard up the
+ * wrap-up's note box was squeezed to 0 px.
  */
 import { describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
@@ -84,6 +85,14 @@ describe('a 360×640 phone in English', () => {
       const saveNext = await box(byId(page, 'wrapup-save-next'))
       expect(saveNext.height).toBeLessThanOrEqual(64)
       expect(saveNext.y + saveNext.height).toBeLessThanOrEqual(HEIGHT)
+      // The keyboard up (about half the screen): the sheet scrolls, the note box keeps its size.
+      await page.setViewportSize({ width: WIDTH, height: 330 })
+      await expect.poll(async () => (await box(inputOf(page, 'wrapup-note'))).height).toBeGreaterThanOrEqual(48)
+      // The panel scrolls (as the phone does for the focused field) and the whole box shows.
+      await inputOf(page, 'wrapup-note').scrollIntoViewIfNeeded()
+      const note = await box(inputOf(page, 'wrapup-note'))
+      expect(note.y + note.height).toBeLessThanOrEqual(330)
+      await page.setViewportSize({ width: WIDTH, height: HEIGHT })
       await byId(page, 'wrapup-save').click()
       await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
       await byId(page, 'call-close').click()
