@@ -305,6 +305,27 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     expect(deal?.data?.labelEn).toBe('Deal')
   })
 
+  it('treats +86 and 0086 spellings of a listed phone as duplicates, from the phone and from assign-numbers', async () => {
+    const { assignNumbers } = await import('../src/db/workspace')
+    const results = await push(token1, [
+      number('p1', 'plain', { number: '13900139003' }),
+      number('p2', 'prefixed', { number: '+8613900139003' }),
+      number('p3', 'zeros', { number: '008613900139003' }),
+      number('p4', 'other', { number: '+8613900139004' }),
+      number('p5', 'plain', { number: '+8613900139003' }), // the entry itself may change its spelling
+    ])
+    expect(results.map((r) => r.reason ?? r.status)).toEqual(['applied', 'DUPLICATE_NUMBER', 'DUPLICATE_NUMBER', 'applied', 'applied'])
+    const report = await assignNumbers(db, 'agent1@example.com', [
+      { line: 1, number: '13900139004', remark: 'Lead' },
+      { line: 2, number: '0086 13900139003', remark: 'Lead' },
+      { line: 3, number: '13900139005', remark: 'Lead' },
+      { line: 4, number: '+8613900139005', remark: 'Again' },
+    ], NOW)
+    expect(report).toEqual({ added: 1, duplicate: 3, invalid: [] })
+    // Another agent's list is not looked at.
+    expect((await assignNumbers(db, 'agent2@example.com', [{ line: 1, number: '+8613900139003', remark: '' }], NOW)).added).toBe(1)
+  })
+
   it("an assigned number's identity is read-only for the phone; its remark is not, and it may be deleted", async () => {
     const { assignNumbers } = await import('../src/db/workspace')
     const report = await assignNumbers(db, 'agent1@example.com', [

@@ -28,6 +28,12 @@ export function nationalForm(number: string): string {
   return number.replace(/^(\+86|0086)/, '')
 }
 
+/** Every spelling of a (normalised) number that is the same phone: itself, national, `+86…`, `0086…`. */
+export function samePhoneSpellings(number: string): string[] {
+  const national = nationalForm(number)
+  return [...new Set([number, national, `+86${national}`, `0086${national}`])]
+}
+
 export const NUMBER_MIN_DIGITS = 3
 export const NUMBER_MAX_DIGITS = 20
 export const REMARK_MAX_LENGTH = 50

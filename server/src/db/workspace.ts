@@ -5,7 +5,7 @@
  * change that commits later with a lower revision.
  */
 import { randomUUID } from 'node:crypto'
-import { validateNumber, validateRemark } from '../../../src/services/numbers'
+import { samePhoneSpellings, validateNumber, validateRemark } from '../../../src/services/numbers'
 import { hasUnstorableText } from '../../../src/services/text'
 import type { Database, Queryable } from './driver'
 
@@ -277,9 +277,10 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
     // place of an assigned number it deleted.
     if (existing === null && id.startsWith(ASSIGNED_ID_PREFIX)) reject('ASSIGNED_READONLY')
     const number = mergeNumber(existing, patch, now)
+    // `+8613900139003` and `13900139003` are one phone: listed twice it would be called twice.
     const clash = await tx.query(
-      `SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = $2 AND id <> $3`,
-      [agent, number.number, id],
+      `SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = ANY($2::text[]) AND id <> $3`,
+      [agent, samePhoneSpellings(number.number as string), id], // mergeNumber validated it
     )
     if (clash.length > 0) reject('DUPLICATE_NUMBER')
     return writeRecord(tx, agent, 'number', id, false, number)
@@ -376,10 +377,10 @@ export async function assignNumbers(
         report.invalid.push({ line: entry.line, reason: remark.reason })
         continue
       }
-      const clash = await tx.query(`SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = $2`, [
-        agent,
-        number.value,
-      ])
+      const clash = await tx.query(
+        `SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = ANY($2::text[])`,
+        [agent, samePhoneSpellings(number.value)],
+      )
       if (clash.length > 0) {
         report.duplicate++
         continue
