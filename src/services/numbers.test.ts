@@ -6,8 +6,10 @@ import {
   isNumberError,
   NumberError,
   type NumberEntry,
+  nationalForm,
   normalizeNumber,
   parseImport,
+  samePhoneSpellings,
   searchEntries,
   validateNumber,
   validateRemark,
@@ -419,5 +421,21 @@ describe('searchEntries', () => {
         },
       ),
     )
+  })
+})
+
+describe('one phone, several spellings', () => {
+  it('drops only a leading +86 or 0086', () => {
+    expect(nationalForm('+8613900139003')).toBe('13900139003')
+    expect(nationalForm('008613900139003')).toBe('13900139003')
+    expect(nationalForm('13900139003')).toBe('13900139003')
+    expect(nationalForm('1390086123')).toBe('1390086123')
+    expect(nationalForm('+4413900139003')).toBe('+4413900139003')
+  })
+
+  it('lists every spelling of the phone once, the number itself first', () => {
+    expect(samePhoneSpellings('13900139003')).toEqual(['13900139003', '+8613900139003', '008613900139003'])
+    expect(samePhoneSpellings('+8613900139003')).toEqual(['+8613900139003', '13900139003', '008613900139003'])
+    expect(samePhoneSpellings('008613900139003')).toEqual(['008613900139003', '13900139003', '+8613900139003'])
   })
 })

@@ -343,6 +343,15 @@ describe('row call stats from the synced history', () => {
     expect(stats.size).toBe(2)
   })
 
+  it('finds the latest call in any order, the first listed of two at the same moment', () => {
+    const early = call('13900139003', NOW - 3 * HOUR, { outcome: 'rejected' })
+    const late = call('13900139003', NOW - HOUR, { outcome: 'no-answer' })
+    expect(callStatsByPhone([early, late]).get('13900139003')).toEqual({ callCount: 2, lastCalledAt: late.startedAt, lastOutcome: 'no-answer' })
+    const twin = { ...late, id: 'twin', outcome: 'answered' as const }
+    expect(callStatsByPhone([late, twin]).get('13900139003')?.lastOutcome).toBe('no-answer')
+    expect(callStatsByPhone([twin, late]).get('13900139003')?.lastOutcome).toBe('answered')
+  })
+
   it('shows the larger count and the later call of the entry\'s own stats and the history\'s', () => {
     const own: NumberEntry = { ...entry('13900139003'), callCount: 5, lastCalledAt: NOW - 2 * HOUR, lastOutcome: 'answered' }
     // Another phone called later: its call is the last one; the count stays this phone's larger one.
@@ -364,5 +373,10 @@ describe('row call stats from the synced history', () => {
       lastOutcome: 'answered',
     })
     expect(rowCallStats(entry('13900139004'), undefined)).toEqual(entry('13900139004'))
+    // The same moment on both sides is this phone's own call: the entry's words stand.
+    expect(rowCallStats(own, { callCount: 5, lastCalledAt: NOW - 2 * HOUR, lastOutcome: 'rejected' }).lastOutcome).toBe('answered')
+    // No call on either side: no time or outcome keys at all (the row says "not called yet").
+    expect(rowCallStats(entry('13900139004'), { callCount: 0 })).toStrictEqual({ callCount: 0 })
+    expect(rowCallStats(own, { callCount: 0 })).toStrictEqual({ callCount: 5, lastCalledAt: NOW - 2 * HOUR, lastOutcome: 'answered' })
   })
 })

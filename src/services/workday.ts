@@ -343,7 +343,7 @@ export interface CallStats {
  * made on the agent's other phones count too. Every record counts, as `noteCall` counts them.
  */
 export function callStatsByPhone(records: readonly CallRecord[]): Map<string, CallStats> {
-  const stats = new Map<string, CallStats>()
+  const stats = new Map<string, Required<CallStats>>()
   for (const record of records) {
     const phone = nationalForm(recordKey(record.number))
     const known = stats.get(phone)
@@ -352,7 +352,8 @@ export function callStatsByPhone(records: readonly CallRecord[]): Map<string, Ca
       continue
     }
     known.callCount++
-    if (record.startedAt > (known.lastCalledAt ?? -Infinity)) {
+    // Strictly later: of two calls started in one millisecond the first listed (newest first) stays.
+    if (record.startedAt > known.lastCalledAt) {
       known.lastCalledAt = record.startedAt
       known.lastOutcome = record.outcome
     }

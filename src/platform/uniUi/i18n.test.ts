@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { fn } from 'jest-mock'
 import { initVueI18n as uniInitVueI18n } from '@dcloudio/uni-i18n'
-import { initVueI18n } from './i18n'
+import { followUniLocale, initVueI18n } from './i18n'
 
 const messages = { en: { 'picker.ok': 'ok' }, 'zh-Hans': { 'picker.ok': '确定' } }
 
@@ -9,7 +10,12 @@ function setUniLocale(locale: string): void {
 }
 
 describe("uni-ui's uni-i18n, following uni's locale", () => {
-  afterEach(() => setUniLocale('zh-Hans'))
+  const global = globalThis as { uni?: unknown }
+  const realUni = global.uni
+  afterEach(() => {
+    global.uni = realUni
+    setUniLocale('zh-Hans')
+  })
 
   it('translates by the locale uni has now, not the one it had when the component loaded', () => {
     setUniLocale('zh-Hans')
@@ -29,5 +35,32 @@ describe("uni-ui's uni-i18n, following uni's locale", () => {
     setUniLocale('')
     expect(i18n.t('picker.ok')).toBe('ok')
     expect(i18n.getLocale()).toBe('en')
+  })
+
+  it('sets the locale only when uni has one and it differs', () => {
+    const i18n = { getLocale: fn(() => 'en'), setLocale: fn() }
+    setUniLocale('en')
+    followUniLocale(i18n)
+    setUniLocale('')
+    followUniLocale(i18n)
+    expect(i18n.setLocale).not.toHaveBeenCalled()
+    setUniLocale('zh-Hans')
+    followUniLocale(i18n)
+    expect(i18n.setLocale.mock.calls).toEqual([['zh-Hans']])
+  })
+
+  it('leaves the locale alone without uni, without getLocale, or when getLocale throws', () => {
+    const i18n = { getLocale: fn(() => 'en'), setLocale: fn() }
+    uni.getLocale = undefined as unknown as typeof uni.getLocale
+    followUniLocale(i18n)
+    uni.getLocale = (() => undefined) as unknown as typeof uni.getLocale
+    followUniLocale(i18n)
+    uni.getLocale = (() => {
+      throw new Error('no app yet')
+    }) as typeof uni.getLocale
+    followUniLocale(i18n)
+    global.uni = undefined
+    followUniLocale(i18n)
+    expect(i18n.setLocale).not.toHaveBeenCalled()
   })
 })

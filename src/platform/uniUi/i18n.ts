@@ -13,10 +13,10 @@ export * from '@dcloudio/uni-i18n'
 
 type VueI18n = ReturnType<typeof uniInitVueI18n>
 
-/** uni's locale now ('' where there is no uni: tests, the App's view layer before start). */
+/** uni's locale now; '' where there is none to read (no uni, no app yet: uni throws). */
 function uniLocale(): string {
   try {
-    return typeof uni !== 'undefined' ? (uni.getLocale?.() ?? '') : ''
+    return uni.getLocale() ?? ''
   } catch {
     return ''
   }
