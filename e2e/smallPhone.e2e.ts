@@ -141,4 +141,32 @@ describe('a 360×640 phone in English', () => {
       await page.context().close()
     }
   })
+
+  it('keeps hang-up on screen above the bottom bar when banners and the keypad crowd the call', async () => {
+    const page = await smallPhone()
+    try {
+      await byId(page, 'nav-dial').click()
+      await inputOf(page, 'dial-input').fill('13800000091')
+      await byId(page, 'dial-call').click()
+      await expectAttr(page, 'call-status', 'data-state', 'ringing')
+      await sim(page, 'answerOutbound')
+      await expectAttr(page, 'call-status', 'data-state', 'active')
+      await byId(page, 'call-keypad').click()
+      await sim(page, 'incomingCall', { from: '13700001111', remark: 'Wang Wu, a caller waiting' })
+      await byId(page, 'call-waiting').waitFor()
+      await sim(page, 'dropConnection')
+      await expectAttr(page, 'connection-banner', 'data-state', 'lost')
+      const hangup = await box(byId(page, 'call-hangup'))
+      expect(hangup.y).toBeGreaterThanOrEqual(0)
+      expect(hangup.y + hangup.height).toBeLessThanOrEqual(await navTop(page))
+      // Nothing lies over it: a tap at its centre reaches it.
+      const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('[data-testid]')?.getAttribute('data-testid'), [
+        hangup.x + hangup.width / 2,
+        hangup.y + hangup.height / 2,
+      ])
+      expect(hit).toBe('call-hangup')
+    } finally {
+      await page.context().close()
+    }
+  })
 })
