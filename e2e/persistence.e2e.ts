@@ -89,6 +89,38 @@ describe('after a reload', () => {
     expect(methodsOf(await simLog(page)).indexOf('setAudioRoute')).toBeGreaterThan(methodsOf(await simLog(page)).indexOf('call'))
   })
 
+  it('records a call cut off by a reload, says so, and offers its wrap-up', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800000095', '王总')
+    await dialAndRing(page, '13800000095')
+    await sim(page, 'answerOutbound')
+    await expectAttr(page, 'call-status', 'data-state', 'active')
+
+    // The app is closed mid-call (the SDK's call goes with it) and opened again.
+    await page.reload()
+    await expectText(page, 'agent-status', AGENT1.username)
+    await simReady(page)
+    await expectText(page, 'call-interrupted', zh('notices.callInterrupted', { name: '王总' }))
+    // A connected call: its wrap-up is asked for, as after any connected call.
+    await byId(page, 'wrapup-sheet').waitFor({ state: 'visible' })
+    await byId(page, 'wrapup-outcome-interested').click()
+    await byId(page, 'wrapup-save').click()
+    await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+    await byId(page, 'call-interrupted-dismiss').click()
+    await byId(page, 'call-interrupted').waitFor({ state: 'detached' })
+
+    await byId(page, 'nav-history').click()
+    await byId(page, 'history-item').first().waitFor({ state: 'visible' })
+    expect(await historyAttrs(page)).toEqual([{ number: '13800000095', direction: 'out', outcome: 'answered' }])
+    expect(await byId(page, 'history-disposition').innerText()).toBe('有意向')
+    // Once: another reload records nothing more.
+    await page.reload()
+    await simReady(page)
+    await byId(page, 'history-item').first().waitFor({ state: 'visible' })
+    expect(await historyAttrs(page)).toHaveLength(1)
+    expect(await byId(page, 'call-interrupted').count()).toBe(0)
+  })
+
   it('remembers the last account after signing out, and does not sign in silently', async () => {
     const page = await signedInPhone(phone)
     await byId(page, 'logout').click()

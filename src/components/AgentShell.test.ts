@@ -363,7 +363,7 @@ describe('IncomingCallOverlay (in the shell)', () => {
       history: { records: [missedCall('13700000002', 2000), missedCall('13700000001', 1000)] },
       missed: { seenAt: 500 },
     })
-    expect(wrapper.find(byId('missed-notice')).text()).toContain('Missed calls: 13700000002 and 1 more')
+    expect(wrapper.find(byId('missed-notice')).text()).toContain('2 missed calls, the latest from 13700000002')
     expect(wrapper.find(byId('nav-history-badge')).attributes('data-count')).toBe('2')
     expect(wrapper.find(byId('nav-history-badge')).text()).toBe('2')
     await wrapper.find(byId('missed-dismiss')).trigger('click')

@@ -20,7 +20,9 @@ import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf, TransferTarget } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { newId } from '@/services/ids'
+import { interruptedCallRecord, isLiveCallSnapshot, LIVE_CALL_HEARTBEAT_MS, type LiveCallSnapshot } from '@/services/liveCall'
 import { NUMBER_MAX_DIGITS, validateNumber, type Validated } from '@/services/numbers'
+import { agentKeyOf, workspaceValue, type StoredValue } from '@/services/storage'
 import { getWorkstation } from '@/services/workstation'
 import { t } from '@/i18n'
 import { useConnectionStore } from '@/store/connection'
@@ -57,6 +59,12 @@ export const CALL_DEVICE_ERROR_CODES: ReadonlySet<number> = new Set(
 )
 /** Finished session ids remembered so their late events are dropped quietly. */
 const FINISHED_MEMORY = 20
+
+const LIVE_CALL_STORAGE = {
+  version: 1,
+  fallback: (): LiveCallSnapshot | null => null,
+  validate: (data: unknown): data is LiveCallSnapshot | null => data === null || isLiveCallSnapshot(data),
+}
 
 interface SideSession {
   peer: string
@@ -184,6 +192,78 @@ export const useCallStore = defineStore('call', () => {
     },
     { flush: 'sync' },
   )
+
+  // ---- a call the app lost (closed or killed mid-call) ------------------------------------
+  /** The call the last app run lost, recorded at this start: the shell says so until dismissed. */
+  const interrupted = ref<{ peer: string; remark: string } | null>(null)
+  let liveCallStorage: StoredValue<LiveCallSnapshot | null> | null = null
+  let heartbeat: ReturnType<typeof setInterval> | null = null
+
+  /** Keeps the customer call in progress on the phone (or forgets it once it is over). */
+  function rememberLiveCall(): void {
+    if (!liveCallStorage) return
+    try {
+      if (isLive.value && !internal.value && peer.value !== '' && startedAt.value !== null) {
+        liveCallStorage.save({
+          sessionId: sessionId.value,
+          direction: direction.value ?? 'out',
+          peer: peer.value,
+          remark: remark.value,
+          startedAt: startedAt.value,
+          answeredAt: answeredAt.value,
+          seenAt: Date.now(),
+        })
+      } else {
+        liveCallStorage.clear()
+      }
+    } catch (e) {
+      console.warn('[call] could not keep the live call', e instanceof Error ? e.message : e)
+    }
+  }
+
+  // Sync: the snapshot is gone by the time `finish` records the call, so no run records it twice.
+  watch([state, sessionId, answeredAt, internal], rememberLiveCall, { flush: 'sync' })
+  watch(isLive, (live) => {
+    if (heartbeat) clearInterval(heartbeat)
+    heartbeat = live ? setInterval(rememberLiveCall, LIVE_CALL_HEARTBEAT_MS) : null
+  })
+
+  // Each agent's own snapshot, like their wrap-up drafts.
+  watch(
+    () => useSessionStore().agent?.userId ?? null,
+    (userId) => {
+      liveCallStorage = userId ? workspaceValue(agentKeyOf(userId), 'liveCall', LIVE_CALL_STORAGE) : null
+      if (!userId) interrupted.value = null
+      else if (isLive.value) rememberLiveCall()
+    },
+    { immediate: true },
+  )
+  // Once signed in (history and the list open): a call the last run lost goes into history.
+  watch(
+    () => useSessionStore().status === 'signed-in',
+    (signedIn) => {
+      if (signedIn && !isLive.value) recordInterruptedCall()
+    },
+    { immediate: true },
+  )
+
+  function recordInterruptedCall(): void {
+    const snapshot = liveCallStorage?.load() ?? null
+    if (!snapshot) return
+    liveCallStorage?.clear()
+    const record = interruptedCallRecord(snapshot, newId())
+    notifyEnded(record)
+    try {
+      useWrapupStore().offer(record)
+    } catch (e) {
+      console.error('[call] wrapup.offer failed', e)
+    }
+    interrupted.value = { peer: snapshot.peer, remark: snapshot.remark }
+  }
+
+  function dismissInterrupted(): void {
+    interrupted.value = null
+  }
 
   // ---- the machine ------------------------------------------------------------------------
   /** Read through a call so TypeScript does not keep a narrowing across awaits and moves. */
@@ -835,6 +915,7 @@ export const useCallStore = defineStore('call', () => {
     ringtoneError,
     busy,
     waiting,
+    interrupted,
     // getters
     isLive,
     linkQuality,
@@ -860,6 +941,7 @@ export const useCallStore = defineStore('call', () => {
     openMicrophoneSettings,
     retryRingtone,
     close,
+    dismissInterrupted,
     applyEvent,
     reportSdkError,
     endBeforeSignOut,

@@ -2,7 +2,7 @@
 const zh = {
   'notices.callWaiting': '{number} 正在来电，当前通话结束前无法接听，将记为未接',
   'notices.missed': '未接来电：{number}',
-  'notices.missedMore': '未接来电：{number} 等 {n} 个',
+  'notices.missedMore': '{n} 个未接来电，最近一个：{number}',
   'notices.missedOpen': '查看',
   'notices.missedDismiss': '知道了',
   'notices.missedBadge': '{n} 个未接来电',
@@ -16,12 +16,13 @@ const zh = {
   'notices.connection.lost': '连接已断开',
   'notices.connection.reconnecting': '正在重连',
   'notices.connection.offline': '未登录',
+  'notices.callInterrupted': '与 {name} 的通话在应用关闭时中断，已记入通话记录',
 } as const
 
 const en: Record<keyof typeof zh, string> = {
   'notices.callWaiting': '{number} is calling; it cannot be answered during this call and will be recorded as missed',
   'notices.missed': 'Missed call: {number}',
-  'notices.missedMore': 'Missed calls: {number} and {n} more',
+  'notices.missedMore': '{n} missed calls, the latest from {number}',
   'notices.missedOpen': 'View',
   'notices.missedDismiss': 'Got it',
   'notices.missedBadge': '{n} missed call | {n} missed calls',
@@ -35,6 +36,7 @@ const en: Record<keyof typeof zh, string> = {
   'notices.connection.lost': 'Connection lost',
   'notices.connection.reconnecting': 'Reconnecting',
   'notices.connection.offline': 'Signed out',
+  'notices.callInterrupted': 'The call with {name} was cut off when the app closed; it is in your call history',
 }
 
 export default { zh, en }

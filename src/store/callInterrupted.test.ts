@@ -1,0 +1,129 @@
+/**
+ * A call the app lost mid-way (closed or killed: the SDK's call went with it) is recorded at the
+ * next start from what the phone kept while it lasted, offered for wrap-up, and announced.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { storage } from '../../tests/setup/uni'
+import { agentKeyOf } from '@/services/storage'
+import { LIVE_CALL_HEARTBEAT_MS } from '@/services/liveCall'
+import { useCallStore } from '@/store/call'
+import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
+import { useSessionStore } from '@/store/session'
+import { useWrapupStore } from '@/store/wrapup'
+import { AGENT, loginSdk, setupCore, type Core } from './__tests__/harness'
+
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
+vi.mock('@/platform/device', () => ({
+  ensureMicrophonePermission: () => Promise.resolve('granted'),
+  canOpenMicrophoneSettings: () => false,
+  openMicrophoneSettings: () => undefined,
+  keepScreenOn: () => undefined,
+}))
+
+const KEY = `tccc.a.${agentKeyOf(AGENT.userId)}.liveCall`
+const T0 = Date.parse('2026-03-01T10:00:00Z')
+
+/** The app (re)starts with the agent's session: a fresh pinia and SDK over the same storage. */
+async function startApp(): Promise<Core> {
+  const core = setupCore()
+  await loginSdk(core)
+  const session = useSessionStore()
+  session.agent = { userId: AGENT.userId, sdkAppId: AGENT.sdkAppId }
+  useHistoryStore().open(agentKeyOf(AGENT.userId))
+  useNumbersStore().open(agentKeyOf(AGENT.userId))
+  useCallStore()
+  session.status = 'signed-in'
+  await Promise.resolve()
+  return core
+}
+
+/** What the phone keeps of the live call (its storage envelope), undefined when nothing. */
+function kept(): { data: Record<string, unknown> | null } | undefined {
+  const raw = storage.get(KEY)
+  return typeof raw === 'string' ? (JSON.parse(raw) as { data: Record<string, unknown> | null }) : undefined
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+  vi.setSystemTime(T0)
+})
+afterEach(() => vi.useRealTimers())
+
+describe('a call the app lost', () => {
+  it('keeps the live call while it lasts, and records it at the next start as cut off', async () => {
+    const core = await startApp()
+    useNumbersStore().add('13800138000', 'Alice')
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000', remark: 'Alice' })
+    expect(kept()?.data).toMatchObject({ direction: 'out', peer: '13800138000', remark: 'Alice', startedAt: T0, answeredAt: null, seenAt: T0 })
+    vi.setSystemTime(T0 + 5_000)
+    core.sim.answerOutbound()
+    expect(kept()?.data).toMatchObject({ answeredAt: T0 + 5_000, sessionId: call.sessionId })
+    const sessionId = call.sessionId
+    // The heartbeat moves `seenAt`: the app was last seen with the call 35 s in.
+    vi.advanceTimersByTime(2 * LIVE_CALL_HEARTBEAT_MS)
+    expect(kept()?.data?.seenAt).toBe(T0 + 5_000 + 2 * LIVE_CALL_HEARTBEAT_MS)
+
+    // The app is killed here; it starts again later with the agent's session.
+    vi.setSystemTime(T0 + 600_000)
+    await startApp()
+    const [record] = useHistoryStore().records
+    expect(record).toMatchObject({
+      number: '13800138000',
+      remark: 'Alice',
+      direction: 'out',
+      outcome: 'answered',
+      endReason: 'unknown',
+      sessionId,
+      startedAt: T0,
+      answeredAt: T0 + 5_000,
+      endedAt: T0 + 35_000,
+      durationSec: 30,
+    })
+    expect(useHistoryStore().records).toHaveLength(1)
+    expect(useNumbersStore().lookup('13800138000')).toMatchObject({ callCount: 1, lastOutcome: 'answered' })
+    expect(useWrapupStore().draft?.callId).toBe(record.id)
+    expect(useCallStore().interrupted).toEqual({ peer: '13800138000', remark: 'Alice' })
+    expect(kept()).toBeUndefined()
+
+    // Announced once: dismissed, and not again at the next start.
+    useCallStore().dismissInterrupted()
+    expect(useCallStore().interrupted).toBeNull()
+    await startApp()
+    expect(useHistoryStore().records).toHaveLength(1)
+    expect(useCallStore().interrupted).toBeNull()
+  })
+
+  it('forgets the call once it ends normally, and keeps nothing for a colleague\'s seat', async () => {
+    const core = await startApp()
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    expect(kept()?.data).toMatchObject({ peer: '13800138000', answeredAt: null })
+    core.sim.rejectOutbound()
+    expect(call.state).toBe('ended')
+    expect(kept()).toBeUndefined()
+    await startApp()
+    expect(useHistoryStore().records).toHaveLength(1)
+    expect(useCallStore().interrupted).toBeNull()
+  })
+
+  it('records an inbound call that was still ringing as missed, and nothing for another agent', async () => {
+    const core = await startApp()
+    core.sim.incomingCall({ from: '13900139000' })
+    expect(useCallStore().state).toBe('incoming')
+    expect(kept()?.data).toMatchObject({ direction: 'in', peer: '13900139000', answeredAt: null })
+    // Another agent signs in on this phone after the restart: not theirs.
+    const stranger = setupCore()
+    await loginSdk(stranger)
+    useSessionStore().agent = { userId: 'agent2@example.com', sdkAppId: AGENT.sdkAppId }
+    useCallStore()
+    useSessionStore().status = 'signed-in'
+    await Promise.resolve()
+    expect(useCallStore().interrupted).toBeNull()
+    expect(kept()?.data).toMatchObject({ peer: '13900139000' })
+    // The agent comes back: their call is recorded.
+    await startApp()
+    expect(useHistoryStore().records[0]).toMatchObject({ direction: 'in', outcome: 'missed', durationSec: 0, endReason: 'unknown' })
+  })
+})
