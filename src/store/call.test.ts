@@ -333,6 +333,18 @@ describe('incoming calls', () => {
     expect(call.answeredAt).not.toBeNull()
   })
 
+  it('a failed answer tried again clears its message once the caller is connected', async () => {
+    const call = useCallStore()
+    core.sim.incomingCall({ from: '13700137000' })
+    core.sim.failNext('answer', 408)
+    await expect(call.answerIncoming()).resolves.toBe(false)
+    expect(call.state).toBe('incoming')
+    expect(call.error?.code).toBe(408)
+    await expect(call.answerIncoming()).resolves.toBe(true)
+    expect(call.state).toBe('active')
+    expect(call.error).toBeNull()
+  })
+
   it('rejecting stops the ringtone, ends the call and records it as rejected', async () => {
     const call = useCallStore()
     core.sim.incomingCall({ from: '13700137000', remark: 'From SDK' })

@@ -531,6 +531,7 @@ export const useCallStore = defineStore('call', () => {
       if (state.value === 'active') return // the answer() result already moved us
       if (move('accepted')) {
         answeredAt.value = Date.now()
+        error.value = null
         stopRing()
       }
       return
@@ -702,7 +703,11 @@ export const useCallStore = defineStore('call', () => {
         if (stillRinging()) startRing()
         return false
       }
-      if (stateNow() === 'incoming' && sessionId.value === id && move('accepted')) answeredAt.value = Date.now()
+      if (stateNow() === 'incoming' && sessionId.value === id && move('accepted')) {
+        answeredAt.value = Date.now()
+        // A failed first try ("request timed out") is over once the caller is connected.
+        error.value = null
+      }
       if (stateNow() === 'active' && sessionId.value === id) await applyPreferredRoute()
       return true
     } finally {
