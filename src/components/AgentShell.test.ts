@@ -214,6 +214,8 @@ describe('IncomingCallOverlay (in the shell)', () => {
   it('opens the microphone settings through the call store when answering was refused for it', async () => {
     device.canOpenSettings = true
     const { wrapper } = mountShell({ call: { state: 'incoming', peer: '13912345678', error: new TcccError('ERR_MIC_NOT_AUTHORIZED') } })
+    // The caller still waits: answer again, not call again.
+    expect(wrapper.find(byId('mic-help-text')).text()).toBe('Allow this app to use the microphone in system settings, then answer again.')
     await wrapper.find(byId('mic-open-settings')).trigger('click')
     expect(useCallStore().openMicrophoneSettings).toHaveBeenCalledTimes(1)
   })

@@ -164,6 +164,9 @@ describe('CallPanel', () => {
       makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: new TcccError('ERR_MIC_NOT_AUTHORIZED') }),
     )
     expect(wrapper.find(byId('mic-help')).exists()).toBe(true)
+    // One instruction, the platform's: not the catalogue's "system settings" beside it.
+    expect(wrapper.find(byId('call-error')).exists()).toBe(false)
+    expect(wrapper.find(byId('mic-help-text')).text()).toBe('Allow this app to use the microphone in system settings, then call again.')
     await wrapper.find(byId('mic-open-settings')).trigger('click')
     expect(wrapper.emitted('openSettings')).toHaveLength(1)
   })

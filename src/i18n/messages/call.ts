@@ -62,6 +62,8 @@ const zh = {
   'call.mic.deniedTitle': '需要麦克风权限',
   'call.mic.deniedApp': '请在系统设置中允许本应用使用麦克风，然后重新呼叫。',
   'call.mic.deniedWeb': '请在浏览器地址栏左侧的网站设置中允许使用麦克风，然后重新呼叫。',
+  'call.mic.deniedAppAnswer': '请在系统设置中允许本应用使用麦克风，然后再次接听。',
+  'call.mic.deniedWebAnswer': '请在浏览器地址栏左侧的网站设置中允许使用麦克风，然后再次接听。',
   'call.mic.openSettings': '打开设置',
 } as const
 
@@ -129,6 +131,8 @@ const en: Record<keyof typeof zh, string> = {
   'call.mic.deniedTitle': 'Microphone access needed',
   'call.mic.deniedApp': 'Allow this app to use the microphone in system settings, then call again.',
   'call.mic.deniedWeb': "Allow the microphone in the browser's site settings (left of the address bar), then call again.",
+  'call.mic.deniedAppAnswer': 'Allow this app to use the microphone in system settings, then answer again.',
+  'call.mic.deniedWebAnswer': "Allow the microphone in the browser's site settings (left of the address bar), then answer again.",
   'call.mic.openSettings': 'Open settings',
 }
 
