@@ -159,6 +159,19 @@ describe('CallPanel', () => {
     expect(wrapper.emitted('transfer')).toEqual([[{ userId: 'agent2@example.com' }], [{ skillGroupId: '42' }]])
   })
 
+  it('offers signing in again instead of calling again when the SDK refused the call as not signed in', async () => {
+    const wrapper = mountPanel(makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: new TcccError('ERR_SIP_FORBIDDEN') }))
+    expect(wrapper.find(byId('call-redial')).exists()).toBe(false)
+    const relogin = wrapper.find(byId('call-relogin'))
+    expect(relogin.text()).toBe('Sign in again')
+    await relogin.trigger('click')
+    expect(wrapper.emitted('relogin')).toHaveLength(1)
+    // Any other failure keeps "call again".
+    const other = mountPanel(makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: new TcccError('ERR_SIP_REQUESTTIMEOUT') }))
+    expect(other.find(byId('call-relogin')).exists()).toBe(false)
+    expect(other.find(byId('call-redial')).exists()).toBe(true)
+  })
+
   it('offers the settings button when the microphone was denied', async () => {
     const wrapper = mountPanel(
       makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: new TcccError('ERR_MIC_NOT_AUTHORIZED') }),

@@ -4,6 +4,7 @@ import { mount } from '@vue/test-utils'
 import { createTestingPinia } from '@pinia/testing'
 import { setLocale } from '@/i18n'
 import { TcccError } from '@/platform/errors'
+import { useSessionStore } from '@/store/session'
 import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
 import { useCallerNumbersStore } from '@/store/callerNumbers'
@@ -94,6 +95,12 @@ describe('dial page', () => {
     expect(wrapper.find(byId('call-end-reason')).text()).toBe('No answer (timed out)')
     await wrapper.find(byId('call-close')).trigger('click')
     expect(useCallStore().close).toHaveBeenCalledTimes(1)
+  })
+
+  it('signs out through the session store when the ended call asks to sign in again', async () => {
+    const wrapper = mountDial({ state: 'ended', direction: 'out', peer: '13800138000', endReason: 'error', endedAt: 1, error: new TcccError('ERR_SIP_BAD_REQUEST') })
+    await wrapper.find(byId('call-relogin')).trigger('click')
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
   })
 
   it('offers the microphone settings through the call store after the microphone was denied', async () => {
