@@ -134,6 +134,15 @@ describe('numbers page', () => {
     expect(result.text()).toContain('Line 4 “12,bad”: A number has at least 3 digits')
     expect(result.attributes('data-added')).toBe('2')
     expect(wrapper.findAll(byId('number-item')).map((r) => r.attributes('data-number'))).toEqual(['120', '119', '110'])
+    // Only the refused line stays in the box, to be fixed; importing again adds nothing twice.
+    expect((wrapper.find(byId('import-text')).element as HTMLTextAreaElement).value).toBe('12,bad')
+    expect(wrapper.find(byId('import-kept')).text()).toBe('The invalid lines are left in the box: correct them and import again.')
+    await wrapper.find(byId('import-text')).setValue('112,fixed')
+    await wrapper.find(byId('import-submit')).trigger('click')
+    expect(wrapper.find(byId('import-result')).attributes('data-added')).toBe('1')
+    expect(wrapper.find(byId('import-result')).text()).toContain('duplicates: 0')
+    expect((wrapper.find(byId('import-text')).element as HTMLTextAreaElement).value).toBe('')
+    expect(wrapper.find(byId('import-kept')).exists()).toBe(false)
   })
 
   it('filters as the agent types and shows a no-match state', async () => {
