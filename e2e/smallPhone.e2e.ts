@@ -169,4 +169,20 @@ describe('a 360×640 phone in English', () => {
       await page.context().close()
     }
   })
+
+  it('keeps a long caller remark to two lines, clear of answer and decline', async () => {
+    const page = await smallPhone()
+    try {
+      await sim(page, 'incomingCall', { from: '13700001111', remark: 'Zhang Wei, regional purchasing head, Longgang 0755' })
+      await byId(page, 'incoming-call').waitFor()
+      const remark = await box(page.locator('.incoming__remark'))
+      expect(remark.height).toBeLessThanOrEqual(2 * 30 * 1.5)
+      const caller = await box(byId(page, 'incoming-caller'))
+      const answer = await box(byId(page, 'incoming-answer'))
+      expect(caller.y + caller.height).toBeLessThanOrEqual(answer.y - 16)
+      expect(answer.y + answer.height).toBeLessThanOrEqual(HEIGHT)
+    } finally {
+      await page.context().close()
+    }
+  })
 })
