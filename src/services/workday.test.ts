@@ -276,6 +276,16 @@ describe('the day plan (mutation survivors)', () => {
     expect(p.today).toEqual({ calls: 3, connected: 2, connectRate: 2 / 3, talkSeconds: 60, deals: 0 })
   })
 
+  it('does not count a dial that failed before it had a session as a call of the day', () => {
+    const p = plan([], [
+      call('1', NOW - HOUR, { outcome: 'failed', answeredAt: undefined, durationSec: 0 }), // microphone denied: no session
+      call('2', NOW - HOUR, { outcome: 'failed', answeredAt: undefined, durationSec: 0, sessionId: 'sim-2' }), // failed while ringing
+      call('3', NOW - HOUR, { outcome: 'no-answer', answeredAt: undefined, durationSec: 0 }),
+      call('4', NOW - HOUR, { durationSec: 30 }),
+    ])
+    expect(p.today).toEqual({ calls: 3, connected: 1, connectRate: 1 / 3, talkSeconds: 30, deals: 0 })
+  })
+
   it('does not take an empty outcome for a wrap-up', () => {
     const p = plan(list, [
       call(n(0), NOW - HOUR, { disposition: '' }), // newest: a call whose wrap-up was left empty

@@ -211,8 +211,11 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   for (const record of records) {
     const at = record.startedAt
     if (at >= dayStart && at < dayEnd) {
-      calls++
-      if (record.answeredAt !== undefined || record.outcome === 'answered') {
+      const answered = record.answeredAt !== undefined || record.outcome === 'answered'
+      // A dial that failed before the SDK gave it a session (microphone denied, a refused number)
+      // never reached the customer: counting it would lower the connect rate for nothing.
+      if (answered || record.outcome !== 'failed' || record.sessionId !== undefined) calls++
+      if (answered) {
         connected++
         talkSeconds += record.durationSec
       }
