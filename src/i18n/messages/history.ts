@@ -35,12 +35,14 @@ const zh = {
   'history.saveNumber': '保存到号码列表',
   'history.saveNumberName': '保存 {name} 到号码列表',
   'history.tcccDuration': '联络中心计时 {duration}',
+  'history.callbackAt': '回拨 {when}',
   'history.recording': '录音',
 } as const
 
 const en: Record<keyof typeof zh, string> = {
   'history.title': 'Call history',
   'history.tcccDuration': 'Contact center: {duration}',
+  'history.callbackAt': 'Call back {when}',
   'history.recording': 'Recording',
   'history.empty': 'No calls yet',
   'history.emptyHint': 'Calls you make or answer appear here',

@@ -10,6 +10,13 @@ export function formatClock(ts: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
+/** A callback time: `12-05 10:00`, with the year when it is not this year's (`2027-01-04 10:00`). */
+export function formatCallbackTime(ts: number, now: number): string {
+  const d = new Date(ts)
+  const day = `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(ts)}`
+  return d.getFullYear() === new Date(now).getFullYear() ? day : `${d.getFullYear()}-${day}`
+}
+
 /** A day header: 今天 / 昨天 / `3月8日` (this year) / `2025年3月8日`, or the English words. */
 export function dayLabel(
   group: { day: string; relative: 'today' | 'yesterday' | 'date' },

@@ -120,6 +120,24 @@ describe('history search, filters and days', () => {
     expect(days.map((d) => d.text())).toEqual(['Today1 call', 'Yesterday1 call', '2024-3-81 call'])
   })
 
+  it('shows the callback time a wrap-up set, with the year only when it is another year', () => {
+    const tomorrow10 = new Date(today.getTime() + 86_400_000)
+    tomorrow10.setHours(10, 0, 0, 0)
+    const nextYear = new Date(today.getFullYear() + 1, 0, 4, 9, 5)
+    const wrapper = mountHistory([
+      { ...rows[0], id: 'c1', disposition: 'callback', callbackAt: tomorrow10.getTime() },
+      { ...rows[0], id: 'c2', number: '13912345679', disposition: 'callback', callbackAt: nextYear.getTime() },
+      rows[1],
+    ])
+    const shown = wrapper.findAll(byId('history-callback'))
+    const pad = (n: number) => String(n).padStart(2, '0')
+    expect(shown.map((c) => c.text())).toEqual([
+      `Call back ${tomorrow10.getFullYear() === new Date().getFullYear() ? '' : `${tomorrow10.getFullYear()}-`}${pad(tomorrow10.getMonth() + 1)}-${pad(tomorrow10.getDate())} 10:00`,
+      `Call back ${nextYear.getFullYear()}-01-04 09:05`,
+    ])
+    expect(shown[0].attributes('data-at')).toBe(String(tomorrow10.getTime()))
+  })
+
   it('names the days in Chinese', async () => {
     setLocale('zh')
     const wrapper = mountHistory(rows)
