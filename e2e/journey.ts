@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { messages, type MessageKey } from '../src/i18n/messages'
 import { entryFor, type ErrorSymbol } from '../src/platform/errors'
-import { AGENT1, AGENT2, byId, inputOf, newPhone, signIn, simLog, startStack, type SdkCall, type Stack } from './harness'
+import { AGENT1, AGENT2, byId, inputOf, newPhone, signIn, sim, simLog, startStack, type SdkCall, type Stack } from './harness'
 
 /** Which bundle to drive; `E2E_H5_DIR` lets a run use its own build next to others' builds. */
 export const BUNDLE = process.env.E2E_H5_DIR ?? 'dist/build/h5'
@@ -222,6 +222,13 @@ export async function dialAndRing(page: Page, number: string): Promise<void> {
   await inputOf(page, 'dial-input').fill(number)
   await byId(page, 'dial-call').click()
   await expectAttr(page, 'call-status', 'data-state', 'ringing')
+}
+
+/** Places a call to `number` from the dial pad, has the far end answer, and waits until it is active. */
+export async function connectedCall(page: Page, number: string): Promise<void> {
+  await dialAndRing(page, number)
+  await sim(page, 'answerOutbound')
+  await expectAttr(page, 'call-status', 'data-state', 'active')
 }
 
 /**

@@ -6,19 +6,14 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { byId, inputOf, signIn, sim } from './harness'
-import { expectAttr, expectText, signedInPhone, simReady, useStack, zh } from './journey'
+import { byId, signIn } from './harness'
+import { connectedCall, expectAttr, expectText, signedInPhone, simReady, useStack, zh } from './journey'
 
 const { phone } = useStack()
 
 /** A connected call to `number` ended by the agent: the wrap-up sheet opens. */
 async function callAndHangUp(page: Page, number: string): Promise<void> {
-  await byId(page, 'nav-dial').click()
-  await inputOf(page, 'dial-input').fill(number)
-  await byId(page, 'dial-call').click()
-  await expectAttr(page, 'call-status', 'data-state', 'ringing')
-  await sim(page, 'answerOutbound')
-  await expectAttr(page, 'call-status', 'data-state', 'active')
+  await connectedCall(page, number)
   await byId(page, 'call-hangup').click()
   await byId(page, 'wrapup-sheet').waitFor({ state: 'visible' })
 }

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import { byId, inputOf, signIn, sim } from './harness'
-import { addNumber, expectAttr, simReady, useStack } from './journey'
+import { addNumber, connectedCall, expectAttr, simReady, useStack } from './journey'
 
 const { stack } = useStack()
 const WIDTH = 360
@@ -145,12 +145,7 @@ describe('a 360×640 phone in English', () => {
   it('keeps hang-up on screen above the bottom bar when banners and the keypad crowd the call', async () => {
     const page = await smallPhone()
     try {
-      await byId(page, 'nav-dial').click()
-      await inputOf(page, 'dial-input').fill('13800000091')
-      await byId(page, 'dial-call').click()
-      await expectAttr(page, 'call-status', 'data-state', 'ringing')
-      await sim(page, 'answerOutbound')
-      await expectAttr(page, 'call-status', 'data-state', 'active')
+      await connectedCall(page, '13800000091')
       await byId(page, 'call-keypad').click()
       await sim(page, 'incomingCall', { from: '13700001111', remark: 'Wang Wu, a caller waiting' })
       await byId(page, 'call-waiting').waitFor()
