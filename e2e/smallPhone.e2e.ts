@@ -180,4 +180,21 @@ describe('a 360×640 phone in English', () => {
       await page.context().close()
     }
   })
+
+  it('keeps the title and the agent readable with a long rest reason in the status chip', async () => {
+    const page = await smallPhone()
+    try {
+      await byId(page, 'agent-state').click()
+      await inputOf(page, 'agent-rest-reason').fill('Lunch, then a client visit in Longgang')
+      await byId(page, 'agent-state-rest').click()
+      await expectAttr(page, 'agent-state', 'data-state', 'rest')
+      expect(await clipped(page.locator('.shell__title'))).toBe('')
+      expect((await box(byId(page, 'agent-status'))).width).toBeGreaterThanOrEqual(90)
+      const chip = await box(byId(page, 'agent-state'))
+      expect(chip.height).toBeLessThanOrEqual(30) // one line: the reason is cut, not wrapped
+      expect(chip.x + chip.width).toBeLessThanOrEqual((await box(byId(page, 'sync-status'))).x)
+    } finally {
+      await page.context().close()
+    }
+  })
 })

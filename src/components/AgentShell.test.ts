@@ -239,6 +239,10 @@ describe('IncomingCallOverlay (in the shell)', () => {
     setLocale('zh')
     await flushPromises()
     expect(status().text()).toBe('离线 · 3 条待同步')
+    useSyncStore().pending = 0
+    await flushPromises()
+    expect(status().text()).toBe('离线') // nothing waiting: not "0 条待同步"
+    useSyncStore().pending = 3
     useSyncStore().state = 'error'
     await flushPromises()
     expect(status().text()).toBe('同步失败 · 3 条待同步')
