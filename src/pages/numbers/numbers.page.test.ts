@@ -156,6 +156,21 @@ describe('numbers page', () => {
     expect(wrapper.find(byId('numbers-empty')).attributes('data-reason')).toBe('no-match')
   })
 
+  it('counts and explains an empty list by the search and the status chip together', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.importText('13800138000,Zhang San\n13900001111,Li Si\n110,Police')
+    await nextTick()
+    await wrapper.find(byId('numbers-search')).setValue('139')
+    expect(wrapper.find(byId('numbers-count')).text()).toBe('1 of 3 numbers')
+    await wrapper.find(byId('numbers-filter-done')).trigger('click')
+    expect(wrapper.find(byId('numbers-count')).text()).toBe('0 of 3 numbers')
+    expect(wrapper.find(byId('numbers-empty')).text()).toBe('No number under “Done” matches “139”')
+    await wrapper.find(byId('numbers-search')).setValue('')
+    expect(wrapper.find(byId('numbers-empty')).text()).toBe('No numbers under “Done”')
+    await wrapper.find(byId('numbers-filter-new')).trigger('click')
+    expect(wrapper.find(byId('numbers-count')).text()).toBe('3 of 3 numbers')
+  })
+
   it('deletes only after confirmation', async () => {
     const { wrapper, numbers } = mountPage()
     numbers.add('110', 'Police')
