@@ -74,7 +74,7 @@ describe('callback reminders', () => {
     await page.clock.fastForward('01:30')
     await expectAttr(page, 'callback-reminder', 'data-number', '13800000041')
     expect(await byId(page, 'callback-reminder').innerText()).toContain('张伟')
-    expect(await notifications(page)).toEqual([{ title: '回拨提醒', body: '约定的回拨时间到了：张伟' }])
+    expect(await notifications(page)).toEqual([{ title: '回拨提醒', body: '回拨时间到：张伟' }])
     expect(await byId(page, 'callback-reminder-call').getAttribute('aria-label')).toBe('呼叫 张伟')
 
     await byId(page, 'callback-reminder-call').click()

@@ -18,7 +18,7 @@ const zh = {
   'workday.status.in-progress': '跟进中',
   'workday.status.done': '已完成',
   'workday.reminder.title': '回拨提醒',
-  'workday.reminder.body': '约定的回拨时间到了：{name}',
+  'workday.reminder.body': '回拨时间到：{name}',
   'workday.reminder.due': '约定 {time}',
   'workday.reminder.call': '立即回拨',
   'workday.reminder.callLabel': '呼叫 {name}',
