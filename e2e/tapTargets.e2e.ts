@@ -82,4 +82,22 @@ describe('tap targets and labels (defect 7)', () => {
     expect(await name.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true)
     expect((await box(next)).width).toBeLessThanOrEqual(390)
   })
+
+  it('lets the keyboard reach every control of the login page, and Enter signs in from the button', async () => {
+    const page = await phone()
+    await inputOf(page, 'login-username').fill('agent1@example.com')
+    await inputOf(page, 'login-password').fill('agent1-pass')
+    const focusedId = () => page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? '')
+    const seen: string[] = []
+    await page.locator('body').click({ position: { x: 1, y: 1 } })
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press('Tab')
+      seen.push(await focusedId())
+    }
+    for (const id of ['lang-zh', 'lang-en', 'login-username', 'login-password', 'login-submit', 'login-server-toggle']) expect(seen, id).toContain(id)
+    expect(seen.indexOf('login-password')).toBeLessThan(seen.indexOf('login-submit'))
+    await byId(page, 'login-submit').focus()
+    await page.keyboard.press('Enter')
+    await byId(page, 'agent-status').waitFor({ state: 'visible' })
+  })
 })
