@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import { byId, inputOf } from './harness'
-import { addNumber, cancelCall, closeCall, dialAndRing, signedInPhone, swipeRowOpen, useStack } from './journey'
+import { addNumber, cancelCall, closeCall, dialAndRing, signedInPhone, swipeRowOpen, useStack, zh } from './journey'
 
 const { phone } = useStack()
 const MIN = 44
@@ -53,6 +53,8 @@ describe('tap targets and labels (defect 7)', () => {
     expect(del.x + del.width).toBeLessThanOrEqual(390 + 0.5)
     expect(del.x - (call.x + call.width)).toBeGreaterThanOrEqual(MIN)
     expect(await row.locator('[data-testid="number-call"]').getAttribute('aria-label')).toBe('呼叫 张伟')
+    // The search box has a name of its own (uni draws its placeholder as a separate element).
+    expect(await inputOf(page, 'numbers-search').getAttribute('aria-label')).toBe(zh('numbers.searchPlaceholder'))
     expect(await row.locator('[data-testid="number-delete"]').getAttribute('aria-label')).toBe('删除 张伟')
 
     // History, with an unknown number in it (the save button shows).
