@@ -1,6 +1,6 @@
 /**
- * What survives a reload: the number list, the call history, the preferred audio route, the
- * silent sign-in while the backend session is valid, and the last account name after signing
+ * What survives a reload: the number list, the call history, the preferred audio route, a
+ * half-typed number or paste, the silent sign-in while the backend session is valid, and the last account name after signing
  * out (which must not sign in silently).
  */
 import { describe, expect, it } from 'vitest'
@@ -119,6 +119,42 @@ describe('after a reload', () => {
     await byId(page, 'history-item').first().waitFor({ state: 'visible' })
     expect(await historyAttrs(page)).toHaveLength(1)
     expect(await byId(page, 'call-interrupted').count()).toBe(0)
+  })
+
+  it('puts back a half-typed number and a paste, and forgets them once saved or closed', async () => {
+    const page = await signedInPhone(phone)
+    await byId(page, 'numbers-add').click()
+    await inputOf(page, 'number-form-number').fill('13800000096')
+    await inputOf(page, 'number-form-remark').fill('赵六')
+    // uni hands typing to the page up to 100 ms late: wait until the draft holds the remark.
+    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith('.numberDrafts')).map((k) => localStorage.getItem(k)).join())).toContain('赵六')
+
+    await page.reload()
+    await simReady(page)
+    await byId(page, 'number-form').waitFor({ state: 'visible' })
+    expect(await inputOf(page, 'number-form-number').inputValue()).toBe('13800000096')
+    expect(await inputOf(page, 'number-form-remark').inputValue()).toBe('赵六')
+    await byId(page, 'number-form-save').click()
+    await byId(page, 'number-form-save').waitFor({ state: 'detached' })
+    expect(await row(page, '13800000096').innerText()).toContain('赵六')
+
+    await byId(page, 'numbers-import').click()
+    await inputOf(page, 'import-text').fill('13800000097,钱七\n13800000098')
+    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith('.numberDrafts')).map((k) => localStorage.getItem(k)).join())).toContain('13800000098')
+    await page.reload()
+    await simReady(page)
+    await byId(page, 'import-panel').waitFor({ state: 'visible' })
+    expect(await inputOf(page, 'import-text').inputValue()).toBe('13800000097,钱七\n13800000098')
+    await byId(page, 'import-submit').click()
+    await expectAttr(page, 'import-result', 'data-added', '2')
+    await byId(page, 'import-close').click()
+
+    // Saved and closed: another reload opens neither sheet.
+    await page.reload()
+    await simReady(page)
+    await expect.poll(() => listedNumbers(page)).toEqual(['13800000097', '13800000098', '13800000096'])
+    expect(await byId(page, 'number-form').count()).toBe(0)
+    expect(await byId(page, 'import-panel').count()).toBe(0)
   })
 
   it('remembers the last account after signing out, and does not sign in silently', async () => {

@@ -6,6 +6,7 @@ import { fn } from 'jest-mock'
 import { setLocale } from '@/i18n'
 import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
+import { useNumberDraftsStore } from '@/store/numberDrafts'
 import NumbersPage from './index.vue'
 import NumberForm from '@/components/NumberForm.vue'
 import { UniPopupStub } from '../../../tests/setup/uniPopupStub'
@@ -40,8 +41,9 @@ const ScrollViewStub = defineComponent({ name: 'scroll-view', emits: ['scroll'],
 
 const byId = (id: string) => `[data-testid="${id}"]`
 
-function mountPage() {
+function mountPage(before?: () => void) {
   const pinia = createTestingPinia({ createSpy: fn, stubActions: false })
+  before?.()
   const wrapper = mount(NumbersPage, {
     global: {
       plugins: [pinia],
@@ -73,6 +75,42 @@ describe('numbers page', () => {
     expect(row.text()).toContain('Zhang San')
     expect(row.text()).toContain('Not called yet')
     expect(wrapper.find(byId('numbers-empty')).exists()).toBe(false)
+  })
+
+  it('puts back the form and the import box as they were typed before a restart', async () => {
+    const { wrapper, numbers } = mountPage(() => {
+      useNumberDraftsStore().form = { mode: 'add', original: '', number: '13800', remark: 'Half typed', locked: false }
+    })
+    const drafts = useNumberDraftsStore()
+    await flushPromises()
+    expect((wrapper.find(byId('number-form-number')).element as HTMLInputElement).value).toBe('13800')
+    expect((wrapper.find(byId('number-form-remark')).element as HTMLInputElement).value).toBe('Half typed')
+    // Typing goes on into the draft; saving lists the number and drops the draft.
+    await wrapper.find(byId('number-form-number')).setValue('13800138000')
+    expect(drafts.form).toMatchObject({ number: '13800138000', remark: 'Half typed' })
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(numbers.lookup('13800138000')?.remark).toBe('Half typed')
+    expect(drafts.form).toBeNull()
+    expect(wrapper.find(byId('number-form')).exists()).toBe(false)
+
+    await wrapper.find(byId('numbers-import')).trigger('click')
+    await wrapper.find(byId('import-text')).setValue('13900000001,A\n12')
+    expect(drafts.importText).toBe('13900000001,A\n12')
+    await wrapper.find(byId('import-submit')).trigger('click')
+    // The box keeps the refused line, and so does the draft.
+    await nextTick()
+    expect(drafts.importText).toBe('12')
+    await wrapper.find(byId('import-close')).trigger('click')
+    expect(drafts.importText).toBeNull()
+    expect(wrapper.find(byId('import-panel')).exists()).toBe(false)
+  })
+
+  it('reopens a kept import box with its text', async () => {
+    const { wrapper } = mountPage(() => {
+      useNumberDraftsStore().importText = '13900000001,A'
+    })
+    await flushPromises()
+    expect((wrapper.find(byId('import-text')).element as HTMLTextAreaElement).value).toBe('13900000001,A')
   })
 
   it('refuses a duplicate in the form and edits a remark', async () => {
