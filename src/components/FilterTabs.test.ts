@@ -44,10 +44,11 @@ describe('FilterTabs', () => {
     expect(state()).toEqual(['false,false,false', 'true,true,true', 'false,false,false'])
     await wrapper.setProps({ selected: 'missed' })
     expect(state()).toEqual(['false,false,false', 'false,false,false', 'true,true,true'])
-    // The badge on the selected (brand) chip is white with brand text.
+    // The badge on the selected (brand) chip is white with the chip's colour; the others take the
+    // palette's badge grey (uni-badge's own grey carries white at 3.08:1).
     const badges = wrapper.findAllComponents({ name: 'UniBadge' })
-    expect(badges[2].props('customStyle')).toEqual({ backgroundColor: '#fff', color: 'var(--c-brand, #0b6bff)' })
-    expect(badges[0].props('customStyle')).toEqual({})
+    expect(badges[2].props('customStyle')).toEqual({ backgroundColor: '#fff', color: 'var(--c-brand-fill, #0a60e8)' })
+    expect(badges[0].props('customStyle')).toEqual({ backgroundColor: 'var(--c-badge, #5b6b82)' })
   })
 
   it('emits select with the tapped key and leaves the selection to the parent', async () => {
@@ -63,7 +64,10 @@ describe('FilterTabs', () => {
     const wrapper = mountTabs()
     const types = () => wrapper.findAll('.badge').map((b) => b.attributes('data-type'))
     expect(types()).toEqual(['info', 'info', 'error'])
+    const styles = () => wrapper.findAllComponents({ name: 'UniBadge' }).map((b) => b.props('customStyle'))
+    expect(styles()[2]).toEqual({ backgroundColor: 'var(--c-danger-fill, #c62828)' })
     await wrapper.setProps({ tabs: TABS.map((t) => ({ ...t, count: 0 })) })
     expect(types()).toEqual(['info', 'info', 'info'])
+    expect(styles()[2]).toEqual({ backgroundColor: 'var(--c-badge, #5b6b82)' })
   })
 })
