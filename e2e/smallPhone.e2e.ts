@@ -4,7 +4,8 @@
  * header wrapped the title and laid the sync chip over it when offline, the ended call's "save
  * to the list" sat below the bottom bar, history rows cut the outcome ("Answered · Inter"), and
  * the wrap-up's "Save and call next" wrapped into a 96 px button, and with the keyboard up the
- * wrap-up's note box was squeezed to 0 px.
+ * wrap-up's note box was squeezed to 0 px. And a phone held sideways (844×390) in a browser, where
+ * the number list got 0 px under the controls above it.
  */
 import { describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
@@ -53,8 +54,8 @@ function clipped(target: Locator): Promise<string> {
   })
 }
 
-async function smallPhone(): Promise<Page> {
-  const context = await stack().browser.newContext({ viewport: { width: WIDTH, height: HEIGHT }, locale: 'en-US', deviceScaleFactor: 1 })
+async function smallPhone(width = WIDTH, height = HEIGHT): Promise<Page> {
+  const context = await stack().browser.newContext({ viewport: { width, height }, locale: 'en-US', deviceScaleFactor: 1 })
   const page = await context.newPage()
   await page.goto(stack().baseUrl)
   await signIn(page)
@@ -193,6 +194,36 @@ describe('a 360×640 phone in English', () => {
       const chip = await box(byId(page, 'agent-state'))
       expect(chip.height).toBeLessThanOrEqual(30) // one line: the reason is cut, not wrapped
       expect(chip.x + chip.width).toBeLessThanOrEqual((await box(byId(page, 'sync-status'))).x)
+    } finally {
+      await page.context().close()
+    }
+  })
+})
+
+describe('a phone held sideways (844×390) in a browser', () => {
+  // The App is portrait-locked (manifest), a phone's browser is not: the controls above the list
+  // (search, today's figures, chips, call next) left the number list 0 px tall.
+  it('scrolls the controls above the number list away and gives the list the screen', async () => {
+    const page = await smallPhone(844, 390)
+    try {
+      await byId(page, 'numbers-import').click()
+      await inputOf(page, 'import-text').fill(Array.from({ length: 12 }, (_, i) => `1390013${9100 + i},Customer ${i}`).join('\n'))
+      await byId(page, 'import-submit').click()
+      await expectAttr(page, 'import-result', 'data-added', '12')
+      await byId(page, 'import-close').click()
+      await byId(page, 'import-panel').waitFor({ state: 'detached' })
+
+      const list = byId(page, 'virtual-list')
+      await list.scrollIntoViewIfNeeded()
+      const shown = await box(list)
+      const bar = await navTop(page)
+      // At least three rows (76 px each) between the header and the bottom bar.
+      expect(shown.height).toBeGreaterThanOrEqual(3 * 76)
+      expect(shown.y + shown.height).toBeLessThanOrEqual(bar + 1)
+      // The third row's call button takes the tap.
+      const third = page.locator('[data-testid="number-item"]').nth(2)
+      await third.locator('[data-testid="number-call"]').click({ timeout: 5_000 })
+      await expectAttr(page, 'call-status', 'data-state', 'ringing')
     } finally {
       await page.context().close()
     }
