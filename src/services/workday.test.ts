@@ -178,6 +178,32 @@ describe('work order', () => {
     expect(p.counts).toEqual({ new: 3, callback: 2, 'in-progress': 2, done: 1 })
   })
 
+  it('moves a listed row for a call under another spelling of its phone (+86, 0086, dashes)', () => {
+    const rows = [entry('13800000001'), entry('+8613800000002'), entry('13800000003'), entry('13800000004'), entry('02161234567')]
+    const p = plan(rows, [
+      call('+8613800000001', NOW - HOUR, { disposition: 'interested' }),
+      call('13800000002', NOW - HOUR, { disposition: 'deal' }),
+      call('0086 138-0000-0003', NOW - HOUR, { disposition: 'callback', callbackAt: NOW - MIN }),
+      // A leading 0 that is not 0086 stays as it is: 02161234567 is not 2161234567.
+      call('2161234567', NOW - HOUR, { disposition: 'deal' }),
+    ])
+    expect(rows.map((r) => p.status(r.number))).toEqual(['in-progress', 'done', 'callback', 'new', 'new'])
+    expect(p.status('+8613800000001')).toBe('in-progress')
+    expect(p.progress('0086-13800000003')).toMatchObject({ status: 'callback', callbackAt: NOW - MIN })
+    expect(p.counts).toEqual({ new: 2, callback: 1, 'in-progress': 1, done: 1 })
+    expect(p.workOrder.map((r) => r.number)).toEqual(['13800000003', '13800000004', '02161234567', '13800000001'])
+  })
+
+  it('works a phone listed under two spellings once, and counts both listings', () => {
+    const rows = [entry('13800000001'), entry('+8613800000001'), entry('13800000005'), entry('008613800000005')]
+    const p = plan(rows, [
+      call('13800000001', NOW - HOUR, { disposition: 'interested' }),
+      call('13800000005', NOW - 2 * HOUR, { disposition: 'callback', callbackAt: NOW - MIN }),
+    ])
+    expect(p.counts).toEqual({ new: 0, callback: 2, 'in-progress': 2, done: 0 })
+    expect(p.workOrder.map((r) => r.number)).toEqual(['13800000005', '13800000001'])
+  })
+
   it('lets a scheduled callback in once it is due', () => {
     const records = [call(n(3), NOW - HOUR, { disposition: 'callback', callbackAt: NOW + 30 * MIN })]
     expect(plan(list, records).workOrder[0].number).toBe(n(0))

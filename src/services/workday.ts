@@ -143,6 +143,16 @@ export function recordKey(number: string): string {
   return isPlainNumber(number) ? number : number.replace(NOT_DIALLABLE, '').replace(/^\++/, '+')
 }
 
+/**
+ * The phone a dialable number is: `+8613800000001`, `008613800000001` and `13800000001` are one,
+ * so a call dialled or received under another spelling than the listed one moves that row's
+ * status. Only a leading `+` or `0` can be a prefix: other numbers are returned as they are.
+ */
+function phoneKey(number: string): string {
+  const first = number.charCodeAt(0)
+  return first === 43 /* + */ || first === 48 /* 0 */ ? nationalForm(number) : number
+}
+
 /** `PLAIN_NUMBER.test` by hand: this runs once per record on every plan. */
 function isPlainNumber(number: string): boolean {
   const length = number.length
@@ -224,7 +234,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
     const disposition = record.disposition
     const hasWrapup = typeof disposition === 'string' && disposition !== ''
     if (!hasWrapup && !isContact(record)) continue
-    const key = recordKey(record.number)
+    const key = phoneKey(recordKey(record.number))
     let slot = slotOf.get(key)
     if (slot === undefined) {
       slot = dispositions.length
@@ -253,7 +263,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
 
   // One lookup per entry and no allocation per entry: the list is 10,000 long and this runs
   // after every call.
-  const listIndex: number[] = new Array<number>(slots).fill(0)
+  const listIndex: number[] = new Array<number>(slots).fill(-1)
   let listed = 0
   let callbacks = 0
   let done = 0
@@ -261,20 +271,27 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   let nextDueAt = Infinity
   const working: number[] = []
   const length = entries.length
+  /** Listed in progress beyond the first listing of their phone (counted, not worked twice). */
+  let repeatedInProgress = 0
   for (let index = 0; index < length; index++) {
-    const slot = slotOf.get(entries[index].number)
+    const slot = slotOf.get(phoneKey(entries[index].number))
     if (slot === undefined) continue
     listed++
-    listIndex[slot] = index
+    // A phone listed twice (a list from before duplicates were refused) counts twice in the
+    // chips but is worked once: the work order holds its first listing.
+    const first = listIndex[slot] === -1
+    if (first) listIndex[slot] = index
     const code = status[slot]
     if (code === DONE) done++
     else if (code === CALLBACK) {
       callbacks++
+      if (!first) continue
       if (callbackAt[slot] <= now) due.push(slot)
       else if (callbackAt[slot] < nextDueAt) nextDueAt = callbackAt[slot]
-    } else working.push(slot) // IN_PROGRESS: a slot is never `new`
+    } else if (first) working.push(slot) // IN_PROGRESS: a slot is never `new`
+    else repeatedInProgress++
   }
-  const counts: Record<NumberStatus, number> = { new: length - listed, callback: callbacks, 'in-progress': working.length, done }
+  const counts: Record<NumberStatus, number> = { new: length - listed, callback: callbacks, 'in-progress': working.length + repeatedInProgress, done }
   // Equal times keep list order: both parts are filled in list order and the sort is stable
   // (ES2019), so a list-index tie-break would never decide anything.
   due.sort((a, b) => callbackAt[a] - callbackAt[b])
@@ -284,7 +301,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
 
   function* walkWorkOrder(): Generator<NumberEntry> {
     for (const slot of due) yield entries[listIndex[slot]]
-    for (const entry of entries) if (!slotOf.has(entry.number)) yield entry
+    for (const entry of entries) if (!slotOf.has(phoneKey(entry.number))) yield entry
     if (!workingSorted) {
       working.sort((a, b) => contactAt[a] - contactAt[b])
       workingSorted = true
@@ -294,7 +311,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   let workOrder: NumberEntry[] | undefined
 
   function progress(number: string): NumberProgress {
-    const slot = slotOf.get(recordKey(number))
+    const slot = slotOf.get(phoneKey(recordKey(number)))
     if (slot === undefined) return NEW_PROGRESS
     const code = status[slot]
     const item: NumberProgress = { status: STATUS_NAMES[code], lastContactAt: contactAt[slot] }
@@ -305,7 +322,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   }
 
   function statusOfNumber(number: string): NumberStatus {
-    const slot = slotOf.get(number)
+    const slot = slotOf.get(phoneKey(recordKey(number)))
     return slot === undefined ? 'new' : STATUS_NAMES[status[slot]]
   }
 

@@ -159,6 +159,28 @@ describe('workday store: today\'s figures and "call next" (mutation survivors)',
     expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith('[call]'))).toEqual(['[call] placeCall refused in state ringing'])
   })
 
+  it('offers the number after the one on the line during a call, also under another spelling', async () => {
+    const numbers = useNumbersStore()
+    numbers.add('13800000007', 'Second')
+    numbers.add('13800000006', 'First')
+    const workday = useWorkdayStore()
+    expect(workday.nextEntry?.number).toBe('13800000006')
+    const call = useCallStore()
+    await call.placeCall({ to: '+8613800000006' })
+    expect(call.state).toBe('ringing')
+    expect(workday.nextEntry?.number).toBe('13800000007')
+    core.sim.answerOutbound()
+    expect(workday.nextEntry?.number).toBe('13800000007')
+    core.sim.remoteHangup()
+    // Ended (not live): the plan decides again, from the call's record.
+    expect(call.isLive).toBe(false)
+    expect(workday.nextEntry?.number).toBe('13800000007')
+    call.close()
+    // A call to an unlisted number skips nothing.
+    await call.placeCall({ to: '13900000099' })
+    expect(workday.nextEntry?.number).toBe('13800000007')
+  })
+
   it('"save and call next" with no wrap-up open saves nothing and dials nothing', async () => {
     useNumbersStore().add('13800000005', 'Next')
     await expect(useWorkdayStore().saveWrapupAndCallNext()).resolves.toBe(false)

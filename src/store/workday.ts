@@ -30,7 +30,16 @@ export const useWorkdayStore = defineStore('workday', () => {
   )
   const counts = computed(() => plan.value.counts)
   const today = computed(() => plan.value.today)
-  const nextEntry = computed(() => nextInWorkOrder(plan.value))
+  /**
+   * What "call next" offers. During a call the number on the line is no longer next (it stayed
+   * at the head of the order until its record came, and the button named the customer the agent
+   * was talking to): the one after it is.
+   */
+  const nextEntry = computed(() => {
+    const call = useCallStore()
+    const onTheLine = call.isLive ? numbers.lookup(call.peer)?.number : undefined
+    return nextInWorkOrder(plan.value, onTheLine)
+  })
 
   const filter = ref<NumbersFilter>('all')
   /** The search result narrowed to the chosen status. */
