@@ -3,6 +3,7 @@ import { mount } from '@vue/test-utils'
 import { setLocale } from '@/i18n'
 import type { AudioOutput } from '@/platform/types'
 import { TcccError } from '@/platform/errors'
+import CallControl from './CallControl.vue'
 import CallPanel from './CallPanel.vue'
 import type { CallView } from './callView'
 
@@ -58,6 +59,15 @@ describe('the audio route chooser on the call screen', () => {
     // Not a second "Earpiece" button beside the speaker toggle: it names what it opens.
     expect(panel.find(byId('call-audio-route')).attributes('aria-label')).toBe('Audio output')
     expect(panel.find(byId('call-speaker')).attributes('aria-label')).toBe('Earpiece')
+  })
+
+  it("gives the chooser an icon of its own, never the speaker toggle's: the headset in use, else the chooser's", () => {
+    const icons = (outputs: AudioOutput[], now: AudioOutput) =>
+      Object.fromEntries(mountPanel(outputs, now).findAllComponents(CallControl).map((c) => [c.find('button').attributes('data-testid'), c.props('icon')]))
+    expect(icons(['earpiece', 'speaker'], 'earpiece')).toMatchObject({ 'call-speaker': 'earpiece', 'call-audio-route': 'audio-output' })
+    expect(icons(['earpiece', 'speaker'], 'speaker')).toMatchObject({ 'call-audio-route': 'audio-output' })
+    expect(icons(['speaker', 'bluetooth'], 'bluetooth')).toMatchObject({ 'call-audio-route': 'bluetooth' })
+    expect(icons(['speaker', 'wired'], 'wired')).toMatchObject({ 'call-audio-route': 'headphones' })
   })
 
   it('lists every route the phone offers and emits the one chosen', async () => {

@@ -147,6 +147,12 @@ describe('CallPanel', () => {
   it('offers hold (data-active) and transfer to a seat or a skill group where the platform has them', async () => {
     const wrapper = mountPanel(makeCall({ held: true }), { holdSupported: true, transferSupported: true })
     expect(wrapper.find(byId('call-hold')).attributes('data-active')).toBe('true')
+    // Held: resume shows play (it showed the call handset, the call button's icon).
+    const holdIcon = () => wrapper.findAllComponents({ name: 'CallControl' }).find((c) => c.find('button').attributes('data-testid') === 'call-hold')?.props('icon')
+    expect(holdIcon()).toBe('play')
+    await wrapper.setProps({ call: makeCall({ held: false }) })
+    expect(holdIcon()).toBe('pause')
+    await wrapper.setProps({ call: makeCall({ held: true }) })
     await wrapper.find(byId('call-hold')).trigger('click')
     expect(wrapper.emitted('toggleHold')).toHaveLength(1)
     await wrapper.find(byId('call-transfer')).trigger('click')

@@ -6,9 +6,9 @@ import { onMounted, ref, type CSSProperties, type Ref } from 'vue'
  * thing, the bundled SVG (static/icons/<name>.svg) stays.
  */
 export type IconName =
-  | 'alert' | 'arrow-in' | 'arrow-out' | 'backspace' | 'check' | 'clear' | 'close' | 'dial'
-  | 'earpiece' | 'edit' | 'empty' | 'eye' | 'eye-off' | 'forward' | 'globe' | 'history' | 'import' | 'lock'
-  | 'logout' | 'mic' | 'mic-off' | 'numbers' | 'pause' | 'phone' | 'phone-down' | 'plus' | 'refresh'
+  | 'alert' | 'arrow-in' | 'arrow-out' | 'audio-output' | 'backspace' | 'bluetooth' | 'check' | 'clear' | 'close' | 'dial'
+  | 'earpiece' | 'edit' | 'empty' | 'eye' | 'eye-off' | 'forward' | 'globe' | 'headphones' | 'history' | 'import' | 'lock'
+  | 'logout' | 'mic' | 'mic-off' | 'numbers' | 'pause' | 'phone' | 'phone-down' | 'play' | 'plus' | 'refresh'
   | 'search' | 'settings' | 'speaker' | 'trash' | 'user' | 'wifi-off'
 
 /** App icon → uni-icons `type`, for the icons uni-icons has. */
@@ -20,6 +20,7 @@ export const UNI_ICON_TYPES: Partial<Record<IconName, string>> = {
   eye: 'eye',
   'eye-off': 'eye-slash',
   forward: 'redo',
+  headphones: 'headphones',
   import: 'download',
   lock: 'locked',
   mic: 'mic',
@@ -36,11 +37,14 @@ export const UNI_ICON_TYPES: Partial<Record<IconName, string>> = {
 }
 
 /**
- * uni-icons has nothing for these (no warning triangle, call-direction arrows, backspace key,
- * keypad, earpiece, empty state, globe, clock, sign-out door, pause bars, hang-up handset or
- * no-signal wifi): they stay SVGs.
+ * uni-icons has nothing for these (no warning triangle, call-direction arrows, audio output
+ * choice, backspace key, Bluetooth, keypad, earpiece, empty state, globe, clock, sign-out door,
+ * pause bars, play (resume), hang-up handset or no-signal wifi): they stay SVGs.
  */
-export const SVG_ONLY_ICONS: IconName[] = ['alert', 'arrow-in', 'arrow-out', 'backspace', 'dial', 'earpiece', 'empty', 'globe', 'history', 'logout', 'pause', 'phone-down', 'wifi-off']
+export const SVG_ONLY_ICONS: IconName[] = [
+  'alert', 'arrow-in', 'arrow-out', 'audio-output', 'backspace', 'bluetooth', 'dial', 'earpiece', 'empty', 'globe', 'history',
+  'logout', 'pause', 'phone-down', 'play', 'wifi-off',
+]
 
 /**
  * Size, colour and mask of a bundled SVG icon (SvgIcon, and the login page's plain elements).
