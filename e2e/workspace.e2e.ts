@@ -261,6 +261,9 @@ describe('the workspace on the backend', () => {
         await expect.poll(() => listedNumbers(page)).toEqual(expect.arrayContaining(['13300001111', '13300002222', '13400004444']))
         expect(await row(page, '13300001111').getAttribute('data-source')).toBe('assigned')
         expect(await row(page, '13400004444').getAttribute('data-source')).toBe('own')
+        // In the file's order: its first line above its second, and first among new numbers.
+        const order = await listedNumbers(page)
+        expect(order.indexOf('13300001111')).toBeLessThan(order.indexOf('13300002222'))
 
         // Only the remark of an assigned number can be edited; the change reaches the server.
         await row(page, '13300001111').locator('[data-testid="number-edit"]').click()

@@ -240,9 +240,10 @@ describe('POST /api/admin/assign', () => {
       ],
     })
     const rows = await numberRows('agent1@example.com')
+    // Written last line first (rev order), so a phone (newest first) lists them in the file's order.
     expect(rows.map(({ id: _id, ...data }) => data)).toEqual([
-      { number: '13800138000', remark: 'Mr Wang', source: 'assigned', createdAt: clock.now() },
       { number: '+8613900139000', remark: '+8613900139000', source: 'assigned', createdAt: clock.now() },
+      { number: '13800138000', remark: 'Mr Wang', source: 'assigned', createdAt: clock.now() },
     ])
     expect(rows.every((r) => /^a-[0-9a-f-]{36}$/.test(r.id))).toBe(true)
     expect(await numberRows('agent2@example.com')).toEqual([])

@@ -360,10 +360,11 @@ describe('workspace records (mutation survivors)', () => {
     )
     expect(report).toEqual({ added: 2, duplicate: 2, invalid: [{ line: 4, reason: 'REMARK_TOO_LONG' }, { line: 5, reason: 'NUMBER_TOO_SHORT' }] })
     const numbers = (await pullChanges(db, A, 0n, 1000)).changes.filter((c) => c.kind === 'number')
+    // Written last line first (rev order): a phone lists the newest first, so in the file's order.
     expect(numbers.map((c) => c.data)).toEqual([
       { number: '5551234', remark: '5551234', source: 'own', createdAt: NOW },
-      { number: '13900139000', remark: 'Lead', source: 'assigned', createdAt: NOW },
       { number: '13900139002', remark: '13900139002', source: 'assigned', createdAt: NOW },
+      { number: '13900139000', remark: 'Lead', source: 'assigned', createdAt: NOW },
     ])
     // Server ids: `a-` and a UUID, a new one per number.
     expect(numbers.slice(1).every((c) => /^a-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(c.id))).toBe(true)

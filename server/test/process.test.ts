@@ -81,9 +81,10 @@ describe('business CLIs', () => {
     const pulled = (await (await fetch(`${url}/api/workspace/changes`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as {
       changes: { kind: string; data: { number: string; source: string } }[]
     }
+    // Server (rev) order is the file's last line first: a phone shows the newest first.
     expect(pulled.changes.filter((c) => c.kind === 'number').map((c) => [c.data.number, c.data.source])).toEqual([
-      ['13900139000', 'assigned'],
       ['13900139001', 'assigned'],
+      ['13900139000', 'assigned'],
     ])
     await fetch(`${url}/api/workspace/changes`, {
       method: 'POST',

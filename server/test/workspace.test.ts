@@ -326,6 +326,21 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     expect((await assignNumbers(db, 'agent2@example.com', [{ line: 1, number: '+8613900139003', remark: '' }], NOW)).added).toBe(1)
   })
 
+  it("writes an assigned file last line first, so a phone lists it in the file's order (newest block first)", async () => {
+    const { assignNumbers } = await import('../src/db/workspace')
+    const report = await assignNumbers(db, 'agent1@example.com', [
+      { line: 1, number: '13900139101', remark: 'Priority 1' },
+      { line: 2, number: '13900139102', remark: 'Priority 2' },
+      { line: 3, number: 'bad', remark: '' },
+      { line: 4, number: '+8613900139101', remark: 'Priority 1 again' },
+      { line: 5, number: '13900139103', remark: 'Priority 3' },
+    ], NOW)
+    expect(report).toEqual({ added: 3, duplicate: 1, invalid: [{ line: 3, reason: 'NUMBER_NOT_DIGITS' }] })
+    // Server order (rev) is oldest first; the phone shows the latest first.
+    const remarks = (await pullAll(token1)).changes.filter((c) => c.kind === 'number').map((c) => c.data?.remark)
+    expect(remarks.reverse()).toEqual(['Priority 1', 'Priority 2', 'Priority 3'])
+  })
+
   it("an assigned number's identity is read-only for the phone; its remark is not, and it may be deleted", async () => {
     const { assignNumbers } = await import('../src/db/workspace')
     const report = await assignNumbers(db, 'agent1@example.com', [

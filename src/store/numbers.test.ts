@@ -309,6 +309,24 @@ describe('useNumbersStore (mutation survivors)', () => {
     expect(store.entries.map((e) => e.remark)).toEqual([CUT_REMARK])
   })
 
+  it("lists an import in the same order on another phone: the outbox carries it last line first", () => {
+    const store = freshStore()
+    const enqueue = vi.spyOn(getSync(), 'enqueue')
+    store.add('110', 'Older')
+    store.importText('13900000001,First\n13900000002,Second\n13900000003,Third')
+    expect(store.entries.map((e) => e.remark)).toEqual(['First', 'Second', 'Third', 'Older'])
+    const queued = enqueue.mock.calls.flatMap(([changes]) => changes)
+    expect(queued.map((c) => c.data?.remark ?? c.op)).toEqual(['Older', 'Third', 'Second', 'First'])
+    // Phone B pulls what the server stored, in the order it was sent (rev order).
+    const sent: RemoteChange[] = queued.map((c, i) => ({ kind: 'number', id: c.id, rev: String(i + 1), deleted: false, data: c.data ?? null }))
+    storage.clear()
+    setActivePinia(createPinia())
+    const phoneB = useNumbersStore()
+    phoneB.open('agent1-phone-b')
+    phoneB.applyRemote(sent, new Set())
+    expect(phoneB.entries.map((e) => e.remark)).toEqual(['First', 'Second', 'Third', 'Older'])
+  })
+
   it('refuses a change whose outbox write fails: storage, outbox and list stay as they were', () => {
     const store = freshStore()
     store.add('110')

@@ -353,7 +353,9 @@ export const useNumbersStore = defineStore('numbers', () => {
       pasted.add(phone)
       added.push(freeze({ id: newId(), source: 'own', number: line.number, remark: line.remark, createdAt: now, callCount: 0 }))
     }
-    if (added.length > 0) commit([...added, ...entries.value], added.map(upsertOf))
+    // Queued last line first: another phone puts each pulled block newest first, so the pasted
+    // order (first line on top) is the same there (queued in line order it came out reversed).
+    if (added.length > 0) commit([...added, ...entries.value], added.map(upsertOf).reverse())
     summary.added = added.length
     summary.duplicates = summary.duplicateLines.length
     summary.invalid = summary.invalidLines.length

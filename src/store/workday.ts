@@ -37,7 +37,7 @@ export const useWorkdayStore = defineStore('workday', () => {
    */
   const nextEntry = computed(() => {
     const call = useCallStore()
-    const onTheLine = call.isLive ? numbers.lookup(call.peer)?.number : undefined
+    const onTheLine = call.isLive && call.peer ? numbers.lookup(call.peer)?.number : undefined
     return nextInWorkOrder(plan.value, onTheLine)
   })
 

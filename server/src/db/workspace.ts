@@ -5,7 +5,7 @@
  * change that commits later with a lower revision.
  */
 import { randomUUID } from 'node:crypto'
-import { samePhoneSpellings, validateNumber, validateRemark } from '../../../src/services/numbers'
+import { nationalForm, samePhoneSpellings, validateNumber, validateRemark } from '../../../src/services/numbers'
 import { hasUnstorableText } from '../../../src/services/text'
 import type { Database, Queryable } from './driver'
 
@@ -356,7 +356,12 @@ export interface AssignReport {
   invalid: { line: number; reason: string }[]
 }
 
-/** The business hands numbers to an agent: server ids, source `assigned`, skipping numbers they have. */
+/**
+ * The business hands numbers to an agent: server ids, source `assigned`, skipping numbers they
+ * have. Lines are checked in file order (of two spellings of one phone the first is kept) and
+ * written last line first: a phone shows each pulled block newest first, so the file's first line
+ * is on top of the agent's list and first in "call next" (written in file order, it was last).
+ */
 export async function assignNumbers(
   db: Database,
   agent: string,
@@ -366,6 +371,9 @@ export async function assignNumbers(
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
     const report: AssignReport = { added: 0, duplicate: 0, invalid: [] }
+    const kept: { number: string; remark: string }[] = []
+    /** National forms kept from this file so far. */
+    const taken = new Set<string>()
     for (const entry of lines) {
       const number = validateNumber(entry.number)
       if (!number.ok) {
@@ -381,13 +389,18 @@ export async function assignNumbers(
         `SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = ANY($2::text[])`,
         [agent, samePhoneSpellings(number.value)],
       )
-      if (clash.length > 0) {
+      const phone = nationalForm(number.value)
+      if (clash.length > 0 || taken.has(phone)) {
         report.duplicate++
         continue
       }
-      await writeRecord(tx, agent, 'number', `${ASSIGNED_ID_PREFIX}${randomUUID()}`, false, { number: number.value, remark: remark.value, source: 'assigned', createdAt: now })
-      report.added++
+      taken.add(phone)
+      kept.push({ number: number.value, remark: remark.value })
     }
+    for (let i = kept.length - 1; i >= 0; i--) {
+      await writeRecord(tx, agent, 'number', `${ASSIGNED_ID_PREFIX}${randomUUID()}`, false, { number: kept[i].number, remark: kept[i].remark, source: 'assigned', createdAt: now })
+    }
+    report.added = kept.length
     return report
   })
 }
