@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { AGENT1, byId, inputOf, sim } from './harness'
 import { lowContrastText } from './contrast'
-import { addNumber, expectAttr, simReady, swipeRowOpen, useStack } from './journey'
+import { addNumber, dialAndRing, expectAttr, simReady, swipeRowOpen, useStack } from './journey'
 
 const { phone } = useStack()
 
@@ -93,9 +93,7 @@ async function dayInTheme(page: Page, scheme: 'light' | 'dark'): Promise<string[
   await check('ended call')
   await byId(page, 'call-close').click()
 
-  await inputOf(page, 'dial-input').fill('13800000075')
-  await byId(page, 'dial-call').click()
-  await expectAttr(page, 'call-status', 'data-state', 'ringing')
+  await dialAndRing(page, '13800000075')
   await sim(page, 'rejectOutbound')
   await expectAttr(page, 'call-status', 'data-state', 'ended')
   await check('declined call')

@@ -22,6 +22,12 @@ function historyAttrs(page: Page): Promise<Array<{ number: string; direction: st
   )
 }
 
+/** Waits until the agent's kept numbers-page draft (form or import box) holds `text`. */
+async function draftHolds(page: Page, text: string): Promise<void> {
+  const drafts = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith('.numberDrafts')).map((k) => localStorage.getItem(k)).join())
+  await expect.poll(drafts).toContain(text)
+}
+
 describe('after a reload', () => {
   it('keeps numbers, history and the audio route, and signs in silently', async () => {
     const page = await signedInPhone(phone)
@@ -127,7 +133,7 @@ describe('after a reload', () => {
     await inputOf(page, 'number-form-number').fill('13800000096')
     await inputOf(page, 'number-form-remark').fill('赵六')
     // uni hands typing to the page up to 100 ms late: wait until the draft holds the remark.
-    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith('.numberDrafts')).map((k) => localStorage.getItem(k)).join())).toContain('赵六')
+    await draftHolds(page, '赵六')
 
     await page.reload()
     await simReady(page)
@@ -140,7 +146,7 @@ describe('after a reload', () => {
 
     await byId(page, 'numbers-import').click()
     await inputOf(page, 'import-text').fill('13800000097,钱七\n13800000098')
-    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith('.numberDrafts')).map((k) => localStorage.getItem(k)).join())).toContain('13800000098')
+    await draftHolds(page, '13800000098')
     await page.reload()
     await simReady(page)
     await byId(page, 'import-panel').waitFor({ state: 'visible' })
