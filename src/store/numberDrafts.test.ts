@@ -75,11 +75,29 @@ describe('number drafts', () => {
     drafts.editForm({ number: '1', remark: '' })
     expect(drafts.form).toBeNull()
     expect(storage.has(KEY)).toBe(false)
-    drafts.openAdd()
     vi.mocked(uni.setStorageSync).mockClear()
-    drafts.editForm({ number: '', remark: '' })
+    drafts.closeForm()
     drafts.closeImport()
     expect(uni.setStorageSync).not.toHaveBeenCalled()
+    drafts.openAdd()
+    drafts.openImport()
+    vi.mocked(uni.setStorageSync).mockClear()
+    drafts.editForm({ number: '', remark: '' })
+    drafts.editImport('')
+    expect(uni.setStorageSync).not.toHaveBeenCalled()
+    // A remark typed under the same number is a change.
+    drafts.editForm({ number: '', remark: 'r' })
+    expect(drafts.form?.remark).toBe('r')
+    expect(uni.setStorageSync).toHaveBeenCalledTimes(1)
+  })
+
+  it('loads the drafts of an agent already signed in when the store is first used', async () => {
+    const drafts = await restart()
+    drafts.openImport()
+    drafts.editImport('13800000001')
+    setActivePinia(createPinia())
+    useSessionStore().agent = { userId: AGENT, sdkAppId: 1400000001 }
+    expect(useNumberDraftsStore().importText).toBe('13800000001')
   })
 
   it("is each agent's own: another agent sees none, sign-out forgets it in memory", async () => {
@@ -88,8 +106,13 @@ describe('number drafts', () => {
     drafts.editForm({ number: '13800000009', remark: '' })
     await signIn(null)
     expect(drafts.form).toBeNull()
-    // Typing while nobody is signed in stays in memory.
+    // Typing while nobody is signed in stays in memory: nothing written, nothing to warn about.
+    const warn = vi.spyOn(console, 'warn')
+    vi.mocked(uni.setStorageSync).mockClear()
     drafts.openImport()
+    expect(uni.setStorageSync).not.toHaveBeenCalled()
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
     await signIn('agent2@example.com')
     expect(drafts.form).toBeNull()
     expect(drafts.importText).toBeNull()
@@ -97,14 +120,34 @@ describe('number drafts', () => {
     expect(drafts.form?.number).toBe('13800000009')
   })
 
-  it('drops a stored value of the wrong shape', async () => {
-    storage.set(KEY, JSON.stringify({ v: 1, data: { form: { mode: 'delete', original: '', number: '1', remark: '', locked: false }, importText: null } }))
+  it('drops a stored value of the wrong shape, field by field', async () => {
+    const form = { mode: 'add', original: '', number: '1', remark: '', locked: false }
+    const bad: unknown[] = [
+      null,
+      'drafts',
+      { form: 'form', importText: null },
+      { form: { ...form, mode: 'delete' }, importText: null },
+      { form: { ...form, original: 1 }, importText: null },
+      { form: { ...form, number: null }, importText: null },
+      { form: { ...form, remark: undefined }, importText: null },
+      { form: { ...form, locked: 'yes' }, importText: null },
+      { form: null, importText: 5 },
+      { form: null },
+      { importText: null },
+      [],
+    ]
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-    expect((await restart()).form).toBeNull()
-    storage.set(KEY, JSON.stringify({ v: 1, data: { form: null, importText: 5 } }))
-    expect((await restart()).importText).toBeNull()
-    expect(warn).toHaveBeenCalledTimes(2)
+    for (const data of bad) {
+      storage.set(KEY, JSON.stringify({ v: 1, data: { form: null, importText: 'kept text' } }))
+      expect((await restart()).importText).toBe('kept text')
+      storage.set(KEY, JSON.stringify({ v: 1, data }))
+      const drafts = await restart()
+      expect([drafts.form, drafts.importText], JSON.stringify(data)).toEqual([null, null])
+    }
+    expect(warn).toHaveBeenCalledTimes(bad.length)
     warn.mockRestore()
+    storage.set(KEY, JSON.stringify({ v: 1, data: { form, importText: 'both' } }))
+    expect([(await restart()).form, (await restart()).importText]).toEqual([form, 'both'])
   })
 
   it('keeps working when storage is full', async () => {
