@@ -181,6 +181,20 @@ describe('workday store: today\'s figures and "call next" (mutation survivors)',
     expect(workday.nextEntry?.number).toBe('13800000007')
   })
 
+  it('skips a listed caller only while the call rings or lasts: missed, the number is next again', () => {
+    const numbers = useNumbersStore()
+    numbers.add('13800000008', 'Second')
+    numbers.add('13800000007', 'First')
+    const workday = useWorkdayStore()
+    core.sim.incomingCall({ from: '13800000007' })
+    expect(useCallStore().state).toBe('incoming')
+    expect(workday.nextEntry?.number).toBe('13800000008')
+    core.sim.remoteHangup()
+    // A missed inbound call is no contact: the number is still new, and first.
+    expect(useCallStore().isLive).toBe(false)
+    expect(workday.nextEntry?.number).toBe('13800000007')
+  })
+
   it('"save and call next" with no wrap-up open saves nothing and dials nothing', async () => {
     useNumbersStore().add('13800000005', 'Next')
     await expect(useWorkdayStore().saveWrapupAndCallNext()).resolves.toBe(false)
