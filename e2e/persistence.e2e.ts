@@ -28,6 +28,13 @@ async function draftHolds(page: Page, text: string): Promise<void> {
   await expect.poll(drafts).toContain(text)
 }
 
+/** Reloads the app and waits until the kept sheet (`number-form`, `import-panel`) is back. */
+async function reloadShowing(page: Page, sheet: string): Promise<void> {
+  await page.reload()
+  await simReady(page)
+  await byId(page, sheet).waitFor({ state: 'visible' })
+}
+
 describe('after a reload', () => {
   it('keeps numbers, history and the audio route, and signs in silently', async () => {
     const page = await signedInPhone(phone)
@@ -135,9 +142,7 @@ describe('after a reload', () => {
     // uni hands typing to the page up to 100 ms late: wait until the draft holds the remark.
     await draftHolds(page, '赵六')
 
-    await page.reload()
-    await simReady(page)
-    await byId(page, 'number-form').waitFor({ state: 'visible' })
+    await reloadShowing(page, 'number-form')
     expect(await inputOf(page, 'number-form-number').inputValue()).toBe('13800000096')
     expect(await inputOf(page, 'number-form-remark').inputValue()).toBe('赵六')
     await byId(page, 'number-form-save').click()
@@ -147,9 +152,7 @@ describe('after a reload', () => {
     await byId(page, 'numbers-import').click()
     await inputOf(page, 'import-text').fill('13800000097,钱七\n13800000098')
     await draftHolds(page, '13800000098')
-    await page.reload()
-    await simReady(page)
-    await byId(page, 'import-panel').waitFor({ state: 'visible' })
+    await reloadShowing(page, 'import-panel')
     expect(await inputOf(page, 'import-text').inputValue()).toBe('13800000097,钱七\n13800000098')
     await byId(page, 'import-submit').click()
     await expectAttr(page, 'import-result', 'data-added', '2')
