@@ -153,6 +153,22 @@ describe('work order', () => {
     expect(nextInWorkOrder(p, n(2))?.number).toBe(n(1))
   })
 
+  it('a dial that failed before it had a session (microphone denied, refused) leaves a new number new and first; one with a session works it', () => {
+    const two = list.slice(0, 2)
+    const failedEarly = call(n(0), NOW - MIN, { outcome: 'failed', endReason: 'error', durationSec: 0 })
+    const p = plan(two, [failedEarly])
+    expect(p.status(n(0))).toBe('new')
+    expect(p.workOrder.map((e) => e.number)).toEqual([n(0), n(1)])
+    expect(p.today.calls).toBe(0)
+    const reachedTccc = call(n(0), NOW - MIN, { outcome: 'failed', endReason: 'error', durationSec: 0, sessionId: 's-1' })
+    const q = plan(two, [reachedTccc])
+    expect(q.status(n(0))).toBe('in-progress')
+    expect(q.workOrder.map((e) => e.number)).toEqual([n(1), n(0)])
+    // An inbound call the agent missed is not working the number either; one answered is.
+    expect(plan(two, [call(n(0), NOW - MIN, { direction: 'in', outcome: 'missed', durationSec: 0 })]).status(n(0))).toBe('new')
+    expect(plan(two, [call(n(0), NOW - MIN, { direction: 'in' })]).status(n(0))).toBe('in-progress')
+  })
+
   it('sorts the in-progress part when a walk first reaches it, the same on every walk', () => {
     // Every number called: the walk starts with the in-progress part (nothing due, nothing new).
     const p = plan(list.slice(0, 3), [

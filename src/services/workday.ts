@@ -165,9 +165,14 @@ function isPlainNumber(number: string): boolean {
   return true
 }
 
-/** A missed or refused inbound call is not the agent working the number. */
+/**
+ * A missed or refused inbound call is not the agent working the number, nor is a dial that
+ * failed before the SDK gave it a session (microphone denied, a refused number): the customer
+ * never heard it ring, so the number keeps its place (the same rule as today's calls).
+ */
 function isContact(record: CallRecord): boolean {
-  return record.direction === 'out' || record.outcome === 'answered'
+  if (record.outcome === 'answered') return true
+  return record.direction === 'out' && (record.outcome !== 'failed' || record.sessionId !== undefined)
 }
 
 export interface PlanOptions {
