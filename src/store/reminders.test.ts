@@ -145,11 +145,24 @@ describe('reminders store', () => {
     expect(reminders.due).toEqual([])
   })
 
-  it('a tap on a notification whose reminder is no longer due still dials that number', async () => {
-    await started()
+  it('a tap on a notification whose reminder was already handled still dials it while the agent\'s records promise that callback', async () => {
+    const reminders = await started()
+    useHistoryStore().records = [callbackRecord('r8', '13800000008', core.clock.now(), 'Wang')]
+    await nextTick()
+    reminders.dismiss(reminders.due[0].key)
+    expect(reminders.due).toEqual([])
     tapHandler?.('13800000008')
     await settle()
-    expect(callsOf(core, 'call').at(-1)).toEqual([{ to: '13800000008' }])
+    expect(callsOf(core, 'call').at(-1)).toEqual([{ to: '13800000008', remark: 'Wang' }])
+  })
+
+  it('a tap on a notification no record of the signed-in agent promises (another agent\'s, left in the tray) dials nobody', async () => {
+    await started()
+    useHistoryStore().records = [callbackRecord('r9', '13800000009', core.clock.now())]
+    await nextTick()
+    tapHandler?.('13800000008')
+    await settle()
+    expect(callsOf(core, 'call')).toEqual([])
   })
 
   it('"call now" for a reminder that is not due dials nothing', async () => {

@@ -90,7 +90,15 @@ export const useRemindersStore = defineStore('reminders', () => {
     })
     const offTap = localNotifier().onTap((number) => {
       const reminder = due.value.find((r) => r.number === number)
-      void (reminder ? callNow(reminder.key) : useCallStore().placeCall({ to: number }))
+      if (reminder) {
+        void callNow(reminder.key)
+        return
+      }
+      // Handled already, yet tapped in the tray: dial it only while the signed-in agent's own
+      // records promise that callback. A notification left from another agent (or from before a
+      // sign-out) opens the app and dials nobody: never another agent's customer from this seat.
+      const promised = remindersFrom(history.records, wrapup.finalCodes).find((r) => r.number === number)
+      if (promised) void useCallStore().placeCall(promised.remark ? { to: number, remark: promised.remark } : { to: number })
     })
     stopWatching = () => {
       scope.stop()
