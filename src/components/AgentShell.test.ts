@@ -256,6 +256,27 @@ describe('IncomingCallOverlay (in the shell)', () => {
     expect(status().text()).toBe('Storage full: synced data not saved · 3 to sync')
   })
 
+  it('changes the server refused show once nothing else is under way, naming the phone clock when that is why', async () => {
+    const { wrapper } = mountShell({ sync: { state: 'synced', pending: 0 } })
+    const status = () => wrapper.find(byId('sync-status'))
+    useSyncStore().refused = 2
+    await flushPromises()
+    expect(status().text()).toBe('2 refused')
+    expect(status().attributes()).toMatchObject({ 'data-state': 'synced', 'data-refused': '2', 'aria-label': 'The server refused 2 changes (the records stay on this phone)' })
+    expect(status().classes()).toContain('is-refused')
+    useSyncStore().clockRefused = true
+    setLocale('zh')
+    await flushPromises()
+    expect(status().text()).toBe('手机时间不准 · 2 项被拒收')
+    expect(status().attributes('aria-label')).toBe('手机时间不准确，服务器拒收了 2 项更改：请在系统设置中校准时间')
+    // Work under way says so first; the refusals come back after.
+    useSyncStore().state = 'syncing'
+    await flushPromises()
+    expect(status().text()).toBe('同步中…')
+    expect(status().attributes('aria-label')).toBeUndefined()
+    expect(status().classes()).not.toContain('is-refused')
+  })
+
   it('signing out with unsent changes asks first: "wait" syncs and stays, "sign out anyway" signs out', async () => {
     const { wrapper } = mountShell({ sync: { state: 'offline', pending: 2 } })
     await wrapper.find(byId('logout')).trigger('click')

@@ -59,6 +59,8 @@ export interface PushResult {
 export interface WorkspaceTransport {
   pull(since: string, limit: number): Promise<PullPage>
   push(changes: Array<Omit<OutboxEntry, 'queuedAt'>>): Promise<PushResult[]>
+  /** The server's copy of one of the agent's records, null when it has none (after a refused change). */
+  record?(kind: 'number', id: string): Promise<RemoteChange | null>
 }
 
 export interface RejectedChange {
@@ -80,7 +82,13 @@ export type SyncEvent =
    * a store that could not save says so with `keepCursor()` while this is delivered.
    */
   | { type: 'pulled' }
-  | { type: 'rejected'; entry: OutboxEntry; reason: string }
+  /**
+   * The server refused a change. For a number's upsert the engine asks for the server's copy:
+   * `serverCopy` is that record (an edit refused: the phone takes the server's version back,
+   * since the pull already passed it), null when the server has none (an add refused), absent
+   * when it could not be asked.
+   */
+  | { type: 'rejected'; entry: OutboxEntry; reason: string; serverCopy?: RemoteChange | null }
 
 export type SyncListener = (event: SyncEvent) => void
 
@@ -374,10 +382,27 @@ export class SyncEngine {
       this.emitStatus()
       for (const r of rejected) {
         console.warn(`[sync] ${r.entry.kind} ${r.entry.op} ${r.entry.id} rejected: ${r.reason}`)
-        this.emit({ type: 'rejected', entry: r.entry, reason: r.reason })
+        const serverCopy = await this.serverCopyAfterRejection(transport, ws, r.entry)
+        if (generation !== this.generation) return
+        this.emit(serverCopy === undefined ? { type: 'rejected', entry: r.entry, reason: r.reason } : { type: 'rejected', entry: r.entry, reason: r.reason, serverCopy })
       }
       // Some changes unanswered: do not loop on them now; the next flush tries again.
       if (done.size < batch.length) throw new Error(`${batch.length - done.size} pushed change(s) got no result`)
+    }
+  }
+
+  /**
+   * A refused upsert of a number: the server's copy of it (undefined when it cannot be asked, or
+   * when a later local change of the same number waits in the outbox and will be judged itself).
+   */
+  private async serverCopyAfterRejection(transport: WorkspaceTransport, ws: Workspace, entry: OutboxEntry): Promise<RemoteChange | null | undefined> {
+    if (entry.kind !== 'number' || entry.op !== 'upsert' || !transport.record) return undefined
+    if (ws.entries.some((e) => e.id === entry.id)) return undefined
+    try {
+      return await transport.record('number', entry.id)
+    } catch (e) {
+      console.warn(`[sync] could not read number ${entry.id} back after its rejection`, toTcccError(e).symbol)
+      return undefined
     }
   }
 

@@ -73,6 +73,28 @@ describe('workspace pull', () => {
   })
 })
 
+describe('one record read back (after the server refused a change to it)', () => {
+  it('GETs the agent\'s number by id with the bearer token and returns it as a change', async () => {
+    respond(200, { kind: 'number', id: 'n/1', rev: '12', deleted: false, data: { number: '13800138000' } })
+    await expect(transport().record!('number', 'n/1')).resolves.toEqual({ kind: 'number', id: 'n/1', rev: '12', deleted: false, data: { number: '13800138000' } })
+    const request = lastRequest()
+    expect(request.method).toBe('GET')
+    expect(request.url).toBe(`${BASE}/api/workspace/numbers/n%2F1`)
+    expect(request.header).toMatchObject({ Authorization: `Bearer ${TOKEN}` })
+  })
+
+  it('a 404 is null (the server has no such number); another record or a 500 is an error', async () => {
+    respond(404, { error: { code: 'NOT_FOUND', message: 'No such number' } })
+    await expect(transport().record!('number', 'n-1')).resolves.toBeNull()
+    respond(200, { kind: 'number', id: 'n-2', rev: '12', deleted: false, data: {} })
+    expect(await failure(transport().record!('number', 'n-1'))).toMatchObject({ symbol: 'MALFORMED_RESPONSE' })
+    respond(200, { kind: 'number', id: 'n-1', rev: 12, deleted: false, data: {} })
+    expect(await failure(transport().record!('number', 'n-1'))).toMatchObject({ symbol: 'MALFORMED_RESPONSE' })
+    respond(500, { error: { code: 'INTERNAL', message: 'x' } })
+    expect(await failure(transport().record!('number', 'n-1'))).toMatchObject({ symbol: 'BACKEND_ERROR' })
+  })
+})
+
 describe('workspace push', () => {
   const outgoing = [{ changeId: 'ch-1', kind: 'note', id: 'n-1', baseRev: '2', deleted: false, data: { text: 'x' } }]
   const results = [

@@ -66,5 +66,15 @@ export function createWorkspaceTransport(accessToken: () => string | null, baseU
       }
       return body.results as PushResult[]
     },
+    async record(kind, id) {
+      const response = await backendRequest(baseUrl(), 'GET', `/api/workspace/${kind}s/${encodeURIComponent(id)}`, undefined, token())
+      if (response.statusCode === 404) return null
+      checked(response)
+      const body = response.body
+      if (!isRecord(body) || body.kind !== kind || body.id !== id || typeof body.rev !== 'string' || !isRecord(body.data)) {
+        throw new TcccError('MALFORMED_RESPONSE', 'workspace record')
+      }
+      return { kind, id, rev: body.rev, deleted: false, data: body.data }
+    },
   }
 }

@@ -134,10 +134,14 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
     if (saved.includes(false)) sync.pulledNotSaved()
   },
   rejected: (event, { sync, numbers }) => {
-    sync.noteRejected()
-    // The server already holds this number under another id: drop our copy, the pull brings
-    // the server's. Every other reason keeps the local data (logged and kept by the engine).
-    if (event.reason === 'DUPLICATE_NUMBER' && event.entry.kind === 'number') numbers.dropLocal(event.entry.id)
+    sync.noteRejected(event.reason)
+    if (event.entry.kind !== 'number') return
+    // An edit the server refused: take its copy back (the pull has passed it, so only this
+    // brings it), or the phone would show a number the agent's other phones never get.
+    if (event.serverCopy) numbers.restoreRemote(event.serverCopy)
+    // An add of a number the server already holds under another id: drop ours, the pull brings
+    // the server's. Every other refused add keeps the local data (logged and kept by the engine).
+    else if (event.reason === 'DUPLICATE_NUMBER') numbers.dropLocal(event.entry.id)
   },
 }
 

@@ -252,7 +252,7 @@ describe('history store and the outbox', () => {
       sync.open(AGENT_KEY)
       const before = queued().length
       const fields = { disposition: 'sale', note: 'wants a demo', callbackAt: 1_800_000_000_000 }
-      expect(history.updateWrapup('s-1', fields)).toBe(true)
+      expect(history.updateWrapup('s-1', fields)).toBe('saved')
       expect(history.records[1]).toMatchObject({ id: 's-1', number: makeRecord(1).number, ...fields })
       expect(history.records[0]).not.toHaveProperty('note')
       expect(freshStore().records[1]).toMatchObject(fields)
@@ -263,7 +263,7 @@ describe('history store and the outbox', () => {
       const history = freshStore()
       history.record(makeRecord(1))
       const before = queued().length
-      expect(history.updateWrapup('nope', { disposition: 'sale', note: '', callbackAt: null })).toBe(false)
+      expect(history.updateWrapup('nope', { disposition: 'sale', note: '', callbackAt: null })).toBe('no-record')
       expect(queued()).toHaveLength(before)
       expect(history.records).toEqual([makeRecord(1)])
     })

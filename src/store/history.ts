@@ -25,7 +25,7 @@ import {
 import { localOffsetMinutes } from '@/services/workday'
 import { newId } from '@/services/ids'
 import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
-import { getSync, type RemoteChange } from '@/services/sync'
+import { getSync, type LocalChange, type RemoteChange } from '@/services/sync'
 
 /** Enough for weeks of calls while keeping the storage entry small (uni storage is ~10 MB). */
 export const HISTORY_LIMIT = 1000
@@ -76,6 +76,15 @@ const HISTORY_STORAGE = {
 
 export function historyStorageFor(agentKey: string): StoredValue<CallRecord[]> {
   return workspaceValue(agentKey, 'history', HISTORY_STORAGE)
+}
+
+/** Ids of records this phone has not managed to put in the outbox yet (storage was full). */
+function unqueuedStorageFor(agentKey: string): StoredValue<string[]> {
+  return workspaceValue(agentKey, 'history-unqueued', {
+    version: 1,
+    fallback: (): string[] => [],
+    validate: (data: unknown): data is string[] => Array.isArray(data) && data.every((id) => typeof id === 'string'),
+  })
 }
 
 /** The device-global history from before per-agent storage; migrated once, then removed. */
@@ -143,6 +152,7 @@ export const useHistoryStore = defineStore('history', () => {
   }
   /** The open agent's storage; null while nobody is signed in. */
   let storage: StoredValue<CallRecord[]> | null = null
+  let unqueuedStorage: StoredValue<string[]> | null = null
   /** Pulled pages applied since the history was last saved (saved once per pull: `savePulled`). */
   let pulledUnsaved = false
 
@@ -156,6 +166,9 @@ export const useHistoryStore = defineStore('history', () => {
   /** Loads an agent's history; the device-global one from before goes to the first agent, once. */
   function open(agentKey: string): void {
     storage = historyStorageFor(agentKey)
+    unqueuedStorage = unqueuedStorageFor(agentKey)
+    unqueued.clear()
+    for (const id of unqueuedStorage.load()) unqueued.add(id)
     let loaded = toRecords(storage.load())
     if (hasStored('history')) {
       const legacy = toRecords(legacyHistoryStorage.load()).map(withRecordId)
@@ -168,11 +181,21 @@ export const useHistoryStore = defineStore('history', () => {
       console.info(`[history] migrated ${legacy.length} call(s) from the device-global history`)
     }
     records.value = loaded
+    if (unqueued.size > 0) {
+      // Calls the last run could not queue (storage was full): queued now, or with the next write.
+      try {
+        writeThrough(loaded, [])
+      } catch (e) {
+        console.warn('[history] calls still waiting for storage', e instanceof Error ? e.message : e)
+      }
+    }
   }
 
   function close(): void {
     storage = null
     pulledUnsaved = false
+    unqueuedStorage = null
+    unqueued.clear()
     records.value = []
     query.value = { ...EMPTY_QUERY }
   }
@@ -184,13 +207,46 @@ export const useHistoryStore = defineStore('history', () => {
     return next.slice(0, HISTORY_LIMIT)
   }
 
-  /** Adds a finished call (a repeated id replaces the earlier row), persists, queues it for the server. */
+  /**
+   * Records shown but not yet in the outbox because storing failed (storage full): every later
+   * write, and the next sign-in (their ids are kept), queues them in full, so a finished call is
+   * never silently left off the server.
+   */
+  const unqueued = new Set<string>()
+
+  /** Saves the list and queues the unqueued records in full, then `extra`. Throws when storage fails. */
+  function writeThrough(next: CallRecord[], extra: LocalChange[]): void {
+    save(next)
+    const again = next.filter((r) => unqueued.has(r.id)).map((r): LocalChange => ({ kind: 'call', op: 'upsert', id: r.id, data: callWireData(r) }))
+    getSync().enqueue([...again, ...extra])
+    if (unqueued.size === 0) return
+    unqueued.clear()
+    try {
+      unqueuedStorage?.clear()
+    } catch {
+      // queued now: a stale id only queues its record once more (the server answers duplicate-safe)
+    }
+  }
+
+  /**
+   * Adds a finished call (a repeated id replaces the earlier row), persists, queues it for the
+   * server. Shown even when storing fails: then it throws, and the next write or sign-in stores it.
+   */
   function record(r: CallRecord): void {
     const next = insert(records.value, r)
-    save(next)
-    getSync().enqueue([{ kind: 'call', op: 'upsert', id: r.id, data: callWireData(r) }])
     records.value = next
+    unqueued.add(r.id)
     if (r.sessionId) void requestDetail(r.id)
+    try {
+      writeThrough(next, [])
+    } catch (e) {
+      try {
+        unqueuedStorage?.save([...unqueued])
+      } catch {
+        // storage refuses even a list of ids: the record lives in memory until the next write
+      }
+      throw e
+    }
   }
 
   /**
@@ -275,16 +331,22 @@ export const useHistoryStore = defineStore('history', () => {
   }
 
   /** Writes a wrap-up (outcome, note, callback time) into a call's record, persists, queues it. */
-  function updateWrapup(id: string, fields: Pick<CallRecord, 'disposition' | 'note' | 'callbackAt'>): boolean {
+  /** Writes a wrap-up into its call record: `not-saved` when storage failed (nothing changed). */
+  function updateWrapup(id: string, fields: Pick<CallRecord, 'disposition' | 'note' | 'callbackAt'>): 'saved' | 'no-record' | 'not-saved' {
     const index = records.value.findIndex((r) => r.id === id)
-    if (index < 0) return false
+    if (index < 0) return 'no-record'
     const next = [...records.value]
     next[index] = { ...next[index], ...fields }
-    save(next)
-    // A partial upsert: the server updates only the wrap-up fields of the record it has.
-    getSync().enqueue([{ kind: 'call', op: 'upsert', id, data: { ...fields } }])
+    try {
+      // A partial upsert: the server updates only the wrap-up fields of the record it has (a
+      // record not queued yet goes in full, with them).
+      writeThrough(next, unqueued.has(id) ? [] : [{ kind: 'call', op: 'upsert', id, data: { ...fields } }])
+    } catch (e) {
+      console.warn('[history] wrap-up not saved', e instanceof Error ? e.message : e)
+      return 'not-saved'
+    }
     records.value = next
-    return true
+    return 'saved'
   }
 
   /** Plays a call's TCCC recording (opens its link outside the app). */

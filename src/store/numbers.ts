@@ -479,6 +479,12 @@ export const useNumbersStore = defineStore('numbers', () => {
     entries.value = next
   }
 
+  /** The server's copy of one number after it refused this phone's change to it: shown and saved. */
+  function restoreRemote(change: RemoteChange): void {
+    applyRemote([change], new Set())
+    savePulled()
+  }
+
   /** The listed entry for a number as typed or as a caller id arrives (`+86` or not). */
   function lookup(number: string): NumberEntry | undefined {
     const wanted = normalizeNumber(number)
@@ -493,12 +499,13 @@ export const useNumbersStore = defineStore('numbers', () => {
   }
 
   /** Records a finished call against its listed number (time, outcome, count); no-op otherwise. */
-  function noteCall(record: CallRecord): void {
+  /** A call with this number ended; `again`: the same call reported once more (a newer outcome), not counted twice. */
+  function noteCall(record: CallRecord, again = false): void {
     const entry = lookup(record.number)
     if (!entry) return
     const index = entries.value.indexOf(entry)
     const next = entries.value.slice()
-    next[index] = freeze({ ...entry, lastCalledAt: record.startedAt, lastOutcome: record.outcome, callCount: entry.callCount + 1 })
+    next[index] = freeze({ ...entry, lastCalledAt: record.startedAt, lastOutcome: record.outcome, callCount: entry.callCount + (again ? 0 : 1) })
     try {
       // Call stats are this phone's view, derived from its calls: nothing to send.
       save(next)
@@ -513,5 +520,5 @@ export const useNumbersStore = defineStore('numbers', () => {
     query.value = value
   }
 
-  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, savePulled, dropLocal, lookup, noteCall, setQuery }
+  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, savePulled, restoreRemote, dropLocal, lookup, noteCall, setQuery }
 })

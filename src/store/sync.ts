@@ -25,6 +25,13 @@ export const useSyncStore = defineStore('sync', () => {
   const agentKey = ref<string | null>(null)
   /** Server rejections since sign-in (each is logged and kept in `tccc.a.<agentKey>.rejected`). */
   const rejectedCount = ref(0)
+  /**
+   * Refusals the agent is told about (the shell's sync line): all but a duplicate number, whose
+   * server copy simply replaces the phone's. `clockRefused`: one was for a time the server
+   * cannot believe (INVALID_TIMESTAMP), i.e. the phone's clock is off.
+   */
+  const refused = ref(0)
+  const clockRefused = ref(false)
   /** The last pull's records could not be saved here (storage full): the shell says so. */
   const storageFull = ref(false)
 
@@ -44,8 +51,11 @@ export const useSyncStore = defineStore('sync', () => {
     getSync().keepCursor()
   }
 
-  function noteRejected(): void {
+  function noteRejected(reason = 'UNKNOWN'): void {
     rejectedCount.value += 1
+    if (reason === 'DUPLICATE_NUMBER') return
+    refused.value += 1
+    if (reason === 'INVALID_TIMESTAMP') clockRefused.value = true
   }
 
   /** Sign-in: load the agent's cache (migrating the old device-global lists once), then sync. */
@@ -60,6 +70,8 @@ export const useSyncStore = defineStore('sync', () => {
       return
     }
     rejectedCount.value = 0
+    refused.value = 0
+    clockRefused.value = false
     // The engine first, so changes the stores queue while opening land in this agent's outbox.
     engine.open(key)
     agentKey.value = key
@@ -77,6 +89,8 @@ export const useSyncStore = defineStore('sync', () => {
     connectBackend(null)
     agentKey.value = null
     rejectedCount.value = 0
+    refused.value = 0
+    clockRefused.value = false
     storageFull.value = false
     useNumbersStore().close()
     useHistoryStore().close()
@@ -93,5 +107,5 @@ export const useSyncStore = defineStore('sync', () => {
     return getSync().drain()
   }
 
-  return { state, pending, agentKey, rejectedCount, storageFull, applyStatus, pulledNotSaved, noteRejected, open, close, onForeground, drain }
+  return { state, pending, agentKey, rejectedCount, refused, clockRefused, storageFull, applyStatus, pulledNotSaved, noteRejected, open, close, onForeground, drain }
 })

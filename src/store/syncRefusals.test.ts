@@ -1,0 +1,149 @@
+/**
+ * What the server refuses, and what storage cannot take, never leaves the agent with a wrong
+ * list or a silent "synced": a refused edit takes the server's copy back, a refused add of a
+ * number the server has is dropped, other refusals are counted for the shell (the phone's clock
+ * named when that is why), and a call the outbox could not take is queued at the next sign-in.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import type { Mock } from 'jest-mock'
+import { SyncEngine, setSyncEngine, DEBOUNCE_MS } from '@/services/sync'
+import { FakeWorkspaceServer, ManualTimers, settle } from '@/services/__tests__/fakeWorkspace'
+import { useHistoryStore } from './history'
+import { useNumbersStore } from './numbers'
+import { useSyncStore } from './sync'
+import { startEventRouter } from './eventRouter'
+import type { CallRecord } from '@/services/callRecord'
+
+type RequestOptions = UniNamespace.RequestOptions
+
+const AGENT1 = 'agent1@example.com'
+const AGENT2 = 'agent2@example.com'
+
+/** The backend's workspace routes over the mock uni.request, one fake workspace per agent token. */
+function installWorkspaceBackend(servers: Record<string, FakeWorkspaceServer>): void {
+  const request = uni.request as unknown as Mock<(options: RequestOptions) => unknown>
+  request.mockImplementation((options) => {
+    const path = options.url.replace(/^https?:\/\/[^/]+/, '')
+    const bearer = ((options.header as Record<string, string>).Authorization ?? '').slice(7)
+    const server = servers[bearer]
+    const reply = (statusCode: number, data: unknown) => queueMicrotask(() => options.success?.({ statusCode, data: data as string, header: {}, cookies: [] }))
+    const single = /^\/api\/workspace\/numbers\/([^/?]+)$/.exec(path)
+    if (!server) reply(401, { error: { code: 'UNAUTHORIZED', message: 'no' } })
+    else if (options.method === 'GET' && single) {
+      // GET one of the agent's records (docs/WORKSPACE_API.md): 404 when none (or deleted).
+      const found = server.record('number', decodeURIComponent(single[1]))
+      if (!found || found.deleted) reply(404, { error: { code: 'NOT_FOUND', message: 'No such number' } })
+      else reply(200, { kind: found.kind, id: found.id, rev: String(found.rev), deleted: false, data: found.data })
+    } else if (options.method === 'GET') {
+      const query = new URLSearchParams(path.split('?')[1])
+      reply(200, server.pull(query.get('since') ?? '0', Number(query.get('limit'))))
+    } else reply(200, { results: server.push((options.data as { changes: Parameters<FakeWorkspaceServer['push']>[0] }).changes) })
+    return { abort: () => undefined }
+  })
+}
+
+function callRecord(id: string, number: string): CallRecord {
+  return { id, number, direction: 'out', outcome: 'answered', startedAt: 1_767_225_600_000, answeredAt: 1_767_225_605_000, endedAt: 1_767_225_660_000, durationSec: 55, endReason: 'local-bye' }
+}
+
+/** Fresh stores and router, a sync engine on manual timers, and one fake workspace server per agent. */
+function freshWorkspace(): { timers: ManualTimers; servers: Record<string, FakeWorkspaceServer> } {
+  vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+  vi.spyOn(console, 'info').mockImplementation(() => undefined)
+  setActivePinia(createPinia())
+  startEventRouter()
+  const timers = new ManualTimers()
+  setSyncEngine(new SyncEngine(null, timers))
+  const servers = { [AGENT1]: new FakeWorkspaceServer(), [AGENT2]: new FakeWorkspaceServer() }
+  installWorkspaceBackend(servers)
+  return { timers, servers }
+}
+
+
+describe('refused changes and a full outbox', () => {
+  let timers: ManualTimers
+  let servers: Record<string, FakeWorkspaceServer>
+  beforeEach(() => {
+    ;({ timers, servers } = freshWorkspace())
+  })
+  async function signIn(userId: string): Promise<void> {
+    useSyncStore().open(userId, () => userId, () => '')
+    await settle()
+  }
+
+  it('an edit refused as DUPLICATE_NUMBER puts the server\'s copy back: both numbers stay listed', async () => {
+    const server = servers[AGENT1]
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    const mine = numbers.add('13800138000', 'Zhang (own lead)')
+    await timers.advance(DEBOUNCE_MS)
+    expect(server.record('number', mine.id)?.data.number).toBe('13800138000')
+    // The business assigns 13900139000; before the phone pulls it, the agent edits their own
+    // entry to that number.
+    server.assign('13900139000', 'Lead A')
+    numbers.update('13800138000', '13900139000', 'Zhang (own lead)')
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    expect(server.record('number', mine.id)?.data.number).toBe('13800138000')
+    expect(numbers.entries.map((e) => e.number).sort()).toEqual(['13800138000', '13900139000'])
+    expect(numbers.entries.find((e) => e.id === mine.id)?.number).toBe('13800138000')
+    // The duplicate is not an error the agent must act on.
+    expect({ rejected: useSyncStore().rejectedCount, refused: useSyncStore().refused }).toEqual({ rejected: 1, refused: 0 })
+  })
+
+  it('an add refused as DUPLICATE_NUMBER is dropped here; the server\'s entry for that number arrives with the pull', async () => {
+    const server = servers[AGENT1]
+    await signIn(AGENT1)
+    server.assign('13900139000', 'Lead A')
+    const numbers = useNumbersStore()
+    const mine = numbers.add('13900139000', 'typed again')
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    expect(numbers.entries.some((e) => e.id === mine.id)).toBe(false)
+    expect(numbers.entries.map((e) => [e.number, e.remark])).toEqual([['13900139000', 'Lead A']])
+  })
+
+  it('a call the outbox could not take (storage full) is shown, and reaches the server after the next sign-in', async () => {
+    const server = servers[AGENT1]
+    await signIn(AGENT1)
+    const set = uni.setStorageSync as unknown as Mock<(key: string, value: unknown) => void>
+    const real = set.getMockImplementation()!
+    set.mockImplementation((key, value) => {
+      if (key.endsWith('.outbox')) throw new Error('setStorageSync:fail exceed storage limit')
+      real(key, value)
+    })
+    expect(() => useHistoryStore().record(callRecord('c9', '13800138000'))).toThrow()
+    expect(useHistoryStore().records.map((r) => r.id)).toEqual(['c9'])
+    set.mockImplementation(real) // room again (the agent cleared something)
+    useSyncStore().close()
+    useHistoryStore().close()
+    await signIn(AGENT1)
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    expect(useHistoryStore().records.map((r) => r.id)).toEqual(['c9'])
+    expect(server.record('call', 'c9')?.data.number).toBe('13800138000')
+  })
+
+  it('a call refused for its time (the phone\'s clock days fast) is counted for the shell, which names the clock', async () => {
+    const server = servers[AGENT1]
+    // The real server (server/src/db/workspace.ts) refuses times later than now + 1 day.
+    const push = server.push.bind(server)
+    server.push = (changes) =>
+      push(changes).map((r, i) =>
+        changes[i].kind === 'call' && Number((changes[i].data ?? {}).startedAt) > Date.now() + 86_400_000
+          ? { changeId: r.changeId, status: 'rejected' as const, reason: 'INVALID_TIMESTAMP' }
+          : r,
+      )
+    await signIn(AGENT1)
+    const ahead = Date.now() + 2 * 86_400_000
+    useHistoryStore().record({ ...callRecord('c-skew', '13800138000'), startedAt: ahead, answeredAt: ahead + 5_000, endedAt: ahead + 60_000 })
+    await timers.advance(DEBOUNCE_MS)
+    const sync = useSyncStore()
+    expect({ state: sync.state, pending: sync.pending, refused: sync.refused, clock: sync.clockRefused }).toEqual({ state: 'synced', pending: 0, refused: 1, clock: true })
+    // The record itself stays on the phone.
+    expect(useHistoryStore().records.map((r) => r.id)).toEqual(['c-skew'])
+    useSyncStore().close()
+    expect({ refused: sync.refused, clock: sync.clockRefused }).toEqual({ refused: 0, clock: false })
+  })
+})
