@@ -88,6 +88,7 @@ export const APP_ERRORS = {
   TCCC_REFUSED: { zh: '腾讯云联络中心拒绝签发登录凭证，请联系管理员', en: 'Tencent Cloud Contact Center refused to issue a login token. Contact your administrator.', action: 'contact-admin' },
   SEAT_STATUS_REFUSED: { zh: '腾讯云联络中心未能更改座席状态，请稍后重试', en: 'Tencent Cloud Contact Center did not change your seat status. Try again shortly.', action: 'retry' },
   MALFORMED_RESPONSE: { zh: '服务器返回了无法识别的数据', en: 'The server sent a response the app does not understand.', action: 'retry' },
+  TOKEN_RENEWS_AFTER_CALL: { zh: '登录凭证已过期，本次操作未生效；通话结束后将自动续期，无需重新登录', en: 'Your sign-in expired, so this did not go through. It renews by itself when the call ends: no need to sign in again.', action: 'none' },
   KICKED: { zh: '账号已在其他设备登录，您已被下线', en: 'You were signed out because this account signed in on another device.', action: 'relogin' },
   RINGTONE_BLOCKED: { zh: '浏览器阻止了来电铃声：点按屏幕任意处即可响铃', en: 'The browser blocked the ringtone: tap anywhere on the screen to hear it.', action: 'none' },
   UNKNOWN: { zh: '发生未知错误，请重试', en: 'Something went wrong. Try again.', action: 'retry' },

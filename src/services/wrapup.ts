@@ -88,7 +88,8 @@ export function isWrapupDraft(value: unknown): value is WrapupDraft {
 }
 
 /** Why a wrap-up cannot be saved; `wrapup.error.<symbol>` is its message. */
-export type WrapupProblem = 'OUTCOME_REQUIRED' | 'OUTCOME_UNKNOWN' | 'NOTE_TOO_LONG' | CallbackProblem
+/** SAVE_FAILED: the store could not write the call record (storage full); the draft stays. */
+export type WrapupProblem = 'OUTCOME_REQUIRED' | 'OUTCOME_UNKNOWN' | 'NOTE_TOO_LONG' | 'SAVE_FAILED' | CallbackProblem
 
 /** The note as typed, cut to the limit (code points), so the field can never pass it. */
 export function clampNote(note: string): string {

@@ -547,8 +547,15 @@ describe('SDK device errors (onError) during a call', () => {
     expect(call.reportSdkError(-1317, 'idle')).toBe(false)
     expect(call.error).toBeNull()
     await activeCall()
-    expect(call.reportSdkError(-1306, 'sample rate')).toBe(false)
+    expect(call.reportSdkError(-1320, 'microphone stop')).toBe(false)
     expect(call.error).toBeNull()
+  })
+
+  it.each([-1306, -1318, -1322, -3340])('%i (the microphone or speaker cannot be set up, the media session refused) goes on the live call screen', async (code) => {
+    const call = await activeCall()
+    expect(call.reportSdkError(code, 'media')).toBe(true)
+    expect(call.error?.code).toBe(code)
+    expect(call.state).toBe('active')
   })
 })
 

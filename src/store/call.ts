@@ -42,19 +42,24 @@ const DTMF_DIGIT = /^[0-9*#]$/
 const DIALLABLE = /^\+?[0-9*#]{1,32}$/
 const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
 /**
- * `onError` codes that break the call's audio: the microphone could not start, is not allowed
- * or is taken (-1302, -1317, -1319), the speaker could not start (-1321: the agent hears
- * nothing), or the media session failed (-3301, -3307, -3308).
+ * `onError` codes that break the call's audio: the microphone could not start, is not allowed,
+ * is taken or cannot be set up (-1302, -1317, -1319, -1306, -1318), the speaker could not start
+ * or be set up (-1321, -1322: the agent hears nothing), or the media session failed or was
+ * refused (-3301, -3307, -3308, -3340).
  */
 export const CALL_DEVICE_ERROR_CODES: ReadonlySet<number> = new Set(
   [
     SDK_ERRORS.ERR_MIC_START_FAIL,
     SDK_ERRORS.ERR_MIC_NOT_AUTHORIZED,
     SDK_ERRORS.ERR_MIC_OCCUPY,
+    SDK_ERRORS.ERR_UNSUPPORTED_SAMPLERATE,
+    SDK_ERRORS.ERR_MIC_SET_PARAM_FAIL,
     SDK_ERRORS.ERR_SPEAKER_START_FAIL,
+    SDK_ERRORS.ERR_SPEAKER_SET_PARAM_FAIL,
     SDK_ERRORS.ERR_RTC_ENTER_ROOM_FAILED,
     SDK_ERRORS.ERR_RTC_REQUEST_IP_TIMEOUT,
     SDK_ERRORS.ERR_RTC_CONNECT_SERVER_TIMEOUT,
+    SDK_ERRORS.ERR_RTC_ENTER_ROOM_REFUSED,
   ].map((entry) => entry.code),
 )
 /** Finished session ids remembered so their late events are dropped quietly. */
@@ -389,7 +394,7 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
-  function notifyEnded(record: CallRecord): void {
+  function notifyEnded(record: CallRecord, again = false): void {
     // History and numbers must never be able to break the call screen.
     try {
       useHistoryStore().record(record)
@@ -397,7 +402,7 @@ export const useCallStore = defineStore('call', () => {
       console.error('[call] history.record failed', e)
     }
     try {
-      useNumbersStore().noteCall(record)
+      useNumbersStore().noteCall(record, again)
     } catch (e) {
       console.error('[call] numbers.noteCall failed', e)
     }
@@ -439,11 +444,19 @@ export const useCallStore = defineStore('call', () => {
       .catch((e: unknown) => console.warn('[call] stopRinging failed', toTcccError(e).symbol))
   }
 
-  /** A command's failure; -10002 also asks the session to renew the TCCC token. */
-  function noteFailure(e: unknown): TcccError {
+  /**
+   * A command's failure; -10002 also asks the session to renew the TCCC token. During a call the
+   * renewal waits for its end (session.onTokenExpired), and the agent is told so rather than to
+   * sign in again; `now` renews at once (hanging up: the agent wants the call over).
+   */
+  function noteFailure(e: unknown, now = false): TcccError {
     const failure = toTcccError(e)
     error.value = failure
-    if (failure.code === TOKEN_EXPIRED_CODE) void useSessionStore().onTokenExpired()
+    if (failure.code === TOKEN_EXPIRED_CODE) {
+      const session = useSessionStore()
+      void session.onTokenExpired({ now })
+      if (session.renewAfterCall) error.value = new TcccError('TOKEN_RENEWS_AFTER_CALL')
+    }
     return failure
   }
 
@@ -557,7 +570,8 @@ export const useCallStore = defineStore('call', () => {
     if (side) {
       sideSessions.delete(id)
       waiting.value = waiting.value.filter((w) => w.sessionId !== id)
-      notifyEnded(sideRecord(id, side, event.reason, Date.now()))
+      // Already recorded as missed when our call ended: this replaces that record, one call.
+      notifyEnded(sideRecord(id, side, event.reason, Date.now()), side.recordId !== null)
     }
     // Otherwise a late event of a call we already finished: nothing to do.
   }
@@ -609,14 +623,14 @@ export const useCallStore = defineStore('call', () => {
     } catch (e) {
       const failure = toTcccError(e)
       if (failure.code !== TOKEN_EXPIRED_CODE) throw failure
-      const renewed = await useSessionStore().onTokenExpired()
+      const renewed = await useSessionStore().onTokenExpired({ now: true })
       if (!renewed || !stillWanted()) throw failure
     }
     try {
       await command()
     } catch (e) {
       const failure = toTcccError(e)
-      if (failure.code === TOKEN_EXPIRED_CODE) void useSessionStore().onTokenExpired()
+      if (failure.code === TOKEN_EXPIRED_CODE) void useSessionStore().onTokenExpired({ now: true })
       throw failure
     }
   }
@@ -744,7 +758,7 @@ export const useCallStore = defineStore('call', () => {
       // Before the SDK reported the session there is nothing it could terminate yet.
       if (id !== null) await getWorkstation().terminate()
     } catch (e) {
-      noteFailure(e)
+      noteFailure(e, true)
       return false
     } finally {
       hangingUp = false
@@ -880,12 +894,15 @@ export const useCallStore = defineStore('call', () => {
     startedAt.value = null
   }
 
-  // Signing out hangs up a live call first and leaves the ended one afterwards.
+  // Signing out hangs up a live call first. Any way out (also kicked, or a token that could not
+  // be renewed) records what is still live while the stores are the agent's, then closes the
+  // ended call, so the next agent who signs in on this phone never sees the customer.
   useSessionStore().joinSignOut({
     beforeLogout: async () => {
       if (isLive.value) await hangUp()
     },
-    afterLogout: () => {
+    signedOut: (why) => {
+      endBeforeSignOut(why ?? new TcccError('NOT_SIGNED_IN'))
       if (stateNow() === 'ended') close()
     },
   })

@@ -333,7 +333,9 @@ describe('kicked and token expiry (SDK events)', () => {
     expect(session.signOutReason).toBe('kicked')
     expect(session.error?.symbol).toBe('KICKED')
     expect(session.error?.localized('zh')).toBe('账号已在其他设备登录，您已被下线')
-    expect(call.state).toBe('ended')
+    // Ended and recorded, then closed: the next agent to sign in here never sees this customer.
+    expect(call.state).toBe('idle')
+    expect(call.peer).toBe('')
     expect(backendSessionStorage.load()).toBeNull()
     await settle()
     expect(backend.requests.at(-1)?.path).toBe('/api/auth/logout')
@@ -585,17 +587,17 @@ describe('calls that do nothing in the wrong state, and leaving sign-in / sign-o
   it('a preparation or participant that left is not called any more', async () => {
     const session = useSessionStore()
     const prepare = vi.fn(() => Promise.resolve())
-    const participant = { beforeLogout: vi.fn(() => Promise.resolve()), afterLogout: vi.fn() }
+    const participant = { beforeLogout: vi.fn(() => Promise.resolve()), signedOut: vi.fn() }
     const leaveSignIn = session.joinSignIn(prepare)
     const leaveSignOut = session.joinSignOut(participant)
     await session.signIn(AGENT.userId, PASSWORD)
     await session.signOut()
-    expect([prepare.mock.calls.length, participant.beforeLogout.mock.calls.length, participant.afterLogout.mock.calls.length]).toEqual([1, 1, 1])
+    expect([prepare.mock.calls.length, participant.beforeLogout.mock.calls.length, participant.signedOut.mock.calls.length]).toEqual([1, 1, 1])
     leaveSignIn()
     leaveSignOut()
     await session.signIn(AGENT.userId, PASSWORD)
     await session.signOut()
-    expect([prepare.mock.calls.length, participant.beforeLogout.mock.calls.length, participant.afterLogout.mock.calls.length]).toEqual([1, 1, 1])
+    expect([prepare.mock.calls.length, participant.beforeLogout.mock.calls.length, participant.signedOut.mock.calls.length]).toEqual([1, 1, 1])
   })
 })
 

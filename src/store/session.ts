@@ -44,10 +44,14 @@ export interface SessionAgent {
  * close the ended one). It joins the sign-out, so the session never imports it (no circle).
  */
 export interface SignOutParticipant {
-  /** Before the SDK logout; awaited. */
+  /** Before the SDK logout of the agent's own sign-out; awaited. */
   beforeLogout(): Promise<void>
-  /** After the SDK and backend logouts, before the agent is signed out. */
-  afterLogout(): void
+  /**
+   * Every way out (sign-out, kicked, a token or session that could not be renewed), while the
+   * agent's stores are still theirs: whatever is left of the agent's call is recorded and closed,
+   * so the next agent on this phone never sees it.
+   */
+  signedOut(why: TcccError | null): void
 }
 
 /** Treat the access token as expired a little early, so it does not lapse mid-request. */
@@ -82,6 +86,7 @@ const IN_A_CALL_CODE = SDK_ERRORS.ERR_NETWORK_CANNOT_RESET.code
  * sign a possibly registered agent out, so the check is simply tried again next time.
  */
 function isUnanswered(failure: TcccError): boolean {
+  if (failure.symbol === 'ERR_SIP_SERVICE_UNAVAILABLE' || failure.symbol === 'ERR_SIP_SERVER_TIMEOUT') return true
   return failure.action === 'check-network' && failure.symbol !== 'ERR_HTTP_TOKEN_ERROR'
 }
 
@@ -107,6 +112,8 @@ export const useSessionStore = defineStore('session', () => {
   const signInPreparations = new Set<() => Promise<void>>()
   /** The app came back during a call: check the registration once the call is over. */
   const recheckAfterCall = ref(false)
+  /** A -10002 met during a call: the token is renewed once the call is over. */
+  const renewAfterCall = ref(false)
   /** A call is live (the call store says so through `setCallLive`; no import of it here). */
   const callLive = ref(false)
 
@@ -133,6 +140,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   function becomeSignedIn(): void {
+    renewAfterCall.value = false
     status.value = 'signed-in'
     error.value = null
     signOutReason.value = null
@@ -142,7 +150,9 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
+    for (const participant of [...signOutParticipants]) participant.signedOut(why)
     recheckAfterCall.value = false
+    renewAfterCall.value = false
     status.value = 'signed-out'
     agent.value = null
     signOutReason.value = reason
@@ -297,7 +307,15 @@ export const useSessionStore = defineStore('session', () => {
     callLive.value = live
   }
   watch(callLive, (live) => {
-    if (live || !recheckAfterCall.value) return
+    if (live) return
+    if (renewAfterCall.value) {
+      // The renewal re-registers anyway: no separate check.
+      renewAfterCall.value = false
+      recheckAfterCall.value = false
+      void onTokenExpired()
+      return
+    }
+    if (!recheckAfterCall.value) return
     recheckAfterCall.value = false
     void recheck()
   })
@@ -311,10 +329,20 @@ export const useSessionStore = defineStore('session', () => {
     becomeSignedOut('kicked', new TcccError('KICKED'))
   }
 
-  /** SDK -10002: renew the TCCC token once; if it comes straight back, sign out. */
-  function onTokenExpired(): Promise<boolean> {
+  /**
+   * SDK -10002: renew the TCCC token once; if it comes straight back, sign out. During a call
+   * (an SDK error event, or a mute, hold or key press refused) the renewal waits for the call to
+   * end, as `recheck` does: a re-login, or a sign-out when the backend is out of reach, would cut
+   * the customer off and leave the call unrecorded. `now: true` is for a command that cannot
+   * succeed without it and ends or starts the call (dial, answer, hang up): renewed at once.
+   */
+  function onTokenExpired(options: { now?: boolean } = {}): Promise<boolean> {
     if (status.value !== 'signed-in') return Promise.resolve(false)
     if (renewing) return renewing
+    if (callLive.value && !options.now) {
+      renewAfterCall.value = true
+      return Promise.resolve(false)
+    }
     const now = Date.now()
     if (lastSilentRenewalAt !== null && now - lastSilentRenewalAt < TOKEN_RENEWAL_WINDOW_MS) {
       becomeSignedOut('token-expired', new TcccError('ERR_HTTP_TOKEN_ERROR'))
@@ -374,7 +402,6 @@ export const useSessionStore = defineStore('session', () => {
         console.warn('[session] backend sign-out failed', toTcccError(e).symbol)
       }
     }
-    for (const participant of [...signOutParticipants]) participant.afterLogout()
     lastSilentRenewalAt = null
     becomeSignedOut('logged-out', null)
   }
@@ -387,6 +414,7 @@ export const useSessionStore = defineStore('session', () => {
     error,
     signOutReason,
     recheckAfterCall,
+    renewAfterCall,
     // actions
     signIn,
     restore,

@@ -242,7 +242,12 @@ export const useWrapupStore = defineStore('wrapup', () => {
       problem.value = checked.problem
       return false
     }
-    useHistoryStore().updateWrapup(current.callId, checked.fields)
+    // A record no longer on this phone takes nothing: the wrap-up closes as before.
+    if (useHistoryStore().updateWrapup(current.callId, checked.fields) === 'not-saved') {
+      // Storage full: the draft stays, so nothing the agent chose is lost; saving again retries.
+      problem.value = 'SAVE_FAILED'
+      return false
+    }
     queue.value = queue.value.slice(1)
     problem.value = null
     persist()
