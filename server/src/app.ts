@@ -379,11 +379,14 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       passwordOk = await passwordChecks.run(() => verifyPassword(password, agent?.passwordHash ?? DUMMY_PASSWORD_HASH))
     } catch (err) {
       if (!(err instanceof QueueFullError)) throw err
+      // Never checked: the attempt does not count against the agent (a flood must not lock them out).
+      await limiter.release(usernameKey, request.ip)
       request.log.warn({ running: passwordChecks.running, queued: passwordChecks.queued }, 'sign-in refused: password check queue full')
       reply.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS))
       throw new ApiError(503, 'SERVER_BUSY', `Too many sign-ins at once; try again in ${BUSY_RETRY_AFTER_SECONDS} seconds`)
     }
     if (!agent || !passwordOk) {
+      await limiter.failed(usernameKey, request.ip, now())
       request.log.info('sign-in refused')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildServer } from '../src/app'
+import { DEVELOPMENT_ACCOUNTS } from '../src/db/agents'
 import { AGENT1, AGENT2, databasePerFile, decodeMockToken, LogCapture, login, manualClock, mockConfig, requestToken, SIGNING_KEY } from './helpers'
 import { serverPerTest } from './serverHarness'
 
@@ -95,6 +96,24 @@ describe('POST /api/auth/login', () => {
     const server = await start({ LOGIN_RATE_LIMIT: '1' }) // 6 failures per address
     for (let i = 0; i < 6; i++) expect((await login(server, { username: `user${i}@example.com`, password: 'guess-123' })).res.statusCode).toBe(401)
     expect((await login(server, { username: 'user9@example.com', password: 'guess-123' })).res.statusCode).toBe(429)
+  })
+
+  it('a whole office signing in at once behind one address, right passwords, is not refused by that cap', async () => {
+    const adminKey = 'admin-key-0123456789-abcdefghijklmnopqrstuvwxyz'
+    const server = await start({ LOGIN_RATE_LIMIT: '1', ADMIN_KEY: adminKey }) // cap: 6 usernames with failures
+    const office = Array.from({ length: 14 }, (_, i) => `rep${i}@corp.example.com`)
+    for (const username of office) {
+      const added = await server.inject({ method: 'POST', url: '/api/admin/agents', headers: { 'x-admin-key': adminKey }, payload: { agent: { username, userId: username, passwordHash: DEVELOPMENT_ACCOUNTS[0].passwordHash } } })
+      expect(added.statusCode).toBe(200)
+    }
+    // Every check is under way at the same time, as at the start of a shift.
+    const results = await Promise.all(office.map((username) => login(server, { username, password: AGENT1.password })))
+    expect(results.map(({ res }) => res.statusCode)).toEqual(office.map(() => 200))
+    // Failures still count: six wrong usernames close the address to a seventh.
+    for (let i = 0; i < 6; i++) expect((await login(server, { username: `guess${i}@example.com`, password: 'guess-123' })).res.statusCode).toBe(401)
+    expect((await login(server, { username: 'guess9@example.com', password: 'guess-123' })).res.statusCode).toBe(429)
+    // ... to every username without failures there, as spraying must be stopped.
+    expect((await login(server, { username: office[0], password: AGENT1.password })).res.statusCode).toBe(429)
   })
 })
 

@@ -233,7 +233,9 @@ describe('maintenance prunes (mutation survivors)', () => {
   it('the limiter prune drops the counters and address entries whose window has ended', async () => {
     const limiter = createLoginLimiter(db, { max: 5, maxUsernames: 5, maxSuccesses: 5, windowMs: 60_000 })
     expect((await limiter.reserve('old@x', 'office', NOW)).ok).toBe(true)
+    await limiter.failed('old@x', 'office', NOW)
     expect((await limiter.reserve('new@x', 'office', NOW + 30_000)).ok).toBe(true)
+    await limiter.failed('new@x', 'office', NOW + 30_000)
     await limiter.prune(NOW + 60_000)
     expect(await db.query('SELECT key FROM login_counters')).toEqual([{ key: 'try|office|new@x' }])
     expect(await db.query('SELECT username_key FROM login_address_users')).toEqual([{ username_key: 'new@x' }])

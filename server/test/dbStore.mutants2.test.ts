@@ -52,27 +52,34 @@ function intercept(inner: Database, answer: (sql: string) => unknown[] | Error |
   }
 }
 
+/** A password check that failed: reserved, then recorded as a failure at the address. */
+async function failedAttempt(limiter: ReturnType<typeof createLoginLimiter>, username: string, at: number) {
+  const reservation = await limiter.reserve(username, 'office', at)
+  if (reservation.ok) await limiter.failed(username, 'office', at)
+  return reservation
+}
+
 describe('sign-in limits (mutation survivors)', () => {
   it('a username already counted at a full address may still try: only new usernames are refused', async () => {
     const limiter = createLoginLimiter(db, { ...POLICY, maxUsernames: 2 })
-    expect(await limiter.reserve('a@x', 'office', NOW)).toEqual({ ok: true })
-    expect(await limiter.reserve('b@x', 'office', NOW)).toEqual({ ok: true })
-    expect(await limiter.reserve('a@x', 'office', NOW + 1000)).toEqual({ ok: true })
-    expect(await limiter.reserve('c@x', 'office', NOW + 1000)).toEqual({ ok: false, retryAfterSeconds: 59 })
+    expect(await failedAttempt(limiter, 'a@x', NOW)).toEqual({ ok: true })
+    expect(await failedAttempt(limiter, 'b@x', NOW)).toEqual({ ok: true })
+    expect(await failedAttempt(limiter, 'a@x', NOW + 1000)).toEqual({ ok: true })
+    expect(await failedAttempt(limiter, 'c@x', NOW + 1000)).toEqual({ ok: false, retryAfterSeconds: 59 })
   })
 
   it('a full address reopens when its oldest username leaves the window, and says when', async () => {
     const limiter = createLoginLimiter(db, { ...POLICY, maxUsernames: 2 })
-    expect((await limiter.reserve('a@x', 'office', NOW)).ok).toBe(true)
-    expect((await limiter.reserve('b@x', 'office', NOW + 10_000)).ok).toBe(true)
-    expect(await limiter.reserve('c@x', 'office', NOW + 20_000)).toEqual({ ok: false, retryAfterSeconds: 40 })
-    expect(await limiter.reserve('c@x', 'office', NOW + 59_999)).toEqual({ ok: false, retryAfterSeconds: 1 })
-    expect(await limiter.reserve('c@x', 'office', NOW + 60_000)).toEqual({ ok: true })
+    expect((await failedAttempt(limiter, 'a@x', NOW)).ok).toBe(true)
+    expect((await failedAttempt(limiter, 'b@x', NOW + 10_000)).ok).toBe(true)
+    expect(await failedAttempt(limiter, 'c@x', NOW + 20_000)).toEqual({ ok: false, retryAfterSeconds: 40 })
+    expect(await failedAttempt(limiter, 'c@x', NOW + 59_999)).toEqual({ ok: false, retryAfterSeconds: 1 })
+    expect(await failedAttempt(limiter, 'c@x', NOW + 60_000)).toEqual({ ok: true })
   })
 
   it('an address allowed no usernames at all refuses for a whole window', async () => {
     const limiter = createLoginLimiter(db, { ...POLICY, maxUsernames: 0 })
-    expect(await limiter.reserve('a@x', 'office', NOW)).toEqual({ ok: false, retryAfterSeconds: 60 })
+    expect(await failedAttempt(limiter, 'a@x', NOW)).toEqual({ ok: false, retryAfterSeconds: 60 })
   })
 
   it('a refused password check says when its window reopens, counted from the first attempt', async () => {
@@ -110,15 +117,15 @@ describe('sign-in limits (mutation survivors)', () => {
   it('a username with failures left keeps its place at the address after a success; without, it leaves', async () => {
     const limiter = createLoginLimiter(db, { ...POLICY, maxUsernames: 2 })
     // a@x failed once, then signed in (that check's slot back): one failure is still counted.
-    expect((await limiter.reserve('a@x', 'office', NOW)).ok).toBe(true)
+    expect((await failedAttempt(limiter, 'a@x', NOW)).ok).toBe(true)
     expect((await limiter.reserve('a@x', 'office', NOW)).ok).toBe(true)
     expect((await limiter.succeeded('a@x', 'office', NOW)).ok).toBe(true)
     // b@x signed in at its first try: nothing counts against the office.
     expect((await limiter.reserve('b@x', 'office', NOW)).ok).toBe(true)
     expect((await limiter.succeeded('b@x', 'office', NOW)).ok).toBe(true)
     expect(await db.query('SELECT username_key FROM login_address_users ORDER BY username_key')).toEqual([{ username_key: 'a@x' }])
-    expect((await limiter.reserve('c@x', 'office', NOW)).ok).toBe(true)
-    expect((await limiter.reserve('d@x', 'office', NOW)).ok).toBe(false)
+    expect((await failedAttempt(limiter, 'c@x', NOW)).ok).toBe(true)
+    expect((await failedAttempt(limiter, 'd@x', NOW)).ok).toBe(false)
   })
 
   it('a success with no reservation counted (pruned meanwhile) still leaves the address set', async () => {

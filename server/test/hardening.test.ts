@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import { AGENT1, databasePerFile, login, mockConfig } from './helpers'
+import { AGENT1, AGENT2, databasePerFile, login, mockConfig } from './helpers'
 
 const db = databasePerFile()
 
@@ -137,6 +137,17 @@ describe('password-check queue', () => {
     expect(busy?.headers['retry-after']).toBe('2')
     expect(busy?.json()).toEqual({ error: { code: 'SERVER_BUSY', message: 'Too many sign-ins at once; try again in 2 seconds' } })
     // The queue drains: the next sign-in is checked again.
+    expect((await login(app, AGENT1)).res.statusCode).toBe(200)
+  })
+
+  it('sign-ins refused as busy are never counted against the agent: after the rush the right password still gets in', async () => {
+    app = await build({ SCRYPT_CONCURRENCY: '1', SCRYPT_QUEUE: '1', LOGIN_RATE_LIMIT: '2' })
+    // A colleague's two sign-ins fill the one check and the one queue place ...
+    const colleague = [login(app, AGENT2), login(app, AGENT2)]
+    // ... so three of the agent's, more than the agent's limit of two checks, are refused as busy.
+    const busy = await Promise.all([1, 2, 3].map(() => login(app as FastifyInstance, AGENT1)))
+    expect(busy.map(({ res }) => res.statusCode)).toEqual([503, 503, 503])
+    expect((await Promise.all(colleague)).map(({ res }) => res.statusCode)).toEqual([200, 200])
     expect((await login(app, AGENT1)).res.statusCode).toBe(200)
   })
 })

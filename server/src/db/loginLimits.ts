@@ -4,7 +4,8 @@
  * - per (username, client address): at most `max` password checks per window; a successful
  *   sign-in gives its slot back, so only failures accumulate;
  * - per address: at most `maxUsernames` DISTINCT usernames with failed attempts in the last
- *   window (an office behind one address is not locked out by one agent's typos; spraying is);
+ *   window (an office behind one address is not locked out by one agent's typos, nor by all
+ *   its agents signing in at once; spraying is);
  * - per username: at most `maxSuccesses` successful sign-ins per window.
  * A counter's window opens at its first attempt; one atomic upsert bumps or refuses it.
  */
@@ -41,28 +42,37 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
   const tryKey = (usernameKey: string, address: string) => `try|${address}|${usernameKey}`
 
   return {
-    /** Reserve one password check; call before scrypt. */
+    /**
+     * Reserve one password check; call before scrypt. The address's cap counts usernames whose
+     * check FAILED (`failed`), not checks under way: a whole office signing in at once at the
+     * start of a shift, right passwords behind one NAT address, is never refused by it. A burst
+     * of guesses at new usernames can pass the cap once, bounded by the password-check queue;
+     * their failures then close the address.
+     */
     async reserve(usernameKey: string, address: string, now: number): Promise<Reservation> {
-      const byAddress = await db.transaction(async (tx): Promise<Reservation> => {
-        // Serialise per address so "count distinct usernames, then add one" cannot be raced.
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`login-address|${address}`])
-        const [row] = await tx.query<{ member: boolean | null; n: number; oldest: number | null }>(
-          `SELECT bool_or(username_key = $2) AS member, count(*)::int AS n, min(last_at) AS oldest
-             FROM login_address_users WHERE address = $1 AND last_at > $3`,
-          [address, usernameKey, now - policy.windowMs],
-        )
-        if (!row?.member && Number(row?.n ?? 0) >= policy.maxUsernames) {
-          return { ok: false, retryAfterSeconds: seconds(Number(row?.oldest ?? now) + policy.windowMs - now) }
-        }
-        await tx.query(
-          `INSERT INTO login_address_users (address, username_key, last_at) VALUES ($1, $2, $3)
-           ON CONFLICT (address, username_key) DO UPDATE SET last_at = EXCLUDED.last_at`,
-          [address, usernameKey, now],
-        )
-        return { ok: true }
-      })
-      if (!byAddress.ok) return byAddress
+      const [row] = await db.query<{ member: boolean | null; n: number; oldest: number | null }>(
+        `SELECT bool_or(username_key = $2) AS member, count(*)::int AS n, min(last_at) AS oldest
+           FROM login_address_users WHERE address = $1 AND last_at > $3`,
+        [address, usernameKey, now - policy.windowMs],
+      )
+      if (!row?.member && Number(row?.n ?? 0) >= policy.maxUsernames) {
+        return { ok: false, retryAfterSeconds: seconds(Number(row?.oldest ?? now) + policy.windowMs - now) }
+      }
       return bump(db, tryKey(usernameKey, address), now, policy, policy.max)
+    },
+
+    /** A wrong password (or unknown username): this username now counts at this address. */
+    async failed(usernameKey: string, address: string, now: number): Promise<void> {
+      await db.query(
+        `INSERT INTO login_address_users (address, username_key, last_at) VALUES ($1, $2, $3)
+         ON CONFLICT (address, username_key) DO UPDATE SET last_at = EXCLUDED.last_at`,
+        [address, usernameKey, now],
+      )
+    },
+
+    /** The check never ran (the server was too busy): its slot is given back. */
+    async release(usernameKey: string, address: string): Promise<void> {
+      await db.query('UPDATE login_counters SET count = count - 1 WHERE key = $1 AND count > 0', [tryKey(usernameKey, address)])
     },
 
     /** After a right password: give the slot back, and count the success (bounded too). */
