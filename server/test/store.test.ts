@@ -144,19 +144,26 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
     expect((await limiter.reserve('agent1@example.com', '10.0.0.1', NOW + 60_000)).ok).toBe(true)
   })
 
-  it('login limits per address count distinct usernames, not failures, and a success gives its slot back', async () => {
+  it('login limits per address count distinct usernames whose check failed, not failures nor checks under way', async () => {
     const limiter = createLoginLimiter(db, { max: 3, maxUsernames: 2, maxSuccesses: 2, windowMs: 60_000 })
+    const fail = async (username: string) => {
+      const reservation = await limiter.reserve(username, 'office', NOW)
+      if (reservation.ok) await limiter.failed(username, 'office', NOW)
+      return reservation.ok
+    }
     // One agent's typos: the office address stays open for the others.
-    for (let i = 0; i < 3; i++) expect((await limiter.reserve('typo@x', 'office', NOW)).ok).toBe(true)
+    for (let i = 0; i < 3; i++) expect(await fail('typo@x')).toBe(true)
     expect((await limiter.reserve('typo@x', 'office', NOW)).ok).toBe(false)
+    // Checks under way do not count against the address (a shift signing in at once) ...
     expect((await limiter.reserve('other@x', 'office', NOW)).ok).toBe(true)
-    // A third distinct failing username from the address is spraying.
-    expect((await limiter.reserve('third@x', 'office', NOW)).ok).toBe(false)
-    // other@x signs in: its slot and its place in the address set are given back.
-    expect((await limiter.succeeded('other@x', 'office', NOW)).ok).toBe(true)
     expect((await limiter.reserve('third@x', 'office', NOW)).ok).toBe(true)
-    // Successes are bounded too.
     expect((await limiter.succeeded('third@x', 'office', NOW)).ok).toBe(true)
+    // ... failed ones do: a second failing username fills it, a third new one is spraying.
+    await limiter.failed('other@x', 'office', NOW)
+    expect((await limiter.reserve('fourth@x', 'office', NOW)).ok).toBe(false)
+    // The address is full: a username without failures there waits for it to reopen too.
+    expect((await limiter.reserve('third@x', 'office', NOW)).ok).toBe(false)
+    // Successes are bounded too (third@x had one above).
     expect((await limiter.succeeded('third@x', 'office', NOW)).ok).toBe(true)
     expect((await limiter.succeeded('third@x', 'office', NOW)).ok).toBe(false)
   })
