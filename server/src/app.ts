@@ -20,7 +20,7 @@ import { DUMMY_PASSWORD_HASH, verifyPassword } from './passwords'
 import { openMigrated, prepareAgentDirectory, StoreStartError, type Database } from './db'
 import { findAgentByUsername, putAgent } from './db/agents'
 import { claimDataDirWaiting } from './db/owner'
-import { endSession, pruneSessions, startSession } from './db/sessions'
+import { endSession, pruneSessions, startSessionIfUnchanged } from './db/sessions'
 import { openSessionCheck } from './db/sessionCache'
 import { createLoginLimiter } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
@@ -393,7 +393,12 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     const success = await limiter.succeeded(usernameKey, request.ip, now())
     if (!success.ok) throw rateLimited(reply, success.retryAfterSeconds)
     const { token, claims } = accessTokens.issue(agent.userId)
-    await startSession(db, { id: claims.jti, userId: agent.userId, issuedAt: now(), expiresAt: claims.exp * 1000 })
+    const started = await startSessionIfUnchanged(db, { id: claims.jti, userId: agent.userId, issuedAt: now(), expiresAt: claims.exp * 1000 }, { usernameKey, passwordHash: agent.passwordHash })
+    if (!started) {
+      // The password was changed, or the agent removed or moved to another seat, during the check.
+      request.log.info('sign-in refused: the agent changed during the password check')
+      throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
+    }
     request.log.info({ userId: agent.userId }, 'agent signed in')
     return { accessToken: token, expiresIn: config.accessTokenTtlSeconds, agent: { userId: agent.userId, sdkAppId: config.sdkAppId } }
   })

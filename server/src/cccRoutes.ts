@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import type { CccRecords } from './cccRecords'
 import type { Database } from './db'
-import { attachCallDetail, getRecord } from './db/workspace'
+import { attachCallDetail, getRecord, SessionEndedError } from './db/workspace'
 import { TcccRefusedError } from './tccc'
 
 interface Options {
@@ -75,7 +75,12 @@ export function registerCccRoutes(app: FastifyInstance, { db, now, records, auth
       if (cdr) request.log.warn({ userId: agent }, 'call detail refused: the session belongs to another seat')
       throw noDetail()
     }
-    const updated = await attachCallDetail(db, agent, id, sessionId, { tcccDurationSec: cdr.durationSec, recordingUrl: cdr.recordingUrl, tcccEndStatus: cdr.endStatus }, now())
+    const updated = await attachCallDetail(db, agent, id, sessionId, { tcccDurationSec: cdr.durationSec, recordingUrl: cdr.recordingUrl, tcccEndStatus: cdr.endStatus }, now(), request.session?.claims.jti).catch(
+      (err: unknown) => {
+        if (err instanceof SessionEndedError) throw new ApiError(401, 'UNAUTHORIZED', 'This session has ended; sign in again')
+        throw err
+      },
+    )
     if (!updated) throw new ApiError(404, 'NOT_FOUND', 'No such call')
     return updated
   })

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import { createFairTurns, noTurns } from './fairTurns'
 import type { Database } from './db'
-import { getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX } from './db/workspace'
+import { getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, SessionEndedError } from './db/workspace'
 
 export const PUSH_BODY_LIMIT = 1024 * 1024
 
@@ -93,7 +93,11 @@ export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authent
   app.post('/api/workspace/changes', { onRequest: onPushRequest, bodyLimit: PUSH_BODY_LIMIT }, async (request, reply) => {
     const agent = agentOf(request)
     const changes = readPush(request.body)
-    const results = await asAgent(agent, reply, () => pushChanges(db, agent, changes, now()))
+    const results = await asAgent(agent, reply, () => pushChanges(db, agent, changes, now(), request.session?.claims.jti)).catch((err: unknown) => {
+      // Signed out, the password changed or the agent removed while this push waited its turn.
+      if (err instanceof SessionEndedError) throw new ApiError(401, 'UNAUTHORIZED', 'This session has ended; sign in again')
+      throw err
+    })
     request.log.info(
       { userId: agent, applied: results.filter((r) => r.status === 'applied').length, rejected: results.filter((r) => r.status === 'rejected').length },
       'workspace push',

@@ -8,6 +8,7 @@ import path from 'node:path'
 import { createHash } from 'node:crypto'
 import { normaliseUsername, parseAgentsJson, type AgentRecord } from '../agents'
 import type { Queryable } from './driver'
+import { lockWorkspaceWrites } from './workspace'
 
 /** The two published development accounts: seeded in mock mode, never present in real mode. */
 export const DEVELOPMENT_ACCOUNTS: readonly AgentRecord[] = [
@@ -100,6 +101,9 @@ export async function removeAgent(db: Queryable, username: string, now: number):
 
 /** Re-keys a seat's workspace; when the new seat already has records, the old ones are set aside instead. */
 async function moveWorkspace(db: Queryable, from: string, to: string, now: number): Promise<void> {
+  // After any write under way (a push the leaver's phone sent just before): it lands, then moves
+  // with the rest; a write that waits checks its session, which this transaction ended.
+  await lockWorkspaceWrites(db)
   const taken = await db.query('SELECT 1 FROM workspace_records WHERE agent = $1 LIMIT 1', [to])
   const target = taken.length > 0 ? `removed:${from}:${now}` : to
   await db.query('UPDATE workspace_records SET agent = $2 WHERE agent = $1', [from, target])

@@ -5,7 +5,7 @@
  * check through sessionCache.ts, which skips it where that cannot hide a revocation.
  */
 import type { AgentRecord } from '../agents'
-import type { Queryable } from './driver'
+import type { Database, Queryable } from './driver'
 
 export async function startSession(db: Queryable, session: { id: string; userId: string; issuedAt: number; expiresAt: number }): Promise<void> {
   await db.query('INSERT INTO sessions (id, user_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)', [
@@ -14,6 +14,30 @@ export async function startSession(db: Queryable, session: { id: string; userId:
     session.issuedAt,
     session.expiresAt,
   ])
+}
+
+/**
+ * A sign-in's session, started only if the agent is still the one whose password was checked
+ * (same username, seat and password hash), with that row share-locked until the session is in:
+ * a password change or a removal that came during the check, or the seat given to someone else,
+ * leaves no session behind (a removal or change that comes after ends it, as it ends the others).
+ * False when the agent changed meanwhile.
+ */
+export async function startSessionIfUnchanged(
+  db: Database,
+  session: { id: string; userId: string; issuedAt: number; expiresAt: number },
+  checked: { usernameKey: string; passwordHash: string },
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query('SELECT 1 FROM agents WHERE username_key = $1 AND user_id = $2 AND password_hash = $3 FOR SHARE', [
+      checked.usernameKey,
+      session.userId,
+      checked.passwordHash,
+    ])
+    if (rows.length === 0) return false
+    await startSession(tx, session)
+    return true
+  })
 }
 
 export type SessionLookup = { state: 'live'; agent: AgentRecord } | { state: 'ended' } | { state: 'unknown' }

@@ -13,6 +13,27 @@ export const PULL_LIMIT_MAX = 1000
 export const PUSH_CHANGES_MAX = 500
 const WRITE_LOCK = 0x74636302
 
+/** Every write to workspaces queues here (pushes, assignments, call detail, moving a seat's workspace). */
+export async function lockWorkspaceWrites(tx: Queryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+}
+
+/**
+ * The request's session ended (sign-out, password change, the agent removed) after its access
+ * token was checked and before its write got its turn: nothing is written, since the seat may
+ * already be someone else's.
+ */
+export class SessionEndedError extends Error {
+  override name = 'SessionEndedError'
+}
+
+/** After the write lock: the session the write comes from is still live (see SessionEndedError). */
+async function checkSessionLive(tx: Queryable, sessionId: string | undefined): Promise<void> {
+  if (sessionId === undefined) return
+  const rows = await tx.query('SELECT 1 FROM sessions WHERE id = $1 AND ended_at IS NULL', [sessionId])
+  if (rows.length === 0) throw new SessionEndedError('the session ended before the write')
+}
+
 export type Kind = 'number' | 'call' | 'outcome' | 'setting'
 const AGENT_KINDS = ['number', 'call'] as const
 const SHARED_KINDS = ['outcome', 'setting'] as const
@@ -299,9 +320,10 @@ export interface CallDetail {
  * Attaches the detail to the agent's own call record (a new rev, so it reaches every phone at
  * its next pull). Null when the record is gone or no longer has this session id.
  */
-export async function attachCallDetail(db: Database, agent: string, id: string, sessionId: string, detail: CallDetail, now: number): Promise<PulledChange | null> {
+export async function attachCallDetail(db: Database, agent: string, id: string, sessionId: string, detail: CallDetail, now: number, requestSession?: string): Promise<PulledChange | null> {
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+    await lockWorkspaceWrites(tx)
+    await checkSessionLive(tx, requestSession)
     const rows = await tx.query<{ data: Data | null }>(
       `SELECT data FROM workspace_records WHERE agent = $1 AND kind = 'call' AND id = $2 AND NOT deleted`,
       [agent, id],
@@ -315,9 +337,11 @@ export async function attachCallDetail(db: Database, agent: string, id: string, 
 }
 
 /** Applies a validated envelope's changes in one transaction (all recorded, or none on a crash). */
-export async function pushChanges(db: Database, agent: string, changes: unknown[], now: number): Promise<ChangeResult[]> {
+/** `requestSession`: the access token's session, checked once the write has its turn (SessionEndedError). */
+export async function pushChanges(db: Database, agent: string, changes: unknown[], now: number, requestSession?: string): Promise<ChangeResult[]> {
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+    await lockWorkspaceWrites(tx)
+    await checkSessionLive(tx, requestSession)
     const outcomeCodes = new Set(
       (await tx.query<{ id: string }>(`SELECT id FROM workspace_records WHERE agent = '' AND kind = 'outcome' AND NOT deleted`)).map((r) => r.id),
     )
@@ -369,7 +393,7 @@ export async function assignNumbers(
   now: number,
 ): Promise<AssignReport> {
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+    await lockWorkspaceWrites(tx)
     const report: AssignReport = { added: 0, duplicate: 0, invalid: [] }
     const kept: { number: string; remark: string }[] = []
     /** National forms kept from this file so far. */
