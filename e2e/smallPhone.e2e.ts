@@ -143,6 +143,44 @@ describe('a 360×640 phone in English', () => {
     }
   })
 
+  /** Every key of the in-call pad lies between the top of the screen and the hang-up row. */
+  async function expectWholeKeypad(page: Page): Promise<void> {
+    const bar = await box(page.locator('.call__bottom'))
+    for (const key of ['1', '2', '3', 'star', '0', 'hash']) {
+      const k = await box(byId(page, `dial-key-${key}`))
+      expect(k.y, `key ${key} below the top`).toBeGreaterThanOrEqual(0)
+      expect(k.y + k.height, `key ${key} clear of the hang-up row`).toBeLessThanOrEqual(bar.y)
+    }
+    for (const id of ['call-peer', 'call-status', 'call-timer']) expect((await box(byId(page, id))).y).toBeGreaterThanOrEqual(0)
+  }
+
+  it('shows the whole in-call keypad, * 0 # included, above the hang-up row', async () => {
+    const page = await smallPhone()
+    try {
+      await connectedCall(page, '13800000092')
+      await byId(page, 'call-keypad').click()
+      await byId(page, 'dial-key-hash').waitFor()
+      await expectWholeKeypad(page)
+      await byId(page, 'dial-key-0').click()
+      await expect.poll(() => byId(page, 'call-dtmf-sent').innerText()).toBe('0')
+    } finally {
+      await page.context().close()
+    }
+  })
+
+  it('a 390×844 phone shows the whole keypad under a connection banner', async () => {
+    const page = await smallPhone(390, 844)
+    try {
+      await connectedCall(page, '13800000093')
+      await byId(page, 'call-keypad').click()
+      await sim(page, 'dropConnection')
+      await expectAttr(page, 'connection-banner', 'data-state', 'lost')
+      await expectWholeKeypad(page)
+    } finally {
+      await page.context().close()
+    }
+  })
+
   it('keeps hang-up on screen above the bottom bar when banners and the keypad crowd the call', async () => {
     const page = await smallPhone()
     try {
