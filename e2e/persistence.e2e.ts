@@ -108,6 +108,8 @@ describe('after a reload', () => {
     await dialAndRing(page, '13800000095')
     await sim(page, 'answerOutbound')
     await expectAttr(page, 'call-status', 'data-state', 'active')
+    // Talking for a few seconds, less than the 15 s heartbeat that also keeps the call.
+    await page.waitForTimeout(3_000)
 
     // The app is closed mid-call (the SDK's call goes with it) and opened again.
     await page.reload()
@@ -126,6 +128,8 @@ describe('after a reload', () => {
     await byId(page, 'history-item').first().waitFor({ state: 'visible' })
     expect(await historyAttrs(page)).toEqual([{ number: '13800000095', direction: 'out', outcome: 'answered' }])
     expect(await byId(page, 'history-disposition').innerText()).toBe('有意向')
+    // The talk time up to the reload is kept (written as the page went, not at the last heartbeat).
+    expect(Number(await byId(page, 'history-item').first().getAttribute('data-duration'))).toBeGreaterThanOrEqual(2)
     // Once: another reload records nothing more.
     await page.reload()
     await simReady(page)

@@ -15,6 +15,7 @@ import {
   keepScreenOn,
   openMicrophoneSettings as openSystemMicrophoneSettings,
 } from '@/platform/device'
+import { onAppHidden } from '@/platform/appLifecycle'
 import { keepCallAudioAlive } from '@/platform/callKeepAlive'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf, TransferTarget } from '@/platform/types'
@@ -232,6 +233,11 @@ export const useCallStore = defineStore('call', () => {
     if (heartbeat) clearInterval(heartbeat)
     heartbeat = live ? setInterval(rememberLiveCall, LIVE_CALL_HEARTBEAT_MS) : null
   })
+  // Leaving the app (or a reload, in a browser) may be the last moment this run sees the call:
+  // the snapshot's time is now, so the talk time up to here is not lost with the heartbeat's gap.
+  onAppHidden(() => {
+    if (isLive.value) rememberLiveCall()
+  })
 
   // Each agent's own snapshot, like their wrap-up drafts.
   watch(
@@ -361,14 +367,18 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
-  /** The side session's call record: missed (or answered elsewhere) as far as the app knows now. */
+  /**
+   * The side session's call record: missed (or answered elsewhere) as far as the app knows now.
+   * The agent has no way to decline a waiting caller, so a local end (the app signing out, the
+   * SDK dropping it) is a missed call, never "declined".
+   */
   function sideRecord(id: string, side: SideSession, reason: EndReason, endedTime: number): CallRecord {
     const record: CallRecord = {
       id: side.recordId ?? newId(),
       sessionId: id,
       number: side.peer,
       direction: 'in',
-      outcome: outcomeOf('in', side.answeredAt !== null, reason),
+      outcome: side.answeredAt === null && reason === 'local-bye' ? 'missed' : outcomeOf('in', side.answeredAt !== null, reason),
       startedAt: side.startedAt,
       endedAt: endedTime,
       durationSec: side.answeredAt === null ? 0 : Math.max(0, Math.floor((endedTime - side.answeredAt) / 1000)),

@@ -51,6 +51,26 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers())
 
 describe('a call the app lost', () => {
+  it('leaving the app (a reload in a browser) keeps the call as it is now: the talk time since the last heartbeat is not lost', async () => {
+    const hidden: Array<() => void> = []
+    const u = uni as unknown as { onAppHide?: (fn: () => void) => void }
+    u.onAppHide = (fn) => hidden.push(fn)
+    try {
+      const core = await startApp()
+      const call = useCallStore()
+      await call.placeCall({ to: '13800138000' })
+      core.sim.answerOutbound()
+      vi.setSystemTime(T0 + 13_000) // 13 s in: no heartbeat yet
+      for (const listener of hidden) listener()
+      expect(kept()?.data?.seenAt).toBe(T0 + 13_000)
+      vi.setSystemTime(T0 + 60_000)
+      await startApp()
+      expect(useHistoryStore().records[0]).toMatchObject({ number: '13800138000', outcome: 'answered', durationSec: 13 })
+    } finally {
+      delete u.onAppHide
+    }
+  })
+
   it('keeps the live call while it lasts, and records it at the next start as cut off', async () => {
     const core = await startApp()
     useNumbersStore().add('13800138000', 'Alice')

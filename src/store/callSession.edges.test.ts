@@ -203,6 +203,26 @@ describe('a second caller during a call', () => {
   })
 })
 
+describe('a waiting caller when the agent signs out', () => {
+  it('stays a missed call: signing out ends it on this side, which is not the agent declining it', async () => {
+    const { session, call } = await answeredCall()
+    const other = core.sim.incomingCall({ from: '13700137000' })
+    await call.hangUp()
+    const missed = () => useHistoryStore().records.filter((r) => r.sessionId === other).map((r) => r.outcome)
+    expect(missed()).toEqual(['missed'])
+    let seen: string[] = []
+    const history = useHistoryStore()
+    const stop = history.$subscribe(() => {
+      if (session.status === 'signed-in') seen = missed()
+    })
+    await session.signOut()
+    stop()
+    expect(seen).toEqual(['missed'])
+    await session.signIn(AGENT.userId, PASSWORD)
+    expect(missed()).toEqual(['missed'])
+  })
+})
+
 describe('storage full at the end of a call', () => {
   function failOutbox(): () => void {
     const set = uni.setStorageSync as unknown as Mock<(key: string, value: unknown) => void>
