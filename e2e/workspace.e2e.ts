@@ -119,7 +119,7 @@ describe('the workspace on the backend', () => {
       await signedIn(b.page)
       await expect.poll(() => listedNumbers(b.page)).toContain('13911112222')
       expect(await row(b.page, '13911112222').innerText()).toContain('王五')
-      // The row counts the call made on phone A (it said "未呼叫" when stats were this phone's only).
+      // The row counts the call made on phone A (it said "未拨打" when stats were this phone's only).
       await expect.poll(() => row(b.page, '13911112222').getAttribute('data-call-count')).toBe('1')
       expect(await row(b.page, '13911112222').getAttribute('data-last-outcome')).toBe('rejected')
       expect(await row(b.page, '13911112222').innerText()).not.toContain(zh('numbers.neverCalled'))

@@ -5,7 +5,7 @@ import type { NumberEntry } from '@/services/numbers'
 import { SwipeActionItemStub, uniSwipeComponents } from '../../tests/setup/uniUiStubs'
 import NumberRow from './NumberRow.vue'
 
-type RowProps = { entry: NumberEntry; callDisabled?: boolean; open?: boolean }
+type RowProps = { entry: NumberEntry; callDisabled?: boolean; open?: boolean; status?: string; callbackAt?: number; now?: number }
 const mount = (_component: typeof NumberRow, options: { props: RowProps; attachTo?: HTMLElement }) =>
   mountBare(NumberRow, { ...options, global: { components: uniSwipeComponents } })
 
@@ -37,6 +37,31 @@ describe('number row (defect 7)', () => {
     expect(order).toEqual(['number-call', 'number-edit', 'number-delete'])
     expect(row.find('.stub-center').find(byId('number-call')).exists()).toBe(true)
     expect(row.find('.stub-right').findAll('button').map((b) => b.attributes('data-testid'))).toEqual(['number-edit', 'number-delete'])
+  })
+})
+
+describe('number row status', () => {
+  afterEach(() => setLocale('zh'))
+  const NOW = new Date(2026, 2, 10, 22, 40).getTime()
+
+  it('a callback says when it is due, not only that one waits (the last call\'s time stands beside it)', () => {
+    setLocale('zh')
+    const due = new Date(2026, 2, 10, 23, 33).getTime()
+    const row = mount(NumberRow, { props: { entry: entry('13800000020', '孙丽'), status: 'callback', callbackAt: due, now: NOW } })
+    expect(row.find(byId('number-status')).text()).toBe('回拨 23:33')
+    expect(row.find(byId('number-status')).attributes('data-callback-at')).toBe(String(due))
+    setLocale('en')
+    const tomorrow = new Date(2026, 2, 11, 10, 0).getTime()
+    const en = mount(NumberRow, { props: { entry: entry('13800000020', '孙丽'), status: 'callback', callbackAt: tomorrow, now: NOW } })
+    expect(en.find(byId('number-status')).text()).toBe('Call back 03-11 10:00')
+  })
+
+  it('other statuses keep their word; a new number shows none and says it was not dialled yet', () => {
+    setLocale('zh')
+    expect(mount(NumberRow, { props: { entry: entry('13800000021'), status: 'in-progress' } }).find(byId('number-status')).text()).toBe('跟进中')
+    const fresh = mount(NumberRow, { props: { entry: entry('13800000022'), status: 'new' } })
+    expect(fresh.find(byId('number-status')).exists()).toBe(false)
+    expect(fresh.find(byId('number-last-call')).text()).toBe('未拨打')
   })
 })
 

@@ -18,6 +18,19 @@ describe('workday store: "call next" picks from the current plan', () => {
     now = T0
   })
 
+  it('tells a row when its callback is due, and nothing for a number without one', () => {
+    const numbers = useNumbersStore()
+    numbers.add('13800000001', 'Later')
+    numbers.add('13800000002', 'Fresh')
+    const workday = useWorkdayStore()
+    workday.useClock(() => now)
+    useHistoryStore().records = [
+      { id: 'r1', number: '+8613800000001', direction: 'out', outcome: 'answered', startedAt: T0 - 120_000, answeredAt: T0 - 110_000, endedAt: T0 - 60_000, durationSec: 50, endReason: 'local-bye', disposition: 'callback', callbackAt: T0 + 3_600_000 },
+    ]
+    expect(workday.callbackAtOf('13800000001')).toBe(T0 + 3_600_000)
+    expect(workday.callbackAtOf('13800000002')).toBeUndefined()
+  })
+
   it('re-plans on the tap only when a scheduled callback fell due since the plan was made', () => {
     const numbers = useNumbersStore()
     numbers.add('13800000001', 'Later')

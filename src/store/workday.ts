@@ -61,6 +61,11 @@ export const useWorkdayStore = defineStore('workday', () => {
     return plan.value.status(number)
   }
 
+  /** When a number with a callback is to be called back (undefined: no callback waiting). */
+  function callbackAtOf(number: string): number | undefined {
+    return plan.value.progress(number).callbackAt
+  }
+
   /** Kept apart from the plan: the rows in view read it, "call next" does not need it. */
   const historyStats = computed(() => callStatsByPhone(history.records))
 
@@ -105,5 +110,5 @@ export const useWorkdayStore = defineStore('workday', () => {
     return callNext(just)
   }
 
-  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, callStatsOf, tick, useClock, peekNext, callNext, saveWrapupAndCallNext }
+  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, callbackAtOf, callStatsOf, tick, useClock, peekNext, callNext, saveWrapupAndCallNext }
 })

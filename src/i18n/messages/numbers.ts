@@ -15,7 +15,7 @@ const zh = {
   'numbers.callName': '呼叫 {name}',
   'numbers.editName': '编辑 {name}',
   'numbers.deleteName': '删除 {name}',
-  'numbers.neverCalled': '未呼叫',
+  'numbers.neverCalled': '未拨打',
   'numbers.lastCall': '{time} · {outcome}',
   'numbers.callCount': '{n} 次通话',
   'numbers.callCountOne': '1 次通话',
