@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
-import { setLocale } from '@/i18n'
+import { setLocale, t } from '@/i18n'
 import { TcccError } from '@/platform/errors'
 import CallPanel from './CallPanel.vue'
 import type { CallView } from './callView'
@@ -150,8 +150,13 @@ describe('CallPanel', () => {
     // Held: resume shows play (it showed the call handset, the call button's icon).
     const holdIcon = () => wrapper.findAllComponents({ name: 'CallControl' }).find((c) => c.find('button').attributes('data-testid') === 'call-hold')?.props('icon')
     expect(holdIcon()).toBe('play')
+    // The state line says so too; data-state stays active (CONTRACT.md), data-held says held.
+    expect(wrapper.find(byId('call-status')).attributes()).toMatchObject({ 'data-state': 'active', 'data-held': 'true' })
+    expect(wrapper.find(byId('call-status')).text()).toBe(t('call.state.held'))
     await wrapper.setProps({ call: makeCall({ held: false }) })
     expect(holdIcon()).toBe('pause')
+    expect(wrapper.find(byId('call-status')).attributes('data-held')).toBe('false')
+    expect(wrapper.find(byId('call-status')).text()).toBe(t('call.state.active'))
     await wrapper.setProps({ call: makeCall({ held: true }) })
     await wrapper.find(byId('call-hold')).trigger('click')
     expect(wrapper.emitted('toggleHold')).toHaveLength(1)
