@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { createPinia, setActivePinia } from 'pinia'
 import { nextTick } from 'vue'
@@ -7,7 +7,7 @@ import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import { useWrapupStore } from '@/store/wrapup'
-import { backendSessionStorage, lastUsernameStorage, useSessionStore } from '@/store/session'
+import { backendSessionStorage, lastUsernameStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, tcccTokenFor, type Core, type FakeBackend } from './__tests__/harness'
 
@@ -195,6 +195,51 @@ describe('restore (app start)', () => {
     expect(session.status).toBe('signed-out')
     expect(session.error?.symbol).toBe('BACKEND_UNREACHABLE')
     expect(backendSessionStorage.load()).not.toBeNull()
+  })
+})
+
+describe('restore retried on its own (app start while the backend is out of reach)', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('tries again after 2 s, then 5 s, ... and signs in once the backend answers; the login page is told meanwhile', async () => {
+    const session = await signInThenRestart()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    backend.setReachable(false)
+    await expect(session.restore()).resolves.toBe(false)
+    expect({ status: session.status, retrying: session.restoreRetrying }).toEqual({ status: 'signed-out', retrying: true })
+    const logins = backend.requests.length
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0] - 1)
+    expect(backend.requests.length).toBe(logins)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(backend.requests.length).toBeGreaterThan(logins)
+    expect(session.status).toBe('signed-out')
+    backend.setReachable(true)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[1])
+    expect({ status: session.status, retrying: session.restoreRetrying, error: session.error }).toEqual({ status: 'signed-in', retrying: false, error: null })
+  })
+
+  it('a session the backend refuses (SESSION_EXPIRED) is not retried', async () => {
+    const session = await signInThenRestart()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    backend.expireSessions()
+    await session.restore()
+    expect({ status: session.status, retrying: session.restoreRetrying }).toEqual({ status: 'signed-out', retrying: false })
+    const asked = backend.requests.length
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[RESTORE_RETRY_MS.length - 1])
+    expect(backend.requests.length).toBe(asked)
+  })
+
+  it('signing in by hand stops the retries', async () => {
+    const session = await signInThenRestart()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    backend.setReachable(false)
+    await session.restore()
+    expect(session.restoreRetrying).toBe(true)
+    backend.setReachable(true)
+    await session.signIn(AGENT.userId, PASSWORD)
+    expect({ status: session.status, retrying: session.restoreRetrying }).toEqual({ status: 'signed-in', retrying: false })
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0])
+    expect(session.status).toBe('signed-in')
   })
 })
 

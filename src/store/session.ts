@@ -58,6 +58,12 @@ export interface SignOutParticipant {
 export const ACCESS_TOKEN_MARGIN_MS = 30_000
 /** A second -10002 this soon after a silent re-login means renewing does not help. */
 export const TOKEN_RENEWAL_WINDOW_MS = 60_000
+/**
+ * App start with a valid session while the backend or TCCC is out of reach or busy: the silent
+ * sign-in is tried again on its own after these waits (the last one repeats), so an agent whose
+ * phone started in a lift or during a server restart is not left on the login page.
+ */
+export const RESTORE_RETRY_MS: readonly number[] = [2_000, 5_000, 15_000, 30_000, 60_000]
 
 export { backendSessionStorage, type StoredBackendSession }
 
@@ -105,6 +111,10 @@ export const useSessionStore = defineStore('session', () => {
   const signOutReason = ref<SignOutReason | null>(null)
 
   let restoring: Promise<boolean> | null = null
+  /** The start's silent sign-in failed on the network or a busy server and will be tried again. */
+  const restoreRetrying = ref(false)
+  let restoreRetryTimer: ReturnType<typeof setTimeout> | null = null
+  let restoreAttempts = 0
   let rechecking: Promise<void> | null = null
   let renewing: Promise<boolean> | null = null
   let lastSilentRenewalAt: number | null = null
@@ -204,6 +214,7 @@ export const useSessionStore = defineStore('session', () => {
       error.value = new TcccError('BAD_CREDENTIALS', 'empty username or password')
       return false
     }
+    stopRestoreRetry()
     status.value = 'signing-in'
     error.value = null
     signOutReason.value = null
@@ -248,12 +259,43 @@ export const useSessionStore = defineStore('session', () => {
       }
       status.value = 'restoring'
       const signedIn = await signInWithStoredSession(stored.accessToken, null)
-      if (signedIn) lastSilentRenewalAt = null
+      if (signedIn) {
+        lastSilentRenewalAt = null
+        stopRestoreRetry()
+      } else if (error.value && isPassing(error.value) && usableBackendSession()) {
+        scheduleRestoreRetry()
+      } else {
+        stopRestoreRetry()
+      }
       return signedIn
     })().finally(() => {
       restoring = null
     })
     return restoring
+  }
+
+  /** Out of reach, timed out or busy: the same sign-in can work a moment later. */
+  function isPassing(failure: TcccError): boolean {
+    return failure.symbol !== 'SESSION_EXPIRED' && (failure.action === 'check-network' || failure.action === 'retry')
+  }
+
+  function scheduleRestoreRetry(): void {
+    if (restoreRetryTimer) clearTimeout(restoreRetryTimer)
+    const delay = RESTORE_RETRY_MS[Math.min(restoreAttempts, RESTORE_RETRY_MS.length - 1)]
+    restoreAttempts += 1
+    restoreRetrying.value = true
+    restoreRetryTimer = setTimeout(() => {
+      restoreRetryTimer = null
+      // The agent may have signed in by hand meanwhile, or be doing so now.
+      if (status.value === 'signed-out') void restore()
+    }, delay)
+  }
+
+  function stopRestoreRetry(): void {
+    if (restoreRetryTimer) clearTimeout(restoreRetryTimer)
+    restoreRetryTimer = null
+    restoreAttempts = 0
+    restoreRetrying.value = false
   }
 
   /**
@@ -415,6 +457,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason,
     recheckAfterCall,
     renewAfterCall,
+    restoreRetrying,
     // actions
     signIn,
     restore,

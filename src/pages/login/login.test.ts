@@ -38,6 +38,15 @@ describe('login page', () => {
     expect(useSessionStore().signIn).toHaveBeenCalledWith('agent1@example.com', 'agent1-pass')
   })
 
+  it('says the sign-in is tried again on its own while a start-up sign-in waits for the backend', async () => {
+    const wrapper = mountLogin({ restoreRetrying: true, error: new TcccError('BACKEND_UNREACHABLE') })
+    expect(wrapper.find(byId('login-error')).text()).toBe('Cannot reach the sign-in server. Check your connection.')
+    expect(wrapper.find(byId('login-retrying')).text()).toBe('Signing you in again automatically; you can also sign in with your password.')
+    useSessionStore().restoreRetrying = false
+    await flushPromises()
+    expect(wrapper.find(byId('login-retrying')).exists()).toBe(false)
+  })
+
   it('asks for the decorative icon images only after the first frame, keeping their boxes sized', async () => {
     const frames: FrameRequestCallback[] = []
     vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => frames.push(cb))
