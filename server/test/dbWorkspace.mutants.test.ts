@@ -268,17 +268,54 @@ describe('workspace records (mutation survivors)', () => {
       db,
       A,
       [
-        call('ok1', 'k1', { remark: null, sessionId: null, answeredAt: null, callbackAt: null, note: null, disposition: null, durationSec: 7 * 86_400, endReason: 'e'.repeat(64) }),
-        call('ok2', 'k2', { number: '138-0013-8000', remark: '  Mr   Li  ', sessionId: 's'.repeat(128), durationSec: 0, callbackAt: NOW + 366 * 86_400_000, startedAt: NOW - 1_000, endedAt: NOW - 1_000 }),
+        // A week-long call: the longest talk time, which also fits in its start and end.
+        call('ok1', 'k1', { remark: null, sessionId: null, answeredAt: null, callbackAt: null, note: null, disposition: null, durationSec: 7 * 86_400, endReason: 'e'.repeat(64), startedAt: NOW - 7 * 86_400_000, endedAt: NOW }),
+        call('ok2', 'k2', { number: '138-0013-8000', remark: '  Mr   Li  ', sessionId: 's'.repeat(128), durationSec: 0, callbackAt: NOW + 366 * 86_400_000, startedAt: NOW - 1_000, answeredAt: null, endedAt: NOW - 1_000 }),
         call('ok3', 'k3', { remark: '' }),
         call('ok4', 'k4', { note: '\u{1F600}'.repeat(500) }),
       ],
       NOW,
     )
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied'])
-    expect((await stored(A, 'call', 'k1')).data).toEqual(callData({ remark: null, sessionId: null, answeredAt: null, callbackAt: null, note: null, disposition: null, durationSec: 7 * 86_400, endReason: 'e'.repeat(64) }))
+    expect((await stored(A, 'call', 'k1')).data).toEqual(
+      callData({ remark: null, sessionId: null, answeredAt: null, callbackAt: null, note: null, disposition: null, durationSec: 7 * 86_400, endReason: 'e'.repeat(64), startedAt: NOW - 7 * 86_400_000, endedAt: NOW }),
+    )
     expect((await stored(A, 'call', 'k2')).data).toMatchObject({ number: '13800138000', remark: 'Mr Li', durationSec: 0 })
     expect((await stored(A, 'call', 'k3')).data).toMatchObject({ remark: '13800138000' })
+  })
+
+  it('refuses call times that do not fit together, unless a change leaves them alone (a wrap-up of an old record)', async () => {
+    const t0 = NOW - 3_600_000
+    expect(
+      await reasons(A, [
+        call('f1', 'f1', { startedAt: t0, answeredAt: t0 - 1, endedAt: t0 + 60_000, durationSec: 10 }),
+        call('f2', 'f2', { startedAt: t0, answeredAt: t0 + 60_001, endedAt: t0 + 60_000, durationSec: 0 }),
+        call('f3', 'f3', { startedAt: t0, answeredAt: t0 + 5_000, endedAt: t0 + 65_000, durationSec: 62 }),
+        call('f4', 'f4', { startedAt: t0, answeredAt: t0 + 5_000, endedAt: t0 + 65_000, durationSec: 61 }),
+        call('f5', 'f5', { startedAt: t0, answeredAt: null, endedAt: t0 + 1, outcome: 'no-answer', durationSec: 604_800 }),
+        call('f6', 'f6', { startedAt: t0, answeredAt: null, endedAt: t0 + 30_000, outcome: 'no-answer', durationSec: 1 }),
+        call('f7', 'f7', { startedAt: t0, answeredAt: null, endedAt: t0 + 30_000, outcome: 'no-answer', durationSec: 0 }),
+      ]),
+    ).toEqual(['INVALID_TIMESTAMP', 'INVALID_TIMESTAMP', 'INVALID_FIELD', 'applied', 'INVALID_FIELD', 'INVALID_FIELD', 'applied'])
+    // A record stored before these checks (written here directly) still takes its wrap-up.
+    await db.query(`INSERT INTO workspace_records (agent, kind, id, rev, deleted, data) VALUES ($1, 'call', 'old', nextval('workspace_rev'), false, $2::jsonb)`, [
+      A,
+      JSON.stringify(callData({ answeredAt: null, outcome: 'no-answer', durationSec: 50 })),
+    ])
+    expect(await reasons(A, [{ changeId: 'w1', kind: 'call', op: 'upsert', id: 'old', data: { disposition: 'callback', note: 'later', callbackAt: NOW + 3_600_000 } }])).toEqual(['applied'])
+    // ... while a change of its times is checked.
+    expect(await reasons(A, [{ changeId: 'w2', kind: 'call', op: 'upsert', id: 'old', data: { endedAt: NOW - 1_000 } }])).toEqual(['INVALID_FIELD'])
+  })
+
+  it('a call given another TCCC session loses the detail attached for the old one', async () => {
+    await pushChanges(db, A, [call('s1', 'sess', { sessionId: 'tccc-1' })], NOW)
+    await attachCallDetail(db, A, 'sess', 'tccc-1', { tcccDurationSec: 50, recordingUrl: 'https://rec.example.com/1.wav', tcccEndStatus: 'ok' }, NOW)
+    await pushChanges(db, A, [{ changeId: 's2', kind: 'call', op: 'upsert', id: 'sess', data: { note: 'kept' } }], NOW)
+    expect((await stored(A, 'call', 'sess')).data).toMatchObject({ recordingUrl: 'https://rec.example.com/1.wav', tcccDurationSec: 50, note: 'kept' })
+    await pushChanges(db, A, [{ changeId: 's3', kind: 'call', op: 'upsert', id: 'sess', data: { sessionId: 'tccc-2' } }], NOW)
+    const data = (await stored(A, 'call', 'sess')).data as Record<string, unknown>
+    expect(data.sessionId).toBe('tccc-2')
+    expect(['tcccDurationSec', 'recordingUrl', 'tcccEndStatus', 'detailAt'].filter((f) => f in data)).toEqual([])
   })
 
   it('pages the change feed: more only when rows are left, the cursor stays put on an empty page', async () => {
@@ -394,8 +431,8 @@ describe('workspace records (mutation survivors)', () => {
           note: '=HYPERLINK("x")',
           callbackAt: t0 + 86_400_000,
         }),
-        call('e3', 'minus', { answeredAt: null, startedAt: t0 + 1_000, endedAt: t0 + 2_000, remark: '-5', note: '+cmd', endReason: '@x' }),
-        call('e5', 'sum', { answeredAt: null, startedAt: t0 + 1_500, endedAt: t0 + 2_000, remark: '=1+2', note: 'line one\nline two' }),
+        call('e3', 'minus', { answeredAt: null, startedAt: t0 + 1_000, endedAt: t0 + 2_000, durationSec: 1, remark: '-5', note: '+cmd', endReason: '@x' }),
+        call('e5', 'sum', { answeredAt: null, startedAt: t0 + 1_500, endedAt: t0 + 2_000, durationSec: 1, remark: '=1+2', note: 'line one\nline two' }),
       ],
       t0 + 2 * 86_400_000,
     )
@@ -404,8 +441,8 @@ describe('workspace records (mutation survivors)', () => {
     expect(all).toEqual([
       'id,agent,number,remark,direction,started_at,answered_at,ended_at,duration_s,end_reason,outcome,note,callback_at',
       `early,${A},13800138000,"Li, ""boss""",out,2026-11-20T09:00:00.000Z,2026-11-20T09:00:05.000Z,2026-11-20T09:01:05.000Z,60,local-hangup,callback,"'=HYPERLINK(""x"")",2026-11-21T09:00:00.000Z`,
-      `minus,${A},13800138000,-5,out,2026-11-20T09:00:01.000Z,,2026-11-20T09:00:02.000Z,50,'@x,,'+cmd,`,
-      `sum,${A},13800138000,'=1+2,out,2026-11-20T09:00:01.500Z,,2026-11-20T09:00:02.000Z,50,local-hangup,,"line one\nline two",`,
+      `minus,${A},13800138000,-5,out,2026-11-20T09:00:01.000Z,,2026-11-20T09:00:02.000Z,1,'@x,,'+cmd,`,
+      `sum,${A},13800138000,'=1+2,out,2026-11-20T09:00:01.500Z,,2026-11-20T09:00:02.000Z,1,local-hangup,,"line one\nline two",`,
       `late,${A},13800138000,,in,2026-11-20T10:00:00.000Z,,2026-11-20T10:01:00.000Z,0,remote-hangup,,,`,
       `other,${B},+8613900139000,'-,out,2026-11-20T11:00:00.000Z,,2026-11-20T11:01:00.000Z,50,local-hangup,,,`,
     ])

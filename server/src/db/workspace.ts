@@ -160,6 +160,9 @@ const CALL_FIELDS = [
  */
 export const CALL_DETAIL_FIELDS = ['tcccDurationSec', 'recordingUrl', 'tcccEndStatus', 'detailAt'] as const
 
+/** The fields whose change re-checks that a call's times fit together. */
+const TIMING_FIELDS = ['startedAt', 'answeredAt', 'endedAt', 'durationSec', 'outcome'] as const
+
 function mergeCall(existing: Data | null, received: Data, now: number, outcomeCodes: Set<string>): Data {
   const patch: Data = { ...received }
   for (const field of CALL_DETAIL_FIELDS) delete patch[field]
@@ -185,6 +188,19 @@ function mergeCall(existing: Data | null, received: Data, now: number, outcomeCo
   if (call.callbackAt !== undefined) timestamp(call.callbackAt, now, { nullable: true, horizon: 366 * DAY })
   if (typeof call.durationSec !== 'number' || !Number.isInteger(call.durationSec) || call.durationSec < 0 || call.durationSec > 7 * 86_400) {
     return reject('INVALID_FIELD')
+  }
+  // The times must fit together when a change sets them (a wrap-up alone leaves an old record as
+  // it was): answered within the call, talk time within it (a second of rounding), and none
+  // without an answer. A 1 ms unanswered call carrying 604,800 s counted a week of talk.
+  if (existing === null || TIMING_FIELDS.some((field) => field in patch)) {
+    const answeredAt = typeof call.answeredAt === 'number' ? call.answeredAt : null
+    if (answeredAt !== null && (answeredAt < startedAt || answeredAt > endedAt)) return reject('INVALID_TIMESTAMP')
+    if (answeredAt === null && call.outcome !== 'answered' && call.durationSec !== 0) return reject('INVALID_FIELD')
+    if (call.durationSec > Math.ceil((endedAt - (answeredAt ?? startedAt)) / 1000) + 1) return reject('INVALID_FIELD')
+  }
+  // Another TCCC session: the detail attached for the old one (its recording) no longer applies.
+  if (existing !== null && 'sessionId' in patch && patch.sessionId !== existing.sessionId) {
+    for (const field of CALL_DETAIL_FIELDS) delete call[field]
   }
   shortString(call.endReason, 64)
   if (call.sessionId !== undefined && call.sessionId !== null) shortString(call.sessionId, 128)
