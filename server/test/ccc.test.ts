@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
+import { DETAIL_LOOKUPS_PER_MINUTE } from '../src/cccRoutes'
 import { loadConfig } from '../src/config'
 import type { Database } from '../src/db'
 import { DEVELOPMENT_ACCOUNTS, putAgent } from '../src/db/agents'
@@ -213,11 +214,53 @@ describe('call detail (real mode, DescribeTelCdr)', () => {
       await pushCall(server, c.token, c.id, callRecord(c.session))
       fake.cdrs.push(cdr(c.session, c.seat, 10 + calls.indexOf(c)))
     }
-    const answers = await Promise.all(calls.map((c) => detail(server, c.token, c.id)))
+    // Two at a time per agent (DETAIL_IN_FLIGHT_MAX), both agents at once.
+    const answers: Awaited<ReturnType<typeof detail>>[] = []
+    for (let i = 0; i < calls.length; i += 4) answers.push(...(await Promise.all(calls.slice(i, i + 4).map((c) => detail(server, c.token, c.id)))))
     expect(answers.map((a) => a.statusCode)).toEqual(calls.map(() => 200))
     expect(answers.map((a) => (a.json() as { data: { tcccDurationSec: number } }).data.tcccDurationSec)).toEqual(calls.map((_, i) => 10 + i))
     // Every rev is distinct: each write is its own change in the sync stream.
     expect(new Set(answers.map((a) => (a.json() as { rev: string }).rev)).size).toBe(calls.length)
+  })
+})
+
+describe('call detail lookups are bounded per agent', () => {
+  it('an attached detail is answered as stored, without asking TCCC or writing a new revision', async () => {
+    const server = await startReal()
+    const token = await tokenOf(server, AGENT1)
+    await pushCall(server, token, 'call-1', callRecord('sess-1'))
+    fake.cdrs.push(cdr('sess-1', AGENT1.username, 42))
+    const first = await detail(server, token, 'call-1')
+    const asked = fake.requests.length
+    const again = await Promise.all([detail(server, token, 'call-1'), detail(server, token, 'call-1')])
+    expect(again.map((a) => a.statusCode)).toEqual([200, 200])
+    expect(again.map((a) => (a.json() as { rev: string }).rev)).toEqual([(first.json() as { rev: string }).rev, (first.json() as { rev: string }).rev])
+    expect(fake.requests.length).toBe(asked)
+  })
+
+  it('a third lookup of one agent while two run waits its turn (429, Retry-After 1); another agent is not held up', async () => {
+    const server = await startReal()
+    const token1 = await tokenOf(server, AGENT1)
+    const token2 = await tokenOf(server, AGENT2)
+    for (let i = 0; i < 3; i++) {
+      await pushCall(server, token1, `call-${i}`, callRecord(`sess-${i}`))
+      fake.cdrs.push(cdr(`sess-${i}`, AGENT1.username, 10 + i))
+    }
+    await pushCall(server, token2, 'call-b', callRecord('sess-b'))
+    fake.cdrs.push(cdr('sess-b', AGENT2.username, 20))
+    const answers = await Promise.all([detail(server, token1, 'call-0'), detail(server, token1, 'call-1'), detail(server, token1, 'call-2'), detail(server, token2, 'call-b')])
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 429, 200])
+    expect(answers[2].headers['retry-after']).toBe('1')
+    expect((await detail(server, token1, 'call-2')).statusCode).toBe(200)
+  })
+
+  it(`at most ${DETAIL_LOOKUPS_PER_MINUTE} lookups a minute per agent`, async () => {
+    const server = await startReal()
+    const token = await tokenOf(server, AGENT1)
+    const codes: number[] = []
+    for (let i = 0; i <= DETAIL_LOOKUPS_PER_MINUTE; i++) codes.push((await detail(server, token, 'no-such-call')).statusCode)
+    expect(codes.slice(0, DETAIL_LOOKUPS_PER_MINUTE)).toEqual(codes.slice(0, DETAIL_LOOKUPS_PER_MINUTE).map(() => 404))
+    expect(codes.at(-1)).toBe(429)
   })
 })
 
