@@ -22,7 +22,7 @@ import { findAgentByUsername, putAgent } from './db/agents'
 import { claimDataDirWaiting } from './db/owner'
 import { endSession, pruneSessions, startSessionIfUnchanged } from './db/sessions'
 import { openSessionCheck } from './db/sessionCache'
-import { createLoginLimiter } from './db/loginLimits'
+import { createLoginLimiter, limitAddress } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { registerAdminRoutes } from './adminRoutes'
 import { createCccClient, createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
@@ -370,7 +370,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     const { username, password } = readLoginBody(request.body)
     const usernameKey = normaliseUsername(username)
     // Reserve the attempt BEFORE the scrypt check, atomically in SQL: a burst cannot race past it.
-    const reservation = await limiter.reserve(usernameKey, request.ip, now())
+    const address = limitAddress(request.ip)
+    const reservation = await limiter.reserve(usernameKey, address, now())
     if (!reservation.ok) throw rateLimited(reply, reservation.retryAfterSeconds)
     const agent = await findAgentByUsername(db, usernameKey)
     // Unknown users are checked against a dummy hash: same time as a wrong password.
@@ -380,17 +381,17 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     } catch (err) {
       if (!(err instanceof QueueFullError)) throw err
       // Never checked: the attempt does not count against the agent (a flood must not lock them out).
-      await limiter.release(usernameKey, request.ip)
+      await limiter.release(usernameKey, address)
       request.log.warn({ running: passwordChecks.running, queued: passwordChecks.queued }, 'sign-in refused: password check queue full')
       reply.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS))
       throw new ApiError(503, 'SERVER_BUSY', `Too many sign-ins at once; try again in ${BUSY_RETRY_AFTER_SECONDS} seconds`)
     }
     if (!agent || !passwordOk) {
-      await limiter.failed(usernameKey, request.ip, now())
+      await limiter.failed(usernameKey, address, now())
       request.log.info('sign-in refused')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }
-    const success = await limiter.succeeded(usernameKey, request.ip, now())
+    const success = await limiter.succeeded(usernameKey, address, now())
     if (!success.ok) throw rateLimited(reply, success.retryAfterSeconds)
     const { token, claims } = accessTokens.issue(agent.userId)
     const started = await startSessionIfUnchanged(db, { id: claims.jti, userId: agent.userId, issuedAt: now(), expiresAt: claims.exp * 1000 }, { usernameKey, passwordHash: agent.passwordHash })

@@ -98,6 +98,17 @@ describe('POST /api/auth/login', () => {
     expect((await login(server, { username: 'user9@example.com', password: 'guess-123' })).res.statusCode).toBe(429)
   })
 
+  it('counts an IPv6 client by its /64: guesses from many addresses of one network share one limit', async () => {
+    const server = await start({ LOGIN_RATE_LIMIT: '1', TRUST_PROXY: '127.0.0.1' })
+    const guess = (address: string) =>
+      server.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-forwarded-for': address }, payload: { username: AGENT1.username, password: 'guess-123' } })
+    const codes = [(await guess('2001:db8:5:7::1')).statusCode]
+    for (let i = 2; i < 6; i++) codes.push((await guess(`2001:db8:5:7::${i.toString(16)}`)).statusCode)
+    expect(codes).toEqual([401, 429, 429, 429, 429])
+    // Another /64 is another client.
+    expect((await guess('2001:db8:5:8::1')).statusCode).toBe(401)
+  })
+
   it('a whole office signing in at once behind one address, right passwords, is not refused by that cap', async () => {
     const adminKey = 'admin-key-0123456789-abcdefghijklmnopqrstuvwxyz'
     const server = await start({ LOGIN_RATE_LIMIT: '1', ADMIN_KEY: adminKey }) // cap: 6 usernames with failures

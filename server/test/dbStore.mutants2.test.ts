@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { prepareAgentDirectory, StoreStartError, type Database } from '../src/db'
 import { formatImportReport, importAgentsFileOnce } from '../src/db/agents'
 import { openPostgres } from '../src/db/driver'
-import { createLoginLimiter, type LoginLimitPolicy } from '../src/db/loginLimits'
+import { createLoginLimiter, limitAddress, type LoginLimitPolicy } from '../src/db/loginLimits'
 import { databasePerFile } from './helpers'
 import { createDatabase, findPgBin, startPostgres, type TestPostgres } from './pgHarness'
 
@@ -58,6 +58,20 @@ async function failedAttempt(limiter: ReturnType<typeof createLoginLimiter>, use
   if (reservation.ok) await limiter.failed(username, 'office', at)
   return reservation
 }
+
+describe('the address the sign-in limits count', () => {
+  it('IPv4 as it is (also IPv4-mapped), IPv6 by its /64, however it is written', () => {
+    expect(limitAddress('203.0.113.7')).toBe('203.0.113.7')
+    expect(limitAddress('::ffff:203.0.113.7')).toBe('203.0.113.7')
+    expect(limitAddress('::FFFF:203.0.113.7')).toBe('203.0.113.7')
+    expect(limitAddress('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64')
+    expect(limitAddress('2001:0db8:0001:0002::1')).toBe('2001:db8:1:2::/64')
+    expect(limitAddress('2001:db8::1')).toBe('2001:db8:0:0::/64')
+    expect(limitAddress('2001:db8:1:2::')).toBe('2001:db8:1:2::/64')
+    expect(limitAddress('::1')).toBe('0:0:0:0::/64')
+    expect(limitAddress('2001:db8:1:3::1')).not.toBe(limitAddress('2001:db8:1:2::1'))
+  })
+})
 
 describe('sign-in limits (mutation survivors)', () => {
   it('a username already counted at a full address may still try: only new usernames are refused', async () => {

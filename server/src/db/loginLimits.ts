@@ -20,6 +20,26 @@ export interface LoginLimitPolicy {
 
 export type Reservation = { ok: true } | { ok: false; retryAfterSeconds: number }
 
+/**
+ * The client address as the limits count it: an IPv4 address as it is (also when written as
+ * IPv6, `::ffff:a.b.c.d`), an IPv6 address by its /64 network, which one home line or phone
+ * usually holds whole: counted one by one, 300 guesses from 60 addresses of one /64 met no limit.
+ */
+export function limitAddress(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)
+  if (mapped) return mapped[1]
+  if (!ip.includes(':')) return ip
+  const [head, tail = ''] = ip.toLowerCase().split('::')
+  const headParts = head ? head.split(':') : []
+  const tailParts = tail ? tail.split(':') : []
+  const missing = ip.includes('::') ? 8 - headParts.length - tailParts.length : 0
+  const groups = [...headParts, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailParts]
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (g.replace(/^0+(?=.)/, '') || '0'))
+    .join(':')}::/64`
+}
+
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
 /** Adds one unless the live window already holds max; the refusal says when it reopens. */
