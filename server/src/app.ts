@@ -22,7 +22,7 @@ import { findAgentByUsername, putAgent } from './db/agents'
 import { claimDataDirWaiting } from './db/owner'
 import { endSession, pruneSessions, startSessionIfUnchanged } from './db/sessions'
 import { openSessionCheck } from './db/sessionCache'
-import { createLoginLimiter, limitAddress } from './db/loginLimits'
+import { createLoginLimiter, limitAddress, pruneRateCounters, sharedRateLimitStore } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { registerAdminRoutes } from './adminRoutes'
 import { createCccClient, createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
@@ -236,7 +236,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   })
   // Old counters and long-expired sessions go away in the background.
   const maintenance = setInterval(() => {
-    Promise.all([limiter.prune(now()), pruneSessions(db, now())]).catch((err: unknown) => app.log.warn({ err }, 'maintenance failed'))
+    const longestWindow = Math.max(config.rateLimits.tokenWindowMs, config.rateLimits.statusWindowMs, 60_000)
+    Promise.all([limiter.prune(now()), pruneRateCounters(db, now(), longestWindow), pruneSessions(db, now())]).catch((err: unknown) => app.log.warn({ err }, 'maintenance failed'))
   }, 60_000)
   maintenance.unref()
   const sessions = await openSessionCheck(db)
@@ -334,7 +335,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'NOT_FOUND', 'No such endpoint'))
 
   // --- Rate limits (sign-in limits are in the database: db/loginLimits.ts) ---------------------
-  await app.register(rateLimit, { global: false })
+  await app.register(rateLimit, { global: false, store: sharedRateLimitStore(db, now), skipOnError: true })
 
   function rateLimited(reply: FastifyReply, ttlInSeconds: number): ApiError {
     const seconds = Math.max(1, ttlInSeconds)

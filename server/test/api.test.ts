@@ -228,6 +228,20 @@ describe('POST /api/tccc/token (mock mode)', () => {
     expect((await requestToken(server, a2)).statusCode).toBe(200)
   })
 
+  it('two instances on one database share the token limit (it is counted there, not in memory)', async () => {
+    const env = { TOKEN_RATE_LIMIT: '3', TOKEN_SIGNING_KEY: SIGNING_KEY }
+    const one = await start(env)
+    const two = await start(env)
+    const token = (await login(one, AGENT1)).body.accessToken
+    expect((await requestToken(one, token)).statusCode).toBe(200)
+    expect((await requestToken(two, token)).statusCode).toBe(200)
+    expect((await requestToken(one, token)).statusCode).toBe(200)
+    const limited = await requestToken(two, token)
+    expect(limited.statusCode).toBe(429)
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
+    expect((await requestToken(one, token)).statusCode).toBe(429)
+  })
+
   it('ignores a malformed body on the token request (the body is never used)', async () => {
     const server = await start()
     const { body } = await login(server, AGENT1)

@@ -107,10 +107,49 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
     },
 
     async prune(now: number): Promise<void> {
-      await db.query('DELETE FROM login_counters WHERE window_start <= $1', [now - policy.windowMs])
+      await db.query(`DELETE FROM login_counters WHERE window_start <= $1 AND key NOT LIKE 'rl|%'`, [now - policy.windowMs])
       await db.query('DELETE FROM login_address_users WHERE last_at <= $1', [now - policy.windowMs])
     },
   }
 }
 
 export type LoginLimiter = ReturnType<typeof createLoginLimiter>
+
+/**
+ * The request limits of the other routes (TCCC tokens, seat status, call detail) as a store for
+ * @fastify/rate-limit, counted in the same table as the sign-in limits: every instance on one
+ * PostgreSQL shares them (in memory, two instances issued 60 tokens in a window limited to 30).
+ * A database that fails does not refuse the request (`skipOnError` in app.ts).
+ */
+export function sharedRateLimitStore(db: Database, now: () => number) {
+  interface Counted {
+    current: number
+    ttl: number
+  }
+  class SharedRateLimitStore {
+    incr(key: string, callback: (err: Error | null, result?: Counted) => void, timeWindow: number): void {
+      const at = now()
+      db.query<{ count: number; window_start: number }>(
+        `INSERT INTO login_counters AS c (key, window_start, count) VALUES ($1, $2, 1)
+         ON CONFLICT (key) DO UPDATE SET
+           count = CASE WHEN c.window_start <= $2 - $3 THEN 1 ELSE c.count + 1 END,
+           window_start = CASE WHEN c.window_start <= $2 - $3 THEN $2 ELSE c.window_start END
+         RETURNING count, window_start`,
+        [`rl|${key}`, at, timeWindow],
+      ).then(
+        ([row]) => callback(null, { current: Number(row.count), ttl: Math.max(0, Number(row.window_start) + timeWindow - at) }),
+        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+      )
+    }
+
+    child(): SharedRateLimitStore {
+      return this
+    }
+  }
+  return SharedRateLimitStore
+}
+
+/** Drops the request counters whose longest window has ended. */
+export async function pruneRateCounters(db: Queryable, now: number, longestWindowMs: number): Promise<void> {
+  await db.query(`DELETE FROM login_counters WHERE key LIKE 'rl|%' AND window_start <= $1`, [now - longestWindowMs])
+}
