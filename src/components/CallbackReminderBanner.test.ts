@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
-import { mount } from '@vue/test-utils'
+import { flushPromises, mount } from '@vue/test-utils'
 import { createTestingPinia } from '@pinia/testing'
+import { TcccError } from '@/platform/errors'
 import { setLocale } from '@/i18n'
 import { useCallStore } from '@/store/call'
 import { useRemindersStore } from '@/store/reminders'
@@ -49,6 +50,24 @@ describe('callback reminder banner', () => {
     await wrapper.find(byId('callback-reminder-call')).trigger('click')
     expect(reminders.callNow).toHaveBeenCalledWith('r1@1')
     expect((uni.reLaunch as unknown as ReturnType<typeof fn>).mock.calls.map((c) => (c[0] as { url: string }).url)).toEqual(['/src/pages/dial/index'])
+  })
+
+  it('a callback that fails once the call screen is open is explained there, not in a toast as well', async () => {
+    const wrapper = mountBanner()
+    const reminders = useRemindersStore()
+    const call = useCallStore()
+    const toast = uni.showToast as unknown as ReturnType<typeof fn>
+    toast.mockClear()
+    ;(reminders.callNow as unknown as ReturnType<typeof fn>).mockImplementation(async () => {
+      call.state = 'dialing'
+      await Promise.resolve()
+      call.state = 'ended'
+      call.error = new TcccError('ERR_SIP_REQUESTTIMEOUT')
+      return false
+    })
+    await wrapper.find(byId('callback-reminder-call')).trigger('click')
+    await flushPromises()
+    expect(toast).not.toHaveBeenCalled()
   })
 
   it('stays out of a live call', () => {

@@ -4,6 +4,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { createTestingPinia } from '@pinia/testing'
 import { fn } from 'jest-mock'
 import { setLocale } from '@/i18n'
+import { TcccError } from '@/platform/errors'
 import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
 import { useNumberDraftsStore } from '@/store/numberDrafts'
@@ -269,6 +270,34 @@ describe('numbers page', () => {
     await flushPromises()
     expect(uni.reLaunch).toHaveBeenCalledWith({ url: '/src/pages/dial/index' })
     expect(wrapper.find(byId('number-call')).attributes('aria-disabled')).toBe('false')
+  })
+
+  it('"call next" that fails on the call screen says so there only; one refused before the screen opened gets a toast', async () => {
+    const { wrapper, numbers, call } = mountPage()
+    numbers.add('13800000001', 'A')
+    await nextTick()
+    const store = call as unknown as { state: string; error: unknown; placeCall: ReturnType<typeof fn> }
+    const toast = uni.showToast as unknown as ReturnType<typeof fn>
+    toast.mockClear()
+    store.placeCall.mockImplementation(async () => {
+      store.state = 'dialing' // the store enters dialing at once, then the SDK times out
+      await Promise.resolve()
+      store.state = 'ended'
+      store.error = new TcccError('ERR_SIP_REQUESTTIMEOUT')
+      return false
+    })
+    await wrapper.find(byId('numbers-call-next')).trigger('click')
+    await flushPromises()
+    expect(uni.reLaunch).toHaveBeenCalledWith({ url: '/src/pages/dial/index' })
+    expect(toast).not.toHaveBeenCalled()
+    store.state = 'idle'
+    store.placeCall.mockImplementation(async () => {
+      store.error = new TcccError('ERR_MIC_NOT_AUTHORIZED')
+      return false
+    })
+    await wrapper.find(byId('numbers-call-next')).trigger('click')
+    await flushPromises()
+    expect(toast.mock.calls.map((c) => (c[0] as { title: string }).title)).toEqual(['Microphone access is denied. Allow it in system settings.'])
   })
 
   it('disables every row call button and "call next" during a live call, and says why', async () => {
