@@ -72,6 +72,10 @@ describe('a 360×640 phone in English', () => {
 
       // Search keeps room for its placeholder next to add and import.
       expect((await box(inputOf(page, 'numbers-search'))).width).toBeGreaterThanOrEqual(150)
+      // ... and the placeholder is read whole ("Search number or rema" was cut).
+      const placeholder = page.locator('[data-testid="numbers-search"] .uni-input-placeholder').first()
+      expect(await placeholder.innerText()).toBe('Number or remark')
+      expect(await clipped(placeholder)).toBe('')
 
       // A connected call, wrapped up with the longest outcome label.
       await byId(page, 'number-call').first().click()

@@ -63,4 +63,19 @@ describe("uni-ui's uni-i18n, following uni's locale", () => {
     followUniLocale(i18n)
     expect(i18n.setLocale).not.toHaveBeenCalled()
   })
+
+  it("writes the date picker's English in sentence case (uni-ui ships 'select date', 'ok'), leaving Chinese and uni-ui's own messages alone", () => {
+    setUniLocale('en')
+    // As uni-ui's picker ships them (lib/uni-datetime-picker/i18n/en.json, zh-Hans.json).
+    const pickerMessages = {
+      en: { 'uni-datetime-picker.selectDate': 'select date', 'uni-datetime-picker.selectTime': 'select time', 'uni-datetime-picker.clear': 'clear', 'uni-datetime-picker.cancel': 'cancel', 'uni-datetime-picker.ok': 'ok', 'uni-calender.MON': 'MON' },
+      'zh-Hans': { 'uni-datetime-picker.ok': '确定' },
+    }
+    const { t } = initVueI18n(pickerMessages)
+    expect(['selectDate', 'selectTime', 'clear', 'cancel', 'ok'].map((k) => t(`uni-datetime-picker.${k}`))).toEqual(['Select date', 'Select time', 'Clear', 'Cancel', 'OK'])
+    expect(t('uni-calender.MON')).toBe('Mon')
+    expect((pickerMessages as { en: Record<string, string> }).en['uni-datetime-picker.ok']).toBe('ok')
+    setUniLocale('zh-Hans')
+    expect(t('uni-datetime-picker.ok')).toBe('确定')
+  })
 })

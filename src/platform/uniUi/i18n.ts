@@ -28,6 +28,41 @@ export function followUniLocale(i18n: Pick<VueI18n, 'getLocale' | 'setLocale'>):
   if (now !== '' && i18n.getLocale() !== now) i18n.setLocale(now)
 }
 
+/**
+ * The date picker's English as the rest of the app writes it: uni-ui ships "select date",
+ * "clear", "cancel", "ok" in lower case (and "ok" as a 17 px word the agent taps).
+ */
+export const PICKER_ENGLISH: Readonly<Record<string, string>> = {
+  'uni-datetime-picker.selectDate': 'Select date',
+  'uni-datetime-picker.selectTime': 'Select time',
+  'uni-datetime-picker.selectDateTime': 'Select date and time',
+  'uni-datetime-picker.startDate': 'Start date',
+  'uni-datetime-picker.endDate': 'End date',
+  'uni-datetime-picker.startTime': 'Start time',
+  'uni-datetime-picker.endTime': 'End time',
+  'uni-datetime-picker.ok': 'OK',
+  'uni-datetime-picker.clear': 'Clear',
+  'uni-datetime-picker.cancel': 'Cancel',
+  'uni-calender.confirm': 'Confirm',
+  'uni-calender.MON': 'Mon',
+  'uni-calender.TUE': 'Tue',
+  'uni-calender.WED': 'Wed',
+  'uni-calender.THU': 'Thu',
+  'uni-calender.FRI': 'Fri',
+  'uni-calender.SAT': 'Sat',
+  'uni-calender.SUN': 'Sun',
+}
+
+/** The messages with our English for the keys uni-ui's picker has (a copy; uni-ui's stay as shipped). */
+function withPickerEnglish(value: string | LocaleMessages | undefined): string | LocaleMessages | undefined {
+  if (!value || typeof value === 'string') return value
+  const en = (value as Record<string, Record<string, string> | undefined>).en
+  if (!en) return value
+  const fixed: Record<string, string> = { ...en }
+  for (const key of Object.keys(PICKER_ENGLISH)) if (key in fixed) fixed[key] = PICKER_ENGLISH[key]
+  return { ...value, en: fixed } as LocaleMessages
+}
+
 /** uni-ui passes the messages first (uni-i18n's older order, which it still accepts). */
 export function initVueI18n(
   localeOrMessages?: string | LocaleMessages,
@@ -35,7 +70,7 @@ export function initVueI18n(
   fallbackLocale?: string,
   watcher?: (locale: string) => void,
 ): VueI18n {
-  const i18n = (uniInitVueI18n as (...args: unknown[]) => VueI18n)(localeOrMessages, messages, fallbackLocale, watcher)
+  const i18n = (uniInitVueI18n as (...args: unknown[]) => VueI18n)(withPickerEnglish(localeOrMessages), withPickerEnglish(messages), fallbackLocale, watcher)
   const translate = i18n.t
   return {
     ...i18n,
