@@ -323,12 +323,13 @@ describe('GET /api/admin/calls', () => {
   })
   const seed = async () => {
     const r1 = await pushChanges(db, 'agent1@example.com', [call('k1', NOW - 3_600_000, { remark: 'Wang, Li', note: '=SUM(A1)' }), call('k3', NOW - 60_000)], NOW)
-    const r2 = await pushChanges(db, 'agent2@example.com', [call('k2', NOW - 120_000, { direction: 'in', answeredAt: NOW - 110_000 })], NOW)
+    // Answered 10 s into its ring: 20 s talked of a 30 s call.
+    const r2 = await pushChanges(db, 'agent2@example.com', [call('k2', NOW - 120_000, { direction: 'in', answeredAt: NOW - 110_000, durationSec: 20 })], NOW)
     expect([...r1, ...r2].map((r) => r.status)).toEqual(['applied', 'applied', 'applied'])
   }
   const iso = (ms: number) => new Date(ms).toISOString()
   const K1 = `k1,agent1@example.com,13800138000,"Wang, Li",out,${iso(NOW - 3_600_000)},,${iso(NOW - 3_570_000)},30,local-hangup,,'=SUM(A1),`
-  const K2 = `k2,agent2@example.com,13800138000,,in,${iso(NOW - 120_000)},${iso(NOW - 110_000)},${iso(NOW - 90_000)},30,local-hangup,,,`
+  const K2 = `k2,agent2@example.com,13800138000,,in,${iso(NOW - 120_000)},${iso(NOW - 110_000)},${iso(NOW - 90_000)},20,local-hangup,,,`
   const K3 = `k3,agent1@example.com,13800138000,,out,${iso(NOW - 60_000)},,${iso(NOW - 30_000)},30,local-hangup,,,`
 
   it('answers every call as CSV, oldest first', async () => {
