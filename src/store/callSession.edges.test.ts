@@ -93,6 +93,8 @@ describe('a TCCC token that expires during an answered call', () => {
     vi.setSystemTime(new Date('2026-03-02T02:00:00Z'))
     const { session, call } = await answeredCall()
     core.sim.expireToken()
+    await session.recheck() // the app came back during the call: its check waits too
+    expect(session.recheckAfterCall).toBe(true)
     await call.sendDigit('1')
     await settle()
     const logins = callsOf(core, 'login').length
@@ -105,6 +107,8 @@ describe('a TCCC token that expires during an answered call', () => {
     expect(callsOf(core, 'login')).toHaveLength(logins + 1)
     expect(session.status).toBe('signed-in')
     expect(session.renewAfterCall).toBe(false)
+    // The renewal re-registered: no resume check is left waiting for the next call.
+    expect(session.recheckAfterCall).toBe(false)
   })
 
   it('an SDK -10002 event during the call waits the same way; a renewal that then fails signs out after the call, which is on record', async () => {

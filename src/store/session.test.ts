@@ -218,6 +218,39 @@ describe('restore retried on its own (app start while the backend is out of reac
     expect({ status: session.status, retrying: session.restoreRetrying, error: session.error }).toEqual({ status: 'signed-in', retrying: false, error: null })
   })
 
+  it('waits longer each time, then every minute, never less', async () => {
+    const session = await signInThenRestart()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    backend.setReachable(false)
+    await session.restore()
+    const waits: number[] = []
+    for (let attempt = 0; attempt < RESTORE_RETRY_MS.length + 2; attempt++) {
+      const asked = backend.requests.length
+      let waited = 0
+      while (backend.requests.length === asked && waited < 120_000) {
+        await vi.advanceTimersByTimeAsync(500)
+        waited += 500
+      }
+      waits.push(waited)
+    }
+    expect(waits).toEqual([...RESTORE_RETRY_MS, 60_000, 60_000])
+    expect(session.restoreRetrying).toBe(true)
+  })
+
+  it('a TCCC that answers "busy, try again" (503) is retried; a refusal that will not pass (no seats) is not, and ends the retries', async () => {
+    const session = await signInThenRestart()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    core.sim.failNext('login', 503)
+    await session.restore()
+    expect({ status: session.status, retrying: session.restoreRetrying, error: session.error?.symbol }).toEqual({ status: 'signed-out', retrying: true, error: 'ERR_SIP_SERVICE_UNAVAILABLE' })
+    core.sim.failNext('login', 402)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0])
+    expect({ status: session.status, retrying: session.restoreRetrying, error: session.error?.symbol }).toEqual({ status: 'signed-out', retrying: false, error: 'ERR_SIP_PAYMENTREQUIRED' })
+    const logins = callsOf(core, 'login').length
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[RESTORE_RETRY_MS.length - 1])
+    expect(callsOf(core, 'login')).toHaveLength(logins)
+  })
+
   it('a session the backend refuses (SESSION_EXPIRED) is not retried', async () => {
     const session = await signInThenRestart()
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })

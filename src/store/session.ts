@@ -274,9 +274,12 @@ export const useSessionStore = defineStore('session', () => {
     return restoring
   }
 
-  /** Out of reach, timed out or busy: the same sign-in can work a moment later. */
+  /**
+   * Out of reach, timed out or busy: the same sign-in can work a moment later. (A refused
+   * session is not among them: it was dropped, so `usableBackendSession()` stops the retry.)
+   */
   function isPassing(failure: TcccError): boolean {
-    return failure.symbol !== 'SESSION_EXPIRED' && (failure.action === 'check-network' || failure.action === 'retry')
+    return failure.action === 'check-network' || failure.action === 'retry'
   }
 
   function scheduleRestoreRetry(): void {
