@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import type { Mock } from 'jest-mock'
+import { storage } from '../../tests/setup/uni'
 import { SyncEngine, setSyncEngine, DEBOUNCE_MS } from '@/services/sync'
 import { FakeWorkspaceServer, ManualTimers, settle } from '@/services/__tests__/fakeWorkspace'
 import { useHistoryStore } from './history'
@@ -45,6 +46,11 @@ function installWorkspaceBackend(servers: Record<string, FakeWorkspaceServer>): 
 
 function callRecord(id: string, number: string): CallRecord {
   return { id, number, direction: 'out', outcome: 'answered', startedAt: 1_767_225_600_000, answeredAt: 1_767_225_605_000, endedAt: 1_767_225_660_000, durationSec: 55, endReason: 'local-bye' }
+}
+
+function stored(key: string): unknown {
+  const raw = storage.get(key)
+  return typeof raw === 'string' ? (JSON.parse(raw) as { data: unknown }).data : undefined
 }
 
 /** Fresh stores and router, a sync engine on manual timers, and one fake workspace server per agent. */
@@ -123,6 +129,71 @@ describe('refused changes and a full outbox', () => {
     await settle()
     expect(useHistoryStore().records.map((r) => r.id)).toEqual(['c9'])
     expect(server.record('call', 'c9')?.data.number).toBe('13800138000')
+  })
+
+  it('the ids of calls not queued are kept for the next sign-in, queued exactly once, then forgotten; a storage still full waits again', async () => {
+    const server = servers[AGENT1]
+    await signIn(AGENT1)
+    const key = useSyncStore().agentKey as string
+    const set = uni.setStorageSync as unknown as Mock<(key: string, value: unknown) => void>
+    const real = set.getMockImplementation()!
+    const fullOutbox = () =>
+      set.mockImplementation((k, value) => {
+        if (k.endsWith('.outbox')) throw new Error('setStorageSync:fail exceed storage limit')
+        real(k, value)
+      })
+    fullOutbox()
+    expect(() => useHistoryStore().record(callRecord('c1', '13800138000'))).toThrow()
+    expect(stored(`tccc.a.${key}.history-unqueued`)).toEqual(['c1'])
+    // Signed in again while the storage is still full: nothing is lost, the id stays.
+    useSyncStore().close()
+    useHistoryStore().close()
+    await signIn(AGENT1)
+    expect(stored(`tccc.a.${key}.history-unqueued`)).toEqual(['c1'])
+    set.mockImplementation(real)
+    // The next write (a wrap-up) queues the whole record and its own change, then forgets the id.
+    expect(useHistoryStore().updateWrapup('c1', { disposition: 'deal', note: 'signed', callbackAt: null })).toBe('saved')
+    const outbox = stored(`tccc.a.${key}.outbox`) as Array<{ kind: string; op: string; id: string; data: Record<string, unknown> }>
+    expect(outbox.map((e) => [e.kind, e.op, e.id, e.data.number, e.data.disposition])).toEqual([['call', 'upsert', 'c1', '13800138000', 'deal']])
+    expect(storage.has(`tccc.a.${key}.history-unqueued`)).toBe(false)
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    expect(server.record('call', 'c1')?.data).toMatchObject({ number: '13800138000', disposition: 'deal', note: 'signed' })
+    // A later wrap-up change is the partial upsert alone.
+    expect(useHistoryStore().updateWrapup('c1', { disposition: 'callback', note: '', callbackAt: 1_767_300_000_000 })).toBe('saved')
+    const next = stored(`tccc.a.${key}.outbox`) as Array<{ id: string; data: Record<string, unknown> }>
+    expect(next.map((e) => [e.id, e.data])).toEqual([['c1', { disposition: 'callback', note: '', callbackAt: 1_767_300_000_000 }]])
+  })
+
+  it('kept ids that are not a list of ids are ignored', async () => {
+    await signIn(AGENT1)
+    const key = useSyncStore().agentKey as string
+    useSyncStore().close()
+    useHistoryStore().close()
+    // The call is on the phone (and, say, on the server already); only a list of ids names it again.
+    storage.set(`tccc.a.${key}.history`, JSON.stringify({ v: 1, data: [callRecord('c1', '13800138000')] }))
+    for (const junk of [['c1', 7], 'c1', [7], { c1: true }]) {
+      storage.set(`tccc.a.${key}.history-unqueued`, JSON.stringify({ v: 1, data: junk }))
+      await signIn(AGENT1)
+      expect(useHistoryStore().records.map((r) => r.id)).toEqual(['c1'])
+      expect(servers[AGENT1].record('call', 'c1')).toBeUndefined()
+      useSyncStore().close()
+      useHistoryStore().close()
+    }
+    expect(servers[AGENT1].record('call', 'c1')).toBeUndefined()
+    // A well-formed list does queue it (and the sign-in's sync sends it).
+    storage.set(`tccc.a.${key}.history-unqueued`, JSON.stringify({ v: 1, data: ['c1'] }))
+    await signIn(AGENT1)
+    expect(servers[AGENT1].record('call', 'c1')?.data.number).toBe('13800138000')
+  })
+
+  it('other refusals are counted without naming the clock; a duplicate number is not counted', () => {
+    const sync = useSyncStore()
+    sync.noteRejected('DUPLICATE_NUMBER')
+    expect({ rejected: sync.rejectedCount, refused: sync.refused }).toEqual({ rejected: 1, refused: 0 })
+    sync.noteRejected('INVALID_FIELD')
+    sync.noteRejected()
+    expect({ rejected: sync.rejectedCount, refused: sync.refused, clock: sync.clockRefused }).toEqual({ rejected: 3, refused: 2, clock: false })
   })
 
   it('a call refused for its time (the phone\'s clock days fast) is counted for the shell, which names the clock', async () => {
