@@ -122,11 +122,7 @@ describe('tap targets and labels (defect 7)', () => {
   })
 
   it('Enter on a new number moves to its remark, and Enter there saves', async () => {
-    const page = await phone()
-    await inputOf(page, 'login-username').fill('agent1@example.com')
-    await inputOf(page, 'login-password').fill('agent1-pass')
-    await inputOf(page, 'login-password').press('Enter')
-    await byId(page, 'agent-status').waitFor({ state: 'visible' })
+    const page = await signedInPhone(phone)
     await byId(page, 'numbers-add').click()
     const focusedId = () => page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? '')
     await inputOf(page, 'number-form-number').fill('13900139077')

@@ -1,59 +1,16 @@
-import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
-import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { storage } from '../../tests/setup/uni'
-import { SyncEngine, setSyncEngine, DEBOUNCE_MS } from '@/services/sync'
+import { DEBOUNCE_MS } from '@/services/sync'
 import { FakeWorkspaceServer, ManualTimers, settle } from '@/services/__tests__/fakeWorkspace'
 import { useHistoryStore } from './history'
 import { useNumbersStore } from './numbers'
 import { useSyncStore } from './sync'
-import { startEventRouter } from './eventRouter'
-import type { CallRecord } from '@/services/callRecord'
+import { AGENT1, AGENT2, callRecord, freshWorkspace, signInWorkspace, installWorkspaceBackend, stored } from './__tests__/workspaceBackend'
 
 type RequestOptions = UniNamespace.RequestOptions
 
-const AGENT1 = 'agent1@example.com'
-const AGENT2 = 'agent2@example.com'
 const KEY1 = 'agent1%40example%2Ecom'
-
-/** The backend's workspace routes over the mock uni.request, one fake workspace per agent token. */
-function installWorkspaceBackend(servers: Record<string, FakeWorkspaceServer>): void {
-  const request = uni.request as unknown as Mock<(options: RequestOptions) => unknown>
-  request.mockImplementation((options) => {
-    const path = options.url.replace(/^https?:\/\/[^/]+/, '')
-    const bearer = ((options.header as Record<string, string>).Authorization ?? '').slice(7)
-    const server = servers[bearer]
-    const reply = (statusCode: number, data: unknown) => queueMicrotask(() => options.success?.({ statusCode, data: data as string, header: {}, cookies: [] }))
-    if (!server) reply(401, { error: { code: 'UNAUTHORIZED', message: 'no' } })
-    else if (options.method === 'GET') {
-      const query = new URLSearchParams(path.split('?')[1])
-      reply(200, server.pull(query.get('since') ?? '0', Number(query.get('limit'))))
-    } else reply(200, { results: server.push((options.data as { changes: Parameters<FakeWorkspaceServer['push']>[0] }).changes) })
-    return { abort: () => undefined }
-  })
-}
-
-function callRecord(id: string, number: string): CallRecord {
-  return { id, number, direction: 'out', outcome: 'answered', startedAt: 1_767_225_600_000, answeredAt: 1_767_225_605_000, endedAt: 1_767_225_660_000, durationSec: 55, endReason: 'local-bye' }
-}
-
-function stored(key: string): unknown {
-  const raw = storage.get(key)
-  return typeof raw === 'string' ? (JSON.parse(raw) as { data: unknown }).data : undefined
-}
-
-/** Fresh stores and router, a sync engine on manual timers, and one fake workspace server per agent. */
-function freshWorkspace(): { timers: ManualTimers; servers: Record<string, FakeWorkspaceServer> } {
-  vi.spyOn(console, 'warn').mockImplementation(() => undefined)
-  vi.spyOn(console, 'info').mockImplementation(() => undefined)
-  setActivePinia(createPinia())
-  startEventRouter()
-  const timers = new ManualTimers()
-  setSyncEngine(new SyncEngine(null, timers))
-  const servers = { [AGENT1]: new FakeWorkspaceServer(), [AGENT2]: new FakeWorkspaceServer() }
-  installWorkspaceBackend(servers)
-  return { timers, servers }
-}
 
 describe('the agent workspace (sync store + numbers/history caches)', () => {
   let timers: ManualTimers
@@ -63,10 +20,7 @@ describe('the agent workspace (sync store + numbers/history caches)', () => {
     ;({ timers, servers } = freshWorkspace())
   })
 
-  async function signIn(userId: string): Promise<void> {
-    useSyncStore().open(userId, () => userId, () => '')
-    await settle()
-  }
+  const signIn = signInWorkspace
 
   it('keeps each agent\'s numbers and history under their own keys; another agent sees none of it', async () => {
     await signIn(AGENT1)

@@ -18,20 +18,8 @@ describe('workday store: "call next" picks from the current plan', () => {
     now = T0
   })
 
-  it('tells a row when its callback is due, and nothing for a number without one', () => {
-    const numbers = useNumbersStore()
-    numbers.add('13800000001', 'Later')
-    numbers.add('13800000002', 'Fresh')
-    const workday = useWorkdayStore()
-    workday.useClock(() => now)
-    useHistoryStore().records = [
-      { id: 'r1', number: '+8613800000001', direction: 'out', outcome: 'answered', startedAt: T0 - 120_000, answeredAt: T0 - 110_000, endedAt: T0 - 60_000, durationSec: 50, endReason: 'local-bye', disposition: 'callback', callbackAt: T0 + 3_600_000 },
-    ]
-    expect(workday.callbackAtOf('13800000001')).toBe(T0 + 3_600_000)
-    expect(workday.callbackAtOf('13800000002')).toBeUndefined()
-  })
-
-  it('re-plans on the tap only when a scheduled callback fell due since the plan was made', () => {
+  /** "Later" (called, callback booked for `callbackAt`, its record under `spelling`) and "Fresh". */
+  function laterAndFresh(callbackAt: number, spelling = '13800000001') {
     const numbers = useNumbersStore()
     numbers.add('13800000001', 'Later')
     numbers.add('13800000002', 'Fresh')
@@ -40,7 +28,7 @@ describe('workday store: "call next" picks from the current plan', () => {
     useHistoryStore().records = [
       {
         id: 'r1',
-        number: '13800000001',
+        number: spelling,
         direction: 'out',
         outcome: 'answered',
         startedAt: T0 - 120_000,
@@ -49,9 +37,20 @@ describe('workday store: "call next" picks from the current plan', () => {
         durationSec: 50,
         endReason: 'local-bye',
         disposition: 'callback',
-        callbackAt: T0 + 60_000,
+        callbackAt,
       },
     ]
+    return workday
+  }
+
+  it('tells a row when its callback is due, and nothing for a number without one', () => {
+    const workday = laterAndFresh(T0 + 3_600_000, '+8613800000001')
+    expect(workday.callbackAtOf('13800000001')).toBe(T0 + 3_600_000)
+    expect(workday.callbackAtOf('13800000002')).toBeUndefined()
+  })
+
+  it('re-plans on the tap only when a scheduled callback fell due since the plan was made', () => {
+    const workday = laterAndFresh(T0 + 60_000)
     expect(workday.plan.nextDueAt).toBe(T0 + 60_000)
     const planned = workday.plan
     now = T0 + 30_000
