@@ -55,6 +55,10 @@ describe('the language once signed in', () => {
     await byId(page, 'wrapup-callback-custom').locator('.uni-date-editor').click()
     const weekdays = page.locator('.uni-calendar__weeks-day-text')
     await weekdays.first().waitFor({ state: 'visible' })
-    expect(await weekdays.allInnerTexts()).toEqual(['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'])
+    // English as the app writes it (uni-ui ships SUN, MON and lower-case buttons; src/platform/uniUi/i18n.ts).
+    expect(await weekdays.allInnerTexts()).toEqual(['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'])
+    const lines = (await page.locator('body').innerText()).split('\n').map((line) => line.trim())
+    expect(lines.filter((line) => /^(ok|cancel|clear|confirm|select (date|time))$/.test(line))).toEqual([])
+    expect(lines.some((line) => /^(OK|Confirm|Select date|Select time)$/.test(line))).toBe(true)
   })
 })
