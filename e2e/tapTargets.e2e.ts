@@ -8,6 +8,11 @@ import type { Locator, Page } from 'playwright-core'
 import { byId, inputOf } from './harness'
 import { addNumber, cancelCall, closeCall, dialAndRing, signedInPhone, swipeRowOpen, useStack, zh } from './journey'
 
+/** The test id of the element that has the keyboard focus ('' when none has one). */
+function focusedId(page: Page): Promise<string> {
+  return page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? '')
+}
+
 const { phone } = useStack()
 const MIN = 44
 
@@ -89,12 +94,11 @@ describe('tap targets and labels (defect 7)', () => {
     const page = await phone()
     await inputOf(page, 'login-username').fill('agent1@example.com')
     await inputOf(page, 'login-password').fill('agent1-pass')
-    const focusedId = () => page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? '')
     const seen: string[] = []
     await page.locator('body').click({ position: { x: 1, y: 1 } })
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab')
-      seen.push(await focusedId())
+      seen.push(await focusedId(page))
     }
     for (const id of ['lang-zh', 'lang-en', 'login-username', 'login-password', 'login-submit', 'login-server-toggle']) expect(seen, id).toContain(id)
     expect(seen.indexOf('login-password')).toBeLessThan(seen.indexOf('login-submit'))
@@ -105,13 +109,12 @@ describe('tap targets and labels (defect 7)', () => {
 
   it('Enter on the account moves to the password; the show-password eye is in the Tab order and Space works it', async () => {
     const page = await phone()
-    const focusedId = () => page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? '')
     await inputOf(page, 'login-username').fill('agent1@example.com')
     await inputOf(page, 'login-username').press('Enter')
-    await expect.poll(focusedId).toBe('login-password')
+    await expect.poll(() => focusedId(page)).toBe('login-password')
     await page.keyboard.type('agent1-pass')
     await page.keyboard.press('Tab')
-    await expect.poll(focusedId).toBe('login-password-toggle')
+    await expect.poll(() => focusedId(page)).toBe('login-password-toggle')
     expect(await inputOf(page, 'login-password').getAttribute('type')).toBe('password')
     await page.keyboard.press('Space')
     await expect.poll(() => inputOf(page, 'login-password').getAttribute('type')).toBe('text')
@@ -124,10 +127,9 @@ describe('tap targets and labels (defect 7)', () => {
   it('Enter on a new number moves to its remark, and Enter there saves', async () => {
     const page = await signedInPhone(phone)
     await byId(page, 'numbers-add').click()
-    const focusedId = () => page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? '')
     await inputOf(page, 'number-form-number').fill('13900139077')
     await inputOf(page, 'number-form-number').press('Enter')
-    await expect.poll(focusedId).toBe('number-form-remark')
+    await expect.poll(() => focusedId(page)).toBe('number-form-remark')
     await page.keyboard.type('Enter test')
     await page.keyboard.press('Enter')
     await byId(page, 'number-form-save').waitFor({ state: 'detached' })

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createTestingPinia } from '@pinia/testing'
-import { TcccError } from '@/platform/errors'
+import { dialThenTimeOut } from '../../tests/setup/callFailures'
 import { setLocale } from '@/i18n'
 import { useCallStore } from '@/store/call'
 import { useRemindersStore } from '@/store/reminders'
@@ -58,13 +58,7 @@ describe('callback reminder banner', () => {
     const call = useCallStore()
     const toast = uni.showToast as unknown as ReturnType<typeof fn>
     toast.mockClear()
-    ;(reminders.callNow as unknown as ReturnType<typeof fn>).mockImplementation(async () => {
-      call.state = 'dialing'
-      await Promise.resolve()
-      call.state = 'ended'
-      call.error = new TcccError('ERR_SIP_REQUESTTIMEOUT')
-      return false
-    })
+    ;(reminders.callNow as unknown as ReturnType<typeof fn>).mockImplementation(() => dialThenTimeOut(call))
     await wrapper.find(byId('callback-reminder-call')).trigger('click')
     await flushPromises()
     expect(toast).not.toHaveBeenCalled()

@@ -5,6 +5,7 @@ import { createTestingPinia } from '@pinia/testing'
 import { fn } from 'jest-mock'
 import { setLocale } from '@/i18n'
 import { TcccError } from '@/platform/errors'
+import { dialThenTimeOut } from '../../../tests/setup/callFailures'
 import { useCallStore } from '@/store/call'
 import { useNumbersStore } from '@/store/numbers'
 import { useNumberDraftsStore } from '@/store/numberDrafts'
@@ -280,13 +281,7 @@ describe('numbers page', () => {
     const store = call as unknown as { state: string; error: unknown; placeCall: ReturnType<typeof fn> }
     const toast = uni.showToast as unknown as ReturnType<typeof fn>
     toast.mockClear()
-    store.placeCall.mockImplementation(async () => {
-      store.state = 'dialing' // the store enters dialing at once, then the SDK times out
-      await Promise.resolve()
-      store.state = 'ended'
-      store.error = new TcccError('ERR_SIP_REQUESTTIMEOUT')
-      return false
-    })
+    store.placeCall.mockImplementation(() => dialThenTimeOut(store))
     await wrapper.find(byId('numbers-call-next')).trigger('click')
     await flushPromises()
     expect(uni.reLaunch).toHaveBeenCalledWith({ url: '/src/pages/dial/index' })
