@@ -155,3 +155,23 @@ describe('TcccError details (mutation-tested)', () => {
     expect(isTcccError(new Error('KICKED'))).toBe(false)
   })
 })
+
+describe('SDK messages that carry the reason', () => {
+  it('-3301 shows the msg its onError gives (seed 003: "请查看 onError 中的 -3301 对应的 msg 提示确认失败原因")', () => {
+    const failure = TcccError.fromCode(-3301, 'enter room refused: room full')
+    expect(failure.localized('en')).toBe('Could not join the media session. Try again. (enter room refused: room full)')
+    expect(failure.localized('zh')).toBe('进入媒体房间失败，请重试（enter room refused: room full）')
+    expect(TcccError.fromCode(-3301).localized('en')).toBe('Could not join the media session. Try again.')
+  })
+
+  it('other known codes keep the catalogue text alone (the SDK message goes to the detail for logs)', () => {
+    const failure = TcccError.fromCode(-1317, 'NotAllowedError: permission denied')
+    expect(failure.localized('en')).toBe('Microphone access is denied. Allow it in system settings.')
+    expect(failure.detail).toBe('NotAllowedError: permission denied')
+  })
+
+  it('the microphone or speaker that cannot be configured mid-call points at the device, not at trying again', () => {
+    expect(TcccError.fromCode(-1318).action).toBe('check-audio-device')
+    expect(TcccError.fromCode(-1322).action).toBe('check-audio-device')
+  })
+})

@@ -27,6 +27,8 @@ export interface ErrorEntry {
   zh: string
   en: string
   action: ErrorAction
+  /** The SDK's message says why (its guide says to read it): shown after the catalogue text. */
+  withSdkMessage?: true
 }
 
 /** TcccErrorCode symbols (uni-app / Android / iOS tables) with their documented values. */
@@ -51,13 +53,15 @@ export const SDK_ERRORS = {
   ERR_MIC_START_FAIL: { code: -1302, zh: '无法打开麦克风（设备或驱动异常）', en: 'Could not open the microphone (device or driver problem).', action: 'check-audio-device' },
   ERR_UNSUPPORTED_SAMPLERATE: { code: -1306, zh: '设备不支持该音频采样率', en: 'This device does not support the audio sample rate.', action: 'check-audio-device' },
   ERR_MIC_NOT_AUTHORIZED: { code: -1317, zh: '没有麦克风权限，请在系统设置中允许', en: 'Microphone access is denied. Allow it in system settings.', action: 'grant-microphone' },
-  ERR_MIC_SET_PARAM_FAIL: { code: -1318, zh: '麦克风参数设置失败，请重试', en: 'Could not configure the microphone. Try again.', action: 'retry' },
+  // Mid-call there is nothing to try again: the device is what to check (-1318, -1322).
+  ERR_MIC_SET_PARAM_FAIL: { code: -1318, zh: '麦克风参数设置失败，请检查麦克风', en: 'Could not configure the microphone. Check it.', action: 'check-audio-device' },
   ERR_MIC_OCCUPY: { code: -1319, zh: '麦克风被占用（例如正在进行系统通话）', en: 'The microphone is busy (for example, a phone call is in progress).', action: 'free-microphone' },
   ERR_MIC_STOP_FAIL: { code: -1320, zh: '关闭麦克风失败', en: 'Could not stop the microphone.', action: 'check-audio-device' },
   ERR_SPEAKER_START_FAIL: { code: -1321, zh: '无法打开扬声器', en: 'Could not open the speaker.', action: 'check-audio-device' },
-  ERR_SPEAKER_SET_PARAM_FAIL: { code: -1322, zh: '扬声器参数设置失败', en: 'Could not configure the speaker.', action: 'retry' },
+  ERR_SPEAKER_SET_PARAM_FAIL: { code: -1322, zh: '扬声器参数设置失败，请检查扬声器或耳机', en: 'Could not configure the speaker. Check it or the headset.', action: 'check-audio-device' },
   ERR_SPEAKER_STOP_FAIL: { code: -1323, zh: '关闭扬声器失败', en: 'Could not stop the speaker.', action: 'check-audio-device' },
-  ERR_RTC_ENTER_ROOM_FAILED: { code: -3301, zh: '进入媒体房间失败，请重试', en: 'Could not join the media session. Try again.', action: 'retry' },
+  // The guide: the reason for -3301 is in onError's msg, so it is shown with the message.
+  ERR_RTC_ENTER_ROOM_FAILED: { code: -3301, zh: '进入媒体房间失败，请重试', en: 'Could not join the media session. Try again.', action: 'retry', withSdkMessage: true },
   ERR_RTC_REQUEST_IP_TIMEOUT: { code: -3307, zh: '请求媒体服务器超时，请检查防火墙和 UDP 网络', en: 'Media server request timed out. Check firewall and UDP access.', action: 'check-network' },
   ERR_RTC_CONNECT_SERVER_TIMEOUT: { code: -3308, zh: '连接媒体服务器超时，请检查网络或 VPN', en: 'Connecting to the media server timed out. Check your network or VPN.', action: 'check-network' },
   ERR_RTC_ENTER_ROOM_REFUSED: { code: -3340, zh: '进入媒体房间被拒绝，请重试', en: 'Joining the media session was refused. Try again.', action: 'retry' },
@@ -149,11 +153,14 @@ export class TcccError extends Error {
   /** Error from an SDK `(code, message)` callback; unknown codes keep their number. */
   static fromCode(code: number, sdkMessage = ''): TcccError {
     const symbol = symbolForCode(code)
-    return symbol ? new TcccError(symbol, sdkMessage) : new TcccError('UNKNOWN', sdkMessage, code)
+    if (!symbol) return new TcccError('UNKNOWN', sdkMessage, code)
+    return new TcccError(symbol, sdkMessage, undefined, entryFor(symbol).withSdkMessage ? sdkMessage : '')
   }
 
   localized(locale: Locale): string {
-    const text = entryFor(this.symbol)[locale]
+    const entry = entryFor(this.symbol)
+    const text = entry[locale]
+    if (entry.withSdkMessage && this.sdkMessage) return locale === 'zh' ? `${text}（${this.sdkMessage}）` : `${text} (${this.sdkMessage})`
     if (this.symbol !== 'UNKNOWN') return text
     // An unknown code or the SDK's own words are all support has to go on: show them.
     if (this.code !== undefined) return locale === 'zh' ? `${text}（错误码 ${this.code}）` : `${text} (error code ${this.code})`

@@ -106,7 +106,8 @@ export interface PlatformCapabilities {
 }
 
 export type TcccEvent =
-  | { type: 'newSession'; sessionId: string; direction: CallDirection; peer: string; remark?: string }
+  /** `internal`: a colleague's seat (peer = their account), not a customer: never recorded. */
+  | { type: 'newSession'; sessionId: string; direction: CallDirection; peer: string; remark?: string; internal?: true }
   | { type: 'accepted'; sessionId: string }
   | { type: 'ended'; sessionId: string; reason: EndReason; message: string }
   | { type: 'networkQuality'; quality: NetworkQuality }

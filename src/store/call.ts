@@ -65,6 +65,8 @@ export const CALL_DEVICE_ERROR_CODES: ReadonlySet<number> = new Set(
 )
 /** Finished session ids remembered so their late events are dropped quietly. */
 const FINISHED_MEMORY = 20
+/** An `onError` this recent explains an error end that came without words of its own. */
+const CAUSE_WINDOW_MS = 10_000
 
 const LIVE_CALL_STORAGE = {
   version: 1,
@@ -79,6 +81,8 @@ interface SideSession {
   answeredAt: number | null
   /** The call record's id once it is written (when our call ended first), so its end replaces it. */
   recordId: string | null
+  /** A colleague's seat: shown while it rings, never recorded. */
+  internal: boolean
 }
 
 /** A second caller ringing during the agent's call (the `call-waiting` notice). */
@@ -152,6 +156,14 @@ export const useCallStore = defineStore('call', () => {
   // Bookkeeping that no page shows: kept out of the reactive state.
   let ringing = false
   let muteInFlight = false
+  /**
+   * Whether our `mute()` holds the SDK's microphone shut. The agent's choice (`muted`) can run
+   * ahead of it: before the answer (the Web SDK refuses to mute a ringing call) and on hold (the
+   * SDK mutes for the hold and opens the microphone again at unhold); it is applied then.
+   */
+  let sdkMuted = false
+  /** An `onError` of the live call that did not go on screen: the cause if the SDK then ends it. */
+  let pendingCause: { error: TcccError; at: number } | null = null
   let holdInFlight = false
   let routeInFlight = false
   let hangingUp = false
@@ -309,6 +321,7 @@ export const useCallStore = defineStore('call', () => {
     peerVolume.value = 0
     endReason.value = null
     error.value = null
+    pendingCause = null
     dialCancelled = false
   }
 
@@ -357,7 +370,8 @@ export const useCallStore = defineStore('call', () => {
   function restoreMicrophone(): void {
     // The SDK's mute can outlive the session (TRTC keeps it): open the microphone for the next
     // call. SDKs that reset it themselves answer NO_ACTIVE_CALL, which is fine.
-    if (muted.value) {
+    if (sdkMuted) {
+      sdkMuted = false
       getWorkstation()
         .unmute()
         .catch((e: unknown) => {
@@ -397,7 +411,7 @@ export const useCallStore = defineStore('call', () => {
     waiting.value = []
     const now = Date.now()
     for (const [id, side] of sideSessions) {
-      if (side.recordId !== null || side.answeredAt !== null) continue
+      if (side.recordId !== null || side.answeredAt !== null || side.internal) continue
       const record = sideRecord(id, side, 'unknown', now)
       side.recordId = record.id
       notifyEnded(record)
@@ -513,10 +527,15 @@ export const useCallStore = defineStore('call', () => {
   }
 
   function onNewSession(event: TcccEventOf<'newSession'>): void {
+    // A repeat of a session we already have (the native adapter passes every one on) is not a
+    // second caller, and must not become a second "missed" record.
+    const known = event.sessionId === sessionId.value || sideSessions.has(event.sessionId) || finished.includes(event.sessionId)
+    if (known) return
     if (event.direction === 'in') {
       if (state.value === 'idle' || state.value === 'ended') {
-        const listed = useNumbersStore().lookup(event.peer)
+        const listed = event.internal ? undefined : useNumbersStore().lookup(event.peer)
         begin('in', event.peer, listed?.remark || event.remark || '', event.sessionId)
+        internal.value = event.internal === true
         if (move('incomingSession')) startRing()
         return
       }
@@ -527,6 +546,7 @@ export const useCallStore = defineStore('call', () => {
         startedAt: Date.now(),
         answeredAt: null,
         recordId: null,
+        internal: event.internal === true,
       }
       sideSessions.set(event.sessionId, side)
       waiting.value = [...waiting.value, { sessionId: event.sessionId, number: side.peer, remark: side.remark }]
@@ -556,6 +576,8 @@ export const useCallStore = defineStore('call', () => {
         answeredAt.value = Date.now()
         error.value = null
         stopRing()
+        // Muted while it rang: the SDK's microphone is shut now the call is live.
+        if (muted.value) void applyMute()
       }
       return
     }
@@ -572,7 +594,12 @@ export const useCallStore = defineStore('call', () => {
     if (ours) {
       if (state.value === 'ended' || state.value === 'idle') return // already ended locally
       if (sessionId.value === null) sessionId.value = id
-      if (event.reason === 'error' && !error.value) error.value = new TcccError('UNKNOWN', event.message)
+      // The SDK's own words (seed 003 shows "系统异常" + reasonMessage), or the error it reported
+      // during the call when it gave none.
+      if (event.reason === 'error' && !error.value) {
+        const cause = pendingCause && Date.now() - pendingCause.at <= CAUSE_WINDOW_MS ? pendingCause.error : null
+        error.value = cause ?? (event.message ? TcccError.fromSdkMessage(event.message) : new TcccError('UNKNOWN'))
+      }
       if (move('ended')) finish(event.reason)
       return
     }
@@ -581,7 +608,7 @@ export const useCallStore = defineStore('call', () => {
       sideSessions.delete(id)
       waiting.value = waiting.value.filter((w) => w.sessionId !== id)
       // Already recorded as missed when our call ended: this replaces that record, one call.
-      notifyEnded(sideRecord(id, side, event.reason, Date.now()), side.recordId !== null)
+      if (!side.internal) notifyEnded(sideRecord(id, side, event.reason, Date.now()), side.recordId !== null)
     }
     // Otherwise a late event of a call we already finished: nothing to do.
   }
@@ -604,8 +631,13 @@ export const useCallStore = defineStore('call', () => {
    * (`ended`), never on our guess. Returns whether the call screen took it.
    */
   function reportSdkError(code: number, message: string): boolean {
-    if (!CALL_DEVICE_ERROR_CODES.has(code)) return false
     const failure = TcccError.fromCode(code, message)
+    if (!CALL_DEVICE_ERROR_CODES.has(code)) {
+      // Not shown while the call goes on (487 and the like may pass), but it is the likely cause
+      // if the SDK ends the call with an error and no words.
+      if (isLive.value) pendingCause = { error: failure, at: Date.now() }
+      return false
+    }
     if (isLive.value) {
       error.value = failure
       return true
@@ -781,18 +813,46 @@ export const useCallStore = defineStore('call', () => {
   }
 
   async function toggleMute(): Promise<boolean> {
-    if (muteInFlight || (stateNow() !== 'ringing' && stateNow() !== 'active')) return false
+    const now = stateNow()
+    if (muteInFlight || (now !== 'ringing' && now !== 'active')) return false
     const id = sessionId.value
     const target = !muted.value
+    // Before the answer and on hold the choice waits for the live call (see `sdkMuted`).
+    if (now === 'ringing' || held.value) {
+      muted.value = target
+      return true
+    }
     muteInFlight = true
     try {
       const workstation = getWorkstation()
       await (target ? workstation.mute() : workstation.unmute())
-      if (sessionId.value === id) muted.value = target
+      if (sessionId.value === id) {
+        muted.value = target
+        sdkMuted = target
+      }
       return true
     } catch (e) {
       noteFailure(e)
       return false
+    } finally {
+      muteInFlight = false
+    }
+  }
+
+  /**
+   * The agent chose mute while the SDK could not take it (ringing, on hold): shut the microphone
+   * now. If the SDK refuses, the screen says so and shows the microphone open, as it is.
+   */
+  async function applyMute(): Promise<void> {
+    const id = sessionId.value
+    muteInFlight = true
+    try {
+      await getWorkstation().mute()
+      if (sessionId.value === id) sdkMuted = true
+    } catch (e) {
+      if (sessionId.value !== id) return
+      muted.value = false
+      noteFailure(e)
     } finally {
       muteInFlight = false
     }
@@ -858,6 +918,15 @@ export const useCallStore = defineStore('call', () => {
       const workstation = getWorkstation()
       await (target ? workstation.hold() : workstation.unhold())
       if (sessionId.value === id) held.value = target
+      // Unhold opens the SDK's microphone (seed 000: "取消呼叫保持 … 坐席取消静音"): an agent
+      // who is muted stays muted.
+      if (!target && sessionId.value === id) {
+        sdkMuted = false
+        if (muted.value) {
+          holdInFlight = false
+          await applyMute()
+        }
+      }
       return true
     } catch (e) {
       noteFailure(e)

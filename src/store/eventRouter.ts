@@ -82,6 +82,10 @@ export interface TcccStores {
 
 const KICKED_CODE = SDK_ERRORS.ERR_SIP_FORBIDDEN.code
 const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
+/** `onError` codes that say the SDK's login is gone ("log in again"): checked, then mended or ended. */
+const LOGIN_GONE_CODES: ReadonlySet<number> = new Set(
+  [SDK_ERRORS.ERR_HAD_LOGGEDOUT, SDK_ERRORS.ERR_SIP_BAD_REQUEST, SDK_ERRORS.ERR_SIP_UNAUTHORIZED, SDK_ERRORS.ERR_SIP_AUTHENTICATION_REQUIRED].map((e) => e.code),
+)
 
 /** Session events (incl. quality/volume) go to the call store, which keeps other sessions apart. */
 export const tcccRoutes: RouteTable<TcccEvent, TcccStores> = {
@@ -100,7 +104,12 @@ export const tcccRoutes: RouteTable<TcccEvent, TcccStores> = {
       session.onKicked()
     }
     else if (event.code === TOKEN_EXPIRED_CODE) void session.onTokenExpired()
-    else {
+    else if (LOGIN_GONE_CODES.has(event.code)) {
+      // The same path as the app coming back to the front: checkLogin, then a silent re-login
+      // or sign-out with the reason (after the call, when one is live).
+      console.warn(`[workstation] SDK error ${event.code}: ${redactSecrets(event.message)}`)
+      void session.recheck()
+    } else {
       // Microphone/media codes also reach the call screen; every one is logged for support.
       call.reportSdkError(event.code, event.message)
       console.warn(`[workstation] SDK error ${event.code}: ${redactSecrets(event.message)}`)

@@ -20,10 +20,11 @@
  * Rules modelled (see tccc-sdk.md):
  * - `login` checks the mock token (empty, malformed, other agent/app, expired: -10002).
  * - checkLogin/call/answer/mute/unmute/sendDTMF reject 400 "not logged in" (ERR_SIP_BAD_REQUEST)
- *   before the first login, and -10005 (ERR_HAD_LOGGEDOUT) after logout or `kick()`; after
+ *   before the first login, and -10005 (ERR_HAD_LOGGEDOUT) after logout or `kick()` (checkLogin
+ *   after `kick()`: 403, the seat is taken elsewhere); after
  *   `expireToken()` checkLogin/call/answer/sendDTMF reject -10002 until the next successful
  *   login (hang-up, mute and audio keep working). `terminate` is fire-and-forget like the
- *   native `terminate()`: it resolves when there is nothing to end. `logout` is idempotent;
+ *   native `terminate()`: it resolves when there is nothing to end, logged out too. `logout` is idempotent;
  *   setAudioRoute/startRinging/stopRinging need no login.
  * - The agent rejecting a ringing incoming call (`terminate`) ends it as 'local-bye', as the
  *   native SDK reports `TCCCEndReason.LocalBye` for every hang-up from this side.
@@ -41,7 +42,8 @@
  *   only rings out ('timeout' after 60 s); the agent's commands keep acting on the first call.
  * - Seat status: `login` makes it free, `logout`/`kick` offline; a call that becomes active makes a
  *   free seat busy and its end frees it again (`agentStatus` events). `setAgentStatus` is logged
- *   as `setStatus` (the Web SDK's name); `hold`, `unhold`, `transfer` need the active call;
+ *   as `setStatus` (the Web SDK's name); `hold`, `unhold`, `transfer` need the active call
+ *   (hold mutes the agent, unhold opens the microphone again; mute/unmute need an answered call);
  *   `transfer` ends it here ('local-bye', "Transferred to …"). `sim.setAgentStatus(s)` is the
  *   contact center changing it.
  * - `callSeat({ userId })` (the Web SDK's internal call) is logged as `callSeat` and rings like an
@@ -216,6 +218,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   const deadlines = { ...COMMAND_DEADLINE_MS, ...options.deadlines }
   const silenced = new Set<CallbackCommand>()
   let everLoggedIn = false
+  /** Logged out by `kick()`: checkLogin then answers 403, as the SDK does for a seat taken elsewhere. */
+  let kicked = false
   let connectionDown = false
 
   let agent: { sdkAppId: number; userId: string } | null = null
@@ -421,6 +425,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     if (claims.exp * 1000 <= clock.now()) return fail(TcccError.fromCode(-10002, 'token expired'))
     agent = { sdkAppId: params.sdkAppId, userId: params.userId }
     everLoggedIn = true
+    kicked = false
     tokenExpired = false
     // Signing in puts the seat online as free (the Web SDK's Agent.online does the same).
     if (seatStatus === 'offline') setSeat('free', emitAfterCommand)
@@ -431,6 +436,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record('checkLogin', [])
     const lost = lostCallback('checkLogin')
     if (lost) return lost
+    if (kicked && !failures.has('checkLogin')) return fail(TcccError.fromCode(403, 'signed in on another device'))
     const error = precheck('checkLogin', { login: true, token: true, server: true })
     return error ? fail(error) : ok()
   }
@@ -444,6 +450,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     // Idempotent: signing out twice is not an error worth showing.
     endEverything('local-bye', 'Logged out', emitAfterCommand)
     agent = null
+    kicked = false
     tokenExpired = false
     if (seatStatus !== 'offline') setSeat('offline', emitAfterCommand)
     return ok()
@@ -514,7 +521,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function terminate(): Promise<void> {
     record('terminate', [])
-    const error = precheck('terminate', { login: true })
+    // Like the native terminate() (no callback): refused only by an injected failure.
+    const error = precheck('terminate', {})
     if (error) return fail(error)
     // Native terminate() has no callback and nothing to refuse: idle is simply done.
     if (!current) return ok()
@@ -527,9 +535,8 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     record(method, [])
     const error = precheck(method, { login: true })
     if (error) return fail(error)
-    if (!current || (current.direction === 'in' && current.state === 'ringing')) {
-      return fail(new TcccError('NO_ACTIVE_CALL'))
-    }
+    // Like the Web SDK: the microphone of a call not yet answered cannot be muted.
+    if (!current || current.state !== 'active') return fail(new TcccError('NO_ACTIVE_CALL'))
     muted = value
     return ok()
   }
@@ -593,7 +600,10 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   function setHeld(method: 'hold' | 'unhold', value: boolean): Promise<void> {
     const session = activeSession(method, [])
     if (session instanceof TcccError) return fail(session)
+    // Hold mutes the agent and unhold opens the microphone again (seed 000), whatever the agent
+    // had muted before.
     held = value
+    muted = value
     return ok()
   }
 
@@ -677,6 +687,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
     kick() {
       // Logged out first, so a listener reacting to the 403 sees -10005 from any command.
       agent = null
+      kicked = true
       tokenExpired = false
       emitNow({ type: 'error', code: 403, message: 'Signed in on another device' })
       endEverything('error', 'Signed in on another device', emitNow)

@@ -285,4 +285,21 @@ describe('silencing the volume reports (mutation survivors)', () => {
     await sdk[restore]()
     expect(nextVolume()).toBeGreaterThan(0)
   })
+
+  it('unhold opens the microphone even when the agent muted before the hold (seed 000: "坐席取消静音")', async () => {
+    await answeredCall()
+    await sdk.mute()
+    await sdk.hold()
+    expect(nextVolume()).toBe(0)
+    await sdk.unhold()
+    expect(nextVolume()).toBeGreaterThan(0)
+  })
+
+  it('mute needs an answered call: an outbound call that still rings is refused, like the Web SDK', async () => {
+    await signIn()
+    await sdk.call({ to: '13800138000' })
+    expect((await rejection(sdk.mute())).symbol).toBe('NO_ACTIVE_CALL')
+    sdk.sim.answerOutbound()
+    await expect(sdk.mute()).resolves.toBeUndefined()
+  })
 })

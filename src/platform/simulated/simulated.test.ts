@@ -55,7 +55,7 @@ describe('login', () => {
   })
 
   it('rejects 400 "not logged in" before any login and -10005 after logout', async () => {
-    for (const op of [() => sdk.checkLogin(), () => sdk.call({ to: '10086' }), () => sdk.answer(), () => sdk.terminate(), () => sdk.mute(), () => sdk.sendDTMF('1')]) {
+    for (const op of [() => sdk.checkLogin(), () => sdk.call({ to: '10086' }), () => sdk.answer(), () => sdk.mute(), () => sdk.sendDTMF('1')]) {
       const err = await rejection(op())
       expect(err.code).toBe(400)
       expect(err.symbol).toBe('ERR_SIP_BAD_REQUEST')
@@ -64,6 +64,25 @@ describe('login', () => {
     await signIn()
     await sdk.logout()
     expect((await rejection(sdk.call({ to: '10086' }))).code).toBe(-10005)
+    expect((await rejection(sdk.checkLogin())).code).toBe(-10005)
+  })
+
+  it('terminate is fire-and-forget like the native one: it resolves logged out too', async () => {
+    await expect(sdk.terminate()).resolves.toBeUndefined()
+    await signIn()
+    await sdk.logout()
+    await expect(sdk.terminate()).resolves.toBeUndefined()
+    expect(sdk.sim.log().filter((e) => e.method === 'terminate')).toHaveLength(2)
+  })
+
+  it('after kick() checkLogin answers 403 (signed in elsewhere) until the next login; other commands -10005', async () => {
+    await signIn()
+    sdk.sim.kick()
+    expect((await rejection(sdk.checkLogin())).code).toBe(403)
+    expect((await rejection(sdk.call({ to: '10086' }))).code).toBe(-10005)
+    await signIn()
+    await expect(sdk.checkLogin()).resolves.toBeUndefined()
+    await sdk.logout()
     expect((await rejection(sdk.checkLogin())).code).toBe(-10005)
   })
 
@@ -277,7 +296,9 @@ describe('in-call controls', () => {
     await sdk.call({ to: '10086' })
   })
 
-  it('mute/unmute during a call; refused without one', async () => {
+  it('mute/unmute during a call; refused while it rings and without one', async () => {
+    expect((await rejection(sdk.mute())).symbol).toBe('NO_ACTIVE_CALL')
+    sdk.sim.answerOutbound()
     await expect(sdk.mute()).resolves.toBeUndefined()
     await expect(sdk.unmute()).resolves.toBeUndefined()
     await sdk.terminate()
@@ -372,7 +393,7 @@ describe('connection, kick and token expiry', () => {
     ])
   })
 
-  it('kick emits error 403, ends the call, then operations reject -10005', async () => {
+  it('kick emits error 403, ends the call, then checkLogin answers 403 and operations -10005', async () => {
     await sdk.call({ to: '10086' })
     sdk.sim.answerOutbound()
     sdk.sim.kick()
@@ -380,11 +401,11 @@ describe('connection, kick and token expiry', () => {
       { type: 'error', code: 403, message: expect.any(String) },
       { type: 'ended', sessionId: 'sim-1', reason: 'error', message: expect.any(String) },
     ])
-    expect((await rejection(sdk.checkLogin())).code).toBe(-10005)
+    expect((await rejection(sdk.checkLogin())).code).toBe(403)
     expect((await rejection(sdk.call({ to: '10086' }))).code).toBe(-10005)
   })
 
-  it('a listener reacting to the 403 already sees the agent logged out', async () => {
+  it('a listener reacting to the 403 already sees the seat taken elsewhere', async () => {
     const seen: number[] = []
     sdk.subscribe((e) => {
       if (e.type === 'error') sdk.checkLogin().catch((err: TcccError) => seen.push(err.code ?? 0))
@@ -392,7 +413,7 @@ describe('connection, kick and token expiry', () => {
     sdk.sim.kick()
     await Promise.resolve()
     await Promise.resolve()
-    expect(seen).toEqual([-10005])
+    expect(seen).toEqual([403])
   })
 
   it('expireToken: the next operation and checkLogin reject -10002 until a fresh login', async () => {

@@ -273,9 +273,9 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
   }
 
   // ---- SDK events -------------------------------------------------------------------------
-  function addSession(sessionId: string, direction: CallDirection, peer: string, remark?: string): void {
+  function addSession(sessionId: string, direction: CallDirection, peer: string, remark?: string, internal = false): void {
     sessions.set(sessionId, { direction, accepted: false })
-    emit({ type: 'newSession', sessionId, direction, peer, ...(remark ? { remark } : {}) })
+    emit({ type: 'newSession', sessionId, direction, peer, ...(remark ? { remark } : {}), ...(internal ? { internal: true as const } : {}) })
   }
 
   function onAccepted(payload: unknown): void {
@@ -307,8 +307,17 @@ export function createWebTcccAdapter(options: WebTcccOptions = {}): TcccAgentSdk
       const data = payloadOf(payload)
       const sessionId = stringField(data, 'sessionId')
       const type = data.type
-      // Only phone sessions: im/voip/video/internal sessions are not calls this app can take.
-      if (!sessionId || sessions.has(sessionId) || (type !== undefined && type !== 'phone')) return
+      if (!sessionId || sessions.has(sessionId)) return
+      // A call put through to the agent's mobile or desk phone rings there, not in this page.
+      const serverType = stringField(data, 'serverType')
+      if (serverType !== undefined && serverType.toLowerCase() !== 'staffseat') return
+      if (type === 'internal') {
+        // A colleague calling this seat (seed 003 "内部会话呼入"): `peerUserId` is their account.
+        addSession(sessionId, 'in', stringField(data, 'peerUserId') ?? '', undefined, true)
+        return
+      }
+      // Phone sessions only besides: im/voip/video sessions are not calls this app can take.
+      if (type !== undefined && type !== 'phone') return
       const peer = stringField(data, 'callerPhoneNumber') ?? stringField(data, 'protectedCaller') ?? ''
       addSession(sessionId, 'in', peer, stringField(data, 'remark'))
     },

@@ -435,6 +435,25 @@ describe('incoming calls', () => {
     expect(eventsOf('newSession')).toEqual([{ type: 'newSession', sessionId: 'masked-1', direction: 'in', peer: 'pc-8841' }])
   })
 
+  it('a colleague calling this seat (type internal, seed 003 "内部会话呼入") arrives as an internal session from their account', async () => {
+    await signedIn()
+    fake().emitRaw('callIn', { sessionId: 'int-1', type: 'internal', timeout: 30, peerUserId: 'agent2@example.com' })
+    fake().emitRaw('callIn', { sessionId: 'int-2', type: 'internal', timeout: 30 })
+    expect(eventsOf('newSession')).toEqual([
+      { type: 'newSession', sessionId: 'int-1', direction: 'in', peer: 'agent2@example.com', internal: true },
+      { type: 'newSession', sessionId: 'int-2', direction: 'in', peer: '', internal: true },
+    ])
+  })
+
+  it("a call put through to the agent's mobile or desk phone (serverType) does not ring in the page", async () => {
+    await signedIn()
+    fake().emitRaw('callIn', { sessionId: 'm-1', type: 'phone', timeout: 30, callerPhoneNumber: '13800138000', serverType: 'staffPhoneSeat' })
+    fake().emitRaw('callIn', { sessionId: 'x-1', type: 'phone', timeout: 30, callerPhoneNumber: '13800138000', serverType: 'staffExtensionSeat' })
+    fake().emitRaw('callIn', { sessionId: 'w-1', type: 'phone', timeout: 30, callerPhoneNumber: '13900139000', serverType: 'staffSeat' })
+    fake().emitRaw('callIn', { sessionId: 'w-2', type: 'phone', timeout: 30, callerPhoneNumber: '13700137000', serverType: 'StaffSeat' })
+    expect(eventsOf('newSession').map((e) => e.sessionId)).toEqual(['w-1', 'w-2'])
+  })
+
   it('answer without a ringing call rejects NO_INCOMING_CALL', async () => {
     await signedIn()
     expect((await rejection(sdk.answer())).symbol).toBe('NO_INCOMING_CALL')
