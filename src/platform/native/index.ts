@@ -177,7 +177,10 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
           type: 'newSession',
           sessionId,
           direction,
-          peer: String(info?.toUserId || placed?.to || ''),
+          // The number the app dialled: `toUserId` is not in the uni-app guide, and the Android
+          // guide's callee is a SIP URI ("sip:1343xxxx@1400xxxx.tccc.qcloud.com"), which would key
+          // history and number status by a URI. The SDK's value only for a call placed elsewhere.
+          peer: String(placed?.to || info?.toUserId || ''),
           ...(placed?.remark !== undefined ? { remark: placed.remark } : {}),
         })
       } else {

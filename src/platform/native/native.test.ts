@@ -264,9 +264,17 @@ describe('events', () => {
     expect(events).toEqual([{ type: 'newSession', sessionId: 's2', direction: 'out', peer: '13800138000', remark: 'Alice' }])
   })
 
-  it('prefers the toUserId the SDK reports for an outbound session', () => {
+  it('takes the toUserId the SDK reports only for an outbound session this app did not place', () => {
     double.fire('onNewSession', { sessionId: 's3', sessionDirection: '42', fromUserId: 'a', toUserId: '10086' })
     expect(events[0]).toEqual({ type: 'newSession', sessionId: 's3', direction: 'out', peer: '10086' })
+  })
+
+  it('keeps the number the app dialled when the SDK reports the callee as a SIP URI', async () => {
+    const pending = sdk.call({ to: '13800138000' })
+    respond(double.workstation.call, 0)
+    await pending
+    double.fire('onNewSession', { sessionId: 's6', sessionDirection: 42, toUserId: 'sip:13800138000@1400000001.tccc.qcloud.com' })
+    expect(events).toEqual([{ type: 'newSession', sessionId: 's6', direction: 'out', peer: '13800138000' }])
   })
 
   it('an unknown direction is outbound only while a call is being placed', () => {
