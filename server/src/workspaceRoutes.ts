@@ -60,26 +60,48 @@ function busy(reply: FastifyReply): ApiError {
 
 export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate }: Options): void {
   const onRequest = async (request: FastifyRequest) => authenticate(request)
-  // Before the body is read: a flood of refused 500-change pushes must not cost a JSON parse each.
-  const onPushRequest = async (request: FastifyRequest, reply: FastifyReply) => {
-    await authenticate(request)
-    const agent = request.session?.agent.userId
-    if (agent !== undefined && (inFlight.get(agent) ?? 0) >= AGENT_IN_FLIGHT_MAX) throw busy(reply)
-  }
   const turns = db.driver === 'pglite' ? createFairTurns() : noTurns
   const inFlight = new Map<string, number>()
-  /** Runs `work` as one of the agent's requests in progress, or answers 429 when there are enough. */
-  async function asAgent<T>(agent: string, reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  /** Counts one of the agent's requests in progress, or answers 429 when there are enough. */
+  function reserve(agent: string, reply: FastifyReply): void {
     const running = inFlight.get(agent) ?? 0
     if (running >= AGENT_IN_FLIGHT_MAX) throw busy(reply)
     inFlight.set(agent, running + 1)
+  }
+  function release(agent: string): void {
+    const left = (inFlight.get(agent) ?? 1) - 1
+    if (left > 0) inFlight.set(agent, left)
+    else inFlight.delete(agent)
+  }
+  /** Runs `work` as one of the agent's requests in progress, or answers 429 when there are enough. */
+  async function asAgent<T>(agent: string, reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+    reserve(agent, reply)
     try {
       return await turns.run(agent, work)
     } finally {
-      const left = (inFlight.get(agent) ?? 1) - 1
-      if (left > 0) inFlight.set(agent, left)
-      else inFlight.delete(agent)
+      release(agent)
     }
+  }
+  /**
+   * A push takes its slot before its body is read (up to 1 MB each): 1,000 pushes sent at once
+   * with one token had all passed a look at the count, then been read and parsed (memory +140 MB,
+   * /healthz 6.7 s). The handler gives it back when its write is done (also for a client that
+   * went away meanwhile); a push that never reached the handler (a body refused or cut off) on
+   * its answer or abort.
+   */
+  const pushSlots = new WeakMap<FastifyRequest, { agent: string; handled: boolean }>()
+  const onPushRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    await authenticate(request)
+    const agent = request.session?.agent.userId
+    if (agent === undefined) return
+    reserve(agent, reply)
+    pushSlots.set(request, { agent, handled: false })
+  }
+  const releaseUnhandledPush = async (request: FastifyRequest) => {
+    const slot = pushSlots.get(request)
+    if (slot === undefined || slot.handled) return
+    pushSlots.delete(request)
+    release(slot.agent)
   }
 
   app.get('/api/workspace/changes', { onRequest }, async (request, reply) => {
@@ -90,19 +112,26 @@ export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authent
     return reply.type('application/json; charset=utf-8').send(page)
   })
 
-  app.post('/api/workspace/changes', { onRequest: onPushRequest, bodyLimit: PUSH_BODY_LIMIT }, async (request, reply) => {
-    const agent = agentOf(request)
-    const changes = readPush(request.body)
-    const results = await asAgent(agent, reply, () => pushChanges(db, agent, changes, now(), request.session?.claims.jti)).catch((err: unknown) => {
-      // Signed out, the password changed or the agent removed while this push waited its turn.
-      if (err instanceof SessionEndedError) throw new ApiError(401, 'UNAUTHORIZED', 'This session has ended; sign in again')
-      throw err
-    })
-    request.log.info(
-      { userId: agent, applied: results.filter((r) => r.status === 'applied').length, rejected: results.filter((r) => r.status === 'rejected').length },
-      'workspace push',
-    )
-    return { results }
+  const pushRoute = { onRequest: onPushRequest, onResponse: releaseUnhandledPush, onRequestAbort: releaseUnhandledPush, bodyLimit: PUSH_BODY_LIMIT }
+  app.post('/api/workspace/changes', pushRoute, async (request) => {
+    const slot = pushSlots.get(request)
+    if (slot) slot.handled = true
+    try {
+      const agent = agentOf(request)
+      const changes = readPush(request.body)
+      const results = await turns.run(agent, () => pushChanges(db, agent, changes, now(), request.session?.claims.jti)).catch((err: unknown) => {
+        // Signed out, the password changed or the agent removed while this push waited its turn.
+        if (err instanceof SessionEndedError) throw new ApiError(401, 'UNAUTHORIZED', 'This session has ended; sign in again')
+        throw err
+      })
+      request.log.info(
+        { userId: agent, applied: results.filter((r) => r.status === 'applied').length, rejected: results.filter((r) => r.status === 'rejected').length },
+        'workspace push',
+      )
+      return { results }
+    } finally {
+      if (slot && pushSlots.delete(request)) release(slot.agent)
+    }
   })
 
   for (const [path, kind] of [

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { connect, type AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer, protocolErrorResponse } from '../src/app'
 import { silentWav } from '../src/cccRecords'
@@ -286,6 +286,24 @@ describe('TCCC token route', () => {
     expect((await requestToken(server, (await login(server, AGENT2)).body.accessToken)).statusCode).toBe(200)
   })
 
+  it('requests for unknown paths are counted in one line a minute, not logged one by one; known paths are still logged', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    onTestFinished(() => vi.useRealTimers())
+    const logs = new LogCapture()
+    const server = await start({}, { logStream: logs })
+    for (let i = 0; i < 50; i += 1) expect((await server.inject({ method: 'GET', url: `/${'x'.repeat(15_000)}${i}` })).statusCode).toBe(404)
+    await server.inject({ method: 'GET', url: '/healthz' })
+    const lines = logs.lines.map((l) => JSON.parse(l) as { msg: string; req?: { url: string }; count?: number })
+    expect(lines.filter((l) => l.req?.url === '/healthz')).toHaveLength(1)
+    expect(logs.text).not.toContain('xxxx')
+    expect(Math.max(...logs.lines.map((l) => l.length))).toBeLessThan(1000)
+    vi.advanceTimersByTime(60_000)
+    const counted = logs.lines.map((l) => JSON.parse(l) as { msg: string; count?: number }).filter((l) => l.msg === 'requests for unknown paths in the last minute')
+    expect(counted.map((l) => l.count)).toEqual([50])
+    vi.advanceTimersByTime(60_000)
+    expect(logs.lines.filter((l) => l.includes('unknown paths'))).toHaveLength(1)
+  })
+
   it('logs the issued token only by its expiry', async () => {
     const logs = new LogCapture()
     const server = await start({}, { logStream: logs })
@@ -304,7 +322,13 @@ describe('response headers and CORS', () => {
     const missing = await server.inject({ method: 'GET', url: '/nope' })
     expect(missing.headers['x-content-type-options']).toBe('nosniff')
     expect(missing.headers['cache-control']).toBe('no-store')
+    // JSON only: no framing, no scripts, no referrer (the mock SDK and recordings are not pages either).
+    for (const res of [health, missing]) {
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'")
+      expect(res.headers['referrer-policy']).toBe('no-referrer')
+    }
     const wav = await server.inject({ method: 'GET', url: '/mock/recordings/call-1.wav' })
+    expect(wav.headers['content-security-policy']).toBeUndefined()
     expect(wav.statusCode).toBe(200)
     expect(wav.headers['content-type']).toBe('audio/wav')
     expect(wav.rawPayload.equals(silentWav())).toBe(true)

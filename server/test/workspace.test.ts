@@ -125,6 +125,23 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     expect([...first.changes, ...rest].filter((x) => x.kind === 'number')).toHaveLength(800)
   })
 
+  it("a push takes one of the agent's two slots before its body is read, and gives it back whatever its end", async () => {
+    const batch = (block: number) => Array.from({ length: 200 }, (_, i) => number(`s${block}-${i}`, `s${block}-n${i}`, { number: `137${block}${String(i).padStart(7, '0')}` }))
+    const valid = (block: number) => app.inject({ method: 'POST', url: '/api/workspace/changes', headers: auth(token1), payload: { changes: batch(block) } })
+    const malformed = () => app.inject({ method: 'POST', url: '/api/workspace/changes', headers: { ...auth(token1), 'content-type': 'application/json' }, payload: '{"changes": [' })
+    // Two pushes under way: the next two are refused before their bodies are parsed (a body that
+    // is not JSON would answer 400 once read).
+    const all = await Promise.all([valid(1), valid(2), malformed(), malformed()])
+    expect(all.map((r) => r.statusCode)).toEqual([200, 200, 429, 429])
+    // Bodies refused (not JSON, too large) and pushes that failed give their slots back.
+    for (let i = 0; i < 3; i += 1) expect((await malformed()).statusCode).toBe(400)
+    const huge = { changes: [number('big', 'big', { number: '13900000000', remark: 'x'.repeat(1024 * 1024) })] }
+    for (let i = 0; i < 3; i += 1) expect((await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: auth(token1), payload: huge })).statusCode).toBe(413)
+    for (let i = 0; i < 3; i += 1) expect((await app.inject({ method: 'POST', url: '/api/workspace/changes?agent=someone', headers: auth(token1), payload: { changes: [] } })).statusCode).toBe(404)
+    const again = await Promise.all([valid(3), valid(4)])
+    expect(again.map((r) => r.statusCode)).toEqual([200, 200])
+  })
+
   it('refuses a body that is not UTF-8, and a sign-in name with a NUL, with a 400', async () => {
     const payload = Buffer.concat([Buffer.from('{"changes":[{"changeId":"c1","kind":"number","op":"upsert","id":"n1","data":{"number":"13900001234","remark":"caf'), Buffer.from([0xe9, 0xff, 0xc3]), Buffer.from('"}}]}')])
     const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: { ...auth(token1), 'content-type': 'application/json' }, payload })
