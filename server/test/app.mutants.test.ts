@@ -288,7 +288,9 @@ describe('TCCC token route', () => {
 
   it('requests for unknown paths are counted in one line a minute, not logged one by one; known paths are still logged', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
-    onTestFinished(() => vi.useRealTimers())
+    onTestFinished(() => {
+      vi.useRealTimers()
+    })
     const logs = new LogCapture()
     const server = await start({}, { logStream: logs })
     for (let i = 0; i < 50; i += 1) expect((await server.inject({ method: 'GET', url: `/${'x'.repeat(15_000)}${i}` })).statusCode).toBe(404)
