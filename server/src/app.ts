@@ -24,6 +24,7 @@ import { endSession, pruneSessions, startSessionIfUnchanged } from './db/session
 import { openSessionCheck } from './db/sessionCache'
 import { createLoginLimiter, limitAddress, pruneRateCounters, sharedRateLimitStore } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
+import { pruneChangeIds } from './db/workspace'
 import { registerAdminRoutes } from './adminRoutes'
 import { createCccClient, createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
 import { createMockCccRecords, createRealCccRecords, silentWav, type CccRecords } from './cccRecords'
@@ -255,7 +256,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     const longestWindow = Math.max(config.rateLimits.tokenWindowMs, config.rateLimits.statusWindowMs, 60_000)
     if (unknownPaths > 0) app.log.warn({ count: unknownPaths }, 'requests for unknown paths in the last minute')
     unknownPaths = 0
-    Promise.all([limiter.prune(now()), pruneRateCounters(db, now(), longestWindow), pruneSessions(db, now())]).catch((err: unknown) => app.log.warn({ err }, 'maintenance failed'))
+    Promise.all([limiter.prune(now()), pruneRateCounters(db, now(), longestWindow), pruneSessions(db, now()), pruneChangeIds(db, now())]).catch((err: unknown) => app.log.warn({ err }, 'maintenance failed'))
   }, 60_000)
   maintenance.unref()
   const sessions = await openSessionCheck(db)
@@ -468,7 +469,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     return reply.code(204).send()
   })
 
-  registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }) })
+  registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }), changesPerDay: config.rateLimits.workspaceChangesPerDay })
   registerCccRoutes(app, { db, now, records: cccRecords, authenticate: (request) => authenticate(request, { allowEnded: false }) })
   if (adminKey) registerAdminRoutes(app, { db, now, adminKey })
   registerAgentStatusRoutes(app, {

@@ -33,6 +33,8 @@ export interface RateLimits {
   /** Seat status reads and changes (/api/agent/status) per agent per window. */
   statusMax: number
   statusWindowMs: number
+  /** Workspace changes one agent may push in 24 hours (beyond it: 429 until the window slides). */
+  workspaceChangesPerDay: number
 }
 
 export interface ServerConfig {
@@ -252,6 +254,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
       tokenWindowMs: integer(env, 'TOKEN_RATE_WINDOW_MS', minute, { min: 1 }),
       statusMax: integer(env, 'AGENT_STATUS_RATE_LIMIT', 60, { min: 1 }),
       statusWindowMs: integer(env, 'AGENT_STATUS_RATE_WINDOW_MS', minute, { min: 1 }),
+      workspaceChangesPerDay: integer(env, 'WORKSPACE_CHANGES_PER_DAY', 50_000, { min: 1 }),
     },
     trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY')),
     timeouts: parseTimeouts(env),

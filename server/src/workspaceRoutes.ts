@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import { createFairTurns, noTurns } from './fairTurns'
 import type { Database } from './db'
-import { getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, SessionEndedError } from './db/workspace'
+import { changesInLastDay, getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, SessionEndedError } from './db/workspace'
 
 export const PUSH_BODY_LIMIT = 1024 * 1024
 
@@ -22,6 +22,8 @@ interface Options {
   db: Database
   now: () => number
   authenticate: (request: FastifyRequest) => Promise<void>
+  /** Changes one agent may push in 24 hours (`WORKSPACE_CHANGES_PER_DAY`). */
+  changesPerDay: number
 }
 
 function agentOf(request: FastifyRequest): string {
@@ -58,7 +60,7 @@ function busy(reply: FastifyReply): ApiError {
   return new ApiError(429, 'RATE_LIMITED', `At most ${AGENT_IN_FLIGHT_MAX} workspace requests of one agent at a time; try again in 1 second`)
 }
 
-export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate }: Options): void {
+export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate, changesPerDay }: Options): void {
   const onRequest = async (request: FastifyRequest) => authenticate(request)
   const turns = db.driver === 'pglite' ? createFairTurns() : noTurns
   const inFlight = new Map<string, number>()
@@ -96,6 +98,18 @@ export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authent
     if (agent === undefined) return
     reserve(agent, reply)
     pushSlots.set(request, { agent, handled: false })
+    // Before the body: an agent (or a stolen token) past the day's budget costs one count. One
+    // agent had grown the database by 0.5 GB a minute with big call records.
+    try {
+      if ((await changesInLastDay(db, agent, now())) >= changesPerDay) {
+        reply.header('Retry-After', '3600')
+        throw new ApiError(429, 'RATE_LIMITED', `At most ${changesPerDay} workspace changes of one agent in 24 hours; try again later`)
+      }
+    } catch (err) {
+      pushSlots.delete(request)
+      release(agent)
+      throw err
+    }
   }
   const releaseUnhandledPush = async (request: FastifyRequest) => {
     const slot = pushSlots.get(request)

@@ -58,7 +58,7 @@ describe('loadConfig, the second half of the variables (mutation survivors)', ()
   })
 
   it('has default rate limits and takes each override', () => {
-    expect(mockConfig({}).rateLimits).toEqual({ loginMax: 5, loginWindowMs: 60_000, tokenMax: 30, tokenWindowMs: 60_000, statusMax: 60, statusWindowMs: 60_000 })
+    expect(mockConfig({}).rateLimits).toEqual({ loginMax: 5, loginWindowMs: 60_000, tokenMax: 30, tokenWindowMs: 60_000, statusMax: 60, statusWindowMs: 60_000, workspaceChangesPerDay: 50_000 })
     const overridden = mockConfig({
       LOGIN_RATE_LIMIT: '3',
       LOGIN_RATE_WINDOW_MS: '1000',
@@ -66,11 +66,12 @@ describe('loadConfig, the second half of the variables (mutation survivors)', ()
       TOKEN_RATE_WINDOW_MS: '2000',
       AGENT_STATUS_RATE_LIMIT: '6',
       AGENT_STATUS_RATE_WINDOW_MS: '3000',
+      WORKSPACE_CHANGES_PER_DAY: '7',
     })
-    expect(overridden.rateLimits).toEqual({ loginMax: 3, loginWindowMs: 1000, tokenMax: 4, tokenWindowMs: 2000, statusMax: 6, statusWindowMs: 3000 })
+    expect(overridden.rateLimits).toEqual({ loginMax: 3, loginWindowMs: 1000, tokenMax: 4, tokenWindowMs: 2000, statusMax: 6, statusWindowMs: 3000, workspaceChangesPerDay: 7 })
   })
 
-  it.each(['LOGIN_RATE_LIMIT', 'LOGIN_RATE_WINDOW_MS', 'TOKEN_RATE_LIMIT', 'TOKEN_RATE_WINDOW_MS', 'AGENT_STATUS_RATE_LIMIT', 'AGENT_STATUS_RATE_WINDOW_MS'])(
+  it.each(['LOGIN_RATE_LIMIT', 'LOGIN_RATE_WINDOW_MS', 'TOKEN_RATE_LIMIT', 'TOKEN_RATE_WINDOW_MS', 'AGENT_STATUS_RATE_LIMIT', 'AGENT_STATUS_RATE_WINDOW_MS', 'WORKSPACE_CHANGES_PER_DAY'])(
     'refuses %s=0 (a limit or window of nothing)',
     (name) => {
       expect(refusal({ [name]: '0' })).toBe(`${name} must be between 1 and ${MAX}`)

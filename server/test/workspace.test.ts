@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, 
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
-import { pullChanges, pullChangesJson } from '../src/db/workspace'
+import { changesInLastDay, pruneChangeIds, pullChanges, pullChangesJson } from '../src/db/workspace'
 import { AGENT1, AGENT2, answeredCallData, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
 
@@ -140,6 +140,41 @@ describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
     for (let i = 0; i < 3; i += 1) expect((await app.inject({ method: 'POST', url: '/api/workspace/changes?agent=someone', headers: auth(token1), payload: { changes: [] } })).statusCode).toBe(404)
     const again = await Promise.all([valid(3), valid(4)])
     expect(again.map((r) => r.statusCode)).toEqual([200, 200])
+  })
+
+  it("past the day's change budget an agent's pushes are refused before their bodies are read, until the window slides; others go on", async () => {
+    await app.close()
+    let clock = NOW
+    app = await buildServer(mockConfig({ WORKSPACE_CHANGES_PER_DAY: '5' }), { db, now: () => clock, report: () => {} })
+    token1 = (await login(app, AGENT1)).body.accessToken
+    token2 = (await login(app, AGENT2)).body.accessToken
+    const three = (tag: string) => [0, 1, 2].map((i) => number(`${tag}${i}`, `${tag}n${i}`, { number: `1390000${tag === 'a' ? 1 : 2}${tag === 'c' ? 9 : 0}0${i}` }))
+    expect((await push(token1, three('a'))).map((r) => r.status)).toEqual(['applied', 'applied', 'applied'])
+    // 3 of 5 used: the next push is taken whole (the budget is checked before the body).
+    expect((await push(token1, three('b'))).map((r) => r.status)).toEqual(['applied', 'applied', 'applied'])
+    const refused = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: { ...auth(token1), 'content-type': 'application/json' }, payload: '{not json' })
+    expect(refused.statusCode).toBe(429)
+    expect(refused.headers['retry-after']).toBe('3600')
+    expect(refused.json()).toEqual({ error: { code: 'RATE_LIMITED', message: 'At most 5 workspace changes of one agent in 24 hours; try again later' } })
+    // Another agent, and this agent's pulls, are not held back.
+    expect((await push(token2, three('c'))).map((r) => r.status)).toEqual(['applied', 'applied', 'applied'])
+    expect((await pullAll(token1)).changes.filter((c) => c.kind === 'number')).toHaveLength(6)
+    // A day later the window has slid past them.
+    clock = NOW + 86_400_001
+    token1 = (await login(app, AGENT1)).body.accessToken
+    expect((await push(token1, [number('d0', 'dn0', { number: '13900003000' })])).map((r) => r.status)).toEqual(['applied'])
+  })
+
+  it('remembers change ids for 30 days: a repeat within them is a duplicate, older ones are forgotten by maintenance', async () => {
+    expect((await push(token1, [number('old', 'n-old', { number: '13900004000' })]))[0].status).toBe('applied')
+    expect((await push(token1, [number('old', 'n-old', { number: '13900004000' })]))[0].status).toBe('duplicate')
+    const day = 86_400_000
+    expect(await pruneChangeIds(db, NOW + 30 * day - 1)).toBe(0)
+    expect(await pruneChangeIds(db, NOW + 30 * day + 1)).toBe(1)
+    expect(await changesInLastDay(db, AGENT1.username, NOW + 1)).toBe(0)
+    // Forgotten: the same change again is applied as new (an upsert of the same data).
+    expect((await push(token1, [number('old', 'n-old', { number: '13900004000' })]))[0].status).toBe('applied')
+    expect(await changesInLastDay(db, AGENT1.username, NOW + 1)).toBe(1)
   })
 
   it('refuses a body that is not UTF-8, and a sign-in name with a NUL, with a 400', async () => {

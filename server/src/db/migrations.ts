@@ -126,6 +126,15 @@ CREATE TRIGGER agents_changed AFTER UPDATE OR DELETE ON agents FOR EACH ROW EXEC
 CREATE TRIGGER agents_truncated AFTER TRUNCATE ON agents FOR EACH STATEMENT EXECUTE FUNCTION notify_session_revoked();
 `,
   },
+  {
+    version: 3,
+    name: 'workspace change budget and pruning',
+    // The changes an agent pushed in the last day (their budget) and the old ones pruned.
+    sql: `
+CREATE INDEX workspace_changes_by_agent_time ON workspace_changes (agent, received_at);
+CREATE INDEX workspace_changes_by_time ON workspace_changes (received_at);
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */

@@ -340,6 +340,27 @@ export function liveNumberQuery(count: number): string {
   return `${branches.join(' UNION ALL ')} LIMIT 1`
 }
 
+/** A change id is remembered this long: a phone repeats a push whose answer it lost within minutes. */
+export const CHANGE_MEMORY_MS = 30 * DAY
+/** Old change ids forgotten per maintenance run, so one run never holds the database long. */
+const PRUNE_BATCH = 5_000
+
+/** The changes the agent pushed in the 24 hours before `now` (refused ones too: each cost a row). */
+export async function changesInLastDay(db: Queryable, agent: string, now: number): Promise<number> {
+  const rows = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM workspace_changes WHERE agent = $1 AND received_at > $2', [agent, now - DAY])
+  return Number(rows[0]?.n ?? 0)
+}
+
+/** Forgets up to PRUNE_BATCH change ids older than CHANGE_MEMORY_MS; returns how many. */
+export async function pruneChangeIds(db: Queryable, now: number): Promise<number> {
+  const rows = await db.query(
+    `DELETE FROM workspace_changes WHERE (agent, change_id) IN (
+       SELECT agent, change_id FROM workspace_changes WHERE received_at < $1 LIMIT ${PRUNE_BATCH}) RETURNING 1`,
+    [now - CHANGE_MEMORY_MS],
+  )
+  return rows.length
+}
+
 /** TCCC's detail of a call, as the backend attaches it to the agent's call record. */
 export interface CallDetail {
   tcccDurationSec: number
