@@ -265,7 +265,7 @@ export async function cancelCall(page: Page): Promise<void> {
 
 /**
  * Leaves the ended call screen. A wrap-up sheet (after every connected call by default) is
- * finished first: skipped when optional, else recorded as `interested`.
+ * finished first (`interested`); an optional one is only offered in a line, out of the way.
  */
 export async function closeCall(page: Page): Promise<void> {
   await expectAttr(page, 'call-status', 'data-state', 'ended')
@@ -276,8 +276,8 @@ export async function closeCall(page: Page): Promise<void> {
 /** Finishes an open wrap-up sheet, if any (skip when optional, else `interested` + save). */
 export async function finishWrapup(page: Page, outcome = 'interested'): Promise<void> {
   const sheet = byId(page, 'wrapup-sheet')
-  // The sheet opens just after the call ends: give it a moment before deciding there is none.
-  await sheet.waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined)
+  // The sheet (or the optional offer) comes just after the call ends: give it a moment first.
+  await sheet.or(byId(page, 'wrapup-offer')).first().waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined)
   if ((await sheet.count()) === 0) return
   if ((await sheet.getAttribute('data-required')) !== 'true') {
     await byId(page, 'wrapup-skip').click()

@@ -84,17 +84,50 @@ describe('wrap-up', () => {
     expect(await byId(page, 'wrapup-note').locator('textarea').inputValue()).toHaveLength(500)
   })
 
-  it('is optional after an unanswered call and can be skipped', async () => {
+  it('is only offered after an unanswered call, never in the way of leaving it; opened, it can be skipped', async () => {
     const page = await signedInPhone(phone)
     await addNumber(page, '13800000003', '王芳')
     await row(page, '13800000003').locator('[data-testid="number-call"]').click()
     await expectAttr(page, 'call-status', 'data-state', 'ringing')
     await byId(page, 'call-hangup').click()
+    await expectText(page, 'wrapup-offer', '记录与 王芳 的通话结果？')
+    expect(await byId(page, 'wrapup-sheet').count()).toBe(0)
+    // The ended call can be left and the next page reached with the offer standing.
+    await byId(page, 'call-close').click({ timeout: 3_000 })
+    await byId(page, 'nav-numbers').click({ timeout: 3_000 })
+    await byId(page, 'wrapup-open').click()
     await expectAttr(page, 'wrapup-sheet', 'data-required', 'false')
     await byId(page, 'wrapup-skip').click()
     await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+    expect(await byId(page, 'wrapup-offer').count()).toBe(0)
     await byId(page, 'nav-history').click()
     await expectAttr(page, 'history-item', 'data-disposition', '')
+  })
+
+  it('an offered wrap-up left alone is passed over by the next call; one opened and recorded is saved', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800000004', '赵六')
+    await addNumber(page, '13800000005', '钱七')
+    for (const number of ['13800000004', '13800000005']) {
+      await row(page, number).locator('[data-testid="number-call"]').click()
+      await expectAttr(page, 'call-status', 'data-state', 'ringing')
+      await byId(page, 'call-hangup').click()
+      await byId(page, 'wrapup-offer').waitFor({ state: 'visible' })
+      await byId(page, 'call-close').click()
+      await byId(page, 'nav-numbers').click()
+    }
+    await expectText(page, 'wrapup-offer', '记录与 钱七 的通话结果？')
+    await byId(page, 'wrapup-open').click()
+    await byId(page, 'wrapup-outcome-no-answer').click()
+    await byId(page, 'wrapup-save').click()
+    await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+    // The first one's offer was passed over when the second call ended: nothing more to record.
+    expect(await byId(page, 'wrapup-offer').count()).toBe(0)
+    await byId(page, 'nav-history').click()
+    await expect.poll(() => byId(page, 'history-item').evaluateAll((rows) => rows.map((el) => [el.getAttribute('data-number'), el.getAttribute('data-disposition')]))).toEqual([
+      ['13800000005', 'no-answer'],
+      ['13800000004', ''],
+    ])
   })
 
   it('keeps a half-filled wrap-up across a restart, and an incoming call is never blocked by it', async () => {

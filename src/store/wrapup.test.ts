@@ -72,6 +72,43 @@ describe('wrap-up store', () => {
     expect(wrapup.draft).toBeNull()
   })
 
+  it('an optional wrap-up is only offered until the agent opens it; a required one is the sheet at once', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800000002' })
+    await call.hangUp()
+    const wrapup = useWrapupStore()
+    expect([wrapup.isOpen, wrapup.isSheetShown]).toEqual([true, false])
+    wrapup.expand()
+    expect(wrapup.isSheetShown).toBe(true)
+    expect(wrapup.skip()).toBe(true)
+    expect([wrapup.isOpen, wrapup.isSheetShown]).toEqual([false, false])
+    call.close()
+    await connectedCall('13800000001')
+    expect([wrapup.draft?.requirement, wrapup.isSheetShown]).toEqual(['required', true])
+  })
+
+  it('an optional draft left untouched is passed over when the next call ends; one being filled in is kept', async () => {
+    const call = useCallStore()
+    await call.placeCall({ to: '13800000002' })
+    await call.hangUp()
+    const wrapup = useWrapupStore()
+    const untouched = wrapup.draft?.callId
+    call.close()
+    await call.placeCall({ to: '13800000003' })
+    await call.hangUp()
+    expect(wrapup.queue.map((d) => d.number)).toEqual(['13800000003'])
+    expect(wrapup.queue.some((d) => d.callId === untouched)).toBe(false)
+    wrapup.expand()
+    wrapup.setNote('rang out')
+    call.close()
+    // The new offer is collapsed again; the note of the one being filled in is kept behind it.
+    await connectedCall('13800000004')
+    expect(wrapup.queue.map((d) => [d.number, d.note])).toEqual([
+      ['13800000004', ''],
+      ['13800000003', 'rang out'],
+    ])
+  })
+
   it("follows the backend's setting once synced", async () => {
     useWrapupStore().applySetting({ connected: 'off', unanswered: 'off' })
     await connectedCall('13800000001')

@@ -195,17 +195,29 @@ export const useWrapupStore = defineStore('wrapup', () => {
   }
 
   const isOpen = computed(() => draft.value !== null)
+  /**
+   * The optional draft the agent chose to fill in. An optional wrap-up (by default after a call
+   * nobody answered) is only offered, in a line of the shell, until then: a sheet over the ended
+   * call stood between an agent who dials all day and "leave" / "call next" after every no-answer.
+   */
+  const expandedCallId = ref<string | null>(null)
+  const isSheetShown = computed(() => draft.value !== null && (draft.value.requirement === 'required' || expandedCallId.value === draft.value.callId))
   const isRequired = computed(() => draft.value?.requirement === 'required')
   const needsCallbackTime = computed(() => draft.value?.disposition === CALLBACK_OUTCOME)
   /** Characters in the note as the agent counts them (an emoji is one). */
   const noteCount = computed(() => noteLength(draft.value?.note ?? ''))
   const finalCodes = computed(() => new Set(catalogue.value.filter((o) => o.final).map((o) => o.code)))
 
-  /** A call just finished: open a wrap-up when the setting asks for one. */
+  function untouchedOptional(d: WrapupDraft): boolean {
+  return d.requirement === 'optional' && d.disposition === null && d.note === '' && d.callbackAt === null
+}
+
+/** A call just finished: open a wrap-up when the setting asks for one. */
   function offer(record: CallRecord): void {
     const requirement = wrapupRequirementFor(record, setting.value)
     if (requirement === 'off') return
-    const others = queue.value.filter((d) => d.callId !== record.id)
+    // An optional draft left untouched while the agent went on to the next call was passed over.
+    const others = queue.value.filter((d) => d.callId !== record.id && !untouchedOptional(d))
     queue.value = [draftFor(record, requirement), ...others].slice(0, WRAPUP_QUEUE_LIMIT)
     problem.value = null
     persist()
@@ -255,6 +267,11 @@ export const useWrapupStore = defineStore('wrapup', () => {
   }
 
   /** Closes an optional wrap-up without an outcome; a required one stays. */
+  /** Opens the offered optional wrap-up as the sheet. */
+  function expand(): void {
+    if (draft.value) expandedCallId.value = draft.value.callId
+  }
+
   function skip(): boolean {
     if (!draft.value || draft.value.requirement === 'required') return false
     queue.value = queue.value.slice(1)
@@ -284,6 +301,8 @@ export const useWrapupStore = defineStore('wrapup', () => {
     draft,
     problem,
     isOpen,
+    isSheetShown,
+    expand,
     isRequired,
     needsCallbackTime,
     noteCount,
