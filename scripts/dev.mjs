@@ -1,6 +1,7 @@
 // `npm run dev`: the token backend (mock mode unless TCCC credentials are set) and the H5 app
 // on the simulated platform, started together and stopped together.
 import { spawn } from 'node:child_process'
+import { stopWhenOrphaned } from './parentWatch.mjs'
 
 const tokenPort = process.env.TOKEN_PORT ?? '8787'
 const port = process.env.PORT ?? '5173'
@@ -22,4 +23,6 @@ function stopAll(code = 0) {
 for (const child of children) child.on('exit', (code) => stopAll(code ?? 0))
 process.on('SIGINT', () => stopAll(0))
 process.on('SIGTERM', () => stopAll(0))
+// npm does not pass a SIGTERM on: stop with the npm that ran us.
+stopWhenOrphaned(() => stopAll(0))
 console.log(`Starting the token backend on http://localhost:${tokenPort}/ and the app on http://localhost:${port}/ …`)

@@ -1,12 +1,14 @@
 /**
  * `npm run server`: the token backend on TOKEN_PORT (default 8787; 0 picks a free port).
  * Prints exactly one "listening" line on stdout, JSON logs go to stderr, and it stops cleanly
- * on SIGINT/SIGTERM.
+ * on SIGINT/SIGTERM, or when the npm (or anything else) that started it has ended.
  */
 import type { AddressInfo } from 'node:net'
 import { buildServer } from './app'
 import { ConfigError, loadConfig, partialRealModeVariables } from './config'
 import { StoreStartError } from './db'
+// @ts-expect-error plain ESM helper shared with scripts/dev.mjs
+import { stopWhenOrphaned } from '../../scripts/parentWatch.mjs'
 
 async function main(): Promise<void> {
   let config
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  // `npm run server` stopped with a SIGTERM to npm alone (npm does not pass it on): stop too.
+  ;(stopWhenOrphaned as (stop: () => void) => unknown)(() => stop('SIGHUP'))
 
   await app.listen({ port: config.port, host: config.host })
   const { port } = app.server.address() as AddressInfo

@@ -50,6 +50,20 @@ describe('npm run server (server/src/main.ts)', () => {
     expect(await proc.exited).toBe(0)
   })
 
+  it('stops when the npm that ran it is stopped with a SIGTERM (npm does not pass it on), freeing its port', async () => {
+    const proc = runNpm('server', [], { TOKEN_PORT: '0', DATA_DIR })
+    const [, port] = await waitForLine(proc, /Token backend listening on http:\/\/localhost:(\d+)/)
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
+    proc.child.kill('SIGTERM')
+    await proc.exited
+    await vi.waitFor(
+      async () => {
+        await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow()
+      },
+      { timeout: 10_000, interval: 250 },
+    )
+  })
+
   it('refuses to start with TCCC_MODE=real and no credentials, naming the missing variables', async () => {
     const proc = run('server/src/main.ts', [], { TOKEN_PORT: '0', TCCC_MODE: 'real', TCCC_SECRET_ID: 'AKIDsomething' })
     expect(await proc.exited).toBe(1)
