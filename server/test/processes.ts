@@ -43,7 +43,7 @@ export function runNpm(script: string, args: string[], env: Record<string, strin
   return { child, exited, output: () => ({ stdout, stderr }) }
 }
 
-export function waitForLine(proc: Proc, pattern: RegExp): Promise<RegExpMatchArray> {
+export function waitForLine(proc: Pick<Proc, 'exited' | 'output'> & { child: { stdout: Proc['child']['stdout'] | null } }, pattern: RegExp): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const match = proc.output().stdout.match(pattern)

@@ -89,6 +89,11 @@ export type SyncEvent =
    * when it could not be asked.
    */
   | { type: 'rejected'; entry: OutboxEntry; reason: string; serverCopy?: RemoteChange | null }
+  /**
+   * The backend refused the access token (401): a backend restarted with a new signing key, the
+   * password changed, the agent removed. Retrying cannot help; the outbox waits for a sign-in.
+   */
+  | { type: 'sessionEnded' }
 
 export type SyncListener = (event: SyncEvent) => void
 
@@ -338,6 +343,12 @@ export class SyncEngine {
     } catch (e) {
       if (generation !== this.generation) return
       const failure = toTcccError(e)
+      if (failure.symbol === 'SESSION_EXPIRED') {
+        console.warn('[sync] the backend ended this session; changes wait for the next sign-in')
+        this.setState('error')
+        this.emit({ type: 'sessionEnded' })
+        return
+      }
       this.failures += 1
       const delay = backoffDelay(this.failures)
       console.warn(`[sync] failed (${failure.symbol}); retry in ${delay} ms`)

@@ -7,7 +7,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
+import { useSyncStore } from '@/store/sync'
 import { startEventRouter, stopEventRouter } from '@/store/eventRouter'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, loginSdk, methods, settle, setupCore, type Core } from './__tests__/harness'
 
@@ -245,5 +247,39 @@ describe('a colleague calling this seat (internal session)', () => {
     await settle()
     call.eventSink.apply({ type: 'ended', sessionId: 'int-2', reason: 'timeout', message: '' })
     expect(useHistoryStore().records.map((r) => r.number)).toEqual(['13800138000'])
+  })
+})
+
+describe('the backend ending the session behind the sync (a restart with a new signing key)', () => {
+  it('a 401 on the workspace signs the agent out as session-expired; the unsent number goes out after the next sign-in', async () => {
+    const backend = installFakeBackend(core.clock)
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    await vi.waitFor(() => expect(useSyncStore().state).toBe('synced'), { timeout: 5_000 })
+    backend.expireSessions()
+    const added = useNumbersStore().add('13800138123', '重启时加的')
+    await vi.waitFor(() => expect(session.status).toBe('signed-out'), { timeout: 5_000 })
+    expect(session.signOutReason).toBe('session-expired')
+    expect(session.error?.symbol).toBe('SESSION_EXPIRED')
+    expect(backend.workspace.record('number', added.id)).toBeUndefined()
+    await session.signIn(AGENT.userId, PASSWORD)
+    await vi.waitFor(() => expect(backend.workspace.record('number', added.id)?.data.number).toBe('13800138123'), { timeout: 5_000 })
+  })
+
+  it('during a call it waits for the call to end', async () => {
+    const backend = installFakeBackend(core.clock)
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    await vi.waitFor(() => expect(useSyncStore().state).toBe('synced'), { timeout: 5_000 })
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    backend.expireSessions()
+    useNumbersStore().add('13800138124', '')
+    await vi.waitFor(() => expect(useSyncStore().state).toBe('error'), { timeout: 5_000 })
+    expect(session.status).toBe('signed-in')
+    await call.hangUp()
+    await vi.waitFor(() => expect(session.status).toBe('signed-out'), { timeout: 5_000 })
+    expect(session.signOutReason).toBe('session-expired')
   })
 })

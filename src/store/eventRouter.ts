@@ -126,10 +126,12 @@ export interface SyncStores {
   numbers: ReturnType<typeof useNumbersStore>
   history: ReturnType<typeof useHistoryStore>
   wrapup: ReturnType<typeof useWrapupStore>
+  session: ReturnType<typeof useSessionStore>
 }
 
 export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
   status: (event, { sync }) => sync.applyStatus(event.state, event.pending),
+  sessionEnded: (_event, { session }) => session.onBackendSessionEnded(),
   remote: (event, { numbers, history, wrapup }) => {
     numbers.applyRemote(event.changes, event.pendingIds)
     history.applyRemote(event.changes, event.pendingIds)
@@ -177,6 +179,7 @@ const ROUTES: ReadonlyArray<() => Unsubscribe> = [
         numbers: useNumbersStore(pinia),
         history: useHistoryStore(pinia),
         wrapup: useWrapupStore(pinia),
+        session: useSessionStore(pinia),
       }),
       handlers: syncRoutes,
     }),

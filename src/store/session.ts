@@ -400,6 +400,24 @@ export const useSessionStore = defineStore('session', () => {
     return renewing
   }
 
+  /**
+   * The backend refused the stored access token outside a sign-in (the workspace sync got 401:
+   * a backend restarted with a new signing key, the password changed, the agent removed). Tried
+   * again with that token, as a renewal is: refused, the agent is signed out as session-expired
+   * with the login page saying so, and the outbox waits for the next sign-in. After the call
+   * when one is live.
+   */
+  function onBackendSessionEnded(): void {
+    if (status.value !== 'signed-in') return
+    if (callLive.value) {
+      renewAfterCall.value = true
+      return
+    }
+    renewing ??= silentRelogin('session-expired').finally(() => {
+      renewing = null
+    })
+  }
+
   /** See `SignOutParticipant`; returns the way to leave again. */
   /** Runs `prepare` before every SDK login (e.g. loading the event router); returns a leave function. */
   function joinSignIn(prepare: () => Promise<void>): () => void {
@@ -472,5 +490,6 @@ export const useSessionStore = defineStore('session', () => {
     // from the event router (SDK events)
     onKicked,
     onTokenExpired,
+    onBackendSessionEnded,
   }
 })
