@@ -14,8 +14,8 @@ import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { parseImport } from '../../src/services/numbers'
 import { type AgentRecord } from './agents'
-import { ConfigError, databaseTarget } from './config'
-import { openMigrated, type Database } from './db'
+import { ConfigError, configuredMode, databaseTarget, DEFAULT_AGENTS_FILE } from './config'
+import { openMigrated, prepareAgentDirectory, type Database } from './db'
 import { describeTarget } from './db/driver'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
 import { migrate } from './db/migrations'
@@ -159,17 +159,36 @@ function remoteStore(owner: OwnerInfo & { port: number; adminKey: string }): Adm
   }
 }
 
+/**
+ * The database opened here rather than by a backend: in mock mode its agent directory is made
+ * ready as the backend makes it at start (the development accounts and the agents file), so
+ * `npm run assign-numbers -- --agent agent1@example.com` works on a DATA_DIR no backend has
+ * opened yet. Real mode is left as it is: `add-agent` is how its first agent comes.
+ */
+async function openDirect(target: ReturnType<typeof databaseTarget>, env: Env): Promise<Database> {
+  const db = await openMigrated(target)
+  if (configuredMode(env) !== 'mock') return db
+  try {
+    const agentsFile = env.AGENTS_FILE?.trim() || DEFAULT_AGENTS_FILE
+    await prepareAgentDirectory(db, { mode: 'mock', agentsFile, agentsFileExplicit: Boolean(env.AGENTS_FILE?.trim()), now: Date.now(), report: (line) => console.error(line) })
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+  return db
+}
+
 /** Opens the database directly, or reaches the backend that owns the PGlite directory. */
 export async function openAdminStore(env: Env = process.env): Promise<AdminStore> {
   const target = databaseTarget(env)
-  if (target.driver === 'postgres' || !target.dataDir) return directStore(await openMigrated(target), describeTarget(target), () => {})
+  if (target.driver === 'postgres' || !target.dataDir) return directStore(await openDirect(target, env), describeTarget(target), () => {})
   const dataDir = target.dataDir
   const deadline = Date.now() + 60_000
   for (;;) {
     const claim = await claimDataDirWaiting(dataDir, 'cli', Math.max(0, deadline - Date.now()))
     if (claim.ok) {
       try {
-        return directStore(await openMigrated(target), describeTarget(target), claim.release)
+        return directStore(await openDirect(target, env), describeTarget(target), claim.release)
       } catch (err) {
         claim.release()
         throw err

@@ -193,6 +193,13 @@ export function databaseTarget(env: Env = process.env): DatabaseTarget {
   return { driver: 'pglite', dataDir: path.resolve(present(env, 'DATA_DIR') ?? DEFAULT_DATA_DIR) }
 }
 
+/** The mode this environment asks for: TCCC_MODE, else real when every real-mode variable is set. */
+export function configuredMode(env: Env = process.env): Mode {
+  const requested = present(env, 'TCCC_MODE')
+  if (requested === 'real' || requested === 'mock') return requested
+  return REAL_MODE_VARIABLES.every((name) => present(env, name) !== undefined) ? 'real' : 'mock'
+}
+
 /** Reads the configuration; throws ConfigError (naming the variables) when it cannot start. */
 export function loadConfig(env: Env = process.env): ServerConfig {
   const requested = present(env, 'TCCC_MODE')
@@ -200,7 +207,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     throw new ConfigError(`TCCC_MODE must be "real" or "mock" (got "${requested}")`)
   }
   const missingForReal = REAL_MODE_VARIABLES.filter((name) => present(env, name) === undefined)
-  const mode: Mode = requested ?? (missingForReal.length === 0 ? 'real' : 'mock')
+  const mode = configuredMode(env)
 
   if (mode === 'real') {
     const missing: string[] = [...missingForReal]

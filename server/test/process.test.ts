@@ -157,6 +157,19 @@ describe('business CLIs', () => {
     expect(await proc.exited).toBe(0)
   })
 
+  it('on a DATA_DIR no backend has opened, the development accounts are there (mock mode), as the backend would make them', async () => {
+    const fresh = path.join(mkdtempSync(path.join(tmpdir(), 'tccc-fresh-')), 'db')
+    const csv = path.join(path.dirname(fresh), 'leads.csv')
+    writeFileSync(csv, '13800000001,First lead\n13800000002,Second lead\n')
+    const assign = run('server/src/cli.ts', ['assign-numbers', '--agent', 'agent1@example.com', '--file', csv], { DATA_DIR: fresh })
+    expect(await assign.exited).toBe(0)
+    expect(assign.output().stdout).toContain('2 added')
+    // Real mode is left alone: its first agent comes with add-agent.
+    const real = run('server/src/cli.ts', ['assign-numbers', '--agent', 'agent1@example.com', '--file', csv], { DATA_DIR: path.join(path.dirname(fresh), 'real-db'), TCCC_MODE: 'real' })
+    expect(await real.exited).toBe(1)
+    expect(real.output().stderr).toContain('No agent with userId agent1@example.com')
+  })
+
   it('exits non-zero with usage on bad arguments', async () => {
     const proc = run('server/src/cli.ts', ['add-agent', '--username', 'x'], { DATA_DIR }, '')
     expect(await proc.exited).toBe(1)
