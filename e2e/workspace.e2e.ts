@@ -138,6 +138,30 @@ describe('the workspace on the backend', () => {
     }
   })
 
+  it('pages never opened before the network went load offline: their code was fetched after sign-in', async () => {
+    const { context, page } = await newPhone(stack())
+    try {
+      await signedIn(page)
+      await addNumber(page, '13512340000', '地库客户')
+      // The signed-in pages' code comes after sign-in, in the background.
+      await expect
+        .poll(() => page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /src-pages-(dial|history)-index/.test(n)).length), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(2)
+      await context.setOffline(true)
+      await row(page, '13512340000').locator('[data-testid="number-call"]').click()
+      await expectAttr(page, 'call-status', 'data-state', 'ringing')
+      await byId(page, 'call-hangup').click()
+      await expectAttr(page, 'call-status', 'data-state', 'ended')
+      await byId(page, 'call-close').click()
+      await byId(page, 'nav-history').click()
+      await expectAttr(page, 'history-item', 'data-number', '13512340000')
+      await expectAttr(page, 'sync-status', 'data-state', 'offline')
+    } finally {
+      await context.setOffline(false)
+      await context.close()
+    }
+  })
+
   it('edits and calls made offline reach the server when the network returns; signing out first warns and keeps them', async () => {
     const { context, page } = await newPhone(stack())
     try {

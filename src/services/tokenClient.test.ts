@@ -66,6 +66,22 @@ describe('signInToBackend', () => {
     expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('BACKEND_ERROR')
   })
 
+  it.each([
+    [502, '<html><body>502 Bad Gateway</body></html>'],
+    [503, undefined],
+    [504, 'Gateway Time-out'],
+  ])("maps a gateway's %i (no backend error body: the backend behind it is down) to BACKEND_UNREACHABLE", async (status, body) => {
+    respond(status, body)
+    const error = await rejection(signInToBackend('u', 'p'))
+    expect(error.symbol).toBe('BACKEND_UNREACHABLE')
+    expect(error.action).toBe('check-network')
+  })
+
+  it('a 500 without a body is still the backend failing (BACKEND_ERROR)', async () => {
+    respond(500, undefined)
+    expect((await rejection(signInToBackend('u', 'p'))).symbol).toBe('BACKEND_ERROR')
+  })
+
   it('maps 400 to BACKEND_ERROR (the app sent something the server refused)', async () => {
     respond(400, { error: { code: 'BAD_REQUEST', message: 'username required' } })
     expect((await rejection(signInToBackend('', 'p'))).symbol).toBe('BACKEND_ERROR')
@@ -166,9 +182,11 @@ describe('fetchTcccToken', () => {
     expect(error.detail).toContain('InvalidParameterValue')
   })
 
-  it('maps a 502 without TCCC_REFUSED to BACKEND_ERROR', async () => {
-    respond(502, '<html>Bad gateway</html>')
+  it("maps the backend's own 502 without TCCC_REFUSED to BACKEND_ERROR, a gateway's page to BACKEND_UNREACHABLE", async () => {
+    respond(502, { error: { code: 'INTERNAL', message: 'x' } })
     expect((await rejection(fetchTcccToken('acc-123'))).symbol).toBe('BACKEND_ERROR')
+    respond(502, '<html>Bad gateway</html>')
+    expect((await rejection(fetchTcccToken('acc-123'))).symbol).toBe('BACKEND_UNREACHABLE')
   })
 
   it('maps 429 to RATE_LIMITED', async () => {

@@ -168,6 +168,11 @@ export function ensureOk(response: BackendResponse): void {
   // The backend's password-check queue is full: a moment later it will answer (Retry-After).
   if (statusCode === 503 && errorCodeOf(response.body) === 'SERVER_BUSY') throw backendError('BACKEND_BUSY', response)
   if (statusCode === 502 && errorCodeOf(response.body) === 'TCCC_REFUSED') throw backendError('TCCC_REFUSED', response)
+  // A gateway's answer (no `{error:{code}}` of the backend's): the backend behind it is down or
+  // restarting, which is "cannot reach" (the sync line says offline and retries), not its fault.
+  if ((statusCode === 502 || statusCode === 503 || statusCode === 504) && errorCodeOf(response.body) === undefined) {
+    throw backendError('BACKEND_UNREACHABLE', response)
+  }
   throw backendError('BACKEND_ERROR', response)
 }
 
