@@ -78,7 +78,7 @@ describe('the signed-in pages fetched ahead', () => {
   it('asks uni for the numbers, dial and history pages once, and again only after a sign-in where none came', async () => {
     vi.resetModules()
     const { preloadSignedInPages } = await import('@/store/deferred')
-    const preloadPage = vi.fn((_options: { url: string }) => Promise.reject(new Error('offline')))
+    const preloadPage = vi.fn((_options: { url: string }): Promise<void> => Promise.reject(new Error('offline')))
     vi.stubGlobal('uni', { ...uni, preloadPage })
     vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     await preloadSignedInPages()
