@@ -42,6 +42,26 @@ describe('agent status', () => {
     expect(agent.restReason).toBe('lunch')
   })
 
+  it('an expired TCCC token (-10002) is renewed silently and the choice sent once more', async () => {
+    const agent = useAgentStore()
+    core.sim.expireToken()
+    await expect(agent.setStatus('rest', 'lunch')).resolves.toBe(true)
+    expect(callsOf(core, 'setStatus')).toEqual([[{ status: 'rest', restReason: 'lunch' }], [{ status: 'rest', restReason: 'lunch' }]])
+    expect(callsOf(core, 'login')).toHaveLength(2)
+    expect(agent.shownStatus).toBe('rest')
+    expect(agent.error).toBeNull()
+    expect(useSessionStore().status).toBe('signed-in')
+  })
+
+  it('a renewal the backend refuses leaves the status and signs out with the reason', async () => {
+    const agent = useAgentStore()
+    core.sim.expireToken()
+    core.sim.failNext('login', -10002)
+    await expect(agent.setStatus('rest')).resolves.toBe(false)
+    expect(agent.error?.code).toBe(-10002)
+    expect(useSessionStore().status).toBe('signed-out')
+  })
+
   it('keeps the status and shows the catalogue error when the SDK refuses', async () => {
     const agent = useAgentStore()
     core.sim.failNext('setStatus', 503)

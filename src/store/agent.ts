@@ -9,7 +9,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { AgentStatus, SettableAgentStatus } from '@/platform/types'
-import { TcccError, toTcccError } from '@/platform/errors'
+import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { getWorkstation } from '@/services/workstation'
 import { fetchSeatStatus, putSeatStatus, type SeatStatus } from '@/services/agentStatusClient'
 import { backendSessionStorage } from '@/services/backendSession'
@@ -17,6 +17,8 @@ import { useSettingsStore } from '@/store/settings'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
 import { useWrapupStore } from '@/store/wrapup'
+
+const TOKEN_EXPIRED_CODE = SDK_ERRORS.ERR_HTTP_TOKEN_ERROR.code
 
 export const useAgentStore = defineStore('agent', () => {
   const status = ref<AgentStatus>('offline')
@@ -90,7 +92,15 @@ export const useAgentStore = defineStore('agent', () => {
     error.value = null
     try {
       if (viaSdk.value) {
-        await getWorkstation().setAgentStatus(next, next === 'rest' ? reason : undefined)
+        const set = () => getWorkstation().setAgentStatus(next, next === 'rest' ? reason : undefined)
+        try {
+          await set()
+        } catch (e) {
+          // An expired TCCC token (-10002): renewed silently and the choice sent once more, as a
+          // dial is; the session signs out itself when the renewal is refused.
+          if (toTcccError(e).code !== TOKEN_EXPIRED_CODE || !(await useSessionStore().onTokenExpired({ now: true }))) throw e
+          await set()
+        }
         applyStatus(next, reason)
       } else if (next === 'arrange') {
         // SetStaffStatus cannot enter after-call work; TCCC puts the seat there itself when a

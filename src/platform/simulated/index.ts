@@ -22,8 +22,9 @@
  * - checkLogin/call/answer/mute/unmute/sendDTMF reject 400 "not logged in" (ERR_SIP_BAD_REQUEST)
  *   before the first login, and -10005 (ERR_HAD_LOGGEDOUT) after logout or `kick()` (checkLogin
  *   after `kick()`: 403, the seat is taken elsewhere); after
- *   `expireToken()` checkLogin/call/answer/sendDTMF reject -10002 until the next successful
- *   login (hang-up, mute and audio keep working). `terminate` is fire-and-forget like the
+ *   `expireToken()` checkLogin/call/callSeat/answer/sendDTMF and the server-side setStatus/hold/
+ *   unhold/transfer reject -10002 until the next successful login (hang-up, mute and audio, which
+ *   stay on the phone, keep working). `terminate` is fire-and-forget like the
  *   native `terminate()`: it resolves when there is nothing to end, logged out too. `logout` is idempotent;
  *   setAudioRoute/startRinging/stopRinging need no login.
  * - The agent rejecting a ringing incoming call (`terminate`) ends it as 'local-bye', as the
@@ -580,7 +581,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
   function setAgentStatus(status: SettableAgentStatus, restReason?: string): Promise<void> {
     record('setStatus', [{ status, ...(restReason ? { restReason } : {}) }])
     if (viaBackend) return fail(new TcccError('UNSUPPORTED_ON_PLATFORM', 'seat status is set through the backend on this platform'))
-    const error = precheck('setStatus', { login: true, server: true })
+    const error = precheck('setStatus', { login: true, token: true, server: true })
     if (error) return fail(error)
     if (!['free', 'rest', 'arrange', 'busy'].includes(status)) {
       return fail(new TcccError('UNSUPPORTED_ON_PLATFORM', `status ${String(status)}`))
@@ -591,7 +592,7 @@ export function createSimulatedTccc(options: SimulatedTcccOptions = {}): Simulat
 
   function activeSession(method: SdkMethod, args: unknown[]): TcccError | SimSession {
     record(method, args)
-    const error = precheck(method, { login: true, server: true })
+    const error = precheck(method, { login: true, token: true, server: true })
     if (error) return error
     if (!current || current.state !== 'active') return new TcccError('NO_ACTIVE_CALL')
     return current

@@ -423,6 +423,18 @@ describe('connection, kick and token expiry', () => {
     await signIn()
     await expect(sdk.checkLogin()).resolves.toBeUndefined()
   })
+
+  it('expireToken: the server-side setStatus, hold, unhold and transfer reject -10002 too; mute and hang-up stay on the phone', async () => {
+    await sdk.call({ to: '10086' })
+    sdk.sim.answerOutbound()
+    sdk.sim.expireToken()
+    expect((await rejection(sdk.setAgentStatus('rest'))).code).toBe(-10002)
+    expect((await rejection(sdk.hold())).code).toBe(-10002)
+    expect((await rejection(sdk.unhold())).code).toBe(-10002)
+    expect((await rejection(sdk.transfer({ userId: 'agent2@example.com' }))).code).toBe(-10002)
+    await expect(sdk.mute()).resolves.toBeUndefined()
+    await expect(sdk.terminate()).resolves.toBeUndefined()
+  })
 })
 
 describe('failNext and the log', () => {
