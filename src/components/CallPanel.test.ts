@@ -109,6 +109,11 @@ describe('CallPanel', () => {
     expect(wrapper.find(byId('call-close')).exists()).toBe(true)
   })
 
+  it('a call handed on with transfer says where it went, not "you hung up"', () => {
+    const wrapper = mountPanel(makeCall({ state: 'ended', endReason: 'local-bye', answeredAt: NOW - 10_000, endedAt: NOW, transferredTo: 'agent2@example.com' }))
+    expect(wrapper.find(byId('call-end-reason')).text()).toBe('Transferred to agent2@example.com')
+  })
+
   it('shows a failed call as failed with the catalogue message, never as ringing', () => {
     const wrapper = mountPanel(
       makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: TcccError.fromCode(402, 'seats full') }),

@@ -22,6 +22,8 @@ export interface CallView {
   /** What the indicator shows: `quality`, or 6 (down) while the connection is lost (the store's getter). */
   linkQuality?: NetworkQuality
   endReason: EndReason | null
+  /** Handed on with `transfer` (a colleague's account or a skill group): the call ended so. */
+  transferredTo?: string | null
   error: TcccError | null
   busy: boolean
 }

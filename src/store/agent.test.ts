@@ -132,6 +132,11 @@ describe('hold and transfer', () => {
     expect(callsOf(core, 'transfer')).toEqual([[{ userId: 'agent2@example.com' }]])
     expect(call.state).toBe('ended')
     expect(call.endReason).toBe('local-bye')
+    expect(call.transferredTo).toBe('agent2@example.com')
+    // The next call starts without it.
+    call.close()
+    await call.placeCall({ to: '13900139000' })
+    expect(call.transferredTo).toBeNull()
   })
 
   it('refuses an empty target without calling the SDK, and nothing when no call is active', async () => {

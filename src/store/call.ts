@@ -146,6 +146,8 @@ export const useCallStore = defineStore('call', () => {
   const micVolume = ref(0)
   const peerVolume = ref(0)
   const endReason = ref<EndReason | null>(null)
+  /** Where `transferCall` handed the call (a colleague or skill group), for the ended screen. */
+  const transferredTo = ref<string | null>(null)
   const error = ref<TcccError | null>(null)
   /** RINGTONE_BLOCKED while the browser refuses to autoplay the ringtone (no user gesture yet). */
   const ringtoneError = ref<TcccError | null>(null)
@@ -320,6 +322,7 @@ export const useCallStore = defineStore('call', () => {
     micVolume.value = 0
     peerVolume.value = 0
     endReason.value = null
+    transferredTo.value = null
     error.value = null
     pendingCause = null
     dialCancelled = false
@@ -949,7 +952,10 @@ export const useCallStore = defineStore('call', () => {
     }
     busy.value = true
     try {
+      const id = sessionId.value
       await getWorkstation().transfer('userId' in target ? { userId: to } : { skillGroupId: to })
+      // The SDK ends the session here as a hang-up: the ended screen says where it went instead.
+      if (sessionId.value === id) transferredTo.value = to
       return true
     } catch (e) {
       noteFailure(e)
@@ -1012,6 +1018,7 @@ export const useCallStore = defineStore('call', () => {
     micVolume,
     peerVolume,
     endReason,
+    transferredTo,
     error,
     ringtoneError,
     busy,
