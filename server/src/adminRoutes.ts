@@ -3,13 +3,14 @@
  * these while a backend owns the embedded database. Protected by the admin key (ADMIN_KEY, or the
  * random key the backend writes to DATA_DIR/owner.json, mode 0600). Not part of the app's API.
  */
+import { Readable } from 'node:stream'
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import { parseAgentsJson } from './agents'
 import type { Database } from './db'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
-import { assignNumbers, exportCalls } from './db/workspace'
+import { assignNumbers, exportCallPages } from './db/workspace'
 import { hasUnstorableText } from '../../src/services/text'
 
 interface Options {
@@ -84,7 +85,13 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }:
     if (Array.isArray(q.agent)) throw new ApiError(400, 'BAD_REQUEST', '"agent" must be given once')
     if (q.since && (!/^\d{1,15}$/.test(q.since) || !Number.isSafeInteger(Number(q.since)))) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a time in epoch milliseconds')
     if (q.agent !== undefined && hasUnstorableText(q.agent)) throw new ApiError(400, 'BAD_REQUEST', '"agent" must be valid text without NUL characters')
-    const lines = await exportCalls(db, { agent: q.agent, since: q.since ? Number(q.since) : undefined })
-    return reply.type('text/csv; charset=utf-8').send(lines.join('\n') + '\n')
+    // Streamed a page at a time (exportCallPages): the whole history never sits in memory.
+    const pages = exportCallPages(db, { agent: q.agent, since: q.since ? Number(q.since) : undefined })
+    const csv = Readable.from(
+      (async function* () {
+        for await (const page of pages) yield `${page.join('\n')}\n`
+      })(),
+    )
+    return reply.type('text/csv; charset=utf-8').send(csv)
   })
 }

@@ -10,8 +10,10 @@
  * key it wrote to DATA_DIR/owner.json; otherwise they hold the directory while they run.
  * Passwords are read from stdin (typed without echo, or piped), never from the command line.
  */
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
+import type { Writable } from 'node:stream'
 import { parseImport } from '../../src/services/numbers'
 import { type AgentRecord } from './agents'
 import { ConfigError, configuredMode, databaseTarget, DEFAULT_AGENTS_FILE } from './config'
@@ -20,7 +22,7 @@ import { describeTarget } from './db/driver'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
 import { migrate } from './db/migrations'
 import { claimDataDirWaiting, readOwner, type OwnerInfo } from './db/owner'
-import { assignNumbers, exportCalls, type AssignReport } from './db/workspace'
+import { assignNumbers, exportCallPages, type AssignReport } from './db/workspace'
 import { hashPassword } from './passwords'
 
 export const MIN_PASSWORD_LENGTH = 8
@@ -81,7 +83,8 @@ export interface AdminStore {
   putAgent(agent: AgentRecord, replace: boolean): Promise<'added' | 'replaced'>
   removeAgent(username: string): Promise<boolean>
   assign(agent: string, lines: { line: number; number: string; remark: string }[]): Promise<AssignReport>
-  exportCsv(options: { agent?: string; since?: number }): Promise<string>
+  /** Writes the CSV to `out` as it comes, waiting whenever `out` is full. */
+  exportCsv(options: { agent?: string; since?: number }, out: Writable): Promise<void>
   migrate(): Promise<string>
   close(): Promise<void>
 }
@@ -96,6 +99,11 @@ export async function addAgent(store: AdminStore, options: AddAgentOptions, pass
   return store.putAgent({ username: options.username, userId: options.userId, passwordHash: await hashPassword(password) }, options.replace)
 }
 
+/** Writes `chunk`, then waits for `out` to drain when it is full (a slow pipe reader). */
+async function writeTo(out: Writable, chunk: string | Uint8Array): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain')
+}
+
 export function directStore(db: Database, where: string, release: () => void): AdminStore {
   return {
     where,
@@ -107,8 +115,8 @@ export function directStore(db: Database, where: string, release: () => void): A
       if (!(await findAgentByUserId(db, agent))) throw new NoSuchAgentError(`No agent with userId ${agent}`)
       return assignNumbers(db, agent, lines, Date.now())
     },
-    async exportCsv(options) {
-      return (await exportCalls(db, options)).join('\n') + '\n'
+    async exportCsv(options, out) {
+      for await (const page of exportCallPages(db, options)) await writeTo(out, `${page.join('\n')}\n`)
     },
     async migrate() {
       const applied = await migrate(db)
@@ -146,11 +154,13 @@ function remoteStore(owner: OwnerInfo & { port: number; adminKey: string }): Adm
     async assign(agent, lines) {
       return (await (await call('POST', '/api/admin/assign', { agent, lines })).json()) as AssignReport
     },
-    async exportCsv(options) {
+    async exportCsv(options, out) {
       const q = new URLSearchParams()
       if (options.agent) q.set('agent', options.agent)
       if (options.since !== undefined) q.set('since', String(options.since))
-      return (await call('GET', `/api/admin/calls?${q}`)).text()
+      const res = await call('GET', `/api/admin/calls?${q}`)
+      if (!res.body) return
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) await writeTo(out, chunk)
     },
     async migrate() {
       return `The running backend (pid ${owner.pid}) migrated the database at start`
@@ -264,7 +274,7 @@ async function run(command: Command, args: string[]): Promise<number> {
       const o = parseOptions(args, ['--agent', '--since'], [], USAGE['export-calls'])
       const since = typeof o['--since'] === 'string' ? parseSince(o['--since']) : undefined
       const agent = typeof o['--agent'] === 'string' ? o['--agent'] : undefined
-      process.stdout.write(await withStore((s) => s.exportCsv({ agent, since })))
+      await withStore((s) => s.exportCsv({ agent, since }, process.stdout))
       return 0
     }
     case 'db:migrate': {

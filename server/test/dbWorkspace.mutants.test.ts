@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { claimDataDir, claimDataDirWaiting, readOwner } from '../src/db/owner'
-import { assignNumbers, attachCallDetail, CALL_CSV_HEADER, exportCalls, getRecord, pullChanges, pushChanges } from '../src/db/workspace'
+import { assignNumbers, attachCallDetail, CALL_CSV_HEADER, exportCallPages, exportCalls, getRecord, pullChanges, pushChanges } from '../src/db/workspace'
 import { answeredCallData, databasePerFile } from './helpers'
 
 const DEAD_PID = 2_000_000_000 // above any pid_max: process.kill answers ESRCH
@@ -449,5 +449,27 @@ describe('workspace records (mutation survivors)', () => {
     expect((await exportCalls(db, { agent: B })).slice(1).map((l) => l.split(',')[0])).toEqual(['other'])
     expect((await exportCalls(db, { since: t0 + 1_000 })).slice(1).map((l) => l.split(',')[0])).toEqual(['minus', 'sum', 'late', 'other'])
     expect(await exportCalls(db, { agent: 'nobody@example.com' })).toEqual([CALL_CSV_HEADER])
+  })
+
+  it('reads a page at a time and gives the same lines, in the same order, whatever the page size (ties in start time too)', async () => {
+    const t0 = Date.UTC(2026, 10, 20, 9, 0, 0)
+    const now = t0 + 2 * 86_400_000
+    const same = (id: string, at: number) => ({
+      changeId: `c-${id}`,
+      kind: 'call',
+      op: 'upsert',
+      id,
+      data: answeredCallData(now, { startedAt: at, answeredAt: null, endedAt: at + 1_000, durationSec: 1 }),
+    })
+    // Three calls of A and two of B start in the same millisecond; ids sort differently from pushes.
+    await pushChanges(db, A, [same('k3', t0), same('k1', t0), same('k2', t0), same('k9', t0 + 5)], now)
+    await pushChanges(db, B, [same('k0', t0), same('k5', t0), same('k4', t0 + 5)], now)
+    const whole = await exportCalls(db, {})
+    expect(whole.slice(1).map((l) => l.split(',').slice(0, 2).join(' '))).toEqual([`k1 ${A}`, `k2 ${A}`, `k3 ${A}`, `k0 ${B}`, `k5 ${B}`, `k9 ${A}`, `k4 ${B}`])
+    for (const size of [1, 2, 3, 6, 7, 8]) expect(await exportCalls(db, {}, size)).toEqual(whole)
+    expect(await exportCalls(db, { agent: A, since: t0 + 1 }, 1)).toEqual([CALL_CSV_HEADER, whole[6]])
+    const pages: number[] = []
+    for await (const page of exportCallPages(db, {}, 3)) pages.push(page.length)
+    expect(pages).toEqual([1, 3, 3, 1])
   })
 })

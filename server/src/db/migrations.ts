@@ -135,6 +135,15 @@ CREATE INDEX workspace_changes_by_agent_time ON workspace_changes (agent, receiv
 CREATE INDEX workspace_changes_by_time ON workspace_changes (received_at);
 `,
   },
+  {
+    version: 4,
+    name: 'call export order',
+    // The export reads calls a page at a time in start-time order (db/workspace.ts exportCallPages).
+    sql: `
+CREATE INDEX workspace_calls_by_start ON workspace_records (((data->>'startedAt')::bigint), agent, id)
+  WHERE kind = 'call' AND NOT deleted;
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */

@@ -492,35 +492,54 @@ function csvField(value: unknown): string {
 const iso = (ms: unknown) => (typeof ms === 'number' ? new Date(ms).toISOString() : '')
 
 /** Call records as CSV lines (header first), oldest first. */
-export async function exportCalls(db: Queryable, options: { agent?: string; since?: number }): Promise<string[]> {
-  const rows = await db.query<{ agent: string; id: string; data: Data }>(
-    `SELECT agent, id, data FROM workspace_records
-      WHERE kind = 'call' AND NOT deleted AND ($1::text IS NULL OR agent = $1) AND (data->>'startedAt')::bigint >= $2
-      ORDER BY (data->>'startedAt')::bigint, agent, id`,
-    [options.agent ?? null, options.since ?? 0],
-  )
-  const lines = [CALL_CSV_HEADER]
-  for (const { agent, id, data: d } of rows) {
-    lines.push(
-      [
-        id,
-        agent,
-        d.number,
-        d.remark,
-        d.direction,
-        iso(d.startedAt),
-        iso(d.answeredAt),
-        iso(d.endedAt),
-        d.durationSec,
-        d.endReason,
-        d.disposition,
-        d.note,
-        iso(d.callbackAt),
-      ]
+/** Rows read per page of an export: the whole table never sits in memory at once. */
+export const EXPORT_PAGE = 2_000
+
+/**
+ * The CSV lines of the call records (header first), a page at a time in start-time order. Each
+ * page is its own statement that starts after the last row of the one before, so no transaction
+ * is held open while a slow reader takes them (on PGlite that would hold every other request),
+ * and memory stays one page whatever the history: 83,000 calls built as one string had taken the
+ * backend from 585 MB to 1.9 GB and held `/healthz` 7.8 s.
+ */
+export async function* exportCallPages(db: Database, options: { agent?: string; since?: number }, pageSize = EXPORT_PAGE): AsyncGenerator<string[]> {
+  yield [CALL_CSV_HEADER]
+  let after: { startedAt: string; agent: string; id: string } | null = null
+  for (;;) {
+    // Only the conditions that apply, so each page is a range of `workspace_calls_by_start`
+    // (migration 4) rather than a sort of every call ("$n IS NULL OR …" defeats the index).
+    const params: unknown[] = [options.since ?? 0, pageSize]
+    const where = [`kind = 'call'`, 'NOT deleted', `(data->>'startedAt')::bigint >= $1`]
+    if (options.agent !== undefined) where.push(`agent = $${params.push(options.agent)}`)
+    if (after) where.push(`((data->>'startedAt')::bigint, agent, id) > ($${params.push(after.startedAt)}::bigint, $${params.push(after.agent)}, $${params.push(after.id)})`)
+    const rows = await db.transaction(async (tx) => {
+      // Walk the index in order even without table statistics (PGlite collects none): planned
+      // blind, each page had sorted every later call, 23 s for 83,000 calls instead of ~4.
+      await tx.exec('SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off')
+      return tx.query<{ agent: string; id: string; started: string; data: Data }>(
+        `SELECT agent, id, (data->>'startedAt')::bigint AS started, data FROM workspace_records
+          WHERE ${where.join(' AND ')}
+          ORDER BY (data->>'startedAt')::bigint, agent, id
+          LIMIT $2`,
+        params,
+      )
+    })
+    if (rows.length === 0) return
+    yield rows.map(({ agent, id, data: d }) =>
+      [id, agent, d.number, d.remark, d.direction, iso(d.startedAt), iso(d.answeredAt), iso(d.endedAt), d.durationSec, d.endReason, d.disposition, d.note, iso(d.callbackAt)]
         .map(csvField)
         .join(','),
     )
+    if (rows.length < pageSize) return
+    const last = rows[rows.length - 1]
+    after = { startedAt: String(last.started), agent: last.agent, id: last.id }
   }
+}
+
+/** Every line of the export at once (tests and small exports; the CLI and the route stream it). */
+export async function exportCalls(db: Database, options: { agent?: string; since?: number }, pageSize = EXPORT_PAGE): Promise<string[]> {
+  const lines: string[] = []
+  for await (const page of exportCallPages(db, options, pageSize)) lines.push(...page)
   return lines
 }
 
