@@ -81,6 +81,15 @@ describe('remindersFrom (mutation survivors)', () => {
     expect(remindersFrom([promised, closedInbound])).toEqual([])
   })
 
+  it('counts +86 and 0086 spellings of the number as that phone, like the numbers page: a deal closes the callback', () => {
+    const promised = wrapped('13800000020', NOW - 3 * HOUR, 'callback', NOW + HOUR)
+    for (const spelling of ['+8613800000020', '008613800000020']) {
+      const closedInbound = { ...wrapped(spelling, NOW - HOUR, 'deal'), direction: 'in' as const }
+      expect(callbackStatus([promised, closedInbound], '13800000020')).toBe('done')
+      expect(remindersFrom([promised, closedInbound])).toEqual([])
+    }
+  })
+
   it('promises nothing without a usable callback time, even on an outcome that is not final', () => {
     const records = [
       wrapped('13800000014', NOW - HOUR, 'interested'),

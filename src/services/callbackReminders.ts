@@ -7,7 +7,7 @@
  * at once.
  */
 import type { CallRecord } from './callRecord'
-import { DEFAULT_OUTCOMES, recordKey } from './workday'
+import { DEFAULT_OUTCOMES, phoneKey, recordKey } from './workday'
 
 export interface CallbackReminder {
   /** `<record id>@<time>`: a new time for the same call is a new reminder. */
@@ -42,7 +42,8 @@ export function remindersFrom(records: readonly CallRecord[], finalOutcomes: Rea
   const latest = new Map<string, CallRecord>()
   for (const record of records) {
     if (typeof record.disposition !== 'string' || record.disposition === '') continue
-    const key = recordKey(record.number)
+    // By phone, as the statuses are: a deal with +8613800000001 closes 13800000001's callback.
+    const key = phoneKey(recordKey(record.number))
     const seen = latest.get(key)
     if (!seen || record.endedAt > seen.endedAt) latest.set(key, record)
   }

@@ -148,7 +148,7 @@ export function recordKey(number: string): string {
  * so a call dialled or received under another spelling than the listed one moves that row's
  * status. Only a leading `+` or `0` can be a prefix: other numbers are returned as they are.
  */
-function phoneKey(number: string): string {
+export function phoneKey(number: string): string {
   const first = number.charCodeAt(0)
   return first === 43 /* + */ || first === 48 /* 0 */ ? nationalForm(number) : number
 }
@@ -170,7 +170,7 @@ function isPlainNumber(number: string): boolean {
  * failed before the SDK gave it a session (microphone denied, a refused number): the customer
  * never heard it ring, so the number keeps its place (the same rule as today's calls).
  */
-function isContact(record: CallRecord): boolean {
+export function isContact(record: CallRecord): boolean {
   if (record.outcome === 'answered') return true
   return record.direction === 'out' && (record.outcome !== 'failed' || record.sessionId !== undefined)
 }
@@ -398,4 +398,58 @@ export function rowCallStats(entry: NumberEntry, fromHistory: CallStats | undefi
   if (latest.lastCalledAt !== undefined) stats.lastCalledAt = latest.lastCalledAt
   if (latest.lastOutcome !== undefined) stats.lastOutcome = latest.lastOutcome
   return stats
+}
+
+/**
+ * What the statuses and callbacks need of calls that left the phone's history (the newest
+ * HISTORY_LIMIT are kept, and the agent can clear them): per phone, its latest wrap-up and its
+ * latest contact, as slimmed copies of those records (no note, no detail). Fed to `planDay` and
+ * the reminders after the history itself, so a "not interested" from two weeks and 1,000 calls
+ * ago still keeps that customer out of "call next", and a callback booked for next month keeps
+ * its status and reminder.
+ */
+export function foldStanding(standing: readonly CallRecord[], dropped: readonly CallRecord[], limit = STANDING_LIMIT): CallRecord[] {
+  const byPhone = new Map<string, { wrapup?: CallRecord; contact?: CallRecord }>()
+  const take = (record: CallRecord) => {
+    const hasWrapup = typeof record.disposition === 'string' && record.disposition !== ''
+    if (!hasWrapup && !isContact(record)) return
+    const key = phoneKey(recordKey(record.number))
+    const facts = byPhone.get(key) ?? {}
+    if (hasWrapup && (!facts.wrapup || record.endedAt > facts.wrapup.endedAt)) facts.wrapup = slim(record)
+    if (isContact(record) && (!facts.contact || record.endedAt > facts.contact.endedAt)) facts.contact = slim(record)
+    byPhone.set(key, facts)
+  }
+  for (const record of standing) take(record)
+  for (const record of dropped) take(record)
+  const phones = [...byPhone.values()].map((f) => ({ ...f, last: Math.max(f.wrapup?.endedAt ?? -Infinity, f.contact?.endedAt ?? -Infinity) }))
+  // The phones heard from longest ago go first when there are too many to keep.
+  phones.sort((a, b) => b.last - a.last)
+  const kept: CallRecord[] = []
+  for (const { wrapup, contact } of phones.slice(0, limit)) {
+    if (wrapup) kept.push(wrapup)
+    if (contact && contact.id !== wrapup?.id) kept.push(contact)
+  }
+  return kept
+}
+
+/** Phones whose standing is kept beyond the history (two slim records at most each). */
+export const STANDING_LIMIT = 5_000
+
+function slim(record: CallRecord): CallRecord {
+  const kept: CallRecord = {
+    id: record.id,
+    number: record.number,
+    direction: record.direction,
+    outcome: record.outcome,
+    startedAt: record.startedAt,
+    endedAt: record.endedAt,
+    durationSec: record.durationSec,
+    endReason: record.endReason,
+  }
+  if (record.remark) kept.remark = record.remark
+  if (record.sessionId !== undefined) kept.sessionId = record.sessionId
+  if (record.answeredAt !== undefined) kept.answeredAt = record.answeredAt
+  if (typeof record.disposition === 'string' && record.disposition !== '') kept.disposition = record.disposition
+  if (typeof record.callbackAt === 'number') kept.callbackAt = record.callbackAt
+  return kept
 }

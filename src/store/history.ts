@@ -22,7 +22,7 @@ import {
   type HistoryFilterKind,
   type HistoryQuery,
 } from '@/services/historyView'
-import { localOffsetMinutes } from '@/services/workday'
+import { foldStanding, localOffsetMinutes } from '@/services/workday'
 import { newId } from '@/services/ids'
 import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
 import { getSync, type LocalChange, type RemoteChange } from '@/services/sync'
@@ -90,11 +90,16 @@ function unqueuedStorageFor(agentKey: string): StoredValue<string[]> {
 /** The device-global history from before per-agent storage; migrated once, then removed. */
 export const legacyHistoryStorage = storedValue<CallRecord[]>('history', HISTORY_STORAGE)
 
-/** Drops malformed rows one by one, so one bad record does not cost the whole history. */
+/** Drops malformed rows one by one, so one bad record does not cost the whole history. Newest first. */
 function toRecords(rows: unknown[]): CallRecord[] {
   const records = rows.filter(isCallRecord)
   if (records.length !== rows.length) console.warn(`[history] dropped ${rows.length - records.length} malformed record(s)`)
-  return sortNewestFirst(records).slice(0, HISTORY_LIMIT)
+  return sortNewestFirst(records)
+}
+
+/** Per agent: the standing of calls beyond the history (`foldStanding`), slim records. */
+function standingStorageFor(agentKey: string): StoredValue<CallRecord[]> {
+  return workspaceValue(agentKey, 'standing', HISTORY_STORAGE)
 }
 
 /**
@@ -121,6 +126,43 @@ export { HISTORY_FILTER_KINDS } from '@/services/historyView'
 
 export const useHistoryStore = defineStore('history', () => {
   const records = ref<CallRecord[]>([])
+  /**
+   * Slim copies of the latest wrap-up and contact per phone among calls that left `records`
+   * (beyond HISTORY_LIMIT, or cleared): statuses and callbacks outlive the list (`foldStanding`).
+   */
+  const standing = ref<CallRecord[]>([])
+  let standingStorage: StoredValue<CallRecord[]> | null = null
+  let standingUnsaved = false
+  /** What statuses, "call next" and reminders read: the history, then the standing beyond it. */
+  const statusRecords = computed<readonly CallRecord[]>(() => {
+    if (standing.value.length === 0) return records.value
+    const shown = new Set(records.value.map((r) => r.id))
+    return [...records.value, ...standing.value.filter((r) => !shown.has(r.id))]
+  })
+
+  /** The newest HISTORY_LIMIT of a newest-first list; what falls off goes into the standing. */
+  function keep(list: CallRecord[]): CallRecord[] {
+    if (list.length <= HISTORY_LIMIT) return list
+    absorb(list.slice(HISTORY_LIMIT))
+    return list.slice(0, HISTORY_LIMIT)
+  }
+
+  function absorb(dropped: CallRecord[]): void {
+    if (dropped.length === 0) return
+    standing.value = foldStanding(standing.value, dropped)
+    standingUnsaved = true
+  }
+
+  /** Derived data: a failure to store it is logged, never a failed history write. */
+  function saveStanding(): void {
+    if (!standingStorage || !standingUnsaved) return
+    try {
+      standingStorage.save(standing.value)
+      standingUnsaved = false
+    } catch (e) {
+      console.warn('[history] could not keep the standing of older calls', e instanceof Error ? e.message : e)
+    }
+  }
 
   // ---- what the page shows: search, filters, day groups ------------------------------------
   const query = ref<HistoryQuery>({ ...EMPTY_QUERY })
@@ -161,6 +203,7 @@ export const useHistoryStore = defineStore('history', () => {
     if (!storage) return
     storage.save(next)
     pulledUnsaved = false
+    saveStanding()
   }
 
   /** Loads an agent's history; the device-global one from before goes to the first agent, once. */
@@ -169,11 +212,14 @@ export const useHistoryStore = defineStore('history', () => {
     unqueuedStorage = unqueuedStorageFor(agentKey)
     unqueued.clear()
     for (const id of unqueuedStorage.load()) unqueued.add(id)
-    let loaded = toRecords(storage.load())
+    standingStorage = standingStorageFor(agentKey)
+    standing.value = toRecords(standingStorage.load())
+    standingUnsaved = false
+    let loaded = keep(toRecords(storage.load()))
     if (hasStored('history')) {
       const legacy = toRecords(legacyHistoryStorage.load()).map(withRecordId)
       if (legacy.length > 0) {
-        loaded = sortNewestFirst([...loaded, ...legacy]).slice(0, HISTORY_LIMIT)
+        loaded = keep(sortNewestFirst([...loaded, ...legacy]))
         storage.save(loaded)
         getSync().enqueue(legacy.map((r) => ({ kind: 'call', op: 'upsert', id: r.id, data: callWireData(r) })))
       }
@@ -197,6 +243,9 @@ export const useHistoryStore = defineStore('history', () => {
     unqueuedStorage = null
     unqueued.clear()
     records.value = []
+    standingStorage = null
+    standing.value = []
+    standingUnsaved = false
     query.value = { ...EMPTY_QUERY }
   }
 
@@ -204,7 +253,7 @@ export const useHistoryStore = defineStore('history', () => {
     const others = list.filter((existing) => existing.id !== r.id)
     // Records normally arrive in end order, so the new one goes first; sort if it is not newer (ties: by start).
     const next = others.length > 0 && others[0].endedAt >= r.endedAt ? sortNewestFirst([r, ...others]) : [r, ...others]
-    return next.slice(0, HISTORY_LIMIT)
+    return keep(next)
   }
 
   /**
@@ -355,14 +404,22 @@ export const useHistoryStore = defineStore('history', () => {
     return url ? openExternalUrl(url) : false
   }
 
-  /** Clears this phone's copy only: the records stay on the server, they belong to the business. */
+  /**
+   * Clears this phone's copy only: the records stay on the server, they belong to the business.
+   * Their standing stays (each customer's latest outcome and callback), or clearing the history
+   * would put every "not interested" back into "call next".
+   */
   function clear(): void {
+    absorb(records.value)
     records.value = []
     storage?.clear()
+    saveStanding()
   }
 
   return {
     records,
+    standing,
+    statusRecords,
     query,
     now,
     visible,

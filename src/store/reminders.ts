@@ -59,7 +59,7 @@ export const useRemindersStore = defineStore('reminders', () => {
   function replan(): void {
     if (!scheduler) return
     const history = useHistoryStore()
-    const reminders = remindersFrom(history.records, useWrapupStore().finalCodes)
+    const reminders = remindersFrom(history.statusRecords, useWrapupStore().finalCodes)
     // A callback the records no longer promise (moved, or a later wrap-up) leaves the banner.
     const live = new Set(reminders.map((r) => r.key))
     if (due.value.some((r) => !live.has(r.key))) due.value = due.value.filter((r) => live.has(r.key))
@@ -86,7 +86,7 @@ export const useRemindersStore = defineStore('reminders', () => {
     const scope = effectScope(true)
     scope.run(() => {
       watch(() => sync.agentKey, openAgent, { immediate: true })
-      watch([() => history.records, () => wrapup.finalCodes], replan)
+      watch([() => history.statusRecords, () => wrapup.finalCodes], replan)
     })
     const offTap = localNotifier().onTap((number) => {
       const reminder = due.value.find((r) => r.number === number)
@@ -97,7 +97,7 @@ export const useRemindersStore = defineStore('reminders', () => {
       // Handled already, yet tapped in the tray: dial it only while the signed-in agent's own
       // records promise that callback. A notification left from another agent (or from before a
       // sign-out) opens the app and dials nobody: never another agent's customer from this seat.
-      const promised = remindersFrom(history.records, wrapup.finalCodes).find((r) => r.number === number)
+      const promised = remindersFrom(history.statusRecords, wrapup.finalCodes).find((r) => r.number === number)
       if (promised) void useCallStore().placeCall(promised.remark ? { to: number, remark: promised.remark } : { to: number })
     })
     stopWatching = () => {

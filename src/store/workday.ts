@@ -26,7 +26,7 @@ export const useWorkdayStore = defineStore('workday', () => {
   const now = ref(clock())
 
   const plan = computed<DayPlan>(() =>
-    planDay(numbers.entries, history.records, { now: now.value, offsetMinutes: localOffsetMinutes(now.value), finalOutcomes: wrapup.finalCodes }),
+    planDay(numbers.entries, history.statusRecords, { now: now.value, offsetMinutes: localOffsetMinutes(now.value), finalOutcomes: wrapup.finalCodes }),
   )
   const counts = computed(() => plan.value.counts)
   const today = computed(() => plan.value.today)
