@@ -153,6 +153,24 @@ describe('work order', () => {
     expect(nextInWorkOrder(p, n(2))?.number).toBe(n(1))
   })
 
+  it('a due callback tried since it fell due and left without a new wrap-up goes after everyone else, still a callback', () => {
+    const three = list.slice(0, 3)
+    const promised = call(n(0), NOW - 24 * HOUR, { disposition: 'callback', callbackAt: NOW - 30 * MIN })
+    const inProgress = call(n(1), NOW - 5 * HOUR, { disposition: 'interested' })
+    // The customer did not pick up the callback: no wrap-up (an optional one, only offered).
+    const tried = call(n(0), NOW - 2 * MIN, { outcome: 'no-answer' })
+    const p = plan(three, [tried, inProgress, promised])
+    expect(p.status(n(0))).toBe('callback')
+    expect(p.counts).toMatchObject({ callback: 1, 'in-progress': 1, new: 1 })
+    expect(p.workOrder.map((e) => e.number)).toEqual([n(2), n(1), n(0)])
+    // A contact before it fell due (the agent rang early) leaves it due at its time.
+    const early = call(n(0), NOW - 40 * MIN, { outcome: 'no-answer' })
+    expect(plan(three, [early, inProgress, promised]).workOrder.map((e) => e.number)).toEqual([n(0), n(2), n(1)])
+    // A new wrap-up with a new time is a new promise.
+    const again = call(n(0), NOW - MIN, { disposition: 'callback', callbackAt: NOW - 1 })
+    expect(plan(three, [again, tried, inProgress, promised]).workOrder.map((e) => e.number)).toEqual([n(0), n(2), n(1)])
+  })
+
   it('a dial that failed before it had a session (microphone denied, refused) leaves a new number new and first; one with a session works it', () => {
     const two = list.slice(0, 2)
     const failedEarly = call(n(0), NOW - MIN, { outcome: 'failed', endReason: 'error', durationSec: 0 })

@@ -200,7 +200,8 @@ const STATUS_NAMES: readonly NumberStatus[] = ['new', 'callback', 'in-progress',
  *
  * Status: no contact yet -> `new`; the latest wrap-up's outcome is final -> `done`; it set a
  * callback time -> `callback`; otherwise `in-progress`. Work order: callbacks due (time <= now),
- * oldest first; then `new` in list order; then `in-progress`, least recently contacted first.
+ * oldest first; then `new` in list order; then `in-progress`, least recently contacted first;
+ * then due callbacks already tried since they fell due (no new wrap-up), least recently first.
  * Scheduled callbacks that are not yet due and `done` numbers are not in it.
  *
  * The facts per number live in typed columns indexed by a slot (one per distinct number in the
@@ -273,6 +274,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   let callbacks = 0
   let done = 0
   const due: number[] = []
+  const triedDue: number[] = []
   let nextDueAt = Infinity
   const working: number[] = []
   const length = entries.length
@@ -291,8 +293,13 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
     else if (code === CALLBACK) {
       callbacks++
       if (!first) continue
-      if (callbackAt[slot] <= now) due.push(slot)
-      else if (callbackAt[slot] < nextDueAt) nextDueAt = callbackAt[slot]
+      if (callbackAt[slot] > now) {
+        if (callbackAt[slot] < nextDueAt) nextDueAt = callbackAt[slot]
+      } else if (contactAt[slot] > wrapupAt[slot] && contactAt[slot] >= callbackAt[slot]) {
+        // Tried since it fell due and left without a new wrap-up (no answer, declined): still
+        // owed, but behind everyone else, or "call next" would ring the same customer again.
+        triedDue.push(slot)
+      } else due.push(slot)
     } else if (first) working.push(slot) // IN_PROGRESS: a slot is never `new`
     else repeatedInProgress++
   }
@@ -300,6 +307,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   // Equal times keep list order: both parts are filled in list order and the sort is stable
   // (ES2019), so a list-index tie-break would never decide anything.
   due.sort((a, b) => callbackAt[a] - callbackAt[b])
+  triedDue.sort((a, b) => contactAt[a] - contactAt[b])
   // The in-progress part is sorted when a walk first gets there: "call next" after a call
   // needs only the head, which is almost always a due callback or a new number.
   let workingSorted = false
@@ -312,6 +320,7 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
       workingSorted = true
     }
     for (const slot of working) yield entries[listIndex[slot]]
+    for (const slot of triedDue) yield entries[listIndex[slot]]
   }
   let workOrder: NumberEntry[] | undefined
 

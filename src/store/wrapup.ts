@@ -272,6 +272,11 @@ export const useWrapupStore = defineStore('wrapup', () => {
     if (draft.value) expandedCallId.value = draft.value.callId
   }
 
+  /** Back to the offer line, with what was chosen and typed kept (a tap beside the sheet). */
+  function collapse(): void {
+    expandedCallId.value = null
+  }
+
   function skip(): boolean {
     if (!draft.value || draft.value.requirement === 'required') return false
     queue.value = queue.value.slice(1)
@@ -303,6 +308,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
     isOpen,
     isSheetShown,
     expand,
+    collapse,
     isRequired,
     needsCallbackTime,
     noteCount,

@@ -1,0 +1,55 @@
+import { describe, expect, it, vi } from 'vitest'
+import { mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import type { CallRecord } from '@/services/callRecord'
+import { useSessionStore } from '@/store/session'
+import { useWrapupStore } from '@/store/wrapup'
+import WrapupSheet from './WrapupSheet.vue'
+
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
+
+function sheetFor(record: CallRecord) {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  useSessionStore().agent = { userId: 'agent1@example.com', sdkAppId: 1400000001 }
+  const wrapup = useWrapupStore()
+  wrapup.offer(record)
+  const wrapper = mount(WrapupSheet, { global: { plugins: [pinia], stubs: { 'uni-datetime-picker': true } } })
+  return { wrapup, wrapper }
+}
+
+const noAnswer: CallRecord = { id: 'c1', number: '13800000001', remark: 'Zhang', direction: 'out', outcome: 'no-answer', startedAt: 1, endedAt: 2, durationSec: 0, endReason: 'timeout', sessionId: 's1' }
+const answered: CallRecord = { ...noAnswer, id: 'c2', outcome: 'answered', answeredAt: 1, durationSec: 1, endReason: 'local-bye' }
+
+describe('WrapupSheet', () => {
+  it('an optional wrap-up is not the sheet until opened; a tap beside the opened sheet folds it back with the outcome and note kept', async () => {
+    const { wrapup, wrapper } = sheetFor(noAnswer)
+    expect(wrapper.find('[data-testid="wrapup-sheet"]').exists()).toBe(false)
+    wrapup.expand()
+    await wrapper.vm.$nextTick()
+    await wrapper.find('[data-testid="wrapup-outcome-interested"]').trigger('click')
+    await wrapper.find('[data-testid="wrapup-note"]').setValue('Back Friday, ask for the CFO, budget 20万')
+    await wrapper.find('[data-testid="wrapup-backdrop"]').trigger('click')
+    expect(wrapper.find('[data-testid="wrapup-sheet"]').exists()).toBe(false)
+    expect(wrapup.draft).toMatchObject({ callId: 'c1', disposition: 'interested', note: 'Back Friday, ask for the CFO, budget 20万' })
+    wrapup.expand()
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find('[data-testid="wrapup-outcome-interested"]').attributes('data-selected')).toBe('true')
+  })
+
+  it('a required wrap-up stays open on a tap beside it', async () => {
+    const { wrapup, wrapper } = sheetFor(answered)
+    expect(wrapper.find('[data-testid="wrapup-sheet"]').attributes('data-required')).toBe('true')
+    await wrapper.find('[data-testid="wrapup-backdrop"]').trigger('click')
+    expect(wrapper.find('[data-testid="wrapup-sheet"]').exists()).toBe(true)
+    expect(wrapup.draft?.callId).toBe('c2')
+  })
+
+  it('skip on an opened optional wrap-up drops it', async () => {
+    const { wrapup, wrapper } = sheetFor(noAnswer)
+    wrapup.expand()
+    await wrapper.vm.$nextTick()
+    await wrapper.find('[data-testid="wrapup-skip"]').trigger('click')
+    expect(wrapup.isOpen).toBe(false)
+  })
+})
