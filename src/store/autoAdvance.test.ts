@@ -97,6 +97,30 @@ describe('auto-advance', () => {
     expect(advance.placedCount).toBe(1)
   })
 
+  it('dials the customer it named even when a number arrives ahead of it meanwhile; nothing when the named one was deleted', async () => {
+    const advance = useAutoAdvanceStore()
+    advance.setEnabled(true)
+    await talkAndChoose('13800000001', 'First')
+    advance.saveWrapup()
+    expect(advance.countdown?.number).toBe('13800000002')
+    // A pull during the countdown puts a newly assigned number first in the work order.
+    useNumbersStore().add('13800000003', 'Arrived')
+    for (let s = 0; s < AUTO_ADVANCE_SECONDS; s++) timers.fire()
+    await settle()
+    expect(callsOf(core, 'call').map(([p]) => (p as { to: string }).to)).toEqual(['13800000001', '13800000002'])
+
+    core.sim.answerOutbound()
+    core.sim.remoteHangup()
+    useWrapupStore().choose('deal')
+    advance.saveWrapup()
+    expect(advance.countdown?.number).toBe('13800000003')
+    useNumbersStore().remove('13800000003')
+    for (let s = 0; s < AUTO_ADVANCE_SECONDS; s++) timers.fire()
+    await settle()
+    expect(callsOf(core, 'call')).toHaveLength(2)
+    expect(advance.placedCount).toBe(1)
+  })
+
   it('one tap cancels: nothing is dialled, the setting stays on', async () => {
     const advance = useAutoAdvanceStore()
     advance.setEnabled(true)

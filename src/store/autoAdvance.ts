@@ -55,8 +55,6 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
   let timers: AutoAdvanceTimers = realTimers
   let handle: unknown = null
   let storage: StoredValue<boolean> | null = null
-  /** The number whose wrap-up was just saved: not dialled again at once. */
-  let skip: string | undefined
 
   watch(
     () => session.agent?.userId ?? null,
@@ -107,7 +105,6 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
     if (!enabled.value || call.isLive || wrapup.isOpen) return false
     const next = workday.peekNext(justCalled)
     if (!next) return false
-    skip = justCalled
     const name = next.remark && next.remark !== next.number ? next.remark : next.number
     countdown.value = { number: next.number, name, seconds: AUTO_ADVANCE_SECONDS }
     schedule()
@@ -133,7 +130,9 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
     }
     countdown.value = null
     if (call.isLive) return
-    const pending = workday.callNext(skip)
+    // The customer the countdown named, never another: a pull during the countdown can put new
+    // numbers first, and the named one may have been deleted or closed meanwhile.
+    const pending = workday.callIfStillNext(current.number)
     // The store is dialling already (synchronously): the page can show the call screen now.
     if (call.state === 'dialing') placedCount.value += 1
     await pending

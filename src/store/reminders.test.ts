@@ -5,6 +5,7 @@ import type { LocalNotice } from '@/platform/localNotification'
 import type { CallRecord } from '@/services/callRecord'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
 import { useRemindersStore } from '@/store/reminders'
 import { useSyncStore } from '@/store/sync'
 import { useWrapupStore } from '@/store/wrapup'
@@ -36,6 +37,9 @@ const MIN = 60_000
 let core: Core
 
 function callbackRecord(id: string, number: string, at: number, remark?: string): CallRecord {
+  // Reminders are for numbers on the list.
+  const numbers = useNumbersStore()
+  if (!numbers.lookup(number)) numbers.add(number, remark ?? '')
   const now = core.clock.now()
   return {
     id,
@@ -84,6 +88,25 @@ describe('reminders store', () => {
     core.clock.advance(1)
     expect(reminders.due.map((r) => [r.number, r.remark])).toEqual([['13800000001', '张伟']])
     expect(notices).toEqual([{ title: 'Callback due', body: 'Time to call back 张伟', payload: '13800000001' }])
+  })
+
+  it('a number deleted from the list (the customer asked not to be called) gets no reminder, and leaves the banner; a tap dials nobody', async () => {
+    const reminders = await started()
+    useHistoryStore().records = [callbackRecord('r7', '13800000007', core.clock.now() + 30 * MIN, 'Deleted'), callbackRecord('r8', '13800000008', core.clock.now() + 20 * MIN, 'Kept')]
+    await nextTick()
+    core.clock.advance(20 * MIN)
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000008'])
+    useNumbersStore().remove('13800000008')
+    await nextTick()
+    expect(reminders.due).toEqual([])
+    useNumbersStore().remove('13800000007')
+    await nextTick()
+    core.clock.advance(10 * MIN)
+    expect(reminders.due).toEqual([])
+    expect(notices.map((n) => n.payload)).toEqual(['13800000008'])
+    tapHandler?.('13800000008')
+    await settle()
+    expect(callsOf(core, 'call')).toEqual([])
   })
 
   it('"call now" dials with the remark and clears the reminder for good (kept across a restart)', async () => {

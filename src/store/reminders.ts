@@ -14,6 +14,7 @@ import { createReminderScheduler, remindersFrom, type CallbackReminder, type Rem
 import { workspaceValue, type StoredValue } from '@/services/storage'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
 import { useSyncStore } from '@/store/sync'
 import { useWrapupStore } from '@/store/wrapup'
 
@@ -58,12 +59,20 @@ export const useRemindersStore = defineStore('reminders', () => {
 
   function replan(): void {
     if (!scheduler) return
-    const history = useHistoryStore()
-    const reminders = remindersFrom(history.statusRecords, useWrapupStore().finalCodes)
+    const reminders = promisedCallbacks()
     // A callback the records no longer promise (moved, or a later wrap-up) leaves the banner.
     const live = new Set(reminders.map((r) => r.key))
     if (due.value.some((r) => !live.has(r.key))) due.value = due.value.filter((r) => live.has(r.key))
     scheduler.plan(reminders, new Set(handled))
+  }
+
+  /**
+   * The callbacks the agent's records promise, for numbers still on the list: one deleted (often
+   * at the customer's "don't call me") is never announced nor dialled from a reminder.
+   */
+  function promisedCallbacks(): CallbackReminder[] {
+    const numbers = useNumbersStore()
+    return remindersFrom(useHistoryStore().statusRecords, useWrapupStore().finalCodes).filter((r) => numbers.lookup(r.number) !== undefined)
   }
 
   /** Loads the agent's handled keys and forgets the previous agent's reminders. */
@@ -86,7 +95,7 @@ export const useRemindersStore = defineStore('reminders', () => {
     const scope = effectScope(true)
     scope.run(() => {
       watch(() => sync.agentKey, openAgent, { immediate: true })
-      watch([() => history.statusRecords, () => wrapup.finalCodes], replan)
+      watch([() => history.statusRecords, () => wrapup.finalCodes, () => useNumbersStore().entries], replan)
     })
     const offTap = localNotifier().onTap((number) => {
       const reminder = due.value.find((r) => r.number === number)
@@ -97,7 +106,7 @@ export const useRemindersStore = defineStore('reminders', () => {
       // Handled already, yet tapped in the tray: dial it only while the signed-in agent's own
       // records promise that callback. A notification left from another agent (or from before a
       // sign-out) opens the app and dials nobody: never another agent's customer from this seat.
-      const promised = remindersFrom(history.statusRecords, wrapup.finalCodes).find((r) => r.number === number)
+      const promised = promisedCallbacks().find((r) => r.number === number)
       if (promised) void useCallStore().placeCall(promised.remark ? { to: number, remark: promised.remark } : { to: number })
     })
     stopWatching = () => {

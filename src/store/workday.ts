@@ -97,6 +97,20 @@ export const useWorkdayStore = defineStore('workday', () => {
   async function callNext(skip?: string): Promise<boolean> {
     const next = peekNext(skip)
     if (!next) return false
+    return dial(next)
+  }
+
+  /**
+   * Dials `number` if the work order still holds it (listed, not done, not a callback that is
+   * not due): what a countdown named is what is dialled, or nothing (it was deleted or closed).
+   */
+  async function callIfStillNext(number: string): Promise<boolean> {
+    if (clock() >= plan.value.nextDueAt) tick()
+    for (const entry of plan.value.walkWorkOrder()) if (entry.number === number) return dial(entry)
+    return false
+  }
+
+  function dial(next: NumberEntry): Promise<boolean> {
     const call = useCallStore()
     if (call.state === 'ended') call.close()
     const remark = next.remark && next.remark !== next.number ? next.remark : undefined
@@ -110,5 +124,5 @@ export const useWorkdayStore = defineStore('workday', () => {
     return callNext(just)
   }
 
-  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, callbackAtOf, callStatsOf, tick, useClock, peekNext, callNext, saveWrapupAndCallNext }
+  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, callbackAtOf, callStatsOf, tick, useClock, peekNext, callNext, callIfStillNext, saveWrapupAndCallNext }
 })
