@@ -62,6 +62,20 @@ export interface TcccSdkResolverOptions {
   root?: string
 }
 
+/**
+ * A release App build on the simulator (a stray `VITE_TCCC_PLATFORM=simulated` in the shell or a
+ * `.env.production`) would hand agents a phone that calls nobody while it writes call records to
+ * the real backend: refused, unless `TCCC_ALLOW_SIMULATED_APP=1` says a demo build is meant.
+ */
+export function refuseSimulatedRelease(requested: string, mode: string, env: NodeJS.ProcessEnv = process.env): void {
+  const app = env.UNI_PLATFORM === 'app' || env.UNI_PLATFORM === 'app-plus'
+  if (!app || mode !== 'production' || requested !== 'simulated' || env.TCCC_ALLOW_SIMULATED_APP === '1') return
+  throw new Error(
+    'VITE_TCCC_PLATFORM=simulated in a release App build would ship the simulator instead of TCCC. ' +
+      'Unset it (check .env.production / .env.local), or set TCCC_ALLOW_SIMULATED_APP=1 for a demo build.',
+  )
+}
+
 export function tcccSdkResolver(options: TcccSdkResolverOptions = {}): Plugin {
   let root = options.root ?? process.cwd()
   let installed: boolean | undefined
@@ -71,6 +85,7 @@ export function tcccSdkResolver(options: TcccSdkResolverOptions = {}): Plugin {
     config(userConfig, { mode }) {
       const envDir = userConfig.envDir ?? userConfig.root ?? process.cwd()
       const requested = process.env.VITE_TCCC_PLATFORM ?? loadEnv(mode, envDir, 'VITE_').VITE_TCCC_PLATFORM ?? ''
+      refuseSimulatedRelease(requested, mode)
       return { define: { [PLATFORM_ENV_KEY]: JSON.stringify(requested) } }
     },
     configResolved(config) {

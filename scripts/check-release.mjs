@@ -16,21 +16,33 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 /**
- * Every build folder under `<projectRoot>/dist/build`, sorted: a new target (h5-web is the bundle
- * deployed to browsers) is scanned without anyone remembering to add it here.
+ * Every build folder under `<projectRoot>/dist/build` (the CLI builds), then under
+ * `<projectRoot>/unpackage/dist/build` (HBuilderX's 发行, the App that ships), each sorted: a new
+ * target (h5-web is the bundle deployed to browsers) is scanned without anyone remembering it.
  */
 export function defaultDirs(projectRoot = root) {
-  const builds = path.join(projectRoot, 'dist', 'build')
-  let entries = []
-  try {
-    entries = readdirSync(builds, { withFileTypes: true })
-  } catch {
-    return []
-  }
-  return entries
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => path.join(builds, entry.name))
-    .sort()
+  return [path.join(projectRoot, 'dist', 'build'), path.join(projectRoot, 'unpackage', 'dist', 'build')].flatMap((builds) => {
+    let entries = []
+    try {
+      entries = readdirSync(builds, { withFileTypes: true })
+    } catch {
+      return []
+    }
+    return entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => path.join(builds, entry.name))
+      .sort()
+  })
+}
+
+/**
+ * What an App bundle (a folder named `app` or `app-plus`) must not hold besides: the simulator,
+ * which a stray `VITE_TCCC_PLATFORM=simulated` would ship as a phone that calls nobody.
+ */
+export const FORBIDDEN_IN_APP = [{ label: 'simulated TCCC (VITE_TCCC_PLATFORM=simulated)', pattern: '__tcccSim' }]
+
+function isAppBundle(dir) {
+  return ['app', 'app-plus'].includes(path.basename(dir))
 }
 
 /** What gives the generator away. The first is the marker exported by debug/tokenGenerator/tc3.ts. */
@@ -77,7 +89,7 @@ export function scanFolder(dir) {
     if (!isText(buffer)) continue
     scanned++
     const text = buffer.toString('utf8')
-    for (const { label, pattern } of FORBIDDEN) {
+    for (const { label, pattern } of isAppBundle(dir) ? [...FORBIDDEN, ...FORBIDDEN_IN_APP] : FORBIDDEN) {
       let index = text.indexOf(pattern)
       while (index !== -1) {
         findings.push({ file, ...position(text, index), label, pattern, excerpt: excerpt(text, index, pattern.length) })

@@ -31,6 +31,11 @@ describe('defaultDirs', () => {
     expect(defaultDirs(project)).toEqual(['app', 'h5', 'h5-web', 'mp-weixin'].map((b) => path.join(project, 'dist', 'build', b)))
   })
 
+  it("adds HBuilderX's release output (unpackage/dist/build) after the CLI builds", () => {
+    const project = tree({ 'dist/build/h5/index.html': 'x', 'unpackage/dist/build/app/app-service.js': 'x', 'unpackage/dist/dev/app/app-service.js': 'x' })
+    expect(defaultDirs(project)).toEqual([path.join(project, 'dist', 'build', 'h5'), path.join(project, 'unpackage', 'dist', 'build', 'app')])
+  })
+
   it('is empty without a dist/build folder', () => {
     expect(defaultDirs(tree({ 'README.md': 'x' }))).toEqual([])
   })
@@ -53,6 +58,13 @@ describe('scanFolder', () => {
     ])
     const first = findings.find((f) => f.column === 12)
     expect(first?.excerpt).toBe('ok(); const k = "SecretKey"; const j = "SecretKey" ')
+  })
+
+  it('finds the simulator in an App bundle only (an H5 build on the simulated platform carries it by design)', () => {
+    const files = { 'app-service.js': 'window.__tcccSim = sim' }
+    const project = tree({ ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`app/${k}`, v])), ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`h5/${k}`, v])) })
+    expect(scan(path.join(project, 'app')).findings.map((f) => f.label)).toEqual(['simulated TCCC (VITE_TCCC_PLATFORM=simulated)'])
+    expect(scan(path.join(project, 'h5')).findings).toEqual([])
   })
 
   it('finds a pattern only once per place and the lower-case secretKey separately', () => {

@@ -8,6 +8,7 @@ import {
   TCCC_SDK_STUB_ID,
   TCCC_SDK_STUB_MESSAGE,
   isTcccSdkInstalled,
+  refuseSimulatedRelease,
   tcccSdkResolver,
 } from '../../build/tcccSdkResolver'
 
@@ -121,6 +122,16 @@ describe('tcccSdkResolver platform define', () => {
     const result = hook<{ define: Record<string, string> }>(tcccSdkResolver().config, { root }, { mode: 'production', command: 'build' })
     return result.define
   }
+
+  it('refuses a release App build on the simulator unless a demo is meant; development and H5 builds may use it', () => {
+    const app = { UNI_PLATFORM: 'app' }
+    expect(() => refuseSimulatedRelease('simulated', 'production', app)).toThrow('VITE_TCCC_PLATFORM=simulated in a release App build would ship the simulator instead of TCCC')
+    expect(() => refuseSimulatedRelease('simulated', 'production', { UNI_PLATFORM: 'app-plus' })).toThrow()
+    expect(() => refuseSimulatedRelease('simulated', 'production', { ...app, TCCC_ALLOW_SIMULATED_APP: '1' })).not.toThrow()
+    expect(() => refuseSimulatedRelease('simulated', 'development', app)).not.toThrow()
+    expect(() => refuseSimulatedRelease('simulated', 'production', { UNI_PLATFORM: 'h5' })).not.toThrow()
+    expect(() => refuseSimulatedRelease('', 'production', app)).not.toThrow()
+  })
 
   it('pins an unset VITE_TCCC_PLATFORM to an empty literal so the choice folds', () => {
     delete process.env.VITE_TCCC_PLATFORM

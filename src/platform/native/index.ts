@@ -81,6 +81,27 @@ export interface NativeTcccOptions {
   /** Per-command bound on the `(code, message)` callback (default `COMMAND_DEADLINE_MS`). */
   deadlines?: Partial<Record<CallbackCommand, number>>
   timers?: DeadlineTimers
+  /** Whether the base carries the native plugin (default: asks `uni.requireNativePlugin`). */
+  nativePluginPresent?: () => boolean
+}
+
+/** The DCloud native plugin `tccc-sdk-uniapp` wraps (manifest.json `nativePlugins`). */
+export const TCCC_NATIVE_PLUGIN = 'TcccWorkstationUniPlugin-TcccWorkstationImpl'
+
+/**
+ * The standard base, or a custom base built without the plugin, answers
+ * `requireNativePlugin` with nothing while the package's JS wrapper still hands out an object:
+ * without this check the first command failed as "something went wrong, try again" instead of
+ * saying to install the plugin and use the custom base. Unknown (no such API): assumed present.
+ */
+function basePluginPresent(): boolean {
+  const api = (globalThis as { uni?: { requireNativePlugin?: (name: string) => unknown } }).uni
+  if (typeof api?.requireNativePlugin !== 'function') return true
+  try {
+    return Boolean(api.requireNativePlugin(TCCC_NATIVE_PLUGIN))
+  } catch {
+    return false
+  }
 }
 
 export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions = {}): TcccAgentSdk {
@@ -89,6 +110,9 @@ export function createNativeTccc(sdk: TcccSdkModule, options: NativeTcccOptions 
   let workstation: Workstation | null = null
   let unavailable: TcccError | null = null
   try {
+    if (!(options.nativePluginPresent ?? basePluginPresent)()) {
+      throw new TcccError('SDK_NOT_INSTALLED', `native plugin ${TCCC_NATIVE_PLUGIN} is not in this base`)
+    }
     workstation = sdk.TcccWorkstation.sharedInstance()
     if (!workstation) throw new Error('TcccWorkstation.sharedInstance() returned nothing')
   } catch (err) {

@@ -651,6 +651,28 @@ describe('missing package or plugin (mutation survivors)', () => {
     }
   })
 
+  it('a base without the native plugin (requireNativePlugin answers nothing) says to install it, though the package hands out a workstation', async () => {
+    const double = createSdkDouble()
+    const requireNativePlugin = vi.fn((_name: string): unknown => undefined)
+    vi.stubGlobal('uni', { ...uni, requireNativePlugin })
+    try {
+      const err = await rejection(createNativeTccc(double.asModule).checkLogin())
+      expect(err.symbol).toBe('SDK_NOT_INSTALLED')
+      expect(err.action).toBe('install-sdk')
+      expect(requireNativePlugin).toHaveBeenCalledWith('TcccWorkstationUniPlugin-TcccWorkstationImpl')
+      expect(double.module.TcccWorkstation.sharedInstance).not.toHaveBeenCalled()
+      // With the plugin in the base, the workstation is used.
+      requireNativePlugin.mockReturnValue({})
+      const platform = createNativeTccc(double.asModule)
+      expect(double.module.TcccWorkstation.sharedInstance).toHaveBeenCalledTimes(1)
+      const checking = platform.checkLogin()
+      respond(double.workstation.checkLogin, 0)
+      await expect(checking).resolves.toBeUndefined()
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('passes on a SDK_NOT_INSTALLED thrown by the package as is, and wraps any other TcccError', async () => {
     const notInstalled = new TcccError('SDK_NOT_INSTALLED', 'plugin missing from the base')
     const other = new TcccError('UNKNOWN', 'bridge says no')
