@@ -91,10 +91,11 @@ describe('call keep-alive notification (Android)', () => {
     expect(android.manager.cancel).toHaveBeenCalledTimes(1)
   })
 
-  it('asks POST_NOTIFICATIONS on Android 13+ and uses no channel before Android 8', () => {
+  it('asks no permission itself on Android 13+ (callPermissions asks it with the microphone) and uses no channel before Android 8', () => {
     const t = androidDouble(33)
     createCallKeepAlive(t.plusApi).start({ title: 'a', text: 'b' })
-    expect(t.requestPermissions.mock.calls[0][0]).toEqual([POST_NOTIFICATIONS])
+    expect(t.requestPermissions).not.toHaveBeenCalled()
+    expect(t.manager.notify).toHaveBeenCalledTimes(1)
     const old = androidDouble(25)
     createCallKeepAlive(old.plusApi).start({ title: 'a', text: 'b' })
     expect(old.channels).toEqual([])
@@ -130,7 +131,9 @@ describe('call keep-alive notification (Android)', () => {
 })
 
 describe('callPermissions', () => {
-  it('adds BLUETOOTH_CONNECT on Android 12+ only', () => {
+  it('adds BLUETOOTH_CONNECT on Android 12+ and POST_NOTIFICATIONS on 13+, in the one request with the microphone', () => {
+    expect(callPermissions(androidDouble(33).plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO, BLUETOOTH_CONNECT, POST_NOTIFICATIONS])
+    expect(callPermissions(androidDouble(32).plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO, BLUETOOTH_CONNECT])
     expect(callPermissions(androidDouble(31).plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO, BLUETOOTH_CONNECT])
     expect(callPermissions(androidDouble(30).plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO])
     expect(callPermissions(androidDouble(33, 'iOS').plusApi, RECORD_AUDIO)).toEqual([RECORD_AUDIO])

@@ -76,12 +76,14 @@ function isAndroid(plusApi: PlusLike | undefined): plusApi is PlusLike {
 }
 
 /**
- * The permissions to ask with RECORD_AUDIO before a call: BLUETOOTH_CONNECT on Android 12+
- * (otherwise a Bluetooth headset cannot carry the call; older systems grant BLUETOOTH at install).
+ * The permissions to ask with RECORD_AUDIO before a call, in one request: BLUETOOTH_CONNECT on
+ * Android 12+ (otherwise a Bluetooth headset cannot carry the call; older systems grant BLUETOOTH
+ * at install) and POST_NOTIFICATIONS on Android 13+ (the ongoing call notification).
  */
 export function callPermissions(plusApi: PlusLike | undefined, recordAudio: string): string[] {
   if (!isAndroid(plusApi)) return [recordAudio]
-  return sdkInt(plusApi) >= ANDROID_S ? [recordAudio, BLUETOOTH_CONNECT] : [recordAudio]
+  const sdk = sdkInt(plusApi)
+  return [recordAudio, ...(sdk >= ANDROID_S ? [BLUETOOTH_CONNECT] : []), ...(sdk >= ANDROID_T ? [POST_NOTIFICATIONS] : [])]
 }
 
 export function createCallKeepAlive(plusApi: PlusLike | undefined, foregroundService?: ForegroundServicePlugin): CallKeepAlive {
@@ -134,10 +136,10 @@ export function createCallKeepAlive(plusApi: PlusLike | undefined, foregroundSer
           foregroundService.start(text)
           return
         }
-        if (sdkInt(plusApi) >= ANDROID_T) {
-          // Asked once; a refusal only hides the notification, the call goes on.
-          plusApi.android.requestPermissions([POST_NOTIFICATIONS], () => undefined, () => undefined)
-        }
+        // POST_NOTIFICATIONS is asked with the microphone (`callPermissions`), in one request:
+        // Android takes one at a time, and a second request made while the first is open was
+        // cancelled, which failed the first call as "microphone not allowed". Without it the
+        // notification is not shown; the call goes on.
         postNotification(text)
       } catch (error) {
         console.warn('[keep-alive] could not show the call notification', error)

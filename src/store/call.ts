@@ -202,11 +202,19 @@ export const useCallStore = defineStore('call', () => {
   // A live call keeps the display awake on whichever page the agent is (Android mutes the
   // microphone of an app whose screen went off). Sync: on at the very move that made it live.
   // Android also needs an ongoing notification while the agent is in another app (seed 003 FAQ).
+  const callNotice = () => ({ title: t('call.keepAlive.title'), text: t('call.keepAlive.text') })
+  /**
+   * Posted again once the permissions are answered: on the first call the notification went up
+   * before Android had asked for POST_NOTIFICATIONS (with the microphone), and was dropped.
+   */
+  function renewCallNotice(): void {
+    if (isLive.value) keepCallAudioAlive(true, callNotice())
+  }
   watch(
     isLive,
     (live) => {
       keepScreenOn(live)
-      keepCallAudioAlive(live, { title: t('call.keepAlive.title'), text: t('call.keepAlive.text') })
+      keepCallAudioAlive(live, callNotice())
       // The session's resume check must not re-login or sign out in the middle of a call.
       useSessionStore().setCallLive(live)
     },
@@ -725,6 +733,7 @@ export const useCallStore = defineStore('call', () => {
         failDial(new TcccError('ERR_MIC_NOT_AUTHORIZED'))
         return false
       }
+      renewCallNotice()
       try {
         await renewingToken(command, () => stateNow() === 'dialing')
       } catch (e) {
@@ -752,6 +761,7 @@ export const useCallStore = defineStore('call', () => {
         error.value = new TcccError('ERR_MIC_NOT_AUTHORIZED')
         return false
       }
+      renewCallNotice()
       stopRing()
       const stillRinging = (): boolean => stateNow() === 'incoming' && sessionId.value === id
       try {
