@@ -153,6 +153,17 @@ describe('work order', () => {
     expect(nextInWorkOrder(p, n(2))?.number).toBe(n(1))
   })
 
+  it('a number TCCC refused as malformed (20003) moves behind the others, not counted as a call; a microphone refusal keeps its place', () => {
+    const two = list.slice(0, 2)
+    const refused = call(n(0), NOW - MIN, { outcome: 'failed', endReason: 'error', durationSec: 0, errorSymbol: 'ERR_SIPURI_WRONGFORMAT' })
+    const p = plan(two, [refused])
+    expect(p.status(n(0))).toBe('in-progress')
+    expect(p.workOrder.map((e) => e.number)).toEqual([n(1), n(0)])
+    expect(p.today.calls).toBe(0)
+    const mic = call(n(0), NOW - MIN, { outcome: 'failed', endReason: 'error', durationSec: 0, errorSymbol: 'ERR_MIC_NOT_AUTHORIZED' })
+    expect(plan(two, [mic]).workOrder.map((e) => e.number)).toEqual([n(0), n(1)])
+  })
+
   it('a due callback tried since it fell due and left without a new wrap-up goes after everyone else, still a callback', () => {
     const three = list.slice(0, 3)
     const promised = call(n(0), NOW - 24 * HOUR, { disposition: 'callback', callbackAt: NOW - 30 * MIN })

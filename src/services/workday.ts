@@ -165,14 +165,20 @@ function isPlainNumber(number: string): boolean {
   return true
 }
 
+/** Failures that are the number's own (TCCC or the app refused it): dialling again cannot help. */
+const NUMBER_REFUSED: ReadonlySet<string> = new Set(['ERR_SIPURI_WRONGFORMAT', 'INVALID_NUMBER'])
+
 /**
  * A missed or refused inbound call is not the agent working the number, nor is a dial that
- * failed before the SDK gave it a session (microphone denied, a refused number): the customer
- * never heard it ring, so the number keeps its place (the same rule as today's calls).
+ * failed before the SDK gave it a session (microphone denied, no network): the customer never
+ * heard it ring, so the number keeps its place (the same rule as today's calls). A number TCCC
+ * refused as malformed is worked, though (in progress, after the others): left first, every
+ * "call next" dialled it again.
  */
 export function isContact(record: CallRecord): boolean {
   if (record.outcome === 'answered') return true
-  return record.direction === 'out' && (record.outcome !== 'failed' || record.sessionId !== undefined)
+  if (record.direction !== 'out') return false
+  return record.outcome !== 'failed' || record.sessionId !== undefined || NUMBER_REFUSED.has(record.errorSymbol ?? '')
 }
 
 export interface PlanOptions {
