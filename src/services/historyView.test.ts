@@ -50,6 +50,19 @@ describe('filterHistory', () => {
     expect(filterHistory(all, q({ text: 'plan(' }))).toEqual([])
   })
 
+  it('searches as the numbers page does: +86 / 0086 prefixes, full-width digits and letters, the form\'s separators', () => {
+    const plus = rec(NOW - 5 * HOUR, { number: '+8613500001234', remark: 'ＺＨＡＯ Ｌｅｉ' })
+    const list = [...all, plus]
+    expect(filterHistory(list, q({ text: '+86 139 1234 5678' }))).toEqual([zhang])
+    expect(filterHistory(list, q({ text: '0086 13912345678' }))).toEqual([zhang])
+    expect(filterHistory(list, q({ text: '13500001234' }))).toEqual([plus])
+    expect(filterHistory(list, q({ text: '１３９１２３４' }))).toEqual([zhang])
+    expect(filterHistory(list, q({ text: '139/1234' }))).toEqual([zhang])
+    expect(filterHistory(list, q({ text: '【139】1234' }))).toEqual([zhang])
+    expect(filterHistory(list, q({ text: 'ＰＲＯ ｐｌａｎ' }))).toEqual([zhang])
+    expect(filterHistory(list, q({ text: 'zhao lei' }))).toEqual([plus])
+  })
+
   it('filters by direction, by missed (not declined) and by wrap-up outcome, combined with the text', () => {
     expect(filterHistory(all, q({ direction: 'in' }))).toEqual([missed, declined, answeredIn])
     expect(filterHistory(all, q({ direction: 'out' }))).toEqual([zhang])

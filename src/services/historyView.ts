@@ -4,6 +4,7 @@
  * time-zone offset come in, so tests run on a fixed clock in any zone.
  */
 import type { CallRecord } from './callRecord'
+import { nationalForm, normalizeNumber } from './numbers'
 import { startOfLocalDay } from './workday'
 
 /** The which-calls chips (`history-filter-<kind>`), one chosen at a time; outcome chips are apart. */
@@ -54,22 +55,44 @@ export function isMissed(record: CallRecord): boolean {
 interface Needle {
   /** For the number: without separators (`138 0013-8000` finds `13800138000`). */
   digits: string
-  /** For remark and note: case-insensitive, without lower-casing every record (bench/workday.ts). */
-  words: RegExp
+  /** The same without +86 / 0086 (`+86 138…` finds a stored `138…`); '' when there was none. */
+  national: string
+  /** For remark and note: folded for width and case (`ＺＨＡＮＧ` finds `Zhang`). */
+  words: string
 }
 
-const REGEXP_SPECIAL = /[.*+?^${}()|[\]\\]/g
+/** Width and case folded, as the numbers search does (`searchEntries`). */
+function fold(text: string): string {
+  return text.normalize('NFKC').toLowerCase()
+}
+
+/** Remark and note folded, once per record object (records are replaced, never changed). */
+const wordsOf = new WeakMap<CallRecord, string>()
+
+function recordWords(record: CallRecord): string {
+  let words = wordsOf.get(record)
+  if (words === undefined) {
+    // `\n` is never in a trimmed single-line query: a match never spans the two fields.
+    words = fold(record.remark ?? '') + '\n' + fold(record.note ?? '')
+    wordsOf.set(record, words)
+  }
+  return words
+}
 
 function prepareText(text: string): Needle | null {
-  const plain = text.trim()
+  const plain = fold(text.trim())
   if (!plain) return null
-  return { digits: plain.replace(SEPARATORS, ''), words: new RegExp(plain.replace(REGEXP_SPECIAL, '\\$&'), 'i') }
+  // Every separator the number form accepts (`021/5555`, `【021】5555`), a leading + optional.
+  const normalized = normalizeNumber(plain)
+  const digits = /^\+?[0-9]+$/.test(normalized) ? normalized.replace(/^\+/, '') : plain.replace(SEPARATORS, '')
+  const national = nationalForm(normalized).replace(/^\+/, '')
+  return { digits, national: national !== digits ? national : '', words: plain }
 }
 
 function matchesText(record: CallRecord, needle: Needle): boolean {
   if (needle.digits && record.number.includes(needle.digits)) return true
-  if (record.remark && needle.words.test(record.remark)) return true
-  return !!record.note && needle.words.test(record.note)
+  if (needle.national && record.number.includes(needle.national)) return true
+  return recordWords(record).includes(needle.words)
 }
 
 /** The records (kept in their order, newest first) that match the query. */
