@@ -4,7 +4,7 @@
  * time-zone offset come in, so tests run on a fixed clock in any zone.
  */
 import type { CallRecord } from './callRecord'
-import { nationalForm, normalizeNumber } from './numbers'
+import { fold, nationalForm, normalizeNumber } from './numbers'
 import { startOfLocalDay } from './workday'
 
 /** The which-calls chips (`history-filter-<kind>`), one chosen at a time; outcome chips are apart. */
@@ -59,11 +59,6 @@ interface Needle {
   national: string
   /** For remark and note: folded for width and case (`ＺＨＡＮＧ` finds `Zhang`). */
   words: string
-}
-
-/** Width and case folded, as the numbers search does (`searchEntries`). */
-function fold(text: string): string {
-  return text.normalize('NFKC').toLowerCase()
 }
 
 /** Remark and note folded, once per record object (records are replaced, never changed). */

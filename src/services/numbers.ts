@@ -227,8 +227,8 @@ export function formatCsvLine(entry: Pick<NumberEntry, 'number' | 'remark'>): st
 // ---------------------------------------------------------------------------------------------
 // Search
 
-/** Folds full-width letters/digits to ASCII and case, so `ＺＨＡＮＧ` finds `zhang`. */
-function fold(text: string): string {
+/** Folds full-width letters/digits to ASCII and case, so `ＺＨＡＮＧ` finds `zhang` (also history's search). */
+export function fold(text: string): string {
   return text.normalize('NFKC').toLowerCase()
 }
 

@@ -592,18 +592,7 @@ describe('an SDK that confirms a command but reports nothing, or confirms it lat
 })
 
 describe('mute, hold, DTMF, transfer and close guards (mutation survivors)', () => {
-  it('the agent can mute while the outbound call still rings (the SDK is told at the answer)', async () => {
-    const call = useCallStore()
-    await call.placeCall({ to: '13800138000' })
-    expect(call.state).toBe('ringing')
-    await expect(call.toggleMute()).resolves.toBe(true)
-    expect(call.muted).toBe(true)
-    expect(callsOf(core, 'mute')).toHaveLength(0)
-    core.sim.answerOutbound()
-    await settle()
-    expect(callsOf(core, 'mute')).toHaveLength(1)
-  })
-
+  // Mute while the outbound call rings: src/store/callSdkDocumented.test.ts.
   it.each([
     ['mute', 'toggleMute', 'muted', 'unmute'],
     ['hold', 'toggleHold', 'held', 'unhold'],
