@@ -156,6 +156,9 @@ describe('web platform (H5 build with the TCCC Web SDK)', () => {
       await expect.poll(() => byId(page, 'agent-state').getAttribute('data-state')).toBe('rest')
       expect((await fakeLog(page)).filter((c) => c.method === 'Agent.setStatus').map((c) => c.args[0])).toEqual([{ status: 'rest', restReason: 'lunch' }])
       expect((await fakeState(page)).status).toBe('rest')
+      // The SDK's own echo of the change (statusChanged 'rest', a 0 ms timer in the fake) has
+      // come before the contact center moves the seat: a later timer fires after it.
+      await page.evaluate(() => new Promise((resolve) => window.setTimeout(resolve, 20)))
       // The contact center moves the seat (statusChanged).
       await fake(page, 'emitRaw', 'statusChanged', { status: 'arrange' })
       await expect.poll(() => byId(page, 'agent-state').getAttribute('data-state')).toBe('arrange')
