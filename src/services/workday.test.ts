@@ -177,6 +177,10 @@ describe('work order', () => {
     // A contact before it fell due (the agent rang early) leaves it due at its time.
     const early = call(n(0), NOW - 40 * MIN, { outcome: 'no-answer' })
     expect(plan(three, [early, inProgress, promised]).workOrder.map((e) => e.number)).toEqual([n(0), n(2), n(1)])
+    // Two tried callbacks: the one tried longest ago first.
+    const otherPromise = call(n(2), NOW - 24 * HOUR, { disposition: 'callback', callbackAt: NOW - 20 * MIN })
+    const triedEarlier = call(n(2), NOW - 3 * MIN, { outcome: 'no-answer' })
+    expect(plan(three, [tried, triedEarlier, otherPromise, inProgress, promised]).workOrder.map((e) => e.number)).toEqual([n(1), n(2), n(0)])
     // A new wrap-up with a new time is a new promise.
     const again = call(n(0), NOW - MIN, { disposition: 'callback', callbackAt: NOW - 1 })
     expect(plan(three, [again, tried, inProgress, promised]).workOrder.map((e) => e.number)).toEqual([n(0), n(2), n(1)])

@@ -104,6 +104,40 @@ describe('foldStanding', () => {
     expect(folded[0]).toEqual({ id: 'a1', number: '13800000001', direction: 'out', outcome: 'answered', startedAt: 100 - 65_000, answeredAt: 100 - 60_000, endedAt: 100, durationSec: 60, endReason: 'local-bye', disposition: 'callback', callbackAt: 999 })
   })
 
+  it('folds into what it already keeps: newer wins per phone whatever the order; an empty outcome is no wrap-up', () => {
+    const kept = foldStanding([], [rec('w1', '13800000001', 100, { disposition: 'interested' }), rec('c1', '13800000001', 150, { outcome: 'no-answer', answeredAt: undefined })])
+    const again = foldStanding(kept, [
+      rec('w0', '13800000001', 50, { disposition: 'deal' }),
+      rec('c0', '13800000001', 60, { outcome: 'no-answer', answeredAt: undefined }),
+      rec('w2', '13800000001', 200, { disposition: 'callback', callbackAt: 999 }),
+      rec('e', '13900000009', 300, { direction: 'in', outcome: 'missed', answeredAt: undefined, disposition: '' }),
+    ])
+    // w2 is both the latest wrap-up and the latest contact: kept once.
+    expect(again.map((r) => r.id)).toEqual(['w2'])
+    expect(foldStanding(kept, [rec('c2', '13800000001', 120, { outcome: 'cancelled', answeredAt: undefined })]).map((r) => r.id)).toEqual(['w1', 'c1'])
+  })
+
+  it('slims each record to what statuses and reminders read', () => {
+    const [full] = foldStanding([], [rec('s1', '13800000001', 100, { remark: 'Zhang', sessionId: 'sess', disposition: 'callback', callbackAt: 500, note: 'x', tcccDurationSec: 40, recordingUrl: 'https://r' })])
+    expect(full).toEqual({ id: 's1', number: '13800000001', remark: 'Zhang', direction: 'out', outcome: 'answered', startedAt: 100 - 65_000, answeredAt: 100 - 60_000, endedAt: 100, durationSec: 60, endReason: 'local-bye', sessionId: 'sess', disposition: 'callback', callbackAt: 500 })
+    const [bare] = foldStanding([], [rec('s2', '13800000002', 100, { outcome: 'no-answer', answeredAt: undefined, disposition: null, callbackAt: null, remark: '' })])
+    expect(Object.keys(bare).sort()).toEqual(['direction', 'durationSec', 'endReason', 'endedAt', 'id', 'number', 'outcome', 'startedAt'])
+  })
+
+  it('orders phones by their latest wrap-up or contact, whichever it has; on a tie the first one seen stays', () => {
+    const onlyWrapup = rec('a', '13800000001', 120, { direction: 'in', outcome: 'missed', answeredAt: undefined, disposition: 'interested' })
+    const onlyContact = rec('b', '13800000002', 200, { outcome: 'no-answer', answeredAt: undefined })
+    const both = [rec('c', '13800000003', 100, { disposition: 'interested' }), rec('d', '13800000003', 250, { outcome: 'no-answer', answeredAt: undefined })]
+    expect(foldStanding([], [onlyContact, ...both, onlyWrapup], 2).map((r) => r.id)).toEqual(['c', 'd', 'b'])
+    expect(foldStanding([], [onlyWrapup, onlyContact, ...both], 3).map((r) => r.id)).toEqual(['c', 'd', 'b', 'a'])
+    const first = rec('t1', '13800000004', 400, { disposition: 'interested' })
+    const tie = rec('t2', '13800000004', 400, { disposition: 'deal' })
+    expect(foldStanding([first], [tie]).map((r) => r.id)).toEqual(['t1'])
+    // A contact whose outcome was left empty carries none.
+    const [contact] = foldStanding([], [rec('e1', '13800000005', 10, { outcome: 'no-answer', answeredAt: undefined, disposition: '' })])
+    expect('disposition' in contact).toBe(false)
+  })
+
   it('keeps the phones heard from most recently when there are more than its limit', () => {
     const many = Array.from({ length: 5 }, (_, i) => rec(`p${i}`, `1380000000${i}`, i * 10, { disposition: 'interested' }))
     expect(foldStanding([], many, 3).map((r) => r.id)).toEqual(['p4', 'p3', 'p2'])
