@@ -36,31 +36,32 @@ describe('filterHistory', () => {
     expect(filterHistory(all, EMPTY_QUERY)).toEqual(all)
   })
 
-  it('searches the number (separators ignored), the remark and the note, case-insensitively', () => {
-    expect(filterHistory(all, q({ text: '1234' }))).toEqual([zhang])
-    expect(filterHistory(all, q({ text: ' 139 1234-5678 ' }))).toEqual([zhang])
-    expect(filterHistory(all, q({ text: '张' }))).toEqual([zhang])
-    expect(filterHistory(all, q({ text: 'ms wang' }))).toEqual([answeredIn])
-    expect(filterHistory(all, q({ text: 'PRO PLAN' }))).toEqual([zhang])
-    expect(filterHistory(all, q({ text: '周四' }))).toEqual([answeredIn])
-    expect(filterHistory(all, q({ text: 'nobody' }))).toEqual([])
-    expect(filterHistory(all, q({ text: '   ' }))).toEqual(all)
+  const plus = rec(NOW - 5 * HOUR, { number: '+8613500001234', remark: 'ＺＨＡＯ Ｌｅｉ' })
+  const none: CallRecord[] = []
+  it.each([
+    // The number, separators ignored; remark and note, case-insensitively.
+    ['1234', [zhang, plus]],
+    [' 139 1234-5678 ', [zhang]],
+    ['张', [zhang]],
+    ['ms wang', [answeredIn]],
+    ['PRO PLAN', [zhang]],
+    ['周四', [answeredIn]],
+    ['nobody', none],
+    ['   ', [...all, plus]],
     // Typed text is text, never a pattern.
-    expect(filterHistory(all, q({ text: 'pro.plan' }))).toEqual([])
-    expect(filterHistory(all, q({ text: 'plan(' }))).toEqual([])
-  })
-
-  it('searches as the numbers page does: +86 / 0086 prefixes, full-width digits and letters, the form\'s separators', () => {
-    const plus = rec(NOW - 5 * HOUR, { number: '+8613500001234', remark: 'ＺＨＡＯ Ｌｅｉ' })
-    const list = [...all, plus]
-    expect(filterHistory(list, q({ text: '+86 139 1234 5678' }))).toEqual([zhang])
-    expect(filterHistory(list, q({ text: '0086 13912345678' }))).toEqual([zhang])
-    expect(filterHistory(list, q({ text: '13500001234' }))).toEqual([plus])
-    expect(filterHistory(list, q({ text: '１３９１２３４' }))).toEqual([zhang])
-    expect(filterHistory(list, q({ text: '139/1234' }))).toEqual([zhang])
-    expect(filterHistory(list, q({ text: '【139】1234' }))).toEqual([zhang])
-    expect(filterHistory(list, q({ text: 'ＰＲＯ ｐｌａｎ' }))).toEqual([zhang])
-    expect(filterHistory(list, q({ text: 'zhao lei' }))).toEqual([plus])
+    ['pro.plan', none],
+    ['plan(', none],
+    // As the numbers page searches: +86 / 0086, full-width digits and letters, the form's separators.
+    ['+86 139 1234 5678', [zhang]],
+    ['0086 13912345678', [zhang]],
+    ['13500001234', [plus]],
+    ['１３９１２３４', [zhang]],
+    ['139/1234', [zhang]],
+    ['【139】1234', [zhang]],
+    ['ＰＲＯ ｐｌａｎ', [zhang]],
+    ['zhao lei', [plus]],
+  ] as const)('searching %j finds the calls it names', (text, found) => {
+    expect(filterHistory([...all, plus], q({ text }))).toEqual(found)
   })
 
   it('filters by direction, by missed (not declined) and by wrap-up outcome, combined with the text', () => {

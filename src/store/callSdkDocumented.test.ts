@@ -11,7 +11,7 @@ import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useSyncStore } from '@/store/sync'
 import { startEventRouter, stopEventRouter } from '@/store/eventRouter'
-import { AGENT, PASSWORD, callsOf, installFakeBackend, loginSdk, methods, settle, setupCore, type Core } from './__tests__/harness'
+import { AGENT, PASSWORD, callsOf, installFakeBackend, loginSdk, methods, settle, setupCore, signedInOnCall, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
@@ -159,11 +159,7 @@ describe('onError codes that say the login is gone (-10005, 400, 401, 407)', () 
 
   it('during a call the check waits for the call to end', async () => {
     installFakeBackend(core.clock)
-    const session = useSessionStore()
-    await session.signIn(AGENT.userId, PASSWORD)
-    const call = useCallStore()
-    await call.placeCall({ to: '13800138000' })
-    core.sim.answerOutbound()
+    const { call } = await signedInOnCall(core)
     core.sim.clearLog()
     core.sim.deviceError(-10005, 'logged out')
     await settle()

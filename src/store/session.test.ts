@@ -9,7 +9,7 @@ import { useHistoryStore } from '@/store/history'
 import { useWrapupStore } from '@/store/wrapup'
 import { backendSessionStorage, lastUsernameStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
-import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, tcccTokenFor, type Core, type FakeBackend } from './__tests__/harness'
+import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, signedInOnCall, tcccTokenFor, type Core, type FakeBackend } from './__tests__/harness'
 
 // The platform selector needs uni's conditional compilation; these tests run over the simulator.
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -401,11 +401,7 @@ describe('sign-out when the SDK never answers', () => {
 
 describe('kicked and token expiry (SDK events)', () => {
   it('403 signs the agent out as kicked, ends the call and forgets the access token', async () => {
-    const session = useSessionStore()
-    await session.signIn(AGENT.userId, PASSWORD)
-    const call = useCallStore()
-    await call.placeCall({ to: '13800138000' })
-    core.sim.answerOutbound()
+    const { session, call } = await signedInOnCall(core)
     core.sim.kick()
     expect(session.status).toBe('signed-out')
     expect(session.signOutReason).toBe('kicked')

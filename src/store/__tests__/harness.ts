@@ -9,6 +9,8 @@ import { createManualClock, createSimulatedTccc, encodeMockToken, type ManualClo
 import { getWorkstation, setWorkstationPlatform } from '@/services/workstation'
 import { FakeWorkspaceServer } from '@/services/__tests__/fakeWorkspace'
 import { startEventRouter } from '@/store/eventRouter'
+import { useCallStore } from '@/store/call'
+import { useSessionStore } from '@/store/session'
 
 export const AGENT = { userId: 'agent1@example.com', sdkAppId: 1400000001 } as const
 export const PASSWORD = 'agent1-pass'
@@ -38,6 +40,19 @@ export function tcccTokenFor(clock: ManualClock, userId: string = AGENT.userId, 
 /** Logs the agent into the simulator directly (call-store tests need no session). */
 export async function loginSdk(core: Core): Promise<void> {
   await getWorkstation().login({ ...AGENT, token: tcccTokenFor(core.clock) })
+}
+
+/**
+ * Signed in through the session store (install the fake backend first), then on an outbound
+ * call the far end answered.
+ */
+export async function signedInOnCall(core: Core, to = '13800138000') {
+  const session = useSessionStore()
+  await session.signIn(AGENT.userId, PASSWORD)
+  const call = useCallStore()
+  await call.placeCall({ to })
+  core.sim.answerOutbound()
+  return { session, call }
 }
 
 /** The SDK method names the app called, in order. */
