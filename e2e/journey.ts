@@ -57,6 +57,34 @@ export async function resetWorkspace(stack: Stack, agent: { username: string; pa
   await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { ...auth, ...json }, body: '{}' })
 }
 
+export interface ServerRecord {
+  kind: string
+  id: string
+  data: Record<string, unknown>
+}
+
+/** What the backend holds for an agent: every live record, pulled like a phone would. */
+export async function serverWorkspace(s: Stack, agent = AGENT1): Promise<{ numbers: ServerRecord[]; calls: ServerRecord[] }> {
+  const base = `http://127.0.0.1:${s.backend.port}`
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(agent) })
+  const { accessToken } = (await login.json()) as { accessToken: string }
+  const live = new Map<string, ServerRecord>()
+  let since = '0'
+  for (let pages = 0; pages < 100; pages += 1) {
+    const res = await fetch(`${base}/api/workspace/changes?since=${since}&limit=1000`, { headers: { authorization: `Bearer ${accessToken}` } })
+    const page = (await res.json()) as { changes: Array<ServerRecord & { deleted: boolean }>; cursor: string; more: boolean }
+    for (const c of page.changes) {
+      if (c.deleted) live.delete(`${c.kind}:${c.id}`)
+      else live.set(`${c.kind}:${c.id}`, { kind: c.kind, id: c.id, data: c.data })
+    }
+    since = page.cursor
+    if (!page.more) break
+  }
+  await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: '{}' })
+  const all = [...live.values()]
+  return { numbers: all.filter((r) => r.kind === 'number'), calls: all.filter((r) => r.kind === 'call') }
+}
+
 export function useStack(): { stack: () => Stack; phone: () => Promise<Page> } {
   let stack: Stack | undefined
   const contexts: BrowserContext[] = []

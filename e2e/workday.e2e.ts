@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { byId, sim, simLog } from './harness'
-import { addNumber, callsTo, expectAttr, expectText, listedNumbers, signedInPhone, simReady, useStack, zh } from './journey'
+import { addNumber, callsTo, expectAttr, expectText, listedNumbers, serverWorkspace, signedInPhone, simReady, useStack, zh } from './journey'
 
-const { phone } = useStack()
+const { phone, stack } = useStack()
 
 const row = (page: Page, number: string) => page.locator(`[data-testid="number-item"][data-number="${number}"]`)
 const OUTCOMES = ['interested', 'not-interested', 'callback', 'wrong-number', 'no-answer', 'deal'] as const
@@ -73,6 +73,50 @@ describe('wrap-up', () => {
     expect(dispositions).toEqual([...OUTCOMES].reverse())
     await expectText(page, 'history-note', 'note deal')
     expect(await byId(page, 'history-note').allInnerTexts()).toEqual([...OUTCOMES].reverse().map((c) => `note ${c}`))
+  })
+
+  it('a saved wrap-up is corrected from history: the row, the number\'s status and the server follow, across a reload', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800000003', '王芳')
+    await talkTo(page, '13800000003')
+    await byId(page, 'wrapup-outcome-not-interested').click()
+    await typeNote(page, 'too expensive')
+    await byId(page, 'wrapup-save').click()
+    await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+    await byId(page, 'call-close').click()
+    await byId(page, 'nav-numbers').click()
+    await expectAttr(page, 'number-item', 'data-status', 'done')
+
+    await byId(page, 'nav-history').click()
+    await expectAttr(page, 'history-item', 'data-disposition', 'not-interested')
+    await byId(page, 'history-wrapup').click()
+    await expectAttr(page, 'wrapup-sheet', 'data-correction', 'true')
+    await expectAttr(page, 'wrapup-outcome-not-interested', 'data-selected', 'true')
+    expect(await byId(page, 'wrapup-note').locator('textarea').inputValue()).toBe('too expensive')
+    expect(await byId(page, 'wrapup-save-next').count()).toBe(0)
+    // Cancel changes nothing; the second time the agent means it.
+    await byId(page, 'wrapup-outcome-deal').click()
+    await byId(page, 'wrapup-skip').click()
+    await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+    await expectAttr(page, 'history-item', 'data-disposition', 'not-interested')
+    await byId(page, 'history-wrapup').click()
+    await byId(page, 'wrapup-outcome-interested').click()
+    await typeNote(page, 'asked for a quote after all')
+    await byId(page, 'wrapup-save').click()
+    await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+    await expectAttr(page, 'history-item', 'data-disposition', 'interested')
+    await expectText(page, 'history-note', 'asked for a quote after all')
+
+    await expectAttr(page, 'sync-status', 'data-state', 'synced', 20_000)
+    await expect
+      .poll(async () => (await serverWorkspace(stack())).calls.map((c) => [c.data.number, c.data.disposition, c.data.note]))
+      .toEqual([['13800000003', 'interested', 'asked for a quote after all']])
+    await page.reload()
+    await simReady(page)
+    await expectAttr(page, 'history-item', 'data-disposition', 'interested')
+    await byId(page, 'nav-numbers').click()
+    // Worked again: no longer done, so "call next" comes back to this customer.
+    await expectAttr(page, 'number-item', 'data-status', 'in-progress')
   })
 
   it('stops the note at 500 characters while counting', async () => {

@@ -14,39 +14,11 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { AGENT1, AGENT2, ROOT, byId, inputOf, newPhone, signIn, sim, type Stack } from './harness'
-import { addNumber, closeCall, dialAndRing, expectAttr, listedNumbers, simReady, useStack, zh } from './journey'
+import { addNumber, closeCall, dialAndRing, expectAttr, listedNumbers, serverWorkspace, simReady, useStack, zh } from './journey'
 
 const { stack } = useStack()
 
 const row = (page: Page, number: string) => page.locator(`[data-testid="number-item"][data-number="${number}"]`)
-
-interface ServerRecord {
-  kind: string
-  id: string
-  data: Record<string, unknown>
-}
-
-/** What the backend holds for an agent: every live record, pulled like a phone would. */
-async function serverWorkspace(s: Stack, agent = AGENT1): Promise<{ numbers: ServerRecord[]; calls: ServerRecord[] }> {
-  const base = `http://127.0.0.1:${s.backend.port}`
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(agent) })
-  const { accessToken } = (await login.json()) as { accessToken: string }
-  const live = new Map<string, ServerRecord>()
-  let since = '0'
-  for (let pages = 0; pages < 100; pages += 1) {
-    const res = await fetch(`${base}/api/workspace/changes?since=${since}&limit=1000`, { headers: { authorization: `Bearer ${accessToken}` } })
-    const page = (await res.json()) as { changes: Array<ServerRecord & { deleted: boolean }>; cursor: string; more: boolean }
-    for (const c of page.changes) {
-      if (c.deleted) live.delete(`${c.kind}:${c.id}`)
-      else live.set(`${c.kind}:${c.id}`, { kind: c.kind, id: c.id, data: c.data })
-    }
-    since = page.cursor
-    if (!page.more) break
-  }
-  await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, body: '{}' })
-  const all = [...live.values()]
-  return { numbers: all.filter((r) => r.kind === 'number'), calls: all.filter((r) => r.kind === 'call') }
-}
 
 const numbersOnServer = async (s: Stack, agent = AGENT1) => (await serverWorkspace(s, agent)).numbers.map((r) => r.data.number).sort()
 const callsOnServer = async (s: Stack, agent = AGENT1) => (await serverWorkspace(s, agent)).calls.map((r) => `${r.data.number}:${r.data.outcome}`).sort()

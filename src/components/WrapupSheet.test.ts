@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import type { CallRecord } from '@/services/callRecord'
+import { useHistoryStore } from '@/store/history'
 import { useSessionStore } from '@/store/session'
 import { useWrapupStore } from '@/store/wrapup'
 import WrapupSheet from './WrapupSheet.vue'
@@ -51,5 +52,20 @@ describe('WrapupSheet', () => {
     await wrapper.vm.$nextTick()
     await wrapper.find('[data-testid="wrapup-skip"]').trigger('click')
     expect(wrapup.isOpen).toBe(false)
+  })
+
+  it('a correction from history is titled as one, cancels instead of skipping, and offers no "call next"', async () => {
+    const { wrapup, wrapper } = sheetFor(noAnswer)
+    wrapup.skip()
+    useHistoryStore().records = [{ ...answered, disposition: 'interested', note: 'wants a demo' }]
+    expect(wrapup.correct('c2')).toBe(true)
+    await wrapper.vm.$nextTick()
+    const sheet = wrapper.find('[data-testid="wrapup-sheet"]')
+    expect(sheet.attributes('data-correction')).toBe('true')
+    expect(wrapper.find('.wrapup__title').text()).toBe('修改通话小结')
+    expect(wrapper.find('[data-testid="wrapup-skip"]').text()).toBe('取消')
+    expect(wrapper.find('[data-testid="wrapup-save-next"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="wrapup-outcome-interested"]').attributes('data-selected')).toBe('true')
+    expect((wrapper.find('[data-testid="wrapup-note"]').element as HTMLTextAreaElement).value).toBe('wants a demo')
   })
 })

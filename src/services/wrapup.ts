@@ -57,6 +57,12 @@ export interface WrapupDraft {
   disposition: string | null
   note: string
   callbackAt: number | null
+  /**
+   * Set when the agent reopened a saved wrap-up from history to correct it: the callback time it
+   * had then, which may stay as it is even once passed (a note fixed a day later must not demand
+   * a new callback time).
+   */
+  correction?: { callbackAt: number | null }
 }
 
 export function draftFor(record: CallRecord, requirement: Exclude<WrapupRequirement, 'off'>): WrapupDraft {
@@ -72,6 +78,25 @@ export function draftFor(record: CallRecord, requirement: Exclude<WrapupRequirem
   }
 }
 
+/** A saved call's wrap-up, reopened from history with what it says now. */
+export function correctionDraftFor(record: CallRecord): WrapupDraft {
+  const callbackAt = typeof record.callbackAt === 'number' ? record.callbackAt : null
+  return {
+    ...draftFor(record, 'optional'),
+    disposition: record.disposition ?? null,
+    note: record.note ?? '',
+    callbackAt,
+    correction: { callbackAt },
+  }
+}
+
+function isCorrection(value: unknown): boolean {
+  if (value === undefined) return true
+  if (typeof value !== 'object' || value === null) return false
+  const at = (value as { callbackAt?: unknown }).callbackAt
+  return at === null || (typeof at === 'number' && Number.isFinite(at))
+}
+
 export function isWrapupDraft(value: unknown): value is WrapupDraft {
   if (typeof value !== 'object' || value === null) return false
   const d = value as Record<string, unknown>
@@ -83,7 +108,8 @@ export function isWrapupDraft(value: unknown): value is WrapupDraft {
     (d.requirement === 'required' || d.requirement === 'optional') &&
     (d.disposition === null || typeof d.disposition === 'string') &&
     typeof d.note === 'string' &&
-    (d.callbackAt === null || (typeof d.callbackAt === 'number' && Number.isFinite(d.callbackAt)))
+    (d.callbackAt === null || (typeof d.callbackAt === 'number' && Number.isFinite(d.callbackAt))) &&
+    isCorrection(d.correction)
   )
 }
 
@@ -109,7 +135,8 @@ export function checkWrapup(
   if (noteLength(note) > WRAPUP_NOTE_MAX_LENGTH) return { ok: false, problem: 'NOTE_TOO_LONG' }
   let callbackAt: number | null = null
   if (draft.disposition === CALLBACK_OUTCOME) {
-    const problem = checkCallbackAt(draft.callbackAt, now)
+    const kept = draft.correction !== undefined && draft.callbackAt !== null && draft.callbackAt === draft.correction.callbackAt
+    const problem = kept ? null : checkCallbackAt(draft.callbackAt, now)
     if (problem) return { ok: false, problem }
     callbackAt = draft.callbackAt
   }

@@ -3,6 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { nextTick } from 'vue'
 import { AUTO_ADVANCE_SECONDS, useAutoAdvanceStore, type AutoAdvanceTimers } from '@/store/autoAdvance'
 import { useCallStore } from '@/store/call'
+import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
 import { useWrapupStore } from '@/store/wrapup'
@@ -76,6 +77,21 @@ describe('auto-advance', () => {
     expect(advance.saveWrapup()).toBe(true)
     expect(advance.countdown).toBeNull()
     expect(timers.pending).toBe(0)
+  })
+
+  it('starts no countdown when the saved wrap-up was a correction from history', async () => {
+    const advance = useAutoAdvanceStore()
+    advance.setEnabled(true)
+    await talkAndChoose('13800000001', 'First')
+    expect(advance.saveWrapup()).toBe(true)
+    advance.cancel()
+    useCallStore().close()
+    const wrapup = useWrapupStore()
+    expect(wrapup.correct(useHistoryStore().records[0].id)).toBe(true)
+    wrapup.setNote('asked for a discount')
+    expect(advance.saveWrapup()).toBe(true)
+    expect(useHistoryStore().records[0].note).toBe('asked for a discount')
+    expect([advance.countdown, timers.pending]).toEqual([null, 0])
   })
 
   it('counts down 5 seconds with the next customer\'s name, then dials them with their remark', async () => {

@@ -141,8 +141,10 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
   /** "Save" on the wrap-up sheet: saves, then counts down to the next call where it applies. */
   function saveWrapup(): boolean {
     const just = wrapup.draft?.number
+    // A wrap-up corrected from history is not the end of a call: nothing to advance from.
+    const correcting = wrapup.isCorrection
     if (!wrapup.save()) return false
-    start(just)
+    if (!correcting) start(just)
     return true
   }
 

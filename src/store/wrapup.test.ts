@@ -546,3 +546,100 @@ describe('wrap-up store (mutation survivors)', () => {
     })
   })
 })
+
+describe('correcting a saved wrap-up from history', () => {
+  async function savedCall(to: string, remark?: string): Promise<string> {
+    const id = await connectedCall(to, remark)
+    const wrapup = useWrapupStore()
+    wrapup.choose('interested')
+    wrapup.setNote('send the brochure')
+    expect(wrapup.save()).toBe(true)
+    return id
+  }
+  const recordOf = (id: string) => useHistoryStore().records.find((r) => r.id === id)
+
+  it('reopens the record with what it says now, as a sheet that can be cancelled and offers no "call next"', async () => {
+    const id = await savedCall('13800000001', '张伟')
+    const wrapup = useWrapupStore()
+    expect(wrapup.correct(id)).toBe(true)
+    expect(wrapup.draft).toMatchObject({ callId: id, number: '13800000001', remark: '张伟', requirement: 'optional', disposition: 'interested', note: 'send the brochure', callbackAt: null })
+    expect([wrapup.isSheetShown, wrapup.isCorrection, wrapup.isRequired]).toEqual([true, true, false])
+    // Cancelled: the record keeps what it had.
+    expect(wrapup.skip()).toBe(true)
+    expect(wrapup.draft).toBeNull()
+    expect(recordOf(id)).toMatchObject({ disposition: 'interested', note: 'send the brochure' })
+  })
+
+  it('saves the corrected outcome and note into the same record', async () => {
+    const id = await savedCall('13800000001')
+    const wrapup = useWrapupStore()
+    const history = useHistoryStore()
+    const update = vi.spyOn(history, 'updateWrapup')
+    wrapup.correct(id)
+    wrapup.choose('deal')
+    wrapup.setNote('signed on the second call')
+    expect(wrapup.save()).toBe(true)
+    expect(update).toHaveBeenCalledWith(id, { disposition: 'deal', note: 'signed on the second call', callbackAt: null })
+    expect(recordOf(id)).toMatchObject({ disposition: 'deal', note: 'signed on the second call', callbackAt: null })
+    expect(history.records).toHaveLength(1)
+    expect(wrapup.draft).toBeNull()
+  })
+
+  it('keeps a callback time that has passed when it is left as it was; a new one must be ahead', async () => {
+    const id = await connectedCall('13800000001')
+    const wrapup = useWrapupStore()
+    wrapup.choose('callback')
+    wrapup.pickCallbackInOneHour()
+    const at = Date.now() + 3_600_000
+    expect(wrapup.save()).toBe(true)
+    vi.setSystemTime(at + 86_400_000) // the next day: the callback time is behind
+    wrapup.correct(id)
+    wrapup.setNote('no answer at the agreed time')
+    expect(wrapup.save()).toBe(true)
+    expect(recordOf(id)).toMatchObject({ disposition: 'callback', callbackAt: at, note: 'no answer at the agreed time' })
+    wrapup.correct(id)
+    wrapup.setCallbackAt(at + 60_000) // moved, but still behind now
+    expect(wrapup.save()).toBe(false)
+    expect(wrapup.problem).toBe('CALLBACK_IN_PAST')
+  })
+
+  it('goes in front of an open optional wrap-up, which is offered again after it', async () => {
+    const id = await savedCall('13800000001')
+    const call = useCallStore()
+    call.close()
+    await call.placeCall({ to: '13800000002' })
+    await call.hangUp()
+    const wrapup = useWrapupStore()
+    const offered = wrapup.draft?.callId
+    wrapup.choose('no-answer')
+    wrapup.correct(id)
+    expect(wrapup.draft?.callId).toBe(id)
+    expect(wrapup.queue.map((d) => d.callId)).toEqual([id, offered])
+    expect(wrapup.skip()).toBe(true)
+    expect(wrapup.draft).toMatchObject({ callId: offered, disposition: 'no-answer' })
+    expect([wrapup.isCorrection, wrapup.isSheetShown]).toEqual([false, false])
+  })
+
+  it("shows a call's wrap-up that is still open instead of opening a second one; refuses a record no longer on the phone", async () => {
+    const id = await connectedCall('13800000001')
+    const wrapup = useWrapupStore()
+    wrapup.choose('deal')
+    expect(wrapup.correct(id)).toBe(true)
+    expect(wrapup.queue).toHaveLength(1)
+    expect(wrapup.draft).toMatchObject({ callId: id, requirement: 'required', disposition: 'deal' })
+    expect(wrapup.isCorrection).toBe(false)
+    expect(wrapup.correct('no-such-call')).toBe(false)
+    expect(wrapup.queue).toHaveLength(1)
+  })
+
+  it('keeps a correction being made across a restart', async () => {
+    const id = await savedCall('13800000001')
+    useWrapupStore().correct(id)
+    useWrapupStore().setNote('changed my mind')
+    setActivePinia(createPinia())
+    signInAs(AGENT.userId)
+    const wrapup = useWrapupStore()
+    expect(wrapup.draft).toMatchObject({ callId: id, note: 'changed my mind', correction: { callbackAt: null } })
+    expect(wrapup.isCorrection).toBe(true)
+  })
+})

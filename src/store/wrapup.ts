@@ -14,6 +14,7 @@ export type { OutcomeDefinition }
 import {
   checkWrapup,
   clampNote,
+  correctionDraftFor,
   DEFAULT_WRAPUP_SETTING,
   draftFor,
   isWrapupDraft,
@@ -203,6 +204,8 @@ export const useWrapupStore = defineStore('wrapup', () => {
   const expandedCallId = ref<string | null>(null)
   const isSheetShown = computed(() => draft.value !== null && (draft.value.requirement === 'required' || expandedCallId.value === draft.value.callId))
   const isRequired = computed(() => draft.value?.requirement === 'required')
+  /** The open draft corrects a saved wrap-up from history (no countdown, no "call next"). */
+  const isCorrection = computed(() => draft.value?.correction !== undefined)
   const needsCallbackTime = computed(() => draft.value?.disposition === CALLBACK_OUTCOME)
   /** Characters in the note as the agent counts them (an emoji is one). */
   const noteCount = computed(() => noteLength(draft.value?.note ?? ''))
@@ -266,7 +269,23 @@ export const useWrapupStore = defineStore('wrapup', () => {
     return true
   }
 
-  /** Closes an optional wrap-up without an outcome; a required one stays. */
+  /**
+   * Reopens a saved call's wrap-up from history, to correct it: an outcome tapped in a hurry, a
+   * note to add, a callback to move. It goes in front of any open draft, which comes back after
+   * it; a call whose wrap-up is still open is simply shown. False when the record is no longer
+   * on this phone.
+   */
+  function correct(callId: string): boolean {
+    const record = useHistoryStore().records.find((r) => r.id === callId)
+    if (!record) return false
+    const open = queue.value.find((d) => d.callId === callId) ?? correctionDraftFor(record)
+    queue.value = [open, ...queue.value.filter((d) => d.callId !== callId)].slice(0, WRAPUP_QUEUE_LIMIT)
+    expandedCallId.value = callId
+    problem.value = null
+    persist()
+    return true
+  }
+
   /** Opens the offered optional wrap-up as the sheet. */
   function expand(): void {
     if (draft.value) expandedCallId.value = draft.value.callId
@@ -277,6 +296,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
     expandedCallId.value = null
   }
 
+  /** Closes an optional wrap-up without an outcome (a correction: unchanged); a required one stays. */
   function skip(): boolean {
     if (!draft.value || draft.value.requirement === 'required') return false
     queue.value = queue.value.slice(1)
@@ -310,6 +330,8 @@ export const useWrapupStore = defineStore('wrapup', () => {
     expand,
     collapse,
     isRequired,
+    isCorrection,
+    correct,
     needsCallbackTime,
     noteCount,
     finalCodes,

@@ -34,6 +34,8 @@ const zh = {
   'history.callBackName': '回拨 {name}',
   'history.saveNumber': '保存到号码列表',
   'history.saveNumberName': '保存 {name} 到号码列表',
+  'history.wrapupEditName': '修改与 {name} 通话的小结',
+  'history.wrapupAddName': '为与 {name} 的通话补填小结',
   'history.tcccDuration': '联络中心计时 {duration}',
   'history.callbackAt': '回拨 {when}',
   'history.recording': '录音',
@@ -78,6 +80,8 @@ const en: Record<keyof typeof zh, string> = {
   'history.callBackName': 'Call back {name}',
   'history.saveNumber': 'Save to number list',
   'history.saveNumberName': 'Save {name} to the number list',
+  'history.wrapupEditName': 'Edit the wrap-up of the call with {name}',
+  'history.wrapupAddName': 'Wrap up the call with {name}',
 }
 
 export default { zh, en }

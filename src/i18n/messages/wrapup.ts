@@ -22,6 +22,11 @@ const zh = {
   'wrapup.error.CALLBACK_REQUIRED': '请选择回拨时间',
   'wrapup.error.CALLBACK_IN_PAST': '回拨时间需晚于现在',
   'wrapup.error.CALLBACK_TOO_FAR': '回拨时间需在一年以内',
+  'wrapup.correctionTitle': '修改通话小结',
+  'wrapup.correctionCancel': '取消',
+  'wrapup.correctionOffer': '对 {name} 通话小结的修改尚未保存',
+  'wrapup.correctionOpen': '继续修改',
+  'wrapup.correctionDiscard': '放弃',
 } as const
 
 const en: Record<keyof typeof zh, string> = {
@@ -48,6 +53,11 @@ const en: Record<keyof typeof zh, string> = {
   'wrapup.error.CALLBACK_REQUIRED': 'Choose when to call back',
   'wrapup.error.CALLBACK_IN_PAST': 'The callback time must be in the future',
   'wrapup.error.CALLBACK_TOO_FAR': 'The callback time must be within a year',
+  'wrapup.correctionTitle': 'Edit wrap-up',
+  'wrapup.correctionCancel': 'Cancel',
+  'wrapup.correctionOffer': 'Your change to the wrap-up for {name} is not saved',
+  'wrapup.correctionOpen': 'Continue',
+  'wrapup.correctionDiscard': 'Discard',
 }
 
 export default { zh, en }

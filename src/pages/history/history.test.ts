@@ -6,6 +6,7 @@ import { setLocale } from '@/i18n'
 import type { CallRecord } from '@/services/callRecord'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
+import { useWrapupStore } from '@/store/wrapup'
 import HistoryPage from './index.vue'
 import { dayLabel } from './format'
 import { useNumbersStore } from '@/store/numbers'
@@ -90,6 +91,18 @@ describe('history page', () => {
     await wrapper.findAll(byId('history-call'))[0].trigger('click')
     expect(call.placeCall).toHaveBeenCalledWith({ to: '13912345678', remark: 'Ms Wang' })
     expect((uni.reLaunch as unknown as ReturnType<typeof fn>).mock.calls.map((c) => (c[0] as { url: string }).url)).toEqual(['/src/pages/dial/index'])
+  })
+  it("reopens a call's wrap-up from its row, named for screen readers; not while a call is live", async () => {
+    const wrapper = mountHistory([{ ...records[0], disposition: 'interested', note: 'likes the plan' }, records[1]])
+    const buttons = wrapper.findAll(byId('history-wrapup'))
+    expect(buttons.map((b) => b.attributes('aria-label'))).toEqual(['Edit the wrap-up of the call with Ms Wang', 'Wrap up the call with 13800138000'])
+    await buttons[0].trigger('click')
+    const wrapup = useWrapupStore()
+    expect(wrapup.draft).toMatchObject({ callId: 'b', disposition: 'interested', note: 'likes the plan', correction: { callbackAt: null } })
+    expect(wrapup.isSheetShown).toBe(true)
+    useCallStore().state = 'active'
+    await wrapper.vm.$nextTick()
+    expect(wrapper.findAll(byId('history-wrapup')).map((b) => b.attributes('aria-disabled'))).toEqual(['true', 'true'])
   })
 })
 
