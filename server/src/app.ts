@@ -25,6 +25,7 @@ import { openSessionCheck } from './db/sessionCache'
 import { createLoginLimiter, limitAddress, pruneRateCounters, sharedRateLimitStore } from './db/loginLimits'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { pruneChangeIds } from './db/workspace'
+import { pgliteVacuum } from './db/vacuum'
 import { registerAdminRoutes } from './adminRoutes'
 import { createCccClient, createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
 import { createMockCccRecords, createRealCccRecords, silentWav, type CccRecords } from './cccRecords'
@@ -251,12 +252,19 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     maxSuccesses: config.rateLimits.loginMax * 6,
     windowMs: config.rateLimits.loginWindowMs,
   })
-  // Old counters and long-expired sessions go away in the background.
+  // Old counters and long-expired sessions go away in the background; the embedded store is vacuumed.
+  const vacuum = pgliteVacuum(db, now())
   const maintenance = setInterval(() => {
     const longestWindow = Math.max(config.rateLimits.tokenWindowMs, config.rateLimits.statusWindowMs, 60_000)
     if (unknownPaths > 0) app.log.warn({ count: unknownPaths }, 'requests for unknown paths in the last minute')
     unknownPaths = 0
-    Promise.all([limiter.prune(now()), pruneRateCounters(db, now(), longestWindow), pruneSessions(db, now()), pruneChangeIds(db, now())]).catch((err: unknown) => app.log.warn({ err }, 'maintenance failed'))
+    Promise.all([limiter.prune(now()), pruneRateCounters(db, now(), longestWindow), pruneSessions(db, now()), pruneChangeIds(db, now())])
+      // After the prunes, so the rows they deleted are reclaimed in the same run.
+      .then(() => vacuum(now()))
+      .then((ms) => {
+        if (ms !== null && ms >= 1_000) app.log.info({ ms }, 'embedded database vacuumed')
+      })
+      .catch((err: unknown) => app.log.warn({ err }, 'maintenance failed'))
   }, 60_000)
   maintenance.unref()
   const sessions = await openSessionCheck(db)
