@@ -2,7 +2,7 @@
  * PGlite runs PostgreSQL in single-user mode: no autovacuum. Each rewrite of a record (every
  * pushed edit, wrap-up, call detail) leaves the old row version behind, and without a VACUUM the
  * space is never used again: 2,000 numbers re-saved 30 times grew `workspace_records` from 0.4 to
- * 12.4 MB, against 2.6 MB with a VACUUM every third round (docs/BENCHMARKS.md). PostgreSQL
+ * 12.4 MB, against 2.6 MB with a VACUUM every third round (server/README.md). PostgreSQL
  * servers vacuum themselves; this is for the embedded store only.
  */
 import type { Database } from './driver'
