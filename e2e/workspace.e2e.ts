@@ -238,6 +238,46 @@ describe('the workspace on the backend', () => {
     }
   })
 
+  it("a seat handed to the next agent on the same phone: they see none of the last one's numbers, and the last one's unsent change never reaches them", async () => {
+    const cli = (args: string[], input = '') =>
+      new Promise<string>((resolve, reject) => {
+        const child = execFile(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: stack().backend.dataDir ?? '' }, timeout: 60_000 }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        )
+        child.stdin?.end(input ? `${input}\n` : '')
+      })
+    const X = { username: 'x-leaver@corp.example', password: 'x-leaver-pass' }
+    const Y = { username: 'y-joiner@corp.example', password: 'y-joiner-pass' }
+    const SEAT = 'seat7@corp.example'
+    await cli(['add-agent', '--username', X.username, '--user-id', SEAT], X.password)
+    const { context, page } = await newPhone(stack())
+    try {
+      await signedIn(page, X)
+      await addNumber(page, '13855550001', 'X-secret')
+      await expectAttr(page, 'sync-status', 'data-state', 'synced')
+      await context.setOffline(true)
+      await addNumber(page, '13855550002', 'X-pending')
+      await expectAttr(page, 'sync-status', 'data-pending', '1')
+      await byId(page, 'logout').click()
+      await byId(page, 'confirm-ok').click()
+      await byId(page, 'login-submit').waitFor({ state: 'visible', timeout: 15_000 })
+
+      // X leaves the team; Y joins and gets the seat.
+      await cli(['remove-agent', '--username', X.username])
+      await cli(['add-agent', '--username', Y.username, '--user-id', SEAT], Y.password)
+      await context.setOffline(false)
+      await signedIn(page, Y)
+      await byId(page, 'numbers-empty').waitFor({ state: 'visible' })
+      expect(await listedNumbers(page)).toEqual([])
+      expect(await numbersOnServer(stack(), Y)).toEqual([])
+      const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => (localStorage.getItem(k) ?? '').includes('X-')))
+      expect(left).toEqual([])
+    } finally {
+      await context.close()
+      await cli(['remove-agent', '--username', Y.username]).catch(() => undefined)
+    }
+  })
+
   it('a list assigned with assign-numbers shows up on the phone, marked assigned, its number locked', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tccc-leads-'))
     try {

@@ -434,7 +434,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }
     request.log.info({ userId: agent.userId }, 'agent signed in')
-    return { accessToken: token, expiresIn: config.accessTokenTtlSeconds, agent: { userId: agent.userId, sdkAppId: config.sdkAppId } }
+    return { accessToken: token, expiresIn: config.accessTokenTtlSeconds, agent: { userId: agent.userId, sdkAppId: config.sdkAppId, workspaceId: agent.workspaceId } }
   })
 
   app.post(

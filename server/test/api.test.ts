@@ -25,7 +25,10 @@ describe('POST /api/auth/login', () => {
     const server = await start()
     const { res, body } = await login(server, AGENT1)
     expect(res.statusCode).toBe(200)
-    expect(body.agent).toEqual({ userId: 'agent1@example.com', sdkAppId: 1400000001 })
+    // workspaceId: which workspace the phone's cache of the seat must belong to (claimAgentCache).
+    expect(body.agent).toEqual({ userId: 'agent1@example.com', sdkAppId: 1400000001, workspaceId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) })
+    expect((await login(server, AGENT1)).body.agent).toEqual(body.agent)
+    expect((await login(server, AGENT2)).body.agent.workspaceId).not.toBe(body.agent.workspaceId)
     expect(body.expiresIn).toBe(12 * 3600)
     expect(body.accessToken).toMatch(/^at1\.[\w-]+\.[\w-]+$/)
   })

@@ -104,7 +104,7 @@ describe('sign-in answer', () => {
     expect(res.statusCode).toBe(200)
     expect(Object.keys(body).sort()).toEqual(['accessToken', 'agent', 'expiresIn'])
     expect(body.expiresIn).toBe(900)
-    expect(body.agent).toEqual({ userId: 'agent2@example.com', sdkAppId: 1400000077 })
+    expect(body.agent).toEqual({ userId: 'agent2@example.com', sdkAppId: 1400000077, workspaceId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) })
     const rows = await db.query<{ user_id: string; issued_at: string; expires_at: string; ended_at: string | null }>('SELECT user_id, issued_at, expires_at, ended_at FROM sessions')
     expect(rows).toHaveLength(1)
     expect(rows[0].user_id).toBe('agent2@example.com')

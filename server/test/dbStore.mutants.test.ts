@@ -100,7 +100,7 @@ describe('agent directory (mutation survivors)', () => {
   it('losing the race for a seat between the check and the insert is a conflict naming the seat', async () => {
     await putAgent(db, { username: 'first@corp.example', userId: 'seat-r', passwordHash: HASH }, { replace: false, now: NOW })
     // The seat check ran before the other add-agent's insert landed: it saw the seat free.
-    const raced = intercept(db, (sql) => (sql.startsWith('SELECT username, username_key FROM agents WHERE user_id') ? [] : undefined))
+    const raced = intercept(db, (sql) => (sql.startsWith('SELECT username, username_key, user_id FROM agents WHERE lower(user_id)') ? [] : undefined))
     const err = await putAgent(raced, { username: 'second@corp.example', userId: 'seat-r', passwordHash: HASH }, { replace: false, now: NOW }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(AgentConflictError)
     expect(String(err)).toBe('AgentConflictError: TCCC userId seat-r is already taken')

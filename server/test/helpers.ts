@@ -54,7 +54,7 @@ export function manualClock(start = Date.UTC(2026, 10, 21, 12, 0, 0)) {
 
 export async function login(app: FastifyInstance, credentials: { username: string; password: string }) {
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: credentials })
-  return { res, body: res.json() as { accessToken: string; expiresIn: number; agent: { userId: string; sdkAppId: number } } }
+  return { res, body: res.json() as { accessToken: string; expiresIn: number; agent: { userId: string; sdkAppId: number; workspaceId?: string } } }
 }
 
 export function requestToken(app: FastifyInstance, accessToken: string | null, payload?: unknown) {

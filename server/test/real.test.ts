@@ -71,7 +71,7 @@ describe('real mode', () => {
     const server = await start()
     const before = fake.requests.length
     const { body } = await login(server, AGENT1)
-    expect(body.agent).toEqual({ userId: 'real1@corp.example', sdkAppId: 1400123456 })
+    expect(body.agent).toEqual({ userId: 'real1@corp.example', sdkAppId: 1400123456, workspaceId: expect.any(String) })
     // The body asks for another seat: the backend must ignore it.
     const res = await requestToken(server, body.accessToken, { SeatUserId: 'real2@corp.example', userId: 'real2@corp.example' })
     expect(res.statusCode).toBe(200)

@@ -104,6 +104,30 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
     expect(await mine('seat-a')).toEqual([])
   })
 
+  it("an agent's workspace id: new when the seat's agent is made again, the same across a password change or a move", async () => {
+    const idOf = async (username: string) => (await findAgentByUsername(db, username))?.workspaceId
+    await putAgent(db, { username: 'alice@corp.example', userId: 'seat-a', passwordHash: HASH }, { replace: false, now: NOW })
+    const first = await idOf('ALICE@corp.example')
+    expect(first).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    await putAgent(db, { username: 'alice@corp.example', userId: 'seat-a', passwordHash: HASH }, { replace: true, now: NOW + 1 })
+    await putAgent(db, { username: 'alice@corp.example', userId: 'seat-b', passwordHash: HASH }, { replace: true, now: NOW + 2 })
+    expect(await idOf('alice@corp.example')).toBe(first)
+    await removeAgent(db, 'alice@corp.example', NOW + 3)
+    await putAgent(db, { username: 'alice@corp.example', userId: 'seat-b', passwordHash: HASH }, { replace: false, now: NOW + 4 })
+    const again = await idOf('alice@corp.example')
+    await putAgent(db, { username: 'bob@corp.example', userId: 'seat-a', passwordHash: HASH }, { replace: false, now: NOW + 4 })
+    expect(new Set([first, again, await idOf('bob@corp.example')]).size).toBe(3)
+  })
+
+  it('seats are compared without case, as phones key their caches', async () => {
+    await putAgent(db, { username: 'alice@corp.example', userId: 'Seat-A@corp.example', passwordHash: HASH }, { replace: false, now: NOW })
+    await expect(putAgent(db, { username: 'bob@corp.example', userId: 'seat-a@CORP.example', passwordHash: HASH }, { replace: false, now: NOW })).rejects.toThrow(
+      'TCCC userId seat-a@CORP.example already belongs to alice@corp.example (as Seat-A@corp.example; seats are compared without case)',
+    )
+    // The agent's own seat in another case is no clash.
+    expect(await putAgent(db, { username: 'alice@corp.example', userId: 'seat-a@corp.example', passwordHash: HASH }, { replace: true, now: NOW })).toBe('replaced')
+  })
+
   it('logout ends one session; the check stays a primary-key lookup', async () => {
     await putAgent(db, { username: 'a@x', userId: 'a', passwordHash: HASH }, { replace: false, now: NOW })
     await startSession(db, { id: 'x1', userId: 'a', issuedAt: NOW, expiresAt: NOW + 1000 })

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { storage } from '../../tests/setup/uni'
-import { agentKeyOf, hasStored, storedValue } from './storage'
+import { agentKeyOf, claimAgentCache, hasStored, storedValue } from './storage'
 
 const isStringList = (data: unknown): data is string[] => Array.isArray(data) && data.every((x) => typeof x === 'string')
 
@@ -92,5 +92,52 @@ describe('storage (mutation survivors)', () => {
     expect(storedValue('list', { version: 1, fallback: () => ['x'], validate: isStringList }).load()).toEqual(['x'])
     expect(warn).toHaveBeenCalledWith('[storage] tccc.list has an unexpected shape; using the default')
     warn.mockRestore()
+  })
+})
+
+describe('claimAgentCache: whose cache of a seat this is', () => {
+  const SEAT = agentKeyOf('seat7@corp.example')
+  const put = (key: string, data: unknown) => storage.set(`tccc.a.${key}`, JSON.stringify({ v: 1, data }))
+  const keys = () => [...storage.keys()].sort()
+  const owner = (agentKey: string) => JSON.parse(storage.get(`tccc.a.${agentKey}.owner`) as string).data
+
+  it('adopts a cache kept before owners were recorded, and keeps it for the same workspace after', () => {
+    put(`${SEAT}.numbers`, ['13800000001'])
+    expect(claimAgentCache(SEAT, 'ws-x')).toEqual({ kind: 'adopted' })
+    expect(owner(SEAT)).toBe('ws-x')
+    expect(claimAgentCache(SEAT, 'ws-x')).toEqual({ kind: 'kept' })
+    expect(storage.has(`tccc.a.${SEAT}.numbers`)).toBe(true)
+  })
+
+  it("drops another agent's cache of the seat, with their unsent changes, and nothing of other seats", () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    put(`${SEAT}.owner`, 'ws-x')
+    put(`${SEAT}.numbers`, ['13855550001'])
+    put(`${SEAT}.outbox`, [{ changeId: 'c1' }, { changeId: 'c2' }])
+    put(`${SEAT}.cursor`, '20066')
+    const longer = agentKeyOf('seat7@corp.example2')
+    put(`${longer}.numbers`, ['13900000000'])
+    storage.set('tccc.settings', '{"v":1,"data":{}}')
+    expect(claimAgentCache(SEAT, 'ws-y')).toEqual({ kind: 'cleared', droppedChanges: 2 })
+    expect(keys()).toEqual([`tccc.a.${SEAT}.owner`, `tccc.a.${longer}.numbers`, 'tccc.settings'].sort())
+    expect(owner(SEAT)).toBe('ws-y')
+  })
+
+  it('brings the agent\'s own cache along when they changed seats; not over a cache the new seat already has', () => {
+    const OLD = agentKeyOf('seat8@corp.example')
+    put(`${OLD}.owner`, 'ws-x')
+    put(`${OLD}.outbox`, [{ changeId: 'c9' }])
+    put(`${OLD}.cursor`, '41')
+    expect(claimAgentCache(SEAT, 'ws-x')).toEqual({ kind: 'moved', from: OLD })
+    expect(keys()).toEqual([`tccc.a.${SEAT}.cursor`, `tccc.a.${SEAT}.outbox`, `tccc.a.${SEAT}.owner`])
+    expect(JSON.parse(storage.get(`tccc.a.${SEAT}.outbox`) as string).data).toEqual([{ changeId: 'c9' }])
+    expect(owner(SEAT)).toBe('ws-x')
+
+    storage.clear()
+    put(`${OLD}.owner`, 'ws-x')
+    put(`${OLD}.cursor`, '41')
+    put(`${SEAT}.numbers`, ['13800000001'])
+    expect(claimAgentCache(SEAT, 'ws-x')).toEqual({ kind: 'adopted' })
+    expect(storage.has(`tccc.a.${OLD}.cursor`)).toBe(true)
   })
 })

@@ -86,3 +86,72 @@ export function storedValue<T>(key: string, options: StoredValueOptions<T>): Sto
     },
   }
 }
+
+/** What `claimAgentCache` found beside the seat's cache. */
+export type CacheClaim =
+  | { kind: 'kept' }
+  /** No owner recorded yet (a cache from before owners were kept, or none): it is this agent's. */
+  | { kind: 'adopted' }
+  /** Another agent's cache of the seat: removed, with their changes never sent. */
+  | { kind: 'cleared'; droppedChanges: number }
+  /** The agent's own cache, kept under the seat they had before (`from`, an agent key): moved here. */
+  | { kind: 'moved'; from: string }
+
+const OWNER = 'owner'
+const ownerValue = (agentKey: string) =>
+  workspaceValue<string>(agentKey, OWNER, { version: 1, fallback: () => '', validate: (d): d is string => typeof d === 'string' })
+
+function storageKeys(): string[] {
+  try {
+    return uni.getStorageInfoSync().keys
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Run at sign-in, before anything reads the seat's cache: makes the cache kept for the seat
+ * (`tccc.a.<agentKey>.*`) the signed-in agent's workspace (`workspaceId`, from the backend).
+ * Caches are kept per seat, and a seat passes to the next agent when one leaves: without this the
+ * next agent saw the last one's numbers and pushed their unsent changes into their own workspace.
+ */
+export function claimAgentCache(agentKey: string, workspaceId: string): CacheClaim {
+  const owner = ownerValue(agentKey)
+  const current = owner.load()
+  if (current === workspaceId) return { kind: 'kept' }
+  const prefix = `${PREFIX}a.${agentKey}.`
+  let claim: CacheClaim = { kind: 'adopted' }
+  if (current !== '') {
+    const outbox = workspaceValue<unknown[]>(agentKey, 'outbox', { version: 1, fallback: () => [], validate: (d): d is unknown[] => Array.isArray(d) }).load()
+    for (const key of storageKeys()) if (key.startsWith(prefix)) uni.removeStorageSync(key)
+    claim = { kind: 'cleared', droppedChanges: outbox.length }
+  }
+  const ownKeys = storageKeys().filter((key) => key.startsWith(prefix) && key !== `${prefix}${OWNER}`)
+  const from = ownKeys.length > 0 ? null : movedFrom(agentKey, workspaceId)
+  if (from !== null) {
+    const fromPrefix = `${PREFIX}a.${from}.`
+    for (const key of storageKeys()) {
+      if (!key.startsWith(fromPrefix)) continue
+      // Written before the old key goes: a copy that does not fit (storage full) stays where it was.
+      try {
+        uni.setStorageSync(prefix + key.slice(fromPrefix.length), uni.getStorageSync(key))
+        uni.removeStorageSync(key)
+      } catch (e) {
+        console.warn('[storage] could not move a cached value to the new seat', e instanceof Error ? e.message : e)
+      }
+    }
+    claim = { kind: 'moved', from }
+  }
+  owner.save(workspaceId)
+  return claim
+}
+
+/** The agent key of another seat whose cache belongs to `workspaceId` (the agent changed seats). */
+function movedFrom(agentKey: string, workspaceId: string): string | null {
+  const pattern = new RegExp(`^${PREFIX.replace('.', '\\.')}a\\.([^.]+)\\.${OWNER}$`)
+  for (const key of storageKeys()) {
+    const other = pattern.exec(key)?.[1]
+    if (other && other !== agentKey && ownerValue(other).load() === workspaceId) return other
+  }
+  return null
+}

@@ -96,7 +96,7 @@ describe.skipIf(!existsSync(serverMain))('token client against the real token ba
 
   it('signs in, gets a TCCC token for the same agent, and signs out (token revoked)', async () => {
     const session = await signInToBackend('agent1@example.com', 'agent1-pass')
-    expect(session.agent).toEqual({ userId: 'agent1@example.com', sdkAppId: 1400000001 })
+    expect(session.agent).toEqual({ userId: 'agent1@example.com', sdkAppId: 1400000001, workspaceId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) })
     expect(session.expiresIn).toBeGreaterThan(0)
 
     const tccc = await fetchTcccToken(session.accessToken)

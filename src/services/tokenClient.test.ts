@@ -35,6 +35,15 @@ describe('signInToBackend', () => {
     await expect(signInToBackend('u', 'p')).resolves.toEqual(goodLogin)
   })
 
+  it("passes the agent's workspace id on when the backend names one, and only a non-empty string", async () => {
+    respond(200, { ...goodLogin, agent: { ...goodLogin.agent, workspaceId: 'ws-1' } })
+    await expect(signInToBackend('u', 'p')).resolves.toEqual({ ...goodLogin, agent: { ...goodLogin.agent, workspaceId: 'ws-1' } })
+    for (const workspaceId of ['', ' ', 7, null]) {
+      respond(200, { ...goodLogin, agent: { ...goodLogin.agent, workspaceId } })
+      await expect(signInToBackend('u', 'p')).resolves.toEqual(goodLogin)
+    }
+  })
+
   it('parses a JSON string body', async () => {
     respond(200, JSON.stringify(goodLogin))
     await expect(signInToBackend('u', 'p')).resolves.toEqual(goodLogin)

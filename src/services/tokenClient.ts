@@ -25,6 +25,12 @@ export const BACKEND_TIMEOUT_MS = 15_000
 export interface BackendAgent {
   userId: string
   sdkAppId: number
+  /**
+   * Which workspace the phone's cache of this seat belongs to; another id than the one kept
+   * beside the cache means another agent had the seat (`claimAgentCache`). Absent from backends
+   * before it was added.
+   */
+  workspaceId?: string
 }
 
 /** `POST /api/auth/login` 200 body. */
@@ -66,7 +72,8 @@ export async function signInToBackend(username: string, password: string, baseUr
   ensureOk(response)
   if (!isBackendSession(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'login')
   const { accessToken, expiresIn, agent } = response.body
-  return { accessToken, expiresIn, agent: { userId: agent.userId, sdkAppId: agent.sdkAppId } }
+  const workspaceId = isNonEmptyString(agent.workspaceId) ? agent.workspaceId : undefined
+  return { accessToken, expiresIn, agent: { userId: agent.userId, sdkAppId: agent.sdkAppId, ...(workspaceId ? { workspaceId } : {}) } }
 }
 
 export async function fetchTcccToken(accessToken: string, baseUrl = backendBaseUrl()): Promise<TcccLoginToken> {

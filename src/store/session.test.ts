@@ -6,6 +6,8 @@ import { fetchCallerNumbers } from '@/services/cccClient'
 import { getWorkstation } from '@/services/workstation'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
+import { useSyncStore } from '@/store/sync'
 import { useWrapupStore } from '@/store/wrapup'
 import { backendSessionStorage, lastUsernameStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
@@ -124,6 +126,52 @@ async function signInThenRestart(): Promise<ReturnType<typeof useSessionStore>> 
   setActivePinia(createPinia())
   return useSessionStore()
 }
+
+describe("the seat's cache on this phone", () => {
+  /** Agent X adds two customers while the backend is out of reach, and signs out anyway. */
+  async function leaveWithUnsentChanges(): Promise<void> {
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    await settle()
+    backend.setReachable(false)
+    useNumbersStore().add('13855550001', 'X-secret')
+    useNumbersStore().add('13855550002', 'X-pending')
+    expect(useSyncStore().pending).toBe(2)
+    await session.signOut()
+    backend.setReachable(true)
+  }
+
+  it("is dropped, unsent changes and all, when another agent signs in on the seat; the agent's own is kept", async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    backend.workspaceId = 'ws-x'
+    await leaveWithUnsentChanges()
+    // X is removed and Y gets the seat: a new, empty workspace on the backend.
+    backend.newWorkspace()
+    backend.workspaceId = 'ws-y'
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    await settle()
+    expect(useNumbersStore().entries).toEqual([])
+    expect(backend.workspace.live('number')).toEqual([])
+    expect(storedText()).not.toContain('X-')
+    expect(console.warn).toHaveBeenCalledWith("[session] the seat's cache on this phone was another agent's: removed (2 change(s) never sent)")
+
+    useNumbersStore().add('13800000009', 'Y-own')
+    await settle()
+    await session.signOut()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    expect(useNumbersStore().entries.map((e) => e.remark)).toEqual(['Y-own'])
+  })
+
+  it('is kept as it was when the backend names no workspace (a backend from before)', async () => {
+    await leaveWithUnsentChanges()
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    await settle()
+    expect(useNumbersStore().entries.map((e) => e.remark).sort()).toEqual(['X-pending', 'X-secret'])
+    expect(backend.workspace.live('number')).toHaveLength(2)
+  })
+})
 
 describe('restore (app start)', () => {
   it('signs in again without the password while the access token is valid', async () => {

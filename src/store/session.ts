@@ -12,8 +12,8 @@ import { defineStore, getActivePinia } from 'pinia'
 import { ref, watch } from 'vue'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { backendSessionStorage, type StoredBackendSession } from '@/services/backendSession'
-import { storedValue } from '@/services/storage'
-import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
+import { agentKeyOf, claimAgentCache, storedValue } from '@/services/storage'
+import { fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
 import { useSettingsStore } from '@/store/settings'
@@ -98,6 +98,20 @@ function isUnanswered(failure: TcccError): boolean {
 
 function revokeQuietly(accessToken: string, baseUrl: string): void {
   signOutOfBackend(accessToken, baseUrl).catch((e: unknown) => console.warn('[session] backend sign-out failed', toTcccError(e).symbol))
+}
+
+/**
+ * The seat's cache on this phone must be the signing-in agent's workspace: another agent's (the
+ * seat's previous holder) is dropped before any store reads it (`claimAgentCache`).
+ */
+function claimCache(userId: string, workspaceId: string): void {
+  try {
+    const claim = claimAgentCache(agentKeyOf(userId), workspaceId)
+    if (claim.kind === 'cleared') console.warn(`[session] the seat's cache on this phone was another agent's: removed (${claim.droppedChanges} change(s) never sent)`)
+    if (claim.kind === 'moved') console.info('[session] the agent changed seats: their cache on this phone moved with them')
+  } catch (e) {
+    console.warn('[session] could not check whose cache this is', e instanceof Error ? e.message : e)
+  }
 }
 
 export const useSessionStore = defineStore('session', () => {
@@ -219,8 +233,9 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
     signOutReason.value = null
     let accessToken: string
+    let backend: BackendSession
     try {
-      const backend = await signInToBackend(name, password, backendUrl())
+      backend = await signInToBackend(name, password, backendUrl())
       accessToken = backend.accessToken
       backendSessionStorage.save({ accessToken, expiresAt: Date.now() + backend.expiresIn * 1000 })
     } catch (e) {
@@ -229,6 +244,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     lastUsername.value = name
     lastUsernameStorage.save(name)
+    if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
     try {
       await registerWithTccc(accessToken)
     } catch (e) {

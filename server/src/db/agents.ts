@@ -36,9 +36,22 @@ interface AgentRow {
 }
 const toRecord = (r: AgentRow): AgentRecord => ({ username: r.username, userId: r.user_id, passwordHash: r.password_hash })
 
-export async function findAgentByUsername(db: Queryable, username: string): Promise<AgentRecord | null> {
-  const rows = await db.query<AgentRow>('SELECT username, user_id, password_hash FROM agents WHERE username_key = $1', [normaliseUsername(username)])
-  return rows[0] ? toRecord(rows[0]) : null
+/**
+ * Which workspace a phone's cache of this agent belongs to. It changes when the agent row is made
+ * again (removed and added, or the seat given to someone else), never on a password change or a
+ * move to another seat (the workspace moves with the agent): a phone that finds another id beside
+ * its cache of the seat drops that cache, so the next agent on the seat never sees the last one's
+ * numbers nor pushes their unsent changes. Derived from the row, so there is nothing to migrate.
+ */
+export function workspaceIdOf(usernameKey: string, createdAt: number): string {
+  return createHash('sha256').update(`${usernameKey}\n${createdAt}`).digest('base64url').slice(0, 22)
+}
+
+/** The agent signing in, with their workspace id. */
+export async function findAgentByUsername(db: Queryable, username: string): Promise<(AgentRecord & { workspaceId: string }) | null> {
+  const key = normaliseUsername(username)
+  const rows = await db.query<AgentRow & { created_at: number }>('SELECT username, user_id, password_hash, created_at FROM agents WHERE username_key = $1', [key])
+  return rows[0] ? { ...toRecord(rows[0]), workspaceId: workspaceIdOf(key, Number(rows[0].created_at)) } : null
 }
 
 export async function findAgentByUserId(db: Queryable, userId: string): Promise<AgentRecord | null> {
@@ -56,8 +69,11 @@ export async function countAgents(db: Queryable): Promise<number> {
  */
 export async function putAgent(db: Queryable, agent: AgentRecord, options: { replace: boolean; now: number }): Promise<'added' | 'replaced'> {
   const key = normaliseUsername(agent.username)
-  const seat = await db.query<{ username: string; username_key: string }>('SELECT username, username_key FROM agents WHERE user_id = $1', [agent.userId])
-  if (seat[0] && seat[0].username_key !== key) throw new AgentConflictError(`TCCC userId ${agent.userId} already belongs to ${seat[0].username}`)
+  // Seats are compared without case, as phones key their caches (`agentKeyOf`): AGENT1@… beside
+  // agent1@… would share one phone cache.
+  const seat = await db.query<{ username: string; username_key: string; user_id: string }>('SELECT username, username_key, user_id FROM agents WHERE lower(user_id) = lower($1)', [agent.userId])
+  const taken = seat.find((row) => row.username_key !== key)
+  if (taken) throw new AgentConflictError(`TCCC userId ${agent.userId} already belongs to ${taken.username}${taken.user_id === agent.userId ? '' : ` (as ${taken.user_id}; seats are compared without case)`}`)
   const inserted = await db.query(
     `INSERT INTO agents (username_key, username, user_id, password_hash, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (username_key) DO NOTHING RETURNING username_key`,

@@ -95,6 +95,10 @@ export interface FakeBackend {
   failNextStatus(statusCode: number, body: unknown): void
   /** Bodies of every PUT /api/agent/status. */
   readonly statusPuts: unknown[]
+  /** The workspace id the sign-in answers with (none, like a backend before it had one, when null). */
+  workspaceId: string | null
+  /** The seat's workspace set aside (its agent removed) and a new, empty one for the next agent. */
+  newWorkspace(): void
 }
 
 export function installFakeBackend(clock: ManualClock): FakeBackend {
@@ -105,7 +109,7 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
   let reachable = true
   let nextTokenFailure: { statusCode: number; body: unknown } | null = null
   let counter = 0
-  const workspace = new FakeWorkspaceServer()
+  let workspace = new FakeWorkspaceServer()
   const statusPuts: unknown[] = []
   let nextStatusFailure: { statusCode: number; body: unknown } | null = null
 
@@ -129,7 +133,7 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
         const accessToken = `acc-${++counter}`
         live.add(accessToken)
         issuedAccessTokens.push(accessToken)
-        reply(200, { accessToken, expiresIn: 3600, agent: { ...AGENT } })
+        reply(200, { accessToken, expiresIn: 3600, agent: { ...AGENT, ...(fake.workspaceId ? { workspaceId: fake.workspaceId } : {}) } })
       }
     } else if (path === '/api/tccc/token') {
       if (nextTokenFailure) {
@@ -174,7 +178,12 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
       nextStatusFailure = { statusCode, body }
     },
     requests,
-    workspace,
+    get workspace() {
+      return workspace
+    },
+    newWorkspace: () => {
+      workspace = new FakeWorkspaceServer()
+    },
     issuedAccessTokens,
     issuedTcccTokens,
     expireSessions: () => live.clear(),
@@ -184,6 +193,7 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
     failNextToken: (statusCode, body) => {
       nextTokenFailure = { statusCode, body }
     },
+    workspaceId: null,
   }
   return fake
 }
