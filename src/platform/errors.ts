@@ -78,6 +78,7 @@ export const APP_ERRORS = {
   INSECURE_CONTEXT: { zh: '通话需要 HTTPS（或 localhost）访问，请使用 HTTPS 地址打开', en: 'Calls need HTTPS (or localhost). Open the app over HTTPS.', action: 'use-https' },
   NOT_SIGNED_IN: { zh: '尚未登录', en: 'You are not signed in.', action: 'relogin' },
   NO_ACTIVE_CALL: { zh: '当前没有通话', en: 'There is no call in progress.', action: 'none' },
+  CONNECTION_LOST: { zh: '与联络中心的连接已断开，恢复后再拨', en: 'The connection to the contact center is lost. Call again once it is back.', action: 'check-network' },
   NO_INCOMING_CALL: { zh: '当前没有来电', en: 'There is no incoming call.', action: 'none' },
   INVALID_DTMF: { zh: '按键只能是 0-9、* 或 #', en: 'Keys must be 0-9, * or #.', action: 'fix-input' },
   INVALID_NUMBER: { zh: '号码无效', en: 'The number is not valid.', action: 'fix-input' },

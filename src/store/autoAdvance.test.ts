@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { nextTick } from 'vue'
 import { AUTO_ADVANCE_SECONDS, useAutoAdvanceStore, type AutoAdvanceTimers } from '@/store/autoAdvance'
+import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
+import { useConnectionStore } from '@/store/connection'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSessionStore } from '@/store/session'
@@ -92,6 +94,34 @@ describe('auto-advance', () => {
     expect(advance.saveWrapup()).toBe(true)
     expect(useHistoryStore().records[0].note).toBe('asked for a discount')
     expect([advance.countdown, timers.pending]).toEqual([null, 0])
+  })
+
+  it('never dials from a seat on a break or offline, nor over a lost connection: the countdown stops or does not start', async () => {
+    const advance = useAutoAdvanceStore()
+    const agent = useAgentStore()
+    const connection = useConnectionStore()
+    advance.setEnabled(true)
+    useSessionStore().status = 'signed-in'
+    agent.applyStatus('free')
+    await talkAndChoose('13800000001', 'First')
+    expect(advance.saveWrapup()).toBe(true)
+    expect(advance.isCounting).toBe(true)
+    agent.applyStatus('rest', 'lunch')
+    expect([advance.countdown, timers.pending]).toEqual([null, 0])
+
+    agent.applyStatus('free')
+    expect(advance.start('13800000001')).toBe(true)
+    connection.markLost()
+    expect(advance.countdown).toBeNull()
+    expect(advance.start('13800000001')).toBe(false)
+    connection.markReconnecting()
+    expect(advance.start('13800000001')).toBe(false)
+    connection.markRecovered()
+    expect(advance.start('13800000001')).toBe(true)
+    agent.applyStatus('offline')
+    expect(advance.countdown).toBeNull()
+    expect(advance.start('13800000001')).toBe(false)
+    expect(callsOf(core, 'call')).toHaveLength(1)
   })
 
   it('counts down 5 seconds with the next customer\'s name, then dials them with their remark', async () => {

@@ -7,7 +7,9 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { agentKeyOf, workspaceValue, type StoredValue } from '@/services/storage'
+import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
+import { useConnectionStore } from '@/store/connection'
 import { useSessionStore } from '@/store/session'
 import { useWorkdayStore } from '@/store/workday'
 import { useWrapupStore } from '@/store/wrapup'
@@ -51,6 +53,18 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
   /** Counts the calls auto-advance placed, so the page on screen can follow to the call. */
   const placedCount = ref(0)
   const isCounting = computed(() => countdown.value !== null)
+  const agent = useAgentStore()
+  const connection = useConnectionStore()
+  /**
+   * Dialling now would reach a customer from a seat on a break or signed out of the contact
+   * centre, or fail on a lost connection: the countdown neither starts nor dials then.
+   */
+  const mayDial = computed(() => {
+    // Offline while signed in is the contact centre's word (the SDK's status); signed out, the
+    // countdown is already gone with the agent.
+    const seatAway = agent.shownStatus === 'rest' || (session.status === 'signed-in' && agent.shownStatus === 'offline')
+    return !seatAway && connection.state !== 'lost' && connection.state !== 'reconnecting'
+  })
 
   let timers: AutoAdvanceTimers = realTimers
   let handle: unknown = null
@@ -74,6 +88,10 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
     },
     { flush: 'sync' },
   )
+
+  watch(mayDial, (ok) => {
+    if (!ok) cancel()
+  }, { flush: 'sync' })
 
   function setEnabled(next: boolean): void {
     enabled.value = next
@@ -102,7 +120,7 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
    */
   function start(justCalled?: string): boolean {
     cancel()
-    if (!enabled.value || call.isLive || wrapup.isOpen) return false
+    if (!enabled.value || call.isLive || wrapup.isOpen || !mayDial.value) return false
     const next = workday.peekNext(justCalled)
     if (!next) return false
     const name = next.remark && next.remark !== next.number ? next.remark : next.number
@@ -129,7 +147,7 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
       return
     }
     countdown.value = null
-    if (call.isLive) return
+    if (call.isLive || !mayDial.value) return
     // The customer the countdown named, never another: a pull during the countdown can put new
     // numbers first, and the named one may have been deleted or closed meanwhile.
     const pending = workday.callIfStillNext(current.number)

@@ -486,6 +486,24 @@ describe('incoming calls', () => {
     expect(call.linkQuality).toBe(1)
   })
 
+  it('does not ask the SDK to call while the connection is lost or reconnecting, and says why', async () => {
+    const call = useCallStore()
+    core.sim.dropConnection()
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    expect(call.state).toBe('ended')
+    expect(call.error?.symbol).toBe('CONNECTION_LOST')
+    expect(call.error?.localized('zh')).toBe('与联络中心的连接已断开，恢复后再拨')
+    expect(call.error?.action).toBe('check-network')
+    core.sim.startReconnect()
+    call.close()
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    expect(callsOf(core, 'call')).toHaveLength(0)
+    core.sim.restoreConnection()
+    call.close()
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(true)
+    expect(callsOf(core, 'call')).toHaveLength(1)
+  })
+
   it('late events of a finished session do not touch the next call', async () => {
     const call = useCallStore()
     await call.placeCall({ to: '13800138000' })

@@ -166,6 +166,12 @@ export const useCallStore = defineStore('call', () => {
   let sdkMuted = false
   /** An `onError` of the live call that did not go on screen: the cause if the SDK then ends it. */
   let pendingCause: { error: TcccError; at: number } | null = null
+  /**
+   * The notice the last failed command left on the call screen: cleared when a later command
+   * works, and never taken for why the call ended (a hold refused once and then done did not
+   * make a call the customer hung up "failed").
+   */
+  let commandNotice: TcccError | null = null
   let holdInFlight = false
   let routeInFlight = false
   let hangingUp = false
@@ -345,6 +351,10 @@ export const useCallStore = defineStore('call', () => {
   function finish(reason: EndReason): void {
     endedAt.value = Date.now()
     endReason.value = reason
+    // A call that ended well did not fail: a command's notice (hold refused, a key not sent) or
+    // "renewed after the call" says nothing about it any more.
+    if (reason !== 'error') error.value = null
+    commandNotice = null
     stopRing()
     if (sessionId.value) rememberFinished(sessionId.value)
     if (internal.value) {
@@ -492,7 +502,24 @@ export const useCallStore = defineStore('call', () => {
       void session.onTokenExpired({ now })
       if (session.renewAfterCall) error.value = new TcccError('TOKEN_RENEWS_AFTER_CALL')
     }
+    commandNotice = error.value
     return failure
+  }
+
+  /** A command's failure after `renewingToken`, which already took any -10002 to the session. */
+  function noteRenewedFailure(e: unknown): void {
+    const failure = toTcccError(e)
+    error.value = failure.code === TOKEN_EXPIRED_CODE && useSessionStore().renewAfterCall ? new TcccError('TOKEN_RENEWS_AFTER_CALL') : failure
+    commandNotice = error.value
+  }
+
+  /**
+   * A command worked: the notice an earlier one left ("service unavailable, try again") is over.
+   * An error the SDK reported on its own (the microphone) stays.
+   */
+  function commandSucceeded(): void {
+    if (commandNotice !== null && error.value === commandNotice) error.value = null
+    commandNotice = null
   }
 
   function failDial(failure: TcccError): void {
@@ -607,9 +634,9 @@ export const useCallStore = defineStore('call', () => {
       if (sessionId.value === null) sessionId.value = id
       // The SDK's own words (seed 003 shows "系统异常" + reasonMessage), or the error it reported
       // during the call when it gave none.
-      if (event.reason === 'error' && !error.value) {
+      if (event.reason === 'error' && (!error.value || error.value === commandNotice)) {
         const cause = pendingCause && Date.now() - pendingCause.at <= CAUSE_WINDOW_MS ? pendingCause.error : null
-        error.value = cause ?? (event.message ? TcccError.fromSdkMessage(event.message) : new TcccError('UNKNOWN'))
+        error.value = cause ?? (event.message ? TcccError.fromSdkMessage(event.message) : (error.value ?? new TcccError('UNKNOWN')))
       }
       if (move('ended')) finish(event.reason)
       return
@@ -722,7 +749,9 @@ export const useCallStore = defineStore('call', () => {
       begin('out', to, note, null)
       internal.value = toSeat
       if (!move('dial')) return false
-      const refused = check()
+      // The SDK would take the call and time out on it ("request timed out"): say why instead.
+      const link = useConnectionStore().state
+      const refused = link === 'lost' || link === 'reconnecting' ? new TcccError('CONNECTION_LOST') : check()
       if (refused) {
         failDial(refused)
         return false
@@ -843,6 +872,7 @@ export const useCallStore = defineStore('call', () => {
         muted.value = target
         sdkMuted = target
       }
+      commandSucceeded()
       return true
     } catch (e) {
       noteFailure(e)
@@ -886,6 +916,7 @@ export const useCallStore = defineStore('call', () => {
       await workstation.setAudioRoute(next)
       audioRoute.value = next
       settings.setAudioRoute(next)
+      commandSucceeded()
       return true
     } catch (e) {
       noteFailure(e)
@@ -914,6 +945,7 @@ export const useCallStore = defineStore('call', () => {
       // could go out in another order, and the far end's menu may have moved on.
       await getWorkstation().sendDTMF(digit)
       if (sessionId.value === id) dtmfSent.value += digit
+      commandSucceeded()
       return true
     } catch (e) {
       noteFailure(e)
@@ -929,8 +961,12 @@ export const useCallStore = defineStore('call', () => {
     holdInFlight = true
     try {
       const workstation = getWorkstation()
-      await (target ? workstation.hold() : workstation.unhold())
+      if (target) await workstation.hold()
+      // Taking the customer back cannot wait for the end of the call: with an expired token the
+      // customer would stay on hold until the agent hung up. Renewed now, then tried once more.
+      else await renewingToken(() => workstation.unhold(), () => sessionId.value === id && stateNow() === 'active' && held.value)
       if (sessionId.value === id) held.value = target
+      commandSucceeded()
       // Unhold opens the SDK's microphone (seed 000: "取消呼叫保持 … 坐席取消静音"): an agent
       // who is muted stays muted.
       if (!target && sessionId.value === id) {
@@ -942,7 +978,8 @@ export const useCallStore = defineStore('call', () => {
       }
       return true
     } catch (e) {
-      noteFailure(e)
+      if (target) noteFailure(e)
+      else noteRenewedFailure(e)
       return false
     } finally {
       holdInFlight = false
@@ -963,12 +1000,17 @@ export const useCallStore = defineStore('call', () => {
     busy.value = true
     try {
       const id = sessionId.value
-      await getWorkstation().transfer('userId' in target ? { userId: to } : { skillGroupId: to })
+      // Renewed at once on an expired token, as unhold is: the agent is handing the call over now.
+      await renewingToken(
+        () => getWorkstation().transfer('userId' in target ? { userId: to } : { skillGroupId: to }),
+        () => sessionId.value === id && stateNow() === 'active',
+      )
       // The SDK ends the session here as a hang-up: the ended screen says where it went instead.
       if (sessionId.value === id) transferredTo.value = to
+      commandSucceeded()
       return true
     } catch (e) {
-      noteFailure(e)
+      noteRenewedFailure(e)
       return false
     } finally {
       busy.value = false

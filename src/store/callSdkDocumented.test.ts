@@ -145,6 +145,43 @@ describe('why a call ended with an error', () => {
   })
 })
 
+describe("a command's notice is not the call's failure", () => {
+  const lastRecord = () => useHistoryStore().records[0]
+
+  it('a hold refused once and then done clears its notice; the call the customer hung up is not "failed"', async () => {
+    const call = await activeCall()
+    core.sim.failNext('hold', 503)
+    await expect(call.toggleHold()).resolves.toBe(false)
+    expect(call.error?.code).toBe(503)
+    await expect(call.toggleHold()).resolves.toBe(true)
+    expect(call.error).toBeNull()
+    core.sim.failNext('sendDTMF', 408)
+    await expect(call.sendDigit('1')).resolves.toBe(false)
+    expect(call.error?.code).toBe(408)
+    core.sim.remoteHangup()
+    expect([call.state, call.endReason, call.error]).toEqual(['ended', 'remote-bye', null])
+    expect(lastRecord()).toMatchObject({ outcome: 'answered', endReason: 'remote-bye' })
+    expect(lastRecord()).not.toHaveProperty('errorSymbol')
+  })
+
+  it("a microphone error the SDK reported is not cleared by another command's success", async () => {
+    const call = await activeCall()
+    core.sim.deviceError(-1302, 'mic occupied')
+    expect(call.error?.code).toBe(-1302)
+    await expect(call.toggleHold()).resolves.toBe(true)
+    expect(call.error?.code).toBe(-1302)
+  })
+
+  it('an error end after a notice is explained by its own cause, not by the notice', async () => {
+    const call = await activeCall()
+    core.sim.failNext('sendDTMF', 503)
+    await call.sendDigit('5')
+    call.eventSink.apply({ type: 'ended', sessionId: call.sessionId as string, reason: 'error', message: 'trtc enter room failed' })
+    expect(call.error?.localized('en')).toContain('trtc enter room failed')
+    expect(lastRecord().errorSymbol).toBe(call.error?.symbol)
+  })
+})
+
 describe('onError codes that say the login is gone (-10005, 400, 401, 407)', () => {
   it.each([-10005, 400, 401, 407])('%i while signed in and idle: checkLogin, then a silent re-login', async (code) => {
     installFakeBackend(core.clock)

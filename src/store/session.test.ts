@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { createPinia, setActivePinia } from 'pinia'
 import { nextTick } from 'vue'
@@ -590,6 +590,52 @@ describe('a call command that meets an expired TCCC token', () => {
     expect(session.signOutReason).toBe('token-expired')
   })
 
+  async function onHoldWithExpiredToken() {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    await expect(call.toggleHold()).resolves.toBe(true)
+    core.sim.expireToken()
+    return { session, call }
+  }
+
+  it('unhold: renews the token at once and takes the customer back (they are not left on hold until the agent hangs up)', async () => {
+    const { session, call } = await onHoldWithExpiredToken()
+    await expect(call.toggleHold()).resolves.toBe(true)
+    expect([call.held, call.state, call.error]).toEqual([false, 'active', null])
+    expect(session.status).toBe('signed-in')
+    const log = methods(core)
+    expect(log.slice(log.lastIndexOf('hold'))).toEqual(['hold', 'unhold', 'login', 'unhold'])
+  })
+
+  it('unhold with the backend out of reach: the call goes on, on hold, and the renewal waits for its end', async () => {
+    const { session, call } = await onHoldWithExpiredToken()
+    backend.setReachable(false)
+    await expect(call.toggleHold()).resolves.toBe(false)
+    await settle()
+    expect([session.status, call.state, call.held]).toEqual(['signed-in', 'active', true])
+    expect(call.error?.symbol).toBe('TOKEN_RENEWS_AFTER_CALL')
+    expect(session.renewAfterCall).toBe(true)
+    // Reachable again: a second tap renews and takes the customer back.
+    backend.setReachable(true)
+    await expect(call.toggleHold()).resolves.toBe(true)
+    expect([call.held, call.error, session.status]).toEqual([false, null, 'signed-in'])
+  })
+
+  it('transfer: renews the token at once and hands the call over', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    core.sim.expireToken()
+    await expect(call.transferCall({ skillGroupId: '1001' })).resolves.toBe(true)
+    expect(callsOf(core, 'transfer')).toEqual([[{ skillGroupId: '1001' }], [{ skillGroupId: '1001' }]])
+    expect(session.status).toBe('signed-in')
+  })
+
   it('answerIncoming: other failures are not retried and the call keeps ringing', async () => {
     const session = useSessionStore()
     await session.signIn(AGENT.userId, PASSWORD)
@@ -601,6 +647,26 @@ describe('a call command that meets an expired TCCC token', () => {
     expect(callsOf(core, 'login')).toHaveLength(1)
     expect(call.state).toBe('incoming')
     expect(methods(core).at(-1)).toBe('startRinging')
+  })
+})
+
+describe('a renewal between calls that cannot reach the backend', () => {
+  it('lands on the login page retrying by itself, and signs back in once the backend answers', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    onTestFinished(() => void vi.useRealTimers())
+    core.sim.expireToken()
+    backend.setReachable(false)
+    await expect(useCallStore().placeCall({ to: '13800138000' })).resolves.toBe(false)
+    await settle()
+    expect(session.status).toBe('signed-out')
+    expect(session.restoreRetrying).toBe(true)
+    backend.setReachable(true)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0])
+    await settle()
+    expect(session.status).toBe('signed-in')
+    expect(session.restoreRetrying).toBe(false)
   })
 })
 

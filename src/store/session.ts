@@ -192,7 +192,14 @@ export const useSessionStore = defineStore('session', () => {
       becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
       return false
     }
-    return signInWithStoredSession(stored.accessToken, fallbackReason)
+    const signedIn = await signInWithStoredSession(stored.accessToken, fallbackReason)
+    // The backend was out of reach for a moment: the stored session is still good, so the login
+    // page tries again by itself (as at app start) instead of waiting for the agent's password.
+    if (!signedIn && status.value === 'signed-out' && error.value && isPassing(error.value) && usableBackendSession()) {
+      lastSilentRenewalAt = null
+      scheduleRestoreRetry()
+    }
+    return signedIn
   }
 
   /**
@@ -209,6 +216,11 @@ export const useSessionStore = defineStore('session', () => {
       if (failure.symbol === 'SESSION_EXPIRED') {
         backendSessionStorage.clear()
         becomeSignedOut('session-expired', failure)
+      } else if (status.value === 'signed-in' && callLive.value && isPassing(failure)) {
+        // A renewal during a call (to take the customer off hold) that could not reach the
+        // backend: signing out now would cut the customer off. Tried again when the call is over.
+        lastSilentRenewalAt = null
+        renewAfterCall.value = true
       } else {
         becomeSignedOut(otherwise, failure)
       }
