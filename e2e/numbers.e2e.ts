@@ -77,6 +77,26 @@ describe('number management', () => {
     await expectNoCallCommands(page)
   })
 
+  it('a stray tap beside the add form or Esc asks before throwing the typed number away; search finds it with +86', async () => {
+    const page = await signedInPhone(phone)
+    await byId(page, 'numbers-add').click()
+    await inputOf(page, 'number-form-number').fill('13955556666')
+    await inputOf(page, 'number-form-remark').fill('important lead')
+    // The dimmed backdrop above the sheet.
+    await page.mouse.click(180, 40)
+    await byId(page, 'discard-question').waitFor({ state: 'visible' })
+    expect(await inputOf(page, 'number-form-number').inputValue()).toBe('13955556666')
+    await byId(page, 'discard-keep').click()
+    await byId(page, 'discard-question').waitFor({ state: 'detached' })
+    await page.keyboard.press('Escape')
+    await byId(page, 'discard-question').waitFor({ state: 'visible' })
+    await byId(page, 'discard-keep').click()
+    await byId(page, 'number-form-save').click()
+    await byId(page, 'number-form').waitFor({ state: 'detached' })
+    await inputOf(page, 'numbers-search').fill('+86 139 5555 6666')
+    await expect.poll(() => listedNumbers(page)).toEqual(['13955556666'])
+  })
+
   it('edits a number and its remark', async () => {
     const page = await signedInPhone(phone)
     await addNumber(page, '13800138000', '张三')

@@ -390,6 +390,15 @@ describe('searchEntries', () => {
     expect(searchEntries(plain, '1+10')).toEqual([])
   })
 
+  it('finds a phone typed with +86 or 0086 however it is stored, as adding and history search do', () => {
+    expect(searchEntries(list, '+86 138 0013 8000').map((e) => e.number)).toEqual(['13800138000'])
+    expect(searchEntries(list, '0086 13800138000').map((e) => e.number)).toEqual(['13800138000'])
+    expect(searchEntries(list, '+8613900001111').map((e) => e.number)).toEqual(['+8613900001111'])
+    expect(searchEntries(list, '0086 139 0000').map((e) => e.number)).toEqual(['+8613900001111'])
+    // The country code alone is not a phone: nothing is stripped to an empty needle.
+    expect(searchEntries(list, '0086')).toEqual([])
+  })
+
   it('finds nothing for a query of separators only', () => {
     expect(searchEntries(list, '-')).toEqual([])
     expect(searchEntries(list, '( )')).toEqual([])

@@ -280,11 +280,15 @@ export function searchEntries(entries: NumberEntry[], query: string): NumberEntr
   const q = fold(query.trim())
   if (q === '') return entries
   let digits: string | null = null
+  let national: string | null = null
   const normalized = normalizeNumber(q)
   if (NORMALIZED_PHONE.test(normalized)) {
     // A leading + is optional in a search: `+86138` and `86138` both find `+8613800000000`.
     const bare = normalized.replace(/^\+/, '')
     if (bare !== q && bare !== '') digits = bare
+    // And +86 / 0086 too, as adding and importing treat them: `+86 138 0013 8000` finds `13800138000`.
+    const withoutCountry = nationalForm(normalized)
+    if (withoutCountry !== normalized && withoutCountry !== '') national = withoutCountry
   }
   const index = keyIndex(entries)
   const { entries: seen, keys } = index
@@ -297,7 +301,7 @@ export function searchEntries(entries: NumberEntry[], query: string): NumberEntr
       seen[i] = entry
       keys[i] = key
     }
-    if (key.includes(q) || (digits !== null && entry.number.includes(digits))) hits.push(entry)
+    if (key.includes(q) || (digits !== null && entry.number.includes(digits)) || (national !== null && entry.number.includes(national))) hits.push(entry)
   }
   return hits
 }

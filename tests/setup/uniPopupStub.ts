@@ -3,8 +3,8 @@
  * mount a sheet or the confirmation dialog register this stand-in for uni-popup
  * (`global: { components: { 'uni-popup': UniPopupStub } }`; not a setup file, so the other test
  * files, and every Stryker run of them, do not load it). Its real contract: nothing rendered
- * until `open()` (by ref), a backdrop whose tap closes it and emits `change` with `show: false`
- * (as uni-popup's mask does), `change` with `show: true` on open.
+ * until `open()` (by ref), a backdrop whose tap emits `maskClick` and, unless `is-mask-click` is
+ * false, closes it with `change` `show: false` (as uni-popup's mask does), `change` with `show: true` on open.
  */
 import { defineComponent, h, ref, renderSlot } from 'vue'
 
@@ -16,6 +16,8 @@ export const UniPopupStub = defineComponent({
     maskBackgroundColor: { type: String, default: '' },
     borderRadius: { type: String, default: '' },
     safeArea: { type: Boolean, default: true },
+    /** uni-popup's own prop: false leaves the closing to the parent (the mask only says maskClick). */
+    isMaskClick: { type: Boolean, default: null },
   },
   emits: ['change', 'maskClick'],
   setup(props, { emit, expose, slots }) {
@@ -37,7 +39,7 @@ export const UniPopupStub = defineComponent({
               class: 'uni-popup__mask',
               onClick: () => {
                 emit('maskClick')
-                close()
+                if (props.isMaskClick !== false) close()
               },
             }),
             h('div', { class: 'uni-popup__wrapper', style: { backgroundColor: props.backgroundColor } }, [renderSlot(slots, 'default')]),

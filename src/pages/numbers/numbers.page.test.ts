@@ -212,6 +212,73 @@ describe('numbers page', () => {
     expect(wrapper.find(byId('numbers-count')).text()).toBe('3 of 3 numbers')
   })
 
+  it('shows a number added or imported under a status chip: the chip goes back to all', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.importText('13800138000,Zhang San')
+    await nextTick()
+    await wrapper.find(byId('numbers-filter-done')).trigger('click')
+    await wrapper.find(byId('numbers-add')).trigger('click')
+    await wrapper.find(byId('number-form-number')).setValue('13366668888')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    await nextTick()
+    expect(wrapper.find(byId('numbers-count')).text()).toBe('2 numbers')
+    expect(wrapper.findAll(byId('number-item')).map((r) => r.attributes('data-number'))).toContain('13366668888')
+
+    await wrapper.find(byId('numbers-filter-done')).trigger('click')
+    await wrapper.find(byId('numbers-import')).trigger('click')
+    await wrapper.find(byId('import-text')).setValue('13377779999,Wang')
+    await wrapper.find(byId('import-submit')).trigger('click')
+    await nextTick()
+    expect(wrapper.find(byId('numbers-count')).text()).toBe('3 numbers')
+  })
+
+  it('a tap beside the form or the import box asks before throwing typed work away; untouched, it just closes', async () => {
+    const { wrapper } = mountPage()
+    const drafts = useNumberDraftsStore()
+    await wrapper.find(byId('numbers-add')).trigger('click')
+    await wrapper.find('.uni-popup__mask').trigger('click')
+    expect(wrapper.find(byId('number-form')).exists()).toBe(false)
+
+    await wrapper.find(byId('numbers-add')).trigger('click')
+    await wrapper.find(byId('number-form-number')).setValue('13955556666')
+    await wrapper.find(byId('number-form-remark')).setValue('important lead')
+    await wrapper.find('.uni-popup__mask').trigger('click')
+    expect(wrapper.find(byId('number-form')).exists()).toBe(true)
+    expect(wrapper.find(byId('discard-question')).text()).toContain('Discard what you typed?')
+    await wrapper.find(byId('discard-keep')).trigger('click')
+    expect(wrapper.find(byId('discard-question')).exists()).toBe(false)
+    expect((wrapper.find(byId('number-form-number')).element as HTMLInputElement).value).toBe('13955556666')
+    await wrapper.find('.uni-popup__mask').trigger('click')
+    await wrapper.find(byId('discard-ok')).trigger('click')
+    expect(wrapper.find(byId('number-form')).exists()).toBe(false)
+    expect(drafts.form).toBeNull()
+
+    await wrapper.find(byId('numbers-import')).trigger('click')
+    await wrapper.find(byId('import-text')).setValue('13900000001,A\n13900000002,B')
+    await wrapper.find('.uni-popup__mask').trigger('click')
+    expect(wrapper.find(byId('import-panel')).exists()).toBe(true)
+    expect(wrapper.find(byId('discard-question')).exists()).toBe(true)
+    expect(drafts.importText).toBe('13900000001,A\n13900000002,B')
+  })
+
+  it('a draft restored after a restart is typed work too: a tap beside it asks', async () => {
+    const { wrapper } = mountPage(() => {
+      useNumberDraftsStore().form = { mode: 'add', original: '', number: '13800', remark: 'Half typed', locked: false }
+    })
+    await flushPromises()
+    await wrapper.find('.uni-popup__mask').trigger('click')
+    expect(wrapper.find(byId('discard-question')).exists()).toBe(true)
+  })
+
+  it('an edit left as it was closes on a tap beside it', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.importText('13800138000,Zhang San')
+    await nextTick()
+    await wrapper.find(byId('number-edit')).trigger('click')
+    await wrapper.find('.uni-popup__mask').trigger('click')
+    expect(wrapper.find(byId('number-form')).exists()).toBe(false)
+  })
+
   it('deletes only after confirmation', async () => {
     const { wrapper, numbers } = mountPage()
     numbers.add('110', 'Police')
