@@ -69,6 +69,9 @@ export interface RejectedChange {
   at: number
 }
 
+/** `serverCopyAfterRejection`: the server could not be asked; asked again at the next sync. */
+const READ_FAILED = Symbol('read-back failed')
+
 export type SyncEvent =
   | { type: 'status'; state: SyncState; pending: number }
   /**
@@ -89,6 +92,12 @@ export type SyncEvent =
    * when it could not be asked.
    */
   | { type: 'rejected'; entry: OutboxEntry; reason: string; serverCopy?: RemoteChange | null }
+  /**
+   * The server's copy of a number whose refused edit could not be read back at the time (a
+   * network drop, a 429): asked again at each sync until it came. Without it the phone kept the
+   * refused edit, and the next pull's duplicate dropped that customer from this phone for good.
+   */
+  | { type: 'serverCopy'; copy: RemoteChange }
   /**
    * The backend refused the access token (401): a backend restarted with a new signing key, the
    * password changed, the agent removed. Retrying cannot help; the outbox waits for a sign-in.
@@ -140,6 +149,8 @@ interface Workspace {
   outbox: StoredValue<OutboxEntry[]>
   cursor: StoredValue<string>
   rejected: StoredValue<RejectedChange[]>
+  /** Refused number edits whose server copy is still to be read (`serverCopy` events). */
+  readBacks: StoredValue<RejectedChange[]>
   entries: OutboxEntry[]
 }
 
@@ -224,6 +235,11 @@ export class SyncEngine {
       entries,
       cursor: workspaceValue<string>(agentKey, 'cursor', { version: 1, fallback: () => '0', validate: (d): d is string => typeof d === 'string' }),
       rejected: workspaceValue<RejectedChange[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is RejectedChange[] => Array.isArray(d) }),
+      readBacks: workspaceValue<RejectedChange[]>(agentKey, 'readBack', {
+        version: 1,
+        fallback: () => [],
+        validate: (d): d is RejectedChange[] => Array.isArray(d) && d.every((r) => isOutboxEntry((r as RejectedChange | null)?.entry)),
+      }),
     }
     this.failures = 0
     this.setState(this.online ? 'synced' : 'offline')
@@ -329,6 +345,8 @@ export class SyncEngine {
     }
     this.setState('syncing')
     try {
+      await this.readBack(transport, generation)
+      if (generation !== this.generation) return
       await this.pushAll(transport, generation)
       if (generation !== this.generation) return
       await this.pullAll(transport, generation)
@@ -395,7 +413,8 @@ export class SyncEngine {
         console.warn(`[sync] ${r.entry.kind} ${r.entry.op} ${r.entry.id} rejected: ${r.reason}`)
         const serverCopy = await this.serverCopyAfterRejection(transport, ws, r.entry)
         if (generation !== this.generation) return
-        this.emit(serverCopy === undefined ? { type: 'rejected', entry: r.entry, reason: r.reason } : { type: 'rejected', entry: r.entry, reason: r.reason, serverCopy })
+        if (serverCopy === READ_FAILED) ws.readBacks.save([...ws.readBacks.load().filter((w) => w.entry.id !== r.entry.id), r].slice(-REJECTED_KEEP))
+        this.emit(serverCopy === undefined || serverCopy === READ_FAILED ? { type: 'rejected', entry: r.entry, reason: r.reason } : { type: 'rejected', entry: r.entry, reason: r.reason, serverCopy })
       }
       // Some changes unanswered: do not loop on them now; the next flush tries again.
       if (done.size < batch.length) throw new Error(`${batch.length - done.size} pushed change(s) got no result`)
@@ -406,15 +425,39 @@ export class SyncEngine {
    * A refused upsert of a number: the server's copy of it (undefined when it cannot be asked, or
    * when a later local change of the same number waits in the outbox and will be judged itself).
    */
-  private async serverCopyAfterRejection(transport: WorkspaceTransport, ws: Workspace, entry: OutboxEntry): Promise<RemoteChange | null | undefined> {
+  private async serverCopyAfterRejection(transport: WorkspaceTransport, ws: Workspace, entry: OutboxEntry): Promise<RemoteChange | null | undefined | typeof READ_FAILED> {
     if (entry.kind !== 'number' || entry.op !== 'upsert' || !transport.record) return undefined
     if (ws.entries.some((e) => e.id === entry.id)) return undefined
     try {
       return await transport.record('number', entry.id)
     } catch (e) {
-      console.warn(`[sync] could not read number ${entry.id} back after its rejection`, toTcccError(e).symbol)
-      return undefined
+      console.warn(`[sync] could not read number ${entry.id} back after its rejection; asked again at the next sync`, toTcccError(e).symbol)
+      return READ_FAILED
     }
+  }
+
+  /** The server copies still owed for refused number edits (see `serverCopy`); one that fails waits for the next sync. */
+  private async readBack(transport: WorkspaceTransport, generation: number): Promise<void> {
+    const ws = this.ws
+    if (!ws || !transport.record) return
+    const owed = ws.readBacks.load()
+    if (owed.length === 0) return
+    const left: RejectedChange[] = []
+    for (const r of owed) {
+      // A later local change of the number waits in the outbox: it is judged by itself.
+      if (ws.entries.some((e) => e.id === r.entry.id)) continue
+      try {
+        const copy = await transport.record('number', r.entry.id)
+        if (generation !== this.generation || this.ws !== ws) return
+        if (copy) this.emit({ type: 'serverCopy', copy })
+      } catch (e) {
+        if (generation !== this.generation || this.ws !== ws) return
+        console.warn(`[sync] number ${r.entry.id} still not read back`, toTcccError(e).symbol)
+        left.push(r)
+      }
+    }
+    if (left.length > 0) ws.readBacks.save(left)
+    else ws.readBacks.clear()
   }
 
   private async pullAll(transport: WorkspaceTransport, generation: number): Promise<void> {

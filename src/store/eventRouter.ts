@@ -154,6 +154,10 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
     // the server's. Every other refused add keeps the local data (logged and kept by the engine).
     else if (event.reason === 'DUPLICATE_NUMBER') numbers.dropLocal(event.entry.id)
   },
+  // A refused edit's server copy that could not be read at the time, read at a later sync.
+  serverCopy: (event, { numbers }) => {
+    numbers.restoreRemote(event.copy)
+  },
 }
 
 /** Every stream the app routes; one line per service that feeds stores. */

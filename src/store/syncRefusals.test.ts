@@ -43,6 +43,40 @@ describe('refused changes and a full outbox', () => {
     expect({ rejected: useSyncStore().rejectedCount, refused: useSyncStore().refused }).toEqual({ rejected: 1, refused: 0 })
   })
 
+  it('a refused edit whose copy could not be read back at once (429, a network drop) is read at the next sync: the customer is not lost', async () => {
+    const server = servers[AGENT1]
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    const mine = numbers.add('13800138000', 'customer X')
+    await timers.advance(DEBOUNCE_MS)
+    server.assign('13900139000', 'Lead Y')
+    // The one read-back after the refusal meets a busy server.
+    const request = uni.request as unknown as Mock<(options: UniNamespace.RequestOptions) => unknown>
+    const backend = request.getMockImplementation()
+    let refusedReads = 0
+    request.mockImplementation((options) => {
+      if (options.method === 'GET' && /\/api\/workspace\/numbers\//.test(options.url) && refusedReads++ === 0) {
+        queueMicrotask(() => options.success?.({ statusCode: 429, data: { error: { code: 'RATE_LIMITED', message: 'slow down' } } as unknown as string, header: { 'Retry-After': '1' }, cookies: [] }))
+        return { abort: () => undefined }
+      }
+      return backend?.(options)
+    })
+    numbers.update('13800138000', '13900139000', 'customer X')
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    expect(refusedReads).toBe(1)
+    expect(stored(`tccc.a.agent1%40example%2Ecom.readBack`)).toHaveLength(1)
+    // The next sync reads it back and puts customer X back beside lead Y.
+    useSyncStore().onForeground()
+    await settle()
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    expect(refusedReads).toBe(2)
+    expect(numbers.entries.find((e) => e.id === mine.id)).toMatchObject({ number: '13800138000', remark: 'customer X' })
+    expect(numbers.entries.map((e) => e.number).sort()).toEqual(['13800138000', '13900139000'])
+    expect(storage.has('tccc.a.agent1%40example%2Ecom.readBack')).toBe(false)
+  })
+
   it('an add refused as DUPLICATE_NUMBER is dropped here; the server\'s entry for that number arrives with the pull', async () => {
     const server = servers[AGENT1]
     await signIn(AGENT1)
