@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { isContact } from './workday'
 import { interruptedCallRecord, isLiveCallSnapshot, type LiveCallSnapshot } from './liveCall'
 
 const T0 = 1_772_360_000_000
@@ -42,8 +43,8 @@ describe('the live call the phone keeps', () => {
     })
   })
 
-  it('records one that was still ringing as unanswered, with no session id or remark when it had none', () => {
-    const ringing = { ...answered, sessionId: null, remark: '', answeredAt: null }
+  it('records one that was still ringing as unanswered, with no remark when it had none', () => {
+    const ringing = { ...answered, remark: '', answeredAt: null }
     expect(interruptedCallRecord(ringing, 'r2')).toStrictEqual({
       id: 'r2',
       number: '13800138000',
@@ -53,8 +54,17 @@ describe('the live call the phone keeps', () => {
       endedAt: T0 + 65_500,
       durationSec: 0,
       endReason: 'unknown',
+      sessionId: answered.sessionId,
     })
-    expect(interruptedCallRecord({ ...ringing, direction: 'in' }, 'r3').outcome).toBe('missed')
+    expect(interruptedCallRecord({ ...ringing, direction: 'in', sessionId: null }, 'r3').outcome).toBe('missed')
+  })
+
+  it('records a dial the SDK had given no session yet as failed (it never rang), without a session id', () => {
+    const dialling = { ...answered, sessionId: null, remark: '', answeredAt: null }
+    const record = interruptedCallRecord(dialling, 'r4')
+    expect(record).toMatchObject({ outcome: 'failed', endReason: 'unknown', durationSec: 0 })
+    expect(record).not.toHaveProperty('sessionId')
+    expect(isContact(record)).toBe(false)
   })
 
   it('never ends before it started or was answered (a clock set back)', () => {

@@ -197,6 +197,12 @@ describe('work order', () => {
     const q = plan(two, [reachedTccc])
     expect(q.status(n(0))).toBe('in-progress')
     expect(q.workOrder.map((e) => e.number)).toEqual([n(1), n(0)])
+    // Nor is a dial cancelled before it had a session (the agent changed their mind at once);
+    // one cancelled while it rang is.
+    const cancelledAtOnce = call(n(0), NOW - MIN, { outcome: 'cancelled', endReason: 'local-bye', durationSec: 0 })
+    expect(plan(two, [cancelledAtOnce]).status(n(0))).toBe('new')
+    expect(plan(two, [cancelledAtOnce]).today.calls).toBe(0)
+    expect(plan(two, [{ ...cancelledAtOnce, sessionId: 's-2' }]).status(n(0))).toBe('in-progress')
     // An inbound call the agent missed is not working the number either; one answered is.
     expect(plan(two, [call(n(0), NOW - MIN, { direction: 'in', outcome: 'missed', durationSec: 0 })]).status(n(0))).toBe('new')
     expect(plan(two, [call(n(0), NOW - MIN, { direction: 'in' })]).status(n(0))).toBe('in-progress')

@@ -178,7 +178,10 @@ const NUMBER_REFUSED: ReadonlySet<string> = new Set(['ERR_SIPURI_WRONGFORMAT', '
 export function isContact(record: CallRecord): boolean {
   if (record.outcome === 'answered') return true
   if (record.direction !== 'out') return false
-  return record.outcome !== 'failed' || record.sessionId !== undefined || NUMBER_REFUSED.has(record.errorSymbol ?? '')
+  // Cancelled before the SDK gave it a session (a change of mind within the second) is no
+  // contact either: the customer's phone never rang.
+  const neverWentOut = record.sessionId === undefined && (record.outcome === 'failed' || record.outcome === 'cancelled')
+  return !neverWentOut || NUMBER_REFUSED.has(record.errorSymbol ?? '')
 }
 
 export interface PlanOptions {
@@ -234,9 +237,10 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
     const at = record.startedAt
     if (at >= dayStart && at < dayEnd) {
       const answered = record.answeredAt !== undefined || record.outcome === 'answered'
-      // A dial that failed before the SDK gave it a session (microphone denied, a refused number)
-      // never reached the customer: counting it would lower the connect rate for nothing.
-      if (answered || record.outcome !== 'failed' || record.sessionId !== undefined) calls++
+      // A dial that failed, or was cancelled, before the SDK gave it a session (microphone denied,
+      // a refused number, a change of mind) never reached the customer: counting it would lower
+      // the connect rate for nothing.
+      if (answered || record.sessionId !== undefined || (record.outcome !== 'failed' && record.outcome !== 'cancelled')) calls++
       if (answered) {
         connected++
         talkSeconds += record.durationSec

@@ -21,7 +21,7 @@ import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import type { AudioRoute, CallDirection, CallParams, EndReason, NetworkQuality, TcccEvent, TcccEventOf, TransferTarget } from '@/platform/types'
 import { outcomeOf, type CallRecord } from '@/services/callRecord'
 import { newId } from '@/services/ids'
-import { interruptedCallRecord, isLiveCallSnapshot, LIVE_CALL_HEARTBEAT_MS, type LiveCallSnapshot } from '@/services/liveCall'
+import { interruptedCallRecord, interruptedWaitingRecords, isLiveCallSnapshot, LIVE_CALL_HEARTBEAT_MS, type LiveCallSnapshot, type WaitingSnapshot } from '@/services/liveCall'
 import { NUMBER_MAX_DIGITS, validateNumber, type Validated } from '@/services/numbers'
 import { agentKeyOf, workspaceValue, type StoredValue } from '@/services/storage'
 import { getWorkstation } from '@/services/workstation'
@@ -246,6 +246,7 @@ export const useCallStore = defineStore('call', () => {
           startedAt: startedAt.value,
           answeredAt: answeredAt.value,
           seenAt: Date.now(),
+          ...waitingSnapshot(),
         })
       } else {
         liveCallStorage.clear()
@@ -255,8 +256,18 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
+  /** The customers ringing during the call, unanswered and not yet recorded. */
+  function waitingSnapshot(): { waiting?: WaitingSnapshot[] } {
+    const list: WaitingSnapshot[] = []
+    for (const [id, side] of sideSessions) {
+      if (side.internal || side.answeredAt !== null || side.recordId !== null) continue
+      list.push({ sessionId: id, peer: side.peer, remark: side.remark, startedAt: side.startedAt })
+    }
+    return list.length > 0 ? { waiting: list } : {}
+  }
+
   // Sync: the snapshot is gone by the time `finish` records the call, so no run records it twice.
-  watch([state, sessionId, answeredAt, internal], rememberLiveCall, { flush: 'sync' })
+  watch([state, sessionId, answeredAt, internal, waiting], rememberLiveCall, { flush: 'sync' })
   watch(isLive, (live) => {
     if (heartbeat) clearInterval(heartbeat)
     heartbeat = live ? setInterval(rememberLiveCall, LIVE_CALL_HEARTBEAT_MS) : null
@@ -292,6 +303,7 @@ export const useCallStore = defineStore('call', () => {
     liveCallStorage?.clear()
     const record = interruptedCallRecord(snapshot, newId())
     notifyEnded(record)
+    for (const missed of interruptedWaitingRecords(snapshot, newId)) notifyEnded(missed)
     try {
       useWrapupStore().offer(record)
     } catch (e) {

@@ -51,6 +51,41 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers())
 
 describe('a call the app lost', () => {
+  it('records a caller who was waiting during it as missed, as the call-waiting notice said', async () => {
+    const core = await startApp()
+    const call = useCallStore()
+    await call.placeCall({ to: '13800138000' })
+    core.sim.answerOutbound()
+    vi.setSystemTime(T0 + 5_000)
+    const second = core.sim.incomingCall({ from: '13900139111' })
+    expect(call.waiting.map((w) => w.number)).toEqual(['13900139111'])
+    expect(kept()?.data?.waiting).toEqual([{ sessionId: second, peer: '13900139111', remark: '', startedAt: T0 + 5_000 }])
+    vi.advanceTimersByTime(LIVE_CALL_HEARTBEAT_MS) // the last heartbeat, then the app is gone
+    await startApp()
+    const records = useHistoryStore().records
+    expect(records.map((r) => [r.number, r.direction, r.outcome])).toEqual(
+      expect.arrayContaining([
+        ['13800138000', 'out', 'answered'],
+        ['13900139111', 'in', 'missed'],
+      ]),
+    )
+    expect(records.find((r) => r.number === '13900139111')).toMatchObject({ sessionId: second, endReason: 'unknown', durationSec: 0, endedAt: T0 + 5_000 + LIVE_CALL_HEARTBEAT_MS })
+    expect(records).toHaveLength(2)
+  })
+
+  it('a dial the SDK had not given a session yet is recorded as failed: no call of the day, no "no answer"', async () => {
+    const core = await startApp()
+    core.sim.neverAnswer('call')
+    const call = useCallStore()
+    void call.placeCall({ to: '13800138000' })
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(call.state).toBe('dialing')
+    expect(kept()?.data).toMatchObject({ sessionId: null, peer: '13800138000' })
+    await startApp()
+    expect(useHistoryStore().records[0]).toMatchObject({ number: '13800138000', outcome: 'failed', endReason: 'unknown' })
+  })
+
   it('leaving the app (a reload in a browser) keeps the call as it is now: the talk time since the last heartbeat is not lost', async () => {
     const hidden: Array<() => void> = []
     const u = uni as unknown as { onAppHide?: (fn: () => void) => void }
