@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import {
   formatCsvLine,
+  hasExtension,
   type ImportLine,
   isNumberError,
   NumberError,
@@ -11,6 +12,7 @@ import {
   parseImport,
   samePhoneSpellings,
   searchEntries,
+  validateListNumber,
   validateNumber,
   validateRemark,
 } from './numbers'
@@ -334,9 +336,13 @@ describe('parseImport', () => {
           const [typed, remark] = rows[i]
           const expected = numberOracle(typed)
           expect(line.line).toBe(i + 1)
-          if (expected.ok) {
+          // A list's own rules on top (validateListNumber, tested above): extensions refused,
+          // a bare 86 before a mainland mobile taken as +86.
+          if (hasExtension(typed)) {
+            expect(line).toMatchObject({ ok: false, reason: 'NUMBER_HAS_EXTENSION' })
+          } else if (expected.ok) {
             accepted++
-            expect(line).toMatchObject({ ok: true, number: expected.value, remark })
+            expect(line).toMatchObject({ ok: true, number: /^861[3-9]\d{9}$/.test(expected.value) ? `+${expected.value}` : expected.value, remark })
           } else {
             expect(line).toMatchObject({ ok: false, reason: expected.reason })
           }
@@ -345,6 +351,49 @@ describe('parseImport', () => {
       { numRuns: 300 },
     )
     expect(accepted).toBeGreaterThan(50)
+  })
+})
+
+describe('validateListNumber: extensions and a bare 86', () => {
+  it.each([
+    ['13800138000-123', 'a mobile, a dash and an extension'],
+    ['13800138000 ext 12', 'ext'],
+    ['13800138000 ext.12', 'ext.'],
+    ['13800138000x12', 'x'],
+    ['13800138000转8', '转'],
+    ['021-5555 1234 分机 203', '分机 after a landline'],
+    ['13800138000#22', '#'],
+    ['+86 138 0013 8000-99', 'a +86 mobile then an extension'],
+    ['１３８００１３８０００－１２３', 'full-width'],
+  ])('refuses %s (%s) as an extension, with its own reason', (input) => {
+    expect(hasExtension(input)).toBe(true)
+    expect(validateListNumber(input)).toEqual({ ok: false, reason: 'NUMBER_HAS_EXTENSION' })
+  })
+
+  it.each([
+    ['138-0013-8000', '13800138000'],
+    ['+86 138 0013 8000', '+8613800138000'],
+    ['021-5555-1234', '02155551234'],
+    ['(021) 5555 1234', '02155551234'],
+    ['10086', '10086'],
+    ['400-800-1234', '4008001234'],
+  ])('keeps %s as a number (%s): separators inside a number are no extension', (input, value) => {
+    expect(hasExtension(input)).toBe(false)
+    expect(validateListNumber(input)).toEqual({ ok: true, value })
+  })
+
+  it('takes 86 typed bare before a mainland mobile as +86, and nothing else', () => {
+    expect(validateListNumber('8613800138000')).toEqual({ ok: true, value: '+8613800138000' })
+    expect(validateListNumber('86 138 0013 8000')).toEqual({ ok: true, value: '+8613800138000' })
+    expect(validateListNumber('862155551234')).toEqual({ ok: true, value: '862155551234' })
+    expect(validateListNumber('8612800138000')).toEqual({ ok: true, value: '8612800138000' })
+    // The plain check, used for stored and pulled numbers and calls, changes nothing.
+    expect(validateNumber('8613800138000')).toEqual({ ok: true, value: '8613800138000' })
+  })
+
+  it('an import names the extension line and lists a bare 86 mobile as the same phone', () => {
+    const lines = parseImport('13900139007-22,dash ext\n8613800138000,no plus')
+    expect(lines.map((l) => (l.ok ? l.number : l.reason))).toEqual(['NUMBER_HAS_EXTENSION', '+8613800138000'])
   })
 })
 

@@ -42,6 +42,7 @@ export const REMARK_MAX_LENGTH = 50
 export type NumberErrorSymbol =
   | 'NUMBER_EMPTY'
   | 'NUMBER_NOT_DIGITS'
+  | 'NUMBER_HAS_EXTENSION'
   | 'NUMBER_TOO_SHORT'
   | 'NUMBER_TOO_LONG'
   | 'REMARK_TOO_LONG'
@@ -100,6 +101,37 @@ export function validateNumber(input: string): Validated<string> {
   if (digits.length < NUMBER_MIN_DIGITS) return { ok: false, reason: 'NUMBER_TOO_SHORT' }
   if (digits.length > NUMBER_MAX_DIGITS) return { ok: false, reason: 'NUMBER_TOO_LONG' }
   return { ok: true, value: number }
+}
+
+/** A phone then an extension word and its digits: `… ext 12`, `… x12`, `…转8`, `…分机 203`, `…#22`. */
+const EXTENSION_WORD = /\d\s*(?:ext\.?|x|转|分机|#)\s*\d{1,6}\s*$/i
+/** A whole mainland mobile number (with or without +86 / 0086 / 86). */
+const FULL_MOBILE = /^(?:\+86|0086|86)?1[3-9]\d{9}$/
+/** `86` then a mainland mobile, without the +: the country code typed bare. */
+const BARE_86_MOBILE = /^861[3-9]\d{9}$/
+
+/**
+ * True when the text is a phone followed by an extension. TCCC dials no extension, and the
+ * separators were dropped silently: `13800138000-123` became the 14-digit `13800138000123`.
+ */
+export function hasExtension(input: string): boolean {
+  const text = input.replace(FULL_WIDTH_DIGITS, (d) => String.fromCharCode(d.charCodeAt(0) - 0xff10 + 0x30))
+  if (EXTENSION_WORD.test(text)) return true
+  // A complete mobile number, then a separator and a few more digits.
+  const tail = /^(.*?\d)[\s\u00a0\u3000\-\u2010-\u2015\u2212\uff0d]+(\d{1,6})\s*$/.exec(text)
+  return tail !== null && FULL_MOBILE.test(normalizeNumber(tail[1]))
+}
+
+/**
+ * A number for the agent's list (the form, an import, `assign-numbers`): `validateNumber`, an
+ * extension refused with its own reason, and `86` typed before a mobile taken as +86 (it was
+ * listed beside the same phone without it, and became "call next").
+ */
+export function validateListNumber(input: string): Validated<string> {
+  if (hasExtension(input)) return { ok: false, reason: 'NUMBER_HAS_EXTENSION' }
+  const checked = validateNumber(input)
+  if (checked.ok && BARE_86_MOBILE.test(checked.value)) return { ok: true, value: `+${checked.value}` }
+  return checked
 }
 
 /**
@@ -203,7 +235,7 @@ export function parseImport(text: string): ImportLine[] {
       }
     }
     const line = index + 1
-    const number = validateNumber(first)
+    const number = validateListNumber(first)
     if (!number.ok) {
       results.push({ line, text: lineText, ok: false, reason: number.reason })
       return

@@ -25,6 +25,7 @@ import {
   normalizeNumber,
   parseImport,
   searchEntries,
+  validateListNumber,
   validateNumber,
   validateRemark,
 } from '@/services/numbers'
@@ -132,7 +133,7 @@ function toEntries(rows: unknown[]): NumberEntry[] {
 }
 
 function validated(number: string, remark: string | undefined): { number: string; remark: string } {
-  const n = validateNumber(number)
+  const n = validateListNumber(number)
   if (!n.ok) throw new NumberError(n.reason)
   const r = validateRemark(remark, n.value)
   if (!r.ok) throw new NumberError(r.reason)

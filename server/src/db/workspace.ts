@@ -5,7 +5,7 @@
  * change that commits later with a lower revision.
  */
 import { randomUUID } from 'node:crypto'
-import { nationalForm, samePhoneSpellings, validateNumber, validateRemark } from '../../../src/services/numbers'
+import { nationalForm, samePhoneSpellings, validateListNumber, validateNumber, validateRemark } from '../../../src/services/numbers'
 import { hasUnstorableText } from '../../../src/services/text'
 import type { Database, Queryable } from './driver'
 
@@ -116,7 +116,7 @@ function mergeNumber(existing: Data | null, patch: Data, now: number): Data {
   let number = existing?.number as string | undefined
   if ('number' in patch) {
     if (typeof patch.number !== 'string') return reject('INVALID_NUMBER')
-    const checked = validateNumber(patch.number)
+    const checked = validateListNumber(patch.number)
     if (!checked.ok) return reject('INVALID_NUMBER')
     if (assigned && checked.value !== number) return reject('ASSIGNED_READONLY')
     number = checked.value
@@ -451,7 +451,7 @@ export async function assignNumbers(
     /** National forms kept from this file so far. */
     const taken = new Set<string>()
     for (const entry of lines) {
-      const number = validateNumber(entry.number)
+      const number = validateListNumber(entry.number)
       if (!number.ok) {
         report.invalid.push({ line: entry.line, reason: number.reason })
         continue

@@ -155,12 +155,24 @@ describe('numbers page', () => {
     const input = wrapper.find(byId('number-form-number'))
     expect(input.attributes('data-locked')).toBe('true')
     expect((input.element as HTMLInputElement).disabled).toBe(true)
+    // Why the field will not respond.
+    expect(wrapper.find(byId('number-form-locked-hint')).text()).toBe('Assigned numbers cannot be changed; only the remark can')
     await wrapper.find(byId('number-form-remark')).setValue('Police HQ')
     await wrapper.find(byId('number-form-save')).trigger('click')
     expect(numbers.lookup('110')).toMatchObject({ remark: 'Police HQ', source: 'assigned', id: 'srv-1' })
 
     await own.find(byId('number-edit')).trigger('click')
     expect(wrapper.find(byId('number-form-number')).attributes('data-locked')).toBe('false')
+    expect(wrapper.find(byId('number-form-locked-hint')).exists()).toBe(false)
+  })
+
+  it('refuses a number with an extension with its own reason, and names an empty list on "call next"', async () => {
+    const { wrapper } = mountPage()
+    expect(wrapper.find(byId('numbers-call-next')).attributes('aria-label')).toBe('The list is empty: add or import numbers first')
+    await wrapper.find(byId('numbers-add')).trigger('click')
+    await wrapper.find(byId('number-form-number')).setValue('13800138000-123')
+    await wrapper.find(byId('number-form-save')).trigger('click')
+    expect(wrapper.find(byId('number-form-error')).text()).toBe('Extensions cannot be dialled: enter the main number, and put the extension in the remark')
   })
 
   it('imports pasted lines and reports added, duplicate and invalid lines with reasons', async () => {
