@@ -256,6 +256,22 @@ describe('IncomingCallOverlay (in the shell)', () => {
     expect(status().text()).toBe('Storage full: synced data not saved · 3 to sync')
   })
 
+  it('counts down a long sync, says how to retry a failed one, and retries at once on a tap', async () => {
+    const { wrapper } = mountShell({ sync: { state: 'syncing', pending: 2500 } })
+    const status = () => wrapper.find(byId('sync-status'))
+    expect(status().text()).toBe('Syncing · 2500 left')
+    useSyncStore().pending = 0
+    await flushPromises()
+    expect(status().text()).toBe('Syncing…')
+    useSyncStore().state = 'error'
+    useSyncStore().pending = 1
+    await flushPromises()
+    expect(status().attributes('aria-label')).toBe('Sync failed: check the connection, then tap here to retry now (it also retries by itself)')
+    expect(status().attributes('role')).toBe('button')
+    await status().trigger('click')
+    expect(useSyncStore().onForeground).toHaveBeenCalledTimes(1)
+  })
+
   it('changes the server refused show once nothing else is under way, naming the phone clock when that is why', async () => {
     const { wrapper } = mountShell({ sync: { state: 'synced', pending: 0 } })
     const status = () => wrapper.find(byId('sync-status'))
