@@ -10,7 +10,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { buildServer } from '../src/app'
 import { addAgent, directStore } from '../src/cli'
-import { openMigrated, prepareAgentDirectory, StoreStartError, type Database } from '../src/db'
+import { advanceRevisions, openMigrated, prepareAgentDirectory, StoreStartError, type Database } from '../src/db'
 import { countAgents, findAgentByUsername, putAgent, removeAgent } from '../src/db/agents'
 import { migrate } from '../src/db/migrations'
 import { createLoginLimiter } from '../src/db/loginLimits'
@@ -126,6 +126,28 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
     )
     // The agent's own seat in another case is no clash.
     expect(await putAgent(db, { username: 'alice@corp.example', userId: 'seat-a@corp.example', passwordHash: HASH }, { replace: true, now: NOW })).toBe('replaced')
+  })
+
+  it('revisions never go back: a start moves the sequence on to the clock (a restored backup handed old revs out again)', async () => {
+    const pulled = async () => (await pullChanges(db, 'seat-r', 0n, 1000)).cursor
+    const numberChange = (id: string, number: string) => ({ changeId: `c-${id}`, kind: 'number', op: 'upsert', id, data: { number, remark: id, source: 'own', createdAt: NOW } })
+    // The backup: the sequence as it was; then a phone pulls past it.
+    const [{ v: backup }] = await db.query<{ v: string }>(`SELECT last_value::text AS v FROM workspace_rev`)
+    await pushChanges(db, 'seat-r', [numberChange('n1', '13500000001')], NOW)
+    const phoneCursor = BigInt(await pulled())
+    // Restored: the sequence goes back; the start after it moves it on to the clock.
+    await db.query(`SELECT setval('workspace_rev', $1::bigint)`, [backup])
+    const restartedAt = Date.now() + 60_000 // the restore takes a minute
+    await advanceRevisions(db, restartedAt)
+    await pushChanges(db, 'seat-r', [numberChange('n2', '13500000002')], NOW)
+    const after = await pullChanges(db, 'seat-r', phoneCursor, 1000)
+    expect(after.changes.map((c) => c.id)).toEqual(['n2'])
+    // Never backwards, and a second start within the second changes nothing.
+    const [{ v: moved }] = await db.query<{ v: string }>(`SELECT last_value::text AS v FROM workspace_rev`)
+    await advanceRevisions(db, restartedAt + 500)
+    await advanceRevisions(db, 1_000)
+    const [{ v: again }] = await db.query<{ v: string }>(`SELECT last_value::text AS v FROM workspace_rev`)
+    expect(again).toBe(moved)
   })
 
   it('logout ends one session; the check stays a primary-key lookup', async () => {

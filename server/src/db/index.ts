@@ -2,7 +2,7 @@
  * Opening the store at start: connect, migrate, then make the agent directory right for the
  * mode (mock: development accounts seeded; real: never present) and import an agents file once.
  */
-import { openDatabase, describeTarget, type Database, type DatabaseTarget } from './driver'
+import { openDatabase, describeTarget, type Database, type DatabaseTarget, type Queryable } from './driver'
 import { migrate } from './migrations'
 import {
   AgentStoreError,
@@ -28,11 +28,25 @@ export async function openMigrated(target: DatabaseTarget): Promise<Database> {
   }
   try {
     await migrate(db)
+    await advanceRevisions(db, Date.now())
   } catch (err) {
     await db.close().catch(() => {})
     throw new StoreStartError(`cannot migrate the database (${describeTarget(target)}): ${(err as Error).message}`)
   }
   return db
+}
+
+/**
+ * Workspace revisions never go back, even after a backup is restored. Phones keep the last rev
+ * they pulled as their cursor; a restored sequence handed out those revs again, and phones skipped
+ * the new changes (a lead assigned after the restore never arrived; the phone said "synced").
+ * At each start the sequence moves on to the clock in microseconds when it is behind it: changes
+ * come far slower than a million a second, so every rev handed out before a backup, and every
+ * cursor a phone holds, is below it. It only ever moves forward, by at least a second's worth, so
+ * an instance starting beside another that is handing out revs never sets it below one of them.
+ */
+export async function advanceRevisions(db: Queryable, now: number): Promise<void> {
+  await db.query(`SELECT setval('workspace_rev', $1::bigint) FROM workspace_rev WHERE last_value < $1::bigint - 1000000`, [now * 1000])
 }
 
 export interface DirectoryOptions {
