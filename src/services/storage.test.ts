@@ -140,4 +140,25 @@ describe('claimAgentCache: whose cache of a seat this is', () => {
     expect(claimAgentCache(SEAT, 'ws-x')).toEqual({ kind: 'adopted' })
     expect(storage.has(`tccc.a.${OLD}.cursor`)).toBe(true)
   })
+
+  it("moves only the cache whose owner is this workspace, and nothing of any other seat", () => {
+    const OTHER = agentKeyOf('seat9@corp.example')
+    const OLD = agentKeyOf('seat8@corp.example')
+    put(`${OTHER}.owner`, 'ws-someone-else')
+    put(`${OTHER}.numbers`, ['13900000009'])
+    put(`${OLD}.owner`, 'ws-x')
+    put(`${OLD}.numbers`, ['13800000008'])
+    storage.set('tccc.settings', '{"v":1,"data":{}}')
+    expect(claimAgentCache(SEAT, 'ws-x')).toEqual({ kind: 'moved', from: OLD })
+    expect(keys()).toEqual([`tccc.a.${OTHER}.numbers`, `tccc.a.${OTHER}.owner`, `tccc.a.${SEAT}.numbers`, `tccc.a.${SEAT}.owner`, 'tccc.settings'].sort())
+    expect(JSON.parse(storage.get(`tccc.a.${SEAT}.numbers`) as string).data).toEqual(['13800000008'])
+  })
+
+  it('drops another agent\'s cache that never queued a change, counting none', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    put(`${SEAT}.owner`, 'ws-x')
+    put(`${SEAT}.numbers`, ['13855550001'])
+    expect(claimAgentCache(SEAT, 'ws-y')).toEqual({ kind: 'cleared', droppedChanges: 0 })
+    expect(keys()).toEqual([`tccc.a.${SEAT}.owner`])
+  })
 })
