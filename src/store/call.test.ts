@@ -595,6 +595,26 @@ describe('a call the SDK never confirms', () => {
   })
 })
 
+describe('a caller who rings while a dial hangs', () => {
+  it('is offered as the incoming call once the dial fails without a session, not recorded as missed', async () => {
+    const call = useCallStore()
+    core.sim.neverAnswer('call')
+    const placing = call.placeCall({ to: '13800138000' })
+    await settle()
+    const caller = core.sim.incomingCall({ from: '13900139111' })
+    expect(call.waiting.map((w) => w.number)).toEqual(['13900139111'])
+    core.clock.advance(15_000)
+    await expect(placing).resolves.toBe(false)
+    expect([call.state, call.direction, call.peer, call.sessionId]).toEqual(['incoming', 'in', '13900139111', caller])
+    expect(call.waiting).toEqual([])
+    expect(methods(core).at(-1)).toBe('startRinging')
+    await expect(call.answerIncoming()).resolves.toBe(true)
+    expect(call.state).toBe('active')
+    // The failed dial is in history; the caller is not there as missed.
+    expect(useHistoryStore().records.map((r) => [r.number, r.outcome])).toEqual([['13800138000', 'failed']])
+  })
+})
+
 describe('validateDialNumber', () => {
   it('gives the number placeCall should get, normalised as the numbers list stores it', () => {
     expect(validateDialNumber(' +86 (138) 0013-8000 ')).toEqual({ ok: true, value: '+8613800138000' })

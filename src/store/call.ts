@@ -536,7 +536,30 @@ export const useCallStore = defineStore('call', () => {
 
   function failDial(failure: TcccError): void {
     error.value = failure
+    // The dial never had a session: the line is free, and a caller who rang meanwhile (shown as
+    // waiting) still rings. They become the incoming call instead of a missed one.
+    const caller = sessionId.value === null ? takeWaitingCaller() : null
     if (move('dialFailed')) finish('error')
+    if (caller) ringAgain(caller.id, caller.side)
+  }
+
+  /** The first caller still ringing beside the call, taken out of the waiting list. */
+  function takeWaitingCaller(): { id: string; side: SideSession } | null {
+    for (const [id, side] of sideSessions) {
+      if (side.answeredAt !== null || side.recordId !== null) continue
+      sideSessions.delete(id)
+      waiting.value = waiting.value.filter((w) => w.sessionId !== id)
+      return { id, side }
+    }
+    return null
+  }
+
+  function ringAgain(id: string, side: SideSession): void {
+    if (state.value !== 'ended') return
+    begin('in', side.peer, side.remark, id)
+    startedAt.value = side.startedAt
+    internal.value = side.internal
+    if (move('incomingSession')) startRing()
   }
 
   async function applyPreferredRoute(): Promise<void> {
