@@ -10,7 +10,7 @@ import { buildServer } from '../src/app'
 import { createMockCccRecords, createRealCccRecords, silentWav, type CallRecordHint, type CccRecords, type TelCdr } from '../src/cccRecords'
 import type { TcccCredentials } from '../src/config'
 import type { Database } from '../src/db'
-import { pushChanges } from '../src/db/workspace'
+import { clearAgentWorkspace } from '../src/db/workspace'
 import { TcccRefusedError, type CccClient } from '../src/tccc'
 import { AGENT1, cccCallData, fileDatabase, LogCapture, login, manualClock, mockConfig, resetDatabase } from './helpers'
 
@@ -385,7 +385,7 @@ describe('routes (mutation survivors)', () => {
     expect(logLines().find((l) => l.msg === 'call detail refused: the session belongs to another seat')).toMatchObject({ level: 40, userId: AGENT1.username })
   })
 
-  it('call detail: a TCCC refusal is 502 and logged; a record deleted meanwhile is 404', async () => {
+  it('call detail: a TCCC refusal is 502 and logged; a record cleared meanwhile is 404', async () => {
     await pushCall('call-1', callData())
     records.telCdr = async () => {
       throw new TcccRefusedError('busy', 'InternalError', 'req-2')
@@ -395,7 +395,7 @@ describe('routes (mutation survivors)', () => {
     expect(res.json()).toEqual({ error: { code: 'TCCC_REFUSED', message: 'busy', tcccCode: 'InternalError' } })
     expect(logLines().find((l) => l.msg === 'TCCC refused DescribeTelCdr')).toMatchObject({ level: 40, tcccCode: 'InternalError', requestId: 'req-2' })
     records.telCdr = async (call) => {
-      await pushChanges(db, AGENT1.username, [{ changeId: 'del-1', kind: 'call', op: 'delete', id: 'call-1' }], 1_800_000_000_000)
+      await clearAgentWorkspace(db, AGENT1.username)
       return { sessionId: call.sessionId, seatUserId: call.agent, durationSec: 1, recordingUrl: null, endStatus: 'ok' }
     }
     const gone = await detail('call-1')

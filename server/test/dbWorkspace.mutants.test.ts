@@ -303,19 +303,20 @@ describe('workspace records (mutation survivors)', () => {
       JSON.stringify(callData({ answeredAt: null, outcome: 'no-answer', durationSec: 50 })),
     ])
     expect(await reasons(A, [{ changeId: 'w1', kind: 'call', op: 'upsert', id: 'old', data: { disposition: 'callback', note: 'later', callbackAt: NOW + 3_600_000 } }])).toEqual(['applied'])
-    // ... while a change of its times is checked.
-    expect(await reasons(A, [{ changeId: 'w2', kind: 'call', op: 'upsert', id: 'old', data: { endedAt: NOW - 1_000 } }])).toEqual(['INVALID_FIELD'])
+    // ... and its identical re-send too; a change of its times is refused (what a call was is fixed).
+    expect(await reasons(A, [{ changeId: 'w2', kind: 'call', op: 'upsert', id: 'old', data: callData({ answeredAt: null, outcome: 'no-answer', durationSec: 50 }) }])).toEqual(['applied'])
+    expect(await reasons(A, [{ changeId: 'w3', kind: 'call', op: 'upsert', id: 'old', data: { endedAt: NOW - 1_000 } }])).toEqual(['CALL_RECORD_READONLY'])
   })
 
-  it('a call given another TCCC session loses the detail attached for the old one', async () => {
+  it("a call's TCCC session is fixed: another one is refused and the detail attached for it stays", async () => {
     await pushChanges(db, A, [call('s1', 'sess', { sessionId: 'tccc-1' })], NOW)
     await attachCallDetail(db, A, 'sess', 'tccc-1', { tcccDurationSec: 50, recordingUrl: 'https://rec.example.com/1.wav', tcccEndStatus: 'ok' }, NOW)
     await pushChanges(db, A, [{ changeId: 's2', kind: 'call', op: 'upsert', id: 'sess', data: { note: 'kept' } }], NOW)
     expect((await stored(A, 'call', 'sess')).data).toMatchObject({ recordingUrl: 'https://rec.example.com/1.wav', tcccDurationSec: 50, note: 'kept' })
-    await pushChanges(db, A, [{ changeId: 's3', kind: 'call', op: 'upsert', id: 'sess', data: { sessionId: 'tccc-2' } }], NOW)
+    expect(await reasons(A, [{ changeId: 's3', kind: 'call', op: 'upsert', id: 'sess', data: { sessionId: 'tccc-2' } }])).toEqual(['CALL_RECORD_READONLY'])
     const data = (await stored(A, 'call', 'sess')).data as Record<string, unknown>
-    expect(data.sessionId).toBe('tccc-2')
-    expect(['tcccDurationSec', 'recordingUrl', 'tcccEndStatus', 'detailAt'].filter((f) => f in data)).toEqual([])
+    expect(data.sessionId).toBe('tccc-1')
+    expect(['tcccDurationSec', 'recordingUrl', 'tcccEndStatus', 'detailAt'].filter((f) => f in data)).toEqual(['tcccDurationSec', 'recordingUrl', 'tcccEndStatus', 'detailAt'])
   })
 
   it('pages the change feed: more only when rows are left, the cursor stays put on an empty page', async () => {
@@ -365,7 +366,8 @@ describe('workspace records (mutation survivors)', () => {
 
   it('attaches the call detail to the own live call with this session id only, as a new revision', async () => {
     await pushChanges(db, A, [call('a1', 'k1', { sessionId: 'sess-1' }), call('a2', 'k2'), call('a3', 'k3', { sessionId: 'sess-3' })], NOW)
-    await pushChanges(db, A, [{ changeId: 'a4', kind: 'call', op: 'delete', id: 'k3' }], NOW)
+    // A call the business cleared (a tombstone; a phone cannot delete one).
+    await db.query(`UPDATE workspace_records SET deleted = true, data = NULL, rev = nextval('workspace_rev') WHERE agent = $1 AND kind = 'call' AND id = 'k3'`, [A])
     const before = (await pullChanges(db, A, 0n, 1000)).cursor
     const detail = { tcccDurationSec: 48, recordingUrl: 'https://rec.example/1.mp3', tcccEndStatus: 'ok' }
     expect(await attachCallDetail(db, A, 'k1', 'other', detail, NOW + 1)).toBeNull()

@@ -58,6 +58,8 @@ export type RejectReason =
   | 'ASSIGNED_READONLY'
   | 'READ_ONLY_KIND'
   | 'NOT_FOUND'
+  | 'CALL_RECORD_PERMANENT'
+  | 'CALL_RECORD_READONLY'
 
 export interface ChangeResult {
   changeId: string
@@ -160,8 +162,49 @@ const CALL_FIELDS = [
  */
 export const CALL_DETAIL_FIELDS = ['tcccDurationSec', 'recordingUrl', 'tcccEndStatus', 'detailAt'] as const
 
-/** The fields whose change re-checks that a call's times fit together. */
-const TIMING_FIELDS = ['startedAt', 'answeredAt', 'endedAt', 'durationSec', 'outcome'] as const
+/**
+ * What the call was: set when the record is created and never changed by a phone after it
+ * (`CALL_RECORD_READONLY`). The records are the business's: an agent's token had moved a call's
+ * start and end and made its 50 s of talk 7,000 s, straight into `export-calls`. A phone may
+ * still send them again unchanged (a full re-send of the record: `history` re-queues records it
+ * could not queue when storage was full), and change the wrap-up (`disposition`, `note`,
+ * `callbackAt`) at any time.
+ */
+const CALL_RECORD_FIELDS = ['number', 'remark', 'direction', 'startedAt', 'answeredAt', 'endedAt', 'durationSec', 'outcome', 'endReason', 'sessionId'] as const
+/** What a provisional end (`isProvisionalEnd`) may still get: when and how the ring ended. */
+const PROVISIONAL_END_FIELDS: readonly string[] = ['endedAt', 'endReason', 'outcome']
+
+/** null and absent are one "none" (a phone may send `answeredAt: null` for a record without). */
+const sameValue = (a: unknown, b: unknown): boolean => (a === undefined || a === null ? b === undefined || b === null : a === b)
+
+/** Unanswered by every field the record has: no answer time, no talk time, not `answered`. */
+const unanswered = (call: Data): boolean => (call.answeredAt === undefined || call.answeredAt === null) && call.durationSec === 0 && call.outcome !== 'answered'
+
+/**
+ * A record the phone wrote before it knew how the call ended: a second caller still ringing when
+ * the agent's own call ended is recorded missed at once with reason `unknown`, and the record is
+ * replaced (same id) when that caller's own end arrives (`src/store/call.ts`
+ * `recordWaitingAsMissed`, `onEnded`). Only an unanswered inbound call with reason `unknown` is
+ * one, and filling in its end keeps it unanswered: it never gains an answer or talk time.
+ */
+const isProvisionalEnd = (call: Data): boolean => call.direction === 'in' && call.endReason === 'unknown' && unanswered(call)
+
+/**
+ * Refuses a change of what an existing call was (`CALL_RECORD_FIELDS`), but for a provisional
+ * end filled in: each field the change names must equal the stored one, both normalised as when
+ * the record was created, so a re-send passes.
+ */
+function checkCallUnchanged(existing: Data, patch: Data, call: Data): void {
+  const stored: Data = { ...existing }
+  const number = typeof existing.number === 'string' ? validateNumber(existing.number) : null
+  if (number?.ok) stored.number = number.value
+  const remark = typeof existing.remark === 'string' ? validateRemark(existing.remark, stored.number as string) : null
+  if (remark?.ok) stored.remark = remark.value
+  const changed = CALL_RECORD_FIELDS.filter((field) => field in patch && !sameValue(stored[field], call[field]))
+  if (changed.length === 0) return
+  const endFilledIn = isProvisionalEnd(stored) && unanswered(call) && changed.every((field) => PROVISIONAL_END_FIELDS.includes(field))
+  if (!endFilledIn) reject('CALL_RECORD_READONLY')
+}
 
 function mergeCall(existing: Data | null, received: Data, now: number, outcomeCodes: Set<string>): Data {
   const patch: Data = { ...received }
@@ -189,21 +232,21 @@ function mergeCall(existing: Data | null, received: Data, now: number, outcomeCo
   if (typeof call.durationSec !== 'number' || !Number.isInteger(call.durationSec) || call.durationSec < 0 || call.durationSec > 7 * 86_400) {
     return reject('INVALID_FIELD')
   }
-  // The times must fit together when a change sets them (a wrap-up alone leaves an old record as
-  // it was): answered within the call, talk time within it (a second of rounding), and none
-  // without an answer. A 1 ms unanswered call carrying 604,800 s counted a week of talk.
-  if (existing === null || TIMING_FIELDS.some((field) => field in patch)) {
+  shortString(call.endReason, 64)
+  if (call.sessionId !== undefined && call.sessionId !== null) shortString(call.sessionId, 128)
+  if (existing === null) {
+    // The times fit together: answered within the call, talk time within it (a second of
+    // rounding), and none without an answer. A 1 ms unanswered call carrying 604,800 s counted a
+    // week of talk.
     const answeredAt = typeof call.answeredAt === 'number' ? call.answeredAt : null
     if (answeredAt !== null && (answeredAt < startedAt || answeredAt > endedAt)) return reject('INVALID_TIMESTAMP')
     if (answeredAt === null && call.outcome !== 'answered' && call.durationSec !== 0) return reject('INVALID_FIELD')
     if (call.durationSec > Math.ceil((endedAt - (answeredAt ?? startedAt)) / 1000) + 1) return reject('INVALID_FIELD')
+  } else {
+    // Then only the wrap-up changes (and a provisional end is filled in, unanswered): a re-send
+    // or a wrap-up of a record stored before the times were checked is not refused for them.
+    checkCallUnchanged(existing, patch, call)
   }
-  // Another TCCC session: the detail attached for the old one (its recording) no longer applies.
-  if (existing !== null && 'sessionId' in patch && patch.sessionId !== existing.sessionId) {
-    for (const field of CALL_DETAIL_FIELDS) delete call[field]
-  }
-  shortString(call.endReason, 64)
-  if (call.sessionId !== undefined && call.sessionId !== null) shortString(call.sessionId, 128)
   if (call.disposition !== undefined && call.disposition !== null && !outcomeCodes.has(call.disposition as string)) return reject('INVALID_FIELD')
   if (call.note !== undefined && call.note !== null) {
     if (typeof call.note !== 'string' || Array.from(call.note).length > NOTE_MAX) return reject('INVALID_FIELD')
@@ -301,6 +344,9 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
   )
   const existing = rows[0] && !rows[0].deleted ? rows[0].data : null
   if (change.op === 'delete') {
+    // The business's records: an agent's token had deleted calls from the export (history's
+    // "clear" empties the phone's copy only and never sends a delete).
+    if (kind === 'call') reject('CALL_RECORD_PERMANENT')
     if (change.data !== undefined) reject('UNKNOWN_FIELD')
     if (!rows[0]) reject('NOT_FOUND')
     if (rows[0].deleted) return null // already a tombstone: nothing changes
@@ -423,6 +469,23 @@ export async function pushChanges(db: Database, agent: string, changes: unknown[
       results.push(result)
     }
     return results
+  })
+}
+
+/**
+ * Empties an agent's workspace: every live number and call becomes a tombstone (phones drop them
+ * at their next pull, `export-calls` no longer lists the calls). For development backends only
+ * (`POST /api/admin/workspace/clear`, mock mode): a phone can never delete a call record.
+ */
+export async function clearAgentWorkspace(db: Database, agent: string): Promise<{ numbers: number; calls: number }> {
+  return db.transaction(async (tx) => {
+    await lockWorkspaceWrites(tx)
+    const rows = await tx.query<{ kind: Kind }>(
+      `UPDATE workspace_records SET rev = nextval('workspace_rev'), deleted = true, data = NULL
+        WHERE agent = $1 AND kind IN ('number', 'call') AND NOT deleted RETURNING kind`,
+      [agent],
+    )
+    return { numbers: rows.filter((r) => r.kind === 'number').length, calls: rows.filter((r) => r.kind === 'call').length }
   })
 }
 
