@@ -4,6 +4,7 @@
  * playwright-core. Bundles are built by `npm test` (or `npm run build:h5`) beforehand.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -30,6 +31,8 @@ export const AGENT2 = { username: 'agent2@example.com', password: 'agent2-pass' 
 
 export interface Backend {
   port: number
+  /** Its `/api/admin/*` key (`X-Admin-Key`): journeys empty workspaces through it (`resetWorkspace`). */
+  adminKey: string
   /** The embedded database folder this backend runs on (for the business CLIs in journeys). */
   dataDir: string | null
   stop(): Promise<void>
@@ -41,9 +44,10 @@ const JOURNEY_DATA_DIR = path.join(mkdtempSync(path.join(tmpdir(), 'tccc-e2e-'))
 
 /** Starts `server/src/main.ts` on a free port and waits for its "listening" line. */
 export function startBackend(env: Record<string, string> = {}): Promise<Backend> {
+  const adminKey = env.ADMIN_KEY ?? randomBytes(32).toString('base64url')
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000', DATA_DIR: JOURNEY_DATA_DIR, ...env },
+    env: { ...process.env, TOKEN_PORT: '0', LOGIN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000', DATA_DIR: JOURNEY_DATA_DIR, ADMIN_KEY: adminKey, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   return new Promise((resolve, reject) => {
@@ -57,6 +61,7 @@ export function startBackend(env: Record<string, string> = {}): Promise<Backend>
         clearTimeout(timer)
         resolve({
           port: Number(match[1]),
+          adminKey,
           dataDir: env.DATABASE_URL !== undefined ? null : (env.DATA_DIR ?? JOURNEY_DATA_DIR),
           stop: () =>
             new Promise<void>((done) => {

@@ -23,38 +23,21 @@ export function zh(key: MessageKey, params?: Record<string, string | number>): s
 /** The catalogue's Chinese message for an error. */
 export const zhError = (symbol: ErrorSymbol): string => entryFor(symbol).zh
 
-/** One stack (backend + static server + Chromium) per file; a fresh context per test. */
 /**
  * Empties an agent's workspace on the backend (every number and call becomes a tombstone), so a
  * journey's fresh phone starts with an empty list as it did before the workspace lived on the
- * server; what one journey adds would otherwise reach the next one's phone at sign-in.
+ * server; what one journey adds would otherwise reach the next one's phone at sign-in. Through
+ * the mock backend's admin route (`POST /api/admin/workspace/clear`): an agent's own token cannot
+ * delete call records (`CALL_RECORD_PERMANENT`).
  */
-export async function resetWorkspace(stack: Stack, agent: { username: string; password: string }): Promise<void> {
-  const base = `http://127.0.0.1:${stack.backend.port}`
-  const json = { 'content-type': 'application/json' }
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(agent) })
-  if (!login.ok) throw new Error(`reset: sign-in failed (${login.status})`)
-  const { accessToken } = (await login.json()) as { accessToken: string }
-  const auth = { authorization: `Bearer ${accessToken}` }
-  const live = new Map<string, { kind: string; id: string }>()
-  let since = '0'
-  for (let pages = 0; pages < 1000; pages += 1) {
-    const res = await fetch(`${base}/api/workspace/changes?since=${since}&limit=1000`, { headers: auth })
-    const page = (await res.json()) as { changes: Array<{ kind: string; id: string; deleted: boolean }>; cursor: string; more: boolean }
-    for (const c of page.changes) {
-      if (c.kind !== 'number' && c.kind !== 'call') continue
-      if (c.deleted) live.delete(`${c.kind}:${c.id}`)
-      else live.set(`${c.kind}:${c.id}`, { kind: c.kind, id: c.id })
-    }
-    since = page.cursor
-    if (!page.more) break
-  }
-  const deletes = [...live.values()].map((r, i) => ({ changeId: `reset-${Date.now()}-${i}`, kind: r.kind, op: 'delete', id: r.id }))
-  for (let i = 0; i < deletes.length; i += 500) {
-    const res = await fetch(`${base}/api/workspace/changes`, { method: 'POST', headers: { ...auth, ...json }, body: JSON.stringify({ changes: deletes.slice(i, i + 500) }) })
-    if (!res.ok) throw new Error(`reset: push failed (${res.status})`)
-  }
-  await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { ...auth, ...json }, body: '{}' })
+export async function resetWorkspace(stack: Stack, agent: { username: string }): Promise<void> {
+  // The development accounts' TCCC userId is their login.
+  const res = await fetch(`http://127.0.0.1:${stack.backend.port}/api/admin/workspace/clear`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-admin-key': stack.backend.adminKey },
+    body: JSON.stringify({ agent: agent.username }),
+  })
+  if (!res.ok) throw new Error(`reset: clearing ${agent.username}'s workspace failed (${res.status} ${await res.text()})`)
 }
 
 export interface ServerRecord {
@@ -85,6 +68,7 @@ export async function serverWorkspace(s: Stack, agent = AGENT1): Promise<{ numbe
   return { numbers: all.filter((r) => r.kind === 'number'), calls: all.filter((r) => r.kind === 'call') }
 }
 
+/** One stack (backend + static server + Chromium) per file; a fresh context per test. */
 export function useStack(): { stack: () => Stack; phone: () => Promise<Page> } {
   let stack: Stack | undefined
   const contexts: BrowserContext[] = []

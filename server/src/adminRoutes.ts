@@ -10,13 +10,18 @@ import { ApiError } from './apiError'
 import { parseAgentsJson } from './agents'
 import type { Database } from './db'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
-import { assignNumbers, exportCallPages } from './db/workspace'
+import { assignNumbers, clearAgentWorkspace, exportCallPages } from './db/workspace'
 import { hasUnstorableText } from '../../src/services/text'
 
 interface Options {
   db: Database
   now: () => number
   adminKey: string
+  /**
+   * `POST /api/admin/workspace/clear`: mock mode only (development, the browser journeys). The
+   * call records are the business's; a production backend has no route that erases them.
+   */
+  workspaceClear: boolean
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
@@ -28,7 +33,7 @@ const isAssignLine = (v: unknown): v is AssignLine => {
   return typeof l === 'object' && l !== null && Number.isInteger(l.line) && typeof l.number === 'string' && (l.remark === undefined || typeof l.remark === 'string')
 }
 
-export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }: Options): void {
+export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey, workspaceClear }: Options): void {
   const expected = digest(adminKey)
   const onRequest = async (request: FastifyRequest) => {
     const given = request.headers['x-admin-key']
@@ -79,6 +84,15 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey }:
     if (!(await findAgentByUserId(db, agent))) throw new ApiError(404, 'NOT_FOUND', `No agent with userId ${agent}`)
     return assignNumbers(db, agent, b.lines, now())
   })
+
+  if (workspaceClear) {
+    app.post('/api/admin/workspace/clear', { onRequest }, async (request) => {
+      const b = body(request)
+      if (typeof b.agent !== 'string' || b.agent === '') throw new ApiError(400, 'BAD_REQUEST', '"agent" must be the agent\'s TCCC userId')
+      if (!(await findAgentByUserId(db, b.agent))) throw new ApiError(404, 'NOT_FOUND', `No agent with userId ${b.agent}`)
+      return { cleared: await clearAgentWorkspace(db, b.agent) }
+    })
+  }
 
   app.get('/api/admin/calls', { onRequest }, async (request, reply) => {
     const q = request.query as { agent?: string | string[]; since?: string }

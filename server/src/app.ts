@@ -479,7 +479,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
 
   registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }), changesPerDay: config.rateLimits.workspaceChangesPerDay })
   registerCccRoutes(app, { db, now, records: cccRecords, authenticate: (request) => authenticate(request, { allowEnded: false }) })
-  if (adminKey) registerAdminRoutes(app, { db, now, adminKey })
+  if (adminKey) registerAdminRoutes(app, { db, now, adminKey, workspaceClear: config.mode === 'mock' })
   registerAgentStatusRoutes(app, {
     staffStatus,
     authenticate: (request) => authenticate(request, { allowEnded: false }),

@@ -6,9 +6,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import { DEVELOPMENT_ACCOUNTS } from '../src/db/agents'
-import { CALL_CSV_HEADER, pushChanges } from '../src/db/workspace'
-import { AGENT1, databasePerFile, login, manualClock, mockConfig, requestToken } from './helpers'
+import { DEVELOPMENT_ACCOUNTS, putAgent } from '../src/db/agents'
+import { CALL_CSV_HEADER, exportCalls, pullChanges, pushChanges } from '../src/db/workspace'
+import { loadConfig } from '../src/config'
+import { AGENT1, AGENT2, answeredCallData, databasePerFile, login, manualClock, mockConfig, requestToken, SIGNING_KEY } from './helpers'
 
 const ADMIN_KEY = 'admin-key-0123456789-abcdefghijklmnopqrstuvwxyz'
 const HASH1 = DEVELOPMENT_ACCOUNTS[0].passwordHash // the hash of AGENT1's password, 'agent1-pass'
@@ -70,6 +71,7 @@ const ROUTES: [Method, string, unknown][] = [
   ['POST', '/api/admin/agents/remove', { username: AGENT1.username }],
   ['POST', '/api/admin/assign', { agent: AGENT1.username, lines: [{ line: 1, number: '13800138000', remark: 'x' }] }],
   ['GET', '/api/admin/calls', undefined],
+  ['POST', '/api/admin/workspace/clear', { agent: AGENT1.username }],
 ]
 
 describe('the admin key', () => {
@@ -378,5 +380,68 @@ describe('GET /api/admin/calls', () => {
     const res = await admin(server, 'GET', `/api/admin/calls?since=${since}`)
     expect(res.statusCode).toBe(400)
     expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: '"since" must be a time in epoch milliseconds' } })
+  })
+})
+
+describe('POST /api/admin/workspace/clear (mock mode: development and the browser journeys)', () => {
+  const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
+  const seed = async (agent: string, round = 'a') => {
+    const results = await pushChanges(
+      db,
+      agent,
+      [
+        { changeId: `${round}-n1`, kind: 'number', op: 'upsert', id: 'n1', data: { number: '13900139000' } },
+        { changeId: `${round}-n2`, kind: 'number', op: 'upsert', id: 'n2', data: { number: '13900139001' } },
+        { changeId: `${round}-k1`, kind: 'call', op: 'upsert', id: 'k1', data: answeredCallData(NOW) },
+      ],
+      NOW,
+    )
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied'])
+  }
+  const live = async (agent: string) => (await pullChanges(db, agent, 0n, 1000)).changes.filter((c) => (c.kind === 'number' || c.kind === 'call') && !c.deleted).map((c) => c.id)
+
+  it("tombstones the agent's numbers and calls (phones drop them at their next pull), no one else's", async () => {
+    await seed(AGENT1.username)
+    await seed(AGENT2.username)
+    const server = await start()
+    const res = await admin(server, 'POST', '/api/admin/workspace/clear', { agent: AGENT1.username })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ cleared: { numbers: 2, calls: 1 } })
+    expect(await live(AGENT1.username)).toEqual([])
+    expect((await pullChanges(db, AGENT1.username, 0n, 1000)).changes.filter((c) => c.deleted).map((c) => [c.kind, c.id, c.data])).toEqual(
+      expect.arrayContaining([['number', 'n1', null], ['number', 'n2', null], ['call', 'k1', null]]),
+    )
+    expect(await exportCalls(db, { agent: AGENT1.username })).toEqual([CALL_CSV_HEADER])
+    expect(await live(AGENT2.username)).toEqual(['n1', 'n2', 'k1'])
+    // Again: nothing left to clear; the agent's phone may add again.
+    expect((await admin(server, 'POST', '/api/admin/workspace/clear', { agent: AGENT1.username })).json()).toEqual({ cleared: { numbers: 0, calls: 0 } })
+    await seed(AGENT1.username, 'b')
+    expect(await live(AGENT1.username)).toEqual(['n1', 'n2', 'k1'])
+  })
+
+  it('answers 404 NOT_FOUND for an unknown agent and 400 BAD_REQUEST without one', async () => {
+    const server = await start()
+    const unknown = await admin(server, 'POST', '/api/admin/workspace/clear', { agent: 'nobody@example.com' })
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No agent with userId nobody@example.com' } })
+    for (const payload of [{}, { agent: '' }, { agent: 7 }]) {
+      const res = await admin(server, 'POST', '/api/admin/workspace/clear', payload)
+      expect(res.statusCode).toBe(400)
+      expect(res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: '"agent" must be the agent\'s TCCC userId' } })
+    }
+  })
+
+  it('does not exist on a real-mode backend, admin key or not: the call records are the business\'s', async () => {
+    const alice = { username: 'alice@corp.example', userId: 'alice@corp.example', passwordHash: HASH1 }
+    await db.transaction((tx) => putAgent(tx, alice, { replace: false, now: NOW }))
+    await seed(alice.userId)
+    const env = { TCCC_SECRET_ID: 'AKIDtest', TCCC_SECRET_KEY: 'secret-test', TCCC_SDK_APP_ID: '1400123456', TOKEN_SIGNING_KEY: SIGNING_KEY, TCCC_ENDPOINT: 'http://127.0.0.1:9', ADMIN_KEY }
+    app = await buildServer(loadConfig(env), { db, now: clock.now, report: () => {} })
+    const res = await admin(app, 'POST', '/api/admin/workspace/clear', { agent: alice.userId })
+    expect(res.statusCode).toBe(404)
+    expect(res.json()).toEqual(NOT_FOUND)
+    // The other admin routes are there.
+    expect((await admin(app, 'GET', '/api/admin/calls')).statusCode).toBe(200)
+    expect(await live(alice.userId)).toEqual(['n1', 'n2', 'k1'])
   })
 })
