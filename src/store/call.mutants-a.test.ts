@@ -244,6 +244,22 @@ describe('second callers during a call', () => {
     expect(useHistoryStore().records.find((r) => r.sessionId === b)).not.toHaveProperty('remark')
   })
 
+  it('a second caller recorded missed when our call ended and accepted after keeps its record unanswered; its end fills in the reason', async () => {
+    const call = await activeCall()
+    const a = core.sim.incomingCall({ from: '13700137000' })
+    await call.hangUp()
+    const missed = useHistoryStore().records.find((r) => r.sessionId === a)
+    expect(missed).toMatchObject({ outcome: 'missed', endReason: 'unknown' })
+    vi.setSystemTime(new Date('2026-03-01T10:00:10Z'))
+    call.applyEvent({ type: 'accepted', sessionId: a })
+    vi.setSystemTime(new Date('2026-03-01T10:00:52Z'))
+    call.applyEvent({ type: 'ended', sessionId: a, reason: 'remote-bye', message: '' })
+    const records = useHistoryStore().records.filter((r) => r.sessionId === a)
+    // The backend never lets a phone add an answer or talk time to a call record.
+    expect(records).toEqual([expect.objectContaining({ id: missed?.id, outcome: 'missed', durationSec: 0, endReason: 'remote-bye', endedAt: Date.parse('2026-03-01T10:00:52Z') })])
+    expect(records[0]).not.toHaveProperty('answeredAt')
+  })
+
   it('a second caller still ringing when our call ends is recorded missed with reason unknown, once', async () => {
     const call = await activeCall()
     const a = core.sim.incomingCall({ from: '13700137000' })

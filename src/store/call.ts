@@ -656,7 +656,10 @@ export const useCallStore = defineStore('call', () => {
     }
     const side = sideSessions.get(event.sessionId)
     if (side) {
-      side.answeredAt = Date.now()
+      // Already recorded as missed (our call ended while it rang): its record keeps no answer or
+      // talk time, which the backend never lets a phone add to a call record (CALL_RECORD_READONLY);
+      // its own end still fills in when and how it ended, and TCCC's detail any talk time.
+      if (side.recordId === null) side.answeredAt = Date.now()
       waiting.value = waiting.value.filter((w) => w.sessionId !== event.sessionId)
     }
   }

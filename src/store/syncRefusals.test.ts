@@ -7,7 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { storage } from '../../tests/setup/uni'
-import { DEBOUNCE_MS } from '@/services/sync'
+import { DEBOUNCE_MS, getSync } from '@/services/sync'
 import { FakeWorkspaceServer, ManualTimers, settle } from '@/services/__tests__/fakeWorkspace'
 import { useHistoryStore } from './history'
 import { useNumbersStore } from './numbers'
@@ -195,5 +195,33 @@ describe('refused changes and a full outbox', () => {
     expect(useHistoryStore().records.map((r) => r.id)).toEqual(['c-skew'])
     useSyncStore().close()
     expect({ refused: sync.refused, clock: sync.clockRefused }).toEqual({ refused: 0, clock: false })
+  })
+
+  it("a call delete or rewrite the server refuses (the records are the business's) leaves the outbox after one push, is never sent again, and the call stays on the phone", async () => {
+    const server = servers[AGENT1]
+    await signIn(AGENT1)
+    const history = useHistoryStore()
+    history.record(callRecord('c1', '13800138000'))
+    await timers.advance(DEBOUNCE_MS)
+    expect(server.record('call', 'c1')?.data.durationSec).toBe(55)
+    // Not something the app sends (history's clear empties this phone only; a record's times are
+    // written once): an outbox holding such changes, say from a tool, must not loop on them.
+    getSync().enqueue([
+      { kind: 'call', op: 'delete', id: 'c1' },
+      { kind: 'call', op: 'upsert', id: 'c1', data: { durationSec: 7000 } },
+    ])
+    await timers.advance(DEBOUNCE_MS)
+    const sync = useSyncStore()
+    expect({ state: sync.state, pending: sync.pending, rejected: sync.rejectedCount, refused: sync.refused, clock: sync.clockRefused }).toEqual({ state: 'synced', pending: 0, rejected: 2, refused: 2, clock: false })
+    expect(getSync().rejectedChanges().map((r) => [r.entry.op, r.reason])).toEqual([
+      ['delete', 'CALL_RECORD_PERMANENT'],
+      ['upsert', 'CALL_RECORD_READONLY'],
+    ])
+    const pushes = server.pushes.length
+    getSync().kick()
+    await timers.advance(60_000)
+    expect(server.pushes.length).toBe(pushes)
+    expect(server.record('call', 'c1')).toMatchObject({ deleted: false, data: { durationSec: 55 } })
+    expect(history.records.map((r) => [r.id, r.durationSec])).toEqual([['c1', 55]])
   })
 })

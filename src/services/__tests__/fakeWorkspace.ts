@@ -1,7 +1,9 @@
 /**
  * An in-memory stand-in for the backend's workspace API (docs/WORKSPACE_API.md), for unit tests:
  * idempotent pushes by changeId, last writer wins by receive order, tombstones, assigned numbers
- * read-only but for the remark, one live record per number, paged pulls by an increasing rev.
+ * read-only but for the remark, one live record per number, call records never deleted and fixed
+ * once written but for the wrap-up (and a waiting caller's end filled in), paged pulls by an
+ * increasing rev. `src/store/callRecordPaths.test.ts` runs the app against the real rules.
  * Test-only (nothing in the app imports it).
  */
 import { afterEach, beforeEach, vi } from 'vitest'
@@ -19,6 +21,19 @@ interface StoredRecord {
 }
 
 type WireChange = Omit<OutboxEntry, 'queuedAt'>
+
+/** What a call was: fixed once the record exists (the server normalises the number first). */
+const CALL_RECORD_FIELDS = ['number', 'remark', 'direction', 'outcome', 'startedAt', 'answeredAt', 'endedAt', 'durationSec', 'endReason', 'sessionId']
+const none = (v: unknown): boolean => v === undefined || v === null
+
+/** The server's rule (server/src/db/workspace.ts `checkCallUnchanged`), in short. */
+function callChangeAllowed(stored: Record<string, unknown>, patch: Record<string, unknown>): boolean {
+  const changed = CALL_RECORD_FIELDS.filter((f) => f in patch && (none(stored[f]) ? !none(patch[f]) : stored[f] !== patch[f]))
+  const merged = { ...stored, ...patch }
+  const unanswered = (r: Record<string, unknown>) => none(r.answeredAt) && r.durationSec === 0 && r.outcome !== 'answered'
+  const endFilledIn = stored.direction === 'in' && stored.endReason === 'unknown' && unanswered(stored) && unanswered(merged)
+  return changed.length === 0 || (endFilledIn && changed.every((f) => f === 'endedAt' || f === 'endReason' || f === 'outcome'))
+}
 
 export class FakeWorkspaceServer {
   private seq = 0
@@ -83,6 +98,8 @@ export class FakeWorkspaceServer {
     const reject = (reason: string): PushResult => ({ changeId: c.changeId, status: 'rejected', reason })
     if (c.kind !== 'number' && c.kind !== 'call') return reject('UNKNOWN_KIND')
     const existing = this.record(c.kind, c.id)
+    if (c.kind === 'call' && c.op === 'delete') return reject('CALL_RECORD_PERMANENT')
+    if (c.kind === 'call' && existing && !existing.deleted && !callChangeAllowed(existing.data, c.data ?? {})) return reject('CALL_RECORD_READONLY')
     if (c.op === 'delete') {
       this.write(c.kind, c.id, existing?.data ?? {}, true)
       return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
