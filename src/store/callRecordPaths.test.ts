@@ -237,17 +237,19 @@ describe('every way the app writes a call is accepted by the backend', () => {
     await expectPhoneAndServerAgree()
   })
 
-  it('a call the app lost mid-way is recorded at the next sign-in, and its wrap-up saved', async () => {
+  it('a call the app lost mid-way, and the caller waiting during it, are recorded at the next sign-in, and its wrap-up saved', async () => {
     await signIn()
     await answeredCall()
+    const waiting = core.sim.incomingCall({ from: '13700137000' })
     // The app is killed with the call on: a new process (its call store up, as App.vue has it) signs in again.
     // (This fake token backend forgets its sessions with the process: the agent signs in again.)
     backendSessionStorage.clear()
     core = startApp()
     useCallStore()
     await signIn()
-    const [record] = useHistoryStore().records
-    expect(record).toMatchObject({ number: '13800138000', endReason: 'unknown', outcome: 'answered' })
+    const record = useHistoryStore().records.find((r) => r.number === '13800138000')!
+    expect(record).toMatchObject({ endReason: 'unknown', outcome: 'answered' })
+    expect(useHistoryStore().records.find((r) => r.sessionId === waiting)).toMatchObject({ number: '13700137000', outcome: 'missed', endReason: 'unknown' })
     const wrapup = useWrapupStore()
     wrapup.choose('interested')
     expect(wrapup.save()).toBe(true)
