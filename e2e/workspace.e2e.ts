@@ -3,7 +3,8 @@
  * sees nothing of the first; two phones of one agent see each other's numbers and calls; edits and
  * calls made offline reach the server when the network returns (and survive a sign-out); a pull
  * the phone has no room to store keeps its cursor back until there is room; a list the business
- * assigns with `assign-numbers` shows up marked as assigned.
+ * assigns with `assign-numbers` shows up marked as assigned; clearing history leaves the call
+ * records (the business's) on the server, where the agent's token cannot delete or rewrite them.
  * Runs against the real backend over a fresh embedded database (temp DATA_DIR, see harness.ts).
  */
 import { execFile } from 'node:child_process'
@@ -315,6 +316,51 @@ describe('the workspace on the backend', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("clearing history empties this phone only: the call stays on the server, in the business's export and on the next phone; the agent's token cannot delete or rewrite it", async () => {
+    const a = await newPhone(stack())
+    const b = await newPhone(stack())
+    try {
+      await signedIn(a.page)
+      await rejectedCall(a.page, '13722224444')
+      await expectAttr(a.page, 'sync-status', 'data-state', 'synced')
+      await byId(a.page, 'nav-history').click()
+      await byId(a.page, 'history-clear').click()
+      await byId(a.page, 'confirm-ok').click()
+      await byId(a.page, 'history-empty').waitFor({ state: 'visible' })
+      await expectAttr(a.page, 'sync-status', 'data-state', 'synced')
+      expect(await byId(a.page, 'sync-status').getAttribute('data-refused')).toBe('0')
+      expect(await callsOnServer(stack())).toEqual(['13722224444:rejected'])
+
+      // The agent's own token (what a tampered phone holds): a delete and a rewrite are refused.
+      const [call] = (await serverWorkspace(stack())).calls
+      const base = `http://127.0.0.1:${stack().backend.port}`
+      const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(AGENT1) })
+      const auth = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`, 'content-type': 'application/json' }
+      const changes = [
+        { changeId: 'tamper-1', kind: 'call', op: 'delete', id: call.id },
+        { changeId: 'tamper-2', kind: 'call', op: 'upsert', id: call.id, data: { ...call.data, durationSec: 7000, endedAt: Number(call.data.startedAt) + 7_000_000 } },
+      ]
+      const pushed = await fetch(`${base}/api/workspace/changes`, { method: 'POST', headers: auth, body: JSON.stringify({ changes }) })
+      expect(((await pushed.json()) as { results: Array<{ reason?: string }> }).results.map((r) => r.reason)).toEqual(['CALL_RECORD_PERMANENT', 'CALL_RECORD_READONLY'])
+      const exported = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/src/cli.ts', 'export-calls', '--agent', AGENT1.username], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: stack().backend.dataDir ?? '' },
+        timeout: 60_000,
+      })
+      const lines = exported.stdout.trim().split('\n').slice(1)
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toContain(',13722224444,')
+      expect(lines[0].split(',')[8]).toBe('0')
+
+      // Another phone of the agent gets it in its history.
+      await signedIn(b.page)
+      expect(await historyNumbers(b.page)).toEqual(['13722224444'])
+    } finally {
+      await a.context.close()
+      await b.context.close()
     }
   })
 })
