@@ -1,0 +1,365 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { defineComponent, h, nextTick, ref, withDirectives, type Ref } from 'vue'
+import { mount, type VueWrapper } from '@vue/test-utils'
+import { a11yId, modalOpen, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
+
+const mounted: VueWrapper[] = []
+function attach<T extends VueWrapper>(wrapper: T): T {
+  mounted.push(wrapper)
+  return wrapper
+}
+afterEach(() => {
+  for (const wrapper of mounted.splice(0)) wrapper.unmount()
+  document.body.innerHTML = ''
+})
+
+/** A key as the browser sends it: down, then up, on the focused element. */
+function press(el: Element, key: string, init: KeyboardEventInit = {}): { down: KeyboardEvent; up: KeyboardEvent } {
+  const down = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init })
+  el.dispatchEvent(down)
+  const up = new KeyboardEvent('keyup', { key, bubbles: true, cancelable: true, ...init })
+  el.dispatchEvent(up)
+  return { down, up }
+}
+
+/** A uni `<view>`/`<uni-button>` stand-in with `v-press` (uni renders custom elements, not `<button>`). */
+function mountPressable(attrs: Record<string, unknown> = {}, disabled: Ref<boolean | undefined> = ref(undefined)) {
+  const onClick = vi.fn()
+  const wrapper = attach(
+    mount(
+      defineComponent({
+        setup: () => () => withDirectives(h('uni-button', { 'data-testid': 'target', onClick, ...attrs }, [h('span', { class: 'inner' }, 'Add')]), [[vPress, disabled.value]]),
+      }),
+      { attachTo: document.body },
+    ),
+  )
+  return { wrapper, el: wrapper.get('[data-testid="target"]').element as HTMLElement, onClick }
+}
+
+describe('v-press', () => {
+  it('makes a uni element a button in the Tab order', () => {
+    const { el } = mountPressable()
+    expect(el.getAttribute('role')).toBe('button')
+    expect(el.getAttribute('tabindex')).toBe('0')
+    expect(el.tabIndex).toBe(0)
+    // No value: no aria-disabled of its own.
+    expect(el.hasAttribute('aria-disabled')).toBe(false)
+  })
+
+  it('keeps the role and tabindex the template gives (tab, switch, link; a roving tabindex)', () => {
+    const { el } = mountPressable({ role: 'tab', tabindex: '-1' })
+    expect(el.getAttribute('role')).toBe('tab')
+    expect(el.getAttribute('tabindex')).toBe('-1')
+  })
+
+  it('Enter and Space click it once each, on the key going up', () => {
+    const { el, onClick } = mountPressable()
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }))
+    expect(onClick).not.toHaveBeenCalled()
+    el.dispatchEvent(new KeyboardEvent('keyup', { key: 'Enter', bubbles: true, cancelable: true }))
+    expect(onClick).toHaveBeenCalledTimes(1)
+    const { down } = press(el, ' ')
+    // Space does not scroll the page, and a dialog's own Enter handling sees the key as taken.
+    expect(down.defaultPrevented).toBe(true)
+    expect(onClick).toHaveBeenCalledTimes(2)
+  })
+
+  it('ignores a key that went down elsewhere, auto-repeat, other keys and keys on its children', () => {
+    const { el, onClick } = mountPressable()
+    // The Enter that closed a dialog comes up on the control the focus went back to.
+    el.dispatchEvent(new KeyboardEvent('keyup', { key: 'Enter', bubbles: true }))
+    // A held key repeats keydown only.
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, repeat: true }))
+    el.dispatchEvent(new KeyboardEvent('keyup', { key: 'Enter', bubbles: true }))
+    press(el, 'a')
+    press(el.querySelector('.inner') as Element, 'Enter')
+    // Down, then the focus leaves before the key comes up.
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+    el.dispatchEvent(new FocusEvent('blur'))
+    el.dispatchEvent(new KeyboardEvent('keyup', { key: 'Enter', bubbles: true }))
+    expect(onClick).not.toHaveBeenCalled()
+  })
+
+  it('a link follows Enter, not Space', () => {
+    const { el, onClick } = mountPressable({ role: 'link' })
+    press(el, ' ')
+    expect(onClick).not.toHaveBeenCalled()
+    press(el, 'Enter')
+    expect(onClick).toHaveBeenCalledTimes(1)
+  })
+
+  it('a disabled control says so and does not activate, by value, disabled attribute or aria-disabled', async () => {
+    const disabled = ref<boolean | undefined>(true)
+    const { el, onClick } = mountPressable({}, disabled)
+    expect(el.getAttribute('aria-disabled')).toBe('true')
+    press(el, 'Enter')
+    press(el, ' ')
+    expect(onClick).not.toHaveBeenCalled()
+    disabled.value = false
+    await nextTick()
+    expect(el.getAttribute('aria-disabled')).toBe('false')
+    press(el, 'Enter')
+    expect(onClick).toHaveBeenCalledTimes(1)
+
+    const byAttribute = mountPressable({ disabled: 'true' })
+    press(byAttribute.el, 'Enter')
+    const byAria = mountPressable({ 'aria-disabled': 'true' })
+    press(byAria.el, 'Enter')
+    expect(byAttribute.onClick).not.toHaveBeenCalled()
+    expect(byAria.onClick).not.toHaveBeenCalled()
+  })
+
+  it('leaves a native button to the browser (no second click), only mirroring aria-disabled', () => {
+    const onClick = vi.fn()
+    const wrapper = attach(mount(defineComponent({ setup: () => () => withDirectives(h('button', { onClick }, 'x'), [[vPress, false]]) })))
+    const el = wrapper.get('button').element
+    expect(el.hasAttribute('role')).toBe(false)
+    expect(el.getAttribute('aria-disabled')).toBe('false')
+    press(el, 'Enter')
+    expect(onClick).not.toHaveBeenCalled()
+  })
+
+  it('stops listening when unmounted', () => {
+    const { wrapper, el, onClick } = mountPressable()
+    wrapper.unmount()
+    mounted.splice(mounted.indexOf(wrapper), 1)
+    press(el, 'Enter')
+    expect(onClick).not.toHaveBeenCalled()
+  })
+})
+
+describe('v-field', () => {
+  it('names the real input inside uni’s wrapper and follows the error', async () => {
+    const error = ref(false)
+    const wrapper = attach(
+      mount(
+        defineComponent({
+          setup: () => () =>
+            withDirectives(h('uni-input', { 'data-testid': 'field' }, [h('div', [h('input')])]), [
+              [vField, { labelledby: 'label-1', describedby: error.value ? 'error-1' : undefined, invalid: error.value }],
+            ]),
+        }),
+      ),
+    )
+    const input = wrapper.get('input').element
+    expect(input.getAttribute('aria-labelledby')).toBe('label-1')
+    expect(input.hasAttribute('aria-describedby')).toBe(false)
+    expect(input.getAttribute('aria-invalid')).toBe('false')
+    error.value = true
+    await nextTick()
+    expect(input.getAttribute('aria-describedby')).toBe('error-1')
+    expect(input.getAttribute('aria-invalid')).toBe('true')
+    // The wrapper itself gets nothing: uni keeps it out of the accessibility tree's name.
+    expect(wrapper.get('[data-testid="field"]').attributes('aria-labelledby')).toBeUndefined()
+  })
+
+  it('takes a plain name, and works on a real input too', () => {
+    const wrapper = attach(mount(defineComponent({ setup: () => () => withDirectives(h('input'), [[vField, { label: 'Account' }]]) })))
+    expect(wrapper.get('input').attributes('aria-label')).toBe('Account')
+  })
+})
+
+describe('a11yId', () => {
+  it('gives a new id each time', () => {
+    const a = a11yId('x')
+    expect(a).toMatch(/^x-\d+$/)
+    expect(a11yId('x')).not.toBe(a)
+  })
+})
+
+/** A page with an opener button, and a modal panel with two fields and two buttons. */
+function mountModal(options: ModalFocusOptions = {}, panelAttrs: Record<string, unknown> = {}) {
+  const open = ref(false)
+  const Modal = defineComponent({
+    setup() {
+      const panel = ref<HTMLElement | null>(null)
+      useModalFocus(panel, options)
+      return () =>
+        h('div', { ref: panel, class: 'panel', role: 'dialog', ...panelAttrs }, [
+          h('p', { class: 'message' }, 'Text'),
+          h('input', { class: 'first' }),
+          h('textarea', { class: 'second' }),
+          h('button', { class: 'cancel' }, 'Cancel'),
+          h('button', { class: 'ok' }, 'OK'),
+        ])
+    },
+  })
+  const wrapper = attach(
+    mount(
+      defineComponent({
+        setup: () => () => h('main', [h('button', { class: 'opener' }, 'Open'), h('input', { class: 'behind' }), open.value ? h(Modal) : null]),
+      }),
+      { attachTo: document.body },
+    ),
+  )
+  const $ = (selector: string) => document.querySelector(selector) as HTMLElement
+  return { wrapper, open, $ }
+}
+
+describe('useModalFocus', () => {
+  it('focuses the first field on open and gives the focus back to the opener on close', async () => {
+    const { open, $ } = mountModal()
+    $('.opener').focus()
+    open.value = true
+    await nextTick()
+    await nextTick()
+    expect(document.activeElement).toBe($('.first'))
+    expect(modalOpen()).toBe(true)
+    open.value = false
+    await nextTick()
+    expect(document.activeElement).toBe($('.opener'))
+    expect(modalOpen()).toBe(false)
+  })
+
+  it('focuses the named element when asked (a confirmation’s cancel)', async () => {
+    const { open, $ } = mountModal({ initial: '.cancel' })
+    open.value = true
+    await nextTick()
+    await nextTick()
+    expect(document.activeElement).toBe($('.cancel'))
+  })
+
+  it('keeps Tab inside: past the last stop to the first, Shift+Tab before the first to the last', async () => {
+    const { open, $ } = mountModal()
+    open.value = true
+    await nextTick()
+    await nextTick()
+    expect(tabStops($('.panel')).map((el) => el.className)).toEqual(['first', 'second', 'cancel', 'ok'])
+    $('.ok').focus()
+    const forward = new KeyboardEvent('keydown', { key: 'Tab', bubbles: true, cancelable: true })
+    $('.ok').dispatchEvent(forward)
+    expect(forward.defaultPrevented).toBe(true)
+    expect(document.activeElement).toBe($('.first'))
+    const back = new KeyboardEvent('keydown', { key: 'Tab', shiftKey: true, bubbles: true, cancelable: true })
+    $('.first').dispatchEvent(back)
+    expect(document.activeElement).toBe($('.ok'))
+    // In the middle the browser moves on by itself.
+    $('.second').focus()
+    const middle = new KeyboardEvent('keydown', { key: 'Tab', bubbles: true, cancelable: true })
+    $('.second').dispatchEvent(middle)
+    expect(middle.defaultPrevented).toBe(false)
+  })
+
+  it('brings back focus that lands behind the modal', async () => {
+    const { open, $ } = mountModal()
+    open.value = true
+    await nextTick()
+    await nextTick()
+    $('.behind').focus()
+    expect(document.activeElement).toBe($('.first'))
+  })
+
+  it('Enter on the panel runs onEnter; Enter in a field or on a button is theirs; Esc runs onEscape', async () => {
+    const onEnter = vi.fn()
+    const onEscape = vi.fn()
+    const { open, $ } = mountModal({ initial: '.cancel', onEnter, onEscape }, { tabindex: '-1' })
+    open.value = true
+    await nextTick()
+    await nextTick()
+    press($('.cancel'), 'Enter')
+    press($('.first'), 'Enter')
+    press($('.second'), 'Enter')
+    expect(onEnter).not.toHaveBeenCalled()
+    $('.panel').focus()
+    press($('.panel'), 'Enter')
+    press($('.message'), 'Enter')
+    expect(onEnter).toHaveBeenCalledTimes(2)
+    press($('.cancel'), 'Escape')
+    expect(onEscape).toHaveBeenCalledTimes(1)
+  })
+
+  it('takes no keys once closed, and only the top one of two takes them', async () => {
+    const first = mountModal({ onEscape: vi.fn() })
+    first.open.value = true
+    await nextTick()
+    await nextTick()
+    const second = mountModal({ onEscape: vi.fn() })
+    second.open.value = true
+    await nextTick()
+    await nextTick()
+    const panels = document.querySelectorAll<HTMLElement>('.panel')
+    expect(document.activeElement).toBe(panels[1].querySelector('.first'))
+    press(panels[1], 'Escape')
+    second.open.value = false
+    await nextTick()
+    // Back to the first modal's field (the second one's opener).
+    expect(document.activeElement).toBe(panels[0].querySelector('.first'))
+    first.open.value = false
+    await nextTick()
+    expect(modalOpen()).toBe(false)
+    const tab = new KeyboardEvent('keydown', { key: 'Tab', bubbles: true, cancelable: true })
+    document.body.dispatchEvent(tab)
+    expect(tab.defaultPrevented).toBe(false)
+  })
+
+  it('never pulls the focus back from where the agent moved it meanwhile', async () => {
+    const { open, $ } = mountModal()
+    $('.opener').focus()
+    open.value = true
+    await nextTick()
+    await nextTick()
+    // e.g. an incoming call took it: its own modal is not this one.
+    const elsewhere = document.createElement('input')
+    document.body.append(elsewhere)
+    open.value = false
+    await nextTick()
+    elsewhere.focus()
+    expect(document.activeElement).toBe(elsewhere)
+  })
+})
+
+describe('useEscape', () => {
+  function mountMenu() {
+    const open = ref(true)
+    const close = vi.fn(() => (open.value = false))
+    const wrapper = attach(
+      mount(
+        defineComponent({
+          setup() {
+            const toggle = ref<HTMLElement | null>(null)
+            const menu = ref<HTMLElement | null>(null)
+            useEscape(open, close, { region: menu, returnTo: toggle })
+            return () =>
+              h('div', [
+                h('div', { ref: toggle, class: 'toggle', tabindex: '0' }, 'Status'),
+                h('input', { class: 'elsewhere' }),
+                open.value ? h('div', { ref: menu, class: 'menu' }, [h('div', { class: 'choice', tabindex: '0' }, 'Free')]) : null,
+              ])
+          },
+        }),
+        { attachTo: document.body },
+      ),
+    )
+    return { wrapper, open, close }
+  }
+
+  it('Esc closes what is open and brings the focus back to its toggle from inside it', async () => {
+    const { close } = mountMenu()
+    const choice = document.querySelector('.choice') as HTMLElement
+    choice.focus()
+    press(choice, 'Escape')
+    expect(close).toHaveBeenCalledTimes(1)
+    expect(document.activeElement).toBe(document.querySelector('.toggle'))
+    await nextTick()
+    // Closed: Esc is nobody's business here any more.
+    press(document.body, 'Escape')
+    expect(close).toHaveBeenCalledTimes(1)
+  })
+
+  it('leaves the focus where it was outside, and leaves Esc to an open modal above', async () => {
+    const { close, open } = mountMenu()
+    const elsewhere = document.querySelector('.elsewhere') as HTMLElement
+    elsewhere.focus()
+    press(elsewhere, 'Escape')
+    expect(close).toHaveBeenCalledTimes(1)
+    expect(document.activeElement).toBe(elsewhere)
+    open.value = true
+    await nextTick()
+    const modal = mountModal()
+    modal.open.value = true
+    await nextTick()
+    await nextTick()
+    press(document.activeElement as Element, 'Escape')
+    expect(close).toHaveBeenCalledTimes(1)
+  })
+})

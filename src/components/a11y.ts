@@ -1,0 +1,388 @@
+/**
+ * Keyboard and screen-reader access for the H5 DOM, in one place: every tappable control, field
+ * name, dialog and menu of the app uses these instead of its own key handling.
+ *
+ * - `v-press` makes an element a control the keyboard reaches and works: uni's `<button>` renders
+ *   as `<uni-button>` (no role, not in the Tab order) and `<view>` chips as `<uni-view>`. It adds
+ *   `role="button"` (unless the template names another role: tab, switch, link, radio, option),
+ *   `tabindex="0"` (unless the template sets one) and, given a boolean, `aria-disabled`; Enter
+ *   (and Space, except for links) clicks it unless it is disabled. It clicks on the key's release,
+ *   and only when the key went down on it too: the press that opens a form does not also reach the
+ *   form's first field (uni's input confirms on Enter's keyup), and the Enter that closed a
+ *   dialog does not click the control the focus returns to.
+ * - `v-field` names the real `<input>`/`<textarea>` inside uni's wrapper (uni keeps attributes on
+ *   the wrapper and draws the placeholder as a separate element, so the field had no name).
+ * - `useModalFocus` takes the focus into a dialog or sheet when it opens, keeps Tab inside it while
+ *   it is open (the top one, when they stack), can give Enter and Esc a meaning, and gives the
+ *   focus back to the control that opened it when it closes.
+ * - `useEscape` closes a menu or an inline form with Esc.
+ *
+ * Only where there is a DOM (H5): in the App the logic layer has none (the views are native or in
+ * another context), so each of these checks at run time and does nothing there. A runtime check,
+ * not `#ifdef`: conditional compilation stays in `src/platform/` (docs/ARCHITECTURE.md).
+ */
+import { onBeforeUnmount, watch, type ObjectDirective, type Ref, type WatchSource } from 'vue'
+
+/** The element behind a template ref: a DOM element, or a component whose root is one. */
+export function domElement(target: unknown): HTMLElement | null {
+  if (typeof HTMLElement === 'undefined' || !target) return null
+  if (target instanceof HTMLElement) return target
+  const root = (target as { $el?: unknown }).$el
+  return root instanceof HTMLElement ? root : null
+}
+
+const hasDom = (el: unknown): el is HTMLElement => typeof HTMLElement !== 'undefined' && el instanceof HTMLElement
+
+let lastId = 0
+/** A document-unique id for `aria-labelledby` / `aria-describedby` (Vue 3.4 has no `useId`). */
+export function a11yId(prefix: string): string {
+  lastId += 1
+  return `${prefix}-${lastId}`
+}
+
+// ---- v-press ----------------------------------------------------------------------------------
+
+interface PressState {
+  /** The key that went down on the element and has not come up yet. */
+  armed: string | null
+  disabled: boolean | undefined
+  keydown(event: KeyboardEvent): void
+  keyup(event: KeyboardEvent): void
+  blur(): void
+}
+
+const NATIVE_CONTROL = 'button, a[href], input, select, textarea, summary'
+
+const pressStates = new WeakMap<HTMLElement, PressState>()
+
+/** Disabled by the directive's value, uni's `disabled` attribute or `aria-disabled="true"`. */
+export function isPressDisabled(el: Element, disabled?: boolean): boolean {
+  if (disabled === true) return true
+  const attr = el.getAttribute('disabled')
+  if (attr !== null && attr !== 'false') return true
+  return el.getAttribute('aria-disabled') === 'true'
+}
+
+function activatingKey(el: HTMLElement, event: KeyboardEvent): 'Enter' | ' ' | null {
+  if (event.key === 'Enter') return 'Enter'
+  // A link follows Enter only, as a native one does.
+  if ((event.key === ' ' || event.key === 'Spacebar') && el.getAttribute('role') !== 'link') return ' '
+  return null
+}
+
+function applyDisabled(el: HTMLElement, disabled: boolean | undefined): void {
+  if (typeof disabled === 'boolean') el.setAttribute('aria-disabled', String(disabled))
+}
+
+/**
+ * `v-press` / `v-press="disabled"`: a keyboard-operable control (see the header). The value, when
+ * given, is the control's disabled state and becomes its `aria-disabled`.
+ */
+export const vPress: ObjectDirective<HTMLElement, boolean | undefined> = {
+  mounted(el, binding) {
+    if (!hasDom(el)) return
+    applyDisabled(el, binding.value)
+    // A native control (unit tests render `<button>` as one) has all of this already.
+    if (el.matches(NATIVE_CONTROL)) return
+    if (!el.hasAttribute('role')) el.setAttribute('role', 'button')
+    if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '0')
+    const state: PressState = {
+      armed: null,
+      disabled: binding.value,
+      keydown(event) {
+        if (event.target !== el) return
+        const key = activatingKey(el, event)
+        if (!key) return
+        // Handled here: no page scroll on Space, and a dialog's own Enter leaves it alone.
+        event.preventDefault()
+        if (!event.repeat) state.armed = key
+      },
+      keyup(event) {
+        if (event.target !== el) return
+        const key = activatingKey(el, event)
+        if (!key) return
+        event.preventDefault()
+        const armed = state.armed === key
+        state.armed = null
+        if (armed && !isPressDisabled(el, state.disabled)) el.click()
+      },
+      blur() {
+        state.armed = null
+      },
+    }
+    pressStates.set(el, state)
+    el.addEventListener('keydown', state.keydown)
+    el.addEventListener('keyup', state.keyup)
+    el.addEventListener('blur', state.blur)
+  },
+  updated(el, binding) {
+    if (!hasDom(el)) return
+    applyDisabled(el, binding.value)
+    const state = pressStates.get(el)
+    if (state) state.disabled = binding.value
+  },
+  beforeUnmount(el) {
+    const state = hasDom(el) ? pressStates.get(el) : undefined
+    if (!state) return
+    el.removeEventListener('keydown', state.keydown)
+    el.removeEventListener('keyup', state.keyup)
+    el.removeEventListener('blur', state.blur)
+    pressStates.delete(el)
+  },
+}
+
+// ---- v-field ----------------------------------------------------------------------------------
+
+export interface FieldNames {
+  /** The field's name, when no visible label carries it. */
+  label?: string
+  /** The id of the visible label. */
+  labelledby?: string
+  /** The id of a message about the field (an error), while there is one. */
+  describedby?: string
+  invalid?: boolean
+}
+
+/** The real input inside uni's `<input>`/`<textarea>` wrapper (or the element itself). */
+function realField(el: HTMLElement): HTMLElement | null {
+  if (el.matches('input, textarea')) return el
+  return el.querySelector<HTMLElement>('input, textarea')
+}
+
+function setOrRemove(el: HTMLElement, name: string, value: string | undefined): void {
+  if (value === undefined || value === '') el.removeAttribute(name)
+  else if (el.getAttribute(name) !== value) el.setAttribute(name, value)
+}
+
+function nameField(el: HTMLElement, names: FieldNames | undefined): void {
+  if (!hasDom(el)) return
+  const field = realField(el)
+  if (!field) return
+  setOrRemove(field, 'aria-label', names?.label)
+  setOrRemove(field, 'aria-labelledby', names?.labelledby)
+  setOrRemove(field, 'aria-describedby', names?.describedby)
+  setOrRemove(field, 'aria-invalid', names?.invalid === undefined ? undefined : String(names.invalid))
+}
+
+/** `v-field="{ labelledby, describedby, invalid }"` on uni's `<input>` or `<textarea>`. */
+export const vField: ObjectDirective<HTMLElement, FieldNames | undefined> = {
+  mounted: (el, binding) => nameField(el, binding.value),
+  // uni re-renders its wrapper (and may replace the input, e.g. a password shown) on updates.
+  updated: (el, binding) => nameField(el, binding.value),
+}
+
+// ---- focus ------------------------------------------------------------------------------------
+
+const FOCUSABLE = [
+  'input:not([disabled]):not([type="hidden"])',
+  'textarea:not([disabled])',
+  'select:not([disabled])',
+  'button:not([disabled])',
+  'a[href]',
+  '[tabindex]:not([tabindex="-1"])',
+].join(',')
+
+function isShown(el: HTMLElement): boolean {
+  if (el.closest('[hidden], [aria-hidden="true"], [inert]')) return false
+  for (let node: HTMLElement | null = el; node; node = node.parentElement) {
+    const style = getComputedStyle(node)
+    if (style.display === 'none' || style.visibility === 'hidden') return false
+  }
+  return true
+}
+
+/** In the Tab order: a tabindex of 0 or more, or none on a native control (read from the attribute: not every DOM fills `tabIndex` in). */
+function inTabOrder(el: HTMLElement): boolean {
+  const attr = el.getAttribute('tabindex')
+  return attr === null ? el.matches(FOCUSABLE) : Number(attr) >= 0
+}
+
+/** The elements Tab stops at inside `root`, in document order. */
+export function tabStops(root: HTMLElement): HTMLElement[] {
+  return Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => inTabOrder(el) && isShown(el))
+}
+
+/**
+ * Focuses what `find` returns, now or over the next frames (about a second) while an opening
+ * animation still hides it (uni-popup fills its panel a tick after opening, then fades it in).
+ */
+function focusSoon(find: () => HTMLElement | null, stillWanted: () => boolean, frames = 60): void {
+  const el = find()
+  el?.focus()
+  if ((el && document.activeElement === el) || frames <= 0 || typeof requestAnimationFrame === 'undefined') return
+  requestAnimationFrame(() => {
+    if (stillWanted()) focusSoon(find, stillWanted, frames - 1)
+  })
+}
+
+export interface ModalFocusOptions {
+  /** A selector inside the panel for what takes the focus on open; default its first Tab stop. */
+  initial?: string
+  /** Enter that no control inside handled (a confirmation's "OK"); fields keep their Enter. */
+  onEnter?: () => void
+  /** Esc (for panels that are not a uni-popup, which closes itself on Esc). */
+  onEscape?: () => void
+}
+
+interface ModalTrap {
+  panel: HTMLElement
+  options: ModalFocusOptions
+}
+
+/** Open modals, the top one last: only it takes keys. */
+const modalStack: ModalTrap[] = []
+
+/** True while a modal (dialog, sheet, incoming call) holds the focus. */
+export function modalOpen(): boolean {
+  return modalStack.length > 0
+}
+
+const isTop = (trap: ModalTrap) => modalStack[modalStack.length - 1] === trap
+
+function onModalKeydown(event: KeyboardEvent): void {
+  const trap = modalStack[modalStack.length - 1]
+  if (!trap || event.defaultPrevented) return
+  const { panel, options } = trap
+  const active = document.activeElement instanceof HTMLElement ? document.activeElement : null
+  if (event.key === 'Tab') {
+    const stops = tabStops(panel)
+    const first = stops[0]
+    const last = stops[stops.length - 1]
+    const inside = !!active && panel.contains(active)
+    if (!first || !last) {
+      event.preventDefault()
+      return
+    }
+    if (!inside || (event.shiftKey ? active === first : active === last)) {
+      event.preventDefault()
+      ;(event.shiftKey ? last : first).focus()
+    }
+    return
+  }
+  if (event.key === 'Escape' || event.key === 'Esc') {
+    if (options.onEscape) {
+      event.preventDefault()
+      options.onEscape()
+    }
+    return
+  }
+  if (event.key === 'Enter' && options.onEnter && !event.repeat) {
+    const target = event.target instanceof HTMLElement ? event.target : null
+    if (target && !panel.contains(target) && target !== document.body) return
+    // A focused control (a button, a field) does its own thing with Enter: Enter on "Cancel" cancels.
+    if (target && target !== panel && (target.matches(FOCUSABLE) || target.closest('input, textarea'))) return
+    event.preventDefault()
+    options.onEnter()
+  }
+}
+
+/** Focus that leaves the top modal (a click behind it, a browser Tab we did not see) comes back. */
+function onModalFocusIn(event: FocusEvent): void {
+  const trap = modalStack[modalStack.length - 1]
+  const target = event.target
+  if (!trap || !(target instanceof Node) || trap.panel.contains(target)) return
+  // Another open modal (an incoming call over a sheet) keeps what it was given.
+  if (modalStack.some((other) => other.panel.contains(target))) return
+  const first = tabStops(trap.panel)[0]
+  if (first) first.focus()
+}
+
+function listen(on: boolean): void {
+  if (on) {
+    document.addEventListener('keydown', onModalKeydown)
+    document.addEventListener('focusin', onModalFocusIn)
+  } else {
+    document.removeEventListener('keydown', onModalKeydown)
+    document.removeEventListener('focusin', onModalFocusIn)
+  }
+}
+
+/**
+ * Makes the element behind `panel` (a template ref, inside the component calling this) a modal
+ * for the keyboard from the moment it is in the DOM until it leaves it or the component unmounts.
+ */
+export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = {}): void {
+  let trap: ModalTrap | null = null
+  let opener: HTMLElement | null = null
+
+  function open(el: HTMLElement): void {
+    if (trap?.panel === el) return
+    close(false)
+    const active = document.activeElement
+    opener = active instanceof HTMLElement && active !== document.body && !el.contains(active) ? active : null
+    const mine: ModalTrap = { panel: el, options }
+    trap = mine
+    modalStack.push(mine)
+    if (modalStack.length === 1) listen(true)
+    const find = () => {
+      if (!options.initial) return tabStops(el)[0] ?? null
+      const initial = el.matches(options.initial) ? el : el.querySelector<HTMLElement>(options.initial)
+      return initial && isShown(initial) ? initial : null
+    }
+    focusSoon(find, () => isTop(mine) && !el.contains(document.activeElement))
+  }
+
+  function close(giveBack: boolean): void {
+    if (!trap) return
+    const closing = trap
+    trap = null
+    const index = modalStack.indexOf(closing)
+    if (index >= 0) modalStack.splice(index, 1)
+    if (modalStack.length === 0) listen(false)
+    const back = opener
+    opener = null
+    // Only when the focus is still ours (in the panel, or lost with it); never pull it from elsewhere.
+    const active = document.activeElement
+    const ours = !active || active === document.body || closing.panel.contains(active)
+    if (giveBack && ours && back?.isConnected) back.focus()
+  }
+
+  watch(
+    () => domElement(panel.value),
+    (el) => {
+      if (typeof document === 'undefined') return
+      if (el) open(el)
+      else close(true)
+    },
+    { immediate: true, flush: 'post' },
+  )
+  onBeforeUnmount(() => {
+    if (typeof document !== 'undefined') close(true)
+  })
+}
+
+/** The element itself when the keyboard can focus it, else the first Tab stop inside it. */
+function focusTarget(target: unknown): HTMLElement | null {
+  const el = domElement(target)
+  if (!el) return null
+  return inTabOrder(el) ? el : (tabStops(el)[0] ?? null)
+}
+
+export interface EscapeOptions {
+  /** What closes (the menu, the form): the focus goes back only when it was inside. */
+  region?: Ref<unknown>
+  /** Where the focus goes back to (the toggle that opened it). */
+  returnTo?: Ref<unknown>
+}
+
+/** Esc closes what `isOpen` says is open (a menu, an inline form), unless a modal above takes the key. */
+export function useEscape(isOpen: WatchSource<boolean>, close: () => void, options: EscapeOptions = {}): void {
+  function onKeydown(event: KeyboardEvent): void {
+    if ((event.key !== 'Escape' && event.key !== 'Esc') || event.defaultPrevented || modalOpen()) return
+    event.preventDefault()
+    const region = domElement(options.region?.value)
+    const active = document.activeElement
+    const wasInside = !!region && !!active && region.contains(active)
+    close()
+    if (wasInside) focusTarget(options.returnTo?.value)?.focus()
+  }
+  let listening = false
+  function setListening(on: boolean): void {
+    if (on === listening || typeof document === 'undefined') return
+    listening = on
+    if (on) document.addEventListener('keydown', onKeydown)
+    else document.removeEventListener('keydown', onKeydown)
+  }
+  watch(isOpen, (open) => setListening(open), { immediate: true })
+  onBeforeUnmount(() => setListening(false))
+}
