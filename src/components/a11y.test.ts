@@ -292,6 +292,39 @@ describe('useModalFocus', () => {
     expect(tab.defaultPrevented).toBe(false)
   })
 
+  it('when the opener went with the dialog’s action (a deleted row), focuses the next control near it', async () => {
+    const rows = ref(['a', 'b'])
+    const confirming = ref(false)
+    const Dialog = defineComponent({
+      setup() {
+        const panel = ref<HTMLElement | null>(null)
+        useModalFocus(panel)
+        return () => h('div', { ref: panel }, [h('button', { class: 'ok' }, 'OK')])
+      },
+    })
+    attach(
+      mount(
+        defineComponent({
+          setup: () => () =>
+            h('main', [
+              h('button', { class: 'top' }, 'Add'),
+              h('ul', { class: 'list' }, rows.value.map((row) => h('li', { key: row }, [h('button', { class: `delete-${row}` }, 'Delete')]))),
+              confirming.value ? h(Dialog) : null,
+            ]),
+        }),
+        { attachTo: document.body },
+      ),
+    )
+    ;(document.querySelector('.delete-a') as HTMLElement).focus()
+    confirming.value = true
+    await nextTick()
+    await nextTick()
+    rows.value = ['b']
+    confirming.value = false
+    await nextTick()
+    expect(document.activeElement?.className).toBe('delete-b')
+  })
+
   it('never pulls the focus back from where the agent moved it meanwhile', async () => {
     const { open, $ } = mountModal()
     $('.opener').focus()

@@ -171,6 +171,21 @@ export const vField: ObjectDirective<HTMLElement, FieldNames | undefined> = {
   updated: (el, binding) => nameField(el, binding.value),
 }
 
+/**
+ * `el.focus()`, through the prototype: a template's `:focus` prop (uni's "focus this field") lands
+ * on a plain `<input>` as a DOM property where uni's input is not registered (unit tests).
+ */
+function focusOn(el: HTMLElement): void {
+  HTMLElement.prototype.focus.call(el)
+}
+
+/** Puts the keyboard in the field behind `target` (uni's input wrapper or a real input). */
+export function focusField(target: unknown): void {
+  const el = domElement(target)
+  const field = el ? realField(el) : null
+  if (field) focusOn(field)
+}
+
 // ---- focus ------------------------------------------------------------------------------------
 
 const FOCUSABLE = [
@@ -199,7 +214,7 @@ function inTabOrder(el: HTMLElement): boolean {
 
 /** The elements Tab stops at inside `root`, in document order. */
 export function tabStops(root: HTMLElement): HTMLElement[] {
-  return Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => inTabOrder(el) && isShown(el))
+  return Array.from(root.querySelectorAll(FOCUSABLE)).filter((el): el is HTMLElement => el instanceof HTMLElement && inTabOrder(el) && isShown(el))
 }
 
 /**
@@ -208,7 +223,7 @@ export function tabStops(root: HTMLElement): HTMLElement[] {
  */
 function focusSoon(find: () => HTMLElement | null, stillWanted: () => boolean, frames = 60): void {
   const el = find()
-  el?.focus()
+  if (el) focusOn(el)
   if ((el && document.activeElement === el) || frames <= 0 || typeof requestAnimationFrame === 'undefined') return
   requestAnimationFrame(() => {
     if (stillWanted()) focusSoon(find, stillWanted, frames - 1)
@@ -216,7 +231,7 @@ function focusSoon(find: () => HTMLElement | null, stillWanted: () => boolean, f
 }
 
 export interface ModalFocusOptions {
-  /** A selector inside the panel for what takes the focus on open; default its first Tab stop. */
+  /** A selector (the panel or inside it) for what takes the focus on open; default its first field, else its first Tab stop. */
   initial?: string
   /** Enter that no control inside handled (a confirmation's "OK"); fields keep their Enter. */
   onEnter?: () => void
@@ -232,15 +247,21 @@ interface ModalTrap {
 /** Open modals, the top one last: only it takes keys. */
 const modalStack: ModalTrap[] = []
 
-/** True while a modal (dialog, sheet, incoming call) holds the focus. */
-export function modalOpen(): boolean {
-  return modalStack.length > 0
+/** The open modal on top, skipping any whose panel has left the document without closing. */
+function topModal(): ModalTrap | undefined {
+  for (let i = modalStack.length - 1; i >= 0; i--) if (modalStack[i].panel.isConnected) return modalStack[i]
+  return undefined
 }
 
-const isTop = (trap: ModalTrap) => modalStack[modalStack.length - 1] === trap
+/** True while a modal (dialog, sheet, incoming call) holds the focus. */
+export function modalOpen(): boolean {
+  return topModal() !== undefined
+}
+
+const isTop = (trap: ModalTrap) => topModal() === trap
 
 function onModalKeydown(event: KeyboardEvent): void {
-  const trap = modalStack[modalStack.length - 1]
+  const trap = topModal()
   if (!trap || event.defaultPrevented) return
   const { panel, options } = trap
   const active = document.activeElement instanceof HTMLElement ? document.activeElement : null
@@ -255,7 +276,7 @@ function onModalKeydown(event: KeyboardEvent): void {
     }
     if (!inside || (event.shiftKey ? active === first : active === last)) {
       event.preventDefault()
-      ;(event.shiftKey ? last : first).focus()
+      focusOn(event.shiftKey ? last : first)
     }
     return
   }
@@ -278,13 +299,13 @@ function onModalKeydown(event: KeyboardEvent): void {
 
 /** Focus that leaves the top modal (a click behind it, a browser Tab we did not see) comes back. */
 function onModalFocusIn(event: FocusEvent): void {
-  const trap = modalStack[modalStack.length - 1]
+  const trap = topModal()
   const target = event.target
   if (!trap || !(target instanceof Node) || trap.panel.contains(target)) return
   // Another open modal (an incoming call over a sheet) keeps what it was given.
-  if (modalStack.some((other) => other.panel.contains(target))) return
+  if (modalStack.some((other) => other.panel.isConnected && other.panel.contains(target))) return
   const first = tabStops(trap.panel)[0]
-  if (first) first.focus()
+  if (first) focusOn(first)
 }
 
 function listen(on: boolean): void {
@@ -304,18 +325,25 @@ function listen(on: boolean): void {
 export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = {}): void {
   let trap: ModalTrap | null = null
   let opener: HTMLElement | null = null
+  /** Where the opener sat, nearest first, in case it is gone when the focus goes back. */
+  let openerAncestors: HTMLElement[] = []
 
   function open(el: HTMLElement): void {
     if (trap?.panel === el) return
     close(false)
     const active = document.activeElement
     opener = active instanceof HTMLElement && active !== document.body && !el.contains(active) ? active : null
+    openerAncestors = []
+    for (let up = opener?.parentElement ?? null; up && up !== document.body; up = up.parentElement) openerAncestors.push(up)
     const mine: ModalTrap = { panel: el, options }
     trap = mine
     modalStack.push(mine)
     if (modalStack.length === 1) listen(true)
     const find = () => {
-      if (!options.initial) return tabStops(el)[0] ?? null
+      if (!options.initial) {
+        const stops = tabStops(el)
+        return stops.find((stop) => stop.matches('input, textarea')) ?? stops[0] ?? null
+      }
       const initial = el.matches(options.initial) ? el : el.querySelector<HTMLElement>(options.initial)
       return initial && isShown(initial) ? initial : null
     }
@@ -330,11 +358,22 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     if (index >= 0) modalStack.splice(index, 1)
     if (modalStack.length === 0) listen(false)
     const back = opener
+    const around = openerAncestors
     opener = null
+    openerAncestors = []
     // Only when the focus is still ours (in the panel, or lost with it); never pull it from elsewhere.
     const active = document.activeElement
     const ours = !active || active === document.body || closing.panel.contains(active)
-    if (giveBack && ours && back?.isConnected) back.focus()
+    if (!giveBack || !ours || !back) return
+    if (back.isConnected) {
+      focusOn(back)
+      return
+    }
+    // The opener went with what the dialog did (a deleted row): the first control in the nearest
+    // container still there (the next row), not the top of the page.
+    const near = around.find((el) => el.isConnected)
+    const next = near ? tabStops(near)[0] : undefined
+    if (next) focusOn(next)
   }
 
   watch(
@@ -374,7 +413,8 @@ export function useEscape(isOpen: WatchSource<boolean>, close: () => void, optio
     const active = document.activeElement
     const wasInside = !!region && !!active && region.contains(active)
     close()
-    if (wasInside) focusTarget(options.returnTo?.value)?.focus()
+    const back = wasInside ? focusTarget(options.returnTo?.value) : null
+    if (back) focusOn(back)
   }
   let listening = false
   function setListening(on: boolean): void {
