@@ -9,13 +9,13 @@ import WrapupSheet from './WrapupSheet.vue'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
-function sheetFor(record: CallRecord) {
+function sheetFor(record: CallRecord, attachTo?: HTMLElement) {
   const pinia = createPinia()
   setActivePinia(pinia)
   useSessionStore().agent = { userId: 'agent1@example.com', sdkAppId: 1400000001 }
   const wrapup = useWrapupStore()
   wrapup.offer(record)
-  const wrapper = mount(WrapupSheet, { global: { plugins: [pinia], stubs: { 'uni-datetime-picker': true } } })
+  const wrapper = mount(WrapupSheet, { global: { plugins: [pinia], stubs: { 'uni-datetime-picker': true } }, attachTo })
   return { wrapup, wrapper }
 }
 
@@ -67,5 +67,32 @@ describe('WrapupSheet', () => {
     expect(wrapper.find('[data-testid="wrapup-save-next"]').exists()).toBe(false)
     expect(wrapper.find('[data-testid="wrapup-outcome-interested"]').attributes('data-selected')).toBe('true')
     expect((wrapper.find('[data-testid="wrapup-note"]').element as HTMLTextAreaElement).value).toBe('wants a demo')
+  })
+
+  it('takes the focus to the first outcome, keeps Tab in the sheet, folds on Esc and gives the focus back', async () => {
+    const opener = document.createElement('button')
+    const host = document.createElement('div')
+    document.body.append(opener, host)
+    opener.focus()
+    const { wrapup, wrapper } = sheetFor(noAnswer, host)
+    wrapup.expand()
+    await wrapper.vm.$nextTick()
+    await wrapper.vm.$nextTick()
+    const panel = wrapper.find('[role="dialog"]')
+    expect(wrapper.find(`#${panel.attributes('aria-labelledby')}`).text()).toBe(wrapper.find('.wrapup__title').text())
+    expect(document.activeElement?.getAttribute('data-testid')).toBe(`wrapup-outcome-${wrapup.catalogue[0].code}`)
+    const last = wrapper.find('[data-testid="wrapup-save-next"]').element as HTMLElement
+    last.focus()
+    last.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true, cancelable: true }))
+    // Round to the first control of the sheet (skip, in its head), never the page behind.
+    expect(document.activeElement?.getAttribute('data-testid')).toBe('wrapup-skip')
+    await wrapper.find('[data-testid="wrapup-outcome-interested"]').trigger('click')
+    document.activeElement?.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find('[data-testid="wrapup-sheet"]').exists()).toBe(false)
+    expect(wrapup.draft?.disposition).toBe('interested')
+    expect(document.activeElement).toBe(opener)
+    wrapper.unmount()
+    document.body.innerHTML = ''
   })
 })

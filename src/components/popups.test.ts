@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h, nextTick, ref } from 'vue'
-import { mount } from '@vue/test-utils'
+import { mount, type VueWrapper } from '@vue/test-utils'
 import { setLocale } from '@/i18n'
 import BottomSheet from './BottomSheet.vue'
 import ConfirmDialog from './ConfirmDialog.vue'
@@ -12,13 +12,14 @@ const byId = (id: string) => `[data-testid="${id}"]`
 
 describe('BottomSheet (uni-popup, bottom)', () => {
   it('opens itself on mount as a bottom popup with the panel, its test id and dialog roles', async () => {
-    const wrapper = mount(BottomSheet, { props: { testid: 'number-form' }, slots: { default: () => h('p', { class: 'content' }, 'form') }, global })
+    const wrapper = mount(BottomSheet, { props: { testid: 'number-form', label: 'Add number' }, slots: { default: () => h('p', { class: 'content' }, 'form') }, global })
     await nextTick()
     const popup = wrapper.find('.uni-popup')
     expect(popup.attributes('data-popup-type')).toBe('bottom')
     const panel = wrapper.find(byId('number-form'))
     expect(panel.attributes('role')).toBe('dialog')
     expect(panel.attributes('aria-modal')).toBe('true')
+    expect(panel.attributes('aria-label')).toBe('Add number')
     expect(panel.find('.content').text()).toBe('form')
     // The dark theme's card colour, not uni-popup's default (none / white).
     const props = wrapper.findComponent({ name: 'UniPopup' }).props()
@@ -28,7 +29,7 @@ describe('BottomSheet (uni-popup, bottom)', () => {
   })
 
   it('a tap on the backdrop dismisses; opening and taps inside do not', async () => {
-    const wrapper = mount(BottomSheet, { props: { testid: 'import-panel' }, slots: { default: () => h('button', { class: 'inside' }, 'x') }, global })
+    const wrapper = mount(BottomSheet, { props: { testid: 'import-panel', label: 'Import' }, slots: { default: () => h('button', { class: 'inside' }, 'x') }, global })
     await nextTick()
     await wrapper.find('.inside').trigger('click')
     expect(wrapper.emitted('dismiss')).toBeUndefined()
@@ -40,7 +41,7 @@ describe('BottomSheet (uni-popup, bottom)', () => {
     const Parent = defineComponent({
       setup: () => {
         const open = ref(true)
-        return () => h('div', [open.value ? h(BottomSheet, { testid: 'sheet', onDismiss: () => (open.value = false) }, () => 'content') : null])
+        return () => h('div', [open.value ? h(BottomSheet, { testid: 'sheet', label: 'Sheet', onDismiss: () => (open.value = false) }, () => 'content') : null])
       },
     })
     const wrapper = mount(Parent, { global })
@@ -65,6 +66,9 @@ describe('ConfirmDialog (uni-popup, center)', () => {
     const box = wrapper.find(byId('confirm-dialog'))
     expect(box.attributes('role')).toBe('alertdialog')
     expect(box.attributes('aria-modal')).toBe('true')
+    // Named by its title, described by its message.
+    expect(wrapper.find(`#${box.attributes('aria-labelledby')}`).text()).toBe('Delete 张伟?')
+    expect(wrapper.find(`#${box.attributes('aria-describedby')}`).text()).toBe('13800000001 leaves the list.')
     expect(box.text()).toContain('Delete 张伟?')
     expect(box.text()).toContain('13800000001 leaves the list.')
     expect(wrapper.find(byId('confirm-ok')).text()).toBe('OK')
@@ -94,5 +98,97 @@ describe('ConfirmDialog (uni-popup, center)', () => {
     await other.find('.uni-popup__mask').trigger('click')
     expect(other.emitted('cancel')).toHaveLength(1)
     expect(other.emitted('confirm')).toBeUndefined()
+  })
+})
+
+/** A key as the browser sends it: down, then up, on the element. */
+function press(el: Element, key: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const down = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init })
+  el.dispatchEvent(down)
+  el.dispatchEvent(new KeyboardEvent('keyup', { key, bubbles: true, cancelable: true, ...init }))
+  return down
+}
+
+/** A page with the control that opens the popup, so the focus has somewhere to come back to. */
+function mountOpener(popup: () => ReturnType<typeof h>) {
+  const open = ref(false)
+  const wrapper = mount(
+    defineComponent({
+      setup: () => () => h('main', [h('button', { class: 'opener', onClick: () => (open.value = true) }, 'Open'), h('input', { class: 'behind' }), open.value ? popup() : null]),
+    }),
+    { global, attachTo: document.body },
+  )
+  return { wrapper, open }
+}
+
+const focusedId = () => (document.activeElement as HTMLElement | null)?.closest('[data-testid]')?.getAttribute('data-testid') ?? document.activeElement?.className
+
+describe('the keyboard in a dialog or sheet (H5)', () => {
+  beforeEach(() => setLocale('en'))
+  const wrappers: VueWrapper[] = []
+  afterEach(() => {
+    for (const wrapper of wrappers.splice(0)) wrapper.unmount()
+    document.body.innerHTML = ''
+    setLocale('zh')
+  })
+
+  it('a confirmation takes the focus on cancel, keeps Tab in the box and gives the focus back on close', async () => {
+    const confirm = vi.fn()
+    const cancel = vi.fn()
+    const { wrapper, open } = mountOpener(() => h(ConfirmDialog, { title: 'Delete?', message: 'Gone.', onConfirm: confirm, onCancel: cancel }))
+    wrappers.push(wrapper)
+    const opener = wrapper.find('.opener').element as HTMLElement
+    opener.focus()
+    open.value = true
+    await nextTick()
+    await nextTick()
+    expect(focusedId()).toBe('confirm-cancel')
+    // Tab from the last button comes round to the first, never to the page behind.
+    const ok = wrapper.find(byId('confirm-ok')).element as HTMLElement
+    ok.focus()
+    expect(press(ok, 'Tab').defaultPrevented).toBe(true)
+    expect(focusedId()).toBe('confirm-cancel')
+    press(document.activeElement as Element, 'Tab', { shiftKey: true })
+    expect(focusedId()).toBe('confirm-ok')
+    ;(wrapper.find('.behind').element as HTMLElement).focus()
+    expect(focusedId()).toBe('confirm-cancel')
+    // Enter on cancel is cancel's own (a native button here: the browser clicks it), never a confirm.
+    press(wrapper.find(byId('confirm-cancel')).element, 'Enter')
+    expect(confirm).not.toHaveBeenCalled()
+    // Enter anywhere else in the box confirms.
+    press(wrapper.find('.confirm__message').element, 'Enter')
+    expect(confirm).toHaveBeenCalledTimes(1)
+    press(wrapper.find(byId('confirm-ok')).element, 'Escape')
+    expect(cancel).toHaveBeenCalledTimes(1)
+    open.value = false
+    await nextTick()
+    expect(document.activeElement).toBe(opener)
+  })
+
+  it('a sheet takes the focus on its first field, keeps Tab inside and gives it back on close', async () => {
+    const dismissed = vi.fn()
+    const { wrapper, open } = mountOpener(() =>
+      h(BottomSheet, { testid: 'number-form', label: 'Add number', onDismiss: dismissed }, () => [h('button', { class: 'close' }, 'Close'), h('input', { class: 'field' }), h('button', { class: 'save' }, 'Save')]),
+    )
+    wrappers.push(wrapper)
+    const opener = wrapper.find('.opener').element as HTMLElement
+    opener.focus()
+    open.value = true
+    await nextTick()
+    await nextTick()
+    // The first field, not the close button before it.
+    expect(document.activeElement?.className).toBe('field')
+    const save = wrapper.find('.save').element as HTMLElement
+    save.focus()
+    press(save, 'Tab')
+    expect(document.activeElement?.className).toBe('close')
+    press(document.activeElement as Element, 'Tab', { shiftKey: true })
+    expect(document.activeElement?.className).toBe('save')
+    // Esc is uni-popup's (as a backdrop tap, on keyup): the sheet does not take it twice.
+    expect(press(save, 'Escape').defaultPrevented).toBe(false)
+    expect(dismissed).not.toHaveBeenCalled()
+    open.value = false
+    await nextTick()
+    expect(document.activeElement).toBe(opener)
   })
 })
