@@ -38,6 +38,7 @@ function mountShell(initialState: Record<string, unknown> = {}) {
     props: { title: 'Dial' },
     slots: { default: '<p class="content">page content</p>' },
     global: { plugins: [pinia], components: { 'uni-popup': UniPopupStub } },
+    attachTo: document.body,
   })
   return { wrapper, pinia }
 }
@@ -420,5 +421,41 @@ describe('IncomingCallOverlay (in the shell)', () => {
     const { wrapper } = mountShell({ history: { records: [missedCall('13700000001', 1000)] }, missed: { seenAt: 500 } })
     expect(useMissedStore().markSeen).toHaveBeenCalled()
     expect(wrapper.find(byId('missed-notice')).exists()).toBe(false)
+  })
+
+})
+
+describe('AgentShell and the keyboard', () => {
+  beforeEach(() => {
+    setLocale('en')
+    document.body.innerHTML = ''
+    ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/dial/index' }]
+  })
+  afterEach(() => {
+    setLocale('zh')
+    delete (globalThis as PagesGlobal).getCurrentPages
+  })
+
+  it('opens the seat status chooser from the keyboard and closes it with Esc, the focus back on the chip', async () => {
+    const { wrapper } = mountShell()
+    const chip = wrapper.find(byId('agent-state'))
+    // A control the keyboard reaches, named with what it shows.
+    expect(chip.attributes()).toMatchObject({ role: 'button', tabindex: '0', 'aria-expanded': 'false', 'aria-label': 'Seat status: Offline' })
+    expect(wrapper.find(byId('nav-history')).attributes()).toMatchObject({ role: 'link', tabindex: '0' })
+    const key = (el: Element, k: string) => {
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }))
+      el.dispatchEvent(new KeyboardEvent('keyup', { key: k, bubbles: true, cancelable: true }))
+    }
+    key(chip.element, 'Enter')
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('agent-state-menu')).exists()).toBe(true)
+    expect(chip.attributes('aria-expanded')).toBe('true')
+    const choice = wrapper.find(byId('agent-state-rest')).element as HTMLElement
+    choice.focus()
+    key(choice, 'Escape')
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('agent-state-menu')).exists()).toBe(false)
+    expect(document.activeElement).toBe(chip.element)
+    wrapper.unmount()
   })
 })

@@ -175,6 +175,26 @@ describe('CallPanel', () => {
     expect(wrapper.emitted('transfer')).toEqual([[{ userId: 'agent2@example.com' }], [{ skillGroupId: '42' }]])
   })
 
+  it('closes the transfer form on Esc and gives the focus back to the transfer button; the button says whether it is open', async () => {
+    const wrapper = mount(CallPanel, {
+      props: { call: makeCall(), audioRouteSupported: true, canOpenSettings: true, transferSupported: true },
+      attachTo: document.body,
+    })
+    const transfer = wrapper.find(byId('call-transfer'))
+    expect(transfer.attributes('aria-expanded')).toBe('false')
+    await transfer.trigger('click')
+    expect(transfer.attributes('aria-expanded')).toBe('true')
+    const target = wrapper.find(byId('transfer-target'))
+    // A name of its own (the placeholder is drawn apart from the field by uni).
+    expect(target.attributes('aria-label')).toBe(t('call.transfer.seatPlaceholder'))
+    ;(target.element as HTMLElement).focus()
+    target.element.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('transfer-form')).exists()).toBe(false)
+    expect(document.activeElement).toBe(transfer.element)
+    wrapper.unmount()
+  })
+
   it('offers signing in again instead of calling again when the SDK refused the call as not signed in', async () => {
     const wrapper = mountPanel(makeCall({ state: 'ended', answeredAt: null, endedAt: NOW, endReason: 'error', error: new TcccError('ERR_SIP_FORBIDDEN') }))
     expect(wrapper.find(byId('call-redial')).exists()).toBe(false)

@@ -70,4 +70,38 @@ describe('FilterTabs', () => {
     expect(types()).toEqual(['info', 'info', 'info'])
     expect(styles()[2]).toEqual({ backgroundColor: 'var(--c-badge, #5b6b82)' })
   })
+
+  it('is one Tab stop (the selected chip); arrows, Home and End move along, Enter and Space select', async () => {
+    const wrapper = mount(FilterTabs, {
+      props: { tabs: TABS, selected: 'in-progress', testidPrefix: 'numbers-filter', label: 'Filter by status' },
+      global: { components: { 'uni-badge': UniBadgeStub } },
+      attachTo: document.body,
+    })
+    const tabs = () => wrapper.findAll('[role="tab"]').map((t) => t.element as HTMLElement)
+    expect(tabs().map((t) => t.getAttribute('tabindex'))).toEqual(['-1', '0', '-1'])
+    const key = (el: Element, k: string) => {
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }))
+      el.dispatchEvent(new KeyboardEvent('keyup', { key: k, bubbles: true, cancelable: true }))
+    }
+    tabs()[1].focus()
+    key(tabs()[1], 'ArrowRight')
+    expect(document.activeElement).toBe(tabs()[2])
+    key(tabs()[2], 'ArrowRight')
+    expect(document.activeElement).toBe(tabs()[0])
+    key(tabs()[0], 'ArrowLeft')
+    expect(document.activeElement).toBe(tabs()[2])
+    key(tabs()[2], 'Home')
+    expect(document.activeElement).toBe(tabs()[0])
+    key(tabs()[0], 'End')
+    expect(document.activeElement).toBe(tabs()[2])
+    // Moving does not select; Enter or Space does.
+    expect(wrapper.emitted('select')).toBeUndefined()
+    key(tabs()[2], 'Enter')
+    key(tabs()[0], ' ')
+    expect(wrapper.emitted('select')).toEqual([['missed'], ['all']])
+    // A selection the chips do not have leaves the first one in the Tab order.
+    await wrapper.setProps({ selected: 'gone' })
+    expect(tabs().map((t) => t.getAttribute('tabindex'))).toEqual(['0', '-1', '-1'])
+    wrapper.unmount()
+  })
 })

@@ -38,6 +38,17 @@ describe('login page', () => {
     expect(useSessionStore().signIn).toHaveBeenCalledWith('agent1@example.com', 'agent1-pass')
   })
 
+  it('names the fields by their labels and marks the chosen language, for screen readers', () => {
+    const wrapper = mountLogin()
+    for (const [id, label] of [['login-username', 'Account'], ['login-password', 'Password']]) {
+      const labelledby = wrapper.find(byId(id)).attributes('aria-labelledby')
+      expect(wrapper.find(`#${labelledby}`).text(), id).toBe(label)
+    }
+    expect(wrapper.find(byId('lang-en')).attributes('aria-pressed')).toBe('true')
+    expect(wrapper.find(byId('lang-zh')).attributes('aria-pressed')).toBe('false')
+    expect(wrapper.find(byId('login-submit')).attributes('aria-disabled')).toBe('false')
+  })
+
   it('says the sign-in is tried again on its own while a start-up sign-in waits for the backend', async () => {
     const wrapper = mountLogin({ restoreRetrying: true, error: new TcccError('BACKEND_UNREACHABLE') })
     expect(wrapper.find(byId('login-error')).text()).toBe('Cannot reach the sign-in server. Check your connection.')
