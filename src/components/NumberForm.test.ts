@@ -70,4 +70,14 @@ describe('NumberForm for screen readers and the keyboard', () => {
     expect(document.activeElement?.getAttribute('data-testid')).toBe('number-form-remark')
     wrapper.unmount()
   })
+
+  it('Enter in the remark saves what the field holds, ahead of uni’s trailing v-model', async () => {
+    const wrapper = mountForm()
+    await nextTick()
+    await wrapper.find(byId('number-form-number')).setValue('13800000001')
+    await wrapper.find(byId('number-form-remark')).setValue('Zhang')
+    await wrapper.find(byId('number-form-remark')).trigger('confirm', { detail: { value: 'Zhang Wei' } })
+    expect(wrapper.emitted('save')).toEqual([[{ number: '13800000001', remark: 'Zhang Wei' }]])
+    wrapper.unmount()
+  })
 })

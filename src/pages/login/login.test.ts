@@ -38,6 +38,14 @@ describe('login page', () => {
     expect(useSessionStore().signIn).toHaveBeenCalledWith('agent1@example.com', 'agent1-pass')
   })
 
+  it('Enter in the password signs in with the whole password, which uni’s v-model may not have yet', async () => {
+    const wrapper = mountLogin({ lastUsername: 'agent1@example.com' })
+    // The model holds what uni passed up so far; the confirm event carries the field's text.
+    await wrapper.find(byId('login-password')).setValue('agent1-pa')
+    await wrapper.find(byId('login-password')).trigger('confirm', { detail: { value: 'agent1-pass' } })
+    expect(useSessionStore().signIn).toHaveBeenCalledWith('agent1@example.com', 'agent1-pass')
+  })
+
   it('names the fields by their labels and marks the chosen language, for screen readers', () => {
     const wrapper = mountLogin()
     for (const [id, label] of [['login-username', 'Account'], ['login-password', 'Password']]) {
