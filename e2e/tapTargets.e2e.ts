@@ -1,20 +1,26 @@
 /**
  * Defect 7: every tap target on the numbers and history pages is at least 44×44 px, delete sits
  * well away from call (revealed by a swipe), and the row buttons' screen-reader labels name the
- * customer.
+ * customer. And on a 360 px phone the header's, the import sheet's and the dial page's small
+ * controls (drawn 26–36 px tall) take a 44 px finger: measured where a tap lands
+ * (`elementFromPoint`), not only by the box, so an invisible target another control covers fails.
  */
 import { describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
-import { byId, inputOf } from './harness'
-import { addNumber, cancelCall, closeCall, dialAndRing, signedInPhone, swipeRowOpen, useStack, zh } from './journey'
+import { byId, inputOf, signIn } from './harness'
+import { addNumber, cancelCall, closeCall, dialAndRing, openDialPad, signedInPhone, simReady, swipeRowOpen, useStack, zh } from './journey'
 
 /** The test id of the element that has the keyboard focus ('' when none has one). */
 function focusedId(page: Page): Promise<string> {
   return page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? '')
 }
 
-const { phone } = useStack()
+const { phone, stack } = useStack()
 const MIN = 44
+
+async function expectSelected(page: Page, id: string): Promise<void> {
+  await expect.poll(() => byId(page, id).getAttribute('data-selected')).toBe('true')
+}
 
 async function box(target: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
   const b = await target.boundingBox()
@@ -31,6 +37,45 @@ async function tooSmall(page: Page, ids: string[]): Promise<string[]> {
     for (const target of all) {
       const b = await box(target)
       if (b.width < MIN || b.height < MIN) small.push(`${id}: ${b.width}x${b.height}`)
+    }
+  }
+  return small
+}
+
+/**
+ * How far a tap on the element reaches: from its centre, outwards along the middle row and column
+ * of its box, the points where the page's hit test lands on it (or inside it). A transparent
+ * border counts; a neighbour painted over it does not.
+ */
+function hitSize(target: Locator): Promise<{ width: number; height: number }> {
+  return target.evaluate((el) => {
+    const r = el.getBoundingClientRect()
+    const cx = r.left + r.width / 2
+    const cy = r.top + r.height / 2
+    const hits = (x: number, y: number) => {
+      const at = document.elementFromPoint(x, y)
+      return !!at && (at === el || el.contains(at))
+    }
+    const reach = (dx: number, dy: number) => {
+      let n = 0
+      while (n < 80 && hits(cx + dx * (n + 1), cy + dy * (n + 1))) n++
+      return n
+    }
+    return hits(cx, cy) ? { width: reach(-1, 0) + reach(1, 0) + 1, height: reach(0, -1) + reach(0, 1) + 1 } : { width: 0, height: 0 }
+  })
+}
+
+/** Each element matching the test id whose tap reach is under 44 px, as `id: WxH`. */
+async function tooSmallToHit(page: Page, ids: string[]): Promise<string[]> {
+  const small: string[] = []
+  for (const id of ids) {
+    const all = await byId(page, id).all()
+    expect(all.length, `${id} is on the page`).toBeGreaterThan(0)
+    for (const target of all) {
+      await target.scrollIntoViewIfNeeded()
+      const b = await box(target)
+      const hit = await hitSize(target)
+      if (b.width < MIN || b.height < MIN || hit.width < MIN || hit.height < MIN) small.push(`${id}: ${b.width}x${b.height}, hit ${hit.width}x${hit.height}`)
     }
   }
   return small
@@ -72,6 +117,47 @@ describe('tap targets and labels (defect 7)', () => {
       await tooSmall(page, ['history-call', 'history-save-number', 'history-clear', 'history-search-clear', 'history-filter-all', 'history-filter-in', 'history-filter-out', 'history-filter-missed', 'history-filter-outcome-deal']),
     ).toEqual([])
     expect(await byId(page, 'history-call').getAttribute('aria-label')).toBe('回拨 13900000052')
+  })
+
+  it('takes a 44 px finger on the header, the import sheet and the dial page of a 360 px phone, the look kept', async () => {
+    const context = await stack().browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN', deviceScaleFactor: 1 })
+    try {
+      const page = await context.newPage()
+      await page.goto(stack().baseUrl)
+      await signIn(page)
+      await simReady(page)
+      // The pills keep their drawn size: the target is a transparent border around them.
+      const drawn = await byId(page, 'agent-state').evaluate((el) => {
+        const style = getComputedStyle(el)
+        return el.getBoundingClientRect().height - parseFloat(style.borderTopWidth) - parseFloat(style.borderBottomWidth)
+      })
+      expect(drawn).toBe(26)
+      expect(await tooSmallToHit(page, ['shell-language', 'logout', 'agent-state', 'numbers-add', 'numbers-import', 'numbers-call-next', 'autoadvance-toggle', 'nav-numbers', 'nav-dial', 'nav-history'])).toEqual([])
+
+      // The seat status chooser.
+      await byId(page, 'agent-state').click()
+      await byId(page, 'agent-state-menu').waitFor({ state: 'visible' })
+      expect(await tooSmallToHit(page, ['agent-state-free', 'agent-state-rest', 'agent-rest-reason'])).toEqual([])
+      await byId(page, 'agent-state').click()
+      await byId(page, 'agent-state-menu').waitFor({ state: 'detached' })
+
+      // The import sheet's close, once the sheet has slid up.
+      await byId(page, 'numbers-import').click()
+      await byId(page, 'import-close').click({ trial: true })
+      expect(await tooSmallToHit(page, ['import-close', 'import-submit'])).toEqual([])
+      await byId(page, 'import-close').click()
+      await byId(page, 'import-panel').waitFor({ state: 'detached' })
+
+      // The dial page: phone / colleague and the caller numbers.
+      await openDialPad(page)
+      await byId(page, 'dial-caller-number').waitFor({ state: 'visible' })
+      expect(await tooSmallToHit(page, ['dial-mode-phone', 'dial-internal', 'dial-caller-option', 'dial-backspace', 'dial-call'])).toEqual([])
+      await byId(page, 'dial-internal').click()
+      await expectSelected(page, 'dial-internal')
+      expect(await tooSmallToHit(page, ['dial-mode-phone', 'dial-internal'])).toEqual([])
+    } finally {
+      await context.close()
+    }
   })
 
   it('keeps "call next" on one line when the next customer has a long remark (the name gives way)', async () => {
