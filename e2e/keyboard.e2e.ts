@@ -1,0 +1,247 @@
+/**
+ * The signed-in pages with the keyboard alone, and what a screen reader is told (roles and names
+ * through Playwright's `getByRole`, which reads the accessibility tree). uni renders `<button>` as
+ * `<uni-button>`: no role and no Tab stop, so Tab went search -> chips -> list -> body and Add,
+ * Import, sign-out, the row buttons and every dialog's buttons were out of reach; dialogs took no
+ * focus (Enter did nothing, Tab wandered behind the mask) and Esc closed no menu
+ * (src/components/a11y.ts is the fix).
+ */
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { byId, inputOf, sim } from './harness'
+import { connectedCall, expectAttr, useStack, zh } from './journey'
+
+const { phone } = useStack()
+
+/** The test id of the element with the keyboard focus, or its tag when it has none. */
+function focusedId(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement
+    return el?.closest('[data-testid]')?.getAttribute('data-testid') ?? el?.tagName ?? ''
+  })
+}
+
+/** The focused element's accessible name where it carries one as an attribute (row buttons). */
+function focusedLabel(page: Page): Promise<string> {
+  return page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '')
+}
+
+/** Presses Tab until the focus is on `id` (and `label`, when given); fails with the path it took. */
+async function tabTo(page: Page, id: string, label?: string, max = 40): Promise<string[]> {
+  const path: string[] = []
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab')
+    const now = await focusedId(page)
+    path.push(now)
+    if (now === id && (label === undefined || (await focusedLabel(page)) === label)) return path
+  }
+  throw new Error(`Tab never reached ${id}${label ? ` "${label}"` : ''}: ${path.join(' > ')}`)
+}
+
+/** Signs in with the keyboard: Tab to the account, type, Tab to the password, type, Enter. */
+async function keyboardSignIn(page: Page): Promise<void> {
+  await inputOf(page, 'login-username').waitFor({ state: 'visible' })
+  await tabTo(page, 'login-username')
+  await page.keyboard.type('agent1@example.com')
+  await tabTo(page, 'login-password')
+  await page.keyboard.type('agent1-pass')
+  await page.keyboard.press('Enter')
+  await byId(page, 'agent-status').waitFor({ state: 'visible', timeout: 20_000 })
+  await page.waitForFunction(() => !!(window as unknown as { __tcccSim?: unknown }).__tcccSim, undefined, { timeout: 15_000 })
+}
+
+describe('the numbers page with the keyboard alone', () => {
+  it('signs in, adds a number with Enter, and deletes it through the confirmation, never leaving the dialog', async () => {
+    const page = await phone()
+    // The login fields are named by their labels (the placeholder is a separate element in uni).
+    await expect.poll(() => page.getByRole('textbox', { name: zh('login.username') }).count()).toBe(1)
+    expect(await page.getByRole('button', { name: zh('lang.en') }).getAttribute('aria-pressed')).toBe('false')
+    expect(await page.getByRole('button', { name: zh('lang.zh') }).getAttribute('aria-pressed')).toBe('true')
+    await keyboardSignIn(page)
+
+    // What a screen reader finds on the page: every control a button, tab, switch or link, named.
+    for (const name of [zh('numbers.add'), zh('numbers.import'), zh('shell.logout'), zh('shell.switchLanguage')]) {
+      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1)
+    }
+    expect(await page.getByRole('switch', { name: zh('autoAdvance.toggle') }).count()).toBe(1)
+    expect(await page.getByRole('tab', { selected: true }).count()).toBe(1)
+    expect(await page.getByRole('link', { name: zh('shell.nav.dial') }).count()).toBe(1)
+    expect(await page.getByRole('searchbox', { name: zh('numbers.searchPlaceholder') }).count()).toBe(1)
+
+    // Tab reaches Add (it went search -> chips -> list -> body); Enter opens the form in its first field.
+    const trail = await tabTo(page, 'numbers-add')
+    expect(trail).toContain('numbers-search')
+    await page.keyboard.press('Enter')
+    const form = page.getByRole('dialog', { name: zh('numbers.form.addTitle') })
+    await form.waitFor({ state: 'visible' })
+    await expect.poll(() => focusedId(page)).toBe('number-form-number')
+    expect(await form.getByRole('textbox', { name: zh('numbers.form.number') }).count()).toBe(1)
+    expect(await form.getByRole('textbox', { name: zh('numbers.form.remark') }).count()).toBe(1)
+
+    // Tab stays in the sheet: number, remark, cancel, save, and round to the number again.
+    const inForm: string[] = []
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab')
+      inForm.push(await focusedId(page))
+    }
+    expect(inForm).toEqual(['number-form-remark', 'number-form-cancel', 'number-form-save', 'number-form-number', 'number-form-remark'])
+
+    // A wrong number: the error is read with the field it is about.
+    await inputOf(page, 'number-form-number').focus()
+    await page.keyboard.type('13')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    await byId(page, 'number-form-error').waitFor({ state: 'visible' })
+    const described = await inputOf(page, 'number-form-number').evaluate((input) => {
+      const ids = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean)
+      return ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' ')
+    })
+    expect(described).toBe(zh('numbers.error.NUMBER_TOO_SHORT'))
+
+    // The keyboard is back in the number; fix it, Tab to the remark, type, Enter saves.
+    await expect.poll(() => focusedId(page)).toBe('number-form-number')
+    await page.keyboard.press('End')
+    await page.keyboard.type('800000061')
+    await page.keyboard.press('Tab')
+    expect(await focusedId(page)).toBe('number-form-remark')
+    await page.keyboard.type('张伟')
+    await page.keyboard.press('Enter')
+    await byId(page, 'number-form').waitFor({ state: 'detached' })
+    await expect.poll(() => page.locator('[data-testid="number-item"][data-number="13800000061"]').count()).toBe(1)
+    // The focus is back on Add, where the agent left for the form.
+    expect(await focusedId(page)).toBe('numbers-add')
+
+    // The row's buttons name the customer.
+    expect(await page.getByRole('button', { name: zh('numbers.callName', { name: '张伟' }) }).count()).toBe(1)
+    expect(await page.getByRole('button', { name: zh('numbers.editName', { name: '张伟' }) }).count()).toBe(1)
+
+    // Tab to the row's delete, Enter: the confirmation takes the focus on cancel, named by its title.
+    await tabTo(page, 'number-delete', zh('numbers.deleteName', { name: '张伟' }))
+    await page.keyboard.press('Enter')
+    const confirm = page.getByRole('alertdialog', { name: zh('numbers.delete.title') })
+    await confirm.waitFor({ state: 'visible' })
+    await expect.poll(() => focusedId(page)).toBe('confirm-cancel')
+    // Enter on cancel cancels (the harmless answer the focus starts on), and the focus comes back.
+    await page.keyboard.press('Enter')
+    await byId(page, 'confirm-dialog').waitFor({ state: 'detached' })
+    expect(await page.locator('[data-testid="number-item"]').count()).toBe(1)
+    expect(await focusedId(page)).toBe('number-delete')
+
+    // Again; Tab goes round the two buttons only; confirm with Enter on the delete button.
+    await page.keyboard.press('Enter')
+    await confirm.waitFor({ state: 'visible' })
+    await expect.poll(() => focusedId(page)).toBe('confirm-cancel')
+    const inDialog: string[] = []
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab')
+      inDialog.push(await focusedId(page))
+    }
+    expect(inDialog).toEqual(['confirm-ok', 'confirm-cancel', 'confirm-ok'])
+    expect(await confirm.getByRole('button', { name: zh('numbers.delete.confirm') }).count()).toBe(1)
+    await page.keyboard.press('Enter')
+    await byId(page, 'confirm-dialog').waitFor({ state: 'detached' })
+    await byId(page, 'numbers-empty').waitFor({ state: 'visible' })
+  })
+
+  it('opens and closes the import sheet, the status chooser and the filter chips from the keyboard', async () => {
+    const page = await phone()
+    await keyboardSignIn(page)
+
+    // Import: the box takes the focus, Tab stays in the sheet (close, box, submit), Esc closes,
+    // and the focus is back on Import.
+    await tabTo(page, 'numbers-import')
+    await page.keyboard.press('Enter')
+    const sheet = page.getByRole('dialog', { name: zh('numbers.import.title') })
+    await sheet.waitFor({ state: 'visible' })
+    await expect.poll(() => focusedId(page)).toBe('import-text')
+    const inSheet: string[] = []
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('Tab')
+      inSheet.push(await focusedId(page))
+    }
+    expect(inSheet).toEqual(['import-submit', 'import-close', 'import-text'])
+    await page.keyboard.type('13800000062,李娜')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => byId(page, 'import-result').getAttribute('data-added')).toBe('1')
+    expect(await byId(page, 'import-result').getAttribute('role')).toBe('status')
+    await page.keyboard.press('Escape')
+    await byId(page, 'import-panel').waitFor({ state: 'detached' })
+    await expect.poll(() => focusedId(page)).toBe('numbers-import')
+
+    // The chips are one Tab stop; the arrows move along and Enter selects.
+    await tabTo(page, 'numbers-filter-all')
+    await page.keyboard.press('ArrowRight')
+    expect(await focusedId(page)).toBe('numbers-filter-new')
+    await page.keyboard.press('Enter')
+    await expectAttr(page, 'numbers-filter-new', 'data-selected', 'true')
+    expect(await page.getByRole('tab', { selected: true }).getAttribute('data-testid')).toBe('numbers-filter-new')
+
+    // The auto-advance switch toggles with Space.
+    await tabTo(page, 'autoadvance-toggle')
+    await page.keyboard.press('Space')
+    await expectAttr(page, 'autoadvance-toggle', 'aria-checked', 'true')
+    await page.keyboard.press('Space')
+    await expectAttr(page, 'autoadvance-toggle', 'aria-checked', 'false')
+
+    // The seat status chooser: Enter opens it, Esc closes it and the focus is back on the chip.
+    await byId(page, 'agent-state').focus()
+    await page.keyboard.press('Enter')
+    await byId(page, 'agent-state-menu').waitFor({ state: 'visible' })
+    expect(await byId(page, 'agent-state').getAttribute('aria-expanded')).toBe('true')
+    await tabTo(page, 'agent-state-rest')
+    await page.keyboard.press('Escape')
+    await byId(page, 'agent-state-menu').waitFor({ state: 'detached' })
+    expect(await focusedId(page)).toBe('agent-state')
+    // And Enter chooses: a break.
+    await page.keyboard.press('Enter')
+    await tabTo(page, 'agent-state-rest')
+    await page.keyboard.press('Enter')
+    await expectAttr(page, 'agent-state', 'data-state', 'rest')
+
+    // The nav links follow Enter.
+    await tabTo(page, 'nav-history')
+    await page.keyboard.press('Enter')
+    await byId(page, 'history-search').waitFor({ state: 'visible' })
+  })
+
+  it('runs a call from the keyboard: transfer form closes on Esc, hang-up, the wrap-up takes the focus', async () => {
+    const page = await phone()
+    await keyboardSignIn(page)
+    await connectedCall(page, '13900000063')
+
+    // Transfer opens with Enter, closes with Esc, the focus back on the transfer button.
+    await byId(page, 'call-transfer').focus()
+    expect(await byId(page, 'call-transfer').getAttribute('aria-expanded')).toBe('false')
+    await page.keyboard.press('Enter')
+    await byId(page, 'transfer-form').waitFor({ state: 'visible' })
+    await tabTo(page, 'transfer-target')
+    await page.keyboard.press('Escape')
+    await byId(page, 'transfer-form').waitFor({ state: 'detached' })
+    expect(await focusedId(page)).toBe('call-transfer')
+
+    // Mute with Space, hang up with Enter.
+    await byId(page, 'call-mute').focus()
+    await page.keyboard.press('Space')
+    await expectAttr(page, 'call-mute', 'data-active', 'true')
+    await byId(page, 'call-hangup').focus()
+    await page.keyboard.press('Enter')
+    await expectAttr(page, 'call-status', 'data-state', 'ended')
+
+    // The wrap-up (required after a connected call) takes the focus on the first outcome; Enter
+    // chooses, Tab to save, Enter saves.
+    const wrapup = page.getByRole('dialog', { name: zh('wrapup.title') })
+    await wrapup.waitFor({ state: 'visible' })
+    await expect.poll(() => focusedId(page)).toMatch(/^wrapup-outcome-/)
+    await tabTo(page, 'wrapup-outcome-interested')
+    await page.keyboard.press('Enter')
+    await expectAttr(page, 'wrapup-outcome-interested', 'aria-checked', 'true')
+    await tabTo(page, 'wrapup-save')
+    await page.keyboard.press('Enter')
+    await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })
+    await tabTo(page, 'call-close')
+    await page.keyboard.press('Enter')
+    await byId(page, 'dial-input').waitFor({ state: 'visible' })
+    void sim
+  })
+})
