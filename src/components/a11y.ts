@@ -175,8 +175,8 @@ export const vField: ObjectDirective<HTMLElement, FieldNames | undefined> = {
  * `el.focus()`, through the prototype: a template's `:focus` prop (uni's "focus this field") lands
  * on a plain `<input>` as a DOM property where uni's input is not registered (unit tests).
  */
-function focusOn(el: HTMLElement): void {
-  HTMLElement.prototype.focus.call(el)
+function focusOn(el: HTMLElement, options?: FocusOptions): void {
+  HTMLElement.prototype.focus.call(el, options)
 }
 
 /** Puts the keyboard in the field behind `target` (uni's input wrapper or a real input). */
@@ -365,15 +365,17 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     const active = document.activeElement
     const ours = !active || active === document.body || closing.panel.contains(active)
     if (!giveBack || !ours || !back) return
+    // Without scrolling: a row's edit or delete sits in the row's clipped box, and scrolling it
+    // into view would leave the row drawn half open after a tap on it and Cancel.
     if (back.isConnected) {
-      focusOn(back)
+      focusOn(back, { preventScroll: true })
       return
     }
     // The opener went with what the dialog did (a deleted row): the first control in the nearest
     // container still there (the next row), not the top of the page.
     const near = around.find((el) => el.isConnected)
     const next = near ? tabStops(near)[0] : undefined
-    if (next) focusOn(next)
+    if (next) focusOn(next, { preventScroll: true })
   }
 
   watch(
