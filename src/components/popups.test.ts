@@ -4,6 +4,7 @@ import { mount, type VueWrapper } from '@vue/test-utils'
 import { setLocale } from '@/i18n'
 import BottomSheet from './BottomSheet.vue'
 import ConfirmDialog from './ConfirmDialog.vue'
+import DiscardBar from './DiscardBar.vue'
 import { UniPopupStub } from '../../tests/setup/uniPopupStub'
 
 // uni-popup is the stand-in from tests/setup/uniPopupStub.ts: nothing until open(), a mask that closes.
@@ -190,5 +191,32 @@ describe('the keyboard in a dialog or sheet (H5)', () => {
     open.value = false
     await nextTick()
     expect(document.activeElement).toBe(opener)
+  })
+
+  it('the discard question in a sheet takes the focus on "keep editing" and gives it back to the field', async () => {
+    const asking = ref(false)
+    const wrapper = mount(
+      defineComponent({
+        setup: () => () =>
+          h(BottomSheet, { testid: 'number-form', label: 'Add number' }, () => [h('input', { class: 'field' }), asking.value ? h(DiscardBar, { onKeep: () => (asking.value = false) }) : null, h('button', { class: 'save' }, 'Save')]),
+      }),
+      { global, attachTo: document.body },
+    )
+    wrappers.push(wrapper)
+    await nextTick()
+    await nextTick()
+    expect(document.activeElement?.className).toBe('field')
+    asking.value = true
+    await nextTick()
+    await nextTick()
+    expect(focusedId()).toBe('discard-keep')
+    // Tab goes between its two answers only.
+    const ok = wrapper.find(byId('discard-ok')).element as HTMLElement
+    ok.focus()
+    press(ok, 'Tab')
+    expect(focusedId()).toBe('discard-keep')
+    await wrapper.find(byId('discard-keep')).trigger('click')
+    await nextTick()
+    expect(document.activeElement?.className).toBe('field')
   })
 })
