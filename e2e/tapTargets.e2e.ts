@@ -65,7 +65,7 @@ function hitSize(target: Locator): Promise<{ width: number; height: number }> {
   })
 }
 
-/** Each element matching the test id whose tap reach is under 44 px, as `id: WxH`. */
+/** Each element matching the test id whose tap reach is under 44 px, as `id: WxH, hit WxH`. */
 async function tooSmallToHit(page: Page, ids: string[]): Promise<string[]> {
   const small: string[] = []
   for (const id of ids) {
@@ -75,7 +75,8 @@ async function tooSmallToHit(page: Page, ids: string[]): Promise<string[]> {
       await target.scrollIntoViewIfNeeded()
       const b = await box(target)
       const hit = await hitSize(target)
-      if (b.width < MIN || b.height < MIN || hit.width < MIN || hit.height < MIN) small.push(`${id}: ${b.width}x${b.height}, hit ${hit.width}x${hit.height}`)
+      // The reach counts, not the box: a chip may draw 26 px and take the tap over 44 (its border or ::after).
+      if (hit.width < MIN || hit.height < MIN) small.push(`${id}: ${b.width}x${b.height}, hit ${hit.width}x${hit.height}`)
     }
   }
   return small
@@ -132,7 +133,7 @@ describe('tap targets and labels (defect 7)', () => {
         return el.getBoundingClientRect().height - parseFloat(style.borderTopWidth) - parseFloat(style.borderBottomWidth)
       })
       expect(drawn).toBe(26)
-      expect(await tooSmallToHit(page, ['shell-language', 'logout', 'agent-state', 'numbers-add', 'numbers-import', 'numbers-call-next', 'autoadvance-toggle', 'nav-numbers', 'nav-dial', 'nav-history'])).toEqual([])
+      expect(await tooSmallToHit(page, ['shell-language', 'logout', 'agent-state', 'sync-status', 'numbers-add', 'numbers-import', 'numbers-call-next', 'autoadvance-toggle', 'nav-numbers', 'nav-dial', 'nav-history'])).toEqual([])
 
       // The seat status chooser.
       await byId(page, 'agent-state').click()
