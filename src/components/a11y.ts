@@ -237,6 +237,11 @@ export interface ModalFocusOptions {
   onEnter?: () => void
   /** Esc (for panels that are not a uni-popup, which closes itself on Esc). */
   onEscape?: () => void
+  /**
+   * false: only the focus in on open and back on close, for a question inside a modal that is
+   * already one (the sheet keeps Tab, and a tap back into its fields stays allowed).
+   */
+  contain?: boolean
 }
 
 interface ModalTrap {
@@ -337,8 +342,10 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     for (let up = opener?.parentElement ?? null; up && up !== document.body; up = up.parentElement) openerAncestors.push(up)
     const mine: ModalTrap = { panel: el, options }
     trap = mine
-    modalStack.push(mine)
-    if (modalStack.length === 1) listen(true)
+    if (options.contain !== false) {
+      modalStack.push(mine)
+      if (modalStack.length === 1) listen(true)
+    }
     const find = () => {
       if (!options.initial) {
         const stops = tabStops(el)
@@ -347,7 +354,7 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
       const initial = el.matches(options.initial) ? el : el.querySelector<HTMLElement>(options.initial)
       return initial && isShown(initial) ? initial : null
     }
-    focusSoon(find, () => isTop(mine) && !el.contains(document.activeElement))
+    focusSoon(find, () => trap === mine && (options.contain === false || isTop(mine)) && !el.contains(document.activeElement))
   }
 
   function close(giveBack: boolean): void {
@@ -355,8 +362,10 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     const closing = trap
     trap = null
     const index = modalStack.indexOf(closing)
-    if (index >= 0) modalStack.splice(index, 1)
-    if (modalStack.length === 0) listen(false)
+    if (index >= 0) {
+      modalStack.splice(index, 1)
+      if (modalStack.length === 0) listen(false)
+    }
     const back = opener
     const around = openerAncestors
     opener = null
