@@ -125,6 +125,10 @@ describe('sheets and dialogs', () => {
     await byId(page, 'numbers-add').click()
     await inputOf(page, 'number-form-number').click()
     await inputOf(page, 'number-form-number').fill('13800000071')
+    // uni hands typing to the page up to 100 ms late: the tap comes once the draft holds it.
+    await expect
+      .poll(() => page.evaluate(() => Object.keys(localStorage).some((k) => k.endsWith('.numberDrafts') && (localStorage.getItem(k) ?? '').includes('13800000071'))))
+      .toBe(true)
     await tapBackdrop(page)
     await byId(page, 'discard-ok').click()
     await byId(page, 'number-form').waitFor({ state: 'detached' })
