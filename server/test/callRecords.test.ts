@@ -5,13 +5,12 @@
  * server on both drivers, PGlite in memory and a throwaway PostgreSQL cluster (where concurrent
  * pushes really interleave up to the write lock).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { buildServer } from '../src/app'
-import { openMigrated, type Database } from '../src/db'
+import type { Database } from '../src/db'
 import { attachCallDetail, exportCalls, pushChanges } from '../src/db/workspace'
-import { AGENT1, answeredCallData, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
-import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+import { AGENT1, answeredCallData, login } from './helpers'
+import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
@@ -24,19 +23,6 @@ interface Result {
   reason?: string
   rev?: string
 }
-
-const drivers = [
-  { name: 'PGlite', open: async () => ({ db: await fileDatabase(), stop: async () => {} }) },
-  {
-    name: 'PostgreSQL',
-    skip: findPgBin() === null,
-    open: async () => {
-      const pg: TestPostgres = await startPostgres()
-      const db = await openMigrated({ driver: 'postgres', url: pg.url })
-      return { db, stop: () => pg.stop() }
-    },
-  },
-]
 
 /** A second caller still ringing when the agent's call ended: recorded missed at once, reason unknown. */
 const waitingMissed = (over: Record<string, unknown> = {}) => ({
@@ -51,28 +37,15 @@ const waitingMissed = (over: Record<string, unknown> = {}) => ({
   ...over,
 })
 
-describe.each(drivers)('call records on $name', ({ open, skip }) => {
+describe.each(BOTH_DRIVERS)('call records on $name', (driver) => {
   let db: Database
-  let stop: () => Promise<void>
   let app: FastifyInstance
   let token: string
   let counter = 0
 
-  beforeAll(async () => {
-    if (skip) return
-    ;({ db, stop } = await open())
-  }, 120_000)
-  afterAll(async () => {
-    if (skip) return
-    await app?.close()
-    await db.close()
-    await stop()
-  })
-  beforeEach(async (ctx) => {
-    if (skip) return ctx.skip()
-    await app?.close()
-    await resetDatabase(db)
-    app = await buildServer(mockConfig(), { db, now: () => NOW, report: () => {} })
+  freshBackendPerTest(driver, () => NOW, async (openedDb, started) => {
+    db = openedDb
+    app = started
     token = (await login(app, AGENT1)).body.accessToken
   })
 

@@ -3,13 +3,13 @@
  * The workspace sync API (docs/WORKSPACE_API.md) through the real server, on both drivers:
  * PGlite in memory and a throwaway PostgreSQL cluster. One database per driver for the file.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import { openMigrated, type Database } from '../src/db'
+import type { Database } from '../src/db'
 import { changesInLastDay, pruneChangeIds, pullChanges, pullChangesJson } from '../src/db/workspace'
-import { AGENT1, AGENT2, answeredCallData, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
-import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+import { AGENT1, AGENT2, answeredCallData, login, mockConfig } from './helpers'
+import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
 // Sign-ins (scrypt) and databases on a shared 2-core machine: generous limits.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
@@ -24,41 +24,15 @@ interface Change {
   data: Record<string, unknown> | null
 }
 
-const drivers = [
-  { name: 'PGlite', open: async () => ({ db: await fileDatabase(), stop: async () => {} }) },
-  {
-    name: 'PostgreSQL',
-    skip: findPgBin() === null,
-    open: async () => {
-      const pg: TestPostgres = await startPostgres()
-      const db = await openMigrated({ driver: 'postgres', url: pg.url })
-      return { db, stop: () => pg.stop() }
-    },
-  },
-]
-
-describe.each(drivers)('workspace API on $name', ({ open, skip }) => {
+describe.each(BOTH_DRIVERS)('workspace API on $name', (driver) => {
   let db: Database
-  let stop: () => Promise<void>
   let app: FastifyInstance
   let token1: string
   let token2: string
 
-  beforeAll(async () => {
-    if (skip) return
-    ;({ db, stop } = await open())
-  }, 120_000)
-  afterAll(async () => {
-    if (skip) return
-    await app?.close()
-    await db.close()
-    await stop()
-  })
-  beforeEach(async (ctx) => {
-    if (skip) return ctx.skip()
-    await app?.close()
-    await resetDatabase(db)
-    app = await buildServer(mockConfig(), { db, now: () => NOW, report: () => {} })
+  freshBackendPerTest(driver, () => NOW, async (openedDb, started) => {
+    db = openedDb
+    app = started
     token1 = (await login(app, AGENT1)).body.accessToken
     token2 = (await login(app, AGENT2)).body.accessToken
   })

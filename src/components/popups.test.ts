@@ -111,7 +111,8 @@ function press(el: Element, key: string, init: KeyboardEventInit = {}): Keyboard
 }
 
 /** A page with the control that opens the popup, so the focus has somewhere to come back to. */
-function mountOpener(popup: () => ReturnType<typeof h>) {
+/** A page with an opener (focused) and a field behind; the popup opened from it, settled. */
+async function openFromOpener(popup: () => ReturnType<typeof h>) {
   const open = ref(false)
   const wrapper = mount(
     defineComponent({
@@ -119,7 +120,12 @@ function mountOpener(popup: () => ReturnType<typeof h>) {
     }),
     { global, attachTo: document.body },
   )
-  return { wrapper, open }
+  const opener = wrapper.find('.opener').element as HTMLElement
+  opener.focus()
+  open.value = true
+  await nextTick()
+  await nextTick()
+  return { wrapper, open, opener }
 }
 
 const focusedId = () => (document.activeElement as HTMLElement | null)?.closest('[data-testid]')?.getAttribute('data-testid') ?? document.activeElement?.className
@@ -136,13 +142,8 @@ describe('the keyboard in a dialog or sheet (H5)', () => {
   it('a confirmation takes the focus on cancel, keeps Tab in the box and gives the focus back on close', async () => {
     const confirm = vi.fn()
     const cancel = vi.fn()
-    const { wrapper, open } = mountOpener(() => h(ConfirmDialog, { title: 'Delete?', message: 'Gone.', onConfirm: confirm, onCancel: cancel }))
+    const { wrapper, open, opener } = await openFromOpener(() => h(ConfirmDialog, { title: 'Delete?', message: 'Gone.', onConfirm: confirm, onCancel: cancel }))
     wrappers.push(wrapper)
-    const opener = wrapper.find('.opener').element as HTMLElement
-    opener.focus()
-    open.value = true
-    await nextTick()
-    await nextTick()
     expect(focusedId()).toBe('confirm-cancel')
     // Tab from the last button comes round to the first, never to the page behind.
     const ok = wrapper.find(byId('confirm-ok')).element as HTMLElement
@@ -168,15 +169,10 @@ describe('the keyboard in a dialog or sheet (H5)', () => {
 
   it('a sheet takes the focus on its first field, keeps Tab inside and gives it back on close', async () => {
     const dismissed = vi.fn()
-    const { wrapper, open } = mountOpener(() =>
+    const { wrapper, open, opener } = await openFromOpener(() =>
       h(BottomSheet, { testid: 'number-form', label: 'Add number', onDismiss: dismissed }, () => [h('button', { class: 'close' }, 'Close'), h('input', { class: 'field' }), h('button', { class: 'save' }, 'Save')]),
     )
     wrappers.push(wrapper)
-    const opener = wrapper.find('.opener').element as HTMLElement
-    opener.focus()
-    open.value = true
-    await nextTick()
-    await nextTick()
     // The first field, not the close button before it.
     expect(document.activeElement?.className).toBe('field')
     const save = wrapper.find('.save').element as HTMLElement
