@@ -228,14 +228,20 @@ describe('the numbers page with the keyboard alone', () => {
     await page.keyboard.press('Enter')
     await expectAttr(page, 'call-status', 'data-state', 'ended')
 
-    // The wrap-up (required after a connected call) takes the focus on the first outcome; Enter
-    // chooses, Tab to save, Enter saves.
+    // The wrap-up (required after a connected call) takes the focus on the first outcome. The
+    // outcomes are one radio group: the arrows move along them and choose; one Tab leaves them.
     const wrapup = page.getByRole('dialog', { name: zh('wrapup.title') })
     await wrapup.waitFor({ state: 'visible' })
-    await expect.poll(() => focusedId(page)).toMatch(/^wrapup-outcome-/)
-    await tabTo(page, 'wrapup-outcome-interested')
-    await page.keyboard.press('Enter')
+    await expect.poll(() => focusedId(page)).toBe('wrapup-outcome-interested')
+    await page.keyboard.press('ArrowRight')
+    expect(await focusedId(page)).toBe('wrapup-outcome-not-interested')
+    await expectAttr(page, 'wrapup-outcome-not-interested', 'aria-checked', 'true')
+    await page.keyboard.press('ArrowLeft')
+    expect(await focusedId(page)).toBe('wrapup-outcome-interested')
     await expectAttr(page, 'wrapup-outcome-interested', 'aria-checked', 'true')
+    await expectAttr(page, 'wrapup-outcome-not-interested', 'aria-checked', 'false')
+    await page.keyboard.press('Tab')
+    expect(await focusedId(page)).not.toMatch(/^wrapup-outcome-/)
     await tabTo(page, 'wrapup-save')
     await page.keyboard.press('Enter')
     await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })

@@ -95,4 +95,54 @@ describe('WrapupSheet', () => {
     wrapper.unmount()
     document.body.innerHTML = ''
   })
+
+  it('the outcomes are one Tab stop, the chosen one; the arrows, Home and End move along them and choose', async () => {
+    const host = document.createElement('div')
+    document.body.append(host)
+    const { wrapup, wrapper } = sheetFor(answered, host)
+    await wrapper.vm.$nextTick()
+    const codes = wrapup.catalogue.map((o) => o.code)
+    const chip = (code: string) => wrapper.find(`[data-testid="wrapup-outcome-${code}"]`).element as HTMLElement
+    const stops = () => codes.filter((code) => chip(code).getAttribute('tabindex') === '0')
+    const press = async (key: string) => {
+      ;(document.activeElement as HTMLElement).dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }))
+      await wrapper.vm.$nextTick()
+    }
+    expect(stops()).toEqual([codes[0]])
+    chip(codes[0]).focus()
+    await press('ArrowRight')
+    expect(wrapup.draft?.disposition).toBe(codes[1])
+    expect(document.activeElement).toBe(chip(codes[1]))
+    expect(stops()).toEqual([codes[1]])
+    await press('ArrowLeft')
+    await press('ArrowLeft')
+    // Round the start to the last outcome.
+    expect(wrapup.draft?.disposition).toBe(codes[codes.length - 1])
+    expect(document.activeElement).toBe(chip(codes[codes.length - 1]))
+    await press('Home')
+    expect(wrapup.draft?.disposition).toBe(codes[0])
+    await press('End')
+    expect(wrapup.draft?.disposition).toBe(codes[codes.length - 1])
+    await press('ArrowDown')
+    expect(wrapup.draft?.disposition).toBe(codes[0])
+    // Another key neither chooses nor moves.
+    await press('x')
+    expect(wrapup.draft?.disposition).toBe(codes[0])
+    expect(document.activeElement).toBe(chip(codes[0]))
+    wrapper.unmount()
+    document.body.innerHTML = ''
+  })
+
+  it('an outcome already chosen takes the focus when the sheet opens again', async () => {
+    const host = document.createElement('div')
+    document.body.append(host)
+    const { wrapup, wrapper } = sheetFor(noAnswer, host)
+    wrapup.choose('wrong-number')
+    wrapup.expand()
+    await wrapper.vm.$nextTick()
+    await wrapper.vm.$nextTick()
+    expect(document.activeElement?.getAttribute('data-testid')).toBe('wrapup-outcome-wrong-number')
+    wrapper.unmount()
+    document.body.innerHTML = ''
+  })
 })

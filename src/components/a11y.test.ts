@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h, nextTick, ref, withDirectives, type Ref } from 'vue'
 import { mount, type VueWrapper } from '@vue/test-utils'
-import { a11yId, modalOpen, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
+import { a11yId, modalOpen, rovingTarget, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
 
 const mounted: VueWrapper[] = []
 function attach<T extends VueWrapper>(wrapper: T): T {
@@ -156,6 +156,15 @@ describe('v-field', () => {
   it('takes a plain name, and works on a real input too', () => {
     const wrapper = attach(mount(defineComponent({ setup: () => () => withDirectives(h('input'), [[vField, { label: 'Account' }]]) })))
     expect(wrapper.get('input').attributes('aria-label')).toBe('Account')
+  })
+})
+
+describe('rovingTarget', () => {
+  it('moves along a row of choices and round its ends; other keys and an empty row give null', () => {
+    expect([rovingTarget('ArrowRight', 0, 3), rovingTarget('ArrowDown', 2, 3)]).toEqual([1, 0])
+    expect([rovingTarget('ArrowLeft', 0, 3), rovingTarget('ArrowUp', 2, 3)]).toEqual([2, 1])
+    expect([rovingTarget('Home', 2, 3), rovingTarget('End', 0, 3)]).toEqual([0, 2])
+    expect([rovingTarget('Enter', 1, 3), rovingTarget('toString', 1, 3), rovingTarget('ArrowRight', 0, 0)]).toEqual([null, null, null])
   })
 })
 

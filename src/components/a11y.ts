@@ -131,6 +131,29 @@ export const vPress: ObjectDirective<HTMLElement, boolean | undefined> = {
   },
 }
 
+// ---- a row of choices ---------------------------------------------------------------------------
+
+type RovingMove = (index: number, count: number) => number
+const next: RovingMove = (i, n) => (i + 1) % n
+const previous: RovingMove = (i, n) => (i - 1 + n) % n
+const ROVING_MOVES = new Map<string, RovingMove>([
+  ['ArrowRight', next],
+  ['ArrowDown', next],
+  ['ArrowLeft', previous],
+  ['ArrowUp', previous],
+  ['Home', () => 0],
+  ['End', (_, n) => n - 1],
+])
+
+/**
+ * One Tab stop for a row of choices (a tab list, a radio group; a roving tabindex): where the
+ * arrow keys (round the ends), Home or End go from `index` of `count`; null for any other key.
+ */
+export function rovingTarget(key: string, index: number, count: number): number | null {
+  const move = ROVING_MOVES.get(key)
+  return move && count > 0 ? move(index, count) : null
+}
+
 // ---- v-field ----------------------------------------------------------------------------------
 
 export interface FieldNames {
