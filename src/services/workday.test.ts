@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CallRecord } from './callRecord'
+import { groupByDay } from './historyView'
 import type { NumberEntry } from './numbers'
 import {
   callStatsByPhone,
@@ -287,6 +288,18 @@ describe("today's stats", () => {
       ],
     )
     expect(p.today).toEqual({ calls: 5, connected: 3, connectRate: 3 / 5, talkSeconds: 160, deals: 2 })
+  })
+
+  it('counts a call across midnight in the day it ended, the day history groups it under', () => {
+    const midnight = startOfLocalDay(NOW, CHINA)
+    const records = [
+      call('1', midnight + 3 * MIN, { startedAt: midnight - 2 * MIN, durationSec: 240, answeredAt: midnight - MIN }), // 23:58 to 00:03
+      call('2', midnight - MIN, { startedAt: midnight - 9 * MIN, durationSec: 300, answeredAt: midnight - 6 * MIN }), // 23:51 to 23:59
+    ]
+    expect(plan([], records).today).toMatchObject({ calls: 1, connected: 1, talkSeconds: 240 })
+    const [today, yesterday] = groupByDay(records, NOW, CHINA)
+    expect([today.relative, today.records.map((r) => r.number)]).toEqual(['today', ['1']])
+    expect([yesterday.relative, yesterday.records.map((r) => r.number)]).toEqual(['yesterday', ['2']])
   })
 
   it('is all zero with no calls today', () => {

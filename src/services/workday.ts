@@ -234,7 +234,9 @@ export function planDay(entries: readonly NumberEntry[], records: readonly CallR
   let talkSeconds = 0
   let deals = 0
   for (const record of records) {
-    const at = record.startedAt
+    // The day a call ended, as history groups it (groupByDay): a call across midnight is in the
+    // same day in both, so today's figures match history's "today".
+    const at = record.endedAt
     if (at >= dayStart && at < dayEnd) {
       const answered = record.answeredAt !== undefined || record.outcome === 'answered'
       // A dial that failed, or was cancelled, before the SDK gave it a session (microphone denied,
