@@ -1,6 +1,8 @@
 /** The backend's one error type: answered as `{error:{code,message,...extra}}` with its status. */
 export type ErrorCode =
   | 'BAD_REQUEST'
+  /** A JSON body with a key that could reach an object's prototype (`__proto__`, `constructor.prototype`). */
+  | 'FORBIDDEN_KEY'
   | 'BAD_CREDENTIALS'
   | 'RATE_LIMITED'
   | 'UNAUTHORIZED'

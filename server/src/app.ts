@@ -132,6 +132,32 @@ function readLoginBody(body: unknown): { username: string; password: string } {
   return { username, password }
 }
 
+/**
+ * The first key of a JSON text that could reach an object's prototype if the body were merged
+ * into another object: `__proto__` (also spelt with escapes) or `constructor` holding a
+ * `prototype`. Null when the text is not JSON or holds none. `JSON.parse` itself makes such keys
+ * plain own properties, so walking its result pollutes nothing; the walk is iterative (a deeply
+ * nested body cannot overflow the stack) and runs only on bodies the default parser refused.
+ */
+export function forbiddenKeyIn(text: string): '__proto__' | 'constructor.prototype' | null {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return null
+  }
+  const pending: unknown[] = [parsed]
+  while (pending.length > 0) {
+    const node = pending.pop()
+    if (node === null || typeof node !== 'object') continue
+    if (Object.prototype.hasOwnProperty.call(node, '__proto__')) return '__proto__'
+    const ctor: unknown = Object.prototype.hasOwnProperty.call(node, 'constructor') ? (node as Record<string, unknown>).constructor : undefined
+    if (ctor !== null && typeof ctor === 'object' && Object.prototype.hasOwnProperty.call(ctor, 'prototype')) return 'constructor.prototype'
+    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') pending.push(value)
+  }
+  return null
+}
+
 function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization
   if (typeof header !== 'string') return null
@@ -314,8 +340,12 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     }
     if (!text.trim()) return done(null, undefined)
     defaultJsonParser(request, text, (err, value) => {
-      if (err) done(new ApiError(400, 'BAD_REQUEST', 'Request body is not valid JSON'), undefined)
-      else done(null, value)
+      if (!err) return done(null, value)
+      // The default parser refuses `__proto__` and `constructor.prototype` keys as it refuses
+      // broken JSON: say which it was, so a client is not told its valid JSON is broken.
+      const forbidden = forbiddenKeyIn(text)
+      if (forbidden) done(new ApiError(400, 'FORBIDDEN_KEY', `Request body contains the forbidden key "${forbidden}"`), undefined)
+      else done(new ApiError(400, 'BAD_REQUEST', 'Request body is not valid JSON'), undefined)
     })
   })
   // Fastify's own text/plain parser would hand JSON sent as text to the routes as a string.

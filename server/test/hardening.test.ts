@@ -151,3 +151,44 @@ describe('password-check queue', () => {
     expect((await login(app, AGENT1)).res.statusCode).toBe(200)
   })
 })
+
+describe('keys that reach a prototype (__proto__, constructor.prototype)', () => {
+  const bodies: [string, string, string][] = [
+    ['__proto__ at the top of a sign-in', '{"username":"agent1@example.com","password":"agent1-pass","__proto__":{"polluted":true}}', '__proto__'],
+    ['__proto__ spelt with an escape', '{"username":"agent1@example.com","password":"agent1-pass","\\u005f_proto__":{"polluted":true}}', '__proto__'],
+    ['constructor.prototype', '{"username":"agent1@example.com","password":"agent1-pass","constructor":{"prototype":{"polluted":true}}}', 'constructor.prototype'],
+    ['__proto__ deep inside an array', '{"username":"agent1@example.com","password":"agent1-pass","x":[1,{"y":[{"__proto__":{"polluted":true}}]}]}', '__proto__'],
+  ]
+
+  it.each(bodies)('%s answers 400 FORBIDDEN_KEY naming the key, and pollutes nothing', async (_label, payload, key) => {
+    app = await build()
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: { code: 'FORBIDDEN_KEY', message: `Request body contains the forbidden key "${key}"` } })
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false)
+  })
+
+  it('a workspace push with __proto__ inside a change is refused whole, before any change applies', async () => {
+    app = await build()
+    const { accessToken } = (await login(app, AGENT1)).body
+    const payload = `{"changes":[{"changeId":"c1","kind":"number","op":"upsert","id":"n1","data":{"number":"13900001234","remark":"ok"}},
+      {"changeId":"c2","kind":"number","op":"upsert","id":"n2","data":{"number":"13900001235","__proto__":{"source":"assigned"}}}]}`
+    const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' }, payload })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().error.code).toBe('FORBIDDEN_KEY')
+    const pulled = await app.inject({ method: 'GET', url: '/api/workspace/changes', headers: { authorization: `Bearer ${accessToken}` } })
+    expect((pulled.json() as { changes: { kind: string }[] }).changes.filter((c) => c.kind === 'number')).toEqual([])
+    expect(({} as Record<string, unknown>).source).toBeUndefined()
+  })
+
+  it('keys that only look alike pass: "constructor" without a prototype, "__proto__" as a value, "proto"', async () => {
+    app = await build()
+    const payload = '{"username":"agent1@example.com","password":"agent1-pass","constructor":{"name":"x"},"note":"__proto__","proto":{}}'
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload })
+    expect(res.statusCode).toBe(200)
+    // Broken JSON is still just that.
+    const broken = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"__proto__": ' })
+    expect(broken.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'Request body is not valid JSON' } })
+  })
+})
