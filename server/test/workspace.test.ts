@@ -41,7 +41,7 @@ describe.each(BOTH_DRIVERS)('workspace API on $name', (driver) => {
   const push = async (token: string, changes: unknown[]) => {
     const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: auth(token), payload: { changes } })
     expect(res.statusCode).toBe(200)
-    return (res.json() as { results: { changeId: string; status: string; reason?: string; rev?: string }[] }).results
+    return (res.json() as { results: { changeId: string; status: string; reason?: string; rev?: string; merged?: boolean }[] }).results
   }
   const pullAll = async (token: string, since = '0', limit = 1000) => {
     const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}&limit=${limit}`, headers: auth(token) })
@@ -350,6 +350,120 @@ describe.each(BOTH_DRIVERS)('workspace API on $name', (driver) => {
     expect(report).toEqual({ added: 1, duplicate: 3, invalid: [] })
     // Another agent's list is not looked at.
     expect((await assignNumbers(db, 'agent2@example.com', [{ line: 1, number: '+8613900139003', remark: '' }], NOW)).added).toBe(1)
+  })
+
+  describe('a duplicate add keeps its remark in the entry that stays', () => {
+    const add = (changeId: string, id: string, num: string, remark: string) => number(changeId, id, { number: num, remark, source: 'own', createdAt: NOW - 1000 })
+    const get = async (token: string, id: string) => app.inject({ method: 'GET', url: `/api/workspace/numbers/${id}`, headers: auth(token) })
+    const liveNumbers = async (token: string) => (await pullAll(token)).changes.filter((c) => c.kind === 'number' && !c.deleted)
+
+    it('two phones add one customer offline: the second is refused as before (merged: true) and every phone pulls both remarks', async () => {
+      const phoneA = token1
+      const phoneB = (await login(app, AGENT1)).body.accessToken
+      expect(await push(phoneA, [add('a1', 'from-a', '13900001234', 'Zhang, wants a quote')])).toEqual([{ changeId: 'a1', status: 'applied', rev: expect.any(String) }])
+      const cursorA = (await pullAll(phoneA)).cursor
+      // Phone B, offline meanwhile, had added the same phone in another spelling.
+      expect(await push(phoneB, [add('b1', 'from-b', '+86 139 0000 1234', 'call after 6pm')])).toEqual([{ changeId: 'b1', status: 'rejected', reason: 'DUPLICATE_NUMBER', merged: true }])
+      // What the app does next: its record is not on the server (it drops its copy) ...
+      expect((await get(phoneB, 'from-b')).statusCode).toBe(404)
+      // ... and the next pull, on either phone, brings the entry with both remarks.
+      const sinceA = (await pullAll(phoneA, cursorA)).changes
+      expect(sinceA.map((c) => [c.id, c.data])).toEqual([['from-a', { number: '13900001234', remark: 'Zhang, wants a quote | call after 6pm', source: 'own', createdAt: NOW - 1000 }]])
+      expect((await liveNumbers(phoneB)).map((c) => [c.id, c.data?.remark])).toEqual([['from-a', 'Zhang, wants a quote | call after 6pm']])
+    })
+
+    it('the same change twice is merged once; the same remark again, no remark, or an edit refused as a duplicate change nothing', async () => {
+      await push(token1, [add('a1', 'kept', '13900001234', 'Zhang')])
+      const merged = await push(token1, [add('b1', 'dup', '13900001234', 'boss'), add('b1', 'dup', '13900001234', 'boss')])
+      expect(merged.map((r) => [r.status, r.reason, r.merged])).toEqual([
+        ['rejected', 'DUPLICATE_NUMBER', true],
+        ['duplicate', undefined, undefined],
+      ])
+      // A phone that lost the answer sends it again: a duplicate, not a second append.
+      expect((await push(token1, [add('b1', 'dup', '13900001234', 'boss')]))[0].status).toBe('duplicate')
+      const before = (await liveNumbers(token1))[0]
+      expect(before.data?.remark).toBe('Zhang | boss')
+      const unchanged = await push(token1, [
+        add('c1', 'dup2', '0086 13900001234', 'boss'), // a third phone, same remark: contained
+        add('c2', 'dup3', '13900001234', ''), // no remark (the app stores the number then)
+        add('c3', 'dup4', '13900001234', '+8613900001234'), // the number as its own remark
+        add('c4', 'other', '13900005678', 'Li'),
+        number('c5', 'other', { number: '13900001234', remark: 'edit onto Zhang' }), // an edit, not an add
+      ])
+      expect(unchanged.map((r) => [r.reason ?? r.status, r.merged])).toEqual([
+        ['DUPLICATE_NUMBER', undefined],
+        ['DUPLICATE_NUMBER', undefined],
+        ['DUPLICATE_NUMBER', undefined],
+        ['applied', undefined],
+        ['DUPLICATE_NUMBER', undefined],
+      ])
+      const after = (await liveNumbers(token1)).find((c) => c.id === 'kept')
+      // Not written again: same rev, so no phone pulls it for nothing.
+      expect(after).toEqual(before)
+    })
+
+    it('an entry whose remark is only its number takes the added remark; a long one is cut with … to the limit, a full one is kept', async () => {
+      const fortyFive = 'x'.repeat(45)
+      await push(token1, [add('a1', 'bare', '13900000001', ''), add('a2', 'long', '13900000002', fortyFive), add('a3', 'full', '13900000003', 'y'.repeat(47))])
+      const results = await push(token1, [
+        add('b1', 'd1', '13900000001', 'Wang'),
+        add('b2', 'd2', '13900000002', 'second note'),
+        add('b3', 'd3', '13900000003', 'z'),
+      ])
+      expect(results.map((r) => r.merged)).toEqual([true, true, undefined])
+      const remarks = Object.fromEntries((await liveNumbers(token1)).map((c) => [c.id, c.data?.remark]))
+      expect(remarks).toEqual({ bare: 'Wang', long: `${fortyFive} | s…`, full: 'y'.repeat(47) })
+      // 50 code points, the same rule a phone's own edit is checked by: the entry can be saved again as it is.
+      expect(Array.from(remarks.long as string)).toHaveLength(50)
+      expect((await push(token1, [number('e1', 'long', { remark: remarks.long })]))[0].status).toBe('applied')
+    })
+
+    it("an assigned number takes the agent's remark and stays the business's; a deleted number is no duplicate, and a revived tombstone merges like an add", async () => {
+      const { assignNumbers } = await import('../src/db/workspace')
+      await assignNumbers(db, 'agent1@example.com', [{ line: 1, number: '13900002222', remark: 'Lead from the fair' }], NOW)
+      const results = await push(token1, [
+        add('a1', 'own-of-assigned', '13900002222', 'met him there'),
+        add('a2', 'gone', '13900003333', 'old'),
+        { changeId: 'a3', kind: 'number', op: 'delete', id: 'gone' },
+        add('a4', 'again', '13900003333', 'new'), // the deleted one is no duplicate
+        add('a5', 'gone', '13900003333', 'revived'), // its tombstone revived: an add of a listed phone
+      ])
+      expect(results.map((r) => [r.reason ?? r.status, r.merged])).toEqual([
+        ['DUPLICATE_NUMBER', true],
+        ['applied', undefined],
+        ['applied', undefined],
+        ['applied', undefined],
+        ['DUPLICATE_NUMBER', true],
+      ])
+      const numbers = await liveNumbers(token1)
+      const assigned = numbers.find((c) => c.id.startsWith('a-'))
+      expect(assigned?.data).toEqual({ number: '13900002222', remark: 'Lead from the fair | met him there', source: 'assigned', createdAt: NOW })
+      expect(numbers.filter((c) => !c.id.startsWith('a-')).map((c) => [c.id, c.data?.remark])).toEqual([['again', 'new | revived']])
+      // Another agent's list is never merged into.
+      expect((await push(token2, [add('o1', 'theirs', '13900002222', 'agent 2')]))[0].status).toBe('applied')
+      expect((await liveNumbers(token1)).find((c) => c.id.startsWith('a-'))?.data?.remark).toBe('Lead from the fair | met him there')
+    })
+
+    it('two phones pushing at once: one add applies, the other is merged, each remark exactly once', async () => {
+      const phoneB = (await login(app, AGENT1)).body.accessToken
+      for (let round = 0; round < 3; round++) {
+        const phone = `1390000${String(round).padStart(4, '0')}`
+        const [a, b] = await Promise.all([
+          push(token1, [add(`a${round}`, `side-a-${round}`, phone, 'from A')]),
+          push(phoneB, [add(`b${round}`, `side-b-${round}`, phone, 'from B')]),
+        ])
+        expect([a[0].status, b[0].status].sort()).toEqual(['applied', 'rejected'])
+        expect([a[0], b[0]].find((r) => r.status === 'rejected')).toMatchObject({ reason: 'DUPLICATE_NUMBER', merged: true })
+        const entries = (await liveNumbers(token1)).filter((c) => c.data?.number === phone)
+        expect(entries).toHaveLength(1)
+        expect(['from A | from B', 'from B | from A']).toContain(entries[0].data?.remark)
+      }
+      // The same change sent by two requests at once (a retry racing the first): merged once.
+      await push(token1, [add('k0', 'kept', '13900009999', 'first')])
+      const twice = await Promise.all([push(token1, [add('k1', 'late', '13900009999', 'second')]), push(phoneB, [add('k1', 'late', '13900009999', 'second')])])
+      expect(twice.map((r) => r[0].status).sort()).toEqual(['duplicate', 'rejected'])
+      expect((await liveNumbers(token1)).find((c) => c.id === 'kept')?.data?.remark).toBe('first | second')
+    })
   })
 
   it("writes an assigned file last line first, so a phone lists it in the file's order (newest block first)", async () => {

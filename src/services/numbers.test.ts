@@ -5,6 +5,7 @@ import {
   hasExtension,
   type ImportLine,
   isNumberError,
+  mergedRemark,
   NumberError,
   type NumberEntry,
   nationalForm,
@@ -495,5 +496,24 @@ describe('one phone, several spellings', () => {
     expect(samePhoneSpellings('13900139003')).toEqual(['13900139003', '+8613900139003', '008613900139003'])
     expect(samePhoneSpellings('+8613900139003')).toEqual(['+8613900139003', '13900139003', '008613900139003'])
     expect(samePhoneSpellings('008613900139003')).toEqual(['008613900139003', '13900139003', '+8613900139003'])
+  })
+})
+
+describe('mergedRemark (a refused duplicate add keeps its remark in the entry that stays)', () => {
+  const spellings = samePhoneSpellings('13900139003')
+  it.each([
+    ['appends after " | "', 'Zhang', 'boss', 'Zhang | boss'],
+    ['takes the added remark when the stored one is only the number (any spelling) or empty', '+8613900139003', 'boss', 'boss'],
+    ['… or empty', '', 'boss', 'boss'],
+    ['keeps the stored one when the added is no remark (the number) ...', 'Zhang', '13900139003', null],
+    ['... or is contained already', 'Zhang | boss', 'boss', null],
+    ['fills exactly 50 code points', 'a'.repeat(40), 'b'.repeat(7), `${'a'.repeat(40)} | ${'b'.repeat(7)}`],
+    ['cuts the added remark with … past 50 (an emoji counts once)', '😀'.repeat(40), 'b'.repeat(8), `${'😀'.repeat(40)} | ${'b'.repeat(6)}…`],
+    ['cuts at a space without leaving it before the …', 'a'.repeat(44), 'b cdef', `${'a'.repeat(44)} | b…`],
+    ['changes nothing when not one character fits', 'a'.repeat(46), 'boss', null],
+  ])('%s', (_label, stored, added, expected) => {
+    const merged = mergedRemark(stored, added, spellings)
+    expect(merged).toBe(expected)
+    if (merged !== null) expect(validateRemark(merged, '13900139003')).toEqual({ ok: true, value: merged })
   })
 })

@@ -148,6 +148,34 @@ export function validateRemark(input: string | undefined, number: string): Valid
   return { ok: true, value: remark }
 }
 
+/** Between an entry's remark and one kept from a refused duplicate add (`mergedRemark`). */
+export const MERGED_REMARK_SEPARATOR = ' | '
+const ELLIPSIS = '…'
+
+/**
+ * The remark of a live number after an add of the same phone (`spellings`) with remark `added`
+ * was refused as a duplicate, or null when it stays as it is. `added` is appended after
+ * MERGED_REMARK_SEPARATOR unless it is no remark (the phone stores the number itself then) or
+ * the stored remark already contains it (the same add again under another change id); a stored
+ * remark that is only the number is replaced. The result keeps REMARK_MAX_LENGTH (code points):
+ * `added` is cut and ends with `…` to fit, and when not even one of its characters fits nothing
+ * changes (the phone keeps the whole remark in its `rejected` log either way).
+ * The backend's rule (server/src/db/workspace.ts, docs/WORKSPACE_API.md), here beside the
+ * remark rules it keeps.
+ */
+export function mergedRemark(stored: unknown, added: string, spellings: string[]): string | null {
+  if (added === '' || spellings.includes(added)) return null
+  const current = typeof stored === 'string' ? stored : ''
+  if (current === '' || spellings.includes(current)) return added
+  if (current.includes(added)) return null
+  const head = Array.from(current).length + MERGED_REMARK_SEPARATOR.length
+  const chars = Array.from(added)
+  if (head + chars.length <= REMARK_MAX_LENGTH) return current + MERGED_REMARK_SEPARATOR + added
+  const room = REMARK_MAX_LENGTH - head - ELLIPSIS.length
+  if (room < 1) return null
+  return current + MERGED_REMARK_SEPARATOR + chars.slice(0, room).join('').trimEnd() + ELLIPSIS
+}
+
 /** One non-blank, non-header line of an import, 1-based `line` as the agent sees it. */
 export type ImportLine =
   | { line: number; text: string; ok: true; number: string; remark: string }

@@ -53,6 +53,11 @@ export interface PushResult {
   status: 'applied' | 'duplicate' | 'rejected'
   reason?: string
   rev?: string
+  /**
+   * With `DUPLICATE_NUMBER`: the refused add's remark was kept in the server's entry for that
+   * phone, which the next pull brings. Nothing more to do than for any duplicate add.
+   */
+  merged?: boolean
 }
 
 /** The two routes of the wire contract; rejects with a `TcccError` on any failure. */

@@ -163,12 +163,12 @@ describe('the agent workspace (sync store + numbers/history caches)', () => {
     expect(servers[AGENT1].record('number', assignedId)?.data).toMatchObject({ number: '13900139000', source: 'assigned', remark: 'Met at the fair' })
   })
 
-  it('DUPLICATE_NUMBER: the local copy is dropped and the server\'s record takes its place', async () => {
+  it('DUPLICATE_NUMBER: the local copy is dropped and the server\'s record, with the copy\'s remark kept in it, takes its place', async () => {
     await signIn(AGENT1)
     const serverId = servers[AGENT1].assign('13900139000', 'Lead A')
     useNumbersStore().add('13900139000', 'my copy')
     await timers.advance(DEBOUNCE_MS)
-    expect(useNumbersStore().entries).toEqual([expect.objectContaining({ id: serverId, remark: 'Lead A', source: 'assigned' })])
+    expect(useNumbersStore().entries).toEqual([expect.objectContaining({ id: serverId, remark: 'Lead A | my copy', source: 'assigned' })])
     expect(useSyncStore().rejectedCount).toBe(1)
     expect(useSyncStore().pending).toBe(0)
   })

@@ -77,7 +77,7 @@ describe('refused changes and a full outbox', () => {
     expect(storage.has('tccc.a.agent1%40example%2Ecom.readBack')).toBe(false)
   })
 
-  it('an add refused as DUPLICATE_NUMBER is dropped here; the server\'s entry for that number arrives with the pull', async () => {
+  it('an add refused as DUPLICATE_NUMBER is dropped here; the server\'s entry, with this remark kept in it, arrives with the pull', async () => {
     const server = servers[AGENT1]
     await signIn(AGENT1)
     server.assign('13900139000', 'Lead A')
@@ -86,7 +86,9 @@ describe('refused changes and a full outbox', () => {
     await timers.advance(DEBOUNCE_MS)
     await settle()
     expect(numbers.entries.some((e) => e.id === mine.id)).toBe(false)
-    expect(numbers.entries.map((e) => [e.number, e.remark])).toEqual([['13900139000', 'Lead A']])
+    expect(numbers.entries.map((e) => [e.number, e.remark])).toEqual([['13900139000', 'Lead A | typed again']])
+    // Still not an error the agent must act on.
+    expect({ rejected: useSyncStore().rejectedCount, refused: useSyncStore().refused }).toEqual({ rejected: 1, refused: 0 })
   })
 
   it('a call the outbox could not take (storage full) is shown, and reaches the server after the next sign-in', async () => {

@@ -5,7 +5,7 @@
  * change that commits later with a lower revision.
  */
 import { randomUUID } from 'node:crypto'
-import { nationalForm, samePhoneSpellings, validateListNumber, validateNumber, validateRemark } from '../../../src/services/numbers'
+import { mergedRemark, nationalForm, samePhoneSpellings, validateListNumber, validateNumber, validateRemark } from '../../../src/services/numbers'
 import { hasUnstorableText } from '../../../src/services/text'
 import type { Database, Queryable } from './driver'
 
@@ -66,6 +66,8 @@ export interface ChangeResult {
   status: 'applied' | 'duplicate' | 'rejected'
   reason?: RejectReason
   rev?: string
+  /** A `DUPLICATE_NUMBER` add whose remark was kept in the agent's entry for that phone (`mergedRemark`). */
+  merged?: true
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
@@ -81,7 +83,11 @@ const CALL_OUTCOMES = ['answered', 'rejected', 'missed', 'cancelled', 'no-answer
 const NOTE_MAX = 500
 
 class Rejected extends Error {
-  constructor(readonly reason: RejectReason) {
+  constructor(
+    readonly reason: RejectReason,
+    /** The refused change still left something behind: its remark merged into the live entry. */
+    readonly merged = false,
+  ) {
     super(reason)
   }
 }
@@ -361,7 +367,17 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
     if (existing === null && id.startsWith(ASSIGNED_ID_PREFIX)) reject('ASSIGNED_READONLY')
     const number = mergeNumber(existing, patch, now)
     // `+8613900139003` and `13900139003` are one phone: listed twice it would be called twice.
-    if (await liveNumberTaken(tx, agent, samePhoneSpellings(number.number as string), id)) reject('DUPLICATE_NUMBER') // mergeNumber validated it
+    const spellings = samePhoneSpellings(number.number as string) // mergeNumber validated it
+    const holder = await liveNumberHolder(tx, agent, spellings, id)
+    if (holder) {
+      // An add (no live record under this id) of a phone another phone of the agent's added
+      // first: the phone drops its copy, so its remark is kept in the entry that stays, with a
+      // new rev so every phone pulls it. A refused edit is the agent's own entry shown again.
+      const remark = existing === null ? mergedRemark(holder.data.remark, number.remark as string, spellings) : null
+      if (remark === null) return reject('DUPLICATE_NUMBER')
+      await writeRecord(tx, agent, 'number', holder.id, false, { ...holder.data, remark })
+      throw new Rejected('DUPLICATE_NUMBER', true)
+    }
     return writeRecord(tx, agent, 'number', id, false, number)
   }
   return writeRecord(tx, agent, 'call', id, false, mergeCall(existing, patch, now, outcomeCodes))
@@ -375,14 +391,19 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
  * holding every other request of the backend meanwhile.
  */
 async function liveNumberTaken(tx: Queryable, agent: string, spellings: string[], exceptId: string): Promise<boolean> {
-  if (spellings.length === 0) return false
-  const rows = await tx.query(liveNumberQuery(spellings.length), [agent, exceptId, ...spellings])
-  return rows.length > 0
+  return (await liveNumberHolder(tx, agent, spellings, exceptId)) !== null
 }
 
-/** The statement of `liveNumberTaken` for `count` spellings: $1 agent, $2 the record to skip, $3… spellings. */
+/** The agent's live number record holding one of these spellings (other than `exceptId`), or null. */
+async function liveNumberHolder(tx: Queryable, agent: string, spellings: string[], exceptId: string): Promise<{ id: string; data: Data } | null> {
+  if (spellings.length === 0) return null
+  const rows = await tx.query<{ id: string; data: Data }>(liveNumberQuery(spellings.length), [agent, exceptId, ...spellings])
+  return rows[0] ?? null
+}
+
+/** The statement of `liveNumberHolder` for `count` spellings: $1 agent, $2 the record to skip, $3… spellings. */
 export function liveNumberQuery(count: number): string {
-  const branches = Array.from({ length: count }, (_, i) => `(SELECT 1 FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = $${i + 3} AND id <> $2)`)
+  const branches = Array.from({ length: count }, (_, i) => `(SELECT id, data FROM workspace_records WHERE agent = $1 AND kind = 'number' AND NOT deleted AND data->>'number' = $${i + 3} AND id <> $2)`)
   return `${branches.join(' UNION ALL ')} LIMIT 1`
 }
 
@@ -463,7 +484,7 @@ export async function pushChanges(db: Database, agent: string, changes: unknown[
         result = rev === null ? { changeId, status: 'applied' } : { changeId, status: 'applied', rev }
       } catch (err) {
         if (!(err instanceof Rejected)) throw err
-        result = { changeId, status: 'rejected', reason: err.reason }
+        result = err.merged ? { changeId, status: 'rejected', reason: err.reason, merged: true } : { changeId, status: 'rejected', reason: err.reason }
       }
       await tx.query('INSERT INTO workspace_changes (agent, change_id, status, received_at) VALUES ($1, $2, $3, $4)', [agent, changeId, result.status, now])
       results.push(result)

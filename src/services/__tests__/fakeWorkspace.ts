@@ -8,7 +8,7 @@
  */
 import { afterEach, beforeEach, vi } from 'vitest'
 import { TcccError } from '@/platform/errors'
-import { validateNumber } from '@/services/numbers'
+import { mergedRemark, samePhoneSpellings, validateNumber } from '@/services/numbers'
 import { SyncEngine, type OutboxEntry, type PullPage, type PushResult, type RemoteChange, type SyncEvent, type WorkspaceTransport } from '@/services/sync'
 import { storage } from '../../../tests/setup/uni'
 
@@ -113,8 +113,14 @@ export class FakeWorkspaceServer {
       }
       const number = validateNumber(String(data.number ?? ''))
       if (!number.ok) return reject('INVALID_NUMBER')
-      const clash = this.live('number').some((r) => r.id !== c.id && r.data.number === number.value)
-      if (clash) return reject('DUPLICATE_NUMBER')
+      const clash = this.live('number').find((r) => r.id !== c.id && r.data.number === number.value)
+      if (clash) {
+        // An add's remark is kept in the entry that stays (the backend's rule, `mergedRemark`).
+        const remark = existing && !existing.deleted ? null : mergedRemark(clash.data.remark, String(data.remark ?? ''), samePhoneSpellings(number.value))
+        if (remark === null) return reject('DUPLICATE_NUMBER')
+        this.write('number', clash.id, { ...clash.data, remark })
+        return { ...reject('DUPLICATE_NUMBER'), merged: true }
+      }
     }
     this.write(c.kind, c.id, data)
     return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
