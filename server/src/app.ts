@@ -277,6 +277,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     maxUsernames: config.rateLimits.loginMax * 6,
     maxSuccesses: config.rateLimits.loginMax * 6,
     windowMs: config.rateLimits.loginWindowMs,
+    perUsername: { max: config.rateLimits.loginUsernameMax, windowMs: config.rateLimits.loginUsernameWindowMs },
   })
   // Old counters and long-expired sessions go away in the background; the embedded store is vacuumed.
   const vacuum = pgliteVacuum(db, now())
@@ -432,7 +433,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   app.post('/api/auth/login', async (request, reply) => {
     const { username, password } = readLoginBody(request.body)
     const usernameKey = normaliseUsername(username)
-    // Reserve the attempt BEFORE the scrypt check, atomically in SQL: a burst cannot race past it.
+    // Reserve the attempt BEFORE the scrypt check, atomically in SQL: a burst cannot race past it
+    // (per username and address, per address, and per username across addresses).
     const address = limitAddress(request.ip)
     const reservation = await limiter.reserve(usernameKey, address, now())
     if (!reservation.ok) throw rateLimited(reply, reservation.retryAfterSeconds)
@@ -444,7 +446,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     } catch (err) {
       if (!(err instanceof QueueFullError)) throw err
       // Never checked: the attempt does not count against the agent (a flood must not lock them out).
-      await limiter.release(usernameKey, address)
+      await limiter.release(usernameKey, address, reservation)
       request.log.warn({ running: passwordChecks.running, queued: passwordChecks.queued }, 'sign-in refused: password check queue full')
       reply.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS))
       throw new ApiError(503, 'SERVER_BUSY', `Too many sign-ins at once; try again in ${BUSY_RETRY_AFTER_SECONDS} seconds`)
@@ -454,7 +456,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       request.log.info('sign-in refused')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }
-    const success = await limiter.succeeded(usernameKey, address, now())
+    const success = await limiter.succeeded(usernameKey, address, now(), reservation)
     if (!success.ok) throw rateLimited(reply, success.retryAfterSeconds)
     const { token, claims } = accessTokens.issue(agent.userId)
     const started = await startSessionIfUnchanged(db, { id: claims.jti, userId: agent.userId, issuedAt: now(), expiresAt: claims.exp * 1000 }, { usernameKey, passwordHash: agent.passwordHash })

@@ -27,6 +27,13 @@ export interface RateLimits {
   /** Login attempts per username and client address per window. */
   loginMax: number
   loginWindowMs: number
+  /**
+   * Failed password checks per username across ALL client addresses per window (a guess at one
+   * agent's password spread over many addresses); addresses the agent signed in from lately are
+   * not held by it (db/loginLimits.ts).
+   */
+  loginUsernameMax: number
+  loginUsernameWindowMs: number
   /** TCCC token requests per agent per window. */
   tokenMax: number
   tokenWindowMs: number
@@ -228,6 +235,10 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   if (publicUrl !== null && !/^https?:\/\/[^/]+/i.test(publicUrl)) throw new ConfigError('PUBLIC_URL must start with http:// or https://')
 
   const minute = 60_000
+  const loginMax = integer(env, 'LOGIN_RATE_LIMIT', 5, { min: 1 })
+  const loginUsernameMax = integer(env, 'LOGIN_USERNAME_RATE_LIMIT', 30, { min: 1 })
+  // Below the per-address limit one address would reach the username's cap before its own.
+  if (loginUsernameMax < loginMax) throw new ConfigError(`LOGIN_USERNAME_RATE_LIMIT (${loginUsernameMax}) must not be lower than LOGIN_RATE_LIMIT (${loginMax})`)
   return {
     mode,
     port: integer(env, 'TOKEN_PORT', DEFAULT_PORT, { max: 65535 }),
@@ -255,8 +266,10 @@ export function loadConfig(env: Env = process.env): ServerConfig {
           }
         : null,
     rateLimits: {
-      loginMax: integer(env, 'LOGIN_RATE_LIMIT', 5, { min: 1 }),
+      loginMax,
       loginWindowMs: integer(env, 'LOGIN_RATE_WINDOW_MS', minute, { min: 1 }),
+      loginUsernameMax,
+      loginUsernameWindowMs: integer(env, 'LOGIN_USERNAME_RATE_WINDOW_MS', 15 * minute, { min: 1 }),
       tokenMax: integer(env, 'TOKEN_RATE_LIMIT', 30, { min: 1 }),
       tokenWindowMs: integer(env, 'TOKEN_RATE_WINDOW_MS', minute, { min: 1 }),
       statusMax: integer(env, 'AGENT_STATUS_RATE_LIMIT', 60, { min: 1 }),

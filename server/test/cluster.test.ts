@@ -58,6 +58,39 @@ describe.skipIf(!hasPg)('two backends over one PostgreSQL', () => {
   })
 })
 
+describe.skipIf(!hasPg)('the per-username sign-in cap across two backends over one PostgreSQL', () => {
+  it('a burst of guesses from 40 addresses split over both instances: exactly the cap is checked, also after both restart', async () => {
+    const cap = 10
+    const env = {
+      DATABASE_URL: await createDatabase(pg as TestPostgres, 'username_cap'),
+      TOKEN_SIGNING_KEY: SIGNING_KEY,
+      TRUST_PROXY: '127.0.0.1',
+      LOGIN_USERNAME_RATE_LIMIT: String(cap),
+      SCRYPT_QUEUE: '200',
+    }
+    let [a, b] = await Promise.all([startBackend(env), startBackend(env)])
+    const signInFrom = (url: string, from: string, password: string) =>
+      fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify({ username: 'agent2@example.com', password }) }).then((res) => res.status)
+    // The agent signs in from the office first: that address stays theirs.
+    expect(await signInFrom(a.url, '192.0.2.10', 'agent2-pass')).toBe(200)
+    const codes = await Promise.all(Array.from({ length: 40 }, (_, i) => signInFrom(i % 2 === 0 ? a.url : b.url, `198.51.100.${i + 1}`, `guess-${i}`)))
+    const checked = codes.filter((c) => c === 401).length
+    console.info(`[two instances, PostgreSQL] burst: ${checked} of 40 guesses from 40 addresses over 2 backends were checked (401), ${codes.filter((c) => c === 429).length} refused (429)`)
+    expect(checked).toBe(cap)
+    expect(codes.filter((c) => c === 429)).toHaveLength(40 - cap)
+
+    a.proc.child.kill('SIGTERM')
+    b.proc.child.kill('SIGTERM')
+    await Promise.all([a.proc.exited, b.proc.exited])
+    ;[a, b] = await Promise.all([startBackend(env), startBackend(env)])
+    const after = await Promise.all(Array.from({ length: 10 }, (_, i) => signInFrom(i % 2 === 0 ? a.url : b.url, `203.0.113.${i + 1}`, i === 0 ? 'agent2-pass' : `guess-again-${i}`)))
+    console.info(`[two instances, PostgreSQL] after a restart of both: ${after.filter((c) => c !== 429).length} of 10 more attempts from new addresses got through`)
+    expect(after).toEqual(Array(10).fill(429))
+    // The office is spared: no lockout for the agent there.
+    expect(await signInFrom(b.url, '192.0.2.10', 'agent2-pass')).toBe(200)
+  })
+})
+
 const durabilityTargets = [
   { name: 'PGlite', skip: false, env: async () => ({ DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'tccc-durable-')), 'db') }) },
   { name: 'PostgreSQL', skip: !hasPg, env: async () => ({ DATABASE_URL: await createDatabase(pg as TestPostgres, 'durability') }) },

@@ -58,20 +58,27 @@ describe('loadConfig, the second half of the variables (mutation survivors)', ()
   })
 
   it('has default rate limits and takes each override', () => {
-    expect(mockConfig({}).rateLimits).toEqual({ loginMax: 5, loginWindowMs: 60_000, tokenMax: 30, tokenWindowMs: 60_000, statusMax: 60, statusWindowMs: 60_000, workspaceChangesPerDay: 50_000 })
+    expect(mockConfig({}).rateLimits).toEqual({ loginMax: 5, loginWindowMs: 60_000, loginUsernameMax: 30, loginUsernameWindowMs: 900_000, tokenMax: 30, tokenWindowMs: 60_000, statusMax: 60, statusWindowMs: 60_000, workspaceChangesPerDay: 50_000 })
     const overridden = mockConfig({
       LOGIN_RATE_LIMIT: '3',
       LOGIN_RATE_WINDOW_MS: '1000',
+      LOGIN_USERNAME_RATE_LIMIT: '8',
+      LOGIN_USERNAME_RATE_WINDOW_MS: '9000',
       TOKEN_RATE_LIMIT: '4',
       TOKEN_RATE_WINDOW_MS: '2000',
       AGENT_STATUS_RATE_LIMIT: '6',
       AGENT_STATUS_RATE_WINDOW_MS: '3000',
       WORKSPACE_CHANGES_PER_DAY: '7',
     })
-    expect(overridden.rateLimits).toEqual({ loginMax: 3, loginWindowMs: 1000, tokenMax: 4, tokenWindowMs: 2000, statusMax: 6, statusWindowMs: 3000, workspaceChangesPerDay: 7 })
+    expect(overridden.rateLimits).toEqual({ loginMax: 3, loginWindowMs: 1000, loginUsernameMax: 8, loginUsernameWindowMs: 9000, tokenMax: 4, tokenWindowMs: 2000, statusMax: 6, statusWindowMs: 3000, workspaceChangesPerDay: 7 })
   })
 
-  it.each(['LOGIN_RATE_LIMIT', 'LOGIN_RATE_WINDOW_MS', 'TOKEN_RATE_LIMIT', 'TOKEN_RATE_WINDOW_MS', 'AGENT_STATUS_RATE_LIMIT', 'AGENT_STATUS_RATE_WINDOW_MS', 'WORKSPACE_CHANGES_PER_DAY'])(
+  it('refuses a per-username limit lower than the per-address one', () => {
+    expect(refusal({ LOGIN_RATE_LIMIT: '10', LOGIN_USERNAME_RATE_LIMIT: '9' })).toBe('LOGIN_USERNAME_RATE_LIMIT (9) must not be lower than LOGIN_RATE_LIMIT (10)')
+    expect(mockConfig({ LOGIN_RATE_LIMIT: '10', LOGIN_USERNAME_RATE_LIMIT: '10' }).rateLimits.loginUsernameMax).toBe(10)
+  })
+
+  it.each(['LOGIN_RATE_LIMIT', 'LOGIN_RATE_WINDOW_MS', 'LOGIN_USERNAME_RATE_LIMIT', 'LOGIN_USERNAME_RATE_WINDOW_MS', 'TOKEN_RATE_LIMIT', 'TOKEN_RATE_WINDOW_MS', 'AGENT_STATUS_RATE_LIMIT', 'AGENT_STATUS_RATE_WINDOW_MS', 'WORKSPACE_CHANGES_PER_DAY'])(
     'refuses %s=0 (a limit or window of nothing)',
     (name) => {
       expect(refusal({ [name]: '0' })).toBe(`${name} must be between 1 and ${MAX}`)

@@ -6,7 +6,12 @@
  * - per address: at most `maxUsernames` DISTINCT usernames with failed attempts in the last
  *   window (an office behind one address is not locked out by one agent's typos, nor by all
  *   its agents signing in at once; spraying is);
- * - per username: at most `maxSuccesses` successful sign-ins per window.
+ * - per username: at most `maxSuccesses` successful sign-ins per window;
+ * - per username across ALL addresses (`perUsername`): at most `max` password checks per its own
+ *   (longer) window, so a guess at one agent's password spread over many addresses is capped too.
+ *   Like the per-address one a success gives its slot back. An address the agent signed in from
+ *   in the last KNOWN_ADDRESS_MS is not held by it (only by its per-address limit): an attacker
+ *   burning the cap from elsewhere cannot lock the agent out of their usual phone or office.
  * A counter's window opens at its first attempt; one atomic upsert bumps or refuses it.
  */
 import type { Database, Queryable } from './driver'
@@ -16,9 +21,15 @@ export interface LoginLimitPolicy {
   maxUsernames: number
   maxSuccesses: number
   windowMs: number
+  /** Password checks per username across all addresses (none: not capped). */
+  perUsername?: { max: number; windowMs: number }
 }
 
-export type Reservation = { ok: true } | { ok: false; retryAfterSeconds: number }
+/** `usernameSlot`: the check holds a slot of the username's cap across addresses (give it back with the reservation). */
+export type Reservation = { ok: true; usernameSlot?: true } | { ok: false; retryAfterSeconds: number }
+
+/** How long an address the agent signed in from stays one the per-username cap spares. */
+export const KNOWN_ADDRESS_MS = 30 * 86_400_000
 
 /**
  * The client address as the limits count it: an IPv4 address as it is (also when written as
@@ -43,7 +54,7 @@ export function limitAddress(ip: string): string {
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
 /** Adds one unless the live window already holds max; the refusal says when it reopens. */
-async function bump(db: Queryable, key: string, now: number, policy: LoginLimitPolicy, max: number): Promise<Reservation> {
+async function bump(db: Queryable, key: string, now: number, policy: { windowMs: number }, max: number): Promise<Reservation> {
   const rows = await db.query(
     `INSERT INTO login_counters AS c (key, window_start, count) VALUES ($1, $2, 1)
      ON CONFLICT (key) DO UPDATE SET
@@ -60,6 +71,10 @@ async function bump(db: Queryable, key: string, now: number, policy: LoginLimitP
 
 export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
   const tryKey = (usernameKey: string, address: string) => `try|${address}|${usernameKey}`
+  const usernameKeyOf = (usernameKey: string) => `user|${usernameKey}`
+  const giveBack = (key: string) => db.query<{ count: number }>('UPDATE login_counters SET count = count - 1 WHERE key = $1 AND count > 0 RETURNING count', [key])
+  const knownAddress = async (usernameKey: string, address: string, now: number) =>
+    (await db.query('SELECT 1 FROM login_known_addresses WHERE username_key = $1 AND address = $2 AND last_ok_at > $3', [usernameKey, address, now - KNOWN_ADDRESS_MS])).length > 0
 
   return {
     /**
@@ -78,7 +93,16 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
       if (!row?.member && Number(row?.n ?? 0) >= policy.maxUsernames) {
         return { ok: false, retryAfterSeconds: seconds(Number(row?.oldest ?? now) + policy.windowMs - now) }
       }
-      return bump(db, tryKey(usernameKey, address), now, policy, policy.max)
+      const pair = await bump(db, tryKey(usernameKey, address), now, policy, policy.max)
+      if (!pair.ok || !policy.perUsername || (await knownAddress(usernameKey, address, now))) return pair
+      // The username's cap across addresses: its own atomic upsert, so neither a burst nor another
+      // instance on the same PostgreSQL gets past it; refused, the address's slot goes back.
+      const username = await bump(db, usernameKeyOf(usernameKey), now, policy.perUsername, policy.perUsername.max)
+      if (!username.ok) {
+        await giveBack(tryKey(usernameKey, address))
+        return username
+      }
+      return { ok: true, usernameSlot: true }
     },
 
     /** A wrong password (or unknown username): this username now counts at this address. */
@@ -90,25 +114,40 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
       )
     },
 
-    /** The check never ran (the server was too busy): its slot is given back. */
-    async release(usernameKey: string, address: string): Promise<void> {
-      await db.query('UPDATE login_counters SET count = count - 1 WHERE key = $1 AND count > 0', [tryKey(usernameKey, address)])
+    /** The check never ran (the server was too busy): its slots are given back. */
+    async release(usernameKey: string, address: string, reservation?: Reservation): Promise<void> {
+      await giveBack(tryKey(usernameKey, address))
+      if (reservation?.ok && reservation.usernameSlot) await giveBack(usernameKeyOf(usernameKey))
     },
 
-    /** After a right password: give the slot back, and count the success (bounded too). */
-    async succeeded(usernameKey: string, address: string, now: number): Promise<Reservation> {
-      const [left] = await db.query<{ count: number }>('UPDATE login_counters SET count = count - 1 WHERE key = $1 AND count > 0 RETURNING count', [
-        tryKey(usernameKey, address),
-      ])
+    /**
+     * After a right password: give the slots back, count the success (bounded too), and remember
+     * the address as one the agent signs in from (the per-username cap spares it from now on).
+     * A success does not reset the username's cap: guesses counted there stay counted.
+     */
+    async succeeded(usernameKey: string, address: string, now: number, reservation?: Reservation): Promise<Reservation> {
+      const [left] = await giveBack(tryKey(usernameKey, address))
       if (!left || Number(left.count) === 0) {
         await db.query('DELETE FROM login_address_users WHERE address = $1 AND username_key = $2', [address, usernameKey])
       }
-      return bump(db, `ok|${usernameKey}`, now, policy, policy.maxSuccesses)
+      if (reservation?.ok && reservation.usernameSlot) await giveBack(usernameKeyOf(usernameKey))
+      const counted = await bump(db, `ok|${usernameKey}`, now, policy, policy.maxSuccesses)
+      if (counted.ok && policy.perUsername) {
+        await db.query(
+          `INSERT INTO login_known_addresses (username_key, address, last_ok_at) VALUES ($1, $2, $3)
+           ON CONFLICT (username_key, address) DO UPDATE SET last_ok_at = EXCLUDED.last_ok_at`,
+          [usernameKey, address, now],
+        )
+      }
+      return counted
     },
 
     async prune(now: number): Promise<void> {
-      await db.query(`DELETE FROM login_counters WHERE window_start <= $1 AND key NOT LIKE 'rl|%'`, [now - policy.windowMs])
+      await db.query(`DELETE FROM login_counters WHERE window_start <= $1 AND key NOT LIKE 'rl|%' AND key NOT LIKE 'user|%'`, [now - policy.windowMs])
       await db.query('DELETE FROM login_address_users WHERE last_at <= $1', [now - policy.windowMs])
+      // The username caps' longer windows, and addresses not signed in from for KNOWN_ADDRESS_MS.
+      await db.query(`DELETE FROM login_counters WHERE window_start <= $1 AND key LIKE 'user|%'`, [now - (policy.perUsername?.windowMs ?? policy.windowMs)])
+      await db.query('DELETE FROM login_known_addresses WHERE last_ok_at <= $1', [now - KNOWN_ADDRESS_MS])
     },
   }
 }

@@ -144,6 +144,20 @@ CREATE INDEX workspace_calls_by_start ON workspace_records (((data->>'startedAt'
   WHERE kind = 'call' AND NOT deleted;
 `,
   },
+  {
+    version: 5,
+    name: 'addresses agents signed in from',
+    // The per-username sign-in cap across addresses spares these (db/loginLimits.ts).
+    sql: `
+CREATE TABLE login_known_addresses (
+  username_key text NOT NULL,
+  address text NOT NULL,
+  last_ok_at bigint NOT NULL,
+  PRIMARY KEY (username_key, address)
+);
+CREATE INDEX login_known_addresses_last ON login_known_addresses (last_ok_at);
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */
