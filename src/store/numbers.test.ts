@@ -118,16 +118,36 @@ describe('useNumbersStore', () => {
       duplicates: 2,
       invalid: 2,
       invalidLines: [
-        { line: 5, text: '12,short', reason: 'NUMBER_TOO_SHORT' },
-        { line: 8, text: 'abc', reason: 'NUMBER_NOT_DIGITS' },
+        { line: 5, keptLine: 1, text: '12,short', reason: 'NUMBER_TOO_SHORT' },
+        { line: 8, keptLine: 2, text: 'abc', reason: 'NUMBER_NOT_DIGITS' },
       ],
       duplicateLines: [
         { line: 3, text: '110,again', number: '110' },
         { line: 7, text: '1 2 0,dup in paste', number: '120' },
       ],
+      keptText: '12,short\nabc',
     })
     // The paste lands on top in pasted order.
     expect(store.entries.map((e) => e.number)).toEqual(['120', '119', '110'])
+  })
+
+  it('numbers each refused line by its place in the text kept for the box, import after import', () => {
+    const store = freshStore()
+    const first = store.importText('120,Ambulance\n\n12,short\n119,Fire\nabc\n  \n1,x')
+    expect(first.keptText).toBe('12,short\nabc\n1,x')
+    expect(first.invalidLines.map((l) => [l.line, l.keptLine])).toEqual([
+      [3, 1],
+      [5, 2],
+      [7, 3],
+    ])
+    // The agent fixes the first kept line and imports the box again.
+    const second = store.importText(first.keptText.replace('12,short', '112,fixed'))
+    expect(second).toMatchObject({ added: 1, invalid: 2, keptText: 'abc\n1,x' })
+    const keptLines = second.keptText.split('\n')
+    for (const l of second.invalidLines) expect(keptLines[l.keptLine - 1]).toBe(l.text)
+    expect(second.invalidLines.map((l) => l.keptLine)).toEqual([1, 2])
+    // Nothing refused: an empty box.
+    expect(store.importText('113,ok').keptText).toBe('')
   })
 
   it('writes an import with one save, and a failed save changes nothing', () => {

@@ -41,9 +41,15 @@ export interface ImportSummary {
   added: number
   duplicates: number
   invalid: number
-  invalidLines: Array<{ line: number; text: string; reason: NumberErrorSymbol }>
+  /**
+   * Refused lines: `line` in the imported text, `keptLine` in `keptText` (what the import box
+   * holds afterwards, so the report names the line the agent sees there).
+   */
+  invalidLines: Array<{ line: number; keptLine: number; text: string; reason: NumberErrorSymbol }>
   /** Lines whose number is already listed, or repeats an earlier line of the same paste. */
   duplicateLines: Array<{ line: number; text: string; number: string }>
+  /** The refused lines, one per line in order, to fix and import again ('' when none). */
+  keptText: string
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set<CallOutcome>(['answered', 'rejected', 'missed', 'cancelled', 'no-answer', 'failed'])
@@ -336,14 +342,14 @@ export const useNumbersStore = defineStore('numbers', () => {
    * saved in one write: either all valid new lines are added or, if saving fails, none.
    */
   function importText(text: string): ImportSummary {
-    const summary: ImportSummary = { added: 0, duplicates: 0, invalid: 0, invalidLines: [], duplicateLines: [] }
+    const summary: ImportSummary = { added: 0, duplicates: 0, invalid: 0, invalidLines: [], duplicateLines: [], keptText: '' }
     /** National forms of the lines taken so far: `+86…` and `…` on two lines are one phone. */
     const pasted = new Set<string>()
     const now = Date.now()
     const added: NumberEntry[] = []
     for (const line of parseImport(text)) {
       if (!line.ok) {
-        summary.invalidLines.push({ line: line.line, text: line.text, reason: line.reason })
+        summary.invalidLines.push({ line: line.line, keptLine: summary.invalidLines.length + 1, text: line.text, reason: line.reason })
         continue
       }
       const phone = nationalForm(line.number)
@@ -360,6 +366,7 @@ export const useNumbersStore = defineStore('numbers', () => {
     summary.added = added.length
     summary.duplicates = summary.duplicateLines.length
     summary.invalid = summary.invalidLines.length
+    summary.keptText = summary.invalidLines.map((l) => l.text).join('\n')
     return summary
   }
 

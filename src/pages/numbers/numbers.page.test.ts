@@ -184,7 +184,10 @@ describe('numbers page', () => {
     await wrapper.find(byId('import-submit')).trigger('click')
     const result = wrapper.find(byId('import-result'))
     expect(result.text()).toContain('Added: 2 · duplicates: 1 · invalid lines: 1')
-    expect(result.text()).toContain('Line 4 “12,bad”: A number has at least 3 digits')
+    // Line 1 of the box, which now holds only this line (line 4 of the paste).
+    expect(result.text()).toContain('Line 1 “12,bad”: A number has at least 3 digits')
+    expect(result.text()).toContain('“110,dup”: already in the list')
+    expect(result.text()).not.toContain('Line 3')
     expect(result.attributes('data-added')).toBe('2')
     expect(wrapper.findAll(byId('number-item')).map((r) => r.attributes('data-number'))).toEqual(['120', '119', '110'])
     // Only the refused line stays in the box, to be fixed; importing again adds nothing twice.
@@ -196,6 +199,35 @@ describe('numbers page', () => {
     expect(wrapper.find(byId('import-result')).text()).toContain('duplicates: 0')
     expect((wrapper.find(byId('import-text')).element as HTMLTextAreaElement).value).toBe('')
     expect(wrapper.find(byId('import-kept')).exists()).toBe(false)
+  })
+
+  it('names refused lines by their line in the box, after a first and a second import', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.add('110')
+    await nextTick()
+    const box = () => (wrapper.find(byId('import-text')).element as HTMLTextAreaElement).value
+    /** Every "Line n “text”" in the report is line n of the box as the agent sees it now. */
+    const expectReportMatchesBox = () => {
+      const reported = [...wrapper.find(byId('import-result')).text().matchAll(/Line (\d+) “([^”]*)”/g)]
+      expect(reported.length).toBeGreaterThan(0)
+      const lines = box().split('\n')
+      for (const [, n, text] of reported) expect(lines[Number(n) - 1], `line ${n}`).toBe(text)
+    }
+    await wrapper.find(byId('numbers-import')).trigger('click')
+    await wrapper.find(byId('import-text')).setValue('120,Ambulance\n110,dup\n12,bad\n\n119,Fire\nabc,letters\n1,x')
+    await wrapper.find(byId('import-submit')).trigger('click')
+    expect(box()).toBe('12,bad\nabc,letters\n1,x')
+    expect(wrapper.find(byId('import-result')).text()).toContain('Line 2 “abc,letters”')
+    expectReportMatchesBox()
+    // The agent fixes the first line in the box and imports again: the two still refused are
+    // lines 1 and 2 of the box that is left, not 2 and 3 of the box that was imported.
+    await wrapper.find(byId('import-text')).setValue('112,fixed\nabc,letters\n1,x')
+    await wrapper.find(byId('import-submit')).trigger('click')
+    expect(wrapper.find(byId('import-result')).attributes('data-added')).toBe('1')
+    expect(box()).toBe('abc,letters\n1,x')
+    expect(wrapper.find(byId('import-result')).text()).toContain('Line 1 “abc,letters”')
+    expect(wrapper.find(byId('import-result')).text()).toContain('Line 2 “1,x”')
+    expectReportMatchesBox()
   })
 
   it('filters as the agent types and shows a no-match state', async () => {
