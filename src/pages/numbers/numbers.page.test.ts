@@ -338,6 +338,64 @@ describe('numbers page', () => {
     expect(wrapper.find(byId('numbers-empty')).exists()).toBe(true)
   })
 
+  it('folds the controls above a long list into a compact bar while it is scrolled, and brings them back', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.importText(Array.from({ length: 40 }, (_, i) => `1390014${1000 + i},Customer ${i}`).join('\n'))
+    await nextTick()
+    const page = () => wrapper.find(byId('numbers-page'))
+    const scroll = async (top: number) => {
+      wrapper.findComponent({ name: 'VirtualList' }).findComponent(ScrollViewStub).vm.$emit('scroll', { detail: { scrollTop: top } })
+      await nextTick()
+    }
+    expect(page().attributes('data-folded')).toBe('false')
+    expect(wrapper.find(byId('numbers-unfold')).exists()).toBe(false)
+    await scroll(30)
+    expect(page().attributes('data-folded')).toBe('false')
+    await scroll(400)
+    expect(page().attributes('data-folded')).toBe('true')
+    expect(page().classes()).toContain('is-folded')
+    // Folded, nothing is gone: every control is still there for Tab and a screen reader.
+    for (const id of ['numbers-search', 'numbers-add', 'numbers-import', 'today-stats', 'numbers-filter-all', 'numbers-count', 'autoadvance-toggle', 'numbers-call-next']) {
+      expect(wrapper.find(byId(id)).exists(), id).toBe(true)
+    }
+    expect(wrapper.find(byId('numbers-unfold')).text()).toBe('Search & filters')
+    expect(wrapper.find(byId('numbers-unfold')).attributes('aria-expanded')).toBe('false')
+    // Back up, but not at the top: still folded; at the top: unfolded.
+    await scroll(10)
+    expect(page().attributes('data-folded')).toBe('true')
+    await scroll(0)
+    expect(page().attributes('data-folded')).toBe('false')
+    // The bar's button unfolds where the list is.
+    await scroll(400)
+    await wrapper.find(byId('numbers-unfold')).trigger('click')
+    expect(page().attributes('data-folded')).toBe('false')
+    // The keyboard reaching a folded control unfolds (Tab from the list back up to the toggle).
+    await scroll(500)
+    expect(page().attributes('data-folded')).toBe('true')
+    await wrapper.find(byId('numbers-call-next')).trigger('focusin')
+    expect(page().attributes('data-folded')).toBe('true')
+    await wrapper.find(byId('autoadvance-toggle')).trigger('focusin')
+    expect(page().attributes('data-folded')).toBe('false')
+    await scroll(500)
+    await wrapper.find(byId('numbers-search')).trigger('focusin')
+    expect(page().attributes('data-folded')).toBe('false')
+    // A list with nothing to show unfolds (no list left to scroll back up).
+    await scroll(500)
+    expect(page().attributes('data-folded')).toBe('true')
+    await wrapper.find(byId('numbers-filter-done')).trigger('click')
+    expect(wrapper.find(byId('numbers-empty')).exists()).toBe(true)
+    expect(page().attributes('data-folded')).toBe('false')
+  })
+
+  it('does not fold a list only a little longer than its box', async () => {
+    const { wrapper, numbers } = mountPage()
+    numbers.importText(Array.from({ length: 3 }, (_, i) => `1390014${1000 + i},Customer ${i}`).join('\n'))
+    await nextTick()
+    wrapper.findComponent({ name: 'VirtualList' }).findComponent(ScrollViewStub).vm.$emit('scroll', { detail: { scrollTop: 100 } })
+    await nextTick()
+    expect(wrapper.find(byId('numbers-page')).attributes('data-folded')).toBe('false')
+  })
+
   it('keeps one row swiped open at a time and closes it when the list scrolls', async () => {
     const { wrapper, numbers } = mountPage()
     numbers.add('13800000001', 'A')

@@ -1,0 +1,164 @@
+/**
+ * The number list is the numbers page's main content on a phone. At 360×740 (a common Android
+ * size) the search, today's figures, the status chips, "call next" and auto-advance took the top
+ * and left room for 4 rows of 76 px. Measured here: rows wholly shown between the page's header
+ * and the bottom bar, where a tap at the row's call button lands on it.
+ */
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { byId, inputOf, signIn } from './harness'
+import { expectAttr, simReady, useStack, zh } from './journey'
+
+const { stack } = useStack()
+
+async function phoneOf(width: number, height: number, locale = 'zh-CN'): Promise<Page> {
+  const context = await stack().browser.newContext({ viewport: { width, height }, locale, deviceScaleFactor: 1 })
+  const page = await context.newPage()
+  await page.goto(stack().baseUrl)
+  await signIn(page)
+  await simReady(page)
+  return page
+}
+
+/** The test id of the element with the keyboard focus. */
+function focusedId(page: Page): Promise<string> {
+  return page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? '')
+}
+
+/** Imports `n` numbers through the import sheet and closes it. */
+async function importNumbers(page: Page, n: number): Promise<void> {
+  await byId(page, 'numbers-import').click()
+  await inputOf(page, 'import-text').fill(Array.from({ length: n }, (_, i) => `1390014${String(1000 + i)},Customer ${i}`).join('\n'))
+  await byId(page, 'import-submit').click()
+  await expectAttr(page, 'import-result', 'data-added', String(n))
+  await byId(page, 'import-close').click()
+  await byId(page, 'import-panel').waitFor({ state: 'detached' })
+}
+
+/**
+ * Number rows wholly inside the list's visible box and above the bottom bar, whose call button
+ * takes a tap at its centre (nothing laid over it).
+ */
+function fullyVisibleRows(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const list = document.querySelector('[data-testid="virtual-list"]')
+    const nav = document.querySelector('[data-testid="nav-numbers"]')
+    if (!list) return 0
+    const view = list.getBoundingClientRect()
+    const bottom = Math.min(view.bottom, nav ? nav.getBoundingClientRect().top : innerHeight, innerHeight)
+    const top = Math.max(view.top, 0)
+    let n = 0
+    for (const row of Array.from(document.querySelectorAll('[data-testid="number-item"]'))) {
+      const r = row.getBoundingClientRect()
+      if (r.top < top - 0.5 || r.bottom > bottom + 0.5) continue
+      const call = row.querySelector('[data-testid="number-call"]')
+      if (!call) continue
+      const c = call.getBoundingClientRect()
+      const hit = document.elementFromPoint(c.left + c.width / 2, c.top + c.height / 2)
+      if (hit && call.contains(hit)) n++
+    }
+    return n
+  })
+}
+
+/** Scrolls the number list by `dy` px with the mouse wheel over it and waits for it to settle. */
+async function scrollList(page: Page, dy: number): Promise<void> {
+  const b = await byId(page, 'virtual-list').boundingBox()
+  if (!b) throw new Error('no list')
+  await page.mouse.move(b.x + b.width / 2, b.y + Math.min(b.height / 2, 40))
+  await page.mouse.wheel(0, dy)
+  await page.waitForTimeout(400)
+}
+
+async function rowsAt(width: number, height: number): Promise<{ top: number; scrolled: number }> {
+  const page = await phoneOf(width, height)
+  try {
+    await importNumbers(page, 30)
+    await page.waitForTimeout(300)
+    const top = await fullyVisibleRows(page)
+    await scrollList(page, 400)
+    const scrolled = await fullyVisibleRows(page)
+    console.info(`[list room] ${width}×${height}: ${top} rows at the top, ${scrolled} scrolled`)
+    return { top, scrolled }
+  } finally {
+    await page.context().close()
+  }
+}
+
+describe('the number list on a small phone', () => {
+  // Before: 4 rows at the top and 3 once scrolled (the controls kept their 256 px).
+  it('shows at least 5 whole rows at 360×740 at the top, and 6 once the list scrolls', async () => {
+    const { top, scrolled } = await rowsAt(360, 740)
+    expect(top).toBeGreaterThanOrEqual(5)
+    expect(scrolled).toBeGreaterThanOrEqual(6)
+  })
+
+  // Before: 5 and 5.
+  it('shows 6 at 390×844, and 7 once the list scrolls', async () => {
+    const { top, scrolled } = await rowsAt(390, 844)
+    expect(top).toBeGreaterThanOrEqual(6)
+    expect(scrolled).toBeGreaterThanOrEqual(7)
+  })
+
+  // Before: 8 and 7.
+  it('gives a 768×1024 tablet no fewer rows', async () => {
+    const { top, scrolled } = await rowsAt(768, 1024)
+    expect(top).toBeGreaterThanOrEqual(8)
+    expect(scrolled).toBeGreaterThanOrEqual(9)
+  })
+
+  it('folds into a compact bar while scrolled, keeps every control reachable, and unfolds at the top, by its button or by Tab', async () => {
+    const page = await phoneOf(360, 740)
+    try {
+      await importNumbers(page, 30)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'false')
+      await scrollList(page, 400)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'true')
+      // The compact bar: "call next" and the unfold button, each a 44 px target the tap reaches.
+      for (const id of ['numbers-call-next', 'numbers-unfold']) {
+        const b = await byId(page, id).boundingBox()
+        if (!b) throw new Error(`${id} not shown`)
+        expect(b.height, id).toBeGreaterThanOrEqual(44)
+        const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('[data-testid]')?.getAttribute('data-testid'), [b.x + b.width / 2, b.y + b.height / 2])
+        expect(hit, id).toBe(id)
+      }
+      expect(await page.getByRole('button', { name: zh('numbers.unfold') }).getAttribute('aria-expanded')).toBe('false')
+      // Nothing left the page: the folded controls are attached and named for a screen reader.
+      for (const id of ['numbers-search', 'numbers-add', 'numbers-import', 'today-stats', 'numbers-filter-all', 'numbers-count', 'autoadvance-toggle']) {
+        expect(await byId(page, id).count(), id).toBe(1)
+      }
+      expect(await page.getByRole('switch', { name: zh('autoAdvance.toggle') }).count()).toBe(1)
+
+      // The button brings them back where the list is; the search takes typing.
+      await byId(page, 'numbers-unfold').click()
+      await expectAttr(page, 'numbers-page', 'data-folded', 'false')
+      await inputOf(page, 'numbers-search').fill('Customer 2')
+      await expect.poll(() => byId(page, 'number-item').count()).toBeGreaterThan(0)
+      await byId(page, 'numbers-search-clear').click()
+
+      // Scrolled back to the top: unfolded.
+      await scrollList(page, 600)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'true')
+      await scrollList(page, -5000)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'false')
+
+      // Tab backwards from "call next" reaches the folded auto-advance switch, which unfolds.
+      await scrollList(page, 600)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'true')
+      await byId(page, 'numbers-call-next').focus()
+      await page.keyboard.press('Shift+Tab')
+      await expectAttr(page, 'numbers-page', 'data-folded', 'false')
+      expect(await focusedId(page)).toBe('autoadvance-toggle')
+      const toggle = await byId(page, 'autoadvance-toggle').boundingBox()
+      expect(toggle && toggle.height).toBeGreaterThanOrEqual(44)
+      // On up to the search box: on screen, below the shell's header, where it was before folding.
+      for (let i = 0; i < 6 && (await focusedId(page)) !== 'numbers-search'; i++) await page.keyboard.press('Shift+Tab')
+      expect(await focusedId(page)).toBe('numbers-search')
+      const search = await byId(page, 'numbers-search').boundingBox()
+      const header = await page.locator('.shell__header').boundingBox()
+      expect(search && header && search.y).toBeGreaterThanOrEqual((header?.y ?? 0) + (header?.height ?? 0))
+    } finally {
+      await page.context().close()
+    }
+  })
+})
