@@ -79,6 +79,7 @@ export const APP_ERRORS = {
   NOT_SIGNED_IN: { zh: '尚未登录', en: 'You are not signed in.', action: 'relogin' },
   NO_ACTIVE_CALL: { zh: '当前没有通话', en: 'There is no call in progress.', action: 'none' },
   CONNECTION_LOST: { zh: '与联络中心的连接已断开，恢复后再拨', en: 'The connection to the contact center is lost. Call again once it is back.', action: 'check-network' },
+  TCCC_OFFLINE: { zh: '离线：尚未连接联络中心，暂时无法拨打、接听或更改状态；正在自动重连', en: 'Offline: not connected to the contact center yet, so calls and status changes are unavailable. Reconnecting automatically.', action: 'none' },
   NO_INCOMING_CALL: { zh: '当前没有来电', en: 'There is no incoming call.', action: 'none' },
   INVALID_DTMF: { zh: '按键只能是 0-9、* 或 #', en: 'Keys must be 0-9, * or #.', action: 'fix-input' },
   INVALID_NUMBER: { zh: '号码无效', en: 'The number is not valid.', action: 'fix-input' },

@@ -1,5 +1,5 @@
 /**
- * The persisted backend session (access token + expiry), shared by the session store (which signs
+ * The persisted backend session (access token + expiry, and whose it is), shared by the session store (which signs
  * in with it) and the settings store (which forgets it when the backend URL changes: a token
  * must never be sent to a server other than the one that issued it).
  */
@@ -10,13 +10,28 @@ export interface StoredBackendSession {
   accessToken: string
   /** Epoch ms. */
   expiresAt: number
+  /**
+   * The agent the token was issued to, kept since the offline start: with them the app opens
+   * this agent's cache when the silent sign-in cannot reach the backend or TCCC. Absent from
+   * sessions stored before (and `workspaceId` from backends that name none): no offline start.
+   */
+  userId?: string
+  sdkAppId?: number
+  /** The workspace the backend named at sign-in (`claimAgentCache`): the cache must be its own. */
+  workspaceId?: string
 }
 
 function isStoredBackendSession(value: unknown): value is StoredBackendSession | null {
   if (value === null) return true
   if (typeof value !== 'object') return false
   const v = value as Record<string, unknown>
-  return typeof v.accessToken === 'string' && v.accessToken !== '' && typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt)
+  if (!(typeof v.accessToken === 'string' && v.accessToken !== '' && typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt))) return false
+  // The agent's fields are optional (older sessions), but never of another type.
+  return optional(v.userId, 'string') && optional(v.workspaceId, 'string') && optional(v.sdkAppId, 'number')
+}
+
+function optional(value: unknown, type: 'string' | 'number'): boolean {
+  return value === undefined || typeof value === type
 }
 
 export const backendSessionStorage = storedValue<StoredBackendSession | null>('session.backend', {

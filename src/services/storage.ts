@@ -146,6 +146,15 @@ export function claimAgentCache(agentKey: string, workspaceId: string): CacheCla
   return claim
 }
 
+/**
+ * Whether the seat's cache on this phone is `workspaceId`'s, as the last sign-in's
+ * `claimAgentCache` left it. Only reads: the offline start opens a cache only when it is the
+ * agent's own, and claims, moves or removes nothing (that waits for a sign-in the backend answers).
+ */
+export function isAgentCacheOf(agentKey: string, workspaceId: string): boolean {
+  return workspaceId !== '' && ownerValue(agentKey).load() === workspaceId
+}
+
 /** The agent key of another seat whose cache belongs to `workspaceId` (the agent changed seats). */
 function movedFrom(agentKey: string, workspaceId: string): string | null {
   const pattern = new RegExp(`^${PREFIX.replace('.', '\\.')}a\\.([^.]+)\\.${OWNER}$`)

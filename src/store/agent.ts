@@ -84,6 +84,11 @@ export const useAgentStore = defineStore('agent', () => {
   /** The agent's choice. Resolves whether the SDK accepted it; the SDK's event then confirms it. */
   async function setStatus(next: SettableAgentStatus, reason?: string): Promise<boolean> {
     if (changing.value) return false
+    // Offline (started from the cache): TCCC is not reached, so the seat cannot change.
+    if (useSessionStore().status === 'offline') {
+      error.value = new TcccError('TCCC_OFFLINE')
+      return false
+    }
     if (!canSetStatus.value) {
       error.value = new TcccError('UNSUPPORTED_ON_PLATFORM', 'agent status')
       return false

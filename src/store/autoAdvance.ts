@@ -57,12 +57,13 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
   const connection = useConnectionStore()
   /**
    * Dialling now would reach a customer from a seat on a break or signed out of the contact
-   * centre, or fail on a lost connection: the countdown neither starts nor dials then.
+   * centre, or fail on a lost connection or offline: the countdown neither starts nor dials then.
    */
   const mayDial = computed(() => {
     // Offline while signed in is the contact centre's word (the SDK's status); signed out, the
     // countdown is already gone with the agent.
-    const seatAway = agent.shownStatus === 'rest' || (session.status === 'signed-in' && agent.shownStatus === 'offline')
+    // Offline from the cache (session `offline`), the SDK is not registered: no dial would go out.
+    const seatAway = agent.shownStatus === 'rest' || session.status === 'offline' || (session.status === 'signed-in' && agent.shownStatus === 'offline')
     return !seatAway && connection.state !== 'lost' && connection.state !== 'reconnecting'
   })
 

@@ -288,9 +288,9 @@ export const useCallStore = defineStore('call', () => {
     },
     { immediate: true },
   )
-  // Once signed in (history and the list open): a call the last run lost goes into history.
+  // Once signed in (history and the list open, also offline): a call the last run lost goes into history.
   watch(
-    () => useSessionStore().status === 'signed-in',
+    () => useSessionStore().status === 'signed-in' || useSessionStore().status === 'offline',
     (signedIn) => {
       if (signedIn && !isLive.value) recordInterruptedCall()
     },
@@ -753,6 +753,11 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
+  /** Signed in from the cache without TCCC (session `offline`): no call can be made or taken. */
+  function offlineRefusal(): TcccError | null {
+    return useSessionStore().status === 'offline' ? new TcccError('TCCC_OFFLINE') : null
+  }
+
   /** Resolves true when the SDK accepted the call. Refused while another call or command runs. */
   function placeCall(params: PlaceCallParams): Promise<boolean> {
     const to = params.to.trim()
@@ -788,8 +793,9 @@ export const useCallStore = defineStore('call', () => {
       internal.value = toSeat
       if (!move('dial')) return false
       // The SDK would take the call and time out on it ("request timed out"): say why instead.
+      // Offline (started from the cache) the SDK is not even registered.
       const link = useConnectionStore().state
-      const refused = link === 'lost' || link === 'reconnecting' ? new TcccError('CONNECTION_LOST') : check()
+      const refused = offlineRefusal() ?? (link === 'lost' || link === 'reconnecting' ? new TcccError('CONNECTION_LOST') : check())
       if (refused) {
         failDial(refused)
         return false
@@ -819,6 +825,11 @@ export const useCallStore = defineStore('call', () => {
 
   async function answerIncoming(): Promise<boolean> {
     if (stateNow() !== 'incoming' || busy.value) return false
+    const offline = offlineRefusal()
+    if (offline) {
+      error.value = offline
+      return false
+    }
     const id = sessionId.value
     busy.value = true
     try {

@@ -1,18 +1,29 @@
 /**
  * The agent's sign-in: username/password -> token backend access token -> TCCC login token ->
- * SDK login. The backend access token (and its expiry) is persisted so a restart signs in
- * without the password until it expires; the TCCC token is fetched fresh each time and never
- * persisted. The password is never stored or logged.
+ * SDK login. The backend access token (its expiry, and whose it is: userId, sdkAppId,
+ * workspaceId) is persisted so a restart signs in without the password until it expires; the
+ * TCCC token is fetched fresh each time and never persisted. The password is never stored or logged.
  *
- *   restoring ──► signed-in | signed-out          (app start: `restore()`)
+ *   restoring ──► signed-in | signed-out | offline (app start: `restore()`)
  *   signed-out ──► signing-in ──► signed-in | signed-out
  *   signed-in ──► signed-out                       (signOut, kicked, token/session expired)
+ *   offline ──► signed-in                          (a retry of the silent sign-in registered)
+ *   offline ──► signed-out                         (signOut, session refused or expired, a
+ *                                                   failure that will not pass)
+ *
+ * `offline`: the start's silent sign-in met a passing failure (`isPassing`: unreachable, timed
+ * out, busy) while the stored session is valid, names its agent and workspace, and this phone
+ * holds that workspace's cache (`isAgentCacheOf`). The agent's workspace is open from the cache
+ * (numbers, history, wrap-ups and notes go to the outbox) but the SDK is NOT registered: calls
+ * and the seat status are refused (`TCCC_OFFLINE`), and the retry (RESTORE_RETRY_MS) goes on
+ * until it registers. Only a start opens it (`mayOpenOffline`); a renewal that fails later
+ * still goes to the login page, retrying there.
  */
 import { defineStore, getActivePinia } from 'pinia'
 import { ref, watch } from 'vue'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { backendSessionStorage, type StoredBackendSession } from '@/services/backendSession'
-import { agentKeyOf, claimAgentCache, storedValue } from '@/services/storage'
+import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
@@ -30,7 +41,8 @@ async function loadSyncStore(): Promise<SyncStoreModule> {
   return syncStoreModule
 }
 
-export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in'
+/** `offline`: signed in from this phone's cache, not registered with TCCC (header comment). */
+export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in' | 'offline'
 export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
 
 export interface SessionAgent {
@@ -127,6 +139,10 @@ export const useSessionStore = defineStore('session', () => {
   let restoring: Promise<boolean> | null = null
   /** The start's silent sign-in failed on the network or a busy server and will be tried again. */
   const restoreRetrying = ref(false)
+  /** Until the first sign-in or sign-out: only the start's restore may open the cache offline. */
+  let mayOpenOffline = true
+  /** Sign-outs by the agent so far: a silent sign-in that outlived one ends quietly. */
+  let leaves = 0
   let restoreRetryTimer: ReturnType<typeof setTimeout> | null = null
   let restoreAttempts = 0
   let rechecking: Promise<void> | null = null
@@ -147,8 +163,8 @@ export const useSessionStore = defineStore('session', () => {
     return useSettingsStore().effectiveBackendUrl
   }
 
-  /** New TCCC token from the backend, then the SDK login. Throws TcccError. */
-  async function registerWithTccc(accessToken: string): Promise<void> {
+  /** New TCCC token from the backend, then the SDK login; the agent it registered. Throws TcccError. */
+  async function registerWithTccc(accessToken: string): Promise<SessionAgent> {
     const tccc = await fetchTcccToken(accessToken, backendUrl())
     await loadSyncStore()
     // What must be ready before the SDK can publish the agent's events (App.vue joins the
@@ -160,10 +176,11 @@ export const useSessionStore = defineStore('session', () => {
       token: tccc.token,
       ...(tccc.sdkUrl ? { sdkUrl: tccc.sdkUrl } : {}),
     })
-    agent.value = { userId: tccc.userId, sdkAppId: tccc.sdkAppId }
+    return { userId: tccc.userId, sdkAppId: tccc.sdkAppId }
   }
 
   function becomeSignedIn(): void {
+    mayOpenOffline = false
     renewAfterCall.value = false
     status.value = 'signed-in'
     error.value = null
@@ -174,6 +191,7 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
+    if (reason !== null) mayOpenOffline = false
     for (const participant of [...signOutParticipants]) participant.signedOut(why)
     recheckAfterCall.value = false
     renewAfterCall.value = false
@@ -185,6 +203,32 @@ export const useSessionStore = defineStore('session', () => {
     syncStoreModule?.useSyncStore(pinia).close()
   }
 
+  /**
+   * The start could not register (a passing failure): open the agent's workspace from this
+   * phone's cache, when the stored session says whose it is and the cache is that workspace's.
+   * False when it cannot (an older session, another agent's cache, the stores did not load).
+   */
+  async function openOffline(stored: StoredBackendSession): Promise<boolean> {
+    const { userId, sdkAppId, workspaceId } = stored
+    if (!mayOpenOffline || !userId || sdkAppId === undefined || !workspaceId) return false
+    if (!isAgentCacheOf(agentKeyOf(userId), workspaceId)) return false
+    try {
+      await loadSyncStore()
+      for (const prepare of [...signInPreparations]) await prepare()
+    } catch (e) {
+      console.warn('[session] the workspace could not be opened offline', e instanceof Error ? e.message : e)
+      return false
+    }
+    // Signed out meanwhile.
+    if (status.value !== 'restoring') return false
+    agent.value = { userId, sdkAppId }
+    status.value = 'offline'
+    signOutReason.value = null
+    useConnectionStore().reset()
+    syncStoreModule?.useSyncStore(pinia).open(userId, () => backendSessionStorage.load()?.accessToken ?? null, backendUrl)
+    return true
+  }
+
   /** Re-register with the stored access token; on failure the agent is signed out. */
   async function silentRelogin(fallbackReason: SignOutReason): Promise<boolean> {
     const stored = usableBackendSession()
@@ -192,7 +236,7 @@ export const useSessionStore = defineStore('session', () => {
       becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
       return false
     }
-    const signedIn = await signInWithStoredSession(stored.accessToken, fallbackReason)
+    const signedIn = await signInWithStoredSession(stored, fallbackReason)
     // The backend was out of reach for a moment: the stored session is still good, so the login
     // page tries again by itself (as at app start) instead of waiting for the agent's password.
     if (!signedIn && status.value === 'signed-out' && error.value && isPassing(error.value) && usableBackendSession()) {
@@ -204,15 +248,19 @@ export const useSessionStore = defineStore('session', () => {
 
   /**
    * Register with TCCC using the stored backend access token. A refused access token is dropped
-   * (signed out as session-expired); any other failure keeps it, so a later try can succeed.
+   * (signed out as session-expired); any other failure keeps it, so a later try can succeed. A
+   * passing failure at the start opens the cache offline (`openOffline`), and keeps it open.
    */
-  async function signInWithStoredSession(accessToken: string, otherwise: SignOutReason | null): Promise<boolean> {
+  async function signInWithStoredSession(stored: StoredBackendSession, otherwise: SignOutReason | null): Promise<boolean> {
+    const { accessToken } = stored
+    const leavesBefore = leaves
+    let registered: SessionAgent
     try {
-      await registerWithTccc(accessToken)
-      becomeSignedIn()
-      return true
+      registered = await registerWithTccc(accessToken)
     } catch (e) {
       const failure = toTcccError(e)
+      // The agent signed out while offline and this try was under way: nothing left to end.
+      if (leaves !== leavesBefore) return false
       if (failure.symbol === 'SESSION_EXPIRED') {
         backendSessionStorage.clear()
         becomeSignedOut('session-expired', failure)
@@ -221,11 +269,24 @@ export const useSessionStore = defineStore('session', () => {
         // backend: signing out now would cut the customer off. Tried again when the call is over.
         lastSilentRenewalAt = null
         renewAfterCall.value = true
+      } else if (isPassing(failure) && (status.value === 'offline' || (status.value === 'restoring' && (await openOffline(stored))))) {
+        // Offline from the cache; the retry goes on.
+        error.value = failure
       } else {
         becomeSignedOut(otherwise, failure)
       }
       return false
     }
+    if (leaves !== leavesBefore) {
+      // Registered after the agent signed out offline: leave TCCC again.
+      getWorkstation()
+        .logout()
+        .catch((e: unknown) => console.warn('[session] SDK logout failed', toTcccError(e).symbol))
+      return false
+    }
+    agent.value = registered
+    becomeSignedIn()
+    return true
   }
 
   // ---- actions ----------------------------------------------------------------------------
@@ -241,6 +302,7 @@ export const useSessionStore = defineStore('session', () => {
       return false
     }
     stopRestoreRetry()
+    mayOpenOffline = false
     status.value = 'signing-in'
     error.value = null
     signOutReason.value = null
@@ -249,7 +311,8 @@ export const useSessionStore = defineStore('session', () => {
     try {
       backend = await signInToBackend(name, password, backendUrl())
       accessToken = backend.accessToken
-      backendSessionStorage.save({ accessToken, expiresAt: Date.now() + backend.expiresIn * 1000 })
+      const { userId, sdkAppId, workspaceId } = backend.agent
+      backendSessionStorage.save({ accessToken, expiresAt: Date.now() + backend.expiresIn * 1000, userId, sdkAppId, ...(workspaceId ? { workspaceId } : {}) })
     } catch (e) {
       becomeSignedOut(null, toTcccError(e))
       return false
@@ -258,7 +321,7 @@ export const useSessionStore = defineStore('session', () => {
     lastUsernameStorage.save(name)
     if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
     try {
-      await registerWithTccc(accessToken)
+      agent.value = await registerWithTccc(accessToken)
     } catch (e) {
       // Do not keep a backend session whose agent could not register (e.g. no seat).
       backendSessionStorage.clear()
@@ -282,11 +345,18 @@ export const useSessionStore = defineStore('session', () => {
     restoring = (async () => {
       const stored = usableBackendSession()
       if (!stored) {
-        becomeSignedOut(null, null)
+        if (status.value === 'offline') {
+          // The access token ran out while offline: the agent signs in again, told why.
+          stopRestoreRetry()
+          becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
+        } else {
+          becomeSignedOut(null, null)
+        }
         return false
       }
-      status.value = 'restoring'
-      const signedIn = await signInWithStoredSession(stored.accessToken, null)
+      // Offline, the retry runs behind the open workspace.
+      if (status.value !== 'offline') status.value = 'restoring'
+      const signedIn = await signInWithStoredSession(stored, null)
       if (signedIn) {
         lastSilentRenewalAt = null
         stopRestoreRetry()
@@ -318,7 +388,7 @@ export const useSessionStore = defineStore('session', () => {
     restoreRetryTimer = setTimeout(() => {
       restoreRetryTimer = null
       // The agent may have signed in by hand meanwhile, or be doing so now.
-      if (status.value === 'signed-out') void restore()
+      if (status.value === 'signed-out' || status.value === 'offline') void restore()
     }, delay)
   }
 
@@ -330,11 +400,14 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /**
-   * App shown again: is the SDK registration alive? If not, re-register silently. Never while a
+   * App shown again: is the SDK registration alive? If not, re-register silently (offline: the
+   * retry of the start's silent sign-in runs now instead of at its next turn). Never while a
    * call is live (or the SDK answers -10004, "in a call"): a re-login or sign-out would cut the
    * customer off, so the check waits for the call to end.
    */
   function recheck(): Promise<void> {
+    // Offline from the cache, the app shown again (out of the lift): try to register now.
+    if (status.value === 'offline') return restore().then(() => undefined)
     if (status.value !== 'signed-in') return Promise.resolve()
     if (callLive.value) {
       recheckAfterCall.value = true
@@ -436,6 +509,11 @@ export const useSessionStore = defineStore('session', () => {
    * when one is live.
    */
   function onBackendSessionEnded(): void {
+    // Offline, the backend answered the sync: the next try now says whether the session holds.
+    if (status.value === 'offline') {
+      void restore()
+      return
+    }
     if (status.value !== 'signed-in') return
     if (callLive.value) {
       renewAfterCall.value = true
@@ -477,10 +555,20 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function leave(): Promise<void> {
+    // Offline the SDK is not registered, and the backend is likely out of reach: the revoke is
+    // tried in the background, so the sign-out does not wait out a timeout.
+    const offline = status.value === 'offline'
+    leaves += 1
+    stopRestoreRetry()
     for (const participant of [...signOutParticipants]) await participant.beforeLogout()
     const stored = backendSessionStorage.load()
     // Cleared first, so nothing can restore this session while we wait for the network.
     backendSessionStorage.clear()
+    if (offline) {
+      if (stored) revokeQuietly(stored.accessToken, backendUrl())
+      becomeSignedOut('logged-out', null)
+      return
+    }
     try {
       await getWorkstation().logout()
     } catch (e) {

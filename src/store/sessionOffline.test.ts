@@ -1,0 +1,247 @@
+/**
+ * The offline start: the app restarts while the backend or TCCC is out of reach, and the agent
+ * works from this phone's cache (session `offline`) until the retry registers the SDK.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { agentKeyOf, workspaceValue } from '@/services/storage'
+import { useAgentStore } from '@/store/agent'
+import { useCallStore } from '@/store/call'
+import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
+import { useSyncStore } from '@/store/sync'
+import { useWrapupStore } from '@/store/wrapup'
+import { backendSessionStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
+import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
+
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
+vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
+
+let core: Core
+let backend: FakeBackend
+
+beforeEach(() => {
+  core = setupCore()
+  backend = installFakeBackend(core.clock)
+  backend.workspaceId = 'ws-1'
+})
+
+afterEach(() => {
+  // The sync engine is one per app: the next test must not find this one's agent open.
+  useSyncStore().close()
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+/**
+ * A day's work on this phone: one listed number and one connected call with its wrap-up, all on
+ * the server; then the app restarts (new pinia, storage kept) with the backend out of reach.
+ */
+async function workedThenRestartOffline(): Promise<ReturnType<typeof useSessionStore>> {
+  const session = useSessionStore()
+  await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+  useNumbersStore().add('13800138000', 'Ms Wang')
+  const call = useCallStore()
+  await call.placeCall({ to: '13800138000' })
+  core.sim.answerOutbound()
+  await settle()
+  await call.hangUp()
+  call.close()
+  const wrapup = useWrapupStore()
+  wrapup.choose('interested')
+  expect(wrapup.save()).toBe(true)
+  await expect(useSyncStore().drain()).resolves.toBe(true)
+  setActivePinia(createPinia())
+  backend.setReachable(false)
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+  return useSessionStore()
+}
+
+describe('offline start (the backend out of reach, this phone holds the agent cache)', () => {
+  it('opens the agent workspace from the cache, not registered with TCCC, and keeps retrying', async () => {
+    const session = await workedThenRestartOffline()
+    const loginsBefore = callsOf(core, 'login').length
+    expect(session.status).toBe('restoring')
+    await expect(session.restore()).resolves.toBe(false)
+    expect(session.status).toBe('offline')
+    expect(session.agent).toEqual(AGENT)
+    expect(session.error?.symbol).toBe('BACKEND_UNREACHABLE')
+    expect(session.signOutReason).toBeNull()
+    expect(session.restoreRetrying).toBe(true)
+    // The cached numbers and history are shown.
+    expect(useNumbersStore().entries.map((e) => e.remark)).toEqual(['Ms Wang'])
+    expect(useHistoryStore().records.map((r) => [r.number, r.disposition])).toEqual([['13800138000', 'interested']])
+    // The SDK was never logged in.
+    expect(callsOf(core, 'login')).toHaveLength(loginsBefore)
+    expect(useAgentStore().shownStatus).toBe('offline')
+
+    // Work done offline waits in the outbox.
+    useNumbersStore().add('13900139000', 'Mr Li')
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(useSyncStore().pending).toBe(1)
+    expect(session.status).toBe('offline')
+  })
+
+  it('a retry that gets through registers the SDK and signs the agent in fully; the outbox syncs', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    useNumbersStore().add('13900139000', 'Mr Li')
+    const loginsBefore = callsOf(core, 'login').length
+    // Still out of reach at the first retry: offline, and the next one is scheduled.
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0])
+    expect(session.status).toBe('offline')
+    backend.setReachable(true)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[1])
+    await settle()
+    expect({ status: session.status, retrying: session.restoreRetrying, error: session.error }).toEqual({ status: 'signed-in', retrying: false, error: null })
+    expect(callsOf(core, 'login')).toHaveLength(loginsBefore + 1)
+    await vi.advanceTimersByTimeAsync(1_000)
+    await expect(useSyncStore().drain()).resolves.toBe(true)
+    expect(useSyncStore().pending).toBe(0)
+    expect(backend.workspace.live('number').map((n) => n.data.remark).sort()).toEqual(['Mr Li', 'Ms Wang'])
+    // The same workspace stayed open: nothing reloaded.
+    expect(useNumbersStore().entries).toHaveLength(2)
+    // Calls work now.
+    await expect(useCallStore().placeCall({ to: '13900139000' })).resolves.toBe(true)
+  })
+
+  it('the app shown again while offline tries at once, without waiting for the next retry', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    backend.setReachable(true)
+    await session.recheck()
+    expect(session.status).toBe('signed-in')
+  })
+
+  it('a session the backend refuses ends the offline mode: signed out as session-expired, the cache closed', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    expect(session.status).toBe('offline')
+    backend.setReachable(true)
+    backend.expireSessions()
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0])
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('session-expired')
+    expect(session.error?.symbol).toBe('SESSION_EXPIRED')
+    expect(session.agent).toBeNull()
+    expect(session.restoreRetrying).toBe(false)
+    expect(backendSessionStorage.load()).toBeNull()
+    expect(useNumbersStore().entries).toEqual([])
+    const asked = backend.requests.length
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[RESTORE_RETRY_MS.length - 1])
+    expect(backend.requests.length).toBe(asked)
+  })
+
+  it('an access token that expires while offline ends the offline mode at the next retry', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    const expiresAt = backendSessionStorage.load()?.expiresAt ?? 0
+    vi.spyOn(Date, 'now').mockReturnValue(expiresAt)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0])
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('session-expired')
+    expect(session.error?.symbol).toBe('SESSION_EXPIRED')
+    expect(session.restoreRetrying).toBe(false)
+    expect(useNumbersStore().entries).toEqual([])
+  })
+
+  it('a failure that will not pass (no seat) at a retry signs out with it, as at a start', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    expect(session.status).toBe('offline')
+    backend.setReachable(true)
+    core.sim.failNext('login', 402)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0])
+    expect({ status: session.status, retrying: session.restoreRetrying, error: session.error?.symbol }).toEqual({ status: 'signed-out', retrying: false, error: 'ERR_SIP_PAYMENTREQUIRED' })
+  })
+
+  it('refuses a dial while offline with the offline message, asking the SDK nothing', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    const call = useCallStore()
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    expect(call.error?.symbol).toBe('TCCC_OFFLINE')
+    expect(call.error?.localized('zh')).toBe('离线：尚未连接联络中心，暂时无法拨打、接听或更改状态；正在自动重连')
+    expect(call.error?.localized('en')).toBe('Offline: not connected to the contact center yet, so calls and status changes are unavailable. Reconnecting automatically.')
+    expect(callsOf(core, 'call')).toHaveLength(1) // the call of the day before the restart
+    // The seat status cannot change either.
+    const agent = useAgentStore()
+    await expect(agent.setStatus('rest')).resolves.toBe(false)
+    expect(agent.error?.symbol).toBe('TCCC_OFFLINE')
+    expect(methods(core)).not.toContain('setStatus')
+  })
+
+  it('signs out at once while offline: local session cleared, the revoke tried in the background, no SDK logout', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    const sdkCalls = methods(core).length
+    await session.signOut()
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('logged-out')
+    expect(session.restoreRetrying).toBe(false)
+    expect(backendSessionStorage.load()).toBeNull()
+    expect(methods(core)).toHaveLength(sdkCalls)
+    expect(backend.requests.at(-1)?.path).toBe('/api/auth/logout')
+    expect(useNumbersStore().entries).toEqual([])
+    // No retry signs anyone back in.
+    backend.setReachable(true)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[RESTORE_RETRY_MS.length - 1])
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('logged-out')
+  })
+
+  it('a retry under way when the agent signs out does not sign them back in', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    backend.setReachable(true)
+    const retry = session.restore()
+    await session.signOut()
+    await expect(retry).resolves.toBe(false)
+    await settle()
+    expect(session.status).toBe('signed-out')
+    expect(session.signOutReason).toBe('logged-out')
+    expect(session.agent).toBeNull()
+  })
+})
+
+describe('no offline start without the agent cache (as before: the login page, retrying)', () => {
+  it('the stored session names its agent and workspace; without them (stored before), the login page retries', async () => {
+    const session = await workedThenRestartOffline()
+    const stored = backendSessionStorage.load()
+    expect(stored).toMatchObject({ userId: AGENT.userId, sdkAppId: AGENT.sdkAppId, workspaceId: 'ws-1' })
+    backendSessionStorage.save({ accessToken: stored?.accessToken ?? '', expiresAt: stored?.expiresAt ?? 0 })
+    setActivePinia(createPinia())
+    const restarted = useSessionStore()
+    await expect(restarted.restore()).resolves.toBe(false)
+    expect({ status: restarted.status, retrying: restarted.restoreRetrying, agent: restarted.agent }).toEqual({ status: 'signed-out', retrying: true, agent: null })
+    expect(useNumbersStore().entries).toEqual([])
+    expect(session).not.toBe(restarted)
+  })
+
+  it("another workspace's cache on this seat never opens", async () => {
+    const session = await workedThenRestartOffline()
+    expect(backendSessionStorage.load()?.workspaceId).toBe('ws-1')
+    // The seat's cache is claimed by another workspace (another agent signed in on the seat).
+    workspaceValue<string>(agentKeyOf(AGENT.userId), 'owner', { version: 1, fallback: () => '' }).save('ws-2')
+    await expect(session.restore()).resolves.toBe(false)
+    expect({ status: session.status, retrying: session.restoreRetrying, agent: session.agent }).toEqual({ status: 'signed-out', retrying: true, agent: null })
+    expect(useNumbersStore().entries).toEqual([])
+  })
+
+  it('a kicked agent finds the login page: the session is gone', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, PASSWORD)
+    expect(backendSessionStorage.load()?.userId).toBe(AGENT.userId)
+    core.sim.kick()
+    await settle()
+    expect(backendSessionStorage.load()).toBeNull()
+    setActivePinia(createPinia())
+    backend.setReachable(false)
+    const restarted = useSessionStore()
+    expect(restarted.status).toBe('signed-out')
+    await expect(restarted.restore()).resolves.toBe(false)
+    expect(restarted.status).toBe('signed-out')
+    expect(restarted.agent).toBeNull()
+    expect(useNumbersStore().entries).toEqual([])
+  })
+})
