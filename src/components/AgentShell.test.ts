@@ -128,6 +128,25 @@ describe('AgentShell', () => {
     expect(wrapper.find(byId('connection-banner')).exists()).toBe(false)
   })
 
+  it('offline from the cache: stays on the page, says calls are unavailable and it is retrying, seat and link offline', async () => {
+    const { wrapper } = mountShell({ session: { status: 'offline', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 } } })
+    expect(reLaunchUrls()).toEqual([])
+    expect(wrapper.find(byId('agent-status')).text()).toBe('agent1@example.com')
+    const banner = wrapper.find(byId('session-offline'))
+    expect(banner.attributes('role')).toBe('status')
+    expect(banner.text()).toBe('Offline: not connected to the contact center, so calls cannot be made or taken. Numbers, history and notes work as usual and sync once connected. Retrying automatically…')
+    expect(wrapper.find(byId('connection-banner')).exists()).toBe(false)
+    expect(wrapper.find(byId('connection-dot')).attributes('data-state')).toBe('offline')
+    expect(wrapper.find(byId('agent-state')).attributes('data-state')).toBe('offline')
+    setLocale('zh')
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('session-offline')).text()).toContain('离线：未连接联络中心')
+    // Registered: the banner goes.
+    useSessionStore().status = 'signed-in'
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('session-offline')).exists()).toBe(false)
+  })
+
   it('offers a way back to a call running while another page is shown', async () => {
     ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/history/index' }]
     const { wrapper } = mountShell({ call: { state: 'active', peer: '13800138000' } })

@@ -118,6 +118,15 @@ describe('login page', () => {
     expect(submit.text()).toBe('Signing in…')
   })
 
+  it("goes to the numbers page when the start opens the agent's cache offline (backend or TCCC out of reach)", async () => {
+    const wrapper = mountLogin({ status: 'restoring' })
+    expect(reLaunchUrls()).toEqual([])
+    useSessionStore().status = 'offline'
+    await flushPromises()
+    expect(reLaunchUrls()).toEqual(['/src/pages/numbers/index'])
+    expect(wrapper.find(byId('login-retrying')).exists()).toBe(false)
+  })
+
   it('goes to the numbers page once signed in (also after a silent restore)', async () => {
     const wrapper = mountLogin({ status: 'restoring' })
     expect(wrapper.find(byId('login-submit')).text()).toBe('Restoring your session…')
