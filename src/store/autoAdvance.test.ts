@@ -124,6 +124,21 @@ describe('auto-advance', () => {
     expect(callsOf(core, 'call')).toHaveLength(1)
   })
 
+  it('never counts down while the session is offline from the cache (not registered with TCCC)', async () => {
+    const advance = useAutoAdvanceStore()
+    advance.setEnabled(true)
+    useSessionStore().status = 'signed-in'
+    useAgentStore().applyStatus('free')
+    await talkAndChoose('13800000001', 'First')
+    expect(advance.saveWrapup()).toBe(true)
+    expect(advance.isCounting).toBe(true)
+    useSessionStore().status = 'offline'
+    expect([advance.countdown, timers.pending]).toEqual([null, 0])
+    expect(advance.start('13800000001')).toBe(false)
+    useSessionStore().status = 'signed-in'
+    expect(advance.start('13800000001')).toBe(true)
+  })
+
   it('counts down 5 seconds with the next customer\'s name, then dials them with their remark', async () => {
     const advance = useAutoAdvanceStore()
     advance.setEnabled(true)
