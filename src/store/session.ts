@@ -20,7 +20,7 @@
  * still goes to the login page, retrying there.
  */
 import { defineStore, getActivePinia } from 'pinia'
-import { ref, watch } from 'vue'
+import { nextTick, ref, watch } from 'vue'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { backendSessionStorage, type StoredBackendSession } from '@/services/backendSession'
 import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
@@ -179,6 +179,16 @@ export const useSessionStore = defineStore('session', () => {
     return { userId: tccc.userId, sdkAppId: tccc.sdkAppId }
   }
 
+  /**
+   * Whose session it is, before the status says signed in (or offline): the per-agent stores
+   * (wrap-up queue, live-call snapshot) open their keys on `agent` first, so what the status
+   * change brings (an interrupted call's wrap-up) lands in the agent's own, loaded state.
+   */
+  async function identify(who: SessionAgent): Promise<void> {
+    agent.value = who
+    await nextTick()
+  }
+
   function becomeSignedIn(): void {
     mayOpenOffline = false
     renewAfterCall.value = false
@@ -221,7 +231,8 @@ export const useSessionStore = defineStore('session', () => {
     }
     // Signed out meanwhile.
     if (status.value !== 'restoring') return false
-    agent.value = { userId, sdkAppId }
+    await identify({ userId, sdkAppId })
+    if (status.value !== 'restoring') return false
     status.value = 'offline'
     signOutReason.value = null
     useConnectionStore().reset()
@@ -277,6 +288,7 @@ export const useSessionStore = defineStore('session', () => {
       }
       return false
     }
+    if (leaves === leavesBefore) await identify(registered)
     if (leaves !== leavesBefore) {
       // Registered after the agent signed out offline: leave TCCC again.
       getWorkstation()
@@ -284,7 +296,6 @@ export const useSessionStore = defineStore('session', () => {
         .catch((e: unknown) => console.warn('[session] SDK logout failed', toTcccError(e).symbol))
       return false
     }
-    agent.value = registered
     becomeSignedIn()
     return true
   }
@@ -321,7 +332,7 @@ export const useSessionStore = defineStore('session', () => {
     lastUsernameStorage.save(name)
     if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
     try {
-      agent.value = await registerWithTccc(accessToken)
+      await identify(await registerWithTccc(accessToken))
     } catch (e) {
       // Do not keep a backend session whose agent could not register (e.g. no seat).
       backendSessionStorage.clear()

@@ -3,7 +3,9 @@
  * works from this phone's cache (session `offline`) until the retry registers the SDK.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { createPinia, setActivePinia } from 'pinia'
+import { createPinia, getActivePinia, setActivePinia } from 'pinia'
+import { mount } from '@vue/test-utils'
+import { defineComponent } from 'vue'
 import { agentKeyOf, workspaceValue } from '@/services/storage'
 import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
@@ -25,6 +27,29 @@ beforeEach(() => {
   backend = installFakeBackend(core.clock)
   backend.workspaceId = 'ws-1'
 })
+
+/**
+ * A store as the app first makes it after a reload on the dial page: in a component's setup (the
+ * call panel makes the call store, the shell's wrap-up sheet the wrap-up store later). Vue runs
+ * the watchers of an earlier component first, so the call store's watch of the status runs
+ * before the wrap-up store's watch of the agent when both change in one tick.
+ */
+function madeInAComponent<S>(useStore: () => S): S {
+  let store: S | undefined
+  const pinia = getActivePinia()
+  if (!pinia) throw new Error('no pinia')
+  mount(
+    defineComponent({
+      setup() {
+        store = useStore()
+        return () => null
+      },
+    }),
+    { global: { plugins: [pinia] } },
+  )
+  if (store === undefined) throw new Error('no store')
+  return store
+}
 
 afterEach(() => {
   // The sync engine is one per app: the next test must not find this one's agent open.
@@ -80,6 +105,42 @@ describe('offline start (the backend out of reach, this phone holds the agent ca
     await vi.advanceTimersByTimeAsync(1_000)
     expect(useSyncStore().pending).toBe(1)
     expect(session.status).toBe('offline')
+  })
+
+  it('a call the last run lost mid-way is recorded offline too, and its wrap-up asked for', async () => {
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    await useCallStore().placeCall({ to: '13800138000', remark: 'Ms Wang' })
+    core.sim.answerOutbound()
+    await settle()
+    // The app is killed mid-call and started again, out of reach.
+    setActivePinia(createPinia())
+    backend.setReachable(false)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const restarted = useSessionStore()
+    // As the event router (a sign-in preparation) brings them in the app.
+    const call = madeInAComponent(useCallStore)
+    const wrapup = madeInAComponent(useWrapupStore)
+    await restarted.restore()
+    expect(restarted.status).toBe('offline')
+    expect(call.interrupted).toEqual({ peer: '13800138000', remark: 'Ms Wang' })
+    expect(useHistoryStore().records.map((r) => [r.number, r.outcome])).toEqual([['13800138000', 'answered']])
+    expect(wrapup.draft?.number).toBe('13800138000')
+  })
+
+  it('(online, for comparison) a call lost mid-way is recorded at the silent sign-in, its wrap-up asked for', async () => {
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    await useCallStore().placeCall({ to: '13800138000', remark: 'Ms Wang' })
+    core.sim.answerOutbound()
+    await settle()
+    setActivePinia(createPinia())
+    const restarted = useSessionStore()
+    const call = madeInAComponent(useCallStore)
+    const wrapup = madeInAComponent(useWrapupStore)
+    await expect(restarted.restore()).resolves.toBe(true)
+    expect(call.interrupted).toEqual({ peer: '13800138000', remark: 'Ms Wang' })
+    expect(wrapup.draft?.number).toBe('13800138000')
   })
 
   it('a retry that gets through registers the SDK and signs the agent in fully; the outbox syncs', async () => {
