@@ -283,7 +283,8 @@ export const useSessionStore = defineStore('session', () => {
       } else if (isPassing(failure) && (status.value === 'offline' || (status.value === 'restoring' && (await openOffline(stored))))) {
         // Offline from the cache; the retry goes on.
         error.value = failure
-      } else {
+      } else if (leaves === leavesBefore) {
+        // (Signed out while the cache was being opened: the reason on screen stays.)
         becomeSignedOut(otherwise, failure)
       }
       return false

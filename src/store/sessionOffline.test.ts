@@ -251,6 +251,26 @@ describe('offline start (the backend out of reach, this phone holds the agent ca
     expect(session.signOutReason).toBe('logged-out')
   })
 
+  it('a sign-out while the cache is being opened stays a sign-out (the reason on screen kept)', async () => {
+    const session = await workedThenRestartOffline()
+    let release: () => void = () => undefined
+    let preparing = false
+    session.joinSignIn(
+      () =>
+        new Promise<void>((resolve) => {
+          preparing = true
+          release = resolve
+        }),
+    )
+    const restored = session.restore()
+    await vi.waitFor(() => expect(preparing).toBe(true))
+    await session.signOut()
+    release()
+    await expect(restored).resolves.toBe(false)
+    expect({ status: session.status, reason: session.signOutReason, error: session.error, agent: session.agent }).toEqual({ status: 'signed-out', reason: 'logged-out', error: null, agent: null })
+    expect(useNumbersStore().entries).toEqual([])
+  })
+
   it('a retry under way when the agent signs out does not sign them back in', async () => {
     const session = await workedThenRestartOffline()
     await session.restore()
