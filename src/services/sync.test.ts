@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TcccError } from '@/platform/errors'
-import { BACKOFF_MAX_MS, DEBOUNCE_MS, SyncEngine, backoffDelay, stateAfterFailure, type SyncEvent, type WorkspaceTransport } from './sync'
+import { BACKOFF_MAX_MS, DEBOUNCE_MS, SyncEngine, backoffDelay, mergeOutbox, stateAfterFailure, type SyncEvent, type WorkspaceTransport } from './sync'
 import { FakeWorkspaceServer, ManualTimers, openEngine, settle, storedData } from './__tests__/fakeWorkspace'
 
 const stored = storedData
@@ -344,6 +344,44 @@ describe('SyncEngine', () => {
     expect((stored('tccc.a.agent1.outbox') as unknown[]).length).toBe(1)
     engine.open('agent1')
     expect(engine.pending).toBe(1)
+  })
+
+  it('two tabs of one agent keep each other\'s unsent changes: each writes what the other stored, and everything reaches the server once', async () => {
+    const otherTimers = new ManualTimers()
+    const tab2 = new SyncEngine(server.transport(), otherTimers)
+    tab2.open('agent1')
+    server.failNext = 100 // both offline for now
+    engine.enqueue([addNumber('n1', '13800138001')]) // at 0
+    await otherTimers.advance(20)
+    tab2.enqueue([addNumber('n2', '13800138002')]) // at 20
+    await timers.advance(30)
+    engine.enqueue([addNumber('n3', '13800138003')]) // at 30
+    // Before: the last writer's list alone ([n1, n3]); n2 was gone from storage.
+    const ids = () => (stored('tccc.a.agent1.outbox') as Array<{ id: string }>).map((e) => e.id)
+    expect(ids()).toEqual(['n1', 'n2', 'n3'])
+    expect(engine.outbox().map((e) => e.id)).toEqual(['n1', 'n2', 'n3'])
+    server.failNext = 0
+    await engine.drain()
+    expect(ids()).toEqual([])
+    expect(server.live('number').map((r) => r.id).sort()).toEqual(['n1', 'n2', 'n3'])
+    // The second tab still holds n1 and n2 (it had read n1 from storage): they go out again and
+    // are answered `duplicate`, never applied twice; nothing is dropped on a guess.
+    tab2.enqueue([addNumber('n4', '13800138004')])
+    expect(ids()).toEqual(['n1', 'n2', 'n4'])
+    await tab2.drain()
+    expect(ids()).toEqual([])
+    const pushedIds = server.pushes.flat().map((c) => c.id)
+    expect(['n1', 'n2', 'n3', 'n4'].map((id) => pushedIds.filter((p) => p === id).length)).toEqual([2, 2, 1, 1])
+    expect(server.live('number').map((r) => r.id).sort()).toEqual(['n1', 'n2', 'n3', 'n4'])
+  })
+
+  it('mergeOutbox keeps queue order and drops what this tab had answered or cannot read', () => {
+    const e = (changeId: string, queuedAt: number) => ({ changeId, kind: 'number' as const, op: 'delete' as const, id: changeId, queuedAt })
+    expect(mergeOutbox([e('a', 1), e('c', 3)], [e('b', 2), e('a', 1), e('x', 0), { junk: true }], new Set(['x'])).map((x) => x.changeId)).toEqual(['a', 'b', 'c'])
+    const mine = [e('a', 1)]
+    const merged = mergeOutbox(mine, [e('a', 1)], new Set())
+    expect(merged).toEqual(mine)
+    expect(merged).not.toBe(mine)
   })
 
   it('drain() resolves true once everything is on the server, false when it could not be sent', async () => {

@@ -157,6 +157,21 @@ interface Workspace {
   /** Refused number edits whose server copy is still to be read (`serverCopy` events). */
   readBacks: StoredValue<RejectedChange[]>
   entries: OutboxEntry[]
+  /** Changes the server answered since the outbox was last written (not taken back from it). */
+  answered: Set<string>
+}
+
+/**
+ * The outbox to write: this engine's entries, plus the stored ones it neither holds nor had
+ * answered: another browser tab of the same agent wrote them (each tab keeps its outbox in memory
+ * and wrote the whole list, so the last writer dropped the other's unsent changes). Queue order;
+ * a change that then goes out twice is answered `duplicate` by its change id.
+ */
+export function mergeOutbox(mine: readonly OutboxEntry[], stored: readonly unknown[], answered: ReadonlySet<string>): OutboxEntry[] {
+  const held = new Set(mine.map((e) => e.changeId))
+  const theirs = stored.filter((e): e is OutboxEntry => isOutboxEntry(e) && !held.has(e.changeId) && !answered.has(e.changeId))
+  if (theirs.length === 0) return mine.slice()
+  return [...mine, ...theirs].sort((a, b) => a.queuedAt - b.queuedAt)
 }
 
 /**
@@ -238,6 +253,7 @@ export class SyncEngine {
       agentKey,
       outbox,
       entries,
+      answered: new Set(),
       cursor: workspaceValue<string>(agentKey, 'cursor', { version: 1, fallback: () => '0', validate: (d): d is string => typeof d === 'string' }),
       rejected: workspaceValue<RejectedChange[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is RejectedChange[] => Array.isArray(d) }),
       readBacks: workspaceValue<RejectedChange[]>(agentKey, 'readBack', {
@@ -275,12 +291,22 @@ export class SyncEngine {
     if (changes.length === 0) return []
     const now = this.timers.now()
     const added = changes.map((c): OutboxEntry => ({ ...c, changeId: newId(), queuedAt: now }))
-    const next = [...ws.entries, ...added]
-    ws.outbox.save(next)
-    ws.entries = next
+    this.writeOutbox(ws, [...ws.entries, ...added])
     this.emitStatus()
     this.schedule(DEBOUNCE_MS)
     return added
+  }
+
+  /**
+   * Writes `entries` with what another tab stored meanwhile (`mergeOutbox`), then holds the
+   * result. Throws when storage fails, before anything in memory changed.
+   */
+  private writeOutbox(ws: Workspace, entries: OutboxEntry[]): void {
+    const stored: unknown[] = ws.outbox.load()
+    const next = mergeOutbox(entries, stored, ws.answered)
+    ws.outbox.save(next)
+    ws.entries = next
+    ws.answered.clear()
   }
 
   /** Network state from the platform; coming back online flushes at once. */
@@ -389,7 +415,8 @@ export class SyncEngine {
     try {
       await this.pushBatches(transport, generation, (ws) => sent.add(ws))
     } finally {
-      for (const ws of sent) ws.outbox.save(ws.entries)
+      // Another tab's changes found in the outbox are pending now: they go out in the next round.
+      for (const ws of sent) this.writeOutbox(ws, ws.entries)
     }
   }
 
@@ -412,6 +439,7 @@ export class SyncEngine {
         ws.rejected.save([...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP))
       }
       ws.entries = ws.entries.filter((e) => !done.has(e.changeId))
+      for (const id of done) ws.answered.add(id)
       onSent(ws)
       this.emitStatus()
       for (const r of rejected) {
