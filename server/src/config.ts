@@ -236,8 +236,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
 
   const minute = 60_000
   const loginMax = integer(env, 'LOGIN_RATE_LIMIT', 5, { min: 1 })
-  const loginUsernameMax = integer(env, 'LOGIN_USERNAME_RATE_LIMIT', 30, { min: 1 })
-  // Below the per-address limit one address would reach the username's cap before its own.
+  // Unset, the cap follows a raised per-address limit (test rigs set LOGIN_RATE_LIMIT alone and
+  // must still start); set below it, one address would reach the username's cap before its own.
+  const loginUsernameMax = integer(env, 'LOGIN_USERNAME_RATE_LIMIT', Math.max(30, loginMax), { min: 1 })
   if (loginUsernameMax < loginMax) throw new ConfigError(`LOGIN_USERNAME_RATE_LIMIT (${loginUsernameMax}) must not be lower than LOGIN_RATE_LIMIT (${loginMax})`)
   return {
     mode,

@@ -76,6 +76,9 @@ describe('loadConfig, the second half of the variables (mutation survivors)', ()
   it('refuses a per-username limit lower than the per-address one', () => {
     expect(refusal({ LOGIN_RATE_LIMIT: '10', LOGIN_USERNAME_RATE_LIMIT: '9' })).toBe('LOGIN_USERNAME_RATE_LIMIT (9) must not be lower than LOGIN_RATE_LIMIT (10)')
     expect(mockConfig({ LOGIN_RATE_LIMIT: '10', LOGIN_USERNAME_RATE_LIMIT: '10' }).rateLimits.loginUsernameMax).toBe(10)
+    // Unset, it is 30, or the per-address limit when that is raised above it (the journeys' 1000).
+    expect(mockConfig({}).rateLimits.loginUsernameMax).toBe(30)
+    expect(mockConfig({ LOGIN_RATE_LIMIT: '1000' }).rateLimits.loginUsernameMax).toBe(1000)
   })
 
   it.each(['LOGIN_RATE_LIMIT', 'LOGIN_RATE_WINDOW_MS', 'LOGIN_USERNAME_RATE_LIMIT', 'LOGIN_USERNAME_RATE_WINDOW_MS', 'TOKEN_RATE_LIMIT', 'TOKEN_RATE_WINDOW_MS', 'AGENT_STATUS_RATE_LIMIT', 'AGENT_STATUS_RATE_WINDOW_MS', 'WORKSPACE_CHANGES_PER_DAY'])(
