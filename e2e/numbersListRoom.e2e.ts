@@ -161,4 +161,23 @@ describe('the number list on a small phone', () => {
       await page.context().close()
     }
   })
+
+  it('a scroll the agent did not make (a row brought into view for a click) folds nothing: the search stays usable', async () => {
+    const page = await phoneOf(360, 740)
+    try {
+      await importNumbers(page, 30)
+      // Playwright scrolls a row into view before its click, as a focus does: no finger, no wheel.
+      await byId(page, 'number-item').nth(9).scrollIntoViewIfNeeded()
+      const scrolled = await page.evaluate(() => Math.max(...Array.from(document.querySelectorAll('[data-testid="virtual-list"] *'), (el) => el.scrollTop)))
+      expect(scrolled).toBeGreaterThan(48)
+      await page.waitForTimeout(300)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'false')
+      await inputOf(page, 'numbers-search').fill('Customer 2')
+      await expect.poll(() => byId(page, 'number-item').count()).toBeGreaterThan(0)
+      await byId(page, 'numbers-add').click()
+      await inputOf(page, 'number-form-number').waitFor({ state: 'visible' })
+    } finally {
+      await page.context().close()
+    }
+  })
 })

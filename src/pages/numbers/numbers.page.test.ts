@@ -343,12 +343,36 @@ describe('numbers page', () => {
     numbers.importText(Array.from({ length: 40 }, (_, i) => `1390014${1000 + i},Customer ${i}`).join('\n'))
     await nextTick()
     const page = () => wrapper.find(byId('numbers-page'))
-    const scroll = async (top: number) => {
+    /** A scroll of the list; by default the agent's own (a finger on it first). */
+    const scroll = async (top: number, gesture: 'touch' | 'wheel' | 'key' | 'none' = 'touch') => {
+      if (gesture === 'touch') await wrapper.find('.numbers__list').trigger('touchmove')
+      if (gesture === 'wheel') await page().trigger('wheel')
+      if (gesture === 'key') await page().trigger('keydown', { key: 'PageDown' })
       wrapper.findComponent({ name: 'VirtualList' }).findComponent(ScrollViewStub).vm.$emit('scroll', { detail: { scrollTop: top } })
       await nextTick()
     }
     expect(page().attributes('data-folded')).toBe('false')
     expect(wrapper.find(byId('numbers-unfold')).exists()).toBe(false)
+    // A scroll the agent did not make (a row brought into view for a focus or a click) folds nothing.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      await page().trigger('keydown', { key: 'a' })
+      await scroll(400, 'none')
+      expect(page().attributes('data-folded')).toBe('false')
+      await scroll(410, 'key')
+      expect(page().attributes('data-folded')).toBe('true')
+      await scroll(0, 'none')
+      expect(page().attributes('data-folded')).toBe('false')
+      await scroll(400, 'wheel')
+      expect(page().attributes('data-folded')).toBe('true')
+      await scroll(0, 'none')
+      // The gesture counts for a second (a fling goes on after the finger leaves), not longer.
+      vi.advanceTimersByTime(1_000)
+      await scroll(400, 'none')
+      expect(page().attributes('data-folded')).toBe('false')
+    } finally {
+      vi.useRealTimers()
+    }
     await scroll(30)
     expect(page().attributes('data-folded')).toBe('false')
     await scroll(400)
