@@ -375,6 +375,33 @@ describe('SyncEngine', () => {
     expect(server.live('number').map((r) => r.id).sort()).toEqual(['n1', 'n2', 'n3', 'n4'])
   })
 
+  it('a merge never puts a later edit before an earlier one of this tab: the clock stepped back between them', async () => {
+    const otherTimers = new ManualTimers()
+    const tab2 = new SyncEngine(server.transport(), otherTimers)
+    tab2.open('agent1')
+    server.failNext = 100 // offline for now
+    const at = timers.now()
+    engine.enqueue([{ ...addNumber('n1', '13800138001'), data: { ...addNumber('n1', '13800138001').data, remark: 'first' } }])
+    // The phone's clock is corrected back by a minute (network time) before the agent edits again.
+    vi.spyOn(timers, 'now').mockReturnValue(at - 60_000)
+    engine.enqueue([{ ...addNumber('n1', '13800138001'), data: { ...addNumber('n1', '13800138001').data, remark: 'second' } }])
+    // The other tab's change in storage makes this tab merge on its next write.
+    tab2.enqueue([addNumber('n2', '13800138002')])
+    engine.enqueue([addNumber('n3', '13800138003')])
+    const remarks = (stored('tccc.a.agent1.outbox') as Array<{ id: string; data: { remark: string } }>).filter((e) => e.id === 'n1').map((e) => e.data.remark)
+    expect(remarks).toEqual(['first', 'second'])
+    server.failNext = 0
+    await engine.drain()
+    expect(server.live('number').find((r) => r.id === 'n1')?.data.remark).toBe('second')
+  })
+
+  it('mergeOutbox keeps each side in its own queue order, placing the other tab\'s entries by time', () => {
+    const e = (changeId: string, queuedAt: number) => ({ changeId, kind: 'number' as const, op: 'delete' as const, id: changeId, queuedAt })
+    // `b` was queued after `a` in this tab, with a clock set back in between.
+    expect(mergeOutbox([e('a', 10), e('b', 5)], [e('x', 7)], new Set()).map((x) => x.changeId)).toEqual(['x', 'a', 'b'])
+    expect(mergeOutbox([e('a', 1), e('b', 9)], [e('y', 8), e('x', 2)], new Set()).map((x) => x.changeId)).toEqual(['a', 'y', 'x', 'b'])
+  })
+
   it('mergeOutbox keeps queue order and drops what this tab had answered or cannot read', () => {
     const e = (changeId: string, queuedAt: number) => ({ changeId, kind: 'number' as const, op: 'delete' as const, id: changeId, queuedAt })
     expect(mergeOutbox([e('a', 1), e('c', 3)], [e('b', 2), e('a', 1), e('x', 0), { junk: true }], new Set(['x'])).map((x) => x.changeId)).toEqual(['a', 'b', 'c'])

@@ -164,14 +164,24 @@ interface Workspace {
 /**
  * The outbox to write: this engine's entries, plus the stored ones it neither holds nor had
  * answered: another browser tab of the same agent wrote them (each tab keeps its outbox in memory
- * and wrote the whole list, so the last writer dropped the other's unsent changes). Queue order;
+ * and wrote the whole list, so the last writer dropped the other's unsent changes). Queue order
+ * (each side's own order kept, the two interleaved by time);
  * a change that then goes out twice is answered `duplicate` by its change id.
  */
 export function mergeOutbox(mine: readonly OutboxEntry[], stored: readonly unknown[], answered: ReadonlySet<string>): OutboxEntry[] {
   const held = new Set(mine.map((e) => e.changeId))
   const theirs = stored.filter((e): e is OutboxEntry => isOutboxEntry(e) && !held.has(e.changeId) && !answered.has(e.changeId))
   if (theirs.length === 0) return mine.slice()
-  return [...mine, ...theirs].sort((a, b) => a.queuedAt - b.queuedAt)
+  // Merged, not sorted: each tab's own queue order stays as it was even when the clock stepped
+  // back between two of its changes (a sort put a later edit of a number before an earlier one).
+  const merged: OutboxEntry[] = []
+  let i = 0
+  let j = 0
+  while (i < mine.length || j < theirs.length) {
+    if (j >= theirs.length || (i < mine.length && mine[i].queuedAt <= theirs[j].queuedAt)) merged.push(mine[i++])
+    else merged.push(theirs[j++])
+  }
+  return merged
 }
 
 /**
