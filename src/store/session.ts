@@ -291,8 +291,9 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (leaves === leavesBefore) await identify(registered)
     if (leaves !== leavesBefore) {
-      // Registered after the agent signed out offline: leave TCCC again.
-      getWorkstation()
+      // Registered after the agent signed out offline: leave TCCC again, awaited, so a sign-in
+      // that waits for this try (`signIn`) logs in after this logout, never before it.
+      await getWorkstation()
         .logout()
         .catch((e: unknown) => console.warn('[session] SDK logout failed', toTcccError(e).symbol))
       return false
@@ -318,6 +319,9 @@ export const useSessionStore = defineStore('session', () => {
     status.value = 'signing-in'
     error.value = null
     signOutReason.value = null
+    // A retry of the offline start that outlived a sign-out ends quietly, logging the SDK out if
+    // its login got through: this sign-in's SDK login must come after that logout, not before.
+    if (restoring) await restoring.catch(() => false)
     let accessToken: string
     let backend: BackendSession
     try {

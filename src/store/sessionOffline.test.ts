@@ -7,6 +7,7 @@ import { createPinia, getActivePinia, setActivePinia } from 'pinia'
 import { mount } from '@vue/test-utils'
 import { defineComponent } from 'vue'
 import { agentKeyOf, workspaceValue } from '@/services/storage'
+import { getWorkstation } from '@/services/workstation'
 import { useAgentStore } from '@/store/agent'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
@@ -282,6 +283,40 @@ describe('offline start (the backend out of reach, this phone holds the agent ca
     expect(session.status).toBe('signed-out')
     expect(session.signOutReason).toBe('logged-out')
     expect(session.agent).toBeNull()
+  })
+})
+
+describe('a retry that outlives a sign-out and a new sign-in', () => {
+  it("registers late and leaves TCCC again without taking the new sign-in's registration with it", async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    backend.setReachable(true)
+    // TCCC slow to answer the retry's SDK login (the reason the app started offline).
+    const workstation = getWorkstation()
+    const login = workstation.login.bind(workstation)
+    let releaseFirst: () => void = () => undefined
+    let held = 0
+    vi.spyOn(workstation, 'login').mockImplementation((params) => {
+      held += 1
+      if (held > 1) return login(params)
+      return new Promise<void>((resolve, reject) => {
+        releaseFirst = () => login(params).then(resolve, reject)
+      })
+    })
+    const retry = session.restore()
+    await vi.waitFor(() => expect(held).toBe(1))
+    // The agent signs out, and straight back in with the password.
+    await session.signOut()
+    const signedIn = session.signIn(AGENT.userId, PASSWORD)
+    await settle()
+    releaseFirst()
+    await expect(retry).resolves.toBe(false)
+    await expect(signedIn).resolves.toBe(true)
+    await settle()
+    expect(session.status).toBe('signed-in')
+    // The SDK is registered for the new sign-in: the last SDK command is its login, not a logout.
+    expect(methods(core).filter((m) => m === 'login' || m === 'logout').slice(-2)).toEqual(['logout', 'login'])
+    await expect(useCallStore().placeCall({ to: '13800138000' })).resolves.toBe(true)
   })
 })
 
