@@ -12,7 +12,8 @@ import { expectAttr, simReady, useStack, zh } from './journey'
 const { stack } = useStack()
 
 async function phoneOf(width: number, height: number, locale = 'zh-CN'): Promise<Page> {
-  const context = await stack().browser.newContext({ viewport: { width, height }, locale, deviceScaleFactor: 1 })
+  // A touch screen: the agent's finger is what folds the controls (touchDrag).
+  const context = await stack().browser.newContext({ viewport: { width, height }, locale, deviceScaleFactor: 1, hasTouch: true })
   const page = await context.newPage()
   await page.goto(stack().baseUrl)
   await signIn(page)
@@ -61,8 +62,32 @@ function fullyVisibleRows(page: Page): Promise<number> {
   })
 }
 
-/** Scrolls the number list by `dy` px with the mouse wheel over it and waits for it to settle. */
+/**
+ * A finger dragged over the list by `dy` px, up to scroll down (touch events the browser scrolls
+ * by, as on a phone; it may fling further). Over a row, whose swipe item keeps its touchmove to itself.
+ */
+async function touchDrag(page: Page, dy: number): Promise<void> {
+  const b = await byId(page, 'virtual-list').boundingBox()
+  if (!b) throw new Error('no list')
+  const cdp = await page.context().newCDPSession(page)
+  const x = Math.round(b.x + b.width / 2)
+  const step = dy > 0 ? -10 : 10
+  let y = Math.round(dy > 0 ? b.y + Math.min(b.height - 10, dy + 20) : b.y + 10)
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] })
+  for (let moved = 0; moved < Math.abs(dy); moved += 10) {
+    y += step
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y }] })
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] })
+  await cdp.detach()
+}
+
+/**
+ * Scrolls the number list by `dy` px as the agent does: a finger on it (a touchmove on a row,
+ * with no fling after it), then the wheel for an exact distance; waits for it to settle.
+ */
 async function scrollList(page: Page, dy: number): Promise<void> {
+  await byId(page, 'number-item').first().dispatchEvent('touchmove')
   const b = await byId(page, 'virtual-list').boundingBox()
   if (!b) throw new Error('no list')
   await page.mouse.move(b.x + b.width / 2, b.y + Math.min(b.height / 2, 40))
@@ -159,6 +184,42 @@ describe('the number list on a small phone', () => {
       expect(search && header && search.y).toBeGreaterThanOrEqual((header?.y ?? 0) + (header?.height ?? 0))
     } finally {
       await page.context().close()
+    }
+  })
+
+  it("a finger's scroll of the list folds the controls (the rows' swipe items keep the touchmove to themselves)", async () => {
+    const page = await phoneOf(360, 740)
+    try {
+      await importNumbers(page, 30)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'false')
+      await touchDrag(page, 200)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'true')
+    } finally {
+      await page.context().close()
+    }
+  })
+
+  it('the mouse wheel scrolls the list without folding: at 1280×720 the chips, add and import still take a click', async () => {
+    const context = await stack().browser.newContext({ viewport: { width: 1280, height: 720 } })
+    const page = await context.newPage()
+    try {
+      await page.goto(stack().baseUrl)
+      await signIn(page)
+      await simReady(page)
+      await importNumbers(page, 30)
+      const b = await byId(page, 'virtual-list').boundingBox()
+      if (!b) throw new Error('no list')
+      await page.mouse.move(b.x + b.width / 2, b.y + 40)
+      await page.mouse.wheel(0, 600)
+      await page.waitForTimeout(400)
+      await expect.poll(() => page.evaluate(() => Math.max(...Array.from(document.querySelectorAll('[data-testid="virtual-list"] *'), (el) => el.scrollTop)))).toBeGreaterThan(48)
+      await expectAttr(page, 'numbers-page', 'data-folded', 'false')
+      await byId(page, 'numbers-filter-new').click({ timeout: 5_000 })
+      await expectAttr(page, 'numbers-filter-new', 'data-selected', 'true')
+      await byId(page, 'numbers-add').click({ timeout: 5_000 })
+      await inputOf(page, 'number-form-number').waitFor({ state: 'visible' })
+    } finally {
+      await context.close()
     }
   })
 

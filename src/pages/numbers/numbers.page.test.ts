@@ -363,7 +363,14 @@ describe('numbers page', () => {
       expect(page().attributes('data-folded')).toBe('true')
       await scroll(0, 'none')
       expect(page().attributes('data-folded')).toBe('false')
+      // The mouse wheel is not a finger: a pointer could not reach the folded controls.
+      vi.advanceTimersByTime(1_000)
       await scroll(400, 'wheel')
+      expect(page().attributes('data-folded')).toBe('false')
+      await scroll(0, 'none')
+      // A finger on a row (its swipe item stops the touchmove there): heard on its way down.
+      await wrapper.find(byId('number-item')).element.dispatchEvent(new Event('touchmove'))
+      await scroll(400, 'none')
       expect(page().attributes('data-folded')).toBe('true')
       await scroll(0, 'none')
       // The gesture counts for a second (a fling goes on after the finger leaves), not longer.
