@@ -130,4 +130,27 @@ describe.each(BOTH_DRIVERS)('sign-in cap per username across addresses on $name'
     await limiter.prune(t0 + KNOWN_ADDRESS_MS)
     expect(await known()).toEqual([])
   })
+
+  it('a new password or the agent removed: the addresses that signed in before lose their pass through the cap', async () => {
+    const db = (opened as { db: Database }).db
+    const known = async () => (await db.query<{ address: string }>('SELECT address FROM login_known_addresses WHERE username_key = $1', [AGENT1.username.toLowerCase()])).map((r) => r.address)
+    expect(await signIn(OFFICE, AGENT1)).toBe(200)
+    expect(await known()).toEqual([OFFICE])
+    const { putAgent, removeAgent } = await import('../src/db/agents')
+    const { hashPassword } = await import('../src/passwords')
+    const [row] = await db.query<{ user_id: string; password_hash: string }>('SELECT user_id, password_hash FROM agents WHERE username_key = $1', [AGENT1.username.toLowerCase()])
+    // The same password again (a seat move, say) keeps them.
+    await putAgent(db, { username: AGENT1.username, userId: row.user_id, passwordHash: row.password_hash }, { replace: true, now: clock.now() })
+    expect(await known()).toEqual([OFFICE])
+    await putAgent(db, { username: AGENT1.username, userId: row.user_id, passwordHash: await hashPassword('a new one, 2026') }, { replace: true, now: clock.now() })
+    expect(await known()).toEqual([])
+    // The cap now holds at the office too, as anywhere else.
+    for (let i = 0; i < CAP; i++) expect(await guess(attacker(i), i)).toBe(401)
+    expect(await signIn(OFFICE, { username: AGENT1.username, password: 'a new one, 2026' })).toBe(429)
+    clock.advance(15 * 60_000)
+    expect(await signIn(OFFICE, { username: AGENT1.username, password: 'a new one, 2026' })).toBe(200)
+    expect(await known()).toEqual([OFFICE])
+    expect(await removeAgent(db, AGENT1.username, clock.now())).toBe(true)
+    expect(await known()).toEqual([])
+  })
 })

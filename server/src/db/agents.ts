@@ -85,7 +85,7 @@ export async function putAgent(db: Queryable, agent: AgentRecord, options: { rep
   })
   if (inserted.length > 0) return 'added'
   if (!options.replace) throw new AgentConflictError(`${agent.username} already exists (use --replace to change it)`)
-  const old = await db.query<{ user_id: string }>('SELECT user_id FROM agents WHERE username_key = $1 FOR UPDATE', [key])
+  const old = await db.query<{ user_id: string; password_hash: string }>('SELECT user_id, password_hash FROM agents WHERE username_key = $1 FOR UPDATE', [key])
   // Another instance removed the agent since the insert found the name taken: the UPDATE would
   // change nothing, so add it again (the operator asked for this agent to exist).
   if (!old[0]) return putAgent(db, agent, options)
@@ -97,6 +97,9 @@ export async function putAgent(db: Queryable, agent: AgentRecord, options: { rep
     options.now,
   ])
   await endSessionsOf(db, old[0].user_id, options.now)
+  // A new password (perhaps because the old one leaked): the addresses that signed in with the old
+  // one are no longer the agent's, so they lose their pass through the per-username cap.
+  if (old[0].password_hash !== agent.passwordHash) await forgetKnownAddresses(db, key)
   // The person moved to another seat: their workspace goes with them (it is kept per seat).
   if (old[0].user_id !== agent.userId) await moveWorkspace(db, old[0].user_id, agent.userId, options.now)
   return 'replaced'
@@ -111,6 +114,8 @@ export async function removeAgent(db: Queryable, username: string, now: number):
   const rows = await db.query<{ user_id: string }>('DELETE FROM agents WHERE username_key = $1 RETURNING user_id', [normaliseUsername(username)])
   if (!rows[0]) return false
   await endSessionsOf(db, rows[0].user_id, now)
+  // Whoever is given this username next does not inherit the addresses it signed in from.
+  await forgetKnownAddresses(db, normaliseUsername(username))
   await moveWorkspace(db, rows[0].user_id, `removed:${rows[0].user_id}:${now}`, now)
   return true
 }
@@ -124,6 +129,11 @@ async function moveWorkspace(db: Queryable, from: string, to: string, now: numbe
   const target = taken.length > 0 ? `removed:${from}:${now}` : to
   await db.query('UPDATE workspace_records SET agent = $2 WHERE agent = $1', [from, target])
   await db.query('UPDATE workspace_changes SET agent = $2 WHERE agent = $1', [from, target])
+}
+
+/** The addresses a username signed in from (spared by the per-username cap, loginLimits.ts). */
+async function forgetKnownAddresses(db: Queryable, usernameKey: string): Promise<void> {
+  await db.query('DELETE FROM login_known_addresses WHERE username_key = $1', [usernameKey])
 }
 
 export async function endSessionsOf(db: Queryable, userId: string, now: number): Promise<void> {
