@@ -21,6 +21,16 @@ export interface StoredBackendSession {
   workspaceId?: string
 }
 
+/**
+ * Whether the stored session is `who`'s: another browser tab (one storage for all) may have signed
+ * in as someone else since, and one agent's changes, seat status or sign-out must never go out
+ * with another's token. A session stored before it named its agent (or workspace) is believed.
+ */
+export function sessionBelongsTo(stored: StoredBackendSession, who: { userId: string; workspaceId?: string }): boolean {
+  if (stored.userId !== undefined && stored.userId.toLowerCase() !== who.userId.toLowerCase()) return false
+  return stored.workspaceId === undefined || who.workspaceId === undefined || stored.workspaceId === who.workspaceId
+}
+
 function isStoredBackendSession(value: unknown): value is StoredBackendSession | null {
   if (value === null) return true
   if (typeof value !== 'object') return false

@@ -12,7 +12,6 @@ import type { AgentStatus, SettableAgentStatus } from '@/platform/types'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { getWorkstation } from '@/services/workstation'
 import { fetchSeatStatus, putSeatStatus, type SeatStatus } from '@/services/agentStatusClient'
-import { backendSessionStorage } from '@/services/backendSession'
 import { useSettingsStore } from '@/store/settings'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
@@ -48,7 +47,8 @@ export const useAgentStore = defineStore('agent', () => {
   })
 
   function backend(): { accessToken: string; baseUrl: string } {
-    const accessToken = backendSessionStorage.load()?.accessToken
+    // This agent's session only: another tab may have signed in as someone else since.
+    const accessToken = useSessionStore().backendAccessToken()
     if (!accessToken) throw new TcccError('SESSION_EXPIRED', 'no backend session for the seat status')
     return { accessToken, baseUrl: useSettingsStore().effectiveBackendUrl }
   }

@@ -22,7 +22,7 @@
 import { defineStore, getActivePinia } from 'pinia'
 import { nextTick, ref, watch } from 'vue'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
-import { backendSessionStorage, type StoredBackendSession } from '@/services/backendSession'
+import { backendSessionStorage, sessionBelongsTo, type StoredBackendSession } from '@/services/backendSession'
 import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
 import { fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
@@ -139,6 +139,8 @@ export const useSessionStore = defineStore('session', () => {
   let restoring: Promise<boolean> | null = null
   /** The start's silent sign-in failed on the network or a busy server and will be tried again. */
   const restoreRetrying = ref(false)
+  /** The workspace of the session this store signed in (or opened offline) with. */
+  let heldWorkspace: string | undefined
   /** Until the first sign-in or sign-out: only the start's restore may open the cache offline. */
   let mayOpenOffline = true
   /** Sign-outs by the agent so far: a silent sign-in that outlived one ends quietly. */
@@ -163,6 +165,22 @@ export const useSessionStore = defineStore('session', () => {
     return useSettingsStore().effectiveBackendUrl
   }
 
+  /**
+   * The stored session while it is this store's agent's; null once another browser tab signed in
+   * as someone else (`sessionBelongsTo`), or when no agent is signed in.
+   */
+  function ownStoredSession(): StoredBackendSession | null {
+    const stored = backendSessionStorage.load()
+    const who = agent.value
+    if (!stored || !who) return null
+    return sessionBelongsTo(stored, { userId: who.userId, workspaceId: heldWorkspace }) ? stored : null
+  }
+
+  /** The backend access token for this agent's requests (sync, TCCC reads, seat status). */
+  function backendAccessToken(): string | null {
+    return ownStoredSession()?.accessToken ?? null
+  }
+
   /** New TCCC token from the backend, then the SDK login; the agent it registered. Throws TcccError. */
   async function registerWithTccc(accessToken: string): Promise<SessionAgent> {
     const tccc = await fetchTcccToken(accessToken, backendUrl())
@@ -184,7 +202,8 @@ export const useSessionStore = defineStore('session', () => {
    * (wrap-up queue, live-call snapshot) open their keys on `agent` first, so what the status
    * change brings (an interrupted call's wrap-up) lands in the agent's own, loaded state.
    */
-  async function identify(who: SessionAgent): Promise<void> {
+  async function identify(who: SessionAgent, workspaceId: string | undefined): Promise<void> {
+    heldWorkspace = workspaceId
     agent.value = who
     await nextTick()
   }
@@ -197,7 +216,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = null
     useConnectionStore().reset()
     // The agent's own cache and sync; another agent's data is never in memory at the same time.
-    if (agent.value) syncStoreModule?.useSyncStore(pinia).open(agent.value.userId, () => backendSessionStorage.load()?.accessToken ?? null, backendUrl)
+    if (agent.value) syncStoreModule?.useSyncStore(pinia).open(agent.value.userId, backendAccessToken, backendUrl)
   }
 
   function becomeSignedOut(reason: SignOutReason | null, why: TcccError | null): void {
@@ -231,19 +250,20 @@ export const useSessionStore = defineStore('session', () => {
     }
     // Signed out meanwhile.
     if (status.value !== 'restoring') return false
-    await identify({ userId, sdkAppId })
+    await identify({ userId, sdkAppId }, workspaceId)
     if (status.value !== 'restoring') return false
     status.value = 'offline'
     signOutReason.value = null
     useConnectionStore().reset()
-    syncStoreModule?.useSyncStore(pinia).open(userId, () => backendSessionStorage.load()?.accessToken ?? null, backendUrl)
+    syncStoreModule?.useSyncStore(pinia).open(userId, backendAccessToken, backendUrl)
     return true
   }
 
   /** Re-register with the stored access token; on failure the agent is signed out. */
   async function silentRelogin(fallbackReason: SignOutReason): Promise<boolean> {
     const stored = usableBackendSession()
-    if (!stored) {
+    // None, or another tab's agent's now: this one is over here (the other's session is left alone).
+    if (!stored || !ownStoredSession()) {
       becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
       return false
     }
@@ -289,7 +309,7 @@ export const useSessionStore = defineStore('session', () => {
       }
       return false
     }
-    if (leaves === leavesBefore) await identify(registered)
+    if (leaves === leavesBefore) await identify(registered, stored.workspaceId)
     if (leaves !== leavesBefore) {
       // Registered after the agent signed out offline: leave TCCC again, awaited, so a sign-in
       // that waits for this try (`signIn`) logs in after this logout, never before it.
@@ -337,7 +357,7 @@ export const useSessionStore = defineStore('session', () => {
     lastUsernameStorage.save(name)
     if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
     try {
-      await identify(await registerWithTccc(accessToken))
+      await identify(await registerWithTccc(accessToken), backend.agent.workspaceId)
     } catch (e) {
       // Do not keep a backend session whose agent could not register (e.g. no seat).
       backendSessionStorage.clear()
@@ -360,9 +380,12 @@ export const useSessionStore = defineStore('session', () => {
     getWorkstation()
     restoring = (async () => {
       const stored = usableBackendSession()
-      if (!stored) {
+      // Offline, the stored session must still be this agent's: another tab may have signed in as
+      // someone else meanwhile, whose token must not register this tab over this agent's cache.
+      if (!stored || (status.value === 'offline' && !ownStoredSession())) {
         if (status.value === 'offline') {
-          // The access token ran out while offline: the agent signs in again, told why.
+          // The access token ran out while offline (or is another agent's now): the agent signs
+          // in again, told why.
           stopRestoreRetry()
           becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
         } else {
@@ -485,9 +508,12 @@ export const useSessionStore = defineStore('session', () => {
   /** SDK error 403: this account signed in elsewhere. Do not fight back with a silent login. */
   function onKicked(): void {
     if (status.value !== 'signed-in') return
-    const stored = backendSessionStorage.load()
-    backendSessionStorage.clear()
-    if (stored) revokeQuietly(stored.accessToken, backendUrl())
+    // Only this agent's own session is ended: another tab's agent keeps theirs.
+    const stored = ownStoredSession()
+    if (stored) {
+      backendSessionStorage.clear()
+      revokeQuietly(stored.accessToken, backendUrl())
+    }
     becomeSignedOut('kicked', new TcccError('KICKED'))
   }
 
@@ -577,9 +603,10 @@ export const useSessionStore = defineStore('session', () => {
     leaves += 1
     stopRestoreRetry()
     for (const participant of [...signOutParticipants]) await participant.beforeLogout()
-    const stored = backendSessionStorage.load()
+    // This agent's own session only: one another tab signed in since stays that tab's.
+    const stored = ownStoredSession()
     // Cleared first, so nothing can restore this session while we wait for the network.
-    backendSessionStorage.clear()
+    if (stored) backendSessionStorage.clear()
     if (offline) {
       if (stored) revokeQuietly(stored.accessToken, backendUrl())
       becomeSignedOut('logged-out', null)
@@ -612,6 +639,7 @@ export const useSessionStore = defineStore('session', () => {
     renewAfterCall,
     restoreRetrying,
     // actions
+    backendAccessToken,
     signIn,
     restore,
     recheck,
