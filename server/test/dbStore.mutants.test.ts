@@ -84,7 +84,7 @@ describe('agent directory (mutation survivors)', () => {
     let removedOnce = false
     const racing: Queryable = {
       async query<T>(sql: string, params?: unknown[]) {
-        if (!removedOnce && sql.startsWith('SELECT user_id FROM agents WHERE username_key = $1 FOR UPDATE')) {
+        if (!removedOnce && sql.startsWith('SELECT user_id, password_hash FROM agents WHERE username_key = $1 FOR UPDATE')) {
           removedOnce = true
           await db.query('DELETE FROM agents WHERE username_key = $1', params)
         }
