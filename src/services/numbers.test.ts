@@ -514,6 +514,11 @@ describe('mergedRemark (a refused duplicate add keeps its remark in the entry th
     ['cuts the added remark with … past 50 (an emoji counts once)', '😀'.repeat(40), 'b'.repeat(8), `${'😀'.repeat(40)} | ${'b'.repeat(6)}…`],
     ['cuts at a space without leaving it before the …', 'a'.repeat(44), 'b cdef', `${'a'.repeat(44)} | b…`],
     ['changes nothing when not one character fits', 'a'.repeat(46), 'boss', null],
+    ['keeps one character and the … when just one fits', 'a'.repeat(45), 'boss', `${'a'.repeat(45)} | b…`],
+    ['changes nothing for an empty added remark', 'Zhang', '', null],
+    ['... even over no remark', '13900139003', '', null],
+    ['reads a stored remark that is not text as none', 42, 'boss', 'boss'],
+    ['... and a missing one too', undefined, 'boss', 'boss'],
   ])('%s', (_label, stored, added, expected) => {
     const merged = mergedRemark(stored, added, spellings)
     expect(merged).toBe(expected)

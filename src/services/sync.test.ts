@@ -400,6 +400,9 @@ describe('SyncEngine', () => {
     // `b` was queued after `a` in this tab, with a clock set back in between.
     expect(mergeOutbox([e('a', 10), e('b', 5)], [e('x', 7)], new Set()).map((x) => x.changeId)).toEqual(['x', 'a', 'b'])
     expect(mergeOutbox([e('a', 1), e('b', 9)], [e('y', 8), e('x', 2)], new Set()).map((x) => x.changeId)).toEqual(['a', 'y', 'x', 'b'])
+    // The other tab's entries after all of this tab's are kept, at the end (none dropped).
+    expect(mergeOutbox([e('a', 1)], [e('x', 2), e('y', 3)], new Set()).map((x) => x.changeId)).toEqual(['a', 'x', 'y'])
+    expect(mergeOutbox([], [e('x', 2)], new Set()).map((x) => x.changeId)).toEqual(['x'])
   })
 
   it('mergeOutbox keeps queue order and drops what this tab had answered or cannot read', () => {
