@@ -139,8 +139,10 @@ export const useSessionStore = defineStore('session', () => {
   let restoring: Promise<boolean> | null = null
   /** The start's silent sign-in failed on the network or a busy server and will be tried again. */
   const restoreRetrying = ref(false)
-  /** The workspace of the session this store signed in (or opened offline) with. */
+  /** The workspace and access token of the session this store signed in (or opened offline) with. */
   let heldWorkspace: string | undefined
+  let heldToken: string | undefined
+  let heldBackend: string | undefined
   /** Until the first sign-in or sign-out: only the start's restore may open the cache offline. */
   let mayOpenOffline = true
   /** Sign-outs by the agent so far: a silent sign-in that outlived one ends quietly. */
@@ -176,6 +178,17 @@ export const useSessionStore = defineStore('session', () => {
     return sessionBelongsTo(stored, { userId: who.userId, workspaceId: heldWorkspace }) ? stored : null
   }
 
+  /**
+   * This agent's own access token when another tab's sign-in replaced it in storage, for the
+   * revoke at sign-out. Only then, and only at the backend that issued it: a session cleared
+   * (the backend address changed, another tab signed this agent out) has nothing to revoke here.
+   */
+  function replacedOwnToken(): string | undefined {
+    const stored = backendSessionStorage.load()
+    if (!stored || stored.accessToken === heldToken || heldBackend !== backendUrl()) return undefined
+    return heldToken
+  }
+
   /** The backend access token for this agent's requests (sync, TCCC reads, seat status). */
   function backendAccessToken(): string | null {
     return ownStoredSession()?.accessToken ?? null
@@ -202,8 +215,10 @@ export const useSessionStore = defineStore('session', () => {
    * (wrap-up queue, live-call snapshot) open their keys on `agent` first, so what the status
    * change brings (an interrupted call's wrap-up) lands in the agent's own, loaded state.
    */
-  async function identify(who: SessionAgent, workspaceId: string | undefined): Promise<void> {
-    heldWorkspace = workspaceId
+  async function identify(who: SessionAgent, held: { workspaceId: string | undefined; accessToken: string }): Promise<void> {
+    heldWorkspace = held.workspaceId
+    heldToken = held.accessToken
+    heldBackend = backendUrl()
     agent.value = who
     await nextTick()
   }
@@ -250,7 +265,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     // Signed out meanwhile.
     if (status.value !== 'restoring') return false
-    await identify({ userId, sdkAppId }, workspaceId)
+    await identify({ userId, sdkAppId }, { workspaceId, accessToken: stored.accessToken })
     if (status.value !== 'restoring') return false
     status.value = 'offline'
     signOutReason.value = null
@@ -309,7 +324,7 @@ export const useSessionStore = defineStore('session', () => {
       }
       return false
     }
-    if (leaves === leavesBefore) await identify(registered, stored.workspaceId)
+    if (leaves === leavesBefore) await identify(registered, { workspaceId: stored.workspaceId, accessToken })
     if (leaves !== leavesBefore) {
       // Registered after the agent signed out offline: leave TCCC again, awaited, so a sign-in
       // that waits for this try (`signIn`) logs in after this logout, never before it.
@@ -357,7 +372,7 @@ export const useSessionStore = defineStore('session', () => {
     lastUsernameStorage.save(name)
     if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
     try {
-      await identify(await registerWithTccc(accessToken), backend.agent.workspaceId)
+      await identify(await registerWithTccc(accessToken), { workspaceId: backend.agent.workspaceId, accessToken })
     } catch (e) {
       // Do not keep a backend session whose agent could not register (e.g. no seat).
       backendSessionStorage.clear()
@@ -508,12 +523,12 @@ export const useSessionStore = defineStore('session', () => {
   /** SDK error 403: this account signed in elsewhere. Do not fight back with a silent login. */
   function onKicked(): void {
     if (status.value !== 'signed-in') return
-    // Only this agent's own session is ended: another tab's agent keeps theirs.
+    // Only this agent's own session is ended: another tab's agent keeps theirs (this agent's own
+    // token, no longer stored then, is still revoked).
     const stored = ownStoredSession()
-    if (stored) {
-      backendSessionStorage.clear()
-      revokeQuietly(stored.accessToken, backendUrl())
-    }
+    if (stored) backendSessionStorage.clear()
+    const own = stored?.accessToken ?? replacedOwnToken()
+    if (own) revokeQuietly(own, backendUrl())
     becomeSignedOut('kicked', new TcccError('KICKED'))
   }
 
@@ -603,10 +618,13 @@ export const useSessionStore = defineStore('session', () => {
     leaves += 1
     stopRestoreRetry()
     for (const participant of [...signOutParticipants]) await participant.beforeLogout()
-    // This agent's own session only: one another tab signed in since stays that tab's.
-    const stored = ownStoredSession()
+    // This agent's own session only: one another tab signed in since stays that tab's (this
+    // agent's own token, no longer stored then, is still revoked).
+    const ownSession = ownStoredSession()
     // Cleared first, so nothing can restore this session while we wait for the network.
-    if (stored) backendSessionStorage.clear()
+    if (ownSession) backendSessionStorage.clear()
+    const ownToken = ownSession?.accessToken ?? replacedOwnToken()
+    const stored = ownToken ? { accessToken: ownToken } : null
     if (offline) {
       if (stored) revokeQuietly(stored.accessToken, backendUrl())
       becomeSignedOut('logged-out', null)

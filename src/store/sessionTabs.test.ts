@@ -9,6 +9,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { sessionBelongsTo } from '@/services/backendSession'
 import { useAgentStore } from '@/store/agent'
 import { useNumbersStore } from '@/store/numbers'
+import { useSettingsStore } from '@/store/settings'
 import { useSyncStore } from '@/store/sync'
 import { backendSessionStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
 import { AGENT, PASSWORD, callsOf, installFakeBackend, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
@@ -40,6 +41,8 @@ function anotherTabSignsIn(who: { userId: string; workspaceId: string }): void {
 }
 
 const usedOtherToken = () => backend.requests.filter((r) => r.bearer === OTHER_TOKEN).map((r) => r.path)
+/** The token this tab signed in with went to the backend's sign-out. */
+const revokedOwnToken = () => backend.requests.some((r) => r.path === '/api/auth/logout' && r.bearer === backend.issuedAccessTokens[0])
 
 describe('sessionBelongsTo', () => {
   const stored = { accessToken: 't', expiresAt: 1, userId: 'Agent1@Example.com', workspaceId: 'ws-1' }
@@ -80,6 +83,20 @@ describe('another tab signed in as someone else', () => {
     expect(session.status).toBe('signed-out')
     expect(backendSessionStorage.load()?.accessToken).toBe(OTHER_TOKEN)
     expect(usedOtherToken()).toEqual([])
+    // This agent's own token, no longer stored, is still revoked.
+    expect(revokedOwnToken()).toBe(true)
+  })
+
+  it('never sends this agent\'s token to a backend other than the one that issued it', async () => {
+    const session = useSessionStore()
+    await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    // The address changed here (the settings forget the stored session), then another tab signed in.
+    expect(useSettingsStore().setBackendUrl('https://other.example.com')).toBe(true)
+    anotherTabSignsIn({ userId: 'agent2@example.com', workspaceId: 'ws-2' })
+    const before = backend.requests.length
+    await session.signOut()
+    expect(backend.requests.slice(before).filter((r) => r.bearer === backend.issuedAccessTokens[0])).toEqual([])
+    expect(backendSessionStorage.load()?.accessToken).toBe(OTHER_TOKEN)
   })
 
   it("a kick here ends this agent's session only", async () => {
@@ -91,6 +108,7 @@ describe('another tab signed in as someone else', () => {
     expect(session.signOutReason).toBe('kicked')
     expect(backendSessionStorage.load()?.accessToken).toBe(OTHER_TOKEN)
     expect(usedOtherToken()).toEqual([])
+    expect(revokedOwnToken()).toBe(true)
   })
 
   it('the seat status (through the backend) is never set with the other agent\'s token', async () => {
