@@ -29,10 +29,30 @@ export const BOTH_DRIVERS: DriverUnderTest[] = [
   },
 ]
 
-/** Registers the hooks; `started` gets the database and each test's new backend (sign in there). */
-export function freshBackendPerTest(driver: DriverUnderTest, now: () => number, started: (db: Database, app: FastifyInstance) => Promise<void>): void {
+/** The test's backend, for tests that restart it (a new one over the same database). */
+export interface BackendPerTest {
+  /** Closes the test's backend and builds another over the same database, `env` on top of the block's. */
+  restart(env?: Record<string, string>): Promise<FastifyInstance>
+}
+
+/**
+ * Registers the hooks; `started` gets the database and each test's new backend (sign in there).
+ * `env` is the block's configuration on top of mock mode.
+ */
+export function freshBackendPerTest(
+  driver: DriverUnderTest,
+  now: () => number,
+  started: (db: Database, app: FastifyInstance) => Promise<void>,
+  env: Record<string, string> = {},
+): BackendPerTest {
   let opened: { db: Database; stop: () => Promise<void> } | null = null
   let app: FastifyInstance | null = null
+  async function restart(more: Record<string, string> = {}): Promise<FastifyInstance> {
+    if (!opened) throw new Error(`no ${driver.name} database is open`)
+    await app?.close()
+    app = await buildServer(mockConfig({ ...env, ...more }), { db: opened.db, now, report: () => {} })
+    return app
+  }
   beforeAll(async () => {
     if (!driver.skip) opened = await driver.open()
   }, 120_000)
@@ -44,8 +64,9 @@ export function freshBackendPerTest(driver: DriverUnderTest, now: () => number, 
   beforeEach(async (ctx) => {
     if (!opened) return ctx.skip()
     await app?.close()
+    app = null
     await resetDatabase(opened.db)
-    app = await buildServer(mockConfig(), { db: opened.db, now, report: () => {} })
-    await started(opened.db, app)
+    await started(opened.db, await restart())
   })
+  return { restart }
 }

@@ -5,13 +5,12 @@
  * at once, the counter surviving a restart, and the agent's own addresses spared from the lockout.
  * Client addresses come from X-Forwarded-For, believed from the loopback proxy (TRUST_PROXY).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { buildServer } from '../src/app'
 import type { Database } from '../src/db'
 import { createLoginLimiter, KNOWN_ADDRESS_MS } from '../src/db/loginLimits'
-import { AGENT1, AGENT2, manualClock, mockConfig, resetDatabase } from './helpers'
-import { BOTH_DRIVERS } from './backendPerDriver'
+import { AGENT1, AGENT2, manualClock } from './helpers'
+import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
 // Sign-ins (scrypt) and databases on a shared 2-core machine: generous limits.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
@@ -23,29 +22,24 @@ const OFFICE = '192.0.2.10'
 const attacker = (i: number) => (i % 2 === 0 ? `198.51.${Math.floor(i / 250)}.${(i % 250) + 1}` : `2001:db8:${i.toString(16)}::1`)
 
 describe.each(BOTH_DRIVERS)('sign-in cap per username across addresses on $name', (driver) => {
-  let opened: { db: Database; stop: () => Promise<void> } | null = null
-  let app: FastifyInstance | null = null
+  let db: Database
+  let app: FastifyInstance
   let clock = manualClock()
-  beforeAll(async () => {
-    if (!driver.skip) opened = await driver.open()
-  }, 120_000)
-  afterAll(async () => {
-    await app?.close()
-    await opened?.db.close()
-    await opened?.stop()
-  })
-  beforeEach(async (ctx) => {
-    if (!opened) return ctx.skip()
-    await app?.close()
-    await resetDatabase(opened.db)
+  // Before the harness's hook: each test's backend starts on a fresh clock.
+  beforeEach(() => {
     clock = manualClock()
-    app = await start()
   })
-
-  async function start(env: Record<string, string> = {}): Promise<FastifyInstance> {
-    return buildServer(mockConfig({ ...ENV, ...env }), { db: (opened as { db: Database }).db, now: () => clock.now(), report: () => {} })
-  }
-  const signIn = (from: string, credentials: { username: string; password: string }, server = app as FastifyInstance) =>
+  const backend = freshBackendPerTest(
+    driver,
+    () => clock.now(),
+    async (openedDb, started) => {
+      db = openedDb
+      app = started
+    },
+    ENV,
+  )
+  const start = async (env: Record<string, string> = {}) => (app = await backend.restart(env))
+  const signIn = (from: string, credentials: { username: string; password: string }, server = app) =>
     server.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-forwarded-for': from }, payload: credentials }).then((res) => res.statusCode)
   const guess = (from: string, n: number, server?: FastifyInstance) => signIn(from, { username: AGENT1.username, password: `guess-${n}` }, server)
   const tally = (codes: number[]) => codes.reduce<Record<number, number>>((acc, code) => ({ ...acc, [code]: (acc[code] ?? 0) + 1 }), {})
@@ -73,13 +67,12 @@ describe.each(BOTH_DRIVERS)('sign-in cap per username across addresses on $name'
     console.info(`[${driver.name}] burst: ${tally(codes)[401] ?? 0} of 40 simultaneous guesses from 40 addresses were checked (401), ${tally(codes)[429] ?? 0} refused (429)`)
     expect(tally(codes)).toEqual({ 401: CAP, 429: 40 - CAP })
     // Refused attempts gave their per-address slots back: each address's own count is untouched.
-    expect(await (opened as { db: Database }).db.query(`SELECT count(*)::int AS n FROM login_counters WHERE key LIKE 'try|%' AND count > 0`)).toEqual([{ n: CAP }])
+    expect(await db.query(`SELECT count(*)::int AS n FROM login_counters WHERE key LIKE 'try|%' AND count > 0`)).toEqual([{ n: CAP }])
   })
 
   it('the counter survives a restart: a new backend over the same database refuses the next guess', async () => {
     for (let i = 0; i < CAP; i++) expect(await guess(attacker(i), i)).toBe(401)
-    await app?.close()
-    app = await start()
+    await start()
     expect(await guess(attacker(100), 100)).toBe(429)
     expect(await signIn('203.0.113.7', AGENT1)).toBe(429)
   })
@@ -99,8 +92,7 @@ describe.each(BOTH_DRIVERS)('sign-in cap per username across addresses on $name'
   })
 
   it('a sign-in refused as busy (queue full) gives its slot of the username cap back', async () => {
-    await app?.close()
-    app = await start({ SCRYPT_CONCURRENCY: '1', SCRYPT_QUEUE: '0' })
+    await start({ SCRYPT_CONCURRENCY: '1', SCRYPT_QUEUE: '0' })
     const codes = await Promise.all(Array.from({ length: 6 }, (_, i) => guess(attacker(i), i)))
     expect(codes.filter((c) => c === 503).length).toBeGreaterThan(0)
     const checked = codes.filter((c) => c === 401).length
@@ -111,7 +103,6 @@ describe.each(BOTH_DRIVERS)('sign-in cap per username across addresses on $name'
   })
 
   it("the minute's prune keeps the username's counter for its own window and known addresses for 30 days", async () => {
-    const db = (opened as { db: Database }).db
     const limiter = createLoginLimiter(db, { max: 5, maxUsernames: 30, maxSuccesses: 30, windowMs: 60_000, perUsername: { max: CAP, windowMs: 900_000 } })
     const t0 = clock.now()
     const held = await limiter.reserve('a@x', 'home', t0)
@@ -132,7 +123,6 @@ describe.each(BOTH_DRIVERS)('sign-in cap per username across addresses on $name'
   })
 
   it('a new password or the agent removed: the addresses that signed in before lose their pass through the cap', async () => {
-    const db = (opened as { db: Database }).db
     const known = async () => (await db.query<{ address: string }>('SELECT address FROM login_known_addresses WHERE username_key = $1', [AGENT1.username.toLowerCase()])).map((r) => r.address)
     expect(await signIn(OFFICE, AGENT1)).toBe(200)
     expect(await known()).toEqual([OFFICE])
