@@ -15,7 +15,7 @@ import { useNumbersStore } from '@/store/numbers'
 import { useSyncStore } from '@/store/sync'
 import { useWrapupStore } from '@/store/wrapup'
 import { backendSessionStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
-import { AGENT, PASSWORD, callsOf, installFakeBackend, methods, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
+import { AGENT, PASSWORD, callsOf, closeSyncAndRestore, coreWithWorkspace, methods, settle, type Core, type FakeBackend } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
@@ -24,9 +24,7 @@ let core: Core
 let backend: FakeBackend
 
 beforeEach(() => {
-  core = setupCore()
-  backend = installFakeBackend(core.clock)
-  backend.workspaceId = 'ws-1'
+  ;({ core, backend } = coreWithWorkspace())
 })
 
 /**
@@ -52,12 +50,7 @@ function madeInAComponent<S>(useStore: () => S): S {
   return store
 }
 
-afterEach(() => {
-  // The sync engine is one per app: the next test must not find this one's agent open.
-  useSyncStore().close()
-  vi.useRealTimers()
-  vi.restoreAllMocks()
-})
+afterEach(closeSyncAndRestore)
 
 /**
  * A day's work on this phone: one listed number and one connected call with its wrap-up, all on

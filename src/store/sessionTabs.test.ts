@@ -12,7 +12,7 @@ import { useNumbersStore } from '@/store/numbers'
 import { useSettingsStore } from '@/store/settings'
 import { useSyncStore } from '@/store/sync'
 import { backendSessionStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
-import { AGENT, PASSWORD, callsOf, installFakeBackend, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
+import { AGENT, PASSWORD, callsOf, closeSyncAndRestore, coreWithWorkspace, installFakeBackend, settle, setupCore, type Core, type FakeBackend } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
@@ -21,17 +21,11 @@ let core: Core
 let backend: FakeBackend
 
 beforeEach(() => {
-  core = setupCore()
-  backend = installFakeBackend(core.clock)
-  backend.workspaceId = 'ws-1'
+  ;({ core, backend } = coreWithWorkspace())
   vi.spyOn(console, 'warn').mockImplementation(() => undefined)
 })
 
-afterEach(() => {
-  useSyncStore().close()
-  vi.useRealTimers()
-  vi.restoreAllMocks()
-})
+afterEach(closeSyncAndRestore)
 
 const OTHER_TOKEN = 'acc-other-tab'
 

@@ -3,6 +3,7 @@
  * manual clock as the platform, and a fake token backend behind the jest-mock `uni.request`.
  * Test-only (nothing in the app imports it).
  */
+import { vi } from 'vitest'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import type { Mock } from 'jest-mock'
 import { createManualClock, createSimulatedTccc, encodeMockToken, type ManualClock, type SimulatedTccc, type SimulatedTcccOptions } from '@/platform/simulated/index'
@@ -11,6 +12,7 @@ import { FakeWorkspaceServer } from '@/services/__tests__/fakeWorkspace'
 import { startEventRouter } from '@/store/eventRouter'
 import { useCallStore } from '@/store/call'
 import { useSessionStore } from '@/store/session'
+import { useSyncStore } from '@/store/sync'
 
 export const AGENT = { userId: 'agent1@example.com', sdkAppId: 1400000001 } as const
 export const PASSWORD = 'agent1-pass'
@@ -196,4 +198,22 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
     workspaceId: null,
   }
   return fake
+}
+
+/**
+ * The session tests' start (offline start, browser tabs): the simulated core and a fake backend
+ * whose sign-in names the workspace `ws-1`, so the session can open the agent's cache.
+ */
+export function coreWithWorkspace(): { core: Core; backend: FakeBackend } {
+  const core = setupCore()
+  const backend = installFakeBackend(core.clock)
+  backend.workspaceId = 'ws-1'
+  return { core, backend }
+}
+
+/** After such a test: the sync engine is one per app, so the next test must not find this one's agent open. */
+export function closeSyncAndRestore(): void {
+  useSyncStore().close()
+  vi.useRealTimers()
+  vi.restoreAllMocks()
 }
