@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { mount } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import type { CallRecord } from '@/services/callRecord'
@@ -18,6 +18,20 @@ function sheetFor(record: CallRecord, attachTo?: HTMLElement) {
   const wrapper = mount(WrapupSheet, { global: { plugins: [pinia], stubs: { 'uni-datetime-picker': true } }, attachTo })
   return { wrapup, wrapper }
 }
+
+/** Sheets mounted in the document (focus needs one), taken out after each test. */
+const attached: Array<ReturnType<typeof sheetFor>['wrapper']> = []
+function attachedSheetFor(record: CallRecord) {
+  const host = document.createElement('div')
+  document.body.append(host)
+  const sheet = sheetFor(record, host)
+  attached.push(sheet.wrapper)
+  return sheet
+}
+afterEach(() => {
+  for (const wrapper of attached.splice(0)) wrapper.unmount()
+  document.body.innerHTML = ''
+})
 
 const noAnswer: CallRecord = { id: 'c1', number: '13800000001', remark: 'Zhang', direction: 'out', outcome: 'no-answer', startedAt: 1, endedAt: 2, durationSec: 0, endReason: 'timeout', sessionId: 's1' }
 const answered: CallRecord = { ...noAnswer, id: 'c2', outcome: 'answered', answeredAt: 1, durationSec: 1, endReason: 'local-bye' }
@@ -71,10 +85,9 @@ describe('WrapupSheet', () => {
 
   it('takes the focus to the first outcome, keeps Tab in the sheet, folds on Esc and gives the focus back', async () => {
     const opener = document.createElement('button')
-    const host = document.createElement('div')
-    document.body.append(opener, host)
+    document.body.append(opener)
     opener.focus()
-    const { wrapup, wrapper } = sheetFor(noAnswer, host)
+    const { wrapup, wrapper } = attachedSheetFor(noAnswer)
     wrapup.expand()
     await wrapper.vm.$nextTick()
     await wrapper.vm.$nextTick()
@@ -92,14 +105,10 @@ describe('WrapupSheet', () => {
     expect(wrapper.find('[data-testid="wrapup-sheet"]').exists()).toBe(false)
     expect(wrapup.draft?.disposition).toBe('interested')
     expect(document.activeElement).toBe(opener)
-    wrapper.unmount()
-    document.body.innerHTML = ''
   })
 
   it('the outcomes are one Tab stop, the chosen one; the arrows, Home and End move along them and choose', async () => {
-    const host = document.createElement('div')
-    document.body.append(host)
-    const { wrapup, wrapper } = sheetFor(answered, host)
+    const { wrapup, wrapper } = attachedSheetFor(answered)
     await wrapper.vm.$nextTick()
     const codes = wrapup.catalogue.map((o) => o.code)
     const chip = (code: string) => wrapper.find(`[data-testid="wrapup-outcome-${code}"]`).element as HTMLElement
@@ -129,20 +138,14 @@ describe('WrapupSheet', () => {
     await press('x')
     expect(wrapup.draft?.disposition).toBe(codes[0])
     expect(document.activeElement).toBe(chip(codes[0]))
-    wrapper.unmount()
-    document.body.innerHTML = ''
   })
 
   it('an outcome already chosen takes the focus when the sheet opens again', async () => {
-    const host = document.createElement('div')
-    document.body.append(host)
-    const { wrapup, wrapper } = sheetFor(noAnswer, host)
+    const { wrapup, wrapper } = attachedSheetFor(noAnswer)
     wrapup.choose('wrong-number')
     wrapup.expand()
     await wrapper.vm.$nextTick()
     await wrapper.vm.$nextTick()
     expect(document.activeElement?.getAttribute('data-testid')).toBe('wrapup-outcome-wrong-number')
-    wrapper.unmount()
-    document.body.innerHTML = ''
   })
 })
