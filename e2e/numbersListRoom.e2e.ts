@@ -11,14 +11,25 @@ import { expectAttr, simReady, useStack, zh } from './journey'
 
 const { stack } = useStack()
 
-async function phoneOf(width: number, height: number, locale = 'zh-CN'): Promise<Page> {
+async function phoneOf(width: number, height: number, { touch = true } = {}): Promise<Page> {
   // A touch screen: the agent's finger is what folds the controls (touchDrag).
-  const context = await stack().browser.newContext({ viewport: { width, height }, locale, deviceScaleFactor: 1, hasTouch: true })
+  const context = await stack().browser.newContext({ viewport: { width, height }, locale: 'zh-CN', deviceScaleFactor: 1, hasTouch: touch })
   const page = await context.newPage()
   await page.goto(stack().baseUrl)
   await signIn(page)
   await simReady(page)
   return page
+}
+
+/** Signed in on a screen of this size with 30 imported numbers: runs `use`, then closes the page's browser context. */
+async function withThirtyNumbers<T>(width: number, height: number, use: (page: Page) => Promise<T>, options: { touch?: boolean } = {}): Promise<T> {
+  const page = await phoneOf(width, height, options)
+  try {
+    await importNumbers(page, 30)
+    return await use(page)
+  } finally {
+    await page.context().close()
+  }
 }
 
 /** The test id of the element with the keyboard focus. */
@@ -96,18 +107,14 @@ async function scrollList(page: Page, dy: number): Promise<void> {
 }
 
 async function rowsAt(width: number, height: number): Promise<{ top: number; scrolled: number }> {
-  const page = await phoneOf(width, height)
-  try {
-    await importNumbers(page, 30)
+  return withThirtyNumbers(width, height, async (page) => {
     await page.waitForTimeout(300)
     const top = await fullyVisibleRows(page)
     await scrollList(page, 400)
     const scrolled = await fullyVisibleRows(page)
     console.info(`[list room] ${width}×${height}: ${top} rows at the top, ${scrolled} scrolled`)
     return { top, scrolled }
-  } finally {
-    await page.context().close()
-  }
+  })
 }
 
 describe('the number list on a small phone', () => {
@@ -133,9 +140,7 @@ describe('the number list on a small phone', () => {
   })
 
   it('folds into a compact bar while scrolled, keeps every control reachable, and unfolds at the top, by its button or by Tab', async () => {
-    const page = await phoneOf(360, 740)
-    try {
-      await importNumbers(page, 30)
+    await withThirtyNumbers(360, 740, async (page) => {
       await expectAttr(page, 'numbers-page', 'data-folded', 'false')
       await scrollList(page, 400)
       await expectAttr(page, 'numbers-page', 'data-folded', 'true')
@@ -182,51 +187,40 @@ describe('the number list on a small phone', () => {
       const search = await byId(page, 'numbers-search').boundingBox()
       const header = await page.locator('.shell__header').boundingBox()
       expect(search && header && search.y).toBeGreaterThanOrEqual((header?.y ?? 0) + (header?.height ?? 0))
-    } finally {
-      await page.context().close()
-    }
+    })
   })
 
   it("a finger's scroll of the list folds the controls (the rows' swipe items keep the touchmove to themselves)", async () => {
-    const page = await phoneOf(360, 740)
-    try {
-      await importNumbers(page, 30)
+    await withThirtyNumbers(360, 740, async (page) => {
       await expectAttr(page, 'numbers-page', 'data-folded', 'false')
       await touchDrag(page, 200)
       await expectAttr(page, 'numbers-page', 'data-folded', 'true')
-    } finally {
-      await page.context().close()
-    }
+    })
   })
 
   it('the mouse wheel scrolls the list without folding: at 1280×720 the chips, add and import still take a click', async () => {
-    const context = await stack().browser.newContext({ viewport: { width: 1280, height: 720 } })
-    const page = await context.newPage()
-    try {
-      await page.goto(stack().baseUrl)
-      await signIn(page)
-      await simReady(page)
-      await importNumbers(page, 30)
-      const b = await byId(page, 'virtual-list').boundingBox()
-      if (!b) throw new Error('no list')
-      await page.mouse.move(b.x + b.width / 2, b.y + 40)
-      await page.mouse.wheel(0, 600)
-      await page.waitForTimeout(400)
-      await expect.poll(() => page.evaluate(() => Math.max(...Array.from(document.querySelectorAll('[data-testid="virtual-list"] *'), (el) => el.scrollTop)))).toBeGreaterThan(48)
-      await expectAttr(page, 'numbers-page', 'data-folded', 'false')
-      await byId(page, 'numbers-filter-new').click({ timeout: 5_000 })
-      await expectAttr(page, 'numbers-filter-new', 'data-selected', 'true')
-      await byId(page, 'numbers-add').click({ timeout: 5_000 })
-      await inputOf(page, 'number-form-number').waitFor({ state: 'visible' })
-    } finally {
-      await context.close()
-    }
+    await withThirtyNumbers(
+      1280,
+      720,
+      async (page) => {
+        const b = await byId(page, 'virtual-list').boundingBox()
+        if (!b) throw new Error('no list')
+        await page.mouse.move(b.x + b.width / 2, b.y + 40)
+        await page.mouse.wheel(0, 600)
+        await page.waitForTimeout(400)
+        await expect.poll(() => page.evaluate(() => Math.max(...Array.from(document.querySelectorAll('[data-testid="virtual-list"] *'), (el) => el.scrollTop)))).toBeGreaterThan(48)
+        await expectAttr(page, 'numbers-page', 'data-folded', 'false')
+        await byId(page, 'numbers-filter-new').click({ timeout: 5_000 })
+        await expectAttr(page, 'numbers-filter-new', 'data-selected', 'true')
+        await byId(page, 'numbers-add').click({ timeout: 5_000 })
+        await inputOf(page, 'number-form-number').waitFor({ state: 'visible' })
+      },
+      { touch: false },
+    )
   })
 
   it('a scroll the agent did not make (a row brought into view for a click) folds nothing: the search stays usable', async () => {
-    const page = await phoneOf(360, 740)
-    try {
-      await importNumbers(page, 30)
+    await withThirtyNumbers(360, 740, async (page) => {
       // Playwright scrolls a row into view before its click, as a focus does: no finger, no wheel.
       await byId(page, 'number-item').nth(9).scrollIntoViewIfNeeded()
       const scrolled = await page.evaluate(() => Math.max(...Array.from(document.querySelectorAll('[data-testid="virtual-list"] *'), (el) => el.scrollTop)))
@@ -237,8 +231,6 @@ describe('the number list on a small phone', () => {
       await expect.poll(() => byId(page, 'number-item').count()).toBeGreaterThan(0)
       await byId(page, 'numbers-add').click()
       await inputOf(page, 'number-form-number').waitFor({ state: 'visible' })
-    } finally {
-      await page.context().close()
-    }
+    })
   })
 })
