@@ -160,6 +160,7 @@ const CALL_FIELDS = [
   'disposition',
   'note',
   'callbackAt',
+  'callbackHandled',
 ] as const
 
 /**
@@ -174,7 +175,7 @@ export const CALL_DETAIL_FIELDS = ['tcccDurationSec', 'recordingUrl', 'tcccEndSt
  * start and end and made its 50 s of talk 7,000 s, straight into `export-calls`. A phone may
  * still send them again unchanged (a full re-send of the record: `history` re-queues records it
  * could not queue when storage was full), and change the wrap-up (`disposition`, `note`,
- * `callbackAt`) at any time.
+ * `callbackAt`) and the reminder's `callbackHandled` at any time.
  */
 const CALL_RECORD_FIELDS = ['number', 'remark', 'direction', 'startedAt', 'answeredAt', 'endedAt', 'durationSec', 'outcome', 'endReason', 'sessionId'] as const
 /** What a provisional end (`isProvisionalEnd`) may still get: when and how the ring ended. */
@@ -235,6 +236,10 @@ function mergeCall(existing: Data | null, received: Data, now: number, outcomeCo
   if (call.answeredAt !== undefined) timestamp(call.answeredAt, now, { nullable: true })
   // A callback may be booked days ahead.
   if (call.callbackAt !== undefined) timestamp(call.callbackAt, now, { nullable: true, horizon: 366 * DAY })
+  // The `callbackAt` whose reminder the agent dismissed or called from, on any of their phones:
+  // the same range, never checked against the stored `callbackAt` (a phone may handle the
+  // reminder of a time another phone has moved since; it then no longer matches and reminds).
+  if (call.callbackHandled !== undefined) timestamp(call.callbackHandled, now, { nullable: true, horizon: 366 * DAY })
   if (typeof call.durationSec !== 'number' || !Number.isInteger(call.durationSec) || call.durationSec < 0 || call.durationSec > 7 * 86_400) {
     return reject('INVALID_FIELD')
   }
