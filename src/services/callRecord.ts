@@ -26,6 +26,11 @@ export interface CallRecord {
   note?: string
   /** When to call back (epoch ms), or null. */
   callbackAt?: number | null
+  /**
+   * The `callbackAt` whose reminder the agent dismissed or called from, on any of their phones
+   * (synced with the record): the reminder is handled while this equals `callbackAt`.
+   */
+  callbackHandled?: number | null
   /** From TCCC's call detail record (the backend attaches it): seconds talked as TCCC counted. */
   tcccDurationSec?: number
   /** From TCCC's call detail record: the recording link, null when the call was not recorded. */

@@ -3,7 +3,7 @@ import { fn } from 'jest-mock'
 import { createManualClock } from '@/platform/simulated/clock'
 import type { CallRecord } from './callRecord'
 import { planDay } from './workday'
-import { createReminderScheduler, MAX_TIMER_MS, remindersFrom, REMINDER_STALE_MS, type CallbackReminder } from './callbackReminders'
+import { createReminderScheduler, handledOnRecords, MAX_TIMER_MS, remindersFrom, REMINDER_STALE_MS, type CallbackReminder } from './callbackReminders'
 
 const NOW = Date.UTC(2026, 2, 10, 7, 30)
 const MIN = 60_000
@@ -35,8 +35,8 @@ describe('remindersFrom', () => {
     const noWrapup = wrapped('13800000001', NOW - 10 * MIN, null)
     const final = wrapped('13800000004', NOW - HOUR, 'wrong-number', NOW + HOUR)
     expect(remindersFrom([noWrapup, a, b, later, superseded, final])).toEqual([
-      { key: `${b.id}@${NOW + HOUR}`, number: '13800000002', at: NOW + HOUR },
-      { key: `${a.id}@${NOW + 2 * HOUR}`, number: '13800000001', remark: '张伟', at: NOW + 2 * HOUR },
+      { key: `${b.id}@${NOW + HOUR}`, recordId: b.id, number: '13800000002', at: NOW + HOUR },
+      { key: `${a.id}@${NOW + 2 * HOUR}`, recordId: a.id, number: '13800000001', remark: '张伟', at: NOW + 2 * HOUR },
     ])
   })
 
@@ -53,7 +53,7 @@ describe('remindersFrom (mutation survivors)', () => {
   it('a later call left without a wrap-up (empty outcome) keeps the callback the earlier wrap-up promised', () => {
     const promised = wrapped('13800000011', NOW - 2 * HOUR, 'callback', NOW + HOUR)
     const unwrapped = wrapped('13800000011', NOW - HOUR, '', NOW + 3 * HOUR)
-    expect(remindersFrom([promised, unwrapped])).toStrictEqual([{ key: `${promised.id}@${NOW + HOUR}`, number: '13800000011', at: NOW + HOUR }])
+    expect(remindersFrom([promised, unwrapped])).toStrictEqual([{ key: `${promised.id}@${NOW + HOUR}`, recordId: promised.id, number: '13800000011', at: NOW + HOUR }])
   })
 
   it('a later wrap-up replaces an earlier one whatever order the records come in', () => {
@@ -103,14 +103,35 @@ describe('remindersFrom (mutation survivors)', () => {
     const sameAsNumber = wrapped('13800000017', NOW - HOUR, 'callback', NOW + HOUR, '13800000017')
     const none = wrapped('13800000018', NOW - HOUR, 'callback', NOW + 2 * HOUR)
     expect(remindersFrom([sameAsNumber, none])).toStrictEqual([
-      { key: `${sameAsNumber.id}@${NOW + HOUR}`, number: '13800000017', at: NOW + HOUR },
-      { key: `${none.id}@${NOW + 2 * HOUR}`, number: '13800000018', at: NOW + 2 * HOUR },
+      { key: `${sameAsNumber.id}@${NOW + HOUR}`, recordId: sameAsNumber.id, number: '13800000017', at: NOW + HOUR },
+      { key: `${none.id}@${NOW + 2 * HOUR}`, recordId: none.id, number: '13800000018', at: NOW + 2 * HOUR },
     ])
   })
 })
 
+describe('handledOnRecords (a reminder handled on any phone, synced with its record)', () => {
+  it("is each record's callbackHandled as the reminder's key, while it equals the callbackAt", () => {
+    const handled = { ...wrapped('13800000021', NOW - HOUR, 'callback', NOW + HOUR), callbackHandled: NOW + HOUR }
+    const moved = { ...wrapped('13800000022', NOW - HOUR, 'callback', NOW + 3 * HOUR), callbackHandled: NOW + HOUR }
+    const never = wrapped('13800000023', NOW - HOUR, 'callback', NOW + HOUR)
+    const cleared = { ...wrapped('13800000024', NOW - HOUR, 'callback', NOW + HOUR), callbackHandled: null }
+    const noCallback = { ...wrapped('13800000025', NOW - HOUR, 'interested'), callbackHandled: NOW + HOUR }
+    expect([...handledOnRecords([handled, moved, never, cleared, noCallback])]).toEqual([`${handled.id}@${NOW + HOUR}`])
+    // The key is the reminder's: the scheduler and the banner skip exactly that one.
+    expect(remindersFrom([handled, moved, never]).filter((r) => handledOnRecords([handled, moved, never]).has(r.key)).map((r) => r.number)).toEqual(['13800000021'])
+  })
+
+  it("is per promised callback, not per number: a later call's wrap-up booking a new callback for the same number still reminds", () => {
+    const first = { ...wrapped('13800000026', NOW - 2 * HOUR, 'callback', NOW - HOUR), callbackHandled: NOW - HOUR }
+    const rebooked = wrapped('13800000026', NOW - 10 * MIN, 'callback', NOW + HOUR)
+    const reminders = remindersFrom([first, rebooked])
+    expect(reminders.map((r) => r.recordId)).toEqual([rebooked.id])
+    expect(handledOnRecords([first, rebooked]).has(reminders[0].key)).toBe(false)
+  })
+})
+
 describe('reminder scheduler (manual clock)', () => {
-  const reminder = (key: string, at: number): CallbackReminder => ({ key, number: `1380000${key.padStart(4, '0')}`, at })
+  const reminder = (key: string, at: number): CallbackReminder => ({ key, recordId: key, number: `1380000${key.padStart(4, '0')}`, at })
 
   function setup() {
     const clock = createManualClock(NOW)

@@ -12,6 +12,8 @@ import { DEFAULT_OUTCOMES, phoneKey, recordKey } from './workday'
 export interface CallbackReminder {
   /** `<record id>@<time>`: a new time for the same call is a new reminder. */
   key: string
+  /** The call record whose wrap-up booked it (where `callbackHandled` is written). */
+  recordId: string
   number: string
   /** The customer's name as the call recorded it, when it had one. */
   remark?: string
@@ -51,11 +53,28 @@ export function remindersFrom(records: readonly CallRecord[], finalOutcomes: Rea
   for (const record of latest.values()) {
     const at = record.callbackAt
     if (typeof at !== 'number' || !Number.isFinite(at) || finalOutcomes.has(record.disposition as string)) continue
-    const reminder: CallbackReminder = { key: `${record.id}@${at}`, number: record.number, at }
+    const reminder: CallbackReminder = { key: reminderKey(record.id, at), recordId: record.id, number: record.number, at }
     if (record.remark && record.remark !== record.number) reminder.remark = record.remark
     reminders.push(reminder)
   }
   return reminders.sort((a, b) => a.at - b.at || a.number.localeCompare(b.number))
+}
+
+const reminderKey = (recordId: string, at: number): string => `${recordId}@${at}`
+
+/**
+ * The reminders the agent handled on any of their phones: each record's `callbackHandled` (synced
+ * with the record, docs/WORKSPACE_API.md "Callback reminders") as a reminder key. It matches a
+ * reminder only while it equals the record's `callbackAt`: a moved callback reminds again, and so
+ * does a later call's wrap-up booking a new one for the same number (another record).
+ */
+export function handledOnRecords(records: readonly CallRecord[]): Set<string> {
+  const keys = new Set<string>()
+  for (const record of records) {
+    const at = record.callbackHandled
+    if (typeof at === 'number' && at === record.callbackAt) keys.add(reminderKey(record.id, at))
+  }
+  return keys
 }
 
 export interface ReminderScheduler {

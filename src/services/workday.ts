@@ -472,5 +472,7 @@ function slim(record: CallRecord): CallRecord {
   if (record.answeredAt !== undefined) kept.answeredAt = record.answeredAt
   if (typeof record.disposition === 'string' && record.disposition !== '') kept.disposition = record.disposition
   if (typeof record.callbackAt === 'number') kept.callbackAt = record.callbackAt
+  // A reminder handled on any phone stays handled for a call beyond the history.
+  if (typeof record.callbackHandled === 'number') kept.callbackHandled = record.callbackHandled
   return kept
 }

@@ -15,6 +15,8 @@ import { agentKeyOf } from '@/services/storage'
 import { getSync } from '@/services/sync'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
+import { useNumbersStore } from '@/store/numbers'
+import { useRemindersStore } from '@/store/reminders'
 import { useSessionStore } from '@/store/session'
 import { useSyncStore } from '@/store/sync'
 import { useWrapupStore } from '@/store/wrapup'
@@ -31,7 +33,7 @@ vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
 type RequestOptions = UniNamespace.RequestOptions
 
 /** What a call was (the fields the backend keeps fixed once the record exists), and its wrap-up. */
-const CALL_FIELDS = ['number', 'remark', 'direction', 'outcome', 'startedAt', 'answeredAt', 'endedAt', 'durationSec', 'endReason', 'sessionId', 'disposition', 'note', 'callbackAt'] as const
+const CALL_FIELDS = ['number', 'remark', 'direction', 'outcome', 'startedAt', 'answeredAt', 'endedAt', 'durationSec', 'endReason', 'sessionId', 'disposition', 'note', 'callbackAt', 'callbackHandled'] as const
 
 let db: Database
 let core: Core
@@ -278,5 +280,43 @@ describe('every way the app writes a call is accepted by the backend', () => {
     await synced()
     expect((await getRecord(db, AGENT.userId, 'call', record.id))?.data).toMatchObject({ disposition: 'deal', ...detail })
     await expectPhoneAndServerAgree()
+  })
+
+  it("a callback reminder dismissed on one phone: the record's callbackHandled is accepted, and the agent's next phone never shows it", async () => {
+    await signIn()
+    useNumbersStore().add('13800138000', 'Qian')
+    const call = await answeredCall()
+    await call.hangUp()
+    const wrapup = useWrapupStore()
+    wrapup.choose('callback')
+    wrapup.pickCallbackInOneHour()
+    expect(wrapup.save()).toBe(true)
+    await synced()
+    const [record] = useHistoryStore().records
+    const at = record.callbackAt as number
+    const reminders = useRemindersStore()
+    reminders.useClock(core.clock)
+    reminders.start()
+    core.clock.advance(at - core.clock.now())
+    await settle()
+    expect(reminders.due.map((r) => r.key)).toEqual([`${record.id}@${at}`])
+    reminders.dismiss(reminders.due[0].key)
+    await synced()
+    expect(await onServer(record.id)).toMatchObject({ callbackHandled: at })
+    await expectPhoneAndServerAgree()
+    reminders.stop()
+
+    // The agent's other phone (its own storage), at the same time: the pull brings it handled.
+    storage.clear()
+    core = startApp()
+    core.clock.advance(at - core.clock.now())
+    await signIn()
+    const other = useRemindersStore()
+    other.useClock(core.clock)
+    other.start()
+    await settle()
+    expect(useHistoryStore().records.find((r) => r.id === record.id)?.callbackHandled).toBe(at)
+    expect(other.due).toEqual([])
+    other.stop()
   })
 })

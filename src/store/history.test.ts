@@ -574,3 +574,98 @@ describe('history store (mutation survivors)', () => {
     expect(freshStore().records.map((r) => r.id)).toEqual(['late', 'early'])
   })
 })
+
+describe('markCallbackHandled (a reminder handled on one phone, for the agent\'s others)', () => {
+  let sync: SyncEngine
+  const AT = 1_800_000_000_000
+
+  beforeEach(() => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    sync = new SyncEngine(null, new ManualTimers())
+    setSyncEngine(sync)
+    sync.open(AGENT_KEY)
+  })
+
+  const queued = () => sync.outbox().map(({ kind, op, id, data }) => ({ kind, op, id, data }))
+  const booked = (n: number) => makeRecord(n, { disposition: 'callback', callbackAt: AT })
+
+  it('writes callbackHandled into the record, keeps it across a restart, and queues only that field (once)', () => {
+    const history = freshStore()
+    history.record(booked(1))
+    history.record(booked(2))
+    const before = queued().length
+    expect(history.markCallbackHandled('s-1', AT)).toBe('saved')
+    expect(history.records.find((r) => r.id === 's-1')?.callbackHandled).toBe(AT)
+    expect(history.records.find((r) => r.id === 's-2')).not.toHaveProperty('callbackHandled')
+    expect(queued().slice(before)).toEqual([{ kind: 'call', op: 'upsert', id: 's-1', data: { callbackHandled: AT } }])
+    expect(history.markCallbackHandled('s-1', AT)).toBe('saved')
+    expect(queued().slice(before)).toHaveLength(1)
+    // Offline the change waits in the stored outbox; a restart has both the record and the change.
+    expect(freshStore().records.find((r) => r.id === 's-1')?.callbackHandled).toBe(AT)
+    const again = new SyncEngine(null, new ManualTimers())
+    again.open(AGENT_KEY)
+    expect(again.outbox().map(({ id, data }) => ({ id, data })).slice(before)).toEqual([{ id: 's-1', data: { callbackHandled: AT } }])
+  })
+
+  it('a call not queued yet (storage was full when it ended) goes in full, with the field', () => {
+    const history = freshStore()
+    const realSet = uni.setStorageSync
+    uni.setStorageSync = () => {
+      throw new Error('quota')
+    }
+    expect(() => history.record(booked(3))).toThrow('quota')
+    uni.setStorageSync = realSet
+    const before = queued().length
+    expect(history.markCallbackHandled('s-3', AT)).toBe('saved')
+    const { id: _id, ...data } = { ...booked(3), callbackHandled: AT }
+    expect(queued().slice(before)).toEqual([{ kind: 'call', op: 'upsert', id: 's-3', data }])
+  })
+
+  it('a failed write changes nothing and says so; an unknown call is no-record', () => {
+    const history = freshStore()
+    history.record(booked(4))
+    const before = queued().length
+    const realSet = uni.setStorageSync
+    uni.setStorageSync = () => {
+      throw new Error('quota')
+    }
+    try {
+      expect(history.markCallbackHandled('s-4', AT)).toBe('not-saved')
+    } finally {
+      uni.setStorageSync = realSet
+    }
+    expect(history.records[0]).not.toHaveProperty('callbackHandled')
+    expect(queued()).toHaveLength(before)
+    expect(history.markCallbackHandled('nope', AT)).toBe('no-record')
+  })
+
+  it('a call beyond the history (its standing copy) is marked there and queued', () => {
+    const history = freshStore()
+    history.record(booked(5))
+    history.clear()
+    expect(history.records).toEqual([])
+    const before = queued().length
+    expect(history.markCallbackHandled('s-5', AT)).toBe('saved')
+    expect(history.statusRecords.find((r) => r.id === 's-5')?.callbackHandled).toBe(AT)
+    expect(queued().slice(before)).toEqual([{ kind: 'call', op: 'upsert', id: 's-5', data: { callbackHandled: AT } }])
+    // Kept in the stored standing, so a restart still knows it.
+    expect(freshStore().statusRecords.find((r) => r.id === 's-5')?.callbackHandled).toBe(AT)
+  })
+
+  it('a handled reminder stays handled for a call that leaves the history (the standing keeps callbackHandled)', () => {
+    const history = freshStore()
+    history.record({ ...booked(7), callbackHandled: AT })
+    history.clear()
+    expect(history.statusRecords.find((r) => r.id === 's-7')?.callbackHandled).toBe(AT)
+  })
+
+  it('a pull brings another phone\'s callbackHandled into the record; a malformed one is skipped', () => {
+    const history = freshStore()
+    history.record(booked(6))
+    const { id: _id, ...data } = booked(6)
+    history.applyRemote([{ kind: 'call', id: 's-6', rev: '9', deleted: false, data: { ...data, callbackHandled: AT } } as RemoteChange], new Set())
+    expect(history.records[0].callbackHandled).toBe(AT)
+    expect(isCallRecord({ ...booked(6), callbackHandled: null })).toBe(true)
+    for (const bad of ['1800000000000', {}, true]) expect(isCallRecord({ ...booked(6), callbackHandled: bad })).toBe(false)
+  })
+})

@@ -63,6 +63,7 @@ export function isCallRecord(value: unknown): value is CallRecord {
     (r.disposition === undefined || r.disposition === null || typeof r.disposition === 'string') &&
     (r.note === undefined || typeof r.note === 'string') &&
     (r.callbackAt === undefined || r.callbackAt === null || isFiniteNumber(r.callbackAt)) &&
+    (r.callbackHandled === undefined || r.callbackHandled === null || isFiniteNumber(r.callbackHandled)) &&
     (r.tcccDurationSec === undefined || isFiniteNumber(r.tcccDurationSec)) &&
     (r.recordingUrl === undefined || r.recordingUrl === null || typeof r.recordingUrl === 'string')
   )
@@ -398,6 +399,45 @@ export const useHistoryStore = defineStore('history', () => {
     return 'saved'
   }
 
+  /**
+   * The agent dismissed or called from the reminder of call `id`'s callback `at`: kept in the
+   * record (`callbackHandled`) and queued as a partial upsert, so every phone of the agent drops
+   * that reminder at its next pull. A call beyond the history is marked in its standing copy.
+   * `not-saved` when storage failed (nothing changed; the reminders store keeps its own key).
+   */
+  function markCallbackHandled(id: string, at: number): 'saved' | 'no-record' | 'not-saved' {
+    const change: LocalChange = { kind: 'call', op: 'upsert', id, data: { callbackHandled: at } }
+    const index = records.value.findIndex((r) => r.id === id)
+    if (index >= 0) {
+      if (records.value[index].callbackHandled === at) return 'saved'
+      const next = [...records.value]
+      next[index] = { ...next[index], callbackHandled: at }
+      try {
+        writeThrough(next, unqueued.has(id) ? [] : [change])
+      } catch (e) {
+        console.warn('[history] handled reminder not saved', e instanceof Error ? e.message : e)
+        return 'not-saved'
+      }
+      records.value = next
+      return 'saved'
+    }
+    const slot = standing.value.findIndex((r) => r.id === id)
+    if (slot < 0) return 'no-record'
+    if (standing.value[slot].callbackHandled === at) return 'saved'
+    try {
+      getSync().enqueue([change])
+    } catch (e) {
+      console.warn('[history] handled reminder not saved', e instanceof Error ? e.message : e)
+      return 'not-saved'
+    }
+    const kept = [...standing.value]
+    kept[slot] = { ...kept[slot], callbackHandled: at }
+    standing.value = kept
+    standingUnsaved = true
+    saveStanding()
+    return 'saved'
+  }
+
   /** Plays a call's TCCC recording (opens its link outside the app). */
   function openRecording(id: string): boolean {
     const url = records.value.find((r) => r.id === id)?.recordingUrl
@@ -433,6 +473,7 @@ export const useHistoryStore = defineStore('history', () => {
     applyRemote,
     savePulled,
     updateWrapup,
+    markCallbackHandled,
     openRecording,
     clear,
     setSearch,

@@ -1,8 +1,10 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import { setLocale } from '@/i18n'
 import type { LocalNotice } from '@/platform/localNotification'
 import type { CallRecord } from '@/services/callRecord'
+import { ManualTimers } from '@/services/__tests__/fakeWorkspace'
+import { SyncEngine, setSyncEngine, type RemoteChange } from '@/services/sync'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
@@ -207,7 +209,9 @@ describe('reminders store', () => {
 
   it('forgets the agent\'s reminders at sign-out and keeps handled ones per agent', async () => {
     const reminders = await started()
-    useHistoryStore().records = [callbackRecord('r6', '13800000006', core.clock.now())]
+    // Each agent's history is their own copy (the session opens it per agent), same record id here.
+    const ownCopy = () => [callbackRecord('r6', '13800000006', core.clock.now())]
+    useHistoryStore().records = ownCopy()
     await nextTick()
     expect(reminders.due).toHaveLength(1)
     useSyncStore().agentKey = null
@@ -216,10 +220,12 @@ describe('reminders store', () => {
     // Agent B signs in on the same phone: A's handled keys are not B's.
     reminders.dismiss(reminders.due[0]?.key ?? '')
     useSyncStore().agentKey = 'agent-b'
+    useHistoryStore().records = ownCopy()
     await nextTick()
     expect(reminders.due.map((r) => r.number)).toEqual(['13800000006'])
     reminders.dismiss(reminders.due[0].key)
     useSyncStore().agentKey = 'agent-a'
+    useHistoryStore().records = ownCopy()
     await nextTick()
     expect(reminders.due.map((r) => r.number)).toEqual(['13800000006'])
   })
@@ -393,5 +399,153 @@ describe('reminders store (mutation survivors)', () => {
     expect(callsOf(core, 'call').at(-1)).toEqual([{ to: '13800000044', remark: 'Sun' }])
     expect(reminders.due).toEqual([])
     expect(warn.mock.calls.filter(([m]) => typeof m === 'string' && m.includes('illegal move'))).toEqual([])
+  })
+})
+
+describe('reminders handled on the agent\'s other phones (callbackHandled, synced with the record)', () => {
+  let sync: SyncEngine
+  const HANDLED_KEY = 'tccc.a.agent-a.reminders-handled'
+
+  beforeEach(() => {
+    sync = new SyncEngine(null, new ManualTimers())
+    setSyncEngine(sync)
+    sync.open('agent-a')
+  })
+  afterEach(() => setSyncEngine(null))
+
+  /** The call changes queued (the numbers `callbackRecord` lists are queued too). */
+  const queued = () => sync.outbox().filter((e) => e.kind === 'call').map(({ kind, op, id, data }) => ({ kind, op, id, data }))
+  /** The record as another phone's change to it arrives in a pull. */
+  const pulled = (record: CallRecord, over: Partial<CallRecord>): RemoteChange => {
+    const { id, ...data } = { ...record, ...over }
+    return { kind: 'call', id, rev: '7', deleted: false, data } as RemoteChange
+  }
+
+  it('dismissing writes the callback time into the record and queues it for the server (waiting offline in the outbox)', async () => {
+    const reminders = await started()
+    const at = core.clock.now()
+    useHistoryStore().records = [callbackRecord('h1', '13800000051', at)]
+    await nextTick()
+    reminders.dismiss(reminders.due[0].key)
+    expect(useHistoryStore().records[0].callbackHandled).toBe(at)
+    expect(queued()).toEqual([{ kind: 'call', op: 'upsert', id: 'h1', data: { callbackHandled: at } }])
+    // Still this phone's own key too, for the time before any sync.
+    expect(JSON.parse(storage.get(HANDLED_KEY) as string)).toEqual({ v: 1, data: [`h1@${at}`] })
+  })
+
+  it('"call now" marks it handled in the record once the call is placed', async () => {
+    const reminders = await started()
+    const at = core.clock.now()
+    useHistoryStore().records = [callbackRecord('h2', '13800000052', at, 'Li')]
+    await nextTick()
+    expect(await reminders.callNow(reminders.due[0].key)).toBe(true)
+    expect(useHistoryStore().records.find((r) => r.id === 'h2')?.callbackHandled).toBe(at)
+    expect(queued()).toContainEqual({ kind: 'call', op: 'upsert', id: 'h2', data: { callbackHandled: at } })
+  })
+
+  it("one the banner shows leaves it when a pull brings another phone's callbackHandled, and never comes back (also after a restart)", async () => {
+    const reminders = await started()
+    const at = core.clock.now()
+    const record = callbackRecord('h3', '13800000053', at, 'Zhou')
+    const other = callbackRecord('h4', '13800000054', at)
+    useHistoryStore().records = [record, other]
+    await nextTick()
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000053', '13800000054'])
+    useHistoryStore().applyRemote([pulled(record, { callbackHandled: at })], new Set())
+    await nextTick()
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000054'])
+    // Nothing of it was queued from this phone: the other phone's change is the server's already.
+    expect(queued()).toEqual([])
+    reminders.stop()
+    reminders.start()
+    await nextTick()
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000054'])
+    expect(notices.filter((n) => n.payload === '13800000053')).toHaveLength(1)
+  })
+
+  it('one not due yet when the pull brings it handled is never notified', async () => {
+    const reminders = await started()
+    const at = core.clock.now() + 30 * MIN
+    const record = callbackRecord('h5', '13800000055', at)
+    useHistoryStore().records = [record]
+    await nextTick()
+    useHistoryStore().applyRemote([pulled(record, { callbackHandled: at })], new Set())
+    await nextTick()
+    core.clock.advance(31 * MIN)
+    expect(reminders.due).toEqual([])
+    expect(notices).toEqual([])
+  })
+
+  it("handled is per promised callback: a moved callback, and a later call's wrap-up booking a new one for the same number, remind again", async () => {
+    const reminders = await started()
+    const at = core.clock.now()
+    const first = { ...callbackRecord('h6', '13800000056', at), callbackHandled: at }
+    useHistoryStore().records = [first]
+    await nextTick()
+    expect(reminders.due).toEqual([])
+    // Moved (a corrected wrap-up): the old handled time no longer matches.
+    const movedTo = at + 10 * MIN
+    useHistoryStore().applyRemote([pulled(first, { callbackAt: movedTo })], new Set())
+    await nextTick()
+    core.clock.advance(10 * MIN)
+    expect(reminders.due.map((r) => r.key)).toEqual([`h6@${movedTo}`])
+    reminders.dismiss(`h6@${movedTo}`)
+    // A new call to the same number, wrapped up with a new callback: a new record, a new reminder.
+    const later = { ...callbackRecord('h7', '13800000056', core.clock.now() + 5 * MIN), endedAt: core.clock.now(), startedAt: core.clock.now() - MIN }
+    useHistoryStore().records = [later, ...useHistoryStore().records]
+    await nextTick()
+    core.clock.advance(5 * MIN)
+    expect(reminders.due.map((r) => r.key)).toEqual([`h7@${later.callbackAt}`])
+  })
+
+  it("keys this phone kept before the record field are respected and written into their records once (the agent's other phones learn them)", async () => {
+    const at = core.clock.now()
+    storage.set(HANDLED_KEY, JSON.stringify({ v: 1, data: [`h8@${at}`, 'gone@1'] }))
+    signIn()
+    useHistoryStore().records = [callbackRecord('h8', '13800000058', at), callbackRecord('h9', '13800000059', at)]
+    const reminders = useRemindersStore()
+    reminders.useClock(core.clock)
+    reminders.start()
+    await nextTick()
+    await nextTick()
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000059'])
+    expect(useHistoryStore().records.find((r) => r.id === 'h8')?.callbackHandled).toBe(at)
+    expect(queued()).toEqual([{ kind: 'call', op: 'upsert', id: 'h8', data: { callbackHandled: at } }])
+    // The local keys stay (nothing is lost if the write is refused); a re-plan queues nothing more.
+    expect(JSON.parse(storage.get(HANDLED_KEY) as string).data).toEqual([`h8@${at}`, 'gone@1'])
+    useHistoryStore().records = [...useHistoryStore().records]
+    await nextTick()
+    expect(queued()).toHaveLength(1)
+  })
+
+  it("a record write that fails (storage full) still leaves the reminder handled on this phone, by its own key", async () => {
+    const reminders = await started()
+    const at = core.clock.now()
+    useHistoryStore().records = [callbackRecord('h10', '13800000060', at)]
+    await nextTick()
+    const markRecord = vi.spyOn(useHistoryStore(), 'markCallbackHandled').mockReturnValue('not-saved')
+    reminders.dismiss(reminders.due[0].key)
+    expect(markRecord).toHaveBeenCalledWith('h10', at)
+    markRecord.mockRestore()
+    reminders.stop()
+    reminders.start()
+    await nextTick()
+    expect(reminders.due).toEqual([])
+  })
+
+  it("another agent signing in never gets this agent's handled keys written into their records", async () => {
+    await started()
+    const at = core.clock.now()
+    storage.set(HANDLED_KEY, JSON.stringify({ v: 1, data: [`h11@${at}`] }))
+    useSyncStore().agentKey = null
+    await nextTick()
+    useSyncStore().agentKey = 'agent-a'
+    await nextTick()
+    // Agent B's records are loaded before the store has opened B (same id: a made-up clash).
+    useHistoryStore().records = [callbackRecord('h11', '13800000061', at)]
+    useSyncStore().agentKey = 'agent-b'
+    await nextTick()
+    expect(useHistoryStore().records[0]).not.toHaveProperty('callbackHandled')
+    expect(queued()).toEqual([])
   })
 })

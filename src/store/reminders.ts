@@ -2,15 +2,18 @@
  * Callback reminders for the signed-in agent: the scheduler (services/callbackReminders.ts)
  * planned from the call records whenever they change, the reminders now due (the in-app banner)
  * and a system notification for each (App: local push; H5: the browser's Notification where
- * granted). Calling or dismissing marks a reminder handled, kept per agent, so a restart
- * re-plans from the records without repeating what the agent already dealt with.
+ * granted). Calling or dismissing marks a reminder handled in the call record (`callbackHandled`,
+ * synced: the agent's other phones drop it at their next pull and never notify it) and in this
+ * phone's per-agent list (respected before any sync; keys kept there from before the record
+ * field are written into their records once), so a restart re-plans from the records without
+ * repeating what the agent already dealt with.
  * `start()` is idempotent; the banner (on every signed-in page) calls it.
  */
 import { defineStore } from 'pinia'
 import { effectScope, ref, watch } from 'vue'
 import { t } from '@/i18n'
 import { localNotifier } from '@/platform/localNotification'
-import { createReminderScheduler, remindersFrom, type CallbackReminder, type ReminderClock, type ReminderScheduler } from '@/services/callbackReminders'
+import { createReminderScheduler, handledOnRecords, remindersFrom, type CallbackReminder, type ReminderClock, type ReminderScheduler } from '@/services/callbackReminders'
 import { workspaceValue, type StoredValue } from '@/services/storage'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
@@ -45,6 +48,8 @@ export const useRemindersStore = defineStore('reminders', () => {
   let scheduler: ReminderScheduler | null = null
   let storage: StoredValue<string[]> | null = null
   let handled: string[] = []
+  /** The agent whose handled keys `handled` holds (the sync store's agent once `openAgent` ran). */
+  let openedAgent: string | null = null
   let stopWatching: (() => void) | null = null
 
   function announce(reminders: CallbackReminder[]): void {
@@ -58,12 +63,20 @@ export const useRemindersStore = defineStore('reminders', () => {
   }
 
   function replan(): void {
-    if (!scheduler) return
+    // Another agent signed in and `openAgent` has not run yet: never this agent's keys on their records.
+    if (!scheduler || openedAgent !== useSyncStore().agentKey) return
     const reminders = promisedCallbacks()
-    // A callback the records no longer promise (moved, or a later wrap-up) leaves the banner.
-    const live = new Set(reminders.map((r) => r.key))
+    const synced = handledOnRecords(useHistoryStore().statusRecords)
+    // A callback the records no longer promise (moved, or a later wrap-up) leaves the banner, and
+    // so does one handled on another phone of the agent's (pulled with its record).
+    const live = new Set(reminders.filter((r) => !synced.has(r.key)).map((r) => r.key))
     if (due.value.some((r) => !live.has(r.key))) due.value = due.value.filter((r) => live.has(r.key))
-    scheduler.plan(reminders, new Set(handled))
+    scheduler.plan(reminders, new Set([...handled, ...synced]))
+    // Handled on this phone only (before the record field, or its write failed): into the record,
+    // once, so the agent's other phones learn it too.
+    for (const reminder of reminders) {
+      if (handled.includes(reminder.key) && !synced.has(reminder.key)) useHistoryStore().markCallbackHandled(reminder.recordId, reminder.at)
+    }
   }
 
   /**
@@ -81,6 +94,7 @@ export const useRemindersStore = defineStore('reminders', () => {
     due.value = []
     storage = agentKey ? handledStorageFor(agentKey) : null
     handled = storage?.load() ?? []
+    openedAgent = agentKey
     if (agentKey) replan()
   }
 
@@ -143,6 +157,8 @@ export const useRemindersStore = defineStore('reminders', () => {
         console.warn('[reminders] could not keep a handled reminder', err instanceof Error ? err.message : err)
       }
     }
+    // The agent's other phones: through the record, in the outbox until the server has it.
+    if (reminder) useHistoryStore().markCallbackHandled(reminder.recordId, reminder.at)
     return reminder
   }
 
