@@ -2,14 +2,16 @@
  * Callback reminders with the page's clock moved by Playwright (`page.clock`): the in-app banner
  * and the browser notification (a recording stand-in, permission granted) at the callback time,
  * "call now" dialing the customer with the remark, and after a restart the reminder rescheduled
- * from the records; "later" dismisses it for good.
+ * from the records; "later" dismisses it for good. Two phones of one agent: a reminder dismissed
+ * on one (offline: it waits in the outbox) leaves the other's banner at that phone's next sync,
+ * is never notified there again, and stays gone after its restart.
  */
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { byId, sim, signIn, simLog } from './harness'
-import { addNumber, callsTo, closeCall, expectAttr, simReady, useStack } from './journey'
+import { addNumber, callsTo, closeCall, expectAttr, listedNumbers, serverWorkspace, simReady, useStack } from './journey'
 
-const { phone } = useStack()
+const { phone, stack } = useStack()
 
 /** A Notification stand-in that records what the app shows (granted, as after the agent allowed it). */
 function recordNotifications(): void {
@@ -101,5 +103,58 @@ describe('callback reminders', () => {
     await byId(page, 'nav-history').click()
     expect(await byId(page, 'callback-reminder').count()).toBe(0)
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith('.reminders-handled')).length)).toBe(1)
+  })
+
+  it("a reminder dismissed on one phone (offline, sent later) leaves the agent's other phone's banner at its next sync, and stays gone there", async () => {
+    const a = await phone()
+    const b = await phone()
+    for (const page of [a, b]) {
+      await page.addInitScript(recordNotifications)
+      await page.clock.install()
+      await page.reload()
+      await signIn(page)
+      await simReady(page)
+      await expectAttr(page, 'sync-status', 'data-state', 'synced', 20_000)
+    }
+    await addNumber(a, '13800000043', '周杰')
+    await callbackInOneHour(a, '13800000043')
+    await byId(a, 'nav-numbers').click()
+    await expectAttr(a, 'sync-status', 'data-state', 'synced', 20_000)
+    // Phone B pulls the number and the call with its callback (a tap on the sync line syncs now).
+    await byId(b, 'sync-status').click()
+    await expect.poll(() => listedNumbers(b), { timeout: 15_000 }).toContain('13800000043')
+
+    await a.clock.fastForward('01:00:30')
+    await b.clock.fastForward('01:00:30')
+    for (const page of [a, b]) await expectAttr(page, 'callback-reminder', 'data-number', '13800000043')
+    expect(await notifications(b)).toEqual([{ title: '回拨提醒', body: '回拨时间到：周杰' }])
+
+    // Phone A dismisses it offline: it leaves A's banner at once and waits in A's outbox.
+    await a.context().setOffline(true)
+    await byId(a, 'callback-reminder-dismiss').click()
+    await byId(a, 'callback-reminder').waitFor({ state: 'detached' })
+    await expect.poll(() => byId(a, 'sync-status').getAttribute('data-pending')).toBe('1')
+    const handledOnServer = async () => (await serverWorkspace(stack())).calls.map((c) => c.data.callbackHandled ?? null)
+    expect(await handledOnServer()).toEqual([null])
+    // B has not synced since: its banner still shows the reminder.
+    expect(await byId(b, 'callback-reminder').getAttribute('data-number')).toBe('13800000043')
+
+    await a.context().setOffline(false)
+    await expectAttr(a, 'sync-status', 'data-state', 'synced', 20_000)
+    const [call] = (await serverWorkspace(stack())).calls
+    expect(call.data.callbackHandled).toBe(call.data.callbackAt)
+
+    // B's next sync takes it off B's banner; no second notification, also after B restarts.
+    await byId(b, 'sync-status').click()
+    await byId(b, 'callback-reminder').waitFor({ state: 'detached', timeout: 15_000 })
+    await b.clock.fastForward('05:00')
+    expect(await byId(b, 'callback-reminder').count()).toBe(0)
+    // Restarted at the backend's time (see the first journey), then on to the callback's time again.
+    await b.clock.setSystemTime(Date.now())
+    await restart(b)
+    await expectAttr(b, 'sync-status', 'data-state', 'synced', 20_000)
+    await b.clock.fastForward('01:00:30')
+    expect(await byId(b, 'callback-reminder').count()).toBe(0)
+    expect(await notifications(b)).toEqual([])
   })
 })
