@@ -147,6 +147,35 @@ describe('SyncEngine', () => {
     expect(console.warn).toHaveBeenCalledWith(expect.stringContaining('rejected: DUPLICATE_NUMBER'))
   })
 
+  it('a duplicate add whose remark the server merged is not a rejection: it leaves the outbox, is not logged or kept as rejected, and the pull brings the merged entry', async () => {
+    const lead = server.assign('13800138000', 'Lead')
+    engine.enqueue([{ ...addNumber('mine', '13800138000'), data: { ...addNumber('mine', '13800138000').data, remark: 'call after 6pm' } }])
+    await timers.advance(DEBOUNCE_MS)
+    expect(events.filter((e) => e.type === 'rejected')).toEqual([])
+    expect(events.filter((e) => e.type === 'merged')).toEqual([{ type: 'merged', entry: expect.objectContaining({ id: 'mine' }) }])
+    expect(engine.pending).toBe(0)
+    expect(engine.rejectedChanges()).toEqual([])
+    expect(stored('tccc.a.agent1.rejected')).toBeUndefined()
+    expect(console.warn).not.toHaveBeenCalledWith(expect.stringContaining('rejected'))
+    // The merged entry comes with this sync's pull, after the merged event.
+    const remote = events.filter((e) => e.type === 'remote').flatMap((e) => e.changes)
+    expect(remote.find((c) => c.id === lead)?.data?.remark).toBe('Lead | call after 6pm')
+    expect(events.findIndex((e) => e.type === 'merged')).toBeLessThan(events.findIndex((e) => e.type === 'remote'))
+  })
+
+  it('merged beside any other refusal, or on a change that is not an add of a number, is still a rejection', async () => {
+    const answering: WorkspaceTransport = {
+      pull: async () => ({ changes: [], cursor: '0', more: false }),
+      push: async (changes) => changes.map((c) => ({ changeId: c.changeId, status: 'rejected' as const, reason: c.id === 'other' ? 'INVALID_NUMBER' : 'DUPLICATE_NUMBER', merged: true })),
+    }
+    engine.setTransport(answering)
+    engine.enqueue([addNumber('other', '13800138001'), { kind: 'number', op: 'delete', id: 'gone' }, { kind: 'call', op: 'upsert', id: 'c1', data: {} }])
+    await timers.advance(DEBOUNCE_MS)
+    expect(events.filter((e) => e.type === 'merged')).toEqual([])
+    expect(events.filter((e) => e.type === 'rejected').map((e) => e.type === 'rejected' && e.entry.id)).toEqual(['other', 'gone', 'c1'])
+    expect(engine.rejectedChanges()).toHaveLength(3)
+  })
+
   it('pushes at most 500 changes per request', async () => {
     engine.enqueue(Array.from({ length: 1200 }, (_, i) => addNumber(`n${i}`, `1380000${String(i).padStart(4, '0')}`)))
     await timers.advance(DEBOUNCE_MS)

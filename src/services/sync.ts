@@ -5,7 +5,8 @@
  * the store shows it. The outbox is flushed ~500 ms after a change (debounced), on `open()`
  * (sign-in), on `kick()` (foreground, network back) and on retries with backoff (1 s doubling to
  * 60 s). An entry leaves the outbox only when the server answered for it (`applied`, `duplicate`
- * or `rejected`); rejected ones are logged and kept in `tccc.a.<agentKey>.rejected`.
+ * or `rejected`); rejected ones are logged and kept in `tccc.a.<agentKey>.rejected`, except a
+ * duplicate add whose remark the server merged into its entry (`merged`), which is not lost.
  * After each flush the engine pulls (paged, cursor in `tccc.a.<agentKey>.cursor`).
  *
  * It never imports a store: it publishes typed `SyncEvent`s on `syncEvents`, which the store
@@ -55,7 +56,8 @@ export interface PushResult {
   rev?: string
   /**
    * With `DUPLICATE_NUMBER`: the refused add's remark was kept in the server's entry for that
-   * phone, which the next pull brings. Nothing more to do than for any duplicate add.
+   * phone, which the next pull brings. Not a refusal for the phone: it is neither logged nor
+   * kept as rejected, only the local copy is dropped (`merged` event).
    */
   merged?: boolean
 }
@@ -72,6 +74,14 @@ export interface RejectedChange {
   entry: OutboxEntry
   reason: string
   at: number
+}
+
+/**
+ * A refused add of a number whose remark the server kept in its own entry for that phone: only
+ * an add of a number (the server merges nothing else), and only when the server says so.
+ */
+function isMerged(entry: OutboxEntry, result: PushResult): boolean {
+  return result.merged === true && result.reason === 'DUPLICATE_NUMBER' && entry.kind === 'number' && entry.op === 'upsert'
 }
 
 /** `serverCopyAfterRejection`: the server could not be asked; asked again at the next sync. */
@@ -103,6 +113,12 @@ export type SyncEvent =
    * refused edit, and the next pull's duplicate dropped that customer from this phone for good.
    */
   | { type: 'serverCopy'; copy: RemoteChange }
+  /**
+   * An add of a number the server already held (`DUPLICATE_NUMBER`, `merged: true`): its remark
+   * now lives in the server's entry, which the pull brings. Not a refusal: the phone drops its
+   * copy, and nothing is logged, kept or counted as rejected.
+   */
+  | { type: 'merged'; entry: OutboxEntry }
   /**
    * The backend refused the access token (401): a backend restarted with a new signing key, the
    * password changed, the agent removed. Retrying cannot help; the outbox waits for a sign-in.
@@ -439,9 +455,12 @@ export class SyncEngine {
       if (generation !== this.generation) return
       const answered = new Map(results.map((r) => [r.changeId, r]))
       const rejected: RejectedChange[] = []
+      const merged: OutboxEntry[] = []
       for (const entry of batch) {
         const result = answered.get(entry.changeId)
-        if (result?.status === 'rejected') rejected.push({ entry, reason: result.reason ?? 'UNKNOWN', at: this.timers.now() })
+        if (result?.status !== 'rejected') continue
+        if (isMerged(entry, result)) merged.push(entry)
+        else rejected.push({ entry, reason: result.reason ?? 'UNKNOWN', at: this.timers.now() })
       }
       const done = new Set(batch.filter((e) => answered.has(e.changeId)).map((e) => e.changeId))
       if (done.size === 0) throw new Error('the server answered none of the pushed changes')
@@ -452,6 +471,7 @@ export class SyncEngine {
       for (const id of done) ws.answered.add(id)
       onSent(ws)
       this.emitStatus()
+      for (const entry of merged) this.emit({ type: 'merged', entry })
       for (const r of rejected) {
         console.warn(`[sync] ${r.entry.kind} ${r.entry.op} ${r.entry.id} rejected: ${r.reason}`)
         const serverCopy = await this.serverCopyAfterRejection(transport, ws, r.entry)

@@ -318,6 +318,13 @@ describe('the route tables, handler by handler (fake stores)', () => {
     expect(stores.numbers.dropLocal.mock.calls).toEqual([['number-1']])
     expect(stores.sync.noteRejected).toHaveBeenCalledTimes(3)
   })
+
+  it('a duplicate add the server merged drops the local copy and is not counted as a rejection', () => {
+    const stores = syncStores()
+    routeSync({ type: 'merged', entry: entry('number') }, stores)
+    expect(stores.numbers.dropLocal.mock.calls).toEqual([['number-1']])
+    expect(stores.sync.noteRejected).not.toHaveBeenCalled()
+  })
 })
 
 describe('routeEvents', () => {

@@ -154,6 +154,9 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
     // the server's. Every other refused add keeps the local data (logged and kept by the engine).
     else if (event.reason === 'DUPLICATE_NUMBER') numbers.dropLocal(event.entry.id)
   },
+  // A duplicate add whose remark the server merged into its entry: not a refusal; drop our
+  // copy, the pull brings the server's entry with the remark.
+  merged: (event, { numbers }) => numbers.dropLocal(event.entry.id),
   // A refused edit's server copy that could not be read at the time, read at a later sync.
   serverCopy: (event, { numbers }) => {
     numbers.restoreRemote(event.copy)

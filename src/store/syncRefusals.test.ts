@@ -87,8 +87,25 @@ describe('refused changes and a full outbox', () => {
     await settle()
     expect(numbers.entries.some((e) => e.id === mine.id)).toBe(false)
     expect(numbers.entries.map((e) => [e.number, e.remark])).toEqual([['13900139000', 'Lead A | typed again']])
-    // Still not an error the agent must act on.
+    // Merged, not refused: nothing logged, kept or counted as rejected, and it stays out of outbox and log.
+    expect({ rejected: useSyncStore().rejectedCount, refused: useSyncStore().refused }).toEqual({ rejected: 0, refused: 0 })
+    expect(getSync().rejectedChanges()).toEqual([])
+    expect(getSync().outbox()).toEqual([])
+    expect(console.warn).not.toHaveBeenCalledWith(expect.stringContaining('rejected'))
+  })
+
+  it('an add refused as DUPLICATE_NUMBER with nothing to merge (no remark) is still dropped here and kept in the rejected log', async () => {
+    const server = servers[AGENT1]
+    await signIn(AGENT1)
+    server.assign('13900139000', 'Lead A')
+    const numbers = useNumbersStore()
+    const mine = numbers.add('13900139000', '')
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    expect(numbers.entries.some((e) => e.id === mine.id)).toBe(false)
+    expect(numbers.entries.map((e) => [e.number, e.remark])).toEqual([['13900139000', 'Lead A']])
     expect({ rejected: useSyncStore().rejectedCount, refused: useSyncStore().refused }).toEqual({ rejected: 1, refused: 0 })
+    expect(getSync().rejectedChanges().map((r) => r.reason)).toEqual(['DUPLICATE_NUMBER'])
   })
 
   it('a call the outbox could not take (storage full) is shown, and reaches the server after the next sign-in', async () => {
