@@ -3,7 +3,9 @@ import fc from 'fast-check'
 import {
   formatCsvLine,
   hasExtension,
+  importHeader,
   type ImportLine,
+  isImportHeader,
   isNumberError,
   mergedRemark,
   NumberError,
@@ -523,5 +525,18 @@ describe('mergedRemark (a refused duplicate add keeps its remark in the entry th
     const merged = mergedRemark(stored, added, spellings)
     expect(merged).toBe(expected)
     if (merged !== null) expect(validateRemark(merged, '13900139003')).toEqual({ ok: true, value: merged })
+  })
+})
+
+describe('importHeader, isImportHeader', () => {
+  it('name the line parseImport skips as a header: the first non-blank one, when it reads as one', () => {
+    expect(['number,remark', '号码,备注', ' "Phone No" ;x', '手机号\t姓名', 'TEL'].map(isImportHeader)).toEqual([true, true, true, true, true])
+    expect(['13800138000,Zhang', 'name,phone', 'abc', ''].map(isImportHeader)).toEqual([false, false, false, false])
+    expect(importHeader('\ufeff\n  号码,备注 \n120,A')).toBe('号码,备注')
+    expect(importHeader('120,A\n号码,备注')).toBeNull()
+    expect(importHeader('')).toBeNull()
+    // What parseImport does with the same texts.
+    expect(parseImport('\ufeff\n  号码,备注 \n120,A').map((l) => l.line)).toEqual([3])
+    expect(parseImport('120,A\n号码,备注').map((l) => l.line)).toEqual([1, 2])
   })
 })

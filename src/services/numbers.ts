@@ -238,6 +238,17 @@ function isHeader(first: string): boolean {
   return HEADER_WORDS.test(first.replace(/[\s_\-"'#]/g, ''))
 }
 
+/** Whether `parseImport` takes this line, first in a paste, as a header and skips it. */
+export function isImportHeader(line: string): boolean {
+  return isHeader(splitLine(line.trim()).first)
+}
+
+/** The header line `parseImport` skips in this text (its first non-blank line), or null. */
+export function importHeader(text: string): string | null {
+  const first = text.replace(/^\ufeff/, '').split(/\r\n|\r|\n/).find((line) => line.trim() !== '')
+  return first !== undefined && isImportHeader(first) ? first.trim() : null
+}
+
 /**
  * Parses pasted text, one `number,remark` per line. Blank lines are skipped, and a header line
  * (`number,remark`, `号码,备注`) is skipped when it is the first non-blank line. Duplicates are

@@ -150,6 +150,42 @@ describe('useNumbersStore', () => {
     expect(store.importText('113,ok').keptText).toBe('')
   })
 
+  it('a refused line that reads as a header is kept behind a header, so the next import refuses it again instead of skipping it unseen', () => {
+    const store = freshStore()
+    const first = store.importText('120,Ambulance\nphone,Zhang\nabc')
+    expect(first).toMatchObject({ added: 1, invalid: 2, keptText: 'number,remark\nphone,Zhang\nabc' })
+    expect(first.invalidLines.map((l) => [l.line, l.keptLine, l.text])).toEqual([
+      [2, 2, 'phone,Zhang'],
+      [3, 3, 'abc'],
+    ])
+    // Imported again as it was left in the box: the same two lines are refused, named at the same lines.
+    const second = store.importText(first.keptText)
+    expect(second).toMatchObject({ added: 0, invalid: 2, keptText: first.keptText })
+    expect(second.invalidLines.map((l) => [l.line, l.keptLine])).toEqual([
+      [2, 2],
+      [3, 3],
+    ])
+    // Fixed in the box: imported, and nothing is left.
+    const third = store.importText('number,remark\n13800138000,Zhang')
+    expect(third).toMatchObject({ added: 1, invalid: 0, keptText: '' })
+  })
+
+  it('the header kept in front is the import\'s own when it had one, else the one given (a header), else number,remark', () => {
+    const store = freshStore()
+    expect(store.importText('号码,备注\n120,A\nTel,13800138000').keptText).toBe('号码,备注\nTel,13800138000')
+    expect(store.importText('121,B\n手机,李四', '号码,备注').keptText).toBe('号码,备注\n手机,李四')
+    expect(store.importText('122,C\nmobile,x', 'not a header').keptText).toBe('number,remark\nmobile,x')
+    // Only the first kept line matters: a header-like line after another refused one is judged anyway.
+    expect(store.importText('abc\nphone,x', '号码,备注').keptText).toBe('abc\nphone,x')
+    // Whatever the box holds, every refused line comes back refused at the next import.
+    for (const text of ['120,A\nphone,x', '号码\nphone,x\n123,B', 'tel\ntel', 'tel,x\nnumber']) {
+      const first = store.importText(text)
+      const again = store.importText(first.keptText)
+      expect(again.invalidLines.map((l) => l.text), text).toEqual(first.invalidLines.map((l) => l.text))
+      expect(again.keptText, text).toBe(first.keptText)
+    }
+  })
+
   it('writes an import with one save, and a failed save changes nothing', () => {
     const store = freshStore()
     store.add('110')

@@ -23,6 +23,8 @@ import {
   REMARK_MAX_LENGTH,
   nationalForm,
   normalizeNumber,
+  importHeader,
+  isImportHeader,
   parseImport,
   searchEntries,
   validateListNumber,
@@ -48,9 +50,16 @@ export interface ImportSummary {
   invalidLines: Array<{ line: number; keptLine: number; text: string; reason: NumberErrorSymbol }>
   /** Lines whose number is already listed, or repeats an earlier line of the same paste. */
   duplicateLines: Array<{ line: number; text: string; number: string }>
-  /** The refused lines, one per line in order, to fix and import again ('' when none). */
+  /**
+   * The refused lines, one per line in order, to fix and import again ('' when none). When the
+   * first of them reads as a header, a header line goes in front (the import's own, or the one
+   * given), so the next import judges that line again instead of skipping it unseen.
+   */
   keptText: string
 }
+
+/** The header put in front of kept lines when the import had none (`importText`). */
+export const IMPORT_HEADER = 'number,remark'
 
 const OUTCOMES: ReadonlySet<string> = new Set<CallOutcome>(['answered', 'rejected', 'missed', 'cancelled', 'no-answer', 'failed'])
 
@@ -341,7 +350,7 @@ export const useNumbersStore = defineStore('numbers', () => {
    * Imports pasted text (see `parseImport`). Every line is judged first, then the new entries are
    * saved in one write: either all valid new lines are added or, if saving fails, none.
    */
-  function importText(text: string): ImportSummary {
+  function importText(text: string, header = IMPORT_HEADER): ImportSummary {
     const summary: ImportSummary = { added: 0, duplicates: 0, invalid: 0, invalidLines: [], duplicateLines: [], keptText: '' }
     /** National forms of the lines taken so far: `+86…` and `…` on two lines are one phone. */
     const pasted = new Set<string>()
@@ -349,7 +358,7 @@ export const useNumbersStore = defineStore('numbers', () => {
     const added: NumberEntry[] = []
     for (const line of parseImport(text)) {
       if (!line.ok) {
-        summary.invalidLines.push({ line: line.line, keptLine: summary.invalidLines.length + 1, text: line.text, reason: line.reason })
+        summary.invalidLines.push({ line: line.line, keptLine: 0, text: line.text, reason: line.reason })
         continue
       }
       const phone = nationalForm(line.number)
@@ -366,7 +375,12 @@ export const useNumbersStore = defineStore('numbers', () => {
     summary.added = added.length
     summary.duplicates = summary.duplicateLines.length
     summary.invalid = summary.invalidLines.length
-    summary.keptText = summary.invalidLines.map((l) => l.text).join('\n')
+    // A refused line first in the box that reads as a header would be skipped by the next
+    // import, silently: a header in front keeps it judged (and listed) until it is fixed.
+    const kept = summary.invalidLines.map((l) => l.text)
+    const lead = kept.length > 0 && isImportHeader(kept[0]) ? [importHeader(text) ?? (isImportHeader(header) ? header : IMPORT_HEADER)] : []
+    summary.invalidLines.forEach((l, i) => (l.keptLine = lead.length + i + 1))
+    summary.keptText = [...lead, ...kept].join('\n')
     return summary
   }
 

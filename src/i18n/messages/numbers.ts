@@ -46,6 +46,8 @@ const zh = {
   'numbers.import.more': '…另有 {n} 行',
   'numbers.import.empty': '请粘贴要导入的号码',
   'numbers.import.keptInvalid': '无效的行已留在输入框中，改正后可再次导入',
+  // Put above kept lines when the first of them would read as a header (parseImport skips it).
+  'numbers.import.keptHeader': '号码,备注',
   'numbers.outcome.answered': '已接通',
   'numbers.outcome.rejected': '已拒接',
   'numbers.outcome.missed': '未接',
@@ -113,6 +115,7 @@ const en: Record<keyof typeof zh, string> = {
   'numbers.import.more': '…and {n} more line | …and {n} more lines',
   'numbers.import.empty': 'Paste the numbers to import',
   'numbers.import.keptInvalid': 'The invalid lines are left in the box: correct them and import again.',
+  'numbers.import.keptHeader': 'number,remark',
   'numbers.outcome.answered': 'Answered',
   'numbers.outcome.rejected': 'Declined',
   'numbers.outcome.missed': 'Missed',

@@ -230,6 +230,24 @@ describe('numbers page', () => {
     expectReportMatchesBox()
   })
 
+  it.each([
+    ['en', 'number,remark', 'Line 2 “phone,Zhang”'],
+    ['zh', '号码,备注', '第 2 行“phone,Zhang”'],
+  ] as const)('a refused line that reads as a header stays in the box behind a header (%s) and is refused again', async (locale, header, named) => {
+    setLocale(locale)
+    const { wrapper } = mountPage()
+    const box = () => (wrapper.find(byId('import-text')).element as HTMLTextAreaElement).value
+    await wrapper.find(byId('numbers-import')).trigger('click')
+    await wrapper.find(byId('import-text')).setValue('120,Ambulance\nphone,Zhang')
+    await wrapper.find(byId('import-submit')).trigger('click')
+    expect(box()).toBe(`${header}\nphone,Zhang`)
+    expect(wrapper.find(byId('import-result')).text()).toContain(named)
+    await wrapper.find(byId('import-submit')).trigger('click')
+    expect(wrapper.find(byId('import-result')).attributes('data-invalid')).toBe('1')
+    expect(wrapper.find(byId('import-result')).text()).toContain(named)
+    expect(box()).toBe(`${header}\nphone,Zhang`)
+  })
+
   it('filters as the agent types and shows a no-match state', async () => {
     const { wrapper, numbers } = mountPage()
     numbers.importText('13800138000,Zhang San\n13900001111,Li Si\n110,Police')
