@@ -8,8 +8,8 @@
  *   signed-out ──► signing-in ──► signed-in | signed-out
  *   signed-in ──► signed-out                       (signOut, kicked, token/session expired)
  *   offline ──► signed-in                          (a retry of the silent sign-in registered)
- *   offline ──► signed-out                         (signOut, session refused or expired, a
- *                                                   failure that will not pass)
+ *   offline ──► signed-out                         (signOut, session refused or expired (a
+ *                                                   timer at its expiry), a failure that will not pass)
  *
  * `offline`: the start's silent sign-in met a passing failure (`isPassing`: unreachable, timed
  * out, busy) while the stored session is valid, names its agent and workspace, and this phone
@@ -76,6 +76,8 @@ export const TOKEN_RENEWAL_WINDOW_MS = 60_000
  * phone started in a lift or during a server restart is not left on the login page.
  */
 export const RESTORE_RETRY_MS: readonly number[] = [2_000, 5_000, 15_000, 30_000, 60_000]
+/** setTimeout's longest wait (2^31 - 1 ms, ~24.8 days); a longer one would fire at once. */
+const LONGEST_TIMER_MS = 2_147_483_647
 
 export { backendSessionStorage, type StoredBackendSession }
 
@@ -145,9 +147,14 @@ export const useSessionStore = defineStore('session', () => {
   let heldBackend: string | undefined
   /** Until the first sign-in or sign-out: only the start's restore may open the cache offline. */
   let mayOpenOffline = true
-  /** Sign-outs by the agent so far: a silent sign-in that outlived one ends quietly. */
+  /**
+   * Sign-outs so far (by the agent, or the access token running out offline): a silent sign-in
+   * that outlived one ends quietly.
+   */
   let leaves = 0
   let restoreRetryTimer: ReturnType<typeof setTimeout> | null = null
+  /** Offline: fires when the stored access token stops being usable (`watchOfflineExpiry`). */
+  let offlineExpiryTimer: ReturnType<typeof setTimeout> | null = null
   let restoreAttempts = 0
   let rechecking: Promise<void> | null = null
   let renewing: Promise<boolean> | null = null
@@ -271,8 +278,49 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = null
     useConnectionStore().reset()
     syncStoreModule?.useSyncStore(pinia).open(userId, backendAccessToken, backendUrl)
+    watchOfflineExpiry()
     return true
   }
+
+  /**
+   * Offline, the access token's end is noticed when it comes, not at the next retry (up to a
+   * minute later): a timer at the moment `usableBackendSession` stops taking it. Cleared when
+   * the status leaves `offline`, whichever way (the watch below).
+   */
+  function watchOfflineExpiry(): void {
+    stopOfflineExpiry()
+    const stored = backendSessionStorage.load()
+    if (!stored) return
+    const wait = Math.min(Math.max(0, stored.expiresAt - ACCESS_TOKEN_MARGIN_MS - Date.now()), LONGEST_TIMER_MS)
+    offlineExpiryTimer = setTimeout(() => {
+      offlineExpiryTimer = null
+      if (status.value !== 'offline') return
+      // Still usable (a timer capped at its longest, or another tab of this agent signed in
+      // anew): wait for that token's end instead.
+      if (usableBackendSession() && ownStoredSession()) {
+        watchOfflineExpiry()
+        return
+      }
+      // As the next retry would (restore): signed out, told why. A retry under way ends quietly.
+      leaves += 1
+      stopRestoreRetry()
+      becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
+    }, wait)
+  }
+
+  function stopOfflineExpiry(): void {
+    if (offlineExpiryTimer) clearTimeout(offlineExpiryTimer)
+    offlineExpiryTimer = null
+  }
+
+  // Every way out of `offline` (registered, signed out, expired, a sign-in by hand) ends the timer.
+  watch(
+    status,
+    (next) => {
+      if (next !== 'offline') stopOfflineExpiry()
+    },
+    { flush: 'sync' },
+  )
 
   /** Re-register with the stored access token; on failure the agent is signed out. */
   async function silentRelogin(fallbackReason: SignOutReason): Promise<boolean> {

@@ -14,7 +14,7 @@ import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
 import { useSyncStore } from '@/store/sync'
 import { useWrapupStore } from '@/store/wrapup'
-import { backendSessionStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
+import { ACCESS_TOKEN_MARGIN_MS, backendSessionStorage, RESTORE_RETRY_MS, useSessionStore } from '@/store/session'
 import { AGENT, PASSWORD, callsOf, closeSyncAndRestore, coreWithWorkspace, methods, settle, type Core, type FakeBackend } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -56,7 +56,7 @@ afterEach(closeSyncAndRestore)
  * A day's work on this phone: one listed number and one connected call with its wrap-up, all on
  * the server; then the app restarts (new pinia, storage kept) with the backend out of reach.
  */
-async function workedThenRestartOffline(): Promise<ReturnType<typeof useSessionStore>> {
+async function workedThenRestartOffline(clock: 'timers' | 'timers and date' = 'timers'): Promise<ReturnType<typeof useSessionStore>> {
   const session = useSessionStore()
   await expect(session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
   useNumbersStore().add('13800138000', 'Ms Wang')
@@ -72,7 +72,7 @@ async function workedThenRestartOffline(): Promise<ReturnType<typeof useSessionS
   await expect(useSyncStore().drain()).resolves.toBe(true)
   setActivePinia(createPinia())
   backend.setReachable(false)
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+  vi.useFakeTimers({ toFake: clock === 'timers' ? ['setTimeout', 'clearTimeout'] : ['setTimeout', 'clearTimeout', 'Date'] })
   return useSessionStore()
 }
 
@@ -176,7 +176,104 @@ describe('offline start (the backend out of reach, this phone holds the agent ca
     expect(backend.requests.length).toBe(asked)
   })
 
-  it('an access token that expires while offline ends the offline mode at the next retry', async () => {
+  it('an access token that expires while offline ends the offline mode at its expiry, between two retries, as a retry would', async () => {
+    const session = await workedThenRestartOffline('timers and date')
+    // Usable for 10.5 s more: past the retries at 2 s and 7 s, well before the one at 22 s.
+    const stored = backendSessionStorage.load()!
+    backendSessionStorage.save({ ...stored, expiresAt: Date.now() + ACCESS_TOKEN_MARGIN_MS + 10_500 })
+    await session.restore()
+    expect(session.status).toBe('offline')
+    await vi.advanceTimersByTimeAsync(10_499)
+    expect(session.status).toBe('offline')
+    const asked = backend.requests.length
+    await vi.advanceTimersByTimeAsync(1)
+    expect({ status: session.status, reason: session.signOutReason, error: session.error?.symbol, retrying: session.restoreRetrying, agent: session.agent }).toEqual({
+      status: 'signed-out',
+      reason: 'session-expired',
+      error: 'SESSION_EXPIRED',
+      retrying: false,
+      agent: null,
+    })
+    expect(backendSessionStorage.load()).toBeNull()
+    expect(useNumbersStore().entries).toEqual([])
+    // Nothing asked the backend for it, and no retry follows.
+    expect(backend.requests.length).toBe(asked)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[RESTORE_RETRY_MS.length - 1] * 2)
+    expect(backend.requests.length).toBe(asked)
+    expect(session.status).toBe('signed-out')
+  })
+
+  it('the expiry timer ends with the offline mode when a retry registers', async () => {
+    const session = await workedThenRestartOffline('timers and date')
+    const stored = backendSessionStorage.load()!
+    backendSessionStorage.save({ ...stored, expiresAt: Date.now() + ACCESS_TOKEN_MARGIN_MS + 10_500 })
+    await session.restore()
+    expect(vi.getTimerCount()).toBeGreaterThanOrEqual(2) // the retry and the expiry
+    backend.setReachable(true)
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0])
+    await settle()
+    expect(session.status).toBe('signed-in')
+    // Registered and synced: no timer is left waiting, the offline expiry's neither.
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('leaves no expiry timer behind when the agent signs out offline', async () => {
+    const session = await workedThenRestartOffline()
+    await session.restore()
+    expect(vi.getTimerCount()).toBeGreaterThanOrEqual(2)
+    await session.signOut()
+    // The retry and the expiry timer both gone (the sync's own timers closed with it).
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('offline with a token another tab of this agent renewed meanwhile: the old expiry passes, the new one ends it', async () => {
+    const session = await workedThenRestartOffline('timers and date')
+    const stored = backendSessionStorage.load()!
+    backendSessionStorage.save({ ...stored, expiresAt: Date.now() + ACCESS_TOKEN_MARGIN_MS + 10_500 })
+    await session.restore()
+    backendSessionStorage.save({ ...stored, accessToken: `${stored.accessToken}-renewed`, expiresAt: Date.now() + ACCESS_TOKEN_MARGIN_MS + 100_000 })
+    await vi.advanceTimersByTimeAsync(10_500)
+    expect(session.status).toBe('offline')
+    await vi.advanceTimersByTimeAsync(100_000 - 10_500)
+    expect({ status: session.status, reason: session.signOutReason }).toEqual({ status: 'signed-out', reason: 'session-expired' })
+  })
+
+  it('a token good for longer than a timer can wait (ACCESS_TOKEN_TTL of 30 days) does not end the offline mode at once', async () => {
+    const session = await workedThenRestartOffline('timers and date')
+    const stored = backendSessionStorage.load()!
+    const day = 86_400_000
+    backendSessionStorage.save({ ...stored, expiresAt: Date.now() + 30 * day })
+    const timeout = vi.spyOn(globalThis, 'setTimeout')
+    await session.restore()
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(session.status).toBe('offline')
+    // A browser runs a longer wait at once: the timer waits its longest, then looks again.
+    expect(timeout.mock.calls.map(([, ms]) => ms)).toContain(2_147_483_647)
+    expect(timeout.mock.calls.every(([, ms]) => (ms ?? 0) <= 2_147_483_647)).toBe(true)
+  })
+
+  it('a retry under way when the token runs out ends quietly: it registered late, and leaves TCCC again', async () => {
+    const session = await workedThenRestartOffline('timers and date')
+    const stored = backendSessionStorage.load()!
+    backendSessionStorage.save({ ...stored, expiresAt: Date.now() + ACCESS_TOKEN_MARGIN_MS + 10_500 })
+    await session.restore()
+    backend.setReachable(true)
+    // The retry starts just before the token's end and registers after it.
+    let release: () => void = () => undefined
+    session.joinSignIn(() => new Promise<void>((resolve) => (release = resolve)))
+    await vi.advanceTimersByTimeAsync(RESTORE_RETRY_MS[0] + RESTORE_RETRY_MS[1])
+    expect(session.status).toBe('offline')
+    await vi.advanceTimersByTimeAsync(10_500 - RESTORE_RETRY_MS[0] - RESTORE_RETRY_MS[1])
+    expect(session.status).toBe('signed-out')
+    const logouts = callsOf(core, 'logout').length
+    release()
+    await settle()
+    await vi.advanceTimersByTimeAsync(0)
+    expect({ status: session.status, reason: session.signOutReason, agent: session.agent }).toEqual({ status: 'signed-out', reason: 'session-expired', agent: null })
+    expect(callsOf(core, 'logout').length).toBe(logouts + 1)
+  })
+
+  it('an access token found expired at a retry (the phone slept past its timer) ends the offline mode then', async () => {
     const session = await workedThenRestartOffline()
     await session.restore()
     const expiresAt = backendSessionStorage.load()?.expiresAt ?? 0
