@@ -99,6 +99,8 @@ export interface FakeBackend {
   readonly statusPuts: unknown[]
   /** The workspace id the sign-in answers with (none, like a backend before it had one, when null). */
   workspaceId: string | null
+  /** The `sdkUrl` /api/tccc/token answers with (the Web SDK's script; '' as a mock backend for the simulator). */
+  sdkUrl: string
   /** The seat's workspace set aside (its agent removed) and a new, empty one for the next agent. */
   newWorkspace(): void
 }
@@ -146,7 +148,7 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
       } else {
         const token = tcccTokenFor(clock)
         issuedTcccTokens.push(token)
-        reply(200, { ...AGENT, token, expiresAt: Math.floor(clock.now() / 1000) + 600, sdkUrl: '' })
+        reply(200, { ...AGENT, token, expiresAt: Math.floor(clock.now() / 1000) + 600, sdkUrl: fake.sdkUrl })
       }
     } else if (path.startsWith('/api/workspace/changes')) {
       if (!bearer || !live.has(bearer)) reply(401, { error: { code: 'SESSION_EXPIRED', message: 'Session expired' } })
@@ -196,6 +198,7 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
       nextTokenFailure = { statusCode, body }
     },
     workspaceId: null,
+    sdkUrl: '',
   }
   return fake
 }
