@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { byId, inputOf, sim } from './harness'
-import { connectedCall, expectAttr, useStack, zh } from './journey'
+import { connectedCall, expectAttr, expectText, useStack, zh } from './journey'
 
 const { phone } = useStack()
 
@@ -205,7 +205,7 @@ describe('the numbers page with the keyboard alone', () => {
     await byId(page, 'history-search').waitFor({ state: 'visible' })
   })
 
-  it('runs a call from the keyboard: transfer form closes on Esc, hang-up, the wrap-up takes the focus', async () => {
+  it('runs a call from the keyboard: transfer form closes on Esc, hang-up, the wrap-up takes the focus, a callback time from the keyboard', async () => {
     const page = await phone()
     await keyboardSignIn(page)
     await connectedCall(page, '13900000063')
@@ -240,8 +240,51 @@ describe('the numbers page with the keyboard alone', () => {
     expect(await focusedId(page)).toBe('wrapup-outcome-interested')
     await expectAttr(page, 'wrapup-outcome-interested', 'aria-checked', 'true')
     await expectAttr(page, 'wrapup-outcome-not-interested', 'aria-checked', 'false')
-    await page.keyboard.press('Tab')
-    expect(await focusedId(page)).not.toMatch(/^wrapup-outcome-/)
+
+    // A callback at a time of the agent's own, with uni's datetime picker from the keyboard: its
+    // field is a named button; Enter opens date, hour and minute spin buttons; Esc leaves the
+    // time (and the sheet) as they were, Enter sets it; the focus comes back to the field.
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('ArrowRight')
+    expect(await focusedId(page)).toBe('wrapup-outcome-callback')
+    await expectAttr(page, 'wrapup-outcome-callback', 'aria-checked', 'true')
+    await tabTo(page, 'wrapup-callback-field')
+    const field = wrapup.getByRole('button', { name: zh('wrapup.callbackField', { value: zh('wrapup.callbackNone') }) })
+    expect(await field.getAttribute('aria-expanded')).toBe('false')
+    await page.keyboard.press('Enter')
+    const keys = wrapup.getByRole('dialog', { name: zh('wrapup.callbackDialog') })
+    await keys.waitFor({ state: 'visible' })
+    const day = keys.getByRole('spinbutton', { name: zh('wrapup.callbackDay') })
+    const hour = keys.getByRole('spinbutton', { name: zh('wrapup.callbackHour') })
+    const minute = keys.getByRole('spinbutton', { name: zh('wrapup.callbackMinute') })
+    await expect.poll(() => focusedId(page)).toBe('wrapup-callback-day')
+    await page.keyboard.press('ArrowUp')
+    await page.keyboard.press('Escape')
+    await keys.waitFor({ state: 'detached' })
+    expect(await focusedId(page)).toBe('wrapup-callback-field')
+    expect(await byId(page, 'wrapup-sheet').isVisible()).toBe(true)
+    await expectAttr(page, 'wrapup-callback-at', 'data-at', '')
+    // uni's own popup never opened for the keys.
+    expect(await page.locator('.uni-date-single--x, .uni-calendar__content').first().isVisible()).toBe(false)
+    await page.keyboard.press('Enter')
+    await keys.waitFor({ state: 'visible' })
+    await expect.poll(() => focusedId(page)).toBe('wrapup-callback-day')
+    await page.keyboard.press('ArrowUp') // tomorrow
+    await page.keyboard.press('ArrowRight')
+    expect(await focusedId(page)).toBe('wrapup-callback-hour')
+    await page.keyboard.press('Home') // 00
+    await page.keyboard.press('ArrowUp') // 01
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('End') // 55
+    const chosen = `${(await day.textContent())?.trim().slice(0, 10)} ${(await hour.textContent())?.trim()}:${(await minute.textContent())?.trim()}`
+    expect(chosen).toMatch(/^\d{4}-\d{2}-\d{2} 01:55$/)
+    expect(await day.getAttribute('aria-valuenow')).toBe('1')
+    await page.keyboard.press('Enter')
+    await keys.waitFor({ state: 'detached' })
+    await expectText(page, 'wrapup-callback-at', chosen)
+    expect(await focusedId(page)).toBe('wrapup-callback-field')
+    await wrapup.getByRole('button', { name: zh('wrapup.callbackField', { value: chosen }) }).waitFor({ state: 'visible' })
+
     await tabTo(page, 'wrapup-save')
     await page.keyboard.press('Enter')
     await byId(page, 'wrapup-sheet').waitFor({ state: 'detached' })

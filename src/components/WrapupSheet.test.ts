@@ -4,27 +4,30 @@ import { createPinia, setActivePinia } from 'pinia'
 import type { CallRecord } from '@/services/callRecord'
 import { useHistoryStore } from '@/store/history'
 import { useSessionStore } from '@/store/session'
+import { useWorkdayStore } from '@/store/workday'
 import { useWrapupStore } from '@/store/wrapup'
+import { DatetimePickerStub } from '../../tests/setup/uniUiStubs'
+import { tabStops } from './a11y'
 import WrapupSheet from './WrapupSheet.vue'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 
-function sheetFor(record: CallRecord, attachTo?: HTMLElement) {
+function sheetFor(record: CallRecord, attachTo?: HTMLElement, picker: unknown = true) {
   const pinia = createPinia()
   setActivePinia(pinia)
   useSessionStore().agent = { userId: 'agent1@example.com', sdkAppId: 1400000001 }
   const wrapup = useWrapupStore()
   wrapup.offer(record)
-  const wrapper = mount(WrapupSheet, { global: { plugins: [pinia], stubs: { 'uni-datetime-picker': true } }, attachTo })
+  const wrapper = mount(WrapupSheet, { global: { plugins: [pinia], stubs: { 'uni-datetime-picker': picker as true } }, attachTo })
   return { wrapup, wrapper }
 }
 
 /** Sheets mounted in the document (focus needs one), taken out after each test. */
 const attached: Array<ReturnType<typeof sheetFor>['wrapper']> = []
-function attachedSheetFor(record: CallRecord) {
+function attachedSheetFor(record: CallRecord, picker?: unknown) {
   const host = document.createElement('div')
   document.body.append(host)
-  const sheet = sheetFor(record, host)
+  const sheet = sheetFor(record, host, picker)
   attached.push(sheet.wrapper)
   return sheet
 }
@@ -138,6 +141,54 @@ describe('WrapupSheet', () => {
     await press('x')
     expect(wrapup.draft?.disposition).toBe(codes[0])
     expect(document.activeElement).toBe(chip(codes[0]))
+  })
+
+  it('the custom callback time from the keyboard: Tab reaches the picker field, Enter sets the time, Esc in its panel does not fold the sheet', async () => {
+    // (Not a frozen Date: Vue drops an event whose time is not after its handler was attached.)
+    const { wrapup, wrapper } = attachedSheetFor(answered, DatetimePickerStub)
+    const press = (target: HTMLElement, key: string) => target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }))
+    const nextFrames = async () => {
+      await wrapper.vm.$nextTick()
+      await wrapper.vm.$nextTick()
+    }
+    await wrapper.find('[data-testid="wrapup-outcome-callback"]').trigger('click')
+    await nextFrames()
+    const field = wrapper.find('[data-testid="wrapup-callback-field"]').element as HTMLElement
+    expect(field.getAttribute('role')).toBe('button')
+    expect(field.getAttribute('aria-label')).toBe('自定义回拨时间：未选择')
+    // In the sheet's Tab order (the sheet keeps Tab inside it).
+    expect(tabStops(wrapper.find('[role="dialog"]').element as HTMLElement)).toContain(field)
+    field.focus()
+    press(field, 'Enter')
+    await nextFrames()
+    const day = wrapper.find('[data-testid="wrapup-callback-day"]').element as HTMLElement
+    expect(document.activeElement).toBe(day)
+    press(day, 'ArrowUp')
+    await nextFrames()
+    // Esc closes the panel only.
+    press(day, 'Escape')
+    await nextFrames()
+    expect(wrapper.find('[data-testid="wrapup-callback-keys"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="wrapup-sheet"]').exists()).toBe(true)
+    expect(wrapup.isSheetShown).toBe(true)
+    expect(wrapup.draft?.callbackAt).toBeNull()
+    expect(document.activeElement).toBe(field)
+    // Again, and Enter: tomorrow, an hour from now on a 5-minute mark.
+    const expected = new Date(useWorkdayStore().now + 3_600_000)
+    expected.setSeconds(0, 0)
+    expected.setMinutes(Math.ceil(expected.getMinutes() / 5) * 5)
+    expected.setDate(expected.getDate() + 1)
+    const shown = `${expected.getFullYear()}-${String(expected.getMonth() + 1).padStart(2, '0')}-${String(expected.getDate()).padStart(2, '0')} ${String(expected.getHours()).padStart(2, '0')}:${String(expected.getMinutes()).padStart(2, '0')}`
+    press(field, 'Enter')
+    await nextFrames()
+    press(wrapper.find('[data-testid="wrapup-callback-day"]').element as HTMLElement, 'ArrowUp')
+    await nextFrames()
+    press(wrapper.find('[data-testid="wrapup-callback-day"]').element as HTMLElement, 'Enter')
+    await nextFrames()
+    expect(wrapup.draft?.callbackAt).toBe(expected.getTime())
+    expect(wrapper.find('[data-testid="wrapup-callback-at"]').text()).toBe(shown)
+    expect(field.getAttribute('aria-label')).toBe(`自定义回拨时间：${shown}`)
+    expect(document.activeElement).toBe(field)
   })
 
   it('an outcome already chosen takes the focus when the sheet opens again', async () => {

@@ -23,3 +23,31 @@ export const UniIconsStub = defineComponent({
 export const SwipeActionStub = defineComponent({ name: 'uni-swipe-action', setup: (_, { slots }) => () => h('div', slots.default?.()) })
 
 export const uniSwipeComponents = { 'uni-swipe-action-item': SwipeActionItemStub, 'uni-swipe-action': SwipeActionStub }
+
+/**
+ * `uni-datetime-picker` as far as the app touches it: the field (`.uni-date-editor`, a tap opens
+ * the picker's own popup, counted in `data-opened`), its props and the `change` event.
+ */
+export const DatetimePickerStub = defineComponent({
+  name: 'uni-datetime-picker',
+  props: { modelValue: { type: [Number, String], default: '' }, start: { type: [Number, String], default: '' }, placeholder: { type: String, default: '' } },
+  emits: ['change'],
+  setup(props) {
+    let opened = 0
+    return () =>
+      h('div', { class: 'uni-date' }, [
+        h(
+          'div',
+          {
+            class: 'uni-date-editor',
+            'data-opened': String(opened),
+            onClick: (event: MouseEvent) => {
+              opened += 1
+              ;(event.currentTarget as HTMLElement).setAttribute('data-opened', String(opened))
+            },
+          },
+          [h('div', { class: 'uni-date__x-input' }, String(props.modelValue || props.placeholder))],
+        ),
+      ])
+  },
+})
