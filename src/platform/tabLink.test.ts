@@ -1,0 +1,146 @@
+/**
+ * The browser's tab link: a BroadcastChannel where there is one, else a localStorage key heard as
+ * the other tabs' storage event; a tab id that survives this tab's reload, not a duplicated tab.
+ */
+import { describe, expect, it } from 'vitest'
+import { createBrowserTabLink, createLoneTabLink, TAB_ID_KEY, TAB_MESSAGE_KEY, type BrowserTabEnv } from './tabLink'
+
+/** One browser: shared localStorage and channel, one sessionStorage and window per tab. */
+function browser() {
+  const channels = new Set<FakeChannel>()
+  const windows = new Set<FakeWindow>()
+  const local = new Map<string, string>()
+  class FakeChannel {
+    onmessage: ((event: MessageEvent) => void) | null = null
+    constructor(readonly name: string) {
+      channels.add(this)
+    }
+    postMessage(data: unknown): void {
+      for (const other of channels) if (other !== this && other.name === this.name) other.onmessage?.({ data: structuredClone(data) } as MessageEvent)
+    }
+  }
+  class FakeWindow {
+    listeners = new Map<string, Set<(event: Event) => void>>()
+    session = new Map<string, string>()
+    constructor() {
+      windows.add(this)
+    }
+    fire(type: string, event: Partial<StorageEvent> = {}): void {
+      for (const listener of [...(this.listeners.get(type) ?? [])]) listener(event as Event)
+    }
+    env(withChannel: boolean): BrowserTabEnv {
+      const session = this.session
+      const own = this as FakeWindow
+      return {
+        sessionStorage: {
+          getItem: (k) => session.get(k) ?? null,
+          setItem: (k, v) => void session.set(k, v),
+          removeItem: (k) => void session.delete(k),
+        },
+        localStorage: {
+          setItem(k, v) {
+            local.set(k, v)
+            // The storage event reaches every other tab, never the writer.
+            for (const w of windows) if (w !== own) w.fire('storage', { key: k, newValue: v })
+          },
+          removeItem(k) {
+            local.delete(k)
+            for (const w of windows) if (w !== own) w.fire('storage', { key: k, newValue: null })
+          },
+        },
+        addEventListener: (type, listener) => {
+          if (!own.listeners.has(type)) own.listeners.set(type, new Set())
+          own.listeners.get(type)?.add(listener)
+        },
+        removeEventListener: (type, listener) => own.listeners.get(type)?.delete(listener),
+        ...(withChannel ? { BroadcastChannel: FakeChannel as unknown as typeof BroadcastChannel } : {}),
+      }
+    }
+  }
+  return { tab: () => new FakeWindow(), local }
+}
+
+describe.each([
+  ['a BroadcastChannel', true],
+  ['the storage-event fallback', false],
+])('the tabs of one browser talk over %s', (_name, withChannel) => {
+  it("delivers a tab's message to every other tab, never back to itself, twice when sent twice", () => {
+    const b = browser()
+    const [one, two, three] = [b.tab(), b.tab(), b.tab()]
+    const links = [one, two, three].map((w) => createBrowserTabLink(w.env(withChannel)))
+    const heard = links.map(() => [] as unknown[])
+    links.forEach((link, i) => link.listen((m) => heard[i].push(m)))
+    links[0].post({ kind: 'ping', seat: 's' })
+    links[0].post({ kind: 'ping', seat: 's' })
+    expect(heard[0]).toEqual([])
+    expect(heard[1]).toEqual([{ kind: 'ping', seat: 's' }, { kind: 'ping', seat: 's' }])
+    expect(heard[2]).toEqual(heard[1])
+    // The fallback leaves nothing behind in localStorage.
+    expect(b.local.has(TAB_MESSAGE_KEY)).toBe(false)
+  })
+
+  it('stops delivering to a listener that unsubscribed', () => {
+    const b = browser()
+    const [one, two] = [b.tab(), b.tab()].map((w) => createBrowserTabLink(w.env(withChannel)))
+    const heard: unknown[] = []
+    const off = two.listen((m) => heard.push(m))
+    off()
+    one.post({ kind: 'held' })
+    expect(heard).toEqual([])
+  })
+})
+
+describe("a tab's id", () => {
+  it('is kept across this tab\'s reload (written at pagehide), and taken out of sessionStorage as it is read', () => {
+    const b = browser()
+    const tab = b.tab()
+    const first = createBrowserTabLink(tab.env(true))
+    expect(tab.session.has(TAB_ID_KEY)).toBe(false)
+    tab.fire('pagehide')
+    expect(tab.session.get(TAB_ID_KEY)).toBe(first.tabId)
+    // The reload: a new page in the same tab.
+    const reloaded = createBrowserTabLink(tab.env(true))
+    expect(reloaded.tabId).toBe(first.tabId)
+    expect(tab.session.has(TAB_ID_KEY)).toBe(false)
+  })
+
+  it('is new in a duplicated tab (its sessionStorage is a copy made while the original lives)', () => {
+    const b = browser()
+    const tab = b.tab()
+    const original = createBrowserTabLink(tab.env(true))
+    const copy = b.tab()
+    copy.session = new Map(tab.session)
+    expect(createBrowserTabLink(copy.env(true)).tabId).not.toBe(original.tabId)
+  })
+
+  it('is taken out again when the page comes back from the back-forward cache', () => {
+    const b = browser()
+    const tab = b.tab()
+    createBrowserTabLink(tab.env(true))
+    tab.fire('pagehide')
+    tab.fire('pageshow')
+    expect(tab.session.has(TAB_ID_KEY)).toBe(false)
+  })
+
+  it('runs the leaving listeners at pagehide until unsubscribed', () => {
+    const tab = browser().tab()
+    const link = createBrowserTabLink(tab.env(true))
+    let left = 0
+    const off = link.onLeaving(() => (left += 1))
+    tab.fire('pagehide')
+    off()
+    tab.fire('pagehide')
+    expect(left).toBe(1)
+  })
+})
+
+describe('the App (one instance)', () => {
+  it('has a lone tab: nothing is sent or heard', () => {
+    const link = createLoneTabLink()
+    const heard: unknown[] = []
+    link.listen((m) => heard.push(m))
+    link.post({ kind: 'ping' })
+    expect(heard).toEqual([])
+    expect(link.tabId).toMatch(/^tab-/)
+  })
+})
