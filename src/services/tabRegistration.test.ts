@@ -1,0 +1,181 @@
+/**
+ * One registration per agent per browser: the tabs' agreement over a fake bus (one storage, as a
+ * browser's tabs share one), the session store's answers played by plain handlers.
+ */
+import { describe, expect, it } from 'vitest'
+import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
+import { createTabRegistration, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
+
+const SEAT = 'agent1%40example%2Ecom'
+const TIMING = { answerMs: 40, releaseMs: 200 }
+
+/** A tab's answers: holding `seat` or not, refusing or giving it up. */
+function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: RefusalReason; releasing?: Promise<void> }) {
+  const changed: string[] = []
+  const handlers: TabRegistrationHandlers = {
+    holds: (seat) => seat === SEAT && state.holds,
+    release: () => {
+      if (state.refuse) return { refused: state.refuse }
+      state.holds = false
+      return { released: state.releasing ?? Promise.resolve() }
+    },
+    changed: (seat) => changed.push(seat),
+  }
+  registration.serve(handlers)
+  return { changed, state }
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
+
+describe('mayRegister (a start or a sign-in)', () => {
+  it('claims a seat nobody holds, and one this tab holds (its own reload)', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    await expect(a.mayRegister(SEAT)).resolves.toBe(true)
+    expect(a.holder()).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
+    await expect(reloaded.mayRegister(SEAT)).resolves.toBe(true)
+    expect(bus.posted).toEqual([])
+  })
+
+  it('stands by while the recorded holder lives (it answers the ping)', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.mayRegister(SEAT)).resolves.toBe(false)
+    expect(b.holder()?.tabId).toBe('tab-a')
+    expect(b.heldElsewhere(SEAT)).toBe(true)
+    expect(a.heldElsewhere(SEAT)).toBe(false)
+  })
+
+  it('claims the seat when the recorded holder does not answer (closed, crashed)', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(a, { holds: false })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.mayRegister(SEAT)).resolves.toBe(true)
+    expect(b.holder()?.tabId).toBe('tab-b')
+  })
+
+  it("claims another agent's seat without asking: the record is per seat", async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(a, { holds: true })
+    await a.mayRegister('agent2%40example%2Ecom')
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.mayRegister(SEAT)).resolves.toBe(true)
+    expect(bus.posted.filter((p) => p.from === 'tab-b')).toEqual([])
+  })
+})
+
+describe('takeOver ("use here")', () => {
+  it('the holder gives the seat up; this tab is recorded only after it released', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    let done: () => void = () => undefined
+    const releasing = new Promise<void>((resolve) => (done = resolve))
+    const tabA = tabOf(a, { holds: true, releasing })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const taking = b.takeOver(SEAT)
+    // Longer than the first answer's wait: the holder said it is releasing, so it is waited for.
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(b.holder()?.tabId).toBe('tab-a')
+    done()
+    await expect(taking).resolves.toEqual({ kind: 'taken' })
+    expect(b.holder()?.tabId).toBe('tab-b')
+    expect(tabA.state.holds).toBe(false)
+    expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['request', 'releasing', 'released'])
+  })
+
+  it.each(['call', 'busy'] as const)('is refused by a holder that says %s; the record stays the holder\'s', async (reason) => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    const tabA = tabOf(a, { holds: true, refuse: reason })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason })
+    expect(b.holder()?.tabId).toBe('tab-a')
+    expect(tabA.state.holds).toBe(true)
+  })
+
+  it('takes the seat of a holder that went away, without asking once it said so', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const tabB = tabOf(b, { holds: false })
+    bus.close(linkA)
+    await tick()
+    expect(tabB.changed).toEqual([SEAT])
+    expect(b.holderLeft(SEAT)).toBe(true)
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['left'])
+    expect(b.holder()?.tabId).toBe('tab-b')
+  })
+
+  it('takes the seat when the holder never answers (it crashed without a word)', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(b.holder()?.tabId).toBe('tab-b')
+  })
+
+  it('a holder that reloads says it left, then registers again: the others hear it is back', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    tabOf(b, { holds: false })
+    bus.close(linkA)
+    await tick()
+    expect(b.holderLeft(SEAT)).toBe(true)
+    const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(reloaded, { holds: true })
+    await expect(reloaded.mayRegister(SEAT)).resolves.toBe(true)
+    reloaded.announce(SEAT)
+    await tick()
+    expect(b.holderLeft(SEAT)).toBe(false)
+    await expect(b.mayRegister(SEAT)).resolves.toBe(false)
+  })
+})
+
+describe('drop (signed out)', () => {
+  it("forgets the record only when it names this tab", async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await a.mayRegister(SEAT)
+    b.drop(SEAT)
+    expect(a.holder()?.tabId).toBe('tab-a')
+    a.drop('another-seat')
+    expect(a.holder()?.tabId).toBe('tab-a')
+    a.drop(SEAT)
+    expect(a.holder()).toBeNull()
+  })
+
+  it('ignores what is not a message of this agreement, or meant for another tab', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const stranger = bus.link('tab-x')
+    stranger.post('hello')
+    stranger.post({ kind: 'held', seat: 5, from: 'tab-x' })
+    stranger.post({ kind: 'request', seat: SEAT, from: 'tab-x', to: 'tab-other' })
+    stranger.post({ kind: 'ping', seat: SEAT, from: 'tab-a' })
+    await tick()
+    expect(tabA.changed).toEqual([])
+    expect(tabA.state.holds).toBe(true)
+    expect(bus.posted.filter((p) => p.from === 'tab-a')).toEqual([])
+  })
+})

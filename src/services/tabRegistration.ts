@@ -1,0 +1,218 @@
+/**
+ * One TCCC registration per agent per browser. TCCC keeps one registration per seat, so two tabs
+ * of one agent that both log in kick each other; instead the tabs agree which one holds it.
+ *
+ * The holder is recorded in shared storage (`tccc.tabs.holder`: the seat and the tab's id, last
+ * writer wins) and the tabs talk over the platform's `TabLink`:
+ *
+ *   ping     "does the recorded holder of this seat still live?"  ─► holding (from the holder)
+ *   request  "use here": the holder gives it up                   ─► releasing … released
+ *                                                                   | refused (a live call; busy)
+ *   held     a tab registered: the others of the seat stand by
+ *   left     the holder's page went away (closed or reloading): "use here" need not ask
+ *
+ * A tab that asks and hears nothing within `ANSWER_MS` takes the holder for gone (closed, crashed)
+ * and claims the seat. The session store decides what holding means (`serve`); this module never
+ * imports a store.
+ */
+import { createTabLink, type TabLink } from '@/platform/tabLink'
+import { storedValue } from '@/services/storage'
+
+/** How long a live holder has to answer a ping or a request (its answer is immediate). */
+export const ANSWER_MS = 1_500
+/** How long a releasing holder has to log out of TCCC (the SDK's logout deadline is 5 s). */
+export const RELEASE_MS = 10_000
+
+export interface TabHolder {
+  seat: string
+  tabId: string
+}
+
+export type RefusalReason = 'call' | 'busy'
+export type TakeOver = { kind: 'taken' } | { kind: 'refused'; reason: RefusalReason }
+
+/** What the session store answers for this tab. */
+export interface TabRegistrationHandlers {
+  /** This tab holds (or is taking) the seat's registration now. */
+  holds(seat: string): boolean
+  /**
+   * Another tab of the seat asks for the registration: refuse it (a live call here must never be
+   * lost), or give it up, resolving once this tab left TCCC.
+   */
+  release(seat: string): { refused: RefusalReason } | { released: Promise<void> }
+  /** Another tab of this browser claimed the seat and registered (or the recorded holder left). */
+  changed(seat: string): void
+}
+
+type Message =
+  | { kind: 'ping' | 'request' | 'held' | 'left'; seat: string; from: string }
+  | { kind: 'holding' | 'releasing' | 'released'; seat: string; from: string; to: string }
+  | { kind: 'refused'; seat: string; from: string; to: string; reason: RefusalReason }
+
+const KINDS = new Set(['ping', 'request', 'held', 'left', 'holding', 'releasing', 'released', 'refused'])
+
+function isMessage(value: unknown): value is Message {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return typeof v.kind === 'string' && KINDS.has(v.kind) && typeof v.seat === 'string' && typeof v.from === 'string'
+}
+
+const holderStorage = storedValue<TabHolder | null>('tabs.holder', {
+  version: 1,
+  fallback: () => null,
+  validate: (value): value is TabHolder | null =>
+    value === null || (typeof value === 'object' && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string'),
+})
+
+export interface TabRegistration {
+  readonly tabId: string
+  /** The recorded holder (shared storage). */
+  holder(): TabHolder | null
+  /** Whether another tab of this browser is recorded as holding `seat`. */
+  heldElsewhere(seat: string): boolean
+  /** Whether the recorded holder of `seat` went away since it registered (closed or reloading). */
+  holderLeft(seat: string): boolean
+  /**
+   * Before registering on its own (a start, a sign-in): true when no other live tab holds `seat`,
+   * and this tab is recorded as its holder; false when one does (this tab stands by).
+   */
+  mayRegister(seat: string): Promise<boolean>
+  /** "Use here": asks the holder to give the seat up; on `taken` this tab is the recorded holder. */
+  takeOver(seat: string): Promise<TakeOver>
+  /** This tab registered: the others of the seat stand by. */
+  announce(seat: string): void
+  /** This tab no longer holds `seat` (signed out): the record is dropped when it names this tab. */
+  drop(seat: string): void
+  /** The session store's answers (a new store replaces the previous one's). */
+  serve(handlers: TabRegistrationHandlers): void
+}
+
+export function createTabRegistration(link: TabLink, timing: { answerMs?: number; releaseMs?: number } = {}): TabRegistration {
+  const answerMs = timing.answerMs ?? ANSWER_MS
+  const releaseMs = timing.releaseMs ?? RELEASE_MS
+  const me = link.tabId
+  let handlers: TabRegistrationHandlers | null = null
+  /** Tabs that said they left; a `held` from one takes it back (it reloaded). */
+  const left = new Set<string>()
+  const waiters = new Set<(message: Message) => void>()
+
+  const send = (message: Message) => link.post(message)
+  const record = () => holderStorage.load()
+  const claim = (seat: string) => holderStorage.save({ seat, tabId: me })
+
+  link.listen((value) => {
+    if (!isMessage(value) || value.from === me) return
+    const message = value
+    if ('to' in message && message.to !== me) return
+    for (const waiter of [...waiters]) waiter(message)
+    const h = handlers
+    switch (message.kind) {
+      case 'ping':
+        if (h?.holds(message.seat)) send({ kind: 'holding', seat: message.seat, from: me, to: message.from })
+        return
+      case 'request': {
+        if (!h?.holds(message.seat)) return
+        const answer = h.release(message.seat)
+        if ('refused' in answer) {
+          send({ kind: 'refused', seat: message.seat, from: me, to: message.from, reason: answer.refused })
+          return
+        }
+        send({ kind: 'releasing', seat: message.seat, from: me, to: message.from })
+        void answer.released.finally(() => send({ kind: 'released', seat: message.seat, from: me, to: message.from }))
+        return
+      }
+      case 'held':
+        left.delete(message.from)
+        h?.changed(message.seat)
+        return
+      case 'left':
+        left.add(message.from)
+        h?.changed(message.seat)
+        return
+      default:
+    }
+  })
+
+  link.onLeaving(() => {
+    const holder = record()
+    if (holder?.tabId === me && handlers?.holds(holder.seat)) send({ kind: 'left', seat: holder.seat, from: me })
+  })
+
+  /** The first message that `accept` takes within `ms`, else null. */
+  function waitFor(accept: (message: Message) => boolean, ms: number): Promise<Message | null> {
+    return new Promise((resolve) => {
+      const waiter = (message: Message) => {
+        if (!accept(message)) return
+        clearTimeout(timer)
+        waiters.delete(waiter)
+        resolve(message)
+      }
+      const timer = setTimeout(() => {
+        waiters.delete(waiter)
+        resolve(null)
+      }, ms)
+      waiters.add(waiter)
+    })
+  }
+
+  function otherHolder(seat: string): TabHolder | null {
+    const holder = record()
+    return holder && holder.seat === seat && holder.tabId !== me ? holder : null
+  }
+
+  return {
+    tabId: me,
+    holder: record,
+    heldElsewhere: (seat) => otherHolder(seat) !== null,
+    holderLeft(seat) {
+      const holder = otherHolder(seat)
+      return holder !== null && left.has(holder.tabId)
+    },
+    async mayRegister(seat) {
+      const holder = otherHolder(seat)
+      if (holder && !left.has(holder.tabId)) {
+        const answered = waitFor((m) => m.kind === 'holding' && m.seat === seat && m.from === holder.tabId, answerMs)
+        send({ kind: 'ping', seat, from: me })
+        if (await answered) return false
+      }
+      claim(seat)
+      return true
+    },
+    async takeOver(seat) {
+      const holder = otherHolder(seat)
+      if (holder && !left.has(holder.tabId)) {
+        const from = holder.tabId
+        const first = waitFor((m) => m.seat === seat && m.from === from && (m.kind === 'refused' || m.kind === 'releasing' || m.kind === 'released'), answerMs)
+        send({ kind: 'request', seat, from: me })
+        const answer = await first
+        if (answer?.kind === 'refused') return { kind: 'refused', reason: answer.reason }
+        if (answer?.kind === 'releasing') await waitFor((m) => m.kind === 'released' && m.seat === seat && m.from === from, releaseMs)
+      }
+      claim(seat)
+      return { kind: 'taken' }
+    },
+    announce(seat) {
+      send({ kind: 'held', seat, from: me })
+    },
+    drop(seat) {
+      const holder = record()
+      if (holder?.seat === seat && holder.tabId === me) holderStorage.clear()
+    },
+    serve(next) {
+      handlers = next
+    },
+  }
+}
+
+let current: TabRegistration | undefined
+
+/** This tab's registration agreement (one per page: the platform's link). */
+export function tabRegistration(): TabRegistration {
+  current ??= createTabRegistration(createTabLink())
+  return current
+}
+
+/** Tests: the next `tabRegistration()` is this one (a tab of a fake bus). */
+export function useTabRegistration(registration: TabRegistration | undefined): void {
+  current = registration
+}
