@@ -10,6 +10,12 @@
  *   offline ──► signed-in                          (a retry of the silent sign-in registered)
  *   offline ──► signed-out                         (signOut, session refused or expired (a
  *                                                   timer at its expiry), a failure that will not pass)
+ *   restoring | signing-in ──► elsewhere           (another live tab of this browser holds the
+ *                                                   agent's registration)
+ *   signed-in | offline ──► elsewhere              (another tab's "use here" took it; a kick
+ *                                                   when this browser's record names another tab)
+ *   elsewhere ──► restoring ──► …                  (`useHere`: the holder gave it up, or is gone)
+ *   elsewhere ──► signed-out                       (signOut)
  *
  * `offline`: the start's silent sign-in met a passing failure (`isPassing`: unreachable, timed
  * out, busy) while the stored session is valid, names its agent and workspace, and this phone
@@ -18,12 +24,19 @@
  * and the seat status are refused (`TCCC_OFFLINE`), and the retry (RESTORE_RETRY_MS) goes on
  * until it registers. Only a start opens it (`mayOpenOffline`); a renewal that fails later
  * still goes to the login page, retrying there.
+ *
+ * `elsewhere`: one TCCC registration per agent per browser (`src/services/tabRegistration.ts`).
+ * Another tab of this browser, signed in as the same agent, holds it: this tab does not register
+ * and shows "active in another tab" with "use here". Nothing is signed out or revoked, no agent
+ * is set and no workspace is open. "Use here" asks the holder to give the registration up; a
+ * holder with a live call refuses (`TAB_IN_CALL`), so a call is never lost to another tab.
  */
 import { defineStore, getActivePinia } from 'pinia'
 import { nextTick, ref, watch } from 'vue'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { backendSessionStorage, sessionBelongsTo, type StoredBackendSession } from '@/services/backendSession'
 import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
+import { tabRegistration } from '@/services/tabRegistration'
 import { fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
@@ -42,7 +55,8 @@ async function loadSyncStore(): Promise<SyncStoreModule> {
 }
 
 /** `offline`: signed in from this phone's cache, not registered with TCCC (header comment). */
-export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in' | 'offline'
+/** `elsewhere`: another tab of this browser holds the agent's TCCC registration (header comment). */
+export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in' | 'offline' | 'elsewhere'
 export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
 
 export interface SessionAgent {
@@ -167,6 +181,16 @@ export const useSessionStore = defineStore('session', () => {
   const renewAfterCall = ref(false)
   /** A call is live (the call store says so through `setCallLive`; no import of it here). */
   const callLive = ref(false)
+  /** `elsewhere`: the agent whose registration another tab of this browser holds. */
+  const elsewhereAgent = ref<string | null>(null)
+  /** `elsewhere`: the holding tab went away (closed or reloading); "use here" need not ask it. */
+  const holderLeft = ref(false)
+  /** `elsewhere`: "use here" is under way. */
+  const takingOver = ref(false)
+  /** The tabs of this browser agree which one holds the agent's registration. */
+  const tabs = tabRegistration()
+  /** The seat whose registration this tab holds (or is taking), as recorded for the other tabs. */
+  let holdsSeat: string | null = null
 
   // ---- helpers ----------------------------------------------------------------------------
   /** The token backend to ask, read at each request (the agent may change it on the login page). */
@@ -237,6 +261,8 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
     signOutReason.value = null
     useConnectionStore().reset()
+    // The other tabs of this agent stand by (a start that raced this one, a stale "left").
+    if (holdsSeat) tabs.announce(holdsSeat)
     // The agent's own cache and sync; another agent's data is never in memory at the same time.
     if (agent.value) syncStoreModule?.useSyncStore(pinia).open(agent.value.userId, backendAccessToken, backendUrl)
   }
@@ -252,7 +278,67 @@ export const useSessionStore = defineStore('session', () => {
     error.value = why
     useConnectionStore().reset()
     syncStoreModule?.useSyncStore(pinia).close()
+    if (holdsSeat) tabs.drop(holdsSeat)
+    holdsSeat = null
+    elsewhereAgent.value = null
+    holderLeft.value = false
   }
+
+  /**
+   * Another tab of this browser holds `userId`'s registration: this tab stands by. Not a sign-out:
+   * the stored session stays (it is the other tab's too), nothing is revoked; the agent's stores
+   * close as at a sign-out, so the two tabs never both show one agent's wrap-ups and reminders.
+   */
+  function becomeElsewhere(userId: string): void {
+    if (agent.value) for (const participant of [...signOutParticipants]) participant.signedOut(null)
+    stopRestoreRetry()
+    recheckAfterCall.value = false
+    renewAfterCall.value = false
+    holdsSeat = null
+    elsewhereAgent.value = userId
+    holderLeft.value = tabs.holderLeft(agentKeyOf(userId))
+    status.value = 'elsewhere'
+    agent.value = null
+    signOutReason.value = null
+    error.value = null
+    useConnectionStore().reset()
+    syncStoreModule?.useSyncStore(pinia).close()
+  }
+
+  /**
+   * Another tab's "use here": this tab stands by, then leaves TCCC (awaited: the other tab
+   * registers after this logout). A retry of the offline start under way ends quietly.
+   */
+  async function yieldRegistration(): Promise<void> {
+    const userId = agent.value?.userId ?? elsewhereAgent.value
+    if (!userId) return
+    const registered = status.value === 'signed-in'
+    leaves += 1
+    becomeElsewhere(userId)
+    if (!registered) return
+    await getWorkstation()
+      .logout()
+      .catch((e: unknown) => console.warn('[session] SDK logout failed', toTcccError(e).symbol))
+  }
+
+  tabs.serve({
+    holds: (seat) => holdsSeat === seat,
+    release() {
+      // A live call here is never lost to another tab: refused, the agent ends the call first.
+      if (callLive.value) return { refused: 'call' }
+      if (status.value !== 'signed-in' && status.value !== 'offline') return { refused: 'busy' }
+      return { released: yieldRegistration() }
+    },
+    changed(seat) {
+      if (status.value === 'elsewhere') {
+        if (elsewhereAgent.value && agentKeyOf(elsewhereAgent.value) === seat) holderLeft.value = tabs.holderLeft(seat)
+        return
+      }
+      // Two tabs that started at once both registered: the one the record names keeps it (TCCC
+      // kicks the earlier login anyway), unless a call is live here.
+      if (holdsSeat === seat && status.value === 'signed-in' && tabs.heldElsewhere(seat) && !callLive.value) void yieldRegistration()
+    },
+  })
 
   /**
    * The start could not register (a passing failure): open the agent's workspace from this
@@ -388,7 +474,7 @@ export const useSessionStore = defineStore('session', () => {
   // ---- actions ----------------------------------------------------------------------------
   async function signIn(username: string, password: string): Promise<boolean> {
     if (status.value === 'signing-in' || status.value === 'restoring') return false
-    if (status.value === 'signed-in') {
+    if (status.value === 'signed-in' || status.value === 'elsewhere') {
       console.warn('[session] signIn ignored: already signed in')
       return false
     }
@@ -419,6 +505,13 @@ export const useSessionStore = defineStore('session', () => {
     lastUsername.value = name
     lastUsernameStorage.save(name)
     if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
+    // Another live tab of this browser holds this agent's registration: this one stands by.
+    const seat = agentKeyOf(backend.agent.userId)
+    if (!(await tabs.mayRegister(seat))) {
+      if (status.value === 'signing-in') becomeElsewhere(backend.agent.userId)
+      return false
+    }
+    holdsSeat = seat
     try {
       await identify(await registerWithTccc(accessToken), { workspaceId: backend.agent.workspaceId, accessToken })
     } catch (e) {
@@ -445,8 +538,12 @@ export const useSessionStore = defineStore('session', () => {
       const stored = usableBackendSession()
       // Offline, the stored session must still be this agent's: another tab may have signed in as
       // someone else meanwhile, whose token must not register this tab over this agent's cache.
-      if (!stored || (status.value === 'offline' && !ownStoredSession())) {
-        if (status.value === 'offline') {
+      const standingBy = status.value === 'elsewhere'
+      // From "use here": the session must still be this agent's (another tab may have signed out,
+      // or in as someone else).
+      const notStandbyAgents = standingBy && !!stored && !sessionBelongsTo(stored, { userId: elsewhereAgent.value ?? '' })
+      if (!stored || (status.value === 'offline' && !ownStoredSession()) || notStandbyAgents) {
+        if (status.value === 'offline' || standingBy) {
           // The access token ran out while offline (or is another agent's now): the agent signs
           // in again, told why.
           stopRestoreRetry()
@@ -458,6 +555,16 @@ export const useSessionStore = defineStore('session', () => {
       }
       // Offline, the retry runs behind the open workspace.
       if (status.value !== 'offline') status.value = 'restoring'
+      // One registration per agent per browser: another live tab of this agent holds it.
+      if (status.value === 'restoring' && stored.userId) {
+        const seat = agentKeyOf(stored.userId)
+        if (!(await tabs.mayRegister(seat))) {
+          if (status.value === 'restoring') becomeElsewhere(stored.userId)
+          return false
+        }
+        if (status.value !== 'restoring') return false
+        holdsSeat = seat
+      }
       const signedIn = await signInWithStoredSession(stored, null)
       if (signedIn) {
         lastSilentRenewalAt = null
@@ -571,6 +678,13 @@ export const useSessionStore = defineStore('session', () => {
   /** SDK error 403: this account signed in elsewhere. Do not fight back with a silent login. */
   function onKicked(): void {
     if (status.value !== 'signed-in') return
+    // Another tab of this browser registered this agent (it did not ask, or its answer came too
+    // late): not a sign-in elsewhere. This tab stands by; the session is the other tab's too.
+    const who = agent.value
+    if (who && tabs.heldElsewhere(agentKeyOf(who.userId))) {
+      becomeElsewhere(who.userId)
+      return
+    }
     // Only this agent's own session is ended: another tab's agent keeps theirs (this agent's own
     // token, no longer stored then, is still revoked).
     const stored = ownStoredSession()
@@ -662,7 +776,8 @@ export const useSessionStore = defineStore('session', () => {
   async function leave(): Promise<void> {
     // Offline the SDK is not registered, and the backend is likely out of reach: the revoke is
     // tried in the background, so the sign-out does not wait out a timeout.
-    const offline = status.value === 'offline'
+    // Standing by (`elsewhere`) this tab is not registered either; the other tab's registration stays.
+    const offline = status.value === 'offline' || status.value === 'elsewhere'
     leaves += 1
     stopRestoreRetry()
     for (const participant of [...signOutParticipants]) await participant.beforeLogout()
@@ -694,6 +809,32 @@ export const useSessionStore = defineStore('session', () => {
     becomeSignedOut('logged-out', null)
   }
 
+  /**
+   * "Use here" (`elsewhere`): the registration moves to this tab. The holding tab gives it up
+   * and stands by in turn; one with a live call refuses (`TAB_IN_CALL`, shown here) and keeps it.
+   * A holder that went away (closed) does not answer: this tab takes the seat. Resolves whether
+   * this tab registered.
+   */
+  async function useHere(): Promise<boolean> {
+    const userId = elsewhereAgent.value
+    if (status.value !== 'elsewhere' || !userId || takingOver.value) return false
+    takingOver.value = true
+    error.value = null
+    try {
+      const seat = agentKeyOf(userId)
+      const answer = await tabs.takeOver(seat)
+      if (status.value !== 'elsewhere') return false
+      if (answer.kind === 'refused') {
+        error.value = new TcccError(answer.reason === 'call' ? 'TAB_IN_CALL' : 'TAB_BUSY')
+        return false
+      }
+      holdsSeat = seat
+      return await restore()
+    } finally {
+      takingOver.value = false
+    }
+  }
+
   return {
     // state
     status,
@@ -704,7 +845,11 @@ export const useSessionStore = defineStore('session', () => {
     recheckAfterCall,
     renewAfterCall,
     restoreRetrying,
+    elsewhereAgent,
+    holderLeft,
+    takingOver,
     // actions
+    useHere,
     backendAccessToken,
     signIn,
     restore,
