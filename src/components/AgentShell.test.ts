@@ -147,6 +147,48 @@ describe('AgentShell', () => {
     expect(wrapper.find(byId('session-offline')).exists()).toBe(false)
   })
 
+  it('another tab of this browser holds the registration: "active in another tab" with "use here" instead of the page, no sign-out', async () => {
+    const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: null, elsewhereAgent: 'agent1@example.com', holderLeft: false, takingOver: false } })
+    expect(reLaunchUrls()).toEqual([])
+    const panel = wrapper.find(byId('tab-elsewhere'))
+    expect(panel.attributes('role')).toBe('status')
+    expect(panel.attributes('data-left')).toBe('false')
+    expect(panel.text()).toContain('Active in another tab')
+    expect(panel.text()).toContain('agent1@example.com is taking calls in another tab of this browser.')
+    expect(wrapper.find(byId('agent-status')).text()).toBe('agent1@example.com')
+    // Not the page, no navigation, no sign-out (that is the holding tab's), no seat or sync chips.
+    expect(wrapper.find('.content').exists()).toBe(false)
+    expect(wrapper.find(byId('nav-numbers')).exists()).toBe(false)
+    expect(wrapper.find(byId('logout')).exists()).toBe(false)
+    expect(wrapper.find(byId('agent-state')).exists()).toBe(false)
+    expect(wrapper.find(byId('sync-status')).exists()).toBe(false)
+    const useHere = wrapper.find(byId('tab-use-here'))
+    expect(useHere.text()).toBe('Use here')
+    await useHere.trigger('click')
+    expect(useSessionStore().useHere).toHaveBeenCalledTimes(1)
+    setLocale('zh')
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('tab-elsewhere')).text()).toContain('已在另一个标签页中使用')
+    expect(wrapper.find(byId('tab-use-here')).text()).toBe('在此使用')
+  })
+
+  it('"use here" refused during the other tab\'s call says why; a closed holder is said; a move under way disables the button', async () => {
+    const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: null, elsewhereAgent: 'agent1@example.com', holderLeft: true, takingOver: true, error: new TcccError('TAB_IN_CALL') } })
+    expect(wrapper.find(byId('tab-elsewhere')).attributes('data-left')).toBe('true')
+    expect(wrapper.find(byId('tab-elsewhere')).text()).toContain('The other tab was closed.')
+    expect(wrapper.find(byId('tab-elsewhere-error')).text()).toContain('The other tab is on a call.')
+    const useHere = wrapper.find(byId('tab-use-here'))
+    expect(useHere.attributes('data-busy')).toBe('true')
+    expect(useHere.attributes('disabled')).toBeDefined()
+    expect(useHere.text()).toBe('Moving to this tab…')
+    // Registered here: the page is back.
+    useSessionStore().$patch({ status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 } })
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('tab-elsewhere')).exists()).toBe(false)
+    expect(wrapper.find('.content').exists()).toBe(true)
+    expect(wrapper.find(byId('logout')).exists()).toBe(true)
+  })
+
   it('offers a way back to a call running while another page is shown', async () => {
     ;(globalThis as PagesGlobal).getCurrentPages = () => [{ route: 'src/pages/history/index' }]
     const { wrapper } = mountShell({ call: { state: 'active', peer: '13800138000' } })

@@ -127,6 +127,13 @@ describe('login page', () => {
     expect(wrapper.find(byId('login-retrying')).exists()).toBe(false)
   })
 
+  it('goes to the numbers page when another tab of this browser holds the agent\'s registration (it says so there)', async () => {
+    mountLogin({ status: 'restoring' })
+    useSessionStore().status = 'elsewhere'
+    await flushPromises()
+    expect(reLaunchUrls()).toEqual(['/src/pages/numbers/index'])
+  })
+
   it('goes to the numbers page once signed in (also after a silent restore)', async () => {
     const wrapper = mountLogin({ status: 'restoring' })
     expect(wrapper.find(byId('login-submit')).text()).toBe('Restoring your session…')
