@@ -15,7 +15,8 @@
  *   signed-in | offline ──► elsewhere              (another tab's "use here" took it; a kick
  *                                                   when this browser's record names another tab)
  *   elsewhere ──► restoring ──► …                  (`useHere`: the holder gave it up, or is gone)
- *   elsewhere ──► signed-out                       (signOut)
+ *   elsewhere ──► signed-out                       (useHere found the session signed out or
+ *                                                   another agent's; signOut)
  *
  * `offline`: the start's silent sign-in met a passing failure (`isPassing`: unreachable, timed
  * out, busy) while the stored session is valid, names its agent and workspace, and this phone
