@@ -60,6 +60,33 @@ describe('mayRegister (a start or a sign-in)', () => {
     expect(b.holder()?.tabId).toBe('tab-b')
   })
 
+  it('claims at once after the holder closed: its page marked the record as left, nobody is asked', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    bus.close(linkA)
+    expect(a.holder()).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+    // Opened afterwards, it never heard "left": the record says it. A wait would take a minute here.
+    const c = createTabRegistration(bus.link('tab-c'), { answerMs: 60_000 })
+    await expect(c.mayRegister(SEAT)).resolves.toBe(true)
+    expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['left'])
+    expect(c.holder()).toEqual({ seat: SEAT, tabId: 'tab-c' })
+  })
+
+  it('a tab that does not hold the seat marks nothing when its page goes', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const linkB = bus.link('tab-b')
+    tabOf(createTabRegistration(linkB, TIMING), { holds: false })
+    bus.close(linkB)
+    expect(a.holder()).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(bus.posted).toEqual([])
+  })
+
   it("claims another agent's seat without asking: the record is per seat", async () => {
     const bus = createFakeTabBus()
     const a = createTabRegistration(bus.link('tab-a'), TIMING)

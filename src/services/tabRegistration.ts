@@ -3,7 +3,8 @@
  * of one agent that both log in kick each other; instead the tabs agree which one holds it.
  *
  * The holder is recorded in shared storage (`tccc.tabs.holder`: the seat and the tab's id, last
- * writer wins) and the tabs talk over the platform's `TabLink`:
+ * writer wins; marked `left` when the holder's page goes, so a tab opened afterwards does not wait
+ * for an answer) and the tabs talk over the platform's `TabLink`:
  *
  *   ping     "does the recorded holder of this seat still live?"  ─► holding (from the holder)
  *   request  "use here": the holder gives it up                   ─► releasing … released
@@ -18,14 +19,20 @@
 import { createTabLink, type TabLink } from '@/platform/tabLink'
 import { storedValue } from '@/services/storage'
 
-/** How long a live holder has to answer a ping or a request (its answer is immediate). */
-export const ANSWER_MS = 1_500
+/**
+ * How long a live holder has to answer a ping or a request (its answer is immediate; a busy
+ * machine delays it). Waited only for a holder that went without a word (crashed, killed): a
+ * closed or reloading one marks the record `left`.
+ */
+export const ANSWER_MS = 3_000
 /** How long a releasing holder has to log out of TCCC (the SDK's logout deadline is 5 s). */
 export const RELEASE_MS = 10_000
 
 export interface TabHolder {
   seat: string
   tabId: string
+  /** The holder's page went away (closed, or reloading: it claims again when it is back). */
+  left?: boolean
 }
 
 export type RefusalReason = 'call' | 'busy'
@@ -61,7 +68,8 @@ const holderStorage = storedValue<TabHolder | null>('tabs.holder', {
   version: 1,
   fallback: () => null,
   validate: (value): value is TabHolder | null =>
-    value === null || (typeof value === 'object' && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string'),
+    value === null ||
+    (typeof value === 'object' && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left)),
 })
 
 export interface TabRegistration {
@@ -135,7 +143,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
 
   link.onLeaving(() => {
     const holder = record()
-    if (holder?.tabId === me && handlers?.holds(holder.seat)) send({ kind: 'left', seat: holder.seat, from: me })
+    if (holder?.tabId !== me || !handlers?.holds(holder.seat)) return
+    holderStorage.save({ ...holder, left: true })
+    send({ kind: 'left', seat: holder.seat, from: me })
   })
 
   /** The first message that `accept` takes within `ms`, else null. */
@@ -160,17 +170,22 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     return holder && holder.seat === seat && holder.tabId !== me ? holder : null
   }
 
+  /** The other holder of `seat` while it may still live (it did not say it left). */
+  function liveOtherHolder(seat: string): TabHolder | null {
+    const holder = otherHolder(seat)
+    return holder && !holder.left && !left.has(holder.tabId) ? holder : null
+  }
+
   return {
     tabId: me,
     holder: record,
     heldElsewhere: (seat) => otherHolder(seat) !== null,
     holderLeft(seat) {
-      const holder = otherHolder(seat)
-      return holder !== null && left.has(holder.tabId)
+      return otherHolder(seat) !== null && liveOtherHolder(seat) === null
     },
     async mayRegister(seat) {
-      const holder = otherHolder(seat)
-      if (holder && !left.has(holder.tabId)) {
+      const holder = liveOtherHolder(seat)
+      if (holder) {
         const answered = waitFor((m) => m.kind === 'holding' && m.seat === seat && m.from === holder.tabId, answerMs)
         send({ kind: 'ping', seat, from: me })
         if (await answered) return false
@@ -179,8 +194,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       return true
     },
     async takeOver(seat) {
-      const holder = otherHolder(seat)
-      if (holder && !left.has(holder.tabId)) {
+      const holder = liveOtherHolder(seat)
+      if (holder) {
         const from = holder.tabId
         const first = waitFor((m) => m.seat === seat && m.from === from && (m.kind === 'refused' || m.kind === 'releasing' || m.kind === 'released'), answerMs)
         send({ kind: 'request', seat, from: me })
