@@ -6,15 +6,19 @@
  * `__tcccSim.log()` shows whether that tab logged in.
  */
 import { describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { AGENT1, byId, sim, simLog } from './harness'
+import type { BrowserContext, Page } from 'playwright-core'
+import { AGENT1, byId, sim, signIn, simLog } from './harness'
 import { callsTo, closeCall, connectedCall, expectAttr, expectText, signedInPhone, simReady, useStack, zh, zhError } from './journey'
 
 const { phone, stack } = useStack()
 
 /** A second tab in the same browser context as `page` (same localStorage, same stored session). */
 async function secondTab(page: Page): Promise<Page> {
-  const tab = await page.context().newPage()
+  return tabIn(page.context())
+}
+
+async function tabIn(context: BrowserContext): Promise<Page> {
+  const tab = await context.newPage()
   tab.on('pageerror', (err) => console.error('[page error]', err.message))
   await tab.goto(stack().baseUrl)
   await simReady(tab)
@@ -107,6 +111,34 @@ describe('two tabs of one agent in one browser', () => {
     await byId(second, 'tab-use-here').click()
     await registeredHere(second)
     expect(await logins(second)).toBe(1)
+  })
+
+  it('a tab opened after the holding tab was closed registers by itself', async () => {
+    const first = await signedInPhone(phone)
+    const context = first.context()
+    await first.close()
+    const next = await tabIn(context)
+    await registeredHere(next)
+    await expectText(next, 'agent-status', AGENT1.username)
+    expect(await logins(next)).toBe(1)
+  })
+
+  it('works the same without a BroadcastChannel (the storage-event fallback)', async () => {
+    const first = await phone()
+    await first.context().addInitScript(() => {
+      delete (window as unknown as { BroadcastChannel?: unknown }).BroadcastChannel
+    })
+    await first.reload()
+    await signIn(first)
+    await simReady(first)
+    expect(await first.evaluate(() => typeof (window as unknown as { BroadcastChannel?: unknown }).BroadcastChannel)).toBe('undefined')
+    const second = await secondTab(first)
+    await standsBy(second)
+    expect(await logins(second)).toBe(0)
+    await byId(second, 'tab-use-here').click()
+    await registeredHere(second)
+    await standsBy(first)
+    expect(await logouts(first)).toBe(1)
   })
 
   it('a kick from another browser or device still signs the holding tab out as before; the other tab stands by', async () => {
