@@ -150,6 +150,20 @@ describe('"use here"', () => {
   })
 })
 
+describe('"use here" after another tab signed in as someone else', () => {
+  it("never registers with the other agent's session: signed out as session-expired, the other session untouched", async () => {
+    const { b } = await twoTabs()
+    backendSessionStorage.save({ accessToken: 'acc-agent2', expiresAt: Date.now() + 3_600_000, userId: 'agent2@example.com', sdkAppId: AGENT.sdkAppId, workspaceId: 'ws-2' })
+    const loginsBefore = logins()
+    await expect(b.session.useHere()).resolves.toBe(false)
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.signOutReason).toBe('session-expired')
+    expect(logins()).toBe(loginsBefore)
+    expect(backend.requests.filter((r) => r.bearer === 'acc-agent2')).toEqual([])
+    expect(backendSessionStorage.load()?.accessToken).toBe('acc-agent2')
+  })
+})
+
 describe('reloads', () => {
   it('the holding tab reloaded registers again; the standing-by tab reloaded stands by again', async () => {
     const { a, b } = await twoTabs()
