@@ -433,9 +433,13 @@ export function foldStanding(standing: readonly CallRecord[], dropped: readonly 
   const byPhone = new Map<string, { wrapup?: CallRecord; contact?: CallRecord }>()
   const take = (record: CallRecord) => {
     const hasWrapup = typeof record.disposition === 'string' && record.disposition !== ''
-    if (!hasWrapup && !isContact(record)) return
     const key = phoneKey(recordKey(record.number))
     const facts = byPhone.get(key) ?? {}
+    // A later copy of the same call (`dropped` comes after `standing`: a pulled change of a call
+    // beyond the history, e.g. another phone's callbackHandled or corrected wrap-up) replaces it.
+    if (facts.wrapup?.id === record.id) delete facts.wrapup
+    if (facts.contact?.id === record.id) delete facts.contact
+    if (!hasWrapup && !isContact(record)) return
     if (hasWrapup && (!facts.wrapup || record.endedAt > facts.wrapup.endedAt)) facts.wrapup = slim(record)
     if (isContact(record) && (!facts.contact || record.endedAt > facts.contact.endedAt)) facts.contact = slim(record)
     byPhone.set(key, facts)

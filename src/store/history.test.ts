@@ -669,3 +669,34 @@ describe('markCallbackHandled (a reminder handled on one phone, for the agent\'s
     for (const bad of ['1800000000000', {}, true]) expect(isCallRecord({ ...booked(6), callbackHandled: bad })).toBe(false)
   })
 })
+
+describe('a pulled change to a call beyond the history (its standing copy)', () => {
+  const AT = 1_800_000_000_000
+
+  it("another phone's callbackHandled replaces the standing copy of the same call, so the reminder stops here too", () => {
+    // The booked call, then 1,000 newer ones: it lives only in the standing.
+    const booked = makeRecord(1, { disposition: 'callback', callbackAt: AT })
+    const newer = Array.from({ length: 1000 }, (_, i) => makeRecord(i + 10))
+    storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: [...newer].reverse() }))
+    storage.set(`tccc.a.${AGENT_KEY}.standing`, JSON.stringify({ v: 1, data: [booked] }))
+    const history = freshStore()
+    expect(history.records.map((r) => r.id)).not.toContain('s-1')
+    expect(history.statusRecords.find((r) => r.id === 's-1')).not.toHaveProperty('callbackHandled')
+    const { id: _id, ...data } = booked
+    history.applyRemote([{ kind: 'call', id: 's-1', rev: '9', deleted: false, data: { ...data, callbackHandled: AT } } as RemoteChange], new Set())
+    expect(history.statusRecords.filter((r) => r.id === 's-1').map((r) => r.callbackHandled)).toEqual([AT])
+    expect(history.savePulled()).toBe(true)
+    expect(freshStore().statusRecords.find((r) => r.id === 's-1')?.callbackHandled).toBe(AT)
+  })
+
+  it("another phone's corrected wrap-up of that call replaces its standing copy (a callback moved, or closed as final)", () => {
+    const booked = makeRecord(1, { disposition: 'callback', callbackAt: AT })
+    const newer = Array.from({ length: 1000 }, (_, i) => makeRecord(i + 10))
+    storage.set(STORAGE_KEY, JSON.stringify({ v: 1, data: [...newer].reverse() }))
+    storage.set(`tccc.a.${AGENT_KEY}.standing`, JSON.stringify({ v: 1, data: [booked] }))
+    const history = freshStore()
+    const { id: _id, ...data } = booked
+    history.applyRemote([{ kind: 'call', id: 's-1', rev: '9', deleted: false, data: { ...data, disposition: 'not-interested', callbackAt: null } } as RemoteChange], new Set())
+    expect(history.statusRecords.filter((r) => r.id === 's-1').map((r) => r.disposition)).toEqual(['not-interested'])
+  })
+})
