@@ -191,6 +191,35 @@ describe('WrapupSheet', () => {
     expect(document.activeElement).toBe(field)
   })
 
+  it("the keyboard panel's time is an hour from now, not from when the numbers page last moved the day's clock (a dial-pad call hours later)", async () => {
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    useSessionStore().agent = { userId: 'agent1@example.com', sdkAppId: 1400000001 }
+    const wrapup = useWrapupStore()
+    wrapup.offer(answered)
+    // The workday clock ticks only on the numbers page: the agent left it five hours ago.
+    useWorkdayStore().now = Date.now() - 5 * 3_600_000
+    const host = document.createElement('div')
+    document.body.append(host)
+    const wrapper = mount(WrapupSheet, { global: { plugins: [pinia], stubs: { 'uni-datetime-picker': DatetimePickerStub } }, attachTo: host })
+    attached.push(wrapper)
+    const nextFrames = async () => {
+      await wrapper.vm.$nextTick()
+      await wrapper.vm.$nextTick()
+    }
+    await wrapper.find('[data-testid="wrapup-outcome-callback"]').trigger('click')
+    await nextFrames()
+    const field = wrapper.find('[data-testid="wrapup-callback-field"]').element as HTMLElement
+    field.focus()
+    field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }))
+    await nextFrames()
+    const day = wrapper.find('[data-testid="wrapup-callback-day"]').element as HTMLElement
+    day.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }))
+    await nextFrames()
+    // Enter without a change sets what the panel offered: a time the save takes.
+    expect(wrapup.draft?.callbackAt).toBeGreaterThan(Date.now() + 55 * 60_000)
+  })
+
   it('an outcome already chosen takes the focus when the sheet opens again', async () => {
     const { wrapup, wrapper } = attachedSheetFor(noAnswer)
     wrapup.choose('wrong-number')
