@@ -153,7 +153,8 @@ describe('CallbackPicker', () => {
     await key(hour.element, 'End')
     expect(hour.text()).toBe('23')
     await key(hour.element, 'ArrowUp')
-    expect(hour.text()).toBe('00')
+    // Wrapped to 00 on the same day, which is past today: the first time offered (10:00).
+    expect(hour.text()).toBe('10')
     // The date stays when the hour wraps.
     expect(day.attributes('aria-valuenow')).toBe('0')
     const minute = byId('wrapup-callback-minute')
@@ -163,6 +164,25 @@ describe('CallbackPicker', () => {
     expect(minute.text()).toBe('00')
     await key(minute.element, 'Home')
     expect(minute.text()).toBe('00')
+  })
+
+  it('hour and minute never go before now on the first day: Home, a wrap or the arrows stop at the first 5-minute mark after now, as uni\'s picker offers (the save refuses a past time)', async () => {
+    const { field, byId, key, changes } = picker(null)
+    field().focus()
+    await key(field(), 'Enter')
+    const hour = byId('wrapup-callback-hour')
+    const minute = byId('wrapup-callback-minute')
+    await key(hour.element, 'Home') // 00:00 today is past: the first time offered
+    expect([hour.text(), minute.text()]).toEqual(['10', '00'])
+    await key(hour.element, 'ArrowDown') // 09:00 today is past
+    expect([hour.text(), minute.text()]).toEqual(['10', '00'])
+    await key(minute.element, 'Enter')
+    expect(changes()).toEqual([at(2026, 12, 5, 10, 0)])
+    // Tomorrow is all offered.
+    await key(field(), 'Enter')
+    await key(byId('wrapup-callback-day').element, 'ArrowUp')
+    await key(byId('wrapup-callback-hour').element, 'Home')
+    expect(byId('wrapup-callback-hour').text()).toBe('00')
   })
 
   it('the panel\'s buttons: Set takes the time, Cancel leaves it (by click and by Enter on them)', async () => {
