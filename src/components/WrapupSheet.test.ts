@@ -191,6 +191,32 @@ describe('WrapupSheet', () => {
     expect(document.activeElement).toBe(field)
   })
 
+  it('Esc in the callback panel of an optional wrap-up (one Esc folds) closes the panel only: the sheet stays open, the focus on the field', async () => {
+    const { wrapup, wrapper } = attachedSheetFor(noAnswer, DatetimePickerStub)
+    wrapup.expand()
+    await wrapper.vm.$nextTick()
+    await wrapper.find('[data-testid="wrapup-outcome-callback"]').trigger('click')
+    await wrapper.vm.$nextTick()
+    await wrapper.vm.$nextTick()
+    const field = wrapper.find('[data-testid="wrapup-callback-field"]').element as HTMLElement
+    field.focus()
+    field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }))
+    await wrapper.vm.$nextTick()
+    await wrapper.vm.$nextTick()
+    const day = wrapper.find('[data-testid="wrapup-callback-day"]').element as HTMLElement
+    day.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))
+    await wrapper.vm.$nextTick()
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find('[data-testid="wrapup-callback-keys"]').exists()).toBe(false)
+    expect(wrapup.isSheetShown).toBe(true)
+    expect(wrapper.find('[data-testid="wrapup-sheet"]').exists()).toBe(true)
+    expect(document.activeElement).toBe(field)
+    // The same Esc on the field itself folds the optional sheet, as everywhere in it.
+    field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))
+    await wrapper.vm.$nextTick()
+    expect(wrapup.isSheetShown).toBe(false)
+  })
+
   it("the keyboard panel's time is an hour from now, not from when the numbers page last moved the day's clock (a dial-pad call hours later)", async () => {
     const pinia = createPinia()
     setActivePinia(pinia)
