@@ -6,9 +6,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import { createFairTurns, noTurns } from './fairTurns'
 import type { Database } from './db'
-import { changesInLastDay, getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, SessionEndedError } from './db/workspace'
+import { changesInLastDay, getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, RECONCILE_RECORDS_MAX, reconcileRecords, SessionEndedError, type HeldRecord } from './db/workspace'
 
 export const PUSH_BODY_LIMIT = 1024 * 1024
+/** A reconcile page: 1,000 records of ~120 bytes at most (64-character ids). */
+export const RECONCILE_BODY_LIMIT = 256 * 1024
 
 /**
  * Workspace requests one agent may have in progress at once: a phone syncs one at a time, an
@@ -53,6 +55,34 @@ function readPush(body: unknown): unknown[] {
   if (!Array.isArray(changes)) throw new ApiError(400, 'BAD_REQUEST', '"changes" must be an array')
   if (changes.length > PUSH_CHANGES_MAX) throw new ApiError(400, 'BAD_REQUEST', `At most ${PUSH_CHANGES_MAX} changes per push`)
   return changes
+}
+
+const HELD_KEYS = new Set(['kind', 'id', 'rev', 'deleted'])
+const HELD_ID = /^[A-Za-z0-9_-]{1,64}$/
+
+/** `{"records": [{kind, id, rev, deleted?}]}`: every fault is a 400 naming the record, nothing is read. */
+export function readReconcile(body: unknown): HeldRecord[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'BAD_REQUEST', 'Body must be a JSON object {"records": [...]}')
+  if (Object.keys(body).some((k) => k !== 'records')) throw new ApiError(400, 'BAD_REQUEST', 'Unknown field in the body: only "records" is allowed')
+  const { records } = body as { records?: unknown }
+  if (!Array.isArray(records)) throw new ApiError(400, 'BAD_REQUEST', '"records" must be an array')
+  if (records.length > RECONCILE_RECORDS_MAX) throw new ApiError(400, 'BAD_REQUEST', `At most ${RECONCILE_RECORDS_MAX} records per reconcile`)
+  const seen = new Set<string>()
+  return records.map((raw, i): HeldRecord => {
+    const bad = (what: string) => new ApiError(400, 'BAD_REQUEST', `records[${i}]: ${what}`)
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('must be an object {kind, id, rev, deleted?}')
+    const r = raw as Record<string, unknown>
+    const unknown = Object.keys(r).find((k) => !HELD_KEYS.has(k))
+    if (unknown !== undefined) throw bad(`unknown field "${unknown}"`)
+    if (r.kind !== 'number' && r.kind !== 'call') throw bad('"kind" must be "number" or "call"')
+    if (typeof r.id !== 'string' || !HELD_ID.test(r.id)) throw bad('"id" must be a record id ([A-Za-z0-9_-], 1 to 64)')
+    if (typeof r.rev !== 'string' || !/^\d{1,18}$/.test(r.rev)) throw bad('"rev" must be a rev from a pull or push ("0" for none)')
+    if (r.deleted !== undefined && typeof r.deleted !== 'boolean') throw bad('"deleted" must be true or false')
+    const key = `${r.kind}:${r.id}`
+    if (seen.has(key)) throw bad(`${r.kind} ${r.id} is listed twice`)
+    seen.add(key)
+    return { kind: r.kind, id: r.id, rev: r.rev, deleted: r.deleted === true }
+  })
 }
 
 function busy(reply: FastifyReply): ApiError {
@@ -146,6 +176,13 @@ export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authent
     } finally {
       if (slot && pushSlots.delete(request)) release(slot.agent)
     }
+  })
+
+  // Anti-entropy (docs/WORKSPACE_API.md, Reconcile): a read of the agent's own rows, one page.
+  app.post('/api/workspace/reconcile', { onRequest, bodyLimit: RECONCILE_BODY_LIMIT }, async (request, reply) => {
+    const agent = agentOf(request)
+    const held = readReconcile(request.body)
+    return asAgent(agent, reply, () => reconcileRecords(db, agent, held))
   })
 
   for (const [path, kind] of [

@@ -11,6 +11,8 @@ import type { Database, Queryable } from './driver'
 
 export const PULL_LIMIT_MAX = 1000
 export const PUSH_CHANGES_MAX = 500
+/** Records one reconcile request may list (`reconcileRecords`). */
+export const RECONCILE_RECORDS_MAX = 1000
 const WRITE_LOCK = 0x74636302
 
 /** Every write to workspaces queues here (pushes, assignments, call detail, moving a seat's workspace). */
@@ -60,6 +62,7 @@ export type RejectReason =
   | 'NOT_FOUND'
   | 'CALL_RECORD_PERMANENT'
   | 'CALL_RECORD_READONLY'
+  | 'SUPERSEDED'
 
 export interface ChangeResult {
   changeId: string
@@ -75,7 +78,9 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 const ASSIGNED_ID_PREFIX = 'a-'
 /** Each kind as a JSON string (the table's CHECK allows no other). */
 const KIND_JSON: Record<Kind, string> = { number: '"number"', call: '"call"', outcome: '"outcome"', setting: '"setting"' }
-const CHANGE_KEYS = new Set(['changeId', 'kind', 'op', 'id', 'data'])
+const CHANGE_KEYS = new Set(['changeId', 'kind', 'op', 'id', 'data', 'ifRev'])
+/** A rev as the wire writes it (a bigint's digits; `0` = none). */
+const REV_PATTERN = /^\d{1,18}$/
 const EARLIEST = Date.UTC(2020, 0, 1)
 const DAY = 86_400_000
 const CALL_DIRECTIONS = ['in', 'out']
@@ -329,6 +334,65 @@ export async function getRecord(db: Queryable, agent: string, kind: 'number' | '
   return rows[0] ? toChange(rows[0]) : null
 }
 
+/** One record a phone holds, as it lists it for a reconcile: the server rev it last saw ('0': none). */
+export interface HeldRecord {
+  kind: 'number' | 'call'
+  id: string
+  rev: string
+  /** The phone holds it deleted (a number it or another phone of the agent deleted). */
+  deleted: boolean
+}
+
+/** A phone's record the server lost: its state here now (`missing`: no row; rev '0'). */
+export interface LostRecord {
+  kind: 'number' | 'call'
+  id: string
+  rev: string
+  state: 'missing' | 'alive' | 'deleted'
+}
+
+export interface ReconcileAnswer {
+  /** The phone saw a later write than the server holds (or the server has none): put back by the phone. */
+  lost: LostRecord[]
+  /** Written after the phone's view of it: the server's copy, as a pull would bring it (never overwritten). */
+  newer: PulledChange[]
+}
+
+/**
+ * Anti-entropy after a restore: which of the records a phone lists does this server hold at an
+ * older rev than the phone saw, or not at all (writes the restore lost), and which at a newer one.
+ * Only the agent's own rows are read: another agent's id is answered as one that never existed.
+ * A read: it takes no write lock (a push landing meanwhile is caught by `ifRev` on the re-send).
+ */
+export async function reconcileRecords(db: Queryable, agent: string, held: readonly HeldRecord[]): Promise<ReconcileAnswer> {
+  if (held.length === 0) return { lost: [], newer: [] }
+  const rows = await db.query<{ i: number; rev: string | null; deleted: boolean | null; data: Data | null }>(
+    `SELECT p.i, r.rev::text AS rev, r.deleted, CASE WHEN r.rev > p.seen AND NOT r.deleted THEN r.data END AS data
+       FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS p(kind, id, seen, i)
+       LEFT JOIN workspace_records r ON r.agent = $1 AND r.kind = p.kind AND r.id = p.id
+      ORDER BY p.i`,
+    [agent, held.map((h) => h.kind), held.map((h) => h.id), held.map((h) => h.rev)],
+    { name: 'reconcile_page' },
+  )
+  const answer: ReconcileAnswer = { lost: [], newer: [] }
+  for (const row of rows) {
+    const h = held[Number(row.i) - 1]
+    const seen = BigInt(h.rev)
+    if (row.rev === null) {
+      // A record the phone holds deleted is as good as absent here: nothing to put back.
+      if (!h.deleted) answer.lost.push({ kind: h.kind, id: h.id, rev: '0', state: 'missing' })
+      continue
+    }
+    const rev = BigInt(row.rev)
+    if (rev < seen) {
+      if (!(h.deleted && row.deleted)) answer.lost.push({ kind: h.kind, id: h.id, rev: row.rev, state: row.deleted ? 'deleted' : 'alive' })
+    } else if (rev > seen) {
+      answer.newer.push(toChange({ kind: h.kind, id: h.id, rev: row.rev, deleted: row.deleted === true, data: row.data }))
+    }
+  }
+  return answer
+}
+
 async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string, deleted: boolean, data: Data | null): Promise<string> {
   const rows = await tx.query<{ rev: string }>(
     `INSERT INTO workspace_records (agent, kind, id, rev, deleted, data)
@@ -349,11 +413,18 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
   const id = change.id as string
   // The database would refuse it and fail the whole push: refuse this change alone.
   if (hasUnstorableText(change.data)) reject('INVALID_FIELD')
-  const rows = await tx.query<{ deleted: boolean; data: Data | null }>(
-    'SELECT deleted, data FROM workspace_records WHERE agent = $1 AND kind = $2 AND id = $3',
+  const rows = await tx.query<{ deleted: boolean; data: Data | null; rev: string }>(
+    'SELECT deleted, data, rev::text AS rev FROM workspace_records WHERE agent = $1 AND kind = $2 AND id = $3',
     [agent, kind, id],
   )
   const existing = rows[0] && !rows[0].deleted ? rows[0].data : null
+  // A phone's copy put back after a reconcile (docs/WORKSPACE_API.md, Reconcile): only over the
+  // version the reconcile found. Anything written since (another phone of the agent) is newer and
+  // stands; the phone pulls it.
+  if (change.ifRev !== undefined) {
+    if (typeof change.ifRev !== 'string' || !REV_PATTERN.test(change.ifRev)) reject('INVALID_FIELD')
+    if (BigInt(rows[0]?.rev ?? '0') > BigInt(change.ifRev as string)) reject('SUPERSEDED')
+  }
   if (change.op === 'delete') {
     // The business's records: an agent's token had deleted calls from the export (history's
     // "clear" empties the phone's copy only and never sends a delete).
