@@ -9,6 +9,13 @@
  * duplicate add whose remark the server merged into its entry (`merged`), which is not lost.
  * After each flush the engine pulls (paged, cursor in `tccc.a.<agentKey>.cursor`).
  *
+ * Reconcile (anti-entropy, docs/WORKSPACE_API.md): the engine keeps the server rev it last saw of
+ * each of the agent's records (`tccc.a.<agentKey>.revs`, from pulls and push answers). After a
+ * full sync, at most once per RECONCILE_EVERY_MS, it lists the records the phone holds (the store
+ * layer's `LocalRecords`) with those revs, in pages; the server answers which it lost (a restored
+ * backup) and the phone's copies of exactly those go back into the outbox, each applied only over
+ * the version the server had (`ifRev`), so a newer write by another phone always stands.
+ *
  * It never imports a store: it publishes typed `SyncEvent`s on `syncEvents`, which the store
  * layer's event router (`src/store/eventRouter.ts`) turns into store actions.
  */
@@ -29,6 +36,11 @@ export interface OutboxEntry {
   op: 'upsert' | 'delete'
   id: string
   data?: Record<string, unknown>
+  /**
+   * A copy put back after a reconcile: the server applies it only while the record is still at
+   * this rev ('0': absent), else refuses it `SUPERSEDED` (a newer write stands and is pulled).
+   */
+  ifRev?: string
   queuedAt: number
 }
 
@@ -62,12 +74,51 @@ export interface PushResult {
   merged?: boolean
 }
 
-/** The two routes of the wire contract; rejects with a `TcccError` on any failure. */
+/** One record the phone holds, as a reconcile lists it: the server rev it last saw ('0': none). */
+export interface ReconcileRecord {
+  kind: LocalKind
+  id: string
+  rev: string
+  /** A number this phone holds deleted (it, or another phone of the agent, deleted it). */
+  deleted?: boolean
+}
+
+/** A record the server lost: its state there now (`missing`: no record at all, rev '0'). */
+export interface LostRecord {
+  kind: LocalKind
+  id: string
+  rev: string
+  state: 'missing' | 'alive' | 'deleted'
+}
+
+export interface ReconcileAnswer {
+  lost: LostRecord[]
+  /** Written since the phone saw them: the server's copies, applied like a pull. */
+  newer: RemoteChange[]
+}
+
+/** The wire contract's routes; rejects with a `TcccError` on any failure. */
 export interface WorkspaceTransport {
   pull(since: string, limit: number): Promise<PullPage>
   push(changes: Array<Omit<OutboxEntry, 'queuedAt'>>): Promise<PushResult[]>
   /** The server's copy of one of the agent's records, null when it has none (after a refused change). */
   record?(kind: 'number', id: string): Promise<RemoteChange | null>
+  /** One page (≤ RECONCILE_PAGE) of the records the phone holds: which the server lost or has newer. */
+  reconcile?(records: ReconcileRecord[]): Promise<ReconcileAnswer>
+}
+
+/**
+ * What the phone holds of the agent's records, for a reconcile. The store layer provides it
+ * (`src/store/sync.ts`): the engine never imports a store.
+ */
+export interface LocalRecords {
+  /** The records this phone holds a copy of (numbers listed, calls in its history). */
+  held(): Array<{ kind: LocalKind; id: string }>
+  /**
+   * The upsert that puts this phone's copy of a lost record back; null when it holds none any
+   * more, or the phone may not write it (an assigned number the server no longer has).
+   */
+  copyOf(record: LostRecord): LocalChange | null
 }
 
 export interface RejectedChange {
@@ -145,6 +196,14 @@ export const PUSH_BATCH = 500
 export const PULL_LIMIT = 1000
 /** Rejected changes kept for diagnosis (newest last). */
 export const REJECTED_KEEP = 200
+/** A reconcile runs after a full sync at most this often (per agent, per device). */
+export const RECONCILE_EVERY_MS = 6 * 3_600_000
+/** After a failed reconcile, the next try waits this long (not at every sync). */
+export const RECONCILE_RETRY_MS = 10 * 60_000
+/** Records per reconcile request (the server's limit). */
+export const RECONCILE_PAGE = 1000
+/** A number deleted is listed in reconciles this long, so a restore older than that may bring it back. */
+export const TOMBSTONE_KEEP_MS = 30 * 86_400_000
 
 const realTimers: SyncTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -161,12 +220,117 @@ function isOutboxEntry(value: unknown): value is OutboxEntry {
     (e.op === 'upsert' || e.op === 'delete') &&
     typeof e.id === 'string' &&
     (e.data === undefined || (typeof e.data === 'object' && e.data !== null)) &&
+    (e.ifRev === undefined || typeof e.ifRev === 'string') &&
     typeof e.queuedAt === 'number'
   )
 }
 
+/** Stored revs: `n`/`c` [id, rev] of numbers and calls held; `d` [id, rev, deletedAt] of numbers deleted. */
+interface StoredRevs {
+  n: Array<[string, string]>
+  c: Array<[string, string]>
+  d: Array<[string, string, number]>
+}
+
+const isPair = (p: unknown): p is [string, string] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'string'
+
+function isStoredRevs(d: unknown): d is StoredRevs {
+  if (typeof d !== 'object' || d === null) return false
+  const r = d as Record<string, unknown>
+  return (
+    Array.isArray(r.n) &&
+    r.n.every(isPair) &&
+    Array.isArray(r.c) &&
+    r.c.every(isPair) &&
+    Array.isArray(r.d) &&
+    r.d.every((t: unknown) => isPair(t) && typeof (t as unknown[])[2] === 'number')
+  )
+}
+
+/** The server rev this phone last saw of each record (pulls, push answers); what a reconcile lists. */
+export class RevLedger {
+  /** `number:<id>` / `call:<id>` -> rev, records seen live. */
+  readonly live = new Map<string, string>()
+  /** Numbers seen deleted: id -> [rev, when (this device's clock)]. */
+  readonly deleted = new Map<string, [string, number]>()
+  dirty = false
+
+  static from(stored: StoredRevs): RevLedger {
+    const ledger = new RevLedger()
+    for (const [id, rev] of stored.n) ledger.live.set(`number:${id}`, rev)
+    for (const [id, rev] of stored.c) ledger.live.set(`call:${id}`, rev)
+    for (const [id, rev, at] of stored.d) ledger.deleted.set(id, [rev, at])
+    return ledger
+  }
+
+  toStored(): StoredRevs {
+    const stored: StoredRevs = { n: [], c: [], d: [] }
+    for (const [key, rev] of this.live) {
+      if (key.startsWith('number:')) stored.n.push([key.slice(7), rev])
+      else stored.c.push([key.slice(5), rev])
+    }
+    for (const [id, [rev, at]] of this.deleted) stored.d.push([id, rev, at])
+    return stored
+  }
+
+  /** The server holds `kind`/`id` at `rev` (deleted or not), as a pull or a push answer says. */
+  note(kind: string, id: string, rev: string, deleted: boolean, now: number): void {
+    if (kind !== 'number' && kind !== 'call') return
+    const key = `${kind}:${id}`
+    if (deleted) {
+      this.live.delete(key)
+      // Calls are never deleted by a phone: one gone (a development clear) is simply forgotten.
+      if (kind === 'number') this.deleted.set(id, [rev, now])
+    } else {
+      this.live.set(key, rev)
+      if (kind === 'number') this.deleted.delete(id)
+    }
+    this.dirty = true
+  }
+
+  /**
+   * What a reconcile lists: every record held (at the rev last seen, '0' when none was), then the
+   * numbers deleted within TOMBSTONE_KEEP_MS that are not held again. Forgets what is neither
+   * held nor a recent delete (a call that left the history, a number dropped), so it stays the
+   * size of the workspace on this phone.
+   */
+  listFor(held: ReadonlyArray<{ kind: LocalKind; id: string }>, now: number, skip: ReadonlySet<string>): ReconcileRecord[] {
+    const list: ReconcileRecord[] = []
+    const keys = new Set<string>()
+    for (const h of held) {
+      const key = `${h.kind}:${h.id}`
+      if (keys.has(key)) continue
+      keys.add(key)
+      const rev = this.live.get(key)
+      // Never on the server as far as this phone knows, and refused there: not the server's loss.
+      if (rev === undefined && skip.has(key)) continue
+      list.push({ kind: h.kind, id: h.id, rev: rev ?? '0' })
+    }
+    for (const key of [...this.live.keys()]) {
+      if (!keys.has(key)) {
+        this.live.delete(key)
+        this.dirty = true
+      }
+    }
+    for (const [id, [rev, at]] of [...this.deleted]) {
+      if (keys.has(`number:${id}`)) continue
+      if (now - at > TOMBSTONE_KEEP_MS) {
+        this.deleted.delete(id)
+        this.dirty = true
+        continue
+      }
+      list.push({ kind: 'number', id, rev, deleted: true })
+    }
+    return list
+  }
+}
+
 interface Workspace {
   agentKey: string
+  revs: StoredValue<StoredRevs>
+  ledger: RevLedger
+  /** When this device last finished a reconcile for the agent (epoch ms). */
+  reconciledAt: StoredValue<number>
   outbox: StoredValue<OutboxEntry[]>
   cursor: StoredValue<string>
   rejected: StoredValue<RejectedChange[]>
@@ -227,6 +391,10 @@ export class SyncEngine {
   private timer: unknown = null
   /** Set by `keepCursor()` while `pulled` is delivered. */
   private pulledNotSaved = false
+  /** What the phone holds, for a reconcile (the store layer's; none: no reconcile). */
+  private local: LocalRecords | null = null
+  /** When a reconcile last failed in this sign-in (retried after RECONCILE_RETRY_MS). */
+  private reconcileFailedAt: number | null = null
 
   constructor(
     private transport: WorkspaceTransport | null = null,
@@ -240,6 +408,11 @@ export class SyncEngine {
 
   setTransport(transport: WorkspaceTransport | null): void {
     this.transport = transport
+  }
+
+  /** The store layer's view of what the phone holds (`LocalRecords`), for reconciles. */
+  setLocalRecords(local: LocalRecords | null): void {
+    this.local = local
   }
 
   get agentKey(): string | null {
@@ -275,8 +448,12 @@ export class SyncEngine {
     const rows: unknown[] = outbox.load()
     const entries = rows.filter(isOutboxEntry)
     if (entries.length !== rows.length) console.warn(`[sync] ${rows.length - entries.length} unreadable outbox entr(ies) skipped`)
+    const revs = workspaceValue<StoredRevs>(agentKey, 'revs', { version: 1, fallback: () => ({ n: [], c: [], d: [] }), validate: isStoredRevs })
     this.ws = {
       agentKey,
+      revs,
+      ledger: RevLedger.from(revs.load()),
+      reconciledAt: workspaceValue<number>(agentKey, 'reconciledAt', { version: 1, fallback: () => 0, validate: (d): d is number => typeof d === 'number' }),
       outbox,
       entries,
       answered: new Set(),
@@ -289,11 +466,13 @@ export class SyncEngine {
       }),
     }
     this.failures = 0
+    this.reconcileFailedAt = null
     this.setState(this.online ? 'synced' : 'offline')
   }
 
   /** Stops syncing (sign-out). The outbox stays stored for this agent's next sign-in. */
   close(): void {
+    if (this.ws) this.saveLedger(this.ws)
     this.generation += 1
     this.clearTimer()
     this.ws = null
@@ -401,12 +580,15 @@ export class SyncEngine {
       return
     }
     this.setState('syncing')
+    const ws = this.ws
     try {
       await this.readBack(transport, generation)
       if (generation !== this.generation) return
       await this.pushAll(transport, generation)
       if (generation !== this.generation) return
       await this.pullAll(transport, generation)
+      if (generation !== this.generation) return
+      await this.reconcile(transport, generation)
       if (generation !== this.generation) return
       this.failures = 0
       if (this.pending > 0) {
@@ -429,6 +611,97 @@ export class SyncEngine {
       console.warn(`[sync] failed (${failure.symbol}); retry in ${delay} ms`)
       this.setState(stateAfterFailure(failure.symbol, this.pending))
       if (this.online) this.schedule(delay, true)
+    } finally {
+      // The revs seen in this round, once (not per page or batch).
+      this.saveLedger(ws)
+    }
+  }
+
+  private saveLedger(ws: Workspace): void {
+    if (!ws.ledger.dirty) return
+    try {
+      ws.revs.save(ws.ledger.toStored())
+      ws.ledger.dirty = false
+    } catch (e) {
+      // Only a reconcile reads it: a rev not stored is listed as '0' or older, which never
+      // overwrites anything (the server answers it newer, or lost only when it has none).
+      console.warn('[sync] could not store the revs seen', e instanceof Error ? e.message : e)
+    }
+  }
+
+  /** Due after a full sync: never on this device for the agent, or RECONCILE_EVERY_MS ago (or the clock went back). */
+  private reconcileDue(ws: Workspace, now: number): boolean {
+    if (this.reconcileFailedAt !== null && now >= this.reconcileFailedAt && now - this.reconcileFailedAt < RECONCILE_RETRY_MS) return false
+    const last = ws.reconciledAt.load()
+    return now < last || now - last >= RECONCILE_EVERY_MS
+  }
+
+  /**
+   * Anti-entropy after a full sync (nothing waiting to be sent): lists what the phone holds with
+   * the revs it saw, a page at a time, and puts its copies of what the server lost first in the
+   * outbox (so a change queued meanwhile lands on top of them), each with `ifRev`. A failure
+   * never fails the sync: what was found so far is queued and the rest waits RECONCILE_RETRY_MS.
+   */
+  private async reconcile(transport: WorkspaceTransport, generation: number): Promise<void> {
+    const ws = this.ws
+    const local = this.local
+    if (!ws || !local || !transport.reconcile || ws.entries.length > 0) return
+    const now = this.timers.now()
+    if (!this.reconcileDue(ws, now)) return
+    const refused = new Set(ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`))
+    const list = ws.ledger.listFor(local.held(), now, refused)
+    const lost: LostRecord[] = []
+    let failed = false
+    for (let i = 0; i < list.length; i += RECONCILE_PAGE) {
+      let answer: ReconcileAnswer
+      try {
+        answer = await transport.reconcile(list.slice(i, i + RECONCILE_PAGE))
+      } catch (e) {
+        if (generation !== this.generation || this.ws !== ws) return
+        console.warn('[sync] reconcile failed; tried again later', toTcccError(e).symbol)
+        failed = true
+        break
+      }
+      if (generation !== this.generation || this.ws !== ws) return
+      lost.push(...answer.lost)
+      if (answer.newer.length > 0) {
+        // Written since this phone saw them (another phone): taken like a pull, never pushed over.
+        for (const c of answer.newer) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now)
+        this.emit({ type: 'remote', changes: answer.newer, pendingIds: new Set(ws.entries.map((e) => e.id)) })
+        this.emit({ type: 'pulled' })
+        this.pulledNotSaved = false
+      }
+    }
+    const deletedHere = new Set(list.filter((r) => r.deleted).map((r) => r.id))
+    const changes: LocalChange[] = []
+    for (const l of lost) {
+      if (l.kind === 'number' && deletedHere.has(l.id)) {
+        // A delete the restore lost: this phone holds the number deleted, the server alive.
+        if (l.state === 'alive') changes.push({ kind: 'number', op: 'delete', id: l.id, ifRev: l.rev })
+        continue
+      }
+      const copy = local.copyOf(l)
+      if (copy) changes.push({ ...copy, ifRev: l.rev })
+    }
+    if (changes.length > 0) {
+      console.warn(`[sync] reconcile: the server lost ${changes.length} record(s) of this phone's; sending them again`)
+      const added = changes.map((c): OutboxEntry => ({ ...c, changeId: newId(), queuedAt: now }))
+      try {
+        this.writeOutbox(ws, [...added, ...ws.entries])
+      } catch (e) {
+        console.warn('[sync] reconcile: could not queue the lost records; tried again later', e instanceof Error ? e.message : e)
+        failed = true
+      }
+      this.emitStatus()
+    }
+    if (failed) this.reconcileFailedAt = now
+    else {
+      this.reconcileFailedAt = null
+      try {
+        ws.reconciledAt.save(now)
+      } catch {
+        // not stored: the next sync reconciles again, which changes nothing
+      }
     }
   }
 
@@ -461,6 +734,11 @@ export class SyncEngine {
         if (result?.status !== 'rejected') continue
         if (isMerged(entry, result)) merged.push(entry)
         else rejected.push({ entry, reason: result.reason ?? 'UNKNOWN', at: this.timers.now() })
+      }
+      const now = this.timers.now()
+      for (const entry of batch) {
+        const result = answered.get(entry.changeId)
+        if (result?.status === 'applied' && result.rev !== undefined) ws.ledger.note(entry.kind, entry.id, result.rev, entry.op === 'delete', now)
       }
       const done = new Set(batch.filter((e) => answered.has(e.changeId)).map((e) => e.changeId))
       if (done.size === 0) throw new Error('the server answered none of the pushed changes')
@@ -536,6 +814,8 @@ export class SyncEngine {
         if (generation !== this.generation || this.ws !== ws) break
         if (page.changes.length > 0) {
           changed = true
+          const now = this.timers.now()
+          for (const c of page.changes) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now)
           this.emit({ type: 'remote', changes: page.changes, pendingIds: new Set(ws.entries.map((e) => e.id)) })
         }
         applied = page.cursor

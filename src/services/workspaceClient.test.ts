@@ -131,3 +131,36 @@ describe('workspace push', () => {
     expect(await failure(transport().push(outgoing as never))).toEqual({ symbol: 'SESSION_EXPIRED', detail: 'workspace' })
   })
 })
+
+describe('workspace reconcile', () => {
+  const records = [{ kind: 'number' as const, id: 'n-1', rev: '12' }, { kind: 'number' as const, id: 'n-2', rev: '9', deleted: true }]
+  const answer = { lost: [{ kind: 'number', id: 'n-1', rev: '0', state: 'missing' }], newer: [{ kind: 'number', id: 'n-2', rev: '15', deleted: false, data: { number: '13800138000' } }] }
+
+  it('POSTs the page with the bearer token and returns the answer', async () => {
+    respond(200, answer)
+    await expect(transport().reconcile!(records)).resolves.toEqual(answer)
+    const request = lastRequest()
+    expect(request.method).toBe('POST')
+    expect(request.url).toBe(`${BASE}/api/workspace/reconcile`)
+    expect(request.data).toEqual({ records })
+    expect(request.header).toMatchObject({ Authorization: `Bearer ${TOKEN}` })
+  })
+
+  it.each([
+    ['no body', null],
+    ['lost missing', { newer: [] }],
+    ['newer missing', { lost: [] }],
+    ['a lost record of another kind', { ...answer, lost: [{ ...answer.lost[0], kind: 'outcome' }] }],
+    ['a lost rev that is not digits', { ...answer, lost: [{ ...answer.lost[0], rev: 'x1' }] }],
+    ['a lost state unknown', { ...answer, lost: [{ ...answer.lost[0], state: 'gone' }] }],
+    ['a newer change without data', { ...answer, newer: [{ ...answer.newer[0], data: undefined }] }],
+  ])('refuses an answer with %s as MALFORMED_RESPONSE', async (_name, body) => {
+    respond(200, body)
+    expect(await failure(transport().reconcile!(records))).toEqual({ symbol: 'MALFORMED_RESPONSE', detail: 'workspace reconcile' })
+  })
+
+  it('a 401 is SESSION_EXPIRED', async () => {
+    respond(401, answer)
+    expect(await failure(transport().reconcile!(records))).toEqual({ symbol: 'SESSION_EXPIRED', detail: 'workspace' })
+  })
+})

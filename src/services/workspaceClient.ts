@@ -4,7 +4,7 @@
  * Never log the access token.
  */
 import { TcccError } from '@/platform/errors'
-import type { PullPage, PushResult, RemoteChange, WorkspaceTransport } from '@/services/sync'
+import type { LostRecord, PullPage, PushResult, ReconcileAnswer, RemoteChange, WorkspaceTransport } from '@/services/sync'
 import { backendRequest, ensureOk, type BackendResponse } from '@/services/tokenClient'
 
 const CHANGES_PATH = '/api/workspace/changes'
@@ -35,6 +35,21 @@ function isPushResult(value: unknown): value is PushResult {
     (value.status === 'applied' || value.status === 'duplicate' || value.status === 'rejected') &&
     (value.reason === undefined || typeof value.reason === 'string')
   )
+}
+
+function isLostRecord(value: unknown): value is LostRecord {
+  return (
+    isRecord(value) &&
+    (value.kind === 'number' || value.kind === 'call') &&
+    typeof value.id === 'string' &&
+    typeof value.rev === 'string' &&
+    /^\d{1,18}$/.test(value.rev) &&
+    (value.state === 'missing' || value.state === 'alive' || value.state === 'deleted')
+  )
+}
+
+function isReconcileAnswer(value: unknown): value is ReconcileAnswer {
+  return isRecord(value) && Array.isArray(value.lost) && value.lost.every(isLostRecord) && Array.isArray(value.newer) && value.newer.every(isRemoteChange)
 }
 
 function checked(response: BackendResponse): void {
@@ -75,6 +90,12 @@ export function createWorkspaceTransport(accessToken: () => string | null, baseU
         throw new TcccError('MALFORMED_RESPONSE', 'workspace record')
       }
       return { kind, id, rev: body.rev, deleted: false, data: body.data }
+    },
+    async reconcile(records) {
+      const response = await backendRequest(baseUrl(), 'POST', '/api/workspace/reconcile', { records }, token())
+      checked(response)
+      if (!isReconcileAnswer(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'workspace reconcile')
+      return response.body
     },
   }
 }

@@ -25,7 +25,7 @@ import {
 import { foldStanding, localOffsetMinutes } from '@/services/workday'
 import { newId } from '@/services/ids'
 import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
-import { getSync, type LocalChange, type RemoteChange } from '@/services/sync'
+import { getSync, type LocalChange, type LostRecord, type RemoteChange } from '@/services/sync'
 
 /** Enough for weeks of calls while keeping the storage entry small (uni storage is ~10 MB). */
 export const HISTORY_LIMIT = 1000
@@ -438,6 +438,17 @@ export const useHistoryStore = defineStore('history', () => {
     return 'saved'
   }
 
+  /** The calls this phone holds in full, for a reconcile (the standing's slim copies are not). */
+  function heldRecords(): Array<{ kind: 'call'; id: string }> {
+    return records.value.map((r) => ({ kind: 'call', id: r.id }))
+  }
+
+  /** The full record of a call the server lost, with its wrap-up, to put back (`LocalRecords.copyOf`). */
+  function restoreCopy(lost: LostRecord): LocalChange | null {
+    const record = records.value.find((r) => r.id === lost.id)
+    return record ? { kind: 'call', op: 'upsert', id: record.id, data: callWireData(record) } : null
+  }
+
   /** Plays a call's TCCC recording (opens its link outside the app). */
   function openRecording(id: string): boolean {
     const url = records.value.find((r) => r.id === id)?.recordingUrl
@@ -474,6 +485,8 @@ export const useHistoryStore = defineStore('history', () => {
     savePulled,
     updateWrapup,
     markCallbackHandled,
+    heldRecords,
+    restoreCopy,
     openRecording,
     clear,
     setSearch,

@@ -32,7 +32,7 @@ import {
   validateRemark,
 } from '@/services/numbers'
 import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
-import { getSync, type LocalChange, type RemoteChange } from '@/services/sync'
+import { getSync, type LocalChange, type LostRecord, type RemoteChange } from '@/services/sync'
 
 // What pages need of the numbers domain besides the store: the type, the error the actions
 // throw and the remark limit the form shows, so pages import the store module only.
@@ -507,6 +507,23 @@ export const useNumbersStore = defineStore('numbers', () => {
     savePulled()
   }
 
+  /** The numbers this phone holds, for a reconcile (`LocalRecords.held`). */
+  function heldRecords(): Array<{ kind: 'number'; id: string }> {
+    return entries.value.map((e) => ({ kind: 'number', id: e.id }))
+  }
+
+  /**
+   * The upsert that puts this phone's copy of a number the server lost back (`LocalRecords.copyOf`).
+   * An assigned number is the business's: only its remark goes back, and only while the server
+   * still has the number (a phone may not create one; the business assigns it again).
+   */
+  function restoreCopy(lost: LostRecord): LocalChange | null {
+    const entry = entries.value.find((e) => e.id === lost.id)
+    if (!entry) return null
+    if (entry.source === 'assigned' && lost.state !== 'alive') return null
+    return upsertOf(entry)
+  }
+
   /** The listed entry for a number as typed or as a caller id arrives (`+86` or not). */
   function lookup(number: string): NumberEntry | undefined {
     const wanted = normalizeNumber(number)
@@ -542,5 +559,5 @@ export const useNumbersStore = defineStore('numbers', () => {
     query.value = value
   }
 
-  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, savePulled, restoreRemote, dropLocal, lookup, noteCall, setQuery }
+  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, savePulled, restoreRemote, dropLocal, heldRecords, restoreCopy, lookup, noteCall, setQuery }
 })

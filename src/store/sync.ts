@@ -27,7 +27,7 @@ export const useSyncStore = defineStore('sync', () => {
   const rejectedCount = ref(0)
   /**
    * Refusals the agent is told about (the shell's sync line): all but a duplicate number, whose
-   * server copy simply replaces the phone's. `clockRefused`: one was for a time the server
+   * server copy simply replaces the phone's, and a reconcile's copy superseded by a newer write. `clockRefused`: one was for a time the server
    * cannot believe (INVALID_TIMESTAMP), i.e. the phone's clock is off.
    */
   const refused = ref(0)
@@ -53,7 +53,8 @@ export const useSyncStore = defineStore('sync', () => {
 
   function noteRejected(reason = 'UNKNOWN'): void {
     rejectedCount.value += 1
-    if (reason === 'DUPLICATE_NUMBER') return
+    // A copy put back after a reconcile that another phone had written since: the newer stands.
+    if (reason === 'DUPLICATE_NUMBER' || reason === 'SUPERSEDED') return
     refused.value += 1
     if (reason === 'INVALID_TIMESTAMP') clockRefused.value = true
   }
@@ -75,8 +76,15 @@ export const useSyncStore = defineStore('sync', () => {
     // The engine first, so changes the stores queue while opening land in this agent's outbox.
     engine.open(key)
     agentKey.value = key
-    useNumbersStore().open(key)
-    useHistoryStore().open(key)
+    const numbers = useNumbersStore()
+    const history = useHistoryStore()
+    numbers.open(key)
+    history.open(key)
+    // What a reconcile lists and puts back: the numbers listed and the calls in the history.
+    engine.setLocalRecords({
+      held: () => [...numbers.heldRecords(), ...history.heldRecords()],
+      copyOf: (lost) => (lost.kind === 'number' ? numbers.restoreCopy(lost) : history.restoreCopy(lost)),
+    })
     unwatchNetwork ??= watchNetwork((online) => engine.setOnline(online))
     engine.kick()
   }

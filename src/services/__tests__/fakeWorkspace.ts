@@ -3,13 +3,13 @@
  * idempotent pushes by changeId, last writer wins by receive order, tombstones, assigned numbers
  * read-only but for the remark, one live record per number, call records never deleted and fixed
  * once written but for the wrap-up (and a waiting caller's end filled in), paged pulls by an
- * increasing rev. `src/store/callRecordPaths.test.ts` runs the app against the real rules.
+ * increasing rev, reconciles (and `ifRev` on a re-send). `src/store/callRecordPaths.test.ts` runs the app against the real rules.
  * Test-only (nothing in the app imports it).
  */
 import { afterEach, beforeEach, vi } from 'vitest'
 import { TcccError } from '@/platform/errors'
 import { mergedRemark, samePhoneSpellings, validateNumber } from '@/services/numbers'
-import { SyncEngine, type OutboxEntry, type PullPage, type PushResult, type RemoteChange, type SyncEvent, type WorkspaceTransport } from '@/services/sync'
+import { SyncEngine, type OutboxEntry, type PullPage, type PushResult, type ReconcileAnswer, type ReconcileRecord, type RemoteChange, type SyncEvent, type WorkspaceTransport } from '@/services/sync'
 import { storage } from '../../../tests/setup/uni'
 
 interface StoredRecord {
@@ -42,6 +42,8 @@ export class FakeWorkspaceServer {
   /** Every push batch received, in order. */
   readonly pushes: WireChange[][] = []
   pulls = 0
+  /** Every reconcile page received, in order. */
+  readonly reconciles: ReconcileRecord[][] = []
   /** Fail the next n requests as if the network were down. */
   failNext = 0
 
@@ -79,6 +81,36 @@ export class FakeWorkspaceServer {
     this.write(kind, id, existing?.data ?? {}, true)
   }
 
+  /** What a backup holds: every record as it is now. */
+  backup(): Map<string, StoredRecord> {
+    return new Map([...this.records].map(([k, r]) => [k, { ...r }]))
+  }
+
+  /** The database goes back to `backup`; the revs go on from where they were (a start moves them on). */
+  restore(backup: Map<string, StoredRecord>): void {
+    this.records.clear()
+    for (const [k, r] of backup) this.records.set(k, { ...r })
+  }
+
+  /** The backend's reconcile (server/src/db/workspace.ts `reconcileRecords`). */
+  reconcile(records: ReconcileRecord[]): ReconcileAnswer {
+    this.failIfAsked()
+    this.reconciles.push(records)
+    const answer: ReconcileAnswer = { lost: [], newer: [] }
+    for (const h of records) {
+      const r = this.record(h.kind, h.id)
+      const seen = Number(h.rev)
+      if (!r) {
+        if (!h.deleted) answer.lost.push({ kind: h.kind, id: h.id, rev: '0', state: 'missing' })
+      } else if (r.rev < seen) {
+        if (!(h.deleted && r.deleted)) answer.lost.push({ kind: h.kind, id: h.id, rev: String(r.rev), state: r.deleted ? 'deleted' : 'alive' })
+      } else if (r.rev > seen) {
+        answer.newer.push({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data })
+      }
+    }
+    return answer
+  }
+
   private failIfAsked(): void {
     if (this.failNext > 0) {
       this.failNext -= 1
@@ -98,6 +130,7 @@ export class FakeWorkspaceServer {
     const reject = (reason: string): PushResult => ({ changeId: c.changeId, status: 'rejected', reason })
     if (c.kind !== 'number' && c.kind !== 'call') return reject('UNKNOWN_KIND')
     const existing = this.record(c.kind, c.id)
+    if (c.ifRev !== undefined && (existing?.rev ?? 0) > Number(c.ifRev)) return reject('SUPERSEDED')
     if (c.kind === 'call' && c.op === 'delete') return reject('CALL_RECORD_PERMANENT')
     if (c.kind === 'call' && existing && !existing.deleted && !callChangeAllowed(existing.data, c.data ?? {})) return reject('CALL_RECORD_READONLY')
     if (c.op === 'delete') {
@@ -141,6 +174,7 @@ export class FakeWorkspaceServer {
     return {
       pull: async (since, limit) => this.pull(since, limit),
       push: async (changes) => this.push(changes),
+      reconcile: async (records) => this.reconcile(records),
     }
   }
 }

@@ -1,0 +1,332 @@
+/**
+ * Reconcile (docs/WORKSPACE_API.md): the engine keeps the server rev it last saw of each record,
+ * and after a full sync, at most every RECONCILE_EVERY_MS, lists what the phone holds so that the
+ * server can name what a restored backup lost; the phone's copies of exactly those go out again.
+ */
+import { describe, expect, it } from 'vitest'
+import { storage } from '../../tests/setup/uni'
+import {
+  DEBOUNCE_MS,
+  RECONCILE_EVERY_MS,
+  RECONCILE_PAGE,
+  RECONCILE_RETRY_MS,
+  TOMBSTONE_KEEP_MS,
+  type LocalChange,
+  type LocalRecords,
+  type WorkspaceTransport,
+} from './sync'
+import { engineFixture, storedData } from './__tests__/fakeWorkspace'
+
+const CREATED = 1_767_225_600_000
+const numberData = (number: string, remark = number) => ({ number, remark, source: 'own', createdAt: CREATED })
+const callData = (over: Record<string, unknown> = {}) => ({
+  number: '13800138000',
+  direction: 'out',
+  outcome: 'answered',
+  startedAt: CREATED,
+  answeredAt: CREATED + 5_000,
+  endedAt: CREATED + 60_000,
+  durationSec: 55,
+  endReason: 'local-bye',
+  ...over,
+})
+
+describe('SyncEngine reconcile', () => {
+  const t = engineFixture((server) => server.transport())
+
+  /** The phone's stores, reduced to what a reconcile needs: its full copy of each record. */
+  function phone(): { local: LocalRecords; copies: Map<string, LocalChange>; write: (c: LocalChange) => void; remove: (id: string) => void } {
+    const copies = new Map<string, LocalChange>()
+    const local: LocalRecords = {
+      held: () => [...copies.values()].map((c) => ({ kind: c.kind, id: c.id })),
+      copyOf: (lost) => copies.get(`${lost.kind}:${lost.id}`) ?? null,
+    }
+    t.engine.setLocalRecords(local)
+    return {
+      local,
+      copies,
+      write: (c) => {
+        const key = `${c.kind}:${c.id}`
+        const before = copies.get(key)
+        copies.set(key, { ...c, data: { ...(before?.data ?? {}), ...c.data } })
+        t.engine.enqueue([c])
+      },
+      remove: (id) => {
+        copies.delete(`number:${id}`)
+        t.engine.enqueue([{ kind: 'number', op: 'delete', id }])
+      },
+    }
+  }
+
+  const sync = async () => {
+    await t.timers.advance(DEBOUNCE_MS)
+    // Re-sends queued by a reconcile go out in the round after it.
+    for (let i = 0; i < 5 && t.engine.pending > 0; i += 1) await t.timers.advance(DEBOUNCE_MS)
+  }
+  const upsert = (kind: 'number' | 'call', id: string, data: Record<string, unknown>): LocalChange => ({ kind, op: 'upsert', id, data })
+
+  it('keeps the rev the server answered or pulled for each record, stored once per sync', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001')))
+    p.write(upsert('call', 'c1', callData()))
+    t.server.put('number', 'srv-1', numberData('13800138002'))
+    p.copies.set('number:srv-1', upsert('number', 'srv-1', numberData('13800138002'))) // the pull shows it
+    await sync()
+    const revs = storedData('tccc.a.agent1.revs') as { n: [string, string][]; c: [string, string][]; d: unknown[] }
+    expect(Object.fromEntries(revs.n)).toEqual({ n1: String(t.server.record('number', 'n1')?.rev), 'srv-1': String(t.server.record('number', 'srv-1')?.rev) })
+    expect(revs.c).toEqual([['c1', String(t.server.record('call', 'c1')?.rev)]])
+    p.remove('n1')
+    await sync()
+    const after = storedData('tccc.a.agent1.revs') as { n: [string, string][]; d: [string, string, number][] }
+    expect(after.n.map(([id]) => id)).toEqual(['srv-1'])
+    expect(after.d).toEqual([['n1', String(t.server.record('number', 'n1')?.rev), expect.any(Number)]])
+  })
+
+  it('after a restore, puts back every number, call, wrap-up and delete the server lost, each over the version it has now', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n-edit', numberData('13800138001', 'before')))
+    p.write(upsert('number', 'n-gone', numberData('13800138002')))
+    p.write(upsert('number', 'n-same', numberData('13800138003')))
+    p.write(upsert('call', 'c-wrap', callData()))
+    await sync()
+    expect(t.server.reconciles).toHaveLength(1) // the first full sync of this device
+    const backup = t.server.backup()
+    p.write(upsert('number', 'n-edit', { remark: 'after the backup' }))
+    p.remove('n-gone')
+    p.write(upsert('number', 'n-new', numberData('13800138004')))
+    p.write(upsert('call', 'c-wrap', { disposition: 'interested', note: 'wrap-up after the backup' }))
+    p.write(upsert('call', 'c-new', callData({ number: '13800138005' })))
+    await sync()
+    t.server.restore(backup)
+    expect(t.server.record('number', 'n-new')).toBeUndefined()
+
+    await t.timers.advance(RECONCILE_EVERY_MS)
+    t.engine.kick()
+    await sync()
+    expect(t.server.reconciles).toHaveLength(2)
+    const resent = t.server.pushes.at(-1) ?? []
+    expect(resent.map((c) => [c.kind, c.op, c.id, c.ifRev]).sort()).toEqual(
+      [
+        ['call', 'upsert', 'c-new', '0'],
+        ['call', 'upsert', 'c-wrap', String(backup.get('call:c-wrap')?.rev)],
+        ['number', 'delete', 'n-gone', String(backup.get('number:n-gone')?.rev)],
+        ['number', 'upsert', 'n-edit', String(backup.get('number:n-edit')?.rev)],
+        ['number', 'upsert', 'n-new', '0'],
+      ].sort(),
+    )
+    expect(t.server.record('number', 'n-edit')?.data.remark).toBe('after the backup')
+    expect(t.server.record('number', 'n-gone')?.deleted).toBe(true)
+    expect(t.server.record('number', 'n-new')?.deleted).toBe(false)
+    expect(t.server.record('call', 'c-wrap')?.data).toMatchObject({ disposition: 'interested', note: 'wrap-up after the backup' })
+    expect(t.server.record('call', 'c-new')?.data.number).toBe('13800138005')
+    expect(t.events.filter((e) => e.type === 'rejected')).toEqual([])
+    expect(t.events.filter((e) => e.type === 'status').at(-1)).toEqual({ type: 'status', state: 'synced', pending: 0 })
+  })
+
+  it('runs after the first full sync, then not again for RECONCILE_EVERY_MS, whatever the syncs in between', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001')))
+    await sync()
+    expect(t.server.reconciles).toHaveLength(1)
+    expect(storedData('tccc.a.agent1.reconciledAt')).toBe(t.timers.now())
+    for (let i = 0; i < 5; i += 1) {
+      p.write(upsert('number', `m${i}`, numberData(`1390013900${i}`)))
+      await sync()
+      t.engine.kick()
+      await t.timers.advance(RECONCILE_EVERY_MS / 10)
+    }
+    expect(t.server.reconciles).toHaveLength(1)
+    await t.timers.advance(RECONCILE_EVERY_MS)
+    t.engine.kick()
+    await sync()
+    expect(t.server.reconciles).toHaveLength(2)
+    // Nothing lost: nothing sent again.
+    expect(t.server.pushes.flat().filter((c) => c.ifRev !== undefined)).toEqual([])
+  })
+
+  it('never while changes wait in the outbox, and never without the store layer or a transport that can', async () => {
+    t.server.failNext = 1
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001')))
+    await t.timers.advance(DEBOUNCE_MS)
+    expect(t.engine.pending).toBe(1)
+    expect(t.server.reconciles).toHaveLength(0)
+    t.engine.setLocalRecords(null)
+    await t.timers.advance(5_000)
+    expect(t.engine.pending).toBe(0)
+    expect(t.server.reconciles).toHaveLength(0)
+    const plain: WorkspaceTransport = { pull: t.server.transport().pull, push: t.server.transport().push }
+    t.engine.setTransport(plain)
+    t.engine.setLocalRecords(p.local)
+    t.engine.kick()
+    await sync()
+    expect(t.server.reconciles).toHaveLength(0)
+  })
+
+  it('takes a record written since the phone saw it as a pull does, and never sends its own copy over it', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001', 'mine')))
+    await sync()
+    // Another phone writes; this one has not pulled it yet when its reconcile comes.
+    t.server.put('number', 'n1', numberData('13800138001', 'the other phone'))
+    await t.timers.advance(RECONCILE_EVERY_MS)
+    const transport = t.server.transport()
+    let pulls = 0
+    t.engine.setTransport({ ...transport, pull: async (since, limit) => (pulls++ === 0 ? { changes: [], cursor: since, more: false } : transport.pull(since, limit)) })
+    t.engine.kick()
+    await sync()
+    const remote = t.events.filter((e) => e.type === 'remote').at(-1)
+    expect(remote).toMatchObject({ type: 'remote', changes: [{ kind: 'number', id: 'n1', data: { remark: 'the other phone' } }] })
+    expect(t.server.pushes.flat().filter((c) => c.ifRev !== undefined)).toEqual([])
+    expect(t.server.record('number', 'n1')?.data.remark).toBe('the other phone')
+  })
+
+  it('a re-send another phone overtook is refused SUPERSEDED and the newer write stands', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001', 'base')))
+    await sync()
+    const backup = t.server.backup()
+    p.write(upsert('number', 'n1', { remark: 'lost' }))
+    await sync()
+    t.server.restore(backup)
+    await t.timers.advance(RECONCILE_EVERY_MS)
+    // The other phone writes after the reconcile answered, before the re-send goes out.
+    const transport = t.server.transport()
+    t.engine.setTransport({
+      ...transport,
+      reconcile: async (records) => {
+        const answer = await transport.reconcile!(records)
+        t.server.put('number', 'n1', numberData('13800138001', 'the other phone, later'))
+        return answer
+      },
+    })
+    t.engine.kick()
+    await sync()
+    expect(t.events.filter((e) => e.type === 'rejected').map((e) => e.type === 'rejected' && e.reason)).toEqual(['SUPERSEDED'])
+    expect(t.server.record('number', 'n1')?.data.remark).toBe('the other phone, later')
+  })
+
+  it('lists 2,500 records in pages of RECONCILE_PAGE', async () => {
+    const p = phone()
+    for (let i = 0; i < 2_500; i += 1) p.copies.set(`number:n${i}`, upsert('number', `n${i}`, numberData(`138${String(i).padStart(8, '0')}`)))
+    t.engine.kick()
+    await t.timers.advance(0)
+    expect(t.server.reconciles.map((page) => page.length)).toEqual([RECONCILE_PAGE, RECONCILE_PAGE, 500])
+    // Never seen by the server's answers: listed at rev 0, all missing, all sent.
+    expect(t.server.reconciles[0][0]).toEqual({ kind: 'number', id: 'n0', rev: '0' })
+    await sync()
+    expect(t.server.live('number')).toHaveLength(2_500)
+  })
+
+  it('a failed reconcile leaves the sync synced, keeps what it found, and is tried again after RECONCILE_RETRY_MS, not at every sync', async () => {
+    const p = phone()
+    for (let i = 0; i < 1_500; i += 1) p.copies.set(`number:n${i}`, upsert('number', `n${i}`, numberData(`138${String(i).padStart(8, '0')}`)))
+    const transport = t.server.transport()
+    let calls = 0
+    t.engine.setTransport({
+      ...transport,
+      reconcile: async (records) => {
+        if (++calls === 2) throw new Error('network dropped')
+        return transport.reconcile!(records)
+      },
+    })
+    t.engine.kick()
+    await sync()
+    // The first page's 1,000 went out; the rest waits.
+    expect(t.server.live('number')).toHaveLength(RECONCILE_PAGE)
+    expect(t.events.filter((e) => e.type === 'status').at(-1)).toEqual({ type: 'status', state: 'synced', pending: 0 })
+    expect(storedData('tccc.a.agent1.reconciledAt')).toBeUndefined()
+    t.engine.kick()
+    await sync()
+    expect(calls).toBe(2)
+    await t.timers.advance(RECONCILE_RETRY_MS)
+    const retriedAt = t.timers.now()
+    t.engine.kick()
+    await sync()
+    expect(t.server.live('number')).toHaveLength(1_500)
+    expect(storedData('tccc.a.agent1.reconciledAt')).toBeGreaterThanOrEqual(retriedAt)
+  })
+
+  it('lists a delete for TOMBSTONE_KEEP_MS only, and never a record the server refused and never had', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001')))
+    await sync()
+    p.remove('n1')
+    // A number the server refuses stays on this phone; it is not the server's loss.
+    t.engine.enqueue([upsert('number', 'bad', { number: 'x' })])
+    p.copies.set('number:bad', upsert('number', 'bad', { number: 'x' }))
+    await sync()
+    await t.timers.advance(RECONCILE_EVERY_MS)
+    t.engine.kick()
+    await sync()
+    expect(t.server.reconciles.at(-1)).toEqual([{ kind: 'number', id: 'n1', rev: String(t.server.record('number', 'n1')?.rev), deleted: true }])
+    const asked = t.server.reconciles.length
+    await t.timers.advance(TOMBSTONE_KEEP_MS)
+    t.engine.kick()
+    await sync()
+    // Nothing left to list: no request at all.
+    expect(t.server.reconciles).toHaveLength(asked)
+    expect((storedData('tccc.a.agent1.revs') as { d: unknown[] }).d).toEqual([])
+  })
+
+  it('forgets the revs of records the phone no longer holds', async () => {
+    const p = phone()
+    p.write(upsert('call', 'c1', callData()))
+    p.write(upsert('call', 'c2', callData({ number: '13800138009' })))
+    await sync()
+    p.copies.delete('call:c1') // left the history
+    await t.timers.advance(RECONCILE_EVERY_MS)
+    t.engine.kick()
+    await sync()
+    expect(t.server.reconciles.at(-1)?.map((r) => r.id)).toEqual(['c2'])
+    expect((storedData('tccc.a.agent1.revs') as { c: [string, string][] }).c.map(([id]) => id)).toEqual(['c2'])
+  })
+
+  it('queues the lost copies before a change made while the reconcile was asked', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001', 'one')))
+    await sync()
+    const backup = t.server.backup()
+    p.write(upsert('number', 'n1', numberData('13800138001', 'two')))
+    await sync()
+    t.server.restore(backup)
+    await t.timers.advance(RECONCILE_EVERY_MS)
+    const transport = t.server.transport()
+    t.engine.setTransport({
+      ...transport,
+      reconcile: async (records) => {
+        p.write(upsert('number', 'n1', numberData('13800138001', 'three')))
+        return transport.reconcile!(records)
+      },
+    })
+    t.engine.kick()
+    await t.timers.advance(0)
+    expect(t.engine.outbox().map((e) => [e.id, e.data?.remark, e.ifRev])).toEqual([
+      ['n1', 'three', String(backup.get('number:n1')?.rev)],
+      ['n1', 'three', undefined],
+    ])
+    await sync()
+    expect(t.server.record('number', 'n1')?.data.remark).toBe('three')
+    expect(t.events.filter((e) => e.type === 'rejected')).toEqual([])
+  })
+
+  it('after sign-out, an answer in flight queues nothing for anyone', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001')))
+    await sync()
+    t.server.restore(new Map())
+    await t.timers.advance(RECONCILE_EVERY_MS)
+    const transport = t.server.transport()
+    t.engine.setTransport({
+      ...transport,
+      reconcile: async (records) => {
+        t.engine.close()
+        return transport.reconcile!(records)
+      },
+    })
+    t.engine.kick()
+    await t.timers.advance(0)
+    expect(storedData('tccc.a.agent1.outbox')).toEqual([])
+    expect(storage.has('tccc.a.agent2.outbox')).toBe(false)
+  })
+})
