@@ -8,6 +8,9 @@ import { describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { advanceRevisions, type Database } from '../src/db'
 import { RECONCILE_RECORDS_MAX } from '../src/db/workspace'
+import { storage } from '../../tests/setup/uni'
+import { RECONCILE_EVERY_MS, SyncEngine, type LocalChange, type WorkspaceTransport } from '../../src/services/sync'
+import { ManualTimers } from '../../src/services/__tests__/fakeWorkspace'
 import { AGENT1, AGENT2, answeredCallData, login } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
@@ -160,6 +163,62 @@ describe.each(BOTH_DRIVERS)('reconcile on $name', (driver) => {
     const state = (list: Change[]) => Object.fromEntries(list.map((c) => [`${c.kind}:${c.id}`, { deleted: c.deleted, data: c.data }]))
     expect(state(after)).toEqual(state(before))
     expect(await reconcile(token1, phone.held())).toEqual({ lost: [], newer: [] })
+  })
+
+  it("the app's sync engine, signed in again after the restore, puts back everything it holds and nothing more", async () => {
+    storage.clear()
+    // The app's transport, over the real routes (the token is read at each request, as in the app).
+    const transport: WorkspaceTransport = {
+      pull: async (since, limit) => {
+        const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}&limit=${limit}`, headers: auth(token1) })
+        expect(res.statusCode).toBe(200)
+        return res.json()
+      },
+      push: async (changes) => (await push(token1, changes)) as Awaited<ReturnType<WorkspaceTransport['push']>>,
+      reconcile: async (records) => reconcile(token1, records),
+    }
+    const timers = new ManualTimers()
+    const engine = new SyncEngine(transport, timers)
+    engine.open('agent1-key')
+    const copies = new Map<string, LocalChange>()
+    engine.setLocalRecords({
+      held: () => [...copies.values()].map((c) => ({ kind: c.kind, id: c.id })),
+      copyOf: (lost) => copies.get(`${lost.kind}:${lost.id}`) ?? null,
+    })
+    const write = (c: LocalChange) => {
+      const key = `${c.kind}:${c.id}`
+      if (c.op === 'delete') copies.delete(key)
+      else copies.set(key, { ...c, data: { ...(copies.get(key)?.data ?? {}), ...c.data } })
+      engine.enqueue([c])
+    }
+    const syncFully = async () => {
+      for (let i = 0; i < 4; i += 1) await engine.flush()
+    }
+    for (let i = 0; i < 120; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(`1380000${String(i).padStart(4, '0')}`, `before ${i}`) })
+    for (let i = 0; i < 20; i += 1) write({ kind: 'call', op: 'upsert', id: `c${i}`, data: answeredCallData(NOW - 3_600_000 + i * 60_000) })
+    await syncFully()
+    const saved = await backup()
+    for (let i = 0; i < 30; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: { remark: `after ${i}` } })
+    for (let i = 30; i < 40; i += 1) write({ kind: 'number', op: 'delete', id: `n${i}` })
+    for (let i = 120; i < 150; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(`1380000${String(i).padStart(4, '0')}`, `new ${i}`) })
+    for (let i = 0; i < 10; i += 1) write({ kind: 'call', op: 'upsert', id: `c${i}`, data: { note: `wrap-up ${i}`, callbackAt: NOW + 86_400_000 } })
+    for (let i = 20; i < 25; i += 1) write({ kind: 'call', op: 'upsert', id: `c${i}`, data: answeredCallData(NOW - 600_000 + i * 1000) })
+    await syncFully()
+    expect(engine.pending).toBe(0)
+    const state = (list: Change[]) => Object.fromEntries(list.map((c) => [`${c.kind}:${c.id}`, { deleted: c.deleted, data: c.data }]))
+    const before = state(await pullAll(token1))
+
+    await restore(saved)
+    await timers.advance(RECONCILE_EVERY_MS)
+    await syncFully()
+    expect(engine.pending).toBe(0)
+    expect(state(await pullAll(token1))).toEqual(before)
+    // Exactly the 30 edits, 10 deletes, 30 adds, 10 wrap-ups and 5 calls the restore lost went out
+    // again (85), after the 140 + 85 changes before it; nothing refused.
+    const resent = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM workspace_changes WHERE status = 'applied'`)
+    expect(Number(resent[0].n)).toBe(140 + 85 + 85)
+    expect(await db.query(`SELECT 1 FROM workspace_changes WHERE status <> 'applied'`)).toEqual([])
+    engine.close()
   })
 
   it('never pushes over a newer write: a record written since the phone saw it comes back in full as newer', async () => {
