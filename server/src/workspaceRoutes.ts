@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import { createFairTurns, noTurns } from './fairTurns'
 import type { Database } from './db'
-import { changesInLastDay, getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, RECONCILE_RECORDS_MAX, reconcileRecords, SessionEndedError, type HeldRecord } from './db/workspace'
+import { changesInLastDay, getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, RECONCILE_RECORDS_MAX, reconcileFloor, reconcileRecords, SessionEndedError, type HeldRecord } from './db/workspace'
 
 export const PUSH_BODY_LIMIT = 1024 * 1024
 /** A reconcile page: 1,000 records of ~120 bytes at most (64-character ids). */
@@ -178,7 +178,16 @@ export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authent
     }
   })
 
-  // Anti-entropy (docs/WORKSPACE_API.md, Reconcile): a read of the agent's own rows, one page.
+  // Anti-entropy (docs/WORKSPACE_API.md, Reconcile): whether a start (a restore) happened since
+  // the phone last reconciled, then a read of the agent's own rows, a page at a time.
+  app.get('/api/workspace/reconcile', { onRequest }, async (request, reply) => {
+    const agent = agentOf(request)
+    const since = (request.query as Record<string, unknown>).since ?? '0'
+    if (typeof since !== 'string' || !/^\d{1,16}$/.test(since)) throw new ApiError(400, 'BAD_REQUEST', '"since" must be the "at" of an earlier answer (or 0)')
+    const at = now()
+    const floor = await asAgent(agent, reply, () => reconcileFloor(db, Number(since)))
+    return { floor, at }
+  })
   app.post('/api/workspace/reconcile', { onRequest, bodyLimit: RECONCILE_BODY_LIMIT }, async (request, reply) => {
     const agent = agentOf(request)
     const held = readReconcile(request.body)

@@ -163,6 +163,6 @@ export function cccCallData(started: number, over: Record<string, unknown> = {})
 
 /** Back to a fresh store between tests: no agents, sessions, counters or agent records. */
 export async function resetDatabase(db: Database): Promise<void> {
-  await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, login_known_addresses, meta, workspace_changes;
+  await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, login_known_addresses, meta, workspace_changes, workspace_starts;
     DELETE FROM workspace_records WHERE agent <> '';`)
 }

@@ -6,11 +6,8 @@
  */
 import { describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { advanceRevisions, type Database } from '../src/db'
+import { advanceRevisions, noteWorkspaceStart, type Database } from '../src/db'
 import { RECONCILE_RECORDS_MAX } from '../src/db/workspace'
-import { storage } from '../../tests/setup/uni'
-import { RECONCILE_EVERY_MS, SyncEngine, type LocalChange, type WorkspaceTransport } from '../../src/services/sync'
-import { ManualTimers } from '../../src/services/__tests__/fakeWorkspace'
 import { AGENT1, AGENT2, answeredCallData, login } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
@@ -116,8 +113,10 @@ describe.each(BOTH_DRIVERS)('reconcile on $name', (driver) => {
     for (const r of rows) {
       await db.query(`INSERT INTO workspace_records (agent, kind, id, rev, deleted, data) VALUES ($1, $2, $3, $4::bigint, $5, $6::jsonb)`, [r.agent, r.kind, r.id, r.rev, r.deleted, r.data])
     }
-    // What a start does (openMigrated): the sequence moves on, never handing out a rev again.
+    // What a start does (openMigrated): the sequence moves on, never handing out a rev again, and
+    // the start is noted with the highest rev the database now holds.
     await advanceRevisions(db, Date.now())
+    await noteWorkspaceStart(db, NOW)
     app = await backend.restart()
     // The restore kept the sessions (tokens still valid); sign in again anyway, as after a restart.
     token1 = (await login(app, AGENT1)).body.accessToken
@@ -165,60 +164,34 @@ describe.each(BOTH_DRIVERS)('reconcile on $name', (driver) => {
     expect(await reconcile(token1, phone.held())).toEqual({ lost: [], newer: [] })
   })
 
-  it("the app's sync engine, signed in again after the restore, puts back everything it holds and nothing more", async () => {
-    storage.clear()
-    // The app's transport, over the real routes (the token is read at each request, as in the app).
-    const transport: WorkspaceTransport = {
-      pull: async (since, limit) => {
-        const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}&limit=${limit}`, headers: auth(token1) })
-        expect(res.statusCode).toBe(200)
-        return res.json()
-      },
-      push: async (changes) => (await push(token1, changes)) as Awaited<ReturnType<WorkspaceTransport['push']>>,
-      reconcile: async (records) => reconcile(token1, records),
+  it('GET /api/workspace/reconcile: null without a start since, else the lowest rev a start since found', async () => {
+    const floor = async (since: string, token = token1) => {
+      const res = await app.inject({ method: 'GET', url: `/api/workspace/reconcile?since=${since}`, headers: auth(token) })
+      expect(res.statusCode).toBe(200)
+      return res.json() as { floor: string | null; at: number }
     }
-    const timers = new ManualTimers()
-    const engine = new SyncEngine(transport, timers)
-    engine.open('agent1-key')
-    const copies = new Map<string, LocalChange>()
-    engine.setLocalRecords({
-      held: () => [...copies.values()].map((c) => ({ kind: c.kind, id: c.id })),
-      copyOf: (lost) => copies.get(`${lost.kind}:${lost.id}`) ?? null,
-    })
-    const write = (c: LocalChange) => {
-      const key = `${c.kind}:${c.id}`
-      if (c.op === 'delete') copies.delete(key)
-      else copies.set(key, { ...c, data: { ...(copies.get(key)?.data ?? {}), ...c.data } })
-      engine.enqueue([c])
-    }
-    const syncFully = async () => {
-      for (let i = 0; i < 4; i += 1) await engine.flush()
-    }
-    for (let i = 0; i < 120; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(`1380000${String(i).padStart(4, '0')}`, `before ${i}`) })
-    for (let i = 0; i < 20; i += 1) write({ kind: 'call', op: 'upsert', id: `c${i}`, data: answeredCallData(NOW - 3_600_000 + i * 60_000) })
-    await syncFully()
+    await noteWorkspaceStart(db, NOW - 60_000)
+    const [{ max }] = await db.query<{ max: string }>('SELECT max(rev)::text AS max FROM workspace_records')
+    expect(await floor('0')).toEqual({ floor: max, at: NOW })
+    expect(await floor(String(NOW))).toEqual({ floor: null, at: NOW })
+    const phone = new Phone(() => token1)
+    await phone.write('number', 'n1', 'upsert', numberData('13900000051', 'a'))
     const saved = await backup()
-    for (let i = 0; i < 30; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: { remark: `after ${i}` } })
-    for (let i = 30; i < 40; i += 1) write({ kind: 'number', op: 'delete', id: `n${i}` })
-    for (let i = 120; i < 150; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(`1380000${String(i).padStart(4, '0')}`, `new ${i}`) })
-    for (let i = 0; i < 10; i += 1) write({ kind: 'call', op: 'upsert', id: `c${i}`, data: { note: `wrap-up ${i}`, callbackAt: NOW + 86_400_000 } })
-    for (let i = 20; i < 25; i += 1) write({ kind: 'call', op: 'upsert', id: `c${i}`, data: answeredCallData(NOW - 600_000 + i * 1000) })
-    await syncFully()
-    expect(engine.pending).toBe(0)
-    const state = (list: Change[]) => Object.fromEntries(list.map((c) => [`${c.kind}:${c.id}`, { deleted: c.deleted, data: c.data }]))
-    const before = state(await pullAll(token1))
-
+    await phone.write('number', 'n2', 'upsert', numberData('13900000052', 'b'))
+    await noteWorkspaceStart(db, NOW - 1_000) // a restart, no restore
+    const n1 = phone.copies.get('number:n1')?.rev ?? ''
+    const n2 = phone.copies.get('number:n2')?.rev ?? ''
+    expect((await floor(String(NOW - 2_000))).floor).toBe(n2)
     await restore(saved)
-    await timers.advance(RECONCILE_EVERY_MS)
-    await syncFully()
-    expect(engine.pending).toBe(0)
-    expect(state(await pullAll(token1))).toEqual(before)
-    // Exactly the 30 edits, 10 deletes, 30 adds, 10 wrap-ups and 5 calls the restore lost went out
-    // again (85), after the 140 + 85 changes before it; nothing refused.
-    const resent = await db.query<{ n: string | number }>(`SELECT count(*) AS n FROM workspace_changes WHERE status = 'applied'`)
-    expect(Number(resent[0].n)).toBe(140 + 85 + 85)
-    expect(await db.query(`SELECT 1 FROM workspace_changes WHERE status <> 'applied'`)).toEqual([])
-    engine.close()
+    // Since before both starts: the lower (the restore's), the highest rev the backup held.
+    expect((await floor(String(NOW - 2_000))).floor).toBe(n1)
+    // The same for another agent: a start is the backend's, nothing of agent 1's records.
+    expect((await floor(String(NOW - 2_000), token2)).floor).toBe(n1)
+    for (const bad of ['-1', 'x', '1'.repeat(17), '1.5']) {
+      const res = await app.inject({ method: 'GET', url: `/api/workspace/reconcile?since=${bad}`, headers: auth(token1) })
+      expect(res.statusCode).toBe(400)
+      expect(res.json().error.message).toMatch(/"since"/)
+    }
   })
 
   it('never pushes over a newer write: a record written since the phone saw it comes back in full as newer', async () => {

@@ -10,11 +10,14 @@
  * After each flush the engine pulls (paged, cursor in `tccc.a.<agentKey>.cursor`).
  *
  * Reconcile (anti-entropy, docs/WORKSPACE_API.md): the engine keeps the server rev it last saw of
- * each of the agent's records (`tccc.a.<agentKey>.revs`, from pulls and push answers). After a
- * full sync, at most once per RECONCILE_EVERY_MS, it lists the records the phone holds (the store
- * layer's `LocalRecords`) with those revs, in pages; the server answers which it lost (a restored
- * backup) and the phone's copies of exactly those go back into the outbox, each applied only over
- * the version the server had (`ifRev`), so a newer write by another phone always stands.
+ * each of the agent's records (`tccc.a.<agentKey>.revs`, from pulls and push answers). After each
+ * sign-in's first full sync (and every RECONCILE_EVERY_MS after it) it asks whether the backend
+ * started since its last reconcile and the lowest rev a start found (a restored backup starts
+ * below revs phones saw); then it lists the records the phone holds (the store layer's
+ * `LocalRecords`) that it saw above that floor, every one once per RECONCILE_FULL_MS, in pages.
+ * The server answers which it lost, and the phone's copies of exactly those go back into the
+ * outbox, each applied only over the version the server had (`ifRev`), so a newer write by
+ * another phone always stands.
  *
  * It never imports a store: it publishes typed `SyncEvent`s on `syncEvents`, which the store
  * layer's event router (`src/store/eventRouter.ts`) turns into store actions.
@@ -91,6 +94,11 @@ export interface LostRecord {
   state: 'missing' | 'alive' | 'deleted'
 }
 
+export interface ReconcileFloor {
+  floor: string | null
+  at: number
+}
+
 export interface ReconcileAnswer {
   lost: LostRecord[]
   /** Written since the phone saw them: the server's copies, applied like a pull. */
@@ -105,6 +113,12 @@ export interface WorkspaceTransport {
   record?(kind: 'number', id: string): Promise<RemoteChange | null>
   /** One page (≤ RECONCILE_PAGE) of the records the phone holds: which the server lost or has newer. */
   reconcile?(records: ReconcileRecord[]): Promise<ReconcileAnswer>
+  /**
+   * Whether the backend started since `since` (its `at` of an earlier answer, 0: ever): the lowest
+   * rev such a start found as the highest (`floor`; records seen at or below it were not lost),
+   * null when there was none; `at`, the server's time now.
+   */
+  reconcileFloor?(since: number): Promise<ReconcileFloor>
 }
 
 /**
@@ -196,8 +210,10 @@ export const PUSH_BATCH = 500
 export const PULL_LIMIT = 1000
 /** Rejected changes kept for diagnosis (newest last). */
 export const REJECTED_KEEP = 200
-/** A reconcile runs after a full sync at most this often (per agent, per device). */
+/** A reconcile runs after each sign-in's first full sync, and again after this long signed in. */
 export const RECONCILE_EVERY_MS = 6 * 3_600_000
+/** Every record held is listed (not only those above the floor) at most this often, per agent and device. */
+export const RECONCILE_FULL_MS = 24 * 3_600_000
 /** After a failed reconcile, the next try waits this long (not at every sync). */
 export const RECONCILE_RETRY_MS = 10 * 60_000
 /** Records per reconcile request (the server's limit). */
@@ -325,12 +341,22 @@ export class RevLedger {
   }
 }
 
+interface ReconcileStamp {
+  at: number
+  fullAt: number
+}
+
+/** `a` is a later rev than `b` (decimal strings of a bigint, no BigInt needed on older phones). */
+export function revAbove(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length > b.length : a > b
+}
+
 interface Workspace {
   agentKey: string
   revs: StoredValue<StoredRevs>
   ledger: RevLedger
-  /** When this device last finished a reconcile for the agent (epoch ms). */
-  reconciledAt: StoredValue<number>
+  /** The last reconcile that finished: the server's `at` then, and when it last listed everything (this device's clock). */
+  reconciled: StoredValue<ReconcileStamp>
   outbox: StoredValue<OutboxEntry[]>
   cursor: StoredValue<string>
   rejected: StoredValue<RejectedChange[]>
@@ -395,6 +421,8 @@ export class SyncEngine {
   private local: LocalRecords | null = null
   /** When a reconcile last failed in this sign-in (retried after RECONCILE_RETRY_MS). */
   private reconcileFailedAt: number | null = null
+  /** When a reconcile last finished in this sign-in (null: not yet, so the first full sync runs one). */
+  private reconciledThisOpen: number | null = null
 
   constructor(
     private transport: WorkspaceTransport | null = null,
@@ -453,7 +481,11 @@ export class SyncEngine {
       agentKey,
       revs,
       ledger: RevLedger.from(revs.load()),
-      reconciledAt: workspaceValue<number>(agentKey, 'reconciledAt', { version: 1, fallback: () => 0, validate: (d): d is number => typeof d === 'number' }),
+      reconciled: workspaceValue<ReconcileStamp>(agentKey, 'reconcile', {
+        version: 1,
+        fallback: () => ({ at: 0, fullAt: 0 }),
+        validate: (d): d is ReconcileStamp => typeof d === 'object' && d !== null && typeof (d as ReconcileStamp).at === 'number' && typeof (d as ReconcileStamp).fullAt === 'number',
+      }),
       outbox,
       entries,
       answered: new Set(),
@@ -467,6 +499,7 @@ export class SyncEngine {
     }
     this.failures = 0
     this.reconcileFailedAt = null
+    this.reconciledThisOpen = null
     this.setState(this.online ? 'synced' : 'offline')
   }
 
@@ -629,11 +662,11 @@ export class SyncEngine {
     }
   }
 
-  /** Due after a full sync: never on this device for the agent, or RECONCILE_EVERY_MS ago (or the clock went back). */
-  private reconcileDue(ws: Workspace, now: number): boolean {
+  /** Due after a full sync: not yet in this sign-in, or RECONCILE_EVERY_MS ago (or the clock went back). */
+  private reconcileDue(now: number): boolean {
     if (this.reconcileFailedAt !== null && now >= this.reconcileFailedAt && now - this.reconcileFailedAt < RECONCILE_RETRY_MS) return false
-    const last = ws.reconciledAt.load()
-    return now < last || now - last >= RECONCILE_EVERY_MS
+    const last = this.reconciledThisOpen
+    return last === null || now < last || now - last >= RECONCILE_EVERY_MS
   }
 
   /**
@@ -647,9 +680,32 @@ export class SyncEngine {
     const local = this.local
     if (!ws || !local || !transport.reconcile || ws.entries.length > 0) return
     const now = this.timers.now()
-    if (!this.reconcileDue(ws, now)) return
+    if (!this.reconcileDue(now)) return
     const refused = new Set(ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`))
-    const list = ws.ledger.listFor(local.held(), now, refused)
+    const all = ws.ledger.listFor(local.held(), now, refused)
+    if (all.length === 0) {
+      // Nothing held that the server could have lost: not even the check is asked.
+      this.reconciledThisOpen = now
+      return
+    }
+    const stamp = ws.reconciled.load()
+    const full = now < stamp.fullAt || now - stamp.fullAt >= RECONCILE_FULL_MS
+    let floor: ReconcileFloor = { floor: '0', at: stamp.at }
+    if (transport.reconcileFloor) {
+      try {
+        floor = await transport.reconcileFloor(stamp.at)
+      } catch (e) {
+        if (generation !== this.generation || this.ws !== ws) return
+        console.warn('[sync] reconcile check failed; tried again later', toTcccError(e).symbol)
+        this.reconcileFailedAt = now
+        return
+      }
+      if (generation !== this.generation || this.ws !== ws) return
+    }
+    // No start since the last reconcile (so no restore) and everything listed lately: done.
+    const above = full ? '0' : floor.floor
+    // Never seen at a rev ('0'): always listed; the server answers with its copy or as lost.
+    const list = above === null ? [] : all.filter((r) => r.rev === '0' || revAbove(r.rev, above))
     const lost: LostRecord[] = []
     let failed = false
     for (let i = 0; i < list.length; i += RECONCILE_PAGE) {
@@ -697,10 +753,11 @@ export class SyncEngine {
     if (failed) this.reconcileFailedAt = now
     else {
       this.reconcileFailedAt = null
+      this.reconciledThisOpen = now
       try {
-        ws.reconciledAt.save(now)
+        ws.reconciled.save({ at: floor.at, fullAt: full ? now : stamp.fullAt })
       } catch {
-        // not stored: the next sync reconciles again, which changes nothing
+        // not stored: the next sign-in lists more than it needs, which changes nothing
       }
     }
   }

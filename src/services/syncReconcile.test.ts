@@ -1,13 +1,16 @@
 /**
- * Reconcile (docs/WORKSPACE_API.md): the engine keeps the server rev it last saw of each record,
- * and after a full sync, at most every RECONCILE_EVERY_MS, lists what the phone holds so that the
- * server can name what a restored backup lost; the phone's copies of exactly those go out again.
+ * Reconcile (docs/WORKSPACE_API.md): the engine keeps the server rev it last saw of each record;
+ * after each sign-in's first full sync (and every RECONCILE_EVERY_MS signed in) it asks whether
+ * the backend started since, and lists what the phone saw above the lowest rev such a start found
+ * (everything once per RECONCILE_FULL_MS), so that the server can name what a restored backup
+ * lost; the phone's copies of exactly those go out again.
  */
 import { describe, expect, it } from 'vitest'
 import { storage } from '../../tests/setup/uni'
 import {
   DEBOUNCE_MS,
   RECONCILE_EVERY_MS,
+  RECONCILE_FULL_MS,
   RECONCILE_PAGE,
   RECONCILE_RETRY_MS,
   TOMBSTONE_KEEP_MS,
@@ -104,6 +107,8 @@ describe('SyncEngine reconcile', () => {
     t.engine.kick()
     await sync()
     expect(t.server.reconciles).toHaveLength(2)
+    // Only what this phone saw above the backup's highest rev is listed (not n-same).
+    expect(t.server.reconciles[1].map((r) => r.id).sort()).toEqual(['c-new', 'c-wrap', 'n-edit', 'n-gone', 'n-new'])
     const resent = t.server.pushes.at(-1) ?? []
     expect(resent.map((c) => [c.kind, c.op, c.id, c.ifRev]).sort()).toEqual(
       [
@@ -123,25 +128,61 @@ describe('SyncEngine reconcile', () => {
     expect(t.events.filter((e) => e.type === 'status').at(-1)).toEqual({ type: 'status', state: 'synced', pending: 0 })
   })
 
-  it('runs after the first full sync, then not again for RECONCILE_EVERY_MS, whatever the syncs in between', async () => {
+  const stamp = () => storedData('tccc.a.agent1.reconcile') as { at: number; fullAt: number } | undefined
+
+  it('checks after each sign-in\'s first full sync and every RECONCILE_EVERY_MS; lists only above a start\'s floor, everything once per RECONCILE_FULL_MS', async () => {
     const p = phone()
     p.write(upsert('number', 'n1', numberData('13800138001')))
     await sync()
-    expect(t.server.reconciles).toHaveLength(1)
-    expect(storedData('tccc.a.agent1.reconciledAt')).toBe(t.timers.now())
+    // The first ever: everything held.
+    expect([t.server.floorChecks, t.server.reconciles.length]).toEqual([1, 1])
+    expect(stamp()?.fullAt).toBe(t.timers.now())
     for (let i = 0; i < 5; i += 1) {
       p.write(upsert('number', `m${i}`, numberData(`1390013900${i}`)))
       await sync()
       t.engine.kick()
       await t.timers.advance(RECONCILE_EVERY_MS / 10)
     }
-    expect(t.server.reconciles).toHaveLength(1)
+    expect([t.server.floorChecks, t.server.reconciles.length]).toEqual([1, 1])
+    // Six hours on, no start since: one small check, nothing listed.
     await t.timers.advance(RECONCILE_EVERY_MS)
     t.engine.kick()
     await sync()
-    expect(t.server.reconciles).toHaveLength(2)
+    expect([t.server.floorChecks, t.server.reconciles.length]).toEqual([2, 1])
+    // Signed in again: checked again at once. The backend restarted (no restore) after m4 was
+    // written: only what this phone saw above the records it then held is listed (nothing).
+    t.server.restart()
+    p.write(upsert('number', 'late', numberData('13900139009')))
+    await sync()
+    t.engine.close()
+    t.engine.open('agent1')
+    t.engine.kick()
+    await sync()
+    expect([t.server.floorChecks, t.server.reconciles.length]).toEqual([3, 2])
+    expect(t.server.reconciles[1]).toEqual([{ kind: 'number', id: 'late', rev: String(t.server.record('number', 'late')?.rev) }])
+    // A day after the last full listing: everything again.
+    await t.timers.advance(RECONCILE_FULL_MS)
+    t.engine.kick()
+    await sync()
+    expect(t.server.reconciles.at(-1)).toHaveLength(7)
     // Nothing lost: nothing sent again.
     expect(t.server.pushes.flat().filter((c) => c.ifRev !== undefined)).toEqual([])
+  })
+
+  it('a restore seen at a sign-in is reconciled at once, however soon after the last', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001')))
+    await sync()
+    const backup = t.server.backup()
+    p.write(upsert('number', 'n2', numberData('13800138002')))
+    await sync()
+    t.server.restore(backup)
+    t.engine.close()
+    t.engine.open('agent1')
+    await t.timers.advance(1_000)
+    t.engine.kick()
+    await sync()
+    expect(t.server.record('number', 'n2')?.deleted).toBe(false)
   })
 
   it('never while changes wait in the outbox, and never without the store layer or a transport that can', async () => {
@@ -169,7 +210,7 @@ describe('SyncEngine reconcile', () => {
     await sync()
     // Another phone writes; this one has not pulled it yet when its reconcile comes.
     t.server.put('number', 'n1', numberData('13800138001', 'the other phone'))
-    await t.timers.advance(RECONCILE_EVERY_MS)
+    await t.timers.advance(RECONCILE_FULL_MS)
     const transport = t.server.transport()
     let pulls = 0
     t.engine.setTransport({ ...transport, pull: async (since, limit) => (pulls++ === 0 ? { changes: [], cursor: since, more: false } : transport.pull(since, limit)) })
@@ -235,7 +276,7 @@ describe('SyncEngine reconcile', () => {
     // The first page's 1,000 went out; the rest waits.
     expect(t.server.live('number')).toHaveLength(RECONCILE_PAGE)
     expect(t.events.filter((e) => e.type === 'status').at(-1)).toEqual({ type: 'status', state: 'synced', pending: 0 })
-    expect(storedData('tccc.a.agent1.reconciledAt')).toBeUndefined()
+    expect(stamp()).toBeUndefined()
     t.engine.kick()
     await sync()
     expect(calls).toBe(2)
@@ -244,7 +285,7 @@ describe('SyncEngine reconcile', () => {
     t.engine.kick()
     await sync()
     expect(t.server.live('number')).toHaveLength(1_500)
-    expect(storedData('tccc.a.agent1.reconciledAt')).toBeGreaterThanOrEqual(retriedAt)
+    expect(stamp()?.fullAt).toBeGreaterThanOrEqual(retriedAt)
   })
 
   it('lists a delete for TOMBSTONE_KEEP_MS only, and never a record the server refused and never had', async () => {
@@ -256,7 +297,7 @@ describe('SyncEngine reconcile', () => {
     t.engine.enqueue([upsert('number', 'bad', { number: 'x' })])
     p.copies.set('number:bad', upsert('number', 'bad', { number: 'x' }))
     await sync()
-    await t.timers.advance(RECONCILE_EVERY_MS)
+    await t.timers.advance(RECONCILE_FULL_MS)
     t.engine.kick()
     await sync()
     expect(t.server.reconciles.at(-1)).toEqual([{ kind: 'number', id: 'n1', rev: String(t.server.record('number', 'n1')?.rev), deleted: true }])
@@ -275,7 +316,7 @@ describe('SyncEngine reconcile', () => {
     p.write(upsert('call', 'c2', callData({ number: '13800138009' })))
     await sync()
     p.copies.delete('call:c1') // left the history
-    await t.timers.advance(RECONCILE_EVERY_MS)
+    await t.timers.advance(RECONCILE_FULL_MS)
     t.engine.kick()
     await sync()
     expect(t.server.reconciles.at(-1)?.map((r) => r.id)).toEqual(['c2'])

@@ -164,3 +164,27 @@ describe('workspace reconcile', () => {
     expect(await failure(transport().reconcile!(records))).toEqual({ symbol: 'SESSION_EXPIRED', detail: 'workspace' })
   })
 })
+
+describe('workspace reconcile check', () => {
+  it('GETs the floor since the last answer\'s at, with the bearer token', async () => {
+    respond(200, { floor: '1234', at: 1_767_225_600_000 })
+    await expect(transport().reconcileFloor!(1_767_225_000_000.7)).resolves.toEqual({ floor: '1234', at: 1_767_225_600_000 })
+    expect(lastRequest().url).toBe(`${BASE}/api/workspace/reconcile?since=1767225000000`)
+    expect(lastRequest().method).toBe('GET')
+    respond(200, { floor: null, at: 5 })
+    await expect(transport().reconcileFloor!(-3)).resolves.toEqual({ floor: null, at: 5 })
+    expect(lastRequest().url).toBe(`${BASE}/api/workspace/reconcile?since=0`)
+  })
+
+  it.each([
+    ['no body', null],
+    ['floor a number', { floor: 12, at: 1 }],
+    ['floor not digits', { floor: '1e3', at: 1 }],
+    ['floor missing', { at: 1 }],
+    ['at missing', { floor: null }],
+    ['at a string', { floor: null, at: '1' }],
+  ])('refuses an answer with %s as MALFORMED_RESPONSE', async (_name, body) => {
+    respond(200, body)
+    expect(await failure(transport().reconcileFloor!(0))).toEqual({ symbol: 'MALFORMED_RESPONSE', detail: 'workspace reconcile floor' })
+  })
+})

@@ -91,6 +91,15 @@ export function createWorkspaceTransport(accessToken: () => string | null, baseU
       }
       return { kind, id, rev: body.rev, deleted: false, data: body.data }
     },
+    async reconcileFloor(since) {
+      const response = await backendRequest(baseUrl(), 'GET', `/api/workspace/reconcile?since=${Math.max(0, Math.floor(since))}`, undefined, token())
+      checked(response)
+      const body = response.body
+      if (!isRecord(body) || !(body.floor === null || (typeof body.floor === 'string' && /^\d{1,18}$/.test(body.floor))) || typeof body.at !== 'number' || !Number.isFinite(body.at)) {
+        throw new TcccError('MALFORMED_RESPONSE', 'workspace reconcile floor')
+      }
+      return { floor: body.floor, at: body.at }
+    },
     async reconcile(records) {
       const response = await backendRequest(baseUrl(), 'POST', '/api/workspace/reconcile', { records }, token())
       checked(response)

@@ -29,6 +29,7 @@ export async function openMigrated(target: DatabaseTarget): Promise<Database> {
   try {
     await migrate(db)
     await advanceRevisions(db, Date.now())
+    await noteWorkspaceStart(db, Date.now())
   } catch (err) {
     await db.close().catch(() => {})
     throw new StoreStartError(`cannot migrate the database (${describeTarget(target)}): ${(err as Error).message}`)
@@ -47,6 +48,19 @@ export async function openMigrated(target: DatabaseTarget): Promise<Database> {
  */
 export async function advanceRevisions(db: Queryable, now: number): Promise<void> {
   await db.query(`SELECT setval('workspace_rev', $1::bigint) FROM workspace_rev WHERE last_value < $1::bigint - 1000000`, [now * 1000])
+}
+
+/** Starts remembered; a phone that has not reconciled for longer lists everything it holds. */
+export const WORKSPACE_STARTS_KEEP_MS = 400 * 86_400_000
+
+/**
+ * Notes this start and the highest rev the database holds now (after a restore: the backup's).
+ * Every write a restore lost had a higher rev, so a phone asking for the starts since it last
+ * reconciled (`reconcileFloor`) lists only what it saw above the lowest of them.
+ */
+export async function noteWorkspaceStart(db: Queryable, now: number): Promise<void> {
+  await db.query(`INSERT INTO workspace_starts (started_at, max_rev) SELECT $1::bigint, coalesce(max(rev), 0) FROM workspace_records`, [now])
+  await db.query(`DELETE FROM workspace_starts WHERE started_at < $1::bigint`, [now - WORKSPACE_STARTS_KEEP_MS])
 }
 
 export interface DirectoryOptions {

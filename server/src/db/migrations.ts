@@ -158,6 +158,19 @@ CREATE TABLE login_known_addresses (
 CREATE INDEX login_known_addresses_last ON login_known_addresses (last_ok_at);
 `,
   },
+  {
+    version: 6,
+    name: 'workspace starts',
+    // Each start with the highest rev the database then held: a restored backup shows as a start
+    // whose max_rev is below revs phones saw, and reconciles list only what lies above it.
+    sql: `
+CREATE TABLE workspace_starts (
+  started_at bigint NOT NULL,
+  max_rev bigint NOT NULL
+);
+CREATE INDEX workspace_starts_at ON workspace_starts (started_at);
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */

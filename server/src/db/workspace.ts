@@ -393,6 +393,16 @@ export async function reconcileRecords(db: Queryable, agent: string, held: reado
   return answer
 }
 
+/**
+ * The reconcile floor (docs/WORKSPACE_API.md): the lowest rev any start since `since` (server
+ * time, ms) found as the database's highest. A phone's record last seen at or below it cannot
+ * have been lost by a restore since then; null when there was no start since, so no restore.
+ */
+export async function reconcileFloor(db: Queryable, since: number): Promise<string | null> {
+  const rows = await db.query<{ floor: string | null }>('SELECT min(max_rev)::text AS floor FROM workspace_starts WHERE started_at >= $1::bigint', [since])
+  return rows[0]?.floor ?? null
+}
+
 async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string, deleted: boolean, data: Data | null): Promise<string> {
   const rows = await tx.query<{ rev: string }>(
     `INSERT INTO workspace_records (agent, kind, id, rev, deleted, data)

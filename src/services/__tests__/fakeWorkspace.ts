@@ -9,7 +9,7 @@
 import { afterEach, beforeEach, vi } from 'vitest'
 import { TcccError } from '@/platform/errors'
 import { mergedRemark, samePhoneSpellings, validateNumber } from '@/services/numbers'
-import { SyncEngine, type OutboxEntry, type PullPage, type PushResult, type ReconcileAnswer, type ReconcileRecord, type RemoteChange, type SyncEvent, type WorkspaceTransport } from '@/services/sync'
+import { SyncEngine, type OutboxEntry, type PullPage, type PushResult, type ReconcileAnswer, type ReconcileFloor, type ReconcileRecord, type RemoteChange, type SyncEvent, type WorkspaceTransport } from '@/services/sync'
 import { storage } from '../../../tests/setup/uni'
 
 interface StoredRecord {
@@ -44,6 +44,12 @@ export class FakeWorkspaceServer {
   pulls = 0
   /** Every reconcile page received, in order. */
   readonly reconciles: ReconcileRecord[][] = []
+  /** Reconcile checks (`GET /api/workspace/reconcile`) received. */
+  floorChecks = 0
+  /** The server's clock for starts and `at` (a counter: only the order matters). */
+  private tick = 1
+  /** Each start: when, and the highest rev the records then held (the backend's `workspace_starts`). */
+  private starts: Array<{ at: number; maxRev: number }> = [{ at: 0, maxRev: 0 }]
   /** Fail the next n requests as if the network were down. */
   failNext = 0
 
@@ -86,10 +92,25 @@ export class FakeWorkspaceServer {
     return new Map([...this.records].map(([k, r]) => [k, { ...r }]))
   }
 
-  /** The database goes back to `backup`; the revs go on from where they were (a start moves them on). */
+  /** The database goes back to `backup` and the backend starts again; the revs go on from where they were (a start moves them on). */
   restore(backup: Map<string, StoredRecord>): void {
     this.records.clear()
     for (const [k, r] of backup) this.records.set(k, { ...r })
+    this.restart()
+  }
+
+  /** The backend starts again (after a restore: with the backup's records). */
+  restart(): void {
+    const maxRev = Math.max(0, ...[...this.records.values()].map((r) => r.rev))
+    this.starts.push({ at: ++this.tick, maxRev })
+  }
+
+  /** The backend's reconcile check (server/src/db/workspace.ts `reconcileFloor`). */
+  reconcileFloor(since: number): ReconcileFloor {
+    this.failIfAsked()
+    this.floorChecks += 1
+    const after = this.starts.filter((s) => s.at >= since)
+    return { floor: after.length > 0 ? String(Math.min(...after.map((s) => s.maxRev))) : null, at: ++this.tick }
   }
 
   /** The backend's reconcile (server/src/db/workspace.ts `reconcileRecords`). */
@@ -175,6 +196,7 @@ export class FakeWorkspaceServer {
       pull: async (since, limit) => this.pull(since, limit),
       push: async (changes) => this.push(changes),
       reconcile: async (records) => this.reconcile(records),
+      reconcileFloor: async (since) => this.reconcileFloor(since),
     }
   }
 }

@@ -156,6 +156,9 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
         const query = new URLSearchParams(path.split('?')[1] ?? '')
         reply(200, workspace.pull(query.get('since') ?? '0', Number(query.get('limit') ?? 1000)))
       } else reply(200, { results: workspace.push((options.data as { changes: Parameters<FakeWorkspaceServer['push']>[0] }).changes) })
+    } else if (path.startsWith('/api/workspace/reconcile?')) {
+      if (!bearer || !live.has(bearer)) reply(401, { error: { code: 'SESSION_EXPIRED', message: 'Session expired' } })
+      else reply(200, workspace.reconcileFloor(Number(new URLSearchParams(path.split('?')[1]).get('since'))))
     } else if (path === '/api/workspace/reconcile') {
       if (!bearer || !live.has(bearer)) reply(401, { error: { code: 'SESSION_EXPIRED', message: 'Session expired' } })
       else reply(200, workspace.reconcile((options.data as { records: Parameters<FakeWorkspaceServer['reconcile']>[0] }).records))

@@ -31,6 +31,8 @@ export function installWorkspaceBackend(servers: Record<string, FakeWorkspaceSer
       const found = server.record('number', decodeURIComponent(single[1]))
       if (!found || found.deleted) reply(404, { error: { code: 'NOT_FOUND', message: 'No such number' } })
       else reply(200, { kind: found.kind, id: found.id, rev: String(found.rev), deleted: false, data: found.data })
+    } else if (path.startsWith('/api/workspace/reconcile?')) {
+      reply(200, server.reconcileFloor(Number(new URLSearchParams(path.split('?')[1]).get('since'))))
     } else if (path === '/api/workspace/reconcile') {
       reply(200, server.reconcile((options.data as { records: Parameters<FakeWorkspaceServer['reconcile']>[0] }).records))
     } else if (options.method === 'GET') {
