@@ -12,6 +12,7 @@ const benches = [
   { file: 'bench/login.ts', args: [] },
   { file: 'bench/browser.ts', args: [] },
   { file: 'bench/server.ts', args: [] },
+  { file: 'bench/reconcile.ts', args: [] },
 ]
 
 // `npm run bench -- numbers core` runs only the benches whose file name contains an argument.
