@@ -10,12 +10,12 @@ import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { buildServer } from '../src/app'
 import { addAgent, directStore } from '../src/cli'
-import { advanceRevisions, openMigrated, prepareAgentDirectory, StoreStartError, type Database } from '../src/db'
+import { advanceRevisions, noteWorkspaceStart, openMigrated, WORKSPACE_STARTS_KEEP_MS, prepareAgentDirectory, StoreStartError, type Database } from '../src/db'
 import { countAgents, findAgentByUsername, putAgent, removeAgent } from '../src/db/agents'
 import { migrate } from '../src/db/migrations'
 import { createLoginLimiter } from '../src/db/loginLimits'
 import { endSession, lookupSession, lookupSessions, startSession } from '../src/db/sessions'
-import { exportCalls, pullChanges, pullChangesJson, pushChanges } from '../src/db/workspace'
+import { exportCalls, pullChanges, pullChangesJson, pushChanges, reconcileFloor } from '../src/db/workspace'
 import { verifyPassword } from '../src/passwords'
 import { AGENT1, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
 import { createDatabase, findPgBin, startPostgres, type TestPostgres } from './pgHarness'
@@ -148,6 +148,29 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
     await advanceRevisions(db, 1_000)
     const [{ v: again }] = await db.query<{ v: string }>(`SELECT last_value::text AS v FROM workspace_rev`)
     expect(again).toBe(moved)
+  })
+
+  it('each start notes the highest rev its database holds, and forgets starts older than 400 days (the reconcile floor)', async () => {
+    await pushChanges(db, 'seat-s', [{ changeId: 'c-s1', kind: 'number', op: 'upsert', id: 's1', data: { number: '13500000011', remark: 's', source: 'own', createdAt: NOW } }], NOW)
+    const [{ max }] = await db.query<{ max: string }>('SELECT max(rev)::text AS max FROM workspace_records')
+    await noteWorkspaceStart(db, NOW - WORKSPACE_STARTS_KEEP_MS - 1)
+    await noteWorkspaceStart(db, NOW)
+    const starts = await db.query<{ at: string; rev: string }>('SELECT started_at::text AS at, max_rev::text AS rev FROM workspace_starts ORDER BY started_at')
+    expect(starts).toEqual([{ at: String(NOW), rev: max }])
+    expect(await reconcileFloor(db, NOW)).toBe(max)
+    expect(await reconcileFloor(db, NOW + 1)).toBeNull()
+  })
+
+  it('a start (openMigrated) notes itself', async (ctx) => {
+    if (name !== 'PGlite') return ctx.skip()
+    const fresh = await openMigrated({ driver: 'pglite', dataDir: null })
+    try {
+      const rows = await fresh.query<{ rev: string }>('SELECT max_rev::text AS rev FROM workspace_starts')
+      const [{ max }] = await fresh.query<{ max: string }>('SELECT max(rev)::text AS max FROM workspace_records')
+      expect(rows).toEqual([{ rev: max }])
+    } finally {
+      await fresh.close()
+    }
   })
 
   it('logout ends one session; the check stays a primary-key lookup', async () => {
