@@ -13,12 +13,15 @@ import {
   RECONCILE_FULL_MS,
   RECONCILE_PAGE,
   RECONCILE_RETRY_MS,
+  RevLedger,
+  SyncEngine,
   TOMBSTONE_KEEP_MS,
+  revAbove,
   type LocalChange,
   type LocalRecords,
   type WorkspaceTransport,
 } from './sync'
-import { engineFixture, storedData } from './__tests__/fakeWorkspace'
+import { ManualTimers, engineFixture, storedData } from './__tests__/fakeWorkspace'
 
 const CREATED = 1_767_225_600_000
 const numberData = (number: string, remark = number) => ({ number, remark, source: 'own', createdAt: CREATED })
@@ -369,5 +372,49 @@ describe('SyncEngine reconcile', () => {
     await t.timers.advance(0)
     expect(storedData('tccc.a.agent1.outbox')).toEqual([])
     expect(storage.has('tccc.a.agent2.outbox')).toBe(false)
+  })
+})
+
+describe('revAbove and RevLedger', () => {
+  it('compares revs as the bigints they are, without BigInt', () => {
+    expect(revAbove('10', '9')).toBe(true)
+    expect(revAbove('9', '10')).toBe(false)
+    expect(revAbove('1733390000000124', '1733390000000123')).toBe(true)
+    expect(revAbove('1733390000000123', '1733390000000123')).toBe(false)
+    expect(revAbove('0', '0')).toBe(false)
+  })
+
+  it('keeps numbers and calls apart, a delete replaces the live rev, and round-trips through storage', () => {
+    const ledger = new RevLedger()
+    ledger.note('number', 'x', '5', false, 1)
+    ledger.note('call', 'x', '6', false, 1)
+    ledger.note('outcome', 'interested', '7', false, 1)
+    ledger.note('number', 'gone', '8', false, 1)
+    ledger.note('number', 'gone', '9', true, 2)
+    ledger.note('call', 'cleared', '10', false, 2)
+    ledger.note('call', 'cleared', '11', true, 3)
+    expect(ledger.toStored()).toEqual({ n: [['x', '5']], c: [['x', '6']], d: [['gone', '9', 2]] })
+    const again = RevLedger.from(ledger.toStored())
+    expect(again.toStored()).toEqual(ledger.toStored())
+    // Revived: alive again, no longer listed as deleted.
+    again.note('number', 'gone', '12', false, 4)
+    expect(again.toStored()).toEqual({ n: [['x', '5'], ['gone', '12']], c: [['x', '6']], d: [] })
+  })
+
+  it('an unreadable stored ledger is started afresh, never trusted', () => {
+    storage.set('tccc.a.agent9.revs', JSON.stringify({ v: 1, data: { n: [['x', 5]], c: [], d: [] } }))
+    const engine = new SyncEngine(null, new ManualTimers())
+    engine.open('agent9')
+    engine.setLocalRecords({ held: () => [{ kind: 'number', id: 'x' }], copyOf: () => null })
+    const seen: unknown[] = []
+    engine.setTransport({
+      pull: async () => ({ changes: [], cursor: '0', more: false }),
+      push: async () => [],
+      reconcile: async (records) => {
+        seen.push(...records)
+        return { lost: [], newer: [] }
+      },
+    })
+    return engine.flush().then(() => expect(seen).toEqual([{ kind: 'number', id: 'x', rev: '0' }]))
   })
 })
