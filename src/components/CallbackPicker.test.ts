@@ -12,13 +12,15 @@ import CallbackPicker from './CallbackPicker.vue'
 
 /** 2026-12-05 09:58 local time. */
 const NOW = new Date(2026, 11, 5, 9, 58, 30).getTime()
+/** The latest time offered: a year less a day ahead, as the workday store gives it. */
+const END = NOW + 365 * 86_400_000
 const at = (y: number, mo: number, d: number, h: number, mi: number) => new Date(y, mo - 1, d, h, mi).getTime()
 
 const mounted: VueWrapper[] = []
 function picker(value: number | null = null) {
   const host = document.createElement('div')
   document.body.append(host)
-  const wrapper = mount(CallbackPicker, { props: { value, start: NOW, placeholder: 'Pick date and time' }, global: { stubs: { 'uni-datetime-picker': DatetimePickerStub } }, attachTo: host })
+  const wrapper = mount(CallbackPicker, { props: { value, start: NOW, end: END, placeholder: 'Pick date and time' }, global: { stubs: { 'uni-datetime-picker': DatetimePickerStub } }, attachTo: host })
   mounted.push(wrapper)
   const field = () => wrapper.find('.uni-date-editor').element as HTMLElement
   const byId = (id: string) => wrapper.find(`[data-testid="${id}"]`)
@@ -164,6 +166,27 @@ describe('CallbackPicker', () => {
     expect(minute.text()).toBe('00')
     await key(minute.element, 'Home')
     expect(minute.text()).toBe('00')
+  })
+
+  it('the date never goes past the last day the save accepts: End goes there, ArrowUp and PageUp stop there, and uni\'s picker gets the same end', async () => {
+    const { field, byId, key, changes } = picker(null)
+    expect(field().getAttribute('data-end')).toBe(String(END))
+    field().focus()
+    await key(field(), 'Enter')
+    const day = byId('wrapup-callback-day')
+    expect(day.attributes('aria-valuemax')).toBe('365')
+    await key(day.element, 'End')
+    expect(day.attributes('aria-valuenow')).toBe('365')
+    expect(day.attributes('aria-valuetext')).toBe('2027-12-05 Sun')
+    await key(day.element, 'ArrowUp')
+    await key(day.element, 'PageUp')
+    expect(day.attributes('aria-valuenow')).toBe('365')
+    await key(day.element, 'PageDown')
+    expect(day.attributes('aria-valuenow')).toBe('358')
+    await key(day.element, 'End')
+    await key(day.element, 'Enter')
+    // An hour from now, on the last day: inside the year the save accepts.
+    expect(changes()).toEqual([at(2027, 12, 5, 11, 0)])
   })
 
   it('hour and minute never go before now on the first day: Home, a wrap or the arrows stop at the first 5-minute mark after now, as uni\'s picker offers (the save refuses a past time)', async () => {

@@ -244,6 +244,9 @@ describe('WrapupSheet', () => {
     await nextFrames()
     // Enter without a change sets what the panel offered: a time the save takes.
     expect(wrapup.draft?.callbackAt).toBeGreaterThan(Date.now() + 55 * 60_000)
+    // The last day offered is the store's, a year less a day from the clock just moved.
+    expect(Number(wrapper.find('.uni-date-editor').attributes('data-end'))).toBe(useWorkdayStore().now + 365 * 86_400_000)
+    expect(day.getAttribute('aria-valuemax')).toBe('365')
   })
 
   it('an outcome already chosen takes the focus when the sheet opens again', async () => {

@@ -50,7 +50,7 @@ export function noteLength(note: string): number {
 // Local day and callback times
 
 const HOUR_MS = 3_600_000
-const DAY_MS = 24 * HOUR_MS
+export const DAY_MS = 24 * HOUR_MS
 
 /**
  * The agent's local offset in `Date#getTimezoneOffset` form (minutes, UTC minus local: China is

@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { callStatsByPhone, localOffsetMinutes, nextInWorkOrder, planDay, rowCallStats, type CallStats, type DayPlan, type NumberStatus } from '@/services/workday'
+import { CALLBACK_MAX_AHEAD_MS, callStatsByPhone, DAY_MS, localOffsetMinutes, nextInWorkOrder, planDay, rowCallStats, type CallStats, type DayPlan, type NumberStatus } from '@/services/workday'
 
 export type { CallStats, NumberStatus }
 export type NumbersFilter = 'all' | NumberStatus
@@ -24,6 +24,8 @@ export const useWorkdayStore = defineStore('workday', () => {
 
   let clock: () => number = () => Date.now()
   const now = ref(clock())
+  /** The latest callback time a picker offers: a day inside the year the save accepts (it checks against a later now). */
+  const latestCallbackAt = computed(() => now.value + CALLBACK_MAX_AHEAD_MS - DAY_MS)
 
   const plan = computed<DayPlan>(() =>
     planDay(numbers.entries, history.statusRecords, { now: now.value, offsetMinutes: localOffsetMinutes(now.value), finalOutcomes: wrapup.finalCodes }),
@@ -124,5 +126,5 @@ export const useWorkdayStore = defineStore('workday', () => {
     return callNext(just)
   }
 
-  return { now, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, callbackAtOf, callStatsOf, tick, useClock, peekNext, callNext, callIfStillNext, saveWrapupAndCallNext }
+  return { now, latestCallbackAt, plan, counts, today, nextEntry, filter, visible, filterCounts, setFilter, statusOf, callbackAtOf, callStatsOf, tick, useClock, peekNext, callNext, callIfStillNext, saveWrapupAndCallNext }
 })

@@ -30,7 +30,7 @@ export const uniSwipeComponents = { 'uni-swipe-action-item': SwipeActionItemStub
  */
 export const DatetimePickerStub = defineComponent({
   name: 'uni-datetime-picker',
-  props: { modelValue: { type: [Number, String], default: '' }, start: { type: [Number, String], default: '' }, placeholder: { type: String, default: '' } },
+  props: { modelValue: { type: [Number, String], default: '' }, start: { type: [Number, String], default: '' }, end: { type: [Number, String], default: '' }, placeholder: { type: String, default: '' } },
   emits: ['change'],
   setup(props) {
     let opened = 0
@@ -41,6 +41,7 @@ export const DatetimePickerStub = defineComponent({
           {
             class: 'uni-date-editor',
             'data-opened': String(opened),
+            'data-end': String(props.end),
             onClick: (event: MouseEvent) => {
               opened += 1
               ;(event.currentTarget as HTMLElement).setAttribute('data-opened', String(opened))
