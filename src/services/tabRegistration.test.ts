@@ -12,6 +12,7 @@ const TIMING = { answerMs: 40, releaseMs: 200 }
 /** A tab's answers: holding `seat` or not, refusing or giving it up. */
 function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: RefusalReason; releasing?: Promise<void> }) {
   const changed: string[] = []
+  const signedOut: string[] = []
   const handlers: TabRegistrationHandlers = {
     holds: (seat) => seat === SEAT && state.holds,
     release: () => {
@@ -20,9 +21,10 @@ function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: 
       return { released: state.releasing ?? Promise.resolve() }
     },
     changed: (seat) => changed.push(seat),
+    signedOut: (seat) => signedOut.push(seat),
   }
   registration.serve(handlers)
-  return { changed, state }
+  return { changed, signedOut, state }
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
@@ -173,6 +175,26 @@ describe('takeOver ("use here")', () => {
     await tick()
     expect(b.holderLeft(SEAT)).toBe(false)
     await expect(b.mayRegister(SEAT)).resolves.toBe(false)
+  })
+})
+
+describe('signOut (the agent signed out in a tab)', () => {
+  it('drops the seat\'s record whichever tab it names and tells every other tab of the browser', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    const tabA = tabOf(a, { holds: true })
+    const tabB = tabOf(b, { holds: false })
+    const tabC = tabOf(c, { holds: false })
+    await a.mayRegister(SEAT)
+    b.signOut(SEAT)
+    expect(a.holder()).toBeNull()
+    await tick()
+    expect(tabA.signedOut).toEqual([SEAT])
+    expect(tabC.signedOut).toEqual([SEAT])
+    // Never to itself.
+    expect(tabB.signedOut).toEqual([])
   })
 })
 

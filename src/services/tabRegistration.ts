@@ -11,6 +11,10 @@
  *                                                                   | refused (a live call; busy)
  *   held     a tab registered: the others of the seat stand by
  *   left     the holder's page went away (closed or reloading): "use here" need not ask
+ *   signed-out  the agent signed out in a tab: every other tab of the seat signs out too
+ *
+ * The session store asks with `takeOver` at every sign-in, start and "use here": the newest tab
+ * of an agent takes the registration, unless the holder refuses (a live call, or still signing in).
  *
  * A tab that asks and hears nothing within `ANSWER_MS` takes the holder for gone (closed, crashed)
  * and claims the seat. The session store decides what holding means (`serve`); this module never
@@ -49,14 +53,16 @@ export interface TabRegistrationHandlers {
   release(seat: string): { refused: RefusalReason } | { released: Promise<void> }
   /** Another tab of this browser claimed the seat and registered (or the recorded holder left). */
   changed(seat: string): void
+  /** The agent of `seat` signed out in another tab of this browser (its session is revoked). */
+  signedOut(seat: string): void
 }
 
 type Message =
-  | { kind: 'ping' | 'request' | 'held' | 'left'; seat: string; from: string }
+  | { kind: 'ping' | 'request' | 'held' | 'left' | 'signed-out'; seat: string; from: string }
   | { kind: 'holding' | 'releasing' | 'released'; seat: string; from: string; to: string }
   | { kind: 'refused'; seat: string; from: string; to: string; reason: RefusalReason }
 
-const KINDS = new Set(['ping', 'request', 'held', 'left', 'holding', 'releasing', 'released', 'refused'])
+const KINDS = new Set(['ping', 'request', 'held', 'left', 'signed-out', 'holding', 'releasing', 'released', 'refused'])
 
 function isMessage(value: unknown): value is Message {
   if (typeof value !== 'object' || value === null) return false
@@ -91,6 +97,8 @@ export interface TabRegistration {
   announce(seat: string): void
   /** This tab no longer holds `seat` (signed out): the record is dropped when it names this tab. */
   drop(seat: string): void
+  /** The agent signed out in this tab: the record is dropped and the seat's other tabs sign out. */
+  signOut(seat: string): void
   /** The session store's answers (a new store replaces the previous one's). */
   serve(handlers: TabRegistrationHandlers): void
 }
@@ -136,6 +144,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       case 'left':
         left.add(message.from)
         h?.changed(message.seat)
+        return
+      case 'signed-out':
+        h?.signedOut(message.seat)
         return
       default:
     }
@@ -212,6 +223,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     drop(seat) {
       const holder = record()
       if (holder?.seat === seat && holder.tabId === me) holderStorage.clear()
+    },
+    signOut(seat) {
+      if (record()?.seat === seat) holderStorage.clear()
+      send({ kind: 'signed-out', seat, from: me })
     },
     serve(next) {
       handlers = next
