@@ -97,6 +97,7 @@ export const APP_ERRORS = {
   TOKEN_RENEWS_AFTER_CALL: { zh: '登录凭证已过期，本次操作未生效；通话结束后将自动续期，无需重新登录', en: 'Your sign-in expired, so this did not go through. It renews by itself when the call ends: no need to sign in again.', action: 'none' },
   KICKED: { zh: '账号已在其他设备登录，您已被下线', en: 'You were signed out because this account signed in on another device.', action: 'relogin' },
   TAB_IN_CALL: { zh: '另一个标签页正在通话中，通话结束后再点“在此使用”', en: 'The other tab is on a call. Tap “Use here” again when the call has ended.', action: 'end-current-call' },
+  TAB_ELSEWHERE: { zh: '本标签页暂不接打电话：本坐席正在本浏览器的另一个标签页中连接联络中心。点“在此使用”即可在本页拨打、接听和更改状态', en: 'This tab takes no calls: the seat is connected to the contact center in another tab of this browser. Tap “Use here” to make and take calls and change your status in this tab.', action: 'none' },
   TAB_BUSY: { zh: '另一个标签页正在登录联络中心，请稍后再试', en: 'The other tab is connecting to the contact center. Try again in a moment.', action: 'retry' },
   RINGTONE_BLOCKED: { zh: '浏览器阻止了来电铃声：点按屏幕任意处即可响铃', en: 'The browser blocked the ringtone: tap anywhere on the screen to hear it.', action: 'none' },
   UNKNOWN: { zh: '发生未知错误，请重试', en: 'Something went wrong. Try again.', action: 'retry' },

@@ -89,6 +89,11 @@ export const useAgentStore = defineStore('agent', () => {
       error.value = new TcccError('TCCC_OFFLINE')
       return false
     }
+    // Standing by: another tab of this browser holds the registration ("use here" moves it).
+    if (useSessionStore().status === 'elsewhere') {
+      error.value = new TcccError('TAB_ELSEWHERE')
+      return false
+    }
     if (!canSetStatus.value) {
       error.value = new TcccError('UNSUPPORTED_ON_PLATFORM', 'agent status')
       return false

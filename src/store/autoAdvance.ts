@@ -63,7 +63,8 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
     // Offline while signed in is the contact centre's word (the SDK's status); signed out, the
     // countdown is already gone with the agent.
     // Offline from the cache (session `offline`), the SDK is not registered: no dial would go out.
-    const seatAway = agent.shownStatus === 'rest' || session.status === 'offline' || (session.status === 'signed-in' && agent.shownStatus === 'offline')
+    // Standing by (`elsewhere`), another tab holds the registration: no dial would go out here either.
+    const seatAway = agent.shownStatus === 'rest' || session.status === 'offline' || session.status === 'elsewhere' || (session.status === 'signed-in' && agent.shownStatus === 'offline')
     return !seatAway && connection.state !== 'lost' && connection.state !== 'reconnecting'
   })
 

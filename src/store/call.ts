@@ -753,9 +753,14 @@ export const useCallStore = defineStore('call', () => {
     }
   }
 
-  /** Signed in from the cache without TCCC (session `offline`): no call can be made or taken. */
+  /**
+   * Signed in from the cache without TCCC (session `offline`), or standing by while another tab
+   * of this browser holds the registration (`elsewhere`): no call can be made or taken.
+   */
   function offlineRefusal(): TcccError | null {
-    return useSessionStore().status === 'offline' ? new TcccError('TCCC_OFFLINE') : null
+    const status = useSessionStore().status
+    if (status === 'elsewhere') return new TcccError('TAB_ELSEWHERE')
+    return status === 'offline' ? new TcccError('TCCC_OFFLINE') : null
   }
 
   /** Resolves true when the SDK accepted the call. Refused while another call or command runs. */

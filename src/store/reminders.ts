@@ -18,6 +18,7 @@ import { workspaceValue, type StoredValue } from '@/services/storage'
 import { useCallStore } from '@/store/call'
 import { useHistoryStore } from '@/store/history'
 import { useNumbersStore } from '@/store/numbers'
+import { useSessionStore } from '@/store/session'
 import { useSyncStore } from '@/store/sync'
 import { useWrapupStore } from '@/store/wrapup'
 
@@ -55,6 +56,9 @@ export const useRemindersStore = defineStore('reminders', () => {
   function announce(reminders: CallbackReminder[]): void {
     const known = new Set(due.value.map((r) => r.key))
     due.value = [...due.value, ...reminders.filter((r) => !known.has(r.key))]
+    // Two tabs of the agent in one browser both show the banner; the system notification comes
+    // from the tab that holds the registration only (the one standing by stays quiet), never twice.
+    if (useSessionStore().status === 'elsewhere') return
     const notifier = localNotifier()
     for (const reminder of reminders) {
       const name = reminder.remark || reminder.number

@@ -37,7 +37,7 @@ import { nextTick, ref, watch } from 'vue'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { backendSessionStorage, sessionBelongsTo, type StoredBackendSession } from '@/services/backendSession'
 import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
-import { tabRegistration } from '@/services/tabRegistration'
+import type { RefusalReason, TabRegistration, TabRegistrationHandlers } from '@/services/tabRegistration'
 import { fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
@@ -55,10 +55,34 @@ async function loadSyncStore(): Promise<SyncStoreModule> {
   return syncStoreModule
 }
 
+/**
+ * The tabs' agreement (tabRegistration and its TabLink) is not needed before a sign-in or a
+ * restore starts (cold start: the login page never loads it); loaded then, used directly after.
+ */
+type TabRegistrationModule = typeof import('@/services/tabRegistration')
+let tabRegistrationModule: TabRegistrationModule | undefined
+async function loadTabRegistration(): Promise<TabRegistrationModule | null> {
+  try {
+    // Stryker disable next-line StringLiteral: Vite fails to transform `import('')`
+    tabRegistrationModule ??= await import('@/services/tabRegistration')
+    return tabRegistrationModule
+  } catch (e) {
+    // The chunk did not load: this tab registers on its own, as a lone tab (the App) does.
+    console.warn('[session] the tab agreement did not load', e instanceof Error ? e.message : e)
+    return null
+  }
+}
+
+/** A holder's refusal, as this tab says it (`tab-elsewhere-error`). */
+function refusalError(reason: RefusalReason): TcccError {
+  return new TcccError(reason === 'call' ? 'TAB_IN_CALL' : 'TAB_BUSY')
+}
+
 /** `offline`: signed in from this phone's cache, not registered with TCCC (header comment). */
 /** `elsewhere`: another tab of this browser holds the agent's TCCC registration (header comment). */
 export type SessionStatus = 'restoring' | 'signed-out' | 'signing-in' | 'signed-in' | 'offline' | 'elsewhere'
-export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out'
+/** `other-tab`: the agent signed out in another tab of this browser (told over the tab link). */
+export type SignOutReason = 'kicked' | 'token-expired' | 'session-expired' | 'logged-out' | 'other-tab'
 
 export interface SessionAgent {
   userId: string
@@ -188,8 +212,11 @@ export const useSessionStore = defineStore('session', () => {
   const holderLeft = ref(false)
   /** `elsewhere`: "use here" is under way. */
   const takingOver = ref(false)
-  /** The tabs of this browser agree which one holds the agent's registration. */
-  const tabs = tabRegistration()
+  /**
+   * The tabs of this browser agree which one holds the agent's registration: loaded on the first
+   * sign-in or restore (`tabAgreement`), null before that and where it could not load.
+   */
+  let tabs: TabRegistration | null = null
   /** The seat whose registration this tab holds (or is taking), as recorded for the other tabs. */
   let holdsSeat: string | null = null
 
@@ -263,7 +290,7 @@ export const useSessionStore = defineStore('session', () => {
     signOutReason.value = null
     useConnectionStore().reset()
     // The other tabs of this agent stand by (a start that raced this one, a stale "left").
-    if (holdsSeat) tabs.announce(holdsSeat)
+    if (holdsSeat) tabs?.announce(holdsSeat)
     // The agent's own cache and sync; another agent's data is never in memory at the same time.
     if (agent.value) syncStoreModule?.useSyncStore(pinia).open(agent.value.userId, backendAccessToken, backendUrl)
   }
@@ -279,7 +306,7 @@ export const useSessionStore = defineStore('session', () => {
     error.value = why
     useConnectionStore().reset()
     syncStoreModule?.useSyncStore(pinia).close()
-    if (holdsSeat) tabs.drop(holdsSeat)
+    if (holdsSeat) tabs?.drop(holdsSeat)
     holdsSeat = null
     elsewhereAgent.value = null
     holderLeft.value = false
@@ -287,28 +314,50 @@ export const useSessionStore = defineStore('session', () => {
 
   /**
    * Another tab of this browser holds `userId`'s registration: this tab stands by. Not a sign-out:
-   * the stored session stays (it is the other tab's too), nothing is revoked; the agent's stores
-   * close as at a sign-out, so the two tabs never both show one agent's wrap-ups and reminders.
+   * the stored session stays (it is the other tab's too), nothing is revoked, and the agent's
+   * workspace stays open as it does `offline` (numbers, history, wrap-ups, sync); only what needs
+   * TCCC is refused (`TAB_ELSEWHERE`). `why`: the holder's refusal when this tab asked for the
+   * registration (a live call there), shown with "use here".
    */
-  function becomeElsewhere(userId: string): void {
-    if (agent.value) for (const participant of [...signOutParticipants]) participant.signedOut(null)
+  function becomeElsewhere(userId: string, why: TcccError | null = null): void {
     stopRestoreRetry()
     recheckAfterCall.value = false
     renewAfterCall.value = false
     holdsSeat = null
     elsewhereAgent.value = userId
-    holderLeft.value = tabs.holderLeft(agentKeyOf(userId))
+    holderLeft.value = tabs?.holderLeft(agentKeyOf(userId)) ?? false
     status.value = 'elsewhere'
-    agent.value = null
     signOutReason.value = null
-    error.value = null
+    error.value = why
     useConnectionStore().reset()
-    syncStoreModule?.useSyncStore(pinia).close()
+    // The workspace is the agent's (open already when this tab held the registration).
+    if (agent.value?.userId === userId) syncStoreModule?.useSyncStore(pinia).open(userId, backendAccessToken, backendUrl)
   }
 
   /**
-   * Another tab's "use here": this tab stands by, then leaves TCCC (awaited: the other tab
-   * registers after this logout). A retry of the offline start under way ends quietly.
+   * A sign-in or start whose holder refused to hand over (a live call, or still signing in): the
+   * agent's workspace opens without TCCC, standing by. `from`: the status this try is in; a
+   * sign-out meanwhile ends it quietly.
+   */
+  async function standBy(who: SessionAgent, held: { workspaceId: string | undefined; accessToken: string }, why: TcccError, from: SessionStatus): Promise<void> {
+    let workspace = true
+    try {
+      await loadSyncStore()
+      for (const prepare of [...signInPreparations]) await prepare()
+    } catch (e) {
+      console.warn('[session] the workspace could not be opened standing by', e instanceof Error ? e.message : e)
+      workspace = false
+    }
+    if (status.value !== from) return
+    if (workspace) await identify(who, held)
+    if (status.value !== from) return
+    becomeElsewhere(who.userId, why)
+  }
+
+  /**
+   * Another tab's sign-in or "use here" (the newest tab wins): this tab stands by, then leaves
+   * TCCC (awaited: the other tab registers after this logout). A retry of the offline start
+   * under way ends quietly.
    */
   async function yieldRegistration(): Promise<void> {
     const userId = agent.value?.userId ?? elsewhereAgent.value
@@ -322,7 +371,33 @@ export const useSessionStore = defineStore('session', () => {
       .catch((e: unknown) => console.warn('[session] SDK logout failed', toTcccError(e).symbol))
   }
 
-  tabs.serve({
+  /**
+   * The agent signed out in another tab of this browser (its session is cleared and revoked):
+   * this tab goes to the login page too, saying so, instead of running on with a revoked token.
+   * Registered here, it leaves TCCC first (a live call is ended as at a sign-out).
+   */
+  async function signedOutElsewhere(): Promise<void> {
+    const registered = status.value === 'signed-in'
+    leaves += 1
+    stopRestoreRetry()
+    if (registered) {
+      for (const participant of [...signOutParticipants]) await participant.beforeLogout()
+      await getWorkstation()
+        .logout()
+        .catch((e: unknown) => console.warn('[session] SDK logout failed', toTcccError(e).symbol))
+    }
+    if (status.value === 'signed-out') return
+    lastSilentRenewalAt = null
+    becomeSignedOut('other-tab', null)
+  }
+
+  /** Whether `seat` is this tab's agent's (signed in, offline or standing by). */
+  function isOwnSeat(seat: string): boolean {
+    const userId = agent.value?.userId ?? elsewhereAgent.value
+    return !!userId && agentKeyOf(userId) === seat
+  }
+
+  const tabHandlers: TabRegistrationHandlers = {
     holds: (seat) => holdsSeat === seat,
     release() {
       // A live call here is never lost to another tab: refused, the agent ends the call first.
@@ -332,14 +407,30 @@ export const useSessionStore = defineStore('session', () => {
     },
     changed(seat) {
       if (status.value === 'elsewhere') {
-        if (elsewhereAgent.value && agentKeyOf(elsewhereAgent.value) === seat) holderLeft.value = tabs.holderLeft(seat)
+        if (elsewhereAgent.value && agentKeyOf(elsewhereAgent.value) === seat) holderLeft.value = tabs?.holderLeft(seat) ?? false
         return
       }
       // Two tabs that started at once both registered: the one the record names keeps it (TCCC
       // kicks the earlier login anyway), unless a call is live here.
-      if (holdsSeat === seat && status.value === 'signed-in' && tabs.heldElsewhere(seat) && !callLive.value) void yieldRegistration()
+      if (holdsSeat === seat && status.value === 'signed-in' && tabs?.heldElsewhere(seat) && !callLive.value) void yieldRegistration()
     },
-  })
+    signedOut(seat) {
+      if (status.value === 'signed-out' || !isOwnSeat(seat)) return
+      void signedOutElsewhere()
+    },
+  }
+
+  /** This tab's agreement with the others (loaded at the first sign-in or restore). */
+  async function tabAgreement(): Promise<TabRegistration | null> {
+    if (tabs) return tabs
+    const module = await loadTabRegistration()
+    if (!module) return null
+    if (!tabs) {
+      tabs = module.tabRegistration()
+      tabs.serve(tabHandlers)
+    }
+    return tabs
+  }
 
   /**
    * The start could not register (a passing failure): open the agent's workspace from this
@@ -506,10 +597,14 @@ export const useSessionStore = defineStore('session', () => {
     lastUsername.value = name
     lastUsernameStorage.save(name)
     if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
-    // Another live tab of this browser holds this agent's registration: this one stands by.
+    // The newest tab of this agent takes the registration from another of this browser, unless
+    // that one is on a call or still signing in: then this one stands by, its workspace open.
     const seat = agentKeyOf(backend.agent.userId)
-    if (!(await tabs.mayRegister(seat))) {
-      if (status.value === 'signing-in') becomeElsewhere(backend.agent.userId)
+    const agreement = await tabAgreement()
+    const answer = agreement ? await agreement.takeOver(seat) : { kind: 'taken' as const }
+    if (status.value !== 'signing-in') return false
+    if (answer.kind === 'refused') {
+      await standBy({ userId: backend.agent.userId, sdkAppId: backend.agent.sdkAppId }, { workspaceId: backend.agent.workspaceId, accessToken }, refusalError(answer.reason), 'signing-in')
       return false
     }
     holdsSeat = seat
@@ -556,14 +651,19 @@ export const useSessionStore = defineStore('session', () => {
       }
       // Offline, the retry runs behind the open workspace.
       if (status.value !== 'offline') status.value = 'restoring'
-      // One registration per agent per browser: another live tab of this agent holds it.
-      if (status.value === 'restoring' && stored.userId) {
+      // One registration per agent per browser, the newest tab's: another tab of this agent hands
+      // it over, unless it is on a call or still signing in (this one stands by). "Use here" asked
+      // already (`holdsSeat`).
+      if (status.value === 'restoring' && stored.userId && holdsSeat !== agentKeyOf(stored.userId)) {
         const seat = agentKeyOf(stored.userId)
-        if (!(await tabs.mayRegister(seat))) {
-          if (status.value === 'restoring') becomeElsewhere(stored.userId)
+        const agreement = await tabAgreement()
+        const answer = agreement ? await agreement.takeOver(seat) : { kind: 'taken' as const }
+        if (status.value !== 'restoring') return false
+        if (answer.kind === 'refused') {
+          if (stored.workspaceId) claimCache(stored.userId, stored.workspaceId)
+          await standBy({ userId: stored.userId, sdkAppId: stored.sdkAppId ?? 0 }, { workspaceId: stored.workspaceId, accessToken: stored.accessToken }, refusalError(answer.reason), 'restoring')
           return false
         }
-        if (status.value !== 'restoring') return false
         holdsSeat = seat
       }
       const signedIn = await signInWithStoredSession(stored, null)
@@ -682,7 +782,7 @@ export const useSessionStore = defineStore('session', () => {
     // Another tab of this browser registered this agent (it did not ask, or its answer came too
     // late): not a sign-in elsewhere. This tab stands by; the session is the other tab's too.
     const who = agent.value
-    if (who && tabs.heldElsewhere(agentKeyOf(who.userId))) {
+    if (who && tabs?.heldElsewhere(agentKeyOf(who.userId))) {
       becomeElsewhere(who.userId)
       return
     }
@@ -789,6 +889,9 @@ export const useSessionStore = defineStore('session', () => {
     if (ownSession) backendSessionStorage.clear()
     const ownToken = ownSession?.accessToken ?? replacedOwnToken()
     const stored = ownToken ? { accessToken: ownToken } : null
+    // The agent's other tabs of this browser go to the login page at once (their token is revoked).
+    const userId = agent.value?.userId ?? elsewhereAgent.value
+    if (userId) tabs?.signOut(agentKeyOf(userId))
     if (offline) {
       if (stored) revokeQuietly(stored.accessToken, backendUrl())
       becomeSignedOut('logged-out', null)
@@ -823,10 +926,11 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
     try {
       const seat = agentKeyOf(userId)
-      const answer = await tabs.takeOver(seat)
+      const agreement = await tabAgreement()
+      const answer = agreement ? await agreement.takeOver(seat) : { kind: 'taken' as const }
       if (status.value !== 'elsewhere') return false
       if (answer.kind === 'refused') {
-        error.value = new TcccError(answer.reason === 'call' ? 'TAB_IN_CALL' : 'TAB_BUSY')
+        error.value = refusalError(answer.reason)
         return false
       }
       holdsSeat = seat

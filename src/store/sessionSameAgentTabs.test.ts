@@ -1,9 +1,11 @@
 /**
  * Two tabs of one browser signed in as the SAME agent: one TCCC registration between them (TCCC
- * keeps one per seat, the later login kicks the earlier). The second tab stands by (`elsewhere`)
- * with "use here"; "use here" moves the registration, never during a call; nothing is signed out
- * or revoked on the way. Each tab is a session store in its own pinia over a fake tab bus; both
- * share this process's storage (one browser) and its one simulated TCCC.
+ * keeps one per seat, the later login kicks the earlier). The newest tab takes it: the holder
+ * hands over and stands by (`elsewhere`, its workspace open, no calls), unless it has a live call
+ * or is still signing in, then the new tab stands by and says why. "Use here" moves it back;
+ * nothing is signed out or revoked on the way; a sign-out in either tab signs out both. Each tab
+ * is a session store in its own pinia over a fake tab bus; both share this process's storage
+ * (one browser) and its one simulated TCCC.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
@@ -12,6 +14,9 @@ import type { TabLink } from '@/platform/tabLink'
 import { createTabRegistration, useTabRegistration } from '@/services/tabRegistration'
 import { agentKeyOf, storedValue } from '@/services/storage'
 import { backendSessionStorage, useSessionStore } from '@/store/session'
+import { useAgentStore } from '@/store/agent'
+import { useCallStore } from '@/store/call'
+import { useSyncStore } from '@/store/sync'
 import { AGENT, PASSWORD, callsOf, closeSyncAndRestore, coreWithWorkspace, type Core, type FakeBackend } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -36,12 +41,13 @@ afterEach(() => {
 })
 
 /** A tab (or the same tab after a reload, given its link's id): its own pinia and session store. */
-function openTab(tabId: string): { session: ReturnType<typeof useSessionStore>; link: TabLink } {
+function openTab(tabId: string): { session: ReturnType<typeof useSessionStore>; link: TabLink; pinia: ReturnType<typeof createPinia> } {
   const link = bus.link(tabId)
   useTabRegistration(createTabRegistration(link, { answerMs: 60, releaseMs: 2_000 }))
-  setActivePinia(createPinia())
+  const pinia = createPinia()
+  setActivePinia(pinia)
   const session = useSessionStore()
-  return { session, link }
+  return { session, link, pinia }
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -56,73 +62,66 @@ const logins = () => callsOf(core, 'login').length
 const logouts = () => callsOf(core, 'logout').length
 const revoked = () => backend.requests.filter((r) => r.path === '/api/auth/logout')
 
+const sdk = () => core.sim.log().map((e) => e.method).filter((m) => m === 'login' || m === 'logout')
+
 /** Tab A signs in; tab B opens afterwards in the same browser (its start restores the session). */
 async function twoTabs() {
   const a = openTab('tab-a')
   await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
   const b = openTab('tab-b')
-  await expect(b.session.restore()).resolves.toBe(false)
+  await expect(b.session.restore()).resolves.toBe(true)
   return { a, b }
 }
 
-describe('a second tab of the same agent', () => {
-  it('does not register on its own: it stands by (elsewhere), the first tab keeps its registration', async () => {
+/** As `twoTabs`, but A was on a call when B opened: B stands by (A's call over since). */
+async function secondStandingBy() {
+  const a = openTab('tab-a')
+  await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+  a.session.setCallLive(true)
+  const b = openTab('tab-b')
+  await expect(b.session.restore()).resolves.toBe(false)
+  a.session.setCallLive(false)
+  return { a, b }
+}
+
+describe('the newest tab of the agent', () => {
+  it('takes the registration at its start: the holder logs out of TCCC and stands by, nothing signed out or revoked', async () => {
     const { a, b } = await twoTabs()
-    expect(a.session.status).toBe('signed-in')
-    expect(b.session.status).toBe('elsewhere')
-    expect(b.session.elsewhereAgent).toBe(AGENT.userId)
-    expect(b.session.agent).toBeNull()
-    expect(b.session.holderLeft).toBe(false)
-    expect(logins()).toBe(1)
-    expect(logouts()).toBe(0)
-    // Nothing signed out, nothing revoked: the stored session is still the agent's.
+    expect(b.session.status).toBe('signed-in')
+    expect(b.session.agent?.userId).toBe(AGENT.userId)
+    expect(a.session.status).toBe('elsewhere')
+    expect(a.session.elsewhereAgent).toBe(AGENT.userId)
+    expect(a.session.signOutReason).toBeNull()
+    expect(a.session.error).toBeNull()
+    // The holder's SDK logout came before the new login.
+    expect(sdk()).toEqual(['login', 'logout', 'login'])
     expect(backendSessionStorage.load()?.accessToken).toBe(backend.issuedAccessTokens[0])
     expect(revoked()).toEqual([])
+    expect(holderRecord.load()?.tabId).toBe('tab-b')
   })
 
-  it('a sign-in with the password in the second tab stands by too (the other tab keeps the registration)', async () => {
+  it('takes it with a password sign-in too', async () => {
     const a = openTab('tab-a')
     await a.session.signIn(AGENT.userId, PASSWORD)
     const b = openTab('tab-b')
     b.session.$patch({ status: 'signed-out' })
-    await expect(b.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(false)
-    expect(b.session.status).toBe('elsewhere')
-    expect(a.session.status).toBe('signed-in')
-    expect(logins()).toBe(1)
-    expect(revoked()).toEqual([])
-  })
-})
-
-describe('"use here"', () => {
-  it('moves the registration: the first tab logs out of TCCC and stands by, the second registers; and back again', async () => {
-    const { a, b } = await twoTabs()
-    await expect(b.session.useHere()).resolves.toBe(true)
+    await expect(b.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
     expect(b.session.status).toBe('signed-in')
-    expect(b.session.agent?.userId).toBe(AGENT.userId)
-    expect(a.session.status).toBe('elsewhere')
-    expect(a.session.agent).toBeNull()
-    expect(a.session.signOutReason).toBeNull()
-    // The holder's SDK logout came before the new login.
-    expect(core.sim.log().map((e) => e.method).filter((m) => m === 'login' || m === 'logout')).toEqual(['login', 'logout', 'login'])
-    // Back to the first tab with its own "use here".
-    await expect(a.session.useHere()).resolves.toBe(true)
-    expect(a.session.status).toBe('signed-in')
-    await until(() => b.session.status === 'elsewhere', 'B stands by')
-    expect(logins()).toBe(3)
-    // No sign-out anywhere: the same stored session, never revoked.
-    expect(backendSessionStorage.load()?.accessToken).toBe(backend.issuedAccessTokens[0])
+    await until(() => a.session.status === 'elsewhere', 'A stands by')
+    expect(sdk()).toEqual(['login', 'logout', 'login'])
     expect(revoked()).toEqual([])
   })
 
-  it('is refused while the holding tab has a live call: the call tab keeps its registration, the other says why', async () => {
-    const { a, b } = await twoTabs()
+  it('stands by instead while the holder has a live call, saying why; the call tab keeps its registration', async () => {
+    const a = openTab('tab-a')
+    await a.session.signIn(AGENT.userId, PASSWORD)
     a.session.setCallLive(true)
-    await expect(b.session.useHere()).resolves.toBe(false)
+    const b = openTab('tab-b')
+    await expect(b.session.restore()).resolves.toBe(false)
     expect(b.session.status).toBe('elsewhere')
     expect(b.session.error?.symbol).toBe('TAB_IN_CALL')
     expect(a.session.status).toBe('signed-in')
-    expect(logouts()).toBe(0)
-    expect(logins()).toBe(1)
+    expect(sdk()).toEqual(['login'])
     // Once the call is over, "use here" works.
     a.session.setCallLive(false)
     await expect(b.session.useHere()).resolves.toBe(true)
@@ -130,8 +129,66 @@ describe('"use here"', () => {
     expect(a.session.status).toBe('elsewhere')
   })
 
-  it('after the holding tab closed, takes over at once (no answer to wait for), when the agent asks', async () => {
+  it('stands by instead while the holder is still signing in (TAB_BUSY), "use here" then works', async () => {
+    const a = openTab('tab-a')
+    // A's SDK login waits (a slow SDK script) after A claimed the seat.
+    let ready = () => undefined as void
+    let preparing = false
+    a.session.joinSignIn(() => {
+      preparing = true
+      return new Promise<void>((resolve) => (ready = resolve))
+    })
+    const signingIn = a.session.signIn(AGENT.userId, PASSWORD)
+    await until(() => preparing, 'A claimed the seat and is logging in')
+    expect(a.session.status).toBe('signing-in')
+    const b = openTab('tab-b')
+    await expect(b.session.restore()).resolves.toBe(false)
+    expect(b.session.status).toBe('elsewhere')
+    expect(b.session.error?.symbol).toBe('TAB_BUSY')
+    ready()
+    await expect(signingIn).resolves.toBe(true)
+    await expect(b.session.useHere()).resolves.toBe(true)
+    await until(() => a.session.status === 'elsewhere', 'A stands by')
+  })
+})
+
+describe('standing by', () => {
+  it("keeps the agent's workspace open (sync included) and refuses only what needs TCCC, naming the fix", async () => {
+    const { a } = await twoTabs()
+    setActivePinia(a.pinia)
+    expect(a.session.agent?.userId).toBe(AGENT.userId)
+    expect(useSyncStore().agentKey).toBe(agentKeyOf(AGENT.userId))
+    expect(a.session.backendAccessToken()).toBe(backend.issuedAccessTokens[0])
+    const loginsBefore = logins()
+    const call = useCallStore()
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(false)
+    expect(call.error?.symbol).toBe('TAB_ELSEWHERE')
+    expect(call.error?.message).toContain('Use here')
+    const seat = useAgentStore()
+    expect(seat.shownStatus).toBe('offline')
+    await expect(seat.setStatus('free')).resolves.toBe(false)
+    expect(seat.error?.symbol).toBe('TAB_ELSEWHERE')
+    expect(callsOf(core, 'call')).toEqual([])
+    expect(logins()).toBe(loginsBefore)
+  })
+})
+
+describe('"use here"', () => {
+  it('moves the registration back and forth, never signing out', async () => {
     const { a, b } = await twoTabs()
+    await expect(a.session.useHere()).resolves.toBe(true)
+    expect(a.session.status).toBe('signed-in')
+    await until(() => b.session.status === 'elsewhere', 'B stands by')
+    expect(b.session.agent?.userId).toBe(AGENT.userId)
+    await expect(b.session.useHere()).resolves.toBe(true)
+    await until(() => a.session.status === 'elsewhere', 'A stands by')
+    expect(logins()).toBe(4)
+    expect(backendSessionStorage.load()?.accessToken).toBe(backend.issuedAccessTokens[0])
+    expect(revoked()).toEqual([])
+  })
+
+  it('after the holding tab closed, takes over at once (no answer to wait for), when the agent asks', async () => {
+    const { a, b } = await secondStandingBy()
     bus.close(a.link)
     await until(() => b.session.holderLeft, 'B hears A left')
     // Not automatically: a reload of the holder also says it left.
@@ -140,19 +197,37 @@ describe('"use here"', () => {
     expect(b.session.status).toBe('signed-in')
     expect(logins()).toBe(2)
   })
+})
 
-  it('after the other tab signed the agent out, goes to the login page as session-expired', async () => {
+describe('signing out in either tab', () => {
+  it('in the standing-by tab: the holder learns it at once, leaves TCCC and goes to the login page (other-tab)', async () => {
     const { a, b } = await twoTabs()
     await a.session.signOut()
-    await expect(b.session.useHere()).resolves.toBe(false)
-    expect(b.session.status).toBe('signed-out')
-    expect(b.session.signOutReason).toBe('session-expired')
+    expect(a.session.status).toBe('signed-out')
+    expect(a.session.signOutReason).toBe('logged-out')
+    await until(() => b.session.status === 'signed-out', 'B signed out')
+    expect(b.session.signOutReason).toBe('other-tab')
+    expect(b.session.agent).toBeNull()
+    expect(backendSessionStorage.load()).toBeNull()
+    await until(() => revoked().length === 1, 'the token revoked once')
+    expect(sdk()).toEqual(['login', 'logout', 'login', 'logout'])
+    expect(holderRecord.load()).toBeNull()
+  })
+
+  it('in the holding tab: the standing-by tab goes to the login page too, not on with a revoked token', async () => {
+    const { a, b } = await twoTabs()
+    await b.session.signOut()
+    await until(() => a.session.status === 'signed-out', 'A signed out')
+    expect(a.session.signOutReason).toBe('other-tab')
+    setActivePinia(a.pinia)
+    expect(useSyncStore().agentKey).toBeNull()
+    expect(revoked()).toHaveLength(1)
   })
 })
 
 describe('"use here" after another tab signed in as someone else', () => {
   it("never registers with the other agent's session: signed out as session-expired, the other session untouched", async () => {
-    const { b } = await twoTabs()
+    const { b } = await secondStandingBy()
     backendSessionStorage.save({ accessToken: 'acc-agent2', expiresAt: Date.now() + 3_600_000, userId: 'agent2@example.com', sdkAppId: AGENT.sdkAppId, workspaceId: 'ws-2' })
     const loginsBefore = logins()
     await expect(b.session.useHere()).resolves.toBe(false)
@@ -165,18 +240,23 @@ describe('"use here" after another tab signed in as someone else', () => {
 })
 
 describe('reloads', () => {
-  it('the holding tab reloaded registers again; the standing-by tab reloaded stands by again', async () => {
+  it('the holding tab reloaded stays the holder (its id survives the reload); the other keeps standing by', async () => {
+    const { a, b } = await twoTabs()
+    bus.close(b.link)
+    const bAgain = openTab('tab-b')
+    await expect(bAgain.session.restore()).resolves.toBe(true)
+    expect(bAgain.session.status).toBe('signed-in')
+    expect(a.session.status).toBe('elsewhere')
+    // Only B's own re-login: A never took the registration back.
+    expect(sdk()).toEqual(['login', 'logout', 'login', 'login'])
+  })
+
+  it('the standing-by tab reloaded is the newest tab: it takes the registration', async () => {
     const { a, b } = await twoTabs()
     bus.close(a.link)
     const aAgain = openTab('tab-a')
     await expect(aAgain.session.restore()).resolves.toBe(true)
-    expect(aAgain.session.status).toBe('signed-in')
-    await until(() => !b.session.holderLeft, 'B hears A is back')
-    expect(b.session.status).toBe('elsewhere')
-    bus.close(b.link)
-    const bAgain = openTab('tab-b')
-    await expect(bAgain.session.restore()).resolves.toBe(false)
-    expect(bAgain.session.status).toBe('elsewhere')
+    await until(() => b.session.status === 'elsewhere', 'B stands by')
   })
 
   it('a tab that opens after the holder closed registers by itself at its start', async () => {
@@ -192,16 +272,16 @@ describe('reloads', () => {
 describe('kicks', () => {
   it('from another browser or device (this tab is the recorded holder): signed out as kicked, as before', async () => {
     const { a, b } = await twoTabs()
-    a.session.onKicked()
-    expect(a.session.status).toBe('signed-out')
-    expect(a.session.signOutReason).toBe('kicked')
+    b.session.onKicked()
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.signOutReason).toBe('kicked')
     expect(backendSessionStorage.load()).toBeNull()
     await until(() => revoked().length === 1, 'the token revoked')
-    expect(b.session.status).toBe('elsewhere')
+    expect(a.session.status).toBe('elsewhere')
   })
 
-  it("from another tab of this browser that registered without asking: this tab stands by, the session kept", async () => {
-    const { a, b } = await twoTabs()
+  it('from another tab of this browser that registered without asking: this tab stands by, the session and workspace kept', async () => {
+    const { a, b } = await secondStandingBy()
     // Tab A's answers are lost (it hears nothing more); tab B takes the seat without them and
     // registers: TCCC kicks tab A.
     bus.close(a.link)
@@ -209,6 +289,7 @@ describe('kicks', () => {
     expect(a.session.status).toBe('signed-in')
     a.session.onKicked()
     expect(a.session.status).toBe('elsewhere')
+    expect(a.session.agent?.userId).toBe(AGENT.userId)
     expect(a.session.signOutReason).toBeNull()
     expect(backendSessionStorage.load()?.accessToken).toBe(backend.issuedAccessTokens[0])
     expect(revoked()).toEqual([])

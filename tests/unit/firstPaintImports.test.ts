@@ -30,6 +30,9 @@ const DEFERRED = [
   'src/components/AgentShell.vue',
   // the system-appearance watcher: the theme store loads it once the first page is idle
   'src/platform/themeWatch.ts',
+  // the tabs' agreement (one registration per agent per browser): loaded by a sign-in or restore
+  'src/services/tabRegistration.ts',
+  'src/platform/tabLink.ts',
   // messages of the signed-in pages
   'src/i18n/index.ts',
   'src/i18n/messages/index.ts',
