@@ -147,25 +147,30 @@ describe('AgentShell', () => {
     expect(wrapper.find(byId('session-offline')).exists()).toBe(false)
   })
 
-  it('another tab of this browser holds the registration: "active in another tab" with "use here" instead of the page, no sign-out', async () => {
-    const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: null, elsewhereAgent: 'agent1@example.com', holderLeft: false, takingOver: false } })
+  it('another tab of this browser holds the registration: an "active in another tab" banner with "use here" above the page, which stays usable with its navigation and sign-out', async () => {
+    const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 }, elsewhereAgent: 'agent1@example.com', holderLeft: false, takingOver: false } })
     expect(reLaunchUrls()).toEqual([])
-    const panel = wrapper.find(byId('tab-elsewhere'))
-    expect(panel.attributes('role')).toBe('status')
-    expect(panel.attributes('data-left')).toBe('false')
-    expect(panel.text()).toContain('Active in another tab')
-    expect(panel.text()).toContain('agent1@example.com is taking calls in another tab of this browser.')
+    const banner = wrapper.find(byId('tab-elsewhere'))
+    expect(banner.attributes('role')).toBe('status')
+    expect(banner.attributes('data-left')).toBe('false')
+    expect(banner.text()).toContain('Active in another tab')
+    expect(banner.text()).toContain('agent1@example.com is taking calls in another tab of this browser.')
+    expect(banner.text()).toContain('numbers, history and wrap-ups work here, calls do not')
     expect(wrapper.find(byId('agent-status')).text()).toBe('agent1@example.com')
-    // Not the page, no navigation, no sign-out (that is the holding tab's), no seat or sync chips.
-    expect(wrapper.find('.content').exists()).toBe(false)
-    expect(wrapper.find(byId('nav-numbers')).exists()).toBe(false)
-    expect(wrapper.find(byId('logout')).exists()).toBe(false)
-    expect(wrapper.find(byId('agent-state')).exists()).toBe(false)
-    expect(wrapper.find(byId('sync-status')).exists()).toBe(false)
+    // A banner, not in place of the page: the page, the navigation, sign-out and the chips stay.
+    expect(wrapper.find('.content').exists()).toBe(true)
+    expect(banner.find('.content').exists()).toBe(false)
+    for (const id of ['nav-numbers', 'nav-dial', 'nav-history', 'logout', 'agent-state', 'sync-status']) expect(wrapper.find(byId(id)).exists(), id).toBe(true)
+    // Not registered here: the seat reads offline.
+    expect(wrapper.find(byId('agent-state')).attributes('data-state')).toBe('offline')
     const useHere = wrapper.find(byId('tab-use-here'))
     expect(useHere.text()).toBe('Use here')
     await useHere.trigger('click')
     expect(useSessionStore().useHere).toHaveBeenCalledTimes(1)
+    // Sign-out works standing by too (it signs the agent out of this browser).
+    await wrapper.find(byId('logout')).trigger('click')
+    await flushPromises()
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
     setLocale('zh')
     await wrapper.vm.$nextTick()
     expect(wrapper.find(byId('tab-elsewhere')).text()).toContain('已在另一个标签页中使用')
@@ -173,7 +178,7 @@ describe('AgentShell', () => {
   })
 
   it('"use here" refused during the other tab\'s call says why; a closed holder is said; a move under way disables the button', async () => {
-    const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: null, elsewhereAgent: 'agent1@example.com', holderLeft: true, takingOver: true, error: new TcccError('TAB_IN_CALL') } })
+    const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 }, elsewhereAgent: 'agent1@example.com', holderLeft: true, takingOver: true, error: new TcccError('TAB_IN_CALL') } })
     expect(wrapper.find(byId('tab-elsewhere')).attributes('data-left')).toBe('true')
     expect(wrapper.find(byId('tab-elsewhere')).text()).toContain('The other tab was closed.')
     expect(wrapper.find(byId('tab-elsewhere-error')).text()).toContain('The other tab is on a call.')
@@ -181,8 +186,8 @@ describe('AgentShell', () => {
     expect(useHere.attributes('data-busy')).toBe('true')
     expect(useHere.attributes('disabled')).toBeDefined()
     expect(useHere.text()).toBe('Moving to this tab…')
-    // Registered here: the page is back.
-    useSessionStore().$patch({ status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 } })
+    // Registered here: the banner goes, the page stays.
+    useSessionStore().$patch({ status: 'signed-in' })
     await wrapper.vm.$nextTick()
     expect(wrapper.find(byId('tab-elsewhere')).exists()).toBe(false)
     expect(wrapper.find('.content').exists()).toBe(true)

@@ -111,6 +111,15 @@ describe('login page', () => {
     expect(expired.find(byId('login-notice')).text()).toBe('Your session has expired. Please sign in again.')
   })
 
+  it('says the agent signed out in another tab of this browser (zh/en)', async () => {
+    const wrapper = mountLogin({ signOutReason: 'other-tab', error: null })
+    expect(wrapper.find(byId('login-notice')).text()).toBe('You signed out in another tab of this browser.')
+    expect(wrapper.find(byId('login-error')).exists()).toBe(false)
+    setLocale('zh')
+    await flushPromises()
+    expect(wrapper.find(byId('login-notice')).text()).toBe('您已在本浏览器的另一个标签页中退出登录')
+  })
+
   it('disables the button and says so while signing in', () => {
     const wrapper = mountLogin({ status: 'signing-in' })
     const submit = wrapper.find(byId('login-submit'))
