@@ -1,14 +1,15 @@
 /**
  * Journey of two tabs of one browser (one context: one storage) signed in as the same agent.
- * TCCC keeps one registration per seat, so only one tab registers; the other says "active in
- * another tab" with "use here", which moves the registration both ways, is refused while the
- * holding tab has a call, and survives reloads. Each tab runs its own simulated TCCC, so a tab's
- * `__tcccSim.log()` shows whether that tab logged in.
+ * TCCC keeps one registration per seat, so only one tab registers: the newest tab takes it (the
+ * other logs out of TCCC and stands by), unless the holder has a call. Standing by, a tab keeps
+ * the page, the navigation, sign-out and the agent's workspace under an "active in another tab"
+ * banner with "use here"; only calls are refused. A sign-out in either tab signs out both. Each
+ * tab runs its own simulated TCCC, so a tab's `__tcccSim.log()` shows whether that tab logged in.
  */
 import { describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
-import { AGENT1, byId, sim, signIn, simLog } from './harness'
-import { callsTo, closeCall, connectedCall, expectAttr, expectText, signedInPhone, simReady, useStack, zh, zhError } from './journey'
+import { AGENT1, byId, inputOf, sim, signIn, simLog } from './harness'
+import { addNumber, callsTo, closeCall, connectedCall, expectAttr, expectText, openDialPad, signedInPhone, simReady, useStack, zh, zhError } from './journey'
 
 const { phone, stack } = useStack()
 
@@ -28,10 +29,12 @@ async function tabIn(context: BrowserContext): Promise<Page> {
 const logins = async (page: Page): Promise<number> => callsTo(await simLog(page), 'login').length
 const logouts = async (page: Page): Promise<number> => callsTo(await simLog(page), 'logout').length
 
+/** The banner over a usable page: the agent, the navigation, sign-out and the list are there. */
 async function standsBy(page: Page): Promise<void> {
   await byId(page, 'tab-elsewhere').waitFor({ state: 'visible', timeout: 20_000 })
   await expectText(page, 'tab-elsewhere', zh('shell.elsewhere.title'))
   await expectText(page, 'agent-status', AGENT1.username)
+  for (const id of ['logout', 'nav-numbers', 'nav-dial', 'nav-history', 'sync-status']) expect(await byId(page, id).count(), id).toBe(1)
   expect(await byId(page, 'login-submit').count()).toBe(0)
 }
 
@@ -41,24 +44,46 @@ async function registeredHere(page: Page): Promise<void> {
   await expectAttr(page, 'connection-dot', 'data-state', 'online', 20_000)
 }
 
-describe('two tabs of one agent in one browser', () => {
-  it('registers only one; "use here" moves the registration both ways, never signing out', async () => {
-    const first = await signedInPhone(phone)
-    const second = await secondTab(first)
-    await standsBy(second)
-    expect(await logins(first)).toBe(1)
-    expect(await logins(second)).toBe(0)
+const row = (page: Page, number: string) => page.locator(`[data-testid="number-item"][data-number="${number}"]`)
 
-    // "Use here" in the second tab: the first logs out of TCCC and stands by, with its own button.
-    await byId(second, 'tab-use-here').click()
+describe('two tabs of one agent in one browser', () => {
+  it('the newest tab takes the registration; the other stands by with its workspace usable; "use here" moves it back; a reload keeps the holder', async () => {
+    const first = await signedInPhone(phone)
+    await addNumber(first, '13800138001', 'Before')
+    const second = await secondTab(first)
     await registeredHere(second)
     await standsBy(first)
+    expect(await logins(first)).toBe(1)
     expect(await logouts(first)).toBe(1)
     expect(await logins(second)).toBe(1)
     // Not the login page, not a sign-out: no kick, no reason.
     expect(await byId(first, 'login-notice').count()).toBe(0)
 
-    // And back.
+    // Standing by, the list works from the shared workspace and syncs.
+    await row(first, '13800138001').waitFor({ state: 'visible' })
+    await addNumber(first, '13800138002', 'Standing by')
+    await row(first, '13800138002').waitFor({ state: 'visible' })
+    await expectAttr(first, 'sync-status', 'data-pending', '0', 20_000)
+    // Only what needs TCCC is refused, saying how to get it back.
+    await openDialPad(first)
+    await inputOf(first, 'dial-input').fill('13900001111')
+    await byId(first, 'dial-call').click()
+    await expectText(first, 'call-error', zhError('TAB_ELSEWHERE'))
+    expect(callsTo(await simLog(first), 'call')).toHaveLength(0)
+    await closeCall(first)
+    await byId(first, 'nav-history').click()
+    await byId(first, 'tab-elsewhere').waitFor({ state: 'visible' })
+
+    // The holder reloaded stays the holder (its tab id survives the reload) and has the new number.
+    await second.reload()
+    await simReady(second)
+    await registeredHere(second)
+    await row(second, '13800138002').waitFor({ state: 'visible', timeout: 20_000 })
+    expect(await logins(second)).toBe(1)
+    await standsBy(first)
+    expect(await logins(first)).toBe(1)
+
+    // "Use here" in the first tab: the second logs out of TCCC and stands by, with its own button.
     await byId(first, 'tab-use-here').click()
     await registeredHere(first)
     await standsBy(second)
@@ -66,13 +91,11 @@ describe('two tabs of one agent in one browser', () => {
     expect(await logouts(second)).toBe(1)
   })
 
-  it('refuses "use here" while the holding tab is on a call, and the call goes on; after it, the move works', async () => {
+  it('a tab opened while the holder is on a call stands by and says why; the call goes on; after it, "use here" works', async () => {
     const first = await signedInPhone(phone)
+    await connectedCall(first, '13800138000')
     const second = await secondTab(first)
     await standsBy(second)
-    await connectedCall(first, '13800138000')
-
-    await byId(second, 'tab-use-here').click()
     await expectText(second, 'tab-elsewhere-error', zhError('TAB_IN_CALL'))
     await expectAttr(first, 'call-status', 'data-state', 'active')
     expect(await logouts(first)).toBe(0)
@@ -85,32 +108,38 @@ describe('two tabs of one agent in one browser', () => {
     await standsBy(first)
   })
 
-  it('keeps each state across a reload of either tab', async () => {
+  it('a sign-out in the standing-by tab signs the holder out too, at once, saying why', async () => {
     const first = await signedInPhone(phone)
     const second = await secondTab(first)
-    await standsBy(second)
+    await registeredHere(second)
+    await standsBy(first)
+    await byId(first, 'logout').click()
+    await byId(first, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    await byId(second, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    await expectText(second, 'login-notice', zh('login.reason.other-tab'))
+    expect(await logouts(second)).toBe(1)
+  })
 
-    await second.reload()
-    await simReady(second)
-    await standsBy(second)
-    expect(await logins(second)).toBe(0)
-
-    await first.reload()
-    await simReady(first)
-    await registeredHere(first)
-    expect(await logins(first)).toBe(1)
-    await standsBy(second)
+  it('a sign-out in the holding tab sends the standing-by tab to the login page', async () => {
+    const first = await signedInPhone(phone)
+    const second = await secondTab(first)
+    await registeredHere(second)
+    await standsBy(first)
+    await byId(second, 'logout').click()
+    await byId(first, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    await expectText(first, 'login-notice', zh('login.reason.other-tab'))
   })
 
   it('after the holding tab is closed, the other takes over on "use here"', async () => {
     const first = await signedInPhone(phone)
     const second = await secondTab(first)
-    await standsBy(second)
-    await first.close()
-    await expectAttr(second, 'tab-elsewhere', 'data-left', 'true')
-    await byId(second, 'tab-use-here').click()
     await registeredHere(second)
-    expect(await logins(second)).toBe(1)
+    await standsBy(first)
+    await second.close()
+    await expectAttr(first, 'tab-elsewhere', 'data-left', 'true')
+    await byId(first, 'tab-use-here').click()
+    await registeredHere(first)
+    expect(await logins(first)).toBe(2)
   })
 
   it('a tab opened after the holding tab was closed registers by itself', async () => {
@@ -133,21 +162,23 @@ describe('two tabs of one agent in one browser', () => {
     await simReady(first)
     expect(await first.evaluate(() => typeof (window as unknown as { BroadcastChannel?: unknown }).BroadcastChannel)).toBe('undefined')
     const second = await secondTab(first)
-    await standsBy(second)
-    expect(await logins(second)).toBe(0)
-    await byId(second, 'tab-use-here').click()
     await registeredHere(second)
     await standsBy(first)
     expect(await logouts(first)).toBe(1)
+    await byId(first, 'tab-use-here').click()
+    await registeredHere(first)
+    await standsBy(second)
+    expect(await logouts(second)).toBe(1)
   })
 
   it('a kick from another browser or device still signs the holding tab out as before; the other tab stands by', async () => {
     const first = await signedInPhone(phone)
     const second = await secondTab(first)
-    await standsBy(second)
-    await sim(first, 'kick')
-    await expectText(first, 'login-error', zhError('KICKED'))
-    await byId(second, 'tab-elsewhere').waitFor({ state: 'visible' })
-    expect(await logins(second)).toBe(0)
+    await registeredHere(second)
+    await standsBy(first)
+    await sim(second, 'kick')
+    await expectText(second, 'login-error', zhError('KICKED'))
+    await byId(first, 'tab-elsewhere').waitFor({ state: 'visible' })
+    expect(await logins(first)).toBe(1)
   })
 })
