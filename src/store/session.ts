@@ -834,6 +834,12 @@ export const useSessionStore = defineStore('session', () => {
       void restore()
       return
     }
+    // Standing by, the holding tab renews the session: once the stored one is gone (that tab was
+    // kicked, or its renewal refused) or another agent's, this tab's sync has nothing to send with.
+    if (status.value === 'elsewhere') {
+      if (!usableBackendSession() || !ownStoredSession()) becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
+      return
+    }
     if (status.value !== 'signed-in') return
     if (callLive.value) {
       renewAfterCall.value = true

@@ -280,6 +280,16 @@ describe('kicks', () => {
     expect(a.session.status).toBe('elsewhere')
   })
 
+  it('the standing-by tab whose sync is refused (401) after the holder was kicked goes to the login page as session-expired; not while the session holds', async () => {
+    const { a, b } = await twoTabs()
+    a.session.onBackendSessionEnded()
+    expect(a.session.status).toBe('elsewhere')
+    b.session.onKicked()
+    a.session.onBackendSessionEnded()
+    expect(a.session.status).toBe('signed-out')
+    expect(a.session.signOutReason).toBe('session-expired')
+  })
+
   it('from another tab of this browser that registered without asking: this tab stands by, the session and workspace kept', async () => {
     const { a, b } = await secondStandingBy()
     // Tab A's answers are lost (it hears nothing more); tab B takes the seat without them and
