@@ -10,13 +10,17 @@
  *   offline ──► signed-in                          (a retry of the silent sign-in registered)
  *   offline ──► signed-out                         (signOut, session refused or expired (a
  *                                                   timer at its expiry), a failure that will not pass)
- *   restoring | signing-in ──► elsewhere           (another live tab of this browser holds the
- *                                                   agent's registration)
- *   signed-in | offline ──► elsewhere              (another tab's "use here" took it; a kick
- *                                                   when this browser's record names another tab)
+ *   restoring | signing-in ──► elsewhere           (the tab holding the agent's registration
+ *                                                   refused to hand it over: a live call there, or
+ *                                                   it is still signing in)
+ *   signed-in | offline ──► elsewhere              (a newer tab's start or sign-in, or another
+ *                                                   tab's "use here", took it; a kick when this
+ *                                                   browser's record names another tab)
  *   elsewhere ──► restoring ──► …                  (`useHere`: the holder gave it up, or is gone)
  *   elsewhere ──► signed-out                       (useHere found the session signed out or
- *                                                   another agent's; signOut)
+ *                                                   another agent's; a sync refused with no
+ *                                                   usable session left; signOut)
+ *   signed-in | offline | elsewhere ──► signed-out (other-tab: the agent signed out in another tab)
  *
  * `offline`: the start's silent sign-in met a passing failure (`isPassing`: unreachable, timed
  * out, busy) while the stored session is valid, names its agent and workspace, and this phone
@@ -26,11 +30,13 @@
  * until it registers. Only a start opens it (`mayOpenOffline`); a renewal that fails later
  * still goes to the login page, retrying there.
  *
- * `elsewhere`: one TCCC registration per agent per browser (`src/services/tabRegistration.ts`).
- * Another tab of this browser, signed in as the same agent, holds it: this tab does not register
- * and shows "active in another tab" with "use here". Nothing is signed out or revoked, no agent
- * is set and no workspace is open. "Use here" asks the holder to give the registration up; a
- * holder with a live call refuses (`TAB_IN_CALL`), so a call is never lost to another tab.
+ * `elsewhere`: one TCCC registration per agent per browser (`src/services/tabRegistration.ts`),
+ * the newest tab's: a tab that starts or signs in as an agent takes it from the tab holding it,
+ * which logs out of TCCC and stands by, unless that tab has a live call or is still signing in
+ * (`TAB_IN_CALL` / `TAB_BUSY`: then the new tab stands by). Standing by, nothing is signed out or
+ * revoked and, as `offline`, the agent's workspace is open (agent set, sync open): calls and the
+ * seat status are refused (`TAB_ELSEWHERE`), "use here" moves the registration back. A sign-out
+ * in any tab signs the agent's other tabs of this browser out (`other-tab`).
  */
 import { defineStore, getActivePinia } from 'pinia'
 import { nextTick, ref, watch } from 'vue'
