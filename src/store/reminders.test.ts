@@ -12,6 +12,7 @@ import { useRemindersStore } from '@/store/reminders'
 import { useSyncStore } from '@/store/sync'
 import { useWrapupStore } from '@/store/wrapup'
 import { storage } from '../../tests/setup/uni'
+import { useSessionStore } from '@/store/session'
 import { callsOf, loginSdk, setupCore, settle, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -90,6 +91,16 @@ describe('reminders store', () => {
     core.clock.advance(1)
     expect(reminders.due.map((r) => [r.number, r.remark])).toEqual([['13800000001', '张伟']])
     expect(notices).toEqual([{ title: 'Callback due', body: 'Time to call back 张伟', payload: '13800000001' }])
+  })
+
+  it('standing by (another tab of this browser holds the registration): the banner, but no second system notification', async () => {
+    const reminders = await started()
+    useSessionStore().$patch({ status: 'elsewhere' })
+    useHistoryStore().records = [callbackRecord('r1', '13800000001', core.clock.now() + 30 * MIN, '张伟')]
+    await nextTick()
+    core.clock.advance(30 * MIN)
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000001'])
+    expect(notices).toEqual([])
   })
 
   it('a number deleted from the list (the customer asked not to be called) gets no reminder, and leaves the banner; a tap dials nobody', async () => {
