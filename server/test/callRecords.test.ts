@@ -9,20 +9,13 @@ import { describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import type { Database } from '../src/db'
 import { attachCallDetail, exportCalls, pushChanges } from '../src/db/workspace'
-import { AGENT1, answeredCallData, login } from './helpers'
+import { AGENT1, answeredCallData, callPushes, login } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
 const A = AGENT1.username
-
-interface Result {
-  changeId: string
-  status: string
-  reason?: string
-  rev?: string
-}
 
 /** A second caller still ringing when the agent's call ended: recorded missed at once, reason unknown. */
 const waitingMissed = (over: Record<string, unknown> = {}) => ({
@@ -41,7 +34,6 @@ describe.each(BOTH_DRIVERS)('call records on $name', (driver) => {
   let db: Database
   let app: FastifyInstance
   let token: string
-  let counter = 0
 
   freshBackendPerTest(driver, () => NOW, async (openedDb, started) => {
     db = openedDb
@@ -49,17 +41,7 @@ describe.each(BOTH_DRIVERS)('call records on $name', (driver) => {
     token = (await login(app, AGENT1)).body.accessToken
   })
 
-  const push = async (changes: unknown[], bearer = token): Promise<Result[]> => {
-    const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: { authorization: `Bearer ${bearer}` }, payload: { changes } })
-    expect(res.statusCode).toBe(200)
-    return (res.json() as { results: Result[] }).results
-  }
-  const upsert = (id: string, data: Record<string, unknown>) => ({ changeId: `c${++counter}`, kind: 'call', op: 'upsert', id, data })
-  const reasons = async (changes: unknown[]) => (await push(changes)).map((r) => r.reason ?? r.status)
-  const stored = async (id: string) => {
-    const res = await app.inject({ method: 'GET', url: `/api/workspace/calls/${id}`, headers: { authorization: `Bearer ${token}` } })
-    return res.statusCode === 200 ? (res.json() as { data: Record<string, unknown> }).data : null
-  }
+  const { push, upsert, reasons, stored } = callPushes(() => app, () => token)
   /** The business's export for the agent, header left off. */
   const exported = async () => (await exportCalls(db, { agent: A })).slice(1)
 

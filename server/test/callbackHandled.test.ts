@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import type { Database } from '../src/db'
 import { pushChanges } from '../src/db/workspace'
-import { AGENT1, AGENT2, answeredCallData, login } from './helpers'
+import { AGENT1, AGENT2, answeredCallData, callPushes, login } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
@@ -19,12 +19,6 @@ const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
 const A = AGENT1.username
 const AT = NOW + 3_600_000
 const DAY = 86_400_000
-
-interface Result {
-  changeId: string
-  status: string
-  reason?: string
-}
 
 interface Pulled {
   kind: string
@@ -37,7 +31,6 @@ describe.each(BOTH_DRIVERS)('callback reminders handled across phones on $name',
   let db: Database
   let app: FastifyInstance
   let token: string
-  let counter = 0
 
   freshBackendPerTest(driver, () => NOW, async (openedDb, started) => {
     db = openedDb
@@ -45,17 +38,7 @@ describe.each(BOTH_DRIVERS)('callback reminders handled across phones on $name',
     token = (await login(app, AGENT1)).body.accessToken
   })
 
-  const push = async (changes: unknown[], bearer = token): Promise<Result[]> => {
-    const res = await app.inject({ method: 'POST', url: '/api/workspace/changes', headers: { authorization: `Bearer ${bearer}` }, payload: { changes } })
-    expect(res.statusCode).toBe(200)
-    return (res.json() as { results: Result[] }).results
-  }
-  const upsert = (id: string, data: Record<string, unknown>) => ({ changeId: `c${++counter}`, kind: 'call', op: 'upsert', id, data })
-  const reasons = async (changes: unknown[], bearer = token) => (await push(changes, bearer)).map((r) => r.reason ?? r.status)
-  const stored = async (id: string, bearer = token) => {
-    const res = await app.inject({ method: 'GET', url: `/api/workspace/calls/${id}`, headers: { authorization: `Bearer ${bearer}` } })
-    return res.statusCode === 200 ? (res.json() as { data: Record<string, unknown> }).data : null
-  }
+  const { push, upsert, reasons, stored } = callPushes(() => app, () => token)
   const pulledCalls = async (bearer: string): Promise<Pulled[]> => {
     const res = await app.inject({ method: 'GET', url: '/api/workspace/changes?since=0&limit=1000', headers: { authorization: `Bearer ${bearer}` } })
     expect(res.statusCode).toBe(200)

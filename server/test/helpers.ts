@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config'
 import { type Database } from '../src/db'
 import { pgliteDatabase } from '../src/db/driver'
@@ -165,4 +165,34 @@ export function cccCallData(started: number, over: Record<string, unknown> = {})
 export async function resetDatabase(db: Database): Promise<void> {
   await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, login_known_addresses, meta, workspace_changes, workspace_starts;
     DELETE FROM workspace_records WHERE agent <> '';`)
+}
+
+/** A push result as the route answers it. */
+export interface PushResult {
+  changeId: string
+  status: string
+  reason?: string
+  rev?: string
+}
+
+/**
+ * An agent's phone pushing call records through the real route: `push` (answered 200),
+ * `upsert` (a call change with a fresh change id), `reasons` (each result's reason, else its
+ * status) and `stored` (the call as `GET /api/workspace/calls/:id` answers it, null when not).
+ * Getters, since the per-test hooks start a new app and sign in again.
+ */
+export function callPushes(app: () => FastifyInstance, token: () => string) {
+  let counter = 0
+  const push = async (changes: unknown[], bearer = token()): Promise<PushResult[]> => {
+    const res = await app().inject({ method: 'POST', url: '/api/workspace/changes', headers: { authorization: `Bearer ${bearer}` }, payload: { changes } })
+    expect(res.statusCode).toBe(200)
+    return (res.json() as { results: PushResult[] }).results
+  }
+  const upsert = (id: string, data: Record<string, unknown>) => ({ changeId: `c${++counter}`, kind: 'call', op: 'upsert', id, data })
+  const reasons = async (changes: unknown[], bearer = token()) => (await push(changes, bearer)).map((r) => r.reason ?? r.status)
+  const stored = async (id: string, bearer = token()) => {
+    const res = await app().inject({ method: 'GET', url: `/api/workspace/calls/${id}`, headers: { authorization: `Bearer ${bearer}` } })
+    return res.statusCode === 200 ? (res.json() as { data: Record<string, unknown> }).data : null
+  }
+  return { push, upsert, reasons, stored }
 }
