@@ -355,9 +355,9 @@ describe('workspace records (mutation survivors)', () => {
     expect((await stored(A, 'number', 'n1')).data).toMatchObject({ number: '111222', remark: 'A secret' })
     // A's numbers and change ids do not clash with B's: another id with A's number, a change id A used.
     expect(await pushChanges(db, B, [number('a2', 'm1', { number: '999888' })], NOW)).toEqual([{ changeId: 'a2', status: 'applied', rev: expect.any(String) }])
-    // A's ids mean nothing to B: a delete is not found, a partial update has no record to merge into.
-    expect(await reasons(B, [{ changeId: 'b4', kind: 'number', op: 'delete', id: 'n3' }, number('b5', 'n3', { remark: 'guess' })])).toEqual(['NOT_FOUND', 'INVALID_NUMBER'])
-    expect(await stored(B, 'number', 'n3')).toBeUndefined()
+    // A's ids mean nothing to B: a delete leaves a tombstone of B's own, a partial update has no record to merge into.
+    expect(await reasons(B, [{ changeId: 'b4', kind: 'number', op: 'delete', id: 'n3' }, number('b5', 'n3', { remark: 'guess' })])).toEqual(['applied', 'INVALID_NUMBER'])
+    expect(await stored(B, 'number', 'n3')).toEqual({ deleted: true, data: null })
     expect(await stored(A, 'number', 'n3')).toEqual({ deleted: false, data: { number: '999888', remark: '999888', source: 'own', createdAt: NOW } })
     expect(await attachCallDetail(db, B, 'k1', 'sess-a', { tcccDurationSec: 1, recordingUrl: null, tcccEndStatus: 'ok' }, NOW)).toBeNull()
     expect((await stored(A, 'call', 'k1')).data).not.toHaveProperty('tcccDurationSec')

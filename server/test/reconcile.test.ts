@@ -236,6 +236,24 @@ describe.each(BOTH_DRIVERS)('reconcile on $name', (driver) => {
     expect(remarks).toEqual({ n1: 'phone B after the restore', n2: 'phone B created it' })
   })
 
+  it('a number another phone deletes after a restore lost it stays deleted: the re-send of the phone that added it does not bring it back', async () => {
+    const phoneA = new Phone(() => token1)
+    await phoneA.write('number', 'n-base', 'upsert', numberData('13900000061', 'in the backup'))
+    const saved = await backup()
+    await phoneA.write('number', 'n-lost', 'upsert', numberData('13900000062', 'added after the backup'))
+    await restore(saved)
+    // Phone B had pulled it; after the restore the agent deletes it there, before phone A reconciles.
+    const deleted = await push(token1, [{ changeId: nextChangeId(), kind: 'number', op: 'delete', id: 'n-lost' }])
+    expect(deleted.map((r) => r.status)).toEqual(['applied'])
+    const { lost, results } = await phoneA.restoreLost()
+    expect(lost).toEqual([])
+    expect(results).toEqual([])
+    // Either order: phone A re-sending its copy as a reconcile does, over what it found missing.
+    const resend = await push(token1, [{ changeId: nextChangeId(), kind: 'number', op: 'upsert', id: 'n-lost', data: numberData('13900000062', 'added after the backup'), ifRev: '0' }])
+    expect(resend.map((r) => [r.status, r.reason])).toEqual([['rejected', 'SUPERSEDED']])
+    expect((await pullAll(token1)).find((c) => c.id === 'n-lost')).toMatchObject({ deleted: true, data: null })
+  })
+
   it('a reconcile racing another phone pushing the same record never lets the older copy win', async () => {
     for (let round = 0; round < 6; round += 1) {
       const id = `race-${round}`

@@ -440,8 +440,11 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
     // "clear" empties the phone's copy only and never sends a delete).
     if (kind === 'call') reject('CALL_RECORD_PERMANENT')
     if (change.data !== undefined) reject('UNKNOWN_FIELD')
-    if (!rows[0]) reject('NOT_FOUND')
-    if (rows[0].deleted) return null // already a tombstone: nothing changes
+    // An id with no record (one a restore lost, or one never here) gets a tombstone all the same:
+    // after a restore, a phone that added the number and re-sends it (a reconcile's copy, ifRev
+    // '0') must find this delete newer than its copy, not an empty place to write it again.
+    // Records are per agent: another agent's id is a tombstone of this agent's, theirs untouched.
+    if (rows[0]?.deleted) return null // already a tombstone: nothing changes
     return writeRecord(tx, agent, kind as Kind, id, true, null)
   }
   if (change.op !== 'upsert') reject('INVALID_FIELD')
