@@ -74,9 +74,9 @@ describe.each(BOTH_DRIVERS)('reconcile on $name', (driver) => {
   class Phone {
     copies = new Map<string, { kind: 'number' | 'call'; rev: string; deleted: boolean; data: Record<string, unknown> | null }>()
     constructor(readonly token: () => string) {}
-    async write(kind: 'number' | 'call', id: string, op: 'upsert' | 'delete', data?: Record<string, unknown>, ifRev?: string) {
+    async write(kind: 'number' | 'call', id: string, op: 'upsert' | 'delete', data?: Record<string, unknown>, ifRev?: string, seenRev?: string) {
       const changeId = nextChangeId()
-      const [result] = await push(this.token(), [{ changeId, kind, op, id, ...(data ? { data } : {}), ...(ifRev ? { ifRev } : {}) }])
+      const [result] = await push(this.token(), [{ changeId, kind, op, id, ...(data ? { data } : {}), ...(ifRev ? { ifRev } : {}), ...(seenRev ? { seenRev } : {}) }])
       if (result.status === 'applied' && result.rev) {
         const before = this.copies.get(`${kind}:${id}`)
         const merged = op === 'delete' ? null : { ...(before?.data ?? {}), ...data }
@@ -94,7 +94,7 @@ describe.each(BOTH_DRIVERS)('reconcile on $name', (driver) => {
       for (const l of lost) {
         const copy = this.copies.get(`${l.kind}:${l.id}`)
         if (!copy) continue
-        results.push(await this.write(l.kind, l.id, copy.deleted ? 'delete' : 'upsert', copy.deleted ? undefined : (copy.data ?? {}), l.rev))
+        results.push(await this.write(l.kind, l.id, copy.deleted ? 'delete' : 'upsert', copy.deleted ? undefined : (copy.data ?? {}), l.rev, copy.rev))
       }
       return { lost, results }
     }
@@ -254,6 +254,36 @@ describe.each(BOTH_DRIVERS)('reconcile on $name', (driver) => {
     expect((await pullAll(token1)).find((c) => c.id === 'n-lost')).toMatchObject({ deleted: true, data: null })
   })
 
+  it("two phones putting back one record the restore lost: the copy of the later rev wins whichever reconciles first (a wrap-up and callbackHandled, an add and a delete)", async () => {
+    for (const first of ['stale', 'later'] as const) {
+      const phoneA = new Phone(() => token1)
+      const phoneB = new Phone(() => token1)
+      const callId = `c-${first}`
+      const numberId = `n-${first}`
+      await phoneA.write('call', callId, 'upsert', answeredCallData(NOW - 120_000))
+      const saved = await backup()
+      const callbackAt = NOW + 3_600_000
+      // Phone A wraps the call up and adds a number; phone B pulls both, then marks the callback
+      // handled and deletes the number. Phone A, off the network, never pulls B's writes.
+      await phoneA.write('call', callId, 'upsert', { disposition: null, note: 'wrap-up on A', callbackAt })
+      await phoneA.write('number', numberId, 'upsert', numberData(first === 'stale' ? '13900000071' : '13900000072', 'added on A'))
+      for (const key of [`call:${callId}`, `number:${numberId}`]) phoneB.copies.set(key, { ...(phoneA.copies.get(key) as NonNullable<ReturnType<typeof phoneA.copies.get>>) })
+      expect((await phoneB.write('call', callId, 'upsert', { callbackHandled: callbackAt })).status).toBe('applied')
+      expect((await phoneB.write('number', numberId, 'delete')).status).toBe('applied')
+      const later = Object.fromEntries((await pullAll(token1)).filter((c) => c.id === callId || c.id === numberId).map((c) => [c.id, { deleted: c.deleted, data: c.data }]))
+      await restore(saved)
+
+      const order = first === 'stale' ? [phoneA, phoneB] : [phoneB, phoneA]
+      for (const phone of order) {
+        const { lost, results } = await phone.restoreLost()
+        expect(results.every((r) => r.status === 'applied'), `${first}: ${JSON.stringify({ lost, results })}`).toBe(true)
+      }
+      // What the server held before the restore: B's handled reminder on A's wrap-up, the number deleted.
+      const after = Object.fromEntries((await pullAll(token1)).filter((c) => c.id === callId || c.id === numberId).map((c) => [c.id, { deleted: c.deleted, data: c.data }]))
+      expect(after, first).toEqual(later)
+    }
+  })
+
   it('a reconcile racing another phone pushing the same record never lets the older copy win', async () => {
     for (let round = 0; round < 6; round += 1) {
       const id = `race-${round}`
@@ -332,8 +362,15 @@ describe.each(BOTH_DRIVERS)('reconcile on $name', (driver) => {
     const results = await push(token1, [
       { changeId: nextChangeId(), kind: 'number', op: 'upsert', id: 'n1', data: numberData('13900000041', 'x'), ifRev: 'abc' },
       { changeId: nextChangeId(), kind: 'number', op: 'upsert', id: 'n2', data: numberData('13900000042', 'y'), ifRev: '0' },
+      // seenRev (the rev a re-sending phone had seen) is a rev string, and only beside ifRev.
+      { changeId: nextChangeId(), kind: 'number', op: 'upsert', id: 'n3', data: numberData('13900000043', 'z'), ifRev: '0', seenRev: 12 },
+      { changeId: nextChangeId(), kind: 'number', op: 'upsert', id: 'n3', data: numberData('13900000043', 'z'), seenRev: '12' },
+      { changeId: nextChangeId(), kind: 'number', op: 'upsert', id: 'n3', data: numberData('13900000043', 'z'), ifRev: '0', seenRev: '12' },
     ])
     expect(results.map((r) => [r.status, r.reason])).toEqual([
+      ['rejected', 'INVALID_FIELD'],
+      ['applied', undefined],
+      ['rejected', 'INVALID_FIELD'],
       ['rejected', 'INVALID_FIELD'],
       ['applied', undefined],
     ])

@@ -44,6 +44,11 @@ export interface OutboxEntry {
    * this rev ('0': absent), else refuses it `SUPERSEDED` (a newer write stands and is pulled).
    */
   ifRev?: string
+  /**
+   * With `ifRev`: the rev this phone had last seen of the record it puts back. The server keeps
+   * it, so another phone that saw a later rev before the restore puts its copy back over this one.
+   */
+  seenRev?: string
   queuedAt: number
 }
 
@@ -56,6 +61,11 @@ export interface RemoteChange {
   rev: string
   deleted: boolean
   data: Record<string, unknown> | null
+  /**
+   * Put back by another phone's reconcile: the rev that phone had seen, i.e. the version its copy
+   * is. This phone, holding a later version, does not take it (its own reconcile puts it back).
+   */
+  seenRev?: string
 }
 
 export interface PullPage {
@@ -237,15 +247,20 @@ function isOutboxEntry(value: unknown): value is OutboxEntry {
     typeof e.id === 'string' &&
     (e.data === undefined || (typeof e.data === 'object' && e.data !== null)) &&
     (e.ifRev === undefined || typeof e.ifRev === 'string') &&
+    (e.seenRev === undefined || typeof e.seenRev === 'string') &&
     typeof e.queuedAt === 'number'
   )
 }
 
-/** Stored revs: `n`/`c` [id, rev] of numbers and calls held; `d` [id, rev, deletedAt] of numbers deleted. */
+/**
+ * Stored revs: `n`/`c` [id, rev] of numbers and calls held; `d` [id, rev, deletedAt] of numbers
+ * deleted; `p` [`kind:id`, seenRev] of those whose rev is a copy put back after a reconcile.
+ */
 interface StoredRevs {
   n: Array<[string, string]>
   c: Array<[string, string]>
   d: Array<[string, string, number]>
+  p?: Array<[string, string]>
 }
 
 const isPair = (p: unknown): p is [string, string] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'string'
@@ -259,7 +274,8 @@ function isStoredRevs(d: unknown): d is StoredRevs {
     Array.isArray(r.c) &&
     r.c.every(isPair) &&
     Array.isArray(r.d) &&
-    r.d.every((t: unknown) => isPair(t) && typeof (t as unknown[])[2] === 'number')
+    r.d.every((t: unknown) => isPair(t) && typeof (t as unknown[])[2] === 'number') &&
+    (r.p === undefined || (Array.isArray(r.p) && r.p.every(isPair)))
   )
 }
 
@@ -269,6 +285,8 @@ export class RevLedger {
   readonly live = new Map<string, string>()
   /** Numbers seen deleted: id -> [rev, when (this device's clock)]. */
   readonly deleted = new Map<string, [string, number]>()
+  /** `kind:id` -> the version (a rev seen before a restore) a put-back copy at the noted rev is. */
+  readonly asOf = new Map<string, string>()
   dirty = false
 
   static from(stored: StoredRevs): RevLedger {
@@ -276,6 +294,7 @@ export class RevLedger {
     for (const [id, rev] of stored.n) ledger.live.set(`number:${id}`, rev)
     for (const [id, rev] of stored.c) ledger.live.set(`call:${id}`, rev)
     for (const [id, rev, at] of stored.d) ledger.deleted.set(id, [rev, at])
+    for (const [key, seen] of stored.p ?? []) ledger.asOf.set(key, seen)
     return ledger
   }
 
@@ -286,13 +305,16 @@ export class RevLedger {
       else stored.c.push([key.slice(5), rev])
     }
     for (const [id, [rev, at]] of this.deleted) stored.d.push([id, rev, at])
+    if (this.asOf.size > 0) stored.p = [...this.asOf]
     return stored
   }
 
   /** The server holds `kind`/`id` at `rev` (deleted or not), as a pull or a push answer says. */
-  note(kind: string, id: string, rev: string, deleted: boolean, now: number): void {
+  note(kind: string, id: string, rev: string, deleted: boolean, now: number, seenRev?: string): void {
     if (kind !== 'number' && kind !== 'call') return
     const key = `${kind}:${id}`
+    if (seenRev !== undefined) this.asOf.set(key, seenRev)
+    else this.asOf.delete(key)
     if (deleted) {
       this.live.delete(key)
       // Calls are never deleted by a phone: one gone (a development clear) is simply forgotten.
@@ -337,7 +359,24 @@ export class RevLedger {
       }
       list.push({ kind: 'number', id, rev, deleted: true })
     }
+    for (const key of [...this.asOf.keys()]) {
+      if (!this.live.has(key) && !(key.startsWith('number:') && this.deleted.has(key.slice(7)))) {
+        this.asOf.delete(key)
+        this.dirty = true
+      }
+    }
     return list
+  }
+
+  /**
+   * A copy another phone put back (`seenRev`: the version it is) that is older than the version
+   * this phone holds: not to be taken; this phone's reconcile puts its own back over it.
+   */
+  olderPutBack(c: RemoteChange): boolean {
+    if (c.seenRev === undefined || (c.kind !== 'number' && c.kind !== 'call')) return false
+    const key = `${c.kind}:${c.id}`
+    const mine = this.asOf.get(key) ?? this.live.get(key) ?? (c.kind === 'number' ? this.deleted.get(c.id)?.[0] : undefined)
+    return mine !== undefined && revAbove(mine, c.seenRev)
   }
 }
 
@@ -423,6 +462,8 @@ export class SyncEngine {
   private reconcileFailedAt: number | null = null
   /** When a reconcile last finished in this sign-in (null: not yet, so the first full sync runs one). */
   private reconciledThisOpen: number | null = null
+  /** Records whose put-back by another phone was older than this phone's copy: listed at the next reconcile. */
+  private putBackOwed = new Set<string>()
 
   constructor(
     private transport: WorkspaceTransport | null = null,
@@ -500,6 +541,7 @@ export class SyncEngine {
     this.failures = 0
     this.reconcileFailedAt = null
     this.reconciledThisOpen = null
+    this.putBackOwed = new Set()
     this.setState(this.online ? 'synced' : 'offline')
   }
 
@@ -705,7 +747,8 @@ export class SyncEngine {
     // No start since the last reconcile (so no restore) and everything listed lately: done.
     const above = full ? '0' : floor.floor
     // Never seen at a rev ('0'): always listed; the server answers with its copy or as lost.
-    const list = above === null ? [] : all.filter((r) => r.rev === '0' || revAbove(r.rev, above))
+    const owed = this.putBackOwed
+    const list = all.filter((r) => owed.has(`${r.kind}:${r.id}`) || (above !== null && (r.rev === '0' || revAbove(r.rev, above))))
     const lost: LostRecord[] = []
     let failed = false
     for (let i = 0; i < list.length; i += RECONCILE_PAGE) {
@@ -722,22 +765,27 @@ export class SyncEngine {
       lost.push(...answer.lost)
       if (answer.newer.length > 0) {
         // Written since this phone saw them (another phone): taken like a pull, never pushed over.
-        for (const c of answer.newer) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now)
+        for (const c of answer.newer) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now, c.seenRev)
         this.emit({ type: 'remote', changes: answer.newer, pendingIds: new Set(ws.entries.map((e) => e.id)) })
         this.emit({ type: 'pulled' })
         this.pulledNotSaved = false
       }
     }
     const deletedHere = new Set(list.filter((r) => r.deleted).map((r) => r.id))
+    const seen = new Map(list.map((r) => [`${r.kind}:${r.id}`, r.rev]))
     const changes: LocalChange[] = []
     for (const l of lost) {
+      // The rev this phone saw: a copy older than another phone's is not left standing over it.
+      const seenRev = seen.get(`${l.kind}:${l.id}`)
+      const asSeen = seenRev !== undefined && seenRev !== '0' ? { seenRev } : {}
       if (l.kind === 'number' && deletedHere.has(l.id)) {
-        // A delete the restore lost: this phone holds the number deleted, the server alive.
-        if (l.state === 'alive') changes.push({ kind: 'number', op: 'delete', id: l.id, ifRev: l.rev })
+        // A delete the restore lost: this phone holds the number deleted, the server alive or
+        // not at all (a tombstone then, so another phone's copy of the number does not return).
+        if (l.state !== 'deleted') changes.push({ kind: 'number', op: 'delete', id: l.id, ifRev: l.rev, ...asSeen })
         continue
       }
       const copy = local.copyOf(l)
-      if (copy) changes.push({ ...copy, ifRev: l.rev })
+      if (copy) changes.push({ ...copy, ifRev: l.rev, ...asSeen })
     }
     if (changes.length > 0) {
       console.warn(`[sync] reconcile: the server lost ${changes.length} record(s) of this phone's; sending them again`)
@@ -754,6 +802,7 @@ export class SyncEngine {
     else {
       this.reconcileFailedAt = null
       this.reconciledThisOpen = now
+      for (const r of list) owed.delete(`${r.kind}:${r.id}`)
       try {
         ws.reconciled.save({ at: floor.at, fullAt: full ? now : stamp.fullAt })
       } catch {
@@ -795,7 +844,7 @@ export class SyncEngine {
       const now = this.timers.now()
       for (const entry of batch) {
         const result = answered.get(entry.changeId)
-        if (result?.status === 'applied' && result.rev !== undefined) ws.ledger.note(entry.kind, entry.id, result.rev, entry.op === 'delete', now)
+        if (result?.status === 'applied' && result.rev !== undefined) ws.ledger.note(entry.kind, entry.id, result.rev, entry.op === 'delete', now, entry.seenRev)
       }
       const done = new Set(batch.filter((e) => answered.has(e.changeId)).map((e) => e.changeId))
       if (done.size === 0) throw new Error('the server answered none of the pushed changes')
@@ -869,11 +918,19 @@ export class SyncEngine {
       for (let pages = 0; pages < 10_000; pages += 1) {
         const page = await transport.pull(applied ?? ws.cursor.load(), PULL_LIMIT)
         if (generation !== this.generation || this.ws !== ws) break
-        if (page.changes.length > 0) {
+        // Another phone's reconcile put back a copy older than this phone's: not taken, and this
+        // phone's next reconcile (due now) lists the record, so its later copy goes back over it.
+        const changes = page.changes.filter((c) => {
+          if (!ws.ledger.olderPutBack(c)) return true
+          this.putBackOwed.add(`${c.kind}:${c.id}`)
+          this.reconciledThisOpen = null
+          return false
+        })
+        if (changes.length > 0) {
           changed = true
           const now = this.timers.now()
-          for (const c of page.changes) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now)
-          this.emit({ type: 'remote', changes: page.changes, pendingIds: new Set(ws.entries.map((e) => e.id)) })
+          for (const c of changes) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now, c.seenRev)
+          this.emit({ type: 'remote', changes, pendingIds: new Set(ws.entries.map((e) => e.id)) })
         }
         applied = page.cursor
         if (!page.more) break

@@ -132,4 +132,64 @@ describe.each(BOTH_DRIVERS)('the sync engine against the backend on $name, acros
     engine.close()
   })
 
+  it("two phones of the agent both put back what the restore lost: the later of their copies stands, whichever syncs first", async () => {
+    storage.clear()
+    const transport: WorkspaceTransport = {
+      pull: async (since, limit) => (await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}&limit=${limit}`, headers: auth(token1) })).json(),
+      push: async (changes) => (await push(token1, changes)) as Awaited<ReturnType<WorkspaceTransport['push']>>,
+      reconcile: async (records) => reconcile(token1, records),
+      reconcileFloor: async (since) => (await app.inject({ method: 'GET', url: `/api/workspace/reconcile?since=${since}`, headers: auth(token1) })).json(),
+    }
+    const phone = (key: string) => {
+      const timers = new ManualTimers()
+      const engine = new SyncEngine(transport, timers)
+      engine.open(key)
+      const copies = new Map<string, LocalChange>()
+      engine.setLocalRecords({
+        held: () => [...copies.values()].map((c) => ({ kind: c.kind, id: c.id })),
+        copyOf: (lost) => copies.get(`${lost.kind}:${lost.id}`) ?? null,
+      })
+      const write = (c: LocalChange) => {
+        const key = `${c.kind}:${c.id}`
+        if (c.op === 'delete') copies.delete(key)
+        else copies.set(key, { ...c, data: { ...(copies.get(key)?.data ?? {}), ...c.data } })
+        engine.enqueue([c])
+      }
+      const sync = async () => {
+        for (let i = 0; i < 4; i += 1) await engine.flush()
+      }
+      return { engine, timers, copies, write, sync }
+    }
+    const a = phone('phone-a')
+    const b = phone('phone-b')
+    const callbackAt = NOW + 3_600_000
+    a.write({ kind: 'call', op: 'upsert', id: 'c1', data: answeredCallData(NOW - 600_000) })
+    await a.sync()
+    await b.sync()
+    const saved = await backup()
+    // Phone A wraps the call up and adds a number; phone B pulls both (its stores hold them), then
+    // marks the callback handled and deletes the number. Phone A goes off before pulling those.
+    a.write({ kind: 'call', op: 'upsert', id: 'c1', data: { disposition: null, note: 'wrap-up on A', callbackAt } })
+    a.write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData('13800009999', 'added on A') })
+    await a.sync()
+    await b.sync()
+    for (const key of ['call:c1', 'number:n1']) b.copies.set(key, { ...(a.copies.get(key) as LocalChange) })
+    b.write({ kind: 'call', op: 'upsert', id: 'c1', data: { callbackHandled: callbackAt } })
+    b.write({ kind: 'number', op: 'delete', id: 'n1' })
+    await b.sync()
+    expect(b.engine.pending).toBe(0)
+    const state = (list: Change[]) => Object.fromEntries(list.map((c) => [`${c.kind}:${c.id}`, { deleted: c.deleted, data: c.data }]))
+    const before = state(await pullAll(token1))
+    expect(before['call:c1'].data).toMatchObject({ note: 'wrap-up on A', callbackHandled: callbackAt })
+
+    await restore(saved)
+    // Phone A, with the older copies, syncs first; then phone B.
+    for (const p of [a, b, a, b]) {
+      await p.timers.advance(RECONCILE_EVERY_MS)
+      await p.sync()
+    }
+    expect(state(await pullAll(token1))).toEqual(before)
+    a.engine.close()
+    b.engine.close()
+  })
 })

@@ -401,6 +401,31 @@ describe('revAbove and RevLedger', () => {
     expect(again.toStored()).toEqual({ n: [['x', '5'], ['gone', '12']], c: [['x', '6']], d: [] })
   })
 
+  it('remembers the version a put-back copy is (seenRev), round-trips it, and takes no older put-back over a later version', () => {
+    const ledger = new RevLedger()
+    ledger.note('call', 'c1', '900', false, 1)
+    ledger.note('number', 'n1', '950', true, 1)
+    // Another phone's put-back of versions older than this phone's: not taken.
+    expect(ledger.olderPutBack({ kind: 'call', id: 'c1', rev: '2000', deleted: false, data: {}, seenRev: '800' })).toBe(true)
+    expect(ledger.olderPutBack({ kind: 'number', id: 'n1', rev: '2001', deleted: false, data: {}, seenRev: '800' })).toBe(true)
+    // A later version, an ordinary write, or a record this phone does not know: taken.
+    expect(ledger.olderPutBack({ kind: 'call', id: 'c1', rev: '2000', deleted: false, data: {}, seenRev: '901' })).toBe(false)
+    expect(ledger.olderPutBack({ kind: 'call', id: 'c1', rev: '2000', deleted: false, data: {} })).toBe(false)
+    expect(ledger.olderPutBack({ kind: 'call', id: 'other', rev: '2000', deleted: false, data: {}, seenRev: '1' })).toBe(false)
+    // This phone's own put-back (rev 3000, as of 900): another phone's later version is taken.
+    ledger.note('call', 'c1', '3000', false, 2, '900')
+    expect(ledger.toStored()).toEqual({ n: [], c: [['c1', '3000']], d: [['n1', '950', 1]], p: [['call:c1', '900']] })
+    const again = RevLedger.from(ledger.toStored())
+    expect(again.olderPutBack({ kind: 'call', id: 'c1', rev: '3100', deleted: false, data: {}, seenRev: '950' })).toBe(false)
+    expect(again.olderPutBack({ kind: 'call', id: 'c1', rev: '3100', deleted: false, data: {}, seenRev: '850' })).toBe(true)
+    // An ordinary write over it forgets the version; what is no longer held is forgotten too.
+    again.note('call', 'c1', '3200', false, 3)
+    expect(again.toStored().p).toBeUndefined()
+    again.note('call', 'c2', '3300', false, 3, '700')
+    again.listFor([], 3, new Set())
+    expect(again.toStored().p).toBeUndefined()
+  })
+
   it('an unreadable stored ledger is started afresh, never trusted', () => {
     storage.set('tccc.a.agent9.revs', JSON.stringify({ v: 1, data: { n: [['x', 5]], c: [], d: [] } }))
     const engine = new SyncEngine(null, new ManualTimers())

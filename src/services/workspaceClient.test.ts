@@ -28,6 +28,12 @@ describe('workspace pull', () => {
     expect(request.header).toMatchObject({ Authorization: `Bearer ${TOKEN}` })
   })
 
+  it('accepts a copy another phone put back, with the rev it had seen (seenRev)', async () => {
+    const putBack = { ...change, seenRev: '12' }
+    respond(200, { changes: [putBack], cursor: 'c-10', more: false })
+    await expect(transport().pull('', 1)).resolves.toEqual({ changes: [putBack], cursor: 'c-10', more: false })
+  })
+
   it('accepts a deleted change with data null and an empty last page', async () => {
     const deleted = { ...change, deleted: true, data: null }
     respond(200, { changes: [deleted], cursor: 'c-10', more: true })
@@ -49,6 +55,7 @@ describe('workspace pull', () => {
     ['data a list', { ...page, changes: [{ ...change, data: ['hi'] }] }],
     ['data a string', { ...page, changes: [{ ...change, data: 'hi' }] }],
     ['data missing', { ...page, changes: [{ ...change, data: undefined }] }],
+    ['seenRev not a string', { ...page, changes: [{ ...change, seenRev: 12 }] }],
   ])('refuses a page with %s as MALFORMED_RESPONSE', async (_name, body) => {
     respond(200, body)
     expect(await failure(transport().pull('', 10))).toEqual({ symbol: 'MALFORMED_RESPONSE', detail: 'workspace pull' })

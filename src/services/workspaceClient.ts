@@ -20,7 +20,8 @@ function isRemoteChange(value: unknown): value is RemoteChange {
     typeof value.id === 'string' &&
     typeof value.rev === 'string' &&
     typeof value.deleted === 'boolean' &&
-    (value.data === null || isRecord(value.data))
+    (value.data === null || isRecord(value.data)) &&
+    (value.seenRev === undefined || typeof value.seenRev === 'string')
   )
 }
 

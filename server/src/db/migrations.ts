@@ -171,6 +171,16 @@ CREATE TABLE workspace_starts (
 CREATE INDEX workspace_starts_at ON workspace_starts (started_at);
 `,
   },
+  {
+    version: 7,
+    name: 'workspace records put back',
+    // A record a phone put back after a reconcile (a push with seenRev): the rev that phone had
+    // seen of it. Another phone that saw a later rev before the restore is answered lost, not
+    // newer, so the older copy does not win by being sent first. NULL: an ordinary write.
+    sql: `
+ALTER TABLE workspace_records ADD COLUMN seen_rev bigint;
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */

@@ -46,6 +46,8 @@ export interface PulledChange {
   rev: string
   deleted: boolean
   data: Record<string, unknown> | null
+  /** Put back by a phone's reconcile: the rev that phone had seen (its copy is that version). */
+  seenRev?: string
 }
 
 export type RejectReason =
@@ -78,7 +80,7 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 const ASSIGNED_ID_PREFIX = 'a-'
 /** Each kind as a JSON string (the table's CHECK allows no other). */
 const KIND_JSON: Record<Kind, string> = { number: '"number"', call: '"call"', outcome: '"outcome"', setting: '"setting"' }
-const CHANGE_KEYS = new Set(['changeId', 'kind', 'op', 'id', 'data', 'ifRev'])
+const CHANGE_KEYS = new Set(['changeId', 'kind', 'op', 'id', 'data', 'ifRev', 'seenRev'])
 /** A rev as the wire writes it (a bigint's digits; `0` = none). */
 const REV_PATTERN = /^\d{1,18}$/
 const EARLIEST = Date.UTC(2020, 0, 1)
@@ -276,9 +278,17 @@ interface RecordRow {
   rev: string
   deleted: boolean
   data: Data | null
+  seen_rev?: string | null
 }
 
-const toChange = (r: RecordRow): PulledChange => ({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data })
+const toChange = (r: RecordRow): PulledChange => ({
+  kind: r.kind,
+  id: r.id,
+  rev: String(r.rev),
+  deleted: r.deleted,
+  data: r.deleted ? null : r.data,
+  ...(r.seen_rev !== undefined && r.seen_rev !== null ? { seenRev: String(r.seen_rev) } : {}),
+})
 
 /**
  * One page of the change feed: the agent's records and the shared ones ('') merged in rev order.
@@ -288,10 +298,10 @@ const toChange = (r: RecordRow): PulledChange => ({ kind: r.kind, id: r.id, rev:
  */
 async function pullPage<Row extends { rev: string }>(db: Queryable, agent: string, since: bigint, limit: number, data: 'data' | 'data::text'): Promise<{ page: Row[]; cursor: string; more: boolean }> {
   const rows = await db.query<Row>(
-    `SELECT kind, id, rev::text AS rev, deleted, ${data} AS data FROM (
-        (SELECT kind, id, rev, deleted, data FROM workspace_records WHERE agent = $1 AND rev > $2 ORDER BY rev LIMIT $3)
+    `SELECT kind, id, rev::text AS rev, deleted, ${data} AS data, seen_rev::text AS seen_rev FROM (
+        (SELECT kind, id, rev, deleted, data, seen_rev FROM workspace_records WHERE agent = $1 AND rev > $2 ORDER BY rev LIMIT $3)
         UNION ALL
-        (SELECT kind, id, rev, deleted, data FROM workspace_records WHERE agent = '' AND rev > $2 ORDER BY rev LIMIT $3)
+        (SELECT kind, id, rev, deleted, data, seen_rev FROM workspace_records WHERE agent = '' AND rev > $2 ORDER BY rev LIMIT $3)
       ) page ORDER BY page.rev LIMIT $3`,
     [agent, since.toString(), limit + 1],
     // Named: planned once per PostgreSQL connection, not for each page (bench/server.ts (a)).
@@ -313,14 +323,15 @@ export async function pullChanges(db: Queryable, agent: string, since: bigint, l
  * (about a third of a first pull's time on PostgreSQL; bench/server.ts).
  */
 export async function pullChangesJson(db: Queryable, agent: string, since: bigint, limit: number): Promise<string> {
-  const { page, cursor, more } = await pullPage<{ kind: Kind; id: string; rev: string; deleted: boolean; data: string | null }>(db, agent, since, limit, 'data::text')
+  const { page, cursor, more } = await pullPage<{ kind: Kind; id: string; rev: string; deleted: boolean; data: string | null; seen_rev: string | null }>(db, agent, since, limit, 'data::text')
   let body = '{"changes":['
   for (let i = 0; i < page.length; i++) {
     const r = page[i]
     // Kinds, ids that pass ID_PATTERN and revs (a bigint's digits) need no escaping: one string
     // built in a loop, about a third of the time of a JSON.stringify per field and a join.
     const id = ID_PATTERN.test(r.id) ? `"${r.id}"` : JSON.stringify(r.id)
-    body += `${i === 0 ? '' : ','}{"kind":${KIND_JSON[r.kind]},"id":${id},"rev":"${r.rev}","deleted":${r.deleted ? 'true' : 'false'},"data":${r.deleted || r.data === null ? 'null' : r.data}}`
+    const seenRev = r.seen_rev === null ? '' : `,"seenRev":"${r.seen_rev}"`
+    body += `${i === 0 ? '' : ','}{"kind":${KIND_JSON[r.kind]},"id":${id},"rev":"${r.rev}","deleted":${r.deleted ? 'true' : 'false'},"data":${r.deleted || r.data === null ? 'null' : r.data}${seenRev}}`
   }
   return `${body}],"cursor":${JSON.stringify(cursor)},"more":${more ? 'true' : 'false'}}`
 }
@@ -366,8 +377,8 @@ export interface ReconcileAnswer {
  */
 export async function reconcileRecords(db: Queryable, agent: string, held: readonly HeldRecord[]): Promise<ReconcileAnswer> {
   if (held.length === 0) return { lost: [], newer: [] }
-  const rows = await db.query<{ i: number; rev: string | null; deleted: boolean | null; data: Data | null }>(
-    `SELECT p.i, r.rev::text AS rev, r.deleted, CASE WHEN r.rev > p.seen AND NOT r.deleted THEN r.data END AS data
+  const rows = await db.query<{ i: number; rev: string | null; seen_rev: string | null; deleted: boolean | null; data: Data | null }>(
+    `SELECT p.i, r.rev::text AS rev, r.seen_rev::text AS seen_rev, r.deleted, CASE WHEN r.rev > p.seen AND NOT r.deleted THEN r.data END AS data
        FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS p(kind, id, seen, i)
        LEFT JOIN workspace_records r ON r.agent = $1 AND r.kind = p.kind AND r.id = p.id
       ORDER BY p.i`,
@@ -379,15 +390,19 @@ export async function reconcileRecords(db: Queryable, agent: string, held: reado
     const h = held[Number(row.i) - 1]
     const seen = BigInt(h.rev)
     if (row.rev === null) {
-      // A record the phone holds deleted is as good as absent here: nothing to put back.
-      if (!h.deleted) answer.lost.push({ kind: h.kind, id: h.id, rev: '0', state: 'missing' })
+      // A delete the phone saw on the server (a rev) is lost too: put back as a tombstone, so a
+      // copy of the number another phone re-sends (ifRev '0') finds the delete newer.
+      if (!h.deleted || seen > 0n) answer.lost.push({ kind: h.kind, id: h.id, rev: '0', state: 'missing' })
       continue
     }
     const rev = BigInt(row.rev)
-    if (rev < seen) {
+    // Written after the phone saw it, but by another phone's reconcile putting back an older copy
+    // than this phone saw (both writes lost by the restore): this phone's copy is the later one.
+    const putBackOlder = row.seen_rev !== null && BigInt(row.seen_rev) < seen
+    if (rev < seen || (rev > seen && putBackOlder)) {
       if (!(h.deleted && row.deleted)) answer.lost.push({ kind: h.kind, id: h.id, rev: row.rev, state: row.deleted ? 'deleted' : 'alive' })
     } else if (rev > seen) {
-      answer.newer.push(toChange({ kind: h.kind, id: h.id, rev: row.rev, deleted: row.deleted === true, data: row.data }))
+      answer.newer.push(toChange({ kind: h.kind, id: h.id, rev: row.rev, deleted: row.deleted === true, data: row.data, seen_rev: row.seen_rev }))
     }
   }
   return answer
@@ -403,13 +418,13 @@ export async function reconcileFloor(db: Queryable, since: number): Promise<stri
   return rows[0]?.floor ?? null
 }
 
-async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string, deleted: boolean, data: Data | null): Promise<string> {
+async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string, deleted: boolean, data: Data | null, seenRev: string | null = null): Promise<string> {
   const rows = await tx.query<{ rev: string }>(
-    `INSERT INTO workspace_records (agent, kind, id, rev, deleted, data)
-     VALUES ($1, $2, $3, nextval('workspace_rev'), $4, $5::jsonb)
-     ON CONFLICT (agent, kind, id) DO UPDATE SET rev = EXCLUDED.rev, deleted = EXCLUDED.deleted, data = EXCLUDED.data
+    `INSERT INTO workspace_records (agent, kind, id, rev, deleted, data, seen_rev)
+     VALUES ($1, $2, $3, nextval('workspace_rev'), $4, $5::jsonb, $6::bigint)
+     ON CONFLICT (agent, kind, id) DO UPDATE SET rev = EXCLUDED.rev, deleted = EXCLUDED.deleted, data = EXCLUDED.data, seen_rev = EXCLUDED.seen_rev
      RETURNING rev::text AS rev`,
-    [agent, kind, id, deleted, data === null ? null : JSON.stringify(data)],
+    [agent, kind, id, deleted, data === null ? null : JSON.stringify(data), seenRev],
   )
   return String(rows[0].rev)
 }
@@ -435,6 +450,10 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
     if (typeof change.ifRev !== 'string' || !REV_PATTERN.test(change.ifRev)) reject('INVALID_FIELD')
     if (BigInt(rows[0]?.rev ?? '0') > BigInt(change.ifRev as string)) reject('SUPERSEDED')
   }
+  // The rev the re-sending phone had seen of the record (a reconcile's copy): kept with the write,
+  // so a phone that saw a later one is answered lost rather than newer (reconcileRecords).
+  if (change.seenRev !== undefined && (typeof change.seenRev !== 'string' || !REV_PATTERN.test(change.seenRev) || change.ifRev === undefined)) reject('INVALID_FIELD')
+  const seenRev = (change.seenRev as string | undefined) ?? null
   if (change.op === 'delete') {
     // The business's records: an agent's token had deleted calls from the export (history's
     // "clear" empties the phone's copy only and never sends a delete).
@@ -445,7 +464,7 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
     // '0') must find this delete newer than its copy, not an empty place to write it again.
     // Records are per agent: another agent's id is a tombstone of this agent's, theirs untouched.
     if (rows[0]?.deleted) return null // already a tombstone: nothing changes
-    return writeRecord(tx, agent, kind as Kind, id, true, null)
+    return writeRecord(tx, agent, kind as Kind, id, true, null, seenRev)
   }
   if (change.op !== 'upsert') reject('INVALID_FIELD')
   if (!isObject(change.data)) reject('INVALID_FIELD')
@@ -467,9 +486,9 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
       await writeRecord(tx, agent, 'number', holder.id, false, { ...holder.data, remark })
       throw new Rejected('DUPLICATE_NUMBER', true)
     }
-    return writeRecord(tx, agent, 'number', id, false, number)
+    return writeRecord(tx, agent, 'number', id, false, number, seenRev)
   }
-  return writeRecord(tx, agent, 'call', id, false, mergeCall(existing, patch, now, outcomeCodes))
+  return writeRecord(tx, agent, 'call', id, false, mergeCall(existing, patch, now, outcomeCodes), seenRev)
 }
 
 /**

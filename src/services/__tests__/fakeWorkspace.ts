@@ -18,6 +18,8 @@ interface StoredRecord {
   rev: number
   deleted: boolean
   data: Record<string, unknown>
+  /** Put back by a reconcile: the rev the re-sending phone had seen (the backend's `seen_rev`). */
+  seenRev?: number
 }
 
 type WireChange = Omit<OutboxEntry, 'queuedAt'>
@@ -65,9 +67,9 @@ export class FakeWorkspaceServer {
     return this.records.get(this.key(kind, id))
   }
 
-  private write(kind: string, id: string, data: Record<string, unknown>, deleted = false): void {
+  private write(kind: string, id: string, data: Record<string, unknown>, deleted = false, seenRev?: string): void {
     this.seq += 1
-    this.records.set(this.key(kind, id), { kind, id, rev: this.seq, deleted, data })
+    this.records.set(this.key(kind, id), { kind, id, rev: this.seq, deleted, data, ...(seenRev !== undefined ? { seenRev: Number(seenRev) } : {}) })
   }
 
   /** The business assigns a number (server id). */
@@ -122,11 +124,11 @@ export class FakeWorkspaceServer {
       const r = this.record(h.kind, h.id)
       const seen = Number(h.rev)
       if (!r) {
-        if (!h.deleted) answer.lost.push({ kind: h.kind, id: h.id, rev: '0', state: 'missing' })
-      } else if (r.rev < seen) {
+        if (!h.deleted || seen > 0) answer.lost.push({ kind: h.kind, id: h.id, rev: '0', state: 'missing' })
+      } else if (r.rev < seen || (r.rev > seen && r.seenRev !== undefined && r.seenRev < seen)) {
         if (!(h.deleted && r.deleted)) answer.lost.push({ kind: h.kind, id: h.id, rev: String(r.rev), state: r.deleted ? 'deleted' : 'alive' })
       } else if (r.rev > seen) {
-        answer.newer.push({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data })
+        answer.newer.push({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data, ...(r.seenRev !== undefined ? { seenRev: String(r.seenRev) } : {}) })
       }
     }
     return answer
@@ -155,7 +157,7 @@ export class FakeWorkspaceServer {
     if (c.kind === 'call' && c.op === 'delete') return reject('CALL_RECORD_PERMANENT')
     if (c.kind === 'call' && existing && !existing.deleted && !callChangeAllowed(existing.data, c.data ?? {})) return reject('CALL_RECORD_READONLY')
     if (c.op === 'delete') {
-      this.write(c.kind, c.id, existing?.data ?? {}, true)
+      this.write(c.kind, c.id, existing?.data ?? {}, true, c.seenRev)
       return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
     }
     const data = { ...(existing && !existing.deleted ? existing.data : {}), ...(c.data ?? {}) }
@@ -176,7 +178,7 @@ export class FakeWorkspaceServer {
         return { ...reject('DUPLICATE_NUMBER'), merged: true }
       }
     }
-    this.write(c.kind, c.id, data)
+    this.write(c.kind, c.id, data, false, c.seenRev)
     return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
   }
 
@@ -186,7 +188,7 @@ export class FakeWorkspaceServer {
     const after = Number(since) || 0
     const newer = [...this.records.values()].filter((r) => r.rev > after).sort((a, b) => a.rev - b.rev)
     const page = newer.slice(0, limit)
-    const changes: RemoteChange[] = page.map((r) => ({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data }))
+    const changes: RemoteChange[] = page.map((r) => ({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data, ...(r.seenRev !== undefined ? { seenRev: String(r.seenRev) } : {}) }))
     return { changes, cursor: page.length > 0 ? String(page[page.length - 1].rev) : String(after), more: newer.length > page.length }
   }
 
