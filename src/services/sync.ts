@@ -765,10 +765,18 @@ export class SyncEngine {
       lost.push(...answer.lost)
       if (answer.newer.length > 0) {
         // Written since this phone saw them (another phone): taken like a pull, never pushed over.
-        for (const c of answer.newer) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now, c.seenRev)
         this.emit({ type: 'remote', changes: answer.newer, pendingIds: new Set(ws.entries.map((e) => e.id)) })
-        this.emit({ type: 'pulled' })
         this.pulledNotSaved = false
+        this.emit({ type: 'pulled' })
+        if (this.pulledNotSaved) {
+          // Not stored on this device (storage full): the revs stay as the phone's stored copies
+          // are, so the next reconcile (RECONCILE_RETRY_MS) answers them newer again.
+          this.pulledNotSaved = false
+          console.warn('[sync] reconcile: newer records could not be saved on this device; tried again later')
+          failed = true
+          break
+        }
+        for (const c of answer.newer) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now, c.seenRev)
       }
     }
     const deletedHere = new Set(list.filter((r) => r.deleted).map((r) => r.id))

@@ -225,6 +225,37 @@ describe('SyncEngine reconcile', () => {
     expect(t.server.record('number', 'n1')?.data.remark).toBe('the other phone')
   })
 
+  it('a newer record the stores could not save (storage full) is not noted as seen: the next reconcile brings it again', async () => {
+    const p = phone()
+    p.write(upsert('number', 'n1', numberData('13800138001', 'mine')))
+    await sync()
+    const mine = String(t.server.record('number', 'n1')?.rev)
+    t.server.put('number', 'n1', numberData('13800138001', 'the other phone'))
+    const theirs = String(t.server.record('number', 'n1')?.rev)
+    await t.timers.advance(RECONCILE_FULL_MS)
+    const transport = t.server.transport()
+    // The pull misses it (as when the other phone wrote between the pull and the reconcile).
+    t.engine.setTransport({ ...transport, pull: async (since) => ({ changes: [], cursor: since, more: false }) })
+    let full = true
+    const stop = t.engine.subscribe((e) => {
+      if (e.type === 'pulled' && full) t.engine.keepCursor()
+    })
+    t.engine.kick()
+    await sync()
+    expect(t.events.filter((e) => e.type === 'remote').at(-1)).toMatchObject({ changes: [{ id: 'n1', rev: theirs }] })
+    const revs = () => Object.fromEntries((storedData('tccc.a.agent1.revs') as { n: [string, string][] }).n)
+    // The phone still stores its own copy: the rev it saw is still its own.
+    expect(revs().n1).toBe(mine)
+    full = false
+    const remotes = t.events.filter((e) => e.type === 'remote').length
+    await t.timers.advance(RECONCILE_RETRY_MS)
+    t.engine.kick()
+    await sync()
+    expect(t.events.filter((e) => e.type === 'remote').length).toBe(remotes + 1)
+    expect(revs().n1).toBe(theirs)
+    stop()
+  })
+
   it('a re-send another phone overtook is refused SUPERSEDED and the newer write stands', async () => {
     const p = phone()
     p.write(upsert('number', 'n1', numberData('13800138001', 'base')))
