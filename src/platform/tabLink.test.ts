@@ -132,6 +132,15 @@ describe("a tab's id", () => {
     tab.fire('pagehide')
     expect(left).toBe(1)
   })
+  it('runs the back listeners only when the page comes back from the back-forward cache', () => {
+    const tab = browser().tab()
+    const link = createBrowserTabLink(tab.env(true))
+    let back = 0
+    link.onBack(() => (back += 1))
+    tab.fire('pageshow', { persisted: false } as Partial<StorageEvent>)
+    tab.fire('pageshow', { persisted: true } as Partial<StorageEvent>)
+    expect(back).toBe(1)
+  })
 })
 
 describe('the App (one instance)', () => {

@@ -19,6 +19,11 @@ export interface TabLink {
   listen(listener: TabMessageListener): () => void
   /** This tab is going away (closed, reloaded, navigated off); returns the unsubscribe. */
   onLeaving(listener: () => void): () => void
+  /**
+   * This page came back from the back-forward cache (its state as it was at `onLeaving`, which ran
+   * as it went in); returns the unsubscribe.
+   */
+  onBack(listener: () => void): () => void
 }
 
 const CHANNEL_NAME = 'tccc.tabs'
@@ -40,6 +45,7 @@ export function createLoneTabLink(): TabLink {
     post: () => undefined,
     listen: () => () => undefined,
     onLeaving: () => () => undefined,
+    onBack: () => () => undefined,
   }
 }
 
@@ -120,6 +126,13 @@ export function createBrowserTabLink(env: BrowserTabEnv): TabLink {
       const onHide = () => listener()
       env.addEventListener('pagehide', onHide)
       return () => env.removeEventListener('pagehide', onHide)
+    },
+    onBack(listener) {
+      const onShow = (event: Event) => {
+        if ((event as PageTransitionEvent).persisted) listener()
+      }
+      env.addEventListener('pageshow', onShow)
+      return () => env.removeEventListener('pageshow', onShow)
     },
   }
 }

@@ -178,6 +178,49 @@ describe('takeOver ("use here")', () => {
   })
 })
 
+describe('the back-forward cache', () => {
+  it('a holder back from it holds again: a tab opened afterwards asks it (its live call refuses) instead of claiming at once', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    tabOf(b, { holds: false })
+    // The agent went to another site in the holder's tab and came back (its page kept, still registered).
+    bus.hide(linkA)
+    bus.back(linkA)
+    await tick()
+    expect(a.holder()).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(b.holderLeft(SEAT)).toBe(false)
+    // A call there now: a new tab of the agent must not register over it.
+    tabA.state.refuse = 'call'
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
+    expect(c.holder()?.tabId).toBe('tab-a')
+  })
+
+  it('a holder back from it after another tab took the seat meanwhile is told so (it stands by), the record stays the other\'s', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    bus.hide(linkA)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    b.announce(SEAT)
+    // Not heard in the cache.
+    await tick()
+    expect(tabA.changed).toEqual([])
+    bus.back(linkA)
+    await tick()
+    expect(tabA.changed).toEqual([SEAT])
+    expect(a.holder()?.tabId).toBe('tab-b')
+    expect(a.heldElsewhere(SEAT)).toBe(true)
+  })
+})
+
 describe('signOut (the agent signed out in a tab)', () => {
   it('drops the seat\'s record whichever tab it names and tells every other tab of the browser', async () => {
     const bus = createFakeTabBus()

@@ -152,11 +152,30 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     }
   })
 
+  /** The seat whose record this tab marked left as its page went (it may come back from the cache). */
+  let leftSeat: string | null = null
   link.onLeaving(() => {
     const holder = record()
     if (holder?.tabId !== me || !handlers?.holds(holder.seat)) return
+    leftSeat = holder.seat
     holderStorage.save({ ...holder, left: true })
     send({ kind: 'left', seat: holder.seat, from: me })
+  })
+
+  // Back from the back-forward cache, still holding: the record says this tab left, so a tab opened
+  // now would claim the seat without asking (over a call here). It holds again, unless another tab
+  // claimed the seat meanwhile (its "held" was not heard in the cache): then the store is told.
+  link.onBack(() => {
+    const seat = leftSeat
+    leftSeat = null
+    if (!seat || !handlers?.holds(seat)) return
+    const holder = record()
+    if (!holder || holder.tabId === me) {
+      claim(seat)
+      send({ kind: 'held', seat, from: me })
+      return
+    }
+    if (holder.seat === seat) handlers.changed(seat)
   })
 
   /** The first message that `accept` takes within `ms`, else null. */
