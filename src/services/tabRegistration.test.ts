@@ -34,7 +34,7 @@ describe('mayRegister (a start or a sign-in)', () => {
     const bus = createFakeTabBus()
     const a = createTabRegistration(bus.link('tab-a'), TIMING)
     await expect(a.mayRegister(SEAT)).resolves.toBe(true)
-    expect(a.holder()).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
     await expect(reloaded.mayRegister(SEAT)).resolves.toBe(true)
     expect(bus.posted).toEqual([])
@@ -47,7 +47,7 @@ describe('mayRegister (a start or a sign-in)', () => {
     await a.mayRegister(SEAT)
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.mayRegister(SEAT)).resolves.toBe(false)
-    expect(b.holder()?.tabId).toBe('tab-a')
+    expect(b.holder(SEAT)?.tabId).toBe('tab-a')
     expect(b.heldElsewhere(SEAT)).toBe(true)
     expect(a.heldElsewhere(SEAT)).toBe(false)
   })
@@ -59,7 +59,7 @@ describe('mayRegister (a start or a sign-in)', () => {
     await a.mayRegister(SEAT)
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.mayRegister(SEAT)).resolves.toBe(true)
-    expect(b.holder()?.tabId).toBe('tab-b')
+    expect(b.holder(SEAT)?.tabId).toBe('tab-b')
   })
 
   it('claims at once after the holder closed: its page marked the record as left, nobody is asked', async () => {
@@ -69,12 +69,12 @@ describe('mayRegister (a start or a sign-in)', () => {
     tabOf(a, { holds: true })
     await a.mayRegister(SEAT)
     bus.close(linkA)
-    expect(a.holder()).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
     // Opened afterwards, it never heard "left": the record says it. A wait would take a minute here.
     const c = createTabRegistration(bus.link('tab-c'), { answerMs: 60_000 })
     await expect(c.mayRegister(SEAT)).resolves.toBe(true)
     expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['left'])
-    expect(c.holder()).toEqual({ seat: SEAT, tabId: 'tab-c' })
+    expect(c.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-c' })
   })
 
   it('a tab that does not hold the seat marks nothing when its page goes', async () => {
@@ -85,7 +85,7 @@ describe('mayRegister (a start or a sign-in)', () => {
     const linkB = bus.link('tab-b')
     tabOf(createTabRegistration(linkB, TIMING), { holds: false })
     bus.close(linkB)
-    expect(a.holder()).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     expect(bus.posted).toEqual([])
   })
 
@@ -97,6 +97,24 @@ describe('mayRegister (a start or a sign-in)', () => {
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.mayRegister(SEAT)).resolves.toBe(true)
     expect(bus.posted.filter((p) => p.from === 'tab-b')).toEqual([])
+  })
+})
+
+describe('two agents in one browser', () => {
+  it("another agent's sign-in in a third tab leaves this agent's holder recorded: this agent's next tab still asks it (its live call refuses)", async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(a, { holds: true, refuse: 'call' })
+    await a.mayRegister(SEAT)
+    const other = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(other.takeOver('agent2%40example%2Ecom')).resolves.toEqual({ kind: 'taken' })
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
+    expect(c.holder(SEAT)?.tabId).toBe('tab-a')
+    expect(c.holder('agent2%40example%2Ecom')?.tabId).toBe('tab-b')
+    // The other agent's sign-out drops only their record.
+    other.signOut('agent2%40example%2Ecom')
+    expect(c.holder(SEAT)?.tabId).toBe('tab-a')
   })
 })
 
@@ -112,10 +130,10 @@ describe('takeOver ("use here")', () => {
     const taking = b.takeOver(SEAT)
     // Longer than the first answer's wait: the holder said it is releasing, so it is waited for.
     await new Promise((resolve) => setTimeout(resolve, 80))
-    expect(b.holder()?.tabId).toBe('tab-a')
+    expect(b.holder(SEAT)?.tabId).toBe('tab-a')
     done()
     await expect(taking).resolves.toEqual({ kind: 'taken' })
-    expect(b.holder()?.tabId).toBe('tab-b')
+    expect(b.holder(SEAT)?.tabId).toBe('tab-b')
     expect(tabA.state.holds).toBe(false)
     expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['request', 'releasing', 'released'])
   })
@@ -127,7 +145,7 @@ describe('takeOver ("use here")', () => {
     await a.mayRegister(SEAT)
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason })
-    expect(b.holder()?.tabId).toBe('tab-a')
+    expect(b.holder(SEAT)?.tabId).toBe('tab-a')
     expect(tabA.state.holds).toBe(true)
   })
 
@@ -145,7 +163,7 @@ describe('takeOver ("use here")', () => {
     expect(b.holderLeft(SEAT)).toBe(true)
     await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
     expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['left'])
-    expect(b.holder()?.tabId).toBe('tab-b')
+    expect(b.holder(SEAT)?.tabId).toBe('tab-b')
   })
 
   it('takes the seat when the holder never answers (it crashed without a word)', async () => {
@@ -154,7 +172,7 @@ describe('takeOver ("use here")', () => {
     await a.mayRegister(SEAT)
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
-    expect(b.holder()?.tabId).toBe('tab-b')
+    expect(b.holder(SEAT)?.tabId).toBe('tab-b')
   })
 
   it('a holder that reloads says it left, then registers again: the others hear it is back', async () => {
@@ -191,13 +209,13 @@ describe('the back-forward cache', () => {
     bus.hide(linkA)
     bus.back(linkA)
     await tick()
-    expect(a.holder()).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     expect(b.holderLeft(SEAT)).toBe(false)
     // A call there now: a new tab of the agent must not register over it.
     tabA.state.refuse = 'call'
     const c = createTabRegistration(bus.link('tab-c'), TIMING)
     await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
-    expect(c.holder()?.tabId).toBe('tab-a')
+    expect(c.holder(SEAT)?.tabId).toBe('tab-a')
   })
 
   it('a holder back from it after another tab took the seat meanwhile is told so (it stands by), the record stays the other\'s', async () => {
@@ -216,7 +234,7 @@ describe('the back-forward cache', () => {
     bus.back(linkA)
     await tick()
     expect(tabA.changed).toEqual([SEAT])
-    expect(a.holder()?.tabId).toBe('tab-b')
+    expect(a.holder(SEAT)?.tabId).toBe('tab-b')
     expect(a.heldElsewhere(SEAT)).toBe(true)
   })
 })
@@ -232,7 +250,7 @@ describe('signOut (the agent signed out in a tab)', () => {
     const tabC = tabOf(c, { holds: false })
     await a.mayRegister(SEAT)
     b.signOut(SEAT)
-    expect(a.holder()).toBeNull()
+    expect(a.holder(SEAT)).toBeNull()
     await tick()
     expect(tabA.signedOut).toEqual([SEAT])
     expect(tabC.signedOut).toEqual([SEAT])
@@ -248,11 +266,11 @@ describe('drop (signed out)', () => {
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await a.mayRegister(SEAT)
     b.drop(SEAT)
-    expect(a.holder()?.tabId).toBe('tab-a')
+    expect(a.holder(SEAT)?.tabId).toBe('tab-a')
     a.drop('another-seat')
-    expect(a.holder()?.tabId).toBe('tab-a')
+    expect(a.holder(SEAT)?.tabId).toBe('tab-a')
     a.drop(SEAT)
-    expect(a.holder()).toBeNull()
+    expect(a.holder(SEAT)).toBeNull()
   })
 
   it('ignores what is not a message of this agreement, or meant for another tab', async () => {

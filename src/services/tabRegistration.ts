@@ -2,7 +2,7 @@
  * One TCCC registration per agent per browser. TCCC keeps one registration per seat, so two tabs
  * of one agent that both log in kick each other; instead the tabs agree which one holds it.
  *
- * The holder is recorded in shared storage (`tccc.tabs.holder`: the seat and the tab's id, last
+ * The holder is recorded in shared storage (`tccc.tabs.holder`: per seat, the tab's id, last
  * writer wins; marked `left` when the holder's page goes, so a tab opened afterwards does not wait
  * for an answer) and the tabs talk over the platform's `TabLink`:
  *
@@ -70,18 +70,26 @@ function isMessage(value: unknown): value is Message {
   return typeof v.kind === 'string' && KINDS.has(v.kind) && typeof v.seat === 'string' && typeof v.from === 'string'
 }
 
-const holderStorage = storedValue<TabHolder | null>('tabs.holder', {
-  version: 1,
-  fallback: () => null,
-  validate: (value): value is TabHolder | null =>
-    value === null ||
-    (typeof value === 'object' && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left)),
+function isTabHolder(value: unknown): value is TabHolder {
+  return typeof value === 'object' && value !== null && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left)
+}
+
+/**
+ * The holder of each seat (agent key). Per seat: another agent's sign-in in a tab of this browser
+ * must not overwrite this agent's holder, or this agent's next tab would claim without asking and
+ * register over the holder's live call. (Version 1 kept one record for the whole browser.)
+ */
+const holderStorage = storedValue<Record<string, TabHolder>>('tabs.holder', {
+  version: 2,
+  fallback: () => ({}),
+  validate: (value): value is Record<string, TabHolder> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([seat, holder]) => isTabHolder(holder) && holder.seat === seat),
 })
 
 export interface TabRegistration {
   readonly tabId: string
-  /** The recorded holder (shared storage). */
-  holder(): TabHolder | null
+  /** The recorded holder of `seat` (shared storage). */
+  holder(seat: string): TabHolder | null
   /** Whether another tab of this browser is recorded as holding `seat`. */
   heldElsewhere(seat: string): boolean
   /** Whether the recorded holder of `seat` went away since it registered (closed or reloading). */
@@ -113,8 +121,12 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   const waiters = new Set<(message: Message) => void>()
 
   const send = (message: Message) => link.post(message)
-  const record = () => holderStorage.load()
-  const claim = (seat: string) => holderStorage.save({ seat, tabId: me })
+  const record = (seat: string): TabHolder | null => holderStorage.load()[seat] ?? null
+  const write = (seat: string, holder: TabHolder | null) => {
+    const others = Object.fromEntries(Object.entries(holderStorage.load()).filter(([held]) => held !== seat))
+    holderStorage.save(holder ? { ...others, [seat]: holder } : others)
+  }
+  const claim = (seat: string) => write(seat, { seat, tabId: me })
 
   link.listen((value) => {
     if (!isMessage(value) || value.from === me) return
@@ -155,10 +167,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   /** The seat whose record this tab marked left as its page went (it may come back from the cache). */
   let leftSeat: string | null = null
   link.onLeaving(() => {
-    const holder = record()
-    if (holder?.tabId !== me || !handlers?.holds(holder.seat)) return
+    const holder = Object.values(holderStorage.load()).find((h) => h.tabId === me && handlers?.holds(h.seat))
+    if (!holder) return
     leftSeat = holder.seat
-    holderStorage.save({ ...holder, left: true })
+    write(holder.seat, { ...holder, left: true })
     send({ kind: 'left', seat: holder.seat, from: me })
   })
 
@@ -169,13 +181,13 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     const seat = leftSeat
     leftSeat = null
     if (!seat || !handlers?.holds(seat)) return
-    const holder = record()
+    const holder = record(seat)
     if (!holder || holder.tabId === me) {
       claim(seat)
       send({ kind: 'held', seat, from: me })
       return
     }
-    if (holder.seat === seat) handlers.changed(seat)
+    handlers.changed(seat)
   })
 
   /** The first message that `accept` takes within `ms`, else null. */
@@ -196,8 +208,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   }
 
   function otherHolder(seat: string): TabHolder | null {
-    const holder = record()
-    return holder && holder.seat === seat && holder.tabId !== me ? holder : null
+    const holder = record(seat)
+    return holder && holder.tabId !== me ? holder : null
   }
 
   /** The other holder of `seat` while it may still live (it did not say it left). */
@@ -240,11 +252,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       send({ kind: 'held', seat, from: me })
     },
     drop(seat) {
-      const holder = record()
-      if (holder?.seat === seat && holder.tabId === me) holderStorage.clear()
+      if (record(seat)?.tabId === me) write(seat, null)
     },
     signOut(seat) {
-      if (record()?.seat === seat) holderStorage.clear()
+      if (record(seat)) write(seat, null)
       send({ kind: 'signed-out', seat, from: me })
     },
     serve(next) {
