@@ -100,6 +100,27 @@ describe('mayRegister (a start or a sign-in)', () => {
   })
 })
 
+describe('two tabs that start at the same moment', () => {
+  it('both claim and register: the one whose login landed last (its announce) is recorded, and the other hears it holds elsewhere', async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const tabA = tabOf(a, { holds: true })
+    const tabB = tabOf(b, { holds: true })
+    await expect(Promise.all([a.takeOver(SEAT), b.takeOver(SEAT)])).resolves.toEqual([{ kind: 'taken' }, { kind: 'taken' }])
+    expect(a.holder(SEAT)?.tabId).toBe('tab-b')
+    // B's SDK login came back first, A's later: TCCC keeps A's (and kicks B's).
+    b.announce(SEAT)
+    a.announce(SEAT)
+    await tick()
+    expect(a.holder(SEAT)?.tabId).toBe('tab-a')
+    expect(b.heldElsewhere(SEAT)).toBe(true)
+    expect(a.heldElsewhere(SEAT)).toBe(false)
+    expect(tabB.changed).toEqual([SEAT])
+    expect(tabA.changed).toEqual([SEAT])
+  })
+})
+
 describe('two agents in one browser', () => {
   it("another agent's sign-in in a third tab leaves this agent's holder recorded: this agent's next tab still asks it (its live call refuses)", async () => {
     const bus = createFakeTabBus()

@@ -101,7 +101,7 @@ export interface TabRegistration {
   mayRegister(seat: string): Promise<boolean>
   /** "Use here": asks the holder to give the seat up; on `taken` this tab is the recorded holder. */
   takeOver(seat: string): Promise<TakeOver>
-  /** This tab registered: the others of the seat stand by. */
+  /** This tab registered (recorded as the holder): the others of the seat stand by. */
   announce(seat: string): void
   /** This tab no longer holds `seat` (signed out): the record is dropped when it names this tab. */
   drop(seat: string): void
@@ -249,6 +249,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       return { kind: 'taken' }
     },
     announce(seat) {
+      // Recorded as the holder too: two tabs that started at once both claimed, and TCCC keeps the
+      // later login, which is the later announce. The other one hears `held` from the tab the
+      // record names and stands by; kicked first, it is not taken for a sign-in elsewhere.
+      claim(seat)
       send({ kind: 'held', seat, from: me })
     },
     drop(seat) {

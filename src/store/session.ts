@@ -416,8 +416,8 @@ export const useSessionStore = defineStore('session', () => {
         if (elsewhereAgent.value && agentKeyOf(elsewhereAgent.value) === seat) holderLeft.value = tabs?.holderLeft(seat) ?? false
         return
       }
-      // Two tabs that started at once both registered: the one the record names keeps it (TCCC
-      // kicks the earlier login anyway), unless a call is live here.
+      // Two tabs that started at once both registered: the one the record names keeps it (the
+      // later announce, as TCCC keeps the later login and kicks this one), unless a call is live here.
       if (holdsSeat === seat && status.value === 'signed-in' && tabs?.heldElsewhere(seat) && !callLive.value) void yieldRegistration()
     },
     signedOut(seat) {

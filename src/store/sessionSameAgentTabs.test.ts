@@ -337,11 +337,18 @@ describe('two tabs that start at once', () => {
     expect(logouts()).toBe(0)
   })
 
-  it('the tab the record names keeps its registration when it hears the other', async () => {
+  it('the record named this tab, but the other registered later (TCCC keeps the later login): this one stands by, and a kick then is not a sign-in elsewhere', async () => {
     const a = openTab('tab-a')
     await a.session.signIn(AGENT.userId, PASSWORD)
+    expect(holderRecord.load()?.tabId).toBe('tab-a')
+    // B claimed before A did, and its login landed after A's.
     createTabRegistration(bus.link('tab-b')).announce(agentKeyOf(AGENT.userId))
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(a.session.status).toBe('signed-in')
+    expect(holderRecord.load()?.tabId).toBe('tab-b')
+    // TCCC kicks A's registration (the 403 may come before B's word).
+    a.session.onKicked()
+    expect(a.session.status).toBe('elsewhere')
+    expect(a.session.signOutReason).toBeNull()
+    expect(backendSessionStorage.load()?.accessToken).toBe(backend.issuedAccessTokens[0])
+    expect(revoked()).toEqual([])
   })
 })
