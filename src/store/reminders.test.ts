@@ -103,6 +103,16 @@ describe('reminders store', () => {
     expect(notices).toEqual([])
   })
 
+  it('standing by after the holding tab was closed: the system notification comes from here, as nobody else sends it', async () => {
+    const reminders = await started()
+    useSessionStore().$patch({ status: 'elsewhere', holderLeft: true })
+    useHistoryStore().records = [callbackRecord('r1', '13800000001', core.clock.now() + 30 * MIN, '张伟')]
+    await nextTick()
+    core.clock.advance(30 * MIN)
+    expect(reminders.due.map((r) => r.number)).toEqual(['13800000001'])
+    expect(notices).toEqual([{ title: 'Callback due', body: 'Time to call back 张伟', payload: '13800000001' }])
+  })
+
   it('a number deleted from the list (the customer asked not to be called) gets no reminder, and leaves the banner; a tap dials nobody', async () => {
     const reminders = await started()
     useHistoryStore().records = [callbackRecord('r7', '13800000007', core.clock.now() + 30 * MIN, 'Deleted'), callbackRecord('r8', '13800000008', core.clock.now() + 20 * MIN, 'Kept')]

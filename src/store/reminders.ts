@@ -58,7 +58,9 @@ export const useRemindersStore = defineStore('reminders', () => {
     due.value = [...due.value, ...reminders.filter((r) => !known.has(r.key))]
     // Two tabs of the agent in one browser both show the banner; the system notification comes
     // from the tab that holds the registration only (the one standing by stays quiet), never twice.
-    if (useSessionStore().status === 'elsewhere') return
+    // Once the holding tab was closed, nobody else sends it: the tab standing by does.
+    const session = useSessionStore()
+    if (session.status === 'elsewhere' && !session.holderLeft) return
     const notifier = localNotifier()
     for (const reminder of reminders) {
       const name = reminder.remark || reminder.number
