@@ -258,6 +258,23 @@ describe('the back-forward cache', () => {
     expect(a.holder(SEAT)?.tabId).toBe('tab-b')
     expect(a.heldElsewhere(SEAT)).toBe(true)
   })
+
+  it('a holder back from it after the agent signed out in another tab meanwhile (not heard in the cache) signs out too, never holding again', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    bus.hide(linkA)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    b.signOut(SEAT)
+    await tick()
+    bus.back(linkA)
+    await tick()
+    expect(tabA.signedOut).toEqual([SEAT])
+    expect(a.holder(SEAT)).toBeNull()
+    expect(bus.posted.filter((p) => p.from === 'tab-a').map((p) => (p.message as { kind: string }).kind)).toEqual(['left'])
+  })
 })
 
 describe('signOut (the agent signed out in a tab)', () => {

@@ -176,13 +176,18 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
 
   // Back from the back-forward cache, still holding: the record says this tab left, so a tab opened
   // now would claim the seat without asking (over a call here). It holds again, unless another tab
-  // claimed the seat meanwhile (its "held" was not heard in the cache): then the store is told.
+  // claimed the seat meanwhile (its "held" was not heard in the cache): then the store is told; or
+  // the record is gone: the agent signed out in another tab (its "signed-out" was not heard either).
   link.onBack(() => {
     const seat = leftSeat
     leftSeat = null
     if (!seat || !handlers?.holds(seat)) return
     const holder = record(seat)
-    if (!holder || holder.tabId === me) {
+    if (!holder) {
+      handlers.signedOut(seat)
+      return
+    }
+    if (holder.tabId === me) {
       claim(seat)
       send({ kind: 'held', seat, from: me })
       return
