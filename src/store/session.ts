@@ -946,6 +946,9 @@ export const useSessionStore = defineStore('session', () => {
         return false
       }
       holdsSeat = seat
+      // The holder gave the registration up: a backend out of reach now opens the workspace offline
+      // with the retry, as a start does, instead of the login page (nobody would be registered).
+      mayOpenOffline = true
       return await restore()
     } finally {
       takingOver.value = false

@@ -201,6 +201,21 @@ describe('"use here"', () => {
     expect(b.session.status).toBe('signed-in')
     expect(logins()).toBe(2)
   })
+  it('with the backend out of reach, the tab that held the registration before opens the workspace offline and keeps trying, as a start does; not the login page', async () => {
+    const { a, b } = await twoTabs()
+    backend.setReachable(false)
+    await expect(a.session.useHere()).resolves.toBe(false)
+    // B gave the registration up: A holds it now, offline with the retry, not signed out.
+    await until(() => b.session.status === 'elsewhere', 'B stands by')
+    expect(a.session.status).toBe('offline')
+    expect(a.session.signOutReason).toBeNull()
+    expect(a.session.agent?.userId).toBe(AGENT.userId)
+    expect(holderRecord.load()?.tabId).toBe('tab-a')
+    backend.setReachable(true)
+    await a.session.restore()
+    expect(a.session.status).toBe('signed-in')
+    expect(revoked()).toEqual([])
+  })
 })
 
 describe('signing out in either tab', () => {
