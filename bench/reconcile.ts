@@ -13,10 +13,10 @@
 import type { AddressInfo } from 'node:net'
 import { buildServer } from '../server/src/app'
 import { loadConfig } from '../server/src/config'
-import { noteWorkspaceStart, openMigrated, type Database } from '../server/src/db'
-import { findPgBin, startPostgres } from '../server/test/pgHarness'
+import { noteWorkspaceStart, type Database } from '../server/src/db'
 import { PULL_LIMIT, RECONCILE_FULL_MS, SyncEngine, type LocalChange, type SyncTimers, type WorkspaceTransport } from '../src/services/sync'
-import { goal, reportGoals } from './goals'
+import { benchOnBothDrivers } from './bothDrivers'
+import { goal } from './goals'
 
 const memory = new Map<string, unknown>()
 ;(globalThis as unknown as { uni: unknown }).uni = {
@@ -198,25 +198,4 @@ async function benchTarget(name: string, db: Database): Promise<void> {
   await app.close()
 }
 
-async function main(): Promise<void> {
-  const lite = await openMigrated({ driver: 'pglite', dataDir: null })
-  await benchTarget('PGlite (in memory)', lite)
-  await lite.close()
-  if (!findPgBin()) {
-    console.log('\n== PostgreSQL: not installed here (apt-get install postgresql), skipped')
-    return
-  }
-  const pg = await startPostgres()
-  try {
-    const db = await openMigrated({ driver: 'postgres', url: pg.url })
-    await benchTarget('PostgreSQL (throwaway cluster)', db)
-    await db.close()
-  } finally {
-    await pg.stop()
-  }
-}
-
-main().then(reportGoals, (err: unknown) => {
-  console.error(err)
-  process.exit(1)
-})
+benchOnBothDrivers(benchTarget)

@@ -14,11 +14,11 @@ import Fastify from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { buildServer } from '../server/src/app'
 import { loadConfig } from '../server/src/config'
-import { openMigrated, type Database } from '../server/src/db'
+import type { Database } from '../server/src/db'
 import { assignNumbers } from '../server/src/db/workspace'
 import { lookupSession } from '../server/src/db/sessions'
-import { findPgBin, startPostgres } from '../server/test/pgHarness'
-import { goal, reportGoals } from './goals'
+import { benchOnBothDrivers } from './bothDrivers'
+import { goal } from './goals'
 
 const KEY = 'bench-signing-key-0123456789-abcdefghijklmnop'
 
@@ -159,25 +159,4 @@ async function benchTarget(name: string, db: Database): Promise<void> {
   await db.exec(`TRUNCATE sessions; DELETE FROM workspace_records WHERE agent = 'bench'`)
 }
 
-async function main(): Promise<void> {
-  const lite = await openMigrated({ driver: 'pglite', dataDir: null })
-  await benchTarget('PGlite (in memory)', lite)
-  await lite.close()
-  if (!findPgBin()) {
-    console.log('\n== PostgreSQL: not installed here (apt-get install postgresql), skipped')
-    return
-  }
-  const pg = await startPostgres()
-  try {
-    const db = await openMigrated({ driver: 'postgres', url: pg.url })
-    await benchTarget('PostgreSQL (throwaway cluster)', db)
-    await db.close()
-  } finally {
-    await pg.stop()
-  }
-}
-
-main().then(reportGoals, (err: unknown) => {
-  console.error(err)
-  process.exit(1)
-})
+benchOnBothDrivers(benchTarget)
