@@ -406,6 +406,25 @@ describe('SyncEngine reconcile', () => {
   })
 })
 
+/** What agent9's first reconcile lists with `data` as its stored ledger, holding number x. */
+async function listedWithStoredLedger(data: unknown): Promise<unknown[]> {
+  storage.set('tccc.a.agent9.revs', JSON.stringify({ v: 1, data }))
+  const engine = new SyncEngine(null, new ManualTimers())
+  engine.open('agent9')
+  engine.setLocalRecords({ held: () => [{ kind: 'number', id: 'x' }], copyOf: () => null })
+  const seen: unknown[] = []
+  engine.setTransport({
+    pull: async () => ({ changes: [], cursor: '0', more: false }),
+    push: async () => [],
+    reconcile: async (records) => {
+      seen.push(...records)
+      return { lost: [], newer: [] }
+    },
+  })
+  await engine.flush()
+  return seen
+}
+
 describe('revAbove and RevLedger', () => {
   it('compares revs as the bigints they are, without BigInt', () => {
     expect(revAbove('10', '9')).toBe(true)
@@ -457,20 +476,84 @@ describe('revAbove and RevLedger', () => {
     expect(again.toStored().p).toBeUndefined()
   })
 
-  it('an unreadable stored ledger is started afresh, never trusted', () => {
-    storage.set('tccc.a.agent9.revs', JSON.stringify({ v: 1, data: { n: [['x', 5]], c: [], d: [] } }))
-    const engine = new SyncEngine(null, new ManualTimers())
-    engine.open('agent9')
-    engine.setLocalRecords({ held: () => [{ kind: 'number', id: 'x' }], copyOf: () => null })
-    const seen: unknown[] = []
-    engine.setTransport({
-      pull: async () => ({ changes: [], cursor: '0', more: false }),
-      push: async () => [],
-      reconcile: async (records) => {
-        seen.push(...records)
-        return { lost: [], newer: [] }
-      },
-    })
-    return engine.flush().then(() => expect(seen).toEqual([{ kind: 'number', id: 'x', rev: '0' }]))
+  it('listFor lists each held record once, at its rev; a record never seen is skipped only when refused; a number held again is not also listed deleted', () => {
+    const ledger = new RevLedger()
+    ledger.note('number', 'a', '5', false, 1)
+    ledger.note('number', 'b', '6', true, 1)
+    const held = [
+      { kind: 'number' as const, id: 'a' },
+      { kind: 'number' as const, id: 'a' },
+      { kind: 'number' as const, id: 'b' },
+      { kind: 'number' as const, id: 'new' },
+    ]
+    // The server refuses a record listed twice: each once. `skip` spares only what was never seen.
+    expect(ledger.listFor(held, 2, new Set(['number:a', 'number:new']))).toEqual([
+      { kind: 'number', id: 'a', rev: '5' },
+      { kind: 'number', id: 'b', rev: '0' },
+    ])
   })
+
+  it('listFor keeps a delete listed for TOMBSTONE_KEEP_MS and forgets it after', () => {
+    const ledger = new RevLedger()
+    ledger.note('number', 'gone', '9', true, 1_000)
+    expect(ledger.listFor([], 1_000 + TOMBSTONE_KEEP_MS, new Set())).toEqual([{ kind: 'number', id: 'gone', rev: '9', deleted: true }])
+    ledger.dirty = false
+    expect(ledger.listFor([], 1_001 + TOMBSTONE_KEEP_MS, new Set())).toEqual([])
+    expect(ledger.dirty).toBe(true)
+    expect(ledger.toStored()).toEqual({ n: [], c: [], d: [] })
+  })
+
+  it('listFor keeps the put-back versions of what is held or recently deleted, and forgets the rest (noted dirty)', () => {
+    const ledger = new RevLedger()
+    ledger.note('call', 'held', '10', false, 1, '7')
+    ledger.note('number', 'deleted', '11', true, 1, '8')
+    ledger.note('call', 'deleted', '12', false, 1, '9')
+    // Not held any more, not deleted: its version goes with it.
+    ledger.note('number', 'dropped', '13', false, 1, '6')
+    // A call id whose key, cut as a number's would be, names the deleted number: still a call.
+    ledger.note('call', 'xxdeleted', '14', false, 1, '5')
+    ledger.dirty = false
+    ledger.listFor([{ kind: 'call', id: 'held' }], 2, new Set())
+    // The call sharing the deleted number's id is not held: its version goes, the number's stays.
+    expect(ledger.toStored().p).toEqual([
+      ['call:held', '7'],
+      ['number:deleted', '8'],
+    ])
+    expect(ledger.dirty).toBe(true)
+  })
+
+  it('a call and a number of the same id stay apart: a call seen live keeps the number\'s delete, and a put-back call is not compared with the deleted number', () => {
+    const ledger = new RevLedger()
+    ledger.note('number', 'x', '950', true, 1)
+    ledger.note('call', 'x', '960', false, 1)
+    expect(ledger.toStored().d).toEqual([['x', '950', 1]])
+    const fresh = new RevLedger()
+    fresh.note('number', 'y', '950', true, 1)
+    expect(fresh.olderPutBack({ kind: 'call', id: 'y', rev: '2000', deleted: false, data: {}, seenRev: '800' })).toBe(false)
+    expect(fresh.olderPutBack({ kind: 'number', id: 'unknown', rev: '2000', deleted: false, data: {}, seenRev: '800' })).toBe(false)
+  })
+
+  it.each([
+    // Each beside a good pair for x: trusted, x would be listed at rev 5.
+    ['not an object', 'revs'],
+    ['null', null],
+    ['a pair not an array', { n: [['x', '5'], 'y6'], c: [], d: [] }],
+    ['an id not text', { n: [['x', '5'], [6, '6']], c: [], d: [] }],
+    ['a rev not text', { n: [['x', '5'], ['y', 6]], c: [], d: [] }],
+    ['a call pair not text', { n: [['x', '5']], c: [['c', 6]], d: [] }],
+    ['a delete without its time', { n: [['x', '5']], c: [], d: [['z', '7']] }],
+    ['a delete not a pair', { n: [['x', '5']], c: [], d: [[7, '7', 1]] }],
+    ['put-back versions not an array', { n: [['x', '5']], c: [], d: [], p: 'x' }],
+    ['a put-back version not a pair', { n: [['x', '5']], c: [], d: [], p: [['number:x', '3'], ['number:y', 3]] }],
+  ])('a stored ledger with %s is unreadable: started afresh, never trusted (every record listed at rev 0)', async (_what, data) => {
+    expect(await listedWithStoredLedger(data)).toEqual([{ kind: 'number', id: 'x', rev: '0' }])
+  })
+
+  it('a well-formed stored ledger is trusted: its revs are listed', async () => {
+    expect(await listedWithStoredLedger({ n: [['x', '5']], c: [], d: [['z', '7', Date.now()]], p: [['number:x', '3']] })).toEqual([
+      { kind: 'number', id: 'x', rev: '5' },
+      { kind: 'number', id: 'z', rev: '7', deleted: true },
+    ])
+  })
+
 })
