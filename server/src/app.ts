@@ -509,7 +509,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     return reply.code(204).send()
   })
 
-  registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }), changesPerDay: config.rateLimits.workspaceChangesPerDay })
+  registerWorkspaceRoutes(app, { db, now, authenticate: (request) => authenticate(request, { allowEnded: false }), changesPerDay: config.rateLimits.workspaceChangesPerDay, caps: config.workspaceCaps })
   registerCccRoutes(app, { db, now, records: cccRecords, authenticate: (request) => authenticate(request, { allowEnded: false }) })
   if (adminKey) registerAdminRoutes(app, { db, now, adminKey, workspaceClear: config.mode === 'mock' })
   registerAgentStatusRoutes(app, {

@@ -73,6 +73,12 @@ export interface ServerConfig {
   trustProxy: false | string[]
   timeouts: Timeouts
   scrypt: ScryptQueueLimits
+  /**
+   * What one agent may store: live numbers (WORKSPACE_NUMBERS_MAX) and rows of every kind,
+   * tombstones and call records included (WORKSPACE_RECORDS_MAX). Beyond, a push's new record is
+   * refused `QUOTA_EXCEEDED`; edits and deletes of what is stored never are.
+   */
+  workspaceCaps: { numbers: number; records: number }
 }
 
 /** Socket and HTTP timeouts (ms) that close slow or idle clients (slowloris). */
@@ -190,6 +196,19 @@ function parseTimeouts(env: Env): Timeouts {
   return timeouts
 }
 
+/**
+ * The per-agent stored totals. At least 1 each: a cap of 0 would refuse every number and every
+ * call record of every agent, which no business means (a typo). The numbers cap above the rows
+ * cap could never be reached (every live number is a row).
+ */
+function parseWorkspaceCaps(env: Env): ServerConfig['workspaceCaps'] {
+  const records = integer(env, 'WORKSPACE_RECORDS_MAX', 200_000, { min: 1, max: 100_000_000 })
+  // Unset, it follows a records cap set lower than its default.
+  const numbers = integer(env, 'WORKSPACE_NUMBERS_MAX', Math.min(20_000, records), { min: 1, max: 10_000_000 })
+  if (numbers > records) throw new ConfigError(`WORKSPACE_NUMBERS_MAX (${numbers}) must not be higher than WORKSPACE_RECORDS_MAX (${records}): every live number is one of the agent's stored records`)
+  return { numbers, records }
+}
+
 /** Where the data lives: DATABASE_URL (postgres://…) or PGlite in DATA_DIR. */
 export function databaseTarget(env: Env = process.env): DatabaseTarget {
   const url = present(env, 'DATABASE_URL')
@@ -279,6 +298,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     },
     trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY')),
     timeouts: parseTimeouts(env),
+    workspaceCaps: parseWorkspaceCaps(env),
     scrypt: {
       concurrency: integer(env, 'SCRYPT_CONCURRENCY', 2, { min: 1, max: 64 }),
       maxQueued: integer(env, 'SCRYPT_QUEUE', 32, { min: 0, max: 10_000 }),

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import { createFairTurns, noTurns } from './fairTurns'
 import type { Database } from './db'
-import { changesInLastDay, getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, RECONCILE_RECORDS_MAX, reconcileFloor, reconcileRecords, SessionEndedError, type HeldRecord } from './db/workspace'
+import { changesInLastDay, getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, RECONCILE_RECORDS_MAX, reconcileFloor, reconcileRecords, SessionEndedError, type HeldRecord, type WorkspaceCaps } from './db/workspace'
 
 export const PUSH_BODY_LIMIT = 1024 * 1024
 /** A reconcile page: 1,000 records of ~120 bytes at most (64-character ids). */
@@ -26,6 +26,8 @@ interface Options {
   authenticate: (request: FastifyRequest) => Promise<void>
   /** Changes one agent may push in 24 hours (`WORKSPACE_CHANGES_PER_DAY`). */
   changesPerDay: number
+  /** What one agent may store (`WORKSPACE_NUMBERS_MAX`, `WORKSPACE_RECORDS_MAX`). */
+  caps: WorkspaceCaps
 }
 
 function agentOf(request: FastifyRequest): string {
@@ -90,7 +92,7 @@ function busy(reply: FastifyReply): ApiError {
   return new ApiError(429, 'RATE_LIMITED', `At most ${AGENT_IN_FLIGHT_MAX} workspace requests of one agent at a time; try again in 1 second`)
 }
 
-export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate, changesPerDay }: Options): void {
+export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authenticate, changesPerDay, caps }: Options): void {
   const onRequest = async (request: FastifyRequest) => authenticate(request)
   const turns = db.driver === 'pglite' ? createFairTurns() : noTurns
   const inFlight = new Map<string, number>()
@@ -163,13 +165,13 @@ export function registerWorkspaceRoutes(app: FastifyInstance, { db, now, authent
     try {
       const agent = agentOf(request)
       const changes = readPush(request.body)
-      const results = await turns.run(agent, () => pushChanges(db, agent, changes, now(), request.session?.claims.jti)).catch((err: unknown) => {
+      const results = await turns.run(agent, () => pushChanges(db, agent, changes, now(), request.session?.claims.jti, caps)).catch((err: unknown) => {
         // Signed out, the password changed or the agent removed while this push waited its turn.
         if (err instanceof SessionEndedError) throw new ApiError(401, 'UNAUTHORIZED', 'This session has ended; sign in again')
         throw err
       })
       request.log.info(
-        { userId: agent, applied: results.filter((r) => r.status === 'applied').length, rejected: results.filter((r) => r.status === 'rejected').length },
+        { userId: agent, applied: results.filter((r) => r.status === 'applied').length, rejected: results.filter((r) => r.status === 'rejected').length, overQuota: results.filter((r) => r.reason === 'QUOTA_EXCEEDED').length },
         'workspace push',
       )
       return { results }

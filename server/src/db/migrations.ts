@@ -181,6 +181,43 @@ CREATE INDEX workspace_starts_at ON workspace_starts (started_at);
 ALTER TABLE workspace_records ADD COLUMN seen_rev bigint;
 `,
   },
+  {
+    version: 8,
+    name: 'workspace totals per agent',
+    // What each agent stores, for the caps (WORKSPACE_NUMBERS_MAX, WORKSPACE_RECORDS_MAX;
+    // db/workspace.ts pushChanges): kept by triggers in the writing transaction, whatever path
+    // writes (a push, assign-numbers, the development clear, a seat moved or removed, an
+    // operator's SQL), so a push reads one row instead of counting up to 200,000. An edit that
+    // changes neither owner, kind nor deleted does not run the function (the WHEN clause).
+    sql: `
+CREATE TABLE workspace_totals (
+  agent text PRIMARY KEY,
+  numbers bigint NOT NULL,  -- live number records
+  records bigint NOT NULL   -- every row: numbers and calls, tombstones included
+);
+CREATE FUNCTION workspace_totals_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    INSERT INTO workspace_totals AS t (agent, numbers, records)
+      VALUES (OLD.agent, CASE WHEN OLD.kind = 'number' AND NOT OLD.deleted THEN -1 ELSE 0 END, -1)
+      ON CONFLICT (agent) DO UPDATE SET numbers = t.numbers + EXCLUDED.numbers, records = t.records + EXCLUDED.records;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO workspace_totals AS t (agent, numbers, records)
+      VALUES (NEW.agent, CASE WHEN NEW.kind = 'number' AND NOT NEW.deleted THEN 1 ELSE 0 END, 1)
+      ON CONFLICT (agent) DO UPDATE SET numbers = t.numbers + EXCLUDED.numbers, records = t.records + EXCLUDED.records;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER workspace_records_counted AFTER INSERT OR DELETE ON workspace_records
+  FOR EACH ROW EXECUTE FUNCTION workspace_totals_count();
+CREATE TRIGGER workspace_records_recounted AFTER UPDATE OF agent, kind, deleted ON workspace_records
+  FOR EACH ROW WHEN (OLD.agent IS DISTINCT FROM NEW.agent OR OLD.kind IS DISTINCT FROM NEW.kind OR OLD.deleted IS DISTINCT FROM NEW.deleted)
+  EXECUTE FUNCTION workspace_totals_count();
+INSERT INTO workspace_totals (agent, numbers, records)
+  SELECT agent, count(*) FILTER (WHERE kind = 'number' AND NOT deleted), count(*) FROM workspace_records GROUP BY agent;
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */

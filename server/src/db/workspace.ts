@@ -65,6 +65,22 @@ export type RejectReason =
   | 'CALL_RECORD_PERMANENT'
   | 'CALL_RECORD_READONLY'
   | 'SUPERSEDED'
+  | 'QUOTA_EXCEEDED'
+
+/** Which of the agent's stored totals a change would take over its cap (`QUOTA_EXCEEDED`). */
+export type Quota = 'numbers' | 'records'
+
+/**
+ * What one agent may store (WORKSPACE_NUMBERS_MAX, WORKSPACE_RECORDS_MAX): live numbers, and rows
+ * of every kind (numbers, calls, tombstones). Before, a token could fill the database with pushes
+ * of 500 changes, deletes of made-up ids included (each leaves a tombstone).
+ */
+export interface WorkspaceCaps {
+  numbers: number
+  records: number
+}
+
+export const DEFAULT_WORKSPACE_CAPS: WorkspaceCaps = { numbers: 20_000, records: 200_000 }
 
 export interface ChangeResult {
   changeId: string
@@ -73,6 +89,8 @@ export interface ChangeResult {
   rev?: string
   /** A `DUPLICATE_NUMBER` add whose remark was kept in the agent's entry for that phone (`mergedRemark`). */
   merged?: true
+  /** With `QUOTA_EXCEEDED`: the cap the change would have gone over. */
+  quota?: Quota
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
@@ -94,6 +112,7 @@ class Rejected extends Error {
     readonly reason: RejectReason,
     /** The refused change still left something behind: its remark merged into the live entry. */
     readonly merged = false,
+    readonly quota?: Quota,
   ) {
     super(reason)
   }
@@ -103,6 +122,36 @@ const reject = (reason: RejectReason): never => {
 }
 
 type Data = Record<string, unknown>
+
+/**
+ * The agent's stored totals during one push: read once under the write lock (`workspace_totals`,
+ * kept by the triggers of migration 8) and followed here change by change, so a push costs one
+ * primary-key read whatever the agent stores. Every writer of an agent's records holds the write
+ * lock, so no other push (this backend or another on the same PostgreSQL) moves them meanwhile.
+ */
+interface Totals {
+  numbers: number
+  records: number
+  caps: WorkspaceCaps
+}
+
+async function readTotals(tx: Queryable, agent: string, caps: WorkspaceCaps): Promise<Totals> {
+  const rows = await tx.query<{ numbers: string | number; records: string | number }>('SELECT numbers, records FROM workspace_totals WHERE agent = $1', [agent])
+  return { numbers: Number(rows[0]?.numbers ?? 0), records: Number(rows[0]?.records ?? 0), caps }
+}
+
+/**
+ * A write about to add a row (`row`) and/or a live number (`liveNumber`): refused when either
+ * total is at its cap (the rows first: deleting numbers leaves their tombstones, so only a higher
+ * cap helps there), else counted. Edits and deletes of existing records add neither and never
+ * come here.
+ */
+function take(totals: Totals, { row, liveNumber }: { row: boolean; liveNumber: boolean }): void {
+  if (row && totals.records >= totals.caps.records) throw new Rejected('QUOTA_EXCEEDED', false, 'records')
+  if (liveNumber && totals.numbers >= totals.caps.numbers) throw new Rejected('QUOTA_EXCEEDED', false, 'numbers')
+  if (row) totals.records++
+  if (liveNumber) totals.numbers++
+}
 
 const isObject = (v: unknown): v is Data => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -429,7 +478,7 @@ async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string,
   return String(rows[0].rev)
 }
 
-async function applyOne(tx: Queryable, agent: string, change: Data, now: number, outcomeCodes: Set<string>): Promise<string | null> {
+async function applyOne(tx: Queryable, agent: string, change: Data, now: number, outcomeCodes: Set<string>, totals: Totals): Promise<string | null> {
   for (const key of Object.keys(change)) if (!CHANGE_KEYS.has(key)) reject('UNKNOWN_FIELD')
   const kind = change.kind
   if ((SHARED_KINDS as readonly unknown[]).includes(kind)) reject('READ_ONLY_KIND')
@@ -464,6 +513,9 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
     // '0') must find this delete newer than its copy, not an empty place to write it again.
     // Records are per agent: another agent's id is a tombstone of this agent's, theirs untouched.
     if (rows[0]?.deleted) return null // already a tombstone: nothing changes
+    // A live number deleted frees its place; an id with no row is a new row (a tombstone).
+    if (rows[0] === undefined) take(totals, { row: true, liveNumber: false })
+    else if (kind === 'number') totals.numbers--
     return writeRecord(tx, agent, kind as Kind, id, true, null, seenRev)
   }
   if (change.op !== 'upsert') reject('INVALID_FIELD')
@@ -486,9 +538,13 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
       await writeRecord(tx, agent, 'number', holder.id, false, { ...holder.data, remark })
       throw new Rejected('DUPLICATE_NUMBER', true)
     }
+    // An add (a new id, or a tombstone revived) is one more live number; an edit never counts.
+    if (existing === null) take(totals, { row: rows[0] === undefined, liveNumber: true })
     return writeRecord(tx, agent, 'number', id, false, number, seenRev)
   }
-  return writeRecord(tx, agent, 'call', id, false, mergeCall(existing, patch, now, outcomeCodes), seenRev)
+  const call = mergeCall(existing, patch, now, outcomeCodes)
+  if (rows[0] === undefined) take(totals, { row: true, liveNumber: false })
+  return writeRecord(tx, agent, 'call', id, false, call, seenRev)
 }
 
 /**
@@ -565,10 +621,13 @@ export async function attachCallDetail(db: Database, agent: string, id: string, 
 
 /** Applies a validated envelope's changes in one transaction (all recorded, or none on a crash). */
 /** `requestSession`: the access token's session, checked once the write has its turn (SessionEndedError). */
-export async function pushChanges(db: Database, agent: string, changes: unknown[], now: number, requestSession?: string): Promise<ChangeResult[]> {
+/** `caps`: what the agent may store; a change that would go over one is `QUOTA_EXCEEDED` alone. */
+export async function pushChanges(db: Database, agent: string, changes: unknown[], now: number, requestSession?: string, caps: WorkspaceCaps = DEFAULT_WORKSPACE_CAPS): Promise<ChangeResult[]> {
   return db.transaction(async (tx) => {
     await lockWorkspaceWrites(tx)
     await checkSessionLive(tx, requestSession)
+    // After the lock: every earlier writer has committed, and no later one starts before this ends.
+    const totals = await readTotals(tx, agent, caps)
     const outcomeCodes = new Set(
       (await tx.query<{ id: string }>(`SELECT id FROM workspace_records WHERE agent = '' AND kind = 'outcome' AND NOT deleted`)).map((r) => r.id),
     )
@@ -588,11 +647,13 @@ export async function pushChanges(db: Database, agent: string, changes: unknown[
       let result: ChangeResult
       try {
         if (!isObject(raw)) reject('INVALID_FIELD')
-        const rev = await applyOne(tx, agent, change, now, outcomeCodes)
+        const rev = await applyOne(tx, agent, change, now, outcomeCodes, totals)
         result = rev === null ? { changeId, status: 'applied' } : { changeId, status: 'applied', rev }
       } catch (err) {
         if (!(err instanceof Rejected)) throw err
-        result = err.merged ? { changeId, status: 'rejected', reason: err.reason, merged: true } : { changeId, status: 'rejected', reason: err.reason }
+        result = { changeId, status: 'rejected', reason: err.reason }
+        if (err.merged) result.merged = true
+        if (err.quota !== undefined) result.quota = err.quota
       }
       await tx.query('INSERT INTO workspace_changes (agent, change_id, status, received_at) VALUES ($1, $2, $3, $4)', [agent, changeId, result.status, now])
       results.push(result)
