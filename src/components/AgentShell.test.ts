@@ -360,6 +360,30 @@ describe('IncomingCallOverlay (in the shell)', () => {
     expect(status().classes()).not.toContain('is-refused')
   })
 
+  it('changes refused over a cap of the agent\'s on the server say which and what to do (delete numbers, or ask the business)', async () => {
+    const { wrapper } = mountShell({ sync: { state: 'synced', pending: 0 } })
+    const status = () => wrapper.find(byId('sync-status'))
+    useSyncStore().refused = 1
+    useSyncStore().quotaRefused = 'numbers'
+    await flushPromises()
+    expect(status().text()).toBe('Number limit reached · 1 refused')
+    expect(status().attributes('aria-label')).toBe('Your list is at its limit of numbers, so the server refused 1 change (it stays on this phone): delete numbers you no longer need, or ask the business to raise the limit')
+    setLocale('zh')
+    await flushPromises()
+    expect(status().text()).toBe('号码已达上限 · 1 项被拒收')
+    expect(status().attributes('aria-label')).toBe('号码数量已达账号上限，服务器拒收了 1 项更改（记录保留在本机）：请删除不再需要的号码，或请管理员提高上限')
+    useSyncStore().refused = 3
+    useSyncStore().quotaRefused = 'records'
+    await flushPromises()
+    expect(status().text()).toBe('存储已达上限 · 3 项被拒收')
+    expect(status().attributes('aria-label')).toBe('账号在服务器上的记录已达上限，服务器拒收了 3 项更改（记录保留在本机）：请联系管理员提高上限')
+    setLocale('en')
+    await flushPromises()
+    expect(status().text()).toBe('Storage limit reached · 3 refused')
+    expect(status().attributes('aria-label')).toBe('Your account is at its storage limit on the server, so the server refused 3 changes (they stay on this phone): ask the business to raise the limit')
+    expect(status().classes()).toContain('is-refused')
+  })
+
   it('signing out with unsent changes asks first: "wait" syncs and stays, "sign out anyway" signs out', async () => {
     const { wrapper } = mountShell({ sync: { state: 'offline', pending: 2 } })
     await wrapper.find(byId('logout')).trigger('click')

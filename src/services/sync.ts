@@ -85,6 +85,12 @@ export interface PushResult {
    * kept as rejected, only the local copy is dropped (`merged` event).
    */
   merged?: boolean
+  /**
+   * With `QUOTA_EXCEEDED`: the agent's cap on the server the change would have gone over,
+   * `numbers` (live numbers: deleting some makes room) or `records` (everything stored,
+   * tombstones included: only the business can raise it).
+   */
+  quota?: string
 }
 
 /** One record the phone holds, as a reconcile lists it: the server rev it last saw ('0': none). */
@@ -149,6 +155,8 @@ export interface RejectedChange {
   entry: OutboxEntry
   reason: string
   at: number
+  /** With `QUOTA_EXCEEDED`: which of the agent's caps (PushResult.quota). */
+  quota?: string
 }
 
 /**
@@ -181,7 +189,7 @@ export type SyncEvent =
    * since the pull already passed it), null when the server has none (an add refused), absent
    * when it could not be asked.
    */
-  | { type: 'rejected'; entry: OutboxEntry; reason: string; serverCopy?: RemoteChange | null }
+  | { type: 'rejected'; entry: OutboxEntry; reason: string; serverCopy?: RemoteChange | null; quota?: string }
   /**
    * The server's copy of a number whose refused edit could not be read back at the time (a
    * network drop, a 429): asked again at each sync until it came. Without it the phone kept the
@@ -847,6 +855,7 @@ export class SyncEngine {
         const result = answered.get(entry.changeId)
         if (result?.status !== 'rejected') continue
         if (isMerged(entry, result)) merged.push(entry)
+        else if (typeof result.quota === 'string') rejected.push({ entry, reason: result.reason ?? 'UNKNOWN', at: this.timers.now(), quota: result.quota })
         else rejected.push({ entry, reason: result.reason ?? 'UNKNOWN', at: this.timers.now() })
       }
       const now = this.timers.now()
@@ -869,7 +878,8 @@ export class SyncEngine {
         const serverCopy = await this.serverCopyAfterRejection(transport, ws, r.entry)
         if (generation !== this.generation) return
         if (serverCopy === READ_FAILED) ws.readBacks.save([...ws.readBacks.load().filter((w) => w.entry.id !== r.entry.id), r].slice(-REJECTED_KEEP))
-        this.emit(serverCopy === undefined || serverCopy === READ_FAILED ? { type: 'rejected', entry: r.entry, reason: r.reason } : { type: 'rejected', entry: r.entry, reason: r.reason, serverCopy })
+        const quota = r.quota === undefined ? {} : { quota: r.quota }
+        this.emit(serverCopy === undefined || serverCopy === READ_FAILED ? { type: 'rejected', entry: r.entry, reason: r.reason, ...quota } : { type: 'rejected', entry: r.entry, reason: r.reason, serverCopy, ...quota })
       }
       // Some changes unanswered: do not loop on them now; the next flush tries again.
       if (done.size < batch.length) throw new Error(`${batch.length - done.size} pushed change(s) got no result`)

@@ -34,7 +34,8 @@ function isPushResult(value: unknown): value is PushResult {
     isRecord(value) &&
     typeof value.changeId === 'string' &&
     (value.status === 'applied' || value.status === 'duplicate' || value.status === 'rejected') &&
-    (value.reason === undefined || typeof value.reason === 'string')
+    (value.reason === undefined || typeof value.reason === 'string') &&
+    (value.quota === undefined || typeof value.quota === 'string')
   )
 }
 

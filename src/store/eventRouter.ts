@@ -145,7 +145,7 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
     if (saved.includes(false)) sync.pulledNotSaved()
   },
   rejected: (event, { sync, numbers }) => {
-    sync.noteRejected(event.reason)
+    sync.noteRejected(event.reason, event.quota)
     if (event.entry.kind !== 'number') return
     // An edit the server refused: take its copy back (the pull has passed it, so only this
     // brings it), or the phone would show a number the agent's other phones never get.

@@ -32,6 +32,12 @@ export const useSyncStore = defineStore('sync', () => {
    */
   const refused = ref(0)
   const clockRefused = ref(false)
+  /**
+   * One was over a cap of the agent's on the server (QUOTA_EXCEEDED): `numbers`, the live
+   * numbers (deleting some makes room), or `records`, everything stored (only the business can
+   * raise it). The refused change stays on this phone and in its rejected log.
+   */
+  const quotaRefused = ref<'numbers' | 'records' | null>(null)
   /** The last pull's records could not be saved here (storage full): the shell says so. */
   const storageFull = ref(false)
 
@@ -51,12 +57,14 @@ export const useSyncStore = defineStore('sync', () => {
     getSync().keepCursor()
   }
 
-  function noteRejected(reason = 'UNKNOWN'): void {
+  function noteRejected(reason = 'UNKNOWN', quota?: string): void {
     rejectedCount.value += 1
     // A copy put back after a reconcile that another phone had written since: the newer stands.
     if (reason === 'DUPLICATE_NUMBER' || reason === 'SUPERSEDED') return
     refused.value += 1
     if (reason === 'INVALID_TIMESTAMP') clockRefused.value = true
+    // The records cap wins: deleting numbers cannot help there. A cap not named: the business's.
+    if (reason === 'QUOTA_EXCEEDED') quotaRefused.value = quota === 'numbers' && quotaRefused.value !== 'records' ? 'numbers' : 'records'
   }
 
   /** Sign-in: load the agent's cache (migrating the old device-global lists once), then sync. */
@@ -73,6 +81,7 @@ export const useSyncStore = defineStore('sync', () => {
     rejectedCount.value = 0
     refused.value = 0
     clockRefused.value = false
+    quotaRefused.value = null
     // The engine first, so changes the stores queue while opening land in this agent's outbox.
     engine.open(key)
     agentKey.value = key
@@ -99,6 +108,7 @@ export const useSyncStore = defineStore('sync', () => {
     rejectedCount.value = 0
     refused.value = 0
     clockRefused.value = false
+    quotaRefused.value = null
     storageFull.value = false
     useNumbersStore().close()
     useHistoryStore().close()
@@ -115,5 +125,5 @@ export const useSyncStore = defineStore('sync', () => {
     return getSync().drain()
   }
 
-  return { state, pending, agentKey, rejectedCount, refused, clockRefused, storageFull, applyStatus, pulledNotSaved, noteRejected, open, close, onForeground, drain }
+  return { state, pending, agentKey, rejectedCount, refused, clockRefused, quotaRefused, storageFull, applyStatus, pulledNotSaved, noteRejected, open, close, onForeground, drain }
 })

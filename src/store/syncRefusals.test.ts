@@ -197,6 +197,42 @@ describe('refused changes and a full outbox', () => {
     expect({ rejected: sync.rejectedCount, refused: sync.refused, clock: sync.clockRefused }).toEqual({ rejected: 3, refused: 2, clock: false })
   })
 
+  it('an add over the agent\'s cap on the server (QUOTA_EXCEEDED) stays listed and in the rejected log with the cap named, and is counted for the shell, which names the cap', async () => {
+    const server = servers[AGENT1]
+    server.numbersCap = 2
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    numbers.add('13800138001', 'first')
+    numbers.add('13800138002', 'second')
+    const over = numbers.add('13800138003', 'one too many')
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    expect(server.live('number').map((r) => r.data.number).sort()).toEqual(['13800138001', '13800138002'])
+    // Not lost: the number stays on this phone, and the change is kept in the rejected log.
+    expect(numbers.entries.find((e) => e.id === over.id)).toMatchObject({ number: '13800138003', remark: 'one too many' })
+    expect(getSync().rejectedChanges().map((r) => [r.entry.id, r.reason, r.quota])).toEqual([[over.id, 'QUOTA_EXCEEDED', 'numbers']])
+    expect(stored(`tccc.a.${useSyncStore().agentKey as string}.rejected`)).toEqual([expect.objectContaining({ reason: 'QUOTA_EXCEEDED', quota: 'numbers' })])
+    expect(getSync().outbox()).toEqual([])
+    const sync = useSyncStore()
+    expect({ state: sync.state, rejected: sync.rejectedCount, refused: sync.refused, quota: sync.quotaRefused, clock: sync.clockRefused }).toEqual({ state: 'synced', rejected: 1, refused: 1, quota: 'numbers', clock: false })
+    useSyncStore().close()
+    expect(sync.quotaRefused).toBeNull()
+  })
+
+  it('the records cap outranks the numbers cap (deleting numbers cannot help there); a cap not named is the records one', () => {
+    const sync = useSyncStore()
+    sync.noteRejected('QUOTA_EXCEEDED', 'numbers')
+    expect(sync.quotaRefused).toBe('numbers')
+    sync.noteRejected('QUOTA_EXCEEDED', 'records')
+    sync.noteRejected('QUOTA_EXCEEDED', 'numbers')
+    expect({ refused: sync.refused, quota: sync.quotaRefused }).toEqual({ refused: 3, quota: 'records' })
+    sync.close()
+    sync.noteRejected('QUOTA_EXCEEDED')
+    expect(sync.quotaRefused).toBe('records')
+    sync.noteRejected('INVALID_FIELD')
+    expect(sync.quotaRefused).toBe('records')
+  })
+
   it('a call refused for its time (the phone\'s clock days fast) is counted for the shell, which names the clock', async () => {
     const server = servers[AGENT1]
     // The real server (server/src/db/workspace.ts) refuses times later than now + 1 day.

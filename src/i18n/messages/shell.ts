@@ -36,6 +36,10 @@ const zh = {
   'shell.sync.refusedClock': '手机时间不准 · {n} 项被拒收',
   'shell.sync.refusedHint': '服务器拒收了 {n} 项更改（记录保留在本机）',
   'shell.sync.refusedClockHint': '手机时间不准确，服务器拒收了 {n} 项更改：请在系统设置中校准时间',
+  'shell.sync.refusedQuotaNumbers': '号码已达上限 · {n} 项被拒收',
+  'shell.sync.refusedQuotaNumbersHint': '号码数量已达账号上限，服务器拒收了 {n} 项更改（记录保留在本机）：请删除不再需要的号码，或请管理员提高上限',
+  'shell.sync.refusedQuotaRecords': '存储已达上限 · {n} 项被拒收',
+  'shell.sync.refusedQuotaRecordsHint': '账号在服务器上的记录已达上限，服务器拒收了 {n} 项更改（记录保留在本机）：请联系管理员提高上限',
   'shell.logoutPending.title': '还有未同步的更改',
   'shell.logoutPending.message': '{n} 条更改还没有发送到服务器。它们会保存在本机，下次您在本机登录时发送。',
   'shell.logoutPending.wait': '等待同步',
@@ -84,6 +88,12 @@ const en: Record<keyof typeof zh, string> = {
   'shell.sync.refusedClock': 'Clock wrong · {n} refused',
   'shell.sync.refusedHint': 'The server refused {n} change (the record stays on this phone) | The server refused {n} changes (the records stay on this phone)',
   'shell.sync.refusedClockHint': 'The phone\'s clock is wrong, so the server refused {n} change: set the correct time in the system settings | The phone\'s clock is wrong, so the server refused {n} changes: set the correct time in the system settings',
+  'shell.sync.refusedQuotaNumbers': 'Number limit reached · {n} refused',
+  'shell.sync.refusedQuotaNumbersHint':
+    'Your list is at its limit of numbers, so the server refused {n} change (it stays on this phone): delete numbers you no longer need, or ask the business to raise the limit | Your list is at its limit of numbers, so the server refused {n} changes (they stay on this phone): delete numbers you no longer need, or ask the business to raise the limit',
+  'shell.sync.refusedQuotaRecords': 'Storage limit reached · {n} refused',
+  'shell.sync.refusedQuotaRecordsHint':
+    'Your account is at its storage limit on the server, so the server refused {n} change (it stays on this phone): ask the business to raise the limit | Your account is at its storage limit on the server, so the server refused {n} changes (they stay on this phone): ask the business to raise the limit',
   'shell.logoutPending.title': 'Changes not synced yet',
   'shell.logoutPending.message': '{n} change has not reached the server. It stays on this phone and is sent the next time you sign in here. | {n} changes have not reached the server. They stay on this phone and are sent the next time you sign in here.',
   'shell.logoutPending.wait': 'Wait for sync',

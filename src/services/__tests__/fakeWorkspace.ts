@@ -54,6 +54,8 @@ export class FakeWorkspaceServer {
   private starts: Array<{ at: number; maxRev: number }> = [{ at: 0, maxRev: 0 }]
   /** Fail the next n requests as if the network were down. */
   failNext = 0
+  /** The agent's cap of live numbers (WORKSPACE_NUMBERS_MAX): an add beyond it is QUOTA_EXCEEDED. */
+  numbersCap: number | null = null
 
   private key(kind: string, id: string): string {
     return `${kind}:${id}`
@@ -177,6 +179,9 @@ export class FakeWorkspaceServer {
         this.write('number', clash.id, { ...clash.data, remark })
         return { ...reject('DUPLICATE_NUMBER'), merged: true }
       }
+      // The backend's numbers cap: an add (no live record under this id) beyond it.
+      const adding = !existing || existing.deleted
+      if (adding && this.numbersCap !== null && this.live('number').length >= this.numbersCap) return { ...reject('QUOTA_EXCEEDED'), quota: 'numbers' }
     }
     this.write(c.kind, c.id, data, false, c.seenRev)
     return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
