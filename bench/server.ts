@@ -9,13 +9,16 @@
  *     read from the database on PostgreSQL; mock issuer) vs a bare Fastify route answering the
  *     same JSON, both warmed, then three alternating 1 s rounds. Goal >= 0.5x.
  * (d) the revocation (session) check at 200,000 sessions vs at 1,000. Goal: about 1x (indexed).
+ * (e) a push of 100 new numbers by an agent storing 10,000 records vs one storing 100: the caps
+ *     (WORKSPACE_NUMBERS_MAX, WORKSPACE_RECORDS_MAX) read one row of kept totals, not a count of
+ *     the agent's records. Goal: about 1x (gate <= 2x); a count per push is printed beside it.
  */
 import Fastify from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { buildServer } from '../server/src/app'
 import { loadConfig } from '../server/src/config'
 import type { Database } from '../server/src/db'
-import { assignNumbers } from '../server/src/db/workspace'
+import { assignNumbers, pushChanges } from '../server/src/db/workspace'
 import { lookupSession } from '../server/src/db/sessions'
 import { benchOnBothDrivers } from './bothDrivers'
 import { goal } from './goals'
@@ -157,6 +160,50 @@ async function benchTarget(name: string, db: Database): Promise<void> {
   const t200k = await timeIt(() => lookups(200_000), 5)
   console.log(`(d) revocation check at 200,000 sessions: ${(t200k / t1k).toFixed(2)}x at 1,000 (indexed: goal about 1x, gate <= 3x) ${goal('revocation check at 200k <= 3x at 1k', t200k / t1k <= 3) ? 'ok' : 'OVER GOAL'}`)
   await db.exec(`TRUNCATE sessions; DELETE FROM workspace_records WHERE agent = 'bench'`)
+
+  // (e) a push against the caps at 10,000 stored records vs 100
+  const stock = (agent: string, n: number) =>
+    db.query(
+      `INSERT INTO workspace_records (agent, kind, id, rev, deleted, data)
+       SELECT $1, 'number', 's' || g, nextval('workspace_rev'), false, jsonb_build_object('number', '1370' || lpad(g::text, 7, '0'), 'remark', '', 'source', 'own', 'createdAt', 1764000000000)
+         FROM generate_series(1, $2::int) g`,
+      [agent, n],
+    )
+  const SMALL = 'bench-caps-100'
+  const BIG = 'bench-caps-10000'
+  await stock(SMALL, 100)
+  await stock(BIG, 10_000)
+  await db.exec('VACUUM ANALYZE workspace_records')
+  let capRound = 0
+  const capPush = (agent: string) => {
+    capRound++
+    const changes = Array.from({ length: 100 }, (_, i) => ({
+      changeId: `cap${capRound}-${i}`,
+      kind: 'number',
+      op: 'upsert',
+      id: `cap${capRound}-${i}`,
+      data: { number: `1360${String(capRound).padStart(3, '0')}${String(i).padStart(4, '0')}`, remark: '', createdAt: Date.now() - 1000 },
+    }))
+    return pushChanges(db, agent, changes, Date.now())
+  }
+  const count = (agent: string) => db.query(`SELECT count(*) FILTER (WHERE kind = 'number' AND NOT deleted), count(*) FROM workspace_records WHERE agent = $1`, [agent])
+  await capPush(SMALL)
+  await capPush(BIG)
+  // Alternating rounds, so neither side gets the better moment.
+  const small: number[] = []
+  const big: number[] = []
+  for (let i = 0; i < 5; i++) {
+    small.push(await timeIt(() => capPush(SMALL), 1))
+    big.push(await timeIt(() => capPush(BIG), 1))
+  }
+  const tCount100 = await timeIt(() => count(SMALL), 9)
+  const tCount10k = await timeIt(() => count(BIG), 9)
+  const ratio = median(big) / median(small)
+  console.log(
+    `(e) push of 100 new numbers (caps checked) at 10,000 stored records: ${ratio.toFixed(2)}x at 100 (kept totals: goal about 1x, gate <= 2x) ${goal('push at 10,000 stored <= 2x at 100', ratio <= 2) ? 'ok' : 'OVER GOAL'}; ` +
+      `a COUNT of the agent's records would cost ${(tCount10k / tCount100).toFixed(1)}x at 10,000 vs 100, ${((tCount10k / median(big)) * 100).toFixed(1)}% of the push`,
+  )
+  await db.query(`DELETE FROM workspace_records WHERE agent = ANY($1::text[])`, [[SMALL, BIG]])
 }
 
 benchOnBothDrivers(benchTarget)
