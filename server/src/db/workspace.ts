@@ -136,8 +136,20 @@ interface Totals {
 }
 
 async function readTotals(tx: Queryable, agent: string, caps: WorkspaceCaps): Promise<Totals> {
+  // This transaction's writes skip the triggers' function (migration 8): the push counts them here.
+  await tx.query(`SELECT set_config('tccc.totals_by_push', 'on', true)`)
   const rows = await tx.query<{ numbers: string | number; records: string | number }>('SELECT numbers, records FROM workspace_totals WHERE agent = $1', [agent])
   return { numbers: Number(rows[0]?.numbers ?? 0), records: Number(rows[0]?.records ?? 0), caps }
+}
+
+/** The push's totals, written once at its end (still under the write lock). */
+async function writeTotals(tx: Queryable, agent: string, totals: Totals): Promise<void> {
+  await tx.query(
+    `INSERT INTO workspace_totals (agent, numbers, records) VALUES ($1, $2, $3)
+     ON CONFLICT (agent) DO UPDATE SET numbers = EXCLUDED.numbers, records = EXCLUDED.records`,
+    [agent, totals.numbers, totals.records],
+  )
+  await tx.query(`SELECT set_config('tccc.totals_by_push', 'off', true)`)
 }
 
 /**
@@ -658,6 +670,7 @@ export async function pushChanges(db: Database, agent: string, changes: unknown[
       await tx.query('INSERT INTO workspace_changes (agent, change_id, status, received_at) VALUES ($1, $2, $3, $4)', [agent, changeId, result.status, now])
       results.push(result)
     }
+    await writeTotals(tx, agent, totals)
     return results
   })
 }
