@@ -125,8 +125,8 @@ type Data = Record<string, unknown>
 
 /**
  * The agent's stored totals during one push: read once under the write lock (`workspace_totals`,
- * kept by the triggers of migration 8) and followed here change by change, so a push costs one
- * primary-key read whatever the agent stores. Every writer of an agent's records holds the write
+ * migration 8), followed here change by change and written once at the end (the triggers count
+ * every other writer), so a push costs one primary-key read and one write whatever it stores. Every writer of an agent's records holds the write
  * lock, so no other push (this backend or another on the same PostgreSQL) moves them meanwhile.
  */
 interface Totals {
