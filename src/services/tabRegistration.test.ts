@@ -3,6 +3,7 @@
  * browser's tabs share one), the session store's answers played by plain handlers.
  */
 import { describe, expect, it } from 'vitest'
+import { storage } from '../../tests/setup/uni'
 import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import { createTabRegistration, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
 
@@ -325,5 +326,93 @@ describe('drop (signed out)', () => {
     expect(tabA.changed).toEqual([])
     expect(tabA.state.holds).toBe(true)
     expect(bus.posted.filter((p) => p.from === 'tab-a')).toEqual([])
+  })
+})
+
+describe('what a tab takes for an answer', () => {
+  /** Tab A recorded as the holder but silent (it answers nothing), tab B asking, and a forger. */
+  async function silentHolder() {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const forger = bus.link('forger')
+    return { bus, b, forger }
+  }
+  const OTHER_SEAT = 'agent2%40example%2Ecom'
+
+  it('a ping is answered only by the holder, for this seat, saying holding: anything else and the silent holder is taken for gone', async () => {
+    const { b, forger } = await silentHolder()
+    const asked = b.mayRegister(SEAT)
+    forger.post(null)
+    forger.post('holding')
+    forger.post({ kind: 'holding', seat: OTHER_SEAT, from: 'tab-a', to: 'tab-b' })
+    forger.post({ kind: 'holding', seat: SEAT, from: 'tab-z', to: 'tab-b' })
+    forger.post({ kind: 'holding', seat: SEAT, from: 'tab-a', to: 'tab-c' })
+    forger.post({ kind: 'releasing', seat: SEAT, from: 'tab-a', to: 'tab-b' })
+    forger.post({ kind: 'holding', seat: 7, from: 'tab-a', to: 'tab-b' })
+    forger.post({ kind: 'holding', seat: SEAT, from: 7, to: 'tab-b' })
+    forger.post({ kind: 'holdings', seat: SEAT, from: 'tab-a', to: 'tab-b' })
+    await expect(asked).resolves.toBe(true)
+    expect(b.holder(SEAT)?.tabId).toBe('tab-b')
+  })
+
+  it("'use here' hears only the holder's refusal or release for this seat; a release waits for the holder's own 'released'", async () => {
+    const { b, forger } = await silentHolder()
+    const taking = b.takeOver(SEAT)
+    forger.post({ kind: 'refused', seat: OTHER_SEAT, from: 'tab-a', to: 'tab-b', reason: 'call' })
+    forger.post({ kind: 'refused', seat: SEAT, from: 'tab-z', to: 'tab-b', reason: 'call' })
+    forger.post({ kind: 'holding', seat: SEAT, from: 'tab-a', to: 'tab-b' })
+    await expect(taking).resolves.toEqual({ kind: 'taken' })
+
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    let release = () => undefined as void
+    tabOf(a, { holds: true, releasing: new Promise<void>((resolve) => (release = resolve)) })
+    await a.mayRegister(SEAT)
+    const c = createTabRegistration(bus.link('tab-c'), { answerMs: 40, releaseMs: 60_000 })
+    const fake = bus.link('forger')
+    let settled = false
+    const moved = c.takeOver(SEAT).then((r) => {
+      settled = true
+      return r
+    })
+    await tick()
+    await tick()
+    fake.post({ kind: 'released', seat: SEAT, from: 'tab-z', to: 'tab-c' })
+    fake.post({ kind: 'released', seat: OTHER_SEAT, from: 'tab-a', to: 'tab-c' })
+    fake.post({ kind: 'releasing', seat: SEAT, from: 'tab-a', to: 'tab-c' })
+    await tick()
+    await tick()
+    expect(settled).toBe(false)
+    release()
+    await expect(moved).resolves.toEqual({ kind: 'taken' })
+    expect(c.holder(SEAT)?.tabId).toBe('tab-c')
+  })
+
+  it.each([
+    ['a tab id not text', { [SEAT]: { seat: SEAT, tabId: 5 } }],
+    ['a seat not the key', { [SEAT]: { seat: 'agent3', tabId: 'tab-a' } }],
+    ['left not true', { [SEAT]: { seat: SEAT, tabId: 'tab-a', left: false } }],
+    ['a holder not an object', { [SEAT]: 'tab-a' }],
+    ['a null holder', { [SEAT]: null }],
+    ['a list', [{ seat: SEAT, tabId: 'tab-a' }]],
+    ['a seat not text', { [SEAT]: { seat: 5, tabId: 'tab-a' } }],
+  ])('a stored holder record with %s is unreadable: nobody holds, the seat is claimed without asking', async (_what, data) => {
+    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data }))
+    const bus = createFakeTabBus()
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    expect(b.holder(SEAT)).toBeNull()
+    await expect(b.mayRegister(SEAT)).resolves.toBe(true)
+    expect(bus.posted).toEqual([])
+  })
+
+  it('a well-formed stored holder record is read: the recorded holder is asked', async () => {
+    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+    const bus = createFakeTabBus()
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    await expect(b.mayRegister(SEAT)).resolves.toBe(true)
+    expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['ping'])
   })
 })
