@@ -30,6 +30,16 @@ function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: 
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
 
+/** A bus with tab A recorded as the seat's holder, answering as `state` says. */
+async function busWithHolder(state: { holds: boolean; refuse?: RefusalReason; releasing?: Promise<void> }) {
+  const bus = createFakeTabBus()
+  const linkA = bus.link('tab-a')
+  const a = createTabRegistration(linkA, TIMING)
+  const tabA = tabOf(a, state)
+  await a.mayRegister(SEAT)
+  return { bus, linkA, a, tabA }
+}
+
 describe('mayRegister (a start or a sign-in)', () => {
   it('claims a seat nobody holds, and one this tab holds (its own reload)', async () => {
     const bus = createFakeTabBus()
@@ -42,10 +52,7 @@ describe('mayRegister (a start or a sign-in)', () => {
   })
 
   it('stands by while the recorded holder lives (it answers the ping)', async () => {
-    const bus = createFakeTabBus()
-    const a = createTabRegistration(bus.link('tab-a'), TIMING)
-    tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, a } = await busWithHolder({ holds: true })
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.mayRegister(SEAT)).resolves.toBe(false)
     expect(b.holder(SEAT)?.tabId).toBe('tab-a')
@@ -54,21 +61,14 @@ describe('mayRegister (a start or a sign-in)', () => {
   })
 
   it('claims the seat when the recorded holder does not answer (closed, crashed)', async () => {
-    const bus = createFakeTabBus()
-    const a = createTabRegistration(bus.link('tab-a'), TIMING)
-    tabOf(a, { holds: false })
-    await a.mayRegister(SEAT)
+    const { bus } = await busWithHolder({ holds: false })
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.mayRegister(SEAT)).resolves.toBe(true)
     expect(b.holder(SEAT)?.tabId).toBe('tab-b')
   })
 
   it('claims at once after the holder closed: its page marked the record as left, nobody is asked', async () => {
-    const bus = createFakeTabBus()
-    const linkA = bus.link('tab-a')
-    const a = createTabRegistration(linkA, TIMING)
-    tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, linkA, a } = await busWithHolder({ holds: true })
     bus.close(linkA)
     expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
     // Opened afterwards, it never heard "left": the record says it. A wait would take a minute here.
@@ -79,10 +79,7 @@ describe('mayRegister (a start or a sign-in)', () => {
   })
 
   it('a tab that does not hold the seat marks nothing when its page goes', async () => {
-    const bus = createFakeTabBus()
-    const a = createTabRegistration(bus.link('tab-a'), TIMING)
-    tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, a } = await busWithHolder({ holds: true })
     const linkB = bus.link('tab-b')
     tabOf(createTabRegistration(linkB, TIMING), { holds: false })
     bus.close(linkB)
@@ -124,10 +121,7 @@ describe('two tabs that start at the same moment', () => {
 
 describe('two agents in one browser', () => {
   it("another agent's sign-in in a third tab leaves this agent's holder recorded: this agent's next tab still asks it (its live call refuses)", async () => {
-    const bus = createFakeTabBus()
-    const a = createTabRegistration(bus.link('tab-a'), TIMING)
-    tabOf(a, { holds: true, refuse: 'call' })
-    await a.mayRegister(SEAT)
+    const { bus } = await busWithHolder({ holds: true, refuse: 'call' })
     const other = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(other.takeOver('agent2%40example%2Ecom')).resolves.toEqual({ kind: 'taken' })
     const c = createTabRegistration(bus.link('tab-c'), TIMING)
@@ -161,10 +155,7 @@ describe('takeOver ("use here")', () => {
   })
 
   it.each(['call', 'busy'] as const)('is refused by a holder that says %s; the record stays the holder\'s', async (reason) => {
-    const bus = createFakeTabBus()
-    const a = createTabRegistration(bus.link('tab-a'), TIMING)
-    const tabA = tabOf(a, { holds: true, refuse: reason })
-    await a.mayRegister(SEAT)
+    const { bus, tabA } = await busWithHolder({ holds: true, refuse: reason })
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason })
     expect(b.holder(SEAT)?.tabId).toBe('tab-a')
@@ -172,11 +163,7 @@ describe('takeOver ("use here")', () => {
   })
 
   it('takes the seat of a holder that went away, without asking once it said so', async () => {
-    const bus = createFakeTabBus()
-    const linkA = bus.link('tab-a')
-    const a = createTabRegistration(linkA, TIMING)
-    tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, linkA } = await busWithHolder({ holds: true })
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     const tabB = tabOf(b, { holds: false })
     bus.close(linkA)
@@ -198,11 +185,7 @@ describe('takeOver ("use here")', () => {
   })
 
   it('a holder that reloads says it left, then registers again: the others hear it is back', async () => {
-    const bus = createFakeTabBus()
-    const linkA = bus.link('tab-a')
-    const a = createTabRegistration(linkA, TIMING)
-    tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, linkA } = await busWithHolder({ holds: true })
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     tabOf(b, { holds: false })
     bus.close(linkA)
@@ -220,11 +203,7 @@ describe('takeOver ("use here")', () => {
 
 describe('the back-forward cache', () => {
   it('a holder back from it holds again: a tab opened afterwards asks it (its live call refuses) instead of claiming at once', async () => {
-    const bus = createFakeTabBus()
-    const linkA = bus.link('tab-a')
-    const a = createTabRegistration(linkA, TIMING)
-    const tabA = tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     tabOf(b, { holds: false })
     // The agent went to another site in the holder's tab and came back (its page kept, still registered).
@@ -241,11 +220,7 @@ describe('the back-forward cache', () => {
   })
 
   it('a holder back from it after another tab took the seat meanwhile is told so (it stands by), the record stays the other\'s', async () => {
-    const bus = createFakeTabBus()
-    const linkA = bus.link('tab-a')
-    const a = createTabRegistration(linkA, TIMING)
-    const tabA = tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })
     bus.hide(linkA)
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
@@ -261,11 +236,7 @@ describe('the back-forward cache', () => {
   })
 
   it('a holder back from it after the agent signed out in another tab meanwhile (not heard in the cache) signs out too, never holding again', async () => {
-    const bus = createFakeTabBus()
-    const linkA = bus.link('tab-a')
-    const a = createTabRegistration(linkA, TIMING)
-    const tabA = tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })
     bus.hide(linkA)
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     b.signOut(SEAT)
@@ -313,10 +284,7 @@ describe('drop (signed out)', () => {
   })
 
   it('ignores what is not a message of this agreement, or meant for another tab', async () => {
-    const bus = createFakeTabBus()
-    const a = createTabRegistration(bus.link('tab-a'), TIMING)
-    const tabA = tabOf(a, { holds: true })
-    await a.mayRegister(SEAT)
+    const { bus, tabA } = await busWithHolder({ holds: true })
     const stranger = bus.link('tab-x')
     stranger.post('hello')
     stranger.post({ kind: 'held', seat: 5, from: 'tab-x' })
