@@ -196,3 +196,12 @@ export function callPushes(app: () => FastifyInstance, token: () => string) {
   }
   return { push, upsert, reasons, stored }
 }
+
+/** A change as a pull answers it. */
+export interface PulledChange {
+  kind: string
+  id: string
+  rev: string
+  deleted: boolean
+  data: Record<string, unknown> | null
+}

@@ -8,21 +8,13 @@ import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import type { Database } from '../src/db'
 import { changesInLastDay, pruneChangeIds, pullChanges, pullChangesJson } from '../src/db/workspace'
-import { AGENT1, AGENT2, answeredCallData, login, mockConfig } from './helpers'
+import { AGENT1, AGENT2, answeredCallData, login, mockConfig, type PulledChange as Change } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
 // Sign-ins (scrypt) and databases on a shared 2-core machine: generous limits.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
-
-interface Change {
-  kind: string
-  id: string
-  rev: string
-  deleted: boolean
-  data: Record<string, unknown> | null
-}
 
 describe.each(BOTH_DRIVERS)('workspace API on $name', (driver) => {
   let db: Database

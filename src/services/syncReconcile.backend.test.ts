@@ -11,20 +11,12 @@ import { storage } from '../../tests/setup/uni'
 import { RECONCILE_EVERY_MS, SyncEngine, type LocalChange, type WorkspaceTransport } from '@/services/sync'
 import { ManualTimers } from '@/services/__tests__/fakeWorkspace'
 import { advanceRevisions, noteWorkspaceStart, type Database } from '../../server/src/db'
-import { AGENT1, answeredCallData, login } from '../../server/test/helpers'
+import { AGENT1, answeredCallData, login, type PulledChange as Change } from '../../server/test/helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from '../../server/test/backendPerDriver'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
-
-interface Change {
-  kind: string
-  id: string
-  rev: string
-  deleted: boolean
-  data: Record<string, unknown> | null
-}
 
 describe.each(BOTH_DRIVERS)('the sync engine against the backend on $name, across a restore', (driver) => {
   let db: Database
