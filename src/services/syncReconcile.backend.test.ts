@@ -18,6 +18,28 @@ vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
 
+/**
+ * A phone's stores over `engine`: `write` keeps the record as the stores would and queues the
+ * change; the engine lists and puts back what they hold; `sync` flushes until settled.
+ */
+function storedOn(engine: SyncEngine) {
+  const copies = new Map<string, LocalChange>()
+  engine.setLocalRecords({
+    held: () => [...copies.values()].map((c) => ({ kind: c.kind, id: c.id })),
+    copyOf: (lost) => copies.get(`${lost.kind}:${lost.id}`) ?? null,
+  })
+  const write = (c: LocalChange) => {
+    const key = `${c.kind}:${c.id}`
+    if (c.op === 'delete') copies.delete(key)
+    else copies.set(key, { ...c, data: { ...(copies.get(key)?.data ?? {}), ...c.data } })
+    engine.enqueue([c])
+  }
+  const sync = async () => {
+    for (let i = 0; i < 4; i += 1) await engine.flush()
+  }
+  return { copies, write, sync }
+}
+
 describe.each(BOTH_DRIVERS)('the sync engine against the backend on $name, across a restore', (driver) => {
   let db: Database
   let app: FastifyInstance
@@ -83,20 +105,7 @@ describe.each(BOTH_DRIVERS)('the sync engine against the backend on $name, acros
     const timers = new ManualTimers()
     const engine = new SyncEngine(transport, timers)
     engine.open('agent1-key')
-    const copies = new Map<string, LocalChange>()
-    engine.setLocalRecords({
-      held: () => [...copies.values()].map((c) => ({ kind: c.kind, id: c.id })),
-      copyOf: (lost) => copies.get(`${lost.kind}:${lost.id}`) ?? null,
-    })
-    const write = (c: LocalChange) => {
-      const key = `${c.kind}:${c.id}`
-      if (c.op === 'delete') copies.delete(key)
-      else copies.set(key, { ...c, data: { ...(copies.get(key)?.data ?? {}), ...c.data } })
-      engine.enqueue([c])
-    }
-    const syncFully = async () => {
-      for (let i = 0; i < 4; i += 1) await engine.flush()
-    }
+    const { write, sync: syncFully } = storedOn(engine)
     for (let i = 0; i < 120; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(`1380000${String(i).padStart(4, '0')}`, `before ${i}`) })
     for (let i = 0; i < 20; i += 1) write({ kind: 'call', op: 'upsert', id: `c${i}`, data: answeredCallData(NOW - 3_600_000 + i * 60_000) })
     await syncFully()
@@ -136,20 +145,7 @@ describe.each(BOTH_DRIVERS)('the sync engine against the backend on $name, acros
       const timers = new ManualTimers()
       const engine = new SyncEngine(transport, timers)
       engine.open(key)
-      const copies = new Map<string, LocalChange>()
-      engine.setLocalRecords({
-        held: () => [...copies.values()].map((c) => ({ kind: c.kind, id: c.id })),
-        copyOf: (lost) => copies.get(`${lost.kind}:${lost.id}`) ?? null,
-      })
-      const write = (c: LocalChange) => {
-        const key = `${c.kind}:${c.id}`
-        if (c.op === 'delete') copies.delete(key)
-        else copies.set(key, { ...c, data: { ...(copies.get(key)?.data ?? {}), ...c.data } })
-        engine.enqueue([c])
-      }
-      const sync = async () => {
-        for (let i = 0; i < 4; i += 1) await engine.flush()
-      }
+      const { copies, write, sync } = storedOn(engine)
       return { engine, timers, copies, write, sync }
     }
     const a = phone('phone-a')
