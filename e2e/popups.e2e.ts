@@ -117,7 +117,7 @@ async function tapBackdropAsksFirst(page: Page): Promise<void> {
       const el = document.elementFromPoint(195, 30)
       const field = document.querySelector('[data-testid="number-form-number"] input') as HTMLInputElement | null
       return {
-        hit: el ? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}` : 'nothing',
+        hit: el ? `${el.tagName.toLowerCase()}.${(el.getAttribute('class') ?? '').trim().split(/\s+/).join('.')}` : 'nothing',
         sheet: !!document.querySelector('[data-testid="number-form"]'),
         field: field ? field.value : null,
         focus: document.activeElement ? document.activeElement.tagName.toLowerCase() : null,
