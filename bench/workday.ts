@@ -30,7 +30,7 @@ function random(): number {
 }
 
 const now = Date.UTC(2026, 2, 10, 7, 30)
-const offsetMinutes = -480
+const zone = -480
 const entries: NumberEntry[] = Array.from({ length: NUMBERS }, (_, i) => ({
   id: `n${i}`,
   source: 'own' as const,
@@ -83,13 +83,13 @@ function bareLoop(): void {
 
 /** What the numbers page does after a call ends: plan, then the head of the work order. */
 function plan(): void {
-  const p = planDay(entries, records, { now, offsetMinutes })
+  const p = planDay(entries, records, { now, zone })
   sink += (nextInWorkOrder(p)?.remark.length ?? 0) + p.counts.new + p.today.calls
 }
 
 /** The same with the whole work order built as an array (a full list view of it). */
 function planWithFullOrder(): void {
-  const p = planDay(entries, records, { now, offsetMinutes })
+  const p = planDay(entries, records, { now, zone })
   sink += p.workOrder.length + p.today.calls
 }
 
@@ -110,7 +110,7 @@ function plainHistoryPass(): void {
 /** What the page computes while a search is typed: the matching records, grouped by day. */
 function historyView(): void {
   const shown = filterHistory(historyRecords, { ...EMPTY_QUERY, text: historyText })
-  sink += groupByDay(shown, now, offsetMinutes).length
+  sink += groupByDay(shown, now, zone).length
 }
 
 const gc = (globalThis as { gc?: () => void }).gc
@@ -144,7 +144,7 @@ for (let round = 0; round < ROUNDS; round++) {
   historyTimes.view.push(timeOf(historyView))
 }
 
-const p = planDay(entries, records, { now, offsetMinutes })
+const p = planDay(entries, records, { now, zone })
 console.log(`day: ${NUMBERS} numbers, ${RECORDS} records -> statuses ${JSON.stringify(p.counts)}, work order ${p.workOrder.length}, today ${JSON.stringify(p.today)}`)
 // Best-of-rounds is the figure least disturbed by other jobs on a shared machine; the median
 // is printed next to it.

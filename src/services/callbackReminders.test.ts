@@ -48,7 +48,7 @@ describe('remindersFrom', () => {
 })
 
 describe('remindersFrom (mutation survivors)', () => {
-  const callbackStatus = (records: CallRecord[], number: string) => planDay([], records, { now: NOW, offsetMinutes: 0 }).status(number)
+  const callbackStatus = (records: CallRecord[], number: string) => planDay([], records, { now: NOW, zone: 0 }).status(number)
 
   it('a later call left without a wrap-up (empty outcome) keeps the callback the earlier wrap-up promised', () => {
     const promised = wrapped('13800000011', NOW - 2 * HOUR, 'callback', NOW + HOUR)

@@ -5,7 +5,7 @@
  */
 import type { CallRecord } from './callRecord'
 import { fold, nationalForm, normalizeNumber } from './numbers'
-import { startOfLocalDay } from './workday'
+import { nextLocalDay, previousLocalDay, startOfLocalDay, type LocalZone } from './workday'
 
 /** The which-calls chips (`history-filter-<kind>`), one chosen at a time; outcome chips are apart. */
 export type HistoryFilterKind = 'all' | 'in' | 'out' | 'missed'
@@ -44,7 +44,6 @@ export interface HistoryDay {
   records: CallRecord[]
 }
 
-const DAY_MS = 86_400_000
 const SEPARATORS = /[\s\-()]/g
 
 /** A missed call as the filter means it: an inbound call nobody answered (not one the agent declined). */
@@ -108,8 +107,8 @@ export function filterHistory(records: readonly CallRecord[], query: HistoryQuer
 const pad = (n: number): string => String(n).padStart(2, '0')
 
 /** `YYYY-MM-DD` of a local midnight (the offset applied by hand, not by the machine's zone). */
-function localDate(start: number, offsetMinutes: number): string {
-  const d = new Date(start - offsetMinutes * 60_000)
+function localDate(start: number, zone: LocalZone): string {
+  const d = new Date(start - (typeof zone === 'number' ? zone : zone(start)) * 60_000)
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`
 }
 
@@ -117,24 +116,27 @@ function localDate(start: number, offsetMinutes: number): string {
  * Groups records (newest first) by local day of their end. One pass: records arrive sorted, so a
  * new group starts whenever the day changes; an out-of-order record joins its day's group.
  */
-export function groupByDay(records: readonly CallRecord[], now: number, offsetMinutes: number): HistoryDay[] {
-  const today = startOfLocalDay(now, offsetMinutes)
+export function groupByDay(records: readonly CallRecord[], now: number, zone: LocalZone): HistoryDay[] {
+  const today = startOfLocalDay(now, zone)
+  const yesterday = previousLocalDay(today, zone)
   const groups: HistoryDay[] = []
   const byStart = new Map<number, HistoryDay>()
   let current: HistoryDay | null = null
+  // Where the current day ends: 24 hours after its start but on a clock change.
+  let currentEnd = 0
   for (const record of records) {
     // Inside the current day: no date arithmetic (the common case).
-    if (current && record.endedAt >= current.start && record.endedAt < current.start + DAY_MS) {
+    if (current && record.endedAt >= current.start && record.endedAt < currentEnd) {
       current.records.push(record)
       continue
     }
-    const start = startOfLocalDay(record.endedAt, offsetMinutes)
+    const start = startOfLocalDay(record.endedAt, zone)
     let group = byStart.get(start)
     if (!group) {
       group = {
-        day: localDate(start, offsetMinutes),
+        day: localDate(start, zone),
         start,
-        relative: start === today ? 'today' : start === today - DAY_MS ? 'yesterday' : 'date',
+        relative: start === today ? 'today' : start === yesterday ? 'yesterday' : 'date',
         records: [],
       }
       byStart.set(start, group)
@@ -142,6 +144,7 @@ export function groupByDay(records: readonly CallRecord[], now: number, offsetMi
     }
     group.records.push(record)
     current = group
+    currentEnd = nextLocalDay(start, zone)
   }
   groups.sort((a, b) => b.start - a.start)
   return groups

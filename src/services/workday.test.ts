@@ -13,8 +13,12 @@ import {
   planDay,
   progressFor,
   rowCallStats,
+  nextLocalDay,
+  previousLocalDay,
   startOfLocalDay,
   DEFAULT_OUTCOMES,
+  deviceZone,
+  type LocalZone,
 } from './workday'
 
 // A fixed clock: Tuesday 2026-03-10 15:30 in China (UTC+8, offset -480).
@@ -45,7 +49,7 @@ function call(number: string, endedAt: number, extra: Partial<CallRecord> = {}):
   }
 }
 
-const plan = (entries: NumberEntry[], records: CallRecord[], now = NOW) => planDay(entries, records, { now, offsetMinutes: CHINA })
+const plan = (entries: NumberEntry[], records: CallRecord[], now = NOW) => planDay(entries, records, { now, zone: CHINA })
 
 describe('local day and callback times', () => {
   it('starts the day at local midnight, not UTC midnight', () => {
@@ -63,6 +67,77 @@ describe('local day and callback times', () => {
     expect(callbackTomorrowAt10(NOW, CHINA)).toBe(Date.UTC(2026, 2, 11, 2, 0)) // 10:00 in China
     // Just after local midnight "tomorrow" is the next calendar day, not later the same day.
     expect(callbackTomorrowAt10(Date.UTC(2026, 2, 9, 16, 5), CHINA)).toBe(Date.UTC(2026, 2, 11, 2, 0))
+  })
+
+  describe('a zone with daylight saving (London 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC)', () => {
+    const BST_FROM = Date.UTC(2026, 2, 29, 1)
+    const BST_TO = Date.UTC(2026, 9, 25, 1)
+    const LONDON: LocalZone = (at) => (at >= BST_FROM && at < BST_TO ? -60 : 0)
+
+    it('starts the 23-hour day at midnight GMT and the 25-hour day at midnight BST', () => {
+      // Noon BST on the day the clocks go forward: midnight was still GMT (one fixed offset said 23:00 the day before).
+      expect(startOfLocalDay(Date.UTC(2026, 2, 29, 11), LONDON)).toBe(Date.UTC(2026, 2, 29, 0))
+      expect(nextLocalDay(Date.UTC(2026, 2, 29, 0), LONDON)).toBe(Date.UTC(2026, 2, 29, 23))
+      // Noon GMT on the day they go back: midnight was BST (one fixed offset said 00:00 UTC).
+      expect(startOfLocalDay(Date.UTC(2026, 9, 25, 12), LONDON)).toBe(Date.UTC(2026, 9, 24, 23))
+      expect(nextLocalDay(Date.UTC(2026, 9, 24, 23), LONDON)).toBe(Date.UTC(2026, 9, 26, 0))
+      expect(previousLocalDay(Date.UTC(2026, 9, 26, 0), LONDON)).toBe(Date.UTC(2026, 9, 24, 23))
+      expect(previousLocalDay(Date.UTC(2026, 2, 29, 23), LONDON)).toBe(Date.UTC(2026, 2, 29, 0))
+      // The hour that repeats (01:00–02:00 local on 25 October) is in that day either time.
+      expect(startOfLocalDay(Date.UTC(2026, 9, 25, 0, 30), LONDON)).toBe(Date.UTC(2026, 9, 24, 23))
+      expect(startOfLocalDay(Date.UTC(2026, 9, 25, 1, 30), LONDON)).toBe(Date.UTC(2026, 9, 24, 23))
+      // A fixed offset still works as before.
+      expect(nextLocalDay(Date.UTC(2026, 2, 9, 16), CHINA)).toBe(Date.UTC(2026, 2, 10, 16))
+    })
+
+    it("the phone's zone reads the offset at each instant", () => {
+      const saved = process.env.TZ
+      process.env.TZ = 'Europe/London'
+      try {
+        expect(typeof deviceZone === 'function' && deviceZone(Date.UTC(2026, 5, 1))).toBe(-60)
+        expect(typeof deviceZone === 'function' && deviceZone(Date.UTC(2026, 0, 1))).toBe(0)
+        expect(startOfLocalDay(Date.UTC(2026, 9, 25, 12), deviceZone)).toBe(Date.UTC(2026, 9, 24, 23))
+      } finally {
+        if (saved === undefined) delete process.env.TZ
+        else process.env.TZ = saved
+      }
+    })
+
+    it('"tomorrow 10:00" is 10:00 on the clock across the change', () => {
+      expect(callbackTomorrowAt10(Date.UTC(2026, 2, 28, 15), LONDON)).toBe(Date.UTC(2026, 2, 29, 9)) // 10:00 BST
+      expect(callbackTomorrowAt10(Date.UTC(2026, 9, 24, 15), LONDON)).toBe(Date.UTC(2026, 9, 25, 10)) // 10:00 GMT
+      expect(callbackTomorrowAt10(Date.UTC(2026, 5, 1, 15), LONDON)).toBe(Date.UTC(2026, 5, 2, 9))
+    })
+
+    it("today's figures count the 25th hour of the day the clocks go back, and not the day before's last hour", () => {
+      const now = Date.UTC(2026, 9, 25, 23, 40) // 23:40 GMT, the day's 25th hour
+      const records = [
+        call('1', Date.UTC(2026, 9, 25, 23, 30), { durationSec: 60 }), // 23:30 GMT, this day
+        call('2', Date.UTC(2026, 9, 24, 23, 10), { durationSec: 60 }), // 00:10 BST, this day
+        call('3', Date.UTC(2026, 9, 24, 22, 50), { durationSec: 60 }), // 23:50 BST the day before
+      ]
+      expect(planDay([], records, { now, zone: LONDON }).today.calls).toBe(2)
+      // And on the short day, 23:30 BST is that day's, 00:10 BST the next one's.
+      const spring = Date.UTC(2026, 2, 29, 22, 40)
+      const springRecords = [call('4', Date.UTC(2026, 2, 29, 22, 30), { durationSec: 60 }), call('5', Date.UTC(2026, 2, 28, 23, 50), { durationSec: 60 })]
+      expect(planDay([], springRecords, { now: spring, zone: LONDON }).today.calls).toBe(1)
+      expect(planDay([], [call('6', Date.UTC(2026, 2, 29, 23, 10), { durationSec: 60 })], { now: spring, zone: LONDON }).today.calls).toBe(0)
+    })
+
+    it('history groups by the local day and names yesterday across the change', () => {
+      const records = [
+        call('1', Date.UTC(2026, 9, 26, 9)), // Monday 09:00 GMT
+        call('2', Date.UTC(2026, 9, 25, 23, 30)), // Sunday 23:30 GMT (the long day)
+        call('3', Date.UTC(2026, 9, 24, 23, 10)), // Sunday 00:10 BST
+        call('4', Date.UTC(2026, 9, 24, 22, 50)), // Saturday 23:50 BST
+      ]
+      const days = groupByDay(records, Date.UTC(2026, 9, 26, 12), LONDON)
+      expect(days.map((d) => [d.day, d.relative, d.records.map((r) => r.number)])).toEqual([
+        ['2026-10-26', 'today', ['1']],
+        ['2026-10-25', 'yesterday', ['2', '3']],
+        ['2026-10-24', 'date', ['4']],
+      ])
+    })
   })
 
   it('refuses callback times that are missing, past or more than a year ahead', () => {
@@ -131,7 +206,7 @@ describe('number status', () => {
     const catalogue = [...DEFAULT_OUTCOMES, { code: 'sent-quote', labelZh: '已报价', labelEn: 'Quote sent', final: true, position: 7 }]
     const records = [call('13800000001', NOW - HOUR, { disposition: 'sent-quote' })]
     expect(progressFor(plan(list, records), '13800000001').status).toBe('in-progress')
-    const p = planDay(list, records, { now: NOW, offsetMinutes: CHINA, finalOutcomes: finalOutcomeCodes(catalogue) })
+    const p = planDay(list, records, { now: NOW, zone: CHINA, finalOutcomes: finalOutcomeCodes(catalogue) })
     expect(progressFor(p, '13800000001').status).toBe('done')
   })
 })
@@ -347,7 +422,7 @@ describe('the day plan (mutation survivors)', () => {
   it('takes only the final outcomes of the catalogue as final', () => {
     expect([...finalOutcomeCodes(DEFAULT_OUTCOMES)].sort()).toEqual(['deal', 'not-interested', 'wrong-number'])
     const finals = finalOutcomeCodes(DEFAULT_OUTCOMES)
-    const p = planDay(list, [call(n(0), NOW - HOUR, { disposition: 'interested' }), call(n(1), NOW - HOUR, { disposition: 'no-answer' })], { now: NOW, offsetMinutes: CHINA, finalOutcomes: finals })
+    const p = planDay(list, [call(n(0), NOW - HOUR, { disposition: 'interested' }), call(n(1), NOW - HOUR, { disposition: 'no-answer' })], { now: NOW, zone: CHINA, finalOutcomes: finals })
     expect([p.status(n(0)), p.status(n(1))]).toEqual(['in-progress', 'in-progress'])
   })
 
@@ -357,7 +432,7 @@ describe('the day plan (mutation survivors)', () => {
     const p = planDay([], [
       call('1', midnight + 65_000, { durationSec: 60 }), // started 00:00:00.000
       call('2', midnight + 24 * HOUR + 65_000, { durationSec: 60 }), // started at the next midnight
-    ], { now: late, offsetMinutes: CHINA })
+    ], { now: late, zone: CHINA })
     expect(p.today).toMatchObject({ calls: 1, connected: 1, talkSeconds: 60 })
   })
 

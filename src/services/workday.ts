@@ -53,18 +53,42 @@ const HOUR_MS = 3_600_000
 export const DAY_MS = 24 * HOUR_MS
 
 /**
- * The agent's local offset in `Date#getTimezoneOffset` form (minutes, UTC minus local: China is
- * -480) at `now`. Passed explicitly everywhere so tests do not depend on the machine's zone.
+ * The agent's time zone as `Date#getTimezoneOffset` gives it (minutes, UTC minus local: China is
+ * -480): one fixed offset (tests, zones without daylight saving), or the offset at any instant,
+ * so a day that is 23 or 25 hours long around a clock change still starts and ends at midnight.
+ * Passed explicitly everywhere so tests do not depend on the machine's zone.
  */
-export function localOffsetMinutes(now: number): number {
-  return new Date(now).getTimezoneOffset()
+export type LocalZone = number | ((at: number) => number)
+
+/** The phone's own zone, daylight saving included. */
+export const deviceZone: LocalZone = (at) => new Date(at).getTimezoneOffset()
+
+function offsetAt(zone: LocalZone, at: number): number {
+  return typeof zone === 'number' ? zone : zone(at)
 }
 
 /** Epoch ms of the local midnight that starts the day `now` falls in. */
-export function startOfLocalDay(now: number, offsetMinutes: number): number {
-  const shift = offsetMinutes * 60_000
-  const local = now - shift
-  return local - (((local % DAY_MS) + DAY_MS) % DAY_MS) + shift
+export function startOfLocalDay(now: number, zone: LocalZone): number {
+  const offset = offsetAt(zone, now)
+  // The local date of `now`, its 00:00 written as if it were UTC.
+  const local = now - offset * 60_000
+  const midnight = local - (((local % DAY_MS) + DAY_MS) % DAY_MS)
+  const start = midnight + offset * 60_000
+  // The clocks changed between midnight and now: midnight had the other offset.
+  const atStart = offsetAt(zone, start)
+  if (atStart === offset) return start
+  const again = midnight + atStart * 60_000
+  return offsetAt(zone, again) === atStart ? again : start
+}
+
+/** The midnight that ends the day starting at `dayStart` (23 to 25 hours later). */
+export function nextLocalDay(dayStart: number, zone: LocalZone): number {
+  return startOfLocalDay(dayStart + DAY_MS + 2 * HOUR_MS, zone)
+}
+
+/** The midnight that started the day before the one starting at `dayStart`. */
+export function previousLocalDay(dayStart: number, zone: LocalZone): number {
+  return startOfLocalDay(dayStart - HOUR_MS, zone)
 }
 
 /** Quick pick "in 1 hour". */
@@ -72,9 +96,11 @@ export function callbackInOneHour(now: number): number {
   return now + HOUR_MS
 }
 
-/** Quick pick "tomorrow 10:00" in the agent's local time. */
-export function callbackTomorrowAt10(now: number, offsetMinutes: number): number {
-  return startOfLocalDay(now, offsetMinutes) + DAY_MS + 10 * HOUR_MS
+/** Quick pick "tomorrow 10:00" in the agent's local time (10:00 on the clock, across a clock change too). */
+export function callbackTomorrowAt10(now: number, zone: LocalZone): number {
+  const tomorrow = nextLocalDay(startOfLocalDay(now, zone), zone)
+  const at = tomorrow + 10 * HOUR_MS
+  return at + (offsetAt(zone, at) - offsetAt(zone, tomorrow)) * 60_000
 }
 
 /** Callback times the sheet accepts: later than now, within a year. */
@@ -186,7 +212,7 @@ export function isContact(record: CallRecord): boolean {
 
 export interface PlanOptions {
   now: number
-  offsetMinutes: number
+  zone: LocalZone
   /** Codes of final outcomes; defaults to the built-in catalogue's. */
   finalOutcomes?: ReadonlySet<string>
 }
@@ -218,10 +244,10 @@ const STATUS_NAMES: readonly NumberStatus[] = ['new', 'callback', 'in-progress',
  * between ~1x and several times a plain pass (bench/workday.ts).
  */
 export function planDay(entries: readonly NumberEntry[], records: readonly CallRecord[], options: PlanOptions): DayPlan {
-  const { now, offsetMinutes } = options
+  const { now, zone } = options
   const finalCodes = options.finalOutcomes ?? DEFAULT_FINAL
-  const dayStart = startOfLocalDay(now, offsetMinutes)
-  const dayEnd = dayStart + DAY_MS
+  const dayStart = startOfLocalDay(now, zone)
+  const dayEnd = nextLocalDay(dayStart, zone)
 
   // Plain arrays, not typed ones: small typed arrays cost an off-heap allocation each.
   const slotOf = new Map<string, number>()

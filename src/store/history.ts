@@ -22,7 +22,7 @@ import {
   type HistoryFilterKind,
   type HistoryQuery,
 } from '@/services/historyView'
-import { foldStanding, localOffsetMinutes } from '@/services/workday'
+import { foldStanding, deviceZone } from '@/services/workday'
 import { newId } from '@/services/ids'
 import { hasStored, storedValue, workspaceValue, type StoredValue } from '@/services/storage'
 import { getSync, type LocalChange, type LostRecord, type RemoteChange } from '@/services/sync'
@@ -171,7 +171,7 @@ export const useHistoryStore = defineStore('history', () => {
   /** Moves on `tick` (page shown, each minute there) so "today" turns into "yesterday" at midnight. */
   const now = ref(clock())
   const visible = computed(() => filterHistory(records.value, query.value))
-  const days = computed<HistoryDay[]>(() => groupByDay(visible.value, now.value, localOffsetMinutes(now.value)))
+  const days = computed<HistoryDay[]>(() => groupByDay(visible.value, now.value, deviceZone))
   const filterKind = computed<HistoryFilterKind>(() => kindOfQuery(query.value))
   const filterCounts = computed(() => historyFilterCounts(records.value))
 

@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { CALLBACK_MAX_AHEAD_MS, callStatsByPhone, DAY_MS, localOffsetMinutes, nextInWorkOrder, planDay, rowCallStats, type CallStats, type DayPlan, type NumberStatus } from '@/services/workday'
+import { CALLBACK_MAX_AHEAD_MS, callStatsByPhone, DAY_MS, deviceZone, nextInWorkOrder, planDay, rowCallStats, type CallStats, type DayPlan, type NumberStatus } from '@/services/workday'
 
 export type { CallStats, NumberStatus }
 export type NumbersFilter = 'all' | NumberStatus
@@ -28,7 +28,7 @@ export const useWorkdayStore = defineStore('workday', () => {
   const latestCallbackAt = computed(() => now.value + CALLBACK_MAX_AHEAD_MS - DAY_MS)
 
   const plan = computed<DayPlan>(() =>
-    planDay(numbers.entries, history.statusRecords, { now: now.value, offsetMinutes: localOffsetMinutes(now.value), finalOutcomes: wrapup.finalCodes }),
+    planDay(numbers.entries, history.statusRecords, { now: now.value, zone: deviceZone, finalOutcomes: wrapup.finalCodes }),
   )
   const counts = computed(() => plan.value.counts)
   const today = computed(() => plan.value.today)

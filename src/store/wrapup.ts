@@ -7,7 +7,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import { agentKeyOf, hasStored, storedValue, workspaceValue, type StoredValue, type StoredValueOptions } from '@/services/storage'
-import { CALLBACK_OUTCOME, callbackInOneHour, callbackTomorrowAt10, DEFAULT_OUTCOMES, localOffsetMinutes, noteLength, WRAPUP_NOTE_MAX_LENGTH, type OutcomeDefinition } from '@/services/workday'
+import { CALLBACK_OUTCOME, callbackInOneHour, callbackTomorrowAt10, DEFAULT_OUTCOMES, deviceZone, noteLength, WRAPUP_NOTE_MAX_LENGTH, type OutcomeDefinition } from '@/services/workday'
 
 export { WRAPUP_NOTE_MAX_LENGTH }
 export type { OutcomeDefinition }
@@ -245,7 +245,7 @@ export const useWrapupStore = defineStore('wrapup', () => {
 
   function pickCallbackTomorrow(): void {
     const now = clock()
-    setCallbackAt(callbackTomorrowAt10(now, localOffsetMinutes(now)))
+    setCallbackAt(callbackTomorrowAt10(now, deviceZone))
   }
 
   /** Writes the wrap-up into the call record. False (and `problem` set) when it cannot. */
