@@ -70,7 +70,7 @@ describe('CallbackPicker', () => {
     const panel = byId('wrapup-callback-keys')
     expect(panel.attributes('role')).toBe('dialog')
     expect(panel.attributes('aria-label')).toBe('Choose the callback time with the keyboard')
-    expect(document.getElementById(panel.attributes('aria-describedby')!)?.textContent).toBe('Up and down change it, left and right move between date, hour and minute, Enter sets it, Esc cancels')
+    expect(document.getElementById(panel.attributes('aria-describedby')!)?.textContent).toBe('Up and down change it (Page Up and Page Down in bigger steps), left and right move between date, hour and minute, Enter sets it, Esc cancels')
     expect(field().getAttribute('aria-expanded')).toBe('true')
     expect(field().getAttribute('aria-controls')).toBe(panel.attributes('id'))
     expect(field().getAttribute('data-opened')).toBe('0')
@@ -166,6 +166,17 @@ describe('CallbackPicker', () => {
     expect(minute.text()).toBe('00')
     await key(minute.element, 'Home')
     expect(minute.text()).toBe('00')
+    // PageUp/PageDown: 15 minutes and 3 hours, wrapping like the arrows.
+    await key(minute.element, 'PageUp')
+    expect(minute.text()).toBe('15')
+    await key(minute.element, 'PageDown')
+    await key(minute.element, 'PageDown')
+    expect(minute.text()).toBe('45')
+    await key(hour.element, 'PageUp')
+    expect(hour.text()).toBe('13')
+    await key(hour.element, 'End')
+    await key(hour.element, 'PageDown')
+    expect(hour.text()).toBe('20')
   })
 
   it('the date never goes past the last day the save accepts: End goes there, ArrowUp and PageUp stop there, and uni\'s picker gets the same end', async () => {

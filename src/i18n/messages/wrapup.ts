@@ -13,7 +13,7 @@ const zh = {
   // The custom time from the keyboard (CallbackPicker): the field, its panel and its three parts.
   'wrapup.callbackField': '自定义回拨时间：{value}',
   'wrapup.callbackDialog': '用键盘选择回拨时间',
-  'wrapup.callbackKeys': '上下方向键调整，左右方向键切换日期、时、分，Enter 确定，Esc 取消',
+  'wrapup.callbackKeys': '上下方向键调整（PageUp、PageDown 大步调整），左右方向键切换日期、时、分，Enter 确定，Esc 取消',
   'wrapup.callbackDay': '日期',
   'wrapup.callbackHour': '时',
   'wrapup.callbackMinute': '分',
@@ -52,7 +52,7 @@ const en: Record<keyof typeof zh, string> = {
   'wrapup.callbackNone': 'Not set',
   'wrapup.callbackField': 'Custom callback time: {value}',
   'wrapup.callbackDialog': 'Choose the callback time with the keyboard',
-  'wrapup.callbackKeys': 'Up and down change it, left and right move between date, hour and minute, Enter sets it, Esc cancels',
+  'wrapup.callbackKeys': 'Up and down change it (Page Up and Page Down in bigger steps), left and right move between date, hour and minute, Enter sets it, Esc cancels',
   'wrapup.callbackDay': 'Date',
   'wrapup.callbackHour': 'Hour',
   'wrapup.callbackMinute': 'Minute',
