@@ -5,7 +5,10 @@
  *   sign-in gives its slot back, so only failures accumulate;
  * - per address: at most `maxUsernames` DISTINCT usernames with failed attempts in the last
  *   window (an office behind one address is not locked out by one agent's typos, nor by all
- *   its agents signing in at once; spraying is);
+ *   its agents signing in at once; spraying is). A username that signed in successfully from the
+ *   address in the last KNOWN_ADDRESS_MS is not held by it: one device spraying behind an
+ *   office's NAT address must not lock out the colleagues who proved their passwords there
+ *   (they keep the per-(username, address) limit; see `reserve`);
  * - per username: at most `maxSuccesses` successful sign-ins per window;
  * - per username across ALL addresses (`perUsername`): at most `max` password checks per its own
  *   (longer) window, so a guess at one agent's password spread over many addresses is capped too.
@@ -83,6 +86,12 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
      * start of a shift, right passwords behind one NAT address, is never refused by it. A burst
      * of guesses at new usernames can pass the cap once, bounded by the password-check queue;
      * their failures then close the address.
+     *
+     * A closed address still lets through the usernames that signed in from it before (known
+     * addresses): the trade-off is that someone behind the same address can go on guessing at
+     * those agents' passwords, held only by the per-(username, address) limit, where before a
+     * full address held them too; without it one device spraying behind an office's NAT locked
+     * every colleague out for as long as it went on, right passwords included.
      */
     async reserve(usernameKey: string, address: string, now: number): Promise<Reservation> {
       const [row] = await db.query<{ member: boolean | null; n: number; oldest: number | null }>(
@@ -90,11 +99,13 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
            FROM login_address_users WHERE address = $1 AND last_at > $3`,
         [address, usernameKey, now - policy.windowMs],
       )
-      if (!row?.member && Number(row?.n ?? 0) >= policy.maxUsernames) {
+      let known: boolean | undefined
+      const isKnown = async () => (known ??= await knownAddress(usernameKey, address, now))
+      if (!row?.member && Number(row?.n ?? 0) >= policy.maxUsernames && !(await isKnown())) {
         return { ok: false, retryAfterSeconds: seconds(Number(row?.oldest ?? now) + policy.windowMs - now) }
       }
       const pair = await bump(db, tryKey(usernameKey, address), now, policy, policy.max)
-      if (!pair.ok || !policy.perUsername || (await knownAddress(usernameKey, address, now))) return pair
+      if (!pair.ok || !policy.perUsername || (await isKnown())) return pair
       // The username's cap across addresses: its own atomic upsert, so neither a burst nor another
       // instance on the same PostgreSQL gets past it; refused, the address's slot goes back.
       const username = await bump(db, usernameKeyOf(usernameKey), now, policy.perUsername, policy.perUsername.max)
@@ -122,8 +133,9 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
 
     /**
      * After a right password: give the slots back, count the success (bounded too), and remember
-     * the address as one the agent signs in from (the per-username cap spares it from now on).
-     * A success does not reset the username's cap: guesses counted there stay counted.
+     * the address as one the agent signs in from (the per-username cap, and the address's cap once
+     * full, spare it from now on). A success does not reset the username's cap: guesses counted
+     * there stay counted.
      */
     async succeeded(usernameKey: string, address: string, now: number, reservation?: Reservation): Promise<Reservation> {
       const [left] = await giveBack(tryKey(usernameKey, address))
@@ -132,7 +144,7 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
       }
       if (reservation?.ok && reservation.usernameSlot) await giveBack(usernameKeyOf(usernameKey))
       const counted = await bump(db, `ok|${usernameKey}`, now, policy, policy.maxSuccesses)
-      if (counted.ok && policy.perUsername) {
+      if (counted.ok) {
         await db.query(
           `INSERT INTO login_known_addresses (username_key, address, last_ok_at) VALUES ($1, $2, $3)
            ON CONFLICT (username_key, address) DO UPDATE SET last_ok_at = EXCLUDED.last_ok_at`,
