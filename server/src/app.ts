@@ -23,6 +23,7 @@ import { claimDataDirWaiting } from './db/owner'
 import { endSession, pruneSessions, startSessionIfUnchanged } from './db/sessions'
 import { openSessionCheck } from './db/sessionCache'
 import { createLoginLimiter, limitAddress, pruneRateCounters, sharedRateLimitStore } from './db/loginLimits'
+import { pruneSignInFailures, recordFailure, recordLocked, takeFailureReport } from './db/signInFailures'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { pruneChangeIds } from './db/workspace'
 import { pgliteVacuum } from './db/vacuum'
@@ -285,7 +286,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     const longestWindow = Math.max(config.rateLimits.tokenWindowMs, config.rateLimits.statusWindowMs, 60_000)
     if (unknownPaths > 0) app.log.warn({ count: unknownPaths }, 'requests for unknown paths in the last minute')
     unknownPaths = 0
-    Promise.all([limiter.prune(now()), pruneRateCounters(db, now(), longestWindow), pruneSessions(db, now()), pruneChangeIds(db, now())])
+    Promise.all([limiter.prune(now()), pruneRateCounters(db, now(), longestWindow), pruneSignInFailures(db, now()), pruneSessions(db, now()), pruneChangeIds(db, now())])
       // After the prunes, so the rows they deleted are reclaimed in the same run.
       .then(() => vacuum(now()))
       .then((ms) => {
@@ -437,7 +438,11 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     // (per username and address, per address, and per username across addresses).
     const address = limitAddress(request.ip)
     const reservation = await limiter.reserve(usernameKey, address, now())
-    if (!reservation.ok) throw rateLimited(reply, reservation.retryAfterSeconds)
+    if (!reservation.ok) {
+      // The username itself was held (not only the address): its agent is told at their next sign-in.
+      if (reservation.scope === 'username') await recordLocked(db, usernameKey, now())
+      throw rateLimited(reply, reservation.retryAfterSeconds)
+    }
     const agent = await findAgentByUsername(db, usernameKey)
     // Unknown users are checked against a dummy hash: same time as a wrong password.
     let passwordOk: boolean
@@ -453,6 +458,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     }
     if (!agent || !passwordOk) {
       await limiter.failed(usernameKey, address, now())
+      // Stores nothing for a username without an agent, in the same statements (db/signInFailures.ts).
+      await recordFailure(db, usernameKey, address, now())
       request.log.info('sign-in refused')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }
@@ -465,8 +472,15 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       request.log.info('sign-in refused: the agent changed during the password check')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }
-    request.log.info({ userId: agent.userId }, 'agent signed in')
-    return { accessToken: token, expiresIn: config.accessTokenTtlSeconds, agent: { userId: agent.userId, sdkAppId: config.sdkAppId, workspaceId: agent.workspaceId } }
+    // Taken once the session exists: a sign-in refused after the check does not swallow it.
+    const signInFailures = await takeFailureReport(db, usernameKey)
+    request.log.info({ userId: agent.userId, failuresSincePrevious: signInFailures.failures }, 'agent signed in')
+    return {
+      accessToken: token,
+      expiresIn: config.accessTokenTtlSeconds,
+      agent: { userId: agent.userId, sdkAppId: config.sdkAppId, workspaceId: agent.workspaceId },
+      signInFailures,
+    }
   })
 
   app.post(

@@ -10,21 +10,37 @@ import { openMigrated, type Database } from '../src/db'
 import { fileDatabase, mockConfig, resetDatabase } from './helpers'
 import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
 
+export interface OpenedDatabase {
+  db: Database
+  stop: () => Promise<void>
+  /**
+   * The database as a second backend instance opens it: PostgreSQL another pool (closed by the
+   * caller); PGlite, which one process owns, the same one (its close does nothing).
+   */
+  another: () => Promise<Database>
+}
+
 export interface DriverUnderTest {
   name: string
   skip?: boolean
-  open: () => Promise<{ db: Database; stop: () => Promise<void> }>
+  open: () => Promise<OpenedDatabase>
 }
 
 export const BOTH_DRIVERS: DriverUnderTest[] = [
-  { name: 'PGlite', open: async () => ({ db: await fileDatabase(), stop: async () => {} }) },
+  {
+    name: 'PGlite',
+    open: async () => {
+      const db = await fileDatabase()
+      return { db, stop: async () => {}, another: async () => ({ ...db, close: async () => {} }) }
+    },
+  },
   {
     name: 'PostgreSQL',
     skip: findPgBin() === null,
     open: async () => {
       const pg: TestPostgres = await startPostgres()
       const db = await openMigrated({ driver: 'postgres', url: pg.url })
-      return { db, stop: () => pg.stop() }
+      return { db, stop: () => pg.stop(), another: () => openMigrated({ driver: 'postgres', url: pg.url }) }
     },
   },
 ]
@@ -33,6 +49,11 @@ export const BOTH_DRIVERS: DriverUnderTest[] = [
 export interface BackendPerTest {
   /** Closes the test's backend and builds another over the same database, `env` on top of the block's. */
   restart(env?: Record<string, string>): Promise<FastifyInstance>
+  /**
+   * A second backend instance beside the test's, over the same database (PostgreSQL: its own
+   * pool), as two instances behind a load balancer; closed after the test.
+   */
+  secondInstance(env?: Record<string, string>): Promise<FastifyInstance>
 }
 
 /**
@@ -45,28 +66,44 @@ export function freshBackendPerTest(
   started: (db: Database, app: FastifyInstance) => Promise<void>,
   env: Record<string, string> = {},
 ): BackendPerTest {
-  let opened: { db: Database; stop: () => Promise<void> } | null = null
+  let opened: OpenedDatabase | null = null
   let app: FastifyInstance | null = null
+  const seconds: Array<{ app: FastifyInstance; db: Database }> = []
   async function restart(more: Record<string, string> = {}): Promise<FastifyInstance> {
     if (!opened) throw new Error(`no ${driver.name} database is open`)
     await app?.close()
     app = await buildServer(mockConfig({ ...env, ...more }), { db: opened.db, now, report: () => {} })
     return app
   }
+  async function secondInstance(more: Record<string, string> = {}): Promise<FastifyInstance> {
+    if (!opened) throw new Error(`no ${driver.name} database is open`)
+    const db = await opened.another()
+    const second = await buildServer(mockConfig({ ...env, ...more }), { db, now, report: () => {} })
+    seconds.push({ app: second, db })
+    return second
+  }
+  async function closeSeconds(): Promise<void> {
+    for (const { app: second, db } of seconds.splice(0)) {
+      await second.close()
+      await db.close()
+    }
+  }
   beforeAll(async () => {
     if (!driver.skip) opened = await driver.open()
   }, 120_000)
   afterAll(async () => {
+    await closeSeconds()
     await app?.close()
     await opened?.db.close()
     await opened?.stop()
   })
   beforeEach(async (ctx) => {
     if (!opened) return ctx.skip()
+    await closeSeconds()
     await app?.close()
     app = null
     await resetDatabase(opened.db)
     await started(opened.db, await restart())
   })
-  return { restart }
+  return { restart, secondInstance }
 }

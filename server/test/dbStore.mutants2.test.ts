@@ -79,29 +79,29 @@ describe('sign-in limits (mutation survivors)', () => {
     expect(await failedAttempt(limiter, 'a@x', NOW)).toEqual({ ok: true })
     expect(await failedAttempt(limiter, 'b@x', NOW)).toEqual({ ok: true })
     expect(await failedAttempt(limiter, 'a@x', NOW + 1000)).toEqual({ ok: true })
-    expect(await failedAttempt(limiter, 'c@x', NOW + 1000)).toEqual({ ok: false, retryAfterSeconds: 59 })
+    expect(await failedAttempt(limiter, 'c@x', NOW + 1000)).toEqual({ ok: false, scope: 'address', retryAfterSeconds: 59 })
   })
 
   it('a full address reopens when its oldest username leaves the window, and says when', async () => {
     const limiter = createLoginLimiter(db, { ...POLICY, maxUsernames: 2 })
     expect((await failedAttempt(limiter, 'a@x', NOW)).ok).toBe(true)
     expect((await failedAttempt(limiter, 'b@x', NOW + 10_000)).ok).toBe(true)
-    expect(await failedAttempt(limiter, 'c@x', NOW + 20_000)).toEqual({ ok: false, retryAfterSeconds: 40 })
-    expect(await failedAttempt(limiter, 'c@x', NOW + 59_999)).toEqual({ ok: false, retryAfterSeconds: 1 })
+    expect(await failedAttempt(limiter, 'c@x', NOW + 20_000)).toEqual({ ok: false, scope: 'address', retryAfterSeconds: 40 })
+    expect(await failedAttempt(limiter, 'c@x', NOW + 59_999)).toEqual({ ok: false, scope: 'address', retryAfterSeconds: 1 })
     expect(await failedAttempt(limiter, 'c@x', NOW + 60_000)).toEqual({ ok: true })
   })
 
   it('an address allowed no usernames at all refuses for a whole window', async () => {
     const limiter = createLoginLimiter(db, { ...POLICY, maxUsernames: 0 })
-    expect(await failedAttempt(limiter, 'a@x', NOW)).toEqual({ ok: false, retryAfterSeconds: 60 })
+    expect(await failedAttempt(limiter, 'a@x', NOW)).toEqual({ ok: false, scope: 'address', retryAfterSeconds: 60 })
   })
 
   it('a refused password check says when its window reopens, counted from the first attempt', async () => {
     const limiter = createLoginLimiter(db, { ...POLICY, max: 2 })
     expect((await limiter.reserve('a@x', 'office', NOW)).ok).toBe(true)
     expect((await limiter.reserve('a@x', 'office', NOW + 5_000)).ok).toBe(true)
-    expect(await limiter.reserve('a@x', 'office', NOW + 30_000)).toEqual({ ok: false, retryAfterSeconds: 30 })
-    expect(await limiter.reserve('a@x', 'office', NOW + 59_001)).toEqual({ ok: false, retryAfterSeconds: 1 })
+    expect(await limiter.reserve('a@x', 'office', NOW + 30_000)).toEqual({ ok: false, scope: 'username', retryAfterSeconds: 30 })
+    expect(await limiter.reserve('a@x', 'office', NOW + 59_001)).toEqual({ ok: false, scope: 'username', retryAfterSeconds: 1 })
     expect(await limiter.reserve('a@x', 'office', NOW + 60_000)).toEqual({ ok: true })
   })
 
@@ -112,7 +112,7 @@ describe('sign-in limits (mutation survivors)', () => {
       intercept(db, (sql) => (sql.startsWith('SELECT window_start FROM login_counters') ? [] : undefined)),
       { ...POLICY, max: 1 },
     )
-    expect(await pruned.reserve('a@x', 'office', NOW + 30_000)).toEqual({ ok: false, retryAfterSeconds: 60 })
+    expect(await pruned.reserve('a@x', 'office', NOW + 30_000)).toEqual({ ok: false, scope: 'username', retryAfterSeconds: 60 })
   })
 
   it('a successful sign-in gives its password-check slot back', async () => {
@@ -121,7 +121,7 @@ describe('sign-in limits (mutation survivors)', () => {
     expect((await limiter.reserve('a@x', 'office', NOW)).ok).toBe(true)
     expect(await limiter.succeeded('a@x', 'office', NOW)).toEqual({ ok: true })
     expect(await limiter.reserve('a@x', 'office', NOW)).toEqual({ ok: true })
-    expect(await limiter.reserve('a@x', 'office', NOW)).toEqual({ ok: false, retryAfterSeconds: 60 })
+    expect(await limiter.reserve('a@x', 'office', NOW)).toEqual({ ok: false, scope: 'username', retryAfterSeconds: 60 })
     expect(await db.query('SELECT key, count FROM login_counters ORDER BY key')).toEqual([
       { key: 'ok|a@x', count: 1 },
       { key: 'try|office|a@x', count: 2 },
@@ -154,7 +154,7 @@ describe('sign-in limits (mutation survivors)', () => {
     const limiter = createLoginLimiter(db, { ...POLICY, maxSuccesses: 1 })
     expect(await limiter.succeeded('a@x', 'office', NOW)).toEqual({ ok: true })
     expect(await limiter.succeeded('b@x', 'office', NOW)).toEqual({ ok: true })
-    expect(await limiter.succeeded('a@x', 'home', NOW + 15_000)).toEqual({ ok: false, retryAfterSeconds: 45 })
+    expect(await limiter.succeeded('a@x', 'home', NOW + 15_000)).toEqual({ ok: false, scope: 'username', retryAfterSeconds: 45 })
   })
 })
 

@@ -54,7 +54,15 @@ export function manualClock(start = Date.UTC(2026, 10, 21, 12, 0, 0)) {
 
 export async function login(app: FastifyInstance, credentials: { username: string; password: string }) {
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: credentials })
-  return { res, body: res.json() as { accessToken: string; expiresIn: number; agent: { userId: string; sdkAppId: number; workspaceId?: string } } }
+  return {
+    res,
+    body: res.json() as {
+      accessToken: string
+      expiresIn: number
+      agent: { userId: string; sdkAppId: number; workspaceId?: string }
+      signInFailures: { failures: number; lastFailureAt: number | null; locked: boolean }
+    },
+  }
 }
 
 export function requestToken(app: FastifyInstance, accessToken: string | null, payload?: unknown) {
@@ -163,7 +171,7 @@ export function cccCallData(started: number, over: Record<string, unknown> = {})
 
 /** Back to a fresh store between tests: no agents, sessions, counters or agent records. */
 export async function resetDatabase(db: Database): Promise<void> {
-  await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, login_known_addresses, meta, workspace_changes, workspace_starts;
+  await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, login_known_addresses, login_failures, login_failure_reports, meta, workspace_changes, workspace_starts;
     DELETE FROM workspace_records WHERE agent <> '';`)
 }
 

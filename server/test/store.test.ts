@@ -58,7 +58,7 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
   it('migrations are versioned and idempotent', async () => {
     expect(await migrate(db)).toEqual([])
     const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
   })
 
   it('two instances migrating a fresh database at once apply each migration exactly once', async (ctx) => {
@@ -66,7 +66,7 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
     const url = await createDatabase(pg, 'fresh_migrate')
     const [a, b] = await Promise.all([openMigratedRaw(url), openMigratedRaw(url)])
     const applied = await Promise.all([migrate(a), migrate(b)])
-    expect(applied.flat().sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(applied.flat().sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
     expect((await a.query('SELECT id FROM workspace_records WHERE kind = $1', ['outcome'])).length).toBe(6)
     await Promise.all([a.close(), b.close()])
   })
@@ -207,7 +207,7 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
     const results = await Promise.all(Array.from({ length: 30 }, () => limiter.reserve('agent1@example.com', '10.0.0.1', NOW)))
     expect(results.filter((r) => r.ok)).toHaveLength(5)
     const refused = results.find((r) => !r.ok)
-    expect(refused).toEqual({ ok: false, retryAfterSeconds: 60 })
+    expect(refused).toEqual({ ok: false, scope: 'username', retryAfterSeconds: 60 })
     // Another client address is counted separately; the window reopens after windowMs.
     expect((await limiter.reserve('agent1@example.com', '10.0.0.2', NOW)).ok).toBe(true)
     expect((await limiter.reserve('agent1@example.com', '10.0.0.1', NOW + 60_000)).ok).toBe(true)

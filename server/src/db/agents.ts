@@ -8,6 +8,7 @@ import path from 'node:path'
 import { createHash } from 'node:crypto'
 import { normaliseUsername, parseAgentsJson, type AgentRecord } from '../agents'
 import type { Queryable } from './driver'
+import { forgetSignInFailures } from './signInFailures'
 import { lockWorkspaceWrites } from './workspace'
 
 /** The two published development accounts: seeded in mock mode, never present in real mode. */
@@ -114,8 +115,9 @@ export async function removeAgent(db: Queryable, username: string, now: number):
   const rows = await db.query<{ user_id: string }>('DELETE FROM agents WHERE username_key = $1 RETURNING user_id', [normaliseUsername(username)])
   if (!rows[0]) return false
   await endSessionsOf(db, rows[0].user_id, now)
-  // Whoever is given this username next does not inherit the addresses it signed in from.
+  // Whoever is given this username next inherits neither the addresses it signed in from nor its failed sign-ins.
   await forgetKnownAddresses(db, normaliseUsername(username))
+  await forgetSignInFailures(db, normaliseUsername(username))
   await moveWorkspace(db, rows[0].user_id, `removed:${rows[0].user_id}:${now}`, now)
   return true
 }

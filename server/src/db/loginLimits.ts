@@ -28,8 +28,13 @@ export interface LoginLimitPolicy {
   perUsername?: { max: number; windowMs: number }
 }
 
-/** `usernameSlot`: the check holds a slot of the username's cap across addresses (give it back with the reservation). */
-export type Reservation = { ok: true; usernameSlot?: true } | { ok: false; retryAfterSeconds: number }
+/**
+ * `usernameSlot`: the check holds a slot of the username's cap across addresses (give it back with
+ * the reservation). `scope` of a refusal: the address's cap (usernames failing there), or a limit
+ * of the username itself (at this address, across addresses, its successes), which the agent is
+ * told of at their next sign-in (db/signInFailures.ts).
+ */
+export type Reservation = { ok: true; usernameSlot?: true } | { ok: false; retryAfterSeconds: number; scope: 'address' | 'username' }
 
 /** How long an address the agent signed in from stays one the per-username cap spares. */
 export const KNOWN_ADDRESS_MS = 30 * 86_400_000
@@ -56,7 +61,7 @@ export function limitAddress(ip: string): string {
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
-/** Adds one unless the live window already holds max; the refusal says when it reopens. */
+/** Adds one unless the live window already holds max; the refusal says when it reopens. Every key is a username's. */
 async function bump(db: Queryable, key: string, now: number, policy: { windowMs: number }, max: number): Promise<Reservation> {
   const rows = await db.query(
     `INSERT INTO login_counters AS c (key, window_start, count) VALUES ($1, $2, 1)
@@ -69,7 +74,7 @@ async function bump(db: Queryable, key: string, now: number, policy: { windowMs:
   )
   if (rows.length > 0) return { ok: true }
   const [row] = await db.query<{ window_start: number }>('SELECT window_start FROM login_counters WHERE key = $1', [key])
-  return { ok: false, retryAfterSeconds: seconds(Number(row?.window_start ?? now) + policy.windowMs - now) }
+  return { ok: false, scope: 'username', retryAfterSeconds: seconds(Number(row?.window_start ?? now) + policy.windowMs - now) }
 }
 
 export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
@@ -102,7 +107,7 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
       let known: boolean | undefined
       const isKnown = async () => (known ??= await knownAddress(usernameKey, address, now))
       if (!row?.member && Number(row?.n ?? 0) >= policy.maxUsernames && !(await isKnown())) {
-        return { ok: false, retryAfterSeconds: seconds(Number(row?.oldest ?? now) + policy.windowMs - now) }
+        return { ok: false, scope: 'address', retryAfterSeconds: seconds(Number(row?.oldest ?? now) + policy.windowMs - now) }
       }
       const pair = await bump(db, tryKey(usernameKey, address), now, policy, policy.max)
       if (!pair.ok || !policy.perUsername || (await isKnown())) return pair

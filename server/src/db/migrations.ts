@@ -223,6 +223,33 @@ INSERT INTO workspace_totals (agent, numbers, records)
   SELECT agent, count(*) FILTER (WHERE kind = 'number' AND NOT deleted), count(*) FROM workspace_records GROUP BY agent;
 `,
   },
+  {
+    version: 9,
+    name: 'failed sign-ins per agent',
+    // What the agent is told at their next successful sign-in (db/signInFailures.ts). Only for
+    // usernames of agents: a guess at one that does not exist stores nothing.
+    sql: `
+-- The newest failed password checks of each agent (FAILURES_KEPT), pruned after FAILURES_KEEP_MS.
+CREATE TABLE login_failures (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  username_key text NOT NULL,
+  at bigint NOT NULL,
+  address text NOT NULL -- as the limits count it: IPv4, or an IPv6 /64 (limitAddress)
+);
+CREATE INDEX login_failures_by_agent ON login_failures (username_key, id);
+CREATE INDEX login_failures_at ON login_failures (at);
+-- Since the agent's last successful sign-in: failed checks, the last one, the first refusal by a
+-- limit of the username. Taken (deleted) by the next successful sign-in.
+CREATE TABLE login_failure_reports (
+  username_key text PRIMARY KEY,
+  failures integer NOT NULL,
+  last_failure_at bigint,
+  locked_at bigint,
+  changed_at bigint NOT NULL
+);
+CREATE INDEX login_failure_reports_changed ON login_failure_reports (changed_at);
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */

@@ -1,0 +1,172 @@
+// @vitest-environment node
+/**
+ * Failed sign-ins told to the agent at their next successful sign-in (the login response's
+ * `signInFailures`), on both drivers, attacked: wrong passwords at once, then the right one; a
+ * restart and a second instance on the same database in between; usernames that do not exist
+ * (nothing stored, the same answer); malformed bodies; the rows kept per agent and pruned.
+ * Client addresses come from X-Forwarded-For, believed from the loopback proxy (TRUST_PROXY).
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { Database } from '../src/db'
+import { removeAgent } from '../src/db/agents'
+import { FAILURES_KEEP_MS, FAILURES_KEPT, pruneSignInFailures } from '../src/db/signInFailures'
+import { AGENT1, AGENT2, manualClock } from './helpers'
+import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
+
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 120_000 })
+
+const CAP = 10
+const ENV = { TRUST_PROXY: '127.0.0.1', LOGIN_RATE_LIMIT: '5', LOGIN_USERNAME_RATE_LIMIT: String(CAP), SCRYPT_QUEUE: '200' }
+const PHONE = '192.0.2.10'
+const KEY1 = AGENT1.username.toLowerCase()
+
+interface Report {
+  failures: number
+  lastFailureAt: number | null
+  locked: boolean
+}
+const NONE: Report = { failures: 0, lastFailureAt: null, locked: false }
+
+const tally = (codes: number[]) => codes.reduce<Record<number, number>>((acc, code) => ({ ...acc, [code]: (acc[code] ?? 0) + 1 }), {})
+
+describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name', (driver) => {
+  let db: Database
+  let app: FastifyInstance
+  let clock = manualClock()
+  beforeEach(() => {
+    clock = manualClock()
+  })
+  const backend = freshBackendPerTest(
+    driver,
+    () => clock.now(),
+    async (openedDb, started) => {
+      db = openedDb
+      app = started
+    },
+    ENV,
+  )
+  const attempt = (from: string, credentials: { username: string; password: string }, server = app): Promise<LightMyRequestResponse> =>
+    server.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-forwarded-for': from }, payload: credentials })
+  const guess = async (from: string, n: number, username = AGENT1.username, server = app) => (await attempt(from, { username, password: `guess-${n}` }, server)).statusCode
+  /** The right password; the report its 200 carries. */
+  const signIn = async (from = PHONE, server = app, credentials = AGENT1): Promise<Report> => {
+    const res = await attempt(from, credentials, server)
+    expect(res.statusCode).toBe(200)
+    return (res.json() as { signInFailures: Report }).signInFailures
+  }
+  const stored = async () => ({
+    rows: Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM login_failures'))[0].n),
+    reports: Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM login_failure_reports'))[0].n),
+  })
+
+  it('two wrong passwords then the right one: told 2 and when the last was; the sign-in after is told nothing', async () => {
+    expect(await signIn()).toEqual(NONE)
+    expect(await guess('198.51.100.1', 1)).toBe(401)
+    clock.advance(5_000)
+    expect(await guess('2001:db8:5:7::1234', 2)).toBe(401)
+    const lastAt = clock.now()
+    clock.advance(60_000)
+    expect(await signIn()).toEqual({ failures: 2, lastFailureAt: lastAt, locked: false })
+    expect(await signIn()).toEqual(NONE)
+    // Kept per agent: the time and the address as the limits count it (an IPv6 /64), nothing else.
+    expect(await db.query('SELECT username_key, at, address FROM login_failures ORDER BY id')).toEqual([
+      { username_key: KEY1, at: lastAt - 5_000, address: '198.51.100.1' },
+      { username_key: KEY1, at: lastAt, address: '2001:db8:5:7::/64' },
+    ])
+    const dump = JSON.stringify(await db.query('SELECT * FROM login_failures')) + JSON.stringify(await db.query('SELECT * FROM login_failure_reports'))
+    expect(dump).not.toMatch(/guess-|agent1-pass/)
+    // Another agent's sign-in is told nothing of it.
+    expect(await signIn(PHONE, app, AGENT2)).toEqual(NONE)
+  })
+
+  it('50 wrong passwords at once from one address, then the right one: told exactly the checks that failed, and that the username was held', async () => {
+    const codes = await Promise.all(Array.from({ length: 50 }, (_, i) => guess('203.0.113.9', i)))
+    console.info(`[${driver.name}] 50 at once from one address: ${JSON.stringify(tally(codes))}`)
+    expect(tally(codes)).toEqual({ 401: 5, 429: 45 })
+    // The right password is held too while the limit holds (from that address).
+    expect((await attempt('203.0.113.9', AGENT1)).statusCode).toBe(429)
+    clock.advance(60_000)
+    const report = await signIn('203.0.113.9')
+    expect(report).toEqual({ failures: 5, lastFailureAt: expect.any(Number), locked: true })
+  })
+
+  it('50 wrong passwords at once from 50 addresses over two instances: the count is the 401s both answered', async () => {
+    const second = await backend.secondInstance()
+    const codes = await Promise.all(Array.from({ length: 50 }, (_, i) => guess(`198.51.${i}.1`, i, AGENT1.username, i % 2 === 0 ? app : second)))
+    console.info(`[${driver.name}] 50 at once from 50 addresses on two instances: ${JSON.stringify(tally(codes))}`)
+    expect(tally(codes)).toEqual({ 401: CAP, 429: 50 - CAP })
+    // From an address the agent never used, the username's cap holds the right password too ...
+    expect((await attempt('203.0.113.50', AGENT1, second)).statusCode).toBe(429)
+    clock.advance(15 * 60_000)
+    // ... and the sign-in after the window, on either instance, is told once.
+    const [one, two] = await Promise.all([signIn(PHONE, app), signIn(PHONE, second)])
+    const told = [one, two].filter((r) => r.failures > 0)
+    expect(told).toEqual([{ failures: CAP, lastFailureAt: clock.now() - 15 * 60_000, locked: true }])
+  })
+
+  it('a backend restart in between: the failures before it are told at the sign-in after it', async () => {
+    for (let i = 0; i < 3; i++) expect(await guess(PHONE, i)).toBe(401)
+    app = await backend.restart()
+    expect(await guess(PHONE, 3)).toBe(401)
+    app = await backend.restart()
+    expect(await signIn()).toEqual({ failures: 4, lastFailureAt: clock.now(), locked: false })
+  })
+
+  it('usernames without an agent store nothing, however many are tried, and are answered as a wrong password', async () => {
+    const wrong = await attempt('198.51.100.7', { username: AGENT1.username, password: 'guess-x' })
+    for (let i = 0; i < 40; i++) {
+      // Many addresses, so the address's cap does not end it early; one username held by its cap.
+      const res = await attempt(`198.51.${100 + (i % 20)}.${i + 1}`, { username: i < 20 ? 'nobody@example.com' : `nobody${i}@example.com`, password: `guess-${i}` })
+      expect(res.statusCode).toBe(i >= CAP && i < 20 ? 429 : 401)
+      if (res.statusCode === 401) {
+        expect(res.json()).toEqual(wrong.json())
+        expect(Object.keys(res.headers).sort()).toEqual(Object.keys(wrong.headers).sort())
+      }
+    }
+    expect(await stored()).toEqual({ rows: 1, reports: 1 })
+    expect(await db.query('SELECT DISTINCT username_key FROM login_failures')).toEqual([{ username_key: KEY1 }])
+  })
+
+  it('malformed bodies are refused before anything is counted or told', async () => {
+    expect(await guess(PHONE, 1)).toBe(401)
+    const bodies: Array<{ payload: string; type: string; code: number }> = [
+      { payload: '{"username": "agent1@example.com", "password": ', type: 'application/json', code: 400 },
+      { payload: '{"username": "agent1@example.com"}', type: 'application/json', code: 400 },
+      { payload: '{"username": "agent1@example.com", "password": 7}', type: 'application/json', code: 400 },
+      { payload: '{"username": ["agent1@example.com"], "password": "x"}', type: 'application/json', code: 400 },
+      { payload: '{"username": "agent1@example.com", "password": "x", "__proto__": {"failures": 0}}', type: 'application/json', code: 400 },
+      { payload: 'username=agent1@example.com&password=x', type: 'application/x-www-form-urlencoded', code: 400 },
+      { payload: JSON.stringify({ username: AGENT1.username, password: 'x'.repeat(40_000) }), type: 'application/json', code: 413 },
+    ]
+    const codes = await Promise.all(bodies.map(({ payload, type }) => app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': type, 'x-forwarded-for': PHONE }, payload })))
+    expect(codes.map((r) => r.statusCode)).toEqual(bodies.map((b) => b.code))
+    expect(await stored()).toEqual({ rows: 1, reports: 1 })
+    expect(await signIn()).toEqual({ failures: 1, lastFailureAt: clock.now(), locked: false })
+  })
+
+  it(`keeps the newest ${FAILURES_KEPT} failures per agent and counts them all; pruned by age, forgotten with the agent`, async () => {
+    const rounds = Math.ceil((FAILURES_KEPT + 10) / 5)
+    for (let round = 0; round < rounds; round++) {
+      // Five at once a minute from the agent's own phone (known: the username's cap spares it).
+      if (round === 0) await signIn()
+      const codes = await Promise.all(Array.from({ length: 5 }, (_, i) => guess(PHONE, round * 5 + i)))
+      expect(codes).toEqual(Array(5).fill(401))
+      clock.advance(60_000)
+    }
+    expect(await stored()).toEqual({ rows: FAILURES_KEPT, reports: 1 })
+    const [{ oldest }] = await db.query<{ oldest: number }>('SELECT min(at) AS oldest FROM login_failures')
+    expect(Number(oldest)).toBe(clock.now() - 60_000 * Math.ceil(FAILURES_KEPT / 5))
+    expect(await signIn()).toEqual({ failures: rounds * 5, lastFailureAt: clock.now() - 60_000, locked: false })
+
+    // A report no sign-in took, and the failures, go after FAILURES_KEEP_MS.
+    expect(await guess(PHONE, 999)).toBe(401)
+    await pruneSignInFailures(db, clock.now() + FAILURES_KEEP_MS - 1)
+    expect(await stored()).toEqual({ rows: 1, reports: 1 })
+    await pruneSignInFailures(db, clock.now() + FAILURES_KEEP_MS)
+    expect(await stored()).toEqual({ rows: 0, reports: 0 })
+    expect(await guess(PHONE, 1000)).toBe(401)
+    expect(await removeAgent(db, AGENT1.username, clock.now())).toBe(true)
+    expect(await stored()).toEqual({ rows: 0, reports: 0 })
+  })
+})
