@@ -110,6 +110,15 @@ describe.skipIf(!existsSync(serverMain))('token client against the real token ba
     expect((await rejection(fetchTcccToken(session.accessToken))).symbol).toBe('SESSION_EXPIRED')
   })
 
+  it("tells the agent's next sign-in how many attempts failed since the previous one, once", async () => {
+    expect((await signInToBackend('agent1@example.com', 'agent1-pass')).signInFailures).toEqual({ failures: 0, lastFailureAt: null, locked: false })
+    for (let i = 0; i < 2; i++) expect((await rejection(signInToBackend('agent1@example.com', `wrong-${i}`))).symbol).toBe('BAD_CREDENTIALS')
+    const told = await signInToBackend('agent1@example.com', 'agent1-pass')
+    expect(told.signInFailures).toEqual({ failures: 2, lastFailureAt: expect.any(Number), locked: false })
+    expect(Math.abs((told.signInFailures?.lastFailureAt ?? 0) - Date.now())).toBeLessThan(60_000)
+    expect((await signInToBackend('agent1@example.com', 'agent1-pass')).signInFailures).toEqual({ failures: 0, lastFailureAt: null, locked: false })
+  })
+
   it('maps a forged access token to SESSION_EXPIRED', async () => {
     expect((await rejection(fetchTcccToken('not-a-real-token'))).symbol).toBe('SESSION_EXPIRED')
   })

@@ -44,6 +44,19 @@ describe('signInToBackend', () => {
     }
   })
 
+  it('passes on the failed sign-ins the backend tells, and signs in without a malformed report', async () => {
+    const told = { failures: 2, lastFailureAt: 1_795_292_984_000, locked: true }
+    respond(200, { ...goodLogin, signInFailures: { ...told, address: '203.0.113.7' } })
+    await expect(signInToBackend('u', 'p')).resolves.toEqual({ ...goodLogin, signInFailures: told })
+    respond(200, { ...goodLogin, signInFailures: { failures: 0, lastFailureAt: null, locked: false } })
+    await expect(signInToBackend('u', 'p')).resolves.toEqual({ ...goodLogin, signInFailures: { failures: 0, lastFailureAt: null, locked: false } })
+    const malformed = [null, 'two', [], { ...told, failures: -1 }, { ...told, failures: 1.5 }, { ...told, failures: '2' }, { ...told, lastFailureAt: 'now' }, { ...told, lastFailureAt: Number.NaN }, { ...told, locked: 'yes' }, { failures: 2, lastFailureAt: null }]
+    for (const signInFailures of malformed) {
+      respond(200, { ...goodLogin, signInFailures })
+      await expect(signInToBackend('u', 'p')).resolves.toEqual(goodLogin)
+    }
+  })
+
   it('parses a JSON string body', async () => {
     respond(200, JSON.stringify(goodLogin))
     await expect(signInToBackend('u', 'p')).resolves.toEqual(goodLogin)

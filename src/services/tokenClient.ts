@@ -7,6 +7,7 @@
  * Never log the password, the access token or the TCCC token.
  */
 import { TcccError, type AppErrorSymbol } from '@/platform/errors'
+import { isSignInFailures, type SignInFailures } from '@/services/signInFailures'
 
 // Vite's `import.meta.env` (declared here so this file type-checks without vite/client types;
 // identical declarations elsewhere merge).
@@ -39,6 +40,11 @@ export interface BackendSession {
   /** Seconds the access token stays valid. */
   expiresIn: number
   agent: BackendAgent
+  /**
+   * Failed attempts at this username since the agent's previous sign-in (told once). Absent from
+   * backends before it was added, and when malformed: a sign-in never fails over it.
+   */
+  signInFailures?: SignInFailures
 }
 
 /** `POST /api/tccc/token` 200 body. */
@@ -71,9 +77,15 @@ export async function signInToBackend(username: string, password: string, baseUr
   if (response.statusCode === 401) throw backendError('BAD_CREDENTIALS', response)
   ensureOk(response)
   if (!isBackendSession(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'login')
-  const { accessToken, expiresIn, agent } = response.body
+  const { accessToken, expiresIn, agent, signInFailures } = response.body
   const workspaceId = isNonEmptyString(agent.workspaceId) ? agent.workspaceId : undefined
-  return { accessToken, expiresIn, agent: { userId: agent.userId, sdkAppId: agent.sdkAppId, ...(workspaceId ? { workspaceId } : {}) } }
+  const failures = isSignInFailures(signInFailures) ? { failures: signInFailures.failures, lastFailureAt: signInFailures.lastFailureAt, locked: signInFailures.locked } : undefined
+  return {
+    accessToken,
+    expiresIn,
+    agent: { userId: agent.userId, sdkAppId: agent.sdkAppId, ...(workspaceId ? { workspaceId } : {}) },
+    ...(failures ? { signInFailures: failures } : {}),
+  }
 }
 
 export async function fetchTcccToken(accessToken: string, baseUrl = backendBaseUrl()): Promise<TcccLoginToken> {

@@ -42,6 +42,7 @@ import { defineStore, getActivePinia } from 'pinia'
 import { nextTick, ref, watch } from 'vue'
 import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
 import { backendSessionStorage, sessionBelongsTo, type StoredBackendSession } from '@/services/backendSession'
+import { keepSignInFailures } from '@/services/signInFailures'
 import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
 import type { RefusalReason, TabRegistration, TabRegistrationHandlers } from '@/services/tabRegistration'
 import { fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
@@ -603,6 +604,8 @@ export const useSessionStore = defineStore('session', () => {
     lastUsername.value = name
     lastUsernameStorage.save(name)
     if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
+    // After the claim (the seat's cache is this agent's): kept until the agent dismisses the notice.
+    if (backend.signInFailures) keepSignInFailures(backend.agent.userId, backend.signInFailures, Date.now())
     // The newest tab of this agent takes the registration from another of this browser, unless
     // that one is on a call or still signing in: then this one stands by, its workspace open.
     const seat = agentKeyOf(backend.agent.userId)

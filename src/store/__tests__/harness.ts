@@ -103,6 +103,11 @@ export interface FakeBackend {
   sdkUrl: string
   /** The seat's workspace set aside (its agent removed) and a new, empty one for the next agent. */
   newWorkspace(): void
+  /**
+   * As the backend counts them: the agent's wrong passwords since their last sign-in, told (and
+   * reset) by the next sign-in's `signInFailures`; `locked` says a limit held the username.
+   */
+  failures: { failures: number; lastFailureAt: number | null; locked: boolean }
 }
 
 export function installFakeBackend(clock: ManualClock): FakeBackend {
@@ -132,12 +137,15 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
     if (path === '/api/auth/login') {
       const body = options.data as { username?: string; password?: string }
       if (body.username !== AGENT.userId || body.password !== PASSWORD) {
+        if (body.username === AGENT.userId) fake.failures = { ...fake.failures, failures: fake.failures.failures + 1, lastFailureAt: clock.now() }
         reply(401, { error: { code: 'BAD_CREDENTIALS', message: 'Wrong username or password' } })
       } else {
         const accessToken = `acc-${++counter}`
         live.add(accessToken)
         issuedAccessTokens.push(accessToken)
-        reply(200, { accessToken, expiresIn: 3600, agent: { ...AGENT, ...(fake.workspaceId ? { workspaceId: fake.workspaceId } : {}) } })
+        const signInFailures = fake.failures
+        fake.failures = { failures: 0, lastFailureAt: null, locked: false }
+        reply(200, { accessToken, expiresIn: 3600, agent: { ...AGENT, ...(fake.workspaceId ? { workspaceId: fake.workspaceId } : {}) }, signInFailures })
       }
     } else if (path === '/api/tccc/token') {
       if (nextTokenFailure) {
@@ -205,6 +213,7 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
     },
     workspaceId: null,
     sdkUrl: '',
+    failures: { failures: 0, lastFailureAt: null, locked: false },
   }
   return fake
 }

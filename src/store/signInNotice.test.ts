@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createPinia, setActivePinia } from 'pinia'
+import { nextTick } from 'vue'
+import { keepSignInFailures } from '@/services/signInFailures'
+import { useSessionStore } from '@/store/session'
+import { useSignInNoticeStore } from '@/store/signInNotice'
+import { useSyncStore } from '@/store/sync'
+import { AGENT, PASSWORD, closeSyncAndRestore, coreWithWorkspace, type Core, type FakeBackend } from './__tests__/harness'
+
+vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
+vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
+
+let core: Core
+let backend: FakeBackend
+
+beforeEach(() => {
+  ;({ core, backend } = coreWithWorkspace())
+})
+afterEach(() => closeSyncAndRestore())
+
+/** The app started again: a new pinia, the same phone storage, the stored session restored. */
+async function restart(): Promise<void> {
+  useSyncStore().close()
+  setActivePinia(createPinia())
+  await useSessionStore().restore()
+}
+
+describe('the sign-in failures notice', () => {
+  it('two wrong passwords then the right one: the notice says 2 and when, until dismissed, across a restart', async () => {
+    const session = useSessionStore()
+    expect(await session.signIn(AGENT.userId, 'wrong-1')).toBe(false)
+    core.clock.advance(30_000)
+    expect(await session.signIn(AGENT.userId, 'wrong-2')).toBe(false)
+    const lastAt = core.clock.now()
+    expect(await session.signIn(AGENT.userId, PASSWORD)).toBe(true)
+    const notice = useSignInNoticeStore()
+    expect(notice.shown).toMatchObject({ failures: 2, lastFailureAt: lastAt, locked: false, dismissed: false })
+
+    await restart()
+    expect(useSessionStore().status).toBe('signed-in')
+    expect(useSignInNoticeStore().shown).toMatchObject({ failures: 2, lastFailureAt: lastAt })
+    useSignInNoticeStore().dismiss()
+    expect(useSignInNoticeStore().shown).toBeNull()
+    // The last one stays to read again.
+    expect(useSignInNoticeStore().last).toMatchObject({ failures: 2, dismissed: true })
+
+    await restart()
+    expect(useSignInNoticeStore().shown).toBeNull()
+    expect(useSignInNoticeStore().last).toMatchObject({ failures: 2, dismissed: true })
+  })
+
+  it('a sign-in with nothing to tell leaves the last notice as it was', async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, 'wrong-1')
+    await session.signIn(AGENT.userId, PASSWORD)
+    const notice = useSignInNoticeStore()
+    notice.dismiss()
+    await session.signOut()
+    expect(notice.last).toBeNull()
+    await session.signIn(AGENT.userId, PASSWORD)
+    await nextTick()
+    expect(notice.shown).toBeNull()
+    expect(notice.last).toMatchObject({ failures: 1, dismissed: true })
+  })
+
+  it("never shows another agent's notice of the same phone", async () => {
+    keepSignInFailures('agent2@example.com', { failures: 7, lastFailureAt: core.clock.now(), locked: true }, core.clock.now())
+    const notice = useSignInNoticeStore()
+    expect(await useSessionStore().signIn(AGENT.userId, PASSWORD)).toBe(true)
+    await nextTick()
+    expect(notice.shown).toBeNull()
+    expect(notice.last).toBeNull()
+  })
+
+  it('a notice not dismissed before sign-out goes with the agent and comes back with them', async () => {
+    const session = useSessionStore()
+    backend.failures = { failures: 0, lastFailureAt: null, locked: true }
+    await session.signIn(AGENT.userId, PASSWORD)
+    const notice = useSignInNoticeStore()
+    expect(notice.shown).toMatchObject({ failures: 0, locked: true })
+    await session.signOut()
+    expect(notice.shown).toBeNull()
+    await session.signIn(AGENT.userId, PASSWORD)
+    await nextTick()
+    expect(notice.shown).toMatchObject({ failures: 0, locked: true })
+  })
+})

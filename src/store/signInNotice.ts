@@ -1,0 +1,45 @@
+/**
+ * Failed sign-ins at the agent's username since their previous sign-in, as the backend told the
+ * last sign-in that had any (`src/services/signInFailures.ts`, kept per agent by the session
+ * store): a notice on the signed-in pages until dismissed, across restarts, and the last one to
+ * read again afterwards (the shell's account panel). Only the signed-in agent's is ever loaded.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref, watch } from 'vue'
+import { signInNoticeStorage, type SignInNotice } from '@/services/signInFailures'
+import type { StoredValue } from '@/services/storage'
+import { useSessionStore } from '@/store/session'
+
+export const useSignInNoticeStore = defineStore('signInNotice', () => {
+  const session = useSessionStore()
+
+  /** The last notice kept for the signed-in agent, dismissed or not; null when none. */
+  const last = ref<SignInNotice | null>(null)
+  let storage: StoredValue<SignInNotice | null> | null = null
+
+  // The session keeps the notice before it names the agent, so it is here once they are.
+  watch(
+    () => session.agent?.userId ?? null,
+    (userId) => {
+      storage = userId ? signInNoticeStorage(userId) : null
+      last.value = storage ? storage.load() : null
+    },
+    { immediate: true },
+  )
+
+  /** Shown on the signed-in pages until the agent dismisses it. */
+  const shown = computed<SignInNotice | null>(() => (last.value && !last.value.dismissed ? last.value : null))
+
+  function dismiss(): void {
+    if (!last.value || last.value.dismissed) return
+    last.value = { ...last.value, dismissed: true }
+    try {
+      storage?.save(last.value)
+    } catch (e) {
+      // Dismissed for this run; the next start shows it again rather than losing it.
+      console.warn('[signInNotice] could not keep the dismissal', e instanceof Error ? e.message : e)
+    }
+  }
+
+  return { last, shown, dismiss }
+})
