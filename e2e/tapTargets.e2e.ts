@@ -133,7 +133,7 @@ describe('tap targets and labels (defect 7)', () => {
         return el.getBoundingClientRect().height - parseFloat(style.borderTopWidth) - parseFloat(style.borderBottomWidth)
       })
       expect(drawn).toBe(26)
-      expect(await tooSmallToHit(page, ['shell-language', 'logout', 'agent-state', 'sync-status', 'numbers-add', 'numbers-import', 'numbers-call-next', 'autoadvance-toggle', 'nav-numbers', 'nav-dial', 'nav-history'])).toEqual([])
+      expect(await tooSmallToHit(page, ['shell-language', 'logout', 'shell-account', 'agent-state', 'sync-status', 'numbers-add', 'numbers-import', 'numbers-call-next', 'autoadvance-toggle', 'nav-numbers', 'nav-dial', 'nav-history'])).toEqual([])
 
       // The seat status chooser.
       await byId(page, 'agent-state').click()

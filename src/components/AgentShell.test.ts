@@ -11,6 +11,7 @@ import { useSessionStore } from '@/store/session'
 import { useSettingsStore } from '@/store/settings'
 import { useSyncStore } from '@/store/sync'
 import { useMissedStore } from '@/store/missed'
+import { useSignInNoticeStore } from '@/store/signInNotice'
 import AgentShell from './AgentShell.vue'
 import { UniPopupStub } from '../../tests/setup/uniPopupStub'
 
@@ -202,6 +203,65 @@ describe('AgentShell', () => {
     await bar.trigger('click')
     expect(reLaunchUrls()).toEqual(['/src/pages/dial/index'])
   })
+
+  describe('failed sign-ins at the account', () => {
+    const year = new Date().getFullYear()
+    const at = new Date(year, 0, 2, 9, 5).getTime()
+    const told = { failures: 2, lastFailureAt: at, locked: false, reportedAt: new Date(year, 0, 2, 9, 30).getTime(), dismissed: false }
+
+    it('shows the notice until dismissed, with the count and when the last one was', async () => {
+      const { wrapper } = mountShell({ signInNotice: { last: told } })
+      const notice = wrapper.find(byId('signin-failures'))
+      expect(notice.attributes()).toMatchObject({ 'data-count': '2', 'data-locked': 'false', 'data-at': String(at), role: 'status' })
+      expect(notice.text()).toContain('2 failed sign-in attempts on your account since you last signed in, the last at 01-02 09:05. If it was not you, tell your administrator.')
+      await wrapper.find(byId('signin-failures-dismiss')).trigger('click')
+      expect(useSignInNoticeStore().dismiss).toHaveBeenCalledTimes(1)
+      wrapper.unmount()
+    })
+
+    it('says one attempt, and the lock, in English and Chinese', async () => {
+      const { wrapper } = mountShell({ signInNotice: { last: { ...told, failures: 1, locked: true } } })
+      expect(wrapper.find(byId('signin-failures')).text()).toContain(
+        '1 failed sign-in attempt on your account since you last signed in, at 01-02 09:05. After too many attempts, signing in to your account was paused for a while.',
+      )
+      setLocale('zh')
+      await wrapper.vm.$nextTick()
+      expect(wrapper.find(byId('signin-failures')).text()).toContain('自您上次登录以来，您的账号有 1 次登录失败，最近一次在 01-02 09:05。因尝试次数过多，您的账号登录曾被暂时锁定。如果不是您本人，请告知管理员。')
+      expect(wrapper.find(byId('signin-failures-dismiss')).text()).toBe('知道了')
+      wrapper.unmount()
+    })
+
+    it('a dismissed notice is not shown; a tap on who is signed in shows the last one again', async () => {
+      const { wrapper } = mountShell({ signInNotice: { last: { ...told, dismissed: true } } })
+      expect(wrapper.find(byId('signin-failures')).exists()).toBe(false)
+      const account = wrapper.find(byId('shell-account'))
+      expect(account.attributes()).toMatchObject({ role: 'button', 'aria-expanded': 'false', 'aria-label': 'agent1@example.com: sign-in activity' })
+      expect(account.find(byId('agent-status')).text()).toBe('agent1@example.com')
+      await account.trigger('click')
+      const last = wrapper.find(byId('signin-failures-last'))
+      expect(last.attributes()).toMatchObject({ 'data-count': '2', 'data-at': String(at) })
+      expect(last.text()).toContain('At your sign-in on 01-02 09:30:')
+      expect(last.text()).toContain('2 failed sign-in attempts')
+      expect(account.attributes('aria-expanded')).toBe('true')
+      await account.trigger('click')
+      expect(wrapper.find(byId('shell-account-panel')).exists()).toBe(false)
+      wrapper.unmount()
+    })
+
+    it('with none kept, the account panel says so', async () => {
+      const { wrapper } = mountShell()
+      expect(wrapper.find(byId('signin-failures')).exists()).toBe(false)
+      await wrapper.find(byId('shell-account')).trigger('click')
+      expect(wrapper.find(byId('signin-failures-last')).exists()).toBe(false)
+      expect(wrapper.find(byId('signin-failures-none')).text()).toBe('No failed sign-ins have been reported on this phone')
+      // Esc closes it as it does the seat status chooser.
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }))
+      await wrapper.vm.$nextTick()
+      expect(wrapper.find(byId('shell-account-panel')).exists()).toBe(false)
+      wrapper.unmount()
+    })
+  })
+
 })
 
 describe('IncomingCallOverlay (in the shell)', () => {

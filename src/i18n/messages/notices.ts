@@ -1,4 +1,4 @@
-/** Notices about calls the agent did not take, and why a call cannot start now. */
+/** Notices about calls the agent did not take, why a call cannot start now, and failed sign-ins at their account. */
 const zh = {
   'notices.callWaiting': '{number} 正在来电，当前通话结束前无法接听，将记为未接',
   'notices.missed': '未接来电：{number}',
@@ -17,6 +17,10 @@ const zh = {
   'notices.connection.reconnecting': '正在重连',
   'notices.connection.offline': '未登录',
   'notices.callInterrupted': '与 {name} 的通话在应用关闭时中断，已记入通话记录',
+  'notices.signInFailures': '自您上次登录以来，您的账号有 {n} 次登录失败，最近一次在 {when}。',
+  'notices.signInLocked': '因尝试次数过多，您的账号登录曾被暂时锁定。',
+  'notices.signInFailuresHint': '如果不是您本人，请告知管理员。',
+  'notices.signInFailuresDismiss': '知道了',
 } as const
 
 const en: Record<keyof typeof zh, string> = {
@@ -37,6 +41,11 @@ const en: Record<keyof typeof zh, string> = {
   'notices.connection.reconnecting': 'Reconnecting',
   'notices.connection.offline': 'Signed out',
   'notices.callInterrupted': 'The call with {name} was cut off when the app closed; it is in your call history',
+  'notices.signInFailures':
+    '{n} failed sign-in attempt on your account since you last signed in, at {when}. | {n} failed sign-in attempts on your account since you last signed in, the last at {when}.',
+  'notices.signInLocked': 'After too many attempts, signing in to your account was paused for a while.',
+  'notices.signInFailuresHint': 'If it was not you, tell your administrator.',
+  'notices.signInFailuresDismiss': 'Got it',
 }
 
 export default { zh, en }
