@@ -14,6 +14,7 @@ const TIMING = { answerMs: 40, releaseMs: 200 }
 function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: RefusalReason; releasing?: Promise<void> }) {
   const changed: string[] = []
   const signedOut: string[] = []
+  const kicked: string[] = []
   const handlers: TabRegistrationHandlers = {
     holds: (seat) => seat === SEAT && state.holds,
     release: () => {
@@ -23,9 +24,10 @@ function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: 
     },
     changed: (seat) => changed.push(seat),
     signedOut: (seat) => signedOut.push(seat),
+    kicked: (seat) => kicked.push(seat),
   }
   registration.serve(handlers)
-  return { changed, signedOut, state }
+  return { changed, signedOut, kicked, state }
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
@@ -266,6 +268,36 @@ describe('signOut (the agent signed out in a tab)', () => {
     expect(tabC.signedOut).toEqual([SEAT])
     // Never to itself.
     expect(tabB.signedOut).toEqual([])
+  })
+})
+
+describe('kickedOut (the holder was kicked by a sign-in on another browser or device)', () => {
+  it("drops this tab's record and tells every other tab of the browser at once, never itself", async () => {
+    const { bus, a, tabA } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    const tabB = tabOf(b, { holds: false })
+    const tabC = tabOf(c, { holds: false })
+    a.kickedOut(SEAT)
+    expect(b.holder(SEAT)).toBeNull()
+    await tick()
+    expect(tabB.kicked).toEqual([SEAT])
+    expect(tabC.kicked).toEqual([SEAT])
+    expect(tabA.kicked).toEqual([])
+    // Not a sign-out by the agent.
+    expect(tabB.signedOut).toEqual([])
+  })
+
+  it("leaves a record that names another tab (it registered since) and another agent's", async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    await a.mayRegister('agent2%40example%2Ecom')
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await b.takeOver(SEAT)
+    a.kickedOut(SEAT)
+    expect(b.holder(SEAT)?.tabId).toBe('tab-b')
+    b.kickedOut(SEAT)
+    expect(b.holder(SEAT)).toBeNull()
+    expect(b.holder('agent2%40example%2Ecom')?.tabId).toBe('tab-a')
   })
 })
 

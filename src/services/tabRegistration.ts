@@ -12,6 +12,8 @@
  *   held     a tab registered: the others of the seat stand by
  *   left     the holder's page went away (closed or reloading): "use here" need not ask
  *   signed-out  the agent signed out in a tab: every other tab of the seat signs out too
+ *   kicked   the holder was kicked by a sign-in on another browser or device: the session is
+ *            revoked, so every other tab of the seat signs out too, saying so
  *
  * The session store asks with `takeOver` at every sign-in, start and "use here": the newest tab
  * of an agent takes the registration, unless the holder refuses (a live call, or still signing in).
@@ -55,14 +57,19 @@ export interface TabRegistrationHandlers {
   changed(seat: string): void
   /** The agent of `seat` signed out in another tab of this browser (its session is revoked). */
   signedOut(seat: string): void
+  /**
+   * The tab holding `seat` was kicked by a sign-in on another browser or device (its session is
+   * revoked): a tab standing by for it signs out as the holder did.
+   */
+  kicked(seat: string): void
 }
 
 type Message =
-  | { kind: 'ping' | 'request' | 'held' | 'left' | 'signed-out'; seat: string; from: string }
+  | { kind: 'ping' | 'request' | 'held' | 'left' | 'signed-out' | 'kicked'; seat: string; from: string }
   | { kind: 'holding' | 'releasing' | 'released'; seat: string; from: string; to: string }
   | { kind: 'refused'; seat: string; from: string; to: string; reason: RefusalReason }
 
-const KINDS = new Set(['ping', 'request', 'held', 'left', 'signed-out', 'holding', 'releasing', 'released', 'refused'])
+const KINDS = new Set(['ping', 'request', 'held', 'left', 'signed-out', 'kicked', 'holding', 'releasing', 'released', 'refused'])
 
 function isMessage(value: unknown): value is Message {
   if (typeof value !== 'object' || value === null) return false
@@ -107,6 +114,11 @@ export interface TabRegistration {
   drop(seat: string): void
   /** The agent signed out in this tab: the record is dropped and the seat's other tabs sign out. */
   signOut(seat: string): void
+  /**
+   * This tab, holding `seat`, was kicked by a sign-in elsewhere: the record is dropped and the
+   * seat's other tabs sign out as kicked too.
+   */
+  kickedOut(seat: string): void
   /** The session store's answers (a new store replaces the previous one's). */
   serve(handlers: TabRegistrationHandlers): void
 }
@@ -159,6 +171,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         return
       case 'signed-out':
         h?.signedOut(message.seat)
+        return
+      case 'kicked':
+        h?.kicked(message.seat)
         return
       default:
     }
@@ -266,6 +281,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     signOut(seat) {
       if (record(seat)) write(seat, null)
       send({ kind: 'signed-out', seat, from: me })
+    },
+    kickedOut(seat) {
+      if (record(seat)?.tabId === me) write(seat, null)
+      send({ kind: 'kicked', seat, from: me })
     },
     serve(next) {
       handlers = next

@@ -19,7 +19,8 @@
  *   elsewhere ──► restoring ──► …                  (`useHere`: the holder gave it up, or is gone)
  *   elsewhere ──► signed-out                       (useHere found the session signed out or
  *                                                   another agent's; a sync refused with no
- *                                                   usable session left; signOut)
+ *                                                   usable session left; signOut; the holding
+ *                                                   tab kicked (`kicked`, told over the tab link))
  *   signed-in | offline | elsewhere ──► signed-out (other-tab: the agent signed out in another tab)
  *
  * `offline`: the start's silent sign-in met a passing failure (`isPassing`: unreachable, timed
@@ -425,6 +426,12 @@ export const useSessionStore = defineStore('session', () => {
       if (status.value === 'signed-out' || !isOwnSeat(seat)) return
       void signedOutElsewhere()
     },
+    kicked(seat) {
+      // Standing by, the holder's session (this tab's too) is revoked: this tab shows what the
+      // holder shows. A registered tab has its own registration, kicked or not.
+      if (status.value !== 'elsewhere' || !isOwnSeat(seat)) return
+      becomeSignedOut('kicked', new TcccError('KICKED'))
+    },
   }
 
   /** This tab's agreement with the others (loaded at the first sign-in or restore). */
@@ -801,6 +808,8 @@ export const useSessionStore = defineStore('session', () => {
     if (stored) backendSessionStorage.clear()
     const own = stored?.accessToken ?? replacedOwnToken()
     if (own) revokeQuietly(own, backendUrl())
+    // The agent's tabs standing by here learn it now, not at their next refused sync.
+    if (who) tabs?.kickedOut(agentKeyOf(who.userId))
     becomeSignedOut('kicked', new TcccError('KICKED'))
   }
 

@@ -289,17 +289,37 @@ describe('reloads', () => {
 })
 
 describe('kicks', () => {
-  it('from another browser or device (this tab is the recorded holder): signed out as kicked, as before', async () => {
+  it('from another browser or device (this tab is the recorded holder): signed out as kicked, as before; the standing-by tab learns it at once and shows the same', async () => {
     const { a, b } = await twoTabs()
+    const sdkBefore = sdk()
     b.session.onKicked()
     expect(b.session.status).toBe('signed-out')
     expect(b.session.signOutReason).toBe('kicked')
     expect(backendSessionStorage.load()).toBeNull()
+    expect(holderRecord.load()).toBeNull()
+    // Over the tab link, not at its next sync (none is made here).
+    await until(() => a.session.status === 'signed-out', 'A signed out')
+    expect(a.session.signOutReason).toBe('kicked')
+    expect(a.session.error?.symbol).toBe('KICKED')
+    expect(a.session.agent).toBeNull()
+    setActivePinia(a.pinia)
+    expect(useSyncStore().agentKey).toBeNull()
+    // Revoked once (by the holder); A was not registered: no SDK logout, no login.
     await until(() => revoked().length === 1, 'the token revoked')
-    expect(a.session.status).toBe('elsewhere')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(revoked()).toHaveLength(1)
+    expect(sdk()).toEqual(sdkBefore)
   })
 
-  it('the standing-by tab whose sync is refused (401) after the holder was kicked goes to the login page as session-expired; not while the session holds', async () => {
+  it('a registered tab of the seat is not signed out by another tab\'s kick (its own registration is kicked, or not)', async () => {
+    const { a } = await twoTabs()
+    await expect(a.session.useHere()).resolves.toBe(true)
+    createTabRegistration(bus.link('tab-x')).kickedOut(agentKeyOf(AGENT.userId))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(a.session.status).toBe('signed-in')
+  })
+
+  it('the standing-by tab whose sync is refused (401) after the holder was kicked (its word not heard: the tab was in the back-forward cache) goes to the login page as session-expired; not while the session holds', async () => {
     const { a, b } = await twoTabs()
     a.session.onBackendSessionEnded()
     expect(a.session.status).toBe('elsewhere')
