@@ -504,6 +504,42 @@ describe('IncomingCallOverlay (in the shell)', () => {
     expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
   })
 
+  it('standing by while the holding tab has a live call, asks before signing out (that tab signs out too, hanging up): "stay" keeps it, "hang up and sign out" signs out', async () => {
+    const standing = { status: 'elsewhere', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 }, elsewhereAgent: 'agent1@example.com', holderLeft: false, takingOver: false, holderOnCall: true }
+    const { wrapper } = mountShell({ session: standing, sync: { state: 'synced', pending: 0 } })
+    expect(wrapper.find(byId('tab-elsewhere')).attributes('data-holder-call')).toBe('true')
+    await wrapper.find(byId('logout')).trigger('click')
+    const dialog = wrapper.find(byId('confirm-dialog'))
+    expect(dialog.attributes('data-kind')).toBe('logout-holder-call')
+    expect(dialog.text()).toContain('The other tab is on a call')
+    expect(dialog.text()).toContain('hangs up the call in the other tab')
+    expect(wrapper.find(byId('confirm-ok')).text()).toBe('Hang up and sign out')
+    expect(wrapper.find(byId('confirm-cancel')).text()).toBe('Stay on the call')
+    await wrapper.find(byId('confirm-cancel')).trigger('click')
+    expect(wrapper.find(byId('confirm-dialog')).exists()).toBe(false)
+    expect(useSessionStore().signOut).not.toHaveBeenCalled()
+    // This tab has no call to hang up: the other tab does, as it signs out.
+    expect(useCallStore().hangUp).not.toHaveBeenCalled()
+
+    setLocale('zh')
+    await wrapper.find(byId('logout')).trigger('click')
+    expect(wrapper.find(byId('confirm-dialog')).text()).toContain('另一个标签页正在通话')
+    expect(wrapper.find(byId('confirm-ok')).text()).toBe('挂断并退出')
+    await wrapper.find(byId('confirm-ok')).trigger('click')
+    await flushPromises()
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
+    expect(useCallStore().hangUp).not.toHaveBeenCalled()
+  })
+
+  it('standing by with no call in the holding tab, or once it was closed, signs out without asking', async () => {
+    const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 }, elsewhereAgent: 'agent1@example.com', holderLeft: true, holderOnCall: false }, sync: { state: 'synced', pending: 0 } })
+    expect(wrapper.find(byId('tab-elsewhere')).attributes('data-holder-call')).toBe('false')
+    await wrapper.find(byId('logout')).trigger('click')
+    await flushPromises()
+    expect(wrapper.find(byId('confirm-dialog')).exists()).toBe(false)
+    expect(useSessionStore().signOut).toHaveBeenCalledTimes(1)
+  })
+
   it('stays signed in, and says so, when the call cannot be hung up', async () => {
     const { wrapper } = mountShell({ call: { state: 'active', peer: '13800000001' } })
     ;(useCallStore().hangUp as unknown as ReturnType<typeof fn>).mockImplementation(async () => false)

@@ -15,6 +15,7 @@ function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: 
   const changed: string[] = []
   const signedOut: string[] = []
   const kicked: string[] = []
+  const holderCalls: Array<[string, boolean]> = []
   const handlers: TabRegistrationHandlers = {
     holds: (seat) => seat === SEAT && state.holds,
     release: () => {
@@ -25,9 +26,10 @@ function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: 
     changed: (seat) => changed.push(seat),
     signedOut: (seat) => signedOut.push(seat),
     kicked: (seat) => kicked.push(seat),
+    holderCall: (seat, live) => holderCalls.push([seat, live]),
   }
   registration.serve(handlers)
-  return { changed, signedOut, kicked, state }
+  return { changed, signedOut, kicked, holderCalls, state }
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
@@ -298,6 +300,25 @@ describe('kickedOut (the holder was kicked by a sign-in on another browser or de
     b.kickedOut(SEAT)
     expect(b.holder(SEAT)).toBeNull()
     expect(b.holder('agent2%40example%2Ecom')?.tabId).toBe('tab-a')
+  })
+})
+
+describe("callState (the holder's call went live or ended)", () => {
+  it('the tabs of the seat hear it from the recorded holder only, never from another tab or in a malformed message', async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false })
+    a.callState(SEAT, true)
+    createTabRegistration(bus.link('tab-c'), TIMING).callState(SEAT, false)
+    const forger = bus.link('forger')
+    forger.post({ kind: 'call', seat: SEAT, from: 'tab-a' })
+    forger.post({ kind: 'call', seat: SEAT, from: 'tab-a', live: 'yes' })
+    await tick()
+    a.callState(SEAT, false)
+    await tick()
+    expect(tabB.holderCalls).toEqual([
+      [SEAT, true],
+      [SEAT, false],
+    ])
   })
 })
 

@@ -14,6 +14,8 @@
  *   signed-out  the agent signed out in a tab: every other tab of the seat signs out too
  *   kicked   the holder was kicked by a sign-in on another browser or device: the session is
  *            revoked, so every other tab of the seat signs out too, saying so
+ *   call     the holder's call went live or ended: a standing-by tab asks before its sign-out
+ *            (which signs the holder out too) hangs that call up
  *
  * The session store asks with `takeOver` at every sign-in, start and "use here": the newest tab
  * of an agent takes the registration, unless the holder refuses (a live call, or still signing in).
@@ -62,18 +64,22 @@ export interface TabRegistrationHandlers {
    * revoked): a tab standing by for it signs out as the holder did.
    */
   kicked(seat: string): void
+  /** The tab holding `seat` has a live call now, or no longer (only its holder is heard). */
+  holderCall(seat: string, live: boolean): void
 }
 
 type Message =
   | { kind: 'ping' | 'request' | 'held' | 'left' | 'signed-out' | 'kicked'; seat: string; from: string }
   | { kind: 'holding' | 'releasing' | 'released'; seat: string; from: string; to: string }
   | { kind: 'refused'; seat: string; from: string; to: string; reason: RefusalReason }
+  | { kind: 'call'; seat: string; from: string; live: boolean }
 
-const KINDS = new Set(['ping', 'request', 'held', 'left', 'signed-out', 'kicked', 'holding', 'releasing', 'released', 'refused'])
+const KINDS = new Set(['ping', 'request', 'held', 'left', 'signed-out', 'kicked', 'call', 'holding', 'releasing', 'released', 'refused'])
 
 function isMessage(value: unknown): value is Message {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Record<string, unknown>
+  if (v.kind === 'call' && typeof v.live !== 'boolean') return false
   return typeof v.kind === 'string' && KINDS.has(v.kind) && typeof v.seat === 'string' && typeof v.from === 'string'
 }
 
@@ -119,6 +125,8 @@ export interface TabRegistration {
    * seat's other tabs sign out as kicked too.
    */
   kickedOut(seat: string): void
+  /** This tab holds `seat` and its call went live or ended: the tabs standing by hear it. */
+  callState(seat: string, live: boolean): void
   /** The session store's answers (a new store replaces the previous one's). */
   serve(handlers: TabRegistrationHandlers): void
 }
@@ -174,6 +182,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         return
       case 'kicked':
         h?.kicked(message.seat)
+        return
+      case 'call':
+        // Only the recorded holder's word: a tab that yielded or stands by has no call to lose.
+        if (record(message.seat)?.tabId === message.from) h?.holderCall(message.seat, message.live)
         return
       default:
     }
@@ -285,6 +297,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     kickedOut(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
       send({ kind: 'kicked', seat, from: me })
+    },
+    callState(seat, live) {
+      send({ kind: 'call', seat, from: me, live })
     },
     serve(next) {
       handlers = next

@@ -221,6 +221,11 @@ export const useSessionStore = defineStore('session', () => {
   /** `elsewhere`: "use here" is under way. */
   const takingOver = ref(false)
   /**
+   * `elsewhere`: the holding tab has a live call (its refusal said so, or its word since). A
+   * sign-out here signs that tab out too, hanging the call up: the shell asks first.
+   */
+  const holderOnCall = ref(false)
+  /**
    * The tabs of this browser agree which one holds the agent's registration: loaded on the first
    * sign-in or restore (`tabAgreement`), null before that and where it could not load.
    */
@@ -296,6 +301,7 @@ export const useSessionStore = defineStore('session', () => {
     status.value = 'signed-in'
     error.value = null
     signOutReason.value = null
+    holderOnCall.value = false
     useConnectionStore().reset()
     // The other tabs of this agent stand by (a start that raced this one, a stale "left").
     if (holdsSeat) tabs?.announce(holdsSeat)
@@ -318,6 +324,7 @@ export const useSessionStore = defineStore('session', () => {
     holdsSeat = null
     elsewhereAgent.value = null
     holderLeft.value = false
+    holderOnCall.value = false
   }
 
   /**
@@ -334,6 +341,8 @@ export const useSessionStore = defineStore('session', () => {
     holdsSeat = null
     elsewhereAgent.value = userId
     holderLeft.value = tabs?.holderLeft(agentKeyOf(userId)) ?? false
+    // Refused for a call there; a tab that registered just now has none.
+    holderOnCall.value = why?.symbol === 'TAB_IN_CALL'
     status.value = 'elsewhere'
     signOutReason.value = null
     error.value = why
@@ -415,7 +424,11 @@ export const useSessionStore = defineStore('session', () => {
     },
     changed(seat) {
       if (status.value === 'elsewhere') {
-        if (elsewhereAgent.value && agentKeyOf(elsewhereAgent.value) === seat) holderLeft.value = tabs?.holderLeft(seat) ?? false
+        if (elsewhereAgent.value && agentKeyOf(elsewhereAgent.value) === seat) {
+          holderLeft.value = tabs?.holderLeft(seat) ?? false
+          // Its call went with its page.
+          if (holderLeft.value) holderOnCall.value = false
+        }
         return
       }
       // Two tabs that started at once both registered: the one the record names keeps it (the
@@ -431,6 +444,9 @@ export const useSessionStore = defineStore('session', () => {
       // holder shows. A registered tab has its own registration, kicked or not.
       if (status.value !== 'elsewhere' || !isOwnSeat(seat)) return
       becomeSignedOut('kicked', new TcccError('KICKED'))
+    },
+    holderCall(seat, live) {
+      if (status.value === 'elsewhere' && isOwnSeat(seat)) holderOnCall.value = live
     },
   }
 
@@ -776,6 +792,8 @@ export const useSessionStore = defineStore('session', () => {
    * over (ended or closed).
    */
   function setCallLive(live: boolean): void {
+    // The tabs standing by ask before a sign-out there hangs this call up.
+    if (holdsSeat && live !== callLive.value) tabs?.callState(holdsSeat, live)
     callLive.value = live
   }
   watch(callLive, (live) => {
@@ -955,6 +973,7 @@ export const useSessionStore = defineStore('session', () => {
       if (status.value !== 'elsewhere') return false
       if (answer.kind === 'refused') {
         error.value = refusalError(answer.reason)
+        holderOnCall.value = answer.reason === 'call'
         return false
       }
       holdsSeat = seat
@@ -980,6 +999,7 @@ export const useSessionStore = defineStore('session', () => {
     elsewhereAgent,
     holderLeft,
     takingOver,
+    holderOnCall,
     // actions
     useHere,
     backendAccessToken,

@@ -244,6 +244,69 @@ describe('signing out in either tab', () => {
   })
 })
 
+describe("the holder's call, as the standing-by tab knows it (its sign-out would hang that call up)", () => {
+  it('heard when the call goes live and when it ends', async () => {
+    const { a, b } = await twoTabs()
+    expect(a.session.holderOnCall).toBe(false)
+    b.session.setCallLive(true)
+    await until(() => a.session.holderOnCall, 'A hears the call')
+    b.session.setCallLive(false)
+    await until(() => !a.session.holderOnCall, 'A hears it ended')
+  })
+
+  it('known from the refusal when this tab opened during the call; "use here" refused for it says it too', async () => {
+    const a = openTab('tab-a')
+    await a.session.signIn(AGENT.userId, PASSWORD)
+    a.session.setCallLive(true)
+    const b = openTab('tab-b')
+    await expect(b.session.restore()).resolves.toBe(false)
+    expect(b.session.holderOnCall).toBe(true)
+    a.session.setCallLive(false)
+    await until(() => !b.session.holderOnCall, 'B hears the call ended')
+    // Another call, heard this time; "use here" is refused for it.
+    a.session.setCallLive(true)
+    await until(() => b.session.holderOnCall, 'B hears the new call')
+    b.session.$patch({ holderOnCall: false })
+    await expect(b.session.useHere()).resolves.toBe(false)
+    expect(b.session.holderOnCall).toBe(true)
+  })
+
+  it('gone with a holder that closed; only the recorded holder is heard', async () => {
+    const a = openTab('tab-a')
+    await a.session.signIn(AGENT.userId, PASSWORD)
+    a.session.setCallLive(true)
+    const b = openTab('tab-b')
+    await b.session.restore()
+    expect(b.session.holderOnCall).toBe(true)
+    bus.close(a.link)
+    await until(() => b.session.holderLeft, 'B hears A left')
+    expect(b.session.holderOnCall).toBe(false)
+    await expect(b.session.useHere()).resolves.toBe(true)
+    const c = openTab('tab-c')
+    await expect(c.session.restore()).resolves.toBe(true)
+    await until(() => b.session.status === 'elsewhere', 'B stands by')
+    // A tab that is not the holder (one that stood by, or yielded) has no call of the seat to lose.
+    createTabRegistration(bus.link('tab-x')).callState(agentKeyOf(AGENT.userId), true)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(b.session.holderOnCall).toBe(false)
+    c.session.setCallLive(true)
+    await until(() => b.session.holderOnCall, "B hears the holder's call")
+  })
+
+  it('confirmed, the sign-out there signs the holder out too, its call hung up', async () => {
+    const { a, b } = await twoTabs()
+    setActivePinia(b.pinia)
+    const call = useCallStore()
+    await expect(call.placeCall({ to: '13800138000' })).resolves.toBe(true)
+    await until(() => a.session.holderOnCall, 'A hears the call')
+    await a.session.signOut()
+    await until(() => b.session.status === 'signed-out', 'B signed out')
+    expect(b.session.signOutReason).toBe('other-tab')
+    expect(callsOf(core, 'terminate')).toHaveLength(1)
+    expect(call.state).toBe('idle')
+  })
+})
+
 describe('"use here" after another tab signed in as someone else', () => {
   it("never registers with the other agent's session: signed out as session-expired, the other session untouched", async () => {
     const { b } = await secondStandingBy()
