@@ -8,14 +8,26 @@ import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import { createTabRegistration, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
 
 const SEAT = 'agent1%40example%2Ecom'
-const TIMING = { answerMs: 40, releaseMs: 200 }
+const TIMING = { answerMs: 40, releaseMs: 200, graceMs: 100 }
 
-/** A tab's answers: holding `seat` or not, refusing or giving it up. */
-function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: RefusalReason; releasing?: Promise<void> }) {
+interface TabState {
+  holds: boolean
+  refuse?: RefusalReason
+  releasing?: Promise<void>
+  /** Standing by for the seat's holder (it may take over one that left). */
+  standsBy?: boolean
+}
+
+/**
+ * A tab's answers: holding `seat` or not, refusing or giving it up; standing by, it takes over a
+ * holder that went when told (`holderGone`), as the session store does ("use here", then held).
+ */
+function tabOf(registration: TabRegistration, state: TabState) {
   const changed: string[] = []
   const signedOut: string[] = []
   const kicked: string[] = []
   const holderCalls: Array<[string, boolean]> = []
+  const gone: string[] = []
   const handlers: TabRegistrationHandlers = {
     holds: (seat) => seat === SEAT && state.holds,
     release: () => {
@@ -27,15 +39,22 @@ function tabOf(registration: TabRegistration, state: { holds: boolean; refuse?: 
     signedOut: (seat) => signedOut.push(seat),
     kicked: (seat) => kicked.push(seat),
     holderCall: (seat, live) => holderCalls.push([seat, live]),
+    standsBy: (seat) => seat === SEAT && state.standsBy === true,
+    holderGone: (seat) => {
+      gone.push(seat)
+      state.standsBy = false
+      state.holds = true
+      void registration.takeOver(seat).then(() => registration.announce(seat))
+    },
   }
   registration.serve(handlers)
-  return { changed, signedOut, kicked, holderCalls, state }
+  return { changed, signedOut, kicked, holderCalls, gone, state }
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
 
 /** A bus with tab A recorded as the seat's holder, answering as `state` says. */
-async function busWithHolder(state: { holds: boolean; refuse?: RefusalReason; releasing?: Promise<void> }) {
+async function busWithHolder(state: TabState) {
   const bus = createFakeTabBus()
   const linkA = bus.link('tab-a')
   const a = createTabRegistration(linkA, TIMING)
@@ -205,7 +224,170 @@ describe('takeOver ("use here")', () => {
   })
 })
 
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const kinds = (bus: ReturnType<typeof createFakeTabBus>, from?: string) => bus.posted.filter((p) => from === undefined || p.from === from).map((p) => (p.message as { kind: string }).kind)
+
+describe('a holder that went: a tab standing by takes over by itself after the grace', () => {
+  it('one tab standing by: not during the grace (a reload would be back), then it takes over and says held', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.close(linkA)
+    await wait(TIMING.graceMs / 2)
+    expect(tabB.gone).toEqual([])
+    expect(kinds(bus, 'tab-b')).toEqual(['candidate'])
+    await wait(TIMING.graceMs)
+    expect(tabB.gone).toEqual([SEAT])
+    await tick()
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-b' })
+    expect(kinds(bus, 'tab-b')).toEqual(['candidate', 'held'])
+  })
+
+  it('a holder that reloads claims the record back at its start, within the grace: nobody takes over, before or after its held', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    await tick()
+    const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(reloaded, { holds: true })
+    // Its start claims (its own record: nobody asked); its TCCC login, and held, come later.
+    await expect(reloaded.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(reloaded.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    reloaded.announce(SEAT)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+  })
+
+  it('a reload slower than the grace comes back as the newest tab: it asks the tab that took over', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.close(linkA)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([SEAT])
+    tabB.state.refuse = 'call'
+    const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
+    await expect(reloaded.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
+    expect(reloaded.holder(SEAT)?.tabId).toBe('tab-b')
+  })
+
+  it('several standing by: exactly one takes over, the lowest tab id of all, whoever heard left first', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    // Opened in another order than their ids.
+    const tabs = ['tab-d', 'tab-b', 'tab-c'].map((id) => ({ id, tab: tabOf(createTabRegistration(bus.link(id), TIMING), { holds: false, standsBy: true }) }))
+    bus.close(linkA)
+    await wait(TIMING.graceMs + TIMING.answerMs * 4)
+    expect(tabs.map(({ id, tab }) => [id, tab.gone.length])).toEqual([
+      ['tab-d', 0],
+      ['tab-b', 1],
+      ['tab-c', 0],
+    ])
+    expect(kinds(bus).filter((k) => k === 'held')).toHaveLength(1)
+    expect(createTabRegistration(bus.link('tab-x'), TIMING).holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-b' })
+  })
+
+  it('the chosen tab went too during the grace: the next lowest takes over once its claim did not come (ANSWER_MS later)', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const tabB = tabOf(createTabRegistration(linkB, TIMING), { holds: false, standsBy: true })
+    const tabC = tabOf(createTabRegistration(bus.link('tab-c'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    await tick()
+    // B's page goes (it holds nothing: it marks nothing); in a browser its timers go with it.
+    tabB.state.standsBy = false
+    bus.close(linkB)
+    await wait(TIMING.graceMs + TIMING.answerMs / 2)
+    expect(tabC.gone).toEqual([])
+    await wait(TIMING.answerMs * 2)
+    expect(tabC.gone).toEqual([SEAT])
+    expect(tabB.gone).toEqual([])
+  })
+
+  it('a tab opened during the grace claims at its start: nobody standing by takes over', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    await tick()
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(c.holder(SEAT)?.tabId).toBe('tab-c')
+  })
+
+  it('"use here" in the grace takes over at once; the grace then ends in nothing', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.close(linkA)
+    await tick()
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+  })
+
+  it('a tab not standing by (registered, signed out, another agent) says nothing and never takes over', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false })
+    bus.close(linkA)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(kinds(bus)).toEqual(['left'])
+  })
+
+  it('a left from a tab the record does not name (not the holder) starts nothing', async () => {
+    const { bus } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.link('tab-z').post({ kind: 'left', seat: SEAT, from: 'tab-z' })
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(kinds(bus, 'tab-b')).toEqual([])
+  })
+})
+
 describe('the back-forward cache', () => {
+  it('a holder gone into it is taken over after the grace (no calls reach a page there); back, it is told another tab holds the seat', async () => {
+    const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.hide(linkA)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([SEAT])
+    bus.back(linkA)
+    await tick()
+    expect(tabA.changed).toEqual([SEAT])
+    expect(a.heldElsewhere(SEAT)).toBe(true)
+  })
+
+  it('a tab standing by that was in it when the holder left (not heard) takes over once back, after the grace', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const tabB = tabOf(createTabRegistration(linkB, TIMING), { holds: false, standsBy: true })
+    bus.hide(linkB)
+    bus.close(linkA)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    bus.back(linkB)
+    expect(tabB.changed).toEqual([SEAT])
+    await wait(TIMING.graceMs / 2)
+    expect(tabB.gone).toEqual([])
+    await wait(TIMING.graceMs)
+    expect(tabB.gone).toEqual([SEAT])
+  })
+
+  it('back while the holder holds (its record not left), or while not standing by: nothing to take over', async () => {
+    const { bus } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const tabB = tabOf(createTabRegistration(linkB, TIMING), { holds: false, standsBy: true })
+    bus.hide(linkB)
+    bus.back(linkB)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(tabB.changed).toEqual([])
+    expect(bus.posted).toEqual([])
+  })
+
   it('a holder back from it holds again: a tab opened afterwards asks it (its live call refuses) instead of claiming at once', async () => {
     const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })
     const b = createTabRegistration(bus.link('tab-b'), TIMING)

@@ -10,7 +10,9 @@
  *   request  "use here": the holder gives it up                   ─► releasing … released
  *                                                                   | refused (a live call; busy)
  *   held     a tab registered: the others of the seat stand by
- *   left     the holder's page went away (closed or reloading): "use here" need not ask
+ *   left     the holder's page went away (closed, reloading, or into the back-forward cache):
+ *            "use here" need not ask, and after TAKEOVER_GRACE_MS one standing-by tab takes over
+ *   candidate  a tab standing by for a holder that left: the lowest id of those heard takes over
  *   signed-out  the agent signed out in a tab: every other tab of the seat signs out too
  *   kicked   the holder was kicked by a sign-in on another browser or device: the session is
  *            revoked, so every other tab of the seat signs out too, saying so
@@ -21,7 +23,18 @@
  * of an agent takes the registration, unless the holder refuses (a live call, or still signing in).
  *
  * A tab that asks and hears nothing within `ANSWER_MS` takes the holder for gone (closed, crashed)
- * and claims the seat. The session store decides what holding means (`serve`); this module never
+ * and claims the seat.
+ *
+ * The holder's page went (`left`): calls must keep reaching the agent, so a tab standing by takes
+ * the registration over by itself, but only after `TAKEOVER_GRACE_MS`. A page cannot tell a close
+ * from a reload as it goes; a reloading holder claims the record back at its start (its id
+ * survives the reload), well within the wait, and keeps the registration: the standing-by tabs
+ * find the record no longer `left` and stay as they are. (A reload slower than the wait comes back
+ * as the newest tab: it takes the registration back from the tab that took over, or stands by
+ * when that one is on a call or still signing in.) Several tabs standing by: each says so
+ * (`candidate`) as it hears `left`, and when the wait is over the lowest tab id of those heard,
+ * the same in every tab, takes over; the others keep waiting `ANSWER_MS` for its claim, and if the
+ * record still says `left` then (that tab went too) the next lowest takes over. The session store decides what holding means (`serve`); this module never
  * imports a store.
  */
 import { createTabLink, type TabLink } from '@/platform/tabLink'
@@ -35,6 +48,13 @@ import { storedValue } from '@/services/storage'
 export const ANSWER_MS = 3_000
 /** How long a releasing holder has to log out of TCCC (the SDK's logout deadline is 5 s). */
 export const RELEASE_MS = 10_000
+/**
+ * After the holder's page went (`left`), how long the tabs standing by wait before one takes the
+ * registration over: a reload of the holder claims the record back in about a second (its start,
+ * before its token request and TCCC login); the rest covers a loaded machine and the 1 s timer
+ * throttling of background tabs. Meanwhile incoming calls do not reach the agent.
+ */
+export const TAKEOVER_GRACE_MS = 5_000
 
 export interface TabHolder {
   seat: string
@@ -64,17 +84,24 @@ export interface TabRegistrationHandlers {
    * revoked): a tab standing by for it signs out as the holder did.
    */
   kicked(seat: string): void
+  /** This tab stands by for `seat`'s holder (it may take the registration over). */
+  standsBy(seat: string): boolean
+  /**
+   * The holder of `seat` went and was not back within the grace, and this tab is the one of those
+   * standing by that takes the registration over (`takeOver` finds the holder gone, asks nobody).
+   */
+  holderGone(seat: string): void
   /** The tab holding `seat` has a live call now, or no longer (only its holder is heard). */
   holderCall(seat: string, live: boolean): void
 }
 
 type Message =
-  | { kind: 'ping' | 'request' | 'held' | 'left' | 'signed-out' | 'kicked'; seat: string; from: string }
+  | { kind: 'ping' | 'request' | 'held' | 'left' | 'candidate' | 'signed-out' | 'kicked'; seat: string; from: string }
   | { kind: 'holding' | 'releasing' | 'released'; seat: string; from: string; to: string }
   | { kind: 'refused'; seat: string; from: string; to: string; reason: RefusalReason }
   | { kind: 'call'; seat: string; from: string; live: boolean }
 
-const KINDS = new Set(['ping', 'request', 'held', 'left', 'signed-out', 'kicked', 'call', 'holding', 'releasing', 'released', 'refused'])
+const KINDS = new Set(['ping', 'request', 'held', 'left', 'candidate', 'signed-out', 'kicked', 'call', 'holding', 'releasing', 'released', 'refused'])
 
 function isMessage(value: unknown): value is Message {
   if (typeof value !== 'object' || value === null) return false
@@ -131,9 +158,10 @@ export interface TabRegistration {
   serve(handlers: TabRegistrationHandlers): void
 }
 
-export function createTabRegistration(link: TabLink, timing: { answerMs?: number; releaseMs?: number } = {}): TabRegistration {
+export function createTabRegistration(link: TabLink, timing: { answerMs?: number; releaseMs?: number; graceMs?: number } = {}): TabRegistration {
   const answerMs = timing.answerMs ?? ANSWER_MS
   const releaseMs = timing.releaseMs ?? RELEASE_MS
+  const graceMs = timing.graceMs ?? TAKEOVER_GRACE_MS
   const me = link.tabId
   let handlers: TabRegistrationHandlers | null = null
   /** Tabs that said they left; a `held` from one takes it back (it reloaded). */
@@ -146,7 +174,56 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     const others = Object.fromEntries(Object.entries(holderStorage.load()).filter(([held]) => held !== seat))
     holderStorage.save(holder ? { ...others, [seat]: holder } : others)
   }
-  const claim = (seat: string) => write(seat, { seat, tabId: me })
+  const claim = (seat: string) => {
+    write(seat, { seat, tabId: me })
+    settled(seat)
+  }
+
+  /** Per seat, the tabs heard standing by for a holder that left (this one included). */
+  const candidates = new Map<string, Set<string>>()
+  /** Per seat, this tab's wait before it decides whether it takes over. */
+  const takeOverTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  const candidatesOf = (seat: string): Set<string> => {
+    let tabs = candidates.get(seat)
+    if (!tabs) candidates.set(seat, (tabs = new Set()))
+    return tabs
+  }
+  /** A tab holds the seat again (or is taking it): no take-over is waited for. */
+  function settled(seat: string): void {
+    candidates.delete(seat)
+    const timer = takeOverTimers.get(seat)
+    if (timer !== undefined) clearTimeout(timer)
+    takeOverTimers.delete(seat)
+  }
+
+  /** Standing by for `seat`, whose holder `holderId` left: say so, and decide after the grace. */
+  function awaitTakeOver(seat: string, holderId: string): void {
+    if (!handlers?.standsBy(seat) || takeOverTimers.has(seat)) return
+    candidatesOf(seat).add(me)
+    send({ kind: 'candidate', seat, from: me })
+    takeOverTimers.set(seat, setTimeout(() => decideTakeOver(seat, holderId), graceMs))
+  }
+
+  function decideTakeOver(seat: string, holderId: string): void {
+    takeOverTimers.delete(seat)
+    const holder = record(seat)
+    // Claimed meanwhile (the holder back from its reload, a tab opened since, the chosen one), or
+    // this tab no longer stands by: nothing to take over.
+    if (!handlers?.standsBy(seat) || holder?.tabId !== holderId || holder.left !== true) {
+      candidates.delete(seat)
+      return
+    }
+    // Every tab standing by heard the same candidates long before the grace ended: one choice.
+    const [first] = [...candidatesOf(seat)].sort()
+    if (first === me) {
+      candidates.delete(seat)
+      handlers.holderGone(seat)
+      return
+    }
+    // The chosen tab claims the record as it decides; not claimed by then, it went too.
+    candidatesOf(seat).delete(first)
+    takeOverTimers.set(seat, setTimeout(() => decideTakeOver(seat, holderId), answerMs))
+  }
 
   link.listen((value) => {
     if (!isMessage(value) || value.from === me) return
@@ -171,11 +248,19 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       }
       case 'held':
         left.delete(message.from)
+        settled(message.seat)
         h?.changed(message.seat)
         return
-      case 'left':
+      case 'left': {
         left.add(message.from)
+        candidatesOf(message.seat).delete(message.from)
         h?.changed(message.seat)
+        const holder = record(message.seat)
+        if (holder?.tabId === message.from && holder.left === true) awaitTakeOver(message.seat, holder.tabId)
+        return
+      }
+      case 'candidate':
+        candidatesOf(message.seat).add(message.from)
         return
       case 'signed-out':
         h?.signedOut(message.seat)
@@ -208,7 +293,18 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   link.onBack(() => {
     const seat = leftSeat
     leftSeat = null
-    if (!seat || !handlers?.holds(seat)) return
+    if (!seat) {
+      // Standing by, back from the cache: a holder that left meanwhile (its word not heard) is
+      // waited for and taken over as if its `left` came now.
+      for (const holder of Object.values(holderStorage.load())) {
+        if (holder.tabId === me || holder.left !== true || !handlers?.standsBy(holder.seat)) continue
+        left.add(holder.tabId)
+        handlers.changed(holder.seat)
+        awaitTakeOver(holder.seat, holder.tabId)
+      }
+      return
+    }
+    if (!handlers?.holds(seat)) return
     const holder = record(seat)
     if (!holder) {
       handlers.signedOut(seat)

@@ -16,7 +16,9 @@
  *   signed-in | offline ──► elsewhere              (a newer tab's start or sign-in, or another
  *                                                   tab's "use here", took it; a kick when this
  *                                                   browser's record names another tab)
- *   elsewhere ──► restoring ──► …                  (`useHere`: the holder gave it up, or is gone)
+ *   elsewhere ──► restoring ──► …                  (`useHere`: the holder gave it up, or is gone;
+ *                                                   or the holder went, and this tab, chosen among
+ *                                                   those standing by, takes over after the grace)
  *   elsewhere ──► signed-out                       (useHere found the session signed out or
  *                                                   another agent's; a sync refused with no
  *                                                   usable session left; signOut; the holding
@@ -36,8 +38,10 @@
  * which logs out of TCCC and stands by, unless that tab has a live call or is still signing in
  * (`TAB_IN_CALL` / `TAB_BUSY`: then the new tab stands by). Standing by, nothing is signed out or
  * revoked and, as `offline`, the agent's workspace is open (agent set, sync open): calls and the
- * seat status are refused (`TAB_ELSEWHERE`), "use here" moves the registration back. A sign-out
- * in any tab signs the agent's other tabs of this browser out (`other-tab`).
+ * seat status are refused (`TAB_ELSEWHERE`), "use here" moves the registration back; when the
+ * holding tab goes (closed, not a reload), one tab standing by takes it over by itself after the
+ * grace (`TAKEOVER_GRACE_MS`, the rule in tabRegistration.ts). A sign-out in any tab signs the
+ * agent's other tabs of this browser out (`other-tab`).
  */
 import { defineStore, getActivePinia } from 'pinia'
 import { nextTick, ref, watch } from 'vue'
@@ -301,6 +305,7 @@ export const useSessionStore = defineStore('session', () => {
     status.value = 'signed-in'
     error.value = null
     signOutReason.value = null
+    holderLeft.value = false
     holderOnCall.value = false
     useConnectionStore().reset()
     // The other tabs of this agent stand by (a start that raced this one, a stale "left").
@@ -447,6 +452,13 @@ export const useSessionStore = defineStore('session', () => {
     },
     holderCall(seat, live) {
       if (status.value === 'elsewhere' && isOwnSeat(seat)) holderOnCall.value = live
+    },
+    standsBy: (seat) => status.value === 'elsewhere' && isOwnSeat(seat),
+    holderGone(seat) {
+      // The holding tab was closed (or went into the back-forward cache) and did not come back
+      // within the grace: this tab, chosen among those standing by, takes over, so that incoming
+      // calls keep reaching the agent. As "use here" would: a backend out of reach opens offline.
+      if (status.value === 'elsewhere' && isOwnSeat(seat)) void useHere()
     },
   }
 

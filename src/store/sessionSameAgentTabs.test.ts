@@ -32,6 +32,9 @@ const holderRecord = {
 let core: Core
 let backend: FakeBackend
 let bus: FakeTabBus
+/** The tabs' waits, short: a holder that left is taken over after `graceMs`. */
+const TIMING = { answerMs: 60, releaseMs: 2_000, graceMs: 150 }
+const pastGrace = () => new Promise((resolve) => setTimeout(resolve, TIMING.graceMs + TIMING.answerMs * 3))
 
 beforeEach(() => {
   ;({ core, backend } = coreWithWorkspace())
@@ -47,7 +50,7 @@ afterEach(() => {
 /** A tab (or the same tab after a reload, given its link's id): its own pinia and session store. */
 function openTab(tabId: string): { session: ReturnType<typeof useSessionStore>; link: TabLink; pinia: ReturnType<typeof createPinia> } {
   const link = bus.link(tabId)
-  useTabRegistration(createTabRegistration(link, { answerMs: 60, releaseMs: 2_000 }))
+  useTabRegistration(createTabRegistration(link, TIMING))
   const pinia = createPinia()
   setActivePinia(pinia)
   const session = useSessionStore()
@@ -191,14 +194,14 @@ describe('"use here"', () => {
     expect(revoked()).toEqual([])
   })
 
-  it('after the holding tab closed, takes over at once (no answer to wait for), when the agent asks', async () => {
+  it('after the holding tab closed, takes over at once (no answer to wait for, no grace) when the agent asks', async () => {
     const { a, b } = await secondStandingBy()
     bus.close(a.link)
     await until(() => b.session.holderLeft, 'B hears A left')
-    // Not automatically: a reload of the holder also says it left.
     expect(b.session.status).toBe('elsewhere')
     await expect(b.session.useHere()).resolves.toBe(true)
     expect(b.session.status).toBe('signed-in')
+    await pastGrace()
     expect(logins()).toBe(2)
   })
   it('with the backend out of reach, the tab that held the registration before opens the workspace offline and keeps trying, as a start does; not the login page', async () => {
@@ -215,6 +218,87 @@ describe('"use here"', () => {
     await a.session.restore()
     expect(a.session.status).toBe('signed-in')
     expect(revoked()).toEqual([])
+  })
+})
+
+describe('the holding tab gone: a standing-by tab takes over by itself', () => {
+  it('closed: after the grace the tab standing by registers without a tap, and calls work there', async () => {
+    const { a, b } = await twoTabs()
+    bus.close(b.link)
+    await until(() => a.session.holderLeft, 'A hears B left')
+    // Not at once: a reload of B would be back within the grace.
+    expect(a.session.status).toBe('elsewhere')
+    await until(() => a.session.status === 'signed-in', 'A took over')
+    expect(sdk()).toEqual(['login', 'logout', 'login', 'login'])
+    expect(holderRecord.load()?.tabId).toBe('tab-a')
+    expect(a.session.holderLeft).toBe(false)
+    expect(revoked()).toEqual([])
+    setActivePinia(a.pinia)
+    await expect(useCallStore().placeCall({ to: '13800138000' })).resolves.toBe(true)
+  })
+
+  it('reloaded: the holder is back within the grace and keeps the registration; the standing-by tab never takes over', async () => {
+    const { a, b } = await twoTabs()
+    bus.close(b.link)
+    await until(() => a.session.holderLeft, 'A hears B left')
+    const bAgain = openTab('tab-b')
+    await expect(bAgain.session.restore()).resolves.toBe(true)
+    await pastGrace()
+    await pastGrace()
+    expect(a.session.status).toBe('elsewhere')
+    expect(a.session.holderLeft).toBe(false)
+    expect(sdk()).toEqual(['login', 'logout', 'login', 'login'])
+    expect(holderRecord.load()?.tabId).toBe('tab-b')
+  })
+
+  it('reloaded more slowly than the grace: the tab standing by took over, and the reloaded page is the newest tab (it takes the registration back; nothing signed out)', async () => {
+    const { a, b } = await twoTabs()
+    bus.close(b.link)
+    await until(() => a.session.status === 'signed-in', 'A took over')
+    const bAgain = openTab('tab-b')
+    await expect(bAgain.session.restore()).resolves.toBe(true)
+    await until(() => a.session.status === 'elsewhere', 'A stands by again')
+    expect(sdk()).toEqual(['login', 'logout', 'login', 'login', 'logout', 'login'])
+    expect(revoked()).toEqual([])
+  })
+
+  it('several tabs standing by: exactly one takes over (the lowest tab id), the others stand by for it', async () => {
+    const a = openTab('tab-a')
+    await a.session.signIn(AGENT.userId, PASSWORD)
+    a.session.setCallLive(true)
+    // Opened during A's call, in another order than their ids: both stand by.
+    const c = openTab('tab-c')
+    await expect(c.session.restore()).resolves.toBe(false)
+    const b = openTab('tab-b')
+    await expect(b.session.restore()).resolves.toBe(false)
+    a.session.setCallLive(false)
+    bus.close(a.link)
+    await until(() => b.session.status === 'signed-in', 'B took over')
+    await pastGrace()
+    await pastGrace()
+    expect(c.session.status).toBe('elsewhere')
+    expect(c.session.holderLeft).toBe(false)
+    expect(logins()).toBe(2)
+    expect(holderRecord.load()?.tabId).toBe('tab-b')
+  })
+
+  it('in the back-forward cache: taken over after the grace; back, it stands by', async () => {
+    const { a, b } = await twoTabs()
+    bus.hide(b.link)
+    await until(() => a.session.status === 'signed-in', 'A took over')
+    bus.back(b.link)
+    await until(() => b.session.status === 'elsewhere', 'B stands by')
+    expect(b.session.signOutReason).toBeNull()
+    expect(sdk()).toEqual(['login', 'logout', 'login', 'login', 'logout'])
+  })
+
+  it('with the backend out of reach, the tab that takes over opens the workspace offline and keeps trying, not the login page', async () => {
+    const { a, b } = await twoTabs()
+    backend.setReachable(false)
+    bus.close(b.link)
+    await until(() => a.session.status === 'offline', 'A took over offline')
+    expect(a.session.signOutReason).toBeNull()
+    expect(holderRecord.load()?.tabId).toBe('tab-a')
   })
 })
 
