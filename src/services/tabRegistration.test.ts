@@ -71,7 +71,8 @@ describe('mayRegister (a start or a sign-in)', () => {
     expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
     await expect(reloaded.mayRegister(SEAT)).resolves.toBe(true)
-    expect(bus.posted).toEqual([])
+    // Nobody asked; the tabs standing by hear it is back.
+    expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['back'])
   })
 
   it('stands by while the recorded holder lives (it answers the ping)', async () => {
@@ -256,6 +257,29 @@ describe('a holder that went: a tab standing by takes over by itself after the g
     expect(tabB.gone).toEqual([])
     expect(reloaded.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     reloaded.announce(SEAT)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+  })
+
+  it("the holder's left mark not yet in this tab's storage when its left arrives (another tab's write can come after the channel's message): the message starts the wait, and the tab takes over", async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    // Before the message is delivered, the record reads as it did before A's page went.
+    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([SEAT])
+  })
+
+  it('a reloaded holder says back: nobody takes over, even with its left mark never seen in the record', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+    await tick()
+    const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
+    await expect(reloaded.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(kinds(bus, 'tab-a')).toEqual(['left', 'back'])
     await wait(TIMING.graceMs * 2)
     expect(tabB.gone).toEqual([])
   })

@@ -12,6 +12,8 @@
  *   held     a tab registered: the others of the seat stand by
  *   left     the holder's page went away (closed, reloading, or into the back-forward cache):
  *            "use here" need not ask, and after TAKEOVER_GRACE_MS one standing-by tab takes over
+ *   back     the holder that left is back (it reloaded): it claims its record again, its TCCC
+ *            login follows (then held); the tabs standing by no longer wait to take over
  *   candidate  a tab standing by for a holder that left: the lowest id of those heard takes over
  *   signed-out  the agent signed out in a tab: every other tab of the seat signs out too
  *   kicked   the holder was kicked by a sign-in on another browser or device: the session is
@@ -28,8 +30,9 @@
  * The holder's page went (`left`): calls must keep reaching the agent, so a tab standing by takes
  * the registration over by itself, but only after `TAKEOVER_GRACE_MS`. A page cannot tell a close
  * from a reload as it goes; a reloading holder claims the record back at its start (its id
- * survives the reload), well within the wait, and keeps the registration: the standing-by tabs
- * find the record no longer `left` and stay as they are. (A reload slower than the wait comes back
+ * survives the reload), well within the wait, and says `back`: the standing-by tabs stay as they
+ * are, and it keeps the registration. (The messages decide, not the record's `left` mark: another
+ * tab's storage write can reach this tab after a channel message sent later.) (A reload slower than the wait comes back
  * as the newest tab: it takes the registration back from the tab that took over, or stands by
  * when that one is on a call or still signing in.) Several tabs standing by: each says so
  * (`candidate`) as it hears `left`, and when the wait is over the lowest tab id of those heard,
@@ -96,12 +99,12 @@ export interface TabRegistrationHandlers {
 }
 
 type Message =
-  | { kind: 'ping' | 'request' | 'held' | 'left' | 'candidate' | 'signed-out' | 'kicked'; seat: string; from: string }
+  | { kind: 'ping' | 'request' | 'held' | 'left' | 'back' | 'candidate' | 'signed-out' | 'kicked'; seat: string; from: string }
   | { kind: 'holding' | 'releasing' | 'released'; seat: string; from: string; to: string }
   | { kind: 'refused'; seat: string; from: string; to: string; reason: RefusalReason }
   | { kind: 'call'; seat: string; from: string; live: boolean }
 
-const KINDS = new Set(['ping', 'request', 'held', 'left', 'candidate', 'signed-out', 'kicked', 'call', 'holding', 'releasing', 'released', 'refused'])
+const KINDS = new Set(['ping', 'request', 'held', 'left', 'back', 'candidate', 'signed-out', 'kicked', 'call', 'holding', 'releasing', 'released', 'refused'])
 
 function isMessage(value: unknown): value is Message {
   if (typeof value !== 'object' || value === null) return false
@@ -178,6 +181,12 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     write(seat, { seat, tabId: me })
     settled(seat)
   }
+  /** Claims `seat` to register; a record that named this tab is its own reload: it is back. */
+  const claimAtStart = (seat: string) => {
+    const reloaded = record(seat)?.tabId === me
+    claim(seat)
+    if (reloaded) send({ kind: 'back', seat, from: me })
+  }
 
   /** Per seat, the tabs heard standing by for a holder that left (this one included). */
   const candidates = new Map<string, Set<string>>()
@@ -206,10 +215,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
 
   function decideTakeOver(seat: string, holderId: string): void {
     takeOverTimers.delete(seat)
-    const holder = record(seat)
     // Claimed meanwhile (the holder back from its reload, a tab opened since, the chosen one), or
     // this tab no longer stands by: nothing to take over.
-    if (!handlers?.standsBy(seat) || holder?.tabId !== holderId || holder.left !== true) {
+    if (!handlers?.standsBy(seat) || !left.has(holderId) || record(seat)?.tabId !== holderId) {
       candidates.delete(seat)
       return
     }
@@ -247,18 +255,18 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         return
       }
       case 'held':
+      case 'back':
         left.delete(message.from)
         settled(message.seat)
         h?.changed(message.seat)
         return
-      case 'left': {
+      case 'left':
         left.add(message.from)
         candidatesOf(message.seat).delete(message.from)
         h?.changed(message.seat)
-        const holder = record(message.seat)
-        if (holder?.tabId === message.from && holder.left === true) awaitTakeOver(message.seat, holder.tabId)
+        // The message, not the record's `left` mark: that write may reach this tab later.
+        if (record(message.seat)?.tabId === message.from) awaitTakeOver(message.seat, message.from)
         return
-      }
       case 'candidate':
         candidatesOf(message.seat).add(message.from)
         return
@@ -360,7 +368,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         send({ kind: 'ping', seat, from: me })
         if (await answered) return false
       }
-      claim(seat)
+      claimAtStart(seat)
       return true
     },
     async takeOver(seat) {
@@ -373,7 +381,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         if (answer?.kind === 'refused') return { kind: 'refused', reason: answer.reason }
         if (answer?.kind === 'releasing') await waitFor((m) => m.kind === 'released' && m.seat === seat && m.from === from, releaseMs)
       }
-      claim(seat)
+      claimAtStart(seat)
       return { kind: 'taken' }
     },
     announce(seat) {
