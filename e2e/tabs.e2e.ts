@@ -3,8 +3,10 @@
  * TCCC keeps one registration per seat, so only one tab registers: the newest tab takes it (the
  * other logs out of TCCC and stands by), unless the holder has a call. Standing by, a tab keeps
  * the page, the navigation, sign-out and the agent's workspace under an "active in another tab"
- * banner with "use here"; only calls are refused. A sign-out in either tab signs out both. Each
- * tab runs its own simulated TCCC, so a tab's `__tcccSim.log()` shows whether that tab logged in.
+ * banner with "use here"; only calls are refused. A sign-out in either tab signs out both (asking
+ * first when the holder is on a call); a kick of the holder signs out both. When the holder is
+ * closed, a standing-by tab takes over by itself after the wait for a reload. Each tab runs its
+ * own simulated TCCC, so a tab's `__tcccSim.log()` shows whether that tab logged in.
  */
 import { describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -12,6 +14,9 @@ import { AGENT1, byId, inputOf, sim, signIn, simLog } from './harness'
 import { addNumber, callsTo, closeCall, connectedCall, expectAttr, expectText, openDialPad, signedInPhone, simReady, useStack, zh, zhError } from './journey'
 
 const { phone, stack } = useStack()
+
+/** TAKEOVER_GRACE_MS (src/services/tabRegistration.ts): the wait for a reload before a take-over. */
+const GRACE_MS = 5_000
 
 /** A second tab in the same browser context as `page` (same localStorage, same stored session). */
 async function secondTab(page: Page): Promise<Page> {
@@ -74,14 +79,19 @@ describe('two tabs of one agent in one browser', () => {
     await byId(first, 'nav-history').click()
     await byId(first, 'tab-elsewhere').waitFor({ state: 'visible' })
 
-    // The holder reloaded stays the holder (its tab id survives the reload) and has the new number.
+    // The holder reloaded stays the holder (its tab id survives the reload) and has the new number;
+    // the standing-by tab heard it leave but never takes over, not even after the wait.
+    const reloadedAt = Date.now()
     await second.reload()
     await simReady(second)
     await registeredHere(second)
     await row(second, '13800138002').waitFor({ state: 'visible', timeout: 20_000 })
     expect(await logins(second)).toBe(1)
+    await first.waitForTimeout(Math.max(0, reloadedAt + GRACE_MS + 2_000 - Date.now()))
     await standsBy(first)
+    await expectAttr(first, 'tab-elsewhere', 'data-left', 'false')
     expect(await logins(first)).toBe(1)
+    expect(await logins(second)).toBe(1)
 
     // "Use here" in the first tab: the second logs out of TCCC and stands by, with its own button.
     await byId(first, 'tab-use-here').click()
@@ -130,16 +140,58 @@ describe('two tabs of one agent in one browser', () => {
     await expectText(first, 'login-notice', zh('login.reason.other-tab'))
   })
 
-  it('after the holding tab is closed, the other takes over on "use here"', async () => {
+  it('after the holding tab is closed, the other takes over by itself once the wait for a reload is over, and calls reach it', async () => {
+    const first = await signedInPhone(phone)
+    const second = await secondTab(first)
+    await registeredHere(second)
+    await standsBy(first)
+    const closedAt = Date.now()
+    await second.close()
+    await expectAttr(first, 'tab-elsewhere', 'data-left', 'true')
+    await expectText(first, 'tab-elsewhere', zh('shell.elsewhere.left'))
+    expect(await logins(first)).toBe(1)
+    await registeredHere(first)
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(GRACE_MS - 1_000)
+    expect(await logins(first)).toBe(2)
+    await sim(first, 'incomingCall', { from: '13900002222' })
+    await byId(first, 'incoming-call').waitFor({ state: 'visible', timeout: 10_000 })
+  })
+
+  it('"use here" in a tab standing by after the holder closed takes over at once, without the wait', async () => {
     const first = await signedInPhone(phone)
     const second = await secondTab(first)
     await registeredHere(second)
     await standsBy(first)
     await second.close()
     await expectAttr(first, 'tab-elsewhere', 'data-left', 'true')
+    const tappedAt = Date.now()
     await byId(first, 'tab-use-here').click()
     await registeredHere(first)
+    expect(Date.now() - tappedAt).toBeLessThan(GRACE_MS)
     expect(await logins(first)).toBe(2)
+  })
+
+  it('with two tabs standing by, exactly one takes over when the holder is closed; the other stands by for it', async () => {
+    const first = await signedInPhone(phone)
+    const second = await secondTab(first)
+    await registeredHere(second)
+    const third = await secondTab(first)
+    await registeredHere(third)
+    await standsBy(first)
+    await standsBy(second)
+    await third.close()
+    const standing = [first, second]
+    // Whichever has the lower tab id; the other hears its held and no longer says "closed".
+    await expect.poll(async () => (await Promise.all(standing.map((page) => byId(page, 'tab-elsewhere').count()))).join(','), { timeout: 20_000 }).toMatch(/^(0,1|1,0)$/)
+    await first.waitForTimeout(GRACE_MS)
+    const banners = await Promise.all(standing.map((page) => byId(page, 'tab-elsewhere').count()))
+    expect([...banners].sort()).toEqual([0, 1])
+    const [taker, other] = banners[0] === 0 ? [first, second] : [second, first]
+    await registeredHere(taker)
+    await standsBy(other)
+    await expectAttr(other, 'tab-elsewhere', 'data-left', 'false')
+    // first: its sign-in, then the take-over if it took it; second: its start, then maybe the take-over.
+    expect((await logins(first)) + (await logins(second))).toBe(3)
   })
 
   it('a tab opened after the holding tab was closed registers by itself', async () => {
@@ -171,14 +223,55 @@ describe('two tabs of one agent in one browser', () => {
     expect(await logouts(second)).toBe(1)
   })
 
-  it('a kick from another browser or device still signs the holding tab out as before; the other tab stands by', async () => {
+  it('a kick from another browser or device signs the holding tab out as before, and the standing-by tab with it at once, saying the same', async () => {
     const first = await signedInPhone(phone)
     const second = await secondTab(first)
     await registeredHere(second)
     await standsBy(first)
     await sim(second, 'kick')
     await expectText(second, 'login-error', zhError('KICKED'))
-    await byId(first, 'tab-elsewhere').waitFor({ state: 'visible' })
+    await byId(first, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    await expectText(first, 'login-error', zhError('KICKED'))
+    // Not registered there: no logout, and no take-over of the kicked seat.
     expect(await logins(first)).toBe(1)
+    expect(await logouts(first)).toBe(1)
+  })
+
+  it("a sign-out in the standing-by tab while the holder is on a call asks first: 'stay' keeps the call, 'hang up and sign out' signs both out", async () => {
+    const first = await signedInPhone(phone)
+    const second = await secondTab(first)
+    await registeredHere(second)
+    await standsBy(first)
+    await connectedCall(second, '13800138000')
+    await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'true')
+    await byId(first, 'logout').click()
+    await expectAttr(first, 'confirm-dialog', 'data-kind', 'logout-holder-call')
+    await expectText(first, 'confirm-dialog', zh('notices.logoutHolderCall.message'))
+    await byId(first, 'confirm-cancel').click()
+    await byId(first, 'confirm-dialog').waitFor({ state: 'detached' })
+    await standsBy(first)
+    await expectAttr(second, 'call-status', 'data-state', 'active')
+
+    await byId(first, 'logout').click()
+    await byId(first, 'confirm-ok').click()
+    await byId(first, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    await byId(second, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    await expectText(second, 'login-notice', zh('login.reason.other-tab'))
+    expect(callsTo(await simLog(second), 'terminate')).toHaveLength(1)
+  })
+
+  it('a sign-out in the standing-by tab asks nothing once the call in the holding tab has ended', async () => {
+    const first = await signedInPhone(phone)
+    const second = await secondTab(first)
+    await registeredHere(second)
+    await standsBy(first)
+    await connectedCall(second, '13800138000')
+    await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'true')
+    await byId(second, 'call-hangup').click()
+    await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'false')
+    await byId(first, 'logout').click()
+    await byId(first, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    expect(await byId(first, 'confirm-dialog').count()).toBe(0)
+    await byId(second, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
   })
 })
