@@ -9,6 +9,12 @@
  * duplicate add whose remark the server merged into its entry (`merged`), which is not lost.
  * After each flush the engine pulls (paged, cursor in `tccc.a.<agentKey>.cursor`).
  *
+ * A record refused over a cap of the agent's (`QUOTA_EXCEEDED`) is also held in
+ * `tccc.a.<agentKey>.overCap` until there is room: the phone's latest copy of each goes out again,
+ * as a new change and in the order they were refused, once the agent deleted numbers (the numbers
+ * cap), at the next sign-in, and when the agent asks (`retryOverCap`; the records cap only the
+ * business can raise).
+ *
  * Reconcile (anti-entropy, docs/WORKSPACE_API.md): the engine keeps the server rev it last saw of
  * each of the agent's records (`tccc.a.<agentKey>.revs`, from pulls and push answers). After each
  * sign-in's first full sync (and every RECONCILE_EVERY_MS after it) it asks whether the backend
@@ -25,12 +31,17 @@
 import { toTcccError } from '@/platform/errors'
 import { createEventChannel, type EventStream, type Unsubscribe } from '@/services/eventStream'
 import { newId } from '@/services/ids'
-import { workspaceValue, type StoredValue } from '@/services/storage'
+import { hasStored, workspaceValue, type StoredValue } from '@/services/storage'
 
 export type SyncState = 'synced' | 'syncing' | 'pending' | 'offline' | 'error'
 /** Record kinds the phone writes. */
 export type LocalKind = 'number' | 'call'
 export type RecordKind = LocalKind | 'outcome' | 'setting'
+/**
+ * A cap of the agent's on the server (`QUOTA_EXCEEDED`): `numbers`, the live numbers (deleting
+ * some makes room), or `records`, everything stored (only the business can raise it).
+ */
+export type Quota = 'numbers' | 'records'
 
 /** A change waiting for the server, exactly as it is pushed (plus when it was queued). */
 export interface OutboxEntry {
@@ -149,6 +160,47 @@ export interface LocalRecords {
    * more, or the phone may not write it (an assigned number the server no longer has).
    */
   copyOf(record: LostRecord): LocalChange | null
+  /**
+   * The upserts that send this phone's latest copies of records the server refused over a cap, in
+   * the order given: none for one it no longer holds (deleted) or a number now listed under
+   * another id. Without it nothing refused over a cap is sent again.
+   */
+  resend?(records: ReadonlyArray<{ kind: LocalKind; id: string }>): LocalChange[]
+}
+
+/** A record the server refused over a cap, held (`tccc.a.<agentKey>.overCap`) until it goes through. */
+export interface OverCapRecord {
+  kind: LocalKind
+  id: string
+  quota: Quota
+}
+
+const overCapKey = (r: { kind: string; id: string }): string => `${r.kind}:${r.id}`
+
+function isOverCapRecord(value: unknown): value is OverCapRecord {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Record<string, unknown>
+  return (r.kind === 'number' || r.kind === 'call') && typeof r.id === 'string' && (r.quota === 'numbers' || r.quota === 'records')
+}
+
+/** Which cap a `QUOTA_EXCEEDED` answer names; one not named is the records cap (only the business helps). */
+function quotaOf(result: PushResult): Quota {
+  return result.quota === 'numbers' ? 'numbers' : 'records'
+}
+
+/**
+ * The records held over a cap when none were stored yet: the adds the rejected log has as refused
+ * over a cap (kept there by versions before the held set), each once, in the order refused.
+ */
+function overCapFromLog(log: readonly RejectedChange[]): OverCapRecord[] {
+  const held = new Map<string, OverCapRecord>()
+  for (const r of log) {
+    const e = r?.entry as OutboxEntry | undefined
+    if (r?.reason !== 'QUOTA_EXCEEDED' || !isOutboxEntry(e) || e.op !== 'upsert') continue
+    const key = overCapKey(e)
+    if (!held.has(key)) held.set(key, { kind: e.kind, id: e.id, quota: r.quota === 'numbers' ? 'numbers' : 'records' })
+  }
+  return [...held.values()]
 }
 
 export interface RejectedChange {
@@ -207,6 +259,11 @@ export type SyncEvent =
    * password changed, the agent removed. Retrying cannot help; the outbox waits for a sign-in.
    */
   | { type: 'sessionEnded' }
+  /**
+   * How many records are held refused over each cap (`OverCapRecord`): at open (they are stored)
+   * and whenever that changes (refused, sent again, gone through, deleted).
+   */
+  | { type: 'overCap'; numbers: number; records: number }
 
 export type SyncListener = (event: SyncEvent) => void
 
@@ -409,6 +466,8 @@ interface Workspace {
   rejected: StoredValue<RejectedChange[]>
   /** Refused number edits whose server copy is still to be read (`serverCopy` events). */
   readBacks: StoredValue<RejectedChange[]>
+  /** Records refused over a cap, in the order refused, until they go through (`OverCapRecord`). */
+  overCap: StoredValue<OverCapRecord[]>
   entries: OutboxEntry[]
   /** Changes the server answered since the outbox was last written (not taken back from it). */
   answered: Set<string>
@@ -472,6 +531,8 @@ export class SyncEngine {
   private reconciledThisOpen: number | null = null
   /** Records whose put-back by another phone was older than this phone's copy: listed at the next reconcile. */
   private putBackOwed = new Set<string>()
+  /** The records held over a cap go out again once in each sign-in, at its first sync. */
+  private overCapRetryDue = false
 
   constructor(
     private transport: WorkspaceTransport | null = null,
@@ -513,6 +574,22 @@ export class SyncEngine {
     return this.ws ? this.ws.rejected.load() : []
   }
 
+  /** The records held refused over a cap, in the order refused (a copy). */
+  overCapRecords(): OverCapRecord[] {
+    return this.ws ? this.ws.overCap.load() : []
+  }
+
+  /**
+   * The agent asks to send what was refused over a cap again (the business raised it): the latest
+   * copies of all of them are queued and sent now. Refused again, they are held again.
+   */
+  retryOverCap(): void {
+    const ws = this.ws
+    if (!ws) return
+    this.requeueOverCap(ws, null)
+    this.kick()
+  }
+
   /** Opens an agent's outbox and cursor; `kick()` then starts the first flush + pull. */
   open(agentKey: string): void {
     if (this.ws?.agentKey === agentKey) return
@@ -525,6 +602,14 @@ export class SyncEngine {
     const rows: unknown[] = outbox.load()
     const entries = rows.filter(isOutboxEntry)
     if (entries.length !== rows.length) console.warn(`[sync] ${rows.length - entries.length} unreadable outbox entr(ies) skipped`)
+    const rejected = workspaceValue<RejectedChange[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is RejectedChange[] => Array.isArray(d) })
+    const overCap = workspaceValue<OverCapRecord[]>(agentKey, 'overCap', {
+      version: 1,
+      fallback: () => [],
+      validate: (d): d is OverCapRecord[] => Array.isArray(d) && d.every(isOverCapRecord),
+    })
+    // Once: what an earlier version only logged is held from now on (it kept no held set).
+    if (!hasStored(`a.${agentKey}.overCap`)) this.saveOverCapIn(overCap, overCapFromLog(rejected.load()))
     const revs = workspaceValue<StoredRevs>(agentKey, 'revs', { version: 1, fallback: () => ({ n: [], c: [], d: [] }), validate: isStoredRevs })
     this.ws = {
       agentKey,
@@ -539,18 +624,21 @@ export class SyncEngine {
       entries,
       answered: new Set(),
       cursor: workspaceValue<string>(agentKey, 'cursor', { version: 1, fallback: () => '0', validate: (d): d is string => typeof d === 'string' }),
-      rejected: workspaceValue<RejectedChange[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is RejectedChange[] => Array.isArray(d) }),
+      rejected,
       readBacks: workspaceValue<RejectedChange[]>(agentKey, 'readBack', {
         version: 1,
         fallback: () => [],
         validate: (d): d is RejectedChange[] => Array.isArray(d) && d.every((r) => isOutboxEntry((r as RejectedChange | null)?.entry)),
       }),
+      overCap,
     }
     this.failures = 0
+    this.overCapRetryDue = true
     this.reconcileFailedAt = null
     this.reconciledThisOpen = null
     this.putBackOwed = new Set()
     this.setState(this.online ? 'synced' : 'offline')
+    this.emitOverCap(this.ws.overCap.load())
   }
 
   /** Stops syncing (sign-out). The outbox stays stored for this agent's next sign-in. */
@@ -667,6 +755,11 @@ export class SyncEngine {
     try {
       await this.readBack(transport, generation)
       if (generation !== this.generation) return
+      // Once per sign-in: the cap may have been raised, or room made on another phone, since.
+      if (this.overCapRetryDue && this.local) {
+        this.overCapRetryDue = false
+        this.requeueOverCap(ws, null)
+      }
       await this.pushAll(transport, generation)
       if (generation !== this.generation) return
       await this.pullAll(transport, generation)
@@ -868,6 +961,7 @@ export class SyncEngine {
       if (rejected.length > 0) {
         ws.rejected.save([...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP))
       }
+      const roomMade = this.noteOverCap(ws, batch, answered)
       ws.entries = ws.entries.filter((e) => !done.has(e.changeId))
       for (const id of done) ws.answered.add(id)
       onSent(ws)
@@ -875,23 +969,117 @@ export class SyncEngine {
       for (const entry of merged) this.emit({ type: 'merged', entry })
       for (const r of rejected) {
         console.warn(`[sync] ${r.entry.kind} ${r.entry.op} ${r.entry.id} rejected: ${r.reason}`)
-        const serverCopy = await this.serverCopyAfterRejection(transport, ws, r.entry)
+        const serverCopy = await this.serverCopyAfterRejection(transport, ws, r.entry, r.reason)
         if (generation !== this.generation) return
         if (serverCopy === READ_FAILED) ws.readBacks.save([...ws.readBacks.load().filter((w) => w.entry.id !== r.entry.id), r].slice(-REJECTED_KEEP))
         const quota = r.quota === undefined ? {} : { quota: r.quota }
         this.emit(serverCopy === undefined || serverCopy === READ_FAILED ? { type: 'rejected', entry: r.entry, reason: r.reason, ...quota } : { type: 'rejected', entry: r.entry, reason: r.reason, serverCopy, ...quota })
       }
+      if (generation !== this.generation) return
+      // Numbers deleted on the server: the adds refused over the numbers cap follow in this push.
+      if (roomMade) this.requeueOverCap(ws, 'numbers')
       // Some changes unanswered: do not loop on them now; the next flush tries again.
       if (done.size < batch.length) throw new Error(`${batch.length - done.size} pushed change(s) got no result`)
     }
   }
 
   /**
+   * Keeps the held set (`overCap`) in step with a push's answers, in the batch's order: an add
+   * refused over a cap is held (once, where it was first refused), a record that went through or
+   * was deleted is not any more. True when the server deleted a number that was not itself held
+   * (one it had live as far as this phone knows): room under the numbers cap.
+   */
+  private noteOverCap(ws: Workspace, batch: readonly OutboxEntry[], answered: ReadonlyMap<string, PushResult>): boolean {
+    const before = ws.overCap.load()
+    const held = new Map(before.map((r) => [overCapKey(r), r]))
+    let roomMade = false
+    for (const entry of batch) {
+      const result = answered.get(entry.changeId)
+      const key = overCapKey(entry)
+      if (result?.status === 'rejected' && result.reason === 'QUOTA_EXCEEDED' && entry.op === 'upsert') {
+        if (!held.has(key)) held.set(key, { kind: entry.kind, id: entry.id, quota: quotaOf(result) })
+      } else if (result?.status === 'applied') {
+        if (entry.op === 'delete' && entry.kind === 'number' && !held.has(key)) roomMade = true
+        held.delete(key)
+      }
+    }
+    const after = [...held.values()]
+    if (after.length !== before.length || after.some((r, i) => r !== before[i])) {
+      this.saveOverCap(ws, after)
+      this.emitOverCap(after)
+    }
+    return roomMade
+  }
+
+  /**
+   * Queues the phone's latest copies of the records held over `quota` (null: both caps) again, as
+   * new changes in the order they were refused, and lets them go from the held set: refused again,
+   * they are held again. Ones the phone no longer holds, or that would duplicate a listed number,
+   * are let go without a change (they stay in the rejected log).
+   */
+  private requeueOverCap(ws: Workspace, quota: Quota | null): void {
+    const local = this.local
+    if (!local?.resend) return
+    const held = ws.overCap.load()
+    const due = held.filter((r) => quota === null || r.quota === quota)
+    if (due.length === 0) return
+    const copies = local.resend(due.map(({ kind, id }) => ({ kind, id })))
+    if (copies.length > 0) {
+      const now = this.timers.now()
+      try {
+        this.writeOutbox(ws, [...ws.entries, ...copies.map((c): OutboxEntry => ({ ...c, changeId: newId(), queuedAt: now }))])
+      } catch (e) {
+        // Still held: tried again at the next room made, sign-in or retry.
+        console.warn('[sync] could not queue the changes refused over a cap again', e instanceof Error ? e.message : e)
+        return
+      }
+      console.info(`[sync] sending ${copies.length} change(s) refused over a cap again`)
+    }
+    const taken = new Set(due.map(overCapKey))
+    this.saveOverCap(ws, held.filter((r) => !taken.has(overCapKey(r))))
+    this.emitOverCap(ws.overCap.load())
+    this.emitStatus()
+  }
+
+  /** After a pull: records the stores no longer hold (a duplicate the pull brought replaced one) are let go. */
+  private pruneOverCap(ws: Workspace): void {
+    const local = this.local
+    const held = ws.overCap.load()
+    if (!local || held.length === 0) return
+    const kept = new Set(local.held().map(overCapKey))
+    const left = held.filter((r) => kept.has(overCapKey(r)))
+    if (left.length === held.length) return
+    this.saveOverCap(ws, left)
+    this.emitOverCap(left)
+  }
+
+  private saveOverCap(ws: Workspace, records: OverCapRecord[]): void {
+    this.saveOverCapIn(ws.overCap, records)
+  }
+
+  private saveOverCapIn(stored: StoredValue<OverCapRecord[]>, records: OverCapRecord[]): void {
+    try {
+      stored.save(records)
+    } catch (e) {
+      // The refusals stay in the rejected log and the records on the phone; only the retry waits.
+      console.warn('[sync] could not store the changes refused over a cap', e instanceof Error ? e.message : e)
+    }
+  }
+
+  private emitOverCap(records: readonly OverCapRecord[]): void {
+    const numbers = records.filter((r) => r.quota === 'numbers').length
+    this.emit({ type: 'overCap', numbers, records: records.length - numbers })
+  }
+
+  /**
    * A refused upsert of a number: the server's copy of it (undefined when it cannot be asked, or
    * when a later local change of the same number waits in the outbox and will be judged itself).
    */
-  private async serverCopyAfterRejection(transport: WorkspaceTransport, ws: Workspace, entry: OutboxEntry): Promise<RemoteChange | null | undefined | typeof READ_FAILED> {
+  private async serverCopyAfterRejection(transport: WorkspaceTransport, ws: Workspace, entry: OutboxEntry, reason: string): Promise<RemoteChange | null | undefined | typeof READ_FAILED> {
     if (entry.kind !== 'number' || entry.op !== 'upsert' || !transport.record) return undefined
+    // Over a cap only an add is refused: the server holds no copy to read (one read per number
+    // refused, at every retry of a large import, for nothing).
+    if (reason === 'QUOTA_EXCEEDED') return undefined
     if (ws.entries.some((e) => e.id === entry.id)) return undefined
     try {
       return await transport.record('number', entry.id)
@@ -931,6 +1119,7 @@ export class SyncEngine {
     /** The cursor after the last page the stores applied; stored once, when the pull ends. */
     let applied: string | null = null
     let changed = false
+    let roomMade = false
     let failure: { error: unknown } | null = null
     try {
       for (let pages = 0; pages < 10_000; pages += 1) {
@@ -939,6 +1128,8 @@ export class SyncEngine {
         // Another phone's reconcile put back a copy older than this phone's: not taken, and this
         // phone's next reconcile (due now) lists the record, so its later copy goes back over it.
         const changes = page.changes.filter((c) => {
+          // A number the server had live deleted by another phone: room under the numbers cap.
+          if (c.kind === 'number' && c.deleted && ws.ledger.live.has(`number:${c.id}`)) roomMade = true
           if (!ws.ledger.olderPutBack(c)) return true
           this.putBackOwed.add(`${c.kind}:${c.id}`)
           this.reconciledThisOpen = null
@@ -965,6 +1156,9 @@ export class SyncEngine {
       // Before a failed page's error: either way the cycle fails and is retried.
       if (this.pulledNotSaved) throw new Error('pulled records could not be saved on this device; the cursor stays')
       ws.cursor.save(applied)
+      if (changed) this.pruneOverCap(ws)
+      // Queued now, sent by the next round (the cycle sees them pending).
+      if (roomMade) this.requeueOverCap(ws, 'numbers')
     }
     if (failure) throw failure.error
   }

@@ -268,7 +268,7 @@ describe('the route tables, handler by handler (fake stores)', () => {
 
   function syncStores() {
     return {
-      sync: { applyStatus: fn(), noteRejected: fn(), pulledNotSaved: fn() },
+      sync: { applyStatus: fn(), noteRejected: fn(), pulledNotSaved: fn(), applyOverCap: fn() },
       numbers: { applyRemote: fn(), savePulled: fn(() => true), dropLocal: fn() },
       history: { applyRemote: fn(), savePulled: fn(() => true) },
       wrapup: { applyRemote: fn(), savePulled: fn(() => true) },
@@ -317,6 +317,12 @@ describe('the route tables, handler by handler (fake stores)', () => {
     routeSync({ type: 'rejected', entry: entry('number'), reason: 'DUPLICATE_NUMBER' }, stores)
     expect(stores.numbers.dropLocal.mock.calls).toEqual([['number-1']])
     expect(stores.sync.noteRejected).toHaveBeenCalledTimes(3)
+  })
+
+  it('what waits refused over each cap reaches the sync store (the count its line shows)', () => {
+    const stores = syncStores()
+    routeSync({ type: 'overCap', numbers: 3, records: 1 }, stores)
+    expect(stores.sync.applyOverCap.mock.calls).toEqual([[3, 1]])
   })
 
   it('a duplicate add the server merged drops the local copy and is not counted as a rejection', () => {

@@ -145,7 +145,7 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
     if (saved.includes(false)) sync.pulledNotSaved()
   },
   rejected: (event, { sync, numbers }) => {
-    sync.noteRejected(event.reason, event.quota)
+    sync.noteRejected(event.reason)
     if (event.entry.kind !== 'number') return
     // An edit the server refused: take its copy back (the pull has passed it, so only this
     // brings it), or the phone would show a number the agent's other phones never get.
@@ -161,6 +161,8 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
   serverCopy: (event, { numbers }) => {
     numbers.restoreRemote(event.copy)
   },
+  // The changes refused over a cap that wait for room (stored): what the sync line counts.
+  overCap: (event, { sync }) => sync.applyOverCap(event.numbers, event.records),
 }
 
 /** Every stream the app routes; one line per service that feeds stores. */

@@ -524,6 +524,29 @@ export const useNumbersStore = defineStore('numbers', () => {
     return upsertOf(entry)
   }
 
+  /**
+   * The upserts that send this phone's latest copies of numbers the server refused over a cap
+   * (`LocalRecords.resend`), by id: none for one no longer listed (deleted, or dropped for the
+   * server's entry of the same phone), whose phone is now also listed under another id (sent, it
+   * would only duplicate that one), or assigned (the business's: a phone never adds one).
+   */
+  function resendCopies(ids: readonly string[]): Map<string, LocalChange> {
+    const copies = new Map<string, LocalChange>()
+    if (ids.length === 0) return copies
+    const wanted = new Set(ids)
+    /** Ids listed under each phone (national form: `+86…` and `…` are one phone). */
+    const byPhone = new Map<string, number>()
+    for (const e of entries.value) {
+      const phone = nationalForm(e.number)
+      byPhone.set(phone, (byPhone.get(phone) ?? 0) + 1)
+    }
+    for (const e of entries.value) {
+      if (!wanted.has(e.id) || e.source === 'assigned' || (byPhone.get(nationalForm(e.number)) ?? 0) > 1) continue
+      copies.set(e.id, upsertOf(e))
+    }
+    return copies
+  }
+
   /** The listed entry for a number as typed or as a caller id arrives (`+86` or not). */
   function lookup(number: string): NumberEntry | undefined {
     const wanted = normalizeNumber(number)
@@ -559,5 +582,5 @@ export const useNumbersStore = defineStore('numbers', () => {
     query.value = value
   }
 
-  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, savePulled, restoreRemote, dropLocal, heldRecords, restoreCopy, lookup, noteCall, setQuery }
+  return { entries, query, filtered, open, close, add, update, remove, importText, applyRemote, savePulled, restoreRemote, dropLocal, heldRecords, restoreCopy, resendCopies, lookup, noteCall, setQuery }
 })

@@ -10,7 +10,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { watchNetwork } from '@/platform/network'
 import { agentKeyOf } from '@/services/storage'
-import { getSync, type SyncState } from '@/services/sync'
+import { getSync, type LocalChange, type SyncState } from '@/services/sync'
 import { createWorkspaceTransport } from '@/services/workspaceClient'
 import { connectBackend } from '@/services/cccClient'
 import { useHistoryStore } from '@/store/history'
@@ -27,17 +27,23 @@ export const useSyncStore = defineStore('sync', () => {
   const rejectedCount = ref(0)
   /**
    * Refusals the agent is told about (the shell's sync line): all but a duplicate number, whose
-   * server copy simply replaces the phone's, and a reconcile's copy superseded by a newer write. `clockRefused`: one was for a time the server
-   * cannot believe (INVALID_TIMESTAMP), i.e. the phone's clock is off.
+   * server copy simply replaces the phone's, and a reconcile's copy superseded by a newer write:
+   * those since sign-in, plus the changes refused over a cap still waiting for room (stored, so
+   * also from before). `clockRefused`: one was for a time the server cannot believe
+   * (INVALID_TIMESTAMP), i.e. the phone's clock is off.
    */
   const refused = ref(0)
   const clockRefused = ref(false)
   /**
-   * One was over a cap of the agent's on the server (QUOTA_EXCEEDED): `numbers`, the live
-   * numbers (deleting some makes room), or `records`, everything stored (only the business can
-   * raise it). The refused change stays on this phone and in its rejected log.
+   * Changes wait refused over a cap of the agent's on the server (QUOTA_EXCEEDED): `numbers`, the
+   * live numbers (deleting some makes room, and they go out again), or `records`, everything
+   * stored (only the business can raise it: `retryRefused`). They stay on this phone and in its
+   * rejected log, and go out again at each sign-in; null once none waits.
    */
   const quotaRefused = ref<'numbers' | 'records' | null>(null)
+  /** Refusals since sign-in that are not over a cap (those are counted by what waits: `applyOverCap`). */
+  let refusedSinceOpen = 0
+  let overCap = { numbers: 0, records: 0 }
   /** The last pull's records could not be saved here (storage full): the shell says so. */
   const storageFull = ref(false)
 
@@ -57,14 +63,39 @@ export const useSyncStore = defineStore('sync', () => {
     getSync().keepCursor()
   }
 
-  function noteRejected(reason = 'UNKNOWN', quota?: string): void {
+  function noteRejected(reason = 'UNKNOWN'): void {
     rejectedCount.value += 1
     // A copy put back after a reconcile that another phone had written since: the newer stands.
-    if (reason === 'DUPLICATE_NUMBER' || reason === 'SUPERSEDED') return
-    refused.value += 1
+    // Over a cap: counted while it waits for room (applyOverCap), not once per time it is refused.
+    if (reason === 'DUPLICATE_NUMBER' || reason === 'SUPERSEDED' || reason === 'QUOTA_EXCEEDED') return
+    refusedSinceOpen += 1
     if (reason === 'INVALID_TIMESTAMP') clockRefused.value = true
-    // The records cap wins: deleting numbers cannot help there. A cap not named: the business's.
-    if (reason === 'QUOTA_EXCEEDED') quotaRefused.value = quota === 'numbers' && quotaRefused.value !== 'records' ? 'numbers' : 'records'
+    showRefused()
+  }
+
+  /** From the engine: how many changes wait refused over each cap (at sign-in, and as that changes). */
+  function applyOverCap(numbers: number, records: number): void {
+    overCap = { numbers, records }
+    showRefused()
+  }
+
+  function showRefused(): void {
+    refused.value = refusedSinceOpen + overCap.numbers + overCap.records
+    // The records cap wins: deleting numbers cannot help there.
+    quotaRefused.value = overCap.records > 0 ? 'records' : overCap.numbers > 0 ? 'numbers' : null
+  }
+
+  /** The agent asks to send the changes refused over a cap again (the business raised it). */
+  function retryRefused(): void {
+    if (agentKey.value) getSync().retryOverCap()
+  }
+
+  function resetRefused(): void {
+    rejectedCount.value = 0
+    refusedSinceOpen = 0
+    overCap = { numbers: 0, records: 0 }
+    clockRefused.value = false
+    showRefused()
   }
 
   /** Sign-in: load the agent's cache (migrating the old device-global lists once), then sync. */
@@ -78,11 +109,8 @@ export const useSyncStore = defineStore('sync', () => {
       engine.kick()
       return
     }
-    rejectedCount.value = 0
-    refused.value = 0
-    clockRefused.value = false
-    quotaRefused.value = null
-    // The engine first, so changes the stores queue while opening land in this agent's outbox.
+    resetRefused()
+    // The engine first (it says what waits over a cap), so changes the stores queue while opening land in this agent's outbox.
     engine.open(key)
     agentKey.value = key
     const numbers = useNumbersStore()
@@ -93,6 +121,15 @@ export const useSyncStore = defineStore('sync', () => {
     engine.setLocalRecords({
       held: () => [...numbers.heldRecords(), ...history.heldRecords()],
       copyOf: (lost) => (lost.kind === 'number' ? numbers.restoreCopy(lost) : history.restoreCopy(lost)),
+      resend: (records) => {
+        const listed = numbers.resendCopies(records.filter((r) => r.kind === 'number').map((r) => r.id))
+        const copies: LocalChange[] = []
+        for (const r of records) {
+          const copy = r.kind === 'number' ? listed.get(r.id) : history.restoreCopy({ kind: 'call', id: r.id, rev: '0', state: 'missing' })
+          if (copy) copies.push(copy)
+        }
+        return copies
+      },
     })
     unwatchNetwork ??= watchNetwork((online) => engine.setOnline(online))
     engine.kick()
@@ -105,10 +142,7 @@ export const useSyncStore = defineStore('sync', () => {
     getSync().close()
     connectBackend(null)
     agentKey.value = null
-    rejectedCount.value = 0
-    refused.value = 0
-    clockRefused.value = false
-    quotaRefused.value = null
+    resetRefused()
     storageFull.value = false
     useNumbersStore().close()
     useHistoryStore().close()
@@ -125,5 +159,5 @@ export const useSyncStore = defineStore('sync', () => {
     return getSync().drain()
   }
 
-  return { state, pending, agentKey, rejectedCount, refused, clockRefused, quotaRefused, storageFull, applyStatus, pulledNotSaved, noteRejected, open, close, onForeground, drain }
+  return { state, pending, agentKey, rejectedCount, refused, clockRefused, quotaRefused, storageFull, applyStatus, pulledNotSaved, noteRejected, applyOverCap, retryRefused, open, close, onForeground, drain }
 })

@@ -219,18 +219,22 @@ describe('refused changes and a full outbox', () => {
     expect(sync.quotaRefused).toBeNull()
   })
 
-  it('the records cap outranks the numbers cap (deleting numbers cannot help there); a cap not named is the records one', () => {
+  it('the records cap outranks the numbers cap (deleting numbers cannot help there); what waits over a cap is counted with the other refusals, once however often it was refused', () => {
     const sync = useSyncStore()
-    sync.noteRejected('QUOTA_EXCEEDED', 'numbers')
-    expect(sync.quotaRefused).toBe('numbers')
-    sync.noteRejected('QUOTA_EXCEEDED', 'records')
-    sync.noteRejected('QUOTA_EXCEEDED', 'numbers')
-    expect({ refused: sync.refused, quota: sync.quotaRefused }).toEqual({ refused: 3, quota: 'records' })
-    sync.close()
+    sync.applyOverCap(1, 0)
+    expect({ refused: sync.refused, quota: sync.quotaRefused }).toEqual({ refused: 1, quota: 'numbers' })
+    sync.applyOverCap(1, 1)
+    expect({ refused: sync.refused, quota: sync.quotaRefused }).toEqual({ refused: 2, quota: 'records' })
+    // Refused again: the engine says how many wait, the refusal itself adds nothing.
     sync.noteRejected('QUOTA_EXCEEDED')
-    expect(sync.quotaRefused).toBe('records')
     sync.noteRejected('INVALID_FIELD')
-    expect(sync.quotaRefused).toBe('records')
+    expect({ rejected: sync.rejectedCount, refused: sync.refused, quota: sync.quotaRefused }).toEqual({ rejected: 2, refused: 3, quota: 'records' })
+    // Gone through: the sync line clears but for the other refusal.
+    sync.applyOverCap(0, 0)
+    expect({ refused: sync.refused, quota: sync.quotaRefused }).toEqual({ refused: 1, quota: null })
+    sync.applyOverCap(0, 2)
+    sync.close()
+    expect({ refused: sync.refused, quota: sync.quotaRefused }).toEqual({ refused: 0, quota: null })
   })
 
   it('a call refused for its time (the phone\'s clock days fast) is counted for the shell, which names the clock', async () => {

@@ -56,6 +56,8 @@ export class FakeWorkspaceServer {
   failNext = 0
   /** The agent's cap of live numbers (WORKSPACE_NUMBERS_MAX): an add beyond it is QUOTA_EXCEEDED. */
   numbersCap: number | null = null
+  /** The agent's cap of stored records, tombstones included (WORKSPACE_RECORDS_MAX): a new record beyond it is QUOTA_EXCEEDED. */
+  recordsCap: number | null = null
 
   private key(kind: string, id: string): string {
     return `${kind}:${id}`
@@ -63,6 +65,11 @@ export class FakeWorkspaceServer {
 
   live(kind: string): StoredRecord[] {
     return [...this.records.values()].filter((r) => r.kind === kind && !r.deleted)
+  }
+
+  /** The agent's own records, tombstones included (the business's outcomes and settings are no one's). */
+  private agentRecords(): number {
+    return [...this.records.values()].filter((r) => r.kind === 'number' || r.kind === 'call').length
   }
 
   record(kind: string, id: string): StoredRecord | undefined {
@@ -158,7 +165,11 @@ export class FakeWorkspaceServer {
     if (c.ifRev !== undefined && (existing?.rev ?? 0) > Number(c.ifRev)) return reject('SUPERSEDED')
     if (c.kind === 'call' && c.op === 'delete') return reject('CALL_RECORD_PERMANENT')
     if (c.kind === 'call' && existing && !existing.deleted && !callChangeAllowed(existing.data, c.data ?? {})) return reject('CALL_RECORD_READONLY')
+    // The backend's records cap: a change that adds a record (a tombstone too), before the numbers cap.
+    const overRecords = (): PushResult | null => (!existing && this.recordsCap !== null && this.agentRecords() >= this.recordsCap ? { ...reject('QUOTA_EXCEEDED'), quota: 'records' } : null)
     if (c.op === 'delete') {
+      const over = overRecords()
+      if (over) return over
       this.write(c.kind, c.id, existing?.data ?? {}, true, c.seenRev)
       return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
     }
@@ -179,10 +190,14 @@ export class FakeWorkspaceServer {
         this.write('number', clash.id, { ...clash.data, remark })
         return { ...reject('DUPLICATE_NUMBER'), merged: true }
       }
+      const over = overRecords()
+      if (over) return over
       // The backend's numbers cap: an add (no live record under this id) beyond it.
       const adding = !existing || existing.deleted
       if (adding && this.numbersCap !== null && this.live('number').length >= this.numbersCap) return { ...reject('QUOTA_EXCEEDED'), quota: 'numbers' }
     }
+    const over = c.kind === 'call' ? overRecords() : null
+    if (over) return over
     this.write(c.kind, c.id, data, false, c.seenRev)
     return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
   }

@@ -1,0 +1,139 @@
+/**
+ * Changes refused over a cap of the agent's (QUOTA_EXCEEDED), through the stores: the refused
+ * numbers stay listed and go out again once the agent deletes numbers (their latest version, not
+ * the deleted ones nor a now-duplicate), what the records cap refused goes out again when the
+ * agent asks and at the next sign-in, and the sync line's count follows what still waits, also
+ * after a restart.
+ */
+import { beforeEach, describe, expect, it } from 'vitest'
+import { DEBOUNCE_MS, getSync } from '@/services/sync'
+import { FakeWorkspaceServer, ManualTimers, settle } from '@/services/__tests__/fakeWorkspace'
+import { useHistoryStore } from './history'
+import { useNumbersStore } from './numbers'
+import { useSyncStore } from './sync'
+import { AGENT1, callRecord, freshWorkspace, signInWorkspace, stored } from './__tests__/workspaceBackend'
+
+describe('changes refused over a cap, through the stores', () => {
+  let timers: ManualTimers
+  let servers: Record<string, FakeWorkspaceServer>
+  beforeEach(() => {
+    ;({ timers, servers } = freshWorkspace())
+  })
+  const signIn = signInWorkspace
+  const line = () => {
+    const sync = useSyncStore()
+    return { state: sync.state, pending: sync.pending, refused: sync.refused, quota: sync.quotaRefused }
+  }
+  const syncNow = async () => {
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+  }
+  const pushedSince = (server: FakeWorkspaceServer, from: number) => server.pushes.slice(from).map((p) => p.map((c) => `${c.op} ${c.id}`))
+
+  it('deleting numbers sends the refused adds again, their latest version, in their order; the line clears once they are in and says so again while some are over', async () => {
+    const server = servers[AGENT1]
+    server.numbersCap = 2
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    numbers.add('13800138001', 'one')
+    numbers.add('13800138002', 'two')
+    await syncNow()
+    numbers.add('13800138003', 'three')
+    numbers.add('13800138004', 'four')
+    numbers.add('13800138005', 'five')
+    await syncNow()
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 3, quota: 'numbers' })
+    expect(numbers.entries).toHaveLength(5)
+    // Edited while refused (refused again, still counted once), and one refused deleted: that
+    // makes no room on the server, so nothing goes out again.
+    numbers.update('13800138004', '13800138004', 'four, edited')
+    numbers.remove('13800138005')
+    await syncNow()
+    const id = (n: string) => numbers.lookup(n)?.id as string
+    const [three, four] = [id('13800138003'), id('13800138004')]
+    expect(getSync().overCapRecords().map((r) => r.id)).toEqual([three, four])
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 2, quota: 'numbers' })
+
+    let from = server.pushes.length
+    numbers.remove('13800138001')
+    await syncNow()
+    // The delete, then the refused adds as new changes, in their order: one fits, one is over.
+    expect(pushedSince(server, from)).toEqual([[`delete ${server.pushes[from][0].id}`], [`upsert ${three}`, `upsert ${four}`]])
+    expect(server.record('number', three)?.deleted).toBe(false)
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 1, quota: 'numbers' })
+
+    from = server.pushes.length
+    numbers.remove('13800138002')
+    await syncNow()
+    expect(pushedSince(server, from)[1]).toEqual([`upsert ${four}`])
+    expect(server.record('number', four)?.data).toMatchObject({ number: '13800138004', remark: 'four, edited' })
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 0, quota: null })
+    expect(stored(`tccc.a.${useSyncStore().agentKey as string}.overCap`)).toEqual([])
+  })
+
+  it('a refused number now listed under another id (the same phone) is not sent again; one the pull replaced is let go', async () => {
+    const server = servers[AGENT1]
+    server.numbersCap = 1
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    numbers.add('13800138001', 'one')
+    await syncNow()
+    numbers.add('13800138002', 'mine')
+    numbers.add('13800138003', 'also mine')
+    await syncNow()
+    expect(line()).toMatchObject({ refused: 2, quota: 'numbers' })
+    const [two, three] = [numbers.lookup('13800138002')?.id as string, numbers.lookup('13800138003')?.id as string]
+    // Another phone's copy of 13800138003 arrives (the other phone deleted to make room for it):
+    // the pull replaces this phone's refused one, which is then let go.
+    server.remove('number', numbers.lookup('13800138001')?.id as string)
+    server.put('number', 'other-3', { number: '13800138003', remark: 'from the other phone', source: 'own', createdAt: 1 })
+    server.numbersCap = 2
+    // A twin of 13800138002 is listed too (kept while a change of its own waits), e.g. typed in
+    // with +86 before the pull: this phone's refused copy would only duplicate it.
+    numbers.applyRemote([{ kind: 'number', id: 'twin-2', rev: '0', deleted: false, data: { number: '+8613800138002', remark: 'twin', source: 'own', createdAt: 1 } }], new Set([two]))
+    expect([...numbers.resendCopies([two, three, 'gone']).keys()]).toEqual([three])
+    const from = server.pushes.length
+    await getSync().flush()
+    await settle()
+    await syncNow()
+    expect(numbers.entries.some((e) => e.id === three)).toBe(false)
+    expect(pushedSince(server, from).flat().filter((c) => c.startsWith('upsert'))).toEqual([])
+    expect(getSync().overCapRecords()).toEqual([])
+    expect(line()).toMatchObject({ refused: 0, quota: null })
+  })
+
+  it('over the records cap: held across a restart (the line says so at once), sent once at the next sign-in, and again when the agent asks, after the business raised it', async () => {
+    const server = servers[AGENT1]
+    server.recordsCap = 2
+    await signIn(AGENT1)
+    const numbers = useNumbersStore()
+    const history = useHistoryStore()
+    numbers.add('13800138001', 'one')
+    history.record(callRecord('c1', '13800138001'))
+    await syncNow()
+    history.record(callRecord('c2', '13800138001'))
+    numbers.add('13800138002', 'two')
+    await syncNow()
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 2, quota: 'records' })
+    // Sign out, sign in again (an app restart): what waits is counted before anything is sent.
+    useSyncStore().close()
+    expect(line()).toMatchObject({ refused: 0, quota: null })
+    const from = server.pushes.length
+    useSyncStore().open(AGENT1, () => AGENT1, () => '')
+    expect(line()).toMatchObject({ refused: 2, quota: 'records' })
+    await settle()
+    // Sent once at the sign-in, in their order, and refused again: said again.
+    expect(pushedSince(server, from)).toEqual([['upsert c2', `upsert ${numbers.lookup('13800138002')?.id as string}`]])
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 2, quota: 'records' })
+    await syncNow()
+    await timers.advance(60_000)
+    expect(server.pushes.length).toBe(from + 1)
+    // The business raises the cap; the agent taps retry.
+    server.recordsCap = 10
+    useSyncStore().retryRefused()
+    await settle()
+    expect(server.record('call', 'c2')?.deleted).toBe(false)
+    expect(server.record('number', numbers.lookup('13800138002')?.id as string)?.data.remark).toBe('two')
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 0, quota: null })
+  })
+})
