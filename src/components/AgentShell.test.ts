@@ -444,6 +444,27 @@ describe('IncomingCallOverlay (in the shell)', () => {
     expect(status().classes()).toContain('is-refused')
   })
 
+  it('changes waiting over a cap can be sent again from the sync line (the business raised it); not while other work is under way, nor for other refusals', async () => {
+    const { wrapper } = mountShell({ sync: { state: 'synced', pending: 0 } })
+    const retry = () => wrapper.find(byId('sync-retry-refused'))
+    useSyncStore().refused = 2
+    await flushPromises()
+    expect(retry().exists()).toBe(false)
+    useSyncStore().quotaRefused = 'records'
+    await flushPromises()
+    expect(retry().attributes('aria-label')).toBe('Send the refused changes again')
+    await retry().trigger('click')
+    expect(useSyncStore().retryRefused).toHaveBeenCalledTimes(1)
+    useSyncStore().state = 'syncing'
+    await flushPromises()
+    expect(retry().exists()).toBe(false)
+    useSyncStore().state = 'synced'
+    useSyncStore().quotaRefused = 'numbers'
+    setLocale('zh')
+    await flushPromises()
+    expect(retry().attributes('aria-label')).toBe('重新发送被拒收的更改')
+  })
+
   it('signing out with unsent changes asks first: "wait" syncs and stays, "sign out anyway" signs out', async () => {
     const { wrapper } = mountShell({ sync: { state: 'offline', pending: 2 } })
     await wrapper.find(byId('logout')).trigger('click')

@@ -44,6 +44,7 @@ const zh = {
   'shell.sync.refusedQuotaNumbersHint': '号码数量已达账号上限，服务器拒收了 {n} 项更改（记录保留在本机）：请删除不再需要的号码，或请管理员提高上限',
   'shell.sync.refusedQuotaRecords': '存储已达上限 · {n} 项被拒收',
   'shell.sync.refusedQuotaRecordsHint': '账号在服务器上的记录已达上限，服务器拒收了 {n} 项更改（记录保留在本机）：请联系管理员提高上限',
+  'shell.sync.retryRefused': '重新发送被拒收的更改',
   'shell.logoutPending.title': '还有未同步的更改',
   'shell.logoutPending.message': '{n} 条更改还没有发送到服务器。它们会保存在本机，下次您在本机登录时发送。',
   'shell.logoutPending.wait': '等待同步',
@@ -102,6 +103,7 @@ const en: Record<keyof typeof zh, string> = {
   'shell.sync.refusedQuotaRecords': 'Storage limit reached · {n} refused',
   'shell.sync.refusedQuotaRecordsHint':
     'Your account is at its storage limit on the server, so the server refused {n} change (it stays on this phone): ask the business to raise the limit | Your account is at its storage limit on the server, so the server refused {n} changes (they stay on this phone): ask the business to raise the limit',
+  'shell.sync.retryRefused': 'Send the refused changes again',
   'shell.logoutPending.title': 'Changes not synced yet',
   'shell.logoutPending.message': '{n} change has not reached the server. It stays on this phone and is sent the next time you sign in here. | {n} changes have not reached the server. They stay on this phone and are sent the next time you sign in here.',
   'shell.logoutPending.wait': 'Wait for sync',
