@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import { storage } from '../../tests/setup/uni'
 import { RECONCILE_EVERY_MS, SyncEngine, type LocalChange, type WorkspaceTransport } from '@/services/sync'
 import { ManualTimers } from '@/services/__tests__/fakeWorkspace'
+import { storedOn } from '@/services/__tests__/phoneStores'
 import { advanceRevisions, noteWorkspaceStart, type Database } from '../../server/src/db'
 import { AGENT1, answeredCallData, login, type PulledChange as Change } from '../../server/test/helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from '../../server/test/backendPerDriver'
@@ -17,28 +18,6 @@ import { BOTH_DRIVERS, freshBackendPerTest } from '../../server/test/backendPerD
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
-
-/**
- * A phone's stores over `engine`: `write` keeps the record as the stores would and queues the
- * change; the engine lists and puts back what they hold; `sync` flushes until settled.
- */
-function storedOn(engine: SyncEngine) {
-  const copies = new Map<string, LocalChange>()
-  engine.setLocalRecords({
-    held: () => [...copies.values()].map((c) => ({ kind: c.kind, id: c.id })),
-    copyOf: (lost) => copies.get(`${lost.kind}:${lost.id}`) ?? null,
-  })
-  const write = (c: LocalChange) => {
-    const key = `${c.kind}:${c.id}`
-    if (c.op === 'delete') copies.delete(key)
-    else copies.set(key, { ...c, data: { ...(copies.get(key)?.data ?? {}), ...c.data } })
-    engine.enqueue([c])
-  }
-  const sync = async () => {
-    for (let i = 0; i < 4; i += 1) await engine.flush()
-  }
-  return { copies, write, sync }
-}
 
 describe.each(BOTH_DRIVERS)('the sync engine against the backend on $name, across a restore', (driver) => {
   let db: Database
