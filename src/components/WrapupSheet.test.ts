@@ -96,6 +96,9 @@ describe('WrapupSheet', () => {
     await wrapper.vm.$nextTick()
     const panel = wrapper.find('[role="dialog"]')
     expect(wrapper.find(`#${panel.attributes('aria-labelledby')}`).text()).toBe(wrapper.find('.wrapup__title').text())
+    // The page behind is inert and hidden from screen readers; the sheet's backdrop is not.
+    expect([opener.hasAttribute('inert'), opener.getAttribute('aria-hidden')]).toEqual([true, 'true'])
+    expect(wrapper.find('[data-testid="wrapup-backdrop"]').element.closest('[inert]')).toBeNull()
     expect(document.activeElement?.getAttribute('data-testid')).toBe(`wrapup-outcome-${wrapup.catalogue[0].code}`)
     const last = wrapper.find('[data-testid="wrapup-save-next"]').element as HTMLElement
     last.focus()
@@ -108,6 +111,7 @@ describe('WrapupSheet', () => {
     expect(wrapper.find('[data-testid="wrapup-sheet"]').exists()).toBe(false)
     expect(wrapup.draft?.disposition).toBe('interested')
     expect(document.activeElement).toBe(opener)
+    expect([opener.hasAttribute('inert'), opener.hasAttribute('aria-hidden')]).toEqual([false, false])
   })
 
   it('the outcomes are one Tab stop, the chosen one; the arrows, Home and End move along them and choose', async () => {

@@ -350,6 +350,128 @@ describe('useModalFocus', () => {
   })
 })
 
+describe('useModalFocus: the page behind the top modal', () => {
+  /**
+   * A page (header, list, a nav already aria-hidden="false", a decoration already inert and
+   * aria-hidden), a sheet with its own backdrop around the panel (`root`), a question inside the
+   * sheet (`contain: false`), and a dialog and an overlay elsewhere on the page, each shown by a flag.
+   */
+  function mountPage() {
+    const sheet = ref(false)
+    const question = ref(false)
+    const dialog = ref(false)
+    const overlay = ref(false)
+    const modal = (name: string, options: () => ModalFocusOptions, inner: () => Array<ReturnType<typeof h> | null> = () => []) =>
+      defineComponent({
+        setup() {
+          const panel = ref<HTMLElement | null>(null)
+          const root = ref<HTMLElement | null>(null)
+          useModalFocus(panel, { ...options(), root })
+          return () => h('div', { ref: root, class: `${name}-root` }, [h('div', { class: `${name}-backdrop` }), h('div', { ref: panel, class: name }, [h('button', { class: `${name}-ok` }, 'OK'), ...inner()])])
+        },
+      })
+    const Question = defineComponent({
+      setup() {
+        const panel = ref<HTMLElement | null>(null)
+        useModalFocus(panel, { contain: false })
+        return () => h('div', { ref: panel, class: 'question' }, [h('button', { class: 'question-keep' }, 'Keep')])
+      },
+    })
+    const Sheet = modal('sheet', () => ({}), () => [h('input', { class: 'sheet-field' }), question.value ? h(Question) : null])
+    const Dialog = modal('dialog', () => ({}))
+    const Overlay = modal('overlay', () => ({}))
+    attach(
+      mount(
+        defineComponent({
+          setup: () => () =>
+            h('div', { class: 'app' }, [
+              h('header', { class: 'header' }, [h('button', { class: 'opener' }, 'Add')]),
+              h('main', { class: 'page' }, [h('ul', { class: 'list' }, [h('li', [h('button', { class: 'row' }, 'Call')])]), sheet.value ? h(Sheet) : null]),
+              h('nav', { class: 'nav', 'aria-hidden': 'false' }, 'Numbers'),
+              h('div', { class: 'decoration', inert: '', 'aria-hidden': 'true' }),
+              dialog.value ? h(Dialog) : null,
+              overlay.value ? h(Overlay) : null,
+            ]),
+        }),
+        { attachTo: document.body },
+      ),
+    )
+    const $ = (selector: string) => document.querySelector(selector) as HTMLElement
+    /** Each element's inert and aria-hidden, as `class: inert/aria-hidden` ('-' for none). */
+    const marks = (...classes: string[]) =>
+      Object.fromEntries(classes.map((c) => [c, `${$(`.${c}`).hasAttribute('inert') ? 'inert' : '-'}/${$(`.${c}`).getAttribute('aria-hidden') ?? '-'}`]))
+    const settle = async () => {
+      await nextTick()
+      await nextTick()
+    }
+    return { sheet, question, dialog, overlay, $, marks, settle }
+  }
+
+  it('a sheet open: the page behind it is inert and aria-hidden, not the sheet, its backdrop or the way to it; all back as it was on close', async () => {
+    const { sheet, $, marks, settle } = mountPage()
+    const before = marks('header', 'list', 'nav', 'decoration', 'page')
+    expect(before).toEqual({ header: '-/-', list: '-/-', nav: '-/false', decoration: 'inert/true', page: '-/-' })
+    $('.opener').focus()
+    sheet.value = true
+    await settle()
+    expect(marks('header', 'list', 'nav', 'decoration', 'page', 'sheet-root', 'sheet-backdrop', 'sheet')).toEqual({
+      header: 'inert/true',
+      list: 'inert/true',
+      nav: 'inert/true',
+      decoration: 'inert/true',
+      page: '-/-',
+      'sheet-root': '-/-',
+      'sheet-backdrop': '-/-',
+      sheet: '-/-',
+    })
+    expect(document.activeElement).toBe($('.sheet-field'))
+    sheet.value = false
+    await settle()
+    // Exactly as before: the nav keeps its aria-hidden="false", the decoration its inert.
+    expect(marks('header', 'list', 'nav', 'decoration', 'page')).toEqual(before)
+    // The focus goes back to the opener, no longer inert.
+    expect(document.activeElement).toBe($('.opener'))
+  })
+
+  it('a question inside the sheet (contain: false) hides nothing of the sheet, and its going hides the page no less', async () => {
+    const { sheet, question, marks, settle } = mountPage()
+    sheet.value = true
+    await settle()
+    question.value = true
+    await settle()
+    expect(marks('sheet-field', 'sheet-ok', 'question', 'header', 'list')).toEqual({ 'sheet-field': '-/-', 'sheet-ok': '-/-', question: '-/-', header: 'inert/true', list: 'inert/true' })
+    question.value = false
+    await settle()
+    expect(marks('header', 'list')).toEqual({ header: 'inert/true', list: 'inert/true' })
+  })
+
+  it('a dialog over the sheet hides the sheet too; closing either first leaves hidden what lies behind the one still open', async () => {
+    const { sheet, dialog, overlay, marks, settle } = mountPage()
+    sheet.value = true
+    await settle()
+    dialog.value = true
+    await settle()
+    // The sheet sits in the page, which is hidden whole now.
+    expect(marks('page', 'sheet-root', 'dialog-root', 'header')).toEqual({ page: 'inert/true', 'sheet-root': '-/-', 'dialog-root': '-/-', header: 'inert/true' })
+    expect(tabStops(document.body).map((el) => el.className)).toEqual(['dialog-ok'])
+    dialog.value = false
+    await settle()
+    expect(marks('page', 'sheet-root', 'header', 'list', 'nav')).toEqual({ page: '-/-', 'sheet-root': '-/-', header: 'inert/true', list: 'inert/true', nav: 'inert/true' })
+    expect(tabStops(document.body).map((el) => el.className)).toEqual(['sheet-ok', 'sheet-field'])
+    // The incoming call over the sheet; the sheet goes first (closed by the app meanwhile).
+    overlay.value = true
+    await settle()
+    expect(marks('page', 'overlay-root', 'header')).toEqual({ page: 'inert/true', 'overlay-root': '-/-', header: 'inert/true' })
+    sheet.value = false
+    await settle()
+    expect(marks('overlay-root', 'header', 'page', 'nav', 'decoration')).toEqual({ 'overlay-root': '-/-', header: 'inert/true', page: 'inert/true', nav: 'inert/true', decoration: 'inert/true' })
+    expect(tabStops(document.body).map((el) => el.className)).toEqual(['overlay-ok'])
+    overlay.value = false
+    await settle()
+    expect(marks('header', 'list', 'nav', 'decoration', 'page')).toEqual({ header: '-/-', list: '-/-', nav: '-/false', decoration: 'inert/true', page: '-/-' })
+  })
+})
+
 describe('useEscape', () => {
   function mountMenu() {
     const open = ref(true)

@@ -14,7 +14,8 @@
  *   the wrapper and draws the placeholder as a separate element, so the field had no name).
  * - `useModalFocus` takes the focus into a dialog or sheet when it opens, keeps Tab inside it while
  *   it is open (the top one, when they stack), can give Enter and Esc a meaning, and gives the
- *   focus back to the control that opened it when it closes.
+ *   focus back to the control that opened it when it closes. Meanwhile the page behind the top
+ *   one is `inert` and `aria-hidden`, as behind a browser's own modal `<dialog>`.
  * - `useEscape` closes a menu or an inline form with Esc.
  *
  * Only where there is a DOM (H5): in the App the logic layer has none (the views are native or in
@@ -262,13 +263,22 @@ export interface ModalFocusOptions {
   onEscape?: () => void
   /**
    * false: only the focus in on open and back on close, for a question inside a modal that is
-   * already one (the sheet keeps Tab, and a tap back into its fields stays allowed).
+   * already one (the sheet keeps Tab, and a tap back into its fields stays allowed, so nothing
+   * of the sheet is hidden either).
    */
   contain?: boolean
+  /**
+   * The modal's whole element, backdrop included (uni-popup's root around the panel), when it is
+   * more than the panel: everything outside it is hidden while the modal is on top. Default: the
+   * panel.
+   */
+  root?: Ref<unknown>
 }
 
 interface ModalTrap {
   panel: HTMLElement
+  /** The panel, or the element around it given as `root` (with the backdrop, which stays tappable). */
+  root: HTMLElement
   options: ModalFocusOptions
 }
 
@@ -346,9 +356,61 @@ function listen(on: boolean): void {
   }
 }
 
+// ---- the page behind the top modal ---------------------------------------------------------------
+
+/** What an element had before a modal hid it: whether it was inert, its aria-hidden (null: none). */
+interface HiddenBefore {
+  inert: boolean
+  ariaHidden: string | null
+}
+
+/** The elements hidden behind the top modal now, with what they had before. */
+const hiddenBehind = new Map<HTMLElement, HiddenBefore>()
+
+/** Not drawn: nothing to hide. */
+const NOT_DRAWN = new Set(['SCRIPT', 'STYLE', 'LINK', 'META', 'TEMPLATE', 'NOSCRIPT'])
+
+/** Everything outside `root`: the siblings of it and of each of its ancestors up to `<body>`. */
+function outside(root: HTMLElement): Set<HTMLElement> {
+  const found = new Set<HTMLElement>()
+  for (let node = root; node !== document.body && node.parentElement; node = node.parentElement) {
+    for (const sibling of Array.from(node.parentElement.children)) {
+      if (sibling !== node && sibling instanceof HTMLElement && !NOT_DRAWN.has(sibling.tagName)) found.add(sibling)
+    }
+  }
+  return found
+}
+
+/**
+ * Hides the page behind the top modal from the pointer, the keyboard and screen readers (`inert`
+ * and `aria-hidden`: uni's views are no `<dialog>`, so `aria-modal` alone left the list behind a
+ * sheet readable and reachable) and gives everything else back exactly what it had: an element
+ * that was inert or aria-hidden already stays so. Worked out anew whenever a modal opens or
+ * closes, so a dialog over a sheet hides the sheet too, and whichever closes first, what is
+ * hidden is always what lies behind the one on top.
+ */
+function hideBehindTopModal(): void {
+  const top = topModal()
+  const behind = top ? outside(top.root) : new Set<HTMLElement>()
+  for (const [el, before] of hiddenBehind) {
+    if (behind.has(el)) continue
+    hiddenBehind.delete(el)
+    if (!before.inert) el.removeAttribute('inert')
+    if (before.ariaHidden === null) el.removeAttribute('aria-hidden')
+    else el.setAttribute('aria-hidden', before.ariaHidden)
+  }
+  for (const el of behind) {
+    if (hiddenBehind.has(el)) continue
+    hiddenBehind.set(el, { inert: el.hasAttribute('inert'), ariaHidden: el.getAttribute('aria-hidden') })
+    el.setAttribute('inert', '')
+    el.setAttribute('aria-hidden', 'true')
+  }
+}
+
 /**
  * Makes the element behind `panel` (a template ref, inside the component calling this) a modal
- * for the keyboard from the moment it is in the DOM until it leaves it or the component unmounts.
+ * for the keyboard from the moment it is in the DOM until it leaves it or the component unmounts,
+ * and, unless `contain` is false, the page behind it inert while it is the top one.
  */
 export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = {}): void {
   let trap: ModalTrap | null = null
@@ -363,11 +425,13 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     opener = active instanceof HTMLElement && active !== document.body && !el.contains(active) ? active : null
     openerAncestors = []
     for (let up = opener?.parentElement ?? null; up && up !== document.body; up = up.parentElement) openerAncestors.push(up)
-    const mine: ModalTrap = { panel: el, options }
+    const root = domElement(options.root?.value)
+    const mine: ModalTrap = { panel: el, root: root && root.contains(el) ? root : el, options }
     trap = mine
     if (options.contain !== false) {
       modalStack.push(mine)
       if (modalStack.length === 1) listen(true)
+      hideBehindTopModal()
     }
     const find = () => {
       if (!options.initial) {
@@ -388,6 +452,8 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     if (index >= 0) {
       modalStack.splice(index, 1)
       if (modalStack.length === 0) listen(false)
+      // Before the focus goes back: an inert opener cannot take it.
+      hideBehindTopModal()
     }
     const back = opener
     const around = openerAncestors

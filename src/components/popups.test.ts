@@ -189,6 +189,35 @@ describe('the keyboard in a dialog or sheet (H5)', () => {
     expect(document.activeElement).toBe(opener)
   })
 
+  it('a sheet hides the page behind it (inert, aria-hidden) but not uni-popup\'s backdrop; a confirmation over it hides the sheet too; both closed, the page is as it was', async () => {
+    const confirming = ref(false)
+    const { wrapper, open, opener } = await openFromOpener(() =>
+      h('section', { class: 'sheet-host' }, [h(BottomSheet, { testid: 'number-form', label: 'Add number' }, () => [h('input', { class: 'field' }), h('button', { class: 'delete', onClick: () => (confirming.value = true) }, 'Delete')]), confirming.value ? h(ConfirmDialog, { title: 'Delete?', message: 'Gone.' }) : null]),
+    )
+    wrappers.push(wrapper)
+    const hidden = (selector: string) => {
+      const el = document.querySelector(selector) as HTMLElement
+      return `${el.hasAttribute('inert') ? 'inert' : '-'}/${el.getAttribute('aria-hidden') ?? '-'}`
+    }
+    expect([hidden('.opener'), hidden('.behind')]).toEqual(['inert/true', 'inert/true'])
+    // The sheet's popup (its backdrop with it) and the way down to it stay.
+    expect([hidden('.sheet-host'), hidden('.uni-popup'), hidden('.uni-popup__mask'), hidden('[data-testid="number-form"]')]).toEqual(['-/-', '-/-', '-/-', '-/-'])
+    confirming.value = true
+    await nextTick()
+    await nextTick()
+    const popups = document.querySelectorAll<HTMLElement>('.uni-popup')
+    expect(popups).toHaveLength(2)
+    expect([popups[0].hasAttribute('inert'), popups[0].getAttribute('aria-hidden'), popups[1].hasAttribute('inert')]).toEqual([true, 'true', false])
+    expect(focusedId()).toBe('confirm-cancel')
+    confirming.value = false
+    await nextTick()
+    expect([hidden('.uni-popup'), hidden('.opener')]).toEqual(['-/-', 'inert/true'])
+    open.value = false
+    await nextTick()
+    expect([hidden('.opener'), hidden('.behind')]).toEqual(['-/-', '-/-'])
+    expect(document.activeElement).toBe(opener)
+  })
+
   it('the discard question in a sheet takes the focus on "keep editing" and gives it back to the field, trapping nothing', async () => {
     const asking = ref(false)
     const wrapper = mount(
@@ -206,6 +235,8 @@ describe('the keyboard in a dialog or sheet (H5)', () => {
     await nextTick()
     await nextTick()
     expect(focusedId()).toBe('discard-keep')
+    // Nothing of the sheet is hidden by the question.
+    expect(Array.from(wrapper.findAll('.field, .save, [data-testid="discard-question"]')).map((w) => w.element.closest('[inert], [aria-hidden="true"]'))).toEqual([null, null, null])
     // Not a trap of its own: Tab goes on round the sheet, and the field can be taken back.
     const save = wrapper.find('.save').element as HTMLElement
     save.focus()
