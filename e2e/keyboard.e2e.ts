@@ -205,6 +205,63 @@ describe('the numbers page with the keyboard alone', () => {
     await byId(page, 'history-search').waitFor({ state: 'visible' })
   })
 
+  it('a sheet hides the page behind it (inert, aria-hidden): Tab, focus and the accessibility tree never reach it, a call ringing over the sheet hides the sheet too, and the page is as it was after', async () => {
+    const page = await phone()
+    await keyboardSignIn(page)
+    await expectAttr(page, 'sync-status', 'data-state', 'synced', 20_000)
+    /** Every element carrying inert or aria-hidden, with their values: the page's own before any modal. */
+    const marked = () =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('[inert], [aria-hidden]')).map((el) => `${el.tagName.toLowerCase()}.${Array.from(el.classList).join('.')}[${el.getAttribute('data-testid') ?? ''}] inert=${el.hasAttribute('inert')} aria-hidden=${el.getAttribute('aria-hidden')}`),
+      )
+    /** Whether each test id's element sits in something inert, and in something aria-hidden. */
+    const behind = (ids: string[]) =>
+      page.evaluate((list) => Object.fromEntries(list.map((id) => {
+        const el = document.querySelector(`[data-testid="${id}"]`)
+        return [id, el ? `${el.closest('[inert]') ? 'inert' : '-'}/${el.closest('[aria-hidden="true"]') ? 'hidden' : '-'}` : 'absent']
+      })), ids)
+    const page_ = ['logout', 'sync-status', 'agent-state', 'numbers-add', 'numbers-import', 'nav-history']
+    const before = await marked()
+    expect(await behind(page_)).toEqual(Object.fromEntries(page_.map((id) => [id, '-/-'])))
+
+    await byId(page, 'numbers-add').focus()
+    await page.keyboard.press('Enter')
+    const sheet = page.getByRole('dialog', { name: zh('numbers.form.addTitle') })
+    await sheet.waitFor({ state: 'visible' })
+    await expect.poll(() => focusedId(page)).toBe('number-form-number')
+    expect(await behind([...page_, 'number-form', 'number-form-save'])).toEqual({ ...Object.fromEntries(page_.map((id) => [id, 'inert/hidden'])), 'number-form': '-/-', 'number-form-save': '-/-' })
+    // Out of the accessibility tree: the header's sign-out is not a button a screen reader finds.
+    expect(await page.getByRole('button', { name: zh('shell.logout') }).count()).toBe(0)
+    // Tab (and Shift+Tab) go round the sheet only.
+    const inside = () => page.evaluate(() => !!document.activeElement?.closest('[data-testid="number-form"]'))
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press(i < 4 ? 'Tab' : 'Shift+Tab')
+      expect(await inside()).toBe(true)
+    }
+    // Not even a script's focus() lands behind it (inert).
+    expect(await page.evaluate(() => {
+      const logout = document.querySelector('[data-testid="logout"]') as HTMLElement
+      logout.focus()
+      return document.activeElement === logout
+    })).toBe(false)
+
+    // A call rings over the sheet: the sheet is behind it now; declined, the sheet is back.
+    await sim(page, 'incomingCall', { from: '13900001111' })
+    await byId(page, 'incoming-call').waitFor({ state: 'visible' })
+    await expect.poll(() => behind(['number-form', 'incoming-reject', 'logout'])).toEqual({ 'number-form': 'inert/hidden', 'incoming-reject': '-/-', logout: 'inert/hidden' })
+    await byId(page, 'incoming-reject').click()
+    await byId(page, 'incoming-call').waitFor({ state: 'detached' })
+    await expect.poll(() => behind(['number-form', 'logout'])).toEqual({ 'number-form': '-/-', logout: 'inert/hidden' })
+
+    await page.keyboard.press('Escape')
+    await byId(page, 'number-form').waitFor({ state: 'detached' })
+    // Exactly as before, and the keyboard reaches the page again.
+    await expect.poll(marked).toEqual(before)
+    expect(await behind(page_)).toEqual(Object.fromEntries(page_.map((id) => [id, '-/-'])))
+    await expect.poll(() => focusedId(page)).toBe('numbers-add')
+    await tabTo(page, 'logout')
+  })
+
   it('runs a call from the keyboard: transfer form closes on Esc, hang-up, the wrap-up takes the focus, a callback time from the keyboard', async () => {
     const page = await phone()
     await keyboardSignIn(page)
