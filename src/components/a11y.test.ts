@@ -433,6 +433,25 @@ describe('useModalFocus: the page behind the top modal', () => {
     expect(document.activeElement).toBe($('.opener'))
   })
 
+  it('what appears behind an open sheet (a reminder banner) is hidden too, and given back as it came when the sheet closes', async () => {
+    const { sheet, $, marks, settle } = mountPage()
+    sheet.value = true
+    await settle()
+    const banner = document.createElement('div')
+    banner.className = 'banner'
+    $('.app').insertBefore(banner, $('.page'))
+    // Beside the list, deeper down the sheet's way up, too.
+    const notice = document.createElement('p')
+    notice.className = 'notice'
+    $('.page').prepend(notice)
+    // Mutation records come in a later task in happy-dom (a microtask in a browser).
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(marks('banner', 'notice', 'sheet-root')).toEqual({ banner: 'inert/true', notice: 'inert/true', 'sheet-root': '-/-' })
+    sheet.value = false
+    await settle()
+    expect(marks('banner', 'notice', 'header')).toEqual({ banner: '-/-', notice: '-/-', header: '-/-' })
+  })
+
   it('a question inside the sheet (contain: false) hides nothing of the sheet, and its going hides the page no less', async () => {
     const { sheet, question, marks, settle } = mountPage()
     sheet.value = true

@@ -381,16 +381,27 @@ function outside(root: HTMLElement): Set<HTMLElement> {
   return found
 }
 
+/** Watches the top modal's way up for new elements beside it (a reminder banner, a notice). */
+let pathWatcher: MutationObserver | null = null
+
+function watchPath(root: HTMLElement | null): void {
+  pathWatcher?.disconnect()
+  if (!root || typeof MutationObserver === 'undefined') return
+  pathWatcher ??= new MutationObserver(() => hideBehindTopModal())
+  for (let node = root; node !== document.body && node.parentElement; node = node.parentElement) pathWatcher.observe(node.parentElement, { childList: true })
+}
+
 /**
  * Hides the page behind the top modal from the pointer, the keyboard and screen readers (`inert`
  * and `aria-hidden`: uni's views are no `<dialog>`, so `aria-modal` alone left the list behind a
  * sheet readable and reachable) and gives everything else back exactly what it had: an element
  * that was inert or aria-hidden already stays so. Worked out anew whenever a modal opens or
  * closes, so a dialog over a sheet hides the sheet too, and whichever closes first, what is
- * hidden is always what lies behind the one on top.
+ * hidden is always what lies behind the one on top; and when something appears beside it meanwhile.
  */
 function hideBehindTopModal(): void {
   const top = topModal()
+  watchPath(top?.root ?? null)
   const behind = top ? outside(top.root) : new Set<HTMLElement>()
   for (const [el, before] of hiddenBehind) {
     if (behind.has(el)) continue
