@@ -79,6 +79,17 @@ describe('an agent at the caps', () => {
       await syncLine(page, 1)
       await expectText(page, 'sync-status', zh('shell.sync.refusedQuotaNumbers', { n: 1 }))
       expect(await byId(page, 'sync-retry-refused').getAttribute('aria-label')).toBe(zh('shell.sync.retryRefused'))
+      // A 44 px target that a finger at its middle reaches, on a 360 px phone too, the line beside it.
+      for (const width of [390, 360]) {
+        await page.setViewportSize({ width, height: 740 })
+        const box = await byId(page, 'sync-retry-refused').boundingBox()
+        const line = await byId(page, 'sync-status').boundingBox()
+        if (!box || !line) throw new Error('the sync line or its retry is not laid out')
+        expect([box.width, box.height, box.x + box.width <= width, line.x + line.width <= box.x]).toEqual([44, 44, true, true])
+        const hit = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('[data-testid]')?.getAttribute('data-testid'), [box.x + box.width / 2, box.y + box.height / 2])
+        expect(hit).toBe('sync-retry-refused')
+      }
+      await page.setViewportSize({ width: 390, height: 844 })
       expect(await listedNumbers(page)).toEqual(['13800000003', '13800000002', '13800000001'])
       expect(await numbersOnServer()).toEqual(['13800000001', '13800000002'])
 
