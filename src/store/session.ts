@@ -438,7 +438,9 @@ export const useSessionStore = defineStore('session', () => {
       }
       // Two tabs that started at once both registered: the one the record names keeps it (the
       // later announce, as TCCC keeps the later login and kicks this one), unless a call is live here.
-      if (holdsSeat === seat && status.value === 'signed-in' && tabs?.heldElsewhere(seat) && !callLive.value) void yieldRegistration()
+      // Offline (back from the back-forward cache, taken over meanwhile): its retry would register
+      // over the tab that took over, which would take the 403 for a sign-in elsewhere.
+      if (holdsSeat === seat && (status.value === 'signed-in' || status.value === 'offline') && tabs?.heldElsewhere(seat) && !callLive.value) void yieldRegistration()
     },
     signedOut(seat) {
       if (status.value === 'signed-out' || !isOwnSeat(seat)) return

@@ -292,6 +292,26 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     expect(sdk()).toEqual(['login', 'logout', 'login', 'login', 'logout'])
   })
 
+  it('an offline holder (its workspace from the cache, retrying) in the back-forward cache: taken over after the grace; back, it stands by and its retry never registers over the tab that took over', async () => {
+    const { a, b } = await twoTabs()
+    backend.setReachable(false)
+    await expect(a.session.useHere()).resolves.toBe(false)
+    expect(a.session.status).toBe('offline')
+    await until(() => b.session.status === 'elsewhere', 'B stands by')
+    backend.setReachable(true)
+    bus.hide(a.link)
+    await until(() => b.session.status === 'signed-in', 'B took over')
+    const loginsBefore = logins()
+    bus.back(a.link)
+    await until(() => a.session.status === 'elsewhere', 'A stands by')
+    expect(a.session.restoreRetrying).toBe(false)
+    // The app shown again (what runs an offline retry at once) finds nothing to do: one registration.
+    await a.session.recheck()
+    expect(logins()).toBe(loginsBefore)
+    expect(b.session.status).toBe('signed-in')
+    expect(holderRecord.load()?.tabId).toBe('tab-b')
+  })
+
   it('with the backend out of reach, the tab that takes over opens the workspace offline and keeps trying, not the login page', async () => {
     const { a, b } = await twoTabs()
     backend.setReachable(false)
