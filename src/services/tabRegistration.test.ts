@@ -528,6 +528,61 @@ describe("callState (the holder's call went live or ended)", () => {
   })
 })
 
+describe("holderOnCall (the live holder's call, as this tab knows it)", () => {
+  it('as last heard: a refusal for a call, then its end, whatever this tab answers meanwhile; none once the holder left', async () => {
+    const { bus, linkA, a } = await busWithHolder({ holds: true, refuse: 'call' })
+    a.callState(SEAT, true)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
+    expect(b.holderOnCall(SEAT)).toBe(true)
+    a.callState(SEAT, false)
+    await tick()
+    expect(b.holderOnCall(SEAT)).toBe(false)
+    a.callState(SEAT, true)
+    await tick()
+    expect(b.holderOnCall(SEAT)).toBe(true)
+    bus.close(linkA)
+    await tick()
+    expect(b.holderOnCall(SEAT)).toBe(false)
+  })
+
+  it("in the record while live: a tab back from the back-forward cache, which heard nothing meanwhile, is told its holder's call either way", async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const b = createTabRegistration(linkB, TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.hide(linkB)
+    a.callState(SEAT, true)
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', call: true })
+    await tick()
+    expect(tabB.holderCalls).toEqual([])
+    bus.back(linkB)
+    expect(tabB.holderCalls).toEqual([[SEAT, true]])
+    expect(b.holderOnCall(SEAT)).toBe(true)
+    bus.hide(linkB)
+    a.callState(SEAT, false)
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    bus.back(linkB)
+    expect(tabB.holderCalls).toEqual([
+      [SEAT, true],
+      [SEAT, false],
+    ])
+    expect(b.holderOnCall(SEAT)).toBe(false)
+  })
+
+  it("a holder's page that goes takes its call's mark with it, its announce (a renewal during the call) does not; a tab that does not hold the seat writes none", async () => {
+    const { bus, linkA, a } = await busWithHolder({ holds: true })
+    a.callState(SEAT, true)
+    a.announce(SEAT)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', call: true })
+    bus.close(linkA)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    c.callState(SEAT, true)
+    expect(c.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+  })
+})
+
 describe('drop (signed out)', () => {
   it("forgets the record only when it names this tab", async () => {
     const bus = createFakeTabBus()

@@ -4,7 +4,8 @@
  *
  * The holder is recorded in shared storage (`tccc.tabs.holder`: per seat, the tab's id, last
  * writer wins; marked `left` when the holder's page goes, so a tab opened afterwards does not wait
- * for an answer) and the tabs talk over the platform's `TabLink`:
+ * for an answer, and `call` while the holder's call is live) and the tabs talk over the platform's
+ * `TabLink`:
  *
  *   ping     "does the recorded holder of this seat still live?"  ─► holding (from the holder)
  *   request  "use here": the holder gives it up                   ─► releasing … released
@@ -19,7 +20,8 @@
  *   kicked   the holder was kicked by a sign-in on another browser or device: the session is
  *            revoked, so every other tab of the seat signs out too, saying so
  *   call     the holder's call went live or ended: a standing-by tab asks before its sign-out
- *            (which signs the holder out too) hangs that call up
+ *            (which signs the holder out too) hangs that call up; the record says it too
+ *            (`call`), for a tab that did not hear it (back from the back-forward cache)
  *
  * The session store asks with `takeOver` at every sign-in, start and "use here": the newest tab
  * of an agent takes the registration, unless the holder refuses (a live call, or still signing in).
@@ -64,6 +66,8 @@ export interface TabHolder {
   tabId: string
   /** The holder's page went away (closed, or reloading: it claims again when it is back). */
   left?: boolean
+  /** The holder has a live call (it says so as the call goes live and ends). */
+  call?: boolean
 }
 
 export type RefusalReason = 'call' | 'busy'
@@ -114,7 +118,7 @@ function isMessage(value: unknown): value is Message {
 }
 
 function isTabHolder(value: unknown): value is TabHolder {
-  return typeof value === 'object' && value !== null && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left)
+  return typeof value === 'object' && value !== null && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left) && [undefined, true].includes((value as TabHolder).call)
 }
 
 /**
@@ -138,6 +142,11 @@ export interface TabRegistration {
   /** Whether the recorded holder of `seat` went away since it registered (closed or reloading). */
   holderLeft(seat: string): boolean
   /**
+   * Whether the live holder of `seat` (another tab) has a live call: as last heard from it (`call`,
+   * a refusal for a call), else as its record says (nothing heard since this tab was back).
+   */
+  holderOnCall(seat: string): boolean
+  /**
    * Before registering on its own (a start, a sign-in): true when no other live tab holds `seat`,
    * and this tab is recorded as its holder; false when one does (this tab stands by).
    */
@@ -155,7 +164,7 @@ export interface TabRegistration {
    * seat's other tabs sign out as kicked too.
    */
   kickedOut(seat: string): void
-  /** This tab holds `seat` and its call went live or ended: the tabs standing by hear it. */
+  /** This tab holds `seat` and its call went live or ended: the tabs standing by hear it, and the record says it. */
   callState(seat: string, live: boolean): void
   /** The session store's answers (a new store replaces the previous one's). */
   serve(handlers: TabRegistrationHandlers): void
@@ -169,6 +178,11 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   let handlers: TabRegistrationHandlers | null = null
   /** Tabs that said they left; a `held` from one takes it back (it reloaded). */
   const left = new Set<string>()
+  /**
+   * Per seat, the holder's call as last heard (`call`, or a refusal for a call), even while this
+   * tab's store was not standing by yet: a call that ends between a refusal and standing by.
+   */
+  const heardCalls = new Map<string, { tabId: string; live: boolean }>()
   const waiters = new Set<(message: Message) => void>()
 
   const send = (message: Message) => link.post(message)
@@ -178,7 +192,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     holderStorage.save(holder ? { ...others, [seat]: holder } : others)
   }
   const claim = (seat: string) => {
-    write(seat, { seat, tabId: me })
+    // This tab's own live call stays recorded (a renewal during a call registers and announces again).
+    const call = record(seat)?.tabId === me && record(seat)?.call === true
+    write(seat, { seat, tabId: me, ...(call ? { call } : {}) })
     settled(seat)
   }
   /** Claims `seat` to register; a record that named this tab is its own reload: it is back. */
@@ -254,14 +270,19 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         void answer.released.finally(() => send({ kind: 'released', seat: message.seat, from: me, to: message.from }))
         return
       }
+      case 'refused':
+        if (message.reason === 'call') heardCalls.set(message.seat, { tabId: message.from, live: true })
+        return
       case 'held':
       case 'back':
         left.delete(message.from)
+        heardCalls.delete(message.seat)
         settled(message.seat)
         h?.changed(message.seat)
         return
       case 'left':
         left.add(message.from)
+        heardCalls.delete(message.seat)
         candidatesOf(message.seat).delete(message.from)
         h?.changed(message.seat)
         // The message, not the record's `left` mark: that write may reach this tab later.
@@ -278,7 +299,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         return
       case 'call':
         // Only the recorded holder's word: a tab that yielded or stands by has no call to lose.
-        if (record(message.seat)?.tabId === message.from) h?.holderCall(message.seat, message.live)
+        if (record(message.seat)?.tabId !== message.from) return
+        heardCalls.set(message.seat, { tabId: message.from, live: message.live })
+        h?.holderCall(message.seat, message.live)
         return
       default:
     }
@@ -290,7 +313,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     const holder = Object.values(holderStorage.load()).find((h) => h.tabId === me && handlers?.holds(h.seat))
     if (!holder) return
     leftSeat = holder.seat
-    write(holder.seat, { ...holder, left: true })
+    // Its call, if any, goes with the page.
+    write(holder.seat, { seat: holder.seat, tabId: me, left: true })
     send({ kind: 'left', seat: holder.seat, from: me })
   })
 
@@ -303,9 +327,14 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     leftSeat = null
     if (!seat) {
       // Standing by, back from the cache: a holder that left meanwhile (its word not heard) is
-      // waited for and taken over as if its `left` came now.
+      // waited for and taken over as if its `left` came now; a live one's call is as its record says.
+      heardCalls.clear()
       for (const holder of Object.values(holderStorage.load())) {
-        if (holder.tabId === me || holder.left !== true || !handlers?.standsBy(holder.seat)) continue
+        if (holder.tabId === me || !handlers?.standsBy(holder.seat)) continue
+        if (holder.left !== true) {
+          handlers.holderCall(holder.seat, holder.call === true)
+          continue
+        }
         left.add(holder.tabId)
         handlers.changed(holder.seat)
         awaitTakeOver(holder.seat, holder.tabId)
@@ -361,6 +390,12 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     holderLeft(seat) {
       return otherHolder(seat) !== null && liveOtherHolder(seat) === null
     },
+    holderOnCall(seat) {
+      const holder = liveOtherHolder(seat)
+      if (!holder) return false
+      const heard = heardCalls.get(seat)
+      return heard?.tabId === holder.tabId ? heard.live : holder.call === true
+    },
     async mayRegister(seat) {
       const holder = liveOtherHolder(seat)
       if (holder) {
@@ -403,6 +438,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       send({ kind: 'kicked', seat, from: me })
     },
     callState(seat, live) {
+      if (record(seat)?.tabId === me) write(seat, { seat, tabId: me, ...(live ? { call: true } : {}) })
       send({ kind: 'call', seat, from: me, live })
     },
     serve(next) {

@@ -346,11 +346,13 @@ export const useSessionStore = defineStore('session', () => {
     holdsSeat = null
     elsewhereAgent.value = userId
     holderLeft.value = tabs?.holderLeft(agentKeyOf(userId)) ?? false
-    // Refused for a call there; a tab that registered just now has none.
-    holderOnCall.value = why?.symbol === 'TAB_IN_CALL'
+    // As last heard (a refusal for a call, the call's end since) or recorded; a tab that registered
+    // just now has none.
+    holderOnCall.value = tabs ? tabs.holderOnCall(agentKeyOf(userId)) : why?.symbol === 'TAB_IN_CALL'
     status.value = 'elsewhere'
     signOutReason.value = null
-    error.value = why
+    // Refused for a call that ended meanwhile: "the other tab is on a call" would no longer be true.
+    error.value = why?.symbol === 'TAB_IN_CALL' && !holderOnCall.value ? null : why
     useConnectionStore().reset()
     // The workspace is the agent's (open already when this tab held the registration).
     if (agent.value?.userId === userId) syncStoreModule?.useSyncStore(pinia).open(userId, backendAccessToken, backendUrl)
@@ -453,7 +455,10 @@ export const useSessionStore = defineStore('session', () => {
       becomeSignedOut('kicked', new TcccError('KICKED'))
     },
     holderCall(seat, live) {
-      if (status.value === 'elsewhere' && isOwnSeat(seat)) holderOnCall.value = live
+      if (status.value !== 'elsewhere' || !isOwnSeat(seat)) return
+      holderOnCall.value = live
+      // "The other tab is on a call" (why this tab stands by) is over with it.
+      if (!live && error.value?.symbol === 'TAB_IN_CALL') error.value = null
     },
     standsBy: (seat) => status.value === 'elsewhere' && isOwnSeat(seat),
     holderGone(seat) {

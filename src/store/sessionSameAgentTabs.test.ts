@@ -397,6 +397,47 @@ describe("the holder's call, as the standing-by tab knows it (its sign-out would
     await until(() => b.session.holderOnCall, "B hears the holder's call")
   })
 
+  it('a call that went live while this tab was in the back-forward cache (its word not heard) is known once back: the sign-out asks', async () => {
+    const { a, b } = await twoTabs()
+    bus.hide(a.link)
+    b.session.setCallLive(true)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    bus.back(a.link)
+    await until(() => a.session.holderOnCall, 'A knows of the call')
+    b.session.setCallLive(false)
+    await until(() => !a.session.holderOnCall, 'A hears it ended')
+    // Ended while this tab was away: back, it no longer asks.
+    b.session.setCallLive(true)
+    await until(() => a.session.holderOnCall, 'A hears the next call')
+    bus.hide(a.link)
+    b.session.setCallLive(false)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    bus.back(a.link)
+    await until(() => !a.session.holderOnCall, 'A knows it ended')
+  })
+
+  it('a call refused for that ends while this tab is still opening its workspace to stand by: it stands by knowing the call is over, and does not say the other tab is on a call', async () => {
+    const a = openTab('tab-a')
+    await a.session.signIn(AGENT.userId, PASSWORD)
+    a.session.setCallLive(true)
+    const b = openTab('tab-b')
+    // Between the refusal and standing by (the workspace opening), the holder hangs up.
+    b.session.joinSignIn(async () => {
+      a.session.setCallLive(false)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    })
+    await expect(b.session.restore()).resolves.toBe(false)
+    expect(b.session.status).toBe('elsewhere')
+    expect(b.session.holderOnCall).toBe(false)
+    expect(b.session.error).toBeNull()
+  })
+
+  it("the refusal's reason goes once the holder's call ended: \"the other tab is on a call\" is no longer said", async () => {
+    const { b } = await secondStandingBy()
+    await until(() => !b.session.holderOnCall, 'B hears the call ended')
+    expect(b.session.error).toBeNull()
+  })
+
   it('confirmed, the sign-out there signs the holder out too, its call hung up', async () => {
     const { a, b } = await twoTabs()
     setActivePinia(b.pinia)
