@@ -400,6 +400,29 @@ describe('the back-forward cache', () => {
     expect(tabB.gone).toEqual([SEAT])
   })
 
+  it("a tab standing by that went into it during the grace, while the holder reloaded (its back not heard): back, it never takes over from the live holder, and its 'use here' asks it", async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const b = createTabRegistration(linkB, TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.close(linkA)
+    await tick()
+    expect(b.holderLeft(SEAT)).toBe(true)
+    bus.hide(linkB)
+    const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(reloaded, { holds: true, refuse: 'call' })
+    await expect(reloaded.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    reloaded.announce(SEAT)
+    await wait(TIMING.graceMs * 2)
+    bus.back(linkB)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(b.holderLeft(SEAT)).toBe(false)
+    expect(tabB.changed).toEqual([SEAT, SEAT])
+    // Asked, its live call refuses: never registered over it.
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
+  })
+
   it('back while the holder holds (its record not left), or while not standing by: nothing to take over', async () => {
     const { bus } = await busWithHolder({ holds: true })
     const linkB = bus.link('tab-b')

@@ -34,13 +34,15 @@
  * from a reload as it goes; a reloading holder claims the record back at its start (its id
  * survives the reload), well within the wait, and says `back`: the standing-by tabs stay as they
  * are, and it keeps the registration. (The messages decide, not the record's `left` mark: another
- * tab's storage write can reach this tab after a channel message sent later.) (A reload slower than the wait comes back
- * as the newest tab: it takes the registration back from the tab that took over, or stands by
- * when that one is on a call or still signing in.) Several tabs standing by: each says so
- * (`candidate`) as it hears `left`, and when the wait is over the lowest tab id of those heard,
- * the same in every tab, takes over; the others keep waiting `ANSWER_MS` for its claim, and if the
- * record still says `left` then (that tab went too) the next lowest takes over. The session store decides what holding means (`serve`); this module never
- * imports a store.
+ * tab's storage write can reach this tab after a channel message sent later.) (A reload slower than
+ * the wait comes back as the newest tab: it takes the registration back from the tab that took
+ * over, or stands by when that one is on a call or still signing in.) Several tabs standing by:
+ * each says so (`candidate`) as it hears `left`, and when the wait is over the lowest tab id of
+ * those heard, the same in every tab, takes over; the others keep waiting `ANSWER_MS` for its
+ * claim, and if the record still names the tab that left then (the chosen one went too) the next
+ * lowest takes over. A tab that goes into the back-forward cache stops waiting, and starts again
+ * from the record when it is back (what was said meanwhile it did not hear). The session store
+ * decides what holding means (`serve`); this module never imports a store.
  */
 import { createTabLink, type TabLink } from '@/platform/tabLink'
 import { storedValue } from '@/services/storage'
@@ -310,6 +312,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   /** The seat whose record this tab marked left as its page went (it may come back from the cache). */
   let leftSeat: string | null = null
   link.onLeaving(() => {
+    // Away, this tab hears nothing (a holder's `back` among it): its waits to take over end here,
+    // and `onBack` starts them again from the record.
+    for (const waiting of [...takeOverTimers.keys()]) settled(waiting)
     const holder = Object.values(holderStorage.load()).find((h) => h.tabId === me && handlers?.holds(h.seat))
     if (!holder) return
     leftSeat = holder.seat
@@ -327,11 +332,13 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     leftSeat = null
     if (!seat) {
       // Standing by, back from the cache: a holder that left meanwhile (its word not heard) is
-      // waited for and taken over as if its `left` came now; a live one's call is as its record says.
+      // waited for and taken over as if its `left` came now. A live one (its `back` or `held` maybe
+      // not heard) is no longer taken for gone, and its call is as its record says.
       heardCalls.clear()
       for (const holder of Object.values(holderStorage.load())) {
         if (holder.tabId === me || !handlers?.standsBy(holder.seat)) continue
         if (holder.left !== true) {
+          if (left.delete(holder.tabId)) handlers.changed(holder.seat)
           handlers.holderCall(holder.seat, holder.call === true)
           continue
         }
