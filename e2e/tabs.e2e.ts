@@ -101,7 +101,7 @@ describe('two tabs of one agent in one browser', () => {
     expect(await logouts(second)).toBe(1)
   })
 
-  it('a tab opened while the holder is on a call stands by and says why; the call goes on; after it, "use here" works', async () => {
+  it('a tab opened while the holder is on a call stands by and says why, until the call ends; the call goes on; after it, "use here" works', async () => {
     const first = await signedInPhone(phone)
     await connectedCall(first, '13800138000')
     const second = await secondTab(first)
@@ -111,7 +111,11 @@ describe('two tabs of one agent in one browser', () => {
     expect(await logouts(first)).toBe(0)
     expect(await logins(second)).toBe(0)
 
+    await expectAttr(second, 'tab-elsewhere', 'data-holder-call', 'true')
     await byId(first, 'call-hangup').click()
+    // Ended: the other tab is no longer said to be on a call.
+    await expectAttr(second, 'tab-elsewhere', 'data-holder-call', 'false')
+    await byId(second, 'tab-elsewhere-error').waitFor({ state: 'detached', timeout: 10_000 })
     await closeCall(first)
     await byId(second, 'tab-use-here').click()
     await registeredHere(second)
@@ -221,6 +225,53 @@ describe('two tabs of one agent in one browser', () => {
     await registeredHere(first)
     await standsBy(second)
     expect(await logouts(second)).toBe(1)
+  })
+
+  it("without a BroadcastChannel the take-over's messages get through too: a reload of the holder moves nothing, its call is known, once it is closed the other takes over after the wait, and a kick of the holder reaches the tab standing by", async () => {
+    const first = await phone()
+    await first.context().addInitScript(() => {
+      delete (window as unknown as { BroadcastChannel?: unknown }).BroadcastChannel
+    })
+    await first.reload()
+    await signIn(first)
+    await simReady(first)
+    const second = await secondTab(first)
+    expect(await second.evaluate(() => typeof (window as unknown as { BroadcastChannel?: unknown }).BroadcastChannel)).toBe('undefined')
+    await registeredHere(second)
+    await standsBy(first)
+
+    // left, then back: the reloaded holder keeps the registration, even past the wait.
+    const reloadedAt = Date.now()
+    await second.reload()
+    await simReady(second)
+    await registeredHere(second)
+    await first.waitForTimeout(Math.max(0, reloadedAt + GRACE_MS + 2_000 - Date.now()))
+    await standsBy(first)
+    await expectAttr(first, 'tab-elsewhere', 'data-left', 'false')
+    expect(await logins(first)).toBe(1)
+    expect(await logins(second)).toBe(1)
+
+    // call, live then ended.
+    await connectedCall(second, '13800138000')
+    await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'true')
+    await byId(second, 'call-hangup').click()
+    await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'false')
+
+    // left for good: taken over by itself after the wait.
+    const closedAt = Date.now()
+    await second.close()
+    await expectAttr(first, 'tab-elsewhere', 'data-left', 'true')
+    await registeredHere(first)
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(GRACE_MS - 1_000)
+    expect(await logins(first)).toBe(2)
+
+    // kicked: a newer tab holds, and its kick sends the standing-by tab to the login page.
+    const third = await secondTab(first)
+    await registeredHere(third)
+    await standsBy(first)
+    await sim(third, 'kick')
+    await byId(first, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    await expectText(first, 'login-error', zhError('KICKED'))
   })
 
   it('a kick from another browser or device signs the holding tab out as before, and the standing-by tab with it at once, saying the same', async () => {

@@ -519,6 +519,16 @@ describe('kicks', () => {
     expect(sdk()).toEqual(sdkBefore)
   })
 
+  it("another agent's kick or call in a tab of this browser (another seat) is not this agent's: the standing-by tab stays as it is", async () => {
+    const { a } = await twoTabs()
+    const other = createTabRegistration(bus.link('tab-x'))
+    other.kickedOut(agentKeyOf('agent2@example.com'))
+    other.callState(agentKeyOf('agent2@example.com'), true)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(a.session.status).toBe('elsewhere')
+    expect(a.session.holderOnCall).toBe(false)
+  })
+
   it('a registered tab of the seat is not signed out by another tab\'s kick (its own registration is kicked, or not)', async () => {
     const { a } = await twoTabs()
     await expect(a.session.useHere()).resolves.toBe(true)
