@@ -606,6 +606,26 @@ describe("holderOnCall (the live holder's call, as this tab knows it)", () => {
   })
 })
 
+describe('abandon (a take-over that could not register)', () => {
+  it('leaves the seat as by a page that went: after the grace a tab standing by takes over; a seat another tab claimed since is left alone', async () => {
+    const { bus, a } = await busWithHolder({ holds: false })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    // Its claim went with the sign-out (drop): abandon writes the record again, marked left.
+    a.drop(SEAT)
+    a.abandon(SEAT)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+    expect(kinds(bus, 'tab-a')).toEqual(['left'])
+    await wait(TIMING.graceMs / 2)
+    expect(tabB.gone).toEqual([])
+    await wait(TIMING.graceMs)
+    expect(tabB.gone).toEqual([SEAT])
+    await tick()
+    a.abandon(SEAT)
+    expect(a.holder(SEAT)?.tabId).toBe('tab-b')
+    expect(kinds(bus, 'tab-a')).toEqual(['left'])
+  })
+})
+
 describe('drop (signed out)', () => {
   it("forgets the record only when it names this tab", async () => {
     const bus = createFakeTabBus()

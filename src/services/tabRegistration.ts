@@ -11,8 +11,9 @@
  *   request  "use here": the holder gives it up                   ─► releasing … released
  *                                                                   | refused (a live call; busy)
  *   held     a tab registered: the others of the seat stand by
- *   left     the holder's page went away (closed, reloading, or into the back-forward cache):
- *            "use here" need not ask, and after TAKEOVER_GRACE_MS one standing-by tab takes over
+ *   left     the holder's page went away (closed, reloading, or into the back-forward cache), or
+ *            a tab that took the seat over could not register (`abandon`): "use here" need not
+ *            ask, and after TAKEOVER_GRACE_MS one standing-by tab takes over
  *   back     the holder that left is back (it reloaded): it claims its record again, its TCCC
  *            login follows (then held); the tabs standing by no longer wait to take over
  *   candidate  a tab standing by for a holder that left: the lowest id of those heard takes over
@@ -159,6 +160,12 @@ export interface TabRegistration {
   announce(seat: string): void
   /** This tab no longer holds `seat` (signed out): the record is dropped when it names this tab. */
   drop(seat: string): void
+  /**
+   * This tab took `seat` over ("use here", or as the chosen tab) and could not register, signed out
+   * with no retry to come: unless another tab claimed it since, the seat is left as by a page that
+   * went (`left`), so a tab standing by takes over after the grace, or finds out why it cannot.
+   */
+  abandon(seat: string): void
   /** The agent signed out in this tab: the record is dropped and the seat's other tabs sign out. */
   signOut(seat: string): void
   /**
@@ -435,6 +442,12 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     },
     drop(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
+    },
+    abandon(seat) {
+      const holder = record(seat)
+      if (holder && holder.tabId !== me) return
+      write(seat, { seat, tabId: me, left: true })
+      send({ kind: 'left', seat, from: me })
     },
     signOut(seat) {
       if (record(seat)) write(seat, null)

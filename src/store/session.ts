@@ -999,7 +999,14 @@ export const useSessionStore = defineStore('session', () => {
       // The holder gave the registration up: a backend out of reach now opens the workspace offline
       // with the retry, as a start does, instead of the login page (nobody would be registered).
       mayOpenOffline = true
-      return await restore()
+      const leavesBefore = leaves
+      const registered = await restore()
+      // (`restore` moved the status on since the check above.)
+      const now = status.value as SessionStatus
+      // Signed out by its own failure (a refused session or TCCC), no retry to come: the other tabs
+      // standing by would wait for this one forever; one takes over, or learns why it cannot.
+      if (!registered && now === 'signed-out' && leaves === leavesBefore && !restoreRetrying.value) tabs?.abandon(seat)
+      return registered
     } finally {
       takingOver.value = false
     }

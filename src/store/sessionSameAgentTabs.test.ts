@@ -282,6 +282,41 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     expect(holderRecord.load()?.tabId).toBe('tab-b')
   })
 
+  /** A holds; B and C stand by (opened during A's call, now over); A's page is then closed. */
+  async function twoStandingByHolderClosed() {
+    const a = openTab('tab-a')
+    await a.session.signIn(AGENT.userId, PASSWORD)
+    a.session.setCallLive(true)
+    const b = openTab('tab-b')
+    await expect(b.session.restore()).resolves.toBe(false)
+    const c = openTab('tab-c')
+    await expect(c.session.restore()).resolves.toBe(false)
+    a.session.setCallLive(false)
+    bus.close(a.link)
+    return { b, c }
+  }
+
+  it('the chosen tab cannot register (TCCC refused): it says why on the login page, and the next tab standing by takes over after the grace instead of waiting for it forever', async () => {
+    const { b, c } = await twoStandingByHolderClosed()
+    backend.failNextToken(502, { error: { code: 'TCCC_REFUSED', message: 'seat not found' } })
+    await until(() => b.session.status === 'signed-out', 'B tried and failed')
+    expect(b.session.error?.symbol).toBe('TCCC_REFUSED')
+    expect(c.session.status).toBe('elsewhere')
+    await until(() => c.session.status === 'signed-in', 'C took over')
+    expect(logins()).toBe(2)
+    expect(holderRecord.load()?.tabId).toBe('tab-c')
+  })
+
+  it('the chosen tab finds the session refused: it goes to the login page saying so, and so does the next tab standing by, instead of standing by for nobody', async () => {
+    const { b, c } = await twoStandingByHolderClosed()
+    backend.expireSessions()
+    await until(() => b.session.status === 'signed-out', 'B tried and failed')
+    expect(b.session.signOutReason).toBe('session-expired')
+    await until(() => c.session.status === 'signed-out', 'C learnt it')
+    expect(c.session.signOutReason).toBe('session-expired')
+    expect(logins()).toBe(1)
+  })
+
   it('in the back-forward cache: taken over after the grace; back, it stands by', async () => {
     const { a, b } = await twoTabs()
     bus.hide(b.link)
