@@ -23,7 +23,7 @@ import { claimDataDirWaiting } from './db/owner'
 import { endSession, pruneSessions, startSessionIfUnchanged } from './db/sessions'
 import { openSessionCheck } from './db/sessionCache'
 import { createLoginLimiter, limitAddress, pruneRateCounters, sharedRateLimitStore } from './db/loginLimits'
-import { pruneSignInFailures, recordFailure, recordLocked, takeFailureReport } from './db/signInFailures'
+import { pruneSignInFailures, recordFailure, takeFailureReport } from './db/signInFailures'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { pruneChangeIds } from './db/workspace'
 import { pgliteVacuum } from './db/vacuum'
@@ -438,11 +438,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     // (per username and address, per address, and per username across addresses).
     const address = limitAddress(request.ip)
     const reservation = await limiter.reserve(usernameKey, address, now())
-    if (!reservation.ok) {
-      // The username itself was held (not only the address): its agent is told at their next sign-in.
-      if (reservation.scope === 'username') await recordLocked(db, usernameKey, now())
-      throw rateLimited(reply, reservation.retryAfterSeconds)
-    }
+    // No database work of its own: a refusal must take the same time whether the username exists.
+    if (!reservation.ok) throw rateLimited(reply, reservation.retryAfterSeconds)
     const agent = await findAgentByUsername(db, usernameKey)
     // Unknown users are checked against a dummy hash: same time as a wrong password.
     let passwordOk: boolean
@@ -458,8 +455,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     }
     if (!agent || !passwordOk) {
       await limiter.failed(usernameKey, address, now())
-      // Stores nothing for a username without an agent, in the same statements (db/signInFailures.ts).
-      await recordFailure(db, usernameKey, address, now())
+      // The same writes for a username without an agent, into a decoy (db/signInFailures.ts).
+      await recordFailure(db, usernameKey, address, now(), { fills: reservation.fills === true })
       request.log.info('sign-in refused')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }

@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Database } from '../src/db'
 import { removeAgent } from '../src/db/agents'
-import { FAILURES_KEEP_MS, FAILURES_KEPT, pruneSignInFailures } from '../src/db/signInFailures'
+import { DECOYS, FAILURES_KEEP_MS, FAILURES_KEPT, pruneSignInFailures, recordFailure } from '../src/db/signInFailures'
 import { AGENT1, AGENT2, manualClock } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
@@ -124,8 +124,41 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
         expect(Object.keys(res.headers).sort()).toEqual(Object.keys(wrong.headers).sort())
       }
     }
-    expect(await stored()).toEqual({ rows: 1, reports: 1 })
-    expect(await db.query('SELECT DISTINCT username_key FROM login_failures')).toEqual([{ username_key: KEY1 }])
+    // Nothing of theirs: their failures went into decoys (keys with a leading space), no address.
+    const agents = "username_key NOT LIKE ' %'"
+    expect(await db.query(`SELECT DISTINCT username_key FROM login_failures WHERE ${agents}`)).toEqual([{ username_key: KEY1 }])
+    expect(await db.query(`SELECT DISTINCT address FROM login_failures WHERE NOT ${agents}`)).toEqual([{ address: '' }])
+    expect(Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM login_failures WHERE NOT ${agents}`))[0].n)).toBe(30)
+    const dump = JSON.stringify(await db.query(`SELECT * FROM login_failures WHERE NOT ${agents}`)) + JSON.stringify(await db.query('SELECT * FROM login_failure_reports'))
+    expect(dump).not.toMatch(/nobody|198\.51\./)
+    // However many: at most DECOYS report rows and FAILURES_KEPT failures each.
+    for (let i = 0; i < DECOYS * FAILURES_KEPT + 100; i++) await recordFailure(db, `nobody${i}@example.com`, '198.51.100.9', clock.now())
+    const decoys = await stored()
+    expect(decoys.reports).toBeLessThanOrEqual(1 + DECOYS)
+    expect(decoys.rows).toBeLessThanOrEqual(1 + DECOYS * FAILURES_KEPT)
+  })
+
+  it("a username without an agent costs the database the same writes as an agent's, checked or refused", async () => {
+    // Every transaction that writes takes an id (and waits for the disk at its commit): counted.
+    const xid = async () => Number((await db.query<{ x: string }>('SELECT txid_current()::text AS x'))[0].x)
+    const writes = async (username: string, password: string, status: number) => {
+      const before = await xid()
+      expect((await attempt(PHONE, { username, password })).statusCode).toBe(status)
+      return (await xid()) - before - 1
+    }
+    const NOBODY = 'nobody@example.com'
+    for (let i = 0; i < 5; i++) {
+      const checked = { agent: await writes(AGENT1.username, `guess-${i}`, 401), nobody: await writes(NOBODY, `guess-${i}`, 401) }
+      expect(checked.nobody).toBe(checked.agent)
+    }
+    // Both held by the per-(username, address) limit now: a refusal does no work of its own.
+    for (let i = 0; i < 3; i++) {
+      const refused = { agent: await writes(AGENT1.username, 'guess-x', 429), nobody: await writes(NOBODY, 'guess-x', 429) }
+      expect(refused.nobody).toBe(refused.agent)
+    }
+    // The agent is still told that the limit held the username.
+    clock.advance(60_000)
+    expect(await signIn()).toEqual({ failures: 5, lastFailureAt: clock.now() - 60_000, locked: true })
   })
 
   it('malformed bodies are refused before anything is counted or told', async () => {
@@ -157,7 +190,8 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     expect(await stored()).toEqual({ rows: FAILURES_KEPT, reports: 1 })
     const [{ oldest }] = await db.query<{ oldest: number }>('SELECT min(at) AS oldest FROM login_failures')
     expect(Number(oldest)).toBe(clock.now() - 60_000 * Math.ceil(FAILURES_KEPT / 5))
-    expect(await signIn()).toEqual({ failures: rounds * 5, lastFailureAt: clock.now() - 60_000, locked: false })
+    // Each minute's five filled the phone's per-(username, address) limit: it held the username.
+    expect(await signIn()).toEqual({ failures: rounds * 5, lastFailureAt: clock.now() - 60_000, locked: true })
 
     // A report no sign-in took, and the failures, go after FAILURES_KEEP_MS.
     expect(await guess(PHONE, 999)).toBe(401)

@@ -30,11 +30,14 @@ export interface LoginLimitPolicy {
 
 /**
  * `usernameSlot`: the check holds a slot of the username's cap across addresses (give it back with
- * the reservation). `scope` of a refusal: the address's cap (usernames failing there), or a limit
- * of the username itself (at this address, across addresses, its successes), which the agent is
- * told of at their next sign-in (db/signInFailures.ts).
+ * the reservation). `fills`: the check took the last slot of a limit of the username (at this
+ * address, or across addresses), so if it fails, that limit holds the username: the agent is told
+ * at their next sign-in (db/signInFailures.ts), with no database work on the refusals themselves.
+ * `scope` of a refusal: the address's cap (usernames failing there), or a limit of the username.
  */
-export type Reservation = { ok: true; usernameSlot?: true } | { ok: false; retryAfterSeconds: number; scope: 'address' | 'username' }
+export type Reservation = { ok: true; usernameSlot?: true; fills?: true } | { ok: false; retryAfterSeconds: number; scope: 'address' | 'username' }
+
+type Counted = { ok: true; filled: boolean } | Extract<Reservation, { ok: false }>
 
 /** How long an address the agent signed in from stays one the per-username cap spares. */
 export const KNOWN_ADDRESS_MS = 30 * 86_400_000
@@ -61,9 +64,12 @@ export function limitAddress(ip: string): string {
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
-/** Adds one unless the live window already holds max; the refusal says when it reopens. Every key is a username's. */
-async function bump(db: Queryable, key: string, now: number, policy: { windowMs: number }, max: number): Promise<Reservation> {
-  const rows = await db.query(
+/**
+ * Adds one unless the live window already holds max (`filled`: this one took the last slot); the
+ * refusal says when it reopens. Every key is a username's.
+ */
+async function bump(db: Queryable, key: string, now: number, policy: { windowMs: number }, max: number): Promise<Counted> {
+  const rows = await db.query<{ count: number }>(
     `INSERT INTO login_counters AS c (key, window_start, count) VALUES ($1, $2, 1)
      ON CONFLICT (key) DO UPDATE SET
        count = CASE WHEN c.window_start <= $2 - $3 THEN 1 ELSE c.count + 1 END,
@@ -72,7 +78,7 @@ async function bump(db: Queryable, key: string, now: number, policy: { windowMs:
      RETURNING count`,
     [key, now, policy.windowMs, max],
   )
-  if (rows.length > 0) return { ok: true }
+  if (rows.length > 0) return { ok: true, filled: Number(rows[0].count) >= max }
   const [row] = await db.query<{ window_start: number }>('SELECT window_start FROM login_counters WHERE key = $1', [key])
   return { ok: false, scope: 'username', retryAfterSeconds: seconds(Number(row?.window_start ?? now) + policy.windowMs - now) }
 }
@@ -110,7 +116,8 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
         return { ok: false, scope: 'address', retryAfterSeconds: seconds(Number(row?.oldest ?? now) + policy.windowMs - now) }
       }
       const pair = await bump(db, tryKey(usernameKey, address), now, policy, policy.max)
-      if (!pair.ok || !policy.perUsername || (await isKnown())) return pair
+      if (!pair.ok) return pair
+      if (!policy.perUsername || (await isKnown())) return pair.filled ? { ok: true, fills: true } : { ok: true }
       // The username's cap across addresses: its own atomic upsert, so neither a burst nor another
       // instance on the same PostgreSQL gets past it; refused, the address's slot goes back.
       const username = await bump(db, usernameKeyOf(usernameKey), now, policy.perUsername, policy.perUsername.max)
@@ -118,7 +125,7 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
         await giveBack(tryKey(usernameKey, address))
         return username
       }
-      return { ok: true, usernameSlot: true }
+      return pair.filled || username.filled ? { ok: true, usernameSlot: true, fills: true } : { ok: true, usernameSlot: true }
     },
 
     /** A wrong password (or unknown username): this username now counts at this address. */
@@ -149,14 +156,13 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
       }
       if (reservation?.ok && reservation.usernameSlot) await giveBack(usernameKeyOf(usernameKey))
       const counted = await bump(db, `ok|${usernameKey}`, now, policy, policy.maxSuccesses)
-      if (counted.ok) {
-        await db.query(
-          `INSERT INTO login_known_addresses (username_key, address, last_ok_at) VALUES ($1, $2, $3)
-           ON CONFLICT (username_key, address) DO UPDATE SET last_ok_at = EXCLUDED.last_ok_at`,
-          [usernameKey, address, now],
-        )
-      }
-      return counted
+      if (!counted.ok) return counted
+      await db.query(
+        `INSERT INTO login_known_addresses (username_key, address, last_ok_at) VALUES ($1, $2, $3)
+         ON CONFLICT (username_key, address) DO UPDATE SET last_ok_at = EXCLUDED.last_ok_at`,
+        [usernameKey, address, now],
+      )
+      return { ok: true }
     },
 
     async prune(now: number): Promise<void> {

@@ -1,15 +1,17 @@
 /**
  * Failed sign-ins against an agent's username, told to the agent at their next successful
  * sign-in (the login response's `signInFailures`): how many password checks failed since their
- * last successful sign-in, when the last one was, and whether a limit of the username refused
- * attempts meanwhile. Nothing secret is kept: the time and the client address as the limits count
+ * last successful sign-in, when the last one was, and whether failures filled a limit of the
+ * username meanwhile (which then held it). Nothing secret is kept: the time and the client address as the limits count
  * it (`limitAddress`), never a password tried.
  *
  * Bounded: per agent one report row and the newest FAILURES_KEPT failures; both pruned by age
  * (FAILURES_KEEP_MS) in the minute's maintenance, and forgotten when the agent is removed. A
- * username without an agent stores nothing, whatever an attacker tries, and runs the same
- * statements as one with an agent, so neither the answer nor its time tells which exist.
+ * username without an agent stores nothing of its own, whatever an attacker tries: its failure
+ * does the same writes into one of DECOYS rows no sign-in reads, so neither the answer nor its
+ * time (a commit that writes waits for the disk; one that only reads does not) tells which exist.
  */
+import { randomInt } from 'node:crypto'
 import type { Database, Queryable } from './driver'
 
 /** Failed checks kept per agent (the report's count goes on past it). */
@@ -22,42 +24,42 @@ export interface SignInFailureReport {
   failures: number
   /** Epoch ms of the last failed check; null when none. */
   lastFailureAt: number | null
-  /** A limit of the username (at one address, or across addresses) refused attempts. */
+  /** Failed checks filled a limit of the username (at one address, or across addresses). */
   locked: boolean
 }
 
-/** A wrong password (or a username without an agent: then nothing is stored). */
-export async function recordFailure(db: Database, usernameKey: string, address: string, now: number): Promise<void> {
+/** Report rows shared by the failures at usernames without an agent (bounded, never told). */
+export const DECOYS = 16
+/** A leading space: no agent's key has one (`normaliseUsername` trims). */
+export const decoyKey = (n: number): string => ` no agent ${n}`
+
+/**
+ * A wrong password, or a username without an agent (then into a decoy, without the address).
+ * `fills`: this check filled a limit of the username (`Reservation.fills`), which holds it now.
+ */
+export async function recordFailure(db: Database, usernameKey: string, address: string, now: number, { fills = false }: { fills?: boolean } = {}): Promise<void> {
   await db.transaction(async (tx) => {
+    const [agent] = await tx.query<{ username_key: string }>('SELECT username_key FROM agents WHERE username_key = $1', [usernameKey])
+    // A random decoy: guesses at many usernames at once do not queue on one row.
+    const key = agent ? agent.username_key : decoyKey(randomInt(DECOYS))
     // The report row first: its lock takes one agent's failures one at a time, so the trim below
-    // keeps exactly the newest FAILURES_KEPT however many fail at once, on any instance.
+    // keeps exactly the newest FAILURES_KEPT however many fail at once, on any instance. (A decoy
+    // is counted for ever: LEAST keeps its integer from overflowing.)
     await tx.query(
       `INSERT INTO login_failure_reports AS r (username_key, failures, last_failure_at, locked_at, changed_at)
-         SELECT username_key, 1, $2, NULL, $2 FROM agents WHERE username_key = $1
+         VALUES ($1, 1, $2, CASE WHEN $3::boolean THEN $2::bigint END, $2)
        ON CONFLICT (username_key) DO UPDATE SET
-         failures = r.failures + 1, last_failure_at = GREATEST(r.last_failure_at, $2), changed_at = $2`,
-      [usernameKey, now],
+         failures = LEAST(r.failures, 2147483646) + 1, last_failure_at = GREATEST(r.last_failure_at, $2),
+         locked_at = COALESCE(r.locked_at, EXCLUDED.locked_at), changed_at = $2`,
+      [key, now, fills],
     )
-    await tx.query('INSERT INTO login_failures (username_key, at, address) SELECT username_key, $2, $3 FROM agents WHERE username_key = $1', [usernameKey, now, address])
+    await tx.query('INSERT INTO login_failures (username_key, at, address) VALUES ($1, $2, $3)', [key, now, agent ? address : ''])
     await tx.query(
       `DELETE FROM login_failures WHERE username_key = $1
          AND id <= (SELECT id FROM login_failures WHERE username_key = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,
-      [usernameKey, FAILURES_KEPT],
+      [key, FAILURES_KEPT],
     )
   })
-}
-
-/**
- * A limit of the username refused an attempt. Written once per report (the first refusal), so a
- * flood of refused attempts costs no write each.
- */
-export async function recordLocked(db: Queryable, usernameKey: string, now: number): Promise<void> {
-  await db.query(
-    `INSERT INTO login_failure_reports AS r (username_key, failures, last_failure_at, locked_at, changed_at)
-       SELECT username_key, 0, NULL, $2, $2 FROM agents WHERE username_key = $1
-     ON CONFLICT (username_key) DO UPDATE SET locked_at = $2, changed_at = $2 WHERE r.locked_at IS NULL`,
-    [usernameKey, now],
-  )
 }
 
 /**
