@@ -9,7 +9,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Database } from '../src/db'
-import { removeAgent } from '../src/db/agents'
+import { DEVELOPMENT_ACCOUNTS, putAgent, removeAgent } from '../src/db/agents'
+import { lockWorkspaceWrites } from '../src/db/workspace'
 import { DECOYS, FAILURES_KEEP_MS, FAILURES_KEPT, pruneSignInFailures, recordFailure } from '../src/db/signInFailures'
 import { AGENT1, AGENT2, manualClock } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
@@ -176,6 +177,51 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     expect(codes.map((r) => r.statusCode)).toEqual(bodies.map((b) => b.code))
     expect(await stored()).toEqual({ rows: 1, reports: 1 })
     expect(await signIn()).toEqual({ failures: 1, lastFailureAt: clock.now(), locked: false })
+  })
+
+  // Two connections at once: PostgreSQL only (PGlite has one, and queues a transaction whole).
+  it.skipIf(driver.name !== 'PostgreSQL')('a failure while the agent is removed: neither waits for the other for ever, nothing is left over', async () => {
+    for (let i = 0; i < FAILURES_KEPT; i++) await recordFailure(db, KEY1, PHONE, clock.now() + i)
+    // The failure takes the report row, then waits in its insert while the removal runs up to it.
+    await db.exec(`CREATE FUNCTION slow_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$;
+      CREATE TRIGGER slow_failure BEFORE INSERT ON login_failures FOR EACH ROW EXECUTE FUNCTION slow_failure();`)
+    try {
+      const failing = recordFailure(db, KEY1, PHONE, clock.now() + 100).then(() => 'recorded', (e: { code?: string }) => e.code)
+      await new Promise((r) => setTimeout(r, 150))
+      const removing = db.transaction((tx) => removeAgent(tx, AGENT1.username, clock.now())).then(String, (e: { code?: string }) => e.code)
+      // Before: each held a row the other needed, and PostgreSQL ended one (40P01, deadlock).
+      expect(await Promise.all([failing, removing])).toEqual(['recorded', 'true'])
+    } finally {
+      await db.exec('DROP TRIGGER slow_failure ON login_failures; DROP FUNCTION slow_failure();')
+    }
+    expect(await stored()).toEqual({ rows: 0, reports: 0 })
+  })
+
+  it.skipIf(driver.name !== 'PostgreSQL')("a failure that lands after the agent's removal is not told to the username's next agent", async () => {
+    // The removal waits at its last step (the workspace lock, held here) until released.
+    let release = () => {}
+    const released = new Promise<void>((r) => (release = r))
+    let held = () => {}
+    const holding = new Promise<void>((r) => (held = r))
+    const holder = db.transaction(async (tx) => {
+      await lockWorkspaceWrites(tx)
+      held()
+      await released
+    })
+    await holding
+    const removing = db.transaction((tx) => removeAgent(tx, AGENT1.username, clock.now()))
+    await expect.poll(async () => Number((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))[0].n)).toBe(1)
+    // Meanwhile a wrong password: the agent still exists for it.
+    expect(await guess(PHONE, 1)).toBe(401)
+    release()
+    await holder
+    expect(await removing).toBe(true)
+    // As a success that landed after the removal would leave it: an address the username signed in from.
+    await db.query('INSERT INTO login_known_addresses (username_key, address, last_ok_at) VALUES ($1, $2, $3)', [KEY1, '203.0.113.1', clock.now()])
+    // The username is given to someone new: their first sign-in is told nothing of it.
+    await putAgent(db, { username: AGENT1.username, userId: 'new-seat', passwordHash: DEVELOPMENT_ACCOUNTS[0].passwordHash }, { replace: false, now: clock.now() })
+    expect(await signIn()).toEqual(NONE)
+    expect(await db.query('SELECT address FROM login_known_addresses')).toEqual([{ address: PHONE }])
   })
 
   it(`keeps the newest ${FAILURES_KEPT} failures per agent and counts them all; pruned by age, forgotten with the agent`, async () => {

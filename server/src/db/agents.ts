@@ -84,7 +84,13 @@ export async function putAgent(db: Queryable, agent: AgentRecord, options: { rep
     if ((err as { code?: string }).code === '23505') throw new AgentConflictError(`TCCC userId ${agent.userId} is already taken`)
     throw err
   })
-  if (inserted.length > 0) return 'added'
+  if (inserted.length > 0) {
+    // A sign-in that was under way as the username's previous agent was removed can land after
+    // the removal: the new agent inherits neither its address nor its failure.
+    await forgetKnownAddresses(db, key)
+    await forgetSignInFailures(db, key)
+    return 'added'
+  }
   if (!options.replace) throw new AgentConflictError(`${agent.username} already exists (use --replace to change it)`)
   const old = await db.query<{ user_id: string; password_hash: string }>('SELECT user_id, password_hash FROM agents WHERE username_key = $1 FOR UPDATE', [key])
   // Another instance removed the agent since the insert found the name taken: the UPDATE would

@@ -77,8 +77,10 @@ export async function takeFailureReport(db: Queryable, usernameKey: string): Pro
 
 /** The agent was removed: whoever is given the username next inherits none of it. */
 export async function forgetSignInFailures(db: Queryable, usernameKey: string): Promise<void> {
-  await db.query('DELETE FROM login_failures WHERE username_key = $1', [usernameKey])
+  // The report row first, as recordFailure takes them: in the other order a failure under way
+  // and the removal each held a row the other waited for (PostgreSQL ended one as a deadlock).
   await db.query('DELETE FROM login_failure_reports WHERE username_key = $1', [usernameKey])
+  await db.query('DELETE FROM login_failures WHERE username_key = $1', [usernameKey])
 }
 
 export async function pruneSignInFailures(db: Queryable, now: number): Promise<void> {
