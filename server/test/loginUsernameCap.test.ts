@@ -122,6 +122,27 @@ describe.each(BOTH_DRIVERS)('sign-in cap per username across addresses on $name'
     expect(await known()).toEqual([])
   })
 
+  it('an agent signing in from ever new addresses keeps the newest 20 known, not one row each', async () => {
+    // (KNOWN_ADDRESSES_KEPT.)
+    // Successes are bounded only per window (30 a minute here): from a /48 of IPv6, say, one agent
+    // had added a known address each, ~1.3 million a month, each a pass through the cap.
+    const limiter = createLoginLimiter(db, { max: 5, maxUsernames: 30, maxSuccesses: 30, windowMs: 60_000, perUsername: { max: CAP, windowMs: 900_000 } })
+    const t0 = clock.now()
+    const addresses = Array.from({ length: 35 }, (_, i) => `2001:db8:${i.toString(16)}::/64`)
+    // One a minute, each counted (maxSuccesses is per window).
+    for (const [i, address] of addresses.entries()) {
+      await limiter.succeeded('a@x', address, t0 + i * 60_000, await limiter.reserve('a@x', address, t0 + i * 60_000))
+    }
+    const now = t0 + addresses.length * 60_000
+    await limiter.succeeded('b@x', 'office', now, await limiter.reserve('b@x', 'office', now))
+    const known = async (username: string) => (await db.query<{ address: string }>('SELECT address FROM login_known_addresses WHERE username_key = $1', [username])).map((r) => r.address).sort()
+    expect(await known('a@x')).toEqual(addresses.slice(-20).sort())
+    expect(await known('b@x')).toEqual(['office'])
+    // The oldest lost its pass: a check from there holds a slot of the username's cap again.
+    expect(await limiter.reserve('a@x', addresses[0], now)).toEqual({ ok: true, usernameSlot: true })
+    expect(await limiter.reserve('a@x', addresses[34], now)).toEqual({ ok: true })
+  })
+
   it('a new password or the agent removed: the addresses that signed in before lose their pass through the cap', async () => {
     const known = async () => (await db.query<{ address: string }>('SELECT address FROM login_known_addresses WHERE username_key = $1', [AGENT1.username.toLowerCase()])).map((r) => r.address)
     expect(await signIn(OFFICE, AGENT1)).toBe(200)

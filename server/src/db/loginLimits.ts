@@ -41,6 +41,8 @@ type Counted = { ok: true; filled: boolean } | Extract<Reservation, { ok: false 
 
 /** How long an address the agent signed in from stays one the per-username cap spares. */
 export const KNOWN_ADDRESS_MS = 30 * 86_400_000
+/** Known addresses kept per username, the newest: someone with the password and many addresses must not grow them. */
+export const KNOWN_ADDRESSES_KEPT = 20
 
 /**
  * The client address as the limits count it: an IPv4 address as it is (also when written as
@@ -161,6 +163,11 @@ export function createLoginLimiter(db: Database, policy: LoginLimitPolicy) {
         `INSERT INTO login_known_addresses (username_key, address, last_ok_at) VALUES ($1, $2, $3)
          ON CONFLICT (username_key, address) DO UPDATE SET last_ok_at = EXCLUDED.last_ok_at`,
         [usernameKey, address, now],
+      )
+      await db.query(
+        `DELETE FROM login_known_addresses WHERE username_key = $1 AND address NOT IN
+           (SELECT address FROM login_known_addresses WHERE username_key = $1 ORDER BY last_ok_at DESC, address LIMIT $2)`,
+        [usernameKey, KNOWN_ADDRESSES_KEPT],
       )
       return { ok: true }
     },
