@@ -1,8 +1,9 @@
 /**
  * Journeys of the failed sign-ins told to the agent: two wrong passwords, then the right one on
  * the same phone; the shell says how many and when the last was, until dismissed (a reload keeps
- * it until then, never after), the account panel shows it again, and another agent of the phone
- * never sees it. Against the real backend, which counts the failures (server/src/db/signInFailures.ts).
+ * it until then, never after), the account panel shows it again, a sign-in whose answer was
+ * lost loses nothing, and another agent of the phone never sees it. Against the real backend,
+ * which counts the failures (server/src/db/signInFailures.ts).
  */
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -71,6 +72,40 @@ describe('failed sign-ins at the account', () => {
     await expectText(page, 'signin-failures-last', zh('notices.signInFailures', { n: 2, when: shownTime(at) }))
     await byId(page, 'shell-account').click()
     await byId(page, 'shell-account-panel').waitFor({ state: 'detached' })
+  })
+
+  it('a sign-in whose answer never arrived loses nothing: the next one shows it, and once confirmed it does not come back', async () => {
+    const page = await phone()
+    await wrongPassword(page, AGENT1.username, 'not-it')
+    // The backend signs the agent in and tells the report, but the answer is lost on the way.
+    const signedIn: number[] = []
+    await page.route('**/api/auth/login', async (route) => {
+      signedIn.push((await route.fetch()).status())
+      await route.abort('connectionreset')
+    })
+    await inputOf(page, 'login-password').fill(AGENT1.password)
+    await byId(page, 'login-submit').click()
+    await expectText(page, 'login-error', zhError('BACKEND_UNREACHABLE'))
+    expect(signedIn).toEqual([200])
+    await page.unroute('**/api/auth/login')
+
+    const confirmed = page.waitForResponse((res) => res.url().endsWith('/api/auth/sign-in-failures/ack'))
+    await inputOf(page, 'login-password').fill(AGENT1.password)
+    await byId(page, 'login-submit').click()
+    await expectAttr(page, 'signin-failures', 'data-count', '1', 20_000)
+    expect((await confirmed).status()).toBe(204)
+    await byId(page, 'signin-failures-dismiss').click()
+    await byId(page, 'signin-failures').waitFor({ state: 'detached' })
+
+    // Confirmed: the sign-in after is told nothing, and the dismissed notice stays dismissed.
+    await byId(page, 'logout').click()
+    await byId(page, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    const told = page.waitForResponse((res) => res.url().endsWith('/api/auth/login'))
+    await signIn(page, AGENT1)
+    expect(((await (await told).json()) as { signInFailures: { failures: number } }).signInFailures.failures).toBe(0)
+    await simReady(page)
+    await byId(page, 'numbers-add').waitFor({ state: 'visible' })
+    expect(await byId(page, 'signin-failures').count()).toBe(0)
   })
 
   it('another agent of the same phone never sees it; the agent does again after signing back in', async () => {

@@ -23,7 +23,7 @@ import { claimDataDirWaiting } from './db/owner'
 import { endSession, pruneSessions, startSessionIfUnchanged } from './db/sessions'
 import { openSessionCheck } from './db/sessionCache'
 import { createLoginLimiter, limitAddress, pruneRateCounters, sharedRateLimitStore } from './db/loginLimits'
-import { pruneSignInFailures, recordFailure, takeFailureReport } from './db/signInFailures'
+import { confirmFailureReport, pruneSignInFailures, readFailureReport, recordFailure } from './db/signInFailures'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { pruneChangeIds } from './db/workspace'
 import { pgliteVacuum } from './db/vacuum'
@@ -131,6 +131,18 @@ function readLoginBody(body: unknown): { username: string; password: string } {
   // A NUL or half a surrogate pair never names an agent, and the database refuses it in a query.
   if (hasUnstorableText(username) || hasUnstorableText(password)) throw new ApiError(400, 'BAD_REQUEST', '"username" and "password" must be valid text without NUL characters')
   return { username, password }
+}
+
+/** `POST /api/auth/sign-in-failures/ack`: the report as the login answer told it. */
+function readFailureAck(body: unknown): { id: string; failures: number; locked: boolean } {
+  const shape = 'Body must be a JSON object {"id": string, "failures": number, "locked": boolean} as the login answer told it'
+  if (body === UNSUPPORTED_BODY || body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'BAD_REQUEST', shape)
+  const { id, failures, locked } = body as Record<string, unknown>
+  // A report id is a bigint identity: digits (18 at most, within bigint).
+  if (typeof id !== 'string' || !/^[1-9][0-9]{0,17}$/.test(id) || typeof failures !== 'number' || !Number.isSafeInteger(failures) || failures < 0 || failures > 2147483647 || typeof locked !== 'boolean') {
+    throw new ApiError(400, 'BAD_REQUEST', shape)
+  }
+  return { id, failures, locked }
 }
 
 /**
@@ -469,8 +481,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       request.log.info('sign-in refused: the agent changed during the password check')
       throw new ApiError(401, 'BAD_CREDENTIALS', 'Wrong username or password')
     }
-    // Taken once the session exists: a sign-in refused after the check does not swallow it.
-    const signInFailures = await takeFailureReport(db, usernameKey)
+    // Told until the app confirms it (POST /api/auth/sign-in-failures/ack): a lost answer loses nothing.
+    const signInFailures = await readFailureReport(db, usernameKey)
     request.log.info({ userId: agent.userId, failuresSincePrevious: signInFailures.failures }, 'agent signed in')
     return {
       accessToken: token,
@@ -509,6 +521,28 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
         }
         throw err
       }
+    },
+  )
+
+  app.post(
+    '/api/auth/sign-in-failures/ack',
+    {
+      onRequest: async (request) => authenticate(request, { allowEnded: false }),
+      config: {
+        rateLimit: {
+          max: config.rateLimits.tokenMax,
+          timeWindow: config.rateLimits.tokenWindowMs,
+          hook: 'preHandler',
+          keyGenerator: (request: FastifyRequest) => `ack|${request.session?.agent.userId ?? request.ip}`,
+        },
+      },
+    },
+    async (request, reply) => {
+      const told = readFailureAck(request.body)
+      // Only the signed-in agent's own report, and only as it was told (db/signInFailures.ts).
+      const confirmed = await confirmFailureReport(db, (request.session as NonNullable<FastifyRequest['session']>).agent.userId, told)
+      request.log.info({ confirmed }, 'sign-in failures acknowledged')
+      return reply.code(204).send()
     },
   )
 

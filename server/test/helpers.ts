@@ -60,7 +60,7 @@ export async function login(app: FastifyInstance, credentials: { username: strin
       accessToken: string
       expiresIn: number
       agent: { userId: string; sdkAppId: number; workspaceId?: string }
-      signInFailures: { failures: number; lastFailureAt: number | null; locked: boolean }
+      signInFailures: { failures: number; lastFailureAt: number | null; locked: boolean; id?: string }
     },
   }
 }

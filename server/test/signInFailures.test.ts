@@ -26,7 +26,10 @@ interface Report {
   failures: number
   lastFailureAt: number | null
   locked: boolean
+  id?: string
 }
+/** A report as told: its id is the same at every sign-in until the app confirms it. */
+const told = (report: Omit<Report, 'id'>) => ({ ...report, id: expect.stringMatching(/^\d+$/) as unknown as string })
 const NONE: Report = { failures: 0, lastFailureAt: null, locked: false }
 
 const tally = (codes: number[]) => codes.reduce<Record<number, number>>((acc, code) => ({ ...acc, [code]: (acc[code] ?? 0) + 1 }), {})
@@ -50,25 +53,33 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
   const attempt = (from: string, credentials: { username: string; password: string }, server = app): Promise<LightMyRequestResponse> =>
     server.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-forwarded-for': from }, payload: credentials })
   const guess = async (from: string, n: number, username = AGENT1.username, server = app) => (await attempt(from, { username, password: `guess-${n}` }, server)).statusCode
-  /** The right password; the report its 200 carries. */
+  let accessToken = ''
+  /** The right password; the report its 200 carries (its access token in `accessToken`). */
   const signIn = async (from = PHONE, server = app, credentials = AGENT1): Promise<Report> => {
     const res = await attempt(from, credentials, server)
     expect(res.statusCode).toBe(200)
-    return (res.json() as { signInFailures: Report }).signInFailures
+    const body = res.json() as { accessToken: string; signInFailures: Report }
+    accessToken = body.accessToken
+    return body.signInFailures
   }
+  /** The app confirms it kept a report: the status answered. */
+  const confirm = async (report: unknown, token: string | null = accessToken, server = app) =>
+    (await server.inject({ method: 'POST', url: '/api/auth/sign-in-failures/ack', headers: token ? { authorization: `Bearer ${token}` } : {}, payload: report as Record<string, unknown> })).statusCode
   const stored = async () => ({
     rows: Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM login_failures'))[0].n),
     reports: Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM login_failure_reports'))[0].n),
   })
 
-  it('two wrong passwords then the right one: told 2 and when the last was; the sign-in after is told nothing', async () => {
+  it('two wrong passwords then the right one: told 2 and when the last was; once the app confirms it, the sign-in after is told nothing', async () => {
     expect(await signIn()).toEqual(NONE)
     expect(await guess('198.51.100.1', 1)).toBe(401)
     clock.advance(5_000)
     expect(await guess('2001:db8:5:7::1234', 2)).toBe(401)
     const lastAt = clock.now()
     clock.advance(60_000)
-    expect(await signIn()).toEqual({ failures: 2, lastFailureAt: lastAt, locked: false })
+    const report = await signIn()
+    expect(report).toEqual(told({ failures: 2, lastFailureAt: lastAt, locked: false }))
+    expect(await confirm(report)).toBe(204)
     expect(await signIn()).toEqual(NONE)
     // Kept per agent: the time and the address as the limits count it (an IPv6 /64), nothing else.
     expect(await db.query('SELECT username_key, at, address FROM login_failures ORDER BY id')).toEqual([
@@ -81,6 +92,35 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     expect(await signIn(PHONE, app, AGENT2)).toEqual(NONE)
   })
 
+  it('told at every sign-in until the app confirms it kept it, as it was told, with the agent\'s own token', async () => {
+    for (let i = 0; i < 2; i++) expect(await guess(PHONE, i)).toBe(401)
+    const first = await signIn()
+    const token = accessToken
+    // The answer never reached the phone (its timeout, the network): the next sign-in is told it again.
+    expect(await signIn()).toEqual(first)
+    // Confirmed by no one but the agent, and only as told: nothing of these removes it.
+    await signIn(PHONE, app, AGENT2)
+    expect(await confirm(first)).toBe(204)
+    expect(await confirm(first, null)).toBe(401)
+    expect(await confirm(first, 'at1.forged.token')).toBe(401)
+    for (const wrong of [{ ...first, failures: 1 }, { ...first, locked: true }, { ...first, id: String(Number(first.id) + 1) }]) expect(await confirm(wrong, token)).toBe(204)
+    const malformed = [{}, [], { ...first, id: Number(first.id) }, { ...first, id: 'abc' }, { ...first, id: '9'.repeat(19) }, { ...first, id: '0' }, { ...first, failures: -1 }, { ...first, failures: 1.5 }, { ...first, failures: '2' }, { ...first, locked: 'no' }]
+    for (const body of malformed) expect(await confirm(body, token)).toBe(400)
+    expect(await signIn()).toEqual(first)
+    // A failure after it was told: confirming what was told keeps the new one, told with the same id.
+    expect(await guess(PHONE, 2)).toBe(401)
+    expect(await confirm(first, token)).toBe(204)
+    const grown = await signIn()
+    expect(grown).toEqual({ ...first, failures: 3, lastFailureAt: clock.now() })
+    expect(await confirm(grown)).toBe(204)
+    expect(await signIn()).toEqual(NONE)
+    // A new report after that is another one.
+    expect(await guess(PHONE, 3)).toBe(401)
+    const next = await signIn()
+    expect(next).toEqual(told({ failures: 1, lastFailureAt: clock.now(), locked: false }))
+    expect(next.id).not.toBe(first.id)
+  })
+
   it('50 wrong passwords at once from one address, then the right one: told exactly the checks that failed, and that the username was held', async () => {
     const codes = await Promise.all(Array.from({ length: 50 }, (_, i) => guess('203.0.113.9', i)))
     console.info(`[${driver.name}] 50 at once from one address: ${JSON.stringify(tally(codes))}`)
@@ -89,7 +129,7 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     expect((await attempt('203.0.113.9', AGENT1)).statusCode).toBe(429)
     clock.advance(60_000)
     const report = await signIn('203.0.113.9')
-    expect(report).toEqual({ failures: 5, lastFailureAt: expect.any(Number), locked: true })
+    expect(report).toEqual(told({ failures: 5, lastFailureAt: expect.any(Number) as unknown as number, locked: true }))
   })
 
   it('50 wrong passwords at once from 50 addresses over two instances: the count is the 401s both answered', async () => {
@@ -100,10 +140,13 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     // From an address the agent never used, the username's cap holds the right password too ...
     expect((await attempt('203.0.113.50', AGENT1, second)).statusCode).toBe(429)
     clock.advance(15 * 60_000)
-    // ... and the sign-in after the window, on either instance, is told once.
+    // ... and two sign-ins after the window, one on each instance, are both told the same report;
+    // confirmed on either, it is told no more.
     const [one, two] = await Promise.all([signIn(PHONE, app), signIn(PHONE, second)])
-    const told = [one, two].filter((r) => r.failures > 0)
-    expect(told).toEqual([{ failures: CAP, lastFailureAt: clock.now() - 15 * 60_000, locked: true }])
+    expect(one).toEqual(told({ failures: CAP, lastFailureAt: clock.now() - 15 * 60_000, locked: true }))
+    expect(two).toEqual(one)
+    expect(await confirm(one, accessToken, second)).toBe(204)
+    expect(await signIn(PHONE, app)).toEqual(NONE)
   })
 
   it('a backend restart in between: the failures before it are told at the sign-in after it', async () => {
@@ -111,7 +154,7 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     app = await backend.restart()
     expect(await guess(PHONE, 3)).toBe(401)
     app = await backend.restart()
-    expect(await signIn()).toEqual({ failures: 4, lastFailureAt: clock.now(), locked: false })
+    expect(await signIn()).toEqual(told({ failures: 4, lastFailureAt: clock.now(), locked: false }))
   })
 
   it('usernames without an agent store nothing, however many are tried, and are answered as a wrong password', async () => {
@@ -159,7 +202,7 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     }
     // The agent is still told that the limit held the username.
     clock.advance(60_000)
-    expect(await signIn()).toEqual({ failures: 5, lastFailureAt: clock.now() - 60_000, locked: true })
+    expect(await signIn()).toEqual(told({ failures: 5, lastFailureAt: clock.now() - 60_000, locked: true }))
   })
 
   it('malformed bodies are refused before anything is counted or told', async () => {
@@ -176,7 +219,7 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     const codes = await Promise.all(bodies.map(({ payload, type }) => app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': type, 'x-forwarded-for': PHONE }, payload })))
     expect(codes.map((r) => r.statusCode)).toEqual(bodies.map((b) => b.code))
     expect(await stored()).toEqual({ rows: 1, reports: 1 })
-    expect(await signIn()).toEqual({ failures: 1, lastFailureAt: clock.now(), locked: false })
+    expect(await signIn()).toEqual(told({ failures: 1, lastFailureAt: clock.now(), locked: false }))
   })
 
   // Two connections at once: PostgreSQL only (PGlite has one, and queues a transaction whole).
@@ -237,7 +280,7 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     const [{ oldest }] = await db.query<{ oldest: number }>('SELECT min(at) AS oldest FROM login_failures')
     expect(Number(oldest)).toBe(clock.now() - 60_000 * Math.ceil(FAILURES_KEPT / 5))
     // Each minute's five filled the phone's per-(username, address) limit: it held the username.
-    expect(await signIn()).toEqual({ failures: rounds * 5, lastFailureAt: clock.now() - 60_000, locked: true })
+    expect(await signIn()).toEqual(told({ failures: rounds * 5, lastFailureAt: clock.now() - 60_000, locked: true }))
 
     // A report no sign-in took, and the failures, go after FAILURES_KEEP_MS.
     expect(await guess(PHONE, 999)).toBe(401)

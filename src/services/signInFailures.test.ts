@@ -34,6 +34,26 @@ describe('the sign-in failures kept on the phone', () => {
     expect(stored.load()).toEqual({ failures: 1, lastFailureAt: T + 30_000, locked: false, reportedAt: T + 40_000, dismissed: false })
   })
 
+  it('a report told again (its confirmation lost, or two tabs signing in at once) adds only what it gained', () => {
+    const stored = signInNoticeStorage(AGENT)
+    expect(keepSignInFailures(AGENT, { failures: 2, lastFailureAt: T - 5000, locked: false, id: '7' }, T)).toBe(true)
+    expect(keepSignInFailures(AGENT, { failures: 2, lastFailureAt: T - 5000, locked: false, id: '7' }, T + 1000)).toBe(true)
+    expect(stored.load()).toEqual({ failures: 2, lastFailureAt: T - 5000, locked: false, reportedAt: T, dismissed: false, told: { id: '7', failures: 2, locked: false } })
+    // One more failure before the confirmation arrived: told with the same id, one is new.
+    keepSignInFailures(AGENT, { failures: 3, lastFailureAt: T + 2000, locked: true, id: '7' }, T + 3000)
+    expect(stored.load()).toEqual({ failures: 3, lastFailureAt: T + 2000, locked: true, reportedAt: T + 3000, dismissed: false, told: { id: '7', failures: 3, locked: true } })
+    // Dismissed, then told the same again: not shown again.
+    stored.save({ ...stored.load()!, dismissed: true })
+    keepSignInFailures(AGENT, { failures: 3, lastFailureAt: T + 2000, locked: true, id: '7' }, T + 4000)
+    expect(stored.load()).toMatchObject({ failures: 3, reportedAt: T + 3000, dismissed: true })
+    // ... but what it gained since is.
+    keepSignInFailures(AGENT, { failures: 5, lastFailureAt: T + 4500, locked: true, id: '7' }, T + 5000)
+    expect(stored.load()).toEqual({ failures: 2, lastFailureAt: T + 4500, locked: false, reportedAt: T + 5000, dismissed: false, told: { id: '7', failures: 5, locked: true } })
+    // Another report counts whole.
+    keepSignInFailures(AGENT, { failures: 1, lastFailureAt: T + 6000, locked: false, id: '8' }, T + 7000)
+    expect(stored.load()).toMatchObject({ failures: 3, lastFailureAt: T + 6000, told: { id: '8', failures: 1 } })
+  })
+
   it("goes with the seat's cache when the seat passes to another agent", () => {
     claimAgentCache('agent1%40example%2Ecom', 'workspace-a')
     keepSignInFailures(AGENT, { failures: 2, lastFailureAt: T, locked: false }, T)
@@ -46,7 +66,8 @@ describe('the sign-in failures kept on the phone', () => {
     vi.mocked(uni.setStorageSync).mockImplementationOnce(() => {
       throw new Error('setStorage:fail exceed storage max size')
     })
-    expect(() => keepSignInFailures(AGENT, { failures: 2, lastFailureAt: T, locked: false }, T)).not.toThrow()
+    // False: the backend is not told it was kept, so the next sign-in is told it again.
+    expect(keepSignInFailures(AGENT, { failures: 2, lastFailureAt: T, locked: false, id: '7' }, T)).toBe(false)
     expect(warn).toHaveBeenCalled()
     expect(signInNoticeStorage(AGENT).load()).toBeNull()
   })
@@ -64,5 +85,7 @@ describe('the sign-in failures kept on the phone', () => {
     expect(isSignInFailures({ failures: 0, lastFailureAt: null, locked: false })).toBe(true)
     expect(isSignInFailures({ failures: -1, lastFailureAt: null, locked: false })).toBe(false)
     expect(isSignInFailures({ failures: 1, lastFailureAt: Number.POSITIVE_INFINITY, locked: false })).toBe(false)
+    expect(isSignInFailures({ failures: 1, lastFailureAt: T, locked: false, id: '12' })).toBe(true)
+    for (const id of [12, '', 'x1', '1'.repeat(19)]) expect(isSignInFailures({ failures: 1, lastFailureAt: T, locked: false, id })).toBe(false)
   })
 })

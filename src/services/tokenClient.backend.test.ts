@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Mock } from 'jest-mock'
 import { decodeMockToken } from '@/platform/simulated/mockToken'
-import { fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
+import { confirmSignInFailures, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { rejection } from './__tests__/uniRequest'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -110,12 +110,17 @@ describe.skipIf(!existsSync(serverMain))('token client against the real token ba
     expect((await rejection(fetchTcccToken(session.accessToken))).symbol).toBe('SESSION_EXPIRED')
   })
 
-  it("tells the agent's next sign-in how many attempts failed since the previous one, once", async () => {
+  it("tells the agent's next sign-ins how many attempts failed since the previous one, until the app confirms it", async () => {
     expect((await signInToBackend('agent1@example.com', 'agent1-pass')).signInFailures).toEqual({ failures: 0, lastFailureAt: null, locked: false })
     for (let i = 0; i < 2; i++) expect((await rejection(signInToBackend('agent1@example.com', `wrong-${i}`))).symbol).toBe('BAD_CREDENTIALS')
     const told = await signInToBackend('agent1@example.com', 'agent1-pass')
-    expect(told.signInFailures).toEqual({ failures: 2, lastFailureAt: expect.any(Number), locked: false })
+    expect(told.signInFailures).toEqual({ failures: 2, lastFailureAt: expect.any(Number), locked: false, id: expect.stringMatching(/^\d+$/) })
     expect(Math.abs((told.signInFailures?.lastFailureAt ?? 0) - Date.now())).toBeLessThan(60_000)
+    const again = await signInToBackend('agent1@example.com', 'agent1-pass')
+    expect(again.signInFailures).toEqual(told.signInFailures)
+    const report = again.signInFailures
+    if (report?.id === undefined) throw new Error('no report id')
+    await confirmSignInFailures(again.accessToken, { ...report, id: report.id })
     expect((await signInToBackend('agent1@example.com', 'agent1-pass')).signInFailures).toEqual({ failures: 0, lastFailureAt: null, locked: false })
   })
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { BACKEND_TIMEOUT_MS, backendBaseUrl, backendRequest, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
+import { BACKEND_TIMEOUT_MS, backendBaseUrl, backendRequest, confirmSignInFailures, fetchTcccToken, signInToBackend, signOutOfBackend } from '@/services/tokenClient'
 import { TCCC_UPSTREAM_TIMEOUT_MS } from '../../server/src/tccc'
 import { failWith, lastRequest, rejection, requestMock, respond } from './__tests__/uniRequest'
 import { TcccError } from '@/platform/errors'
@@ -48,9 +48,11 @@ describe('signInToBackend', () => {
     const told = { failures: 2, lastFailureAt: 1_795_292_984_000, locked: true }
     respond(200, { ...goodLogin, signInFailures: { ...told, address: '203.0.113.7' } })
     await expect(signInToBackend('u', 'p')).resolves.toEqual({ ...goodLogin, signInFailures: told })
+    respond(200, { ...goodLogin, signInFailures: { ...told, id: '41' } })
+    await expect(signInToBackend('u', 'p')).resolves.toEqual({ ...goodLogin, signInFailures: { ...told, id: '41' } })
     respond(200, { ...goodLogin, signInFailures: { failures: 0, lastFailureAt: null, locked: false } })
     await expect(signInToBackend('u', 'p')).resolves.toEqual({ ...goodLogin, signInFailures: { failures: 0, lastFailureAt: null, locked: false } })
-    const malformed = [null, 'two', [], { ...told, failures: -1 }, { ...told, failures: 1.5 }, { ...told, failures: '2' }, { ...told, lastFailureAt: 'now' }, { ...told, lastFailureAt: Number.NaN }, { ...told, locked: 'yes' }, { failures: 2, lastFailureAt: null }]
+    const malformed = [null, 'two', [], { ...told, failures: -1 }, { ...told, failures: 1.5 }, { ...told, failures: '2' }, { ...told, lastFailureAt: 'now' }, { ...told, lastFailureAt: Number.NaN }, { ...told, locked: 'yes' }, { failures: 2, lastFailureAt: null }, { ...told, id: 41 }, { ...told, id: 'forty-one' }]
     for (const signInFailures of malformed) {
       respond(200, { ...goodLogin, signInFailures })
       await expect(signInToBackend('u', 'p')).resolves.toEqual(goodLogin)
@@ -251,6 +253,24 @@ describe('signOutOfBackend', () => {
   it('reports a server failure', async () => {
     respond(503, { error: { code: 'UNAVAILABLE', message: 'x' } })
     expect((await rejection(signOutOfBackend('acc-123'))).symbol).toBe('BACKEND_ERROR')
+  })
+})
+
+describe('confirmSignInFailures', () => {
+  const report = { failures: 2, lastFailureAt: 1_795_292_984_000, locked: false, id: '41' }
+
+  it('posts the report as told, with the Bearer token, and accepts 204', async () => {
+    respond(204, '')
+    await expect(confirmSignInFailures('acc-123', report)).resolves.toBeUndefined()
+    expect(lastRequest()).toMatchObject({ url: '/api/auth/sign-in-failures/ack', method: 'POST', data: { id: '41', failures: 2, locked: false } })
+    expect(lastRequest().header).toMatchObject({ Authorization: 'Bearer acc-123' })
+  })
+
+  it('fails on a refused token or a server failure (the report is then told again)', async () => {
+    respond(401, { error: { code: 'SESSION_EXPIRED', message: 'x' } })
+    expect((await rejection(confirmSignInFailures('acc-123', report))).symbol).toBe('SESSION_EXPIRED')
+    respond(503, { error: { code: 'UNAVAILABLE', message: 'x' } })
+    expect((await rejection(confirmSignInFailures('acc-123', report))).symbol).toBe('BACKEND_ERROR')
   })
 })
 

@@ -41,8 +41,9 @@ export interface BackendSession {
   expiresIn: number
   agent: BackendAgent
   /**
-   * Failed attempts at this username since the agent's previous sign-in (told once). Absent from
-   * backends before it was added, and when malformed: a sign-in never fails over it.
+   * Failed attempts at this username since the report the app last confirmed (told until it is
+   * confirmed: `confirmSignInFailures`). Absent from backends before it was added, and when
+   * malformed: a sign-in never fails over it.
    */
   signInFailures?: SignInFailures
 }
@@ -79,7 +80,9 @@ export async function signInToBackend(username: string, password: string, baseUr
   if (!isBackendSession(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'login')
   const { accessToken, expiresIn, agent, signInFailures } = response.body
   const workspaceId = isNonEmptyString(agent.workspaceId) ? agent.workspaceId : undefined
-  const failures = isSignInFailures(signInFailures) ? { failures: signInFailures.failures, lastFailureAt: signInFailures.lastFailureAt, locked: signInFailures.locked } : undefined
+  const failures = isSignInFailures(signInFailures)
+    ? { failures: signInFailures.failures, lastFailureAt: signInFailures.lastFailureAt, locked: signInFailures.locked, ...(signInFailures.id !== undefined ? { id: signInFailures.id } : {}) }
+    : undefined
   return {
     accessToken,
     expiresIn,
@@ -95,6 +98,16 @@ export async function fetchTcccToken(accessToken: string, baseUrl = backendBaseU
   if (!isTcccLoginToken(response.body)) throw new TcccError('MALFORMED_RESPONSE', 'tccc token')
   const { sdkAppId, userId, token, expiresAt, sdkUrl } = response.body
   return { sdkAppId, userId, token, expiresAt, sdkUrl }
+}
+
+/**
+ * Tells the backend the phone kept the report a sign-in was told (`id` and what it said), so no
+ * later sign-in tells it again. Not confirmed (a failure here), it is told again and counted once.
+ */
+export async function confirmSignInFailures(accessToken: string, report: SignInFailures & { id: string }, baseUrl = backendBaseUrl()): Promise<void> {
+  const response = await post(baseUrl, '/api/auth/sign-in-failures/ack', { id: report.id, failures: report.failures, locked: report.locked }, accessToken)
+  if (response.statusCode === 401) throw backendError('SESSION_EXPIRED', response)
+  ensureOk(response)
 }
 
 /** Revokes the access token. A 401 means it was already invalid: that is success too. */

@@ -50,7 +50,7 @@ import { backendSessionStorage, sessionBelongsTo, type StoredBackendSession } fr
 import { keepSignInFailures } from '@/services/signInFailures'
 import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
 import type { RefusalReason, TabRegistration, TabRegistrationHandlers } from '@/services/tabRegistration'
-import { fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
+import { confirmSignInFailures, fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
 import { useSettingsStore } from '@/store/settings'
@@ -646,8 +646,12 @@ export const useSessionStore = defineStore('session', () => {
     lastUsername.value = name
     lastUsernameStorage.save(name)
     if (backend.agent.workspaceId) claimCache(backend.agent.userId, backend.agent.workspaceId)
-    // After the claim (the seat's cache is this agent's): kept until the agent dismisses the notice.
-    if (backend.signInFailures) keepSignInFailures(backend.agent.userId, backend.signInFailures, Date.now())
+    // After the claim (the seat's cache is this agent's): kept until the agent dismisses the notice,
+    // then confirmed, so the backend stops telling it (unconfirmed, the next sign-in is told it again).
+    const report = backend.signInFailures
+    if (report && keepSignInFailures(backend.agent.userId, report, Date.now()) && report.id !== undefined) {
+      confirmSignInFailures(accessToken, { ...report, id: report.id }, backendUrl()).catch((e: unknown) => console.warn('[session] sign-in failures not confirmed', toTcccError(e).symbol))
+    }
     // The newest tab of this agent takes the registration from another of this browser, unless
     // that one is on a call or still signing in: then this one stands by, its workspace open.
     const seat = agentKeyOf(backend.agent.userId)

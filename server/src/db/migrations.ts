@@ -250,6 +250,15 @@ CREATE TABLE login_failure_reports (
 CREATE INDEX login_failure_reports_changed ON login_failure_reports (changed_at);
 `,
   },
+  {
+    version: 10,
+    name: 'failed sign-ins kept until the app has them',
+    // A report is told at every sign-in until the app confirms it kept this one (by its id, with
+    // the count it was told): an answer lost on the way no longer loses it (db/signInFailures.ts).
+    sql: `
+ALTER TABLE login_failure_reports ADD COLUMN report_id bigint GENERATED ALWAYS AS IDENTITY;
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */

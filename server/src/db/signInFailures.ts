@@ -26,6 +26,8 @@ export interface SignInFailureReport {
   lastFailureAt: number | null
   /** Failed checks filled a limit of the username (at one address, or across addresses). */
   locked: boolean
+  /** Which report it is (the same until the app confirms it), absent when there is none. */
+  id?: string
 }
 
 /** Report rows shared by the failures at usernames without an agent (bounded, never told). */
@@ -63,16 +65,39 @@ export async function recordFailure(db: Database, usernameKey: string, address: 
 }
 
 /**
- * At a successful sign-in: the report since the previous one, taken in one statement, so two
- * sign-ins at once (two phones, two instances) never both tell the same failures.
+ * At a successful sign-in: the report since the agent's last confirmed one, left in place. It is
+ * told at every sign-in (two at once are both told it) until the app confirms it kept it
+ * (`confirmFailureReport`): an answer lost on the way (the phone's timeout, a dropped network, the
+ * app closed) is told again, and the app counts a report it kept already only once (by its id).
  */
-export async function takeFailureReport(db: Queryable, usernameKey: string): Promise<SignInFailureReport> {
-  const [row] = await db.query<{ failures: number; last_failure_at: number | null; locked_at: number | null }>(
-    'DELETE FROM login_failure_reports WHERE username_key = $1 RETURNING failures, last_failure_at, locked_at',
+export async function readFailureReport(db: Queryable, usernameKey: string): Promise<SignInFailureReport> {
+  const [row] = await db.query<{ report_id: number | string; failures: number; last_failure_at: number | null; locked_at: number | null }>(
+    'SELECT report_id, failures, last_failure_at, locked_at FROM login_failure_reports WHERE username_key = $1',
     [usernameKey],
   )
   if (!row) return { failures: 0, lastFailureAt: null, locked: false }
-  return { failures: Number(row.failures), lastFailureAt: row.last_failure_at === null ? null : Number(row.last_failure_at), locked: row.locked_at !== null }
+  return {
+    failures: Number(row.failures),
+    lastFailureAt: row.last_failure_at === null ? null : Number(row.last_failure_at),
+    locked: row.locked_at !== null,
+    id: String(row.report_id),
+  }
+}
+
+/**
+ * The signed-in agent's app kept the report `id` as it was told it: it is done with. Only when
+ * nothing was added since (the count and the lock as told): else the next sign-in tells it again,
+ * and the app adds only what is new. True when it was removed.
+ */
+export async function confirmFailureReport(db: Queryable, userId: string, told: { id: string; failures: number; locked: boolean }): Promise<boolean> {
+  const rows = await db.query(
+    `DELETE FROM login_failure_reports r USING agents a
+       WHERE a.user_id = $1 AND r.username_key = a.username_key
+         AND r.report_id = $2 AND r.failures = $3 AND (r.locked_at IS NOT NULL) = $4
+     RETURNING r.username_key`,
+    [userId, told.id, told.failures, told.locked],
+  )
+  return rows.length > 0
 }
 
 /** The agent was removed: whoever is given the username next inherits none of it. */

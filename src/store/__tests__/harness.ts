@@ -104,10 +104,18 @@ export interface FakeBackend {
   /** The seat's workspace set aside (its agent removed) and a new, empty one for the next agent. */
   newWorkspace(): void
   /**
-   * As the backend counts them: the agent's wrong passwords since their last sign-in, told (and
-   * reset) by the next sign-in's `signInFailures`; `locked` says a limit held the username.
+   * As the backend counts them: the agent's wrong passwords since the report the app last
+   * confirmed, told (with the report's `id`) by every sign-in's `signInFailures` until the app
+   * confirms it as told (`/api/auth/sign-in-failures/ack`), which resets it and starts the next
+   * report; `locked` says a limit held the username.
    */
   failures: { failures: number; lastFailureAt: number | null; locked: boolean }
+  /** The bodies of the confirmations the app sent. */
+  acks: unknown[]
+  /** The next sign-in is processed (a session, the report told) but its answer never arrives. */
+  loseNextLoginAnswer(): void
+  /** The next confirmation is answered 503. */
+  failNextAck(): void
 }
 
 export function installFakeBackend(clock: ManualClock): FakeBackend {
@@ -121,6 +129,10 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
   let workspace = new FakeWorkspaceServer()
   const statusPuts: unknown[] = []
   let nextStatusFailure: { statusCode: number; body: unknown } | null = null
+  let reportId = 1
+  let loseLoginAnswer = false
+  let ackFailure = false
+  const acks: unknown[] = []
 
   const request = uni.request as unknown as Mock<(options: RequestOptions) => unknown>
   request.mockImplementation((options) => {
@@ -143,9 +155,28 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
         const accessToken = `acc-${++counter}`
         live.add(accessToken)
         issuedAccessTokens.push(accessToken)
-        const signInFailures = fake.failures
-        fake.failures = { failures: 0, lastFailureAt: null, locked: false }
+        const { failures, locked } = fake.failures
+        const signInFailures = failures > 0 || locked ? { ...fake.failures, id: String(reportId) } : fake.failures
+        if (loseLoginAnswer) {
+          loseLoginAnswer = false
+          queueMicrotask(() => options.fail?.({ errMsg: 'request:fail timeout' }))
+          return { abort: () => undefined }
+        }
         reply(200, { accessToken, expiresIn: 3600, agent: { ...AGENT, ...(fake.workspaceId ? { workspaceId: fake.workspaceId } : {}) }, signInFailures })
+      }
+    } else if (path === '/api/auth/sign-in-failures/ack') {
+      const told = options.data as { id?: string; failures?: number; locked?: boolean }
+      acks.push(told)
+      if (ackFailure) {
+        ackFailure = false
+        reply(503, { error: { code: 'SERVER_BUSY', message: 'busy' } })
+      } else if (!bearer || !live.has(bearer)) reply(401, { error: { code: 'SESSION_EXPIRED', message: 'Session expired' } })
+      else {
+        if (told.id === String(reportId) && told.failures === fake.failures.failures && told.locked === fake.failures.locked) {
+          fake.failures = { failures: 0, lastFailureAt: null, locked: false }
+          reportId += 1
+        }
+        reply(204, '')
       }
     } else if (path === '/api/tccc/token') {
       if (nextTokenFailure) {
@@ -214,6 +245,13 @@ export function installFakeBackend(clock: ManualClock): FakeBackend {
     workspaceId: null,
     sdkUrl: '',
     failures: { failures: 0, lastFailureAt: null, locked: false },
+    acks,
+    loseNextLoginAnswer: () => {
+      loseLoginAnswer = true
+    },
+    failNextAck: () => {
+      ackFailure = true
+    },
   }
   return fake
 }
