@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
 import { mount, flushPromises } from '@vue/test-utils'
 import { createTestingPinia } from '@pinia/testing'
-import { setLocale } from '@/i18n'
+import { setLocale, t, type MessageKey } from '@/i18n'
 import { TcccError } from '@/platform/errors'
 import { useCallStore } from '@/store/call'
 import { useConnectionStore } from '@/store/connection'
@@ -235,7 +235,9 @@ describe('AgentShell', () => {
       const { wrapper } = mountShell({ signInNotice: { last: { ...told, dismissed: true } } })
       expect(wrapper.find(byId('signin-failures')).exists()).toBe(false)
       const account = wrapper.find(byId('shell-account'))
-      expect(account.attributes()).toMatchObject({ role: 'button', 'aria-expanded': 'false', 'aria-label': 'agent1@example.com: sign-in activity' })
+      // The button's name is all a screen reader hears of it (its content is presentational): the
+      // connection state its dot shows must be in it, as it was before the dot sat in a button.
+      expect(account.attributes()).toMatchObject({ role: 'button', 'aria-expanded': 'false', 'aria-label': `agent1@example.com (${t(`notices.connection.${account.find(byId('connection-dot')).attributes('data-state')}` as MessageKey)}): sign-in activity` })
       expect(account.find(byId('agent-status')).text()).toBe('agent1@example.com')
       await account.trigger('click')
       const last = wrapper.find(byId('signin-failures-last'))

@@ -5,7 +5,8 @@ const zh = {
   'shell.logout': '退出',
   'shell.switchLanguage': '切换到 English',
   'shell.languageShort': 'EN',
-  'shell.account.open': '{agent}：登录记录',
+  // A button's content is not read out: the connection state its dot shows is named here.
+  'shell.account.open': '{agent}（{connection}）：登录记录',
   'shell.account.title': '登录记录',
   'shell.account.reported': '{when} 登录时：',
   'shell.account.none': '本机没有收到过登录失败的提醒',
@@ -62,7 +63,7 @@ const en: Record<keyof typeof zh, string> = {
   'shell.logout': 'Sign out',
   'shell.switchLanguage': 'Switch to 中文',
   'shell.languageShort': '中',
-  'shell.account.open': '{agent}: sign-in activity',
+  'shell.account.open': '{agent} ({connection}): sign-in activity',
   'shell.account.title': 'Sign-in activity',
   'shell.account.reported': 'At your sign-in on {when}:',
   'shell.account.none': 'No failed sign-ins have been reported on this phone',
