@@ -90,7 +90,7 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey, w
       const b = body(request)
       if (typeof b.agent !== 'string' || b.agent === '') throw new ApiError(400, 'BAD_REQUEST', '"agent" must be the agent\'s TCCC userId')
       if (!(await findAgentByUserId(db, b.agent))) throw new ApiError(404, 'NOT_FOUND', `No agent with userId ${b.agent}`)
-      return { cleared: await clearAgentWorkspace(db, b.agent) }
+      return { cleared: await clearAgentWorkspace(db, b.agent, now()) }
     })
   }
 

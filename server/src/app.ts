@@ -25,7 +25,7 @@ import { openSessionCheck } from './db/sessionCache'
 import { createLoginLimiter, limitAddress, pruneRateCounters, sharedRateLimitStore } from './db/loginLimits'
 import { confirmFailureReport, pruneSignInFailures, readFailureReport, recordFailure } from './db/signInFailures'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
-import { pruneChangeIds } from './db/workspace'
+import { forgetOldTombstones, pruneChangeIds } from './db/workspace'
 import { pgliteVacuum } from './db/vacuum'
 import { registerAdminRoutes } from './adminRoutes'
 import { createCccClient, createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
@@ -292,13 +292,21 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
     windowMs: config.rateLimits.loginWindowMs,
     perUsername: { max: config.rateLimits.loginUsernameMax, windowMs: config.rateLimits.loginUsernameWindowMs },
   })
-  // Old counters and long-expired sessions go away in the background; the embedded store is vacuumed.
+  // Old counters, long-expired sessions and tombstones past WORKSPACE_TOMBSTONE_DAYS go away in the
+  // background; the embedded store is vacuumed.
   const vacuum = pgliteVacuum(db, now())
   const maintenance = setInterval(() => {
     const longestWindow = Math.max(config.rateLimits.tokenWindowMs, config.rateLimits.statusWindowMs, 60_000)
     if (unknownPaths > 0) app.log.warn({ count: unknownPaths }, 'requests for unknown paths in the last minute')
     unknownPaths = 0
-    Promise.all([limiter.prune(now()), pruneRateCounters(db, now(), longestWindow), pruneSignInFailures(db, now()), pruneSessions(db, now()), pruneChangeIds(db, now())])
+    Promise.all([
+      limiter.prune(now()),
+      pruneRateCounters(db, now(), longestWindow),
+      pruneSignInFailures(db, now()),
+      pruneSessions(db, now()),
+      pruneChangeIds(db, now()),
+      forgetOldTombstones(db, now(), config.workspaceTombstoneMs),
+    ])
       // After the prunes, so the rows they deleted are reclaimed in the same run.
       .then(() => vacuum(now()))
       .then((ms) => {

@@ -79,6 +79,12 @@ export interface ServerConfig {
    * refused `QUOTA_EXCEEDED`; edits and deletes of what is stored never are.
    */
   workspaceCaps: { numbers: number; records: number }
+  /**
+   * How long a deleted record's tombstone is kept (WORKSPACE_TOMBSTONE_DAYS, in ms): older ones
+   * are forgotten by the maintenance, and a phone whose cursor is below what was forgotten gets a
+   * full listing instead of the changes since (docs/WORKSPACE_API.md, Pull).
+   */
+  workspaceTombstoneMs: number
 }
 
 /** Socket and HTTP timeouts (ms) that close slow or idle clients (slowloris). */
@@ -209,6 +215,10 @@ function parseWorkspaceCaps(env: Env): ServerConfig['workspaceCaps'] {
   return { numbers, records }
 }
 
+/** Tombstones kept from 1 day to 10 years (90 days unless set). */
+export const TOMBSTONE_DAYS_DEFAULT = 90
+export const TOMBSTONE_DAYS_MAX = 3650
+
 /** Where the data lives: DATABASE_URL (postgres://…) or PGlite in DATA_DIR. */
 export function databaseTarget(env: Env = process.env): DatabaseTarget {
   const url = present(env, 'DATABASE_URL')
@@ -299,6 +309,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     trustProxy: parseTrustProxy(present(env, 'TRUST_PROXY')),
     timeouts: parseTimeouts(env),
     workspaceCaps: parseWorkspaceCaps(env),
+    workspaceTombstoneMs: integer(env, 'WORKSPACE_TOMBSTONE_DAYS', TOMBSTONE_DAYS_DEFAULT, { min: 1, max: TOMBSTONE_DAYS_MAX }) * 86_400_000,
     scrypt: {
       concurrency: integer(env, 'SCRYPT_CONCURRENCY', 2, { min: 1, max: 64 }),
       maxQueued: integer(env, 'SCRYPT_QUEUE', 32, { min: 0, max: 10_000 }),

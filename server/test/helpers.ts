@@ -171,7 +171,7 @@ export function cccCallData(started: number, over: Record<string, unknown> = {})
 
 /** Back to a fresh store between tests: no agents, sessions, counters or agent records. */
 export async function resetDatabase(db: Database): Promise<void> {
-  await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, login_known_addresses, login_failures, login_failure_reports, meta, workspace_changes, workspace_starts;
+  await db.exec(`TRUNCATE agents, sessions, login_counters, login_address_users, login_known_addresses, login_failures, login_failure_reports, meta, workspace_changes, workspace_starts, workspace_pruned;
     DELETE FROM workspace_records WHERE agent <> '';`)
 }
 

@@ -58,7 +58,7 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
   it('migrations are versioned and idempotent', async () => {
     expect(await migrate(db)).toEqual([])
     const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
   })
 
   it('two instances migrating a fresh database at once apply each migration exactly once', async (ctx) => {
@@ -66,7 +66,7 @@ describe.each(drivers)('data layer on $name', ({ name, open, skip }) => {
     const url = await createDatabase(pg, 'fresh_migrate')
     const [a, b] = await Promise.all([openMigratedRaw(url), openMigratedRaw(url)])
     const applied = await Promise.all([migrate(a), migrate(b)])
-    expect(applied.flat().sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(applied.flat().sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
     expect((await a.query('SELECT id FROM workspace_records WHERE kind = $1', ['outcome'])).length).toBe(6)
     await Promise.all([a.close(), b.close()])
   })

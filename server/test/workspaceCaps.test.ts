@@ -264,9 +264,10 @@ describe('migration 8 on a database that already holds workspaces', () => {
            ($2, 'number', 'n1', nextval('workspace_rev'), false, '{"number":"13800130001","remark":"","source":"own","createdAt":1}')`,
         [A, AGENT2.username],
       )
-      expect(await migrate(db)).toEqual([8])
+      expect(await migrate(db, MIGRATIONS.filter((m) => m.version <= 8))).toEqual([8])
       expect(await totalsOf(db, A)).toEqual({ stored: { numbers: 1, records: 4 }, counted: { numbers: 1, records: 4 } })
       expect((await totalsOf(db, AGENT2.username)).stored).toEqual({ numbers: 1, records: 1 })
+      await migrate(db) // the later ones, as today's pushes write them
       await pushChanges(db, A, [numberAdd('n3', phone(3)), del('n1')], NOW)
       expect(await totalsOf(db, A)).toEqual({ stored: { numbers: 1, records: 5 }, counted: { numbers: 1, records: 5 } })
     } finally {

@@ -137,6 +137,13 @@ async function moveWorkspace(db: Queryable, from: string, to: string, now: numbe
   const target = taken.length > 0 ? `removed:${from}:${now}` : to
   await db.query('UPDATE workspace_records SET agent = $2 WHERE agent = $1', [from, target])
   await db.query('UPDATE workspace_changes SET agent = $2 WHERE agent = $1', [from, target])
+  // The watermark goes with the records: the phones moving with them hold cursors of this feed.
+  await db.query(
+    `INSERT INTO workspace_pruned AS p (agent, rev) SELECT $2, rev FROM workspace_pruned WHERE agent = $1
+     ON CONFLICT (agent) DO UPDATE SET rev = GREATEST(p.rev, EXCLUDED.rev)`,
+    [from, target],
+  )
+  await db.query('DELETE FROM workspace_pruned WHERE agent = $1', [from])
 }
 
 /** The addresses a username signed in from (spared by the per-username cap, loginLimits.ts). */

@@ -259,6 +259,24 @@ CREATE INDEX login_failure_reports_changed ON login_failure_reports (changed_at)
 ALTER TABLE login_failure_reports ADD COLUMN report_id bigint GENERATED ALWAYS AS IDENTITY;
 `,
   },
+  {
+    version: 11,
+    name: 'workspace tombstones forgotten',
+    // When each record was deleted (epoch ms; set by the write that deletes it, NULL while live),
+    // so the maintenance forgets tombstones older than WORKSPACE_TOMBSTONE_DAYS (db/workspace.ts
+    // pruneTombstones) through a small index of the tombstones alone. Those from before this
+    // migration, or an operator's SQL, have none: the maintenance stamps them when it first sees
+    // them. workspace_pruned: per agent, the highest rev of a tombstone forgotten; a pull from
+    // below it cannot list those deletes and answers a full listing instead (resync).
+    sql: `
+ALTER TABLE workspace_records ADD COLUMN deleted_at bigint;
+CREATE INDEX workspace_tombstones_by_age ON workspace_records (deleted_at) WHERE deleted;
+CREATE TABLE workspace_pruned (
+  agent text PRIMARY KEY,
+  rev bigint NOT NULL
+);
+`,
+  },
 ]
 
 /** Applies the missing migrations; returns the versions it applied (empty when up to date). */

@@ -479,13 +479,14 @@ export async function reconcileFloor(db: Queryable, since: number): Promise<stri
   return rows[0]?.floor ?? null
 }
 
-async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string, deleted: boolean, data: Data | null, seenRev: string | null = null): Promise<string> {
+/** `deletedAt`: when a delete made this tombstone (its age for pruneTombstones); null for a live record. */
+async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string, deleted: boolean, data: Data | null, seenRev: string | null = null, deletedAt: number | null = null): Promise<string> {
   const rows = await tx.query<{ rev: string }>(
-    `INSERT INTO workspace_records (agent, kind, id, rev, deleted, data, seen_rev)
-     VALUES ($1, $2, $3, nextval('workspace_rev'), $4, $5::jsonb, $6::bigint)
-     ON CONFLICT (agent, kind, id) DO UPDATE SET rev = EXCLUDED.rev, deleted = EXCLUDED.deleted, data = EXCLUDED.data, seen_rev = EXCLUDED.seen_rev
+    `INSERT INTO workspace_records (agent, kind, id, rev, deleted, data, seen_rev, deleted_at)
+     VALUES ($1, $2, $3, nextval('workspace_rev'), $4, $5::jsonb, $6::bigint, $7::bigint)
+     ON CONFLICT (agent, kind, id) DO UPDATE SET rev = EXCLUDED.rev, deleted = EXCLUDED.deleted, data = EXCLUDED.data, seen_rev = EXCLUDED.seen_rev, deleted_at = EXCLUDED.deleted_at
      RETURNING rev::text AS rev`,
-    [agent, kind, id, deleted, data === null ? null : JSON.stringify(data), seenRev],
+    [agent, kind, id, deleted, data === null ? null : JSON.stringify(data), seenRev, deleted ? deletedAt : null],
   )
   return String(rows[0].rev)
 }
@@ -528,7 +529,7 @@ async function applyOne(tx: Queryable, agent: string, change: Data, now: number,
     // A live number deleted frees its place; an id with no row is a new row (a tombstone).
     if (rows[0] === undefined) take(totals, { row: true, liveNumber: false })
     else if (kind === 'number') totals.numbers--
-    return writeRecord(tx, agent, kind as Kind, id, true, null, seenRev)
+    return writeRecord(tx, agent, kind as Kind, id, true, null, seenRev, now)
   }
   if (change.op !== 'upsert') reject('INVALID_FIELD')
   if (!isObject(change.data)) reject('INVALID_FIELD')
@@ -602,6 +603,60 @@ export async function pruneChangeIds(db: Queryable, now: number): Promise<number
     [now - CHANGE_MEMORY_MS],
   )
   return rows.length
+}
+
+/** Tombstones forgotten per transaction: each holds the write lock (every push waits) this long only. */
+export const TOMBSTONE_PRUNE_BATCH = 1_000
+/** Batches per maintenance run: up to 5,000 a minute, with other writes let in between them. */
+export const TOMBSTONE_PRUNE_ROUNDS = 5
+
+/**
+ * Forgets up to `batch` of the agents' tombstones deleted before `now - keepMs` (oldest first),
+ * and raises each agent's watermark (`workspace_pruned`) to the highest rev it forgot, in one
+ * transaction under the write lock: no push lands between the two, and a pull sees both or
+ * neither. Up to `batch` tombstones without a time (from before migration 11, or an operator's SQL)
+ * are stamped `now` first, so they go a horizon later. The agent's totals follow by the triggers of
+ * migration 8 (a deleted row is one record less). The business's shared records ('') are never
+ * forgotten: every agent pulls them, and no watermark of one agent covers them.
+ */
+export async function pruneTombstones(db: Database, now: number, keepMs: number, batch = TOMBSTONE_PRUNE_BATCH): Promise<{ forgotten: number; stamped: number }> {
+  return db.transaction(async (tx) => {
+    await lockWorkspaceWrites(tx)
+    const stamped = await tx.query(
+      `UPDATE workspace_records SET deleted_at = $1 WHERE (agent, kind, id) IN (
+         SELECT agent, kind, id FROM workspace_records WHERE deleted AND deleted_at IS NULL AND agent <> '' LIMIT $2) RETURNING 1`,
+      [now, batch],
+    )
+    const rows = await tx.query<{ n: string | number }>(
+      `WITH gone AS (
+         DELETE FROM workspace_records WHERE (agent, kind, id) IN (
+           SELECT agent, kind, id FROM workspace_records WHERE deleted AND deleted_at < $1 AND agent <> '' ORDER BY deleted_at LIMIT $2)
+         RETURNING agent, rev),
+       marked AS (
+         INSERT INTO workspace_pruned AS p (agent, rev) SELECT agent, max(rev) FROM gone GROUP BY agent
+         ON CONFLICT (agent) DO UPDATE SET rev = GREATEST(p.rev, EXCLUDED.rev) RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
+      [now - keepMs, batch],
+    )
+    return { forgotten: Number(rows[0]?.n ?? 0), stamped: stamped.length }
+  })
+}
+
+/** The maintenance's share: up to TOMBSTONE_PRUNE_ROUNDS batches, each its own transaction; how many went. */
+export async function forgetOldTombstones(db: Database, now: number, keepMs: number, { batch = TOMBSTONE_PRUNE_BATCH, rounds = TOMBSTONE_PRUNE_ROUNDS } = {}): Promise<number> {
+  let total = 0
+  for (let round = 0; round < rounds; round++) {
+    const { forgotten, stamped } = await pruneTombstones(db, now, keepMs, batch)
+    total += forgotten
+    if (forgotten < batch && stamped < batch) break
+  }
+  return total
+}
+
+/** The agent's watermark: the highest rev of a tombstone of theirs forgotten ('0': none). */
+export async function prunedRev(db: Queryable, agent: string): Promise<string> {
+  const rows = await db.query<{ rev: string }>('SELECT rev::text AS rev FROM workspace_pruned WHERE agent = $1', [agent])
+  return rows[0]?.rev ?? '0'
 }
 
 /** TCCC's detail of a call, as the backend attaches it to the agent's call record. */
@@ -680,13 +735,13 @@ export async function pushChanges(db: Database, agent: string, changes: unknown[
  * at their next pull, `export-calls` no longer lists the calls). For development backends only
  * (`POST /api/admin/workspace/clear`, mock mode): a phone can never delete a call record.
  */
-export async function clearAgentWorkspace(db: Database, agent: string): Promise<{ numbers: number; calls: number }> {
+export async function clearAgentWorkspace(db: Database, agent: string, now?: number): Promise<{ numbers: number; calls: number }> {
   return db.transaction(async (tx) => {
     await lockWorkspaceWrites(tx)
     const rows = await tx.query<{ kind: Kind }>(
-      `UPDATE workspace_records SET rev = nextval('workspace_rev'), deleted = true, data = NULL
+      `UPDATE workspace_records SET rev = nextval('workspace_rev'), deleted = true, data = NULL, deleted_at = $2::bigint
         WHERE agent = $1 AND kind IN ('number', 'call') AND NOT deleted RETURNING kind`,
-      [agent],
+      [agent, now ?? null],
     )
     return { numbers: rows.filter((r) => r.kind === 'number').length, calls: rows.filter((r) => r.kind === 'call').length }
   })

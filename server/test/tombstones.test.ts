@@ -1,0 +1,324 @@
+// @vitest-environment node
+/**
+ * Tombstones forgotten (docs/WORKSPACE_API.md, "Tombstones forgotten"): the maintenance forgets
+ * deletes older than WORKSPACE_TOMBSTONE_DAYS in bounded batches, and the agent's totals and
+ * watermark follow. Both drivers; two backends on one PostgreSQL; a restart.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import { buildServer } from '../src/app'
+import { openMigrated, type Database } from '../src/db'
+import { putAgent, removeAgent } from '../src/db/agents'
+import { forgetOldTombstones, prunedRev, pruneTombstones, pushChanges, TOMBSTONE_PRUNE_BATCH, TOMBSTONE_PRUNE_ROUNDS } from '../src/db/workspace'
+import { AGENT1, AGENT2, answeredCallData, configError, fileDatabase, mockConfig, resetDatabase } from './helpers'
+import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
+import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
+
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0)
+const DAY = 86_400_000
+const KEEP = 90 * DAY
+const A = AGENT1.username
+const B = AGENT2.username
+
+let counter = 0
+const numberAdd = (id: string, number: string) => ({ changeId: `t${++counter}`, kind: 'number', op: 'upsert', id, data: { number, remark: '', source: 'own', createdAt: Date.UTC(2025, 0, 1) } })
+const del = (id: string, kind = 'number') => ({ changeId: `t${++counter}`, kind, op: 'delete', id })
+const phone = (i: number) => `1380013${String(i).padStart(4, '0')}`
+
+async function totalsOf(db: Database, agent: string) {
+  const stored = await db.query<{ numbers: number | string; records: number | string }>('SELECT numbers, records FROM workspace_totals WHERE agent = $1', [agent])
+  const counted = await db.query<{ numbers: number | string; records: number | string }>(
+    `SELECT count(*) FILTER (WHERE kind = 'number' AND NOT deleted) AS numbers, count(*) AS records FROM workspace_records WHERE agent = $1`,
+    [agent],
+  )
+  return {
+    stored: { numbers: Number(stored[0]?.numbers ?? 0), records: Number(stored[0]?.records ?? 0) },
+    counted: { numbers: Number(counted[0].numbers), records: Number(counted[0].records) },
+  }
+}
+
+const tombstones = async (db: Database, agent: string) =>
+  (await db.query<{ id: string }>('SELECT id FROM workspace_records WHERE agent = $1 AND deleted ORDER BY id', [agent])).map((r) => r.id)
+
+describe('WORKSPACE_TOMBSTONE_DAYS', () => {
+  it('keeps tombstones 90 days unless set, in days from 1 to 3650', () => {
+    expect(mockConfig().workspaceTombstoneMs).toBe(90 * DAY)
+    expect(mockConfig({ WORKSPACE_TOMBSTONE_DAYS: ' 30 ' }).workspaceTombstoneMs).toBe(30 * DAY)
+    expect(mockConfig({ WORKSPACE_TOMBSTONE_DAYS: '1' }).workspaceTombstoneMs).toBe(DAY)
+    expect(mockConfig({ WORKSPACE_TOMBSTONE_DAYS: '3650' }).workspaceTombstoneMs).toBe(3650 * DAY)
+  })
+
+  it.each([
+    ['90d', /WORKSPACE_TOMBSTONE_DAYS must be a whole number \(got "90d"\)/],
+    ['1.5', /WORKSPACE_TOMBSTONE_DAYS must be a whole number \(got "1.5"\)/],
+    ['-1', /WORKSPACE_TOMBSTONE_DAYS must be a whole number/],
+    ['0', /WORKSPACE_TOMBSTONE_DAYS must be between 1 and 3650/],
+    ['3651', /WORKSPACE_TOMBSTONE_DAYS must be between 1 and 3650/],
+  ])('WORKSPACE_TOMBSTONE_DAYS=%s refuses to start, naming it', (value, message) => {
+    expect(configError({ WORKSPACE_TOMBSTONE_DAYS: value }).message).toMatch(message)
+  })
+})
+
+describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
+  let db: Database
+  let app: FastifyInstance
+
+  const backend = freshBackendPerTest(driver, () => NOW, async (openedDb, started) => {
+    db = openedDb
+    app = started
+  })
+
+  it('forgets tombstones deleted more than the horizon ago, not one at its edge, never a live record nor the shared ones', async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2)), numberAdd('n3', phone(3))], NOW - 10 * DAY)
+    await pushChanges(db, A, [del('n1'), del('x-old')], NOW - 10 * DAY)
+    await pushChanges(db, A, [del('n2')], NOW)
+    await db.query(`INSERT INTO workspace_records (agent, kind, id, rev, deleted, deleted_at) VALUES ('', 'outcome', 'retired', nextval('workspace_rev'), true, $1)`, [NOW - 1000 * DAY])
+    const edge = NOW - 10 * DAY + KEEP
+    expect(await pruneTombstones(db, edge, KEEP)).toEqual({ forgotten: 0, stamped: 0 })
+    expect(await tombstones(db, A)).toEqual(['n1', 'n2', 'x-old'])
+    expect(await pruneTombstones(db, edge + 1, KEEP)).toEqual({ forgotten: 2, stamped: 0 })
+    expect(await tombstones(db, A)).toEqual(['n2'])
+    expect(await pruneTombstones(db, NOW + KEEP + 1, KEEP)).toEqual({ forgotten: 1, stamped: 0 })
+    expect(await tombstones(db, A)).toEqual([])
+    const live = await db.query<{ id: string }>(`SELECT id FROM workspace_records WHERE agent = $1`, [A])
+    expect(live.map((r) => r.id)).toEqual(['n3'])
+    // The business's deleted outcome stays: every agent pulls it, no agent's watermark covers it.
+    expect(await db.query(`DELETE FROM workspace_records WHERE agent = '' AND id = 'retired' RETURNING 1`)).toHaveLength(1)
+  })
+
+  it('a tombstone revived and deleted again is aged from its last delete; one deleted again while a tombstone keeps its first', async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2))], NOW - 50 * DAY)
+    await pushChanges(db, A, [del('n1'), del('n2')], NOW - 50 * DAY)
+    await pushChanges(db, A, [numberAdd('n1', phone(1))], NOW - 40 * DAY)
+    await pushChanges(db, A, [del('n1'), del('n2')], NOW)
+    const at = await db.query<{ id: string; deleted_at: string | number }>('SELECT id, deleted_at FROM workspace_records WHERE agent = $1 ORDER BY id', [A])
+    expect(at.map((r) => [r.id, Number(r.deleted_at)])).toEqual([
+      ['n1', NOW],
+      ['n2', NOW - 50 * DAY],
+    ])
+    await pushChanges(db, A, [numberAdd('n1', phone(1))], NOW)
+    expect((await db.query<{ deleted_at: unknown }>(`SELECT deleted_at FROM workspace_records WHERE agent = $1 AND id = 'n1'`, [A]))[0].deleted_at).toBeNull()
+    expect(await pruneTombstones(db, NOW - 50 * DAY + KEEP + 1, KEEP)).toEqual({ forgotten: 1, stamped: 0 })
+    expect(await tombstones(db, A)).toEqual([])
+    expect((await pruneTombstones(db, NOW + 10 * KEEP, KEEP)).forgotten).toBe(0) // n1 is live
+  })
+
+  it('tombstones without a time (before migration 11, an operator\'s SQL, the development clear without a clock) are stamped when first seen and forgotten a horizon later', async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2)), numberAdd('n3', phone(3))], NOW)
+    await db.query(`UPDATE workspace_records SET deleted = true, data = NULL WHERE agent = $1 AND id IN ('n1', 'n2')`, [A])
+    expect(await pruneTombstones(db, NOW + 5 * KEEP, KEEP, 1)).toEqual({ forgotten: 0, stamped: 1 })
+    expect(await forgetOldTombstones(db, NOW + 5 * KEEP, KEEP)).toBe(0)
+    const stamped = await db.query<{ deleted_at: string | number }>(`SELECT deleted_at FROM workspace_records WHERE agent = $1 AND deleted`, [A])
+    expect(stamped.map((r) => Number(r.deleted_at))).toEqual([NOW + 5 * KEEP, NOW + 5 * KEEP])
+    expect(await forgetOldTombstones(db, NOW + 6 * KEEP, KEEP)).toBe(0)
+    expect(await forgetOldTombstones(db, NOW + 6 * KEEP + 1, KEEP)).toBe(2)
+    expect(await totalsOf(db, A)).toEqual({ stored: { numbers: 1, records: 1 }, counted: { numbers: 1, records: 1 } })
+  })
+
+  it('goes in batches, oldest first, each its own transaction; a run stops after its rounds and the next goes on', async () => {
+    for (let i = 0; i < 25; i += 1) await pushChanges(db, A, [del(`x${String(i).padStart(2, '0')}`)], NOW - (100 - i) * 60_000)
+    expect(await pruneTombstones(db, NOW + KEEP, KEEP, 10)).toEqual({ forgotten: 10, stamped: 0 })
+    expect((await tombstones(db, A))[0]).toBe('x10')
+    expect(await forgetOldTombstones(db, NOW + KEEP, KEEP, { batch: 4, rounds: 2 })).toBe(8)
+    expect((await tombstones(db, A))[0]).toBe('x18')
+    expect(await forgetOldTombstones(db, NOW + KEEP, KEEP, { batch: 4, rounds: 10 })).toBe(7)
+    expect(await tombstones(db, A)).toEqual([])
+    expect([TOMBSTONE_PRUNE_BATCH, TOMBSTONE_PRUNE_ROUNDS]).toEqual([1_000, 5])
+  })
+
+  it("the agent's totals follow (a forgotten tombstone is a record less), so deletes alone no longer hold an agent at the records cap", async () => {
+    const caps = { numbers: 10, records: 4 }
+    await pushChanges(db, A, [1, 2, 3].map((i) => numberAdd(`n${i}`, phone(i))), NOW, undefined, caps)
+    await pushChanges(db, A, [del('n1'), del('n2'), del('x1')], NOW, undefined, caps)
+    expect((await pushChanges(db, A, [numberAdd('n4', phone(4))], NOW, undefined, caps)).map((r) => r.reason)).toEqual(['QUOTA_EXCEEDED'])
+    expect(await totalsOf(db, A)).toEqual({ stored: { numbers: 1, records: 4 }, counted: { numbers: 1, records: 4 } })
+    expect((await pruneTombstones(db, NOW + KEEP + 1, KEEP)).forgotten).toBe(3)
+    expect(await totalsOf(db, A)).toEqual({ stored: { numbers: 1, records: 1 }, counted: { numbers: 1, records: 1 } })
+    expect((await pushChanges(db, A, [numberAdd('n4', phone(4)), del('x2'), del('x3')], NOW + KEEP + 1, undefined, caps)).map((r) => r.status)).toEqual(['applied', 'applied', 'applied'])
+    expect(await totalsOf(db, A)).toEqual({ stored: { numbers: 2, records: 4 }, counted: { numbers: 2, records: 4 } })
+  })
+
+  it('keeps per agent the highest rev it forgot (the watermark), which never goes back', async () => {
+    expect(await prunedRev(db, A)).toBe('0')
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2))], NOW)
+    const first = await pushChanges(db, A, [del('n1')], NOW)
+    const later = await pushChanges(db, A, [del('n2')], NOW + DAY)
+    const other = await pushChanges(db, B, [del('b1')], NOW)
+    expect((await pruneTombstones(db, NOW + KEEP + 1, KEEP)).forgotten).toBe(2)
+    expect(await prunedRev(db, A)).toBe(first[0].rev)
+    expect(await prunedRev(db, B)).toBe(other[0].rev)
+    // A tombstone with a lower rev but deleted later (the clock stepped back) does not lower it.
+    await pushChanges(db, A, [numberAdd('n3', phone(3))], NOW)
+    await pushChanges(db, A, [del('n3')], NOW + 2 * DAY)
+    await db.query(`UPDATE workspace_records SET rev = $2::bigint - 1 WHERE agent = $1 AND id = 'n3'`, [A, first[0].rev])
+    expect((await pruneTombstones(db, NOW + 2 * DAY + KEEP + 1, KEEP)).forgotten).toBe(2)
+    expect(await prunedRev(db, A)).toBe(later[0].rev)
+  })
+
+  it('pushes at the same time as pruning: every change lands and the totals stay exact', async () => {
+    await pushChanges(db, A, Array.from({ length: 60 }, (_, i) => numberAdd(`n${i}`, phone(i))), NOW - 200 * DAY)
+    await pushChanges(db, A, Array.from({ length: 30 }, (_, i) => del(`n${i}`)), NOW - 100 * DAY)
+    const work: Promise<unknown>[] = []
+    for (let round = 0; round < 6; round += 1) {
+      work.push(pruneTombstones(db, NOW, KEEP, 5))
+      work.push(pushChanges(db, A, [numberAdd(`m${round}`, phone(100 + round)), del(`n${30 + round}`), del(`x${round}`)], NOW))
+    }
+    await Promise.all(work)
+    await forgetOldTombstones(db, NOW, KEEP)
+    expect(await totalsOf(db, A)).toEqual({ stored: { numbers: 30, records: 42 }, counted: { numbers: 30, records: 42 } })
+    expect(await tombstones(db, A)).toEqual([...Array.from({ length: 6 }, (_, i) => `n${30 + i}`), ...Array.from({ length: 6 }, (_, i) => `x${i}`)].sort())
+  })
+
+  it("a seat moved to another agent row takes its watermark along; a removed agent's is set aside with the records", async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1))], NOW - 100 * DAY)
+    await pushChanges(db, A, [del('x1')], NOW - 100 * DAY)
+    await pruneTombstones(db, NOW, KEEP)
+    const watermark = await prunedRev(db, A)
+    const row = (await db.query<{ password_hash: string }>('SELECT password_hash FROM agents WHERE user_id = $1', [A]))[0]
+    await db.transaction((tx) => putAgent(tx, { username: A, userId: 'seat-9', passwordHash: row.password_hash }, { replace: true, now: NOW }))
+    expect(await prunedRev(db, A)).toBe('0')
+    expect(await prunedRev(db, 'seat-9')).toBe(watermark)
+    await db.transaction((tx) => removeAgent(tx, A, NOW).then(() => undefined))
+    expect(await prunedRev(db, 'seat-9')).toBe('0')
+    expect(await prunedRev(db, `removed:seat-9:${NOW}`)).toBe(watermark)
+  })
+
+  it('the development clear stamps its tombstones with the backend clock, so they are forgotten a horizon later', async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), { changeId: `t${++counter}`, kind: 'call', op: 'upsert', id: 'k1', data: answeredCallData(NOW - DAY) }], NOW - DAY)
+    const adminKey = 'x'.repeat(40)
+    app = await backend.restart({ ADMIN_KEY: adminKey })
+    const res = await app.inject({ method: 'POST', url: '/api/admin/workspace/clear', headers: { 'x-admin-key': adminKey }, payload: { agent: A } })
+    expect(res.json()).toEqual({ cleared: { numbers: 1, calls: 1 } })
+    const at = await db.query<{ deleted_at: string | number }>('SELECT deleted_at FROM workspace_records WHERE agent = $1', [A])
+    expect(at.map((r) => Number(r.deleted_at))).toEqual([NOW, NOW])
+    expect((await pruneTombstones(db, NOW + KEEP, KEEP)).forgotten).toBe(0)
+    expect((await pruneTombstones(db, NOW + KEEP + 1, KEEP)).forgotten).toBe(2)
+  })
+})
+
+/** Two backend instances (two pools on one PostgreSQL; PGlite: the one database twice) pruning and pushing at once. */
+const TWO_INSTANCES = [
+  {
+    name: 'PGlite',
+    skip: false,
+    open: async () => {
+      const db = await fileDatabase()
+      return { db, other: db, stop: () => db.close() }
+    },
+  },
+  {
+    name: 'PostgreSQL (two instances)',
+    skip: findPgBin() === null,
+    open: async () => {
+      const pg: TestPostgres = await startPostgres()
+      const db = await openMigrated({ driver: 'postgres', url: pg.url })
+      const other = await openMigrated({ driver: 'postgres', url: pg.url })
+      return {
+        db,
+        other,
+        stop: async () => {
+          await other.close()
+          await db.close()
+          await pg.stop()
+        },
+      }
+    },
+  },
+]
+
+describe.each(TWO_INSTANCES)('two backends pruning at once on $name', (driver) => {
+  let opened: { db: Database; other: Database; stop: () => Promise<void> } | null = null
+  beforeAll(async () => {
+    if (!driver.skip) opened = await driver.open()
+  })
+  afterAll(async () => {
+    await opened?.stop()
+  })
+  beforeEach(async (ctx) => {
+    if (!opened) return ctx.skip()
+    await resetDatabase(opened.db)
+  })
+
+  it('each tombstone is forgotten once: the totals and the watermark come out exact, with pushes landing between', async () => {
+    const { db, other } = opened as NonNullable<typeof opened>
+    for (const agent of [A, B]) {
+      await pushChanges(db, agent, Array.from({ length: 40 }, (_, i) => numberAdd(`n${i}`, phone(i))), NOW - 200 * DAY)
+      await pushChanges(db, agent, Array.from({ length: 40 }, (_, i) => del(`n${i}`)), NOW - 100 * DAY)
+    }
+    const highest = await db.query<{ agent: string; rev: string }>(`SELECT agent, max(rev)::text AS rev FROM workspace_records WHERE deleted GROUP BY agent ORDER BY agent`)
+    const runs = await Promise.all([
+      forgetOldTombstones(db, NOW, KEEP, { batch: 7, rounds: 20 }),
+      forgetOldTombstones(other, NOW, KEEP, { batch: 7, rounds: 20 }),
+      pushChanges(other, A, [numberAdd('m1', phone(200)), del('y1')], NOW),
+      forgetOldTombstones(other, NOW, KEEP, { batch: 5, rounds: 20 }),
+      pushChanges(db, B, [numberAdd('m1', phone(200))], NOW),
+    ])
+    expect((runs[0] as number) + (runs[1] as number) + (runs[3] as number)).toBe(80)
+    for (const agent of [A, B]) {
+      const t = await totalsOf(db, agent)
+      expect(t.stored).toEqual(t.counted)
+      expect(await prunedRev(other, agent)).toBe(highest.find((h) => h.agent === agent)?.rev)
+    }
+    expect(await tombstones(db, A)).toEqual(['y1'])
+    console.info(`[tombstones] ${driver.name}: two instances forgot ${runs[0]} + ${runs[1]} + ${runs[3]} of 80`)
+  })
+})
+
+describe('across a restart (PGlite in a data directory)', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'tccc-tombstones-'))
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('the watermark survives the restart, and the next start forgets what has aged since', async () => {
+    const target = { driver: 'pglite' as const, dataDir: dir }
+    let db = await openMigrated(target)
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2))], NOW - 200 * DAY)
+    await pushChanges(db, A, [del('n1')], NOW - 100 * DAY)
+    await pushChanges(db, A, [del('n2')], NOW - 50 * DAY)
+    expect((await pruneTombstones(db, NOW, KEEP)).forgotten).toBe(1)
+    const watermark = await prunedRev(db, A)
+    await db.close()
+
+    db = await openMigrated(target)
+    try {
+      expect(await prunedRev(db, A)).toBe(watermark)
+      expect((await pruneTombstones(db, NOW + 50 * DAY, KEEP)).forgotten).toBe(1)
+      expect(BigInt(await prunedRev(db, A)) > BigInt(watermark)).toBe(true)
+    } finally {
+      await db.close()
+    }
+  })
+})
+
+describe('the backend maintenance', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('forgets tombstones past WORKSPACE_TOMBSTONE_DAYS every minute, and stops when closed', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const db = await fileDatabase()
+    try {
+      let now = NOW
+      const server = await buildServer(mockConfig({ WORKSPACE_TOMBSTONE_DAYS: '1' }), { db, now: () => now, report: () => {} })
+      await pushChanges(db, A, [del('x1'), del('x2')], NOW - 2 * DAY)
+      await pushChanges(db, A, [del('x3')], NOW)
+      vi.advanceTimersByTime(60_000)
+      await vi.waitFor(async () => expect(await tombstones(db, A)).toEqual(['x3']))
+      await server.close()
+      now = NOW + 2 * DAY
+      vi.advanceTimersByTime(120_000)
+      await new Promise((r) => setTimeout(r, 300))
+      expect(await tombstones(db, A)).toEqual(['x3'])
+    } finally {
+      await db.close()
+    }
+  })
+})
