@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from './apiError'
 import { createFairTurns, noTurns } from './fairTurns'
 import type { Database } from './db'
-import { changesInLastDay, getRecord, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, RECONCILE_RECORDS_MAX, reconcileFloor, reconcileRecords, SessionEndedError, type HeldRecord, type WorkspaceCaps } from './db/workspace'
+import { changesInLastDay, getRecord, parseCursor, pullChangesJson, pushChanges, PULL_LIMIT_MAX, PUSH_CHANGES_MAX, RECONCILE_RECORDS_MAX, reconcileFloor, reconcileRecords, SessionEndedError, type HeldRecord, type PullCursor, type WorkspaceCaps } from './db/workspace'
 
 export const PUSH_BODY_LIMIT = 1024 * 1024
 /** A reconcile page: 1,000 records of ~120 bytes at most (64-character ids). */
@@ -39,14 +39,15 @@ function agentOf(request: FastifyRequest): string {
   return session.agent.userId
 }
 
-function readPull(query: Record<string, unknown>): { since: bigint; limit: number } {
+function readPull(query: Record<string, unknown>): { since: PullCursor; limit: number } {
   const since = query.since ?? '0'
   const limit = query.limit ?? String(PULL_LIMIT_MAX)
-  if (typeof since !== 'string' || !/^\d{1,18}$/.test(since)) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a cursor from an earlier pull (or 0)')
+  const cursor = typeof since === 'string' ? parseCursor(since) : null
+  if (cursor === null) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a cursor from an earlier pull (or 0)')
   if (typeof limit !== 'string' || !/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > PULL_LIMIT_MAX) {
     throw new ApiError(400, 'BAD_REQUEST', `"limit" must be a whole number from 1 to ${PULL_LIMIT_MAX}`)
   }
-  return { since: BigInt(since), limit: Number(limit) }
+  return { since: cursor, limit: Number(limit) }
 }
 
 function readPush(body: unknown): unknown[] {

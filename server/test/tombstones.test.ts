@@ -1,8 +1,9 @@
 // @vitest-environment node
 /**
  * Tombstones forgotten (docs/WORKSPACE_API.md, "Tombstones forgotten"): the maintenance forgets
- * deletes older than WORKSPACE_TOMBSTONE_DAYS in bounded batches, and the agent's totals and
- * watermark follow. Both drivers; two backends on one PostgreSQL; a restart.
+ * deletes older than WORKSPACE_TOMBSTONE_DAYS in bounded batches, the agent's totals and watermark
+ * follow, a pull from below the watermark gets a full listing (`resync`), and a reconcile never
+ * puts back what was forgotten. Both drivers; two backends on one PostgreSQL; a restart.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,8 +13,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
 import { putAgent, removeAgent } from '../src/db/agents'
-import { forgetOldTombstones, prunedRev, pruneTombstones, pushChanges, TOMBSTONE_PRUNE_BATCH, TOMBSTONE_PRUNE_ROUNDS } from '../src/db/workspace'
-import { AGENT1, AGENT2, answeredCallData, configError, fileDatabase, mockConfig, resetDatabase } from './helpers'
+import { forgetOldTombstones, prunedRev, pruneTombstones, pullChanges, pushChanges, TOMBSTONE_PRUNE_BATCH, TOMBSTONE_PRUNE_ROUNDS } from '../src/db/workspace'
+import { AGENT1, AGENT2, answeredCallData, configError, fileDatabase, login, mockConfig, resetDatabase, type PulledChange } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
 
@@ -67,11 +68,32 @@ describe('WORKSPACE_TOMBSTONE_DAYS', () => {
 describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
   let db: Database
   let app: FastifyInstance
+  let token: string
 
   const backend = freshBackendPerTest(driver, () => NOW, async (openedDb, started) => {
     db = openedDb
     app = started
+    token = (await login(app, AGENT1)).body.accessToken
   })
+
+  const auth = () => ({ authorization: `Bearer ${token}` })
+  const pull = async (since: string, limit = 1000) => {
+    const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}&limit=${limit}`, headers: auth() })
+    expect(res.statusCode).toBe(200)
+    return res.json() as { changes: PulledChange[]; cursor: string; more: boolean; resync?: boolean; pruned?: string }
+  }
+  const agentIds = (changes: PulledChange[]) => changes.filter((c) => c.kind === 'number' || c.kind === 'call').map((c) => `${c.deleted ? '-' : ''}${c.id}`)
+  /** Every page from `since` as a phone follows the cursors, understanding `resync` or not. */
+  const pullToEnd = async (since: string, limit: number) => {
+    const pages: Awaited<ReturnType<typeof pull>>[] = []
+    let cursor = since
+    for (;;) {
+      const page = await pull(cursor, limit)
+      pages.push(page)
+      cursor = page.cursor
+      if (!page.more) return { pages, cursor }
+    }
+  }
 
   it('forgets tombstones deleted more than the horizon ago, not one at its edge, never a live record nor the shared ones', async () => {
     await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2)), numberAdd('n3', phone(3))], NOW - 10 * DAY)
@@ -160,8 +182,94 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
     expect(await prunedRev(db, A)).toBe(later[0].rev)
   })
 
-  it('pushes at the same time as pruning: every change lands and the totals stay exact', async () => {
+  it('a pull from below the watermark gets a full listing (resync) whose pages go on and end at or above it; a fresh cursor does not', async () => {
+    await pushChanges(db, A, [1, 2, 3, 4, 5].map((i) => numberAdd(`n${i}`, phone(i))), NOW - 100 * DAY)
+    const shared = (await pull('0')).changes.filter((c) => c.kind !== 'number').length
+    const phoneA = (await pull('0')).cursor // a phone that synced then, and went quiet
+    await pushChanges(db, A, [del('n1'), del('n2')], NOW - 95 * DAY)
+    await pushChanges(db, A, [del('n3')], NOW)
+    const phoneB = (await pull(phoneA)).cursor // a phone that pulled the deletes
+    expect((await pruneTombstones(db, NOW, KEEP)).forgotten).toBe(2)
+    const watermark = await prunedRev(db, A)
+
+    const fresh = await pull(phoneB)
+    expect(fresh).toEqual({ changes: [], cursor: phoneB, more: false })
+    const stale = await pull(phoneA)
+    expect(stale.resync).toBe(true)
+    expect(stale.pruned).toBe(watermark)
+    // From the start: every live record and tombstone kept, the shared ones; n1 and n2 are in none.
+    expect(agentIds(stale.changes)).toEqual(['n4', 'n5', '-n3'])
+    expect(stale.changes.length).toBe(3 + shared)
+    expect(BigInt(stale.cursor) >= BigInt(watermark)).toBe(true)
+    expect(stale.more).toBe(false)
+    // Cursor 0 (a new phone) is below it too: a listing it can take as one.
+    expect((await pull('0')).resync).toBe(true)
+
+    // Paged (two a page): the listing's cursors go on with `s…`, only its first page says resync,
+    // and the last hands out a plain cursor at or above the watermark: the next pull is incremental.
+    const paged = await pullToEnd(phoneA, 2)
+    expect(paged.pages.map((p) => p.resync ?? false)).toEqual(paged.pages.map((_, i) => i === 0))
+    expect(paged.pages.slice(0, -1).every((p) => /^s\d+$/.test(p.cursor))).toBe(true)
+    expect(agentIds(paged.pages.flatMap((p) => p.changes))).toEqual(['n4', 'n5', '-n3'])
+    expect(paged.cursor).toBe(stale.cursor)
+    expect(await pull(paged.cursor)).toEqual({ changes: [], cursor: paged.cursor, more: false })
+    await pushChanges(db, A, [del('n4')], NOW)
+    expect(agentIds((await pull(paged.cursor)).changes)).toEqual(['-n4'])
+  })
+
+  it('a listing whose last record lies below the watermark still ends at it (no listing again at the next pull)', async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1))], NOW - 100 * DAY)
+    await pushChanges(db, A, [del('x1'), del('x2')], NOW - 100 * DAY)
+    expect((await pruneTombstones(db, NOW, KEEP)).forgotten).toBe(2)
+    const watermark = await prunedRev(db, A)
+    const listing = await pull('0')
+    expect(listing.resync).toBe(true)
+    expect(agentIds(listing.changes)).toEqual(['n1'])
+    expect(listing.cursor).toBe(watermark)
+    expect(await pull(listing.cursor)).toEqual({ changes: [], cursor: watermark, more: false })
+  })
+
+  it('refuses a cursor that is neither a rev nor a listing\'s', async () => {
+    for (const since of ['s', 'x12', 's-1', 'S12', '1s', `s${'9'.repeat(19)}`]) {
+      const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}`, headers: auth() })
+      expect(res.statusCode, since).toBe(400)
+    }
+    expect((await pull('s0')).more).toBe(false)
+  })
+
+  it('a reconcile answers a record seen at or below the watermark and gone as deleted (never lost), and one held deleted as in step', async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2)), numberAdd('n3', phone(3))], NOW - 100 * DAY)
+    const revs = Object.fromEntries((await pullChanges(db, A, 0n, 1000)).changes.map((c) => [c.id, c.rev]))
+    const gone = await pushChanges(db, A, [del('n1'), del('n2')], NOW - 100 * DAY)
+    expect((await pruneTombstones(db, NOW, KEEP)).forgotten).toBe(2)
+    const watermark = await prunedRev(db, A)
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/workspace/reconcile',
+      headers: auth(),
+      payload: {
+        records: [
+          { kind: 'number', id: 'n1', rev: revs.n1 }, // held alive, deleted elsewhere and forgotten
+          { kind: 'number', id: 'n2', rev: gone[1].rev, deleted: true }, // held deleted
+          { kind: 'number', id: 'n3', rev: revs.n3 },
+          { kind: 'number', id: 'lost', rev: String(BigInt(watermark) + 1n) }, // above it: a restore's loss
+          { kind: 'number', id: 'never', rev: '0' },
+        ],
+      },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({
+      lost: [
+        { kind: 'number', id: 'lost', rev: '0', state: 'missing' },
+        { kind: 'number', id: 'never', rev: '0', state: 'missing' },
+      ],
+      newer: [{ kind: 'number', id: 'n1', rev: watermark, deleted: true, data: null }],
+    })
+  })
+
+  it('pushes at the same time as pruning: every change lands, the totals stay exact, a phone following its cursor misses no delete', async () => {
     await pushChanges(db, A, Array.from({ length: 60 }, (_, i) => numberAdd(`n${i}`, phone(i))), NOW - 200 * DAY)
+    const cursor = (await pullChanges(db, A, 0n, 1000)).cursor
     await pushChanges(db, A, Array.from({ length: 30 }, (_, i) => del(`n${i}`)), NOW - 100 * DAY)
     const work: Promise<unknown>[] = []
     for (let round = 0; round < 6; round += 1) {
@@ -171,7 +279,12 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
     await Promise.all(work)
     await forgetOldTombstones(db, NOW, KEEP)
     expect(await totalsOf(db, A)).toEqual({ stored: { numbers: 30, records: 42 }, counted: { numbers: 30, records: 42 } })
-    expect(await tombstones(db, A)).toEqual([...Array.from({ length: 6 }, (_, i) => `n${30 + i}`), ...Array.from({ length: 6 }, (_, i) => `x${i}`)].sort())
+    // The old phone: a listing (it missed forgotten deletes), in which n0-n29 appear nowhere.
+    const first = await pullChanges(db, A, BigInt(cursor), 1000)
+    expect(first.resync).toBe(true)
+    const listed = first.changes.filter((c) => c.kind === 'number')
+    expect(listed.filter((c) => !c.deleted).map((c) => c.id).sort()).toEqual([...Array.from({ length: 24 }, (_, i) => `n${36 + i}`), ...Array.from({ length: 6 }, (_, i) => `m${i}`)].sort())
+    expect(listed.filter((c) => c.deleted).map((c) => c.id).sort()).toEqual([...Array.from({ length: 6 }, (_, i) => `n${30 + i}`), ...Array.from({ length: 6 }, (_, i) => `x${i}`)].sort())
   })
 
   it("a seat moved to another agent row takes its watermark along; a removed agent's is set aside with the records", async () => {
@@ -276,10 +389,11 @@ describe('across a restart (PGlite in a data directory)', () => {
   })
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('the watermark survives the restart, and the next start forgets what has aged since', async () => {
+  it('the watermark survives the restart: a stale cursor still gets the listing, and the next start forgets what has aged since', async () => {
     const target = { driver: 'pglite' as const, dataDir: dir }
     let db = await openMigrated(target)
     await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2))], NOW - 200 * DAY)
+    const cursor = (await pullChanges(db, A, 0n, 1000)).cursor
     await pushChanges(db, A, [del('n1')], NOW - 100 * DAY)
     await pushChanges(db, A, [del('n2')], NOW - 50 * DAY)
     expect((await pruneTombstones(db, NOW, KEEP)).forgotten).toBe(1)
@@ -289,6 +403,9 @@ describe('across a restart (PGlite in a data directory)', () => {
     db = await openMigrated(target)
     try {
       expect(await prunedRev(db, A)).toBe(watermark)
+      const page = await pullChanges(db, A, BigInt(cursor), 1000)
+      expect(page).toMatchObject({ resync: true, pruned: watermark })
+      expect(page.changes.filter((c) => c.kind === 'number').map((c) => c.id)).toEqual(['n2'])
       expect((await pruneTombstones(db, NOW + 50 * DAY, KEEP)).forgotten).toBe(1)
       expect(BigInt(await prunedRev(db, A)) > BigInt(watermark)).toBe(true)
     } finally {

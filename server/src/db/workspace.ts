@@ -352,30 +352,96 @@ const toChange = (r: RecordRow): PulledChange => ({
 })
 
 /**
- * One page of the change feed: the agent's records and the shared ones ('') merged in rev order.
+ * Where a pull starts (the `since` of `GET /api/workspace/changes`): after `rev`, either the
+ * change feed (a cursor the phone holds: its digits) or the rest of a full listing under way
+ * (`s<rev>`: a cursor only a listing's pages hand out, so the pages after its first are never
+ * taken for a stale cursor and restarted).
+ */
+export interface PullCursor {
+  rev: bigint
+  listing: boolean
+}
+
+/** A cursor as the wire writes it, or null when it is not one. */
+export function parseCursor(text: string): PullCursor | null {
+  const match = /^(s?)(\d{1,18})$/.exec(text)
+  return match ? { rev: BigInt(match[2]), listing: match[1] === 's' } : null
+}
+
+/**
+ * One page of the change feed: the agent's records and the shared ones ('') merged in rev order,
+ * and (same statement, so the same snapshot) the highest rev of the agent's forgotten tombstones.
  * One ordered range scan of the (agent, rev) index per owner, each stopped at the page size:
  * `agent IN ($1, '') ORDER BY rev` made PostgreSQL read and sort every record after the cursor for
  * each page (a first pull of 10,000 numbers read ~55,000 rows; bench/server.ts).
  */
-async function pullPage<Row extends { rev: string }>(db: Queryable, agent: string, since: bigint, limit: number, data: 'data' | 'data::text'): Promise<{ page: Row[]; cursor: string; more: boolean }> {
-  const rows = await db.query<Row>(
-    `SELECT kind, id, rev::text AS rev, deleted, ${data} AS data, seen_rev::text AS seen_rev FROM (
-        (SELECT kind, id, rev, deleted, data, seen_rev FROM workspace_records WHERE agent = $1 AND rev > $2 ORDER BY rev LIMIT $3)
-        UNION ALL
-        (SELECT kind, id, rev, deleted, data, seen_rev FROM workspace_records WHERE agent = '' AND rev > $2 ORDER BY rev LIMIT $3)
-      ) page ORDER BY page.rev LIMIT $3`,
+async function pullPage<Row extends { rev: string }>(
+  db: Queryable,
+  agent: string,
+  since: bigint,
+  limit: number,
+  data: 'data' | 'data::text',
+): Promise<{ page: Row[]; more: boolean; pruned: bigint }> {
+  // One row even when the page is empty (its columns NULL), carrying the watermark.
+  const rows = await db.query<Row & { pruned: string | null; kind: Kind | null }>(
+    `SELECT w.pruned, page.kind, page.id, page.rev::text AS rev, page.deleted, page.${data} AS data, page.seen_rev::text AS seen_rev
+       FROM (SELECT (SELECT rev::text FROM workspace_pruned WHERE agent = $1) AS pruned) w
+       LEFT JOIN LATERAL (
+         SELECT * FROM (
+           (SELECT kind, id, rev, deleted, data, seen_rev FROM workspace_records WHERE agent = $1 AND rev > $2 ORDER BY rev LIMIT $3)
+           UNION ALL
+           (SELECT kind, id, rev, deleted, data, seen_rev FROM workspace_records WHERE agent = '' AND rev > $2 ORDER BY rev LIMIT $3)
+         ) u ORDER BY u.rev LIMIT $3
+       ) page ON true
+      ORDER BY page.rev`,
     [agent, since.toString(), limit + 1],
     // Named: planned once per PostgreSQL connection, not for each page (bench/server.ts (a)).
     { name: `pull_page_${data === 'data' ? 'rows' : 'json'}` },
   )
-  const more = rows.length > limit
-  const page = more ? rows.slice(0, limit) : rows
-  return { page, cursor: page.length ? String(page[page.length - 1].rev) : since.toString(), more }
+  const pruned = BigInt(rows[0]?.pruned ?? '0')
+  const found = rows.filter((r) => r.kind !== null)
+  const more = found.length > limit
+  return { page: more ? found.slice(0, limit) : found, more, pruned }
 }
 
-export async function pullChanges(db: Queryable, agent: string, since: bigint, limit: number): Promise<{ changes: PulledChange[]; cursor: string; more: boolean }> {
-  const { page, cursor, more } = await pullPage<RecordRow>(db, agent, since, limit, 'data')
-  return { changes: page.map(toChange), cursor, more }
+/**
+ * A page of the feed after `since`. A cursor below the agent's watermark (tombstones forgotten
+ * above it, `pruneTombstones`) cannot be answered with the changes since: the phone would never
+ * hear of those deletes. It gets a full listing from the start instead (`resync`, with the
+ * watermark); the listing's later pages go on with `s<rev>` cursors and its last one hands out a
+ * plain cursor at or above the watermark, so the next pull is incremental again.
+ */
+async function pullFeed<Row extends { rev: string }>(
+  db: Queryable,
+  agent: string,
+  since: PullCursor | bigint,
+  limit: number,
+  data: 'data' | 'data::text',
+): Promise<{ page: Row[]; cursor: string; more: boolean; resync?: { pruned: string } }> {
+  const from = typeof since === 'bigint' ? { rev: since, listing: false } : since
+  const feed = await pullPage<Row>(db, agent, from.rev, limit, data)
+  const { pruned } = feed
+  const stale = !from.listing && from.rev < pruned
+  const { page, more } = stale ? await pullPage<Row>(db, agent, 0n, limit, data) : feed
+  const last = page.length > 0 ? BigInt(page[page.length - 1].rev) : stale ? 0n : from.rev
+  const cursor = more ? `${stale || from.listing ? 's' : ''}${last}` : (last > pruned ? last : pruned).toString()
+  return stale ? { page, cursor, more, resync: { pruned: pruned.toString() } } : { page, cursor, more }
+}
+
+export interface PullAnswer {
+  changes: PulledChange[]
+  cursor: string
+  more: boolean
+  /** The cursor was below what was forgotten: this is the first page of a full listing. */
+  resync?: true
+  /** With `resync`: the agent's watermark (the highest rev of a tombstone forgotten). */
+  pruned?: string
+}
+
+export async function pullChanges(db: Queryable, agent: string, since: PullCursor | bigint, limit: number): Promise<PullAnswer> {
+  const { page, cursor, more, resync } = await pullFeed<RecordRow>(db, agent, since, limit, 'data')
+  const answer: PullAnswer = { changes: page.map(toChange), cursor, more }
+  return resync ? { ...answer, resync: true, pruned: resync.pruned } : answer
 }
 
 /**
@@ -383,8 +449,8 @@ export async function pullChanges(db: Queryable, agent: string, since: bigint, l
  * database's own JSON text, so a page of 1,000 records is not parsed and stringified again
  * (about a third of a first pull's time on PostgreSQL; bench/server.ts).
  */
-export async function pullChangesJson(db: Queryable, agent: string, since: bigint, limit: number): Promise<string> {
-  const { page, cursor, more } = await pullPage<{ kind: Kind; id: string; rev: string; deleted: boolean; data: string | null; seen_rev: string | null }>(db, agent, since, limit, 'data::text')
+export async function pullChangesJson(db: Queryable, agent: string, since: PullCursor | bigint, limit: number): Promise<string> {
+  const { page, cursor, more, resync } = await pullFeed<{ kind: Kind; id: string; rev: string; deleted: boolean; data: string | null; seen_rev: string | null }>(db, agent, since, limit, 'data::text')
   let body = '{"changes":['
   for (let i = 0; i < page.length; i++) {
     const r = page[i]
@@ -394,7 +460,8 @@ export async function pullChangesJson(db: Queryable, agent: string, since: bigin
     const seenRev = r.seen_rev === null ? '' : `,"seenRev":"${r.seen_rev}"`
     body += `${i === 0 ? '' : ','}{"kind":${KIND_JSON[r.kind]},"id":${id},"rev":"${r.rev}","deleted":${r.deleted ? 'true' : 'false'},"data":${r.deleted || r.data === null ? 'null' : r.data}${seenRev}}`
   }
-  return `${body}],"cursor":${JSON.stringify(cursor)},"more":${more ? 'true' : 'false'}}`
+  const listing = resync ? `,"resync":true,"pruned":"${resync.pruned}"` : ''
+  return `${body}],"cursor":${JSON.stringify(cursor)},"more":${more ? 'true' : 'false'}${listing}}`
 }
 
 export async function getRecord(db: Queryable, agent: string, kind: 'number' | 'call', id: string): Promise<PulledChange | null> {
@@ -438,8 +505,9 @@ export interface ReconcileAnswer {
  */
 export async function reconcileRecords(db: Queryable, agent: string, held: readonly HeldRecord[]): Promise<ReconcileAnswer> {
   if (held.length === 0) return { lost: [], newer: [] }
-  const rows = await db.query<{ i: number; rev: string | null; seen_rev: string | null; deleted: boolean | null; data: Data | null }>(
-    `SELECT p.i, r.rev::text AS rev, r.seen_rev::text AS seen_rev, r.deleted, CASE WHEN r.rev > p.seen AND NOT r.deleted THEN r.data END AS data
+  const rows = await db.query<{ i: number; rev: string | null; seen_rev: string | null; deleted: boolean | null; data: Data | null; pruned: string | null }>(
+    `SELECT p.i, r.rev::text AS rev, r.seen_rev::text AS seen_rev, r.deleted, CASE WHEN r.rev > p.seen AND NOT r.deleted THEN r.data END AS data,
+            (SELECT rev::text FROM workspace_pruned WHERE agent = $1) AS pruned
        FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS p(kind, id, seen, i)
        LEFT JOIN workspace_records r ON r.agent = $1 AND r.kind = p.kind AND r.id = p.id
       ORDER BY p.i`,
@@ -451,6 +519,15 @@ export async function reconcileRecords(db: Queryable, agent: string, held: reado
     const h = held[Number(row.i) - 1]
     const seen = BigInt(h.rev)
     if (row.rev === null) {
+      const pruned = BigInt(row.pruned ?? '0')
+      if (seen > 0n && seen <= pruned) {
+        // Seen at or below the agent's watermark and gone since: deleted, and its tombstone
+        // forgotten (pruneTombstones), not lost by a restore (whose losses lie above the revs the
+        // backup held, the watermark among them). A copy held alive is answered deleted, as the
+        // pull that no longer lists the tombstone would have; one held deleted is in step.
+        if (!h.deleted) answer.newer.push({ kind: h.kind, id: h.id, rev: pruned.toString(), deleted: true, data: null })
+        continue
+      }
       // A delete the phone saw on the server (a rev) is lost too: put back as a tombstone, so a
       // copy of the number another phone re-sends (ifRev '0') finds the delete newer.
       if (!h.deleted || seen > 0n) answer.lost.push({ kind: h.kind, id: h.id, rev: '0', state: 'missing' })
