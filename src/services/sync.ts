@@ -7,7 +7,10 @@
  * 60 s). An entry leaves the outbox only when the server answered for it (`applied`, `duplicate`
  * or `rejected`); rejected ones are logged and kept in `tccc.a.<agentKey>.rejected`, except a
  * duplicate add whose remark the server merged into its entry (`merged`), which is not lost.
- * After each flush the engine pulls (paged, cursor in `tccc.a.<agentKey>.cursor`).
+ * After each flush the engine pulls (paged, cursor in `tccc.a.<agentKey>.cursor`). A cursor from
+ * before the server forgot some deletes is answered with a full listing (`resync`): once it has
+ * ended, what the phone holds that it did not name is dropped (`dropUnlisted`), never a change
+ * still in the outbox or a record never sent.
  *
  * A record refused over a cap of the agent's (`QUOTA_EXCEEDED`) is also held in
  * `tccc.a.<agentKey>.overCap` until there is room: the phone's latest copy of each goes out again,
@@ -83,6 +86,13 @@ export interface PullPage {
   changes: RemoteChange[]
   cursor: string
   more: boolean
+  /**
+   * The cursor was below the agent's watermark (the server forgot deletes since): this page
+   * starts a full listing, and what the phone holds that the listing does not name is gone
+   * (docs/WORKSPACE_API.md, Tombstones forgotten). With it, `pruned`: the watermark.
+   */
+  resync?: boolean
+  pruned?: string
 }
 
 export interface PushResult {
@@ -153,8 +163,11 @@ export interface WorkspaceTransport {
  * (`src/store/sync.ts`): the engine never imports a store.
  */
 export interface LocalRecords {
-  /** The records this phone holds a copy of (numbers listed, calls in its history). */
-  held(): Array<{ kind: LocalKind; id: string }>
+  /**
+   * The records this phone holds a copy of (numbers listed, calls in its history); `unsent`: one
+   * never queued for the server (a call storage could not queue), kept whatever a listing says.
+   */
+  held(): Array<{ kind: LocalKind; id: string; unsent?: boolean }>
   /**
    * The upsert that puts this phone's copy of a lost record back; null when it holds none any
    * more, or the phone may not write it (an assigned number the server no longer has).
@@ -1118,13 +1131,19 @@ export class SyncEngine {
     if (!ws) return
     /** The cursor after the last page the stores applied; stored once, when the pull ends. */
     let applied: string | null = null
+    /** The cursor the next page is asked with (a full listing's own, until it ends). */
+    let next: string | null = null
+    /** A full listing under way (the server's `resync`): what it named so far, and the watermark. */
+    let listing: { named: Set<string>; pruned: string } | null = null
     let changed = false
     let roomMade = false
     let failure: { error: unknown } | null = null
     try {
       for (let pages = 0; pages < 10_000; pages += 1) {
-        const page = await transport.pull(applied ?? ws.cursor.load(), PULL_LIMIT)
+        const page = await transport.pull(next ?? ws.cursor.load(), PULL_LIMIT)
         if (generation !== this.generation || this.ws !== ws) break
+        if (page.resync === true && page.pruned !== undefined) listing = { named: new Set(), pruned: page.pruned }
+        if (listing) for (const c of page.changes) listing.named.add(`${c.kind}:${c.id}`)
         // Another phone's reconcile put back a copy older than this phone's: not taken, and this
         // phone's next reconcile (due now) lists the record, so its later copy goes back over it.
         const changes = page.changes.filter((c) => {
@@ -1141,8 +1160,17 @@ export class SyncEngine {
           for (const c of changes) ws.ledger.note(c.kind, c.id, c.rev, c.deleted, now, c.seenRev)
           this.emit({ type: 'remote', changes, pendingIds: new Set(ws.entries.map((e) => e.id)) })
         }
-        applied = page.cursor
-        if (!page.more) break
+        next = page.cursor
+        // A listing's cursor is stored only once it has ended: one cut short starts again from
+        // the old cursor (so from the start), since only a whole listing says what is gone.
+        if (!listing) applied = page.cursor
+        if (!page.more) {
+          if (listing) {
+            if (this.dropUnlisted(ws, listing)) changed = true
+            applied = page.cursor
+          }
+          break
+        }
       }
     } catch (error) {
       failure = { error }
@@ -1161,6 +1189,35 @@ export class SyncEngine {
       if (roomMade) this.requeueOverCap(ws, 'numbers')
     }
     if (failure) throw failure.error
+  }
+
+  /**
+   * A full listing ended: the records this phone holds that it did not name were deleted on the
+   * server and their tombstones forgotten, so they are dropped here as a pull of those tombstones
+   * would have (a `remote` of deletes at the watermark's rev, noted in the ledger). Kept: a record
+   * with a change in the outbox, one never queued (`unsent`), one the server refused and never had
+   * (the `rejected` log), and one this phone saw above the watermark (its delete would still be
+   * listed: a restore lost it, and the reconcile puts it back). True when something was dropped.
+   */
+  private dropUnlisted(ws: Workspace, listing: { named: ReadonlySet<string>; pruned: string }): boolean {
+    const local = this.local
+    if (!local) return false
+    const pendingIds = new Set(ws.entries.map((e) => e.id))
+    const refused = new Set(ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`))
+    const gone = new Map<string, RemoteChange>()
+    for (const h of local.held()) {
+      const key = `${h.kind}:${h.id}`
+      if (listing.named.has(key) || pendingIds.has(h.id) || h.unsent === true) continue
+      const rev = ws.ledger.live.get(key)
+      if (rev === undefined ? refused.has(key) : revAbove(rev, listing.pruned)) continue
+      gone.set(key, { kind: h.kind, id: h.id, rev: listing.pruned, deleted: true, data: null })
+    }
+    if (gone.size === 0) return false
+    console.info(`[sync] a full listing (the server forgot deletes since this phone's last pull): ${gone.size} record(s) deleted elsewhere dropped`)
+    const now = this.timers.now()
+    for (const c of gone.values()) ws.ledger.note(c.kind, c.id, c.rev, true, now)
+    this.emit({ type: 'remote', changes: [...gone.values()], pendingIds })
+    return true
   }
 
   private schedule(ms: number, retry = false): void {

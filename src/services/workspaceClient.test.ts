@@ -40,6 +40,25 @@ describe('workspace pull', () => {
     await expect(transport().pull('', 1)).resolves.toEqual({ changes: [deleted], cursor: 'c-10', more: true })
   })
 
+  it('accepts the first page of a full listing (resync) with the watermark, and a listing\'s own cursor', async () => {
+    const listing = { changes: [change], cursor: 's3', more: true, resync: true, pruned: '1733390000000456' }
+    respond(200, listing)
+    await expect(transport().pull('12', 1000)).resolves.toEqual(listing)
+  })
+
+  it.each([
+    ['resync without the watermark', { ...page, resync: true }],
+    ['a watermark without resync', { ...page, pruned: '12' }],
+    ['resync false with a watermark', { ...page, resync: false, pruned: '12' }],
+    ['resync not a boolean', { ...page, resync: 'yes', pruned: '12' }],
+    ['a watermark that is not a rev', { ...page, resync: true, pruned: '12a' }],
+    ['a watermark that is a number', { ...page, resync: true, pruned: 12 }],
+    ['a watermark of 19 digits', { ...page, resync: true, pruned: '1'.repeat(19) }],
+  ])('refuses a listing with %s as MALFORMED_RESPONSE: the phone could not tell what to keep', async (_name, body) => {
+    respond(200, body)
+    expect(await failure(transport().pull('', 10))).toEqual({ symbol: 'MALFORMED_RESPONSE', detail: 'workspace pull' })
+  })
+
   it.each([
     ['no body', null],
     ['a list', [page]],

@@ -26,7 +26,15 @@ function isRemoteChange(value: unknown): value is RemoteChange {
 }
 
 function isPullPage(value: unknown): value is PullPage {
-  return isRecord(value) && Array.isArray(value.changes) && value.changes.every(isRemoteChange) && typeof value.cursor === 'string' && typeof value.more === 'boolean'
+  return (
+    isRecord(value) &&
+    Array.isArray(value.changes) &&
+    value.changes.every(isRemoteChange) &&
+    typeof value.cursor === 'string' &&
+    typeof value.more === 'boolean' &&
+    // A full listing names the watermark: without it the phone could not tell what to keep.
+    (value.resync === undefined ? value.pruned === undefined : value.resync === true && typeof value.pruned === 'string' && /^\d{1,18}$/.test(value.pruned))
+  )
 }
 
 function isPushResult(value: unknown): value is PushResult {

@@ -438,9 +438,12 @@ export const useHistoryStore = defineStore('history', () => {
     return 'saved'
   }
 
-  /** The calls this phone holds in full, for a reconcile (the standing's slim copies are not). */
-  function heldRecords(): Array<{ kind: 'call'; id: string }> {
-    return records.value.map((r) => ({ kind: 'call', id: r.id }))
+  /**
+   * The calls this phone holds in full, for a reconcile and a full listing (the standing's slim
+   * copies are not); one not queued yet (storage was full) is `unsent`: a listing never drops it.
+   */
+  function heldRecords(): Array<{ kind: 'call'; id: string; unsent?: true }> {
+    return records.value.map((r) => (unqueued.has(r.id) ? { kind: 'call', id: r.id, unsent: true } : { kind: 'call', id: r.id }))
   }
 
   /** The full record of a call the server lost, with its wrap-up, to put back (`LocalRecords.copyOf`). */

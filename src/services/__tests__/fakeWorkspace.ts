@@ -3,7 +3,8 @@
  * idempotent pushes by changeId, last writer wins by receive order, tombstones, assigned numbers
  * read-only but for the remark, one live record per number, call records never deleted and fixed
  * once written but for the wrap-up (and a waiting caller's end filled in), paged pulls by an
- * increasing rev, reconciles (and `ifRev` on a re-send). `src/store/callRecordPaths.test.ts` runs the app against the real rules.
+ * increasing rev, reconciles (and `ifRev` on a re-send), tombstones forgotten (a full listing for a
+ * cursor below them). `src/store/callRecordPaths.test.ts` runs the app against the real rules.
  * Test-only (nothing in the app imports it).
  */
 import { afterEach, beforeEach, vi } from 'vitest'
@@ -132,7 +133,10 @@ export class FakeWorkspaceServer {
     for (const h of records) {
       const r = this.record(h.kind, h.id)
       const seen = Number(h.rev)
-      if (!r) {
+      if (!r && seen > 0 && seen <= this.watermark) {
+        // Deleted and its tombstone forgotten: a copy held alive is answered deleted (`reconcileRecords`).
+        if (!h.deleted) answer.newer.push({ kind: h.kind, id: h.id, rev: String(this.watermark), deleted: true, data: null })
+      } else if (!r) {
         if (!h.deleted || seen > 0) answer.lost.push({ kind: h.kind, id: h.id, rev: '0', state: 'missing' })
       } else if (r.rev < seen || (r.rev > seen && r.seenRev !== undefined && r.seenRev < seen)) {
         if (!(h.deleted && r.deleted)) answer.lost.push({ kind: h.kind, id: h.id, rev: String(r.rev), state: r.deleted ? 'deleted' : 'alive' })
@@ -202,14 +206,41 @@ export class FakeWorkspaceServer {
     return { changeId: c.changeId, status: 'applied', rev: String(this.seq) }
   }
 
+  /** The highest rev of a tombstone forgotten (the backend's `workspace_pruned`); 0: none. */
+  watermark = 0
+  /** Every pull's `since`, in order. */
+  readonly pullCursors: string[] = []
+
+  /** The backend's maintenance forgets the tombstones at or below `rev` (all of them by default). */
+  forgetTombstones(rev = this.seq): void {
+    for (const [key, r] of this.records) {
+      if (r.deleted && r.rev <= rev) {
+        this.records.delete(key)
+        this.watermark = Math.max(this.watermark, r.rev)
+      }
+    }
+  }
+
+  /**
+   * A page after `since` (server/src/db/workspace.ts `pullFeed`): a plain cursor below the
+   * watermark gets a full listing from the start (`resync`), whose pages go on with `s<rev>`
+   * cursors and whose last hands out one at or above the watermark.
+   */
   pull(since: string, limit: number): PullPage {
     this.failIfAsked()
     this.pulls += 1
-    const after = Number(since) || 0
+    this.pullCursors.push(since)
+    const listing = since.startsWith('s')
+    const from = Number(listing ? since.slice(1) : since) || 0
+    const stale = !listing && from < this.watermark
+    const after = stale ? 0 : from
     const newer = [...this.records.values()].filter((r) => r.rev > after).sort((a, b) => a.rev - b.rev)
     const page = newer.slice(0, limit)
+    const more = newer.length > page.length
     const changes: RemoteChange[] = page.map((r) => ({ kind: r.kind, id: r.id, rev: String(r.rev), deleted: r.deleted, data: r.deleted ? null : r.data, ...(r.seenRev !== undefined ? { seenRev: String(r.seenRev) } : {}) }))
-    return { changes, cursor: page.length > 0 ? String(page[page.length - 1].rev) : String(after), more: newer.length > page.length }
+    const last = page.length > 0 ? page[page.length - 1].rev : after
+    const cursor = more ? `${stale || listing ? 's' : ''}${last}` : String(Math.max(last, this.watermark))
+    return stale ? { changes, cursor, more, resync: true, pruned: String(this.watermark) } : { changes, cursor, more }
   }
 
   /** The server as a transport (async, like the network). */
