@@ -13,6 +13,7 @@ const benches = [
   { file: 'bench/browser.ts', args: [] },
   { file: 'bench/server.ts', args: [] },
   { file: 'bench/reconcile.ts', args: [] },
+  { file: 'bench/tombstones.ts', args: [] },
 ]
 
 // `npm run bench -- numbers core` runs only the benches whose file name contains an argument.
