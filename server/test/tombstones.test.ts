@@ -11,7 +11,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
-import { openMigrated, type Database } from '../src/db'
+import { advanceRevisions, noteWorkspaceStart, openMigrated, type Database } from '../src/db'
 import { putAgent, removeAgent } from '../src/db/agents'
 import { forgetOldTombstones, prunedRev, pruneTombstones, pullChanges, pushChanges, TOMBSTONE_PRUNE_BATCH, TOMBSTONE_PRUNE_ROUNDS } from '../src/db/workspace'
 import { AGENT1, AGENT2, answeredCallData, configError, fileDatabase, login, mockConfig, resetDatabase, type PulledChange } from './helpers'
@@ -227,6 +227,28 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
     expect(agentIds(listing.changes)).toEqual(['n1'])
     expect(listing.cursor).toBe(watermark)
     expect(await pull(listing.cursor)).toEqual({ changes: [], cursor: watermark, more: false })
+  })
+
+  it('a backend start (the revs moved on to the clock, the start noted, a new instance) keeps the watermark: a stale cursor still gets the listing, a fresh one not', async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2))], NOW - 100 * DAY)
+    const stale = (await pull('0')).cursor
+    await pushChanges(db, A, [del('n1')], NOW - 100 * DAY)
+    expect((await pruneTombstones(db, NOW, KEEP)).forgotten).toBe(1)
+    const fresh = (await pull(stale)).cursor
+    // What openMigrated does at each start, then a new backend over the database.
+    await advanceRevisions(db, Date.now())
+    await noteWorkspaceStart(db, NOW)
+    app = await backend.restart()
+    token = (await login(app, AGENT1)).body.accessToken
+    expect(await prunedRev(db, A)).not.toBe('0')
+    const listing = await pull(stale)
+    expect(listing.resync).toBe(true)
+    expect(agentIds(listing.changes)).toEqual(['n2'])
+    expect(await pull(fresh)).toEqual({ changes: [], cursor: fresh, more: false })
+    await pushChanges(db, A, [del('n2')], NOW)
+    const after = await pull(fresh)
+    expect(after.resync).toBeUndefined()
+    expect(agentIds(after.changes)).toEqual(['-n2'])
   })
 
   it('refuses a cursor that is neither a rev nor a listing\'s', async () => {
