@@ -10,7 +10,7 @@
  * (b) how long that batch holds the write lock vs a push of 500 new numbers (what one phone's
  *     push holds it for): every push waits behind a batch. Goal <= 1x.
  * (c) a pull of 10,000 numbers in pages of 1,000, the watermark read in each page's statement, vs
- *     the page statement without it (as before migration 9). Goal: about 1x (gate <= 1.5x).
+ *     the page statement without it (as before migration 11). Goal: about 1x (gate <= 1.5x).
  */
 import type { Database } from '../server/src/db'
 import { pruneTombstones, pullChanges, pushChanges, TOMBSTONE_PRUNE_BATCH } from '../server/src/db/workspace'
