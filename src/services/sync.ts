@@ -1203,7 +1203,8 @@ export class SyncEngine {
     const local = this.local
     if (!local) return false
     const pendingIds = new Set(ws.entries.map((e) => e.id))
-    const refused = new Set(ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`))
+    // The rejected log keeps the last REJECTED_KEEP; what waits over a cap is held apart, for as long.
+    const refused = new Set([...ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`), ...ws.overCap.load().map(overCapKey)])
     const gone = new Map<string, RemoteChange>()
     for (const h of local.held()) {
       const key = `${h.kind}:${h.id}`

@@ -7,7 +7,7 @@
  * ledger follows, so a reconcile never puts a forgotten delete's record back.
  */
 import { describe, expect, it } from 'vitest'
-import { DEBOUNCE_MS, PULL_LIMIT, RECONCILE_FULL_MS, type LocalChange, type LocalKind, type PullPage, type WorkspaceTransport } from './sync'
+import { DEBOUNCE_MS, PULL_LIMIT, RECONCILE_FULL_MS, REJECTED_KEEP, type LocalChange, type LocalKind, type PullPage, type WorkspaceTransport } from './sync'
 import { engineFixture, storedData } from './__tests__/fakeWorkspace'
 
 const CREATED = 1_767_225_600_000
@@ -115,6 +115,25 @@ describe('SyncEngine full listing (resync)', () => {
     await sync()
     expect(t.server.record('number', 'n2')?.data.remark).toBe('typed during the listing')
     expect(held(p)).toEqual(['call:c-unsent', 'call:c1', 'number:n-refused', 'number:n2', 'number:n4', 'number:n5'])
+  })
+
+  it('keeps an add held over a cap after it fell out of the rejected log (the last REJECTED_KEEP refusals)', async () => {
+    const p = phone()
+    for (let i = 1; i <= 3; i += 1) p.write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phoneNumber(i)) })
+    await sync()
+    t.server.numbersCap = 3
+    p.write({ kind: 'number', op: 'upsert', id: 'n-held', data: numberData(phoneNumber(9)) })
+    await sync()
+    // More refusals than the log keeps: the held add is no longer in it, only in overCap.
+    for (let i = 0; i < REJECTED_KEEP; i += 1) p.write({ kind: 'number', op: 'upsert', id: `bad${i}`, data: numberData('not a number') })
+    for (let i = 0; i < 10; i += 1) await sync()
+    expect(t.engine.rejectedChanges().some((r) => r.entry.id === 'n-held')).toBe(false)
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n-held'])
+    t.server.remove('number', 'n1')
+    t.server.forgetTombstones()
+    await sync()
+    expect(p.dropped).toEqual(['number:n1'])
+    expect(p.copies.has('number:n-held')).toBe(true)
   })
 
   it('notes the records dropped as deleted at the watermark, so a reconcile lists them in step and puts nothing back', async () => {
