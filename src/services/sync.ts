@@ -837,7 +837,9 @@ export class SyncEngine {
     if (!ws || !local || !transport.reconcile || ws.entries.length > 0) return
     const now = this.timers.now()
     if (!this.reconcileDue(now)) return
-    const refused = new Set(ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`))
+    // Held over a cap too: the log keeps the last REJECTED_KEEP refusals, so the 201st add held
+    // was listed as lost and put back at every reconcile, ahead of the agent's own changes.
+    const refused = new Set([...ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`), ...ws.overCap.load().map(overCapKey)])
     const all = ws.ledger.listFor(local.held(), now, refused)
     if (all.length === 0) {
       // Nothing held that the server could have lost: not even the check is asked.

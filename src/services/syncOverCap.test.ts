@@ -125,6 +125,20 @@ describe('changes refused over a cap', () => {
     expect(engine.pending).toBe(0)
   })
 
+  it('a reconcile does not put back adds held over a cap as lost, also beyond the 200 refusals the log keeps', async () => {
+    server.numbersCap = 1
+    const { write } = storesOver(engine)
+    for (let i = 1; i <= 251; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    await engine.drain()
+    expect(engine.overCapRecords()).toHaveLength(250)
+    expect(engine.rejectedChanges()).toHaveLength(200)
+    // The sign-in's reconcile has run: nothing put back, nothing pushed again.
+    expect(engine.outbox()).toEqual([])
+    await engine.drain()
+    expect(server.pushes.flat().filter((c) => c.ifRev !== undefined)).toEqual([])
+    expect(server.pushes.flat()).toHaveLength(251)
+  })
+
   it('not ones the agent deleted since (a delete of a held add makes no room) nor ones the stores no longer send (a duplicate)', async () => {
     server.numbersCap = 1
     const { write, dropped, resendAsked } = storesOver(engine)
