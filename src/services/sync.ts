@@ -15,7 +15,7 @@
  * A record refused over a cap of the agent's (`QUOTA_EXCEEDED`) is also held in
  * `tccc.a.<agentKey>.overCap` until there is room: the phone's latest copy of each goes out again,
  * as a new change and in the order they were refused, once the agent deleted numbers (the numbers
- * cap), at the next sign-in, and when the agent asks (`retryOverCap`; the records cap only the
+ * cap; as many as the deletes made room for), at the next sign-in, and when the agent asks (`retryOverCap`; the records cap only the
  * business can raise).
  *
  * Reconcile (anti-entropy, docs/WORKSPACE_API.md): the engine keeps the server rev it last saw of
@@ -976,7 +976,7 @@ export class SyncEngine {
       if (rejected.length > 0) {
         ws.rejected.save([...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP))
       }
-      const roomMade = this.noteOverCap(ws, batch, answered)
+      const room = this.noteOverCap(ws, batch, answered)
       ws.entries = ws.entries.filter((e) => !done.has(e.changeId))
       for (const id of done) ws.answered.add(id)
       onSent(ws)
@@ -991,8 +991,8 @@ export class SyncEngine {
         this.emit(serverCopy === undefined || serverCopy === READ_FAILED ? { type: 'rejected', entry: r.entry, reason: r.reason, ...quota } : { type: 'rejected', entry: r.entry, reason: r.reason, serverCopy, ...quota })
       }
       if (generation !== this.generation) return
-      // Numbers deleted on the server: the adds refused over the numbers cap follow in this push.
-      if (roomMade) this.requeueOverCap(ws, 'numbers')
+      // Numbers deleted on the server: as many adds refused over the numbers cap follow in this push.
+      if (room > 0) this.requeueOverCap(ws, 'numbers', room)
       // Some changes unanswered: do not loop on them now; the next flush tries again.
       if (done.size < batch.length) throw new Error(`${batch.length - done.size} pushed change(s) got no result`)
     }
@@ -1001,20 +1001,23 @@ export class SyncEngine {
   /**
    * Keeps the held set (`overCap`) in step with a push's answers, in the batch's order: an add
    * refused over a cap is held (once, where it was first refused), a record that went through or
-   * was deleted is not any more. True when the server deleted a number that was not itself held
-   * (one it had live as far as this phone knows): room under the numbers cap.
+   * was deleted is not any more. Returns the room under the numbers cap the batch left: a place
+   * for each number the server deleted that was not itself held (one it had live as far as this
+   * phone knows), none once an add was refused over that cap after it (the room was taken: the
+   * adds held then went out again at once and were refused twice in one sync).
    */
-  private noteOverCap(ws: Workspace, batch: readonly OutboxEntry[], answered: ReadonlyMap<string, PushResult>): boolean {
+  private noteOverCap(ws: Workspace, batch: readonly OutboxEntry[], answered: ReadonlyMap<string, PushResult>): number {
     const before = ws.overCap.load()
     const held = new Map(before.map((r) => [overCapKey(r), r]))
-    let roomMade = false
+    let room = 0
     for (const entry of batch) {
       const result = answered.get(entry.changeId)
       const key = overCapKey(entry)
       if (result?.status === 'rejected' && result.reason === 'QUOTA_EXCEEDED' && entry.op === 'upsert') {
         if (!held.has(key)) held.set(key, { kind: entry.kind, id: entry.id, quota: quotaOf(result) })
+        if (result.quota === 'numbers') room = 0
       } else if (result?.status === 'applied') {
-        if (entry.op === 'delete' && entry.kind === 'number' && !held.has(key)) roomMade = true
+        if (entry.op === 'delete' && entry.kind === 'number' && !held.has(key)) room += 1
         held.delete(key)
       }
     }
@@ -1023,22 +1026,34 @@ export class SyncEngine {
       this.saveOverCap(ws, after)
       this.emitOverCap(after)
     }
-    return roomMade
+    return room
   }
 
   /**
    * Queues the phone's latest copies of the records held over `quota` (null: both caps) again, as
-   * new changes in the order they were refused, and lets them go from the held set: refused again,
-   * they are held again. Ones the phone no longer holds, or that would duplicate a listed number,
-   * are let go without a change (they stay in the rejected log).
+   * new changes in the order they were refused, at most `limit` of them (the room deletes made;
+   * the rest stay held where they are), and lets them go from the held set: refused again, they
+   * are held again. Ones the phone no longer holds, or that would duplicate a listed number, are
+   * let go without a change (they stay in the rejected log).
    */
-  private requeueOverCap(ws: Workspace, quota: Quota | null): void {
+  private requeueOverCap(ws: Workspace, quota: Quota | null, limit = Number.POSITIVE_INFINITY): void {
     const local = this.local
-    if (!local?.resend) return
+    if (!local?.resend || limit <= 0) return
     const held = ws.overCap.load()
     const due = held.filter((r) => quota === null || r.quota === quota)
     if (due.length === 0) return
-    const copies = local.resend(due.map(({ kind, id }) => ({ kind, id })))
+    const latest = new Map(local.resend(due.map(({ kind, id }) => ({ kind, id }))).map((c) => [overCapKey(c), c]))
+    // Each delete re-sent every held add: 2,000 numbers over the cap cost 2,000 changes a delete,
+    // and 25 deletes the agent's day of changes (WORKSPACE_CHANGES_PER_DAY), call records too.
+    const copies: LocalChange[] = []
+    const taken = new Set<string>()
+    for (const r of due) {
+      if (copies.length >= limit) break
+      const key = overCapKey(r)
+      taken.add(key)
+      const copy = latest.get(key)
+      if (copy) copies.push(copy)
+    }
     if (copies.length > 0) {
       const now = this.timers.now()
       try {
@@ -1050,7 +1065,6 @@ export class SyncEngine {
       }
       console.info(`[sync] sending ${copies.length} change(s) refused over a cap again`)
     }
-    const taken = new Set(due.map(overCapKey))
     this.saveOverCap(ws, held.filter((r) => !taken.has(overCapKey(r))))
     this.emitOverCap(ws.overCap.load())
     this.emitStatus()
@@ -1138,7 +1152,7 @@ export class SyncEngine {
     /** A full listing under way (the server's `resync`): what it named so far, and the watermark. */
     let listing: { named: Set<string>; pruned: string } | null = null
     let changed = false
-    let roomMade = false
+    let room = 0
     let failure: { error: unknown } | null = null
     try {
       for (let pages = 0; pages < 10_000; pages += 1) {
@@ -1150,7 +1164,7 @@ export class SyncEngine {
         // phone's next reconcile (due now) lists the record, so its later copy goes back over it.
         const changes = page.changes.filter((c) => {
           // A number the server had live deleted by another phone: room under the numbers cap.
-          if (c.kind === 'number' && c.deleted && ws.ledger.live.has(`number:${c.id}`)) roomMade = true
+          if (c.kind === 'number' && c.deleted && ws.ledger.live.has(`number:${c.id}`)) room += 1
           if (!ws.ledger.olderPutBack(c)) return true
           this.putBackOwed.add(`${c.kind}:${c.id}`)
           this.reconciledThisOpen = null
@@ -1188,7 +1202,7 @@ export class SyncEngine {
       ws.cursor.save(applied)
       if (changed) this.pruneOverCap(ws)
       // Queued now, sent by the next round (the cycle sees them pending).
-      if (roomMade) this.requeueOverCap(ws, 'numbers')
+      if (room > 0) this.requeueOverCap(ws, 'numbers', room)
     }
     if (failure) throw failure.error
   }

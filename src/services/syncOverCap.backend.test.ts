@@ -80,7 +80,8 @@ describe.each(BOTH_DRIVERS)('changes refused over a cap, the sync engine against
     pushed.length = 0
     a.write({ kind: 'number', op: 'delete', id: 'n1' })
     await a.sync()
-    expect(pushed).toEqual([['delete n1'], ['upsert n4', 'upsert n5']])
+    // As many as the delete made room for: n5 waits, not sent to be refused again.
+    expect(pushed).toEqual([['delete n1'], ['upsert n4']])
     expect(await live()).toEqual(['number n2 number 2', 'number n3 number 3', 'number n4 number 4'])
     expect(a.engine.overCapRecords()).toEqual([{ kind: 'number', id: 'n5', quota: 'numbers' }])
 

@@ -108,7 +108,8 @@ describe('changes refused over a cap', () => {
     write({ kind: 'number', op: 'delete', id: 'n2' })
     await sync()
     const resent = server.pushes.slice(pushesBefore)
-    expect(resent.map((p) => p.map((c) => `${c.op} ${c.id}`))).toEqual([['delete n1', 'delete n2'], ['upsert n3', 'upsert n4', 'upsert n5']])
+    // As many as the deletes made room for; the next waits where it was.
+    expect(resent.map((p) => p.map((c) => `${c.op} ${c.id}`))).toEqual([['delete n1', 'delete n2'], ['upsert n3', 'upsert n4']])
     // New changes (new ids), the phone's latest copy of each.
     expect(resent[1].every((c) => !firstChangeIds.has(c.changeId))).toBe(true)
     expect(resent[1][1].data).toMatchObject({ number: phone(4), remark: 'edited while refused' })
@@ -137,6 +138,51 @@ describe('changes refused over a cap', () => {
     await engine.drain()
     expect(server.pushes.flat().filter((c) => c.ifRev !== undefined)).toEqual([])
     expect(server.pushes.flat()).toHaveLength(251)
+  })
+
+  it('a delete sends again only as many refused adds as it made room for (600 held, more than one push): the rest stay held in their order, none is sent twice', async () => {
+    server.numbersCap = 2
+    const { write } = storesOver(engine)
+    for (let i = 1; i <= 602; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    await engine.drain()
+    expect(engine.overCapRecords()).toHaveLength(600)
+    const pushesBefore = server.pushes.length
+    write({ kind: 'number', op: 'delete', id: 'n1' })
+    await engine.drain()
+    // Was: all 600 again behind each delete (two pushes), a day's changes gone in 80 deletes.
+    expect(server.pushes.slice(pushesBefore).map((p) => p.map((c) => `${c.op} ${c.id}`))).toEqual([['delete n1'], ['upsert n3']])
+    expect(liveNumbers()).toEqual(['n2', 'n3'])
+    expect(engine.overCapRecords().map((r) => r.id)).toEqual(Array.from({ length: 599 }, (_, i) => `n${i + 4}`))
+    expect(overCap()).toEqual({ type: 'overCap', numbers: 599, records: 0 })
+    write({ kind: 'number', op: 'delete', id: 'n2' })
+    write({ kind: 'number', op: 'delete', id: 'n3' })
+    await sync()
+    expect(server.pushes.at(-1)?.map((c) => `${c.op} ${c.id}`)).toEqual(['upsert n4', 'upsert n5'])
+    expect(engine.overCapRecords().map((r) => r.id).slice(0, 2)).toEqual(['n6', 'n7'])
+  })
+
+  it('a sign-in with a delete waiting sends the held adds once: the ones the delete\'s room did not take are not sent again behind it', async () => {
+    server.numbersCap = 2
+    const { write } = storesOver(engine)
+    for (const i of [1, 2, 3, 4]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    await sync()
+    expect(engine.overCapRecords().map((r) => r.id)).toEqual(['n3', 'n4'])
+    engine.close()
+    // The next start: a delete queued before the first sync (offline at sign-in, say).
+    const restarted = new SyncEngine(server.transport(), timers)
+    restarted.open('agent1')
+    const stores = storesOver(restarted)
+    for (const i of [2, 3, 4]) stores.copies.set(`number:n${i}`, { kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    restarted.enqueue([{ kind: 'number', op: 'delete', id: 'n1' }])
+    const pushesBefore = server.pushes.length
+    restarted.kick()
+    await settle()
+    await timers.advance(DEBOUNCE_MS)
+    await settle()
+    // n4 was refused after n3 took the room the delete made: once, not again at once.
+    expect(server.pushes.slice(pushesBefore).map((p) => p.map((c) => `${c.op} ${c.id}`))).toEqual([['delete n1', 'upsert n3', 'upsert n4']])
+    expect(restarted.overCapRecords().map((r) => r.id)).toEqual(['n4'])
+    restarted.close()
   })
 
   it('not ones the agent deleted since (a delete of a held add makes no room) nor ones the stores no longer send (a duplicate)', async () => {
