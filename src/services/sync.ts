@@ -34,7 +34,7 @@
 import { toTcccError } from '@/platform/errors'
 import { createEventChannel, type EventStream, type Unsubscribe } from '@/services/eventStream'
 import { newId } from '@/services/ids'
-import { hasStored, workspaceValue, type StoredValue } from '@/services/storage'
+import { workspaceValue, type StoredValue } from '@/services/storage'
 
 export type SyncState = 'synced' | 'syncing' | 'pending' | 'offline' | 'error'
 /** Record kinds the phone writes. */
@@ -213,6 +213,13 @@ function overCapFromLog(log: readonly RejectedChange[]): OverCapRecord[] {
     const key = overCapKey(e)
     if (!held.has(key)) held.set(key, { kind: e.kind, id: e.id, quota: r.quota === 'numbers' ? 'numbers' : 'records' })
   }
+  return [...held.values()]
+}
+
+/** A stored held set's rows that are held records, each once (a bad row is dropped alone). */
+function soundOverCap(rows: readonly unknown[]): OverCapRecord[] {
+  const held = new Map<string, OverCapRecord>()
+  for (const r of rows) if (isOverCapRecord(r) && !held.has(overCapKey(r))) held.set(overCapKey(r), { kind: r.kind, id: r.id, quota: r.quota })
   return [...held.values()]
 }
 
@@ -616,18 +623,19 @@ export class SyncEngine {
     const entries = rows.filter(isOutboxEntry)
     if (entries.length !== rows.length) console.warn(`[sync] ${rows.length - entries.length} unreadable outbox entr(ies) skipped`)
     const rejected = workspaceValue<RejectedChange[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is RejectedChange[] => Array.isArray(d) })
-    const overCap = workspaceValue<OverCapRecord[]>(agentKey, 'overCap', {
-      version: 1,
-      fallback: () => [],
-      validate: (d): d is OverCapRecord[] => Array.isArray(d) && d.every(isOverCapRecord),
-    })
-    // Once: what an earlier version only logged is held from now on (it kept no held set).
-    if (!hasStored(`a.${agentKey}.overCap`)) this.saveOverCapIn(overCap, overCapFromLog(rejected.load()))
     const revs = workspaceValue<StoredRevs>(agentKey, 'revs', { version: 1, fallback: () => ({ n: [], c: [], d: [] }), validate: isStoredRevs })
+    const ledger = RevLedger.from(revs.load())
+    const heldRows = workspaceValue<unknown[] | null>(agentKey, 'overCap', { version: 1, fallback: () => null, validate: (d): d is unknown[] => Array.isArray(d) })
+    // Read row by row: one bad row (a later version's kind) had emptied the whole set, unsaid.
+    const overCap: StoredValue<OverCapRecord[]> = { key: heldRows.key, load: () => soundOverCap(heldRows.load() ?? []), save: (held) => heldRows.save(held), clear: () => heldRows.clear() }
+    // None stored (an earlier version only logged them) or none readable: worked out from the log,
+    // once, without what the server holds since (sent again at the sign-in, before the pull, such
+    // a copy overwrote a later edit made on another phone).
+    if (heldRows.load() === null) this.saveOverCapIn(overCap, overCapFromLog(rejected.load()).filter((r) => !ledger.live.has(overCapKey(r))))
     this.ws = {
       agentKey,
       revs,
-      ledger: RevLedger.from(revs.load()),
+      ledger,
       reconciled: workspaceValue<ReconcileStamp>(agentKey, 'reconcile', {
         version: 1,
         fallback: () => ({ at: 0, fullAt: 0 }),

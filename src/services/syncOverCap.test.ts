@@ -317,4 +317,68 @@ describe('changes refused over a cap', () => {
     ])
     restarted.close()
   })
+
+  it('a stored held set with a bad row (a later version\'s kind, a broken write) keeps the others, each once', () => {
+    engine.close()
+    const good = [
+      { kind: 'number', id: 'n2', quota: 'numbers' },
+      { kind: 'call', id: 'c1', quota: 'records' },
+    ]
+    storage.set('tccc.a.agent1.overCap', JSON.stringify({ v: 1, data: [good[0], { kind: 'outcome', id: 'o1', quota: 'numbers' }, 'junk', null, good[1], { ...good[0] }, { kind: 'number', id: 'n3', quota: 'storage' }] }))
+    const restarted = new SyncEngine(server.transport(), timers)
+    const seen: SyncEvent[] = []
+    const stop = restarted.subscribe((e) => seen.push(e))
+    restarted.open('agent1')
+    // Was: none held and the sync line clear, the refused records never sent again.
+    expect(restarted.overCapRecords()).toEqual(good)
+    expect(seen.filter((e) => e.type === 'overCap')).toEqual([{ type: 'overCap', numbers: 1, records: 1 }])
+    stop()
+    restarted.close()
+  })
+
+  it('a held set that cannot be read at all (not a list, another version) is worked out from the rejected log again, not emptied', async () => {
+    server.numbersCap = 1
+    const { write } = storesOver(engine)
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    await sync()
+    engine.close()
+    for (const unreadable of [JSON.stringify({ v: 1, data: { n2: true } }), JSON.stringify({ v: 7, data: [] }), '{not json']) {
+      storage.set('tccc.a.agent1.overCap', unreadable)
+      const restarted = new SyncEngine(server.transport(), timers)
+      restarted.open('agent1')
+      expect(restarted.overCapRecords()).toEqual([{ kind: 'number', id: 'n2', quota: 'numbers' }])
+      restarted.close()
+    }
+  })
+
+  it('worked out from the log, what the server has since taken (seen on it) is not held, nor sent over a later edit from another phone', async () => {
+    server.numbersCap = 1
+    const { write } = storesOver(engine)
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write({ kind: 'number', op: 'upsert', id: 'n3', data: numberData(phone(3)) })
+    await sync()
+    // An earlier version: n2 went in later (room made), another phone then edited it; n3 is still over.
+    server.numbersCap = 3
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    await sync()
+    server.put('number', 'n2', numberData(phone(2), 'edited on the other phone'))
+    await engine.flush()
+    await settle()
+    engine.close()
+    storage.delete('tccc.a.agent1.overCap')
+    server.numbersCap = 2
+    const restarted = new SyncEngine(server.transport(), timers)
+    restarted.open('agent1')
+    expect(restarted.overCapRecords().map((r) => r.id)).toEqual(['n3'])
+    const stores = storesOver(restarted)
+    for (const i of [1, 2, 3]) stores.copies.set(`number:n${i}`, { kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    const pushesBefore = server.pushes.length
+    restarted.kick()
+    await settle()
+    expect(server.pushes.slice(pushesBefore).map((p) => p.map((c) => `${c.op} ${c.id}`))).toEqual([['upsert n3']])
+    expect(server.record('number', 'n2')?.data.remark).toBe('edited on the other phone')
+    restarted.close()
+  })
 })
