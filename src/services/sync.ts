@@ -594,6 +594,17 @@ export class SyncEngine {
     return this.ws ? this.ws.rejected.load() : []
   }
 
+  /**
+   * Whether the server may not hold this record yet: it waits refused over a cap, or a change of
+   * it waits to be sent. A partial change of such a record (a call's wrap-up) has nothing there
+   * to apply to: the stores send it whole.
+   */
+  mayLack(kind: LocalKind, id: string): boolean {
+    const ws = this.ws
+    if (!ws) return false
+    return ws.entries.some((e) => e.kind === kind && e.id === id) || ws.overCap.load().some((r) => r.kind === kind && r.id === id)
+  }
+
   /** The records held refused over a cap, in the order refused (a copy). */
   overCapRecords(): OverCapRecord[] {
     return this.ws ? this.ws.overCap.load() : []

@@ -24,7 +24,7 @@ import { storage } from '../../tests/setup/uni'
 import type { Database } from '../../server/src/db/driver'
 import { pgliteDatabase } from '../../server/src/db/driver'
 import { migrate } from '../../server/src/db/migrations'
-import { attachCallDetail, getRecord, pullChangesJson, pushChanges } from '../../server/src/db/workspace'
+import { attachCallDetail, DEFAULT_WORKSPACE_CAPS, getRecord, pullChangesJson, pushChanges, type WorkspaceCaps } from '../../server/src/db/workspace'
 import { AGENT, PASSWORD, installFakeBackend, settle, setupCore, type Core } from './__tests__/harness'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -41,6 +41,8 @@ let core: Core
 let results: Array<{ changeId: string; status: string; reason?: string }>
 /** Every change pushed, as the backend received it. */
 let pushedChanges: Array<{ kind: string; op: string; id: string; data?: Record<string, unknown> }>
+/** What the agent may store (the backend's WORKSPACE_NUMBERS_MAX / WORKSPACE_RECORDS_MAX). */
+let caps: WorkspaceCaps = DEFAULT_WORKSPACE_CAPS
 
 beforeAll(async () => {
   const { PGlite } = await import('@electric-sql/pglite')
@@ -70,7 +72,7 @@ function routeWorkspaceToRealRules(): void {
         // As it travels: JSON drops what is undefined.
         const { changes } = JSON.parse(JSON.stringify(options.data)) as { changes: typeof pushedChanges }
         pushedChanges.push(...changes)
-        const pushed = await pushChanges(db, AGENT.userId, changes, Date.now())
+        const pushed = await pushChanges(db, AGENT.userId, changes, Date.now(), undefined, caps)
         results.push(...pushed)
         return [200, { results: pushed }]
       }
@@ -96,6 +98,7 @@ beforeEach(async () => {
   storage.clear()
   results = []
   pushedChanges = []
+  caps = DEFAULT_WORKSPACE_CAPS
   await db.exec(`DELETE FROM workspace_records WHERE agent <> ''; TRUNCATE workspace_changes`)
   vi.spyOn(console, 'warn').mockImplementation(() => undefined)
   vi.spyOn(console, 'error').mockImplementation(() => undefined)
@@ -319,4 +322,38 @@ describe('every way the app writes a call is accepted by the backend', () => {
     expect(other.due).toEqual([])
     other.stop()
   })
+})
+
+describe('a call over the records cap (only the business can raise it)', () => {
+  /** The sync line: how many refused, and which cap it names. */
+  const line = () => ({ refused: useSyncStore().refused, quota: useSyncStore().quotaRefused })
+
+  for (const when of ['queued with the call (before its push)', 'after the call was refused'] as const) {
+    it(`its wrap-up, saved ${when}, waits with it: not refused on its own, the line counts the call once, and the retry after the cap is raised brings both in`, async () => {
+      await signIn()
+      caps = { ...DEFAULT_WORKSPACE_CAPS, records: 0 }
+      const call = await answeredCall()
+      await call.hangUp()
+      if (when === 'after the call was refused') await synced()
+      const wrapup = useWrapupStore()
+      wrapup.choose('callback')
+      wrapup.setNote('after six')
+      wrapup.pickCallbackTomorrow()
+      expect(wrapup.save()).toBe(true)
+      await synced()
+      const [record] = useHistoryStore().records
+      // Was: the wrap-up alone (no call to apply it to) refused INVALID_NUMBER, counted on the
+      // line beside the call, and still counted once the call went in.
+      expect(results.filter((r) => r.status === 'rejected').map((r) => r.reason)).toEqual(results.filter((r) => r.status === 'rejected').map(() => 'QUOTA_EXCEEDED'))
+      expect(line()).toEqual({ refused: 1, quota: 'records' })
+      expect(getSync().overCapRecords()).toEqual([{ kind: 'call', id: record.id, quota: 'records' }])
+
+      caps = DEFAULT_WORKSPACE_CAPS
+      useSyncStore().retryRefused()
+      await synced()
+      expect(await onServer(record.id)).toEqual(pick(record))
+      expect(await onServer(record.id)).toMatchObject({ disposition: 'callback', note: 'after six' })
+      expect(line()).toEqual({ refused: 0, quota: null })
+    })
+  }
 })

@@ -249,14 +249,34 @@ describe('history store and the outbox', () => {
       history.record(makeRecord(1))
       history.record(makeRecord(2))
       sync.close()
+      // Sent: the server has both calls.
+      storage.delete(`tccc.a.${AGENT_KEY}.outbox`)
       sync.open(AGENT_KEY)
-      const before = queued().length
       const fields = { disposition: 'sale', note: 'wants a demo', callbackAt: 1_800_000_000_000 }
       expect(history.updateWrapup('s-1', fields)).toBe('saved')
       expect(history.records[1]).toMatchObject({ id: 's-1', number: makeRecord(1).number, ...fields })
       expect(history.records[0]).not.toHaveProperty('note')
       expect(freshStore().records[1]).toMatchObject(fields)
-      expect(queued().slice(before)).toEqual([{ kind: 'call', op: 'upsert', id: 's-1', data: fields }])
+      expect(queued()).toEqual([{ kind: 'call', op: 'upsert', id: 's-1', data: fields }])
+    })
+
+    it('a call the server may not have yet (its own upsert still queued, or held over the records cap) takes its wrap-up whole: the fields alone would be refused there', () => {
+      const history = freshStore()
+      history.record(makeRecord(1))
+      history.record(makeRecord(2))
+      sync.close()
+      storage.delete(`tccc.a.${AGENT_KEY}.outbox`)
+      storage.set(`tccc.a.${AGENT_KEY}.overCap`, JSON.stringify({ v: 1, data: [{ kind: 'call', id: 's-2', quota: 'records' }] }))
+      sync.open(AGENT_KEY)
+      history.record(makeRecord(3))
+      const fields = { disposition: 'sale', note: '', callbackAt: null }
+      for (const id of ['s-3', 's-2', 's-1']) expect(history.updateWrapup(id, fields)).toBe('saved')
+      const whole = (n: number, wrapup = {}) => {
+        const { id, ...data } = makeRecord(n, wrapup)
+        return { kind: 'call', op: 'upsert', id, data }
+      }
+      // The call queued, its wrap-up whole; the held one whole; the one on the server, the fields.
+      expect(queued()).toEqual([whole(3), whole(3, fields), whole(2, fields), { kind: 'call', op: 'upsert', id: 's-1', data: fields }])
     })
 
     it('refuses an unknown call without saving or queueing anything', () => {
@@ -593,6 +613,10 @@ describe('markCallbackHandled (a reminder handled on one phone, for the agent\'s
     const history = freshStore()
     history.record(booked(1))
     history.record(booked(2))
+    // Sent: the server has both calls (one it may not have takes the change whole, as a wrap-up).
+    sync.close()
+    storage.delete(`tccc.a.${AGENT_KEY}.outbox`)
+    sync.open(AGENT_KEY)
     const before = queued().length
     expect(history.markCallbackHandled('s-1', AT)).toBe('saved')
     expect(history.records.find((r) => r.id === 's-1')?.callbackHandled).toBe(AT)

@@ -264,6 +264,17 @@ export const useHistoryStore = defineStore('history', () => {
    */
   const unqueued = new Set<string>()
 
+  /**
+   * The upsert of a change to a call: only the changed fields, or the whole record when the server
+   * may not have it yet (still queued, or refused over the records cap and waiting for room). The
+   * fields alone had nothing to apply to there: refused on their own (`INVALID_NUMBER`), counted on
+   * the sync line beside the call and still after the call went in.
+   */
+  function changeOf(record: CallRecord, fields: Record<string, unknown>): LocalChange {
+    const whole = getSync().mayLack('call', record.id)
+    return { kind: 'call', op: 'upsert', id: record.id, data: whole ? callWireData(record) : fields }
+  }
+
   /** Saves the list and queues the unqueued records in full, then `extra`. Throws when storage fails. */
   function writeThrough(next: CallRecord[], extra: LocalChange[]): void {
     save(next)
@@ -390,7 +401,7 @@ export const useHistoryStore = defineStore('history', () => {
     try {
       // A partial upsert: the server updates only the wrap-up fields of the record it has (a
       // record not queued yet goes in full, with them).
-      writeThrough(next, unqueued.has(id) ? [] : [{ kind: 'call', op: 'upsert', id, data: { ...fields } }])
+      writeThrough(next, unqueued.has(id) ? [] : [changeOf(next[index], { ...fields })])
     } catch (e) {
       console.warn('[history] wrap-up not saved', e instanceof Error ? e.message : e)
       return 'not-saved'
@@ -413,7 +424,7 @@ export const useHistoryStore = defineStore('history', () => {
       const next = [...records.value]
       next[index] = { ...next[index], callbackHandled: at }
       try {
-        writeThrough(next, unqueued.has(id) ? [] : [change])
+        writeThrough(next, unqueued.has(id) ? [] : [changeOf(next[index], { callbackHandled: at })])
       } catch (e) {
         console.warn('[history] handled reminder not saved', e instanceof Error ? e.message : e)
         return 'not-saved'
