@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { fn } from 'jest-mock'
+import { h, nextTick } from 'vue'
 import { mount, flushPromises } from '@vue/test-utils'
 import { createTestingPinia } from '@pinia/testing'
 import { setLocale, t, type MessageKey } from '@/i18n'
@@ -13,6 +14,7 @@ import { useSyncStore } from '@/store/sync'
 import { useMissedStore } from '@/store/missed'
 import { useSignInNoticeStore } from '@/store/signInNotice'
 import AgentShell from './AgentShell.vue'
+import BottomSheet from './BottomSheet.vue'
 import { UniPopupStub } from '../../tests/setup/uniPopupStub'
 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
@@ -347,6 +349,28 @@ describe('IncomingCallOverlay (in the shell)', () => {
     expect(wrapper.find(byId('mic-help-text')).text()).toBe('Allow this app to use the microphone in system settings, then answer again.')
     await wrapper.find(byId('mic-open-settings')).trigger('click')
     expect(useCallStore().openMicrophoneSettings).toHaveBeenCalledTimes(1)
+  })
+
+  it('a sheet the page opens while the call rings (its panel filled after the overlay) goes under it: answer and decline stay reachable and keep the focus', async () => {
+    // Earlier shells of this file stay attached: only this one's call rings.
+    document.body.innerHTML = ''
+    const pinia = createTestingPinia({
+      createSpy: fn,
+      initialState: { session: { status: 'signed-in', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 } }, call: { state: 'incoming', peer: '13912345678' } },
+    })
+    const wrapper = mount(AgentShell, {
+      props: { title: 'Numbers' },
+      // The number form reopened from its kept draft as the page mounts.
+      slots: { default: () => h(BottomSheet, { testid: 'number-form', label: 'Add number' }, () => h('input', { class: 'field' })) },
+      global: { plugins: [pinia], components: { 'uni-popup': UniPopupStub } },
+      attachTo: document.body,
+    })
+    for (let i = 0; i < 4; i += 1) await nextTick()
+    const hidden = (id: string) => wrapper.find(byId(id)).element.closest('[inert], [aria-hidden="true"]') !== null
+    // Was: the sheet on top, answer and decline inert (a tap went through them) and aria-hidden.
+    expect([hidden('incoming-answer'), hidden('incoming-reject'), hidden('number-form')]).toEqual([false, false, true])
+    expect(wrapper.find(byId('incoming-call')).element.contains(document.activeElement)).toBe(true)
+    wrapper.unmount()
   })
 
   it('declines through the call store', async () => {

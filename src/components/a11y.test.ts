@@ -379,7 +379,8 @@ describe('useModalFocus: the page behind the top modal', () => {
     })
     const Sheet = modal('sheet', () => ({}), () => [h('input', { class: 'sheet-field' }), question.value ? h(Question) : null])
     const Dialog = modal('dialog', () => ({}))
-    const Overlay = modal('overlay', () => ({}))
+    // The incoming call: drawn above every other modal.
+    const Overlay = modal('overlay', () => ({ above: true }))
     attach(
       mount(
         defineComponent({
@@ -462,6 +463,31 @@ describe('useModalFocus: the page behind the top modal', () => {
     question.value = false
     await settle()
     expect(marks('header', 'list')).toEqual({ header: 'inert/true', list: 'inert/true' })
+  })
+
+  it('a sheet that opens while the call rings goes under it: answer and decline stay reachable and focused, and once the call goes the sheet is on top with the focus', async () => {
+    const { sheet, dialog, overlay, $, marks, settle } = mountPage()
+    overlay.value = true
+    await settle()
+    expect(document.activeElement).toBe($('.overlay-ok'))
+    // A sheet (or a dialog) whose panel appears after the call rang: drawn under the overlay.
+    sheet.value = true
+    await settle()
+    dialog.value = true
+    await settle()
+    // Was: the last opened on top, the overlay inert under it while drawn over it.
+    expect(marks('overlay-root', 'overlay-ok', 'page', 'dialog-root', 'header')).toEqual({ 'overlay-root': '-/-', 'overlay-ok': '-/-', page: 'inert/true', 'dialog-root': 'inert/true', header: 'inert/true' })
+    expect(document.activeElement).toBe($('.overlay-ok'))
+    expect(tabStops(document.body).map((el) => el.className)).toEqual(['overlay-ok'])
+    dialog.value = false
+    await settle()
+    overlay.value = false
+    await settle()
+    expect(marks('sheet-root', 'page', 'header', 'list')).toEqual({ 'sheet-root': '-/-', page: '-/-', header: 'inert/true', list: 'inert/true' })
+    expect(document.activeElement).toBe($('.sheet-ok'))
+    sheet.value = false
+    await settle()
+    expect(marks('header', 'list', 'nav', 'decoration', 'page')).toEqual({ header: '-/-', list: '-/-', nav: '-/false', decoration: 'inert/true', page: '-/-' })
   })
 
   it('a dialog over the sheet hides the sheet too; closing either first leaves hidden what lies behind the one still open', async () => {

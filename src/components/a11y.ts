@@ -246,6 +246,8 @@ export function tabStops(root: HTMLElement): HTMLElement[] {
  * animation still hides it (uni-popup fills its panel a tick after opening, then fades it in).
  */
 function focusSoon(find: () => HTMLElement | null, stillWanted: () => boolean, frames = 60): void {
+  // Also the first time: a modal that opened under another (the incoming call) takes nothing.
+  if (!stillWanted()) return
   const el = find()
   if (el) focusOn(el)
   if ((el && document.activeElement === el) || frames <= 0 || typeof requestAnimationFrame === 'undefined') return
@@ -273,6 +275,12 @@ export interface ModalFocusOptions {
    * panel.
    */
   root?: Ref<unknown>
+  /**
+   * Drawn above every other modal (the incoming call): one that opens while it is open goes under
+   * it, as it is drawn, instead of on top (a sheet whose panel uni-popup filled a tick after the
+   * call rang had made answer and decline inert under it).
+   */
+  above?: boolean
 }
 
 interface ModalTrap {
@@ -440,7 +448,8 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     const mine: ModalTrap = { panel: el, root: root && root.contains(el) ? root : el, options }
     trap = mine
     if (options.contain !== false) {
-      modalStack.push(mine)
+      const firstAbove = modalStack.findIndex((other) => other.options.above)
+      modalStack.splice(options.above || firstAbove < 0 ? modalStack.length : firstAbove, 0, mine)
       if (modalStack.length === 1) listen(true)
       hideBehindTopModal()
     }
@@ -473,7 +482,16 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     // Only when the focus is still ours (in the panel, or lost with it); never pull it from elsewhere.
     const active = document.activeElement
     const ours = !active || active === document.body || closing.panel.contains(active)
-    if (!giveBack || !ours || !back) return
+    if (!giveBack || !ours) return
+    // A modal still open that opened under this one (a sheet under the incoming call): the
+    // opener is behind it, inert; its first control takes the focus.
+    const top = topModal()
+    if (top && (!back || (back.isConnected && !top.panel.contains(back)))) {
+      const first = tabStops(top.panel)[0]
+      if (first) focusOn(first, { preventScroll: true })
+      return
+    }
+    if (!back) return
     // Without scrolling: a row's edit or delete sits in the row's clipped box, and scrolling it
     // into view would leave the row drawn half open after a tap on it and Cancel.
     if (back.isConnected) {
