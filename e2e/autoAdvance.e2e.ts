@@ -90,4 +90,25 @@ describe('auto-advance', () => {
     expect(callsTo(await simLog(page), 'call')).toHaveLength(1)
     await expectAttr(page, 'call-status', 'data-state', 'incoming')
   })
+
+  it('a wrap-up reopened from history during the countdown stops it: nothing is dialled under the sheet, whose page behind is inert', async () => {
+    const page = await signedInPhone(phone)
+    await addNumber(page, '13800000051', '甲')
+    await addNumber(page, '13800000052', '乙')
+    const order = await listedNumbers(page)
+    await byId(page, 'autoadvance-toggle').click()
+    await talkAndChooseDeal(page, order[0])
+    await byId(page, 'wrapup-save').click()
+    await byId(page, 'autoadvance-countdown').waitFor({ state: 'visible' })
+    await byId(page, 'nav-history').click()
+    await byId(page, 'history-wrapup').first().click()
+    await expectAttr(page, 'wrapup-sheet', 'data-correction', 'true')
+    // Was: the countdown drawn over the sheet but inert (a tap on its cancel reached the sheet
+    // under it), dialling the next customer from under the correction.
+    await byId(page, 'autoadvance-countdown').waitFor({ state: 'detached' })
+    await page.waitForTimeout(5_500)
+    expect(callsTo(await simLog(page), 'call')).toHaveLength(1)
+    await expectAttr(page, 'wrapup-sheet', 'data-correction', 'true')
+    expect(await byId(page, 'nav-numbers').evaluate((el) => el.closest('[inert]') !== null)).toBe(true)
+  })
 })

@@ -209,6 +209,19 @@ describe('auto-advance', () => {
     expect(callsOf(core, 'call')).toHaveLength(1)
   })
 
+  it('stops when a wrap-up opens meanwhile (a correction from history): nothing is dialled under the sheet', async () => {
+    const advance = useAutoAdvanceStore()
+    advance.setEnabled(true)
+    await talkAndChoose('13800000001', 'First')
+    advance.saveWrapup()
+    timers.fire()
+    expect(advance.isCounting).toBe(true)
+    // The sheet is modal: the countdown, drawn over it, was inert there, its cancel unreachable.
+    expect(useWrapupStore().correct(useHistoryStore().records[0].id)).toBe(true)
+    expect([advance.countdown, timers.pending]).toEqual([null, 0])
+    expect(callsOf(core, 'call')).toHaveLength(1)
+  })
+
   it('does not start with nobody left to call', async () => {
     const advance = useAutoAdvanceStore()
     advance.setEnabled(true)

@@ -95,6 +95,17 @@ export const useAutoAdvanceStore = defineStore('autoAdvance', () => {
     if (!ok) cancel()
   }, { flush: 'sync' })
 
+  // A wrap-up opening meanwhile (a correction from history) stops it, as one open never lets it
+  // start: the sheet is modal, and the countdown drawn over it was inert there, a tap on its
+  // cancel landing on the sheet under it while it went on to dial.
+  watch(
+    () => wrapup.isOpen,
+    (open) => {
+      if (open) cancel()
+    },
+    { flush: 'sync' },
+  )
+
   function setEnabled(next: boolean): void {
     enabled.value = next
     if (!next) cancel()
