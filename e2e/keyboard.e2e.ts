@@ -262,6 +262,37 @@ describe('the numbers page with the keyboard alone', () => {
     await tabTo(page, 'logout')
   })
 
+  it('a call ending while the number form is open: the form, drawn over the wrap-up, stays the modal on top (a tap on its Save saves the number, not the wrap-up under it), and the wrap-up takes the focus after', async () => {
+    const page = await phone()
+    await keyboardSignIn(page)
+    await connectedCall(page, '13800000061')
+    await byId(page, 'nav-numbers').click()
+    await byId(page, 'numbers-add').click()
+    await inputOf(page, 'number-form-number').fill('13800000062')
+    await expect.poll(() => focusedId(page)).toBe('number-form-number')
+    // The far end hangs up: the wrap-up (a required one) opens, drawn under uni-popup's form.
+    await sim(page, 'remoteHangup')
+    await byId(page, 'wrapup-sheet').waitFor({ state: 'attached' })
+    const state = () =>
+      page.evaluate(() => {
+        const save = document.querySelector('[data-testid="number-form-save"]') as HTMLElement
+        const box = save.getBoundingClientRect()
+        return {
+          formInert: !!save.closest('[inert]'),
+          wrapupInert: !!document.querySelector('[data-testid="wrapup-sheet"]')?.closest('[inert]'),
+          // What a finger on the form's Save reaches: was the wrap-up's "save and call next" under it.
+          tapped: document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2)?.closest('[data-testid]')?.getAttribute('data-testid'),
+        }
+      })
+    await expect.poll(state).toEqual({ formInert: false, wrapupInert: true, tapped: 'number-form-save' })
+    expect(await focusedId(page)).toBe('number-form-number')
+    await byId(page, 'number-form-save').click()
+    await byId(page, 'number-form').waitFor({ state: 'detached' })
+    await byId(page, 'number-item').first().waitFor({ state: 'attached' })
+    await expect.poll(() => page.evaluate(() => !!document.querySelector('[data-testid="wrapup-sheet"]')?.closest('[inert]'))).toBe(false)
+    await expect.poll(() => focusedId(page)).toMatch(/^wrapup-outcome-/)
+  })
+
   it('runs a call from the keyboard: transfer form closes on Esc, hang-up, the wrap-up takes the focus, a callback time from the keyboard', async () => {
     const page = await phone()
     await keyboardSignIn(page)

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h, nextTick, ref, withDirectives, type Ref } from 'vue'
 import { mount, type VueWrapper } from '@vue/test-utils'
-import { a11yId, modalOpen, rovingTarget, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
+import { a11yId, MODAL_LAYER, modalOpen, rovingTarget, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
 
 const mounted: VueWrapper[] = []
 function attach<T extends VueWrapper>(wrapper: T): T {
@@ -354,12 +354,14 @@ describe('useModalFocus: the page behind the top modal', () => {
   /**
    * A page (header, list, a nav already aria-hidden="false", a decoration already inert and
    * aria-hidden), a sheet with its own backdrop around the panel (`root`), a question inside the
-   * sheet (`contain: false`), and a dialog and an overlay elsewhere on the page, each shown by a flag.
+   * sheet (`contain: false`), and a dialog, a wrap-up and an overlay elsewhere on the page, each
+   * shown by a flag, drawn as the app draws them (`layer`).
    */
   function mountPage() {
     const sheet = ref(false)
     const question = ref(false)
     const dialog = ref(false)
+    const wrapup = ref(false)
     const overlay = ref(false)
     const modal = (name: string, options: () => ModalFocusOptions, inner: () => Array<ReturnType<typeof h> | null> = () => []) =>
       defineComponent({
@@ -377,10 +379,11 @@ describe('useModalFocus: the page behind the top modal', () => {
         return () => h('div', { ref: panel, class: 'question' }, [h('button', { class: 'question-keep' }, 'Keep')])
       },
     })
-    const Sheet = modal('sheet', () => ({}), () => [h('input', { class: 'sheet-field' }), question.value ? h(Question) : null])
-    const Dialog = modal('dialog', () => ({}))
+    const Sheet = modal('sheet', () => ({ layer: MODAL_LAYER.popup }), () => [h('input', { class: 'sheet-field' }), question.value ? h(Question) : null])
+    const Dialog = modal('dialog', () => ({ layer: MODAL_LAYER.popup }))
+    const Wrapup = modal('wrapup', () => ({ layer: MODAL_LAYER.wrapup }))
     // The incoming call: drawn above every other modal.
-    const Overlay = modal('overlay', () => ({ above: true }))
+    const Overlay = modal('overlay', () => ({ layer: MODAL_LAYER.incomingCall }))
     attach(
       mount(
         defineComponent({
@@ -391,6 +394,7 @@ describe('useModalFocus: the page behind the top modal', () => {
               h('nav', { class: 'nav', 'aria-hidden': 'false' }, 'Numbers'),
               h('div', { class: 'decoration', inert: '', 'aria-hidden': 'true' }),
               dialog.value ? h(Dialog) : null,
+              wrapup.value ? h(Wrapup) : null,
               overlay.value ? h(Overlay) : null,
             ]),
         }),
@@ -405,7 +409,7 @@ describe('useModalFocus: the page behind the top modal', () => {
       await nextTick()
       await nextTick()
     }
-    return { sheet, question, dialog, overlay, $, marks, settle }
+    return { sheet, question, dialog, wrapup, overlay, $, marks, settle }
   }
 
   it('a sheet open: the page behind it is inert and aria-hidden, not the sheet, its backdrop or the way to it; all back as it was on close', async () => {
@@ -484,8 +488,29 @@ describe('useModalFocus: the page behind the top modal', () => {
     overlay.value = false
     await settle()
     expect(marks('sheet-root', 'page', 'header', 'list')).toEqual({ 'sheet-root': '-/-', page: '-/-', header: 'inert/true', list: 'inert/true' })
-    expect(document.activeElement).toBe($('.sheet-ok'))
+    // As when it opens: its first field.
+    expect(document.activeElement).toBe($('.sheet-field'))
     sheet.value = false
+    await settle()
+    expect(marks('header', 'list', 'nav', 'decoration', 'page')).toEqual({ header: '-/-', list: '-/-', nav: '-/false', decoration: 'inert/true', page: '-/-' })
+  })
+
+  it('the wrap-up opening as a call ends goes under a sheet drawn over it: the sheet stays usable, and once it closes the wrap-up is on top with the focus', async () => {
+    const { sheet, wrapup, $, marks, settle } = mountPage()
+    $('.opener').focus()
+    sheet.value = true
+    await settle()
+    $('.sheet-field').focus()
+    wrapup.value = true
+    await settle()
+    // Was: the wrap-up on top, the sheet drawn over it inert (its Save tapped the wrap-up under it).
+    expect(marks('sheet-root', 'sheet-field', 'wrapup-root', 'header')).toEqual({ 'sheet-root': '-/-', 'sheet-field': '-/-', 'wrapup-root': 'inert/true', header: 'inert/true' })
+    expect(document.activeElement).toBe($('.sheet-field'))
+    sheet.value = false
+    await settle()
+    expect(marks('wrapup-root', 'page', 'header')).toEqual({ 'wrapup-root': '-/-', page: 'inert/true', header: 'inert/true' })
+    expect(document.activeElement).toBe($('.wrapup-ok'))
+    wrapup.value = false
     await settle()
     expect(marks('header', 'list', 'nav', 'decoration', 'page')).toEqual({ header: '-/-', list: '-/-', nav: '-/false', decoration: 'inert/true', page: '-/-' })
   })

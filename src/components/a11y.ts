@@ -276,18 +276,25 @@ export interface ModalFocusOptions {
    */
   root?: Ref<unknown>
   /**
-   * Drawn above every other modal (the incoming call): one that opens while it is open goes under
-   * it, as it is drawn, instead of on top (a sheet whose panel uni-popup filled a tick after the
-   * call rang had made answer and decline inert under it).
+   * How high the modal is drawn (`MODAL_LAYER`, its CSS z-index; default 0): one that opens while
+   * a higher one is open goes under it in the stack, as it is drawn, not on top. Last opened on top
+   * had made the one drawn over it inert, a tap on it going through to the one under it: answer
+   * and decline under a sheet filled a tick after the call rang; a number form under the wrap-up
+   * that opened as the call ended, its Save tapping the wrap-up's "save and call next".
    */
-  above?: boolean
+  layer?: number
 }
+
+/** The modals' CSS z-index, for `layer`: the wrap-up sheet, uni-popup's sheets and dialogs, the incoming call. */
+export const MODAL_LAYER = { wrapup: 50, popup: 99, incomingCall: 1000 } as const
 
 interface ModalTrap {
   panel: HTMLElement
   /** The panel, or the element around it given as `root` (with the backdrop, which stays tappable). */
   root: HTMLElement
   options: ModalFocusOptions
+  /** What takes the focus when it opens (`initial`, else its first field or control). */
+  first: () => HTMLElement | null
 }
 
 /** Open modals, the top one last: only it takes keys. */
@@ -445,14 +452,6 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     openerAncestors = []
     for (let up = opener?.parentElement ?? null; up && up !== document.body; up = up.parentElement) openerAncestors.push(up)
     const root = domElement(options.root?.value)
-    const mine: ModalTrap = { panel: el, root: root && root.contains(el) ? root : el, options }
-    trap = mine
-    if (options.contain !== false) {
-      const firstAbove = modalStack.findIndex((other) => other.options.above)
-      modalStack.splice(options.above || firstAbove < 0 ? modalStack.length : firstAbove, 0, mine)
-      if (modalStack.length === 1) listen(true)
-      hideBehindTopModal()
-    }
     const find = () => {
       if (!options.initial) {
         const stops = tabStops(el)
@@ -460,6 +459,15 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
       }
       const initial = el.matches(options.initial) ? el : el.querySelector<HTMLElement>(options.initial)
       return initial && isShown(initial) ? initial : null
+    }
+    const mine: ModalTrap = { panel: el, root: root && root.contains(el) ? root : el, options, first: find }
+    trap = mine
+    if (options.contain !== false) {
+      // Under any open modal drawn higher: the top of the stack is the one drawn on top.
+      const above = modalStack.findIndex((other) => (other.options.layer ?? 0) > (options.layer ?? 0))
+      modalStack.splice(above < 0 ? modalStack.length : above, 0, mine)
+      if (modalStack.length === 1) listen(true)
+      hideBehindTopModal()
     }
     focusSoon(find, () => trap === mine && (options.contain === false || isTop(mine)) && !el.contains(document.activeElement))
   }
@@ -483,11 +491,11 @@ export function useModalFocus(panel: Ref<unknown>, options: ModalFocusOptions = 
     const active = document.activeElement
     const ours = !active || active === document.body || closing.panel.contains(active)
     if (!giveBack || !ours) return
-    // A modal still open that opened under this one (a sheet under the incoming call): the
-    // opener is behind it, inert; its first control takes the focus.
+    // A modal still open that opened under this one (a sheet under the incoming call, the wrap-up
+    // under a number form): the opener is behind it, inert; it takes the focus as on opening.
     const top = topModal()
     if (top && (!back || (back.isConnected && !top.panel.contains(back)))) {
-      const first = tabStops(top.panel)[0]
+      const first = top.first() ?? tabStops(top.panel)[0]
       if (first) focusOn(first, { preventScroll: true })
       return
     }
