@@ -45,6 +45,39 @@ export const BOTH_DRIVERS: DriverUnderTest[] = [
   },
 ]
 
+/**
+ * The data layer as two backend instances see it, for races: per `describe.each(BOTH_DRIVERS)`
+ * block the database (`db`) and a second instance's handle on it (`other`: PostgreSQL its own
+ * pool; PGlite, which one process owns, the same database), opened once and emptied before each test.
+ */
+export function twoInstancesPerBlock(driver: DriverUnderTest): () => { db: Database; other: Database } {
+  let opened: { db: Database; other: Database; stop: () => Promise<void> } | null = null
+  beforeAll(async () => {
+    if (driver.skip) return
+    const first = await driver.open()
+    const other = await first.another()
+    opened = {
+      db: first.db,
+      other,
+      stop: async () => {
+        await other.close()
+        await first.stop()
+      },
+    }
+  })
+  afterAll(async () => {
+    await opened?.stop()
+  })
+  beforeEach(async (ctx) => {
+    if (!opened) return ctx.skip()
+    await resetDatabase(opened.db)
+  })
+  return () => {
+    if (!opened) throw new Error(`no ${driver.name} database is open`)
+    return opened
+  }
+}
+
 /** The test's backend, for tests that restart it (a new one over the same database). */
 export interface BackendPerTest {
   /** Closes the test's backend and builds another over the same database, `env` on top of the block's. */

@@ -8,15 +8,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildServer } from '../src/app'
 import { advanceRevisions, noteWorkspaceStart, openMigrated, type Database } from '../src/db'
 import { putAgent, removeAgent } from '../src/db/agents'
 import { forgetOldTombstones, prunedRev, pruneTombstones, pullChanges, pushChanges, TOMBSTONE_PRUNE_BATCH, TOMBSTONE_PRUNE_ROUNDS } from '../src/db/workspace'
-import { AGENT1, AGENT2, answeredCallData, configError, fileDatabase, login, mockConfig, resetDatabase, type PulledChange } from './helpers'
-import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
-import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+import { AGENT1, AGENT2, answeredCallData, configError, fileDatabase, login, mockConfig, type PulledChange } from './helpers'
+import { BOTH_DRIVERS, freshBackendPerTest, twoInstancesPerBlock } from './backendPerDriver'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
@@ -337,50 +336,11 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
 })
 
 /** Two backend instances (two pools on one PostgreSQL; PGlite: the one database twice) pruning and pushing at once. */
-const TWO_INSTANCES = [
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const db = await fileDatabase()
-      return { db, other: db, stop: () => db.close() }
-    },
-  },
-  {
-    name: 'PostgreSQL (two instances)',
-    skip: findPgBin() === null,
-    open: async () => {
-      const pg: TestPostgres = await startPostgres()
-      const db = await openMigrated({ driver: 'postgres', url: pg.url })
-      const other = await openMigrated({ driver: 'postgres', url: pg.url })
-      return {
-        db,
-        other,
-        stop: async () => {
-          await other.close()
-          await db.close()
-          await pg.stop()
-        },
-      }
-    },
-  },
-]
-
-describe.each(TWO_INSTANCES)('two backends pruning at once on $name', (driver) => {
-  let opened: { db: Database; other: Database; stop: () => Promise<void> } | null = null
-  beforeAll(async () => {
-    if (!driver.skip) opened = await driver.open()
-  })
-  afterAll(async () => {
-    await opened?.stop()
-  })
-  beforeEach(async (ctx) => {
-    if (!opened) return ctx.skip()
-    await resetDatabase(opened.db)
-  })
+describe.each(BOTH_DRIVERS)('two backends pruning at once on $name', (driver) => {
+  const instances = twoInstancesPerBlock(driver)
 
   it('each tombstone is forgotten once: the totals and the watermark come out exact, with pushes landing between', async () => {
-    const { db, other } = opened as NonNullable<typeof opened>
+    const { db, other } = instances()
     for (const agent of [A, B]) {
       await pushChanges(db, agent, Array.from({ length: 40 }, (_, i) => numberAdd(`n${i}`, phone(i))), NOW - 200 * DAY)
       await pushChanges(db, agent, Array.from({ length: 40 }, (_, i) => del(`n${i}`)), NOW - 100 * DAY)

@@ -7,16 +7,15 @@
  * the route and at once: pushes of one agent together, and two backends over one PostgreSQL,
  * never end above the cap.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { FastifyInstance } from 'fastify'
-import { openMigrated, type Database } from '../src/db'
+import { type Database } from '../src/db'
 import { removeAgent } from '../src/db/agents'
 import { openPglite } from '../src/db/driver'
 import { MIGRATIONS, migrate } from '../src/db/migrations'
 import { assignNumbers, clearAgentWorkspace, pushChanges, type ChangeResult } from '../src/db/workspace'
-import { AGENT1, AGENT2, answeredCallData, configError, fileDatabase, login, mockConfig, resetDatabase } from './helpers'
-import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
-import { findPgBin, startPostgres, type TestPostgres } from './pgHarness'
+import { AGENT1, AGENT2, answeredCallData, configError, login, mockConfig } from './helpers'
+import { BOTH_DRIVERS, freshBackendPerTest, twoInstancesPerBlock } from './backendPerDriver'
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 })
 
@@ -181,50 +180,11 @@ describe.each(BOTH_DRIVERS)('stored-total caps on $name', (driver) => {
 })
 
 /** The data layer at once: many pushes of one agent, and (PostgreSQL) two backends' pools on one database. */
-const RACES = [
-  {
-    name: 'PGlite',
-    skip: false,
-    open: async () => {
-      const db = await fileDatabase()
-      return { db, other: db, stop: () => db.close() }
-    },
-  },
-  {
-    name: 'PostgreSQL (two instances)',
-    skip: findPgBin() === null,
-    open: async () => {
-      const pg: TestPostgres = await startPostgres()
-      const db = await openMigrated({ driver: 'postgres', url: pg.url })
-      const other = await openMigrated({ driver: 'postgres', url: pg.url })
-      return {
-        db,
-        other,
-        stop: async () => {
-          await other.close()
-          await db.close()
-          await pg.stop()
-        },
-      }
-    },
-  },
-]
-
-describe.each(RACES)('pushes at once against the caps on $name', (driver) => {
-  let opened: { db: Database; other: Database; stop: () => Promise<void> } | null = null
-  beforeAll(async () => {
-    if (!driver.skip) opened = await driver.open()
-  })
-  afterAll(async () => {
-    await opened?.stop()
-  })
-  beforeEach(async (ctx) => {
-    if (!opened) return ctx.skip()
-    await resetDatabase(opened.db)
-  })
+describe.each(BOTH_DRIVERS)('pushes at once against the caps on $name', (driver) => {
+  const instances = twoInstancesPerBlock(driver)
 
   it('40 pushes of 5 new numbers at once against a cap of 100 live numbers store exactly 100', async () => {
-    const { db, other } = opened as NonNullable<typeof opened>
+    const { db, other } = instances()
     const caps = { numbers: 100, records: 1_000 }
     const pushes = Array.from({ length: 40 }, (_, p) =>
       pushChanges(p % 2 === 0 ? db : other, A, Array.from({ length: 5 }, (_, i) => numberAdd(`r${p}-${i}`, phone(p * 5 + i))), NOW, undefined, caps),
@@ -237,7 +197,7 @@ describe.each(RACES)('pushes at once against the caps on $name', (driver) => {
   })
 
   it('40 pushes of 5 unknown-id deletes at once against a cap of 100 records store exactly 100 tombstones; a cap of 1 holds one', async () => {
-    const { db, other } = opened as NonNullable<typeof opened>
+    const { db, other } = instances()
     const pushes = Array.from({ length: 40 }, (_, p) =>
       pushChanges(p % 2 === 0 ? db : other, A, Array.from({ length: 5 }, (_, i) => del(`t${p}-${i}`)), NOW, undefined, { numbers: 100, records: 100 }),
     )
