@@ -250,6 +250,36 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
     expect(agentIds(after.changes)).toEqual(['-n2'])
   })
 
+  it("a listing's first page and the watermark it names come from one snapshot: a prune committing between the cursor's check and the page does not leave a record the page omits above the named watermark", async () => {
+    await pushChanges(db, A, [numberAdd('n0', phone(0))], NOW - 200 * DAY)
+    const cursor = (await pullChanges(db, A, 0n, 1000)).cursor // the phone pulled, then went quiet
+    await pushChanges(db, A, [del('x1')], NOW - 100 * DAY)
+    const added = await pushChanges(db, A, [numberAdd('n1', phone(1))], NOW - 99 * DAY) // the phone's own add: seen at its rev
+    await pushChanges(db, A, [del('n1')], NOW - 95 * DAY) // deleted on another phone
+    expect((await pruneTombstones(db, NOW - 100 * DAY + KEEP + 1, KEEP)).forgotten).toBe(1) // x1 only
+    expect(BigInt(added[0].rev as string) > BigInt(await prunedRev(db, A))).toBe(true)
+    // The maintenance forgets n1's tombstone right after the pull read the watermark.
+    let raced = false
+    const racing: Database = Object.create(db, {
+      query: {
+        value: async (sql: string, params?: unknown[], options?: { name?: string }) => {
+          const rows = await db.query(sql, params, options)
+          if (!raced && options?.name === 'pull_page_rows') {
+            raced = true
+            expect((await pruneTombstones(db, NOW, KEEP)).forgotten).toBe(1)
+          }
+          return rows
+        },
+      },
+    })
+    const page = await pullChanges(racing, A, BigInt(cursor), 1000)
+    expect(page.resync).toBe(true)
+    expect(agentIds(page.changes)).toEqual(['n0'])
+    // n1 is not named: the watermark said must cover the phone's rev of it, so the phone drops it.
+    expect(page.pruned).toBe(await prunedRev(db, A))
+    expect(BigInt(page.pruned as string) >= BigInt(added[0].rev as string)).toBe(true)
+  })
+
   it('refuses a cursor that is neither a rev nor a listing\'s', async () => {
     for (const since of ['s', 'x12', 's-1', 'S12', '1s', `s${'9'.repeat(19)}`]) {
       const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}`, headers: auth() })

@@ -420,9 +420,10 @@ async function pullFeed<Row extends { rev: string }>(
 ): Promise<{ page: Row[]; cursor: string; more: boolean; resync?: { pruned: string } }> {
   const from = typeof since === 'bigint' ? { rev: since, listing: false } : since
   const feed = await pullPage<Row>(db, agent, from.rev, limit, data)
-  const { pruned } = feed
-  const stale = !from.listing && from.rev < pruned
-  const { page, more } = stale ? await pullPage<Row>(db, agent, 0n, limit, data) : feed
+  const stale = !from.listing && from.rev < feed.pruned
+  // A listing's own statement names its watermark: a prune committing since the check above
+  // forgot deletes this page no longer shows, and the phone drops by the watermark it is told.
+  const { page, more, pruned } = stale ? await pullPage<Row>(db, agent, 0n, limit, data) : feed
   const last = page.length > 0 ? BigInt(page[page.length - 1].rev) : stale ? 0n : from.rev
   const cursor = more ? `${stale || from.listing ? 's' : ''}${last}` : (last > pruned ? last : pruned).toString()
   return stale ? { page, cursor, more, resync: { pruned: pruned.toString() } } : { page, cursor, more }
