@@ -1230,20 +1230,23 @@ export class SyncEngine {
    * A full listing ended: the records this phone holds that it did not name were deleted on the
    * server and their tombstones forgotten, so they are dropped here as a pull of those tombstones
    * would have (a `remote` of deletes at the watermark's rev, noted in the ledger). Kept: a record
-   * with a change in the outbox, one never queued (`unsent`), one the server refused and never had
-   * (the `rejected` log), and one this phone saw above the watermark (its delete would still be
+   * with a change in the outbox or held over a cap (`overCap`), one never queued (`unsent`), one
+   * the server refused and never had (the `rejected` log), and one this phone saw above the watermark (its delete would still be
    * listed: a restore lost it, and the reconcile puts it back). True when something was dropped.
    */
   private dropUnlisted(ws: Workspace, listing: { named: ReadonlySet<string>; pruned: string }): boolean {
     const local = this.local
     if (!local) return false
     const pendingIds = new Set(ws.entries.map((e) => e.id))
-    // The rejected log keeps the last REJECTED_KEEP; what waits over a cap is held apart, for as long.
-    const refused = new Set([...ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`), ...ws.overCap.load().map(overCapKey)])
+    const refused = new Set(ws.rejected.load().map((r) => `${r.entry.kind}:${r.entry.id}`))
+    // A write waiting for room under a cap goes out again, like one in the outbox, whatever rev the
+    // phone saw before (an edit of a number deleted elsewhere is an add). Held apart from the
+    // rejected log, which keeps only the last REJECTED_KEEP.
+    const held = new Set(ws.overCap.load().map(overCapKey))
     const gone = new Map<string, RemoteChange>()
     for (const h of local.held()) {
       const key = `${h.kind}:${h.id}`
-      if (listing.named.has(key) || pendingIds.has(h.id) || h.unsent === true) continue
+      if (listing.named.has(key) || pendingIds.has(h.id) || h.unsent === true || held.has(key)) continue
       const rev = ws.ledger.live.get(key)
       if (rev === undefined ? refused.has(key) : revAbove(rev, listing.pruned)) continue
       gone.set(key, { kind: h.kind, id: h.id, rev: listing.pruned, deleted: true, data: null })

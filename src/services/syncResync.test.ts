@@ -136,6 +136,22 @@ describe('SyncEngine full listing (resync)', () => {
     expect(p.copies.has('number:n-held')).toBe(true)
   })
 
+  it('keeps an edit held over a cap of a number it had seen (the delete elsewhere forgotten): the held write goes out again, not dropped by its old rev', async () => {
+    const p = phone()
+    for (let i = 1; i <= 3; i += 1) p.write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phoneNumber(i)) })
+    await sync()
+    // Another phone deletes n1; its tombstone is forgotten while this phone is away.
+    t.server.remove('number', 'n1')
+    t.server.forgetTombstones()
+    t.server.numbersCap = 2
+    // The agent edits n1 here: the server no longer has it, so it is an add, refused over the cap.
+    p.write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phoneNumber(1)) })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n1'])
+    expect(p.dropped).toEqual([])
+    expect(p.copies.has('number:n1')).toBe(true)
+  })
+
   it('notes the records dropped as deleted at the watermark, so a reconcile lists them in step and puts nothing back', async () => {
     const p = phone()
     for (let i = 1; i <= 3; i += 1) p.write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phoneNumber(i)) })
