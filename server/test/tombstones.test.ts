@@ -208,7 +208,7 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
     // and the last hands out a plain cursor at or above the watermark: the next pull is incremental.
     const paged = await pullToEnd(phoneA, 2)
     expect(paged.pages.map((p) => p.resync ?? false)).toEqual(paged.pages.map((_, i) => i === 0))
-    expect(paged.pages.slice(0, -1).every((p) => /^s\d+$/.test(p.cursor))).toBe(true)
+    expect(paged.pages.slice(0, -1).every((p) => p.cursor === `s${p.changes[p.changes.length - 1].rev}w${watermark}`)).toBe(true)
     expect(agentIds(paged.pages.flatMap((p) => p.changes))).toEqual(['n4', 'n5', '-n3'])
     expect(paged.cursor).toBe(stale.cursor)
     expect(await pull(paged.cursor)).toEqual({ changes: [], cursor: paged.cursor, more: false })
@@ -280,12 +280,34 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
     expect(BigInt(page.pruned as string) >= BigInt(added[0].rev as string)).toBe(true)
   })
 
+  it('a listing under way when the watermark rises starts again with the new one, so the phone drops by the watermark the whole listing was read under', async () => {
+    await pushChanges(db, A, [0, 1, 2, 3].map((i) => numberAdd(`n${i}`, phone(i))), NOW - 200 * DAY)
+    const cursor = (await pullChanges(db, A, 0n, 1000)).cursor
+    await pushChanges(db, A, [del('x1')], NOW - 100 * DAY)
+    const added = await pushChanges(db, A, [numberAdd('n9', phone(9))], NOW - 99 * DAY) // the phone's own add
+    await pushChanges(db, A, [del('n9')], NOW - 95 * DAY) // deleted on another phone
+    expect((await pruneTombstones(db, NOW - 100 * DAY + KEEP + 1, KEEP)).forgotten).toBe(1) // x1 only
+    const first = await pull(cursor, 2)
+    expect(first).toMatchObject({ resync: true, pruned: await prunedRev(db, A), more: true })
+    // n9's tombstone is forgotten while the phone pages on: no later page names n9.
+    expect((await pruneTombstones(db, NOW, KEEP)).forgotten).toBe(1)
+    const rest = await pullToEnd(first.cursor, 2)
+    const restarts = rest.pages.filter((p) => p.resync === true)
+    expect(restarts.map((p) => p.pruned)).toEqual([await prunedRev(db, A)])
+    expect(BigInt(restarts[0].pruned as string) >= BigInt(added[0].rev as string)).toBe(true)
+    // From the restart on, the listing is whole again and ends incremental.
+    const fromRestart = rest.pages.slice(rest.pages.indexOf(restarts[0]))
+    expect(agentIds(fromRestart.flatMap((p) => p.changes))).toEqual(['n0', 'n1', 'n2', 'n3'])
+    expect(await pull(rest.cursor)).toEqual({ changes: [], cursor: rest.cursor, more: false })
+  })
+
   it('refuses a cursor that is neither a rev nor a listing\'s', async () => {
-    for (const since of ['s', 'x12', 's-1', 'S12', '1s', `s${'9'.repeat(19)}`]) {
+    for (const since of ['s', 'x12', 's-1', 'S12', '1s', `s${'9'.repeat(19)}`, 's1w', 's1w2w3', '1w2', 'w2', 's1W2', `s1w${'9'.repeat(19)}`]) {
       const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}`, headers: auth() })
       expect(res.statusCode, since).toBe(400)
     }
     expect((await pull('s0')).more).toBe(false)
+    expect((await pull('s0w0')).more).toBe(false)
   })
 
   it('a reconcile answers a record seen at or below the watermark and gone as deleted (never lost), and one held deleted as in step', async () => {

@@ -1177,6 +1177,7 @@ export class SyncEngine {
       for (let pages = 0; pages < 10_000; pages += 1) {
         const page = await transport.pull(next ?? ws.cursor.load(), PULL_LIMIT)
         if (generation !== this.generation || this.ws !== ws) break
+        // Also mid-listing: deletes forgotten meanwhile start it over, so what it named is counted anew.
         if (page.resync === true && page.pruned !== undefined) listing = { named: new Set(), pruned: page.pruned }
         if (listing) for (const c of page.changes) listing.named.add(`${c.kind}:${c.id}`)
         // Another phone's reconcile put back a copy older than this phone's: not taken, and this

@@ -360,12 +360,16 @@ const toChange = (r: RecordRow): PulledChange => ({
 export interface PullCursor {
   rev: bigint
   listing: boolean
+  /** A listing's: the watermark it began under (`s<rev>w<watermark>`; none in `s<rev>` of before). */
+  under?: bigint
 }
 
 /** A cursor as the wire writes it, or null when it is not one. */
 export function parseCursor(text: string): PullCursor | null {
-  const match = /^(s?)(\d{1,18})$/.exec(text)
-  return match ? { rev: BigInt(match[2]), listing: match[1] === 's' } : null
+  const match = /^(?:(\d{1,18})|s(\d{1,18})(?:w(\d{1,18}))?)$/.exec(text)
+  if (!match) return null
+  if (match[1] !== undefined) return { rev: BigInt(match[1]), listing: false }
+  return match[3] === undefined ? { rev: BigInt(match[2]), listing: true } : { rev: BigInt(match[2]), listing: true, under: BigInt(match[3]) }
 }
 
 /**
@@ -420,12 +424,15 @@ async function pullFeed<Row extends { rev: string }>(
 ): Promise<{ page: Row[]; cursor: string; more: boolean; resync?: { pruned: string } }> {
   const from = typeof since === 'bigint' ? { rev: since, listing: false } : since
   const feed = await pullPage<Row>(db, agent, from.rev, limit, data)
-  const stale = !from.listing && from.rev < feed.pruned
+  // A listing under way when deletes were forgotten (the watermark rose) may have named a record
+  // on a page already sent whose tombstone is now gone: it starts again under the new watermark.
+  const stale = from.listing ? from.under !== undefined && from.under < feed.pruned : from.rev < feed.pruned
   // A listing's own statement names its watermark: a prune committing since the check above
   // forgot deletes this page no longer shows, and the phone drops by the watermark it is told.
   const { page, more, pruned } = stale ? await pullPage<Row>(db, agent, 0n, limit, data) : feed
   const last = page.length > 0 ? BigInt(page[page.length - 1].rev) : stale ? 0n : from.rev
-  const cursor = more ? `${stale || from.listing ? 's' : ''}${last}` : (last > pruned ? last : pruned).toString()
+  const under = stale ? pruned : from.under
+  const cursor = more ? (stale || from.listing ? `s${last}${under === undefined ? '' : `w${under}`}` : `${last}`) : (last > pruned ? last : pruned).toString()
   return stale ? { page, cursor, more, resync: { pruned: pruned.toString() } } : { page, cursor, more }
 }
 
