@@ -11,7 +11,7 @@ import { storage } from '../../tests/setup/uni'
 import { RECONCILE_FULL_MS, SyncEngine, type LocalChange, type WorkspaceTransport } from '@/services/sync'
 import { ManualTimers } from '@/services/__tests__/fakeWorkspace'
 import type { Database } from '../../server/src/db'
-import { prunedRev, pruneTombstones } from '../../server/src/db/workspace'
+import { prunedRev, pruneTombstones, pushChanges } from '../../server/src/db/workspace'
 import { AGENT1, login } from '../../server/test/helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from '../../server/test/backendPerDriver'
 
@@ -36,13 +36,13 @@ describe.each(BOTH_DRIVERS)('a full listing from the backend on $name', (driver)
   const auth = () => ({ authorization: `Bearer ${token}` })
   const cursors: string[] = []
   /** Runs after each page has come (the agent typing meanwhile). */
-  let afterPull = (): void => undefined
+  let afterPull = (): void | Promise<void> => undefined
   const transport: WorkspaceTransport = {
     pull: async (since) => {
       cursors.push(since)
       const res = await app.inject({ method: 'GET', url: `/api/workspace/changes?since=${since}&limit=${PAGE}`, headers: auth() })
       expect(res.statusCode).toBe(200)
-      afterPull()
+      await afterPull()
       return res.json()
     },
     push: async (changes) => {
@@ -136,6 +136,38 @@ describe.each(BOTH_DRIVERS)('a full listing from the backend on $name', (driver)
     expect(await db.query(`SELECT 1 FROM workspace_records WHERE agent = $1 AND deleted`, [AGENT1.username])).toEqual([])
     const resent = await db.query(`SELECT 1 FROM workspace_changes WHERE agent = $1 AND status <> 'applied'`, [AGENT1.username])
     expect(resent).toEqual([])
+    a.close()
+    back.unsubscribe()
+  })
+
+  it('a number named on a page already applied, deleted elsewhere and forgotten while the listing goes on, is dropped: the listing starts over', async () => {
+    storage.clear()
+    const a = new SyncEngine(transport, new ManualTimers())
+    a.open('phone-a')
+    const pa = phone(a)
+    for (let i = 0; i < 60; i += 1) pa.write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(i) })
+    await pa.sync()
+    await pushChanges(db, AGENT1.username, [{ changeId: 'gone-1', kind: 'number', op: 'delete', id: 'n59' }], NOW)
+    expect((await pruneTombstones(db, NOW + 100 * DAY, 90 * DAY)).forgotten).toBe(1)
+    a.close()
+    pa.unsubscribe()
+
+    a.open('phone-a')
+    const back = phone(a)
+    for (let i = 0; i < 60; i += 1) back.copies.set(`number:n${i}`, { kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(i) })
+    cursors.length = 0
+    // After the listing's first page (n0 named on it): another phone deletes n0 and the delete is forgotten.
+    afterPull = async () => {
+      afterPull = () => undefined
+      await pushChanges(db, AGENT1.username, [{ changeId: 'gone-2', kind: 'number', op: 'delete', id: 'n0' }], NOW + 100 * DAY)
+      expect((await pruneTombstones(db, NOW + 200 * DAY, 90 * DAY)).forgotten).toBe(1)
+    }
+    await a.flush()
+    expect(cursors.filter((c) => c.startsWith('s')).length).toBeGreaterThanOrEqual(2)
+    const kept = [...back.copies.keys()].map((k) => k.slice(7))
+    expect(kept).toHaveLength(58)
+    expect(kept).not.toContain('n0')
+    expect(kept).not.toContain('n59')
     a.close()
     back.unsubscribe()
   })
