@@ -424,14 +424,16 @@ async function pullFeed<Row extends { rev: string }>(
 ): Promise<{ page: Row[]; cursor: string; more: boolean; resync?: { pruned: string } }> {
   const from = typeof since === 'bigint' ? { rev: since, listing: false } : since
   const feed = await pullPage<Row>(db, agent, from.rev, limit, data)
-  // A listing under way when deletes were forgotten (the watermark rose) may have named a record
-  // on a page already sent whose tombstone is now gone: it starts again under the new watermark.
-  const stale = from.listing ? from.under !== undefined && from.under < feed.pruned : from.rev < feed.pruned
+  // A listing under way when deletes past its position were forgotten (the watermark rose above
+  // both) will never name them, and the phone drops by the watermark it began under: it starts
+  // again under the new one, once (its cursors then carry none), so a large listing on a slow
+  // network is never started over for good by tombstones aging every minute.
+  const stale = from.listing ? from.under !== undefined && from.under < feed.pruned && from.rev < feed.pruned : from.rev < feed.pruned
   // A listing's own statement names its watermark: a prune committing since the check above
   // forgot deletes this page no longer shows, and the phone drops by the watermark it is told.
   const { page, more, pruned } = stale ? await pullPage<Row>(db, agent, 0n, limit, data) : feed
   const last = page.length > 0 ? BigInt(page[page.length - 1].rev) : stale ? 0n : from.rev
-  const under = stale ? pruned : from.under
+  const under = stale ? (from.listing ? undefined : pruned) : from.under
   const cursor = more ? (stale || from.listing ? `s${last}${under === undefined ? '' : `w${under}`}` : `${last}`) : (last > pruned ? last : pruned).toString()
   return stale ? { page, cursor, more, resync: { pruned: pruned.toString() } } : { page, cursor, more }
 }
