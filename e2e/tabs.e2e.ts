@@ -49,6 +49,17 @@ async function registeredHere(page: Page): Promise<void> {
   await expectAttr(page, 'connection-dot', 'data-state', 'online', 20_000)
 }
 
+/** A second tab holds the registration and is on a live call; the first stands by and knows it. */
+async function holderOnCall(): Promise<{ first: Page; second: Page }> {
+  const first = await signedInPhone(phone)
+  const second = await secondTab(first)
+  await registeredHere(second)
+  await standsBy(first)
+  await connectedCall(second, '13800138000')
+  await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'true')
+  return { first, second }
+}
+
 const row = (page: Page, number: string) => page.locator(`[data-testid="number-item"][data-number="${number}"]`)
 
 describe('two tabs of one agent in one browser', () => {
@@ -289,12 +300,7 @@ describe('two tabs of one agent in one browser', () => {
   })
 
   it("a sign-out in the standing-by tab while the holder is on a call asks first: 'stay' keeps the call, 'hang up and sign out' signs both out", async () => {
-    const first = await signedInPhone(phone)
-    const second = await secondTab(first)
-    await registeredHere(second)
-    await standsBy(first)
-    await connectedCall(second, '13800138000')
-    await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'true')
+    const { first, second } = await holderOnCall()
     await byId(first, 'logout').click()
     await expectAttr(first, 'confirm-dialog', 'data-kind', 'logout-holder-call')
     await expectText(first, 'confirm-dialog', zh('notices.logoutHolderCall.message'))
@@ -312,12 +318,7 @@ describe('two tabs of one agent in one browser', () => {
   })
 
   it('a sign-out in the standing-by tab asks nothing once the call in the holding tab has ended', async () => {
-    const first = await signedInPhone(phone)
-    const second = await secondTab(first)
-    await registeredHere(second)
-    await standsBy(first)
-    await connectedCall(second, '13800138000')
-    await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'true')
+    const { first, second } = await holderOnCall()
     await byId(second, 'call-hangup').click()
     await expectAttr(first, 'tab-elsewhere', 'data-holder-call', 'false')
     await byId(first, 'logout').click()
