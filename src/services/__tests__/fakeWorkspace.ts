@@ -325,6 +325,9 @@ export function engineFixture<T extends WorkspaceTransport>(transportOf: (server
   let unsubscribe = (): void => undefined
   beforeEach(() => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    // Nothing of the last test's phone: an engine left mid-cycle can still write after it ended.
+    storage.clear()
     t.server = new FakeWorkspaceServer()
     t.transport = transportOf(t.server)
     t.timers = new ManualTimers()
