@@ -10,6 +10,7 @@ import { ApiError } from './apiError'
 import { parseAgentsJson } from './agents'
 import type { Database } from './db'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
+import { listSignInFailures } from './db/signInFailures'
 import { assignNumbers, clearAgentWorkspace, exportCallPages } from './db/workspace'
 import { hasUnstorableText } from '../../src/services/text'
 
@@ -94,13 +95,23 @@ export function registerAdminRoutes(app: FastifyInstance, { db, now, adminKey, w
     })
   }
 
-  app.get('/api/admin/calls', { onRequest }, async (request, reply) => {
-    const q = request.query as { agent?: string | string[]; since?: string }
+  /** `?agent=<userId>&since=<epoch ms>`, both optional and each at most once. */
+  const agentAndSince = (request: FastifyRequest): { agent?: string; since?: number } => {
+    const q = request.query as { agent?: string | string[]; since?: string | string[] }
     if (Array.isArray(q.agent)) throw new ApiError(400, 'BAD_REQUEST', '"agent" must be given once')
+    if (Array.isArray(q.since)) throw new ApiError(400, 'BAD_REQUEST', '"since" must be given once')
     if (q.since && (!/^\d{1,15}$/.test(q.since) || !Number.isSafeInteger(Number(q.since)))) throw new ApiError(400, 'BAD_REQUEST', '"since" must be a time in epoch milliseconds')
     if (q.agent !== undefined && hasUnstorableText(q.agent)) throw new ApiError(400, 'BAD_REQUEST', '"agent" must be valid text without NUL characters')
+    return { agent: q.agent, since: q.since ? Number(q.since) : undefined }
+  }
+
+  // Who is failing to sign in (the agents are told themselves at their next sign-in).
+  app.get('/api/admin/sign-in-failures', { onRequest }, async (request) => ({ agents: await listSignInFailures(db, agentAndSince(request)) }))
+
+  app.get('/api/admin/calls', { onRequest }, async (request, reply) => {
+    const q = agentAndSince(request)
     // Streamed a page at a time (exportCallPages): the whole history never sits in memory.
-    const pages = exportCallPages(db, { agent: q.agent, since: q.since ? Number(q.since) : undefined })
+    const pages = exportCallPages(db, q)
     const csv = Readable.from(
       (async function* () {
         for await (const page of pages) yield `${page.join('\n')}\n`

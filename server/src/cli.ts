@@ -4,6 +4,7 @@
  *   remove-agent --username <login>
  *   assign-numbers --agent <userId> --file <csv>
  *   export-calls [--agent <userId>] [--since YYYY-MM-DD]                 (CSV on stdout)
+ *   sign-in-failures [--agent <userId>] [--since YYYY-MM-DD]             (CSV on stdout)
  *   db:migrate
  * With DATABASE_URL they open PostgreSQL directly. With PGlite (DATA_DIR) only one process may
  * open the directory: when a backend owns it they go through its /api/admin/* endpoints with the
@@ -22,7 +23,8 @@ import { describeTarget } from './db/driver'
 import { AgentConflictError, findAgentByUserId, putAgent, removeAgent } from './db/agents'
 import { migrate } from './db/migrations'
 import { claimDataDirWaiting, readOwner, type OwnerInfo } from './db/owner'
-import { assignNumbers, exportCallPages, type AssignReport } from './db/workspace'
+import { listSignInFailures, type AgentSignInFailures } from './db/signInFailures'
+import { assignNumbers, csvField, exportCallPages, type AssignReport } from './db/workspace'
 import { hashPassword } from './passwords'
 
 export const MIN_PASSWORD_LENGTH = 8
@@ -31,6 +33,7 @@ const USAGE = {
   'remove-agent': 'Usage: remove-agent --username <login>',
   'assign-numbers': 'Usage: assign-numbers --agent <userId> --file <csv with number,remark lines>',
   'export-calls': 'Usage: export-calls [--agent <userId>] [--since YYYY-MM-DD]',
+  'sign-in-failures': 'Usage: sign-in-failures [--agent <userId>] [--since YYYY-MM-DD]',
   'db:migrate': 'Usage: db:migrate',
 } as const
 type Command = keyof typeof USAGE
@@ -77,6 +80,18 @@ export function parseSince(value: string): number {
   return ms
 }
 
+export const SIGN_IN_FAILURES_CSV_HEADER = 'username,user_id,failures,first_failure,last_failure,addresses,held'
+
+/** One CSV line per agent: times ISO 8601 UTC, addresses as `address (failures)` joined by `; `. */
+export function signInFailuresCsv(list: AgentSignInFailures[]): string {
+  const lines = list.map((a) =>
+    [a.username, a.userId, a.failures, new Date(a.firstFailureAt).toISOString(), new Date(a.lastFailureAt).toISOString(), a.addresses.map((x) => `${x.address} (${x.failures})`).join('; '), a.held ? 'yes' : 'no']
+      .map(csvField)
+      .join(','),
+  )
+  return `${[SIGN_IN_FAILURES_CSV_HEADER, ...lines].join('\n')}\n`
+}
+
 /** What the tools need, whether done on an open database or through the running backend. */
 export interface AdminStore {
   readonly where: string
@@ -85,6 +100,7 @@ export interface AdminStore {
   assign(agent: string, lines: { line: number; number: string; remark: string }[]): Promise<AssignReport>
   /** Writes the CSV to `out` as it comes, waiting whenever `out` is full. */
   exportCsv(options: { agent?: string; since?: number }, out: Writable): Promise<void>
+  signInFailures(options: { agent?: string; since?: number }): Promise<AgentSignInFailures[]>
   migrate(): Promise<string>
   close(): Promise<void>
 }
@@ -118,6 +134,7 @@ export function directStore(db: Database, where: string, release: () => void): A
     async exportCsv(options, out) {
       for await (const page of exportCallPages(db, options)) await writeTo(out, `${page.join('\n')}\n`)
     },
+    signInFailures: (options) => listSignInFailures(db, options),
     async migrate() {
       const applied = await migrate(db)
       return applied.length ? `Applied migrations ${applied.join(', ')} to ${where}` : `${where} is up to date`
@@ -161,6 +178,12 @@ function remoteStore(owner: OwnerInfo & { port: number; adminKey: string }): Adm
       const res = await call('GET', `/api/admin/calls?${q}`)
       if (!res.body) return
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) await writeTo(out, chunk)
+    },
+    async signInFailures(options) {
+      const q = new URLSearchParams()
+      if (options.agent) q.set('agent', options.agent)
+      if (options.since !== undefined) q.set('since', String(options.since))
+      return ((await (await call('GET', `/api/admin/sign-in-failures?${q}`)).json()) as { agents: AgentSignInFailures[] }).agents
     },
     async migrate() {
       return `The running backend (pid ${owner.pid}) migrated the database at start`
@@ -275,6 +298,14 @@ async function run(command: Command, args: string[]): Promise<number> {
       const since = typeof o['--since'] === 'string' ? parseSince(o['--since']) : undefined
       const agent = typeof o['--agent'] === 'string' ? o['--agent'] : undefined
       await withStore((s) => s.exportCsv({ agent, since }, process.stdout))
+      return 0
+    }
+    case 'sign-in-failures': {
+      const o = parseOptions(args, ['--agent', '--since'], [], USAGE['sign-in-failures'])
+      const since = typeof o['--since'] === 'string' ? parseSince(o['--since']) : undefined
+      const agent = typeof o['--agent'] === 'string' ? o['--agent'] : undefined
+      const list = await withStore((s) => s.signInFailures({ agent, since }))
+      process.stdout.write(signInFailuresCsv(list))
       return 0
     }
     case 'db:migrate': {

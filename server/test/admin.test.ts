@@ -71,6 +71,7 @@ const ROUTES: [Method, string, unknown][] = [
   ['POST', '/api/admin/agents/remove', { username: AGENT1.username }],
   ['POST', '/api/admin/assign', { agent: AGENT1.username, lines: [{ line: 1, number: '13800138000', remark: 'x' }] }],
   ['GET', '/api/admin/calls', undefined],
+  ['GET', '/api/admin/sign-in-failures', undefined],
   ['POST', '/api/admin/workspace/clear', { agent: AGENT1.username }],
 ]
 

@@ -130,6 +130,17 @@ describe('business CLIs', () => {
     expect(await viaNpm.exited).toBe(0)
     expect(viaNpm.output().stdout).toBe(exported.output().stdout)
 
+    // Who fails to sign in: through the running backend, one seat's wrong passwords as CSV.
+    for (let i = 0; i < 2; i++) expect((await signIn(url, 'team5@corp.example', `wrong-${i}`)).status).toBe(401)
+    const failures = run('server/src/cli.ts', ['sign-in-failures', '--agent', 'SEAT-5@corp.example'], { DATA_DIR })
+    expect(await failures.exited).toBe(0)
+    expect(failures.output().stdout).toMatch(
+      /^username,user_id,failures,first_failure,last_failure,addresses,held\nteam5@corp\.example,seat-5@corp\.example,2,\d{4}-\d\d-\d\dT[\d:.]+Z,\d{4}-\d\d-\d\dT[\d:.]+Z,127\.0\.0\.1 \(2\),no\n$/,
+    )
+    const badSince = run('server/src/cli.ts', ['sign-in-failures', '--since', 'yesterday'], { DATA_DIR })
+    expect(await badSince.exited).toBe(1)
+    expect(badSince.output().stderr).toContain('--since must be a date YYYY-MM-DD (got "yesterday")')
+
     // Removing an agent ends their session at once.
     const remove = run('server/src/cli.ts', ['remove-agent', '--username', 'team3@corp.example'], { DATA_DIR })
     expect(await remove.exited).toBe(0)

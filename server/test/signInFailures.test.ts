@@ -18,7 +18,8 @@ import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 120_000 })
 
 const CAP = 10
-const ENV = { TRUST_PROXY: '127.0.0.1', LOGIN_RATE_LIMIT: '5', LOGIN_USERNAME_RATE_LIMIT: String(CAP), SCRYPT_QUEUE: '200' }
+const ADMIN_KEY = 'admin-key-0123456789-abcdefghijklmnopqrstuvwxyz'
+const ENV = { TRUST_PROXY: '127.0.0.1', LOGIN_RATE_LIMIT: '5', LOGIN_USERNAME_RATE_LIMIT: String(CAP), SCRYPT_QUEUE: '200', ADMIN_KEY }
 const PHONE = '192.0.2.10'
 const KEY1 = AGENT1.username.toLowerCase()
 
@@ -265,6 +266,74 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     await putAgent(db, { username: AGENT1.username, userId: 'new-seat', passwordHash: DEVELOPMENT_ACCOUNTS[0].passwordHash }, { replace: false, now: clock.now() })
     expect(await signIn()).toEqual(NONE)
     expect(await db.query('SELECT address FROM login_known_addresses')).toEqual([{ address: PHONE }])
+  })
+
+  /** The business's view: GET /api/admin/sign-in-failures (what `npm run sign-in-failures` prints). */
+  const listed = async (query = '', server = app, key = ADMIN_KEY) => {
+    const res = await server.inject({ method: 'GET', url: `/api/admin/sign-in-failures${query}`, headers: { 'x-admin-key': key } })
+    return { status: res.statusCode, body: res.json() as { agents?: unknown[]; error?: { code: string; message: string } } }
+  }
+
+  it('the business lists who fails to sign in, from where, newest first; listing leaves the agent\'s own report as it was', async () => {
+    const OFFICE = '198.51.100.20'
+    const start = clock.now()
+    for (let i = 0; i < 3; i++) expect(await guess(PHONE, i)).toBe(401)
+    clock.advance(60_000)
+    for (let i = 0; i < 2; i++) expect(await guess(OFFICE, 10 + i)).toBe(401)
+    clock.advance(60_000)
+    expect(await guess(OFFICE, 20, AGENT2.username)).toBe(401)
+    // Usernames without an agent are never listed (their failures went into decoys).
+    for (let i = 0; i < 3; i++) expect(await guess(OFFICE, 30 + i, `nobody${i}@example.com`)).toBe(401)
+    const agent1 = {
+      username: AGENT1.username,
+      userId: AGENT1.username,
+      failures: 5,
+      firstFailureAt: start,
+      lastFailureAt: start + 60_000,
+      addresses: [
+        { address: PHONE, failures: 3 },
+        { address: OFFICE, failures: 2 },
+      ],
+      held: false,
+    }
+    const agent2 = { username: AGENT2.username, userId: AGENT2.username, failures: 1, firstFailureAt: start + 120_000, lastFailureAt: start + 120_000, addresses: [{ address: OFFICE, failures: 1 }], held: false }
+    expect(await listed()).toEqual({ status: 200, body: { agents: [agent2, agent1] } })
+    // One seat (compared without case, as seats are), and only what came since a time.
+    expect((await listed(`?agent=${encodeURIComponent(AGENT1.username.toUpperCase())}`)).body).toEqual({ agents: [agent1] })
+    expect((await listed(`?since=${start + 60_000}`)).body).toEqual({
+      agents: [agent2, { ...agent1, failures: 2, firstFailureAt: start + 60_000, addresses: [{ address: OFFICE, failures: 2 }] }],
+    })
+    expect((await listed('?agent=nobody0%40example.com')).body).toEqual({ agents: [] })
+    // A second instance over the same database lists the same.
+    const second = await backend.secondInstance()
+    expect((await listed('', second)).body).toEqual({ agents: [agent2, agent1] })
+    // The agent is still told all five at their next sign-in.
+    expect(await signIn()).toEqual(told({ failures: 5, lastFailureAt: start + 60_000, locked: false }))
+  })
+
+  it('lists a username a limit held as held, while failures land at once; refuses a bad query and a wrong key', async () => {
+    // Listing while 30 wrong passwords land at once (both instances): every answer is consistent.
+    const second = await backend.secondInstance()
+    const [codes, lists] = await Promise.all([
+      Promise.all(Array.from({ length: 30 }, (_, i) => guess(`203.0.${i}.7`, i, AGENT1.username, i % 2 ? second : app))),
+      Promise.all(Array.from({ length: 10 }, (_, i) => listed('', i % 2 ? app : second))),
+    ])
+    expect(tally(codes)).toEqual({ 401: CAP, 429: 30 - CAP })
+    for (const list of lists) {
+      expect(list.status).toBe(200)
+      const agents = list.body.agents as Array<{ failures: number; addresses: Array<{ failures: number }> }>
+      for (const a of agents) expect(a.addresses.reduce((n, x) => n + x.failures, 0)).toBe(a.failures)
+    }
+    expect((await listed()).body).toEqual({
+      agents: [expect.objectContaining({ username: AGENT1.username, failures: CAP, held: true }) as unknown],
+    })
+    const bad = (message: string) => ({ status: 400, body: { error: { code: 'BAD_REQUEST', message } } })
+    expect(await listed('?since=abc')).toEqual(bad('"since" must be a time in epoch milliseconds'))
+    expect(await listed('?since=-5')).toEqual(bad('"since" must be a time in epoch milliseconds'))
+    expect(await listed('?since=1&since=2')).toEqual(bad('"since" must be given once'))
+    expect(await listed('?agent=a&agent=b')).toEqual(bad('"agent" must be given once'))
+    expect(await listed('?agent=a%00b')).toEqual(bad('"agent" must be valid text without NUL characters'))
+    expect(await listed('', app, 'wrong')).toEqual({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'No such endpoint' } } })
   })
 
   it(`keeps the newest ${FAILURES_KEPT} failures per agent and counts them all; pruned by age, forgotten with the agent`, async () => {

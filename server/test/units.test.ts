@@ -5,7 +5,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createAccessTokenService } from '../src/accessTokens'
 import { AgentsFileError, createAgentDirectory, readAgentsFile } from '../src/agents'
-import { parseAddAgentArgs, parseSince } from '../src/cli'
+import { parseAddAgentArgs, parseSince, signInFailuresCsv } from '../src/cli'
 import { DEFAULT_AGENTS_FILE } from '../src/config'
 import { DUMMY_PASSWORD_HASH, hashPassword, isPasswordHash, verifyPassword } from '../src/passwords'
 import { sanitiseTcccMessage } from '../src/tccc'
@@ -83,6 +83,24 @@ describe('add-agent', () => {
     expect(parseAddAgentArgs(['--username', 'u@x.com', '--user-id', 'seat@x.com', '--replace']).replace).toBe(true)
     expect(() => parseAddAgentArgs(['--username', 'u'])).toThrow(/Usage/)
     expect(() => parseAddAgentArgs(['--username', 'u', '--user-id', 'x', '--password', 'p'])).toThrow(/Unknown option --password/)
+  })
+
+  it('sign-in-failures prints one CSV line per agent: ISO times, addresses with their counts, no cell a spreadsheet would run', () => {
+    const at = Date.UTC(2026, 11, 5, 9, 30)
+    expect(
+      signInFailuresCsv([
+        { username: '=cmd|x', userId: 'seat,1', failures: 3, firstFailureAt: at, lastFailureAt: at + 60_000, addresses: [{ address: '203.0.113.7', failures: 2 }, { address: '2001:db8:1:2::/64', failures: 1 }], held: true },
+        { username: 'b@corp.example', userId: 'b', failures: 1, firstFailureAt: at, lastFailureAt: at, addresses: [{ address: '198.51.100.1', failures: 1 }], held: false },
+      ]),
+    ).toBe(
+      [
+        'username,user_id,failures,first_failure,last_failure,addresses,held',
+        "'=cmd|x,\"seat,1\",3,2026-12-05T09:30:00.000Z,2026-12-05T09:31:00.000Z,203.0.113.7 (2); 2001:db8:1:2::/64 (1),yes",
+        'b@corp.example,b,1,2026-12-05T09:30:00.000Z,2026-12-05T09:30:00.000Z,198.51.100.1 (1),no',
+        '',
+      ].join('\n'),
+    )
+    expect(signInFailuresCsv([])).toBe('username,user_id,failures,first_failure,last_failure,addresses,held\n')
   })
 
   it('export-calls takes --since as a calendar date', () => {

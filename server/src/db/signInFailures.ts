@@ -112,3 +112,52 @@ export async function pruneSignInFailures(db: Queryable, now: number): Promise<v
   await db.query('DELETE FROM login_failures WHERE at <= $1', [now - FAILURES_KEEP_MS])
   await db.query('DELETE FROM login_failure_reports WHERE changed_at <= $1', [now - FAILURES_KEEP_MS])
 }
+
+/** One agent's kept failures (the business's view: `sign-in-failures`, GET /api/admin/sign-in-failures). */
+export interface AgentSignInFailures {
+  username: string
+  userId: string
+  /** Kept failures since `since` (at most FAILURES_KEPT per agent, none older than FAILURES_KEEP_MS). */
+  failures: number
+  firstFailureAt: number
+  lastFailureAt: number
+  /** Where they came from as the limits count it (IPv4, or an IPv6 /64), most failures first. */
+  addresses: Array<{ address: string; failures: number }>
+  /** A limit of the username held it since the agent's last confirmed report. */
+  held: boolean
+}
+
+/**
+ * Who is failing to sign in, for the business: agents with kept failures since `since` (or one
+ * agent by userId, compared without case as seats are), the latest failure first. Read only:
+ * the agent's own report (told at their next sign-in) is not touched. Decoys are never listed.
+ */
+export async function listSignInFailures(db: Queryable, { since = 0, agent }: { since?: number; agent?: string } = {}): Promise<AgentSignInFailures[]> {
+  const rows = await db.query<{ username: string; user_id: string; address: string; n: number; first_at: number | string; last_at: number | string; held: boolean }>(
+    `SELECT a.username, a.user_id, f.address, count(*)::int AS n, min(f.at) AS first_at, max(f.at) AS last_at,
+            bool_or(r.locked_at IS NOT NULL) AS held
+       FROM login_failures f
+       JOIN agents a ON a.username_key = f.username_key
+       LEFT JOIN login_failure_reports r ON r.username_key = f.username_key
+      WHERE f.at >= $1 AND ($2::text IS NULL OR lower(a.user_id) = lower($2::text))
+      GROUP BY a.username, a.user_id, f.address`,
+    [since, agent ?? null],
+  )
+  const byAgent = new Map<string, AgentSignInFailures>()
+  for (const row of rows) {
+    const first = Number(row.first_at)
+    const last = Number(row.last_at)
+    const entry = byAgent.get(row.user_id)
+    if (!entry) {
+      byAgent.set(row.user_id, { username: row.username, userId: row.user_id, failures: row.n, firstFailureAt: first, lastFailureAt: last, addresses: [{ address: row.address, failures: row.n }], held: row.held })
+      continue
+    }
+    entry.failures += row.n
+    entry.firstFailureAt = Math.min(entry.firstFailureAt, first)
+    entry.lastFailureAt = Math.max(entry.lastFailureAt, last)
+    entry.addresses.push({ address: row.address, failures: row.n })
+  }
+  const list = [...byAgent.values()]
+  for (const entry of list) entry.addresses.sort((a, b) => b.failures - a.failures || a.address.localeCompare(b.address))
+  return list.sort((a, b) => b.lastFailureAt - a.lastFailureAt || a.username.localeCompare(b.username))
+}

@@ -897,7 +897,7 @@ export async function assignNumbers(
 
 export const CALL_CSV_HEADER = 'id,agent,number,remark,direction,started_at,answered_at,ended_at,duration_s,end_reason,outcome,note,callback_at'
 
-function csvField(value: unknown): string {
+export function csvField(value: unknown): string {
   if (value === undefined || value === null) return ''
   const text = String(value)
   // Quote when needed. A leading = + - @, tab or carriage return (OWASP's CSV-injection list) is
