@@ -41,7 +41,7 @@ const [dataDir, at] = process.argv.slice(2)
 while (Date.now() < Number(at)) {} // all start together
 const claim = claimDataDir(dataDir, 'cli')
 process.stdout.write(claim.ok ? 'ok' : 'refused')
-setTimeout(() => process.exit(0), 1500) // hold it while the others try
+setInterval(() => {}, 1000) // hold it until the test has every answer (a slow starter must meet a live holder)
 `,
     )
     for (let round = 0; round < 3; round++) {
@@ -49,14 +49,29 @@ setTimeout(() => process.exit(0), 1500) // hold it while the others try
       mkdirSync(dataDir)
       writeFileSync(path.join(dataDir, 'owner.json'), JSON.stringify({ pid: DEAD_PID, role: 'server', port: 1 }))
       const at = String(Date.now() + 2500)
-      const answers = await Promise.all(
-        Array.from({ length: 6 }, () => {
-          const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, at], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] })
-          let out = ''
-          proc.stdout.on('data', (d: Buffer) => (out += d.toString()))
-          return new Promise<string>((resolve) => proc.on('exit', () => resolve(out)))
-        }),
-      )
+      // Each holds what it got until all six have answered: before, the winner left after 1.5 s
+      // without releasing, and a child that started later than that (a loaded machine) found a
+      // dead claim and rightly took it, a second "ok" that was not a race.
+      const procs = Array.from({ length: 6 }, () => spawn(process.execPath, ['--import', 'tsx', child, dataDir, at], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] }))
+      const exited = procs.map((proc) => new Promise<void>((resolve) => proc.on('exit', () => resolve())))
+      let answers: string[]
+      try {
+        answers = await Promise.all(
+          procs.map((proc) => {
+            let out = ''
+            return new Promise<string>((resolve, reject) => {
+              proc.stdout.on('data', (d: Buffer) => {
+                out += d.toString()
+                if (out === 'ok' || out === 'refused') resolve(out)
+              })
+              proc.on('exit', () => reject(new Error(`a claimer exited first, having written "${out}"`)))
+            })
+          }),
+        )
+      } finally {
+        for (const proc of procs) proc.kill('SIGKILL')
+        await Promise.all(exited)
+      }
       expect(answers.sort(), `round ${round}`).toEqual(['ok', 'refused', 'refused', 'refused', 'refused', 'refused'])
     }
   }, 60_000)

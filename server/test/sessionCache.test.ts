@@ -22,11 +22,13 @@ const LOOKUP = 'FROM sessions s JOIN agents'
 
 /** The database with its session lookups counted, and optionally held at a gate. */
 function counting(inner: Database) {
-  const counter = { lookups: 0, gate: null as Promise<void> | null }
+  // `read`: statements that have their rows (a started one may not have read yet on a busy machine).
+  const counter = { lookups: 0, read: 0, gate: null as Promise<void> | null }
   const query: Queryable['query'] = async (sql, params, options) => {
     if (sql.includes(LOOKUP)) {
       counter.lookups++
       const rows = await inner.query(sql, params, options)
+      counter.read++
       if (counter.gate) await counter.gate
       return rows as never
     }
@@ -239,7 +241,8 @@ describe.skipIf(findPgBin() === null)('session check on PostgreSQL: every check 
     let release = () => {}
     counter.gate = new Promise((resolve) => (release = resolve))
     const first = check.lookup('s1') // read "live", held at the gate
-    await vi.waitFor(() => expect(counter.lookups).toBe(1))
+    // Its rows read, not just started: under load the statement could otherwise run after the sign-out.
+    await vi.waitFor(() => expect(counter.read).toBe(1))
     await endSession(inner, 's1', NOW)
     const second = check.lookup('s1') // arrives after the sign-out
     counter.gate = null
