@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { claimDataDir, readOwner } from '../src/db/owner'
+import { claimDataDir, clearDeadClaim, readOwner } from '../src/db/owner'
 import { root as repoRoot } from './processes'
 
 const DEAD_PID = 2_000_000_000 // above any pid_max: process.kill answers ESRCH
@@ -30,6 +30,23 @@ describe('DATA_DIR claim', () => {
     // A file from before claims had ids, with our pid: the same.
     writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, role: 'server' }))
     expect(claimDataDir(dir, 'server').ok).toBe(true)
+  })
+
+  it('a clearer that read the dead claim before another cleared it and claimed leaves the fresh claim alone', () => {
+    // The interleaving the six processes below rarely hit on a quiet machine, step by step.
+    writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ pid: DEAD_PID, claim: 'dead', role: 'server', port: 1 }))
+    const readByLateClearer = readOwner(dir)
+    const fresh = claimDataDir(dir, 'cli') // clears the dead claim and takes the folder
+    expect(fresh.ok).toBe(true)
+    const claimId = readOwner(dir)?.claim
+    expect(claimId).not.toBe('dead')
+    expect(clearDeadClaim(dir, readByLateClearer)).toBe(true)
+    expect(readOwner(dir)?.claim).toBe(claimId)
+    // An unreadable claim judged dead is not a readable fresh one either.
+    expect(clearDeadClaim(dir, null)).toBe(true)
+    expect(readOwner(dir)?.claim).toBe(claimId)
+    if (fresh.ok) fresh.release()
+    expect(readOwner(dir)).toBeNull()
   })
 
   it('six processes clearing one dead claim at the same instant: exactly one gets the folder (three rounds)', async () => {

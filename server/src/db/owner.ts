@@ -48,8 +48,8 @@ function alive(owner: OwnerInfo): boolean {
   }
 }
 
-/** Removes the claim file if it is still the dead one that was read; false when someone else is clearing. */
-function clearDeadClaim(dataDir: string, dead: OwnerInfo | null): boolean {
+/** Removes the claim file if it is still the dead one that was read; false when someone else is clearing. Exported for its tests. */
+export function clearDeadClaim(dataDir: string, dead: OwnerInfo | null): boolean {
   const lock = clearingLockOf(dataDir)
   let fd: number
   try {
