@@ -13,7 +13,8 @@
  * still in the outbox or a record never sent.
  *
  * A record refused over a cap of the agent's (`QUOTA_EXCEEDED`) is also held in
- * `tccc.a.<agentKey>.overCap` until there is room: the phone's latest copy of each goes out again,
+ * `tccc.a.<agentKey>.overCap` until there is room (or until a change of it is refused for another
+ * reason: then only the rejected log keeps it): the phone's latest copy of each goes out again,
  * as a new change and in the order they were refused, once the agent deleted numbers (the numbers
  * cap; as many as the deletes made room for), at the next sign-in, and when the agent asks (`retryOverCap`; the records cap only the
  * business can raise).
@@ -1019,8 +1020,8 @@ export class SyncEngine {
 
   /**
    * Keeps the held set (`overCap`) in step with a push's answers, in the batch's order: an add
-   * refused over a cap is held (once, where it was first refused), a record that went through or
-   * was deleted is not any more. Returns the room under the numbers cap the batch left: a place
+   * refused over a cap is held (once, where it was first refused), a record that went through,
+   * was deleted or was refused for another reason (kept in the rejected log) is not any more. Returns the room under the numbers cap the batch left: a place
    * for each number the server deleted that was not itself held (one it had live as far as this
    * phone knows), none once an add was refused over that cap after it (the room was taken: the
    * adds held then went out again at once and were refused twice in one sync).
@@ -1037,6 +1038,10 @@ export class SyncEngine {
         if (result.quota === 'numbers') room = 0
       } else if (result?.status === 'applied') {
         if (entry.op === 'delete' && entry.kind === 'number' && !held.has(key)) room += 1
+        held.delete(key)
+      } else if (result?.status === 'rejected') {
+        // Refused for another reason (an edit the server finds invalid): room would not help, so
+        // it is let go into the rejected log under that reason instead of going out again.
         held.delete(key)
       }
     }

@@ -84,8 +84,8 @@ describe('changes refused over a cap', () => {
     for (const i of [1, 2, 3, 4, 5]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
     await sync()
     const firstChangeIds = new Set(t.server.pushes.flat().map((c) => c.changeId))
-    // Edited while refused: refused again, still held where it was first refused.
-    write({ kind: 'number', op: 'upsert', id: 'n4', data: { remark: 'edited while refused' } })
+    // Edited while refused (sent whole, as the numbers store does): refused again, still held where it was first refused.
+    write({ kind: 'number', op: 'upsert', id: 'n4', data: { ...numberData(phone(4)), remark: 'edited while refused' } })
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3', 'n4', 'n5'])
     const pushesBefore = t.server.pushes.length
@@ -262,6 +262,39 @@ describe('changes refused over a cap', () => {
     expect(storedData('tccc.a.agent1.overCap')).toEqual([])
     stop()
     restarted.close()
+  })
+
+  it('held, then refused for another reason (an edit the server finds invalid): let go of the held set into the rejected log with that reason, and not sent again at the next sign-ins', async () => {
+    t.server.numbersCap = 2
+    const { write } = storesOver(t.engine)
+    for (const i of [1, 2, 3]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3'])
+    // Edited while held into a number the server refuses whatever the cap: INVALID_NUMBER, not QUOTA_EXCEEDED.
+    write({ kind: 'number', op: 'upsert', id: 'n3', data: { number: 'not a phone' } })
+    await sync()
+    expect(t.engine.rejectedChanges().at(-1)).toMatchObject({ entry: { id: 'n3' }, reason: 'INVALID_NUMBER' })
+    // Was: still held (counted as over the numbers cap, "delete numbers to make room"), and sent again at the next sign-in.
+    expect(t.engine.overCapRecords()).toEqual([])
+    expect(storedData('tccc.a.agent1.overCap')).toEqual([])
+    expect(overCap()).toEqual({ type: 'overCap', numbers: 0, records: 0 })
+    const stores = storesOver(t.engine)
+    for (const i of [1, 2]) stores.copies.set(`number:n${i}`, { kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    stores.copies.set('number:n3', { kind: 'number', op: 'upsert', id: 'n3', data: { ...numberData(phone(3)), number: 'not a phone' } })
+    t.engine.close()
+    const sendsOfN3 = () => t.server.pushes.flat().filter((c) => c.id === 'n3').length
+    const before = sendsOfN3()
+    // Three sign-ins: none sends it.
+    for (let i = 0; i < 3; i += 1) {
+      const again = new SyncEngine(t.server.transport(), t.timers)
+      storesOver(again).copies.set('number:n3', stores.copies.get('number:n3') as LocalChange)
+      again.open('agent1')
+      again.kick()
+      await settle()
+      expect(again.overCapRecords()).toEqual([])
+      again.close()
+    }
+    expect(sendsOfN3() - before).toBe(0)
   })
 
   it('a retry the agent asks for while still over the cap is refused again and said again', async () => {
