@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { nextTick } from 'vue'
-import { keepSignInFailures } from '@/services/signInFailures'
+import { keepSignInFailures, signInNoticeStorage } from '@/services/signInFailures'
 import { useSessionStore } from '@/store/session'
 import { useSignInNoticeStore } from '@/store/signInNotice'
 import { useSyncStore } from '@/store/sync'
@@ -135,5 +135,37 @@ describe('the sign-in failures notice', () => {
     await session.signIn(AGENT.userId, PASSWORD)
     await nextTick()
     expect(notice.shown).toMatchObject({ failures: 0, locked: true })
+  })
+
+  it("follows the agent's other tab of this browser: a dismissal there hides it here, a report kept there shows here, without a reload", async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, 'wrong-1')
+    expect(await session.signIn(AGENT.userId, PASSWORD)).toBe(true)
+    const notice = useSignInNoticeStore()
+    expect(notice.shown).toMatchObject({ failures: 1 })
+    const stored = signInNoticeStorage(AGENT.userId)
+    // The other tab writes the shared storage; the browser tells this tab with a `storage` event.
+    const otherTabWrote = (key: string | null) => window.dispatchEvent(new StorageEvent('storage', { key }))
+    stored.save({ ...(stored.load() as NonNullable<ReturnType<typeof stored.load>>), dismissed: true })
+    otherTabWrote('tccc.a.other%40example%2Ecom.signInNotice')
+    // Another key (another agent's notice) is not this one's: nothing read.
+    expect(notice.shown).toMatchObject({ failures: 1 })
+    otherTabWrote(stored.key)
+    // Was: shown until this tab was reloaded.
+    expect(notice.shown).toBeNull()
+    expect(notice.last).toMatchObject({ failures: 1, dismissed: true })
+
+    keepSignInFailures(AGENT.userId, { failures: 3, lastFailureAt: core.clock.now(), locked: false }, core.clock.now())
+    otherTabWrote(stored.key)
+    expect(notice.shown).toMatchObject({ failures: 3, dismissed: false })
+    // The other tab cleared the storage (a development reset): nothing stays shown from memory.
+    stored.clear()
+    otherTabWrote(null)
+    expect(notice.shown).toBeNull()
+    // Signed out here: a write there is no longer heard.
+    await session.signOut()
+    keepSignInFailures(AGENT.userId, { failures: 5, lastFailureAt: core.clock.now(), locked: false }, core.clock.now())
+    otherTabWrote(stored.key)
+    expect(notice.last).toBeNull()
   })
 })

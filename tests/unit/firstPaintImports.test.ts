@@ -33,6 +33,8 @@ const DEFERRED = [
   // the tabs' agreement (one registration per agent per browser): loaded by a sign-in or restore
   'src/services/tabRegistration.ts',
   'src/platform/tabLink.ts',
+  // the other tabs' storage writes: heard by the signed-in shell's notice and the sync engine
+  'src/platform/storageWatch.ts',
   // messages of the signed-in pages
   'src/i18n/index.ts',
   'src/i18n/messages/index.ts',
