@@ -29,10 +29,17 @@
  * outbox, each applied only over the version the server had (`ifRev`), so a newer write by
  * another phone always stands.
  *
+ * Another browser tab of the same agent runs its own engine over the same storage. Each tab pushes
+ * what it holds (its own changes, and the other's it merged at its own writes; a change sent by
+ * both is answered `duplicate` by its id). What the other tab writes (`watchStorage`) only
+ * changes what this one says: its outbox counts as pending here, its held set and its new refusals
+ * as they are there (`refusedElsewhere`); nothing is queued or sent because of it.
+ *
  * It never imports a store: it publishes typed `SyncEvent`s on `syncEvents`, which the store
  * layer's event router (`src/store/eventRouter.ts`) turns into store actions.
  */
 import { toTcccError } from '@/platform/errors'
+import { watchStorage, type StorageWatch } from '@/platform/storageWatch'
 import { createEventChannel, type EventStream, type Unsubscribe } from '@/services/eventStream'
 import { newId } from '@/services/ids'
 import { workspaceValue, type StoredValue } from '@/services/storage'
@@ -282,9 +289,14 @@ export type SyncEvent =
   | { type: 'sessionEnded' }
   /**
    * How many records are held refused over each cap (`OverCapRecord`): at open (they are stored)
-   * and whenever that changes (refused, sent again, gone through, deleted).
+   * and whenever that changes (refused, sent again, gone through, deleted; also in another tab).
    */
   | { type: 'overCap'; numbers: number; records: number }
+  /**
+   * Refusals another tab of the agent got (new rows of the rejected log it wrote), by reason:
+   * counted on this tab's sync line as its own are; that tab's stores did the rest.
+   */
+  | { type: 'refusedElsewhere'; reasons: string[] }
 
 export type SyncListener = (event: SyncEvent) => void
 
@@ -492,7 +504,14 @@ interface Workspace {
   entries: OutboxEntry[]
   /** Changes the server answered since the outbox was last written (not taken back from it). */
   answered: Set<string>
+  /** Another tab's unsent changes in the stored outbox that this one does not hold (shown as pending). */
+  elsewhere: number
+  /** The rejected log's rows this tab knows of (`rejectedKey`): a row not among them came from another tab. */
+  rejectedSeen: Set<string>
 }
+
+/** One rejected log row, to tell another tab's new refusals from those already counted. */
+const rejectedKey = (r: RejectedChange): string => `${String(r?.entry?.changeId)}@${String(r?.at)}`
 
 /**
  * The outbox to write: this engine's entries, plus the stored ones it neither holds nor had
@@ -544,6 +563,8 @@ export class SyncEngine {
   private timer: unknown = null
   /** Set by `keepCursor()` while `pulled` is delivered. */
   private pulledNotSaved = false
+  /** Stops hearing the other tabs' writes (set while a workspace is open). */
+  private unwatch: (() => void) | null = null
   /** What the phone holds, for a reconcile (the store layer's; none: no reconcile). */
   private local: LocalRecords | null = null
   /** When a reconcile last failed in this sign-in (retried after RECONCILE_RETRY_MS). */
@@ -558,6 +579,8 @@ export class SyncEngine {
   constructor(
     private transport: WorkspaceTransport | null = null,
     private readonly timers: SyncTimers = realTimers,
+    /** The other tabs' storage writes (tests pass one per simulated tab). */
+    private readonly watch: StorageWatch = watchStorage,
   ) {}
 
   /** The engine's events (the shared `syncEvents` stream). */
@@ -656,6 +679,8 @@ export class SyncEngine {
       outbox,
       entries,
       answered: new Set(),
+      elsewhere: 0,
+      rejectedSeen: new Set(rejected.load().map(rejectedKey)),
       cursor: workspaceValue<string>(agentKey, 'cursor', { version: 1, fallback: () => '0', validate: (d): d is string => typeof d === 'string' }),
       rejected,
       readBacks: workspaceValue<RejectedChange[]>(agentKey, 'readBack', {
@@ -672,10 +697,35 @@ export class SyncEngine {
     this.putBackOwed = new Set()
     this.setState(this.online ? 'synced' : 'offline')
     this.emitOverCap(this.ws.overCap.load())
+    this.unwatch = this.watch((key) => this.otherTabWrote(key))
+  }
+
+  /**
+   * Another tab of this browser wrote one of the agent's keys (or cleared the storage: `null`):
+   * the sync line follows it. Only what is said changes; this tab queues and sends nothing more.
+   */
+  private otherTabWrote(key: string | null): void {
+    const ws = this.ws
+    if (!ws) return
+    if (key === null || key === ws.outbox.key) {
+      const mine = new Set(ws.entries.map((e) => e.changeId))
+      const stored: unknown[] = ws.outbox.load()
+      ws.elsewhere = stored.filter((e) => isOutboxEntry(e) && !mine.has(e.changeId) && !ws.answered.has(e.changeId)).length
+      this.emitStatus()
+    }
+    if (key === null || key === ws.overCap.key) this.emitOverCap(ws.overCap.load())
+    if (key === null || key === ws.rejected.key) {
+      const log = ws.rejected.load()
+      const added = log.filter((r) => !ws.rejectedSeen.has(rejectedKey(r)))
+      ws.rejectedSeen = new Set(log.map(rejectedKey))
+      if (added.length > 0) this.emit({ type: 'refusedElsewhere', reasons: added.map((r) => (typeof r?.reason === 'string' ? r.reason : 'UNKNOWN')) })
+    }
   }
 
   /** Stops syncing (sign-out). The outbox stays stored for this agent's next sign-in. */
   close(): void {
+    this.unwatch?.()
+    this.unwatch = null
     if (this.ws) this.saveLedger(this.ws)
     this.generation += 1
     this.clearTimer()
@@ -716,6 +766,8 @@ export class SyncEngine {
     ws.outbox.save(next)
     ws.entries = next
     ws.answered.clear()
+    // Everything stored is held here now.
+    ws.elsewhere = 0
   }
 
   /** Network state from the platform; coming back online flushes at once. */
@@ -994,7 +1046,9 @@ export class SyncEngine {
       const done = new Set(batch.filter((e) => answered.has(e.changeId)).map((e) => e.changeId))
       if (done.size === 0) throw new Error('the server answered none of the pushed changes')
       if (rejected.length > 0) {
-        ws.rejected.save([...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP))
+        const log = [...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP)
+        ws.rejected.save(log)
+        ws.rejectedSeen = new Set(log.map(rejectedKey))
       }
       const room = this.noteOverCap(ws, batch, answered)
       ws.entries = ws.entries.filter((e) => !done.has(e.changeId))
@@ -1286,9 +1340,11 @@ export class SyncEngine {
 
   private emitStatus(): void {
     let state = this.state
+    // Another tab's unsent changes count too: they are not on the server either.
+    const pending = this.pending + (this.ws?.elsewhere ?? 0)
     // Not syncing right now but changes are waiting: say so (unless offline or failing).
-    if (state === 'synced' && this.pending > 0) state = 'pending'
-    this.emit({ type: 'status', state, pending: this.pending })
+    if (state === 'synced' && pending > 0) state = 'pending'
+    this.emit({ type: 'status', state, pending })
   }
 
   private emit(event: SyncEvent): void {

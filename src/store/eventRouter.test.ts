@@ -325,6 +325,13 @@ describe('the route tables, handler by handler (fake stores)', () => {
     expect(stores.sync.applyOverCap.mock.calls).toEqual([[3, 1]])
   })
 
+  it("another tab's refusals are counted on this tab's line, each reason once, and change no list here", () => {
+    const stores = syncStores()
+    routeSync({ type: 'refusedElsewhere', reasons: ['INVALID_NUMBER', 'QUOTA_EXCEEDED'] }, stores)
+    expect(stores.sync.noteRejected.mock.calls).toEqual([['INVALID_NUMBER'], ['QUOTA_EXCEEDED']])
+    expect(stores.numbers.dropLocal).not.toHaveBeenCalled()
+  })
+
   it('a duplicate add the server merged drops the local copy and is not counted as a rejection', () => {
     const stores = syncStores()
     routeSync({ type: 'merged', entry: entry('number') }, stores)

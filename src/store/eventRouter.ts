@@ -163,6 +163,10 @@ export const syncRoutes: RouteTable<SyncEvent, SyncStores> = {
   },
   // The changes refused over a cap that wait for room (stored): what the sync line counts.
   overCap: (event, { sync }) => sync.applyOverCap(event.numbers, event.records),
+  // Another tab's refusals: counted on this tab's line too (that tab's stores took care of the rest).
+  refusedElsewhere: (event, { sync }) => {
+    for (const reason of event.reasons) sync.noteRejected(reason)
+  },
 }
 
 /** Every stream the app routes; one line per service that feeds stores. */

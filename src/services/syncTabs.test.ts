@@ -1,0 +1,102 @@
+/**
+ * Two browser tabs of one agent, each with its own engine over the one storage: what the other tab
+ * writes (its outbox, held set and rejected log, heard as the browser's `storage` event) shows on
+ * this tab's sync line at once, not at this tab's next sync; and it makes this tab send nothing.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { StorageChangeListener } from '@/platform/storageWatch'
+import { DEBOUNCE_MS, SyncEngine, type LocalChange, type SyncEvent } from './sync'
+import { FakeWorkspaceServer, ManualTimers, settle } from './__tests__/fakeWorkspace'
+
+const CREATED = 1_767_225_600_000
+const addNumber = (id: string, number: string): LocalChange => ({ kind: 'number', op: 'upsert', id, data: { number, remark: number, source: 'own', createdAt: CREATED } })
+
+/** One tab: its engine, its timers, and the `storage` events the browser would give it. */
+function tab(server: FakeWorkspaceServer) {
+  const timers = new ManualTimers()
+  const listeners = new Set<StorageChangeListener>()
+  const engine = new SyncEngine(server.transport(), timers, (listener) => {
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  })
+  /** The browser tells this tab that another one wrote `key`; returns what this tab's engine said. */
+  const hears = (key: string | null): SyncEvent[] => {
+    const said: SyncEvent[] = []
+    const stop = engine.subscribe((e) => said.push(e))
+    for (const listener of [...listeners]) listener(key)
+    stop()
+    return said
+  }
+  return { engine, timers, hears, listening: () => listeners.size }
+}
+
+describe('the sync line of a second tab of the agent', () => {
+  let server: FakeWorkspaceServer
+  let first: ReturnType<typeof tab>
+  let second: ReturnType<typeof tab>
+
+  beforeEach(() => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    server = new FakeWorkspaceServer()
+    first = tab(server)
+    second = tab(server)
+    first.engine.open('agent1')
+    second.engine.open('agent1')
+  })
+  afterEach(() => {
+    first.engine.close()
+    second.engine.close()
+  })
+
+  it("counts the other tab's unsent changes as pending, and clears once that tab sent them; never sends them itself for it", async () => {
+    // The first tab is cut off; the agent adds a number there.
+    first.engine.setOnline(false)
+    first.engine.enqueue([addNumber('n1', '13800138001')])
+    // Was: the second tab said "synced" until it synced itself.
+    expect(second.hears('tccc.a.agent1.outbox')).toEqual([{ type: 'status', state: 'pending', pending: 1 }])
+    // Another agent's outbox is not this one's.
+    expect(second.hears('tccc.a.agent2.outbox')).toEqual([])
+    // Said, not taken: nothing is scheduled or sent from the second tab.
+    expect(second.engine.pending).toBe(0)
+    expect(second.timers.waiting()).toEqual([])
+    await second.timers.advance(60_000)
+    expect(server.pushes).toEqual([])
+
+    first.engine.setOnline(true)
+    await settle()
+    expect(server.pushes.map((p) => p.map((c) => c.id))).toEqual([['n1']])
+    expect(second.hears('tccc.a.agent1.outbox')).toEqual([{ type: 'status', state: 'synced', pending: 0 }])
+
+    // A change of its own merges what is stored (as before): it then sends the other's too, and its count is its own list again.
+    first.engine.setOnline(false)
+    first.engine.enqueue([addNumber('n2', '13800138002')])
+    second.hears('tccc.a.agent1.outbox')
+    second.engine.enqueue([addNumber('n3', '13800138003')])
+    expect(second.engine.pending).toBe(2)
+    const statuses: SyncEvent[] = []
+    const stop = second.engine.subscribe((e) => statuses.push(e))
+    await second.timers.advance(DEBOUNCE_MS)
+    stop()
+    expect(statuses.filter((e) => e.type === 'status').at(-1)).toEqual({ type: 'status', state: 'synced', pending: 0 })
+  })
+
+  it("says the other tab's new refusals once each (not those it knew of), and follows its held set", async () => {
+    server.numbersCap = 1
+    first.engine.enqueue([addNumber('n1', '13800138001'), addNumber('n2', '13800138002'), addNumber('bad', '12')])
+    await first.timers.advance(DEBOUNCE_MS)
+    expect(first.engine.rejectedChanges().map((r) => r.reason)).toEqual(['QUOTA_EXCEEDED', 'INVALID_NUMBER'])
+    expect(second.hears('tccc.a.agent1.rejected')).toEqual([{ type: 'refusedElsewhere', reasons: ['QUOTA_EXCEEDED', 'INVALID_NUMBER'] }])
+    // Heard again (another write of the log): nothing new to say.
+    expect(second.hears('tccc.a.agent1.rejected')).toEqual([])
+    expect(second.hears('tccc.a.agent1.overCap')).toEqual([{ type: 'overCap', numbers: 1, records: 0 }])
+    // The storage cleared by the other tab: everything is read again.
+    expect(second.hears(null).map((e) => e.type)).toEqual(['status', 'overCap'])
+  })
+
+  it('stops hearing once closed (signed out)', () => {
+    expect(second.listening()).toBe(1)
+    second.engine.close()
+    expect(second.listening()).toBe(0)
+    expect(second.hears('tccc.a.agent1.outbox')).toEqual([])
+  })
+})
