@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h, nextTick, ref, withDirectives, type Ref } from 'vue'
 import { mount, type VueWrapper } from '@vue/test-utils'
-import { a11yId, MODAL_LAYER, modalOpen, rovingTarget, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
+import { a11yId, announce, MODAL_LAYER, modalOpen, rovingTarget, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
 
 const mounted: VueWrapper[] = []
 function attach<T extends VueWrapper>(wrapper: T): T {
@@ -455,6 +455,64 @@ describe('useModalFocus: the page behind the top modal', () => {
     sheet.value = false
     await settle()
     expect(marks('banner', 'notice', 'header')).toEqual({ banner: '-/-', notice: '-/-', header: '-/-' })
+  })
+
+  /** The app's live region: what it says now (polite, assertive), and whether anything hides it. */
+  const live = () => {
+    const box = document.querySelector<HTMLElement>('[data-testid="a11y-live"]')
+    const said = (part: string) => box?.querySelector(`[data-testid="a11y-live-${part}"]`)?.textContent ?? ''
+    return { polite: said('polite'), assertive: said('assertive'), hidden: box ? box.closest('[inert], [aria-hidden="true"]') !== null : null }
+  }
+  const mutationsDelivered = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+  it("the app's live region stays heard over an open sheet: announce() says it there, never under inert or aria-hidden", async () => {
+    const { sheet, marks, settle } = mountPage()
+    sheet.value = true
+    await settle()
+    announce('  Connection lost,\n calls   paused ')
+    expect(live()).toEqual({ polite: 'Connection lost, calls paused', assertive: '', hidden: false })
+    // Its going in (a new child of <body>) does not hide it behind the sheet.
+    await mutationsDelivered()
+    expect(live().hidden).toBe(false)
+    expect(marks('header', 'sheet')).toEqual({ header: 'inert/true', sheet: '-/-' })
+    announce('Call waiting', { assertive: true })
+    expect(live()).toMatchObject({ assertive: 'Call waiting' })
+    // The same words again are a new node: heard again.
+    const before = document.querySelector('[data-testid="a11y-live-assertive"]')?.firstChild
+    announce('Call waiting', { assertive: true })
+    expect(document.querySelector('[data-testid="a11y-live-assertive"]')?.firstChild).not.toBe(before)
+    announce('   ')
+    expect(live().polite).toBe('Connection lost, calls paused')
+  })
+
+  it('what the live regions behind an open sheet say (a status appearing, an alert changing) is said in the app\'s live region; nothing once the sheet is closed', async () => {
+    const { sheet, $, settle } = mountPage()
+    const alert = document.createElement('p')
+    alert.setAttribute('role', 'alert')
+    alert.textContent = 'first'
+    $('.header').append(alert)
+    sheet.value = true
+    await settle()
+    // Was: said only behind the sheet, under aria-hidden, so never heard.
+    const notice = document.createElement('div')
+    notice.innerHTML = '<span role="status"><span>2 missed calls</span></span>'
+    $('.page').prepend(notice)
+    await mutationsDelivered()
+    expect(live()).toMatchObject({ polite: '2 missed calls', hidden: false })
+    alert.textContent = 'Connection lost'
+    await mutationsDelivered()
+    expect(live()).toMatchObject({ assertive: 'Connection lost' })
+    // Not a live region: not said.
+    $('.list').append(document.createElement('li'))
+    ;($('.row') as HTMLElement).textContent = 'Call 138'
+    await mutationsDelivered()
+    expect(live()).toMatchObject({ polite: '2 missed calls', assertive: 'Connection lost' })
+    sheet.value = false
+    await settle()
+    // Heard in place again: not said twice.
+    alert.textContent = 'Connection recovered'
+    await mutationsDelivered()
+    expect(live().assertive).toBe('Connection lost')
   })
 
   it('a question inside the sheet (contain: false) hides nothing of the sheet, and its going hides the page no less', async () => {
