@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { AGENT1, byId, newPhone, signIn, startBackend, startStack, type Backend, type Stack } from './harness'
+import type { Page, Route } from 'playwright-core'
+import { AGENT1, byId, inputOf, newPhone, signIn, startBackend, startStack, type Backend, type Stack } from './harness'
 import { BUNDLE, addNumber, expectAttr, expectText, listedNumbers, serverWorkspace, simReady, zh } from './journey'
 
 const root = mkdtempSync(path.join(tmpdir(), 'tccc-e2e-quota-'))
@@ -127,4 +127,57 @@ describe('an agent at the caps', () => {
       await context.close()
     }
   }, 240_000)
+
+  it('a number held over the limit whose edit the server refuses for another reason is said as refused (not over the limit) and not sent again at the next sign-in', async () => {
+    const { context, page } = await newPhone(stack)
+    try {
+      await signIn(page)
+      await simReady(page)
+      await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
+      await addNumber(page, '13800000001', 'one')
+      await addNumber(page, '13800000002', 'two')
+      await addNumber(page, '13800000003', 'three')
+      await syncLine(page, 1)
+      await expectText(page, 'sync-status', zh('shell.sync.refusedQuotaNumbers', { n: 1 }))
+
+      // The server refuses the held number's edit for another reason (a remark it cannot store).
+      const refuseEdit = async (route: Route) => {
+        if (route.request().method() !== 'POST') return route.continue()
+        const { changes } = route.request().postDataJSON() as { changes: Array<{ changeId: string; data?: { number?: string } }> }
+        const mine = changes.filter((c) => c.data?.number === '13800000003').map((c) => c.changeId)
+        if (mine.length === 0) return route.continue()
+        const answer = (await (await route.fetch()).json()) as { results: Array<{ changeId: string }> }
+        await route.fulfill({ json: { results: answer.results.map((r) => (mine.includes(r.changeId) ? { changeId: r.changeId, status: 'rejected', reason: 'INVALID_REMARK' } : r)) } })
+      }
+      await page.route('**/api/workspace/changes**', refuseEdit)
+      await page.locator('[data-testid="number-item"][data-number="13800000003"] [data-testid="number-edit"]').click()
+      await inputOf(page, 'number-form-remark').fill('three, edited')
+      await byId(page, 'number-form-save').click()
+      await byId(page, 'number-form-save').waitFor({ state: 'detached' })
+      // Was: "Number limit reached · 2 refused" (held and refused, counted twice), with the retry.
+      await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
+      await expectAttr(page, 'sync-status', 'data-refused', '1', 30_000)
+      await expect.poll(() => byId(page, 'sync-retry-refused').count()).toBe(0)
+      await expectText(page, 'sync-status', zh('shell.sync.refused', { n: 1 }))
+      expect(await byId(page, 'sync-status').getAttribute('aria-label')).toBe(zh('shell.sync.refusedHint', { n: 1 }))
+      await page.unroute('**/api/workspace/changes**', refuseEdit)
+
+      // The app restarts (a sign-in with the stored session): it is not sent again.
+      const sent: string[] = []
+      page.on('request', (req) => {
+        if (req.method() === 'POST' && req.url().includes('/api/workspace/changes')) sent.push(req.postData() ?? '')
+      })
+      const pulled = page.waitForResponse((res) => res.url().includes('/api/workspace/changes?') && res.request().method() === 'GET', { timeout: 30_000 })
+      await page.reload()
+      await simReady(page)
+      await pulled
+      await syncLine(page, 0)
+      // Was: sent once more at every such sign-in's first sync.
+      expect(sent.filter((body) => body.includes('13800000003'))).toEqual([])
+      expect(await listedNumbers(page)).toContain('13800000003')
+      expect(await numbersOnServer()).toEqual(['13800000001', '13800000002'])
+    } finally {
+      await context.close()
+    }
+  }, 120_000)
 })
