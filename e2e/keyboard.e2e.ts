@@ -262,6 +262,36 @@ describe('the numbers page with the keyboard alone', () => {
     await tabTo(page, 'logout')
   })
 
+  it('what the page says while a sheet is open is heard: the connection lost behind the number form is said in the app\'s live region, which no modal hides; the focus stays in the form', async () => {
+    const page = await phone()
+    await keyboardSignIn(page)
+    await expectAttr(page, 'sync-status', 'data-state', 'synced', 20_000)
+    await byId(page, 'numbers-add').focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('dialog', { name: zh('numbers.form.addTitle') }).waitFor({ state: 'visible' })
+    await expect.poll(() => focusedId(page)).toBe('number-form-number')
+
+    await sim(page, 'dropConnection')
+    await expectAttr(page, 'connection-banner', 'data-state', 'lost')
+    // The banner itself is behind the sheet: out of the accessibility tree, so not heard there.
+    expect(await page.evaluate(() => !!document.querySelector('[data-testid="connection-banner"]')?.closest('[aria-hidden="true"]'))).toBe(true)
+    // Was: nothing else said it. Now the app's live region does, in the accessibility tree.
+    await expectText(page, 'a11y-live-polite', zh('shell.banner.lost'))
+    expect(await page.evaluate(() => document.querySelector('[data-testid="a11y-live"]')?.closest('[inert], [aria-hidden="true"]') ?? null)).toBeNull()
+    await expect.poll(() => page.getByRole('status').filter({ hasText: zh('shell.banner.lost') }).count()).toBe(1)
+    expect(await focusedId(page)).toBe('number-form-number')
+
+    await sim(page, 'startReconnect')
+    await expectText(page, 'a11y-live-polite', zh('shell.banner.reconnecting'))
+    await page.keyboard.press('Escape')
+    await byId(page, 'number-form').waitFor({ state: 'detached' })
+    // No modal: the banner is heard where it is; the app's region does not say it again.
+    await sim(page, 'restoreConnection')
+    // Recovered (for 3 s), or already gone: either way no longer reconnecting.
+    await expect.poll(() => page.evaluate(() => document.querySelector('[data-testid="connection-banner"]')?.getAttribute('data-state') ?? 'gone')).not.toBe('reconnecting')
+    expect(await page.evaluate(() => document.querySelector('[data-testid="a11y-live-polite"]')?.textContent)).toBe(zh('shell.banner.reconnecting'))
+  })
+
   it('a call ending while the number form is open: the form, drawn over the wrap-up, stays the modal on top (a tap on its Save saves the number, not the wrap-up under it), and the wrap-up takes the focus after', async () => {
     const page = await phone()
     await keyboardSignIn(page)
