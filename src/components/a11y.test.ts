@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h, nextTick, ref, withDirectives, type Ref } from 'vue'
 import { mount, type VueWrapper } from '@vue/test-utils'
-import { a11yId, announce, MODAL_LAYER, modalOpen, rovingTarget, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
+import { announce, installLiveRegion } from './liveRegion'
+import { a11yId, MODAL_LAYER, modalOpen, rovingTarget, tabStops, useEscape, useModalFocus, vField, vPress, type ModalFocusOptions } from './a11y'
 
 const mounted: VueWrapper[] = []
 function attach<T extends VueWrapper>(wrapper: T): T {
@@ -466,6 +467,7 @@ describe('useModalFocus: the page behind the top modal', () => {
   const mutationsDelivered = () => new Promise((resolve) => setTimeout(resolve, 0))
 
   it("the app's live region stays heard over an open sheet: announce() says it there, never under inert or aria-hidden", async () => {
+    installLiveRegion()
     const { sheet, marks, settle } = mountPage()
     sheet.value = true
     await settle()
@@ -486,6 +488,7 @@ describe('useModalFocus: the page behind the top modal', () => {
   })
 
   it('what the live regions behind an open sheet say (a status appearing, an alert changing) is said in the app\'s live region; nothing once the sheet is closed', async () => {
+    installLiveRegion()
     const { sheet, $, settle } = mountPage()
     const alert = document.createElement('p')
     alert.setAttribute('role', 'alert')

@@ -17,10 +17,8 @@
  *   focus back to the control that opened it when it closes. Meanwhile the page behind the top
  *   one is `inert` and `aria-hidden`, as behind a browser's own modal `<dialog>`.
  * - `useEscape` closes a menu or an inline form with Esc.
- * - `announce` speaks a message through the app's live region (`a11y-live`, a child of `<body>`
- *   that no modal ever hides); while a modal is open, what the page's own live regions behind it
- *   say (a connection lost, a missed call) is said there too, since a region under `aria-hidden`
- *   is not heard.
+ * - The app's live region (`src/components/liveRegion.ts`, `a11y-live`) is never hidden behind a
+ *   modal, and hears what is (`onHiddenBehind`), to say what the page's live regions there say.
  *
  * Only where there is a DOM (H5): in the App the logic layer has none (the views are native or in
  * another context), so each of these checks at run time and does nothing there. A runtime check,
@@ -401,82 +399,24 @@ function outside(root: HTMLElement): Set<HTMLElement> {
   return found
 }
 
-// ---- the app's live region -----------------------------------------------------------------------
+// ---- what is hidden, told to the app's live region (src/components/liveRegion.ts) ----------------
 
-/** Marks the app's live region (outside every modal's inert set). */
-const LIVE_REGION_ATTR = 'data-a11y-live'
-/** What the page marks as spoken when it changes. */
-const LIVE = '[role="status"], [role="alert"], [aria-live]:not([aria-live="off"])'
-
-let liveRegion: { polite: HTMLElement; assertive: HTMLElement } | null = null
-
-/** The app's live region, a child of `<body>` made once: a polite and an assertive part, seen by no one. */
-function appLiveRegion(): { polite: HTMLElement; assertive: HTMLElement } {
-  if (liveRegion?.polite.isConnected) return liveRegion
-  const box = document.createElement('div')
-  box.setAttribute(LIVE_REGION_ATTR, '')
-  box.setAttribute('data-testid', 'a11y-live')
-  // Visually hidden, still read (not display: none).
-  box.style.cssText = 'position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0'
-  const part = (role: 'status' | 'alert') => {
-    const el = document.createElement('div')
-    el.setAttribute('role', role)
-    el.setAttribute('aria-live', role === 'alert' ? 'assertive' : 'polite')
-    el.setAttribute('data-testid', `a11y-live-${role === 'alert' ? 'assertive' : 'polite'}`)
-    box.appendChild(el)
-    return el
-  }
-  liveRegion = { polite: part('status'), assertive: part('alert') }
-  document.body.appendChild(box)
-  return liveRegion
-}
+/** Marks the app's live region: never behind a modal, so what it says is heard over any. */
+export const LIVE_REGION_ATTR = 'data-a11y-live'
 
 /**
- * Says `message` to screen readers through the app's live region, heard whatever modal is open.
- * Each message is a new node, so the same words said twice are heard twice. No DOM (the App's
- * logic layer): nothing.
+ * Told what lies behind the top modal whenever that changes (an empty set: none open), and what
+ * appeared beside its way up. Set by the live region, loaded with the signed-in shell: a hook, so
+ * the first page's bundle does not carry it.
  */
-export function announce(message: string, options: { assertive?: boolean } = {}): void {
-  const text = message.replace(/\s+/g, ' ').trim()
-  if (typeof document === 'undefined' || !document.body || text === '') return
-  const region = appLiveRegion()
-  const line = document.createElement('div')
-  line.textContent = text
-  ;(options.assertive ? region.assertive : region.polite).replaceChildren(line)
+export interface HiddenBehindListener {
+  hidden(behind: ReadonlySet<HTMLElement>): void
+  appeared(records: MutationRecord[]): void
 }
+let hiddenListener: HiddenBehindListener | null = null
 
-/** Hears the live regions of the page behind the top modal (hidden there), to say what they say. */
-let liveMirror: MutationObserver | null = null
-
-function sayHiddenChanges(records: MutationRecord[], addedOnly = false): void {
-  const changed = new Set<HTMLElement>()
-  for (const record of records) {
-    const at = record.target instanceof HTMLElement ? record.target : record.target.parentElement
-    const around = addedOnly ? null : at?.closest<HTMLElement>(LIVE)
-    if (around) changed.add(around)
-    for (const node of Array.from(record.addedNodes)) {
-      if (!(node instanceof HTMLElement)) continue
-      // A notice that appeared (`v-if`): it, or the live regions inside it.
-      if (node.matches(LIVE)) changed.add(node)
-      else for (const inner of Array.from(node.querySelectorAll<HTMLElement>(LIVE))) changed.add(inner)
-    }
-  }
-  for (const region of changed) {
-    // Gone again, or not behind the modal (the modal's own regions are heard where they are).
-    if (!region.isConnected || region.closest('[inert], [aria-hidden="true"]') === null) continue
-    const assertive = region.getAttribute('role') === 'alert' || region.getAttribute('aria-live') === 'assertive'
-    announce(region.textContent ?? '', { assertive })
-  }
-}
-
-/** While a modal is open, what the live regions behind it say goes to the app's live region. */
-function mirrorLiveRegions(behind: ReadonlySet<HTMLElement>): void {
-  liveMirror?.disconnect()
-  if (behind.size === 0 || typeof MutationObserver === 'undefined') return
-  // There before anything changes: a region made as it is first spoken into is not always heard.
-  appLiveRegion()
-  liveMirror ??= new MutationObserver((records) => sayHiddenChanges(records))
-  for (const el of behind) liveMirror.observe(el, { childList: true, subtree: true, characterData: true })
+export function onHiddenBehind(listener: HiddenBehindListener | null): void {
+  hiddenListener = listener
 }
 
 /** Watches the top modal's way up for new elements beside it (a reminder banner, a notice). */
@@ -490,7 +430,7 @@ function watchPath(root: HTMLElement | null): void {
     const all = [...records, ...(pathWatcher?.takeRecords() ?? [])]
     hideBehindTopModal()
     // A notice that appeared beside the way up is hidden now: what it says goes to the app's region.
-    sayHiddenChanges(all, true)
+    hiddenListener?.appeared(all)
   })
   for (let node = root; node !== document.body && node.parentElement; node = node.parentElement) pathWatcher.observe(node.parentElement, { childList: true })
 }
@@ -520,7 +460,7 @@ function hideBehindTopModal(): void {
     el.setAttribute('inert', '')
     el.setAttribute('aria-hidden', 'true')
   }
-  mirrorLiveRegions(behind)
+  hiddenListener?.hidden(behind)
 }
 
 /**

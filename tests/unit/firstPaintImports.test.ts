@@ -35,6 +35,8 @@ const DEFERRED = [
   'src/platform/tabLink.ts',
   // the other tabs' storage writes: heard by the signed-in shell's notice and the sync engine
   'src/platform/storageWatch.ts',
+  // the app's live region over modals: installed by the signed-in shell
+  'src/components/liveRegion.ts',
   // messages of the signed-in pages
   'src/i18n/index.ts',
   'src/i18n/messages/index.ts',
