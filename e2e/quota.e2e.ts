@@ -180,4 +180,30 @@ describe('an agent at the caps', () => {
       await context.close()
     }
   }, 120_000)
+
+  it("a second tab of the agent shows the number held over the limit as the first tab holds it, without syncing itself", async () => {
+    const { context, page } = await newPhone(stack)
+    try {
+      await signIn(page)
+      await simReady(page)
+      await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
+      const second = await context.newPage()
+      await second.goto(stack.baseUrl)
+      await simReady(second)
+      await expectAttr(second, 'sync-status', 'data-state', 'synced', 30_000)
+      await addNumber(page, '13800000001', 'one')
+      await addNumber(page, '13800000002', 'two')
+      await addNumber(page, '13800000003', 'three')
+      await syncLine(page, 1)
+      // Was: "synced" in the second tab until it synced itself (a sign-in, a tap on its line).
+      await syncLine(second, 1)
+      await expectText(second, 'sync-status', zh('shell.sync.refusedQuotaNumbers', { n: 1 }))
+      // Room made in the first tab: the held number goes in, and both lines clear.
+      await deleteNumber(page, '13800000001')
+      await syncLine(page, 0)
+      await syncLine(second, 0)
+    } finally {
+      await context.close()
+    }
+  }, 120_000)
 })
