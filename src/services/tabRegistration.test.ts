@@ -551,6 +551,26 @@ describe("callState (the holder's call went live or ended)", () => {
   })
 })
 
+describe('holderBusy (the live holder still signing in, as this tab knows it)', () => {
+  it('from its refusal as busy until it says it registered (held) or went (left); its reload (back) does not end it; another tab\'s held does not', async () => {
+    for (const end of ['held', 'left'] as const) {
+      const { bus, linkA, a } = await busWithHolder({ holds: true, refuse: 'busy' })
+      const b = createTabRegistration(bus.link('tab-b'), TIMING)
+      expect(b.holderBusy(SEAT)).toBe(false)
+      await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'busy' })
+      expect(b.holderBusy(SEAT)).toBe(true)
+      linkA.post({ kind: 'back', seat: SEAT, from: 'tab-a' })
+      bus.link('tab-x').post({ kind: 'held', seat: SEAT, from: 'tab-x' })
+      await tick()
+      expect(b.holderBusy(SEAT)).toBe(true)
+      if (end === 'held') a.announce(SEAT)
+      else bus.close(linkA)
+      await tick()
+      expect(b.holderBusy(SEAT), end).toBe(false)
+    }
+  })
+})
+
 describe("holderOnCall (the live holder's call, as this tab knows it)", () => {
   it('as last heard: a refusal for a call, then its end, whatever this tab answers meanwhile; none once the holder left', async () => {
     const { bus, linkA, a } = await busWithHolder({ holds: true, refuse: 'call' })

@@ -150,6 +150,11 @@ export interface TabRegistration {
    */
   holderOnCall(seat: string): boolean
   /**
+   * Whether the live holder of `seat` (another tab) is still signing in: it refused as `busy`, and
+   * has not said since that it registered or went.
+   */
+  holderBusy(seat: string): boolean
+  /**
    * Before registering on its own (a start, a sign-in): true when no other live tab holds `seat`,
    * and this tab is recorded as its holder; false when one does (this tab stands by).
    */
@@ -192,6 +197,11 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
    * tab's store was not standing by yet: a call that ends between a refusal and standing by.
    */
   const heardCalls = new Map<string, { tabId: string; live: boolean }>()
+  /**
+   * Per seat, the holder that refused as still signing in (`busy`), until it says it registered
+   * (`held`) or went (`left`): "the other tab is still signing in" is true only meanwhile.
+   */
+  const busyHolders = new Map<string, string>()
   const waiters = new Set<(message: Message) => void>()
 
   const send = (message: Message) => link.post(message)
@@ -281,9 +291,12 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       }
       case 'refused':
         if (message.reason === 'call') heardCalls.set(message.seat, { tabId: message.from, live: true })
+        if (message.reason === 'busy') busyHolders.set(message.seat, message.from)
         return
       case 'held':
       case 'back':
+        // `back`: a reload signing in again; `held`: it registered.
+        if (message.kind === 'held' && busyHolders.get(message.seat) === message.from) busyHolders.delete(message.seat)
         left.delete(message.from)
         heardCalls.delete(message.seat)
         settled(message.seat)
@@ -292,6 +305,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       case 'left':
         left.add(message.from)
         heardCalls.delete(message.seat)
+        if (busyHolders.get(message.seat) === message.from) busyHolders.delete(message.seat)
         candidatesOf(message.seat).delete(message.from)
         h?.changed(message.seat)
         // The message, not the record's `left` mark: that write may reach this tab later.
@@ -409,6 +423,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       if (!holder) return false
       const heard = heardCalls.get(seat)
       return heard?.tabId === holder.tabId ? heard.live : holder.call === true
+    },
+    holderBusy(seat) {
+      const holder = liveOtherHolder(seat)
+      return !!holder && busyHolders.get(seat) === holder.tabId
     },
     async mayRegister(seat) {
       const holder = liveOtherHolder(seat)

@@ -351,8 +351,10 @@ export const useSessionStore = defineStore('session', () => {
     holderOnCall.value = tabs ? tabs.holderOnCall(agentKeyOf(userId)) : why?.symbol === 'TAB_IN_CALL'
     status.value = 'elsewhere'
     signOutReason.value = null
-    // Refused for a call that ended meanwhile: "the other tab is on a call" would no longer be true.
-    error.value = why?.symbol === 'TAB_IN_CALL' && !holderOnCall.value ? null : why
+    // Refused for a call that ended meanwhile, or by a tab that registered (or went) meanwhile: "the
+    // other tab is on a call / still signing in" would no longer be true.
+    const over = (why?.symbol === 'TAB_IN_CALL' && !holderOnCall.value) || (why?.symbol === 'TAB_BUSY' && tabs !== null && !tabs.holderBusy(agentKeyOf(userId)))
+    error.value = over ? null : why
     useConnectionStore().reset()
     // The workspace is the agent's (open already when this tab held the registration).
     if (agent.value?.userId === userId) syncStoreModule?.useSyncStore(pinia).open(userId, backendAccessToken, backendUrl)
@@ -435,6 +437,8 @@ export const useSessionStore = defineStore('session', () => {
           holderLeft.value = tabs?.holderLeft(seat) ?? false
           // Its call went with its page.
           if (holderLeft.value) holderOnCall.value = false
+          // "Still signing in" is over once it registered or went (a reload slower than the grace).
+          if (error.value?.symbol === 'TAB_BUSY' && !tabs?.holderBusy(seat)) error.value = null
         }
         return
       }

@@ -262,6 +262,33 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     expect(revoked()).toEqual([])
   })
 
+  it.each(['registers', 'closes'] as const)('reloaded more slowly than the grace while the tab that took over is still signing in: "the other tab is still signing in" shows until that tab %s', async (end) => {
+    const { a, b } = await twoTabs()
+    // A takes over slowly: its SDK login waits (a slow SDK script).
+    let ready = () => undefined as void
+    let preparing = false
+    a.session.joinSignIn(() => {
+      preparing = true
+      return new Promise<void>((resolve) => (ready = resolve))
+    })
+    bus.close(b.link)
+    await until(() => preparing, 'A is taking over')
+    const bAgain = openTab('tab-b')
+    await expect(bAgain.session.restore()).resolves.toBe(false)
+    expect(bAgain.session.error?.symbol).toBe('TAB_BUSY')
+    if (end === 'registers') {
+      ready()
+      await until(() => a.session.status === 'signed-in', 'A registered')
+    } else {
+      bus.close(a.link)
+    }
+    await until(() => bAgain.session.error === null, `B no longer says A is signing in once A ${end}`)
+    expect(bAgain.session.status).toBe('elsewhere')
+    // A's sign-in ends, so nothing of it runs on into the next test.
+    ready()
+    await until(() => a.session.status === 'signed-in', 'A registered')
+  })
+
   it('several tabs standing by: exactly one takes over (the lowest tab id), the others stand by for it', async () => {
     const a = openTab('tab-a')
     await a.session.signIn(AGENT.userId, PASSWORD)
