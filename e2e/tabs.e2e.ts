@@ -209,6 +209,26 @@ describe('two tabs of one agent in one browser', () => {
     expect((await logins(first)) + (await logins(second))).toBe(3)
   })
 
+  it('the tab that takes over and cannot register says why on the login page; the tab still standing by says the take-over failed and why, not that the other tab was closed', async () => {
+    const first = await signedInPhone(phone)
+    const second = await secondTab(first)
+    await registeredHere(second)
+    const third = await secondTab(first)
+    await registeredHere(third)
+    await standsBy(first)
+    await standsBy(second)
+    // Whichever is chosen, its TCCC login is refused (no seat configuration).
+    for (const page of [first, second]) await sim(page, 'failNext', 'login', -10003)
+    await third.close()
+    const standing = [first, second]
+    await expect.poll(async () => (await Promise.all(standing.map((page) => byId(page, 'login-submit').count()))).join(','), { timeout: 20_000 }).toMatch(/^(0,1|1,0)$/)
+    const [failed, other] = (await byId(first, 'login-submit').count()) === 1 ? [first, second] : [second, first]
+    await expectText(failed, 'login-error', zhError('ERR_HTTP_GETSIPINFO_ERROR'))
+    await expectAttr(other, 'tab-elsewhere', 'data-left', 'true')
+    await expectText(other, 'tab-take-over-failed', zhError('ERR_HTTP_GETSIPINFO_ERROR'))
+    expect(await byId(other, 'tab-elsewhere').innerText()).not.toContain(zh('shell.elsewhere.left'))
+  })
+
   it('a tab opened after the holding tab was closed registers by itself', async () => {
     const first = await signedInPhone(phone)
     const context = first.context()

@@ -646,6 +646,33 @@ describe('abandon (a take-over that could not register)', () => {
   })
 })
 
+describe('holderFailure (why the tab that took over could not register)', () => {
+  it('as its left says, else as its record does (a tab back from the back-forward cache); none for a page that just went, none once a tab holds again', async () => {
+    const { bus, linkA, a, tabA } = await busWithHolder({ holds: false })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    tabOf(b, { holds: false })
+    a.abandon(SEAT, 'TCCC_REFUSED')
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true, failed: 'TCCC_REFUSED' })
+    await tick()
+    expect(b.holderLeft(SEAT)).toBe(true)
+    expect(b.holderFailure(SEAT)).toBe('TCCC_REFUSED')
+    // Its record alone says it to a tab that heard nothing.
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    expect(c.holderFailure(SEAT)).toBe('TCCC_REFUSED')
+    // Registered again: no failure.
+    a.announce(SEAT)
+    await tick()
+    expect(b.holderFailure(SEAT)).toBeNull()
+    expect(c.holderFailure(SEAT)).toBeNull()
+    // A page that goes has no failure to tell.
+    tabA.state.holds = true
+    bus.close(linkA)
+    await tick()
+    expect(b.holderLeft(SEAT)).toBe(true)
+    expect(b.holderFailure(SEAT)).toBeNull()
+  })
+})
+
 describe('drop (signed out)', () => {
   it("forgets the record only when it names this tab", async () => {
     const bus = createFakeTabBus()

@@ -71,6 +71,8 @@ export interface TabHolder {
   left?: boolean
   /** The holder has a live call (it says so as the call goes live and ends). */
   call?: boolean
+  /** With `left`: the tab took the seat over and could not register, for this reason (an error symbol). */
+  failed?: string
 }
 
 export type RefusalReason = 'call' | 'busy'
@@ -106,7 +108,8 @@ export interface TabRegistrationHandlers {
 }
 
 type Message =
-  | { kind: 'ping' | 'request' | 'held' | 'left' | 'back' | 'candidate' | 'signed-out' | 'kicked'; seat: string; from: string }
+  | { kind: 'ping' | 'request' | 'held' | 'back' | 'candidate' | 'signed-out' | 'kicked'; seat: string; from: string }
+  | { kind: 'left'; seat: string; from: string; failed?: string }
   | { kind: 'holding' | 'releasing' | 'released'; seat: string; from: string; to: string }
   | { kind: 'refused'; seat: string; from: string; to: string; reason: RefusalReason }
   | { kind: 'call'; seat: string; from: string; live: boolean }
@@ -117,11 +120,12 @@ function isMessage(value: unknown): value is Message {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Record<string, unknown>
   if (v.kind === 'call' && typeof v.live !== 'boolean') return false
+  if (v.kind === 'left' && v.failed !== undefined && typeof v.failed !== 'string') return false
   return typeof v.kind === 'string' && KINDS.has(v.kind) && typeof v.seat === 'string' && typeof v.from === 'string'
 }
 
 function isTabHolder(value: unknown): value is TabHolder {
-  return typeof value === 'object' && value !== null && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left) && [undefined, true].includes((value as TabHolder).call)
+  return typeof value === 'object' && value !== null && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left) && [undefined, true].includes((value as TabHolder).call) && ['undefined', 'string'].includes(typeof (value as TabHolder).failed)
 }
 
 /**
@@ -155,6 +159,11 @@ export interface TabRegistration {
    */
   holderBusy(seat: string): boolean
   /**
+   * Why the tab that took `seat` over could not register (an error symbol, from its `abandon`),
+   * while the seat is left so; null when its page just went, or a tab holds it.
+   */
+  holderFailure(seat: string): string | null
+  /**
    * Before registering on its own (a start, a sign-in): true when no other live tab holds `seat`,
    * and this tab is recorded as its holder; false when one does (this tab stands by).
    */
@@ -169,8 +178,9 @@ export interface TabRegistration {
    * This tab took `seat` over ("use here", or as the chosen tab) and could not register, signed out
    * with no retry to come: unless another tab claimed it since, the seat is left as by a page that
    * went (`left`), so a tab standing by takes over after the grace, or finds out why it cannot.
+   * `failed`: why (an error symbol), which the tabs standing by show.
    */
-  abandon(seat: string): void
+  abandon(seat: string, failed?: string): void
   /** The agent signed out in this tab: the record is dropped and the seat's other tabs sign out. */
   signOut(seat: string): void
   /**
@@ -202,6 +212,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
    * (`held`) or went (`left`): "the other tab is still signing in" is true only meanwhile.
    */
   const busyHolders = new Map<string, string>()
+  /** Per seat, why the tab that left could not register, as its `left` said (none: its page went). */
+  const heardFailures = new Map<string, { tabId: string; failed: string | null }>()
   const waiters = new Set<(message: Message) => void>()
 
   const send = (message: Message) => link.post(message)
@@ -299,12 +311,14 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         if (message.kind === 'held' && busyHolders.get(message.seat) === message.from) busyHolders.delete(message.seat)
         left.delete(message.from)
         heardCalls.delete(message.seat)
+        heardFailures.delete(message.seat)
         settled(message.seat)
         h?.changed(message.seat)
         return
       case 'left':
         left.add(message.from)
         heardCalls.delete(message.seat)
+        heardFailures.set(message.seat, { tabId: message.from, failed: message.failed ?? null })
         if (busyHolders.get(message.seat) === message.from) busyHolders.delete(message.seat)
         candidatesOf(message.seat).delete(message.from)
         h?.changed(message.seat)
@@ -356,6 +370,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       // waited for and taken over as if its `left` came now. A live one (its `back` or `held` maybe
       // not heard) is no longer taken for gone, and its call is as its record says.
       heardCalls.clear()
+      heardFailures.clear()
       for (const holder of Object.values(holderStorage.load())) {
         if (holder.tabId === me || !handlers?.standsBy(holder.seat)) continue
         if (holder.left !== true) {
@@ -424,6 +439,12 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       const heard = heardCalls.get(seat)
       return heard?.tabId === holder.tabId ? heard.live : holder.call === true
     },
+    holderFailure(seat) {
+      const holder = otherHolder(seat)
+      if (!holder || liveOtherHolder(seat)) return null
+      const heard = heardFailures.get(seat)
+      return heard?.tabId === holder.tabId ? heard.failed : (holder.failed ?? null)
+    },
     holderBusy(seat) {
       const holder = liveOtherHolder(seat)
       return !!holder && busyHolders.get(seat) === holder.tabId
@@ -461,11 +482,11 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     drop(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
     },
-    abandon(seat) {
+    abandon(seat, failed) {
       const holder = record(seat)
       if (holder && holder.tabId !== me) return
-      write(seat, { seat, tabId: me, left: true })
-      send({ kind: 'left', seat, from: me })
+      write(seat, { seat, tabId: me, left: true, ...(failed ? { failed } : {}) })
+      send({ kind: 'left', seat, from: me, ...(failed ? { failed } : {}) })
     },
     signOut(seat) {
       if (record(seat)) write(seat, null)

@@ -45,7 +45,7 @@
  */
 import { defineStore, getActivePinia } from 'pinia'
 import { nextTick, ref, watch } from 'vue'
-import { SDK_ERRORS, TcccError, toTcccError } from '@/platform/errors'
+import { entryFor, SDK_ERRORS, TcccError, toTcccError, type ErrorSymbol } from '@/platform/errors'
 import { backendSessionStorage, sessionBelongsTo, type StoredBackendSession } from '@/services/backendSession'
 import { keepSignInFailures } from '@/services/signInFailures'
 import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
@@ -83,6 +83,12 @@ async function loadTabRegistration(): Promise<TabRegistrationModule | null> {
     console.warn('[session] the tab agreement did not load', e instanceof Error ? e.message : e)
     return null
   }
+}
+
+/** Another tab's failure as it told it (an error symbol); one this version does not know is shown as unknown. */
+function failureFromTab(symbol: string | null): TcccError | null {
+  if (symbol === null) return null
+  return entryFor(symbol as ErrorSymbol) ? new TcccError(symbol as ErrorSymbol) : new TcccError('UNKNOWN', symbol)
 }
 
 /** A holder's refusal, as this tab says it (`tab-elsewhere-error`). */
@@ -222,6 +228,11 @@ export const useSessionStore = defineStore('session', () => {
   const elsewhereAgent = ref<string | null>(null)
   /** `elsewhere`: the holding tab went away (closed or reloading); "use here" need not ask it. */
   const holderLeft = ref(false)
+  /**
+   * `elsewhere`, the holding tab gone: it had taken the registration over and could not register,
+   * for this reason (shown instead of "the other tab was closed").
+   */
+  const takeOverFailure = ref<TcccError | null>(null)
   /** `elsewhere`: "use here" is under way. */
   const takingOver = ref(false)
   /**
@@ -306,6 +317,7 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
     signOutReason.value = null
     holderLeft.value = false
+    takeOverFailure.value = null
     holderOnCall.value = false
     useConnectionStore().reset()
     // The other tabs of this agent stand by (a start that raced this one, a stale "left").
@@ -329,6 +341,7 @@ export const useSessionStore = defineStore('session', () => {
     holdsSeat = null
     elsewhereAgent.value = null
     holderLeft.value = false
+    takeOverFailure.value = null
     holderOnCall.value = false
   }
 
@@ -346,6 +359,7 @@ export const useSessionStore = defineStore('session', () => {
     holdsSeat = null
     elsewhereAgent.value = userId
     holderLeft.value = tabs?.holderLeft(agentKeyOf(userId)) ?? false
+    takeOverFailure.value = failureFromTab(tabs?.holderFailure(agentKeyOf(userId)) ?? null)
     // As last heard (a refusal for a call, the call's end since) or recorded; a tab that registered
     // just now has none.
     holderOnCall.value = tabs ? tabs.holderOnCall(agentKeyOf(userId)) : why?.symbol === 'TAB_IN_CALL'
@@ -435,6 +449,7 @@ export const useSessionStore = defineStore('session', () => {
       if (status.value === 'elsewhere') {
         if (elsewhereAgent.value && agentKeyOf(elsewhereAgent.value) === seat) {
           holderLeft.value = tabs?.holderLeft(seat) ?? false
+          takeOverFailure.value = failureFromTab(tabs?.holderFailure(seat) ?? null)
           // Its call went with its page.
           if (holderLeft.value) holderOnCall.value = false
           // "Still signing in" is over once it registered or went (a reload slower than the grace).
@@ -1013,7 +1028,7 @@ export const useSessionStore = defineStore('session', () => {
       const now = status.value as SessionStatus
       // Signed out by its own failure (a refused session or TCCC), no retry to come: the other tabs
       // standing by would wait for this one forever; one takes over, or learns why it cannot.
-      if (!registered && now === 'signed-out' && leaves === leavesBefore && !restoreRetrying.value) tabs?.abandon(seat)
+      if (!registered && now === 'signed-out' && leaves === leavesBefore && !restoreRetrying.value) tabs?.abandon(seat, (error.value as TcccError | null)?.symbol)
       return registered
     } finally {
       takingOver.value = false
@@ -1032,6 +1047,7 @@ export const useSessionStore = defineStore('session', () => {
     restoreRetrying,
     elsewhereAgent,
     holderLeft,
+    takeOverFailure,
     takingOver,
     holderOnCall,
     // actions

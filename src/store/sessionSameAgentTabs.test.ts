@@ -329,9 +329,14 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     await until(() => b.session.status === 'signed-out', 'B tried and failed')
     expect(b.session.error?.symbol).toBe('TCCC_REFUSED')
     expect(c.session.status).toBe('elsewhere')
+    // C says the take-over failed and why, not that the other tab was closed.
+    await until(() => c.session.takeOverFailure !== null, 'C hears why B could not register')
+    expect(c.session.takeOverFailure?.symbol).toBe('TCCC_REFUSED')
+    expect(c.session.holderLeft).toBe(true)
     await until(() => c.session.status === 'signed-in', 'C took over')
     expect(logins()).toBe(2)
     expect(holderRecord.load()?.tabId).toBe('tab-c')
+    expect(c.session.takeOverFailure).toBeNull()
   })
 
   it('the chosen tab finds the session refused: it goes to the login page saying so, and so does the next tab standing by, instead of standing by for nobody', async () => {
