@@ -225,8 +225,26 @@ describe('two tabs of one agent in one browser', () => {
     const [failed, other] = (await byId(first, 'login-submit').count()) === 1 ? [first, second] : [second, first]
     await expectText(failed, 'login-error', zhError('ERR_HTTP_GETSIPINFO_ERROR'))
     await expectAttr(other, 'tab-elsewhere', 'data-left', 'true')
-    await expectText(other, 'tab-take-over-failed', zhError('ERR_HTTP_GETSIPINFO_ERROR'))
+    await expectText(other, 'tab-holder-failed', zhError('ERR_HTTP_GETSIPINFO_ERROR'))
     expect(await byId(other, 'tab-elsewhere').innerText()).not.toContain(zh('shell.elsewhere.left'))
+  })
+
+  it("the holder's renewal fails (its TCCC login refused after the token expired): it goes to the login page saying why, and the standing-by tab hears it at once, says why, and takes over after the wait", async () => {
+    const first = await signedInPhone(phone)
+    const second = await secondTab(first)
+    await registeredHere(second)
+    await standsBy(first)
+    await sim(second, 'expireToken')
+    await sim(second, 'failNext', 'login', -10003)
+    // The next action meets the expired token; the renewal's login is refused.
+    await openDialPad(second)
+    await inputOf(second, 'dial-input').fill('13800138000')
+    await byId(second, 'dial-call').click()
+    await byId(second, 'login-submit').waitFor({ state: 'visible', timeout: 20_000 })
+    await expectText(second, 'login-error', zhError('ERR_HTTP_GETSIPINFO_ERROR'))
+    await expectText(first, 'tab-holder-failed', zhError('ERR_HTTP_GETSIPINFO_ERROR'))
+    await registeredHere(first)
+    expect(await logins(first)).toBe(2)
   })
 
   it('a tab opened after the holding tab was closed registers by itself', async () => {

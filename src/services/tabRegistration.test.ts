@@ -26,6 +26,7 @@ function tabOf(registration: TabRegistration, state: TabState) {
   const changed: string[] = []
   const signedOut: string[] = []
   const kicked: string[] = []
+  const expired: string[] = []
   const holderCalls: Array<[string, boolean]> = []
   const gone: string[] = []
   const handlers: TabRegistrationHandlers = {
@@ -38,6 +39,7 @@ function tabOf(registration: TabRegistration, state: TabState) {
     changed: (seat) => changed.push(seat),
     signedOut: (seat) => signedOut.push(seat),
     kicked: (seat) => kicked.push(seat),
+    sessionExpired: (seat) => expired.push(seat),
     holderCall: (seat, live) => holderCalls.push([seat, live]),
     standsBy: (seat) => seat === SEAT && state.standsBy === true,
     holderGone: (seat) => {
@@ -48,7 +50,7 @@ function tabOf(registration: TabRegistration, state: TabState) {
     },
   }
   registration.serve(handlers)
-  return { changed, signedOut, kicked, holderCalls, gone, state }
+  return { changed, signedOut, kicked, expired, holderCalls, gone, state }
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
@@ -529,6 +531,20 @@ describe('kickedOut (the holder was kicked by a sign-in on another browser or de
     b.kickedOut(SEAT)
     expect(b.holder(SEAT)).toBeNull()
     expect(b.holder('agent2%40example%2Ecom')?.tabId).toBe('tab-a')
+  })
+})
+
+describe('sessionExpired (the holder found the agent\'s session refused)', () => {
+  it("drops this tab's record and tells every other tab of the browser at once, never itself", async () => {
+    const { bus, a, tabA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    a.sessionExpired(SEAT)
+    expect(a.holder(SEAT)).toBeNull()
+    await tick()
+    expect(tabB.expired).toEqual([SEAT])
+    expect(tabA.expired).toEqual([])
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
   })
 })
 

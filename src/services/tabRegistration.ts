@@ -20,6 +20,9 @@
  *   signed-out  the agent signed out in a tab: every other tab of the seat signs out too
  *   kicked   the holder was kicked by a sign-in on another browser or device: the session is
  *            revoked, so every other tab of the seat signs out too, saying so
+ *   expired  the holder found the agent's session refused (expired, revoked) as it renewed its
+ *            registration: every tab of the seat shares that session, so all sign out, saying so
+ *            (a failure only the holder met is `left` with `failed`: one standing by takes over)
  *   call     the holder's call went live or ended: a standing-by tab asks before its sign-out
  *            (which signs the holder out too) hangs that call up; the record says it too
  *            (`call`), for a tab that did not hear it (back from the back-forward cache)
@@ -96,6 +99,11 @@ export interface TabRegistrationHandlers {
    * revoked): a tab standing by for it signs out as the holder did.
    */
   kicked(seat: string): void
+  /**
+   * The tab holding `seat` found the agent's session refused (expired, revoked) as it renewed its
+   * registration: a tab standing by for it signs out as the holder did (its session is the same).
+   */
+  sessionExpired(seat: string): void
   /** This tab stands by for `seat`'s holder (it may take the registration over). */
   standsBy(seat: string): boolean
   /**
@@ -108,13 +116,13 @@ export interface TabRegistrationHandlers {
 }
 
 type Message =
-  | { kind: 'ping' | 'request' | 'held' | 'back' | 'candidate' | 'signed-out' | 'kicked'; seat: string; from: string }
+  | { kind: 'ping' | 'request' | 'held' | 'back' | 'candidate' | 'signed-out' | 'kicked' | 'expired'; seat: string; from: string }
   | { kind: 'left'; seat: string; from: string; failed?: string }
   | { kind: 'holding' | 'releasing' | 'released'; seat: string; from: string; to: string }
   | { kind: 'refused'; seat: string; from: string; to: string; reason: RefusalReason }
   | { kind: 'call'; seat: string; from: string; live: boolean }
 
-const KINDS = new Set(['ping', 'request', 'held', 'left', 'back', 'candidate', 'signed-out', 'kicked', 'call', 'holding', 'releasing', 'released', 'refused'])
+const KINDS = new Set(['ping', 'request', 'held', 'left', 'back', 'candidate', 'signed-out', 'kicked', 'expired', 'call', 'holding', 'releasing', 'released', 'refused'])
 
 function isMessage(value: unknown): value is Message {
   if (typeof value !== 'object' || value === null) return false
@@ -188,6 +196,11 @@ export interface TabRegistration {
    * seat's other tabs sign out as kicked too.
    */
   kickedOut(seat: string): void
+  /**
+   * This tab, holding `seat`, found the agent's session refused as it renewed its registration:
+   * the record is dropped and the seat's other tabs sign out as expired too.
+   */
+  sessionExpired(seat: string): void
   /** This tab holds `seat` and its call went live or ended: the tabs standing by hear it, and the record says it. */
   callState(seat: string, live: boolean): void
   /** The session store's answers (a new store replaces the previous one's). */
@@ -333,6 +346,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         return
       case 'kicked':
         h?.kicked(message.seat)
+        return
+      case 'expired':
+        h?.sessionExpired(message.seat)
         return
       case 'call':
         // Only the recorded holder's word: a tab that yielded or stands by has no call to lose.
@@ -495,6 +511,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     kickedOut(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
       send({ kind: 'kicked', seat, from: me })
+    },
+    sessionExpired(seat) {
+      if (record(seat)?.tabId === me) write(seat, null)
+      send({ kind: 'expired', seat, from: me })
     },
     callState(seat, live) {
       if (record(seat)?.tabId === me) write(seat, { seat, tabId: me, ...(live ? { call: true } : {}) })

@@ -22,7 +22,8 @@
  *   elsewhere ──► signed-out                       (useHere found the session signed out or
  *                                                   another agent's; a sync refused with no
  *                                                   usable session left; signOut; the holding
- *                                                   tab kicked (`kicked`, told over the tab link))
+ *                                                   tab kicked (`kicked`, told over the tab link)
+ *                                                   or its session refused (`expired`, told so))
  *   signed-in | offline | elsewhere ──► signed-out (other-tab: the agent signed out in another tab)
  *
  * `offline`: the start's silent sign-in met a passing failure (`isPassing`: unreachable, timed
@@ -232,7 +233,7 @@ export const useSessionStore = defineStore('session', () => {
    * `elsewhere`, the holding tab gone: it had taken the registration over and could not register,
    * for this reason (shown instead of "the other tab was closed").
    */
-  const takeOverFailure = ref<TcccError | null>(null)
+  const holderFailure = ref<TcccError | null>(null)
   /** `elsewhere`: "use here" is under way. */
   const takingOver = ref(false)
   /**
@@ -317,7 +318,7 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
     signOutReason.value = null
     holderLeft.value = false
-    takeOverFailure.value = null
+    holderFailure.value = null
     holderOnCall.value = false
     useConnectionStore().reset()
     // The other tabs of this agent stand by (a start that raced this one, a stale "left").
@@ -337,12 +338,28 @@ export const useSessionStore = defineStore('session', () => {
     error.value = why
     useConnectionStore().reset()
     syncStoreModule?.useSyncStore(pinia).close()
-    if (holdsSeat) tabs?.drop(holdsSeat)
+    if (holdsSeat) handOn(holdsSeat, reason, why)
     holdsSeat = null
     elsewhereAgent.value = null
     holderLeft.value = false
-    takeOverFailure.value = null
+    holderFailure.value = null
     holderOnCall.value = false
+  }
+
+  /**
+   * This tab held `seat` and is signed out: the tabs standing by must not wait for it. Its own
+   * failure (a renewal, a sign-in or a take-over that could not register) is handed on: one
+   * standing by takes over after the grace, told why (`abandon`); a refused session is every tab's
+   * (one stored session), so all go to the login page saying so. A passing failure with the
+   * session usable is retried here (the retry claims again); the agent's sign-out and a kick
+   * told the others already.
+   */
+  function handOn(seat: string, reason: SignOutReason | null, why: TcccError | null): void {
+    const byFailure = why !== null && reason !== 'kicked' && reason !== 'logged-out' && reason !== 'other-tab'
+    if (!byFailure) tabs?.drop(seat)
+    else if (why.symbol === 'SESSION_EXPIRED') tabs?.sessionExpired(seat)
+    else if (isPassing(why) && usableBackendSession()) tabs?.drop(seat)
+    else tabs?.abandon(seat, why.symbol)
   }
 
   /**
@@ -359,7 +376,7 @@ export const useSessionStore = defineStore('session', () => {
     holdsSeat = null
     elsewhereAgent.value = userId
     holderLeft.value = tabs?.holderLeft(agentKeyOf(userId)) ?? false
-    takeOverFailure.value = failureFromTab(tabs?.holderFailure(agentKeyOf(userId)) ?? null)
+    holderFailure.value = failureFromTab(tabs?.holderFailure(agentKeyOf(userId)) ?? null)
     // As last heard (a refusal for a call, the call's end since) or recorded; a tab that registered
     // just now has none.
     holderOnCall.value = tabs ? tabs.holderOnCall(agentKeyOf(userId)) : why?.symbol === 'TAB_IN_CALL'
@@ -449,7 +466,7 @@ export const useSessionStore = defineStore('session', () => {
       if (status.value === 'elsewhere') {
         if (elsewhereAgent.value && agentKeyOf(elsewhereAgent.value) === seat) {
           holderLeft.value = tabs?.holderLeft(seat) ?? false
-          takeOverFailure.value = failureFromTab(tabs?.holderFailure(seat) ?? null)
+          holderFailure.value = failureFromTab(tabs?.holderFailure(seat) ?? null)
           // Its call went with its page.
           if (holderLeft.value) holderOnCall.value = false
           // "Still signing in" is over once it registered or went (a reload slower than the grace).
@@ -472,6 +489,11 @@ export const useSessionStore = defineStore('session', () => {
       // holder shows. A registered tab has its own registration, kicked or not.
       if (status.value !== 'elsewhere' || !isOwnSeat(seat)) return
       becomeSignedOut('kicked', new TcccError('KICKED'))
+    },
+    sessionExpired(seat) {
+      // As for a kick: the refused session is this tab's too.
+      if (status.value !== 'elsewhere' || !isOwnSeat(seat)) return
+      becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
     },
     holderCall(seat, live) {
       if (status.value !== 'elsewhere' || !isOwnSeat(seat)) return
@@ -1022,14 +1044,8 @@ export const useSessionStore = defineStore('session', () => {
       // The holder gave the registration up: a backend out of reach now opens the workspace offline
       // with the retry, as a start does, instead of the login page (nobody would be registered).
       mayOpenOffline = true
-      const leavesBefore = leaves
-      const registered = await restore()
-      // (`restore` moved the status on since the check above.)
-      const now = status.value as SessionStatus
-      // Signed out by its own failure (a refused session or TCCC), no retry to come: the other tabs
-      // standing by would wait for this one forever; one takes over, or learns why it cannot.
-      if (!registered && now === 'signed-out' && leaves === leavesBefore && !restoreRetrying.value) tabs?.abandon(seat, (error.value as TcccError | null)?.symbol)
-      return registered
+      // Signed out by its own failure, the other tabs standing by are told (`handOn`).
+      return await restore()
     } finally {
       takingOver.value = false
     }
@@ -1047,7 +1063,7 @@ export const useSessionStore = defineStore('session', () => {
     restoreRetrying,
     elsewhereAgent,
     holderLeft,
-    takeOverFailure,
+    holderFailure,
     takingOver,
     holderOnCall,
     // actions

@@ -330,13 +330,13 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     expect(b.session.error?.symbol).toBe('TCCC_REFUSED')
     expect(c.session.status).toBe('elsewhere')
     // C says the take-over failed and why, not that the other tab was closed.
-    await until(() => c.session.takeOverFailure !== null, 'C hears why B could not register')
-    expect(c.session.takeOverFailure?.symbol).toBe('TCCC_REFUSED')
+    await until(() => c.session.holderFailure !== null, 'C hears why B could not register')
+    expect(c.session.holderFailure?.symbol).toBe('TCCC_REFUSED')
     expect(c.session.holderLeft).toBe(true)
     await until(() => c.session.status === 'signed-in', 'C took over')
     expect(logins()).toBe(2)
     expect(holderRecord.load()?.tabId).toBe('tab-c')
-    expect(c.session.takeOverFailure).toBeNull()
+    expect(c.session.holderFailure).toBeNull()
   })
 
   it('the chosen tab finds the session refused: it goes to the login page saying so, and so does the next tab standing by, instead of standing by for nobody', async () => {
@@ -347,6 +347,33 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     await until(() => c.session.status === 'signed-out', 'C learnt it')
     expect(c.session.signOutReason).toBe('session-expired')
     expect(logins()).toBe(1)
+  })
+
+  it("the holder's renewal fails (TCCC refused its token): the tab standing by hears it at once, says why, and takes over after the grace", async () => {
+    const { a, b } = await twoTabs()
+    backend.failNextToken(502, { error: { code: 'TCCC_REFUSED', message: 'token service down' } })
+    await b.session.onTokenExpired()
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.error?.symbol).toBe('TCCC_REFUSED')
+    await until(() => a.session.holderFailure?.symbol === 'TCCC_REFUSED', 'A hears why B signed out')
+    expect(a.session.holderLeft).toBe(true)
+    await until(() => a.session.status === 'signed-in', 'A took over')
+    expect(holderRecord.load()?.tabId).toBe('tab-a')
+  })
+
+  it("the holder's session is refused at its renewal (an account problem every tab shares): the tab standing by goes to the login page at once, saying so, without trying", async () => {
+    const { a, b } = await twoTabs()
+    backend.expireSessions()
+    const loginsBefore = logins()
+    b.session.onBackendSessionEnded()
+    await until(() => b.session.status === 'signed-out', 'B signed out')
+    expect(b.session.signOutReason).toBe('session-expired')
+    await until(() => a.session.status === 'signed-out', 'A learnt it')
+    expect(a.session.signOutReason).toBe('session-expired')
+    expect(a.session.error?.symbol).toBe('SESSION_EXPIRED')
+    await pastGrace()
+    expect(logins()).toBe(loginsBefore)
+    expect(holderRecord.load()).toBeNull()
   })
 
   it('in the back-forward cache: taken over after the grace; back, it stands by', async () => {
