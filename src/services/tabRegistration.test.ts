@@ -437,6 +437,33 @@ describe('the back-forward cache', () => {
     expect(bus.posted).toEqual([])
   })
 
+  it.each([
+    ['kickedOut', 'kicked'],
+    ['signOut', 'signedOut'],
+    ['sessionExpired', 'expired'],
+  ] as const)('a tab standing by that was in it when the holder ended the session (%s, not heard) is told once back, as if it heard it; not for an end before it went, nor once a tab claimed the seat since', async (end, heard) => {
+    const { bus, linkA, a } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const tabB = tabOf(createTabRegistration(linkB, TIMING), { holds: false, standsBy: true })
+    bus.hide(linkB)
+    a[end](SEAT)
+    await tick()
+    expect(tabB[heard]).toEqual([])
+    bus.back(linkB)
+    expect(tabB[heard]).toEqual([SEAT])
+    // Heard (or told) already: back again, nothing new.
+    bus.hide(linkB)
+    bus.back(linkB)
+    expect(tabB[heard]).toEqual([SEAT])
+    // A tab claimed the seat since the end: nothing to tell about it.
+    bus.hide(linkB)
+    a[end](SEAT)
+    await createTabRegistration(bus.link('tab-c'), TIMING).mayRegister(SEAT)
+    bus.back(linkB)
+    expect(tabB[heard]).toEqual([SEAT])
+    bus.close(linkA)
+  })
+
   it('a holder back from it holds again: a tab opened afterwards asks it (its live call refuses) instead of claiming at once', async () => {
     const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })
     const b = createTabRegistration(bus.link('tab-b'), TIMING)

@@ -27,6 +27,10 @@
  *            (which signs the holder out too) hangs that call up; the record says it too
  *            (`call`), for a tab that did not hear it (back from the back-forward cache)
  *
+ * How a seat's session last ended (`tccc.tabs.ended`: signed-out, kicked, expired, and when) stays
+ * until a tab claims the seat again, for a tab standing by that was in the back-forward cache and
+ * heard none of it: back, it signs out as it would have then.
+ *
  * The session store asks with `takeOver` at every sign-in, start and "use here": the newest tab
  * of an agent takes the registration, unless the holder refuses (a live call, or still signing in).
  *
@@ -148,6 +152,21 @@ const holderStorage = storedValue<Record<string, TabHolder>>('tabs.holder', {
     typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([seat, holder]) => isTabHolder(holder) && holder.seat === seat),
 })
 
+/** How a seat's session ended in a tab: what a tab that did not hear it (back-forward cache) is told. */
+type SessionEnd = 'kicked' | 'signed-out' | 'expired'
+
+/**
+ * Per seat, how and when its session last ended (`signed-out`, `kicked`, `expired`), until a tab
+ * claims the seat again: a tab back from the back-forward cache did not hear the message, and the
+ * dropped record alone cannot say which it was.
+ */
+const endStorage = storedValue<Record<string, { how: SessionEnd; at: number }>>('tabs.ended', {
+  version: 1,
+  fallback: () => ({}),
+  validate: (value): value is Record<string, { how: SessionEnd; at: number }> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value as Record<string, unknown>).every((end) => typeof end === 'object' && end !== null && ['kicked', 'signed-out', 'expired'].includes((end as { how: unknown }).how as string) && typeof (end as { at: unknown }).at === 'number'),
+})
+
 export interface TabRegistration {
   readonly tabId: string
   /** The recorded holder of `seat` (shared storage). */
@@ -235,7 +254,12 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     const others = Object.fromEntries(Object.entries(holderStorage.load()).filter(([held]) => held !== seat))
     holderStorage.save(holder ? { ...others, [seat]: holder } : others)
   }
+  const markEnd = (seat: string, how: SessionEnd | null) => {
+    const others = Object.fromEntries(Object.entries(endStorage.load()).filter(([ended]) => ended !== seat))
+    if (how || Object.keys(others).length !== Object.keys(endStorage.load()).length) endStorage.save(how ? { ...others, [seat]: { how, at: Date.now() } } : others)
+  }
   const claim = (seat: string) => {
+    markEnd(seat, null)
     // This tab's own live call stays recorded (a renewal during a call registers and announces again).
     const call = record(seat)?.tabId === me && record(seat)?.call === true
     write(seat, { seat, tabId: me, ...(call ? { call } : {}) })
@@ -362,7 +386,19 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
 
   /** The seat whose record this tab marked left as its page went (it may come back from the cache). */
   let leftSeat: string | null = null
+  /** When this page last went (into the back-forward cache): the ends since it did not hear. */
+  let awayAt = 0
+  /** Back from the cache: the session ends of `seat` this tab did not hear, told as if heard. */
+  function endedWhileAway(seat: string): boolean {
+    const end = endStorage.load()[seat]
+    if (!end || end.at < awayAt || !handlers) return false
+    if (end.how === 'kicked') handlers.kicked(seat)
+    else if (end.how === 'expired') handlers.sessionExpired(seat)
+    else handlers.signedOut(seat)
+    return true
+  }
   link.onLeaving(() => {
+    awayAt = Date.now()
     // Away, this tab hears nothing (a holder's `back` among it): its waits to take over end here,
     // and `onBack` starts them again from the record.
     for (const waiting of [...takeOverTimers.keys()]) settled(waiting)
@@ -382,11 +418,14 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     const seat = leftSeat
     leftSeat = null
     if (!seat) {
-      // Standing by, back from the cache: a holder that left meanwhile (its word not heard) is
-      // waited for and taken over as if its `left` came now. A live one (its `back` or `held` maybe
+      // Standing by, back from the cache: a session that ended meanwhile (kicked, expired, signed
+      // out: `tccc.tabs.ended`) ends here too, as if its word came now. A holder that left meanwhile
+      // (its word not heard) is waited for and taken over as if its `left` came now. A live one (its `back` or `held` maybe
       // not heard) is no longer taken for gone, and its call is as its record says.
       heardCalls.clear()
       heardFailures.clear()
+      // Kicked, expired or signed out meanwhile (the record dropped, the word not heard).
+      for (const seat of Object.keys(endStorage.load())) if (handlers?.standsBy(seat)) endedWhileAway(seat)
       for (const holder of Object.values(holderStorage.load())) {
         if (holder.tabId === me || !handlers?.standsBy(holder.seat)) continue
         if (holder.left !== true) {
@@ -403,6 +442,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     if (!handlers?.holds(seat)) return
     const holder = record(seat)
     if (!holder) {
+      // (Whichever way it ended: this tab, registered, leaves TCCC as at a sign-out elsewhere.)
       handlers.signedOut(seat)
       return
     }
@@ -506,14 +546,17 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     },
     signOut(seat) {
       if (record(seat)) write(seat, null)
+      markEnd(seat, 'signed-out')
       send({ kind: 'signed-out', seat, from: me })
     },
     kickedOut(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
+      markEnd(seat, 'kicked')
       send({ kind: 'kicked', seat, from: me })
     },
     sessionExpired(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
+      markEnd(seat, 'expired')
       send({ kind: 'expired', seat, from: me })
     },
     callState(seat, live) {

@@ -631,6 +631,18 @@ describe('kicks', () => {
     expect(a.session.status).toBe('signed-in')
   })
 
+  it('the standing-by tab in the back-forward cache when the holder was kicked (its word not heard) goes to the login page as kicked once back, saying the same', async () => {
+    const { a, b } = await twoTabs()
+    bus.hide(a.link)
+    b.session.onKicked()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(a.session.status).toBe('elsewhere')
+    bus.back(a.link)
+    expect(a.session.status).toBe('signed-out')
+    expect(a.session.signOutReason).toBe('kicked')
+    expect(a.session.error?.symbol).toBe('KICKED')
+  })
+
   it('the standing-by tab whose sync is refused (401) after the holder was kicked (its word not heard: the tab was in the back-forward cache) goes to the login page as session-expired; not while the session holds', async () => {
     const { a, b } = await twoTabs()
     a.session.onBackendSessionEnded()
