@@ -172,6 +172,30 @@ describe('two tabs of one agent in one browser', () => {
     await byId(first, 'incoming-call').waitFor({ state: 'visible', timeout: 10_000 })
   })
 
+  it('after the holding tab dies without a word (its renderer crashed: no page event, no "closed"), the other finds out by the lock the browser let go, says so, and takes over after the wait', async () => {
+    const first = await signedInPhone(phone)
+    expect(await first.evaluate(() => typeof navigator.locks?.request)).toBe('function')
+    const second = await secondTab(first)
+    await registeredHere(second)
+    await standsBy(first)
+    const cdp = await second.context().newCDPSession(second)
+    const crashed = new Promise((resolve) => second.once('crash', resolve))
+    const crashedAt = Date.now()
+    // No answer comes back from a crashed renderer: not awaited.
+    void cdp.send('Page.crash').catch(() => undefined)
+    await crashed
+    // The standing-by tab lives on (its own renderer).
+    await expectText(first, 'agent-status', AGENT1.username)
+    await expectAttr(first, 'tab-elsewhere', 'data-left', 'true', 15_000)
+    await expectText(first, 'tab-elsewhere', zh('shell.elsewhere.left'))
+    expect(await logins(first)).toBe(1)
+    await registeredHere(first)
+    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(GRACE_MS - 1_000)
+    expect(await logins(first)).toBe(2)
+    await sim(first, 'incomingCall', { from: '13900002222' })
+    await byId(first, 'incoming-call').waitFor({ state: 'visible', timeout: 10_000 })
+  })
+
   it('"use here" in a tab standing by after the holder closed takes over at once, without the wait', async () => {
     const first = await signedInPhone(phone)
     const second = await secondTab(first)

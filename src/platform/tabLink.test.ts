@@ -3,7 +3,7 @@
  * the other tabs' storage event; a tab id that survives this tab's reload, not a duplicated tab.
  */
 import { describe, expect, it } from 'vitest'
-import { createBrowserTabLink, createLoneTabLink, TAB_ID_KEY, TAB_MESSAGE_KEY, type BrowserTabEnv } from './tabLink'
+import { createBrowserTabLink, createLoneTabLink, TAB_ID_KEY, TAB_MESSAGE_KEY, webTabLocks, type BrowserTabEnv } from './tabLink'
 
 /** One browser: shared localStorage and channel, one sessionStorage and window per tab. */
 function browser() {
@@ -140,6 +140,52 @@ describe("a tab's id", () => {
     tab.fire('pageshow', { persisted: false } as Partial<StorageEvent>)
     tab.fire('pageshow', { persisted: true } as Partial<StorageEvent>)
     expect(back).toBe(1)
+  })
+})
+
+describe("the browser's Web Locks (a tab's liveness)", () => {
+  /** A lock manager as the browser's: exclusive holds, shared requests granted once no exclusive one is held. */
+  function lockManager() {
+    const held = new Map<string, Promise<unknown>>()
+    const request = ((name: string, ...rest: unknown[]) => {
+      const [options, callback] = (rest.length === 1 ? [{}, rest[0]] : rest) as [LockOptions, (lock: unknown) => unknown]
+      const granted = (held.get(name) ?? Promise.resolve()).then(() => {
+        if (options.signal?.aborted) throw new DOMException('aborted', 'AbortError')
+        return callback({ name })
+      })
+      if (options.mode !== 'shared') {
+        const done = granted.catch(() => undefined)
+        held.set(name, done)
+      }
+      return granted
+    }) as unknown as LockManager['request']
+    return { request }
+  }
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+  it('whenFree runs once the holder lets go (the tab died: the browser lets go), not before; cancelled, never', async () => {
+    const manager = lockManager()
+    const holder = webTabLocks(manager)
+    const watcher = webTabLocks(manager)
+    const release = holder.hold('seat:tab-a')
+    let free = 0
+    let cancelledFree = 0
+    watcher.whenFree('seat:tab-a', () => (free += 1))
+    const cancel = watcher.whenFree('seat:tab-a', () => (cancelledFree += 1))
+    await settle()
+    expect(free).toBe(0)
+    cancel()
+    release()
+    await settle()
+    await settle()
+    expect(free).toBe(1)
+    expect(cancelledFree).toBe(0)
+  })
+
+  it('is on the link where the browser has it, and absent where it does not', () => {
+    const tab = browser().tab()
+    expect(createBrowserTabLink(tab.env(true)).locks).toBeUndefined()
+    expect(createBrowserTabLink({ ...tab.env(true), locks: lockManager() }).locks).toBeDefined()
   })
 })
 

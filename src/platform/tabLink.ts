@@ -10,6 +10,18 @@
  */
 export type TabMessageListener = (message: unknown) => void
 
+/**
+ * Locks that die with the tab (the browser's Web Locks, `navigator.locks`): a lock a tab holds is
+ * let go by the browser when that tab is closed, crashes, is killed or discarded, without any
+ * page event; it stays held while the tab lives, hidden, throttled or frozen.
+ */
+export interface TabLocks {
+  /** Holds `name` until the returned release runs, or this tab dies. */
+  hold(name: string): () => void
+  /** Runs `free` once `name` is not held (at once when nobody holds it); returns the cancel. */
+  whenFree(name: string, free: () => void): () => void
+}
+
 export interface TabLink {
   /** This tab's id: the same after a reload of this tab, another in every other tab. */
   readonly tabId: string
@@ -24,6 +36,8 @@ export interface TabLink {
    * as it went in); returns the unsubscribe.
    */
   onBack(listener: () => void): () => void
+  /** Where the browser has Web Locks (a secure context, a recent browser); else absent. */
+  readonly locks?: TabLocks
 }
 
 const CHANNEL_NAME = 'tccc.tabs'
@@ -56,6 +70,29 @@ export interface BrowserTabEnv {
   addEventListener(type: string, listener: (event: Event) => void): void
   removeEventListener(type: string, listener: (event: Event) => void): void
   BroadcastChannel?: typeof BroadcastChannel
+  locks?: Pick<LockManager, 'request'>
+}
+
+/** The browser's Web Locks as `TabLocks`. */
+export function webTabLocks(manager: Pick<LockManager, 'request'>): TabLocks {
+  return {
+    hold(name) {
+      let release = () => undefined as void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      manager.request(name, () => held).catch(() => undefined)
+      return () => release()
+    },
+    whenFree(name, free) {
+      const abort = new AbortController()
+      // Shared: the tabs waiting on one holder do not queue behind each other; granted, let go at once.
+      manager
+        .request(name, { mode: 'shared', signal: abort.signal }, () => {
+          if (!abort.signal.aborted) free()
+        })
+        .catch(() => undefined)
+      return () => abort.abort()
+    },
+  }
 }
 
 export function createBrowserTabLink(env: BrowserTabEnv): TabLink {
@@ -113,8 +150,10 @@ export function createBrowserTabLink(env: BrowserTabEnv): TabLink {
       // nothing to take out
     }
   })
+  const locks = env.locks ? webTabLocks(env.locks) : undefined
   return {
     tabId,
+    ...(locks ? { locks } : {}),
     post: (message) => post(message),
     listen(listener) {
       listeners.add(listener)
@@ -148,6 +187,8 @@ export function createTabLink(): TabLink {
         addEventListener: (type, listener) => window.addEventListener(type, listener),
         removeEventListener: (type, listener) => window.removeEventListener(type, listener),
         BroadcastChannel: typeof BroadcastChannel === 'function' ? BroadcastChannel : undefined,
+        // Absent outside a secure context (plain http on a LAN address) and in older browsers.
+        locks: typeof navigator !== 'undefined' && navigator.locks ? navigator.locks : undefined,
       })
     } catch {
       // storage refused (a private mode): this tab on its own

@@ -373,6 +373,90 @@ describe('a holder that went: a tab standing by takes over by itself after the g
   })
 })
 
+describe('a holder that dies without a word (crashed, killed, discarded: no left)', () => {
+  /** The tabs look at the holder often, and take a heartbeat for stale soon. */
+  const LIVE = { ...TIMING, heartbeatMs: 20, staleMs: 150 }
+
+  it('with Web Locks: the browser lets its lock go; a tab standing by asks it, hears nothing, says it left, and takes over after the grace', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, LIVE)
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), LIVE)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    await wait(LIVE.heartbeatMs * 3)
+    tabA.state.holds = false
+    const crashedAt = Date.now()
+    bus.crash(linkA)
+    while (!b.holderLeft(SEAT) && Date.now() - crashedAt < LIVE.staleMs) await tick()
+    // At once (no heartbeat to wait for): the time to ask.
+    expect(b.holderLeft(SEAT)).toBe(true)
+    expect(tabB.changed).toEqual([SEAT])
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+    expect(tabB.gone).toEqual([])
+    await wait(LIVE.graceMs + LIVE.answerMs * 2)
+    expect(tabB.gone).toEqual([SEAT])
+  })
+
+  it('with Web Locks: a live holder, hidden for long (its timers throttled), keeps its lock: it is never asked, never taken over', async () => {
+    const bus = createFakeTabBus()
+    // Its own timers run once in a long while, as in a hidden tab.
+    const a = createTabRegistration(bus.link('tab-a'), { ...LIVE, heartbeatMs: 60_000 })
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), LIVE)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    await wait(LIVE.staleMs + LIVE.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(b.holderLeft(SEAT)).toBe(false)
+    expect(kinds(bus, 'tab-b')).not.toContain('ping')
+  })
+
+  it('without Web Locks: the holder writes a heartbeat; once it is stale a tab standing by asks, hears nothing, and takes over after the grace', async () => {
+    const bus = createFakeTabBus({ locks: false })
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, LIVE)
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    expect(typeof a.holder(SEAT)?.beat).toBe('number')
+    const b = createTabRegistration(bus.link('tab-b'), LIVE)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    // Alive, it beats: never stale, never taken over.
+    await wait(LIVE.staleMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(Date.now() - (a.holder(SEAT)?.beat ?? 0)).toBeLessThan(LIVE.staleMs)
+    tabA.state.holds = false
+    const crashedAt = Date.now()
+    bus.crash(linkA)
+    await wait(LIVE.staleMs / 2)
+    expect(b.holderLeft(SEAT)).toBe(false)
+    while (!b.holderLeft(SEAT) && Date.now() - crashedAt < LIVE.staleMs * 4) await tick()
+    expect(b.holderLeft(SEAT)).toBe(true)
+    // Asked only once its heartbeat was stale.
+    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(LIVE.staleMs - LIVE.heartbeatMs)
+    expect(tabB.gone).toEqual([])
+    await wait(LIVE.graceMs + LIVE.answerMs * 2)
+    expect(tabB.gone).toEqual([SEAT])
+  })
+
+  it('without Web Locks: a live holder whose heartbeat is stale (a hidden tab\'s timers throttled to once a minute) answers the ping and is never taken over', async () => {
+    const bus = createFakeTabBus({ locks: false })
+    const linkA = bus.link('tab-a')
+    // Its own heartbeat runs once in a long while, as in a hidden tab.
+    const a = createTabRegistration(linkA, { ...LIVE, heartbeatMs: 60_000 })
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), LIVE)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    await wait(LIVE.staleMs * 2 + LIVE.graceMs * 2)
+    expect(Date.now() - (a.holder(SEAT)?.beat ?? 0)).toBeGreaterThan(LIVE.staleMs)
+    expect(tabB.gone).toEqual([])
+    expect(b.holderLeft(SEAT)).toBe(false)
+    expect(kinds(bus, 'tab-a')).toContain('holding')
+  })
+})
+
 describe('the back-forward cache', () => {
   it('a holder gone into it is taken over after the grace (no calls reach a page there); back, it is told another tab holds the seat', async () => {
     const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })

@@ -70,6 +70,20 @@ export const RELEASE_MS = 10_000
  * throttling of background tabs. Meanwhile incoming calls do not reach the agent.
  */
 export const TAKEOVER_GRACE_MS = 5_000
+/**
+ * A holder that dies without a page event (crashed, killed, its tab discarded) says no `left`.
+ * Where the browser has Web Locks, the holder holds a lock named after it, which the browser lets
+ * go only when the tab dies (never while it lives hidden, throttled or frozen): a tab standing by
+ * waits on it, and when it is free asks the holder (a ping) and, with no answer within ANSWER_MS,
+ * takes it for gone as if it said `left`. Without Web Locks (older browsers, plain http), the
+ * holder writes a heartbeat (`beat`) into its record every HEARTBEAT_MS and the tabs standing by
+ * look at it as often; a heartbeat older than HEARTBEAT_STALE_MS makes them ask the same way. A
+ * hidden holder's timers may run only once a minute (Chrome's throttling of background tabs), so
+ * the bound is well above that, and the ping decides: a live holder answers it (messages are not
+ * throttled), however old its heartbeat.
+ */
+export const HEARTBEAT_MS = 10_000
+export const HEARTBEAT_STALE_MS = 150_000
 
 export interface TabHolder {
   seat: string
@@ -80,6 +94,8 @@ export interface TabHolder {
   call?: boolean
   /** With `left`: the tab took the seat over and could not register, for this reason (an error symbol). */
   failed?: string
+  /** Without Web Locks: when the holder last said it lives (epoch ms; see HEARTBEAT_MS). */
+  beat?: number
 }
 
 export type RefusalReason = 'call' | 'busy'
@@ -137,7 +153,7 @@ function isMessage(value: unknown): value is Message {
 }
 
 function isTabHolder(value: unknown): value is TabHolder {
-  return typeof value === 'object' && value !== null && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left) && [undefined, true].includes((value as TabHolder).call) && ['undefined', 'string'].includes(typeof (value as TabHolder).failed)
+  return typeof value === 'object' && value !== null && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left) && [undefined, true].includes((value as TabHolder).call) && ['undefined', 'string'].includes(typeof (value as TabHolder).failed) && ['undefined', 'number'].includes(typeof (value as TabHolder).beat)
 }
 
 /**
@@ -226,10 +242,12 @@ export interface TabRegistration {
   serve(handlers: TabRegistrationHandlers): void
 }
 
-export function createTabRegistration(link: TabLink, timing: { answerMs?: number; releaseMs?: number; graceMs?: number } = {}): TabRegistration {
+export function createTabRegistration(link: TabLink, timing: { answerMs?: number; releaseMs?: number; graceMs?: number; heartbeatMs?: number; staleMs?: number } = {}): TabRegistration {
   const answerMs = timing.answerMs ?? ANSWER_MS
   const releaseMs = timing.releaseMs ?? RELEASE_MS
   const graceMs = timing.graceMs ?? TAKEOVER_GRACE_MS
+  const heartbeatMs = timing.heartbeatMs ?? HEARTBEAT_MS
+  const staleMs = timing.staleMs ?? HEARTBEAT_STALE_MS
   const me = link.tabId
   let handlers: TabRegistrationHandlers | null = null
   /** Tabs that said they left; a `held` from one takes it back (it reloaded). */
@@ -262,8 +280,95 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     markEnd(seat, null)
     // This tab's own live call stays recorded (a renewal during a call registers and announces again).
     const call = record(seat)?.tabId === me && record(seat)?.call === true
-    write(seat, { seat, tabId: me, ...(call ? { call } : {}) })
+    write(seat, { seat, tabId: me, ...(call ? { call } : {}), ...beatNow() })
     settled(seat)
+    holdLock(seat)
+  }
+
+  // ---- liveness of a holder that may die without a word (HEARTBEAT_MS) ----
+  const lockName = (seat: string, tabId: string) => `tccc.tabs.holder:${seat}:${tabId}`
+  /** Per seat, the release of this tab's holder lock. */
+  const heldLocks = new Map<string, () => void>()
+  /** Per seat, the holder this tab waits on (its lock), and the cancel. */
+  const watched = new Map<string, { tabId: string; cancel: () => void }>()
+  /** Seats whose holder this tab is asking now (ping) whether it lives. */
+  const confirming = new Set<string>()
+  /** The heartbeat for a record this tab writes as holder; none with Web Locks. */
+  const beatNow = (): { beat?: number } => (link.locks ? {} : { beat: Date.now() })
+  function holdLock(seat: string): void {
+    if (link.locks && !heldLocks.has(seat)) heldLocks.set(seat, link.locks.hold(lockName(seat, me)))
+  }
+  function releaseLock(seat: string): void {
+    heldLocks.get(seat)?.()
+    heldLocks.delete(seat)
+  }
+  function unwatch(seat: string): void {
+    watched.get(seat)?.cancel()
+    watched.delete(seat)
+  }
+
+  /**
+   * Holding: the heartbeat (no Web Locks), and the lock let go once another tab holds the seat.
+   * Standing by: wait on the holder's lock, or look at its heartbeat.
+   */
+  function lookAtHolders(): void {
+    for (const seat of [...heldLocks.keys()]) {
+      const holder = record(seat)
+      if (holder?.tabId !== me || holder.left) releaseLock(seat)
+    }
+    for (const holder of Object.values(holderStorage.load())) {
+      const seat = holder.seat
+      if (holder.tabId === me) {
+        if (!link.locks && !holder.left && handlers?.holds(seat)) write(seat, { ...holder, beat: Date.now() })
+        continue
+      }
+      if (holder.left || left.has(holder.tabId) || !handlers?.standsBy(seat)) {
+        unwatch(seat)
+        continue
+      }
+      const tabId = holder.tabId
+      if (link.locks) {
+        if (watched.get(seat)?.tabId === tabId) continue
+        unwatch(seat)
+        const cancel = link.locks.whenFree(lockName(seat, tabId), () => {
+          if (watched.get(seat)?.tabId !== tabId) return
+          watched.delete(seat)
+          void confirmGone(seat, tabId)
+        })
+        watched.set(seat, { tabId, cancel })
+      } else if (holder.beat !== undefined && Date.now() - holder.beat > staleMs) {
+        void confirmGone(seat, tabId)
+      }
+    }
+  }
+
+  /** The holder's lock is free, or its heartbeat stale: gone, unless it answers now. */
+  async function confirmGone(seat: string, tabId: string): Promise<void> {
+    if (confirming.has(seat)) return
+    confirming.add(seat)
+    const answered = waitFor((m) => m.kind === 'holding' && m.seat === seat && m.from === tabId, answerMs)
+    send({ kind: 'ping', seat, from: me })
+    const alive = await answered
+    confirming.delete(seat)
+    const holder = record(seat)
+    if (alive || holder?.tabId !== tabId || holder.left || left.has(tabId) || !handlers?.standsBy(seat)) return
+    // Gone without a word: as if it said `left` (the record says so too, for a tab opened later).
+    write(seat, { seat, tabId, left: true })
+    left.add(tabId)
+    heardCalls.delete(seat)
+    heardFailures.set(seat, { tabId, failed: null })
+    handlers.changed(seat)
+    awaitTakeOver(seat, tabId)
+  }
+
+  let lookTimer: ReturnType<typeof setTimeout> | undefined
+  function lookAgainLater(): void {
+    lookTimer = setTimeout(() => {
+      lookAtHolders()
+      lookAgainLater()
+    }, heartbeatMs)
+    // Node's timer (unit tests) would keep the process alive.
+    ;(lookTimer as unknown as { unref?: () => void }).unref?.()
   }
   /** Claims `seat` to register; a record that named this tab is its own reload: it is back. */
   const claimAtStart = (seat: string) => {
@@ -351,6 +456,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         heardFailures.delete(message.seat)
         settled(message.seat)
         h?.changed(message.seat)
+        lookAtHolders()
         return
       case 'left':
         left.add(message.from)
@@ -402,6 +508,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     // Away, this tab hears nothing (a holder's `back` among it): its waits to take over end here,
     // and `onBack` starts them again from the record.
     for (const waiting of [...takeOverTimers.keys()]) settled(waiting)
+    for (const seat of [...watched.keys()]) unwatch(seat)
+    for (const seat of [...heldLocks.keys()]) releaseLock(seat)
     const holder = Object.values(holderStorage.load()).find((h) => h.tabId === me && handlers?.holds(h.seat))
     if (!holder) return
     leftSeat = holder.seat
@@ -437,6 +545,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         handlers.changed(holder.seat)
         awaitTakeOver(holder.seat, holder.tabId)
       }
+      lookAtHolders()
       return
     }
     if (!handlers?.holds(seat)) return
@@ -537,34 +646,40 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     },
     drop(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
+      releaseLock(seat)
     },
     abandon(seat, failed) {
       const holder = record(seat)
       if (holder && holder.tabId !== me) return
       write(seat, { seat, tabId: me, left: true, ...(failed ? { failed } : {}) })
+      releaseLock(seat)
       send({ kind: 'left', seat, from: me, ...(failed ? { failed } : {}) })
     },
     signOut(seat) {
       if (record(seat)) write(seat, null)
       markEnd(seat, 'signed-out')
+      releaseLock(seat)
       send({ kind: 'signed-out', seat, from: me })
     },
     kickedOut(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
       markEnd(seat, 'kicked')
+      releaseLock(seat)
       send({ kind: 'kicked', seat, from: me })
     },
     sessionExpired(seat) {
       if (record(seat)?.tabId === me) write(seat, null)
       markEnd(seat, 'expired')
+      releaseLock(seat)
       send({ kind: 'expired', seat, from: me })
     },
     callState(seat, live) {
-      if (record(seat)?.tabId === me) write(seat, { seat, tabId: me, ...(live ? { call: true } : {}) })
+      if (record(seat)?.tabId === me) write(seat, { seat, tabId: me, ...(live ? { call: true } : {}), ...beatNow() })
       send({ kind: 'call', seat, from: me, live })
     },
     serve(next) {
       handlers = next
+      if (lookTimer === undefined) lookAgainLater()
     },
   }
 }

@@ -48,9 +48,9 @@ afterEach(() => {
 })
 
 /** A tab (or the same tab after a reload, given its link's id): its own pinia and session store. */
-function openTab(tabId: string): { session: ReturnType<typeof useSessionStore>; link: TabLink; pinia: ReturnType<typeof createPinia> } {
+function openTab(tabId: string, timing: Parameters<typeof createTabRegistration>[1] = TIMING): { session: ReturnType<typeof useSessionStore>; link: TabLink; pinia: ReturnType<typeof createPinia> } {
   const link = bus.link(tabId)
-  useTabRegistration(createTabRegistration(link, TIMING))
+  useTabRegistration(createTabRegistration(link, timing))
   const pinia = createPinia()
   setActivePinia(pinia)
   const session = useSessionStore()
@@ -374,6 +374,22 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     await pastGrace()
     expect(logins()).toBe(loginsBefore)
     expect(holderRecord.load()).toBeNull()
+  })
+
+  // (Without Web Locks, the heartbeat: tabRegistration.test.ts; here a crashed tab's timers would run on.)
+  it('crashed or killed (no page event, no left; its Web Lock let go): the tab standing by says it is gone, and takes over after the grace', async () => {
+    const live = { ...TIMING, heartbeatMs: 20, staleMs: 200 }
+    const a = openTab('tab-a', live)
+    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    const b = openTab('tab-b', live)
+    await expect(b.session.restore()).resolves.toBe(true)
+    await until(() => a.session.status === 'elsewhere', 'A stands by')
+    bus.crash(b.link)
+    for (let i = 0; i < 40 && !a.session.holderLeft; i += 1) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(a.session.holderLeft).toBe(true)
+    expect(a.session.status).toBe('elsewhere')
+    await until(() => a.session.status === 'signed-in', 'A took over')
+    expect(holderRecord.load()?.tabId).toBe('tab-a')
   })
 
   it('in the back-forward cache: taken over after the grace; back, it stands by', async () => {
