@@ -413,6 +413,29 @@ describe('a holder that dies without a word (crashed, killed, discarded: no left
     expect(kinds(bus, 'tab-b')).not.toContain('ping')
   })
 
+  it('with Web Locks: a holder whose lock went with its page but which is back at once (a discarded tab reloaded as the agent looks at it): the tab standing by that asked meanwhile hears it back, and never takes it for gone', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, LIVE)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), LIVE)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    a.announce(SEAT)
+    await wait(LIVE.heartbeatMs * 3)
+    bus.crash(linkA)
+    await wait(LIVE.answerMs / 4)
+    expect(kinds(bus, 'tab-b')).toContain('ping')
+    const reloaded = createTabRegistration(bus.link('tab-a'), LIVE)
+    const reloadedTab = tabOf(reloaded, { holds: false })
+    await reloaded.takeOver(SEAT)
+    reloadedTab.state.holds = true
+    await wait(LIVE.graceMs * 3)
+    expect(tabB.gone).toEqual([])
+    expect(b.holderLeft(SEAT)).toBe(false)
+    expect(reloaded.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+  })
+
   it('without Web Locks: the holder writes a heartbeat; once it is stale a tab standing by asks, hears nothing, and takes over after the grace', async () => {
     const bus = createFakeTabBus({ locks: false })
     const linkA = bus.link('tab-a')

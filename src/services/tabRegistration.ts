@@ -293,6 +293,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   const watched = new Map<string, { tabId: string; cancel: () => void }>()
   /** Seats whose holder this tab is asking now (ping) whether it lives. */
   const confirming = new Set<string>()
+  /** When each other tab was last heard (any message): a word while it was asked is an answer. */
+  const lastHeard = new Map<string, number>()
   /** The heartbeat for a record this tab writes as holder; none with Web Locks. */
   const beatNow = (): { beat?: number } => (link.locks ? {} : { beat: Date.now() })
   function holdLock(seat: string): void {
@@ -344,14 +346,18 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
 
   /** The holder's lock is free, or its heartbeat stale: gone, unless it answers now. */
   async function confirmGone(seat: string, tabId: string): Promise<void> {
-    if (confirming.has(seat)) return
+    // It said it left: the `left` rules decide (a reload's lock goes too).
+    if (confirming.has(seat) || record(seat)?.left || left.has(tabId)) return
     confirming.add(seat)
+    const askedAt = Date.now()
     const answered = waitFor((m) => m.kind === 'holding' && m.seat === seat && m.from === tabId, answerMs)
     send({ kind: 'ping', seat, from: me })
     const alive = await answered
     confirming.delete(seat)
+    // Any word from it meanwhile (`back`, `held`: it reloaded, and did not answer while it did) says it lives.
+    const heard = (lastHeard.get(tabId) ?? -1) >= askedAt
     const holder = record(seat)
-    if (alive || holder?.tabId !== tabId || holder.left || left.has(tabId) || !handlers?.standsBy(seat)) return
+    if (alive || heard || holder?.tabId !== tabId || holder.left || left.has(tabId) || !handlers?.standsBy(seat)) return
     // Gone without a word: as if it said `left` (the record says so too, for a tab opened later).
     write(seat, { seat, tabId, left: true })
     left.add(tabId)
@@ -425,6 +431,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   link.listen((value) => {
     if (!isMessage(value) || value.from === me) return
     const message = value
+    lastHeard.set(message.from, Date.now())
     if ('to' in message && message.to !== me) return
     for (const waiter of [...waiters]) waiter(message)
     const h = handlers
