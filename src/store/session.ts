@@ -230,8 +230,8 @@ export const useSessionStore = defineStore('session', () => {
   /** `elsewhere`: the holding tab went away (closed or reloading); "use here" need not ask it. */
   const holderLeft = ref(false)
   /**
-   * `elsewhere`, the holding tab gone: it had taken the registration over and could not register,
-   * for this reason (shown instead of "the other tab was closed").
+   * `elsewhere`, the holding tab gone: it could not register (a take-over, a sign-in or its
+   * renewal) and signed out, for this reason (shown instead of "the other tab was closed").
    */
   const holderFailure = ref<TcccError | null>(null)
   /** `elsewhere`: "use here" is under way. */
