@@ -180,6 +180,19 @@ describe('AgentShell', () => {
     expect(wrapper.find(byId('tab-use-here')).text()).toBe('在此使用')
   })
 
+  it('a holder that could not register (a take-over or its renewal) is said with why, instead of "closed"', async () => {
+    const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 }, elsewhereAgent: 'agent1@example.com', holderLeft: true, holderFailure: new TcccError('TCCC_REFUSED'), takingOver: false } })
+    expect(wrapper.find(byId('tab-elsewhere')).attributes('data-left')).toBe('true')
+    const failed = wrapper.find(byId('tab-holder-failed'))
+    expect(failed.text()).toContain('The other tab could not connect to the contact center:')
+    expect(failed.text()).toContain('refused to issue a login token')
+    expect(wrapper.find(byId('tab-elsewhere')).text()).not.toContain('The other tab was closed.')
+    // Another tab registered since: nothing failed to say.
+    useSessionStore().$patch({ holderLeft: false, holderFailure: null })
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find(byId('tab-holder-failed')).exists()).toBe(false)
+  })
+
   it('"use here" refused during the other tab\'s call says why; a closed holder is said; a move under way disables the button', async () => {
     const { wrapper } = mountShell({ session: { status: 'elsewhere', agent: { userId: 'agent1@example.com', sdkAppId: 1400000001 }, elsewhereAgent: 'agent1@example.com', holderLeft: true, takingOver: true, error: new TcccError('TAB_IN_CALL') } })
     expect(wrapper.find(byId('tab-elsewhere')).attributes('data-left')).toBe('true')
