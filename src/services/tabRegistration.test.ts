@@ -363,6 +363,58 @@ describe('a holder that went: a tab standing by takes over by itself after the g
     expect(kinds(bus)).toEqual(['left'])
   })
 
+  it('a holder that reloads twice: the wait starts again at its second left, the first one ended by its back', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    await wait(TIMING.graceMs * 0.3)
+    const linkA2 = bus.link('tab-a')
+    const reloaded = createTabRegistration(linkA2, TIMING)
+    tabOf(reloaded, { holds: true })
+    await expect(reloaded.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(kinds(bus, 'tab-a')).toEqual(['left', 'back'])
+    // Its page goes again before its TCCC login (held): a second left.
+    await wait(TIMING.graceMs * 0.2)
+    bus.close(linkA2)
+    // The first wait would have ended by now: it ended with the back.
+    await wait(TIMING.graceMs * 0.6)
+    expect(tabB.gone).toEqual([])
+    await wait(TIMING.graceMs)
+    expect(tabB.gone).toEqual([SEAT])
+  })
+
+  it('a tab that stops standing by during the grace (its own session ended) does not take over when it ends', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    await tick()
+    expect(kinds(bus, 'tab-b')).toEqual(['candidate'])
+    tabB.state.standsBy = false
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(kinds(bus, 'tab-b')).toEqual(['candidate'])
+  })
+
+  it('the record gone during the grace (the agent signed out meanwhile): nothing is taken over, and nothing fails', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    await tick()
+    storage.delete('tccc.tabs.holder')
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+  })
+
+  it('a left for a seat with no record (its write not seen yet, or dropped since) starts nothing, and nothing fails', async () => {
+    const bus = createFakeTabBus()
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.link('tab-z').post({ kind: 'left', seat: SEAT, from: 'tab-z' })
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+    expect(tabB.changed).toEqual([SEAT])
+    expect(kinds(bus, 'tab-b')).toEqual([])
+  })
+
   it('a left from a tab the record does not name (not the holder) starts nothing', async () => {
     const { bus } = await busWithHolder({ holds: true })
     const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
@@ -618,6 +670,53 @@ describe('the back-forward cache', () => {
   })
 })
 
+describe('the back-forward cache: tabs that neither stand by nor hold', () => {
+  it('a tab not standing by (signed out, another agent) back from it is told nothing of the holder: not its call, not that it left', async () => {
+    const { bus, linkA, a } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const tabB = tabOf(createTabRegistration(linkB, TIMING), { holds: false })
+    bus.hide(linkB)
+    a.callState(SEAT, true)
+    bus.back(linkB)
+    expect(tabB.holderCalls).toEqual([])
+    expect(tabB.changed).toEqual([])
+    bus.hide(linkB)
+    bus.close(linkA)
+    // Its left is not heard in the cache.
+    await tick()
+    bus.back(linkB)
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.changed).toEqual([])
+    expect(tabB.gone).toEqual([])
+    expect(kinds(bus, 'tab-b')).toEqual([])
+  })
+
+  it('a holder back from it that no longer holds (its store let the seat go meanwhile) claims nothing and says nothing', async () => {
+    const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })
+    bus.hide(linkA)
+    tabA.state.holds = false
+    bus.back(linkA)
+    await tick()
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+    expect(kinds(bus, 'tab-a')).toEqual(['left'])
+    expect(tabA.changed).toEqual([])
+    expect(tabA.signedOut).toEqual([])
+  })
+
+  it('a tab no store serves yet hears a kick and comes back from it without failing, and changes nothing', async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const b = createTabRegistration(linkB, TIMING)
+    a.callState(SEAT, true)
+    bus.hide(linkB)
+    bus.back(linkB)
+    a.kickedOut(SEAT)
+    await tick()
+    expect(b.holder(SEAT)).toBeNull()
+    expect(kinds(bus, 'tab-b')).toEqual([])
+  })
+})
+
 describe('signOut (the agent signed out in a tab)', () => {
   it('drops the seat\'s record whichever tab it names and tells every other tab of the browser', async () => {
     const bus = createFakeTabBus()
@@ -653,6 +752,16 @@ describe('kickedOut (the holder was kicked by a sign-in on another browser or de
     expect(tabA.kicked).toEqual([])
     // Not a sign-out by the agent.
     expect(tabB.signedOut).toEqual([])
+  })
+
+  it('with no record left (dropped already) still tells the other tabs', async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false })
+    a.drop(SEAT)
+    a.kickedOut(SEAT)
+    await tick()
+    expect(tabB.kicked).toEqual([SEAT])
+    expect(a.holder(SEAT)).toBeNull()
   })
 
   it("leaves a record that names another tab (it registered since) and another agent's", async () => {
@@ -721,6 +830,30 @@ describe('holderBusy (the live holder still signing in, as this tab knows it)', 
   })
 })
 
+describe("callState: what is heard", () => {
+  it('a call message for a seat nobody is recorded as holding is ignored, and nothing fails', async () => {
+    const bus = createFakeTabBus()
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    bus.link('tab-z').post({ kind: 'call', seat: SEAT, from: 'tab-z', live: true })
+    await tick()
+    expect(tabB.holderCalls).toEqual([])
+  })
+
+  it("what this tab heard of the holder's call wins over a record that lags behind it (another tab's write can come after the message)", async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    tabOf(b, { holds: false, standsBy: true })
+    a.callState(SEAT, true)
+    await tick()
+    expect(b.holderOnCall(SEAT)).toBe(true)
+    a.callState(SEAT, false)
+    // This tab's storage still shows the call as the end's message arrives.
+    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a', call: true } } }))
+    await tick()
+    expect(b.holderOnCall(SEAT)).toBe(false)
+  })
+})
+
 describe("holderOnCall (the live holder's call, as this tab knows it)", () => {
   it('as last heard: a refusal for a call, then its end, whatever this tab answers meanwhile; none once the holder left', async () => {
     const { bus, linkA, a } = await busWithHolder({ holds: true, refuse: 'call' })
@@ -737,6 +870,31 @@ describe("holderOnCall (the live holder's call, as this tab knows it)", () => {
     bus.close(linkA)
     await tick()
     expect(b.holderOnCall(SEAT)).toBe(false)
+  })
+
+  it("a refusal for a call says the holder is on one, also unheard (its call message lost, no call mark); a busy refusal does not", async () => {
+    const { bus, tabA } = await busWithHolder({ holds: true, refuse: 'call' })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    expect(b.holderOnCall(SEAT)).toBe(false)
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(b.holderOnCall(SEAT)).toBe(true)
+    tabA.state.refuse = 'busy'
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'busy' })
+    expect(c.holderOnCall(SEAT)).toBe(false)
+  })
+
+  it("a tab that claims the seat of a holder that went silent on a call (crashed) does not take its call mark", async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    await a.mayRegister(SEAT)
+    a.callState(SEAT, true)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', call: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    // A answers nothing (no store serves it): taken for gone after ANSWER_MS.
+    await expect(b.mayRegister(SEAT)).resolves.toBe(true)
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-b' })
   })
 
   it("in the record while live: a tab back from the back-forward cache, which heard nothing meanwhile, is told its holder's call either way", async () => {
@@ -820,6 +978,18 @@ describe('holderFailure (why the tab that took over could not register)', () => 
     await tick()
     expect(b.holderLeft(SEAT)).toBe(true)
     expect(b.holderFailure(SEAT)).toBeNull()
+  })
+})
+
+describe('abandon: the take-over\'s own claim still recorded', () => {
+  it('a record that still names this tab is marked left and the others are told, as when its claim was dropped first', async () => {
+    const { bus, a } = await busWithHolder({ holds: false })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    a.abandon(SEAT)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+    expect(kinds(bus, 'tab-a')).toEqual(['left'])
+    await wait(TIMING.graceMs * 2)
+    expect(tabB.gone).toEqual([SEAT])
   })
 })
 
