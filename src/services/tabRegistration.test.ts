@@ -831,6 +831,14 @@ describe('holderBusy (the live holder still signing in, as this tab knows it)', 
 })
 
 describe("callState: what is heard", () => {
+  it("a tab's own call with no record of the seat (dropped meanwhile) writes none and is still said", async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    a.callState(SEAT, true)
+    expect(a.holder(SEAT)).toBeNull()
+    expect(kinds(bus, 'tab-a')).toEqual(['call'])
+  })
+
   it('a call message for a seat nobody is recorded as holding is ignored, and nothing fails', async () => {
     const bus = createFakeTabBus()
     const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
