@@ -342,7 +342,7 @@ describe('changes refused over a cap', () => {
       { kind: 'number', id: 'n2', quota: 'numbers' },
       { kind: 'call', id: 'c1', quota: 'records' },
     ]
-    storage.set('tccc.a.agent1.overCap', JSON.stringify({ v: 1, data: [good[0], { kind: 'outcome', id: 'o1', quota: 'numbers' }, 'junk', null, good[1], { ...good[0] }, { kind: 'number', id: 'n3', quota: 'storage' }] }))
+    storage.set('tccc.a.agent1.overCap', JSON.stringify({ v: 1, data: [good[0], { kind: 'outcome', id: 'o1', quota: 'numbers' }, 'junk', null, good[1], { ...good[0] }, { kind: 'number', id: 'n3', quota: 'storage' }, { kind: 'number', id: 5, quota: 'numbers' }] }))
     const restarted = new SyncEngine(t.server.transport(), t.timers)
     const seen: SyncEvent[] = []
     const stop = restarted.subscribe((e) => seen.push(e))
@@ -398,5 +398,201 @@ describe('changes refused over a cap', () => {
     expect(t.server.pushes.slice(pushesBefore).map((p) => p.map((c) => `${c.op} ${c.id}`))).toEqual([['upsert n3']])
     expect(t.server.record('number', 'n2')?.data.remark).toBe('edited on the other phone')
     restarted.close()
+  })
+  it('worked out from the log: only adds refused over a cap, each once where first refused; not other refusals, nor a broken row', async () => {
+    t.server.numbersCap = 1
+    const { write } = storesOver(t.engine)
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    await sync()
+    t.engine.close()
+    const log = storedData('tccc.a.agent1.rejected') as Array<{ entry: { id: string; op?: string }; reason: string; at: number; quota?: string }>
+    expect(log.map((r) => r.entry.id)).toEqual(['n2'])
+    const refused = log[0]
+    log.unshift(
+      null as never,
+      { ...refused, entry: null as never },
+      { ...refused, entry: { ...refused.entry, id: 'n5' }, reason: 'INVALID_NUMBER', quota: undefined as never },
+    )
+    log.push({ ...refused, at: refused.at + 1 })
+    storage.set('tccc.a.agent1.rejected', JSON.stringify({ v: 1, data: log }))
+    storage.delete('tccc.a.agent1.overCap')
+    const restarted = new SyncEngine(t.server.transport(), t.timers)
+    restarted.open('agent1')
+    expect(restarted.overCapRecords()).toEqual([{ kind: 'number', id: 'n2', quota: 'numbers' }])
+    restarted.close()
+  })
+
+  it('mayLack: a record refused over a cap or with a change waiting, not one the server took; nothing without an agent', async () => {
+    t.server.numbersCap = 1
+    const { write } = storesOver(t.engine)
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
+    // Waiting in the outbox.
+    expect(t.engine.mayLack('number', 'n1')).toBe(true)
+    expect(t.engine.mayLack('call', 'c1')).toBe(true)
+    await sync()
+    expect(t.engine.mayLack('number', 'n1')).toBe(false)
+    expect(t.engine.mayLack('call', 'c1')).toBe(false)
+    // Held over the cap; not under another kind, nor another id.
+    expect(t.engine.mayLack('number', 'n2')).toBe(true)
+    expect(t.engine.mayLack('call', 'n2')).toBe(false)
+    expect(t.engine.mayLack('number', 'n3')).toBe(false)
+    write({ kind: 'call', op: 'upsert', id: 'c2', data: callData(CREATED + 120_000) })
+    expect(t.engine.mayLack('call', 'c2')).toBe(true)
+    expect(t.engine.mayLack('number', 'c2')).toBe(false)
+    expect(t.engine.mayLack('call', 'c3')).toBe(false)
+    t.engine.close()
+    expect(t.engine.mayLack('number', 'n2')).toBe(false)
+    expect(t.engine.overCapRecords()).toEqual([])
+    // A retry asked for with no agent signed in does nothing (and fails nothing).
+    expect(() => t.engine.retryOverCap()).not.toThrow()
+  })
+
+  it('the room a delete makes goes to the adds held over the numbers cap only, and an add refused over the records cap after it does not take it', async () => {
+    const { write } = storesOver(t.engine)
+    t.server.recordsCap = 1
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
+    await sync()
+    t.server.recordsCap = null
+    t.server.numbersCap = 1
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    await sync()
+    expect(t.engine.overCapRecords()).toEqual([
+      { kind: 'call', id: 'c1', quota: 'records' },
+      { kind: 'number', id: 'n2', quota: 'numbers' },
+    ])
+    t.server.recordsCap = 1
+    const pushesBefore = t.server.pushes.length
+    write({ kind: 'number', op: 'delete', id: 'n1' })
+    write({ kind: 'call', op: 'upsert', id: 'c2', data: callData(CREATED + 120_000) })
+    await sync()
+    // n2 goes out for the place n1 left (refused again here over the records cap); c1 waits for the business.
+    expect(t.server.pushes.slice(pushesBefore).map((p) => p.map((c) => `${c.op} ${c.id}`))).toEqual([['delete n1', 'upsert c2'], ['upsert n2']])
+  })
+
+  it('a change the server did not answer is neither held nor let go; the others of its push are done with', async () => {
+    t.server.numbersCap = 1
+    const unanswered = { changeId: '' }
+    const transport = t.server.transport()
+    t.engine.setTransport({ ...transport, push: async (changes) => (await transport.push(changes)).filter((r) => r.changeId !== unanswered.changeId) })
+    const { write } = storesOver(t.engine)
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: { remark: 'edited' } })
+    unanswered.changeId = t.engine.outbox().find((e) => e.id === 'n2')?.changeId ?? ''
+    await sync()
+    expect(t.engine.outbox().map((e) => `${e.op} ${e.id}`)).toEqual(['upsert n2'])
+    expect(t.engine.overCapRecords()).toEqual([{ kind: 'number', id: 'n2', quota: 'numbers' }])
+  })
+
+  it('what is held is stored and said only when it changes: the last one going through is let go, one through and one refused in a push swap places', async () => {
+    t.server.numbersCap = 2
+    const { write } = storesOver(t.engine)
+    for (const i of [1, 2, 3, 4, 5]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3', 'n4', 'n5'])
+    const said = () => t.events.filter((e) => e.type === 'overCap').length
+    // Nothing held changes: nothing said, nothing written; also when a held one is refused again.
+    let before = said()
+    write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
+    t.server.put('number', 'n9', numberData(phone(9)))
+    await sync()
+    write({ kind: 'number', op: 'upsert', id: 'n3', data: numberData(phone(3), 'edited while held') })
+    await sync()
+    expect(t.engine.rejectedChanges().at(-1)).toMatchObject({ reason: 'QUOTA_EXCEEDED', entry: { id: 'n3', data: { remark: 'edited while held' } } })
+    expect(said()).toBe(before)
+    // Room on the server (another phone's delete not pulled yet): the last held one, edited, goes through.
+    t.server.numbersCap = 4
+    write({ kind: 'number', op: 'upsert', id: 'n5', data: numberData(phone(5), 'edited') })
+    await sync()
+    expect(storedData('tccc.a.agent1.overCap')).toEqual([
+      { kind: 'number', id: 'n3', quota: 'numbers' },
+      { kind: 'number', id: 'n4', quota: 'numbers' },
+    ])
+    expect(overCap()).toEqual({ type: 'overCap', numbers: 2, records: 0 })
+    // One more place: n4 goes through and n6, after it, is refused: as many held, not the same.
+    t.server.numbersCap = 5
+    before = said()
+    write({ kind: 'number', op: 'upsert', id: 'n4', data: numberData(phone(4), 'edited') })
+    write({ kind: 'number', op: 'upsert', id: 'n6', data: numberData(phone(6)) })
+    await sync()
+    expect(storedData('tccc.a.agent1.overCap')).toEqual([
+      { kind: 'number', id: 'n3', quota: 'numbers' },
+      { kind: 'number', id: 'n6', quota: 'numbers' },
+    ])
+    expect(said()).toBe(before + 1)
+  })
+
+  it('after a pull, one the stores no longer hold (a duplicate the pull brought replaced it) is let go; a pull that leaves them all says nothing', async () => {
+    t.server.numbersCap = 1
+    const { write, copies } = storesOver(t.engine)
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write({ kind: 'number', op: 'upsert', id: 'n3', data: numberData(phone(3)) })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2', 'n3'])
+    const said = () => t.events.filter((e) => e.type === 'overCap').length
+    const before = said()
+    const pull = async () => {
+      await t.engine.flush()
+      await settle()
+    }
+    t.server.put('number', 'n7', numberData(phone(7)))
+    await pull()
+    expect(t.engine.pending).toBe(0)
+    expect(said()).toBe(before)
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2', 'n3'])
+    // Another phone added n2's phone number: the stores keep that entry and drop their own copy.
+    copies.delete('number:n2')
+    t.server.put('number', 'n8', numberData(phone(2)))
+    await pull()
+    expect(t.engine.overCapRecords()).toEqual([{ kind: 'number', id: 'n3', quota: 'numbers' }])
+    expect(storedData('tccc.a.agent1.overCap')).toEqual([{ kind: 'number', id: 'n3', quota: 'numbers' }])
+    expect(overCap()).toEqual({ type: 'overCap', numbers: 1, records: 0 })
+  })
+
+  it('stores that cannot send copies again (no resend), or no stores at all: what is held stays held, and a delete\'s room or a pull fails nothing', async () => {
+    t.server.numbersCap = 1
+    t.engine.setLocalRecords({ held: () => ['n1', 'n2', 'n3'].map((id) => ({ kind: 'number' as const, id })), copyOf: () => null })
+    t.engine.enqueue([
+      { kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) },
+      { kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) },
+    ])
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    t.engine.enqueue([{ kind: 'number', op: 'delete', id: 'n1' }])
+    await sync()
+    expect(t.engine.status).toBe('synced')
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    t.engine.setLocalRecords(null)
+    t.engine.enqueue([{ kind: 'number', op: 'upsert', id: 'n3', data: numberData(phone(3)) }])
+    await sync()
+    t.engine.enqueue([{ kind: 'number', op: 'delete', id: 'n3' }])
+    t.server.put('number', 'n9', numberData(phone(9)))
+    await sync()
+    expect(t.engine.status).toBe('synced')
+    expect(t.engine.pending).toBe(0)
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+  })
+  it('a re-send that storage cannot queue (full) leaves the held records where they were, for the next room, sign-in or retry', async () => {
+    t.server.numbersCap = 1
+    const { write } = storesOver(t.engine)
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    vi.mocked(uni.setStorageSync).mockImplementation((key: string, value: unknown) => {
+      if (key === 'tccc.a.agent1.outbox') throw new Error('storage full')
+      storage.set(key, value)
+    })
+    t.engine.retryOverCap()
+    expect(t.engine.outbox()).toEqual([])
+    expect(t.engine.overCapRecords()).toEqual([{ kind: 'number', id: 'n2', quota: 'numbers' }])
   })
 })

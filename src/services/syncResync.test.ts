@@ -235,6 +235,31 @@ describe('SyncEngine full listing (resync)', () => {
     expect(held(p)).toEqual(['number:n1', 'number:n9'])
   })
 
+  it('a listing that names nothing (every record deleted elsewhere and forgotten) still drops what the phone holds, and has it saved (pulled)', async () => {
+    const p = phone()
+    for (let i = 1; i <= 2; i += 1) p.write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phoneNumber(i)) })
+    await sync()
+    for (const id of ['n1', 'n2']) t.server.remove('number', id)
+    t.server.forgetTombstones()
+    const pulledBefore = t.events.filter((e) => e.type === 'pulled').length
+    await sync()
+    expect(p.dropped).toEqual(['number:n1', 'number:n2'])
+    expect(t.events.filter((e) => e.type === 'pulled').length).toBe(pulledBefore + 1)
+    expect(BigInt(cursor()) >= BigInt(t.server.watermark)).toBe(true)
+  })
+
+  it('without the stores\' view (no local records) a listing drops nothing, fails nothing and says nothing was pulled; its cursor is stored', async () => {
+    t.engine.enqueue([{ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phoneNumber(1)) }])
+    await sync()
+    t.server.remove('number', 'n1')
+    t.server.forgetTombstones()
+    const pulledBefore = t.events.filter((e) => e.type === 'pulled').length
+    await sync()
+    expect(t.engine.status).toBe('synced')
+    expect(t.events.filter((e) => e.type === 'pulled').length).toBe(pulledBefore)
+    expect(BigInt(cursor()) >= BigInt(t.server.watermark)).toBe(true)
+  })
+
   it('a fresh cursor is no listing: nothing held is dropped for not being on the page', async () => {
     const p = phone()
     p.write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phoneNumber(1)) })
