@@ -670,6 +670,57 @@ describe('the back-forward cache', () => {
   })
 })
 
+describe('the twenty-fifth session\'s survivors: a page that goes, a release that never ends, no holder at all', () => {
+  it('a tab whose own record names it but that no longer holds (signed out, its drop not written) says nothing as its page goes', async () => {
+    const { bus, linkA, a } = await busWithHolder({ holds: false })
+    bus.close(linkA)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(bus.posted).toEqual([])
+  })
+
+  it("a page that goes marks only this tab's record left, not another tab's of a seat this tab's store holds", async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    // B's store says it holds (it is taking the seat), the record still names A.
+    tabOf(createTabRegistration(linkB, TIMING), { holds: true })
+    bus.close(linkB)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(bus.posted).toEqual([])
+  })
+
+  it('a tab no store serves yet, recorded as a holder, goes without failing; nor does one that hears held, left, back or a sign-out', async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    const linkC = bus.link('tab-c')
+    const c = createTabRegistration(linkC, TIMING)
+    await c.mayRegister('agent2%40example%2Ecom')
+    a.announce(SEAT)
+    const z = bus.link('tab-z')
+    for (const kind of ['left', 'back'] as const) z.post({ kind, seat: SEAT, from: 'tab-z' })
+    a.signOut(SEAT)
+    await tick()
+    bus.close(linkC)
+    expect(c.holder('agent2%40example%2Ecom')).toEqual({ seat: 'agent2%40example%2Ecom', tabId: 'tab-c' })
+    expect(kinds(bus, 'tab-c')).toEqual([])
+  })
+
+  it("a holder that says it is releasing and never says released: the seat is taken after RELEASE_MS (the timing's releaseMs)", async () => {
+    const { bus } = await busWithHolder({ holds: true, releasing: new Promise<void>(() => undefined) })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const started = Date.now()
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(TIMING.releaseMs - 5)
+    expect(Date.now() - started).toBeLessThan(3_000)
+  })
+
+  it('with no record of the seat, no holder left and none is on a call', () => {
+    const bus = createFakeTabBus()
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    expect(b.holderLeft(SEAT)).toBe(false)
+    expect(b.heldElsewhere(SEAT)).toBe(false)
+    expect(b.holderOnCall(SEAT)).toBe(false)
+  })
+})
+
 describe('the back-forward cache: tabs that neither stand by nor hold', () => {
   it('a tab not standing by (signed out, another agent) back from it is told nothing of the holder: not its call, not that it left', async () => {
     const { bus, linkA, a } = await busWithHolder({ holds: true })
