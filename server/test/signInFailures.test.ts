@@ -11,7 +11,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Database } from '../src/db'
 import { DEVELOPMENT_ACCOUNTS, putAgent, removeAgent } from '../src/db/agents'
 import { lockWorkspaceWrites } from '../src/db/workspace'
-import { DECOYS, FAILURES_KEEP_MS, FAILURES_KEPT, pruneSignInFailures, recordFailure } from '../src/db/signInFailures'
+import { confirmFailureReport, DECOYS, FAILURES_KEEP_MS, FAILURES_KEPT, pruneSignInFailures, readFailureReport, recordFailure } from '../src/db/signInFailures'
 import { AGENT1, AGENT2, manualClock } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest } from './backendPerDriver'
 
@@ -120,6 +120,25 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     const next = await signIn()
     expect(next).toEqual(told({ failures: 1, lastFailureAt: clock.now(), locked: false }))
     expect(next.id).not.toBe(first.id)
+  })
+
+  it('the data layer: the last failure is the latest whatever order they land in, a hold stays once filled, and confirming says whether the report went', async () => {
+    const now = clock.now()
+    // A check not said to fill a limit holds nothing.
+    await recordFailure(db, KEY1, PHONE, now + 10)
+    expect(await readFailureReport(db, KEY1)).toEqual(told({ failures: 1, lastFailureAt: now + 10, locked: false }))
+    // Another instance's earlier check committing later does not move the last one back.
+    await recordFailure(db, KEY1, PHONE, now)
+    await recordFailure(db, KEY1, PHONE, now + 5, { fills: true })
+    await recordFailure(db, KEY1, PHONE, now + 6)
+    const report = await readFailureReport(db, KEY1)
+    expect(report).toEqual(told({ failures: 4, lastFailureAt: now + 10, locked: true }))
+    const [{ user_id: userId }] = await db.query<{ user_id: string }>('SELECT user_id FROM agents WHERE username_key = $1', [KEY1])
+    const asTold = { id: report.id ?? '', failures: 4, locked: true }
+    expect(await confirmFailureReport(db, userId, { ...asTold, failures: 3 })).toBe(false)
+    expect(await confirmFailureReport(db, userId, asTold)).toBe(true)
+    expect(await confirmFailureReport(db, userId, asTold)).toBe(false)
+    expect(await readFailureReport(db, KEY1)).toEqual(NONE)
   })
 
   it('50 wrong passwords at once from one address, then the right one: told exactly the checks that failed, and that the username was held', async () => {

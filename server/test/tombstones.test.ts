@@ -152,6 +152,18 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
     expect([TOMBSTONE_PRUNE_BATCH, TOMBSTONE_PRUNE_ROUNDS]).toEqual([1_000, 5])
   })
 
+  it('oldest first by the time of the delete, not by when the row was written; a run stamps every tombstone without a time, a batch at a time', async () => {
+    // Written newest first: a scan in the table's order would take the newest.
+    for (let i = 0; i < 6; i += 1) await pushChanges(db, A, [del(`y${i}`)], NOW - (10 + i) * 60_000)
+    expect(await pruneTombstones(db, NOW + KEEP, KEEP, 2)).toEqual({ forgotten: 2, stamped: 0 })
+    expect(await tombstones(db, A)).toEqual(['y0', 'y1', 'y2', 'y3'])
+    await db.query(`UPDATE workspace_records SET deleted_at = NULL WHERE agent = $1`, [A])
+    // Four without a time, batches of one: the run goes on while it stamps full batches.
+    expect(await forgetOldTombstones(db, NOW, KEEP, { batch: 1, rounds: 10 })).toBe(0)
+    const unstamped = await db.query(`SELECT id FROM workspace_records WHERE agent = $1 AND deleted_at IS NULL`, [A])
+    expect(unstamped).toEqual([])
+  })
+
   it("the agent's totals follow (a forgotten tombstone is a record less), so deletes alone no longer hold an agent at the records cap", async () => {
     const caps = { numbers: 10, records: 4 }
     await pushChanges(db, A, [1, 2, 3].map((i) => numberAdd(`n${i}`, phone(i))), NOW, undefined, caps)
