@@ -595,4 +595,20 @@ describe('changes refused over a cap', () => {
     expect(t.engine.outbox()).toEqual([])
     expect(t.engine.overCapRecords()).toEqual([{ kind: 'number', id: 'n2', quota: 'numbers' }])
   })
+  it('a delete refused over the records cap (a tombstone for a number the server never had) is not held: there is nothing to send again', async () => {
+    t.server.recordsCap = 1
+    const { write } = storesOver(t.engine)
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    // Refused for its number, then deleted: the delete would be a new row (a tombstone) at the cap.
+    write({ kind: 'number', op: 'upsert', id: 'n5', data: numberData('12') })
+    write({ kind: 'number', op: 'delete', id: 'n5' })
+    await sync()
+    expect(t.engine.rejectedChanges().map((r) => [r.entry.op, r.entry.id, r.reason])).toEqual([
+      ['upsert', 'n5', 'INVALID_NUMBER'],
+      ['delete', 'n5', 'QUOTA_EXCEEDED'],
+    ])
+    expect(t.engine.overCapRecords()).toEqual([])
+    // Never counted on the sync line, not even until the pull's prune.
+    expect(t.events.filter((e) => e.type === 'overCap')).toEqual([{ type: 'overCap', numbers: 0, records: 0 }])
+  })
 })
