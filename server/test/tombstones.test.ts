@@ -193,6 +193,19 @@ describe.each(BOTH_DRIVERS)('tombstones forgotten on $name', (driver) => {
     expect(await prunedRev(db, A)).toBe(later[0].rev)
   })
 
+  it('a later batch that forgets only lower revs (deleted later, the clock stepped back) leaves the watermark where it was', async () => {
+    await pushChanges(db, A, [numberAdd('n1', phone(1)), numberAdd('n2', phone(2))], NOW)
+    const first = await pushChanges(db, A, [del('n1')], NOW)
+    const later = await pushChanges(db, A, [del('n2')], NOW)
+    expect((await pruneTombstones(db, NOW + KEEP + 1, KEEP)).forgotten).toBe(2)
+    expect(await prunedRev(db, A)).toBe(later[0].rev)
+    await pushChanges(db, A, [numberAdd('n3', phone(3))], NOW)
+    await pushChanges(db, A, [del('n3')], NOW + DAY)
+    await db.query(`UPDATE workspace_records SET rev = $2::bigint - 1 WHERE agent = $1 AND id = 'n3'`, [A, first[0].rev])
+    expect((await pruneTombstones(db, NOW + DAY + KEEP + 1, KEEP)).forgotten).toBe(1)
+    expect(await prunedRev(db, A)).toBe(later[0].rev)
+  })
+
   it('a pull from below the watermark gets a full listing (resync) whose pages go on and end at or above it; a fresh cursor does not', async () => {
     await pushChanges(db, A, [1, 2, 3, 4, 5].map((i) => numberAdd(`n${i}`, phone(i))), NOW - 100 * DAY)
     const shared = (await pull('0')).changes.filter((c) => c.kind !== 'number').length
