@@ -712,6 +712,25 @@ describe('the twenty-fifth session\'s survivors: a page that goes, a release tha
     expect(Date.now() - started).toBeLessThan(3_000)
   })
 
+  it("'use here' takes only a refusal or a release for its answer: the holder's call going live meanwhile is not one", async () => {
+    const { bus, a } = await busWithHolder({ holds: true, refuse: 'call' })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const taking = b.takeOver(SEAT)
+    // A's call goes live as B asks: its call message reaches B before its refusal.
+    a.callState(SEAT, true)
+    await expect(taking).resolves.toEqual({ kind: 'refused', reason: 'call' })
+    expect(b.holder(SEAT)?.tabId).toBe('tab-a')
+  })
+
+  it('a holder that never answers is taken for gone after ANSWER_MS, without waiting for a release too', async () => {
+    const bus = createFakeTabBus()
+    await createTabRegistration(bus.link('tab-a'), TIMING).mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), { answerMs: 40, releaseMs: 60_000 })
+    const started = Date.now()
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(Date.now() - started).toBeLessThan(3_000)
+  })
+
   it('with no record of the seat, no holder left and none is on a call', () => {
     const bus = createFakeTabBus()
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
