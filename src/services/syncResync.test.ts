@@ -248,6 +248,18 @@ describe('SyncEngine full listing (resync)', () => {
     expect(BigInt(cursor()) >= BigInt(t.server.watermark)).toBe(true)
   })
 
+  it('a listing with nothing to drop and nothing named (the phone holds nothing) says nothing was pulled', async () => {
+    t.engine.setLocalRecords({ held: () => [], copyOf: () => null })
+    t.engine.enqueue([{ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phoneNumber(1)) }])
+    await sync()
+    t.server.remove('number', 'n1')
+    t.server.forgetTombstones()
+    const before = t.events.length
+    await sync()
+    expect(t.events.slice(before).filter((e) => e.type === 'pulled' || e.type === 'remote')).toEqual([])
+    expect(BigInt(cursor()) >= BigInt(t.server.watermark)).toBe(true)
+  })
+
   it('without the stores\' view (no local records) a listing drops nothing, fails nothing and says nothing was pulled; its cursor is stored', async () => {
     t.engine.enqueue([{ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phoneNumber(1)) }])
     await sync()
