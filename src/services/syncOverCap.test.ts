@@ -415,6 +415,8 @@ describe('changes refused over a cap', () => {
       { ...refused, entry: { ...refused.entry, id: 'n5' }, reason: 'INVALID_NUMBER', quota: undefined as never },
     )
     log.push({ ...refused, at: refused.at + 1 })
+    // A delete refused over the records cap (a tombstone for a number the server never had): nothing to hold.
+    log.push({ ...refused, entry: { ...refused.entry, id: 'n6', op: 'delete' }, quota: 'records' })
     storage.set('tccc.a.agent1.rejected', JSON.stringify({ v: 1, data: log }))
     storage.delete('tccc.a.agent1.overCap')
     const restarted = new SyncEngine(t.server.transport(), t.timers)
@@ -426,6 +428,7 @@ describe('changes refused over a cap', () => {
   it('mayLack: a record refused over a cap or with a change waiting, not one the server took; nothing without an agent', async () => {
     t.server.numbersCap = 1
     const { write } = storesOver(t.engine)
+    expect(t.engine.mayLack('number', 'n1')).toBe(false)
     write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
     write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
     write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
