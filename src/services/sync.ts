@@ -1039,6 +1039,8 @@ export class SyncEngine {
         else rejected.push({ entry, reason: result.reason ?? 'UNKNOWN', at: this.timers.now() })
       }
       const now = this.timers.now()
+      // Before the answers are noted: the numbers the server had live as far as this phone knows.
+      const wasLive = new Set(batch.map(overCapKey).filter((key) => ws.ledger.live.has(key)))
       for (const entry of batch) {
         const result = answered.get(entry.changeId)
         if (result?.status === 'applied' && result.rev !== undefined) ws.ledger.note(entry.kind, entry.id, result.rev, entry.op === 'delete', now, entry.seenRev)
@@ -1050,7 +1052,7 @@ export class SyncEngine {
         ws.rejected.save(log)
         ws.rejectedSeen = new Set(log.map(rejectedKey))
       }
-      const room = this.noteOverCap(ws, batch, answered)
+      const room = this.noteOverCap(ws, batch, answered, wasLive)
       ws.entries = ws.entries.filter((e) => !done.has(e.changeId))
       for (const id of done) ws.answered.add(id)
       onSent(ws)
@@ -1080,9 +1082,12 @@ export class SyncEngine {
    * phone knows), none once an add was refused over that cap after it (the room was taken: the
    * adds held then went out again at once and were refused twice in one sync).
    */
-  private noteOverCap(ws: Workspace, batch: readonly OutboxEntry[], answered: ReadonlyMap<string, PushResult>): number {
+  private noteOverCap(ws: Workspace, batch: readonly OutboxEntry[], answered: ReadonlyMap<string, PushResult>, wasLive: ReadonlySet<string>): number {
     const before = ws.overCap.load()
     const held = new Map(before.map((r) => [overCapKey(r), r]))
+    // Refused there and never seen live: a delete of one frees nothing (a held number refused for
+    // another reason leaves the held set, but the server never had it either).
+    const refusedThere = new Set(ws.rejected.load().map((r) => `${String(r?.entry?.kind)}:${String(r?.entry?.id)}`))
     let room = 0
     for (const entry of batch) {
       const result = answered.get(entry.changeId)
@@ -1091,7 +1096,7 @@ export class SyncEngine {
         if (!held.has(key)) held.set(key, { kind: entry.kind, id: entry.id, quota: quotaOf(result) })
         if (result.quota === 'numbers') room = 0
       } else if (result?.status === 'applied') {
-        if (entry.op === 'delete' && entry.kind === 'number' && !held.has(key)) room += 1
+        if (entry.op === 'delete' && entry.kind === 'number' && !held.has(key) && (wasLive.has(key) || !refusedThere.has(key))) room += 1
         held.delete(key)
       } else if (result?.status === 'rejected') {
         // Refused for another reason (an edit the server finds invalid): room would not help, so

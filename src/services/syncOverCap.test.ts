@@ -297,6 +297,34 @@ describe('changes refused over a cap', () => {
     expect(sendsOfN3() - before).toBe(0)
   })
 
+  it('a held number refused for another reason and then deleted makes no room: the server never had it, so no held add goes out again to be refused again', async () => {
+    t.server.numbersCap = 1
+    const { write, resendAsked } = storesOver(t.engine)
+    for (const i of [1, 2, 3]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2', 'n3'])
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: { number: 'not a phone' } })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3'])
+    const pushesBefore = t.server.pushes.length
+    write({ kind: 'number', op: 'delete', id: 'n2' })
+    await sync()
+    // Was: the delete counted as room (n2 no longer held), so n3 went out again and was refused again.
+    expect(resendAsked).toEqual([])
+    expect(t.server.pushes.slice(pushesBefore).map((p) => p.map((c) => `${c.op} ${c.id}`))).toEqual([['delete n2']])
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3'])
+    // The same edit and delete queued together (offline), sent in one push: no room either.
+    t.engine.setOnline(false)
+    write({ kind: 'number', op: 'upsert', id: 'n3', data: { number: 'still not a phone' } })
+    write({ kind: 'number', op: 'delete', id: 'n3' })
+    write({ kind: 'number', op: 'upsert', id: 'n4', data: numberData(phone(4)) })
+    t.engine.setOnline(true)
+    await settle()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n4'])
+    expect(resendAsked).toEqual([])
+    expect(t.server.pushes.flat().filter((c) => c.id === 'n4')).toHaveLength(1)
+  })
+
   it('a retry the agent asks for while still over the cap is refused again and said again', async () => {
     t.server.recordsCap = 1
     const { write } = storesOver(t.engine)
