@@ -1050,7 +1050,9 @@ export class SyncEngine {
       if (rejected.length > 0) {
         const log = [...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP)
         ws.rejected.save(log)
-        ws.rejectedSeen = new Set(log.map(rejectedKey))
+        // Its own rows are known; another tab's stored meanwhile are still to be said at their storage event.
+        const own = new Set(rejected.map(rejectedKey))
+        ws.rejectedSeen = new Set(log.map(rejectedKey).filter((key) => own.has(key) || ws.rejectedSeen.has(key)))
       }
       const room = this.noteOverCap(ws, batch, answered, wasLive)
       ws.entries = ws.entries.filter((e) => !done.has(e.changeId))

@@ -93,6 +93,21 @@ describe('the sync line of a second tab of the agent', () => {
     expect(second.hears(null).map((e) => e.type)).toEqual(['status', 'overCap'])
   })
 
+  it("the other tab's refusal stored just before this tab wrote its own (its storage event not delivered yet) is still said when the event comes", async () => {
+    first.engine.enqueue([addNumber('bad1', '12')])
+    await first.timers.advance(DEBOUNCE_MS)
+    expect(first.engine.rejectedChanges().map((r) => r.entry.id)).toEqual(['bad1'])
+    // The second tab gets a refusal of its own before the browser told it of the first's.
+    second.engine.enqueue([addNumber('bad2', '13')])
+    await second.timers.advance(DEBOUNCE_MS)
+    expect(second.engine.rejectedChanges().map((r) => r.entry.id)).toEqual(['bad1', 'bad2'])
+    // Was: nothing, the first tab's refusal taken as known when the second wrote the log.
+    expect(second.hears('tccc.a.agent1.rejected')).toEqual([{ type: 'refusedElsewhere', reasons: ['INVALID_NUMBER'] }])
+    // Its own is never said as another tab's, and the first tab hears only the second's.
+    expect(second.hears('tccc.a.agent1.rejected')).toEqual([])
+    expect(first.hears('tccc.a.agent1.rejected')).toEqual([{ type: 'refusedElsewhere', reasons: ['INVALID_NUMBER'] }])
+  })
+
   it('stops hearing once closed (signed out)', () => {
     expect(second.listening()).toBe(1)
     second.engine.close()
