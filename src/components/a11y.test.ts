@@ -480,9 +480,9 @@ describe('useModalFocus: the page behind the top modal', () => {
     announce('Call waiting', { assertive: true })
     expect(live()).toMatchObject({ assertive: 'Call waiting' })
     // The same words again are a new node: heard again.
-    const before = document.querySelector('[data-testid="a11y-live-assertive"]')?.firstChild
+    const before = document.querySelector('[data-testid="a11y-live-assertive"]')?.lastChild
     announce('Call waiting', { assertive: true })
-    expect(document.querySelector('[data-testid="a11y-live-assertive"]')?.firstChild).not.toBe(before)
+    expect(document.querySelector('[data-testid="a11y-live-assertive"]')?.lastChild).not.toBe(before)
     announce('   ')
     expect(live().polite).toBe('Connection lost, calls paused')
   })
@@ -516,6 +516,29 @@ describe('useModalFocus: the page behind the top modal', () => {
     alert.textContent = 'Connection recovered'
     await mutationsDelivered()
     expect(live().assertive).toBe('Connection lost')
+  })
+
+  it('two live regions behind an open sheet that speak at once are both said in the app\'s live region, not only the last', async () => {
+    installLiveRegion()
+    const { sheet, $, settle } = mountPage()
+    const banner = document.createElement('p')
+    banner.setAttribute('role', 'status')
+    $('.header').append(banner)
+    sheet.value = true
+    await settle()
+    await mutationsDelivered()
+    banner.textContent = 'Connection lost'
+    const notice = document.createElement('div')
+    notice.innerHTML = '<span role="status">2 missed calls</span>'
+    $('.page').prepend(notice)
+    await mutationsDelivered()
+    // Was: the second replaced the first in the same moment, so only "2 missed calls" was heard.
+    const lines = Array.from(document.querySelectorAll('[data-testid="a11y-live-polite"] > *')).map((el) => el.textContent)
+    expect(lines.sort()).toEqual(['2 missed calls', 'Connection lost'])
+    // Said later: it replaces what was said before.
+    banner.textContent = 'Connection recovered'
+    await mutationsDelivered()
+    expect(live().polite).toBe('Connection recovered')
   })
 
   it('a question inside the sheet (contain: false) hides nothing of the sheet, and its going hides the page no less', async () => {

@@ -44,8 +44,20 @@ export function announce(message: string, options: { assertive?: boolean } = {})
   const region = appLiveRegion()
   const line = document.createElement('div')
   line.textContent = text
-  ;(options.assertive ? region.assertive : region.polite).replaceChildren(line)
+  const part = options.assertive ? region.assertive : region.polite
+  // Two things said in one moment (two regions behind a modal) are both heard: the second goes
+  // beside the first; what was said in an earlier moment is replaced.
+  if (saidThisMoment.has(part)) {
+    part.appendChild(line)
+    return
+  }
+  part.replaceChildren(line)
+  if (saidThisMoment.size === 0) setTimeout(() => saidThisMoment.clear(), 0)
+  saidThisMoment.add(part)
 }
+
+/** The parts of the live region said into in this task (cleared once it is over). */
+const saidThisMoment = new Set<HTMLElement>()
 
 /** Hears the live regions of the page behind the top modal (hidden there), to say what they say. */
 let liveMirror: MutationObserver | null = null
