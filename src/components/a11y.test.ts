@@ -541,6 +541,24 @@ describe('useModalFocus: the page behind the top modal', () => {
     expect(live().polite).toBe('Connection recovered')
   })
 
+  it('a live region behind an open sheet that speaks as something appears beside the sheet\'s way up is still said', async () => {
+    installLiveRegion()
+    const { sheet, $, settle } = mountPage()
+    const alert = document.createElement('p')
+    alert.setAttribute('role', 'alert')
+    alert.textContent = 'first'
+    $('.header').append(alert)
+    sheet.value = true
+    await settle()
+    await mutationsDelivered()
+    // In one moment: the alert behind speaks and a plain element appears beside the way up.
+    $('.app').append(document.createElement('div'))
+    alert.textContent = 'Connection lost'
+    await mutationsDelivered()
+    // Was: hiding anew stopped hearing the page behind and dropped the alert's change, unsaid.
+    expect(live().assertive).toBe('Connection lost')
+  })
+
   it('a question inside the sheet (contain: false) hides nothing of the sheet, and its going hides the page no less', async () => {
     const { sheet, question, marks, settle } = mountPage()
     sheet.value = true

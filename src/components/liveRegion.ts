@@ -85,6 +85,10 @@ function sayHiddenChanges(records: MutationRecord[], addedOnly = false): void {
 
 /** While a modal is open, what the live regions behind it say goes to the app's live region. */
 function mirrorLiveRegions(behind: ReadonlySet<HTMLElement>): void {
+  // Said before hearing anew: disconnecting drops what is still queued (a change made in the
+  // same moment as the one that hides anew), which was never said.
+  const queued = liveMirror?.takeRecords() ?? []
+  if (queued.length > 0) sayHiddenChanges(queued)
   liveMirror?.disconnect()
   if (behind.size === 0 || typeof MutationObserver === 'undefined') return
   // There before anything changes: a region made as it is first spoken into is not always heard.
