@@ -224,6 +224,21 @@ function overCapFromLog(log: readonly RejectedChange[]): OverCapRecord[] {
   return [...held.values()]
 }
 
+/**
+ * The rejected log trimmed to its last REJECTED_KEEP rows, the over-a-cap refusals of records still
+ * held going first (the held set keeps those): the held adds refused again at each sign-in pushed
+ * out the rows that keep a reconcile from putting back what the server refused for another reason.
+ */
+function trimRejected(log: readonly RejectedChange[], held: ReadonlySet<string>): RejectedChange[] {
+  let over = log.length - REJECTED_KEEP
+  const kept = log.filter((r) => {
+    if (over <= 0 || r?.reason !== 'QUOTA_EXCEEDED' || !held.has(`${String(r?.entry?.kind)}:${String(r?.entry?.id)}`)) return true
+    over -= 1
+    return false
+  })
+  return kept.slice(-REJECTED_KEEP)
+}
+
 /** A stored held set's rows that are held records, each once (a bad row is dropped alone). */
 function soundOverCap(rows: readonly unknown[]): OverCapRecord[] {
   const held = new Map<string, OverCapRecord>()
@@ -1048,7 +1063,8 @@ export class SyncEngine {
       const done = new Set(batch.filter((e) => answered.has(e.changeId)).map((e) => e.changeId))
       if (done.size === 0) throw new Error('the server answered none of the pushed changes')
       if (rejected.length > 0) {
-        const log = [...ws.rejected.load(), ...rejected].slice(-REJECTED_KEEP)
+        const heldNow = new Set([...ws.overCap.load().map(overCapKey), ...rejected.filter((r) => r.reason === 'QUOTA_EXCEEDED' && r.entry.op === 'upsert').map((r) => overCapKey(r.entry))])
+        const log = trimRejected([...ws.rejected.load(), ...rejected], heldNow)
         ws.rejected.save(log)
         // Its own rows are known; another tab's stored meanwhile are still to be said at their storage event.
         const own = new Set(rejected.map(rejectedKey))

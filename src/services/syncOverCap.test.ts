@@ -5,7 +5,7 @@
  * agent asks (`retryOverCap`, the records cap). The held set is stored, so a restart loses none.
  */
 import { describe, expect, it, vi } from 'vitest'
-import { DEBOUNCE_MS, SyncEngine, type LocalChange, type SyncEvent } from './sync'
+import { DEBOUNCE_MS, RECONCILE_FULL_MS, SyncEngine, type LocalChange, type SyncEvent } from './sync'
 import { engineFixture, settle, storedData } from './__tests__/fakeWorkspace'
 import { storage } from '../../tests/setup/uni'
 
@@ -323,6 +323,32 @@ describe('changes refused over a cap', () => {
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n4'])
     expect(resendAsked).toEqual([])
     expect(t.server.pushes.flat().filter((c) => c.id === 'n4')).toHaveLength(1)
+  })
+
+  it('held, then refused for another reason: not put back by a reconcile after 200 held adds refused again at a sign-in pushed its row out of the log', async () => {
+    t.server.numbersCap = 1
+    const { write, copies } = storesOver(t.engine)
+    for (let i = 1; i <= 202; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    await t.engine.drain()
+    expect(t.engine.overCapRecords()).toHaveLength(201)
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: { number: 'not a phone' } })
+    await t.engine.drain()
+    expect(t.engine.rejectedChanges().at(-1)).toMatchObject({ entry: { id: 'n2' }, reason: 'INVALID_NUMBER' })
+    expect(t.engine.overCapRecords()).toHaveLength(200)
+    t.engine.close()
+    const sendsOfN2 = () => t.server.pushes.flat().filter((c) => c.id === 'n2').length
+    const before = sendsOfN2()
+    // The next day's sign-in: the 200 held go out again and are refused again (200 new rows in the log), then the day's full reconcile.
+    await t.timers.advance(RECONCILE_FULL_MS)
+    const again = new SyncEngine(t.server.transport(), t.timers)
+    const stores = storesOver(again)
+    for (const [key, copy] of copies) stores.copies.set(key, copy)
+    again.open('agent1')
+    await again.drain()
+    await again.drain()
+    again.close()
+    // Was: listed as lost (neither held nor in the log any more), put back and refused INVALID_NUMBER again at each sign-in.
+    expect(sendsOfN2() - before).toBe(0)
   })
 
   it('a retry the agent asks for while still over the cap is refused again and said again', async () => {
