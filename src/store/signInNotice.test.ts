@@ -168,4 +168,23 @@ describe('the sign-in failures notice', () => {
     otherTabWrote(stored.key)
     expect(notice.last).toBeNull()
   })
+  it("a dismissal does not overwrite a newer report another tab kept just before (its storage event not here yet): the newer one is shown instead", async () => {
+    const session = useSessionStore()
+    await session.signIn(AGENT.userId, 'wrong-1')
+    expect(await session.signIn(AGENT.userId, PASSWORD)).toBe(true)
+    const notice = useSignInNoticeStore()
+    expect(notice.shown).toMatchObject({ failures: 1 })
+    const stored = signInNoticeStorage(AGENT.userId)
+    // The other tab signs in later and keeps 2 more failures (added to the one not seen yet).
+    core.clock.advance(60_000)
+    keepSignInFailures(AGENT.userId, { failures: 2, lastFailureAt: core.clock.now(), locked: false }, core.clock.now())
+    notice.dismiss()
+    // Was: the old report, dismissed, written over the new one: those 2 failures never shown anywhere.
+    expect(stored.load()).toMatchObject({ failures: 3, dismissed: false })
+    expect(notice.shown).toMatchObject({ failures: 3 })
+    // Dismissed now that it is the one shown.
+    notice.dismiss()
+    expect(stored.load()).toMatchObject({ failures: 3, dismissed: true })
+    expect(notice.shown).toBeNull()
+  })
 })

@@ -44,7 +44,14 @@ export const useSignInNoticeStore = defineStore('signInNotice', () => {
 
   function dismiss(): void {
     if (!last.value || last.value.dismissed) return
-    last.value = { ...last.value, dismissed: true }
+    // Another tab may have kept a newer report whose storage event is not here yet: that one is
+    // shown, not written over with this one dismissed (its failures were never seen).
+    const stored = storage?.load() ?? null
+    if (stored && (stored.reportedAt !== last.value.reportedAt || stored.failures !== last.value.failures || stored.locked !== last.value.locked)) {
+      last.value = stored
+      return
+    }
+    last.value = { ...(stored ?? last.value), dismissed: true }
     try {
       storage?.save(last.value)
     } catch (e) {
