@@ -521,9 +521,14 @@ interface Workspace {
   answered: Set<string>
   /** Another tab's unsent changes in the stored outbox that this one does not hold (shown as pending). */
   elsewhere: number
+  /** Changes this tab had answered that another tab may still store (merged here, sent from here): not pending. */
+  sentHere: Set<string>
   /** The rejected log's rows this tab knows of (`rejectedKey`): a row not among them came from another tab. */
   rejectedSeen: Set<string>
 }
+
+/** How many of the changes this tab sent it remembers, to tell them from another tab's unsent ones. */
+const SENT_HERE_KEEP = 10_000
 
 /** One rejected log row, to tell another tab's new refusals from those already counted. */
 const rejectedKey = (r: RejectedChange): string => `${String(r?.entry?.changeId)}@${String(r?.at)}`
@@ -695,6 +700,7 @@ export class SyncEngine {
       entries,
       answered: new Set(),
       elsewhere: 0,
+      sentHere: new Set(),
       rejectedSeen: new Set(rejected.load().map(rejectedKey)),
       cursor: workspaceValue<string>(agentKey, 'cursor', { version: 1, fallback: () => '0', validate: (d): d is string => typeof d === 'string' }),
       rejected,
@@ -724,8 +730,11 @@ export class SyncEngine {
     if (!ws) return
     if (key === null || key === ws.outbox.key) {
       const mine = new Set(ws.entries.map((e) => e.changeId))
-      const stored: unknown[] = ws.outbox.load()
-      ws.elsewhere = stored.filter((e) => isOutboxEntry(e) && !mine.has(e.changeId) && !ws.answered.has(e.changeId)).length
+      const stored = ws.outbox.load().filter(isOutboxEntry)
+      // Only those still stored are remembered (so the set stays small).
+      const storedIds = new Set(stored.map((e) => e.changeId))
+      ws.sentHere = new Set([...ws.sentHere].filter((id) => storedIds.has(id)))
+      ws.elsewhere = stored.filter((e) => !mine.has(e.changeId) && !ws.answered.has(e.changeId) && !ws.sentHere.has(e.changeId)).length
       this.emitStatus()
     }
     if (key === null || key === ws.overCap.key) this.emitOverCap(ws.overCap.load())
@@ -1072,7 +1081,15 @@ export class SyncEngine {
       }
       const room = this.noteOverCap(ws, batch, answered, wasLive)
       ws.entries = ws.entries.filter((e) => !done.has(e.changeId))
-      for (const id of done) ws.answered.add(id)
+      for (const id of done) {
+        ws.answered.add(id)
+        ws.sentHere.add(id)
+      }
+      // The latest only: another tab stores at most its own unsent list.
+      for (const id of ws.sentHere) {
+        if (ws.sentHere.size <= SENT_HERE_KEEP) break
+        ws.sentHere.delete(id)
+      }
       onSent(ws)
       this.emitStatus()
       for (const entry of merged) this.emit({ type: 'merged', entry })

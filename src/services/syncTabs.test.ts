@@ -108,6 +108,20 @@ describe('the sync line of a second tab of the agent', () => {
     expect(first.hears('tccc.a.agent1.rejected')).toEqual([{ type: 'refusedElsewhere', reasons: ['INVALID_NUMBER'] }])
   })
 
+  it("does not count as pending a change of the other tab that this tab sent itself (merged at its own write) and the other still stores", async () => {
+    first.engine.setOnline(false)
+    first.engine.enqueue([addNumber('n1', '13800138001')])
+    second.hears('tccc.a.agent1.outbox')
+    // The second tab's own change merges the first's: it sends both.
+    second.engine.enqueue([addNumber('n2', '13800138002')])
+    await second.timers.advance(DEBOUNCE_MS)
+    expect(server.pushes.map((p) => p.map((c) => c.id).sort())).toEqual([['n1', 'n2']])
+    // Still cut off, the first tab adds another: it stores its n1 again, beside n3.
+    first.engine.enqueue([addNumber('n3', '13800138003')])
+    // Was: pending 2, n1 counted though the server has it (this tab sent it).
+    expect(second.hears('tccc.a.agent1.outbox')).toEqual([{ type: 'status', state: 'pending', pending: 1 }])
+  })
+
   it('stops hearing once closed (signed out)', () => {
     expect(second.listening()).toBe(1)
     second.engine.close()
