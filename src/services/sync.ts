@@ -33,7 +33,8 @@
  * what it holds (its own changes, and the other's it merged at its own writes; a change sent by
  * both is answered `duplicate` by its id). What the other tab writes (`watchStorage`) only
  * changes what this one says: its outbox counts as pending here, its held set and its new refusals
- * as they are there (`refusedElsewhere`); nothing is queued or sent because of it.
+ * as they are there (`refusedElsewhere`); nothing is queued or sent because of it (only "wait"
+ * before a sign-out, `drain`, takes the other tab's unsent changes: every tab signs out).
  *
  * It never imports a store: it publishes typed `SyncEvent`s on `syncEvents`, which the store
  * layer's event router (`src/store/eventRouter.ts`) turns into store actions.
@@ -837,6 +838,17 @@ export class SyncEngine {
 
   /** Resolves when the outbox is empty or the next attempt failed (for "wait" before sign-out). */
   async drain(): Promise<boolean> {
+    const ws = this.ws
+    // The other tab's unsent changes were counted in the question ("wait" signs out every tab):
+    // taken into this outbox, so they are sent and waited for too.
+    if (ws && ws.elsewhere > 0) {
+      try {
+        this.writeOutbox(ws, ws.entries)
+      } catch (e) {
+        console.warn('[sync] could not take the other tab\'s changes to send them', e instanceof Error ? e.message : e)
+        return false
+      }
+    }
     this.kick()
     while (this.running) await this.running
     return this.pending === 0

@@ -122,6 +122,16 @@ describe('the sync line of a second tab of the agent', () => {
     expect(second.hears('tccc.a.agent1.outbox')).toEqual([{ type: 'status', state: 'pending', pending: 1 }])
   })
 
+  it('"Wait for sync" before signing out sends the other tab\'s unsent changes it counted, and says done only once they are on the server', async () => {
+    first.engine.setOnline(false)
+    first.engine.enqueue([addNumber('n1', '13800138001')])
+    expect(second.hears('tccc.a.agent1.outbox')).toEqual([{ type: 'status', state: 'pending', pending: 1 }])
+    // The sign-out question said "1 change has not reached the server"; the agent waits.
+    // Was: done at once with nothing sent, and the sign-out (of every tab) left n1 unsent.
+    expect(await second.engine.drain()).toBe(true)
+    expect(server.pushes.flat().map((c) => c.id)).toEqual(['n1'])
+  })
+
   it('stops hearing once closed (signed out)', () => {
     expect(second.listening()).toBe(1)
     second.engine.close()
