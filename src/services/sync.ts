@@ -241,6 +241,17 @@ function trimRejected(log: readonly RejectedChange[], held: ReadonlySet<string>)
 }
 
 /** A stored held set's rows that are held records, each once (a bad row is dropped alone). */
+/** A log of refusals read row by row: an unreadable row is skipped, the others kept. */
+function rowByRow(rows: StoredValue<unknown[]>): StoredValue<RejectedChange[]> {
+  return { key: rows.key, load: () => rows.load().filter(isRejectedChange), save: (log) => rows.save(log), clear: () => rows.clear() }
+}
+
+/** A row of the rejected log as this version writes it (anything else is skipped, not trusted). */
+function isRejectedChange(r: unknown): r is RejectedChange {
+  const row = r as Partial<RejectedChange> | null
+  return typeof row === 'object' && row !== null && isOutboxEntry(row.entry) && typeof row.reason === 'string' && typeof row.at === 'number'
+}
+
 function soundOverCap(rows: readonly unknown[]): OverCapRecord[] {
   const held = new Map<string, OverCapRecord>()
   for (const r of rows) if (isOverCapRecord(r) && !held.has(overCapKey(r))) held.set(overCapKey(r), { kind: r.kind, id: r.id, quota: r.quota })
@@ -678,7 +689,9 @@ export class SyncEngine {
     const rows: unknown[] = outbox.load()
     const entries = rows.filter(isOutboxEntry)
     if (entries.length !== rows.length) console.warn(`[sync] ${rows.length - entries.length} unreadable outbox entr(ies) skipped`)
-    const rejected = workspaceValue<RejectedChange[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is RejectedChange[] => Array.isArray(d) })
+    // Read row by row, as the outbox: one unreadable row (a corrupted or later version's value)
+    // threw in every cycle that looked the log up, so the sync failed and retried for ever.
+    const rejected = rowByRow(workspaceValue<unknown[]>(agentKey, 'rejected', { version: 1, fallback: () => [], validate: (d): d is unknown[] => Array.isArray(d) }))
     const revs = workspaceValue<StoredRevs>(agentKey, 'revs', { version: 1, fallback: () => ({ n: [], c: [], d: [] }), validate: isStoredRevs })
     const ledger = RevLedger.from(revs.load())
     const heldRows = workspaceValue<unknown[] | null>(agentKey, 'overCap', { version: 1, fallback: () => null, validate: (d): d is unknown[] => Array.isArray(d) })
@@ -705,11 +718,7 @@ export class SyncEngine {
       rejectedSeen: new Set(rejected.load().map(rejectedKey)),
       cursor: workspaceValue<string>(agentKey, 'cursor', { version: 1, fallback: () => '0', validate: (d): d is string => typeof d === 'string' }),
       rejected,
-      readBacks: workspaceValue<RejectedChange[]>(agentKey, 'readBack', {
-        version: 1,
-        fallback: () => [],
-        validate: (d): d is RejectedChange[] => Array.isArray(d) && d.every((r) => isOutboxEntry((r as RejectedChange | null)?.entry)),
-      }),
+      readBacks: rowByRow(workspaceValue<unknown[]>(agentKey, 'readBack', { version: 1, fallback: () => [], validate: (d): d is unknown[] => Array.isArray(d) })),
       overCap,
     }
     this.failures = 0

@@ -297,6 +297,33 @@ describe('changes refused over a cap', () => {
     expect(sendsOfN3() - before).toBe(0)
   })
 
+  it('an unreadable row in the stored rejected log (or read-back list) is skipped, not thrown on in every cycle: the sync goes on and the readable rows are kept', async () => {
+    const valid = { entry: { changeId: 'c-n9', kind: 'number', op: 'upsert', id: 'n9', data: numberData(phone(9)), queuedAt: CREATED }, reason: 'INVALID_REMARK', at: CREATED }
+    const junk = [null, 'junk', { entry: null, reason: 'X', at: 1 }, { entry: valid.entry, reason: 7, at: 1 }]
+    t.engine.close()
+    storage.set('tccc.a.agent1.rejected', JSON.stringify({ v: 1, data: [...junk, valid] }))
+    storage.set('tccc.a.agent1.readBack', JSON.stringify({ v: 1, data: [...junk, valid] }))
+    const again = new SyncEngine(t.server.transport(), t.timers)
+    const events: SyncEvent[] = []
+    again.subscribe((e) => events.push(e))
+    const { write } = storesOver(again)
+    again.open('agent1')
+    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    await t.timers.advance(DEBOUNCE_MS)
+    await settle()
+    const states = () => events.flatMap((e) => (e.type === 'status' ? [e.state] : []))
+    expect(t.server.live('number').map((r) => r.id)).toEqual(['n1'])
+    // The day's full reconcile reads the log (before: "Cannot read properties of null (reading
+    // 'kind')" there, so every cycle ended in error and retried).
+    await t.timers.advance(RECONCILE_FULL_MS)
+    again.kick()
+    await settle()
+    expect(states()).not.toContain('error')
+    expect(states().at(-1)).toBe('synced')
+    expect(again.rejectedChanges()).toEqual([valid])
+    again.close()
+  })
+
   it('a held number refused for another reason and then deleted makes no room: the server never had it, so no held add goes out again to be refused again', async () => {
     t.server.numbersCap = 1
     const { write, resendAsked } = storesOver(t.engine)
