@@ -1,6 +1,6 @@
 /**
  * `npm run screenshots`: a PNG of every page of the H5 app at 390x844 into docs/screenshots/,
- * in Chinese, plus the numbers page and the call screen in English, and the numbers page, the
+ * in Chinese (with the failed sign-in notice and a tab standing by for a newer one), plus the numbers page and the call screen in English, and the numbers page, the
  * number form, the wrap-up sheet (and its date picker), the call screen, history and a
  * confirmation in the light and the dark theme (Playwright's
  * `colorScheme`, which the app follows through `prefers-color-scheme`). Builds dist/build/h5 when
@@ -137,6 +137,11 @@ async function chinese(stack: Stack): Promise<void> {
 
   await signIn(page, AGENT1)
   await byId(page, 'number-item').first().waitFor({ state: 'visible' })
+  // The wrong password above is told at this sign-in, until dismissed.
+  await byId(page, 'signin-failures').waitFor({ state: 'visible', timeout: 10_000 })
+  await shoot(page, 'signin-failures')
+  await byId(page, 'signin-failures-dismiss').click()
+  await byId(page, 'signin-failures').waitFor({ state: 'detached' })
   await shoot(page, 'numbers')
 
   await byId(page, 'numbers-add').click()
@@ -206,6 +211,15 @@ async function chinese(stack: Stack): Promise<void> {
   await page.locator('[data-testid="connection-banner"][data-state="lost"]').waitFor({ state: 'visible' })
   await shoot(page, 'connection-lost')
   await sim(page, 'restoreConnection')
+
+  // The agent opens the app in a second tab of the same browser: the newest tab takes the
+  // registration and this one stands by, usable, with "use here".
+  const second = await page.context().newPage()
+  second.on('pageerror', (err) => console.error('[page error]', err.message))
+  await second.goto(stack.baseUrl)
+  await byId(page, 'tab-elsewhere').waitFor({ state: 'visible', timeout: 20_000 })
+  await page.bringToFront()
+  await shoot(page, 'tab-elsewhere')
   await page.context().close()
 }
 
