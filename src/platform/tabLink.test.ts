@@ -197,5 +197,7 @@ describe('the App (one instance)', () => {
     link.post({ kind: 'ping' })
     expect(heard).toEqual([])
     expect(link.tabId).toMatch(/^tab-/)
+    // Nothing to watch: the agreement runs no timer for it.
+    expect(link.alone).toBe(true)
   })
 })

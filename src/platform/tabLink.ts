@@ -38,6 +38,8 @@ export interface TabLink {
   onBack(listener: () => void): () => void
   /** Where the browser has Web Locks (a secure context, a recent browser); else absent. */
   readonly locks?: TabLocks
+  /** No other tab can ever be there (the App, a browser refusing storage): nothing to watch or tell. */
+  readonly alone?: true
 }
 
 const CHANNEL_NAME = 'tccc.tabs'
@@ -56,6 +58,7 @@ export function createLoneTabLink(): TabLink {
   const tabId = newTabId()
   return {
     tabId,
+    alone: true,
     post: () => undefined,
     listen: () => () => undefined,
     onLeaving: () => () => undefined,

@@ -2,9 +2,10 @@
  * One registration per agent per browser: the tabs' agreement over a fake bus (one storage, as a
  * browser's tabs share one), the session store's answers played by plain handlers.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { storage } from '../../tests/setup/uni'
 import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
+import { createLoneTabLink } from '@/platform/tabLink'
 import { createTabRegistration, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
 
 const SEAT = 'agent1%40example%2Ecom'
@@ -529,6 +530,27 @@ describe('a holder that dies without a word (crashed, killed, discarded: no left
     expect(tabB.gone).toEqual([])
     expect(b.holderLeft(SEAT)).toBe(false)
     expect(kinds(bus, 'tab-a')).toContain('holding')
+  })
+})
+
+describe('the App (one lone tab: no other tab ever answers)', () => {
+  it('runs no heartbeat and no look at holders: nothing is read or written on a timer while it holds', async () => {
+    vi.useFakeTimers()
+    try {
+      const a = createTabRegistration(createLoneTabLink(), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
+      tabOf(a, { holds: true })
+      await a.mayRegister(SEAT)
+      a.announce(SEAT)
+      expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: a.tabId })
+      expect(vi.getTimerCount()).toBe(0)
+      const writes = vi.mocked(uni.setStorageSync).mock.calls.length
+      const reads = vi.mocked(uni.getStorageSync).mock.calls.length
+      vi.advanceTimersByTime(60_000)
+      expect(vi.mocked(uni.setStorageSync).mock.calls.length).toBe(writes)
+      expect(vi.mocked(uni.getStorageSync).mock.calls.length).toBe(reads)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

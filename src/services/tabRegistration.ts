@@ -296,7 +296,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   /** When each other tab was last heard (any message): a word while it was asked is an answer. */
   const lastHeard = new Map<string, number>()
   /** The heartbeat for a record this tab writes as holder; none with Web Locks. */
-  const beatNow = (): { beat?: number } => (link.locks ? {} : { beat: Date.now() })
+  const beatNow = (): { beat?: number } => (link.locks || link.alone ? {} : { beat: Date.now() })
   function holdLock(seat: string): void {
     if (link.locks && !heldLocks.has(seat)) heldLocks.set(seat, link.locks.hold(lockName(seat, me)))
   }
@@ -686,7 +686,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     },
     serve(next) {
       handlers = next
-      if (lookTimer === undefined) lookAgainLater()
+      // Alone (the App), no holder can die unseen: no timer runs, nothing is written every HEARTBEAT_MS.
+      if (lookTimer === undefined && !link.alone) lookAgainLater()
     },
   }
 }
