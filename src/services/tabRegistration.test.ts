@@ -6,9 +6,12 @@ import { describe, expect, it, vi } from 'vitest'
 import { storage } from '../../tests/setup/uni'
 import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import { createLoneTabLink } from '@/platform/tabLink'
+import { storedValue } from '@/services/storage'
 import { createTabRegistration, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
 
 const SEAT = 'agent1%40example%2Ecom'
+/** The shared holder records, as another tab's write lands in this tab's storage. */
+const holderRecords = storedValue<Record<string, unknown>>('tabs.holder', { version: 2, fallback: () => ({}) })
 const TIMING = { answerMs: 40, releaseMs: 200, graceMs: 100 }
 
 interface TabState {
@@ -55,6 +58,20 @@ function tabOf(registration: TabRegistration, state: TabState) {
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
+
+/** A tab that holds nothing and answers nothing (its handlers, to spread and override). */
+const noAnswers: TabRegistrationHandlers = {
+  holds: () => false,
+  release: () => ({ released: Promise.resolve() }),
+  changed: () => undefined,
+  signedOut: () => undefined,
+  kicked: () => undefined,
+  sessionExpired: () => undefined,
+  holderCall: () => undefined,
+  standsBy: () => false,
+  holderGone: () => undefined,
+}
+
 
 /** A bus with tab A recorded as the seat's holder, answering as `state` says. */
 async function busWithHolder(state: TabState) {
@@ -330,6 +347,50 @@ describe('a holder that went: a tab standing by takes over by itself after the g
     await wait(TIMING.answerMs * 2)
     expect(tabC.gone).toEqual([SEAT])
     expect(tabB.gone).toEqual([])
+  })
+
+  it('the chosen tab could not register and said so at once (a fast refusal, within ANSWER_MS of the others\' choice): the next lowest takes over after the grace', async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    // B, chosen, claims and fails at once: signed out, it hands the seat on (abandon).
+    b.serve({
+      ...noAnswers,
+      standsBy: (seat) => seat === SEAT && tabB.state.standsBy === true,
+      holderGone: (seat) => {
+        tabB.state.standsBy = false
+        void b.takeOver(seat).then(() => b.abandon(seat, 'ERR_SIP_FORBIDDEN'))
+      },
+    })
+    // C's wait ends first (B's timer fires later: a background tab's timers are throttled), so C
+    // waits ANSWER_MS for B's claim, and B's failure comes within it.
+    const tabC = tabOf(createTabRegistration(bus.link('tab-c'), { ...TIMING, graceMs: TIMING.graceMs - TIMING.answerMs / 2 }), { holds: false, standsBy: true })
+    bus.close(linkA)
+    const closedAt = Date.now()
+    while (!kinds(bus, 'tab-b').includes('left') && Date.now() - closedAt < TIMING.graceMs * 3) await tick()
+    expect(kinds(bus, 'tab-b')).toContain('left')
+    expect(tabC.gone).toEqual([])
+    await wait(TIMING.graceMs + TIMING.answerMs * 3)
+    expect(tabC.gone).toEqual([SEAT])
+  })
+
+  it("the chosen tab could not register, its left heard before its claim's write reached this tab: the next lowest still takes over after the grace", async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const tabB = tabOf(createTabRegistration(linkB, TIMING), { holds: false, standsBy: true })
+    const tabC = tabOf(createTabRegistration(bus.link('tab-c'), TIMING), { holds: false, standsBy: true })
+    bus.close(linkA)
+    await tick()
+    // B stops standing by (it is the chosen one, as its page decides); C then waits ANSWER_MS for its claim.
+    tabB.state.standsBy = false
+    await wait(TIMING.graceMs + TIMING.answerMs / 4)
+    expect(tabC.gone).toEqual([])
+    // B's failure: its left comes first, its record's write (it claimed, then marked it left) after.
+    linkB.post({ kind: 'left', seat: SEAT, from: 'tab-b', failed: 'ERR_SIP_FORBIDDEN' })
+    await tick()
+    holderRecords.save({ [SEAT]: { seat: SEAT, tabId: 'tab-b', left: true, failed: 'ERR_SIP_FORBIDDEN' } })
+    await wait(TIMING.answerMs + TIMING.graceMs + TIMING.answerMs * 2)
+    expect(tabC.gone).toEqual([SEAT])
   })
 
   it('a tab opened during the grace claims at its start: nobody standing by takes over', async () => {

@@ -387,6 +387,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   const candidates = new Map<string, Set<string>>()
   /** Per seat, this tab's wait before it decides whether it takes over. */
   const takeOverTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** Per seat, the holder that left which that wait is for. */
+  const waitingFor = new Map<string, string>()
   const candidatesOf = (seat: string): Set<string> => {
     let tabs = candidates.get(seat)
     if (!tabs) candidates.set(seat, (tabs = new Set()))
@@ -398,11 +400,20 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     const timer = takeOverTimers.get(seat)
     if (timer !== undefined) clearTimeout(timer)
     takeOverTimers.delete(seat)
+    waitingFor.delete(seat)
   }
 
   /** Standing by for `seat`, whose holder `holderId` left: say so, and decide after the grace. */
   function awaitTakeOver(seat: string, holderId: string): void {
-    if (!handlers?.standsBy(seat) || takeOverTimers.has(seat)) return
+    if (!handlers?.standsBy(seat)) return
+    const waiting = takeOverTimers.get(seat)
+    if (waiting !== undefined) {
+      if (waitingFor.get(seat) === holderId) return
+      // The chosen tab claimed and left (could not register) while this tab still waited for its
+      // claim: that wait, for the holder before it, would end in nothing. The candidates stay.
+      clearTimeout(waiting)
+    }
+    waitingFor.set(seat, holderId)
     candidatesOf(seat).add(me)
     send({ kind: 'candidate', seat, from: me })
     takeOverTimers.set(seat, setTimeout(() => decideTakeOver(seat, holderId), graceMs))
@@ -412,7 +423,14 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     takeOverTimers.delete(seat)
     // Claimed meanwhile (the holder back from its reload, a tab opened since, the chosen one), or
     // this tab no longer stands by: nothing to take over.
-    if (!handlers?.standsBy(seat) || !left.has(holderId) || record(seat)?.tabId !== holderId) {
+    const holder = record(seat)
+    if (!handlers?.standsBy(seat) || !left.has(holderId) || holder?.tabId !== holderId) {
+      // Claimed by the chosen one, which left since (it could not register; its left came before
+      // its claim's write reached this tab): that one is waited for in turn.
+      if (handlers?.standsBy(seat) && holder && holder.tabId !== me && left.has(holder.tabId)) {
+        awaitTakeOver(seat, holder.tabId)
+        return
+      }
       candidates.delete(seat)
       return
     }
