@@ -1168,6 +1168,32 @@ describe('drop (signed out)', () => {
     expect(a.holder(SEAT)).toBeNull()
   })
 
+  it('retrying (a passing failure): its page going before it claimed again leaves the seat for a tab standing by; not once another tab claimed it, nor once it claimed again', async () => {
+    const { bus, linkA, a } = await busWithHolder({ holds: false })
+    const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
+    a.drop(SEAT, true)
+    expect(a.holder(SEAT)).toBeNull()
+    bus.close(linkA)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a', left: true })
+    await wait(TIMING.graceMs + TIMING.answerMs * 2)
+    expect(tabB.gone).toEqual([SEAT])
+
+    const linkC = bus.link('tab-c')
+    const c = createTabRegistration(linkC, TIMING)
+    await c.takeOver(SEAT)
+    c.drop(SEAT, true)
+    await c.takeOver(SEAT)
+    bus.close(linkC)
+    expect(kinds(bus, 'tab-c')).not.toContain('left')
+    const linkD = bus.link('tab-d')
+    const d = createTabRegistration(linkD, TIMING)
+    d.drop(SEAT, true)
+    await c.takeOver(SEAT)
+    bus.close(linkD)
+    expect(kinds(bus, 'tab-d')).toEqual([])
+    expect(d.holder(SEAT)?.tabId).toBe('tab-c')
+  })
+
   it('ignores what is not a message of this agreement, or meant for another tab', async () => {
     const { bus, tabA } = await busWithHolder({ holds: true })
     const stranger = bus.link('tab-x')

@@ -215,8 +215,12 @@ export interface TabRegistration {
   takeOver(seat: string): Promise<TakeOver>
   /** This tab registered (recorded as the holder): the others of the seat stand by. */
   announce(seat: string): void
-  /** This tab no longer holds `seat` (signed out): the record is dropped when it names this tab. */
-  drop(seat: string): void
+  /**
+   * This tab no longer holds `seat` (signed out): the record is dropped when it names this tab.
+   * `retrying`: it tries again by itself (a passing failure); its page going before it claimed
+   * again (nobody else did either) marks the seat left, so a tab standing by takes over.
+   */
+  drop(seat: string, retrying?: boolean): void
   /**
    * This tab took `seat` over ("use here", or as the chosen tab) and could not register, signed out
    * with no retry to come: unless another tab claimed it since, the seat is left as by a page that
@@ -276,7 +280,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     const others = Object.fromEntries(Object.entries(endStorage.load()).filter(([ended]) => ended !== seat))
     if (how || Object.keys(others).length !== Object.keys(endStorage.load()).length) endStorage.save(how ? { ...others, [seat]: { how, at: Date.now() } } : others)
   }
+  /** Seats this tab dropped to retry by itself (`drop(seat, true)`), not claimed again since. */
+  const retryingSeats = new Set<string>()
   const claim = (seat: string) => {
+    retryingSeats.delete(seat)
     markEnd(seat, null)
     // This tab's own live call stays recorded (a renewal during a call registers and announces again).
     const call = record(seat)?.tabId === me && record(seat)?.call === true
@@ -497,12 +504,15 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
         candidatesOf(message.seat).add(message.from)
         return
       case 'signed-out':
+        retryingSeats.delete(message.seat)
         h?.signedOut(message.seat)
         return
       case 'kicked':
+        retryingSeats.delete(message.seat)
         h?.kicked(message.seat)
         return
       case 'expired':
+        retryingSeats.delete(message.seat)
         h?.sessionExpired(message.seat)
         return
       case 'call':
@@ -535,6 +545,14 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     for (const waiting of [...takeOverTimers.keys()]) settled(waiting)
     for (const seat of [...watched.keys()]) unwatch(seat)
     for (const seat of [...heldLocks.keys()]) releaseLock(seat)
+    // Retrying by itself (on its login page), no tab claimed since: its retry goes with the page,
+    // so the seat is left as by a holder's page, and a tab standing by takes over.
+    for (const seat of [...retryingSeats]) {
+      retryingSeats.delete(seat)
+      if (record(seat)) continue
+      write(seat, { seat, tabId: me, left: true })
+      send({ kind: 'left', seat, from: me })
+    }
     const holder = Object.values(holderStorage.load()).find((h) => h.tabId === me && handlers?.holds(h.seat))
     if (!holder) return
     leftSeat = holder.seat
@@ -669,11 +687,14 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       claim(seat)
       send({ kind: 'held', seat, from: me })
     },
-    drop(seat) {
+    drop(seat, retrying) {
       if (record(seat)?.tabId === me) write(seat, null)
       releaseLock(seat)
+      if (retrying) retryingSeats.add(seat)
+      else retryingSeats.delete(seat)
     },
     abandon(seat, failed) {
+      retryingSeats.delete(seat)
       const holder = record(seat)
       if (holder && holder.tabId !== me) return
       write(seat, { seat, tabId: me, left: true, ...(failed ? { failed } : {}) })
@@ -681,18 +702,21 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       send({ kind: 'left', seat, from: me, ...(failed ? { failed } : {}) })
     },
     signOut(seat) {
+      retryingSeats.delete(seat)
       if (record(seat)) write(seat, null)
       markEnd(seat, 'signed-out')
       releaseLock(seat)
       send({ kind: 'signed-out', seat, from: me })
     },
     kickedOut(seat) {
+      retryingSeats.delete(seat)
       if (record(seat)?.tabId === me) write(seat, null)
       markEnd(seat, 'kicked')
       releaseLock(seat)
       send({ kind: 'kicked', seat, from: me })
     },
     sessionExpired(seat) {
+      retryingSeats.delete(seat)
       if (record(seat)?.tabId === me) write(seat, null)
       markEnd(seat, 'expired')
       releaseLock(seat)

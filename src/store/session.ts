@@ -351,14 +351,14 @@ export const useSessionStore = defineStore('session', () => {
    * failure (a renewal, a sign-in or a take-over that could not register) is handed on: one
    * standing by takes over after the grace, told why (`abandon`); a refused session is every tab's
    * (one stored session), so all go to the login page saying so. A passing failure with the
-   * session usable is retried here (the retry claims again); the agent's sign-out and a kick
-   * told the others already.
+   * session usable is retried here (the retry claims again; this page closed before then hands
+   * it on as a holder's does); the agent's sign-out and a kick told the others already.
    */
   function handOn(seat: string, reason: SignOutReason | null, why: TcccError | null): void {
     const byFailure = why !== null && reason !== 'kicked' && reason !== 'logged-out' && reason !== 'other-tab'
     if (!byFailure) tabs?.drop(seat)
     else if (why.symbol === 'SESSION_EXPIRED') tabs?.sessionExpired(seat)
-    else if (isPassing(why) && usableBackendSession()) tabs?.drop(seat)
+    else if (isPassing(why) && usableBackendSession()) tabs?.drop(seat, true)
     else tabs?.abandon(seat, why.symbol)
   }
 

@@ -376,6 +376,23 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     expect(holderRecord.load()).toBeNull()
   })
 
+  it("the holder's renewal could not reach the backend (it retries on its login page), then that page is closed: the tab standing by takes over after the grace instead of standing by for nobody", async () => {
+    const { a, b } = await twoTabs()
+    await until(() => a.session.status === 'elsewhere', 'A stands by')
+    backend.setReachable(false)
+    await b.session.onTokenExpired()
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.restoreRetrying).toBe(true)
+    // B retries: nobody takes over meanwhile (a passing failure is not handed on).
+    await pastGrace()
+    expect(a.session.status).toBe('elsewhere')
+    // The agent closes the tab that shows the login page.
+    bus.close(b.link)
+    await until(() => a.session.holderLeft, 'A hears B is gone')
+    await until(() => a.session.status === 'offline', 'A took over (offline: the backend is still out of reach)')
+    expect(holderRecord.load()?.tabId).toBe('tab-a')
+  })
+
   // (Without Web Locks, the heartbeat: tabRegistration.test.ts; here a crashed tab's timers would run on.)
   it('crashed or killed (no page event, no left; its Web Lock let go): the tab standing by says it is gone, and takes over after the grace', async () => {
     const live = { ...TIMING, heartbeatMs: 20, staleMs: 200 }
