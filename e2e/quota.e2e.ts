@@ -66,6 +66,14 @@ async function deleteNumber(page: Page, number: string): Promise<void> {
   await byId(page, 'confirm-dialog').waitFor({ state: 'detached' })
 }
 
+/** Three numbers added against the cap of 2: the third is held over it (the line says 1). */
+async function threeNumbersOneHeld(page: Page): Promise<void> {
+  await addNumber(page, '13800000001', 'one')
+  await addNumber(page, '13800000002', 'two')
+  await addNumber(page, '13800000003', 'three')
+  await syncLine(page, 1)
+}
+
 describe('an agent at the caps', () => {
   it('a number over the limit waits (also across a restart) and goes in once one is deleted; over the storage limit, the retry goes through once the business raised it', async () => {
     const { context, page } = await newPhone(stack)
@@ -73,10 +81,7 @@ describe('an agent at the caps', () => {
       await signIn(page)
       await simReady(page)
       await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
-      await addNumber(page, '13800000001', 'one')
-      await addNumber(page, '13800000002', 'two')
-      await addNumber(page, '13800000003', 'three')
-      await syncLine(page, 1)
+      await threeNumbersOneHeld(page)
       await expectText(page, 'sync-status', zh('shell.sync.refusedQuotaNumbers', { n: 1 }))
       expect(await byId(page, 'sync-retry-refused').getAttribute('aria-label')).toBe(zh('shell.sync.retryRefused'))
       // A 44 px target that a finger at its middle reaches, on a 360 px phone too, the line beside it.
@@ -134,10 +139,7 @@ describe('an agent at the caps', () => {
       await signIn(page)
       await simReady(page)
       await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
-      await addNumber(page, '13800000001', 'one')
-      await addNumber(page, '13800000002', 'two')
-      await addNumber(page, '13800000003', 'three')
-      await syncLine(page, 1)
+      await threeNumbersOneHeld(page)
       await expectText(page, 'sync-status', zh('shell.sync.refusedQuotaNumbers', { n: 1 }))
 
       // The server refuses the held number's edit for another reason (a remark it cannot store).
@@ -191,10 +193,7 @@ describe('an agent at the caps', () => {
       await second.goto(stack.baseUrl)
       await simReady(second)
       await expectAttr(second, 'sync-status', 'data-state', 'synced', 30_000)
-      await addNumber(page, '13800000001', 'one')
-      await addNumber(page, '13800000002', 'two')
-      await addNumber(page, '13800000003', 'three')
-      await syncLine(page, 1)
+      await threeNumbersOneHeld(page)
       // Was: "synced" in the second tab until it synced itself (a sign-in, a tap on its line).
       await syncLine(second, 1)
       await expectText(second, 'sync-status', zh('shell.sync.refusedQuotaNumbers', { n: 1 }))
