@@ -112,8 +112,12 @@ export interface TabRegistrationHandlers {
   release(seat: string): { refused: RefusalReason } | { released: Promise<void> }
   /** Another tab of this browser claimed the seat and registered (or the recorded holder left). */
   changed(seat: string): void
-  /** The agent of `seat` signed out in another tab of this browser (its session is revoked). */
-  signedOut(seat: string): void
+  /**
+   * The agent of `seat` signed out in another tab of this browser (its session is revoked); `how`
+   * when a holder back from the back-forward cache finds its seat ended otherwise meanwhile (the
+   * tab that took over was kicked, or its session refused), so it says what happened.
+   */
+  signedOut(seat: string, how?: 'kicked' | 'expired'): void
   /**
    * The tab holding `seat` was kicked by a sign-in on another browser or device (its session is
    * revoked): a tab standing by for it signs out as the holder did.
@@ -594,8 +598,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     if (!handlers?.holds(seat)) return
     const holder = record(seat)
     if (!holder) {
-      // (Whichever way it ended: this tab, registered, leaves TCCC as at a sign-out elsewhere.)
-      handlers.signedOut(seat)
+      // Whichever way it ended, this tab, registered, leaves TCCC as at a sign-out elsewhere; it
+      // says how (before: "signed out in another tab" after a kick or an expired session too).
+      const end = endStorage.load()[seat]
+      handlers.signedOut(seat, end && end.at >= awayAt && end.how !== 'signed-out' ? end.how : undefined)
       return
     }
     if (holder.tabId === me) {

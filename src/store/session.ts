@@ -433,7 +433,7 @@ export const useSessionStore = defineStore('session', () => {
    * this tab goes to the login page too, saying so, instead of running on with a revoked token.
    * Registered here, it leaves TCCC first (a live call is ended as at a sign-out).
    */
-  async function signedOutElsewhere(): Promise<void> {
+  async function signedOutElsewhere(how?: 'kicked' | 'expired'): Promise<void> {
     const registered = status.value === 'signed-in'
     leaves += 1
     stopRestoreRetry()
@@ -445,7 +445,9 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (status.value === 'signed-out') return
     lastSilentRenewalAt = null
-    becomeSignedOut('other-tab', null)
+    if (how === 'kicked') becomeSignedOut('kicked', new TcccError('KICKED'))
+    else if (how === 'expired') becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
+    else becomeSignedOut('other-tab', null)
   }
 
   /** Whether `seat` is this tab's agent's (signed in, offline or standing by). */
@@ -480,9 +482,9 @@ export const useSessionStore = defineStore('session', () => {
       // over the tab that took over, which would take the 403 for a sign-in elsewhere.
       if (holdsSeat === seat && (status.value === 'signed-in' || status.value === 'offline') && tabs?.heldElsewhere(seat) && !callLive.value) void yieldRegistration()
     },
-    signedOut(seat) {
+    signedOut(seat, how) {
       if (status.value === 'signed-out' || !isOwnSeat(seat)) return
-      void signedOutElsewhere()
+      void signedOutElsewhere(how)
     },
     kicked(seat) {
       // Standing by, the holder's session (this tab's too) is revoked: this tab shows what the

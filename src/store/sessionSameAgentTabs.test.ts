@@ -419,6 +419,24 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     expect(sdk()).toEqual(['login', 'logout', 'login', 'login', 'logout'])
   })
 
+  it.each(['kicked', 'expired'] as const)('a holder in the back-forward cache whose seat the tab that took over lost meanwhile (%s) says how once back, not "signed out in another tab"', async (how) => {
+    const { a, b } = await twoTabs()
+    bus.hide(b.link)
+    await until(() => a.session.status === 'signed-in', 'A took over')
+    if (how === 'kicked') a.session.onKicked()
+    else {
+      backend.expireSessions()
+      a.session.onBackendSessionEnded()
+    }
+    await until(() => a.session.status === 'signed-out', 'A signed out')
+    bus.back(b.link)
+    await until(() => b.session.status === 'signed-out', 'B signed out')
+    expect(b.session.signOutReason, how).toBe(how === 'kicked' ? 'kicked' : 'session-expired')
+    expect(b.session.error?.symbol, how).toBe(how === 'kicked' ? 'KICKED' : 'SESSION_EXPIRED')
+    // It left TCCC as at any sign-out elsewhere.
+    expect(sdk().at(-1), how).toBe('logout')
+  })
+
   it('an offline holder (its workspace from the cache, retrying) in the back-forward cache: taken over after the grace; back, it stands by and its retry never registers over the tab that took over', async () => {
     const { a, b } = await twoTabs()
     backend.setReachable(false)
