@@ -43,8 +43,17 @@ function storesOver(engine: SyncEngine) {
   return { copies, dropped, resendAsked, write }
 }
 
+/** The add of number `i` as the stores queue it (id `n<i>`). */
+const numberAdd = (i: number): LocalChange => ({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+
 describe('changes refused over a cap', () => {
   const t = engineFixture((server) => server.transport())
+  /** The app started again: a new engine over what this phone stored, opened for agent1. */
+  const reopened = (): SyncEngine => {
+    const engine = new SyncEngine(t.server.transport(), t.timers)
+    engine.open('agent1')
+    return engine
+  }
 
   const overCap = () => t.events.filter((e) => e.type === 'overCap').at(-1)
   const liveNumbers = () => t.server.live('number').map((r) => r.id).sort()
@@ -59,7 +68,7 @@ describe('changes refused over a cap', () => {
     t.engine.setTransport({ ...t.server.transport(), record })
     const { write } = storesOver(t.engine)
     expect(overCap()).toEqual({ type: 'overCap', numbers: 0, records: 0 })
-    for (const i of [1, 2, 3, 4]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3, 4]) write(numberAdd(i))
     await sync()
     expect(liveNumbers()).toEqual(['n1', 'n2'])
     expect(t.engine.overCapRecords()).toEqual([
@@ -81,7 +90,7 @@ describe('changes refused over a cap', () => {
   it('numbers deleted make room: the refused adds go out again as new changes, in their order, with the latest edit, right after the delete', async () => {
     t.server.numbersCap = 2
     const { write } = storesOver(t.engine)
-    for (const i of [1, 2, 3, 4, 5]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3, 4, 5]) write(numberAdd(i))
     await sync()
     const firstChangeIds = new Set(t.server.pushes.flat().map((c) => c.changeId))
     // Edited while refused (sent whole, as the numbers store does): refused again, still held where it was first refused.
@@ -114,7 +123,7 @@ describe('changes refused over a cap', () => {
   it('a reconcile does not put back adds held over a cap as lost, also beyond the 200 refusals the log keeps', async () => {
     t.server.numbersCap = 1
     const { write } = storesOver(t.engine)
-    for (let i = 1; i <= 251; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (let i = 1; i <= 251; i += 1) write(numberAdd(i))
     await t.engine.drain()
     expect(t.engine.overCapRecords()).toHaveLength(250)
     expect(t.engine.rejectedChanges()).toHaveLength(200)
@@ -128,7 +137,7 @@ describe('changes refused over a cap', () => {
   it('a delete sends again only as many refused adds as it made room for (600 held, more than one push): the rest stay held in their order, none is sent twice', async () => {
     t.server.numbersCap = 2
     const { write } = storesOver(t.engine)
-    for (let i = 1; i <= 602; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (let i = 1; i <= 602; i += 1) write(numberAdd(i))
     await t.engine.drain()
     expect(t.engine.overCapRecords()).toHaveLength(600)
     const pushesBefore = t.server.pushes.length
@@ -149,15 +158,14 @@ describe('changes refused over a cap', () => {
   it('a sign-in with a delete waiting sends the held adds once: the ones the delete\'s room did not take are not sent again behind it', async () => {
     t.server.numbersCap = 2
     const { write } = storesOver(t.engine)
-    for (const i of [1, 2, 3, 4]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3, 4]) write(numberAdd(i))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3', 'n4'])
     t.engine.close()
     // The next start: a delete queued before the first sync (offline at sign-in, say).
-    const restarted = new SyncEngine(t.server.transport(), t.timers)
-    restarted.open('agent1')
+    const restarted = reopened()
     const stores = storesOver(restarted)
-    for (const i of [2, 3, 4]) stores.copies.set(`number:n${i}`, { kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [2, 3, 4]) stores.copies.set(`number:n${i}`, numberAdd(i))
     restarted.enqueue([{ kind: 'number', op: 'delete', id: 'n1' }])
     const pushesBefore = t.server.pushes.length
     restarted.kick()
@@ -173,7 +181,7 @@ describe('changes refused over a cap', () => {
   it('not ones the agent deleted since (a delete of a held add makes no room) nor ones the stores no longer send (a duplicate)', async () => {
     t.server.numbersCap = 1
     const { write, dropped, resendAsked } = storesOver(t.engine)
-    for (const i of [1, 2, 3, 4]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3, 4]) write(numberAdd(i))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2', 'n3', 'n4'])
     // Deleting a refused add frees nothing on the server: nothing is sent again, it is let go.
@@ -194,7 +202,7 @@ describe('changes refused over a cap', () => {
   it('a number another phone deleted (the pull brings it) makes room too; this phone\'s own deletes coming back in the pull do not send anything twice', async () => {
     t.server.numbersCap = 2
     const { write, resendAsked } = storesOver(t.engine)
-    for (const i of [1, 2, 3]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3]) write(numberAdd(i))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3'])
     t.server.remove('number', 'n1')
@@ -205,7 +213,7 @@ describe('changes refused over a cap', () => {
     await sync()
     expect(liveNumbers()).toEqual(['n2', 'n3'])
     expect(resendAsked).toEqual([['n3']])
-    write({ kind: 'number', op: 'upsert', id: 'n4', data: numberData(phone(4)) })
+    write(numberAdd(4))
     await sync()
     write({ kind: 'number', op: 'delete', id: 'n2' })
     await sync()
@@ -217,10 +225,10 @@ describe('changes refused over a cap', () => {
   it('survive a restart, and go out again once at the next sign-in (refused again: held again, not sent again until asked)', async () => {
     t.server.recordsCap = 2
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write(numberAdd(1))
     write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
     write({ kind: 'call', op: 'upsert', id: 'c2', data: callData(CREATED + 120_000) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(2))
     await sync()
     expect(t.engine.overCapRecords()).toEqual([
       { kind: 'call', id: 'c2', quota: 'records' },
@@ -267,7 +275,7 @@ describe('changes refused over a cap', () => {
   it('held, then refused for another reason (an edit the server finds invalid): let go of the held set into the rejected log with that reason, and not sent again at the next sign-ins', async () => {
     t.server.numbersCap = 2
     const { write } = storesOver(t.engine)
-    for (const i of [1, 2, 3]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3]) write(numberAdd(i))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3'])
     // Edited while held into a number the server refuses whatever the cap: INVALID_NUMBER, not QUOTA_EXCEEDED.
@@ -279,7 +287,7 @@ describe('changes refused over a cap', () => {
     expect(storedData('tccc.a.agent1.overCap')).toEqual([])
     expect(overCap()).toEqual({ type: 'overCap', numbers: 0, records: 0 })
     const stores = storesOver(t.engine)
-    for (const i of [1, 2]) stores.copies.set(`number:n${i}`, { kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2]) stores.copies.set(`number:n${i}`, numberAdd(i))
     stores.copies.set('number:n3', { kind: 'number', op: 'upsert', id: 'n3', data: { ...numberData(phone(3)), number: 'not a phone' } })
     t.engine.close()
     const sendsOfN3 = () => t.server.pushes.flat().filter((c) => c.id === 'n3').length
@@ -308,7 +316,7 @@ describe('changes refused over a cap', () => {
     again.subscribe((e) => events.push(e))
     const { write } = storesOver(again)
     again.open('agent1')
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write(numberAdd(1))
     await t.timers.advance(DEBOUNCE_MS)
     await settle()
     const states = () => events.flatMap((e) => (e.type === 'status' ? [e.state] : []))
@@ -327,7 +335,7 @@ describe('changes refused over a cap', () => {
   it('a held number refused for another reason and then deleted makes no room: the server never had it, so no held add goes out again to be refused again', async () => {
     t.server.numbersCap = 1
     const { write, resendAsked } = storesOver(t.engine)
-    for (const i of [1, 2, 3]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3]) write(numberAdd(i))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2', 'n3'])
     write({ kind: 'number', op: 'upsert', id: 'n2', data: { number: 'not a phone' } })
@@ -344,7 +352,7 @@ describe('changes refused over a cap', () => {
     t.engine.setOnline(false)
     write({ kind: 'number', op: 'upsert', id: 'n3', data: { number: 'still not a phone' } })
     write({ kind: 'number', op: 'delete', id: 'n3' })
-    write({ kind: 'number', op: 'upsert', id: 'n4', data: numberData(phone(4)) })
+    write(numberAdd(4))
     t.engine.setOnline(true)
     await settle()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n4'])
@@ -355,7 +363,7 @@ describe('changes refused over a cap', () => {
   it('held, then refused for another reason: not put back by a reconcile after 200 held adds refused again at a sign-in pushed its row out of the log', async () => {
     t.server.numbersCap = 1
     const { write, copies } = storesOver(t.engine)
-    for (let i = 1; i <= 202; i += 1) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (let i = 1; i <= 202; i += 1) write(numberAdd(i))
     await t.engine.drain()
     expect(t.engine.overCapRecords()).toHaveLength(201)
     write({ kind: 'number', op: 'upsert', id: 'n2', data: { number: 'not a phone' } })
@@ -381,8 +389,8 @@ describe('changes refused over a cap', () => {
   it('a retry the agent asks for while still over the cap is refused again and said again', async () => {
     t.server.recordsCap = 1
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
     await sync()
     expect(overCap()).toEqual({ type: 'overCap', numbers: 0, records: 1 })
     const counts = () => t.events.filter((e) => e.type === 'overCap').map((e) => (e.type === 'overCap' ? e.records : -1))
@@ -398,8 +406,8 @@ describe('changes refused over a cap', () => {
   it('changes refused over a cap by an earlier version (only in the rejected log) are held at the first open', async () => {
     t.server.numbersCap = 1
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
     write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
     await sync()
     t.engine.close()
@@ -408,8 +416,7 @@ describe('changes refused over a cap', () => {
     log.push({ ...log[0], entry: { ...log[0].entry, id: 'n2' } }, { entry: { changeId: 'x', kind: 'call', op: 'upsert', id: 'c9', data: {}, queuedAt: 1 } as never, reason: 'QUOTA_EXCEEDED', at: 2 })
     storage.set('tccc.a.agent1.rejected', JSON.stringify({ v: 1, data: log }))
     storage.delete('tccc.a.agent1.overCap')
-    const restarted = new SyncEngine(t.server.transport(), t.timers)
-    restarted.open('agent1')
+    const restarted = reopened()
     expect(restarted.overCapRecords()).toEqual([
       { kind: 'number', id: 'n2', quota: 'numbers' },
       { kind: 'call', id: 'c9', quota: 'records' },
@@ -438,14 +445,13 @@ describe('changes refused over a cap', () => {
   it('a held set that cannot be read at all (not a list, another version) is worked out from the rejected log again, not emptied', async () => {
     t.server.numbersCap = 1
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
     await sync()
     t.engine.close()
     for (const unreadable of [JSON.stringify({ v: 1, data: { n2: true } }), JSON.stringify({ v: 7, data: [] }), '{not json']) {
       storage.set('tccc.a.agent1.overCap', unreadable)
-      const restarted = new SyncEngine(t.server.transport(), t.timers)
-      restarted.open('agent1')
+      const restarted = reopened()
       expect(restarted.overCapRecords()).toEqual([{ kind: 'number', id: 'n2', quota: 'numbers' }])
       restarted.close()
     }
@@ -454,13 +460,13 @@ describe('changes refused over a cap', () => {
   it('worked out from the log, what the t.server has since taken (seen on it) is not held, nor sent over a later edit from another phone', async () => {
     t.server.numbersCap = 1
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
-    write({ kind: 'number', op: 'upsert', id: 'n3', data: numberData(phone(3)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
+    write(numberAdd(3))
     await sync()
     // An earlier version: n2 went in later (room made), another phone then edited it; n3 is still over.
     t.server.numbersCap = 3
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(2))
     await sync()
     t.server.put('number', 'n2', numberData(phone(2), 'edited on the other phone'))
     await t.engine.flush()
@@ -468,11 +474,10 @@ describe('changes refused over a cap', () => {
     t.engine.close()
     storage.delete('tccc.a.agent1.overCap')
     t.server.numbersCap = 2
-    const restarted = new SyncEngine(t.server.transport(), t.timers)
-    restarted.open('agent1')
+    const restarted = reopened()
     expect(restarted.overCapRecords().map((r) => r.id)).toEqual(['n3'])
     const stores = storesOver(restarted)
-    for (const i of [1, 2, 3]) stores.copies.set(`number:n${i}`, { kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3]) stores.copies.set(`number:n${i}`, numberAdd(i))
     const pushesBefore = t.server.pushes.length
     restarted.kick()
     await settle()
@@ -483,8 +488,8 @@ describe('changes refused over a cap', () => {
   it('worked out from the log: only adds refused over a cap, each once where first refused; not other refusals, nor a broken row', async () => {
     t.server.numbersCap = 1
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
     await sync()
     t.engine.close()
     const log = storedData('tccc.a.agent1.rejected') as Array<{ entry: { id: string; op?: string }; reason: string; at: number; quota?: string }>
@@ -500,8 +505,7 @@ describe('changes refused over a cap', () => {
     log.push({ ...refused, entry: { ...refused.entry, id: 'n6', op: 'delete' }, quota: 'records' })
     storage.set('tccc.a.agent1.rejected', JSON.stringify({ v: 1, data: log }))
     storage.delete('tccc.a.agent1.overCap')
-    const restarted = new SyncEngine(t.server.transport(), t.timers)
-    restarted.open('agent1')
+    const restarted = reopened()
     expect(restarted.overCapRecords()).toEqual([{ kind: 'number', id: 'n2', quota: 'numbers' }])
     restarted.close()
   })
@@ -510,8 +514,8 @@ describe('changes refused over a cap', () => {
     t.server.numbersCap = 1
     const { write } = storesOver(t.engine)
     expect(t.engine.mayLack('number', 'n1')).toBe(false)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
     write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
     // Waiting in the outbox.
     expect(t.engine.mayLack('number', 'n1')).toBe(true)
@@ -537,12 +541,12 @@ describe('changes refused over a cap', () => {
   it('the room a delete makes goes to the adds held over the numbers cap only, and an add refused over the records cap after it does not take it', async () => {
     const { write } = storesOver(t.engine)
     t.server.recordsCap = 1
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write(numberAdd(1))
     write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
     await sync()
     t.server.recordsCap = null
     t.server.numbersCap = 1
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(2))
     await sync()
     expect(t.engine.overCapRecords()).toEqual([
       { kind: 'call', id: 'c1', quota: 'records' },
@@ -563,8 +567,8 @@ describe('changes refused over a cap', () => {
     const transport = t.server.transport()
     t.engine.setTransport({ ...transport, push: async (changes) => (await transport.push(changes)).filter((r) => r.changeId !== unanswered.changeId) })
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
     write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
@@ -578,7 +582,7 @@ describe('changes refused over a cap', () => {
   it('what is held is stored and said only when it changes: the last one going through is let go, one through and one refused in a push swap places', async () => {
     t.server.numbersCap = 2
     const { write } = storesOver(t.engine)
-    for (const i of [1, 2, 3, 4, 5]) write({ kind: 'number', op: 'upsert', id: `n${i}`, data: numberData(phone(i)) })
+    for (const i of [1, 2, 3, 4, 5]) write(numberAdd(i))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n3', 'n4', 'n5'])
     const said = () => t.events.filter((e) => e.type === 'overCap').length
@@ -604,7 +608,7 @@ describe('changes refused over a cap', () => {
     t.server.numbersCap = 5
     before = said()
     write({ kind: 'number', op: 'upsert', id: 'n4', data: numberData(phone(4), 'edited') })
-    write({ kind: 'number', op: 'upsert', id: 'n6', data: numberData(phone(6)) })
+    write(numberAdd(6))
     await sync()
     expect(storedData('tccc.a.agent1.overCap')).toEqual([
       { kind: 'number', id: 'n3', quota: 'numbers' },
@@ -616,9 +620,9 @@ describe('changes refused over a cap', () => {
   it('after a pull, one the stores no longer hold (a duplicate the pull brought replaced it) is let go; a pull that leaves them all says nothing', async () => {
     t.server.numbersCap = 1
     const { write, copies } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
-    write({ kind: 'number', op: 'upsert', id: 'n3', data: numberData(phone(3)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
+    write(numberAdd(3))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2', 'n3'])
     const said = () => t.events.filter((e) => e.type === 'overCap').length
@@ -667,8 +671,8 @@ describe('changes refused over a cap', () => {
   it('a re-send that storage cannot queue (full) leaves the held records where they were, for the next room, sign-in or retry', async () => {
     t.server.numbersCap = 1
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
-    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData(phone(2)) })
+    write(numberAdd(1))
+    write(numberAdd(2))
     await sync()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
     vi.mocked(uni.setStorageSync).mockImplementation((key: string, value: unknown) => {
@@ -682,7 +686,7 @@ describe('changes refused over a cap', () => {
   it('a delete refused over the records cap (a tombstone for a number the server never had) is not held: there is nothing to send again', async () => {
     t.server.recordsCap = 1
     const { write } = storesOver(t.engine)
-    write({ kind: 'number', op: 'upsert', id: 'n1', data: numberData(phone(1)) })
+    write(numberAdd(1))
     // Refused for its number, then deleted: the delete would be a new row (a tombstone) at the cap.
     write({ kind: 'number', op: 'upsert', id: 'n5', data: numberData('12') })
     write({ kind: 'number', op: 'delete', id: 'n5' })
