@@ -487,15 +487,21 @@ describe('useModalFocus: the page behind the top modal', () => {
     expect(live().polite).toBe('Connection lost, calls paused')
   })
 
-  it('what the live regions behind an open sheet say (a status appearing, an alert changing) is said in the app\'s live region; nothing once the sheet is closed', async () => {
+  /** The app's live region, a page with a live region (`role`) in its header, and the sheet open over it. */
+  async function sheetOverRegion(role: 'alert' | 'status', text = '') {
     installLiveRegion()
-    const { sheet, $, settle } = mountPage()
-    const alert = document.createElement('p')
-    alert.setAttribute('role', 'alert')
-    alert.textContent = 'first'
-    $('.header').append(alert)
-    sheet.value = true
-    await settle()
+    const page = mountPage()
+    const region = document.createElement('p')
+    region.setAttribute('role', role)
+    region.textContent = text
+    page.$('.header').append(region)
+    page.sheet.value = true
+    await page.settle()
+    return { ...page, region }
+  }
+
+  it('what the live regions behind an open sheet say (a status appearing, an alert changing) is said in the app\'s live region; nothing once the sheet is closed', async () => {
+    const { sheet, $, settle, region: alert } = await sheetOverRegion('alert', 'first')
     // Was: said only behind the sheet, under aria-hidden, so never heard.
     const notice = document.createElement('div')
     notice.innerHTML = '<span role="status"><span>2 missed calls</span></span>'
@@ -519,13 +525,7 @@ describe('useModalFocus: the page behind the top modal', () => {
   })
 
   it('two live regions behind an open sheet that speak at once are both said in the app\'s live region, not only the last', async () => {
-    installLiveRegion()
-    const { sheet, $, settle } = mountPage()
-    const banner = document.createElement('p')
-    banner.setAttribute('role', 'status')
-    $('.header').append(banner)
-    sheet.value = true
-    await settle()
+    const { $, region: banner } = await sheetOverRegion('status')
     await mutationsDelivered()
     banner.textContent = 'Connection lost'
     const notice = document.createElement('div')
@@ -542,14 +542,7 @@ describe('useModalFocus: the page behind the top modal', () => {
   })
 
   it('a live region behind an open sheet that speaks as something appears beside the sheet\'s way up is still said', async () => {
-    installLiveRegion()
-    const { sheet, $, settle } = mountPage()
-    const alert = document.createElement('p')
-    alert.setAttribute('role', 'alert')
-    alert.textContent = 'first'
-    $('.header').append(alert)
-    sheet.value = true
-    await settle()
+    const { $, region: alert } = await sheetOverRegion('alert', 'first')
     await mutationsDelivered()
     // In one moment: the alert behind speaks and a plain element appears beside the way up.
     $('.app').append(document.createElement('div'))
