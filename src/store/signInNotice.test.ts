@@ -137,13 +137,18 @@ describe('the sign-in failures notice', () => {
     expect(notice.shown).toMatchObject({ failures: 0, locked: true })
   })
 
-  it("follows the agent's other tab of this browser: a dismissal there hides it here, a report kept there shows here, without a reload", async () => {
+  /** One wrong password, then the right one: the notice shows that one failure. */
+  async function signedInAfterOneFailure() {
     const session = useSessionStore()
     await session.signIn(AGENT.userId, 'wrong-1')
     expect(await session.signIn(AGENT.userId, PASSWORD)).toBe(true)
     const notice = useSignInNoticeStore()
     expect(notice.shown).toMatchObject({ failures: 1 })
-    const stored = signInNoticeStorage(AGENT.userId)
+    return { session, notice, stored: signInNoticeStorage(AGENT.userId) }
+  }
+
+  it("follows the agent's other tab of this browser: a dismissal there hides it here, a report kept there shows here, without a reload", async () => {
+    const { session, notice, stored } = await signedInAfterOneFailure()
     // The other tab writes the shared storage; the browser tells this tab with a `storage` event.
     const otherTabWrote = (key: string | null) => window.dispatchEvent(new StorageEvent('storage', { key }))
     stored.save({ ...(stored.load() as NonNullable<ReturnType<typeof stored.load>>), dismissed: true })
@@ -169,12 +174,7 @@ describe('the sign-in failures notice', () => {
     expect(notice.last).toBeNull()
   })
   it("a dismissal does not overwrite a newer report another tab kept just before (its storage event not here yet): the newer one is shown instead", async () => {
-    const session = useSessionStore()
-    await session.signIn(AGENT.userId, 'wrong-1')
-    expect(await session.signIn(AGENT.userId, PASSWORD)).toBe(true)
-    const notice = useSignInNoticeStore()
-    expect(notice.shown).toMatchObject({ failures: 1 })
-    const stored = signInNoticeStorage(AGENT.userId)
+    const { notice, stored } = await signedInAfterOneFailure()
     // The other tab signs in later and keeps 2 more failures (added to the one not seen yet).
     core.clock.advance(60_000)
     keepSignInFailures(AGENT.userId, { failures: 2, lastFailureAt: core.clock.now(), locked: false }, core.clock.now())
