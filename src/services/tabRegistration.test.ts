@@ -122,10 +122,14 @@ describe('mayRegister (a start or a sign-in)', () => {
     expect(c.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-c' })
   })
 
-  it('a tab that does not hold the seat marks nothing when its page goes', async () => {
+  it.each([
+    ['a tab that does not hold the seat marks nothing when its page goes', false],
+    // B's store says it holds (it is taking the seat), the record still names A.
+    ["a page that goes marks only this tab's record left, not another tab's of a seat this tab's store holds", true],
+  ])('%s', async (_title, holds) => {
     const { bus, a } = await busWithHolder({ holds: true })
     const linkB = bus.link('tab-b')
-    tabOf(createTabRegistration(linkB, TIMING), { holds: false })
+    tabOf(createTabRegistration(linkB, TIMING), { holds })
     bus.close(linkB)
     expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     expect(bus.posted).toEqual([])
@@ -757,16 +761,6 @@ describe('the twenty-fifth session\'s survivors: a page that goes, a release tha
   it('a tab whose own record names it but that no longer holds (signed out, its drop not written) says nothing as its page goes', async () => {
     const { bus, linkA, a } = await busWithHolder({ holds: false })
     bus.close(linkA)
-    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
-    expect(bus.posted).toEqual([])
-  })
-
-  it("a page that goes marks only this tab's record left, not another tab's of a seat this tab's store holds", async () => {
-    const { bus, a } = await busWithHolder({ holds: true })
-    const linkB = bus.link('tab-b')
-    // B's store says it holds (it is taking the seat), the record still names A.
-    tabOf(createTabRegistration(linkB, TIMING), { holds: true })
-    bus.close(linkB)
     expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     expect(bus.posted).toEqual([])
   })
