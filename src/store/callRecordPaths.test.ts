@@ -146,16 +146,22 @@ async function expectPhoneAndServerAgree(): Promise<void> {
   for (const record of records) expect(await onServer(record.id), record.id).toEqual(pick(record))
 }
 
+/** The ended call's wrap-up saved as a callback tomorrow with the note "after six". */
+function savedCallbackWrapup(): ReturnType<typeof useWrapupStore> {
+  const wrapup = useWrapupStore()
+  wrapup.choose('callback')
+  wrapup.setNote('after six')
+  wrapup.pickCallbackTomorrow()
+  expect(wrapup.save()).toBe(true)
+  return wrapup
+}
+
 describe('every way the app writes a call is accepted by the backend', () => {
   it('a call pushed when it ends, its wrap-up, and a correction of the wrap-up from history', async () => {
     await signIn()
     const call = await answeredCall()
     await call.hangUp()
-    const wrapup = useWrapupStore()
-    wrapup.choose('callback')
-    wrapup.setNote('after six')
-    wrapup.pickCallbackTomorrow()
-    expect(wrapup.save()).toBe(true)
+    const wrapup = savedCallbackWrapup()
     await synced()
     const [record] = useHistoryStore().records
     expect(await onServer(record.id)).toMatchObject({ disposition: 'callback', note: 'after six' })
@@ -335,11 +341,7 @@ describe('a call over the records cap (only the business can raise it)', () => {
       const call = await answeredCall()
       await call.hangUp()
       if (when === 'after the call was refused') await synced()
-      const wrapup = useWrapupStore()
-      wrapup.choose('callback')
-      wrapup.setNote('after six')
-      wrapup.pickCallbackTomorrow()
-      expect(wrapup.save()).toBe(true)
+      savedCallbackWrapup()
       await synced()
       const [record] = useHistoryStore().records
       // Was: the wrap-up alone (no call to apply it to) refused INVALID_NUMBER, counted on the
