@@ -66,6 +66,13 @@ async function deleteNumber(page: Page, number: string): Promise<void> {
   await byId(page, 'confirm-dialog').waitFor({ state: 'detached' })
 }
 
+/** Signed in, registered, and the first sync done. */
+async function signedInSynced(page: Page): Promise<void> {
+  await signIn(page)
+  await simReady(page)
+  await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
+}
+
 /** Three numbers added against the cap of 2: the third is held over it (the line says 1). */
 async function threeNumbersOneHeld(page: Page): Promise<void> {
   await addNumber(page, '13800000001', 'one')
@@ -78,9 +85,7 @@ describe('an agent at the caps', () => {
   it('a number over the limit waits (also across a restart) and goes in once one is deleted; over the storage limit, the retry goes through once the business raised it', async () => {
     const { context, page } = await newPhone(stack)
     try {
-      await signIn(page)
-      await simReady(page)
-      await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
+      await signedInSynced(page)
       await threeNumbersOneHeld(page)
       await expectText(page, 'sync-status', zh('shell.sync.refusedQuotaNumbers', { n: 1 }))
       expect(await byId(page, 'sync-retry-refused').getAttribute('aria-label')).toBe(zh('shell.sync.retryRefused'))
@@ -136,9 +141,7 @@ describe('an agent at the caps', () => {
   it('a number held over the limit whose edit the server refuses for another reason is said as refused (not over the limit) and not sent again at the next sign-in', async () => {
     const { context, page } = await newPhone(stack)
     try {
-      await signIn(page)
-      await simReady(page)
-      await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
+      await signedInSynced(page)
       await threeNumbersOneHeld(page)
       await expectText(page, 'sync-status', zh('shell.sync.refusedQuotaNumbers', { n: 1 }))
 
@@ -186,9 +189,7 @@ describe('an agent at the caps', () => {
   it("a second tab of the agent shows the number held over the limit as the first tab holds it, without syncing itself", async () => {
     const { context, page } = await newPhone(stack)
     try {
-      await signIn(page)
-      await simReady(page)
-      await expectAttr(page, 'sync-status', 'data-state', 'synced', 30_000)
+      await signedInSynced(page)
       const second = await context.newPage()
       await second.goto(stack.baseUrl)
       await simReady(second)

@@ -25,6 +25,13 @@ async function secondTab(page: Page): Promise<Page> {
 /** Where the agent's notice is kept (src/services/signInFailures.ts; agentKeyOf of the username). */
 const NOTICE_KEY = `tccc.a.${encodeURIComponent(AGENT1.username).replace(/\./g, '%2E')}.signInNotice`
 
+/** The right password typed on the login page (the username filled already) and the tab registered. */
+async function signInWithPassword(page: Page): Promise<void> {
+  await inputOf(page, 'login-password').fill(AGENT1.password)
+  await byId(page, 'login-submit').click()
+  await simReady(page)
+}
+
 /** The pushes a tab sent (`POST /api/workspace/changes`), as their bodies. */
 function pushesOf(page: Page): string[] {
   const bodies: string[] = []
@@ -42,9 +49,7 @@ describe('two tabs of one agent follow each other', () => {
     await byId(first, 'login-submit').click()
     await expectText(first, 'login-error', zhError('BAD_CREDENTIALS'))
     await expect.poll(() => byId(first, 'login-submit').isEnabled()).toBe(true)
-    await inputOf(first, 'login-password').fill(AGENT1.password)
-    await byId(first, 'login-submit').click()
-    await simReady(first)
+    await signInWithPassword(first)
     await expectAttr(first, 'signin-failures', 'data-count', '1', 20_000)
 
     const second = await secondTab(first)
@@ -67,9 +72,7 @@ describe('two tabs of one agent follow each other', () => {
   it('the sync line: the other tab\'s unsent change counts as pending until that tab sent it, and its refusal as refused; the other tab sends neither', async () => {
     const first = await phone()
     await inputOf(first, 'login-username').fill(AGENT1.username)
-    await inputOf(first, 'login-password').fill(AGENT1.password)
-    await byId(first, 'login-submit').click()
-    await simReady(first)
+    await signInWithPassword(first)
     await expectAttr(first, 'sync-status', 'data-state', 'synced', 30_000)
     const second = await secondTab(first)
     await expectAttr(second, 'sync-status', 'data-state', 'synced', 30_000)
