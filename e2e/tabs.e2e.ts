@@ -49,6 +49,18 @@ async function registeredHere(page: Page): Promise<void> {
   await expectAttr(page, 'connection-dot', 'data-state', 'online', 20_000)
 }
 
+/** Three tabs: the newest (third) holds, the first two stand by for it. */
+async function twoStandingBy(): Promise<{ first: Page; second: Page; third: Page }> {
+  const first = await signedInPhone(phone)
+  const second = await secondTab(first)
+  await registeredHere(second)
+  const third = await secondTab(first)
+  await registeredHere(third)
+  await standsBy(first)
+  await standsBy(second)
+  return { first, second, third }
+}
+
 /** A second tab holds the registration and is on a live call; the first stands by and knows it. */
 async function holderOnCall(): Promise<{ first: Page; second: Page }> {
   const first = await signedInPhone(phone)
@@ -211,13 +223,7 @@ describe('two tabs of one agent in one browser', () => {
   })
 
   it('with two tabs standing by, exactly one takes over when the holder is closed; the other stands by for it', async () => {
-    const first = await signedInPhone(phone)
-    const second = await secondTab(first)
-    await registeredHere(second)
-    const third = await secondTab(first)
-    await registeredHere(third)
-    await standsBy(first)
-    await standsBy(second)
+    const { first, second, third } = await twoStandingBy()
     await third.close()
     const standing = [first, second]
     // Whichever has the lower tab id; the other hears its held and no longer says "closed".
@@ -234,13 +240,7 @@ describe('two tabs of one agent in one browser', () => {
   })
 
   it('the tab that takes over and cannot register says why on the login page; the tab still standing by says the take-over failed and why, not that the other tab was closed', async () => {
-    const first = await signedInPhone(phone)
-    const second = await secondTab(first)
-    await registeredHere(second)
-    const third = await secondTab(first)
-    await registeredHere(third)
-    await standsBy(first)
-    await standsBy(second)
+    const { first, second, third } = await twoStandingBy()
     // Whichever is chosen, its TCCC login is refused (no seat configuration).
     for (const page of [first, second]) await sim(page, 'failNext', 'login', -10003)
     await third.close()
