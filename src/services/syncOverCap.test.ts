@@ -62,6 +62,16 @@ describe('changes refused over a cap', () => {
     await settle()
   }
 
+  /** A numbers cap of 1 and two adds: n2 is held over it. */
+  const secondHeldOverCapOf1 = async () => {
+    t.server.numbersCap = 1
+    const stores = storesOver(t.engine)
+    stores.write(numberAdd(1))
+    stores.write(numberAdd(2))
+    await sync()
+    return stores
+  }
+
   it('are held in the order refused, stored, and said per cap; no read-back is asked for them', async () => {
     t.server.numbersCap = 2
     const record = vi.fn(async () => null)
@@ -443,11 +453,7 @@ describe('changes refused over a cap', () => {
   })
 
   it('a held set that cannot be read at all (not a list, another version) is worked out from the rejected log again, not emptied', async () => {
-    t.server.numbersCap = 1
-    const { write } = storesOver(t.engine)
-    write(numberAdd(1))
-    write(numberAdd(2))
-    await sync()
+    await secondHeldOverCapOf1()
     t.engine.close()
     for (const unreadable of [JSON.stringify({ v: 1, data: { n2: true } }), JSON.stringify({ v: 7, data: [] }), '{not json']) {
       storage.set('tccc.a.agent1.overCap', unreadable)
@@ -486,11 +492,7 @@ describe('changes refused over a cap', () => {
     restarted.close()
   })
   it('worked out from the log: only adds refused over a cap, each once where first refused; not other refusals, nor a broken row', async () => {
-    t.server.numbersCap = 1
-    const { write } = storesOver(t.engine)
-    write(numberAdd(1))
-    write(numberAdd(2))
-    await sync()
+    await secondHeldOverCapOf1()
     t.engine.close()
     const log = storedData('tccc.a.agent1.rejected') as Array<{ entry: { id: string; op?: string }; reason: string; at: number; quota?: string }>
     expect(log.map((r) => r.entry.id)).toEqual(['n2'])
@@ -669,11 +671,7 @@ describe('changes refused over a cap', () => {
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
   })
   it('a re-send that storage cannot queue (full) leaves the held records where they were, for the next room, sign-in or retry', async () => {
-    t.server.numbersCap = 1
-    const { write } = storesOver(t.engine)
-    write(numberAdd(1))
-    write(numberAdd(2))
-    await sync()
+    await secondHeldOverCapOf1()
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
     vi.mocked(uni.setStorageSync).mockImplementation((key: string, value: unknown) => {
       if (key === 'tccc.a.agent1.outbox') throw new Error('storage full')

@@ -336,13 +336,19 @@ describe('a holder that went: a tab standing by takes over by itself after the g
     expect(createTabRegistration(bus.link('tab-x'), TIMING).holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-b' })
   })
 
-  it('the chosen tab went too during the grace: the next lowest takes over once its claim did not come (ANSWER_MS later)', async () => {
+  /** A holds and its page goes; B (chosen, the lower id) and C stand by. */
+  async function holderClosedBAndCStandingBy() {
     const { bus, linkA } = await busWithHolder({ holds: true })
     const linkB = bus.link('tab-b')
     const tabB = tabOf(createTabRegistration(linkB, TIMING), { holds: false, standsBy: true })
     const tabC = tabOf(createTabRegistration(bus.link('tab-c'), TIMING), { holds: false, standsBy: true })
     bus.close(linkA)
     await tick()
+    return { bus, linkB, tabB, tabC }
+  }
+
+  it('the chosen tab went too during the grace: the next lowest takes over once its claim did not come (ANSWER_MS later)', async () => {
+    const { bus, linkB, tabB, tabC } = await holderClosedBAndCStandingBy()
     // B's page goes (it holds nothing: it marks nothing); in a browser its timers go with it.
     tabB.state.standsBy = false
     bus.close(linkB)
@@ -379,12 +385,7 @@ describe('a holder that went: a tab standing by takes over by itself after the g
   })
 
   it("the chosen tab could not register, its left heard before its claim's write reached this tab: the next lowest still takes over after the grace", async () => {
-    const { bus, linkA } = await busWithHolder({ holds: true })
-    const linkB = bus.link('tab-b')
-    const tabB = tabOf(createTabRegistration(linkB, TIMING), { holds: false, standsBy: true })
-    const tabC = tabOf(createTabRegistration(bus.link('tab-c'), TIMING), { holds: false, standsBy: true })
-    bus.close(linkA)
-    await tick()
+    const { linkB, tabB, tabC } = await holderClosedBAndCStandingBy()
     // B stops standing by (it is the chosen one, as its page decides); C then waits ANSWER_MS for its claim.
     tabB.state.standsBy = false
     await wait(TIMING.graceMs + TIMING.answerMs / 4)
