@@ -378,6 +378,15 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     awaitTakeOver(seat, tabId)
   }
 
+  /** The seat's session ended here: the record dropped, the end recorded, the others told. */
+  function endSession(seat: string, how: SessionEnd, anyRecord: boolean): void {
+    retryingSeats.delete(seat)
+    if (anyRecord ? record(seat) : record(seat)?.tabId === me) write(seat, null)
+    markEnd(seat, how)
+    releaseLock(seat)
+    send({ kind: how, seat, from: me })
+  }
+
   let lookTimer: ReturnType<typeof setTimeout> | undefined
   function lookAgainLater(): void {
     lookTimer = setTimeout(() => {
@@ -707,27 +716,11 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       releaseLock(seat)
       send({ kind: 'left', seat, from: me, ...(failed ? { failed } : {}) })
     },
-    signOut(seat) {
-      retryingSeats.delete(seat)
-      if (record(seat)) write(seat, null)
-      markEnd(seat, 'signed-out')
-      releaseLock(seat)
-      send({ kind: 'signed-out', seat, from: me })
-    },
-    kickedOut(seat) {
-      retryingSeats.delete(seat)
-      if (record(seat)?.tabId === me) write(seat, null)
-      markEnd(seat, 'kicked')
-      releaseLock(seat)
-      send({ kind: 'kicked', seat, from: me })
-    },
-    sessionExpired(seat) {
-      retryingSeats.delete(seat)
-      if (record(seat)?.tabId === me) write(seat, null)
-      markEnd(seat, 'expired')
-      releaseLock(seat)
-      send({ kind: 'expired', seat, from: me })
-    },
+    // A sign-out drops whoever's record (every tab's session is revoked); a kick or a refused
+    // session only this tab's own (another tab may hold the seat by then).
+    signOut: (seat) => endSession(seat, 'signed-out', true),
+    kickedOut: (seat) => endSession(seat, 'kicked', false),
+    sessionExpired: (seat) => endSession(seat, 'expired', false),
     callState(seat, live) {
       if (record(seat)?.tabId === me) write(seat, { seat, tabId: me, ...(live ? { call: true } : {}), ...beatNow() })
       send({ kind: 'call', seat, from: me, live })
