@@ -470,15 +470,35 @@ export const useHistoryStore = defineStore('history', () => {
   }
 
   /**
+   * Calls whose only full copy is this list: never queued (storage was full) or refused over the
+   * records cap and held until there is room (the engine re-sends the copy it finds here). A call
+   * in the outbox is not one: its entry carries the whole record.
+   */
+  function onlyHere(list: readonly CallRecord[]): CallRecord[] {
+    const held = new Set(getSync().overCapRecords().filter((r) => r.kind === 'call').map((r) => r.id))
+    return list.filter((r) => unqueued.has(r.id) || held.has(r.id))
+  }
+
+  /** How many calls a `clear` keeps (the page says so before the agent confirms). */
+  function keptByClear(): number {
+    return onlyHere(records.value).length
+  }
+
+  /**
    * Clears this phone's copy only: the records stay on the server, they belong to the business.
    * Their standing stays (each customer's latest outcome and callback), or clearing the history
-   * would put every "not interested" back into "call next".
+   * would put every "not interested" back into "call next". Calls the server does not have yet
+   * stay (`onlyHere`): clearing them would lose them for good. Returns how many stayed.
    */
-  function clear(): void {
-    absorb(records.value)
-    records.value = []
-    storage?.clear()
+  function clear(): number {
+    const kept = onlyHere(records.value)
+    const keptIds = new Set(kept.map((r) => r.id))
+    absorb(records.value.filter((r) => !keptIds.has(r.id)))
+    records.value = kept
+    if (kept.length === 0) storage?.clear()
+    else storage?.save(kept)
     saveStanding()
+    return kept.length
   }
 
   return {
@@ -500,6 +520,7 @@ export const useHistoryStore = defineStore('history', () => {
     updateWrapup,
     markCallbackHandled,
     heldRecords,
+    keptByClear,
     restoreCopy,
     openRecording,
     clear,

@@ -136,4 +136,33 @@ describe('changes refused over a cap, through the stores', () => {
     expect(server.record('number', numbers.lookup('13800138002')?.id as string)?.data.remark).toBe('two')
     expect(line()).toEqual({ state: 'synced', pending: 0, refused: 0, quota: null })
   })
+
+  it('clearing the history keeps a call held over the records cap (its only copy), clears the ones the server has, and the kept call still goes out once there is room', async () => {
+    const server = servers[AGENT1]
+    server.recordsCap = 1
+    await signIn(AGENT1)
+    const history = useHistoryStore()
+    history.record(callRecord('c1', '13800138001'))
+    await syncNow()
+    history.record(callRecord('c2', '13800138002'))
+    await syncNow()
+    expect(line()).toMatchObject({ refused: 1, quota: 'records' })
+    expect(history.keptByClear()).toBe(1)
+
+    expect(history.clear()).toBe(1)
+    expect(history.records.map((r) => r.id)).toEqual(['c2'])
+    const key = useSyncStore().agentKey as string
+    expect((stored(`tccc.a.${key}.history`) as Array<{ id: string }>).map((r) => r.id)).toEqual(['c2'])
+    expect(history.keptByClear()).toBe(1)
+
+    server.recordsCap = 10
+    useSyncStore().retryRefused()
+    await settle()
+    expect(server.record('call', 'c2')?.data).toMatchObject({ number: '13800138002' })
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 0, quota: null })
+    // On the server now: the next clear lets it go.
+    expect(history.keptByClear()).toBe(0)
+    expect(history.clear()).toBe(0)
+    expect(history.records).toEqual([])
+  })
 })

@@ -84,6 +84,25 @@ describe('history page', () => {
     expect(wrapper.find(byId('history-empty')).exists()).toBe(true)
   })
 
+  it('says before clearing which calls stay because the server does not have them yet (en, zh); with all of them waiting it says only that', async () => {
+    const wrapper = mountHistory(records)
+    const history = useHistoryStore()
+    history.keptByClear = fn(() => 1)
+    await wrapper.find(byId('history-clear')).trigger('click')
+    expect(wrapper.find(byId('confirm-dialog')).text()).toContain('1 call record will be deleted. This cannot be undone. 1 call is not on the server yet and stays until it is synced.')
+    await wrapper.find(byId('confirm-cancel')).trigger('click')
+    setLocale('zh')
+    history.keptByClear = fn(() => 2)
+    await wrapper.find(byId('history-clear')).trigger('click')
+    const text = wrapper.find(byId('confirm-dialog')).text()
+    expect(text).toContain('2 条通话尚未同步到服务器，将保留到同步之后。')
+    expect(text).not.toContain('将删除')
+    await wrapper.find(byId('confirm-cancel')).trigger('click')
+    history.keptByClear = fn(() => 0)
+    await wrapper.find(byId('history-clear')).trigger('click')
+    expect(wrapper.find(byId('confirm-dialog')).text()).toContain('将删除全部 2 条通话记录，且无法恢复。')
+  })
+
   it('calls a number back and opens the call screen', async () => {
     const wrapper = mountHistory(records)
     const call = useCallStore()
