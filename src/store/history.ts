@@ -141,11 +141,17 @@ export const useHistoryStore = defineStore('history', () => {
     return [...records.value, ...standing.value.filter((r) => !shown.has(r.id))]
   })
 
-  /** The newest HISTORY_LIMIT of a newest-first list; what falls off goes into the standing. */
+  /**
+   * The newest HISTORY_LIMIT of a newest-first list; what falls off goes into the standing, but
+   * a call whose only copy is here (`onlyHere`) stays after them until the server has it.
+   */
   function keep(list: CallRecord[]): CallRecord[] {
     if (list.length <= HISTORY_LIMIT) return list
-    absorb(list.slice(HISTORY_LIMIT))
-    return list.slice(0, HISTORY_LIMIT)
+    const beyond = list.slice(HISTORY_LIMIT)
+    const stay = onlyHere(beyond)
+    const stayIds = new Set(stay.map((r) => r.id))
+    absorb(beyond.filter((r) => !stayIds.has(r.id)))
+    return [...list.slice(0, HISTORY_LIMIT), ...stay]
   }
 
   function absorb(dropped: CallRecord[]): void {

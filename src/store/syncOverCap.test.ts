@@ -165,4 +165,32 @@ describe('changes refused over a cap, through the stores', () => {
     expect(history.clear()).toBe(0)
     expect(history.records).toEqual([])
   })
+
+  it('a call held over the records cap does not fall off the newest 1,000 until the server has it', async () => {
+    const server = servers[AGENT1]
+    server.recordsCap = 1
+    await signIn(AGENT1)
+    const history = useHistoryStore()
+    history.record(callRecord('c1', '13800138001'))
+    await syncNow()
+    history.record(callRecord('c2', '13800138002'))
+    await syncNow()
+    expect(line()).toMatchObject({ refused: 1, quota: 'records' })
+    // 999 newer calls (the history is full), then one more: c2 is past the 1,000 but stays.
+    const newer = Array.from({ length: 999 }, (_, i) => ({ ...callRecord(`n${i}`, '13800138003'), startedAt: Date.now() + i, answeredAt: Date.now() + i, endedAt: Date.now() + i + 1 })).reverse()
+    history.records = [...newer, ...history.records]
+    history.record({ ...callRecord('last', '13800138004'), startedAt: Date.now() + 5_000, answeredAt: Date.now() + 5_000, endedAt: Date.now() + 6_000 })
+    expect(history.records).toHaveLength(1001)
+    expect(history.records.map((r) => r.id).slice(-1)).toEqual(['c2'])
+    expect(history.records.some((r) => r.id === 'c1')).toBe(false)
+
+    server.recordsCap = 2_000
+    useSyncStore().retryRefused()
+    await settle()
+    expect(server.record('call', 'c2')?.data).toMatchObject({ number: '13800138002' })
+    // On the server now: the next call lets it go into the standing like any other.
+    history.record({ ...callRecord('later', '13800138005'), startedAt: Date.now() + 7_000, answeredAt: Date.now() + 7_000, endedAt: Date.now() + 8_000 })
+    expect(history.records).toHaveLength(1000)
+    expect(history.records.some((r) => r.id === 'c2')).toBe(false)
+  })
 })
