@@ -9,6 +9,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
+import { watch } from 'vue'
 import { createFakeTabBus, type FakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import type { TabLink } from '@/platform/tabLink'
 import { createTabRegistration, useTabRegistration } from '@/services/tabRegistration'
@@ -33,7 +34,7 @@ let core: Core
 let backend: FakeBackend
 let bus: FakeTabBus
 /** The tabs' waits, short: a holder that left is taken over after `graceMs`. */
-const TIMING = { answerMs: 60, releaseMs: 2_000, graceMs: 150 }
+const TIMING = { answerMs: 250, releaseMs: 2_000, graceMs: 400 }
 const pastGrace = () => new Promise((resolve) => setTimeout(resolve, TIMING.graceMs + TIMING.answerMs * 3))
 
 beforeEach(() => {
@@ -63,6 +64,16 @@ async function until(check: () => boolean, what: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
   throw new Error(`never: ${what}`)
+}
+
+/**
+ * Every value `read` takes, in order: a state that lasts only the grace (150 ms here) can pass
+ * between two polls of `until` on a loaded machine.
+ */
+function seen<T>(read: () => T): T[] {
+  const values = [read()]
+  watch(read, (value) => values.push(value), { flush: 'sync' })
+  return values
 }
 
 const logins = () => callsOf(core, 'login').length
@@ -325,15 +336,14 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
 
   it('the chosen tab cannot register (TCCC refused): it says why on the login page, and the next tab standing by takes over after the grace instead of waiting for it forever', async () => {
     const { b, c } = await twoStandingByHolderClosed()
+    const cSaid = seen(() => `${c.session.status} ${c.session.holderFailure?.symbol ?? '-'} ${c.session.holderLeft}`)
     backend.failNextToken(502, { error: { code: 'TCCC_REFUSED', message: 'seat not found' } })
     await until(() => b.session.status === 'signed-out', 'B tried and failed')
     expect(b.session.error?.symbol).toBe('TCCC_REFUSED')
-    expect(c.session.status).toBe('elsewhere')
-    // C says the take-over failed and why, not that the other tab was closed.
-    await until(() => c.session.holderFailure !== null, 'C hears why B could not register')
-    expect(c.session.holderFailure?.symbol).toBe('TCCC_REFUSED')
-    expect(c.session.holderLeft).toBe(true)
+    // C says the take-over failed and why (not that the other tab was closed), standing by, then takes over.
     await until(() => c.session.status === 'signed-in', 'C took over')
+    const standingBy = cSaid.slice(0, cSaid.findIndex((said) => !said.startsWith('elsewhere')))
+    expect(standingBy).toContain('elsewhere TCCC_REFUSED true')
     expect(logins()).toBe(2)
     expect(holderRecord.load()?.tabId).toBe('tab-c')
     expect(c.session.holderFailure).toBeNull()
@@ -351,13 +361,13 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
 
   it("the holder's renewal fails (TCCC refused its token): the tab standing by hears it at once, says why, and takes over after the grace", async () => {
     const { a, b } = await twoTabs()
+    const aSaid = seen(() => `${a.session.status} ${a.session.holderFailure?.symbol ?? '-'} ${a.session.holderLeft}`)
     backend.failNextToken(502, { error: { code: 'TCCC_REFUSED', message: 'token service down' } })
     await b.session.onTokenExpired()
     expect(b.session.status).toBe('signed-out')
     expect(b.session.error?.symbol).toBe('TCCC_REFUSED')
-    await until(() => a.session.holderFailure?.symbol === 'TCCC_REFUSED', 'A hears why B signed out')
-    expect(a.session.holderLeft).toBe(true)
     await until(() => a.session.status === 'signed-in', 'A took over')
+    expect(aSaid.slice(0, aSaid.findIndex((said) => !said.startsWith('elsewhere')))).toContain('elsewhere TCCC_REFUSED true')
     expect(holderRecord.load()?.tabId).toBe('tab-a')
   })
 
