@@ -533,7 +533,10 @@ interface Workspace {
   answered: Set<string>
   /** Another tab's unsent changes in the stored outbox that this one does not hold (shown as pending). */
   elsewhere: number
-  /** Changes this tab had answered that another tab may still store (merged here, sent from here): not pending. */
+  /**
+   * Changes this tab had answered that another tab may still store (merged here, sent from here):
+   * not pending, and never taken back into this outbox.
+   */
   sentHere: Set<string>
   /** The rejected log's rows this tab knows of (`rejectedKey`): a row not among them came from another tab. */
   rejectedSeen: Set<string>
@@ -552,7 +555,7 @@ const rejectedKey = (r: RejectedChange): string => `${String(r?.entry?.changeId)
  * (each side's own order kept, the two interleaved by time);
  * a change that then goes out twice is answered `duplicate` by its change id.
  */
-export function mergeOutbox(mine: readonly OutboxEntry[], stored: readonly unknown[], answered: ReadonlySet<string>): OutboxEntry[] {
+export function mergeOutbox(mine: readonly OutboxEntry[], stored: readonly unknown[], answered: { has(changeId: string): boolean }): OutboxEntry[] {
   const held = new Set(mine.map((e) => e.changeId))
   const theirs = stored.filter((e): e is OutboxEntry => isOutboxEntry(e) && !held.has(e.changeId) && !answered.has(e.changeId))
   if (theirs.length === 0) return mine.slice()
@@ -741,9 +744,8 @@ export class SyncEngine {
     if (key === null || key === ws.outbox.key) {
       const mine = new Set(ws.entries.map((e) => e.changeId))
       const stored = ws.outbox.load().filter(isOutboxEntry)
-      // Only those still stored are remembered (so the set stays small).
-      const storedIds = new Set(stored.map((e) => e.changeId))
-      ws.sentHere = new Set([...ws.sentHere].filter((id) => storedIds.has(id)))
+      // Not forgotten when this write lacks them (only SENT_HERE_KEEP bounds it): a third tab may
+      // still hold one and store it again, and this tab's next write would take it back.
       ws.elsewhere = stored.filter((e) => !mine.has(e.changeId) && !ws.answered.has(e.changeId) && !ws.sentHere.has(e.changeId)).length
       this.emitStatus()
     }
@@ -796,7 +798,9 @@ export class SyncEngine {
    */
   private writeOutbox(ws: Workspace, entries: OutboxEntry[]): void {
     const stored: unknown[] = ws.outbox.load()
-    const next = mergeOutbox(entries, stored, ws.answered)
+    // Also what this tab sent in an earlier write: the other tab may still store it (it merged it
+    // before the answer), and taking it back cost a duplicate push and a wrong pending count.
+    const next = mergeOutbox(entries, stored, { has: (id) => ws.answered.has(id) || ws.sentHere.has(id) })
     ws.outbox.save(next)
     ws.entries = next
     ws.answered.clear()
