@@ -16,7 +16,8 @@
  * `tccc.a.<agentKey>.overCap` until there is room (or until a change of it is refused for another
  * reason: then only the rejected log keeps it): the phone's latest copy of each goes out again,
  * as a new change and in the order they were refused, once the agent deleted numbers (the numbers
- * cap; as many as the deletes made room for), at the next sign-in, and when the agent asks (`retryOverCap`; the records cap only the
+ * cap; as many as the deletes made room for), at the next sign-in (from one tab of the browser:
+ * `overCapResent`), and when the agent asks (`retryOverCap`; the records cap only the
  * business can raise).
  *
  * Reconcile (anti-entropy, docs/WORKSPACE_API.md): the engine keeps the server rev it last saw of
@@ -353,6 +354,11 @@ export const RECONCILE_FULL_MS = 24 * 3_600_000
 export const RECONCILE_RETRY_MS = 10 * 60_000
 /** Records per reconcile request (the server's limit). */
 export const RECONCILE_PAGE = 1000
+/**
+ * A sign-in's re-send of what is held over a cap is skipped when another tab of the agent made one
+ * this recently (both tabs open the workspace at one sign-in): sent twice, refused twice.
+ */
+export const OVER_CAP_RESEND_CLAIM_MS = 60_000
 /** A number deleted is listed in reconciles this long, so a restore older than that may bring it back. */
 export const TOMBSTONE_KEEP_MS = 30 * 86_400_000
 
@@ -528,6 +534,8 @@ interface Workspace {
   readBacks: StoredValue<RejectedChange[]>
   /** Records refused over a cap, in the order refused, until they go through (`OverCapRecord`). */
   overCap: StoredValue<OverCapRecord[]>
+  /** When a tab of this browser last sent the held set again at a sign-in (`OVER_CAP_RESEND_CLAIM_MS`). */
+  overCapResent: StoredValue<number | null>
   entries: OutboxEntry[]
   /** Changes the server answered since the outbox was last written (not taken back from it). */
   answered: Set<string>
@@ -723,6 +731,7 @@ export class SyncEngine {
       rejected,
       readBacks: rowByRow(workspaceValue<unknown[]>(agentKey, 'readBack', { version: 1, fallback: () => [], validate: (d): d is unknown[] => Array.isArray(d) })),
       overCap,
+      overCapResent: workspaceValue<number | null>(agentKey, 'overCapResent', { version: 1, fallback: () => null, validate: (d): d is number => typeof d === 'number' }),
     }
     this.failures = 0
     this.overCapRetryDue = true
@@ -892,7 +901,7 @@ export class SyncEngine {
       // Once per sign-in: the cap may have been raised, or room made on another phone, since.
       if (this.overCapRetryDue && this.local) {
         this.overCapRetryDue = false
-        this.requeueOverCap(ws, null)
+        if (this.claimSignInResend(ws)) this.requeueOverCap(ws, null)
       }
       await this.pushAll(transport, generation)
       if (generation !== this.generation) return
@@ -1211,6 +1220,26 @@ export class SyncEngine {
     this.saveOverCap(ws, held.filter((r) => !taken.has(overCapKey(r))))
     this.emitOverCap(ws.overCap.load())
     this.emitStatus()
+  }
+
+  /**
+   * Whether this tab sends the held set again for its sign-in: not when another tab of the agent
+   * did so within OVER_CAP_RESEND_CLAIM_MS (either way of the clock); else it claims that it does.
+   */
+  private claimSignInResend(ws: Workspace): boolean {
+    if (ws.overCap.load().length === 0) return false
+    const now = this.timers.now()
+    const last = ws.overCapResent.load()
+    if (last !== null && Math.abs(now - last) < OVER_CAP_RESEND_CLAIM_MS) {
+      console.info('[sync] the changes refused over a cap were just sent again by another tab; not sent from this one')
+      return false
+    }
+    try {
+      ws.overCapResent.save(now)
+    } catch {
+      // Not claimed: another tab signing in now may send them too (refused twice), as before.
+    }
+    return true
   }
 
   /** After a pull: records the stores no longer hold (a duplicate the pull brought replaced one) are let go. */

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { StorageChangeListener } from '@/platform/storageWatch'
-import { DEBOUNCE_MS, SyncEngine, type LocalChange, type SyncEvent } from './sync'
+import { DEBOUNCE_MS, OVER_CAP_RESEND_CLAIM_MS, SyncEngine, type LocalChange, type SyncEvent } from './sync'
 import { FakeWorkspaceServer, ManualTimers, settle } from './__tests__/fakeWorkspace'
 
 const CREATED = 1_767_225_600_000
@@ -174,6 +174,35 @@ describe('the sync line of a second tab of the agent', () => {
     // Was: done at once with nothing sent, and the sign-out (of every tab) left n1 unsent.
     expect(await second.engine.drain()).toBe(true)
     expect(server.pushes.flat().map((c) => c.id)).toEqual(['n1'])
+  })
+
+  it('a sign-in in both tabs sends the records held over a cap once, from the tab that came first (the other sees them just sent)', async () => {
+    server.numbersCap = 1
+    const copies = [addNumber('n1', '13800138001'), addNumber('n2', '13800138002')]
+    const signIn = async (engine: SyncEngine) => {
+      engine.open('agent1')
+      engine.setLocalRecords({ held: () => copies, copyOf: () => null, resend: (records) => copies.filter((c) => records.some((r) => r.id === c.id)) })
+      engine.kick()
+      await settle()
+    }
+    first.engine.enqueue(copies)
+    await first.timers.advance(DEBOUNCE_MS)
+    expect(first.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    // Signed out, then in again: both tabs open the agent's workspace.
+    first.engine.close()
+    second.engine.close()
+    const sendsOfN2 = () => server.pushes.flat().filter((c) => c.id === 'n2').length
+    const before = sendsOfN2()
+    await signIn(first.engine)
+    await signIn(second.engine)
+    // Was: 2, each tab's first sync sent it again (and it was refused again, twice).
+    expect(sendsOfN2() - before).toBe(1)
+    expect(second.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    // A sign-in later on sends them again, as before.
+    second.engine.close()
+    await second.timers.advance(2 * OVER_CAP_RESEND_CLAIM_MS)
+    await signIn(second.engine)
+    expect(sendsOfN2() - before).toBe(2)
   })
 
   it('stops hearing once closed (signed out)', () => {
