@@ -275,6 +275,12 @@ function isMerged(entry: OutboxEntry, result: PushResult): boolean {
   return result.merged === true && result.reason === 'DUPLICATE_NUMBER' && entry.kind === 'number' && entry.op === 'upsert'
 }
 
+/**
+ * Refusals of a whole record that say the server holds it (or a newer one), or that room would
+ * let it in: not a record the server refused outright (`refusedOutright`).
+ */
+const SERVER_HOLDS_IT: ReadonlySet<string> = new Set(['QUOTA_EXCEEDED', 'DUPLICATE_NUMBER', 'SUPERSEDED', 'CALL_RECORD_READONLY', 'ASSIGNED_READONLY'])
+
 /** `serverCopyAfterRejection`: the server could not be asked; asked again at the next sync. */
 const READ_FAILED = Symbol('read-back failed')
 
@@ -670,6 +676,18 @@ export class SyncEngine {
     const ws = this.ws
     if (!ws) return false
     return ws.entries.some((e) => e.kind === kind && e.id === id) || ws.overCap.load().some((r) => r.kind === kind && r.id === id)
+  }
+
+  /**
+   * Whether the server refused this record itself and has never had it, as far as this phone
+   * knows: its whole upsert is in the rejected log for a reason no room fixes, and it is neither
+   * held over a cap, nor queued, nor seen on the server. A partial change of it (a call's wrap-up)
+   * has nothing there to apply to: the stores keep it on the phone and queue none.
+   */
+  refusedOutright(kind: LocalKind, id: string): boolean {
+    const ws = this.ws
+    if (!ws || this.mayLack(kind, id) || ws.ledger.live.has(`${kind}:${id}`)) return false
+    return ws.rejected.load().some((r) => r.entry.kind === kind && r.entry.id === id && r.entry.op === 'upsert' && r.entry.data?.number !== undefined && !SERVER_HOLDS_IT.has(r.reason))
   }
 
   /** The records held refused over a cap, in the order refused (a copy). */

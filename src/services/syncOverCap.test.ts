@@ -315,6 +315,28 @@ describe('changes refused over a cap', () => {
     expect(sendsOfN3() - before).toBe(0)
   })
 
+  it('a held call refused for another reason is refused outright (also after a restart): a partial change of it lands nowhere; not one the server has, nor one a cap refused', async () => {
+    t.server.recordsCap = 1
+    const { write } = storesOver(t.engine)
+    write({ kind: 'call', op: 'upsert', id: 'c1', data: callData(CREATED) })
+    write({ kind: 'call', op: 'upsert', id: 'c2', data: callData(CREATED + 120_000) })
+    await sync()
+    expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['c2'])
+    expect(t.engine.refusedOutright('call', 'c2')).toBe(false)
+    const push = t.server.push.bind(t.server)
+    vi.spyOn(t.server, 'push').mockImplementation((changes) => push(changes).map((r, i) => (changes[i].id === 'c2' ? { changeId: r.changeId, status: 'rejected', reason: 'INVALID_TIMESTAMP' } : r)))
+    t.engine.retryOverCap()
+    await settle()
+    expect(t.engine.overCapRecords()).toEqual([])
+    expect(t.engine.mayLack('call', 'c2')).toBe(false)
+    expect(t.engine.refusedOutright('call', 'c2')).toBe(true)
+    expect(t.engine.refusedOutright('call', 'c1')).toBe(false)
+    t.engine.close()
+    const again = reopened()
+    expect(again.refusedOutright('call', 'c2')).toBe(true)
+    again.close()
+  })
+
   it('an unreadable row in the stored rejected log (or read-back list) is skipped, not thrown on in every cycle: the sync goes on and the readable rows are kept', async () => {
     const valid = { entry: { changeId: 'c-n9', kind: 'number', op: 'upsert', id: 'n9', data: numberData(phone(9)), queuedAt: CREATED }, reason: 'INVALID_REMARK', at: CREATED }
     const junk = [null, 'junk', { entry: null, reason: 'X', at: 1 }, { entry: valid.entry, reason: 7, at: 1 }]

@@ -274,11 +274,15 @@ export const useHistoryStore = defineStore('history', () => {
    * The upsert of a change to a call: only the changed fields, or the whole record when the server
    * may not have it yet (still queued, or refused over the records cap and waiting for room). The
    * fields alone had nothing to apply to there: refused on their own (`INVALID_NUMBER`), counted on
-   * the sync line beside the call and still after the call went in.
+   * the sync line beside the call and still after the call went in. None for a call the server
+   * refused outright (for another reason than a cap, and never had): it is kept on this phone only,
+   * refused as it was, not sent as a wrap-up that would be refused again for having no call.
    */
-  function changeOf(record: CallRecord, fields: Record<string, unknown>): LocalChange {
-    const whole = getSync().mayLack('call', record.id)
-    return { kind: 'call', op: 'upsert', id: record.id, data: whole ? callWireData(record) : fields }
+  function changeOf(record: CallRecord, fields: Record<string, unknown>): LocalChange[] {
+    const sync = getSync()
+    if (sync.refusedOutright('call', record.id)) return []
+    const whole = sync.mayLack('call', record.id)
+    return [{ kind: 'call', op: 'upsert', id: record.id, data: whole ? callWireData(record) : fields }]
   }
 
   /** Saves the list and queues the unqueued records in full, then `extra`. Throws when storage fails. */
@@ -407,7 +411,7 @@ export const useHistoryStore = defineStore('history', () => {
     try {
       // A partial upsert: the server updates only the wrap-up fields of the record it has (a
       // record not queued yet goes in full, with them).
-      writeThrough(next, unqueued.has(id) ? [] : [changeOf(next[index], { ...fields })])
+      writeThrough(next, unqueued.has(id) ? [] : changeOf(next[index], { ...fields }))
     } catch (e) {
       console.warn('[history] wrap-up not saved', e instanceof Error ? e.message : e)
       return 'not-saved'
@@ -430,7 +434,7 @@ export const useHistoryStore = defineStore('history', () => {
       const next = [...records.value]
       next[index] = { ...next[index], callbackHandled: at }
       try {
-        writeThrough(next, unqueued.has(id) ? [] : [changeOf(next[index], { callbackHandled: at })])
+        writeThrough(next, unqueued.has(id) ? [] : changeOf(next[index], { callbackHandled: at }))
       } catch (e) {
         console.warn('[history] handled reminder not saved', e instanceof Error ? e.message : e)
         return 'not-saved'

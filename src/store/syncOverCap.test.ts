@@ -5,7 +5,7 @@
  * agent asks and at the next sign-in, and the sync line's count follows what still waits, also
  * after a restart.
  */
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { DEBOUNCE_MS, getSync } from '@/services/sync'
 import { FakeWorkspaceServer, ManualTimers, settle } from '@/services/__tests__/fakeWorkspace'
 import { useHistoryStore } from './history'
@@ -100,6 +100,38 @@ describe('changes refused over a cap, through the stores', () => {
     expect(pushedSince(server, from).flat().filter((c) => c.startsWith('upsert'))).toEqual([])
     expect(getSync().overCapRecords()).toEqual([])
     expect(line()).toMatchObject({ refused: 0, quota: null })
+  })
+
+  it('a call held over the records cap and then refused for another reason leaves it for good: its later wrap-ups stay on the phone, none is queued to be refused again', async () => {
+    const server = servers[AGENT1]
+    server.recordsCap = 1
+    await signIn(AGENT1)
+    const history = useHistoryStore()
+    history.record(callRecord('c1', '13800138001'))
+    await syncNow()
+    history.record(callRecord('c2', '13800138002'))
+    await syncNow()
+    expect(getSync().overCapRecords()).toEqual([{ kind: 'call', id: 'c2', quota: 'records' }])
+    // The business dropped the outcome code from its catalogue: the server refuses c2 (sent whole
+    // while held) for that, whatever the room.
+    const push = server.push.bind(server)
+    vi.spyOn(server, 'push').mockImplementation((changes) => push(changes).map((r, i) => (changes[i].id === 'c2' ? { changeId: r.changeId, status: 'rejected', reason: 'INVALID_FIELD' } : r)))
+    expect(history.updateWrapup('c2', { disposition: 'dropped-code', note: '', callbackAt: null })).toBe('saved')
+    await syncNow()
+    expect(getSync().overCapRecords()).toEqual([])
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 1, quota: null })
+    const from = server.pushes.length
+    // Was: queued as a wrap-up alone (no call there to apply it to: INVALID_NUMBER), a second refusal.
+    expect(history.updateWrapup('c2', { disposition: 'deal', note: 'signed', callbackAt: null })).toBe('saved')
+    expect(history.markCallbackHandled('c2', 1_767_300_000_000)).toBe('saved')
+    expect(getSync().outbox()).toEqual([])
+    await syncNow()
+    expect(server.pushes.length).toBe(from)
+    expect(history.records.find((r) => r.id === 'c2')).toMatchObject({ disposition: 'deal', note: 'signed', callbackHandled: 1_767_300_000_000 })
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 1, quota: null })
+    // A call the server has still gets its wrap-up alone.
+    expect(history.updateWrapup('c1', { disposition: 'deal', note: 'c1', callbackAt: null })).toBe('saved')
+    expect(getSync().outbox().map((e) => [e.id, e.data])).toEqual([['c1', { disposition: 'deal', note: 'c1', callbackAt: null }]])
   })
 
   it('over the records cap: held across a restart (the line says so at once), sent once at the next sign-in, and again when the agent asks, after the business raised it', async () => {
