@@ -682,7 +682,7 @@ export class SyncEngine {
    * Whether the server refused this record itself and has never had it, as far as this phone
    * knows: its whole upsert is in the rejected log for a reason no room fixes, and it is neither
    * held over a cap, nor queued, nor seen on the server. A partial change of it (a call's wrap-up)
-   * has nothing there to apply to: the stores keep it on the phone and queue none.
+   * has nothing there to apply to: the stores send the whole record instead.
    */
   refusedOutright(kind: LocalKind, id: string): boolean {
     const ws = this.ws

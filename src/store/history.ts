@@ -274,14 +274,14 @@ export const useHistoryStore = defineStore('history', () => {
    * The upsert of a change to a call: only the changed fields, or the whole record when the server
    * may not have it yet (still queued, or refused over the records cap and waiting for room). The
    * fields alone had nothing to apply to there: refused on their own (`INVALID_NUMBER`), counted on
-   * the sync line beside the call and still after the call went in. None for a call the server
-   * refused outright (for another reason than a cap, and never had): it is kept on this phone only,
-   * refused as it was, not sent as a wrap-up that would be refused again for having no call.
+   * the sync line beside the call and still after the call went in. The whole record too for a
+   * call the server refused outright (`refusedOutright`: for another reason than a cap, never had):
+   * the wrap-up may be what it refused (an outcome the business dropped), so the corrected one can
+   * still bring the call in; refused again, it is said again.
    */
   function changeOf(record: CallRecord, fields: Record<string, unknown>): LocalChange[] {
     const sync = getSync()
-    if (sync.refusedOutright('call', record.id)) return []
-    const whole = sync.mayLack('call', record.id)
+    const whole = sync.mayLack('call', record.id) || sync.refusedOutright('call', record.id)
     return [{ kind: 'call', op: 'upsert', id: record.id, data: whole ? callWireData(record) : fields }]
   }
 

@@ -102,7 +102,7 @@ describe('changes refused over a cap, through the stores', () => {
     expect(line()).toMatchObject({ refused: 0, quota: null })
   })
 
-  it('a call held over the records cap and then refused for another reason leaves it for good: its later wrap-ups stay on the phone, none is queued to be refused again', async () => {
+  it('a call held over the records cap and then refused for another reason: a corrected wrap-up goes whole and brings it in (never as the wrap-up alone, which has no call there)', async () => {
     const server = servers[AGENT1]
     server.recordsCap = 1
     await signIn(AGENT1)
@@ -112,24 +112,25 @@ describe('changes refused over a cap, through the stores', () => {
     history.record(callRecord('c2', '13800138002'))
     await syncNow()
     expect(getSync().overCapRecords()).toEqual([{ kind: 'call', id: 'c2', quota: 'records' }])
-    // The business dropped the outcome code from its catalogue: the server refuses c2 (sent whole
-    // while held) for that, whatever the room.
+    // The business dropped an outcome code from its catalogue and raised the cap: the server
+    // refuses c2 (sent whole while held) for that code, whatever the room.
+    server.recordsCap = 10
     const push = server.push.bind(server)
-    vi.spyOn(server, 'push').mockImplementation((changes) => push(changes).map((r, i) => (changes[i].id === 'c2' ? { changeId: r.changeId, status: 'rejected', reason: 'INVALID_FIELD' } : r)))
+    vi.spyOn(server, 'push').mockImplementation((changes) =>
+      changes.map((c) => (c.data?.disposition === 'dropped-code' ? { changeId: c.changeId, status: 'rejected', reason: 'INVALID_FIELD' } : push([c])[0])),
+    )
     expect(history.updateWrapup('c2', { disposition: 'dropped-code', note: '', callbackAt: null })).toBe('saved')
     await syncNow()
     expect(getSync().overCapRecords()).toEqual([])
-    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 1, quota: null })
-    const from = server.pushes.length
+    expect(getSync().refusedOutright('call', 'c2')).toBe(true)
+    expect(line()).toMatchObject({ state: 'synced', pending: 0, refused: 1, quota: null })
     // Was: queued as a wrap-up alone (no call there to apply it to: INVALID_NUMBER), a second refusal.
     expect(history.updateWrapup('c2', { disposition: 'deal', note: 'signed', callbackAt: null })).toBe('saved')
-    expect(history.markCallbackHandled('c2', 1_767_300_000_000)).toBe('saved')
-    expect(getSync().outbox()).toEqual([])
+    expect(getSync().outbox().map((e) => [e.id, e.data?.number, e.data?.disposition])).toEqual([['c2', '13800138002', 'deal']])
     await syncNow()
-    expect(server.pushes.length).toBe(from)
-    expect(history.records.find((r) => r.id === 'c2')).toMatchObject({ disposition: 'deal', note: 'signed', callbackHandled: 1_767_300_000_000 })
-    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 1, quota: null })
-    // A call the server has still gets its wrap-up alone.
+    expect(server.record('call', 'c2')?.data).toMatchObject({ number: '13800138002', disposition: 'deal', note: 'signed' })
+    expect(getSync().refusedOutright('call', 'c2')).toBe(false)
+    // A call the server has gets its wrap-up alone, as before.
     expect(history.updateWrapup('c1', { disposition: 'deal', note: 'c1', callbackAt: null })).toBe('saved')
     expect(getSync().outbox().map((e) => [e.id, e.data])).toEqual([['c1', { disposition: 'deal', note: 'c1', callbackAt: null }]])
   })
