@@ -252,6 +252,55 @@ describe('takeOver ("use here")', () => {
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const kinds = (bus: ReturnType<typeof createFakeTabBus>, from?: string) => bus.posted.filter((p) => from === undefined || p.from === from).map((p) => (p.message as { kind: string }).kind)
 
+describe("takeOver: the seat's session ends while this tab asks", () => {
+  const endOf = (registration: TabRegistration, how: 'signed-out' | 'kicked' | 'expired') =>
+    how === 'signed-out' ? registration.signOut(SEAT) : how === 'kicked' ? registration.kickedOut(SEAT) : registration.sessionExpired(SEAT)
+  const endRecords = storedValue<Record<string, { how: string }>>('tabs.ended', { version: 1, fallback: () => ({}) })
+
+  it.each(['signed-out', 'kicked', 'expired'] as const)("the holder's %s, before it answered: ended at once, nothing claimed, the end stays recorded, the next tab asks nobody", async (how) => {
+    // The holder is slow to answer (a loaded machine): no store answers for it yet.
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    await a.mayRegister(SEAT)
+    // B waits long for an answer: it ends on the word, not at the wait's end.
+    const b = createTabRegistration(bus.link('tab-b'), { ...TIMING, answerMs: 60_000 })
+    const taking = b.takeOver(SEAT)
+    await tick()
+    endOf(a, how)
+    await expect(taking).resolves.toEqual({ kind: 'ended', how })
+    expect(b.holder(SEAT)).toBeNull()
+    expect(endRecords.load()[SEAT]?.how).toBe(how)
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(kinds(bus, 'tab-c')).toEqual([])
+  })
+
+  it('a sign-out in a third tab while the holder releases (its logout not done): ended, nothing claimed', async () => {
+    const { bus } = await busWithHolder({ holds: true, releasing: new Promise<void>(() => undefined) })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const taking = b.takeOver(SEAT)
+    await tick()
+    expect(kinds(bus, 'tab-a')).toEqual(['releasing'])
+    createTabRegistration(bus.link('tab-c'), TIMING).signOut(SEAT)
+    await expect(taking).resolves.toEqual({ kind: 'ended', how: 'signed-out' })
+    expect(b.holder(SEAT)).toBeNull()
+  })
+
+  it("another seat's end, or a holder's call, is not an end of this one: the seat is taken as before", async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const taking = b.takeOver(SEAT)
+    await tick()
+    createTabRegistration(bus.link('tab-c'), TIMING).signOut('agent2%40example%2Ecom')
+    a.callState(SEAT, false)
+    await expect(taking).resolves.toEqual({ kind: 'taken' })
+    expect(b.holder(SEAT)?.tabId).toBe('tab-b')
+  })
+})
+
+
 describe('a holder that went: a tab standing by takes over by itself after the grace', () => {
   it('one tab standing by: not during the grace (a reload would be back), then it takes over and says held', async () => {
     const { bus, linkA } = await busWithHolder({ holds: true })

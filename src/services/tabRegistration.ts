@@ -99,7 +99,13 @@ export interface TabHolder {
 }
 
 export type RefusalReason = 'call' | 'busy'
-export type TakeOver = { kind: 'taken' } | { kind: 'refused'; reason: RefusalReason }
+/** How a seat's session ended in a tab (`signed-out`, `kicked`, `expired`): what the other tabs are told. */
+export type SessionEnd = 'kicked' | 'signed-out' | 'expired'
+/**
+ * `ended`: the seat's session ended in another tab while this one asked (a sign-out, a kick, a
+ * refused session): nothing was claimed, and this tab must not register with that session.
+ */
+export type TakeOver = { kind: 'taken' } | { kind: 'refused'; reason: RefusalReason } | { kind: 'ended'; how: SessionEnd }
 
 /** What the session store answers for this tab. */
 export interface TabRegistrationHandlers {
@@ -172,9 +178,6 @@ const holderStorage = storedValue<Record<string, TabHolder>>('tabs.holder', {
     typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([seat, holder]) => isTabHolder(holder) && holder.seat === seat),
 })
 
-/** How a seat's session ended in a tab: what a tab that did not hear it (back-forward cache) is told. */
-type SessionEnd = 'kicked' | 'signed-out' | 'expired'
-
 /**
  * Per seat, how and when its session last ended (`signed-out`, `kicked`, `expired`), until a tab
  * claims the seat again: a tab back from the back-forward cache did not hear the message, and the
@@ -215,7 +218,11 @@ export interface TabRegistration {
    * and this tab is recorded as its holder; false when one does (this tab stands by).
    */
   mayRegister(seat: string): Promise<boolean>
-  /** "Use here": asks the holder to give the seat up; on `taken` this tab is the recorded holder. */
+  /**
+   * "Use here": asks the holder to give the seat up; on `taken` this tab is the recorded holder. A
+   * sign-out, kick or refused session of the seat heard meanwhile ends the asking (`ended`), and
+   * nothing is claimed.
+   */
   takeOver(seat: string): Promise<TakeOver>
   /** This tab registered (recorded as the holder): the others of the seat stand by. */
   announce(seat: string): void
@@ -686,11 +693,15 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       const holder = liveOtherHolder(seat)
       if (holder) {
         const from = holder.tabId
-        const first = waitFor((m) => m.seat === seat && m.from === from && (m.kind === 'refused' || m.kind === 'releasing' || m.kind === 'released'), answerMs)
+        // The session's end, from any tab of the seat: claimed after it, the record would name a
+        // signed-out tab (the next tab's sign-in would wait ANSWER_MS for it) and forget the end.
+        const ended = (m: Message): boolean => m.seat === seat && (m.kind === 'signed-out' || m.kind === 'kicked' || m.kind === 'expired')
+        const first = waitFor((m) => ended(m) || (m.seat === seat && m.from === from && (m.kind === 'refused' || m.kind === 'releasing' || m.kind === 'released')), answerMs)
         send({ kind: 'request', seat, from: me })
-        const answer = await first
+        let answer = await first
         if (answer?.kind === 'refused') return { kind: 'refused', reason: answer.reason }
-        if (answer?.kind === 'releasing') await waitFor((m) => m.kind === 'released' && m.seat === seat && m.from === from, releaseMs)
+        if (answer?.kind === 'releasing') answer = await waitFor((m) => ended(m) || (m.kind === 'released' && m.seat === seat && m.from === from), releaseMs)
+        if (answer?.kind === 'signed-out' || answer?.kind === 'kicked' || answer?.kind === 'expired') return { kind: 'ended', how: answer.kind }
       }
       claimAtStart(seat)
       return { kind: 'taken' }

@@ -50,7 +50,7 @@ import { entryFor, SDK_ERRORS, TcccError, toTcccError, type ErrorSymbol } from '
 import { backendSessionStorage, sessionBelongsTo, type StoredBackendSession } from '@/services/backendSession'
 import { keepSignInFailures } from '@/services/signInFailures'
 import { agentKeyOf, claimAgentCache, isAgentCacheOf, storedValue } from '@/services/storage'
-import type { RefusalReason, TabRegistration, TabRegistrationHandlers } from '@/services/tabRegistration'
+import type { RefusalReason, SessionEnd, TabRegistration, TabRegistrationHandlers } from '@/services/tabRegistration'
 import { confirmSignInFailures, fetchTcccToken, signInToBackend, signOutOfBackend, type BackendSession } from '@/services/tokenClient'
 import { getWorkstation } from '@/services/workstation'
 import { useConnectionStore } from '@/store/connection'
@@ -445,6 +445,11 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (status.value === 'signed-out') return
     lastSilentRenewalAt = null
+    becomeEndedElsewhere(how ?? 'signed-out')
+  }
+
+  /** The agent's session ended in another tab of this browser: signed out here, saying how. */
+  function becomeEndedElsewhere(how: SessionEnd): void {
     if (how === 'kicked') becomeSignedOut('kicked', new TcccError('KICKED'))
     else if (how === 'expired') becomeSignedOut('session-expired', new TcccError('SESSION_EXPIRED'))
     else becomeSignedOut('other-tab', null)
@@ -701,6 +706,16 @@ export const useSessionStore = defineStore('session', () => {
     const agreement = await tabAgreement()
     const answer = agreement ? await agreement.takeOver(seat) : { kind: 'taken' as const }
     if (status.value !== 'signing-in') return false
+    if (answer.kind === 'ended') {
+      // The holder's sign-out or kick cleared and revoked the stored session, this sign-in's (one
+      // per browser): nothing registers with it. Still stored (not the holder's workspace), it goes.
+      if (backendSessionStorage.load()?.accessToken === accessToken) {
+        backendSessionStorage.clear()
+        revokeQuietly(accessToken, backendUrl())
+      }
+      becomeEndedElsewhere(answer.how)
+      return false
+    }
     if (answer.kind === 'refused') {
       await standBy({ userId: backend.agent.userId, sdkAppId: backend.agent.sdkAppId }, { workspaceId: backend.agent.workspaceId, accessToken }, refusalError(answer.reason), 'signing-in')
       return false
@@ -757,6 +772,12 @@ export const useSessionStore = defineStore('session', () => {
         const agreement = await tabAgreement()
         const answer = agreement ? await agreement.takeOver(seat) : { kind: 'taken' as const }
         if (status.value !== 'restoring') return false
+        if (answer.kind === 'ended') {
+          // Signed out, kicked or refused in another tab while this one asked: the stored session is over.
+          stopRestoreRetry()
+          becomeEndedElsewhere(answer.how)
+          return false
+        }
         if (answer.kind === 'refused') {
           if (stored.workspaceId) claimCache(stored.userId, stored.workspaceId)
           await standBy({ userId: stored.userId, sdkAppId: stored.sdkAppId ?? 0 }, { workspaceId: stored.workspaceId, accessToken: stored.accessToken }, refusalError(answer.reason), 'restoring')
@@ -1036,7 +1057,12 @@ export const useSessionStore = defineStore('session', () => {
       const seat = agentKeyOf(userId)
       const agreement = await tabAgreement()
       const answer = agreement ? await agreement.takeOver(seat) : { kind: 'taken' as const }
+      // Ended meanwhile (signed out, kicked, refused: the tabs' handlers signed this tab out as it was heard).
       if (status.value !== 'elsewhere') return false
+      if (answer.kind === 'ended') {
+        becomeEndedElsewhere(answer.how)
+        return false
+      }
       if (answer.kind === 'refused') {
         error.value = refusalError(answer.reason)
         holderOnCall.value = answer.reason === 'call'
