@@ -44,6 +44,14 @@ export function hasStored(key: string): boolean {
   return raw !== '' && raw !== undefined && raw !== null
 }
 
+/** The names after `tccc.<prefix>` of the keys stored under it (`tabs.holder.` -> each seat's). */
+export function storedNamesUnder(prefix: string): string[] {
+  const full = PREFIX + prefix
+  return storageKeys()
+    .filter((key) => key.startsWith(full) && key.length > full.length)
+    .map((key) => key.slice(full.length))
+}
+
 function readRaw(key: string): unknown {
   try {
     return uni.getStorageSync(PREFIX + key)

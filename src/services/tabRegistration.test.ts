@@ -10,8 +10,8 @@ import { storedValue } from '@/services/storage'
 import { createTabRegistration, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
 
 const SEAT = 'agent1%40example%2Ecom'
-/** The shared holder records, as another tab's write lands in this tab's storage. */
-const holderRecords = storedValue<Record<string, unknown>>('tabs.holder', { version: 2, fallback: () => ({}) })
+/** A seat's holder record (its own key), as another tab's write lands in this tab's storage. */
+const holderRecordOf = (seat: string) => storedValue<unknown>(`tabs.holder.${seat}`, { version: 1, fallback: () => null })
 const TIMING = { answerMs: 40, releaseMs: 200, graceMs: 100 }
 
 interface TabState {
@@ -182,6 +182,96 @@ describe('two agents in one browser', () => {
   })
 })
 
+describe('two agents in one browser, without Web Locks: records written at once', () => {
+  const OTHER = 'agent2%40example%2Ecom'
+  /**
+   * Tab B's whole claim of `seat` runs between tab A's read of the holder records and its write
+   * (two tabs, one localStorage, no lock over a read and a write), at A's first holder write.
+   */
+  function claimDuringTheNextHolderWrite(b: TabRegistration, seat: string): { interleaved: () => boolean } {
+    const setItem = vi.mocked(uni.setStorageSync)
+    const plain = setItem.getMockImplementation()
+    let interleaved = false
+    setItem.mockImplementation((key: string, value: unknown) => {
+      if (!interleaved && key.startsWith('tccc.tabs.holder')) {
+        interleaved = true
+        void b.mayRegister(seat)
+      }
+      plain?.(key, value)
+    })
+    return { interleaved: () => interleaved }
+  }
+
+  it("two agents' tabs claiming at once keep each other's holder record", async () => {
+    const bus = createFakeTabBus({ locks: false })
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const race = claimDuringTheNextHolderWrite(b, OTHER)
+    await a.mayRegister(SEAT)
+    expect(race.interleaved()).toBe(true)
+    expect(a.holder(SEAT)?.tabId).toBe('tab-a')
+    expect(a.holder(OTHER)?.tabId).toBe('tab-b')
+  })
+
+  it("a holder's heartbeat written as another agent's tab claims keeps that claim, and the heartbeat", async () => {
+    const bus = createFakeTabBus({ locks: false })
+    const a = createTabRegistration(bus.link('tab-a'), { ...TIMING, heartbeatMs: 20 })
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const beatBefore = a.holder(SEAT)?.beat ?? 0
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const race = claimDuringTheNextHolderWrite(b, OTHER)
+    await wait(60)
+    expect(race.interleaved()).toBe(true)
+    expect(b.holder(OTHER)?.tabId).toBe('tab-b')
+    expect(b.holder(SEAT)?.tabId).toBe('tab-a')
+    expect(b.holder(SEAT)?.beat ?? 0).toBeGreaterThan(beatBefore)
+    // Its heartbeat would go on into the next tests' records.
+    tabA.state.holds = false
+  })
+
+  it("two agents' sessions ending at once in two tabs keep each other's end", async () => {
+    const bus = createFakeTabBus({ locks: false })
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await a.mayRegister(SEAT)
+    await b.mayRegister(OTHER)
+    const setItem = vi.mocked(uni.setStorageSync)
+    const plain = setItem.getMockImplementation()
+    let interleaved = false
+    setItem.mockImplementation((key: string, value: unknown) => {
+      if (!interleaved && key.startsWith('tccc.tabs.ended')) {
+        interleaved = true
+        b.kickedOut(OTHER)
+      }
+      plain?.(key, value)
+    })
+    a.signOut(SEAT)
+    expect(interleaved).toBe(true)
+    const ended = (seat: string) => storedValue<{ how: string } | null>(`tabs.ended.${seat}`, { version: 1, fallback: () => null }).load()?.how
+    expect([ended(SEAT), ended(OTHER)]).toEqual(['signed-out', 'kicked'])
+  })
+
+  it("an older version's shared record of a live holder survives the upgrade: asked, kept through another seat's claim, replaced by its own seat's claim, never back after a drop", async () => {
+    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+    const bus = createFakeTabBus()
+    // Tab A runs the older version: it answers over the same link.
+    tabOf(createTabRegistration(bus.link('tab-a'), TIMING), { holds: true, refuse: 'call' })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.takeOver(OTHER)).resolves.toEqual({ kind: 'taken' })
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
+    expect(c.holder(SEAT)?.tabId).toBe('tab-a')
+    const d = createTabRegistration(bus.link('tab-d'), TIMING)
+    d.announce(SEAT)
+    expect(c.holder(SEAT)?.tabId).toBe('tab-d')
+    expect(storage.has('tccc.tabs.holder')).toBe(false)
+    d.drop(SEAT)
+    expect(c.holder(SEAT)).toBeNull()
+    expect(c.holder(OTHER)?.tabId).toBe('tab-b')
+  })
+})
+
 describe('takeOver ("use here")', () => {
   it('the holder gives the seat up; this tab is recorded only after it released', async () => {
     const bus = createFakeTabBus()
@@ -255,7 +345,7 @@ const kinds = (bus: ReturnType<typeof createFakeTabBus>, from?: string) => bus.p
 describe("takeOver: the seat's session ends while this tab asks", () => {
   const endOf = (registration: TabRegistration, how: 'signed-out' | 'kicked' | 'expired') =>
     how === 'signed-out' ? registration.signOut(SEAT) : how === 'kicked' ? registration.kickedOut(SEAT) : registration.sessionExpired(SEAT)
-  const endRecords = storedValue<Record<string, { how: string }>>('tabs.ended', { version: 1, fallback: () => ({}) })
+  const endRecord = storedValue<{ how: string } | null>(`tabs.ended.${SEAT}`, { version: 1, fallback: () => null })
 
   it.each(['signed-out', 'kicked', 'expired'] as const)("the holder's %s, before it answered: ended at once, nothing claimed, the end stays recorded, the next tab asks nobody", async (how) => {
     // The holder is slow to answer (a loaded machine): no store answers for it yet.
@@ -269,7 +359,7 @@ describe("takeOver: the seat's session ends while this tab asks", () => {
     endOf(a, how)
     await expect(taking).resolves.toEqual({ kind: 'ended', how })
     expect(b.holder(SEAT)).toBeNull()
-    expect(endRecords.load()[SEAT]?.how).toBe(how)
+    expect(endRecord.load()?.how).toBe(how)
     const c = createTabRegistration(bus.link('tab-c'), TIMING)
     await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
     expect(kinds(bus, 'tab-c')).toEqual([])
@@ -339,7 +429,7 @@ describe('a holder that went: a tab standing by takes over by itself after the g
     const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
     bus.close(linkA)
     // Before the message is delivered, the record reads as it did before A's page went.
-    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+    holderRecordOf(SEAT).save({ seat: SEAT, tabId: 'tab-a' })
     await wait(TIMING.graceMs * 2)
     expect(tabB.gone).toEqual([SEAT])
   })
@@ -348,7 +438,7 @@ describe('a holder that went: a tab standing by takes over by itself after the g
     const { bus, linkA } = await busWithHolder({ holds: true })
     const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
     bus.close(linkA)
-    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+    holderRecordOf(SEAT).save({ seat: SEAT, tabId: 'tab-a' })
     await tick()
     const reloaded = createTabRegistration(bus.link('tab-a'), TIMING)
     await expect(reloaded.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
@@ -442,7 +532,7 @@ describe('a holder that went: a tab standing by takes over by itself after the g
     // B's failure: its left comes first, its record's write (it claimed, then marked it left) after.
     linkB.post({ kind: 'left', seat: SEAT, from: 'tab-b', failed: 'ERR_SIP_FORBIDDEN' })
     await tick()
-    holderRecords.save({ [SEAT]: { seat: SEAT, tabId: 'tab-b', left: true, failed: 'ERR_SIP_FORBIDDEN' } })
+    holderRecordOf(SEAT).save({ seat: SEAT, tabId: 'tab-b', left: true, failed: 'ERR_SIP_FORBIDDEN' })
     await wait(TIMING.answerMs + TIMING.graceMs + TIMING.answerMs * 2)
     expect(tabC.gone).toEqual([SEAT])
   })
@@ -516,7 +606,7 @@ describe('a holder that went: a tab standing by takes over by itself after the g
     const tabB = tabOf(createTabRegistration(bus.link('tab-b'), TIMING), { holds: false, standsBy: true })
     bus.close(linkA)
     await tick()
-    storage.delete('tccc.tabs.holder')
+    holderRecordOf(SEAT).clear()
     await wait(TIMING.graceMs * 2)
     expect(tabB.gone).toEqual([])
   })
@@ -1053,7 +1143,7 @@ describe("callState: what is heard", () => {
     expect(b.holderOnCall(SEAT)).toBe(true)
     a.callState(SEAT, false)
     // This tab's storage still shows the call as the end's message arrives.
-    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a', call: true } } }))
+    holderRecordOf(SEAT).save({ seat: SEAT, tabId: 'tab-a', call: true })
     await tick()
     expect(b.holderOnCall(SEAT)).toBe(false)
   })
@@ -1321,7 +1411,7 @@ describe('what a tab takes for an answer', () => {
     ['a null holder', { [SEAT]: null }],
     ['a list', [{ seat: SEAT, tabId: 'tab-a' }]],
     ['a seat not text', { [SEAT]: { seat: 5, tabId: 'tab-a' } }],
-  ])('a stored holder record with %s is unreadable: nobody holds, the seat is claimed without asking', async (_what, data) => {
+  ])("older versions' shared holder record with %s is unreadable: nobody holds, the seat is claimed without asking", async (_what, data) => {
     storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data }))
     const bus = createFakeTabBus()
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
@@ -1330,12 +1420,32 @@ describe('what a tab takes for an answer', () => {
     expect(bus.posted).toEqual([])
   })
 
-  it('a well-formed stored holder record is read: the recorded holder is asked', async () => {
-    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+  it.each([
+    ["older versions' shared", () => storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))],
+    ["the seat's own", () => holderRecordOf(SEAT).save({ seat: SEAT, tabId: 'tab-a' })],
+  ])('a well-formed stored holder record (%s) is read: the recorded holder is asked', async (_where, store) => {
+    store()
     const bus = createFakeTabBus()
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     await expect(b.mayRegister(SEAT)).resolves.toBe(true)
     expect(bus.posted.map((p) => (p.message as { kind: string }).kind)).toEqual(['ping'])
+  })
+
+  it.each([
+    ['a tab id not text', { seat: SEAT, tabId: 5 }],
+    ['a seat not its key', { seat: 'agent3', tabId: 'tab-a' }],
+    ['left not true', { seat: SEAT, tabId: 'tab-a', left: false }],
+    ['a beat not a number', { seat: SEAT, tabId: 'tab-a', beat: 'now' }],
+    ['a holder not an object', 'tab-a'],
+    ['a list', [{ seat: SEAT, tabId: 'tab-a' }]],
+  ])("a seat's own holder record with %s is unreadable, whatever older versions' shared record says: nobody holds", async (_what, data) => {
+    holderRecordOf(SEAT).save(data)
+    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+    const bus = createFakeTabBus()
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    expect(b.holder(SEAT)).toBeNull()
+    await expect(b.mayRegister(SEAT)).resolves.toBe(true)
+    expect(bus.posted).toEqual([])
   })
 })

@@ -2,10 +2,10 @@
  * One TCCC registration per agent per browser. TCCC keeps one registration per seat, so two tabs
  * of one agent that both log in kick each other; instead the tabs agree which one holds it.
  *
- * The holder is recorded in shared storage (`tccc.tabs.holder`: per seat, the tab's id, last
- * writer wins; marked `left` when the holder's page goes, so a tab opened afterwards does not wait
- * for an answer, and `call` while the holder's call is live) and the tabs talk over the platform's
- * `TabLink`:
+ * The holder is recorded in shared storage (`tccc.tabs.holder.<seat>`, one key per seat: the tab's
+ * id, last writer wins; marked `left` when the holder's page goes, so a tab opened afterwards does
+ * not wait for an answer, and `call` while the holder's call is live) and the tabs talk over the
+ * platform's `TabLink`:
  *
  *   ping     "does the recorded holder of this seat still live?"  ─► holding (from the holder)
  *   request  "use here": the holder gives it up                   ─► releasing … released
@@ -27,9 +27,9 @@
  *            (which signs the holder out too) hangs that call up; the record says it too
  *            (`call`), for a tab that did not hear it (back from the back-forward cache)
  *
- * How a seat's session last ended (`tccc.tabs.ended`: signed-out, kicked, expired, and when) stays
- * until a tab claims the seat again, for a tab standing by that was in the back-forward cache and
- * heard none of it: back, it signs out as it would have then.
+ * How a seat's session last ended (`tccc.tabs.ended.<seat>`: signed-out, kicked, expired, and
+ * when) stays until a tab claims the seat again, for a tab standing by that was in the back-forward
+ * cache and heard none of it: back, it signs out as it would have then.
  *
  * The session store asks with `takeOver` at every sign-in, start and "use here": the newest tab
  * of an agent takes the registration, unless the holder refuses (a live call, or still signing in).
@@ -53,7 +53,7 @@
  * decides what holding means (`serve`); this module never imports a store.
  */
 import { createTabLink, type TabLink } from '@/platform/tabLink'
-import { storedValue } from '@/services/storage'
+import { hasStored, storedNamesUnder, storedValue } from '@/services/storage'
 
 /**
  * How long a live holder has to answer a ping or a request (its answer is immediate; a busy
@@ -166,29 +166,76 @@ function isTabHolder(value: unknown): value is TabHolder {
   return typeof value === 'object' && value !== null && typeof (value as TabHolder).seat === 'string' && typeof (value as TabHolder).tabId === 'string' && [undefined, true].includes((value as TabHolder).left) && [undefined, true].includes((value as TabHolder).call) && ['undefined', 'string'].includes(typeof (value as TabHolder).failed) && ['undefined', 'number'].includes(typeof (value as TabHolder).beat)
 }
 
+/** A seat's end: how and when its session last ended in a tab. */
+interface SeatEnd {
+  how: SessionEnd
+  at: number
+}
+
+function isSeatEnd(value: unknown): value is SeatEnd {
+  return typeof value === 'object' && value !== null && ['kicked', 'signed-out', 'expired'].includes((value as { how: unknown }).how as string) && typeof (value as { at: unknown }).at === 'number'
+}
+
+/** Records kept per seat (agent key), one storage key each. */
+interface SeatRecords<T> {
+  load(seat: string): T | null
+  save(seat: string, value: T | null): void
+  /** Every seat's record. */
+  all(): Map<string, T>
+}
+
 /**
- * The holder of each seat (agent key). Per seat: another agent's sign-in in a tab of this browser
- * must not overwrite this agent's holder, or this agent's next tab would claim without asking and
- * register over the holder's live call. (Version 1 kept one record for the whole browser.)
+ * One key per seat (`tccc.tabs.<name>.<seat>`): localStorage has no lock over a read and a write,
+ * so tabs of two agents that read-modified-wrote one shared map overwrote each other's entries
+ * (without Web Locks, the heartbeat writes every HEARTBEAT_MS); each now writes its own seat's key
+ * only. The shared map of older versions (`tccc.tabs.<name>`) is still read for a seat with no key
+ * of its own (a tab of the older version still open, an upgrade: its live holder is not lost), and
+ * the seat's entry leaves it as the seat's key is written.
  */
-const holderStorage = storedValue<Record<string, TabHolder>>('tabs.holder', {
-  version: 2,
-  fallback: () => ({}),
-  validate: (value): value is Record<string, TabHolder> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([seat, holder]) => isTabHolder(holder) && holder.seat === seat),
-})
+function seatRecords<T>(name: string, isRecord: (seat: string, value: unknown) => value is T, sharedVersion: number): SeatRecords<T> {
+  const shared = storedValue<Record<string, T>>(`tabs.${name}`, {
+    version: sharedVersion,
+    fallback: () => ({}),
+    validate: (value): value is Record<string, T> => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([seat, record]) => isRecord(seat, record)),
+  })
+  const own = (seat: string) => storedValue<T | null>(`tabs.${name}.${seat}`, { version: 1, fallback: () => null, validate: (value): value is T => isRecord(seat, value) })
+  const hasOwn = (seat: string) => hasStored(`tabs.${name}.${seat}`)
+  return {
+    load: (seat) => (hasOwn(seat) ? own(seat).load() : (shared.load()[seat] ?? null)),
+    save(seat, value) {
+      if (value) own(seat).save(value)
+      else own(seat).clear()
+      const older = shared.load()
+      if (!(seat in older)) return
+      const rest = Object.fromEntries(Object.entries(older).filter(([other]) => other !== seat))
+      if (Object.keys(rest).length > 0) shared.save(rest)
+      else shared.clear()
+    },
+    all() {
+      const records = new Map<string, T>()
+      for (const [seat, record] of Object.entries(shared.load())) if (!hasOwn(seat)) records.set(seat, record)
+      for (const seat of storedNamesUnder(`tabs.${name}.`)) {
+        const record = own(seat).load()
+        if (record) records.set(seat, record)
+      }
+      return records
+    },
+  }
+}
+
+/**
+ * The holder of each seat (`tccc.tabs.holder.<seat>`). Per seat: another agent's sign-in in a tab
+ * of this browser must not overwrite this agent's holder, or this agent's next tab would claim
+ * without asking and register over the holder's live call.
+ */
+const holderRecords = seatRecords<TabHolder>('holder', (seat, value): value is TabHolder => isTabHolder(value) && value.seat === seat, 2)
 
 /**
  * Per seat, how and when its session last ended (`signed-out`, `kicked`, `expired`), until a tab
- * claims the seat again: a tab back from the back-forward cache did not hear the message, and the
- * dropped record alone cannot say which it was.
+ * claims the seat again (`tccc.tabs.ended.<seat>`): a tab back from the back-forward cache did not
+ * hear the message, and the dropped record alone cannot say which it was.
  */
-const endStorage = storedValue<Record<string, { how: SessionEnd; at: number }>>('tabs.ended', {
-  version: 1,
-  fallback: () => ({}),
-  validate: (value): value is Record<string, { how: SessionEnd; at: number }> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value as Record<string, unknown>).every((end) => typeof end === 'object' && end !== null && ['kicked', 'signed-out', 'expired'].includes((end as { how: unknown }).how as string) && typeof (end as { at: unknown }).at === 'number'),
-})
+const endRecords = seatRecords<SeatEnd>('ended', (_seat, value): value is SeatEnd => isSeatEnd(value), 1)
 
 export interface TabRegistration {
   readonly tabId: string
@@ -282,14 +329,11 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   const waiters = new Set<(message: Message) => void>()
 
   const send = (message: Message) => link.post(message)
-  const record = (seat: string): TabHolder | null => holderStorage.load()[seat] ?? null
-  const write = (seat: string, holder: TabHolder | null) => {
-    const others = Object.fromEntries(Object.entries(holderStorage.load()).filter(([held]) => held !== seat))
-    holderStorage.save(holder ? { ...others, [seat]: holder } : others)
-  }
+  const record = (seat: string): TabHolder | null => holderRecords.load(seat)
+  const write = (seat: string, holder: TabHolder | null) => holderRecords.save(seat, holder)
   const markEnd = (seat: string, how: SessionEnd | null) => {
-    const others = Object.fromEntries(Object.entries(endStorage.load()).filter(([ended]) => ended !== seat))
-    if (how || Object.keys(others).length !== Object.keys(endStorage.load()).length) endStorage.save(how ? { ...others, [seat]: { how, at: Date.now() } } : others)
+    if (how) endRecords.save(seat, { how, at: Date.now() })
+    else if (endRecords.load(seat)) endRecords.save(seat, null)
   }
   /** Seats this tab dropped to retry by itself (`drop(seat, true)`), not claimed again since. */
   const retryingSeats = new Set<string>()
@@ -336,7 +380,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       const holder = record(seat)
       if (holder?.tabId !== me || holder.left) releaseLock(seat)
     }
-    for (const holder of Object.values(holderStorage.load())) {
+    for (const holder of holderRecords.all().values()) {
       const seat = holder.seat
       if (holder.tabId === me) {
         if (!link.locks && !holder.left && handlers?.holds(seat)) write(seat, { ...holder, beat: Date.now() })
@@ -551,7 +595,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   let awayAt = 0
   /** Back from the cache: the session ends of `seat` this tab did not hear, told as if heard. */
   function endedWhileAway(seat: string): boolean {
-    const end = endStorage.load()[seat]
+    const end = endRecords.load(seat)
     if (!end || end.at < awayAt || !handlers) return false
     if (end.how === 'kicked') handlers.kicked(seat)
     else if (end.how === 'expired') handlers.sessionExpired(seat)
@@ -573,7 +617,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       write(seat, { seat, tabId: me, left: true })
       send({ kind: 'left', seat, from: me })
     }
-    const holder = Object.values(holderStorage.load()).find((h) => h.tabId === me && handlers?.holds(h.seat))
+    const holder = [...holderRecords.all().values()].find((h) => h.tabId === me && handlers?.holds(h.seat))
     if (!holder) return
     leftSeat = holder.seat
     // Its call, if any, goes with the page.
@@ -590,14 +634,14 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     leftSeat = null
     if (!seat) {
       // Standing by, back from the cache: a session that ended meanwhile (kicked, expired, signed
-      // out: `tccc.tabs.ended`) ends here too, as if its word came now. A holder that left meanwhile
+      // out: `tccc.tabs.ended.<seat>`) ends here too, as if its word came now. A holder that left meanwhile
       // (its word not heard) is waited for and taken over as if its `left` came now. A live one (its `back` or `held` maybe
       // not heard) is no longer taken for gone, and its call is as its record says.
       heardCalls.clear()
       heardFailures.clear()
       // Kicked, expired or signed out meanwhile (the record dropped, the word not heard).
-      for (const seat of Object.keys(endStorage.load())) if (handlers?.standsBy(seat)) endedWhileAway(seat)
-      for (const holder of Object.values(holderStorage.load())) {
+      for (const seat of endRecords.all().keys()) if (handlers?.standsBy(seat)) endedWhileAway(seat)
+      for (const holder of holderRecords.all().values()) {
         if (holder.tabId === me || !handlers?.standsBy(holder.seat)) continue
         if (holder.left !== true) {
           if (left.delete(holder.tabId)) handlers.changed(holder.seat)
@@ -616,7 +660,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     if (!holder) {
       // Whichever way it ended, this tab, registered, leaves TCCC as at a sign-out elsewhere; it
       // says how (before: "signed out in another tab" after a kick or an expired session too).
-      const end = endStorage.load()[seat]
+      const end = endRecords.load(seat)
       handlers.signedOut(seat, end && end.at >= awayAt && end.how !== 'signed-out' ? end.how : undefined)
       return
     }

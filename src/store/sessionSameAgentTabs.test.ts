@@ -23,12 +23,8 @@ import { AGENT, PASSWORD, callsOf, closeSyncAndRestore, coreWithWorkspace, type 
 vi.mock('@/platform/index', () => import('@/store/__tests__/simulatedPlatform'))
 vi.mock('@/platform/device', () => import('@/store/__tests__/grantedDevice'))
 
-/** The shared record of which tab holds the seat (as `tabRegistration.ts` keeps it). */
-const holderRecords = storedValue<Record<string, { seat: string; tabId: string }>>('tabs.holder', { version: 2, fallback: () => ({}) })
-const holderRecord = {
-  load: () => holderRecords.load()[agentKeyOf(AGENT.userId)] ?? null,
-  save: (holder: { seat: string; tabId: string }) => holderRecords.save({ ...holderRecords.load(), [holder.seat]: holder }),
-}
+/** The record of which tab holds the agent's seat (its own key, as `tabRegistration.ts` keeps it). */
+const holderRecord = storedValue<{ seat: string; tabId: string } | null>(`tabs.holder.${agentKeyOf(AGENT.userId)}`, { version: 1, fallback: () => null })
 
 let core: Core
 let backend: FakeBackend
