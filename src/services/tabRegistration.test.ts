@@ -54,6 +54,8 @@ function tabOf(registration: TabRegistration, state: TabState) {
     },
   }
   registration.serve(handlers)
+  // As the session store says it as it stands by.
+  if (state.standsBy) registration.standBy(SEAT)
   return { changed, signedOut, kicked, expired, holderCalls, gone, state }
 }
 
@@ -735,6 +737,60 @@ describe('a holder that dies without a word (crashed, killed, discarded: no left
     expect(tabB.gone).toEqual([])
     expect(b.holderLeft(SEAT)).toBe(false)
     expect(kinds(bus, 'tab-a')).toContain('holding')
+  })
+})
+
+describe('the look at holders every HEARTBEAT_MS: only while this tab holds or stands by', () => {
+  const LOOK = { ...TIMING, heartbeatMs: 20, staleMs: 150 }
+  const storageCalls = () => vi.mocked(uni.getStorageSync).mock.calls.length + vi.mocked(uni.getStorageInfoSync).mock.calls.length + vi.mocked(uni.setStorageSync).mock.calls.length
+
+  it('signed out, the timer stops: no storage read or written on a timer; holding again, it beats again', async () => {
+    vi.useFakeTimers()
+    try {
+      const a = createTabRegistration(createFakeTabBus({ locks: false }).link('tab-a'), LOOK)
+      const tabA = tabOf(a, { holds: true })
+      await a.mayRegister(SEAT)
+      const claimedBeat = a.holder(SEAT)?.beat ?? 0
+      vi.advanceTimersByTime(LOOK.heartbeatMs * 3)
+      expect(a.holder(SEAT)?.beat).toBeGreaterThan(claimedBeat)
+      // The agent signs out: the store no longer holds (nor stands by), the record is dropped.
+      tabA.state.holds = false
+      a.signOut(SEAT)
+      const calls = storageCalls()
+      vi.advanceTimersByTime(60_000)
+      expect(storageCalls()).toBe(calls)
+      expect(vi.getTimerCount()).toBe(0)
+      // Signed in again: it beats again.
+      tabA.state.holds = true
+      await a.mayRegister(SEAT)
+      const again = a.holder(SEAT)?.beat ?? 0
+      vi.advanceTimersByTime(LOOK.heartbeatMs * 3)
+      expect(a.holder(SEAT)?.beat).toBeGreaterThan(again)
+      tabA.state.holds = false
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a tab that stands by after its timer stopped (it signed out, then stood by) looks again: a holder gone silent is asked', async () => {
+    vi.useFakeTimers()
+    try {
+      const bus = createFakeTabBus({ locks: false })
+      const a = createTabRegistration(bus.link('tab-a'), LOOK)
+      await a.mayRegister(SEAT)
+      const b = createTabRegistration(bus.link('tab-b'), LOOK)
+      const tabB = tabOf(b, { holds: false })
+      vi.advanceTimersByTime(60_000)
+      expect(kinds(bus, 'tab-b')).toEqual([])
+      tabB.state.standsBy = true
+      b.standBy(SEAT)
+      // A writes no heartbeat (no store answers for it): stale after staleMs, then B asks it.
+      vi.advanceTimersByTime(LOOK.staleMs + LOOK.heartbeatMs * 2)
+      expect(kinds(bus, 'tab-b')).toContain('ping')
+      tabB.state.standsBy = false
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

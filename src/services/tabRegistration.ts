@@ -300,6 +300,12 @@ export interface TabRegistration {
   sessionExpired(seat: string): void
   /** This tab holds `seat` and its call went live or ended: the tabs standing by hear it, and the record says it. */
   callState(seat: string, live: boolean): void
+  /**
+   * This tab stands by for `seat` (`elsewhere`): its holder is looked at (its lock, or its
+   * heartbeat) every HEARTBEAT_MS, as for a seat this tab holds, until it neither holds nor stands
+   * by for any seat (signed out): then nothing is read on a timer.
+   */
+  standBy(seat: string): void
   /** The session store's answers (a new store replaces the previous one's). */
   serve(handlers: TabRegistrationHandlers): void
 }
@@ -345,6 +351,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     write(seat, { seat, tabId: me, ...(call ? { call } : {}), ...beatNow() })
     settled(seat)
     holdLock(seat)
+    lookFor(seat)
   }
 
   // ---- liveness of a holder that may die without a word (HEARTBEAT_MS) ----
@@ -439,8 +446,20 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   }
 
   let lookTimer: ReturnType<typeof setTimeout> | undefined
+  /** The seats this tab holds or stands by for, as last claimed or told (`standBy`): what the look timer is for. */
+  const lookedAt = new Set<string>()
+  /** Holding or standing by for `seat`: the holders are looked at every HEARTBEAT_MS from now on. */
+  function lookFor(seat: string): void {
+    lookedAt.add(seat)
+    // Alone (the App), no holder can die unseen: no timer runs, nothing is written every HEARTBEAT_MS.
+    if (lookTimer === undefined && handlers && !link.alone) lookAgainLater()
+  }
   function lookAgainLater(): void {
     lookTimer = setTimeout(() => {
+      lookTimer = undefined
+      // Signed out (nothing held, nothing stood by for): the timer stops, and reads no storage until a claim or `standBy`.
+      for (const seat of [...lookedAt]) if (!handlers?.holds(seat) && !handlers?.standsBy(seat)) lookedAt.delete(seat)
+      if (lookedAt.size === 0) return
       lookAtHolders()
       lookAgainLater()
     }, heartbeatMs)
@@ -780,10 +799,10 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
       if (record(seat)?.tabId === me) write(seat, { seat, tabId: me, ...(live ? { call: true } : {}), ...beatNow() })
       send({ kind: 'call', seat, from: me, live })
     },
+    standBy: (seat) => lookFor(seat),
     serve(next) {
       handlers = next
-      // Alone (the App), no holder can die unseen: no timer runs, nothing is written every HEARTBEAT_MS.
-      if (lookTimer === undefined && !link.alone) lookAgainLater()
+      for (const seat of [...lookedAt]) lookFor(seat)
     },
   }
 }

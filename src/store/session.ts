@@ -381,6 +381,8 @@ export const useSessionStore = defineStore('session', () => {
     // just now has none.
     holderOnCall.value = tabs ? tabs.holderOnCall(agentKeyOf(userId)) : why?.symbol === 'TAB_IN_CALL'
     status.value = 'elsewhere'
+    // The holder is looked at from now on (its lock or heartbeat: a crash is found out).
+    tabs?.standBy(agentKeyOf(userId))
     signOutReason.value = null
     // Refused for a call that ended meanwhile, or by a tab that registered (or went) meanwhile: "the
     // other tab is on a call / still signing in" would no longer be true.
