@@ -98,6 +98,77 @@ async function secondStandingBy() {
   return { a, b }
 }
 
+// First in the file: the tabs of earlier tests, still running (their timers, their retries),
+// would write into its records over the time it runs (a standing-by tab of an earlier test takes
+// this test's holder for its own gone one and marks it left).
+describe("the session ends while this tab asks the holder for the registration (the holder slow to answer)", () => {
+  const ENDS = [
+    ['signed-out', 'other-tab', undefined],
+    ['kicked', 'kicked', 'KICKED'],
+    ['expired', 'session-expired', 'SESSION_EXPIRED'],
+  ] as const
+  /** B waits long for A's answer (a loaded machine must not end the wait before the end is said). */
+  const ASKING = { ...TIMING, answerMs: 3_000 }
+  /** The holder A, frozen (it hears nothing), then its session ends as `how` says, as B asks it. */
+  async function endAsBAsks(how: (typeof ENDS)[number][0], asking: () => Promise<boolean>): Promise<boolean> {
+    const seat = agentKeyOf(AGENT.userId)
+    const requests = () => bus.posted.filter((p) => p.from === 'tab-b' && (p.message as { kind: string }).kind === 'request').length
+    const before = requests()
+    const answer = asking()
+    await until(() => requests() > before, 'B asks A')
+    const holder = createTabRegistration(bus.link('tab-a'))
+    if (how === 'signed-out') holder.signOut(seat)
+    else if (how === 'kicked') holder.kickedOut(seat)
+    else holder.sessionExpired(seat)
+    return answer
+  }
+
+  it.each(ENDS)("a start hearing %s: not claimed, not registered, signed out as %s", async (how, reason, symbol) => {
+    const a = openTab('tab-a')
+    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    bus.crash(a.link)
+    const b = openTab('tab-b', ASKING)
+    await expect(endAsBAsks(how, () => b.session.restore())).resolves.toBe(false)
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.signOutReason).toBe(reason)
+    expect(b.session.error?.symbol).toBe(symbol)
+    expect(logins()).toBe(1)
+    expect(holderRecord.load()).toBeNull()
+  })
+
+  it('a password sign-in hearing the holder kicked: its session (the stored one, cleared) never registers; signed out as kicked', async () => {
+    const a = openTab('tab-a')
+    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    bus.crash(a.link)
+    const b = openTab('tab-b', ASKING)
+    b.session.$patch({ status: 'signed-out' })
+    await expect(endAsBAsks('kicked', () => b.session.signIn(AGENT.userId, PASSWORD))).resolves.toBe(false)
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.signOutReason).toBe('kicked')
+    expect(logins()).toBe(1)
+    expect(backendSessionStorage.load()).toBeNull()
+    expect(holderRecord.load()).toBeNull()
+  })
+
+  it.each(ENDS)('"use here" hearing %s: not claimed, not registered, signed out as %s', async (how, reason, symbol) => {
+    // As secondStandingBy, B waiting long for answers.
+    const a = openTab('tab-a')
+    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    a.session.setCallLive(true)
+    const b = openTab('tab-b', ASKING)
+    await expect(b.session.restore()).resolves.toBe(false)
+    a.session.setCallLive(false)
+    bus.crash(a.link)
+    await expect(endAsBAsks(how, () => b.session.useHere())).resolves.toBe(false)
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.signOutReason).toBe(reason)
+    expect(b.session.error?.symbol).toBe(symbol)
+    expect(b.session.takingOver).toBe(false)
+    expect(logins()).toBe(1)
+    expect(holderRecord.load()).toBeNull()
+  })
+})
+
 describe('the newest tab of the agent', () => {
   it('takes the registration at its start: the holder logs out of TCCC and stands by, nothing signed out or revoked', async () => {
     const { a, b } = await twoTabs()
@@ -754,74 +825,6 @@ describe('kicks', () => {
     expect(backendSessionStorage.load()?.accessToken).toBe(backend.issuedAccessTokens[0])
     expect(revoked()).toEqual([])
     expect(b.session.status).toBe('signed-in')
-  })
-})
-
-describe("the session ends while this tab asks the holder for the registration (the holder slow to answer)", () => {
-  const ENDS = [
-    ['signed-out', 'other-tab', undefined],
-    ['kicked', 'kicked', 'KICKED'],
-    ['expired', 'session-expired', 'SESSION_EXPIRED'],
-  ] as const
-  /** B waits long for A's answer (a loaded machine must not end the wait before the end is said). */
-  const ASKING = { ...TIMING, answerMs: 3_000 }
-  /** The holder A, frozen (it hears nothing), then its session ends as `how` says, as B asks it. */
-  async function endAsBAsks(how: (typeof ENDS)[number][0], asking: () => Promise<boolean>): Promise<boolean> {
-    const seat = agentKeyOf(AGENT.userId)
-    const requests = () => bus.posted.filter((p) => p.from === 'tab-b' && (p.message as { kind: string }).kind === 'request').length
-    const before = requests()
-    const answer = asking()
-    await until(() => requests() > before, 'B asks A')
-    const holder = createTabRegistration(bus.link('tab-a'))
-    if (how === 'signed-out') holder.signOut(seat)
-    else if (how === 'kicked') holder.kickedOut(seat)
-    else holder.sessionExpired(seat)
-    return answer
-  }
-
-  it.each(ENDS)("a start hearing %s: not claimed, not registered, signed out as %s", async (how, reason, symbol) => {
-    const a = openTab('tab-a')
-    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
-    bus.crash(a.link)
-    const b = openTab('tab-b', ASKING)
-    await expect(endAsBAsks(how, () => b.session.restore())).resolves.toBe(false)
-    expect(b.session.status).toBe('signed-out')
-    expect(b.session.signOutReason).toBe(reason)
-    expect(b.session.error?.symbol).toBe(symbol)
-    expect(logins()).toBe(1)
-    expect(holderRecord.load()).toBeNull()
-  })
-
-  it('a password sign-in hearing the holder kicked: its session (the stored one, cleared) never registers; signed out as kicked', async () => {
-    const a = openTab('tab-a')
-    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
-    bus.crash(a.link)
-    const b = openTab('tab-b', ASKING)
-    b.session.$patch({ status: 'signed-out' })
-    await expect(endAsBAsks('kicked', () => b.session.signIn(AGENT.userId, PASSWORD))).resolves.toBe(false)
-    expect(b.session.status).toBe('signed-out')
-    expect(b.session.signOutReason).toBe('kicked')
-    expect(logins()).toBe(1)
-    expect(backendSessionStorage.load()).toBeNull()
-    expect(holderRecord.load()).toBeNull()
-  })
-
-  it.each(ENDS)('"use here" hearing %s: not claimed, not registered, signed out as %s', async (how, reason, symbol) => {
-    // As secondStandingBy, B waiting long for answers.
-    const a = openTab('tab-a')
-    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
-    a.session.setCallLive(true)
-    const b = openTab('tab-b', ASKING)
-    await expect(b.session.restore()).resolves.toBe(false)
-    a.session.setCallLive(false)
-    bus.crash(a.link)
-    await expect(endAsBAsks(how, () => b.session.useHere())).resolves.toBe(false)
-    expect(b.session.status).toBe('signed-out')
-    expect(b.session.signOutReason).toBe(reason)
-    expect(b.session.error?.symbol).toBe(symbol)
-    expect(b.session.takingOver).toBe(false)
-    expect(logins()).toBe(1)
-    expect(holderRecord.load()).toBeNull()
   })
 })
 
