@@ -486,36 +486,6 @@ describe('the holding tab gone: a standing-by tab takes over by itself', () => {
     expect(holderRecord.load()?.tabId).toBe('tab-a')
   })
 
-  it('without Web Locks, a tab that stood by from its sign-in (the holder on a call) looks at the heartbeat: the holder gone silent is found out and taken over', async () => {
-    bus = createFakeTabBus({ locks: false })
-    const live = { ...TIMING, heartbeatMs: 20, staleMs: 200 }
-    // The holder, played by its agreement alone: it beats while it holds, and refuses for a call.
-    let aHolds = true
-    const linkA = bus.link('tab-a')
-    const holder = createTabRegistration(linkA, live)
-    holder.serve({
-      holds: () => aHolds,
-      release: () => ({ refused: 'call' }),
-      changed: () => undefined,
-      signedOut: () => undefined,
-      kicked: () => undefined,
-      sessionExpired: () => undefined,
-      holderCall: () => undefined,
-      standsBy: () => false,
-      holderGone: () => undefined,
-    })
-    await holder.mayRegister(agentKeyOf(AGENT.userId))
-    const b = openTab('tab-b', live)
-    b.session.$patch({ status: 'signed-out' })
-    await expect(b.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(false)
-    expect(b.session.status).toBe('elsewhere')
-    // Never claimed here: only standing by starts its look at the holder.
-    aHolds = false
-    bus.crash(linkA)
-    await until(() => b.session.holderLeft, 'B finds the holder gone')
-    await until(() => b.session.status === 'signed-in', 'B took over')
-  })
-
   it('in the back-forward cache: taken over after the grace; back, it stands by', async () => {
     const { a, b } = await twoTabs()
     bus.hide(b.link)
