@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { storage } from '../../tests/setup/uni'
 import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
-import { createLoneTabLink } from '@/platform/tabLink'
+import { createLoneTabLink, type TabLink } from '@/platform/tabLink'
 import { storedValue } from '@/services/storage'
 import { createTabRegistration, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
 
@@ -737,6 +737,67 @@ describe('a holder that dies without a word (crashed, killed, discarded: no left
     expect(tabB.gone).toEqual([])
     expect(b.holderLeft(SEAT)).toBe(false)
     expect(kinds(bus, 'tab-a')).toContain('holding')
+  })
+})
+
+describe('a holder that answers a ping too late (without Web Locks, frozen past ANSWER_MS)', () => {
+  const SLOW = { ...TIMING, heartbeatMs: 20, staleMs: 150 }
+  /** A tab that hears everything `late.ms` late (frozen, its page throttled); it speaks at once when it does. */
+  const hearingLate = (link: TabLink, late: { ms: number }): TabLink => ({ ...link, listen: (listener) => link.listen((message) => setTimeout(() => listener(message), late.ms)) })
+
+  /** A holds, without a heartbeat since its claim (its timers throttled); B stands by and, A's beat stale, asks it. */
+  async function frozenHolder(lateMs: number) {
+    const bus = createFakeTabBus({ locks: false })
+    const late = { ms: lateMs }
+    const a = createTabRegistration(hearingLate(bus.link('tab-a'), late), { ...SLOW, heartbeatMs: 600_000 })
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), SLOW)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    return { bus, late, a, tabA, b, tabB }
+  }
+
+  it('taken over before its answer: it learns at that answer that it lost the seat (its store stands by), before the new holder\'s held reaches it', async () => {
+    vi.useFakeTimers()
+    try {
+      const { bus, a, tabA, tabB } = await frozenHolder(300)
+      // B asks (stale beat), hears nothing within ANSWER_MS, waits the grace and takes over.
+      await vi.advanceTimersByTimeAsync(SLOW.staleMs + SLOW.heartbeatMs + SLOW.answerMs + SLOW.graceMs + 20)
+      expect(tabB.gone).toEqual([SEAT])
+      expect(a.holder(SEAT)?.tabId).toBe('tab-b')
+      const heldAt = bus.posted.findIndex((p) => p.from === 'tab-b' && (p.message as { kind: string }).kind === 'held')
+      expect(heldAt).toBeGreaterThan(-1)
+      expect(tabA.changed).toEqual([])
+      // A hears the ping now (B's held is still on its way to it) and answers it.
+      while (!kinds(bus, 'tab-a').includes('holding')) await vi.advanceTimersByTimeAsync(5)
+      expect(tabA.changed).toEqual([SEAT])
+      expect(a.holder(SEAT)?.tabId).toBe('tab-b')
+      tabA.state.holds = false
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('marked gone, nobody claimed yet (the grace): its late answer claims the seat again and says held, so nobody takes over', async () => {
+    vi.useFakeTimers()
+    try {
+      const { bus, late, a, tabA, tabB } = await frozenHolder(SLOW.answerMs + SLOW.graceMs / 2)
+      a.callState(SEAT, true)
+      while (!a.holder(SEAT)?.left) await vi.advanceTimersByTimeAsync(5)
+      expect(tabB.gone).toEqual([])
+      while (!kinds(bus, 'tab-a').includes('holding')) await vi.advanceTimersByTimeAsync(5)
+      // Thawed: it hears B's next pings at once.
+      late.ms = 0
+      await vi.advanceTimersByTimeAsync(SLOW.graceMs * 3)
+      expect(tabB.gone).toEqual([])
+      expect(a.holder(SEAT)).toMatchObject({ tabId: 'tab-a', call: true })
+      expect(a.holder(SEAT)?.left).toBeUndefined()
+      expect(kinds(bus, 'tab-a')).toEqual(expect.arrayContaining(['holding', 'held']))
+      tabA.state.holds = false
+      tabB.state.standsBy = false
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

@@ -341,6 +341,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     if (how) endRecords.save(seat, { how, at: Date.now() })
     else if (endRecords.load(seat)) endRecords.save(seat, null)
   }
+  /** Seats whose call is live in this tab, as it last said (`callState`). */
+  const ownCalls = new Set<string>()
   /** Seats this tab dropped to retry by itself (`drop(seat, true)`), not claimed again since. */
   const retryingSeats = new Set<string>()
   const claim = (seat: string) => {
@@ -536,6 +538,27 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     takeOverTimers.set(seat, setTimeout(() => decideTakeOver(seat, holderId), answerMs))
   }
 
+  /**
+   * Holding `seat` as this tab answers a ping, maybe too late (frozen or throttled past the
+   * asker's ANSWER_MS, without Web Locks): the asker then took it for gone and ignores the answer.
+   * Another tab claimed the seat since: this tab lost it, and its store is told now (it stands by,
+   * as at that tab's `held`, instead of keeping a registration TCCC will kick). Only marked left,
+   * nobody claimed yet: it claims again and says `held`, so nobody takes over a live holder.
+   */
+  function stillHolding(seat: string, h: TabRegistrationHandlers): void {
+    const holder = record(seat)
+    // Dropped (a sign-out, heard as such), or this page went (it marked the record itself).
+    if (!holder || leftSeat === seat || (holder.tabId === me && !holder.left)) return
+    if (holder.tabId !== me) {
+      h.changed(seat)
+      return
+    }
+    claim(seat)
+    // The mark that said left dropped this tab's call: the tabs standing by must still ask before hanging it up.
+    if (ownCalls.has(seat)) write(seat, { seat, tabId: me, call: true, ...beatNow() })
+    send({ kind: 'held', seat, from: me })
+  }
+
   link.listen((value) => {
     if (!isMessage(value) || value.from === me) return
     const message = value
@@ -545,7 +568,9 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     const h = handlers
     switch (message.kind) {
       case 'ping':
-        if (h?.holds(message.seat)) send({ kind: 'holding', seat: message.seat, from: me, to: message.from })
+        if (!h?.holds(message.seat)) return
+        send({ kind: 'holding', seat: message.seat, from: me, to: message.from })
+        stillHolding(message.seat, h)
         return
       case 'request': {
         if (!h?.holds(message.seat)) return
@@ -796,6 +821,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     kickedOut: (seat) => endSession(seat, 'kicked', false),
     sessionExpired: (seat) => endSession(seat, 'expired', false),
     callState(seat, live) {
+      if (live) ownCalls.add(seat)
+      else ownCalls.delete(seat)
       if (record(seat)?.tabId === me) write(seat, { seat, tabId: me, ...(live ? { call: true } : {}), ...beatNow() })
       send({ kind: 'call', seat, from: me, live })
     },

@@ -98,9 +98,43 @@ async function secondStandingBy() {
   return { a, b }
 }
 
-// First in the file: the tabs of earlier tests, still running (their timers, their retries),
-// would write into its records over the time it runs (a standing-by tab of an earlier test takes
-// this test's holder for its own gone one and marks it left).
+// These first in the file: the tabs of earlier tests, still running (their timers, their retries),
+// would write into their records over the time they run (a standing-by tab of an earlier test
+// takes this test's holder for its own gone one and marks it left).
+describe('a holder that answers too late', () => {
+  it('without Web Locks, a holder that answers the ping too late (frozen past ANSWER_MS, not past the grace) claims the seat again: nobody takes over, it keeps its registration', async () => {
+    bus = createFakeTabBus({ locks: false })
+    // A's timers throttled (no heartbeat since its sign-in), and it hears everything `late.ms` late.
+    const late = { ms: 0 }
+    const linkA = bus.link('tab-a')
+    useTabRegistration(createTabRegistration({ ...linkA, listen: (listener) => linkA.listen((message) => setTimeout(() => listener(message), late.ms)) }, { ...TIMING, heartbeatMs: 600_000 }))
+    const piniaA = createPinia()
+    setActivePinia(piniaA)
+    const a = useSessionStore()
+    await expect(a.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    a.setCallLive(true)
+    // B: a long grace, so that A's late answer (past B's ANSWER_MS) surely comes within it.
+    const timingB = { ...TIMING, answerMs: 100, graceMs: 1_000, heartbeatMs: 20, staleMs: 150 }
+    const b = openTab('tab-b', timingB)
+    await expect(b.session.restore()).resolves.toBe(false)
+    a.setCallLive(false)
+    const bStatuses: string[] = []
+    b.session.$subscribe((_mutation, state) => bStatuses.push(state.status), { flush: 'sync' })
+    late.ms = timingB.answerMs + 300
+    await until(() => bus.posted.some((p) => p.from === 'tab-a' && (p.message as { kind: string }).kind === 'holding'), 'A answers late')
+    late.ms = 0
+    await new Promise((resolve) => setTimeout(resolve, timingB.graceMs + timingB.answerMs * 3))
+    expect(a.status).toBe('signed-in')
+    expect(b.session.status).toBe('elsewhere')
+    expect(bStatuses).not.toContain('restoring')
+    expect(logins()).toBe(1)
+    expect(holderRecord.load()).toMatchObject({ tabId: 'tab-a' })
+    // Signed out (both: B hears it), their timers stop: they would write into the next tests' records.
+    await a.signOut()
+    await until(() => b.session.status === 'signed-out', 'B signed out too')
+  })
+})
+
 describe("the session ends while this tab asks the holder for the registration (the holder slow to answer)", () => {
   const ENDS = [
     ['signed-out', 'other-tab', undefined],
