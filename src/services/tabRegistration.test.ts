@@ -855,6 +855,32 @@ describe('the look at holders every HEARTBEAT_MS: only while this tab holds or s
   })
 })
 
+describe('stop: a tab whose agreement ended', () => {
+  it('runs no timer on (holding or waiting to take over), hears nothing, and its lock goes', async () => {
+    vi.useFakeTimers()
+    try {
+      const bus = createFakeTabBus()
+      const a = createTabRegistration(bus.link('tab-a'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
+      const tabA = tabOf(a, { holds: true })
+      await a.mayRegister(SEAT)
+      const b = createTabRegistration(bus.link('tab-b'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
+      const tabB = tabOf(b, { holds: false, standsBy: true })
+      b.standBy(SEAT)
+      expect(vi.getTimerCount()).toBeGreaterThan(0)
+      a.stop()
+      b.stop()
+      expect(vi.getTimerCount()).toBe(0)
+      // A third tab signs out: the stopped tabs are told nothing (their stores would sign out).
+      createTabRegistration(bus.link('tab-c')).signOut(SEAT)
+      await vi.advanceTimersByTimeAsync(1_000)
+      expect([tabA.signedOut, tabA.changed, tabB.signedOut, tabB.changed]).toEqual([[], [], [], []])
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
 describe('the App (one lone tab: no other tab ever answers)', () => {
   it('runs no heartbeat and no look at holders: nothing is read or written on a timer while it holds', async () => {
     vi.useFakeTimers()

@@ -308,6 +308,12 @@ export interface TabRegistration {
   standBy(seat: string): void
   /** The session store's answers (a new store replaces the previous one's). */
   serve(handlers: TabRegistrationHandlers): void
+  /**
+   * This tab's agreement ends for good: no timer runs on, nothing heard is acted on, its locks go.
+   * A page that goes ends it anyway; tests end their tabs with it, so one test's tab standing by
+   * never takes the next test's holder (on another bus, silent to it) for a dead one.
+   */
+  stop(): void
 }
 
 export function createTabRegistration(link: TabLink, timing: { answerMs?: number; releaseMs?: number; graceMs?: number; heartbeatMs?: number; staleMs?: number } = {}): TabRegistration {
@@ -318,6 +324,8 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   const staleMs = timing.staleMs ?? HEARTBEAT_STALE_MS
   const me = link.tabId
   let handlers: TabRegistrationHandlers | null = null
+  /** `stop`ped: the page is gone as far as this agreement goes. */
+  let stopped = false
   /** Tabs that said they left; a `held` from one takes it back (it reloaded). */
   const left = new Set<string>()
   /**
@@ -560,7 +568,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   }
 
   link.listen((value) => {
-    if (!isMessage(value) || value.from === me) return
+    if (stopped || !isMessage(value) || value.from === me) return
     const message = value
     lastHeard.set(message.from, Date.now())
     if ('to' in message && message.to !== me) return
@@ -830,6 +838,17 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     serve(next) {
       handlers = next
       for (const seat of [...lookedAt]) lookFor(seat)
+    },
+    stop() {
+      stopped = true
+      handlers = null
+      if (lookTimer !== undefined) clearTimeout(lookTimer)
+      lookTimer = undefined
+      lookedAt.clear()
+      for (const timer of takeOverTimers.values()) clearTimeout(timer)
+      takeOverTimers.clear()
+      for (const seat of [...watched.keys()]) unwatch(seat)
+      for (const seat of [...heldLocks.keys()]) releaseLock(seat)
     },
   }
 }

@@ -12,7 +12,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { watch } from 'vue'
 import { createFakeTabBus, type FakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import type { TabLink } from '@/platform/tabLink'
-import { createTabRegistration, useTabRegistration } from '@/services/tabRegistration'
+import { createTabRegistration, useTabRegistration, type TabRegistration } from '@/services/tabRegistration'
 import { agentKeyOf, storedValue } from '@/services/storage'
 import { backendSessionStorage, useSessionStore } from '@/store/session'
 import { useAgentStore } from '@/store/agent'
@@ -39,7 +39,16 @@ beforeEach(() => {
   vi.spyOn(console, 'warn').mockImplementation(() => undefined)
 })
 
+/** Every tab a test opened: ended after it, so none of them acts on the next test's storage. */
+const opened: TabRegistration[] = []
+function registrationOf(...args: Parameters<typeof createTabRegistration>): TabRegistration {
+  const registration = createTabRegistration(...args)
+  opened.push(registration)
+  return registration
+}
+
 afterEach(() => {
+  for (const registration of opened.splice(0)) registration.stop()
   useTabRegistration(undefined)
   closeSyncAndRestore()
 })
@@ -47,7 +56,7 @@ afterEach(() => {
 /** A tab (or the same tab after a reload, given its link's id): its own pinia and session store. */
 function openTab(tabId: string, timing: Parameters<typeof createTabRegistration>[1] = TIMING): { session: ReturnType<typeof useSessionStore>; link: TabLink; pinia: ReturnType<typeof createPinia> } {
   const link = bus.link(tabId)
-  useTabRegistration(createTabRegistration(link, timing))
+  useTabRegistration(registrationOf(link, timing))
   const pinia = createPinia()
   setActivePinia(pinia)
   const session = useSessionStore()
@@ -107,7 +116,7 @@ describe('a holder that answers too late', () => {
     // A's timers throttled (no heartbeat since its sign-in), and it hears everything `late.ms` late.
     const late = { ms: 0 }
     const linkA = bus.link('tab-a')
-    useTabRegistration(createTabRegistration({ ...linkA, listen: (listener) => linkA.listen((message) => setTimeout(() => listener(message), late.ms)) }, { ...TIMING, heartbeatMs: 600_000 }))
+    useTabRegistration(registrationOf({ ...linkA, listen: (listener) => linkA.listen((message) => setTimeout(() => listener(message), late.ms)) }, { ...TIMING, heartbeatMs: 600_000 }))
     const piniaA = createPinia()
     setActivePinia(piniaA)
     const a = useSessionStore()
@@ -150,7 +159,7 @@ describe("the session ends while this tab asks the holder for the registration (
     const before = requests()
     const answer = asking()
     await until(() => requests() > before, 'B asks A')
-    const holder = createTabRegistration(bus.link('tab-a'))
+    const holder = registrationOf(bus.link('tab-a'))
     if (how === 'signed-out') holder.signOut(seat)
     else if (how === 'kicked') holder.kickedOut(seat)
     else holder.sessionExpired(seat)
@@ -646,7 +655,7 @@ describe("the holder's call, as the standing-by tab knows it (its sign-out would
     await expect(c.session.restore()).resolves.toBe(true)
     await until(() => b.session.status === 'elsewhere', 'B stands by')
     // A tab that is not the holder (one that stood by, or yielded) has no call of the seat to lose.
-    createTabRegistration(bus.link('tab-x')).callState(agentKeyOf(AGENT.userId), true)
+    registrationOf(bus.link('tab-x')).callState(agentKeyOf(AGENT.userId), true)
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(b.session.holderOnCall).toBe(false)
     c.session.setCallLive(true)
@@ -777,7 +786,7 @@ describe('kicks', () => {
 
   it("another agent's kick or call in a tab of this browser (another seat) is not this agent's: the standing-by tab stays as it is", async () => {
     const { a } = await twoTabs()
-    const other = createTabRegistration(bus.link('tab-x'))
+    const other = registrationOf(bus.link('tab-x'))
     other.kickedOut(agentKeyOf('agent2@example.com'))
     other.callState(agentKeyOf('agent2@example.com'), true)
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -788,7 +797,7 @@ describe('kicks', () => {
   it('a registered tab of the seat is not signed out by another tab\'s kick (its own registration is kicked, or not)', async () => {
     const { a } = await twoTabs()
     await expect(a.session.useHere()).resolves.toBe(true)
-    createTabRegistration(bus.link('tab-x')).kickedOut(agentKeyOf(AGENT.userId))
+    registrationOf(bus.link('tab-x')).kickedOut(agentKeyOf(AGENT.userId))
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(a.session.status).toBe('signed-in')
   })
@@ -836,7 +845,7 @@ describe('two tabs that start at once', () => {
   /** Another tab claimed the seat at the same moment (the record's last writer) and registered. */
   async function anotherTabRegisteredMeanwhile(): Promise<void> {
     holderRecord.save({ seat: agentKeyOf(AGENT.userId), tabId: 'tab-b' })
-    createTabRegistration(bus.link('tab-b')).announce(agentKeyOf(AGENT.userId))
+    registrationOf(bus.link('tab-b')).announce(agentKeyOf(AGENT.userId))
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 
@@ -863,7 +872,7 @@ describe('two tabs that start at once', () => {
     await a.session.signIn(AGENT.userId, PASSWORD)
     expect(holderRecord.load()?.tabId).toBe('tab-a')
     // B claimed before A did, and its login landed after A's.
-    createTabRegistration(bus.link('tab-b')).announce(agentKeyOf(AGENT.userId))
+    registrationOf(bus.link('tab-b')).announce(agentKeyOf(AGENT.userId))
     expect(holderRecord.load()?.tabId).toBe('tab-b')
     // TCCC kicks A's registration (the 403 may come before B's word).
     a.session.onKicked()
