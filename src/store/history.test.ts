@@ -666,6 +666,10 @@ describe('markCallbackHandled (a reminder handled on one phone, for the agent\'s
   it('a call beyond the history (its standing copy) is marked there and queued', () => {
     const history = freshStore()
     history.record(booked(5))
+    // Sent: the server has the call (one still queued whole stays at a clear).
+    sync.close()
+    storage.delete(`tccc.a.${AGENT_KEY}.outbox`)
+    sync.open(AGENT_KEY)
     history.clear()
     expect(history.records).toEqual([])
     const before = queued().length

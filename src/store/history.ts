@@ -482,11 +482,14 @@ export const useHistoryStore = defineStore('history', () => {
   /**
    * Calls whose only full copy is this list: never queued (storage was full) or refused over the
    * records cap and held until there is room (the engine re-sends the copy it finds here). A call
-   * in the outbox is not one: its entry carries the whole record.
+   * whose whole record still waits in the outbox is one too: refused over the records cap there,
+   * it is held, and what goes out again is this copy (without it the held call was let go).
    */
   function onlyHere(list: readonly CallRecord[]): CallRecord[] {
-    const held = new Set(getSync().overCapRecords().filter((r) => r.kind === 'call').map((r) => r.id))
-    return list.filter((r) => unqueued.has(r.id) || held.has(r.id))
+    const sync = getSync()
+    const ids = new Set(sync.overCapRecords().filter((r) => r.kind === 'call').map((r) => r.id))
+    for (const e of sync.outbox()) if (e.kind === 'call' && e.op === 'upsert' && e.data?.number !== undefined) ids.add(e.id)
+    return list.filter((r) => unqueued.has(r.id) || ids.has(r.id))
   }
 
   /** How many calls a `clear` keeps (the page says so before the agent confirms). */

@@ -101,6 +101,8 @@ describe('call detail from TCCC (mutation survivors)', () => {
     history.open('agent1')
     history.record(noSession)
     const cleared = history.requestDetail('call-1')
+    // On the server (a call still queued whole stays at a clear), then cleared.
+    expect(await getSync().drain()).toBe(true)
     history.clear()
     await passTries(1)
     await expect(cleared).resolves.toBe(false)

@@ -226,4 +226,26 @@ describe('changes refused over a cap, through the stores', () => {
     expect(history.records).toHaveLength(1000)
     expect(history.records.some((r) => r.id === 'c2')).toBe(false)
   })
+
+  it('clearing keeps a call still queued (its whole record waits in the outbox): refused over the records cap after the clear, it is held and goes out once there is room', async () => {
+    const server = servers[AGENT1]
+    server.recordsCap = 1
+    await signIn(AGENT1)
+    const history = useHistoryStore()
+    history.record(callRecord('c1', '13800138001'))
+    await syncNow()
+    // Ended, queued, not sent yet (offline, or within the debounce): the agent clears the history.
+    history.record({ ...callRecord('c2', '13800138002'), endedAt: callRecord('c1', '').endedAt + 60_000 })
+    expect(history.keptByClear()).toBe(1)
+    expect(history.clear()).toBe(1)
+    expect(history.records.map((r) => r.id)).toEqual(['c2'])
+    await syncNow()
+    expect(getSync().overCapRecords()).toEqual([{ kind: 'call', id: 'c2', quota: 'records' }])
+    server.recordsCap = 10
+    useSyncStore().retryRefused()
+    await settle()
+    // Was: cleared, the held call had no copy on the phone to send again, and was let go for good.
+    expect(server.record('call', 'c2')?.data).toMatchObject({ number: '13800138002' })
+    expect(line()).toEqual({ state: 'synced', pending: 0, refused: 0, quota: null })
+  })
 })
