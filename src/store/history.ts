@@ -304,9 +304,11 @@ export const useHistoryStore = defineStore('history', () => {
    * server. Shown even when storing fails: then it throws, and the next write or sign-in stores it.
    */
   function record(r: CallRecord): void {
+    // Before the newest 1,000 are cut: one that ends older than them (the clock stepped back) is
+    // this list's only copy until it is queued, so it stays (`onlyHere`) and the write queues it.
+    unqueued.add(r.id)
     const next = insert(records.value, r)
     records.value = next
-    unqueued.add(r.id)
     if (r.sessionId) void requestDetail(r.id)
     try {
       writeThrough(next, [])

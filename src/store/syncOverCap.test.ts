@@ -248,4 +248,17 @@ describe('changes refused over a cap, through the stores', () => {
     expect(server.record('call', 'c2')?.data).toMatchObject({ number: '13800138002' })
     expect(line()).toEqual({ state: 'synced', pending: 0, refused: 0, quota: null })
   })
+
+  it('a call that ends older than the newest 1,000 (the clock stepped back) is still queued, not folded away unsent', async () => {
+    await signIn(AGENT1)
+    const history = useHistoryStore()
+    const base = callRecord('x', '13800138003').endedAt
+    history.records = Array.from({ length: 1000 }, (_, i) => ({ ...callRecord(`n${i}`, '13800138003'), startedAt: base + (1000 - i) * 1_000, endedAt: base + (1000 - i) * 1_000 + 500 }))
+    history.record({ ...callRecord('old', '13800138004'), startedAt: base - 120_000, endedAt: base - 60_000 })
+    // Was: it fell off the newest 1,000 before it was marked unqueued: never in the outbox, never on the server.
+    expect(getSync().outbox().map((e) => e.id)).toEqual(['old'])
+    expect(history.records.some((r) => r.id === 'old')).toBe(true)
+    await syncNow()
+    expect(servers[AGENT1].record('call', 'old')?.data).toMatchObject({ number: '13800138004' })
+  })
 })
