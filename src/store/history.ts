@@ -145,10 +145,10 @@ export const useHistoryStore = defineStore('history', () => {
    * The newest HISTORY_LIMIT of a newest-first list; what falls off goes into the standing, but
    * a call whose only copy is here (`onlyHere`) stays after them until the server has it.
    */
-  function keep(list: CallRecord[]): CallRecord[] {
+  function keep(list: CallRecord[], isOnlyHere?: (r: CallRecord) => boolean): CallRecord[] {
     if (list.length <= HISTORY_LIMIT) return list
     const beyond = list.slice(HISTORY_LIMIT)
-    const stay = onlyHere(beyond)
+    const stay = beyond.filter(isOnlyHere ?? onlyHereTest())
     const stayIds = new Set(stay.map((r) => r.id))
     absorb(beyond.filter((r) => !stayIds.has(r.id)))
     return [...list.slice(0, HISTORY_LIMIT), ...stay]
@@ -256,11 +256,11 @@ export const useHistoryStore = defineStore('history', () => {
     query.value = { ...EMPTY_QUERY }
   }
 
-  function insert(list: CallRecord[], r: CallRecord): CallRecord[] {
+  function insert(list: CallRecord[], r: CallRecord, isOnlyHere?: (r: CallRecord) => boolean): CallRecord[] {
     const others = list.filter((existing) => existing.id !== r.id)
     // Records normally arrive in end order, so the new one goes first; sort if it is not newer (ties: by start).
     const next = others.length > 0 && others[0].endedAt >= r.endedAt ? sortNewestFirst([r, ...others]) : [r, ...others]
-    return keep(next)
+    return keep(next, isOnlyHere)
   }
 
   /**
@@ -366,6 +366,10 @@ export const useHistoryStore = defineStore('history', () => {
   function applyRemote(changes: RemoteChange[], pendingIds: ReadonlySet<string>): void {
     let next = records.value
     let changed = false
+    // Read once for the page (the held set and the outbox do not change while it is applied): once
+    // a page of 1,000 calls onto a full history parsed the stored held set 1,000 times.
+    let test: ((r: CallRecord) => boolean) | null = null
+    const isOnlyHere = (r: CallRecord): boolean => (test ??= onlyHereTest())(r)
     for (const change of changes) {
       if (change.kind !== 'call' || pendingIds.has(change.id)) continue
       const previous = next.find((r) => r.id === change.id)
@@ -378,7 +382,7 @@ export const useHistoryStore = defineStore('history', () => {
           console.warn(`[history] remote call ${change.id} is malformed; skipped`)
           continue
         }
-        next = insert(next, merged)
+        next = insert(next, merged, isOnlyHere)
       }
       changed = true
     }
@@ -487,11 +491,15 @@ export const useHistoryStore = defineStore('history', () => {
    * whose whole record still waits in the outbox is one too: refused over the records cap there,
    * it is held, and what goes out again is this copy (without it the held call was let go).
    */
-  function onlyHere(list: readonly CallRecord[]): CallRecord[] {
+  function onlyHereTest(): (r: CallRecord) => boolean {
     const sync = getSync()
     const ids = new Set(sync.overCapRecords().filter((r) => r.kind === 'call').map((r) => r.id))
     for (const e of sync.outbox()) if (e.kind === 'call' && e.op === 'upsert' && e.data?.number !== undefined) ids.add(e.id)
-    return list.filter((r) => unqueued.has(r.id) || ids.has(r.id))
+    return (r) => unqueued.has(r.id) || ids.has(r.id)
+  }
+
+  function onlyHere(list: readonly CallRecord[]): CallRecord[] {
+    return list.filter(onlyHereTest())
   }
 
   /** How many calls a `clear` keeps (the page says so before the agent confirms). */

@@ -261,4 +261,17 @@ describe('changes refused over a cap, through the stores', () => {
     await syncNow()
     expect(servers[AGENT1].record('call', 'old')?.data).toMatchObject({ number: '13800138004' })
   })
+
+  it('a pulled page of calls onto a full history reads the held set once, not once per call', async () => {
+    await signIn(AGENT1)
+    const history = useHistoryStore()
+    const base = callRecord('x', '13800138003').endedAt
+    history.records = Array.from({ length: 1000 }, (_, i) => ({ ...callRecord(`n${i}`, '13800138003'), endedAt: base + i }))
+    const reads = vi.spyOn(getSync(), 'overCapRecords')
+    const page = Array.from({ length: 500 }, (_, i) => ({ kind: 'call', id: `r${i}`, rev: String(i + 1), deleted: false, data: { ...callRecord(`r${i}`, '13800138005'), endedAt: base + 10_000 + i } as unknown as Record<string, unknown> }))
+    history.applyRemote(page, new Set())
+    expect(history.records).toHaveLength(1000)
+    // Was: 500 (each call parsed the stored held set again).
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(1)
+  })
 })
