@@ -540,8 +540,8 @@ interface Workspace {
   readBacks: StoredValue<RejectedChange[]>
   /** Records refused over a cap, in the order refused, until they go through (`OverCapRecord`). */
   overCap: StoredValue<OverCapRecord[]>
-  /** When a tab of this browser last sent the held set again at a sign-in (`OVER_CAP_RESEND_CLAIM_MS`). */
-  overCapResent: StoredValue<number | null>
+  /** When and from which tab (engine) of this browser the held set last went out again at a sign-in (`OVER_CAP_RESEND_CLAIM_MS`). */
+  overCapResent: StoredValue<OverCapResent | null>
   entries: OutboxEntry[]
   /** Changes the server answered since the outbox was last written (not taken back from it). */
   answered: Set<string>
@@ -554,6 +554,12 @@ interface Workspace {
   sentHere: Set<string>
   /** The rejected log's rows this tab knows of (`rejectedKey`): a row not among them came from another tab. */
   rejectedSeen: Set<string>
+}
+
+/** A sign-in's re-send of the held set: when (this device's clock) and from which tab's engine. */
+interface OverCapResent {
+  at: number
+  tab: string
 }
 
 /** How many of the changes this tab sent it remembers, to tell them from another tab's unsent ones. */
@@ -624,6 +630,8 @@ export class SyncEngine {
   private putBackOwed = new Set<string>()
   /** The records held over a cap go out again once in each sign-in, at its first sync. */
   private overCapRetryDue = false
+  /** This tab's engine, in `overCapResent`: its own earlier sign-in is no other tab's. */
+  private readonly tabId = newId()
 
   constructor(
     private transport: WorkspaceTransport | null = null,
@@ -749,7 +757,11 @@ export class SyncEngine {
       rejected,
       readBacks: rowByRow(workspaceValue<unknown[]>(agentKey, 'readBack', { version: 1, fallback: () => [], validate: (d): d is unknown[] => Array.isArray(d) })),
       overCap,
-      overCapResent: workspaceValue<number | null>(agentKey, 'overCapResent', { version: 1, fallback: () => null, validate: (d): d is number => typeof d === 'number' }),
+      overCapResent: workspaceValue<OverCapResent | null>(agentKey, 'overCapResent', {
+        version: 2,
+        fallback: () => null,
+        validate: (d): d is OverCapResent => typeof d === 'object' && d !== null && typeof (d as OverCapResent).at === 'number' && typeof (d as OverCapResent).tab === 'string',
+      }),
     }
     this.failures = 0
     this.overCapRetryDue = true
@@ -1243,17 +1255,19 @@ export class SyncEngine {
   /**
    * Whether this tab sends the held set again for its sign-in: not when another tab of the agent
    * did so within OVER_CAP_RESEND_CLAIM_MS (either way of the clock); else it claims that it does.
+   * This tab's own claim is an earlier sign-in (signed out and in again within the minute: it
+   * had skipped that sign-in's re-send, after the business raised the cap, say).
    */
   private claimSignInResend(ws: Workspace): boolean {
     if (ws.overCap.load().length === 0) return false
     const now = this.timers.now()
     const last = ws.overCapResent.load()
-    if (last !== null && Math.abs(now - last) < OVER_CAP_RESEND_CLAIM_MS) {
+    if (last !== null && last.tab !== this.tabId && Math.abs(now - last.at) < OVER_CAP_RESEND_CLAIM_MS) {
       console.info('[sync] the changes refused over a cap were just sent again by another tab; not sent from this one')
       return false
     }
     try {
-      ws.overCapResent.save(now)
+      ws.overCapResent.save({ at: now, tab: this.tabId })
     } catch {
       // Not claimed: another tab signing in now may send them too (refused twice), as before.
     }

@@ -205,6 +205,34 @@ describe('the sync line of a second tab of the agent', () => {
     expect(sendsOfN2() - before).toBe(2)
   })
 
+  it('a sign-out and sign-in again in the same tab within the minute sends the held records again (a new sign-in); the other tab at it still does not', async () => {
+    server.numbersCap = 1
+    const copies = [addNumber('n1', '13800138001'), addNumber('n2', '13800138002')]
+    const signIn = async (engine: SyncEngine) => {
+      engine.open('agent1')
+      engine.setLocalRecords({ held: () => copies, copyOf: () => null, resend: (records) => copies.filter((c) => records.some((r) => r.id === c.id)) })
+      engine.kick()
+      await settle()
+    }
+    first.engine.enqueue(copies)
+    await first.timers.advance(DEBOUNCE_MS)
+    first.engine.close()
+    second.engine.close()
+    const sendsOfN2 = () => server.pushes.flat().filter((c) => c.id === 'n2').length
+    const before = sendsOfN2()
+    await signIn(first.engine)
+    expect(sendsOfN2() - before).toBe(1)
+    // The business raised the cap; the agent signs out and in again at once.
+    first.engine.close()
+    await first.timers.advance(10_000)
+    await second.timers.advance(10_000)
+    await signIn(first.engine)
+    // Was: 1, this tab's own claim of the last sign-in skipped it.
+    expect(sendsOfN2() - before).toBe(2)
+    await signIn(second.engine)
+    expect(sendsOfN2() - before).toBe(2)
+  })
+
   it('stops hearing once closed (signed out)', () => {
     expect(second.listening()).toBe(1)
     second.engine.close()
