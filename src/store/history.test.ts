@@ -101,6 +101,26 @@ describe('history store', () => {
     expect(restarted.records[0]).toMatchObject({ direction: 'in', outcome: 'rejected' })
   })
 
+  it('a clear that cannot store the calls it keeps changes nothing (it throws): the list, its storage and the standing stay as they were', () => {
+    const history = useHistoryStore()
+    history.record(makeRecord(1))
+    const realSet = uni.setStorageSync
+    uni.setStorageSync = () => {
+      throw new Error('quota')
+    }
+    try {
+      // Not stored, so not queued: the only copy is the list, and a clear keeps it.
+      expect(() => history.record(makeRecord(2))).toThrow('quota')
+      expect(() => history.clear()).toThrow('quota')
+    } finally {
+      uni.setStorageSync = realSet
+    }
+    // Was: the list showed only the kept call (and the standing had the cleared one) while the
+    // storage still held both; a restart brought the cleared call back.
+    expect(history.records.map((r) => r.id)).toEqual(['s-2', 's-1'])
+    expect(history.standing).toEqual([])
+  })
+
   it('clear() empties the list and the storage', () => {
     const history = useHistoryStore()
     history.record(makeRecord(1))

@@ -511,15 +511,16 @@ export const useHistoryStore = defineStore('history', () => {
    * Clears this phone's copy only: the records stay on the server, they belong to the business.
    * Their standing stays (each customer's latest outcome and callback), or clearing the history
    * would put every "not interested" back into "call next". Calls the server does not have yet
-   * stay (`onlyHere`): clearing them would lose them for good. Returns how many stayed.
+   * stay (`onlyHere`): clearing them would lose them for good. Returns how many stayed. Throws
+   * when the list cannot be stored, before anything changed.
    */
   function clear(): number {
     const kept = onlyHere(records.value)
+    if (kept.length === 0) storage?.clear()
+    else storage?.save(kept)
     const keptIds = new Set(kept.map((r) => r.id))
     absorb(records.value.filter((r) => !keptIds.has(r.id)))
     records.value = kept
-    if (kept.length === 0) storage?.clear()
-    else storage?.save(kept)
     saveStanding()
     return kept.length
   }

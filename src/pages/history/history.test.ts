@@ -84,6 +84,20 @@ describe('history page', () => {
     expect(wrapper.find(byId('history-empty')).exists()).toBe(true)
   })
 
+  it('a clear the storage refuses closes the dialog and leaves the list as it was', async () => {
+    const wrapper = mountHistory(records)
+    const history = useHistoryStore()
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    history.clear = fn(() => {
+      throw new Error('quota')
+    })
+    await wrapper.find(byId('history-clear')).trigger('click')
+    await wrapper.find(byId('confirm-ok')).trigger('click')
+    // Was: the error left the click handler and the dialog stayed open.
+    expect(wrapper.find(byId('confirm-dialog')).exists()).toBe(false)
+    expect(wrapper.findAll(byId('history-item'))).toHaveLength(2)
+  })
+
   it('says before clearing which calls stay because the server does not have them yet (en, zh); with all of them waiting it says only that', async () => {
     const wrapper = mountHistory(records)
     const history = useHistoryStore()
