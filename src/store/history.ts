@@ -1,5 +1,6 @@
 /**
- * Call history: every finished call, newest first, the newest 1,000 kept. A per-agent cache under
+ * Call history: every finished call, newest first, the newest 1,000 kept (and, after them, the
+ * calls whose only full copy is this list until the server has them). A per-agent cache under
  * `tccc.a.<agentKey>.history` while that agent is signed in (`open`/`close`). The call store
  * records a `CallRecord` when a call ends (saved, queued for the server, then shown); calls from
  * the agent's other phones arrive through `applyRemote`. The history page only reads and clears.
