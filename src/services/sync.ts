@@ -931,7 +931,7 @@ export class SyncEngine {
       // Once per sign-in: the cap may have been raised, or room made on another phone, since.
       if (this.overCapRetryDue && this.local) {
         this.overCapRetryDue = false
-        if (this.claimSignInResend(ws)) this.requeueOverCap(ws, null)
+        if (this.claimSignInResend(ws)) this.requeueOverCap(ws, null, Number.POSITIVE_INFINITY, true)
       }
       await this.pushAll(transport, generation)
       if (generation !== this.generation) return
@@ -1215,10 +1215,13 @@ export class SyncEngine {
    * Queues the phone's latest copies of the records held over `quota` (null: both caps) again, as
    * new changes in the order they were refused, at most `limit` of them (the room deletes made;
    * the rest stay held where they are), and lets them go from the held set: refused again, they
-   * are held again. Ones the phone no longer holds, or that would duplicate a listed number, are
-   * let go without a change (they stay in the rejected log).
+   * are held again. Ones that would duplicate a listed number are let go without a change (they
+   * stay in the rejected log), and so, at a sign-in (`signIn`: the stores were just loaded), are
+   * ones the phone no longer holds. Otherwise one the stores do not hold stays held: another tab
+   * may have held it after these stores were loaded (they do not follow its writes), and letting
+   * it go here lost it for good.
    */
-  private requeueOverCap(ws: Workspace, quota: Quota | null, limit = Number.POSITIVE_INFINITY): void {
+  private requeueOverCap(ws: Workspace, quota: Quota | null, limit = Number.POSITIVE_INFINITY, signIn = false): void {
     const local = this.local
     if (!local?.resend || limit <= 0) return
     const held = ws.overCap.load()
@@ -1229,12 +1232,13 @@ export class SyncEngine {
     // and 25 deletes the agent's day of changes (WORKSPACE_CHANGES_PER_DAY), call records too.
     const copies: LocalChange[] = []
     const taken = new Set<string>()
+    const stores = signIn ? null : new Set(local.held().map(overCapKey))
     for (const r of due) {
       if (copies.length >= limit) break
       const key = overCapKey(r)
-      taken.add(key)
       const copy = latest.get(key)
       if (copy) copies.push(copy)
+      if (copy || stores === null || stores.has(key)) taken.add(key)
     }
     if (copies.length > 0) {
       const now = this.timers.now()
@@ -1274,13 +1278,17 @@ export class SyncEngine {
     return true
   }
 
-  /** After a pull: records the stores no longer hold (a duplicate the pull brought replaced one) are let go. */
-  private pruneOverCap(ws: Workspace): void {
+  /**
+   * After a pull: records the stores held as it began and no longer hold (a duplicate the pull
+   * brought replaced one) are let go. Not one they never held: another tab held it after these
+   * stores were loaded (they do not follow its writes), and letting it go here lost it for good.
+   */
+  private pruneOverCap(ws: Workspace, before: ReadonlySet<string>): void {
     const local = this.local
     const held = ws.overCap.load()
     if (!local || held.length === 0) return
     const kept = new Set(local.held().map(overCapKey))
-    const left = held.filter((r) => kept.has(overCapKey(r)))
+    const left = held.filter((r) => !before.has(overCapKey(r)) || kept.has(overCapKey(r)))
     if (left.length === held.length) return
     this.saveOverCap(ws, left)
     this.emitOverCap(left)
@@ -1358,6 +1366,8 @@ export class SyncEngine {
     let changed = false
     let room = 0
     let failure: { error: unknown } | null = null
+    // What the stores hold of the held set as the pull begins: only what the pull then drops is let go.
+    const storesHeld = this.local && ws.overCap.load().length > 0 ? new Set(this.local.held().map(overCapKey)) : null
     try {
       for (let pages = 0; pages < 10_000; pages += 1) {
         const page = await transport.pull(next ?? ws.cursor.load(), PULL_LIMIT)
@@ -1405,7 +1415,7 @@ export class SyncEngine {
       // Before a failed page's error: either way the cycle fails and is retried.
       if (this.pulledNotSaved) throw new Error('pulled records could not be saved on this device; the cursor stays')
       ws.cursor.save(applied)
-      if (changed) this.pruneOverCap(ws)
+      if (changed && storesHeld) this.pruneOverCap(ws, storesHeld)
       // Queued now, sent by the next round (the cycle sees them pending).
       if (room > 0) this.requeueOverCap(ws, 'numbers', room)
     }

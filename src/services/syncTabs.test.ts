@@ -233,6 +233,35 @@ describe('the sync line of a second tab of the agent', () => {
     expect(sendsOfN2() - before).toBe(2)
   })
 
+  it('a tab whose stores were loaded before the other tab\'s records were held over a cap never lets those go: not at its pull, nor at its retry', async () => {
+    server.numbersCap = 1
+    const copies = [addNumber('n1', '13800138001'), addNumber('n2', '13800138002')]
+    first.engine.setLocalRecords({ held: () => copies, copyOf: () => null, resend: (records) => copies.filter((c) => records.some((r) => r.id === c.id)) })
+    // The second tab loaded its lists before the first added these: it holds neither.
+    second.engine.setLocalRecords({ held: () => [], copyOf: () => null, resend: () => [] })
+    second.engine.kick()
+    await settle()
+    first.engine.enqueue(copies)
+    await first.timers.advance(DEBOUNCE_MS)
+    expect(first.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    // Another phone of the agent writes; the second tab's next sync pulls it: was, n2 let go as
+    // "no longer held" by the second tab's stores.
+    server.put('number', 'other', { number: '13900000000', remark: 'other', source: 'own', createdAt: CREATED })
+    second.engine.kick()
+    await settle()
+    expect(first.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    // The agent taps retry in the second tab: it has no copy to send; was, n2 let go without a change.
+    second.engine.retryOverCap()
+    await settle()
+    expect(first.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+    // The first tab's retry still sends it (refused again, held again).
+    const sends = server.pushes.flat().filter((c) => c.id === 'n2').length
+    first.engine.retryOverCap()
+    await settle()
+    expect(server.pushes.flat().filter((c) => c.id === 'n2').length).toBe(sends + 1)
+    expect(first.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+  })
+
   it('stops hearing once closed (signed out)', () => {
     expect(second.listening()).toBe(1)
     second.engine.close()
