@@ -693,9 +693,18 @@ export class SyncEngine {
    * has nothing there to apply to: the stores send the whole record instead.
    */
   refusedOutright(kind: LocalKind, id: string): boolean {
+    return this.refusedOutrightIds(kind).has(id)
+  }
+
+  /** The ids of `kind` the server refused outright (`refusedOutright`), read once for a whole list. */
+  refusedOutrightIds(kind: LocalKind): Set<string> {
     const ws = this.ws
-    if (!ws || this.mayLack(kind, id) || ws.ledger.live.has(`${kind}:${id}`)) return false
-    return ws.rejected.load().some((r) => r.entry.kind === kind && r.entry.id === id && r.entry.op === 'upsert' && r.entry.data?.number !== undefined && !SERVER_HOLDS_IT.has(r.reason))
+    if (!ws) return new Set()
+    const ids = new Set(ws.rejected.load().filter((r) => r.entry.kind === kind && r.entry.op === 'upsert' && r.entry.data?.number !== undefined && !SERVER_HOLDS_IT.has(r.reason)).map((r) => r.entry.id))
+    for (const e of ws.entries) if (e.kind === kind) ids.delete(e.id)
+    for (const r of ws.overCap.load()) if (r.kind === kind) ids.delete(r.id)
+    for (const id of [...ids]) if (ws.ledger.live.has(`${kind}:${id}`)) ids.delete(id)
+    return ids
   }
 
   /** The records held refused over a cap, in the order refused (a copy). */

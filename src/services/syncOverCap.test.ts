@@ -331,6 +331,8 @@ describe('changes refused over a cap', () => {
     expect(t.engine.mayLack('call', 'c2')).toBe(false)
     expect(t.engine.refusedOutright('call', 'c2')).toBe(true)
     expect(t.engine.refusedOutright('call', 'c1')).toBe(false)
+    expect(t.engine.refusedOutrightIds('call')).toEqual(new Set(['c2']))
+    expect(t.engine.refusedOutrightIds('number')).toEqual(new Set())
     t.engine.close()
     const again = reopened()
     expect(again.refusedOutright('call', 'c2')).toBe(true)

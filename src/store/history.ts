@@ -496,6 +496,8 @@ export const useHistoryStore = defineStore('history', () => {
     const sync = getSync()
     const ids = new Set(sync.overCapRecords().filter((r) => r.kind === 'call').map((r) => r.id))
     for (const e of sync.outbox()) if (e.kind === 'call' && e.op === 'upsert' && e.data?.number !== undefined) ids.add(e.id)
+    // Refused outright: a corrected wrap-up goes with this copy and can still bring the call in.
+    for (const id of sync.refusedOutrightIds('call')) ids.add(id)
     return (r) => unqueued.has(r.id) || ids.has(r.id)
   }
 

@@ -124,6 +124,8 @@ describe('changes refused over a cap, through the stores', () => {
     expect(getSync().overCapRecords()).toEqual([])
     expect(getSync().refusedOutright('call', 'c2')).toBe(true)
     expect(line()).toMatchObject({ state: 'synced', pending: 0, refused: 1, quota: null })
+    // Its copy here is what a corrected wrap-up sends: a clear keeps it.
+    expect(history.keptByClear()).toBe(1)
     // Was: queued as a wrap-up alone (no call there to apply it to: INVALID_NUMBER), a second refusal.
     expect(history.updateWrapup('c2', { disposition: 'deal', note: 'signed', callbackAt: null })).toBe('saved')
     expect(getSync().outbox().map((e) => [e.id, e.data?.number, e.data?.disposition])).toEqual([['c2', '13800138002', 'deal']])
