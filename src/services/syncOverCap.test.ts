@@ -341,7 +341,7 @@ describe('changes refused over a cap', () => {
 
   it('an unreadable row in the stored rejected log (or read-back list) is skipped, not thrown on in every cycle: the sync goes on and the readable rows are kept', async () => {
     const valid = { entry: { changeId: 'c-n9', kind: 'number', op: 'upsert', id: 'n9', data: numberData(phone(9)), queuedAt: CREATED }, reason: 'INVALID_REMARK', at: CREATED }
-    const junk = [null, 'junk', { entry: null, reason: 'X', at: 1 }, { entry: valid.entry, reason: 7, at: 1 }]
+    const junk = [null, 'junk', { entry: null, reason: 'X', at: 1 }, { entry: valid.entry, reason: 7, at: 1 }, { entry: valid.entry, reason: 'X', at: 'late' }]
     t.engine.close()
     storage.set('tccc.a.agent1.rejected', JSON.stringify({ v: 1, data: [...junk, valid] }))
     storage.set('tccc.a.agent1.readBack', JSON.stringify({ v: 1, data: [...junk, valid] }))
@@ -392,6 +392,24 @@ describe('changes refused over a cap', () => {
     expect(t.engine.overCapRecords().map((r) => r.id)).toEqual(['n4'])
     expect(resendAsked).toEqual([])
     expect(t.server.pushes.flat().filter((c) => c.id === 'n4')).toHaveLength(1)
+  })
+
+  it('over the 200 rows the log keeps, only over-the-cap refusals of held records go first: an older refusal of a held record for another reason stays', async () => {
+    t.server.numbersCap = 1
+    const { write } = storesOver(t.engine)
+    write(numberAdd(1))
+    // n2 refused for its number first, then (fixed) over the cap: held, with both rows in the log.
+    write({ kind: 'number', op: 'upsert', id: 'n2', data: numberData('12') })
+    await t.engine.drain()
+    write(numberAdd(2))
+    for (let i = 3; i <= 201; i += 1) write(numberAdd(i))
+    await t.engine.drain()
+    const log = t.engine.rejectedChanges()
+    expect(log).toHaveLength(200)
+    // One row over: n2's over-the-cap row went (the held set keeps n2), not its older refusal.
+    expect(log[0]).toMatchObject({ entry: { id: 'n2' }, reason: 'INVALID_NUMBER' })
+    expect(log.filter((r) => r.entry.id === 'n2').map((r) => r.reason)).toEqual(['INVALID_NUMBER'])
+    expect(t.engine.overCapRecords()).toHaveLength(200)
   })
 
   it('held, then refused for another reason: not put back by a reconcile after 200 held adds refused again at a sign-in pushed its row out of the log', async () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { StorageChangeListener } from '@/platform/storageWatch'
 import { DEBOUNCE_MS, OVER_CAP_RESEND_CLAIM_MS, SyncEngine, type LocalChange, type SyncEvent } from './sync'
 import { FakeWorkspaceServer, ManualTimers, settle } from './__tests__/fakeWorkspace'
+import { storage } from '../../tests/setup/uni'
 
 const CREATED = 1_767_225_600_000
 const addNumber = (id: string, number: string): LocalChange => ({ kind: 'number', op: 'upsert', id, data: { number, remark: number, source: 'own', createdAt: CREATED } })
@@ -260,6 +261,59 @@ describe('the sync line of a second tab of the agent', () => {
     await settle()
     expect(server.pushes.flat().filter((c) => c.id === 'n2').length).toBe(sends + 1)
     expect(first.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
+  })
+
+  it("counts only the other tab's readable changes it does not hold: its own stored again are not pending twice, an unreadable row is not one", () => {
+    second.engine.setOnline(false)
+    second.engine.enqueue([addNumber('n1', '13800138001')])
+    // Its own outbox heard again (another tab rewrote it unchanged): n1 is this tab's, counted once.
+    expect(second.hears('tccc.a.agent1.outbox')).toEqual([{ type: 'status', state: 'offline', pending: 1 }])
+    // The other tab stored a row this version cannot read beside one change of its own.
+    const stored = JSON.parse(storage.get('tccc.a.agent1.outbox') as string) as { v: number; data: unknown[] }
+    const theirs = { kind: 'number', op: 'upsert', id: 'n2', data: { number: '13800138002', remark: '', source: 'own', createdAt: CREATED }, changeId: 'c-theirs', queuedAt: CREATED }
+    storage.set('tccc.a.agent1.outbox', JSON.stringify({ v: stored.v, data: [...stored.data, 'junk', theirs] }))
+    expect(second.hears('tccc.a.agent1.outbox')).toEqual([{ type: 'status', state: 'offline', pending: 2 }])
+  })
+
+  it("says the other tab's refusals at its rejected log's event (or a storage event naming no key), not at an event of its outbox", async () => {
+    first.engine.enqueue([addNumber('bad', '12')])
+    await first.timers.advance(DEBOUNCE_MS)
+    expect(first.engine.rejectedChanges().map((r) => r.reason)).toEqual(['INVALID_NUMBER'])
+    expect(second.hears('tccc.a.agent1.outbox').map((e) => e.type)).toEqual(['status'])
+    expect(second.hears(null)).toContainEqual({ type: 'refusedElsewhere', reasons: ['INVALID_NUMBER'] })
+    expect(second.hears('tccc.a.agent1.rejected')).toEqual([])
+  })
+
+  it('"Wait for sync" with no agent signed in is done at once, and fails nothing', async () => {
+    second.engine.close()
+    await expect(second.engine.drain()).resolves.toBe(true)
+    expect(server.pushes).toEqual([])
+  })
+
+  it('"Wait for sync" that cannot take the other tab\'s changes (storage full) says not done and sends nothing; with none counted it writes nothing, so a full storage does not stop it', async () => {
+    first.engine.setOnline(false)
+    first.engine.enqueue([addNumber('n1', '13800138001')])
+    second.hears('tccc.a.agent1.outbox')
+    const outboxWrites: unknown[] = []
+    let full = true
+    vi.mocked(uni.setStorageSync).mockImplementation((key: string, value: unknown) => {
+      if (full && key === 'tccc.a.agent1.outbox') {
+        outboxWrites.push(value)
+        throw new Error('storage full')
+      }
+      storage.set(key, value)
+    })
+    expect(await second.engine.drain()).toBe(false)
+    expect(server.pushes).toEqual([])
+    // The other tab sent it itself: nothing of its counts here any more, nothing is written.
+    full = false
+    first.engine.setOnline(true)
+    await settle()
+    full = true
+    expect(second.hears('tccc.a.agent1.outbox')).toEqual([{ type: 'status', state: 'synced', pending: 0 }])
+    outboxWrites.length = 0
+    expect(await second.engine.drain()).toBe(true)
+    expect(outboxWrites).toEqual([])
   })
 
   it('stops hearing once closed (signed out)', () => {
