@@ -330,6 +330,32 @@ describe.each(BOTH_DRIVERS)('failed sign-ins told at the next sign-in on $name',
     expect(await signIn()).toEqual(told({ failures: 5, lastFailureAt: start + 60_000, locked: false }))
   })
 
+  it("lists an agent's addresses most failures first (addresses with as many in address order), from its earliest failure to its latest", async () => {
+    // The fewest from the address that sorts first, so neither order alone gives the list; the
+    // earliest failure in a group of two, so each group's first time is its own earliest.
+    const start = clock.now()
+    for (const [i, address] of ['198.51.100.9', PHONE, '198.51.100.20', '198.51.100.9', '198.51.100.20'].entries()) {
+      expect(await guess(address, 10 + i)).toBe(401)
+      clock.advance(60_000)
+    }
+    const [agent] = (await listed()).body.agents as Array<{ failures: number; firstFailureAt: number; lastFailureAt: number; addresses: unknown }>
+    expect(agent).toMatchObject({ failures: 5, firstFailureAt: start, lastFailureAt: start + 4 * 60_000 })
+    expect(agent.addresses).toEqual([
+      { address: '198.51.100.20', failures: 2 },
+      { address: '198.51.100.9', failures: 2 },
+      { address: PHONE, failures: 1 },
+    ])
+  })
+
+  it('an agent whose app confirmed the report at its sign-in is still listed with its kept failures, not held', async () => {
+    for (let i = 0; i < 2; i++) expect(await guess(PHONE, i)).toBe(401)
+    const report = await signIn()
+    expect(report).toMatchObject({ failures: 2 })
+    expect(await confirm(report)).toBe(204)
+    expect(await stored()).toEqual({ rows: 2, reports: 0 })
+    expect((await listed()).body.agents).toEqual([expect.objectContaining({ username: AGENT1.username, failures: 2, held: false }) as unknown])
+  })
+
   it('lists a username a limit held as held, while failures land at once; refuses a bad query and a wrong key', async () => {
     // Listing while 30 wrong passwords land at once (both instances): every answer is consistent.
     const second = await backend.secondInstance()
