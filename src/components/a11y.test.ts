@@ -552,6 +552,60 @@ describe('useModalFocus: the page behind the top modal', () => {
     expect(live().assertive).toBe('Connection lost')
   })
 
+  it("the app's live region is seen by no one and read by all: a polite status part and an assertive alert part", async () => {
+    installLiveRegion()
+    announce('Connected')
+    const box = document.querySelector<HTMLElement>('[data-testid="a11y-live"]') as HTMLElement
+    expect(box.parentElement).toBe(document.body)
+    // Visually hidden, not display: none (which screen readers skip).
+    expect(box.style.position).toBe('absolute')
+    expect(box.style.overflow).toBe('hidden')
+    expect(box.style.display).toBe('')
+    const part = (name: string) => box.querySelector(`[data-testid="a11y-live-${name}"]`) as HTMLElement
+    expect([part('polite').getAttribute('role'), part('polite').getAttribute('aria-live')]).toEqual(['status', 'polite'])
+    expect([part('assertive').getAttribute('role'), part('assertive').getAttribute('aria-live')]).toEqual(['alert', 'assertive'])
+  })
+
+  it('a region behind an open sheet marked aria-live="assertive" (no alert role) is said assertively; a text node changed in place (as Vue patches text) is said too', async () => {
+    const { $, region: status } = await sheetOverRegion('status', 'idle')
+    const urgent = document.createElement('div')
+    urgent.setAttribute('aria-live', 'assertive')
+    urgent.textContent = 'ok'
+    $('.header').append(urgent)
+    await mutationsDelivered()
+    ;(urgent.firstChild as Text).data = 'Call dropped'
+    await mutationsDelivered()
+    expect(live()).toMatchObject({ assertive: 'Call dropped' })
+    ;(status.firstChild as Text).data = 'Reconnecting'
+    await mutationsDelivered()
+    expect(live()).toMatchObject({ polite: 'Reconnecting' })
+  })
+
+  it('behind an open sheet, a live region that appears is said, a plain element that appears with text is not', async () => {
+    const { $ } = await sheetOverRegion('status')
+    await mutationsDelivered()
+    const plain = document.createElement('li')
+    plain.textContent = 'Call 139'
+    $('.list').append(plain)
+    await mutationsDelivered()
+    expect(live().polite).toBe('')
+    const status = document.createElement('p')
+    status.setAttribute('role', 'status')
+    status.textContent = 'Synced'
+    $('.page').prepend(status)
+    await mutationsDelivered()
+    expect(live().polite).toBe('Synced')
+  })
+
+  it('announce without a document (the App) says nothing and fails nothing', () => {
+    vi.stubGlobal('document', undefined)
+    try {
+      expect(() => announce('Connected')).not.toThrow()
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('a question inside the sheet (contain: false) hides nothing of the sheet, and its going hides the page no less', async () => {
     const { sheet, question, marks, settle } = mountPage()
     sheet.value = true

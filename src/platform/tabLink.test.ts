@@ -2,8 +2,8 @@
  * The browser's tab link: a BroadcastChannel where there is one, else a localStorage key heard as
  * the other tabs' storage event; a tab id that survives this tab's reload, not a duplicated tab.
  */
-import { describe, expect, it } from 'vitest'
-import { createBrowserTabLink, createLoneTabLink, TAB_ID_KEY, TAB_MESSAGE_KEY, webTabLocks, type BrowserTabEnv } from './tabLink'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createBrowserTabLink, createLoneTabLink, createTabLink, TAB_ID_KEY, TAB_MESSAGE_KEY, webTabLocks, type BrowserTabEnv } from './tabLink'
 
 /** One browser: shared localStorage and channel, one sessionStorage and window per tab. */
 function browser() {
@@ -182,6 +182,26 @@ describe("the browser's Web Locks (a tab's liveness)", () => {
     expect(cancelledFree).toBe(0)
   })
 
+  it('whenFree asks for the lock shared (the tabs waiting on one holder do not queue behind each other) and its cancel aborts the request; a grant after the cancel runs nothing', async () => {
+    const asked: Array<{ name: string; options: LockOptions; grant: () => unknown }> = []
+    const manager = {
+      request: ((name: string, options: LockOptions, callback: () => unknown) => {
+        asked.push({ name, options, grant: callback })
+        return Promise.resolve()
+      }) as unknown as LockManager['request'],
+    }
+    let free = 0
+    const cancel = webTabLocks(manager).whenFree('seat:tab-a', () => (free += 1))
+    expect(asked).toHaveLength(1)
+    expect(asked[0].name).toBe('seat:tab-a')
+    expect(asked[0].options.mode).toBe('shared')
+    expect(asked[0].options.signal?.aborted).toBe(false)
+    cancel()
+    expect(asked[0].options.signal?.aborted).toBe(true)
+    asked[0].grant()
+    expect(free).toBe(0)
+  })
+
   it('is on the link where the browser has it, and absent where it does not', () => {
     const tab = browser().tab()
     expect(createBrowserTabLink(tab.env(true)).locks).toBeUndefined()
@@ -199,5 +219,18 @@ describe('the App (one instance)', () => {
     expect(link.tabId).toMatch(/^tab-/)
     // Nothing to watch: the agreement runs no timer for it.
     expect(link.alone).toBe(true)
+  })
+})
+
+describe("this build's link (H5)", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
+  it("has the browser's Web Locks where navigator has them, and none where it does not (the heartbeat then runs)", () => {
+    vi.stubGlobal('navigator', { ...navigator, locks: undefined })
+    expect(createTabLink().locks).toBeUndefined()
+    vi.stubGlobal('navigator', { ...navigator, locks: { request: () => Promise.resolve() } })
+    expect(createTabLink().locks).toBeDefined()
   })
 })
