@@ -2,7 +2,7 @@
  * One registration per agent per browser: the tabs' agreement over a fake bus (one storage, as a
  * browser's tabs share one), the session store's answers played by plain handlers.
  */
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { storage } from '../../tests/setup/uni'
 import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import { createLoneTabLink, type TabLink } from '@/platform/tabLink'
@@ -23,6 +23,19 @@ interface TabState {
 }
 
 /**
+ * Every tab's answers made by `tabOf`: after each test they hold nothing and stand by for nothing,
+ * so a tab left running (its look at the holders every `heartbeatMs`, over the one shared storage)
+ * never pings, marks left or takes over the holders of a later test.
+ */
+const tabStates: TabState[] = []
+afterEach(() => {
+  for (const state of tabStates.splice(0)) {
+    state.holds = false
+    state.standsBy = false
+  }
+})
+
+/**
  * A tab's answers: holding `seat` or not, refusing or giving it up; standing by, it takes over a
  * holder that went when told (`holderGone`), as the session store does ("use here", then held).
  */
@@ -33,6 +46,7 @@ function tabOf(registration: TabRegistration, state: TabState) {
   const expired: string[] = []
   const holderCalls: Array<[string, boolean]> = []
   const gone: string[] = []
+  tabStates.push(state)
   const handlers: TabRegistrationHandlers = {
     holds: (seat) => seat === SEAT && state.holds,
     release: () => {
@@ -1317,6 +1331,8 @@ describe("holderOnCall (the live holder's call, as this tab knows it)", () => {
     await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'call' })
     expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
     expect(b.holderOnCall(SEAT)).toBe(true)
+    // On a call, not signing in.
+    expect(b.holderBusy(SEAT)).toBe(false)
     tabA.state.refuse = 'busy'
     const c = createTabRegistration(bus.link('tab-c'), TIMING)
     await expect(c.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'busy' })
@@ -1590,5 +1606,369 @@ describe('what a tab takes for an answer', () => {
     expect(b.holder(SEAT)).toBeNull()
     await expect(b.mayRegister(SEAT)).resolves.toBe(true)
     expect(bus.posted).toEqual([])
+  })
+})
+
+describe("survivors of the twenty-eighth session's run (the twenty-seventh session's lines): liveness, session ends, a duplicated left", () => {
+  const LIVE = { ...TIMING, heartbeatMs: 20, staleMs: 150 }
+  const OTHER_SEAT = 'agent2%40example%2Ecom'
+  const endRecords = storedValue<unknown>('tabs.ended', { version: 1, fallback: () => ({}) })
+  const endWrites = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => key === 'tccc.tabs.ended').length
+
+  /** Holder A (live), B standing by, both looking at holders every 20 ms. */
+  async function holderAndStandingBy(options: { locks?: boolean } = {}) {
+    const bus = createFakeTabBus(options)
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, LIVE)
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), LIVE)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    await wait(LIVE.heartbeatMs * 3)
+    return { bus, linkA, a, tabA, b, tabB }
+  }
+
+  it('the holder keeps its lock while it holds (its own looks at the holders let go of nothing), and lets it go once another tab holds the seat', async () => {
+    const { bus, a, b, tabB } = await holderAndStandingBy()
+    let freed = false
+    bus.link('watcher').locks?.whenFree(`tccc.tabs.holder:${SEAT}:tab-a`, () => (freed = true))
+    await wait(LIVE.heartbeatMs * 4)
+    expect(freed).toBe(false)
+    // Nobody took it for gone: its lock stayed held.
+    expect(kinds(bus, 'tab-b')).not.toContain('ping')
+    tabB.state.standsBy = false
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    b.announce(SEAT)
+    await tick()
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-b' })
+    expect(freed).toBe(true)
+  })
+
+  it('without Web Locks, a stale holder is asked once, not at every look while its answer is awaited', async () => {
+    const { bus, linkA, tabA, b } = await holderAndStandingBy({ locks: false })
+    // Its heartbeat stops (crashed): asked once stale, then taken for gone.
+    tabA.state.holds = false
+    bus.crash(linkA)
+    const crashedAt = Date.now()
+    while (!b.holderLeft(SEAT) && Date.now() - crashedAt < LIVE.staleMs * 4) await tick()
+    expect(b.holderLeft(SEAT)).toBe(true)
+    await wait(LIVE.heartbeatMs * 3)
+    expect(kinds(bus, 'tab-b').filter((k) => k === 'ping')).toHaveLength(1)
+  })
+
+  it('a holder that signs out while a tab stands by on its lock: the tab asks nobody into a take-over, marks nothing left, and fails nothing', async () => {
+    const failures: unknown[] = []
+    const onRejection = (reason: unknown) => failures.push(reason)
+    process.on('unhandledRejection', onRejection)
+    try {
+      const { a, b, tabB } = await holderAndStandingBy()
+      a.signOut(SEAT)
+      await wait(LIVE.answerMs * 2 + LIVE.graceMs * 2)
+      expect(tabB.signedOut).toEqual([SEAT])
+      expect(b.holder(SEAT)).toBeNull()
+      expect(tabB.gone).toEqual([])
+      expect(failures).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onRejection)
+    }
+  })
+
+  it('a tab that claims the seat while a tab standing by asks the silent holder: the record stays the new holder\'s, nothing is marked left', async () => {
+    const { bus, linkA, tabA, b, tabB } = await holderAndStandingBy()
+    tabA.state.holds = false
+    bus.crash(linkA)
+    while (!kinds(bus, 'tab-b').includes('ping')) await tick()
+    const c = createTabRegistration(bus.link('tab-c'), LIVE)
+    tabOf(c, { holds: true })
+    c.announce(SEAT)
+    await wait(LIVE.answerMs * 2)
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-c' })
+    expect(b.holderLeft(SEAT)).toBe(false)
+    expect(tabB.changed).toEqual([SEAT])
+    await wait(LIVE.graceMs * 2)
+    expect(tabB.gone).toEqual([])
+  })
+
+  it("a silent holder's ping is answered only by the holder: another tab's 'holding' meanwhile does not keep it", async () => {
+    const { bus, linkA, tabA, b } = await holderAndStandingBy()
+    tabA.state.holds = false
+    bus.crash(linkA)
+    while (!kinds(bus, 'tab-b').includes('ping')) await tick()
+    bus.link('forger').post({ kind: 'holding', seat: SEAT, from: 'tab-z', to: 'tab-b' })
+    await wait(LIVE.answerMs * 2)
+    expect(b.holderLeft(SEAT)).toBe(true)
+    await wait(LIVE.answerMs * 2)
+    // Gone at the first ping's end: not asked a second time.
+    expect(kinds(bus, 'tab-b').filter((k) => k === 'ping')).toHaveLength(1)
+  })
+
+  it('the agent signs out in a third tab while a tab standing by asks the silent holder: nothing is marked left, nothing fails', async () => {
+    const failures: unknown[] = []
+    const onRejection = (reason: unknown) => failures.push(reason)
+    process.on('unhandledRejection', onRejection)
+    try {
+      const { bus, linkA, tabA, b, tabB } = await holderAndStandingBy()
+      tabA.state.holds = false
+      bus.crash(linkA)
+      while (!kinds(bus, 'tab-b').includes('ping')) await tick()
+      createTabRegistration(bus.link('tab-c'), LIVE).signOut(SEAT)
+      await wait(LIVE.answerMs * 2)
+      expect(b.holder(SEAT)).toBeNull()
+      expect(tabB.changed).toEqual([])
+      expect(failures).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onRejection)
+    }
+  })
+
+  it('a holder whose record another tab dropped (the agent signed out there) lets its lock go at its next look', async () => {
+    const { bus } = await holderAndStandingBy()
+    let freed = false
+    bus.link('watcher').locks?.whenFree(`tccc.tabs.holder:${SEAT}:tab-a`, () => (freed = true))
+    holderRecords.save({})
+    await wait(LIVE.heartbeatMs * 3)
+    expect(freed).toBe(true)
+  })
+
+  it("in a browser (a timer is a number, no unref) a store serving starts the look at the holders without failing", () => {
+    const realSetTimeout = globalThis.setTimeout
+    vi.stubGlobal('setTimeout', ((handler: () => void, ms?: number) => {
+      realSetTimeout(handler, ms)
+      return 1
+    }) as unknown as typeof setTimeout)
+    try {
+      const a = createTabRegistration(createFakeTabBus().link('tab-a'), { ...TIMING, heartbeatMs: 60_000 })
+      expect(() => a.serve(noAnswers)).not.toThrow()
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
+
+  it('a left from the holder heard twice during the grace: one wait (taken over a grace after the first), one candidate', async () => {
+    const SLOW = { ...TIMING, graceMs: 300 }
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, SLOW)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), SLOW)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.close(linkA)
+    await wait(SLOW.graceMs / 2)
+    bus.link('echo').post({ kind: 'left', seat: SEAT, from: 'tab-a' })
+    await wait(SLOW.graceMs / 2 + 60)
+    expect(tabB.gone).toEqual([SEAT])
+    expect(kinds(bus, 'tab-b').filter((k) => k === 'candidate')).toHaveLength(1)
+  })
+
+  it("a left whose failure is not text is not a message: nothing is taken for left, no failure is said", async () => {
+    const { bus } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.link('forger').post({ kind: 'left', seat: SEAT, from: 'tab-a', failed: 7 })
+    await wait(TIMING.graceMs * 2)
+    expect(b.holderLeft(SEAT)).toBe(false)
+    expect(b.holderFailure(SEAT)).toBeNull()
+    expect(tabB.changed).toEqual([])
+    expect(tabB.gone).toEqual([])
+  })
+
+  it.each([
+    ['an unknown end', { [SEAT]: { how: 'gone', at: Date.now() + 60_000 } }],
+    ['a time not a number', { [SEAT]: { how: 'kicked', at: 'now' } }],
+    ["another seat's end not an object", { [SEAT]: { how: 'kicked', at: Date.now() + 60_000 }, [OTHER_SEAT]: 'kicked' }],
+    ["another seat's null end", { [SEAT]: { how: 'kicked', at: Date.now() + 60_000 }, [OTHER_SEAT]: null }],
+    ['null', null],
+  ])('stored session ends with %s are unreadable: a tab standing by, back from the back-forward cache, is told none and fails nothing', async (_what, data) => {
+    const { bus } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const b = createTabRegistration(linkB, TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.hide(linkB)
+    storage.set('tccc.tabs.ended', JSON.stringify({ v: 1, data }))
+    bus.back(linkB)
+    await tick()
+    expect([tabB.kicked, tabB.expired, tabB.signedOut]).toEqual([[], [], []])
+  })
+
+  it("a left heard before the record's failed mark (another tab's write comes later) says why from the message", async () => {
+    const { bus } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    tabOf(b, { holds: false, standsBy: true })
+    bus.link('forger').post({ kind: 'left', seat: SEAT, from: 'tab-a', failed: 'ERR_SIP_FORBIDDEN' })
+    await tick()
+    expect(b.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    expect(b.holderFailure(SEAT)).toBe('ERR_SIP_FORBIDDEN')
+  })
+
+  it('with no record of the seat, no failure is said', () => {
+    const b = createTabRegistration(createFakeTabBus().link('tab-b'), TIMING)
+    expect(b.holderFailure(SEAT)).toBeNull()
+  })
+
+  it("a busy holder's left ends 'still signing in' (its reload's back does not bring it back); another tab's left does not end it", async () => {
+    const { bus, linkA } = await busWithHolder({ holds: true, refuse: 'busy' })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'refused', reason: 'busy' })
+    bus.link('tab-x').post({ kind: 'left', seat: SEAT, from: 'tab-x' })
+    await tick()
+    expect(b.holderBusy(SEAT)).toBe(true)
+    linkA.post({ kind: 'left', seat: SEAT, from: 'tab-a' })
+    await tick()
+    linkA.post({ kind: 'back', seat: SEAT, from: 'tab-a' })
+    await tick()
+    expect(b.holderLeft(SEAT)).toBe(false)
+    expect(b.holderBusy(SEAT)).toBe(false)
+  })
+
+  it.each([
+    ['kicked', 'kicked'],
+    ['expired', 'expired'],
+    ['signed-out', undefined],
+  ] as const)('a holder back from the back-forward cache after the seat, taken over meanwhile, ended as %s says so (or nothing for a sign-out)', async (how, said) => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    const signedOut: Array<[string, string | undefined]> = []
+    a.serve({ ...noAnswers, holds: (seat) => seat === SEAT, signedOut: (seat, ended) => signedOut.push([seat, ended]) })
+    await a.mayRegister(SEAT)
+    bus.hide(linkA)
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    tabOf(b, { holds: true })
+    await b.takeOver(SEAT)
+    if (how === 'kicked') b.kickedOut(SEAT)
+    else if (how === 'expired') b.sessionExpired(SEAT)
+    else b.signOut(SEAT)
+    bus.back(linkA)
+    expect(signedOut).toEqual([[SEAT, said]])
+  })
+
+  it('a holder back from the back-forward cache is not told how an end before it went came about (that session was another)', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    const signedOut: Array<[string, string | undefined]> = []
+    a.serve({ ...noAnswers, holds: (seat) => seat === SEAT, signedOut: (seat, ended) => signedOut.push([seat, ended]) })
+    storage.set('tccc.tabs.ended', JSON.stringify({ v: 1, data: { [SEAT]: { how: 'kicked', at: Date.now() - 60_000 } } }))
+    // Claimed without clearing it (a claim clears it): as if it came after.
+    await a.mayRegister(SEAT)
+    storage.set('tccc.tabs.ended', JSON.stringify({ v: 1, data: { [SEAT]: { how: 'kicked', at: Date.now() - 60_000 } } }))
+    bus.hide(linkA)
+    holderRecords.save({})
+    bus.back(linkA)
+    expect(signedOut).toEqual([[SEAT, undefined]])
+  })
+
+  it("a tab standing by, back from the back-forward cache, is told only its own seat's end: another agent's kick is not its", async () => {
+    const { bus } = await busWithHolder({ holds: true })
+    const linkB = bus.link('tab-b')
+    const b = createTabRegistration(linkB, TIMING)
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    bus.hide(linkB)
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    await c.mayRegister(OTHER_SEAT)
+    c.kickedOut(OTHER_SEAT)
+    // Its word not heard in the cache.
+    await tick()
+    bus.back(linkB)
+    await tick()
+    expect(tabB.kicked).toEqual([])
+  })
+
+  it('a tab no store serves (no Web Locks), recorded as a holder, hears a back, a kick and an expired session and comes back from the back-forward cache over a recorded end without failing', async () => {
+    let hear: (message: unknown) => void = () => undefined
+    let back: () => void = () => undefined
+    const link: TabLink = {
+      tabId: 'tab-c',
+      post: () => undefined,
+      listen: (listener) => ((hear = listener), () => undefined),
+      onLeaving: () => () => undefined,
+      onBack: (listener) => ((back = listener), () => undefined),
+    }
+    const c = createTabRegistration(link, TIMING)
+    await c.mayRegister(SEAT)
+    for (const kind of ['back', 'kicked', 'expired'] as const) expect(() => hear({ kind, seat: SEAT, from: 'tab-z' })).not.toThrow()
+    storage.set('tccc.tabs.ended', JSON.stringify({ v: 1, data: { [SEAT]: { how: 'kicked', at: Date.now() + 60_000 } } }))
+    expect(() => back()).not.toThrow()
+    expect(c.holder(SEAT)).toMatchObject({ seat: SEAT, tabId: 'tab-c' })
+  })
+
+  it('a store serving again (a new store replaces the previous one) starts no second look at the holders', () => {
+    vi.useFakeTimers()
+    try {
+      const a = createTabRegistration(createFakeTabBus().link('tab-a'), TIMING)
+      a.serve(noAnswers)
+      a.serve(noAnswers)
+      expect(vi.getTimerCount()).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it("sessionExpired leaves a record that names another tab (it registered since)", async () => {
+    const { bus, a } = await busWithHolder({ holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    await b.takeOver(SEAT)
+    a.sessionExpired(SEAT)
+    expect(b.holder(SEAT)?.tabId).toBe('tab-b')
+  })
+
+  it('a holder going into the back-forward cache lets its lock go (it comes back holding it again)', async () => {
+    const { bus, linkA, a } = await busWithHolder({ holds: true })
+    let freed = false
+    bus.link('watcher').locks?.whenFree(`tccc.tabs.holder:${SEAT}:tab-a`, () => (freed = true))
+    await tick()
+    expect(freed).toBe(false)
+    bus.hide(linkA)
+    await tick()
+    expect(freed).toBe(true)
+    bus.back(linkA)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+    let freedAgain = false
+    bus.link('watcher2').locks?.whenFree(`tccc.tabs.holder:${SEAT}:tab-a`, () => (freedAgain = true))
+    await tick()
+    expect(freedAgain).toBe(false)
+  })
+
+  it('a tab standing by stops watching the holder as its page goes: a holder that reloads meanwhile is not taken for gone by it', async () => {
+    const { bus, linkA, tabA } = await holderAndStandingBy()
+    const linkB = bus.link('tab-b-away')
+    const b = createTabRegistration(linkB, LIVE)
+    tabOf(b, { holds: false, standsBy: true })
+    await wait(LIVE.heartbeatMs * 3)
+    bus.hide(linkB)
+    // The holder's tab is discarded and reloaded while this one is away: its lock went, it is back.
+    tabA.state.holds = false
+    bus.crash(linkA)
+    const reloaded = createTabRegistration(bus.link('tab-a'), LIVE)
+    tabOf(reloaded, { holds: true })
+    await reloaded.mayRegister(SEAT)
+    await wait(LIVE.answerMs * 3)
+    expect(kinds(bus, 'tab-b-away')).not.toContain('ping')
+    expect(reloaded.holder(SEAT)).toEqual({ seat: SEAT, tabId: 'tab-a' })
+  })
+
+  it('a holder that dropped the seat for good (signed out, no retry) says nothing and marks nothing as its page goes', async () => {
+    const { bus, linkA, a, tabA } = await busWithHolder({ holds: true })
+    tabA.state.holds = false
+    a.drop(SEAT)
+    bus.close(linkA)
+    expect(a.holder(SEAT)).toBeNull()
+    expect(kinds(bus, 'tab-a')).toEqual([])
+  })
+
+  it("a claim keeps another seat's recorded end, and writes no end when none was recorded", async () => {
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(a, { holds: true })
+    a.signOut(OTHER_SEAT)
+    expect(Object.keys(endRecords.load() as object)).toEqual([OTHER_SEAT])
+    const before = endWrites()
+    await a.mayRegister(SEAT)
+    expect(endWrites()).toBe(before)
+    expect((endRecords.load() as Record<string, { how: string }>)[OTHER_SEAT]?.how).toBe('signed-out')
+    // Claiming the seat that ended takes its end away.
+    await a.mayRegister(OTHER_SEAT)
+    expect(endRecords.load()).toEqual({})
   })
 })
