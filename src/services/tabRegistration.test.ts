@@ -1612,8 +1612,8 @@ describe('what a tab takes for an answer', () => {
 describe("survivors of the twenty-eighth session's run (the twenty-seventh session's lines): liveness, session ends, a duplicated left", () => {
   const LIVE = { ...TIMING, heartbeatMs: 20, staleMs: 150 }
   const OTHER_SEAT = 'agent2%40example%2Ecom'
-  const endRecords = storedValue<unknown>('tabs.ended', { version: 1, fallback: () => ({}) })
-  const endWrites = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => key === 'tccc.tabs.ended').length
+  const endRecordOf = (seat: string) => storedValue<{ how: string } | null>(`tabs.ended.${seat}`, { version: 1, fallback: () => null })
+  const endWrites = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => String(key).startsWith('tccc.tabs.ended')).length
 
   /** Holder A (live), B standing by, both looking at holders every 20 ms. */
   async function holderAndStandingBy(options: { locks?: boolean } = {}) {
@@ -1725,7 +1725,7 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
     const { bus } = await holderAndStandingBy()
     let freed = false
     bus.link('watcher').locks?.whenFree(`tccc.tabs.holder:${SEAT}:tab-a`, () => (freed = true))
-    holderRecords.save({})
+    holderRecordOf(SEAT).clear()
     await wait(LIVE.heartbeatMs * 3)
     expect(freed).toBe(true)
   })
@@ -1849,12 +1849,12 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
     const a = createTabRegistration(linkA, TIMING)
     const signedOut: Array<[string, string | undefined]> = []
     a.serve({ ...noAnswers, holds: (seat) => seat === SEAT, signedOut: (seat, ended) => signedOut.push([seat, ended]) })
-    storage.set('tccc.tabs.ended', JSON.stringify({ v: 1, data: { [SEAT]: { how: 'kicked', at: Date.now() - 60_000 } } }))
+    storage.set(`tccc.tabs.ended.${SEAT}`, JSON.stringify({ v: 1, data: { how: 'kicked', at: Date.now() - 60_000 } }))
     // Claimed without clearing it (a claim clears it): as if it came after.
     await a.mayRegister(SEAT)
-    storage.set('tccc.tabs.ended', JSON.stringify({ v: 1, data: { [SEAT]: { how: 'kicked', at: Date.now() - 60_000 } } }))
+    storage.set(`tccc.tabs.ended.${SEAT}`, JSON.stringify({ v: 1, data: { how: 'kicked', at: Date.now() - 60_000 } }))
     bus.hide(linkA)
-    holderRecords.save({})
+    holderRecordOf(SEAT).clear()
     bus.back(linkA)
     expect(signedOut).toEqual([[SEAT, undefined]])
   })
@@ -1898,6 +1898,7 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
     try {
       const a = createTabRegistration(createFakeTabBus().link('tab-a'), TIMING)
       a.serve(noAnswers)
+      a.standBy(SEAT)
       a.serve(noAnswers)
       expect(vi.getTimerCount()).toBe(1)
     } finally {
@@ -1962,13 +1963,13 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
     const a = createTabRegistration(bus.link('tab-a'), TIMING)
     tabOf(a, { holds: true })
     a.signOut(OTHER_SEAT)
-    expect(Object.keys(endRecords.load() as object)).toEqual([OTHER_SEAT])
+    expect([endRecordOf(OTHER_SEAT).load()?.how, endRecordOf(SEAT).load()]).toEqual(['signed-out', null])
     const before = endWrites()
     await a.mayRegister(SEAT)
     expect(endWrites()).toBe(before)
-    expect((endRecords.load() as Record<string, { how: string }>)[OTHER_SEAT]?.how).toBe('signed-out')
+    expect(endRecordOf(OTHER_SEAT).load()?.how).toBe('signed-out')
     // Claiming the seat that ended takes its end away.
     await a.mayRegister(OTHER_SEAT)
-    expect(endRecords.load()).toEqual({})
+    expect(endRecordOf(OTHER_SEAT).load()).toBeNull()
   })
 })
