@@ -26,6 +26,7 @@ import { createLoginLimiter, limitAddress, pruneRateCounters, sharedRateLimitSto
 import { confirmFailureReport, pruneSignInFailures, readFailureReport, recordFailure } from './db/signInFailures'
 import { registerWorkspaceRoutes } from './workspaceRoutes'
 import { forgetOldTombstones, pruneChangeIds } from './db/workspace'
+import { checkRevisions, configureRevisionChecks } from './db/revisions'
 import { pgliteVacuum } from './db/vacuum'
 import { registerAdminRoutes } from './adminRoutes'
 import { createCccClient, createMockIssuer, createRealIssuer, TcccRefusedError, type TcccTokenIssuer } from './tccc'
@@ -295,6 +296,7 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
   // Old counters, long-expired sessions and tombstones past WORKSPACE_TOMBSTONE_DAYS go away in the
   // background; the embedded store is vacuumed.
   const vacuum = pgliteVacuum(db, now())
+  configureRevisionChecks(db, { clock: now, report: (line) => app.log.warn(line) })
   const maintenance = setInterval(() => {
     const longestWindow = Math.max(config.rateLimits.tokenWindowMs, config.rateLimits.statusWindowMs, 60_000)
     if (unknownPaths > 0) app.log.warn({ count: unknownPaths }, 'requests for unknown paths in the last minute')
@@ -306,6 +308,8 @@ export async function buildServer(config: ServerConfig, deps: ServerDeps = {}): 
       pruneSessions(db, now()),
       pruneChangeIds(db, now()),
       forgetOldTombstones(db, now(), config.workspaceTombstoneMs),
+      // A restore under the running backend, also on an instance that serves no request (revisions.ts).
+      checkRevisions(db),
     ])
       // After the prunes, so the rows they deleted are reclaimed in the same run.
       .then(() => vacuum(now()))

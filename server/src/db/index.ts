@@ -2,8 +2,9 @@
  * Opening the store at start: connect, migrate, then make the agent directory right for the
  * mode (mock: development accounts seeded; real: never present) and import an agents file once.
  */
-import { openDatabase, describeTarget, type Database, type DatabaseTarget, type Queryable } from './driver'
+import { openDatabase, describeTarget, type Database, type DatabaseTarget } from './driver'
 import { migrate } from './migrations'
+import { advanceRevisions, checkRevisions, noteWorkspaceStart } from './revisions'
 import {
   AgentStoreError,
   countAgents,
@@ -14,6 +15,7 @@ import {
 } from './agents'
 
 export { type Database } from './driver'
+export { advanceRevisions, noteWorkspaceStart, WORKSPACE_STARTS_KEEP_MS } from './revisions'
 
 export class StoreStartError extends Error {
   override name = 'StoreStartError'
@@ -30,37 +32,13 @@ export async function openMigrated(target: DatabaseTarget): Promise<Database> {
     await migrate(db)
     await advanceRevisions(db, Date.now())
     await noteWorkspaceStart(db, Date.now())
+    // The instance's first memory of the sequence (revisions.ts): a restore under it from now on is noticed.
+    await checkRevisions(db)
   } catch (err) {
     await db.close().catch(() => {})
     throw new StoreStartError(`cannot migrate the database (${describeTarget(target)}): ${(err as Error).message}`)
   }
   return db
-}
-
-/**
- * Workspace revisions never go back, even after a backup is restored. Phones keep the last rev
- * they pulled as their cursor; a restored sequence handed out those revs again, and phones skipped
- * the new changes (a lead assigned after the restore never arrived; the phone said "synced").
- * At each start the sequence moves on to the clock in microseconds when it is behind it: changes
- * come far slower than a million a second, so every rev handed out before a backup, and every
- * cursor a phone holds, is below it. It only ever moves forward, by at least a second's worth, so
- * an instance starting beside another that is handing out revs never sets it below one of them.
- */
-export async function advanceRevisions(db: Queryable, now: number): Promise<void> {
-  await db.query(`SELECT setval('workspace_rev', $1::bigint) FROM workspace_rev WHERE last_value < $1::bigint - 1000000`, [now * 1000])
-}
-
-/** Starts remembered; a phone that has not reconciled for longer lists everything it holds. */
-export const WORKSPACE_STARTS_KEEP_MS = 400 * 86_400_000
-
-/**
- * Notes this start and the highest rev the database holds now (after a restore: the backup's).
- * Every write a restore lost had a higher rev, so a phone asking for the starts since it last
- * reconciled (`reconcileFloor`) lists only what it saw above the lowest of them.
- */
-export async function noteWorkspaceStart(db: Queryable, now: number): Promise<void> {
-  await db.query(`INSERT INTO workspace_starts (started_at, max_rev) SELECT $1::bigint, coalesce(max(rev), 0) FROM workspace_records`, [now])
-  await db.query(`DELETE FROM workspace_starts WHERE started_at < $1::bigint`, [now - WORKSPACE_STARTS_KEEP_MS])
 }
 
 export interface DirectoryOptions {

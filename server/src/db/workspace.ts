@@ -8,18 +8,14 @@ import { randomUUID } from 'node:crypto'
 import { mergedRemark, nationalForm, samePhoneSpellings, validateListNumber, validateNumber, validateRemark } from '../../../src/services/numbers'
 import { hasUnstorableText } from '../../../src/services/text'
 import type { Database, Queryable } from './driver'
+import { beforeSequenceRead, checkSequence, HIGHEST_HANDED_OUT, lockWorkspaceWrites, noteHandedOut, revisionWrite } from './revisions'
+
+export { lockWorkspaceWrites } from './revisions'
 
 export const PULL_LIMIT_MAX = 1000
 export const PUSH_CHANGES_MAX = 500
 /** Records one reconcile request may list (`reconcileRecords`). */
 export const RECONCILE_RECORDS_MAX = 1000
-const WRITE_LOCK = 0x74636302
-
-/** Every write to workspaces queues here (pushes, assignments, call detail, moving a seat's workspace). */
-export async function lockWorkspaceWrites(tx: Queryable): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
-}
-
 /**
  * The request's session ended (sign-out, password change, the agent removed) after its access
  * token was checked and before its write got its turn: nothing is written, since the seat may
@@ -385,11 +381,12 @@ async function pullPage<Row extends { rev: string }>(
   since: bigint,
   limit: number,
   data: 'data' | 'data::text',
-): Promise<{ page: Row[]; more: boolean; pruned: bigint }> {
-  // One row even when the page is empty (its columns NULL), carrying the watermark.
-  const rows = await db.query<Row & { pruned: string | null; kind: Kind | null }>(
-    `SELECT w.pruned, page.kind, page.id, page.rev::text AS rev, page.deleted, page.${data} AS data, page.seen_rev::text AS seen_rev
-       FROM (SELECT (SELECT rev::text FROM workspace_pruned WHERE agent = $1) AS pruned) w
+): Promise<{ page: Row[]; more: boolean; pruned: bigint; sequence: string }> {
+  // One row even when the page is empty (its columns NULL), carrying the watermark and the
+  // sequence's highest rev handed out (a restore under the running backend, revisions.ts).
+  const rows = await db.query<Row & { pruned: string | null; sequence: string; kind: Kind | null }>(
+    `SELECT w.pruned, w.sequence, page.kind, page.id, page.rev::text AS rev, page.deleted, page.${data} AS data, page.seen_rev::text AS seen_rev
+       FROM (SELECT (SELECT rev::text FROM workspace_pruned WHERE agent = $1) AS pruned, ${HIGHEST_HANDED_OUT}::text AS sequence) w
        LEFT JOIN LATERAL (
          SELECT * FROM (
            (SELECT kind, id, rev, deleted, data, seen_rev FROM workspace_records WHERE agent = $1 AND rev > $2 ORDER BY rev LIMIT $3)
@@ -405,7 +402,7 @@ async function pullPage<Row extends { rev: string }>(
   const pruned = BigInt(rows[0]?.pruned ?? '0')
   const found = rows.filter((r) => r.kind !== null)
   const more = found.length > limit
-  return { page: more ? found.slice(0, limit) : found, more, pruned }
+  return { page: more ? found.slice(0, limit) : found, more, pruned, sequence: rows[0].sequence }
 }
 
 /**
@@ -423,7 +420,11 @@ async function pullFeed<Row extends { rev: string }>(
   data: 'data' | 'data::text',
 ): Promise<{ page: Row[]; cursor: string; more: boolean; resync?: { pruned: string } }> {
   const from = typeof since === 'bigint' ? { rev: since, listing: false } : since
+  const before = beforeSequenceRead(db)
   const feed = await pullPage<Row>(db, agent, from.rev, limit, data)
+  // Before answering: a database gone back under the backend is moved on first (revisions.ts), so
+  // no rev handed out after this answer lies at or below the cursor it gives or the phone's.
+  await checkSequence(db, before, feed.sequence, from.rev)
   // A listing under way when deletes past its position were forgotten (the watermark rose above
   // both) will never name them, and the phone drops by the watermark it began under: it starts
   // again under the new one, once (its cursors then carry none), so a large listing on a slow
@@ -562,8 +563,18 @@ export async function reconcileRecords(db: Queryable, agent: string, held: reado
  * have been lost by a restore since then; null when there was no start since, so no restore.
  */
 export async function reconcileFloor(db: Queryable, since: number): Promise<string | null> {
-  const rows = await db.query<{ floor: string | null }>('SELECT min(max_rev)::text AS floor FROM workspace_starts WHERE started_at >= $1::bigint', [since])
-  return rows[0]?.floor ?? null
+  const read = async () => {
+    const before = beforeSequenceRead(db)
+    const [row] = await db.query<{ floor: string | null; sequence: string }>(
+      `SELECT (SELECT min(max_rev) FROM workspace_starts WHERE started_at >= $1::bigint)::text AS floor, ${HIGHEST_HANDED_OUT}::text AS sequence`,
+      [since],
+    )
+    return { ...row, before }
+  }
+  const first = await read()
+  // A restore under the running backend: the start it notes is the floor (revisions.ts).
+  if (await checkSequence(db, first.before, first.sequence)) return (await read()).floor
+  return first.floor
 }
 
 /** `deletedAt`: when a delete made this tombstone (its age for pruneTombstones); null for a live record. */
@@ -575,6 +586,7 @@ async function writeRecord(tx: Queryable, agent: string, kind: Kind, id: string,
      RETURNING rev::text AS rev`,
     [agent, kind, id, deleted, data === null ? null : JSON.stringify(data), seenRev, deleted ? deletedAt : null],
   )
+  noteHandedOut(tx, rows[0].rev)
   return String(rows[0].rev)
 }
 
@@ -768,7 +780,7 @@ export interface CallDetail {
  * its next pull). Null when the record is gone or no longer has this session id.
  */
 export async function attachCallDetail(db: Database, agent: string, id: string, sessionId: string, detail: CallDetail, now: number, requestSession?: string): Promise<PulledChange | null> {
-  return db.transaction(async (tx) => {
+  return revisionWrite(db, async (tx) => {
     await lockWorkspaceWrites(tx)
     await checkSessionLive(tx, requestSession)
     const rows = await tx.query<{ data: Data | null }>(
@@ -787,7 +799,7 @@ export async function attachCallDetail(db: Database, agent: string, id: string, 
 /** `requestSession`: the access token's session, checked once the write has its turn (SessionEndedError). */
 /** `caps`: what the agent may store; a change that would go over one is `QUOTA_EXCEEDED` alone. */
 export async function pushChanges(db: Database, agent: string, changes: unknown[], now: number, requestSession?: string, caps: WorkspaceCaps = DEFAULT_WORKSPACE_CAPS): Promise<ChangeResult[]> {
-  return db.transaction(async (tx) => {
+  return revisionWrite(db, async (tx) => {
     await lockWorkspaceWrites(tx)
     await checkSessionLive(tx, requestSession)
     // After the lock: every earlier writer has committed, and no later one starts before this ends.
@@ -833,13 +845,15 @@ export async function pushChanges(db: Database, agent: string, changes: unknown[
  * (`POST /api/admin/workspace/clear`, mock mode): a phone can never delete a call record.
  */
 export async function clearAgentWorkspace(db: Database, agent: string, now?: number): Promise<{ numbers: number; calls: number }> {
-  return db.transaction(async (tx) => {
+  return revisionWrite(db, async (tx) => {
     await lockWorkspaceWrites(tx)
-    const rows = await tx.query<{ kind: Kind }>(
+    const rows = await tx.query<{ kind: Kind; rev: string }>(
       `UPDATE workspace_records SET rev = nextval('workspace_rev'), deleted = true, data = NULL, deleted_at = $2::bigint
-        WHERE agent = $1 AND kind IN ('number', 'call') AND NOT deleted RETURNING kind`,
+        WHERE agent = $1 AND kind IN ('number', 'call') AND NOT deleted RETURNING kind, rev::text AS rev`,
       [agent, now ?? null],
     )
+    // One statement hands out many revs, returned in no set order: noted lowest first.
+    for (const rev of rows.map((r) => BigInt(r.rev)).sort((a, b) => (a < b ? -1 : 1))) noteHandedOut(tx, rev.toString())
     return { numbers: rows.filter((r) => r.kind === 'number').length, calls: rows.filter((r) => r.kind === 'call').length }
   })
 }
@@ -862,7 +876,7 @@ export async function assignNumbers(
   lines: { line: number; number: string; remark: string }[],
   now: number,
 ): Promise<AssignReport> {
-  return db.transaction(async (tx) => {
+  return revisionWrite(db, async (tx) => {
     await lockWorkspaceWrites(tx)
     const report: AssignReport = { added: 0, duplicate: 0, invalid: [] }
     const kept: { number: string; remark: string }[] = []
