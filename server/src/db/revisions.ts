@@ -9,13 +9,17 @@
  * - a write: a rev `nextval` gives at or below that memory (`noteHandedOut`). No statement is
  *   added to a write: the rev it was handed is checked, the transaction rolled back and tried again
  *   after the catch-up, so the wrong rev never commits;
- * - a pull (the sequence read in the page's own statement): the sequence below the memory, or below
- *   the phone's cursor. A cursor is the phone's word, so it counts only up to the clock in
- *   microseconds (what a start sets the sequence to) and only while the sequence lies more than
- *   CURSOR_LAG_US behind the clock: a made-up cursor moves the sequence at most to the clock, as a
- *   start does, and adds at most one start every CURSOR_LAG_US, while a restored sequence (set
- *   at the last start before the backup, plus the changes since) lies that far behind unless the
- *   backup and the restore both came within that time of a start;
+ * - a pull (the sequence read by one statement more, when the phone's cursor lies above the memory
+ *   or the instance has not read it for a second; the page's own statement is as before: read in
+ *   it on every pull, an empty pull on PGlite ran at 0.77x, bench/revisionCheck.ts): the sequence
+ *   below the memory, or below the phone's cursor. A pull answered between two reads is right (a
+ *   write still checks every rev it is handed).
+ *   A cursor is the phone's word, so it counts only up to the clock in microseconds (what a start
+ *   sets the sequence to) and only while the sequence lies more than CURSOR_LAG_US behind the
+ *   clock: a made-up cursor moves the sequence at most to the clock, as a start does, and adds at
+ *   most one start every CURSOR_LAG_US, while a restored sequence (set at the last start before
+ *   the backup, plus the changes since) lies that far behind unless the backup and the restore both
+ *   came within that time of a start;
  * - the reconcile check (its floor would otherwise miss the restore) and a check every minute, which
  *   also keeps the memory of an instance that serves little up to date.
  * The catch-up takes the write lock and checks again, so of several instances (or requests) that
@@ -76,6 +80,8 @@ interface RevisionWatch {
   report: (line: string) => void
   /** The clock the sequence follows (ms). */
   clock: () => number
+  /** When a pull last read the sequence (performance.now()). */
+  pullReadAt: number
 }
 
 const watches = new WeakMap<object, RevisionWatch>()
@@ -83,7 +89,7 @@ const watches = new WeakMap<object, RevisionWatch>()
 function watchOf(db: Database): RevisionWatch {
   let watch = watches.get(db)
   if (!watch) {
-    watch = { handed: 0n, read: 0n, catchingUp: null, report: () => {}, clock: Date.now }
+    watch = { handed: 0n, read: 0n, catchingUp: null, report: () => {}, clock: Date.now, pullReadAt: -Infinity }
     watches.set(db, watch)
   }
   return watch
@@ -107,6 +113,20 @@ export function beforeSequenceRead(db: Queryable): SequenceRead {
   return watch ? { known: larger(watch.handed, watch.read), at: watch.clock() } : { known: 0n }
 }
 
+/** A pull reads the sequence at least this often (ms), and whenever the phone's cursor lies above what the instance knows. */
+export const PULL_SEQUENCE_READ_MS = 1_000
+
+/** Whether a pull from `cursor` reads the sequence: what to check it against, or null (not this time). */
+export function sequenceReadForPull(db: Queryable, cursor: bigint): SequenceRead | null {
+  if (!isDatabase(db)) return null
+  const watch = watchOf(db)
+  const known = larger(watch.handed, watch.read)
+  const at = performance.now()
+  if (cursor <= known && at - watch.pullReadAt < PULL_SEQUENCE_READ_MS) return null
+  watch.pullReadAt = at
+  return { known, at: watch.clock() }
+}
+
 /**
  * After a statement that read the sequence (`HIGHEST_HANDED_OUT`) as `sequence`: catches up first
  * when the database went back, seen by `known` (beforeSequenceRead) or by a phone's
@@ -126,11 +146,16 @@ export async function checkSequence(db: Queryable, { known, at: foundAt }: Seque
   return true
 }
 
+/** The highest rev the sequence has handed out, read on its own (unnamed: a pull reads it at most about once a second). */
+export async function readSequence(db: Queryable): Promise<string> {
+  const [row] = await db.query<{ rev: string }>(`SELECT ${HIGHEST_HANDED_OUT}::text AS rev`)
+  return row.rev
+}
+
 /** The periodic check (and the first read at start): the sequence against what this instance knows; true when it was behind. */
 export async function checkRevisions(db: Database): Promise<boolean> {
   const before = beforeSequenceRead(db)
-  const [row] = await db.query<{ rev: string }>(`SELECT ${HIGHEST_HANDED_OUT}::text AS rev`)
-  return checkSequence(db, before, row.rev)
+  return checkSequence(db, before, await readSequence(db))
 }
 
 const isDatabase = (db: Queryable): db is Database => typeof (db as Partial<Database>).transaction === 'function'

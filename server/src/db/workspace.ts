@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { mergedRemark, nationalForm, samePhoneSpellings, validateListNumber, validateNumber, validateRemark } from '../../../src/services/numbers'
 import { hasUnstorableText } from '../../../src/services/text'
 import type { Database, Queryable } from './driver'
-import { beforeSequenceRead, checkSequence, HIGHEST_HANDED_OUT, lockWorkspaceWrites, noteHandedOut, revisionWrite } from './revisions'
+import { beforeSequenceRead, checkSequence, HIGHEST_HANDED_OUT, lockWorkspaceWrites, noteHandedOut, readSequence, revisionWrite, sequenceReadForPull } from './revisions'
 
 export { lockWorkspaceWrites } from './revisions'
 
@@ -381,12 +381,11 @@ async function pullPage<Row extends { rev: string }>(
   since: bigint,
   limit: number,
   data: 'data' | 'data::text',
-): Promise<{ page: Row[]; more: boolean; pruned: bigint; sequence: string }> {
-  // One row even when the page is empty (its columns NULL), carrying the watermark and the
-  // sequence's highest rev handed out (a restore under the running backend, revisions.ts).
-  const rows = await db.query<Row & { pruned: string | null; sequence: string; kind: Kind | null }>(
-    `SELECT w.pruned, w.sequence, page.kind, page.id, page.rev::text AS rev, page.deleted, page.${data} AS data, page.seen_rev::text AS seen_rev
-       FROM (SELECT (SELECT rev::text FROM workspace_pruned WHERE agent = $1) AS pruned, ${HIGHEST_HANDED_OUT}::text AS sequence) w
+): Promise<{ page: Row[]; more: boolean; pruned: bigint }> {
+  // One row even when the page is empty (its columns NULL), carrying the watermark.
+  const rows = await db.query<Row & { pruned: string | null; kind: Kind | null }>(
+    `SELECT w.pruned, page.kind, page.id, page.rev::text AS rev, page.deleted, page.${data} AS data, page.seen_rev::text AS seen_rev
+       FROM (SELECT (SELECT rev::text FROM workspace_pruned WHERE agent = $1) AS pruned) w
        LEFT JOIN LATERAL (
          SELECT * FROM (
            (SELECT kind, id, rev, deleted, data, seen_rev FROM workspace_records WHERE agent = $1 AND rev > $2 ORDER BY rev LIMIT $3)
@@ -402,7 +401,7 @@ async function pullPage<Row extends { rev: string }>(
   const pruned = BigInt(rows[0]?.pruned ?? '0')
   const found = rows.filter((r) => r.kind !== null)
   const more = found.length > limit
-  return { page: more ? found.slice(0, limit) : found, more, pruned, sequence: rows[0].sequence }
+  return { page: more ? found.slice(0, limit) : found, more, pruned }
 }
 
 /**
@@ -420,11 +419,11 @@ async function pullFeed<Row extends { rev: string }>(
   data: 'data' | 'data::text',
 ): Promise<{ page: Row[]; cursor: string; more: boolean; resync?: { pruned: string } }> {
   const from = typeof since === 'bigint' ? { rev: since, listing: false } : since
-  const before = beforeSequenceRead(db)
+  const before = sequenceReadForPull(db, from.rev)
   const feed = await pullPage<Row>(db, agent, from.rev, limit, data)
   // Before answering: a database gone back under the backend is moved on first (revisions.ts), so
   // no rev handed out after this answer lies at or below the cursor it gives or the phone's.
-  await checkSequence(db, before, feed.sequence, from.rev)
+  if (before !== null) await checkSequence(db, before, await readSequence(db), from.rev)
   // A listing under way when deletes past its position were forgotten (the watermark rose above
   // both) will never name them, and the phone drops by the watermark it began under: it starts
   // again under the new one, once (its cursors then carry none), so a large listing on a slow
