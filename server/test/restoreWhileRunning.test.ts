@@ -16,7 +16,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { buildServer } from '../src/app'
 import { openMigrated, type Database } from '../src/db'
 import { checkRevisions } from '../src/db/revisions'
-import { pullChanges, pushChanges } from '../src/db/workspace'
+import { assignNumbers, pullChanges, pushChanges } from '../src/db/workspace'
 import { AGENT1, login, mockConfig } from './helpers'
 import { BOTH_DRIVERS, freshBackendPerTest, twoInstancesPerBlock } from './backendPerDriver'
 import { findPgBin, startPostgres } from './pgHarness'
@@ -190,6 +190,17 @@ describe.each(BOTH_DRIVERS)('many writes at once right after a restore, on two i
     const pulled = (await pullChanges(other, AGENT, BigInt(cursor), 1000)).changes.map((c) => c.id)
     expect(pulled.sort()).toEqual(Array.from({ length: 24 }, (_, i) => `m${i}`).sort())
     expect(await startsSince(db, restoredAt)).toBe(1)
+  })
+
+  it('a lead the business assigns right after the restore (assign-numbers) reaches the phone', async () => {
+    const { db, other } = instances()
+    const saved = await backup(db)
+    await pushChanges(db, AGENT, [numberChange('n1', '2')], now())
+    const cursor = (await pullChanges(db, AGENT, 0n, 1000)).cursor
+    await restore(db, saved)
+    await assignNumbers(db, AGENT, [{ line: 1, number: '13912345678', remark: 'lead' }], now())
+    const pulled = (await pullChanges(other, AGENT, BigInt(cursor), 1000)).changes
+    expect(pulled.map((c) => c.data?.remark)).toEqual(['lead'])
   })
 
   it('the check every minute: both instances run it after the restore, one start is noted, and nothing moves without a restore', async () => {
