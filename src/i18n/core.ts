@@ -8,6 +8,7 @@
  */
 import { ref } from 'vue'
 import { entryFor, type ErrorSymbol, type Locale, TcccError } from '@/platform/errors'
+import { systemLanguage } from '@/platform/language'
 import common from './messages/common'
 import login from './messages/login'
 
@@ -18,12 +19,7 @@ type KeysOf<D> = D extends { zh: infer Z } ? keyof Z & string : never
 export type FirstPaintKey = KeysOf<typeof common | typeof login>
 
 export function detectLocale(): Locale {
-  let lang = ''
-  try {
-    lang = (typeof uni !== 'undefined' && (uni.getLocale?.() || uni.getSystemInfoSync?.().language)) || ''
-  } catch {
-    lang = ''
-  }
+  let lang = systemLanguage()
   if (!lang && typeof navigator !== 'undefined') lang = navigator.language
   return /^en/i.test(lang) ? 'en' : 'zh'
 }

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 import { APP_ERRORS, SDK_ERRORS, TcccError, type ErrorSymbol } from '@/platform/errors'
-import { errorAdvice, errorText, locale, setLocale, t } from './index'
+import { detectLocale, errorAdvice, errorText, locale, setLocale, t } from './index'
 import { messages } from './messages'
 
 describe('i18n', () => {
@@ -81,5 +81,18 @@ describe('i18n', () => {
     setLocale('zh')
     await nextTick()
     expect(uni.setLocale).toHaveBeenLastCalledWith('zh-Hans')
+  })
+})
+
+describe('detectLocale', () => {
+  afterEach(() => {
+    Object.defineProperty(navigator, 'language', { value: 'zh-CN', configurable: true })
+  })
+
+  it("follows the system's language: English for any English, Chinese otherwise", () => {
+    for (const [lang, expected] of [['en-US', 'en'], ['EN', 'en'], ['zh-TW', 'zh'], ['zh-CN', 'zh'], ['fr-FR', 'zh']] as const) {
+      Object.defineProperty(navigator, 'language', { value: lang, configurable: true })
+      expect(detectLocale()).toBe(expected)
+    }
   })
 })

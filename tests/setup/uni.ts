@@ -35,10 +35,14 @@ function makeUni() {
 }
 
 ;(globalThis as unknown as { uni: ReturnType<typeof makeUni> }).uni = makeUni()
+// The same Chinese phone as `getLocale` above, seen from a browser (the H5 build asks the browser).
+if (typeof navigator !== 'undefined') Object.defineProperty(navigator, 'language', { value: 'zh-CN', configurable: true })
 
 beforeEach(() => {
   storage.clear()
   ;(globalThis as unknown as { uni: ReturnType<typeof makeUni> }).uni = makeUni()
+// The same Chinese phone as `getLocale` above, seen from a browser (the H5 build asks the browser).
+if (typeof navigator !== 'undefined') Object.defineProperty(navigator, 'language', { value: 'zh-CN', configurable: true })
 })
 
 // AppIcon's `<uni-icons>` comes through easycom, which vitest does not have.
