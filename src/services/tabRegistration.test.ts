@@ -281,10 +281,80 @@ describe('two agents in one browser, without Web Locks: records written at once'
     const d = createTabRegistration(bus.link('tab-d'), TIMING)
     d.announce(SEAT)
     expect(c.holder(SEAT)?.tabId).toBe('tab-d')
-    expect(storage.has('tccc.tabs.holder')).toBe(false)
     d.drop(SEAT)
     expect(c.holder(SEAT)).toBeNull()
     expect(c.holder(OTHER)?.tabId).toBe('tab-b')
+    expect(storage.has('tccc.tabs.holder')).toBe(false)
+  })
+})
+
+describe('an older version still open (an upgrade): it reads and writes only the shared map', () => {
+  const sharedHolders = (): Record<string, { tabId: string; left?: true }> => {
+    const raw = storage.get('tccc.tabs.holder')
+    return typeof raw === 'string' ? (JSON.parse(raw) as { data: Record<string, { tabId: string; left?: true }> }).data : {}
+  }
+  /** Tab A of the older version writes the seat into the shared map as it claims or leaves. */
+  const olderWrites = (holder: { seat: string; tabId: string; left?: true }) => storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { ...sharedHolders(), [holder.seat]: holder } }))
+
+  it("a new tab that takes the seat over from an older tab is named in the shared map (the older tab, standing by, asks it before \"use here\" and takes over when it leaves), and gone from it at the sign-out", async () => {
+    olderWrites({ seat: SEAT, tabId: 'tab-a' })
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(a, { holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    tabOf(b, { holds: false })
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(sharedHolders()[SEAT]?.tabId).toBe('tab-b')
+    b.callState(SEAT, true)
+    expect(sharedHolders()[SEAT]).toMatchObject({ tabId: 'tab-b', call: true })
+    b.signOut(SEAT)
+    expect(storage.has('tccc.tabs.holder')).toBe(false)
+    for (const tab of [a, b]) tab.stop()
+  })
+
+  it("without Web Locks, the new holder's heartbeat alone does not write the shared map again (its read-modify-write would race other agents' tabs)", async () => {
+    vi.useFakeTimers()
+    try {
+      olderWrites({ seat: SEAT, tabId: 'tab-a', left: true })
+      const bus = createFakeTabBus({ locks: false })
+      const b = createTabRegistration(bus.link('tab-b'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
+      tabOf(b, { holds: true })
+      await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+      expect(sharedHolders()[SEAT]?.tabId).toBe('tab-b')
+      const sharedWrites = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => key === 'tccc.tabs.holder').length
+      const before = sharedWrites()
+      const beat = b.holder(SEAT)?.beat ?? 0
+      await vi.advanceTimersByTimeAsync(100)
+      expect(b.holder(SEAT)?.beat ?? 0).toBeGreaterThan(beat)
+      expect(sharedWrites()).toBe(before)
+      b.callState(SEAT, true)
+      expect(sharedWrites()).toBe(before + 1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('an older tab that claims the seat after a new tab held it is the holder for the new tabs: a new holder yields to it, a kick is no sign-in elsewhere', async () => {
+    olderWrites({ seat: SEAT, tabId: 'tab-a' })
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), TIMING)
+    tabOf(a, { holds: true })
+    const b = createTabRegistration(bus.link('tab-b'), TIMING)
+    tabOf(b, { holds: false })
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    // The older tab's "use here" found no holder it could read (before), claimed and registered.
+    olderWrites({ seat: SEAT, tabId: 'tab-a' })
+    expect(b.holder(SEAT)?.tabId).toBe('tab-a')
+    expect(b.heldElsewhere(SEAT)).toBe(true)
+    // A new tab of the seat asks it.
+    const c = createTabRegistration(bus.link('tab-c'), TIMING)
+    tabOf(c, { holds: false })
+    expect(c.holder(SEAT)?.tabId).toBe('tab-a')
+    // B claims again: its claim is the newest word, over the older tab's entry.
+    b.announce(SEAT)
+    expect(c.holder(SEAT)?.tabId).toBe('tab-b')
+    expect(sharedHolders()[SEAT]?.tabId).toBe('tab-b')
+    for (const tab of [a, b, c]) tab.stop()
   })
 })
 
@@ -1598,9 +1668,9 @@ describe('what a tab takes for an answer', () => {
     ['a beat not a number', { seat: SEAT, tabId: 'tab-a', beat: 'now' }],
     ['a holder not an object', 'tab-a'],
     ['a list', [{ seat: SEAT, tabId: 'tab-a' }]],
-  ])("a seat's own holder record with %s is unreadable, whatever older versions' shared record says: nobody holds", async (_what, data) => {
+  ])("a seat's own holder record with %s is unreadable, whatever the shared map mirrors of it for older versions: nobody holds", async (_what, data) => {
     holderRecordOf(SEAT).save(data)
-    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a' } } }))
+    storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { [SEAT]: { seat: SEAT, tabId: 'tab-a', mirrored: true } } }))
     const bus = createFakeTabBus()
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     expect(b.holder(SEAT)).toBeNull()

@@ -188,33 +188,61 @@ interface SeatRecords<T> {
  * One key per seat (`tccc.tabs.<name>.<seat>`): localStorage has no lock over a read and a write,
  * so tabs of two agents that read-modified-wrote one shared map overwrote each other's entries
  * (without Web Locks, the heartbeat writes every HEARTBEAT_MS); each now writes its own seat's key
- * only. The shared map of older versions (`tccc.tabs.<name>`) is still read for a seat with no key
- * of its own (a tab of the older version still open, an upgrade: its live holder is not lost), and
- * the seat's entry leaves it as the seat's key is written.
+ * only. The shared map of older versions (`tccc.tabs.<name>`) is what a tab of the older version
+ * still open (an upgrade) reads and writes: an entry there written by such a tab (no `MIRRORED`
+ * mark) is the seat's newest word, over the seat's own key; a seat that has an entry has it
+ * replaced, marked, as its key is written (not at a heartbeat alone), so that tab still sees who
+ * holds the seat (it asks before "use here", takes over when that one leaves), and removed with
+ * the record. A marked entry is never read here: a lost write to the map cannot mislead this version.
  */
+const MIRRORED = 'mirrored'
+type Mirrored<T> = T & { [MIRRORED]?: true }
+const isMirrored = (value: unknown): boolean => typeof value === 'object' && value !== null && (value as Record<string, unknown>)[MIRRORED] === true
+/** The same record but for its heartbeat: not written to the older versions' map again. */
+function sameButBeat(a: object, b: object): boolean {
+  const rest = (record: object) => Object.entries(record).filter(([key]) => key !== 'beat' && key !== MIRRORED)
+  const [ra, rb] = [rest(a), rest(b)]
+  return ra.length === rb.length && ra.every(([key, value]) => (b as Record<string, unknown>)[key] === value)
+}
 function seatRecords<T>(name: string, isRecord: (seat: string, value: unknown) => value is T, sharedVersion: number): SeatRecords<T> {
-  const shared = storedValue<Record<string, T>>(`tabs.${name}`, {
+  const shared = storedValue<Record<string, Mirrored<T>>>(`tabs.${name}`, {
     version: sharedVersion,
     fallback: () => ({}),
-    validate: (value): value is Record<string, T> => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([seat, record]) => isRecord(seat, record)),
+    validate: (value): value is Record<string, Mirrored<T>> => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.entries(value).every(([seat, record]) => isRecord(seat, record)),
   })
   const own = (seat: string) => storedValue<T | null>(`tabs.${name}.${seat}`, { version: 1, fallback: () => null, validate: (value): value is T => isRecord(seat, value) })
   const hasOwn = (seat: string) => hasStored(`tabs.${name}.${seat}`)
+  /** The seat's entry in the older versions' map when a tab of an older version wrote it. */
+  const olderWord = (entries: Record<string, Mirrored<T>>, seat: string): T | null => {
+    const entry = entries[seat]
+    return entry && !isMirrored(entry) ? entry : null
+  }
   return {
-    load: (seat) => (hasOwn(seat) ? own(seat).load() : (shared.load()[seat] ?? null)),
+    load: (seat) => olderWord(shared.load(), seat) ?? (hasOwn(seat) ? own(seat).load() : null),
     save(seat, value) {
       if (value) own(seat).save(value)
       else own(seat).clear()
       const older = shared.load()
       if (!(seat in older)) return
+      if (value) {
+        const entry = older[seat]
+        if (isMirrored(entry) && sameButBeat(entry as object, value as object)) return
+        shared.save({ ...older, [seat]: { ...value, [MIRRORED]: true } })
+        return
+      }
       const rest = Object.fromEntries(Object.entries(older).filter(([other]) => other !== seat))
       if (Object.keys(rest).length > 0) shared.save(rest)
       else shared.clear()
     },
     all() {
       const records = new Map<string, T>()
-      for (const [seat, record] of Object.entries(shared.load())) if (!hasOwn(seat)) records.set(seat, record)
+      const older = shared.load()
+      for (const seat of Object.keys(older)) {
+        const word = olderWord(older, seat)
+        if (word) records.set(seat, word)
+      }
       for (const seat of storedNamesUnder(`tabs.${name}.`)) {
+        if (records.has(seat)) continue
         const record = own(seat).load()
         if (record) records.set(seat, record)
       }
