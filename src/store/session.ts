@@ -457,8 +457,12 @@ export const useSessionStore = defineStore('session', () => {
     else becomeSignedOut('other-tab', null)
   }
 
-  /** Whether `seat` is this tab's agent's (signed in, offline or standing by). */
+  /**
+   * Whether `seat` is this tab's agent's (signed in, offline or standing by), or the seat this tab
+   * claimed and registers with now (a start or sign-in whose agent is not identified yet).
+   */
   function isOwnSeat(seat: string): boolean {
+    if (holdsSeat === seat) return true
     const userId = agent.value?.userId ?? elsewhereAgent.value
     return !!userId && agentKeyOf(userId) === seat
   }
@@ -723,15 +727,27 @@ export const useSessionStore = defineStore('session', () => {
       return false
     }
     holdsSeat = seat
+    const leavesBefore = leaves
+    let registered: SessionAgent
     try {
-      await identify(await registerWithTccc(accessToken), { workspaceId: backend.agent.workspaceId, accessToken })
+      registered = await registerWithTccc(accessToken)
     } catch (e) {
+      // Signed out in another tab meanwhile (its session revoked): the reason on screen stays.
+      if (leaves !== leavesBefore) return false
       // Do not keep a backend session whose agent could not register (e.g. no seat).
       backendSessionStorage.clear()
       revokeQuietly(accessToken, backendUrl())
       becomeSignedOut(null, toTcccError(e))
       return false
     }
+    if (leaves !== leavesBefore) {
+      // Registered after the agent signed out in another tab (the session revoked): out of TCCC again.
+      await getWorkstation()
+        .logout()
+        .catch((e: unknown) => console.warn('[session] SDK logout failed', toTcccError(e).symbol))
+      return false
+    }
+    await identify(registered, { workspaceId: backend.agent.workspaceId, accessToken })
     lastSilentRenewalAt = null
     becomeSignedIn()
     return true

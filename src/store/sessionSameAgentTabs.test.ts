@@ -613,6 +613,55 @@ describe('signing out in either tab', () => {
   })
 })
 
+describe('a sign-out in another tab while this one registers (it took the seat over, its TCCC login under way)', () => {
+  it('a start: not left signed in with the revoked session; signed out as other-tab, out of TCCC, the seat not claimed again', async () => {
+    const a = openTab('tab-a')
+    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    const b = openTab('tab-b')
+    let go: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (go = resolve))
+    let registering = false
+    b.session.joinSignIn(() => {
+      registering = true
+      return gate
+    })
+    const restoring = b.session.restore()
+    await until(() => registering && a.session.status === 'elsewhere', 'B registers, A stands by')
+    await a.session.signOut()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    go()
+    await expect(restoring).resolves.toBe(false)
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.signOutReason).toBe('other-tab')
+    expect(logins()).toBe(logouts())
+    expect(holderRecord.load()).toBeNull()
+  })
+
+  it('a password sign-in: not left signed in with the revoked session; signed out as other-tab, out of TCCC', async () => {
+    const a = openTab('tab-a')
+    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
+    const b = openTab('tab-b')
+    b.session.$patch({ status: 'signed-out' })
+    let go: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (go = resolve))
+    let registering = false
+    b.session.joinSignIn(() => {
+      registering = true
+      return gate
+    })
+    const signingIn = b.session.signIn(AGENT.userId, PASSWORD)
+    await until(() => registering && a.session.status === 'elsewhere', 'B registers, A stands by')
+    await a.session.signOut()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    go()
+    await expect(signingIn).resolves.toBe(false)
+    expect(b.session.status).toBe('signed-out')
+    expect(b.session.signOutReason).toBe('other-tab')
+    expect(logins()).toBe(logouts())
+    expect(holderRecord.load()).toBeNull()
+  })
+})
+
 describe("the holder's call, as the standing-by tab knows it (its sign-out would hang that call up)", () => {
   it('heard when the call goes live and when it ends', async () => {
     const { a, b } = await twoTabs()
