@@ -965,6 +965,31 @@ describe('stop: a tab whose agreement ended', () => {
   })
 })
 
+describe('the look at holders every HEARTBEAT_MS', () => {
+  it.each([true, false])('reads only the seats this tab holds or stands by for, never lists the storage (H5: that reads every stored value) (Web Locks: %s)', async (locks) => {
+    vi.useFakeTimers()
+    try {
+      const bus = createFakeTabBus({ locks })
+      const timing = { ...TIMING, heartbeatMs: 20, staleMs: 150 }
+      const a = createTabRegistration(bus.link('tab-a'), timing)
+      tabOf(a, { holds: true })
+      await a.mayRegister(SEAT)
+      a.announce(SEAT)
+      const b = createTabRegistration(bus.link('tab-b'), timing)
+      tabOf(b, { holds: false, standsBy: true })
+      await vi.advanceTimersByTimeAsync(10)
+      const listings = vi.mocked(uni.getStorageInfoSync).mock.calls.length
+      await vi.advanceTimersByTimeAsync(100)
+      expect(vi.mocked(uni.getStorageInfoSync).mock.calls.length).toBe(listings)
+      // Still looked at: the holder's heartbeat goes on (no Web Locks), B still waits on A.
+      if (!locks) expect((a.holder(SEAT)?.beat ?? 0) > Date.now() - 50).toBe(true)
+      for (const tab of [a, b]) tab.stop()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
 describe('the App (one lone tab: no other tab ever answers)', () => {
   it('runs no heartbeat and no look at holders: nothing is read or written on a timer while it holds', async () => {
     vi.useFakeTimers()

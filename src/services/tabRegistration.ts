@@ -418,15 +418,21 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
 
   /**
    * Holding: the heartbeat (no Web Locks), and the lock let go once another tab holds the seat.
-   * Standing by: wait on the holder's lock, or look at its heartbeat.
+   * Standing by: wait on the holder's lock, or look at its heartbeat. Only the seats this tab holds,
+   * stands by for or watches are read: listing the storage (every HEARTBEAT_MS) reads every value
+   * in it in H5 (uni's getStorageInfoSync), the agents' workspace caches among them.
    */
   function lookAtHolders(): void {
     for (const seat of [...heldLocks.keys()]) {
       const holder = record(seat)
       if (holder?.tabId !== me || holder.left) releaseLock(seat)
     }
-    for (const holder of holderRecords.all().values()) {
-      const seat = holder.seat
+    for (const seat of new Set([...lookedAt, ...watched.keys()])) {
+      const holder = record(seat)
+      if (!holder) {
+        unwatch(seat)
+        continue
+      }
       if (holder.tabId === me) {
         if (!link.locks && !holder.left && handlers?.holds(seat)) write(seat, { ...holder, beat: Date.now() })
         continue
