@@ -7,7 +7,21 @@ import { storage } from '../../tests/setup/uni'
 import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import { createLoneTabLink, type TabLink } from '@/platform/tabLink'
 import { storedValue } from '@/services/storage'
-import { createTabRegistration, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
+import { createTabRegistration as createTabRegistrationOnly, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
+
+/**
+ * Every tab a test opened, ended after it: a tab's look timer (HEARTBEAT_MS, 10 s) still running
+ * fired in a later test under fake timers, whose count of timers it then changed.
+ */
+const opened: TabRegistration[] = []
+function createTabRegistration(...args: Parameters<typeof createTabRegistrationOnly>): TabRegistration {
+  const registration = createTabRegistrationOnly(...args)
+  opened.push(registration)
+  return registration
+}
+afterEach(() => {
+  for (const registration of opened.splice(0)) registration.stop()
+})
 
 const SEAT = 'agent1%40example%2Ecom'
 /** A seat's holder record (its own key), as another tab's write lands in this tab's storage. */
