@@ -1004,6 +1004,24 @@ describe('the look at holders every HEARTBEAT_MS', () => {
   })
 })
 
+describe('stop, then the page goes', () => {
+  it('a stopped tab that was retrying by itself marks nothing left and says nothing as its page goes or comes back', async () => {
+    const bus = createFakeTabBus()
+    const linkA = bus.link('tab-a')
+    const a = createTabRegistration(linkA, TIMING)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    a.drop(SEAT, true)
+    a.stop()
+    bus.hide(linkA)
+    bus.back(linkA)
+    bus.close(linkA)
+    await tick()
+    expect(bus.posted).toEqual([])
+    expect(holderRecordOf(SEAT).load()).toBeNull()
+  })
+})
+
 describe('the App (one lone tab: no other tab ever answers)', () => {
   it('runs no heartbeat and no look at holders: nothing is read or written on a timer while it holds', async () => {
     vi.useFakeTimers()

@@ -689,6 +689,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     return true
   }
   link.onLeaving(() => {
+    if (stopped) return
     awayAt = Date.now()
     // Away, this tab hears nothing (a holder's `back` among it): its waits to take over end here,
     // and `onBack` starts them again from the record.
@@ -716,6 +717,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
   // claimed the seat meanwhile (its "held" was not heard in the cache): then the store is told; or
   // the record is gone: the agent signed out in another tab (its "signed-out" was not heard either).
   link.onBack(() => {
+    if (stopped) return
     const seat = leftSeat
     leftSeat = null
     if (!seat) {
@@ -876,6 +878,7 @@ export function createTabRegistration(link: TabLink, timing: { answerMs?: number
     stop() {
       stopped = true
       handlers = null
+      retryingSeats.clear()
       if (lookTimer !== undefined) clearTimeout(lookTimer)
       lookTimer = undefined
       lookedAt.clear()
