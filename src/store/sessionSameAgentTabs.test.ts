@@ -614,7 +614,17 @@ describe('signing out in either tab', () => {
 })
 
 describe('a sign-out in another tab while this one registers (it took the seat over, its TCCC login under way)', () => {
-  it('a start: not left signed in with the revoked session; signed out as other-tab, out of TCCC, the seat not claimed again', async () => {
+  type Tab = ReturnType<typeof openTab>
+  it.each<[string, (b: Tab) => Promise<boolean>]>([
+    ['a start: not left signed in with the revoked session; signed out as other-tab, out of TCCC, the seat not claimed again', (b) => b.session.restore()],
+    [
+      'a password sign-in: not left signed in with the revoked session; signed out as other-tab, out of TCCC',
+      (b) => {
+        b.session.$patch({ status: 'signed-out' })
+        return b.session.signIn(AGENT.userId, PASSWORD)
+      },
+    ],
+  ])('%s', async (_, begin) => {
     const a = openTab('tab-a')
     await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
     const b = openTab('tab-b')
@@ -625,36 +635,12 @@ describe('a sign-out in another tab while this one registers (it took the seat o
       registering = true
       return gate
     })
-    const restoring = b.session.restore()
+    const registered = begin(b)
     await until(() => registering && a.session.status === 'elsewhere', 'B registers, A stands by')
     await a.session.signOut()
     await new Promise((resolve) => setTimeout(resolve, 50))
     go()
-    await expect(restoring).resolves.toBe(false)
-    expect(b.session.status).toBe('signed-out')
-    expect(b.session.signOutReason).toBe('other-tab')
-    expect(logins()).toBe(logouts())
-    expect(holderRecord.load()).toBeNull()
-  })
-
-  it('a password sign-in: not left signed in with the revoked session; signed out as other-tab, out of TCCC', async () => {
-    const a = openTab('tab-a')
-    await expect(a.session.signIn(AGENT.userId, PASSWORD)).resolves.toBe(true)
-    const b = openTab('tab-b')
-    b.session.$patch({ status: 'signed-out' })
-    let go: () => void = () => undefined
-    const gate = new Promise<void>((resolve) => (go = resolve))
-    let registering = false
-    b.session.joinSignIn(() => {
-      registering = true
-      return gate
-    })
-    const signingIn = b.session.signIn(AGENT.userId, PASSWORD)
-    await until(() => registering && a.session.status === 'elsewhere', 'B registers, A stands by')
-    await a.session.signOut()
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    go()
-    await expect(signingIn).resolves.toBe(false)
+    await expect(registered).resolves.toBe(false)
     expect(b.session.status).toBe('signed-out')
     expect(b.session.signOutReason).toBe('other-tab')
     expect(logins()).toBe(logouts())

@@ -29,6 +29,18 @@ describe('changes refused over a cap, through the stores', () => {
     await settle()
   }
   const pushedSince = (server: FakeWorkspaceServer, from: number) => server.pushes.slice(from).map((p) => p.map((c) => `${c.op} ${c.id}`))
+  /** Signed in under a records cap of 1: call c1 went in, c2 was refused over the cap and is held. */
+  const c2HeldOverCapOf1 = async () => {
+    const server = servers[AGENT1]
+    server.recordsCap = 1
+    await signIn(AGENT1)
+    const history = useHistoryStore()
+    history.record(callRecord('c1', '13800138001'))
+    await syncNow()
+    history.record(callRecord('c2', '13800138002'))
+    await syncNow()
+    return { server, history }
+  }
 
   it('deleting numbers sends the refused adds again, their latest version, in their order; the line clears once they are in and says so again while some are over', async () => {
     const server = servers[AGENT1]
@@ -103,14 +115,7 @@ describe('changes refused over a cap, through the stores', () => {
   })
 
   it('a call held over the records cap and then refused for another reason: a corrected wrap-up goes whole and brings it in (never as the wrap-up alone, which has no call there)', async () => {
-    const server = servers[AGENT1]
-    server.recordsCap = 1
-    await signIn(AGENT1)
-    const history = useHistoryStore()
-    history.record(callRecord('c1', '13800138001'))
-    await syncNow()
-    history.record(callRecord('c2', '13800138002'))
-    await syncNow()
+    const { server, history } = await c2HeldOverCapOf1()
     expect(getSync().overCapRecords()).toEqual([{ kind: 'call', id: 'c2', quota: 'records' }])
     // The business dropped an outcome code from its catalogue and raised the cap: the server
     // refuses c2 (sent whole while held) for that code, whatever the room.
@@ -173,14 +178,7 @@ describe('changes refused over a cap, through the stores', () => {
   })
 
   it('clearing the history keeps a call held over the records cap (its only copy), clears the ones the server has, and the kept call still goes out once there is room', async () => {
-    const server = servers[AGENT1]
-    server.recordsCap = 1
-    await signIn(AGENT1)
-    const history = useHistoryStore()
-    history.record(callRecord('c1', '13800138001'))
-    await syncNow()
-    history.record(callRecord('c2', '13800138002'))
-    await syncNow()
+    const { server, history } = await c2HeldOverCapOf1()
     expect(line()).toMatchObject({ refused: 1, quota: 'records' })
     expect(history.keptByClear()).toBe(1)
 
@@ -202,14 +200,7 @@ describe('changes refused over a cap, through the stores', () => {
   })
 
   it('a call held over the records cap does not fall off the newest 1,000 until the server has it', async () => {
-    const server = servers[AGENT1]
-    server.recordsCap = 1
-    await signIn(AGENT1)
-    const history = useHistoryStore()
-    history.record(callRecord('c1', '13800138001'))
-    await syncNow()
-    history.record(callRecord('c2', '13800138002'))
-    await syncNow()
+    const { server, history } = await c2HeldOverCapOf1()
     expect(line()).toMatchObject({ refused: 1, quota: 'records' })
     // 999 newer calls (the history is full), then one more: c2 is past the 1,000 but stays.
     const newer = Array.from({ length: 999 }, (_, i) => ({ ...callRecord(`n${i}`, '13800138003'), startedAt: Date.now() + i, answeredAt: Date.now() + i, endedAt: Date.now() + i + 1 })).reverse()
