@@ -177,7 +177,11 @@ describe('the sync line of a second tab of the agent', () => {
     expect(server.pushes.flat().map((c) => c.id)).toEqual(['n1'])
   })
 
-  it('a sign-in in both tabs sends the records held over a cap once, from the tab that came first (the other sees them just sent)', async () => {
+  /**
+   * Under a numbers cap of 1, the first tab sent n1 and n2 (n2 refused, held); then both tabs
+   * signed out. `signIn` opens a tab's engine again over the same two copies.
+   */
+  async function n2HeldThenBothSignedOut() {
     server.numbersCap = 1
     const copies = [addNumber('n1', '13800138001'), addNumber('n2', '13800138002')]
     const signIn = async (engine: SyncEngine) => {
@@ -189,11 +193,15 @@ describe('the sync line of a second tab of the agent', () => {
     first.engine.enqueue(copies)
     await first.timers.advance(DEBOUNCE_MS)
     expect(first.engine.overCapRecords().map((r) => r.id)).toEqual(['n2'])
-    // Signed out, then in again: both tabs open the agent's workspace.
     first.engine.close()
     second.engine.close()
     const sendsOfN2 = () => server.pushes.flat().filter((c) => c.id === 'n2').length
-    const before = sendsOfN2()
+    return { signIn, sendsOfN2, before: sendsOfN2() }
+  }
+
+  it('a sign-in in both tabs sends the records held over a cap once, from the tab that came first (the other sees them just sent)', async () => {
+    const { signIn, sendsOfN2, before } = await n2HeldThenBothSignedOut()
+    // Both tabs sign in again: both open the agent's workspace.
     await signIn(first.engine)
     await signIn(second.engine)
     // Was: 2, each tab's first sync sent it again (and it was refused again, twice).
@@ -207,20 +215,7 @@ describe('the sync line of a second tab of the agent', () => {
   })
 
   it('a sign-out and sign-in again in the same tab within the minute sends the held records again (a new sign-in); the other tab at it still does not', async () => {
-    server.numbersCap = 1
-    const copies = [addNumber('n1', '13800138001'), addNumber('n2', '13800138002')]
-    const signIn = async (engine: SyncEngine) => {
-      engine.open('agent1')
-      engine.setLocalRecords({ held: () => copies, copyOf: () => null, resend: (records) => copies.filter((c) => records.some((r) => r.id === c.id)) })
-      engine.kick()
-      await settle()
-    }
-    first.engine.enqueue(copies)
-    await first.timers.advance(DEBOUNCE_MS)
-    first.engine.close()
-    second.engine.close()
-    const sendsOfN2 = () => server.pushes.flat().filter((c) => c.id === 'n2').length
-    const before = sendsOfN2()
+    const { signIn, sendsOfN2, before } = await n2HeldThenBothSignedOut()
     await signIn(first.engine)
     expect(sendsOfN2() - before).toBe(1)
     // The business raised the cap; the agent signs out and in again at once.

@@ -7,20 +7,12 @@ import { storage } from '../../tests/setup/uni'
 import { createFakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import { createLoneTabLink, type TabLink } from '@/platform/tabLink'
 import { storedValue } from '@/services/storage'
-import { createTabRegistration as createTabRegistrationOnly, type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
+import { type RefusalReason, type TabRegistration, type TabRegistrationHandlers } from './tabRegistration'
+import { tabRegistrationForTest as createTabRegistration } from './__tests__/endedTabs'
 
-/**
- * Every tab a test opened, ended after it: a tab's look timer (HEARTBEAT_MS, 10 s) still running
- * fired in a later test under fake timers, whose count of timers it then changed.
- */
-const opened: TabRegistration[] = []
-function createTabRegistration(...args: Parameters<typeof createTabRegistrationOnly>): TabRegistration {
-  const registration = createTabRegistrationOnly(...args)
-  opened.push(registration)
-  return registration
-}
+// Tests that take the clock (`vi.useFakeTimers()`) give it back here, whatever they end with.
 afterEach(() => {
-  for (const registration of opened.splice(0)) registration.stop()
+  vi.useRealTimers()
 })
 
 const SEAT = 'agent1%40example%2Ecom'
@@ -309,8 +301,8 @@ describe('an older version still open (an upgrade): it reads and writes only the
   }
   /** Tab A of the older version writes the seat into the shared map as it claims or leaves. */
   const olderWrites = (holder: { seat: string; tabId: string; left?: true }) => storage.set('tccc.tabs.holder', JSON.stringify({ v: 2, data: { ...sharedHolders(), [holder.seat]: holder } }))
-
-  it("a new tab that takes the seat over from an older tab is named in the shared map (the older tab, standing by, asks it before \"use here\" and takes over when it leaves), and gone from it at the sign-out", async () => {
+  /** Older tab A held the seat (the shared map says so); new tab B took it over. */
+  async function newTabTookOverFromOlder() {
     olderWrites({ seat: SEAT, tabId: 'tab-a' })
     const bus = createFakeTabBus()
     const a = createTabRegistration(bus.link('tab-a'), TIMING)
@@ -318,44 +310,38 @@ describe('an older version still open (an upgrade): it reads and writes only the
     const b = createTabRegistration(bus.link('tab-b'), TIMING)
     tabOf(b, { holds: false })
     await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    return { bus, a, b }
+  }
+
+  it("a new tab that takes the seat over from an older tab is named in the shared map (the older tab, standing by, asks it before \"use here\" and takes over when it leaves), and gone from it at the sign-out", async () => {
+    const { b } = await newTabTookOverFromOlder()
     expect(sharedHolders()[SEAT]?.tabId).toBe('tab-b')
     b.callState(SEAT, true)
     expect(sharedHolders()[SEAT]).toMatchObject({ tabId: 'tab-b', call: true })
     b.signOut(SEAT)
     expect(storage.has('tccc.tabs.holder')).toBe(false)
-    for (const tab of [a, b]) tab.stop()
   })
 
   it("without Web Locks, the new holder's heartbeat alone does not write the shared map again (its read-modify-write would race other agents' tabs)", async () => {
     vi.useFakeTimers()
-    try {
-      olderWrites({ seat: SEAT, tabId: 'tab-a', left: true })
-      const bus = createFakeTabBus({ locks: false })
-      const b = createTabRegistration(bus.link('tab-b'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
-      tabOf(b, { holds: true })
-      await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
-      expect(sharedHolders()[SEAT]?.tabId).toBe('tab-b')
-      const sharedWrites = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => key === 'tccc.tabs.holder').length
-      const before = sharedWrites()
-      const beat = b.holder(SEAT)?.beat ?? 0
-      await vi.advanceTimersByTimeAsync(100)
-      expect(b.holder(SEAT)?.beat ?? 0).toBeGreaterThan(beat)
-      expect(sharedWrites()).toBe(before)
-      b.callState(SEAT, true)
-      expect(sharedWrites()).toBe(before + 1)
-    } finally {
-      vi.useRealTimers()
-    }
+    olderWrites({ seat: SEAT, tabId: 'tab-a', left: true })
+    const bus = createFakeTabBus({ locks: false })
+    const b = createTabRegistration(bus.link('tab-b'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
+    tabOf(b, { holds: true })
+    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    expect(sharedHolders()[SEAT]?.tabId).toBe('tab-b')
+    const sharedWrites = () => vi.mocked(uni.setStorageSync).mock.calls.filter(([key]) => key === 'tccc.tabs.holder').length
+    const before = sharedWrites()
+    const beat = b.holder(SEAT)?.beat ?? 0
+    await vi.advanceTimersByTimeAsync(100)
+    expect(b.holder(SEAT)?.beat ?? 0).toBeGreaterThan(beat)
+    expect(sharedWrites()).toBe(before)
+    b.callState(SEAT, true)
+    expect(sharedWrites()).toBe(before + 1)
   })
 
   it('an older tab that claims the seat after a new tab held it is the holder for the new tabs: a new holder yields to it, a kick is no sign-in elsewhere', async () => {
-    olderWrites({ seat: SEAT, tabId: 'tab-a' })
-    const bus = createFakeTabBus()
-    const a = createTabRegistration(bus.link('tab-a'), TIMING)
-    tabOf(a, { holds: true })
-    const b = createTabRegistration(bus.link('tab-b'), TIMING)
-    tabOf(b, { holds: false })
-    await expect(b.takeOver(SEAT)).resolves.toEqual({ kind: 'taken' })
+    const { bus, a, b } = await newTabTookOverFromOlder()
     // The older tab's "use here" found no holder it could read (before), claimed and registered.
     olderWrites({ seat: SEAT, tabId: 'tab-a' })
     expect(b.holder(SEAT)?.tabId).toBe('tab-a')
@@ -857,45 +843,37 @@ describe('a holder that answers a ping too late (without Web Locks, frozen past 
 
   it('taken over before its answer: it learns at that answer that it lost the seat (its store stands by), before the new holder\'s held reaches it', async () => {
     vi.useFakeTimers()
-    try {
-      const { bus, a, tabA, tabB } = await frozenHolder(300)
-      // B asks (stale beat), hears nothing within ANSWER_MS, waits the grace and takes over.
-      await vi.advanceTimersByTimeAsync(SLOW.staleMs + SLOW.heartbeatMs + SLOW.answerMs + SLOW.graceMs + 20)
-      expect(tabB.gone).toEqual([SEAT])
-      expect(a.holder(SEAT)?.tabId).toBe('tab-b')
-      const heldAt = bus.posted.findIndex((p) => p.from === 'tab-b' && (p.message as { kind: string }).kind === 'held')
-      expect(heldAt).toBeGreaterThan(-1)
-      expect(tabA.changed).toEqual([])
-      // A hears the ping now (B's held is still on its way to it) and answers it.
-      while (!kinds(bus, 'tab-a').includes('holding')) await vi.advanceTimersByTimeAsync(5)
-      expect(tabA.changed).toEqual([SEAT])
-      expect(a.holder(SEAT)?.tabId).toBe('tab-b')
-      tabA.state.holds = false
-    } finally {
-      vi.useRealTimers()
-    }
+    const { bus, a, tabA, tabB } = await frozenHolder(300)
+    // B asks (stale beat), hears nothing within ANSWER_MS, waits the grace and takes over.
+    await vi.advanceTimersByTimeAsync(SLOW.staleMs + SLOW.heartbeatMs + SLOW.answerMs + SLOW.graceMs + 20)
+    expect(tabB.gone).toEqual([SEAT])
+    expect(a.holder(SEAT)?.tabId).toBe('tab-b')
+    const heldAt = bus.posted.findIndex((p) => p.from === 'tab-b' && (p.message as { kind: string }).kind === 'held')
+    expect(heldAt).toBeGreaterThan(-1)
+    expect(tabA.changed).toEqual([])
+    // A hears the ping now (B's held is still on its way to it) and answers it.
+    while (!kinds(bus, 'tab-a').includes('holding')) await vi.advanceTimersByTimeAsync(5)
+    expect(tabA.changed).toEqual([SEAT])
+    expect(a.holder(SEAT)?.tabId).toBe('tab-b')
+    tabA.state.holds = false
   })
 
   it('marked gone, nobody claimed yet (the grace): its late answer claims the seat again and says held, so nobody takes over', async () => {
     vi.useFakeTimers()
-    try {
-      const { bus, late, a, tabA, tabB } = await frozenHolder(SLOW.answerMs + SLOW.graceMs / 2)
-      a.callState(SEAT, true)
-      while (!a.holder(SEAT)?.left) await vi.advanceTimersByTimeAsync(5)
-      expect(tabB.gone).toEqual([])
-      while (!kinds(bus, 'tab-a').includes('holding')) await vi.advanceTimersByTimeAsync(5)
-      // Thawed: it hears B's next pings at once.
-      late.ms = 0
-      await vi.advanceTimersByTimeAsync(SLOW.graceMs * 3)
-      expect(tabB.gone).toEqual([])
-      expect(a.holder(SEAT)).toMatchObject({ tabId: 'tab-a', call: true })
-      expect(a.holder(SEAT)?.left).toBeUndefined()
-      expect(kinds(bus, 'tab-a')).toEqual(expect.arrayContaining(['holding', 'held']))
-      tabA.state.holds = false
-      tabB.state.standsBy = false
-    } finally {
-      vi.useRealTimers()
-    }
+    const { bus, late, a, tabA, tabB } = await frozenHolder(SLOW.answerMs + SLOW.graceMs / 2)
+    a.callState(SEAT, true)
+    while (!a.holder(SEAT)?.left) await vi.advanceTimersByTimeAsync(5)
+    expect(tabB.gone).toEqual([])
+    while (!kinds(bus, 'tab-a').includes('holding')) await vi.advanceTimersByTimeAsync(5)
+    // Thawed: it hears B's next pings at once.
+    late.ms = 0
+    await vi.advanceTimersByTimeAsync(SLOW.graceMs * 3)
+    expect(tabB.gone).toEqual([])
+    expect(a.holder(SEAT)).toMatchObject({ tabId: 'tab-a', call: true })
+    expect(a.holder(SEAT)?.left).toBeUndefined()
+    expect(kinds(bus, 'tab-a')).toEqual(expect.arrayContaining(['holding', 'held']))
+    tabA.state.holds = false
+    tabB.state.standsBy = false
   })
 })
 
@@ -905,102 +883,86 @@ describe('the look at holders every HEARTBEAT_MS: only while this tab holds or s
 
   it('signed out, the timer stops: no storage read or written on a timer; holding again, it beats again', async () => {
     vi.useFakeTimers()
-    try {
-      const a = createTabRegistration(createFakeTabBus({ locks: false }).link('tab-a'), LOOK)
-      const tabA = tabOf(a, { holds: true })
-      await a.mayRegister(SEAT)
-      const claimedBeat = a.holder(SEAT)?.beat ?? 0
-      vi.advanceTimersByTime(LOOK.heartbeatMs * 3)
-      expect(a.holder(SEAT)?.beat).toBeGreaterThan(claimedBeat)
-      // The agent signs out: the store no longer holds (nor stands by), the record is dropped.
-      tabA.state.holds = false
-      a.signOut(SEAT)
-      const calls = storageCalls()
-      vi.advanceTimersByTime(60_000)
-      expect(storageCalls()).toBe(calls)
-      expect(vi.getTimerCount()).toBe(0)
-      // Signed in again: it beats again.
-      tabA.state.holds = true
-      await a.mayRegister(SEAT)
-      const again = a.holder(SEAT)?.beat ?? 0
-      vi.advanceTimersByTime(LOOK.heartbeatMs * 3)
-      expect(a.holder(SEAT)?.beat).toBeGreaterThan(again)
-      tabA.state.holds = false
-    } finally {
-      vi.useRealTimers()
-    }
+    const a = createTabRegistration(createFakeTabBus({ locks: false }).link('tab-a'), LOOK)
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const claimedBeat = a.holder(SEAT)?.beat ?? 0
+    vi.advanceTimersByTime(LOOK.heartbeatMs * 3)
+    expect(a.holder(SEAT)?.beat).toBeGreaterThan(claimedBeat)
+    // The agent signs out: the store no longer holds (nor stands by), the record is dropped.
+    tabA.state.holds = false
+    a.signOut(SEAT)
+    const calls = storageCalls()
+    vi.advanceTimersByTime(60_000)
+    expect(storageCalls()).toBe(calls)
+    expect(vi.getTimerCount()).toBe(0)
+    // Signed in again: it beats again.
+    tabA.state.holds = true
+    await a.mayRegister(SEAT)
+    const again = a.holder(SEAT)?.beat ?? 0
+    vi.advanceTimersByTime(LOOK.heartbeatMs * 3)
+    expect(a.holder(SEAT)?.beat).toBeGreaterThan(again)
+    tabA.state.holds = false
   })
 
   it('a tab that stands by after its timer stopped (it signed out, then stood by) looks again: a holder gone silent is asked', async () => {
     vi.useFakeTimers()
-    try {
-      const bus = createFakeTabBus({ locks: false })
-      const a = createTabRegistration(bus.link('tab-a'), LOOK)
-      await a.mayRegister(SEAT)
-      const b = createTabRegistration(bus.link('tab-b'), LOOK)
-      const tabB = tabOf(b, { holds: false })
-      vi.advanceTimersByTime(60_000)
-      expect(kinds(bus, 'tab-b')).toEqual([])
-      tabB.state.standsBy = true
-      b.standBy(SEAT)
-      // A writes no heartbeat (no store answers for it): stale after staleMs, then B asks it.
-      vi.advanceTimersByTime(LOOK.staleMs + LOOK.heartbeatMs * 2)
-      expect(kinds(bus, 'tab-b')).toContain('ping')
-      tabB.state.standsBy = false
-    } finally {
-      vi.useRealTimers()
-    }
+    const bus = createFakeTabBus({ locks: false })
+    const a = createTabRegistration(bus.link('tab-a'), LOOK)
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), LOOK)
+    const tabB = tabOf(b, { holds: false })
+    vi.advanceTimersByTime(60_000)
+    expect(kinds(bus, 'tab-b')).toEqual([])
+    tabB.state.standsBy = true
+    b.standBy(SEAT)
+    // A writes no heartbeat (no store answers for it): stale after staleMs, then B asks it.
+    vi.advanceTimersByTime(LOOK.staleMs + LOOK.heartbeatMs * 2)
+    expect(kinds(bus, 'tab-b')).toContain('ping')
+    tabB.state.standsBy = false
   })
 })
 
 describe('stop: a tab whose agreement ended', () => {
   it('runs no timer on (holding or waiting to take over), hears nothing, and its lock goes', async () => {
     vi.useFakeTimers()
-    try {
-      const bus = createFakeTabBus()
-      const a = createTabRegistration(bus.link('tab-a'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
-      const tabA = tabOf(a, { holds: true })
-      await a.mayRegister(SEAT)
-      const b = createTabRegistration(bus.link('tab-b'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
-      const tabB = tabOf(b, { holds: false, standsBy: true })
-      b.standBy(SEAT)
-      expect(vi.getTimerCount()).toBeGreaterThan(0)
-      a.stop()
-      b.stop()
-      expect(vi.getTimerCount()).toBe(0)
-      // A third tab signs out: the stopped tabs are told nothing (their stores would sign out).
-      createTabRegistration(bus.link('tab-c')).signOut(SEAT)
-      await vi.advanceTimersByTimeAsync(1_000)
-      expect([tabA.signedOut, tabA.changed, tabB.signedOut, tabB.changed]).toEqual([[], [], [], []])
-      expect(vi.getTimerCount()).toBe(0)
-    } finally {
-      vi.useRealTimers()
-    }
+    const bus = createFakeTabBus()
+    const a = createTabRegistration(bus.link('tab-a'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
+    const tabA = tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
+    const tabB = tabOf(b, { holds: false, standsBy: true })
+    b.standBy(SEAT)
+    expect(vi.getTimerCount()).toBeGreaterThan(0)
+    a.stop()
+    b.stop()
+    expect(vi.getTimerCount()).toBe(0)
+    // A third tab signs out: the stopped tabs are told nothing (their stores would sign out).
+    createTabRegistration(bus.link('tab-c')).signOut(SEAT)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect([tabA.signedOut, tabA.changed, tabB.signedOut, tabB.changed]).toEqual([[], [], [], []])
+    expect(vi.getTimerCount()).toBe(0)
   })
 })
 
 describe('the look at holders every HEARTBEAT_MS', () => {
   it.each([true, false])('reads only the seats this tab holds or stands by for, never lists the storage (H5: that reads every stored value) (Web Locks: %s)', async (locks) => {
     vi.useFakeTimers()
-    try {
-      const bus = createFakeTabBus({ locks })
-      const timing = { ...TIMING, heartbeatMs: 20, staleMs: 150 }
-      const a = createTabRegistration(bus.link('tab-a'), timing)
-      tabOf(a, { holds: true })
-      await a.mayRegister(SEAT)
-      a.announce(SEAT)
-      const b = createTabRegistration(bus.link('tab-b'), timing)
-      tabOf(b, { holds: false, standsBy: true })
-      await vi.advanceTimersByTimeAsync(10)
-      const listings = vi.mocked(uni.getStorageInfoSync).mock.calls.length
-      await vi.advanceTimersByTimeAsync(100)
-      expect(vi.mocked(uni.getStorageInfoSync).mock.calls.length).toBe(listings)
-      // Still looked at: the holder's heartbeat goes on (no Web Locks), B still waits on A.
-      if (!locks) expect((a.holder(SEAT)?.beat ?? 0) > Date.now() - 50).toBe(true)
-      for (const tab of [a, b]) tab.stop()
-    } finally {
-      vi.useRealTimers()
-    }
+    const bus = createFakeTabBus({ locks })
+    const timing = { ...TIMING, heartbeatMs: 20, staleMs: 150 }
+    const a = createTabRegistration(bus.link('tab-a'), timing)
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    a.announce(SEAT)
+    const b = createTabRegistration(bus.link('tab-b'), timing)
+    tabOf(b, { holds: false, standsBy: true })
+    await vi.advanceTimersByTimeAsync(10)
+    const listings = vi.mocked(uni.getStorageInfoSync).mock.calls.length
+    await vi.advanceTimersByTimeAsync(100)
+    expect(vi.mocked(uni.getStorageInfoSync).mock.calls.length).toBe(listings)
+    // Still looked at: the holder's heartbeat goes on (no Web Locks), B still waits on A.
+    if (!locks) expect((a.holder(SEAT)?.beat ?? 0) > Date.now() - 50).toBe(true)
+    for (const tab of [a, b]) tab.stop()
   })
 })
 
@@ -1025,21 +987,17 @@ describe('stop, then the page goes', () => {
 describe('the App (one lone tab: no other tab ever answers)', () => {
   it('runs no heartbeat and no look at holders: nothing is read or written on a timer while it holds', async () => {
     vi.useFakeTimers()
-    try {
-      const a = createTabRegistration(createLoneTabLink(), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
-      tabOf(a, { holds: true })
-      await a.mayRegister(SEAT)
-      a.announce(SEAT)
-      expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: a.tabId })
-      expect(vi.getTimerCount()).toBe(0)
-      const writes = vi.mocked(uni.setStorageSync).mock.calls.length
-      const reads = vi.mocked(uni.getStorageSync).mock.calls.length
-      vi.advanceTimersByTime(60_000)
-      expect(vi.mocked(uni.setStorageSync).mock.calls.length).toBe(writes)
-      expect(vi.mocked(uni.getStorageSync).mock.calls.length).toBe(reads)
-    } finally {
-      vi.useRealTimers()
-    }
+    const a = createTabRegistration(createLoneTabLink(), { ...TIMING, heartbeatMs: 20, staleMs: 150 })
+    tabOf(a, { holds: true })
+    await a.mayRegister(SEAT)
+    a.announce(SEAT)
+    expect(a.holder(SEAT)).toEqual({ seat: SEAT, tabId: a.tabId })
+    expect(vi.getTimerCount()).toBe(0)
+    const writes = vi.mocked(uni.setStorageSync).mock.calls.length
+    const reads = vi.mocked(uni.getStorageSync).mock.calls.length
+    vi.advanceTimersByTime(60_000)
+    expect(vi.mocked(uni.setStorageSync).mock.calls.length).toBe(writes)
+    expect(vi.mocked(uni.getStorageSync).mock.calls.length).toBe(reads)
   })
 })
 
@@ -1755,6 +1713,28 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
     return { bus, linkA, a, tabA, b, tabB }
   }
 
+  /** The holder crashed (no word, no heartbeat) and B, standing by, has just pinged it. */
+  async function holderCrashedAndPinged() {
+    const tabs = await holderAndStandingBy()
+    tabs.tabA.state.holds = false
+    tabs.bus.crash(tabs.linkA)
+    while (!kinds(tabs.bus, 'tab-b').includes('ping')) await tick()
+    return tabs
+  }
+
+  /** Runs `body` and answers the promise rejections nobody handled meanwhile. */
+  async function unhandledDuring(body: () => Promise<void>): Promise<unknown[]> {
+    const failures: unknown[] = []
+    const onRejection = (reason: unknown) => failures.push(reason)
+    process.on('unhandledRejection', onRejection)
+    try {
+      await body()
+    } finally {
+      process.off('unhandledRejection', onRejection)
+    }
+    return failures
+  }
+
   it('the holder keeps its lock while it holds (its own looks at the holders let go of nothing), and lets it go once another tab holds the seat', async () => {
     const { bus, a, b, tabB } = await holderAndStandingBy()
     let freed = false
@@ -1784,27 +1764,19 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
   })
 
   it('a holder that signs out while a tab stands by on its lock: the tab asks nobody into a take-over, marks nothing left, and fails nothing', async () => {
-    const failures: unknown[] = []
-    const onRejection = (reason: unknown) => failures.push(reason)
-    process.on('unhandledRejection', onRejection)
-    try {
+    const failures = await unhandledDuring(async () => {
       const { a, b, tabB } = await holderAndStandingBy()
       a.signOut(SEAT)
       await wait(LIVE.answerMs * 2 + LIVE.graceMs * 2)
       expect(tabB.signedOut).toEqual([SEAT])
       expect(b.holder(SEAT)).toBeNull()
       expect(tabB.gone).toEqual([])
-      expect(failures).toEqual([])
-    } finally {
-      process.off('unhandledRejection', onRejection)
-    }
+    })
+    expect(failures).toEqual([])
   })
 
   it('a tab that claims the seat while a tab standing by asks the silent holder: the record stays the new holder\'s, nothing is marked left', async () => {
-    const { bus, linkA, tabA, b, tabB } = await holderAndStandingBy()
-    tabA.state.holds = false
-    bus.crash(linkA)
-    while (!kinds(bus, 'tab-b').includes('ping')) await tick()
+    const { bus, b, tabB } = await holderCrashedAndPinged()
     const c = createTabRegistration(bus.link('tab-c'), LIVE)
     tabOf(c, { holds: true })
     c.announce(SEAT)
@@ -1817,10 +1789,7 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
   })
 
   it("a silent holder's ping is answered only by the holder: another tab's 'holding' meanwhile does not keep it", async () => {
-    const { bus, linkA, tabA, b } = await holderAndStandingBy()
-    tabA.state.holds = false
-    bus.crash(linkA)
-    while (!kinds(bus, 'tab-b').includes('ping')) await tick()
+    const { bus, b } = await holderCrashedAndPinged()
     bus.link('forger').post({ kind: 'holding', seat: SEAT, from: 'tab-z', to: 'tab-b' })
     await wait(LIVE.answerMs * 2)
     expect(b.holderLeft(SEAT)).toBe(true)
@@ -1830,22 +1799,14 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
   })
 
   it('the agent signs out in a third tab while a tab standing by asks the silent holder: nothing is marked left, nothing fails', async () => {
-    const failures: unknown[] = []
-    const onRejection = (reason: unknown) => failures.push(reason)
-    process.on('unhandledRejection', onRejection)
-    try {
-      const { bus, linkA, tabA, b, tabB } = await holderAndStandingBy()
-      tabA.state.holds = false
-      bus.crash(linkA)
-      while (!kinds(bus, 'tab-b').includes('ping')) await tick()
+    const failures = await unhandledDuring(async () => {
+      const { bus, b, tabB } = await holderCrashedAndPinged()
       createTabRegistration(bus.link('tab-c'), LIVE).signOut(SEAT)
       await wait(LIVE.answerMs * 2)
       expect(b.holder(SEAT)).toBeNull()
       expect(tabB.changed).toEqual([])
-      expect(failures).toEqual([])
-    } finally {
-      process.off('unhandledRejection', onRejection)
-    }
+    })
+    expect(failures).toEqual([])
   })
 
   it('a holder whose record another tab dropped (the agent signed out there) lets its lock go at its next look', async () => {
@@ -2022,15 +1983,11 @@ describe("survivors of the twenty-eighth session's run (the twenty-seventh sessi
 
   it('a store serving again (a new store replaces the previous one) starts no second look at the holders', () => {
     vi.useFakeTimers()
-    try {
-      const a = createTabRegistration(createFakeTabBus().link('tab-a'), TIMING)
-      a.serve(noAnswers)
-      a.standBy(SEAT)
-      a.serve(noAnswers)
-      expect(vi.getTimerCount()).toBe(1)
-    } finally {
-      vi.useRealTimers()
-    }
+    const a = createTabRegistration(createFakeTabBus().link('tab-a'), TIMING)
+    a.serve(noAnswers)
+    a.standBy(SEAT)
+    a.serve(noAnswers)
+    expect(vi.getTimerCount()).toBe(1)
   })
 
   it("sessionExpired leaves a record that names another tab (it registered since)", async () => {

@@ -12,7 +12,8 @@ import { createPinia, setActivePinia } from 'pinia'
 import { watch } from 'vue'
 import { createFakeTabBus, type FakeTabBus } from '@/platform/__tests__/fakeTabLinks'
 import type { TabLink } from '@/platform/tabLink'
-import { createTabRegistration, useTabRegistration, type TabRegistration } from '@/services/tabRegistration'
+import { useTabRegistration } from '@/services/tabRegistration'
+import { tabRegistrationForTest as registrationOf } from '@/services/__tests__/endedTabs'
 import { agentKeyOf, storedValue } from '@/services/storage'
 import { backendSessionStorage, useSessionStore } from '@/store/session'
 import { useAgentStore } from '@/store/agent'
@@ -39,22 +40,13 @@ beforeEach(() => {
   vi.spyOn(console, 'warn').mockImplementation(() => undefined)
 })
 
-/** Every tab a test opened: ended after it, so none of them acts on the next test's storage. */
-const opened: TabRegistration[] = []
-function registrationOf(...args: Parameters<typeof createTabRegistration>): TabRegistration {
-  const registration = createTabRegistration(...args)
-  opened.push(registration)
-  return registration
-}
-
 afterEach(() => {
-  for (const registration of opened.splice(0)) registration.stop()
   useTabRegistration(undefined)
   closeSyncAndRestore()
 })
 
 /** A tab (or the same tab after a reload, given its link's id): its own pinia and session store. */
-function openTab(tabId: string, timing: Parameters<typeof createTabRegistration>[1] = TIMING): { session: ReturnType<typeof useSessionStore>; link: TabLink; pinia: ReturnType<typeof createPinia> } {
+function openTab(tabId: string, timing: Parameters<typeof registrationOf>[1] = TIMING): { session: ReturnType<typeof useSessionStore>; link: TabLink; pinia: ReturnType<typeof createPinia> } {
   const link = bus.link(tabId)
   useTabRegistration(registrationOf(link, timing))
   const pinia = createPinia()

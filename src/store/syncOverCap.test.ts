@@ -29,17 +29,22 @@ describe('changes refused over a cap, through the stores', () => {
     await settle()
   }
   const pushedSince = (server: FakeWorkspaceServer, from: number) => server.pushes.slice(from).map((p) => p.map((c) => `${c.op} ${c.id}`))
-  /** Signed in under a records cap of 1: call c1 went in, c2 was refused over the cap and is held. */
-  const c2HeldOverCapOf1 = async () => {
+  /** Signed in under a records cap of 1, call c1 in: the cap is full. */
+  const c1InUnderCapOf1 = async () => {
     const server = servers[AGENT1]
     server.recordsCap = 1
     await signIn(AGENT1)
     const history = useHistoryStore()
     history.record(callRecord('c1', '13800138001'))
     await syncNow()
-    history.record(callRecord('c2', '13800138002'))
-    await syncNow()
     return { server, history }
+  }
+  /** The same, and c2 refused over the cap: held. */
+  const c2HeldOverCapOf1 = async () => {
+    const full = await c1InUnderCapOf1()
+    full.history.record(callRecord('c2', '13800138002'))
+    await syncNow()
+    return full
   }
 
   it('deleting numbers sends the refused adds again, their latest version, in their order; the line clears once they are in and says so again while some are over', async () => {
@@ -221,12 +226,7 @@ describe('changes refused over a cap, through the stores', () => {
   })
 
   it('clearing keeps a call still queued (its whole record waits in the outbox): refused over the records cap after the clear, it is held and goes out once there is room', async () => {
-    const server = servers[AGENT1]
-    server.recordsCap = 1
-    await signIn(AGENT1)
-    const history = useHistoryStore()
-    history.record(callRecord('c1', '13800138001'))
-    await syncNow()
+    const { server, history } = await c1InUnderCapOf1()
     // Ended, queued, not sent yet (offline, or within the debounce): the agent clears the history.
     history.record({ ...callRecord('c2', '13800138002'), endedAt: callRecord('c1', '').endedAt + 60_000 })
     expect(history.keptByClear()).toBe(1)
